@@ -1,0 +1,1202 @@
+package workflow
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/condition"
+)
+
+// Problem is one thing wrong with a definition, addressed to a marketer.
+type Problem struct {
+	Step    string `json:"step,omitempty"`    // step id it concerns
+	Trigger string `json:"trigger,omitempty"` // trigger id it concerns
+	Field   string `json:"field,omitempty"`   // e.g. "next", "branches[1].filter", "until.time"
+	Message string `json:"message"`           // a plain sentence naming the problem and the fix
+}
+
+// Options supply what validation cannot know by itself.
+type Options struct {
+	// Schema returns the property schema of an object type (nil func or nil result: no type checks).
+	Schema func(object string) condition.Schema
+	// Workflow reports whether a workflow id exists and its object type, for enroll steps (nil: not checked).
+	Workflow func(id string) (object string, ok bool)
+	// Objects lists known record types (nil: contact, company, deal, ticket).
+	Objects []string
+}
+
+// DefaultObjects are the record types every installation knows.
+var DefaultObjects = []string{"contact", "company", "deal", "ticket"}
+
+// TriggerTypes lists every trigger type.
+var TriggerTypes = []string{TriggerEvent, TriggerFilter, TriggerSchedule, TriggerWebhook}
+
+// Validate checks a definition and returns every problem found (nil when it is valid). It does
+// not modify d; triggers without an id are addressed as "trigger-N" as Normalize would name them.
+//
+// The order is deterministic: workflow fields (id, name, object, timezone, max_steps), then the
+// triggers in definition order, then re-enrollment, then the steps list and start, then each step
+// in definition order (its id, type, fields it does not use, its own fields, then its links),
+// then steps that cannot be reached from the start (in definition order), and last the loops
+// without a delay (ordered by their first step in definition order).
+func Validate(d *Definition, opts Options) []Problem {
+	if d == nil {
+		return []Problem{{Message: "The workflow is empty. Give it an id, a name, an object type and at least one action."}}
+	}
+	v := &validator{d: d, opts: opts, objects: opts.Objects}
+	if v.objects == nil {
+		v.objects = DefaultObjects
+	}
+	if opts.Schema != nil && d.Object != "" {
+		v.schema = opts.Schema(d.Object)
+	}
+	v.workflowFields()
+	v.triggers()
+	v.reenroll()
+	v.steps()
+	return v.problems
+}
+
+// validator accumulates problems for one definition.
+type validator struct {
+	d        *Definition
+	opts     Options
+	objects  []string
+	schema   condition.Schema
+	problems []Problem
+	first    map[string]int // step id -> index of its first occurrence
+}
+
+// add records a problem.
+func (v *validator) add(p Problem) { v.problems = append(v.problems, p) }
+
+// workflowFields checks the top-level fields.
+func (v *validator) workflowFields() {
+	d := v.d
+	if strings.TrimSpace(d.ID) == "" {
+		v.add(Problem{Field: "id", Message: `The workflow has no id. Give it a short unique id like "webinar-follow-up".`})
+	}
+	if strings.TrimSpace(d.Name) == "" {
+		v.add(Problem{Field: "name", Message: "The workflow has no name. Give it a name your team will recognise."})
+	}
+	switch {
+	case d.Object == "":
+		v.add(Problem{Field: "object", Message: fmt.Sprintf("The workflow does not say which records it works on. Set its object type to one of: %s.", list(v.objects))})
+	case !contains(v.objects, d.Object):
+		v.add(Problem{Field: "object", Message: fmt.Sprintf("The workflow's object type %q is not known. Use one of: %s.", d.Object, list(v.objects))})
+	}
+	if d.Timezone != "" {
+		if _, err := LoadLocation(d.Timezone); err != nil {
+			v.add(Problem{Field: "timezone", Message: fmt.Sprintf("The workflow's time zone %q is not known. Use a name like \"Europe/Amsterdam\" or \"America/New_York\".", d.Timezone)})
+		}
+	}
+	if d.MaxSteps < 0 {
+		v.add(Problem{Field: "max_steps", Message: fmt.Sprintf("The step limit %d is negative. Leave it out to use the default of %d, or set a positive number.", d.MaxSteps, DefaultMaxSteps)})
+	}
+}
+
+// triggerID is the id a trigger is addressed by (Normalize's default when empty).
+func triggerID(i int, t *Trigger) string {
+	if t.ID != "" {
+		return t.ID
+	}
+	return fmt.Sprintf("trigger-%d", i+1)
+}
+
+// triggerFields lists the fields each trigger type uses (besides id and type).
+var triggerFields = map[string][]string{
+	TriggerEvent:    {"event", "scope", "exclude_scopes", "filter"},
+	TriggerFilter:   {"filter", "enroll_existing"},
+	TriggerSchedule: {"cron", "at", "date_property", "offset", "time", "timezone", "filter"},
+	TriggerWebhook:  {"hook", "filter"},
+}
+
+// triggers checks every trigger.
+func (v *validator) triggers() {
+	seen := map[string]bool{}
+	for i := range v.d.Triggers {
+		t := &v.d.Triggers[i]
+		id := triggerID(i, t)
+		add := func(field, format string, args ...any) {
+			v.add(Problem{Trigger: id, Field: field, Message: fmt.Sprintf(format, args...)})
+		}
+		if seen[id] {
+			add("id", "Two triggers have the id %q. Give each trigger a unique id.", id)
+		}
+		seen[id] = true
+		allowed, known := triggerFields[t.Type]
+		if !known {
+			if t.Type == "" {
+				add("type", "Trigger %q has no type. Choose one of: %s.", id, list(TriggerTypes))
+			} else {
+				add("type", "Trigger %q has the unknown type %q. Choose one of: %s.", id, t.Type, list(TriggerTypes))
+			}
+			continue
+		}
+		for _, f := range setFields(t, "id", "type") {
+			if !contains(allowed, f) {
+				add(f, "Trigger %q has %q set, but %s trigger does not use it. Remove the field.", id, f, article(t.Type))
+			}
+		}
+		eventOK := false
+		switch t.Type {
+		case TriggerEvent:
+			eventOK = true
+			if strings.TrimSpace(t.Event) == "" {
+				add("event", "Trigger %q does not say which event enrolls a record. Set the event type, like \"webinar.registered\".", id)
+			}
+			if len(t.Scope) > 0 && len(t.ExcludeScopes) > 0 {
+				add("exclude_scopes", "Trigger %q is limited to one scope and also excludes scopes. Remove the excluded scopes, or remove the scope to listen account-wide.", id)
+			}
+		case TriggerFilter:
+			if emptyFilter(t.Filter) {
+				add("filter", "Trigger %q has no filter. Add at least one rule that says which records enroll.", id)
+			}
+		case TriggerSchedule:
+			v.schedule(t, id, add)
+		case TriggerWebhook:
+			eventOK = true
+			if strings.TrimSpace(t.Hook) == "" {
+				add("hook", "Trigger %q does not say which incoming webhook enrolls a record. Pick a webhook endpoint.", id)
+			}
+		}
+		if !emptyFilter(t.Filter) {
+			v.filter(*t.Filter, "filter", eventOK, fmt.Sprintf("Trigger %q", id), func(field, msg string) {
+				v.add(Problem{Trigger: id, Field: field, Message: msg})
+			})
+		}
+	}
+}
+
+// schedule checks the fields of a schedule trigger named name.
+func (v *validator) schedule(t *Trigger, name string, add func(field, format string, args ...any)) {
+	n := 0
+	for _, s := range []string{t.Cron, t.At, t.DateProperty} {
+		if s != "" {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		add("cron", "Trigger %q does not say when to run. Set a repeating schedule (cron), a fixed date and time (at), or a date property.", name)
+	case n > 1:
+		add("cron", "Trigger %q sets more than one of cron, at and date property. Keep exactly one.", name)
+	}
+	if t.Cron != "" {
+		if err := checkCron(t.Cron); err != nil {
+			add("cron", "Trigger %q has the schedule %q, which is not valid: %s. Write five fields (minute hour day-of-month month day-of-week), like \"0 9 * * MON\".", name, t.Cron, err)
+		}
+	}
+	if t.At != "" {
+		if _, err := time.Parse(time.RFC3339, t.At); err != nil {
+			add("at", "Trigger %q has the date and time %q, which is not valid. Write it like \"2026-05-01T09:00:00+02:00\".", name, t.At)
+		}
+	}
+	if t.DateProperty != "" {
+		if typ, ok := v.propType(t.DateProperty); ok && typ != condition.TypeDate {
+			add("date_property", "Trigger %q runs relative to %q, which holds %s, not a date. Pick a date property.", name, t.DateProperty, noun(typ))
+		}
+		if t.Offset != "" {
+			if _, err := ParseOffset(t.Offset); err != nil {
+				add("offset", "Trigger %q has the offset %q, which is not valid: %s. Write it like \"-3d\" (three days before), \"0d\" (on the day) or \"2h\" (two hours after).", name, t.Offset, reason(err))
+			}
+		}
+		if t.Time == "" {
+			add("time", "Trigger %q does not say at what time of day to run. Set a time like \"09:00\".", name)
+		} else if _, _, err := ParseClock(t.Time); err != nil {
+			add("time", "Trigger %q has the time %q, which is not valid. Write it as HH:MM on a 24-hour clock, like \"09:00\".", name, t.Time)
+		}
+	} else {
+		if t.Offset != "" {
+			add("offset", "Trigger %q has an offset, but an offset only applies to a date property schedule. Remove the field.", name)
+		}
+		if t.Time != "" {
+			add("time", "Trigger %q has a time of day, but it only applies to a date property schedule. Remove the field.", name)
+		}
+	}
+	if t.Timezone != "" {
+		if _, err := LoadLocation(t.Timezone); err != nil {
+			add("timezone", "Trigger %q uses the time zone %q, which is not known. Use a name like \"Europe/Amsterdam\".", name, t.Timezone)
+		}
+	}
+}
+
+// reenroll checks the re-enrollment settings.
+func (v *validator) reenroll() {
+	ids := map[string]bool{}
+	for i := range v.d.Triggers {
+		ids[triggerID(i, &v.d.Triggers[i])] = true
+	}
+	for i, id := range v.d.Reenroll.Triggers {
+		if !ids[id] {
+			v.add(Problem{Field: fmt.Sprintf("reenroll.triggers[%d]", i), Message: fmt.Sprintf("Re-enrollment names the trigger %q, which does not exist. Pick one of the workflow's triggers or remove it from the list.", id)})
+		}
+	}
+}
+
+// stepFields lists the fields each step type uses (besides id, type and name).
+var stepFields = map[string][]string{
+	StepDelay:             {"next", "duration", "until", "event"},
+	StepBranch:            {"branches", "else", "property"},
+	StepGoto:              {"target"},
+	StepEnroll:            {"next", "workflow"},
+	StepSetProperty:       {"next", "property", "value", "mode"},
+	StepCopyProperty:      {"next", "from", "to", "mode"},
+	StepClearProperty:     {"next", "property"},
+	StepIncrementProperty: {"next", "property", "by"},
+	StepAddToList:         {"next", "list"},
+	StepRemoveFromList:    {"next", "list"},
+	StepSubscription:      {"next", "subscription", "status", "legal_basis", "explanation"},
+	StepWebhook:           {"next", "url", "method", "headers", "secret", "template", "timeout"},
+	StepSendEmail:         {"next", "template", "subject", "body"},
+	StepInternalEmail:     {"next", "to", "template", "subject", "body"},
+	StepSMS:               {"next", "to", "text"},
+	StepNotify:            {"next", "users", "text"},
+	StepSlack:             {"next", "webhook_url", "text"},
+	StepCreateRecord:      {"next", "record_type", "properties"},
+	StepCreateTask:        {"next", "title", "owner", "due_in"},
+	StepRotateOwner:       {"next", "owners", "overwrite"},
+}
+
+// StepFields returns the JSON fields a step type uses besides id, type and name (nil for an
+// unknown type).
+func StepFields(stepType string) []string {
+	f, ok := stepFields[stepType]
+	if !ok {
+		return nil
+	}
+	return append([]string(nil), f...)
+}
+
+// steps checks the step list, every step, reachability and loops.
+func (v *validator) steps() {
+	d := v.d
+	v.first = map[string]int{}
+	for i := range d.Steps {
+		if id := d.Steps[i].ID; id != "" {
+			if _, dup := v.first[id]; !dup {
+				v.first[id] = i
+			}
+		}
+	}
+	if len(d.Steps) == 0 {
+		v.add(Problem{Field: "steps", Message: "The workflow has no actions, so enrolled records would do nothing. Add at least one action."})
+	} else if d.Start == "" {
+		v.add(Problem{Field: "start", Message: "The workflow does not say which step comes first. Set the start to the id of the first step."})
+	} else if _, ok := v.first[d.Start]; !ok {
+		v.add(Problem{Field: "start", Message: fmt.Sprintf("The workflow starts at %q, which does not exist. Pick an existing step as the start.", d.Start)})
+	}
+	for i := range d.Steps {
+		v.step(i)
+	}
+	v.unreachable()
+	v.loops()
+}
+
+// stepName is how messages name the step at index i.
+func (v *validator) stepName(i int) string {
+	if id := v.d.Steps[i].ID; id != "" {
+		return fmt.Sprintf("Step %q", id)
+	}
+	return fmt.Sprintf("Step number %d", i+1)
+}
+
+// step checks one step.
+func (v *validator) step(i int) {
+	s := &v.d.Steps[i]
+	name := v.stepName(i)
+	add := func(field, format string, args ...any) {
+		v.add(Problem{Step: s.ID, Field: field, Message: name + " " + fmt.Sprintf(format, args...)})
+	}
+	switch {
+	case strings.TrimSpace(s.ID) == "":
+		add("id", "has no id. Give it a short unique id like \"wait-2h\".")
+	case v.first[s.ID] != i:
+		add("id", "has the same id as step number %d. Give each step a unique id.", v.first[s.ID]+1)
+	}
+	allowed, known := stepFields[s.Type]
+	if !known {
+		if s.Type == "" {
+			add("type", "has no type. Choose one of: %s.", list(StepTypes))
+		} else {
+			add("type", "has the unknown type %q. Choose one of: %s.", s.Type, list(StepTypes))
+		}
+		// Without a type the fields cannot be judged; still check where it links to.
+		v.links(s, add, nil)
+		return
+	}
+	for _, f := range setFields(s, "id", "type", "name") {
+		if !contains(allowed, f) {
+			add(f, "has %q set, but %s step does not use it. Remove the field.", f, article(s.Type))
+		}
+	}
+	switch s.Type {
+	case StepDelay:
+		v.delay(s, name, add)
+	case StepBranch:
+		v.branch(s, name, add)
+	case StepGoto:
+		if s.Target == "" {
+			add("target", "is a go-to without a target. Pick the step to go to.")
+		}
+	case StepEnroll:
+		v.enroll(s, add)
+	case StepSetProperty:
+		if v.requireProperty(s.Property, "property", "set", add) {
+			if s.Value == nil {
+				add("value", "does not say what to set %q to. Enter a value, or use a clear property step to empty it.", s.Property)
+			} else {
+				v.checkValue(s.Property, s.Value, "value", add)
+			}
+		}
+		v.mode(s, s.Property, add)
+	case StepCopyProperty:
+		if strings.TrimSpace(s.From) == "" {
+			add("from", "does not say which property to copy from. Pick a property.")
+		}
+		switch {
+		case len(s.To) == 0 || strings.TrimSpace(s.To[0]) == "":
+			add("to", "does not say which property to copy to. Pick a property.")
+		case len(s.To) > 1:
+			add("to", "copies into %d properties. Pick exactly one property to copy to, or add one copy step per property.", len(s.To))
+		case s.To[0] == s.From:
+			add("to", "copies %q onto itself. Pick a different property to copy to.", s.From)
+		}
+		if len(s.To) == 1 {
+			v.mode(s, s.To[0], add)
+		} else {
+			v.mode(s, "", add)
+		}
+	case StepClearProperty:
+		v.requireProperty(s.Property, "property", "clear", add)
+	case StepIncrementProperty:
+		if v.requireProperty(s.Property, "property", "increase", add) {
+			if t, ok := v.propType(s.Property); ok && t != condition.TypeNumber {
+				add("property", "increases %q, which holds %s, not a number. Pick a number property.", s.Property, noun(t))
+			}
+		}
+		switch {
+		case s.By == nil:
+			add("by", "does not say how much to add. Set \"by\" to a number (negative numbers subtract).")
+		case *s.By == 0:
+			add("by", "adds 0, which changes nothing. Set \"by\" to a number other than zero (negative numbers subtract).")
+		}
+	case StepAddToList, StepRemoveFromList:
+		if strings.TrimSpace(s.List) == "" {
+			add("list", "does not say which list to use. Pick a list.")
+		}
+	case StepSubscription:
+		if strings.TrimSpace(s.Subscription) == "" {
+			add("subscription", "does not say which subscription to change. Pick a subscription type.")
+		}
+		switch s.Status {
+		case "opted_in", "opted_out":
+		case "":
+			add("status", "does not say whether to opt the record in or out. Set the status to opted_in or opted_out.")
+		default:
+			add("status", "has the status %q. Use opted_in or opted_out.", s.Status)
+		}
+	case StepWebhook:
+		v.webhook(s, add)
+	case StepSendEmail:
+		v.email(s, add)
+	case StepInternalEmail:
+		if len(nonEmpty(s.To)) == 0 {
+			add("to", "has no recipients. Add at least one address to send to.")
+		}
+		v.email(s, add)
+	case StepSMS:
+		if len(nonEmpty(s.To)) == 0 {
+			add("to", "has no recipient. Say which phone number to text.")
+		}
+		v.requireText(s, add)
+	case StepSlack:
+		if s.WebhookURL == "" {
+			add("webhook_url", "has no Slack webhook address. Paste the incoming-webhook URL from Slack.")
+		} else if !httpURL(s.WebhookURL) {
+			add("webhook_url", "posts to %q, which is not a web address. Use the full https:// address Slack gave you.", s.WebhookURL)
+		}
+		v.requireText(s, add)
+	case StepNotify:
+		if len(nonEmpty(s.Users)) == 0 {
+			add("users", "does not say who to notify. Add at least one user.")
+		}
+		v.requireText(s, add)
+	case StepCreateRecord:
+		switch {
+		case s.RecordType == "":
+			add("record_type", "does not say what kind of record to create. Set the record type to one of: %s.", list(v.objects))
+		case !contains(v.objects, s.RecordType):
+			add("record_type", "creates a record of type %q, which is not a known record type. Use one of: %s.", s.RecordType, list(v.objects))
+		}
+		if len(s.Properties) == 0 {
+			add("properties", "does not set any properties on the new record. Add at least one property.")
+		}
+	case StepCreateTask:
+		if strings.TrimSpace(s.Title) == "" {
+			add("title", "has no task title. Give the task a title.")
+		}
+		if s.DueIn != "" {
+			if _, err := ParseDuration(s.DueIn); err != nil {
+				add("due_in", "has the due time %q, which is not a valid length: %s. Write it like \"2h\", \"3d\" or \"1w\".", s.DueIn, reason(err))
+			}
+		}
+	case StepRotateOwner:
+		if len(nonEmpty(s.Owners)) == 0 {
+			add("owners", "has no owners to rotate between. Add at least one owner.")
+		}
+	}
+	v.links(s, add, allowed)
+}
+
+// links checks that every link a step uses points at an existing step.
+func (v *validator) links(s *Step, add func(field, format string, args ...any), allowed []string) {
+	uses := func(f string) bool { return allowed == nil || contains(allowed, f) }
+	check := func(field, target, what string) {
+		if target == "" {
+			return
+		}
+		if _, ok := v.first[target]; !ok {
+			add(field, "%s %q, which does not exist. Pick an existing step or remove the link.", what, target)
+		}
+	}
+	if uses("next") {
+		check("next", s.Next, "goes next to")
+	}
+	if uses("branches") {
+		for j, b := range s.Branches {
+			check(fmt.Sprintf("branches[%d].next", j), b.Next, fmt.Sprintf("sends branch %q to", b.Name))
+		}
+	}
+	if uses("else") {
+		check("else", s.Else, "sends everything else to")
+	}
+	if uses("event") && s.Event != nil {
+		check("event.timeout_next", s.Event.TimeoutNext, "continues after the timeout at")
+	}
+	if uses("target") {
+		check("target", s.Target, "goes to")
+	}
+}
+
+// delay checks a delay step.
+func (v *validator) delay(s *Step, name string, add func(field, format string, args ...any)) {
+	var kinds []string
+	if s.Duration != "" {
+		kinds = append(kinds, "duration")
+	}
+	if s.Until != nil {
+		kinds = append(kinds, "until")
+	}
+	if s.Event != nil {
+		kinds = append(kinds, "event")
+	}
+	switch len(kinds) {
+	case 0:
+		add("duration", "does not say how long to wait. Set a duration (like \"2h\"), a day and time to wait until, or an event to wait for.")
+	case 1:
+	default:
+		add(kinds[1], "sets both %s and %s, but a delay waits in exactly one way. Keep one and remove the other.", kinds[0], kinds[1])
+	}
+	if s.Duration != "" {
+		if d, err := ParseDuration(s.Duration); err != nil {
+			add("duration", "waits %q, which is not a valid length: %s. Write it like \"90s\", \"2h\", \"3d\" or \"1w\".", s.Duration, reason(err))
+		} else if d <= 0 {
+			add("duration", "waits %q, which is no time at all. Set a length greater than zero, or remove the delay.", s.Duration)
+		}
+	}
+	if u := s.Until; u != nil {
+		if u.Time == "" {
+			add("until.time", "does not say what time of day to wait until. Set a time like \"11:00\".")
+		} else if _, _, err := ParseClock(u.Time); err != nil {
+			add("until.time", "waits until %q, which is not a time of day. Write it as HH:MM on a 24-hour clock, like \"11:00\".", u.Time)
+		}
+		for j, w := range u.Weekdays {
+			if _, ok := weekdayNames[strings.ToLower(w)]; !ok {
+				add(fmt.Sprintf("until.weekdays[%d]", j), "waits for the day %q, which is not a weekday. Use mon, tue, wed, thu, fri, sat or sun.", w)
+			}
+		}
+		if u.Timezone != "" {
+			if _, err := LoadLocation(u.Timezone); err != nil {
+				add("until.timezone", "uses the time zone %q, which is not known. Use a name like \"Europe/Amsterdam\".", u.Timezone)
+			}
+		}
+	}
+	if e := s.Event; e != nil {
+		if strings.TrimSpace(e.Type) == "" {
+			add("event.type", "does not say which event to wait for. Set the event type, like \"payment.completed\".")
+		}
+		if e.Timeout != "" {
+			if d, err := ParseDuration(e.Timeout); err != nil {
+				add("event.timeout", "gives up waiting after %q, which is not a valid length: %s. Write it like \"2h\", \"3d\" or \"1w\".", e.Timeout, reason(err))
+			} else if d <= 0 {
+				add("event.timeout", "gives up waiting after %q, which is no time at all. Set a length greater than zero.", e.Timeout)
+			}
+		} else if e.TimeoutNext != "" {
+			add("event.timeout_next", "has a path for when the wait times out, but no timeout. Set how long to wait (like \"3d\") or remove the timeout path.")
+		}
+		if !emptyFilter(e.Filter) {
+			v.filter(*e.Filter, "event.filter", true, name+", event filter", func(field, msg string) {
+				v.add(Problem{Step: s.ID, Field: field, Message: msg})
+			})
+		}
+	}
+}
+
+// branch checks a branch step.
+func (v *validator) branch(s *Step, name string, add func(field, format string, args ...any)) {
+	if len(s.Branches) == 0 {
+		add("branches", "has no branches. Add at least one branch with a condition.")
+	}
+	valueBased := s.Property != ""
+	names := map[string]int{}
+	for j, b := range s.Branches {
+		field := fmt.Sprintf("branches[%d]", j)
+		label := fmt.Sprintf("branch %d", j+1)
+		if strings.TrimSpace(b.Name) == "" {
+			add(field+".name", "has a branch without a name (%s). Give every branch a name.", label)
+		} else {
+			label = fmt.Sprintf("branch %q", b.Name)
+			if k, dup := names[b.Name]; dup {
+				add(field+".name", "has two branches called %q (branches %d and %d). Give each branch a different name.", b.Name, k+1, j+1)
+			} else {
+				names[b.Name] = j
+			}
+		}
+		var kinds []string
+		if !emptyFilter(b.Filter) {
+			kinds = append(kinds, "filter")
+		}
+		if b.Expr != "" {
+			kinds = append(kinds, "expr")
+		}
+		if b.Value != nil {
+			kinds = append(kinds, "value")
+		}
+		switch {
+		case len(kinds) > 1:
+			add(field+"."+kinds[1], "gives %s both %s and %s. Keep exactly one.", label, kindNames[kinds[0]], kindNames[kinds[1]])
+		case valueBased && len(kinds) == 1 && kinds[0] != "value":
+			add(field+"."+kinds[0], "compares the values of %q, but %s has %s. Give the branch a value to compare with instead.", s.Property, label, kindNames[kinds[0]])
+		case valueBased && len(kinds) == 0:
+			add(field+".value", "compares the values of %q, but %s has no value. Enter the value this branch matches.", s.Property, label)
+		case !valueBased && len(kinds) == 0:
+			add(field+".filter", "has no condition for %s. Add a filter that says which records take this branch.", label)
+		case !valueBased && kinds[0] == "value":
+			add(field+".value", "gives %s a value, but the step does not say which property to compare. Set the step's property, or use a filter instead.", label)
+		}
+		prefix := name + ", " + label
+		addf := func(field, msg string) { v.add(Problem{Step: s.ID, Field: field, Message: msg}) }
+		if !emptyFilter(b.Filter) {
+			v.filter(*b.Filter, field+".filter", true, prefix, addf)
+		}
+		if b.Expr != "" {
+			v.filter(condition.Filter{Expr: b.Expr}, field+".expr", true, prefix, addf)
+		}
+		if valueBased && b.Value != nil {
+			v.checkValue(s.Property, b.Value, field+".value", add)
+		}
+	}
+}
+
+// enroll checks an enroll step.
+func (v *validator) enroll(s *Step, add func(field, format string, args ...any)) {
+	switch {
+	case strings.TrimSpace(s.Workflow) == "":
+		add("workflow", "does not say which workflow to enroll the record in. Pick a workflow.")
+		return
+	case s.Workflow == v.d.ID:
+		add("workflow", "enrolls the record in this same workflow. Pick a different workflow, or use a go-to step to repeat steps.")
+		return
+	}
+	if v.opts.Workflow == nil {
+		return
+	}
+	object, ok := v.opts.Workflow(s.Workflow)
+	switch {
+	case !ok:
+		add("workflow", "enrolls the record in the workflow %q, which does not exist. Pick an existing workflow.", s.Workflow)
+	case v.d.Object != "" && object != v.d.Object:
+		add("workflow", "enrolls the record in the workflow %q, which works on %s records, but this workflow works on %s records. Pick a %s workflow.", s.Workflow, object, v.d.Object, v.d.Object)
+	}
+}
+
+// webhook checks an outgoing webhook step.
+func (v *validator) webhook(s *Step, add func(field, format string, args ...any)) {
+	if s.URL == "" {
+		add("url", "does not say where to send the webhook. Enter the full http:// or https:// address.")
+	} else if !httpURL(s.URL) {
+		add("url", "sends to %q, which is not a web address. Enter the full http:// or https:// address.", s.URL)
+	}
+	switch s.Method {
+	case "", "POST", "PUT", "PATCH":
+	default:
+		add("method", "uses the method %q. Use POST, PUT or PATCH (POST when left out).", s.Method)
+	}
+	if s.Timeout != "" {
+		if d, err := ParseDuration(s.Timeout); err != nil {
+			add("timeout", "has the timeout %q, which is not a valid length: %s. Write it like \"10s\".", s.Timeout, reason(err))
+		} else if d <= 0 {
+			add("timeout", "has a timeout of %q, which is no time at all. Set a length like \"10s\" or leave it out.", s.Timeout)
+		}
+	}
+	keys := make([]string, 0, len(s.Headers))
+	for k := range s.Headers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !headerName(k) {
+			add("headers", "has the header name %q, which is not valid. Use letters, digits and dashes, like \"X-Api-Key\".", k)
+		}
+	}
+}
+
+// email checks the content fields shared by send_email and internal_email.
+func (v *validator) email(s *Step, add func(field, format string, args ...any)) {
+	hasText := s.Subject != "" || s.Body != ""
+	switch {
+	case s.Template != "" && hasText:
+		add("template", "has both a template and a written subject or body. Keep the template, or the subject and body, not both.")
+	case s.Template == "" && !hasText:
+		add("template", "has no email to send. Pick a template, or write a subject and a body.")
+	case s.Template == "" && s.Subject == "":
+		add("subject", "has a body but no subject. Write a subject.")
+	case s.Template == "" && s.Body == "":
+		add("body", "has a subject but no body. Write the body.")
+	}
+}
+
+// requireText reports a missing message text.
+func (v *validator) requireText(s *Step, add func(field, format string, args ...any)) {
+	if strings.TrimSpace(s.Text) == "" {
+		add("text", "has no message text. Write the message to send.")
+	}
+}
+
+// requireProperty reports a missing property name; it returns whether one is set.
+func (v *validator) requireProperty(p, field, verb string, add func(field, format string, args ...any)) bool {
+	if strings.TrimSpace(p) == "" {
+		add(field, "does not say which property to %s. Pick a property.", verb)
+		return false
+	}
+	return true
+}
+
+// mode checks set_property/copy_property mode against the target property.
+func (v *validator) mode(s *Step, property string, add func(field, format string, args ...any)) {
+	switch s.Mode {
+	case "", ModeReplace:
+	case ModeAppend:
+		if t, ok := v.propType(property); ok && t != condition.TypeMulti {
+			add("mode", "appends to %q, which holds %s, not a list of values. Use replace, or pick a multi-value property.", property, noun(t))
+		}
+	default:
+		add("mode", "has the mode %q. Use replace or append.", s.Mode)
+	}
+}
+
+// checkValue reports a value that does not fit the declared type of property.
+func (v *validator) checkValue(property string, value any, field string, add func(field, format string, args ...any)) {
+	t, ok := v.propType(property)
+	if !ok {
+		return
+	}
+	if fits(t, value) {
+		return
+	}
+	var want string
+	switch t {
+	case condition.TypeNumber:
+		want = "a number like 42"
+	case condition.TypeBool:
+		want = "true or false"
+	case condition.TypeMulti:
+		want = "a text value or a list of text values"
+	case condition.TypeDate:
+		want = "a date like \"2026-05-01\""
+	default:
+		want = "a text value"
+	}
+	add(field, "uses %s for %q, which holds %s. Use %s.", describe(value), property, noun(t), want)
+}
+
+// propType looks a property up in the object's schema.
+func (v *validator) propType(p string) (condition.Type, bool) {
+	if v.schema == nil || p == "" {
+		return "", false
+	}
+	return v.schema(p)
+}
+
+// filter compiles f and reports its problems under field, each message prefixed with who.
+// eventOK says whether the filter may read event fields ("event.*").
+func (v *validator) filter(f condition.Filter, field string, eventOK bool, who string, add func(field, msg string)) {
+	_, err := condition.Compile(f, condition.Options{Schema: v.schema})
+	if err != nil {
+		var ce *condition.CompileError
+		if errors.As(err, &ce) && len(ce.Problems) > 0 {
+			for _, p := range ce.Problems {
+				add(joinPath(field, p.Path), who+": "+sentence(p.Message))
+			}
+		} else {
+			add(field, who+": "+sentence(err.Error()))
+		}
+	}
+	if eventOK {
+		return
+	}
+	// Record-only filters cannot read the event: report rules and raw expressions that do.
+	walk(f, "", func(path string, n condition.Filter) {
+		if isEventRef(n.Property) {
+			add(joinPath(field, path), fmt.Sprintf("%s: the rule reads %q, but there is no event when this trigger enrolls a record. Use a record property instead.", who, n.Property))
+		}
+		if n.Expr == "" {
+			return
+		}
+		prog, err := condition.Compile(condition.Filter{Expr: n.Expr}, condition.Options{})
+		if err != nil {
+			return // reported above
+		}
+		for _, ref := range prog.References() {
+			if isEventRef(ref) {
+				add(joinPath(field, path), fmt.Sprintf("%s: the expression reads %q, but there is no event when this trigger enrolls a record. Use record properties instead.", who, ref))
+				return
+			}
+		}
+	})
+}
+
+// walk calls fn for every node of f, parents first, with its path ("all[0].any[1]").
+func walk(f condition.Filter, path string, fn func(path string, n condition.Filter)) {
+	fn(path, f)
+	for i, c := range f.All {
+		walk(c, joinPath(path, fmt.Sprintf("all[%d]", i)), fn)
+	}
+	for i, c := range f.Any {
+		walk(c, joinPath(path, fmt.Sprintf("any[%d]", i)), fn)
+	}
+}
+
+// isEventRef reports whether a property path names an event field.
+func isEventRef(p string) bool { return p == "event" || strings.HasPrefix(p, "event.") }
+
+// emptyFilter reports whether f is absent or has nothing in it.
+func emptyFilter(f *condition.Filter) bool {
+	return f == nil || (len(f.All) == 0 && len(f.Any) == 0 && f.Property == "" && f.Op == "" && f.Expr == "" && f.Value == nil)
+}
+
+// unreachable reports steps that no path from the start reaches.
+func (v *validator) unreachable() {
+	d := v.d
+	start, ok := v.first[d.Start]
+	if !ok {
+		return // already reported; every step would look unreachable
+	}
+	seen := make([]bool, len(d.Steps))
+	queue := []int{start}
+	seen[start] = true
+	for len(queue) > 0 {
+		i := queue[0]
+		queue = queue[1:]
+		for _, id := range d.Steps[i].Successors() {
+			if j, ok := v.first[id]; ok && !seen[j] {
+				seen[j] = true
+				queue = append(queue, j)
+			}
+		}
+	}
+	for i := range d.Steps {
+		s := &d.Steps[i]
+		if seen[i] || s.ID == "" || v.first[s.ID] != i {
+			continue // reached, or already reported for its id
+		}
+		v.add(Problem{Step: s.ID, Message: fmt.Sprintf("Step %q cannot be reached from the start, so no record will ever get there. Link to it from another step or remove it.", s.ID)})
+	}
+}
+
+// loops reports every loop of steps that contains no delay, once per loop (strongly connected
+// component of the step graph with the delay steps taken out).
+func (v *validator) loops() {
+	d := v.d
+	n := len(d.Steps)
+	adj := make([][]int, n)
+	for i := range d.Steps {
+		s := &d.Steps[i]
+		if s.ID == "" || v.first[s.ID] != i || s.Type == StepDelay {
+			continue
+		}
+		for _, id := range s.Successors() {
+			if j, ok := v.first[id]; ok && d.Steps[j].Type != StepDelay {
+				adj[i] = append(adj[i], j)
+			}
+		}
+	}
+	for _, comp := range tarjan(adj) {
+		if len(comp) == 1 {
+			self := false
+			for _, j := range adj[comp[0]] {
+				if j == comp[0] {
+					self = true
+				}
+			}
+			if !self {
+				continue
+			}
+		}
+		sort.Ints(comp)
+		ids := make([]string, len(comp))
+		at := comp[0]
+		for k, i := range comp {
+			ids[k] = d.Steps[i].ID
+			if d.Steps[i].Type == StepGoto && d.Steps[at].Type != StepGoto {
+				at = i
+			}
+		}
+		var msg string
+		if len(ids) == 1 {
+			msg = fmt.Sprintf("Step %q leads back to itself without a delay, so a record would repeat it without waiting until it hits the step limit. Add a delay step inside the loop.", ids[0])
+		} else {
+			msg = fmt.Sprintf("Steps %s form a loop without a delay, so a record would go round it without waiting until it hits the step limit. Add a delay step inside the loop.", quoteList(ids))
+		}
+		v.add(Problem{Step: d.Steps[at].ID, Message: msg})
+	}
+}
+
+// tarjan returns the strongly connected components of a graph, ordered by smallest member.
+func tarjan(adj [][]int) [][]int {
+	n := len(adj)
+	index := make([]int, n)
+	low := make([]int, n)
+	on := make([]bool, n)
+	for i := range index {
+		index[i] = -1
+	}
+	var stack []int
+	var comps [][]int
+	next := 0
+	var visit func(u int)
+	visit = func(u int) {
+		index[u], low[u] = next, next
+		next++
+		stack = append(stack, u)
+		on[u] = true
+		for _, w := range adj[u] {
+			if index[w] < 0 {
+				visit(w)
+				low[u] = min(low[u], low[w])
+			} else if on[w] {
+				low[u] = min(low[u], index[w])
+			}
+		}
+		if low[u] == index[u] {
+			var comp []int
+			for {
+				w := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				on[w] = false
+				comp = append(comp, w)
+				if w == u {
+					break
+				}
+			}
+			comps = append(comps, comp)
+		}
+	}
+	for u := 0; u < n; u++ {
+		if index[u] < 0 {
+			visit(u)
+		}
+	}
+	sort.Slice(comps, func(a, b int) bool { return minOf(comps[a]) < minOf(comps[b]) })
+	return comps
+}
+
+// minOf returns the smallest element of a non-empty slice.
+func minOf(xs []int) int {
+	m := xs[0]
+	for _, x := range xs[1:] {
+		m = min(m, x)
+	}
+	return m
+}
+
+// checkCron validates a five-field cron expression: minute hour day-of-month month day-of-week,
+// each a list of *, N, N-M, with an optional /step; months and weekdays may be named (JAN, MON).
+func checkCron(expr string) error {
+	fields := strings.Fields(expr)
+	if len(fields) != 5 {
+		return fmt.Errorf("it has %d fields instead of 5", len(fields))
+	}
+	specs := []struct {
+		name     string
+		lo, hi   int
+		names    []string
+		namesMin int
+	}{
+		{"minute", 0, 59, nil, 0},
+		{"hour", 0, 23, nil, 0},
+		{"day of month", 1, 31, nil, 0},
+		{"month", 1, 12, []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}, 1},
+		{"day of week", 0, 7, []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}, 0},
+	}
+	for i, f := range fields {
+		sp := specs[i]
+		val := func(s string) (int, error) {
+			for k, n := range sp.names {
+				if strings.EqualFold(s, n) {
+					return k + sp.namesMin, nil
+				}
+			}
+			if !isDigits(s) || len(s) > 2 {
+				return 0, fmt.Errorf("the %s %q is not a number from %d to %d", sp.name, s, sp.lo, sp.hi)
+			}
+			n := 0
+			for _, c := range s {
+				n = n*10 + int(c-'0')
+			}
+			if n < sp.lo || n > sp.hi {
+				return 0, fmt.Errorf("the %s %q is outside %d to %d", sp.name, s, sp.lo, sp.hi)
+			}
+			return n, nil
+		}
+		for _, item := range strings.Split(f, ",") {
+			rng, step, hasStep := strings.Cut(item, "/")
+			if hasStep {
+				if !isDigits(step) || len(step) > 2 || step == "0" || step == "00" {
+					return fmt.Errorf("the %s step %q is not a positive number", sp.name, step)
+				}
+			}
+			if rng == "*" {
+				continue
+			}
+			a, b, isRange := strings.Cut(rng, "-")
+			lo, err := val(a)
+			if err != nil {
+				return err
+			}
+			if isRange {
+				hi, err := val(b)
+				if err != nil {
+					return err
+				}
+				if hi < lo {
+					return fmt.Errorf("the %s range %q runs backwards", sp.name, rng)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// setFields returns the JSON names of the fields of a struct (pointer) that hold a value, in
+// declaration order, skipping the given names. Empty lists and maps count as unset.
+func setFields(x any, skip ...string) []string {
+	rv := reflect.ValueOf(x).Elem()
+	rt := rv.Type()
+	var out []string
+	for i := 0; i < rt.NumField(); i++ {
+		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+		if name == "" || name == "-" || contains(skip, name) {
+			continue
+		}
+		f := rv.Field(i)
+		switch f.Kind() {
+		case reflect.Slice, reflect.Map:
+			if f.Len() == 0 {
+				continue
+			}
+		default:
+			if f.IsZero() {
+				continue
+			}
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// fits reports whether a JSON value suits a property type.
+func fits(t condition.Type, v any) bool {
+	switch t {
+	case condition.TypeNumber:
+		switch v.(type) {
+		case float64, float32, int, int64, int32:
+			return true
+		}
+		return false
+	case condition.TypeBool:
+		_, ok := v.(bool)
+		return ok
+	case condition.TypeMulti:
+		switch x := v.(type) {
+		case string:
+			return true
+		case []string:
+			return true
+		case []any:
+			for _, e := range x {
+				if _, ok := e.(string); !ok {
+					return false
+				}
+			}
+			return true
+		}
+		return false
+	case condition.TypeDate:
+		s, ok := v.(string)
+		if !ok {
+			return false
+		}
+		if _, err := time.Parse(time.DateOnly, s); err == nil {
+			return true
+		}
+		_, err := time.Parse(time.RFC3339, s)
+		return err == nil
+	default:
+		_, ok := v.(string)
+		return ok
+	}
+}
+
+// kindNames names the ways a branch can decide, for messages.
+var kindNames = map[string]string{"filter": "a filter", "expr": "an expression", "value": "a value"}
+
+// noun describes what a property of type t holds: "text", "a number".
+func noun(t condition.Type) string {
+	switch t {
+	case condition.TypeString:
+		return "text"
+	case condition.TypeNumber:
+		return "a number"
+	case condition.TypeBool:
+		return "true or false"
+	case condition.TypeDate:
+		return "a date"
+	case condition.TypeEnum:
+		return "one choice from a fixed list"
+	case condition.TypeMulti:
+		return "a list of values"
+	}
+	return fmt.Sprintf("a %s", t)
+}
+
+// reason extracts the explanation from a length parse error.
+func reason(err error) string {
+	var de *DurationError
+	if errors.As(err, &de) {
+		return de.Reason
+	}
+	return err.Error()
+}
+
+// describe names a JSON value for a message.
+func describe(v any) string {
+	switch x := v.(type) {
+	case string:
+		return fmt.Sprintf("the text %q", x)
+	case bool:
+		return fmt.Sprintf("%t", x)
+	case float64:
+		return fmt.Sprintf("the number %g", x)
+	case []any, []string:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// httpURL reports whether s is an absolute http or https address with a host.
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// headerName reports whether s is a valid HTTP header name (an RFC 9110 token).
+func headerName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c > 0x7e || c <= ' ' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, c) {
+			return false
+		}
+	}
+	return true
+}
+
+// joinPath joins a field path and a sub-path ("branches[0].filter" + "all[1]").
+func joinPath(base, sub string) string {
+	switch {
+	case sub == "":
+		return base
+	case base == "":
+		return sub
+	case strings.HasPrefix(sub, "["):
+		return base + sub
+	}
+	return base + "." + sub
+}
+
+// sentence makes a filter message end like a sentence (it follows a "Step "x": " prefix, so
+// its first letter stays as it is).
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "the filter is not valid."
+	}
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, "!") {
+		s += "."
+	}
+	return s
+}
+
+// nonEmpty returns the non-blank strings of xs.
+func nonEmpty(xs []string) []string {
+	var out []string
+	for _, x := range xs {
+		if strings.TrimSpace(x) != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// contains reports whether xs holds x.
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// list joins names for a message: "a, b, c".
+func list(xs []string) string { return strings.Join(xs, ", ") }
+
+// quoteList joins quoted names: `"a", "b" and "c"`.
+func quoteList(xs []string) string {
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = fmt.Sprintf("%q", x)
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
+}
+
+// article puts "a" or "an" before a type name in quotes-free form: "a set_property", "an event".
+func article(t string) string {
+	if t != "" && strings.ContainsRune("aeiou", rune(t[0])) {
+		return "an " + t
+	}
+	return "a " + t
+}

@@ -1,0 +1,198 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Enrollment statuses.
+const (
+	StatusActive    = "active"
+	StatusWaiting   = "waiting"
+	StatusCompleted = "completed"
+	StatusFailed    = "failed"
+	StatusCancelled = "cancelled"
+)
+
+// Enrollment is one record travelling through one workflow version.
+type Enrollment struct {
+	ID          int64           `json:"id"`
+	WorkflowID  string          `json:"workflow_id"`
+	Version     int             `json:"version"`
+	RecordID    int64           `json:"record_id"`
+	Status      string          `json:"status"`
+	CurrentStep string          `json:"current_step"`
+	TriggerID   string          `json:"trigger_id"`
+	EventID     int64           `json:"event_id,omitempty"`
+	Reason      json.RawMessage `json:"reason"`
+	StepsRun    int             `json:"steps_run"`
+	Error       string          `json:"error,omitempty"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+	FinishedAt  *time.Time      `json:"finished_at,omitempty"`
+}
+
+const enrollmentCols = "id, workflow_id, version, record_id, status, current_step, trigger_id, COALESCE(event_id, 0), reason, steps_run, error, created_at, updated_at, finished_at"
+
+func scanEnrollment(row interface{ Scan(...any) error }) (*Enrollment, error) {
+	var e Enrollment
+	var reason string
+	var created, updated int64
+	var finished sql.NullInt64
+	if err := row.Scan(&e.ID, &e.WorkflowID, &e.Version, &e.RecordID, &e.Status, &e.CurrentStep, &e.TriggerID,
+		&e.EventID, &reason, &e.StepsRun, &e.Error, &created, &updated, &finished); err != nil {
+		return nil, err
+	}
+	e.Reason = json.RawMessage(reason)
+	e.CreatedAt, e.UpdatedAt = fromMS(created), fromMS(updated)
+	if finished.Valid {
+		t := fromMS(finished.Int64)
+		e.FinishedAt = &t
+	}
+	return &e, nil
+}
+
+func getEnrollment(ctx context.Context, q querier, id int64) (*Enrollment, error) {
+	e, err := scanEnrollment(q.QueryRowContext(ctx, "SELECT "+enrollmentCols+" FROM enrollments WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("enrollment %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load enrollment %d: %w", id, err)
+	}
+	return e, nil
+}
+
+// Enrollment loads an enrollment by id.
+func (db *DB) Enrollment(ctx context.Context, id int64) (*Enrollment, error) {
+	return getEnrollment(ctx, db.r, id)
+}
+
+// Enrollment loads an enrollment inside the transaction.
+func (t *Tx) Enrollment(id int64) (*Enrollment, error) { return getEnrollment(t.ctx, t.tx, id) }
+
+// EnrollmentQuery filters Enrollments. Results are newest first; Before is the cursor.
+type EnrollmentQuery struct {
+	WorkflowID string
+	RecordID   int64
+	Status     string
+	Limit      int
+	Before     int64 // only enrollments with id < Before
+}
+
+// Enrollments lists enrollments matching q, newest first.
+func (db *DB) Enrollments(ctx context.Context, q EnrollmentQuery) ([]*Enrollment, error) {
+	var where []string
+	var args []any
+	if q.WorkflowID != "" {
+		where, args = append(where, "workflow_id = ?"), append(args, q.WorkflowID)
+	}
+	if q.RecordID > 0 {
+		where, args = append(where, "record_id = ?"), append(args, q.RecordID)
+	}
+	if q.Status != "" {
+		where, args = append(where, "status = ?"), append(args, q.Status)
+	}
+	if q.Before > 0 {
+		where, args = append(where, "id < ?"), append(args, q.Before)
+	}
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 100
+	}
+	query := "SELECT " + enrollmentCols + " FROM enrollments"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := db.r.QueryContext(ctx, query+" ORDER BY id DESC LIMIT ?", append(args, q.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("list enrollments: %w", err)
+	}
+	defer rows.Close()
+	var out []*Enrollment
+	for rows.Next() {
+		e, err := scanEnrollment(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list enrollments: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// EnrollmentState tells whether a record is enrolled in a workflow now, and whether it ever was.
+func (t *Tx) EnrollmentState(workflowID string, recordID int64) (open, ever bool, err error) {
+	rows, err := t.query("SELECT status FROM enrollments WHERE workflow_id = ? AND record_id = ?", workflowID, recordID)
+	if err != nil {
+		return false, false, fmt.Errorf("check enrollment of record %d in %q: %w", recordID, workflowID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return false, false, err
+		}
+		ever = true
+		if s == StatusActive || s == StatusWaiting {
+			open = true
+		}
+	}
+	return open, ever, rows.Err()
+}
+
+// InsertEnrollment creates an enrollment and sets its ID. A second open enrollment of the same
+// record in the same workflow is ErrConflict.
+func (t *Tx) InsertEnrollment(e *Enrollment, now time.Time) error {
+	if len(e.Reason) == 0 {
+		e.Reason = json.RawMessage("{}")
+	}
+	res, err := t.exec(`INSERT INTO enrollments (workflow_id, version, record_id, status, current_step, trigger_id, event_id, reason, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.WorkflowID, e.Version, e.RecordID, e.Status, e.CurrentStep, e.TriggerID, nullInt(e.EventID), string(e.Reason), ms(now), ms(now))
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE") {
+			return fmt.Errorf("record %d is already enrolled in %q: %w", e.RecordID, e.WorkflowID, ErrConflict)
+		}
+		return fmt.Errorf("enroll record %d in %q: %w", e.RecordID, e.WorkflowID, err)
+	}
+	e.ID, _ = res.LastInsertId()
+	e.CreatedAt, e.UpdatedAt = now, now
+	return nil
+}
+
+// UpdateEnrollment stores an enrollment's progress: status, current step, steps executed so far
+// and an error text; finished statuses set finished_at.
+func (t *Tx) UpdateEnrollment(id int64, status, currentStep string, stepsRun int, errText string, now time.Time) error {
+	var finished any
+	if status == StatusCompleted || status == StatusFailed || status == StatusCancelled {
+		finished = ms(now)
+	}
+	if _, err := t.exec("UPDATE enrollments SET status = ?, current_step = ?, steps_run = ?, error = ?, updated_at = ?, finished_at = ? WHERE id = ?",
+		status, currentStep, stepsRun, errText, ms(now), finished, id); err != nil {
+		if strings.Contains(err.Error(), "UNIQUE") {
+			return fmt.Errorf("reopen enrollment %d: the record has another open enrollment in this workflow: %w", id, ErrConflict)
+		}
+		return fmt.Errorf("update enrollment %d: %w", id, err)
+	}
+	return nil
+}
+
+// CancelOpenEnrollments cancels a workflow's active and waiting enrollments and drops their jobs.
+func (t *Tx) CancelOpenEnrollments(workflowID string, now time.Time) (int64, error) {
+	if _, err := t.exec(`INSERT INTO history (enrollment_id, step_id, step_type, outcome, detail, at)
+		SELECT id, current_step, '', 'cancelled', '{"reason":"the workflow was switched off"}', ? FROM enrollments
+		WHERE workflow_id = ? AND status IN ('active','waiting')`, ms(now), workflowID); err != nil {
+		return 0, fmt.Errorf("cancel enrollments of %q: %w", workflowID, err)
+	}
+	if _, err := t.exec(`DELETE FROM jobs WHERE enrollment_id IN (SELECT id FROM enrollments WHERE workflow_id = ? AND status IN ('active','waiting'))`, workflowID); err != nil {
+		return 0, fmt.Errorf("cancel enrollments of %q: %w", workflowID, err)
+	}
+	res, err := t.exec(`UPDATE enrollments SET status = 'cancelled', updated_at = ?, finished_at = ? WHERE workflow_id = ? AND status IN ('active','waiting')`, ms(now), ms(now), workflowID)
+	if err != nil {
+		return 0, fmt.Errorf("cancel enrollments of %q: %w", workflowID, err)
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Event is something that happened to a record. It is appended before it is acknowledged.
+type Event struct {
+	ID             int64             `json:"id"`
+	Type           string            `json:"type"`
+	RecordID       int64             `json:"record_id"`
+	Scope          map[string]string `json:"scope"`
+	Data           map[string]any    `json:"data"`
+	OccurredAt     time.Time         `json:"occurred_at"`
+	ReceivedAt     time.Time         `json:"received_at"`
+	IdempotencyKey string            `json:"idempotency_key,omitempty"`
+}
+
+// InsertEvent appends an event and sets its ID.
+func (t *Tx) InsertEvent(e *Event) error {
+	scope, err := marshal(e.Scope)
+	if err != nil {
+		return err
+	}
+	data, err := marshal(e.Data)
+	if err != nil {
+		return err
+	}
+	res, err := t.exec(`INSERT INTO events (type, record_id, scope, data, occurred_at, received_at, idempotency_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.Type, e.RecordID, scope, data, ms(e.OccurredAt), ms(e.ReceivedAt), nullString(e.IdempotencyKey))
+	if err != nil {
+		return fmt.Errorf("insert event %q: %w", e.Type, err)
+	}
+	e.ID, _ = res.LastInsertId()
+	return nil
+}
+
+// EventByIdempotencyKey returns the event stored under key, or ErrNotFound.
+func (t *Tx) EventByIdempotencyKey(key string) (*Event, error) {
+	return scanEvent(t.queryRow("SELECT "+eventCols+" FROM events WHERE idempotency_key = ?", key))
+}
+
+// Event loads an event by id.
+func (db *DB) Event(ctx context.Context, id int64) (*Event, error) {
+	return scanEvent(db.r.QueryRowContext(ctx, "SELECT "+eventCols+" FROM events WHERE id = ?", id))
+}
+
+// RecordEvents lists a record's most recent events, newest first.
+func (db *DB) RecordEvents(ctx context.Context, recordID int64, limit int) ([]*Event, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	rows, err := db.r.QueryContext(ctx, "SELECT "+eventCols+" FROM events WHERE record_id = ? ORDER BY id DESC LIMIT ?", recordID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list events of record %d: %w", recordID, err)
+	}
+	defer rows.Close()
+	var out []*Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// CountEvents returns the number of stored events.
+func (db *DB) CountEvents(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM events").Scan(&n)
+	return n, err
+}
+
+const eventCols = "id, type, record_id, scope, data, occurred_at, received_at, COALESCE(idempotency_key, '')"
+
+func scanEvent(row interface{ Scan(...any) error }) (*Event, error) {
+	var e Event
+	var scope, data string
+	var occurred, received int64
+	err := row.Scan(&e.ID, &e.Type, &e.RecordID, &scope, &data, &occurred, &received, &e.IdempotencyKey)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("event: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load event: %w", err)
+	}
+	sm, err := unmarshalMap(scope)
+	if err != nil {
+		return nil, err
+	}
+	e.Scope = make(map[string]string, len(sm))
+	for k, v := range sm {
+		e.Scope[k] = fmt.Sprint(v)
+	}
+	if e.Data, err = unmarshalMap(data); err != nil {
+		return nil, err
+	}
+	e.OccurredAt, e.ReceivedAt = fromMS(occurred), fromMS(received)
+	return &e, nil
+}

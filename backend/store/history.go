@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// History outcomes.
+const (
+	HistEnrolled  = "enrolled"  // enrollment-level: the record entered the workflow
+	HistCompleted = "completed" // enrollment-level: it reached the end of a path
+	HistFailed    = "failed"    // step- or enrollment-level failure
+	HistOK        = "ok"        // a step ran
+	HistWaiting   = "waiting"   // a delay started
+	HistResumed   = "resumed"   // a delay ended
+	HistSkipped   = "skipped"   // a step did nothing (with the reason in Detail)
+	HistCancelled = "cancelled" // enrollment-level: it was stopped
+)
+
+// HistoryEntry is one line of an enrollment's log.
+type HistoryEntry struct {
+	ID           int64           `json:"id"`
+	EnrollmentID int64           `json:"enrollment_id"`
+	StepID       string          `json:"step_id,omitempty"`
+	StepType     string          `json:"step_type,omitempty"`
+	Outcome      string          `json:"outcome"`
+	Detail       json.RawMessage `json:"detail"`
+	At           time.Time       `json:"at"`
+}
+
+// AppendHistory appends entries to enrollments' logs.
+func (t *Tx) AppendHistory(entries ...HistoryEntry) error {
+	for _, h := range entries {
+		detail := string(h.Detail)
+		if detail == "" {
+			detail = "{}"
+		}
+		if _, err := t.exec("INSERT INTO history (enrollment_id, step_id, step_type, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
+			h.EnrollmentID, h.StepID, h.StepType, h.Outcome, detail, ms(h.At)); err != nil {
+			return fmt.Errorf("append history of enrollment %d: %w", h.EnrollmentID, err)
+		}
+	}
+	return nil
+}
+
+// History returns an enrollment's log, oldest first.
+func (db *DB) History(ctx context.Context, enrollmentID int64) ([]HistoryEntry, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT id, enrollment_id, step_id, step_type, outcome, detail, at FROM history WHERE enrollment_id = ? ORDER BY id", enrollmentID)
+	if err != nil {
+		return nil, fmt.Errorf("load history of enrollment %d: %w", enrollmentID, err)
+	}
+	defer rows.Close()
+	var out []HistoryEntry
+	for rows.Next() {
+		var h HistoryEntry
+		var detail string
+		var at int64
+		if err := rows.Scan(&h.ID, &h.EnrollmentID, &h.StepID, &h.StepType, &h.Outcome, &detail, &at); err != nil {
+			return nil, err
+		}
+		h.Detail, h.At = json.RawMessage(detail), fromMS(at)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// CountStep adds to a step's completed/failed counters.
+func (t *Tx) CountStep(workflowID, stepID string, completed, failed int) error {
+	if _, err := t.exec(`INSERT INTO step_counts (workflow_id, step_id, completed, failed) VALUES (?, ?, ?, ?)
+		ON CONFLICT (workflow_id, step_id) DO UPDATE SET completed = completed + excluded.completed, failed = failed + excluded.failed`,
+		workflowID, stepID, completed, failed); err != nil {
+		return fmt.Errorf("count step %q of %q: %w", stepID, workflowID, err)
+	}
+	return nil
+}
+
+// StepStats are one step's counters for the canvas.
+type StepStats struct {
+	Active    int64 `json:"active"`
+	Waiting   int64 `json:"waiting"`
+	Completed int64 `json:"completed"`
+	Failed    int64 `json:"failed"`
+}
+
+// WorkflowStats are a workflow's enrollment counts by status and per-step counters.
+type WorkflowStats struct {
+	Enrollments map[string]int64      `json:"enrollments"`
+	Steps       map[string]*StepStats `json:"steps"`
+}
+
+// Stats computes a workflow's counters.
+func (db *DB) Stats(ctx context.Context, workflowID string) (*WorkflowStats, error) {
+	s := &WorkflowStats{
+		Enrollments: map[string]int64{StatusActive: 0, StatusWaiting: 0, StatusCompleted: 0, StatusFailed: 0, StatusCancelled: 0},
+		Steps:       map[string]*StepStats{},
+	}
+	step := func(id string) *StepStats {
+		if s.Steps[id] == nil {
+			s.Steps[id] = &StepStats{}
+		}
+		return s.Steps[id]
+	}
+	rows, err := db.r.QueryContext(ctx, "SELECT status, current_step, COUNT(*) FROM enrollments WHERE workflow_id = ? GROUP BY status, current_step", workflowID)
+	if err != nil {
+		return nil, fmt.Errorf("stats of %q: %w", workflowID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var status, cur string
+		var n int64
+		if err := rows.Scan(&status, &cur, &n); err != nil {
+			return nil, err
+		}
+		s.Enrollments[status] += n
+		if cur == "" {
+			continue
+		}
+		switch status {
+		case StatusActive:
+			step(cur).Active += n
+		case StatusWaiting:
+			step(cur).Waiting += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows2, err := db.r.QueryContext(ctx, "SELECT step_id, completed, failed FROM step_counts WHERE workflow_id = ?", workflowID)
+	if err != nil {
+		return nil, fmt.Errorf("stats of %q: %w", workflowID, err)
+	}
+	defer rows2.Close()
+	for rows2.Next() {
+		var id string
+		var c, f int64
+		if err := rows2.Scan(&id, &c, &f); err != nil {
+			return nil, err
+		}
+		st := step(id)
+		st.Completed, st.Failed = c, f
+	}
+	return s, rows2.Err()
+}

@@ -1,0 +1,170 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Job kinds.
+const (
+	// JobRun runs StepID (and whatever follows it in the same pass).
+	JobRun = "run"
+	// JobResume continues after the delay step StepID; Outcome says why it resumed.
+	JobResume = "resume"
+)
+
+// Resume outcomes of a delay.
+const (
+	OutcomeElapsed = "elapsed" // the duration or until-time passed
+	OutcomeEvent   = "event"   // the awaited event arrived
+	OutcomeTimeout = "timeout" // the awaited event did not arrive in time
+)
+
+// Forever is the run_at of a job that only an event can wake (a wait with no timeout).
+var Forever = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// Job is the one pending unit of work of an enrollment.
+type Job struct {
+	ID           int64
+	EnrollmentID int64
+	RecordID     int64
+	StepID       string
+	Kind         string
+	Outcome      string // for JobResume
+	EventID      int64  // the event that woke a wait
+	WaitEvent    string // event type a waiting job listens for
+	RunAt        time.Time
+	Attempt      int
+}
+
+// PutJob schedules the enrollment's next job, replacing any pending one, and sets j.ID.
+// A replacement is a new job with a never-used id and attempt 0, so a worker still holding a
+// claim on the replaced job gets false from FinishJob instead of finishing the new one. A worker
+// that schedules the follow-up of the job it holds must therefore call FinishJob first.
+func (t *Tx) PutJob(j *Job) error {
+	if _, err := t.exec("DELETE FROM jobs WHERE enrollment_id = ?", j.EnrollmentID); err != nil {
+		return fmt.Errorf("schedule step %q of enrollment %d: replace pending job: %w", j.StepID, j.EnrollmentID, err)
+	}
+	res, err := t.exec(`INSERT INTO jobs (enrollment_id, record_id, step_id, kind, outcome, event_id, wait_event, run_at, state, lease_until, attempt)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'available', 0, 0)`,
+		j.EnrollmentID, j.RecordID, j.StepID, j.Kind, j.Outcome, nullInt(j.EventID), nullString(j.WaitEvent), ms(j.RunAt))
+	if err != nil {
+		return fmt.Errorf("schedule step %q of enrollment %d: %w", j.StepID, j.EnrollmentID, err)
+	}
+	if j.ID, err = res.LastInsertId(); err != nil {
+		return fmt.Errorf("schedule step %q of enrollment %d: %w", j.StepID, j.EnrollmentID, err)
+	}
+	j.Attempt = 0
+	return nil
+}
+
+// ClaimJobs leases up to limit due jobs (available and run_at <= now, or running with an
+// expired lease) until now+lease, bumping their attempt counter.
+func (t *Tx) ClaimJobs(now time.Time, lease time.Duration, limit int) ([]*Job, error) {
+	rows, err := t.query(`UPDATE jobs SET state = 'running', lease_until = ?, attempt = attempt + 1
+		WHERE id IN (
+			SELECT id FROM jobs WHERE state = 'available' AND run_at <= ?
+			UNION ALL
+			SELECT id FROM jobs WHERE state = 'running' AND lease_until <= ?
+			LIMIT ?)
+		RETURNING id, enrollment_id, record_id, step_id, kind, outcome, COALESCE(event_id, 0), COALESCE(wait_event, ''), run_at, attempt`,
+		ms(now.Add(lease)), ms(now), ms(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []*Job
+	for rows.Next() {
+		var j Job
+		var runAt int64
+		if err := rows.Scan(&j.ID, &j.EnrollmentID, &j.RecordID, &j.StepID, &j.Kind, &j.Outcome, &j.EventID, &j.WaitEvent, &runAt, &j.Attempt); err != nil {
+			return nil, fmt.Errorf("claim jobs: %w", err)
+		}
+		j.RunAt = fromMS(runAt)
+		out = append(out, &j)
+	}
+	return out, rows.Err()
+}
+
+// FinishJob removes a claimed job if this claim (id + attempt) still holds it. It reports false
+// when the lease was lost (another worker re-claimed it), in which case the caller must not
+// commit the job's effects.
+func (t *Tx) FinishJob(id int64, attempt int) (bool, error) {
+	res, err := t.exec("DELETE FROM jobs WHERE id = ? AND attempt = ? AND state = 'running'", id, attempt)
+	if err != nil {
+		return false, fmt.Errorf("finish job %d: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// ReleaseJob puts a claimed job back to run at runAt (e.g. after a transient failure).
+func (t *Tx) ReleaseJob(id int64, attempt int, runAt time.Time) error {
+	if _, err := t.exec("UPDATE jobs SET state = 'available', run_at = ?, lease_until = 0 WHERE id = ? AND attempt = ?", ms(runAt), id, attempt); err != nil {
+		return fmt.Errorf("release job %d: %w", id, err)
+	}
+	return nil
+}
+
+// ReleaseAllLeases makes every running job available again. Only safe when no other worker
+// exists, i.e. at start-up under the process lock Open takes.
+func (t *Tx) ReleaseAllLeases() (int64, error) {
+	res, err := t.exec("UPDATE jobs SET state = 'available', lease_until = 0 WHERE state = 'running'")
+	if err != nil {
+		return 0, fmt.Errorf("release leases: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// WaitingJobs lists the jobs of a record that wait for an event of the given type.
+func (t *Tx) WaitingJobs(recordID int64, eventType string) ([]*Job, error) {
+	rows, err := t.query(`SELECT id, enrollment_id, record_id, step_id, kind, outcome, COALESCE(event_id, 0), wait_event, run_at, attempt
+		FROM jobs WHERE record_id = ? AND wait_event = ? AND state = 'available'`, recordID, eventType)
+	if err != nil {
+		return nil, fmt.Errorf("find waits of record %d: %w", recordID, err)
+	}
+	defer rows.Close()
+	var out []*Job
+	for rows.Next() {
+		var j Job
+		var runAt int64
+		if err := rows.Scan(&j.ID, &j.EnrollmentID, &j.RecordID, &j.StepID, &j.Kind, &j.Outcome, &j.EventID, &j.WaitEvent, &runAt, &j.Attempt); err != nil {
+			return nil, err
+		}
+		j.RunAt = fromMS(runAt)
+		out = append(out, &j)
+	}
+	return out, rows.Err()
+}
+
+// WakeJob makes a waiting job due now with the given outcome and waking event.
+func (t *Tx) WakeJob(id int64, outcome string, eventID int64, now time.Time) error {
+	if _, err := t.exec("UPDATE jobs SET run_at = ?, outcome = ?, event_id = ?, wait_event = NULL WHERE id = ? AND state = 'available'",
+		ms(now), outcome, nullInt(eventID), id); err != nil {
+		return fmt.Errorf("wake job %d: %w", id, err)
+	}
+	return nil
+}
+
+// NextJobAt returns when the earliest available job is due; ok is false when none is pending.
+func (db *DB) NextJobAt(ctx context.Context) (at time.Time, ok bool, err error) {
+	var v sql.NullInt64
+	err = db.r.QueryRowContext(ctx, "SELECT MIN(run_at) FROM jobs WHERE state = 'available'").Scan(&v)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, fmt.Errorf("next job: %w", err)
+	}
+	if !v.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromMS(v.Int64), true, nil
+}
+
+// PendingJobs counts jobs not yet finished.
+func (db *DB) PendingJobs(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM jobs").Scan(&n)
+	return n, err
+}

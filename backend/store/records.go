@@ -1,0 +1,225 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Record is an object of a type (contact, company, ...) with a property bag.
+type Record struct {
+	ID         int64          `json:"id"`
+	Type       string         `json:"type"`
+	Email      string         `json:"email,omitempty"`
+	Properties map[string]any `json:"properties"`
+	CreatedAt  time.Time      `json:"created_at"`
+	UpdatedAt  time.Time      `json:"updated_at"`
+}
+
+// RecordChange is what an upsert or update did: the properties before (nil when created) and after.
+type RecordChange struct {
+	Record  *Record
+	Old     map[string]any
+	Created bool
+	Changed bool
+}
+
+const recordCols = "id, type, COALESCE(email, ''), properties, created_at, updated_at"
+
+func scanRecord(row interface{ Scan(...any) error }) (*Record, error) {
+	var r Record
+	var props string
+	var created, updated int64
+	if err := row.Scan(&r.ID, &r.Type, &r.Email, &props, &created, &updated); err != nil {
+		return nil, err
+	}
+	var err error
+	if r.Properties, err = unmarshalMap(props); err != nil {
+		return nil, fmt.Errorf("record %d: %w", r.ID, err)
+	}
+	r.CreatedAt, r.UpdatedAt = fromMS(created), fromMS(updated)
+	return &r, nil
+}
+
+func getRecord(ctx context.Context, q querier, id int64) (*Record, error) {
+	r, err := scanRecord(q.QueryRowContext(ctx, "SELECT "+recordCols+" FROM records WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("record %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load record %d: %w", id, err)
+	}
+	return r, nil
+}
+
+func recordByEmail(ctx context.Context, q querier, typ, email string) (*Record, error) {
+	r, err := scanRecord(q.QueryRowContext(ctx, "SELECT "+recordCols+" FROM records WHERE type = ? AND email = ?", typ, email))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%s with email %q: %w", typ, email, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load %s by email: %w", typ, err)
+	}
+	return r, nil
+}
+
+// Record loads a record by id.
+func (db *DB) Record(ctx context.Context, id int64) (*Record, error) { return getRecord(ctx, db.r, id) }
+
+// RecordByEmail loads a record of a type by email (case-insensitive).
+func (db *DB) RecordByEmail(ctx context.Context, typ, email string) (*Record, error) {
+	return recordByEmail(ctx, db.r, typ, email)
+}
+
+// RecordQuery filters SearchRecords.
+type RecordQuery struct {
+	Type  string
+	Email string
+	Text  string // matches email or any property value, case-insensitively
+	Limit int
+	After int64 // cursor: records with id > After
+}
+
+// SearchRecords lists records by type, email or free text, ordered by id.
+func (db *DB) SearchRecords(ctx context.Context, q RecordQuery) ([]*Record, error) {
+	where, args := []string{"id > ?"}, []any{q.After}
+	if q.Type != "" {
+		where, args = append(where, "type = ?"), append(args, q.Type)
+	}
+	if q.Email != "" {
+		where, args = append(where, "email = ?"), append(args, q.Email)
+	}
+	if q.Text != "" {
+		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q.Text)) + "%"
+		where, args = append(where, `(LOWER(COALESCE(email,'')) LIKE ? ESCAPE '\' OR LOWER(properties) LIKE ? ESCAPE '\')`), append(args, like, like)
+	}
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 100
+	}
+	rows, err := db.r.QueryContext(ctx, "SELECT "+recordCols+" FROM records WHERE "+strings.Join(where, " AND ")+" ORDER BY id LIMIT ?", append(args, q.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("search records: %w", err)
+	}
+	defer rows.Close()
+	var out []*Record
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, fmt.Errorf("search records: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Record loads a record by id inside the transaction.
+func (t *Tx) Record(id int64) (*Record, error) { return getRecord(t.ctx, t.tx, id) }
+
+// RecordByEmail loads a record by email inside the transaction.
+func (t *Tx) RecordByEmail(typ, email string) (*Record, error) {
+	return recordByEmail(t.ctx, t.tx, typ, email)
+}
+
+// UpsertRecord finds the record (by id when id > 0, else by email when given) and merges props
+// into it, or creates it. Contacts are unique by email, case-insensitively. A record id that
+// does not exist is ErrNotFound.
+func (t *Tx) UpsertRecord(typ string, id int64, email string, props map[string]any, now time.Time) (*RecordChange, error) {
+	if e, ok := props["email"].(string); ok && email == "" {
+		email = e
+	}
+	email = strings.TrimSpace(email)
+	var existing *Record
+	var err error
+	switch {
+	case id > 0:
+		existing, err = t.Record(id)
+		if err != nil {
+			return nil, err
+		}
+		if existing.Type != typ {
+			return nil, fmt.Errorf("record %d is a %s, not a %s: %w", id, existing.Type, typ, ErrConflict)
+		}
+	case email != "":
+		existing, err = t.RecordByEmail(typ, email)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		if existing != nil {
+			// Matched case-insensitively: keep the stored spelling, so matching is not a change.
+			email = existing.Email
+		}
+	}
+	if existing == nil {
+		p := copyProps(props)
+		if email != "" {
+			p["email"] = email
+		}
+		encoded, err := marshal(p)
+		if err != nil {
+			return nil, err
+		}
+		res, err := t.exec("INSERT INTO records (type, email, properties, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+			typ, nullString(email), encoded, ms(now), ms(now))
+		if err != nil {
+			return nil, fmt.Errorf("create %s: %w", typ, err)
+		}
+		rid, _ := res.LastInsertId()
+		return &RecordChange{Record: &Record{ID: rid, Type: typ, Email: email, Properties: p, CreatedAt: now, UpdatedAt: now}, Created: true, Changed: true}, nil
+	}
+	return t.UpdateRecord(existing, func(p map[string]any) error {
+		for k, v := range props {
+			p[k] = v
+		}
+		if email != "" {
+			p["email"] = email
+		}
+		return nil
+	}, now)
+}
+
+// UpdateRecord applies mutate to a copy of rec's properties and writes the result if it changed.
+// Pass a record freshly loaded in this transaction so concurrent changes are not lost.
+func (t *Tx) UpdateRecord(rec *Record, mutate func(props map[string]any) error, now time.Time) (*RecordChange, error) {
+	next := copyProps(rec.Properties)
+	if err := mutate(next); err != nil {
+		return nil, err
+	}
+	oldEnc, err := marshal(rec.Properties)
+	if err != nil {
+		return nil, err
+	}
+	newEnc, err := marshal(next)
+	if err != nil {
+		return nil, err
+	}
+	change := &RecordChange{Old: rec.Properties}
+	updated := *rec
+	updated.Properties = next
+	change.Record = &updated
+	if oldEnc == newEnc {
+		return change, nil
+	}
+	email, _ := next["email"].(string)
+	updated.Email = email
+	updated.UpdatedAt = now
+	if _, err := t.exec("UPDATE records SET properties = ?, email = ?, updated_at = ? WHERE id = ?",
+		newEnc, nullString(email), ms(now), rec.ID); err != nil {
+		if strings.Contains(err.Error(), "UNIQUE") {
+			return nil, fmt.Errorf("update %s %d: email %q belongs to another %s: %w", rec.Type, rec.ID, email, rec.Type, ErrConflict)
+		}
+		return nil, fmt.Errorf("update %s %d: %w", rec.Type, rec.ID, err)
+	}
+	change.Changed = true
+	return change, nil
+}
+
+func copyProps(p map[string]any) map[string]any {
+	out := make(map[string]any, len(p)+1)
+	for k, v := range p {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Workflow is a stored workflow: its current (draft) definition and, when enabled, the version
+// new enrollments start on.
+type Workflow struct {
+	ID            string          `json:"id"`
+	Name          string          `json:"name"`
+	Object        string          `json:"object"`
+	Definition    json.RawMessage `json:"definition"`
+	Revision      int             `json:"revision"`
+	Enabled       bool            `json:"enabled"`
+	ActiveVersion int             `json:"active_version,omitempty"`
+	CreatedAt     time.Time       `json:"created_at"`
+	UpdatedAt     time.Time       `json:"updated_at"`
+}
+
+const workflowCols = "id, name, object, definition, revision, enabled, COALESCE(active_version, 0), created_at, updated_at"
+
+func scanWorkflow(row interface{ Scan(...any) error }) (*Workflow, error) {
+	var w Workflow
+	var def string
+	var created, updated int64
+	if err := row.Scan(&w.ID, &w.Name, &w.Object, &def, &w.Revision, &w.Enabled, &w.ActiveVersion, &created, &updated); err != nil {
+		return nil, err
+	}
+	w.Definition = json.RawMessage(def)
+	w.CreatedAt, w.UpdatedAt = fromMS(created), fromMS(updated)
+	return &w, nil
+}
+
+func getWorkflow(ctx context.Context, q querier, id string) (*Workflow, error) {
+	w, err := scanWorkflow(q.QueryRowContext(ctx, "SELECT "+workflowCols+" FROM workflows WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("workflow %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load workflow %q: %w", id, err)
+	}
+	return w, nil
+}
+
+// Workflow loads a workflow by id.
+func (db *DB) Workflow(ctx context.Context, id string) (*Workflow, error) {
+	return getWorkflow(ctx, db.r, id)
+}
+
+// Workflow loads a workflow by id inside the transaction.
+func (t *Tx) Workflow(id string) (*Workflow, error) { return getWorkflow(t.ctx, t.tx, id) }
+
+// Workflows lists every workflow ordered by name.
+func (db *DB) Workflows(ctx context.Context) ([]*Workflow, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT "+workflowCols+" FROM workflows ORDER BY name, id")
+	if err != nil {
+		return nil, fmt.Errorf("list workflows: %w", err)
+	}
+	defer rows.Close()
+	var out []*Workflow
+	for rows.Next() {
+		w, err := scanWorkflow(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list workflows: %w", err)
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// CreateWorkflow inserts a new workflow; an existing id is ErrConflict.
+func (t *Tx) CreateWorkflow(w *Workflow, now time.Time) error {
+	res, err := t.exec(`INSERT INTO workflows (id, name, object, definition, revision, enabled, created_at, updated_at)
+		VALUES (?, ?, ?, ?, 1, 0, ?, ?) ON CONFLICT (id) DO NOTHING`, w.ID, w.Name, w.Object, string(w.Definition), ms(now), ms(now))
+	if err != nil {
+		return fmt.Errorf("create workflow %q: %w", w.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("workflow %q already exists: %w", w.ID, ErrConflict)
+	}
+	w.Revision, w.Enabled, w.CreatedAt, w.UpdatedAt = 1, false, now, now
+	return nil
+}
+
+// UpdateWorkflow replaces a workflow's definition. When expectRevision > 0 and differs from the
+// stored revision the update is refused with ErrConflict (someone else saved in between).
+func (t *Tx) UpdateWorkflow(w *Workflow, expectRevision int, now time.Time) error {
+	cur, err := t.Workflow(w.ID)
+	if err != nil {
+		return err
+	}
+	if expectRevision > 0 && cur.Revision != expectRevision {
+		return fmt.Errorf("workflow %q was changed elsewhere (revision %d, you edited %d); reload it: %w", w.ID, cur.Revision, expectRevision, ErrConflict)
+	}
+	if _, err := t.exec("UPDATE workflows SET name = ?, object = ?, definition = ?, revision = revision + 1, updated_at = ? WHERE id = ?",
+		w.Name, w.Object, string(w.Definition), ms(now), w.ID); err != nil {
+		return fmt.Errorf("update workflow %q: %w", w.ID, err)
+	}
+	w.Revision, w.Enabled, w.ActiveVersion, w.CreatedAt, w.UpdatedAt = cur.Revision+1, cur.Enabled, cur.ActiveVersion, cur.CreatedAt, now
+	return nil
+}
+
+// DeleteWorkflow removes a workflow with its versions, enrollments and history.
+func (t *Tx) DeleteWorkflow(id string) error {
+	if _, err := t.exec("DELETE FROM enrollments WHERE workflow_id = ?", id); err != nil {
+		return fmt.Errorf("delete workflow %q: %w", id, err)
+	}
+	if _, err := t.exec("DELETE FROM step_counts WHERE workflow_id = ?", id); err != nil {
+		return fmt.Errorf("delete workflow %q: %w", id, err)
+	}
+	res, err := t.exec("DELETE FROM workflows WHERE id = ?", id)
+	if err != nil {
+		return fmt.Errorf("delete workflow %q: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("workflow %q: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// SnapshotVersion makes the workflow's current definition a version (reusing the latest version
+// when the definition is unchanged) and returns its number.
+func (t *Tx) SnapshotVersion(id string, now time.Time) (int, error) {
+	w, err := t.Workflow(id)
+	if err != nil {
+		return 0, err
+	}
+	var latest int
+	var latestDef sql.NullString
+	err = t.queryRow("SELECT version, definition FROM workflow_versions WHERE workflow_id = ? ORDER BY version DESC LIMIT 1", id).Scan(&latest, &latestDef)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("snapshot workflow %q: %w", id, err)
+	}
+	if latest > 0 && latestDef.String == string(w.Definition) {
+		return latest, nil
+	}
+	if _, err := t.exec("INSERT INTO workflow_versions (workflow_id, version, definition, created_at) VALUES (?, ?, ?, ?)",
+		id, latest+1, string(w.Definition), ms(now)); err != nil {
+		return 0, fmt.Errorf("snapshot workflow %q: %w", id, err)
+	}
+	return latest + 1, nil
+}
+
+// SetWorkflowEnabled switches a workflow on (with the version new enrollments use) or off.
+func (t *Tx) SetWorkflowEnabled(id string, enabled bool, version int, now time.Time) error {
+	var v any
+	if enabled {
+		v = version
+	}
+	res, err := t.exec("UPDATE workflows SET enabled = ?, active_version = COALESCE(?, active_version), updated_at = ? WHERE id = ?", enabled, v, ms(now), id)
+	if err != nil {
+		return fmt.Errorf("switch workflow %q: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("workflow %q: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// WorkflowVersion loads one stored version's definition.
+func (db *DB) WorkflowVersion(ctx context.Context, id string, version int) (json.RawMessage, error) {
+	var def string
+	err := db.r.QueryRowContext(ctx, "SELECT definition FROM workflow_versions WHERE workflow_id = ? AND version = ?", id, version).Scan(&def)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("workflow %q version %d: %w", id, version, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load workflow %q version %d: %w", id, version, err)
+	}
+	return json.RawMessage(def), nil
+}

@@ -1,0 +1,315 @@
+// Package trigger decides which enabled workflows a record enrolls in: event triggers (scoped
+// or account-wide, with exclusions), filter-criteria triggers (the record starts to match) and
+// re-enrollment rules. It is pure: the engine feeds it events and record changes and writes the
+// enrollments it returns.
+package trigger
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/condition"
+	"github.com/flowdesk/flowdesk/backend/workflow"
+)
+
+// Workflow is one enabled workflow version.
+type Workflow struct {
+	ID      string
+	Version int
+	Def     *workflow.Definition
+}
+
+// Match is a decision to enroll a record, with why.
+type Match struct {
+	WorkflowID  string         `json:"workflow_id"`
+	Version     int            `json:"version"`
+	TriggerID   string         `json:"trigger"`
+	TriggerType string         `json:"trigger_type"`
+	Summary     string         `json:"summary"`
+	Matched     map[string]any `json:"matched,omitempty"` // values of the properties the filter read
+}
+
+type compiled struct {
+	wf      *Workflow
+	trigger *workflow.Trigger
+	filter  *condition.Program // nil: no filter
+}
+
+// Index holds the enabled workflows' triggers, compiled once, ready for matching. It is
+// immutable and safe for concurrent use; rebuild it when workflows change.
+type Index struct {
+	byEvent   map[string][]compiled // event type -> triggers
+	byObject  map[string][]compiled // object type -> filter triggers
+	workflows map[string]*Workflow
+}
+
+// Build compiles the triggers of the given enabled workflows. schema gives property types per
+// object type (may be nil). A trigger whose filter does not compile is an error: enabling
+// validates first, so this only happens with a corrupt database.
+func Build(wfs []*Workflow, schema func(object string) condition.Schema) (*Index, error) {
+	ix := &Index{byEvent: map[string][]compiled{}, byObject: map[string][]compiled{}, workflows: map[string]*Workflow{}}
+	sort.Slice(wfs, func(i, j int) bool { return wfs[i].ID < wfs[j].ID })
+	for _, wf := range wfs {
+		ix.workflows[wf.ID] = wf
+		var opts condition.Options
+		if schema != nil {
+			opts.Schema = schema(wf.Def.Object)
+		}
+		for i := range wf.Def.Triggers {
+			t := &wf.Def.Triggers[i]
+			c := compiled{wf: wf, trigger: t}
+			if t.Filter != nil {
+				p, err := condition.Compile(*t.Filter, opts)
+				if err != nil {
+					return nil, fmt.Errorf("workflow %q trigger %q: %w", wf.ID, t.ID, err)
+				}
+				c.filter = p
+			}
+			switch t.Type {
+			case workflow.TriggerEvent:
+				ix.byEvent[t.Event] = append(ix.byEvent[t.Event], c)
+			case workflow.TriggerFilter:
+				ix.byObject[wf.Def.Object] = append(ix.byObject[wf.Def.Object], c)
+			}
+		}
+	}
+	return ix, nil
+}
+
+// Workflow returns the enabled version of a workflow, or nil when it is not enabled.
+func (ix *Index) Workflow(id string) *Workflow {
+	if ix == nil {
+		return nil
+	}
+	return ix.workflows[id]
+}
+
+// Event is what MatchEvent needs to know about an incoming event.
+type Event struct {
+	Type   string
+	Object string // the record's type
+	Scope  map[string]string
+	Env    map[string]any // see EventEnv
+}
+
+// EventEnv builds the map filters see as `event`: the event's data fields plus the reserved
+// keys type, scope and occurred_at (which win over data fields of the same name).
+func EventEnv(typ string, scope map[string]string, data map[string]any, occurredAt time.Time) map[string]any {
+	env := make(map[string]any, len(data)+3)
+	for k, v := range data {
+		env[k] = v
+	}
+	sc := make(map[string]any, len(scope))
+	for k, v := range scope {
+		sc[k] = v
+	}
+	env["type"] = typ
+	env["scope"] = sc
+	env["occurred_at"] = occurredAt.UTC().Format(time.RFC3339Nano)
+	return env
+}
+
+// MatchEvent returns the enrollments an event causes for a record with the given properties.
+// Filter evaluation errors (e.g. an expression over budget) are returned with the matches that
+// did succeed, so one bad trigger never blocks the others.
+func (ix *Index) MatchEvent(ev Event, record map[string]any, now time.Time) ([]Match, []error) {
+	if ix == nil {
+		return nil, nil
+	}
+	var out []Match
+	var errs []error
+	for _, c := range ix.byEvent[ev.Type] {
+		if c.wf.Def.Object != ev.Object {
+			continue
+		}
+		if !scopeContains(ev.Scope, c.trigger.Scope) {
+			continue
+		}
+		excluded := false
+		for _, ex := range c.trigger.ExcludeScopes {
+			if len(ex) > 0 && scopeContains(ev.Scope, ex) {
+				excluded = true
+				break
+			}
+		}
+		if excluded {
+			continue
+		}
+		env := condition.Env{Record: record, Event: ev.Env, Now: now}
+		matched := map[string]any{}
+		if c.filter != nil {
+			ok, err := c.filter.Match(env)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("workflow %q trigger %q: %w", c.wf.ID, c.trigger.ID, err))
+				continue
+			}
+			if !ok {
+				continue
+			}
+			matched = snapshot(c.filter, env)
+		}
+		matched["event.type"] = ev.Type
+		summary := "Event " + ev.Type
+		if len(c.trigger.Scope) > 0 {
+			summary += " in " + describeScope(c.trigger.Scope)
+		}
+		out = append(out, Match{WorkflowID: c.wf.ID, Version: c.wf.Version, TriggerID: c.trigger.ID,
+			TriggerType: workflow.TriggerEvent, Summary: summary, Matched: matched})
+	}
+	return out, errs
+}
+
+// MatchChange returns the filter-criteria enrollments a property change causes: the record
+// enrolls when it matches now and did not match before (old is nil for a new record).
+func (ix *Index) MatchChange(object string, old, updated map[string]any, now time.Time) ([]Match, []error) {
+	if ix == nil {
+		return nil, nil
+	}
+	var out []Match
+	var errs []error
+	for _, c := range ix.byObject[object] {
+		if c.filter == nil {
+			continue
+		}
+		after := condition.Env{Record: updated, Now: now}
+		ok, err := c.filter.Match(after)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("workflow %q trigger %q: %w", c.wf.ID, c.trigger.ID, err))
+			continue
+		}
+		if !ok {
+			continue
+		}
+		if old != nil {
+			was, err := c.filter.Match(condition.Env{Record: old, Now: now})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("workflow %q trigger %q: %w", c.wf.ID, c.trigger.ID, err))
+				continue
+			}
+			if was {
+				continue
+			}
+		}
+		out = append(out, Match{WorkflowID: c.wf.ID, Version: c.wf.Version, TriggerID: c.trigger.ID,
+			TriggerType: workflow.TriggerFilter, Summary: "Started to meet the filter criteria", Matched: snapshot(c.filter, after)})
+	}
+	return out, errs
+}
+
+// MatchExisting tells whether a record meets a workflow's filter trigger now; used to enroll
+// existing records when the user asks for it on enabling.
+func (ix *Index) MatchExisting(workflowID string, record map[string]any, now time.Time) ([]Match, []error) {
+	wf := ix.Workflow(workflowID)
+	if wf == nil {
+		return nil, nil
+	}
+	var out []Match
+	var errs []error
+	for _, c := range ix.byObject[wf.Def.Object] {
+		if c.wf.ID != workflowID || c.filter == nil || !c.trigger.EnrollExisting {
+			continue
+		}
+		env := condition.Env{Record: record, Now: now}
+		ok, err := c.filter.Match(env)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if ok {
+			out = append(out, Match{WorkflowID: wf.ID, Version: wf.Version, TriggerID: c.trigger.ID,
+				TriggerType: workflow.TriggerFilter, Summary: "Met the filter criteria when the workflow was switched on", Matched: snapshot(c.filter, env)})
+		}
+	}
+	return out, errs
+}
+
+// MayReenroll applies the re-enrollment settings: a record that was enrolled before may enroll
+// again only when re-enrollment is on and the trigger is listed (an empty list allows all).
+func MayReenroll(def *workflow.Definition, triggerID string) bool {
+	if !def.Reenroll.Enabled {
+		return false
+	}
+	if len(def.Reenroll.Triggers) == 0 {
+		return true
+	}
+	for _, id := range def.Reenroll.Triggers {
+		if id == triggerID {
+			return true
+		}
+	}
+	return false
+}
+
+func scopeContains(have, want map[string]string) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func describeScope(s map[string]string) string {
+	keys := make([]string, 0, len(s))
+	for k := range s {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := ""
+	for i, k := range keys {
+		if i > 0 {
+			out += ", "
+		}
+		out += k + " " + s[k]
+	}
+	return out
+}
+
+// snapshot records the values of the properties a filter read, for the diagnose view.
+func snapshot(p *condition.Program, env condition.Env) map[string]any {
+	out := map[string]any{}
+	for _, ref := range p.References() {
+		out[ref] = Lookup(env, ref)
+	}
+	return out
+}
+
+// Lookup reads a property path the way filters do: "x" or "record.x" from the record,
+// "event.a.b" from the event (nested maps).
+func Lookup(env condition.Env, path string) any {
+	var cur any = env.Record
+	switch {
+	case len(path) > 6 && path[:6] == "event.":
+		cur, path = env.Event, path[6:]
+	case len(path) > 7 && path[:7] == "record.":
+		path = path[7:]
+	}
+	m, ok := cur.(map[string]any)
+	if !ok {
+		return nil
+	}
+	if v, ok := m[path]; ok { // property names may themselves contain dots
+		return v
+	}
+	for {
+		i := indexDot(path)
+		if i < 0 {
+			return m[path]
+		}
+		next, ok := m[path[:i]].(map[string]any)
+		if !ok {
+			return nil
+		}
+		m, path = next, path[i+1:]
+	}
+}
+
+func indexDot(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '.' {
+			return i
+		}
+	}
+	return -1
+}

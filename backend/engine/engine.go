@@ -1,0 +1,312 @@
+// Package engine runs workflows durably: it ingests events, enrolls records through the trigger
+// index, and executes enrollments step by step from the store's leased job queue. Time comes
+// from an injected clock so tests can fast-forward delays.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/clock"
+	"github.com/flowdesk/flowdesk/backend/condition"
+	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/trigger"
+	"github.com/flowdesk/flowdesk/backend/workflow"
+)
+
+// Clock is the engine's source of time (see package clock).
+type Clock = clock.Clock
+
+// Options tune an Engine.
+type Options struct {
+	Clock Clock        // default: the wall clock
+	Log   *slog.Logger // default: slog.Default()
+	// Workers is how many jobs execute concurrently (default 64; they mostly wait for commits).
+	Workers int
+	// ClaimBatch caps how many jobs one claim takes (default 256).
+	ClaimBatch int
+	// Lease is how long a claimed job is reserved before another claim may take it (default 1m).
+	Lease time.Duration
+	// Poll is the longest the dispatcher sleeps without a wake-up (default 1s).
+	Poll time.Duration
+	// MaxAttempts is how often a step whose commit fails is retried before the enrollment fails (default 5).
+	MaxAttempts int
+}
+
+// Engine is the workflow runtime over one database.
+type Engine struct {
+	db    *store.DB
+	clock Clock
+	log   *slog.Logger
+	opts  Options
+
+	index   atomic.Pointer[trigger.Index]
+	indexMu sync.Mutex // serialises index rebuilds
+
+	defsMu sync.RWMutex
+	defs   map[versionKey]*workflow.Definition
+	progs  *condition.Cache
+
+	schemaMu sync.RWMutex
+	schema   map[string]map[string]condition.Type // object -> property -> type
+	objects  map[string]bool
+
+	wake    chan struct{}
+	running sync.WaitGroup
+	stop    context.CancelFunc
+	stopped chan struct{}
+}
+
+type versionKey struct {
+	id      string
+	version int
+}
+
+// New builds an engine over db and loads the enabled workflows and the property schema.
+func New(ctx context.Context, db *store.DB, opts Options) (*Engine, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 64
+	}
+	if opts.ClaimBatch <= 0 {
+		opts.ClaimBatch = 256
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = time.Minute
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = time.Second
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 5
+	}
+	e := &Engine{db: db, clock: opts.Clock, log: opts.Log, opts: opts,
+		defs: map[versionKey]*workflow.Definition{}, progs: condition.NewCache(4096),
+		wake: make(chan struct{}, 1)}
+	if err := e.loadSchema(ctx); err != nil {
+		return nil, err
+	}
+	if err := e.rebuildIndex(ctx); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// DB returns the engine's store.
+func (e *Engine) DB() *store.DB { return e.db }
+
+// Now returns the engine clock's time.
+func (e *Engine) Now() time.Time { return e.clock.Now() }
+
+// Start recovers jobs leased by a previous (crashed) process and starts the dispatcher.
+func (e *Engine) Start(ctx context.Context) error {
+	if e.stop != nil {
+		return errors.New("engine already started")
+	}
+	if err := e.Recover(ctx); err != nil {
+		return fmt.Errorf("start engine: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	e.stop = cancel
+	e.stopped = make(chan struct{})
+	go e.dispatch(runCtx)
+	return nil
+}
+
+// Recover makes jobs leased by an earlier process (one that crashed mid-step) claimable at once
+// instead of after their lease runs out. The store's process lock guarantees that process is gone.
+func (e *Engine) Recover(ctx context.Context) error {
+	var rescued int64
+	if err := e.db.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		rescued, err = tx.ReleaseAllLeases()
+		return err
+	}); err != nil {
+		return fmt.Errorf("recover leased jobs: %w", err)
+	}
+	if rescued > 0 {
+		e.log.Info("rescued jobs from an earlier run", "jobs", rescued)
+	}
+	return nil
+}
+
+// Stop stops claiming work and waits for the steps in flight to commit.
+func (e *Engine) Stop() {
+	if e.stop == nil {
+		return
+	}
+	e.stop()
+	<-e.stopped
+	e.running.Wait()
+	e.stop = nil
+}
+
+// Wake tells the dispatcher that new work may be due.
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (e *Engine) loadSchema(ctx context.Context) error {
+	props, err := e.db.Properties(ctx)
+	if err != nil {
+		return fmt.Errorf("load property schema: %w", err)
+	}
+	objs, err := e.db.ObjectTypes(ctx)
+	if err != nil {
+		return fmt.Errorf("load object types: %w", err)
+	}
+	schema := map[string]map[string]condition.Type{}
+	for _, p := range props {
+		if schema[p.Object] == nil {
+			schema[p.Object] = map[string]condition.Type{}
+		}
+		schema[p.Object][p.Name] = condition.Type(p.Type)
+	}
+	objects := map[string]bool{}
+	for _, o := range objs {
+		objects[o] = true
+	}
+	e.schemaMu.Lock()
+	e.schema, e.objects = schema, objects
+	e.schemaMu.Unlock()
+	return nil
+}
+
+// Schema returns the property-type lookup of an object type.
+func (e *Engine) Schema(object string) condition.Schema {
+	return func(property string) (condition.Type, bool) {
+		e.schemaMu.RLock()
+		defer e.schemaMu.RUnlock()
+		t, ok := e.schema[object][property]
+		return t, ok
+	}
+}
+
+// Objects lists the known record types.
+func (e *Engine) Objects() []string {
+	e.schemaMu.RLock()
+	defer e.schemaMu.RUnlock()
+	out := make([]string, 0, len(e.objects))
+	for o := range e.objects {
+		out = append(out, o)
+	}
+	return out
+}
+
+func (e *Engine) knownObject(o string) bool {
+	e.schemaMu.RLock()
+	defer e.schemaMu.RUnlock()
+	return e.objects[o]
+}
+
+// undeclared returns the properties in props the schema does not know yet, with inferred types.
+func (e *Engine) undeclared(object string, props map[string]any) []store.Property {
+	e.schemaMu.RLock()
+	defer e.schemaMu.RUnlock()
+	var out []store.Property
+	for k, v := range props {
+		if _, ok := e.schema[object][k]; ok || v == nil {
+			continue
+		}
+		out = append(out, store.Property{Object: object, Name: k, Type: string(inferType(v)), Label: k})
+	}
+	return out
+}
+
+func (e *Engine) rememberProperties(ps []store.Property) {
+	if len(ps) == 0 {
+		return
+	}
+	e.schemaMu.Lock()
+	defer e.schemaMu.Unlock()
+	for _, p := range ps {
+		if e.schema[p.Object] == nil {
+			e.schema[p.Object] = map[string]condition.Type{}
+		}
+		if _, ok := e.schema[p.Object][p.Name]; !ok {
+			e.schema[p.Object][p.Name] = condition.Type(p.Type)
+		}
+	}
+}
+
+func inferType(v any) condition.Type {
+	switch v.(type) {
+	case float64, int, int64:
+		return condition.TypeNumber
+	case bool:
+		return condition.TypeBool
+	case []any, []string:
+		return condition.TypeMulti
+	default:
+		return condition.TypeString
+	}
+}
+
+// definition returns a parsed workflow version, cached (versions are immutable).
+func (e *Engine) definition(ctx context.Context, id string, version int) (*workflow.Definition, error) {
+	k := versionKey{id, version}
+	e.defsMu.RLock()
+	d := e.defs[k]
+	e.defsMu.RUnlock()
+	if d != nil {
+		return d, nil
+	}
+	raw, err := e.db.WorkflowVersion(ctx, id, version)
+	if err != nil {
+		return nil, err
+	}
+	d, err = workflow.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("workflow %q version %d: %w", id, version, err)
+	}
+	e.defsMu.Lock()
+	e.defs[k] = d
+	e.defsMu.Unlock()
+	return d, nil
+}
+
+// program compiles (once per workflow version and location) a filter used by a step.
+func (e *Engine) program(def *workflow.Definition, version int, loc string, f condition.Filter) (*condition.Program, error) {
+	key := fmt.Sprintf("%s@%d/%s", def.ID, version, loc)
+	return e.progs.Compile(key, f, condition.Options{Schema: e.Schema(def.Object)})
+}
+
+// rebuildIndex recompiles the trigger index from the enabled workflows.
+func (e *Engine) rebuildIndex(ctx context.Context) error {
+	e.indexMu.Lock()
+	defer e.indexMu.Unlock()
+	wfs, err := e.db.Workflows(ctx)
+	if err != nil {
+		return fmt.Errorf("rebuild trigger index: %w", err)
+	}
+	var enabled []*trigger.Workflow
+	for _, w := range wfs {
+		if !w.Enabled || w.ActiveVersion == 0 {
+			continue
+		}
+		def, err := e.definition(ctx, w.ID, w.ActiveVersion)
+		if err != nil {
+			return fmt.Errorf("rebuild trigger index: %w", err)
+		}
+		enabled = append(enabled, &trigger.Workflow{ID: w.ID, Version: w.ActiveVersion, Def: def})
+	}
+	ix, err := trigger.Build(enabled, e.Schema)
+	if err != nil {
+		return fmt.Errorf("rebuild trigger index: %w", err)
+	}
+	e.index.Store(ix)
+	return nil
+}

@@ -1,0 +1,109 @@
+package engine
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/trigger"
+)
+
+// Reason is why an enrollment happened, stored with it for the diagnose view.
+type Reason struct {
+	Trigger     string         `json:"trigger"`
+	TriggerType string         `json:"trigger_type"` // event, filter, manual, enroll
+	Summary     string         `json:"summary"`
+	Matched     map[string]any `json:"matched,omitempty"`
+	Event       *ReasonEvent   `json:"event,omitempty"`
+	By          string         `json:"by,omitempty"` // enrolling workflow/step for enroll actions
+}
+
+// ReasonEvent is the triggering event as filters in the workflow see it (`event.*`).
+type ReasonEvent struct {
+	ID  int64          `json:"id"`
+	Env map[string]any `json:"env"`
+}
+
+// enrollResult tells what enroll did.
+type enrollResult struct {
+	enrollment *store.Enrollment
+	skipped    string // why the record was not enrolled ("" when it was)
+}
+
+// enroll enrolls a record into an enabled workflow version inside tx, honouring the open-
+// enrollment and re-enrollment rules, and schedules its first step.
+func (e *Engine) enroll(tx *store.Tx, wf *trigger.Workflow, recordID int64, reason Reason, eventID int64, manual bool, now time.Time) (enrollResult, error) {
+	open, ever, err := tx.EnrollmentState(wf.ID, recordID)
+	if err != nil {
+		return enrollResult{}, err
+	}
+	if open {
+		return enrollResult{skipped: "already enrolled"}, nil
+	}
+	if ever && !manual && !trigger.MayReenroll(wf.Def, reason.Trigger) {
+		return enrollResult{skipped: "enrolled before and re-enrollment is off for this trigger"}, nil
+	}
+	raw, err := json.Marshal(reason)
+	if err != nil {
+		return enrollResult{}, fmt.Errorf("encode enrollment reason: %w", err)
+	}
+	en := &store.Enrollment{WorkflowID: wf.ID, Version: wf.Version, RecordID: recordID, Status: store.StatusActive,
+		CurrentStep: wf.Def.Start, TriggerID: reason.Trigger, EventID: eventID, Reason: raw}
+	if err := tx.InsertEnrollment(en, now); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return enrollResult{skipped: "already enrolled"}, nil
+		}
+		return enrollResult{}, err
+	}
+	detail, _ := json.Marshal(map[string]any{"trigger": reason.Trigger, "summary": reason.Summary, "version": wf.Version})
+	if err := tx.AppendHistory(store.HistoryEntry{EnrollmentID: en.ID, Outcome: store.HistEnrolled, Detail: detail, At: now}); err != nil {
+		return enrollResult{}, err
+	}
+	if err := tx.PutJob(&store.Job{EnrollmentID: en.ID, RecordID: recordID, StepID: wf.Def.Start, Kind: store.JobRun, RunAt: now}); err != nil {
+		return enrollResult{}, err
+	}
+	return enrollResult{enrollment: en}, nil
+}
+
+// enrollMatches enrolls a record for each trigger match and returns the new enrollment ids.
+func (e *Engine) enrollMatches(tx *store.Tx, ix *trigger.Index, matches []trigger.Match, recordID int64, ev *ReasonEvent, now time.Time) ([]int64, error) {
+	var ids []int64
+	for _, m := range matches {
+		wf := ix.Workflow(m.WorkflowID)
+		if wf == nil {
+			continue
+		}
+		r := Reason{Trigger: m.TriggerID, TriggerType: m.TriggerType, Summary: m.Summary, Matched: m.Matched}
+		var eventID int64
+		if ev != nil {
+			r.Event, eventID = ev, ev.ID
+		}
+		res, err := e.enroll(tx, wf, recordID, r, eventID, false, now)
+		if err != nil {
+			return nil, err
+		}
+		if res.enrollment != nil {
+			ids = append(ids, res.enrollment.ID)
+		}
+	}
+	return ids, nil
+}
+
+// recordChanged runs the filter-criteria triggers after a record's properties changed.
+func (e *Engine) recordChanged(tx *store.Tx, change *store.RecordChange, now time.Time) ([]int64, error) {
+	if !change.Changed {
+		return nil, nil
+	}
+	ix := e.index.Load()
+	old := change.Old
+	if change.Created {
+		old = nil
+	}
+	matches, errs := ix.MatchChange(change.Record.Type, old, change.Record.Properties, now)
+	for _, err := range errs {
+		e.log.Warn("filter trigger failed", "record", change.Record.ID, "err", err)
+	}
+	return e.enrollMatches(tx, ix, matches, change.Record.ID, nil, now)
+}

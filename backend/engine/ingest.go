@@ -1,0 +1,306 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/condition"
+	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/trigger"
+)
+
+// RecordRef identifies (and updates) the record an event is about.
+type RecordRef struct {
+	Type       string         `json:"type"`
+	ID         int64          `json:"id,omitempty"`
+	Email      string         `json:"email,omitempty"`
+	Properties map[string]any `json:"properties,omitempty"`
+}
+
+// EventInput is an event to ingest (the body of POST /api/events).
+type EventInput struct {
+	Type       string            `json:"type"`
+	Record     RecordRef         `json:"record"`
+	Scope      map[string]string `json:"scope,omitempty"`
+	Data       map[string]any    `json:"data,omitempty"`
+	OccurredAt *time.Time        `json:"occurred_at,omitempty"`
+	// IdempotencyKey makes a retried delivery a no-op (from the Idempotency-Key header).
+	IdempotencyKey string `json:"-"`
+}
+
+// IngestResult says what an ingested event did.
+type IngestResult struct {
+	EventID       int64   `json:"event_id"`
+	RecordID      int64   `json:"record_id"`
+	RecordCreated bool    `json:"record_created"`
+	Enrollments   []int64 `json:"enrollments"`
+	Resumed       []int64 `json:"resumed"`   // enrollments whose "until event" delay ended
+	Duplicate     bool    `json:"duplicate"` // the idempotency key was seen before; nothing was applied
+}
+
+var (
+	eventTypeRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$`)
+	propNameRe  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_\-]{0,127}$`)
+)
+
+// MaxProperties caps how many properties one write may set.
+const MaxProperties = 500
+
+func (e *Engine) checkRecordRef(field string, r *RecordRef) error {
+	if r.Type == "" {
+		r.Type = "contact"
+	}
+	if !e.knownObject(r.Type) {
+		return badInput(field+".type", "unknown record type %q; use one of %s or declare the type first", r.Type, strings.Join(sortedStrings(e.Objects()), ", "))
+	}
+	if r.Email == "" {
+		if s, ok := r.Properties["email"].(string); ok {
+			r.Email = s
+		}
+	}
+	r.Email = strings.TrimSpace(r.Email)
+	if r.Email != "" && (!strings.Contains(r.Email, "@") || len(r.Email) > 254 || strings.ContainsAny(r.Email, " \t\r\n")) {
+		return badInput(field+".email", "%q is not an email address", r.Email)
+	}
+	if r.ID < 0 {
+		return badInput(field+".id", "record ids are positive numbers")
+	}
+	if r.ID == 0 && r.Email == "" {
+		return badInput(field, "say which record this is about: give its \"id\" or \"email\"")
+	}
+	return checkProperties(field+".properties", r.Properties)
+}
+
+func checkProperties(field string, props map[string]any) error {
+	if len(props) > MaxProperties {
+		return badInput(field, "%d properties in one write; the limit is %d", len(props), MaxProperties)
+	}
+	for k, v := range props {
+		if !propNameRe.MatchString(k) {
+			return badInput(field+"."+k, "property names start with a letter or _ and use letters, digits, _ or - (at most 128)")
+		}
+		switch v.(type) {
+		case map[string]any:
+			return badInput(field+"."+k, "nested objects are not property values; use a string, number, bool, date string or a list")
+		}
+		if k == "email" {
+			if _, ok := v.(string); !ok && v != nil {
+				return badInput(field+".email", "email must be a string")
+			}
+		}
+	}
+	return nil
+}
+
+// Ingest stores an event and everything it causes in one durable transaction: the record is
+// created or updated, the event appended, matching workflows enrolled, and delays waiting for
+// this event woken. It returns once all of that has committed.
+func (e *Engine) Ingest(ctx context.Context, in EventInput) (*IngestResult, error) {
+	if !eventTypeRe.MatchString(in.Type) {
+		if in.Type == "" {
+			return nil, badInput("type", "the event type is missing, e.g. \"webinar.registered\"")
+		}
+		return nil, badInput("type", "%q is not a valid event type: use letters, digits and . _ : - (at most 128)", in.Type)
+	}
+	if err := e.checkRecordRef("record", &in.Record); err != nil {
+		return nil, err
+	}
+	for k := range in.Scope {
+		if k == "" {
+			return nil, badInput("scope", "scope keys must not be empty")
+		}
+	}
+	var res *IngestResult
+	err := e.db.Write(ctx, func(tx *store.Tx) error {
+		res = &IngestResult{}
+		now := e.clock.Now()
+		if in.IdempotencyKey != "" {
+			prev, err := tx.EventByIdempotencyKey(in.IdempotencyKey)
+			if err == nil {
+				res.EventID, res.RecordID, res.Duplicate = prev.ID, prev.RecordID, true
+				return nil
+			}
+			if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		change, err := tx.UpsertRecord(in.Record.Type, in.Record.ID, in.Record.Email, in.Record.Properties, now)
+		if err != nil {
+			return err
+		}
+		if err := e.declare(tx, in.Record.Type, in.Record.Properties); err != nil {
+			return err
+		}
+		occurred := now
+		if in.OccurredAt != nil {
+			occurred = *in.OccurredAt
+		}
+		ev := &store.Event{Type: in.Type, RecordID: change.Record.ID, Scope: in.Scope, Data: in.Data,
+			OccurredAt: occurred, ReceivedAt: now, IdempotencyKey: in.IdempotencyKey}
+		if err := tx.InsertEvent(ev); err != nil {
+			return err
+		}
+		res.EventID, res.RecordID, res.RecordCreated = ev.ID, change.Record.ID, change.Created
+		ids, err := e.recordChanged(tx, change, now)
+		if err != nil {
+			return err
+		}
+		env := trigger.EventEnv(in.Type, in.Scope, in.Data, occurred)
+		ix := e.index.Load()
+		matches, errs := ix.MatchEvent(trigger.Event{Type: in.Type, Object: in.Record.Type, Scope: in.Scope, Env: env}, change.Record.Properties, now)
+		for _, err := range errs {
+			e.log.Warn("event trigger failed", "event", ev.ID, "err", err)
+		}
+		more, err := e.enrollMatches(tx, ix, matches, change.Record.ID, &ReasonEvent{ID: ev.ID, Env: env}, now)
+		if err != nil {
+			return err
+		}
+		res.Enrollments = append(ids, more...)
+		res.Resumed, err = e.wakeWaiters(ctx, tx, change.Record, ev, env, now)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ingest %q event: %w", in.Type, err)
+	}
+	e.rememberProperties(e.undeclared(in.Record.Type, in.Record.Properties))
+	if len(res.Enrollments) > 0 || len(res.Resumed) > 0 {
+		e.Wake()
+	}
+	return res, nil
+}
+
+// declare adds properties the schema has not seen yet, with types inferred from their values.
+func (e *Engine) declare(tx *store.Tx, object string, props map[string]any) error {
+	for _, p := range e.undeclared(object, props) {
+		if _, err := tx.DeclareProperty(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wakeWaiters ends "delay until event" waits of the record that this event satisfies.
+func (e *Engine) wakeWaiters(ctx context.Context, tx *store.Tx, rec *store.Record, ev *store.Event, env map[string]any, now time.Time) ([]int64, error) {
+	jobs, err := tx.WaitingJobs(rec.ID, ev.Type)
+	if err != nil || len(jobs) == 0 {
+		return nil, err
+	}
+	var woken []int64
+	for _, j := range jobs {
+		en, err := tx.Enrollment(j.EnrollmentID)
+		if err != nil {
+			return nil, err
+		}
+		def, err := e.definition(ctx, en.WorkflowID, en.Version)
+		if err != nil {
+			return nil, err
+		}
+		step := def.Step(j.StepID)
+		if step == nil || step.Event == nil {
+			continue
+		}
+		if step.Event.Filter != nil {
+			p, err := e.program(def, en.Version, "step/"+step.ID+"/event", *step.Event.Filter)
+			if err != nil {
+				return nil, err
+			}
+			ok, err := p.Match(condition.Env{Record: rec.Properties, Event: env, Now: now})
+			if err != nil {
+				e.log.Warn("wait filter failed", "enrollment", en.ID, "step", step.ID, "err", err)
+				continue
+			}
+			if !ok {
+				continue
+			}
+		}
+		if err := tx.WakeJob(j.ID, store.OutcomeEvent, ev.ID, now); err != nil {
+			return nil, err
+		}
+		woken = append(woken, en.ID)
+	}
+	return woken, nil
+}
+
+// PatchRecord merges properties into a record (running filter-criteria triggers) and returns it.
+func (e *Engine) PatchRecord(ctx context.Context, id int64, props map[string]any) (*store.Record, []int64, error) {
+	if len(props) == 0 {
+		return nil, nil, badInput("properties", "nothing to change: send {\"properties\": {\"name\": value}}")
+	}
+	if err := checkProperties("properties", props); err != nil {
+		return nil, nil, err
+	}
+	var rec *store.Record
+	var enrolled []int64
+	err := e.db.Write(ctx, func(tx *store.Tx) error {
+		now := e.clock.Now()
+		cur, err := tx.Record(id)
+		if err != nil {
+			return err
+		}
+		change, err := tx.UpdateRecord(cur, func(p map[string]any) error {
+			for k, v := range props {
+				if v == nil {
+					delete(p, k)
+					continue
+				}
+				p[k] = v
+			}
+			return nil
+		}, now)
+		if err != nil {
+			return err
+		}
+		if err := e.declare(tx, cur.Type, props); err != nil {
+			return err
+		}
+		rec = change.Record
+		enrolled, err = e.recordChanged(tx, change, now)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("update record %d: %w", id, err)
+	}
+	if rec != nil {
+		e.rememberProperties(e.undeclared(rec.Type, props))
+	}
+	if len(enrolled) > 0 {
+		e.Wake()
+	}
+	return rec, enrolled, nil
+}
+
+// EnrollManually enrolls a record into an enabled workflow by hand (re-enrollment rules do not
+// apply; a record already in the workflow is not enrolled twice).
+func (e *Engine) EnrollManually(ctx context.Context, workflowID string, recordID int64) (*store.Enrollment, error) {
+	wf := e.index.Load().Workflow(workflowID)
+	if wf == nil {
+		if _, err := e.db.Workflow(ctx, workflowID); err != nil {
+			return nil, err
+		}
+		return nil, badInput("workflow", "workflow %q is off; switch it on before enrolling records", workflowID)
+	}
+	var res enrollResult
+	err := e.db.Write(ctx, func(tx *store.Tx) error {
+		rec, err := tx.Record(recordID)
+		if err != nil {
+			return err
+		}
+		if rec.Type != wf.Def.Object {
+			return badInput("record_id", "record %d is a %s but workflow %q enrolls %s records", recordID, rec.Type, workflowID, wf.Def.Object)
+		}
+		res, err = e.enroll(tx, wf, recordID, Reason{Trigger: "manual", TriggerType: "manual", Summary: "Enrolled manually"}, 0, true, e.clock.Now())
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("enroll record %d in %q: %w", recordID, workflowID, err)
+	}
+	if res.enrollment == nil {
+		return nil, fmt.Errorf("record %d is %s in %q: %w", recordID, res.skipped, workflowID, store.ErrConflict)
+	}
+	e.Wake()
+	return res.enrollment, nil
+}

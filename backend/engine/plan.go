@@ -1,0 +1,342 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/condition"
+	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/trigger"
+	"github.com/flowdesk/flowdesk/backend/workflow"
+)
+
+// claimed is a leased job with the enrollment and record it concerns.
+type claimed struct {
+	job *store.Job
+	enr *store.Enrollment
+	rec *store.Record
+}
+
+// plan is what one pass over an enrollment decided, computed in memory and committed in one
+// transaction: history, counters, record changes, side effects and the enrollment's next state.
+type plan struct {
+	c        claimed
+	def      *workflow.Definition
+	now      time.Time
+	props    map[string]any // the record as the steps see it, with this pass's changes
+	event    map[string]any // the triggering event (`event.*` in filters)
+	history  []store.HistoryEntry
+	counts   map[string][2]int // step -> completed, failed
+	propOps  []propOp
+	effects  []effect
+	status   string
+	current  string
+	stepsRun int
+	errText  string
+	next     *store.Job
+}
+
+// effect is a database side effect of a step, run in the commit transaction. It may append
+// history (e.g. "already enrolled") through the plan.
+type effect func(tx *store.Tx, p *plan) error
+
+func (p *plan) log(step *workflow.Step, outcome string, detail map[string]any) {
+	raw, _ := json.Marshal(detail)
+	if detail == nil {
+		raw = []byte("{}")
+	}
+	h := store.HistoryEntry{EnrollmentID: p.c.enr.ID, Outcome: outcome, Detail: raw, At: p.now}
+	if step != nil {
+		h.StepID, h.StepType = step.ID, step.Type
+	}
+	p.history = append(p.history, h)
+}
+
+// reserve appends a history entry whose outcome an effect fills in at commit, so the log keeps
+// step order.
+func (p *plan) reserve(step *workflow.Step) int {
+	p.log(step, store.HistOK, nil)
+	return len(p.history) - 1
+}
+
+func (p *plan) fill(slot int, outcome string, detail map[string]any) {
+	raw, _ := json.Marshal(detail)
+	p.history[slot].Outcome, p.history[slot].Detail = outcome, raw
+}
+
+func (p *plan) count(stepID string, completed, failed int) {
+	c := p.counts[stepID]
+	c[0] += completed
+	c[1] += failed
+	p.counts[stepID] = c
+}
+
+func (p *plan) fail(step *workflow.Step, err error) {
+	p.status, p.errText = store.StatusFailed, err.Error()
+	id := ""
+	if step != nil {
+		id = step.ID
+		p.count(step.ID, 0, 1)
+	}
+	p.current = id
+	p.log(step, store.HistFailed, map[string]any{"error": err.Error()})
+	p.log(nil, store.HistFailed, map[string]any{"step": id, "error": err.Error()})
+}
+
+func (p *plan) env() condition.Env {
+	return condition.Env{Record: p.props, Event: p.event, Now: p.now}
+}
+
+// makePlan runs the enrollment from its job's step until it waits, ends, fails, or reaches a
+// step whose effect leaves the database.
+func (e *Engine) makePlan(ctx context.Context, c claimed) (*plan, error) {
+	def, err := e.definition(ctx, c.enr.WorkflowID, c.enr.Version)
+	if err != nil {
+		return nil, err
+	}
+	p := &plan{c: c, def: def, now: e.clock.Now(), props: copyMap(c.rec.Properties), counts: map[string][2]int{},
+		status: store.StatusActive, stepsRun: c.enr.StepsRun}
+	var reason Reason
+	if err := json.Unmarshal(c.enr.Reason, &reason); err == nil && reason.Event != nil {
+		p.event = reason.Event.Env
+	}
+	cur := c.job.StepID
+	if c.job.Kind == store.JobResume {
+		step := def.Step(cur)
+		if step == nil {
+			p.fail(nil, fmt.Errorf("step %q no longer exists in version %d", cur, c.enr.Version))
+			return p, nil
+		}
+		detail := map[string]any{"outcome": c.job.Outcome}
+		if c.job.EventID != 0 {
+			detail["event_id"] = c.job.EventID
+		}
+		p.log(step, store.HistResumed, detail)
+		p.count(step.ID, 1, 0)
+		cur = step.Next
+		if c.job.Outcome == store.OutcomeTimeout && step.Event != nil {
+			cur = step.Event.TimeoutNext
+		}
+	}
+	budget := def.MaxSteps
+	if budget <= 0 {
+		budget = workflow.DefaultMaxSteps
+	}
+	for {
+		if cur == "" {
+			p.status, p.current = store.StatusCompleted, ""
+			p.log(nil, store.HistCompleted, map[string]any{"steps_run": p.stepsRun})
+			return p, nil
+		}
+		step := def.Step(cur)
+		if step == nil {
+			p.fail(nil, fmt.Errorf("step %q does not exist in version %d", cur, c.enr.Version))
+			return p, nil
+		}
+		if p.stepsRun >= budget {
+			p.fail(step, fmt.Errorf("this enrollment ran %d steps, the workflow's budget; a go-to loop may be missing an exit", budget))
+			return p, nil
+		}
+		p.stepsRun++
+		p.current = step.ID
+		next, wait, err := e.runStep(p, step)
+		if err != nil {
+			p.fail(step, err)
+			return p, nil
+		}
+		if wait != nil {
+			p.status, p.next = store.StatusWaiting, wait
+			return p, nil
+		}
+		cur = next
+	}
+}
+
+// runStep executes one step in memory. It returns the next step id, or a job when the
+// enrollment must wait.
+func (e *Engine) runStep(p *plan, s *workflow.Step) (string, *store.Job, error) {
+	switch s.Type {
+	case workflow.StepDelay:
+		return e.runDelay(p, s)
+	case workflow.StepBranch:
+		return e.runBranch(p, s)
+	case workflow.StepGoto:
+		p.log(s, store.HistOK, map[string]any{"target": s.Target})
+		p.count(s.ID, 1, 0)
+		return s.Target, nil, nil
+	case workflow.StepSetProperty:
+		return p.applyProp(s, setOp(s.Property, s.Value, s.Mode), map[string]any{"property": s.Property, "value": s.Value, "mode": modeOr(s.Mode)})
+	case workflow.StepCopyProperty:
+		if len(s.To) == 0 {
+			return "", nil, fmt.Errorf("copy_property has no target property")
+		}
+		v := trigger.Lookup(p.env(), s.From)
+		if v == nil {
+			p.log(s, store.HistSkipped, map[string]any{"reason": fmt.Sprintf("%q is empty, nothing to copy", s.From)})
+			p.count(s.ID, 1, 0)
+			return s.Next, nil, nil
+		}
+		return p.applyProp(s, setOp(s.To[0], v, s.Mode), map[string]any{"from": s.From, "to": s.To[0], "value": v, "mode": modeOr(s.Mode)})
+	case workflow.StepClearProperty:
+		return p.applyProp(s, clearOp(s.Property), map[string]any{"property": s.Property, "previous": p.props[s.Property]})
+	case workflow.StepIncrementProperty:
+		by := 0.0
+		if s.By != nil {
+			by = *s.By
+		}
+		return p.applyProp(s, incrementOp(s.Property, by), map[string]any{"property": s.Property, "by": by, "previous": p.props[s.Property]})
+	case workflow.StepAddToList, workflow.StepRemoveFromList:
+		add := s.Type == workflow.StepAddToList
+		slot := p.reserve(s)
+		p.effects = append(p.effects, func(tx *store.Tx, p *plan) error {
+			var changed bool
+			var err error
+			if add {
+				changed, err = tx.AddToList(s.List, p.c.rec.ID, p.now)
+			} else {
+				changed, err = tx.RemoveFromList(s.List, p.c.rec.ID)
+			}
+			if err != nil {
+				return err
+			}
+			p.fill(slot, store.HistOK, map[string]any{"list": s.List, "changed": changed})
+			return nil
+		})
+		p.count(s.ID, 1, 0)
+		return s.Next, nil, nil
+	case workflow.StepEnroll:
+		slot := p.reserve(s)
+		p.effects = append(p.effects, func(tx *store.Tx, p *plan) error { return e.enrollEffect(tx, p, s, slot) })
+		p.count(s.ID, 1, 0)
+		return s.Next, nil, nil
+	default:
+		// Outbound actions (webhook, email, sms, slack, notify, tasks, records, owners,
+		// subscriptions) are declared in the format but not executed by this engine version.
+		p.log(s, store.HistSkipped, map[string]any{"reason": fmt.Sprintf("%s steps are not executed by this version of Flowdesk yet", s.Type)})
+		p.count(s.ID, 1, 0)
+		return s.Next, nil, nil
+	}
+}
+
+func modeOr(m string) string {
+	if m == "" {
+		return workflow.ModeReplace
+	}
+	return m
+}
+
+func (p *plan) applyProp(s *workflow.Step, op propOp, detail map[string]any) (string, *store.Job, error) {
+	if err := op(p.props); err != nil {
+		return "", nil, err
+	}
+	p.propOps = append(p.propOps, op)
+	p.log(s, store.HistOK, detail)
+	p.count(s.ID, 1, 0)
+	return s.Next, nil, nil
+}
+
+func (e *Engine) runDelay(p *plan, s *workflow.Step) (string, *store.Job, error) {
+	job := &store.Job{EnrollmentID: p.c.enr.ID, RecordID: p.c.rec.ID, StepID: s.ID, Kind: store.JobResume, Outcome: store.OutcomeElapsed}
+	detail := map[string]any{}
+	switch {
+	case s.Duration != "":
+		d, err := workflow.ParseDuration(s.Duration)
+		if err != nil {
+			return "", nil, fmt.Errorf("delay duration: %w", err)
+		}
+		job.RunAt = p.now.Add(d)
+		detail["until"] = job.RunAt
+	case s.Until != nil:
+		at, err := s.Until.Next(p.now, p.def.Timezone)
+		if err != nil {
+			return "", nil, fmt.Errorf("delay until: %w", err)
+		}
+		job.RunAt = at
+		detail["until"] = at
+	case s.Event != nil:
+		job.WaitEvent, job.Outcome, job.RunAt = s.Event.Type, store.OutcomeTimeout, store.Forever
+		detail["event"] = s.Event.Type
+		if s.Event.Timeout != "" {
+			d, err := workflow.ParseDuration(s.Event.Timeout)
+			if err != nil {
+				return "", nil, fmt.Errorf("delay timeout: %w", err)
+			}
+			job.RunAt = p.now.Add(d)
+			detail["timeout_at"] = job.RunAt
+		}
+	default:
+		return "", nil, fmt.Errorf("the delay has no duration, until or event")
+	}
+	p.log(s, store.HistWaiting, detail)
+	return "", job, nil
+}
+
+func (e *Engine) runBranch(p *plan, s *workflow.Step) (string, *store.Job, error) {
+	env := p.env()
+	for i, b := range s.Branches {
+		var f condition.Filter
+		switch {
+		case b.Filter != nil:
+			f = *b.Filter
+		case b.Expr != "":
+			f = condition.Filter{Expr: b.Expr}
+		default:
+			f = condition.Filter{Property: s.Property, Op: condition.OpEq, Value: b.Value}
+		}
+		prog, err := e.program(p.def, p.c.enr.Version, fmt.Sprintf("step/%s/branch/%d", s.ID, i), f)
+		if err != nil {
+			return "", nil, fmt.Errorf("branch %q: %w", b.Name, err)
+		}
+		ok, err := prog.Match(env)
+		if err != nil {
+			return "", nil, fmt.Errorf("branch %q: %w", b.Name, err)
+		}
+		if ok {
+			p.log(s, store.HistOK, map[string]any{"branch": b.Name, "values": snapshotRefs(prog, env)})
+			p.count(s.ID, 1, 0)
+			return b.Next, nil, nil
+		}
+	}
+	p.log(s, store.HistOK, map[string]any{"branch": "else"})
+	p.count(s.ID, 1, 0)
+	return s.Else, nil, nil
+}
+
+func snapshotRefs(prog *condition.Program, env condition.Env) map[string]any {
+	out := map[string]any{}
+	for _, r := range prog.References() {
+		out[r] = trigger.Lookup(env, r)
+	}
+	return out
+}
+
+// enrollEffect enrolls the record into another workflow; "already enrolled" or "off" is logged
+// and the enrollment goes on.
+func (e *Engine) enrollEffect(tx *store.Tx, p *plan, s *workflow.Step, slot int) error {
+	target := e.index.Load().Workflow(s.Workflow)
+	if target == nil {
+		p.fill(slot, store.HistSkipped, map[string]any{"workflow": s.Workflow, "reason": "the target workflow is off"})
+		return nil
+	}
+	r := Reason{Trigger: "enroll", TriggerType: "enroll", Summary: fmt.Sprintf("Enrolled by workflow %q, step %q", p.def.ID, s.ID), By: p.def.ID + "/" + s.ID}
+	res, err := e.enroll(tx, target, p.c.rec.ID, r, 0, false, p.now)
+	if err != nil {
+		return err
+	}
+	if res.enrollment == nil {
+		p.fill(slot, store.HistSkipped, map[string]any{"workflow": s.Workflow, "reason": res.skipped})
+		return nil
+	}
+	p.fill(slot, store.HistOK, map[string]any{"workflow": s.Workflow, "enrollment": res.enrollment.ID})
+	return nil
+}
+
+func copyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,233 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/flowdesk/flowdesk/backend/condition"
+	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/store"
+)
+
+func conditionOps() []condition.Op { return condition.Ops }
+
+func (s *Server) postEvent(w http.ResponseWriter, r *http.Request) {
+	var in engine.EventInput
+	if err := decode(w, r, MaxEventBody, &in); err != nil {
+		writeError(w, err)
+		return
+	}
+	in.IdempotencyKey = r.Header.Get("Idempotency-Key")
+	if len(in.IdempotencyKey) > 255 {
+		writeError(w, apiError(http.StatusBadRequest, "bad_header", "Idempotency-Key is longer than 255 characters"))
+		return
+	}
+	res, err := s.eng.Ingest(r.Context(), in)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	status := http.StatusCreated
+	if res.Duplicate {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, res)
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		e := apiError(http.StatusBadRequest, "bad_id", "%q is not an id; ids are positive whole numbers", r.PathValue("id"))
+		e.Details = map[string]any{"field": "id"}
+		return 0, e
+	}
+	return id, nil
+}
+
+func queryInt(r *http.Request, name string) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, apiError(http.StatusBadRequest, "bad_query", "query parameter %q must be a non-negative number, not %q", name, v)
+	}
+	return n, nil
+}
+
+// Page sizes of list endpoints.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 1000
+)
+
+// pageLimit turns ?limit= into a page size: 0 means the default, more than the maximum is capped
+// (so "a full page means there may be more" stays true).
+func pageLimit(n int64) int {
+	switch {
+	case n <= 0:
+		return DefaultPageSize
+	case n > MaxPageSize:
+		return MaxPageSize
+	}
+	return int(n)
+}
+
+func (s *Server) listRecords(w http.ResponseWriter, r *http.Request) {
+	q := store.RecordQuery{Type: r.URL.Query().Get("type"), Email: r.URL.Query().Get("email"), Text: r.URL.Query().Get("q")}
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	cursor, err := queryInt(r, "cursor")
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	q.Limit, q.After = pageLimit(limit), cursor
+	recs, err := s.eng.DB().SearchRecords(r.Context(), q)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if recs == nil {
+		recs = []*store.Record{}
+	}
+	out := map[string]any{"records": recs}
+	if len(recs) == q.Limit {
+		out["next_cursor"] = strconv.FormatInt(recs[len(recs)-1].ID, 10)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	ctx := r.Context()
+	rec, err := s.eng.DB().Record(ctx, id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	lists, err := s.eng.DB().RecordLists(ctx, id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	events, err := s.eng.DB().RecordEvents(ctx, id, 50)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	enrollments, err := s.eng.DB().Enrollments(ctx, store.EnrollmentQuery{RecordID: id, Limit: 100})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"record": rec, "lists": lists, "events": nonNil(events), "enrollments": nonNil(enrollments)})
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func (s *Server) patchRecord(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	var req struct {
+		Properties map[string]any `json:"properties"`
+	}
+	if err := decode(w, r, MaxEventBody, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	rec, enrolled, err := s.eng.PatchRecord(r.Context(), id, req.Properties)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"record": rec, "enrollments": nonNil(enrolled)})
+}
+
+func (s *Server) listEnrollments(w http.ResponseWriter, r *http.Request) {
+	q := store.EnrollmentQuery{WorkflowID: r.URL.Query().Get("workflow"), Status: r.URL.Query().Get("status")}
+	switch q.Status {
+	case "", store.StatusActive, store.StatusWaiting, store.StatusCompleted, store.StatusFailed, store.StatusCancelled:
+	default:
+		writeError(w, apiError(http.StatusBadRequest, "bad_query", "status %q is not one of active, waiting, completed, failed, cancelled", q.Status))
+		return
+	}
+	var err error
+	for _, p := range []struct {
+		name string
+		dst  *int64
+	}{{"record", &q.RecordID}, {"cursor", &q.Before}} {
+		if *p.dst, err = queryInt(r, p.name); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	q.Limit = pageLimit(limit)
+	ens, err := s.eng.DB().Enrollments(r.Context(), q)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out := map[string]any{"enrollments": nonNil(ens)}
+	if len(ens) == q.Limit {
+		out["next_cursor"] = strconv.FormatInt(ens[len(ens)-1].ID, 10)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getEnrollment(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	ctx := r.Context()
+	en, err := s.eng.DB().Enrollment(ctx, id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	hist, err := s.eng.DB().History(ctx, id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	var reason engine.Reason
+	_ = json.Unmarshal(en.Reason, &reason)
+	writeJSON(w, http.StatusOK, map[string]any{"enrollment": en, "history": nonNil(hist), "diagnose": diagnose(en, reason)})
+}
+
+// diagnose explains in words why a record enrolled ("why did this contact enroll").
+func diagnose(en *store.Enrollment, r engine.Reason) map[string]any {
+	out := map[string]any{"trigger": r.Trigger, "trigger_type": r.TriggerType, "summary": r.Summary, "matched": r.Matched}
+	if r.Event != nil {
+		out["event"] = r.Event
+	}
+	if r.By != "" {
+		out["by"] = r.By
+	}
+	out["version"] = en.Version
+	return out
+}

@@ -1,0 +1,119 @@
+// Package api is Flowdesk's HTTP JSON API (the same calls the desktop window and a browser on
+// `flowdesk serve` make) plus, when given one, the static frontend.
+package api
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/engine"
+)
+
+// Body limits per kind of request.
+const (
+	MaxWorkflowBody = 2 << 20   // a 300-step workflow is ~150 KiB
+	MaxEventBody    = 256 << 10 // one event
+	MaxSmallBody    = 64 << 10  // patches and commands
+)
+
+// Options configure the API handler.
+type Options struct {
+	Engine  *engine.Engine
+	Log     *slog.Logger
+	Version string
+	// Static, when set, serves the built frontend at / (with index.html for unknown paths).
+	Static fs.FS
+}
+
+// Server is the API's http.Handler.
+type Server struct {
+	eng     *engine.Engine
+	log     *slog.Logger
+	version string
+	mux     *http.ServeMux
+	started time.Time
+}
+
+// New builds the API handler.
+func New(opts Options) *Server {
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	s := &Server{eng: opts.Engine, log: opts.Log, version: opts.Version, mux: http.NewServeMux(), started: time.Now()}
+	s.routes()
+	if opts.Static != nil {
+		s.mux.Handle("/", spa(opts.Static))
+	}
+	return s
+}
+
+func (s *Server) routes() {
+	m := s.mux
+	m.HandleFunc("GET /api/health", s.health)
+	m.HandleFunc("GET /api/workflows", s.listWorkflows)
+	m.HandleFunc("POST /api/workflows", s.createWorkflow)
+	m.HandleFunc("POST /api/workflows/validate", s.validateWorkflow)
+	m.HandleFunc("GET /api/workflows/{id}", s.getWorkflow)
+	m.HandleFunc("PUT /api/workflows/{id}", s.updateWorkflow)
+	m.HandleFunc("DELETE /api/workflows/{id}", s.deleteWorkflow)
+	m.HandleFunc("POST /api/workflows/{id}/enable", s.enableWorkflow)
+	m.HandleFunc("POST /api/workflows/{id}/disable", s.disableWorkflow)
+	m.HandleFunc("GET /api/workflows/{id}/stats", s.workflowStats)
+	m.HandleFunc("POST /api/workflows/{id}/enroll", s.enrollRecord)
+	m.HandleFunc("POST /api/events", s.postEvent)
+	m.HandleFunc("GET /api/records", s.listRecords)
+	m.HandleFunc("GET /api/records/{id}", s.getRecord)
+	m.HandleFunc("PATCH /api/records/{id}", s.patchRecord)
+	m.HandleFunc("GET /api/enrollments", s.listEnrollments)
+	m.HandleFunc("GET /api/enrollments/{id}", s.getEnrollment)
+	m.HandleFunc("GET /api/schema", s.schema)
+	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, apiError(http.StatusNotFound, "no_route", "no API route %s %s", r.Method, r.URL.Path))
+	})
+}
+
+// ServeHTTP serves the API, turning panics into 500 answers.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", p)
+			writeError(w, apiError(http.StatusInternalServerError, "internal", "internal error"))
+		}
+	}()
+	if err := requireJSON(r); err != nil {
+		writeError(w, err)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	v, err := s.eng.DB().SchemaVersion(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": s.version, "schema_version": v,
+		"uptime_seconds": int(time.Since(s.started).Seconds())})
+}
+
+// spa serves static files and falls back to index.html so client-side routes load the app.
+func spa(static fs.FS) http.Handler {
+	files := http.FileServer(http.FS(static))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if p != "/" {
+			if f, err := static.Open(p[1:]); err == nil {
+				f.Close()
+				files.ServeHTTP(w, r)
+				return
+			}
+		}
+		r2 := r.Clone(context.WithoutCancel(r.Context()))
+		r2.URL.Path = "/"
+		files.ServeHTTP(w, r2)
+	})
+}

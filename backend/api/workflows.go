@@ -1,0 +1,283 @@
+package api
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/workflow"
+)
+
+// workflowIDRe is the shape of workflow ids (the engine refuses to store any other).
+var workflowIDRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_\-]{0,63}$`)
+
+// workflowID returns the {id} path value, or a 400 when it cannot be a workflow id.
+func workflowID(r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	if !workflowIDRe.MatchString(id) {
+		e := apiError(http.StatusBadRequest, "bad_id", "%q is not a workflow id; ids are 1-64 lowercase letters, digits, - or _", id)
+		e.Details = map[string]any{"field": "id"}
+		return "", e
+	}
+	return id, nil
+}
+
+// setETag sends a workflow's revision as its entity tag, for If-Match on the next save.
+func setETag(w http.ResponseWriter, rev int) {
+	w.Header().Set("ETag", `"`+strconv.Itoa(rev)+`"`)
+}
+
+// workflowSummary is a list row (no definition).
+type workflowSummary struct {
+	ID            string    `json:"id"`
+	Name          string    `json:"name"`
+	Object        string    `json:"object"`
+	Enabled       bool      `json:"enabled"`
+	Revision      int       `json:"revision"`
+	ActiveVersion int       `json:"active_version,omitempty"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request) {
+	wfs, err := s.eng.DB().Workflows(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out := make([]workflowSummary, 0, len(wfs))
+	for _, wf := range wfs {
+		out = append(out, workflowSummary{ID: wf.ID, Name: wf.Name, Object: wf.Object, Enabled: wf.Enabled,
+			Revision: wf.Revision, ActiveVersion: wf.ActiveVersion, UpdatedAt: wf.UpdatedAt})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"workflows": out})
+}
+
+// readDefinition reads a workflow body and checks its JSON shape, so syntax errors and unknown
+// fields are 400s that name the problem before validation runs.
+func readDefinition(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := readBody(w, r, MaxWorkflowBody)
+	if err != nil {
+		return nil, err
+	}
+	var def workflow.Definition
+	if err := decodeBytes(body, &def); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+func (s *Server) createWorkflow(w http.ResponseWriter, r *http.Request) {
+	body, err := readDefinition(w, r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	wf, err := s.eng.CreateWorkflow(r.Context(), body)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Location", "/api/workflows/"+wf.ID)
+	setETag(w, wf.Revision)
+	writeJSON(w, http.StatusCreated, wf)
+}
+
+func (s *Server) validateWorkflow(w http.ResponseWriter, r *http.Request) {
+	body, err := readDefinition(w, r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	_, problems, err := s.eng.Validate(r.Context(), body)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if problems == nil {
+		problems = []workflow.Problem{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"valid": len(problems) == 0, "problems": problems})
+}
+
+func (s *Server) getWorkflow(w http.ResponseWriter, r *http.Request) {
+	id, err := workflowID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	wf, err := s.eng.DB().Workflow(r.Context(), id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	setETag(w, wf.Revision)
+	writeJSON(w, http.StatusOK, wf)
+}
+
+// updateWorkflow saves a definition. The revision the client edited comes in If-Match (or
+// ?revision=); a stale one is refused with 409 so concurrent editors don't overwrite each other.
+func (s *Server) updateWorkflow(w http.ResponseWriter, r *http.Request) {
+	id, err := workflowID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	rev, err := expectedRevision(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	body, err := readDefinition(w, r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	wf, err := s.eng.UpdateWorkflow(r.Context(), id, body, rev)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	setETag(w, wf.Revision)
+	writeJSON(w, http.StatusOK, wf)
+}
+
+// expectedRevision reads the revision the client edited from If-Match or ?revision= (0: none
+// given). A value that is not a revision number is a 400, never a silently skipped check.
+func expectedRevision(r *http.Request) (int, error) {
+	name, v := "If-Match", r.Header.Get("If-Match")
+	if v == "" {
+		name, v = "revision", r.URL.Query().Get("revision")
+	}
+	if v == "" {
+		return 0, nil
+	}
+	t := strings.TrimPrefix(strings.TrimSpace(v), "W/")
+	rev, err := strconv.Atoi(trimQuotes(t))
+	if err != nil || rev <= 0 {
+		e := apiError(http.StatusBadRequest, "bad_revision", "%s %q is not a workflow revision; send the revision you edited, like \"3\"", name, v)
+		e.Details = map[string]any{"field": name}
+		return 0, e
+	}
+	return rev, nil
+}
+
+func trimQuotes(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
+
+func (s *Server) deleteWorkflow(w http.ResponseWriter, r *http.Request) {
+	id, err := workflowID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := s.eng.DeleteWorkflow(r.Context(), id); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) enableWorkflow(w http.ResponseWriter, r *http.Request) {
+	id, err := workflowID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	wf, err := s.eng.EnableWorkflow(r.Context(), id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wf)
+}
+
+func (s *Server) disableWorkflow(w http.ResponseWriter, r *http.Request) {
+	id, err := workflowID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	var cancel bool
+	if v := r.URL.Query().Get("cancel"); v != "" {
+		if cancel, err = strconv.ParseBool(v); err != nil {
+			writeError(w, apiError(http.StatusBadRequest, "bad_query", "cancel must be true or false, not %q", v))
+			return
+		}
+	}
+	wf, err := s.eng.DisableWorkflow(r.Context(), id, cancel)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wf)
+}
+
+func (s *Server) workflowStats(w http.ResponseWriter, r *http.Request) {
+	id, err := workflowID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if _, err := s.eng.DB().Workflow(r.Context(), id); err != nil {
+		writeError(w, err)
+		return
+	}
+	st, err := s.eng.DB().Stats(r.Context(), id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) enrollRecord(w http.ResponseWriter, r *http.Request) {
+	id, err := workflowID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	var req struct {
+		RecordID int64 `json:"record_id"`
+	}
+	if err := decode(w, r, MaxSmallBody, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	if req.RecordID <= 0 {
+		e := apiError(http.StatusUnprocessableEntity, "invalid_input", "record_id: give the id of the record to enroll")
+		e.Details = map[string]any{"field": "record_id"}
+		writeError(w, e)
+		return
+	}
+	en, err := s.eng.EnrollManually(r.Context(), id, req.RecordID)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, en)
+}
+
+func (s *Server) schema(w http.ResponseWriter, r *http.Request) {
+	props, err := s.eng.DB().Properties(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	objs, err := s.eng.DB().ObjectTypes(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if props == nil {
+		props = []store.Property{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"objects": objs, "properties": props,
+		"step_types": workflow.StepTypes, "operators": conditionOps()})
+}

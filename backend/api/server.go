@@ -7,9 +7,11 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/hook"
 )
 
 // Body limits per kind of request.
@@ -26,6 +28,11 @@ type Options struct {
 	Version string
 	// Static, when set, serves the built frontend at / (with index.html for unknown paths).
 	Static fs.FS
+	// AllowedHosts are the Host values /api/* answers to (see AllowedHosts); empty accepts any,
+	// for handlers no browser can reach by name (the desktop window's asset server).
+	AllowedHosts []string
+	// Hooks is the incoming-webhook listener served at /hooks/ (default: one over Engine).
+	Hooks *hook.Listener
 }
 
 // Server is the API's http.Handler.
@@ -35,6 +42,9 @@ type Server struct {
 	version string
 	mux     *http.ServeMux
 	started time.Time
+
+	allowedHosts []string
+	hooks        *hook.Listener
 }
 
 // New builds the API handler.
@@ -42,7 +52,8 @@ func New(opts Options) *Server {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	s := &Server{eng: opts.Engine, log: opts.Log, version: opts.Version, mux: http.NewServeMux(), started: time.Now()}
+	s := &Server{eng: opts.Engine, log: opts.Log, version: opts.Version, mux: http.NewServeMux(), started: time.Now(),
+		allowedHosts: opts.AllowedHosts, hooks: opts.Hooks}
 	s.routes()
 	if opts.Static != nil {
 		s.mux.Handle("/", spa(opts.Static))
@@ -70,9 +81,31 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/enrollments", s.listEnrollments)
 	m.HandleFunc("GET /api/enrollments/{id}", s.getEnrollment)
 	m.HandleFunc("GET /api/schema", s.schema)
-	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, apiError(http.StatusNotFound, "no_route", "no API route %s %s", r.Method, r.URL.Path))
-	})
+	s.hookRoutes(m)
+	m.HandleFunc("/api/", s.noRoute)
+}
+
+// noRoute answers requests no API route takes: 405 with Allow when the path exists for other
+// methods, else 404.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, pattern := s.mux.Handler(probe); pattern != "/api/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		e := apiError(http.StatusMethodNotAllowed, "method_not_allowed", "%s does not take %s; use %s", r.URL.Path, r.Method, strings.Join(allow, " or "))
+		e.Details = map[string]any{"allow": allow}
+		writeError(w, e)
+		return
+	}
+	writeError(w, apiError(http.StatusNotFound, "no_route", "no API route %s %s", r.Method, r.URL.Path))
 }
 
 // ServeHTTP serves the API, turning panics into 500 answers.
@@ -83,6 +116,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, apiError(http.StatusInternalServerError, "internal", "internal error"))
 		}
 	}()
+	if err := s.checkOrigin(r); err != nil {
+		writeError(w, err)
+		return
+	}
 	if err := requireJSON(r); err != nil {
 		writeError(w, err)
 		return

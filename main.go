@@ -1,0 +1,42 @@
+// Flowdesk desktop app. Run with no arguments it opens the window (engine, webhook listener and
+// UI in one process); with a command it is the same CLI as backend/cmd/flowdesk, e.g.
+// `flowdesk serve` on a machine without a display.
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/flowdesk/flowdesk/app"
+	"github.com/flowdesk/flowdesk/backend/server"
+	"github.com/flowdesk/flowdesk/frontend"
+
+	_ "time/tzdata" // delays and schedules name IANA zones; work where the OS has no zone database
+)
+
+func main() {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	cfg := app.Config{
+		Server: server.Config{DBPath: defaultDB(), Addr: "127.0.0.1:8787", Demo: true, Log: log, Version: "dev"},
+		Assets: frontend.Dist(),
+	}
+	if cfg.Assets == nil {
+		fmt.Fprintln(os.Stderr, "flowdesk: this binary has no UI; build it with `wails build -tags \"webkit2_41 ui\"`")
+		os.Exit(2)
+	}
+	if err := app.Run(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "flowdesk:", err)
+		os.Exit(1)
+	}
+}
+
+func defaultDB() string {
+	if dir := os.Getenv("XDG_DATA_HOME"); dir != "" {
+		return dir + "/flowdesk/flowdesk.db"
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return home + "/.local/share/flowdesk/flowdesk.db"
+	}
+	return "flowdesk.db"
+}

@@ -1,0 +1,136 @@
+// The one typed client of the Flowdesk HTTP API. URLs are relative ("/api/...") so the same
+// code works in the Wails window (AssetServer) and in a browser on `flowdesk serve`.
+import type {
+  Definition, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Health, Problem, RecordDetail,
+  RecordItem, Schema, Stats, ValidateResult, Workflow, WorkflowSummary,
+} from './types';
+
+/** An error answer of the API ({"error": {"code", "message", "details"}}) or a network failure. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: unknown;
+
+  constructor(status: number, code: string, message: string, details?: unknown) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+
+  /** Validation problems carried by an invalid_workflow error (empty otherwise). */
+  get problems(): Problem[] {
+    const d = this.details as { problems?: Problem[] } | undefined;
+    return Array.isArray(d?.problems) ? d.problems : [];
+  }
+
+  /** True for a refused stale save (409). */
+  get isConflict(): boolean {
+    return this.status === 409;
+  }
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+interface RequestOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/** The fetch function used by the client; tests replace it. */
+let fetchImpl: typeof fetch = (...args) => fetch(...args);
+
+/** Replaces the fetch implementation (tests). */
+export function setFetch(f: typeof fetch): void {
+  fetchImpl = f;
+}
+
+async function request<T>(method: Method, path: string, opts: RequestOptions = {}): Promise<{ data: T; headers: Headers }> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
+  if (method !== 'GET') headers['Content-Type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetchImpl(path, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      signal: opts.signal,
+    });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', `Flowdesk could not be reached: ${(e as Error).message}`);
+  }
+  const text = await res.text();
+  let json: unknown = undefined;
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      if (!res.ok) throw new ApiError(res.status, 'http_' + res.status, text.slice(0, 200));
+      throw new ApiError(res.status, 'bad_response', 'The server sent an answer that is not JSON.');
+    }
+  }
+  if (!res.ok) {
+    const err = (json as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+    throw new ApiError(res.status, err?.code ?? 'http_' + res.status, err?.message ?? res.statusText, err?.details);
+  }
+  return { data: json as T, headers: res.headers };
+}
+
+function qs(params: Record<string, string | number | undefined>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== '') u.set(k, String(v));
+  }
+  const s = u.toString();
+  return s ? '?' + s : '';
+}
+
+const wf = (id: string) => '/api/workflows/' + encodeURIComponent(id);
+
+export const api = {
+  health: async () => (await request<Health>('GET', '/api/health')).data,
+
+  listWorkflows: async () => (await request<{ workflows: WorkflowSummary[] }>('GET', '/api/workflows')).data.workflows,
+  getWorkflow: async (id: string) => (await request<Workflow>('GET', wf(id))).data,
+  createWorkflow: async (def: Definition) => (await request<Workflow>('POST', '/api/workflows', { body: def })).data,
+  /** Saves a definition; `revision` is the one edited, sent as If-Match (409 when stale). */
+  updateWorkflow: async (id: string, def: Definition, revision: number) =>
+    (await request<Workflow>('PUT', wf(id), { body: def, headers: { 'If-Match': `"${revision}"` } })).data,
+  deleteWorkflow: async (id: string) => {
+    await request<void>('DELETE', wf(id));
+  },
+  enableWorkflow: async (id: string) => (await request<Workflow>('POST', wf(id) + '/enable')).data,
+  disableWorkflow: async (id: string, cancel = false) =>
+    (await request<Workflow>('POST', wf(id) + '/disable' + qs({ cancel: cancel ? 'true' : undefined }))).data,
+  validateWorkflow: async (def: Definition, signal?: AbortSignal) =>
+    (await request<ValidateResult>('POST', '/api/workflows/validate', { body: def, signal })).data,
+  workflowStats: async (id: string, signal?: AbortSignal) => (await request<Stats>('GET', wf(id) + '/stats', { signal })).data,
+  enrollRecord: async (id: string, recordId: number) =>
+    (await request<Enrollment>('POST', wf(id) + '/enroll', { body: { record_id: recordId } })).data,
+
+  postEvent: async (ev: EventInput, idempotencyKey?: string) =>
+    (await request<unknown>('POST', '/api/events', {
+      body: ev, headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : undefined,
+    })).data,
+
+  listRecords: async (q: { type?: string; email?: string; q?: string; limit?: number; cursor?: string } = {}) => {
+    const d = (await request<{ records: RecordItem[]; next_cursor?: string }>('GET', '/api/records' + qs(q))).data;
+    return { items: d.records, nextCursor: d.next_cursor };
+  },
+  getRecord: async (id: number) => (await request<RecordDetail>('GET', '/api/records/' + id)).data,
+  patchRecord: async (id: number, properties: Record<string, unknown>) =>
+    (await request<{ record: RecordItem; enrollments: Enrollment[] }>('PATCH', '/api/records/' + id, { body: { properties } })).data,
+
+  listEnrollments: async (q: { workflow?: string; record?: number; status?: EnrollmentStatus; limit?: number; cursor?: string } = {}) => {
+    const d = (await request<{ enrollments: Enrollment[]; next_cursor?: string }>('GET', '/api/enrollments' + qs(q))).data;
+    return { items: d.enrollments, nextCursor: d.next_cursor };
+  },
+  getEnrollment: async (id: number) => (await request<EnrollmentDetail>('GET', '/api/enrollments/' + id)).data,
+
+  schema: async () => (await request<Schema>('GET', '/api/schema')).data,
+};
+
+export type Api = typeof api;

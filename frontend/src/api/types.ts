@@ -1,0 +1,282 @@
+// Types mirroring the Go JSON of backend/workflow, backend/condition, backend/store and
+// backend/api. Field names are the JSON names; optional fields are the Go `omitempty` ones.
+
+/** A filter operator (backend/condition Ops, in the order the UI offers them). */
+export type FilterOp =
+  | 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'not_in' | 'contains' | 'not_contains'
+  | 'starts_with' | 'ends_with' | 'is_known' | 'is_unknown' | 'before' | 'after' | 'within_last';
+
+export const FILTER_OPS: FilterOp[] = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'contains',
+  'not_contains', 'starts_with', 'ends_with', 'is_known', 'is_unknown', 'before', 'after', 'within_last'];
+
+/** One node of a structured filter: a group (all/any), a rule, or a raw expression. */
+export interface Filter {
+  all?: Filter[];
+  any?: Filter[];
+  property?: string;
+  op?: FilterOp;
+  value?: unknown;
+  expr?: string;
+}
+
+export type TriggerType = 'event' | 'filter' | 'schedule' | 'webhook';
+
+export interface Trigger {
+  id?: string;
+  type: TriggerType;
+  event?: string;
+  scope?: Record<string, string>;
+  exclude_scopes?: Record<string, string>[];
+  filter?: Filter;
+  enroll_existing?: boolean;
+  cron?: string;
+  at?: string;
+  date_property?: string;
+  offset?: string;
+  time?: string;
+  timezone?: string;
+  hook?: string;
+}
+
+export interface Reenroll {
+  enabled: boolean;
+  triggers: string[];
+}
+
+export type StepType =
+  | 'delay' | 'branch' | 'goto' | 'enroll' | 'set_property' | 'copy_property' | 'clear_property'
+  | 'increment_property' | 'add_to_list' | 'remove_from_list' | 'subscription' | 'webhook'
+  | 'send_email' | 'internal_email' | 'sms' | 'notify' | 'slack' | 'create_record' | 'create_task'
+  | 'rotate_owner';
+
+/** Every step type in palette order (workflow.StepTypes). */
+export const STEP_TYPES: StepType[] = ['delay', 'branch', 'goto', 'enroll', 'set_property', 'copy_property',
+  'clear_property', 'increment_property', 'add_to_list', 'remove_from_list', 'subscription', 'webhook',
+  'send_email', 'internal_email', 'sms', 'notify', 'slack', 'create_record', 'create_task', 'rotate_owner'];
+
+export interface Until {
+  weekdays: string[];
+  time: string;
+  timezone?: string;
+}
+
+export interface WaitEvent {
+  type: string;
+  filter?: Filter;
+  timeout?: string;
+  timeout_next?: string;
+}
+
+export interface Branch {
+  name: string;
+  filter?: Filter;
+  expr?: string;
+  value?: unknown;
+  next?: string;
+}
+
+/** One step: a flat record whose used fields depend on `type` (docs/workflow-format.md). */
+export interface Step {
+  id: string;
+  type: StepType;
+  name?: string;
+  next?: string;
+  duration?: string;
+  until?: Until;
+  event?: WaitEvent;
+  branches?: Branch[];
+  else?: string;
+  target?: string;
+  workflow?: string;
+  property?: string;
+  value?: unknown;
+  mode?: 'replace' | 'append' | '';
+  by?: number;
+  from?: string;
+  to?: string | string[];
+  list?: string;
+  subscription?: string;
+  status?: 'opted_in' | 'opted_out' | '';
+  legal_basis?: string;
+  explanation?: string;
+  url?: string;
+  method?: string;
+  headers?: Record<string, string>;
+  secret?: string;
+  template?: string;
+  timeout?: string;
+  subject?: string;
+  body?: string;
+  webhook_url?: string;
+  users?: string[];
+  text?: string;
+  record_type?: string;
+  properties?: Record<string, unknown>;
+  title?: string;
+  owner?: string;
+  due_in?: string;
+  owners?: string[];
+  overwrite?: boolean;
+}
+
+export interface Definition {
+  id: string;
+  name: string;
+  description?: string;
+  object: string;
+  timezone?: string;
+  triggers: Trigger[];
+  reenroll: Reenroll;
+  max_steps?: number;
+  start: string;
+  steps: Step[];
+}
+
+/** A stored workflow (GET /api/workflows/{id}). */
+export interface Workflow {
+  id: string;
+  name: string;
+  object: string;
+  definition: Definition;
+  revision: number;
+  enabled: boolean;
+  active_version?: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A row of GET /api/workflows. */
+export interface WorkflowSummary {
+  id: string;
+  name: string;
+  object: string;
+  enabled: boolean;
+  revision: number;
+  active_version?: number;
+  updated_at: string;
+}
+
+/** One validation problem (workflow.Problem). */
+export interface Problem {
+  step?: string;
+  trigger?: string;
+  field?: string;
+  message: string;
+}
+
+export interface ValidateResult {
+  valid: boolean;
+  problems: Problem[];
+}
+
+export interface StepStats {
+  active: number;
+  waiting: number;
+  completed: number;
+  failed: number;
+}
+
+/** GET /api/workflows/{id}/stats (store.WorkflowStats). */
+export interface Stats {
+  enrollments: Record<'active' | 'waiting' | 'completed' | 'failed' | 'cancelled', number>;
+  steps: Record<string, StepStats>;
+}
+
+export type EnrollmentStatus = 'active' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+
+export interface Enrollment {
+  id: number;
+  workflow_id: string;
+  version: number;
+  record_id: number;
+  status: EnrollmentStatus;
+  current_step: string;
+  trigger_id: string;
+  event_id?: number;
+  reason: unknown;
+  steps_run: number;
+  error?: string;
+  created_at: string;
+  updated_at: string;
+  finished_at?: string;
+}
+
+export interface HistoryEntry {
+  id: number;
+  enrollment_id: number;
+  step_id?: string;
+  step_type?: string;
+  outcome: string;
+  detail: unknown;
+  at: string;
+}
+
+export interface Diagnose {
+  trigger: string;
+  trigger_type: string;
+  summary: string;
+  matched: unknown;
+  event?: unknown;
+  by?: string;
+  version: number;
+}
+
+export interface EnrollmentDetail {
+  enrollment: Enrollment;
+  history: HistoryEntry[];
+  diagnose: Diagnose;
+}
+
+/** A record (store.Record). Named RecordItem in code to avoid clashing with TS's Record. */
+export interface RecordItem {
+  id: number;
+  type: string;
+  email?: string;
+  properties: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RecordDetail {
+  record: RecordItem;
+  lists: unknown;
+  events: unknown[];
+  enrollments: Enrollment[];
+}
+
+export type PropertyType = 'string' | 'number' | 'bool' | 'date' | 'enum' | 'multi';
+
+export interface Property {
+  object: string;
+  name: string;
+  type: PropertyType;
+  label: string;
+}
+
+/** GET /api/schema. */
+export interface Schema {
+  objects: string[];
+  properties: Property[];
+  step_types: StepType[];
+  operators: FilterOp[];
+}
+
+export interface EventInput {
+  type: string;
+  record: { type?: string; email?: string; id?: number; properties?: Record<string, unknown> };
+  scope?: Record<string, string>;
+  data?: Record<string, unknown>;
+  occurred_at?: string;
+}
+
+export interface Health {
+  status: string;
+  version: string;
+  schema_version: number;
+  uptime_seconds: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}

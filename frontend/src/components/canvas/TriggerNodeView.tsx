@@ -1,0 +1,57 @@
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { memo } from 'react';
+import type { Trigger } from '../../api/types';
+import type { TriggerNode } from '../../lib/graph';
+import { Glyph } from '../../nodes/glyphs';
+import { useEditor } from '../../store/context';
+import { describeFilter } from '../filter/model';
+
+/** One line per trigger for the trigger card. */
+export function describeTrigger(t: Trigger): string {
+  switch (t.type) {
+    case 'event': {
+      const scope = t.scope ? ' (' + Object.entries(t.scope).map(([k, v]) => `${k} ${v}`).join(', ') + ')' : '';
+      return `Event ${t.event || '…'}${scope}`;
+    }
+    case 'filter':
+      return `Meets: ${describeFilter(t.filter)}`;
+    case 'schedule':
+      if (t.cron) return `Schedule ${t.cron}`;
+      if (t.at) return `Once at ${t.at}`;
+      if (t.date_property) return `${t.offset || '0d'} from ${t.date_property} at ${t.time || '--:--'}`;
+      return 'Schedule';
+    case 'webhook':
+      return `Webhook ${t.hook || '…'}`;
+  }
+  return t.type;
+}
+
+function TriggerNodeViewInner({ selected }: NodeProps<TriggerNode>) {
+  const triggers = useEditor((s) => s.definition.triggers);
+  const reenroll = useEditor((s) => s.definition.reenroll.enabled);
+  const problems = useEditor((s) => s.problems.filter((p) => p.trigger || p.field?.startsWith('reenroll')).length);
+  const total = useEditor((s) => (s.enabled && s.stats ? s.stats.enrollments : null));
+  return (
+    <div className={`trigger-card${selected ? ' selected' : ''}${problems ? ' has-problems' : ''}`}>
+      <div className="step-head">
+        <span className="step-glyph"><Glyph name="trigger" size={15} colour="#b45309" /></span>
+        <span className="step-type">Enrollment triggers</span>
+        {problems > 0 && <span className="problem-dot">{problems}</span>}
+      </div>
+      {triggers.length === 0 && <div className="trigger-line muted">Manual enrollment only. Click to add a trigger.</div>}
+      {triggers.map((t, i) => (
+        <div className="trigger-line" key={t.id ?? i} title={describeTrigger(t)}>
+          {i > 0 && <span className="or">or</span>}
+          {describeTrigger(t)}
+        </div>
+      ))}
+      <div className="trigger-foot">
+        <span>{reenroll ? 'Re-enrollment on' : 'Enrolls once'}</span>
+        {total && <span>{total.active + total.waiting} in workflow · {total.completed} completed</span>}
+      </div>
+      <Handle type="source" position={Position.Bottom} id="out" className="handle" isConnectable={false} />
+    </div>
+  );
+}
+
+export const TriggerNodeView = memo(TriggerNodeViewInner);

@@ -1,0 +1,147 @@
+// The filter editor: AND/OR groups (nested), rules with a property picker, an operator limited
+// by the property's type and a value input by type. Reads and writes backend Filter JSON.
+import { useId, useMemo, useState } from 'react';
+import type { Filter, FilterOp, Property } from '../../api/types';
+import {
+  OP_LABELS, convertValue, fromFilter, opsFor, parseList, propertyType, toFilter, valueKind,
+  type FilterNode, type GroupNode, type RuleNode,
+} from './model';
+
+interface Props {
+  value: Filter | undefined;
+  onChange(f: Filter | undefined): void;
+  properties: Property[];
+  /** Offer event.* fields (event and webhook triggers, branches, wait-for-event). */
+  allowEvent?: boolean;
+  /** How deep groups may nest (1 = one level of sub-groups). */
+  maxDepth?: number;
+}
+
+export function FilterEditor({ value, onChange, properties, allowEvent, maxDepth = 2 }: Props) {
+  // Keep the model locally so empty rules survive while being filled in; re-read when the
+  // filter changes from outside (undo, another step selected).
+  const [model, setModel] = useState<GroupNode>(() => fromFilter(value));
+  const [lastOut, setLastOut] = useState<string>(JSON.stringify(value ?? null));
+  const incoming = JSON.stringify(value ?? null);
+  if (incoming !== lastOut) {
+    setLastOut(incoming);
+    setModel(fromFilter(value));
+  }
+  const listId = useId();
+  const update = (g: GroupNode) => {
+    setModel(g);
+    const out = toFilter(g);
+    setLastOut(JSON.stringify(out ?? null));
+    onChange(out);
+  };
+  return (
+    <div className="filter-editor">
+      <datalist id={listId}>
+        {properties.map((p) => <option key={p.name} value={p.name}>{p.label || p.name} ({p.type})</option>)}
+        {allowEvent && <option value="event.">event field</option>}
+      </datalist>
+      <GroupView group={model} onChange={update} properties={properties} listId={listId} depth={0} maxDepth={maxDepth} allowEvent={allowEvent} />
+    </div>
+  );
+}
+
+function GroupView(props: { group: GroupNode; onChange(g: GroupNode): void; onRemove?(): void; properties: Property[]; listId: string; depth: number; maxDepth: number; allowEvent?: boolean }) {
+  const { group, onChange } = props;
+  const setChild = (i: number, n: FilterNode | null) => {
+    const children = n === null ? group.children.filter((_, j) => j !== i) : group.children.map((c, j) => (j === i ? n : c));
+    onChange({ ...group, children });
+  };
+  const add = (n: FilterNode) => onChange({ ...group, children: [...group.children, n] });
+  const joiner = group.mode === 'all' ? 'and' : 'or';
+  return (
+    <div className={`filter-group depth-${props.depth}`}>
+      <div className="filter-group-head">
+        <select aria-label="Match" value={group.mode} onChange={(e) => onChange({ ...group, mode: e.target.value as 'all' | 'any' })}>
+          <option value="all">All of these match (AND)</option>
+          <option value="any">Any of these match (OR)</option>
+        </select>
+        {props.onRemove && <button type="button" className="icon-btn" title="Remove group" onClick={props.onRemove}>×</button>}
+      </div>
+      {group.children.length === 0 && <div className="hint">No conditions yet.</div>}
+      {group.children.map((c, i) => (
+        <div key={i} className="filter-item">
+          {i > 0 && <div className="joiner">{joiner}</div>}
+          {c.kind === 'group' ? (
+            <GroupView {...props} group={c} depth={props.depth + 1} onChange={(g) => setChild(i, g)} onRemove={() => setChild(i, null)} />
+          ) : c.kind === 'expr' ? (
+            <div className="filter-rule">
+              <input className="grow mono" aria-label="Expression" value={c.expr} placeholder="record.age > 30" onChange={(e) => setChild(i, { kind: 'expr', expr: e.target.value })} />
+              <button type="button" className="icon-btn" title="Remove" onClick={() => setChild(i, null)}>×</button>
+            </div>
+          ) : (
+            <RuleView rule={c} properties={props.properties} listId={props.listId} onChange={(r) => setChild(i, r)} onRemove={() => setChild(i, null)} />
+          )}
+        </div>
+      ))}
+      <div className="filter-actions">
+        <button type="button" className="link-btn" onClick={() => add({ kind: 'rule', property: '', op: 'eq', value: '' })}>+ Condition</button>
+        {props.depth < props.maxDepth - 1 && (
+          <button type="button" className="link-btn" onClick={() => add({ kind: 'group', mode: group.mode === 'all' ? 'any' : 'all', children: [{ kind: 'rule', property: '', op: 'eq', value: '' }] })}>
+            + Group
+          </button>
+        )}
+        <button type="button" className="link-btn" onClick={() => add({ kind: 'expr', expr: '' })}>+ Expression</button>
+      </div>
+    </div>
+  );
+}
+
+function RuleView({ rule, properties, listId, onChange, onRemove }: { rule: RuleNode; properties: Property[]; listId: string; onChange(r: RuleNode): void; onRemove(): void }) {
+  const type = propertyType(properties, rule.property);
+  const ops = opsFor(type);
+  const kind = valueKind(rule.op, type);
+  const setProperty = (p: string) => {
+    const t = propertyType(properties, p);
+    const allowed = opsFor(t);
+    const op = allowed.includes(rule.op) ? rule.op : allowed[0];
+    onChange({ ...rule, property: p, op, value: convertValue(rule.value, valueKind(op, t)) });
+  };
+  const setOp = (op: FilterOp) => onChange({ ...rule, op, value: convertValue(rule.value, valueKind(op, type)) });
+  return (
+    <div className="filter-rule">
+      <input className="prop" aria-label="Property" list={listId} value={rule.property} placeholder="property" onChange={(e) => setProperty(e.target.value)} />
+      <select className="op" aria-label="Operator" value={rule.op} onChange={(e) => setOp(e.target.value as FilterOp)}>
+        {!ops.includes(rule.op) && <option value={rule.op}>{OP_LABELS[rule.op] ?? rule.op} (not for this type)</option>}
+        {ops.map((op) => <option key={op} value={op}>{OP_LABELS[op]}</option>)}
+      </select>
+      <ValueInput kind={kind} value={rule.value} type={type} onChange={(v) => onChange({ ...rule, value: v })} />
+      <button type="button" className="icon-btn" title="Remove condition" onClick={onRemove}>×</button>
+    </div>
+  );
+}
+
+function ValueInput({ kind, value, type, onChange }: { kind: ReturnType<typeof valueKind>; value: unknown; type: ReturnType<typeof propertyType>; onChange(v: unknown): void }) {
+  const listText = useMemo(() => (Array.isArray(value) ? value.join(', ') : ''), [value]);
+  const [draft, setDraft] = useState(listText);
+  const [seen, setSeen] = useState(listText);
+  if (listText !== seen) {
+    setSeen(listText);
+    if (parseList(draft, type).join(', ') !== listText) setDraft(listText);
+  }
+  switch (kind) {
+    case 'none':
+      return <span className="value none" />;
+    case 'list':
+      return <input className="value" aria-label="Values" placeholder="a, b, c" value={draft} onChange={(e) => { setDraft(e.target.value); onChange(parseList(e.target.value, type)); }} />;
+    case 'number':
+      return <input className="value" aria-label="Value" type="number" value={typeof value === 'number' ? value : ''} onChange={(e) => onChange(e.target.value === '' ? undefined : Number(e.target.value))} />;
+    case 'bool':
+      return (
+        <select className="value" aria-label="Value" value={String(value === true)} onChange={(e) => onChange(e.target.value === 'true')}>
+          <option value="true">yes</option>
+          <option value="false">no</option>
+        </select>
+      );
+    case 'date':
+      return <input className="value" aria-label="Date" type="date" value={typeof value === 'string' ? value.slice(0, 10) : ''} onChange={(e) => onChange(e.target.value)} />;
+    case 'duration':
+      return <input className="value" aria-label="Length" placeholder="7d" value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value)} />;
+    default:
+      return <input className="value" aria-label="Value" value={value === undefined || value === null ? '' : String(value)} onChange={(e) => onChange(e.target.value)} />;
+  }
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import type { Filter, FilterOp, PropertyType } from '../../api/types';
+import { FILTER_OPS } from '../../api/types';
+import { convertValue, countRules, describeFilter, fromFilter, opsFor, OPS_BY_TYPE, parseList, toFilter, valueKind, type GroupNode } from './model';
+
+describe('filter model', () => {
+  it('round-trips groups, nesting, rules and expressions exactly', () => {
+    const cases: Filter[] = [
+      { all: [{ property: 'city', op: 'eq', value: 'Dublin' }] },
+      { any: [{ all: [{ property: 'city', op: 'eq', value: 'Dublin' }, { property: 'lifecycle', op: 'in', value: ['lead', 'mql'] }] }, { property: 'tags', op: 'contains', value: 'vip' }] },
+      { all: [{ property: 'email', op: 'is_known' }, { expr: 'record.age > 30' }] },
+      { all: [{ any: [{ all: [{ property: 'a', op: 'gt', value: 1 }] }] }] },
+    ];
+    for (const f of cases) expect(toFilter(fromFilter(f))).toEqual(f);
+  });
+
+  it('wraps a bare rule in an all group and treats no filter as empty', () => {
+    expect(fromFilter({ property: 'x', op: 'eq', value: 1 })).toEqual({ kind: 'group', mode: 'all', children: [{ kind: 'rule', property: 'x', op: 'eq', value: 1 }] });
+    expect(fromFilter(undefined)).toEqual({ kind: 'group', mode: 'all', children: [] });
+    expect(toFilter(fromFilter(undefined))).toBeUndefined();
+  });
+
+  it('drops empty nested groups and the value of is_known / is_unknown', () => {
+    const g: GroupNode = {
+      kind: 'group', mode: 'any', children: [
+        { kind: 'group', mode: 'all', children: [] },
+        { kind: 'rule', property: 'email', op: 'is_unknown', value: 'stale' },
+      ],
+    };
+    expect(toFilter(g)).toEqual({ any: [{ property: 'email', op: 'is_unknown' }] });
+  });
+
+  it('serialises every operator with the right value shape', () => {
+    const value: Record<FilterOp, unknown> = {
+      eq: 'a', neq: 'a', gt: 1, gte: 1, lt: 1, lte: 1, in: ['a', 'b'], not_in: ['a'], contains: 'x', not_contains: 'x',
+      starts_with: 'x', ends_with: 'x', is_known: undefined, is_unknown: undefined, before: '2026-01-31', after: '2026-01-31', within_last: '3d',
+    };
+    for (const op of FILTER_OPS) {
+      const g: GroupNode = { kind: 'group', mode: 'all', children: [{ kind: 'rule', property: 'p', op, value: value[op] }] };
+      const rule: Filter = { property: 'p', op };
+      if (value[op] !== undefined) rule.value = value[op];
+      expect(toFilter(g), op).toEqual({ all: [rule] });
+    }
+  });
+
+  it('offers the operators the backend allows per type', () => {
+    expect(opsFor('number')).toEqual(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'is_known', 'is_unknown']);
+    expect(opsFor('bool')).toEqual(['eq', 'neq', 'is_known', 'is_unknown']);
+    expect(opsFor('date')).toContain('within_last');
+    expect(opsFor('string')).not.toContain('gt');
+    expect(opsFor('multi')).not.toContain('starts_with');
+    expect(opsFor(undefined)).toEqual(FILTER_OPS);
+    for (const t of Object.keys(OPS_BY_TYPE) as PropertyType[]) for (const op of opsFor(t)) expect(FILTER_OPS).toContain(op);
+  });
+
+  it('picks a value input per operator and type', () => {
+    expect(valueKind('is_known', 'string')).toBe('none');
+    expect(valueKind('in', 'number')).toBe('list');
+    expect(valueKind('eq', 'number')).toBe('number');
+    expect(valueKind('eq', 'bool')).toBe('bool');
+    expect(valueKind('eq', 'date')).toBe('date');
+    expect(valueKind('before', undefined)).toBe('date');
+    expect(valueKind('within_last', 'date')).toBe('duration');
+    expect(valueKind('gte', undefined)).toBe('number');
+    expect(valueKind('contains', 'multi')).toBe('text');
+    expect(valueKind('eq', 'string')).toBe('text');
+  });
+
+  it('converts values when the operator changes', () => {
+    expect(convertValue('lead', 'list')).toEqual(['lead']);
+    expect(convertValue(['lead', 'mql'], 'text')).toBe('lead');
+    expect(convertValue('42', 'number')).toBe(42);
+    expect(convertValue('x', 'number')).toBeUndefined();
+    expect(convertValue('x', 'none')).toBeUndefined();
+    expect(convertValue(undefined, 'duration')).toBe('7d');
+    expect(convertValue(undefined, 'bool')).toBe(true);
+    expect(parseList('1, 2, x', 'number')).toEqual([1, 2, 'x']);
+    expect(parseList('lead, ,mql', 'string')).toEqual(['lead', 'mql']);
+  });
+
+  it('counts and describes', () => {
+    const f: Filter = { any: [{ all: [{ property: 'city', op: 'eq', value: 'Dublin' }, { property: 'lifecycle', op: 'in', value: ['lead', 'mql'] }] }, { property: 'tags', op: 'contains', value: 'vip' }] };
+    expect(countRules(f)).toBe(3);
+    expect(describeFilter(f)).toBe('(city is Dublin and lifecycle is any of lead, mql) or tags contains vip');
+  });
+});

@@ -1,0 +1,85 @@
+import { useState } from 'react';
+import { findStep } from '../../lib/definition';
+import { nodeConfig } from '../../nodes';
+import { Glyph } from '../../nodes/glyphs';
+import { panels } from '../../nodes/panels';
+import { useEditor, useEditorStore } from '../../store/context';
+import { SettingsPanel } from './SettingsPanel';
+import { TriggerPanel } from './TriggerPanel';
+
+/** The right-hand panel: the form of the selected step, the triggers, or workflow settings. */
+export function SidePanel() {
+  const selection = useEditor((s) => s.selection);
+  if (!selection) return null;
+  return (
+    <aside className="side-panel" aria-label="Properties">
+      {selection.kind === 'step' && <StepPanel id={selection.id} />}
+      {selection.kind === 'trigger' && <TriggerPanel />}
+      {selection.kind === 'settings' && <SettingsPanel />}
+    </aside>
+  );
+}
+
+function StepPanel({ id }: { id: string }) {
+  const store = useEditorStore();
+  const step = useEditor((s) => findStep(s.definition, id));
+  const problems = useEditor((s) => s.problems);
+  const stepIds = useEditor((s) => s.definition.steps);
+  if (!step) return null;
+  const cfg = nodeConfig(step.type);
+  const Panel = (panels as Record<string, (typeof panels)['delay'] | undefined>)[step.type];
+  const mine = problems.filter((p) => p.step === id);
+  const local = mine.length ? [] : cfg.checkValid(step, { stepIds: new Set(stepIds.map((s) => s.id)) });
+  const update = (patch: Parameters<ReturnType<typeof store.getState>['updateStep']>[1]) => store.getState().updateStep(id, patch);
+  return (
+    <div className="panel-inner" key={id}>
+      <header className="panel-head" style={{ ['--accent' as string]: cfg.colour }}>
+        <span className="step-glyph"><Glyph name={cfg.glyph} colour={cfg.colour} /></span>
+        <div className="grow">
+          <div className="panel-kicker">{cfg.label}</div>
+          <input className="panel-title" aria-label="Step name" value={step.name ?? ''} placeholder={cfg.summary(step)} onChange={(e) => update({ name: e.target.value || undefined })} />
+        </div>
+        <button type="button" className="icon-btn" title="Close" onClick={() => store.getState().select(null)}>×</button>
+      </header>
+      <div className="panel-body">
+        {(mine.length > 0 || local.length > 0) && (
+          <ul className="problems-inline">
+            {mine.map((p, i) => <li key={'s' + i}>{p.message}</li>)}
+            {local.map((m, i) => <li key={'l' + i} className="local">{m}</li>)}
+          </ul>
+        )}
+        <StepIdField id={id} />
+        {Panel ? <Panel step={step} update={update} /> : <div className="hint">No form for "{step.type}".</div>}
+      </div>
+      <footer className="panel-foot">
+        <button type="button" className="btn" onClick={() => store.getState().copy(id)}>Copy</button>
+        <button type="button" className="btn danger" onClick={() => store.getState().deleteStep(id)}>
+          {step.type === 'branch' ? 'Delete branch and its paths' : 'Delete step'}
+        </button>
+      </footer>
+    </div>
+  );
+}
+
+function StepIdField({ id }: { id: string }) {
+  const store = useEditorStore();
+  const [draft, setDraft] = useState(id);
+  const [err, setErr] = useState('');
+  const commit = () => {
+    const v = draft.trim();
+    if (v === id) return;
+    if (!v) {
+      setErr('An id cannot be empty.');
+      return;
+    }
+    if (!store.getState().renameStep(id, v)) setErr(`Another step is already called "${v}".`);
+    else setErr('');
+  };
+  return (
+    <div className="field">
+      <label htmlFor="step-id">Step id</label>
+      <input id="step-id" className="mono" value={draft} onChange={(e) => setDraft(e.target.value)} onBlur={commit} onKeyDown={(e) => e.key === 'Enter' && commit()} />
+      {err ? <div className="hint error">{err}</div> : <div className="hint">Shown in history and validation messages.</div>}
+    </div>
+  );
+}

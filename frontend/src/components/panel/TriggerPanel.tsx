@@ -1,0 +1,139 @@
+import type { Trigger, TriggerType } from '../../api/types';
+import { useEditor, useEditorStore, useObjectProperties } from '../../store/context';
+import { FilterEditor } from '../filter/FilterEditor';
+import { KeyValueField, SelectField, TextField, TimezoneField, Toggle } from './fields';
+
+const TYPE_LABEL: Record<TriggerType, string> = { event: 'When an event happens', filter: 'When a record meets criteria', schedule: 'On a schedule', webhook: 'When a webhook arrives' };
+
+/** The triggers form: list of triggers, each with its settings, and re-enrollment. */
+export function TriggerPanel() {
+  const store = useEditorStore();
+  const triggers = useEditor((s) => s.definition.triggers);
+  const reenroll = useEditor((s) => s.definition.reenroll);
+  const problems = useEditor((s) => s.problems);
+  const st = store.getState();
+  return (
+    <div className="panel-inner">
+      <header className="panel-head">
+        <div className="grow">
+          <div className="panel-kicker">Enrollment</div>
+          <div className="panel-title static">Triggers</div>
+        </div>
+        <button type="button" className="icon-btn" title="Close" onClick={() => st.select(null)}>×</button>
+      </header>
+      <div className="panel-body">
+        <div className="hint">A record enrolls when any of these triggers fires.</div>
+        {triggers.map((t, i) => (
+          <div className="card-section" key={i}>
+            <div className="section-head">
+              <strong>{TYPE_LABEL[t.type] ?? t.type}</strong>
+              <button type="button" className="icon-btn" title="Remove trigger" onClick={() => st.removeTrigger(i)}>×</button>
+            </div>
+            <ul className="problems-inline">
+              {problems.filter((p) => p.trigger && p.trigger === t.id).map((p, j) => <li key={j}>{p.message}</li>)}
+            </ul>
+            <TriggerForm trigger={t} onChange={(patch) => store.getState().updateTrigger(i, patch)} onReplace={(x) => store.getState().replaceTrigger(i, x)} />
+          </div>
+        ))}
+        <div className="add-trigger">
+          <span>Add a trigger:</span>
+          {(Object.keys(TYPE_LABEL) as TriggerType[]).map((type) => (
+            <button type="button" key={type} className="btn" onClick={() => st.addTrigger(type)}>{type === 'filter' ? 'criteria' : type}</button>
+          ))}
+        </div>
+        <div className="card-section">
+          <div className="section-head"><strong>Re-enrollment</strong></div>
+          <Toggle label="Let records enroll again" checked={reenroll.enabled} onChange={(v) => st.setReenroll({ ...reenroll, enabled: v })}
+            hint="Off: a record enrolls once. On: the ticked triggers may enroll it again (none ticked means all)." />
+          {reenroll.enabled && triggers.map((t) => t.id && (
+            <label className="check" key={t.id}>
+              <input type="checkbox" checked={reenroll.triggers.includes(t.id)}
+                onChange={(e) => st.setReenroll({ ...reenroll, triggers: e.target.checked ? [...reenroll.triggers, t.id!] : reenroll.triggers.filter((x) => x !== t.id) })} />
+              {t.id}
+            </label>
+          ))}
+          <ul className="problems-inline">
+            {problems.filter((p) => !p.step && !p.trigger && p.field?.startsWith('reenroll')).map((p, j) => <li key={j}>{p.message}</li>)}
+          </ul>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function TriggerForm({ trigger: t, onChange, onReplace }: { trigger: Trigger; onChange(p: Partial<Trigger>): void; onReplace(t: Trigger): void }) {
+  const properties = useObjectProperties();
+  const dateProps = properties.filter((p) => p.type === 'date');
+  const scheduleKind = t.date_property !== undefined ? 'date' : t.at !== undefined ? 'at' : 'cron';
+  return (
+    <>
+      <TextField label="Trigger id" value={t.id} onChange={(v) => onChange({ id: v })} hint="Used by re-enrollment and the diagnose view." />
+      {t.type === 'event' && (
+        <>
+          <TextField label="Event type" value={t.event} placeholder="webinar.registered" onChange={(v) => onChange({ event: v })} />
+          <KeyValueField label="Only in scope" value={t.scope} keyLabel="Scope key" valueLabel="Value" onChange={(v) => onChange({ scope: v })}
+            hint="E.g. webinar = 54072. Leave empty for account-wide." />
+          {!t.scope && (
+            <div className="field">
+              <label>Switched off for scopes</label>
+              {(t.exclude_scopes ?? []).map((sc, i) => (
+                <KeyValueField key={i} label={`Excluded scope ${i + 1}`} value={sc} onChange={(v) => {
+                  const list = (t.exclude_scopes ?? []).map((x, j) => (j === i ? v ?? {} : x)).filter((x) => Object.keys(x).length);
+                  onChange({ exclude_scopes: list.length ? list : undefined });
+                }} />
+              ))}
+              <button type="button" className="link-btn" onClick={() => onChange({ exclude_scopes: [...(t.exclude_scopes ?? []), { key: '' }] })}>+ Exclude a scope</button>
+            </div>
+          )}
+          <div className="field">
+            <label>And only when</label>
+            <FilterEditor value={t.filter} properties={properties} allowEvent onChange={(f) => onChange({ filter: f })} />
+          </div>
+        </>
+      )}
+      {t.type === 'filter' && (
+        <>
+          <div className="field">
+            <label>Records that meet</label>
+            <FilterEditor value={t.filter} properties={properties} onChange={(f) => onChange({ filter: f ?? { all: [] } })} />
+          </div>
+          <Toggle label="Also enroll records that already match when the workflow is turned on" checked={!!t.enroll_existing} onChange={(v) => onChange({ enroll_existing: v || undefined })} />
+        </>
+      )}
+      {t.type === 'schedule' && (
+        <>
+          <SelectField label="Runs" value={scheduleKind} options={[{ value: 'cron', label: 'Repeatedly (cron)' }, { value: 'at', label: 'Once, at a date and time' }, { value: 'date', label: 'Relative to a date property' }]}
+            onChange={(v) => {
+              const base: Trigger = { id: t.id, type: 'schedule', filter: t.filter, timezone: t.timezone };
+              if (v === 'cron') onReplace({ ...base, cron: '0 9 * * MON' });
+              if (v === 'at') onReplace({ ...base, at: '' });
+              if (v === 'date') onReplace({ ...base, date_property: dateProps[0]?.name ?? '', offset: '-3d', time: '09:00' });
+            }} />
+          {scheduleKind === 'cron' && <TextField label="Cron" value={t.cron} placeholder="0 9 * * MON" onChange={(v) => onChange({ cron: v })} hint="minute hour day-of-month month day-of-week; 0 9 * * MON is Mondays at 09:00." />}
+          {scheduleKind === 'at' && <TextField label="At (RFC 3339)" value={t.at} placeholder="2026-05-01T09:00:00+02:00" onChange={(v) => onChange({ at: v })} />}
+          {scheduleKind === 'date' && (
+            <>
+              <SelectField label="Date property" value={t.date_property || undefined} options={dateProps.map((p) => ({ value: p.name, label: p.label || p.name }))} onChange={(v) => onChange({ date_property: v })} />
+              <TextField label="Offset" value={t.offset} placeholder="-3d" onChange={(v) => onChange({ offset: v })} hint="-3d is three days before, 0d on the day, 2h two hours after." />
+              <TextField label="Time" type="time" value={t.time} onChange={(v) => onChange({ time: v })} />
+            </>
+          )}
+          {scheduleKind !== 'at' && <TimezoneField label="Time zone" value={t.timezone} onChange={(v) => onChange({ timezone: v })} />}
+          <div className="field">
+            <label>Pick records that meet</label>
+            <FilterEditor value={t.filter} properties={properties} onChange={(f) => onChange({ filter: f })} />
+          </div>
+        </>
+      )}
+      {t.type === 'webhook' && (
+        <>
+          <TextField label="Incoming webhook" value={t.hook} placeholder="optin-form" onChange={(v) => onChange({ hook: v })} hint="The key or name of an incoming-webhook endpoint." />
+          <div className="field">
+            <label>And only when</label>
+            <FilterEditor value={t.filter} properties={properties} allowEvent onChange={(f) => onChange({ filter: f })} />
+          </div>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,169 @@
+// Small form controls shared by the side-panel forms.
+import { useId, useState, type ReactNode } from 'react';
+import type { Property } from '../../api/types';
+import { DURATION_UNITS, joinDuration, splitDuration, type DurationUnit } from '../../lib/duration';
+
+export function Field({ label, hint, children }: { label: string; hint?: ReactNode; children: (id: string) => ReactNode }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children(id)}
+      {hint && <div className="hint">{hint}</div>}
+    </div>
+  );
+}
+
+export function TextField(props: { label: string; value: string | undefined; onChange(v: string): void; placeholder?: string; hint?: ReactNode; list?: string; type?: string }) {
+  return (
+    <Field label={props.label} hint={props.hint}>
+      {(id) => (
+        <input id={id} type={props.type ?? 'text'} value={props.value ?? ''} placeholder={props.placeholder} list={props.list} onChange={(e) => props.onChange(e.target.value)} />
+      )}
+    </Field>
+  );
+}
+
+export function TextArea(props: { label: string; value: string | undefined; onChange(v: string): void; rows?: number; placeholder?: string; hint?: ReactNode }) {
+  return (
+    <Field label={props.label} hint={props.hint}>
+      {(id) => <textarea id={id} rows={props.rows ?? 4} value={props.value ?? ''} placeholder={props.placeholder} onChange={(e) => props.onChange(e.target.value)} />}
+    </Field>
+  );
+}
+
+export function NumberField(props: { label: string; value: number | undefined; onChange(v: number | undefined): void; hint?: ReactNode; step?: number }) {
+  return (
+    <Field label={props.label} hint={props.hint}>
+      {(id) => (
+        <input id={id} type="number" step={props.step ?? 1} value={props.value ?? ''} onChange={(e) => props.onChange(e.target.value === '' ? undefined : Number(e.target.value))} />
+      )}
+    </Field>
+  );
+}
+
+export function SelectField<T extends string>(props: { label: string; value: T | undefined; options: { value: T; label: string }[]; onChange(v: T): void; hint?: ReactNode }) {
+  return (
+    <Field label={props.label} hint={props.hint}>
+      {(id) => (
+        <select id={id} value={props.value ?? ''} onChange={(e) => props.onChange(e.target.value as T)}>
+          {props.value === undefined || props.value === '' ? <option value="">Choose…</option> : null}
+          {props.options.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+export function Toggle(props: { label: string; checked: boolean; onChange(v: boolean): void; hint?: ReactNode }) {
+  return (
+    <div className="field toggle">
+      <label>
+        <input type="checkbox" checked={props.checked} onChange={(e) => props.onChange(e.target.checked)} /> {props.label}
+      </label>
+      {props.hint && <div className="hint">{props.hint}</div>}
+    </div>
+  );
+}
+
+/** A list of strings edited as comma-separated text (keeps the raw text while typing). */
+export function ListField(props: { label: string; value: string[] | undefined; onChange(v: string[]): void; placeholder?: string; hint?: ReactNode }) {
+  const joined = (props.value ?? []).join(', ');
+  const [text, setText] = useState(joined);
+  const [seen, setSeen] = useState(joined);
+  if (joined !== seen) {
+    setSeen(joined);
+    if (splitList(text).join(', ') !== joined) setText(joined);
+  }
+  return (
+    <Field label={props.label} hint={props.hint ?? 'Separate several with commas.'}>
+      {(id) => (
+        <input id={id} value={text} placeholder={props.placeholder} onChange={(e) => { setText(e.target.value); props.onChange(splitList(e.target.value)); }} />
+      )}
+    </Field>
+  );
+}
+
+export function splitList(s: string): string[] {
+  return s.split(',').map((x) => x.trim()).filter(Boolean);
+}
+
+/** Key/value pairs (headers, scope, record properties). */
+export function KeyValueField(props: { label: string; value: Record<string, string> | undefined; onChange(v: Record<string, string> | undefined): void; keyLabel?: string; valueLabel?: string; hint?: ReactNode }) {
+  const rows = Object.entries(props.value ?? {});
+  const set = (next: [string, string][]) => props.onChange(next.length ? Object.fromEntries(next) : undefined);
+  return (
+    <div className="field">
+      <label>{props.label}</label>
+      {rows.map(([k, v], i) => (
+        <div className="kv-row" key={i}>
+          <input aria-label={props.keyLabel ?? 'Key'} placeholder={props.keyLabel ?? 'key'} value={k} onChange={(e) => set(rows.map((r, j) => (j === i ? [e.target.value, r[1]] : r)))} />
+          <input aria-label={props.valueLabel ?? 'Value'} placeholder={props.valueLabel ?? 'value'} value={v} onChange={(e) => set(rows.map((r, j) => (j === i ? [r[0], e.target.value] : r)))} />
+          <button type="button" className="icon-btn" title="Remove" onClick={() => set(rows.filter((_, j) => j !== i))}>×</button>
+        </div>
+      ))}
+      <button type="button" className="link-btn" onClick={() => set([...rows, [rows.some(([k]) => k === '') ? `key${rows.length + 1}` : '', '']])}>+ Add</button>
+      {props.hint && <div className="hint">{props.hint}</div>}
+    </div>
+  );
+}
+
+/** A property picker: the declared properties of the object, and free text for others. */
+export function PropertyField(props: { label: string; value: string | undefined; onChange(v: string): void; properties: Property[]; allowEvent?: boolean; hint?: ReactNode; filterType?: (p: Property) => boolean }) {
+  const listId = useId();
+  const props2 = props.filterType ? props.properties.filter(props.filterType) : props.properties;
+  return (
+    <Field label={props.label} hint={props.hint ?? (props.allowEvent ? 'A record property, or event.<field> for the enrolling event.' : undefined)}>
+      {(id) => (
+        <>
+          <input id={id} list={listId} value={props.value ?? ''} placeholder="property name" onChange={(e) => props.onChange(e.target.value)} />
+          <datalist id={listId}>
+            {props2.map((p) => <option key={p.name} value={p.name}>{p.label || p.name} ({p.type})</option>)}
+          </datalist>
+        </>
+      )}
+    </Field>
+  );
+}
+
+/** A length: amount + unit, falling back to free text for compound lengths ("1d12h"). */
+export function DurationField(props: { label: string; value: string | undefined; onChange(v: string | undefined): void; hint?: ReactNode; optional?: boolean }) {
+  const split = splitDuration(props.value);
+  const raw = props.value !== undefined && props.value !== '' && !split;
+  return (
+    <Field label={props.label} hint={props.hint}>
+      {(id) =>
+        raw ? (
+          <input id={id} value={props.value} onChange={(e) => props.onChange(e.target.value || undefined)} />
+        ) : (
+          <div className="duration">
+            <input id={id} type="number" min={0} value={split ? split.amount : ''} placeholder={props.optional ? 'none' : ''}
+              onChange={(e) => props.onChange(e.target.value === '' ? undefined : joinDuration(Number(e.target.value), split?.unit ?? 'd'))} />
+            <select aria-label={props.label + ' unit'} value={split?.unit ?? 'd'} onChange={(e) => props.onChange(joinDuration(split?.amount ?? 1, e.target.value as DurationUnit))}>
+              {DURATION_UNITS.map((u) => <option key={u.unit} value={u.unit}>{u.many}</option>)}
+            </select>
+          </div>
+        )
+      }
+    </Field>
+  );
+}
+
+/** Common IANA time zones; the field also takes any other name. */
+export const TIMEZONES = ['UTC', 'Europe/Amsterdam', 'Europe/London', 'Europe/Dublin', 'Europe/Berlin', 'Europe/Paris', 'Europe/Madrid',
+  'America/New_York', 'America/Chicago', 'America/Denver', 'America/Los_Angeles', 'America/Sao_Paulo', 'Asia/Tokyo', 'Asia/Singapore',
+  'Asia/Kolkata', 'Australia/Sydney'];
+
+export function TimezoneField(props: { label: string; value: string | undefined; onChange(v: string | undefined): void; hint?: ReactNode }) {
+  const listId = useId();
+  return (
+    <Field label={props.label} hint={props.hint ?? 'Leave empty for the workflow\u2019s time zone.'}>
+      {(id) => (
+        <>
+          <input id={id} list={listId} value={props.value ?? ''} placeholder="e.g. Europe/Amsterdam" onChange={(e) => props.onChange(e.target.value || undefined)} />
+          <datalist id={listId}>{TIMEZONES.map((z) => <option key={z} value={z} />)}</datalist>
+        </>
+      )}
+    </Field>
+  );
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { STEP_TYPES, type Step } from '../api/types';
+import { everyStepType } from '../test/fixtures';
+import { checkAll, createStep, nodeConfig, nodesConfig } from '.';
+
+const ctx = (steps: Step[]) => ({ stepIds: new Set(steps.map((s) => s.id)) });
+
+describe('node registry', () => {
+  it('covers every step type', () => {
+    expect(Object.keys(nodesConfig).sort()).toEqual([...STEP_TYPES].sort());
+    for (const t of STEP_TYPES) expect(nodesConfig[t].type).toBe(t);
+  });
+
+  it('accepts the filled-in example of every type', () => {
+    const def = everyStepType();
+    expect(checkAll(def.steps)).toEqual({});
+  });
+
+  it('flags a fresh default of every type except delay as incomplete', () => {
+    for (const t of STEP_TYPES) {
+      const s = createStep(t, 'x');
+      const p = nodesConfig[t].checkValid(s, ctx([s]));
+      if (t === 'delay') expect(p, t).toEqual([]);
+      else expect(p.length, t).toBeGreaterThan(0);
+    }
+  });
+
+  it('summarises steps for the cards', () => {
+    const by = Object.fromEntries(everyStepType().steps.map((s) => [s.type === 'delay' && s.event ? 'delay-event' : s.type, nodeConfig(s.type).summary(s)]));
+    expect(by.delay).toBe('Wait 2 hours');
+    expect(by['delay-event']).toBe('Until payment.completed, at most 3 days');
+    expect(by.set_property).toBe('Set tags (append) = viewer');
+    expect(by.branch).toBe('If Big: score is at least 50');
+    expect(by.goto).toBe('Go to s-delay');
+    expect(by.increment_property).toBe('Increase score by 10');
+  });
+
+  it('checks delays', () => {
+    const d = (x: Partial<Step>): Step => ({ id: 'd', type: 'delay', ...x });
+    const c = (s: Step) => nodesConfig.delay.checkValid(s, ctx([s]));
+    expect(c(d({ duration: '3x' }))).toHaveLength(1);
+    expect(c(d({ duration: '0h' }))).toHaveLength(1);
+    expect(c(d({ duration: '1d12h' }))).toEqual([]);
+    expect(c(d({ duration: '2h', until: { weekdays: [], time: '11:00' } }))).toHaveLength(1);
+    expect(c(d({ until: { weekdays: ['tue'], time: '25:00' } }))).toHaveLength(1);
+    expect(c(d({ until: { weekdays: ['tue'], time: '11:00' } }))).toEqual([]);
+    expect(c(d({ event: { type: '', timeout_next: 'x' } }))).toHaveLength(2);
+  });
+
+  it('checks branches, gotos and webhooks', () => {
+    const b: Step = { id: 'b', type: 'branch', branches: [{ name: 'A', filter: { all: [] } }, { name: 'A', expr: 'true' }] };
+    expect(nodesConfig.branch.checkValid(b, ctx([b]))).toEqual(['"A" has no conditions yet.', 'Two branches are called "A"; give each a unique name.']);
+    const v: Step = { id: 'v', type: 'branch', property: 'lifecycle', branches: [{ name: 'Lead', value: 'lead' }] };
+    expect(nodesConfig.branch.checkValid(v, ctx([v]))).toEqual([]);
+    const g: Step = { id: 'g', type: 'goto', target: 'nope' };
+    expect(nodesConfig.goto.checkValid(g, ctx([g]))).toEqual(['The step "nope" does not exist.']);
+    const w: Step = { id: 'w', type: 'webhook', url: 'ftp://x' };
+    expect(nodesConfig.webhook.checkValid(w, ctx([w]))).toEqual(['Enter the full http:// or https:// address.']);
+  });
+});

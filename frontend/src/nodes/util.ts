@@ -1,0 +1,33 @@
+// Small pure helpers shared by node configs.
+import { describeDuration, isDuration } from '../lib/duration';
+
+/** Collects messages for conditions that fail. */
+export function problems(...checks: [boolean, string][]): string[] {
+  return checks.filter(([ok]) => !ok).map(([, msg]) => msg);
+}
+
+/** A value as short text for card summaries. */
+export function show(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (Array.isArray(v)) return v.map(show).join(', ');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+/** Shortens text for a card. */
+export function clip(s: string, n = 48): string {
+  return s.length > n ? s.slice(0, n - 1) + '…' : s;
+}
+
+/** True when a string is set (non-blank). */
+export function has(s: string | undefined | null): boolean {
+  return !!s && s.trim() !== '';
+}
+
+/** A list field (a string or a list of strings) as a list. */
+export function asList(v: string | string[] | undefined): string[] {
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+export { describeDuration, isDuration };

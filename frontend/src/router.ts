@@ -1,0 +1,83 @@
+// Hash-based routing (#/workflows, #/workflows/:id, #/records, #/records/:id, #/enrollments/:id):
+// works from a file-less Wails AssetServer and from `flowdesk serve` without server routes.
+import { useEffect, useState } from 'react';
+
+export type Route =
+  | { name: 'workflows' }
+  | { name: 'workflow'; id: string }
+  | { name: 'records' }
+  | { name: 'record'; id: number }
+  | { name: 'enrollment'; id: number }
+  | { name: 'not-found'; path: string };
+
+/** Parses a location hash into a route. */
+export function parseHash(hash: string): Route {
+  const path = hash.replace(/^#/, '') || '/workflows';
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts.length === 0) return { name: 'workflows' };
+  if (parts[0] === 'workflows' && parts.length === 1) return { name: 'workflows' };
+  if (parts[0] === 'workflows' && parts.length === 2) return { name: 'workflow', id: parts[1] };
+  if (parts[0] === 'records' && parts.length === 1) return { name: 'records' };
+  if (parts[0] === 'records' && parts.length === 2 && /^\d+$/.test(parts[1])) return { name: 'record', id: Number(parts[1]) };
+  if (parts[0] === 'enrollments' && parts.length === 2 && /^\d+$/.test(parts[1])) return { name: 'enrollment', id: Number(parts[1]) };
+  return { name: 'not-found', path };
+}
+
+/** The hash of a route. */
+export function hrefOf(r: Route): string {
+  switch (r.name) {
+    case 'workflows':
+      return '#/workflows';
+    case 'workflow':
+      return '#/workflows/' + encodeURIComponent(r.id);
+    case 'records':
+      return '#/records';
+    case 'record':
+      return '#/records/' + r.id;
+    case 'enrollment':
+      return '#/enrollments/' + r.id;
+    default:
+      return '#/workflows';
+  }
+}
+
+type Guard = () => boolean;
+let guard: Guard | null = null;
+
+/** Installs a check run before leaving the current screen (false stays); returns the remover. */
+export function setLeaveGuard(g: Guard | null): () => void {
+  guard = g;
+  return () => {
+    if (guard === g) guard = null;
+  };
+}
+
+/** Navigates to a hash, respecting the leave guard. */
+export function navigate(href: string, replace = false): void {
+  if (replace) {
+    history.replaceState(null, '', href);
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+  } else {
+    location.hash = href;
+  }
+}
+
+/** The current route; follows hash changes, undoing those the leave guard refuses. */
+export function useRoute(): Route {
+  const [hash, setHash] = useState(() => location.hash);
+  useEffect(() => {
+    let current = location.hash;
+    const on = () => {
+      if (location.hash === current) return;
+      if (guard && !guard()) {
+        history.replaceState(null, '', current || '#/workflows');
+        return;
+      }
+      current = location.hash;
+      setHash(current);
+    };
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return parseHash(hash);
+}

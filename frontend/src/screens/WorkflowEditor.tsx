@@ -1,0 +1,175 @@
+import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { api, ApiError, type Workflow } from '../api';
+import { Canvas } from '../components/canvas/Canvas';
+import { ProblemsPanel } from '../components/panel/ProblemsPanel';
+import { SidePanel } from '../components/panel/SidePanel';
+import { serialise } from '../lib/definition';
+import { navigate } from '../router';
+import { EditorProvider, useEditor, useEditorStore } from '../store/context';
+import { blankDefinition, createEditorStore, type EditorStore } from '../store/editor-store';
+import { useShortcuts, useStats, useUnsavedGuard, useValidation } from './useEditorEffects';
+
+/** Loads a workflow (or starts a new one for id "new") and shows the editor. */
+export function WorkflowEditorScreen({ id }: { id: string }) {
+  const [state, setState] = useState<{ store: EditorStore; key: string } | { error: string } | null>(null);
+  useEffect(() => {
+    let live = true;
+    const schema = api.schema().catch(() => null);
+    const load = async () => {
+      try {
+        let store: EditorStore;
+        if (id === 'new') {
+          store = createEditorStore({ definition: blankDefinition(uniqueId()) });
+          store.getState().select({ kind: 'settings' });
+        } else {
+          const w = await api.getWorkflow(id);
+          store = createEditorStore({ definition: w.definition, workflowId: w.id, revision: w.revision, enabled: w.enabled });
+        }
+        store.getState().setSchema(await schema);
+        if (live) setState({ store, key: id + ':' + Date.now() });
+      } catch (e) {
+        if (live) setState({ error: e instanceof Error ? e.message : String(e) });
+      }
+    };
+    load();
+    return () => {
+      live = false;
+    };
+  }, [id]);
+  if (!state) return <div className="screen-message">Loading…</div>;
+  if ('error' in state) return <div className="screen-message error">Could not open the workflow: {state.error} <a href="#/workflows">Back to workflows</a></div>;
+  return (
+    <EditorProvider store={state.store} key={state.key}>
+      <ReactFlowProvider>
+        <Editor />
+      </ReactFlowProvider>
+    </EditorProvider>
+  );
+}
+
+function uniqueId() {
+  return 'workflow-' + Math.random().toString(36).slice(2, 7);
+}
+
+function Editor() {
+  const store = useEditorStore();
+  const workflowId = useEditor((s) => s.workflowId);
+  const enabled = useEditor((s) => s.enabled);
+  const dirty = useEditor((s) => s.dirty);
+  const name = useEditor((s) => s.definition.name);
+  const problems = useEditor((s) => s.problems.length);
+  const canUndo = useEditor((s) => s.past.length > 0);
+  const canRedo = useEditor((s) => s.future.length > 0);
+  const totals = useEditor((s) => s.stats?.enrollments);
+  const [saving, setSaving] = useState(false);
+  const [message, setMessage] = useState<{ kind: 'error' | 'ok' | 'conflict'; text: string } | null>(null);
+  const [showProblems, setShowProblems] = useState(false);
+  const flow = useReactFlow();
+
+  useValidation(store);
+  useStats(store, workflowId, enabled);
+  useUnsavedGuard(store);
+
+  const save = useCallback(async () => {
+    const s = store.getState();
+    if (saving) return;
+    setSaving(true);
+    setMessage(null);
+    const def = serialise(s.definition);
+    try {
+      let w: Workflow;
+      if (s.workflowId === null) {
+        w = await api.createWorkflow(def);
+        s.loaded(w, true);
+        navigate('#/workflows/' + encodeURIComponent(w.id), true);
+      } else {
+        w = await api.updateWorkflow(s.workflowId, def, s.revision);
+        s.loaded(w, true);
+      }
+      setMessage({ kind: 'ok', text: 'Saved' });
+      setTimeout(() => setMessage((m) => (m?.kind === 'ok' ? null : m)), 1800);
+    } catch (e) {
+      if (e instanceof ApiError && e.isConflict) {
+        setMessage({ kind: 'conflict', text: 'This workflow was changed elsewhere since you opened it. Reload to get the latest version (your changes here will be lost).' });
+      } else if (e instanceof ApiError && e.problems.length) {
+        s.setProblems(e.problems);
+        setShowProblems(true);
+        setMessage({ kind: 'error', text: `Not saved: ${e.problems.length} problem${e.problems.length > 1 ? 's' : ''} to fix first.` });
+      } else {
+        setMessage({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
+      }
+    } finally {
+      setSaving(false);
+    }
+  }, [store, saving]);
+  useShortcuts(store, save);
+
+  const toggleEnabled = async () => {
+    const s = store.getState();
+    if (!s.workflowId) return;
+    if (s.dirty) {
+      setMessage({ kind: 'error', text: 'Save your changes before turning the workflow on or off.' });
+      return;
+    }
+    try {
+      const w = s.enabled ? await api.disableWorkflow(s.workflowId) : await api.enableWorkflow(s.workflowId);
+      store.setState({ enabled: w.enabled, revision: w.revision || s.revision });
+    } catch (e) {
+      if (e instanceof ApiError && e.problems.length) {
+        s.setProblems(e.problems);
+        setShowProblems(true);
+      }
+      setMessage({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
+  const reload = () => {
+    store.setState({ dirty: false });
+    window.location.reload();
+  };
+
+  const status = useMemo(() => (saving ? 'Saving…' : dirty ? 'Unsaved changes' : workflowId ? 'All changes saved' : 'Not saved yet'), [saving, dirty, workflowId]);
+
+  return (
+    <div className="editor">
+      <div className="toolbar">
+        <a className="crumb" href="#/workflows">Workflows</a>
+        <span className="crumb-sep">/</span>
+        <button type="button" className="wf-name" title="Workflow settings" onClick={() => store.getState().select({ kind: 'settings' })}>{name || 'Untitled'}</button>
+        <span className={`status${dirty ? ' dirty' : ''}`}>{status}</span>
+        <div className="grow" />
+        {enabled && totals && (
+          <span className="totals" title="Enrollments">
+            <span className="c active">{totals.active}</span> active · <span className="c waiting">{totals.waiting}</span> waiting · <span className="c completed">{totals.completed}</span> done · <span className="c failed">{totals.failed}</span> failed
+          </span>
+        )}
+        <button type="button" className="btn ghost" disabled={!canUndo} onClick={() => store.getState().undo()} title="Undo (Ctrl+Z)">Undo</button>
+        <button type="button" className="btn ghost" disabled={!canRedo} onClick={() => store.getState().redo()} title="Redo (Ctrl+Shift+Z)">Redo</button>
+        <button type="button" className="btn ghost" onClick={() => flow.fitView({ padding: 0.15, maxZoom: 1, duration: 200 })} title="Zoom to fit">Zoom to fit</button>
+        <button type="button" className={`btn ghost${problems ? ' warn' : ''}`} onClick={() => setShowProblems((v) => !v)} data-testid="problems-button">
+          {problems ? `${problems} problem${problems > 1 ? 's' : ''}` : 'No problems'}
+        </button>
+        <button type="button" className="btn ghost" onClick={() => store.getState().select({ kind: 'settings' })}>Settings</button>
+        {workflowId && (
+          <button type="button" className={`switch${enabled ? ' on' : ''}`} role="switch" aria-checked={enabled} onClick={toggleEnabled}>
+            <span className="knob" /> {enabled ? 'On' : 'Off'}
+          </button>
+        )}
+        <button type="button" className="btn primary" disabled={saving || (!dirty && workflowId !== null)} onClick={save}>Save</button>
+      </div>
+      {message && (
+        <div className={`banner ${message.kind}`} role={message.kind === 'ok' ? 'status' : 'alert'}>
+          {message.text}
+          {message.kind === 'conflict' && <button type="button" className="btn" onClick={reload}>Reload</button>}
+          <button type="button" className="icon-btn" onClick={() => setMessage(null)}>×</button>
+        </div>
+      )}
+      <div className="editor-body">
+        <Canvas />
+        <SidePanel />
+        {showProblems && <ProblemsPanel onClose={() => setShowProblems(false)} />}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,290 @@
+// The editor store: one zustand store per open workflow, created by a factory and provided
+// through React context (see context.tsx). The definition is the single source of truth; the
+// canvas graph is derived from it (selectGraph), never stored.
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { Definition, Problem, Reenroll, Schema, Stats, Step, StepType, Trigger, TriggerType, Workflow } from '../api/types';
+import {
+  deleteStep as deleteStepOp, findStep, insertStep as insertStepOp, newStepId, pasteStep as pasteStepOp,
+  portsOf, renameStep as renameStepOp, serialise, type Slot,
+} from '../lib/definition';
+import { definitionToGraph, type FlowGraph } from '../lib/graph';
+import { createStep } from '../nodes';
+
+export type Selection = { kind: 'step'; id: string } | { kind: 'trigger'; index?: number } | { kind: 'settings' } | null;
+
+/** Rapid edits with the same key within this many ms become one undo step. */
+export const COALESCE_MS = 1000;
+const HISTORY_LIMIT = 200;
+
+export interface EditorState {
+  /** Stored workflow id, or null for a workflow not created yet. */
+  workflowId: string | null;
+  revision: number;
+  enabled: boolean;
+  definition: Definition;
+  /** serialise(definition) at the last load or save, to tell whether there are unsaved changes. */
+  savedJSON: string;
+  dirty: boolean;
+  past: Definition[];
+  future: Definition[];
+  lastEdit: { key: string; at: number } | null;
+  selection: Selection;
+  clipboard: Step | null;
+  /** The slot whose "+" step picker is open. */
+  palette: Slot | null;
+  problems: Problem[];
+  stats: Stats | null;
+  schema: Schema | null;
+
+  commit(def: Definition, key?: string): void;
+  insertStep(slot: Slot, type: StepType): string;
+  deleteStep(id: string): void;
+  updateStep(id: string, patch: Partial<Step>): void;
+  replaceStep(id: string, step: Step): void;
+  renameStep(from: string, to: string): boolean;
+  addTrigger(type: TriggerType): void;
+  updateTrigger(index: number, patch: Partial<Trigger>): void;
+  replaceTrigger(index: number, t: Trigger): void;
+  removeTrigger(index: number): void;
+  setReenroll(r: Reenroll): void;
+  setMeta(patch: Partial<Pick<Definition, 'name' | 'description' | 'object' | 'timezone' | 'max_steps' | 'id'>>): void;
+  undo(): void;
+  redo(): void;
+  copy(id?: string): boolean;
+  paste(slot?: Slot): string | null;
+  select(sel: Selection): void;
+  openPalette(slot: Slot | null): void;
+  setProblems(p: Problem[]): void;
+  setStats(s: Stats | null): void;
+  setSchema(s: Schema | null): void;
+  /** Takes a freshly loaded or saved workflow as the new saved state. */
+  loaded(w: Workflow, keepHistory?: boolean): void;
+}
+
+export type EditorStore = StoreApi<EditorState>;
+
+export interface EditorInit {
+  definition: Definition;
+  workflowId?: string | null;
+  revision?: number;
+  enabled?: boolean;
+  /** Clock for coalescing (tests). */
+  now?: () => number;
+}
+
+const json = (d: Definition) => JSON.stringify(serialise(d));
+
+/** An empty workflow for the "new workflow" screen. */
+export function blankDefinition(id = 'new-workflow', name = 'New workflow'): Definition {
+  return { id, name, object: 'contact', triggers: [], reenroll: { enabled: false, triggers: [] }, start: '', steps: [] };
+}
+
+/** Creates one editor store. */
+export function createEditorStore(init: EditorInit): EditorStore {
+  const now = init.now ?? (() => Date.now());
+  return createStore<EditorState>()((set, get) => {
+    const edit = (fn: (d: Definition) => Definition, key?: string) => get().commit(fn(get().definition), key);
+    return {
+      workflowId: init.workflowId ?? null,
+      revision: init.revision ?? 0,
+      enabled: init.enabled ?? false,
+      definition: init.definition,
+      savedJSON: init.workflowId ? json(init.definition) : '',
+      dirty: !init.workflowId,
+      past: [],
+      future: [],
+      lastEdit: null,
+      selection: null,
+      clipboard: null,
+      palette: null,
+      problems: [],
+      stats: null,
+      schema: null,
+
+      commit(def, key) {
+        const s = get();
+        if (def === s.definition) return;
+        const t = now();
+        const coalesce = !!key && s.lastEdit?.key === key && t - s.lastEdit.at < COALESCE_MS;
+        const past = coalesce ? s.past : [...s.past, s.definition].slice(-HISTORY_LIMIT);
+        set({ definition: def, past, future: [], lastEdit: key ? { key, at: t } : null, dirty: json(def) !== s.savedJSON });
+      },
+
+      insertStep(slot, type) {
+        const id = newStepId(get().definition, type);
+        edit((d) => insertStepOp(d, slot, createStep(type, id)));
+        set({ selection: { kind: 'step', id }, palette: null });
+        return id;
+      },
+
+      deleteStep(id) {
+        edit((d) => deleteStepOp(d, id));
+        const sel = get().selection;
+        if (sel?.kind === 'step' && !findStep(get().definition, sel.id)) set({ selection: null });
+      },
+
+      updateStep(id, patch) {
+        edit((d) => ({ ...d, steps: d.steps.map((s) => (s.id === id ? { ...s, ...patch } : s)) }), `step:${id}:${Object.keys(patch).sort().join(',')}`);
+      },
+
+      replaceStep(id, step) {
+        edit((d) => ({ ...d, steps: d.steps.map((s) => (s.id === id ? step : s)) }), `step:${id}:*`);
+      },
+
+      renameStep(from, to) {
+        const d = get().definition;
+        const next = renameStepOp(d, from, to);
+        if (next === d) return false;
+        get().commit(next);
+        const sel = get().selection;
+        if (sel?.kind === 'step' && sel.id === from) set({ selection: { kind: 'step', id: to } });
+        return true;
+      },
+
+      addTrigger(type) {
+        const d = get().definition;
+        const ids = new Set(d.triggers.map((t) => t.id));
+        let n = d.triggers.length + 1;
+        while (ids.has(`trigger-${n}`)) n++;
+        const t: Trigger = { id: `trigger-${n}`, type };
+        if (type === 'event') t.event = '';
+        if (type === 'filter') t.filter = { all: [] };
+        if (type === 'schedule') t.cron = '0 9 * * MON';
+        if (type === 'webhook') t.hook = '';
+        get().commit({ ...d, triggers: [...d.triggers, t] });
+        set({ selection: { kind: 'trigger', index: d.triggers.length } });
+      },
+
+      updateTrigger(index, patch) {
+        edit((d) => ({ ...d, triggers: d.triggers.map((t, i) => (i === index ? { ...t, ...patch } : t)) }), `trigger:${index}:${Object.keys(patch).sort().join(',')}`);
+      },
+
+      replaceTrigger(index, t) {
+        edit((d) => ({ ...d, triggers: d.triggers.map((x, i) => (i === index ? t : x)) }), `trigger:${index}:*`);
+      },
+
+      removeTrigger(index) {
+        edit((d) => {
+          const gone = d.triggers[index]?.id;
+          return {
+            ...d,
+            triggers: d.triggers.filter((_, i) => i !== index),
+            reenroll: { ...d.reenroll, triggers: d.reenroll.triggers.filter((x) => x !== gone) },
+          };
+        });
+      },
+
+      setReenroll(r) {
+        edit((d) => ({ ...d, reenroll: r }));
+      },
+
+      setMeta(patch) {
+        edit((d) => ({ ...d, ...patch }), `meta:${Object.keys(patch).sort().join(',')}`);
+      },
+
+      undo() {
+        const s = get();
+        if (s.past.length === 0) return;
+        const prev = s.past[s.past.length - 1];
+        set({ definition: prev, past: s.past.slice(0, -1), future: [s.definition, ...s.future], lastEdit: null, dirty: json(prev) !== s.savedJSON });
+        fixSelection();
+      },
+
+      redo() {
+        const s = get();
+        if (s.future.length === 0) return;
+        const next = s.future[0];
+        set({ definition: next, past: [...s.past, s.definition], future: s.future.slice(1), lastEdit: null, dirty: json(next) !== s.savedJSON });
+        fixSelection();
+      },
+
+      copy(id) {
+        const s = get();
+        const sid = id ?? (s.selection?.kind === 'step' ? s.selection.id : undefined);
+        const step = sid ? findStep(s.definition, sid) : undefined;
+        if (!step) return false;
+        set({ clipboard: structuredClone(step) });
+        return true;
+      },
+
+      paste(slot) {
+        const s = get();
+        if (!s.clipboard) return null;
+        let where = slot ?? s.palette ?? undefined;
+        if (!where && s.selection?.kind === 'step') {
+          const sel = findStep(s.definition, s.selection.id);
+          if (sel && portsOf(sel).includes('next')) where = { source: sel.id, port: 'next' };
+        }
+        if (!where) return null;
+        const res = pasteStepOp(s.definition, where, s.clipboard);
+        get().commit(res.def);
+        set({ selection: { kind: 'step', id: res.id }, palette: null });
+        return res.id;
+      },
+
+      select(sel) {
+        set({ selection: sel });
+      },
+
+      openPalette(slot) {
+        set({ palette: slot });
+      },
+
+      setProblems(p) {
+        set({ problems: p });
+      },
+
+      setStats(st) {
+        set({ stats: st });
+      },
+
+      setSchema(sc) {
+        set({ schema: sc });
+      },
+
+      loaded(w, keepHistory) {
+        const s = get();
+        const savedJSON = json(w.definition);
+        // After a save the server's copy equals ours; keep the user's undo history and edits
+        // made while the save was in flight.
+        const def = keepHistory ? s.definition : w.definition;
+        set({
+          workflowId: w.id, revision: w.revision, enabled: w.enabled, savedJSON, definition: def,
+          dirty: json(def) !== savedJSON,
+          ...(keepHistory ? {} : { past: [], future: [], lastEdit: null, selection: null }),
+        });
+      },
+    };
+
+    function fixSelection() {
+      const s = get();
+      if (s.selection?.kind === 'step' && !findStep(s.definition, s.selection.id)) set({ selection: null });
+    }
+  });
+}
+
+/** A memoised graph selector: recomputes the layout only when the definition object changes. */
+export function createGraphSelector(): (s: Pick<EditorState, 'definition'>) => FlowGraph {
+  let last: Definition | null = null;
+  let graph: FlowGraph = { nodes: [], edges: [] };
+  return (s) => {
+    if (s.definition !== last) {
+      last = s.definition;
+      graph = definitionToGraph(s.definition);
+    }
+    return graph;
+  };
+}
+
+/** Problems by step id and by trigger id. */
+export function problemsIndex(problems: Problem[]): { steps: Record<string, Problem[]>; triggers: Record<string, Problem[]>; workflow: Problem[] } {
+  const steps: Record<string, Problem[]> = {};
+  const triggers: Record<string, Problem[]> = {};
+  const workflow: Problem[] = [];
+  for (const p of problems) {
+    if (p.step) (steps[p.step] ??= []).push(p);
+    else if (p.trigger) (triggers[p.trigger] ??= []).push(p);
+    else workflow.push(p);
+  }
+  return { steps, triggers, workflow };
+}

@@ -118,7 +118,17 @@ func jsonError(err error) *Error {
 		if field == "" {
 			field = "body"
 		}
-		e := apiError(http.StatusBadRequest, "wrong_type", "field %q must be %s, not %s", field, kindName(te.Type.Kind().String()), te.Value)
+		var e *Error
+		switch {
+		case te.Type == timeType:
+			e = apiError(http.StatusBadRequest, "wrong_type", "field %q must be a time like \"2026-03-02T09:00:00Z\" (RFC 3339), not %s", field, te.Value)
+		case strings.HasPrefix(te.Value, "number ") && strings.HasPrefix(te.Type.Kind().String(), "int"):
+			e = apiError(http.StatusBadRequest, "wrong_type", "field %q must be a whole number, not %s", field, strings.TrimPrefix(te.Value, "number "))
+		case strings.HasPrefix(te.Value, "number "):
+			e = apiError(http.StatusBadRequest, "wrong_type", "field %q holds %s, which is out of range", field, strings.TrimPrefix(te.Value, "number "))
+		default:
+			e = apiError(http.StatusBadRequest, "wrong_type", "field %q must be %s, not %s", field, kindName(te.Type.Kind().String()), te.Value)
+		}
 		e.Details = map[string]any{"field": field}
 		return e
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
@@ -139,8 +149,10 @@ func kindName(k string) string {
 		return "an object"
 	case "slice", "array":
 		return "a list"
-	case "float64", "int", "int64", "float32", "int32":
+	case "float64", "float32":
 		return "a number"
+	case "int", "int64", "int32":
+		return "a whole number"
 	case "bool":
 		return "true or false"
 	case "string":

@@ -10,7 +10,6 @@ import (
 // PATCH or DELETE to /api/* that carries a body (or declares a content type) must be
 // application/json, optionally with charset=utf-8, or it is refused with 415. A browser cannot
 // send such a request cross-site without a CORS preflight, which this API never grants.
-// Bodyless commands (enable, disable, delete) without a Content-Type pass.
 func requireJSON(r *http.Request) *Error {
 	if !strings.HasPrefix(r.URL.Path, "/api/") {
 		return nil
@@ -21,11 +20,10 @@ func requireJSON(r *http.Request) *Error {
 		return nil
 	}
 	ct := r.Header.Get("Content-Type")
-	if ct == "" && r.ContentLength == 0 {
-		return nil
-	}
 	if ct == "" {
-		return unsupported("the request has a body but no Content-Type; send it as application/json")
+		// Even bodyless commands need it: a cross-site page can send a POST without a
+		// Content-Type and no CORS preflight, but not one with application/json.
+		return unsupported("state-changing requests must be sent as application/json (add the header Content-Type: application/json, even without a body)")
 	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil {

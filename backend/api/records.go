@@ -13,11 +13,12 @@ import (
 func conditionOps() []condition.Op { return condition.Ops }
 
 func (s *Server) postEvent(w http.ResponseWriter, r *http.Request) {
-	var in engine.EventInput
-	if err := decode(w, r, MaxEventBody, &in); err != nil {
+	var body eventBody
+	if err := decode(w, r, MaxEventBody, &body); err != nil {
 		writeError(w, err)
 		return
 	}
+	in := body.input()
 	in.IdempotencyKey = r.Header.Get("Idempotency-Key")
 	if len(in.IdempotencyKey) > 255 {
 		writeError(w, apiError(http.StatusBadRequest, "bad_header", "Idempotency-Key is longer than 255 characters"))
@@ -28,6 +29,7 @@ func (s *Server) postEvent(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	res.Enrollments, res.Resumed = nonNil(res.Enrollments), nonNil(res.Resumed)
 	status := http.StatusCreated
 	if res.Duplicate {
 		status = http.StatusOK

@@ -195,6 +195,7 @@ func (s *Server) enableWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	setETag(w, wf.Revision)
 	writeJSON(w, http.StatusOK, wf)
 }
 
@@ -216,6 +217,7 @@ func (s *Server) disableWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	setETag(w, wf.Revision)
 	writeJSON(w, http.StatusOK, wf)
 }
 

@@ -36,6 +36,11 @@ type Options struct {
 	Poll time.Duration
 	// MaxAttempts is how often a step whose commit fails is retried before the enrollment fails (default 5).
 	MaxAttempts int
+	// Actions run outbound step types (webhook, send_email, ...), keyed by step type. A step
+	// type without an action is logged as skipped.
+	Actions map[string]Action
+	// Retry bounds the retries of outbound steps.
+	Retry RetryPolicy
 }
 
 // Engine is the workflow runtime over one database.
@@ -57,6 +62,7 @@ type Engine struct {
 	objects  map[string]bool
 
 	wake    chan struct{}
+	sched   scheduler // schedule triggers (schedule.go)
 	running sync.WaitGroup
 	stop    context.CancelFunc
 	stopped chan struct{}
@@ -108,7 +114,8 @@ func (e *Engine) DB() *store.DB { return e.db }
 // Now returns the engine clock's time.
 func (e *Engine) Now() time.Time { return e.clock.Now() }
 
-// Start recovers jobs leased by a previous (crashed) process and starts the dispatcher.
+// Start recovers jobs leased by a previous (crashed) process and starts the dispatcher and
+// the scheduler of schedule triggers.
 func (e *Engine) Start(ctx context.Context) error {
 	if e.stop != nil {
 		return errors.New("engine already started")
@@ -120,6 +127,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.stop = cancel
 	e.stopped = make(chan struct{})
 	go e.dispatch(runCtx)
+	e.startScheduler(runCtx)
 	return nil
 }
 
@@ -280,8 +288,32 @@ func (e *Engine) definition(ctx context.Context, id string, version int) (*workf
 
 // program compiles (once per workflow version and location) a filter used by a step.
 func (e *Engine) program(def *workflow.Definition, version int, loc string, f condition.Filter) (*condition.Program, error) {
-	key := fmt.Sprintf("%s@%d/%s", def.ID, version, loc)
-	return e.progs.Compile(key, f, condition.Options{Schema: e.Schema(def.Object)})
+	return e.progs.Compile(programKey(def.ID, version, loc), f, condition.Options{Schema: e.Schema(def.Object)})
+}
+
+func programKey(id string, version int, loc string) string {
+	return fmt.Sprintf("%s@%d/%s", id, version, loc)
+}
+
+// forgetWorkflow drops the cached versions of a deleted workflow and their compiled step
+// filters: a workflow created later with the same id numbers its versions from 1 again.
+func (e *Engine) forgetWorkflow(id string) {
+	e.defsMu.Lock()
+	defer e.defsMu.Unlock()
+	for k, d := range e.defs {
+		if k.id != id {
+			continue
+		}
+		for _, s := range d.Steps {
+			if s.Event != nil {
+				e.progs.Forget(programKey(id, k.version, "step/"+s.ID+"/event"))
+			}
+			for i := range s.Branches {
+				e.progs.Forget(programKey(id, k.version, fmt.Sprintf("step/%s/branch/%d", s.ID, i)))
+			}
+		}
+		delete(e.defs, k)
+	}
 }
 
 // rebuildIndex recompiles the trigger index from the enabled workflows.
@@ -308,5 +340,5 @@ func (e *Engine) rebuildIndex(ctx context.Context) error {
 		return fmt.Errorf("rebuild trigger index: %w", err)
 	}
 	e.index.Store(ix)
-	return nil
+	return e.schedulesChanged(ctx, ix)
 }

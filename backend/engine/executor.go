@@ -59,7 +59,9 @@ func (e *Engine) process(ctx context.Context, c claimed) {
 
 // commit applies a plan atomically, provided this claim still holds the job.
 func (e *Engine) commit(ctx context.Context, p *plan) error {
-	return e.db.Write(ctx, func(tx *store.Tx) error {
+	var declared []store.Property // properties first seen in this commit, remembered once it lands
+	err := e.db.Write(ctx, func(tx *store.Tx) error {
+		declared = nil
 		ok, err := tx.FinishJob(p.c.job.ID, p.c.job.Attempt)
 		if err != nil {
 			return err
@@ -83,8 +85,11 @@ func (e *Engine) commit(ctx context.Context, p *plan) error {
 			if err != nil {
 				return err
 			}
-			if err := e.declare(tx, rec.Type, change.Record.Properties); err != nil {
-				return err
+			declared = e.undeclared(rec.Type, change.Record.Properties)
+			for _, prop := range declared {
+				if _, err := tx.DeclareProperty(prop); err != nil {
+					return err
+				}
 			}
 			if _, err := e.recordChanged(tx, change, p.now); err != nil {
 				return err
@@ -111,6 +116,10 @@ func (e *Engine) commit(ctx context.Context, p *plan) error {
 		}
 		return nil
 	})
+	if err == nil {
+		e.rememberProperties(declared)
+	}
+	return err
 }
 
 // commitFailed retries a job later with backoff, or fails the enrollment after MaxAttempts.

@@ -83,9 +83,16 @@ func checkProperties(field string, props map[string]any) error {
 		if !propNameRe.MatchString(k) {
 			return badInput(field+"."+k, "property names start with a letter or _ and use letters, digits, _ or - (at most 128)")
 		}
-		switch v.(type) {
+		switch x := v.(type) {
 		case map[string]any:
 			return badInput(field+"."+k, "nested objects are not property values; use a string, number, bool, date string or a list")
+		case []any:
+			for _, el := range x {
+				switch el.(type) {
+				case map[string]any, []any:
+					return badInput(field+"."+k, "a list property holds plain values (strings, numbers, bools), not objects or lists")
+				}
+			}
 		}
 		if k == "email" {
 			if _, ok := v.(string); !ok && v != nil {
@@ -100,6 +107,14 @@ func checkProperties(field string, props map[string]any) error {
 // created or updated, the event appended, matching workflows enrolled, and delays waiting for
 // this event woken. It returns once all of that has committed.
 func (e *Engine) Ingest(ctx context.Context, in EventInput) (*IngestResult, error) {
+	return e.IngestWith(ctx, in, nil)
+}
+
+// IngestWith is Ingest with extra work in the same transaction: extra (when not nil) runs after
+// the event is stored and everything it causes is applied, or, for a duplicate (a known
+// idempotency key, res.Duplicate set), instead of applying anything. An error from extra rolls
+// the whole ingest back. The webhook listener uses it to commit the raw request with the event.
+func (e *Engine) IngestWith(ctx context.Context, in EventInput, extra func(tx *store.Tx, res *IngestResult) error) (*IngestResult, error) {
 	if !eventTypeRe.MatchString(in.Type) {
 		if in.Type == "" {
 			return nil, badInput("type", "the event type is missing, e.g. \"webinar.registered\"")
@@ -122,6 +137,9 @@ func (e *Engine) Ingest(ctx context.Context, in EventInput) (*IngestResult, erro
 			prev, err := tx.EventByIdempotencyKey(in.IdempotencyKey)
 			if err == nil {
 				res.EventID, res.RecordID, res.Duplicate = prev.ID, prev.RecordID, true
+				if extra != nil {
+					return extra(tx, res)
+				}
 				return nil
 			}
 			if !errors.Is(err, store.ErrNotFound) {
@@ -160,8 +178,13 @@ func (e *Engine) Ingest(ctx context.Context, in EventInput) (*IngestResult, erro
 			return err
 		}
 		res.Enrollments = append(ids, more...)
-		res.Resumed, err = e.wakeWaiters(ctx, tx, change.Record, ev, env, now)
-		return err
+		if res.Resumed, err = e.wakeWaiters(ctx, tx, change.Record, ev, env, now); err != nil {
+			return err
+		}
+		if extra != nil {
+			return extra(tx, res)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ingest %q event: %w", in.Type, err)

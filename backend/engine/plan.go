@@ -34,8 +34,10 @@ type plan struct {
 	status   string
 	current  string
 	stepsRun int
-	errText  string
-	next     *store.Job
+	// passSteps counts the steps run in this pass; an outbound step only runs as a pass's first.
+	passSteps int
+	errText   string
+	next      *store.Job
 }
 
 // effect is a database side effect of a step, run in the commit transaction. It may append
@@ -135,12 +137,31 @@ func (e *Engine) makePlan(ctx context.Context, c claimed) (*plan, error) {
 			p.fail(nil, fmt.Errorf("step %q does not exist in version %d", cur, c.enr.Version))
 			return p, nil
 		}
-		if p.stepsRun >= budget {
+		act := e.opts.Actions[step.Type]
+		first := p.passSteps == 0 && c.job.Kind == store.JobRun && cur == c.job.StepID
+		if act != nil && !first {
+			// An outbound step runs first in a pass of its own, after what came before it has
+			// committed: a crash then repeats only the outbound call, never the steps before it.
+			p.current, p.next = step.ID, &store.Job{EnrollmentID: c.enr.ID, RecordID: c.rec.ID, StepID: step.ID, Kind: store.JobRun, RunAt: p.now}
+			return p, nil
+		}
+		retry := act != nil && c.job.Tries > 0 // this visit was counted by its first try
+		if !retry && p.stepsRun >= budget {
 			p.fail(step, fmt.Errorf("this enrollment ran %d steps, the workflow's budget; a go-to loop may be missing an exit", budget))
 			return p, nil
 		}
-		p.stepsRun++
+		if !retry {
+			p.stepsRun++
+		}
+		p.passSteps++
 		p.current = step.ID
+		if act != nil {
+			cur = e.runAction(ctx, p, step, act)
+			if p.next != nil {
+				return p, nil
+			}
+			continue
+		}
 		next, wait, err := e.runStep(p, step)
 		if err != nil {
 			p.fail(step, err)

@@ -51,20 +51,25 @@ func (e *Engine) Validate(ctx context.Context, raw []byte) (*workflow.Definition
 		def.ID = "new-workflow"
 		defer func() { def.ID = "" }()
 	}
-	return def, workflow.Validate(def, opts), nil
+	problems := workflow.Validate(def, opts)
+	if !workflowIDRe.MatchString(def.ID) {
+		problems = append([]workflow.Problem{{Field: "id", Message: fmt.Sprintf("Workflow id %q must be 1-64 lowercase letters, digits, - or _, starting with a letter or digit.", def.ID)}}, problems...)
+	}
+	return def, problems, nil
 }
 
-// prepare validates a definition for saving and returns its canonical JSON.
-func (e *Engine) prepare(ctx context.Context, raw []byte) (*workflow.Definition, []byte, error) {
+// prepare validates a definition for saving and returns its canonical JSON. A definition
+// without an id gets defaultID, or a new id from its name when defaultID is empty.
+func (e *Engine) prepare(ctx context.Context, raw []byte, defaultID string) (*workflow.Definition, []byte, error) {
 	def, problems, err := e.Validate(ctx, raw)
 	if err != nil {
 		return nil, nil, err
 	}
 	if def.ID == "" {
-		def.ID = newWorkflowID(def.Name)
-	}
-	if !workflowIDRe.MatchString(def.ID) {
-		problems = append([]workflow.Problem{{Field: "id", Message: fmt.Sprintf("Workflow id %q must be 1-64 lowercase letters, digits, - or _, starting with a letter or digit.", def.ID)}}, problems...)
+		def.ID = defaultID
+		if def.ID == "" {
+			def.ID = newWorkflowID(def.Name)
+		}
 	}
 	if len(problems) > 0 {
 		return nil, nil, &ValidationError{Problems: problems}
@@ -100,7 +105,7 @@ func newWorkflowID(name string) string {
 
 // CreateWorkflow validates and stores a new (disabled) workflow.
 func (e *Engine) CreateWorkflow(ctx context.Context, raw []byte) (*store.Workflow, error) {
-	def, canon, err := e.prepare(ctx, raw)
+	def, canon, err := e.prepare(ctx, raw, "")
 	if err != nil {
 		return nil, err
 	}
@@ -113,9 +118,9 @@ func (e *Engine) CreateWorkflow(ctx context.Context, raw []byte) (*store.Workflo
 
 // UpdateWorkflow validates and replaces a workflow's definition. expectRevision (0: don't check)
 // refuses a save based on a stale copy. An enabled workflow switches to the new version at once;
-// running enrollments keep theirs.
+// running enrollments keep theirs. A body without an id saves under id.
 func (e *Engine) UpdateWorkflow(ctx context.Context, id string, raw []byte, expectRevision int) (*store.Workflow, error) {
-	def, canon, err := e.prepare(ctx, raw)
+	def, canon, err := e.prepare(ctx, raw, id)
 	if err != nil {
 		return nil, err
 	}
@@ -161,6 +166,7 @@ func (e *Engine) DeleteWorkflow(ctx context.Context, id string) error {
 	if err := e.db.Write(ctx, func(tx *store.Tx) error { return tx.DeleteWorkflow(id) }); err != nil {
 		return fmt.Errorf("delete workflow %q: %w", id, err)
 	}
+	e.forgetWorkflow(id)
 	return e.rebuildIndex(ctx)
 }
 
@@ -171,7 +177,7 @@ func (e *Engine) EnableWorkflow(ctx context.Context, id string) (*store.Workflow
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := e.prepare(ctx, w.Definition); err != nil {
+	if _, _, err := e.prepare(ctx, w.Definition, id); err != nil {
 		return nil, fmt.Errorf("enable workflow %q: %w", id, err)
 	}
 	err = e.db.Write(ctx, func(tx *store.Tx) error {

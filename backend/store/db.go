@@ -58,6 +58,7 @@ type DB struct {
 	closeErr  error
 
 	commits atomic.Int64 // transactions the writer committed (for benchmarks: writes per commit)
+	stmts   *stmtCache   // the writer connection's prepared statements
 }
 
 // Open opens (creating if needed) the database at path, takes an exclusive process lock on it,
@@ -85,7 +86,8 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %q: %w", path, err)
 	}
-	db := &DB{path: abs, lock: lock, writes: make(chan *writeReq, 4096), done: make(chan struct{}), opts: opts}
+	db := &DB{path: abs, lock: lock, writes: make(chan *writeReq, 4096), done: make(chan struct{}), opts: opts,
+		stmts: newStmtCache()}
 	pragmas := connPragmas(opts.Synchronous)
 	if db.w, err = sql.Open("sqlite", dsn(abs, pragmas, "immediate")); err != nil {
 		db.closeLock()
@@ -182,6 +184,7 @@ func (db *DB) Close() error {
 		close(db.writes)
 		db.closeMu.Unlock()
 		<-db.done
+		db.stmts.close()
 		_, _ = db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 		db.closeErr = errors.Join(db.r.Close(), db.w.Close())
 		db.closeLock()

@@ -74,7 +74,7 @@ func (db *DB) Enrollment(ctx context.Context, id int64) (*Enrollment, error) {
 }
 
 // Enrollment loads an enrollment inside the transaction.
-func (t *Tx) Enrollment(id int64) (*Enrollment, error) { return getEnrollment(t.ctx, t.tx, id) }
+func (t *Tx) Enrollment(id int64) (*Enrollment, error) { return getEnrollment(t.ctx, txQuerier{t}, id) }
 
 // EnrollmentQuery filters Enrollments. Results are newest first; Before is the cursor.
 type EnrollmentQuery struct {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -33,6 +34,9 @@ func (t *Tx) InsertEvent(e *Event) error {
 	res, err := t.exec(`INSERT INTO events (type, record_id, scope, data, occurred_at, received_at, idempotency_key)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.Type, e.RecordID, scope, data, ms(e.OccurredAt), ms(e.ReceivedAt), nullString(e.IdempotencyKey))
 	if err != nil {
+		if e.IdempotencyKey != "" && strings.Contains(err.Error(), "UNIQUE") {
+			return fmt.Errorf("event with idempotency key %q is already stored: %w", e.IdempotencyKey, ErrConflict)
+		}
 		return fmt.Errorf("insert event %q: %w", e.Type, err)
 	}
 	e.ID, _ = res.LastInsertId()
@@ -73,8 +77,10 @@ func (db *DB) RecordEvents(ctx context.Context, recordID int64, limit int) ([]*E
 // CountEvents returns the number of stored events.
 func (db *DB) CountEvents(ctx context.Context) (int64, error) {
 	var n int64
-	err := db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM events").Scan(&n)
-	return n, err
+	if err := db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM events").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count events: %w", err)
+	}
+	return n, nil
 }
 
 const eventCols = "id, type, record_id, scope, data, occurred_at, received_at, COALESCE(idempotency_key, '')"

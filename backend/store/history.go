@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -30,20 +31,39 @@ type HistoryEntry struct {
 	At           time.Time       `json:"at"`
 }
 
+// historyChunk is how many entries one INSERT statement carries: a step pass logs a handful,
+// and one multi-row statement costs far less than one statement per entry.
+const historyChunk = 8
+
 // AppendHistory appends entries to enrollments' logs.
 func (t *Tx) AppendHistory(entries ...HistoryEntry) error {
-	for _, h := range entries {
-		detail := string(h.Detail)
-		if detail == "" {
-			detail = "{}"
+	for len(entries) > 0 {
+		n := min(len(entries), historyChunk)
+		args := make([]any, 0, 6*n)
+		for _, h := range entries[:n] {
+			detail := string(h.Detail)
+			if detail == "" {
+				detail = "{}"
+			}
+			args = append(args, h.EnrollmentID, h.StepID, h.StepType, h.Outcome, detail, ms(h.At))
 		}
-		if _, err := t.exec("INSERT INTO history (enrollment_id, step_id, step_type, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
-			h.EnrollmentID, h.StepID, h.StepType, h.Outcome, detail, ms(h.At)); err != nil {
-			return fmt.Errorf("append history of enrollment %d: %w", h.EnrollmentID, err)
+		if _, err := t.exec(historyInsert[n], args...); err != nil {
+			return fmt.Errorf("append history of enrollment %d: %w", entries[0].EnrollmentID, err)
 		}
+		entries = entries[n:]
 	}
 	return nil
 }
+
+// historyInsert[n] inserts n history rows (n = 1..historyChunk).
+var historyInsert = func() []string {
+	out := make([]string, historyChunk+1)
+	for n := 1; n <= historyChunk; n++ {
+		out[n] = "INSERT INTO history (enrollment_id, step_id, step_type, outcome, detail, at) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", n), ", ")
+	}
+	return out
+}()
 
 // History returns an enrollment's log, oldest first.
 func (db *DB) History(ctx context.Context, enrollmentID int64) ([]HistoryEntry, error) {

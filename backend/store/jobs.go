@@ -37,7 +37,9 @@ type Job struct {
 	EventID      int64  // the event that woke a wait
 	WaitEvent    string // event type a waiting job listens for
 	RunAt        time.Time
-	Attempt      int
+	Attempt      int // claims of this job (lease attempts)
+	// Tries counts earlier tries of an outbound step this job retries; 0 for a first run.
+	Tries int
 }
 
 // PutJob schedules the enrollment's next job, replacing any pending one, and sets j.ID.
@@ -48,9 +50,9 @@ func (t *Tx) PutJob(j *Job) error {
 	if _, err := t.exec("DELETE FROM jobs WHERE enrollment_id = ?", j.EnrollmentID); err != nil {
 		return fmt.Errorf("schedule step %q of enrollment %d: replace pending job: %w", j.StepID, j.EnrollmentID, err)
 	}
-	res, err := t.exec(`INSERT INTO jobs (enrollment_id, record_id, step_id, kind, outcome, event_id, wait_event, run_at, state, lease_until, attempt)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'available', 0, 0)`,
-		j.EnrollmentID, j.RecordID, j.StepID, j.Kind, j.Outcome, nullInt(j.EventID), nullString(j.WaitEvent), ms(j.RunAt))
+	res, err := t.exec(`INSERT INTO jobs (enrollment_id, record_id, step_id, kind, outcome, event_id, wait_event, run_at, state, lease_until, attempt, tries)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'available', 0, 0, ?)`,
+		j.EnrollmentID, j.RecordID, j.StepID, j.Kind, j.Outcome, nullInt(j.EventID), nullString(j.WaitEvent), ms(j.RunAt), j.Tries)
 	if err != nil {
 		return fmt.Errorf("schedule step %q of enrollment %d: %w", j.StepID, j.EnrollmentID, err)
 	}
@@ -70,7 +72,7 @@ func (t *Tx) ClaimJobs(now time.Time, lease time.Duration, limit int) ([]*Job, e
 			UNION ALL
 			SELECT id FROM jobs WHERE state = 'running' AND lease_until <= ?
 			LIMIT ?)
-		RETURNING id, enrollment_id, record_id, step_id, kind, outcome, COALESCE(event_id, 0), COALESCE(wait_event, ''), run_at, attempt`,
+		RETURNING id, enrollment_id, record_id, step_id, kind, outcome, COALESCE(event_id, 0), COALESCE(wait_event, ''), run_at, attempt, tries`,
 		ms(now.Add(lease)), ms(now), ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim jobs: %w", err)
@@ -80,7 +82,7 @@ func (t *Tx) ClaimJobs(now time.Time, lease time.Duration, limit int) ([]*Job, e
 	for rows.Next() {
 		var j Job
 		var runAt int64
-		if err := rows.Scan(&j.ID, &j.EnrollmentID, &j.RecordID, &j.StepID, &j.Kind, &j.Outcome, &j.EventID, &j.WaitEvent, &runAt, &j.Attempt); err != nil {
+		if err := rows.Scan(&j.ID, &j.EnrollmentID, &j.RecordID, &j.StepID, &j.Kind, &j.Outcome, &j.EventID, &j.WaitEvent, &runAt, &j.Attempt, &j.Tries); err != nil {
 			return nil, fmt.Errorf("claim jobs: %w", err)
 		}
 		j.RunAt = fromMS(runAt)
@@ -121,7 +123,7 @@ func (t *Tx) ReleaseAllLeases() (int64, error) {
 
 // WaitingJobs lists the jobs of a record that wait for an event of the given type.
 func (t *Tx) WaitingJobs(recordID int64, eventType string) ([]*Job, error) {
-	rows, err := t.query(`SELECT id, enrollment_id, record_id, step_id, kind, outcome, COALESCE(event_id, 0), wait_event, run_at, attempt
+	rows, err := t.query(`SELECT id, enrollment_id, record_id, step_id, kind, outcome, COALESCE(event_id, 0), wait_event, run_at, attempt, tries
 		FROM jobs WHERE record_id = ? AND wait_event = ? AND state = 'available'`, recordID, eventType)
 	if err != nil {
 		return nil, fmt.Errorf("find waits of record %d: %w", recordID, err)
@@ -131,7 +133,7 @@ func (t *Tx) WaitingJobs(recordID int64, eventType string) ([]*Job, error) {
 	for rows.Next() {
 		var j Job
 		var runAt int64
-		if err := rows.Scan(&j.ID, &j.EnrollmentID, &j.RecordID, &j.StepID, &j.Kind, &j.Outcome, &j.EventID, &j.WaitEvent, &runAt, &j.Attempt); err != nil {
+		if err := rows.Scan(&j.ID, &j.EnrollmentID, &j.RecordID, &j.StepID, &j.Kind, &j.Outcome, &j.EventID, &j.WaitEvent, &runAt, &j.Attempt, &j.Tries); err != nil {
 			return nil, err
 		}
 		j.RunAt = fromMS(runAt)
@@ -165,6 +167,8 @@ func (db *DB) NextJobAt(ctx context.Context) (at time.Time, ok bool, err error) 
 // PendingJobs counts jobs not yet finished.
 func (db *DB) PendingJobs(ctx context.Context) (int64, error) {
 	var n int64
-	err := db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM jobs").Scan(&n)
-	return n, err
+	if err := db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM jobs").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count pending jobs: %w", err)
+	}
+	return n, nil
 }

@@ -69,6 +69,8 @@ func (db *DB) migrate(ctx context.Context) error {
 // SchemaVersion returns the applied migration version.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
-	err := db.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
-	return v, err
+	if err := db.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return v, nil
 }

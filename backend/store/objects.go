@@ -26,7 +26,7 @@ func (db *DB) ObjectTypes(ctx context.Context) ([]string, error) {
 
 // AddObjectType declares a custom record type; declaring an existing one is a no-op.
 func (t *Tx) AddObjectType(name string, now time.Time) error {
-	if _, err := t.exec("INSERT OR IGNORE INTO object_types (name, builtin, created_at) VALUES (?, 0, ?)", name, ms(now)); err != nil {
+	if _, err := t.exec("INSERT INTO object_types (name, builtin, created_at) VALUES (?, 0, ?) ON CONFLICT (name) DO NOTHING", name, ms(now)); err != nil {
 		return fmt.Errorf("add object type %q: %w", name, err)
 	}
 	return nil
@@ -58,9 +58,10 @@ func (db *DB) Properties(ctx context.Context) ([]Property, error) {
 	return out, rows.Err()
 }
 
-// DeclareProperty adds a property if it is not declared yet; an existing declaration wins.
+// DeclareProperty adds a property if it is not declared yet; an existing declaration wins. An
+// unknown object type or property type is an error.
 func (t *Tx) DeclareProperty(p Property) (added bool, err error) {
-	res, err := t.exec("INSERT OR IGNORE INTO properties (object, name, type, label) VALUES (?, ?, ?, ?)", p.Object, p.Name, p.Type, p.Label)
+	res, err := t.exec("INSERT INTO properties (object, name, type, label) VALUES (?, ?, ?, ?) ON CONFLICT (object, name) DO NOTHING", p.Object, p.Name, p.Type, p.Label)
 	if err != nil {
 		return false, fmt.Errorf("declare property %s.%s: %w", p.Object, p.Name, err)
 	}

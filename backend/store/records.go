@@ -116,11 +116,11 @@ func (db *DB) SearchRecords(ctx context.Context, q RecordQuery) ([]*Record, erro
 }
 
 // Record loads a record by id inside the transaction.
-func (t *Tx) Record(id int64) (*Record, error) { return getRecord(t.ctx, t.tx, id) }
+func (t *Tx) Record(id int64) (*Record, error) { return getRecord(t.ctx, txQuerier{t}, id) }
 
 // RecordByEmail loads a record by email inside the transaction.
 func (t *Tx) RecordByEmail(typ, email string) (*Record, error) {
-	return recordByEmail(t.ctx, t.tx, typ, email)
+	return recordByEmail(t.ctx, txQuerier{t}, typ, email)
 }
 
 // UpsertRecord finds the record (by id when id > 0, else by email when given) and merges props

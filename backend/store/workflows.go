@@ -56,9 +56,9 @@ func (db *DB) Workflow(ctx context.Context, id string) (*Workflow, error) {
 // Workflow loads a workflow by id inside the transaction.
 func (t *Tx) Workflow(id string) (*Workflow, error) { return getWorkflow(t.ctx, t.tx, id) }
 
-// Workflows lists every workflow ordered by name.
+// Workflows lists every workflow ordered by name (case-insensitively).
 func (db *DB) Workflows(ctx context.Context) ([]*Workflow, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT "+workflowCols+" FROM workflows ORDER BY name, id")
+	rows, err := db.r.QueryContext(ctx, "SELECT "+workflowCols+" FROM workflows ORDER BY name COLLATE NOCASE, id")
 	if err != nil {
 		return nil, fmt.Errorf("list workflows: %w", err)
 	}

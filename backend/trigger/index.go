@@ -42,6 +42,7 @@ type Index struct {
 	byEvent   map[string][]compiled // event type -> triggers
 	byObject  map[string][]compiled // object type -> filter triggers
 	workflows map[string]*Workflow
+	schedules []*Schedule // schedule triggers (see schedule.go)
 }
 
 // Build compiles the triggers of the given enabled workflows. schema gives property types per
@@ -71,6 +72,10 @@ func Build(wfs []*Workflow, schema func(object string) condition.Schema) (*Index
 				ix.byEvent[t.Event] = append(ix.byEvent[t.Event], c)
 			case workflow.TriggerFilter:
 				ix.byObject[wf.Def.Object] = append(ix.byObject[wf.Def.Object], c)
+			case workflow.TriggerSchedule:
+				if err := ix.addSchedule(c); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}

@@ -1,0 +1,67 @@
+package api
+
+import (
+	"encoding/json"
+	"reflect"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/engine"
+)
+
+// eventBody is the JSON of POST /api/events: engine.EventInput's fields, with a timestamp that
+// reports a bad occurred_at as a wrong_type error naming the field.
+type eventBody struct {
+	Type       string            `json:"type"`
+	Record     engine.RecordRef  `json:"record"`
+	Scope      map[string]string `json:"scope,omitempty"`
+	Data       map[string]any    `json:"data,omitempty"`
+	OccurredAt *timestamp        `json:"occurred_at,omitempty"`
+}
+
+func (b *eventBody) input() engine.EventInput {
+	in := engine.EventInput{Type: b.Type, Record: b.Record, Scope: b.Scope, Data: b.Data}
+	if b.OccurredAt != nil {
+		t := time.Time(*b.OccurredAt)
+		in.OccurredAt = &t
+	}
+	return in
+}
+
+// timestamp is an RFC 3339 time in a request body.
+type timestamp time.Time
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// UnmarshalJSON parses an RFC 3339 string; anything else is a *json.UnmarshalTypeError, which
+// the decoder completes with the field's path.
+func (ts *timestamp) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: timeType}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return &json.UnmarshalTypeError{Value: "string " + string(b), Type: timeType}
+	}
+	*ts = timestamp(t)
+	return nil
+}
+
+func jsonKind(b []byte) string {
+	if len(b) == 0 {
+		return "nothing"
+	}
+	switch b[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number " + string(b)
+}

@@ -1,0 +1,142 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/flowdesk/flowdesk/backend/hook"
+)
+
+// sendHook posts a body to a listener URL with extra headers over a real client.
+func sendHook(t *testing.T, url string, body []byte, h http.Header) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = h.Clone()
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return res.StatusCode, m
+}
+
+func TestHooksAPI(t *testing.T) {
+	e := newEnv(t)
+	e.deploy(`{"id": "optin", "name": "Opt-in", "object": "contact", "triggers": [{"type": "event", "event": "contact.optin.completed"}],
+		"start": "s", "steps": [{"id": "s", "type": "delay", "duration": "1d"}]}`)
+
+	// Bad configuration: every problem at once.
+	res := e.request("POST", "/api/hooks", `{"auth": "basic", "delay_days": -1, "mapping": [{"path": "a..b", "property": "x"}]}`, nil)
+	if res.status != 422 || res.errorCode() != "invalid_hook" || !strings.Contains(string(res.body), "delay_days") || !strings.Contains(string(res.body), "mapping[0].path") {
+		t.Fatalf("bad config: %d %s", res.status, res.body)
+	}
+	if res := e.request("POST", "/api/hooks", `{"name": "x", "bogus": 1}`, nil); res.status != 400 || res.errorCode() != "unknown_field" {
+		t.Fatalf("unknown field: %d %s", res.status, res.body)
+	}
+
+	created := e.call("POST", "/api/hooks", map[string]any{"name": "systeme.io funnel", "preset": "systemeio"}, 201)
+	id, key, secret := created["id"].(string), created["key"].(string), created["secret"].(string)
+	url := created["url"].(string)
+	if !strings.HasPrefix(secret, "whsec_") || len(key) < 43 || url != e.srv.URL+"/hooks/"+key || created["has_secret"] != true {
+		t.Fatalf("created: %v", created)
+	}
+	got := e.call("GET", "/api/hooks/"+id, nil, 200)
+	if got["secret"] != nil || strings.Contains(mustJSON(t, got), secret) || got["has_secret"] != true {
+		t.Fatalf("GET returns the secret: %v", got)
+	}
+	list := e.call("GET", "/api/hooks", nil, 200)
+	if strings.Contains(mustJSON(t, list), secret) || len(list["hooks"].([]any)) != 1 {
+		t.Fatalf("list: %v", list)
+	}
+
+	// Capture a test event through the same server, then apply a real one.
+	e.call("POST", "/api/hooks/"+id+"/capture", nil, 200)
+	body := []byte(readFile(t, "payloads/systemeio/contact.optin.completed.json"))
+	h, _ := hook.SignedHeaders(secret, "msg_1", e.clock.Now(), body)
+	if st, m := sendHook(t, url, body, h); st != 202 || m["outcome"] != "captured" {
+		t.Fatalf("capture: %d %v", st, m)
+	}
+	cap := e.call("GET", "/api/hooks/"+id+"/captured", nil, 200)
+	if !strings.Contains(mustJSON(t, cap["paths"]), `{"path":"data.contact.fields.first_name","sample":"Anna","type":"string"}`) {
+		t.Fatalf("captured paths: %v", cap["paths"])
+	}
+	h, _ = hook.SignedHeaders(secret, "msg_2", e.clock.Now(), body)
+	st, m := sendHook(t, url, body, h)
+	if st != 201 || m["outcome"] != "applied" || len(m["enrollments"].([]any)) != 1 {
+		t.Fatalf("apply: %d %v", st, m)
+	}
+	reqs := e.call("GET", "/api/hooks/"+id+"/requests?limit=10", nil, 200)["requests"].([]any)
+	if len(reqs) != 2 || reqs[0].(map[string]any)["outcome"] != "applied" || reqs[1].(map[string]any)["outcome"] != "captured" {
+		t.Fatalf("requests: %v", reqs)
+	}
+	if strings.Contains(mustJSON(t, reqs), h.Get("webhook-signature")) {
+		t.Fatal("the request log shows the signature")
+	}
+
+	// Rotate: the new secret is shown once.
+	rot := e.call("POST", "/api/hooks/"+id+"/rotate-secret", nil, 200)
+	if rot["secret"] == secret || !strings.HasPrefix(rot["secret"].(string), "whsec_") {
+		t.Fatalf("rotate: %v", rot)
+	}
+
+	// Auto-disable with a notification, then re-enable.
+	e.call("PUT", "/api/hooks/"+id, map[string]any{"name": "systeme.io funnel", "preset": "systemeio", "max_failures": 2}, 200)
+	for i := 0; i < 2; i++ {
+		if st, _ := sendHook(t, url, []byte(`{}`), http.Header{}); st != 401 {
+			t.Fatalf("unsigned: %d", st)
+		}
+	}
+	if got := e.call("GET", "/api/hooks/"+id, nil, 200); got["enabled"] != false || got["disabled_reason"] == "" {
+		t.Fatalf("not disabled: %v", got)
+	}
+	notes := e.call("GET", "/api/notifications?unread=true", nil, 200)
+	items := notes["notifications"].([]any)
+	if notes["unread"] != 1.0 || len(items) != 1 {
+		t.Fatalf("notifications: %v", notes)
+	}
+	nid := int64(items[0].(map[string]any)["id"].(float64))
+	e.call("POST", "/api/notifications/"+itoa(nid)+"/read", nil, 200)
+	if notes := e.call("GET", "/api/notifications", nil, 200); notes["unread"] != 0.0 {
+		t.Fatalf("after read: %v", notes)
+	}
+	e.call("POST", "/api/notifications/999/read", nil, 404)
+	if got := e.call("POST", "/api/hooks/"+id+"/enable", nil, 200); got["enabled"] != true || got["consecutive_failures"] != 0.0 {
+		t.Fatalf("enable: %v", got)
+	}
+
+	cat := e.call("GET", "/api/events/catalogue", nil, 200)["events"].([]any)
+	if len(cat) != 27 {
+		t.Fatalf("catalogue has %d events", len(cat))
+	}
+	e.call("GET", "/api/hooks/presets", nil, 200)
+	e.call("DELETE", "/api/hooks/"+id, nil, 204)
+	e.call("GET", "/api/hooks/"+id, nil, 404)
+	if st, _ := sendHook(t, url, body, h); st != 404 {
+		t.Fatalf("deleted endpoint answered %d", st)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func itoa(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}

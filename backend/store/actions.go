@@ -1,0 +1,107 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Action attempt outcomes.
+const (
+	AttemptOK      = "ok"      // the outside system took it
+	AttemptSkipped = "skipped" // nothing to do (e.g. an unsubscribed contact)
+	AttemptRetry   = "retry"   // a transient failure; another try is scheduled
+	AttemptFailed  = "failed"  // a permanent failure; the enrollment goes on
+	AttemptDead    = "dead"    // retries exhausted: dead letter, retryable by hand
+)
+
+// ActionAttempt is one try of an outbound step (a delivery-log line).
+type ActionAttempt struct {
+	ID             int64           `json:"id"`
+	EnrollmentID   int64           `json:"enrollment_id"`
+	WorkflowID     string          `json:"workflow_id"`
+	StepID         string          `json:"step_id"`
+	StepType       string          `json:"step_type"`
+	IdempotencyKey string          `json:"idempotency_key"`
+	Try            int             `json:"try"`
+	Outcome        string          `json:"outcome"`
+	Target         string          `json:"target"` // URL, address or channel; never a secret
+	StatusCode     int             `json:"status_code,omitempty"`
+	LatencyMS      int64           `json:"latency_ms"`
+	Error          string          `json:"error,omitempty"`
+	Response       string          `json:"response,omitempty"` // a snippet of the answer
+	Request        json.RawMessage `json:"request,omitempty"`  // what was sent, for a manual retry
+	At             time.Time       `json:"at"`
+}
+
+// InsertActionAttempt appends a delivery-log line and sets its ID.
+func (t *Tx) InsertActionAttempt(a *ActionAttempt) error {
+	req := string(a.Request)
+	if req == "" {
+		req = "{}"
+	}
+	res, err := t.exec(`INSERT INTO action_attempts (enrollment_id, workflow_id, step_id, step_type, idempotency_key, try, outcome,
+		target, status_code, latency_ms, error, response, request, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.EnrollmentID, a.WorkflowID, a.StepID, a.StepType, a.IdempotencyKey, a.Try, a.Outcome, a.Target, a.StatusCode,
+		a.LatencyMS, a.Error, a.Response, req, ms(a.At))
+	if err != nil {
+		return fmt.Errorf("log %s attempt of enrollment %d: %w", a.StepType, a.EnrollmentID, err)
+	}
+	a.ID, _ = res.LastInsertId()
+	return nil
+}
+
+// AttemptQuery filters ActionAttempts; results are newest first.
+type AttemptQuery struct {
+	EnrollmentID int64
+	WorkflowID   string
+	Key          string // one step visit's idempotency key
+	DeadOnly     bool   // only dead letters
+	Limit        int
+}
+
+// ActionAttempts lists delivery-log lines.
+func (db *DB) ActionAttempts(ctx context.Context, q AttemptQuery) ([]*ActionAttempt, error) {
+	var where []string
+	var args []any
+	if q.EnrollmentID > 0 {
+		where, args = append(where, "enrollment_id = ?"), append(args, q.EnrollmentID)
+	}
+	if q.WorkflowID != "" {
+		where, args = append(where, "workflow_id = ?"), append(args, q.WorkflowID)
+	}
+	if q.Key != "" {
+		where, args = append(where, "idempotency_key = ?"), append(args, q.Key)
+	}
+	if q.DeadOnly {
+		where = append(where, "outcome = 'dead'")
+	}
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 100
+	}
+	query := `SELECT id, enrollment_id, workflow_id, step_id, step_type, idempotency_key, try, outcome, target, status_code,
+		latency_ms, error, response, request, at FROM action_attempts`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := db.r.QueryContext(ctx, query+" ORDER BY id DESC LIMIT ?", append(args, q.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("list action attempts: %w", err)
+	}
+	defer rows.Close()
+	var out []*ActionAttempt
+	for rows.Next() {
+		var a ActionAttempt
+		var req string
+		var at int64
+		if err := rows.Scan(&a.ID, &a.EnrollmentID, &a.WorkflowID, &a.StepID, &a.StepType, &a.IdempotencyKey, &a.Try, &a.Outcome,
+			&a.Target, &a.StatusCode, &a.LatencyMS, &a.Error, &a.Response, &req, &at); err != nil {
+			return nil, fmt.Errorf("list action attempts: %w", err)
+		}
+		a.Request, a.At = json.RawMessage(req), fromMS(at)
+		out = append(out, &a)
+	}
+	return out, rows.Err()
+}

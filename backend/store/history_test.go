@@ -1,0 +1,107 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestAppendHistory(t *testing.T) {
+	db := openTest(t)
+	wf := newWorkflow(t, db, "wf")
+	e := newEnrollment(t, db, wf, newContact(t, db, "ann@x.com", nil), "a", t0)
+	entries := []HistoryEntry{
+		{EnrollmentID: e.ID, Outcome: HistEnrolled, At: t0},
+		{EnrollmentID: e.ID, StepID: "a", StepType: "branch", Outcome: HistOK, Detail: json.RawMessage(`{"branch":"Watched"}`), At: t0},
+		{EnrollmentID: e.ID, StepID: "b", StepType: "delay", Outcome: HistWaiting, At: t0.Add(time.Second)},
+	}
+	mustWrite(t, db, func(tx *Tx) error { return tx.AppendHistory(entries...) })
+	mustWrite(t, db, func(tx *Tx) error {
+		return tx.AppendHistory(HistoryEntry{EnrollmentID: e.ID, StepID: "b", StepType: "delay", Outcome: HistResumed, At: t0.Add(time.Hour)})
+	})
+	got, err := db.History(context.Background(), e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{HistEnrolled, HistOK, HistWaiting, HistResumed}
+	if len(got) != len(want) {
+		t.Fatalf("%d entries, want %d", len(got), len(want))
+	}
+	for i, h := range got {
+		if h.Outcome != want[i] || h.EnrollmentID != e.ID {
+			t.Errorf("entry %d: %+v, want outcome %s", i, h, want[i])
+		}
+		if i > 0 && h.ID <= got[i-1].ID {
+			t.Errorf("entry %d: id %d not after %d", i, h.ID, got[i-1].ID)
+		}
+	}
+	if string(got[0].Detail) != "{}" || string(got[1].Detail) != `{"branch":"Watched"}` {
+		t.Errorf("details %s, %s", got[0].Detail, got[1].Detail)
+	}
+	if got[1].StepID != "a" || got[1].StepType != "branch" || !got[3].At.Equal(msTime(t0.Add(time.Hour))) {
+		t.Errorf("fields lost: %+v, %+v", got[1], got[3])
+	}
+	// A history line for an enrollment that does not exist is refused.
+	if err := tryWrite(db, func(tx *Tx) error {
+		return tx.AppendHistory(HistoryEntry{EnrollmentID: 9999, Outcome: HistOK, At: t0})
+	}); err == nil {
+		t.Fatal("history of a missing enrollment accepted")
+	}
+}
+
+func TestStats(t *testing.T) {
+	db := openTest(t)
+	wf, other := newWorkflow(t, db, "wf"), newWorkflow(t, db, "other")
+	var recs []int64
+	for _, e := range []string{"a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com"} {
+		recs = append(recs, newContact(t, db, e, nil))
+	}
+	newEnrollment(t, db, wf, recs[0], "send", t0)
+	newEnrollment(t, db, wf, recs[1], "send", t0)
+	w := newEnrollment(t, db, wf, recs[2], "send", t0)
+	c := newEnrollment(t, db, wf, recs[3], "send", t0)
+	fl := newEnrollment(t, db, wf, recs[4], "send", t0)
+	newEnrollment(t, db, other, recs[0], "send", t0)
+	mustWrite(t, db, func(tx *Tx) error {
+		if err := tx.UpdateEnrollment(w.ID, StatusWaiting, "wait", 1, "", t0); err != nil {
+			return err
+		}
+		if err := tx.UpdateEnrollment(c.ID, StatusCompleted, "send", 2, "", t0); err != nil {
+			return err
+		}
+		if err := tx.UpdateEnrollment(fl.ID, StatusFailed, "send", 2, "boom", t0); err != nil {
+			return err
+		}
+		for _, cnt := range []struct {
+			wf, step string
+			ok, bad  int
+		}{{wf, "send", 2, 0}, {wf, "send", 1, 1}, {wf, "wait", 3, 0}, {other, "send", 9, 9}} {
+			if err := tx.CountStep(cnt.wf, cnt.step, cnt.ok, cnt.bad); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	got, err := db.Stats(context.Background(), wf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &WorkflowStats{
+		Enrollments: map[string]int64{StatusActive: 2, StatusWaiting: 1, StatusCompleted: 1, StatusFailed: 1, StatusCancelled: 0},
+		Steps: map[string]*StepStats{
+			"send": {Active: 2, Completed: 3, Failed: 1},
+			"wait": {Waiting: 1, Completed: 3},
+		},
+	}
+	if !reflect.DeepEqual(got, want) {
+		gj, _ := json.Marshal(got)
+		wj, _ := json.Marshal(want)
+		t.Fatalf("Stats = %s\nwant %s", gj, wj)
+	}
+	empty, err := db.Stats(context.Background(), "none")
+	if err != nil || len(empty.Steps) != 0 || empty.Enrollments[StatusActive] != 0 || len(empty.Enrollments) != 5 {
+		t.Fatalf("Stats of an unknown workflow = %+v, %v", empty, err)
+	}
+}

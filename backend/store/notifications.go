@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Notification is an entry of the in-app notification centre.
+type Notification struct {
+	ID        int64     `json:"id"`
+	Kind      string    `json:"kind"` // e.g. "hook_disabled", "notify"
+	Title     string    `json:"title"`
+	Body      string    `json:"body"`
+	Link      string    `json:"link,omitempty"`
+	Read      bool      `json:"read"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// AddNotification appends a notification and sets its ID.
+func (t *Tx) AddNotification(n *Notification, now time.Time) error {
+	res, err := t.exec("INSERT INTO notifications (kind, title, body, link, read, created_at) VALUES (?, ?, ?, ?, 0, ?)",
+		n.Kind, n.Title, n.Body, n.Link, ms(now))
+	if err != nil {
+		return fmt.Errorf("add notification: %w", err)
+	}
+	n.ID, _ = res.LastInsertId()
+	n.Read, n.CreatedAt = false, now
+	return nil
+}
+
+// Notifications lists notifications newest first (only unread ones when unreadOnly).
+func (db *DB) Notifications(ctx context.Context, unreadOnly bool, limit int) ([]*Notification, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	q := "SELECT id, kind, title, body, link, read, created_at FROM notifications"
+	if unreadOnly {
+		q += " WHERE read = 0"
+	}
+	rows, err := db.r.QueryContext(ctx, q+" ORDER BY id DESC LIMIT ?", limit)
+	if err != nil {
+		return nil, fmt.Errorf("list notifications: %w", err)
+	}
+	defer rows.Close()
+	out := []*Notification{}
+	for rows.Next() {
+		var n Notification
+		var created int64
+		if err := rows.Scan(&n.ID, &n.Kind, &n.Title, &n.Body, &n.Link, &n.Read, &created); err != nil {
+			return nil, fmt.Errorf("list notifications: %w", err)
+		}
+		n.CreatedAt = fromMS(created)
+		out = append(out, &n)
+	}
+	return out, rows.Err()
+}
+
+// MarkRead marks a notification read; an unknown id is ErrNotFound.
+func (t *Tx) MarkRead(id int64) error {
+	res, err := t.exec("UPDATE notifications SET read = 1 WHERE id = ?", id)
+	if err != nil {
+		return fmt.Errorf("mark notification %d read: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("notification %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// UnreadCount returns how many notifications are unread.
+func (db *DB) UnreadCount(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM notifications WHERE read = 0").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count unread notifications: %w", err)
+	}
+	return n, nil
+}

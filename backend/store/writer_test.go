@@ -1,0 +1,289 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestWriteManyConcurrent(t *testing.T) {
+	db := openTest(t)
+	const n = 200
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = db.Write(context.Background(), func(tx *Tx) error {
+				_, err := tx.UpsertRecord("contact", 0, fmt.Sprintf("c%03d@x.com", i), map[string]any{"n": i}, t0)
+				return err
+			})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	if got := count(t, db, "SELECT COUNT(*) FROM records"); got != n {
+		t.Fatalf("%d records committed, want %d", got, n)
+	}
+	if c := db.commits.Load(); c < 1 || c > n {
+		t.Fatalf("%d commits for %d writes", c, n)
+	}
+	t.Logf("%d writes in %d commits", n, db.commits.Load())
+}
+
+// waitQueued waits until n writes sit in the writer's queue.
+func waitQueued(t *testing.T, db *DB, n int) {
+	t.Helper()
+	for i := 0; len(db.writes) < n; i++ {
+		if i > 10000 {
+			t.Fatalf("only %d of %d writes queued", len(db.writes), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestWriteBatchIsolation makes several writes share one transaction (a blocked write holds the
+// writer while the others queue up) and checks that a failing, a panicking and a cancelled write
+// change nothing while the others in the same batch commit.
+func TestWriteBatchIsolation(t *testing.T) {
+	db := openTest(t)
+	release, running := make(chan struct{}), make(chan struct{})
+	blockerDone := make(chan error, 1)
+	go func() {
+		blockerDone <- db.Write(context.Background(), func(tx *Tx) error {
+			close(running)
+			<-release
+			_, err := tx.UpsertRecord("contact", 0, "blocker@x.com", nil, t0)
+			return err
+		})
+	}()
+	<-running
+	commitsBefore := db.commits.Load()
+
+	boom := errors.New("boom")
+	cancelCtx, cancel := context.WithCancel(context.Background())
+	var cancelledRan bool
+	type result struct {
+		email string
+		err   error
+	}
+	scenarios := []struct {
+		email   string
+		ctx     context.Context
+		fail    func() error // runs after the record was written
+		wantErr string       // "" means the write commits
+		wantIs  error
+	}{
+		{email: "ok1@x.com"},
+		{email: "fails@x.com", fail: func() error { return boom }, wantErr: "boom", wantIs: boom},
+		{email: "ok2@x.com"},
+		{email: "panics@x.com", fail: func() error { panic("kaboom") }, wantErr: "write panicked: kaboom"},
+		{email: "cancelled@x.com", ctx: cancelCtx, wantErr: "context canceled", wantIs: context.Canceled},
+		{email: "ok3@x.com"},
+	}
+	results := make(chan result, len(scenarios))
+	for i, sc := range scenarios {
+		ctx := sc.ctx
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		go func() {
+			err := db.Write(ctx, func(tx *Tx) error {
+				if sc.ctx != nil {
+					cancelledRan = true
+				}
+				if _, err := tx.UpsertRecord("contact", 0, sc.email, nil, t0); err != nil {
+					return err
+				}
+				if sc.fail != nil {
+					return sc.fail()
+				}
+				return nil
+			})
+			results <- result{sc.email, err}
+		}()
+		waitQueued(t, db, i+1) // keep the queue order equal to the scenario order
+	}
+	cancel() // queued but not started: must be skipped
+	close(release)
+	if err := <-blockerDone; err != nil {
+		t.Fatalf("blocking write: %v", err)
+	}
+	got := map[string]error{}
+	for range scenarios {
+		r := <-results
+		got[r.email] = r.err
+	}
+	for _, sc := range scenarios {
+		err := got[sc.email]
+		if sc.wantErr == "" {
+			if err != nil {
+				t.Errorf("%s: %v, want committed", sc.email, err)
+			}
+		} else if err == nil || !strings.Contains(err.Error(), sc.wantErr) || (sc.wantIs != nil && !errors.Is(err, sc.wantIs)) {
+			t.Errorf("%s: error %v, want %q", sc.email, err, sc.wantErr)
+		}
+		n := count(t, db, "SELECT COUNT(*) FROM records WHERE email = ?", sc.email)
+		if want := map[bool]int64{true: 1, false: 0}[sc.wantErr == ""]; n != want {
+			t.Errorf("%s: %d rows, want %d", sc.email, n, want)
+		}
+	}
+	if cancelledRan {
+		t.Error("a write cancelled while queued still ran")
+	}
+	// The blocker's batch plus exactly one batch for all six queued writes.
+	if c := db.commits.Load() - commitsBefore; c != 2 {
+		t.Errorf("%d commits after the barrier, want 2 (the queued writes shared one)", c)
+	}
+}
+
+func TestWriteIgnoresCancelOnceRunning(t *testing.T) {
+	// Cancelling the caller's context while its fn runs must not interrupt SQLite: an
+	// interrupted statement would roll back the shared transaction of the whole batch.
+	db := openTest(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	err := db.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.UpsertRecord("contact", 0, "before@x.com", nil, t0); err != nil {
+			return err
+		}
+		cancel()
+		_, err := tx.UpsertRecord("contact", 0, "after@x.com", nil, t0)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM records"); n != 2 {
+		t.Fatalf("%d records, want 2", n)
+	}
+	newContact(t, db, "next@x.com", nil) // the writer still works
+}
+
+func TestWriteCancelledBeforeQueueing(t *testing.T) {
+	db := openTest(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ran := false
+	for i := 0; i < 50; i++ { // the select in Write must never pick the send
+		err := db.Write(ctx, func(tx *Tx) error { ran = true; return nil })
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Write with cancelled ctx = %v, want context.Canceled", err)
+		}
+	}
+	if ran {
+		t.Fatal("fn ran although ctx was cancelled before Write")
+	}
+}
+
+func TestWriteAfterClose(t *testing.T) {
+	db := openTest(t)
+	newContact(t, db, "ann@x.com", nil)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	err := db.Write(context.Background(), func(tx *Tx) error { return nil })
+	if !errors.Is(err, ErrClosed) {
+		t.Fatalf("Write after Close = %v, want ErrClosed", err)
+	}
+}
+
+func TestWriteDuringClose(t *testing.T) {
+	// Writes racing Close either commit or get ErrClosed; none panics or is lost silently.
+	db := openTest(t)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	committed := 0
+	for g := 0; g < 20; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				err := db.Write(context.Background(), func(tx *Tx) error {
+					_, err := tx.UpsertRecord("contact", 0, fmt.Sprintf("g%d-%d@x.com", g, i), nil, t0)
+					return err
+				})
+				if errors.Is(err, ErrClosed) {
+					return
+				}
+				if err != nil {
+					t.Errorf("write: %v", err)
+					return
+				}
+				mu.Lock()
+				committed++
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := 0; ; i++ { // let some writes commit first
+		mu.Lock()
+		c := committed
+		mu.Unlock()
+		if c >= 50 {
+			break
+		}
+		if i > 10000 {
+			t.Fatalf("only %d writes committed", c)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	db2 := openAt(t, db.Path())
+	if n := count(t, db2, "SELECT COUNT(*) FROM records"); n != int64(committed) {
+		t.Fatalf("%d records on disk, %d writes reported committed", n, committed)
+	}
+}
+
+// TestWriteBrokenTransaction: when the shared transaction itself is lost (SQLite rolls it back
+// on disk-full or I/O errors; here a raw ROLLBACK stands in), no write of the batch may be
+// reported committed, none may be half-committed, and the writer must recover.
+func TestWriteBrokenTransaction(t *testing.T) {
+	db := openTest(t)
+	release, running := make(chan struct{}), make(chan struct{})
+	go func() {
+		_ = db.Write(context.Background(), func(tx *Tx) error { close(running); <-release; return nil })
+	}()
+	<-running
+	emails := []string{"before@x.com", "killer@x.com", "after@x.com"}
+	errs := make(chan error, len(emails))
+	for i, email := range emails {
+		go func() {
+			errs <- db.Write(context.Background(), func(tx *Tx) error {
+				if _, err := tx.UpsertRecord("contact", 0, email, nil, t0); err != nil {
+					return err
+				}
+				if email == "killer@x.com" {
+					_, err := tx.exec("ROLLBACK")
+					return err
+				}
+				return nil
+			})
+		}()
+		waitQueued(t, db, i+1)
+	}
+	close(release)
+	for range emails {
+		if err := <-errs; err == nil {
+			t.Error("a write of the broken batch was reported committed")
+		}
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM records"); n != 0 {
+		t.Fatalf("%d records of the broken batch on disk, want 0", n)
+	}
+	newContact(t, db, "next@x.com", nil)
+	if n := count(t, db, "SELECT COUNT(*) FROM records"); n != 1 {
+		t.Fatalf("writer did not recover: %d records", n)
+	}
+}

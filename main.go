@@ -18,7 +18,7 @@ import (
 func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	cfg := app.Config{
-		Server: server.Config{DBPath: defaultDB(), Addr: "127.0.0.1:8787", Demo: true, Log: log, Version: "dev"},
+		Server: server.Config{DBPath: env("FLOWDESK_DB", defaultDB()), Addr: env("FLOWDESK_ADDR", "127.0.0.1:8787"), Demo: true, Log: log, Version: "dev"},
 		Assets: frontend.Dist(),
 	}
 	if cfg.Assets == nil {
@@ -29,6 +29,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "flowdesk:", err)
 		os.Exit(1)
 	}
+}
+
+// env reads a setting from the environment (FLOWDESK_DB, FLOWDESK_ADDR), else def.
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }
 
 func defaultDB() string {

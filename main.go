@@ -1,6 +1,6 @@
-// Flowdesk desktop app. Run with no arguments it opens the window (engine, webhook listener and
-// UI in one process); with a command it is the same CLI as backend/cmd/flowdesk, e.g.
-// `flowdesk serve` on a machine without a display.
+// Flowdesk desktop app: one process with the window, the engine and the loopback webhook
+// listener. The headless server and the other commands are backend/cmd/flowdesk
+// (`flowdesk serve` with the same UI in a browser).
 package main
 
 import (

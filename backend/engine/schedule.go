@@ -63,14 +63,15 @@ func (e *Engine) scheduleLoop(ctx context.Context) {
 	wake := e.sched.wake()
 	for ctx.Err() == nil {
 		_, next, err := e.schedulePass(ctx)
-		if err != nil && ctx.Err() == nil {
-			e.log.Error("run schedules", "err", err)
-		}
 		d := SchedulePoll
 		if !next.IsZero() {
 			if w := next.Sub(e.clock.Now()); w < d {
 				d = max(w, time.Millisecond)
 			}
+		}
+		if err != nil && ctx.Err() == nil {
+			e.log.Error("run schedules", "err", err)
+			d = max(d, e.opts.Poll) // do not spin on a failing database
 		}
 		select {
 		case <-ctx.Done():
@@ -245,9 +246,6 @@ func loadArmed(tx *store.Tx, s *trigger.Schedule) (*store.ScheduleState, error) 
 	return st, nil
 }
 
-// maxMissed caps how many missed occurrences are counted (for the log) before a catch-up run.
-const maxMissed = 100000
-
 // fireRecurring runs a cron or `at` trigger if an occurrence passed since its cursor. Missed
 // occurrences collapse into one run. The run enrolls the matching records page by page; each
 // page's transaction also records how far the run got, so a crash resumes it without enrolling
@@ -273,13 +271,14 @@ func (e *Engine) fireRecurring(ctx context.Context, s *trigger.Schedule, st *sto
 				return err
 			}
 			if st.RunFire.IsZero() {
-				last, missed, ok := s.Spec.Latest(st.Cursor, now, maxMissed)
-				if !ok {
-					done = true
+				first, ok := s.Spec.Next(st.Cursor)
+				if !ok || first.After(now) {
+					done = true // another pass ran it
 					return nil
 				}
-				if missed > 1 {
-					e.log.Info("schedule missed occurrences; running once", "workflow", s.Workflow.ID, "trigger", s.Trigger.ID, "missed", missed, "latest", last)
+				last, _ := s.Spec.Last(st.Cursor, now)
+				if last.After(first) {
+					e.log.Info("schedule missed occurrences; running once for the latest", "workflow", s.Workflow.ID, "trigger", s.Trigger.ID, "first", first, "latest", last)
 				}
 				st.RunFire, st.RunAfter, st.Cursor = last, 0, now
 			}

@@ -153,6 +153,25 @@ func (s *Spec) Latest(after, until time.Time, limit int) (last time.Time, n int,
 	return last, n, ok
 }
 
+// Last returns the last fire instant in (after, until] for cron and `at` schedules, quickly even
+// when after is years back for a schedule that fires every minute: it looks back over growing
+// windows from until, so the cost depends on the schedule's frequency, not on the gap.
+func (s *Spec) Last(after, until time.Time) (time.Time, bool) {
+	for _, w := range []time.Duration{time.Hour, workflow.Day, 8 * workflow.Day, 32 * workflow.Day, 367 * workflow.Day, cronHorizon * workflow.Day} {
+		from := until.Add(-w)
+		if !from.After(after) {
+			from = after
+		}
+		if last, _, ok := s.Latest(from, until, 1<<20); ok {
+			return last, true
+		}
+		if from.Equal(after) {
+			break
+		}
+	}
+	return time.Time{}, false
+}
+
 // DateFire is when a date-property schedule fires for one record.
 type DateFire struct {
 	At       time.Time // the fire instant

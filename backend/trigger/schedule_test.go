@@ -272,3 +272,42 @@ func TestIndexSchedules(t *testing.T) {
 		t.Fatal("nil index has schedules")
 	}
 }
+
+func TestLastIsQuickOverLongGaps(t *testing.T) {
+	minutely := mustSpec(t, workflow.Trigger{Type: "schedule", Cron: "* * * * *", Timezone: "Europe/Amsterdam"}, "")
+	start := time.Now()
+	last, ok := minutely.Last(utc("2020-01-01T00:00:00Z"), utc("2026-03-02T08:00:30Z"))
+	if !ok || !last.Equal(utc("2026-03-02T08:00:00Z")) {
+		t.Fatalf("minutely: %s %v", last, ok)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("took %s", d)
+	}
+	cases := []struct{ cron, after, until, want string }{
+		{"0 9 * * MON", "2026-03-02T08:00:00Z", "2026-03-25T10:00:00Z", "2026-03-23T08:00:00Z"},
+		{"0 9 * * MON", "2026-03-02T08:00:00Z", "2026-03-09T07:59:00Z", ""},
+		{"0 0 1 1 *", "2020-01-02T00:00:00Z", "2026-03-02T00:00:00Z", "2026-01-01T00:00:00Z"},
+		{"0 0 29 2 *", "2020-03-01T00:00:00Z", "2026-03-02T00:00:00Z", "2024-02-29T00:00:00Z"},
+		{"0 0 29 2 *", "2024-03-01T00:00:00Z", "2026-03-02T00:00:00Z", ""},
+	}
+	for _, c := range cases {
+		s := mustSpec(t, workflow.Trigger{Type: "schedule", Cron: c.cron}, "")
+		if c.cron == "0 9 * * MON" {
+			s = mustSpec(t, workflow.Trigger{Type: "schedule", Cron: c.cron, Timezone: "Europe/Amsterdam"}, "")
+		}
+		got, ok := s.Last(utc(c.after), utc(c.until))
+		if c.want == "" {
+			if ok {
+				t.Errorf("%s: want none, got %s", c.cron, got)
+			}
+			continue
+		}
+		if !ok || !got.Equal(utc(c.want)) {
+			t.Errorf("%s (%s, %s]: got %s %v, want %s", c.cron, c.after, c.until, got, ok, c.want)
+		}
+	}
+	at := mustSpec(t, workflow.Trigger{Type: "schedule", At: "2026-05-01T09:00:00+02:00"}, "")
+	if got, ok := at.Last(utc("2026-01-01T00:00:00Z"), utc("2030-01-01T00:00:00Z")); !ok || !got.Equal(utc("2026-05-01T07:00:00Z")) {
+		t.Errorf("at: %s %v", got, ok)
+	}
+}

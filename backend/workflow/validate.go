@@ -926,72 +926,11 @@ func minOf(xs []int) int {
 	return m
 }
 
-// checkCron validates a five-field cron expression: minute hour day-of-month month day-of-week,
-// each a list of *, N, N-M, with an optional /step; months and weekdays may be named (JAN, MON).
+// checkCron validates a five-field cron expression with the parser the scheduler runs
+// (ParseCron), so validation and execution never disagree.
 func checkCron(expr string) error {
-	fields := strings.Fields(expr)
-	if len(fields) != 5 {
-		return fmt.Errorf("it has %d fields instead of 5", len(fields))
-	}
-	specs := []struct {
-		name     string
-		lo, hi   int
-		names    []string
-		namesMin int
-	}{
-		{"minute", 0, 59, nil, 0},
-		{"hour", 0, 23, nil, 0},
-		{"day of month", 1, 31, nil, 0},
-		{"month", 1, 12, []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}, 1},
-		{"day of week", 0, 7, []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}, 0},
-	}
-	for i, f := range fields {
-		sp := specs[i]
-		val := func(s string) (int, error) {
-			for k, n := range sp.names {
-				if strings.EqualFold(s, n) {
-					return k + sp.namesMin, nil
-				}
-			}
-			if !isDigits(s) || len(s) > 2 {
-				return 0, fmt.Errorf("the %s %q is not a number from %d to %d", sp.name, s, sp.lo, sp.hi)
-			}
-			n := 0
-			for _, c := range s {
-				n = n*10 + int(c-'0')
-			}
-			if n < sp.lo || n > sp.hi {
-				return 0, fmt.Errorf("the %s %q is outside %d to %d", sp.name, s, sp.lo, sp.hi)
-			}
-			return n, nil
-		}
-		for _, item := range strings.Split(f, ",") {
-			rng, step, hasStep := strings.Cut(item, "/")
-			if hasStep {
-				if !isDigits(step) || len(step) > 2 || step == "0" || step == "00" {
-					return fmt.Errorf("the %s step %q is not a positive number", sp.name, step)
-				}
-			}
-			if rng == "*" {
-				continue
-			}
-			a, b, isRange := strings.Cut(rng, "-")
-			lo, err := val(a)
-			if err != nil {
-				return err
-			}
-			if isRange {
-				hi, err := val(b)
-				if err != nil {
-					return err
-				}
-				if hi < lo {
-					return fmt.Errorf("the %s range %q runs backwards", sp.name, rng)
-				}
-			}
-		}
-	}
-	return nil
+	_, err := ParseCron(expr)
+	return err
 }
 
 // setFields returns the JSON names of the fields of a struct (pointer) that hold a value, in

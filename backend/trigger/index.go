@@ -40,6 +40,7 @@ type compiled struct {
 // immutable and safe for concurrent use; rebuild it when workflows change.
 type Index struct {
 	byEvent   map[string][]compiled // event type -> triggers
+	byHook    map[string][]compiled // incoming-webhook endpoint id -> webhook triggers
 	byObject  map[string][]compiled // object type -> filter triggers
 	workflows map[string]*Workflow
 	schedules []*Schedule // schedule triggers (see schedule.go)
@@ -49,7 +50,7 @@ type Index struct {
 // object type (may be nil). A trigger whose filter does not compile is an error: enabling
 // validates first, so this only happens with a corrupt database.
 func Build(wfs []*Workflow, schema func(object string) condition.Schema) (*Index, error) {
-	ix := &Index{byEvent: map[string][]compiled{}, byObject: map[string][]compiled{}, workflows: map[string]*Workflow{}}
+	ix := &Index{byEvent: map[string][]compiled{}, byHook: map[string][]compiled{}, byObject: map[string][]compiled{}, workflows: map[string]*Workflow{}}
 	sort.Slice(wfs, func(i, j int) bool { return wfs[i].ID < wfs[j].ID })
 	for _, wf := range wfs {
 		ix.workflows[wf.ID] = wf
@@ -70,6 +71,8 @@ func Build(wfs []*Workflow, schema func(object string) condition.Schema) (*Index
 			switch t.Type {
 			case workflow.TriggerEvent:
 				ix.byEvent[t.Event] = append(ix.byEvent[t.Event], c)
+			case workflow.TriggerWebhook:
+				ix.byHook[t.Hook] = append(ix.byHook[t.Hook], c)
 			case workflow.TriggerFilter:
 				ix.byObject[wf.Def.Object] = append(ix.byObject[wf.Def.Object], c)
 			case workflow.TriggerSchedule:
@@ -124,7 +127,13 @@ func (ix *Index) MatchEvent(ev Event, record map[string]any, now time.Time) ([]M
 	}
 	var out []Match
 	var errs []error
-	for _, c := range ix.byEvent[ev.Type] {
+	// A webhook trigger takes every event its endpoint delivers (the listener scopes them
+	// with hook=<endpoint id>), whatever the event type.
+	candidates := ix.byEvent[ev.Type]
+	if hook := ev.Scope["hook"]; hook != "" && len(ix.byHook[hook]) > 0 {
+		candidates = append(append([]compiled(nil), candidates...), ix.byHook[hook]...)
+	}
+	for _, c := range candidates {
 		if c.wf.Def.Object != ev.Object {
 			continue
 		}
@@ -155,12 +164,15 @@ func (ix *Index) MatchEvent(ev Event, record map[string]any, now time.Time) ([]M
 			matched = snapshot(c.filter, env)
 		}
 		matched["event.type"] = ev.Type
-		summary := "Event " + ev.Type
+		summary, typ := "Event "+ev.Type, workflow.TriggerEvent
+		if c.trigger.Type == workflow.TriggerWebhook {
+			summary, typ = "Webhook "+c.trigger.Hook+" delivered "+ev.Type, workflow.TriggerWebhook
+		}
 		if len(c.trigger.Scope) > 0 {
 			summary += " in " + describeScope(c.trigger.Scope)
 		}
 		out = append(out, Match{WorkflowID: c.wf.ID, Version: c.wf.Version, TriggerID: c.trigger.ID,
-			TriggerType: workflow.TriggerEvent, Summary: summary, Matched: matched})
+			TriggerType: typ, Summary: summary, Matched: matched})
 	}
 	return out, errs
 }

@@ -324,3 +324,30 @@ func TestBuildRejectsABadFilter(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+func TestWebhookTriggerTakesItsEndpointsEvents(t *testing.T) {
+	def := &workflow.Definition{ID: "optin", Object: "contact", Triggers: []workflow.Trigger{{ID: "form", Type: workflow.TriggerWebhook, Hook: "ep_1"}}}
+	ix, err := Build([]*Workflow{{ID: "optin", Version: 1, Def: def}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	scenarios := []struct {
+		name  string
+		scope map[string]string
+		want  int
+	}{
+		{"its endpoint, any event type", map[string]string{"hook": "ep_1"}, 1},
+		{"another endpoint", map[string]string{"hook": "ep_2"}, 0},
+		{"not from a webhook", nil, 0},
+	}
+	for _, sc := range scenarios {
+		got, errs := ix.MatchEvent(Event{Type: "contact.optin.completed", Object: "contact", Scope: sc.scope}, map[string]any{}, now)
+		if len(errs) > 0 || len(got) != sc.want {
+			t.Fatalf("%s: %d matches (%v), want %d", sc.name, len(got), errs, sc.want)
+		}
+		if sc.want == 1 && (got[0].TriggerType != workflow.TriggerWebhook || got[0].Summary != "Webhook ep_1 delivered contact.optin.completed") {
+			t.Fatalf("%s: match %+v", sc.name, got[0])
+		}
+	}
+}

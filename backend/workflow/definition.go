@@ -24,6 +24,17 @@ type Definition struct {
 	MaxSteps int    `json:"max_steps,omitempty"`
 	Start    string `json:"start"`
 	Steps    []Step `json:"steps"`
+	// Policy limits where this workflow's outgoing requests (webhooks) may go.
+	Policy *OutboundPolicy `json:"policy,omitempty"`
+}
+
+// OutboundPolicy is a workflow's allow/deny list of destinations for outgoing requests. Entries
+// are host names ("api.example.com", "*.example.com" for subdomains), IP addresses or CIDR
+// ranges. Deny wins; a non-empty Allow admits only what it lists. Link-local and cloud metadata
+// addresses are refused unless Allow names them by IP or CIDR.
+type OutboundPolicy struct {
+	Allow []string `json:"allow,omitempty"`
+	Deny  []string `json:"deny,omitempty"`
 }
 
 // DefaultMaxSteps is the per-enrollment step budget when a definition sets none.
@@ -65,7 +76,7 @@ type Trigger struct {
 	Time         string `json:"time,omitempty"`
 	Timezone     string `json:"timezone,omitempty"`
 
-	// webhook: the key or name of an incoming-webhook endpoint.
+	// webhook: the id of an incoming-webhook endpoint; the trigger takes every event it delivers.
 	Hook string `json:"hook,omitempty"`
 }
 
@@ -161,6 +172,9 @@ type Step struct {
 	Secret   string            `json:"secret,omitempty"`
 	Template string            `json:"template,omitempty"` // also the email template name
 	Timeout  string            `json:"timeout,omitempty"`
+	// ResponseMap copies fields of a JSON answer onto the record: response path ("data.id",
+	// "items.0.url") -> property.
+	ResponseMap map[string]string `json:"response_map,omitempty"`
 
 	// send_email, internal_email
 	Subject string `json:"subject,omitempty"`

@@ -1,0 +1,168 @@
+package hook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/store"
+)
+
+// held is what a delayed delivery stores until it is due: the mapped event and how to find its
+// record. The record is looked up (and, with create off, skipped) when the event is ingested.
+type held struct {
+	Input          engine.EventInput `json:"input"`
+	IdempotencyKey string            `json:"idempotency_key,omitempty"`
+	Match          string            `json:"match"`
+	MatchValue     any               `json:"match_value"`
+	Create         bool              `json:"create"`
+	Object         string            `json:"object"`
+}
+
+// hold stores a delivery of an endpoint with delay_days, answering 202 "delayed". The request
+// log line, the delivery id and the held event commit together.
+func (l *Listener) hold(ctx context.Context, d *delivery, plan *Plan, in engine.EventInput, matchValue any) (*Answer, int, *rejection) {
+	cfg := plan.Config()
+	if in.OccurredAt == nil {
+		t := d.received
+		in.OccurredAt = &t
+	}
+	h := held{Input: in, IdempotencyKey: in.IdempotencyKey, Match: cfg.Match, MatchValue: matchValue,
+		Create: cfg.Create == nil || *cfg.Create, Object: cfg.Object}
+	enc, err := json.Marshal(h)
+	if err != nil {
+		return nil, 0, reject(http.StatusUnprocessableEntity, "mapping_failed", true, nil, "the mapped event cannot be stored: %v", err)
+	}
+	due := d.received.Add(time.Duration(cfg.DelayDays) * 24 * time.Hour)
+	ans, status, rej := l.finish(ctx, d, OutcomeDelayed, http.StatusAccepted,
+		fmt.Sprintf("accepted; the event is applied and enrolls in %d day(s)", cfg.DelayDays),
+		func(tx *store.Tx, requestID int64) error {
+			return tx.HoldHookDelivery(&store.HookDelayed{EndpointID: d.ep.ID, RequestID: requestID, DueAt: due, Payload: string(enc)})
+		})
+	if ans != nil && ans.Outcome == OutcomeDelayed {
+		ans.DueAt = due.UTC().Format(time.RFC3339)
+	}
+	return ans, status, rej
+}
+
+// errReleased means a held delivery was taken by another run.
+var errReleased = errors.New("held webhook delivery already released")
+
+// ProcessDue ingests held deliveries whose delay is over and returns how many it handled.
+// Each one's event and the release of the held row commit in one transaction.
+func (l *Listener) ProcessDue(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		due, err := l.db.DueHookDeliveries(ctx, l.clock.Now(), 100)
+		if err != nil {
+			return total, err
+		}
+		for _, d := range due {
+			if err := l.release(ctx, d); err != nil && !errors.Is(err, errReleased) {
+				return total, err
+			}
+			total++
+		}
+		if len(due) < 100 {
+			return total, nil
+		}
+	}
+}
+
+func (l *Listener) release(ctx context.Context, d *store.HookDelayed) error {
+	var h held
+	if err := json.Unmarshal([]byte(d.Payload), &h); err != nil {
+		return l.drop(ctx, d, OutcomeRejected, "the held event could not be read: "+err.Error())
+	}
+	in := h.Input
+	in.IdempotencyKey = h.IdempotencyKey
+	cfg := Config{Match: h.Match, Create: &h.Create, Object: h.Object}
+	skip, rej := l.resolve(ctx, &in, cfg, h.MatchValue)
+	if rej != nil {
+		if rej.status >= 500 {
+			return errors.New(rej.message)
+		}
+		return l.drop(ctx, d, OutcomeRejected, rej.code+": "+rej.message)
+	}
+	if skip {
+		return l.drop(ctx, d, OutcomeSkipped, "")
+	}
+	_, err := l.eng.IngestWith(ctx, in, func(tx *store.Tx, res *engine.IngestResult) error {
+		ok, err := tx.ReleaseHookDelivery(d.ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errReleased
+		}
+		outcome := OutcomeApplied
+		if res.Duplicate {
+			outcome = OutcomeDuplicate
+		}
+		return tx.FinishHookRequest(d.RequestID, outcome, "", res.EventID)
+	})
+	var ie *engine.InputError
+	switch {
+	case err == nil, errors.Is(err, errReleased):
+		return err
+	case errors.As(err, &ie):
+		return l.drop(ctx, d, OutcomeRejected, "invalid_event: "+ie.Error())
+	case errors.Is(err, store.ErrNotFound):
+		return l.drop(ctx, d, OutcomeSkipped, "the matched record no longer exists")
+	}
+	return fmt.Errorf("ingest delayed webhook delivery %d: %w", d.ID, err)
+}
+
+// drop releases a held delivery that will not become an event, noting why in its log line.
+func (l *Listener) drop(ctx context.Context, d *store.HookDelayed, outcome, msg string) error {
+	return l.db.Write(ctx, func(tx *store.Tx) error {
+		ok, err := tx.ReleaseHookDelivery(d.ID)
+		if err != nil || !ok {
+			return err
+		}
+		return tx.FinishHookRequest(d.RequestID, outcome, strings.TrimSpace(msg), 0)
+	})
+}
+
+// Maintain forgets delivery ids older than the replay window and trims request logs to
+// KeepRequests lines per endpoint.
+func (l *Listener) Maintain(ctx context.Context) error {
+	eps, err := l.db.HookEndpoints(ctx)
+	if err != nil {
+		return err
+	}
+	return l.db.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.PruneHookDeliveries(l.clock.Now().Add(-l.opts.ReplayWindow)); err != nil {
+			return err
+		}
+		for _, ep := range eps {
+			if _, err := tx.TrimHookRequests(ep.ID, l.opts.KeepRequests); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Run ingests delayed deliveries as they come due and does housekeeping until ctx ends. A
+// delivery that came due while Flowdesk was closed is ingested at once on start.
+func (l *Listener) Run(ctx context.Context) {
+	for {
+		if _, err := l.ProcessDue(ctx); err != nil && ctx.Err() == nil {
+			l.log.Warn("delayed webhook deliveries", "err", err)
+		}
+		if err := l.Maintain(ctx); err != nil && ctx.Err() == nil {
+			l.log.Warn("webhook housekeeping", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-l.clock.After(l.opts.Poll):
+		}
+	}
+}

@@ -1,0 +1,177 @@
+package hook
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/clock"
+	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/store"
+)
+
+var t0 = time.Date(2026, 3, 12, 16, 30, 0, 0, time.UTC)
+
+// env is a real SQLite database in a temp dir, a real engine on a fake clock, and the real
+// listener behind an httptest server on 127.0.0.1, reached with a real HTTP client.
+type env struct {
+	t     testing.TB
+	ctx   context.Context
+	db    *store.DB
+	raw   *sql.DB // a separate read connection for counting rows
+	eng   *engine.Engine
+	clock *clock.Fake
+	l     *Listener
+	srv   *httptest.Server
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "flowdesk.db")
+	db, err := store.Open(ctx, path, store.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc := clock.NewFake(t0)
+	eng, err := engine.New(ctx, db, engine.Options{Clock: fc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := New(eng, Options{Clock: fc})
+	mux := http.NewServeMux()
+	mux.Handle("/hooks/", l)
+	srv := httptest.NewServer(mux)
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=query_only(1)&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		srv.Close()
+		raw.Close()
+		db.Close()
+	})
+	return &env{t: t, ctx: ctx, db: db, raw: raw, eng: eng, clock: fc, l: l, srv: srv}
+}
+
+// create makes an endpoint and returns it with its secret / API key.
+func (e *env) create(cfg Config) *Created {
+	e.t.Helper()
+	c, err := e.l.Create(e.ctx, cfg)
+	if err != nil {
+		e.t.Fatalf("create endpoint: %v", err)
+	}
+	return c
+}
+
+// deploy creates and enables a workflow from JSON.
+func (e *env) deploy(def string) string {
+	e.t.Helper()
+	w, err := e.eng.CreateWorkflow(e.ctx, []byte(def))
+	if err != nil {
+		e.t.Fatalf("create workflow: %v", err)
+	}
+	if _, err := e.eng.EnableWorkflow(e.ctx, w.ID); err != nil {
+		e.t.Fatalf("enable workflow: %v", err)
+	}
+	return w.ID
+}
+
+type reply struct {
+	status int
+	body   map[string]any
+	raw    string
+}
+
+func (r reply) code() string {
+	if e, ok := r.body["error"].(map[string]any); ok {
+		s, _ := e["code"].(string)
+		return s
+	}
+	return ""
+}
+
+func (r reply) outcome() string { s, _ := r.body["outcome"].(string); return s }
+
+// post sends body to the endpoint's key with headers (Content-Type defaults to application/json).
+func (e *env) post(key string, body []byte, h http.Header) reply {
+	e.t.Helper()
+	return postTo(e.t, e.srv.URL+"/hooks/"+key, body, h)
+}
+
+func postTo(t testing.TB, url string, body []byte, h http.Header) reply {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	if _, ok := h["Content-Type"]; !ok {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	r := reply{status: resp.StatusCode, raw: string(b)}
+	_ = json.Unmarshal(b, &r.body)
+	return r
+}
+
+// signed returns Standard Webhooks headers for body, signed now by the fake clock.
+func (e *env) signed(secret, id string, body []byte) http.Header {
+	e.t.Helper()
+	h, err := SignedHeaders(secret, id, e.clock.Now(), body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return h
+}
+
+// counts returns the row counts of the domain tables a rejected request must not touch.
+type counts struct{ records, events, enrollments, jobs, requests, delayed int }
+
+func (e *env) counts() counts {
+	e.t.Helper()
+	var c counts
+	for _, q := range []struct {
+		table string
+		dst   *int
+	}{{"records", &c.records}, {"events", &c.events}, {"enrollments", &c.enrollments}, {"jobs", &c.jobs},
+		{"hook_requests", &c.requests}, {"hook_delayed", &c.delayed}} {
+		if err := e.raw.QueryRow("SELECT COUNT(*) FROM " + q.table).Scan(q.dst); err != nil {
+			e.t.Fatalf("count %s: %v", q.table, err)
+		}
+	}
+	return c
+}
+
+func (e *env) endpoint(id string) *store.HookEndpoint {
+	e.t.Helper()
+	ep, err := e.db.HookEndpoint(e.ctx, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ep
+}
+
+func (e *env) record(email string) *store.Record {
+	e.t.Helper()
+	r, err := e.db.RecordByEmail(e.ctx, "contact", email)
+	if err != nil {
+		e.t.Fatalf("record %s: %v", email, err)
+	}
+	return r
+}
+
+func ptr[T any](v T) *T { return &v }

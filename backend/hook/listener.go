@@ -1,0 +1,558 @@
+package hook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/clock"
+	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/store"
+)
+
+// Options tune a Listener.
+type Options struct {
+	// Clock is the time source for signature tolerance, replay windows and delays (default:
+	// the engine's clock for the time, the wall clock for waiting).
+	Clock clock.Clock
+	// Log receives warnings (default slog.Default()).
+	Log *slog.Logger
+	// BaseURL is the listener's public base ("http://127.0.0.1:8787") used in endpoint URLs;
+	// empty means the Host of the API request that asks.
+	BaseURL string
+	// ReplayWindow is how long a delivery id is remembered (default 24h).
+	ReplayWindow time.Duration
+	// KeepRequests caps each endpoint's request log (default 1000 lines).
+	KeepRequests int
+	// Poll is how often Run looks for due delayed deliveries (default 30s).
+	Poll time.Duration
+}
+
+// Listener serves POST /hooks/{key} and manages endpoints. It is an http.Handler.
+type Listener struct {
+	eng   *engine.Engine
+	db    *store.DB
+	clock clock.Clock
+	log   *slog.Logger
+	opts  Options
+
+	mu    sync.Mutex
+	plans map[string]cachedPlan // endpoint id -> compiled config
+}
+
+type cachedPlan struct {
+	config string
+	plan   *Plan
+	err    error
+}
+
+// New builds a listener over the engine's database.
+func New(eng *engine.Engine, opts Options) *Listener {
+	if opts.Clock == nil {
+		opts.Clock = engineClock{eng}
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.ReplayWindow <= 0 {
+		opts.ReplayWindow = 24 * time.Hour
+	}
+	if opts.KeepRequests <= 0 {
+		opts.KeepRequests = 1000
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = 30 * time.Second
+	}
+	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
+	return &Listener{eng: eng, db: eng.DB(), clock: opts.Clock, log: opts.Log, opts: opts, plans: map[string]cachedPlan{}}
+}
+
+// engineClock tells the engine's time and waits on the wall clock.
+type engineClock struct{ eng *engine.Engine }
+
+func (c engineClock) Now() time.Time                         { return c.eng.Now() }
+func (c engineClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// plan returns the endpoint's compiled configuration, compiling it once per config change.
+func (l *Listener) plan(ep *store.HookEndpoint) (*Plan, error) {
+	l.mu.Lock()
+	c, ok := l.plans[ep.ID]
+	l.mu.Unlock()
+	if ok && c.config == ep.Config {
+		return c.plan, c.err
+	}
+	var cfg Config
+	err := json.Unmarshal([]byte(ep.Config), &cfg)
+	var p *Plan
+	if err == nil {
+		p, err = Compile(cfg, nil)
+	}
+	l.mu.Lock()
+	if len(l.plans) > 10000 {
+		clear(l.plans)
+	}
+	l.plans[ep.ID] = cachedPlan{config: ep.Config, plan: p, err: err}
+	l.mu.Unlock()
+	return p, err
+}
+
+// delivery is one request being handled.
+type delivery struct {
+	ep         *store.HookEndpoint
+	received   time.Time
+	headers    string
+	body       []byte
+	deliveryID string
+}
+
+// rejection is a 4xx/5xx answer; counted ones are the sender's fault and count towards
+// auto-disable.
+type rejection struct {
+	status  int
+	code    string
+	message string
+	details any
+	counted bool
+}
+
+func reject(status int, code string, counted bool, details any, format string, args ...any) *rejection {
+	return &rejection{status: status, code: code, message: fmt.Sprintf(format, args...), details: details, counted: counted}
+}
+
+// ServeHTTP handles POST /hooks/{key}.
+func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			l.log.Error("webhook handler panicked", "path", r.URL.Path, "panic", p)
+			writeError(w, http.StatusInternalServerError, "internal", "internal error", nil)
+		}
+	}()
+	key, ok := strings.CutPrefix(r.URL.Path, "/hooks/")
+	if !ok || key == "" || strings.Contains(key, "/") || len(key) > 128 {
+		writeError(w, http.StatusNotFound, "unknown_endpoint", "no webhook endpoint at "+clip(r.URL.Path), nil)
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "webhook endpoints take POST, not "+clip(r.Method), map[string]any{"allow": []string{"POST"}})
+		return
+	}
+	ctx := r.Context()
+	ep, err := l.db.HookEndpointByKey(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "unknown_endpoint", "no webhook endpoint has this key; copy the URL again from Flowdesk's Webhooks screen", nil)
+		return
+	}
+	if err != nil {
+		l.log.Error("load webhook endpoint", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "internal error", nil)
+		return
+	}
+	d := &delivery{ep: ep, received: l.clock.Now(), headers: redactHeaders(r.Header, ep)}
+	ans, status, rej := l.handle(ctx, w, r, d)
+	if rej != nil {
+		l.rejected(ctx, d, rej)
+		writeError(w, rej.status, rej.code, rej.message, rej.details)
+		return
+	}
+	writeJSON(w, status, ans)
+}
+
+// handle runs the checks in order and applies the delivery.
+func (l *Listener) handle(ctx context.Context, w http.ResponseWriter, r *http.Request, d *delivery) (*Answer, int, *rejection) {
+	ep := d.ep
+	if !ep.Enabled {
+		msg := "this webhook endpoint is disabled; re-enable it in Flowdesk"
+		if ep.DisabledReason != "" {
+			msg += " (" + ep.DisabledReason + ")"
+		}
+		return nil, 0, reject(http.StatusGone, "endpoint_disabled", false, nil, "%s", msg)
+	}
+	plan, err := l.plan(ep)
+	if err != nil {
+		return nil, 0, reject(http.StatusInternalServerError, "bad_configuration", false, nil, "the endpoint's stored configuration is unusable: %v", err)
+	}
+	cfg := plan.Config()
+	if rej := checkContentType(r.Header.Get("Content-Type")); rej != nil {
+		return nil, 0, rej
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, cfg.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, 0, reject(http.StatusRequestEntityTooLarge, "too_large", true, map[string]any{"limit": cfg.MaxBodyBytes},
+				"the body is larger than this endpoint's %d-byte limit", cfg.MaxBodyBytes)
+		}
+		return nil, 0, reject(http.StatusBadRequest, "bad_body", true, nil, "could not read the body: %v", err)
+	}
+	d.body = body
+	switch cfg.Auth {
+	case AuthSignature:
+		if err := Verify(ep.Secret, r.Header, body, d.received); err != nil {
+			return nil, 0, authRejection(err)
+		}
+		d.deliveryID = r.Header.Get(HeaderID)
+	case AuthAPIKey:
+		if err := VerifyAPIKey(ep.Secret, cfg.APIKeyHeader, r.Header); err != nil {
+			return nil, 0, authRejection(err)
+		}
+	}
+	if d.deliveryID == "" {
+		d.deliveryID = r.Header.Get("Idempotency-Key")
+		if d.deliveryID == "" {
+			d.deliveryID = r.Header.Get(HeaderID)
+		}
+		if d.deliveryID != "" && (len(d.deliveryID) > MaxWebhookIDLen || !printable(d.deliveryID)) {
+			return nil, 0, reject(http.StatusBadRequest, "bad_header", true, map[string]any{"field": "Idempotency-Key"},
+				"Idempotency-Key / webhook-id must be 1 to %d printable characters", MaxWebhookIDLen)
+		}
+	}
+	if d.deliveryID != "" {
+		prev, err := l.db.HookDelivery(ctx, ep.ID, d.deliveryID)
+		if err == nil && d.received.Sub(prev.ReceivedAt) < l.opts.ReplayWindow {
+			return l.duplicate(ctx, d, prev.EventID)
+		}
+	}
+	payload, err := decodePayload(body)
+	if err != nil {
+		return nil, 0, reject(http.StatusBadRequest, "malformed_json", true, nil, "%v", err)
+	}
+	if ep.Capture {
+		ans, ok, rej := l.capture(ctx, d, r.Header, payload)
+		if ok || rej != nil {
+			return ans, http.StatusAccepted, rej
+		}
+	}
+	mapped, err := plan.Map(payload)
+	if err != nil {
+		return nil, 0, mappingRejection(err)
+	}
+	pass, err := plan.Filter(mapped, payload, d.received)
+	if err != nil {
+		return nil, 0, mappingRejection(err)
+	}
+	if !pass {
+		return l.finish(ctx, d, OutcomeFiltered, http.StatusAccepted, "the payload did not pass this endpoint's filter; nothing was applied", nil)
+	}
+	in := engine.EventInput{Type: mapped.Type, Record: engine.RecordRef{Type: cfg.Object, Properties: mapped.Props},
+		Scope: mapped.Scope, Data: mapped.Data, OccurredAt: mapped.OccurredAt}
+	if in.Scope == nil {
+		in.Scope = map[string]string{}
+	}
+	in.Scope["hook"] = ep.ID
+	if d.deliveryID != "" {
+		in.IdempotencyKey = idempotencyKey(ep.ID, d.deliveryID)
+	}
+	if cfg.Match == "email" {
+		if s, _ := mapped.MatchValue.(string); !strings.Contains(s, "@") {
+			return nil, 0, mappingRejection(&MappingError{Problems: []Problem{{Field: plan.matchPath(), Message: fmt.Sprintf("%s is not an email address", quote(mapped.MatchValue))}}})
+		}
+	}
+	if cfg.DelayDays > 0 {
+		return l.hold(ctx, d, plan, in, mapped.MatchValue)
+	}
+	skip, rej := l.resolve(ctx, &in, cfg, mapped.MatchValue)
+	if rej != nil {
+		return nil, 0, rej
+	}
+	if skip {
+		return l.finish(ctx, d, OutcomeSkipped, http.StatusAccepted, fmt.Sprintf("no %s has this %s and the endpoint only updates existing records; nothing was applied", cfg.Object, cfg.Match), nil)
+	}
+	return l.apply(ctx, d, in)
+}
+
+func idempotencyKey(endpointID, deliveryID string) string {
+	return "hook:" + endpointID + ":" + deliveryID
+}
+
+// checkContentType demands application/json (or a +json type) in UTF-8.
+func checkContentType(ct string) *rejection {
+	if ct == "" {
+		return reject(http.StatusUnsupportedMediaType, "unsupported_media_type", true, map[string]any{"accept": "application/json"},
+			"the request has no Content-Type; send the body as application/json")
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || !(mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")) {
+		return reject(http.StatusUnsupportedMediaType, "unsupported_media_type", true, map[string]any{"accept": "application/json"},
+			"Content-Type %q is not accepted; send the body as application/json", clip(ct))
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return reject(http.StatusUnsupportedMediaType, "unsupported_media_type", true, map[string]any{"accept": "application/json"},
+			"charset %q is not accepted; JSON bodies are UTF-8", clip(cs))
+	}
+	return nil
+}
+
+func authRejection(err error) *rejection {
+	var ae *AuthError
+	if errors.As(err, &ae) {
+		return reject(http.StatusUnauthorized, ae.Code, true, nil, "%s", ae.Message)
+	}
+	return reject(http.StatusUnauthorized, "unauthorized", true, nil, "%v", err)
+}
+
+func mappingRejection(err error) *rejection {
+	var me *MappingError
+	if errors.As(err, &me) {
+		return reject(http.StatusUnprocessableEntity, "mapping_failed", true, map[string]any{"problems": me.Problems}, "%s", me.Error())
+	}
+	return reject(http.StatusUnprocessableEntity, "mapping_failed", true, nil, "%v", err)
+}
+
+// resolve points the event at the record of the match property. With create off, a delivery
+// for an unknown record is skipped; matching by email with create on is left to the engine's
+// atomic upsert.
+func (l *Listener) resolve(ctx context.Context, in *engine.EventInput, cfg Config, value any) (skip bool, rej *rejection) {
+	create := cfg.Create == nil || *cfg.Create
+	var rec *store.Record
+	var err error
+	switch {
+	case cfg.Match == "email":
+		email, _ := value.(string)
+		in.Record.Email = email
+		if create {
+			return false, nil
+		}
+		rec, err = l.db.RecordByEmail(ctx, cfg.Object, strings.TrimSpace(email))
+	default:
+		rec, err = l.db.RecordByProperty(ctx, cfg.Object, cfg.Match, value)
+	}
+	switch {
+	case err == nil:
+		in.Record.ID, in.Record.Email = rec.ID, ""
+		if _, ok := in.Record.Properties["email"]; ok && rec.Email != "" && strings.EqualFold(rec.Email, fmt.Sprint(in.Record.Properties["email"])) {
+			in.Record.Properties["email"] = rec.Email // keep the stored spelling
+		}
+		return false, nil
+	case !errors.Is(err, store.ErrNotFound):
+		l.log.Error("match webhook record", "err", err)
+		return false, reject(http.StatusInternalServerError, "internal", false, nil, "internal error")
+	case !create:
+		return true, nil
+	}
+	if s, _ := in.Record.Properties["email"].(string); s == "" {
+		return false, reject(http.StatusUnprocessableEntity, "mapping_failed", true, nil,
+			"no %s has %s %s, and a new one needs an email address; map the payload's email too", cfg.Object, cfg.Match, quote(value))
+	}
+	return false, nil
+}
+
+// apply ingests the event and logs the request in the same transaction.
+func (l *Listener) apply(ctx context.Context, d *delivery, in engine.EventInput) (*Answer, int, *rejection) {
+	ans := &Answer{}
+	res, err := l.eng.IngestWith(ctx, in, func(tx *store.Tx, res *engine.IngestResult) error {
+		outcome, status := OutcomeApplied, http.StatusCreated
+		if res.Duplicate {
+			outcome, status = OutcomeDuplicate, http.StatusOK
+		}
+		req := &store.HookRequest{EndpointID: d.ep.ID, ReceivedAt: d.received, StatusCode: status, Outcome: outcome,
+			WebhookID: d.deliveryID, Headers: d.headers, Body: d.body, EventID: res.EventID}
+		if err := tx.InsertHookRequest(req); err != nil {
+			return err
+		}
+		ans.RequestID = req.ID
+		if d.deliveryID != "" && !res.Duplicate {
+			if err := tx.RememberHookDelivery(&store.HookDelivery{EndpointID: d.ep.ID, DeliveryID: d.deliveryID,
+				ReceivedAt: d.received, Outcome: outcome, EventID: res.EventID}); err != nil {
+				return err
+			}
+		}
+		return tx.HookSucceeded(d.ep.ID)
+	})
+	if err != nil {
+		var ie *engine.InputError
+		switch {
+		case errors.As(err, &ie):
+			return nil, 0, reject(http.StatusUnprocessableEntity, "invalid_event", true, map[string]any{"field": ie.Field}, "%s", ie.Error())
+		case errors.Is(err, store.ErrNotFound):
+			// The matched record was deleted between the lookup and the write.
+			return l.finish(ctx, d, OutcomeSkipped, http.StatusAccepted, "the matched record no longer exists; nothing was applied", nil)
+		case errors.Is(err, store.ErrConflict):
+			return nil, 0, reject(http.StatusConflict, "conflict", false, nil, "%v", err)
+		}
+		l.log.Error("ingest webhook delivery", "endpoint", d.ep.ID, "err", err)
+		return nil, 0, reject(http.StatusInternalServerError, "internal", false, nil, "the delivery could not be stored; retry later")
+	}
+	ans.EventID, ans.RecordID, ans.RecordCreated, ans.Enrollments = res.EventID, res.RecordID, res.RecordCreated, res.Enrollments
+	if res.Duplicate {
+		ans.Outcome = OutcomeDuplicate
+		ans.RecordCreated, ans.Enrollments = false, nil
+		ans.Message = "this delivery was received before; it was not applied again"
+		return ans, http.StatusOK, nil
+	}
+	ans.Outcome = OutcomeApplied
+	return ans, http.StatusCreated, nil
+}
+
+// finish commits a delivery that produced no event: its log line, its delivery id and the
+// failure-counter reset, plus more (may be nil) in the same transaction. A delivery id seen in
+// the meantime turns it into a duplicate.
+func (l *Listener) finish(ctx context.Context, d *delivery, outcome string, status int, message string, more func(tx *store.Tx, requestID int64) error) (*Answer, int, *rejection) {
+	ans := &Answer{Outcome: outcome, Message: message}
+	err := l.db.Write(ctx, func(tx *store.Tx) error {
+		o, st := outcome, status
+		if d.deliveryID != "" {
+			if prev, err := tx.HookDelivery(d.ep.ID, d.deliveryID); err == nil && d.received.Sub(prev.ReceivedAt) < l.opts.ReplayWindow {
+				o, st = OutcomeDuplicate, http.StatusOK
+				ans.EventID = prev.EventID
+			}
+		}
+		req := &store.HookRequest{EndpointID: d.ep.ID, ReceivedAt: d.received, StatusCode: st, Outcome: o,
+			WebhookID: d.deliveryID, Headers: d.headers, Body: d.body}
+		if err := tx.InsertHookRequest(req); err != nil {
+			return err
+		}
+		ans.RequestID, ans.Outcome, status = req.ID, o, st
+		if o == OutcomeDuplicate {
+			ans.Message = "this delivery was received before; it was not applied again"
+			return tx.HookSucceeded(d.ep.ID)
+		}
+		if d.deliveryID != "" {
+			if err := tx.RememberHookDelivery(&store.HookDelivery{EndpointID: d.ep.ID, DeliveryID: d.deliveryID, ReceivedAt: d.received, Outcome: o}); err != nil {
+				return err
+			}
+		}
+		if more != nil {
+			if err := more(tx, req.ID); err != nil {
+				return err
+			}
+		}
+		return tx.HookSucceeded(d.ep.ID)
+	})
+	if err != nil {
+		l.log.Error("log webhook delivery", "endpoint", d.ep.ID, "err", err)
+		return nil, 0, reject(http.StatusInternalServerError, "internal", false, nil, "the delivery could not be stored; retry later")
+	}
+	return ans, status, nil
+}
+
+// duplicate answers a delivery id seen within the replay window.
+func (l *Listener) duplicate(ctx context.Context, d *delivery, eventID int64) (*Answer, int, *rejection) {
+	ans := &Answer{Outcome: OutcomeDuplicate, EventID: eventID, Message: "this delivery was received before; it was not applied again"}
+	err := l.db.Write(ctx, func(tx *store.Tx) error {
+		req := &store.HookRequest{EndpointID: d.ep.ID, ReceivedAt: d.received, StatusCode: http.StatusOK, Outcome: OutcomeDuplicate,
+			WebhookID: d.deliveryID, Headers: d.headers, Body: d.body, EventID: eventID}
+		if err := tx.InsertHookRequest(req); err != nil {
+			return err
+		}
+		ans.RequestID = req.ID
+		return tx.HookSucceeded(d.ep.ID)
+	})
+	if err != nil {
+		l.log.Warn("log duplicate webhook delivery", "endpoint", d.ep.ID, "err", err)
+	}
+	return ans, http.StatusOK, nil
+}
+
+// capture stores the payload as the endpoint's test event. ok is false when another request
+// took the capture first (this one is then handled normally).
+func (l *Listener) capture(ctx context.Context, d *delivery, h http.Header, payload map[string]any) (*Answer, bool, *rejection) {
+	var headers map[string]string
+	_ = json.Unmarshal([]byte(d.headers), &headers)
+	c := Capture{ReceivedAt: d.received, WebhookID: d.deliveryID, Headers: headers, Payload: payload}
+	enc, err := json.Marshal(c)
+	if err != nil {
+		return nil, false, reject(http.StatusInternalServerError, "internal", false, nil, "internal error")
+	}
+	ans := &Answer{Outcome: OutcomeCaptured, Message: "captured as this endpoint's test event; nothing was applied"}
+	var claimed bool
+	err = l.db.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if claimed, err = tx.ClaimHookCapture(d.ep.ID, string(enc), d.received); err != nil || !claimed {
+			return err
+		}
+		req := &store.HookRequest{EndpointID: d.ep.ID, ReceivedAt: d.received, StatusCode: http.StatusAccepted, Outcome: OutcomeCaptured,
+			WebhookID: d.deliveryID, Headers: d.headers, Body: d.body}
+		if err := tx.InsertHookRequest(req); err != nil {
+			return err
+		}
+		ans.RequestID = req.ID
+		return tx.HookSucceeded(d.ep.ID)
+	})
+	if err != nil {
+		l.log.Error("capture webhook delivery", "endpoint", d.ep.ID, "err", err)
+		return nil, false, reject(http.StatusInternalServerError, "internal", false, nil, "the delivery could not be stored; retry later")
+	}
+	return ans, claimed, nil
+}
+
+// rejected logs a refused delivery and, for the sender's faults, counts it; after max_failures
+// in a row the endpoint is disabled and a notification added. Nothing else is written.
+func (l *Listener) rejected(ctx context.Context, d *delivery, rej *rejection) {
+	body := d.body
+	if len(body) > int(DefaultMaxBody) {
+		body = body[:DefaultMaxBody]
+	}
+	err := l.db.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		req := &store.HookRequest{EndpointID: d.ep.ID, ReceivedAt: d.received, StatusCode: rej.status, Outcome: OutcomeRejected,
+			Error: rej.code + ": " + rej.message, WebhookID: d.deliveryID, Headers: d.headers, Body: body}
+		if err := tx.InsertHookRequest(req); err != nil {
+			return err
+		}
+		if !rej.counted {
+			return nil
+		}
+		ep, err := tx.HookFailed(d.ep.ID)
+		if err != nil {
+			return err
+		}
+		if !ep.Enabled || ep.ConsecutiveFailures < ep.MaxFailures {
+			return nil
+		}
+		reason := fmt.Sprintf("disabled after %d failed deliveries in a row; the last one: %d %s", ep.ConsecutiveFailures, rej.status, rej.message)
+		if len(reason) > 500 {
+			reason = reason[:500]
+		}
+		if err := tx.DisableHookEndpoint(ep.ID, reason, d.received); err != nil {
+			return err
+		}
+		return tx.AddNotification(&store.Notification{Kind: "hook_disabled",
+			Title: fmt.Sprintf("Webhook endpoint %q was disabled", ep.Name),
+			Body:  reason + ". Check the sender's settings, then re-enable the endpoint.",
+			Link:  "/webhooks/" + ep.ID}, d.received)
+	})
+	if err != nil {
+		l.log.Warn("log rejected webhook delivery", "endpoint", d.ep.ID, "err", err)
+	}
+}
+
+// redactHeaders returns the request headers as a JSON object, without credentials.
+func redactHeaders(h http.Header, ep *store.HookEndpoint) string {
+	secretHeaders := map[string]bool{"authorization": true, "proxy-authorization": true, "cookie": true,
+		"x-api-key": true, HeaderSignature: true}
+	var cfg struct {
+		APIKeyHeader string `json:"api_key_header"`
+	}
+	if json.Unmarshal([]byte(ep.Config), &cfg) == nil && cfg.APIKeyHeader != "" {
+		secretHeaders[strings.ToLower(cfg.APIKeyHeader)] = true
+	}
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	out := make(map[string]string, len(names))
+	size := 0
+	for _, k := range names {
+		lk := strings.ToLower(k)
+		v := strings.Join(h[k], ", ")
+		if secretHeaders[lk] {
+			v = "[redacted]"
+		}
+		if size += len(k) + len(v); size > 16<<10 {
+			break
+		}
+		out[lk] = v
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+}

@@ -1,0 +1,107 @@
+package hook
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// MaxPayloadDepth caps how deeply a payload may nest objects and arrays.
+const MaxPayloadDepth = 64
+
+// maxExactInt is the largest integer a float64 holds exactly (2^53).
+const maxExactInt = 1 << 53
+
+// decodePayload parses a webhook body: exactly one JSON object. Numbers become float64, except
+// integers beyond 2^53 (ids), which stay json.Number so they are not rounded.
+func decodePayload(body []byte) (map[string]any, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return nil, errors.New("the body is empty; send a JSON object")
+	}
+	if trimmed[0] != '{' {
+		return nil, errors.New("the body must be a JSON object ({...})")
+	}
+	if err := checkDepth(trimmed); err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("malformed JSON at byte %d: %v", se.Offset, strings.TrimPrefix(err.Error(), "json: "))
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, errors.New("the JSON body ends too early")
+		}
+		return nil, fmt.Errorf("malformed JSON: %v", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("unexpected data after the JSON object")
+	}
+	normalize(m)
+	return m, nil
+}
+
+// checkDepth refuses bodies nested deeper than MaxPayloadDepth before they are decoded.
+func checkDepth(b []byte) error {
+	depth := 0
+	inString, escaped := false, false
+	for _, c := range b {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+			if depth > MaxPayloadDepth {
+				return fmt.Errorf("the JSON body nests deeper than %d levels", MaxPayloadDepth)
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return nil
+}
+
+// normalize turns json.Numbers into float64 in place, keeping integers too large to be exact.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, el := range x {
+			x[k] = normalize(el)
+		}
+	case []any:
+		for i, el := range x {
+			x[i] = normalize(el)
+		}
+	case json.Number:
+		s := string(x)
+		if !strings.ContainsAny(s, ".eE") {
+			if n, err := x.Int64(); err == nil && n <= maxExactInt && n >= -maxExactInt {
+				return float64(n)
+			}
+			return x
+		}
+		if f, err := x.Float64(); err == nil {
+			return f
+		}
+		return x
+	}
+	return v
+}

@@ -31,14 +31,19 @@ func hostAllowed(host string, allowed []string) bool {
 }
 
 // AllowedHosts lists the Host values a server bound to addr answers to: the bound address and
-// its loopback aliases with the same port.
+// its loopback aliases with the same port. A wildcard address (0.0.0.0, ::) can be reached under
+// any of the machine's names, so it gets no list (any host); such a server is beyond loopback
+// and every API call carries a token, which a rebinding page does not have.
 func AllowedHosts(addr string) []string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return []string{strings.ToLower(addr)}
 	}
-	out := []string{strings.ToLower(net.JoinHostPort(host, port))}
 	ip := net.ParseIP(host)
+	if ip != nil && ip.IsUnspecified() {
+		return nil
+	}
+	out := []string{strings.ToLower(net.JoinHostPort(host, port))}
 	if host == "localhost" || (ip != nil && ip.IsLoopback()) {
 		for _, h := range []string{"localhost", "127.0.0.1", "::1"} {
 			out = append(out, net.JoinHostPort(h, port))

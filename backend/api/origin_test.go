@@ -16,6 +16,11 @@ func TestAllowedHosts(t *testing.T) {
 	if got := AllowedHosts("192.168.1.5:80"); strings.Join(got, " ") != "192.168.1.5:80 192.168.1.5" {
 		t.Fatalf("AllowedHosts(192.168.1.5:80) = %q", got)
 	}
+	for _, wildcard := range []string{"0.0.0.0:8787", "[::]:8787"} {
+		if got := AllowedHosts(wildcard); got != nil {
+			t.Fatalf("AllowedHosts(%s) = %q, want none (any host; the token guards)", wildcard, got)
+		}
+	}
 }
 
 func TestCheckOrigin(t *testing.T) {

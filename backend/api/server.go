@@ -33,6 +33,15 @@ type Options struct {
 	AllowedHosts []string
 	// Hooks is the incoming-webhook listener served at /hooks/ (default: one over Engine).
 	Hooks *hook.Listener
+	// Actions are the outbound actions the engine runs, for manual retries of deliveries
+	// (default: action.New with a zero Config).
+	Actions map[string]engine.Action
+	// TokenHashes, when set, make /api/* require "Authorization: Bearer <token>" with a token
+	// whose store.HashToken is listed (a server bound beyond loopback).
+	TokenHashes []string
+	// Exposed tells the UI (through /api/health) to warn that the server is reachable beyond
+	// this machine.
+	Exposed bool
 }
 
 // Server is the API's http.Handler.
@@ -45,6 +54,9 @@ type Server struct {
 
 	allowedHosts []string
 	hooks        *hook.Listener
+	actions      map[string]engine.Action
+	tokenHashes  []string
+	exposed      bool
 }
 
 // New builds the API handler.
@@ -53,7 +65,7 @@ func New(opts Options) *Server {
 		opts.Log = slog.Default()
 	}
 	s := &Server{eng: opts.Engine, log: opts.Log, version: opts.Version, mux: http.NewServeMux(), started: time.Now(),
-		allowedHosts: opts.AllowedHosts, hooks: opts.Hooks}
+		allowedHosts: opts.AllowedHosts, hooks: opts.Hooks, actions: opts.Actions, tokenHashes: opts.TokenHashes, exposed: opts.Exposed}
 	s.routes()
 	if opts.Static != nil {
 		s.mux.Handle("/", spa(opts.Static))
@@ -82,6 +94,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/enrollments/{id}", s.getEnrollment)
 	m.HandleFunc("GET /api/schema", s.schema)
 	s.hookRoutes(m)
+	s.deliveryRoutes(m)
 	m.HandleFunc("/api/", s.noRoute)
 }
 
@@ -108,23 +121,31 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 	writeError(w, apiError(http.StatusNotFound, "no_route", "no API route %s %s", r.Method, r.URL.Path))
 }
 
-// ServeHTTP serves the API, turning panics into 500 answers.
+// ServeHTTP serves the API: it gives each request an id (X-Request-Id), refuses foreign hosts,
+// cross-site callers, missing tokens and non-JSON commands, logs the outcome, and turns panics
+// into 500 answers.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := newRequestID()
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+	w.Header().Set("X-Request-Id", id)
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", p)
-			writeError(w, apiError(http.StatusInternalServerError, "internal", "internal error"))
+			s.log.Error("handler panicked", "request_id", id, "method", r.Method, "path", r.URL.Path, "panic", p)
+			writeError(rec, apiError(http.StatusInternalServerError, "internal", "internal error (request %s)", id))
+		}
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			s.logRequest(r, rec.status, time.Since(start))
 		}
 	}()
-	if err := s.checkOrigin(r); err != nil {
-		writeError(w, err)
-		return
+	for _, check := range []func(*http.Request) *Error{s.checkOrigin, s.checkToken, requireJSON} {
+		if err := check(r); err != nil {
+			writeError(rec, err)
+			return
+		}
 	}
-	if err := requireJSON(r); err != nil {
-		writeError(w, err)
-		return
-	}
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(rec, r)
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
@@ -134,7 +155,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": s.version, "schema_version": v,
-		"uptime_seconds": int(time.Since(s.started).Seconds())})
+		"uptime_seconds": int(time.Since(s.started).Seconds()), "exposed": s.exposed})
 }
 
 // spa serves static files and falls back to index.html so client-side routes load the app.

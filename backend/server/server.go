@@ -1,5 +1,5 @@
-// Package server assembles a running Flowdesk: database, engine, API and the loopback HTTP
-// listener. `flowdesk serve` and the desktop app both start through it, so they behave alike.
+// Package server assembles a running Flowdesk: database, engine, webhook listener, API and the
+// HTTP servers. `flowdesk serve` and the desktop app both start through it, so they behave alike.
 package server
 
 import (
@@ -15,13 +15,19 @@ import (
 	"github.com/flowdesk/flowdesk/backend/api"
 	"github.com/flowdesk/flowdesk/backend/demo"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/hook"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
 // Config says what to run.
 type Config struct {
-	DBPath      string
-	Addr        string // loopback address of the API/UI/webhook listener, e.g. 127.0.0.1:8787
+	DBPath string
+	// Addr serves the API, the UI and /hooks/, e.g. 127.0.0.1:8787. Beyond loopback it needs an
+	// API token (see `flowdesk token create`), which /api/* then requires.
+	Addr string
+	// HooksAddr, when set, also serves only /hooks/ there, so the webhook listener can be
+	// exposed while the API stays on loopback.
+	HooksAddr   string
 	Demo        bool   // load demo workflows and contacts into an empty database
 	Synchronous string // SQLite synchronous mode (default FULL)
 	Static      fs.FS  // built frontend served at / (nil: none)
@@ -33,21 +39,28 @@ type Config struct {
 type Server struct {
 	DB     *store.DB
 	Engine *engine.Engine
-	// API serves /api/* for any host: hand it to an in-process shell (the desktop window's
-	// asset server). The TCP listener uses a host-checked copy.
-	API  *api.Server
-	http *http.Server
-	ln   net.Listener
-	errc chan error
-	log  *slog.Logger
+	Hooks  *hook.Listener
+	// API serves /api/* for any host and without a token: hand it only to an in-process shell
+	// (the desktop window's asset server). The TCP listener uses a guarded copy.
+	API       *api.Server
+	servers   []*http.Server
+	addr      string
+	hooksURL  string
+	errc      chan error
+	stopHooks context.CancelFunc
+	hooksDone chan struct{}
+	log       *slog.Logger
 }
 
-// Start opens the database, starts the engine and begins serving on cfg.Addr.
+// ErrNeedsToken means the address reaches beyond this machine and no API token exists.
+var ErrNeedsToken = errors.New("an address beyond loopback needs an API token")
+
+// Start opens the database, starts the engine and the webhook listener, and begins serving.
 func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	s := &Server{log: cfg.Log, errc: make(chan error, 1)}
+	s := &Server{log: cfg.Log, errc: make(chan error, 2)}
 	defer func() {
 		if err != nil {
 			s.Close(context.Background())
@@ -56,6 +69,36 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if s.DB, err = store.Open(ctx, cfg.DBPath, store.Options{Synchronous: cfg.Synchronous}); err != nil {
 		return nil, err
 	}
+	apiLn, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	s.addr = apiLn.Addr().String()
+	var tokens []string
+	if !isLoopback(apiLn.Addr()) {
+		if tokens, err = s.DB.APITokenHashes(ctx); err != nil {
+			apiLn.Close()
+			return nil, err
+		}
+		if len(tokens) == 0 {
+			apiLn.Close()
+			return nil, fmt.Errorf("refusing to serve the API on %s: %w; create one with `flowdesk token create --db %s` (it is shown once), or listen on 127.0.0.1", s.addr, ErrNeedsToken, s.DB.Path())
+		}
+		cfg.Log.Warn("the API is reachable beyond this machine; every /api call needs a bearer token", "addr", s.addr)
+	}
+	var hooksLn net.Listener
+	s.hooksURL = "http://" + s.addr
+	if cfg.HooksAddr != "" {
+		if hooksLn, err = net.Listen("tcp", cfg.HooksAddr); err != nil {
+			apiLn.Close()
+			return nil, fmt.Errorf("listen on %s: %w", cfg.HooksAddr, err)
+		}
+		s.hooksURL = "http://" + hooksLn.Addr().String()
+		if !isLoopback(hooksLn.Addr()) {
+			cfg.Log.Warn("the webhook listener is reachable beyond this machine", "addr", hooksLn.Addr().String())
+		}
+	}
+
 	if s.Engine, err = engine.New(ctx, s.DB, engine.Options{Log: cfg.Log}); err != nil {
 		return nil, err
 	}
@@ -71,20 +114,40 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err := s.Engine.Start(ctx); err != nil {
 		return nil, err
 	}
-	if s.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
-	opts := api.Options{Engine: s.Engine, Log: cfg.Log, Version: cfg.Version, Static: cfg.Static}
+	s.Hooks = hook.New(s.Engine, hook.Options{Log: cfg.Log, BaseURL: s.hooksURL})
+	hooksCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopHooks, s.hooksDone = stop, make(chan struct{})
+	go func() { defer close(s.hooksDone); s.Hooks.Run(hooksCtx) }()
+
+	opts := api.Options{Engine: s.Engine, Log: cfg.Log, Version: cfg.Version, Static: cfg.Static, Hooks: s.Hooks}
 	s.API = api.New(opts)
-	opts.AllowedHosts = api.AllowedHosts(s.ln.Addr().String())
-	s.http = &http.Server{Handler: api.New(opts), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	go func() { s.errc <- s.http.Serve(s.ln) }()
+	opts.AllowedHosts, opts.TokenHashes, opts.Exposed = api.AllowedHosts(s.addr), tokens, len(tokens) > 0
+	s.serve(apiLn, api.New(opts))
+	if hooksLn != nil {
+		mux := http.NewServeMux()
+		mux.Handle("/hooks/", s.Hooks)
+		s.serve(hooksLn, mux)
+	}
 	return s, nil
 }
 
-// Addr is the listener's address (with the real port when cfg.Addr asked for port 0).
-func (s *Server) Addr() string { return s.ln.Addr().String() }
+func (s *Server) serve(ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	s.servers = append(s.servers, srv)
+	go func() { s.errc <- srv.Serve(ln) }()
+}
+
+func isLoopback(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
+}
+
+// Addr is the API listener's address (with the real port when Config.Addr asked for port 0).
+func (s *Server) Addr() string { return s.addr }
+
+// HooksURL is the base URL webhook senders post to (…/hooks/{key}).
+func (s *Server) HooksURL() string { return s.hooksURL }
 
 // Err reports a listener that stopped on its own.
 func (s *Server) Err() <-chan error { return s.errc }
@@ -92,12 +155,16 @@ func (s *Server) Err() <-chan error { return s.errc }
 // Close stops accepting requests, lets steps in flight commit, and closes the database.
 func (s *Server) Close(ctx context.Context) error {
 	var errs []error
-	if s.http != nil {
-		shutdownCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		if err := s.http.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	shutdownCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for _, srv := range s.servers {
+		if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
+	}
+	if s.stopHooks != nil {
+		s.stopHooks()
+		<-s.hooksDone
 	}
 	if s.Engine != nil {
 		s.Engine.Stop()

@@ -27,9 +27,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "flowdesk:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			return // -h printed the flags; asking for help is not a failure
 		}
+		fmt.Fprintln(os.Stderr, "flowdesk:", err)
 		os.Exit(2)
 	}
 }
@@ -47,6 +48,7 @@ func commands() []command {
 		{"export", "print a workflow's JSON definition", runExport},
 		{"run-once", "run every step that is due now, then exit", runOnce},
 		{"bench", "measure durable ingest, step execution and latency", runBench},
+		{"token", "create an API token (needed to serve beyond loopback)", runToken},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
 			fmt.Fprintln(stdout, "flowdesk", version)
 			return nil

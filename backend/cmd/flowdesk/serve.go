@@ -2,27 +2,22 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"time"
 
-	"github.com/flowdesk/flowdesk/backend/api"
-	"github.com/flowdesk/flowdesk/backend/demo"
-	"github.com/flowdesk/flowdesk/backend/engine"
-	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/server"
+	"github.com/flowdesk/flowdesk/frontend"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
 	dbPath := fs.String("db", defaultDB(), "SQLite database file (created if missing)")
-	addr := fs.String("addr", "127.0.0.1:8787", "address for the API, UI and webhook listener")
+	addr := fs.String("addr", "127.0.0.1:8787", "address for the API, UI and webhook listener; beyond loopback it needs `flowdesk token create`")
+	hooksAddr := fs.String("hooks-addr", "", "also serve only the webhook listener (POST /hooks/{key}) on this address, e.g. 0.0.0.0:8788")
 	withDemo := fs.Bool("demo", false, "load demo workflows and contacts into an empty database")
-	ui := fs.String("ui", "", "directory with a built frontend to serve at / (default: none)")
+	ui := fs.String("ui", "", "directory with a built frontend to serve at / (default: the embedded one, in builds with -tags ui)")
 	sync := fs.String("synchronous", "FULL", "SQLite synchronous mode: FULL survives power loss, NORMAL survives crashes")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -33,57 +28,32 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-
-	db, err := store.Open(ctx, *dbPath, store.Options{Synchronous: *sync})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	eng, err := engine.New(ctx, db, engine.Options{Log: log})
-	if err != nil {
-		return err
-	}
-	if *withDemo {
-		n, err := demo.Load(ctx, eng)
-		if err != nil {
-			return fmt.Errorf("load demo data: %w", err)
-		}
-		if n > 0 {
-			log.Info("loaded demo data", "workflows", n)
-		}
-	}
-	if err := eng.Start(ctx); err != nil {
-		return err
-	}
-	defer eng.Stop()
-
-	opts := api.Options{Engine: eng, Log: log, Version: version}
+	cfg := server.Config{DBPath: *dbPath, Addr: *addr, HooksAddr: *hooksAddr, Demo: *withDemo, Synchronous: *sync,
+		Static: frontend.Dist(), Version: version, Log: log}
 	if *ui != "" {
 		if _, err := os.Stat(*ui); err != nil {
 			return fmt.Errorf("--ui: %w", err)
 		}
-		opts.Static = os.DirFS(*ui)
+		cfg.Static = os.DirFS(*ui)
 	}
-	ln, err := net.Listen("tcp", *addr)
+	srv, err := server.Start(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *addr, err)
+		return err
 	}
-	srv := &http.Server{Handler: api.New(opts), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	// The readiness line is parsed by tests and scripts: keep its shape.
-	fmt.Fprintf(stdout, "flowdesk %s listening on http://%s (database %s)\n", version, ln.Addr(), db.Path())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "flowdesk %s listening on http://%s (database %s)\n", version, srv.Addr(), srv.DB.Path())
+	if *hooksAddr != "" {
+		fmt.Fprintf(stdout, "webhook listener on %s/hooks/\n", srv.HooksURL())
+	}
+	var serveErr error
 	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
+	case serveErr = <-srv.Err():
+		serveErr = fmt.Errorf("serve: %w", serveErr)
 	case <-ctx.Done():
+		log.Info("shutting down")
 	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Warn("shutdown", "err", err)
+	if err := srv.Close(context.Background()); err != nil && serveErr == nil {
+		serveErr = err
 	}
-	return nil
+	return serveErr
 }

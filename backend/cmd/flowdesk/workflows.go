@@ -13,12 +13,30 @@ import (
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
 
-func openEngine(ctx context.Context, path string) (*store.DB, *engine.Engine, error) {
+// openStore opens the database, explaining a lock held by a running flowdesk.
+func openStore(ctx context.Context, path string) (*store.DB, error) {
 	db, err := store.Open(ctx, path, store.Options{})
-	if err != nil {
-		if errors.Is(err, store.ErrLocked) {
-			return nil, nil, fmt.Errorf("%w: stop the running flowdesk (or use its API) first", err)
+	if errors.Is(err, store.ErrLocked) {
+		return nil, fmt.Errorf("%w: stop the running flowdesk (or use its API) first", err)
+	}
+	return db, err
+}
+
+// mustExist refuses to work on a database file that is not there (a mistyped --db would
+// otherwise create an empty one).
+func mustExist(path string) error {
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("no database at %s (check --db)", path)
 		}
+		return err
+	}
+	return nil
+}
+
+func openEngine(ctx context.Context, path string) (*store.DB, *engine.Engine, error) {
+	db, err := openStore(ctx, path)
+	if err != nil {
 		return nil, nil, err
 	}
 	eng, err := engine.New(ctx, db, engine.Options{})
@@ -39,19 +57,29 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() == 0 {
 		return errors.New("import: name one or more workflow JSON files")
 	}
+	// Read and parse every file before touching the database, so a typo in the last file
+	// does not leave the first ones imported.
+	files := make([]importFile, 0, fs.NArg())
+	for _, path := range fs.Args() {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		def, err := workflow.Parse(raw)
+		if err != nil {
+			return fmt.Errorf("import %s: %w", path, err)
+		}
+		files = append(files, importFile{path: path, raw: raw, def: def})
+	}
 	db, eng, err := openEngine(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	for _, file := range fs.Args() {
-		raw, err := os.ReadFile(file)
+	for _, f := range importOrder(files) {
+		w, err := importOne(ctx, eng, f.raw)
 		if err != nil {
-			return fmt.Errorf("import: %w", err)
-		}
-		w, err := importOne(ctx, eng, raw)
-		if err != nil {
-			return fmt.Errorf("import %s: %w", file, describe(err))
+			return fmt.Errorf("import %s: %w", f.path, describe(err))
 		}
 		if *enable {
 			if _, err := eng.EnableWorkflow(ctx, w.ID); err != nil {
@@ -61,6 +89,53 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "imported %s (%s) revision %d\n", w.ID, w.Name, w.Revision)
 	}
 	return nil
+}
+
+// importFile is one workflow file named on the command line.
+type importFile struct {
+	path string
+	raw  []byte
+	def  *workflow.Definition
+}
+
+// importOrder sorts files so a workflow comes after the workflows its enroll steps name (which
+// must exist for it to validate), keeping the command-line order otherwise. Workflows that
+// enroll into each other in a cycle keep their order; validation then names the missing one.
+func importOrder(files []importFile) []importFile {
+	index := map[string]int{}
+	for i, f := range files {
+		if f.def.ID != "" {
+			index[f.def.ID] = i
+		}
+	}
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := make([]int, len(files))
+	out := make([]importFile, 0, len(files))
+	var visit func(i int)
+	visit = func(i int) {
+		if state[i] != unvisited {
+			return
+		}
+		state[i] = visiting
+		for _, s := range files[i].def.Steps {
+			if s.Type != workflow.StepEnroll {
+				continue
+			}
+			if j, ok := index[s.Workflow]; ok && j != i {
+				visit(j)
+			}
+		}
+		state[i] = done
+		out = append(out, files[i])
+	}
+	for i := range files {
+		visit(i)
+	}
+	return out
 }
 
 // importOne creates the workflow, or replaces the definition of an existing one with its id.
@@ -106,7 +181,10 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() != 1 {
 		return errors.New("export: name exactly one workflow id")
 	}
-	db, err := store.Open(ctx, *dbPath, store.Options{})
+	if err := mustExist(*dbPath); err != nil {
+		return err
+	}
+	db, err := openStore(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
@@ -131,6 +209,9 @@ func runOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := mustExist(*dbPath); err != nil {
+		return err
+	}
 	db, eng, err := openEngine(ctx, *dbPath)
 	if err != nil {
 		return err
@@ -139,10 +220,14 @@ func runOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := eng.Recover(ctx); err != nil {
 		return err
 	}
+	enrolled, err := eng.RunSchedules(ctx) // schedules that came due while nothing ran
+	if err != nil {
+		return err
+	}
 	n, err := eng.RunDue(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "ran %d job(s)\n", n)
+	fmt.Fprintf(stdout, "enrolled %d record(s) by schedule, ran %d job(s)\n", enrolled, n)
 	return nil
 }

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// progress shows which bench phase runs and how far it got. On a terminal it redraws one line
+// at most 10 times a second; elsewhere (CI logs) it prints a line at each quarter of a phase.
+type progress struct {
+	w   io.Writer
+	tty bool
+	mu  sync.Mutex // serialises writes
+}
+
+func newProgress(w io.Writer, tty bool) *progress { return &progress{w: w, tty: tty} }
+
+// isTerminal reports whether w is a character device (a terminal), without cgo or x/term.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// phaseProgress tracks one phase. total 0 means the phase cannot count its work.
+type phaseProgress struct {
+	p       *progress
+	name    string
+	total   int
+	start   time.Time
+	n       atomic.Int64
+	stop    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+}
+
+func (p *progress) phase(name string, total int) *phaseProgress {
+	pp := &phaseProgress{p: p, name: name, total: total, start: time.Now(), stop: make(chan struct{}), stopped: make(chan struct{})}
+	if p.w == io.Discard {
+		close(pp.stopped)
+		return pp
+	}
+	if !p.tty {
+		p.printf("bench: %s ...\n", name)
+	}
+	go pp.loop()
+	return pp
+}
+
+func (pp *phaseProgress) add(n int) { pp.n.Add(int64(n)) }
+func (pp *phaseProgress) set(n int) { pp.n.Store(int64(n)) }
+
+func (pp *phaseProgress) loop() {
+	defer close(pp.stopped)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	nextQuarter := 1
+	for {
+		select {
+		case <-pp.stop:
+			return
+		case <-tick.C:
+		}
+		n := int(pp.n.Load())
+		switch {
+		case pp.p.tty:
+			pp.p.printf("\r\033[K%s", pp.line(n))
+		case pp.total > 0 && nextQuarter < 4 && n*4 >= pp.total*nextQuarter:
+			for nextQuarter < 4 && n*4 >= pp.total*nextQuarter {
+				nextQuarter++
+			}
+			pp.p.printf("bench:   %s\n", pp.line(n))
+		}
+	}
+}
+
+// line renders "name [#####.....]  42%  8,400/20,000  3.1 s".
+func (pp *phaseProgress) line(n int) string {
+	el := time.Since(pp.start).Seconds()
+	if pp.total <= 0 {
+		return fmt.Sprintf("%-48s %6.1f s", pp.name, el)
+	}
+	frac := min(float64(n)/float64(pp.total), 1)
+	const width = 24
+	filled := int(frac * width)
+	bar := strings.Repeat("#", filled) + strings.Repeat(".", width-filled)
+	return fmt.Sprintf("%-48s [%s] %3.0f%%  %s/%s  %.1f s", pp.name, bar, frac*100, countStr(n), countStr(pp.total), el)
+}
+
+// done ends the phase's display with a final line.
+func (pp *phaseProgress) done() {
+	pp.once.Do(func() {
+		if pp.p.w == io.Discard {
+			return
+		}
+		close(pp.stop)
+		<-pp.stopped
+		n := int(pp.n.Load())
+		if pp.p.tty {
+			pp.p.printf("\r\033[K%s\n", pp.line(n))
+			return
+		}
+		pp.p.printf("bench:   %s done\n", pp.line(n))
+	})
+}
+
+func (p *progress) printf(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, format, args...)
+}
+
+// count formats a whole number with thousands separators.
+func countStr(n int) string {
+	if n < 100 {
+		return fmt.Sprint(n)
+	}
+	return thousands(float64(n))
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBenchReportsEveryFigure runs the whole bench with tiny numbers and checks that every row
+// has a positive figure and the expected rows exist. It asserts nothing about speed.
+func TestBenchReportsEveryFigure(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every bench phase; skipped in -short mode")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cfg := benchConfig{Prefix: filepath.Join(t.TempDir(), "bench"), Events: 200, Concurrency: 8, Synchronous: "NORMAL",
+		PacedRate: 1000, PacedEvents: 100, CommitProbes: 20, PhaseTimeout: time.Minute}
+	rep, err := runBenchmark(ctx, cfg)
+	if err != nil {
+		t.Fatalf("bench: %v", err)
+	}
+	if len(rep.Truncated) > 0 {
+		t.Fatalf("phases ran out of time: %v", rep.Truncated)
+	}
+	want := []string{"sqlite.commit_rate", "ingest.engine", "ingest.engine_workflow", "execute.steps", "execute.enrollments",
+		"ingest.http", "ingest.http.ack.p99", "ingest.paced", "ingest.paced.ack.p99",
+		"latency.event_to_completion.p50", "latency.event_to_completion.p99", "memory.peak_rss"}
+	seen := map[string]bool{}
+	for _, r := range rep.Rows {
+		seen[r.Key] = true
+		if !(r.Value > 0) {
+			t.Errorf("row %q (%s) has value %v, want a positive figure", r.Key, r.Name, r.Value)
+		}
+		if r.Unit == "" {
+			t.Errorf("row %q has no unit", r.Key)
+		}
+		if strings.HasSuffix(r.Unit, "events/s") && r.Key != "sqlite.commit_rate" && !(r.Ratio > 0) {
+			t.Errorf("row %q has no ratio to the commit rate", r.Key)
+		}
+	}
+	for _, k := range want {
+		if !seen[k] {
+			t.Errorf("the report has no %q row", k)
+		}
+	}
+
+	// Both output forms render.
+	var table bytes.Buffer
+	if err := printReport(&table, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"events/s", "steps/s", "x commit rate", "MiB"} {
+		if !strings.Contains(table.String(), s) {
+			t.Errorf("the table lacks %q:\n%s", s, table.String())
+		}
+	}
+	raw, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back benchReport
+	if err := json.Unmarshal(raw, &back); err != nil || len(back.Rows) != len(rep.Rows) {
+		t.Fatalf("JSON report does not round-trip: %v", err)
+	}
+}
+
+// TestBenchCLI checks the flag handling of `flowdesk bench` without running a full bench.
+func TestBenchCLI(t *testing.T) {
+	ctx := context.Background()
+	var out, errb bytes.Buffer
+	for _, args := range [][]string{
+		{"--synchronous", "OFF"},
+		{"--events", "0"},
+		{"extra"},
+	} {
+		if err := runBench(ctx, args, &out, &errb); err == nil {
+			t.Errorf("bench %v: want an error", args)
+		}
+	}
+	if testing.Short() {
+		return
+	}
+	dir := t.TempDir()
+	out.Reset()
+	args := []string{"--db", dir, "--events", "50", "--concurrency", "4", "--synchronous", "normal", "--json", "--paced-rate", "500"}
+	if err := runBench(ctx, args, &out, &errb); err != nil {
+		t.Fatalf("bench %v: %v\n%s", args, err, errb.String())
+	}
+	var rep benchReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, out.String())
+	}
+	if rep.Events != 50 || rep.Synchronous != "NORMAL" || len(rep.Rows) == 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "bench-*.db")); len(m) == 0 {
+		t.Errorf("--db %s: no bench databases were kept there", dir)
+	}
+}
+
+func TestBenchPrefix(t *testing.T) {
+	dir := t.TempDir()
+	p, cleanup, err := benchPrefix(dir)
+	if err != nil || p != filepath.Join(dir, "bench") {
+		t.Fatalf("dir: %q %v", p, err)
+	}
+	cleanup()
+	p, cleanup, err = benchPrefix(filepath.Join(dir, "sub", "mine.db"))
+	if err != nil || p != filepath.Join(dir, "sub", "mine") {
+		t.Fatalf("file: %q %v", p, err)
+	}
+	cleanup()
+	p, cleanup, err = benchPrefix("")
+	if err != nil || p == "" {
+		t.Fatalf("temp: %q %v", p, err)
+	}
+	cleanup()
+	if _, err := os.Stat(filepath.Dir(p)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the temp dir %s outlived cleanup: %v", filepath.Dir(p), err)
+	}
+}
+
+func TestPercentileAndFormatting(t *testing.T) {
+	ds := []time.Duration{5, 1, 4, 2, 3, 6, 7, 8, 9, 10}
+	if got := percentile(ds, 0.5); got != 5 {
+		t.Errorf("p50 = %v, want 5", got)
+	}
+	if got := percentile(ds, 0.99); got != 10 {
+		t.Errorf("p99 = %v, want 10", got)
+	}
+	if got := percentile(nil, 0.5); got != 0 {
+		t.Errorf("p50 of nothing = %v", got)
+	}
+	for v, want := range map[float64]string{1234567: "1,234,567", 999: "999", 42.26: "42.3", 3.14159: "3.14"} {
+		if got := thousands(v); got != want {
+			t.Errorf("thousands(%v) = %q, want %q", v, got, want)
+		}
+	}
+}

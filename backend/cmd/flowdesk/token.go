@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/store"
+)
+
+// runToken creates an API token, needed to serve beyond loopback. The token is printed once;
+// only its hash is stored.
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return fmt.Errorf("token: usage: flowdesk token create [--db FILE] [--name LABEL]")
+	}
+	fs := newFlags("token create", stderr)
+	dbPath := fs.String("db", defaultDB(), "SQLite database file")
+	name := fs.String("name", "", "a label for the token, e.g. who uses it")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("token create: unexpected argument %q", fs.Arg(0))
+	}
+	db, err := openStore(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return fmt.Errorf("token: %w", err)
+	}
+	token := "fdt_" + base64.RawURLEncoding.EncodeToString(raw[:])
+	if err := db.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.AddAPIToken(*name, token, time.Now())
+		return err
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\n", token)
+	fmt.Fprintln(stderr, "This token is shown once; Flowdesk keeps only its hash. Send it as `Authorization: Bearer <token>`.")
+	return nil
+}

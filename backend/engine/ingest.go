@@ -130,7 +130,7 @@ func (e *Engine) IngestWith(ctx context.Context, in EventInput, extra func(tx *s
 		}
 	}
 	var res *IngestResult
-	err := e.db.Write(ctx, func(tx *store.Tx) error {
+	err := e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error { // a caller waits to acknowledge it
 		res = &IngestResult{}
 		now := e.clock.Now()
 		if in.IdempotencyKey != "" {
@@ -258,7 +258,7 @@ func (e *Engine) PatchRecord(ctx context.Context, id int64, props map[string]any
 	}
 	var rec *store.Record
 	var enrolled []int64
-	err := e.db.Write(ctx, func(tx *store.Tx) error {
+	err := e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error { // a caller waits to acknowledge it
 		now := e.clock.Now()
 		cur, err := tx.Record(id)
 		if err != nil {
@@ -307,7 +307,7 @@ func (e *Engine) EnrollManually(ctx context.Context, workflowID string, recordID
 		return nil, badInput("workflow", "workflow %q is off; switch it on before enrolling records", workflowID)
 	}
 	var res enrollResult
-	err := e.db.Write(ctx, func(tx *store.Tx) error {
+	err := e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error { // a caller waits to acknowledge it
 		rec, err := tx.Record(recordID)
 		if err != nil {
 			return err

@@ -36,7 +36,10 @@ type Options struct {
 	// Synchronous is SQLite's synchronous pragma: "FULL" (default; survives power loss) or "NORMAL".
 	Synchronous string
 	// MaxBatch caps how many queued writes share one transaction (default 256).
-	MaxBatch int
+	// BatchBudget caps the time one transaction spends running writes before it commits
+	// (default 4ms), so a burst of background writes cannot hold an urgent one for long.
+	BatchBudget time.Duration
+	MaxBatch    int
 	// ReadConns is the read pool size (default GOMAXPROCS+2).
 	ReadConns int
 }
@@ -49,6 +52,7 @@ type DB struct {
 	r      *sql.DB
 	lock   *os.File
 	writes chan *writeReq
+	urgent chan *writeReq // writes someone waits on to acknowledge a request (see Urgent)
 	done   chan struct{}
 	opts   Options
 
@@ -72,6 +76,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 256
 	}
+	if opts.BatchBudget <= 0 {
+		opts.BatchBudget = 4 * time.Millisecond
+	}
 	if opts.ReadConns <= 0 {
 		opts.ReadConns = runtime.GOMAXPROCS(0) + 2
 	}
@@ -86,7 +93,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %q: %w", path, err)
 	}
-	db := &DB{path: abs, lock: lock, writes: make(chan *writeReq, 4096), done: make(chan struct{}), opts: opts,
+	db := &DB{path: abs, lock: lock, writes: make(chan *writeReq, 4096), urgent: make(chan *writeReq, 4096), done: make(chan struct{}), opts: opts,
 		stmts: newStmtCache()}
 	pragmas := connPragmas(opts.Synchronous)
 	if db.w, err = sql.Open("sqlite", dsn(abs, pragmas, "immediate")); err != nil {
@@ -182,6 +189,7 @@ func (db *DB) Close() error {
 		db.closeMu.Lock()
 		db.closed = true
 		close(db.writes)
+		close(db.urgent)
 		db.closeMu.Unlock()
 		<-db.done
 		db.stmts.close()

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ErrClosed is returned by Write once Close has been called.
@@ -42,8 +43,12 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 		db.closeMu.RUnlock()
 		return fmt.Errorf("write: %w", ErrClosed)
 	}
+	queue := db.writes
+	if isUrgent(ctx) {
+		queue = db.urgent
+	}
 	select {
-	case db.writes <- req:
+	case queue <- req:
 		db.closeMu.RUnlock()
 	case <-ctx.Done():
 		db.closeMu.RUnlock()
@@ -58,45 +63,106 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 // into the writes made, it tells how many writes shared each fsync (for benchmarks).
 func (db *DB) Commits() int64 { return db.commits.Load() }
 
+type urgentKey struct{}
+
+// Urgent marks writes made with the returned context as urgent: someone is waiting on them to
+// acknowledge a request (an ingested event). The writer takes urgent writes before queued
+// background work (step results), so acknowledgements stay fast while the engine is busy.
+func Urgent(ctx context.Context) context.Context { return context.WithValue(ctx, urgentKey{}, true) }
+
+func isUrgent(ctx context.Context) bool { v, _ := ctx.Value(urgentKey{}).(bool); return v }
+
+// writeLoop gathers batches, urgent writes first, and commits them. A batch that runs out of
+// its time budget commits early; the writes it did not reach lead the next batch.
 func (db *DB) writeLoop() {
 	defer close(db.done)
-	batch := make([]*writeReq, 0, db.opts.MaxBatch)
-	for req := range db.writes {
-		batch = append(batch[:0], req)
-	fill:
-		for len(batch) < db.opts.MaxBatch {
+	urgent, writes := db.urgent, db.writes
+	var carry []*writeReq
+	for {
+		batch := make([]*writeReq, 0, db.opts.MaxBatch)
+		if len(carry) == 0 {
+			// Block for the first write, preferring an urgent one.
 			select {
-			case more, ok := <-db.writes:
+			case r, ok := <-urgent:
 				if !ok {
-					break fill
+					urgent = nil
+				} else {
+					batch = append(batch, r)
 				}
-				batch = append(batch, more)
 			default:
-				break fill
+				if urgent == nil && writes == nil {
+					return
+				}
+				select {
+				case r, ok := <-urgent:
+					if !ok {
+						urgent = nil
+					} else {
+						batch = append(batch, r)
+					}
+				case r, ok := <-writes:
+					if !ok {
+						writes = nil
+					} else {
+						batch = append(batch, r)
+					}
+				}
+			}
+			if len(batch) == 0 {
+				continue
 			}
 		}
-		db.commitBatch(batch)
-		clear(batch) // drop references to finished requests
+		batch = drain(batch, &urgent, db.opts.MaxBatch)
+		batch = append(batch, carry...)
+		batch = drain(batch, &writes, db.opts.MaxBatch)
+		n := db.commitBatch(batch)
+		carry = append(carry[:0:0], batch[n:]...)
 		if db.stmts.pending() {
 			db.stmts.prepareWanted(db.w)
 		}
 	}
 }
 
+// drain appends queued writes from *ch without blocking until batch holds max; a closed
+// channel is set to nil.
+func drain(batch []*writeReq, ch *chan *writeReq, max int) []*writeReq {
+	for *ch != nil && len(batch) < max {
+		select {
+		case r, ok := <-*ch:
+			if !ok {
+				*ch = nil
+				return batch
+			}
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
 // errBatchAborted is reported to writes of a batch whose shared transaction broke.
 var errBatchAborted = errors.New("write batch aborted: the shared transaction failed")
 
-func (db *DB) commitBatch(batch []*writeReq) {
+// commitBatch runs writes of batch in one transaction until the batch or its time budget runs
+// out, commits, answers them, and returns how many it took (the rest wait for the next batch).
+func (db *DB) commitBatch(batch []*writeReq) int {
 	ctx := context.Background()
 	errs := make([]error, len(batch))
+	start := time.Now()
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		for _, r := range batch {
 			r.done <- fmt.Errorf("begin transaction: %w", err)
 		}
-		return
+		return len(batch)
 	}
+	n := len(batch)
 	for i, r := range batch {
+		if i > 0 && time.Since(start) > db.opts.BatchBudget {
+			n = i
+			break
+		}
 		if err := r.ctx.Err(); err != nil {
 			errs[i] = err
 			continue
@@ -116,19 +182,20 @@ func (db *DB) commitBatch(batch []*writeReq) {
 					r.done <- fmt.Errorf("%w: %v", errBatchAborted, errs[i])
 				}
 			}
-			return
+			return len(batch)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		for _, r := range batch {
+		for _, r := range batch[:n] {
 			r.done <- fmt.Errorf("commit: %w", err)
 		}
-		return
+		return n
 	}
 	db.commits.Add(1)
-	for i, r := range batch {
+	for i, r := range batch[:n] {
 		r.done <- errs[i]
 	}
+	return n
 }
 
 // runSavepoint runs one write in its own savepoint. broken reports that the savepoint could not

@@ -1,71 +1,341 @@
-// Smoke run in headless Chromium against a running `flowdesk serve --demo --ui frontend/dist`:
-// opens the list and the webinar editor, checks the basics and writes screenshots to e2e/shots.
-// Usage: FLOWDESK_URL=http://127.0.0.1:8790 npm run e2e
-import { mkdirSync } from 'node:fs';
+// End-to-end tests: the built UI (frontend/dist) in headless system Chromium against a real
+// `flowdesk serve` on a temp database. Self-contained: starts the server (FLOWDESK_BIN, default
+// ../build/bin/flowdesk), runs the tests with node:test, stops the server by its PID.
+//
+//   cd /work/main && go build -o build/bin/flowdesk ./backend/cmd/flowdesk
+//   cd frontend && npm run build && npm run e2e
+//
+// Screenshots go to e2e/artifacts/ (gitignored). Every wait is bounded; the run takes < 3 min.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
+import { startServer } from './server.mjs';
 
-const base = process.env.FLOWDESK_URL ?? 'http://127.0.0.1:8790';
-const out = new URL('./shots/', import.meta.url).pathname;
-mkdirSync(out, { recursive: true });
+const ART = new URL('./artifacts/', import.meta.url).pathname;
+rmSync(ART, { recursive: true, force: true });
+mkdirSync(ART, { recursive: true });
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
-const failures = [];
-const check = (ok, what) => {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-  if (!ok) failures.push(what);
-};
-try {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+const WF = 'e2e-webinar';
+const WF_NAME = 'E2E webinar flow';
+const T = { short: 5000, med: 15000, long: 30000 };
 
-  await page.goto(base + '/#/workflows');
-  await page.waitForSelector('table.table tbody tr');
-  check((await page.locator('table.table tbody tr').count()) >= 1, 'workflow list shows rows');
-  await page.screenshot({ path: out + 'list.png' });
+let server;
+let browser;
+let page;
+const pageErrors = [];
+const ids = {}; // step ids as the editor made them: delay, branch, goto
 
-  await page.goto(base + '/#/workflows/webinar-follow-up');
-  await page.waitForSelector('.step-card');
-  await page.waitForTimeout(800);
-  check((await page.locator('.step-card').count()) === 8, 'editor shows 8 step cards');
-  check((await page.locator('.edge-plus').count()) >= 8, 'edges have + buttons');
-  await page.screenshot({ path: out + 'editor.png' });
-
-  await page.locator('[data-step="watched?"]').click();
-  await page.waitForSelector('.side-panel');
-  await page.screenshot({ path: out + 'branch-panel.png' });
-
-  await page.locator('[data-step="wait-for-replay"]').click();
-  await page.waitForTimeout(200);
-  await page.screenshot({ path: out + 'delay-panel.png' });
-
-  await page.locator('.trigger-card').click();
-  await page.waitForTimeout(200);
-  await page.screenshot({ path: out + 'trigger-panel.png' });
-
-  // insert a step through the "+" on the first edge, then undo it
-  await page.keyboard.press('Escape');
-  await page.locator('.edge-plus').first().click();
-  await page.waitForSelector('.palette');
-  await page.screenshot({ path: out + 'palette.png' });
-  await page.locator('.palette-item[data-type="add_to_list"]').click();
-  await page.waitForTimeout(300);
-  check((await page.locator('.step-card').count()) === 9, 'insert adds a card');
-  await page.screenshot({ path: out + 'inserted.png' });
-  await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
-  await page.keyboard.press('Control+z');
-  await page.waitForTimeout(300);
-  check((await page.locator('.step-card').count()) === 8, 'undo removes it');
-  await page.waitForTimeout(700);
-  check(errors.length === 0, 'no console errors' + (errors.length ? ': ' + errors.join(' | ') : ''));
-} finally {
-  await browser.close();
-}
-if (failures.length) {
-  console.error(`${failures.length} check(s) failed`);
+// Whole-run watchdog: never hang past 3 minutes.
+const watchdog = setTimeout(async () => {
+  console.error('e2e: the run took longer than 175 s; stopping');
+  await server?.stop().catch(() => undefined);
   process.exit(1);
+}, 175_000);
+watchdog.unref();
+
+async function apiGet(path) {
+  const res = await fetch(server.url + path, { headers: { Accept: 'application/json' } });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
 }
+
+async function postEvent(body) {
+  const res = await fetch(server.url + '/api/events', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  assert.ok(res.status === 201 || res.status === 200, `POST /api/events answered ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Polls fn until it returns a truthy value; fails with `what` after timeout ms. */
+async function until(what, fn, timeout = T.med, every = 250) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+const shot = (name) => page.screenshot({ path: ART + name + '.png' });
+const counter = async (step, kind) => {
+  const el = page.locator(`.step-card[data-step="${step}"] .counters .c.${kind}`);
+  if ((await el.count()) === 0) return -1;
+  return Number(await el.textContent());
+};
+
+function event(email, first, city) {
+  return {
+    type: 'webinar.registered',
+    record: { type: 'contact', email, properties: { first_name: first, last_name: 'Tester', city } },
+    scope: { webinar: '54072' },
+    data: { webinar_title: 'E2E basics' },
+  };
+}
+
+before(async () => {
+  server = await startServer();
+  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    timeout: T.long,
+  });
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  ctx.setDefaultTimeout(T.short * 2);
+  page = await ctx.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  // an unsaved-changes question left by a failed test must not block the next one
+  page.on('dialog', (d) => d.accept().catch(() => undefined));
+  page.on('console', (m) => {
+    // aborted fetches (the editor cancels superseded validations) and 404s probed on purpose are not errors
+    if (m.type() === 'error' && !/404|AbortError/.test(m.text())) pageErrors.push(m.text());
+  });
+});
+
+after(async () => {
+  await browser?.close().catch(() => undefined);
+  await server?.stop();
+  clearTimeout(watchdog);
+});
+
+describe('flowdesk e2e', { concurrency: false }, () => {
+  test('a: create a workflow from scratch, save, reload unchanged', { timeout: 60_000 }, async () => {
+    await page.goto(server.url + '/#/workflows');
+    await page.getByText('Welcome to Flowdesk').waitFor({ timeout: T.med });
+    await shot('01-list-empty');
+    await page.getByRole('button', { name: 'Start from scratch' }).click();
+
+    // settings: name and id
+    await page.locator('.side-panel').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill(WF_NAME);
+    await page.getByLabel('Id', { exact: true }).fill(WF);
+
+    // trigger: webinar.registered
+    await page.locator('.trigger-card').click();
+    await page.getByRole('button', { name: 'event', exact: true }).click();
+    await page.getByLabel('Trigger id').fill('registered');
+    await page.getByLabel('Event type').fill('webinar.registered');
+    const tpanel = page.locator('.side-panel');
+    await tpanel.getByRole('button', { name: '+ Condition' }).first().click();
+    await tpanel.getByLabel('Property', { exact: true }).first().fill('email');
+    await tpanel.getByLabel('Operator').first().selectOption('is_known');
+
+    // delay of 2 seconds on the first edge
+    await page.locator('.edge-plus').first().click();
+    await page.locator('.palette-item[data-type="delay"]').click();
+    ids.delay = await page.locator('.step-card').first().getAttribute('data-step');
+    assert.ok(ids.delay, 'a delay card appears');
+    await page.getByRole('spinbutton', { name: 'Wait for' }).fill('2');
+    await page.getByLabel('Wait for unit').selectOption('s');
+
+    // if/then branch after the delay: city = Amsterdam
+    await page.locator(`.edge-plus[data-slot="${ids.delay}:next"]`).click();
+    await page.locator('.palette-item[data-type="branch"]').click();
+    await until('the branch card', async () => (await page.locator('.step-card').count()) === 2, T.short);
+    ids.branch = (await page.locator('.step-card').evaluateAll((els) => els.map((e) => e.getAttribute('data-step')))).find((x) => x !== ids.delay);
+    const panel = page.locator('.side-panel');
+    await panel.getByLabel('Branch name').first().fill('Amsterdam');
+    const rules = panel.locator('.filter-rule');
+    if ((await rules.count()) === 0) await panel.getByRole('button', { name: '+ Condition' }).first().click();
+    await panel.getByLabel('Property', { exact: true }).first().fill('city');
+    await panel.getByLabel('Operator').first().selectOption('eq');
+    await panel.getByLabel('Value', { exact: true }).first().fill('Amsterdam');
+
+    // go-to on the Else path, back to the delay (the loop passes through the delay)
+    await page.locator(`.edge-plus[data-slot="${ids.branch}:else"]`).click();
+    await page.locator('.palette-item[data-type="goto"]').click();
+    await until('the go-to card', async () => (await page.locator('.step-card').count()) === 3, T.short);
+    ids.goto = (await page.locator('.step-card').evaluateAll((els) => els.map((e) => e.getAttribute('data-step')))).find((x) => x !== ids.delay && x !== ids.branch);
+    await page.locator('#goto-target').selectOption(ids.delay);
+
+    // validation passes, then save
+    await until('"No problems"', async () => (await page.getByTestId('problems-button').textContent()) === 'No problems', T.med);
+    await shot('02-editor-built');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await until('the saved workflow route', async () => page.url().endsWith('#/workflows/' + WF), T.med);
+    await page.getByText('All changes saved').waitFor({ timeout: T.med });
+
+    const saved = await apiGet('/api/workflows/' + WF);
+    assert.equal(saved.status, 200);
+    const def = saved.body.definition;
+    assert.equal(def.name, WF_NAME);
+    assert.deepEqual(def.triggers.map((t) => [t.id, t.type, t.event]), [['registered', 'event', 'webinar.registered']]);
+    assert.match(JSON.stringify(def.triggers[0].filter), /"email".*"is_known"/);
+    const byId = Object.fromEntries(def.steps.map((s) => [s.id, s]));
+    assert.equal(def.start, ids.delay);
+    assert.equal(byId[ids.delay].type, 'delay');
+    assert.equal(byId[ids.delay].duration, '2s');
+    assert.equal(byId[ids.delay].next, ids.branch);
+    assert.equal(byId[ids.branch].type, 'branch');
+    assert.equal(byId[ids.branch].branches[0].name, 'Amsterdam');
+    assert.match(JSON.stringify(byId[ids.branch].branches[0].filter), /"city".*"Amsterdam"/);
+    assert.equal(byId[ids.branch].else, ids.goto);
+    assert.equal(byId[ids.goto].type, 'goto');
+    assert.equal(byId[ids.goto].target, ids.delay);
+    const cards = await page.locator('.step-card').count();
+    assert.equal(cards, 3);
+
+    // reload: same definition, same canvas, nothing unsaved
+    await page.reload();
+    await page.locator('.step-card').first().waitFor({ timeout: T.med });
+    await until('3 cards after reload', async () => (await page.locator('.step-card').count()) === cards, T.short);
+    await page.getByText('All changes saved').waitFor({ timeout: T.short });
+    const again = await apiGet('/api/workflows/' + WF);
+    assert.deepEqual(again.body.definition, def, 'definition unchanged after reload');
+    assert.equal(again.body.revision, saved.body.revision, 'reload did not save anything');
+    assert.equal(await page.locator('.trigger-card').textContent().then((t) => t.includes('webinar.registered')), true);
+    await shot('03-editor-reloaded');
+  });
+
+  test('b: enable, post events, counters and history change, diagnose', { timeout: 75_000 }, async () => {
+    await page.locator('.toolbar .switch').click();
+    await until('the switch to be on', async () => (await page.locator('.toolbar .switch').getAttribute('aria-checked')) === 'true', T.med);
+    assert.equal((await apiGet('/api/workflows/' + WF)).body.enabled, true);
+
+    // first contact: enrolls and waits at the delay
+    const r1 = await postEvent(event('ann.e2e@example.com', 'Ann', 'Amsterdam'));
+    assert.equal(r1.enrollments.length, 1, 'the event enrolled one record: ' + JSON.stringify(r1));
+    await until('a counter on the delay card', async () => (await counter(ids.delay, 'waiting')) + (await counter(ids.delay, 'completed')) >= 1, T.med);
+    await shot('04-editor-counters-first');
+
+    // click the delay's counters: the enrollments of this workflow at that step
+    await page.locator(`.step-card[data-step="${ids.delay}"] .counters`).click();
+    await until('the enrollments screen', async () => page.url().includes(`#/workflows/${WF}/enrollments`), T.short);
+    await page.getByRole('heading', { name: 'Enrollment history' }).waitFor();
+    await page.goto(server.url + `/#/workflows/${WF}/enrollments`);
+    await until('one enrollment row', async () => (await page.locator('table.enrollments tbody tr').count()) === 1, T.med);
+
+    // two more contacts (one Amsterdam, one Utrecht): the history grows
+    await postEvent(event('cara.e2e@example.com', 'Cara', 'Amsterdam'));
+    await postEvent(event('bram.e2e@example.com', 'Bram', 'Utrecht'));
+    await until('three enrollment rows', async () => (await page.locator('table.enrollments tbody tr').count()) === 3, T.med);
+    await until('two completed enrollments', async () => (await page.locator('table.enrollments .pill.completed').count()) >= 2, T.med);
+    await shot('05-enrollments');
+    const completedTab = await page.getByRole('tab', { name: /completed/ }).textContent();
+    assert.match(completedTab, /completed 2/);
+
+    // the editor's counters moved: branch passed by all three, go-to used by the Utrecht one
+    await page.goto(server.url + '/#/workflows/' + WF);
+    await page.locator('.step-card').first().waitFor({ timeout: T.med });
+    await until('branch counters ≥ 3 completed', async () => (await counter(ids.branch, 'completed')) >= 3, T.med);
+    await until('go-to counter ≥ 1', async () => (await counter(ids.goto, 'completed')) >= 1, T.med);
+    const totals = await page.locator('.toolbar .totals').textContent();
+    assert.match(totals, /2 done/);
+    await shot('06-editor-counters');
+
+    // diagnose: Ann's enrollment
+    const list = await apiGet(`/api/enrollments?workflow=${WF}&status=completed`);
+    const ann = (await Promise.all(list.body.enrollments.map(async (e) => ({ e, r: (await apiGet('/api/records/' + e.record_id)).body.record }))))
+      .find((x) => x.r.email === 'ann.e2e@example.com');
+    assert.ok(ann, 'Ann completed');
+    await page.goto(server.url + '/#/enrollments/' + ann.e.id);
+    const diag = page.getByTestId('diagnose');
+    await diag.waitFor({ timeout: T.med });
+    await until('the diagnose view with the trigger', async () => (await page.getByTestId('diag-trigger').textContent()).includes('registered'), T.short);
+    const diagText = await diag.textContent();
+    assert.match(diagText, /Why did this contact enroll\?/);
+    assert.match(diagText, /webinar\.registered/);
+    const matched = await page.getByTestId('matched').textContent();
+    assert.match(matched, /event\.type/);
+    assert.match(matched, /ann\.e2e@example\.com/);
+    const hist = await page.getByTestId('history').textContent();
+    assert.match(hist, /Enrolled by trigger registered/);
+    assert.match(hist, /Waiting until/);
+    assert.match(hist, /Branch: Amsterdam \(city = Amsterdam\)/);
+    assert.match(hist, /Completed the workflow/);
+    await shot('07-enrollment-diagnose');
+  });
+
+  test('c: workflow list: duplicate, delete + undo, export, import, turn off', { timeout: 45_000 }, async () => {
+    await page.goto(server.url + '/#/workflows');
+    const row = page.locator(`tr[data-workflow="${WF}"]`);
+    await row.waitFor({ timeout: T.med });
+    await until('enrollment counts in the list', async () => /done/.test(await row.locator('.counts').textContent()), T.med);
+
+    // duplicate
+    await row.getByRole('button', { name: 'Duplicate' }).click();
+    const copyId = 'copy-of-e2e-webinar-flow';
+    const copyRow = page.locator(`tr[data-workflow="${copyId}"]`);
+    await copyRow.waitFor({ timeout: T.med });
+    const orig = (await apiGet('/api/workflows/' + WF)).body.definition;
+    const copy = (await apiGet('/api/workflows/' + copyId)).body;
+    assert.equal(copy.name, 'Copy of ' + WF_NAME);
+    assert.equal(copy.enabled, false);
+    assert.deepEqual({ ...copy.definition, id: WF, name: WF_NAME }, orig);
+    await shot('08-list-duplicated');
+
+    // delete, then undo
+    await copyRow.getByRole('button', { name: 'Delete' }).click();
+    await until('the copy to leave the list', async () => (await copyRow.count()) === 0, T.med);
+    const toast = page.locator('.toast', { hasText: 'Deleted' });
+    await toast.waitFor();
+    assert.equal((await apiGet('/api/workflows/' + copyId)).status, 404, 'deleted on the server');
+    await shot('09-list-deleted-toast');
+    await toast.getByRole('button', { name: 'Undo' }).click();
+    await copyRow.waitFor({ timeout: T.med });
+    const restored = await apiGet('/api/workflows/' + copyId);
+    assert.equal(restored.status, 200, 'undo re-created it');
+    assert.deepEqual(restored.body.definition, copy.definition);
+
+    // export (a browser download)
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: T.med }), row.getByRole('button', { name: 'Export' }).click()]);
+    assert.equal(download.suggestedFilename(), WF + '.workflow.json');
+    const file = ART + download.suggestedFilename();
+    await download.saveAs(file);
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), orig);
+
+    // import the exported file: the id is taken, so it gets a fresh one
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: T.med }), page.getByTestId('import').click()]);
+    await chooser.setFiles(file);
+    const importedRow = page.locator(`tr[data-workflow="${WF}-2"]`);
+    await importedRow.waitFor({ timeout: T.med });
+    const imported = (await apiGet(`/api/workflows/${WF}-2`)).body.definition;
+    assert.deepEqual({ ...imported, id: WF }, orig);
+
+    // turn the copy on and off from the list (off asks about running enrollments)
+    await copyRow.getByRole('switch').click();
+    await until('the copy on', async () => (await apiGet('/api/workflows/' + copyId)).body.enabled === true, T.med);
+    await copyRow.getByRole('switch').click();
+    await page.getByTestId('disable-keep').click();
+    await until('the copy off', async () => (await apiGet('/api/workflows/' + copyId)).body.enabled === false, T.med);
+    await shot('10-list');
+  });
+
+  test('d: records search finds the posted contacts', { timeout: 30_000 }, async () => {
+    await page.goto(server.url + '/#/records');
+    const search = page.getByLabel('Search records');
+    await search.waitFor();
+    await until('records listed', async () => (await page.locator('table.records tbody tr').count()) === 3, T.med);
+    await search.fill('bram.e2e');
+    await until('one match for bram', async () => {
+      const rows = await page.locator('table.records tbody tr').allTextContents();
+      return rows.length === 1 && rows[0].includes('bram.e2e@example.com') && rows[0].includes('Utrecht');
+    }, T.med);
+    await search.fill('Amsterdam');
+    await until('two Amsterdam contacts', async () => (await page.locator('table.records tbody tr').count()) === 2, T.med);
+    await shot('11-records-search');
+    await page.locator('table.records tbody tr').first().click();
+    await page.getByRole('heading', { name: /Tester/ }).waitFor({ timeout: T.med });
+    const enr = page.locator('tr[data-enrollment]');
+    await until('the record shows its enrollment', async () => (await enr.count()) === 1 && (await enr.first().textContent()).includes(WF_NAME), T.med);
+    await shot('12-record-detail');
+    await enr.first().click();
+    await page.getByTestId('diagnose').waitFor({ timeout: T.med });
+  });
+
+  test('no errors in the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});

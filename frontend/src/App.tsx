@@ -3,6 +3,7 @@ import { EnrollmentDetailScreen } from './screens/EnrollmentDetail';
 import { RecordDetailScreen } from './screens/RecordDetail';
 import { RecordsScreen } from './screens/Records';
 import { WorkflowEditorScreen } from './screens/WorkflowEditor';
+import { WorkflowEnrollmentsScreen } from './screens/WorkflowEnrollments';
 import { WorkflowListScreen } from './screens/WorkflowList';
 
 export function App() {
@@ -23,6 +24,7 @@ export function App() {
       <main className="main">
         {route.name === 'workflows' && <WorkflowListScreen />}
         {route.name === 'workflow' && <WorkflowEditorScreen id={route.id} key={route.id} />}
+        {route.name === 'workflow-enrollments' && <WorkflowEnrollmentsScreen id={route.id} status={route.status} step={route.step} key={route.id} />}
         {route.name === 'records' && <RecordsScreen />}
         {route.name === 'record' && <RecordDetailScreen id={route.id} />}
         {route.name === 'enrollment' && <EnrollmentDetailScreen id={route.id} />}

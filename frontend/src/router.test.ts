@@ -10,4 +10,11 @@ describe('router', () => {
     expect(parseHash('#/workflows/a%3Fb')).toEqual({ name: 'workflow', id: 'a?b' });
     expect(parseHash('#/nope').name).toBe('not-found');
   });
+
+  it('parses the enrollments route with its filters', () => {
+    expect(parseHash('#/workflows/w1/enrollments')).toEqual({ name: 'workflow-enrollments', id: 'w1' });
+    const r = parseHash('#/workflows/w1/enrollments?status=waiting&step=wait-2h');
+    expect(r).toEqual({ name: 'workflow-enrollments', id: 'w1', status: 'waiting', step: 'wait-2h' });
+    expect(hrefOf(r)).toBe('#/workflows/w1/enrollments?status=waiting&step=wait-2h');
+  });
 });

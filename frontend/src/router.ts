@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 export type Route =
   | { name: 'workflows' }
   | { name: 'workflow'; id: string }
+  | { name: 'workflow-enrollments'; id: string; status?: string; step?: string }
   | { name: 'records' }
   | { name: 'record'; id: number }
   | { name: 'enrollment'; id: number }
@@ -12,11 +13,20 @@ export type Route =
 
 /** Parses a location hash into a route. */
 export function parseHash(hash: string): Route {
-  const path = hash.replace(/^#/, '') || '/workflows';
+  const raw = hash.replace(/^#/, '') || '/workflows';
+  const qi = raw.indexOf('?');
+  const path = qi >= 0 ? raw.slice(0, qi) : raw;
+  const query = new URLSearchParams(qi >= 0 ? raw.slice(qi + 1) : '');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { name: 'workflows' };
   if (parts[0] === 'workflows' && parts.length === 1) return { name: 'workflows' };
   if (parts[0] === 'workflows' && parts.length === 2) return { name: 'workflow', id: parts[1] };
+  if (parts[0] === 'workflows' && parts.length === 3 && parts[2] === 'enrollments') {
+    const r: Route = { name: 'workflow-enrollments', id: parts[1] };
+    if (query.get('status')) r.status = query.get('status')!;
+    if (query.get('step')) r.step = query.get('step')!;
+    return r;
+  }
   if (parts[0] === 'records' && parts.length === 1) return { name: 'records' };
   if (parts[0] === 'records' && parts.length === 2 && /^\d+$/.test(parts[1])) return { name: 'record', id: Number(parts[1]) };
   if (parts[0] === 'enrollments' && parts.length === 2 && /^\d+$/.test(parts[1])) return { name: 'enrollment', id: Number(parts[1]) };
@@ -30,6 +40,13 @@ export function hrefOf(r: Route): string {
       return '#/workflows';
     case 'workflow':
       return '#/workflows/' + encodeURIComponent(r.id);
+    case 'workflow-enrollments': {
+      const q = new URLSearchParams();
+      if (r.status) q.set('status', r.status);
+      if (r.step) q.set('step', r.step);
+      const qs = q.toString();
+      return '#/workflows/' + encodeURIComponent(r.id) + '/enrollments' + (qs ? '?' + qs : '');
+    }
     case 'records':
       return '#/records';
     case 'record':

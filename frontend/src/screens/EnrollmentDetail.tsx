@@ -1,41 +1,125 @@
-import { useEffect, useState } from 'react';
-import { api, type EnrollmentDetail } from '../api';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { api, type EnrollmentDetail, type RecordItem, type Workflow } from '../api';
+import { ago, ErrorBanner, Spinner } from '../components/common';
+import { diagnoseView } from '../lib/diagnose';
+import { formatHistory } from '../lib/history';
+import { recordName } from './Records';
 
-/** One enrollment: why it enrolled and its history. */
+/** One enrollment: the diagnose view ("why did this contact enroll?") and its history timeline. */
 export function EnrollmentDetailScreen({ id }: { id: number }) {
   const [data, setData] = useState<EnrollmentDetail | null>(null);
+  const [wf, setWf] = useState<Workflow | null>(null);
+  const [rec, setRec] = useState<RecordItem | null>(null);
   const [error, setError] = useState('');
-  useEffect(() => {
-    api.getEnrollment(id).then(setData, (e: Error) => setError(e.message));
+  const load = useCallback(async () => {
+    try {
+      const d = await api.getEnrollment(id);
+      setData(d);
+      setError('');
+      return d;
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+      return null;
+    }
   }, [id]);
-  if (error) return <div className="screen"><div className="banner error">{error}</div></div>;
-  if (!data) return <div className="screen-message">Loading…</div>;
+  useEffect(() => {
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = async () => {
+      const d = await load();
+      if (!live) return;
+      if (d && (d.enrollment.status === 'active' || d.enrollment.status === 'waiting')) timer = setTimeout(tick, 3000);
+    };
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- loading on mount
+    load().then((d) => {
+      if (!live || !d) return;
+      api.getWorkflow(d.enrollment.workflow_id).then((w) => live && setWf(w), () => undefined);
+      api.getRecord(d.enrollment.record_id).then((r) => live && setRec(r.record), () => undefined);
+      if (d.enrollment.status === 'active' || d.enrollment.status === 'waiting') timer = setTimeout(tick, 3000);
+    });
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [load]);
+  const def = wf?.definition ?? null;
+  const lines = useMemo(() => (data ? data.history.map((h) => ({ h, line: formatHistory(h, def, { timeZone: def?.timezone || undefined }) })) : []), [data, def]);
+  if (error && !data) return <div className="screen"><ErrorBanner error={error} onRetry={load} /><a href="#/workflows">Workflows</a></div>;
+  if (!data) return <div className="screen"><Spinner label={`Loading enrollment #${id}…`} /></div>;
   const e = data.enrollment;
+  const dg = diagnoseView(data.diagnose, def);
+  const versionNote = wf && wf.active_version && wf.active_version !== e.version;
+  const current = e.current_step ? def?.steps.find((s) => s.id === e.current_step)?.name || e.current_step : '';
+  const who = rec ? recordName(rec) || rec.email || `#${rec.id}` : `record #${e.record_id}`;
   return (
     <div className="screen">
-      <div className="screen-head">
-        <h1>Enrollment #{e.id}</h1>
-        <span className={`pill ${e.status}`}>{e.status}</span>
+      <div className="crumbs">
+        <a href="#/workflows">Workflows</a> / <a href={'#/workflows/' + encodeURIComponent(e.workflow_id)}>{wf?.name ?? e.workflow_id}</a> /{' '}
+        <a href={'#/workflows/' + encodeURIComponent(e.workflow_id) + '/enrollments'}>Enrollments</a> / #{e.id}
       </div>
-      <p>
-        Record <a href={'#/records/' + e.record_id}>#{e.record_id}</a> in workflow <a href={'#/workflows/' + encodeURIComponent(e.workflow_id)}>{e.workflow_id}</a> (version {e.version}).
-        {data.diagnose.summary && <> Enrolled because: {data.diagnose.summary}</>}
-      </p>
-      {e.error && <div className="banner error">{e.error}</div>}
-      <h2>History</h2>
-      <table className="table">
-        <thead><tr><th>When</th><th>Step</th><th>Outcome</th><th>Detail</th></tr></thead>
-        <tbody>
-          {data.history.map((h) => (
-            <tr key={h.id}>
-              <td>{new Date(h.at).toLocaleString()}</td>
-              <td className="mono">{h.step_id || '—'}</td>
-              <td>{h.outcome}</td>
-              <td className="mono sub">{h.detail && JSON.stringify(h.detail) !== '{}' ? JSON.stringify(h.detail) : ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <div className="screen-head">
+        <div>
+          <h1>{who} <span className={`pill ${e.status}`}>{e.status}</span></h1>
+          <div className="sub">
+            Enrollment #{e.id} of <a href={'#/records/' + e.record_id}>{rec?.email ?? `record #${e.record_id}`}</a> in version {e.version} ·
+            started {ago(e.created_at)} · {e.steps_run} step{e.steps_run === 1 ? '' : 's'} run
+            {current && <> · now at <span className="mono">{current}</span></>}
+            {e.finished_at && <> · finished {ago(e.finished_at)}</>}
+          </div>
+        </div>
+        <button type="button" className="btn" onClick={load}>Refresh</button>
+      </div>
+      <ErrorBanner error={error} />
+      {e.error && <div className="banner error" role="alert">{e.error}</div>}
+      <div className="two-col">
+        <section className="card diagnose" data-testid="diagnose">
+          <h2>Why did this contact enroll?</h2>
+          <p className="diag-summary">{dg.summary}</p>
+          <dl className="facts">
+            <dt>Trigger</dt><dd data-testid="diag-trigger">{dg.trigger}</dd>
+            {dg.triggerDefinition && <><dt>Defined as</dt><dd>{dg.triggerDefinition}</dd></>}
+            <dt>Version</dt><dd>{dg.version}{versionNote ? ` (the workflow is now at version ${wf!.active_version})` : ''}</dd>
+          </dl>
+          <h3>Matched values</h3>
+          {dg.matched.length === 0 ? <div className="sub">No values were recorded for this trigger.</div> : (
+            <table className="table kv compact" data-testid="matched">
+              <tbody>{dg.matched.map((m) => <tr key={m.key}><th className="mono">{m.key}</th><td className="mono">{m.value}</td></tr>)}</tbody>
+            </table>
+          )}
+          {dg.event && (
+            <>
+              <h3>Triggering event</h3>
+              <dl className="facts">
+                <dt>Type</dt><dd className="mono">{dg.event.type}</dd>
+                {dg.event.id !== undefined && <><dt>Event</dt><dd>#{dg.event.id}</dd></>}
+                {dg.event.occurredAt && <><dt>Happened</dt><dd>{new Date(dg.event.occurredAt).toLocaleString()}</dd></>}
+                {dg.event.fields.map((f) => <span key={f.key} className="contents"><dt className="mono">{f.key}</dt><dd className="mono">{f.value}</dd></span>)}
+              </dl>
+            </>
+          )}
+        </section>
+        <section>
+          <h2>History <span className="count">{data.history.length}</span></h2>
+          {def?.timezone && <div className="hint">Wait times are in the workflow's time zone, {def.timezone}.</div>}
+          {versionNote && <div className="hint">Step names come from the workflow's current definition; this enrollment runs version {e.version}.</div>}
+          <ol className="timeline" data-testid="history">
+            {lines.map(({ h, line }) => (
+              <li key={h.id} className={`tl-${line.tone}`}>
+                <span className="tl-dot" aria-hidden="true" />
+                <div className="tl-body">
+                  <div className="tl-head">
+                    <strong>{line.step}</strong>
+                    {line.stepId && line.step !== line.stepId && <span className="sub mono">{line.stepId}</span>}
+                    <span className="grow" />
+                    <span className="sub" title={new Date(h.at).toLocaleString()}>{new Date(h.at).toLocaleTimeString()}</span>
+                  </div>
+                  <div className="tl-text">{line.text}</div>
+                </div>
+              </li>
+            ))}
+          </ol>
+        </section>
+      </div>
     </div>
   );
 }

@@ -1,45 +1,99 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { api, type RecordDetail } from '../api';
+import { ago, Empty, ErrorBanner, Spinner } from '../components/common';
+import { showValue } from '../lib/history';
+import { navigate } from '../router';
+import { recordName } from './Records';
 
-/** One record: its properties and its enrollments. */
+interface EventRow {
+  id: number;
+  type: string;
+  scope?: Record<string, string> | null;
+  data?: Record<string, unknown> | null;
+  occurred_at: string;
+}
+
+/** One record: properties, lists, recent events and enrollments. */
 export function RecordDetailScreen({ id }: { id: number }) {
   const [data, setData] = useState<RecordDetail | null>(null);
+  const [names, setNames] = useState<Record<string, string>>({});
   const [error, setError] = useState('');
-  useEffect(() => {
+  const load = useCallback(() => {
+    setError('');
     api.getRecord(id).then(setData, (e: Error) => setError(e.message));
+    api.listWorkflows().then((ws) => setNames(Object.fromEntries(ws.map((w) => [w.id, w.name]))), () => undefined);
   }, [id]);
-  if (error) return <div className="screen"><div className="banner error">{error}</div></div>;
-  if (!data) return <div className="screen-message">Loading…</div>;
+  useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- loading on mount
+    load();
+  }, [load]);
+  if (error) return <div className="screen"><ErrorBanner error={error} onRetry={load} /><a href="#/records">All records</a></div>;
+  if (!data) return <div className="screen"><Spinner label={`Loading record #${id}…`} /></div>;
   const r = data.record;
+  const lists = Array.isArray(data.lists) ? (data.lists as string[]) : [];
+  const events = data.events as EventRow[];
+  const props = Object.entries(r.properties).sort(([a], [b]) => a.localeCompare(b));
   return (
     <div className="screen">
+      <div className="crumbs"><a href="#/records">Records</a> / #{r.id}</div>
       <div className="screen-head">
-        <h1>{r.email || `${r.type} #${r.id}`}</h1>
-        <a href="#/records">All records</a>
+        <div>
+          <h1>{recordName(r) || r.email || `${r.type} #${r.id}`}</h1>
+          <div className="sub">{r.email && recordName(r) ? r.email + ' · ' : ''}{r.type} #{r.id} · created {ago(r.created_at)} · updated {ago(r.updated_at)}</div>
+        </div>
+        <button type="button" className="btn" onClick={load}>Refresh</button>
       </div>
-      <h2>Properties</h2>
-      <table className="table kv">
-        <tbody>
-          {Object.entries(r.properties).map(([k, v]) => <tr key={k}><th>{k}</th><td className="mono">{typeof v === 'string' ? v : JSON.stringify(v)}</td></tr>)}
-        </tbody>
-      </table>
-      <h2>Enrollments</h2>
-      {data.enrollments.length === 0 && <div className="empty">Not enrolled in any workflow.</div>}
-      {data.enrollments.length > 0 && (
-        <table className="table">
-          <thead><tr><th>Workflow</th><th>Status</th><th>Current step</th><th>Started</th></tr></thead>
-          <tbody>
-            {data.enrollments.map((e) => (
-              <tr key={e.id} onClick={() => (location.hash = '#/enrollments/' + e.id)}>
-                <td><a href={'#/enrollments/' + e.id}>{e.workflow_id}</a></td>
-                <td><span className={`pill ${e.status}`}>{e.status}</span></td>
-                <td className="mono">{e.current_step || '—'}</td>
-                <td>{new Date(e.created_at).toLocaleString()}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <div className="two-col">
+        <section>
+          <h2>Properties <span className="count">{props.length}</span></h2>
+          {props.length === 0 ? <Empty title="No properties" /> : (
+            <table className="table kv">
+              <tbody>
+                {props.map(([k, v]) => <tr key={k}><th>{k}</th><td className="mono">{showValue(v)}</td></tr>)}
+              </tbody>
+            </table>
+          )}
+          <h2>Lists <span className="count">{lists.length}</span></h2>
+          {lists.length === 0 ? <div className="sub">Not in any list.</div> : <div className="chips">{lists.map((l) => <span key={l} className="chip">{l}</span>)}</div>}
+        </section>
+        <section>
+          <h2>Enrollments <span className="count">{data.enrollments.length}</span></h2>
+          {data.enrollments.length === 0 && <Empty title="Not enrolled in any workflow" />}
+          {data.enrollments.length > 0 && (
+            <table className="table">
+              <thead><tr><th>Workflow</th><th>Status</th><th>Current step</th><th>Started</th></tr></thead>
+              <tbody>
+                {data.enrollments.map((e) => (
+                  <tr key={e.id} data-enrollment={e.id} onClick={() => navigate('#/enrollments/' + e.id)}>
+                    <td><a href={'#/enrollments/' + e.id} onClick={(ev) => ev.stopPropagation()}>{names[e.workflow_id] ?? e.workflow_id}</a><div className="sub">#{e.id} · v{e.version}</div></td>
+                    <td><span className={`pill ${e.status}`}>{e.status}</span></td>
+                    <td className="mono">{e.current_step || '—'}</td>
+                    <td title={new Date(e.created_at).toLocaleString()}>{ago(e.created_at)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <h2>Recent events <span className="count">{events.length}</span></h2>
+          {events.length === 0 && <div className="sub">No events.</div>}
+          {events.length > 0 && (
+            <table className="table static">
+              <thead><tr><th>Event</th><th>Details</th><th>When</th></tr></thead>
+              <tbody>
+                {events.map((ev) => (
+                  <tr key={ev.id}>
+                    <td className="mono">{ev.type}</td>
+                    <td className="sub">
+                      {[...Object.entries(ev.scope ?? {}).map(([k, v]) => `${k} ${v}`), ...Object.entries(ev.data ?? {}).map(([k, v]) => `${k}: ${showValue(v)}`)].join(' · ') || '—'}
+                    </td>
+                    <td title={new Date(ev.occurred_at).toLocaleString()}>{ago(ev.occurred_at)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      </div>
     </div>
   );
 }

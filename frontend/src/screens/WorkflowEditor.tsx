@@ -2,9 +2,11 @@ import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, ApiError, type Workflow } from '../api';
 import { Canvas } from '../components/canvas/Canvas';
+import { Dialog } from '../components/common';
 import { ProblemsPanel } from '../components/panel/ProblemsPanel';
 import { SidePanel } from '../components/panel/SidePanel';
 import { serialise } from '../lib/definition';
+import { clearDraft, peekDraft } from '../lib/templates';
 import { navigate } from '../router';
 import { EditorProvider, useEditor, useEditorStore } from '../store/context';
 import { blankDefinition, createEditorStore, type EditorStore } from '../store/editor-store';
@@ -20,14 +22,17 @@ export function WorkflowEditorScreen({ id }: { id: string }) {
       try {
         let store: EditorStore;
         if (id === 'new') {
-          store = createEditorStore({ definition: blankDefinition(uniqueId()) });
+          store = createEditorStore({ definition: peekDraft() ?? blankDefinition(uniqueId()) });
           store.getState().select({ kind: 'settings' });
         } else {
           const w = await api.getWorkflow(id);
           store = createEditorStore({ definition: w.definition, workflowId: w.id, revision: w.revision, enabled: w.enabled });
         }
         store.getState().setSchema(await schema);
-        if (live) setState({ store, key: id + ':' + Date.now() });
+        if (live) {
+          if (id === 'new') clearDraft();
+          setState({ store, key: id + ':' + Date.now() });
+        }
       } catch (e) {
         if (live) setState({ error: e instanceof Error ? e.message : String(e) });
       }
@@ -105,15 +110,21 @@ function Editor() {
   }, [store, saving]);
   useShortcuts(store, save);
 
-  const toggleEnabled = async () => {
+  const [askDisable, setAskDisable] = useState(false);
+  const toggleEnabled = async (cancel?: boolean) => {
     const s = store.getState();
     if (!s.workflowId) return;
     if (s.dirty) {
       setMessage({ kind: 'error', text: 'Save your changes before turning the workflow on or off.' });
       return;
     }
+    if (s.enabled && cancel === undefined) {
+      setAskDisable(true);
+      return;
+    }
+    setAskDisable(false);
     try {
-      const w = s.enabled ? await api.disableWorkflow(s.workflowId) : await api.enableWorkflow(s.workflowId);
+      const w = s.enabled ? await api.disableWorkflow(s.workflowId, cancel) : await api.enableWorkflow(s.workflowId);
       store.setState({ enabled: w.enabled, revision: w.revision || s.revision });
     } catch (e) {
       if (e instanceof ApiError && e.problems.length) {
@@ -139,10 +150,10 @@ function Editor() {
         <button type="button" className="wf-name" title="Workflow settings" onClick={() => store.getState().select({ kind: 'settings' })}>{name || 'Untitled'}</button>
         <span className={`status${dirty ? ' dirty' : ''}`}>{status}</span>
         <div className="grow" />
-        {enabled && totals && (
-          <span className="totals" title="Enrollments">
+        {enabled && totals && workflowId && (
+          <a className="totals" title="Open the enrollment history" href={'#/workflows/' + encodeURIComponent(workflowId) + '/enrollments'}>
             <span className="c active">{totals.active}</span> active · <span className="c waiting">{totals.waiting}</span> waiting · <span className="c completed">{totals.completed}</span> done · <span className="c failed">{totals.failed}</span> failed
-          </span>
+          </a>
         )}
         <button type="button" className="btn ghost" disabled={!canUndo} onClick={() => store.getState().undo()} title="Undo (Ctrl+Z)">Undo</button>
         <button type="button" className="btn ghost" disabled={!canRedo} onClick={() => store.getState().redo()} title="Redo (Ctrl+Shift+Z)">Redo</button>
@@ -151,8 +162,9 @@ function Editor() {
           {problems ? `${problems} problem${problems > 1 ? 's' : ''}` : 'No problems'}
         </button>
         <button type="button" className="btn ghost" onClick={() => store.getState().select({ kind: 'settings' })}>Settings</button>
+        {workflowId && <a className="btn ghost" href={'#/workflows/' + encodeURIComponent(workflowId) + '/enrollments'}>Enrollments</a>}
         {workflowId && (
-          <button type="button" className={`switch${enabled ? ' on' : ''}`} role="switch" aria-checked={enabled} onClick={toggleEnabled}>
+          <button type="button" className={`switch${enabled ? ' on' : ''}`} role="switch" aria-checked={enabled} onClick={() => toggleEnabled()}>
             <span className="knob" /> {enabled ? 'On' : 'Off'}
           </button>
         )}
@@ -170,6 +182,16 @@ function Editor() {
         <SidePanel />
         {showProblems && <ProblemsPanel onClose={() => setShowProblems(false)} />}
       </div>
+      {askDisable && (
+        <Dialog title="Turn off this workflow?" onClose={() => setAskDisable(false)}>
+          <p>No new records will enroll. What should happen to the records that are in the workflow now{totals ? ` (${totals.active + totals.waiting})` : ''}?</p>
+          <div className="dialog-actions">
+            <button type="button" className="btn" onClick={() => setAskDisable(false)}>Back</button>
+            <button type="button" className="btn danger" onClick={() => toggleEnabled(true)}>Cancel their enrollments</button>
+            <button type="button" className="btn primary" onClick={() => toggleEnabled(false)}>Let them finish</button>
+          </div>
+        </Dialog>
+      )}
     </div>
   );
 }

@@ -1,40 +1,235 @@
-import { useEffect, useState } from 'react';
-import { api, type WorkflowSummary } from '../api';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, ApiError, type Definition, type Stats, type WorkflowSummary } from '../api';
+import { ago, Dialog, Empty, ErrorBanner, Spinner, Toasts, type ToastData } from '../components/common';
+import { openWorkflowFile, saveWorkflowFile } from '../lib/desktop';
+import { TEMPLATES, setDraft } from '../lib/templates';
+import { copyDefinition, exportFileName, exportText, parseImport, uniqueId, UndoBuffer } from '../lib/workflow-files';
+import { navigate } from '../router';
 
-/** The list of workflows: open one, or create a new one. */
+const UNDO_MS = 8000;
+const undo = new UndoBuffer(UNDO_MS);
+
+/** The list of workflows: create, open, duplicate, turn on/off, import/export, delete (with undo). */
 export function WorkflowListScreen() {
   const [rows, setRows] = useState<WorkflowSummary[] | null>(null);
+  const [stats, setStats] = useState<Record<string, Stats>>({});
   const [error, setError] = useState('');
-  useEffect(() => {
-    api.listWorkflows().then(setRows, (e: Error) => setError(e.message));
+  const [busy, setBusy] = useState('');
+  const [toasts, setToasts] = useState<ToastData[]>([]);
+  const [createOpen, setCreateOpen] = useState(false);
+  const [disabling, setDisabling] = useState<WorkflowSummary | null>(null);
+  const toastId = useRef(0);
+
+  const toast = useCallback((t: Omit<ToastData, 'id'>) => {
+    const id = ++toastId.current;
+    setToasts((ts) => [...ts, { ...t, id }]);
   }, []);
+  const dropToast = useCallback((id: number) => setToasts((ts) => ts.filter((t) => t.id !== id)), []);
+
+  const load = useCallback(async () => {
+    try {
+      const list = await api.listWorkflows();
+      setRows(list);
+      setError('');
+      const entries = await Promise.all(list.map(async (w) => [w.id, await api.workflowStats(w.id).catch(() => null)] as const));
+      setStats(Object.fromEntries(entries.filter((e): e is readonly [string, Stats] => e[1] !== null)));
+    } catch (e) {
+      setError(message(e));
+    }
+  }, []);
+  useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- loading on mount
+    load();
+    const t = setInterval(load, 5000);
+    return () => clearInterval(t);
+  }, [load]);
+
+  const run = async (label: string, fn: () => Promise<void>) => {
+    setBusy(label);
+    setError('');
+    try {
+      await fn();
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy('');
+    }
+  };
+
+  const taken = () => ({ ids: (rows ?? []).map((r) => r.id), names: (rows ?? []).map((r) => r.name) });
+
+  const duplicate = (w: WorkflowSummary) => run(`Duplicating ${w.name}…`, async () => {
+    const src = await api.getWorkflow(w.id);
+    const t = taken();
+    const copy = await api.createWorkflow(copyDefinition(src.definition, t.ids, t.names));
+    toast({ text: `Created "${copy.name}"`, action: { label: 'Open', run: () => navigate('#/workflows/' + encodeURIComponent(copy.id)) } });
+    await load();
+  });
+
+  const remove = (w: WorkflowSummary) => run(`Deleting ${w.name}…`, async () => {
+    const src = await api.getWorkflow(w.id);
+    await api.deleteWorkflow(w.id);
+    undo.add(src.definition, src.enabled, Date.now());
+    setRows((rs) => rs?.filter((r) => r.id !== w.id) ?? null);
+    toast({ text: `Deleted "${w.name}"`, ms: UNDO_MS, action: { label: 'Undo', run: () => restore(w.id) } });
+  });
+
+  const restore = (id: string) => run('Restoring…', async () => {
+    const d = undo.take(id, Date.now());
+    if (!d) throw new Error('Too late to undo: the deleted workflow is no longer kept.');
+    let w = await api.createWorkflow(d.definition);
+    if (d.enabled) w = await api.enableWorkflow(w.id);
+    toast({ text: `Restored "${w.name}"${d.enabled ? ' (on)' : ''}. Its enrollment history was not kept.` });
+    await load();
+  });
+
+  const exportOne = (w: WorkflowSummary) => run(`Exporting ${w.name}…`, async () => {
+    const src = await api.getWorkflow(w.id);
+    const where = await saveWorkflowFile(exportFileName(src.definition), exportText(src.definition));
+    if (where) toast({ text: `Exported "${w.name}" to ${where}` });
+  });
+
+  const importOne = () => run('Importing…', async () => {
+    const text = await openWorkflowFile();
+    if (!text) return;
+    const def = parseImport(text);
+    const t = taken();
+    if (t.ids.includes(def.id)) def.id = uniqueId(def.id, t.ids);
+    try {
+      const w = await api.createWorkflow(def);
+      toast({ text: `Imported "${w.name}" (off)`, action: { label: 'Open', run: () => navigate('#/workflows/' + encodeURIComponent(w.id)) } });
+      await load();
+    } catch (e) {
+      if (e instanceof ApiError && e.problems.length) {
+        // Not valid here (e.g. a list or hook that does not exist): open it as a draft to fix.
+        setDraft(def);
+        navigate('#/workflows/new');
+        return;
+      }
+      throw e;
+    }
+  });
+
+  const toggle = (w: WorkflowSummary) => {
+    if (w.enabled) {
+      setDisabling(w);
+      return;
+    }
+    run(`Turning on ${w.name}…`, async () => {
+      await api.enableWorkflow(w.id);
+      await load();
+    });
+  };
+
+  const disable = (w: WorkflowSummary, cancel: boolean) => {
+    setDisabling(null);
+    run(`Turning off ${w.name}…`, async () => {
+      await api.disableWorkflow(w.id, cancel);
+      await load();
+    });
+  };
+
+  const startFrom = (def: Definition | null) => {
+    setCreateOpen(false);
+    if (def) {
+      const t = taken();
+      setDraft(copyDefinition(def, t.ids, t.names, t.names.includes(def.name) ? undefined : def.name));
+    } else setDraft(null);
+    navigate('#/workflows/new');
+  };
+
   return (
     <div className="screen">
       <div className="screen-head">
         <h1>Workflows</h1>
-        <a className="btn primary" href="#/workflows/new">Create workflow</a>
+        <div className="head-actions">
+          {busy && <Spinner label={busy} />}
+          <button type="button" className="btn" onClick={importOne} data-testid="import">Import JSON</button>
+          <button type="button" className="btn primary" onClick={() => setCreateOpen(true)} data-testid="create">Create workflow</button>
+        </div>
       </div>
-      {error && <div className="banner error">{error}</div>}
-      {!rows && !error && <div className="screen-message">Loading…</div>}
-      {rows && rows.length === 0 && <div className="empty">No workflows yet. Create one to get started.</div>}
+      <ErrorBanner error={error} onRetry={load} onClose={() => setError('')} />
+      {!rows && !error && <Spinner label="Loading workflows…" />}
+      {rows && rows.length === 0 && (
+        <Empty title="Welcome to Flowdesk" actions={<>
+          <button type="button" className="btn primary" onClick={() => startFrom(null)}>Start from scratch</button>
+          <button type="button" className="btn" onClick={() => setCreateOpen(true)}>Pick a template</button>
+          <button type="button" className="btn" onClick={importOne}>Import JSON</button>
+        </>}>
+          Workflows enroll your contacts when something happens (a form, a webinar, a property change) and take them
+          through delays, branches and actions. Build your first one, start from a template, or import a file.
+        </Empty>
+      )}
       {rows && rows.length > 0 && (
-        <table className="table">
+        <table className="table workflows">
           <thead>
-            <tr><th>Name</th><th>Object</th><th>Status</th><th>Revision</th><th>Last updated</th></tr>
+            <tr><th>Name</th><th>Object</th><th>Status</th><th>Enrollments</th><th>Last updated</th><th aria-label="Actions" /></tr>
           </thead>
           <tbody>
-            {rows.map((w) => (
-              <tr key={w.id} onClick={() => (location.hash = '#/workflows/' + encodeURIComponent(w.id))}>
-                <td><a href={'#/workflows/' + encodeURIComponent(w.id)}>{w.name}</a><div className="sub mono">{w.id}</div></td>
-                <td>{w.object}</td>
-                <td><span className={`pill ${w.enabled ? 'on' : 'off'}`}>{w.enabled ? 'On' : 'Off'}</span></td>
-                <td>{w.revision}</td>
-                <td>{new Date(w.updated_at).toLocaleString()}</td>
-              </tr>
-            ))}
+            {rows.map((w) => {
+              const st = stats[w.id]?.enrollments;
+              return (
+                <tr key={w.id} data-workflow={w.id} onClick={() => navigate('#/workflows/' + encodeURIComponent(w.id))}>
+                  <td><a href={'#/workflows/' + encodeURIComponent(w.id)} onClick={(e) => e.stopPropagation()}>{w.name}</a><div className="sub mono">{w.id}</div></td>
+                  <td>{w.object}</td>
+                  <td onClick={(e) => e.stopPropagation()}>
+                    <button type="button" className={`switch${w.enabled ? ' on' : ''}`} role="switch" aria-checked={w.enabled} aria-label={`${w.name} is ${w.enabled ? 'on' : 'off'}`} onClick={() => toggle(w)}>
+                      <span className="knob" /> {w.enabled ? 'On' : 'Off'}
+                    </button>
+                  </td>
+                  <td onClick={(e) => e.stopPropagation()}>
+                    {st ? (
+                      <a className="counts" href={'#/workflows/' + encodeURIComponent(w.id) + '/enrollments'} title="Open the enrollment history">
+                        <span className="c active">{st.active + st.waiting}</span> in workflow · <span className="c completed">{st.completed}</span> done
+                        {st.failed > 0 && <> · <span className="c failed">{st.failed}</span> failed</>}
+                      </a>
+                    ) : <span className="sub">—</span>}
+                  </td>
+                  <td title={new Date(w.updated_at).toLocaleString()}>{ago(w.updated_at)}</td>
+                  <td className="row-actions" onClick={(e) => e.stopPropagation()}>
+                    <button type="button" className="btn ghost small" onClick={() => duplicate(w)}>Duplicate</button>
+                    <button type="button" className="btn ghost small" onClick={() => exportOne(w)}>Export</button>
+                    <button type="button" className="btn ghost small danger-text" onClick={() => remove(w)}>Delete</button>
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}
+      {createOpen && (
+        <Dialog title="Create a workflow" onClose={() => setCreateOpen(false)}>
+          <div className="choice-list">
+            <button type="button" className="choice" onClick={() => startFrom(null)} data-testid="from-scratch">
+              <strong>Start from scratch</strong>
+              <span className="sub">An empty workflow: add a trigger and steps on the canvas.</span>
+            </button>
+            {TEMPLATES.map((t) => (
+              <button type="button" className="choice" key={t.key} onClick={() => startFrom(t.definition)} data-template={t.key}>
+                <strong>{t.name}</strong>
+                <span className="sub">{t.description}</span>
+              </button>
+            ))}
+          </div>
+          {rows && rows.length > 0 && <div className="hint">Or use "Duplicate" on any workflow in the list to start from a copy of it.</div>}
+        </Dialog>
+      )}
+      {disabling && (
+        <Dialog title={`Turn off "${disabling.name}"?`} onClose={() => setDisabling(null)}>
+          <p>No new records will enroll. What should happen to the records that are in the workflow now
+            {stats[disabling.id] ? ` (${stats[disabling.id].enrollments.active + stats[disabling.id].enrollments.waiting})` : ''}?</p>
+          <div className="dialog-actions">
+            <button type="button" className="btn" onClick={() => setDisabling(null)}>Back</button>
+            <button type="button" className="btn danger" onClick={() => disable(disabling, true)} data-testid="disable-cancel">Cancel their enrollments</button>
+            <button type="button" className="btn primary" onClick={() => disable(disabling, false)} data-testid="disable-keep">Let them finish</button>
+          </div>
+        </Dialog>
+      )}
+      <Toasts toasts={toasts} onDone={dropToast} />
     </div>
   );
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }

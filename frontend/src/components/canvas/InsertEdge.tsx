@@ -26,7 +26,7 @@ function InsertEdgeInner(props: EdgeProps<FlowEdge>) {
             {data.label}
           </div>
         )}
-        <button type="button" className="edge-plus nodrag nopan" aria-label="Add a step here" title="Add a step here"
+        <button type="button" className="edge-plus nodrag nopan" aria-label="Add a step here" title="Add a step here" data-slot={data ? `${data.source}:${data.port}` : undefined}
           style={{ transform: `translate(-50%, -50%) translate(${x}px, ${plusY}px)` }} onClick={open}>
           +
         </button>

@@ -4,6 +4,7 @@ import type { StepStats } from '../../api/types';
 import type { StepNode } from '../../lib/graph';
 import { nodeConfig } from '../../nodes';
 import { Glyph } from '../../nodes/glyphs';
+import { hrefOf, navigate } from '../../router';
 import { useEditor } from '../../store/context';
 
 function StepNodeViewInner({ id, data, selected }: NodeProps<StepNode>) {
@@ -13,6 +14,7 @@ function StepNodeViewInner({ id, data, selected }: NodeProps<StepNode>) {
   const steps = useEditor((s) => s.definition.steps);
   const local = useMemo(() => cfg.checkValid(step, { stepIds: new Set(steps.map((x) => x.id)) }), [cfg, step, steps]);
   const stats = useEditor((s) => (s.enabled ? s.stats?.steps[id] : undefined));
+  const workflowId = useEditor((s) => s.workflowId);
   const count = serverProblems || local.length;
   return (
     <div className={`step-card${selected ? ' selected' : ''}${count ? ' has-problems' : ''}`} style={{ ['--accent' as string]: cfg.colour }} data-step={id}>
@@ -21,7 +23,7 @@ function StepNodeViewInner({ id, data, selected }: NodeProps<StepNode>) {
       <div className="step-head">
         <span className="step-glyph"><Glyph name={cfg.glyph} size={15} colour={cfg.colour} /></span>
         <span className="step-type">{cfg.label}</span>
-        {stats && <Counters stats={stats} />}
+        {stats && <Counters stats={stats} href={workflowId ? hrefOf({ name: 'workflow-enrollments', id: workflowId, step: id }) : undefined} />}
         {count > 0 && <span className="problem-dot" title={serverProblems ? `${count} problem${count > 1 ? 's' : ''}` : local.join('\n')}>{count}</span>}
       </div>
       <div className="step-title" title={step.name || step.id}>{step.name || cfg.summary(step)}</div>
@@ -33,9 +35,14 @@ function StepNodeViewInner({ id, data, selected }: NodeProps<StepNode>) {
   );
 }
 
-function Counters({ stats }: { stats: StepStats }) {
+function Counters({ stats, href }: { stats: StepStats; href?: string }) {
+  const open = (e: React.MouseEvent) => {
+    e.stopPropagation();
+    if (href) navigate(href);
+  };
   return (
-    <div className="counters" aria-label="Live counters">
+    <div className={`counters${href ? ' link nodrag' : ''}`} aria-label="Live counters" title={href ? 'Show the enrollments at this step' : undefined}
+      role={href ? 'link' : undefined} onClick={open}>
       <span className="c active" title="Running now">{stats.active}</span>
       <span className="c waiting" title="Waiting here">{stats.waiting}</span>
       <span className="c completed" title="Completed this step">{stats.completed}</span>

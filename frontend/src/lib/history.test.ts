@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { Definition, HistoryEntry } from '../api/types';
+import { formatHistory, formatWhen, showValue } from './history';
+
+const def: Definition = {
+  id: 'w', name: 'W', object: 'contact', triggers: [], reenroll: { enabled: false, triggers: [] }, start: 'wait',
+  steps: [
+    { id: 'wait', type: 'delay', name: 'Wait for Tuesday', until: { weekdays: ['tue'], time: '11:00' }, next: 'watched?' },
+    { id: 'watched?', type: 'branch', name: 'Watched?', branches: [{ name: 'Watched', filter: { property: 'watch_pct', op: 'gte', value: 50 } }] },
+    { id: 'tag', type: 'set_property', property: 'tags', value: ['viewer'], mode: 'append' },
+    { id: 'again', type: 'goto', target: 'wait' },
+  ],
+};
+
+let n = 0;
+const h = (outcome: string, detail: unknown, step?: string, type?: string, at = '2026-11-23T10:00:00Z'): HistoryEntry =>
+  ({ id: ++n, enrollment_id: 1, step_id: step, step_type: type, outcome, detail, at });
+const fmt = (e: HistoryEntry) => formatHistory(e, def, { timeZone: 'UTC' });
+
+describe('formatWhen', () => {
+  it('gives weekday and time, with the date when far away', () => {
+    const ref = new Date('2026-11-23T10:00:00Z'); // a Monday
+    expect(formatWhen('2026-11-24T11:00:00Z', { timeZone: 'UTC', now: ref })).toBe('Tue 11:00');
+    expect(formatWhen('2026-12-24T11:00:00Z', { timeZone: 'UTC', now: ref })).toBe('Thu 24 Dec 2026 11:00');
+    expect(formatWhen('2026-11-23T10:00:02Z', { timeZone: 'UTC', now: ref })).toBe('Mon 10:00:02');
+    expect(formatWhen('2026-11-24T11:00:00Z', { timeZone: 'Europe/Amsterdam', now: ref })).toBe('Tue 12:00');
+    expect(formatWhen(undefined)).toBe('?');
+    expect(formatWhen('2026-11-24T11:00:00Z', { timeZone: 'Not/AZone', now: ref })).toMatch(/^Tue /);
+  });
+});
+
+describe('formatHistory', () => {
+  it('describes delays', () => {
+    expect(fmt(h('waiting', { until: '2026-11-24T11:00:00Z' }, 'wait', 'delay'))).toMatchObject({ step: 'Wait for Tuesday', stepId: 'wait', text: 'Waiting until Tue 11:00', tone: 'wait' });
+    expect(fmt(h('resumed', { outcome: 'elapsed' }, 'wait', 'delay', '2026-11-24T11:00:00Z')).text).toBe('Waited until Tue 11:00; continued');
+    expect(fmt(h('waiting', { event: 'payment.completed', timeout_at: '2026-11-25T10:00:00Z' }, 'wait', 'delay')).text).toBe('Waiting for event payment.completed, giving up Wed 10:00');
+    expect(fmt(h('resumed', { outcome: 'event', event_id: 9 }, 'wait', 'delay')).text).toBe('The event happened (event #9); continued');
+    expect(fmt(h('resumed', { outcome: 'timeout' }, 'wait', 'delay')).text).toMatch(/^Timed out/);
+  });
+
+  it('describes branches with the values they looked at', () => {
+    expect(fmt(h('ok', { branch: 'Watched', values: { watch_pct: 80 } }, 'watched?', 'branch')).text).toBe('Branch: Watched (watch_pct = 80)');
+    expect(fmt(h('ok', { branch: 'else' }, 'watched?', 'branch')).text).toBe('Branch: Else (no branch matched)');
+  });
+
+  it('describes property, list, goto and enroll steps', () => {
+    expect(fmt(h('ok', { property: 'tags', value: ['viewer'], mode: 'append' }, 'tag', 'set_property')).text).toBe('Set tags (append) = viewer');
+    expect(fmt(h('ok', { property: 'lifecycle', value: 'lead', mode: 'replace' }, 'tag', 'set_property')).text).toBe('Set lifecycle = lead');
+    expect(fmt(h('ok', { property: 'score', by: 10, previous: 5 }, 'x', 'increment_property')).text).toBe('Increased score by 10 (was 5)');
+    expect(fmt(h('ok', { property: 'phone', previous: '+31' }, 'x', 'clear_property')).text).toBe('Cleared phone (was +31)');
+    expect(fmt(h('ok', { from: 'city', to: 'billing_city', value: 'Utrecht', mode: 'replace' }, 'x', 'copy_property')).text).toBe('Copied city to billing_city = Utrecht');
+    expect(fmt(h('ok', { list: 'replay', changed: false }, 'x', 'add_to_list')).text).toBe('Added to list replay (already a member)');
+    expect(fmt(h('ok', { target: 'wait' }, 'again', 'goto')).text).toBe('Went to Wait for Tuesday');
+    expect(fmt(h('ok', { workflow: 'sales', enrollment: 4 }, 'x', 'enroll')).text).toBe('Enrolled in workflow sales (enrollment #4)');
+    expect(fmt(h('ok', { target: 'https://example.com/hook', status: 200, try: 1 }, 'x', 'webhook')).text).toBe('Done: webhook (https://example.com/hook, HTTP 200)');
+  });
+
+  it('describes enrollment-level entries, skips and failures', () => {
+    expect(fmt(h('enrolled', { trigger: 'registered', summary: 'Event webinar.registered', version: 2 }))).toMatchObject({ step: 'Enrollment', text: 'Enrolled by trigger registered: Event webinar.registered, version 2', tone: 'info' });
+    expect(fmt(h('completed', { steps_run: 1 })).text).toBe('Completed the workflow after 1 step');
+    expect(fmt(h('skipped', { reason: 'sms steps are not executed by this version of Flowdesk yet' }, 'x', 'sms')).text).toBe('Skipped: sms steps are not executed by this version of Flowdesk yet');
+    expect(fmt(h('failed', { error: 'boom', status: 500, dead_letter: true }, 'x', 'webhook'))).toMatchObject({ text: 'Failed (HTTP 500): boom; gave up after retries', tone: 'fail' });
+    expect(fmt(h('failed', { step: 'wait', error: 'gone' })).text).toBe('Enrollment failed at Wait for Tuesday: gone');
+    expect(fmt(h('retrying', { try: 2, status: 503, retry_at: '2026-11-23T10:05:00Z' }, 'x', 'webhook')).text).toBe('Try 2 did not succeed: HTTP 503; retrying Mon 10:05');
+  });
+
+  it('falls back to the step id without a definition', () => {
+    expect(formatHistory(h('ok', { target: 'wait' }, 'again', 'goto'), null, { timeZone: 'UTC' })).toMatchObject({ step: 'again', text: 'Went to wait' });
+  });
+
+  it('shows values compactly', () => {
+    expect(showValue('')).toBe('""');
+    expect(showValue(['a', 1])).toBe('a, 1');
+    expect(showValue({ a: 1 })).toBe('{"a":1}');
+    expect(showValue('x'.repeat(100))).toHaveLength(78);
+  });
+});

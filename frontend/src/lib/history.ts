@@ -1,0 +1,162 @@
+// Readable lines for enrollment history entries (backend/engine plan.go and action.go write
+// the outcomes and details): "Waited until Tue 11:00", "Branch: Watched (watch_pct = 80)",
+// "Set tags (append) = viewer", "Skipped: …". Pure, so it is unit-tested.
+import type { Definition, HistoryEntry, Step } from '../api/types';
+
+export interface HistoryLine {
+  /** Step name (or id), or "Enrollment" for enrollment-level entries. */
+  step: string;
+  /** The step id when the entry concerns a step. */
+  stepId?: string;
+  /** One line in words. */
+  text: string;
+  /** A tone for the timeline dot. */
+  tone: 'ok' | 'wait' | 'fail' | 'skip' | 'info';
+}
+
+export interface FormatOptions {
+  /** IANA zone for times (default: the browser's). */
+  timeZone?: string;
+  /** The entry's time, used to decide whether a date needs the day as well. */
+  now?: Date;
+}
+
+/** Formats a value for one line: strings bare, others as JSON, long ones clipped. */
+export function showValue(v: unknown): string {
+  let s: string;
+  if (v === undefined) s = '(nothing)';
+  else if (v === null) s = 'null';
+  else if (typeof v === 'string') s = v === '' ? '""' : v;
+  else if (Array.isArray(v)) s = v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ');
+  else s = JSON.stringify(v);
+  return s.length > 80 ? s.slice(0, 77) + '…' : s;
+}
+
+/** "Tue 11:00"; with the date ("Tue 24 Nov 11:00") when more than 6 days from `ref`. */
+export function formatWhen(iso: unknown, opts: FormatOptions = {}): string {
+  if (typeof iso !== 'string') return '?';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  let tz: { timeZone?: string } = opts.timeZone ? { timeZone: opts.timeZone } : {};
+  try {
+    new Intl.DateTimeFormat('en-GB', tz);
+  } catch {
+    tz = {}; // an unknown zone name: the browser's zone
+  }
+  const wd = new Intl.DateTimeFormat('en-GB', { weekday: 'short', ...tz }).format(d);
+  const hm = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', ...tz }).format(d);
+  const secs = d.getUTCSeconds();
+  const ref = opts.now ?? new Date();
+  const far = Math.abs(d.getTime() - ref.getTime()) > 6 * 86400_000;
+  const near = Math.abs(d.getTime() - ref.getTime()) < 10 * 60_000;
+  let time = hm;
+  if (near && secs) {
+    time = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', ...tz }).format(d);
+  }
+  if (far) {
+    const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', ...tz }).format(d);
+    return `${wd} ${day} ${time}`;
+  }
+  return `${wd} ${time}`;
+}
+
+function stepLabel(step: Step | undefined, id: string | undefined): string {
+  if (!id) return 'Enrollment';
+  return step?.name || id;
+}
+
+function valuesText(values: unknown): string {
+  if (!values || typeof values !== 'object') return '';
+  const parts = Object.entries(values as Record<string, unknown>).map(([k, v]) => `${k} = ${showValue(v)}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+/** One history entry in words. `def` is the workflow version the enrollment runs (for names). */
+export function formatHistory(h: HistoryEntry, def?: Definition | null, opts: FormatOptions = {}): HistoryLine {
+  const d = (h.detail && typeof h.detail === 'object' ? h.detail : {}) as Record<string, unknown>;
+  const step = h.step_id ? def?.steps.find((s) => s.id === h.step_id) : undefined;
+  const name = (id: unknown) => {
+    if (typeof id !== 'string' || !id) return 'the end';
+    const s = def?.steps.find((x) => x.id === id);
+    return s?.name || id;
+  };
+  const when = (v: unknown) => formatWhen(v, { ...opts, now: opts.now ?? new Date(h.at) });
+  const base = { step: stepLabel(step, h.step_id), stepId: h.step_id || undefined };
+  const type = h.step_type || step?.type;
+  switch (h.outcome) {
+    case 'enrolled': {
+      const why = typeof d.summary === 'string' && d.summary ? d.summary : 'enrolled';
+      const trig = typeof d.trigger === 'string' && d.trigger ? ` by trigger ${d.trigger}` : '';
+      const v = typeof d.version === 'number' ? `, version ${d.version}` : '';
+      return { ...base, text: `Enrolled${trig}: ${why}${v}`, tone: 'info' };
+    }
+    case 'completed': {
+      const n = typeof d.steps_run === 'number' ? ` after ${d.steps_run} step${d.steps_run === 1 ? '' : 's'}` : '';
+      return { ...base, text: `Completed the workflow${n}`, tone: 'ok' };
+    }
+    case 'cancelled':
+      return { ...base, text: 'Cancelled' + (typeof d.reason === 'string' ? `: ${d.reason}` : ''), tone: 'skip' };
+    case 'waiting': {
+      if (typeof d.event === 'string') {
+        const until = d.timeout_at ? `, giving up ${when(d.timeout_at)}` : '';
+        return { ...base, text: `Waiting for event ${d.event}${until}`, tone: 'wait' };
+      }
+      return { ...base, text: `Waiting until ${when(d.until)}`, tone: 'wait' };
+    }
+    case 'resumed': {
+      const out = d.outcome;
+      if (out === 'event') return { ...base, text: `The event happened${d.event_id ? ` (event #${d.event_id})` : ''}; continued`, tone: 'ok' };
+      if (out === 'timeout') return { ...base, text: 'Timed out waiting for the event; took the Timed out path', tone: 'wait' };
+      return { ...base, text: `Waited until ${when(h.at)}; continued`, tone: 'ok' };
+    }
+    case 'skipped': {
+      const reason = typeof d.reason === 'string' ? d.reason : typeof d.error === 'string' ? d.error : 'no reason given';
+      return { ...base, text: `Skipped: ${reason}`, tone: 'skip' };
+    }
+    case 'failed': {
+      const err = typeof d.error === 'string' ? d.error : 'unknown error';
+      if (!h.step_id) return { ...base, text: `Enrollment failed${typeof d.step === 'string' && d.step ? ` at ${name(d.step)}` : ''}: ${err}`, tone: 'fail' };
+      const st = typeof d.status === 'number' ? ` (HTTP ${d.status})` : '';
+      const dead = d.dead_letter ? '; gave up after retries' : '';
+      return { ...base, text: `Failed${st}: ${err}${dead}`, tone: 'fail' };
+    }
+    case 'retrying': {
+      const err = typeof d.error === 'string' ? `: ${d.error}` : typeof d.status === 'number' ? `: HTTP ${d.status}` : '';
+      return { ...base, text: `Try ${d.try ?? '?'} did not succeed${err}; retrying ${when(d.retry_at)}`, tone: 'wait' };
+    }
+  }
+  // ok: by step type
+  if ('branch' in d) {
+    const b = String(d.branch);
+    if (b === 'else') return { ...base, text: 'Branch: Else (no branch matched)', tone: 'ok' };
+    return { ...base, text: `Branch: ${b}${valuesText(d.values)}`, tone: 'ok' };
+  }
+  switch (type) {
+    case 'goto':
+      return { ...base, text: `Went to ${name(d.target)}`, tone: 'ok' };
+    case 'set_property': {
+      const mode = d.mode === 'append' ? ' (append)' : '';
+      return { ...base, text: `Set ${d.property}${mode} = ${showValue(d.value)}`, tone: 'ok' };
+    }
+    case 'copy_property': {
+      const mode = d.mode === 'append' ? ' (append)' : '';
+      return { ...base, text: `Copied ${d.from} to ${d.to}${mode} = ${showValue(d.value)}`, tone: 'ok' };
+    }
+    case 'clear_property':
+      return { ...base, text: `Cleared ${d.property}${d.previous !== undefined && d.previous !== null ? ` (was ${showValue(d.previous)})` : ''}`, tone: 'ok' };
+    case 'increment_property':
+      return { ...base, text: `Increased ${d.property} by ${showValue(d.by)}${d.previous !== undefined && d.previous !== null ? ` (was ${showValue(d.previous)})` : ''}`, tone: 'ok' };
+    case 'add_to_list':
+      return { ...base, text: `Added to list ${d.list}${d.changed === false ? ' (already a member)' : ''}`, tone: 'ok' };
+    case 'remove_from_list':
+      return { ...base, text: `Removed from list ${d.list}${d.changed === false ? ' (was not a member)' : ''}`, tone: 'ok' };
+    case 'enroll':
+      return { ...base, text: `Enrolled in workflow ${d.workflow}${d.enrollment ? ` (enrollment #${d.enrollment})` : ''}`, tone: 'ok' };
+  }
+  const parts: string[] = [];
+  if (typeof d.target === 'string' && d.target) parts.push(d.target);
+  if (typeof d.status === 'number') parts.push(`HTTP ${d.status}`);
+  if (typeof d.try === 'number' && d.try > 1) parts.push(`try ${d.try}`);
+  const label = type ? type.replace(/_/g, ' ') : 'step';
+  return { ...base, text: `Done: ${label}${parts.length ? ` (${parts.join(', ')})` : ''}`, tone: 'ok' };
+}

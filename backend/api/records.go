@@ -164,7 +164,7 @@ func (s *Server) patchRecord(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listEnrollments(w http.ResponseWriter, r *http.Request) {
-	q := store.EnrollmentQuery{WorkflowID: r.URL.Query().Get("workflow"), Status: r.URL.Query().Get("status")}
+	q := store.EnrollmentQuery{WorkflowID: r.URL.Query().Get("workflow"), Status: r.URL.Query().Get("status"), Step: r.URL.Query().Get("step")}
 	switch q.Status {
 	case "", store.StatusActive, store.StatusWaiting, store.StatusCompleted, store.StatusFailed, store.StatusCancelled:
 	default:

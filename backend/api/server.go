@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/hook"
+	"github.com/flowdesk/flowdesk/backend/settings"
 )
 
 // Body limits per kind of request.
@@ -33,6 +35,9 @@ type Options struct {
 	AllowedHosts []string
 	// Hooks is the incoming-webhook listener served at /hooks/ (default: one over Engine).
 	Hooks *hook.Listener
+	// Settings is the settings and secrets store behind /api/settings (default: one over
+	// Engine's database, secrets in secrets.json next to it). Share it with the actions.
+	Settings *settings.Store
 	// Actions are the outbound actions the engine runs, for manual retries of deliveries
 	// (default: action.New with a zero Config).
 	Actions map[string]engine.Action
@@ -54,6 +59,8 @@ type Server struct {
 
 	allowedHosts []string
 	hooks        *hook.Listener
+	settings     *settings.Store
+	settingsOnce sync.Once
 	actions      map[string]engine.Action
 	tokenHashes  []string
 	exposed      bool
@@ -65,7 +72,7 @@ func New(opts Options) *Server {
 		opts.Log = slog.Default()
 	}
 	s := &Server{eng: opts.Engine, log: opts.Log, version: opts.Version, mux: http.NewServeMux(), started: time.Now(),
-		allowedHosts: opts.AllowedHosts, hooks: opts.Hooks, actions: opts.Actions, tokenHashes: opts.TokenHashes, exposed: opts.Exposed}
+		allowedHosts: opts.AllowedHosts, hooks: opts.Hooks, settings: opts.Settings, actions: opts.Actions, tokenHashes: opts.TokenHashes, exposed: opts.Exposed}
 	s.routes()
 	if opts.Static != nil {
 		s.mux.Handle("/", spa(opts.Static))
@@ -85,6 +92,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/workflows/{id}/enable", s.enableWorkflow)
 	m.HandleFunc("POST /api/workflows/{id}/disable", s.disableWorkflow)
 	m.HandleFunc("GET /api/workflows/{id}/stats", s.workflowStats)
+	m.HandleFunc("GET /api/workflows/{id}/versions/{version}", s.getVersion)
 	m.HandleFunc("POST /api/workflows/{id}/enroll", s.enrollRecord)
 	m.HandleFunc("POST /api/events", s.postEvent)
 	m.HandleFunc("GET /api/records", s.listRecords)
@@ -95,6 +103,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/schema", s.schema)
 	s.hookRoutes(m)
 	s.deliveryRoutes(m)
+	s.taskRoutes(m)
+	s.emailRoutes(m)
+	s.settingsRoutes(m)
 	m.HandleFunc("/api/", s.noRoute)
 }
 

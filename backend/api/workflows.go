@@ -171,6 +171,21 @@ func trimQuotes(s string) string {
 	return s
 }
 
+// getVersion returns one stored version of a workflow: what its enrollments run.
+func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) {
+	v, err := strconv.Atoi(r.PathValue("version"))
+	if err != nil || v <= 0 {
+		writeError(w, apiError(http.StatusBadRequest, "bad_version", "%q is not a version number", r.PathValue("version")))
+		return
+	}
+	def, err := s.eng.DB().WorkflowVersion(r.Context(), r.PathValue("id"), v)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"workflow_id": r.PathValue("id"), "version": v, "definition": def})
+}
+
 func (s *Server) deleteWorkflow(w http.ResponseWriter, r *http.Request) {
 	id, err := workflowID(r)
 	if err != nil {

@@ -25,6 +25,7 @@ type Enrollment struct {
 	WorkflowID  string          `json:"workflow_id"`
 	Version     int             `json:"version"`
 	RecordID    int64           `json:"record_id"`
+	RecordEmail string          `json:"record_email,omitempty"` // filled by Enrollments, for lists
 	Status      string          `json:"status"`
 	CurrentStep string          `json:"current_step"`
 	TriggerID   string          `json:"trigger_id"`
@@ -81,6 +82,7 @@ type EnrollmentQuery struct {
 	WorkflowID string
 	RecordID   int64
 	Status     string
+	Step       string // enrollments at this step now or that ran it
 	Limit      int
 	Before     int64 // only enrollments with id < Before
 }
@@ -100,6 +102,10 @@ func (db *DB) Enrollments(ctx context.Context, q EnrollmentQuery) ([]*Enrollment
 	}
 	if q.Before > 0 {
 		where, args = append(where, "id < ?"), append(args, q.Before)
+	}
+	if q.Step != "" {
+		where = append(where, "(current_step = ? OR EXISTS (SELECT 1 FROM history h WHERE h.enrollment_id = enrollments.id AND h.step_id = ?))")
+		args = append(args, q.Step, q.Step)
 	}
 	if q.Limit <= 0 || q.Limit > 1000 {
 		q.Limit = 100
@@ -121,7 +127,39 @@ func (db *DB) Enrollments(ctx context.Context, q EnrollmentQuery) ([]*Enrollment
 		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list enrollments: %w", err)
+	}
+	return out, db.fillEmails(ctx, out)
+}
+
+// fillEmails sets RecordEmail on listed enrollments, so a list can name its contacts.
+func (db *DB) fillEmails(ctx context.Context, ens []*Enrollment) error {
+	if len(ens) == 0 {
+		return nil
+	}
+	ids := make([]any, 0, len(ens))
+	for _, e := range ens {
+		ids = append(ids, e.RecordID)
+	}
+	rows, err := db.r.QueryContext(ctx, "SELECT id, COALESCE(email, '') FROM records WHERE id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", ids...)
+	if err != nil {
+		return fmt.Errorf("list enrollments: record emails: %w", err)
+	}
+	defer rows.Close()
+	emails := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var email string
+		if err := rows.Scan(&id, &email); err != nil {
+			return err
+		}
+		emails[id] = email
+	}
+	for _, e := range ens {
+		e.RecordEmail = emails[e.RecordID]
+	}
+	return rows.Err()
 }
 
 // EnrollmentState tells whether a record is enrolled in a workflow now, and whether it ever was.

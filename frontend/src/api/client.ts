@@ -124,11 +124,14 @@ export const api = {
   patchRecord: async (id: number, properties: Record<string, unknown>) =>
     (await request<{ record: RecordItem; enrollments: Enrollment[] }>('PATCH', '/api/records/' + id, { body: { properties } })).data,
 
-  listEnrollments: async (q: { workflow?: string; record?: number; status?: EnrollmentStatus; limit?: number; cursor?: string } = {}) => {
+  listEnrollments: async (q: { workflow?: string; record?: number; status?: EnrollmentStatus; step?: string; limit?: number; cursor?: string } = {}) => {
     const d = (await request<{ enrollments: Enrollment[]; next_cursor?: string }>('GET', '/api/enrollments' + qs(q))).data;
     return { items: d.enrollments, nextCursor: d.next_cursor };
   },
   getEnrollment: async (id: number) => (await request<EnrollmentDetail>('GET', '/api/enrollments/' + id)).data,
+  /** One stored version of a workflow: the definition its enrollments run. */
+  getVersion: async (id: string, version: number) =>
+    (await request<{ workflow_id: string; version: number; definition: Definition }>('GET', `/api/workflows/${encodeURIComponent(id)}/versions/${version}`)).data,
 
   schema: async () => (await request<Schema>('GET', '/api/schema')).data,
 };

@@ -189,6 +189,8 @@ export interface Enrollment {
   workflow_id: string;
   version: number;
   record_id: number;
+  /** Filled in list answers: the record's email, to name the contact. */
+  record_email?: string;
   status: EnrollmentStatus;
   current_step: string;
   trigger_id: string;

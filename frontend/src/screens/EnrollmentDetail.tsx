@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { api, type EnrollmentDetail, type RecordItem, type Workflow } from '../api';
+import { api, type Definition, type EnrollmentDetail, type RecordItem, type Workflow } from '../api';
 import { ago, ErrorBanner, Spinner } from '../components/common';
 import { diagnoseView } from '../lib/diagnose';
 import { formatHistory } from '../lib/history';
@@ -9,6 +9,7 @@ import { recordName } from './Records';
 export function EnrollmentDetailScreen({ id }: { id: number }) {
   const [data, setData] = useState<EnrollmentDetail | null>(null);
   const [wf, setWf] = useState<Workflow | null>(null);
+  const [runDef, setRunDef] = useState<Definition | null>(null); // the version this enrollment runs
   const [rec, setRec] = useState<RecordItem | null>(null);
   const [error, setError] = useState('');
   const load = useCallback(async () => {
@@ -34,6 +35,7 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
     load().then((d) => {
       if (!live || !d) return;
       api.getWorkflow(d.enrollment.workflow_id).then((w) => live && setWf(w), () => undefined);
+      api.getVersion(d.enrollment.workflow_id, d.enrollment.version).then((v) => live && setRunDef(v.definition), () => undefined);
       api.getRecord(d.enrollment.record_id).then((r) => live && setRec(r.record), () => undefined);
       if (d.enrollment.status === 'active' || d.enrollment.status === 'waiting') timer = setTimeout(tick, 3000);
     });
@@ -42,7 +44,7 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
       clearTimeout(timer);
     };
   }, [load]);
-  const def = wf?.definition ?? null;
+  const def = runDef ?? wf?.definition ?? null;
   const lines = useMemo(() => (data ? data.history.map((h) => ({ h, line: formatHistory(h, def, { timeZone: def?.timezone || undefined }) })) : []), [data, def]);
   if (error && !data) return <div className="screen"><ErrorBanner error={error} onRetry={load} /><a href="#/workflows">Workflows</a></div>;
   if (!data) return <div className="screen"><Spinner label={`Loading enrollment #${id}…`} /></div>;
@@ -101,7 +103,7 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
         <section>
           <h2>History <span className="count">{data.history.length}</span></h2>
           {def?.timezone && <div className="hint">Wait times are in the workflow's time zone, {def.timezone}.</div>}
-          {versionNote && <div className="hint">Step names come from the workflow's current definition; this enrollment runs version {e.version}.</div>}
+          {versionNote && !runDef && <div className="hint">Step names come from the workflow's current definition; this enrollment runs version {e.version}.</div>}
           <ol className="timeline" data-testid="history">
             {lines.map(({ h, line }) => (
               <li key={h.id} className={`tl-${line.tone}`}>

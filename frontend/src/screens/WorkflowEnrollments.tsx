@@ -13,26 +13,14 @@ export function WorkflowEnrollmentsScreen({ id, status, step }: { id: string; st
   const [stats, setStats] = useState<Stats | null>(null);
   const [rows, setRows] = useState<Enrollment[] | null>(null);
   const [next, setNext] = useState<string | undefined>();
-  const [emails, setEmails] = useState<Record<number, string>>({});
   const [error, setError] = useState('');
   const [loading, setLoading] = useState('');
   const pages = useRef(1);
 
-  const asked = useRef(new Set<number>());
-  const resolveEmails = useCallback((list: Enrollment[]) => {
-    const missing = [...new Set(list.map((e) => e.record_id))].filter((r) => !asked.current.has(r)).slice(0, 60);
-    for (const r of missing) {
-      asked.current.add(r);
-      api.getRecord(r).then((d) => setEmails((m) => ({ ...m, [r]: d.record.email || `#${r}` })), () => asked.current.delete(r));
-    }
-  }, []);
-
-  // With a step filter the API cannot filter (no ?step=), so a bigger page is fetched and
-  // filtered here.
+  // ?step= selects enrollments at that step now or that ran it.
   const fetchPage = useCallback(async (cursor?: string, limit = PAGE) => {
-    const p = await api.listEnrollments({ workflow: id, status: st, cursor, limit: step ? 500 : limit });
-    const items = step ? p.items.filter((e) => e.current_step === step) : p.items;
-    return { items, next: p.nextCursor };
+    const p = await api.listEnrollments({ workflow: id, status: st, step, cursor, limit });
+    return { items: p.items, next: p.nextCursor };
   }, [id, st, step]);
 
   const refresh = useCallback(async () => {
@@ -42,21 +30,20 @@ export function WorkflowEnrollmentsScreen({ id, status, step }: { id: string; st
       setNext(p.next);
       setStats(s);
       setError('');
-      resolveEmails(p.items);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     }
-  }, [fetchPage, id, resolveEmails]);
+  }, [fetchPage, id]);
 
   useEffect(() => {
     pages.current = 1;
     // eslint-disable-next-line react-hooks/set-state-in-effect -- a fetch starts
     setRows(null);
-    setLoading(`Loading up to ${step ? 500 : PAGE} enrollments…`);
+    setLoading(`Loading ${PAGE} enrollments…`);
     refresh().finally(() => setLoading(''));
     const t = setInterval(refresh, 3000);
     return () => clearInterval(t);
-  }, [refresh, step]);
+  }, [refresh]);
   useEffect(() => {
     api.getWorkflow(id).then(setWf, (e: Error) => setError(e.message));
   }, [id]);
@@ -69,7 +56,6 @@ export function WorkflowEnrollmentsScreen({ id, status, step }: { id: string; st
       pages.current += 1;
       setRows((r) => [...(r ?? []), ...p.items]);
       setNext(p.next);
-      resolveEmails(p.items);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     } finally {
@@ -117,7 +103,7 @@ export function WorkflowEnrollmentsScreen({ id, status, step }: { id: string; st
               {rows.map((e) => (
                 <tr key={e.id} data-enrollment={e.id} onClick={() => navigate('#/enrollments/' + e.id)}>
                   <td><a href={'#/enrollments/' + e.id} onClick={(ev) => ev.stopPropagation()}>#{e.id}</a></td>
-                  <td>{emails[e.record_id] ?? `#${e.record_id}`}</td>
+                  <td>{e.record_email || `#${e.record_id}`}</td>
                   <td><span className={`pill ${e.status}`}>{e.status}</span></td>
                   <td>{e.current_step ? stepName(e.current_step) : <span className="sub">—</span>}</td>
                   <td className="mono sub">{e.trigger_id || 'manual'}</td>

@@ -1,3 +1,4 @@
+import { ExposureGate } from './components/Exposure';
 import { useRoute } from './router';
 import { EnrollmentDetailScreen } from './screens/EnrollmentDetail';
 import { RecordDetailScreen } from './screens/RecordDetail';
@@ -7,6 +8,14 @@ import { WorkflowEnrollmentsScreen } from './screens/WorkflowEnrollments';
 import { WorkflowListScreen } from './screens/WorkflowList';
 
 export function App() {
+  return (
+    <ExposureGate>
+      <Shell />
+    </ExposureGate>
+  );
+}
+
+function Shell() {
   const route = useRoute();
   const section = route.name === 'records' || route.name === 'record' ? 'records' : 'workflows';
   return (

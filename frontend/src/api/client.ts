@@ -47,9 +47,35 @@ export function setFetch(f: typeof fetch): void {
   fetchImpl = f;
 }
 
+const TOKEN_KEY = 'flowdesk.token';
+
+/** The API token for a Flowdesk reachable from the network (kept for this browser session). */
+export function apiToken(): string {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Stores (or, with "", forgets) the API token sent as a bearer token. */
+export function setApiToken(token: string): void {
+  try {
+    if (token) sessionStorage.setItem(TOKEN_KEY, token);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // no storage (private mode): the token lasts until reload
+  }
+  memoryToken = token;
+}
+
+let memoryToken = '';
+
 async function request<T>(method: Method, path: string, opts: RequestOptions = {}): Promise<{ data: T; headers: Headers }> {
   const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
   if (method !== 'GET') headers['Content-Type'] = 'application/json';
+  const token = apiToken() || memoryToken;
+  if (token) headers.Authorization = 'Bearer ' + token;
   let res: Response;
   try {
     res = await fetchImpl(path, {

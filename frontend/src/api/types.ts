@@ -276,6 +276,8 @@ export interface Health {
   version: string;
   schema_version: number;
   uptime_seconds: number;
+  /** True when the server is reachable beyond this machine (then the API needs a token). */
+  exposed?: boolean;
 }
 
 export interface Page<T> {

@@ -3,6 +3,7 @@ package workflow
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"reflect"
 	"sort"
@@ -28,6 +29,9 @@ type Options struct {
 	Workflow func(id string) (object string, ok bool)
 	// Objects lists known record types (nil: contact, company, deal, ticket).
 	Objects []string
+	// Template reports whether an email template of that name exists, for send_email and
+	// internal_email steps (nil: not checked).
+	Template func(name string) bool
 }
 
 // DefaultObjects are the record types every installation knows.
@@ -98,6 +102,45 @@ func (v *validator) workflowFields() {
 	if d.MaxSteps < 0 {
 		v.add(Problem{Field: "max_steps", Message: fmt.Sprintf("The step limit %d is negative. Leave it out to use the default of %d, or set a positive number.", d.MaxSteps, DefaultMaxSteps)})
 	}
+	if d.Policy != nil {
+		for _, l := range []struct {
+			field   string
+			entries []string
+		}{{"policy.allow", d.Policy.Allow}, {"policy.deny", d.Policy.Deny}} {
+			for _, e := range l.entries {
+				if !destinationEntry(e) {
+					v.add(Problem{Field: l.field, Message: fmt.Sprintf("The destination %q in the workflow's policy is not a host name, IP address or CIDR range. Write it like \"api.example.com\", \"*.example.com\", \"10.0.0.5\" or \"10.0.0.0/8\".", e)})
+				}
+			}
+		}
+	}
+}
+
+// destinationEntry reports whether s is a host name, "*.domain", an IP address or a CIDR range.
+func destinationEntry(s string) bool {
+	s = strings.TrimSuffix(strings.TrimSpace(s), ".")
+	if strings.Contains(s, "/") {
+		_, err := netip.ParsePrefix(s)
+		return err == nil
+	}
+	if _, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
+		return true
+	}
+	s = strings.TrimPrefix(s, "*.")
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // triggerID is the id a trigger is addressed by (Normalize's default when empty).
@@ -252,7 +295,7 @@ var stepFields = map[string][]string{
 	StepAddToList:         {"next", "list"},
 	StepRemoveFromList:    {"next", "list"},
 	StepSubscription:      {"next", "subscription", "status", "legal_basis", "explanation"},
-	StepWebhook:           {"next", "url", "method", "headers", "secret", "template", "timeout"},
+	StepWebhook:           {"next", "url", "method", "headers", "secret", "template", "timeout", "response_map"},
 	StepSendEmail:         {"next", "template", "subject", "body"},
 	StepInternalEmail:     {"next", "to", "template", "subject", "body"},
 	StepSMS:               {"next", "to", "text"},
@@ -653,8 +696,35 @@ func (v *validator) webhook(s *Step, add func(field, format string, args ...any)
 	for _, k := range keys {
 		if !headerName(k) {
 			add("headers", "has the header name %q, which is not valid. Use letters, digits and dashes, like \"X-Api-Key\".", k)
+		} else if ReservedWebhookHeader(k) {
+			add("headers", "sets the header %q, which Flowdesk sets itself (or which only the connection may carry). Remove it.", k)
 		}
 	}
+	paths := make([]string, 0, len(s.ResponseMap))
+	for k := range s.ResponseMap {
+		paths = append(paths, k)
+	}
+	sort.Strings(paths)
+	for _, k := range paths {
+		switch {
+		case strings.TrimSpace(k) == "" || strings.HasPrefix(k, ".") || strings.HasSuffix(k, ".") || strings.Contains(k, ".."):
+			add("response_map", "reads the answer field %q, which is not a path. Write it like \"data.id\" or \"items.0.url\".", k)
+		case strings.TrimSpace(s.ResponseMap[k]) == "":
+			add("response_map", "reads the answer field %q but does not say which property to store it in. Pick a property.", k)
+		}
+	}
+}
+
+// ReservedWebhookHeader reports whether a custom webhook header may not be set by the user:
+// hop-by-hop headers, Host, Content-Length and the Standard Webhooks signature headers.
+func ReservedWebhookHeader(name string) bool {
+	switch strings.ToLower(name) {
+	case "host", "content-length", "connection", "keep-alive", "proxy-connection", "proxy-authenticate",
+		"proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
+		"webhook-id", "webhook-timestamp", "webhook-signature":
+		return true
+	}
+	return false
 }
 
 // email checks the content fields shared by send_email and internal_email.
@@ -670,6 +740,11 @@ func (v *validator) email(s *Step, add func(field, format string, args ...any)) 
 	case s.Template == "" && s.Body == "":
 		add("body", "has a subject but no body. Write the body.")
 	}
+	if s.Template != "" && v.opts.Template != nil && !v.opts.Template(s.Template) {
+		add("template", "sends the email template %q, which does not exist. Pick an existing template, or create it under email templates.", s.Template)
+	}
+	v.tokens(s.Subject, "subject", add)
+	v.tokens(s.Body, "body", add)
 }
 
 // requireText reports a missing message text.

@@ -1,0 +1,367 @@
+// Package settings holds Flowdesk's configuration for outbound channels: plain settings (SMTP
+// host, port, sender and TLS mode; the SMS provider; Slack) in the database's `settings`
+// table, and secrets (the SMTP password, the SMS auth token, Slack webhook URLs, API tokens)
+// outside the database through a Secrets backend — today a 0600 file next to the database.
+//
+// Secrets are write-only from the outside: View (what the API answers) says whether each is
+// set, never its value, and the Secret type masks itself in logs, errors and JSON.
+package settings
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/store"
+)
+
+// Secret names used by the built-in channels. Other parts may store their own under a prefix
+// of their kind ("api_token.<id>", "slack.webhook.<name>").
+const (
+	SecretSMTPPassword    = "smtp.password"
+	SecretSMSAuthToken    = "sms.auth_token"
+	SecretSlackWebhookURL = "slack.webhook_url"
+)
+
+// SMTP TLS modes.
+const (
+	TLSStartTLS = "starttls" // plain connection upgraded with STARTTLS (required), port 587
+	TLSImplicit = "tls"      // TLS from the first byte, port 465
+	TLSNone     = "none"     // no encryption; only for a relay on this machine or network
+)
+
+// DefaultSMSMonthlyCap is how many SMS a month are sent when no cap is set (as HubSpot has).
+const DefaultSMSMonthlyCap = 1000
+
+// SMTP is the outgoing mail server. With no Host, email lands in the local outbox.
+type SMTP struct {
+	Host     string `json:"host"`
+	Port     int    `json:"port"` // 0: the TLS mode's usual port
+	Username string `json:"username"`
+	From     string `json:"from"` // sender address, e.g. "Acme <news@acme.example>"
+	TLS      string `json:"tls"`  // starttls (default), tls or none
+	Password Secret `json:"-"`
+}
+
+// Configured reports whether a server is set up.
+func (s SMTP) Configured() bool { return strings.TrimSpace(s.Host) != "" }
+
+// TLSMode returns the TLS mode with the default filled in.
+func (s SMTP) TLSMode() string {
+	if s.TLS == "" {
+		return TLSStartTLS
+	}
+	return s.TLS
+}
+
+// PortOrDefault returns the port to dial, with the TLS mode's default.
+func (s SMTP) PortOrDefault() int {
+	if s.Port > 0 {
+		return s.Port
+	}
+	switch s.TLSMode() {
+	case TLSImplicit:
+		return 465
+	case TLSNone:
+		return 25
+	}
+	return 587
+}
+
+// SMS is an HTTP SMS provider (Twilio-compatible form post).
+type SMS struct {
+	URL        string `json:"url"`
+	Account    string `json:"account"` // account SID / API user
+	From       string `json:"from"`
+	MonthlyCap int    `json:"monthly_cap"` // 0: DefaultSMSMonthlyCap
+	AuthToken  Secret `json:"-"`
+}
+
+// Cap returns the monthly cap with the default filled in.
+func (s SMS) Cap() int {
+	if s.MonthlyCap <= 0 {
+		return DefaultSMSMonthlyCap
+	}
+	return s.MonthlyCap
+}
+
+// Slack is the default Slack destination.
+type Slack struct {
+	DefaultChannel string `json:"default_channel"`
+	WebhookURL     Secret `json:"-"`
+}
+
+// Settings is the whole configuration, secrets included (kept in memory only).
+type Settings struct {
+	SMTP  SMTP  `json:"smtp"`
+	SMS   SMS   `json:"sms"`
+	Slack Slack `json:"slack"`
+}
+
+// Store reads and writes settings and secrets.
+type Store struct {
+	db      *store.DB
+	secrets Secrets
+	now     func() time.Time
+}
+
+// Open returns a Store over db with the file secrets backend at <db dir>/secrets.json.
+func Open(db *store.DB) *Store {
+	return New(db, NewFileSecrets(filepath.Join(filepath.Dir(db.Path()), SecretsFileName)))
+}
+
+// New returns a Store over db and a secrets backend.
+func New(db *store.DB, secrets Secrets) *Store {
+	return &Store{db: db, secrets: secrets, now: time.Now}
+}
+
+// Secrets returns the secrets backend.
+func (s *Store) Secrets() Secrets { return s.secrets }
+
+// Secret returns one secret by name (empty when not set).
+func (s *Store) Secret(name string) (Secret, error) {
+	v, _, err := s.secrets.Get(name)
+	return Secret(v), err
+}
+
+// SetSecret stores (or, with "", deletes) one secret.
+func (s *Store) SetSecret(name, value string) error { return s.secrets.Set(name, value) }
+
+// Load returns the current settings with their secrets. It reads the database and the secrets
+// backend each time, so a change made through the API applies to the next send.
+func (s *Store) Load(ctx context.Context) (*Settings, error) {
+	raw, err := s.db.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out Settings
+	for key, dst := range map[string]any{"smtp": &out.SMTP, "sms": &out.SMS, "slack": &out.Slack} {
+		if v, ok := raw[key]; ok {
+			if err := json.Unmarshal(v, dst); err != nil {
+				return nil, fmt.Errorf("setting %q is damaged: %w", key, err)
+			}
+		}
+	}
+	if out.SMTP.Password, err = s.Secret(SecretSMTPPassword); err != nil {
+		return nil, err
+	}
+	if out.SMS.AuthToken, err = s.Secret(SecretSMSAuthToken); err != nil {
+		return nil, err
+	}
+	if out.Slack.WebhookURL, err = s.Secret(SecretSlackWebhookURL); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// View is the settings as the API shows them: secrets masked.
+type View struct {
+	SMTP struct {
+		SMTP
+		Password   Masked `json:"password"`
+		Configured bool   `json:"configured"`
+	} `json:"smtp"`
+	SMS struct {
+		SMS
+		AuthToken Masked `json:"auth_token"`
+	} `json:"sms"`
+	Slack struct {
+		Slack
+		WebhookURL Masked `json:"webhook_url"`
+	} `json:"slack"`
+	// SecretsBackend says where secrets are kept ("file").
+	SecretsBackend string `json:"secrets_backend"`
+}
+
+// View returns the settings for an API answer.
+func (s *Store) View(ctx context.Context) (*View, error) {
+	cur, err := s.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v View
+	v.SMTP.SMTP, v.SMTP.Password, v.SMTP.Configured = cur.SMTP, Mask(cur.SMTP.Password.Reveal()), cur.SMTP.Configured()
+	v.SMS.SMS, v.SMS.AuthToken = cur.SMS, Mask(cur.SMS.AuthToken.Reveal())
+	v.Slack.Slack, v.Slack.WebhookURL = cur.Slack, Mask(cur.Slack.WebhookURL.Reveal())
+	v.SecretsBackend = s.secrets.Backend()
+	return &v, nil
+}
+
+// SecretInput is a secret in an update: a string sets it, "" or null clears it, and an absent
+// field or {"set": true} (what View shows) leaves it as it is.
+type SecretInput struct {
+	change bool
+	value  string
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *SecretInput) UnmarshalJSON(b []byte) error {
+	switch {
+	case string(b) == "null":
+		*s = SecretInput{change: true}
+	case len(b) > 0 && b[0] == '"':
+		var v string
+		if err := json.Unmarshal(b, &v); err != nil {
+			return errors.New("want a text value")
+		}
+		*s = SecretInput{change: true, value: v}
+	case len(b) > 0 && b[0] == '{':
+		*s = SecretInput{} // the masked form read back: unchanged
+	default:
+		return errors.New("want a text value, null to clear it, or leave it out to keep it")
+	}
+	return nil
+}
+
+// SetTo returns a SecretInput that sets the value (for callers in Go).
+func SetTo(v string) SecretInput { return SecretInput{change: true, value: v} }
+
+// Update is a PUT of the settings. A section left out (nil) is kept as it is; a section given
+// replaces its plain fields; secrets follow SecretInput's rules.
+type Update struct {
+	SMTP *struct {
+		SMTP
+		Password   SecretInput `json:"password"`
+		Configured bool        `json:"configured,omitempty"` // read-only (View); ignored
+	} `json:"smtp,omitempty"`
+	SMS *struct {
+		SMS
+		AuthToken SecretInput `json:"auth_token"`
+	} `json:"sms,omitempty"`
+	Slack *struct {
+		Slack
+		WebhookURL SecretInput `json:"webhook_url"`
+	} `json:"slack,omitempty"`
+	// SecretsBackend is read-only (View); ignored.
+	SecretsBackend string `json:"secrets_backend,omitempty"`
+}
+
+// FieldError is a setting that cannot be saved.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// InvalidError lists every setting that cannot be saved.
+type InvalidError struct{ Problems []FieldError }
+
+// Error implements error.
+func (e *InvalidError) Error() string {
+	msgs := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		msgs[i] = p.Field + ": " + p.Message
+	}
+	return "settings not saved: " + strings.Join(msgs, "; ")
+}
+
+// Check validates an update; it returns an *InvalidError or nil. Messages never quote secrets.
+func (u *Update) Check() error {
+	var probs []FieldError
+	add := func(field, format string, args ...any) {
+		probs = append(probs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	if c := u.SMTP; c != nil {
+		if strings.ContainsAny(c.Host, " /\t\r\n") {
+			add("smtp.host", "%q is not a host name. Enter the mail server's name, like smtp.example.com.", c.Host)
+		}
+		if c.Port < 0 || c.Port > 65535 {
+			add("smtp.port", "%d is not a port. Use 587 for STARTTLS, 465 for TLS, or leave it at 0 for the usual port.", c.Port)
+		}
+		switch c.TLS {
+		case "", TLSStartTLS, TLSImplicit, TLSNone:
+		default:
+			add("smtp.tls", "%q is not a TLS mode. Use starttls, tls or none.", c.TLS)
+		}
+		if c.From != "" {
+			if _, err := mail.ParseAddress(c.From); err != nil {
+				add("smtp.from", "%q is not an email address. Write it like news@acme.example or \"Acme <news@acme.example>\".", c.From)
+			}
+		} else if c.Host != "" {
+			add("smtp.from", "The sender address is missing. Emails need a From address, like news@acme.example.")
+		}
+		if strings.ContainsAny(c.Username, "\r\n") {
+			add("smtp.username", "The user name has a line break in it.")
+		}
+	}
+	if c := u.SMS; c != nil {
+		if c.URL != "" {
+			if pu, err := url.Parse(c.URL); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+				add("sms.url", "%q is not a web address. Enter the provider's full https:// address.", c.URL)
+			}
+		}
+		if c.MonthlyCap < 0 {
+			add("sms.monthly_cap", "The monthly cap %d is negative. Use 0 for the default of %d, or a positive number.", c.MonthlyCap, DefaultSMSMonthlyCap)
+		}
+	}
+	if c := u.Slack; c != nil && c.WebhookURL.change && c.WebhookURL.value != "" {
+		if pu, err := url.Parse(c.WebhookURL.value); err != nil || pu.Scheme != "https" || pu.Host == "" {
+			add("slack.webhook_url", "The Slack webhook is not an https:// address. Paste the incoming-webhook URL Slack gave you.")
+		}
+	}
+	if len(probs) > 0 {
+		return &InvalidError{Problems: probs}
+	}
+	return nil
+}
+
+// Apply validates and saves an update: plain settings in one database write, then secrets.
+func (s *Store) Apply(ctx context.Context, u *Update) error {
+	if err := u.Check(); err != nil {
+		return err
+	}
+	now := s.now()
+	type put struct {
+		key string
+		val any
+	}
+	var puts []put
+	secrets := map[string]SecretInput{}
+	if c := u.SMTP; c != nil {
+		c.SMTP.Password = ""
+		puts = append(puts, put{"smtp", c.SMTP})
+		secrets[SecretSMTPPassword] = c.Password
+	}
+	if c := u.SMS; c != nil {
+		c.SMS.AuthToken = ""
+		puts = append(puts, put{"sms", c.SMS})
+		secrets[SecretSMSAuthToken] = c.AuthToken
+	}
+	if c := u.Slack; c != nil {
+		c.Slack.WebhookURL = ""
+		puts = append(puts, put{"slack", c.Slack})
+		secrets[SecretSlackWebhookURL] = c.WebhookURL
+	}
+	if len(puts) > 0 {
+		err := s.db.Write(ctx, func(tx *store.Tx) error {
+			for _, p := range puts {
+				raw, err := json.Marshal(p.val)
+				if err != nil {
+					return err
+				}
+				if err := tx.PutSetting(p.key, raw, now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, name := range []string{SecretSMTPPassword, SecretSMSAuthToken, SecretSlackWebhookURL} {
+		in, ok := secrets[name]
+		if !ok || !in.change {
+			continue
+		}
+		if err := s.secrets.Set(name, in.value); err != nil {
+			return err
+		}
+	}
+	return nil
+}

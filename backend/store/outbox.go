@@ -1,0 +1,273 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Outbox statuses.
+const (
+	OutboxQueued = "outbox" // kept locally: no SMTP server is set up (offline demos)
+	OutboxSent   = "sent"   // handed to the SMTP server
+)
+
+// OutboxMessage is a message in the local outbox: one not sent because no server is set up,
+// or a record of one that was sent.
+type OutboxMessage struct {
+	ID             int64      `json:"id"`
+	Channel        string     `json:"channel"` // "email"
+	Status         string     `json:"status"`  // OutboxQueued or OutboxSent
+	IdempotencyKey string     `json:"idempotency_key"`
+	MessageID      string     `json:"message_id,omitempty"`
+	EnrollmentID   int64      `json:"enrollment_id,omitempty"`
+	WorkflowID     string     `json:"workflow_id,omitempty"`
+	StepID         string     `json:"step_id,omitempty"`
+	From           string     `json:"from"`
+	To             string     `json:"to"`
+	Subject        string     `json:"subject"`
+	BodyHTML       string     `json:"body_html,omitempty"`
+	BodyText       string     `json:"body_text,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	SentAt         *time.Time `json:"sent_at,omitempty"`
+}
+
+// AddOutbox stores a message unless one with the same channel and idempotency key is there
+// (a retried step); added says whether a row was inserted, and m.ID is set either way.
+// A message kept as OutboxQueued and later sent becomes OutboxSent.
+func (t *Tx) AddOutbox(m *OutboxMessage) (added bool, err error) {
+	if m.Channel == "" {
+		m.Channel = "email"
+	}
+	var sent any
+	if m.SentAt != nil {
+		sent = ms(*m.SentAt)
+	}
+	var enr any
+	if m.EnrollmentID != 0 {
+		enr = m.EnrollmentID
+	}
+	res, err := t.exec(`INSERT INTO outbox (channel, status, idempotency_key, message_id, enrollment_id, workflow_id, step_id,
+		from_addr, to_addr, subject, body_html, body_text, created_at, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (channel, idempotency_key) DO UPDATE SET status = excluded.status, sent_at = excluded.sent_at
+		WHERE outbox.status = 'outbox' AND excluded.status = 'sent'`,
+		m.Channel, m.Status, m.IdempotencyKey, m.MessageID, enr, m.WorkflowID, m.StepID, m.From, m.To, m.Subject,
+		m.BodyHTML, m.BodyText, ms(m.CreatedAt), sent)
+	if err != nil {
+		return false, fmt.Errorf("add %s to the outbox: %w", m.Channel, err)
+	}
+	n, _ := res.RowsAffected()
+	if err := t.queryRow("SELECT id FROM outbox WHERE channel = ? AND idempotency_key = ?", m.Channel, m.IdempotencyKey).Scan(&m.ID); err != nil {
+		return false, fmt.Errorf("add %s to the outbox: %w", m.Channel, err)
+	}
+	return n > 0, nil
+}
+
+// OutboxQuery filters Outbox; results are newest first.
+type OutboxQuery struct {
+	Status       string
+	Channel      string
+	EnrollmentID int64
+	Key          string
+	Limit        int
+	Before       int64 // only ids below this (paging)
+}
+
+const outboxCols = `id, channel, status, idempotency_key, message_id, enrollment_id, workflow_id, step_id, from_addr,
+	to_addr, subject, body_html, body_text, created_at, sent_at`
+
+// Outbox lists outbox messages.
+func (db *DB) Outbox(ctx context.Context, q OutboxQuery) ([]*OutboxMessage, error) {
+	var where []string
+	var args []any
+	if q.Status != "" {
+		where, args = append(where, "status = ?"), append(args, q.Status)
+	}
+	if q.Channel != "" {
+		where, args = append(where, "channel = ?"), append(args, q.Channel)
+	}
+	if q.EnrollmentID > 0 {
+		where, args = append(where, "enrollment_id = ?"), append(args, q.EnrollmentID)
+	}
+	if q.Key != "" {
+		where, args = append(where, "idempotency_key = ?"), append(args, q.Key)
+	}
+	if q.Before > 0 {
+		where, args = append(where, "id < ?"), append(args, q.Before)
+	}
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 100
+	}
+	query := "SELECT " + outboxCols + " FROM outbox"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := db.r.QueryContext(ctx, query+" ORDER BY id DESC LIMIT ?", append(args, q.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("list the outbox: %w", err)
+	}
+	defer rows.Close()
+	out := []*OutboxMessage{}
+	for rows.Next() {
+		m, err := scanOutbox(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list the outbox: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// OutboxMessage returns one outbox message; an unknown id is ErrNotFound.
+func (db *DB) OutboxMessage(ctx context.Context, id int64) (*OutboxMessage, error) {
+	m, err := scanOutbox(db.r.QueryRowContext(ctx, "SELECT "+outboxCols+" FROM outbox WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("outbox message %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("outbox message %d: %w", id, err)
+	}
+	return m, nil
+}
+
+// DeleteOutbox removes an outbox message; an unknown id is ErrNotFound.
+func (t *Tx) DeleteOutbox(id int64) error {
+	res, err := t.exec("DELETE FROM outbox WHERE id = ?", id)
+	if err != nil {
+		return fmt.Errorf("delete outbox message %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("outbox message %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+type outboxRow interface{ Scan(dest ...any) error }
+
+func scanOutbox(s outboxRow) (*OutboxMessage, error) {
+	var m OutboxMessage
+	var enr, sent sql.NullInt64
+	var created int64
+	if err := s.Scan(&m.ID, &m.Channel, &m.Status, &m.IdempotencyKey, &m.MessageID, &enr, &m.WorkflowID, &m.StepID, &m.From,
+		&m.To, &m.Subject, &m.BodyHTML, &m.BodyText, &created, &sent); err != nil {
+		return nil, err
+	}
+	m.EnrollmentID, m.CreatedAt = enr.Int64, fromMS(created)
+	if sent.Valid {
+		at := fromMS(sent.Int64)
+		m.SentAt = &at
+	}
+	return &m, nil
+}
+
+// EmailTemplate is a named email a send_email or internal_email step can send.
+type EmailTemplate struct {
+	Name      string    `json:"name"`
+	Subject   string    `json:"subject"`
+	BodyHTML  string    `json:"body_html"`
+	BodyText  string    `json:"body_text"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// PutEmailTemplate creates or replaces a template; created says which.
+func (t *Tx) PutEmailTemplate(tpl *EmailTemplate, now time.Time) (created bool, err error) {
+	var existing int64
+	err = t.queryRow("SELECT created_at FROM email_templates WHERE name = ?", tpl.Name).Scan(&existing)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		created = true
+		existing = ms(now)
+	case err != nil:
+		return false, fmt.Errorf("save email template %q: %w", tpl.Name, err)
+	}
+	if _, err := t.exec(`INSERT INTO email_templates (name, subject, body_html, body_text, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET subject = excluded.subject, body_html = excluded.body_html, body_text = excluded.body_text,
+		updated_at = excluded.updated_at`, tpl.Name, tpl.Subject, tpl.BodyHTML, tpl.BodyText, existing, ms(now)); err != nil {
+		return false, fmt.Errorf("save email template %q: %w", tpl.Name, err)
+	}
+	tpl.CreatedAt, tpl.UpdatedAt = fromMS(existing), now
+	return created, nil
+}
+
+// DeleteEmailTemplate removes a template; an unknown name is ErrNotFound.
+func (t *Tx) DeleteEmailTemplate(name string) error {
+	res, err := t.exec("DELETE FROM email_templates WHERE name = ?", name)
+	if err != nil {
+		return fmt.Errorf("delete email template %q: %w", name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("email template %q: %w", name, ErrNotFound)
+	}
+	return nil
+}
+
+// EmailTemplate returns a template by name; an unknown name is ErrNotFound.
+func (db *DB) EmailTemplate(ctx context.Context, name string) (*EmailTemplate, error) {
+	var tpl EmailTemplate
+	var created, updated int64
+	err := db.r.QueryRowContext(ctx, "SELECT name, subject, body_html, body_text, created_at, updated_at FROM email_templates WHERE name = ?", name).
+		Scan(&tpl.Name, &tpl.Subject, &tpl.BodyHTML, &tpl.BodyText, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("email template %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("email template %q: %w", name, err)
+	}
+	tpl.CreatedAt, tpl.UpdatedAt = fromMS(created), fromMS(updated)
+	return &tpl, nil
+}
+
+// EmailTemplates lists every template by name.
+func (db *DB) EmailTemplates(ctx context.Context) ([]*EmailTemplate, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT name, subject, body_html, body_text, created_at, updated_at FROM email_templates ORDER BY name")
+	if err != nil {
+		return nil, fmt.Errorf("list email templates: %w", err)
+	}
+	defer rows.Close()
+	out := []*EmailTemplate{}
+	for rows.Next() {
+		var tpl EmailTemplate
+		var created, updated int64
+		if err := rows.Scan(&tpl.Name, &tpl.Subject, &tpl.BodyHTML, &tpl.BodyText, &created, &updated); err != nil {
+			return nil, fmt.Errorf("list email templates: %w", err)
+		}
+		tpl.CreatedAt, tpl.UpdatedAt = fromMS(created), fromMS(updated)
+		out = append(out, &tpl)
+	}
+	return out, rows.Err()
+}
+
+// Settings returns every stored setting (key -> JSON value).
+func (db *DB) Settings(ctx context.Context) (map[string]json.RawMessage, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT key, value FROM settings")
+	if err != nil {
+		return nil, fmt.Errorf("read settings: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]json.RawMessage{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, fmt.Errorf("read settings: %w", err)
+		}
+		out[k] = json.RawMessage(v)
+	}
+	return out, rows.Err()
+}
+
+// PutSetting stores a setting's JSON value under key.
+func (t *Tx) PutSetting(key string, value json.RawMessage, now time.Time) error {
+	if !json.Valid(value) {
+		return fmt.Errorf("setting %q: the value is not JSON", key)
+	}
+	if _, err := t.exec(`INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, string(value), ms(now)); err != nil {
+		return fmt.Errorf("save setting %q: %w", key, err)
+	}
+	return nil
+}

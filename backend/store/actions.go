@@ -55,6 +55,7 @@ func (t *Tx) InsertActionAttempt(a *ActionAttempt) error {
 
 // AttemptQuery filters ActionAttempts; results are newest first.
 type AttemptQuery struct {
+	ID           int64 // one attempt
 	EnrollmentID int64
 	WorkflowID   string
 	Key          string // one step visit's idempotency key
@@ -66,6 +67,9 @@ type AttemptQuery struct {
 func (db *DB) ActionAttempts(ctx context.Context, q AttemptQuery) ([]*ActionAttempt, error) {
 	var where []string
 	var args []any
+	if q.ID > 0 {
+		where, args = append(where, "id = ?"), append(args, q.ID)
+	}
 	if q.EnrollmentID > 0 {
 		where, args = append(where, "enrollment_id = ?"), append(args, q.EnrollmentID)
 	}

@@ -1,0 +1,216 @@
+package action_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/action"
+	"github.com/flowdesk/flowdesk/backend/clock"
+	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/store"
+)
+
+// msgT0 is when the SMS and Slack tests start (a Monday in March 2026, UTC).
+var msgT0 = time.Date(2026, 3, 30, 9, 0, 0, 0, time.UTC)
+
+// msgStack is the real engine over a SQLite file on a fake clock with the action package's
+// actions, built with the database in their Config (the sms action keeps usage and the outbox).
+type msgStack struct {
+	t     *testing.T
+	ctx   context.Context
+	db    *store.DB
+	eng   *engine.Engine
+	clock *clock.Fake
+}
+
+func newMsgStack(t *testing.T, cfg action.Config) *msgStack {
+	t.Helper()
+	return newMsgStackWith(t, func(*store.DB) action.Config { return cfg })
+}
+
+// newMsgStackWith is newMsgStack with a Config built over the opened database.
+func newMsgStackWith(t *testing.T, config func(db *store.DB) action.Config) *msgStack {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "flowdesk.db"), store.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	cfg := config(db)
+	cfg.DB = db
+	fc := clock.NewFake(msgT0)
+	eng, err := engine.New(ctx, db, engine.Options{Clock: fc, Actions: action.New(cfg),
+		Retry: engine.RetryPolicy{MaxTries: 5, Base: time.Second, Max: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &msgStack{t: t, ctx: ctx, db: db, eng: eng, clock: fc}
+}
+
+// deploy creates and enables a contact workflow started by the event "go.<id>".
+func (s *msgStack) deploy(id string, steps ...map[string]any) {
+	s.t.Helper()
+	def := map[string]any{"id": id, "name": id, "object": "contact",
+		"triggers": []map[string]any{{"id": "go", "type": "event", "event": "go." + id}},
+		"reenroll": map[string]any{"enabled": true, "triggers": []string{}},
+		"start":    steps[0]["id"], "steps": steps}
+	raw, _ := json.Marshal(def)
+	w, err := s.eng.CreateWorkflow(s.ctx, raw)
+	if err != nil {
+		s.t.Fatalf("create workflow: %v", err)
+	}
+	if _, err := s.eng.EnableWorkflow(s.ctx, w.ID); err != nil {
+		s.t.Fatalf("enable workflow: %v", err)
+	}
+}
+
+func (s *msgStack) start(id, email string, props map[string]any) int64 {
+	s.t.Helper()
+	res, err := s.eng.Ingest(s.ctx, engine.EventInput{Type: "go." + id, Record: engine.RecordRef{Type: "contact", Email: email, Properties: props}})
+	if err != nil {
+		s.t.Fatalf("ingest: %v", err)
+	}
+	if len(res.Enrollments) != 1 {
+		s.t.Fatalf("enrollments %v, want 1", res.Enrollments)
+	}
+	return res.Enrollments[0]
+}
+
+func (s *msgStack) run() {
+	s.t.Helper()
+	if _, err := s.eng.RunDue(s.ctx); err != nil {
+		s.t.Fatalf("run due: %v", err)
+	}
+}
+
+func (s *msgStack) advance(d time.Duration) {
+	s.t.Helper()
+	s.clock.Advance(d)
+	s.run()
+}
+
+func (s *msgStack) wantTrail(id int64, want ...string) {
+	s.t.Helper()
+	hist, err := s.db.History(s.ctx, id)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var got []string
+	for _, e := range hist {
+		o := e.Outcome
+		if e.StepID != "" {
+			o = e.StepID + ":" + e.Outcome
+		}
+		got = append(got, o)
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		s.t.Fatalf("enrollment %d history\n got %q\nwant %q", id, got, want)
+	}
+}
+
+// detail returns the detail of the last history entry of a step with an outcome.
+func (s *msgStack) detail(id int64, step, outcome string) map[string]any {
+	s.t.Helper()
+	hist, err := s.db.History(s.ctx, id)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var out map[string]any
+	for _, e := range hist {
+		if e.StepID == step && e.Outcome == outcome {
+			out = map[string]any{}
+			if err := json.Unmarshal(e.Detail, &out); err != nil {
+				s.t.Fatal(err)
+			}
+		}
+	}
+	if out == nil {
+		s.t.Fatalf("no %s:%s in the history of enrollment %d", step, outcome, id)
+	}
+	return out
+}
+
+// attempts lists an enrollment's delivery log, oldest first.
+func (s *msgStack) attempts(id int64) []*store.ActionAttempt {
+	s.t.Helper()
+	atts, err := s.db.ActionAttempts(s.ctx, store.AttemptQuery{EnrollmentID: id})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for i, j := 0, len(atts)-1; i < j; i, j = i+1, j-1 {
+		atts[i], atts[j] = atts[j], atts[i]
+	}
+	return atts
+}
+
+// hit is one request a fake provider got.
+type hit struct {
+	Method, Path, ContentType string
+	User, Pass                string
+	AuthOK                    bool
+	Form                      map[string]string
+	Body                      []byte
+	Header                    http.Header
+}
+
+// fakeServer is an HTTP server on 127.0.0.1 answering from a script.
+type fakeServer struct {
+	srv    *httptest.Server
+	mu     sync.Mutex
+	hits   []hit
+	script func(n int, h hit) (status int, header map[string]string, body string)
+}
+
+func newFakeServer(t *testing.T, script func(n int, h hit) (int, map[string]string, string)) *fakeServer {
+	t.Helper()
+	f := &fakeServer{script: script}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		h := hit{Method: r.Method, Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"), Body: body, Header: r.Header.Clone(), Form: map[string]string{}}
+		h.User, h.Pass, h.AuthOK = r.BasicAuth()
+		if strings.HasPrefix(h.ContentType, "application/x-www-form-urlencoded") {
+			r.Body = io.NopCloser(strings.NewReader(string(body)))
+			if err := r.ParseForm(); err == nil {
+				for k := range r.PostForm {
+					h.Form[k] = r.PostForm.Get(k)
+				}
+			}
+		}
+		f.mu.Lock()
+		f.hits = append(f.hits, h)
+		n := len(f.hits)
+		f.mu.Unlock()
+		status, header, out := f.script(n, h)
+		for k, v := range header {
+			w.Header().Set(k, v)
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, out)
+	}))
+	t.Cleanup(f.srv.Close)
+	if !strings.HasPrefix(f.srv.URL, "http://127.0.0.1:") {
+		t.Fatalf("server on %s, want 127.0.0.1", f.srv.URL)
+	}
+	return f
+}
+
+func (f *fakeServer) got() []hit {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]hit(nil), f.hits...)
+}
+
+// twilioOK is a Twilio-style "message created" answer.
+func twilioOK(sid string) (int, map[string]string, string) {
+	return http.StatusCreated, map[string]string{"Content-Type": "application/json"}, fmt.Sprintf(`{"sid": %q, "status": "queued"}`, sid)
+}

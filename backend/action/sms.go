@@ -1,0 +1,332 @@
+package action
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+
+	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/template"
+)
+
+// SMS defaults.
+const (
+	// DefaultSMSMonthlyCap is how many SMS a calendar month may send through the provider
+	// unless configured otherwise (HubSpot's default).
+	DefaultSMSMonthlyCap = 1000
+	// DefaultSMSBaseURL is Twilio's API.
+	DefaultSMSBaseURL = "https://api.twilio.com"
+	// SMSChannel is the outbox channel of text messages.
+	SMSChannel = "sms"
+	// SMSCapNotification is the notification kind of "the monthly SMS limit is reached".
+	SMSCapNotification = "sms_cap"
+	smsTimeout         = 15 * time.Second
+	maxSMSText         = 1600 // Twilio's limit for one message body
+)
+
+// SMSProvider is a Twilio-compatible SMS account. With no account SID or token, messages go to
+// the local outbox instead.
+type SMSProvider struct {
+	BaseURL    string `json:"base_url,omitempty"` // default DefaultSMSBaseURL
+	AccountSID string `json:"account_sid,omitempty"`
+	AuthToken  string `json:"-"`              // a secret: never logged or echoed
+	From       string `json:"from,omitempty"` // the sending number (or messaging service)
+	// MonthlyCap overrides Config.SMSMonthlyCap when set (0: keep it; negative: no cap).
+	MonthlyCap int `json:"monthly_cap,omitempty"`
+}
+
+// Configured reports whether messages can be sent (else they go to the outbox).
+func (p SMSProvider) Configured() bool { return p.AccountSID != "" && p.AuthToken != "" }
+
+// SMS is the `sms` step: a text message through a Twilio-compatible API, counted against a
+// monthly cap, or kept in the outbox when no provider is set up (see docs/actions.md).
+type SMS struct {
+	cfg    Config
+	client *resty.Client
+}
+
+// NewSMS builds the sms action. cfg.DB is required (usage counting and the outbox).
+func NewSMS(cfg Config) *SMS {
+	c := resty.New()
+	if cfg.TLS != nil {
+		c.SetTLSClientConfig(cfg.TLS.Clone())
+	}
+	c.SetRetryCount(0) // retries are the engine's durable jobs
+	c.SetLogger(quietLogger{})
+	c.SetRedirectPolicy(resty.NoRedirectPolicy()) // a redirect must not carry the basic auth elsewhere
+	return &SMS{cfg: cfg, client: c}
+}
+
+// provider returns the SMS account to use now: from Config.SMSSource, else the settings store
+// (read at every send, so a change applies at once), else Config.SMS.
+func (a *SMS) provider(ctx context.Context) (SMSProvider, error) {
+	switch {
+	case a.cfg.SMSSource != nil:
+		return a.cfg.SMSSource(ctx)
+	case a.cfg.Settings != nil:
+		conf, err := a.cfg.Settings.Load(ctx)
+		if err != nil {
+			return SMSProvider{}, err
+		}
+		return SMSProvider{BaseURL: conf.SMS.URL, AccountSID: conf.SMS.Account, AuthToken: conf.SMS.AuthToken.Reveal(),
+			From: conf.SMS.From, MonthlyCap: conf.SMS.Cap()}, nil
+	}
+	return a.cfg.SMS, nil
+}
+
+// monthlyCap is the cap for a provider: its own, else Config's, else the default; 0 means none.
+func (a *SMS) monthlyCap(p SMSProvider) int {
+	c := p.MonthlyCap
+	if c == 0 {
+		c = a.cfg.SMSMonthlyCap
+	}
+	switch {
+	case c == 0:
+		return DefaultSMSMonthlyCap
+	case c < 0:
+		return 0 // no cap
+	}
+	return c
+}
+
+// smsEndpoint is the Messages resource of the account: {base}/2010-04-01/Accounts/{sid}/Messages.json.
+// A configured URL that already names the resource is used as it is.
+func smsEndpoint(p SMSProvider) string {
+	base := strings.TrimRight(strings.TrimSpace(p.BaseURL), "/")
+	if base == "" {
+		base = DefaultSMSBaseURL
+	}
+	if strings.HasSuffix(base, "/Messages.json") {
+		return base
+	}
+	return base + "/2010-04-01/Accounts/" + url.PathEscape(p.AccountSID) + "/Messages.json"
+}
+
+// smsRequest is what the delivery log keeps of a message (never the credentials).
+type smsRequest struct {
+	To   string `json:"to"`
+	From string `json:"from,omitempty"`
+	Body string `json:"body"`
+}
+
+// Run sends one try of an sms step.
+func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResult {
+	s := in.Step
+	data := engine.TemplateData(in.Workflow, in.Enrollment, in.Record, in.Event)
+	res := engine.ActionResult{Detail: map[string]any{}}
+	fail := func(format string, args ...any) engine.ActionResult {
+		res.Outcome, res.Error = store.AttemptFailed, fmt.Sprintf(format, args...)
+		return res
+	}
+	skip := func(format string, args ...any) engine.ActionResult {
+		res.Outcome, res.Error = store.AttemptSkipped, fmt.Sprintf(format, args...)
+		res.Detail["reason"] = res.Error
+		return res
+	}
+	if a.cfg.DB == nil {
+		return fail("SMS is not set up in this Flowdesk (no database for usage counting)")
+	}
+	var raw string
+	for _, t := range s.To {
+		if t = strings.TrimSpace(t); t != "" {
+			raw = t
+			break
+		}
+	}
+	to, err := renderText(raw, data)
+	if err != nil {
+		return fail("the recipient %q: %v", raw, err)
+	}
+	if to = strings.TrimSpace(to); to == "" {
+		return skip("no phone number to text: %q is empty for this record", raw)
+	}
+	phone, ok := normalizePhone(to)
+	if !ok {
+		return skip("%q is not a phone number; write it in international form, like +31612345678", to)
+	}
+	res.Target = "sms:" + phone
+	body, err := renderText(s.Text, data)
+	if err != nil {
+		return fail("the text: %v", err)
+	}
+	if strings.TrimSpace(body) == "" {
+		return skip("the message text is empty for this record")
+	}
+	if n := len([]rune(body)); n > maxSMSText {
+		return fail("the message has %d characters; the limit is %d", n, maxSMSText)
+	}
+	prov, err := a.provider(ctx)
+	if err != nil {
+		return engine.ActionResult{Outcome: store.AttemptRetry, Target: res.Target, Error: fmt.Sprintf("could not read the SMS settings: %v; will try again", err)}
+	}
+	res.Request, _ = json.Marshal(smsRequest{To: phone, From: prov.From, Body: body})
+	msg := &store.OutboxMessage{Channel: SMSChannel, IdempotencyKey: in.IdempotencyKey, WorkflowID: in.Workflow.ID, StepID: s.ID,
+		From: prov.From, To: phone, BodyText: body, CreatedAt: in.Now}
+	if in.Enrollment != nil {
+		msg.EnrollmentID = in.Enrollment.ID
+	}
+	if !prov.Configured() {
+		msg.Status = store.OutboxQueued
+		if err := a.cfg.DB.Write(ctx, func(tx *store.Tx) error { _, err := tx.AddOutbox(msg); return err }); err != nil {
+			return engine.ActionResult{Outcome: store.AttemptRetry, Target: res.Target, Request: res.Request, Error: fmt.Sprintf("could not keep the message in the outbox: %v; will try again", err)}
+		}
+		res.Outcome, res.Response = store.AttemptOK, "kept in the local outbox: no SMS provider is set up"
+		res.Detail["delivery"], res.Detail["outbox_id"] = "outbox", msg.ID
+		return res
+	}
+
+	// Count the message against the month's cap before it leaves (once per step visit).
+	month := in.Now.UTC().Format("2006-01")
+	limit := a.monthlyCap(prov)
+	var rsv store.SMSReservation
+	err = a.cfg.DB.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if rsv, err = tx.ReserveSMS(month, in.IdempotencyKey, limit, in.Now); err != nil || !rsv.Notify {
+			return err
+		}
+		return tx.AddNotification(&store.Notification{Kind: SMSCapNotification, Title: "Monthly SMS limit reached",
+			Body: fmt.Sprintf("Flowdesk sent %d text messages in %s, the monthly limit. Further SMS steps fail until %s (UTC), or raise the limit in the settings.",
+				rsv.Sent, month, nextMonth(in.Now).Format("2 January 2006")), Link: "/settings"}, in.Now)
+	})
+	if err != nil {
+		return engine.ActionResult{Outcome: store.AttemptRetry, Target: res.Target, Request: res.Request, Error: fmt.Sprintf("could not count the message against the monthly limit: %v; will try again", err)}
+	}
+	if !rsv.Allowed {
+		res.Detail["monthly_cap"], res.Detail["month"] = limit, month
+		return fail("the monthly SMS limit of %d messages is reached for %s; the message was not sent", limit, month)
+	}
+	res.Detail["month_count"] = rsv.Sent
+
+	endpoint := smsEndpoint(prov)
+	form := url.Values{"To": {phone}, "Body": {body}}
+	if prov.From != "" {
+		form.Set("From", prov.From)
+	}
+	cctx, cancel := context.WithTimeout(ctx, smsTimeout)
+	defer cancel()
+	start := time.Now()
+	resp, err := a.client.R().SetContext(cctx).SetBasicAuth(prov.AccountSID, prov.AuthToken).
+		SetHeader("Content-Type", "application/x-www-form-urlencoded").SetHeader("Accept", "application/json").
+		SetHeader("Idempotency-Key", in.IdempotencyKey).SetHeader("I-Twilio-Idempotency-Token", in.IdempotencyKey).
+		SetBody(form.Encode()).SetDoNotParseResponse(true).Post(endpoint)
+	if err != nil {
+		if resp != nil && resp.RawBody() != nil {
+			resp.RawBody().Close()
+		}
+		res.Latency = time.Since(start)
+		return classifyError(res, err, ctx, smsTimeout) // the token travels in a header, never in the URL
+	}
+	rawBody := resp.RawBody()
+	answer, _ := io.ReadAll(io.LimitReader(rawBody, 64<<10))
+	rawBody.Close()
+	res.Latency = time.Since(start)
+	res.StatusCode = resp.StatusCode()
+	res.Response = snippet(answer)
+	var reply struct {
+		SID     string `json:"sid"`
+		Status  string `json:"status"`
+		Message string `json:"message"`
+		Code    int    `json:"code"`
+	}
+	_ = json.Unmarshal(answer, &reply)
+	code := resp.StatusCode()
+	switch {
+	case code >= 200 && code < 300:
+		res.Outcome = store.AttemptOK
+		if reply.SID != "" {
+			res.Detail["sid"] = reply.SID
+			msg.MessageID = reply.SID
+		}
+		if reply.Status != "" {
+			res.Detail["provider_status"] = reply.Status
+		}
+		// Keep a record of what was sent next to the outbox's unsent messages (best effort: the
+		// message is out, so a failure here must not make the step retry).
+		sent := in.Now
+		msg.Status, msg.SentAt = store.OutboxSent, &sent
+		if err := a.cfg.DB.Write(ctx, func(tx *store.Tx) error { _, err := tx.AddOutbox(msg); return err }); err != nil {
+			res.Detail["outbox_error"] = err.Error()
+		}
+	case code == http.StatusTooManyRequests || code >= 500:
+		res.Outcome = store.AttemptRetry
+		res.Error = fmt.Sprintf("the SMS provider answered %d %s%s; will try again", code, http.StatusText(code), providerMessage(reply.Message, reply.Code))
+		if ra, ok := retryAfter(resp.Header().Get("Retry-After"), in.Now); ok {
+			res.RetryAfter = ra
+			res.Detail["retry_after"] = ra.String()
+		}
+	default:
+		res.Outcome = store.AttemptFailed
+		res.Error = fmt.Sprintf("the SMS provider refused the message: %d %s%s", code, http.StatusText(code), providerMessage(reply.Message, reply.Code))
+		// Nothing was sent, so it does not count against the month.
+		if err := a.cfg.DB.Write(ctx, func(tx *store.Tx) error { return tx.ReleaseSMS(in.IdempotencyKey) }); err != nil {
+			res.Detail["usage_error"] = err.Error()
+		}
+	}
+	return res
+}
+
+func providerMessage(msg string, code int) string {
+	switch {
+	case msg != "" && code != 0:
+		return fmt.Sprintf(" (%d: %s)", code, msg)
+	case msg != "":
+		return " (" + msg + ")"
+	}
+	return ""
+}
+
+// nextMonth is the first day of the month after t's (UTC).
+func nextMonth(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+}
+
+var phoneRe = regexp.MustCompile(`^\+?[1-9][0-9]{6,14}$`)
+
+// normalizePhone accepts a phone number with spaces, dots, dashes and brackets, or a 00 prefix,
+// and returns its compact form ("+31612345678").
+func normalizePhone(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(s, "tel:")
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' && i == 0:
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')' || r == '\u00a0':
+		default:
+			return "", false
+		}
+	}
+	out := b.String()
+	if strings.HasPrefix(out, "00") {
+		out = "+" + out[2:]
+	}
+	if !phoneRe.MatchString(out) {
+		return "", false
+	}
+	return out, true
+}
+
+// renderText renders personalisation tokens (package template) in a step's text.
+func renderText(src string, d template.Data) (string, error) {
+	if !strings.Contains(src, "{{") {
+		return src, nil
+	}
+	t, err := template.Parse(src)
+	if err != nil {
+		return "", err
+	}
+	return t.Render(d), nil
+}

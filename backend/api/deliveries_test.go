@@ -1,0 +1,216 @@
+package api_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/action"
+	"github.com/flowdesk/flowdesk/backend/api"
+	"github.com/flowdesk/flowdesk/backend/clock"
+	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/store"
+)
+
+const deliverySecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+// signedHit is one request a test receiver got, with its own check of the Standard Webhooks
+// signature (independent of the action package's signer).
+type signedHit struct {
+	id, ts string
+	sigOK  bool
+	body   string
+}
+
+func verifyStdWebhook(secret string, r *http.Request, body []byte) bool {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, key)
+	fmt.Fprintf(mac, "%s.%s.%s", r.Header.Get("webhook-id"), r.Header.Get("webhook-timestamp"), body)
+	want := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	for _, s := range strings.Fields(r.Header.Get("webhook-signature")) {
+		if hmac.Equal([]byte(s), []byte(want)) {
+			return true
+		}
+	}
+	return false
+}
+
+func newDeliveryEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "flowdesk.db"), store.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	fc := clock.NewFake(t0)
+	acts := action.New(action.Config{})
+	eng, err := engine.New(ctx, db, engine.Options{Clock: fc, Actions: acts, Retry: engine.RetryPolicy{MaxTries: 3, Base: time.Second, Max: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(api.Options{Engine: eng, Version: "test", Actions: acts}))
+	t.Cleanup(srv.Close)
+	return &env{t: t, ctx: ctx, db: db, eng: eng, clock: fc, srv: srv}
+}
+
+func TestDeadLetterManualRetryThroughAPI(t *testing.T) {
+	e := newDeliveryEnv(t)
+	var mu sync.Mutex
+	var hits []signedHit
+	status := http.StatusServiceUnavailable
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		hits = append(hits, signedHit{id: r.Header.Get("webhook-id"), ts: r.Header.Get("webhook-timestamp"), sigOK: verifyStdWebhook(deliverySecret, r, body), body: string(body)})
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"status": %d}`, status)
+	}))
+	t.Cleanup(rc.Close)
+	setStatus := func(s int) { mu.Lock(); status = s; mu.Unlock() }
+	seen := func() []signedHit { mu.Lock(); defer mu.Unlock(); return append([]signedHit(nil), hits...) }
+
+	def := fmt.Sprintf(`{"id": "wf", "name": "Hook", "object": "contact",
+	  "triggers": [{"type": "event", "event": "sale.completed"}], "reenroll": {"enabled": false, "triggers": []},
+	  "start": "hook", "steps": [{"id": "hook", "type": "webhook", "url": %q, "secret": %q, "headers": {"Authorization": "Bearer tok-9"}}]}`,
+		rc.URL+"/in", deliverySecret)
+	if _, err := e.eng.CreateWorkflow(e.ctx, []byte(def)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.eng.EnableWorkflow(e.ctx, "wf"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.eng.Ingest(e.ctx, engine.EventInput{Type: "sale.completed", Record: engine.RecordRef{Type: "contact", Email: "ann@example.com"}})
+	if err != nil || len(res.Enrollments) != 1 {
+		t.Fatalf("ingest %v %v", res, err)
+	}
+	enr := res.Enrollments[0]
+	e.runDue()
+	for range 4 {
+		e.clock.Advance(time.Minute)
+		e.runDue()
+	}
+	if n := len(seen()); n != 3 {
+		t.Fatalf("receiver got %d requests, want 3", n)
+	}
+	before, err := e.db.Enrollment(e.ctx, enr)
+	if err != nil || before.Status != store.StatusCompleted {
+		t.Fatalf("enrollment %+v %v", before, err)
+	}
+	hist, _ := e.db.History(e.ctx, enr)
+
+	type listed struct {
+		Deliveries []struct {
+			ID           int64  `json:"id"`
+			Outcome      string `json:"outcome"`
+			Try          int    `json:"try"`
+			StatusCode   int    `json:"status_code"`
+			EnrollmentID int64  `json:"enrollment_id"`
+			Resolved     bool   `json:"resolved"`
+		} `json:"deliveries"`
+	}
+	list := func(q string) listed {
+		t.Helper()
+		r := e.request(http.MethodGet, "/api/deliveries"+q, "", nil)
+		if r.status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", q, r.status, r.body)
+		}
+		for _, secret := range []string{deliverySecret, "tok-9"} {
+			if strings.Contains(string(r.body), secret) {
+				t.Fatalf("the delivery list shows a secret: %s", r.body)
+			}
+		}
+		var l listed
+		if err := json.Unmarshal(r.body, &l); err != nil {
+			t.Fatalf("GET %s: %v", q, err)
+		}
+		return l
+	}
+	dead := list("?workflow=wf&dead=true")
+	if len(dead.Deliveries) != 1 || dead.Deliveries[0].Outcome != "dead" || dead.Deliveries[0].Try != 3 || dead.Deliveries[0].Resolved ||
+		dead.Deliveries[0].EnrollmentID != enr {
+		t.Fatalf("dead letters %+v", dead)
+	}
+	if all := list(fmt.Sprintf("?enrollment=%d", enr)); len(all.Deliveries) != 3 {
+		t.Fatalf("deliveries of the enrollment: %+v", all)
+	}
+
+	// A retry while the receiver still fails is logged as failed (not scheduled again).
+	id := dead.Deliveries[0].ID
+	out := e.call(http.MethodPost, fmt.Sprintf("/api/deliveries/%d/retry", id), nil, http.StatusOK)
+	if d := out["delivery"].(map[string]any); d["outcome"] != "failed" || d["status_code"] != 503.0 || d["try"] != 4.0 {
+		t.Fatalf("retry against a failing receiver: %v", d)
+	}
+
+	setStatus(http.StatusOK)
+	e.clock.Advance(time.Hour)
+	out = e.call(http.MethodPost, fmt.Sprintf("/api/deliveries/%d/retry", id), "{}", http.StatusOK)
+	d := out["delivery"].(map[string]any)
+	if d["outcome"] != "ok" || d["status_code"] != 200.0 || d["try"] != 5.0 || d["response"] != `{"status": 200}` {
+		t.Fatalf("manual retry: %v", d)
+	}
+	got := seen()
+	if len(got) != 5 {
+		t.Fatalf("receiver got %d requests, want 5", len(got))
+	}
+	last := got[4]
+	if last.id != got[0].id || !last.sigOK || last.body != got[2].body || last.ts != fmt.Sprint(e.clock.Now().Unix()) || last.ts == got[2].ts {
+		t.Fatalf("manual retry request: %+v\nfirst %+v", last, got[0])
+	}
+	for i, h := range got {
+		if !h.sigOK || h.id != got[0].id {
+			t.Fatalf("request %d: %+v", i+1, h)
+		}
+	}
+	after, _ := e.db.Enrollment(e.ctx, enr)
+	histAfter, _ := e.db.History(e.ctx, enr)
+	if after.Status != before.Status || after.StepsRun != before.StepsRun || len(histAfter) != len(hist) {
+		t.Fatalf("the manual retry moved the enrollment: %+v -> %+v", before, after)
+	}
+	if dead := list("?dead=true"); len(dead.Deliveries) != 1 || !dead.Deliveries[0].Resolved {
+		t.Fatalf("after a good retry: %+v", dead)
+	}
+	all := list(fmt.Sprintf("?enrollment=%d&limit=2", enr))
+	var outs []string
+	for _, d := range all.Deliveries {
+		outs = append(outs, d.Outcome)
+	}
+	if !reflect.DeepEqual(outs, []string{"ok", "failed"}) {
+		t.Fatalf("newest deliveries %v", outs)
+	}
+}
+
+func TestDeliveriesAPIRefusesBadInput(t *testing.T) {
+	e := newDeliveryEnv(t)
+	if r := e.request(http.MethodGet, "/api/deliveries?dead=maybe", "", nil); r.status != http.StatusBadRequest {
+		t.Fatalf("dead=maybe: %d", r.status)
+	}
+	if r := e.request(http.MethodGet, "/api/deliveries?enrollment=x", "", nil); r.status != http.StatusBadRequest {
+		t.Fatalf("enrollment=x: %d", r.status)
+	}
+	if r := e.request(http.MethodPost, "/api/deliveries/999/retry", "", nil); r.status != http.StatusNotFound {
+		t.Fatalf("unknown delivery: %d %s", r.status, r.body)
+	}
+	if r := e.request(http.MethodPost, "/api/deliveries/1/retry", "", map[string]string{"Content-Type": "text/plain"}); r.status != http.StatusUnsupportedMediaType {
+		t.Fatalf("text/plain retry: %d", r.status)
+	}
+	if r := e.call(http.MethodGet, "/api/deliveries", nil, http.StatusOK); len(r["deliveries"].([]any)) != 0 {
+		t.Fatalf("empty list: %v", r)
+	}
+}

@@ -61,7 +61,7 @@ func (e *Engine) process(ctx context.Context, c claimed) {
 func (e *Engine) commit(ctx context.Context, p *plan) error {
 	var declared []store.Property // properties first seen in this commit, remembered once it lands
 	err := e.db.Write(ctx, func(tx *store.Tx) error {
-		declared = nil
+		declared, p.declared = nil, nil
 		ok, err := tx.FinishJob(p.c.job.ID, p.c.job.Attempt)
 		if err != nil {
 			return err
@@ -118,6 +118,7 @@ func (e *Engine) commit(ctx context.Context, p *plan) error {
 	})
 	if err == nil {
 		e.rememberProperties(declared)
+		e.rememberProperties(p.declared)
 	}
 	return err
 }

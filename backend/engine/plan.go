@@ -38,6 +38,8 @@ type plan struct {
 	passSteps int
 	errText   string
 	next      *store.Job
+	// declared lists properties the effects declared, for the engine's schema after the commit.
+	declared []store.Property
 }
 
 // effect is a database side effect of a step, run in the commit transaction. It may append
@@ -171,6 +173,9 @@ func (e *Engine) makePlan(ctx context.Context, c claimed) (*plan, error) {
 			p.status, p.next = store.StatusWaiting, wait
 			return p, nil
 		}
+		if p.next != nil { // the step ended the pass: what follows reads its committed effect
+			return p, nil
+		}
 		cur = next
 	}
 }
@@ -227,14 +232,15 @@ func (e *Engine) runStep(p *plan, s *workflow.Step) (string, *store.Job, error) 
 		})
 		p.count(s.ID, 1, 0)
 		return s.Next, nil, nil
+	case workflow.StepNotify, workflow.StepCreateRecord, workflow.StepCreateTask, workflow.StepRotateOwner, workflow.StepSubscription:
+		return e.runRecordStep(p, s) // steps_records.go
 	case workflow.StepEnroll:
 		slot := p.reserve(s)
 		p.effects = append(p.effects, func(tx *store.Tx, p *plan) error { return e.enrollEffect(tx, p, s, slot) })
 		p.count(s.ID, 1, 0)
 		return s.Next, nil, nil
 	default:
-		// Outbound actions (webhook, email, sms, slack, notify, tasks, records, owners,
-		// subscriptions) are declared in the format but not executed by this engine version.
+		// Outbound steps without a configured action (see Options.Actions) are logged as skipped.
 		p.log(s, store.HistSkipped, map[string]any{"reason": fmt.Sprintf("%s steps are not executed by this version of Flowdesk yet", s.Type)})
 		p.count(s.ID, 1, 0)
 		return s.Next, nil, nil

@@ -612,7 +612,7 @@ func TestEnrollStep(t *testing.T) {
 	})
 }
 
-func TestOutboundStepsAreSkipped(t *testing.T) {
+func TestOutboundStepsWithoutAnActionAreSkipped(t *testing.T) {
 	steps := []M{
 		{"id": "hook", "type": "webhook", "url": "http://127.0.0.1:9000/in"},
 		{"id": "mail", "type": "send_email", "template": "welcome"},
@@ -630,7 +630,11 @@ func TestOutboundStepsAreSkipped(t *testing.T) {
 	for i := range steps {
 		if i+1 < len(steps) {
 			steps[i]["next"] = steps[i+1]["id"]
-			want = append(want, steps[i]["id"].(string)+":skipped")
+			outcome := ":skipped" // no outbound actions are configured in this engine
+			if i >= 5 {
+				outcome = ":ok" // database steps always run (steps_records.go)
+			}
+			want = append(want, steps[i]["id"].(string)+outcome)
 		}
 	}
 	want = append(want, "last:ok", "completed")

@@ -13,14 +13,15 @@ type Notification struct {
 	Title     string    `json:"title"`
 	Body      string    `json:"body"`
 	Link      string    `json:"link,omitempty"`
+	User      string    `json:"user,omitempty"` // the user it is addressed to; "" means everyone
 	Read      bool      `json:"read"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
 // AddNotification appends a notification and sets its ID.
 func (t *Tx) AddNotification(n *Notification, now time.Time) error {
-	res, err := t.exec("INSERT INTO notifications (kind, title, body, link, read, created_at) VALUES (?, ?, ?, ?, 0, ?)",
-		n.Kind, n.Title, n.Body, n.Link, ms(now))
+	res, err := t.exec("INSERT INTO notifications (kind, title, body, link, user, read, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
+		n.Kind, n.Title, n.Body, n.Link, n.User, ms(now))
 	if err != nil {
 		return fmt.Errorf("add notification: %w", err)
 	}
@@ -34,7 +35,7 @@ func (db *DB) Notifications(ctx context.Context, unreadOnly bool, limit int) ([]
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	q := "SELECT id, kind, title, body, link, read, created_at FROM notifications"
+	q := "SELECT id, kind, title, body, link, user, read, created_at FROM notifications"
 	if unreadOnly {
 		q += " WHERE read = 0"
 	}
@@ -47,7 +48,7 @@ func (db *DB) Notifications(ctx context.Context, unreadOnly bool, limit int) ([]
 	for rows.Next() {
 		var n Notification
 		var created int64
-		if err := rows.Scan(&n.ID, &n.Kind, &n.Title, &n.Body, &n.Link, &n.Read, &created); err != nil {
+		if err := rows.Scan(&n.ID, &n.Kind, &n.Title, &n.Body, &n.Link, &n.User, &n.Read, &created); err != nil {
 			return nil, fmt.Errorf("list notifications: %w", err)
 		}
 		n.CreatedAt = fromMS(created)

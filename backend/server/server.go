@@ -12,10 +12,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/flowdesk/flowdesk/backend/action"
 	"github.com/flowdesk/flowdesk/backend/api"
 	"github.com/flowdesk/flowdesk/backend/demo"
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/hook"
+	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -99,7 +101,9 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 	}
 
-	if s.Engine, err = engine.New(ctx, s.DB, engine.Options{Log: cfg.Log}); err != nil {
+	st := settings.Open(s.DB)
+	acts := action.New(action.Config{Account: action.Account{ID: "flowdesk", Name: "Flowdesk"}, DB: s.DB, Settings: st})
+	if s.Engine, err = engine.New(ctx, s.DB, engine.Options{Log: cfg.Log, Actions: acts}); err != nil {
 		return nil, err
 	}
 	if cfg.Demo {
@@ -119,7 +123,8 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.stopHooks, s.hooksDone = stop, make(chan struct{})
 	go func() { defer close(s.hooksDone); s.Hooks.Run(hooksCtx) }()
 
-	opts := api.Options{Engine: s.Engine, Log: cfg.Log, Version: cfg.Version, Static: cfg.Static, Hooks: s.Hooks}
+	opts := api.Options{Engine: s.Engine, Log: cfg.Log, Version: cfg.Version, Static: cfg.Static, Hooks: s.Hooks,
+		Settings: st, Actions: acts}
 	s.API = api.New(opts)
 	opts.AllowedHosts, opts.TokenHashes, opts.Exposed = api.AllowedHosts(s.addr), tokens, len(tokens) > 0
 	s.serve(apiLn, api.New(opts))

@@ -362,11 +362,8 @@ func redactURL(s string) string {
 
 // maskHeader hides the value of a credential-like custom header in the delivery log.
 func maskHeader(name, value string) string {
-	n := strings.ToLower(name)
-	for _, w := range []string{"auth", "key", "token", "secret", "cookie", "password", "signature", "session"} {
-		if strings.Contains(n, w) {
-			return "***"
-		}
+	if workflow.SecretHeader(name) {
+		return "***"
 	}
 	return value
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -82,7 +83,7 @@ func (s *Server) createWorkflow(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/api/workflows/"+wf.ID)
 	setETag(w, wf.Revision)
-	writeJSON(w, http.StatusCreated, wf)
+	writeJSON(w, http.StatusCreated, masked(wf))
 }
 
 func (s *Server) validateWorkflow(w http.ResponseWriter, r *http.Request) {
@@ -114,7 +115,7 @@ func (s *Server) getWorkflow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setETag(w, wf.Revision)
-	writeJSON(w, http.StatusOK, wf)
+	writeJSON(w, http.StatusOK, masked(wf))
 }
 
 // updateWorkflow saves a definition. The revision the client edited comes in If-Match (or
@@ -141,7 +142,7 @@ func (s *Server) updateWorkflow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setETag(w, wf.Revision)
-	writeJSON(w, http.StatusOK, wf)
+	writeJSON(w, http.StatusOK, masked(wf))
 }
 
 // expectedRevision reads the revision the client edited from If-Match or ?revision= (0: none
@@ -183,7 +184,7 @@ func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"workflow_id": r.PathValue("id"), "version": v, "definition": def})
+	writeJSON(w, http.StatusOK, map[string]any{"workflow_id": r.PathValue("id"), "version": v, "definition": maskedDefinition(def)})
 }
 
 func (s *Server) deleteWorkflow(w http.ResponseWriter, r *http.Request) {
@@ -211,7 +212,7 @@ func (s *Server) enableWorkflow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setETag(w, wf.Revision)
-	writeJSON(w, http.StatusOK, wf)
+	writeJSON(w, http.StatusOK, masked(wf))
 }
 
 func (s *Server) disableWorkflow(w http.ResponseWriter, r *http.Request) {
@@ -233,7 +234,7 @@ func (s *Server) disableWorkflow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setETag(w, wf.Revision)
-	writeJSON(w, http.StatusOK, wf)
+	writeJSON(w, http.StatusOK, masked(wf))
 }
 
 func (s *Server) workflowStats(w http.ResponseWriter, r *http.Request) {
@@ -297,4 +298,24 @@ func (s *Server) schema(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"objects": objs, "properties": props,
 		"step_types": workflow.StepTypes, "operators": conditionOps()})
+}
+
+// masked returns w with its definition's secrets hidden: they are never sent back after they
+// were saved (saving workflow.Hidden keeps the stored value).
+func masked(w *store.Workflow) *store.Workflow {
+	out := *w
+	out.Definition = maskedDefinition(w.Definition)
+	return &out
+}
+
+func maskedDefinition(raw json.RawMessage) json.RawMessage {
+	def, err := workflow.Parse(raw)
+	if err != nil {
+		return json.RawMessage(`{}`) // never echo what could not be checked for secrets
+	}
+	b, err := json.Marshal(def.MaskSecrets())
+	if err != nil {
+		return json.RawMessage(`{}`)
+	}
+	return b
 }

@@ -46,12 +46,21 @@ func (e *Engine) Validate(ctx context.Context, raw []byte) (*workflow.Definition
 	if err != nil {
 		return nil, nil, err
 	}
+	// Secrets come back from the UI and exports as workflow.Hidden: take them from the stored
+	// definition of the same workflow; a hidden secret with nothing to restore is a problem.
+	var stored *workflow.Definition
+	if def.ID != "" {
+		if w, err := e.db.Workflow(ctx, def.ID); err == nil {
+			stored, _ = workflow.Parse(w.Definition)
+		}
+	}
+	hidden := def.RestoreSecrets(stored)
 	if def.ID == "" {
 		// A new workflow gets its id on save; validate as if it had one.
 		def.ID = "new-workflow"
 		defer func() { def.ID = "" }()
 	}
-	problems := workflow.Validate(def, opts)
+	problems := append(hidden, workflow.Validate(def, opts)...)
 	if !workflowIDRe.MatchString(def.ID) {
 		problems = append([]workflow.Problem{{Field: "id", Message: fmt.Sprintf("Workflow id %q must be 1-64 lowercase letters, digits, - or _, starting with a letter or digit.", def.ID)}}, problems...)
 	}

@@ -193,14 +193,16 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	var v any
-	if err := json.Unmarshal(w.Definition, &v); err != nil {
+	def, err := workflow.Parse(w.Definition)
+	if err != nil {
 		return fmt.Errorf("export %s: %w", w.ID, err)
 	}
+	// Secrets are written as "[hidden]": importing the file over the same workflow keeps them;
+	// a fresh import asks for them.
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	return enc.Encode(def.MaskSecrets())
 }
 
 func runOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -38,16 +38,10 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var err error
-	if q.EnrollmentID, err = queryInt(r, "enrollment"); err != nil {
+	if q.Limit, err = queryInts(r, map[string]*int64{"enrollment": &q.EnrollmentID}); err != nil {
 		writeError(w, err)
 		return
 	}
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	q.Limit = pageLimit(limit)
 	atts, err := s.eng.DB().ActionAttempts(r.Context(), q)
 	if err != nil {
 		writeError(w, err)

@@ -32,22 +32,12 @@ func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiError(http.StatusBadRequest, "bad_query", "status must be %q or %q, not %q", store.OutboxQueued, store.OutboxSent, status))
 		return
 	}
-	limit, err := queryInt(r, "limit")
+	var before, enr int64
+	size, err := queryInts(r, map[string]*int64{"before": &before, "enrollment": &enr})
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	before, err := queryInt(r, "before")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	enr, err := queryInt(r, "enrollment")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	size := pageLimit(limit)
 	msgs, err := s.eng.DB().Outbox(r.Context(), store.OutboxQuery{Status: status, Channel: q.Get("channel"), EnrollmentID: enr, Before: before, Limit: size})
 	if err != nil {
 		writeError(w, err)

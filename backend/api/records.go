@@ -59,6 +59,21 @@ func queryInt(r *http.Request, name string) (int64, error) {
 	return n, nil
 }
 
+// queryInts reads numeric query parameters into their destinations and returns the page size
+// asked for with "limit" (default and cap applied); an error names the bad parameter.
+func queryInts(r *http.Request, dst map[string]*int64) (page int, err error) {
+	for name, p := range dst {
+		if *p, err = queryInt(r, name); err != nil {
+			return 0, err
+		}
+	}
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		return 0, err
+	}
+	return pageLimit(limit), nil
+}
+
 // Page sizes of list endpoints.
 const (
 	DefaultPageSize = 50
@@ -79,17 +94,11 @@ func pageLimit(n int64) int {
 
 func (s *Server) listRecords(w http.ResponseWriter, r *http.Request) {
 	q := store.RecordQuery{Type: r.URL.Query().Get("type"), Email: r.URL.Query().Get("email"), Text: r.URL.Query().Get("q")}
-	limit, err := queryInt(r, "limit")
-	if err != nil {
+	var err error
+	if q.Limit, err = queryInts(r, map[string]*int64{"cursor": &q.After}); err != nil {
 		writeError(w, err)
 		return
 	}
-	cursor, err := queryInt(r, "cursor")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	q.Limit, q.After = pageLimit(limit), cursor
 	recs, err := s.eng.DB().SearchRecords(r.Context(), q)
 	if err != nil {
 		writeError(w, err)
@@ -172,21 +181,10 @@ func (s *Server) listEnrollments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var err error
-	for _, p := range []struct {
-		name string
-		dst  *int64
-	}{{"record", &q.RecordID}, {"cursor", &q.Before}} {
-		if *p.dst, err = queryInt(r, p.name); err != nil {
-			writeError(w, err)
-			return
-		}
-	}
-	limit, err := queryInt(r, "limit")
-	if err != nil {
+	if q.Limit, err = queryInts(r, map[string]*int64{"record": &q.RecordID, "cursor": &q.Before}); err != nil {
 		writeError(w, err)
 		return
 	}
-	q.Limit = pageLimit(limit)
 	ens, err := s.eng.DB().Enrollments(r.Context(), q)
 	if err != nil {
 		writeError(w, err)

@@ -28,21 +28,10 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var err error
-	for _, p := range []struct {
-		name string
-		dst  *int64
-	}{{"record", &q.RecordID}, {"enrollment", &q.EnrollmentID}, {"cursor", &q.After}} {
-		if *p.dst, err = queryInt(r, p.name); err != nil {
-			writeError(w, err)
-			return
-		}
-	}
-	limit, err := queryInt(r, "limit")
-	if err != nil {
+	if q.Limit, err = queryInts(r, map[string]*int64{"record": &q.RecordID, "enrollment": &q.EnrollmentID, "cursor": &q.After}); err != nil {
 		writeError(w, err)
 		return
 	}
-	q.Limit = pageLimit(limit)
 	tasks, err := s.eng.DB().Tasks(r.Context(), q)
 	if err != nil {
 		writeError(w, err)

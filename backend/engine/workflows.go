@@ -2,14 +2,12 @@ package engine
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
-	"strings"
 
+	"github.com/flowdesk/flowdesk/backend/ident"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
@@ -77,7 +75,7 @@ func (e *Engine) prepare(ctx context.Context, raw []byte, defaultID string) (*wo
 	if def.ID == "" {
 		def.ID = defaultID
 		if def.ID == "" {
-			def.ID = newWorkflowID(def.Name)
+			def.ID = ident.New(def.Name, "workflow")
 		}
 	}
 	if len(problems) > 0 {
@@ -88,28 +86,6 @@ func (e *Engine) prepare(ctx context.Context, raw []byte, defaultID string) (*wo
 		return nil, nil, fmt.Errorf("encode workflow: %w", err)
 	}
 	return def, canon, nil
-}
-
-func newWorkflowID(name string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
-			b.WriteByte('-')
-		}
-		if b.Len() >= 40 {
-			break
-		}
-	}
-	slug := strings.Trim(b.String(), "-")
-	if slug == "" {
-		slug = "workflow"
-	}
-	var rnd [3]byte
-	_, _ = rand.Read(rnd[:])
-	return slug + "-" + hex.EncodeToString(rnd[:])
 }
 
 // CreateWorkflow validates and stores a new (disabled) workflow.

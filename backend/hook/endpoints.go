@@ -2,16 +2,14 @@ package hook
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/flowdesk/flowdesk/backend/ident"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -131,7 +129,7 @@ func (l *Listener) Create(ctx context.Context, cfg Config) (*Created, error) {
 	if err != nil {
 		return nil, err
 	}
-	ep := &store.HookEndpoint{ID: newID(cfg.Name), Key: NewKey(), Name: cfg.Name, Config: string(enc), Secret: stored,
+	ep := &store.HookEndpoint{ID: ident.New(cfg.Name, "hook"), Key: NewKey(), Name: cfg.Name, Config: string(enc), Secret: stored,
 		Enabled: *cfg.Enabled, MaxFailures: cfg.MaxFailures}
 	if err := l.db.Write(ctx, func(tx *store.Tx) error { return tx.CreateHookEndpoint(ep, l.clock.Now()) }); err != nil {
 		return nil, fmt.Errorf("create webhook endpoint: %w", err)
@@ -340,27 +338,4 @@ func (l *Listener) Requests(ctx context.Context, id string, before int64, limit 
 		out = append(out, v)
 	}
 	return out, nil
-}
-
-// newID makes an endpoint id from its name: a slug plus a random suffix.
-func newID(name string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
-			b.WriteByte('-')
-		}
-		if b.Len() >= 40 {
-			break
-		}
-	}
-	slug := strings.Trim(b.String(), "-")
-	if slug == "" || !utf8.ValidString(slug) {
-		slug = "hook"
-	}
-	var rnd [3]byte
-	_, _ = rand.Read(rnd[:])
-	return slug + "-" + hex.EncodeToString(rnd[:])
 }

@@ -387,6 +387,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"bad name", M{"9lives": 1}, "properties.9lives"},
 		{"nested", M{"city": M{"name": "Dublin"}}, "properties.city"},
 		{"email not a string", M{"email": true}, "properties.email"},
+		{"email not an address", M{"email": "ann at example"}, "properties.email"},
+		{"email with no domain", M{"email": "ann@"}, "properties.email"},
 	}
 	before := h.counts()
 	annBefore := h.props("ann@example.com")

@@ -63,7 +63,7 @@ func (e *Engine) checkRecordRef(field string, r *RecordRef) error {
 		}
 	}
 	r.Email = strings.TrimSpace(r.Email)
-	if r.Email != "" && (!strings.Contains(r.Email, "@") || len(r.Email) > 254 || strings.ContainsAny(r.Email, " \t\r\n")) {
+	if r.Email != "" && !validEmail(r.Email) {
 		return badInput(field+".email", "%q is not an email address", r.Email)
 	}
 	if r.ID < 0 {
@@ -73,6 +73,12 @@ func (e *Engine) checkRecordRef(field string, r *RecordRef) error {
 		return badInput(field, "say which record this is about: give its \"id\" or \"email\"")
 	}
 	return checkProperties(field+".properties", r.Properties)
+}
+
+// validEmail is a plausibility check (one @, no spaces, sane length), not RFC 5322.
+func validEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && at < len(s)-1 && len(s) <= 254 && !strings.ContainsAny(s, " \t\r\n")
 }
 
 func checkProperties(field string, props map[string]any) error {
@@ -95,8 +101,12 @@ func checkProperties(field string, props map[string]any) error {
 			}
 		}
 		if k == "email" {
-			if _, ok := v.(string); !ok && v != nil {
+			s, ok := v.(string)
+			if !ok && v != nil {
 				return badInput(field+".email", "email must be a string")
+			}
+			if ok && strings.TrimSpace(s) != "" && !validEmail(strings.TrimSpace(s)) {
+				return badInput(field+".email", "%q is not an email address", s)
 			}
 		}
 	}

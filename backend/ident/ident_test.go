@@ -21,7 +21,8 @@ func TestNew(t *testing.T) {
 			t.Errorf("New(%q) = %q, want prefix %q", sc.name, got, sc.prefix)
 		}
 	}
-	if New("x", "y") == New("x", "y") {
-		t.Error("two ids for the same name are equal")
+	first, second := New("x", "y"), New("x", "y")
+	if first == second {
+		t.Errorf("two ids for the same name are equal: %s", first)
 	}
 }

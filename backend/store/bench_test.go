@@ -89,3 +89,29 @@ func BenchmarkRawCommitRate(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHookEndpointByKey compares the listener's per-request endpoint look-up through the
+// read-statement cache with the same query parsed on every call (as before the cache).
+func BenchmarkHookEndpointByKey(b *testing.B) {
+	ctx := context.Background()
+	db := benchDB(b, "NORMAL")
+	ep := &HookEndpoint{ID: "ep", Key: "k3y", Name: "bench", Config: "{}", Enabled: true, MaxFailures: 10}
+	if err := db.Write(ctx, func(tx *Tx) error { return tx.CreateHookEndpoint(ep, time.Now()) }); err != nil {
+		b.Fatal(err)
+	}
+	q := "SELECT " + hookCols + " FROM hook_endpoints WHERE key = ?"
+	b.Run("cached", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := db.HookEndpointByKey(ctx, "k3y"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parsed-each-time", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := scanHook(db.r.QueryRowContext(ctx, q, "k3y")); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -63,6 +63,7 @@ type DB struct {
 
 	commits atomic.Int64 // transactions the writer committed (for benchmarks: writes per commit)
 	stmts   *stmtCache   // the writer connection's prepared statements
+	reads   readStmts    // hot reads prepared on the read pool
 }
 
 // Open opens (creating if needed) the database at path, takes an exclusive process lock on it,
@@ -193,6 +194,7 @@ func (db *DB) Close() error {
 		db.closeMu.Unlock()
 		<-db.done
 		db.stmts.close()
+		db.reads.close()
 		_, _ = db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 		db.closeErr = errors.Join(db.r.Close(), db.w.Close())
 		db.closeLock()

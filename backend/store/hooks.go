@@ -85,7 +85,7 @@ func (db *DB) HookEndpoint(ctx context.Context, id string) (*HookEndpoint, error
 
 // HookEndpointByKey loads an endpoint by its URL key.
 func (db *DB) HookEndpointByKey(ctx context.Context, key string) (*HookEndpoint, error) {
-	return scanHook(db.r.QueryRowContext(ctx, "SELECT "+hookCols+" FROM hook_endpoints WHERE key = ?", key))
+	return scanHook(db.readRow(ctx, "SELECT "+hookCols+" FROM hook_endpoints WHERE key = ?", key))
 }
 
 // HookEndpoint loads an endpoint by id inside the transaction.
@@ -267,7 +267,7 @@ func (db *DB) HookRequests(ctx context.Context, endpointID string, before int64,
 
 // HookDelivery returns a remembered delivery id of an endpoint, or ErrNotFound.
 func (db *DB) HookDelivery(ctx context.Context, endpointID, deliveryID string) (*HookDelivery, error) {
-	return scanDelivery(db.r.QueryRowContext(ctx, "SELECT endpoint_id, delivery_id, received_at, outcome, COALESCE(event_id, 0) FROM hook_deliveries WHERE endpoint_id = ? AND delivery_id = ?", endpointID, deliveryID))
+	return scanDelivery(db.readRow(ctx, "SELECT endpoint_id, delivery_id, received_at, outcome, COALESCE(event_id, 0) FROM hook_deliveries WHERE endpoint_id = ? AND delivery_id = ?", endpointID, deliveryID))
 }
 
 // HookDelivery returns a remembered delivery id inside the transaction, or ErrNotFound.

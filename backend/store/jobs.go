@@ -154,7 +154,7 @@ func (t *Tx) WakeJob(id int64, outcome string, eventID int64, now time.Time) err
 // NextJobAt returns when the earliest available job is due; ok is false when none is pending.
 func (db *DB) NextJobAt(ctx context.Context) (at time.Time, ok bool, err error) {
 	var v sql.NullInt64
-	err = db.r.QueryRowContext(ctx, "SELECT MIN(run_at) FROM jobs WHERE state = 'available'").Scan(&v)
+	err = db.readRow(ctx, "SELECT MIN(run_at) FROM jobs WHERE state = 'available'").Scan(&v)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, false, fmt.Errorf("next job: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 )
@@ -26,6 +27,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	paced := fs.Int("paced-rate", 1000, "events/s of the paced HTTP run")
 	phaseTimeout := fs.Duration("phase-timeout", 3*time.Minute, "longest any one phase may run")
+	mode := fs.String("mode", ModeAll, "phases to run: "+strings.Join(benchModes, ", "))
+	duration := fs.Duration("duration", 10*time.Second, "longest closed-loop run of the listener and outbound modes")
+	outRate := fs.Int("outbound-rate", 500, "events/s of the outbound latency run")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -39,8 +43,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	default:
 		return fmt.Errorf("bench: --synchronous %q: want FULL or NORMAL", *sync)
 	}
-	if *events <= 0 || *conc <= 0 || *paced <= 0 {
-		return errors.New("bench: --events, --concurrency and --paced-rate must be positive")
+	if *events <= 0 || *conc <= 0 || *paced <= 0 || *outRate <= 0 || *duration <= 0 {
+		return errors.New("bench: --events, --concurrency, --paced-rate, --outbound-rate and --duration must be positive")
+	}
+	*mode = strings.ToLower(*mode)
+	if !slices.Contains(benchModes, *mode) {
+		return fmt.Errorf("bench: --mode %q: want one of %s", *mode, strings.Join(benchModes, ", "))
 	}
 	prefix, cleanup, err := benchPrefix(*dbArg)
 	if err != nil {
@@ -56,7 +64,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	cfg := benchConfig{Prefix: prefix, Events: *events, Concurrency: *conc, Synchronous: *sync, PacedRate: *paced,
-		PhaseTimeout: *phaseTimeout, Progress: newProgress(stderr, isTerminal(stderr)),
+		PhaseTimeout: *phaseTimeout, Mode: *mode, Duration: *duration, OutboundRate: *outRate, Progress: newProgress(stderr, isTerminal(stderr)),
 		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	rep, err := runBenchmark(ctx, cfg)
 	if err != nil {
@@ -101,8 +109,8 @@ func benchPrefix(arg string) (prefix string, cleanup func(), err error) {
 
 // printReport writes the report as an aligned table.
 func printReport(w io.Writer, rep *benchReport) error {
-	header := fmt.Sprintf("flowdesk bench  %s  events=%d concurrency=%d synchronous=%s  %s, %d CPUs, %s",
-		rep.Started.Format("2006-01-02 15:04 UTC"), rep.Events, rep.Concurrency, rep.Synchronous, rep.OS, rep.CPUs, rep.GoVersion)
+	header := fmt.Sprintf("flowdesk bench  %s  mode=%s events=%d concurrency=%d synchronous=%s  %s, %d CPUs, %s",
+		rep.Started.Format("2006-01-02 15:04 UTC"), rep.Mode, rep.Events, rep.Concurrency, rep.Synchronous, rep.OS, rep.CPUs, rep.GoVersion)
 	if rep.Revision != "" {
 		header += ", commit " + rep.Revision
 	}

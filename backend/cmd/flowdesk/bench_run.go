@@ -39,6 +39,13 @@ type benchConfig struct {
 	CommitProbes int
 	// PhaseTimeout bounds each phase; a phase that runs out reports what it finished.
 	PhaseTimeout time.Duration
+	// Mode selects the phases: ModeAll (default), ModeCore, ModeListener or ModeOutbound.
+	Mode string
+	// Duration bounds the closed-loop runs of the listener and outbound modes (default 10s):
+	// they stop taking new work after it even if Events are not all sent.
+	Duration time.Duration
+	// OutboundRate is the events/s of the outbound latency run (default 500).
+	OutboundRate int
 	Progress     *progress
 	Log          *slog.Logger
 }
@@ -65,6 +72,7 @@ type benchReport struct {
 	Events      int        `json:"events"`
 	Concurrency int        `json:"concurrency"`
 	Synchronous string     `json:"synchronous"`
+	Mode        string     `json:"mode"`
 	Rows        []benchRow `json:"rows"`
 	Truncated   []string   `json:"truncated,omitempty"` // phases that hit their time limit
 	LoadBefore  float64    `json:"load_average_before"` // 1-minute load average: other work on the machine skews figures
@@ -120,12 +128,35 @@ func runBenchmark(ctx context.Context, cfg benchConfig) (*benchReport, error) {
 	if cfg.Progress == nil {
 		cfg.Progress = newProgress(io.Discard, false)
 	}
+	if cfg.Mode == "" {
+		cfg.Mode = ModeAll
+	}
+	if cfg.Duration <= 0 {
+		cfg.Duration = 10 * time.Second
+	}
+	if cfg.OutboundRate <= 0 {
+		cfg.OutboundRate = 500
+	}
 	rep := &benchReport{Started: time.Now().UTC(), GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH,
-		CPUs: runtime.NumCPU(), Revision: buildRevision(), Events: cfg.Events, Concurrency: cfg.Concurrency, Synchronous: cfg.Synchronous}
+		CPUs: runtime.NumCPU(), Revision: buildRevision(), Events: cfg.Events, Concurrency: cfg.Concurrency, Synchronous: cfg.Synchronous,
+		Mode: cfg.Mode}
 	rep.LoadBefore = loadAvg()
 	start := time.Now()
 	b := &bench{cfg: cfg, rep: rep}
-	for _, phase := range []func(context.Context) error{b.commitRate, b.engineIngest, b.httpIngest, b.pacedHTTP} {
+	phases := []func(context.Context) error{b.commitRate}
+	switch cfg.Mode {
+	case ModeAll:
+		phases = append(phases, b.engineIngest, b.httpIngest, b.pacedHTTP, b.listener, b.outbound)
+	case ModeCore:
+		phases = append(phases, b.engineIngest, b.httpIngest, b.pacedHTTP)
+	case ModeListener:
+		phases = append(phases, b.listener)
+	case ModeOutbound:
+		phases = append(phases, b.outbound)
+	default:
+		return nil, fmt.Errorf("bench: mode %q: want one of %s", cfg.Mode, strings.Join(benchModes, ", "))
+	}
+	for _, phase := range phases {
 		if err := phase(ctx); err != nil {
 			return rep, err
 		}
@@ -181,6 +212,16 @@ type benchEngine struct {
 }
 
 func (b *bench) open(ctx context.Context, name string, withWorkflow bool) (*benchEngine, error) {
+	wf := ""
+	if withWorkflow {
+		wf = benchWorkflow
+	}
+	return b.openWith(ctx, name, wf, nil)
+}
+
+// openWith opens a fresh phase database and engine with the given outbound actions, and
+// creates and enables the workflow wf (JSON) unless it is empty.
+func (b *bench) openWith(ctx context.Context, name, wf string, actions map[string]engine.Action) (*benchEngine, error) {
 	path := b.cfg.Prefix + "-" + name + ".db"
 	if err := removeDB(path); err != nil {
 		return nil, fmt.Errorf("bench: clear %s: %w", path, err)
@@ -189,19 +230,20 @@ func (b *bench) open(ctx context.Context, name string, withWorkflow bool) (*benc
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
-	eng, err := engine.New(ctx, db, engine.Options{Log: b.cfg.Log})
+	eng, err := engine.New(ctx, db, engine.Options{Log: b.cfg.Log, Actions: actions})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("bench: %w", err)
 	}
-	if withWorkflow {
-		if _, err := eng.CreateWorkflow(ctx, []byte(benchWorkflow)); err != nil {
+	if wf != "" {
+		w, err := eng.CreateWorkflow(ctx, []byte(wf))
+		if err != nil {
 			db.Close()
-			return nil, fmt.Errorf("bench: create the 5-step workflow: %w", err)
+			return nil, fmt.Errorf("bench: create the bench workflow: %w", err)
 		}
-		if _, err := eng.EnableWorkflow(ctx, benchWorkflowID); err != nil {
+		if _, err := eng.EnableWorkflow(ctx, w.ID); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("bench: enable the 5-step workflow: %w", err)
+			return nil, fmt.Errorf("bench: enable the bench workflow: %w", err)
 		}
 	}
 	return &benchEngine{db: db, eng: eng}, nil
@@ -251,6 +293,12 @@ func (r *loadResult) rate() float64 {
 
 // closedLoop runs n calls from c goroutines, each starting its next call when the last answered.
 func closedLoop(ctx context.Context, n, c int, p *phaseProgress, call func(ctx context.Context, i int) error) *loadResult {
+	return closedLoopUntil(ctx, n, c, time.Time{}, p, call)
+}
+
+// closedLoopUntil is closedLoop that also stops starting calls at until (zero: no limit); calls
+// in flight then finish normally, and the run does not count as timed out.
+func closedLoopUntil(ctx context.Context, n, c int, until time.Time, p *phaseProgress, call func(ctx context.Context, i int) error) *loadResult {
 	lat := make([]time.Duration, n)
 	ok := make([]bool, n)
 	var next atomic.Int64
@@ -265,6 +313,9 @@ func closedLoop(ctx context.Context, n, c int, p *phaseProgress, call func(ctx c
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
+				if !until.IsZero() && time.Now().After(until) {
+					return
+				}
 				i := int(next.Add(1) - 1)
 				if i >= n {
 					return
@@ -495,13 +546,20 @@ type benchServer struct {
 }
 
 func startAPI(be *benchEngine, conns int) (*benchServer, error) {
+	return startServer(conns, func(addr string) http.Handler {
+		return api.New(api.Options{Engine: be.eng, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: version,
+			AllowedHosts: api.AllowedHosts(addr)})
+	})
+}
+
+// startServer serves the handler built for its address on a 127.0.0.1 listener, with a
+// keep-alive client of conns connections.
+func startServer(conns int, handler func(addr string) http.Handler) (*benchServer, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("bench: listen on 127.0.0.1: %w", err)
 	}
-	opts := api.Options{Engine: be.eng, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: version,
-		AllowedHosts: api.AllowedHosts(ln.Addr().String())}
-	srv := &http.Server{Handler: api.New(opts),
+	srv := &http.Server{Handler: handler(ln.Addr().String()),
 		ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 	go func() { _ = srv.Serve(ln) }()
 	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns,
@@ -605,67 +663,18 @@ func (b *bench) pacedHTTP(ctx context.Context) error {
 	p := b.cfg.Progress.phase(label, n)
 	pctx, cancel := context.WithTimeout(ctx, b.cfg.PhaseTimeout)
 	defer cancel()
-	type shot struct {
-		i  int
-		at time.Time // when the request was due: latency counts any queueing behind slow ones
-	}
-	shots := make(chan shot, n)
-	lat := make([]time.Duration, n)
-	ok := make([]bool, n)
 	var mu sync.Mutex
 	var enrollments []int64
-	var failed atomic.Int64
-	var firstErr error
-	var errOnce sync.Once
-	var wg sync.WaitGroup
-	for range b.cfg.Concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for s := range shots {
-				ids, err := srv.postEvent(pctx, eventBody("paced", s.i))
-				if err != nil {
-					failed.Add(1)
-					errOnce.Do(func() { firstErr = err })
-					continue
-				}
-				lat[s.i], ok[s.i] = time.Since(s.at), true
-				mu.Lock()
-				enrollments = append(enrollments, ids...)
-				mu.Unlock()
-				p.add(1)
-			}
-		}()
-	}
-	interval := time.Second / time.Duration(b.cfg.PacedRate)
-	cpu0 := cpuTime()
-	start := time.Now()
-	timedOut := false
-	for i := 0; i < n; i++ {
-		due := start.Add(time.Duration(i) * interval)
-		if d := time.Until(due); d > 0 {
-			select {
-			case <-pctx.Done():
-			case <-time.After(d):
-			}
+	res := pacedLoop(pctx, n, b.cfg.PacedRate, b.cfg.Concurrency, p, func(ctx context.Context, i int) error {
+		ids, err := srv.postEvent(ctx, eventBody("paced", i))
+		if err == nil {
+			mu.Lock()
+			enrollments = append(enrollments, ids...)
+			mu.Unlock()
 		}
-		if pctx.Err() != nil {
-			timedOut = true
-			break
-		}
-		shots <- shot{i: i, at: due}
-	}
-	close(shots)
-	wg.Wait()
-	elapsed := time.Since(start)
+		return err
+	})
 	p.done()
-	res := &loadResult{elapsed: elapsed, cpu: cpuTime() - cpu0, timedOut: timedOut || pctx.Err() != nil, failed: int(failed.Load()), firstErr: firstErr}
-	for i := range lat {
-		if ok[i] {
-			res.latencies = append(res.latencies, lat[i])
-		}
-	}
-	res.done = len(res.latencies)
 	if err := b.checkLoad(label, res); err != nil {
 		return err
 	}
@@ -704,6 +713,67 @@ func (b *bench) pacedHTTP(ctx context.Context) error {
 		b.rep.Rows[i].Note = "ms resolution"
 	}
 	return nil
+}
+
+// pacedLoop makes n calls at rate per second from c goroutines. Each call's latency counts
+// from when it was due, so a slow answer that delays the next calls shows in theirs too.
+func pacedLoop(ctx context.Context, n, rate, c int, p *phaseProgress, call func(ctx context.Context, i int) error) *loadResult {
+	type shot struct {
+		i  int
+		at time.Time // when the call was due
+	}
+	shots := make(chan shot, n)
+	lat := make([]time.Duration, n)
+	ok := make([]bool, n)
+	var failed atomic.Int64
+	res := &loadResult{}
+	var errOnce sync.Once
+	var wg sync.WaitGroup
+	for range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s := range shots {
+				if err := call(ctx, s.i); err != nil {
+					failed.Add(1)
+					errOnce.Do(func() { res.firstErr = err })
+					continue
+				}
+				lat[s.i], ok[s.i] = time.Since(s.at), true
+				p.add(1)
+			}
+		}()
+	}
+	interval := time.Second / time.Duration(rate)
+	cpu0 := cpuTime()
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		due := start.Add(time.Duration(i) * interval)
+		if d := time.Until(due); d > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(d):
+			}
+		}
+		if ctx.Err() != nil {
+			res.timedOut = true
+			break
+		}
+		shots <- shot{i: i, at: due}
+	}
+	close(shots)
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	res.cpu = cpuTime() - cpu0
+	res.timedOut = res.timedOut || ctx.Err() != nil
+	res.failed = int(failed.Load())
+	for i := range lat {
+		if ok[i] {
+			res.latencies = append(res.latencies, lat[i])
+		}
+	}
+	res.done = len(res.latencies)
+	return res
 }
 
 // cpuTime is the CPU time (user + system) this process has used so far.

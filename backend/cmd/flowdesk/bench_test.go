@@ -22,6 +22,7 @@ func TestBenchReportsEveryFigure(t *testing.T) {
 	defer cancel()
 	cfg := benchConfig{Prefix: filepath.Join(t.TempDir(), "bench"), Events: 200, Concurrency: 8, Synchronous: "NORMAL",
 		PacedRate: 1000, PacedEvents: 100, CommitProbes: 20, PhaseTimeout: time.Minute}
+	cfg.Duration, cfg.OutboundRate = 5*time.Second, 200
 	rep, err := runBenchmark(ctx, cfg)
 	if err != nil {
 		t.Fatalf("bench: %v", err)
@@ -29,7 +30,7 @@ func TestBenchReportsEveryFigure(t *testing.T) {
 	if len(rep.Truncated) > 0 {
 		t.Fatalf("phases ran out of time: %v", rep.Truncated)
 	}
-	want := []string{"sqlite.commit_rate", "ingest.engine", "ingest.engine_workflow", "execute.steps", "execute.enrollments",
+	want := []string{"sqlite.commit_rate", "hooks.listener", "hooks.listener.paced.ack.p99", "outbound.deliveries", "outbound.latency.p99", "ingest.engine", "ingest.engine_workflow", "execute.steps", "execute.enrollments",
 		"ingest.http", "ingest.http.ack.p99", "ingest.paced", "ingest.paced.ack.p99",
 		"latency.event_to_completion.p50", "latency.event_to_completion.p99", "memory.peak_rss"}
 	seen := map[string]bool{}
@@ -79,6 +80,8 @@ func TestBenchCLI(t *testing.T) {
 		{"--synchronous", "OFF"},
 		{"--events", "0"},
 		{"extra"},
+		{"--mode", "sideways"},
+		{"--duration", "0s"},
 	} {
 		if err := runBench(ctx, args, &out, &errb); err == nil {
 			t.Errorf("bench %v: want an error", args)
@@ -142,5 +145,51 @@ func TestPercentileAndFormatting(t *testing.T) {
 		if got := thousands(v); got != want {
 			t.Errorf("thousands(%v) = %q, want %q", v, got, want)
 		}
+	}
+}
+
+// TestBenchHookModes runs the listener and outbound modes with tiny numbers and checks their
+// rows carry positive figures (no timing assertions).
+func TestBenchHookModes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the listener and outbound phases; skipped in -short mode")
+	}
+	for mode, want := range map[string][]string{
+		ModeListener: {"hooks.listener", "hooks.listener.ack.p50", "hooks.listener.ack.p99", "hooks.listener.paced", "hooks.listener.paced.ack.p99"},
+		ModeOutbound: {"outbound.deliveries", "outbound.paced", "outbound.latency.p50", "outbound.latency.p99"},
+	} {
+		t.Run(mode, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			cfg := benchConfig{Prefix: filepath.Join(t.TempDir(), "bench"), Events: 60, Concurrency: 4, Synchronous: "NORMAL",
+				PacedRate: 500, PacedEvents: 30, CommitProbes: 10, PhaseTimeout: time.Minute, Mode: mode,
+				Duration: 5 * time.Second, OutboundRate: 200}
+			rep, err := runBenchmark(ctx, cfg)
+			if err != nil {
+				t.Fatalf("bench --mode %s: %v", mode, err)
+			}
+			if len(rep.Truncated) > 0 {
+				t.Fatalf("phases ran out of time: %v", rep.Truncated)
+			}
+			rows := map[string]benchRow{}
+			for _, r := range rep.Rows {
+				rows[r.Key] = r
+			}
+			for _, k := range want {
+				r, ok := rows[k]
+				switch {
+				case !ok:
+					t.Errorf("the report has no %q row", k)
+				case !(r.Value > 0):
+					t.Errorf("row %q has value %v, want a positive figure", k, r.Value)
+				}
+			}
+			if _, ok := rows["ingest.engine"]; ok {
+				t.Errorf("--mode %s ran the core phases too", mode)
+			}
+		})
+	}
+	if _, err := runBenchmark(context.Background(), benchConfig{Prefix: filepath.Join(t.TempDir(), "b"), Events: 1, Concurrency: 1, Mode: "nope"}); err == nil {
+		t.Error("an unknown mode: want an error")
 	}
 }

@@ -4,7 +4,7 @@
 //	flowdesk import  --db FILE WORKFLOW.json...                  add or replace workflows
 //	flowdesk export  --db FILE ID                                print a workflow's JSON
 //	flowdesk run-once --db FILE                                  run every due step, then exit
-//	flowdesk bench   [--events N] ...                            measure ingest and execution
+//	flowdesk bench   [--mode all|core|listener|outbound] ...       measure ingest, execution and webhooks
 package main
 
 import (

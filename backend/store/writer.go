@@ -157,9 +157,15 @@ func (db *DB) commitBatch(batch []*writeReq) int {
 		}
 		return len(batch)
 	}
+	// A batch led by an urgent write commits sooner: someone is waiting on its acknowledgement,
+	// and background writes behind it can wait for the next batch.
+	budget := db.opts.BatchBudget
+	if len(batch) > 0 && isUrgent(batch[0].ctx) {
+		budget /= 4
+	}
 	n := len(batch)
 	for i, r := range batch {
-		if i > 0 && time.Since(start) > db.opts.BatchBudget {
+		if i > 0 && !isUrgent(r.ctx) && time.Since(start) > budget {
 			n = i
 			break
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -55,7 +56,12 @@ func waitQueued(t *testing.T, db *DB, n int) {
 // writer while the others queue up) and checks that a failing, a panicking and a cancelled write
 // change nothing while the others in the same batch commit.
 func TestWriteBatchIsolation(t *testing.T) {
-	db := openTest(t)
+	// No time budget here: the six writes must share one batch however slow -race makes them.
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "flowdesk.db"), Options{BatchBudget: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
 	release, running := make(chan struct{}), make(chan struct{})
 	blockerDone := make(chan error, 1)
 	go func() {
@@ -285,5 +291,61 @@ func TestWriteBrokenTransaction(t *testing.T) {
 	newContact(t, db, "next@x.com", nil)
 	if n := count(t, db, "SELECT COUNT(*) FROM records"); n != 1 {
 		t.Fatalf("writer did not recover: %d records", n)
+	}
+}
+
+// Urgent writes (acknowledgements) run before background writes queued earlier, and a batch
+// stops taking background writes once its time budget is spent.
+func TestUrgentWritesLeadAndBudgetSplitsBatches(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "flowdesk.db"), Options{BatchBudget: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	release, running := make(chan struct{}), make(chan struct{})
+	go db.Write(context.Background(), func(tx *Tx) error {
+		close(running)
+		<-release
+		return nil
+	})
+	<-running
+	var mu sync.Mutex
+	var order []string
+	var wg sync.WaitGroup
+	write := func(ctx context.Context, name string, work time.Duration) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := db.Write(ctx, func(tx *Tx) error {
+				mu.Lock()
+				order = append(order, name)
+				mu.Unlock()
+				time.Sleep(work)
+				return nil
+			}); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}()
+	}
+	for i := 1; i <= 3; i++ {
+		write(context.Background(), fmt.Sprintf("background-%d", i), 20*time.Millisecond)
+		waitQueued(t, db, i)
+	}
+	write(Urgent(context.Background()), "urgent", 0)
+	for i := 0; len(db.urgent) == 0; i++ {
+		if i > 10000 {
+			t.Fatal("the urgent write never queued")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	before := db.commits.Load()
+	close(release)
+	wg.Wait()
+	if order[0] != "urgent" {
+		t.Fatalf("run order %v, want the urgent write first", order)
+	}
+	// urgent+background-1 (then the budget is spent), background-2, background-3.
+	if c := db.commits.Load() - before; c != 4 {
+		t.Fatalf("%d commits after the blocker, want 4 (the blocker's, then batches cut by the budget)", c)
 	}
 }

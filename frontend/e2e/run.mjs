@@ -5,9 +5,10 @@
 //   cd /work/main && go build -o build/bin/flowdesk ./backend/cmd/flowdesk
 //   cd frontend && npm run build && npm run e2e
 //
-// Screenshots go to e2e/artifacts/ (gitignored). Every wait is bounded; the run takes < 3 min.
+// Screenshots go to e2e/artifacts/ (gitignored). Every wait is bounded; the run takes < 4 min.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startServer } from './server.mjs';
@@ -26,12 +27,12 @@ let page;
 const pageErrors = [];
 const ids = {}; // step ids as the editor made them: delay, branch, goto
 
-// Whole-run watchdog: never hang past 3 minutes.
+// Whole-run watchdog: never hang past 4 minutes.
 const watchdog = setTimeout(async () => {
-  console.error('e2e: the run took longer than 175 s; stopping');
+  console.error('e2e: the run took longer than 235 s; stopping');
   await server?.stop().catch(() => undefined);
   process.exit(1);
-}, 175_000);
+}, 235_000);
 watchdog.unref();
 
 async function apiGet(path) {
@@ -333,6 +334,127 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await shot('12-record-detail');
     await enr.first().click();
     await page.getByTestId('diagnose').waitFor({ timeout: T.med });
+  });
+
+  test('e: webhook endpoint: create (none, systeme.io), capture, post the sample, log and contact', { timeout: 60_000 }, async () => {
+    const sample = readFileSync(fileURLToPath(new URL('../../testdata/payloads/systemeio/contact.optin.completed.json', import.meta.url)), 'utf8');
+    await page.goto(server.url + '/#/webhooks');
+    await page.getByRole('heading', { name: 'Webhooks' }).waitFor({ timeout: T.med });
+    await page.getByText('No webhook endpoints yet').waitFor({ timeout: T.med });
+    await page.getByRole('button', { name: 'New endpoint' }).first().click();
+    const dlg = page.getByRole('dialog', { name: 'New webhook endpoint' });
+    await dlg.getByLabel('Name').fill('E2E systeme.io');
+    await dlg.getByLabel('Authentication').selectOption('none');
+    await dlg.getByLabel('Sender preset').selectOption('systemeio');
+    await shot('13-webhook-create');
+    await dlg.getByRole('button', { name: 'Create endpoint' }).click();
+    const once = page.getByTestId('secret-once');
+    await once.waitFor({ timeout: T.med });
+    const url = await once.getByTestId('hook-url').inputValue();
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/hooks\/\S+$/);
+    await shot('14-webhook-created');
+    await once.getByRole('button', { name: 'Done' }).click();
+    await until('the endpoint page', async () => page.url().includes('#/webhooks/'), T.short);
+    await page.getByRole('heading', { name: /E2E systeme\.io/ }).waitFor({ timeout: T.med });
+    assert.equal(await page.getByTestId('hook-url').inputValue(), url);
+
+    const post = async () => {
+      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: sample });
+      return { status: res.status, body: await res.json() };
+    };
+
+    // send a test event: arm capture, post, and the mapping offers the payload's paths
+    await page.getByRole('button', { name: 'Send a test event' }).click();
+    await page.getByText('Waiting for a test request…').waitFor({ timeout: T.med });
+    await shot('15-webhook-capture-waiting');
+    const cap = await post();
+    assert.equal(cap.status, 202, 'captured: ' + JSON.stringify(cap.body));
+    assert.equal(cap.body.outcome, 'captured');
+    const mapping = page.getByTestId('mapping');
+    await mapping.waitFor({ timeout: T.med });
+    await until('captured paths in the mapping editor', async () => (await mapping.locator('tr[data-path="data.contact.fields.city"]').count()) === 1, T.med);
+    assert.match(await mapping.locator('tr[data-path="data.contact.email"]').textContent(), /anna\.devries@example\.nl/);
+    await mapping.scrollIntoViewIfNeeded();
+    await shot('16-webhook-mapping');
+
+    // the real request: applied, in the log, and the contact exists
+    const applied = await post();
+    assert.equal(applied.status, 201, 'applied: ' + JSON.stringify(applied.body));
+    assert.equal(applied.body.outcome, 'applied');
+    const log = page.getByTestId('hook-requests');
+    await until('two requests in the log (captured, applied)', async () => {
+      const outcomes = await log.locator('tbody tr[data-outcome]').evaluateAll((els) => els.map((e) => e.getAttribute('data-outcome')));
+      return outcomes.includes('applied') && outcomes.includes('captured');
+    }, T.med);
+    // a refused request shows as a failure
+    const bad = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"oops":' });
+    assert.equal(bad.status, 400);
+    await until('the failed request highlighted', async () => (await log.locator('tr.row-failed').count()) >= 1, T.med);
+    await log.scrollIntoViewIfNeeded();
+    await shot('17-webhook-log');
+
+    await page.goto(server.url + '/#/records');
+    const search = page.getByLabel('Search records');
+    await search.waitFor();
+    await search.fill('anna.devries');
+    await until('the webhook contact in Records', async () => {
+      const rows = await page.locator('table.records tbody tr').allTextContents();
+      return rows.length === 1 && rows[0].includes('anna.devries@example.nl');
+    }, T.med);
+    await shot('18-records-webhook-contact');
+
+    // the endpoint list shows it with its last request
+    await page.goto(server.url + '/#/webhooks');
+    const row = page.locator('tr[data-hook]');
+    await until('the endpoint row with its last request', async () => (await row.count()) === 1 && /400/.test(await row.textContent()), T.med);
+    await shot('19-webhooks-list');
+  });
+
+  test('f: settings: an SMTP password is write-only', { timeout: 45_000 }, async () => {
+    const PASSWORD = 'e2e-Pa55word-7f3c9';
+    await page.goto(server.url + '/#/settings');
+    await page.getByRole('heading', { name: 'Settings' }).waitFor({ timeout: T.med });
+    await until('the password "not set"', async () => (await page.getByTestId('smtp-password-state').textContent()) === 'not set', T.med);
+    await page.getByLabel('Host', { exact: true }).fill('smtp.e2e.example');
+    await page.getByLabel('From', { exact: true }).fill('not an address');
+    const field = page.locator('[data-secret="smtp-password"]');
+    await field.getByRole('button', { name: 'Set' }).click();
+    await page.locator('#smtp-password').fill(PASSWORD);
+    const errorsBefore = pageErrors.length;
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    // the API's validation error shows next to the field
+    await page.locator('[data-field-error="smtp.from"]').waitFor({ timeout: T.med });
+    // the browser logs the refused PUT (422) provoked on purpose; anything else stays an error
+    for (let i = pageErrors.length - 1; i >= errorsBefore; i--) if (/422/.test(pageErrors[i])) pageErrors.splice(i, 1);
+    await shot('20-settings-invalid');
+    await page.getByLabel('From', { exact: true }).fill('E2E <news@e2e.example>');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor({ timeout: T.med });
+    const v = await apiGet('/api/settings');
+    assert.equal(v.body.smtp.password.set, true);
+    assert.equal(v.body.smtp.host, 'smtp.e2e.example');
+    assert.ok(!JSON.stringify(v.body).includes(PASSWORD), 'the API never returns the password');
+    assert.ok(!(await page.content()).includes(PASSWORD), 'the page forgets the typed password after saving');
+
+    await page.reload();
+    await until('the password "set" after reload', async () => (await page.getByTestId('smtp-password-state').textContent()) === 'set', T.med);
+    assert.equal(await page.getByLabel('Host', { exact: true }).inputValue(), 'smtp.e2e.example');
+    const html = await page.content();
+    assert.ok(!html.includes(PASSWORD), 'the page never contains the password');
+    assert.ok(!(await page.locator('body').innerText()).includes(PASSWORD));
+    await shot('21-settings');
+  });
+
+  test('g: outbox, tasks and the notification centre render', { timeout: 30_000 }, async () => {
+    await page.goto(server.url + '/#/outbox');
+    await page.getByRole('heading', { name: 'Outbox' }).waitFor({ timeout: T.med });
+    await page.getByText('The outbox is empty').waitFor({ timeout: T.med });
+    await page.goto(server.url + '/#/tasks');
+    await page.getByText('No open tasks').waitFor({ timeout: T.med });
+    await page.getByRole('button', { name: /^Notifications/ }).click();
+    await page.getByRole('dialog', { name: 'Notifications' }).waitFor({ timeout: T.short });
+    await shot('22-notifications');
+    await page.keyboard.press('Escape');
   });
 
   test('no errors in the page', () => {

@@ -1,4 +1,5 @@
 import { ExposureGate } from './components/Exposure';
+import { NotificationBell } from './components/NotificationBell';
 import { useRoute } from './router';
 import { EnrollmentDetailScreen } from './screens/EnrollmentDetail';
 import { RecordDetailScreen } from './screens/RecordDetail';
@@ -6,6 +7,10 @@ import { RecordsScreen } from './screens/Records';
 import { WorkflowEditorScreen } from './screens/WorkflowEditor';
 import { WorkflowEnrollmentsScreen } from './screens/WorkflowEnrollments';
 import { WorkflowListScreen } from './screens/WorkflowList';
+import { OutboxScreen } from './screens/Outbox';
+import { SettingsScreen } from './screens/Settings';
+import { TasksScreen } from './screens/Tasks';
+import { WebhookDetailScreen, WebhooksScreen } from './screens/Webhooks';
 
 export function App() {
   return (
@@ -17,7 +22,9 @@ export function App() {
 
 function Shell() {
   const route = useRoute();
-  const section = route.name === 'records' || route.name === 'record' ? 'records' : 'workflows';
+  const section = route.name === 'records' || route.name === 'record' ? 'records'
+    : route.name === 'webhooks' || route.name === 'webhook' ? 'webhooks'
+      : route.name === 'settings' || route.name === 'outbox' || route.name === 'tasks' ? route.name : 'workflows';
   return (
     <div className="app">
       <header className="topbar">
@@ -28,7 +35,13 @@ function Shell() {
         <nav>
           <a className={section === 'workflows' ? 'on' : ''} href="#/workflows">Workflows</a>
           <a className={section === 'records' ? 'on' : ''} href="#/records">Records</a>
+          <a className={section === 'webhooks' ? 'on' : ''} href="#/webhooks">Webhooks</a>
+          <a className={section === 'tasks' ? 'on' : ''} href="#/tasks">Tasks</a>
+          <a className={section === 'outbox' ? 'on' : ''} href="#/outbox">Outbox</a>
         </nav>
+        <span className="grow" />
+        <a className={'topbar-link' + (section === 'settings' ? ' on' : '')} href="#/settings">Settings</a>
+        <NotificationBell />
       </header>
       <main className="main">
         {route.name === 'workflows' && <WorkflowListScreen />}
@@ -37,6 +50,11 @@ function Shell() {
         {route.name === 'records' && <RecordsScreen />}
         {route.name === 'record' && <RecordDetailScreen id={route.id} />}
         {route.name === 'enrollment' && <EnrollmentDetailScreen id={route.id} />}
+        {route.name === 'webhooks' && <WebhooksScreen />}
+        {route.name === 'webhook' && <WebhookDetailScreen id={route.id} key={route.id} />}
+        {route.name === 'settings' && <SettingsScreen />}
+        {route.name === 'outbox' && <OutboxScreen />}
+        {route.name === 'tasks' && <TasksScreen />}
         {route.name === 'not-found' && <div className="screen-message">Nothing at "{route.path}". <a href="#/workflows">Go to workflows</a></div>}
       </main>
     </div>

@@ -3,7 +3,7 @@ import { hrefOf, parseHash } from './router';
 
 describe('router', () => {
   it('parses every route and back', () => {
-    for (const h of ['#/workflows', '#/workflows/webinar-follow-up', '#/records', '#/records/12', '#/enrollments/7']) {
+    for (const h of ['#/workflows', '#/workflows/webinar-follow-up', '#/records', '#/records/12', '#/enrollments/7', '#/webhooks', '#/webhooks/opt-in', '#/settings', '#/outbox', '#/tasks']) {
       expect(hrefOf(parseHash(h))).toBe(h);
     }
     expect(parseHash('')).toEqual({ name: 'workflows' });

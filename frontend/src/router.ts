@@ -9,6 +9,11 @@ export type Route =
   | { name: 'records' }
   | { name: 'record'; id: number }
   | { name: 'enrollment'; id: number }
+  | { name: 'webhooks' }
+  | { name: 'webhook'; id: string }
+  | { name: 'settings' }
+  | { name: 'outbox' }
+  | { name: 'tasks' }
   | { name: 'not-found'; path: string };
 
 /** Parses a location hash into a route. */
@@ -30,6 +35,9 @@ export function parseHash(hash: string): Route {
   if (parts[0] === 'records' && parts.length === 1) return { name: 'records' };
   if (parts[0] === 'records' && parts.length === 2 && /^\d+$/.test(parts[1])) return { name: 'record', id: Number(parts[1]) };
   if (parts[0] === 'enrollments' && parts.length === 2 && /^\d+$/.test(parts[1])) return { name: 'enrollment', id: Number(parts[1]) };
+  if (parts[0] === 'webhooks' && parts.length === 1) return { name: 'webhooks' };
+  if (parts[0] === 'webhooks' && parts.length === 2) return { name: 'webhook', id: parts[1] };
+  if (parts.length === 1 && (parts[0] === 'settings' || parts[0] === 'outbox' || parts[0] === 'tasks')) return { name: parts[0] };
   return { name: 'not-found', path };
 }
 
@@ -53,6 +61,14 @@ export function hrefOf(r: Route): string {
       return '#/records/' + r.id;
     case 'enrollment':
       return '#/enrollments/' + r.id;
+    case 'webhooks':
+      return '#/webhooks';
+    case 'webhook':
+      return '#/webhooks/' + encodeURIComponent(r.id);
+    case 'settings':
+    case 'outbox':
+    case 'tasks':
+      return '#/' + r.name;
     default:
       return '#/workflows';
   }

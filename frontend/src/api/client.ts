@@ -1,8 +1,9 @@
 // The one typed client of the Flowdesk HTTP API. URLs are relative ("/api/...") so the same
 // code works in the Wails window (AssetServer) and in a browser on `flowdesk serve`.
 import type {
-  Definition, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Health, Problem, RecordDetail,
-  RecordItem, Schema, Stats, ValidateResult, Workflow, WorkflowSummary,
+  CatalogueEvent, Definition, Delivery, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Health, HookCapture,
+  HookConfig, HookCreated, HookEndpoint, HookPreset, HookRequest, Notification, OutboxMessage, Problem, RecordDetail,
+  RecordItem, Schema, SettingsUpdate, SettingsView, Stats, Task, ValidateResult, Workflow, WorkflowSummary,
 } from './types';
 
 /** An error answer of the API ({"error": {"code", "message", "details"}}) or a network failure. */
@@ -160,6 +161,60 @@ export const api = {
     (await request<{ workflow_id: string; version: number; definition: Definition }>('GET', `/api/workflows/${encodeURIComponent(id)}/versions/${version}`)).data,
 
   schema: async () => (await request<Schema>('GET', '/api/schema')).data,
+
+  // incoming webhooks
+  listHooks: async () => (await request<{ hooks: HookEndpoint[] }>('GET', '/api/hooks')).data.hooks,
+  hookPresets: async () => (await request<{ presets: HookPreset[] }>('GET', '/api/hooks/presets')).data.presets,
+  getHook: async (id: string) => (await request<HookEndpoint>('GET', hk(id))).data,
+  createHook: async (cfg: HookConfig) => (await request<HookCreated>('POST', '/api/hooks', { body: cfg })).data,
+  updateHook: async (id: string, cfg: HookConfig) => (await request<HookCreated>('PUT', hk(id), { body: cfg })).data,
+  deleteHook: async (id: string) => {
+    await request<void>('DELETE', hk(id));
+  },
+  enableHook: async (id: string) => (await request<HookEndpoint>('POST', hk(id) + '/enable')).data,
+  disableHook: async (id: string) => (await request<HookEndpoint>('POST', hk(id) + '/disable')).data,
+  /** Arms capture mode: the next request is stored, not applied. */
+  captureHook: async (id: string) => (await request<HookEndpoint>('POST', hk(id) + '/capture')).data,
+  /** The captured test request; ApiError 404 nothing_captured until one arrives. */
+  hookCaptured: async (id: string, signal?: AbortSignal) => (await request<HookCapture>('GET', hk(id) + '/captured', { signal })).data,
+  hookRequests: async (id: string, q: { before?: number; limit?: number } = {}) =>
+    (await request<{ requests: HookRequest[] }>('GET', hk(id) + '/requests' + qs(q))).data.requests,
+  rotateHookSecret: async (id: string) => (await request<HookCreated>('POST', hk(id) + '/rotate-secret')).data,
+  eventCatalogue: async () => (await request<{ events: CatalogueEvent[] }>('GET', '/api/events/catalogue')).data.events,
+
+  // notification centre
+  listNotifications: async (q: { unread?: boolean; limit?: number } = {}, signal?: AbortSignal) =>
+    (await request<{ notifications: Notification[]; unread: number }>('GET', '/api/notifications' + qs({ unread: q.unread ? 'true' : undefined, limit: q.limit }), { signal })).data,
+  readNotification: async (id: number) => {
+    await request<unknown>('POST', `/api/notifications/${id}/read`);
+  },
+
+  // settings (secrets are write-only)
+  getSettings: async () => (await request<SettingsView>('GET', '/api/settings')).data,
+  putSettings: async (u: SettingsUpdate) => (await request<SettingsView>('PUT', '/api/settings', { body: u })).data,
+
+  // outbox
+  listOutbox: async (q: { status?: string; channel?: string; enrollment?: number; before?: number; limit?: number } = {}) => {
+    const d = (await request<{ messages: OutboxMessage[]; next_before?: number }>('GET', '/api/outbox' + qs(q))).data;
+    return { items: d.messages, nextBefore: d.next_before };
+  },
+  deleteOutbox: async (id: number) => {
+    await request<void>('DELETE', '/api/outbox/' + id);
+  },
+
+  // delivery log
+  listDeliveries: async (q: { workflow?: string; enrollment?: number; key?: string; dead?: boolean; limit?: number } = {}) =>
+    (await request<{ deliveries: Delivery[] }>('GET', '/api/deliveries' + qs({ ...q, dead: q.dead ? 'true' : undefined }))).data.deliveries,
+  retryDelivery: async (id: number) => (await request<{ delivery: Delivery }>('POST', `/api/deliveries/${id}/retry`)).data.delivery,
+
+  // tasks
+  listTasks: async (q: { status?: 'open' | 'done'; owner?: string; record?: number; workflow?: string; limit?: number; cursor?: string } = {}) => {
+    const d = (await request<{ tasks: Task[]; next_cursor?: string }>('GET', '/api/tasks' + qs(q))).data;
+    return { items: d.tasks, nextCursor: d.next_cursor };
+  },
+  patchTask: async (id: number, status: 'open' | 'done') => (await request<Task>('PATCH', '/api/tasks/' + id, { body: { status } })).data,
 };
+
+const hk = (id: string) => '/api/hooks/' + encodeURIComponent(id);
 
 export type Api = typeof api;

@@ -284,3 +284,205 @@ export interface Page<T> {
   items: T[];
   nextCursor?: string;
 }
+
+// ---- incoming webhooks (backend/hook, backend/api/hooks.go) ----
+
+export type HookAuth = 'signature' | 'api_key' | 'none';
+export type MappingType = 'string' | 'number' | 'bool' | 'date' | 'enum' | 'multi';
+
+/** hook.Field: one payload path mapped to a record property. */
+export interface HookField {
+  path: string;
+  property: string;
+  type?: MappingType;
+  required?: boolean;
+  values?: string[];
+}
+
+/** hook.EventSpec as JSON: a fixed type (string) or {path, prefix}. */
+export type HookEventSpec = string | { path: string; prefix?: string } | null;
+
+/** hook.Config: the body of POST/PUT /api/hooks (secret/api_key are input only). */
+export interface HookConfig {
+  name: string;
+  auth: HookAuth;
+  secret?: string;
+  api_key?: string;
+  api_key_header?: string;
+  preset?: string;
+  object?: string;
+  event: HookEventSpec;
+  occurred_at?: string;
+  scope?: Record<string, string>;
+  mapping: HookField[];
+  match?: string;
+  create?: boolean;
+  include?: string[];
+  exclude?: string[];
+  filter?: Filter;
+  enabled?: boolean;
+  delay_days?: number;
+  max_failures?: number;
+  max_body_bytes?: number;
+}
+
+/** hook.Endpoint: an endpoint as the API shows it (never its secret). */
+export interface HookEndpoint {
+  id: string;
+  key: string;
+  url: string;
+  name: string;
+  config: HookConfig;
+  has_secret: boolean;
+  enabled: boolean;
+  capture: boolean;
+  has_captured: boolean;
+  consecutive_failures: number;
+  max_failures: number;
+  disabled_reason?: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** hook.Created: creating an endpoint or rotating its secret (the only time it is shown). */
+export interface HookCreated extends HookEndpoint {
+  secret?: string;
+  api_key?: string;
+}
+
+/** hook.PathSample: one path of a captured payload with its sample value. */
+export interface PathSample {
+  path: string;
+  type: string; // string, number, bool, null, list
+  sample: unknown;
+}
+
+/** hook.Capture: GET /api/hooks/{id}/captured. */
+export interface HookCapture {
+  received_at: string;
+  webhook_id?: string;
+  headers: Record<string, string>;
+  payload: Record<string, unknown>;
+  paths?: PathSample[];
+}
+
+/** hook.Request: a line of an endpoint's request log. */
+export interface HookRequest {
+  id: number;
+  endpoint_id: string;
+  received_at: string;
+  status_code: number;
+  outcome: string; // applied, duplicate, captured, rejected, filtered, skipped, delayed
+  error?: string;
+  webhook_id?: string;
+  event_id?: number;
+  headers: Record<string, string>;
+  body?: unknown;
+  body_raw?: string;
+}
+
+export interface HookPreset {
+  name: string;
+  label: string;
+  description: string;
+  event: HookEventSpec;
+  occurred_at?: string;
+  scope?: Record<string, string>;
+  match: string;
+  mapping: HookField[];
+}
+
+/** hook.CatalogueEvent: GET /api/events/catalogue. */
+export interface CatalogueEvent {
+  type: string;
+  source: string;
+  label: string;
+  description: string;
+  properties: { path: string; type: string; description: string }[];
+}
+
+export interface Notification {
+  id: number;
+  kind: string;
+  title: string;
+  body: string;
+  link?: string;
+  user?: string;
+  read: boolean;
+  created_at: string;
+}
+
+// ---- settings (backend/settings View / Update) ----
+
+export interface MaskedSecret { set: boolean }
+
+export interface SettingsView {
+  smtp: { host: string; port: number; username: string; from: string; tls: string; password: MaskedSecret; configured: boolean };
+  sms: { url: string; account: string; from: string; monthly_cap: number; auth_token: MaskedSecret };
+  slack: { default_channel: string; webhook_url: MaskedSecret };
+  secrets_backend: string;
+}
+
+/** A secret in an update: a string sets it, null clears it, absent (undefined) keeps it. */
+export type SecretInput = string | null | undefined;
+
+export interface SettingsUpdate {
+  smtp?: { host: string; port: number; username: string; from: string; tls: string; password?: string | null };
+  sms?: { url: string; account: string; from: string; monthly_cap: number; auth_token?: string | null };
+  slack?: { default_channel: string; webhook_url?: string | null };
+}
+
+// ---- outbox, deliveries, tasks ----
+
+export interface OutboxMessage {
+  id: number;
+  channel: string; // email, sms
+  status: 'outbox' | 'sent';
+  idempotency_key: string;
+  message_id?: string;
+  enrollment_id?: number;
+  workflow_id?: string;
+  step_id?: string;
+  from: string;
+  to: string;
+  subject: string;
+  body_html?: string;
+  body_text?: string;
+  created_at: string;
+  sent_at?: string;
+}
+
+export type AttemptOutcome = 'ok' | 'skipped' | 'retry' | 'failed' | 'dead';
+
+export interface Delivery {
+  id: number;
+  enrollment_id: number;
+  workflow_id: string;
+  step_id: string;
+  step_type: string;
+  idempotency_key: string;
+  try: number;
+  outcome: AttemptOutcome | string;
+  target: string;
+  status_code?: number;
+  latency_ms: number;
+  error?: string;
+  response?: string;
+  request?: unknown;
+  at: string;
+  resolved?: boolean;
+}
+
+export interface Task {
+  id: number;
+  title: string;
+  owner: string;
+  due_at?: string;
+  record_id?: number;
+  enrollment_id?: number;
+  workflow_id?: string;
+  step_id?: string;
+  status: 'open' | 'done';
+  created_at: string;
+  done_at?: string;
+}

@@ -1,5 +1,5 @@
 // Shared bits of the list screens: spinner, error banner, empty state, toasts.
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 
 export function Spinner({ label }: { label: string }) {
   return (
@@ -91,6 +91,57 @@ export function Dialog({ title, children, onClose }: { title: string; children: 
           <button type="button" className="icon-btn" aria-label="Close" onClick={onClose}>×</button>
         </div>
         <div className="dialog-body">{children}</div>
+      </div>
+    </div>
+  );
+}
+
+/** Copies text to the clipboard (falls back to a hidden textarea when the API is refused). */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const ta = document.createElement('textarea');
+    ta.value = text;
+    ta.setAttribute('readonly', '');
+    ta.style.position = 'fixed';
+    ta.style.opacity = '0';
+    document.body.appendChild(ta);
+    ta.select();
+    let ok = false;
+    try {
+      ok = document.execCommand('copy');
+    } catch {
+      ok = false;
+    }
+    ta.remove();
+    return ok;
+  }
+}
+
+export function CopyButton({ text, label = 'Copy', what }: { text: string; label?: string; what?: string }) {
+  const [state, setState] = useState<'' | 'ok' | 'fail'>('');
+  useEffect(() => {
+    if (!state) return;
+    const t = setTimeout(() => setState(''), 2000);
+    return () => clearTimeout(t);
+  }, [state]);
+  return (
+    <button type="button" className="btn small" aria-label={what ? `Copy ${what}` : label} onClick={async () => setState((await copyText(text)) ? 'ok' : 'fail')}>
+      {state === 'ok' ? 'Copied' : state === 'fail' ? 'Select and copy' : label}
+    </button>
+  );
+}
+
+/** A read-only value with a copy button (URLs, secrets shown once). */
+export function CopyField({ label, value, testId }: { label: string; value: string; testId?: string }) {
+  return (
+    <div className="field copy-field">
+      <span className="field-label">{label}</span>
+      <div className="copy-row">
+        <input readOnly value={value} aria-label={label} className="mono" data-testid={testId} onFocus={(e) => e.target.select()} />
+        <CopyButton text={value} what={label} />
       </div>
     </div>
   );

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, type Definition, type EnrollmentDetail, type RecordItem, type Workflow } from '../api';
 import { ago, ErrorBanner, Spinner } from '../components/common';
+import { DeliveriesTable } from '../components/Deliveries';
 import { diagnoseView } from '../lib/diagnose';
 import { formatHistory } from '../lib/history';
 import { recordName } from './Records';
@@ -122,6 +123,8 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
           </ol>
         </section>
       </div>
+      <DeliveriesTable query={{ enrollment: e.id }} title="Deliveries" emptyText="No outbound actions (webhooks, emails, SMS, Slack) have run for this enrollment."
+        stepName={(sid) => def?.steps.find((s) => s.id === sid)?.name || sid} />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, type Enrollment, type EnrollmentStatus, type Stats, type Workflow } from '../api';
+import { DeliveriesTable } from '../components/Deliveries';
 import { ago, Empty, ErrorBanner, Spinner } from '../components/common';
 import { hrefOf, navigate } from '../router';
 
@@ -120,6 +121,8 @@ export function WorkflowEnrollmentsScreen({ id, status, step }: { id: string; st
           </div>
         </>
       )}
+      <DeliveriesTable query={{ workflow: id, dead: true }} title="Failed deliveries" showEnrollment stepName={stepName}
+        emptyText="No dead letters: every outbound action of this workflow was delivered or is still being retried." />
     </div>
   );
 }

@@ -1,9 +1,67 @@
-import type { Trigger, TriggerType } from '../../api/types';
+import { useEffect, useId, useState } from 'react';
+import { api } from '../../api';
+import type { CatalogueEvent, HookEndpoint, Trigger, TriggerType } from '../../api/types';
 import { useEditor, useEditorStore, useObjectProperties } from '../../store/context';
 import { FilterEditor } from '../filter/FilterEditor';
 import { KeyValueField, SelectField, TextField, TimezoneField, Toggle } from './fields';
 
 const TYPE_LABEL: Record<TriggerType, string> = { event: 'When an event happens', filter: 'When a record meets criteria', schedule: 'On a schedule', webhook: 'When a webhook arrives' };
+
+// The catalogue and the endpoint list, fetched once per page load (the catalogue is static; the
+// endpoint list again whenever a webhook trigger form opens).
+let cataloguePromise: Promise<CatalogueEvent[]> | null = null;
+
+function useCatalogue(): CatalogueEvent[] {
+  const [list, setList] = useState<CatalogueEvent[]>([]);
+  useEffect(() => {
+    let live = true;
+    cataloguePromise ??= api.eventCatalogue().catch(() => {
+      cataloguePromise = null;
+      return [];
+    });
+    cataloguePromise.then((l) => live && setList(l));
+    return () => {
+      live = false;
+    };
+  }, []);
+  return list;
+}
+
+function useHooks(): { hooks: HookEndpoint[] | null; error: string } {
+  const [hooks, setHooks] = useState<HookEndpoint[] | null>(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    let live = true;
+    api.listHooks().then((h) => live && setHooks(h), (e) => live && setError(e instanceof Error ? e.message : String(e)));
+    return () => {
+      live = false;
+    };
+  }, []);
+  return { hooks, error };
+}
+
+function HookPicker({ value, onChange }: { value: string | undefined; onChange(v: string): void }) {
+  const { hooks, error } = useHooks();
+  const id = useId();
+  const known = hooks?.some((h) => h.id === value);
+  const cur = hooks?.find((h) => h.id === value);
+  return (
+    <div className="field">
+      <label htmlFor={id}>Incoming webhook</label>
+      <select id={id} value={value ?? ''} onChange={(e) => onChange(e.target.value)} disabled={!hooks && !error}>
+        <option value="">{hooks ? (hooks.length ? 'Choose an endpoint…' : 'No endpoints yet') : error ? 'Endpoints could not be loaded' : 'Loading…'}</option>
+        {value && hooks && !known && <option value={value}>{value} (not found)</option>}
+        {hooks?.map((h) => <option key={h.id} value={h.id}>{h.name}{h.enabled ? '' : ' (disabled)'}</option>)}
+      </select>
+      <div className="hint">
+        {cur && !cur.enabled && <span className="warn-text">This endpoint is disabled{cur.disabled_reason ? `: ${cur.disabled_reason}` : ''}. </span>}
+        {value && hooks && !known && <span className="warn-text">No endpoint has the id "{value}". </span>}
+        {cur ? <a href={'#/webhooks/' + encodeURIComponent(cur.id)}>Open "{cur.name}"</a> : <a href="#/webhooks">Manage webhooks</a>}
+        {error && <span className="warn-text"> {error}</span>}
+      </div>
+    </div>
+  );
+}
 
 /** The triggers form: list of triggers, each with its settings, and re-enrollment. */
 export function TriggerPanel() {
@@ -65,12 +123,18 @@ function TriggerForm({ trigger: t, onChange, onReplace }: { trigger: Trigger; on
   const properties = useObjectProperties();
   const dateProps = properties.filter((p) => p.type === 'date');
   const scheduleKind = t.date_property !== undefined ? 'date' : t.at !== undefined ? 'at' : 'cron';
+  const catalogue = useCatalogue();
+  const listId = useId();
   return (
     <>
       <TextField label="Trigger id" value={t.id} onChange={(v) => onChange({ id: v })} hint="Used by re-enrollment and the diagnose view." />
       {t.type === 'event' && (
         <>
-          <TextField label="Event type" value={t.event} placeholder="webinar.registered" onChange={(v) => onChange({ event: v })} />
+          <TextField label="Event type" value={t.event} placeholder="webinar.registered" list={listId} onChange={(v) => onChange({ event: v })}
+            hint={catalogue.find((c) => c.type === t.event)?.description} />
+          <datalist id={listId}>
+            {catalogue.map((c) => <option key={c.type} value={c.type}>{c.label} ({c.source})</option>)}
+          </datalist>
           <KeyValueField label="Only in scope" value={t.scope} keyLabel="Scope key" valueLabel="Value" onChange={(v) => onChange({ scope: v })}
             hint="E.g. webinar = 54072. Leave empty for account-wide." />
           {!t.scope && (
@@ -127,7 +191,7 @@ function TriggerForm({ trigger: t, onChange, onReplace }: { trigger: Trigger; on
       )}
       {t.type === 'webhook' && (
         <>
-          <TextField label="Incoming webhook" value={t.hook} placeholder="optin-form" onChange={(v) => onChange({ hook: v })} hint="The key or name of an incoming-webhook endpoint." />
+          <HookPicker value={t.hook} onChange={(v) => onChange({ hook: v || undefined })} />
           <div className="field">
             <label>And only when</label>
             <FilterEditor value={t.filter} properties={properties} allowEvent onChange={(f) => onChange({ filter: f })} />

@@ -1,0 +1,86 @@
+// The delivery log of outbound steps (webhook, email, SMS, Slack): one row per attempt with its
+// status, latency and a response snippet; dead letters get a Retry button.
+import { useCallback, useEffect, useState } from 'react';
+import { api, type Delivery } from '../api';
+import { ago, ErrorBanner } from './common';
+
+const TONE: Record<string, string> = { ok: 'completed', skipped: 'cancelled', retry: 'waiting', failed: 'failed', dead: 'failed' };
+
+export function DeliveriesTable({ query, title, emptyText, stepName, showEnrollment, refreshMs = 5000 }: {
+  query: { enrollment?: number; workflow?: string; dead?: boolean };
+  title: string;
+  emptyText: string;
+  stepName?(id: string): string;
+  showEnrollment?: boolean;
+  refreshMs?: number;
+}) {
+  const [rows, setRows] = useState<Delivery[] | null>(null);
+  const [error, setError] = useState('');
+  const [results, setResults] = useState<Record<number, { ok: boolean; text: string }>>({});
+  const [busy, setBusy] = useState<number | null>(null);
+  const { enrollment, workflow, dead } = query;
+  const load = useCallback(async () => {
+    try {
+      setRows(await api.listDeliveries({ enrollment, workflow, dead, limit: 100 }));
+      setError('');
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  }, [enrollment, workflow, dead]);
+  useEffect(() => {
+    load();
+    const t = setInterval(load, refreshMs);
+    return () => clearInterval(t);
+  }, [load, refreshMs]);
+  const retry = async (d: Delivery) => {
+    setBusy(d.id);
+    try {
+      const n = await api.retryDelivery(d.id);
+      setResults((r) => ({ ...r, [d.id]: { ok: n.outcome === 'ok', text: n.outcome === 'ok' ? `Delivered${n.status_code ? ` (${n.status_code})` : ''} in ${n.latency_ms} ms` : `Failed again: ${n.error || n.status_code || n.outcome}` } }));
+      load();
+    } catch (e) {
+      setResults((r) => ({ ...r, [d.id]: { ok: false, text: e instanceof Error ? e.message : String(e) } }));
+    } finally {
+      setBusy(null);
+    }
+  };
+  if (rows === null && !error) return null;
+  return (
+    <section className="deliveries" data-testid={dead ? 'dead-letters' : 'deliveries'}>
+      <h2>{title} <span className="count">{rows?.length ?? 0}</span></h2>
+      <ErrorBanner error={error} onRetry={load} />
+      {rows && rows.length === 0 && <div className="sub">{emptyText}</div>}
+      {rows && rows.length > 0 && (
+        <table className="table compact static deliveries-table">
+          <thead>
+            <tr>{showEnrollment && <th>Enrollment</th>}<th>Step</th><th>Try</th><th>Outcome</th><th>Target</th><th>Status</th><th>Latency</th><th>Response / error</th><th>When</th><th /></tr>
+          </thead>
+          <tbody>
+            {rows.map((d) => (
+              <tr key={d.id} className={d.outcome === 'dead' && !d.resolved ? 'row-failed' : ''} data-delivery={d.id}>
+                {showEnrollment && <td><a href={'#/enrollments/' + d.enrollment_id}>#{d.enrollment_id}</a></td>}
+                <td>{stepName ? stepName(d.step_id) : d.step_id} <span className="sub">{d.step_type}</span></td>
+                <td>{d.try}</td>
+                <td><span className={`pill ${TONE[d.outcome] ?? ''}`}>{d.outcome === 'dead' ? 'dead letter' : d.outcome}</span>{d.resolved && <span className="pill completed">resolved</span>}</td>
+                <td className="mono sub target" title={d.target}>{d.target}</td>
+                <td className="mono">{d.status_code || '—'}</td>
+                <td>{d.latency_ms} ms</td>
+                <td className="snippet">
+                  {d.error && <div className="warn-text">{d.error}</div>}
+                  {d.response && <code title={d.response}>{d.response.length > 120 ? d.response.slice(0, 119) + '…' : d.response}</code>}
+                </td>
+                <td title={new Date(d.at).toLocaleString()}>{ago(d.at)}</td>
+                <td>
+                  {d.outcome === 'dead' && !d.resolved && (
+                    <button type="button" className="btn small" disabled={busy === d.id} onClick={() => retry(d)}>{busy === d.id ? 'Retrying…' : 'Retry'}</button>
+                  )}
+                  {results[d.id] && <div className={results[d.id].ok ? 'ok-text' : 'warn-text'} role="status">{results[d.id].text}</div>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { SettingsView } from '../api/types';
+import { buildSettingsUpdate, formFromView, problemsByField, secretValue } from './settings';
+
+const view: SettingsView = {
+  smtp: { host: 'smtp.x.nl', port: 587, username: 'u', from: 'news@x.nl', tls: 'starttls', password: { set: true }, configured: true },
+  sms: { url: '', account: '', from: '', monthly_cap: 0, auth_token: { set: false } },
+  slack: { default_channel: '#general', webhook_url: { set: true } },
+  secrets_backend: 'file',
+};
+
+describe('secretValue', () => {
+  it('keeps, sets and clears', () => {
+    expect(secretValue({ mode: 'keep' })).toBeUndefined();
+    expect(secretValue({ mode: 'set', value: 'p4ss' })).toBe('p4ss');
+    expect(secretValue({ mode: 'set', value: '' })).toBeUndefined();
+    expect(secretValue({ mode: 'clear' })).toBeNull();
+  });
+});
+
+describe('buildSettingsUpdate', () => {
+  it('leaves kept secrets out of the JSON', () => {
+    const u = buildSettingsUpdate(formFromView(view));
+    const json = JSON.parse(JSON.stringify(u));
+    expect(json).toEqual({
+      smtp: { host: 'smtp.x.nl', port: 587, username: 'u', from: 'news@x.nl', tls: 'starttls' },
+      sms: { url: '', account: '', from: '', monthly_cap: 0 },
+      slack: { default_channel: '#general' },
+    });
+    expect('password' in json.smtp).toBe(false);
+  });
+  it('sends a new secret as a string and a cleared one as null', () => {
+    const f = formFromView(view);
+    f.smtp.password = { mode: 'set', value: 's3cret' };
+    f.slack.webhook_url = { mode: 'clear' };
+    f.sms.monthly_cap = ' 500 ';
+    f.smtp.port = '';
+    const json = JSON.parse(JSON.stringify(buildSettingsUpdate(f)));
+    expect(json.smtp.password).toBe('s3cret');
+    expect(json.smtp.port).toBe(0);
+    expect(json.slack).toEqual({ default_channel: '#general', webhook_url: null });
+    expect(json.sms.monthly_cap).toBe(500);
+    expect('auth_token' in json.sms).toBe(false);
+  });
+  it('never puts the masked form in the body', () => {
+    expect(JSON.stringify(buildSettingsUpdate(formFromView(view)))).not.toContain('"set"');
+  });
+});
+
+describe('problemsByField', () => {
+  it('indexes API problems by field', () => {
+    expect(problemsByField({ problems: [{ field: 'smtp.from', message: 'bad' }, { field: 'smtp.from', message: 'worse' }, { message: 'x' }] }))
+      .toEqual({ 'smtp.from': 'bad worse' });
+    expect(problemsByField(undefined)).toEqual({});
+  });
+});

@@ -1,0 +1,73 @@
+// The settings form -> a PUT /api/settings body. Secrets are write-only: each has an intent
+// "keep" (left out of the body), "set" (a string) or "clear" (null).
+import type { SettingsUpdate, SettingsView } from '../api/types';
+
+export type SecretIntent = { mode: 'keep' } | { mode: 'set'; value: string } | { mode: 'clear' };
+
+export interface SettingsForm {
+  smtp: { host: string; port: string; username: string; from: string; tls: string; password: SecretIntent };
+  sms: { url: string; account: string; from: string; monthly_cap: string; auth_token: SecretIntent };
+  slack: { default_channel: string; webhook_url: SecretIntent };
+}
+
+const KEEP: SecretIntent = { mode: 'keep' };
+
+/** The form state for a settings view (every secret kept). */
+export function formFromView(v: SettingsView): SettingsForm {
+  return {
+    smtp: { host: v.smtp.host ?? '', port: v.smtp.port ? String(v.smtp.port) : '', username: v.smtp.username ?? '', from: v.smtp.from ?? '', tls: v.smtp.tls || 'starttls', password: KEEP },
+    sms: { url: v.sms.url ?? '', account: v.sms.account ?? '', from: v.sms.from ?? '', monthly_cap: v.sms.monthly_cap ? String(v.sms.monthly_cap) : '', auth_token: KEEP },
+    slack: { default_channel: v.slack.default_channel ?? '', webhook_url: KEEP },
+  };
+}
+
+/** The JSON value of a secret intent: a string sets, null clears, undefined (left out) keeps. */
+export function secretValue(s: SecretIntent): string | null | undefined {
+  switch (s.mode) {
+    case 'set':
+      // an empty replacement is "no change", never an accidental clear
+      return s.value === '' ? undefined : s.value;
+    case 'clear':
+      return null;
+    default:
+      return undefined;
+  }
+}
+
+function int(s: string): number {
+  const t = s.trim();
+  if (t === '') return 0;
+  const n = Number(t);
+  return Number.isFinite(n) ? Math.trunc(n) : NaN;
+}
+
+/**
+ * The PUT body. Every section is sent (the API replaces a section's plain fields), and a
+ * secret key is only present when it changes, so JSON.stringify drops kept ones.
+ */
+export function buildSettingsUpdate(f: SettingsForm): SettingsUpdate {
+  const u: SettingsUpdate = {
+    smtp: { host: f.smtp.host.trim(), port: int(f.smtp.port), username: f.smtp.username, from: f.smtp.from.trim(), tls: f.smtp.tls },
+    sms: { url: f.sms.url.trim(), account: f.sms.account.trim(), from: f.sms.from.trim(), monthly_cap: int(f.sms.monthly_cap) },
+    slack: { default_channel: f.slack.default_channel.trim() },
+  };
+  const pw = secretValue(f.smtp.password);
+  if (pw !== undefined) u.smtp!.password = pw;
+  const tok = secretValue(f.sms.auth_token);
+  if (tok !== undefined) u.sms!.auth_token = tok;
+  const wh = secretValue(f.slack.webhook_url);
+  if (wh !== undefined) u.slack!.webhook_url = wh;
+  return u;
+}
+
+/** Problems of a 422 invalid_settings answer by field ("smtp.from" -> message). */
+export function problemsByField(details: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const probs = (details as { problems?: { field?: string; message?: string }[] } | undefined)?.problems;
+  if (!Array.isArray(probs)) return out;
+  for (const p of probs) {
+    if (!p?.field) continue;
+    out[p.field] = out[p.field] ? out[p.field] + ' ' + (p.message ?? '') : p.message ?? '';
+  }
+  return out;
+}

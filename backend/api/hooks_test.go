@@ -100,6 +100,10 @@ func TestHooksAPI(t *testing.T) {
 	if got := e.call("GET", "/api/hooks/"+id, nil, 200); got["enabled"] != false || got["disabled_reason"] == "" {
 		t.Fatalf("not disabled: %v", got)
 	}
+	// Saving the configuration without "enabled" leaves it off.
+	if got := e.call("PUT", "/api/hooks/"+id, map[string]any{"name": "systeme.io funnel", "preset": "systemeio", "max_failures": 2}, 200); got["enabled"] != false {
+		t.Fatalf("an update without enabled switched the endpoint on: %v", got)
+	}
 	notes := e.call("GET", "/api/notifications?unread=true", nil, 200)
 	items := notes["notifications"].([]any)
 	if notes["unread"] != 1.0 || len(items) != 1 {

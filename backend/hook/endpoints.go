@@ -140,6 +140,7 @@ func (l *Listener) Create(ctx context.Context, cfg Config) (*Created, error) {
 // Update replaces an endpoint's configuration (its key stays). A new secret or API key may be
 // given; switching to signature or API-key auth generates one, returned in Created.
 func (l *Listener) Update(ctx context.Context, id string, cfg Config) (*Created, error) {
+	keepEnabled := cfg.Enabled == nil // an update that does not say leaves the on/off state alone
 	cfg.normalize()
 	if _, err := Compile(cfg, l.objects()); err != nil {
 		return nil, err
@@ -156,6 +157,10 @@ func (l *Listener) Update(ctx context.Context, id string, cfg Config) (*Created,
 		current := ep.Secret
 		if old.Auth != cfg.Auth {
 			current = ""
+		}
+		if keepEnabled {
+			enabled := ep.Enabled
+			cfg.Enabled = &enabled
 		}
 		var stored string
 		stored, shown = secretFor(&cfg, current)

@@ -35,6 +35,9 @@ type Options struct {
 	KeepRequests int
 	// Poll is how often Run looks for due delayed deliveries (default 30s).
 	Poll time.Duration
+	// OnDisabled, when set, is called after an endpoint was switched off for failing (e.g. to
+	// email the owner); the in-app notification is written either way.
+	OnDisabled func(ctx context.Context, ep *store.HookEndpoint, reason string)
 }
 
 // Listener serves POST /hooks/{key} and manages endpoints. It is an http.Handler.
@@ -492,7 +495,10 @@ func (l *Listener) rejected(ctx context.Context, d *delivery, rej *rejection) {
 	if len(body) > int(DefaultMaxBody) {
 		body = body[:DefaultMaxBody]
 	}
+	var disabled *store.HookEndpoint
+	var disabledReason string
 	err := l.db.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		disabled = nil
 		req := &store.HookRequest{EndpointID: d.ep.ID, ReceivedAt: d.received, StatusCode: rej.status, Outcome: OutcomeRejected,
 			Error: rej.code + ": " + rej.message, WebhookID: d.deliveryID, Headers: d.headers, Body: body}
 		if err := tx.InsertHookRequest(req); err != nil {
@@ -515,6 +521,7 @@ func (l *Listener) rejected(ctx context.Context, d *delivery, rej *rejection) {
 		if err := tx.DisableHookEndpoint(ep.ID, reason, d.received); err != nil {
 			return err
 		}
+		disabled, disabledReason = ep, reason
 		return tx.AddNotification(&store.Notification{Kind: "hook_disabled",
 			Title: fmt.Sprintf("Webhook endpoint %q was disabled", ep.Name),
 			Body:  reason + ". Check the sender's settings, then re-enable the endpoint.",
@@ -522,6 +529,11 @@ func (l *Listener) rejected(ctx context.Context, d *delivery, rej *rejection) {
 	})
 	if err != nil {
 		l.log.Warn("log rejected webhook delivery", "endpoint", d.ep.ID, "err", err)
+		return
+	}
+	if disabled != nil && l.opts.OnDisabled != nil {
+		// After the commit: the in-app notification is the durable record; this is the nudge.
+		l.opts.OnDisabled(context.WithoutCancel(ctx), disabled, disabledReason)
 	}
 }
 

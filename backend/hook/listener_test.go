@@ -1,6 +1,7 @@
 package hook
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -383,6 +384,10 @@ func TestBadInputsChangeNothing(t *testing.T) {
 
 func TestAutoDisable(t *testing.T) {
 	e := newEnv(t)
+	var alerts []string
+	e.l.opts.OnDisabled = func(_ context.Context, ep *store.HookEndpoint, reason string) {
+		alerts = append(alerts, ep.Name+": "+reason)
+	}
 	ep := e.create(Config{Name: "Shop orders", Auth: AuthNone, Event: EventSpec{Type: "order.paid"}, MaxFailures: 3,
 		Mapping: []Field{{Path: "email", Property: "email"}}})
 	good := []byte(`{"email": "ok@example.com"}`)
@@ -409,6 +414,9 @@ func TestAutoDisable(t *testing.T) {
 	notes, err := e.db.Notifications(e.ctx, true, 10)
 	if err != nil || len(notes) != 1 || notes[0].Kind != "hook_disabled" || !strings.Contains(notes[0].Title, "Shop orders") {
 		t.Fatalf("notifications = %+v, %v", notes, err)
+	}
+	if len(alerts) != 1 || !strings.HasPrefix(alerts[0], "Shop orders: disabled after 3 failed deliveries") {
+		t.Fatalf("owner alerts = %q, want one", alerts)
 	}
 	before := e.counts()
 	r := e.post(ep.Key, good, nil)

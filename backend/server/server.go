@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/action"
@@ -102,7 +103,8 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 
 	st := settings.Open(s.DB)
-	acts := action.New(action.Config{Account: action.Account{ID: "flowdesk", Name: "Flowdesk"}, DB: s.DB, Settings: st})
+	actionCfg := action.Config{Account: action.Account{ID: "flowdesk", Name: "Flowdesk"}, DB: s.DB, Settings: st}
+	acts := action.New(actionCfg)
 	if s.Engine, err = engine.New(ctx, s.DB, engine.Options{Log: cfg.Log, Actions: acts}); err != nil {
 		return nil, err
 	}
@@ -118,7 +120,16 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err := s.Engine.Start(ctx); err != nil {
 		return nil, err
 	}
-	s.Hooks = hook.New(s.Engine, hook.Options{Log: cfg.Log, BaseURL: s.hooksURL})
+	s.Hooks = hook.New(s.Engine, hook.Options{Log: cfg.Log, BaseURL: s.hooksURL,
+		OnDisabled: func(ctx context.Context, ep *store.HookEndpoint, reason string) {
+			subject := fmt.Sprintf("Flowdesk switched off the webhook endpoint %q", ep.Name)
+			body := "Flowdesk stopped accepting deliveries to the webhook endpoint \"" + ep.Name + "\": " + reason +
+				".\n\nCheck the sending service's settings, then switch the endpoint on again in Flowdesk (Webhooks)."
+			key := "hook-disabled-" + ep.ID + "-" + strconv.FormatInt(time.Now().Unix(), 10)
+			if err := action.Alert(ctx, actionCfg, key, subject, body, time.Now()); err != nil {
+				cfg.Log.Warn("alert email about a disabled webhook endpoint", "endpoint", ep.ID, "err", err)
+			}
+		}})
 	hooksCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stopHooks, s.hooksDone = stop, make(chan struct{})
 	go func() { defer close(s.hooksDone); s.Hooks.Run(hooksCtx) }()

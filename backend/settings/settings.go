@@ -46,6 +46,8 @@ type SMTP struct {
 	Username string `json:"username"`
 	From     string `json:"from"` // sender address, e.g. "Acme <news@acme.example>"
 	TLS      string `json:"tls"`  // starttls (default), tls or none
+	// AlertTo receives Flowdesk's own alerts (a webhook endpoint switched off); empty: in-app only.
+	AlertTo  string `json:"alert_to,omitempty"`
 	Password Secret `json:"-"`
 }
 
@@ -284,6 +286,11 @@ func (u *Update) Check() error {
 			}
 		} else if c.Host != "" {
 			add("smtp.from", "The sender address is missing. Emails need a From address, like news@acme.example.")
+		}
+		if c.AlertTo != "" {
+			if _, err := mail.ParseAddress(c.AlertTo); err != nil {
+				add("smtp.alert_to", "%q is not an email address. Write it like owner@acme.example.", c.AlertTo)
+			}
 		}
 		if strings.ContainsAny(c.Username, "\r\n") {
 			add("smtp.username", "The user name has a line break in it.")

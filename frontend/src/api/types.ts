@@ -417,7 +417,7 @@ export interface Notification {
 export interface MaskedSecret { set: boolean }
 
 export interface SettingsView {
-  smtp: { host: string; port: number; username: string; from: string; tls: string; password: MaskedSecret; configured: boolean };
+  smtp: { host: string; port: number; username: string; from: string; tls: string; alert_to?: string; password: MaskedSecret; configured: boolean };
   sms: { url: string; account: string; from: string; monthly_cap: number; auth_token: MaskedSecret };
   slack: { default_channel: string; webhook_url: MaskedSecret };
   secrets_backend: string;
@@ -427,7 +427,7 @@ export interface SettingsView {
 export type SecretInput = string | null | undefined;
 
 export interface SettingsUpdate {
-  smtp?: { host: string; port: number; username: string; from: string; tls: string; password?: string | null };
+  smtp?: { host: string; port: number; username: string; from: string; tls: string; alert_to?: string; password?: string | null };
   sms?: { url: string; account: string; from: string; monthly_cap: number; auth_token?: string | null };
   slack?: { default_channel: string; webhook_url?: string | null };
 }

@@ -23,7 +23,7 @@ describe('buildSettingsUpdate', () => {
     const u = buildSettingsUpdate(formFromView(view));
     const json = JSON.parse(JSON.stringify(u));
     expect(json).toEqual({
-      smtp: { host: 'smtp.x.nl', port: 587, username: 'u', from: 'news@x.nl', tls: 'starttls' },
+      smtp: { host: 'smtp.x.nl', port: 587, username: 'u', from: 'news@x.nl', tls: 'starttls', alert_to: '' },
       sms: { url: '', account: '', from: '', monthly_cap: 0 },
       slack: { default_channel: '#general' },
     });

@@ -5,7 +5,7 @@ import type { SettingsUpdate, SettingsView } from '../api/types';
 export type SecretIntent = { mode: 'keep' } | { mode: 'set'; value: string } | { mode: 'clear' };
 
 export interface SettingsForm {
-  smtp: { host: string; port: string; username: string; from: string; tls: string; password: SecretIntent };
+  smtp: { host: string; port: string; username: string; from: string; tls: string; alert_to: string; password: SecretIntent };
   sms: { url: string; account: string; from: string; monthly_cap: string; auth_token: SecretIntent };
   slack: { default_channel: string; webhook_url: SecretIntent };
 }
@@ -15,7 +15,7 @@ const KEEP: SecretIntent = { mode: 'keep' };
 /** The form state for a settings view (every secret kept). */
 export function formFromView(v: SettingsView): SettingsForm {
   return {
-    smtp: { host: v.smtp.host ?? '', port: v.smtp.port ? String(v.smtp.port) : '', username: v.smtp.username ?? '', from: v.smtp.from ?? '', tls: v.smtp.tls || 'starttls', password: KEEP },
+    smtp: { host: v.smtp.host ?? '', port: v.smtp.port ? String(v.smtp.port) : '', username: v.smtp.username ?? '', from: v.smtp.from ?? '', tls: v.smtp.tls || 'starttls', alert_to: v.smtp.alert_to ?? '', password: KEEP },
     sms: { url: v.sms.url ?? '', account: v.sms.account ?? '', from: v.sms.from ?? '', monthly_cap: v.sms.monthly_cap ? String(v.sms.monthly_cap) : '', auth_token: KEEP },
     slack: { default_channel: v.slack.default_channel ?? '', webhook_url: KEEP },
   };
@@ -47,7 +47,7 @@ function int(s: string): number {
  */
 export function buildSettingsUpdate(f: SettingsForm): SettingsUpdate {
   const u: SettingsUpdate = {
-    smtp: { host: f.smtp.host.trim(), port: int(f.smtp.port), username: f.smtp.username, from: f.smtp.from.trim(), tls: f.smtp.tls },
+    smtp: { host: f.smtp.host.trim(), port: int(f.smtp.port), username: f.smtp.username, from: f.smtp.from.trim(), tls: f.smtp.tls, alert_to: f.smtp.alert_to.trim() },
     sms: { url: f.sms.url.trim(), account: f.sms.account.trim(), from: f.sms.from.trim(), monthly_cap: int(f.sms.monthly_cap) },
     slack: { default_channel: f.slack.default_channel.trim() },
   };

@@ -1,0 +1,36 @@
+package action
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/workflow"
+)
+
+// Alert emails one of Flowdesk's own alerts to the settings' alert address (smtp.alert_to),
+// through the internal_email action: over SMTP when one is set up, else into the outbox. key
+// makes the message recognisable when the same alert is sent twice. With no alert address set
+// it does nothing: the in-app notification is the alert.
+func Alert(ctx context.Context, cfg Config, key, subject, body string, now time.Time) error {
+	if cfg.Settings == nil {
+		return nil
+	}
+	conf, err := cfg.Settings.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("send alert: %w", err)
+	}
+	if conf.SMTP.AlertTo == "" {
+		return nil
+	}
+	mail := NewInternalEmail(EmailConfig{DB: cfg.DB, Settings: cfg.Settings, TLS: cfg.TLS, InsecureAuth: cfg.EmailInsecureAuth})
+	step := &workflow.Step{ID: "alert", Type: workflow.StepInternalEmail, To: workflow.Strings{conf.SMTP.AlertTo}, Subject: subject, Body: body}
+	res := mail.Run(ctx, engine.ActionInput{Step: step, Workflow: &workflow.Definition{ID: "flowdesk", Name: "Flowdesk"},
+		IdempotencyKey: key, Try: 1, Now: now, Record: map[string]any{}})
+	if res.Outcome != store.AttemptOK {
+		return fmt.Errorf("send alert to %s: %s", conf.SMTP.AlertTo, res.Error)
+	}
+	return nil
+}

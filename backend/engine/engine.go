@@ -30,7 +30,7 @@ type Options struct {
 	Workers int
 	// ClaimBatch caps how many jobs one claim takes (default 256).
 	ClaimBatch int
-	// Lease is how long a claimed job is reserved before another claim may take it (default 1m).
+	// Lease is how long a claimed job is reserved before another claim may take it (default 5m).
 	Lease time.Duration
 	// Poll is the longest the dispatcher sleeps without a wake-up (default 1s).
 	Poll time.Duration
@@ -88,7 +88,7 @@ func New(ctx context.Context, db *store.DB, opts Options) (*Engine, error) {
 		opts.ClaimBatch = 256
 	}
 	if opts.Lease <= 0 {
-		opts.Lease = time.Minute
+		opts.Lease = 5 * time.Minute // longer than any outbound call (webhooks time out at 60s)
 	}
 	if opts.Poll <= 0 {
 		opts.Poll = time.Second

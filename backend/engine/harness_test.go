@@ -32,7 +32,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { db.Close() })
 	fc := clock.NewFake(t0)
-	eng, err := New(ctx, db, Options{Clock: fc})
+	eng, err := New(ctx, db, Options{Clock: fc, Lease: time.Minute}) // lease tests count on 1 minute
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func (h *harness) restart() {
 		h.t.Fatal(err)
 	}
 	h.t.Cleanup(func() { db.Close() })
-	eng, err := New(h.ctx, db, Options{Clock: h.clock})
+	eng, err := New(h.ctx, db, Options{Clock: h.clock, Lease: time.Minute})
 	if err != nil {
 		h.t.Fatal(err)
 	}

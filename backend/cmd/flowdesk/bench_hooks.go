@@ -28,7 +28,7 @@ const (
 	ModeOutbound = "outbound" // webhook steps delivered to a local receiver
 )
 
-var benchModes = []string{ModeAll, ModeCore, ModeListener, ModeOutbound}
+var benchModes = []string{ModeAll, ModeCore, ModeListener, ModeOutbound, ModeDelays}
 
 // listenerEventType is the systeme.io event type the listener phase sends; the bench workflow
 // is switched to it so each delivery also enrolls the contact (as in the HTTP phases).

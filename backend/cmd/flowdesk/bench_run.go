@@ -153,6 +153,8 @@ func runBenchmark(ctx context.Context, cfg benchConfig) (*benchReport, error) {
 		phases = append(phases, b.listener)
 	case ModeOutbound:
 		phases = append(phases, b.outbound)
+	case ModeDelays: // not in "all": it is meant for --events 1000000
+		phases = append(phases, b.delays)
 	default:
 		return nil, fmt.Errorf("bench: mode %q: want one of %s", cfg.Mode, strings.Join(benchModes, ", "))
 	}

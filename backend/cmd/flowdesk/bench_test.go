@@ -148,7 +148,7 @@ func TestPercentileAndFormatting(t *testing.T) {
 	}
 }
 
-// TestBenchHookModes runs the listener and outbound modes with tiny numbers and checks their
+// TestBenchHookModes runs the listener, outbound and delays modes with tiny numbers and checks their
 // rows carry positive figures (no timing assertions).
 func TestBenchHookModes(t *testing.T) {
 	if testing.Short() {
@@ -157,6 +157,7 @@ func TestBenchHookModes(t *testing.T) {
 	for mode, want := range map[string][]string{
 		ModeListener: {"hooks.listener", "hooks.listener.ack.p50", "hooks.listener.ack.p99", "hooks.listener.paced", "hooks.listener.paced.ack.p99"},
 		ModeOutbound: {"outbound.deliveries", "outbound.paced", "outbound.latency.p50", "outbound.latency.p99"},
+		ModeDelays:   {"delays.pending", "delays.rss"}, // lag rows may be 0 ms: checked below
 	} {
 		t.Run(mode, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -186,6 +187,14 @@ func TestBenchHookModes(t *testing.T) {
 			}
 			if _, ok := rows["ingest.engine"]; ok {
 				t.Errorf("--mode %s ran the core phases too", mode)
+			}
+			if mode == ModeDelays {
+				if r := rows["delays.pending"]; r.Value != 60 {
+					t.Errorf("pending delays %v, want all 60 enrollments waiting", r.Value)
+				}
+				if _, ok := rows["delays.lag.p99"]; !ok {
+					t.Error("no due-delay lag row")
+				}
 			}
 		})
 	}

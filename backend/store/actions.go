@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -65,32 +64,15 @@ type AttemptQuery struct {
 
 // ActionAttempts lists delivery-log lines.
 func (db *DB) ActionAttempts(ctx context.Context, q AttemptQuery) ([]*ActionAttempt, error) {
-	var where []string
-	var args []any
-	if q.ID > 0 {
-		where, args = append(where, "id = ?"), append(args, q.ID)
-	}
-	if q.EnrollmentID > 0 {
-		where, args = append(where, "enrollment_id = ?"), append(args, q.EnrollmentID)
-	}
-	if q.WorkflowID != "" {
-		where, args = append(where, "workflow_id = ?"), append(args, q.WorkflowID)
-	}
-	if q.Key != "" {
-		where, args = append(where, "idempotency_key = ?"), append(args, q.Key)
-	}
-	if q.DeadOnly {
-		where = append(where, "outcome = 'dead'")
-	}
-	if q.Limit <= 0 || q.Limit > 1000 {
-		q.Limit = 100
-	}
+	var f filter
+	f.when(q.ID > 0, "id = ?", q.ID)
+	f.when(q.EnrollmentID > 0, "enrollment_id = ?", q.EnrollmentID)
+	f.when(q.WorkflowID != "", "workflow_id = ?", q.WorkflowID)
+	f.when(q.Key != "", "idempotency_key = ?", q.Key)
+	f.when(q.DeadOnly, "outcome = 'dead'")
 	query := `SELECT id, enrollment_id, workflow_id, step_id, step_type, idempotency_key, try, outcome, target, status_code,
 		latency_ms, error, response, request, at FROM action_attempts`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	rows, err := db.r.QueryContext(ctx, query+" ORDER BY id DESC LIMIT ?", append(args, q.Limit)...)
+	rows, err := db.r.QueryContext(ctx, query+f.where()+" ORDER BY id DESC LIMIT ?", append(f.args, listLimit(q.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("list action attempts: %w", err)
 	}

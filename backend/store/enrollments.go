@@ -89,32 +89,13 @@ type EnrollmentQuery struct {
 
 // Enrollments lists enrollments matching q, newest first.
 func (db *DB) Enrollments(ctx context.Context, q EnrollmentQuery) ([]*Enrollment, error) {
-	var where []string
-	var args []any
-	if q.WorkflowID != "" {
-		where, args = append(where, "workflow_id = ?"), append(args, q.WorkflowID)
-	}
-	if q.RecordID > 0 {
-		where, args = append(where, "record_id = ?"), append(args, q.RecordID)
-	}
-	if q.Status != "" {
-		where, args = append(where, "status = ?"), append(args, q.Status)
-	}
-	if q.Before > 0 {
-		where, args = append(where, "id < ?"), append(args, q.Before)
-	}
-	if q.Step != "" {
-		where = append(where, "(current_step = ? OR EXISTS (SELECT 1 FROM history h WHERE h.enrollment_id = enrollments.id AND h.step_id = ?))")
-		args = append(args, q.Step, q.Step)
-	}
-	if q.Limit <= 0 || q.Limit > 1000 {
-		q.Limit = 100
-	}
-	query := "SELECT " + enrollmentCols + " FROM enrollments"
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	rows, err := db.r.QueryContext(ctx, query+" ORDER BY id DESC LIMIT ?", append(args, q.Limit)...)
+	var f filter
+	f.when(q.WorkflowID != "", "workflow_id = ?", q.WorkflowID)
+	f.when(q.RecordID > 0, "record_id = ?", q.RecordID)
+	f.when(q.Status != "", "status = ?", q.Status)
+	f.when(q.Before > 0, "id < ?", q.Before)
+	f.when(q.Step != "", "(current_step = ? OR EXISTS (SELECT 1 FROM history h WHERE h.enrollment_id = enrollments.id AND h.step_id = ?))", q.Step, q.Step)
+	rows, err := db.r.QueryContext(ctx, "SELECT "+enrollmentCols+" FROM enrollments"+f.where()+" ORDER BY id DESC LIMIT ?", append(f.args, listLimit(q.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("list enrollments: %w", err)
 	}

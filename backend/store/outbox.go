@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -82,31 +81,13 @@ const outboxCols = `id, channel, status, idempotency_key, message_id, enrollment
 
 // Outbox lists outbox messages.
 func (db *DB) Outbox(ctx context.Context, q OutboxQuery) ([]*OutboxMessage, error) {
-	var where []string
-	var args []any
-	if q.Status != "" {
-		where, args = append(where, "status = ?"), append(args, q.Status)
-	}
-	if q.Channel != "" {
-		where, args = append(where, "channel = ?"), append(args, q.Channel)
-	}
-	if q.EnrollmentID > 0 {
-		where, args = append(where, "enrollment_id = ?"), append(args, q.EnrollmentID)
-	}
-	if q.Key != "" {
-		where, args = append(where, "idempotency_key = ?"), append(args, q.Key)
-	}
-	if q.Before > 0 {
-		where, args = append(where, "id < ?"), append(args, q.Before)
-	}
-	if q.Limit <= 0 || q.Limit > 1000 {
-		q.Limit = 100
-	}
-	query := "SELECT " + outboxCols + " FROM outbox"
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	rows, err := db.r.QueryContext(ctx, query+" ORDER BY id DESC LIMIT ?", append(args, q.Limit)...)
+	var f filter
+	f.when(q.Status != "", "status = ?", q.Status)
+	f.when(q.Channel != "", "channel = ?", q.Channel)
+	f.when(q.EnrollmentID > 0, "enrollment_id = ?", q.EnrollmentID)
+	f.when(q.Key != "", "idempotency_key = ?", q.Key)
+	f.when(q.Before > 0, "id < ?", q.Before)
+	rows, err := db.r.QueryContext(ctx, "SELECT "+outboxCols+" FROM outbox"+f.where()+" ORDER BY id DESC LIMIT ?", append(f.args, listLimit(q.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("list the outbox: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // querier is what both the read pool (*sql.DB) and a write transaction (*sql.Tx) offer, so read
@@ -39,3 +40,33 @@ func unmarshalMap(s string) (map[string]any, error) {
 func nullInt(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: v != 0} }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+// filter collects the optional conditions of a list query.
+type filter struct {
+	conds []string
+	args  []any
+}
+
+// when adds cond with its arguments if ok.
+func (f *filter) when(ok bool, cond string, args ...any) {
+	if ok {
+		f.conds = append(f.conds, cond)
+		f.args = append(f.args, args...)
+	}
+}
+
+// where returns " WHERE a AND b", or "" with no conditions.
+func (f *filter) where() string {
+	if len(f.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(f.conds, " AND ")
+}
+
+// listLimit is a list query's page size: n when 1..1000, else 100.
+func listLimit(n int) int {
+	if n <= 0 || n > 1000 {
+		return 100
+	}
+	return n
+}

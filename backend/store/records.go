@@ -85,21 +85,14 @@ type RecordQuery struct {
 
 // SearchRecords lists records by type, email or free text, ordered by id.
 func (db *DB) SearchRecords(ctx context.Context, q RecordQuery) ([]*Record, error) {
-	where, args := []string{"id > ?"}, []any{q.After}
-	if q.Type != "" {
-		where, args = append(where, "type = ?"), append(args, q.Type)
-	}
-	if q.Email != "" {
-		where, args = append(where, "email = ?"), append(args, q.Email)
-	}
+	f := filter{conds: []string{"id > ?"}, args: []any{q.After}}
+	f.when(q.Type != "", "type = ?", q.Type)
+	f.when(q.Email != "", "email = ?", q.Email)
 	if q.Text != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q.Text)) + "%"
-		where, args = append(where, `(LOWER(COALESCE(email,'')) LIKE ? ESCAPE '\' OR LOWER(properties) LIKE ? ESCAPE '\')`), append(args, like, like)
+		f.when(true, `(LOWER(COALESCE(email,'')) LIKE ? ESCAPE '\' OR LOWER(properties) LIKE ? ESCAPE '\')`, like, like)
 	}
-	if q.Limit <= 0 || q.Limit > 1000 {
-		q.Limit = 100
-	}
-	rows, err := db.r.QueryContext(ctx, "SELECT "+recordCols+" FROM records WHERE "+strings.Join(where, " AND ")+" ORDER BY id LIMIT ?", append(args, q.Limit)...)
+	rows, err := db.r.QueryContext(ctx, "SELECT "+recordCols+" FROM records"+f.where()+" ORDER BY id LIMIT ?", append(f.args, listLimit(q.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("search records: %w", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -107,26 +106,13 @@ type TaskQuery struct {
 
 // Tasks lists tasks by id (oldest first).
 func (db *DB) Tasks(ctx context.Context, q TaskQuery) ([]*Task, error) {
-	where, args := []string{"id > ?"}, []any{q.After}
-	if q.Status != "" {
-		where, args = append(where, "status = ?"), append(args, q.Status)
-	}
-	if q.Owner != "" {
-		where, args = append(where, "owner = ?"), append(args, q.Owner)
-	}
-	if q.RecordID > 0 {
-		where, args = append(where, "record_id = ?"), append(args, q.RecordID)
-	}
-	if q.EnrollmentID > 0 {
-		where, args = append(where, "enrollment_id = ?"), append(args, q.EnrollmentID)
-	}
-	if q.WorkflowID != "" {
-		where, args = append(where, "workflow_id = ?"), append(args, q.WorkflowID)
-	}
-	if q.Limit <= 0 || q.Limit > 1000 {
-		q.Limit = 100
-	}
-	rows, err := db.r.QueryContext(ctx, "SELECT "+taskCols+" FROM tasks WHERE "+strings.Join(where, " AND ")+" ORDER BY id LIMIT ?", append(args, q.Limit)...)
+	f := filter{conds: []string{"id > ?"}, args: []any{q.After}}
+	f.when(q.Status != "", "status = ?", q.Status)
+	f.when(q.Owner != "", "owner = ?", q.Owner)
+	f.when(q.RecordID > 0, "record_id = ?", q.RecordID)
+	f.when(q.EnrollmentID > 0, "enrollment_id = ?", q.EnrollmentID)
+	f.when(q.WorkflowID != "", "workflow_id = ?", q.WorkflowID)
+	rows, err := db.r.QueryContext(ctx, "SELECT "+taskCols+" FROM tasks"+f.where()+" ORDER BY id LIMIT ?", append(f.args, listLimit(q.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("list tasks: %w", err)
 	}

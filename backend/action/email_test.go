@@ -151,7 +151,7 @@ func newMailStack(t *testing.T, insecureAuth bool) *mailStack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &mailStack{msgStack: &msgStack{t: t, ctx: ctx, db: db, eng: eng, clock: fc}, settings: st}
+	return &mailStack{msgStack: &msgStack{rig{t: t, ctx: ctx, db: db, eng: eng, clock: fc}}, settings: st}
 }
 
 // useSMTP points the settings at mb (no TLS; a test server on loopback).

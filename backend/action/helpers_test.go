@@ -27,23 +27,74 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 // testSecret is a Standard Webhooks secret ("whsec_" + base64 of the key).
 const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
-// stack is the real engine over a SQLite file, on a fake clock, with the action package's
-// actions registered; reopen simulates a restart on the same file.
-type stack struct {
+// rig is what every action test drives: the real engine over a SQLite file, on a fake clock.
+type rig struct {
 	t     *testing.T
 	ctx   context.Context
-	path  string
 	db    *store.DB
 	eng   *engine.Engine
 	clock *clock.Fake
+}
+
+// ingestOne ingests an event for a contact and returns the single enrollment it caused.
+func (r *rig) ingestOne(typ, email string, data, props map[string]any) int64 {
+	r.t.Helper()
+	res, err := r.eng.Ingest(r.ctx, engine.EventInput{Type: typ, Record: engine.RecordRef{Type: "contact", Email: email, Properties: props}, Data: data})
+	if err != nil {
+		r.t.Fatalf("ingest: %v", err)
+	}
+	if len(res.Enrollments) != 1 {
+		r.t.Fatalf("enrollments %v, want 1", res.Enrollments)
+	}
+	return res.Enrollments[0]
+}
+
+// run executes every job that is due.
+func (r *rig) run() {
+	r.t.Helper()
+	if _, err := r.eng.RunDue(r.ctx); err != nil {
+		r.t.Fatalf("run due: %v", err)
+	}
+}
+
+// advance moves the clock and runs what came due.
+func (r *rig) advance(d time.Duration) {
+	r.t.Helper()
+	r.clock.Advance(d)
+	r.run()
+}
+
+// trail is an enrollment's history as "step:outcome" strings.
+func (r *rig) trail(id int64) []string {
+	r.t.Helper()
+	hist, err := r.db.History(r.ctx, id)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	var out []string
+	for _, e := range hist {
+		o := e.Outcome
+		if e.StepID != "" {
+			o = e.StepID + ":" + e.Outcome
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// stack is a rig with the action package's actions registered; reopen simulates a restart on
+// the same file.
+type stack struct {
+	rig
+	path  string
 	acts  map[string]engine.Action
 	retry engine.RetryPolicy
 }
 
 func newStack(t *testing.T, cfg action.Config, retry engine.RetryPolicy) *stack {
 	t.Helper()
-	s := &stack{t: t, ctx: context.Background(), path: filepath.Join(t.TempDir(), "flowdesk.db"),
-		clock: clock.NewFake(t0), acts: action.New(cfg), retry: retry}
+	s := &stack{rig: rig{t: t, ctx: context.Background(), clock: clock.NewFake(t0)}, path: filepath.Join(t.TempDir(), "flowdesk.db"),
+		acts: action.New(cfg), retry: retry}
 	s.open()
 	t.Cleanup(func() {
 		if s.db != nil {
@@ -96,44 +147,7 @@ func (s *stack) deploy(def string) {
 // event ingests an event for a contact and returns the single enrollment it caused.
 func (s *stack) event(typ, email string, data, props map[string]any) int64 {
 	s.t.Helper()
-	res, err := s.eng.Ingest(s.ctx, engine.EventInput{Type: typ, Record: engine.RecordRef{Type: "contact", Email: email, Properties: props}, Data: data})
-	if err != nil {
-		s.t.Fatalf("ingest: %v", err)
-	}
-	if len(res.Enrollments) != 1 {
-		s.t.Fatalf("enrollments %v, want 1", res.Enrollments)
-	}
-	return res.Enrollments[0]
-}
-
-func (s *stack) run() {
-	s.t.Helper()
-	if _, err := s.eng.RunDue(s.ctx); err != nil {
-		s.t.Fatalf("run due: %v", err)
-	}
-}
-
-func (s *stack) advance(d time.Duration) {
-	s.t.Helper()
-	s.clock.Advance(d)
-	s.run()
-}
-
-func (s *stack) trail(id int64) []string {
-	s.t.Helper()
-	hist, err := s.db.History(s.ctx, id)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	var out []string
-	for _, e := range hist {
-		o := e.Outcome
-		if e.StepID != "" {
-			o = e.StepID + ":" + e.Outcome
-		}
-		out = append(out, o)
-	}
-	return out
+	return s.ingestOne(typ, email, data, props)
 }
 
 func (s *stack) attempts(enrollment int64) []*store.ActionAttempt {

@@ -25,11 +25,7 @@ var msgT0 = time.Date(2026, 3, 30, 9, 0, 0, 0, time.UTC)
 // msgStack is the real engine over a SQLite file on a fake clock with the action package's
 // actions, built with the database in their Config (the sms action keeps usage and the outbox).
 type msgStack struct {
-	t     *testing.T
-	ctx   context.Context
-	db    *store.DB
-	eng   *engine.Engine
-	clock *clock.Fake
+	rig
 }
 
 func newMsgStack(t *testing.T, cfg action.Config) *msgStack {
@@ -54,7 +50,7 @@ func newMsgStackWith(t *testing.T, config func(db *store.DB) action.Config) *msg
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &msgStack{t: t, ctx: ctx, db: db, eng: eng, clock: fc}
+	return &msgStack{rig{t: t, ctx: ctx, db: db, eng: eng, clock: fc}}
 }
 
 // deploy creates and enables a contact workflow started by the event "go.<id>".
@@ -76,44 +72,12 @@ func (s *msgStack) deploy(id string, steps ...map[string]any) {
 
 func (s *msgStack) start(id, email string, props map[string]any) int64 {
 	s.t.Helper()
-	res, err := s.eng.Ingest(s.ctx, engine.EventInput{Type: "go." + id, Record: engine.RecordRef{Type: "contact", Email: email, Properties: props}})
-	if err != nil {
-		s.t.Fatalf("ingest: %v", err)
-	}
-	if len(res.Enrollments) != 1 {
-		s.t.Fatalf("enrollments %v, want 1", res.Enrollments)
-	}
-	return res.Enrollments[0]
-}
-
-func (s *msgStack) run() {
-	s.t.Helper()
-	if _, err := s.eng.RunDue(s.ctx); err != nil {
-		s.t.Fatalf("run due: %v", err)
-	}
-}
-
-func (s *msgStack) advance(d time.Duration) {
-	s.t.Helper()
-	s.clock.Advance(d)
-	s.run()
+	return s.ingestOne("go."+id, email, nil, props)
 }
 
 func (s *msgStack) wantTrail(id int64, want ...string) {
 	s.t.Helper()
-	hist, err := s.db.History(s.ctx, id)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	var got []string
-	for _, e := range hist {
-		o := e.Outcome
-		if e.StepID != "" {
-			o = e.StepID + ":" + e.Outcome
-		}
-		got = append(got, o)
-	}
-	if strings.Join(got, " ") != strings.Join(want, " ") {
+	if got := s.trail(id); strings.Join(got, " ") != strings.Join(want, " ") {
 		s.t.Fatalf("enrollment %d history\n got %q\nwant %q", id, got, want)
 	}
 }

@@ -7,7 +7,7 @@
 //
 // Screenshots go to e2e/artifacts/ (gitignored). Every wait is bounded; the run takes < 4 min.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -455,6 +455,68 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await page.getByRole('dialog', { name: 'Notifications' }).waitFor({ timeout: T.short });
     await shot('22-notifications');
     await page.keyboard.press('Escape');
+  });
+
+  // DESIGN: "a 300-step workflow pans and zooms smoothly". Measured and recorded
+  // (artifacts/canvas-300.json), not asserted: frame rates depend on the machine.
+  test('h: a 300-step workflow renders every card; pan and zoom are measured', { timeout: 60_000 }, async () => {
+    const steps = [];
+    for (let i = 1; i <= 300; i++) {
+      const id = `s${i}`;
+      const next = i < 300 ? `s${i + 1}` : undefined;
+      if (i % 50 === 0 && next) {
+        steps.push({ id, type: 'branch', branches: [{ name: 'Hot', filter: { all: [{ property: 'score', op: 'gte', value: i }] }, next }], else: next });
+      } else {
+        steps.push({ id, type: 'set_property', property: 'stage', value: `step ${i}`, ...(next ? { next } : {}) });
+      }
+    }
+    const def = { id: 'big-300', name: 'Three hundred steps', object: 'contact', triggers: [{ type: 'event', event: 'big.start' }],
+      reenroll: { enabled: false, triggers: [] }, start: 's1', steps };
+    const res = await fetch(server.url + '/api/workflows', {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(def),
+    });
+    assert.equal(res.status, 201, `create the 300-step workflow: ${await res.text()}`);
+    const t0 = Date.now();
+    await page.goto(server.url + '/#/workflows/big-300');
+    await until('300 step cards on the canvas', async () => (await page.locator('.step-card').count()) === 300, T.long);
+    const renderMs = Date.now() - t0;
+    await page.waitForTimeout(300);
+    const pane = page.locator('.react-flow__pane');
+    const box = await pane.boundingBox();
+    const cx = box.x + box.width / 2;
+    const cy = box.y + box.height / 2;
+    // Count animation frames while the mouse zooms and drags the canvas for ~2 s.
+    await page.evaluate(() => {
+      window.__frames = [];
+      const tick = (t) => {
+        window.__frames.push(t);
+        if (window.__frames.length < 2000) window.__raf = requestAnimationFrame(tick);
+      };
+      window.__raf = requestAnimationFrame(tick);
+    });
+    const start = Date.now();
+    await page.mouse.move(cx, cy);
+    for (let i = 0; i < 10; i++) await page.mouse.wheel(0, -120);
+    await page.mouse.down();
+    for (let i = 0; i < 20; i++) await page.mouse.move(cx - i * 15, cy - i * 10);
+    await page.mouse.up();
+    for (let i = 0; i < 10; i++) await page.mouse.wheel(0, 120);
+    const interactMs = Date.now() - start;
+    const frames = await page.evaluate(() => {
+      cancelAnimationFrame(window.__raf);
+      return window.__frames;
+    });
+    const gaps = frames.slice(1).map((t, i) => t - frames[i]).sort((a, b) => a - b);
+    const fps = frames.length > 1 ? (frames.length - 1) / ((frames[frames.length - 1] - frames[0]) / 1000) : 0;
+    const figures = {
+      steps: 300, render_ms: renderMs, interaction_ms: interactMs, frames: frames.length, fps: Math.round(fps),
+      frame_gap_p50_ms: Math.round(gaps[Math.floor(gaps.length / 2)] ?? 0), frame_gap_p95_ms: Math.round(gaps[Math.floor(gaps.length * 0.95)] ?? 0),
+      frame_gap_max_ms: Math.round(gaps[gaps.length - 1] ?? 0),
+    };
+    writeFileSync(ART + 'canvas-300.json', JSON.stringify(figures, null, 2));
+    console.log('canvas-300:', JSON.stringify(figures));
+    await shot('23-canvas-300');
+    assert.ok(frames.length > 1, 'no animation frames while panning and zooming');
   });
 
   test('no errors in the page', () => {

@@ -104,9 +104,6 @@ func (s *Server) listRecords(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if recs == nil {
-		recs = []*store.Record{}
-	}
 	out := map[string]any{"records": recs}
 	if len(recs) == q.Limit {
 		out["next_cursor"] = strconv.FormatInt(recs[len(recs)-1].ID, 10)
@@ -141,7 +138,7 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"record": rec, "lists": lists, "events": nonNil(events), "enrollments": nonNil(enrollments)})
+	writeJSON(w, http.StatusOK, map[string]any{"record": rec, "lists": lists, "events": events, "enrollments": enrollments})
 }
 
 func nonNil[T any](s []T) []T {
@@ -190,7 +187,7 @@ func (s *Server) listEnrollments(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	out := map[string]any{"enrollments": nonNil(ens)}
+	out := map[string]any{"enrollments": ens}
 	if len(ens) == q.Limit {
 		out["next_cursor"] = strconv.FormatInt(ens[len(ens)-1].ID, 10)
 	}

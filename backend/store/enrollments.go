@@ -99,17 +99,9 @@ func (db *DB) Enrollments(ctx context.Context, q EnrollmentQuery) ([]*Enrollment
 	if err != nil {
 		return nil, fmt.Errorf("list enrollments: %w", err)
 	}
-	defer rows.Close()
-	var out []*Enrollment
-	for rows.Next() {
-		e, err := scanEnrollment(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list enrollments: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list enrollments: %w", err)
+	out, err := collect(rows, "list enrollments", scanEnrollment)
+	if err != nil {
+		return nil, err
 	}
 	return out, db.fillEmails(ctx, out)
 }

@@ -62,16 +62,7 @@ func (db *DB) RecordEvents(ctx context.Context, recordID int64, limit int) ([]*E
 	if err != nil {
 		return nil, fmt.Errorf("list events of record %d: %w", recordID, err)
 	}
-	defer rows.Close()
-	var out []*Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, "list events of a record", scanEvent)
 }
 
 // CountEvents returns the number of stored events.

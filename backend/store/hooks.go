@@ -99,16 +99,7 @@ func (db *DB) HookEndpoints(ctx context.Context) ([]*HookEndpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list webhook endpoints: %w", err)
 	}
-	defer rows.Close()
-	var out []*HookEndpoint
-	for rows.Next() {
-		h, err := scanHook(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return collect(rows, "list webhook endpoints", scanHook)
 }
 
 // CreateHookEndpoint inserts an endpoint; a taken id or key is ErrConflict.
@@ -253,16 +244,7 @@ func (db *DB) HookRequests(ctx context.Context, endpointID string, before int64,
 	if err != nil {
 		return nil, fmt.Errorf("list requests of webhook endpoint %q: %w", endpointID, err)
 	}
-	defer rows.Close()
-	var out []*HookRequest
-	for rows.Next() {
-		r, err := scanHookRequest(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, "list webhook requests", scanHookRequest)
 }
 
 // HookDelivery returns a remembered delivery id of an endpoint, or ErrNotFound.

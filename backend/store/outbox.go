@@ -91,16 +91,7 @@ func (db *DB) Outbox(ctx context.Context, q OutboxQuery) ([]*OutboxMessage, erro
 	if err != nil {
 		return nil, fmt.Errorf("list the outbox: %w", err)
 	}
-	defer rows.Close()
-	out := []*OutboxMessage{}
-	for rows.Next() {
-		m, err := scanOutbox(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list the outbox: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return collect(rows, "list the outbox", scanOutbox)
 }
 
 // OutboxMessage returns one outbox message; an unknown id is ErrNotFound.
@@ -127,9 +118,7 @@ func (t *Tx) DeleteOutbox(id int64) error {
 	return nil
 }
 
-type outboxRow interface{ Scan(dest ...any) error }
-
-func scanOutbox(s outboxRow) (*OutboxMessage, error) {
+func scanOutbox(s rowScanner) (*OutboxMessage, error) {
 	var m OutboxMessage
 	var enr, sent sql.NullInt64
 	var created int64

@@ -70,3 +70,24 @@ func listLimit(n int) int {
 	}
 	return n
 }
+
+// rowScanner is what the scan functions read from: a *sql.Row or *sql.Rows.
+type rowScanner = interface{ Scan(dest ...any) error }
+
+// collect reads every row with scan and closes rows. The result is never nil, so an empty list
+// encodes as []. what names the list in errors.
+func collect[T any](rows *sql.Rows, what string, scan func(rowScanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}

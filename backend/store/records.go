@@ -96,16 +96,7 @@ func (db *DB) SearchRecords(ctx context.Context, q RecordQuery) ([]*Record, erro
 	if err != nil {
 		return nil, fmt.Errorf("search records: %w", err)
 	}
-	defer rows.Close()
-	var out []*Record
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return nil, fmt.Errorf("search records: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, "search records", scanRecord)
 }
 
 // Record loads a record by id inside the transaction.

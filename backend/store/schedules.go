@@ -56,16 +56,7 @@ func scheduleStates(ctx context.Context, q querier) ([]*ScheduleState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load schedule state: %w", err)
 	}
-	defer rows.Close()
-	var out []*ScheduleState
-	for rows.Next() {
-		s, err := scanScheduleState(rows)
-		if err != nil {
-			return nil, fmt.Errorf("load schedule state: %w", err)
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return collect(rows, "load schedule state", scanScheduleState)
 }
 
 // ScheduleStates lists the progress of every armed schedule trigger.
@@ -152,16 +143,7 @@ func recordsPage(ctx context.Context, q querier, typ string, after int64, limit 
 	if err != nil {
 		return nil, fmt.Errorf("page %s records: %w", typ, err)
 	}
-	defer rows.Close()
-	var out []*Record
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return nil, fmt.Errorf("page %s records: %w", typ, err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, "page "+typ+" records", scanRecord)
 }
 
 // RecordsPage returns up to limit records of a type with id > after, ordered by id.

@@ -116,16 +116,7 @@ func (db *DB) Tasks(ctx context.Context, q TaskQuery) ([]*Task, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list tasks: %w", err)
 	}
-	defer rows.Close()
-	out := []*Task{}
-	for rows.Next() {
-		t, err := scanTask(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list tasks: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, "list tasks", scanTask)
 }
 
 // Task loads one task.

@@ -62,16 +62,7 @@ func (db *DB) Workflows(ctx context.Context) ([]*Workflow, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list workflows: %w", err)
 	}
-	defer rows.Close()
-	var out []*Workflow
-	for rows.Next() {
-		w, err := scanWorkflow(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list workflows: %w", err)
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return collect(rows, "list workflows", scanWorkflow)
 }
 
 // CreateWorkflow inserts a new workflow; an existing id is ErrConflict.

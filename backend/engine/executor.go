@@ -85,11 +85,8 @@ func (e *Engine) commit(ctx context.Context, p *plan) error {
 			if err != nil {
 				return err
 			}
-			declared = e.undeclared(rec.Type, change.Record.Properties)
-			for _, prop := range declared {
-				if _, err := tx.DeclareProperty(prop); err != nil {
-					return err
-				}
+			if declared, err = e.declare(tx, rec.Type, change.Record.Properties); err != nil {
+				return err
 			}
 			if _, err := e.recordChanged(tx, change, p.now); err != nil {
 				return err

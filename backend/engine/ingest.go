@@ -140,6 +140,7 @@ func (e *Engine) IngestWith(ctx context.Context, in EventInput, extra func(tx *s
 		}
 	}
 	var res *IngestResult
+	var declared []store.Property                                   // new properties, remembered once the write commits
 	err := e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error { // a caller waits to acknowledge it
 		res = &IngestResult{}
 		now := e.clock.Now()
@@ -160,7 +161,7 @@ func (e *Engine) IngestWith(ctx context.Context, in EventInput, extra func(tx *s
 		if err != nil {
 			return err
 		}
-		if err := e.declare(tx, in.Record.Type, in.Record.Properties); err != nil {
+		if declared, err = e.declare(tx, in.Record.Type, in.Record.Properties); err != nil {
 			return err
 		}
 		occurred := now
@@ -199,21 +200,23 @@ func (e *Engine) IngestWith(ctx context.Context, in EventInput, extra func(tx *s
 	if err != nil {
 		return nil, fmt.Errorf("ingest %q event: %w", in.Type, err)
 	}
-	e.rememberProperties(e.undeclared(in.Record.Type, in.Record.Properties))
+	e.rememberProperties(declared)
 	if len(res.Enrollments) > 0 || len(res.Resumed) > 0 {
 		e.Wake()
 	}
 	return res, nil
 }
 
-// declare adds properties the schema has not seen yet, with types inferred from their values.
-func (e *Engine) declare(tx *store.Tx, object string, props map[string]any) error {
-	for _, p := range e.undeclared(object, props) {
+// declare adds properties the schema has not seen yet, with types inferred from their values,
+// and returns them: the caller remembers them (rememberProperties) once the write commits.
+func (e *Engine) declare(tx *store.Tx, object string, props map[string]any) ([]store.Property, error) {
+	ps := e.undeclared(object, props)
+	for _, p := range ps {
 		if _, err := tx.DeclareProperty(p); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return ps, nil
 }
 
 // wakeWaiters ends "delay until event" waits of the record that this event satisfies.
@@ -267,6 +270,7 @@ func (e *Engine) PatchRecord(ctx context.Context, id int64, props map[string]any
 		return nil, nil, err
 	}
 	var rec *store.Record
+	var declared []store.Property
 	var enrolled []int64
 	err := e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error { // a caller waits to acknowledge it
 		now := e.clock.Now()
@@ -287,7 +291,7 @@ func (e *Engine) PatchRecord(ctx context.Context, id int64, props map[string]any
 		if err != nil {
 			return err
 		}
-		if err := e.declare(tx, cur.Type, props); err != nil {
+		if declared, err = e.declare(tx, cur.Type, props); err != nil {
 			return err
 		}
 		rec = change.Record
@@ -297,9 +301,7 @@ func (e *Engine) PatchRecord(ctx context.Context, id int64, props map[string]any
 	if err != nil {
 		return nil, nil, fmt.Errorf("update record %d: %w", id, err)
 	}
-	if rec != nil {
-		e.rememberProperties(e.undeclared(rec.Type, props))
-	}
+	e.rememberProperties(declared)
 	if len(enrolled) > 0 {
 		e.Wake()
 	}

@@ -265,13 +265,9 @@ func (e *Engine) subscriptionStep(p *plan, s *workflow.Step) (string, *store.Job
 // declareIn declares properties the schema does not know yet in tx and remembers them for the
 // engine's schema once the pass commits.
 func (p *plan) declareIn(tx *store.Tx, e *Engine, object string, props map[string]any) error {
-	for _, prop := range e.undeclared(object, props) {
-		if _, err := tx.DeclareProperty(prop); err != nil {
-			return err
-		}
-		p.declared = append(p.declared, prop)
-	}
-	return nil
+	ps, err := e.declare(tx, object, props)
+	p.declared = append(p.declared, ps...)
+	return err
 }
 
 // render renders personalisation tokens (package template) in a step's text. Text that does not

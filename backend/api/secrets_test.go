@@ -61,6 +61,17 @@ func TestWorkflowSecretsAreNeverEchoed(t *testing.T) {
 			t.Fatalf("the save lost the secret %q: %s", s, stored.Definition)
 		}
 	}
+	// A save whose body leaves the id out (the path names it) restores them just the same.
+	noID := strings.Replace(edited, `"id":"signed",`, "", 1)
+	if noID == edited {
+		t.Fatal("the test body had no id to remove")
+	}
+	if res := e.request("PUT", "/api/workflows/signed", noID, nil); res.status != 200 {
+		t.Fatalf("save without an id: %d %s", res.status, res.body)
+	}
+	if stored, _ := e.db.Workflow(e.ctx, "signed"); !strings.Contains(string(stored.Definition), "whsec_c2VjcmV0c2VjcmV0") {
+		t.Fatalf("the save without an id lost the secret: %s", stored.Definition)
+	}
 	e.call("POST", "/api/workflows/signed/enable", nil, 200)
 	noSecrets("GET /api/workflows/signed/versions/1", e.request("GET", "/api/workflows/signed/versions/1", "", nil).body)
 	noSecrets("POST /api/workflows/validate", e.request("POST", "/api/workflows/validate", edited, nil).body)

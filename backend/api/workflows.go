@@ -92,7 +92,7 @@ func (s *Server) validateWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	_, problems, err := s.eng.Validate(r.Context(), body)
+	problems, err := s.eng.Validate(r.Context(), body)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -34,49 +34,59 @@ func (e *Engine) validateOptions(ctx context.Context) (workflow.Options, error) 
 	}, nil
 }
 
-// Validate parses and validates a definition without storing it.
-func (e *Engine) Validate(ctx context.Context, raw []byte) (*workflow.Definition, []workflow.Problem, error) {
+// Validate parses and validates a definition without storing it. A definition without an id is
+// checked as a new workflow (it gets its id when saved).
+func (e *Engine) Validate(ctx context.Context, raw []byte) ([]workflow.Problem, error) {
 	def, err := workflow.Parse(raw)
 	if err != nil {
-		return nil, nil, badInput("body", "%v", err)
+		return nil, badInput("body", "%v", err)
 	}
+	fresh := def.ID == ""
+	if fresh {
+		def.ID = "new-workflow"
+	}
+	return e.check(ctx, def, fresh)
+}
+
+// check validates a definition under its id. Secrets come back from the UI and exports as
+// workflow.Hidden: they are restored from the stored definition of the workflow with that id
+// (none for a fresh one, whose id was only just given), and a hidden secret with nothing to
+// restore is a problem.
+func (e *Engine) check(ctx context.Context, def *workflow.Definition, fresh bool) ([]workflow.Problem, error) {
 	opts, err := e.validateOptions(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	// Secrets come back from the UI and exports as workflow.Hidden: take them from the stored
-	// definition of the same workflow; a hidden secret with nothing to restore is a problem.
 	var stored *workflow.Definition
-	if def.ID != "" {
+	if !fresh {
 		if w, err := e.db.Workflow(ctx, def.ID); err == nil {
 			stored, _ = workflow.Parse(w.Definition)
 		}
 	}
-	hidden := def.RestoreSecrets(stored)
-	if def.ID == "" {
-		// A new workflow gets its id on save; validate as if it had one.
-		def.ID = "new-workflow"
-		defer func() { def.ID = "" }()
-	}
-	problems := append(hidden, workflow.Validate(def, opts)...)
+	problems := append(def.RestoreSecrets(stored), workflow.Validate(def, opts)...)
 	if !workflowIDRe.MatchString(def.ID) {
 		problems = append([]workflow.Problem{{Field: "id", Message: fmt.Sprintf("Workflow id %q must be 1-64 lowercase letters, digits, - or _, starting with a letter or digit.", def.ID)}}, problems...)
 	}
-	return def, problems, nil
+	return problems, nil
 }
 
 // prepare validates a definition for saving and returns its canonical JSON. A definition
 // without an id gets defaultID, or a new id from its name when defaultID is empty.
 func (e *Engine) prepare(ctx context.Context, raw []byte, defaultID string) (*workflow.Definition, []byte, error) {
-	def, problems, err := e.Validate(ctx, raw)
+	def, err := workflow.Parse(raw)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, badInput("body", "%v", err)
 	}
+	fresh := def.ID == "" && defaultID == ""
 	if def.ID == "" {
 		def.ID = defaultID
-		if def.ID == "" {
+		if fresh {
 			def.ID = ident.New(def.Name, "workflow")
 		}
+	}
+	problems, err := e.check(ctx, def, fresh)
+	if err != nil {
+		return nil, nil, err
 	}
 	if len(problems) > 0 {
 		return nil, nil, &ValidationError{Problems: problems}

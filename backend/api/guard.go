@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// requireJSON enforces DESIGN's "state-changing calls only as application/json": a POST, PUT,
-// PATCH or DELETE to /api/* that carries a body (or declares a content type) must be
+// requireJSON enforces "state-changing calls only as application/json" (docs/security.md): a
+// POST, PUT, PATCH or DELETE to /api/* that carries a body (or declares a content type) must be
 // application/json, optionally with charset=utf-8, or it is refused with 415. A browser cannot
 // send such a request cross-site without a CORS preflight, which this API never grants.
 func requireJSON(r *http.Request) *Error {

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// State-changing requests with a body must be application/json (DESIGN "Guarantees"): a browser
+// State-changing requests with a body must be application/json (docs/design.md, "Local by default"): a browser
 // can send text/plain, form and multipart bodies cross-site without a CORS preflight.
 func TestStateChangingRequestsMustBeJSON(t *testing.T) {
 	t.Parallel()

@@ -457,7 +457,7 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await page.keyboard.press('Escape');
   });
 
-  // DESIGN: "a 300-step workflow pans and zooms smoothly". Measured and recorded
+  // Target (docs/design.md): "a 300-step workflow pans and zooms smoothly". Measured and recorded
   // (artifacts/canvas-300.json), not asserted: frame rates depend on the machine.
   test('h: a 300-step workflow renders every card; pan and zoom are measured', { timeout: 60_000 }, async () => {
     const steps = [];

@@ -13,7 +13,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
-// ModeDelays measures DESIGN's "1,000,000 pending delays with < 300 MB RSS; a due delay fires
+// ModeDelays measures the target "1,000,000 pending delays with < 300 MB RSS; a due delay fires
 // within 1 s": --events enrollments wait in a 30-day delay while short delays come due.
 const ModeDelays = "delays"
 

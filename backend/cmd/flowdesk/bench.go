@@ -21,14 +21,14 @@ import (
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", stderr)
 	dbArg := fs.String("db", "", "directory (or file name prefix) for the bench databases (default: a temp dir, removed after)")
-	events := fs.Int("events", 20000, "events per ingest phase, and enrollments in the execution phase")
+	events := fs.Int("events", 20000, "events per ingest phase and enrollments in the execution phase; the most the listener and outbound modes send; pending delays in the delays mode")
 	conc := fs.Int("concurrency", 64, "concurrent ingest callers and HTTP clients")
 	sync := fs.String("synchronous", "FULL", "SQLite synchronous mode: FULL or NORMAL")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	paced := fs.Int("paced-rate", 1000, "events/s of the paced HTTP run")
-	phaseTimeout := fs.Duration("phase-timeout", 3*time.Minute, "longest any one phase may run")
+	paced := fs.Int("paced-rate", 1000, "events/s of the paced HTTP runs (at most 10 s of events, and at most --events)")
+	phaseTimeout := fs.Duration("phase-timeout", 3*time.Minute, "each phase stops after this and reports what finished")
 	mode := fs.String("mode", ModeAll, "phases to run: "+strings.Join(benchModes, ", "))
-	duration := fs.Duration("duration", 10*time.Second, "longest closed-loop run of the listener and outbound modes")
+	duration := fs.Duration("duration", 10*time.Second, "the listener's closed-loop run and the outbound backlog stop taking new work after this")
 	outRate := fs.Int("outbound-rate", 500, "events/s of the outbound latency run")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	if err := fs.Parse(args); err != nil {

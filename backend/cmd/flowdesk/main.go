@@ -1,10 +1,14 @@
 // Command flowdesk runs the Flowdesk engine headless and manages its database:
 //
-//	flowdesk serve   --db FILE --addr 127.0.0.1:8787 [--demo]   engine, webhook listener, API and UI
-//	flowdesk import  --db FILE WORKFLOW.json...                  add or replace workflows
-//	flowdesk export  --db FILE ID                                print a workflow's JSON
-//	flowdesk run-once --db FILE                                  run every due step, then exit
-//	flowdesk bench   [--mode all|core|listener|outbound] ...       measure ingest, execution and webhooks
+//	flowdesk serve    [--db FILE] [--addr 127.0.0.1:8787] [--demo]  engine, webhook listener, API and UI
+//	flowdesk import   [--db FILE] [--enable] WORKFLOW.json...        add or replace workflows
+//	flowdesk export   [--db FILE] WORKFLOW-ID                        print a workflow's JSON
+//	flowdesk run-once [--db FILE]                                    run every due step, then exit
+//	flowdesk bench    [--mode all|core|listener|outbound|delays]     measure ingest, execution and webhooks
+//	flowdesk token create [--db FILE] [--name LABEL]                 create an API token
+//	flowdesk version                                                 print the version
+//
+// `flowdesk <command> -h` prints a command's flags.
 package main
 
 import (
@@ -15,6 +19,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
 	_ "time/tzdata" // delays and schedules name IANA zones; work where the OS has no zone database
@@ -37,23 +43,33 @@ func main() {
 
 type command struct {
 	name  string
+	args  string // what follows the flags (a sub-command comes before them)
 	usage string
 	run   func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func commands() []command {
 	return []command{
-		{"serve", "run the engine, webhook listener, API and UI", runServe},
-		{"import", "add or replace workflows from JSON files", runImport},
-		{"export", "print a workflow's JSON definition", runExport},
-		{"run-once", "run every step that is due now, then exit", runOnce},
-		{"bench", "measure durable ingest, step execution and latency", runBench},
-		{"token", "create an API token (needed to serve beyond loopback)", runToken},
-		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
-			fmt.Fprintln(stdout, "flowdesk", version)
-			return nil
-		}},
+		{"serve", "", "run the engine, webhook listener, API and UI", runServe},
+		{"import", "WORKFLOW.json...", "add or replace workflows from JSON files (refused while serve runs)", runImport},
+		{"export", "WORKFLOW-ID", "print a workflow's JSON definition (refused while serve runs)", runExport},
+		{"run-once", "", "run every step that is due now, then exit", runOnce},
+		{"bench", "", "measure durable ingest, step execution and latency", runBench},
+		{"token", "create", "create an API token (needed to serve beyond loopback)", runToken},
+		{"version", "", "print the version", runVersion},
 	}
+}
+
+func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("version", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("version: unexpected argument %q", fs.Arg(0))
+	}
+	fmt.Fprintln(stdout, "flowdesk", version)
+	return nil
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -76,14 +92,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: flowdesk <command> [flags]\n\ncommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.usage)
+		fmt.Fprintf(w, "  %-26s %s\n", strings.TrimSpace(c.name+" "+c.args), c.usage)
 	}
 	fmt.Fprintln(w, "\nRun 'flowdesk <command> -h' for a command's flags.")
 }
 
+// newFlags makes the flag set of a command ("import") or sub-command ("token create"); its -h
+// prints the synopsis and purpose from commands(), then the flags.
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("flowdesk "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	word, sub, _ := strings.Cut(name, " ")
+	var c command
+	if i := slices.IndexFunc(commands(), func(c command) bool { return c.name == word }); i >= 0 {
+		c = commands()[i]
+	}
+	fs.Usage = func() {
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		synopsis := "flowdesk " + name
+		if n > 0 {
+			synopsis += " [flags]"
+		}
+		if sub == "" && c.args != "" {
+			synopsis += " " + c.args
+		}
+		fmt.Fprintf(stderr, "usage: %s\n", synopsis)
+		if c.usage != "" {
+			fmt.Fprintf(stderr, "\n%s%s.\n", strings.ToUpper(c.usage[:1]), c.usage[1:])
+		}
+		if n > 0 {
+			fmt.Fprintln(stderr, "\nflags:")
+			fs.PrintDefaults()
+		}
+	}
 	return fs
 }
 

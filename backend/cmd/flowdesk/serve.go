@@ -14,10 +14,10 @@ import (
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
 	dbPath := fs.String("db", defaultDB(), "SQLite database file (created if missing)")
-	addr := fs.String("addr", "127.0.0.1:8787", "address for the API, UI and webhook listener; beyond loopback it needs `flowdesk token create`")
+	addr := fs.String("addr", "127.0.0.1:8787", "address for the API, UI and webhook listener; beyond loopback it needs an API token (flowdesk token create)")
 	hooksAddr := fs.String("hooks-addr", "", "also serve only the webhook listener (POST /hooks/{key}) on this address, e.g. 0.0.0.0:8788")
 	withDemo := fs.Bool("demo", false, "load demo workflows and contacts into an empty database")
-	ui := fs.String("ui", "", "directory with a built frontend to serve at / (default: the embedded one, in builds with -tags ui)")
+	ui := fs.String("ui", "", "directory with a built frontend to serve at / (default: the UI built into this binary; a build without -tags ui has none)")
 	sync := fs.String("synchronous", "FULL", "SQLite synchronous mode: FULL survives power loss, NORMAL survives crashes")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -15,10 +17,16 @@ import (
 // only its hash is stored.
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("token: usage: flowdesk token create [--db FILE] [--name LABEL]")
+		fs := newFlags("token", stderr)
+		fs.Usage()
+		fmt.Fprintln(stderr, "\nRun 'flowdesk token create -h' for its flags.")
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+			return flag.ErrHelp
+		}
+		return errors.New("token: the only sub-command is create")
 	}
 	fs := newFlags("token create", stderr)
-	dbPath := fs.String("db", defaultDB(), "SQLite database file")
+	dbPath := fs.String("db", defaultDB(), "SQLite database file (created if missing)")
 	name := fs.String("name", "", "a label for the token, e.g. who uses it")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err

@@ -49,7 +49,7 @@ func openEngine(ctx context.Context, path string) (*store.DB, *engine.Engine, er
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("import", stderr)
-	dbPath := fs.String("db", defaultDB(), "SQLite database file")
+	dbPath := fs.String("db", defaultDB(), "SQLite database file (created if missing)")
 	enable := fs.Bool("enable", false, "switch the imported workflows on")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -174,7 +174,7 @@ func describe(err error) error {
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("export", stderr)
-	dbPath := fs.String("db", defaultDB(), "SQLite database file")
+	dbPath := fs.String("db", defaultDB(), "SQLite database file (must exist)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 func runOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run-once", stderr)
-	dbPath := fs.String("db", defaultDB(), "SQLite database file")
+	dbPath := fs.String("db", defaultDB(), "SQLite database file (must exist)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -167,6 +167,11 @@ func TestBadEventInput(t *testing.T) {
 		{name: "a list inside a list property", method: "POST", url: "/api/events", body: `{"type": "x", "record": {"email": "a@b.c", "properties": {"tags": [["a"]]}}}`, wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`"field":"record.properties.tags"`}},
 		{name: "too many properties", method: "POST", url: "/api/events", body: manyProps(501), wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`501 properties`}},
 		{name: "an empty scope key", method: "POST", url: "/api/events", body: `{"type": "x", "record": {"email": "a@b.c"}, "scope": {"": "1"}}`, wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`"field":"scope"`}},
+		{name: "add to the email", method: "POST", url: "/api/events", body: `{"type": "x", "record": {"email": "a@b.c", "add": {"email": ["b@c.d"]}}}`, wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`"field":"record.add.email"`}},
+		{name: "add objects to a list", method: "POST", url: "/api/events", body: `{"type": "x", "record": {"email": "a@b.c", "add": {"tags": [{"a": 1}]}}}`, wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`"field":"record.add.tags"`, `plain strings`}},
+		{name: "remove from a badly named property", method: "POST", url: "/api/events", body: `{"type": "x", "record": {"email": "a@b.c", "remove": {"my tags": ["a"]}}}`, wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`"field":"record.remove.my tags"`}},
+		{name: "set and add the same list", method: "POST", url: "/api/events", body: `{"type": "x", "record": {"email": "a@b.c", "properties": {"tags": ["a"]}, "add": {"tags": ["b"]}}}`, wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`"field":"record.add.tags"`, `not both`}},
+		{name: "add a value that is not a list", method: "POST", url: "/api/events", body: `{"type": "x", "record": {"email": "a@b.c", "add": {"tags": "vip"}}}`, wantStatus: 400, wantCode: "wrong_type", wantContains: []string{`"field":"record.add"`, `must be a list`}},
 		{name: "a number out of range", method: "POST", url: "/api/events", body: `{"type": "x", "record": {"email": "a@b.c", "properties": {"n": 1e400}}}`, wantStatus: 400, wantCode: "wrong_type", wantContains: []string{`out of range`}},
 	})
 }

@@ -19,6 +19,23 @@ type RecordRef struct {
 	ID         int64          `json:"id,omitempty"`
 	Email      string         `json:"email,omitempty"`
 	Properties map[string]any `json:"properties,omitempty"`
+	// Add and Remove change multi-value properties in place (a tag added in another system):
+	// the values join or leave what the record holds instead of replacing the whole list.
+	Add    map[string][]any `json:"add,omitempty"`
+	Remove map[string][]any `json:"remove,omitempty"`
+}
+
+// listOps applies the reference's Add and Remove to a record's properties.
+func (r *RecordRef) listOps(p map[string]any) error {
+	for k, vs := range r.Add {
+		p[k] = appendValues(p[k], vs)
+	}
+	for k, vs := range r.Remove {
+		if _, ok := p[k]; ok {
+			p[k] = removeValues(p[k], vs)
+		}
+	}
+	return nil
 }
 
 // EventInput is an event to ingest (the body of POST /api/events).
@@ -72,7 +89,36 @@ func (e *Engine) checkRecordRef(field string, r *RecordRef) error {
 	if r.ID == 0 && r.Email == "" {
 		return badInput(field, "say which record this is about: give its \"id\" or \"email\"")
 	}
-	return checkProperties(field+".properties", r.Properties)
+	if err := checkProperties(field+".properties", r.Properties); err != nil {
+		return err
+	}
+	for _, op := range []struct {
+		name string
+		m    map[string][]any
+	}{{"add", r.Add}, {"remove", r.Remove}} {
+		if len(op.m) > MaxProperties {
+			return badInput(field+"."+op.name, "%d properties in one write; the limit is %d", len(op.m), MaxProperties)
+		}
+		for k, vs := range op.m {
+			f := field + "." + op.name + "." + k
+			if !propNameRe.MatchString(k) {
+				return badInput(f, "property names start with a letter or _ and use letters, digits, _ or - (at most 128)")
+			}
+			if k == "email" {
+				return badInput(f, "email identifies the record; set it in \"properties\" instead")
+			}
+			if _, both := r.Properties[k]; both {
+				return badInput(f, "%q is also set in \"properties\"; either replace the list or change it, not both", k)
+			}
+			for _, v := range vs {
+				switch v.(type) {
+				case map[string]any, []any, nil:
+					return badInput(f, "values to %s are plain strings, numbers or bools", op.name)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // validEmail is a plausibility check (one @, no spaces, sane length), not RFC 5322.
@@ -161,7 +207,12 @@ func (e *Engine) IngestWith(ctx context.Context, in EventInput, extra func(tx *s
 		if err != nil {
 			return err
 		}
-		if declared, err = e.declare(tx, in.Record.Type, in.Record.Properties); err != nil {
+		if len(in.Record.Add) > 0 || len(in.Record.Remove) > 0 {
+			if change, err = applyListOps(tx, change, &in.Record, now); err != nil {
+				return err
+			}
+		}
+		if declared, err = e.declare(tx, in.Record.Type, in.Record.declares()); err != nil {
 			return err
 		}
 		occurred := now
@@ -205,6 +256,31 @@ func (e *Engine) IngestWith(ctx context.Context, in EventInput, extra func(tx *s
 		e.Wake()
 	}
 	return res, nil
+}
+
+// applyListOps applies Add and Remove after the upsert; the change keeps the values from before
+// the upsert, so triggers see one change from the old record to the final one.
+func applyListOps(tx *store.Tx, first *store.RecordChange, r *RecordRef, now time.Time) (*store.RecordChange, error) {
+	second, err := tx.UpdateRecord(first.Record, r.listOps, now)
+	if err != nil {
+		return nil, err
+	}
+	return &store.RecordChange{Record: second.Record, Old: first.Old, Created: first.Created, Changed: first.Changed || second.Changed}, nil
+}
+
+// declares is what a write may declare: its properties, and lists for the ones it adds to.
+func (r *RecordRef) declares() map[string]any {
+	if len(r.Add) == 0 {
+		return r.Properties
+	}
+	out := make(map[string]any, len(r.Properties)+len(r.Add))
+	for k, v := range r.Properties {
+		out[k] = v
+	}
+	for k, vs := range r.Add {
+		out[k] = vs
+	}
+	return out
 }
 
 // declare adds properties the schema has not seen yet, with types inferred from their values,

@@ -76,6 +76,22 @@ func appendValues(cur, add any) any {
 	return out
 }
 
+// removeValues takes values out of a multi-value property (case-insensitively for strings, as
+// appendValues compares them).
+func removeValues(cur, drop any) any {
+	gone := map[string]bool{}
+	for _, v := range toList(drop) {
+		gone[strings.ToLower(fmt.Sprint(v))] = true
+	}
+	out := []any{}
+	for _, v := range toList(cur) {
+		if !gone[strings.ToLower(fmt.Sprint(v))] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 func toList(v any) []any {
 	switch x := v.(type) {
 	case nil:

@@ -82,11 +82,42 @@ func (e EventSpec) MarshalJSON() ([]byte, error) {
 
 // Field maps one payload path to a record property.
 type Field struct {
+	// Path is a payload path, or alternatives separated by "|" (the first present is read).
 	Path     string   `json:"path"`
 	Property string   `json:"property"`
 	Type     string   `json:"type,omitempty"`     // string (default), number, bool, date, enum, multi
 	Required bool     `json:"required,omitempty"` // a missing value rejects the delivery (422)
 	Values   []string `json:"values,omitempty"`   // enum: the allowed values
+	// Op says what the value does to a multi-value property: "set" (default) replaces it, "add"
+	// adds the values to what the record holds, "remove" takes them out.
+	Op string `json:"op,omitempty"`
+	// On limits the field to these event types (empty: every delivery).
+	On []string `json:"on,omitempty"`
+}
+
+// Mapping operations (Field.Op).
+const (
+	OpSet    = "set"
+	OpAdd    = "add"
+	OpRemove = "remove"
+)
+
+// appliesTo reports whether the field is read for an event of type typ.
+func (f Field) appliesTo(typ string) bool {
+	return len(f.On) == 0 || contains(f.On, typ)
+}
+
+// overlaps reports whether two fields can apply to the same delivery.
+func (f Field) overlaps(g Field) bool {
+	if len(f.On) == 0 || len(g.On) == 0 {
+		return true
+	}
+	for _, t := range f.On {
+		if contains(g.On, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // Config is an endpoint's configuration (the body of POST/PUT /api/hooks). Secret and APIKey
@@ -248,17 +279,17 @@ func (c *Config) Validate(objects []string) []Problem {
 		if !scopeKeyRe.MatchString(k) {
 			add("scope."+k, "scope keys start with a letter or _ and use letters, digits, _ or -")
 		}
-		if _, err := ParsePath(p); err != nil {
+		if _, err := ParsePaths(p); err != nil {
 			add("scope."+k, "%v", err)
 		}
 	}
 	if len(eff.Mapping) > MaxMappings {
 		add("mapping", "%d mappings; the limit is %d", len(eff.Mapping), MaxMappings)
 	}
-	seen := map[string]int{}
+	seen := map[string][]int{}
 	for i, f := range c.Mapping {
 		field := fmt.Sprintf("mapping[%d]", i)
-		if _, err := ParsePath(f.Path); err != nil {
+		if _, err := ParsePaths(f.Path); err != nil {
 			add(field+".path", "%v", err)
 		}
 		switch {
@@ -267,10 +298,30 @@ func (c *Config) Validate(objects []string) []Problem {
 		case !propNameRe.MatchString(f.Property):
 			add(field+".property", "%q is not a property name; start with a letter or _ and use letters, digits, _ or -", f.Property)
 		}
-		if j, dup := seen[f.Property]; dup && f.Property != "" {
-			add(field+".property", "property %q is already filled by mapping[%d]; map each property once", f.Property, j)
+		for _, j := range seen[f.Property] {
+			if f.Property != "" && f.overlaps(c.Mapping[j]) {
+				add(field+".property", "property %q is already filled by mapping[%d]; map each property once (or give both an \"on\" list of different event types)", f.Property, j)
+				break
+			}
 		}
-		seen[f.Property] = i
+		seen[f.Property] = append(seen[f.Property], i)
+		switch f.Op {
+		case "", OpSet:
+		case OpAdd, OpRemove:
+			if f.Type != "" && f.Type != TypeMulti {
+				add(field+".op", "%q works on a multi-value property; use \"type\": \"multi\" or leave the type out", f.Op)
+			}
+			if f.Property == c.Match || f.Property == "email" {
+				add(field+".op", "the property that identifies the record is set, not added to or removed from")
+			}
+		default:
+			add(field+".op", "%q is not an operation; use \"set\", \"add\" or \"remove\"", f.Op)
+		}
+		for j, t := range f.On {
+			if !eventTypeRe.MatchString(t) {
+				add(fmt.Sprintf("%s.on[%d]", field, j), "%q is not an event type; use letters, digits and . _ : -", t)
+			}
+		}
 		if f.Type != "" && !contains(Types, f.Type) {
 			add(field+".type", "%q is not a type; use one of %s", f.Type, strings.Join(Types, ", "))
 		}
@@ -280,7 +331,7 @@ func (c *Config) Validate(objects []string) []Problem {
 		if f.Property == "email" && f.Type != "" && f.Type != TypeString {
 			add(field+".type", "email is text; use \"type\": \"string\"")
 		}
-		if p, err := ParsePath(f.Path); err == nil && p.multi() && f.Type != TypeMulti && f.Type != "" && f.Type != TypeString {
+		if p, err := ParsePaths(f.Path); err == nil && p.multi() && f.Type != TypeMulti && f.Type != "" && f.Type != TypeString {
 			add(field+".type", "path %q yields a list; use \"type\": \"multi\"", f.Path)
 		}
 	}

@@ -246,7 +246,7 @@ func (l *Listener) handle(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if !pass {
 		return l.finish(ctx, d, OutcomeFiltered, http.StatusAccepted, "the payload did not pass this endpoint's filter; nothing was applied", nil)
 	}
-	in := engine.EventInput{Type: mapped.Type, Record: engine.RecordRef{Type: cfg.Object, Properties: mapped.Props},
+	in := engine.EventInput{Type: mapped.Type, Record: engine.RecordRef{Type: cfg.Object, Properties: mapped.Props, Add: mapped.Add, Remove: mapped.Remove},
 		Scope: mapped.Scope, Data: mapped.Data, OccurredAt: mapped.OccurredAt}
 	if in.Scope == nil {
 		in.Scope = map[string]string{}

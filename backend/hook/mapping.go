@@ -41,12 +41,12 @@ type Plan struct {
 
 type scopePath struct {
 	key  string
-	path Path
+	path Paths
 }
 
 type planField struct {
 	Field
-	path Path
+	path Paths
 }
 
 // Compile validates c and compiles it; the error is a *ConfigError with every problem.
@@ -63,14 +63,14 @@ func Compile(c Config, objects []string) (*Plan, error) {
 		p.occurred, _ = ParsePath(eff.OccurredAt)
 	}
 	for _, k := range sortedKeys(eff.Scope) {
-		sp, _ := ParsePath(eff.Scope[k])
+		sp, _ := ParsePaths(eff.Scope[k])
 		p.scope = append(p.scope, scopePath{k, sp})
 	}
 	for _, f := range eff.Mapping {
-		fp, _ := ParsePath(f.Path)
+		fp, _ := ParsePaths(f.Path)
 		if f.Type == "" {
 			f.Type = TypeString
-			if fp.multi() {
+			if fp.multi() || f.Op == OpAdd || f.Op == OpRemove {
 				f.Type = TypeMulti
 			}
 		}
@@ -102,6 +102,8 @@ type Mapped struct {
 	Type       string
 	Scope      map[string]string
 	Props      map[string]any
+	Add        map[string][]any // values to add to multi-value properties (Field.Op "add")
+	Remove     map[string][]any // values to take out of them (Field.Op "remove")
 	Data       map[string]any
 	OccurredAt *time.Time
 	MatchValue any // the value of the match property
@@ -139,6 +141,9 @@ func (p *Plan) Map(payload map[string]any) (*Mapped, error) {
 		add("mapping", "this endpoint maps no fields yet; map the payload path that holds the %s in its settings", p.cfg.Match)
 	}
 	for _, f := range p.fields {
+		if m.Type != "" && !f.appliesTo(m.Type) {
+			continue
+		}
 		v, ok := f.path.Extract(payload)
 		if !ok {
 			if f.Required {
@@ -157,7 +162,20 @@ func (p *Plan) Map(payload map[string]any) (*Mapped, error) {
 			}
 			continue
 		}
-		m.Props[f.Property] = cv
+		switch f.Op {
+		case OpAdd, OpRemove:
+			list, _ := cv.([]any)
+			if len(list) == 0 {
+				continue
+			}
+			if f.Op == OpAdd {
+				m.Add = addValues(m.Add, f.Property, list)
+			} else {
+				m.Remove = addValues(m.Remove, f.Property, list)
+			}
+		default:
+			m.Props[f.Property] = cv
+		}
 	}
 	if len(p.fields) > 0 {
 		if v, ok := m.Props[p.cfg.Match]; ok {
@@ -197,6 +215,14 @@ func (p *Plan) Map(payload map[string]any) (*Mapped, error) {
 	}
 	m.Data = p.data(payload)
 	return m, nil
+}
+
+func addValues(m map[string][]any, property string, values []any) map[string][]any {
+	if m == nil {
+		m = map[string][]any{}
+	}
+	m[property] = append(m[property], values...)
+	return m
 }
 
 func hasProblemFor(ps []Problem, field string) bool {

@@ -114,6 +114,63 @@ func ParsePath(s string) (Path, error) {
 	return p, nil
 }
 
+// Paths are alternatives tried in order: "data.contact.email | data.customer.email" reads the
+// first one present. One payload shape often moves a field between event types (systeme.io puts
+// a sale's buyer under data.customer, everyone else under data.contact).
+type Paths []Path
+
+// ParsePaths parses one path or several separated by "|".
+func ParsePaths(s string) (Paths, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, fmt.Errorf("the path is empty; write it like \"data.contact.email\"")
+	}
+	parts := strings.Split(s, "|")
+	ps := make(Paths, 0, len(parts))
+	for _, part := range parts {
+		p, err := ParsePath(strings.TrimSpace(part))
+		if err != nil {
+			if len(parts) > 1 {
+				return nil, fmt.Errorf("alternative %q: %w", strings.TrimSpace(part), err)
+			}
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	return ps, nil
+}
+
+// Extract reads the first alternative that is present.
+func (ps Paths) Extract(v any) (any, bool) {
+	for _, p := range ps {
+		if out, ok := p.Extract(v); ok {
+			return out, true
+		}
+	}
+	return nil, false
+}
+
+// IsZero reports whether no path is set.
+func (ps Paths) IsZero() bool { return len(ps) == 0 }
+
+// String returns the paths as written, joined by " | ".
+func (ps Paths) String() string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.raw
+	}
+	return strings.Join(parts, " | ")
+}
+
+// multi reports whether any alternative yields a list.
+func (ps Paths) multi() bool {
+	for _, p := range ps {
+		if p.multi() {
+			return true
+		}
+	}
+	return false
+}
+
 // Extract reads the path from v. found is false when a step is missing (or the value is JSON
 // null). A "[]" segment yields a list of what the rest of the path finds in every element
 // (nested lists are flattened), found when the array itself exists.

@@ -33,7 +33,7 @@ func sendHook(t *testing.T, url string, body []byte, h http.Header) (int, map[st
 
 func TestHooksAPI(t *testing.T) {
 	e := newEnv(t)
-	e.deploy(`{"id": "optin", "name": "Opt-in", "object": "contact", "triggers": [{"type": "event", "event": "contact.optin.completed"}],
+	e.deploy(`{"id": "optin", "name": "Opt-in", "object": "contact", "triggers": [{"type": "event", "event": "contact.campaign.finished"}],
 		"start": "s", "steps": [{"id": "s", "type": "delay", "duration": "1d"}]}`)
 
 	// Bad configuration: every problem at once.
@@ -62,13 +62,13 @@ func TestHooksAPI(t *testing.T) {
 
 	// Capture a test event through the same server, then apply a real one.
 	e.call("POST", "/api/hooks/"+id+"/capture", nil, 200)
-	body := []byte(readFile(t, "payloads/systemeio/contact.optin.completed.json"))
+	body := []byte(readFile(t, "payloads/systemeio/contact.campaign.finished.json"))
 	h, _ := hook.SignedHeaders(secret, "msg_1", e.clock.Now(), body)
 	if st, m := sendHook(t, url, body, h); st != 202 || m["outcome"] != "captured" {
 		t.Fatalf("capture: %d %v", st, m)
 	}
 	cap := e.call("GET", "/api/hooks/"+id+"/captured", nil, 200)
-	if !strings.Contains(mustJSON(t, cap["paths"]), `{"path":"data.contact.fields.first_name","sample":"Anna","type":"string"}`) {
+	if !strings.Contains(mustJSON(t, cap["paths"]), `{"path":"data.contact.fields.first_name","sample":"sadkl;","type":"string"}`) {
 		t.Fatalf("captured paths: %v", cap["paths"])
 	}
 	h, _ = hook.SignedHeaders(secret, "msg_2", e.clock.Now(), body)

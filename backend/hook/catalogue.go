@@ -42,21 +42,38 @@ var watchProps = []CatalogueProperty{
 	prop("subscriber.minutes_viewed", "number", "minutes watched"),
 }
 
-// systemeCommon are the fields every systeme.io event carries.
-var systemeCommon = []CatalogueProperty{
-	prop("data.contact.id", "string", "systeme.io contact id"),
+// systemeContact are the fields of the contact every systeme.io contact event carries. fields is
+// [] when the contact has none; ids are numbers; names may hold escaped unicode ("cr\\u00e9er").
+var systemeContact = []CatalogueProperty{
+	prop("data.contact.id", "number", "systeme.io contact id (the record's systemeio_id)"),
 	prop("data.contact.email", "string", "the contact's email (matches the contact)"),
-	prop("data.contact.fields.first_name", "string", "first name"),
+	prop("data.contact.fields.first_name", "string", "first name (absent when the contact has no fields)"),
 	prop("data.contact.fields.surname", "string", "last name"),
-	prop("data.contact.tags[].name", "multi", "the contact's tags after the event"),
+	prop("data.contact.ip", "string", "the contact's IP address, or null"),
+	prop("data.contact.referred_by_contact_id", "number", "the affiliate who referred the contact, or null"),
+	prop("data.contact.referred_by_contact_email", "string", "the referring affiliate's email, or null"),
 	prop("account.email", "string", "the systeme.io account that sent it"),
-	prop("created_at", "date", "when it happened"),
+	prop("created_at", "date", "when it happened (the event's time)"),
 }
 
-func systeme(typ, label, desc string, extra ...CatalogueProperty) CatalogueEvent {
-	props := append(append([]CatalogueProperty{}, systemeCommon...), extra...)
+// systemeFunnelStep are the funnel step fields of opt-ins, page visits and sales.
+var systemeFunnelStep = []CatalogueProperty{
+	prop("data.funnel_step.id", "number", "funnel step id (the \"funnel_step\" scope)"),
+	prop("data.funnel_step.name", "string", "funnel step name"),
+	prop("data.funnel_step.type", "string", "funnel step type (squeeze, offer-form, ...)"),
+	prop("data.funnel_step.funnel.id", "number", "funnel id (the \"funnel\" scope)"),
+	prop("data.funnel_step.funnel.name", "string", "funnel name"),
+}
+
+func systeme(typ, label, desc string, groups ...[]CatalogueProperty) CatalogueEvent {
+	var props []CatalogueProperty
+	for _, g := range groups {
+		props = append(props, g...)
+	}
 	return CatalogueEvent{Type: typ, Source: "systemeio", Label: label, Description: desc, Properties: props}
 }
+
+func props(ps ...CatalogueProperty) []CatalogueProperty { return ps }
 
 // Catalogue lists the built-in event types (see docs/events.md).
 var Catalogue = []CatalogueEvent{
@@ -81,22 +98,76 @@ var Catalogue = []CatalogueEvent{
 	webinar("webinar.evaluation", "Evaluation form", "A viewer filled in the evaluation form.", prop("evaluation.rating", "number", "rating 1-5"), prop("evaluation.comment", "string", "free text")),
 	webinar("webinar.ended", "Webinar ended", "The broadcast ended (sent for each registrant, with their watch time).", append([]CatalogueProperty{prop("broadcast_end.ended_at", "date", "when the broadcast ended")}, watchProps...)...),
 
-	systeme("contact.optin.completed", "Opt-in completed", "A contact submitted an opt-in form in a funnel.",
-		prop("data.funnel.id", "string", "funnel id (the \"funnel\" scope)"), prop("data.funnel_step.id", "string", "funnel step id")),
-	systeme("customer.sale.completed", "Sale completed", "A customer bought an offer.",
-		prop("data.order.id", "string", "order id"), prop("data.order.total_price", "number", "amount"), prop("data.order.currency", "string", "currency"),
-		prop("data.offer_price_plan.name", "string", "price plan")),
-	systeme("contact.tag.added", "Tag added", "A tag was added to a contact.", prop("data.tag.name", "string", "the tag")),
-	systeme("contact.tag.removed", "Tag removed", "A tag was removed from a contact.", prop("data.tag.name", "string", "the tag")),
+	systeme("contact.optin.completed", "Opt-in completed", "A contact submitted an opt-in form on a funnel step or a blog page.",
+		systemeFunnelStep, props(
+			prop("data.page_model.id", "number", "blog page id, for an opt-in on a blog (the \"page\" scope)"),
+			prop("data.page_model.name", "string", "blog page name"),
+			prop("data.page_model.blog.id", "number", "blog id (the \"blog\" scope)"),
+			prop("data.page_model.blog.name", "string", "blog name")), systemeContact),
+	systeme("customer.sale.completed", "Sale completed", "A customer bought an offer. The buyer is data.customer, not data.contact.",
+		props(
+			prop("data.customer.id", "number", "customer id"),
+			prop("data.customer.contact_id", "number", "the buyer's contact id (the record's systemeio_id)"),
+			prop("data.customer.email", "string", "the buyer's email (matches the contact)"),
+			prop("data.customer.payment_processor", "string", "stripe, paypal, ..."),
+			prop("data.customer.fields.first_name", "string", "first name"),
+			prop("data.customer.fields.surname", "string", "last name"),
+			prop("data.customer.fields.country", "string", "country code"),
+			prop("data.customer.fields.city", "string", "city"),
+			prop("data.customer.fields.postcode", "string", "postcode"),
+			prop("data.customer.fields.street_address", "string", "street address"),
+			prop("data.customer.fields.phone_number", "string", "phone number"),
+			prop("data.customer.client_ip", "string", "the buyer's IP address"),
+		), systemeFunnelStep, props(
+			prop("data.offer_price_plan.id", "number", "price plan id (the \"price_plan\" scope)"),
+			prop("data.offer_price_plan.name", "string", "price plan name"),
+			prop("data.offer_price_plan.inner_name", "string", "price plan internal name"),
+			prop("data.offer_price_plan.type", "string", "one_shot or subscription"),
+			prop("data.offer_price_plan.direct_charge_amount", "number", "amount charged"),
+			prop("data.offer_price_plan.currency", "string", "currency code (eur, usd, ...)"),
+			prop("data.offer_price_plan.subscription_plan", "string", "the subscription plan, or null"),
+			prop("data.order.id", "number", "order id"),
+			prop("data.order.created_at", "date", "when the order was made"),
+			prop("data.order_item.id", "number", "order item id"),
+			prop("data.order_item.resources[].type", "multi", "what the purchase grants: systemeio_tag, membership_course, ..."),
+			prop("data.order_item.resources[].data.name", "multi", "names of the tags and courses granted"),
+			prop("data.coupon", "string", "the coupon used, or null"),
+			prop("account.email", "string", "the systeme.io account that sent it"),
+			prop("created_at", "date", "when it happened (the event's time)"))),
+	systeme("contact.tag.added", "Tag added", "A tag was added to a contact; the contact's tags gain it.",
+		props(prop("data.tag.id", "number", "tag id"), prop("data.tag.name", "string", "the tag (the \"tag\" scope)")), systemeContact),
+	systeme("contact.tag.removed", "Tag removed", "A tag was removed from a contact; the contact's tags lose it.",
+		props(prop("data.tag.id", "number", "tag id"), prop("data.tag.name", "string", "the tag (the \"tag\" scope)")), systemeContact),
 	systeme("contact.webinar.registered", "Webinar registration", "A contact registered for a systeme.io webinar.",
-		prop("data.webinar.id", "string", "webinar id (the \"webinar\" scope)"), prop("data.webinar.title", "string", "title")),
+		props(
+			prop("data.webinar.id", "number", "webinar id (the \"webinar\" scope)"),
+			prop("data.webinar.duration", "string", "duration in seconds, as text (\"7200\")"),
+			prop("data.webinar.funnel_step.id", "number", "registration funnel step id (the \"funnel_step\" scope)"),
+			prop("data.webinar.funnel_step.name", "string", "registration funnel step name"),
+			prop("data.webinar.funnel_step.funnel.id", "number", "funnel id (the \"funnel\" scope)"),
+			prop("data.webinar.funnel_step.funnel.name", "string", "funnel name"),
+			prop("data.registered_at", "date", "when the contact registered"),
+			prop("data.scheduled_at", "date", "when the webinar starts")), systemeContact),
 	systeme("contact.course.enrolled", "Course enrollment", "A contact was enrolled in a course.",
-		prop("data.course.id", "string", "course id (the \"course\" scope)"), prop("data.course.name", "string", "course name")),
+		props(
+			prop("data.course.id", "number", "course id (the \"course\" scope)"),
+			prop("data.course.name", "string", "course name"),
+			prop("data.course.description", "string", "course description, or null"),
+			prop("data.access_type", "string", "full_access or dripping")), systemeContact),
 	systeme("contact.course_bundle.enrolled", "Course bundle enrollment", "A contact was enrolled in a course bundle.",
-		prop("data.course_bundle.id", "string", "bundle id"), prop("data.course_bundle.name", "string", "bundle name")),
+		props(
+			prop("data.course_bundle.id", "number", "bundle id (the \"course_bundle\" scope)"),
+			prop("data.course_bundle.name", "string", "bundle name"),
+			prop("data.access_type", "string", "full_access or dripping"),
+			prop("data.first_active_course", "string", "the first course unlocked, or null")), systemeContact),
 	systeme("contact.campaign.finished", "Campaign finished", "A contact reached the end of an email campaign.",
-		prop("data.campaign.id", "string", "campaign id (the \"campaign\" scope)"), prop("data.campaign.name", "string", "campaign name")),
-	systeme("contact.page.visited", "Page visited", "A contact visited a funnel page.", prop("data.page.url", "string", "page address"), prop("data.funnel.id", "string", "funnel id")),
+		props(
+			prop("data.campaign.id", "number", "campaign id (the \"campaign\" scope)"),
+			prop("data.campaign.name", "string", "campaign name"),
+			prop("data.campaign.description", "string", "campaign description")), systemeContact),
+	systeme("contact.page.visited", "Page visited", "A contact visited a funnel page.", systemeFunnelStep, systemeContact),
 	systeme("contact.email_link.clicked", "Email link clicked", "A contact clicked a link in an email.",
-		prop("data.email.subject", "string", "email subject"), prop("data.link.url", "string", "clicked address")),
+		props(
+			prop("data.sent_email.id", "number", "sent email id"),
+			prop("data.sent_email.subject", "string", "the email's subject")), systemeContact),
 }

@@ -20,23 +20,39 @@ var Presets = map[string]*Preset{
 	"systemeio": {
 		Name:  "systemeio",
 		Label: "systeme.io",
-		Description: "systeme.io webhooks: {\"type\", \"data\": {..., \"contact\": {\"id\", \"email\", \"fields\"}}, " +
-			"\"account\", \"created_at\"}. The event type is the payload's type (contact.optin.completed, ...).",
+		Description: "systeme.io webhooks as systeme.io sends them: {\"type\", \"data\": {..., \"contact\": {\"id\", \"email\", \"fields\"}}, " +
+			"\"account\", \"created_at\"}; a sale's buyer is data.customer. The event type is the payload's type " +
+			"(contact.optin.completed, customer.sale.completed, ...); tag added/removed keep the contact's tags.",
 		Event:      EventSpec{Path: "type"},
 		OccurredAt: "created_at",
-		Scope: map[string]string{"funnel": "data.funnel.id", "course": "data.course.id",
-			"webinar": "data.webinar.id", "campaign": "data.campaign.id"},
+		// A webinar registration nests its funnel step under data.webinar; every other funnel
+		// event has it at data.funnel_step.
+		Scope: map[string]string{
+			"funnel":        "data.funnel_step.funnel.id | data.webinar.funnel_step.funnel.id",
+			"funnel_step":   "data.funnel_step.id | data.webinar.funnel_step.id",
+			"blog":          "data.page_model.blog.id",
+			"page":          "data.page_model.id",
+			"webinar":       "data.webinar.id",
+			"course":        "data.course.id",
+			"course_bundle": "data.course_bundle.id",
+			"campaign":      "data.campaign.id",
+			"tag":           "data.tag.name",
+			"price_plan":    "data.offer_price_plan.id",
+		},
 		Match: "email",
 		Mapping: []Field{
-			{Path: "data.contact.email", Property: "email", Type: TypeString, Required: true},
-			{Path: "data.contact.id", Property: "systemeio_id", Type: TypeString},
-			{Path: "data.contact.fields.first_name", Property: "first_name", Type: TypeString},
-			{Path: "data.contact.fields.surname", Property: "last_name", Type: TypeString},
-			{Path: "data.contact.fields.phone_number", Property: "phone", Type: TypeString},
-			{Path: "data.contact.fields.city", Property: "city", Type: TypeString},
-			{Path: "data.contact.fields.country", Property: "country", Type: TypeString},
-			{Path: "data.contact.fields.company_name", Property: "company", Type: TypeString},
-			{Path: "data.contact.tags[].name", Property: "tags", Type: TypeMulti},
+			{Path: "data.contact.email | data.customer.email", Property: "email", Type: TypeString, Required: true},
+			{Path: "data.contact.id | data.customer.contact_id", Property: "systemeio_id", Type: TypeString},
+			{Path: "data.contact.fields.first_name | data.customer.fields.first_name", Property: "first_name", Type: TypeString},
+			{Path: "data.contact.fields.surname | data.customer.fields.surname", Property: "last_name", Type: TypeString},
+			{Path: "data.contact.fields.phone_number | data.customer.fields.phone_number", Property: "phone", Type: TypeString},
+			{Path: "data.contact.fields.street_address | data.customer.fields.street_address", Property: "address", Type: TypeString},
+			{Path: "data.contact.fields.postcode | data.customer.fields.postcode", Property: "zip", Type: TypeString},
+			{Path: "data.contact.fields.city | data.customer.fields.city", Property: "city", Type: TypeString},
+			{Path: "data.contact.fields.country | data.customer.fields.country", Property: "country", Type: TypeString},
+			{Path: "data.contact.fields.company_name | data.customer.fields.company_name", Property: "company", Type: TypeString},
+			{Path: "data.tag.name", Property: "tags", Type: TypeMulti, Op: OpAdd, On: []string{"contact.tag.added"}},
+			{Path: "data.tag.name", Property: "tags", Type: TypeMulti, Op: OpRemove, On: []string{"contact.tag.removed"}},
 		},
 	},
 	"webinargeek": {

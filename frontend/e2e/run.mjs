@@ -337,7 +337,7 @@ describe('flowdesk e2e', { concurrency: false }, () => {
   });
 
   test('e: webhook endpoint: create (none, systeme.io), capture, post the sample, log and contact', { timeout: 60_000 }, async () => {
-    const sample = readFileSync(fileURLToPath(new URL('../../testdata/payloads/systemeio/contact.optin.completed.json', import.meta.url)), 'utf8');
+    const sample = readFileSync(fileURLToPath(new URL('../../testdata/payloads/systemeio/contact.campaign.finished.json', import.meta.url)), 'utf8');
     await page.goto(server.url + '/#/webhooks');
     await page.getByRole('heading', { name: 'Webhooks' }).waitFor({ timeout: T.med });
     await page.getByText('No webhook endpoints yet').waitFor({ timeout: T.med });
@@ -372,8 +372,8 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     assert.equal(cap.body.outcome, 'captured');
     const mapping = page.getByTestId('mapping');
     await mapping.waitFor({ timeout: T.med });
-    await until('captured paths in the mapping editor', async () => (await mapping.locator('tr[data-path="data.contact.fields.city"]').count()) === 1, T.med);
-    assert.match(await mapping.locator('tr[data-path="data.contact.email"]').textContent(), /anna\.devries@example\.nl/);
+    await until('captured paths in the mapping editor', async () => (await mapping.locator('tr[data-path="data.contact.fields.surname"]').count()) === 1, T.med);
+    assert.match(await mapping.locator('tr[data-path="data.contact.email"]').textContent(), /temochkaykvlv\+luiklas@gmail\.com/);
     await mapping.scrollIntoViewIfNeeded();
     await shot('16-webhook-mapping');
 
@@ -396,10 +396,10 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await page.goto(server.url + '/#/records');
     const search = page.getByLabel('Search records');
     await search.waitFor();
-    await search.fill('anna.devries');
+    await search.fill('luiklas');
     await until('the webhook contact in Records', async () => {
       const rows = await page.locator('table.records tbody tr').allTextContents();
-      return rows.length === 1 && rows[0].includes('anna.devries@example.nl');
+      return rows.length === 1 && rows[0].includes('temochkaykvlv+luiklas@gmail.com');
     }, T.med);
     await shot('18-records-webhook-contact');
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/flowdesk/flowdesk/backend/answer"
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
@@ -50,18 +51,12 @@ func toError(err error) *Error {
 	}
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-}
+// writeJSON is answer.JSON under the name the handlers use.
+var writeJSON = answer.JSON
 
 func writeError(w http.ResponseWriter, err error) {
 	ae := toError(err)
-	writeJSON(w, ae.Status, map[string]any{"error": ae})
+	answer.Error(w, ae.Status, ae.Code, ae.Message, ae.Details)
 }
 
 // decode reads a JSON body strictly into v: one object, no unknown fields, within limit bytes.

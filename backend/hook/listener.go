@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flowdesk/flowdesk/backend/answer"
 	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/store"
@@ -136,38 +137,38 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
 			l.log.Error("webhook handler panicked", "path", r.URL.Path, "panic", p)
-			writeError(w, http.StatusInternalServerError, "internal", "internal error", nil)
+			answer.Error(w, http.StatusInternalServerError, "internal", "internal error", nil)
 		}
 	}()
 	key, ok := strings.CutPrefix(r.URL.Path, "/hooks/")
 	if !ok || key == "" || strings.Contains(key, "/") || len(key) > 128 {
-		writeError(w, http.StatusNotFound, "unknown_endpoint", "no webhook endpoint at "+clip(r.URL.Path), nil)
+		answer.Error(w, http.StatusNotFound, "unknown_endpoint", "no webhook endpoint at "+clip(r.URL.Path), nil)
 		return
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "webhook endpoints take POST, not "+clip(r.Method), map[string]any{"allow": []string{"POST"}})
+		answer.Error(w, http.StatusMethodNotAllowed, "method_not_allowed", "webhook endpoints take POST, not "+clip(r.Method), map[string]any{"allow": []string{"POST"}})
 		return
 	}
 	ctx := r.Context()
 	ep, err := l.db.HookEndpointByKey(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "unknown_endpoint", "no webhook endpoint has this key; copy the URL again from Flowdesk's Webhooks screen", nil)
+		answer.Error(w, http.StatusNotFound, "unknown_endpoint", "no webhook endpoint has this key; copy the URL again from Flowdesk's Webhooks screen", nil)
 		return
 	}
 	if err != nil {
 		l.log.Error("load webhook endpoint", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", "internal error", nil)
+		answer.Error(w, http.StatusInternalServerError, "internal", "internal error", nil)
 		return
 	}
 	d := &delivery{ep: ep, received: l.clock.Now(), headers: redactHeaders(r.Header, ep)}
 	ans, status, rej := l.handle(ctx, w, r, d)
 	if rej != nil {
 		l.rejected(ctx, d, rej)
-		writeError(w, rej.status, rej.code, rej.message, rej.details)
+		answer.Error(w, rej.status, rej.code, rej.message, rej.details)
 		return
 	}
-	writeJSON(w, status, ans)
+	answer.JSON(w, status, ans)
 }
 
 // handle runs the checks in order and applies the delivery.

@@ -1,10 +1,5 @@
 package hook
 
-import (
-	"encoding/json"
-	"net/http"
-)
-
 // Outcomes of a delivery, as logged and answered.
 const (
 	OutcomeApplied   = "applied"   // the event was stored (201)
@@ -15,30 +10,6 @@ const (
 	OutcomeDelayed   = "delayed"   // held for delay_days, ingested when due (202)
 	OutcomeRejected  = "rejected"  // a 4xx or 5xx answer
 )
-
-// errorBody is {"error": {"code", "message", "details"}}, as the API answers.
-type errorBody struct {
-	Error errorInfo `json:"error"`
-}
-
-type errorInfo struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Details any    `json:"details,omitempty"`
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-}
-
-func writeError(w http.ResponseWriter, status int, code, message string, details any) {
-	writeJSON(w, status, errorBody{Error: errorInfo{Code: code, Message: message, Details: details}})
-}
 
 // Answer is the body of a 2xx answer.
 type Answer struct {

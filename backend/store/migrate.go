@@ -2,11 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/flowdesk/flowdesk/backend/ident"
 )
 
 //go:embed migrations/*.up.sql
@@ -55,6 +58,12 @@ func (db *DB) migrate(ctx context.Context) error {
 			tx.Rollback()
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
+		if step := goSteps[m.version]; step != nil {
+			if err := step(ctx, tx); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %s: %w", m.name, err)
@@ -73,4 +82,49 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}
 	return v, nil
+}
+
+// goSteps run after a migration's SQL in its transaction, for what SQL cannot compute.
+var goSteps = map[int]func(ctx context.Context, tx *sql.Tx) error{
+	12: backfillEmailKeys,
+}
+
+// backfillEmailKeys gives non-ASCII addresses their Unicode-folded key. An address whose key
+// another record of its type already holds keeps its ASCII key, so no record is lost; the two
+// stay separate, as they were before.
+func backfillEmailKeys(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "SELECT id, type, email FROM records WHERE email IS NOT NULL AND email GLOB '*[^ -~]*'")
+	if err != nil {
+		return err
+	}
+	type row struct {
+		id         int64
+		typ, email string
+	}
+	var todo []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.typ, &r.email); err != nil {
+			rows.Close()
+			return err
+		}
+		todo = append(todo, r)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	for _, r := range todo {
+		var taken int
+		key := ident.EmailKey(r.email)
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM records WHERE type = ? AND email_key = ? AND id != ?", r.typ, key, r.id).Scan(&taken); err != nil {
+			return err
+		}
+		if taken > 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE records SET email_key = ? WHERE id = ?", key, r.id); err != nil {
+			return err
+		}
+	}
+	return nil
 }

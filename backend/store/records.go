@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/flowdesk/flowdesk/backend/ident"
 )
 
 // Record is an object of a type (contact, company, ...) with a property bag.
@@ -56,7 +58,7 @@ func getRecord(ctx context.Context, q querier, id int64) (*Record, error) {
 }
 
 func recordByEmail(ctx context.Context, q querier, typ, email string) (*Record, error) {
-	r, err := scanRecord(q.QueryRowContext(ctx, "SELECT "+recordCols+" FROM records WHERE type = ? AND email = ?", typ, email))
+	r, err := scanRecord(q.QueryRowContext(ctx, "SELECT "+recordCols+" FROM records WHERE type = ? AND email_key = ?", typ, ident.EmailKey(email)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%s with email %q: %w", typ, email, ErrNotFound)
 	}
@@ -64,6 +66,14 @@ func recordByEmail(ctx context.Context, q querier, typ, email string) (*Record, 
 		return nil, fmt.Errorf("load %s by email: %w", typ, err)
 	}
 	return r, nil
+}
+
+// emailKey is the stored comparison key of an address (NULL for none).
+func emailKey(email string) any {
+	if email == "" {
+		return nil
+	}
+	return ident.EmailKey(email)
 }
 
 // Record loads a record by id.
@@ -87,7 +97,7 @@ type RecordQuery struct {
 func (db *DB) SearchRecords(ctx context.Context, q RecordQuery) ([]*Record, error) {
 	f := filter{conds: []string{"id > ?"}, args: []any{q.After}}
 	f.when(q.Type != "", "type = ?", q.Type)
-	f.when(q.Email != "", "email = ?", q.Email)
+	f.when(q.Email != "", "email_key = ?", ident.EmailKey(q.Email))
 	if q.Text != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q.Text)) + "%"
 		f.when(true, `(LOWER(COALESCE(email,'')) LIKE ? ESCAPE '\' OR LOWER(properties) LIKE ? ESCAPE '\')`, like, like)
@@ -145,8 +155,8 @@ func (t *Tx) UpsertRecord(typ string, id int64, email string, props map[string]a
 		if err != nil {
 			return nil, err
 		}
-		res, err := t.exec("INSERT INTO records (type, email, properties, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-			typ, nullString(email), encoded, ms(now), ms(now))
+		res, err := t.exec("INSERT INTO records (type, email, email_key, properties, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+			typ, nullString(email), emailKey(email), encoded, ms(now), ms(now))
 		if err != nil {
 			return nil, fmt.Errorf("create %s: %w", typ, err)
 		}
@@ -189,8 +199,8 @@ func (t *Tx) UpdateRecord(rec *Record, mutate func(props map[string]any) error, 
 	email, _ := next["email"].(string)
 	updated.Email = email
 	updated.UpdatedAt = now
-	if _, err := t.exec("UPDATE records SET properties = ?, email = ?, updated_at = ? WHERE id = ?",
-		newEnc, nullString(email), ms(now), rec.ID); err != nil {
+	if _, err := t.exec("UPDATE records SET properties = ?, email = ?, email_key = ?, updated_at = ? WHERE id = ?",
+		newEnc, nullString(email), emailKey(email), ms(now), rec.ID); err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
 			return nil, fmt.Errorf("update %s %d: email %q belongs to another %s: %w", rec.Type, rec.ID, email, rec.Type, ErrConflict)
 		}

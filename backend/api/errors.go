@@ -10,6 +10,7 @@ import (
 
 	"github.com/flowdesk/flowdesk/backend/answer"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/ident"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -87,6 +88,11 @@ func decodeBytes(body []byte, v any) error {
 	if strings.TrimSpace(string(body)) == "null" {
 		e := apiError(http.StatusBadRequest, "wrong_type", "the body must be a JSON object, not null")
 		e.Details = map[string]any{"field": "body"}
+		return e
+	}
+	if off := ident.InvalidUTF8At(body); off >= 0 {
+		e := apiError(http.StatusBadRequest, "invalid_utf8", "the body is not valid UTF-8 at byte %d; send JSON as UTF-8", off)
+		e.Details = map[string]any{"field": "body", "offset": off}
 		return e
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
+	"github.com/flowdesk/flowdesk/backend/ident"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/trigger"
 )
@@ -80,8 +81,10 @@ func (e *Engine) checkRecordRef(field string, r *RecordRef) error {
 		}
 	}
 	r.Email = strings.TrimSpace(r.Email)
-	if r.Email != "" && !validEmail(r.Email) {
-		return badInput(field+".email", "%q is not an email address", r.Email)
+	if r.Email != "" {
+		if err := ident.CheckEmail(r.Email); err != nil {
+			return badInput(field+".email", "%v", err)
+		}
 	}
 	if r.ID < 0 {
 		return badInput(field+".id", "record ids are positive numbers")
@@ -121,12 +124,6 @@ func (e *Engine) checkRecordRef(field string, r *RecordRef) error {
 	return nil
 }
 
-// validEmail is a plausibility check (one @, no spaces, sane length), not RFC 5322.
-func validEmail(s string) bool {
-	at := strings.LastIndexByte(s, '@')
-	return at > 0 && at < len(s)-1 && len(s) <= 254 && !strings.ContainsAny(s, " \t\r\n")
-}
-
 func checkProperties(field string, props map[string]any) error {
 	if len(props) > MaxProperties {
 		return badInput(field, "%d properties in one write; the limit is %d", len(props), MaxProperties)
@@ -151,8 +148,10 @@ func checkProperties(field string, props map[string]any) error {
 			if !ok && v != nil {
 				return badInput(field+".email", "email must be a string")
 			}
-			if ok && strings.TrimSpace(s) != "" && !validEmail(strings.TrimSpace(s)) {
-				return badInput(field+".email", "%q is not an email address", s)
+			if ok && strings.TrimSpace(s) != "" {
+				if err := ident.CheckEmail(strings.TrimSpace(s)); err != nil {
+					return badInput(field+".email", "%v", err)
+				}
 			}
 		}
 	}

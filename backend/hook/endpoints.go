@@ -2,12 +2,14 @@ package hook
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/flowdesk/flowdesk/backend/ident"
 	"github.com/flowdesk/flowdesk/backend/store"
@@ -54,6 +56,8 @@ type Request struct {
 	Headers map[string]string `json:"headers"`
 	Body    json.RawMessage   `json:"body,omitempty"`     // the raw body when it is JSON
 	BodyRaw string            `json:"body_raw,omitempty"` // otherwise as text (truncated)
+	// BodyBase64 holds a body that is not UTF-8 (truncated), so every answer stays valid UTF-8.
+	BodyBase64 string `json:"body_base64,omitempty"`
 }
 
 // URLFor returns an endpoint's public URL; without a configured base, r's Host is used.
@@ -330,13 +334,16 @@ func (l *Listener) Requests(ctx context.Context, id string, before int64, limit 
 		v := &Request{HookRequest: r}
 		_ = json.Unmarshal([]byte(r.Headers), &v.Headers)
 		if len(r.Body) > 0 {
-			if json.Valid(r.Body) {
+			raw := r.Body
+			if len(raw) > 4096 {
+				raw = raw[:4096]
+			}
+			switch {
+			case !utf8.Valid(r.Body):
+				v.BodyBase64 = base64.StdEncoding.EncodeToString(raw)
+			case json.Valid(r.Body):
 				v.Body = json.RawMessage(r.Body)
-			} else {
-				raw := r.Body
-				if len(raw) > 4096 {
-					raw = raw[:4096]
-				}
+			default:
 				v.BodyRaw = strings.ToValidUTF8(string(raw), "\uFFFD")
 			}
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/answer"
 	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/ident"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -257,8 +258,13 @@ func (l *Listener) handle(ctx context.Context, w http.ResponseWriter, r *http.Re
 		in.IdempotencyKey = idempotencyKey(ep.ID, d.deliveryID)
 	}
 	if cfg.Match == "email" {
-		if s, _ := mapped.MatchValue.(string); !strings.Contains(s, "@") {
-			return nil, 0, mappingRejection(&MappingError{Problems: []Problem{{Field: plan.matchPath(), Message: fmt.Sprintf("%s is not an email address", quote(mapped.MatchValue))}}})
+		s, _ := mapped.MatchValue.(string)
+		if err := ident.CheckEmail(strings.TrimSpace(s)); err != nil {
+			msg := err.Error()
+			if s == "" {
+				msg = fmt.Sprintf("%s is not an email address", quote(mapped.MatchValue))
+			}
+			return nil, 0, mappingRejection(&MappingError{Problems: []Problem{{Field: plan.matchPath(), Message: msg}}})
 		}
 	}
 	if cfg.DelayDays > 0 {

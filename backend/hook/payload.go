@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/flowdesk/flowdesk/backend/ident"
 )
 
 // MaxPayloadDepth caps how deeply a payload may nest objects and arrays.
@@ -24,6 +26,10 @@ func decodePayload(body []byte) (map[string]any, error) {
 	}
 	if trimmed[0] != '{' {
 		return nil, errors.New("the body must be a JSON object ({...})")
+	}
+	// JSON text is UTF-8; decoding would silently turn bad bytes into U+FFFD.
+	if off := ident.InvalidUTF8At(body); off >= 0 {
+		return nil, fmt.Errorf("the body is not valid UTF-8 at byte %d; send JSON as UTF-8", off)
 	}
 	if err := checkDepth(trimmed); err != nil {
 		return nil, err

@@ -379,6 +379,8 @@ export interface HookRequest {
   headers: Record<string, string>;
   body?: unknown;
   body_raw?: string;
+  /** a body that is not UTF-8 text, base64-encoded (truncated) */
+  body_base64?: string;
 }
 
 export interface HookPreset {

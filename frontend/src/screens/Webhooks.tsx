@@ -545,7 +545,7 @@ function RequestRow({ r, open, onToggle }: { r: HookRequest; open: boolean; onTo
       {open && (
         <tr className="detail-row">
           <td colSpan={5}>
-            <pre className="code">{r.body !== undefined ? JSON.stringify(r.body, null, 2) : r.body_raw || '(no body)'}</pre>
+            <pre className="code">{r.body !== undefined ? JSON.stringify(r.body, null, 2) : r.body_raw || (r.body_base64 ? `Not UTF-8 text (base64): ${r.body_base64}` : '(no body)')}</pre>
           </td>
         </tr>
       )}

@@ -1,8 +1,10 @@
 package workflow
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"reflect"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
+	"github.com/flowdesk/flowdesk/backend/template"
 )
 
 // Problem is one thing wrong with a definition, addressed to a marketer.
@@ -19,6 +22,40 @@ type Problem struct {
 	Trigger string `json:"trigger,omitempty"` // trigger id it concerns
 	Field   string `json:"field,omitempty"`   // e.g. "next", "branches[1].filter", "until.time"
 	Message string `json:"message"`           // a plain sentence naming the problem and the fix
+	// Severity is SeverityError (the zero value: the workflow cannot be switched on) or
+	// SeverityWarning (worth a look, but it does not stop the workflow from running).
+	Severity string `json:"severity"`
+}
+
+// The severities of a problem.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+)
+
+// IsWarning reports whether the problem is only a warning.
+func (p Problem) IsWarning() bool { return p.Severity == SeverityWarning }
+
+// MarshalJSON always writes the severity, so clients never have to know the zero value.
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	q := plain(p)
+	if q.Severity == "" {
+		q.Severity = SeverityError
+	}
+	return json.Marshal(q)
+}
+
+// Errors returns the problems that are not warnings: those that keep a workflow from being
+// switched on.
+func Errors(ps []Problem) []Problem {
+	var out []Problem
+	for _, p := range ps {
+		if !p.IsWarning() {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Options supply what validation cannot know by itself.
@@ -32,6 +69,14 @@ type Options struct {
 	// Template reports whether an email template of that name exists, for send_email and
 	// internal_email steps (nil: not checked).
 	Template func(name string) bool
+	// Hook reports whether an incoming-webhook endpoint with that id exists, for webhook
+	// triggers (nil: not checked).
+	Hook func(id string) bool
+	// EventTypes are the event types something is known to send: the webhook presets, the
+	// event catalogue and the configured endpoints. An event trigger or a wait for an event of
+	// another type gets a warning, not an error: the API accepts any event type (nil: not
+	// checked).
+	EventTypes []string
 }
 
 // DefaultObjects are the record types every installation knows.
@@ -192,6 +237,8 @@ func (v *validator) triggers() {
 			eventOK = true
 			if strings.TrimSpace(t.Event) == "" {
 				add("event", "Trigger %q does not say which event enrolls a record. Set the event type, like \"webinar.registered\".", id)
+			} else if msg := v.unknownEvent(t.Event); msg != "" {
+				v.add(Problem{Trigger: id, Field: "event", Severity: SeverityWarning, Message: fmt.Sprintf("Trigger %q enrolls on %s", id, msg)})
 			}
 			if len(t.Scope) > 0 && len(t.ExcludeScopes) > 0 {
 				add("exclude_scopes", "Trigger %q is limited to one scope and also excludes scopes. Remove the excluded scopes, or remove the scope to listen account-wide.", id)
@@ -206,6 +253,8 @@ func (v *validator) triggers() {
 			eventOK = true
 			if strings.TrimSpace(t.Hook) == "" {
 				add("hook", "Trigger %q does not say which incoming webhook enrolls a record. Pick a webhook endpoint.", id)
+			} else if v.opts.Hook != nil && !v.opts.Hook(t.Hook) {
+				add("hook", "Trigger %q listens to the webhook endpoint %q, which does not exist. Pick an existing endpoint, or create one under Webhooks.", id, t.Hook)
 			}
 		}
 		if !emptyFilter(t.Filter) {
@@ -452,6 +501,11 @@ func (v *validator) step(i int) {
 		if len(nonEmpty(s.To)) == 0 {
 			add("to", "has no recipients. Add at least one address to send to.")
 		}
+		for j, to := range s.To {
+			if to = strings.TrimSpace(to); to != "" && !EmailAddress(to) {
+				add(fmt.Sprintf("to[%d]", j), "sends to %q, which is not an email address. Write it like \"sales@example.com\".", to)
+			}
+		}
 		v.email(s, add)
 	case StepSMS:
 		if len(nonEmpty(s.To)) == 0 {
@@ -573,6 +627,8 @@ func (v *validator) delay(s *Step, name string, add func(field, format string, a
 	if e := s.Event; e != nil {
 		if strings.TrimSpace(e.Type) == "" {
 			add("event.type", "does not say which event to wait for. Set the event type, like \"payment.completed\".")
+		} else if msg := v.unknownEvent(e.Type); msg != "" {
+			v.add(Problem{Step: s.ID, Field: "event.type", Severity: SeverityWarning, Message: name + " waits for " + msg})
 		}
 		if e.Timeout != "" {
 			if d, err := ParseDuration(e.Timeout); err != nil {
@@ -1213,4 +1269,61 @@ func article(t string) string {
 		return "an " + t
 	}
 	return "a " + t
+}
+
+// EmailAddress reports whether s is one email address a mail server can deliver to: it parses
+// as an address (a display name like "Sales <sales@example.com>" is fine) and its domain has a
+// dot, so "sales@acme" (a typo, or a name only a local network knows) is refused.
+func EmailAddress(s string) bool {
+	a, err := mail.ParseAddress(s)
+	if err != nil {
+		return false
+	}
+	at := strings.LastIndexByte(a.Address, '@')
+	domain := a.Address[at+1:]
+	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+}
+
+// unknownEvent returns the end of a warning sentence about an event type nothing is known to
+// send ("" when it is known or event types are not checked), with a likely intended type.
+func (v *validator) unknownEvent(typ string) string {
+	if v.opts.EventTypes == nil || contains(v.opts.EventTypes, typ) {
+		return ""
+	}
+	msg := fmt.Sprintf("the event %q, which no webhook preset, endpoint or catalogue entry sends.", typ)
+	if s := nearEvent(typ, v.opts.EventTypes); s != "" {
+		msg += fmt.Sprintf(" Did you mean %q?", s)
+	}
+	return msg + " If your own system posts this event to the API, you can ignore this warning."
+}
+
+// nearEvent returns the known event type a user most likely meant: a typo away
+// (template.Suggest), or else one of the same family ("webinar.") that shares a word of the
+// name ("replay_watched" -> "replay_viewer"); "" when none is close.
+func nearEvent(typ string, known []string) string {
+	if s := template.Suggest(typ, known); s != "" {
+		return s
+	}
+	family, name, ok := strings.Cut(typ, ".")
+	if !ok {
+		return ""
+	}
+	words := strings.FieldsFunc(name, func(r rune) bool { return r == '_' || r == '.' || r == '-' })
+	best, bestShared := "", 0
+	for _, k := range known {
+		kf, kn, ok := strings.Cut(k, ".")
+		if !ok || kf != family {
+			continue
+		}
+		shared := 0
+		for _, w := range strings.FieldsFunc(kn, func(r rune) bool { return r == '_' || r == '.' || r == '-' }) {
+			if contains(words, w) {
+				shared++
+			}
+		}
+		if shared > bestShared || shared == bestShared && shared > 0 && k < best {
+			best, bestShared = k, shared
+		}
+	}
+	return best
 }

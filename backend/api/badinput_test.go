@@ -70,15 +70,13 @@ func TestBadWorkflowInput(t *testing.T) {
 			wantStatus: 413, wantCode: "too_large",
 		},
 		{
-			name: "ten problems at once", method: "POST", url: "/api/workflows", body: tenProblems,
-			wantStatus: 422, wantCode: "invalid_workflow", wantContains: []string{`has 10 problem(s)`},
+			// The file's template exists, so the answer holds exactly the file's own problems.
+			name: "ten problems at once: stored as a draft, every problem answered", method: "POST", url: "/api/workflows", body: tenProblems,
+			before:     func(t *testing.T, e *env) { e.emailTemplate("replay") },
+			wantStatus: 201, wantContains: []string{`"id":"ten-problems"`, `"enabled":false`},
 			after: func(t *testing.T, e *env, res *response) {
 				var out struct {
-					Error struct {
-						Details struct {
-							Problems []map[string]any `json:"problems"`
-						} `json:"details"`
-					} `json:"error"`
+					Problems []map[string]any `json:"problems"`
 				}
 				if err := json.Unmarshal(res.body, &out); err != nil {
 					t.Fatal(err)
@@ -87,9 +85,20 @@ func TestBadWorkflowInput(t *testing.T) {
 				if err := json.Unmarshal([]byte(readFile(t, "validate/ten-problems.golden")), &want); err != nil {
 					t.Fatal(err)
 				}
-				if got := out.Error.Details.Problems; len(got) != 10 || !reflect.DeepEqual(got, want) {
+				if got := out.Problems; len(got) != 10 || !reflect.DeepEqual(got, want) {
 					t.Fatalf("problems (%d):\n%v\nwant (golden):\n%v", len(got), got, want)
 				}
+			},
+		},
+		{
+			name: "enabling the draft is refused with the same problems", method: "POST", url: "/api/workflows/ten-problems/enable",
+			wantStatus: 422, wantCode: "invalid_workflow", wantContains: []string{`Fix these problems before switching the workflow on.`, `has 10 problem(s)`, `"severity":"error"`},
+			after: func(t *testing.T, e *env, res *response) {
+				got := e.call("GET", "/api/workflows/ten-problems", nil, 200)
+				if got["enabled"] != false || got["revision"] != 1.0 {
+					t.Fatalf("after a refused enable: %v", got)
+				}
+				e.call("DELETE", "/api/workflows/ten-problems", nil, 204)
 			},
 		},
 		{
@@ -112,9 +121,9 @@ func TestBadWorkflowInput(t *testing.T) {
 			wantStatus: 200, wantContains: []string{`"valid":false`, `{"field":"id","message":"Workflow id \"Dublin Leads!\" must be`},
 		},
 		{
-			name: "an update with ten problems changes nothing", method: "PUT", url: "/api/workflows/dublin",
+			name: "an update with ten problems of a workflow that is on changes nothing", method: "PUT", url: "/api/workflows/dublin",
 			body:       strings.Replace(tenProblems, `"id": "ten-problems"`, `"id": "dublin"`, 1),
-			wantStatus: 422, wantCode: "invalid_workflow",
+			wantStatus: 422, wantCode: "invalid_workflow", wantContains: []string{`This workflow is on, so saving would put these problems live; nothing was saved.`, `switch the workflow off to save it as a draft`},
 			after: func(t *testing.T, e *env, res *response) {
 				if rev := e.call("GET", "/api/workflows/dublin", nil, 200)["revision"]; rev != 1.0 {
 					t.Fatalf("revision %v after a refused update", rev)

@@ -17,6 +17,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/api"
 	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/hook"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -43,7 +44,7 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { db.Close() })
 	fc := clock.NewFake(t0)
-	eng, err := engine.New(ctx, db, engine.Options{Clock: fc})
+	eng, err := engine.New(ctx, db, engine.Options{Clock: fc, EventTypes: func(ctx context.Context) ([]string, error) { return hook.EventTypes(ctx, db) }})
 	if err != nil {
 		t.Fatal(err)
 	}

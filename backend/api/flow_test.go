@@ -58,6 +58,8 @@ func (e *env) trail(id int64) []string {
 func TestWebinarFollowUpOverHTTP(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
+	e.emailTemplate("webinar-thanks")
+	e.emailTemplate("webinar-replay")
 	res := e.request("POST", "/api/workflows", readFile(t, "workflows/webinar-follow-up.json"), nil)
 	if res.status != 201 || res.header.Get("Location") != "/api/workflows/webinar-follow-up" {
 		t.Fatalf("create: %d %v %s", res.status, res.header, res.body)

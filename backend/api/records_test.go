@@ -16,6 +16,12 @@ func (e *env) deploy(def string) string {
 	return id
 }
 
+// emailTemplate creates an email template over HTTP, as a user does before a workflow sends it.
+func (e *env) emailTemplate(name string) {
+	e.t.Helper()
+	e.call("POST", "/api/email-templates", map[string]string{"name": name, "subject": "About " + name, "body_text": "Hello {{record.first_name}}"}, 201)
+}
+
 // ingest posts an event and returns its result.
 func (e *env) ingest(body string) map[string]any {
 	e.t.Helper()

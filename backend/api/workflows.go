@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
@@ -83,7 +84,7 @@ func (s *Server) createWorkflow(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/api/workflows/"+wf.ID)
 	setETag(w, wf.Revision)
-	writeJSON(w, http.StatusCreated, masked(wf))
+	writeJSON(w, http.StatusCreated, maskedSaved(wf))
 }
 
 func (s *Server) validateWorkflow(w http.ResponseWriter, r *http.Request) {
@@ -100,7 +101,8 @@ func (s *Server) validateWorkflow(w http.ResponseWriter, r *http.Request) {
 	if problems == nil {
 		problems = []workflow.Problem{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"valid": len(problems) == 0, "problems": problems})
+	// valid: it can be switched on (warnings do not stop it)
+	writeJSON(w, http.StatusOK, map[string]any{"valid": len(workflow.Errors(problems)) == 0, "problems": problems})
 }
 
 func (s *Server) getWorkflow(w http.ResponseWriter, r *http.Request) {
@@ -142,7 +144,7 @@ func (s *Server) updateWorkflow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setETag(w, wf.Revision)
-	writeJSON(w, http.StatusOK, masked(wf))
+	writeJSON(w, http.StatusOK, maskedSaved(wf))
 }
 
 // expectedRevision reads the revision the client edited from If-Match or ?revision= (0: none
@@ -306,6 +308,11 @@ func masked(w *store.Workflow) *store.Workflow {
 	out := *w
 	out.Definition = maskedDefinition(w.Definition)
 	return &out
+}
+
+// maskedSaved is the answer to a save: the stored workflow, secrets hidden, with its problems.
+func maskedSaved(s *engine.Saved) *engine.Saved {
+	return &engine.Saved{Workflow: masked(s.Workflow), Problems: s.Problems}
 }
 
 func maskedDefinition(raw json.RawMessage) json.RawMessage {

@@ -251,11 +251,17 @@ func TestCreateWorkflowWithoutIDGetsOne(t *testing.T) {
 		t.Fatalf("status %d: %s", res.status, res.body)
 	}
 	id, _ := res.json(t)["id"].(string)
-	if !strings.HasPrefix(id, "dublin-leads-") || len(id) != len("dublin-leads-")+6 {
-		t.Fatalf("generated id %q", id)
+	if id != "dublin-leads" {
+		t.Fatalf("generated id %q, want the name's slug", id)
 	}
 	if loc := res.header.Get("Location"); loc != "/api/workflows/"+id {
 		t.Fatalf("Location %q for id %q", loc, id)
 	}
 	e.call("GET", "/api/workflows/"+id, nil, 200)
+	// the same name again: the first free number
+	for _, want := range []string{"dublin-leads-2", "dublin-leads-3"} {
+		if got := e.call("POST", "/api/workflows", body, 201)["id"]; got != want {
+			t.Fatalf("second id %v, want %s", got, want)
+		}
+	}
 }

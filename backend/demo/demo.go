@@ -5,8 +5,10 @@ package demo
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"path"
+	"sort"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/engine"
@@ -48,41 +50,47 @@ var contacts = []contact{
 
 // Load fills an empty database with the templates (enabled) and a handful of contacts whose
 // events run through them. It does nothing when the database already has workflows, and
-// returns how many workflows it loaded.
-func Load(ctx context.Context, eng *engine.Engine) (int, error) {
+// returns how many workflows it switched on and the ids of those left off because they have
+// problems.
+func Load(ctx context.Context, eng *engine.Engine) (n int, drafts []string, err error) {
 	existing, err := eng.DB().Workflows(ctx)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if len(existing) > 0 {
-		return 0, nil
+		return 0, nil, nil
 	}
 	tpls, err := Templates()
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	// Templates may enroll into each other, and validation wants the target to exist: create
-	// in passes until every template is in or a pass makes no progress.
-	n := 0
-	pending := tpls
-	for len(pending) > 0 {
-		failed := map[string][]byte{}
-		var lastErr error
-		for name, raw := range pending {
-			w, err := eng.CreateWorkflow(ctx, raw)
-			if err != nil {
-				failed[name], lastErr = raw, fmt.Errorf("template %s: %w", name, err)
+	// Create every template first (a draft until the workflows it enrolls into exist), then
+	// switch them on: enabling needs every template valid.
+	names := make([]string, 0, len(tpls))
+	for name := range tpls {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	ids := make([]string, 0, len(names))
+	for _, name := range names {
+		w, err := eng.CreateWorkflow(ctx, tpls[name])
+		if err != nil {
+			return 0, nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		ids = append(ids, w.ID)
+	}
+	for i, id := range ids {
+		if _, err := eng.EnableWorkflow(ctx, id); err != nil {
+			var ve *engine.ValidationError
+			if errors.As(err, &ve) {
+				// It stays off, a draft whose problems the editor lists, rather than
+				// keeping the whole demo from starting.
+				drafts = append(drafts, id)
 				continue
 			}
-			if _, err := eng.EnableWorkflow(ctx, w.ID); err != nil {
-				return n, fmt.Errorf("template %s: %w", name, err)
-			}
-			n++
+			return n, drafts, fmt.Errorf("template %s: %w", names[i], err)
 		}
-		if len(failed) == len(pending) {
-			return n, lastErr
-		}
-		pending = failed
+		n++
 	}
 	for i, c := range contacts {
 		occurred := eng.Now().Add(-time.Duration(len(contacts)-i) * time.Minute)
@@ -90,10 +98,10 @@ func Load(ctx context.Context, eng *engine.Engine) (int, error) {
 			Record: engine.RecordRef{Type: "contact", Email: c.email, Properties: c.props},
 			Data:   map[string]any{"webinar_title": "Automation basics"}, OccurredAt: &occurred}
 		if _, err := eng.Ingest(ctx, in); err != nil {
-			return n, fmt.Errorf("demo contact %s: %w", c.email, err)
+			return n, drafts, fmt.Errorf("demo contact %s: %w", c.email, err)
 		}
 	}
-	return n, nil
+	return n, drafts, nil
 }
 
 // Check reports whether every template parses; used by tests.

@@ -41,6 +41,11 @@ type Options struct {
 	Actions map[string]Action
 	// Retry bounds the retries of outbound steps.
 	Retry RetryPolicy
+	// EventTypes lists the event types something is known to send (webhook presets, the event
+	// catalogue, configured endpoints), so validation can warn about an event trigger nothing
+	// sends. Package hook knows them and sits above the engine, so it is passed in (nil: event
+	// types are not checked).
+	EventTypes func(ctx context.Context) ([]string, error)
 }
 
 // Engine is the workflow runtime over one database.

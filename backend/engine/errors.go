@@ -19,8 +19,10 @@ func badInput(field, format string, args ...any) *InputError {
 	return &InputError{Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
-// ValidationError carries every problem of a workflow definition.
+// ValidationError carries every problem of a workflow definition, and why they stopped what
+// was asked (Reason, a sentence for the user; empty: the definition cannot be stored at all).
 type ValidationError struct {
+	Reason   string
 	Problems []workflow.Problem
 }
 
@@ -29,5 +31,16 @@ func (e *ValidationError) Error() string {
 	for _, p := range e.Problems {
 		msgs = append(msgs, p.Message)
 	}
-	return fmt.Sprintf("the workflow has %d problem(s): %s", len(e.Problems), strings.Join(msgs, "; "))
+	s := fmt.Sprintf("the workflow has %d problem(s): %s", len(e.Problems), strings.Join(msgs, "; "))
+	if e.Reason != "" {
+		s = e.Reason + " " + strings.ToUpper(s[:1]) + s[1:]
+	}
+	return s
 }
+
+// The reasons a ValidationError gives when a workflow with problems was stored as a draft but
+// cannot run.
+const (
+	reasonEnable = "Fix these problems before switching the workflow on."
+	reasonLive   = "This workflow is on, so saving would put these problems live; nothing was saved. Fix them, or switch the workflow off to save it as a draft."
+)

@@ -615,7 +615,7 @@ func TestEnrollStep(t *testing.T) {
 func TestOutboundStepsWithoutAnActionAreSkipped(t *testing.T) {
 	steps := []M{
 		{"id": "hook", "type": "webhook", "url": "http://127.0.0.1:9000/in"},
-		{"id": "mail", "type": "send_email", "template": "welcome"},
+		{"id": "mail", "type": "send_email", "subject": "Welcome", "body": "Hi"},
 		{"id": "imail", "type": "internal_email", "to": []string{"sales@example.com"}, "subject": "New lead", "body": "Look"},
 		{"id": "sms", "type": "sms", "to": "+31612345678", "text": "Hi"},
 		{"id": "slack", "type": "slack", "webhook_url": "https://hooks.slack.com/services/x", "text": "Hi"},

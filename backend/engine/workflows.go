@@ -14,7 +14,9 @@ import (
 
 var workflowIDRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_\-]{0,63}$`)
 
-// validateOptions gives validation the property schema and the known workflows and objects.
+// validateOptions gives validation what a definition refers to: the property schema, the
+// workflows and objects, the email templates, the webhook endpoints and the event types that
+// something sends.
 func (e *Engine) validateOptions(ctx context.Context) (workflow.Options, error) {
 	wfs, err := e.db.Workflows(ctx)
 	if err != nil {
@@ -24,14 +26,41 @@ func (e *Engine) validateOptions(ctx context.Context) (workflow.Options, error) 
 	for _, w := range wfs {
 		objects[w.ID] = w.Object
 	}
-	return workflow.Options{
+	tpls, err := e.db.EmailTemplates(ctx)
+	if err != nil {
+		return workflow.Options{}, err
+	}
+	templates := map[string]bool{}
+	for _, t := range tpls {
+		templates[t.Name] = true
+	}
+	eps, err := e.db.HookEndpoints(ctx)
+	if err != nil {
+		return workflow.Options{}, err
+	}
+	hooks := map[string]bool{}
+	for _, ep := range eps {
+		hooks[ep.ID] = true
+	}
+	opts := workflow.Options{
 		Schema:  e.Schema,
 		Objects: e.Objects(),
 		Workflow: func(id string) (string, bool) {
 			o, ok := objects[id]
 			return o, ok
 		},
-	}, nil
+		Template: func(name string) bool { return templates[name] },
+		Hook:     func(id string) bool { return hooks[id] },
+	}
+	if e.opts.EventTypes != nil {
+		if opts.EventTypes, err = e.opts.EventTypes(ctx); err != nil {
+			return workflow.Options{}, fmt.Errorf("list known event types: %w", err)
+		}
+		if opts.EventTypes == nil {
+			opts.EventTypes = []string{}
+		}
+	}
+	return opts, nil
 }
 
 // Validate parses and validates a definition without storing it. A definition without an id is
@@ -45,17 +74,19 @@ func (e *Engine) Validate(ctx context.Context, raw []byte) ([]workflow.Problem, 
 	if fresh {
 		def.ID = "new-workflow"
 	}
-	return e.check(ctx, def, fresh)
+	unstorable, problems, err := e.check(ctx, def, fresh)
+	return append(unstorable, problems...), err
 }
 
 // check validates a definition under its id. Secrets come back from the UI and exports as
 // workflow.Hidden: they are restored from the stored definition of the workflow with that id
-// (none for a fresh one, whose id was only just given), and a hidden secret with nothing to
-// restore is a problem.
-func (e *Engine) check(ctx context.Context, def *workflow.Definition, fresh bool) ([]workflow.Problem, error) {
+// (none for a fresh one, whose id was only just given). Problems that make the definition
+// unfit to store at all (a bad id, a hidden secret with nothing to restore) come first and
+// apart from the others, which a draft may have.
+func (e *Engine) check(ctx context.Context, def *workflow.Definition, fresh bool) (unstorable, problems []workflow.Problem, err error) {
 	opts, err := e.validateOptions(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var stored *workflow.Definition
 	if !fresh {
@@ -63,44 +94,75 @@ func (e *Engine) check(ctx context.Context, def *workflow.Definition, fresh bool
 			stored, _ = workflow.Parse(w.Definition)
 		}
 	}
-	problems := append(def.RestoreSecrets(stored), workflow.Validate(def, opts)...)
 	if !workflowIDRe.MatchString(def.ID) {
-		problems = append([]workflow.Problem{{Field: "id", Message: fmt.Sprintf("Workflow id %q must be 1-64 lowercase letters, digits, - or _, starting with a letter or digit.", def.ID)}}, problems...)
+		unstorable = append(unstorable, workflow.Problem{Field: "id", Message: fmt.Sprintf("Workflow id %q must be 1-64 lowercase letters, digits, - or _, starting with a letter or digit.", def.ID)})
 	}
-	return problems, nil
+	unstorable = append(unstorable, def.RestoreSecrets(stored)...)
+	return unstorable, workflow.Validate(def, opts), nil
 }
 
-// prepare validates a definition for saving and returns its canonical JSON. A definition
-// without an id gets defaultID, or a new id from its name when defaultID is empty.
-func (e *Engine) prepare(ctx context.Context, raw []byte, defaultID string) (*workflow.Definition, []byte, error) {
+// prepare validates a definition for saving and returns its canonical JSON and its problems:
+// a definition with problems is still stored (a draft), unless it cannot be stored at all. A
+// definition without an id gets defaultID, or a new id from its name when defaultID is empty.
+func (e *Engine) prepare(ctx context.Context, raw []byte, defaultID string) (*workflow.Definition, []byte, []workflow.Problem, error) {
 	def, err := workflow.Parse(raw)
 	if err != nil {
-		return nil, nil, badInput("body", "%v", err)
+		return nil, nil, nil, badInput("body", "%v", err)
 	}
 	fresh := def.ID == "" && defaultID == ""
 	if def.ID == "" {
 		def.ID = defaultID
 		if fresh {
-			def.ID = ident.New(def.Name, "workflow")
+			if def.ID, err = e.newWorkflowID(ctx, def.Name); err != nil {
+				return nil, nil, nil, err
+			}
 		}
 	}
-	problems, err := e.check(ctx, def, fresh)
+	unstorable, problems, err := e.check(ctx, def, fresh)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if len(problems) > 0 {
-		return nil, nil, &ValidationError{Problems: problems}
+	if len(unstorable) > 0 {
+		return nil, nil, nil, &ValidationError{Problems: append(unstorable, problems...)}
 	}
 	canon, err := json.Marshal(def)
 	if err != nil {
-		return nil, nil, fmt.Errorf("encode workflow: %w", err)
+		return nil, nil, nil, fmt.Errorf("encode workflow: %w", err)
 	}
-	return def, canon, nil
+	return def, canon, problems, nil
 }
 
-// CreateWorkflow validates and stores a new (disabled) workflow.
-func (e *Engine) CreateWorkflow(ctx context.Context, raw []byte) (*store.Workflow, error) {
-	def, canon, err := e.prepare(ctx, raw, "")
+// newWorkflowID makes the id of a new workflow from its name: its slug, or the slug with the
+// first free number ("webinar-follow-up-2") when a workflow has it already.
+func (e *Engine) newWorkflowID(ctx context.Context, name string) (string, error) {
+	wfs, err := e.db.Workflows(ctx)
+	if err != nil {
+		return "", err
+	}
+	taken := make(map[string]bool, len(wfs))
+	for _, w := range wfs {
+		taken[w.ID] = true
+	}
+	return ident.Unique(ident.Slug(name, "workflow"), func(id string) bool { return taken[id] }), nil
+}
+
+// Saved is a stored workflow with the problems its definition has: a draft with errors is
+// stored but cannot be switched on; warnings never stop it.
+type Saved struct {
+	*store.Workflow
+	Problems []workflow.Problem `json:"problems"`
+}
+
+func saved(w *store.Workflow, problems []workflow.Problem) *Saved {
+	if problems == nil {
+		problems = []workflow.Problem{}
+	}
+	return &Saved{Workflow: w, Problems: problems}
+}
+
+// CreateWorkflow validates and stores a new (disabled) workflow, a draft when it has problems.
+func (e *Engine) CreateWorkflow(ctx context.Context, raw []byte) (*Saved, error) {
+	def, canon, problems, err := e.prepare(ctx, raw, "")
 	if err != nil {
 		return nil, err
 	}
@@ -108,14 +170,16 @@ func (e *Engine) CreateWorkflow(ctx context.Context, raw []byte) (*store.Workflo
 	if err := e.db.Write(ctx, func(tx *store.Tx) error { return tx.CreateWorkflow(w, e.clock.Now()) }); err != nil {
 		return nil, fmt.Errorf("create workflow %q: %w", def.ID, err)
 	}
-	return w, nil
+	return saved(w, problems), nil
 }
 
 // UpdateWorkflow validates and replaces a workflow's definition. expectRevision (0: don't check)
-// refuses a save based on a stale copy. An enabled workflow switches to the new version at once;
-// running enrollments keep theirs. A body without an id saves under id.
-func (e *Engine) UpdateWorkflow(ctx context.Context, id string, raw []byte, expectRevision int) (*store.Workflow, error) {
-	def, canon, err := e.prepare(ctx, raw, id)
+// refuses a save based on a stale copy. A switched-off workflow is stored whatever its problems
+// (a draft); an enabled one switches to the new version at once (running enrollments keep
+// theirs), so a definition with errors is refused for it and nothing changes. A body without an
+// id saves under id.
+func (e *Engine) UpdateWorkflow(ctx context.Context, id string, raw []byte, expectRevision int) (*Saved, error) {
+	def, canon, problems, err := e.prepare(ctx, raw, id)
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +195,13 @@ func (e *Engine) UpdateWorkflow(ctx context.Context, id string, raw []byte, expe
 		}
 		if cur.Object != def.Object && cur.Enabled {
 			return badInput("object", "switch the workflow off before changing its object type from %s to %s", cur.Object, def.Object)
+		}
+		if cur.Enabled && len(workflow.Errors(problems)) > 0 {
+			if expectRevision > 0 && cur.Revision != expectRevision {
+				// a stale copy is a conflict first: the store's UpdateWorkflow refuses it
+				return tx.UpdateWorkflow(w, expectRevision, now)
+			}
+			return &ValidationError{Reason: reasonLive, Problems: problems}
 		}
 		if err := tx.UpdateWorkflow(w, expectRevision, now); err != nil {
 			return err
@@ -153,7 +224,7 @@ func (e *Engine) UpdateWorkflow(ctx context.Context, id string, raw []byte, expe
 			return nil, err
 		}
 	}
-	return w, nil
+	return saved(w, problems), nil
 }
 
 // DeleteWorkflow removes a workflow and everything it ran.
@@ -172,8 +243,12 @@ func (e *Engine) EnableWorkflow(ctx context.Context, id string) (*store.Workflow
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := e.prepare(ctx, w.Definition, id); err != nil {
+	_, _, problems, err := e.prepare(ctx, w.Definition, id)
+	if err != nil {
 		return nil, fmt.Errorf("enable workflow %q: %w", id, err)
+	}
+	if len(workflow.Errors(problems)) > 0 {
+		return nil, fmt.Errorf("enable workflow %q: %w", id, &ValidationError{Reason: reasonEnable, Problems: problems})
 	}
 	err = e.db.Write(ctx, func(tx *store.Tx) error {
 		now := e.clock.Now()

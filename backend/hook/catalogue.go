@@ -1,5 +1,13 @@
 package hook
 
+import (
+	"context"
+	"encoding/json"
+	"sort"
+
+	"github.com/flowdesk/flowdesk/backend/store"
+)
+
 // CatalogueProperty is a field of a catalogued event's payload.
 type CatalogueProperty struct {
 	Path        string `json:"path"` // payload path, e.g. "subscriber.watch_pct"
@@ -170,4 +178,32 @@ var Catalogue = []CatalogueEvent{
 		props(
 			prop("data.sent_email.id", "number", "sent email id"),
 			prop("data.sent_email.subject", "string", "the email's subject")), systemeContact),
+}
+
+// EventTypes lists the event types something is known to send: every catalogue entry (the
+// presets' events) and the fixed event type of each configured endpoint, sorted and without
+// repeats. The engine checks event triggers against it (engine.Options.EventTypes).
+func EventTypes(ctx context.Context, db *store.DB) ([]string, error) {
+	eps, err := db.HookEndpoints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, e := range Catalogue {
+		seen[e.Type] = true
+	}
+	for _, ep := range eps {
+		var cfg Config
+		if json.Unmarshal([]byte(ep.Config), &cfg) == nil {
+			if t := cfg.Effective().Event.Type; t != "" {
+				seen[t] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for t := range seen {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out, nil
 }

@@ -26,3 +26,21 @@ func TestNew(t *testing.T) {
 		t.Errorf("two ids for the same name are equal: %s", first)
 	}
 }
+
+func TestSlugAndUnique(t *testing.T) {
+	for name, want := range map[string]string{
+		"Webinar follow-up": "webinar-follow-up", "  Élan -- Vital!! ": "lan-vital", "日本語": "workflow", "": "workflow",
+	} {
+		if got := Slug(name, "workflow"); got != want {
+			t.Errorf("Slug(%q) = %q, want %q", name, got, want)
+		}
+	}
+	taken := map[string]bool{"lead": true, "lead-2": true, "lead-4": true}
+	is := func(id string) bool { return taken[id] }
+	if got := Unique("lead", is); got != "lead-3" {
+		t.Errorf("Unique(lead) = %q, want lead-3", got)
+	}
+	if got := Unique("fresh", is); got != "fresh" {
+		t.Errorf("Unique(fresh) = %q", got)
+	}
+}

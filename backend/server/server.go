@@ -105,13 +105,16 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	st := settings.Open(s.DB)
 	actionCfg := action.Config{Account: action.Account{ID: "flowdesk", Name: "Flowdesk"}, DB: s.DB, Settings: st}
 	acts := action.New(actionCfg)
-	if s.Engine, err = engine.New(ctx, s.DB, engine.Options{Log: cfg.Log, Actions: acts}); err != nil {
+	if s.Engine, err = engine.New(ctx, s.DB, engine.Options{Log: cfg.Log, Actions: acts, EventTypes: s.eventTypes}); err != nil {
 		return nil, err
 	}
 	if cfg.Demo {
-		n, err := demo.Load(ctx, s.Engine)
+		n, drafts, err := demo.Load(ctx, s.Engine)
 		if err != nil {
 			return nil, fmt.Errorf("load demo data: %w", err)
+		}
+		if len(drafts) > 0 {
+			cfg.Log.Warn("demo workflows left off because they have problems; open them to see which", "workflows", drafts)
 		}
 		if n > 0 {
 			cfg.Log.Info("loaded demo data", "workflows", n)
@@ -146,6 +149,9 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	return s, nil
 }
+
+// eventTypes are the event types the presets, the catalogue and the endpoints send.
+func (s *Server) eventTypes(ctx context.Context) ([]string, error) { return hook.EventTypes(ctx, s.DB) }
 
 func (s *Server) serve(ln net.Listener, h http.Handler) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/hook"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
@@ -39,7 +40,7 @@ func openEngine(ctx context.Context, path string) (*store.DB, *engine.Engine, er
 	if err != nil {
 		return nil, nil, err
 	}
-	eng, err := engine.New(ctx, db, engine.Options{})
+	eng, err := engine.New(ctx, db, engine.Options{EventTypes: func(ctx context.Context) ([]string, error) { return hook.EventTypes(ctx, db) }})
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -87,6 +88,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 		}
 		fmt.Fprintf(stdout, "imported %s (%s) revision %d\n", w.ID, w.Name, w.Revision)
+		for _, p := range w.Problems { // only warnings: importOne refuses errors
+			fmt.Fprintf(stdout, "  warning: %s%s\n", where(p), p.Message)
+		}
 	}
 	return nil
 }
@@ -139,10 +143,19 @@ func importOrder(files []importFile) []importFile {
 }
 
 // importOne creates the workflow, or replaces the definition of an existing one with its id.
-func importOne(ctx context.Context, eng *engine.Engine, raw []byte) (*store.Workflow, error) {
+// Unlike a save in the editor, an import never stores a draft: a file with errors is refused
+// (warnings are printed), so a script learns at once that a file needs fixing.
+func importOne(ctx context.Context, eng *engine.Engine, raw []byte) (*engine.Saved, error) {
 	def, err := workflow.Parse(raw)
 	if err != nil {
 		return nil, err
+	}
+	problems, err := eng.Validate(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	if len(workflow.Errors(problems)) > 0 {
+		return nil, &engine.ValidationError{Problems: problems}
 	}
 	if def.ID != "" {
 		if _, err := eng.DB().Workflow(ctx, def.ID); err == nil {
@@ -159,17 +172,29 @@ func describe(err error) error {
 		return err
 	}
 	msg := fmt.Sprintf("%d problem(s):", len(ve.Problems))
+	if ve.Reason != "" {
+		msg = ve.Reason + " " + msg
+	}
 	for _, p := range ve.Problems {
-		where := p.Step
-		if where == "" {
-			where = p.Trigger
+		w := where(p)
+		if p.IsWarning() {
+			w = "warning: " + w
 		}
-		if where != "" {
-			where = "[" + where + "] "
-		}
-		msg += "\n  - " + where + p.Message
+		msg += "\n  - " + w + p.Message
 	}
 	return errors.New(msg)
+}
+
+// where is "[step or trigger id] " for a problem that concerns one, else "".
+func where(p workflow.Problem) string {
+	w := p.Step
+	if w == "" {
+		w = p.Trigger
+	}
+	if w == "" {
+		return ""
+	}
+	return "[" + w + "] "
 }
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -58,14 +60,21 @@ func (quietLogger) Errorf(string, ...any) {}
 func (quietLogger) Warnf(string, ...any)  {}
 func (quietLogger) Debugf(string, ...any) {}
 
-// guardedDial resolves and dials like net.Dialer, refusing addresses the policies deny.
+// guardedDial resolves and dials like net.Dialer, refusing addresses the policies deny. The
+// check runs in the dialer's Control hook, on the address actually being connected to (after DNS
+// resolution, for each address tried), so neither a name that resolves to a refused address nor
+// 0.0.0.0 or [::] (which reach this machine) gets through.
 func guardedDial(ps policySet) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		host, _, err := net.SplitHostPort(addr)
+		host, p, err := net.SplitHostPort(addr)
 		if err != nil {
 			return nil, err
 		}
-		if err := ps.check(host, netip.Addr{}); err != nil {
+		port, err := strconv.ParseUint(p, 10, 16)
+		if err != nil {
+			return nil, &PolicyError{Host: host, Reason: fmt.Sprintf("the port %q is not a number", p)}
+		}
+		if err := ps.check(host, uint16(port), netip.Addr{}); err != nil {
 			return nil, err
 		}
 		d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second,
@@ -74,14 +83,15 @@ func guardedDial(ps policySet) func(ctx context.Context, network, addr string) (
 				if err != nil {
 					return &PolicyError{Host: host, Reason: fmt.Sprintf("cannot read the dialled address %q", address)}
 				}
-				return ps.check(host, ap.Addr())
+				return ps.check(host, ap.Port(), ap.Addr())
 			}}
 		return d.DialContext(ctx, network, addr)
 	}
 }
 
 // redirectPolicy follows at most MaxRedirects redirects, never from https to http, re-checking
-// every hop's destination, and drops the step's custom headers when the host changes.
+// every hop's destination, and drops credentials and the step's custom headers on a hop to
+// another origin (scheme, host or port) than the first request's.
 func redirectPolicy(ps policySet) resty.RedirectPolicy {
 	return resty.RedirectPolicyFunc(func(req *http.Request, via []*http.Request) error {
 		if len(via) > MaxRedirects {
@@ -94,10 +104,10 @@ func redirectPolicy(ps policySet) resty.RedirectPolicy {
 		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 			return &PolicyError{Host: req.URL.Hostname(), Reason: fmt.Sprintf("a redirect to a %q address", req.URL.Scheme)}
 		}
-		if err := ps.check(req.URL.Hostname(), netip.Addr{}); err != nil {
+		if err := ps.checkURL(req.URL); err != nil {
 			return err
 		}
-		if !strings.EqualFold(req.URL.Hostname(), via[0].URL.Hostname()) {
+		if !sameOrigin(req.URL, via[0].URL) {
 			for name := range req.Header {
 				if !standardHeader(name) {
 					req.Header.Del(name)
@@ -108,7 +118,12 @@ func redirectPolicy(ps policySet) resty.RedirectPolicy {
 	})
 }
 
-// standardHeader reports whether a request header is one Flowdesk sets (kept across hosts on a
+// sameOrigin compares scheme, host and port (a missing port is the scheme's default).
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && urlPort(a) == urlPort(b)
+}
+
+// standardHeader reports whether a request header is one Flowdesk sets (kept across origins on a
 // redirect); everything else is a user's custom header, possibly a credential.
 func standardHeader(name string) bool {
 	switch strings.ToLower(name) {

@@ -17,37 +17,73 @@ func TestPolicySetCheck(t *testing.T) {
 		}
 		return p
 	}
-	none := policySet{destPolicy{}}
+	set := func(ps ...destPolicy) policySet { return policySet{lists: ps} }
+	none := set(destPolicy{})
+	noLoop := set(destPolicy{noLoopback: true})
+	denyLocal := set(mk(nil, []string{"127.0.0.0/8", "::1", "localhost"}))
+	self := policySet{lists: []destPolicy{{}}, self: []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:8787")}}
+	selfAny := policySet{lists: []destPolicy{{}}, self: []netip.AddrPort{netip.MustParseAddrPort("[::]:8788")}}
 	ip := netip.MustParseAddr
 	cases := []struct {
 		name string
 		ps   policySet
 		host string
+		port uint16
 		ip   netip.Addr
 		ok   bool
 	}{
-		{"loopback allowed", none, "127.0.0.1", netip.Addr{}, true},
-		{"metadata literal", none, "169.254.169.254", netip.Addr{}, false},
-		{"name resolving to metadata", none, "metadata.google.internal", ip("169.254.169.254"), false},
-		{"name before resolution", none, "metadata.google.internal", netip.Addr{}, true},
-		{"aws ipv6 metadata", none, "fd00:ec2::254", netip.Addr{}, false},
-		{"ipv4-mapped metadata", none, "x", ip("::ffff:169.254.169.254"), false},
-		{"link-local v6", none, "x", ip("fe80::1"), false},
-		{"metadata allowed by cidr", policySet{mk([]string{"169.254.169.254/32"}, nil)}, "169.254.169.254", netip.Addr{}, true},
-		{"metadata not allowed by name", policySet{mk([]string{"metadata.google.internal"}, nil)}, "metadata.google.internal", ip("169.254.169.254"), false},
-		{"deny name", policySet{mk(nil, []string{"Evil.example"})}, "evil.example.", netip.Addr{}, false},
-		{"deny wildcard", policySet{mk(nil, []string{"*.evil.example"})}, "a.b.evil.example", netip.Addr{}, false},
-		{"wildcard not apex", policySet{mk(nil, []string{"*.evil.example"})}, "evil.example", netip.Addr{}, true},
-		{"deny cidr at dial", policySet{mk(nil, []string{"10.0.0.0/8"})}, "intranet", ip("10.1.2.3"), false},
-		{"allow name", policySet{mk([]string{"api.example.com"}, nil)}, "api.example.com", ip("93.184.216.34"), true},
-		{"allow name other host", policySet{mk([]string{"api.example.com"}, nil)}, "other.example.com", netip.Addr{}, false},
-		{"allow cidr pending", policySet{mk([]string{"10.0.0.0/8"}, nil)}, "svc.local", netip.Addr{}, true},
-		{"allow cidr miss at dial", policySet{mk([]string{"10.0.0.0/8"}, nil)}, "svc.local", ip("192.168.1.1"), false},
-		{"global and workflow both apply", policySet{mk(nil, []string{"a.example"}), mk([]string{"b.example"}, nil)}, "a.example", netip.Addr{}, false},
-		{"deny wins over allow", policySet{mk([]string{"127.0.0.0/8"}, []string{"127.0.0.1"})}, "127.0.0.1", netip.Addr{}, false},
+		{"loopback allowed", none, "127.0.0.1", 80, netip.Addr{}, true},
+		{"metadata literal", none, "169.254.169.254", 80, netip.Addr{}, false},
+		{"name resolving to metadata", none, "example.net", 80, ip("169.254.169.254"), false},
+		{"metadata name before resolution", none, "metadata.google.internal", 80, netip.Addr{}, false},
+		{"aws ipv6 metadata", none, "fd00:ec2::254", 80, netip.Addr{}, false},
+		{"gcp ipv6 metadata", none, "fd20:ce::254", 80, netip.Addr{}, false},
+		{"alibaba metadata", none, "100.100.100.200", 80, netip.Addr{}, false},
+		{"azure wireserver", none, "168.63.129.16", 80, netip.Addr{}, false},
+		{"oracle metadata", none, "192.0.0.192", 80, netip.Addr{}, false},
+		{"ipv4-mapped metadata", none, "x", 80, ip("::ffff:169.254.169.254"), false},
+		{"link-local v6", none, "x", 80, ip("fe80::1"), false},
+		{"metadata allowed by cidr", set(mk([]string{"169.254.169.254/32"}, nil)), "169.254.169.254", 80, netip.Addr{}, true},
+		{"metadata name pending an allowed ip", set(mk([]string{"169.254.169.254"}, nil)), "metadata.google.internal", 80, netip.Addr{}, true},
+		{"metadata not allowed by name", set(mk([]string{"metadata.google.internal"}, nil)), "metadata.google.internal", 80, ip("169.254.169.254"), false},
+		{"deny name", set(mk(nil, []string{"Evil.example"})), "evil.example.", 80, netip.Addr{}, false},
+		{"deny wildcard", set(mk(nil, []string{"*.evil.example"})), "a.b.evil.example", 80, netip.Addr{}, false},
+		{"wildcard not apex", set(mk(nil, []string{"*.evil.example"})), "evil.example", 80, netip.Addr{}, true},
+		{"deny cidr at dial", set(mk(nil, []string{"10.0.0.0/8"})), "intranet", 80, ip("10.1.2.3"), false},
+		{"allow name", set(mk([]string{"api.example.com"}, nil)), "api.example.com", 443, ip("93.184.216.34"), true},
+		{"allow name other host", set(mk([]string{"api.example.com"}, nil)), "other.example.com", 443, netip.Addr{}, false},
+		{"allow cidr pending", set(mk([]string{"10.0.0.0/8"}, nil)), "svc.local", 80, netip.Addr{}, true},
+		{"allow cidr miss at dial", set(mk([]string{"10.0.0.0/8"}, nil)), "svc.local", 80, ip("192.168.1.1"), false},
+		{"global and workflow both apply", set(mk(nil, []string{"a.example"}), mk([]string{"b.example"}, nil)), "a.example", 80, netip.Addr{}, false},
+		{"deny wins over allow", set(mk([]string{"127.0.0.0/8"}, []string{"127.0.0.1"})), "127.0.0.1", 80, netip.Addr{}, false},
+		// 0.0.0.0 and :: reach this machine: a deny of the loopback addresses covers them.
+		{"deny loopback: 0.0.0.0", denyLocal, "0.0.0.0", 80, netip.Addr{}, false},
+		{"deny loopback: 0.1.2.3", denyLocal, "0.1.2.3", 80, netip.Addr{}, false},
+		{"deny loopback: [::]", denyLocal, "::", 80, netip.Addr{}, false},
+		{"deny loopback: mapped 0.0.0.0", denyLocal, "::ffff:0.0.0.0", 80, netip.Addr{}, false},
+		{"deny loopback: name to 0.0.0.0", denyLocal, "zero.example", 80, ip("0.0.0.0"), false},
+		{"deny localhost by name covers its addresses", set(mk(nil, []string{"localhost"})), "127.0.0.1", 80, netip.Addr{}, false},
+		{"deny loopback: other address", denyLocal, "10.0.0.1", 80, netip.Addr{}, true},
+		{"allow 127.0.0.1 admits 0.0.0.0", set(mk([]string{"127.0.0.1"}, nil)), "0.0.0.0", 80, netip.Addr{}, true},
+		{"loopback false: 127.0.0.1", noLoop, "127.0.0.1", 80, netip.Addr{}, false},
+		{"loopback false: 127.9.9.9", noLoop, "x", 80, ip("127.9.9.9"), false},
+		{"loopback false: ::1", noLoop, "::1", 80, netip.Addr{}, false},
+		{"loopback false: 0.0.0.0", noLoop, "0.0.0.0", 80, netip.Addr{}, false},
+		{"loopback false: ::", noLoop, "::", 80, netip.Addr{}, false},
+		{"loopback false: localhost before resolution", noLoop, "localhost", 80, netip.Addr{}, false},
+		{"loopback false: app.localhost", noLoop, "app.localhost", 80, netip.Addr{}, false},
+		{"loopback false: elsewhere", noLoop, "api.example.com", 443, ip("93.184.216.34"), true},
+		{"self", self, "127.0.0.1", 8787, netip.Addr{}, false},
+		{"self by name", self, "localhost", 8787, ip("127.0.0.1"), false},
+		{"self via 0.0.0.0", self, "0.0.0.0", 8787, netip.Addr{}, false},
+		{"self via [::]", self, "::", 8787, netip.Addr{}, false},
+		{"self: another port", self, "127.0.0.1", 8786, netip.Addr{}, true},
+		{"self even when allowed", policySet{lists: []destPolicy{mk([]string{"127.0.0.1"}, nil)}, self: self.self}, "127.0.0.1", 8787, netip.Addr{}, false},
+		{"self on [::]: loopback", selfAny, "127.0.0.1", 8788, netip.Addr{}, false},
+		{"self on [::]: ::1", selfAny, "::1", 8788, netip.Addr{}, false},
 	}
 	for _, c := range cases {
-		err := c.ps.check(c.host, c.ip)
+		err := c.ps.check(c.host, c.port, c.ip)
 		if (err == nil) != c.ok {
 			t.Errorf("%s: err %v, want ok=%v", c.name, err, c.ok)
 		}
@@ -59,7 +95,7 @@ func TestPolicySetCheck(t *testing.T) {
 	if _, err := parsePolicy([]string{"10.0.0.0/33"}, nil); err == nil {
 		t.Error("a bad CIDR parsed")
 	}
-	if policySet([]destPolicy{mk([]string{"a"}, nil)}).key() == policySet([]destPolicy{mk([]string{"b"}, nil)}).key() {
+	if set(mk([]string{"a"}, nil)).key() == set(mk([]string{"b"}, nil)).key() || none.key() == noLoop.key() || none.key() == self.key() {
 		t.Error("different policies share a client")
 	}
 }
@@ -146,8 +182,5 @@ func TestSnippet(t *testing.T) {
 	}
 	if s := snippet([]byte("\xff\xfe ok")); !strings.HasSuffix(s, " ok") {
 		t.Fatalf("invalid UTF-8: %q", s)
-	}
-	if redactURL("https://u:pw@example.com/x?y=1") != "https://u:xxxxx@example.com/x?y=1" {
-		t.Fatal(redactURL("https://u:pw@example.com/x?y=1"))
 	}
 }

@@ -5,6 +5,7 @@ package action
 import (
 	"context"
 	"crypto/tls"
+	"net/netip"
 
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/settings"
@@ -24,6 +25,9 @@ type Config struct {
 	TLS *tls.Config
 	// UserAgent is sent with every outgoing request (default "Flowdesk-Webhooks/1").
 	UserAgent string
+	// Self is Flowdesk's own listening addresses (API and webhook listener): outgoing requests
+	// to them are always refused, so a workflow cannot be turned against Flowdesk's own API.
+	Self []netip.AddrPort
 
 	// DB is the store, for actions that keep state: the sms action counts usage against the
 	// monthly cap and writes the outbox there (without it, sms steps fail as not set up).

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -79,7 +78,7 @@ func (a *Slack) Run(ctx context.Context, in engine.ActionInput) engine.ActionRes
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := ps.check(u.Hostname(), netip.Addr{}); err != nil {
+	if err := ps.checkURL(u); err != nil {
 		return fail("%v", err)
 	}
 	cctx, cancel := context.WithTimeout(ctx, slackTimeout)

@@ -16,6 +16,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/template"
+	"github.com/flowdesk/flowdesk/backend/workflow"
 )
 
 // SMS defaults.
@@ -50,20 +51,19 @@ func (p SMSProvider) Configured() bool { return p.AccountSID != "" && p.AuthToke
 // SMS is the `sms` step: a text message through a Twilio-compatible API, counted against a
 // monthly cap, or kept in the outbox when no provider is set up (see docs/actions.md).
 type SMS struct {
-	cfg    Config
-	client *resty.Client
+	cfg       Config
+	policy    policySet // the global destination policy: the provider is a setting, not a workflow's choice
+	policyErr error
+	client    *resty.Client
 }
 
 // NewSMS builds the sms action. cfg.DB is required (usage counting and the outbox).
 func NewSMS(cfg Config) *SMS {
-	c := resty.New()
-	if cfg.TLS != nil {
-		c.SetTLSClientConfig(cfg.TLS.Clone())
-	}
-	c.SetRetryCount(0) // retries are the engine's durable jobs
-	c.SetLogger(quietLogger{})
+	hook := NewWebhook(cfg)
+	ps, _ := hook.policiesFor(nil)
+	c := newClient(ps, hook.cfg)                  // the guarded dialer, like every outgoing request
 	c.SetRedirectPolicy(resty.NoRedirectPolicy()) // a redirect must not carry the basic auth elsewhere
-	return &SMS{cfg: cfg, client: c}
+	return &SMS{cfg: cfg, policy: ps, policyErr: hook.globalErr, client: c}
 }
 
 // provider returns the SMS account to use now: from Config.SMSSource, else the settings store
@@ -184,6 +184,17 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 		return res
 	}
 
+	// The provider's address passes the destination policy before anything is counted.
+	endpoint := smsEndpoint(prov)
+	if a.policyErr != nil {
+		return fail("%v", a.policyErr)
+	}
+	if u, err := url.Parse(endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fail("the SMS provider address %q in the settings is not an http:// or https:// address", workflow.MaskURL(endpoint))
+	} else if err := a.policy.checkURL(u); err != nil {
+		return fail("%v", err)
+	}
+
 	// Count the message against the month's cap before it leaves (once per step visit).
 	month := in.Now.UTC().Format("2006-01")
 	limit := a.monthlyCap(prov)
@@ -206,7 +217,6 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 	}
 	res.Detail["month_count"] = rsv.Sent
 
-	endpoint := smsEndpoint(prov)
 	form := url.Values{"To": {phone}, "Body": {body}}
 	if prov.From != "" {
 		form.Set("From", prov.From)
@@ -223,7 +233,13 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 			resp.RawBody().Close()
 		}
 		res.Latency = time.Since(start)
-		return classifyError(res, err, ctx, smsTimeout) // the token travels in a header, never in the URL
+		out := classifyError(res, err, ctx, smsTimeout) // the token travels in a header, never in the URL
+		if out.Outcome == store.AttemptFailed { // refused at dial time: nothing was sent, so it does not count
+			if err := a.cfg.DB.Write(ctx, func(tx *store.Tx) error { return tx.ReleaseSMS(in.IdempotencyKey) }); err != nil {
+				out.Detail["usage_error"] = err.Error()
+			}
+		}
+		return out
 	}
 	rawBody := resp.RawBody()
 	answer, _ := io.ReadAll(io.LimitReader(rawBody, 64<<10))

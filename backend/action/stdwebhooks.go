@@ -4,10 +4,11 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
+	"fmt"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/flowdesk/flowdesk/backend/workflow"
 )
 
 // Standard Webhooks (https://www.standardwebhooks.com) header names.
@@ -17,18 +18,13 @@ const (
 	HeaderSignature = "webhook-signature"
 )
 
-// errBadSecret never quotes the secret.
-var errBadSecret = errors.New(`the signing secret is not valid: it must be "whsec_" followed by base64 (as Standard Webhooks secrets are)`)
-
-// secretKey decodes a "whsec_<base64>" signing secret (the prefix may be left out).
+// secretKey decodes a step's signing secret (workflow.WebhookSecretKey; validation refuses a bad
+// one at save, so this fails only for a definition stored before that check). The error never
+// quotes the secret.
 func secretKey(secret string) ([]byte, error) {
-	raw := strings.TrimPrefix(strings.TrimSpace(secret), "whsec_")
-	key, err := base64.StdEncoding.DecodeString(raw)
+	key, err := workflow.WebhookSecretKey(secret)
 	if err != nil {
-		key, err = base64.RawStdEncoding.DecodeString(raw)
-	}
-	if err != nil || len(key) == 0 {
-		return nil, errBadSecret
+		return nil, fmt.Errorf("the signing secret %v; paste the secret as the receiver gave it (\"whsec_\" followed by base64)", err)
 	}
 	return key, nil
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -63,8 +62,9 @@ func (c Config) Validate() error {
 }
 
 // StoredRequest is what the delivery log keeps of a webhook request, for a manual retry. It
-// never holds the signing secret or the signature; credential-like custom headers are masked
-// (a resend takes headers and secret from the workflow version's step).
+// never holds the signing secret or the signature; credentials in the URL and credential-like
+// custom headers are masked by workflow's one masking rule (a resend takes URL, headers and
+// secret from the workflow version's step).
 type StoredRequest struct {
 	Method  string            `json:"method"`
 	URL     string            `json:"url"`
@@ -77,9 +77,9 @@ func (w *Webhook) Run(ctx context.Context, in engine.ActionInput) engine.ActionR
 	s := in.Step
 	body, err := w.body(in)
 	if err != nil {
-		return engine.ActionResult{Outcome: store.AttemptFailed, Target: redactURL(s.URL), Error: err.Error()}
+		return engine.ActionResult{Outcome: store.AttemptFailed, Target: workflow.MaskURL(s.URL), Error: err.Error()}
 	}
-	req := StoredRequest{Method: methodOf(s.Method), URL: s.URL, Body: string(body)}
+	req := StoredRequest{Method: methodOf(s.Method), Body: string(body)}
 	return w.send(ctx, req, s, in.Workflow, in.IdempotencyKey, in.Now, true)
 }
 
@@ -95,12 +95,13 @@ type Resender interface {
 	Resend(ctx context.Context, in ResendInput) engine.ActionResult
 }
 
-// Resend sends a logged request again, signed with a fresh timestamp and the same webhook-id,
-// with the step's current headers and secret. It maps nothing onto the record.
+// Resend sends a logged request again (its method and body), signed with a fresh timestamp and
+// the same webhook-id, to the URL and with the headers and secret of the version's step (the
+// log keeps those masked). It maps nothing onto the record.
 func (w *Webhook) Resend(ctx context.Context, in ResendInput) engine.ActionResult {
 	a := in.Attempt
 	var req StoredRequest
-	if err := json.Unmarshal(a.Request, &req); err != nil || req.URL == "" {
+	if err := json.Unmarshal(a.Request, &req); err != nil || req.Method == "" {
 		return engine.ActionResult{Outcome: store.AttemptFailed, Target: a.Target,
 			Error: "this attempt stored no request to send again (it failed before sending)"}
 	}
@@ -115,9 +116,11 @@ func (w *Webhook) Resend(ctx context.Context, in ResendInput) engine.ActionResul
 	return w.send(ctx, req, step, in.Workflow, a.IdempotencyKey, in.Now, false)
 }
 
-// send performs one HTTP request and classifies the answer.
+// send performs one HTTP request to the step's URL and classifies the answer.
 func (w *Webhook) send(ctx context.Context, req StoredRequest, s *workflow.Step, def *workflow.Definition, id string, now time.Time, mapAnswer bool) engine.ActionResult {
-	res := engine.ActionResult{Target: redactURL(req.URL), Detail: map[string]any{"webhook_id": id}}
+	target := s.URL
+	req.URL = workflow.MaskURL(target)
+	res := engine.ActionResult{Target: req.URL, Detail: map[string]any{"webhook_id": id}}
 	fail := func(format string, args ...any) engine.ActionResult {
 		res.Outcome, res.Error = store.AttemptFailed, fmt.Sprintf(format, args...)
 		return res
@@ -153,11 +156,11 @@ func (w *Webhook) send(ctx context.Context, req StoredRequest, s *workflow.Step,
 	if err != nil {
 		return fail("%v", err)
 	}
-	u, err := url.Parse(req.URL)
+	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fail("%q is not an http:// or https:// address", res.Target)
 	}
-	if err := ps.check(u.Hostname(), netip.Addr{}); err != nil {
+	if err := ps.checkURL(u); err != nil {
 		return fail("%v", err)
 	}
 
@@ -166,7 +169,7 @@ func (w *Webhook) send(ctx context.Context, req StoredRequest, s *workflow.Step,
 	defer cancel()
 	start := time.Now()
 	resp, err := w.client(ps).R().SetContext(cctx).SetHeaders(headers).SetBody(body).
-		SetDoNotParseResponse(true).Execute(req.Method, req.URL)
+		SetDoNotParseResponse(true).Execute(req.Method, target)
 	if err != nil {
 		if resp != nil && resp.RawBody() != nil {
 			resp.RawBody().Close()
@@ -351,19 +354,10 @@ func snippet(b []byte) string {
 	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
-// redactURL hides a password in a URL's user info.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return s
-	}
-	return u.Redacted()
-}
-
 // maskHeader hides the value of a credential-like custom header in the delivery log.
 func maskHeader(name, value string) string {
-	if workflow.SecretHeader(name) {
-		return "***"
+	if value != "" && workflow.Credential(name, value) {
+		return workflow.Hidden
 	}
 	return value
 }

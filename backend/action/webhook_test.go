@@ -2,6 +2,7 @@ package action_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -12,6 +13,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/action"
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/workflow"
 )
 
 // hookWF is a workflow "sale.completed -> webhook -> set synced"; %s is the webhook step's
@@ -147,7 +149,7 @@ func TestWebhookSignedRetriesHonourRetryAfterAndMapResponse(t *testing.T) {
 	}
 	var req action.StoredRequest
 	if err := json.Unmarshal(atts[0].Request, &req); err != nil || req.Method != "POST" || req.URL != rc.srv.URL+"/in" ||
-		req.Body != string(got[2].Body) || req.Headers["X-Api-Key"] != "***" || req.Headers["webhook-id"] != got[0].ID ||
+		req.Body != string(got[2].Body) || req.Headers["X-Api-Key"] != workflow.Hidden || req.Headers["webhook-id"] != got[0].ID ||
 		req.Headers["X-Source"] != "flowdesk" {
 		t.Fatalf("stored request %s (%v)", atts[0].Request, err)
 	}
@@ -326,22 +328,28 @@ func TestWebhookUnknownTokenFailsWithoutRequest(t *testing.T) {
 	}
 }
 
-func TestWebhookSecretNeverInErrorsForBadSecret(t *testing.T) {
+// A malformed signing secret is refused at save, naming the field and never quoting the secret;
+// one stored before that check fails at run time the same way, without a request.
+func TestWebhookBadSecretRefusedAtSaveAndNeverQuoted(t *testing.T) {
 	s := newStack(t, action.Config{}, engine.RetryPolicy{MaxTries: 2})
 	rc := newReceiver(t, s.clock, "", func(int) answer { return answer{status: 200} })
-	bad := "whsec_not*base64!"
-	s.deploy(wf(fmt.Sprintf(`"url": %q, "secret": %q`, rc.srv.URL, bad)))
-	enr := s.event("sale.completed", "ida@example.com", nil, nil)
-	s.run()
-	atts := s.attempts(enr)
-	if len(atts) != 1 || atts[0].Outcome != "failed" || strings.Contains(atts[0].Error, "not*base64") || len(rc.deliveries()) != 0 {
-		t.Fatalf("attempts %+v", atts[0])
-	}
-	hist, _ := s.db.History(s.ctx, enr)
-	for _, h := range hist {
-		if strings.Contains(string(h.Detail), "not*base64") {
-			t.Fatalf("history leaks the secret: %s", h.Detail)
+	for _, bad := range []string{"whsec_not*base64!", "whsec_c2VjcmV0", "plain words"} {
+		_, err := s.eng.CreateWorkflow(s.ctx, []byte(wf(fmt.Sprintf(`"url": %q, "secret": %q`, rc.srv.URL, bad))))
+		var ve *engine.ValidationError
+		if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Field != "secret" || ve.Problems[0].Step != "hook" ||
+			!strings.Contains(ve.Problems[0].Message, "whsec_") || strings.Contains(ve.Problems[0].Message, bad) {
+			t.Fatalf("secret %q: %v", bad, err)
 		}
+		if ws, _ := s.db.Workflows(s.ctx); len(ws) != 0 {
+			t.Fatalf("a refused save stored %d workflows", len(ws))
+		}
+		res := runOnce(t, action.Config{}, rc.srv.URL, nil, func(st *workflow.Step) { st.Secret = bad })
+		if res.Outcome != store.AttemptFailed || !strings.Contains(res.Error, "signing secret") || strings.Contains(res.Error, bad) {
+			t.Fatalf("run with secret %q: %s %q", bad, res.Outcome, res.Error)
+		}
+	}
+	if n := len(rc.deliveries()); n != 0 {
+		t.Fatalf("the receiver got %d requests", n)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/ident"
 	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/workflow"
 )
 
 // Options tune a Listener.
@@ -544,7 +545,9 @@ func (l *Listener) rejected(ctx context.Context, d *delivery, rej *rejection) {
 	}
 }
 
-// redactHeaders returns the request headers as a JSON object, without credentials.
+// redactHeaders returns the request headers as a JSON object, without credentials: the
+// endpoint's own API key header, the signature, and whatever the masking rule
+// (workflow.Credential) takes for a credential.
 func redactHeaders(h http.Header, ep *store.HookEndpoint) string {
 	secretHeaders := map[string]bool{"authorization": true, "proxy-authorization": true, "cookie": true,
 		"x-api-key": true, HeaderSignature: true}
@@ -564,8 +567,8 @@ func redactHeaders(h http.Header, ep *store.HookEndpoint) string {
 	for _, k := range names {
 		lk := strings.ToLower(k)
 		v := strings.Join(h[k], ", ")
-		if secretHeaders[lk] {
-			v = "[redacted]"
+		if secretHeaders[lk] || workflow.Credential(k, v) {
+			v = workflow.Hidden
 		}
 		if size += len(k) + len(v); size > 16<<10 {
 			break

@@ -31,10 +31,13 @@ type Definition struct {
 // OutboundPolicy is a workflow's allow/deny list of destinations for outgoing requests. Entries
 // are host names ("api.example.com", "*.example.com" for subdomains), IP addresses or CIDR
 // ranges. Deny wins; a non-empty Allow admits only what it lists. Link-local and cloud metadata
-// addresses are refused unless Allow names them by IP or CIDR.
+// addresses are refused unless Allow names them by IP or CIDR; Flowdesk's own address always.
 type OutboundPolicy struct {
 	Allow []string `json:"allow,omitempty"`
 	Deny  []string `json:"deny,omitempty"`
+	// Loopback false refuses this machine's addresses (127.0.0.0/8, ::1, 0.0.0.0, ::, localhost);
+	// nil or true allows them, so a receiver under development on localhost works.
+	Loopback *bool `json:"loopback,omitempty"`
 }
 
 // DefaultMaxSteps is the per-enrollment step budget when a definition sets none.

@@ -495,6 +495,7 @@ func (v *validator) step(i int) {
 		}
 	case StepWebhook:
 		v.webhook(s, add)
+		v.webhookSecret(s, add)
 	case StepSendEmail:
 		v.email(s, add)
 	case StepInternalEmail:

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -103,7 +104,13 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 
 	st := settings.Open(s.DB)
-	actionCfg := action.Config{Account: action.Account{ID: "flowdesk", Name: "Flowdesk"}, DB: s.DB, Settings: st}
+	// Flowdesk's own listeners are never a destination: a workflow (or a redirect) must not be able
+	// to post into its own API.
+	self := []netip.AddrPort{apiLn.Addr().(*net.TCPAddr).AddrPort()}
+	if hooksLn != nil {
+		self = append(self, hooksLn.Addr().(*net.TCPAddr).AddrPort())
+	}
+	actionCfg := action.Config{Account: action.Account{ID: "flowdesk", Name: "Flowdesk"}, DB: s.DB, Settings: st, Self: self}
 	acts := action.New(actionCfg)
 	if s.Engine, err = engine.New(ctx, s.DB, engine.Options{Log: cfg.Log, Actions: acts, EventTypes: s.eventTypes}); err != nil {
 		return nil, err

@@ -1,9 +1,15 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
@@ -81,5 +87,110 @@ func TestWorkflowSecretsAreNeverEchoed(t *testing.T) {
 	res = e.request("POST", "/api/workflows", copyDef, nil)
 	if res.status != 422 || !strings.Contains(string(res.body), `"field":"secret"`) || !strings.Contains(string(res.body), "paste the real value") {
 		t.Fatalf("create with hidden secrets: %d %s", res.status, res.body)
+	}
+}
+
+// Credentials in a webhook's URL (user info, token-like query parameters) and in headers with
+// credential-like names are masked in every answer: GET, versions, the delivery log, history
+// and the retry's answer. Saving the masked copy keeps them, and the requests carry the real
+// values. Real receiver on 127.0.0.1, the action stack, the API over HTTP.
+func TestWebhookCredentialsMaskedEverywhere(t *testing.T) {
+	e := newDeliveryEnv(t)
+	var mu sync.Mutex
+	var got []*http.Request
+	status := http.StatusServiceUnavailable
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, r.Clone(context.Background()))
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(rc.Close)
+	host := strings.TrimPrefix(rc.URL, "http://")
+	secrets := []string{"pw-777", "tok-111", "k-222", "sig-333", "pass-444", "pwd-555", "cred-666", "bear-888"}
+	url := "http://bob:pw-777@" + host + "/in?access_token=tok-111&list=7&api_key=k-222&sig=sig-333"
+	def := fmt.Sprintf(`{"id": "wf", "name": "Hook", "object": "contact",
+	  "triggers": [{"type": "event", "event": "sale.completed"}], "start": "hook",
+	  "steps": [{"id": "hook", "type": "webhook", "url": %q,
+	    "headers": {"X-Pass": "pass-444", "X-Pwd": "pwd-555", "X-Credentials": "cred-666", "X-Custom": "Bearer bear-888", "X-Source": "flowdesk"}}]}`, url)
+	noSecrets := func(where string, body []byte) {
+		t.Helper()
+		for _, s := range secrets {
+			if strings.Contains(string(body), s) {
+				t.Errorf("%s answers the credential %q: %s", where, s, body)
+			}
+		}
+	}
+	created := e.request("POST", "/api/workflows", def, nil)
+	if created.status != 201 {
+		t.Fatalf("create: %d %s", created.status, created.body)
+	}
+	noSecrets("POST /api/workflows", created.body)
+	read := e.request("GET", "/api/workflows/wf", "", nil)
+	noSecrets("GET /api/workflows/wf", read.body)
+	if !strings.Contains(string(read.body), "list=7") || !strings.Contains(string(read.body), `"X-Source":"flowdesk"`) {
+		t.Fatalf("plain parts masked too: %s", read.body)
+	}
+	var wf struct {
+		Definition json.RawMessage `json:"definition"`
+	}
+	if err := json.Unmarshal(read.body, &wf); err != nil {
+		t.Fatal(err)
+	}
+	if res := e.request("PUT", "/api/workflows/wf", string(wf.Definition), nil); res.status != 200 {
+		t.Fatalf("save the masked copy: %d %s", res.status, res.body)
+	} else {
+		noSecrets("PUT /api/workflows/wf", res.body)
+	}
+	e.call("POST", "/api/workflows/wf/enable", nil, 200)
+	version := e.request("GET", "/api/workflows/wf/versions/1", "", nil)
+	if version.status != 200 || !strings.Contains(string(version.body), "list=7") {
+		t.Fatalf("version 1: %d %s", version.status, version.body)
+	}
+	noSecrets("GET /api/workflows/wf/versions/1", version.body)
+
+	ing := e.call("POST", "/api/events", `{"type": "sale.completed", "record": {"type": "contact", "email": "ann@example.com"}}`, 201)
+	enr := int64(ing["enrollments"].([]any)[0].(float64))
+	e.runDue()
+	for range 4 {
+		e.clock.Advance(time.Minute)
+		e.runDue()
+	}
+	deliveries := e.request("GET", "/api/deliveries?workflow=wf", "", nil)
+	noSecrets("GET /api/deliveries", deliveries.body)
+	if !strings.Contains(string(deliveries.body), `access_token=[hidden]`) || !strings.Contains(string(deliveries.body), "dead") {
+		t.Fatalf("the delivery log does not show the masked address or the dead letter: %s", deliveries.body)
+	}
+	noSecrets("GET /api/enrollments/{id}", e.request("GET", fmt.Sprintf("/api/enrollments/%d", enr), "", nil).body)
+
+	var dead struct {
+		Deliveries []struct {
+			ID      int64  `json:"id"`
+			Outcome string `json:"outcome"`
+		} `json:"deliveries"`
+	}
+	_ = json.Unmarshal(deliveries.body, &dead)
+	mu.Lock()
+	status = http.StatusOK
+	mu.Unlock()
+	retry := e.request("POST", fmt.Sprintf("/api/deliveries/%d/retry", dead.Deliveries[0].ID), "{}", nil)
+	if retry.status != 200 || !strings.Contains(string(retry.body), `"outcome":"ok"`) {
+		t.Fatalf("retry: %d %s", retry.status, retry.body)
+	}
+	noSecrets("POST /api/deliveries/{id}/retry", retry.body)
+
+	// Every request, the manual retry included, carried the real credentials.
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 4 {
+		t.Fatalf("receiver got %d requests, want 3 tries and the retry", len(got))
+	}
+	for i, r := range got {
+		user, pass, _ := r.BasicAuth()
+		q := r.URL.Query()
+		if user != "bob" || pass != "pw-777" || q.Get("access_token") != "tok-111" || q.Get("api_key") != "k-222" || q.Get("sig") != "sig-333" ||
+			r.Header.Get("X-Pass") != "pass-444" || r.Header.Get("X-Credentials") != "cred-666" || r.Header.Get("X-Custom") != "Bearer bear-888" {
+			t.Fatalf("request %d lost a credential: %s %v", i, r.URL, r.Header)
+		}
 	}
 }

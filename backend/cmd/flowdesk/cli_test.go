@@ -423,3 +423,49 @@ func TestImportOrder(t *testing.T) {
 		}
 	}
 }
+
+// An export masks every credential by the one rule (URL user info and token parameters,
+// credential-like headers, the signing secret), and importing it over the same workflow keeps
+// the stored values.
+func TestCLIExportMasksCredentials(t *testing.T) {
+	dir := t.TempDir()
+	dbPath, file := filepath.Join(dir, "flowdesk.db"), filepath.Join(dir, "wf.json")
+	def := `{"id": "creds", "name": "Creds", "object": "contact", "triggers": [{"type": "event", "event": "x.y"}], "start": "hook",
+	  "steps": [{"id": "hook", "type": "webhook", "url": "https://bob:pw-777@crm.example/in?access_token=tok-111&list=7",
+	    "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "headers": {"X-Pass": "pass-444", "X-Pwd": "pwd-555", "X-Credentials": "cred-666"}}]}`
+	if err := os.WriteFile(file, []byte(def), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cliRun(t, "import", "--db", dbPath, file); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := cliRun(t, "export", "--db", dbPath, "creds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"pw-777", "tok-111", "pass-444", "pwd-555", "cred-666", "MfKQ9r8"} {
+		if strings.Contains(out, s) {
+			t.Errorf("the export holds the credential %q:\n%s", s, out)
+		}
+	}
+	if err := os.WriteFile(file, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cliRun(t, "import", "--db", dbPath, file); err != nil {
+		t.Fatalf("re-import of the masked export: %v", err)
+	}
+	db, err := store.Open(context.Background(), dbPath, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := db.Workflow(context.Background(), "creds")
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"bob:pw-777@", "access_token=tok-111", "pass-444", "pwd-555", "cred-666", "MfKQ9r8"} {
+		if !strings.Contains(string(w.Definition), s) {
+			t.Errorf("the re-import lost %q: %s", s, w.Definition)
+		}
+	}
+}

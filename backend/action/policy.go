@@ -58,7 +58,9 @@ var loopbackNets = []netip.Prefix{
 func loopbackAddr(ip netip.Addr) bool { return netMatches(loopbackNets, ip.Unmap()) }
 
 // loopbackName reports whether a host name is one the resolver answers with a loopback address.
-func loopbackName(host string) bool { return host == "localhost" || strings.HasSuffix(host, ".localhost") }
+func loopbackName(host string) bool {
+	return host == "localhost" || strings.HasSuffix(host, ".localhost")
+}
 
 // forms are the addresses ip stands for when matched against a list: itself, and for 0.0.0.0/8
 // and :: the loopback addresses a connection to them reaches, so that a deny of 127.0.0.0/8 or

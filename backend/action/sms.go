@@ -233,8 +233,10 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 			resp.RawBody().Close()
 		}
 		res.Latency = time.Since(start)
-		out := classifyError(res, err, ctx, smsTimeout) // the token travels in a header, never in the URL
-		if out.Outcome == store.AttemptFailed { // refused at dial time: nothing was sent, so it does not count
+		// The token travels in a header, never in the URL. A refusal at dial time sent nothing, so
+		// it does not count against the month.
+		out := classifyError(res, err, ctx, smsTimeout)
+		if out.Outcome == store.AttemptFailed {
 			if err := a.cfg.DB.Write(ctx, func(tx *store.Tx) error { return tx.ReleaseSMS(in.IdempotencyKey) }); err != nil {
 				out.Detail["usage_error"] = err.Error()
 			}

@@ -5,9 +5,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,7 +54,8 @@ func redirector(t *testing.T, to func(r *http.Request) string, code int) *receiv
 
 func TestPolicyRefusesMetadataAddressesWithoutARequest(t *testing.T) {
 	for _, u := range []string{"http://169.254.169.254/latest/meta-data/", "http://169.254.10.1:8080/", "http://[fd00:ec2::254]/latest",
-		"http://[fe80::1]/", "http://[::ffff:169.254.169.254]/"} {
+		"http://[fe80::1]/", "http://[::ffff:169.254.169.254]/", "http://100.100.100.200/latest/meta-data/", "http://168.63.129.16/",
+		"http://192.0.0.192/opc/v1/", "http://[fd20:ce::254]/", "http://metadata.google.internal/computeMetadata/v1/", "http://metadata/"} {
 		start := time.Now()
 		res := runOnce(t, action.Config{}, u, nil, nil)
 		expectRefused(t, res, "link-local or cloud metadata")
@@ -212,5 +217,176 @@ func TestWebhookMethodsAndPolicyValidation(t *testing.T) {
 	}
 	if err := (action.Config{Deny: []string{"300.1.1.1/8"}}).Validate(); err == nil {
 		t.Fatal("an invalid global policy passed Config.Validate")
+	}
+}
+
+// listenV6 serves h on [::1] (the IPv6 loopback), or falls back to IPv4 (fallback, or h on
+// 127.0.0.1) when this machine has no IPv6 loopback: the refusals are asserted either way.
+func listenV6(t *testing.T, h http.Handler, fallback *httptest.Server) *httptest.Server {
+	t.Helper()
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Logf("no IPv6 loopback (%v); the [::] rows use IPv4", err)
+		if fallback == nil {
+			fallback = httptest.NewServer(h)
+			t.Cleanup(fallback.Close)
+		}
+		return fallback
+	}
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func portOf(srv *httptest.Server) string { return srv.URL[strings.LastIndex(srv.URL, ":")+1:] }
+
+// Every way around a loopback deny, "loopback": false and the metadata list is refused, and the
+// delivery log (and history) says why: 0.0.0.0 and [::] directly and by redirect, localhost, and
+// the cloud metadata addresses, those without any network attempt.
+func TestPolicyBypassesRefusedInTheDeliveryLog(t *testing.T) {
+	var hits sync.Map // path -> count, for every receiver and redirector below
+	hit := func(name string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n, _ := hits.LoadOrStore(name, new(atomic.Int64))
+			n.(*atomic.Int64).Add(1)
+		})
+	}
+	count := func(name string) int64 {
+		if n, ok := hits.Load(name); ok {
+			return n.(*atomic.Int64).Load()
+		}
+		return 0
+	}
+	v4 := httptest.NewServer(hit("v4"))
+	t.Cleanup(v4.Close)
+	v6 := listenV6(t, hit("v6"), v4)
+	redirect := func(name, to string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hit(name).ServeHTTP(httptest.NewRecorder(), r)
+			http.Redirect(w, r, to, http.StatusTemporaryRedirect)
+		})
+	}
+	// A redirector on ::1 into 0.0.0.0 (reaching the IPv4 receiver), and one on 127.0.0.1 into [::]
+	// (reaching the IPv6 one): each redirector is itself allowed by the policy of its row.
+	toZero := listenV6(t, redirect("to-zero", "http://0.0.0.0:"+portOf(v4)+"/in"), nil)
+	toAny := httptest.NewServer(redirect("to-any", "http://[::]:"+portOf(v6)+"/in"))
+	t.Cleanup(toAny.Close)
+	toMeta := httptest.NewServer(redirect("to-meta", "http://100.100.100.200/latest/meta-data/"))
+	t.Cleanup(toMeta.Close)
+
+	denyLoop := `{"deny": ["127.0.0.0/8", "::1", "localhost"]}`
+	noLoop := `{"loopback": false}`
+	cases := []struct {
+		name, policy, url, want string
+		offline                 bool // refused before any connection: no latency at all
+	}{
+		{"0.0.0.0, loopback denied", denyLoop, "http://0.0.0.0:" + portOf(v4) + "/in", "deny list", false},
+		{"[::], loopback denied", denyLoop, "http://[::]:" + portOf(v6) + "/in", "deny list", false},
+		{"redirect to 0.0.0.0, 127.0.0.0/8 denied", `{"deny": ["127.0.0.0/8"]}`, toZero.URL + "/start", "deny list", false},
+		{"redirect to [::], ::1 denied", `{"deny": ["::1"]}`, toAny.URL + "/start", "deny list", false},
+		{"loopback false: 127.0.0.1", noLoop, v4.URL + "/in", `"loopback": false`, true},
+		{"loopback false: localhost", noLoop, "http://localhost:" + portOf(v4) + "/in", `"loopback": false`, true},
+		{"loopback false: 0.0.0.0", noLoop, "http://0.0.0.0:" + portOf(v4) + "/in", `"loopback": false`, true},
+		{"loopback false: [::]", noLoop, "http://[::]:" + portOf(v6) + "/in", `"loopback": false`, true},
+		{"loopback false: [::1]", noLoop, "http://[::1]:" + portOf(v6) + "/in", `"loopback": false`, true},
+		{"redirect to Alibaba metadata", `{}`, toMeta.URL + "/start", "cloud metadata", false},
+		{"AWS/GCP/Azure metadata", `{}`, "http://169.254.169.254/latest/meta-data/", "cloud metadata", true},
+		{"AWS IPv6 metadata", `{}`, "http://[fd00:ec2::254]/latest/meta-data/", "cloud metadata", true},
+		{"GCP metadata name", `{}`, "http://metadata.google.internal/computeMetadata/v1/", "cloud metadata", true},
+		{"GCP IPv6 metadata", `{}`, "http://[fd20:ce::254]/computeMetadata/v1/", "cloud metadata", true},
+		{"Alibaba metadata", `{}`, "http://100.100.100.200/latest/meta-data/", "cloud metadata", true},
+		{"Azure WireServer", `{}`, "http://168.63.129.16/machine?comp=goalstate", "cloud metadata", true},
+		{"Oracle metadata", `{}`, "http://192.0.0.192/opc/v1/instance/", "cloud metadata", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := newStack(t, action.Config{}, engine.RetryPolicy{MaxTries: 3, Base: time.Second, Max: time.Second})
+			s.deploy(wfPolicy(c.policy, fmt.Sprintf(`"url": %q`, c.url)))
+			enr := s.event("sale.completed", "ann@example.com", nil, nil)
+			s.run()
+			atts := s.attempts(enr)
+			if len(atts) != 1 || atts[0].Outcome != store.AttemptFailed || atts[0].StatusCode != 0 || !strings.Contains(atts[0].Error, c.want) ||
+				!strings.Contains(atts[0].Error, "is not allowed") {
+				t.Fatalf("attempts %+v, want one failure saying %q", atts, c.want)
+			}
+			if c.offline && atts[0].LatencyMS != 0 {
+				t.Fatalf("refused after %d ms: it tried the network", atts[0].LatencyMS)
+			}
+			if tr := s.trail(enr); !reflect.DeepEqual(tr, []string{"enrolled", "hook:failed", "done:ok", "completed"}) {
+				t.Fatalf("trail %v", tr)
+			}
+		})
+	}
+	if count("v4")+count("v6") != 0 {
+		t.Fatalf("a refused destination was reached: v4 %d, v6 %d", count("v4"), count("v6"))
+	}
+	if count("to-zero") != 1 || count("to-any") != 1 || count("to-meta") != 1 {
+		t.Fatalf("redirectors got %d, %d, %d requests, want 1 each", count("to-zero"), count("to-any"), count("to-meta"))
+	}
+}
+
+// A redirect to another origin (port, host or scheme) drops credentials and custom headers; a
+// redirect within the origin keeps them.
+func TestPolicyRedirectToAnotherOriginDropsCredentials(t *testing.T) {
+	type seen struct {
+		header http.Header
+		user   string
+	}
+	var mu sync.Mutex
+	got := map[string]seen{}
+	record := func(name string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			user, _, _ := r.BasicAuth()
+			mu.Lock()
+			got[name] = seen{r.Header.Clone(), user}
+			mu.Unlock()
+		}
+	}
+	other := httptest.NewServer(record("other-port"))
+	t.Cleanup(other.Close)
+	var home *httptest.Server
+	home = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/same":
+			http.Redirect(w, r, "/landed", http.StatusTemporaryRedirect)
+		case "/port":
+			http.Redirect(w, r, other.URL+"/landed", http.StatusTemporaryRedirect)
+		case "/host":
+			http.Redirect(w, r, strings.Replace(home.URL, "127.0.0.1", "localhost", 1)+"/host-landed", http.StatusTemporaryRedirect)
+		case "/landed":
+			record("same-origin")(w, r)
+		case "/host-landed":
+			record("other-host")(w, r)
+		}
+	}))
+	t.Cleanup(home.Close)
+	creds := map[string]string{"Authorization": "Bearer tok-1", "X-Api-Key": "k-2", "X-Pass": "p-3", "X-Plain": "plain-4"}
+	base := strings.Replace(home.URL, "http://", "http://bob:pw@", 1)
+	for _, c := range []struct {
+		path, landed string
+		keep         bool
+	}{{"/same", "same-origin", true}, {"/port", "other-port", false}, {"/host", "other-host", false}} {
+		res := runOnce(t, action.Config{}, base+c.path, nil, func(s *workflow.Step) { s.Headers = creds })
+		if res.Outcome != store.AttemptOK {
+			t.Fatalf("%s: %s %q", c.path, res.Outcome, res.Error)
+		}
+		mu.Lock()
+		g, ok := got[c.landed]
+		mu.Unlock()
+		if !ok {
+			t.Fatalf("%s: the redirect target got nothing", c.path)
+		}
+		if g.header.Get("webhook-id") != "fd_test" || g.header.Get("Content-Type") != "application/json" {
+			t.Errorf("%s: Flowdesk's own headers lost: %v", c.path, g.header)
+		}
+		for k, v := range creds {
+			if kept := g.header.Get(k) == v; kept != c.keep {
+				t.Errorf("%s: header %s kept=%v, want %v", c.path, k, kept, c.keep)
+			}
+		}
+		if (g.user == "bob") != c.keep && c.path != "/same" {
+			t.Errorf("%s: user info %q carried across origins", c.path, g.user)
+		}
 	}
 }

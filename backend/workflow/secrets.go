@@ -89,15 +89,14 @@ func nameWords(name string) []string {
 // urlParts is a URL cut into the pieces the masking rule looks at, as text, so that even an
 // address that does not parse is masked.
 type urlParts struct {
-	head      string // scheme and "//", or "" when there is no authority
-	userinfo  string // raw, without the "@"
-	hasUser   bool
-	rest      string // host, port and path
-	query     string // raw, without the "?"
-	hasQuery  bool
-	fragment  string // raw, without the "#"
-	hasFrag   bool
-	malformed bool
+	head     string // scheme and "//", or "" when there is no authority
+	userinfo string // raw, without the "@"
+	hasUser  bool
+	rest     string // host, port and path
+	query    string // raw, without the "?"
+	hasQuery bool
+	fragment string // raw, without the "#"
+	hasFrag  bool
 }
 
 func splitURL(raw string) urlParts {

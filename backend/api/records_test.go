@@ -210,11 +210,15 @@ func TestManualEnroll(t *testing.T) {
 			},
 		},
 		{
-			name: "enroll again after it completed", method: "POST", url: "/api/workflows/sales-handoff/enroll",
-			body: fmt.Sprintf(`{"record_id": %d}`, ann), wantStatus: 201,
+			name: "enroll again after it completed, re-enrollment off", method: "POST", url: "/api/workflows/sales-handoff/enroll",
+			body: fmt.Sprintf(`{"record_id": %d}`, ann), wantStatus: 409, wantCode: "conflict",
+			wantContains: []string{`re-enrollment is off`, `turn re-enrollment on`},
 		},
 		{
-			name: "enroll while already enrolled", method: "POST", url: "/api/workflows/sales-handoff/enroll",
+			name: "enroll while already enrolled", method: "POST", url: "/api/workflows/dublin/enroll",
+			before: func(t *testing.T, e *env) {
+				e.call("POST", "/api/workflows/dublin/enroll", fmt.Sprintf(`{"record_id": %d}`, ann), 201)
+			},
 			body: fmt.Sprintf(`{"record_id": %d}`, ann), wantStatus: 409, wantCode: "conflict",
 			wantContains: []string{`already enrolled`},
 		},

@@ -257,33 +257,6 @@ func (s *Server) workflowStats(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
-func (s *Server) enrollRecord(w http.ResponseWriter, r *http.Request) {
-	id, err := workflowID(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	var req struct {
-		RecordID int64 `json:"record_id"`
-	}
-	if err := decode(w, r, MaxSmallBody, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	if req.RecordID <= 0 {
-		e := apiError(http.StatusUnprocessableEntity, "invalid_input", "record_id: give the id of the record to enroll")
-		e.Details = map[string]any{"field": "record_id"}
-		writeError(w, e)
-		return
-	}
-	en, err := s.eng.EnrollManually(r.Context(), id, req.RecordID)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, en)
-}
-
 func (s *Server) schema(w http.ResponseWriter, r *http.Request) {
 	props, err := s.eng.DB().Properties(r.Context())
 	if err != nil {

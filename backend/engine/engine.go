@@ -46,6 +46,9 @@ type Options struct {
 	// sends. Package hook knows them and sits above the engine, so it is passed in (nil: event
 	// types are not checked).
 	EventTypes func(ctx context.Context) ([]string, error)
+	// EnrollBatch is how many records one batch of a bulk enrollment handles (default
+	// DefaultEnrollBatch): small, so each batch's write is short and ingest is not held up.
+	EnrollBatch int
 }
 
 // Engine is the workflow runtime over one database.
@@ -67,7 +70,8 @@ type Engine struct {
 	objects  map[string]bool
 
 	wake    chan struct{}
-	sched   scheduler // schedule triggers (schedule.go)
+	sched   scheduler  // schedule triggers (schedule.go)
+	bulk    bulkRunner // bulk enrollment jobs (enroll_job.go)
 	running sync.WaitGroup
 	stop    context.CancelFunc
 	stopped chan struct{}
@@ -101,9 +105,12 @@ func New(ctx context.Context, db *store.DB, opts Options) (*Engine, error) {
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 5
 	}
+	if opts.EnrollBatch <= 0 {
+		opts.EnrollBatch = DefaultEnrollBatch
+	}
 	e := &Engine{db: db, clock: opts.Clock, log: opts.Log, opts: opts,
 		defs: map[versionKey]*workflow.Definition{}, progs: condition.NewCache(4096),
-		wake: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), bulk: bulkRunner{wake: make(chan struct{}, 1), sels: map[int64]*selection{}}}
 	if err := e.loadSchema(ctx); err != nil {
 		return nil, err
 	}
@@ -119,8 +126,9 @@ func (e *Engine) DB() *store.DB { return e.db }
 // Now returns the engine clock's time.
 func (e *Engine) Now() time.Time { return e.clock.Now() }
 
-// Start recovers jobs leased by a previous (crashed) process and starts the dispatcher and
-// the scheduler of schedule triggers.
+// Start recovers jobs leased by a previous (crashed) process and starts the dispatcher, the
+// scheduler of schedule triggers and the runner of bulk enrollments (which resumes the jobs an
+// earlier process left running).
 func (e *Engine) Start(ctx context.Context) error {
 	if e.stop != nil {
 		return errors.New("engine already started")
@@ -133,6 +141,8 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.stopped = make(chan struct{})
 	go e.dispatch(runCtx)
 	e.startScheduler(runCtx)
+	e.running.Add(1)
+	go e.runBulk(runCtx)
 	return nil
 }
 

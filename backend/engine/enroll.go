@@ -26,24 +26,40 @@ type ReasonEvent struct {
 	Env map[string]any `json:"env"`
 }
 
+// Why a record was not enrolled (the codes bulk enrollment counts and the record page shows).
+const (
+	SkipAlreadyEnrolled = "already_enrolled" // it is in the workflow now
+	SkipReenrollOff     = "reenrollment_off" // it was in the workflow before and re-enrollment is off
+	SkipWrongObject     = "wrong_object"     // it is not of the workflow's object type
+	SkipRecordMissing   = "record_missing"   // it was deleted
+	SkipFilterError     = "filter_error"     // the selection's filter could not be evaluated on it
+	SkipWorkflowOff     = "workflow_off"     // the workflow is off (enrollment options only)
+)
+
 // enrollResult tells what enroll did.
 type enrollResult struct {
 	enrollment *store.Enrollment
-	skipped    string // why the record was not enrolled ("" when it was)
+	code       string // why the record was not enrolled: a Skip* code ("" when it was)
+	skipped    string // the same in words
 }
 
 // enroll enrolls a record into an enabled workflow version inside tx, honouring the open-
-// enrollment and re-enrollment rules, and schedules its first step.
+// enrollment and re-enrollment rules, and schedules its first step. Manual enrollment (by hand,
+// one record or in bulk) may re-enroll when re-enrollment is on for any trigger, as in HubSpot.
+// Every way in passes here, so a suppression-list check (members are never enrolled) belongs here.
 func (e *Engine) enroll(tx *store.Tx, wf *trigger.Workflow, recordID int64, reason Reason, eventID int64, manual bool, now time.Time) (enrollResult, error) {
 	open, ever, err := tx.EnrollmentState(wf.ID, recordID)
 	if err != nil {
 		return enrollResult{}, err
 	}
 	if open {
-		return enrollResult{skipped: "already enrolled"}, nil
+		return enrollResult{code: SkipAlreadyEnrolled, skipped: "already enrolled"}, nil
+	}
+	if ever && manual && !wf.Def.Reenroll.Enabled {
+		return enrollResult{code: SkipReenrollOff, skipped: "enrolled before and re-enrollment is off for this workflow"}, nil
 	}
 	if ever && !manual && !trigger.MayReenroll(wf.Def, reason.Trigger) {
-		return enrollResult{skipped: "enrolled before and re-enrollment is off for this trigger"}, nil
+		return enrollResult{code: SkipReenrollOff, skipped: "enrolled before and re-enrollment is off for this trigger"}, nil
 	}
 	raw, err := json.Marshal(reason)
 	if err != nil {
@@ -53,7 +69,7 @@ func (e *Engine) enroll(tx *store.Tx, wf *trigger.Workflow, recordID int64, reas
 		CurrentStep: wf.Def.Start, TriggerID: reason.Trigger, EventID: eventID, Reason: raw}
 	if err := tx.InsertEnrollment(en, now); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return enrollResult{skipped: "already enrolled"}, nil
+			return enrollResult{code: SkipAlreadyEnrolled, skipped: "already enrolled"}, nil
 		}
 		return enrollResult{}, err
 	}

@@ -194,8 +194,12 @@ func (e *Engine) sleepFor(ctx context.Context) time.Duration {
 }
 
 // RunDue runs every job that is due now, including the jobs those create, and returns how many
-// ran. It is the synchronous form of the dispatcher, for tests and `flowdesk run-once`.
+// ran. It is the synchronous form of the dispatcher, for tests and `flowdesk run-once`; it
+// first runs bulk enrollments to their end.
 func (e *Engine) RunDue(ctx context.Context) (int, error) {
+	if err := e.drainBulk(ctx); err != nil {
+		return 0, err
+	}
 	total := 0
 	for {
 		jobs, err := e.claim(ctx, e.opts.ClaimBatch)

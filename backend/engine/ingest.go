@@ -409,7 +409,7 @@ func (e *Engine) EnrollManually(ctx context.Context, workflowID string, recordID
 		return nil, fmt.Errorf("enroll record %d in %q: %w", recordID, workflowID, err)
 	}
 	if res.enrollment == nil {
-		return nil, fmt.Errorf("record %d is %s in %q: %w", recordID, res.skipped, workflowID, store.ErrConflict)
+		return nil, fmt.Errorf("record %d cannot be enrolled in %q: %s%s: %w", recordID, workflowID, res.skipped, skipFix(res.code), store.ErrConflict)
 	}
 	e.Wake()
 	return res.enrollment, nil

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -357,9 +358,16 @@ func TestManualEnrollment(t *testing.T) {
 	if res := h.event("start.w", "ann@example.com", nil, nil, nil); len(res.Enrollments) != 0 {
 		t.Fatalf("trigger re-enrolled with re-enrollment off: %v", res.Enrollments)
 	}
+	if _, err := h.eng.EnrollManually(h.ctx, "w", rec); !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "re-enrollment is off") {
+		t.Fatalf("manual re-enrollment with re-enrollment off: %v, want ErrConflict", err)
+	}
+	on := reenroll(flow("w", M{"id": "wait", "type": "delay", "duration": "1h", "next": "done"}, M{"id": "done", "type": "add_to_list", "list": "x"}), "go") // on for the event trigger only: manual enrollment may re-enroll too
+	if _, err := h.eng.UpdateWorkflow(h.ctx, "w", mustJSON(t, on), 0); err != nil {
+		t.Fatal(err)
+	}
 	en, err := h.eng.EnrollManually(h.ctx, "w", rec)
 	if err != nil {
-		t.Fatalf("manual enrollment ignores re-enrollment: %v", err)
+		t.Fatalf("manual re-enrollment with re-enrollment on: %v", err)
 	}
 	if r := h.reason(en.ID); r.Trigger != "manual" || r.TriggerType != "manual" || r.Summary != "Enrolled manually" {
 		t.Fatalf("reason %+v", r)

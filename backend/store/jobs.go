@@ -63,6 +63,15 @@ func (t *Tx) PutJob(j *Job) error {
 	return nil
 }
 
+// DeleteJob drops an enrollment's pending job (a worker holding its claim then fails FinishJob
+// and drops its result).
+func (t *Tx) DeleteJob(enrollmentID int64) error {
+	if _, err := t.exec("DELETE FROM jobs WHERE enrollment_id = ?", enrollmentID); err != nil {
+		return fmt.Errorf("drop the job of enrollment %d: %w", enrollmentID, err)
+	}
+	return nil
+}
+
 // ClaimJobs leases up to limit due jobs (available and run_at <= now, or running with an
 // expired lease) until now+lease, bumping their attempt counter.
 func (t *Tx) ClaimJobs(now time.Time, lease time.Duration, limit int) ([]*Job, error) {

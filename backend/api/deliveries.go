@@ -18,24 +18,27 @@ func (s *Server) deliveryRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /api/deliveries/{id}/retry", s.retryDelivery)
 }
 
-// delivery is a delivery-log line; a dead letter says whether a manual retry has since
-// succeeded.
+// delivery is a delivery-log line; a dead letter or failed attempt says whether a manual retry
+// has since succeeded.
 type delivery struct {
 	*store.ActionAttempt
 	Resolved bool `json:"resolved,omitempty"`
 }
 
-// listDeliveries: GET /api/deliveries?workflow=&enrollment=&key=&dead=true&limit=, newest first.
+// listDeliveries: GET /api/deliveries?workflow=&enrollment=&key=&dead=true&failed=true&limit=,
+// newest first. failed=true lists what failed for good (refused, or dead after retries).
 func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	qs := r.URL.Query()
 	q := store.AttemptQuery{WorkflowID: qs.Get("workflow"), Key: qs.Get("key")}
-	switch qs.Get("dead") {
-	case "", "false", "0":
-	case "true", "1":
-		q.DeadOnly = true
-	default:
-		writeError(w, apiError(http.StatusBadRequest, "bad_query", "query parameter \"dead\" must be true or false, not %q", qs.Get("dead")))
-		return
+	for name, flag := range map[string]*bool{"dead": &q.DeadOnly, "failed": &q.FailedOnly} {
+		switch qs.Get(name) {
+		case "", "false", "0":
+		case "true", "1":
+			*flag = true
+		default:
+			writeError(w, apiError(http.StatusBadRequest, "bad_query", "query parameter %q must be true or false, not %q", name, qs.Get(name)))
+			return
+		}
 	}
 	var err error
 	if q.Limit, err = queryInts(r, map[string]*int64{"enrollment": &q.EnrollmentID}); err != nil {
@@ -50,7 +53,7 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	out := make([]delivery, 0, len(atts))
 	for _, a := range atts {
 		d := delivery{ActionAttempt: a}
-		if a.Outcome == store.AttemptDead {
+		if a.Outcome == store.AttemptDead || a.Outcome == store.AttemptFailed {
 			latest, err := s.eng.DB().ActionAttempts(r.Context(), store.AttemptQuery{Key: a.IdempotencyKey, Limit: 1})
 			if err != nil {
 				writeError(w, err)

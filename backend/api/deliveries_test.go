@@ -110,8 +110,15 @@ func TestDeadLetterManualRetryThroughAPI(t *testing.T) {
 		t.Fatalf("receiver got %d requests, want 3", n)
 	}
 	before, err := e.db.Enrollment(e.ctx, enr)
-	if err != nil || before.Status != store.StatusCompleted {
-		t.Fatalf("enrollment %+v %v", before, err)
+	if err != nil || before.Status != store.StatusCompletedWithErrors || before.FailedSteps != 1 {
+		t.Fatalf("after a dead letter the enrollment reads %q with %d failed steps (%v), want completed_with_errors and 1", before.Status, before.FailedSteps, err)
+	}
+	st := e.call(http.MethodGet, "/api/workflows/wf/stats", nil, http.StatusOK)
+	if ens := st["enrollments"].(map[string]any); ens["completed_with_errors"] != 1.0 || ens["completed"] != 0.0 {
+		t.Fatalf("stats enrollments %v", ens)
+	}
+	if hook := st["steps"].(map[string]any)["hook"].(map[string]any); hook["failed"] != 1.0 || hook["completed"] != 0.0 {
+		t.Fatalf("stats of the webhook step %v", hook)
 	}
 	hist, _ := e.db.History(e.ctx, enr)
 
@@ -146,6 +153,9 @@ func TestDeadLetterManualRetryThroughAPI(t *testing.T) {
 	if len(dead.Deliveries) != 1 || dead.Deliveries[0].Outcome != "dead" || dead.Deliveries[0].Try != 3 || dead.Deliveries[0].Resolved ||
 		dead.Deliveries[0].EnrollmentID != enr {
 		t.Fatalf("dead letters %+v", dead)
+	}
+	if failed := list("?workflow=wf&failed=true"); len(failed.Deliveries) != 1 || failed.Deliveries[0].ID != dead.Deliveries[0].ID {
+		t.Fatalf("failed deliveries %+v", failed)
 	}
 	if all := list(fmt.Sprintf("?enrollment=%d", enr)); len(all.Deliveries) != 3 {
 		t.Fatalf("deliveries of the enrollment: %+v", all)
@@ -200,6 +210,9 @@ func TestDeliveriesAPIRefusesBadInput(t *testing.T) {
 	e := newDeliveryEnv(t)
 	if r := e.request(http.MethodGet, "/api/deliveries?dead=maybe", "", nil); r.status != http.StatusBadRequest {
 		t.Fatalf("dead=maybe: %d", r.status)
+	}
+	if r := e.request(http.MethodGet, "/api/deliveries?failed=yes", "", nil); r.status != http.StatusBadRequest || !strings.Contains(string(r.body), `\"failed\"`) {
+		t.Fatalf("failed=yes: %d %s", r.status, r.body)
 	}
 	if r := e.request(http.MethodGet, "/api/deliveries?enrollment=x", "", nil); r.status != http.StatusBadRequest {
 		t.Fatalf("enrollment=x: %d", r.status)

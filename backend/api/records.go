@@ -3,7 +3,9 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
 	"github.com/flowdesk/flowdesk/backend/engine"
@@ -171,10 +173,8 @@ func (s *Server) patchRecord(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listEnrollments(w http.ResponseWriter, r *http.Request) {
 	q := store.EnrollmentQuery{WorkflowID: r.URL.Query().Get("workflow"), Status: r.URL.Query().Get("status"), Step: r.URL.Query().Get("step")}
-	switch q.Status {
-	case "", store.StatusActive, store.StatusWaiting, store.StatusCompleted, store.StatusFailed, store.StatusCancelled:
-	default:
-		writeError(w, apiError(http.StatusBadRequest, "bad_query", "status %q is not one of active, waiting, completed, failed, cancelled", q.Status))
+	if q.Status != "" && !slices.Contains(store.Statuses, q.Status) {
+		writeError(w, apiError(http.StatusBadRequest, "bad_query", "status %q is not one of %s", q.Status, strings.Join(store.Statuses, ", ")))
 		return
 	}
 	var err error

@@ -105,6 +105,9 @@ func (e *Engine) commit(ctx context.Context, p *plan) error {
 				return err
 			}
 		}
+		if err := tx.CountFailedSteps(p.c.enr.ID, p.failed); err != nil {
+			return err
+		}
 		if err := tx.UpdateEnrollment(p.c.enr.ID, p.status, p.current, p.stepsRun, p.errText, p.now); err != nil {
 			return err
 		}
@@ -138,6 +141,9 @@ func (e *Engine) commitFailed(ctx context.Context, c claimed, cause error) error
 			return err
 		}
 		if err := tx.CountStep(c.enr.WorkflowID, c.job.StepID, 0, 1); err != nil {
+			return err
+		}
+		if err := tx.CountFailedSteps(c.enr.ID, 1); err != nil {
 			return err
 		}
 		return tx.UpdateEnrollment(c.enr.ID, store.StatusFailed, c.job.StepID, c.enr.StepsRun, msg, now)

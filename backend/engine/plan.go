@@ -29,6 +29,7 @@ type plan struct {
 	event    map[string]any // the triggering event (`event.*` in filters)
 	history  []store.HistoryEntry
 	counts   map[string][2]int // step -> completed, failed
+	failed   int               // step visits of this pass that failed, added to the enrollment's count
 	propOps  []propOp
 	effects  []effect
 	status   string
@@ -75,6 +76,15 @@ func (p *plan) count(stepID string, completed, failed int) {
 	c[0] += completed
 	c[1] += failed
 	p.counts[stepID] = c
+	p.failed += failed
+}
+
+// stepFailed logs a step that could not do its job but lets the enrollment go on (a send the
+// receiver refused, an outbound step with no action set up, a target workflow that is off):
+// red in the history, counted as failed, and the enrollment ends completed_with_errors.
+func (p *plan) stepFailed(step *workflow.Step, detail map[string]any) {
+	p.log(step, store.HistFailed, detail)
+	p.count(step.ID, 0, 1)
 }
 
 func (p *plan) fail(step *workflow.Step, err error) {
@@ -131,7 +141,12 @@ func (e *Engine) makePlan(ctx context.Context, c claimed) (*plan, error) {
 	for {
 		if cur == "" {
 			p.status, p.current = store.StatusCompleted, ""
-			p.log(nil, store.HistCompleted, map[string]any{"steps_run": p.stepsRun})
+			detail := map[string]any{"steps_run": p.stepsRun}
+			if n := p.c.enr.FailedSteps + p.failed; n > 0 {
+				p.status = store.StatusCompletedWithErrors
+				detail["failed_steps"] = n
+			}
+			p.log(nil, store.HistCompleted, detail)
 			return p, nil
 		}
 		step := def.Step(cur)
@@ -235,14 +250,19 @@ func (e *Engine) runStep(p *plan, s *workflow.Step) (string, *store.Job, error) 
 	case workflow.StepNotify, workflow.StepCreateRecord, workflow.StepCreateTask, workflow.StepRotateOwner, workflow.StepSubscription:
 		return e.runRecordStep(p, s) // steps_records.go
 	case workflow.StepEnroll:
+		target := e.index.Load().Workflow(s.Workflow)
+		if target == nil {
+			p.stepFailed(s, map[string]any{"workflow": s.Workflow, "error": fmt.Sprintf("the workflow %q is off, so the record was not enrolled in it; turn it on", s.Workflow)})
+			return s.Next, nil, nil
+		}
 		slot := p.reserve(s)
-		p.effects = append(p.effects, func(tx *store.Tx, p *plan) error { return e.enrollEffect(tx, p, s, slot) })
+		p.effects = append(p.effects, func(tx *store.Tx, p *plan) error { return e.enrollEffect(tx, p, s, target, slot) })
 		p.count(s.ID, 1, 0)
 		return s.Next, nil, nil
 	default:
-		// Outbound steps without a configured action (see Options.Actions) are logged as skipped.
-		p.log(s, store.HistSkipped, map[string]any{"reason": fmt.Sprintf("%s steps are not executed by this version of Flowdesk yet", s.Type)})
-		p.count(s.ID, 1, 0)
+		// An outbound step without a configured action (see Options.Actions) could not do its
+		// job: that is an error, not a skip on purpose.
+		p.stepFailed(s, map[string]any{"error": fmt.Sprintf("%s steps are not set up in this Flowdesk, so the step did nothing", s.Type)})
 		return s.Next, nil, nil
 	}
 }
@@ -339,14 +359,9 @@ func snapshotRefs(prog *condition.Program, env condition.Env) map[string]any {
 	return out
 }
 
-// enrollEffect enrolls the record into another workflow; "already enrolled" or "off" is logged
-// and the enrollment goes on.
-func (e *Engine) enrollEffect(tx *store.Tx, p *plan, s *workflow.Step, slot int) error {
-	target := e.index.Load().Workflow(s.Workflow)
-	if target == nil {
-		p.fill(slot, store.HistSkipped, map[string]any{"workflow": s.Workflow, "reason": "the target workflow is off"})
-		return nil
-	}
+// enrollEffect enrolls the record into another workflow (enabled when the plan was made);
+// "already enrolled" is logged as a skip and the enrollment goes on.
+func (e *Engine) enrollEffect(tx *store.Tx, p *plan, s *workflow.Step, target *trigger.Workflow, slot int) error {
 	r := Reason{Trigger: "enroll", TriggerType: "enroll", Summary: fmt.Sprintf("Enrolled by workflow %q, step %q", p.def.ID, s.ID), By: p.def.ID + "/" + s.ID}
 	res, err := e.enroll(tx, target, p.c.rec.ID, r, 0, false, p.now)
 	if err != nil {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -593,7 +594,7 @@ func TestEnrollStep(t *testing.T) {
 			t.Fatalf("lifecycle %v", got)
 		}
 	})
-	t.Run("target off is skipped and the enrollment goes on", func(t *testing.T) {
+	t.Run("target off is a failed step and the enrollment goes on", func(t *testing.T) {
 		h := newHarness(t)
 		h.deployM(target)
 		h.deployM(router)
@@ -602,9 +603,13 @@ func TestEnrollStep(t *testing.T) {
 		}
 		id := h.start("router", "ann@example.com", nil)
 		h.run()
-		h.wantTrail(id, "enrolled", "enroll:skipped", "after:ok", "completed")
-		if d := h.entry(id, "enroll", store.HistSkipped); d["reason"] != "the target workflow is off" {
+		h.wantTrail(id, "enrolled", "enroll:failed", "after:ok", "completed")
+		if d := h.entry(id, "enroll", store.HistFailed); !strings.Contains(fmt.Sprint(d["error"]), `the workflow "nurture" is off`) {
 			t.Fatalf("enroll detail %v", d)
+		}
+		h.wantStatus(id, store.StatusCompletedWithErrors)
+		if st, err := h.db.Stats(h.ctx, "router"); err != nil || st.Steps["enroll"].Failed != 1 || st.Enrollments[store.StatusCompletedWithErrors] != 1 {
+			t.Fatalf("stats %+v, %v", st, err)
 		}
 		if ens := h.enrollments("nurture"); len(ens) != 0 {
 			t.Fatalf("nurture enrollments %+v", ens)
@@ -612,7 +617,8 @@ func TestEnrollStep(t *testing.T) {
 	})
 }
 
-func TestOutboundStepsWithoutAnActionAreSkipped(t *testing.T) {
+// An outbound step with no action set up could not do its job: failed, not skipped.
+func TestOutboundStepsWithoutAnActionFail(t *testing.T) {
 	steps := []M{
 		{"id": "hook", "type": "webhook", "url": "http://127.0.0.1:9000/in"},
 		{"id": "mail", "type": "send_email", "subject": "Welcome", "body": "Hi"},
@@ -630,7 +636,7 @@ func TestOutboundStepsWithoutAnActionAreSkipped(t *testing.T) {
 	for i := range steps {
 		if i+1 < len(steps) {
 			steps[i]["next"] = steps[i+1]["id"]
-			outcome := ":skipped" // no outbound actions are configured in this engine
+			outcome := ":failed" // no outbound actions are configured in this engine
 			if i >= 5 {
 				outcome = ":ok" // database steps always run (steps_records.go)
 			}
@@ -643,8 +649,15 @@ func TestOutboundStepsWithoutAnActionAreSkipped(t *testing.T) {
 	id := h.start("out", "ann@example.com", nil)
 	h.run()
 	h.wantTrail(id, want...)
-	if d := h.entry(id, "hook", store.HistSkipped); !strings.Contains(d["reason"].(string), "webhook steps are not executed") {
+	if d := h.entry(id, "hook", store.HistFailed); !strings.Contains(d["error"].(string), "webhook steps are not set up") {
 		t.Fatalf("webhook detail %v", d)
+	}
+	h.wantStatus(id, store.StatusCompletedWithErrors)
+	if en := h.enrollment(id); en.FailedSteps != 5 {
+		t.Fatalf("failed steps %d, want 5", en.FailedSteps)
+	}
+	if d := h.entry(id, "", store.HistCompleted); d["failed_steps"] != 5.0 {
+		t.Fatalf("completed detail %v", d)
 	}
 	if got := h.props("ann@example.com")["lead_status"]; got != "end" {
 		t.Fatalf("lead_status %v", got)

@@ -59,6 +59,7 @@ type AttemptQuery struct {
 	WorkflowID   string
 	Key          string // one step visit's idempotency key
 	DeadOnly     bool   // only dead letters
+	FailedOnly   bool   // only attempts that failed for good: failed or dead
 	Limit        int
 }
 
@@ -70,6 +71,7 @@ func (db *DB) ActionAttempts(ctx context.Context, q AttemptQuery) ([]*ActionAtte
 	f.when(q.WorkflowID != "", "workflow_id = ?", q.WorkflowID)
 	f.when(q.Key != "", "idempotency_key = ?", q.Key)
 	f.when(q.DeadOnly, "outcome = 'dead'")
+	f.when(q.FailedOnly, "outcome IN ('failed', 'dead')")
 	query := `SELECT id, enrollment_id, workflow_id, step_id, step_type, idempotency_key, try, outcome, target, status_code,
 		latency_ms, error, response, request, at FROM action_attempts`
 	rows, err := db.r.QueryContext(ctx, query+f.where()+" ORDER BY id DESC LIMIT ?", append(f.args, listLimit(q.Limit))...)

@@ -15,9 +15,15 @@ const (
 	StatusActive    = "active"
 	StatusWaiting   = "waiting"
 	StatusCompleted = "completed"
-	StatusFailed    = "failed"
-	StatusCancelled = "cancelled"
+	// StatusCompletedWithErrors is a completed enrollment with at least one failed step. It is
+	// stored as "completed" with failed_steps > 0 (see migration 0009) and read back as this.
+	StatusCompletedWithErrors = "completed_with_errors"
+	StatusFailed              = "failed"
+	StatusCancelled           = "cancelled"
 )
+
+// Statuses lists every enrollment status, in the order screens show them.
+var Statuses = []string{StatusActive, StatusWaiting, StatusCompleted, StatusCompletedWithErrors, StatusFailed, StatusCancelled}
 
 // Enrollment is one record travelling through one workflow version.
 type Enrollment struct {
@@ -32,13 +38,14 @@ type Enrollment struct {
 	EventID     int64           `json:"event_id,omitempty"`
 	Reason      json.RawMessage `json:"reason"`
 	StepsRun    int             `json:"steps_run"`
+	FailedSteps int             `json:"failed_steps"` // step visits that failed (also while active or waiting)
 	Error       string          `json:"error,omitempty"`
 	CreatedAt   time.Time       `json:"created_at"`
 	UpdatedAt   time.Time       `json:"updated_at"`
 	FinishedAt  *time.Time      `json:"finished_at,omitempty"`
 }
 
-const enrollmentCols = "id, workflow_id, version, record_id, status, current_step, trigger_id, COALESCE(event_id, 0), reason, steps_run, error, created_at, updated_at, finished_at"
+const enrollmentCols = "id, workflow_id, version, record_id, status, current_step, trigger_id, COALESCE(event_id, 0), reason, steps_run, error, created_at, updated_at, finished_at, failed_steps"
 
 func scanEnrollment(row interface{ Scan(...any) error }) (*Enrollment, error) {
 	var e Enrollment
@@ -46,8 +53,11 @@ func scanEnrollment(row interface{ Scan(...any) error }) (*Enrollment, error) {
 	var created, updated int64
 	var finished sql.NullInt64
 	if err := row.Scan(&e.ID, &e.WorkflowID, &e.Version, &e.RecordID, &e.Status, &e.CurrentStep, &e.TriggerID,
-		&e.EventID, &reason, &e.StepsRun, &e.Error, &created, &updated, &finished); err != nil {
+		&e.EventID, &reason, &e.StepsRun, &e.Error, &created, &updated, &finished, &e.FailedSteps); err != nil {
 		return nil, err
+	}
+	if e.Status == StatusCompleted && e.FailedSteps > 0 {
+		e.Status = StatusCompletedWithErrors
 	}
 	e.Reason = json.RawMessage(reason)
 	e.CreatedAt, e.UpdatedAt = fromMS(created), fromMS(updated)
@@ -92,7 +102,15 @@ func (db *DB) Enrollments(ctx context.Context, q EnrollmentQuery) ([]*Enrollment
 	var f filter
 	f.when(q.WorkflowID != "", "workflow_id = ?", q.WorkflowID)
 	f.when(q.RecordID > 0, "record_id = ?", q.RecordID)
-	f.when(q.Status != "", "status = ?", q.Status)
+	switch q.Status {
+	case "":
+	case StatusCompleted:
+		f.when(true, "status = 'completed' AND failed_steps = 0")
+	case StatusCompletedWithErrors:
+		f.when(true, "status = 'completed' AND failed_steps > 0")
+	default:
+		f.when(true, "status = ?", q.Status)
+	}
 	f.when(q.Before > 0, "id < ?", q.Before)
 	f.when(q.Step != "", "(current_step = ? OR EXISTS (SELECT 1 FROM history h WHERE h.enrollment_id = enrollments.id AND h.step_id = ?))", q.Step, q.Step)
 	rows, err := db.r.QueryContext(ctx, "SELECT "+enrollmentCols+" FROM enrollments"+f.where()+" ORDER BY id DESC LIMIT ?", append(f.args, listLimit(q.Limit))...)
@@ -177,6 +195,9 @@ func (t *Tx) InsertEnrollment(e *Enrollment, now time.Time) error {
 // UpdateEnrollment stores an enrollment's progress: status, current step, steps executed so far
 // and an error text; finished statuses set finished_at.
 func (t *Tx) UpdateEnrollment(id int64, status, currentStep string, stepsRun int, errText string, now time.Time) error {
+	if status == StatusCompletedWithErrors {
+		status = StatusCompleted // stored as completed; failed_steps tells the rest
+	}
 	var finished any
 	if status == StatusCompleted || status == StatusFailed || status == StatusCancelled {
 		finished = ms(now)
@@ -187,6 +208,17 @@ func (t *Tx) UpdateEnrollment(id int64, status, currentStep string, stepsRun int
 			return fmt.Errorf("reopen enrollment %d: the record has another open enrollment in this workflow: %w", id, ErrConflict)
 		}
 		return fmt.Errorf("update enrollment %d: %w", id, err)
+	}
+	return nil
+}
+
+// CountFailedSteps adds n failed step visits to an enrollment.
+func (t *Tx) CountFailedSteps(id int64, n int) error {
+	if n == 0 {
+		return nil
+	}
+	if _, err := t.exec("UPDATE enrollments SET failed_steps = failed_steps + ? WHERE id = ?", n, id); err != nil {
+		return fmt.Errorf("count failed steps of enrollment %d: %w", id, err)
 	}
 	return nil
 }

@@ -113,7 +113,7 @@ type WorkflowStats struct {
 // Stats computes a workflow's counters.
 func (db *DB) Stats(ctx context.Context, workflowID string) (*WorkflowStats, error) {
 	s := &WorkflowStats{
-		Enrollments: map[string]int64{StatusActive: 0, StatusWaiting: 0, StatusCompleted: 0, StatusFailed: 0, StatusCancelled: 0},
+		Enrollments: map[string]int64{},
 		Steps:       map[string]*StepStats{},
 	}
 	step := func(id string) *StepStats {
@@ -122,16 +122,24 @@ func (db *DB) Stats(ctx context.Context, workflowID string) (*WorkflowStats, err
 		}
 		return s.Steps[id]
 	}
-	rows, err := db.r.QueryContext(ctx, "SELECT status, current_step, COUNT(*) FROM enrollments WHERE workflow_id = ? GROUP BY status, current_step", workflowID)
+	for _, st := range Statuses {
+		s.Enrollments[st] = 0
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT status, failed_steps > 0, current_step, COUNT(*) FROM enrollments WHERE workflow_id = ?
+		GROUP BY status, failed_steps > 0, current_step`, workflowID)
 	if err != nil {
 		return nil, fmt.Errorf("stats of %q: %w", workflowID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var status, cur string
+		var withErrors bool
 		var n int64
-		if err := rows.Scan(&status, &cur, &n); err != nil {
+		if err := rows.Scan(&status, &withErrors, &cur, &n); err != nil {
 			return nil, err
+		}
+		if status == StatusCompleted && withErrors {
+			status = StatusCompletedWithErrors
 		}
 		s.Enrollments[status] += n
 		if cur == "" {

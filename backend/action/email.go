@@ -128,7 +128,7 @@ func (e *Email) Run(ctx context.Context, in engine.ActionInput) engine.ActionRes
 			return res
 		}
 		res.Outcome, res.Response = store.AttemptOK, "kept in the local outbox: no SMTP server is set up"
-		res.Detail["outbox"] = row.ID
+		res.Detail["outbox"], res.Detail["delivery"] = row.ID, "outbox" // not sent: the history must not read "delivered"
 		return res
 	}
 

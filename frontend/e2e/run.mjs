@@ -224,7 +224,7 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await until('three enrollment rows', async () => (await page.locator('table.enrollments tbody tr').count()) === 3, T.med);
     await until('two completed enrollments', async () => (await page.locator('table.enrollments .pill.completed').count()) >= 2, T.med);
     await shot('05-enrollments');
-    const completedTab = await page.getByRole('tab', { name: /completed/ }).textContent();
+    const completedTab = await page.getByRole('tab', { name: /^completed \d/ }).textContent();
     assert.match(completedTab, /completed 2/);
 
     // the editor's counters moved: branch passed by all three, go-to used by the Utrecht one

@@ -203,8 +203,8 @@ export const api = {
   },
 
   // delivery log
-  listDeliveries: async (q: { workflow?: string; enrollment?: number; key?: string; dead?: boolean; limit?: number } = {}) =>
-    (await request<{ deliveries: Delivery[] }>('GET', '/api/deliveries' + qs({ ...q, dead: q.dead ? 'true' : undefined }))).data.deliveries,
+  listDeliveries: async (q: { workflow?: string; enrollment?: number; key?: string; dead?: boolean; failed?: boolean; limit?: number } = {}) =>
+    (await request<{ deliveries: Delivery[] }>('GET', '/api/deliveries' + qs({ ...q, dead: q.dead ? 'true' : undefined, failed: q.failed ? 'true' : undefined }))).data.deliveries,
   retryDelivery: async (id: number) => (await request<{ delivery: Delivery }>('POST', `/api/deliveries/${id}/retry`)).data.delivery,
 
   // tasks

@@ -178,11 +178,12 @@ export interface StepStats {
 
 /** GET /api/workflows/{id}/stats (store.WorkflowStats). */
 export interface Stats {
-  enrollments: Record<'active' | 'waiting' | 'completed' | 'failed' | 'cancelled', number>;
+  enrollments: Record<EnrollmentStatus, number>;
   steps: Record<string, StepStats>;
 }
 
-export type EnrollmentStatus = 'active' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+/** completed_with_errors: reached the end, but at least one step failed (failed_steps > 0). */
+export type EnrollmentStatus = 'active' | 'waiting' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
 
 export interface Enrollment {
   id: number;
@@ -197,6 +198,8 @@ export interface Enrollment {
   event_id?: number;
   reason: unknown;
   steps_run: number;
+  /** Step visits that failed so far (a refused send, a dead letter, a step that could not run). */
+  failed_steps: number;
   error?: string;
   created_at: string;
   updated_at: string;

@@ -1,5 +1,6 @@
 // The delivery log of outbound steps (webhook, email, SMS, Slack): one row per attempt with its
-// status, latency and a response snippet; dead letters get a Retry button.
+// status, latency and a response snippet; failed webhook deliveries and dead letters get a Retry
+// button (only webhooks can be sent again by hand).
 import { useCallback, useEffect, useState } from 'react';
 import { api, type Delivery } from '../api';
 import { ago, ErrorBanner } from './common';
@@ -7,7 +8,7 @@ import { ago, ErrorBanner } from './common';
 const TONE: Record<string, string> = { ok: 'completed', skipped: 'cancelled', retry: 'waiting', failed: 'failed', dead: 'failed' };
 
 export function DeliveriesTable({ query, title, emptyText, stepName, showEnrollment, refreshMs = 5000 }: {
-  query: { enrollment?: number; workflow?: string; dead?: boolean };
+  query: { enrollment?: number; workflow?: string; dead?: boolean; failed?: boolean };
   title: string;
   emptyText: string;
   stepName?(id: string): string;
@@ -18,15 +19,15 @@ export function DeliveriesTable({ query, title, emptyText, stepName, showEnrollm
   const [error, setError] = useState('');
   const [results, setResults] = useState<Record<number, { ok: boolean; text: string }>>({});
   const [busy, setBusy] = useState<number | null>(null);
-  const { enrollment, workflow, dead } = query;
+  const { enrollment, workflow, dead, failed } = query;
   const load = useCallback(async () => {
     try {
-      setRows(await api.listDeliveries({ enrollment, workflow, dead, limit: 100 }));
+      setRows(await api.listDeliveries({ enrollment, workflow, dead, failed, limit: 100 }));
       setError('');
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     }
-  }, [enrollment, workflow, dead]);
+  }, [enrollment, workflow, dead, failed]);
   useEffect(() => {
     load();
     const t = setInterval(load, refreshMs);
@@ -46,7 +47,7 @@ export function DeliveriesTable({ query, title, emptyText, stepName, showEnrollm
   };
   if (rows === null && !error) return null;
   return (
-    <section className="deliveries" data-testid={dead ? 'dead-letters' : 'deliveries'}>
+    <section className="deliveries" data-testid={dead || failed ? 'dead-letters' : 'deliveries'}>
       <h2>{title} <span className="count">{rows?.length ?? 0}</span></h2>
       <ErrorBanner error={error} onRetry={load} />
       {rows && rows.length === 0 && <div className="sub">{emptyText}</div>}
@@ -57,7 +58,7 @@ export function DeliveriesTable({ query, title, emptyText, stepName, showEnrollm
           </thead>
           <tbody>
             {rows.map((d) => (
-              <tr key={d.id} className={d.outcome === 'dead' && !d.resolved ? 'row-failed' : ''} data-delivery={d.id}>
+              <tr key={d.id} className={(d.outcome === 'dead' || d.outcome === 'failed') && !d.resolved ? 'row-failed' : ''} data-delivery={d.id}>
                 {showEnrollment && <td><a href={'#/enrollments/' + d.enrollment_id}>#{d.enrollment_id}</a></td>}
                 <td>{stepName ? stepName(d.step_id) : d.step_id} <span className="sub">{d.step_type}</span></td>
                 <td>{d.try}</td>
@@ -71,7 +72,7 @@ export function DeliveriesTable({ query, title, emptyText, stepName, showEnrollm
                 </td>
                 <td title={new Date(d.at).toLocaleString()}>{ago(d.at)}</td>
                 <td>
-                  {d.outcome === 'dead' && !d.resolved && (
+                  {(d.outcome === 'dead' || d.outcome === 'failed') && d.step_type === 'webhook' && !d.resolved && (
                     <button type="button" className="btn small" disabled={busy === d.id} onClick={() => retry(d)}>{busy === d.id ? 'Retrying…' : 'Retry'}</button>
                   )}
                   {results[d.id] && <div className={results[d.id].ok ? 'ok-text' : 'warn-text'} role="status">{results[d.id].text}</div>}

@@ -1,5 +1,7 @@
 // Shared bits of the list screens: spinner, error banner, empty state, toasts.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { Enrollment } from '../api/types';
+import { failedStepsText, statusLabel, statusMeaning } from '../lib/outcome';
 
 export function Spinner({ label }: { label: string }) {
   return (
@@ -18,6 +20,19 @@ export function ErrorBanner({ error, onRetry, onClose }: { error: string; onRetr
       {onRetry && <button type="button" className="btn" onClick={onRetry}>Try again</button>}
       {onClose && <button type="button" className="icon-btn" aria-label="Dismiss" onClick={onClose}>×</button>}
     </div>
+  );
+}
+
+/** An enrollment's status, with its failed steps when some failed before it finished (an active
+ * or waiting enrollment that already had a failure shows it too). */
+export function StatusPill({ e }: { e: Pick<Enrollment, 'status' | 'failed_steps'> }) {
+  const failed = e.failed_steps ?? 0;
+  const extra = failed > 0 && e.status !== 'completed_with_errors' && e.status !== 'failed';
+  return (
+    <span className="status-pill" data-status={e.status}>
+      <span className={`pill ${e.status}`} title={statusMeaning(e.status)}>{statusLabel(e.status)}</span>
+      {extra && <span className="pill failed" title="Steps that failed so far">{failedStepsText(failed)}</span>}
+    </span>
   );
 }
 

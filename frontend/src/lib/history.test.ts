@@ -52,12 +52,15 @@ describe('formatHistory', () => {
     expect(fmt(h('ok', { list: 'replay', changed: false }, 'x', 'add_to_list')).text).toBe('Added to list replay (already a member)');
     expect(fmt(h('ok', { target: 'wait' }, 'again', 'goto')).text).toBe('Went to Wait for Tuesday');
     expect(fmt(h('ok', { workflow: 'sales', enrollment: 4 }, 'x', 'enroll')).text).toBe('Enrolled in workflow sales (enrollment #4)');
-    expect(fmt(h('ok', { target: 'https://example.com/hook', status: 200, try: 1 }, 'x', 'webhook')).text).toBe('Done: webhook (https://example.com/hook, HTTP 200)');
+    expect(fmt(h('ok', { target: 'https://example.com/hook', status: 200, try: 1 }, 'x', 'webhook')).text).toBe('Delivered: webhook (https://example.com/hook, HTTP 200)');
+    expect(fmt(h('ok', { target: 'ann@example.com', delivery: 'outbox', outbox: 3 }, 'x', 'send_email'))).toMatchObject({
+      text: 'Kept in the local outbox for ann@example.com, not sent: no SMTP server is set up (Settings)', tone: 'skip' });
   });
 
   it('describes enrollment-level entries, skips and failures', () => {
     expect(fmt(h('enrolled', { trigger: 'registered', summary: 'Event webinar.registered', version: 2 }))).toMatchObject({ step: 'Enrollment', text: 'Enrolled by trigger registered: Event webinar.registered, version 2', tone: 'info' });
     expect(fmt(h('completed', { steps_run: 1 })).text).toBe('Completed the workflow after 1 step');
+    expect(fmt(h('completed', { steps_run: 4, failed_steps: 2 }))).toMatchObject({ text: 'Completed the workflow with errors after 4 steps: 2 steps failed', tone: 'fail' });
     expect(fmt(h('skipped', { reason: 'sms steps are not executed by this version of Flowdesk yet' }, 'x', 'sms')).text).toBe('Skipped: sms steps are not executed by this version of Flowdesk yet');
     expect(fmt(h('failed', { error: 'boom', status: 500, dead_letter: true }, 'x', 'webhook'))).toMatchObject({ text: 'Failed (HTTP 500): boom; gave up after retries', tone: 'fail' });
     expect(fmt(h('failed', { step: 'wait', error: 'gone' })).text).toBe('Enrollment failed at Wait for Tuesday: gone');

@@ -92,6 +92,8 @@ export function formatHistory(h: HistoryEntry, def?: Definition | null, opts: Fo
     }
     case 'completed': {
       const n = typeof d.steps_run === 'number' ? ` after ${d.steps_run} step${d.steps_run === 1 ? '' : 's'}` : '';
+      const failed = typeof d.failed_steps === 'number' ? d.failed_steps : 0;
+      if (failed > 0) return { ...base, text: `Completed the workflow with errors${n}: ${failed} step${failed === 1 ? '' : 's'} failed`, tone: 'fail' };
       return { ...base, text: `Completed the workflow${n}`, tone: 'ok' };
     }
     case 'cancelled':
@@ -153,10 +155,15 @@ export function formatHistory(h: HistoryEntry, def?: Definition | null, opts: Fo
     case 'enroll':
       return { ...base, text: `Enrolled in workflow ${d.workflow}${d.enrollment ? ` (enrollment #${d.enrollment})` : ''}`, tone: 'ok' };
   }
+  if (d.delivery === 'outbox') {
+    const to = typeof d.target === 'string' && d.target ? ` for ${d.target}` : '';
+    return { ...base, text: `Kept in the local outbox${to}, not sent: no ${type === 'sms' ? 'SMS provider' : 'SMTP server'} is set up (Settings)`, tone: 'skip' };
+  }
   const parts: string[] = [];
   if (typeof d.target === 'string' && d.target) parts.push(d.target);
   if (typeof d.status === 'number') parts.push(`HTTP ${d.status}`);
   if (typeof d.try === 'number' && d.try > 1) parts.push(`try ${d.try}`);
   const label = type ? type.replace(/_/g, ' ') : 'step';
-  return { ...base, text: `Done: ${label}${parts.length ? ` (${parts.join(', ')})` : ''}`, tone: 'ok' };
+  const sent = type === 'webhook' || type === 'send_email' || type === 'internal_email' || type === 'sms' || type === 'slack';
+  return { ...base, text: `${sent ? 'Delivered' : 'Done'}: ${label}${parts.length ? ` (${parts.join(', ')})` : ''}`, tone: 'ok' };
 }

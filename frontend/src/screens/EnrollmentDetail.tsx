@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, type Definition, type EnrollmentDetail, type RecordItem, type Workflow } from '../api';
-import { ago, ErrorBanner, Spinner } from '../components/common';
+import { ago, ErrorBanner, Spinner, StatusPill } from '../components/common';
 import { DeliveriesTable } from '../components/Deliveries';
 import { diagnoseView } from '../lib/diagnose';
 import { formatHistory } from '../lib/history';
+import { failedStepsText } from '../lib/outcome';
 import { recordName } from './Records';
 
 /** One enrollment: the diagnose view ("why did this contact enroll?") and its history timeline. */
@@ -62,10 +63,11 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
       </div>
       <div className="screen-head">
         <div>
-          <h1>{who} <span className={`pill ${e.status}`}>{e.status}</span></h1>
+          <h1>{who} <StatusPill e={e} /></h1>
           <div className="sub">
             Enrollment #{e.id} of <a href={'#/records/' + e.record_id}>{rec?.email ?? `record #${e.record_id}`}</a> in version {e.version} ·
             started {ago(e.created_at)} · {e.steps_run} step{e.steps_run === 1 ? '' : 's'} run
+            {e.failed_steps > 0 && <> · <span className="warn-text" data-testid="failed-steps">{failedStepsText(e.failed_steps)}</span></>}
             {current && <> · now at <span className="mono">{current}</span></>}
             {e.finished_at && <> · finished {ago(e.finished_at)}</>}
           </div>
@@ -74,6 +76,11 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
       </div>
       <ErrorBanner error={error} />
       {e.error && <div className="banner error" role="alert">{e.error}</div>}
+      {!e.error && e.failed_steps > 0 && (
+        <div className="banner error" role="alert" data-testid="failed-banner">
+          {e.status === 'completed_with_errors' ? 'Completed with errors: ' : ''}{failedStepsText(e.failed_steps)}. The red entries in the history say why; failed deliveries are listed below.
+        </div>
+      )}
       <div className="two-col">
         <section className="card diagnose" data-testid="diagnose">
           <h2>Why did this contact enroll?</h2>

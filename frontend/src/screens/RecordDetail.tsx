@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, type RecordDetail } from '../api';
-import { ago, Empty, ErrorBanner, Spinner } from '../components/common';
+import { ago, Empty, ErrorBanner, Spinner, StatusPill } from '../components/common';
 import { showValue } from '../lib/history';
 import { navigate } from '../router';
 import { recordName } from './Records';
@@ -66,7 +66,7 @@ export function RecordDetailScreen({ id }: { id: number }) {
                 {data.enrollments.map((e) => (
                   <tr key={e.id} data-enrollment={e.id} onClick={() => navigate('#/enrollments/' + e.id)}>
                     <td><a href={'#/enrollments/' + e.id} onClick={(ev) => ev.stopPropagation()}>{names[e.workflow_id] ?? e.workflow_id}</a><div className="sub">#{e.id} · v{e.version}</div></td>
-                    <td><span className={`pill ${e.status}`}>{e.status}</span></td>
+                    <td><StatusPill e={e} /></td>
                     <td className="mono">{e.current_step || '—'}</td>
                     <td title={new Date(e.created_at).toLocaleString()}>{ago(e.created_at)}</td>
                   </tr>

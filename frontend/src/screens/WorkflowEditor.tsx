@@ -7,6 +7,7 @@ import { ProblemsPanel } from '../components/panel/ProblemsPanel';
 import { SidePanel } from '../components/panel/SidePanel';
 import { serialise } from '../lib/definition';
 import { clearDraft, peekDraft } from '../lib/templates';
+import { outcomeTotals } from '../lib/outcome';
 import { navigate } from '../router';
 import { EditorProvider, useEditor, useEditorStore } from '../store/context';
 import { blankDefinition, createEditorStore, type EditorStore } from '../store/editor-store';
@@ -66,7 +67,8 @@ function Editor() {
   const problems = useEditor((s) => s.problems.length);
   const canUndo = useEditor((s) => s.past.length > 0);
   const canRedo = useEditor((s) => s.future.length > 0);
-  const totals = useEditor((s) => s.stats?.enrollments);
+  const enrollmentStats = useEditor((s) => s.stats?.enrollments);
+  const totals = useMemo(() => (enrollmentStats ? outcomeTotals(enrollmentStats) : null), [enrollmentStats]);
   const [saving, setSaving] = useState(false);
   const [message, setMessage] = useState<{ kind: 'error' | 'ok' | 'conflict'; text: string } | null>(null);
   const [showProblems, setShowProblems] = useState(false);
@@ -152,7 +154,8 @@ function Editor() {
         <div className="grow" />
         {enabled && totals && workflowId && (
           <a className="totals" title="Open the enrollment history" href={'#/workflows/' + encodeURIComponent(workflowId) + '/enrollments'}>
-            <span className="c active">{totals.active}</span> active · <span className="c waiting">{totals.waiting}</span> waiting · <span className="c completed">{totals.completed}</span> done · <span className="c failed">{totals.failed}</span> failed
+            <span className="c active">{totals.active}</span> active · <span className="c waiting">{totals.waiting}</span> waiting · <span className="c completed" title="Completed with every step done">{totals.done}</span> done ·{' '}
+            <span className={`c failed${totals.failed ? ' has' : ''}`} title={totals.failedTitle} data-testid="toolbar-failed">{totals.failed}</span> failed
           </a>
         )}
         <button type="button" className="btn ghost" disabled={!canUndo} onClick={() => store.getState().undo()} title="Undo (Ctrl+Z)">Undo</button>

@@ -1,10 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, type Enrollment, type EnrollmentStatus, type Stats, type Workflow } from '../api';
 import { DeliveriesTable } from '../components/Deliveries';
-import { ago, Empty, ErrorBanner, Spinner } from '../components/common';
+import { ago, Empty, ErrorBanner, Spinner, StatusPill } from '../components/common';
+import { statusLabel, statusMeaning, STATUSES } from '../lib/outcome';
 import { hrefOf, navigate } from '../router';
-
-const STATUSES: EnrollmentStatus[] = ['active', 'waiting', 'completed', 'failed', 'cancelled'];
 const PAGE = 50;
 
 /** The enrollment history of one workflow: status filter, step filter, cursor paging. */
@@ -80,8 +79,9 @@ export function WorkflowEnrollmentsScreen({ id, status, step }: { id: string; st
         <div className="tabs" role="tablist" aria-label="Status">
           <a role="tab" aria-selected={!st} className={!st ? 'on' : ''} href={link(undefined, step)}>All{total !== undefined ? ` ${total}` : ''}</a>
           {STATUSES.map((s) => (
-            <a key={s} role="tab" aria-selected={st === s} className={st === s ? 'on' : ''} href={link(s, step)}>
-              {s}{stats ? ` ${stats.enrollments[s] ?? 0}` : ''}
+            <a key={s} role="tab" aria-selected={st === s} className={`${st === s ? 'on' : ''}${(s === 'failed' || s === 'completed_with_errors') && stats?.enrollments[s] ? ' tab-failed' : ''}`}
+              href={link(s, step)} title={statusMeaning(s)}>
+              {statusLabel(s)}{stats ? ` ${stats.enrollments[s] ?? 0}` : ''}
             </a>
           ))}
         </div>
@@ -105,7 +105,7 @@ export function WorkflowEnrollmentsScreen({ id, status, step }: { id: string; st
                 <tr key={e.id} data-enrollment={e.id} onClick={() => navigate('#/enrollments/' + e.id)}>
                   <td><a href={'#/enrollments/' + e.id} onClick={(ev) => ev.stopPropagation()}>#{e.id}</a></td>
                   <td>{e.record_email || `#${e.record_id}`}</td>
-                  <td><span className={`pill ${e.status}`}>{e.status}</span></td>
+                  <td><StatusPill e={e} /></td>
                   <td>{e.current_step ? stepName(e.current_step) : <span className="sub">—</span>}</td>
                   <td className="mono sub">{e.trigger_id || 'manual'}</td>
                   <td title={new Date(e.created_at).toLocaleString()}>{ago(e.created_at)}</td>
@@ -121,8 +121,8 @@ export function WorkflowEnrollmentsScreen({ id, status, step }: { id: string; st
           </div>
         </>
       )}
-      <DeliveriesTable query={{ workflow: id, dead: true }} title="Failed deliveries" showEnrollment stepName={stepName}
-        emptyText="No dead letters: every outbound action of this workflow was delivered or is still being retried." />
+      <DeliveriesTable query={{ workflow: id, failed: true }} title="Failed deliveries and dead letters" showEnrollment stepName={stepName}
+        emptyText="No outbound action of this workflow has failed for good. Tries that are still being retried show in each enrollment's deliveries." />
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { api, ApiError, type Definition, type Stats, type WorkflowSummary } from
 import { ago, Dialog, Empty, ErrorBanner, Spinner, Toasts, type ToastData } from '../components/common';
 import { openWorkflowFile, saveWorkflowFile } from '../lib/desktop';
 import { TEMPLATES, setDraft } from '../lib/templates';
+import { outcomeTotals } from '../lib/outcome';
 import { copyDefinition, exportFileName, exportText, parseImport, uniqueId, UndoBuffer } from '../lib/workflow-files';
 import { navigate } from '../router';
 
@@ -168,6 +169,7 @@ export function WorkflowListScreen() {
           <tbody>
             {rows.map((w) => {
               const st = stats[w.id]?.enrollments;
+              const tot = outcomeTotals(st);
               return (
                 <tr key={w.id} data-workflow={w.id} onClick={() => navigate('#/workflows/' + encodeURIComponent(w.id))}>
                   <td><a href={'#/workflows/' + encodeURIComponent(w.id)} onClick={(e) => e.stopPropagation()}>{w.name}</a><div className="sub mono">{w.id}</div></td>
@@ -180,8 +182,8 @@ export function WorkflowListScreen() {
                   <td onClick={(e) => e.stopPropagation()}>
                     {st ? (
                       <a className="counts" href={'#/workflows/' + encodeURIComponent(w.id) + '/enrollments'} title="Open the enrollment history">
-                        <span className="c active">{st.active + st.waiting}</span> in workflow · <span className="c completed">{st.completed}</span> done
-                        {st.failed > 0 && <> · <span className="c failed">{st.failed}</span> failed</>}
+                        <span className="c active">{st.active + st.waiting}</span> in workflow · <span className="c completed">{tot.done}</span> done
+                        {tot.failed > 0 && <> · <span className="c failed has" title={tot.failedTitle}>{tot.failed}</span> failed</>}
                       </a>
                     ) : <span className="sub">—</span>}
                   </td>

@@ -46,7 +46,7 @@ function Counters({ stats, href }: { stats: StepStats; href?: string }) {
       <span className="c active" title="Running now">{stats.active}</span>
       <span className="c waiting" title="Waiting here">{stats.waiting}</span>
       <span className="c completed" title="Completed this step">{stats.completed}</span>
-      <span className="c failed" title="Failed here">{stats.failed}</span>
+      <span className={`c failed${stats.failed ? ' has' : ''}`} title={`Failed here ${stats.failed} time${stats.failed === 1 ? '' : 's'}`} data-testid="step-failed">{stats.failed}</span>
     </div>
   );
 }

@@ -1,0 +1,178 @@
+// End-to-end: honest outcomes. Against `flowdesk serve --demo`, a new user builds a workflow whose
+// webhook goes to a receiver on 127.0.0.1 that refuses every request (410), saves it, turns it
+// on; an outside system posts an event; the UI must then show the failure everywhere: the red
+// counter on the step's card, the toolbar's failed count, the enrollment's status in the list and
+// on its page (with the red history entry), and the failed-deliveries list. Nothing may read
+// "completed" or "delivered".
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { startServer } from './server.mjs';
+
+const ART = new URL('./artifacts/', import.meta.url).pathname;
+mkdirSync(ART, { recursive: true });
+const T = { short: 5000, med: 15000, long: 30000 };
+const WF = 'order-follow-up';
+
+let server;
+let browser;
+let page;
+let receiver;
+let receiverURL;
+let refused = 0;
+const pageErrors = [];
+
+const watchdog = setTimeout(async () => {
+  console.error('e2e outcomes: the run took longer than 120 s; stopping');
+  await server?.stop().catch(() => undefined);
+  process.exit(1);
+}, 120_000);
+watchdog.unref();
+
+async function api(method, path, body) {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function until(what, fn, timeout = T.med, every = 250) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+const shot = (name) => page.screenshot({ path: ART + name + '.png' });
+
+before(async () => {
+  receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      refused++;
+      res.writeHead(410, { 'Content-Type': 'text/plain' }).end('this receiver is gone');
+    });
+  });
+  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  receiverURL = `http://127.0.0.1:${receiver.address().port}/orders`;
+  server = await startServer({ demo: true });
+  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid}), refusing receiver at ${receiverURL}`);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    timeout: T.long,
+  });
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  ctx.setDefaultTimeout(T.short * 2);
+  page = await ctx.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('dialog', (d) => d.accept().catch(() => undefined));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/404|AbortError/.test(m.text())) pageErrors.push(m.text());
+  });
+});
+
+after(async () => {
+  await browser?.close().catch(() => undefined);
+  await server?.stop();
+  await new Promise((r) => receiver?.close(r) ?? r());
+  clearTimeout(watchdog);
+});
+
+describe('honest outcomes', { concurrency: false }, () => {
+  test('a refused webhook shows as failed on the card, the toolbar, the enrollment and the dead letters', { timeout: 90_000 }, async () => {
+    // build: Create workflow → Start from scratch → event trigger → webhook step → save → on
+    await page.goto(server.url + '/#/workflows');
+    await page.getByTestId('create').click();
+    await page.getByRole('button', { name: /Start from scratch/ }).click();
+    await page.locator('.side-panel').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Order follow-up');
+    await page.getByLabel('Id', { exact: true }).fill(WF);
+    await page.locator('.trigger-card').click();
+    await page.getByRole('button', { name: 'event', exact: true }).click();
+    await page.getByLabel('Trigger id').fill('placed');
+    await page.getByLabel('Event type').fill('order.placed');
+    await page.locator('.edge-plus').first().click();
+    await page.locator('.palette-item[data-type="webhook"]').click();
+    const step = await page.locator('.step-card').first().getAttribute('data-step');
+    assert.ok(step, 'a webhook card appears');
+    await page.locator('.side-panel').getByLabel('URL', { exact: true }).fill(receiverURL);
+    await until('"No problems"', async () => (await page.getByTestId('problems-button').textContent()) === 'No problems', T.med);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await until('the saved workflow route', async () => page.url().endsWith('#/workflows/' + WF), T.med);
+    await page.getByText('All changes saved').waitFor({ timeout: T.med });
+    await page.locator('.toolbar .switch').click();
+    await until('the switch to be on', async () => (await page.locator('.toolbar .switch').getAttribute('aria-checked')) === 'true', T.med);
+
+    // an outside system posts the event; the receiver refuses the webhook
+    const ev = await api('POST', '/api/events', { type: 'order.placed', record: { type: 'contact', email: 'olga.e2e@example.com', properties: { first_name: 'Olga' } } });
+    assert.equal(ev.status, 201, JSON.stringify(ev.body));
+    assert.equal(ev.body.enrollments.length, 1);
+    const enr = ev.body.enrollments[0];
+    const enrollmentId = typeof enr === 'object' ? enr.id : enr;
+    await until('the refused request at the receiver', async () => refused >= 1, T.med);
+
+    // the card: a solid red failed counter of 1
+    const failedOnCard = page.locator(`.step-card[data-step="${step}"] [data-testid="step-failed"]`);
+    await until('the failed counter on the card', async () => (await failedOnCard.count()) === 1 && (await failedOnCard.textContent()) === '1', T.med);
+    assert.match(await failedOnCard.getAttribute('class'), /\bhas\b/, 'the failed counter is highlighted');
+    assert.equal(await page.locator(`.step-card[data-step="${step}"] .counters .c.completed`).textContent(), '0', 'the step is not counted as completed');
+    // the toolbar: 1 failed, 0 done
+    await until('the toolbar failed count', async () => (await page.getByTestId('toolbar-failed').textContent()) === '1', T.med);
+    const totals = await page.locator('.toolbar .totals').textContent();
+    assert.match(totals, /0 done/);
+    assert.match(totals, /1 failed/);
+    await shot('outcomes-01-editor');
+
+    // the enrollments page: the status, the tab count and the failed delivery
+    await page.locator('.toolbar .totals').click();
+    await until('the enrollments screen', async () => page.url().includes(`#/workflows/${WF}/enrollments`), T.short);
+    const row = page.locator(`table.enrollments tr[data-enrollment="${enrollmentId}"]`);
+    await row.waitFor({ timeout: T.med });
+    await until('the completed-with-errors pill', async () => (await row.locator('.pill.completed_with_errors').count()) === 1, T.med);
+    assert.match(await row.textContent(), /completed with errors/);
+    assert.equal(await page.locator('table.enrollments .pill.completed').count(), 0, 'no row claims plain "completed"');
+    assert.match(await page.getByRole('tab', { name: /^completed with errors/ }).textContent(), /completed with errors 1/);
+    const dead = page.getByTestId('dead-letters');
+    await until('the failed delivery listed', async () => (await dead.locator('tr.row-failed').count()) === 1, T.med);
+    assert.match(await dead.textContent(), /410/);
+    assert.doesNotMatch(await page.locator('.screen').textContent(), /was delivered/);
+    await shot('outcomes-02-enrollments');
+
+    // the enrollment page: status, banner, the red history entry
+    await row.click();
+    await until('the enrollment page', async () => page.url().endsWith('#/enrollments/' + enrollmentId), T.short);
+    await page.getByTestId('history').waitFor({ timeout: T.med });
+    await until('the status pill', async () => (await page.locator('h1 .pill.completed_with_errors').count()) === 1, T.med);
+    assert.match(await page.getByTestId('failed-banner').textContent(), /Completed with errors: 1 step failed/);
+    const red = page.locator('[data-testid="history"] li.tl-fail');
+    await until('red history entries', async () => (await red.count()) >= 2, T.med);
+    assert.match(await red.first().textContent(), /Failed \(HTTP 410\)/);
+    assert.match(await red.last().textContent(), /Completed the workflow with errors/);
+    assert.doesNotMatch(await page.getByTestId('history').textContent(), /Delivered: webhook/);
+    await shot('outcomes-03-enrollment');
+
+    // the API says the same
+    const got = await api('GET', `/api/enrollments/${enrollmentId}`);
+    assert.equal(got.body.enrollment.status, 'completed_with_errors');
+    assert.equal(got.body.enrollment.failed_steps, 1);
+  });
+
+  test('no errors in the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});

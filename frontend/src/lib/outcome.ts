@@ -1,0 +1,61 @@
+// What an enrollment's status means in words, and the failure counts the screens show. One place,
+// so the toolbar, the workflow list, the enrollment list and the detail page tell the same story
+// (docs/ui.md, "Outcome states"). Pure, so it is unit-tested.
+import type { Enrollment, EnrollmentStatus, Stats } from '../api/types';
+
+/** Every status, in the order the enrollment list's tabs show them. */
+export const STATUSES: EnrollmentStatus[] = ['active', 'waiting', 'completed', 'completed_with_errors', 'failed', 'cancelled'];
+
+const LABEL: Record<EnrollmentStatus, string> = {
+  active: 'active',
+  waiting: 'waiting',
+  completed: 'completed',
+  completed_with_errors: 'completed with errors',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
+
+const MEANING: Record<EnrollmentStatus, string> = {
+  active: 'Running a step now, or about to.',
+  waiting: 'In a delay: waiting for a time, a date or an event.',
+  completed: 'Reached the end and every step did its job (steps skipped on purpose, such as an unsubscribed contact, are fine).',
+  completed_with_errors: 'Reached the end, but at least one step failed: a refused send, a delivery given up after retries, or a step that could not run.',
+  failed: 'Stopped at a step that could not go on.',
+  cancelled: 'Stopped by hand, or when the workflow was switched off.',
+};
+
+export function statusLabel(s: EnrollmentStatus | string): string {
+  return LABEL[s as EnrollmentStatus] ?? s;
+}
+
+export function statusMeaning(s: EnrollmentStatus | string): string {
+  return MEANING[s as EnrollmentStatus] ?? '';
+}
+
+/** "1 step failed" / "3 steps failed"; empty when none did. */
+export function failedStepsText(n: number | undefined): string {
+  if (!n) return '';
+  return `${n} step${n === 1 ? '' : 's'} failed`;
+}
+
+/** Whether an enrollment has something failed to show (its status, or a failed step on the way). */
+export function hasFailures(e: Pick<Enrollment, 'status' | 'failed_steps'>): boolean {
+  return e.status === 'failed' || e.status === 'completed_with_errors' || (e.failed_steps ?? 0) > 0;
+}
+
+/** The counters of a toolbar or list row: "done" is only what finished cleanly; "failed" is every
+ * enrollment that stopped at a failed step or finished with failed steps. */
+export function outcomeTotals(en: Stats['enrollments'] | undefined) {
+  const n = (k: EnrollmentStatus) => en?.[k] ?? 0;
+  const failed = n('failed') + n('completed_with_errors');
+  const parts: string[] = [];
+  if (n('failed')) parts.push(`${n('failed')} stopped at a failed step`);
+  if (n('completed_with_errors')) parts.push(`${n('completed_with_errors')} completed with errors`);
+  return {
+    active: n('active'),
+    waiting: n('waiting'),
+    done: n('completed'),
+    failed,
+    failedTitle: parts.length ? parts.join(', ') : 'No enrollment has a failed step',
+  };
+}

@@ -57,7 +57,8 @@ func BenchmarkWriteGroupCommit(b *testing.B) {
 	}
 }
 
-// BenchmarkSingleCommit measures durable writes/s of one writer: every write is its own commit.
+// BenchmarkSingleCommit measures durable writes/s of one writer: every write is its own commit,
+// the disk's commit rate that group commit is compared with.
 func BenchmarkSingleCommit(b *testing.B) {
 	for _, sync := range []string{"FULL", "NORMAL"} {
 		b.Run(sync, func(b *testing.B) {
@@ -72,20 +73,6 @@ func BenchmarkSingleCommit(b *testing.B) {
 			}
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "commits/s")
-		})
-	}
-}
-
-// BenchmarkRawCommitRate is SQLite's own commit rate (MeasureCommitRate), the yardstick the two
-// benchmarks above are compared with.
-func BenchmarkRawCommitRate(b *testing.B) {
-	for _, sync := range []string{"FULL", "NORMAL"} {
-		b.Run(sync, func(b *testing.B) {
-			rate, err := MeasureCommitRate(context.Background(), b.TempDir(), b.N, sync)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ReportMetric(rate, "commits/s")
 		})
 	}
 }

@@ -7,17 +7,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/flowdesk/flowdesk/backend/bench"
 )
 
-// runBench is `flowdesk bench`: a thin CLI over runBenchmark.
+// runBench is `flowdesk bench`: a thin CLI over bench.Run.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", stderr)
 	dbArg := fs.String("db", "", "directory (or file name prefix) for the bench databases (default: a temp dir, removed after)")
@@ -27,7 +27,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	paced := fs.Int("paced-rate", 1000, "events/s of the paced HTTP runs (at most 10 s of events, and at most --events)")
 	phaseTimeout := fs.Duration("phase-timeout", 3*time.Minute, "each phase stops after this and reports what finished")
-	mode := fs.String("mode", ModeAll, "phases to run: "+strings.Join(benchModes, ", "))
+	mode := fs.String("mode", bench.ModeAll, "phases to run: "+strings.Join(bench.Modes, ", "))
 	duration := fs.Duration("duration", 10*time.Second, "the listener's closed-loop run and the outbound backlog stop taking new work after this")
 	outRate := fs.Int("outbound-rate", 500, "events/s of the outbound latency run")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
@@ -47,8 +47,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errors.New("bench: --events, --concurrency, --paced-rate, --outbound-rate and --duration must be positive")
 	}
 	*mode = strings.ToLower(*mode)
-	if !slices.Contains(benchModes, *mode) {
-		return fmt.Errorf("bench: --mode %q: want one of %s", *mode, strings.Join(benchModes, ", "))
+	if !slices.Contains(bench.Modes, *mode) {
+		return fmt.Errorf("bench: --mode %q: want one of %s", *mode, strings.Join(bench.Modes, ", "))
 	}
 	prefix, cleanup, err := benchPrefix(*dbArg)
 	if err != nil {
@@ -63,10 +63,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer stopProfile()
 	}
 
-	cfg := benchConfig{Prefix: prefix, Events: *events, Concurrency: *conc, Synchronous: *sync, PacedRate: *paced,
-		PhaseTimeout: *phaseTimeout, Mode: *mode, Duration: *duration, OutboundRate: *outRate, Progress: newProgress(stderr, isTerminal(stderr)),
-		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
-	rep, err := runBenchmark(ctx, cfg)
+	cfg := bench.Config{Prefix: prefix, Events: *events, Concurrency: *conc, Synchronous: *sync, PacedRate: *paced,
+		PhaseTimeout: *phaseTimeout, Mode: *mode, Duration: *duration, OutboundRate: *outRate, Progress: bench.NewProgress(stderr, bench.IsTerminal(stderr)),
+		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), Version: version}
+	rep, err := bench.Run(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return nil
 	}
-	return printReport(stdout, rep)
+	return rep.WriteTable(stdout)
 }
 
 // benchPrefix turns --db into the path prefix of the phase databases. A directory holds
@@ -107,97 +107,6 @@ func benchPrefix(arg string) (prefix string, cleanup func(), err error) {
 	return strings.TrimSuffix(arg, filepath.Ext(arg)), func() {}, nil
 }
 
-// printReport writes the report as an aligned table.
-func printReport(w io.Writer, rep *benchReport) error {
-	header := fmt.Sprintf("flowdesk bench  %s  mode=%s events=%d concurrency=%d synchronous=%s  %s, %d CPUs, %s",
-		rep.Started.Format("2006-01-02 15:04 UTC"), rep.Mode, rep.Events, rep.Concurrency, rep.Synchronous, rep.OS, rep.CPUs, rep.GoVersion)
-	if rep.Revision != "" {
-		header += ", commit " + rep.Revision
-	}
-	cols := [][]string{{"measure", "value", "unit", "x commit rate", "target", "", "note"}}
-	for _, r := range rep.Rows {
-		ratio := ""
-		if r.Ratio > 0 {
-			ratio = fmt.Sprintf("%.2fx", r.Ratio)
-		}
-		verdict := ""
-		if r.Met != nil {
-			verdict = "ok"
-			if !*r.Met {
-				verdict = "MISS"
-			}
-		}
-		cols = append(cols, []string{r.Name, thousands(r.Value), r.Unit, ratio, r.Target, verdict, r.Note})
-	}
-	widths := make([]int, len(cols[0]))
-	for _, row := range cols {
-		for i, c := range row {
-			widths[i] = max(widths[i], len([]rune(c)))
-		}
-	}
-	var b strings.Builder
-	b.WriteString(header + "\n\n")
-	for ri, row := range cols {
-		for i, c := range row {
-			pad := strings.Repeat(" ", widths[i]-len([]rune(c)))
-			switch i {
-			case 1, 3: // numbers right-aligned
-				b.WriteString(pad + c)
-			default:
-				b.WriteString(c + pad)
-			}
-			if i < len(row)-1 {
-				b.WriteString("  ")
-			}
-		}
-		b.WriteString("\n")
-		if ri == 0 {
-			b.WriteString(strings.Repeat("-", sumInts(widths)+2*(len(widths)-1)) + "\n")
-		}
-	}
-	if len(rep.Truncated) > 0 {
-		fmt.Fprintf(&b, "\nphases stopped by --phase-timeout (figures cover what finished): %s\n", strings.Join(rep.Truncated, "; "))
-	}
-	fmt.Fprintf(&b, "\nwhole run: %.1f s; load average %.2f before, %.2f after (on %d CPUs: above that, other work competed for them)\n",
-		rep.Elapsed, rep.LoadBefore, rep.LoadAfter, rep.CPUs)
-	lines := strings.Split(b.String(), "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
-	}
-	_, err := io.WriteString(w, strings.Join(lines, "\n"))
-	if err != nil {
-		return fmt.Errorf("bench: write report: %w", err)
-	}
-	return nil
-}
-
-func sumInts(xs []int) int {
-	t := 0
-	for _, x := range xs {
-		t += x
-	}
-	return t
-}
-
-// thousands formats a figure for the table: small values with decimals, large ones grouped.
-func thousands(v float64) string {
-	switch {
-	case v < 10:
-		return fmt.Sprintf("%.2f", v)
-	case v < 100:
-		return fmt.Sprintf("%.1f", v)
-	}
-	s := fmt.Sprintf("%d", int64(math.Round(v)))
-	var out []byte
-	for i := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
-}
-
 // startCPUProfile writes a CPU profile to path until the returned stop is called.
 func startCPUProfile(path string) (stop func(), err error) {
 	f, err := os.Create(path)
@@ -212,28 +121,4 @@ func startCPUProfile(path string) (stop func(), err error) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
-}
-
-// buildRevision is the VCS commit stamped into the binary, if any.
-func buildRevision() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	rev, dirty := "", false
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if rev != "" && dirty {
-		rev += "+dirty"
-	}
-	return rev
 }

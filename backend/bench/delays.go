@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -91,9 +91,9 @@ func (b *bench) delays(ctx context.Context) error {
 	runtime.GC()
 	debug.FreeOSMemory()
 	rss := currentRSSMiB()
-	b.rep.add(benchRow{Key: "delays.pending", Name: "pending delays (30 days) held by the engine", Value: float64(waiting), Unit: "enrollments",
+	b.rep.add(Row{Key: "delays.pending", Name: "pending delays (30 days) held by the engine", Value: float64(waiting), Unit: "enrollments",
 		Note: fmt.Sprintf("enrolled at %.0f/s", res.rate())})
-	b.rep.add(benchRow{Key: "delays.rss", Name: "RSS with those delays pending (after GC)", Value: rss, Unit: "MiB",
+	b.rep.add(Row{Key: "delays.rss", Name: "RSS with those delays pending (after GC)", Value: rss, Unit: "MiB",
 		Target: "< 300", Met: met(rss < 300), Note: "whole bench process, load generator included"})
 	p99 := percentile(lags, 0.99)
 	b.addLatency("delays.lag", "  due delay fired after its due time", lags, "<= 1000", met(p99 <= time.Second))

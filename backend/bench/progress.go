@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"fmt"
@@ -10,18 +10,19 @@ import (
 	"time"
 )
 
-// progress shows which bench phase runs and how far it got. On a terminal it redraws one line
+// Progress shows which bench phase runs and how far it got. On a terminal it redraws one line
 // at most 10 times a second; elsewhere (CI logs) it prints a line at each quarter of a phase.
-type progress struct {
+type Progress struct {
 	w   io.Writer
 	tty bool
 	mu  sync.Mutex // serialises writes
 }
 
-func newProgress(w io.Writer, tty bool) *progress { return &progress{w: w, tty: tty} }
+// NewProgress writes progress to w; tty says whether w is a terminal (IsTerminal).
+func NewProgress(w io.Writer, tty bool) *Progress { return &Progress{w: w, tty: tty} }
 
-// isTerminal reports whether w is a character device (a terminal), without cgo or x/term.
-func isTerminal(w io.Writer) bool {
+// IsTerminal reports whether w is a character device (a terminal), without cgo or x/term.
+func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
@@ -32,7 +33,7 @@ func isTerminal(w io.Writer) bool {
 
 // phaseProgress tracks one phase. total 0 means the phase cannot count its work.
 type phaseProgress struct {
-	p       *progress
+	p       *Progress
 	name    string
 	total   int
 	start   time.Time
@@ -42,7 +43,7 @@ type phaseProgress struct {
 	once    sync.Once
 }
 
-func (p *progress) phase(name string, total int) *phaseProgress {
+func (p *Progress) phase(name string, total int) *phaseProgress {
 	pp := &phaseProgress{p: p, name: name, total: total, start: time.Now(), stop: make(chan struct{}), stopped: make(chan struct{})}
 	if p.w == io.Discard {
 		close(pp.stopped)
@@ -112,7 +113,7 @@ func (pp *phaseProgress) done() {
 	})
 }
 
-func (p *progress) printf(format string, args ...any) {
+func (p *Progress) printf(format string, args ...any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fmt.Fprintf(p.w, format, args...)

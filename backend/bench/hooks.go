@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -28,7 +28,8 @@ const (
 	ModeOutbound = "outbound" // webhook steps delivered to a local receiver
 )
 
-var benchModes = []string{ModeAll, ModeCore, ModeListener, ModeOutbound, ModeDelays}
+// Modes lists every --mode value, ModeAll first.
+var Modes = []string{ModeAll, ModeCore, ModeListener, ModeOutbound, ModeDelays}
 
 // listenerEventType is the systeme.io event type the listener phase sends; the bench workflow
 // is switched to it so each delivery also enrolls the contact (as in the HTTP phases).
@@ -138,7 +139,7 @@ func (b *bench) listener(ctx context.Context) error {
 		return err
 	}
 	rate := res.rate()
-	b.rep.add(benchRow{Key: "hooks.listener", Name: label, Value: rate, Unit: "events/s", Ratio: b.ratio(rate),
+	b.rep.add(Row{Key: "hooks.listener", Name: label, Value: rate, Unit: "events/s", Ratio: b.ratio(rate),
 		Target: ">= 5,000", Met: met(rate >= 5000),
 		Note: joinNotes(fmt.Sprintf("%d deliveries in %.1f s", res.done, res.elapsed.Seconds()), perCommit(res.done, commits), cpuPer(res.cpu, res.done, "delivery"))})
 	b.addLatency("hooks.listener.ack", "  ack latency", res.latencies, "", nil)
@@ -166,7 +167,7 @@ func (b *bench) listener(ctx context.Context) error {
 		return err
 	}
 	p99 := percentile(res.latencies, 0.99)
-	b.rep.add(benchRow{Key: "hooks.listener.paced", Name: plabel, Value: res.rate(), Unit: "events/s", Ratio: b.ratio(res.rate()),
+	b.rep.add(Row{Key: "hooks.listener.paced", Name: plabel, Value: res.rate(), Unit: "events/s", Ratio: b.ratio(res.rate()),
 		Note: joinNotes(fmt.Sprintf("%d deliveries", res.done), cpuPer(res.cpu, res.done, "delivery incl. execution"))})
 	b.addLatency("hooks.listener.paced.ack", "  ack latency", res.latencies, "<= 10", met(msOf(p99) <= 10))
 	return nil
@@ -329,7 +330,7 @@ func (b *bench) outboundRun(ctx context.Context, paced bool) error {
 		p := b.cfg.Progress.phase(label, n)
 		rv.p.Store(p)
 		cpu0, start = cpuTime(), time.Now()
-		res := pacedLoop(pctx, n, b.cfg.OutboundRate, b.cfg.Concurrency, newProgress(io.Discard, false).phase("", 0), ingest)
+		res := pacedLoop(pctx, n, b.cfg.OutboundRate, b.cfg.Concurrency, NewProgress(io.Discard, false).phase("", 0), ingest)
 		if err := b.checkLoad(label, res); err != nil {
 			p.done()
 			return err
@@ -368,10 +369,10 @@ func (b *bench) outboundRun(ctx context.Context, paced bool) error {
 	note := joinNotes(fmt.Sprintf("%d delivered, every signature verified, %d duplicates, %d commits", len(lat), rv.dups.Load(), commits),
 		cpuPer(cpu, len(lat), "delivery"))
 	if !paced {
-		b.rep.add(benchRow{Key: "outbound.deliveries", Name: label, Value: rate, Unit: "deliveries/s", Note: note})
+		b.rep.add(Row{Key: "outbound.deliveries", Name: label, Value: rate, Unit: "deliveries/s", Note: note})
 		return nil
 	}
-	b.rep.add(benchRow{Key: "outbound.paced", Name: label, Value: rate, Unit: "deliveries/s",
+	b.rep.add(Row{Key: "outbound.paced", Name: label, Value: rate, Unit: "deliveries/s",
 		Note: joinNotes(note, "CPU incl. ingest")})
 	b.addLatency("outbound.latency", "  event ingest -> receiver got it", lat, "", nil)
 	return nil

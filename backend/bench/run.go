@@ -1,4 +1,8 @@
-package main
+// Package bench measures Flowdesk from outside the way `flowdesk bench` reports it: durable
+// ingest, step execution, the webhook listener, outbound deliveries and pending delays, each
+// against real SQLite files and real HTTP servers on 127.0.0.1, with rates related to the
+// disk's own commit rate measured in the same run.
+package bench
 
 import (
 	"bytes"
@@ -11,7 +15,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -25,8 +28,8 @@ import (
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
-// benchConfig is what one bench run measures and where.
-type benchConfig struct {
+// Config is what one bench run measures and where.
+type Config struct {
 	// Prefix is the path prefix of the phase databases: Prefix+"-ingest.db" and so on.
 	Prefix      string
 	Events      int    // events per ingest phase, enrollments in the execution phase
@@ -39,19 +42,20 @@ type benchConfig struct {
 	CommitProbes int
 	// PhaseTimeout bounds each phase; a phase that runs out reports what it finished.
 	PhaseTimeout time.Duration
-	// Mode selects the phases: ModeAll (default), ModeCore, ModeListener or ModeOutbound.
+	// Mode selects the phases: one of Modes (ModeAll by default).
 	Mode string
 	// Duration bounds the closed-loop runs of the listener and outbound modes (default 10s):
 	// they stop taking new work after it even if Events are not all sent.
 	Duration time.Duration
 	// OutboundRate is the events/s of the outbound latency run (default 500).
 	OutboundRate int
-	Progress     *progress
+	Progress     *Progress
 	Log          *slog.Logger
+	Version      string // the binary's version, answered by the API under test
 }
 
-// benchRow is one line of the report.
-type benchRow struct {
+// Row is one line of the report.
+type Row struct {
 	Key    string  `json:"key"`
 	Name   string  `json:"name"`
 	Value  float64 `json:"value"`
@@ -62,25 +66,25 @@ type benchRow struct {
 	Note   string  `json:"note,omitempty"`
 }
 
-// benchReport is the result of one bench run.
-type benchReport struct {
-	Started     time.Time  `json:"started"`
-	GoVersion   string     `json:"go_version"`
-	OS          string     `json:"os"`
-	CPUs        int        `json:"cpus"`
-	Revision    string     `json:"revision,omitempty"`
-	Events      int        `json:"events"`
-	Concurrency int        `json:"concurrency"`
-	Synchronous string     `json:"synchronous"`
-	Mode        string     `json:"mode"`
-	Rows        []benchRow `json:"rows"`
-	Truncated   []string   `json:"truncated,omitempty"` // phases that hit their time limit
-	LoadBefore  float64    `json:"load_average_before"` // 1-minute load average: other work on the machine skews figures
-	LoadAfter   float64    `json:"load_average_after"`
-	Elapsed     float64    `json:"elapsed_seconds"`
+// Report is the result of one bench run.
+type Report struct {
+	Started     time.Time `json:"started"`
+	GoVersion   string    `json:"go_version"`
+	OS          string    `json:"os"`
+	CPUs        int       `json:"cpus"`
+	Revision    string    `json:"revision,omitempty"`
+	Events      int       `json:"events"`
+	Concurrency int       `json:"concurrency"`
+	Synchronous string    `json:"synchronous"`
+	Mode        string    `json:"mode"`
+	Rows        []Row     `json:"rows"`
+	Truncated   []string  `json:"truncated,omitempty"` // phases that hit their time limit
+	LoadBefore  float64   `json:"load_average_before"` // 1-minute load average: other work on the machine skews figures
+	LoadAfter   float64   `json:"load_average_after"`
+	Elapsed     float64   `json:"elapsed_seconds"`
 }
 
-func (r *benchReport) add(row benchRow) { r.Rows = append(r.Rows, row) }
+func (r *Report) add(row Row) { r.Rows = append(r.Rows, row) }
 
 // benchWorkflowID is the 5-step workflow every workflow phase runs: an event trigger, then
 // set -> increment -> branch -> set -> add_to_list, no delays.
@@ -104,9 +108,9 @@ var benchWorkflow = `{
   ]
 }`
 
-// runBenchmark runs every phase and returns the report. Each phase has its own database next
+// Run runs every phase and returns the report. Each phase has its own database next
 // to cfg.Prefix, so one phase's leftovers do not slow the next.
-func runBenchmark(ctx context.Context, cfg benchConfig) (*benchReport, error) {
+func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Events <= 0 || cfg.Concurrency <= 0 {
 		return nil, fmt.Errorf("bench: events and concurrency must be positive (got %d and %d)", cfg.Events, cfg.Concurrency)
 	}
@@ -126,7 +130,7 @@ func runBenchmark(ctx context.Context, cfg benchConfig) (*benchReport, error) {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if cfg.Progress == nil {
-		cfg.Progress = newProgress(io.Discard, false)
+		cfg.Progress = NewProgress(io.Discard, false)
 	}
 	if cfg.Mode == "" {
 		cfg.Mode = ModeAll
@@ -137,7 +141,7 @@ func runBenchmark(ctx context.Context, cfg benchConfig) (*benchReport, error) {
 	if cfg.OutboundRate <= 0 {
 		cfg.OutboundRate = 500
 	}
-	rep := &benchReport{Started: time.Now().UTC(), GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH,
+	rep := &Report{Started: time.Now().UTC(), GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH,
 		CPUs: runtime.NumCPU(), Revision: buildRevision(), Events: cfg.Events, Concurrency: cfg.Concurrency, Synchronous: cfg.Synchronous,
 		Mode: cfg.Mode}
 	rep.LoadBefore = loadAvg()
@@ -156,14 +160,14 @@ func runBenchmark(ctx context.Context, cfg benchConfig) (*benchReport, error) {
 	case ModeDelays: // not in "all": it is meant for --events 1000000
 		phases = append(phases, b.delays)
 	default:
-		return nil, fmt.Errorf("bench: mode %q: want one of %s", cfg.Mode, strings.Join(benchModes, ", "))
+		return nil, fmt.Errorf("bench: mode %q: want one of %s", cfg.Mode, strings.Join(Modes, ", "))
 	}
 	for _, phase := range phases {
 		if err := phase(ctx); err != nil {
 			return rep, err
 		}
 	}
-	rep.add(benchRow{Key: "memory.peak_rss", Name: "peak RSS (VmHWM, whole run)", Value: peakRSSMiB(), Unit: "MiB",
+	rep.add(Row{Key: "memory.peak_rss", Name: "peak RSS (VmHWM, whole run)", Value: peakRSSMiB(), Unit: "MiB",
 		Target: "<= 250", Met: met(peakRSSMiB() <= 250)})
 	rep.Elapsed = time.Since(start).Seconds()
 	rep.LoadAfter = loadAvg()
@@ -171,8 +175,8 @@ func runBenchmark(ctx context.Context, cfg benchConfig) (*benchReport, error) {
 }
 
 type bench struct {
-	cfg     benchConfig
-	rep     *benchReport
+	cfg     Config
+	rep     *Report
 	rawRate float64 // SQLite's raw single-row commits/s, measured first
 }
 
@@ -190,19 +194,19 @@ func (b *bench) ratio(v float64) float64 {
 	return v / b.rawRate
 }
 
-// commitRate measures sequential single-row transactions on a scratch file in the same
-// directory, with the pragmas Open uses.
+// commitRate measures sequential single-row transactions on a scratch database beside the
+// phase databases.
 func (b *bench) commitRate(ctx context.Context) error {
 	p := b.cfg.Progress.phase("SQLite single-row commits", 0)
 	defer p.done()
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.PhaseTimeout)
 	defer cancel()
-	rate, err := store.MeasureCommitRate(ctx, filepath.Dir(b.cfg.Prefix), b.cfg.CommitProbes, b.cfg.Synchronous)
+	rate, err := measureCommitRate(ctx, b.cfg.Prefix+"-commitrate.db", b.cfg.CommitProbes, b.cfg.Synchronous)
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
 	b.rawRate = rate
-	b.rep.add(benchRow{Key: "sqlite.commit_rate", Name: "SQLite single-row commits (" + strings.ToUpper(b.cfg.Synchronous) + ")",
+	b.rep.add(Row{Key: "sqlite.commit_rate", Name: "SQLite single-row commits (" + strings.ToUpper(b.cfg.Synchronous) + ")",
 		Value: rate, Unit: "commits/s", Ratio: 1, Note: fmt.Sprintf("%d sequential transactions", b.cfg.CommitProbes)})
 	return nil
 }
@@ -363,8 +367,8 @@ func msOf(d time.Duration) float64 { return float64(d) / float64(time.Millisecon
 
 // addLatency adds p50 and p99 rows for a latency sample.
 func (b *bench) addLatency(key, name string, ds []time.Duration, p99Target string, p99Met *bool) {
-	b.rep.add(benchRow{Key: key + ".p50", Name: name + " p50", Value: msOf(percentile(ds, 0.50)), Unit: "ms"})
-	b.rep.add(benchRow{Key: key + ".p99", Name: name + " p99", Value: msOf(percentile(ds, 0.99)), Unit: "ms", Target: p99Target, Met: p99Met})
+	b.rep.add(Row{Key: key + ".p50", Name: name + " p50", Value: msOf(percentile(ds, 0.50)), Unit: "ms"})
+	b.rep.add(Row{Key: key + ".p99", Name: name + " p99", Value: msOf(percentile(ds, 0.99)), Unit: "ms", Target: p99Target, Met: p99Met})
 }
 
 func (b *bench) checkLoad(phase string, r *loadResult) error {
@@ -410,7 +414,7 @@ func (b *bench) engineIngest(ctx context.Context) error {
 			return err
 		}
 		rate := res.rate()
-		b.rep.add(benchRow{Key: key, Name: label, Value: rate, Unit: "events/s", Ratio: b.ratio(rate),
+		b.rep.add(Row{Key: key, Name: label, Value: rate, Unit: "events/s", Ratio: b.ratio(rate),
 			Target: ">= 5,000", Met: met(rate >= 5000), Note: joinNotes(perCommit(res.done, commits), cpuPer(res.cpu, res.done, "event"))})
 		b.addLatency(key+".latency", "  Ingest latency", res.latencies, "", nil)
 		if withWF {
@@ -494,9 +498,9 @@ func (b *bench) execute(ctx context.Context, be *benchEngine, n int) error {
 		b.cfg.Log.Warn("enrollments failed", "phase", label, "failed", failed)
 	}
 	rate := float64(steps) / elapsed.Seconds()
-	b.rep.add(benchRow{Key: "execute.steps", Name: "steps executed (dispatcher, 5-step workflow)", Value: rate, Unit: "steps/s",
+	b.rep.add(Row{Key: "execute.steps", Name: "steps executed (dispatcher, 5-step workflow)", Value: rate, Unit: "steps/s",
 		Target: ">= 10,000", Met: met(rate >= 10000), Note: joinNotes(fmt.Sprintf("%d steps, %.1f enrollments per commit", steps, float64(completed)/float64(max(commits, 1))), cpuPer(cpu, steps, "step"))})
-	b.rep.add(benchRow{Key: "execute.enrollments", Name: "  enrollments completed", Value: float64(completed) / elapsed.Seconds(), Unit: "executions/s",
+	b.rep.add(Row{Key: "execute.enrollments", Name: "  enrollments completed", Value: float64(completed) / elapsed.Seconds(), Unit: "executions/s",
 		Note: "n8n: ~21/s"})
 	return nil
 }
@@ -547,7 +551,7 @@ type benchServer struct {
 	client *http.Client
 }
 
-func startAPI(be *benchEngine, conns int) (*benchServer, error) {
+func startAPI(be *benchEngine, conns int, version string) (*benchServer, error) {
 	return startServer(conns, func(addr string) http.Handler {
 		return api.New(api.Options{Engine: be.eng, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: version,
 			AllowedHosts: api.AllowedHosts(addr)})
@@ -618,7 +622,7 @@ func (b *bench) httpIngest(ctx context.Context) error {
 		return err
 	}
 	defer be.close()
-	srv, err := startAPI(be, b.cfg.Concurrency)
+	srv, err := startAPI(be, b.cfg.Concurrency, b.cfg.Version)
 	if err != nil {
 		return err
 	}
@@ -636,7 +640,7 @@ func (b *bench) httpIngest(ctx context.Context) error {
 		return err
 	}
 	rate := res.rate()
-	b.rep.add(benchRow{Key: "ingest.http", Name: label, Value: rate, Unit: "events/s", Ratio: b.ratio(rate),
+	b.rep.add(Row{Key: "ingest.http", Name: label, Value: rate, Unit: "events/s", Ratio: b.ratio(rate),
 		Target: ">= 5,000", Met: met(rate >= 5000), Note: joinNotes(perCommit(res.done, be.db.Commits()-commits0), cpuPer(res.cpu, res.done, "event"))})
 	b.addLatency("ingest.http.ack", "  ack latency", res.latencies, "", nil)
 	return nil
@@ -655,7 +659,7 @@ func (b *bench) pacedHTTP(ctx context.Context) error {
 	if err := be.eng.Start(ctx); err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
-	srv, err := startAPI(be, b.cfg.Concurrency)
+	srv, err := startAPI(be, b.cfg.Concurrency, b.cfg.Version)
 	if err != nil {
 		return err
 	}
@@ -681,7 +685,7 @@ func (b *bench) pacedHTTP(ctx context.Context) error {
 		return err
 	}
 	p99 := percentile(res.latencies, 0.99)
-	b.rep.add(benchRow{Key: "ingest.paced", Name: label, Value: res.rate(), Unit: "events/s", Ratio: b.ratio(res.rate()),
+	b.rep.add(Row{Key: "ingest.paced", Name: label, Value: res.rate(), Unit: "events/s", Ratio: b.ratio(res.rate()),
 		Note: joinNotes(fmt.Sprintf("%d events", res.done), cpuPer(res.cpu, res.done, "event incl. execution"))})
 	b.addLatency("ingest.paced.ack", "  ack latency", res.latencies, "<= 10", met(msOf(p99) <= 10))
 

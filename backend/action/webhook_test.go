@@ -328,20 +328,23 @@ func TestWebhookUnknownTokenFailsWithoutRequest(t *testing.T) {
 	}
 }
 
-// A malformed signing secret is refused at save, naming the field and never quoting the secret;
-// one stored before that check fails at run time the same way, without a request.
+// A malformed signing secret is a problem at save, naming the field and never quoting the
+// secret, and the workflow cannot be switched on; one stored before that check fails at run time
+// the same way, without a request.
 func TestWebhookBadSecretRefusedAtSaveAndNeverQuoted(t *testing.T) {
 	s := newStack(t, action.Config{}, engine.RetryPolicy{MaxTries: 2})
 	rc := newReceiver(t, s.clock, "", func(int) answer { return answer{status: 200} })
-	for _, bad := range []string{"whsec_not*base64!", "whsec_c2VjcmV0", "plain words"} {
-		_, err := s.eng.CreateWorkflow(s.ctx, []byte(wf(fmt.Sprintf(`"url": %q, "secret": %q`, rc.srv.URL, bad))))
-		var ve *engine.ValidationError
-		if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Field != "secret" || ve.Problems[0].Step != "hook" ||
-			!strings.Contains(ve.Problems[0].Message, "whsec_") || strings.Contains(ve.Problems[0].Message, bad) {
-			t.Fatalf("secret %q: %v", bad, err)
+	for i, bad := range []string{"whsec_not*base64!", "whsec_c2VjcmV0", "plain words"} {
+		def := strings.Replace(wf(fmt.Sprintf(`"url": %q, "secret": %q`, rc.srv.URL, bad)), `"id": "wf"`, fmt.Sprintf(`"id": "wf-%d"`, i), 1)
+		saved, err := s.eng.CreateWorkflow(s.ctx, []byte(def))
+		if err != nil || len(saved.Problems) != 1 || saved.Problems[0].Field != "secret" || saved.Problems[0].Step != "hook" ||
+			!strings.Contains(saved.Problems[0].Message, "whsec_") || strings.Contains(saved.Problems[0].Message, bad) {
+			t.Fatalf("secret %q: %+v %v", bad, saved, err)
 		}
-		if ws, _ := s.db.Workflows(s.ctx); len(ws) != 0 {
-			t.Fatalf("a refused save stored %d workflows", len(ws))
+		_, err = s.eng.EnableWorkflow(s.ctx, saved.Workflow.ID)
+		var ve *engine.ValidationError
+		if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Field != "secret" || strings.Contains(err.Error(), bad) {
+			t.Fatalf("enable with secret %q: %v", bad, err)
 		}
 		res := runOnce(t, action.Config{}, rc.srv.URL, nil, func(st *workflow.Step) { st.Secret = bad })
 		if res.Outcome != store.AttemptFailed || !strings.Contains(res.Error, "signing secret") || strings.Contains(res.Error, bad) {

@@ -230,7 +230,13 @@ func (e *Engine) IngestWith(ctx context.Context, in EventInput, extra func(tx *s
 		}
 		env := trigger.EventEnv(in.Type, in.Scope, in.Data, occurred)
 		ix := e.index.Load()
-		matches, errs := ix.MatchEvent(trigger.Event{Type: in.Type, Object: in.Record.Type, Scope: in.Scope, Env: env}, change.Record.Properties, now)
+		tev := trigger.Event{Type: in.Type, Object: in.Record.Type, Scope: in.Scope, Env: env}
+		if trigger.IsReplayViewing(in.Type, env) && in.Scope["webinar"] != "" {
+			if tev.WatchedLive, err = tx.WatchedWebinarLive(change.Record.ID, in.Scope["webinar"], ev.ID); err != nil {
+				return err
+			}
+		}
+		matches, errs := ix.MatchEvent(tev, change.Record.Properties, now)
 		for _, err := range errs {
 			e.log.Warn("event trigger failed", "event", ev.ID, "err", err)
 		}

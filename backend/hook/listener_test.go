@@ -20,8 +20,8 @@ import (
 func TestSamplePayloads(t *testing.T) {
 	e := newEnv(t)
 	files, err := filepath.Glob("../../testdata/payloads/webinargeek/*.json")
-	if err != nil || len(files) != 17 {
-		t.Fatalf("want 17 sample payloads, found %d (%v)", len(files), err)
+	if err != nil || len(files) != 19 {
+		t.Fatalf("want 19 sample payloads, found %d (%v)", len(files), err)
 	}
 	eps := map[string]*Created{}
 	for _, preset := range PresetNames() {

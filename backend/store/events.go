@@ -48,6 +48,20 @@ func (t *Tx) EventByIdempotencyKey(key string) (*Event, error) {
 	return scanEvent(t.queryRow("SELECT "+eventCols+" FROM events WHERE idempotency_key = ?", key))
 }
 
+// WatchedWebinarLive reports whether the record has an earlier event saying it watched the
+// webinar live (a live_viewer event, or a viewer event with viewing.live), before event id before.
+func (t *Tx) WatchedWebinarLive(recordID int64, webinar string, before int64) (bool, error) {
+	var n int
+	err := t.queryRow(`SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE record_id = ? AND id < ?
+		AND json_extract(scope, '$.webinar') = ?
+		AND (type = 'webinar.live_viewer' OR (type = 'webinar.viewer' AND json_extract(data, '$.viewing.live') = 1)) LIMIT 1)`,
+		recordID, before, webinar).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look up live viewing of record %d: %w", recordID, err)
+	}
+	return n > 0, nil
+}
+
 // Event loads an event by id.
 func (db *DB) Event(ctx context.Context, id int64) (*Event, error) {
 	return scanEvent(db.r.QueryRowContext(ctx, "SELECT "+eventCols+" FROM events WHERE id = ?", id))

@@ -71,6 +71,11 @@ func Build(wfs []*Workflow, schema func(object string) condition.Schema) (*Index
 			switch t.Type {
 			case workflow.TriggerEvent:
 				ix.byEvent[t.Event] = append(ix.byEvent[t.Event], c)
+				// A non-viewer trigger with a maximum watch percentage also takes the
+				// viewers who watched less than it.
+				if t.Event == workflow.EventWebinarNonViewer && t.MaxWatchPct != nil {
+					ix.byEvent[workflow.EventWebinarViewer] = append(ix.byEvent[workflow.EventWebinarViewer], c)
+				}
 			case workflow.TriggerWebhook:
 				ix.byHook[t.Hook] = append(ix.byHook[t.Hook], c)
 			case workflow.TriggerFilter:
@@ -99,6 +104,9 @@ type Event struct {
 	Object string // the record's type
 	Scope  map[string]string
 	Env    map[string]any // see EventEnv
+	// WatchedLive says the record was a live viewer of this webinar before (the engine looks it
+	// up for replay viewings; see IsReplayViewing).
+	WatchedLive bool
 }
 
 // EventEnv builds the map filters see as `event`: the event's data fields plus the reserved
@@ -150,6 +158,10 @@ func (ix *Index) MatchEvent(ev Event, record map[string]any, now time.Time) ([]M
 		if excluded {
 			continue
 		}
+		watchOK, watchNote := watchRule(c.trigger, ev)
+		if !watchOK {
+			continue
+		}
 		env := condition.Env{Record: record, Event: ev.Env, Now: now}
 		matched := map[string]any{}
 		if c.filter != nil {
@@ -164,6 +176,9 @@ func (ix *Index) MatchEvent(ev Event, record map[string]any, now time.Time) ([]M
 			matched = snapshot(c.filter, env)
 		}
 		matched["event.type"] = ev.Type
+		if watchNote != "" {
+			matched["event.subscriber.watch_pct"], _ = WatchPct(ev.Env)
+		}
 		summary, typ := "Event "+ev.Type, workflow.TriggerEvent
 		if c.trigger.Type == workflow.TriggerWebhook {
 			summary, typ = "Webhook "+c.trigger.Hook+" delivered "+ev.Type, workflow.TriggerWebhook
@@ -171,6 +186,7 @@ func (ix *Index) MatchEvent(ev Event, record map[string]any, now time.Time) ([]M
 		if len(c.trigger.Scope) > 0 {
 			summary += " in " + describeScope(c.trigger.Scope)
 		}
+		summary += watchNote
 		out = append(out, Match{WorkflowID: c.wf.ID, Version: c.wf.Version, TriggerID: c.trigger.ID,
 			TriggerType: typ, Summary: summary, Matched: matched})
 	}

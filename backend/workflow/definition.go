@@ -63,6 +63,12 @@ type Trigger struct {
 	Event         string              `json:"event,omitempty"`
 	Scope         map[string]string   `json:"scope,omitempty"`
 	ExcludeScopes []map[string]string `json:"exclude_scopes,omitempty"`
+	// MinWatchPct (viewer events) enrolls only viewers who watched at least this percentage; a
+	// replay viewing by someone who already watched live does not count again. MaxWatchPct
+	// (webinar.non_viewer) also counts viewers who watched less than this percentage as
+	// non-viewers, as WebinarGeek's own triggers do.
+	MinWatchPct *float64 `json:"min_watch_pct,omitempty"`
+	MaxWatchPct *float64 `json:"max_watch_pct,omitempty"`
 
 	// Filter: for event triggers a condition on the event and record; for filter triggers the
 	// enrollment criteria; for schedule triggers the records to pick.
@@ -82,6 +88,18 @@ type Trigger struct {
 	// webhook: the id of an incoming-webhook endpoint; the trigger takes every event it delivers.
 	Hook string `json:"hook,omitempty"`
 }
+
+// WebinarGeek's viewer events and the rules its triggers apply to them (see docs/events.md).
+const (
+	EventWebinarViewer       = "webinar.viewer"
+	EventWebinarLiveViewer   = "webinar.live_viewer"
+	EventWebinarReplayViewer = "webinar.replay_viewer"
+	EventWebinarNonViewer    = "webinar.non_viewer"
+	EventWebinarChannelLead  = "webinar.channel_lead"
+)
+
+// WatchPctEvents are the event types a trigger's min_watch_pct applies to.
+var WatchPctEvents = []string{EventWebinarViewer, EventWebinarLiveViewer, EventWebinarReplayViewer}
 
 // Reenroll controls whether a record may enroll again after it enrolled once.
 type Reenroll struct {

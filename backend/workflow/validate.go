@@ -198,7 +198,7 @@ func triggerID(i int, t *Trigger) string {
 
 // triggerFields lists the fields each trigger type uses (besides id and type).
 var triggerFields = map[string][]string{
-	TriggerEvent:    {"event", "scope", "exclude_scopes", "filter"},
+	TriggerEvent:    {"event", "scope", "exclude_scopes", "filter", "min_watch_pct", "max_watch_pct"},
 	TriggerFilter:   {"filter", "enroll_existing"},
 	TriggerSchedule: {"cron", "at", "date_property", "offset", "time", "timezone", "filter"},
 	TriggerWebhook:  {"hook", "filter"},
@@ -243,6 +243,7 @@ func (v *validator) triggers() {
 			if len(t.Scope) > 0 && len(t.ExcludeScopes) > 0 {
 				add("exclude_scopes", "Trigger %q is limited to one scope and also excludes scopes. Remove the excluded scopes, or remove the scope to listen account-wide.", id)
 			}
+			webinarTrigger(t, id, add)
 		case TriggerFilter:
 			if emptyFilter(t.Filter) {
 				add("filter", "Trigger %q has no filter. Add at least one rule that says which records enroll.", id)
@@ -1067,6 +1068,30 @@ func checkCron(expr string) error {
 
 // setFields returns the JSON names of the fields of a struct (pointer) that hold a value, in
 // declaration order, skipping the given names. Empty lists and maps count as unset.
+// webinarTrigger checks WebinarGeek's rules: watch percentages only where WebinarGeek has them,
+// between 0 and 100, and channel leads only account-wide (a channel is not one webinar's).
+func webinarTrigger(t *Trigger, id string, add func(field, format string, args ...any)) {
+	if t.MinWatchPct != nil {
+		switch {
+		case !contains(WatchPctEvents, t.Event):
+			add("min_watch_pct", "Trigger %q sets a minimum watch percentage, which only viewer events have (%s). Remove it, or trigger on a viewer event.", id, strings.Join(WatchPctEvents, ", "))
+		case *t.MinWatchPct <= 0 || *t.MinWatchPct > 100:
+			add("min_watch_pct", "Trigger %q: a minimum watch percentage is more than 0 and at most 100, not %v.", id, *t.MinWatchPct)
+		}
+	}
+	if t.MaxWatchPct != nil {
+		switch {
+		case t.Event != EventWebinarNonViewer:
+			add("max_watch_pct", "Trigger %q sets a maximum watch percentage, which only the non-viewer event (%s) has. Remove it, or trigger on %s.", id, EventWebinarNonViewer, EventWebinarNonViewer)
+		case *t.MaxWatchPct <= 0 || *t.MaxWatchPct > 100:
+			add("max_watch_pct", "Trigger %q: a maximum watch percentage is more than 0 and at most 100, not %v.", id, *t.MaxWatchPct)
+		}
+	}
+	if t.Event == EventWebinarChannelLead && len(t.Scope) > 0 {
+		add("scope", "Trigger %q limits channel leads to a scope, but a channel lead belongs to the whole channel, not one webinar. Remove the scope.", id)
+	}
+}
+
 func setFields(x any, skip ...string) []string {
 	rv := reflect.ValueOf(x).Elem()
 	rt := rv.Type()

@@ -27,6 +27,10 @@ export interface Trigger {
   event?: string;
   scope?: Record<string, string>;
   exclude_scopes?: Record<string, string>[];
+  /** WebinarGeek viewer events: at least this percentage watched (replays of live viewers excluded) */
+  min_watch_pct?: number;
+  /** webinar.non_viewer: viewers below this percentage count as non-viewers too */
+  max_watch_pct?: number;
   filter?: Filter;
   enroll_existing?: boolean;
   cron?: string;

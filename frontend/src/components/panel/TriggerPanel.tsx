@@ -3,7 +3,7 @@ import { api } from '../../api';
 import type { CatalogueEvent, HookEndpoint, Trigger, TriggerType } from '../../api/types';
 import { useEditor, useEditorStore, useObjectProperties } from '../../store/context';
 import { FilterEditor } from '../filter/FilterEditor';
-import { KeyValueField, SelectField, TextField, TimezoneField, Toggle } from './fields';
+import { KeyValueField, NumberField, SelectField, TextField, TimezoneField, Toggle } from './fields';
 
 const TYPE_LABEL: Record<TriggerType, string> = { event: 'When an event happens', filter: 'When a record meets criteria', schedule: 'On a schedule', webhook: 'When a webhook arrives' };
 
@@ -119,6 +119,9 @@ export function TriggerPanel() {
   );
 }
 
+// WebinarGeek's viewer events, which take a minimum watch percentage (as the engine validates).
+const WATCH_PCT_EVENTS = ['webinar.viewer', 'webinar.live_viewer', 'webinar.replay_viewer'];
+
 function TriggerForm({ trigger: t, onChange, onReplace }: { trigger: Trigger; onChange(p: Partial<Trigger>): void; onReplace(t: Trigger): void }) {
   const properties = useObjectProperties();
   const dateProps = properties.filter((p) => p.type === 'date');
@@ -135,8 +138,18 @@ function TriggerForm({ trigger: t, onChange, onReplace }: { trigger: Trigger; on
           <datalist id={listId}>
             {catalogue.map((c) => <option key={c.type} value={c.type}>{c.label} ({c.source})</option>)}
           </datalist>
-          <KeyValueField label="Only in scope" value={t.scope} keyLabel="Scope key" valueLabel="Value" onChange={(v) => onChange({ scope: v })}
-            hint="E.g. webinar = 54072. Leave empty for account-wide." />
+          {t.event !== 'webinar.channel_lead' ? (
+            <KeyValueField label="Only in scope" value={t.scope} keyLabel="Scope key" valueLabel="Value" onChange={(v) => onChange({ scope: v })}
+              hint="E.g. webinar = 54072. Leave empty for account-wide." />
+          ) : <p className="hint">Channel leads are account-wide: they belong to the channel, not to one webinar.</p>}
+          {WATCH_PCT_EVENTS.includes(t.event ?? '') && (
+            <NumberField label="Minimum watch percentage" value={t.min_watch_pct} step={1} onChange={(v) => onChange({ min_watch_pct: v })}
+              hint="Only viewers who watched at least this much (1–100). A replay by someone who watched live does not count again." />
+          )}
+          {t.event === 'webinar.non_viewer' && (
+            <NumberField label="Also viewers below (%)" value={t.max_watch_pct} step={1} onChange={(v) => onChange({ max_watch_pct: v })}
+              hint="Viewers who watched less than this percentage count as non-viewers too. Leave empty for true non-viewers only." />
+          )}
           {!t.scope && (
             <div className="field">
               <label>Switched off for scopes</label>

@@ -120,7 +120,7 @@ func TestHooksAPI(t *testing.T) {
 	}
 
 	cat := e.call("GET", "/api/events/catalogue", nil, 200)["events"].([]any)
-	if len(cat) != 27 {
+	if len(cat) != 29 {
 		t.Fatalf("catalogue has %d events", len(cat))
 	}
 	e.call("GET", "/api/hooks/presets", nil, 200)

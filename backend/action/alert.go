@@ -25,7 +25,7 @@ func Alert(ctx context.Context, cfg Config, key, subject, body string, now time.
 	if conf.SMTP.AlertTo == "" {
 		return nil
 	}
-	mail := NewInternalEmail(EmailConfig{DB: cfg.DB, Settings: cfg.Settings, TLS: cfg.TLS, InsecureAuth: cfg.EmailInsecureAuth})
+	mail := NewInternalEmail(cfg.emailConfig())
 	step := &workflow.Step{ID: "alert", Type: workflow.StepInternalEmail, To: workflow.Strings{conf.SMTP.AlertTo}, Subject: subject, Body: body}
 	res := mail.Run(ctx, engine.ActionInput{Step: step, Workflow: &workflow.Definition{ID: "flowdesk", Name: "Flowdesk"},
 		IdempotencyKey: key, Try: 1, Now: now, Record: map[string]any{}})

@@ -1,6 +1,7 @@
 package action
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -8,7 +9,9 @@ import (
 	"fmt"
 	"html"
 	"log/slog"
+	"net"
 	"net/mail"
+	"net/netip"
 	"net/textproto"
 	"strings"
 	"sync"
@@ -45,6 +48,11 @@ type EmailConfig struct {
 	// unencrypted, and the settings screen cannot turn this on.
 	InsecureAuth bool
 	Log          *slog.Logger
+	// Allow, Deny and Self are the global destination policy and Flowdesk's own addresses (as in
+	// Config): the SMTP server is a setting, so the workflow's own policy does not apply, but the
+	// built-in refusals (Flowdesk itself, cloud metadata) and the global lists do.
+	Allow, Deny []string
+	Self        []netip.AddrPort
 }
 
 // Email is the send_email step (to the enrolled contact's `email` property) or the
@@ -353,7 +361,14 @@ func (e *Email) send(ctx context.Context, conf settings.SMTP, from string, to []
 		}
 		opts = append(opts, gomail.WithSMTPAuth(auth), gomail.WithUsername(conf.Username), gomail.WithPassword(conf.Password.Reveal()))
 	}
-	c, err := gomail.NewClient(conf.Host, opts...)
+	// go-mail takes no guarded dialer that keeps its implicit-TLS handling, so the server's name is
+	// resolved and checked here and the client dials the checked address (the certificate is still
+	// verified against the name, tlsConf.ServerName).
+	addr, err := e.destination(ctx, conf.Host, conf.PortOrDefault())
+	if err != nil {
+		return 0, err
+	}
+	c, err := gomail.NewClient(addr, opts...)
 	if err != nil {
 		return 0, permanent{fmt.Errorf("the SMTP settings are not usable: %v", err)}
 	}
@@ -364,6 +379,32 @@ func (e *Email) send(ctx context.Context, conf settings.SMTP, from string, to []
 		return code, err
 	}
 	return 250, nil
+}
+
+// destination resolves the SMTP host and returns the first address the policy allows; a refused
+// one is permanent, a failed lookup is retried.
+func (e *Email) destination(ctx context.Context, host string, port int) (string, error) {
+	p, err := parsePolicy(e.cfg.Allow, e.cfg.Deny)
+	if err != nil {
+		return "", permanent{fmt.Errorf("the global destination policy: %w", err)}
+	}
+	ps := policySet{lists: []destPolicy{p}, self: e.cfg.Self}
+	if err := ps.check(host, uint16(port), netip.Addr{}); err != nil {
+		return "", permanent{err}
+	}
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return "", fmt.Errorf("look up the SMTP server %q: %w", host, err)
+	}
+	var refused error
+	for _, ip := range ips {
+		if err := ps.check(host, uint16(port), ip); err != nil {
+			refused = cmp.Or(refused, err)
+			continue
+		}
+		return ip.Unmap().String(), nil
+	}
+	return "", permanent{cmp.Or(refused, fmt.Errorf("the SMTP server %q has no address", host))}
 }
 
 // permanent marks an error that no retry can fix (bad settings or addresses).

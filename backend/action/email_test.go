@@ -9,8 +9,10 @@ import (
 	"mime"
 	"mime/multipart"
 	"net"
+	"net/netip"
 	"net/mail"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -137,6 +139,12 @@ type mailStack struct {
 
 func newMailStack(t *testing.T, insecureAuth bool) *mailStack {
 	t.Helper()
+	return newMailStackWith(t, action.Config{EmailInsecureAuth: insecureAuth})
+}
+
+// newMailStackWith is newMailStack with more of the actions' Config (DB and Settings are set here).
+func newMailStackWith(t *testing.T, cfg action.Config) *mailStack {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "flowdesk.db"), store.Options{Synchronous: "NORMAL"})
 	if err != nil {
@@ -145,7 +153,7 @@ func newMailStack(t *testing.T, insecureAuth bool) *mailStack {
 	t.Cleanup(func() { db.Close() })
 	st := settings.Open(db)
 	fc := clock.NewFake(msgT0)
-	cfg := action.Config{DB: db, Settings: st, EmailInsecureAuth: insecureAuth}
+	cfg.DB, cfg.Settings = db, st
 	eng, err := engine.New(ctx, db, engine.Options{Clock: fc, Actions: action.New(cfg),
 		Retry: engine.RetryPolicy{MaxTries: 4, Base: time.Second, Max: time.Second}})
 	if err != nil {
@@ -556,5 +564,42 @@ func TestInternalEmailGoesToTheStepsAddresses(t *testing.T) {
 	}
 	if att := s.attempts(id); att[0].Target != "sales@acme.example, boss@acme.example" {
 		t.Fatalf("target %q", att[0].Target)
+	}
+}
+
+// The SMTP server is a destination too: the global policy, Flowdesk's own address and the
+// metadata list refuse it (on the resolved address: localhost is checked as 127.0.0.1), the step
+// fails without retrying, and nothing reaches the server.
+func TestSendEmailSMTPServerIsPolicyChecked(t *testing.T) {
+	mb := newMailbox(t, "", "", nil)
+	_, port := mb.host()
+	self, err := netip.ParseAddrPort(mb.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		cfg  action.Config
+		addr string
+		want string
+	}{
+		{"global deny, by name", action.Config{Deny: []string{"127.0.0.0/8", "::1"}}, "localhost:"+strconv.Itoa(port), "deny list"},
+		{"global deny via 0.0.0.0", action.Config{Deny: []string{"127.0.0.0/8"}}, "0.0.0.0:"+strconv.Itoa(port), "deny list"},
+		{"Flowdesk's own address", action.Config{Self: []netip.AddrPort{self}}, mb.addr, "Flowdesk's own address"},
+		{"cloud metadata", action.Config{}, "100.100.100.200:25", "cloud metadata"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := newMailStackWith(t, c.cfg)
+			s.useSMTP(&mailbox{addr: c.addr}, "", "")
+			s.deploy("m", mailSteps()...)
+			id := s.start("m", "ann@example.com", nil)
+			s.run()
+			if att := s.attempts(id); len(att) != 1 || att[0].Outcome != store.AttemptFailed || !strings.Contains(att[0].Error, c.want) {
+				t.Fatalf("attempts %+v, want a refusal saying %q", att, c.want)
+			}
+		})
+	}
+	if n := len(mb.messages()); n != 0 {
+		t.Fatalf("the SMTP server got %d messages", n)
 	}
 }

@@ -50,6 +50,12 @@ type Config struct {
 	EmailInsecureAuth bool
 }
 
+// emailConfig is the part of cfg the email actions take.
+func (c Config) emailConfig() EmailConfig {
+	return EmailConfig{DB: c.DB, Settings: c.Settings, TLS: c.TLS, InsecureAuth: c.EmailInsecureAuth,
+		Allow: c.Allow, Deny: c.Deny, Self: c.Self}
+}
+
 // Account identifies the sending installation in webhook envelopes.
 type Account struct {
 	ID   string `json:"id"`
@@ -60,12 +66,10 @@ type Account struct {
 // of action adds its entry here.
 func New(cfg Config) map[string]engine.Action {
 	return map[string]engine.Action{
-		workflow.StepWebhook: NewWebhook(cfg),
-		workflow.StepSMS:     NewSMS(cfg),
-		workflow.StepSlack:   NewSlack(cfg),
-		workflow.StepSendEmail: NewSendEmail(EmailConfig{DB: cfg.DB, Settings: cfg.Settings, TLS: cfg.TLS,
-			InsecureAuth: cfg.EmailInsecureAuth}),
-		workflow.StepInternalEmail: NewInternalEmail(EmailConfig{DB: cfg.DB, Settings: cfg.Settings, TLS: cfg.TLS,
-			InsecureAuth: cfg.EmailInsecureAuth}),
+		workflow.StepWebhook:       NewWebhook(cfg),
+		workflow.StepSMS:           NewSMS(cfg),
+		workflow.StepSlack:         NewSlack(cfg),
+		workflow.StepSendEmail:     NewSendEmail(cfg.emailConfig()),
+		workflow.StepInternalEmail: NewInternalEmail(cfg.emailConfig()),
 	}
 }

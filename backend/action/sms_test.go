@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -243,5 +244,45 @@ func TestSMSTakesTheProviderFromTheSettingsStore(t *testing.T) {
 	}
 	if outcomes[store.AttemptOK] != 1 || outcomes[store.AttemptFailed] != 1 {
 		t.Fatalf("outcomes %v", outcomes)
+	}
+}
+
+// The SMS client dials through the guarded dialer: the global policy, Flowdesk's own address and
+// the metadata list apply to the provider's address, checked on the address dialled (localhost
+// resolves to a denied one); a refused message sends nothing and does not count.
+func TestSMSProviderAddressIsPolicyChecked(t *testing.T) {
+	prov := newFakeServer(t, func(int, hit) (int, map[string]string, string) { return twilioOK("SM1") })
+	port := prov.srv.URL[strings.LastIndex(prov.srv.URL, ":")+1:]
+	self, err := netip.ParseAddrPort(strings.TrimPrefix(prov.srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		cfg  action.Config
+		want string
+	}{
+		{"global deny, by name at dial", action.Config{Deny: []string{"127.0.0.0/8", "::1"}, SMS: action.SMSProvider{BaseURL: "http://localhost:" + port}}, "deny list"},
+		{"global deny via 0.0.0.0", action.Config{Deny: []string{"127.0.0.0/8"}, SMS: action.SMSProvider{BaseURL: "http://0.0.0.0:" + port}}, "deny list"},
+		{"Flowdesk's own address", action.Config{Self: []netip.AddrPort{self}, SMS: action.SMSProvider{BaseURL: prov.srv.URL}}, "Flowdesk's own address"},
+		{"cloud metadata", action.Config{SMS: action.SMSProvider{BaseURL: "http://100.100.100.200"}}, "cloud metadata"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.cfg.SMS.AccountSID, c.cfg.SMS.AuthToken = "AC1", "tok"
+			s := newMsgStack(t, c.cfg)
+			s.deploy("sms", smsSteps()...)
+			id := s.start("sms", "ann@example.com", map[string]any{"phone": "+15005550001"})
+			s.run()
+			s.wantTrail(id, "enrolled", "text:failed", "done:ok", "completed")
+			if atts := s.attempts(id); len(atts) != 1 || atts[0].Outcome != store.AttemptFailed || !strings.Contains(atts[0].Error, c.want) {
+				t.Fatalf("attempts %+v, want a refusal saying %q", atts, c.want)
+			}
+			if n, err := s.db.SMSUsage(s.ctx, "2026-03"); err != nil || n != 0 {
+				t.Fatalf("a refused message counted: %d %v", n, err)
+			}
+		})
+	}
+	if n := len(prov.got()); n != 0 {
+		t.Fatalf("the provider got %d requests", n)
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"mime"
 	"mime/multipart"
 	"net"
-	"net/netip"
 	"net/mail"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -583,8 +583,8 @@ func TestSendEmailSMTPServerIsPolicyChecked(t *testing.T) {
 		addr string
 		want string
 	}{
-		{"global deny, by name", action.Config{Deny: []string{"127.0.0.0/8", "::1"}}, "localhost:"+strconv.Itoa(port), "deny list"},
-		{"global deny via 0.0.0.0", action.Config{Deny: []string{"127.0.0.0/8"}}, "0.0.0.0:"+strconv.Itoa(port), "deny list"},
+		{"global deny, by name", action.Config{Deny: []string{"127.0.0.0/8", "::1"}}, "localhost:" + strconv.Itoa(port), "deny list"},
+		{"global deny via 0.0.0.0", action.Config{Deny: []string{"127.0.0.0/8"}}, "0.0.0.0:" + strconv.Itoa(port), "deny list"},
 		{"Flowdesk's own address", action.Config{Self: []netip.AddrPort{self}}, mb.addr, "Flowdesk's own address"},
 		{"cloud metadata", action.Config{}, "100.100.100.200:25", "cloud metadata"},
 	} {

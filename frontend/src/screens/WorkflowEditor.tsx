@@ -181,9 +181,11 @@ function Editor() {
         </div>
       )}
       <div className="editor-body">
-        <Canvas />
+        <div className="canvas-column">
+          <Canvas />
+          {showProblems && <ProblemsPanel onClose={() => setShowProblems(false)} />}
+        </div>
         <SidePanel />
-        {showProblems && <ProblemsPanel onClose={() => setShowProblems(false)} />}
       </div>
       {askDisable && (
         <Dialog title="Turn off this workflow?" onClose={() => setAskDisable(false)}>

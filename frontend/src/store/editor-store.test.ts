@@ -141,15 +141,21 @@ describe('editor store', () => {
     expect(store.getState().workflowId).toBeNull();
   });
 
-  it('derives the graph from the definition, memoised by identity', () => {
+  it('derives the graph from the definition, laid out again only on structural change', () => {
     const { s } = setup();
     const sel = createGraphSelector();
     const g1 = sel(s());
     expect(sel(s())).toBe(g1);
-    s().updateStep('wait-2h', { duration: '3h' });
+    // a field edit keeps the graph (and so every card's props) as it was
+    s().updateStep('wait-2h', { duration: '3h', name: 'Wait a bit' });
+    expect(sel(s())).toBe(g1);
+    // an insert changes the structure
+    const id = s().insertStep({ source: 'wait-2h', port: 'next' }, 'add_to_list');
     const g2 = sel(s());
     expect(g2).not.toBe(g1);
-    expect(g2.nodes.find((n) => n.id === 'wait-2h')?.type).toBe('step');
+    expect(g2.nodes.find((n) => n.id === id)?.type).toBe('step');
+    s().undo();
+    expect(sel(s()).nodes.some((n) => n.id === id)).toBe(false);
   });
 
   it('indexes problems by step and trigger', () => {

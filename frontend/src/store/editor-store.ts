@@ -7,7 +7,7 @@ import {
   deleteStep as deleteStepOp, findStep, insertStep as insertStepOp, newStepId, pasteStep as pasteStepOp,
   portsOf, renameStep as renameStepOp, serialise, type Slot,
 } from '../lib/definition';
-import { definitionToGraph, type FlowGraph } from '../lib/graph';
+import { definitionToGraph, structureKey, type FlowGraph } from '../lib/graph';
 import { createStep } from '../nodes';
 
 export type Selection = { kind: 'step'; id: string } | { kind: 'trigger'; index?: number } | { kind: 'settings' } | null;
@@ -263,14 +263,22 @@ export function createEditorStore(init: EditorInit): EditorStore {
   });
 }
 
-/** A memoised graph selector: recomputes the layout only when the definition object changes. */
+/**
+ * A memoised graph selector: lays the canvas out again only when the structure changes (steps
+ * added, removed, re-linked, retyped; the trigger count), never while a field is edited.
+ */
 export function createGraphSelector(): (s: Pick<EditorState, 'definition'>) => FlowGraph {
   let last: Definition | null = null;
+  let key = '';
   let graph: FlowGraph = { nodes: [], edges: [] };
   return (s) => {
     if (s.definition !== last) {
       last = s.definition;
-      graph = definitionToGraph(s.definition);
+      const k = structureKey(s.definition);
+      if (k !== key || graph.nodes.length === 0) {
+        key = k;
+        graph = definitionToGraph(s.definition);
+      }
     }
     return graph;
   };

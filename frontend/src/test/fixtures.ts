@@ -6,6 +6,7 @@ import reEngage from '../../../testdata/workflows/re-engage-loop.json';
 import renewal from '../../../testdata/workflows/renewal-reminder.json';
 import salesHandoff from '../../../testdata/workflows/sales-handoff.json';
 import webinar from '../../../testdata/workflows/webinar-follow-up.json';
+import merging300 from '../../../testdata/bench/merging-300.json';
 
 export const examples: Record<string, Definition> = {
   'webinar-follow-up': webinar as unknown as Definition,
@@ -15,6 +16,9 @@ export const examples: Record<string, Definition> = {
   'renewal-reminder': renewal as unknown as Definition,
   'sales-handoff': salesHandoff as unknown as Definition,
 };
+
+/** The generated canvas benchmark workflow (testdata/bench/generate.mjs): 300 steps, merging branches. */
+export const bench300 = merging300 as unknown as Definition;
 
 /** One filled-in step of every type, chained by next (branch and goto at the end). */
 export function everyStepType(): Definition {

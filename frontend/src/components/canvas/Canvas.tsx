@@ -1,73 +1,142 @@
 import {
-  Background, BackgroundVariant, Controls, MarkerType, MiniMap, ReactFlow, useReactFlow,
+  Background, BackgroundVariant, ControlButton, Controls, MarkerType, MiniMap, ReactFlow, useReactFlow,
   type EdgeTypes, type NodeTypes,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { TRIGGER_ID } from '../../lib/definition';
-import type { FlowNode } from '../../lib/graph';
+import type { FlowGraph, FlowNode } from '../../lib/graph';
 import { nodeConfig } from '../../nodes';
 import { useEditor, useEditorStore, useFlowGraph } from '../../store/context';
 import { EndNodeView } from './EndNodeView';
-import { GotoEdge } from './GotoEdge';
+import { createRoveStore, flowOrder, nodeKey, RoveContext } from './flow-focus';
 import { InsertEdge } from './InsertEdge';
 import { Palette } from './Palette';
+import { canvasItem, panIntoView, READABLE_ZOOM, useReveal } from './reveal';
+import { ShortcutSheet } from './ShortcutSheet';
 import { StepNodeView } from './StepNodeView';
 import { TriggerNodeView } from './TriggerNodeView';
 
 const nodeTypes: NodeTypes = { step: StepNodeView, trigger: TriggerNodeView, end: EndNodeView };
-const edgeTypes: EdgeTypes = { insert: InsertEdge, goto: GotoEdge };
+const edgeTypes: EdgeTypes = { insert: InsertEdge };
+const marker = { type: MarkerType.ArrowClosed, width: 14, height: 14, color: '#94a3b8' };
+const minimapColour = (n: FlowNode) => (n.type === 'step' ? nodeConfig(n.data.type).colour : n.type === 'trigger' ? '#f59e0b' : '#cbd5e1');
+
+/**
+ * The viewport a workflow opens at: the whole flow when it fits at a readable zoom, otherwise
+ * the readable zoom with the trigger card centred at the top.
+ */
+export function openingViewport(graph: FlowGraph, pane: { w: number; h: number }) {
+  const pad = 48;
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const n of graph.nodes) {
+    minX = Math.min(minX, n.position.x);
+    minY = Math.min(minY, n.position.y);
+    maxX = Math.max(maxX, n.position.x + (n.width ?? 0));
+    maxY = Math.max(maxY, n.position.y + (n.height ?? 0));
+  }
+  const fit = Math.min(1, (pane.w - 2 * pad) / (maxX - minX), (pane.h - 2 * pad) / (maxY - minY));
+  if (fit >= READABLE_ZOOM) {
+    return { zoom: fit, x: (pane.w - (maxX - minX) * fit) / 2 - minX * fit, y: (pane.h - (maxY - minY) * fit) / 2 - minY * fit };
+  }
+  const trigger = graph.nodes.find((n) => n.id === TRIGGER_ID)!;
+  const zoom = READABLE_ZOOM;
+  return { zoom, x: pane.w / 2 - (trigger.position.x + (trigger.width ?? 0) / 2) * zoom, y: pad - trigger.position.y * zoom };
+}
 
 /** The workflow canvas; needs a surrounding <ReactFlowProvider>. */
 export function Canvas() {
   const graph = useFlowGraph();
   const selection = useEditor((s) => s.selection);
+  const panelOpen = selection !== null;
   const store = useEditorStore();
   const flow = useReactFlow();
+  const reveal = useReveal();
+  const ref = useRef<HTMLDivElement>(null);
+  const [showMap, setShowMap] = useState(true);
+  const rove = useMemo(() => createRoveStore(), []);
+  const order = useMemo(() => flowOrder(graph), [graph]);
   const selectedId = selection?.kind === 'step' ? selection.id : selection?.kind === 'trigger' ? TRIGGER_ID : null;
   const nodes = useMemo(() => graph.nodes.map((n) => (n.id === selectedId ? { ...n, selected: true } : n)), [graph.nodes, selectedId]);
-  const edges = useMemo(() => graph.edges.map((e) => ({
-    ...e,
-    markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14, color: e.type === 'goto' ? '#6366f1' : '#94a3b8' },
-  })), [graph.edges]);
+  const edges = useMemo(() => graph.edges.map((e) => ({ ...e, markerEnd: marker })), [graph.edges]);
 
-  // fit once the first graph is on screen
-  const fitted = useRef(false);
+  // open at a readable zoom with the trigger in view, once the first graph is on screen
+  const opened = useRef(false);
   useEffect(() => {
-    if (fitted.current || nodes.length === 0) return;
-    fitted.current = true;
-    requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1 }));
-  }, [nodes.length, flow]);
+    if (opened.current || graph.nodes.length === 0 || !ref.current) return;
+    opened.current = true;
+    const r = ref.current.getBoundingClientRect();
+    flow.setViewport(openingViewport(graph, { w: r.width, h: r.height }));
+  }, [graph, flow]);
+
+  // a selected card (new, pasted, picked in the problems list, jumped to) is brought into view
+  useEffect(() => {
+    if (selection?.kind === 'step') reveal(selection.id);
+  }, [selection, reveal]);
+
+  // the tab stop must be an item that exists
+  useEffect(() => {
+    if (!order.includes(rove.getState().current)) rove.setState({ current: nodeKey(TRIGGER_ID) });
+  }, [order, rove]);
+
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    if (e.key !== 'Tab' || e.ctrlKey || e.altKey || e.metaKey) return;
+    const key = (e.target as HTMLElement).dataset?.focusKey;
+    const i = key ? order.indexOf(key) : -1;
+    if (i < 0) return;
+    const j = i + (e.shiftKey ? -1 : 1);
+    if (j < 0 || j >= order.length) return; // leave the canvas the browser's way
+    e.preventDefault();
+    rove.setState({ current: order[j] });
+    const { canvas, el } = canvasItem(order[j]);
+    if (!canvas || !el) return;
+    el.focus({ preventScroll: true });
+    panIntoView(flow, canvas, el);
+  };
 
   return (
-    <div className="canvas" data-testid="canvas">
-      <ReactFlow
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        edgeTypes={edgeTypes}
-        nodesDraggable={false}
-        nodesConnectable={false}
-        elementsSelectable
-        deleteKeyCode={null}
-        selectionKeyCode={null}
-        multiSelectionKeyCode={null}
-        minZoom={0.2}
-        maxZoom={1.5}
-        proOptions={{ hideAttribution: true }}
-        onNodeClick={(_, n: FlowNode) => {
-          if (n.type === 'step') store.getState().select({ kind: 'step', id: n.id });
-          else if (n.type === 'trigger') store.getState().select({ kind: 'trigger' });
-          else if (n.type === 'end') store.getState().openPalette({ source: n.data.source, port: n.data.port });
-        }}
-        onPaneClick={() => store.getState().select(null)}
-      >
-        <Background variant={BackgroundVariant.Dots} gap={22} size={1} color="#e2e8f0" />
-        <MiniMap pannable zoomable nodeColor={(n) => (n.type === 'step' ? nodeConfig((n as FlowNode & { type: 'step' }).data.step.type).colour : n.type === 'trigger' ? '#f59e0b' : '#cbd5e1')} nodeStrokeWidth={0} maskColor="rgba(241,245,249,0.7)" />
-        <Controls showInteractive={false} />
-      </ReactFlow>
-      <Palette />
-    </div>
+    <RoveContext.Provider value={rove}>
+      <div className="canvas" data-testid="canvas" ref={ref} onKeyDown={onKeyDown}
+        onFocus={(e) => {
+          const key = (e.target as HTMLElement).dataset?.focusKey;
+          if (key && rove.getState().current !== key) rove.setState({ current: key });
+        }}>
+        <ReactFlow
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          nodesFocusable={false}
+          edgesFocusable={false}
+          elementsSelectable
+          deleteKeyCode={null}
+          selectionKeyCode={null}
+          multiSelectionKeyCode={null}
+          minZoom={0.2}
+          maxZoom={1.5}
+          proOptions={{ hideAttribution: true }}
+          onNodeClick={(_, n: FlowNode) => {
+            if (n.type === 'step') store.getState().select({ kind: 'step', id: n.id });
+            else if (n.type === 'trigger') store.getState().select({ kind: 'trigger' });
+            else if (n.type === 'end') store.getState().openPalette({ source: n.data.source, port: n.data.port });
+          }}
+          onPaneClick={() => store.getState().select(null)}
+        >
+          <Background variant={BackgroundVariant.Dots} gap={22} size={1} color="#e2e8f0" />
+          {/* the map would cover cards next to an open panel, so it steps aside then */}
+          {showMap && !panelOpen && <MiniMap pannable zoomable nodeColor={minimapColour} nodeStrokeWidth={0} maskColor="rgba(241,245,249,0.7)" ariaLabel="Map of the workflow" />}
+          <Controls showInteractive={false} aria-label="Zoom controls">
+            <ControlButton onClick={() => setShowMap((v) => !v)} title={showMap ? 'Hide the map' : 'Show the map'} aria-label={showMap ? 'Hide the map' : 'Show the map'} aria-pressed={showMap}>
+              <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true"><path d="M1 3l4.5-1.5 5 1.5L15 1.5v11.5l-4.5 1.5-5-1.5L1 14.5z M5.5 1.5v11.5 M10.5 3v11.5" fill="none" stroke="currentColor" strokeWidth="1.3" /></svg>
+            </ControlButton>
+          </Controls>
+        </ReactFlow>
+        <Palette />
+        <ShortcutSheet />
+      </div>
+    </RoveContext.Provider>
   );
 }
 

@@ -1,33 +1,43 @@
-import { BaseEdge, EdgeLabelRenderer, getSmoothStepPath, type EdgeProps } from '@xyflow/react';
-import { memo } from 'react';
-import type { FlowEdge } from '../../lib/graph';
-import { useEditorStore } from '../../store/context';
+import { BaseEdge, EdgeLabelRenderer, type EdgeProps } from '@xyflow/react';
+import { memo, useMemo } from 'react';
+import { TRIGGER_ID } from '../../lib/definition';
+import { portLabel, routeEdge, type FlowEdge } from '../../lib/graph';
+import { stepById } from '../../lib/lookup';
+import { nodeConfig } from '../../nodes';
+import { useEditor, useEditorStore } from '../../store/context';
+import { plusKey, useTabIndex } from './flow-focus';
 
 /** A path edge with its label (branch name, Else, Event happened, Timed out) and a "+" button. */
 function InsertEdgeInner(props: EdgeProps<FlowEdge>) {
-  const { sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, markerEnd } = props;
+  const { id, sourceX, sourceY, targetX, targetY, data, markerEnd } = props;
   const store = useEditorStore();
-  const [path, cx, cy] = getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 10, offset: 16 });
-  // The label and the "+" sit on the last vertical stretch, just above the target; when several
-  // paths join at one step they go mid-edge instead so they do not cover each other.
-  const x = data?.merge ? cx : targetX;
-  const plusY = data?.merge ? cy + 14 : targetY - 22;
-  const labelY = data?.merge ? cy - 14 : targetY - 50;
+  const route = useMemo(() => routeEdge(sourceX, sourceY, targetX, targetY, data?.via, data?.merge), [sourceX, sourceY, targetX, targetY, data?.via, data?.merge]);
+  // the label is the step's content (a branch's name), read here so renaming never re-lays out
+  const label = useEditor((s) => (data ? portLabel(stepById(s.definition.steps, data.source), data.port) : undefined));
+  const after = useEditor((s) => {
+    if (!data) return '';
+    if (data.source === TRIGGER_ID) return 'the trigger';
+    const st = stepById(s.definition.steps, data.source);
+    return st ? `"${st.name || nodeConfig(st.type).summary(st)}"` : '';
+  });
+  const tabIndex = useTabIndex(plusKey(id));
   const open = (e: React.MouseEvent) => {
     e.stopPropagation();
     if (data) store.getState().openPalette({ source: data.source, port: data.port });
   };
+  const what = `Add a step after ${after}${label ? ` on the ${label} path` : ''}`;
   return (
     <>
-      <BaseEdge path={path} markerEnd={markerEnd} style={{ stroke: '#94a3b8', strokeWidth: 1.5 }} />
+      <BaseEdge path={route.path} markerEnd={markerEnd} style={{ stroke: '#94a3b8', strokeWidth: 1.5 }} />
       <EdgeLabelRenderer>
-        {data?.label && (
-          <div className="edge-label nodrag nopan" style={{ transform: `translate(-50%, -50%) translate(${x}px, ${labelY}px)` }}>
-            {data.label}
+        {label && (
+          <div className="edge-label nodrag nopan" style={{ transform: `translate(-50%, -50%) translate(${route.label.x}px, ${route.label.y}px)` }}>
+            {label}
           </div>
         )}
-        <button type="button" className="edge-plus nodrag nopan" aria-label="Add a step here" title="Add a step here" data-slot={data ? `${data.source}:${data.port}` : undefined}
-          style={{ transform: `translate(-50%, -50%) translate(${x}px, ${plusY}px)` }} onClick={open}>
+        <button type="button" className="edge-plus nodrag nopan" aria-label={what} title={what} data-slot={data ? `${data.source}:${data.port}` : undefined}
+          data-focus-key={plusKey(id)} tabIndex={tabIndex}
+          style={{ transform: `translate(-50%, -50%) translate(${route.plus.x}px, ${route.plus.y}px)` }} onClick={open}>
           +
         </button>
       </EdgeLabelRenderer>

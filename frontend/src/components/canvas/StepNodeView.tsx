@@ -1,36 +1,75 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
-import { memo, useMemo } from 'react';
+import { memo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { StepStats } from '../../api/types';
 import type { StepNode } from '../../lib/graph';
+import { stepById, stepIdSet } from '../../lib/lookup';
 import { nodeConfig } from '../../nodes';
 import { Glyph } from '../../nodes/glyphs';
 import { hrefOf, navigate } from '../../router';
-import { useEditor } from '../../store/context';
+import { useEditor, useEditorStore } from '../../store/context';
+import { nodeKey, useTabIndex } from './flow-focus';
+import { useReveal } from './reveal';
 
-function StepNodeViewInner({ id, data, selected }: NodeProps<StepNode>) {
-  const step = data.step;
-  const cfg = nodeConfig(step.type);
-  const serverProblems = useEditor((s) => s.problems.filter((p) => p.step === id).length);
-  const steps = useEditor((s) => s.definition.steps);
-  const local = useMemo(() => cfg.checkValid(step, { stepIds: new Set(steps.map((x) => x.id)) }), [cfg, step, steps]);
-  const stats = useEditor((s) => (s.enabled ? s.stats?.steps[id] : undefined));
+/**
+ * One step card. It gets only its id from the graph and reads everything else from the store
+ * with narrow selectors, so typing in one step's field re-renders that card alone.
+ */
+function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
+  const step = useEditor((s) => stepById(s.definition.steps, id));
+  const serverProblems = useEditor((s) => s.problems.reduce((n, p) => (p.step === id ? n + 1 : n), 0));
+  const local = useEditor((s) => {
+    const st = stepById(s.definition.steps, id);
+    return st ? nodeConfig(st.type).checkValid(st, { stepIds: stepIdSet(s.definition.steps) }).join('\n') : '';
+  });
+  const stats = useEditor(useShallow((s) => (s.enabled ? s.stats?.steps[id] : undefined)));
   const workflowId = useEditor((s) => s.workflowId);
-  const count = serverProblems || local.length;
+  const gotoName = useEditor((s) => {
+    const st = stepById(s.definition.steps, id);
+    if (st?.type !== 'goto' || !st.target) return null;
+    const t = stepById(s.definition.steps, st.target);
+    return t ? t.name || nodeConfig(t.type).summary(t) : null;
+  });
+  const store = useEditorStore();
+  const reveal = useReveal();
+  const tabIndex = useTabIndex(nodeKey(id));
+  if (!step) return null;
+  const cfg = nodeConfig(step.type);
+  const count = serverProblems || (local ? local.split('\n').length : 0);
+  const title = step.name || cfg.summary(step);
+  const open = () => store.getState().select({ kind: 'step', id });
+  const jump = (e: React.MouseEvent) => {
+    e.stopPropagation();
+    if (step.target) reveal(step.target, { select: true, focus: true });
+  };
   return (
-    <div className={`step-card${selected ? ' selected' : ''}${count ? ' has-problems' : ''}`} style={{ ['--accent' as string]: cfg.colour }} data-step={id}>
+    <div className={`step-card${selected ? ' selected' : ''}${count ? ' has-problems' : ''}${step.type === 'goto' ? ' goto' : ''}`} style={{ ['--accent' as string]: cfg.colour }} data-step={id}
+      data-focus-key={nodeKey(id)} tabIndex={tabIndex} role="button" aria-pressed={selected} aria-label={`${cfg.label}: ${title}${count ? `, ${count} problem${count > 1 ? 's' : ''}` : ''}`}
+      onKeyDown={(e) => {
+        if (e.target !== e.currentTarget) return;
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          open();
+        }
+      }}>
       <Handle type="target" position={Position.Top} id="in" className="handle" isConnectable={false} />
-      <Handle type="target" position={Position.Right} id="goto-in" className="handle goto" isConnectable={false} />
       <div className="step-head">
         <span className="step-glyph"><Glyph name={cfg.glyph} size={15} colour={cfg.colour} /></span>
         <span className="step-type">{cfg.label}</span>
         {stats && <Counters stats={stats} href={workflowId ? hrefOf({ name: 'workflow-enrollments', id: workflowId, step: id }) : undefined} />}
-        {count > 0 && <span className="problem-dot" title={serverProblems ? `${count} problem${count > 1 ? 's' : ''}` : local.join('\n')}>{count}</span>}
+        {count > 0 && <span className="problem-dot" title={serverProblems ? `${count} problem${count > 1 ? 's' : ''}` : local}>{count}</span>}
       </div>
-      <div className="step-title" title={step.name || step.id}>{step.name || cfg.summary(step)}</div>
-      {step.name && <div className="step-summary" title={cfg.summary(step)}>{cfg.summary(step)}</div>}
-      {!step.name && <div className="step-summary id">{step.id}</div>}
+      <div className="step-title" title={title}>{title}</div>
+      {step.type === 'goto' ? (
+        <button type="button" className="goto-marker nodrag" tabIndex={-1} onClick={jump} disabled={!gotoName} title={gotoName ? `Show "${gotoName}"` : undefined}>
+          <span aria-hidden="true">↪</span> Go to: {gotoName ?? 'pick a step'}
+        </button>
+      ) : step.name ? (
+        <div className="step-summary" title={cfg.summary(step)}>{cfg.summary(step)}</div>
+      ) : (
+        <div className="step-summary id">{step.id}</div>
+      )}
       <Handle type="source" position={Position.Bottom} id="out" className="handle" isConnectable={false} />
-      <Handle type="source" position={Position.Right} id="goto-out" className="handle goto" isConnectable={false} />
     </div>
   );
 }

@@ -3,7 +3,9 @@ import { memo } from 'react';
 import type { Trigger } from '../../api/types';
 import type { TriggerNode } from '../../lib/graph';
 import { Glyph } from '../../nodes/glyphs';
-import { useEditor } from '../../store/context';
+import { TRIGGER_ID } from '../../lib/definition';
+import { useEditor, useEditorStore } from '../../store/context';
+import { nodeKey, useTabIndex } from './flow-focus';
 import { describeFilter } from '../filter/model';
 
 /** One line per trigger for the trigger card. */
@@ -31,8 +33,17 @@ function TriggerNodeViewInner({ selected }: NodeProps<TriggerNode>) {
   const reenroll = useEditor((s) => s.definition.reenroll.enabled);
   const problems = useEditor((s) => s.problems.filter((p) => p.trigger || p.field?.startsWith('reenroll')).length);
   const total = useEditor((s) => (s.enabled && s.stats ? s.stats.enrollments : null));
+  const store = useEditorStore();
+  const tabIndex = useTabIndex(nodeKey(TRIGGER_ID));
   return (
-    <div className={`trigger-card${selected ? ' selected' : ''}${problems ? ' has-problems' : ''}`}>
+    <div className={`trigger-card${selected ? ' selected' : ''}${problems ? ' has-problems' : ''}`} data-focus-key={nodeKey(TRIGGER_ID)} tabIndex={tabIndex}
+      role="button" aria-pressed={selected} aria-label={`Enrollment triggers: ${triggers.length ? triggers.map(describeTrigger).join(', or ') : 'manual enrollment only'}`}
+      onKeyDown={(e) => {
+        if (e.target === e.currentTarget && (e.key === 'Enter' || e.key === ' ')) {
+          e.preventDefault();
+          store.getState().select({ kind: 'trigger' });
+        }
+      }}>
       <div className="step-head">
         <span className="step-glyph"><Glyph name="trigger" size={15} colour="#b45309" /></span>
         <span className="step-type">Enrollment triggers</span>

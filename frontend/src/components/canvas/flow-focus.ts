@@ -1,0 +1,75 @@
+// Keyboard order of the canvas: one tab stop at a time (a roving tabindex), moved by Tab and
+// Shift+Tab through the flow: the trigger card, its "+", then each step in flow order followed by
+// the "+" of each of its paths. The browser's own order would be every "+" first (React Flow
+// renders edge labels before nodes), then the cards in definition order.
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createContext, useContext } from 'react';
+import { useStore } from 'zustand';
+import { TRIGGER_ID } from '../../lib/definition';
+import type { FlowGraph } from '../../lib/graph';
+
+/** A focusable canvas item: "node:<id>" for a card, "plus:<edge id>" for a "+" button. */
+export type FocusKey = string;
+
+export const nodeKey = (id: string): FocusKey => 'node:' + id;
+export const plusKey = (edgeId: string): FocusKey => 'plus:' + edgeId;
+
+/**
+ * The canvas items in flow order: from the trigger, each card's paths in their defined order,
+ * depth first, but a step where paths merge again only after every path into it (so Hot, Warm
+ * and Else are each walked before what follows them); every card is followed by the "+" of each
+ * of its paths. Steps no path reaches (or only a loop) come last, in definition order.
+ */
+export function flowOrder(graph: FlowGraph): FocusKey[] {
+  const out = new Map<string, string[]>();
+  for (const e of graph.edges) out.set(e.source, [...(out.get(e.source) ?? []), e.id]);
+  const target = new Map(graph.edges.map((e) => [e.id, e.target]));
+  const cards = new Set(graph.nodes.filter((n) => n.type !== 'end').map((n) => n.id));
+  const waiting = new Map<string, number>();
+  for (const e of graph.edges) if (cards.has(e.target)) waiting.set(e.target, (waiting.get(e.target) ?? 0) + 1);
+  const seen = new Set<string>();
+  const keys: FocusKey[] = [];
+  const visit = (root: string) => {
+    const stack = [root];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      keys.push(nodeKey(id));
+      const edges = out.get(id) ?? [];
+      for (const e of edges) keys.push(plusKey(e));
+      for (let i = edges.length - 1; i >= 0; i--) {
+        const t = target.get(edges[i])!;
+        if (!cards.has(t) || seen.has(t)) continue;
+        const left = (waiting.get(t) ?? 1) - 1;
+        waiting.set(t, left);
+        if (left <= 0) stack.push(t);
+      }
+    }
+  };
+  visit(TRIGGER_ID);
+  for (const n of graph.nodes) if (n.type === 'step') visit(n.id);
+  return keys;
+}
+
+interface RoveState {
+  /** The item that is the canvas's tab stop. */
+  current: FocusKey;
+}
+
+export type RoveStore = StoreApi<RoveState>;
+
+export function createRoveStore(): RoveStore {
+  return createStore<RoveState>()(() => ({ current: nodeKey(TRIGGER_ID) }));
+}
+
+export const RoveContext = createContext<RoveStore | null>(null);
+
+/** tabIndex for an item: 0 for the canvas's current tab stop, -1 for the rest. */
+export function useTabIndex(key: FocusKey): 0 | -1 {
+  const store = useContext(RoveContext);
+  const current = useStore(store ?? fallback, (s) => s.current === key);
+  return current ? 0 : -1;
+}
+
+const fallback = createRoveStore();

@@ -1,0 +1,91 @@
+// Bringing a card into view: the canvas pans (never zooms out below a readable zoom) so the card
+// sits clear of the minimap and the canvas edges, then optionally selects and focuses it.
+import { useReactFlow, type Viewport } from '@xyflow/react';
+import { useCallback } from 'react';
+import { useEditorStore } from '../../store/context';
+import { nodeKey } from './flow-focus';
+
+/** The lowest zoom a workflow opens at or a revealed card is shown at (text stays readable). */
+export const READABLE_ZOOM = 0.8;
+/** Room kept free around a revealed card, in screen pixels. */
+const MARGIN = 48;
+
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/**
+ * The viewport that shows `node` (flow coordinates) inside `pane` (screen size) clear of the
+ * `covered` boxes (screen coordinates relative to the pane), or null when it already is.
+ * Pure, for tests.
+ */
+export function viewportToReveal(node: Box, vp: Viewport, pane: { w: number; h: number }, covered: Box[]): Viewport | null {
+  const zoom = Math.max(vp.zoom, READABLE_ZOOM);
+  const screen = { x: node.x * zoom + vp.x, y: node.y * zoom + vp.y, w: node.w * zoom, h: node.h * zoom };
+  const inside = screen.x >= MARGIN / 2 && screen.y >= MARGIN / 2 && screen.x + screen.w <= pane.w - MARGIN / 2 && screen.y + screen.h <= pane.h - MARGIN / 2;
+  const hidden = covered.some((c) => screen.x < c.x + c.w && c.x < screen.x + screen.w && screen.y < c.y + c.h && c.y < screen.y + screen.h);
+  if (inside && !hidden && zoom === vp.zoom) return null;
+  // centre horizontally, and a third from the top so what follows the card is visible too
+  return { zoom, x: pane.w / 2 - (node.x + node.w / 2) * zoom, y: Math.max(MARGIN, pane.h / 3 - (node.h / 2) * zoom) - node.y * zoom };
+}
+
+/** Screen boxes (relative to the canvas) of what floats over the cards. */
+function overlays(canvas: HTMLElement): Box[] {
+  const base = canvas.getBoundingClientRect();
+  return [...canvas.querySelectorAll<HTMLElement>('.react-flow__minimap, .react-flow__controls')].map((el) => {
+    const r = el.getBoundingClientRect();
+    return { x: r.left - base.left, y: r.top - base.top, w: r.width, h: r.height };
+  });
+}
+
+export interface RevealOptions {
+  select?: boolean;
+  focus?: boolean;
+}
+
+/**
+ * Pans so that `el` (a card or a "+" inside the canvas) is clear of the edges and the overlays.
+ * Returns false when the element is not on the page (yet).
+ */
+export function panIntoView(flow: ReturnType<typeof useReactFlow>, canvas: HTMLElement, el: HTMLElement | null): boolean {
+  if (!el) return false;
+  const base = canvas.getBoundingClientRect();
+  const r = el.getBoundingClientRect();
+  const vp = flow.getViewport();
+  // the element's box in flow coordinates, from where it is on screen now
+  const box = { x: (r.left - base.left - vp.x) / vp.zoom, y: (r.top - base.top - vp.y) / vp.zoom, w: r.width / vp.zoom, h: r.height / vp.zoom };
+  const next = viewportToReveal(box, vp, { w: base.width, h: base.height }, overlays(canvas));
+  if (next) flow.setViewport(next, { duration: 200 });
+  return true;
+}
+
+/** The canvas element and one of its focusable items. */
+export function canvasItem(key: string): { canvas: HTMLElement | null; el: HTMLElement | null } {
+  const canvas = document.querySelector<HTMLElement>('[data-testid="canvas"]');
+  return { canvas, el: canvas?.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`) ?? null };
+}
+
+/** Returns reveal(stepId): pans the card into the clear part of the canvas. */
+export function useReveal() {
+  const flow = useReactFlow();
+  const store = useEditorStore();
+  return useCallback((id: string, opts: RevealOptions = {}) => {
+    if (opts.select) store.getState().select({ kind: 'step', id });
+    // after React has rendered the card (a new step is laid out in the same commit) and the
+    // side panel has taken its width; a few frames at most
+    let tries = 0;
+    const attempt = () => {
+      const { canvas, el } = canvasItem(nodeKey(id));
+      if (!canvas) return;
+      if (!panIntoView(flow, canvas, el)) {
+        if (tries++ < 5) requestAnimationFrame(attempt);
+        return;
+      }
+      if (opts.focus) el?.focus({ preventScroll: true });
+    };
+    requestAnimationFrame(attempt);
+  }, [flow, store]);
+}

@@ -1,7 +1,6 @@
 package action
 
 import (
-	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -343,9 +342,17 @@ func (e *Email) send(ctx context.Context, conf settings.SMTP, from string, to []
 		tlsConf = e.cfg.TLS.Clone()
 	}
 	tlsConf.ServerName = conf.Host
+	dial, err := e.dialer(conf.TLSMode() == settings.TLSImplicit, tlsConf)
+	if err != nil {
+		return 0, err
+	}
+	opts = append(opts, gomail.WithDialContextFunc(dial))
 	switch conf.TLSMode() {
 	case settings.TLSImplicit:
-		opts = append(opts, gomail.WithSSL(), gomail.WithTLSConfig(tlsConf))
+		// The dialer does the TLS handshake; go-mail then finds the connection encrypted, so it
+		// neither starts TLS again (nothing offers STARTTLS inside TLS) nor withholds AUTH PLAIN.
+		// (go-mail's WithSSL would bypass a custom dialer's TLS and take the connection for plain.)
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic), gomail.WithTLSConfig(tlsConf))
 	case settings.TLSNone:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
 	default:
@@ -361,14 +368,7 @@ func (e *Email) send(ctx context.Context, conf settings.SMTP, from string, to []
 		}
 		opts = append(opts, gomail.WithSMTPAuth(auth), gomail.WithUsername(conf.Username), gomail.WithPassword(conf.Password.Reveal()))
 	}
-	// go-mail takes no guarded dialer that keeps its implicit-TLS handling, so the server's name is
-	// resolved and checked here and the client dials the checked address (the certificate is still
-	// verified against the name, tlsConf.ServerName).
-	addr, err := e.destination(ctx, conf.Host, conf.PortOrDefault())
-	if err != nil {
-		return 0, err
-	}
-	c, err := gomail.NewClient(addr, opts...)
+	c, err := gomail.NewClient(conf.Host, opts...)
 	if err != nil {
 		return 0, permanent{fmt.Errorf("the SMTP settings are not usable: %v", err)}
 	}
@@ -381,30 +381,31 @@ func (e *Email) send(ctx context.Context, conf settings.SMTP, from string, to []
 	return 250, nil
 }
 
-// destination resolves the SMTP host and returns the first address the policy allows; a refused
-// one is permanent, a failed lookup is retried.
-func (e *Email) destination(ctx context.Context, host string, port int) (string, error) {
+// dialer connects to the SMTP server through the guarded dialer: the SMTP host is a network
+// destination the user chose, so the global policy, Flowdesk's own addresses and the metadata
+// list apply to the address dialled (the workflow's own policy does not: the server is a
+// setting). For implicit TLS it also does the handshake.
+func (e *Email) dialer(implicitTLS bool, tlsConf *tls.Config) (gomail.DialContextFunc, error) {
 	p, err := parsePolicy(e.cfg.Allow, e.cfg.Deny)
 	if err != nil {
-		return "", permanent{fmt.Errorf("the global destination policy: %w", err)}
+		return nil, permanent{fmt.Errorf("the global destination policy: %w", err)}
 	}
-	ps := policySet{lists: []destPolicy{p}, self: e.cfg.Self}
-	if err := ps.check(host, uint16(port), netip.Addr{}); err != nil {
-		return "", permanent{err}
+	dial := guardedDial(policySet{lists: []destPolicy{p}, self: e.cfg.Self})
+	if !implicitTLS {
+		return dial, nil
 	}
-	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
-	if err != nil {
-		return "", fmt.Errorf("look up the SMTP server %q: %w", host, err)
-	}
-	var refused error
-	for _, ip := range ips {
-		if err := ps.check(host, uint16(port), ip); err != nil {
-			refused = cmp.Or(refused, err)
-			continue
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
 		}
-		return ip.Unmap().String(), nil
-	}
-	return "", permanent{cmp.Or(refused, fmt.Errorf("the SMTP server %q has no address", host))}
+		tc := tls.Client(conn, tlsConf)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		return tc, nil
+	}, nil
 }
 
 // permanent marks an error that no retry can fix (bad settings or addresses).
@@ -417,7 +418,8 @@ func (p permanent) Unwrap() error { return p.error }
 // fail the step.
 func classify(err error) (string, int) {
 	var p permanent
-	if errors.As(err, &p) {
+	var pe *PolicyError
+	if errors.As(err, &p) || errors.As(err, &pe) {
 		return store.AttemptFailed, 0
 	}
 	code := 0

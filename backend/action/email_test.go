@@ -3,9 +3,16 @@ package action_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
 	"io"
+	"math/big"
 	"mime"
 	"mime/multipart"
 	"net"
@@ -48,6 +55,13 @@ type received struct {
 
 func newMailbox(t *testing.T, user, pass string, script func(n int) error) *mailbox {
 	t.Helper()
+	return newMailboxTLS(t, user, pass, script, "none", nil)
+}
+
+// newMailboxTLS is newMailbox speaking TLS: mode "tls" (implicit TLS on connect) or "starttls"
+// (STARTTLS offered), with cert; "none" is plain.
+func newMailboxTLS(t *testing.T, user, pass string, script func(n int) error, mode string, cert *tls.Certificate) *mailbox {
+	t.Helper()
 	mb := &mailbox{user: user, pass: pass, script: script}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailSession{mb: mb}, nil }))
 	srv.Domain = "mx.test"
@@ -58,6 +72,12 @@ func newMailbox(t *testing.T, user, pass string, script func(n int) error) *mail
 		t.Fatal(err)
 	}
 	mb.addr = ln.Addr().String()
+	switch mode {
+	case "tls":
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{*cert}})
+	case "starttls":
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*cert}}
+	}
 	go srv.Serve(ln) //nolint:errcheck // ends with Close
 	t.Cleanup(func() { srv.Close() })
 	return mb
@@ -601,5 +621,70 @@ func TestSendEmailSMTPServerIsPolicyChecked(t *testing.T) {
 	}
 	if n := len(mb.messages()); n != 0 {
 		t.Fatalf("the SMTP server got %d messages", n)
+	}
+}
+
+// localhostCert is a self-signed certificate for the name "localhost" only, and a pool trusting it.
+func localhostCert(t *testing.T) (*tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"}, DNSNames: []string{"localhost"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+}
+
+// Flowdesk dials the SMTP server at the address it checked, yet TLS (implicit and STARTTLS)
+// still verifies the certificate against the host name, and AUTH PLAIN goes over it. A
+// certificate for another name is refused.
+func TestSendEmailOverTLSToACheckedAddress(t *testing.T) {
+	cert, pool := localhostCert(t)
+	for _, mode := range []string{"tls", "starttls"} {
+		t.Run(mode, func(t *testing.T) {
+			mb := newMailboxTLS(t, "mailer", "pw-tls-123", nil, mode, cert)
+			_, port := mb.host()
+			s := newMailStackWith(t, action.Config{TLS: &tls.Config{RootCAs: pool}})
+			for _, c := range []struct {
+				host string
+				ok   bool
+			}{{"localhost", true}, {"127.0.0.1", false}} {
+				u := &settings.Update{}
+				raw, _ := json.Marshal(map[string]any{"smtp": map[string]any{"host": c.host, "port": port, "tls": mode,
+					"from": "news@acme.example", "username": "mailer", "password": "pw-tls-123"}})
+				if err := json.Unmarshal(raw, u); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.settings.Apply(s.ctx, u); err != nil {
+					t.Fatal(err)
+				}
+				wf := "m-" + strings.ReplaceAll(c.host, ".", "-")
+				s.deploy(wf, mailSteps()...)
+				id := s.start(wf, "ann@example.com", nil)
+				s.run()
+				att := s.attempts(id)
+				if c.ok && (len(att) != 1 || att[0].Outcome != store.AttemptOK) {
+					t.Fatalf("%s via %s: attempts %+v", mode, c.host, att)
+				}
+				if !c.ok && (len(att) != 1 || att[0].Outcome == store.AttemptOK || !strings.Contains(att[0].Error, "certificate")) {
+					t.Fatalf("%s via %s: a certificate for localhost was accepted for %s: %+v", mode, c.host, c.host, att)
+				}
+			}
+			if got := mb.messages(); len(got) != 1 || got[0].AuthUser != "mailer" {
+				t.Fatalf("messages %+v", got)
+			}
+		})
 	}
 }

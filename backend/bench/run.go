@@ -49,9 +49,13 @@ type Config struct {
 	Duration time.Duration
 	// OutboundRate is the events/s of the outbound latency run (default 500).
 	OutboundRate int
-	Progress     *Progress
-	Log          *slog.Logger
-	Version      string // the binary's version, answered by the API under test
+	// ServeBinary is the flowdesk executable the external modes start as `serve`.
+	ServeBinary string
+	// Levels are the client concurrencies of the external modes (default DefaultLevels).
+	Levels   []int
+	Progress *Progress
+	Log      *slog.Logger
+	Version  string // the binary's version, answered by the API under test
 }
 
 // Row is one line of the report.
@@ -159,6 +163,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		phases = append(phases, b.outbound)
 	case ModeDelays: // not in "all": it is meant for --events 1000000
 		phases = append(phases, b.delays)
+	case ModeHTTPExternal:
+		phases = append(phases, b.httpExternal)
+	case ModeHooksExternal:
+		phases = append(phases, b.hooksExternal)
 	default:
 		return nil, fmt.Errorf("bench: mode %q: want one of %s", cfg.Mode, strings.Join(Modes, ", "))
 	}

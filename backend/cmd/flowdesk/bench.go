@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +32,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	duration := fs.Duration("duration", 10*time.Second, "the listener's closed-loop run and the outbound backlog stop taking new work after this")
 	outRate := fs.Int("outbound-rate", 500, "events/s of the outbound latency run")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
+	levels := fs.String("levels", "8,32,64", "client concurrencies of the external modes, comma-separated")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -50,6 +52,18 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if !slices.Contains(bench.Modes, *mode) {
 		return fmt.Errorf("bench: --mode %q: want one of %s", *mode, strings.Join(bench.Modes, ", "))
 	}
+	var lv []int
+	for _, f := range strings.Split(*levels, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("bench: --levels %q: want positive numbers separated by commas, like 8,32,64", *levels)
+		}
+		lv = append(lv, n)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("bench: find the flowdesk binary for the external modes: %w", err)
+	}
 	prefix, cleanup, err := benchPrefix(*dbArg)
 	if err != nil {
 		return err
@@ -64,7 +78,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	cfg := bench.Config{Prefix: prefix, Events: *events, Concurrency: *conc, Synchronous: *sync, PacedRate: *paced,
-		PhaseTimeout: *phaseTimeout, Mode: *mode, Duration: *duration, OutboundRate: *outRate, Progress: bench.NewProgress(stderr, bench.IsTerminal(stderr)),
+		PhaseTimeout: *phaseTimeout, Mode: *mode, Duration: *duration, OutboundRate: *outRate, ServeBinary: self, Levels: lv, Progress: bench.NewProgress(stderr, bench.IsTerminal(stderr)),
 		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), Version: version}
 	rep, err := bench.Run(ctx, cfg)
 	if err != nil {

@@ -74,3 +74,42 @@ func TestBenchPrefix(t *testing.T) {
 
 // TestBenchHookModes runs the listener, outbound and delays modes with tiny numbers and checks their
 // rows carry positive figures (no timing assertions).
+
+// TestBenchExternalModes runs the external modes with tiny numbers against the real binary (a
+// `flowdesk serve` child) and checks that every figure they report is positive. It asserts
+// nothing about speed.
+func TestBenchExternalModes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	ctx := context.Background()
+	bin := buildFlowdesk(ctx, t, t.TempDir())
+	for _, mode := range []string{bench.ModeHTTPExternal, bench.ModeHooksExternal} {
+		t.Run(mode, func(t *testing.T) {
+			rep, err := bench.Run(ctx, bench.Config{Prefix: filepath.Join(t.TempDir(), "bench"), Events: 60, Concurrency: 4,
+				Synchronous: "NORMAL", Mode: mode, ServeBinary: bin, Levels: []int{2, 4}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Truncated) > 0 {
+				t.Fatalf("phases ran out of time: %v", rep.Truncated)
+			}
+			keys := map[string]bool{}
+			for _, r := range rep.Rows {
+				keys[r.Key] = true
+				if r.Value <= 0 {
+					t.Errorf("%s (%s) = %v, want a positive figure", r.Key, r.Name, r.Value)
+				}
+			}
+			want := []string{"external.events.c4", "external.events.c4.ack.p99", "external.events.c4.executions", "external.five_steps", "external.peak_rss", "external.idle_rss"}
+			if mode == bench.ModeHooksExternal {
+				want = []string{"external.hooks.c2", "external.hooks.c4.steps", "external.hooks.peak_rss"}
+			}
+			for _, k := range want {
+				if !keys[k] {
+					t.Errorf("no %s row in %v", k, keys)
+				}
+			}
+		})
+	}
+}

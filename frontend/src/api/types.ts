@@ -134,6 +134,15 @@ export interface Definition {
   max_steps?: number;
   start: string;
   steps: Step[];
+  /** Where outgoing requests may go (docs/actions.md, "Destination policy"); kept as it is. */
+  policy?: OutboundPolicy;
+}
+
+/** A workflow's destination policy; `loopback: false` refuses this machine's addresses. */
+export interface OutboundPolicy {
+  allow?: string[];
+  deny?: string[];
+  loopback?: boolean;
 }
 
 /** A stored workflow (GET /api/workflows/{id}). */

@@ -104,3 +104,14 @@ func TestMaskAndRestoreURL(t *testing.T) {
 		t.Fatalf("fresh: %+v", probs)
 	}
 }
+
+// A problem about a webhook url quotes it masked.
+func TestURLProblemIsMasked(t *testing.T) {
+	def := &Definition{ID: "w", Name: "W", Object: "contact", Start: "hook",
+		Steps: []Step{{ID: "hook", Type: StepWebhook, URL: "crm.example/in?access_token=t0k-123"}}}
+	for _, p := range Validate(def, Options{}) {
+		if strings.Contains(p.Message, "t0k-123") {
+			t.Fatalf("the problem quotes the token: %s", p.Message)
+		}
+	}
+}

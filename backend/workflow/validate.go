@@ -732,7 +732,7 @@ func (v *validator) webhook(s *Step, add func(field, format string, args ...any)
 	if s.URL == "" {
 		add("url", "does not say where to send the webhook. Enter the full http:// or https:// address.")
 	} else if !httpURL(s.URL) {
-		add("url", "sends to %q, which is not a web address. Enter the full http:// or https:// address.", s.URL)
+		add("url", "sends to %q, which is not a web address. Enter the full http:// or https:// address.", MaskURL(s.URL))
 	}
 	switch s.Method {
 	case "", "POST", "PUT", "PATCH":

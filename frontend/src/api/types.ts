@@ -1,5 +1,8 @@
 // Types mirroring the Go JSON of backend/workflow, backend/condition, backend/store and
 // backend/api. Field names are the JSON names; optional fields are the Go `omitempty` ones.
+// Step types and step fields come from step-schema.ts, generated from the Go definitions.
+
+import { STEP_TYPES } from './step-schema';
 
 /** A filter operator (backend/condition Ops, in the order the UI offers them). */
 export type FilterOp =
@@ -47,16 +50,9 @@ export interface Reenroll {
   triggers: string[];
 }
 
-export type StepType =
-  | 'delay' | 'branch' | 'goto' | 'enroll' | 'set_property' | 'copy_property' | 'clear_property'
-  | 'increment_property' | 'add_to_list' | 'remove_from_list' | 'subscription' | 'webhook'
-  | 'send_email' | 'internal_email' | 'sms' | 'notify' | 'slack' | 'create_record' | 'create_task'
-  | 'rotate_owner';
-
-/** Every step type in palette order (workflow.StepTypes). */
-export const STEP_TYPES: StepType[] = ['delay', 'branch', 'goto', 'enroll', 'set_property', 'copy_property',
-  'clear_property', 'increment_property', 'add_to_list', 'remove_from_list', 'subscription', 'webhook',
-  'send_email', 'internal_email', 'sms', 'notify', 'slack', 'create_record', 'create_task', 'rotate_owner'];
+/** Every step type in palette order (workflow.StepTypes, generated into step-schema.ts). */
+export { STEP_TYPES };
+export type StepType = (typeof STEP_TYPES)[number];
 
 export interface Until {
   weekdays: string[];
@@ -109,6 +105,7 @@ export interface Step {
   secret?: string;
   template?: string;
   timeout?: string;
+  response_map?: Record<string, string>;
   subject?: string;
   body?: string;
   webhook_url?: string;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { STEP_TYPES, type Step } from '../api/types';
+import { STEP_FIELDS } from '../api/step-schema';
+import { STEP_TYPES, type Step, type StepType } from '../api/types';
 import { everyStepType } from '../test/fixtures';
 import { checkAll, createStep, nodeConfig, nodesConfig } from '.';
 
@@ -9,6 +10,16 @@ describe('node registry', () => {
   it('covers every step type', () => {
     expect(Object.keys(nodesConfig).sort()).toEqual([...STEP_TYPES].sort());
     for (const t of STEP_TYPES) expect(nodesConfig[t].type).toBe(t);
+  });
+
+  it('creates and fills in only the fields the Go validator allows for each type', () => {
+    const allowed = (t: StepType) => ['id', 'type', 'name', ...STEP_FIELDS[t]];
+    for (const t of STEP_TYPES) {
+      for (const f of Object.keys(createStep(t, 'x'))) expect(allowed(t), `${t}: a new step sets ${f}`).toContain(f);
+    }
+    for (const s of everyStepType().steps) {
+      for (const f of Object.keys(s)) expect(allowed(s.type), `${s.type}: the example sets ${f}`).toContain(f);
+    }
   });
 
   it('accepts the filled-in example of every type', () => {

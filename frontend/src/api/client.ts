@@ -1,7 +1,7 @@
 // The one typed client of the Flowdesk HTTP API. URLs are relative ("/api/...") so the same
 // code works in the Wails window (AssetServer) and in a browser on `flowdesk serve`.
 import type {
-  CatalogueEvent, Definition, Delivery, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Health, HookCapture,
+  CatalogueEvent, Definition, Delivery, EnrollJob, EnrollOption, EnrollPreview, EnrollSelection, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Health, HookCapture,
   HookConfig, HookCreated, HookEndpoint, HookPreset, HookRequest, Notification, OutboxMessage, Problem, RecordDetail,
   RecordItem, Schema, SettingsUpdate, SettingsView, Stats, Task, ValidateResult, Workflow, WorkflowSummary,
 } from './types';
@@ -137,6 +137,20 @@ export const api = {
   workflowStats: async (id: string, signal?: AbortSignal) => (await request<Stats>('GET', wf(id) + '/stats', { signal })).data,
   enrollRecord: async (id: string, recordId: number) =>
     (await request<Enrollment>('POST', wf(id) + '/enroll', { body: { record_id: recordId } })).data,
+  /** Counts what enrolling a selection would do now; writes nothing. */
+  previewEnroll: async (id: string, sel: EnrollSelection) =>
+    (await request<EnrollPreview>('POST', wf(id) + '/enroll/preview', { body: sel })).data,
+  /** Starts a bulk enrollment (answered 202); poll getEnrollJob for its progress. */
+  startEnroll: async (id: string, sel: EnrollSelection) => (await request<EnrollJob>('POST', wf(id) + '/enroll', { body: sel })).data,
+  getEnrollJob: async (id: number, signal?: AbortSignal) => (await request<EnrollJob>('GET', '/api/enroll-jobs/' + id, { signal })).data,
+  listEnrollJobs: async (q: { workflow?: string; status?: EnrollJob['status'] } = {}) =>
+    (await request<{ jobs: EnrollJob[] }>('GET', '/api/enroll-jobs' + qs(q))).data.jobs,
+  /** The workflows a record could be enrolled in by hand, each with why not when it cannot. */
+  enrollOptions: async (recordId: number) =>
+    (await request<{ workflows: EnrollOption[] }>('GET', `/api/records/${recordId}/enroll-options`)).data.workflows,
+  /** Unenrolls one record; the reason goes into the enrollment's history. */
+  cancelEnrollment: async (id: number, reason: string) =>
+    (await request<{ enrollment: Enrollment }>('POST', `/api/enrollments/${id}/cancel`, { body: { reason } })).data.enrollment,
 
   postEvent: async (ev: EventInput, idempotencyKey?: string) =>
     (await request<unknown>('POST', '/api/events', {

@@ -501,3 +501,52 @@ export interface Task {
   created_at: string;
   done_at?: string;
 }
+
+/** Why a record is not enrolled by hand (codes of the enroll API). */
+export type SkipCode = 'already_enrolled' | 'reenrollment_off' | 'wrong_object' | 'record_missing' | 'filter_error' | 'workflow_off';
+
+/** Whom "Enroll records…" enrolls: exactly one field. */
+export interface EnrollSelection {
+  record_ids?: number[];
+  list?: string;
+  filter?: Filter;
+}
+
+/** POST /api/workflows/{id}/enroll/preview: what enrolling would do now. */
+export interface EnrollPreview {
+  workflow_id: string;
+  source: 'records' | 'list' | 'filter';
+  matched: number;
+  enrollable: number;
+  skipped: Partial<Record<SkipCode, number>>;
+}
+
+/** A bulk-enrollment job (GET /api/enroll-jobs/{id}). */
+export interface EnrollJob {
+  id: number;
+  workflow_id: string;
+  source: 'records' | 'list' | 'filter';
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  total: number;
+  matched: number;
+  enrolled: number;
+  skipped: Partial<Record<SkipCode, number>>;
+  skipped_total: number;
+  processed: number;
+  done: boolean;
+  error?: string;
+  created_at: string;
+  updated_at: string;
+  finished_at?: string;
+}
+
+/** One workflow of GET /api/records/{id}/enroll-options. */
+export interface EnrollOption {
+  workflow_id: string;
+  name: string;
+  enabled: boolean;
+  triggers: number;
+  available: boolean;
+  reason_code?: SkipCode;
+  reason?: string;
+}

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, type Definition, type EnrollmentDetail, type RecordItem, type Workflow } from '../api';
 import { ago, ErrorBanner, Spinner, StatusPill } from '../components/common';
 import { DeliveriesTable } from '../components/Deliveries';
+import { UnenrollDialog } from '../components/Enroll';
 import { diagnoseView } from '../lib/diagnose';
 import { formatHistory } from '../lib/history';
 import { failedStepsText } from '../lib/outcome';
@@ -14,6 +15,7 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
   const [runDef, setRunDef] = useState<Definition | null>(null); // the version this enrollment runs
   const [rec, setRec] = useState<RecordItem | null>(null);
   const [error, setError] = useState('');
+  const [unenrolling, setUnenrolling] = useState(false);
   const load = useCallback(async () => {
     try {
       const d = await api.getEnrollment(id);
@@ -72,7 +74,10 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
             {e.finished_at && <> · finished {ago(e.finished_at)}</>}
           </div>
         </div>
-        <button type="button" className="btn" onClick={load}>Refresh</button>
+        <div className="head-actions">
+          <button type="button" className="btn" onClick={load}>Refresh</button>
+          {(e.status === 'active' || e.status === 'waiting') && <button type="button" className="btn danger" onClick={() => setUnenrolling(true)}>Unenroll…</button>}
+        </div>
       </div>
       <ErrorBanner error={error} />
       {e.error && <div className="banner error" role="alert">{e.error}</div>}
@@ -132,6 +137,12 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
       </div>
       <DeliveriesTable query={{ enrollment: e.id }} title="Deliveries" emptyText="No outbound actions (webhooks, emails, SMS, Slack) have run for this enrollment."
         stepName={(sid) => def?.steps.find((s) => s.id === sid)?.name || sid} />
+      {unenrolling && (
+        <UnenrollDialog enrollmentId={e.id} who={who} workflow={wf?.name ?? e.workflow_id} onClose={() => setUnenrolling(false)} onDone={() => {
+          setUnenrolling(false);
+          load();
+        }} />
+      )}
     </div>
   );
 }

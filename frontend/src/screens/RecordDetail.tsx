@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, type RecordDetail } from '../api';
+import { api, type Enrollment, type RecordDetail } from '../api';
 import { ago, Empty, ErrorBanner, Spinner, StatusPill } from '../components/common';
+import { EnrollInWorkflowDialog, UnenrollDialog } from '../components/Enroll';
 import { showValue } from '../lib/history';
 import { navigate } from '../router';
 import { recordName } from './Records';
@@ -18,6 +19,9 @@ export function RecordDetailScreen({ id }: { id: number }) {
   const [data, setData] = useState<RecordDetail | null>(null);
   const [names, setNames] = useState<Record<string, string>>({});
   const [error, setError] = useState('');
+  const [enrolling, setEnrolling] = useState(false);
+  const [unenroll, setUnenroll] = useState<Enrollment | null>(null);
+  const [note, setNote] = useState('');
   const load = useCallback(() => {
     setError('');
     api.getRecord(id).then(setData, (e: Error) => setError(e.message));
@@ -41,8 +45,12 @@ export function RecordDetailScreen({ id }: { id: number }) {
           <h1>{recordName(r) || r.email || `${r.type} #${r.id}`}</h1>
           <div className="sub">{r.email && recordName(r) ? r.email + ' · ' : ''}{r.type} #{r.id} · created {ago(r.created_at)} · updated {ago(r.updated_at)}</div>
         </div>
-        <button type="button" className="btn" onClick={load}>Refresh</button>
+        <div className="head-actions">
+          <button type="button" className="btn" onClick={load}>Refresh</button>
+          <button type="button" className="btn primary" onClick={() => setEnrolling(true)}>Enroll in workflow…</button>
+        </div>
       </div>
+      {note && <div className="banner ok" role="status">{note}<button type="button" className="icon-btn" aria-label="Dismiss" onClick={() => setNote('')}>×</button></div>}
       <div className="two-col">
         <section>
           <h2>Properties <span className="count">{props.length}</span></h2>
@@ -61,7 +69,7 @@ export function RecordDetailScreen({ id }: { id: number }) {
           {data.enrollments.length === 0 && <Empty title="Not enrolled in any workflow" />}
           {data.enrollments.length > 0 && (
             <table className="table">
-              <thead><tr><th>Workflow</th><th>Status</th><th>Current step</th><th>Started</th></tr></thead>
+              <thead><tr><th>Workflow</th><th>Status</th><th>Current step</th><th>Started</th><th /></tr></thead>
               <tbody>
                 {data.enrollments.map((e) => (
                   <tr key={e.id} data-enrollment={e.id} onClick={() => navigate('#/enrollments/' + e.id)}>
@@ -69,6 +77,11 @@ export function RecordDetailScreen({ id }: { id: number }) {
                     <td><StatusPill e={e} /></td>
                     <td className="mono">{e.current_step || '—'}</td>
                     <td title={new Date(e.created_at).toLocaleString()}>{ago(e.created_at)}</td>
+                    <td>
+                      {(e.status === 'active' || e.status === 'waiting') && (
+                        <button type="button" className="btn ghost small" onClick={(ev) => { ev.stopPropagation(); setUnenroll(e); }}>Unenroll…</button>
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -94,6 +107,21 @@ export function RecordDetailScreen({ id }: { id: number }) {
           )}
         </section>
       </div>
+      {enrolling && (
+        <EnrollInWorkflowDialog recordId={r.id} onClose={() => setEnrolling(false)} onEnrolled={(enID) => {
+          setEnrolling(false);
+          setNote(`Enrolled (enrollment #${enID}).`);
+          load();
+        }} />
+      )}
+      {unenroll && (
+        <UnenrollDialog enrollmentId={unenroll.id} who={recordName(r) || r.email || `Record #${r.id}`} workflow={names[unenroll.workflow_id] ?? unenroll.workflow_id}
+          onClose={() => setUnenroll(null)} onDone={() => {
+            setUnenroll(null);
+            setNote(`Unenrolled from ${names[unenroll.workflow_id] ?? unenroll.workflow_id}.`);
+            load();
+          }} />
+      )}
     </div>
   );
 }

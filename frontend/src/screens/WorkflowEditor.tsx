@@ -3,13 +3,14 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, ApiError, type Workflow } from '../api';
 import { Canvas } from '../components/canvas/Canvas';
 import { Dialog } from '../components/common';
+import { EnrollRecordsDialog } from '../components/Enroll';
 import { ProblemsPanel } from '../components/panel/ProblemsPanel';
 import { SidePanel } from '../components/panel/SidePanel';
 import { serialise } from '../lib/definition';
 import { clearDraft, peekDraft } from '../lib/templates';
 import { outcomeTotals } from '../lib/outcome';
 import { navigate } from '../router';
-import { EditorProvider, useEditor, useEditorStore } from '../store/context';
+import { EditorProvider, useEditor, useEditorStore, useObjectProperties } from '../store/context';
 import { blankDefinition, createEditorStore, type EditorStore } from '../store/editor-store';
 import { useShortcuts, useStats, useUnsavedGuard, useValidation } from './useEditorEffects';
 
@@ -166,6 +167,7 @@ function Editor() {
         </button>
         <button type="button" className="btn ghost" onClick={() => store.getState().select({ kind: 'settings' })}>Settings</button>
         {workflowId && <a className="btn ghost" href={'#/workflows/' + encodeURIComponent(workflowId) + '/enrollments'}>Enrollments</a>}
+        {workflowId && <EnrollRecordsButton workflowId={workflowId} />}
         {workflowId && (
           <button type="button" className={`switch${enabled ? ' on' : ''}`} role="switch" aria-checked={enabled} onClick={() => toggleEnabled()}>
             <span className="knob" /> {enabled ? 'On' : 'Off'}
@@ -198,5 +200,20 @@ function Editor() {
         </Dialog>
       )}
     </div>
+  );
+}
+
+/** "Enroll records…" in the toolbar and its dialog (the records of the saved, enabled workflow). */
+function EnrollRecordsButton({ workflowId }: { workflowId: string }) {
+  const [open, setOpen] = useState(false);
+  const enabled = useEditor((s) => s.enabled);
+  const name = useEditor((s) => s.definition.name);
+  const object = useEditor((s) => s.definition.object);
+  const properties = useObjectProperties();
+  return (
+    <>
+      <button type="button" className="btn ghost" title={enabled ? 'Enroll records by hand' : 'Turn the workflow on to enroll records'} onClick={() => setOpen(true)}>Enroll records…</button>
+      {open && <EnrollRecordsDialog workflowId={workflowId} name={name || workflowId} object={object} enabled={enabled} properties={properties} onClose={() => setOpen(false)} />}
+    </>
   );
 }

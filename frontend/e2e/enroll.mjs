@@ -1,0 +1,155 @@
+// End-to-end: enrolling and unenrolling by hand on `flowdesk serve --demo`, in headless system
+// Chromium, the way a marketer does it: a contact's page → "Enroll in workflow…"; a workflow's
+// toolbar → "Enroll records…" by filter → count → confirm → progress → done; an enrollment's
+// page → "Unenroll…" with a reason → the reason in its history.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { startServer } from './server.mjs';
+
+const ART = new URL('./artifacts/', import.meta.url).pathname;
+mkdirSync(ART, { recursive: true });
+const T = { short: 5000, med: 15000, long: 30000 };
+
+let server;
+let browser;
+let page;
+const pageErrors = [];
+
+const watchdog = setTimeout(async () => {
+  console.error('e2e enroll: the run took longer than 150 s; stopping');
+  await server?.stop().catch(() => undefined);
+  process.exit(1);
+}, 150_000);
+watchdog.unref();
+
+async function apiGet(path) {
+  const res = await fetch(server.url + path, { headers: { Accept: 'application/json' } });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Polls fn until it returns a truthy value; fails with `what` after timeout ms. */
+async function until(what, fn, timeout = T.med, every = 200) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+const shot = (name) => page.screenshot({ path: ART + 'enroll-' + name + '.png' });
+
+/** Opens a demo contact's page the way a user does: Records → search → click the row. */
+async function openContact(text, heading) {
+  await page.goto(server.url + '/#/records');
+  await page.getByLabel('Search records').fill(text);
+  await until(`one record for ${text}`, async () => (await page.locator('table.records tbody tr').count()) === 1, T.med);
+  await page.locator('table.records tbody tr').first().click();
+  await page.getByRole('heading', { name: heading }).waitFor({ timeout: T.med });
+}
+
+before(async () => {
+  server = await startServer({ demo: true });
+  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid}, demo)`);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    timeout: T.long,
+  });
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  ctx.setDefaultTimeout(T.short * 2);
+  page = await ctx.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('dialog', (d) => d.accept().catch(() => undefined));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/404|AbortError/.test(m.text())) pageErrors.push(m.text());
+  });
+});
+
+after(async () => {
+  await browser?.close().catch(() => undefined);
+  await server?.stop();
+  clearTimeout(watchdog);
+});
+
+describe('enroll and unenroll by hand', { concurrency: false }, () => {
+  test('a: a contact → Enroll in workflow… → the manual-only workflow → enrolled', { timeout: 45_000 }, async () => {
+    await openContact('dmitri', /Dmitri Ivanov/);
+    const rows = page.locator('tr[data-enrollment]');
+    const before = await rows.count();
+    await page.getByRole('button', { name: 'Enroll in workflow…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Enroll in workflow' });
+    const option = dialog.locator('li[data-workflow="sales-handoff"]');
+    await option.waitFor({ timeout: T.med });
+    assert.match(await option.textContent(), /Manual enrollment only/);
+    await shot('01-record-options');
+    await option.getByRole('button', { name: 'Enroll' }).click();
+    await dialog.waitFor({ state: 'detached', timeout: T.med });
+    await until('the new enrollment in the record’s list', async () => (await rows.count()) === before + 1 && /Sales hand-off/.test(await page.locator('tr[data-enrollment]').allTextContents().then((t) => t.join('|'))), T.med);
+    await page.getByRole('status').filter({ hasText: 'Enrolled' }).waitFor();
+    await shot('02-record-enrolled');
+
+    // Asked again, the dialog says why it is not available now.
+    await page.getByRole('button', { name: 'Enroll in workflow…' }).click();
+    const again = page.getByRole('dialog', { name: 'Enroll in workflow' }).locator('li[data-workflow="sales-handoff"]');
+    await until('the reason it is unavailable', async () => /Already enrolled|re-enrollment is off/.test(await again.textContent()), T.med);
+    assert.equal(await again.getByRole('button', { name: 'Enroll' }).isDisabled(), true);
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+  });
+
+  test('b: workflow → Enroll records… by filter → count → confirm → progress → done', { timeout: 45_000 }, async () => {
+    await page.goto(server.url + '/#/workflows/sales-handoff');
+    await page.getByRole('button', { name: 'Enroll records…' }).click();
+    const dialog = page.getByRole('dialog', { name: /Enroll contacts in Sales hand-off/ });
+    await dialog.getByRole('tab', { name: 'By filter' }).click();
+    await dialog.getByRole('button', { name: '+ Condition' }).click();
+    await dialog.getByLabel('Property', { exact: true }).fill('city');
+    await dialog.getByLabel('Operator').selectOption('is_known');
+    await dialog.getByRole('button', { name: 'Count contacts' }).click();
+    const count = dialog.getByTestId('enroll-count');
+    await count.waitFor({ timeout: T.med });
+    // Five demo contacts have a city; Dmitri went through this workflow in test a.
+    assert.match(await count.textContent(), /^5 contacts match: 4 will be enrolled, 1 skipped \((already enrolled|enrolled before \(re-enrollment is off\)): 1\)\.$/);
+    await shot('03-filter-count');
+    await dialog.getByRole('button', { name: 'Enroll 4 contacts' }).click();
+    const progress = dialog.getByTestId('enroll-progress');
+    await progress.waitFor({ timeout: T.med });
+    await until('the job to finish', async () => (await progress.getAttribute('data-status')) === 'done', T.med);
+    assert.match(await progress.getByRole('status').textContent(), /^Done: 4 enrolled, 1 skipped/);
+    assert.equal(await progress.locator('progress').evaluate((p) => p.value === p.max), true);
+    await shot('04-filter-done');
+    const jobs = await apiGet('/api/enroll-jobs?workflow=sales-handoff');
+    assert.equal(jobs.body.jobs[0].enrolled, 4);
+    await dialog.locator('.dialog-actions').getByRole('button', { name: 'Close' }).click();
+  });
+
+  test('c: unenroll from the enrollment page with a reason; it is in the history', { timeout: 45_000 }, async () => {
+    await openContact('ciara', /Ciara Byrne/);
+    const open = page.locator('tr[data-enrollment]').filter({ has: page.getByRole('button', { name: 'Unenroll…' }) });
+    await until('an open enrollment of Ciara', async () => (await open.count()) > 0, T.med);
+    await open.first().locator('a').first().click();
+    await page.getByTestId('history').waitFor({ timeout: T.med });
+    await page.getByRole('button', { name: 'Unenroll…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Unenroll' });
+    await dialog.getByLabel('Reason').fill('Asked us to stop emailing');
+    await dialog.getByRole('button', { name: 'Unenroll', exact: true }).click();
+    await dialog.waitFor({ state: 'detached', timeout: T.med });
+    await until('the cancelled status', async () => /cancelled/.test(await page.locator('.screen-head h1').textContent()), T.med);
+    await until('the reason in the history', async () => /Cancelled: Asked us to stop emailing/.test(await page.getByTestId('history').textContent()), T.med);
+    assert.equal(await page.getByRole('button', { name: 'Unenroll…' }).count(), 0);
+    await shot('05-unenrolled');
+  });
+
+  test('no errors in the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});

@@ -133,9 +133,10 @@ describe('enroll and unenroll by hand', { concurrency: false }, () => {
   });
 
   test('c: unenroll from the enrollment page with a reason; it is in the history', { timeout: 45_000 }, async () => {
-    await openContact('ciara', /Ciara Byrne/);
+    // The demo's lead-nurture enrollments wait for a Tuesday.
+    await openContact('elif', /Elif/);
     const open = page.locator('tr[data-enrollment]').filter({ has: page.getByRole('button', { name: 'Unenroll…' }) });
-    await until('an open enrollment of Ciara', async () => (await open.count()) > 0, T.med);
+    await until('an open enrollment of Elif', async () => (await open.count()) > 0, T.med);
     await open.first().locator('a').first().click();
     await page.getByTestId('history').waitFor({ timeout: T.med });
     await page.getByRole('button', { name: 'Unenroll…' }).click();
@@ -147,6 +148,24 @@ describe('enroll and unenroll by hand', { concurrency: false }, () => {
     await until('the reason in the history', async () => /Cancelled: Asked us to stop emailing/.test(await page.getByTestId('history').textContent()), T.med);
     assert.equal(await page.getByRole('button', { name: 'Unenroll…' }).count(), 0);
     await shot('05-unenrolled');
+  });
+
+  test('d: unenroll from the record page', { timeout: 45_000 }, async () => {
+    await openContact('bram', /Bram/);
+    const open = page.locator('tr[data-enrollment]').filter({ has: page.getByRole('button', { name: 'Unenroll…' }) });
+    await until('an open enrollment of Bram', async () => (await open.count()) > 0, T.med);
+    const id = await open.first().getAttribute('data-enrollment');
+    await open.first().getByRole('button', { name: 'Unenroll…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Unenroll' });
+    await dialog.getByLabel('Reason').fill('Moved to a partner');
+    await dialog.getByRole('button', { name: 'Unenroll', exact: true }).click();
+    await dialog.waitFor({ state: 'detached', timeout: T.med });
+    const row = page.locator(`tr[data-enrollment="${id}"]`);
+    await until('the row shows cancelled', async () => /cancelled/.test(await row.textContent()), T.med);
+    assert.equal(await row.getByRole('button', { name: 'Unenroll…' }).count(), 0);
+    const d = await apiGet('/api/enrollments/' + id);
+    assert.equal(d.body.enrollment.status, 'cancelled');
+    assert.equal(d.body.history.at(-1).detail.reason, 'Moved to a partner');
   });
 
   test('no errors in the page', () => {

@@ -52,7 +52,7 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]delivery, 0, len(atts))
 	for _, a := range atts {
-		d := delivery{ActionAttempt: a}
+		d := delivery{ActionAttempt: maskedAttempt(a)}
 		if a.Outcome == store.AttemptDead || a.Outcome == store.AttemptFailed {
 			latest, err := s.eng.DB().ActionAttempts(r.Context(), store.AttemptQuery{Key: a.IdempotencyKey, Limit: 1})
 			if err != nil {

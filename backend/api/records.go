@@ -213,7 +213,7 @@ func (s *Server) getEnrollment(w http.ResponseWriter, r *http.Request) {
 	}
 	var reason engine.Reason
 	_ = json.Unmarshal(en.Reason, &reason)
-	writeJSON(w, http.StatusOK, map[string]any{"enrollment": en, "history": nonNil(hist), "diagnose": diagnose(en, reason)})
+	writeJSON(w, http.StatusOK, map[string]any{"enrollment": en, "history": nonNil(maskedHistory(hist)), "diagnose": diagnose(en, reason)})
 }
 
 // diagnose explains in words why a record enrolled ("why did this contact enroll").

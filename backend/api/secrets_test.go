@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
 
@@ -192,5 +193,48 @@ func TestWebhookCredentialsMaskedEverywhere(t *testing.T) {
 			r.Header.Get("X-Pass") != "pass-444" || r.Header.Get("X-Credentials") != "cred-666" || r.Header.Get("X-Custom") != "Bearer bear-888" {
 			t.Fatalf("request %d lost a credential: %s %v", i, r.URL, r.Header)
 		}
+	}
+}
+
+// Rows a Flowdesk before the masking rule wrote (a clear URL and headers in the delivery log, a
+// clear target in history) are masked when answered.
+func TestOldDeliveryRowsAreMaskedWhenAnswered(t *testing.T) {
+	e := newDeliveryEnv(t)
+	rc := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(rc.Close)
+	def := fmt.Sprintf(`{"id": "wf", "name": "Hook", "object": "contact",
+	  "triggers": [{"type": "event", "event": "sale.completed"}], "start": "hook",
+	  "steps": [{"id": "hook", "type": "webhook", "url": %q}]}`, rc.URL+"/in")
+	e.call("POST", "/api/workflows", def, 201)
+	e.call("POST", "/api/workflows/wf/enable", nil, 200)
+	ing := e.call("POST", "/api/events", `{"type": "sale.completed", "record": {"type": "contact", "email": "ann@example.com"}}`, 201)
+	enr := int64(ing["enrollments"].([]any)[0].(float64))
+	e.runDue()
+	old := "http://bob:pw-777@127.0.0.1:9/in?access_token=tok-111"
+	err := e.db.Write(e.ctx, func(tx *store.Tx) error {
+		if err := tx.InsertActionAttempt(&store.ActionAttempt{EnrollmentID: enr, WorkflowID: "wf", StepID: "hook", StepType: "webhook",
+			IdempotencyKey: "fd_old", Try: 1, Outcome: store.AttemptFailed, Target: old, At: t0,
+			Request: json.RawMessage(fmt.Sprintf(`{"method": "POST", "url": %q, "headers": {"X-Pass": "pass-444", "X-Source": "flowdesk"}}`, old))}); err != nil {
+			return err
+		}
+		return tx.AppendHistory(store.HistoryEntry{EnrollmentID: enr, StepID: "hook", StepType: "webhook", Outcome: "failed",
+			Detail: json.RawMessage(fmt.Sprintf(`{"target": %q, "try": 1}`, old)), At: t0})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/api/deliveries?workflow=wf", fmt.Sprintf("/api/enrollments/%d", enr)} {
+		res := e.request("GET", path, "", nil)
+		if res.status != 200 || !strings.Contains(string(res.body), "access_token=[hidden]") {
+			t.Fatalf("%s: %d %s", path, res.status, res.body)
+		}
+		for _, s := range []string{"pw-777", "tok-111", "pass-444"} {
+			if strings.Contains(string(res.body), s) {
+				t.Errorf("%s answers %q from an old row: %s", path, s, res.body)
+			}
+		}
+	}
+	if res := e.request("GET", "/api/deliveries?workflow=wf", "", nil); !strings.Contains(string(res.body), `"X-Source":"flowdesk"`) {
+		t.Fatalf("a plain header of an old row was masked: %s", res.body)
 	}
 }

@@ -107,6 +107,7 @@ func (s *Server) routes() {
 	s.taskRoutes(m)
 	s.emailRoutes(m)
 	s.settingsRoutes(m)
+	s.trashRoutes(m)
 	m.HandleFunc("/api/", s.noRoute)
 }
 

@@ -189,19 +189,6 @@ func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"workflow_id": r.PathValue("id"), "version": v, "definition": maskedDefinition(def)})
 }
 
-func (s *Server) deleteWorkflow(w http.ResponseWriter, r *http.Request) {
-	id, err := workflowID(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	if err := s.eng.DeleteWorkflow(r.Context(), id); err != nil {
-		writeError(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
 func (s *Server) enableWorkflow(w http.ResponseWriter, r *http.Request) {
 	id, err := workflowID(r)
 	if err != nil {

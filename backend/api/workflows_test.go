@@ -219,13 +219,15 @@ func TestWorkflowLifecycle(t *testing.T) {
 			wantStatus: 400, wantCode: "bad_query",
 		},
 		{
-			name: "delete", method: "DELETE", url: "/api/workflows/dublin", wantStatus: 204,
+			name: "delete with a bad enrollments choice", method: "DELETE", url: "/api/workflows/dublin?enrollments=later",
+			wantStatus: 400, wantCode: "bad_query", wantContains: []string{"cancel", "keep"},
+		},
+		{
+			name: "delete moves it to the trash", method: "DELETE", url: "/api/workflows/dublin", wantStatus: 200,
+			wantContains: []string{`"id":"dublin"`, `"deleted_at":`, `"purge_by":`, `"enrollments":3`},
 			after: func(t *testing.T, e *env, res *response) {
-				if len(res.body) != 0 {
-					t.Fatalf("204 with a body: %s", res.body)
-				}
-				if c := e.counts(); c.Workflows != 0 || c.Enrollments != 0 {
-					t.Fatalf("after delete: %+v", c)
+				if c := e.counts(); c.Workflows != 0 || c.Enrollments != 3 {
+					t.Fatalf("after delete: %+v, want no workflow listed and its 3 enrollments kept", c)
 				}
 			},
 		},
@@ -234,6 +236,42 @@ func TestWorkflowLifecycle(t *testing.T) {
 		},
 		{
 			name: "delete again", method: "DELETE", url: "/api/workflows/dublin", wantStatus: 404, wantCode: "not_found",
+		},
+		{
+			name: "the trash lists it", method: "GET", url: "/api/trash", wantStatus: 200,
+			wantContains: []string{`"id":"dublin"`, `"keep_days":30`},
+		},
+		{
+			name: "a new workflow cannot take a trashed id", method: "POST", url: "/api/workflows", body: dublinWF,
+			wantStatus: 409, wantCode: "conflict", wantContains: []string{"Trash"},
+		},
+		{
+			name: "restore", method: "POST", url: "/api/workflows/dublin/restore", wantStatus: 200,
+			wantContains: []string{`"id":"dublin"`, `"enabled":false`},
+			after: func(t *testing.T, e *env, res *response) {
+				st := e.call("GET", "/api/workflows/dublin/stats", nil, 200)
+				if got := st["enrollments"].(map[string]any)["completed"]; got != 1.0 {
+					t.Fatalf("restored stats %v: the history did not come back", st)
+				}
+				e.call("GET", "/api/trash/dublin", nil, 404)
+			},
+		},
+		{
+			name: "restore what is not in the trash", method: "POST", url: "/api/workflows/dublin/restore", wantStatus: 404, wantCode: "not_found",
+		},
+		{
+			name: "purge", method: "DELETE", url: "/api/trash/dublin", wantStatus: 202,
+			before:       func(t *testing.T, e *env) { e.call("DELETE", "/api/workflows/dublin?enrollments=keep", nil, 200) },
+			wantContains: []string{`"purge":{"total":3,"removed":0}`},
+			after: func(t *testing.T, e *env, res *response) {
+				e.call("POST", "/api/workflows/dublin/restore", nil, 409)
+				e.eng.RunMaintenance(e.ctx)
+				e.call("GET", "/api/trash/dublin", nil, 404)
+				if c := e.counts(); c.Workflows != 0 || c.Enrollments != 0 {
+					t.Fatalf("after purge: %+v", c)
+				}
+				e.call("POST", "/api/workflows", dublinWF, 201)
+			},
 		},
 		{
 			name: "schema", method: "GET", url: "/api/schema", wantStatus: 200,

@@ -49,6 +49,14 @@ type Options struct {
 	// EnrollBatch is how many records one batch of a bulk enrollment handles (default
 	// DefaultEnrollBatch): small, so each batch's write is short and ingest is not held up.
 	EnrollBatch int
+	// Retention tells how long finished enrollments, their history, old events and raw webhook
+	// bodies are kept (read each retention round; nil or <= 0: store.DefaultRetention).
+	Retention func(ctx context.Context) time.Duration
+	// TrashFor is how long a deleted workflow stays restorable (default DefaultTrashFor).
+	TrashFor time.Duration
+	// BatchHold is how long one maintenance batch aims to hold the writer (default
+	// DefaultBatchHold); batches are sized to it as they run.
+	BatchHold time.Duration
 }
 
 // Engine is the workflow runtime over one database.
@@ -68,6 +76,10 @@ type Engine struct {
 	schemaMu sync.RWMutex
 	schema   map[string]map[string]condition.Type // object -> property -> type
 	objects  map[string]bool
+
+	// cancelling holds the deleted workflows whose claimed steps are cancelled, not run.
+	cancelling atomic.Pointer[map[string]bool]
+	maint      engineMaintenance // maintenance services (maintenance.go)
 
 	wake    chan struct{}
 	sched   scheduler  // schedule triggers (schedule.go)
@@ -108,9 +120,16 @@ func New(ctx context.Context, db *store.DB, opts Options) (*Engine, error) {
 	if opts.EnrollBatch <= 0 {
 		opts.EnrollBatch = DefaultEnrollBatch
 	}
+	if opts.TrashFor <= 0 {
+		opts.TrashFor = DefaultTrashFor
+	}
+	if opts.BatchHold <= 0 {
+		opts.BatchHold = DefaultBatchHold
+	}
 	e := &Engine{db: db, clock: opts.Clock, log: opts.Log, opts: opts,
 		defs: map[versionKey]*workflow.Definition{}, progs: condition.NewCache(4096),
 		wake: make(chan struct{}, 1), bulk: bulkRunner{wake: make(chan struct{}, 1), sels: map[int64]*selection{}}}
+	e.newMaintenance()
 	if err := e.loadSchema(ctx); err != nil {
 		return nil, err
 	}
@@ -352,6 +371,9 @@ func (e *Engine) rebuildIndex(ctx context.Context) error {
 	}
 	ix, err := trigger.Build(enabled, e.Schema)
 	if err != nil {
+		return fmt.Errorf("rebuild trigger index: %w", err)
+	}
+	if err := e.loadCancelling(ctx); err != nil {
 		return fmt.Errorf("rebuild trigger index: %w", err)
 	}
 	e.index.Store(ix)

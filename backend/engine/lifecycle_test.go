@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -56,9 +57,17 @@ func TestDeletedAndRecreatedWorkflowRunsItsNewDefinition(t *testing.T) {
 	old := h.start("w", "ann@example.com", M{"score": 60})
 	h.run()
 	h.wantTrail(old, "enrolled", "route:ok", "mark:ok", "completed")
-	if err := h.eng.DeleteWorkflow(h.ctx, "w"); err != nil {
+	if err := h.eng.DeleteWorkflow(h.ctx, "w", true); err != nil {
 		t.Fatal(err)
 	}
+	// The id stays taken while the workflow is in the Trash, and is free once it is purged.
+	if _, err := h.eng.CreateWorkflow(h.ctx, mustJSON(t, def(10, "new"))); !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "Trash") {
+		t.Fatalf("create over a trashed id: %v, want a conflict naming the Trash", err)
+	}
+	if _, err := h.eng.PurgeWorkflow(h.ctx, "w"); err != nil {
+		t.Fatal(err)
+	}
+	h.eng.RunMaintenance(h.ctx)
 	h.deployM(def(10, "new"))
 	id := h.start("w", "bob@example.com", M{"score": 20})
 	h.run()

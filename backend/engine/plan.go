@@ -112,6 +112,13 @@ func (e *Engine) makePlan(ctx context.Context, c claimed) (*plan, error) {
 	}
 	p := &plan{c: c, def: def, now: e.clock.Now(), props: copyMap(c.rec.Properties), counts: map[string][2]int{},
 		status: store.StatusActive, stepsRun: c.enr.StepsRun}
+	if e.cancelledByDelete(c.enr.WorkflowID) {
+		// Its workflow was deleted with its open enrollments cancelled: the trash service may
+		// not have reached this one yet.
+		p.status, p.current = store.StatusCancelled, c.job.StepID
+		p.log(nil, store.HistCancelled, map[string]any{"reason": "the workflow was deleted"})
+		return p, nil
+	}
 	var reason Reason
 	if err := json.Unmarshal(c.enr.Reason, &reason); err == nil && reason.Event != nil {
 		p.event = reason.Event.Env

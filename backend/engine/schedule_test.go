@@ -548,7 +548,7 @@ func TestScheduleDisabledAndNewlyEnabled(t *testing.T) {
 		t.Fatalf("30 March enrolled %d", n)
 	}
 	// Deleting the workflow removes its schedule state.
-	if err := s.eng.DeleteWorkflow(s.ctx, w.ID); err != nil {
+	if err := s.eng.DeleteWorkflow(s.ctx, w.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	if states, _ := s.db.ScheduleStates(s.ctx); len(states) != 0 {

@@ -227,15 +227,6 @@ func (e *Engine) UpdateWorkflow(ctx context.Context, id string, raw []byte, expe
 	return saved(w, problems), nil
 }
 
-// DeleteWorkflow removes a workflow and everything it ran.
-func (e *Engine) DeleteWorkflow(ctx context.Context, id string) error {
-	if err := e.db.Write(ctx, func(tx *store.Tx) error { return tx.DeleteWorkflow(id) }); err != nil {
-		return fmt.Errorf("delete workflow %q: %w", id, err)
-	}
-	e.forgetWorkflow(id)
-	return e.rebuildIndex(ctx)
-}
-
 // EnableWorkflow re-validates the workflow, snapshots its definition as a version and switches
 // it on; filter triggers with enroll_existing then enroll the records that already match.
 func (e *Engine) EnableWorkflow(ctx context.Context, id string) (*store.Workflow, error) {

@@ -19,6 +19,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/demo"
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/hook"
+	"github.com/flowdesk/flowdesk/backend/maintenance"
 	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
@@ -44,16 +45,17 @@ type Server struct {
 	DB     *store.DB
 	Engine *engine.Engine
 	Hooks  *hook.Listener
+	// Maintenance runs every periodic job: retention, vacuum, checkpoints, webhook
+	// housekeeping and delayed deliveries, trash purge.
+	Maintenance *maintenance.Maintainer
 	// API serves /api/* for any host and without a token: hand it only to an in-process shell
 	// (the desktop window's asset server). The TCP listener uses a guarded copy.
-	API       *api.Server
-	servers   []*http.Server
-	addr      string
-	hooksURL  string
-	errc      chan error
-	stopHooks context.CancelFunc
-	hooksDone chan struct{}
-	log       *slog.Logger
+	API      *api.Server
+	servers  []*http.Server
+	addr     string
+	hooksURL string
+	errc     chan error
+	log      *slog.Logger
 }
 
 // ErrNeedsToken means the address reaches beyond this machine and no API token exists.
@@ -112,7 +114,17 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	actionCfg := action.Config{Account: action.Account{ID: "flowdesk", Name: "Flowdesk"}, DB: s.DB, Settings: st, Self: self}
 	acts := action.New(actionCfg)
-	if s.Engine, err = engine.New(ctx, s.DB, engine.Options{Log: cfg.Log, Actions: acts, EventTypes: s.eventTypes}); err != nil {
+	// Retention is read from the settings at each round, so a change in Settings applies
+	// without a restart.
+	retention := func(ctx context.Context) time.Duration {
+		cur, err := st.Load(ctx)
+		if err != nil {
+			cfg.Log.Warn("read the retention setting; keeping the default", "err", err)
+			return settings.Retention{}.Period()
+		}
+		return cur.Retention.Period()
+	}
+	if s.Engine, err = engine.New(ctx, s.DB, engine.Options{Log: cfg.Log, Actions: acts, EventTypes: s.eventTypes, Retention: retention}); err != nil {
 		return nil, err
 	}
 	if cfg.Demo {
@@ -140,9 +152,11 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 				cfg.Log.Warn("alert email about a disabled webhook endpoint", "endpoint", ep.ID, "err", err)
 			}
 		}})
-	hooksCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	s.stopHooks, s.hooksDone = stop, make(chan struct{})
-	go func() { defer close(s.hooksDone); s.Hooks.Run(hooksCtx) }()
+	s.Maintenance = maintenance.New(maintenance.Base{Log: cfg.Log},
+		append(s.Engine.MaintenanceServices(), s.Hooks.MaintenanceServices()...)...)
+	if err := s.Maintenance.Start(ctx); err != nil {
+		return nil, err
+	}
 
 	opts := api.Options{Engine: s.Engine, Log: cfg.Log, Version: cfg.Version, Static: cfg.Static, Hooks: s.Hooks,
 		Settings: st, Actions: acts}
@@ -191,9 +205,8 @@ func (s *Server) Close(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	if s.stopHooks != nil {
-		s.stopHooks()
-		<-s.hooksDone
+	if s.Maintenance != nil {
+		s.Maintenance.Stop()
 	}
 	if s.Engine != nil {
 		s.Engine.Stop()

@@ -99,11 +99,35 @@ type Slack struct {
 	WebhookURL     Secret `json:"-"`
 }
 
+// DefaultRetentionDays is how many days finished enrollments' history and raw webhook bodies
+// are kept when no retention is set.
+const DefaultRetentionDays = 90
+
+// MaxRetentionDays bounds the retention setting (ten years).
+const MaxRetentionDays = 3650
+
+// Retention is how long Flowdesk keeps what it has finished with.
+type Retention struct {
+	// Days keeps finished enrollments with their history, old events and raw webhook bodies
+	// this many days (0: DefaultRetentionDays).
+	Days int `json:"days"`
+}
+
+// Period returns the retention as a duration, with the default filled in.
+func (r Retention) Period() time.Duration {
+	d := r.Days
+	if d <= 0 {
+		d = DefaultRetentionDays
+	}
+	return time.Duration(d) * 24 * time.Hour
+}
+
 // Settings is the whole configuration, secrets included (kept in memory only).
 type Settings struct {
-	SMTP  SMTP  `json:"smtp"`
-	SMS   SMS   `json:"sms"`
-	Slack Slack `json:"slack"`
+	SMTP      SMTP      `json:"smtp"`
+	SMS       SMS       `json:"sms"`
+	Slack     Slack     `json:"slack"`
+	Retention Retention `json:"retention"`
 }
 
 // Store reads and writes settings and secrets.
@@ -143,7 +167,7 @@ func (s *Store) Load(ctx context.Context) (*Settings, error) {
 		return nil, err
 	}
 	var out Settings
-	for key, dst := range map[string]any{"smtp": &out.SMTP, "sms": &out.SMS, "slack": &out.Slack} {
+	for key, dst := range map[string]any{"smtp": &out.SMTP, "sms": &out.SMS, "slack": &out.Slack, "retention": &out.Retention} {
 		if v, ok := raw[key]; ok {
 			if err := json.Unmarshal(v, dst); err != nil {
 				return nil, fmt.Errorf("setting %q is damaged: %w", key, err)
@@ -177,6 +201,10 @@ type View struct {
 		Slack
 		WebhookURL Masked `json:"webhook_url"`
 	} `json:"slack"`
+	Retention struct {
+		Retention
+		DefaultDays int `json:"default_days"`
+	} `json:"retention"`
 	// SecretsBackend says where secrets are kept ("file").
 	SecretsBackend string `json:"secrets_backend"`
 }
@@ -191,6 +219,7 @@ func (s *Store) View(ctx context.Context) (*View, error) {
 	v.SMTP.SMTP, v.SMTP.Password, v.SMTP.Configured = cur.SMTP, Mask(cur.SMTP.Password.Reveal()), cur.SMTP.Configured()
 	v.SMS.SMS, v.SMS.AuthToken = cur.SMS, Mask(cur.SMS.AuthToken.Reveal())
 	v.Slack.Slack, v.Slack.WebhookURL = cur.Slack, Mask(cur.Slack.WebhookURL.Reveal())
+	v.Retention.Retention, v.Retention.DefaultDays = cur.Retention, DefaultRetentionDays
 	v.SecretsBackend = s.secrets.Backend()
 	return &v, nil
 }
@@ -240,6 +269,10 @@ type Update struct {
 		Slack
 		WebhookURL SecretInput `json:"webhook_url"`
 	} `json:"slack,omitempty"`
+	Retention *struct {
+		Retention
+		DefaultDays int `json:"default_days,omitempty"` // read-only (View); ignored
+	} `json:"retention,omitempty"`
 	// SecretsBackend is read-only (View); ignored.
 	SecretsBackend string `json:"secrets_backend,omitempty"`
 }
@@ -311,6 +344,9 @@ func (u *Update) Check() error {
 			add("slack.webhook_url", "The Slack webhook is not an https:// address. Paste the incoming-webhook URL Slack gave you.")
 		}
 	}
+	if c := u.Retention; c != nil && (c.Days < 0 || c.Days > MaxRetentionDays) {
+		add("retention.days", "Keep history between 1 and %d days (or 0 for the default of %d), not %d.", MaxRetentionDays, DefaultRetentionDays, c.Days)
+	}
 	if len(probs) > 0 {
 		return &InvalidError{Problems: probs}
 	}
@@ -343,6 +379,9 @@ func (s *Store) Apply(ctx context.Context, u *Update) error {
 		c.Slack.WebhookURL = ""
 		puts = append(puts, put{"slack", c.Slack})
 		secrets[SecretSlackWebhookURL] = c.WebhookURL
+	}
+	if c := u.Retention; c != nil {
+		puts = append(puts, put{"retention", c.Retention})
 	}
 	if len(puts) > 0 {
 		err := s.db.Write(ctx, func(tx *store.Tx) error {

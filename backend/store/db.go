@@ -50,6 +50,7 @@ type DB struct {
 	path   string
 	w      *sql.DB
 	r      *sql.DB
+	ck     *sql.DB // one connection for WAL checkpoints, beside the writer
 	lock   *os.File
 	writes chan *writeReq
 	urgent chan *writeReq // writes someone waits on to acknowledge a request (see Urgent)
@@ -111,9 +112,20 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	db.r.SetMaxOpenConns(opts.ReadConns)
 	db.r.SetMaxIdleConns(opts.ReadConns)
+	// A short busy timeout: a checkpoint that finds the writer busy gives up and tries later.
+	ckPragmas := append(connPragmas(opts.Synchronous), "busy_timeout(100)")
+	if db.ck, err = sql.Open("sqlite", dsn(abs, ckPragmas, "deferred")); err != nil {
+		db.w.Close()
+		db.r.Close()
+		db.closeLock()
+		return nil, fmt.Errorf("open database %q: %w", path, err)
+	}
+	db.ck.SetMaxOpenConns(1)
+	db.ck.SetMaxIdleConns(1)
 	if err := db.migrate(ctx); err != nil {
 		db.w.Close()
 		db.r.Close()
+		db.ck.Close()
 		db.closeLock()
 		return nil, fmt.Errorf("open database %q: %w", path, err)
 	}
@@ -195,19 +207,12 @@ func (db *DB) Close() error {
 		<-db.done
 		db.stmts.close()
 		db.reads.close()
+		ckErr := db.ck.Close()
 		_, _ = db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
-		db.closeErr = errors.Join(db.r.Close(), db.w.Close())
+		db.closeErr = errors.Join(db.r.Close(), ckErr, db.w.Close())
 		db.closeLock()
 	})
 	return db.closeErr
-}
-
-// Checkpoint runs a passive WAL checkpoint so the WAL file stays small under constant load.
-func (db *DB) Checkpoint(ctx context.Context) error {
-	if _, err := db.w.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	return nil
 }
 
 // ms converts a time to the unix milliseconds stored in INTEGER columns.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"time"
 )
 
@@ -13,8 +14,17 @@ const DefaultRetention = 90 * 24 * time.Hour
 // DefaultPruneBatch is the number of rows Prune deletes per write transaction when batch <= 0.
 const DefaultPruneBatch = 1000
 
-// vacuumChunk is the number of free pages one incremental-vacuum write returns to the file system.
+// vacuumChunk is the number of free pages one incremental-vacuum write returns to the file
+// system in Prune (the maintenance service sizes its own chunks by time).
 const vacuumChunk = 2048
+
+// Batch is what one maintenance write did: rows (or pages) it removed, whether more are left,
+// and how long its statements held the writer (commit not included: it is shared).
+type Batch struct {
+	Rows int64
+	More bool
+	Hold time.Duration
+}
 
 // PruneResult counts what Prune deleted and reclaimed.
 type PruneResult struct {
@@ -26,159 +36,283 @@ type PruneResult struct {
 	PagesFreed  int64 `json:"pages_freed"` // pages the incremental vacuum returned to the file system
 }
 
-// Prune enforces retention: it deletes finished enrollments (completed, failed or cancelled
+// Prune enforces retention in one call: finished enrollments (completed, failed or cancelled
 // before before) with their history and jobs, then events received before before that no stored
 // enrollment or pending job refers to, then webhook request-log lines (raw bodies) received
-// before before, then runs an incremental vacuum and a passive WAL checkpoint. Work is split into writes of at most batch rows (DefaultPruneBatch when
-// batch <= 0), each its own db.Write, so other writers are never held up for long. Events of
-// enrollments that are still stored are kept for the diagnose view; they go once those
-// enrollments are pruned.
+// before before, then an incremental vacuum and a passive WAL checkpoint. Each batch of at most
+// batch rows (DefaultPruneBatch when batch <= 0) is its own write. The maintenance service runs
+// the same batches one by one, sized by how long they hold the writer.
 func (db *DB) Prune(ctx context.Context, before time.Time, batch int) (PruneResult, error) {
 	var res PruneResult
 	if batch <= 0 {
 		batch = DefaultPruneBatch
 	}
-	cutoff := ms(before)
-
 	for {
-		var ids []int64
-		err := db.Write(ctx, func(tx *Tx) error {
-			var err error
-			ids, err = tx.int64s(`SELECT id FROM enrollments
-				WHERE finished_at IS NOT NULL AND finished_at < ? AND status IN ('completed','failed','cancelled')
-				ORDER BY finished_at LIMIT ?`, cutoff, batch)
-			if err != nil || len(ids) == 0 {
-				return err
-			}
-			set, err := json.Marshal(ids)
-			if err != nil {
-				return err
-			}
-			h, err := tx.exec("DELETE FROM history WHERE enrollment_id IN (SELECT value FROM json_each(?))", string(set))
-			if err != nil {
-				return err
-			}
-			// Jobs (normally none once finished) go with the enrollment by FK cascade.
-			e, err := tx.exec("DELETE FROM enrollments WHERE id IN (SELECT value FROM json_each(?))", string(set))
-			if err != nil {
-				return err
-			}
-			nh, _ := h.RowsAffected()
-			ne, _ := e.RowsAffected()
-			res.History += nh
-			res.Enrollments += ne
-			return nil
-		})
-		if err != nil {
-			return res, fmt.Errorf("prune finished enrollments: %w", err)
-		}
+		b, hist, err := db.PruneEnrollments(ctx, before, batch)
 		res.Writes++
-		if len(ids) < batch {
+		if err != nil {
+			return res, err
+		}
+		res.Enrollments += b.Rows
+		res.History += hist
+		if !b.More {
 			break
 		}
 	}
-
-	// Events are scanned by id with a cursor: received_at is not indexed (it would cost every
-	// ingest), and the referenced old events that stay are not looked at again.
 	var after int64
 	for {
-		var ids []int64
-		err := db.Write(ctx, func(tx *Tx) error {
-			var err error
-			ids, err = tx.int64s(`SELECT e.id FROM events e
-				WHERE e.id > ? AND e.received_at < ?
-				  AND NOT EXISTS (SELECT 1 FROM enrollments n WHERE n.event_id = e.id)
-				  AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.event_id = e.id)
-				ORDER BY e.id LIMIT ?`, after, cutoff, batch)
-			if err != nil || len(ids) == 0 {
-				return err
-			}
-			set, err := json.Marshal(ids)
-			if err != nil {
-				return err
-			}
-			r, err := tx.exec("DELETE FROM events WHERE id IN (SELECT value FROM json_each(?))", string(set))
-			if err != nil {
-				return err
-			}
-			n, _ := r.RowsAffected()
-			res.Events += n
-			return nil
-		})
-		if err != nil {
-			return res, fmt.Errorf("prune events: %w", err)
-		}
+		b, last, err := db.PruneEvents(ctx, before, after, batch)
 		res.Writes++
-		if len(ids) < batch {
+		if err != nil {
+			return res, err
+		}
+		res.Events += b.Rows
+		if !b.More {
 			break
 		}
-		after = ids[len(ids)-1]
+		after = last
 	}
-
-	// Raw webhook bodies: the listener's request log (received_at is indexed).
 	for {
-		var n int64
-		err := db.Write(ctx, func(tx *Tx) error {
-			// A line whose delivery is still held back (hook_delayed) stays until it is released.
-			r, err := tx.exec(`DELETE FROM hook_requests WHERE id IN (
-				SELECT id FROM hook_requests WHERE received_at < ?
-				  AND id NOT IN (SELECT request_id FROM hook_delayed)
-				ORDER BY received_at LIMIT ?)`, cutoff, batch)
-			if err != nil {
-				return err
-			}
-			n, _ = r.RowsAffected()
-			return nil
-		})
-		if err != nil {
-			return res, fmt.Errorf("prune webhook request log: %w", err)
-		}
+		b, err := db.PruneHookRequests(ctx, before, batch)
 		res.Writes++
-		res.HookBodies += n
-		if n < int64(batch) {
+		if err != nil {
+			return res, err
+		}
+		res.HookBodies += b.Rows
+		if !b.More {
 			break
 		}
 	}
-
-	freed, writes, err := db.incrementalVacuum(ctx)
-	res.PagesFreed, res.Writes = freed, res.Writes+writes
-	if err != nil {
-		return res, err
+	for {
+		b, err := db.Vacuum(ctx, vacuumChunk)
+		res.Writes++
+		if err != nil {
+			return res, err
+		}
+		res.PagesFreed += b.Rows
+		if !b.More {
+			break
+		}
 	}
-	if err := db.Checkpoint(ctx); err != nil {
+	if _, err := db.Checkpoint(ctx); err != nil {
 		return res, fmt.Errorf("prune: %w", err)
 	}
 	return res, nil
 }
 
-// incrementalVacuum returns the free pages to the file system in chunks, each its own write.
-func (db *DB) incrementalVacuum(ctx context.Context) (freed int64, writes int, err error) {
-	for {
-		var before, after int64
-		err := db.Write(ctx, func(tx *Tx) error {
-			if err := tx.queryRow("PRAGMA freelist_count").Scan(&before); err != nil {
-				return err
-			}
-			if before == 0 {
-				after = 0
-				return nil
-			}
-			if _, err := tx.exec(fmt.Sprintf("PRAGMA incremental_vacuum(%d)", vacuumChunk)); err != nil {
-				return err
-			}
-			return tx.queryRow("PRAGMA freelist_count").Scan(&after)
-		})
-		if err != nil {
-			return freed, writes, fmt.Errorf("incremental vacuum: %w", err)
+// PruneEnrollments deletes up to limit finished enrollments (completed, failed or cancelled
+// before before) with their history and jobs, in one write. Rows counts enrollments; history
+// counts the history entries that went with them.
+func (db *DB) PruneEnrollments(ctx context.Context, before time.Time, limit int) (b Batch, history int64, err error) {
+	err = db.Write(ctx, func(tx *Tx) error {
+		start := time.Now()
+		defer func() { b.Hold = time.Since(start) }()
+		ids, err := tx.int64s(`SELECT id FROM enrollments
+			WHERE finished_at IS NOT NULL AND finished_at < ? AND status IN ('completed','failed','cancelled')
+			ORDER BY finished_at LIMIT ?`, ms(before), limit)
+		if err != nil || len(ids) == 0 {
+			return err
 		}
-		writes++
-		freed += before - after
-		// Stop when the free list is empty, or when a chunk made no progress (e.g. auto_vacuum
-		// is off on a file created by an older flowdesk: VACUUM once by hand to enable it).
-		if after == 0 || after >= before {
-			return freed, writes, nil
-		}
+		b.Rows, history, err = tx.deleteEnrollments(ids)
+		b.More = len(ids) == limit
+		return err
+	})
+	if err != nil {
+		return Batch{}, 0, fmt.Errorf("prune finished enrollments: %w", err)
 	}
+	return b, history, nil
+}
+
+// deleteEnrollments deletes enrollments by id with their history; jobs and action attempts go
+// by foreign-key cascade.
+func (t *Tx) deleteEnrollments(ids []int64) (enrollments, history int64, err error) {
+	set, err := jsonIDs(ids)
+	if err != nil {
+		return 0, 0, err
+	}
+	h, err := t.exec("DELETE FROM history WHERE enrollment_id IN (SELECT value FROM json_each(?))", set)
+	if err != nil {
+		return 0, 0, err
+	}
+	e, err := t.exec("DELETE FROM enrollments WHERE id IN (SELECT value FROM json_each(?))", set)
+	if err != nil {
+		return 0, 0, err
+	}
+	history, _ = h.RowsAffected()
+	enrollments, _ = e.RowsAffected()
+	return enrollments, history, nil
+}
+
+// PruneEvents looks at the next limit events by id after after, deletes those received before
+// before that no stored enrollment or pending job refers to, and returns the last id it looked
+// at (the cursor of the next call). Events are walked by id in windows because received_at is
+// not indexed (it would cost every ingest) and ids grow with it: More is false once a window
+// ends on an event received after before, so no call scans more than limit rows.
+func (db *DB) PruneEvents(ctx context.Context, before time.Time, after int64, limit int) (b Batch, last int64, err error) {
+	last = after
+	err = db.Write(ctx, func(tx *Tx) error {
+		start := time.Now()
+		defer func() { b.Hold = time.Since(start) }()
+		rows, err := tx.query(`SELECT e.id, e.received_at < ?1,
+				e.received_at < ?1 AND NOT EXISTS (SELECT 1 FROM enrollments n WHERE n.event_id = e.id)
+				AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.event_id = e.id)
+			FROM events e WHERE e.id > ?2 ORDER BY e.id LIMIT ?3`, ms(before), after, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var ids []int64
+		n, lastOld := 0, false
+		for rows.Next() {
+			var id int64
+			var old, gone bool
+			if err := rows.Scan(&id, &old, &gone); err != nil {
+				return err
+			}
+			n, last, lastOld = n+1, id, old
+			if gone {
+				ids = append(ids, id)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		b.More = n == limit && lastOld
+		if len(ids) == 0 {
+			return nil
+		}
+		set, err := jsonIDs(ids)
+		if err != nil {
+			return err
+		}
+		r, err := tx.exec("DELETE FROM events WHERE id IN (SELECT value FROM json_each(?))", set)
+		if err != nil {
+			return err
+		}
+		b.Rows, _ = r.RowsAffected()
+		return nil
+	})
+	if err != nil {
+		return Batch{}, after, fmt.Errorf("prune events: %w", err)
+	}
+	return b, last, nil
+}
+
+// PruneHookRequests deletes up to limit webhook request-log lines (raw bodies) received before
+// before. A line whose delivery is still held back (hook_delayed) stays until it is released.
+func (db *DB) PruneHookRequests(ctx context.Context, before time.Time, limit int) (b Batch, err error) {
+	err = db.Write(ctx, func(tx *Tx) error {
+		start := time.Now()
+		defer func() { b.Hold = time.Since(start) }()
+		r, err := tx.exec(`DELETE FROM hook_requests WHERE id IN (
+			SELECT id FROM hook_requests WHERE received_at < ?
+			  AND id NOT IN (SELECT request_id FROM hook_delayed)
+			ORDER BY received_at LIMIT ?)`, ms(before), limit)
+		if err != nil {
+			return err
+		}
+		b.Rows, _ = r.RowsAffected()
+		b.More = b.Rows == int64(limit)
+		return nil
+	})
+	if err != nil {
+		return Batch{}, fmt.Errorf("prune webhook request log: %w", err)
+	}
+	return b, nil
+}
+
+// Vacuum returns up to pages free pages to the file system in one write (an incremental
+// vacuum). Rows counts the pages freed; More says free pages are left. A chunk that makes no
+// progress (auto_vacuum off on a file created by an older flowdesk: VACUUM once by hand to
+// enable it) reports nothing more to do.
+func (db *DB) Vacuum(ctx context.Context, pages int) (b Batch, err error) {
+	err = db.Write(ctx, func(tx *Tx) error {
+		start := time.Now()
+		defer func() { b.Hold = time.Since(start) }()
+		var before, after int64
+		if err := tx.queryRow("PRAGMA freelist_count").Scan(&before); err != nil || before == 0 {
+			return err
+		}
+		if _, err := tx.exec(fmt.Sprintf("PRAGMA incremental_vacuum(%d)", max(pages, 1))); err != nil {
+			return err
+		}
+		if err := tx.queryRow("PRAGMA freelist_count").Scan(&after); err != nil {
+			return err
+		}
+		b.Rows, b.More = before-after, after > 0 && after < before
+		return nil
+	})
+	if err != nil {
+		return Batch{}, fmt.Errorf("incremental vacuum: %w", err)
+	}
+	return b, nil
+}
+
+// FreePages is how many pages of the file are free (what Vacuum can return).
+func (db *DB) FreePages(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.r.QueryRowContext(ctx, "PRAGMA freelist_count").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count free pages: %w", err)
+	}
+	return n, nil
+}
+
+// walTruncateAbove is the WAL size above which Checkpoint also truncates the file, once the
+// passive checkpoint has copied every frame back (so truncating is quick).
+const walTruncateAbove = 4 << 20
+
+// CheckpointResult is what a checkpoint did.
+type CheckpointResult struct {
+	Frames       int64         // frames in the WAL
+	Checkpointed int64         // frames copied back into the database
+	Truncated    bool          // the WAL file was truncated to zero
+	Hold         time.Duration // how long the truncating checkpoint held the write lock
+}
+
+// Checkpoint runs a passive WAL checkpoint on a connection of its own (so it does not hold the
+// writer), and when that copied everything and the WAL file is over a few MiB, a truncating one
+// with a short busy timeout (it gives up rather than wait on a busy writer).
+func (db *DB) Checkpoint(ctx context.Context) (CheckpointResult, error) {
+	var res CheckpointResult
+	var busy int64
+	if err := db.ck.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &res.Frames, &res.Checkpointed); err != nil {
+		return res, fmt.Errorf("checkpoint: %w", err)
+	}
+	fi, err := os.Stat(db.path + "-wal")
+	if err != nil || fi.Size() < walTruncateAbove || res.Checkpointed < res.Frames {
+		return res, nil
+	}
+	start := time.Now()
+	if err := db.ck.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &res.Frames, &res.Checkpointed); err != nil {
+		return res, fmt.Errorf("truncate the WAL: %w", err)
+	}
+	res.Hold, res.Truncated = time.Since(start), busy == 0
+	return res, nil
+}
+
+// FileSizes are the sizes in bytes of the database file and its WAL.
+type FileSizes struct {
+	DB  int64 `json:"db_bytes"`
+	WAL int64 `json:"wal_bytes"`
+}
+
+// Sizes returns the current sizes of the database file and its WAL (0 when absent).
+func (db *DB) Sizes() FileSizes {
+	var s FileSizes
+	if fi, err := os.Stat(db.path); err == nil {
+		s.DB = fi.Size()
+	}
+	if fi, err := os.Stat(db.path + "-wal"); err == nil {
+		s.WAL = fi.Size()
+	}
+	return s
+}
+
+// jsonIDs encodes ids as a JSON array, for "IN (SELECT value FROM json_each(?))".
+func jsonIDs(ids []int64) (string, error) {
+	raw, err := json.Marshal(ids)
+	return string(raw), err
 }
 
 // int64s runs a query returning one integer column.

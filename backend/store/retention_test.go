@@ -143,7 +143,7 @@ func TestPrune(t *testing.T) {
 		_, err := tx.exec(`INSERT INTO hook_delayed (endpoint_id, request_id, due_at, payload) VALUES ('h1', ?, ?, '{}')`, heldReq, ms(now.Add(time.Hour)))
 		return err
 	})
-	if err := db.Checkpoint(ctx); err != nil {
+	if _, err := db.Checkpoint(ctx); err != nil {
 		t.Fatal(err)
 	}
 	pagesBefore := pragmaInt(t, db, "page_count")

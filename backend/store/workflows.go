@@ -38,7 +38,7 @@ func scanWorkflow(row interface{ Scan(...any) error }) (*Workflow, error) {
 }
 
 func getWorkflow(ctx context.Context, q querier, id string) (*Workflow, error) {
-	w, err := scanWorkflow(q.QueryRowContext(ctx, "SELECT "+workflowCols+" FROM workflows WHERE id = ?", id))
+	w, err := scanWorkflow(q.QueryRowContext(ctx, "SELECT "+workflowCols+" FROM workflows WHERE id = ? AND deleted_at IS NULL", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("workflow %q: %w", id, ErrNotFound)
 	}
@@ -48,7 +48,7 @@ func getWorkflow(ctx context.Context, q querier, id string) (*Workflow, error) {
 	return w, nil
 }
 
-// Workflow loads a workflow by id.
+// Workflow loads a workflow by id; one in the Trash is ErrNotFound (see TrashedWorkflow).
 func (db *DB) Workflow(ctx context.Context, id string) (*Workflow, error) {
 	return getWorkflow(ctx, db.r, id)
 }
@@ -56,9 +56,9 @@ func (db *DB) Workflow(ctx context.Context, id string) (*Workflow, error) {
 // Workflow loads a workflow by id inside the transaction.
 func (t *Tx) Workflow(id string) (*Workflow, error) { return getWorkflow(t.ctx, t.tx, id) }
 
-// Workflows lists every workflow ordered by name (case-insensitively).
+// Workflows lists every workflow not in the Trash, ordered by name (case-insensitively).
 func (db *DB) Workflows(ctx context.Context) ([]*Workflow, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT "+workflowCols+" FROM workflows ORDER BY name COLLATE NOCASE, id")
+	rows, err := db.r.QueryContext(ctx, "SELECT "+workflowCols+" FROM workflows WHERE deleted_at IS NULL ORDER BY name COLLATE NOCASE, id")
 	if err != nil {
 		return nil, fmt.Errorf("list workflows: %w", err)
 	}
@@ -73,6 +73,10 @@ func (t *Tx) CreateWorkflow(w *Workflow, now time.Time) error {
 		return fmt.Errorf("create workflow %q: %w", w.ID, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
+		var trashed bool
+		if err := t.queryRow("SELECT deleted_at IS NOT NULL FROM workflows WHERE id = ?", w.ID).Scan(&trashed); err == nil && trashed {
+			return fmt.Errorf("the id %q belongs to a deleted workflow in the Trash: restore it, purge it from the Trash, or give this workflow another id: %w", w.ID, ErrConflict)
+		}
 		return fmt.Errorf("workflow %q already exists: %w", w.ID, ErrConflict)
 	}
 	w.Revision, w.Enabled, w.CreatedAt, w.UpdatedAt = 1, false, now, now
@@ -94,24 +98,6 @@ func (t *Tx) UpdateWorkflow(w *Workflow, expectRevision int, now time.Time) erro
 		return fmt.Errorf("update workflow %q: %w", w.ID, err)
 	}
 	w.Revision, w.Enabled, w.ActiveVersion, w.CreatedAt, w.UpdatedAt = cur.Revision+1, cur.Enabled, cur.ActiveVersion, cur.CreatedAt, now
-	return nil
-}
-
-// DeleteWorkflow removes a workflow with its versions, enrollments and history.
-func (t *Tx) DeleteWorkflow(id string) error {
-	if _, err := t.exec("DELETE FROM enrollments WHERE workflow_id = ?", id); err != nil {
-		return fmt.Errorf("delete workflow %q: %w", id, err)
-	}
-	if _, err := t.exec("DELETE FROM step_counts WHERE workflow_id = ?", id); err != nil {
-		return fmt.Errorf("delete workflow %q: %w", id, err)
-	}
-	res, err := t.exec("DELETE FROM workflows WHERE id = ?", id)
-	if err != nil {
-		return fmt.Errorf("delete workflow %q: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("workflow %q: %w", id, ErrNotFound)
-	}
 	return nil
 }
 
@@ -144,7 +130,7 @@ func (t *Tx) SetWorkflowEnabled(id string, enabled bool, version int, now time.T
 	if enabled {
 		v = version
 	}
-	res, err := t.exec("UPDATE workflows SET enabled = ?, active_version = COALESCE(?, active_version), updated_at = ? WHERE id = ?", enabled, v, ms(now), id)
+	res, err := t.exec("UPDATE workflows SET enabled = ?, active_version = COALESCE(?, active_version), updated_at = ? WHERE id = ? AND deleted_at IS NULL", enabled, v, ms(now), id)
 	if err != nil {
 		return fmt.Errorf("switch workflow %q: %w", id, err)
 	}

@@ -110,7 +110,9 @@ func TestWorkflowNotFound(t *testing.T) {
 		"update":   func(tx *Tx) error { return tx.UpdateWorkflow(&Workflow{ID: "nope"}, 0, t0) },
 		"snapshot": func(tx *Tx) error { _, err := tx.SnapshotVersion("nope", t0); return err },
 		"enable":   func(tx *Tx) error { return tx.SetWorkflowEnabled("nope", true, 1, t0) },
-		"delete":   func(tx *Tx) error { return tx.DeleteWorkflow("nope") },
+		"trash":    func(tx *Tx) error { return tx.TrashWorkflow("nope", true, t0) },
+		"restore":  func(tx *Tx) error { return tx.RestoreWorkflow("nope", t0) },
+		"purge":    func(tx *Tx) error { return tx.RequestPurge("nope", t0) },
 		"load":     func(tx *Tx) error { _, err := tx.Workflow("nope"); return err },
 	}
 	for name, fn := range scenarios {
@@ -120,7 +122,7 @@ func TestWorkflowNotFound(t *testing.T) {
 	}
 }
 
-func TestDeleteWorkflowCascades(t *testing.T) {
+func TestPurgeWorkflowCascades(t *testing.T) {
 	db := openTest(t)
 	rec := newContact(t, db, "ann@x.com", nil)
 	setup := func(wf string) {
@@ -138,7 +140,7 @@ func TestDeleteWorkflowCascades(t *testing.T) {
 	}
 	setup("doomed")
 	setup("kept")
-	mustWrite(t, db, func(tx *Tx) error { return tx.DeleteWorkflow("doomed") })
+	purge(t, db, "doomed")
 	tables := map[string]string{
 		"workflows":         "SELECT COUNT(*) FROM workflows WHERE id = ?",
 		"workflow_versions": "SELECT COUNT(*) FROM workflow_versions WHERE workflow_id = ?",
@@ -160,5 +162,28 @@ func TestDeleteWorkflowCascades(t *testing.T) {
 	}
 	if n := count(t, db, "SELECT COUNT(*) FROM history"); n != 1 {
 		t.Errorf("%d history rows left, want 1", n)
+	}
+}
+
+// purge moves a workflow to the Trash and purges it in batches of 2.
+func purge(t *testing.T, db *DB, id string) {
+	t.Helper()
+	mustWrite(t, db, func(tx *Tx) error {
+		if err := tx.TrashWorkflow(id, true, t0); err != nil {
+			return err
+		}
+		return tx.RequestPurge(id, t0)
+	})
+	for i := 0; ; i++ {
+		b, err := db.PurgeWorkflow(context.Background(), id, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !b.More {
+			return
+		}
+		if i > 1000 {
+			t.Fatal("purge does not end")
+		}
 	}
 }

@@ -1,0 +1,6 @@
+//go:build !race
+
+package engine
+
+// soakPerHour is the soak test's load per simulated hour (see race_test.go).
+const soakPerHour = 60

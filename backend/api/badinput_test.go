@@ -98,7 +98,10 @@ func TestBadWorkflowInput(t *testing.T) {
 				if got["enabled"] != false || got["revision"] != 1.0 {
 					t.Fatalf("after a refused enable: %v", got)
 				}
-				e.call("DELETE", "/api/workflows/ten-problems", nil, 204)
+				// Delete and purge it, so the id is free for the scenarios that follow.
+				e.call("DELETE", "/api/workflows/ten-problems", nil, 200)
+				e.call("DELETE", "/api/trash/ten-problems", nil, 202)
+				e.eng.RunMaintenance(e.ctx)
 			},
 		},
 		{

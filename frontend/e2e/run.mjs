@@ -354,18 +354,24 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     assert.deepEqual({ ...copy.definition, id: WF, name: WF_NAME }, orig);
     await shot('08-list-duplicated');
 
-    // delete, then undo
+    // delete (it asks first, and the copy has no open enrollments), then undo: a restore from the Trash
     await copyRow.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: /^Delete "/ });
+    await dialog.getByTestId('delete-open').waitFor({ timeout: T.med });
+    assert.match(await dialog.getByTestId('delete-open').textContent(), /No records are in the workflow now/);
+    await dialog.getByTestId('delete-confirm').click();
     await until('the copy to leave the list', async () => (await copyRow.count()) === 0, T.med);
-    const toast = page.locator('.toast', { hasText: 'Deleted' });
+    const toast = page.locator('.toast', { hasText: 'to the Trash' });
     await toast.waitFor();
     assert.equal((await apiGet('/api/workflows/' + copyId)).status, 404, 'deleted on the server');
+    assert.equal((await apiGet('/api/trash/' + copyId)).status, 200, 'kept in the Trash');
     await shot('09-list-deleted-toast');
     await toast.getByRole('button', { name: 'Undo' }).click();
     await copyRow.waitFor({ timeout: T.med });
     const restored = await apiGet('/api/workflows/' + copyId);
-    assert.equal(restored.status, 200, 'undo re-created it');
+    assert.equal(restored.status, 200, 'undo restored it');
     assert.deepEqual(restored.body.definition, copy.definition);
+    assert.equal(restored.body.enabled, false);
 
     // export (a browser download)
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: T.med }), row.getByRole('button', { name: 'Export' }).click()]);

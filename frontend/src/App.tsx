@@ -10,6 +10,7 @@ import { WorkflowListScreen } from './screens/WorkflowList';
 import { OutboxScreen } from './screens/Outbox';
 import { SettingsScreen } from './screens/Settings';
 import { TasksScreen } from './screens/Tasks';
+import { TrashScreen } from './screens/Trash';
 import { WebhookDetailScreen, WebhooksScreen } from './screens/Webhooks';
 
 export function App() {
@@ -24,7 +25,7 @@ function Shell() {
   const route = useRoute();
   const section = route.name === 'records' || route.name === 'record' ? 'records'
     : route.name === 'webhooks' || route.name === 'webhook' ? 'webhooks'
-      : route.name === 'settings' || route.name === 'outbox' || route.name === 'tasks' ? route.name : 'workflows';
+      : route.name === 'settings' || route.name === 'outbox' || route.name === 'tasks' || route.name === 'trash' ? route.name : 'workflows';
   return (
     <div className="app">
       <header className="topbar">
@@ -38,6 +39,7 @@ function Shell() {
           <a className={section === 'webhooks' ? 'on' : ''} href="#/webhooks">Webhooks</a>
           <a className={section === 'tasks' ? 'on' : ''} href="#/tasks">Tasks</a>
           <a className={section === 'outbox' ? 'on' : ''} href="#/outbox">Outbox</a>
+          <a className={section === 'trash' ? 'on' : ''} href="#/trash">Trash</a>
         </nav>
         <span className="grow" />
         <a className={'topbar-link' + (section === 'settings' ? ' on' : '')} href="#/settings">Settings</a>
@@ -55,6 +57,7 @@ function Shell() {
         {route.name === 'settings' && <SettingsScreen />}
         {route.name === 'outbox' && <OutboxScreen />}
         {route.name === 'tasks' && <TasksScreen />}
+        {route.name === 'trash' && <TrashScreen />}
         {route.name === 'not-found' && <div className="screen-message">Nothing at "{route.path}". <a href="#/workflows">Go to workflows</a></div>}
       </main>
     </div>

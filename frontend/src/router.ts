@@ -14,6 +14,7 @@ export type Route =
   | { name: 'settings' }
   | { name: 'outbox' }
   | { name: 'tasks' }
+  | { name: 'trash' }
   | { name: 'not-found'; path: string };
 
 /** Parses a location hash into a route. */
@@ -37,7 +38,7 @@ export function parseHash(hash: string): Route {
   if (parts[0] === 'enrollments' && parts.length === 2 && /^\d+$/.test(parts[1])) return { name: 'enrollment', id: Number(parts[1]) };
   if (parts[0] === 'webhooks' && parts.length === 1) return { name: 'webhooks' };
   if (parts[0] === 'webhooks' && parts.length === 2) return { name: 'webhook', id: parts[1] };
-  if (parts.length === 1 && (parts[0] === 'settings' || parts[0] === 'outbox' || parts[0] === 'tasks')) return { name: parts[0] };
+  if (parts.length === 1 && (parts[0] === 'settings' || parts[0] === 'outbox' || parts[0] === 'tasks' || parts[0] === 'trash')) return { name: parts[0] };
   return { name: 'not-found', path };
 }
 
@@ -68,6 +69,7 @@ export function hrefOf(r: Route): string {
     case 'settings':
     case 'outbox':
     case 'tasks':
+    case 'trash':
       return '#/' + r.name;
     default:
       return '#/workflows';

@@ -3,7 +3,7 @@
 import type {
   CatalogueEvent, Definition, Delivery, EnrollJob, EnrollOption, EnrollPreview, EnrollSelection, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Health, HookCapture,
   HookConfig, HookCreated, HookEndpoint, HookPreset, HookRequest, Notification, OutboxMessage, Problem, RecordDetail,
-  RecordItem, Schema, SettingsUpdate, SettingsView, Stats, Task, ValidateResult, Workflow, WorkflowSummary,
+  RecordItem, Schema, SettingsUpdate, SettingsView, Stats, Task, TrashedWorkflow, ValidateResult, Workflow, WorkflowSummary,
 } from './types';
 
 /** An error answer of the API ({"error": {"code", "message", "details"}}) or a network failure. */
@@ -126,9 +126,14 @@ export const api = {
   /** Saves a definition; `revision` is the one edited, sent as If-Match (409 when stale). */
   updateWorkflow: async (id: string, def: Definition, revision: number) =>
     (await request<Workflow>('PUT', wf(id), { body: def, headers: { 'If-Match': `"${revision}"` } })).data,
-  deleteWorkflow: async (id: string) => {
-    await request<void>('DELETE', wf(id));
-  },
+  /** Moves a workflow to the Trash; its open enrollments are cancelled or kept running. */
+  deleteWorkflow: async (id: string, enrollments: 'cancel' | 'keep' = 'cancel') =>
+    (await request<TrashedWorkflow>('DELETE', wf(id) + qs({ enrollments }))).data,
+  /** Brings a workflow back from the Trash (switched off) with its history and counters. */
+  restoreWorkflow: async (id: string) => (await request<Workflow>('POST', wf(id) + '/restore')).data,
+  listTrash: async () => (await request<{ trash: TrashedWorkflow[]; keep_days: number }>('GET', '/api/trash')).data,
+  /** Starts removing a workflow in the Trash for good (a background job; see purge progress). */
+  purgeTrashed: async (id: string) => (await request<TrashedWorkflow>('DELETE', '/api/trash/' + encodeURIComponent(id))).data,
   enableWorkflow: async (id: string) => (await request<Workflow>('POST', wf(id) + '/enable')).data,
   disableWorkflow: async (id: string, cancel = false) =>
     (await request<Workflow>('POST', wf(id) + '/disable' + qs({ cancel: cancel ? 'true' : undefined }))).data,

@@ -166,6 +166,26 @@ export interface WorkflowSummary {
   updated_at: string;
 }
 
+/** A deleted workflow in the Trash (GET /api/trash): restorable until purged. */
+export interface TrashedWorkflow {
+  id: string;
+  name: string;
+  object: string;
+  deleted_at: string;
+  /** Its open enrollments are being cancelled (false: they run to their end). */
+  cancel_open: boolean;
+  enrollments: number;
+  open: number;
+  revision: number;
+  versions: number;
+  updated_at: string;
+  /** When the maintenance service purges it. */
+  purge_by: string;
+  purge_at?: string;
+  /** Progress of a purge that has begun. */
+  purge?: { total: number; removed: number };
+}
+
 /** One validation problem (workflow.Problem). */
 export interface Problem {
   step?: string;
@@ -435,6 +455,8 @@ export interface SettingsView {
   smtp: { host: string; port: number; username: string; from: string; tls: string; alert_to?: string; password: MaskedSecret; configured: boolean };
   sms: { url: string; account: string; from: string; monthly_cap: number; auth_token: MaskedSecret };
   slack: { default_channel: string; webhook_url: MaskedSecret };
+  /** How long finished enrollments' history and raw webhook bodies are kept (0: default_days). */
+  retention: { days: number; default_days: number };
   secrets_backend: string;
 }
 
@@ -445,6 +467,7 @@ export interface SettingsUpdate {
   smtp?: { host: string; port: number; username: string; from: string; tls: string; alert_to?: string; password?: string | null };
   sms?: { url: string; account: string; from: string; monthly_cap: number; auth_token?: string | null };
   slack?: { default_channel: string; webhook_url?: string | null };
+  retention?: { days: number };
 }
 
 // ---- outbox, deliveries, tasks ----

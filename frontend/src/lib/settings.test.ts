@@ -6,6 +6,7 @@ const view: SettingsView = {
   smtp: { host: 'smtp.x.nl', port: 587, username: 'u', from: 'news@x.nl', tls: 'starttls', password: { set: true }, configured: true },
   sms: { url: '', account: '', from: '', monthly_cap: 0, auth_token: { set: false } },
   slack: { default_channel: '#general', webhook_url: { set: true } },
+  retention: { days: 0, default_days: 90 },
   secrets_backend: 'file',
 };
 
@@ -26,6 +27,7 @@ describe('buildSettingsUpdate', () => {
       smtp: { host: 'smtp.x.nl', port: 587, username: 'u', from: 'news@x.nl', tls: 'starttls', alert_to: '' },
       sms: { url: '', account: '', from: '', monthly_cap: 0 },
       slack: { default_channel: '#general' },
+      retention: { days: 0 },
     });
     expect('password' in json.smtp).toBe(false);
   });
@@ -34,10 +36,12 @@ describe('buildSettingsUpdate', () => {
     f.smtp.password = { mode: 'set', value: 's3cret' };
     f.slack.webhook_url = { mode: 'clear' };
     f.sms.monthly_cap = ' 500 ';
+    f.retention.days = '30';
     f.smtp.port = '';
     const json = JSON.parse(JSON.stringify(buildSettingsUpdate(f)));
     expect(json.smtp.password).toBe('s3cret');
     expect(json.smtp.port).toBe(0);
+    expect(json.retention).toEqual({ days: 30 });
     expect(json.slack).toEqual({ default_channel: '#general', webhook_url: null });
     expect(json.sms.monthly_cap).toBe(500);
     expect('auth_token' in json.sms).toBe(false);

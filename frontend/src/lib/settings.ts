@@ -8,6 +8,7 @@ export interface SettingsForm {
   smtp: { host: string; port: string; username: string; from: string; tls: string; alert_to: string; password: SecretIntent };
   sms: { url: string; account: string; from: string; monthly_cap: string; auth_token: SecretIntent };
   slack: { default_channel: string; webhook_url: SecretIntent };
+  retention: { days: string };
 }
 
 const KEEP: SecretIntent = { mode: 'keep' };
@@ -18,6 +19,7 @@ export function formFromView(v: SettingsView): SettingsForm {
     smtp: { host: v.smtp.host ?? '', port: v.smtp.port ? String(v.smtp.port) : '', username: v.smtp.username ?? '', from: v.smtp.from ?? '', tls: v.smtp.tls || 'starttls', alert_to: v.smtp.alert_to ?? '', password: KEEP },
     sms: { url: v.sms.url ?? '', account: v.sms.account ?? '', from: v.sms.from ?? '', monthly_cap: v.sms.monthly_cap ? String(v.sms.monthly_cap) : '', auth_token: KEEP },
     slack: { default_channel: v.slack.default_channel ?? '', webhook_url: KEEP },
+    retention: { days: v.retention?.days ? String(v.retention.days) : '' },
   };
 }
 
@@ -50,6 +52,7 @@ export function buildSettingsUpdate(f: SettingsForm): SettingsUpdate {
     smtp: { host: f.smtp.host.trim(), port: int(f.smtp.port), username: f.smtp.username, from: f.smtp.from.trim(), tls: f.smtp.tls, alert_to: f.smtp.alert_to.trim() },
     sms: { url: f.sms.url.trim(), account: f.sms.account.trim(), from: f.sms.from.trim(), monthly_cap: int(f.sms.monthly_cap) },
     slack: { default_channel: f.slack.default_channel.trim() },
+    retention: { days: int(f.retention.days) },
   };
   const pw = secretValue(f.smtp.password);
   if (pw !== undefined) u.smtp!.password = pw;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { examples } from '../test/fixtures';
-import { copyDefinition, exportFileName, exportText, parseImport, slugify, UndoBuffer, uniqueId, uniqueName } from './workflow-files';
+import { copyDefinition, exportFileName, exportText, parseImport, slugify, uniqueId, uniqueName } from './workflow-files';
 
 const webinar = examples['webinar-follow-up'];
 
@@ -38,35 +38,5 @@ describe('import and export', () => {
     expect(() => parseImport('{nope')).toThrow(/not JSON/);
     expect(() => parseImport('[1]')).toThrow(/expected a JSON object/);
     expect(() => parseImport('{"name":"x"}')).toThrow(/"id", "name" and "steps"/);
-  });
-});
-
-describe('UndoBuffer', () => {
-  it('gives a deleted workflow back until it expires', () => {
-    const b = new UndoBuffer(8000);
-    b.add(webinar, true, 1000);
-    expect(b.pending(5000)).toEqual(['webinar-follow-up']);
-    const d = b.take('webinar-follow-up', 5000);
-    expect(d?.definition).toEqual(webinar);
-    expect(d?.enabled).toBe(true);
-    expect(b.take('webinar-follow-up', 5000)).toBeNull(); // only once
-  });
-
-  it('refuses after the time is up and prunes', () => {
-    const b = new UndoBuffer(8000);
-    b.add(webinar, false, 0);
-    b.add({ ...webinar, id: 'other' }, false, 5000);
-    expect(b.pending(9000)).toEqual(['other']);
-    expect(b.prune(9000)).toEqual(['webinar-follow-up']);
-    expect(b.take('webinar-follow-up', 9000)).toBeNull();
-    expect(b.take('other', 13001)).toBeNull();
-  });
-
-  it('keeps its own copy of the definition', () => {
-    const b = new UndoBuffer();
-    const def = structuredClone(webinar);
-    b.add(def, false, 0);
-    def.name = 'mutated';
-    expect(b.take(webinar.id, 1)?.definition.name).toBe(webinar.name);
   });
 });

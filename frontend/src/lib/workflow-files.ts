@@ -1,5 +1,5 @@
-// Workflow-list helpers: copies ("Copy of …"), unique ids, import parsing and the undo buffer
-// for deletes (a delete is final on the server, so undo re-creates the kept definition).
+// Workflow-list helpers: copies ("Copy of …"), unique ids and import parsing. (Deletes keep
+// the workflow in the server's Trash, so undo is a restore there.)
 import type { Definition } from '../api/types';
 
 /** A workflow id from a name: lowercase letters, digits, - (1-64 chars, starting alphanumeric). */
@@ -65,45 +65,4 @@ export function exportFileName(def: Pick<Definition, 'id'>): string {
 /** The JSON text of an export (indented, trailing newline). */
 export function exportText(def: Definition): string {
   return JSON.stringify(def, null, 2) + '\n';
-}
-
-/** One deleted workflow kept for undo. */
-export interface Deleted {
-  definition: Definition;
-  enabled: boolean;
-  /** ms since epoch after which undo is no longer offered. */
-  expires: number;
-}
-
-/** Keeps deleted workflows for a while so "Undo" can re-create them. Pure (time passed in). */
-export class UndoBuffer {
-  private items = new Map<string, Deleted>();
-  constructor(private readonly ttlMs = 8000) {}
-
-  /** Remembers a deleted workflow. */
-  add(def: Definition, enabled: boolean, now: number): Deleted {
-    const d = { definition: structuredClone(def), enabled, expires: now + this.ttlMs };
-    this.items.set(def.id, d);
-    return d;
-  }
-
-  /** Takes a deleted workflow back out (null when unknown or expired). */
-  take(id: string, now: number): Deleted | null {
-    const d = this.items.get(id);
-    if (!d) return null;
-    this.items.delete(id);
-    return d.expires >= now ? d : null;
-  }
-
-  /** Drops expired entries; returns the ids dropped. */
-  prune(now: number): string[] {
-    const gone: string[] = [];
-    for (const [id, d] of this.items) if (d.expires < now) { this.items.delete(id); gone.push(id); }
-    return gone;
-  }
-
-  /** Ids that can still be undone. */
-  pending(now: number): string[] {
-    return [...this.items.entries()].filter(([, d]) => d.expires >= now).map(([id]) => id);
-  }
 }

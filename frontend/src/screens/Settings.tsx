@@ -1,4 +1,4 @@
-// Settings: SMTP, SMS provider and Slack. Secrets are write-only: the page shows "set" / "not set"
+// Settings: SMTP, SMS provider, Slack and data retention. Secrets are write-only: the page shows "set" / "not set"
 // and offers to replace or clear them; a secret value is never shown (nor kept after saving).
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { api, ApiError, type SettingsView } from '../api';
@@ -107,6 +107,16 @@ export function SettingsScreen() {
           <SecretField label="Default Slack webhook URL" id="slack-url" isSet={view.slack.webhook_url.set} value={form.slack.webhook_url} onChange={(v) => set('slack', { webhook_url: v })} error={p('slack.webhook_url')}
             placeholder="https://hooks.slack.com/services/…" hint="Used by Slack steps that name no webhook of their own." />
           <Row label="Default channel" id="slack-channel" error={p('slack.default_channel')}><input id="slack-channel" value={form.slack.default_channel} placeholder="#marketing" onChange={(e) => set('slack', { default_channel: e.target.value })} /></Row>
+        </section>
+
+        <section className="card" aria-labelledby="retention-h">
+          <h2 id="retention-h">Data retention</h2>
+          <div className="hint">Flowdesk deletes what it has finished with, in small steps in the background, so the database stays small.
+            Deleted workflows stay in the <a href="#/trash">Trash</a> for 30 days.</div>
+          <Row label="Keep history for (days)" id="retention-days" error={p('retention.days')}
+            hint={`The history of finished enrollments, old events and raw webhook bodies older than this are deleted; empty or 0 means ${view.retention?.default_days ?? 90} days.`}>
+            <input id="retention-days" type="number" min={0} max={3650} value={form.retention.days} placeholder={String(view.retention?.default_days ?? 90)} onChange={(e) => set('retention', { days: e.target.value })} />
+          </Row>
         </section>
         <button type="submit" hidden />
       </form>

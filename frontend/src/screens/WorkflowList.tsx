@@ -4,13 +4,19 @@ import { ago, Dialog, Empty, ErrorBanner, Spinner, Toasts, type ToastData } from
 import { openWorkflowFile, saveWorkflowFile } from '../lib/desktop';
 import { TEMPLATES, setDraft } from '../lib/templates';
 import { outcomeTotals } from '../lib/outcome';
-import { copyDefinition, exportFileName, exportText, parseImport, uniqueId, UndoBuffer } from '../lib/workflow-files';
+import { copyDefinition, exportFileName, exportText, parseImport, uniqueId } from '../lib/workflow-files';
 import { navigate } from '../router';
 
 const UNDO_MS = 8000;
-const undo = new UndoBuffer(UNDO_MS);
 
-/** The list of workflows: create, open, duplicate, turn on/off, import/export, delete (with undo). */
+/** What the delete dialog shows: the workflow and its open enrollments (null: still counting). */
+interface Deleting {
+  workflow: WorkflowSummary;
+  open: number | null;
+  cancel: boolean;
+}
+
+/** The list of workflows: create, open, duplicate, turn on/off, import/export, delete to the Trash. */
 export function WorkflowListScreen() {
   const [rows, setRows] = useState<WorkflowSummary[] | null>(null);
   const [stats, setStats] = useState<Record<string, Stats>>({});
@@ -19,6 +25,8 @@ export function WorkflowListScreen() {
   const [toasts, setToasts] = useState<ToastData[]>([]);
   const [createOpen, setCreateOpen] = useState(false);
   const [disabling, setDisabling] = useState<WorkflowSummary | null>(null);
+  const [deleting, setDeleting] = useState<Deleting | null>(null);
+  const [trashIds, setTrashIds] = useState<string[]>([]);
   const toastId = useRef(0);
 
   const toast = useCallback((t: Omit<ToastData, 'id'>) => {
@@ -32,6 +40,8 @@ export function WorkflowListScreen() {
       const list = await api.listWorkflows();
       setRows(list);
       setError('');
+      // Ids in the Trash stay taken until purged: copies and imports must not reuse them.
+      api.listTrash().then((t) => setTrashIds(t.trash.map((w) => w.id)), () => undefined);
       const entries = await Promise.all(list.map(async (w) => [w.id, await api.workflowStats(w.id).catch(() => null)] as const));
       setStats(Object.fromEntries(entries.filter((e): e is readonly [string, Stats] => e[1] !== null)));
     } catch (e) {
@@ -57,7 +67,7 @@ export function WorkflowListScreen() {
     }
   };
 
-  const taken = () => ({ ids: (rows ?? []).map((r) => r.id), names: (rows ?? []).map((r) => r.name) });
+  const taken = () => ({ ids: [...(rows ?? []).map((r) => r.id), ...trashIds], names: (rows ?? []).map((r) => r.name) });
 
   const duplicate = (w: WorkflowSummary) => run(`Duplicating ${w.name}…`, async () => {
     const src = await api.getWorkflow(w.id);
@@ -67,20 +77,31 @@ export function WorkflowListScreen() {
     await load();
   });
 
-  const remove = (w: WorkflowSummary) => run(`Deleting ${w.name}…`, async () => {
-    const src = await api.getWorkflow(w.id);
-    await api.deleteWorkflow(w.id);
-    undo.add(src.definition, src.enabled, Date.now());
-    setRows((rs) => rs?.filter((r) => r.id !== w.id) ?? null);
-    toast({ text: `Deleted "${w.name}"`, ms: UNDO_MS, action: { label: 'Undo', run: () => restore(w.id) } });
-  });
+  // Delete asks first, naming the open enrollments; it moves the workflow to the Trash.
+  const askDelete = (w: WorkflowSummary) => {
+    setDeleting({ workflow: w, open: null, cancel: true });
+    api.workflowStats(w.id).then(
+      (st) => setDeleting((d) => d && d.workflow.id === w.id ? { ...d, open: st.enrollments.active + st.enrollments.waiting } : d),
+      () => setDeleting((d) => d && d.workflow.id === w.id ? { ...d, open: 0 } : d),
+    );
+  };
+
+  const remove = (d: Deleting) => {
+    setDeleting(null);
+    const w = d.workflow;
+    run(`Deleting ${w.name}…`, async () => {
+      await api.deleteWorkflow(w.id, d.cancel ? 'cancel' : 'keep');
+      setRows((rs) => rs?.filter((r) => r.id !== w.id) ?? null);
+      toast({
+        text: `Moved "${w.name}" to the Trash${d.open ? (d.cancel ? `; its ${d.open} open enrollment(s) are cancelled` : `; its ${d.open} open enrollment(s) run to their end`) : ''}`,
+        ms: UNDO_MS, action: { label: 'Undo', run: () => restore(w.id) },
+      });
+    });
+  };
 
   const restore = (id: string) => run('Restoring…', async () => {
-    const d = undo.take(id, Date.now());
-    if (!d) throw new Error('Too late to undo: the deleted workflow is no longer kept.');
-    let w = await api.createWorkflow(d.definition);
-    if (d.enabled) w = await api.enableWorkflow(w.id);
-    toast({ text: `Restored "${w.name}"${d.enabled ? ' (on)' : ''}. Its enrollment history was not kept.` });
+    const w = await api.restoreWorkflow(id);
+    toast({ text: `Restored "${w.name}" (off) with its history and counters` });
     await load();
   });
 
@@ -191,7 +212,7 @@ export function WorkflowListScreen() {
                   <td className="row-actions" onClick={(e) => e.stopPropagation()}>
                     <button type="button" className="btn ghost small" onClick={() => duplicate(w)}>Duplicate</button>
                     <button type="button" className="btn ghost small" onClick={() => exportOne(w)}>Export</button>
-                    <button type="button" className="btn ghost small danger-text" onClick={() => remove(w)}>Delete</button>
+                    <button type="button" className="btn ghost small danger-text" onClick={() => askDelete(w)}>Delete</button>
                   </td>
                 </tr>
               );
@@ -224,6 +245,27 @@ export function WorkflowListScreen() {
             <button type="button" className="btn" onClick={() => setDisabling(null)}>Back</button>
             <button type="button" className="btn danger" onClick={() => disable(disabling, true)} data-testid="disable-cancel">Cancel their enrollments</button>
             <button type="button" className="btn primary" onClick={() => disable(disabling, false)} data-testid="disable-keep">Let them finish</button>
+          </div>
+        </Dialog>
+      )}
+      {deleting && (
+        <Dialog title={`Delete "${deleting.workflow.name}"?`} onClose={() => setDeleting(null)}>
+          <p>It moves to the <a href="#/trash">Trash</a>, where you can restore it for 30 days with its history and counters.</p>
+          {deleting.workflow.enabled && <p>It is on: it is switched off first, so no new records enroll.</p>}
+          {deleting.open === null && <Spinner label="Counting open enrollments…" />}
+          {deleting.open !== null && deleting.open === 0 && <p data-testid="delete-open">No records are in the workflow now.</p>}
+          {deleting.open !== null && deleting.open > 0 && <>
+            <p data-testid="delete-open"><strong>{deleting.open.toLocaleString()} open enrollment{deleting.open === 1 ? '' : 's'}</strong>: records are in the workflow now. What should happen to them?</p>
+            <div className="choice-list" role="radiogroup" aria-label="Open enrollments">
+              <label className="choice radio"><input type="radio" name="delete-open" checked={deleting.cancel} onChange={() => setDeleting({ ...deleting, cancel: true })} data-testid="delete-cancel" />
+                <strong>Cancel their enrollments</strong><span className="sub">No further steps run for them.</span></label>
+              <label className="choice radio"><input type="radio" name="delete-open" checked={!deleting.cancel} onChange={() => setDeleting({ ...deleting, cancel: false })} data-testid="delete-keep" />
+                <strong>Let them finish</strong><span className="sub">They run to their end while the workflow is in the Trash.</span></label>
+            </div>
+          </>}
+          <div className="dialog-actions">
+            <button type="button" className="btn" onClick={() => setDeleting(null)}>Keep the workflow</button>
+            <button type="button" className="btn danger" disabled={deleting.open === null} onClick={() => remove(deleting)} data-testid="delete-confirm">Move to Trash</button>
           </div>
         </Dialog>
       )}

@@ -1,0 +1,166 @@
+// End-to-end: safe deletes. Against `flowdesk serve --demo`, records are in the live "Lead
+// nurture" workflow (an outside system posted new leads); the user deletes it from the
+// list: the dialog says it is on and names the open enrollments, they choose to let them finish,
+// the workflow moves to the Trash, is restored from there (off) with its counters, and a second
+// delete is purged for good with the purge's progress shown until the row is gone.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { startServer } from './server.mjs';
+
+const ART = new URL('./artifacts/', import.meta.url).pathname;
+mkdirSync(ART, { recursive: true });
+const T = { short: 5000, med: 15000, long: 30000 };
+const WF = 'lead-nurture';
+const NAME = 'Lead nurture';
+
+let server;
+let browser;
+let page;
+const pageErrors = [];
+
+const watchdog = setTimeout(async () => {
+  console.error('e2e trash: the run took longer than 120 s; stopping');
+  await server?.stop().catch(() => undefined);
+  process.exit(1);
+}, 120_000);
+watchdog.unref();
+
+async function api(method, path, body) {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function until(what, fn, timeout = T.med, every = 250) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+const shot = (name) => page.screenshot({ path: ART + name + '.png' });
+
+before(async () => {
+  server = await startServer({ demo: true });
+  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    timeout: T.long,
+  });
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  ctx.setDefaultTimeout(T.short * 2);
+  page = await ctx.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/404|AbortError/.test(m.text())) pageErrors.push(m.text());
+  });
+});
+
+after(async () => {
+  await browser?.close().catch(() => undefined);
+  await server?.stop();
+  clearTimeout(watchdog);
+});
+
+describe('safe deletes', { concurrency: false }, () => {
+  test('delete a live workflow → the dialog names its open enrollments → Trash → restore → counters back → purge', { timeout: 90_000 }, async () => {
+    // An outside system posts three new leads: they wait in the live workflow.
+    for (const who of ['ada', 'bram', 'cleo']) {
+      const ev = await api('POST', '/api/events', { type: 'form.submitted', record: { type: 'contact', email: `${who}.trash@example.com`, properties: { lifecycle: 'lead', city: 'Utrecht' } } });
+      assert.equal(ev.status, 201, JSON.stringify(ev.body));
+      assert.equal(ev.body.enrollments.length, 1, JSON.stringify(ev.body));
+    }
+    // Each new lead runs to its first delay (Tuesday 11:00) and waits there.
+    const before = await until('the leads waiting', async () => {
+      const st = (await api('GET', `/api/workflows/${WF}/stats`)).body.enrollments;
+      return st.active === 0 && st.waiting >= 3 ? st : null;
+    });
+    const open = before.active + before.waiting;
+    assert.ok(open >= 3, `open enrollments before the delete: ${JSON.stringify(before)}`);
+
+    await page.goto(server.url + '/#/workflows');
+    const row = page.locator(`tr[data-workflow="${WF}"]`);
+    await row.waitFor({ timeout: T.med });
+    await until('the open count in the list', async () => (await row.locator('.counts .c.active').textContent()) === String(open), T.med);
+    assert.equal(await row.getByRole('switch').getAttribute('aria-checked'), 'true', 'the workflow is live');
+
+    // Delete asks first: it is on, and names the open enrollments.
+    await row.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: `Delete "${NAME}"?` });
+    await dialog.waitFor();
+    await until('the open enrollments in the dialog', async () => (await dialog.getByTestId('delete-open').count()) === 1, T.med);
+    assert.match(await dialog.textContent(), /It is on: it is switched off first/);
+    assert.match(await dialog.getByTestId('delete-open').textContent(), new RegExp(`${open} open enrollments`));
+    await shot('trash-01-confirm');
+    await dialog.getByTestId('delete-keep').check();
+    await dialog.getByTestId('delete-confirm').click();
+    await until('the row to leave the list', async () => (await row.count()) === 0, T.med);
+    await page.locator('.toast', { hasText: `Moved "${NAME}" to the Trash` }).waitFor();
+    assert.equal((await api('GET', `/api/workflows/${WF}`)).status, 404, 'gone from the workflows');
+    // New leads no longer enroll.
+    const late = await api('POST', '/api/events', { type: 'form.submitted', record: { type: 'contact', email: 'late.trash@example.com', properties: { lifecycle: 'lead', city: 'Utrecht' } } });
+    assert.equal(late.status, 201);
+    assert.equal(late.body.enrollments.length, 0, 'a deleted workflow does not enroll');
+
+    // The Trash lists it with its enrollments, still running to their end.
+    await page.getByRole('link', { name: 'Trash', exact: true }).click();
+    const trashed = page.locator(`tr[data-trashed="${WF}"]`);
+    await trashed.waitFor({ timeout: T.med });
+    assert.match(await trashed.textContent(), new RegExp(`${open} open, running to their end`));
+    await shot('trash-02-trash');
+
+    // Restore: back in the list, off, with its counters.
+    await trashed.getByRole('button', { name: 'Restore' }).click();
+    await page.locator('.toast', { hasText: `Restored "${NAME}" (off)` }).waitFor({ timeout: T.med });
+    await until('the row to leave the Trash', async () => (await trashed.count()) === 0, T.med);
+    const restored = await api('GET', `/api/workflows/${WF}`);
+    assert.equal(restored.status, 200);
+    assert.equal(restored.body.enabled, false, 'restored switched off');
+    assert.deepEqual((await api('GET', `/api/workflows/${WF}/stats`)).body.enrollments, before, 'the counters came back');
+    await page.getByRole('link', { name: 'Workflows', exact: true }).click();
+    await row.waitFor({ timeout: T.med });
+    await until('the counters in the list', async () => (await row.locator('.counts .c.active').textContent()) === String(open), T.med);
+    assert.equal(await row.getByRole('switch').getAttribute('aria-checked'), 'false');
+    await shot('trash-03-restored');
+
+    // Delete again, cancelling the enrollments this time, then purge it for good.
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await dialog.waitFor();
+    await until('the open enrollments in the dialog', async () => (await dialog.getByTestId('delete-open').count()) === 1, T.med);
+    assert.doesNotMatch(await dialog.textContent(), /It is on/, 'an off workflow is not switched off again');
+    await dialog.getByTestId('delete-cancel').check();
+    await dialog.getByTestId('delete-confirm').click();
+    await until('the row to leave the list', async () => (await row.count()) === 0, T.med);
+    await until('the enrollments cancelled', async () => (await api('GET', `/api/trash/${WF}`)).body.open === 0, T.med);
+    await page.getByRole('link', { name: 'Trash', exact: true }).click();
+    await trashed.waitFor({ timeout: T.med });
+    await trashed.getByRole('button', { name: 'Delete now' }).click();
+    const purge = page.getByRole('dialog', { name: `Delete "${NAME}" for good?` });
+    assert.match(await purge.textContent(), /cannot be undone/);
+    await purge.getByTestId('purge-confirm').click();
+    await until('the purged row to leave the Trash', async () => (await trashed.count()) === 0, T.long);
+    assert.equal((await api('GET', `/api/trash/${WF}`)).status, 404, 'purged');
+    assert.equal((await api('GET', `/api/enrollments?workflow=${WF}`)).body.enrollments.length, 0, 'its enrollments are gone');
+    await shot('trash-04-purged');
+  });
+
+  test('no errors in the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});

@@ -19,6 +19,7 @@ func (s *Server) enrollRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /api/workflows/{id}/enroll/preview", s.previewEnroll)
 	m.HandleFunc("GET /api/enroll-jobs", s.listEnrollJobs)
 	m.HandleFunc("GET /api/enroll-jobs/{id}", s.getEnrollJob)
+	m.HandleFunc("POST /api/enroll-jobs/{id}/cancel", s.cancelEnrollJob)
 	m.HandleFunc("GET /api/records/{id}/enroll-options", s.enrollOptions)
 }
 
@@ -144,6 +145,21 @@ func (s *Server) getEnrollJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j, err := s.eng.DB().EnrollJob(r.Context(), id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, jobView(j))
+}
+
+// cancelEnrollJob stops a running job after its current batch (409 once it has ended).
+func (s *Server) cancelEnrollJob(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	j, err := s.eng.CancelEnrollJob(r.Context(), id)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -196,6 +196,24 @@ func TestBadEnrollInput(t *testing.T) {
 		scenario{name: "a job that does not exist", method: "GET", url: "/api/enroll-jobs/77", wantStatus: 404, wantCode: "not_found"},
 		scenario{name: "a job id that is not a number", method: "GET", url: "/api/enroll-jobs/x", wantStatus: 400, wantCode: "bad_id"},
 		scenario{name: "jobs by an unknown status", method: "GET", url: "/api/enroll-jobs?status=paused", wantStatus: 400, wantCode: "bad_query"},
+		scenario{name: "stop a job that does not exist", method: "POST", url: "/api/enroll-jobs/77/cancel", wantStatus: 404, wantCode: "not_found"},
+		scenario{
+			name: "stop a running job", method: "POST", url: "/api/workflows/by-hand/enroll", body: `{"filter": {}}`, wantStatus: 202,
+			after: func(t *testing.T, e *env, res *response) {
+				url := fmt.Sprintf("/api/enroll-jobs/%d/cancel", idOf(res.json(t)["id"]))
+				j := e.call("POST", url, nil, 200)
+				if j["status"] != "cancelled" || j["done"] != true || j["enrolled"] != 0.0 {
+					t.Fatalf("stopped job %v", j)
+				}
+				e.runDue()
+				if c := e.counts(); c.Enrollments != 0 {
+					t.Fatalf("a stopped job enrolled: %+v", c)
+				}
+				if res := e.request("POST", url, "", nil); res.status != 409 || res.errorCode() != "conflict" {
+					t.Fatalf("stop twice: %d %s", res.status, res.body)
+				}
+			},
+		},
 	)
 	run(t, e, scenarios)
 }

@@ -653,3 +653,28 @@ func skipFix(code string) string {
 	}
 	return ""
 }
+
+// CancelEnrollJob stops a running bulk enrollment after its current batch: the records it has
+// enrolled stay enrolled. A job that has ended is ErrConflict.
+func (e *Engine) CancelEnrollJob(ctx context.Context, id int64) (*store.EnrollJob, error) {
+	var out *store.EnrollJob
+	err := e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error { // a caller waits to acknowledge it
+		j, err := tx.EnrollJob(id)
+		if err != nil {
+			return err
+		}
+		if j.Status != store.EnrollJobRunning {
+			return fmt.Errorf("enroll job %d is %s; only a running job can be stopped: %w", id, j.Status, store.ErrConflict)
+		}
+		j.Status = store.EnrollJobCancelled
+		out = j
+		return tx.SaveEnrollJob(j, e.clock.Now())
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stop enroll job %d: %w", id, err)
+	}
+	e.bulk.mu.Lock()
+	delete(e.bulk.sels, id)
+	e.bulk.mu.Unlock()
+	return out, nil
+}

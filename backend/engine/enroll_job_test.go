@@ -383,3 +383,33 @@ func TestCancelWhileTheStepRuns(t *testing.T) {
 	h.wantStatus(en.ID, store.StatusCancelled)
 	h.wantTrail(en.ID, "enrolled", "wait:cancelled")
 }
+
+func TestCancelEnrollJob(t *testing.T) {
+	h := newHarness(t)
+	h.deployM(manualFlow("w"))
+	h.seedContacts(500, func(int) string { return "Dublin" })
+	job, err := h.eng.StartEnroll(h.ctx, "w", Selection{Filter: cityDublin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.eng.RunEnrollBatch(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := h.eng.CancelEnrollJob(h.ctx, job.ID)
+	if err != nil || got.Status != store.EnrollJobCancelled || got.Enrolled != 200 {
+		t.Fatalf("stop: %+v %v", got, err)
+	}
+	h.run()
+	if j := h.job(job.ID); j.Status != store.EnrollJobCancelled || j.Enrolled != 200 || j.FinishedAt == nil {
+		t.Fatalf("job after stop %+v", j)
+	}
+	if n := len(h.enrollmentsByRecord("w")); n != 200 {
+		t.Fatalf("%d enrollments after the stop, want the 200 made before it", n)
+	}
+	if _, err := h.eng.CancelEnrollJob(h.ctx, job.ID); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("stop a stopped job: %v", err)
+	}
+	if _, err := h.eng.CancelEnrollJob(h.ctx, 99); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("stop a missing job: %v", err)
+	}
+}

@@ -148,6 +148,8 @@ export const api = {
   /** Starts a bulk enrollment (answered 202); poll getEnrollJob for its progress. */
   startEnroll: async (id: string, sel: EnrollSelection) => (await request<EnrollJob>('POST', wf(id) + '/enroll', { body: sel })).data,
   getEnrollJob: async (id: number, signal?: AbortSignal) => (await request<EnrollJob>('GET', '/api/enroll-jobs/' + id, { signal })).data,
+  /** Stops a running bulk enrollment after its current batch. */
+  cancelEnrollJob: async (id: number) => (await request<EnrollJob>('POST', `/api/enroll-jobs/${id}/cancel`)).data,
   listEnrollJobs: async (q: { workflow?: string; status?: EnrollJob['status'] } = {}) =>
     (await request<{ jobs: EnrollJob[] }>('GET', '/api/enroll-jobs' + qs(q))).data.jobs,
   /** The workflows a record could be enrolled in by hand, each with why not when it cannot. */

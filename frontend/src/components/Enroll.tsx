@@ -113,6 +113,17 @@ export function EnrollRecordsDialog({ workflowId, name, object, enabled, propert
     setError('');
   };
 
+  // A job started earlier (the dialog was closed while it ran) shows its progress again.
+  useEffect(() => {
+    let live = true;
+    api.listEnrollJobs({ workflow: workflowId, status: 'running' }).then((jobs) => {
+      if (live && jobs.length > 0) setJob((cur) => cur ?? jobs[0]);
+    }, () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [workflowId]);
+
   // Poll the job until it ends.
   useEffect(() => {
     if (!job || job.done) return;
@@ -151,6 +162,16 @@ export function EnrollRecordsDialog({ workflowId, name, object, enabled, propert
     }
   };
 
+  const stop = async () => {
+    if (!job) return;
+    setError('');
+    try {
+      setJob(await api.cancelEnrollJob(job.id));
+    } catch (e) {
+      setError(message(e));
+    }
+  };
+
   const plural = object + 's';
   if (job) {
     return (
@@ -162,6 +183,7 @@ export function EnrollRecordsDialog({ workflowId, name, object, enabled, propert
         <ErrorBanner error={error} />
         <div className="dialog-actions">
           {job.done && <a className="btn" href={'#/workflows/' + encodeURIComponent(workflowId) + '/enrollments'} onClick={onClose}>See enrollments</a>}
+          {!job.done && <button type="button" className="btn danger" onClick={stop} title="Stop after the current batch; records enrolled so far stay enrolled">Stop</button>}
           <button type="button" className="btn primary" onClick={onClose}>{job.done ? 'Close' : 'Hide (it goes on)'}</button>
         </div>
       </Dialog>

@@ -21,6 +21,7 @@ describe('enroll words', () => {
   it('shows progress, then the result', () => {
     expect(jobText(job({}))).toBe('400 of 5,000 handled · 390 enrolled, 10 skipped (already enrolled: 10)');
     expect(jobText(job({ status: 'done', done: true, enrolled: 4990 }))).toBe('Done: 4,990 enrolled, 10 skipped (already enrolled: 10).');
+    expect(jobText(job({ status: 'cancelled', done: true }))).toBe('Stopped by hand: 390 enrolled, 10 skipped (already enrolled: 10).');
     expect(jobText(job({ status: 'failed', done: true, skipped: {}, error: 'the workflow was switched off' }))).toBe('Stopped: 390 enrolled. the workflow was switched off');
   });
 });

@@ -41,6 +41,6 @@ export function jobText(j: EnrollJob): string {
     case 'failed':
       return `Stopped: ${counts}. ${j.error ?? ''}`.trim();
     default:
-      return `Cancelled: ${counts}.`;
+      return `Stopped by hand: ${counts}.`;
   }
 }

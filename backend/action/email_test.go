@@ -162,8 +162,9 @@ func newMailStack(t *testing.T, insecureAuth bool) *mailStack {
 	return newMailStackWith(t, action.Config{EmailInsecureAuth: insecureAuth})
 }
 
-// newMailStackWith is newMailStack with more of the actions' Config (DB and Settings are set here).
-func newMailStackWith(t *testing.T, cfg action.Config) *mailStack {
+// newMailStackWith is newMailStack with more of the actions' Config (DB and Settings are set
+// here) and, optionally, more engine options, made once the database is open.
+func newMailStackWith(t *testing.T, cfg action.Config, more ...func(db *store.DB, opts *engine.Options)) *mailStack {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "flowdesk.db"), store.Options{Synchronous: "NORMAL"})
@@ -174,8 +175,11 @@ func newMailStackWith(t *testing.T, cfg action.Config) *mailStack {
 	st := settings.Open(db)
 	fc := clock.NewFake(msgT0)
 	cfg.DB, cfg.Settings = db, st
-	eng, err := engine.New(ctx, db, engine.Options{Clock: fc, Actions: action.New(cfg),
-		Retry: engine.RetryPolicy{MaxTries: 4, Base: time.Second, Max: time.Second}})
+	opts := engine.Options{Clock: fc, Actions: action.New(cfg), Retry: engine.RetryPolicy{MaxTries: 4, Base: time.Second, Max: time.Second}}
+	for _, m := range more {
+		m(db, &opts)
+	}
+	eng, err := engine.New(ctx, db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

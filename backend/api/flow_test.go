@@ -116,11 +116,11 @@ func TestWebinarFollowUpOverHTTP(t *testing.T) {
 	}
 
 	// A replay of another webinar wakes nobody; Bob's replay of 54072 does.
-	other := e.ingest(`{"type": "webinar.replay_watched", "record": {"email": "bob@example.com"}, "data": {"webinar": "99"}}`)
+	other := e.ingest(`{"type": "webinar.replay_viewer", "record": {"email": "bob@example.com"}, "scope": {"webinar": "99"}}`)
 	if got := other["resumed"].([]any); len(got) != 0 {
 		t.Fatalf("replay of webinar 99 resumed %v", got)
 	}
-	watched := e.ingest(`{"type": "webinar.replay_watched", "record": {"email": "bob@example.com"}, "data": {"webinar": "54072"}}`)
+	watched := e.ingest(`{"type": "webinar.replay_viewer", "record": {"email": "bob@example.com"}, "scope": {"webinar": "54072"}}`)
 	if got := watched["resumed"].([]any); len(got) != 1 || idOf(got[0]) != bobE {
 		t.Fatalf("replay of 54072 resumed %v, want [%d]", got, bobE)
 	}

@@ -1,5 +1,7 @@
-// Package demo holds the templates and sample contacts a fresh install starts with, so an
-// offline demo works with no set-up.
+// Package demo holds the workflow templates, the email templates, the webhook endpoints and the
+// sample contacts a fresh install starts with, so an offline demo works with no set-up: every
+// step of every demo workflow can run (emails land in the local outbox until an SMTP server is
+// set up).
 package demo
 
 import (
@@ -9,14 +11,83 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/hook"
+	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/template"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
 
 //go:embed workflows/*.json
 var templates embed.FS
+
+//go:embed emails/*.html emails/*.txt
+var emails embed.FS
+
+// emailSubjects are the demo email templates by name; each has emails/<name>.html (the body,
+// wrapped in emails/layout.html) and emails/<name>.txt (the plain-text part).
+var emailSubjects = map[string]string{
+	"webinar-thanks":     `Thanks for watching, {{contact.first_name | default "there"}}`,
+	"webinar-replay":     `Your replay of {{event.webinar.title | default "the webinar"}} is ready`,
+	"newsletter-welcome": `Welcome to the newsletter, {{contact.first_name | default "friend"}}`,
+	"we-miss-you":        `We miss you, {{contact.first_name | default "friend"}}`,
+}
+
+// EmailTemplates returns the demo email templates, checked: every part parses as a template.
+func EmailTemplates() ([]store.EmailTemplate, error) {
+	layout, err := emails.ReadFile("emails/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(emailSubjects))
+	for name := range emailSubjects {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var out []store.EmailTemplate
+	for _, name := range names {
+		body, err := emails.ReadFile("emails/" + name + ".html")
+		if err != nil {
+			return nil, err
+		}
+		text, err := emails.ReadFile("emails/" + name + ".txt")
+		if err != nil {
+			return nil, err
+		}
+		subject := emailSubjects[name]
+		html := strings.Replace(strings.Replace(string(layout), "<!--content-->", strings.TrimSpace(string(body)), 1), "<!--subject-->", subject, 1)
+		tpl := store.EmailTemplate{Name: name, Subject: subject, BodyHTML: html, BodyText: string(text)}
+		for part, src := range map[string]string{"subject": tpl.Subject, "HTML body": tpl.BodyHTML, "text body": tpl.BodyText} {
+			if _, err := template.Parse(src); err != nil {
+				return nil, fmt.Errorf("demo email %s, %s: %w", name, part, err)
+			}
+		}
+		out = append(out, tpl)
+	}
+	return out, nil
+}
+
+// Endpoint is a demo incoming-webhook endpoint, created under a fixed id so the demo workflows'
+// webhook triggers can name it.
+type Endpoint struct {
+	ID     string
+	Config hook.Config
+}
+
+// Endpoints are the demo's incoming webhooks: a WebinarGeek account (its registrations and
+// replay views run "Webinar follow-up") and a systeme.io opt-in form ("Newsletter opt-in").
+// They take deliveries without authentication, as a local demo may; switch on signatures
+// (Webhooks, endpoint settings) before exposing the listener beyond this machine.
+func Endpoints() []Endpoint {
+	on := true
+	return []Endpoint{
+		{ID: "webinargeek", Config: hook.Config{Name: "WebinarGeek (demo)", Auth: hook.AuthNone, Preset: "webinargeek", Create: &on, Enabled: &on}},
+		{ID: "optin-form", Config: hook.Config{Name: "Newsletter opt-in form (demo)", Auth: hook.AuthNone, Preset: "systemeio", Create: &on, Enabled: &on}},
+	}
+}
 
 // Templates returns the built-in workflow templates as raw JSON, by file name.
 func Templates() (map[string][]byte, error) {
@@ -48,10 +119,11 @@ var contacts = []contact{
 	{"elif.sahin@example.com", map[string]any{"first_name": "Elif", "last_name": "Şahin", "city": "Rotterdam", "lifecycle": "lead"}},
 }
 
-// Load fills an empty database with the templates (enabled) and a handful of contacts whose
-// events run through them. It does nothing when the database already has workflows, and
-// returns how many workflows it switched on and the ids of those left off because they have
-// problems.
+// Load fills an empty database with the email templates, the webhook endpoints, the workflow
+// templates (enabled) and a handful of contacts whose events run through them; what the
+// workflows name comes first, so each validates against it. It does nothing when the database
+// already has workflows, and returns how many workflows it switched on and the ids of those
+// left off because they have problems.
 func Load(ctx context.Context, eng *engine.Engine) (n int, drafts []string, err error) {
 	existing, err := eng.DB().Workflows(ctx)
 	if err != nil {
@@ -59,6 +131,9 @@ func Load(ctx context.Context, eng *engine.Engine) (n int, drafts []string, err 
 	}
 	if len(existing) > 0 {
 		return 0, nil, nil
+	}
+	if err := loadReferences(ctx, eng); err != nil {
+		return 0, nil, err
 	}
 	tpls, err := Templates()
 	if err != nil {
@@ -94,14 +169,50 @@ func Load(ctx context.Context, eng *engine.Engine) (n int, drafts []string, err 
 	}
 	for i, c := range contacts {
 		occurred := eng.Now().Add(-time.Duration(len(contacts)-i) * time.Minute)
+		// Shaped as the WebinarGeek preset delivers a registration, so the emails' tokens
+		// ({{event.webinar.title}}) read the same whether the event came from here or the webhook.
 		in := engine.EventInput{Type: "webinar.registered", Scope: map[string]string{"webinar": "54072"},
 			Record: engine.RecordRef{Type: "contact", Email: c.email, Properties: c.props},
-			Data:   map[string]any{"webinar_title": "Automation basics"}, OccurredAt: &occurred}
+			Data:   map[string]any{"event": "registered", "webinar": map[string]any{"id": 54072, "title": "Automation basics"}}, OccurredAt: &occurred}
 		if _, err := eng.Ingest(ctx, in); err != nil {
 			return n, drafts, fmt.Errorf("demo contact %s: %w", c.email, err)
 		}
 	}
 	return n, drafts, nil
+}
+
+// loadReferences stores the demo email templates and webhook endpoints (ones already there,
+// by name or id, are left as they are).
+func loadReferences(ctx context.Context, eng *engine.Engine) error {
+	tpls, err := EmailTemplates()
+	if err != nil {
+		return err
+	}
+	if err := eng.DB().Write(ctx, func(tx *store.Tx) error {
+		for i := range tpls {
+			if _, err := eng.DB().EmailTemplate(ctx, tpls[i].Name); err == nil {
+				continue
+			}
+			if _, err := tx.PutEmailTemplate(&tpls[i], eng.Now()); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("demo email templates: %w", err)
+	}
+	hooks := hook.New(eng, hook.Options{})
+	for _, ep := range Endpoints() {
+		if _, err := hooks.Get(ctx, ep.ID); err == nil {
+			continue
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("demo webhook endpoint %s: %w", ep.ID, err)
+		}
+		if _, err := hooks.CreateAs(ctx, ep.ID, ep.Config); err != nil {
+			return fmt.Errorf("demo webhook endpoint %s: %w", ep.ID, err)
+		}
+	}
+	return nil
 }
 
 // Check reports whether every template parses; used by tests.

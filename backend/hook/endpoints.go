@@ -124,6 +124,15 @@ func created(ep *Endpoint, cfg Config, shown string) *Created {
 // Create validates cfg and stores a new endpoint with an unguessable key. For signature and
 // API-key endpoints the answer carries the secret (generated unless given): the only time.
 func (l *Listener) Create(ctx context.Context, cfg Config) (*Created, error) {
+	return l.CreateAs(ctx, "", cfg)
+}
+
+// CreateAs is Create with a fixed endpoint id (empty: one made from the name), for data that
+// names the endpoint in advance, such as the demo workflows' webhook triggers.
+func (l *Listener) CreateAs(ctx context.Context, id string, cfg Config) (*Created, error) {
+	if id == "" {
+		id = ident.New(cfg.Name, "hook")
+	}
 	cfg.normalize()
 	if _, err := Compile(cfg, l.objects()); err != nil {
 		return nil, err
@@ -133,7 +142,7 @@ func (l *Listener) Create(ctx context.Context, cfg Config) (*Created, error) {
 	if err != nil {
 		return nil, err
 	}
-	ep := &store.HookEndpoint{ID: ident.New(cfg.Name, "hook"), Key: NewKey(), Name: cfg.Name, Config: string(enc), Secret: stored,
+	ep := &store.HookEndpoint{ID: id, Key: NewKey(), Name: cfg.Name, Config: string(enc), Secret: stored,
 		Enabled: *cfg.Enabled, MaxFailures: cfg.MaxFailures}
 	if err := l.db.Write(ctx, func(tx *store.Tx) error { return tx.CreateHookEndpoint(ep, l.clock.Now()) }); err != nil {
 		return nil, fmt.Errorf("create webhook endpoint: %w", err)

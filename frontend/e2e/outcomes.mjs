@@ -94,6 +94,23 @@ after(async () => {
 });
 
 describe('honest outcomes', { concurrency: false }, () => {
+  test('the demo workflows open with no problems and their webhooks exist', { timeout: 45_000 }, async () => {
+    const list = await api('GET', '/api/workflows');
+    const ids = list.body.workflows.map((w) => w.id).sort();
+    assert.deepEqual(ids, ['lead-nurture', 'opt-in-webhook', 'sales-handoff', 'webinar-follow-up']);
+    for (const id of ids) {
+      await page.goto(server.url + '/#/workflows/' + id);
+      await page.locator('.step-card').first().waitFor({ timeout: T.med });
+      await until(`"No problems" on ${id}`, async () => (await page.getByTestId('problems-button').textContent()) === 'No problems', T.med);
+      assert.equal(await page.locator('.toolbar .switch').getAttribute('aria-checked'), 'true', `${id} is on`);
+    }
+    await page.goto(server.url + '/#/webhooks');
+    await page.getByText('WebinarGeek (demo)').waitFor({ timeout: T.med });
+    await page.getByText('Newsletter opt-in form (demo)').waitFor({ timeout: T.short });
+    const tpls = await api('GET', '/api/email-templates');
+    assert.deepEqual(tpls.body.templates.map((t) => t.name).sort(), ['newsletter-welcome', 'we-miss-you', 'webinar-replay', 'webinar-thanks']);
+  });
+
   test('a refused webhook shows as failed on the card, the toolbar, the enrollment and the dead letters', { timeout: 90_000 }, async () => {
     // build: Create workflow → Start from scratch → event trigger → webhook step → save → on
     await page.goto(server.url + '/#/workflows');

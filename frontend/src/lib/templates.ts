@@ -13,9 +13,9 @@ export interface Template {
 }
 
 export const TEMPLATES: Template[] = [
-  { key: 'webinar-follow-up', name: 'Webinar follow-up', description: 'Registered for a webinar: wait, branch on how much they watched, follow up.', definition: webinar as unknown as Definition },
-  { key: 'lead-nurture', name: 'Lead nurture', description: 'New leads get a weekly nurture email until they become customers.', definition: leadNurture as unknown as Definition },
-  { key: 'opt-in-webhook', name: 'Newsletter opt-in → webhook', description: 'An opt-in form arrives by webhook; record consent and notify another system.', definition: optIn as unknown as Definition },
+  { key: 'webinar-follow-up', name: 'Webinar follow-up', description: 'Registered for a webinar: wait, branch on how much they watched, thank the viewers and send the replay to the rest.', definition: webinar as unknown as Definition },
+  { key: 'lead-nurture', name: 'Lead nurture', description: 'New leads with a known city: wait until Tuesday morning, score them, hand hot leads to sales, nurture the rest.', definition: leadNurture as unknown as Definition },
+  { key: 'opt-in-webhook', name: 'Newsletter opt-in', description: 'An opt-in form arrives by webhook: record the consent, send a welcome email, tell the marketing team.', definition: optIn as unknown as Definition },
 ];
 
 let draft: Definition | null = null;

@@ -122,7 +122,7 @@ describe('honest outcomes', { concurrency: false }, () => {
     await page.locator('.trigger-card').click();
     await page.getByRole('button', { name: 'event', exact: true }).click();
     await page.getByLabel('Trigger id').fill('placed');
-    await page.getByLabel('Event type').fill('order.placed');
+    await page.getByLabel('Event type').fill('customer.sale.completed');
     await page.locator('.edge-plus').first().click();
     await page.locator('.palette-item[data-type="webhook"]').click();
     const step = await page.locator('.step-card').first().getAttribute('data-step');
@@ -136,7 +136,7 @@ describe('honest outcomes', { concurrency: false }, () => {
     await until('the switch to be on', async () => (await page.locator('.toolbar .switch').getAttribute('aria-checked')) === 'true', T.med);
 
     // an outside system posts the event; the receiver refuses the webhook
-    const ev = await api('POST', '/api/events', { type: 'order.placed', record: { type: 'contact', email: 'olga.e2e@example.com', properties: { first_name: 'Olga' } } });
+    const ev = await api('POST', '/api/events', { type: 'customer.sale.completed', record: { type: 'contact', email: 'olga.e2e@example.com', properties: { first_name: 'Olga' } } });
     assert.equal(ev.status, 201, JSON.stringify(ev.body));
     assert.equal(ev.body.enrollments.length, 1);
     const enr = ev.body.enrollments[0];

@@ -132,6 +132,32 @@ describe('enroll and unenroll by hand', { concurrency: false }, () => {
     await dialog.locator('.dialog-actions').getByRole('button', { name: 'Close' }).click();
   });
 
+  test('b2: Enroll records… by search: tick a contact, count, enroll', { timeout: 45_000 }, async () => {
+    // A new contact arrives the way contacts do: an event.
+    const res = await fetch(server.url + '/api/events', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'form.submitted', record: { type: 'contact', email: 'zoe.search@example.com', properties: { first_name: 'Zoe', last_name: 'Search' } } }),
+    });
+    assert.equal(res.status, 201);
+    await page.goto(server.url + '/#/workflows/sales-handoff');
+    await page.getByRole('button', { name: 'Enroll records…' }).click();
+    const dialog = page.getByRole('dialog', { name: /Enroll contacts in Sales hand-off/ });
+    await dialog.getByRole('tab', { name: 'By search' }).click();
+    await dialog.getByLabel('Search records').fill('zoe.search');
+    const row = dialog.locator('.picker-rows label').filter({ hasText: 'Zoe Search' });
+    await row.waitFor({ timeout: T.med });
+    await until('one search result', async () => (await dialog.locator('.picker-rows label').count()) === 1, T.med);
+    await row.locator('input[type=checkbox]').check();
+    await dialog.getByText('1 selected').waitFor();
+    await dialog.getByRole('button', { name: 'Count contacts' }).click();
+    await dialog.getByTestId('enroll-count').filter({ hasText: '1 contact match: 1 will be enrolled.' }).waitFor({ timeout: T.med });
+    await dialog.getByRole('button', { name: 'Enroll 1 contact' }).click();
+    const progress = dialog.getByTestId('enroll-progress');
+    await until('the job to finish', async () => (await progress.getAttribute('data-status')) === 'done', T.med);
+    assert.equal(await progress.getByRole('status').textContent(), 'Done: 1 enrolled.');
+    await dialog.locator('.dialog-actions').getByRole('button', { name: 'Close' }).click();
+  });
+
   test('c: unenroll from the enrollment page with a reason; it is in the history', { timeout: 45_000 }, async () => {
     // The demo's lead-nurture enrollments wait for a Tuesday.
     await openContact('elif', /Elif/);

@@ -564,6 +564,102 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     }
   });
 
+  // Keyboard only: Tab from the toolbar reaches the trigger card, then the first "+", then the
+  // first step; the focused card shows a ring; Enter opens its panel; Escape closes it; "?"
+  // opens the shortcut sheet; edges are never focused.
+  test('i: keyboard only: tab through the flow, focus ring, Enter opens the panel, ? shows shortcuts', { timeout: 45_000 }, async () => {
+    await page.goto(server.url + '/#/workflows/' + WF);
+    await page.locator('.trigger-card').waitFor({ timeout: T.med });
+    await page.locator('.toolbar .switch').focus();
+    const focused = () => page.evaluate(() => {
+      const el = document.activeElement;
+      return { key: el?.getAttribute('data-focus-key') ?? null, edge: !!el?.closest('.react-flow__edge'), outline: el ? getComputedStyle(el).outlineStyle + ' ' + getComputedStyle(el).outlineWidth : '' };
+    });
+    const seen = [];
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Tab');
+      const f = await focused();
+      assert.equal(f.edge, false, 'an edge took focus');
+      if (f.key) seen.push(f.key);
+      if (f.key === 'node:' + ids.delay) break;
+    }
+    assert.deepEqual(seen, ['node:__trigger', 'plus:e:__trigger:start', 'node:' + ids.delay], 'tab order follows the flow');
+    const ring = await focused();
+    assert.match(ring.outline, /^solid [1-9]/, 'the focused card shows a focus ring: ' + ring.outline);
+    await shot('24-keyboard-focus');
+    // onwards: the delay's "+", then the branch, then its paths' "+" in order, then the go-to
+    const rest = [];
+    for (let i = 0; i < 5; i++) {
+      await page.keyboard.press('Tab');
+      rest.push((await focused()).key);
+    }
+    assert.deepEqual(rest, ['plus:e:' + ids.delay + ':next', 'node:' + ids.branch, 'plus:e:' + ids.branch + ':branch:0', 'plus:e:' + ids.branch + ':else', 'node:' + ids.goto]);
+    // Shift+Tab walks back, Enter opens the focused card's panel
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    assert.equal((await focused()).key, 'node:' + ids.branch);
+    await page.keyboard.press('Enter');
+    await page.locator('.side-panel').getByText('If/then branch', { exact: false }).first().waitFor({ timeout: T.short });
+    assert.equal(await page.locator(`.step-card[data-step="${ids.branch}"]`).getAttribute('aria-current'), 'true');
+    // Enter on a "+" opens the step picker; Escape closes it
+    await page.locator(`.step-card[data-step="${ids.branch}"]`).focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Choose a step' }).waitFor({ timeout: T.short });
+    await page.keyboard.press('Escape');
+    await until('the picker to close', async () => (await page.getByRole('dialog', { name: 'Choose a step' }).count()) === 0, T.short);
+    // "?" outside a field: the shortcut sheet
+    await page.locator(`.step-card[data-step="${ids.branch}"]`).focus();
+    await page.keyboard.press('?');
+    const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await sheet.waitFor({ timeout: T.short });
+    assert.match(await sheet.textContent(), /Undo/);
+    await shot('25-shortcuts');
+    await page.keyboard.press('Escape');
+    await until('the sheet to close', async () => (await sheet.count()) === 0, T.short);
+  });
+
+  // axe-core on every main screen; serious and critical violations fail the run.
+  test('j: accessibility: axe-core finds no serious or critical violations on the main screens', { timeout: 60_000 }, async () => {
+    const axeSource = readFileSync(fileURLToPath(new URL('../node_modules/axe-core/axe.min.js', import.meta.url)), 'utf8');
+    const record = (await apiGet('/api/records?q=bram.e2e')).body.records?.[0];
+    const hook = (await apiGet('/api/hooks')).body.hooks?.[0] ?? (await apiGet('/api/hooks')).body[0];
+    const screens = [
+      ['workflow list', '/#/workflows', 'tr[data-workflow]'],
+      ['editor', '/#/workflows/' + WF, '.trigger-card'],
+      ['editor with a step panel', '/#/workflows/' + WF, '.trigger-card', async () => {
+        await page.locator(`.step-card[data-step="${ids.branch}"]`).click();
+        await page.locator('.side-panel').waitFor({ timeout: T.short });
+      }],
+      ['editor with the problems list', '/#/workflows/' + WF, '.trigger-card', async () => {
+        await page.getByTestId('problems-button').click();
+        await page.locator('.problems-panel').waitFor({ timeout: T.short });
+      }],
+      ['enrollment history', `/#/workflows/${WF}/enrollments`, 'table.enrollments'],
+      ['records', '/#/records', 'table.records tbody tr'],
+      ...(record ? [['record', '/#/records/' + record.id, 'tr[data-enrollment]']] : []),
+      ['webhooks', '/#/webhooks', 'tr[data-hook]'],
+      ...(hook?.id ? [['webhook endpoint', '/#/webhooks/' + hook.id, '[data-testid="hook-url"]']] : []),
+      ['settings', '/#/settings', '[data-testid="smtp-password-state"]'],
+    ];
+    const found = [];
+    for (const [name, path, ready, act] of screens) {
+      await page.goto(server.url + path);
+      await page.locator(ready).first().waitFor({ timeout: T.med });
+      if (act) await act();
+      await page.waitForTimeout(300);
+      if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ content: axeSource });
+      const violations = await page.evaluate(async () => {
+        const r = await window.axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+      });
+      for (const v of violations) console.log(`axe ${name}: ${v.impact} ${v.id} — ${v.help} — ${v.nodes.join(' | ')}`);
+      found.push(...violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${name}: ${v.id} (${v.nodes.join(', ')})`));
+    }
+    assert.deepEqual(found, [], 'serious or critical accessibility violations');
+  });
+
   test('no errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });

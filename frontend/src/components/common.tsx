@@ -93,11 +93,17 @@ export function ago(iso: string, now = Date.now()): string {
 }
 
 export function Dialog({ title, children, onClose }: { title: string; children: ReactNode; onClose(): void }) {
+  // One listener for the dialog's life: re-adding it on every render (onClose is usually a new
+  // function) could drop the Escape that made another listener re-render the page first.
+  const close = useRef(onClose);
   useEffect(() => {
-    const on = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    close.current = onClose;
+  });
+  useEffect(() => {
+    const on = (e: KeyboardEvent) => e.key === 'Escape' && close.current();
     window.addEventListener('keydown', on);
     return () => window.removeEventListener('keydown', on);
-  }, [onClose]);
+  }, []);
   return (
     <div className="dialog-backdrop" onMouseDown={onClose}>
       <div className="dialog" role="dialog" aria-label={title} onMouseDown={(e) => e.stopPropagation()}>

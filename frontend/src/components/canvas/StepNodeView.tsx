@@ -44,7 +44,7 @@ function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
   };
   return (
     <div className={`step-card${selected ? ' selected' : ''}${count ? ' has-problems' : ''}${step.type === 'goto' ? ' goto' : ''}`} style={{ ['--accent' as string]: cfg.colour }} data-step={id}
-      data-focus-key={nodeKey(id)} tabIndex={tabIndex} role="button" aria-pressed={selected} aria-label={`${cfg.label}: ${title}${count ? `, ${count} problem${count > 1 ? 's' : ''}` : ''}`}
+      data-focus-key={nodeKey(id)} tabIndex={tabIndex} role="group" aria-current={selected ? true : undefined} aria-label={`${cfg.label}: ${title}${count ? `, ${count} problem${count > 1 ? 's' : ''}` : ''}`}
       onKeyDown={(e) => {
         if (e.target !== e.currentTarget) return;
         if (e.key === 'Enter' || e.key === ' ') {
@@ -80,12 +80,13 @@ function Counters({ stats, href }: { stats: StepStats; href?: string }) {
     if (href) navigate(href);
   };
   return (
-    <div className={`counters${href ? ' link nodrag' : ''}`} aria-label="Live counters" title={href ? 'Show the enrollments at this step' : undefined}
+    // the words before each number are for screen readers (the name comes from the content)
+    <div className={`counters${href ? ' link nodrag' : ''}`} title={href ? 'Show the enrollments at this step' : undefined}
       role={href ? 'link' : undefined} onClick={open}>
-      <span className="c active" title="Running now">{stats.active}</span>
-      <span className="c waiting" title="Waiting here">{stats.waiting}</span>
-      <span className="c completed" title="Completed this step">{stats.completed}</span>
-      <span className={`c failed${stats.failed ? ' has' : ''}`} title={`Failed here ${stats.failed} time${stats.failed === 1 ? '' : 's'}`} data-testid="step-failed">{stats.failed}</span>
+      <span className="sr-only">Running now</span><span className="c active" title="Running now">{stats.active}</span>
+      <span className="sr-only">, waiting here</span><span className="c waiting" title="Waiting here">{stats.waiting}</span>
+      <span className="sr-only">, completed</span><span className="c completed" title="Completed this step">{stats.completed}</span>
+      <span className="sr-only">, failed</span><span className={`c failed${stats.failed ? ' has' : ''}`} title={`Failed here ${stats.failed} time${stats.failed === 1 ? '' : 's'}`} data-testid="step-failed">{stats.failed}</span>
     </div>
   );
 }

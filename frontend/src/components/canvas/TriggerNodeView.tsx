@@ -37,7 +37,7 @@ function TriggerNodeViewInner({ selected }: NodeProps<TriggerNode>) {
   const tabIndex = useTabIndex(nodeKey(TRIGGER_ID));
   return (
     <div className={`trigger-card${selected ? ' selected' : ''}${problems ? ' has-problems' : ''}`} data-focus-key={nodeKey(TRIGGER_ID)} tabIndex={tabIndex}
-      role="button" aria-pressed={selected} aria-label={`Enrollment triggers: ${triggers.length ? triggers.map(describeTrigger).join(', or ') : 'manual enrollment only'}`}
+      role="group" aria-current={selected ? true : undefined} aria-label={`Enrollment triggers: ${triggers.length ? triggers.map(describeTrigger).join(', or ') : 'manual enrollment only'}`}
       onKeyDown={(e) => {
         if (e.target === e.currentTarget && (e.key === 'Enter' || e.key === ' ')) {
           e.preventDefault();

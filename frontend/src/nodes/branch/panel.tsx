@@ -23,11 +23,11 @@ export function BranchPanel({ step, update }: PanelProps) {
   };
   return (
     <>
-      <div className="segmented" role="tablist" aria-label="Branch type">
-        <button type="button" className={!valueBased ? 'on' : ''} onClick={() => valueBased && update({ property: undefined, branches: branches.map((b) => ({ name: b.name, filter: { all: [] }, next: b.next })) })}>
+      <div className="segmented" role="radiogroup" aria-label="Branch type">
+        <button type="button" role="radio" aria-checked={!valueBased} className={!valueBased ? 'on' : ''} onClick={() => valueBased && update({ property: undefined, branches: branches.map((b) => ({ name: b.name, filter: { all: [] }, next: b.next })) })}>
           If/then conditions
         </button>
-        <button type="button" className={valueBased ? 'on' : ''} onClick={() => !valueBased && update({ property: properties[0]?.name ?? 'lifecycle', branches: branches.map((b) => ({ name: b.name, value: '', next: b.next })) })}>
+        <button type="button" role="radio" aria-checked={valueBased} className={valueBased ? 'on' : ''} onClick={() => !valueBased && update({ property: properties[0]?.name ?? 'lifecycle', branches: branches.map((b) => ({ name: b.name, value: '', next: b.next })) })}>
           Property value
         </button>
       </div>

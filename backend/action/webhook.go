@@ -75,7 +75,7 @@ type StoredRequest struct {
 // Run delivers one try of a webhook step.
 func (w *Webhook) Run(ctx context.Context, in engine.ActionInput) engine.ActionResult {
 	s := in.Step
-	body, err := w.body(in)
+	body, err := w.body(ctx, in)
 	if err != nil {
 		return engine.ActionResult{Outcome: store.AttemptFailed, Target: workflow.MaskURL(s.URL), Error: err.Error()}
 	}
@@ -225,8 +225,11 @@ func classifyError(res engine.ActionResult, err error, parent context.Context, t
 	return res
 }
 
-// body builds the request body: the user's template, or the envelope.
-func (w *Webhook) body(in engine.ActionInput) ([]byte, error) {
+// body builds the request body: the user's template, systeme.io's format, or the envelope.
+func (w *Webhook) body(ctx context.Context, in engine.ActionInput) ([]byte, error) {
+	if in.Step.Format == FormatSystemeio {
+		return w.systemeio(ctx, in)
+	}
 	if strings.TrimSpace(in.Step.Template) != "" {
 		return renderJSON(in.Step.Template, w.scope(in))
 	}

@@ -89,6 +89,14 @@ type Trigger struct {
 	Hook string `json:"hook,omitempty"`
 }
 
+// FormatSystemeio is the webhook step format that sends systeme.io's own webhook structure.
+const FormatSystemeio = "systemeio"
+
+// SystemeioEvents are the event types systeme.io sends webhooks for (the systemeio format's).
+var SystemeioEvents = []string{"contact.campaign.finished", "contact.course.enrolled", "contact.course_bundle.enrolled",
+	"contact.email_link.clicked", "contact.optin.completed", "contact.page.visited", "contact.tag.added",
+	"contact.tag.removed", "contact.webinar.registered", "customer.sale.completed"}
+
 // WebinarGeek's viewer events and the rules its triggers apply to them (see docs/events.md).
 const (
 	EventWebinarViewer       = "webinar.viewer"
@@ -196,6 +204,9 @@ type Step struct {
 	// ResponseMap copies fields of a JSON answer onto the record: response path ("data.id",
 	// "items.0.url") -> property.
 	ResponseMap map[string]string `json:"response_map,omitempty"`
+	// Format "systemeio" sends systeme.io's webhook structure for the event type in Event
+	// ({"type": "contact.tag.added"}), with Properties overriding values inside "data".
+	Format string `json:"format,omitempty"`
 
 	// send_email, internal_email
 	Subject string `json:"subject,omitempty"`

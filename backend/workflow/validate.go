@@ -345,7 +345,7 @@ var stepFields = map[string][]string{
 	StepAddToList:         {"next", "list"},
 	StepRemoveFromList:    {"next", "list"},
 	StepSubscription:      {"next", "subscription", "status", "legal_basis", "explanation"},
-	StepWebhook:           {"next", "url", "method", "headers", "secret", "template", "timeout", "response_map"},
+	StepWebhook:           {"next", "url", "method", "headers", "secret", "template", "timeout", "response_map", "format", "event", "properties"},
 	StepSendEmail:         {"next", "template", "subject", "body"},
 	StepInternalEmail:     {"next", "to", "template", "subject", "body"},
 	StepSMS:               {"next", "to", "text"},
@@ -729,6 +729,7 @@ func (v *validator) enroll(s *Step, add func(field, format string, args ...any))
 
 // webhook checks an outgoing webhook step.
 func (v *validator) webhook(s *Step, add func(field, format string, args ...any)) {
+	v.webhookFormat(s, add)
 	if s.URL == "" {
 		add("url", "does not say where to send the webhook. Enter the full http:// or https:// address.")
 	} else if !httpURL(s.URL) {
@@ -1068,6 +1069,47 @@ func checkCron(expr string) error {
 
 // setFields returns the JSON names of the fields of a struct (pointer) that hold a value, in
 // declaration order, skipping the given names. Empty lists and maps count as unset.
+// webhookFormat checks "format": "systemeio" with its event type and value overrides.
+func (v *validator) webhookFormat(s *Step, add func(field, format string, args ...any)) {
+	switch s.Format {
+	case "":
+		if s.Event != nil {
+			add("event", "names an event type, which only the systeme.io format uses. Set \"format\": \"systemeio\" or remove the event.")
+		}
+		if len(s.Properties) > 0 {
+			add("properties", "sets values, which only the systeme.io format uses. Set \"format\": \"systemeio\", or write the body as a template.")
+		}
+		return
+	case FormatSystemeio:
+	default:
+		add("format", "has the format %q. Use \"systemeio\" for systeme.io's webhook structure, or leave it out for Flowdesk's envelope.", s.Format)
+		return
+	}
+	switch {
+	case s.Event == nil || s.Event.Type == "":
+		add("event", "sends systeme.io's format but not which event. Set \"event\": {\"type\": ...}, one of %s.", strings.Join(SystemeioEvents, ", "))
+	case !contains(SystemeioEvents, s.Event.Type):
+		add("event", "sends the systeme.io event %q, which systeme.io does not have. Use one of %s.", s.Event.Type, strings.Join(SystemeioEvents, ", "))
+	case s.Event.Filter != nil || s.Event.Timeout != "" || s.Event.TimeoutNext != "":
+		add("event", "takes only the event type here; a filter or timeout belongs to a delay.")
+	}
+	if strings.TrimSpace(s.Template) != "" {
+		add("template", "has both a body template and the systeme.io format. Remove one: the format builds the body.")
+	}
+	keys := make([]string, 0, len(s.Properties))
+	for k := range s.Properties {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if strings.TrimSpace(k) == "" || strings.HasPrefix(k, ".") || strings.HasSuffix(k, ".") || strings.Contains(k, "..") {
+			add("properties", "sets %q, which is not a path inside the event's data. Write it like \"tag.name\".", k)
+		} else if first, _, _ := strings.Cut(k, "."); first == "contact" || first == "customer" {
+			add("properties", "sets %q, but the person comes from the enrolled record. Change the record's properties instead.", k)
+		}
+	}
+}
+
 // webinarTrigger checks WebinarGeek's rules: watch percentages only where WebinarGeek has them,
 // between 0 and 100, and channel leads only account-wide (a channel is not one webinar's).
 func webinarTrigger(t *Trigger, id string, add func(field, format string, args ...any)) {

@@ -19,7 +19,7 @@ export const STEP_FIELDS = {
   add_to_list: ['next', 'list'],
   remove_from_list: ['next', 'list'],
   subscription: ['next', 'subscription', 'status', 'legal_basis', 'explanation'],
-  webhook: ['next', 'url', 'method', 'headers', 'secret', 'template', 'timeout', 'response_map'],
+  webhook: ['next', 'url', 'method', 'headers', 'secret', 'template', 'timeout', 'response_map', 'format', 'event', 'properties'],
   send_email: ['next', 'template', 'subject', 'body'],
   internal_email: ['next', 'to', 'template', 'subject', 'body'],
   sms: ['next', 'to', 'text'],
@@ -31,7 +31,7 @@ export const STEP_FIELDS = {
 } as const;
 
 /** The JSON fields of workflow.Step. */
-export const STEP_KEYS = ['id', 'type', 'name', 'next', 'duration', 'until', 'event', 'branches', 'else', 'target', 'workflow', 'property', 'value', 'mode', 'by', 'from', 'to', 'list', 'subscription', 'status', 'legal_basis', 'explanation', 'url', 'method', 'headers', 'secret', 'template', 'timeout', 'response_map', 'subject', 'body', 'webhook_url', 'users', 'text', 'record_type', 'properties', 'title', 'owner', 'due_in', 'owners', 'overwrite'] as const;
+export const STEP_KEYS = ['id', 'type', 'name', 'next', 'duration', 'until', 'event', 'branches', 'else', 'target', 'workflow', 'property', 'value', 'mode', 'by', 'from', 'to', 'list', 'subscription', 'status', 'legal_basis', 'explanation', 'url', 'method', 'headers', 'secret', 'template', 'timeout', 'response_map', 'format', 'subject', 'body', 'webhook_url', 'users', 'text', 'record_type', 'properties', 'title', 'owner', 'due_in', 'owners', 'overwrite'] as const;
 
 /** The JSON fields of workflow.Until. */
 export const UNTIL_KEYS = ['weekdays', 'time', 'timezone'] as const;

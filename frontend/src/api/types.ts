@@ -106,6 +106,8 @@ export interface Step {
   template?: string;
   timeout?: string;
   response_map?: Record<string, string>;
+  /** webhook: "systemeio" sends systeme.io's structure for event.type */
+  format?: string;
   subject?: string;
   body?: string;
   webhook_url?: string;

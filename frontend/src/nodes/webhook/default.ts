@@ -20,3 +20,8 @@ export const webhookNode: NodeConfig = {
     ),
   summary: (s) => clip(`${s.method || 'POST'} ${s.url || '…'}`),
 };
+
+/** The event types systeme.io sends webhooks for (the "systemeio" format's; the engine validates the same list). */
+export const SYSTEMEIO_EVENTS = ['contact.campaign.finished', 'contact.course.enrolled', 'contact.course_bundle.enrolled',
+  'contact.email_link.clicked', 'contact.optin.completed', 'contact.page.visited', 'contact.tag.added',
+  'contact.tag.removed', 'contact.webinar.registered', 'customer.sale.completed'];

@@ -28,10 +28,20 @@ var opTypes = map[Type][]Op{
 	TypeMulti:  {OpEq, OpNeq, OpContains, OpNotContains, OpIn, OpNotIn, OpIsKnown, OpIsUnknown},
 }
 
+func init() {
+	opTypes[TypeInteger] = opTypes[TypeNumber]
+	opTypes[TypeDatetime] = opTypes[TypeDate]
+	for _, t := range []Type{TypeEmail, TypePhone, TypeURL} {
+		opTypes[t] = opTypes[TypeString]
+	}
+}
+
 // typeNames is how a property type reads in a sentence.
 var typeNames = map[Type]string{
 	TypeNumber: "a number", TypeString: "text", TypeEnum: "a choice (enumeration)",
 	TypeBool: "a yes/no (bool) value", TypeDate: "a date", TypeMulti: "a multi-value property",
+	TypeInteger: "a whole number", TypeDatetime: "a date and time", TypeEmail: "an email address",
+	TypePhone: "a phone number", TypeURL: "a web address",
 }
 
 // builder walks a filter, collecting problems, operands, references and expr source.
@@ -408,13 +418,13 @@ func (b *builder) fitsType(o *operand, v any, typ Type, prop, path string) bool 
 	switch typ {
 	case "":
 		return true
-	case TypeNumber:
+	case TypeNumber, TypeInteger:
 		ok, want = o.hasNum, "give a number like 30"
-	case TypeString, TypeEnum, TypeMulti:
+	case TypeString, TypeEnum, TypeMulti, TypeEmail, TypePhone, TypeURL:
 		ok, want = o.isStr, "give text in quotes"
 	case TypeBool:
 		ok, want = o.hasBool, "give true or false"
-	case TypeDate:
+	case TypeDate, TypeDatetime:
 		if !o.hasTime && o.hasNum {
 			o.t, o.hasTime = fromUnixMilli(o.num) // a number for a date property is unix ms
 		}

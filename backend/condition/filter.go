@@ -58,6 +58,13 @@ const (
 	TypeDate   Type = "date"
 	TypeEnum   Type = "enum"
 	TypeMulti  Type = "multi" // multi-value (a list of strings, e.g. tags)
+	// Refinements of the types above (package property converts values to them): operators
+	// and values are checked as for number, date and text.
+	TypeInteger  Type = "integer"
+	TypeDatetime Type = "datetime"
+	TypeEmail    Type = "email"
+	TypePhone    Type = "phone"
+	TypeURL      Type = "url"
 )
 
 // Schema tells the declared type of a record property; ok is false for an unknown property,

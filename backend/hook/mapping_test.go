@@ -178,7 +178,7 @@ func TestIncludeExclude(t *testing.T) {
 
 func TestConfigValidationListsEveryProblem(t *testing.T) {
 	c := Config{Auth: "basic", Secret: "nope", Preset: "mailchimp", Event: EventSpec{Type: "bad type!"},
-		Mapping: []Field{{Path: "a..b", Property: "1x", Type: "integer"}, {Path: "tags[]", Property: "tags", Type: TypeNumber}},
+		Mapping: []Field{{Path: "a..b", Property: "1x", Type: "int64"}, {Path: "tags[]", Property: "tags", Type: TypeNumber}},
 		Include: []string{"items[0]"}, Filter: ptrFilter(`{"property": "x", "op": "bogus", "value": 1}`),
 		DelayDays: 400, MaxFailures: -1, MaxBodyBytes: 10}
 	ps := c.Validate(nil)

@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/ident"
+	"github.com/flowdesk/flowdesk/backend/property"
 )
 
 // Record is an object of a type (contact, company, ...) with a property bag.
@@ -39,7 +41,7 @@ func scanRecord(row interface{ Scan(...any) error }) (*Record, error) {
 		return nil, err
 	}
 	var err error
-	if r.Properties, err = unmarshalMap(props); err != nil {
+	if r.Properties, err = decodeProps(props); err != nil {
 		return nil, fmt.Errorf("record %d: %w", r.ID, err)
 	}
 	r.CreatedAt, r.UpdatedAt = fromMS(created), fromMS(updated)
@@ -208,6 +210,22 @@ func (t *Tx) UpdateRecord(rec *Record, mutate func(props map[string]any) error, 
 	}
 	change.Changed = true
 	return change, nil
+}
+
+// decodeProps reads a property bag keeping whole numbers beyond 2^53 exact (as int64): an
+// integer property's values never pass through a float.
+func decodeProps(s string) (map[string]any, error) {
+	m := map[string]any{}
+	if s == "" {
+		return m, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("decode properties: %w", err)
+	}
+	property.Normalize(m)
+	return m, nil
 }
 
 func copyProps(p map[string]any) map[string]any {

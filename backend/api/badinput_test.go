@@ -188,7 +188,7 @@ func TestBadEventInput(t *testing.T) {
 		{name: "remove from a badly named property", method: "POST", url: "/api/events", body: `{"type": "x", "record": {"email": "a@b.c", "remove": {"my tags": ["a"]}}}`, wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`"field":"record.remove.my tags"`}},
 		{name: "set and add the same list", method: "POST", url: "/api/events", body: `{"type": "x", "record": {"email": "a@b.c", "properties": {"tags": ["a"]}, "add": {"tags": ["b"]}}}`, wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`"field":"record.add.tags"`, `not both`}},
 		{name: "add a value that is not a list", method: "POST", url: "/api/events", body: `{"type": "x", "record": {"email": "a@b.c", "add": {"tags": "vip"}}}`, wantStatus: 400, wantCode: "wrong_type", wantContains: []string{`"field":"record.add"`, `must be a list`}},
-		{name: "a number out of range", method: "POST", url: "/api/events", body: `{"type": "x", "record": {"email": "a@b.c", "properties": {"n": 1e400}}}`, wantStatus: 400, wantCode: "wrong_type", wantContains: []string{`out of range`}},
+		{name: "a number out of range", method: "POST", url: "/api/events", body: `{"type": "x", "record": {"email": "a@b.c", "properties": {"n": 1e400}}}`, wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`too large`, `record.properties.n`}},
 	})
 }
 

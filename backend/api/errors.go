@@ -32,6 +32,7 @@ func apiError(status int, code, format string, args ...any) *Error {
 func toError(err error) *Error {
 	var ae *Error
 	var ie *engine.InputError
+	var ce *engine.ConflictError
 	var ve *engine.ValidationError
 	var mbe *http.MaxBytesError
 	switch {
@@ -41,6 +42,8 @@ func toError(err error) *Error {
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_workflow", Message: ve.Error(), Details: map[string]any{"problems": ve.Problems}}
 	case errors.As(err, &ie):
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Message: ie.Error(), Details: map[string]any{"field": ie.Field}}
+	case errors.As(err, &ce):
+		return &Error{Status: http.StatusConflict, Code: "unique_conflict", Message: ce.Error(), Details: map[string]any{"field": ce.Field, "record_id": ce.RecordID}}
 	case errors.As(err, &mbe):
 		return apiError(http.StatusRequestEntityTooLarge, "too_large", "the request body is larger than the %d-byte limit", mbe.Limit)
 	case errors.Is(err, store.ErrNotFound):

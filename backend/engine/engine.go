@@ -14,6 +14,7 @@ import (
 
 	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/condition"
+	"github.com/flowdesk/flowdesk/backend/property"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/trigger"
 	"github.com/flowdesk/flowdesk/backend/workflow"
@@ -74,7 +75,7 @@ type Engine struct {
 	progs  *condition.Cache
 
 	schemaMu sync.RWMutex
-	schema   map[string]map[string]condition.Type // object -> property -> type
+	schema   map[string]map[string]store.Property // object -> property -> declaration
 	objects  map[string]bool
 
 	// cancelling holds the deleted workflows whose claimed steps are cancelled, not run.
@@ -210,12 +211,12 @@ func (e *Engine) loadSchema(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load object types: %w", err)
 	}
-	schema := map[string]map[string]condition.Type{}
+	schema := map[string]map[string]store.Property{}
 	for _, p := range props {
 		if schema[p.Object] == nil {
-			schema[p.Object] = map[string]condition.Type{}
+			schema[p.Object] = map[string]store.Property{}
 		}
-		schema[p.Object][p.Name] = condition.Type(p.Type)
+		schema[p.Object][p.Name] = p
 	}
 	objects := map[string]bool{}
 	for _, o := range objs {
@@ -232,9 +233,28 @@ func (e *Engine) Schema(object string) condition.Schema {
 	return func(property string) (condition.Type, bool) {
 		e.schemaMu.RLock()
 		defer e.schemaMu.RUnlock()
-		t, ok := e.schema[object][property]
-		return t, ok
+		p, ok := e.schema[object][property]
+		return condition.Type(p.Type), ok
 	}
+}
+
+// Property returns the declaration of a property.
+func (e *Engine) Property(object, name string) (store.Property, bool) {
+	e.schemaMu.RLock()
+	defer e.schemaMu.RUnlock()
+	p, ok := e.schema[object][name]
+	return p, ok
+}
+
+// PropertyNames lists the declared properties of an object type, sorted.
+func (e *Engine) PropertyNames(object string) []string {
+	e.schemaMu.RLock()
+	defer e.schemaMu.RUnlock()
+	out := make([]string, 0, len(e.schema[object]))
+	for n := range e.schema[object] {
+		out = append(out, n)
+	}
+	return sortedStrings(out)
 }
 
 // Objects lists the known record types.
@@ -254,8 +274,9 @@ func (e *Engine) knownObject(o string) bool {
 	return e.objects[o]
 }
 
-// undeclared returns the properties in props the schema does not know yet, with inferred types.
-func (e *Engine) undeclared(object string, props map[string]any) []store.Property {
+// undeclared returns the properties in props the schema does not know yet, typed as types
+// says (a webhook mapping's "type") or else as their first value suggests.
+func (e *Engine) undeclared(object string, props map[string]any, types map[string]string) []store.Property {
 	e.schemaMu.RLock()
 	defer e.schemaMu.RUnlock()
 	var out []store.Property
@@ -263,7 +284,11 @@ func (e *Engine) undeclared(object string, props map[string]any) []store.Propert
 		if _, ok := e.schema[object][k]; ok || v == nil {
 			continue
 		}
-		out = append(out, store.Property{Object: object, Name: k, Type: string(inferType(v)), Label: k})
+		t := types[k]
+		if !property.Valid(t) {
+			t = property.Infer(v)
+		}
+		out = append(out, store.Property{Object: object, Name: k, Type: t, Label: k, Options: []string{}})
 	}
 	return out
 }
@@ -276,25 +301,27 @@ func (e *Engine) rememberProperties(ps []store.Property) {
 	defer e.schemaMu.Unlock()
 	for _, p := range ps {
 		if e.schema[p.Object] == nil {
-			e.schema[p.Object] = map[string]condition.Type{}
+			e.schema[p.Object] = map[string]store.Property{}
 		}
 		if _, ok := e.schema[p.Object][p.Name]; !ok {
-			e.schema[p.Object][p.Name] = condition.Type(p.Type)
+			e.schema[p.Object][p.Name] = p
 		}
 	}
 }
 
-func inferType(v any) condition.Type {
-	switch v.(type) {
-	case float64, int, int64:
-		return condition.TypeNumber
-	case bool:
-		return condition.TypeBool
-	case []any, []string:
-		return condition.TypeMulti
-	default:
-		return condition.TypeString
+// replaceProperty puts a changed (or, with gone, deleted) declaration into the schema once
+// its write has committed.
+func (e *Engine) replaceProperty(p store.Property, gone bool) {
+	e.schemaMu.Lock()
+	defer e.schemaMu.Unlock()
+	if e.schema[p.Object] == nil {
+		e.schema[p.Object] = map[string]store.Property{}
 	}
+	if gone {
+		delete(e.schema[p.Object], p.Name)
+		return
+	}
+	e.schema[p.Object][p.Name] = p
 }
 
 // definition returns a parsed workflow version, cached (versions are immutable).

@@ -44,3 +44,13 @@ const (
 	reasonEnable = "Fix these problems before switching the workflow on."
 	reasonLive   = "This workflow is on, so saving would put these problems live; nothing was saved. Fix them, or switch the workflow off to save it as a draft."
 )
+
+// ConflictError is a write refused because of another record: a unique property's value that
+// record already holds. Field names the property, RecordID the other record.
+type ConflictError struct {
+	Field    string
+	Message  string
+	RecordID int64
+}
+
+func (e *ConflictError) Error() string { return e.Field + ": " + e.Message }

@@ -85,7 +85,10 @@ func (e *Engine) commit(ctx context.Context, p *plan) error {
 			if err != nil {
 				return err
 			}
-			if declared, err = e.declare(tx, rec.Type, change.Record.Properties); err != nil {
+			if declared, err = e.declare(tx, rec.Type, change.Record.Properties, nil); err != nil {
+				return err
+			}
+			if err := e.checkUnique(tx, change.Record, changedProps(change), "record.properties"); err != nil {
 				return err
 			}
 			if _, err := e.recordChanged(tx, change, p.now); err != nil {

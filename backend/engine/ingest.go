@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/flowdesk/flowdesk/backend/condition"
 	"github.com/flowdesk/flowdesk/backend/ident"
+	"github.com/flowdesk/flowdesk/backend/property"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/trigger"
 )
@@ -24,6 +27,21 @@ type RecordRef struct {
 	// the values join or leave what the record holds instead of replacing the whole list.
 	Add    map[string][]any `json:"add,omitempty"`
 	Remove map[string][]any `json:"remove,omitempty"`
+	// Types declares the type of properties nobody declared yet (a webhook mapping's "type");
+	// a declared property keeps its type.
+	Types map[string]string `json:"-"`
+	// Strict refuses properties nobody declared (a webhook endpoint with "strict": true).
+	Strict bool `json:"-"`
+}
+
+// UnmarshalJSON decodes a record reference keeping numbers exact (json.Number), so an integer
+// property beyond 2^53 is never rounded on the way in; typed converts them.
+func (r *RecordRef) UnmarshalJSON(b []byte) error {
+	type plain RecordRef
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	dec.DisallowUnknownFields()
+	return dec.Decode((*plain)(r))
 }
 
 // listOps applies the reference's Add and Remove to a record's properties.
@@ -95,6 +113,18 @@ func (e *Engine) checkRecordRef(field string, r *RecordRef) error {
 	if err := checkProperties(field+".properties", r.Properties); err != nil {
 		return err
 	}
+	if r.Strict {
+		for _, k := range sortedKeys(r.Properties) {
+			if _, ok := e.Property(r.Type, k); !ok {
+				return badInput(field+".properties."+k, "%q is not a declared %s property, and this endpoint only writes declared ones; declare it in Properties or take it out of the mapping", k, r.Type)
+			}
+		}
+	}
+	typed, err := e.typed(field+".properties", r.Type, r.Properties, r.Types)
+	if err != nil {
+		return err
+	}
+	r.Properties = typed
 	for _, op := range []struct {
 		name string
 		m    map[string][]any
@@ -119,6 +149,9 @@ func (e *Engine) checkRecordRef(field string, r *RecordRef) error {
 					return badInput(f, "values to %s are plain strings, numbers or bools", op.name)
 				}
 			}
+		}
+		if err := e.typedLists(field+"."+op.name, r.Type, op.m); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -211,7 +244,10 @@ func (e *Engine) IngestWith(ctx context.Context, in EventInput, extra func(tx *s
 				return err
 			}
 		}
-		if declared, err = e.declare(tx, in.Record.Type, in.Record.declares()); err != nil {
+		if declared, err = e.declare(tx, in.Record.Type, in.Record.declares(), in.Record.declaredTypes()); err != nil {
+			return err
+		}
+		if err := e.checkUnique(tx, change.Record, in.Record.Properties, "record.properties"); err != nil {
 			return err
 		}
 		occurred := now
@@ -288,10 +324,26 @@ func (r *RecordRef) declares() map[string]any {
 	return out
 }
 
-// declare adds properties the schema has not seen yet, with types inferred from their values,
-// and returns them: the caller remembers them (rememberProperties) once the write commits.
-func (e *Engine) declare(tx *store.Tx, object string, props map[string]any) ([]store.Property, error) {
-	ps := e.undeclared(object, props)
+// declaredTypes is Types with multi for the properties the write adds values to.
+func (r *RecordRef) declaredTypes() map[string]string {
+	if len(r.Add) == 0 {
+		return r.Types
+	}
+	out := make(map[string]string, len(r.Types)+len(r.Add))
+	for k, t := range r.Types {
+		out[k] = t
+	}
+	for k := range r.Add {
+		out[k] = property.Multi
+	}
+	return out
+}
+
+// declare adds properties the schema has not seen yet, typed as types says or else as their
+// values suggest, and returns them: the caller remembers them (rememberProperties) once the
+// write commits. This is the one place properties get declared by a write.
+func (e *Engine) declare(tx *store.Tx, object string, props map[string]any, types map[string]string) ([]store.Property, error) {
+	ps := e.undeclared(object, props, types)
 	for _, p := range ps {
 		if _, err := tx.DeclareProperty(p); err != nil {
 			return nil, err
@@ -359,6 +411,10 @@ func (e *Engine) PatchRecord(ctx context.Context, id int64, props map[string]any
 		if err != nil {
 			return err
 		}
+		props, err := e.typed("properties", cur.Type, props, nil)
+		if err != nil {
+			return err
+		}
 		change, err := tx.UpdateRecord(cur, func(p map[string]any) error {
 			for k, v := range props {
 				if v == nil {
@@ -372,7 +428,10 @@ func (e *Engine) PatchRecord(ctx context.Context, id int64, props map[string]any
 		if err != nil {
 			return err
 		}
-		if declared, err = e.declare(tx, cur.Type, props); err != nil {
+		if declared, err = e.declare(tx, cur.Type, props, nil); err != nil {
+			return err
+		}
+		if err := e.checkUnique(tx, change.Record, props, "properties"); err != nil {
 			return err
 		}
 		rec = change.Record

@@ -215,7 +215,7 @@ func (e *Engine) runStep(p *plan, s *workflow.Step) (string, *store.Job, error) 
 		p.count(s.ID, 1, 0)
 		return s.Target, nil, nil
 	case workflow.StepSetProperty:
-		return p.applyProp(s, setOp(s.Property, s.Value, s.Mode), map[string]any{"property": s.Property, "value": s.Value, "mode": modeOr(s.Mode)})
+		return e.applyProp(p, s, setOp(s.Property, s.Value, s.Mode), map[string]any{"property": s.Property, "value": s.Value, "mode": modeOr(s.Mode)})
 	case workflow.StepCopyProperty:
 		if len(s.To) == 0 {
 			return "", nil, fmt.Errorf("copy_property has no target property")
@@ -226,15 +226,15 @@ func (e *Engine) runStep(p *plan, s *workflow.Step) (string, *store.Job, error) 
 			p.count(s.ID, 1, 0)
 			return s.Next, nil, nil
 		}
-		return p.applyProp(s, setOp(s.To[0], v, s.Mode), map[string]any{"from": s.From, "to": s.To[0], "value": v, "mode": modeOr(s.Mode)})
+		return e.applyProp(p, s, setOp(s.To[0], v, s.Mode), map[string]any{"from": s.From, "to": s.To[0], "value": v, "mode": modeOr(s.Mode)})
 	case workflow.StepClearProperty:
-		return p.applyProp(s, clearOp(s.Property), map[string]any{"property": s.Property, "previous": p.props[s.Property]})
+		return e.applyProp(p, s, clearOp(s.Property), map[string]any{"property": s.Property, "previous": p.props[s.Property]})
 	case workflow.StepIncrementProperty:
 		by := 0.0
 		if s.By != nil {
 			by = *s.By
 		}
-		return p.applyProp(s, incrementOp(s.Property, by), map[string]any{"property": s.Property, "by": by, "previous": p.props[s.Property]})
+		return e.applyProp(p, s, incrementOp(s.Property, by), map[string]any{"property": s.Property, "by": by, "previous": p.props[s.Property]})
 	case workflow.StepAddToList, workflow.StepRemoveFromList:
 		add := s.Type == workflow.StepAddToList
 		slot := p.reserve(s)
@@ -281,7 +281,12 @@ func modeOr(m string) string {
 	return m
 }
 
-func (p *plan) applyProp(s *workflow.Step, op propOp, detail map[string]any) (string, *store.Job, error) {
+func (e *Engine) applyProp(p *plan, s *workflow.Step, op propOp, detail map[string]any) (string, *store.Job, error) {
+	name := s.Property
+	if s.Type == workflow.StepCopyProperty {
+		name = s.To[0]
+	}
+	op = e.typedOp(p.c.rec.Type, name, op)
 	if err := op(p.props); err != nil {
 		return "", nil, err
 	}

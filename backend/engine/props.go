@@ -35,6 +35,14 @@ func clearOp(name string) propOp {
 
 func incrementOp(name string, by float64) propOp {
 	return func(p map[string]any) error {
+		if cur, ok := p[name].(int64); ok && by == math.Trunc(by) && math.Abs(by) < 1<<53 {
+			next := cur + int64(by)
+			if (by > 0 && next < cur) || (by < 0 && next > cur) {
+				return fmt.Errorf("incrementing %q by %v overflows 64 bits", name, by)
+			}
+			p[name] = next
+			return nil
+		}
 		cur, ok := asNumber(p[name])
 		if !ok {
 			return fmt.Errorf("property %q holds %v, which is not a number, so it cannot be incremented", name, p[name])

@@ -97,6 +97,10 @@ func (e *Engine) createRecordStep(p *plan, s *workflow.Step) (string, *store.Job
 	if err := checkProperties("properties", props); err != nil {
 		return "", nil, fmt.Errorf("create_record: %w", err)
 	}
+	props, err := e.typed("properties", s.RecordType, props, nil)
+	if err != nil {
+		return "", nil, fmt.Errorf("create_record: %w", err)
+	}
 	email, _ := props["email"].(string)
 	email = strings.TrimSpace(email)
 	if email == "" {
@@ -113,6 +117,9 @@ func (e *Engine) createRecordStep(p *plan, s *workflow.Step) (string, *store.Job
 			return err
 		}
 		if err := p.declareIn(tx, e, s.RecordType, props); err != nil {
+			return err
+		}
+		if err := e.checkUnique(tx, change.Record, props, "properties"); err != nil {
 			return err
 		}
 		enrolled, err := e.recordChanged(tx, change, p.now)
@@ -265,7 +272,7 @@ func (e *Engine) subscriptionStep(p *plan, s *workflow.Step) (string, *store.Job
 // declareIn declares properties the schema does not know yet in tx and remembers them for the
 // engine's schema once the pass commits.
 func (p *plan) declareIn(tx *store.Tx, e *Engine, object string, props map[string]any) error {
-	ps, err := e.declare(tx, object, props)
+	ps, err := e.declare(tx, object, props, nil)
 	p.declared = append(p.declared, ps...)
 	return err
 }

@@ -445,11 +445,11 @@ func TestPropertySteps(t *testing.T) {
 			M{"score": "2"}, nil, M{"score": 3.5}, nil, nil},
 		{"increment a non-number fails", []M{
 			{"id": "first", "type": "set_property", "property": "lead_status", "value": "ran", "next": "inc"},
-			{"id": "inc", "type": "increment_property", "property": "score", "by": 1, "next": "never"},
+			{"id": "inc", "type": "increment_property", "property": "points", "by": 1, "next": "never"},
 			{"id": "never", "type": "set_property", "property": "lifecycle", "value": "never"}},
-			M{"score": "lots"}, nil, M{"score": "lots", "lead_status": "ran", "lifecycle": nil},
+			M{"points": "lots"}, nil, M{"points": "lots", "lead_status": "ran", "lifecycle": nil},
 			[]string{"enrolled", "first:ok", "inc:failed", "failed"},
-			map[string]M{"inc": {"error": `property "score" holds lots, which is not a number, so it cannot be incremented`}}},
+			map[string]M{"inc": {"error": `property "points" holds lots, which is not a number, so it cannot be incremented`}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -500,8 +500,9 @@ func trailFor(trail []string, step string) string {
 
 func TestIncrementFailureIsRecorded(t *testing.T) {
 	h := newHarness(t)
-	h.deployM(flow("p", M{"id": "inc", "type": "increment_property", "property": "score", "by": 1}))
-	id := h.start("p", "ann@example.com", M{"score": "lots"})
+	// "points" is declared text by its first value; the step only learns that when it runs.
+	h.deployM(flow("p", M{"id": "inc", "type": "increment_property", "property": "points", "by": 1}))
+	id := h.start("p", "ann@example.com", M{"points": "lots"})
 	h.run()
 	en := h.enrollment(id)
 	if en.Status != store.StatusFailed || en.CurrentStep != "inc" || !strings.Contains(en.Error, "not a number") {

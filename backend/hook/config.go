@@ -143,6 +143,9 @@ type Config struct {
 	DelayDays    int               `json:"delay_days,omitempty"`
 	MaxFailures  int               `json:"max_failures,omitempty"`
 	MaxBodyBytes int64             `json:"max_body_bytes,omitempty"`
+	// Strict refuses deliveries that would write a property nobody declared (instead of
+	// declaring it with the mapping's type).
+	Strict bool `json:"strict,omitempty"`
 }
 
 // Problem is one thing wrong with a configuration: Field names it, Message says how to fix it.

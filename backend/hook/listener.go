@@ -249,7 +249,7 @@ func (l *Listener) handle(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if !pass {
 		return l.finish(ctx, d, OutcomeFiltered, http.StatusAccepted, "the payload did not pass this endpoint's filter; nothing was applied", nil)
 	}
-	in := engine.EventInput{Type: mapped.Type, Record: engine.RecordRef{Type: cfg.Object, Properties: mapped.Props, Add: mapped.Add, Remove: mapped.Remove},
+	in := engine.EventInput{Type: mapped.Type, Record: engine.RecordRef{Type: cfg.Object, Properties: mapped.Props, Add: mapped.Add, Remove: mapped.Remove, Types: mapped.Types, Strict: cfg.Strict},
 		Scope: mapped.Scope, Data: mapped.Data, OccurredAt: mapped.OccurredAt}
 	if in.Scope == nil {
 		in.Scope = map[string]string{}
@@ -381,9 +381,12 @@ func (l *Listener) apply(ctx context.Context, d *delivery, in engine.EventInput)
 	})
 	if err != nil {
 		var ie *engine.InputError
+		var ce *engine.ConflictError
 		switch {
 		case errors.As(err, &ie):
 			return nil, 0, reject(http.StatusUnprocessableEntity, "invalid_event", true, map[string]any{"field": ie.Field}, "%s", ie.Error())
+		case errors.As(err, &ce):
+			return nil, 0, reject(http.StatusConflict, "unique_conflict", false, map[string]any{"field": ce.Field, "record_id": ce.RecordID}, "%s", ce.Error())
 		case errors.Is(err, store.ErrNotFound):
 			// The matched record was deleted between the lookup and the write.
 			return l.finish(ctx, d, OutcomeSkipped, http.StatusAccepted, "the matched record no longer exists; nothing was applied", nil)

@@ -46,7 +46,8 @@ type scopePath struct {
 
 type planField struct {
 	Field
-	path Paths
+	path     Paths
+	declares bool // the mapping names the type, which declares a property nobody declared yet
 }
 
 // Compile validates c and compiles it; the error is a *ConfigError with every problem.
@@ -68,13 +69,14 @@ func Compile(c Config, objects []string) (*Plan, error) {
 	}
 	for _, f := range eff.Mapping {
 		fp, _ := ParsePaths(f.Path)
+		declares := f.Type != ""
 		if f.Type == "" {
 			f.Type = TypeString
 			if fp.multi() || f.Op == OpAdd || f.Op == OpRemove {
 				f.Type = TypeMulti
 			}
 		}
-		p.fields = append(p.fields, planField{Field: f, path: fp})
+		p.fields = append(p.fields, planField{Field: f, path: fp, declares: declares})
 	}
 	for _, s := range eff.Include {
 		ip, _ := ParsePath(s)
@@ -102,8 +104,9 @@ type Mapped struct {
 	Type       string
 	Scope      map[string]string
 	Props      map[string]any
-	Add        map[string][]any // values to add to multi-value properties (Field.Op "add")
-	Remove     map[string][]any // values to take out of them (Field.Op "remove")
+	Add        map[string][]any  // values to add to multi-value properties (Field.Op "add")
+	Remove     map[string][]any  // values to take out of them (Field.Op "remove")
+	Types      map[string]string // the types the mapping names, for properties not declared yet
 	Data       map[string]any
 	OccurredAt *time.Time
 	MatchValue any // the value of the match property
@@ -175,6 +178,12 @@ func (p *Plan) Map(payload map[string]any) (*Mapped, error) {
 			}
 		default:
 			m.Props[f.Property] = cv
+			if f.declares {
+				if m.Types == nil {
+					m.Types = map[string]string{}
+				}
+				m.Types[f.Property] = f.Type
+			}
 		}
 	}
 	if len(p.fields) > 0 {

@@ -7,6 +7,7 @@ package property
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -92,10 +93,12 @@ func Noun(t string) string {
 // date-time. A list never fits a single-value property.
 func Copyable(from, to string) bool {
 	switch {
-	case from == to, to == String, to == Multi && from != Multi:
+	case from == to:
 		return true
 	case from == Multi:
 		return false
+	case to == String, to == Multi:
+		return true
 	case to == Number && from == Integer, to == Datetime && from == Date, to == Date && from == Datetime:
 		return true
 	case to == Enum:
@@ -325,6 +328,9 @@ func parseNumber(s string, orig any) (float64, error) {
 	f, err := strconv.ParseFloat(s, 64)
 	if err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) && s != "" {
 		return f, nil
+	}
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, fmt.Errorf("%s is too large for a number Flowdesk can store", s)
 	}
 	// Accept a decimal comma ("12,5") as European forms send it.
 	if strings.Count(s, ",") == 1 && !strings.Contains(s, ".") {

@@ -219,3 +219,15 @@ func (t *Tx) PropertyValueCount(object, name string) (int, error) {
 	}
 	return n, nil
 }
+
+// DuplicateValues counts the values of a property that more than one record of the type holds
+// (what stops the property from becoming unique).
+func (t *Tx) DuplicateValues(object, name string) (int, error) {
+	var n int
+	err := txQuerier{t}.QueryRowContext(t.ctx, fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT json_extract(properties, %s) AS v FROM records
+		WHERE type = ? AND v IS NOT NULL GROUP BY v HAVING COUNT(*) > 1)`, propertyPath(name)), object).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count duplicate %s.%s values: %w", object, name, err)
+	}
+	return n, nil
+}

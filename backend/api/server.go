@@ -103,6 +103,7 @@ func (s *Server) routes() {
 	s.enrollRoutes(m)
 	s.enrollmentRoutes(m)
 	s.hookRoutes(m)
+	s.propertyRoutes(m)
 	s.deliveryRoutes(m)
 	s.taskRoutes(m)
 	s.emailRoutes(m)

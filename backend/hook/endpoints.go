@@ -360,3 +360,30 @@ func (l *Listener) Requests(ctx context.Context, id string, before int64, limit 
 	}
 	return out, nil
 }
+
+// PropertyUsers names the endpoints whose mapping (their own or their preset's) writes the
+// property of the object type: a property they fill cannot be deleted.
+func (l *Listener) PropertyUsers(ctx context.Context, object, name string) ([]string, error) {
+	eps, err := l.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, ep := range eps {
+		eff := ep.Config.Effective()
+		o := eff.Object
+		if o == "" {
+			o = "contact"
+		}
+		if o != object {
+			continue
+		}
+		for _, f := range eff.Mapping {
+			if f.Property == name {
+				out = append(out, fmt.Sprintf("webhook endpoint %q (%s)", ep.Name, ep.ID))
+				break
+			}
+		}
+	}
+	return out, nil
+}

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -319,6 +320,14 @@ func mappingRejection(err error) *rejection {
 	return reject(http.StatusUnprocessableEntity, "mapping_failed", true, nil, "%v", err)
 }
 
+func joinIDs(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // resolve points the event at the record of the match property. With create off, a delivery
 // for an unknown record is skipped; matching by email with create on is left to the engine's
 // atomic upsert.
@@ -344,6 +353,11 @@ func (l *Listener) resolve(ctx context.Context, in *engine.EventInput, cfg Confi
 			in.Record.Properties["email"] = rec.Email // keep the stored spelling
 		}
 		return false, nil
+	case errors.As(err, new(*store.AmbiguousMatch)):
+		var amb *store.AmbiguousMatch
+		errors.As(err, &amb)
+		return false, reject(http.StatusConflict, "ambiguous_match", false, map[string]any{"field": "match", "records": amb.IDs},
+			"%d %s records have %s %s (ids %s); nothing was applied. Make %s unique, or match by email", len(amb.IDs), cfg.Object, cfg.Match, quote(value), joinIDs(amb.IDs), cfg.Match)
 	case !errors.Is(err, store.ErrNotFound):
 		l.log.Error("match webhook record", "err", err)
 		return false, reject(http.StatusInternalServerError, "internal", false, nil, "internal error")

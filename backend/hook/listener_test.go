@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
@@ -550,6 +551,24 @@ func TestFilterAndCreateFalse(t *testing.T) {
 	}
 	if got := e.record("shop@example.com").Properties["last_page"]; got != "/b" {
 		t.Fatalf("last_page = %v", got)
+	}
+
+	// Two records with the same shop id: the delivery cannot say which one it means, so it is
+	// refused naming both, and nothing is applied.
+	other, err := e.eng.Ingest(e.ctx, engine.EventInput{Type: "import", Record: engine.RecordRef{Email: "twin@example.com", Properties: map[string]any{"shop_id": "991"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before = e.counts()
+	r = e.post(byID.Key, []byte(`{"customer": {"id": 991, "email": "shop@example.com"}, "page": "/c"}`), nil)
+	if r.status != http.StatusConflict || r.code() != "ambiguous_match" || !strings.Contains(r.raw, fmt.Sprintf(`"records":[%d,%d]`, e.record("shop@example.com").ID, other.RecordID)) {
+		t.Fatalf("ambiguous match: %d %s", r.status, r.raw)
+	}
+	if after := e.counts(); after.records != before.records || after.events != before.events {
+		t.Fatalf("an ambiguous delivery wrote %+v -> %+v", before, after)
+	}
+	if got := e.record("shop@example.com").Properties["last_page"]; got != "/b" {
+		t.Fatalf("an ambiguous delivery changed a record: last_page = %v", got)
 	}
 }
 

@@ -365,21 +365,45 @@ func (db *DB) CountHookDelayed(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// RecordByProperty finds the record of a type whose property prop equals value (compared as
-// JSON text, case-insensitively for strings), or ErrNotFound. It is not index-backed.
+// AmbiguousMatch says a match property found several records (ids, up to 10, lowest first).
+type AmbiguousMatch struct {
+	Type, Property string
+	Value          any
+	IDs            []int64
+}
+
+func (e *AmbiguousMatch) Error() string {
+	return fmt.Sprintf("%d %s records have %s %v", len(e.IDs), e.Type, e.Property, e.Value)
+}
+
+// Unwrap makes an ambiguous match an ErrConflict.
+func (e *AmbiguousMatch) Unwrap() error { return ErrConflict }
+
+// RecordByProperty finds the one record of a type whose property prop equals value (compared as
+// JSON text, case-insensitively for strings): ErrNotFound when none does, an *AmbiguousMatch
+// when several do (updating one of them at random would be a silent guess). Not index-backed.
 func (db *DB) RecordByProperty(ctx context.Context, typ, prop string, value any) (*Record, error) {
-	var r *Record
-	var err error
-	if s, ok := value.(string); ok {
-		r, err = scanRecord(db.r.QueryRowContext(ctx, "SELECT "+recordCols+" FROM records WHERE type = ? AND json_extract(properties, '$.\"' || ? || '\"') = ? COLLATE NOCASE ORDER BY id LIMIT 1", typ, prop, s))
-	} else {
-		r, err = scanRecord(db.r.QueryRowContext(ctx, "SELECT "+recordCols+" FROM records WHERE type = ? AND json_extract(properties, '$.\"' || ? || '\"') = ? ORDER BY id LIMIT 1", typ, prop, value))
+	q := "SELECT " + recordCols + " FROM records WHERE type = ? AND json_extract(properties, '$.\"' || ? || '\"') = ? ORDER BY id LIMIT 10"
+	if _, ok := value.(string); ok {
+		q = "SELECT " + recordCols + " FROM records WHERE type = ? AND json_extract(properties, '$.\"' || ? || '\"') = ? COLLATE NOCASE ORDER BY id LIMIT 10"
 	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%s with %s %v: %w", typ, prop, value, ErrNotFound)
-	}
+	rows, err := db.r.QueryContext(ctx, q, typ, prop, value)
 	if err != nil {
 		return nil, fmt.Errorf("find %s by %s: %w", typ, prop, err)
 	}
-	return r, nil
+	recs, err := collect(rows, "find "+typ+" by "+prop, scanRecord)
+	if err != nil {
+		return nil, err
+	}
+	switch len(recs) {
+	case 0:
+		return nil, fmt.Errorf("%s with %s %v: %w", typ, prop, value, ErrNotFound)
+	case 1:
+		return recs[0], nil
+	}
+	amb := &AmbiguousMatch{Type: typ, Property: prop, Value: value}
+	for _, r := range recs {
+		amb.IDs = append(amb.IDs, r.ID)
+	}
+	return nil, amb
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -132,21 +133,26 @@ func (db *DB) Task(ctx context.Context, id int64) (*Task, error) {
 }
 
 // NextOwner returns the owner a rotate_owner step assigns next and advances the step's persisted
-// round-robin position, in the caller's transaction. The position is kept modulo the current
-// number of owners, so editing the list keeps rotating instead of failing.
+// round-robin position, in the caller's transaction. The position belongs to the owner list it
+// was kept for: when the list changes, the rotation starts over with its first owner.
 func (t *Tx) NextOwner(workflowID, stepID string, owners []string, now time.Time) (owner string, position int, err error) {
 	if len(owners) == 0 {
 		return "", 0, fmt.Errorf("rotate owners of %s/%s: no owners", workflowID, stepID)
 	}
+	list := strings.Join(owners, "\x1f")
 	var pos int64
-	err = t.queryRow("SELECT position FROM owner_rotation WHERE workflow_id = ? AND step_id = ?", workflowID, stepID).Scan(&pos)
+	var kept string
+	err = t.queryRow("SELECT position, owners FROM owner_rotation WHERE workflow_id = ? AND step_id = ?", workflowID, stepID).Scan(&pos, &kept)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", 0, fmt.Errorf("read owner rotation of %s/%s: %w", workflowID, stepID, err)
 	}
+	if kept != list {
+		pos = 0
+	}
 	i := int(pos % int64(len(owners)))
-	if _, err := t.exec(`INSERT INTO owner_rotation (workflow_id, step_id, position, updated_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (workflow_id, step_id) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
-		workflowID, stepID, (i+1)%len(owners), ms(now)); err != nil {
+	if _, err := t.exec(`INSERT INTO owner_rotation (workflow_id, step_id, position, owners, updated_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (workflow_id, step_id) DO UPDATE SET position = excluded.position, owners = excluded.owners, updated_at = excluded.updated_at`,
+		workflowID, stepID, (i+1)%len(owners), list, ms(now)); err != nil {
 		return "", 0, fmt.Errorf("advance owner rotation of %s/%s: %w", workflowID, stepID, err)
 	}
 	return owners[i], i, nil

@@ -151,7 +151,9 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 	}
 	phone, ok := normalizePhone(to)
 	if !ok {
-		return skip("%q is not a phone number; write it in international form, like +31612345678", to)
+		// Bad data, not a choice: a failed step (as an email to an invalid address is), so it
+		// shows in red and the enrollment ends completed_with_errors.
+		return fail("%q is not a phone number; write it in international form, like +31612345678", to)
 	}
 	res.Target = "sms:" + phone
 	body, err := renderText(s.Text, data)

@@ -151,7 +151,8 @@ func TestSMSWithoutAProviderGoesToTheOutbox(t *testing.T) {
 	}
 }
 
-func TestSMSWithoutAUsableNumberIsSkipped(t *testing.T) {
+// No number is a skip on purpose; a number that is not one is bad data: a failed step.
+func TestSMSWithoutAUsableNumberIsSkippedOrFailed(t *testing.T) {
 	prov := newFakeServer(t, func(int, hit) (int, map[string]string, string) { return twilioOK("SM1") })
 	s := newMsgStack(t, action.Config{SMS: action.SMSProvider{BaseURL: prov.srv.URL, AccountSID: "AC1", AuthToken: "t"}})
 	s.deploy("sms", smsSteps()...)
@@ -164,12 +165,19 @@ func TestSMSWithoutAUsableNumberIsSkipped(t *testing.T) {
 		{"bad@example.com", map[string]any{"phone": "call me maybe"}, "not a phone number"},
 		{"short@example.com", map[string]any{"phone": "+31 6"}, "not a phone number"},
 	}
-	for _, tc := range cases {
+	for i, tc := range cases {
 		id := s.start("sms", tc.email, tc.props)
 		s.run()
-		s.wantTrail(id, "enrolled", "text:skipped", "done:ok", "completed")
-		if d := s.detail(id, "text", store.HistSkipped); !strings.Contains(fmt.Sprint(d["reason"]), tc.want) {
-			t.Fatalf("%s: reason %v, want %q", tc.email, d["reason"], tc.want)
+		outcome, key, status := store.HistSkipped, "reason", store.StatusCompleted
+		if i > 0 {
+			outcome, key, status = store.HistFailed, "error", store.StatusCompletedWithErrors
+		}
+		s.wantTrail(id, "enrolled", "text:"+outcome, "done:ok", "completed")
+		if d := s.detail(id, "text", outcome); !strings.Contains(fmt.Sprint(d[key]), tc.want) {
+			t.Fatalf("%s: %s %v, want %q", tc.email, key, d[key], tc.want)
+		}
+		if en, err := s.db.Enrollment(s.ctx, id); err != nil || en.Status != status {
+			t.Fatalf("%s: enrollment %+v %v, want %s", tc.email, en, err, status)
 		}
 	}
 	if n := len(prov.got()); n != 0 {

@@ -563,8 +563,12 @@ func TestSendEmailWithoutSMTPLandsInTheOutbox(t *testing.T) {
 		r.MessageID != "<"+att[0].IdempotencyKey+"@flowdesk.local>" || r.EnrollmentID != id || r.StepID != "mail" || r.SentAt != nil {
 		t.Fatalf("outbox row %+v", r)
 	}
-	if d := s.detail(id, "mail", "ok"); d["outbox"] == nil {
+	// Not delivered, and said so: the UI reads these two to show "in outbox, not sent".
+	if d := s.detail(id, "mail", "ok"); d["outbox"] == nil || d["delivery"] != "outbox" {
 		t.Fatalf("detail %v", d)
+	}
+	if !strings.HasPrefix(att[0].Response, "kept in the local outbox") {
+		t.Fatalf("attempt response %q", att[0].Response)
 	}
 }
 

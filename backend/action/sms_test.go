@@ -139,6 +139,10 @@ func TestSMSWithoutAProviderGoesToTheOutbox(t *testing.T) {
 	if d := s.detail(id, "text", store.HistOK); d["delivery"] != "outbox" {
 		t.Fatalf("detail %v", d)
 	}
+	// The delivery log says it was not sent (the UI shows "in outbox, not sent" from it).
+	if att, err := s.db.ActionAttempts(s.ctx, store.AttemptQuery{EnrollmentID: id}); err != nil || len(att) != 1 || !strings.HasPrefix(att[0].Response, "kept in the local outbox") {
+		t.Fatalf("attempts %+v %v", att, err)
+	}
 	box, err := s.db.Outbox(s.ctx, store.OutboxQuery{Channel: action.SMSChannel})
 	if err != nil || len(box) != 1 {
 		t.Fatalf("outbox %v %v", box, err)

@@ -7,6 +7,12 @@ import { ago, ErrorBanner } from './common';
 
 const TONE: Record<string, string> = { ok: 'completed', skipped: 'cancelled', retry: 'waiting', failed: 'failed', dead: 'failed' };
 
+/** An ok attempt that only kept the message in the local outbox (the email and SMS actions say so
+ * in their response): it was not delivered, so it must not read as a green "ok". */
+function keptInOutbox(d: Delivery): boolean {
+  return d.outcome === 'ok' && d.response?.startsWith('kept in the local outbox') === true;
+}
+
 export function DeliveriesTable({ query, title, emptyText, stepName, showEnrollment, refreshMs = 5000 }: {
   query: { enrollment?: number; workflow?: string; dead?: boolean; failed?: boolean };
   title: string;
@@ -62,7 +68,12 @@ export function DeliveriesTable({ query, title, emptyText, stepName, showEnrollm
                 {showEnrollment && <td><a href={'#/enrollments/' + d.enrollment_id}>#{d.enrollment_id}</a></td>}
                 <td>{stepName ? stepName(d.step_id) : d.step_id} <span className="sub">{d.step_type}</span></td>
                 <td>{d.try}</td>
-                <td><span className={`pill ${TONE[d.outcome] ?? ''}`}>{d.outcome === 'dead' ? 'dead letter' : d.outcome}</span>{d.resolved && <span className="pill completed">resolved</span>}</td>
+                <td>
+                  {keptInOutbox(d)
+                    ? <span className="pill cancelled" title="Not sent: no email server or SMS provider is set up (Settings)">in outbox, not sent</span>
+                    : <span className={`pill ${TONE[d.outcome] ?? ''}`}>{d.outcome === 'dead' ? 'dead letter' : d.outcome}</span>}
+                  {d.resolved && <span className="pill completed">resolved</span>}
+                </td>
                 <td className="mono sub target" title={d.target}>{d.target}</td>
                 <td className="mono">{d.status_code || '—'}</td>
                 <td>{d.latency_ms} ms</td>

@@ -380,6 +380,9 @@ func TestSendEmailFromANamedHTMLTemplate(t *testing.T) {
 	if d := s.detail(id, "mail", "failed"); !strings.Contains(d["error"].(string), `the email template "welcome" does not exist`) {
 		t.Fatalf("detail %v", d)
 	}
+	if en, err := s.db.Enrollment(s.ctx, id); err != nil || en.Status != store.StatusCompletedWithErrors || en.FailedSteps != 1 {
+		t.Fatalf("a missing template left the enrollment %+v (%v), want completed_with_errors", en, err)
+	}
 }
 
 func TestSendEmailWithSMTPAuth(t *testing.T) {

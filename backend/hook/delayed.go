@@ -55,6 +55,9 @@ var errReleased = errors.New("held webhook delivery already released")
 
 // ProcessDue ingests held deliveries whose delay is over and returns how many it handled.
 // Each one's event and the release of the held row commit in one transaction.
+// A held delivery of an endpoint that is switched off when it comes due is dropped, with a line
+// in its request log: switching an endpoint off stops what it sends, held deliveries included
+// (the ones still held when it is switched on again apply as usual).
 func (l *Listener) ProcessDue(ctx context.Context) (int, error) {
 	total := 0
 	for {
@@ -62,7 +65,25 @@ func (l *Listener) ProcessDue(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, err
 		}
+		enabled := map[string]bool{}
 		for _, d := range due {
+			on, known := enabled[d.EndpointID]
+			if !known {
+				ep, err := l.db.HookEndpoint(ctx, d.EndpointID)
+				if err != nil && !errors.Is(err, store.ErrNotFound) {
+					return total, err
+				}
+				on = err == nil && ep.Enabled
+				enabled[d.EndpointID] = on
+			}
+			if !on {
+				if err := l.drop(ctx, d, OutcomeSkipped, "dropped: the endpoint was switched off when this delivery came due"); err != nil {
+					return total, err
+				}
+				l.log.Info("held webhook delivery dropped: endpoint switched off", "endpoint", d.EndpointID, "request", d.RequestID)
+				total++
+				continue
+			}
 			if err := l.release(ctx, d); err != nil && !errors.Is(err, errReleased) {
 				return total, err
 			}

@@ -614,6 +614,35 @@ func TestDelayDays(t *testing.T) {
 	if n, _ := e.l.ProcessDue(e.ctx); n != 0 || e.counts().delayed != 0 {
 		t.Fatal("a held delivery ran twice")
 	}
+
+	// Switched off when its held deliveries come due: they are dropped with a line in the log,
+	// and nothing is applied — not even after it is switched on again. One still held then
+	// applies as usual.
+	e.post(ep.Key, []byte(`{"email": "off@example.com"}`), nil)
+	if _, err := e.l.Disable(e.ctx, ep.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(72 * time.Hour)
+	before = e.counts()
+	if n, err := e.l.ProcessDue(e.ctx); err != nil || n != 1 {
+		t.Fatalf("due while off: %d %v", n, err)
+	}
+	if after := e.counts(); after.records != before.records || after.events != before.events || after.delayed != 0 {
+		t.Fatalf("a delivery of a switched-off endpoint applied: %+v -> %+v", before, after)
+	}
+	reqs, _ = e.l.Requests(e.ctx, ep.ID, 0, 1)
+	if reqs[0].Outcome != OutcomeSkipped || !strings.Contains(reqs[0].Error, "switched off") {
+		t.Fatalf("the dropped delivery's log line = %+v", reqs[0].HookRequest)
+	}
+	if _, err := e.l.Enable(e.ctx, ep.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.post(ep.Key, []byte(`{"email": "on-again@example.com"}`), nil)
+	e.clock.Advance(72 * time.Hour)
+	if n, err := e.l.ProcessDue(e.ctx); err != nil || n != 1 {
+		t.Fatalf("due after switching on: %d %v", n, err)
+	}
+	e.record("on-again@example.com")
 }
 
 func TestRequestLogAndHousekeeping(t *testing.T) {

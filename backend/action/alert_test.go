@@ -14,7 +14,7 @@ func TestAlertGoesToTheAlertAddress(t *testing.T) {
 	s := newMailStack(t, false)
 	cfg := action.Config{DB: s.db, Settings: s.settings}
 	send := func() error {
-		return action.Alert(s.ctx, cfg, "alert-1", "Endpoint switched off", "It failed 10 times.", s.clock.Now())
+		return action.Alert(s.ctx, cfg, nil, "alert-1", "Endpoint switched off", "It failed 10 times.", s.clock.Now())
 	}
 	outbox := func() []*store.OutboxMessage {
 		t.Helper()
@@ -51,12 +51,20 @@ func TestAlertGoesToTheAlertAddress(t *testing.T) {
 	mb := newMailbox(t, "", "", nil)
 	h, p := mb.host()
 	apply(map[string]any{"host": h, "port": p, "tls": "none", "from": "flowdesk@acme.example", "alert_to": "owner@acme.example"})
-	if err := action.Alert(s.ctx, cfg, "alert-2", "Endpoint switched off", "It failed 10 times.", s.clock.Now()); err != nil {
+	if err := action.Alert(s.ctx, cfg, nil, "alert-2", "Endpoint switched off", "It failed 10 times.", s.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	msgs := mb.messages()
 	if len(msgs) != 1 || msgs[0].To[0] != "owner@acme.example" || !strings.Contains(string(msgs[0].Data), "It failed 10 times.") {
 		t.Fatalf("mailbox %+v", msgs)
+	}
+	// An endpoint's own recipients replace the global address.
+	if err := action.Alert(s.ctx, cfg, []string{"ops@acme.example", "dev@acme.example"}, "alert-3", "Endpoint switched off", "Again.", s.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	msgs = mb.messages()
+	if len(msgs) != 2 || strings.Join(msgs[1].To, ",") != "ops@acme.example,dev@acme.example" {
+		t.Fatalf("per-endpoint recipients: %+v", msgs[len(msgs)-1].To)
 	}
 	// A bad alert address is refused when saved.
 	u := &settings.Update{}

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
+	"github.com/flowdesk/flowdesk/backend/ident"
+	"github.com/flowdesk/flowdesk/backend/store"
 )
 
 // Authentication modes of an endpoint.
@@ -146,6 +148,21 @@ type Config struct {
 	// Strict refuses deliveries that would write a property nobody declared (instead of
 	// declaring it with the mapping's type).
 	Strict bool `json:"strict,omitempty"`
+	// AlertTo are the addresses told when Flowdesk switches the endpoint off for failing (empty:
+	// the alert address in Settings).
+	AlertTo []string `json:"alert_to,omitempty"`
+}
+
+// MaxAlertRecipients caps an endpoint's alert list.
+const MaxAlertRecipients = 20
+
+// AlertRecipients returns the alert addresses of a stored endpoint (nil: use the global one).
+func AlertRecipients(ep *store.HookEndpoint) []string {
+	var c Config
+	if err := json.Unmarshal([]byte(ep.Config), &c); err != nil {
+		return nil
+	}
+	return c.AlertTo
 }
 
 // Problem is one thing wrong with a configuration: Field names it, Message says how to fix it.
@@ -369,6 +386,14 @@ func (c *Config) Validate(objects []string) []Problem {
 	}
 	if c.MaxFailures < 1 || c.MaxFailures > 1000 {
 		add("max_failures", "disable the endpoint after 1 to 1000 consecutive failures, not %d", c.MaxFailures)
+	}
+	if len(c.AlertTo) > MaxAlertRecipients {
+		add("alert_to", "%d alert addresses; the limit is %d", len(c.AlertTo), MaxAlertRecipients)
+	}
+	for i, a := range c.AlertTo {
+		if err := ident.CheckEmail(strings.TrimSpace(a)); err != nil {
+			add(fmt.Sprintf("alert_to[%d]", i), "%v", err)
+		}
 	}
 	if c.MaxBodyBytes < MinMaxBody || c.MaxBodyBytes > MaxMaxBody {
 		add("max_body_bytes", "the body limit is between %d and %d bytes, not %d", MinMaxBody, MaxMaxBody, c.MaxBodyBytes)

@@ -180,7 +180,7 @@ func TestConfigValidationListsEveryProblem(t *testing.T) {
 	c := Config{Auth: "basic", Secret: "nope", Preset: "mailchimp", Event: EventSpec{Type: "bad type!"},
 		Mapping: []Field{{Path: "a..b", Property: "1x", Type: "int64"}, {Path: "tags[]", Property: "tags", Type: TypeNumber}},
 		Include: []string{"items[0]"}, Filter: ptrFilter(`{"property": "x", "op": "bogus", "value": 1}`),
-		DelayDays: 400, MaxFailures: -1, MaxBodyBytes: 10}
+		DelayDays: 400, MaxFailures: -1, MaxBodyBytes: 10, AlertTo: []string{"ops@acme.example", "sales@acme"}}
 	ps := c.Validate(nil)
 	fields := map[string]bool{}
 	for _, p := range ps {
@@ -190,7 +190,7 @@ func TestConfigValidationListsEveryProblem(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"name", "auth", "preset", "event", "mapping[0].path", "mapping[0].property", "mapping[0].type",
-		"mapping[1].type", "include[0]", "filter", "delay_days", "max_failures", "max_body_bytes"} {
+		"mapping[1].type", "include[0]", "filter", "delay_days", "max_failures", "max_body_bytes", "alert_to[1]"} {
 		if !fields[f] {
 			t.Errorf("no problem reported for %s (got %v)", f, ps)
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
+	"github.com/flowdesk/flowdesk/backend/property"
 	"github.com/flowdesk/flowdesk/backend/template"
 )
 
@@ -291,7 +292,7 @@ func (v *validator) schedule(t *Trigger, name string, add func(field, format str
 		}
 	}
 	if t.DateProperty != "" {
-		if typ, ok := v.propType(t.DateProperty); ok && typ != condition.TypeDate {
+		if typ, ok := v.propType(t.DateProperty); ok && typ != condition.TypeDate && typ != condition.TypeDatetime {
 			add("date_property", "Trigger %q runs relative to %q, which holds %s, not a date. Pick a date property.", name, t.DateProperty, noun(typ))
 		}
 		if t.Offset != "" {
@@ -462,6 +463,7 @@ func (v *validator) step(i int) {
 		}
 		if len(s.To) == 1 {
 			v.mode(s, s.To[0], add)
+			v.copyTypes(s, s.To[0], add)
 		} else {
 			v.mode(s, "", add)
 		}
@@ -469,7 +471,7 @@ func (v *validator) step(i int) {
 		v.requireProperty(s.Property, "property", "clear", add)
 	case StepIncrementProperty:
 		if v.requireProperty(s.Property, "property", "increase", add) {
-			if t, ok := v.propType(s.Property); ok && t != condition.TypeNumber {
+			if t, ok := v.propType(s.Property); ok && t != condition.TypeNumber && t != condition.TypeInteger {
 				add("property", "increases %q, which holds %s, not a number. Pick a number property.", s.Property, noun(t))
 			}
 		}
@@ -860,6 +862,26 @@ func (v *validator) checkValue(property string, value any, field string, add fun
 	add(field, "uses %s for %q, which holds %s. Use %s.", describe(value), property, noun(t), want)
 }
 
+// copyTypes reports a copy between record properties whose types do not fit (a list into a
+// text property, text into a number): package property decides what copies into what.
+func (v *validator) copyTypes(s *Step, to string, add func(field, format string, args ...any)) {
+	from := s.From
+	if from == "" || isEventRef(from) {
+		return
+	}
+	from = strings.TrimPrefix(from, "record.")
+	if msg := v.undeclared(from); msg != "" {
+		// A warning: the step is skipped while the source is empty, which is not an error.
+		v.add(Problem{Step: s.ID, Field: "from", Severity: SeverityWarning, Message: fmt.Sprintf("Step %q copies %q, which is not %s property yet, so it copies nothing until a write declares it. Check the spelling.", s.ID, from, article(v.d.Object))})
+		return
+	}
+	ft, ok1 := v.propType(from)
+	tt, ok2 := v.propType(to)
+	if ok1 && ok2 && !property.Copyable(string(ft), string(tt)) {
+		add("to", "copies %q, which holds %s, into %q, which holds %s. Pick a target of a fitting type (text takes anything, a list takes single values).", from, noun(ft), to, noun(tt))
+	}
+}
+
 // propType looks a property up in the object's schema.
 func (v *validator) propType(p string) (condition.Type, bool) {
 	if v.schema == nil || p == "" {
@@ -882,6 +904,7 @@ func (v *validator) filter(f condition.Filter, field string, eventOK bool, who s
 			add(field, who+": "+sentence(err.Error()))
 		}
 	}
+	v.undeclaredRules(f, field, who, add)
 	if eventOK {
 		return
 	}
@@ -904,6 +927,63 @@ func (v *validator) filter(f condition.Filter, field string, eventOK bool, who s
 			}
 		}
 	})
+}
+
+// undeclaredRules reports rules that read a record property the object does not declare: such
+// a rule never matches (a typo like "ctiy"), so it is a problem, with the nearest declared
+// name when one is a letter away.
+func (v *validator) undeclaredRules(f condition.Filter, field, who string, add func(field, msg string)) {
+	if v.schema == nil {
+		return
+	}
+	walk(f, "", func(path string, n condition.Filter) {
+		if n.Property == "" || isEventRef(n.Property) {
+			return
+		}
+		name := strings.TrimPrefix(n.Property, "record.")
+		if i := strings.IndexByte(name, '.'); i >= 0 {
+			name = name[:i] // a field inside a structured property
+		}
+		if msg := v.undeclared(name); msg != "" {
+			add(joinPath(field, path), who+": "+msg)
+		}
+	})
+}
+
+// undeclared says why a property the workflow reads is not one of the object's ("" when it is).
+func (v *validator) undeclared(name string) string {
+	if v.schema == nil || name == "" {
+		return ""
+	}
+	if _, ok := v.schema(name); ok {
+		return ""
+	}
+	if v.written(name) {
+		return "" // declared by the workflow's own first write
+	}
+	object := v.d.Object
+	if s := v.nearProperty(name); s != "" {
+		return fmt.Sprintf("the rule reads %q, which is not %s property; did you mean %q?", name, article(object), s)
+	}
+	return fmt.Sprintf("the rule reads %q, which is not %s property, so it never matches. Check the spelling, or declare the property in Properties.", name, article(object))
+}
+
+// written reports whether a step of the workflow writes the property (which declares it).
+func (v *validator) written(name string) bool {
+	for i := range v.d.Steps {
+		s := &v.d.Steps[i]
+		switch s.Type {
+		case StepSetProperty, StepIncrementProperty:
+			if s.Property == name {
+				return true
+			}
+		case StepCopyProperty:
+			if len(s.To) > 0 && s.To[0] == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // walk calls fn for every node of f, parents first, with its path ("all[0].any[1]").
@@ -1196,6 +1276,9 @@ func fits(t condition.Type, v any) bool {
 		}
 		_, err := time.Parse(time.RFC3339, s)
 		return err == nil
+	case condition.TypeInteger, condition.TypeDatetime, condition.TypeEmail, condition.TypePhone, condition.TypeURL:
+		_, err := property.Convert(v, string(t), nil) // the rules every write follows
+		return err == nil
 	default:
 		_, ok := v.(string)
 		return ok
@@ -1221,7 +1304,7 @@ func noun(t condition.Type) string {
 	case condition.TypeMulti:
 		return "a list of values"
 	}
-	return fmt.Sprintf("a %s", t)
+	return property.Noun(string(t))
 }
 
 // reason extracts the explanation from a length parse error.

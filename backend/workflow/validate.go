@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
+	"github.com/flowdesk/flowdesk/backend/ident"
 	"github.com/flowdesk/flowdesk/backend/property"
 	"github.com/flowdesk/flowdesk/backend/template"
 )
@@ -1422,17 +1423,12 @@ func article(t string) string {
 	return "a " + t
 }
 
-// EmailAddress reports whether s is one email address a mail server can deliver to: it parses
-// as an address (a display name like "Sales <sales@example.com>" is fine) and its domain has a
-// dot, so "sales@acme" (a typo, or a name only a local network knows) is refused.
+// EmailAddress reports whether s is one email address a mail server can deliver to: a display
+// name like "Sales <sales@example.com>" is fine, and the address must pass ident's one email
+// grammar (so "sales@acme", with no dot in its domain, is refused).
 func EmailAddress(s string) bool {
 	a, err := mail.ParseAddress(s)
-	if err != nil {
-		return false
-	}
-	at := strings.LastIndexByte(a.Address, '@')
-	domain := a.Address[at+1:]
-	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+	return err == nil && ident.ValidEmail(a.Address)
 }
 
 // unknownEvent returns the end of a warning sentence about an event type nothing is known to

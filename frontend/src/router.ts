@@ -87,8 +87,14 @@ export function setLeaveGuard(g: Guard | null): () => void {
   };
 }
 
-/** Navigates to a hash, respecting the leave guard. */
-export function navigate(href: string, replace = false): void {
+let unguarded = false;
+
+/**
+ * Navigates to a hash, respecting the leave guard unless `unguarded` (for a move that leaves
+ * nothing behind, like a new workflow's editor moving to its id after the first save).
+ */
+export function navigate(href: string, replace = false, skipGuard = false): void {
+  unguarded = skipGuard;
   if (replace) {
     history.replaceState(null, '', href);
     window.dispatchEvent(new HashChangeEvent('hashchange'));
@@ -104,7 +110,9 @@ export function useRoute(): Route {
     let current = location.hash;
     const on = () => {
       if (location.hash === current) return;
-      if (guard && !guard()) {
+      const skip = unguarded;
+      unguarded = false;
+      if (!skip && guard && !guard()) {
         history.replaceState(null, '', current || '#/workflows');
         return;
       }

@@ -1,9 +1,10 @@
 // The one typed client of the Flowdesk HTTP API. URLs are relative ("/api/...") so the same
 // code works in the Wails window (AssetServer) and in a browser on `flowdesk serve`.
+import { canonical } from '../lib/canonical';
 import type {
   CatalogueEvent, Definition, Delivery, EnrollJob, EnrollOption, EnrollPreview, EnrollSelection, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Health, HookCapture,
   HookConfig, HookCreated, HookEndpoint, HookPreset, HookRequest, Notification, OutboxMessage, Problem, RecordDetail,
-  RecordItem, Schema, SettingsUpdate, SettingsView, Stats, Task, TrashedWorkflow, ValidateResult, Workflow, WorkflowSummary,
+  RecordItem, SavedWorkflow, Schema, SettingsUpdate, SettingsView, Stats, Task, TrashedWorkflow, ValidateResult, Workflow, WorkflowSummary,
 } from './types';
 
 /** An error answer of the API ({"error": {"code", "message", "details"}}) or a network failure. */
@@ -36,6 +37,8 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 interface RequestOptions {
   body?: unknown;
+  /** A body already encoded as JSON text (a definition in its canonical form). */
+  json?: string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -82,7 +85,7 @@ async function request<T>(method: Method, path: string, opts: RequestOptions = {
     res = await fetchImpl(path, {
       method,
       headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.json ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
       signal: opts.signal,
     });
   } catch (e) {
@@ -122,10 +125,11 @@ export const api = {
 
   listWorkflows: async () => (await request<{ workflows: WorkflowSummary[] }>('GET', '/api/workflows')).data.workflows,
   getWorkflow: async (id: string) => (await request<Workflow>('GET', wf(id))).data,
-  createWorkflow: async (def: Definition) => (await request<Workflow>('POST', '/api/workflows', { body: def })).data,
+  /** Stores a new workflow (a draft when it has problems); definitions go in canonical form. */
+  createWorkflow: async (def: Definition) => (await request<SavedWorkflow>('POST', '/api/workflows', { json: canonical(def) })).data,
   /** Saves a definition; `revision` is the one edited, sent as If-Match (409 when stale). */
   updateWorkflow: async (id: string, def: Definition, revision: number) =>
-    (await request<Workflow>('PUT', wf(id), { body: def, headers: { 'If-Match': `"${revision}"` } })).data,
+    (await request<SavedWorkflow>('PUT', wf(id), { json: canonical(def), headers: { 'If-Match': `"${revision}"` } })).data,
   /** Moves a workflow to the Trash; its open enrollments are cancelled or kept running. */
   deleteWorkflow: async (id: string, enrollments: 'cancel' | 'keep' = 'cancel') =>
     (await request<TrashedWorkflow>('DELETE', wf(id) + qs({ enrollments }))).data,
@@ -138,7 +142,7 @@ export const api = {
   disableWorkflow: async (id: string, cancel = false) =>
     (await request<Workflow>('POST', wf(id) + '/disable' + qs({ cancel: cancel ? 'true' : undefined }))).data,
   validateWorkflow: async (def: Definition, signal?: AbortSignal) =>
-    (await request<ValidateResult>('POST', '/api/workflows/validate', { body: def, signal })).data,
+    (await request<ValidateResult>('POST', '/api/workflows/validate', { json: canonical(def), signal })).data,
   workflowStats: async (id: string, signal?: AbortSignal) => (await request<Stats>('GET', wf(id) + '/stats', { signal })).data,
   enrollRecord: async (id: string, recordId: number) =>
     (await request<Enrollment>('POST', wf(id) + '/enroll', { body: { record_id: recordId } })).data,

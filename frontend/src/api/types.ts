@@ -157,6 +157,12 @@ export interface Workflow {
   updated_at: string;
 }
 
+/** The answer to a save (create or update): the stored workflow and the problems it has. A
+ * workflow with errors is stored as a draft that cannot be switched on. */
+export interface SavedWorkflow extends Workflow {
+  problems: Problem[];
+}
+
 /** A row of GET /api/workflows. */
 export interface WorkflowSummary {
   id: string;
@@ -194,6 +200,8 @@ export interface Problem {
   trigger?: string;
   field?: string;
   message: string;
+  /** "error" (absent: error) stops the workflow from being switched on; "warning" does not. */
+  severity?: 'error' | 'warning';
 }
 
 export interface ValidateResult {

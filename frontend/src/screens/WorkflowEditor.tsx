@@ -1,12 +1,13 @@
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { api, ApiError, type Workflow } from '../api';
+import { api, ApiError, type Problem, type SavedWorkflow } from '../api';
 import { Canvas } from '../components/canvas/Canvas';
 import { Dialog } from '../components/common';
 import { EnrollRecordsDialog } from '../components/Enroll';
 import { ProblemsPanel } from '../components/panel/ProblemsPanel';
 import { SidePanel } from '../components/panel/SidePanel';
-import { serialise } from '../lib/definition';
+import { canonical } from '../lib/canonical';
+import { errorsOf, problemsLabel } from '../lib/problems';
 import { clearDraft, peekDraft } from '../lib/templates';
 import { outcomeTotals } from '../lib/outcome';
 import { navigate } from '../router';
@@ -14,17 +15,31 @@ import { EditorProvider, useEditor, useEditorStore, useObjectProperties } from '
 import { blankDefinition, createEditorStore, type EditorStore } from '../store/editor-store';
 import { useShortcuts, useStats, useUnsavedGuard, useValidation } from './useEditorEffects';
 
+/** A banner above the canvas. */
+type Notice = { kind: 'error' | 'warn' | 'ok' | 'conflict'; text: string };
+
+/**
+ * The editor of a workflow just created, handed from the "new" route to the route of its id:
+ * it already is that workflow (with its undo history, selection and the save's notice), so it
+ * is not loaded again.
+ */
+let handoff: { store: EditorStore; notice: Notice | null } | null = null;
+
 /** Loads a workflow (or starts a new one for id "new") and shows the editor. */
 export function WorkflowEditorScreen({ id }: { id: string }) {
-  const [state, setState] = useState<{ store: EditorStore; key: string } | { error: string } | null>(null);
+  const [state, setState] = useState<{ store: EditorStore; key: string; notice: Notice | null } | { error: string } | null>(null);
   useEffect(() => {
     let live = true;
     const schema = api.schema().catch(() => null);
     const load = async () => {
       try {
         let store: EditorStore;
-        if (id === 'new') {
-          store = createEditorStore({ definition: peekDraft() ?? blankDefinition(uniqueId()) });
+        const handed = handoff?.store.getState().workflowId === id ? handoff : null;
+        if (handed) {
+          store = handed.store;
+        } else if (id === 'new') {
+          // no id: the server makes it from the name at the first save (unless the user types one)
+          store = createEditorStore({ definition: peekDraft() ?? blankDefinition('') });
           store.getState().select({ kind: 'settings' });
         } else {
           const w = await api.getWorkflow(id);
@@ -33,7 +48,8 @@ export function WorkflowEditorScreen({ id }: { id: string }) {
         store.getState().setSchema(await schema);
         if (live) {
           if (id === 'new') clearDraft();
-          setState({ store, key: id + ':' + Date.now() });
+          if (handed) handoff = null;
+          setState({ store, key: id + ':' + Date.now(), notice: handed?.notice ?? null });
         }
       } catch (e) {
         if (live) setState({ error: e instanceof Error ? e.message : String(e) });
@@ -49,31 +65,34 @@ export function WorkflowEditorScreen({ id }: { id: string }) {
   return (
     <EditorProvider store={state.store} key={state.key}>
       <ReactFlowProvider>
-        <Editor />
+        <Editor notice={state.notice} />
       </ReactFlowProvider>
     </EditorProvider>
   );
 }
 
-function uniqueId() {
-  return 'workflow-' + Math.random().toString(36).slice(2, 7);
-}
-
-function Editor() {
+function Editor({ notice }: { notice: Notice | null }) {
   const store = useEditorStore();
   const workflowId = useEditor((s) => s.workflowId);
   const enabled = useEditor((s) => s.enabled);
   const dirty = useEditor((s) => s.dirty);
   const name = useEditor((s) => s.definition.name);
-  const problems = useEditor((s) => s.problems.length);
+  const problems = useEditor((s) => errorsOf(s.problems).length);
+  const warnings = useEditor((s) => s.problems.length - errorsOf(s.problems).length);
   const canUndo = useEditor((s) => s.past.length > 0);
   const canRedo = useEditor((s) => s.future.length > 0);
   const enrollmentStats = useEditor((s) => s.stats?.enrollments);
   const totals = useMemo(() => (enrollmentStats ? outcomeTotals(enrollmentStats) : null), [enrollmentStats]);
   const [saving, setSaving] = useState(false);
-  const [message, setMessage] = useState<{ kind: 'error' | 'ok' | 'conflict'; text: string } | null>(null);
-  const [showProblems, setShowProblems] = useState(false);
+  const [message, setMessage] = useState<Notice | null>(notice);
+  const [showProblems, setShowProblems] = useState(notice?.kind === 'warn');
   const flow = useReactFlow();
+
+  useEffect(() => {
+    if (message?.kind !== 'ok') return;
+    const t = setTimeout(() => setMessage((m) => (m === message ? null : m)), 1800);
+    return () => clearTimeout(t);
+  }, [message]);
 
   useValidation(store);
   useStats(store, workflowId, enabled);
@@ -84,26 +103,31 @@ function Editor() {
     if (saving) return;
     setSaving(true);
     setMessage(null);
-    const def = serialise(s.definition);
+    const sent = canonical(s.definition);
     try {
-      let w: Workflow;
+      const w: SavedWorkflow = s.workflowId === null
+        ? await api.createWorkflow(s.definition)
+        : await api.updateWorkflow(s.workflowId, s.definition, s.revision);
+      store.getState().loaded(w, sent);
+      const errors = errorsOf(w.problems).length;
+      const done: Notice = errors
+        ? { kind: 'warn', text: `Saved as a draft with ${plural(errors, 'problem')}. Fix ${errors > 1 ? 'them' : 'it'} before you switch the workflow on.` }
+        : { kind: 'ok', text: 'Saved' };
       if (s.workflowId === null) {
-        w = await api.createWorkflow(def);
-        s.loaded(w, true);
-        navigate('#/workflows/' + encodeURIComponent(w.id), true);
-      } else {
-        w = await api.updateWorkflow(s.workflowId, def, s.revision);
-        s.loaded(w, true);
+        // the route moves to the new id; this editor goes with it
+        handoff = { store, notice: done };
+        navigate('#/workflows/' + encodeURIComponent(w.id), true, true);
+        return;
       }
-      setMessage({ kind: 'ok', text: 'Saved' });
-      setTimeout(() => setMessage((m) => (m?.kind === 'ok' ? null : m)), 1800);
+      setMessage(done);
+      setShowProblems(errors > 0);
     } catch (e) {
       if (e instanceof ApiError && e.isConflict) {
         setMessage({ kind: 'conflict', text: 'This workflow was changed elsewhere since you opened it. Reload to get the latest version (your changes here will be lost).' });
       } else if (e instanceof ApiError && e.problems.length) {
         s.setProblems(e.problems);
         setShowProblems(true);
-        setMessage({ kind: 'error', text: `Not saved: ${e.problems.length} problem${e.problems.length > 1 ? 's' : ''} to fix first.` });
+        setMessage({ kind: 'error', text: refusal(e, 'Not saved') });
       } else {
         setMessage({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
       }
@@ -129,17 +153,20 @@ function Editor() {
     try {
       const w = s.enabled ? await api.disableWorkflow(s.workflowId, cancel) : await api.enableWorkflow(s.workflowId);
       store.setState({ enabled: w.enabled, revision: w.revision || s.revision });
+      setMessage(null);
     } catch (e) {
       if (e instanceof ApiError && e.problems.length) {
         s.setProblems(e.problems);
         setShowProblems(true);
+        setMessage({ kind: 'error', text: refusal(e, 'Not switched on') });
+        return;
       }
       setMessage({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
     }
   };
 
   const reload = () => {
-    store.setState({ dirty: false });
+    store.setState({ dirty: false }); // the user chose to drop their changes: no second question
     window.location.reload();
   };
 
@@ -162,8 +189,9 @@ function Editor() {
         <button type="button" className="btn ghost" disabled={!canUndo} onClick={() => store.getState().undo()} title="Undo (Ctrl+Z)">Undo</button>
         <button type="button" className="btn ghost" disabled={!canRedo} onClick={() => store.getState().redo()} title="Redo (Ctrl+Shift+Z)">Redo</button>
         <button type="button" className="btn ghost" onClick={() => flow.fitView({ padding: 0.15, maxZoom: 1, duration: 200 })} title="Zoom to fit">Zoom to fit</button>
-        <button type="button" className={`btn ghost${problems ? ' warn' : ''}`} onClick={() => setShowProblems((v) => !v)} data-testid="problems-button">
-          {problems ? `${problems} problem${problems > 1 ? 's' : ''}` : 'No problems'}
+        <button type="button" className={`btn ghost${problems ? ' danger-text' : warnings ? ' warn' : ''}`} onClick={() => setShowProblems((v) => !v)} data-testid="problems-button"
+          title={problems ? 'Problems keep the workflow from being switched on' : warnings ? 'Warnings do not stop the workflow' : undefined}>
+          {problemsLabel(problems, warnings)}
         </button>
         <button type="button" className="btn ghost" onClick={() => store.getState().select({ kind: 'settings' })}>Settings</button>
         {workflowId && <a className="btn ghost" href={'#/workflows/' + encodeURIComponent(workflowId) + '/enrollments'}>Enrollments</a>}
@@ -173,7 +201,7 @@ function Editor() {
             <span className="knob" /> {enabled ? 'On' : 'Off'}
           </button>
         )}
-        <button type="button" className="btn primary" disabled={saving || (!dirty && workflowId !== null)} onClick={save}>Save</button>
+        <button type="button" className="btn primary" disabled={saving || (!dirty && workflowId !== null)} onClick={save} title="Save (Ctrl+S)">Save</button>
       </div>
       {message && (
         <div className={`banner ${message.kind}`} role={message.kind === 'ok' ? 'status' : 'alert'}>
@@ -216,4 +244,17 @@ function EnrollRecordsButton({ workflowId }: { workflowId: string }) {
       {open && <EnrollRecordsDialog workflowId={workflowId} name={name || workflowId} object={object} enabled={enabled} properties={properties} onClose={() => setOpen(false)} />}
     </>
   );
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** A refused save or switch-on in a sentence: what did not happen and the first problem. */
+function refusal(e: ApiError, what: string): string {
+  const errors: Problem[] = errorsOf(e.problems);
+  const live = /This workflow is on/.test(e.message) ? ' because the workflow is on (switch it off to save a draft)' : '';
+  if (!errors.length) return `${what}: ${e.message}`;
+  const more = errors.length > 1 ? ` (and ${plural(errors.length - 1, 'more problem')})` : '';
+  return `${what}${live}: ${errors[0].message}${more}`;
 }

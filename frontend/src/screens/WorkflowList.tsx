@@ -119,11 +119,13 @@ export function WorkflowListScreen() {
     if (t.ids.includes(def.id)) def.id = uniqueId(def.id, t.ids);
     try {
       const w = await api.createWorkflow(def);
-      toast({ text: `Imported "${w.name}" (off)`, action: { label: 'Open', run: () => navigate('#/workflows/' + encodeURIComponent(w.id)) } });
+      const errors = w.problems.filter((p) => p.severity !== 'warning').length;
+      toast({ text: `Imported "${w.name}" (off${errors ? `, a draft with ${errors} problem${errors > 1 ? 's' : ''} to fix` : ''})`, action: { label: 'Open', run: () => navigate('#/workflows/' + encodeURIComponent(w.id)) } });
       await load();
     } catch (e) {
       if (e instanceof ApiError && e.problems.length) {
-        // Not valid here (e.g. a list or hook that does not exist): open it as a draft to fix.
+        // Cannot be stored at all (e.g. a hidden secret with nothing to restore): open it as
+        // an unsaved draft to fix.
         setDraft(def);
         navigate('#/workflows/new');
         return;

@@ -2,7 +2,6 @@
 // the unsaved-changes guard.
 import { useEffect } from 'react';
 import { api, ApiError } from '../api';
-import { serialise } from '../lib/definition';
 import { setLeaveGuard } from '../router';
 import type { EditorStore } from '../store/editor-store';
 
@@ -15,7 +14,7 @@ export function useValidation(store: EditorStore) {
       ctrl?.abort();
       ctrl = new AbortController();
       const c = ctrl;
-      api.validateWorkflow(serialise(store.getState().definition), c.signal).then(
+      api.validateWorkflow(store.getState().definition, c.signal).then(
         (r) => !c.signal.aborted && store.getState().setProblems(r.problems),
         (e: unknown) => {
           if (c.signal.aborted) return;

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { canonical, sameDefinition } from '../lib/canonical';
 import { TRIGGER_ID, findStep } from '../lib/definition';
 import { examples } from '../test/fixtures';
-import type { Workflow } from '../api/types';
-import { COALESCE_MS, createEditorStore, createGraphSelector, problemsIndex } from './editor-store';
+import type { Definition, SavedWorkflow, Step, Workflow } from '../api/types';
+import { errorsOf } from '../lib/problems';
+import { COALESCE_MS, blankDefinition, createEditorStore, createGraphSelector, problemsIndex } from './editor-store';
 
 function setup() {
   let t = 1000;
@@ -128,17 +130,20 @@ describe('editor store', () => {
   it('marks saved state after a save and keeps history', () => {
     const { s } = setup();
     s().updateStep('wait-2h', { duration: '3h' });
+    const sent = canonical(s().definition);
     const saved: Workflow = { id: 'webinar-follow-up', name: 'W', object: 'contact', definition: s().definition, revision: 4, enabled: false, created_at: '', updated_at: '' };
-    s().loaded(saved, true);
+    s().loaded(saved, sent);
     expect(s().dirty).toBe(false);
     expect(s().revision).toBe(4);
     expect(s().past).toHaveLength(1);
   });
 
-  it('a new workflow is dirty until saved', () => {
+  it('an untouched new workflow has no unsaved changes; an edit makes some', () => {
     const store = createEditorStore({ definition: examples['sales-handoff'] });
-    expect(store.getState().dirty).toBe(true);
+    expect(store.getState().dirty).toBe(false);
     expect(store.getState().workflowId).toBeNull();
+    store.getState().setMeta({ name: 'Mine' });
+    expect(store.getState().dirty).toBe(true);
   });
 
   it('derives the graph from the definition, laid out again only on structural change', () => {
@@ -163,5 +168,99 @@ describe('editor store', () => {
     expect(idx.steps.a).toHaveLength(2);
     expect(idx.triggers.t).toHaveLength(1);
     expect(idx.workflow).toHaveLength(1);
+  });
+});
+
+/** The server's copy of a definition: Go writes a step's fields in struct order (id, type, next, ...). */
+function asServer(def: Definition): Definition {
+  const order = ['id', 'type', 'name', 'next'];
+  const steps = def.steps.map((st) => {
+    const out: Record<string, unknown> = {};
+    for (const k of order) if (k in st) out[k] = (st as unknown as Record<string, unknown>)[k];
+    for (const [k, v] of Object.entries(st)) if (!(k in out)) out[k] = v;
+    return out as unknown as Step;
+  });
+  const rest = Object.fromEntries(Object.entries(def).filter(([k]) => k !== 'steps').reverse());
+  return JSON.parse(JSON.stringify({ steps, ...rest })); // other keys in another order, undefined ones gone
+}
+
+function answer(def: Definition, over: Partial<SavedWorkflow> = {}): SavedWorkflow {
+  return { id: def.id || 'my-flow', name: def.name, object: def.object, definition: def, revision: 1, enabled: false, created_at: '', updated_at: '', problems: [], ...over };
+}
+
+describe('canonical form and the saving model', () => {
+  it('ignores key order, undefined keys and object identity', () => {
+    const a: Definition = { id: 'w', name: 'W', object: 'contact', triggers: [], reenroll: { enabled: false, triggers: [] }, start: 'd', steps: [{ id: 'd', type: 'delay', duration: '1d', next: undefined }] };
+    const b = JSON.parse('{"steps":[{"duration":"1d","type":"delay","id":"d"}],"start":"d","reenroll":{"triggers":[],"enabled":false},"triggers":[],"object":"contact","name":"W","id":"w"}');
+    expect(JSON.stringify(a)).not.toBe(JSON.stringify(b));
+    expect(canonical(a)).toBe(canonical(b));
+    expect(sameDefinition(a, b)).toBe(true);
+    expect(sameDefinition(a, { ...a, name: 'Other' })).toBe(false);
+    // keys come out sorted at every level
+    expect(canonical(a).startsWith('{"id":"w","name":"W","object":"contact","reenroll":{"enabled":false,"triggers":[]},"start":"d","steps":[{"duration":"1d","id":"d","type":"delay"}]')).toBe(true);
+  });
+
+  it('is not dirty after the first save of a new workflow built with "+" (the server puts next first)', () => {
+    const store = createEditorStore({ definition: blankDefinition('') });
+    const s = () => store.getState();
+    s().addTrigger('event');
+    s().updateTrigger(0, { event: 'webinar.registered' });
+    const delay = s().insertStep({ source: TRIGGER_ID, port: 'start' }, 'delay');
+    const list = s().insertStep({ source: delay, port: 'next' }, 'add_to_list');
+    s().updateStep(list, { list: 'viewers' });
+    expect(s().dirty).toBe(true);
+    // insert put `next` after the delay's own fields; the server's JSON has it right after type
+    const local = findStep(s().definition, delay)!;
+    expect(Object.keys(local).indexOf('next')).toBeGreaterThan(Object.keys(local).indexOf('duration'));
+    const sent = canonical(s().definition);
+    const server = asServer({ ...s().definition, id: 'new-workflow' });
+    expect(JSON.stringify(server)).not.toBe(JSON.stringify({ ...s().definition, id: 'new-workflow' }));
+    s().loaded(answer(server, { id: 'new-workflow' }), sent);
+    expect(s().dirty).toBe(false);
+    expect(s().workflowId).toBe('new-workflow');
+    expect(s().definition).toBe(server); // what a reload shows
+    expect(s().past.length).toBeGreaterThan(0); // undo survives the save
+    s().undo();
+    expect(s().dirty).toBe(true);
+    s().redo();
+    expect(s().dirty).toBe(false);
+  });
+
+  it('is not dirty after inserting into an existing workflow and saving', () => {
+    const { s } = setup();
+    const id = s().insertStep({ source: 'wait-2h', port: 'next' }, 'add_to_list');
+    s().updateStep(id, { list: 'webinar' });
+    const sent = canonical(s().definition);
+    s().loaded(answer(asServer(s().definition), { id: 'webinar-follow-up', revision: 4 }), sent);
+    expect(s().dirty).toBe(false);
+    expect(s().revision).toBe(4);
+    // the same definition in new objects is still not a change
+    s().commit(structuredClone(s().definition));
+    expect(s().dirty).toBe(false);
+  });
+
+  it('keeps edits made while a save was in flight, and they stay unsaved', () => {
+    const { s } = setup();
+    s().updateStep('wait-2h', { duration: '3h' });
+    const sent = canonical(s().definition);
+    const server = asServer(s().definition);
+    s().updateStep('wait-2h', { duration: '4h' }); // typed while the save was on its way
+    s().loaded(answer(server, { id: 'webinar-follow-up', revision: 4 }), sent);
+    expect(findStep(s().definition, 'wait-2h')!.duration).toBe('4h');
+    expect(s().dirty).toBe(true);
+    expect(s().baseline).toBe(canonical(server));
+    s().updateStep('wait-2h', { duration: '3h' });
+    expect(s().dirty).toBe(false); // back to exactly what was saved
+  });
+
+  it('takes the problems of a saved draft; warnings do not count as errors', () => {
+    const { s } = setup();
+    const problems = [
+      { step: 'thank-you-mail', field: 'template', message: 'missing', severity: 'error' as const },
+      { trigger: 'registered', field: 'event', message: 'nobody sends it', severity: 'warning' as const },
+    ];
+    s().loaded(answer(s().definition, { id: 'webinar-follow-up', problems }), canonical(s().definition));
+    expect(s().problems).toEqual(problems);
+    expect(errorsOf(s().problems)).toHaveLength(1);
   });
 });

@@ -2,10 +2,11 @@
 // through React context (see context.tsx). The definition is the single source of truth; the
 // canvas graph is derived from it (selectGraph), never stored.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { Definition, Problem, Reenroll, Schema, Stats, Step, StepType, Trigger, TriggerType, Workflow } from '../api/types';
+import type { Definition, Problem, Reenroll, SavedWorkflow, Schema, Stats, Step, StepType, Trigger, TriggerType, Workflow } from '../api/types';
+import { canonical } from '../lib/canonical';
 import {
   deleteStep as deleteStepOp, findStep, insertStep as insertStepOp, newStepId, pasteStep as pasteStepOp,
-  portsOf, renameStep as renameStepOp, serialise, type Slot,
+  portsOf, renameStep as renameStepOp, type Slot,
 } from '../lib/definition';
 import { definitionToGraph, structureKey, type FlowGraph } from '../lib/graph';
 import { createStep } from '../nodes';
@@ -22,8 +23,12 @@ export interface EditorState {
   revision: number;
   enabled: boolean;
   definition: Definition;
-  /** serialise(definition) at the last load or save, to tell whether there are unsaved changes. */
-  savedJSON: string;
+  /**
+   * canonical(definition) as last loaded or saved (for a workflow not created yet: as the
+   * editor opened it). `dirty` is derived from it and nothing else: canonical(definition) !==
+   * baseline, so key order and object identity never count as a change.
+   */
+  baseline: string;
   dirty: boolean;
   past: Definition[];
   future: Definition[];
@@ -57,8 +62,13 @@ export interface EditorState {
   setProblems(p: Problem[]): void;
   setStats(s: Stats | null): void;
   setSchema(s: Schema | null): void;
-  /** Takes a freshly loaded or saved workflow as the new saved state. */
-  loaded(w: Workflow, keepHistory?: boolean): void;
+  /**
+   * Takes a loaded workflow, or the server's answer to a save, as the new saved state. For a
+   * save, `sent` is the canonical text that was sent: when the definition still equals it the
+   * server's copy replaces it (what a reload would show); edits made while the save was in
+   * flight are kept (and stay unsaved). Undo history survives a save.
+   */
+  loaded(w: Workflow | SavedWorkflow, sent?: string): void;
 }
 
 export type EditorStore = StoreApi<EditorState>;
@@ -72,7 +82,6 @@ export interface EditorInit {
   now?: () => number;
 }
 
-const json = (d: Definition) => JSON.stringify(serialise(d));
 
 /** An empty workflow for the "new workflow" screen. */
 export function blankDefinition(id = 'new-workflow', name = 'New workflow'): Definition {
@@ -89,8 +98,8 @@ export function createEditorStore(init: EditorInit): EditorStore {
       revision: init.revision ?? 0,
       enabled: init.enabled ?? false,
       definition: init.definition,
-      savedJSON: init.workflowId ? json(init.definition) : '',
-      dirty: !init.workflowId,
+      baseline: canonical(init.definition),
+      dirty: false,
       past: [],
       future: [],
       lastEdit: null,
@@ -107,7 +116,7 @@ export function createEditorStore(init: EditorInit): EditorStore {
         const t = now();
         const coalesce = !!key && s.lastEdit?.key === key && t - s.lastEdit.at < COALESCE_MS;
         const past = coalesce ? s.past : [...s.past, s.definition].slice(-HISTORY_LIMIT);
-        set({ definition: def, past, future: [], lastEdit: key ? { key, at: t } : null, dirty: json(def) !== s.savedJSON });
+        set({ definition: def, past, future: [], lastEdit: key ? { key, at: t } : null, dirty: canonical(def) !== s.baseline });
       },
 
       insertStep(slot, type) {
@@ -186,7 +195,7 @@ export function createEditorStore(init: EditorInit): EditorStore {
         const s = get();
         if (s.past.length === 0) return;
         const prev = s.past[s.past.length - 1];
-        set({ definition: prev, past: s.past.slice(0, -1), future: [s.definition, ...s.future], lastEdit: null, dirty: json(prev) !== s.savedJSON });
+        set({ definition: prev, past: s.past.slice(0, -1), future: [s.definition, ...s.future], lastEdit: null, dirty: canonical(prev) !== s.baseline });
         fixSelection();
       },
 
@@ -194,7 +203,7 @@ export function createEditorStore(init: EditorInit): EditorStore {
         const s = get();
         if (s.future.length === 0) return;
         const next = s.future[0];
-        set({ definition: next, past: [...s.past, s.definition], future: s.future.slice(1), lastEdit: null, dirty: json(next) !== s.savedJSON });
+        set({ definition: next, past: [...s.past, s.definition], future: s.future.slice(1), lastEdit: null, dirty: canonical(next) !== s.baseline });
         fixSelection();
       },
 
@@ -242,17 +251,18 @@ export function createEditorStore(init: EditorInit): EditorStore {
         set({ schema: sc });
       },
 
-      loaded(w, keepHistory) {
+      loaded(w, sent) {
         const s = get();
-        const savedJSON = json(w.definition);
-        // After a save the server's copy equals ours; keep the user's undo history and edits
-        // made while the save was in flight.
-        const def = keepHistory ? s.definition : w.definition;
-        set({
-          workflowId: w.id, revision: w.revision, enabled: w.enabled, savedJSON, definition: def,
-          dirty: json(def) !== savedJSON,
-          ...(keepHistory ? {} : { past: [], future: [], lastEdit: null, selection: null }),
-        });
+        const baseline = canonical(w.definition);
+        const problems = 'problems' in w ? w.problems : s.problems;
+        const base = { workflowId: w.id, revision: w.revision, enabled: w.enabled, baseline, problems };
+        if (sent === undefined) {
+          set({ ...base, definition: w.definition, dirty: false, past: [], future: [], lastEdit: null, selection: null });
+          return;
+        }
+        const def = canonical(s.definition) === sent ? w.definition : s.definition;
+        set({ ...base, definition: def, dirty: canonical(def) !== baseline });
+        fixSelection();
       },
     };
 

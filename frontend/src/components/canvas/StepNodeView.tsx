@@ -4,6 +4,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { StepStats } from '../../api/types';
 import type { StepNode } from '../../lib/graph';
 import { stepById, stepIdSet } from '../../lib/lookup';
+import { badgeOf } from '../../lib/problems';
 import { nodeConfig } from '../../nodes';
 import { Glyph } from '../../nodes/glyphs';
 import { hrefOf, navigate } from '../../router';
@@ -17,7 +18,7 @@ import { useReveal } from './reveal';
  */
 function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
   const step = useEditor((s) => stepById(s.definition.steps, id));
-  const serverProblems = useEditor((s) => s.problems.reduce((n, p) => (p.step === id ? n + 1 : n), 0));
+  const server = useEditor(useShallow((s) => badgeOf(s.problems.filter((p) => p.step === id))));
   const local = useEditor((s) => {
     const st = stepById(s.definition.steps, id);
     return st ? nodeConfig(st.type).checkValid(st, { stepIds: stepIdSet(s.definition.steps) }).join('\n') : '';
@@ -35,7 +36,8 @@ function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
   const tabIndex = useTabIndex(nodeKey(id));
   if (!step) return null;
   const cfg = nodeConfig(step.type);
-  const count = serverProblems || (local ? local.split('\n').length : 0);
+  const count = server.count || (local ? local.split('\n').length : 0);
+  const warningsOnly = server.count > 0 && server.warningsOnly;
   const title = step.name || cfg.summary(step);
   const open = () => store.getState().select({ kind: 'step', id });
   const jump = (e: React.MouseEvent) => {
@@ -43,7 +45,7 @@ function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
     if (step.target) reveal(step.target, { select: true, focus: true });
   };
   return (
-    <div className={`step-card${selected ? ' selected' : ''}${count ? ' has-problems' : ''}${step.type === 'goto' ? ' goto' : ''}`} style={{ ['--accent' as string]: cfg.colour }} data-step={id}
+    <div className={`step-card${selected ? ' selected' : ''}${count ? (warningsOnly ? ' has-warnings' : ' has-problems') : ''}${step.type === 'goto' ? ' goto' : ''}`} style={{ ['--accent' as string]: cfg.colour }} data-step={id}
       data-focus-key={nodeKey(id)} tabIndex={tabIndex} role="group" aria-current={selected ? true : undefined} aria-label={`${cfg.label}: ${title}${count ? `, ${count} problem${count > 1 ? 's' : ''}` : ''}`}
       onKeyDown={(e) => {
         if (e.target !== e.currentTarget) return;
@@ -57,7 +59,7 @@ function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
         <span className="step-glyph"><Glyph name={cfg.glyph} size={15} colour={cfg.colour} /></span>
         <span className="step-type">{cfg.label}</span>
         {stats && <Counters stats={stats} href={workflowId ? hrefOf({ name: 'workflow-enrollments', id: workflowId, step: id }) : undefined} />}
-        {count > 0 && <span className="problem-dot" title={serverProblems ? `${count} problem${count > 1 ? 's' : ''}` : local}>{count}</span>}
+        {count > 0 && <span className={`problem-dot${warningsOnly ? ' warning' : ''}`} title={server.count ? server.title : local}>{count}</span>}
       </div>
       <div className="step-title" title={title}>{title}</div>
       {step.type === 'goto' ? (

@@ -1,7 +1,9 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { Trigger } from '../../api/types';
 import type { TriggerNode } from '../../lib/graph';
+import { badgeOf } from '../../lib/problems';
 import { Glyph } from '../../nodes/glyphs';
 import { TRIGGER_ID } from '../../lib/definition';
 import { useEditor, useEditorStore } from '../../store/context';
@@ -31,12 +33,13 @@ export function describeTrigger(t: Trigger): string {
 function TriggerNodeViewInner({ selected }: NodeProps<TriggerNode>) {
   const triggers = useEditor((s) => s.definition.triggers);
   const reenroll = useEditor((s) => s.definition.reenroll.enabled);
-  const problems = useEditor((s) => s.problems.filter((p) => p.trigger || p.field?.startsWith('reenroll')).length);
+  const badge = useEditor(useShallow((s) => badgeOf(s.problems.filter((p) => p.trigger || p.field?.startsWith('reenroll')))));
+  const problems = badge.count;
   const total = useEditor((s) => (s.enabled && s.stats ? s.stats.enrollments : null));
   const store = useEditorStore();
   const tabIndex = useTabIndex(nodeKey(TRIGGER_ID));
   return (
-    <div className={`trigger-card${selected ? ' selected' : ''}${problems ? ' has-problems' : ''}`} data-focus-key={nodeKey(TRIGGER_ID)} tabIndex={tabIndex}
+    <div className={`trigger-card${selected ? ' selected' : ''}${problems ? (badge.warningsOnly ? ' has-warnings' : ' has-problems') : ''}`} data-focus-key={nodeKey(TRIGGER_ID)} tabIndex={tabIndex}
       role="group" aria-current={selected ? true : undefined} aria-label={`Enrollment triggers: ${triggers.length ? triggers.map(describeTrigger).join(', or ') : 'manual enrollment only'}`}
       onKeyDown={(e) => {
         if (e.target === e.currentTarget && (e.key === 'Enter' || e.key === ' ')) {
@@ -47,7 +50,7 @@ function TriggerNodeViewInner({ selected }: NodeProps<TriggerNode>) {
       <div className="step-head">
         <span className="step-glyph"><Glyph name="trigger" size={15} colour="#b45309" /></span>
         <span className="step-type">Enrollment triggers</span>
-        {problems > 0 && <span className="problem-dot">{problems}</span>}
+        {problems > 0 && <span className={`problem-dot${badge.warningsOnly ? ' warning' : ''}`} title={badge.title}>{problems}</span>}
       </div>
       {triggers.length === 0 && <div className="trigger-line muted">Manual enrollment only. Click to add a trigger.</div>}
       {triggers.map((t, i) => (

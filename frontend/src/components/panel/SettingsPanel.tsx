@@ -19,7 +19,8 @@ export function SettingsPanel() {
       </header>
       <div className="panel-body">
         <TextField label="Name" value={def.name} onChange={(v) => set({ name: v })} />
-        {isNew && <TextField label="Id" value={def.id} onChange={(v) => set({ id: v.toLowerCase() })} hint="Lowercase letters, digits, - and _. Cannot change after the first save." />}
+        {isNew && <TextField label="Id" value={def.id} placeholder="Made from the name" onChange={(v) => set({ id: v.toLowerCase() })}
+          hint="Leave it empty to make it from the name when you first save (like webinar-follow-up; a number is added when that is taken). Lowercase letters, digits, - and _. It cannot change after the first save." />}
         <TextArea label="Description" rows={3} value={def.description} onChange={(v) => set({ description: v || undefined })} />
         <SelectField label="Object" value={def.object} options={objects.map((o) => ({ value: o, label: o }))} onChange={(v) => set({ object: v })} />
         <TimezoneField label="Time zone" value={def.timezone} onChange={(v) => set({ timezone: v })} hint="Default zone for schedules and delays (UTC when empty)." />

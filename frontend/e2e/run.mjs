@@ -25,6 +25,7 @@ let server;
 let browser;
 let page;
 const pageErrors = [];
+const dialogs = []; // every confirm/alert/beforeunload the page raised, as "type: message"
 const ids = {}; // step ids as the editor made them: delay, branch, goto
 
 // Whole-run watchdog: never hang past 4 minutes.
@@ -98,7 +99,10 @@ before(async () => {
   page = await ctx.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
   // an unsaved-changes question left by a failed test must not block the next one
-  page.on('dialog', (d) => d.accept().catch(() => undefined));
+  page.on('dialog', (d) => {
+    dialogs.push(`${d.type()}: ${d.message()}`);
+    d.accept().catch(() => undefined);
+  });
   page.on('console', (m) => {
     // aborted fetches (the editor cancels superseded validations) and 404s probed on purpose are not errors
     if (m.type() === 'error' && !/404|AbortError/.test(m.text())) pageErrors.push(m.text());
@@ -658,6 +662,137 @@ describe('flowdesk e2e', { concurrency: false }, () => {
       found.push(...violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${name}: ${v.id} (${v.nodes.join(', ')})`));
     }
     assert.deepEqual(found, [], 'serious or critical accessibility violations');
+  // The saving model, the way a new user meets it: leave an untouched new workflow, build one
+  // with the palette and "+", save (no id typed: it follows the name), reload, switch it on.
+  test('k: first workflow: save sticks, the URL follows, reload shows it, the switch works', { timeout: 60_000 }, async () => {
+    await page.goto(server.url + '/#/workflows');
+    await page.getByTestId('create').click();
+    await page.getByTestId('from-scratch').click();
+    await until('the new workflow editor', async () => page.url().endsWith('#/workflows/new'), T.short);
+    await page.locator('.side-panel').waitFor();
+    // leaving an untouched new workflow asks nothing
+    const asked = dialogs.length;
+    await page.locator('.toolbar .crumb').click();
+    await until('back on the list', async () => page.url().endsWith('#/workflows'), T.short);
+    assert.equal(dialogs.length, asked, 'no question when leaving an untouched new workflow: ' + dialogs.slice(asked).join('; '));
+
+    await page.getByTestId('create').click();
+    await page.getByTestId('from-scratch').click();
+    await page.locator('.side-panel').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('First flow');
+    await page.locator('.trigger-card').click();
+    await page.getByRole('button', { name: 'event', exact: true }).click();
+    await page.getByLabel('Event type').fill('webinar.payment');
+    await page.locator('.edge-plus').first().click();
+    await page.locator('.palette-item[data-type="delay"]').click();
+    const delay = await page.locator('.step-card').first().getAttribute('data-step');
+    await until('"No problems"', async () => (await page.getByTestId('problems-button').textContent()) === 'No problems', T.med);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+
+    await until('the URL of the saved workflow', async () => page.url().endsWith('#/workflows/first-flow'), T.med);
+    await page.getByText('All changes saved').waitFor({ timeout: T.med });
+    assert.equal(dialogs.length, asked, 'no "Leave without saving?" on the first save: ' + dialogs.slice(asked).join('; '));
+    assert.equal(await page.getByRole('button', { name: 'Save', exact: true }).isDisabled(), true, 'nothing left to save');
+    const saved = await apiGet('/api/workflows/first-flow');
+    assert.equal(saved.status, 200);
+    assert.equal(saved.body.definition.start, delay);
+    await shot('30-first-flow-saved');
+
+    // F5: exactly what was saved, nothing unsaved, no question asked
+    await page.reload();
+    await page.locator(`.step-card[data-step="${delay}"]`).waitFor({ timeout: T.med });
+    await page.getByText('All changes saved').waitFor({ timeout: T.short });
+    assert.equal(await page.locator('.step-card').count(), 1);
+    assert.match(await page.locator('.trigger-card').textContent(), /webinar\.payment/);
+    assert.deepEqual((await apiGet('/api/workflows/first-flow')).body.definition, saved.body.definition);
+    assert.equal(dialogs.length, asked, 'reload asked nothing: ' + dialogs.slice(asked).join('; '));
+
+    // switch it on without leaving; an event enrolls a contact that waits at the delay
+    await page.locator('.toolbar .switch').click();
+    await until('the switch on', async () => (await page.locator('.toolbar .switch').getAttribute('aria-checked')) === 'true', T.med);
+    assert.equal(await page.locator('.banner.error').count(), 0, 'no error banner');
+    const r = await postEvent({ type: 'webinar.payment', record: { type: 'contact', email: 'first.flow@example.com' } });
+    assert.equal(r.enrollments.length, 1, 'enrolled: ' + JSON.stringify(r));
+    await until('a waiting counter on the delay', async () => (await counter(delay, 'waiting')) >= 1, T.med);
+    await shot('31-first-flow-on');
+  });
+
+  // The second repro, verbatim: an existing workflow, "Add to list" inserted with "+", Ctrl+S,
+  // not dirty, and the On switch works without leaving.
+  test('l: existing workflow: insert with "+", Ctrl+S, not dirty, the switch works', { timeout: 60_000 }, async () => {
+    await page.goto(server.url + '/#/workflows/first-flow');
+    const delay = (await apiGet('/api/workflows/first-flow')).body.definition.start;
+    await page.locator(`.step-card[data-step="${delay}"]`).waitFor({ timeout: T.med });
+    const before = (await apiGet('/api/workflows/first-flow')).body.revision;
+    await page.locator(`.edge-plus[data-slot="${delay}:next"]`).click();
+    await page.locator('.palette-item[data-type="add_to_list"]').click();
+    await until('the add-to-list card', async () => (await page.locator('.step-card').count()) === 2, T.short);
+    await page.locator('.side-panel').getByLabel('List', { exact: true }).fill('first-buyers');
+    await page.getByText('Unsaved changes').waitFor({ timeout: T.short });
+    await page.keyboard.press('Control+s');
+    await page.getByText('All changes saved').waitFor({ timeout: T.med });
+    const after = (await apiGet('/api/workflows/first-flow')).body;
+    assert.equal(after.revision, before + 1, 'one save');
+    assert.ok(after.definition.steps.some((s) => s.type === 'add_to_list' && s.list === 'first-buyers'), 'the step was stored');
+    assert.equal(await page.getByRole('button', { name: 'Save', exact: true }).isDisabled(), true, 'not dirty after Ctrl+S');
+
+    // off (keep the enrollments) and on again, without leaving and without "Save your changes first"
+    await page.locator('.toolbar .switch').click();
+    await page.getByRole('button', { name: 'Let them finish' }).click();
+    await until('the switch off', async () => (await page.locator('.toolbar .switch').getAttribute('aria-checked')) === 'false', T.med);
+    await page.locator('.toolbar .switch').click();
+    await until('the switch on again', async () => (await page.locator('.toolbar .switch').getAttribute('aria-checked')) === 'true', T.med);
+    assert.equal(await page.getByText('Save your changes before').count(), 0);
+    assert.equal((await apiGet('/api/workflows/first-flow')).body.enabled, true);
+    await shot('32-insert-save-switch');
+  });
+
+  // A draft with problems saves; the problems show on the card and in the list; switching on
+  // is refused naming them.
+  test('m: a draft with problems saves, shows them on its card, and cannot be switched on', { timeout: 60_000 }, async () => {
+    await page.goto(server.url + '/#/workflows');
+    await page.getByTestId('create').click();
+    await page.getByTestId('from-scratch').click();
+    await page.locator('.side-panel').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Draft flow');
+    await page.locator('.trigger-card').click();
+    await page.getByRole('button', { name: 'event', exact: true }).click();
+    await page.getByLabel('Event type').fill('webinar.payment');
+    await page.locator('.edge-plus').first().click();
+    await page.locator('.palette-item[data-type="internal_email"]').click();
+    const mail = await page.locator('.step-card').first().getAttribute('data-step');
+    const panel = page.locator('.side-panel');
+    await panel.getByLabel('To', { exact: true }).fill('sales@acme');
+    await panel.getByLabel('Template', { exact: true }).fill('no-such-template');
+    await until('two problems', async () => (await page.getByTestId('problems-button').textContent()) === '2 problems', T.med);
+    const errorsBefore = pageErrors.length;
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+
+    await until('the draft\'s URL', async () => page.url().endsWith('#/workflows/draft-flow'), T.med);
+    await page.getByText('All changes saved').waitFor({ timeout: T.med });
+    await page.getByText('Saved as a draft with 2 problems').waitFor({ timeout: T.short });
+    const dot = page.locator(`.step-card[data-step="${mail}"] .problem-dot`);
+    await until('the problems on the card', async () => (await dot.textContent()) === '2', T.med);
+    assert.match(await dot.getAttribute('title'), /"sales@acme", which is not an email address/);
+    assert.match(await dot.getAttribute('title'), /"no-such-template", which does not exist/);
+    const list = page.getByRole('region', { name: 'Problems' });
+    await list.waitFor({ timeout: T.short });
+    assert.match(await list.textContent(), /sales@acme/);
+    const stored = (await apiGet('/api/workflows/draft-flow')).body;
+    assert.equal(stored.enabled, false);
+    assert.deepEqual(stored.definition.steps.find((s) => s.id === mail).to, ['sales@acme']);
+    await shot('33-draft-with-problems');
+
+    // switching on is refused, naming the problem
+    await page.locator('.toolbar .switch').click();
+    const refused = page.locator('.banner.error');
+    await refused.waitFor({ timeout: T.med });
+    assert.match(await refused.textContent(), /Not switched on: .*"sales@acme", which is not an email address.*1 more problem/);
+    assert.equal(await page.locator('.toolbar .switch').getAttribute('aria-checked'), 'false');
+    assert.equal((await apiGet('/api/workflows/draft-flow')).body.enabled, false);
+    // the browser logs the refused POST (422) provoked on purpose; anything else stays an error
+    for (let i = pageErrors.length - 1; i >= errorsBefore; i--) if (/422/.test(pageErrors[i])) pageErrors.splice(i, 1);
+    await shot('34-draft-enable-refused');
   });
 
   test('no errors in the page', () => {

@@ -662,6 +662,8 @@ describe('flowdesk e2e', { concurrency: false }, () => {
       found.push(...violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${name}: ${v.id} (${v.nodes.join(', ')})`));
     }
     assert.deepEqual(found, [], 'serious or critical accessibility violations');
+  });
+
   // The saving model, the way a new user meets it: leave an untouched new workflow, build one
   // with the palette and "+", save (no id typed: it follows the name), reload, switch it on.
   test('k: first workflow: save sticks, the URL follows, reload shows it, the switch works', { timeout: 60_000 }, async () => {

@@ -73,7 +73,7 @@ func TestDeleteBigWorkflowDuringIngest(t *testing.T) {
 			map[string]any{"id": "mark", "type": "set_property", "property": "lead_status", "value": "nurtured"}}}
 	live := map[string]any{"id": "live", "name": "Live", "object": "contact",
 		"triggers": []any{map[string]any{"id": "ping", "type": "event", "event": "ping"}},
-		"start": "mark", "steps": []any{map[string]any{"id": "mark", "type": "set_property", "property": "lead_status", "value": "pinged"}}}
+		"start":    "mark", "steps": []any{map[string]any{"id": "mark", "type": "set_property", "property": "lead_status", "value": "pinged"}}}
 	for _, def := range []map[string]any{big, live} {
 		if st, b := call("POST", "/api/workflows", def); st != 201 {
 			t.Fatalf("create %s: %d %s", def["id"], st, b)

@@ -31,7 +31,7 @@ const dueWorkflow = `{"id": "bench-due", "name": "Bench due", "object": "contact
 const dueProbes = 200
 
 func (b *bench) delays(ctx context.Context) error {
-	be, err := b.openWith(ctx, "delays", delaysWorkflow, nil)
+	be, err := b.openWith(ctx, "delays", delaysWorkflow, engine.Options{})
 	if err != nil {
 		return err
 	}

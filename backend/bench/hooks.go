@@ -29,7 +29,7 @@ const (
 )
 
 // Modes lists every --mode value, ModeAll first.
-var Modes = []string{ModeAll, ModeCore, ModeListener, ModeOutbound, ModeDelays, ModeHTTPExternal, ModeHooksExternal}
+var Modes = []string{ModeAll, ModeCore, ModeListener, ModeOutbound, ModeDelays, ModeSoak, ModeHTTPExternal, ModeHooksExternal}
 
 // listenerEventType is the systeme.io event type the listener phase sends; the bench workflow
 // is switched to it so each delivery also enrolls the contact (as in the HTTP phases).
@@ -91,7 +91,7 @@ func (h *hookTarget) post(ctx context.Context, run string, i int) error {
 // creates a signed systeme.io endpoint and serves the listener on 127.0.0.1.
 func (b *bench) startListener(ctx context.Context, name string) (*benchEngine, *hookTarget, error) {
 	wf := strings.Replace(benchWorkflow, `"event": "`+benchEventType+`"`, `"event": "`+listenerEventType+`"`, 1)
-	be, err := b.openWith(ctx, name, wf, nil)
+	be, err := b.openWith(ctx, name, wf, engine.Options{})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -286,7 +286,7 @@ func (b *bench) outboundRun(ctx context.Context, paced bool) error {
 	rv := newBenchReceiver(b.cfg.Events)
 	defer rv.srv.Close()
 	acts := map[string]engine.Action{workflow.StepWebhook: action.NewWebhook(action.Config{Account: action.Account{ID: "bench"}})}
-	be, err := b.openWith(ctx, name, outboundWorkflow(rv.srv.URL+"/hook", rv.secret), acts)
+	be, err := b.openWith(ctx, name, outboundWorkflow(rv.srv.URL+"/hook", rv.secret), engine.Options{Actions: acts})
 	if err != nil {
 		return err
 	}

@@ -163,6 +163,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		phases = append(phases, b.outbound)
 	case ModeDelays: // not in "all": it is meant for --events 1000000
 		phases = append(phases, b.delays)
+	case ModeSoak: // not in "all": it runs for --duration
+		phases = append(phases, b.soak)
 	case ModeHTTPExternal:
 		phases = append(phases, b.httpExternal)
 	case ModeHooksExternal:
@@ -230,12 +232,12 @@ func (b *bench) open(ctx context.Context, name string, withWorkflow bool) (*benc
 	if withWorkflow {
 		wf = benchWorkflow
 	}
-	return b.openWith(ctx, name, wf, nil)
+	return b.openWith(ctx, name, wf, engine.Options{})
 }
 
-// openWith opens a fresh phase database and engine with the given outbound actions, and
-// creates and enables the workflow wf (JSON) unless it is empty.
-func (b *bench) openWith(ctx context.Context, name, wf string, actions map[string]engine.Action) (*benchEngine, error) {
+// openWith opens a fresh phase database and an engine with opts (the bench's log), and creates
+// and enables the workflow wf (JSON) unless it is empty.
+func (b *bench) openWith(ctx context.Context, name, wf string, opts engine.Options) (*benchEngine, error) {
 	path := b.cfg.Prefix + "-" + name + ".db"
 	if err := removeDB(path); err != nil {
 		return nil, fmt.Errorf("bench: clear %s: %w", path, err)
@@ -244,7 +246,8 @@ func (b *bench) openWith(ctx context.Context, name, wf string, actions map[strin
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
-	eng, err := engine.New(ctx, db, engine.Options{Log: b.cfg.Log, Actions: actions})
+	opts.Log = b.cfg.Log
+	eng, err := engine.New(ctx, db, opts)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("bench: %w", err)

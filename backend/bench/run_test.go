@@ -94,6 +94,7 @@ func TestBenchHookModes(t *testing.T) {
 		ModeListener: {"hooks.listener", "hooks.listener.ack.p50", "hooks.listener.ack.p99", "hooks.listener.paced", "hooks.listener.paced.ack.p99"},
 		ModeOutbound: {"outbound.deliveries", "outbound.paced", "outbound.latency.p50", "outbound.latency.p99"},
 		ModeDelays:   {"delays.pending", "delays.rss"}, // lag rows may be 0 ms: checked below
+		ModeSoak:     {"soak.events", "soak.db.peak", "soak.size.1"},
 	} {
 		t.Run(mode, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -164,7 +164,8 @@ func (e *Engine) vacuumRound(ctx context.Context) error {
 	return e.batches(ctx, st, func(pages int) (store.Batch, error) { return e.db.Vacuum(ctx, pages) })
 }
 
-// checkpointRound copies the WAL back into the database file, and truncates a large WAL.
+// checkpointRound copies the WAL back into the database file beside the writer (it holds the
+// writer for no time: its stat counts frames copied, with zero hold).
 func (e *Engine) checkpointRound(ctx context.Context) error {
 	st := &e.maint.stats.checkpoint
 	defer st.round()
@@ -172,6 +173,6 @@ func (e *Engine) checkpointRound(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	st.add(store.Batch{Rows: res.Checkpointed, Hold: res.Hold})
+	st.add(store.Batch{Rows: res.Checkpointed})
 	return nil
 }

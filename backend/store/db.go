@@ -112,7 +112,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	db.r.SetMaxOpenConns(opts.ReadConns)
 	db.r.SetMaxIdleConns(opts.ReadConns)
-	// A short busy timeout: a checkpoint that finds the writer busy gives up and tries later.
+	// A short busy timeout: a checkpoint that finds the database busy gives up and tries later.
 	ckPragmas := append(connPragmas(opts.Synchronous), "busy_timeout(100)")
 	if db.ck, err = sql.Open("sqlite", dsn(abs, ckPragmas, "deferred")); err != nil {
 		db.w.Close()

@@ -29,7 +29,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	paced := fs.Int("paced-rate", 1000, "events/s of the paced HTTP runs (at most 10 s of events, and at most --events)")
 	phaseTimeout := fs.Duration("phase-timeout", 3*time.Minute, "each phase stops after this and reports what finished")
 	mode := fs.String("mode", bench.ModeAll, "phases to run: "+strings.Join(bench.Modes, ", "))
-	duration := fs.Duration("duration", 10*time.Second, "the listener's closed-loop run and the outbound backlog stop taking new work after this")
+	duration := fs.Duration("duration", 10*time.Second, "the listener's closed-loop run and the outbound backlog stop taking new work after this; the soak mode runs this long (e.g. --duration 30m)")
 	outRate := fs.Int("outbound-rate", 500, "events/s of the outbound latency run")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	levels := fs.String("levels", "8,32,64", "client concurrencies of the external modes, comma-separated")

@@ -59,6 +59,7 @@ describe('formatHistory', () => {
 
   it('describes enrollment-level entries, skips and failures', () => {
     expect(fmt(h('enrolled', { trigger: 'registered', summary: 'Event webinar.registered', version: 2 }))).toMatchObject({ step: 'Enrollment', text: 'Enrolled by trigger registered: Event webinar.registered, version 2', tone: 'info' });
+    expect(fmt(h('enrolled', { trigger: 'manual', summary: 'Enrolled manually in bulk (by filter)', version: 1 })).text).toBe('Enrolled by hand: Enrolled manually in bulk (by filter), version 1');
     expect(fmt(h('completed', { steps_run: 1 })).text).toBe('Completed the workflow after 1 step');
     expect(fmt(h('completed', { steps_run: 4, failed_steps: 2 }))).toMatchObject({ text: 'Completed the workflow with errors after 4 steps: 2 steps failed', tone: 'fail' });
     expect(fmt(h('skipped', { reason: 'sms steps are not executed by this version of Flowdesk yet' }, 'x', 'sms')).text).toBe('Skipped: sms steps are not executed by this version of Flowdesk yet');

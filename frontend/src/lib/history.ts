@@ -86,7 +86,8 @@ export function formatHistory(h: HistoryEntry, def?: Definition | null, opts: Fo
   switch (h.outcome) {
     case 'enrolled': {
       const why = typeof d.summary === 'string' && d.summary ? d.summary : 'enrolled';
-      const trig = typeof d.trigger === 'string' && d.trigger ? ` by trigger ${d.trigger}` : '';
+      // Manual enrollment (one record or in bulk) has the pseudo-trigger "manual".
+      const trig = d.trigger === 'manual' ? ' by hand' : typeof d.trigger === 'string' && d.trigger ? ` by trigger ${d.trigger}` : '';
       const v = typeof d.version === 'number' ? `, version ${d.version}` : '';
       return { ...base, text: `Enrolled${trig}: ${why}${v}`, tone: 'info' };
     }

@@ -1,0 +1,89 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// SMSReservation says whether an SMS may go out under the monthly cap.
+type SMSReservation struct {
+	Allowed bool // false: the month's cap is reached
+	Sent    int  // messages counted this month, including this one when allowed
+	Repeat  bool // this idempotency key was counted before (a retry), so it did not count again
+	// Notify is true the first time in a month a message is refused: the caller tells the user once.
+	Notify bool
+}
+
+// ReserveSMS counts an SMS against the month's cap at send time, once per idempotency key. A
+// retry of a counted message is allowed without counting again; past the cap nothing is counted.
+// The first refusal of a month sets Notify and remembers it, so the user is told once a month.
+func (t *Tx) ReserveSMS(month, key string, limit int, now time.Time) (SMSReservation, error) {
+	var r SMSReservation
+	var seen int
+	if err := t.queryRow("SELECT COUNT(*) FROM sms_sends WHERE idempotency_key = ?", key).Scan(&seen); err != nil {
+		return r, fmt.Errorf("read sms usage: %w", err)
+	}
+	var notified int
+	err := t.queryRow("SELECT sent, cap_notified FROM sms_usage WHERE month = ?", month).Scan(&r.Sent, &notified)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("read sms usage of %s: %w", month, err)
+	}
+	if seen > 0 {
+		r.Allowed, r.Repeat = true, true
+		return r, nil
+	}
+	if limit > 0 && r.Sent >= limit {
+		if notified == 0 {
+			if _, err := t.exec(`INSERT INTO sms_usage (month, sent, cap_notified) VALUES (?, ?, 1)
+				ON CONFLICT (month) DO UPDATE SET cap_notified = 1`, month, r.Sent); err != nil {
+				return r, fmt.Errorf("record sms cap notice of %s: %w", month, err)
+			}
+			r.Notify = true
+		}
+		return r, nil
+	}
+	if _, err := t.exec("INSERT INTO sms_sends (idempotency_key, month, at) VALUES (?, ?, ?)", key, month, ms(now)); err != nil {
+		return r, fmt.Errorf("count sms: %w", err)
+	}
+	if _, err := t.exec(`INSERT INTO sms_usage (month, sent) VALUES (?, 1) ON CONFLICT (month) DO UPDATE SET sent = sent + 1`, month); err != nil {
+		return r, fmt.Errorf("count sms of %s: %w", month, err)
+	}
+	r.Allowed = true
+	r.Sent++
+	return r, nil
+}
+
+// ReleaseSMS uncounts a reserved SMS the provider refused for good (nothing was sent).
+func (t *Tx) ReleaseSMS(key string) error {
+	var month string
+	err := t.queryRow("SELECT month FROM sms_sends WHERE idempotency_key = ?", key).Scan(&month)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("release sms: %w", err)
+	}
+	if _, err := t.exec("DELETE FROM sms_sends WHERE idempotency_key = ?", key); err != nil {
+		return fmt.Errorf("release sms: %w", err)
+	}
+	if _, err := t.exec("UPDATE sms_usage SET sent = MAX(sent - 1, 0) WHERE month = ?", month); err != nil {
+		return fmt.Errorf("release sms: %w", err)
+	}
+	return nil
+}
+
+// SMSUsage returns how many SMS were counted in a month ("2026-03").
+func (db *DB) SMSUsage(ctx context.Context, month string) (int, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, "SELECT sent FROM sms_usage WHERE month = ?", month).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read sms usage of %s: %w", month, err)
+	}
+	return n, nil
+}

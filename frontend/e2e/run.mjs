@@ -797,6 +797,72 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await shot('34-draft-enable-refused');
   });
 
+  // Messages and times in the user's terms, and Ctrl+Z inside a field belongs to the field.
+  test('n: delay -1 says "at least 1 …", 24-hour clock field, empty subject, token warning, Ctrl+Z in a field, history zone', { timeout: 60_000 }, async () => {
+    await page.goto(server.url + '/#/workflows/' + WF);
+    await page.locator(`.step-card[data-step="${ids.delay}"]`).click();
+    const panel = page.locator('.side-panel');
+    const wait = panel.getByRole('spinbutton', { name: 'Wait for' });
+    await wait.fill('-1');
+    await panel.getByText('A delay must be at least 1 second.').waitFor({ timeout: T.short });
+    assert.equal(await page.locator('.toolbar .status').textContent(), 'All changes saved', 'a refused amount is not written to the workflow');
+    assert.ok(!/90s|write it like/.test(await panel.textContent()), 'no engine wording in the panel');
+    await shot('26-delay-negative');
+    await wait.fill('2');
+    await until('the message to go', async () => (await panel.getByText('A delay must be at least').count()) === 0, T.short);
+
+    // "A day and time": the time is typed and shown on the 24-hour clock
+    await panel.getByRole('tab', { name: 'A day and time' }).click();
+    const at = panel.getByLabel('At (24-hour clock)');
+    await at.fill('17:30');
+    assert.equal(await at.inputValue(), '17:30');
+    assert.equal(await at.getAttribute('type'), null, 'a text field, not a browser time input that shows 5:30 PM');
+    await at.fill('25:00');
+    await panel.getByText(/hours go up to 23/).waitFor({ timeout: T.short });
+
+    // Ctrl+Z in the step name undoes typing in the field, not the editor's last change
+    const name = panel.getByLabel('Step name');
+    await name.fill('');
+    await name.click();
+    await page.keyboard.type('Pause');
+    const before = await page.evaluate(() => document.querySelector('.toolbar button[title^="Undo"]')?.hasAttribute('disabled'));
+    await page.keyboard.press('Control+z');
+    assert.notEqual(await name.inputValue(), 'Pause', 'the field undid its own typing');
+    assert.equal(await panel.getByRole('tab', { name: 'A day and time' }).getAttribute('aria-selected'), 'true', 'the editor did not undo the mode switch');
+    assert.equal(before, false);
+    // the editor's undo would have put the name edit on the redo stack
+    assert.equal(await page.getByRole('button', { name: 'Redo', exact: true }).isDisabled(), true, 'Ctrl+Z in a field is not the editor\'s undo');
+
+    // a new send-email step written here: no "Subject" pre-filled; a token without a default warns
+    await page.locator(`.edge-plus[data-slot="${ids.delay}:next"]`).click();
+    await page.locator('.palette-item[data-type="send_email"]').click();
+    await panel.getByRole('radio', { name: 'Write it here' }).click();
+    const subject = panel.getByLabel('Subject', { exact: true });
+    assert.equal(await subject.inputValue(), '', 'the subject starts empty');
+    await subject.fill('Hi {{contact.first_name}},');
+    const warn = panel.getByTestId('token-warning');
+    await warn.waitFor({ timeout: T.short });
+    assert.match(await warn.textContent(), /contact\.first_name/);
+    assert.match(await warn.textContent(), /Hi ,/);
+    await subject.fill('Hi {{contact.first_name | default "there"}},');
+    await until('the warning to go', async () => (await warn.count()) === 0, T.short);
+    await shot('27-email-token');
+
+    // leave without saving (the question is answered by the dialog handler), nothing was stored
+    await page.goto(server.url + '/#/workflows');
+    const stored = (await apiGet('/api/workflows/' + WF)).body.definition;
+    assert.equal(stored.steps.find((st) => st.id === ids.delay).duration, '2s');
+
+    // enrollment history: one named zone
+    const list = await apiGet(`/api/enrollments?workflow=${WF}&status=completed`);
+    await page.goto(server.url + '/#/enrollments/' + list.body.enrollments[0].id);
+    const zone = page.getByTestId('history-zone');
+    await zone.waitFor({ timeout: T.med });
+    assert.match(await zone.textContent(), /time zone, \S+/);
+    const times = await page.locator('[data-testid="history"] .tl-head .sub').allTextContents();
+    for (const t of times.filter((x) => /\d:\d/.test(x))) assert.match(t, /^\d\d:\d\d(:\d\d)?$/, 'history times are 24-hour: ' + t);
+  });
+
   test('no errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });

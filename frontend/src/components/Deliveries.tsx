@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, type Delivery } from '../api';
 import { ago, ErrorBanner } from './common';
+import { formatDateTime } from '../lib/datetime';
 
 const TONE: Record<string, string> = { ok: 'completed', skipped: 'cancelled', retry: 'waiting', failed: 'failed', dead: 'failed' };
 
@@ -81,7 +82,7 @@ export function DeliveriesTable({ query, title, emptyText, stepName, showEnrollm
                   {d.error && <div className="warn-text">{d.error}</div>}
                   {d.response && <code title={d.response}>{d.response.length > 120 ? d.response.slice(0, 119) + '…' : d.response}</code>}
                 </td>
-                <td title={new Date(d.at).toLocaleString()}>{ago(d.at)}</td>
+                <td title={formatDateTime(d.at)}>{ago(d.at)}</td>
                 <td>
                   {(d.outcome === 'dead' || d.outcome === 'failed') && d.step_type === 'webhook' && !d.resolved && (
                     <button type="button" className="btn small" disabled={busy === d.id} onClick={() => retry(d)}>{busy === d.id ? 'Retrying…' : 'Retry'}</button>

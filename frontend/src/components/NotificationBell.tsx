@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, type Notification } from '../api';
 import { formatNotification, unreadBadge } from '../lib/notifications';
+import { formatDateTime } from '../lib/datetime';
 
 const POLL_MS = 10_000;
 
@@ -88,7 +89,7 @@ export function NotificationBell() {
                     {!n.read && <span className="dot" aria-label="unread" />}
                     {f.href ? <a href={f.href} onClick={() => { markRead(n); setOpen(false); }} {...(f.href.startsWith('http') ? { target: '_blank', rel: 'noreferrer' } : {})}>{f.title}</a> : <strong>{f.title}</strong>}
                     <span className="grow" />
-                    <span className="sub" title={new Date(n.created_at).toLocaleString()}>{f.when}</span>
+                    <span className="sub" title={formatDateTime(n.created_at)}>{f.when}</span>
                   </div>
                   {f.body && <div className="bell-body">{f.body}</div>}
                   <div className="bell-foot">

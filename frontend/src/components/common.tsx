@@ -81,16 +81,8 @@ function Toast({ toast, onDone }: { toast: ToastData; onDone(): void }) {
   );
 }
 
-/** Short relative time ("3 min ago") with the full date as the fallback. */
-export function ago(iso: string, now = Date.now()): string {
-  const t = new Date(iso).getTime();
-  if (Number.isNaN(t)) return iso;
-  const s = Math.round((now - t) / 1000);
-  if (s < 45) return 'just now';
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
-  return new Date(iso).toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
-}
+/** Short relative time ("3 min ago") with the date as the fallback (lib/datetime). */
+export { ago } from '../lib/datetime';
 
 export function Dialog({ title, children, onClose }: { title: string; children: ReactNode; onClose(): void }) {
   // One listener for the dialog's life: re-adding it on every render (onClose is usually a new

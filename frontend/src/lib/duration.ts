@@ -53,3 +53,27 @@ export function isOffset(s: string | undefined): boolean {
 export function isClock(s: string | undefined): boolean {
   return /^([01]\d|2[0-3]):[0-5]\d$/.test(s ?? '');
 }
+
+/**
+ * What is wrong with a typed wait amount, in the words of someone who typed a number ("A delay
+ * must be at least 1 minute."), or null when it is fine.
+ */
+export function amountProblem(amount: number, unit: DurationUnit): string | null {
+  const u = DURATION_UNITS.find((x) => x.unit === unit) ?? DURATION_UNITS[0];
+  if (!Number.isFinite(amount) || amount < 1) return `A delay must be at least 1 ${u.one}.`;
+  if (!Number.isInteger(amount)) return `Use a whole number of ${u.many} (or a smaller unit).`;
+  return null;
+}
+
+/**
+ * The engine's problem with a delay's duration ("waits \"-1d\", which is not a valid length …
+ * write it like \"90s\"") said in the panel's terms: the number and unit the user picked;
+ * null when the engine's own words are the better ones.
+ */
+export function durationMessage(duration: string | undefined): string | null {
+  const split = splitDuration(duration);
+  // a number and unit the panel can show: only a bad amount is put in other words
+  if (split) return amountProblem(split.amount, split.unit);
+  if (!duration) return 'Say how long to wait: a number and a unit, a day and time, or an event.';
+  return `"${duration}" is not a length of time: enter a number and pick a unit.`;
+}

@@ -15,17 +15,17 @@ const def: Definition = {
 let n = 0;
 const h = (outcome: string, detail: unknown, step?: string, type?: string, at = '2026-11-23T10:00:00Z'): HistoryEntry =>
   ({ id: ++n, enrollment_id: 1, step_id: step, step_type: type, outcome, detail, at });
-const fmt = (e: HistoryEntry) => formatHistory(e, def, { timeZone: 'UTC' });
+const fmt = (e: HistoryEntry) => formatHistory(e, def, { timeZone: 'UTC', locale: 'en-GB' });
 
 describe('formatWhen', () => {
   it('gives weekday and time, with the date when far away', () => {
     const ref = new Date('2026-11-23T10:00:00Z'); // a Monday
-    expect(formatWhen('2026-11-24T11:00:00Z', { timeZone: 'UTC', now: ref })).toBe('Tue 11:00');
-    expect(formatWhen('2026-12-24T11:00:00Z', { timeZone: 'UTC', now: ref })).toBe('Thu 24 Dec 2026 11:00');
-    expect(formatWhen('2026-11-23T10:00:02Z', { timeZone: 'UTC', now: ref })).toBe('Mon 10:00:02');
-    expect(formatWhen('2026-11-24T11:00:00Z', { timeZone: 'Europe/Amsterdam', now: ref })).toBe('Tue 12:00');
+    expect(formatWhen('2026-11-24T11:00:00Z', { timeZone: 'UTC', now: ref, locale: 'en-GB' })).toBe('Tue 11:00');
+    expect(formatWhen('2026-12-24T11:00:00Z', { timeZone: 'UTC', now: ref, locale: 'en-GB' })).toBe('Thu 24 Dec 2026 11:00');
+    expect(formatWhen('2026-11-23T10:00:02Z', { timeZone: 'UTC', now: ref, locale: 'en-GB' })).toBe('Mon 10:00:02');
+    expect(formatWhen('2026-11-24T11:00:00Z', { timeZone: 'Europe/Amsterdam', now: ref, locale: 'en-GB' })).toBe('Tue 12:00');
     expect(formatWhen(undefined)).toBe('?');
-    expect(formatWhen('2026-11-24T11:00:00Z', { timeZone: 'Not/AZone', now: ref })).toMatch(/^Tue /);
+    expect(formatWhen('2026-11-24T11:00:00Z', { timeZone: 'Not/AZone', now: ref, locale: 'en-GB' })).toMatch(/^Tue /);
   });
 });
 

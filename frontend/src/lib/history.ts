@@ -2,6 +2,7 @@
 // the outcomes and details): "Waited until Tue 11:00", "Branch: Watched (watch_pct = 80)",
 // "Set tags (append) = viewer", "Skipped: …". Pure, so it is unit-tested.
 import type { Definition, HistoryEntry, Step } from '../api/types';
+import { formatDate, formatTime, formatWeekday } from './datetime';
 
 export interface HistoryLine {
   /** Step name (or id), or "Enrollment" for enrollment-level entries. */
@@ -19,6 +20,8 @@ export interface FormatOptions {
   timeZone?: string;
   /** The entry's time, used to decide whether a date needs the day as well. */
   now?: Date;
+  /** Locale for names and date order (default: the user's). */
+  locale?: string;
 }
 
 /** Formats a value for one line: strings bare, others as JSON, long ones clipped. */
@@ -32,32 +35,18 @@ export function showValue(v: unknown): string {
   return s.length > 80 ? s.slice(0, 77) + '…' : s;
 }
 
-/** "Tue 11:00"; with the date ("Tue 24 Nov 11:00") when more than 6 days from `ref`. */
+/** "Tue 11:00"; with the date ("Tue 24 Nov 2026 11:00") when more than 6 days from `ref`. */
 export function formatWhen(iso: unknown, opts: FormatOptions = {}): string {
   if (typeof iso !== 'string') return '?';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  let tz: { timeZone?: string } = opts.timeZone ? { timeZone: opts.timeZone } : {};
-  try {
-    new Intl.DateTimeFormat('en-GB', tz);
-  } catch {
-    tz = {}; // an unknown zone name: the browser's zone
-  }
-  const wd = new Intl.DateTimeFormat('en-GB', { weekday: 'short', ...tz }).format(d);
-  const hm = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', ...tz }).format(d);
-  const secs = d.getUTCSeconds();
+  const o = { timeZone: opts.timeZone, locale: opts.locale };
   const ref = opts.now ?? new Date();
   const far = Math.abs(d.getTime() - ref.getTime()) > 6 * 86400_000;
   const near = Math.abs(d.getTime() - ref.getTime()) < 10 * 60_000;
-  let time = hm;
-  if (near && secs) {
-    time = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', ...tz }).format(d);
-  }
-  if (far) {
-    const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', ...tz }).format(d);
-    return `${wd} ${day} ${time}`;
-  }
-  return `${wd} ${time}`;
+  const time = formatTime(iso, { ...o, seconds: near && d.getUTCSeconds() !== 0 });
+  const wd = formatWeekday(iso, o);
+  return far ? `${wd} ${formatDate(iso, o)} ${time}` : `${wd} ${time}`;
 }
 
 function stepLabel(step: Step | undefined, id: string | undefined): string {

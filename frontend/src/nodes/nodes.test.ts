@@ -42,7 +42,7 @@ describe('node registry', () => {
     expect(by['delay-event']).toBe('Until payment.completed, at most 3 days');
     expect(by.set_property).toBe('Set tags (append) = viewer');
     expect(by.branch).toBe('If Big: score is at least 50');
-    expect(by.goto).toBe('Go to s-delay');
+    expect(by.goto).toBe('Jumps to another step');
     expect(by.increment_property).toBe('Increase score by 10');
   });
 

@@ -7,6 +7,7 @@ import { diagnoseView } from '../lib/diagnose';
 import { formatHistory } from '../lib/history';
 import { failedStepsText } from '../lib/outcome';
 import { recordName } from './Records';
+import { formatDateTime, formatTime, zoneLabel } from '../lib/datetime';
 
 /** One enrollment: the diagnose view ("why did this contact enroll?") and its history timeline. */
 export function EnrollmentDetailScreen({ id }: { id: number }) {
@@ -49,6 +50,7 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
     };
   }, [load]);
   const def = runDef ?? wf?.definition ?? null;
+  const zone = def?.timezone || undefined;
   const lines = useMemo(() => (data ? data.history.map((h) => ({ h, line: formatHistory(h, def, { timeZone: def?.timezone || undefined }) })) : []), [data, def]);
   if (error && !data) return <div className="screen"><ErrorBanner error={error} onRetry={load} /><a href="#/workflows">Workflows</a></div>;
   if (!data) return <div className="screen"><Spinner label={`Loading enrollment #${id}…`} /></div>;
@@ -107,7 +109,7 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
               <dl className="facts">
                 <dt>Type</dt><dd className="mono">{dg.event.type}</dd>
                 {dg.event.id !== undefined && <><dt>Event</dt><dd>#{dg.event.id}</dd></>}
-                {dg.event.occurredAt && <><dt>Happened</dt><dd>{new Date(dg.event.occurredAt).toLocaleString()}</dd></>}
+                {dg.event.occurredAt && <><dt>Happened</dt><dd>{formatDateTime(dg.event.occurredAt, { timeZone: zone })}</dd></>}
                 {dg.event.fields.map((f) => <span key={f.key} className="contents"><dt className="mono">{f.key}</dt><dd className="mono">{f.value}</dd></span>)}
               </dl>
             </>
@@ -115,7 +117,7 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
         </section>
         <section>
           <h2>History <span className="count">{data.history.length}</span></h2>
-          {def?.timezone && <div className="hint">Wait times are in the workflow's time zone, {def.timezone}.</div>}
+          <div className="hint" data-testid="history-zone">{def?.timezone ? `Times are in the workflow's time zone, ${zoneLabel(def.timezone)}.` : `Times are in your browser's time zone, ${zoneLabel()} (the workflow names none).`}</div>
           {versionNote && !runDef && <div className="hint">Step names come from the workflow's current definition; this enrollment runs version {e.version}.</div>}
           <ol className="timeline" data-testid="history">
             {lines.map(({ h, line }) => (
@@ -126,7 +128,7 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
                     <strong>{line.step}</strong>
                     {line.stepId && line.step !== line.stepId && <span className="sub mono">{line.stepId}</span>}
                     <span className="grow" />
-                    <span className="sub" title={new Date(h.at).toLocaleString()}>{new Date(h.at).toLocaleTimeString()}</span>
+                    <span className="sub" title={formatDateTime(h.at, { timeZone: zone, seconds: true })}>{formatTime(h.at, { timeZone: zone, seconds: true })}</span>
                   </div>
                   <div className="tl-text">{line.text}</div>
                 </div>

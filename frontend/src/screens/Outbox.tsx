@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, type OutboxMessage } from '../api';
 import { ago, Empty, ErrorBanner, Spinner } from '../components/common';
+import { formatDateTime } from '../lib/datetime';
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -71,7 +72,7 @@ export function OutboxScreen() {
                   <td className="mono">{m.to}</td>
                   <td className="preview-cell">{m.subject || (m.body_text ?? '').slice(0, 80)}</td>
                   <td><span className={`pill ${m.status === 'sent' ? 'completed' : 'waiting'}`}>{m.status}</span></td>
-                  <td title={new Date(m.created_at).toLocaleString()}>{ago(m.created_at)}</td>
+                  <td title={formatDateTime(m.created_at)}>{ago(m.created_at)}</td>
                   <td><button type="button" className="btn small ghost warn" onClick={(e) => { e.stopPropagation(); remove(m); }}>Delete</button></td>
                 </tr>
               ))}
@@ -95,8 +96,8 @@ function MessageView({ m, onClose }: { m: OutboxMessage; onClose(): void }) {
       <dl className="facts">
         <dt>From</dt><dd className="mono">{m.from || '—'}</dd>
         <dt>To</dt><dd className="mono">{m.to}</dd>
-        <dt>Created</dt><dd>{new Date(m.created_at).toLocaleString()}</dd>
-        {m.sent_at && <><dt>Sent</dt><dd>{new Date(m.sent_at).toLocaleString()}</dd></>}
+        <dt>Created</dt><dd>{formatDateTime(m.created_at)}</dd>
+        {m.sent_at && <><dt>Sent</dt><dd>{formatDateTime(m.sent_at)}</dd></>}
         {m.workflow_id && <><dt>Workflow</dt><dd><a href={'#/workflows/' + encodeURIComponent(m.workflow_id)}>{m.workflow_id}</a>{m.step_id && <span className="sub mono"> · {m.step_id}</span>}</dd></>}
         {m.enrollment_id ? <><dt>Enrollment</dt><dd><a href={'#/enrollments/' + m.enrollment_id}>#{m.enrollment_id}</a></dd></> : null}
       </dl>

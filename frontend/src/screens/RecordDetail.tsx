@@ -5,6 +5,8 @@ import { EnrollInWorkflowDialog, UnenrollDialog } from '../components/Enroll';
 import { showValue } from '../lib/history';
 import { navigate } from '../router';
 import { recordName } from './Records';
+import { formatDateTime } from '../lib/datetime';
+import { nodeConfig } from '../nodes';
 
 interface EventRow {
   id: number;
@@ -31,6 +33,22 @@ export function RecordDetailScreen({ id }: { id: number }) {
     // eslint-disable-next-line react-hooks/set-state-in-effect -- loading on mount
     load();
   }, [load]);
+  // step names of the workflows this record is in (the list shows where each enrollment is)
+  const [stepNames, setStepNames] = useState<Record<string, Record<string, string>>>({});
+  const wfIds = [...new Set((data?.enrollments ?? []).map((e) => e.workflow_id))].sort().join(',');
+  useEffect(() => {
+    let live = true;
+    for (const wid of wfIds ? wfIds.split(',') : []) {
+      api.getWorkflow(wid).then((w) => {
+        if (!live) return;
+        const m = Object.fromEntries(w.definition.steps.map((st) => [st.id, st.name || nodeConfig(st.type).summary(st)]));
+        setStepNames((prev) => ({ ...prev, [wid]: m }));
+      }, () => undefined);
+    }
+    return () => {
+      live = false;
+    };
+  }, [wfIds]);
   if (error) return <div className="screen"><ErrorBanner error={error} onRetry={load} /><a href="#/records">All records</a></div>;
   if (!data) return <div className="screen"><Spinner label={`Loading record #${id}…`} /></div>;
   const r = data.record;
@@ -75,8 +93,8 @@ export function RecordDetailScreen({ id }: { id: number }) {
                   <tr key={e.id} data-enrollment={e.id} onClick={() => navigate('#/enrollments/' + e.id)}>
                     <td><a href={'#/enrollments/' + e.id} onClick={(ev) => ev.stopPropagation()}>{names[e.workflow_id] ?? e.workflow_id}</a><div className="sub">#{e.id} · v{e.version}</div></td>
                     <td><StatusPill e={e} /></td>
-                    <td className="mono">{e.current_step || '—'}</td>
-                    <td title={new Date(e.created_at).toLocaleString()}>{ago(e.created_at)}</td>
+                    <td>{e.current_step ? stepNames[e.workflow_id]?.[e.current_step] ?? e.current_step : '—'}</td>
+                    <td title={formatDateTime(e.created_at)}>{ago(e.created_at)}</td>
                     <td>
                       {(e.status === 'active' || e.status === 'waiting') && (
                         <button type="button" className="btn ghost small" onClick={(ev) => { ev.stopPropagation(); setUnenroll(e); }}>Unenroll…</button>
@@ -99,7 +117,7 @@ export function RecordDetailScreen({ id }: { id: number }) {
                     <td className="sub">
                       {[...Object.entries(ev.scope ?? {}).map(([k, v]) => `${k} ${v}`), ...Object.entries(ev.data ?? {}).map(([k, v]) => `${k}: ${showValue(v)}`)].join(' · ') || '—'}
                     </td>
-                    <td title={new Date(ev.occurred_at).toLocaleString()}>{ago(ev.occurred_at)}</td>
+                    <td title={formatDateTime(ev.occurred_at)}>{ago(ev.occurred_at)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, type RecordItem } from '../api';
 import { ago, Empty, ErrorBanner, Spinner } from '../components/common';
 import { navigate } from '../router';
+import { formatDateTime } from '../lib/datetime';
 
 const PAGE = 50;
 
@@ -81,7 +82,7 @@ export function RecordsScreen() {
                   <td>{recordName(r) || <span className="sub">—</span>}</td>
                   <td>{typeof r.properties.city === 'string' ? r.properties.city : <span className="sub">—</span>}</td>
                   <td>{r.type}</td>
-                  <td title={new Date(r.updated_at).toLocaleString()}>{ago(r.updated_at)}</td>
+                  <td title={formatDateTime(r.updated_at)}>{ago(r.updated_at)}</td>
                 </tr>
               ))}
             </tbody>

@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, type Task } from '../api';
 import { ago, Empty, ErrorBanner, Spinner } from '../components/common';
+import { formatDateTime } from '../lib/datetime';
 
 export function TasksScreen() {
   const [status, setStatus] = useState<'open' | 'done'>('open');
@@ -55,7 +56,7 @@ export function TasksScreen() {
                 <tr key={t.id} data-task={t.id}>
                   <td>{t.title}</td>
                   <td>{t.owner || <span className="sub">unassigned</span>}</td>
-                  <td className={overdue ? 'warn-text' : ''}>{t.due_at ? new Date(t.due_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : <span className="sub">—</span>}{overdue && ' (overdue)'}</td>
+                  <td className={overdue ? 'warn-text' : ''}>{t.due_at ? formatDateTime(t.due_at) : <span className="sub">—</span>}{overdue && ' (overdue)'}</td>
                   <td>{t.record_id ? <a href={'#/records/' + t.record_id}>record #{t.record_id}</a> : <span className="sub">—</span>}</td>
                   <td>{t.workflow_id ? <a href={'#/workflows/' + encodeURIComponent(t.workflow_id)}>{t.workflow_id}</a> : <span className="sub">—</span>}{t.enrollment_id ? <> · <a href={'#/enrollments/' + t.enrollment_id}>#{t.enrollment_id}</a></> : null}</td>
                   <td>

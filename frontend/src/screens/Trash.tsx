@@ -5,6 +5,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, type TrashedWorkflow } from '../api';
 import { ago, Dialog, Empty, ErrorBanner, Spinner, Toasts, type ToastData } from '../components/common';
 import { navigate } from '../router';
+import { formatDate, formatDateTime } from '../lib/datetime';
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -82,7 +83,7 @@ export function TrashScreen() {
               <tr key={w.id} data-trashed={w.id}>
                 <td>{w.name}<div className="sub mono">{w.id}</div></td>
                 <td>{w.object}</td>
-                <td title={new Date(w.deleted_at).toLocaleString()}>{ago(w.deleted_at)}</td>
+                <td title={formatDateTime(w.deleted_at)}>{ago(w.deleted_at)}</td>
                 <td>
                   {w.enrollments.toLocaleString()}
                   {w.open > 0 && <div className="sub">{w.open.toLocaleString()} open{w.cancel_open ? ', being cancelled' : ', running to their end'}</div>}
@@ -93,7 +94,7 @@ export function TrashScreen() {
                       <progress max={Math.max(w.purge.total, 1)} value={w.purge.removed} aria-label={`Deleting ${w.name}`} />
                       <div className="sub">Deleting… {w.purge.removed.toLocaleString()} of {w.purge.total.toLocaleString()} enrollments</div>
                     </div>
-                  ) : <span title={new Date(w.purge_by).toLocaleString()}>{new Date(w.purge_by).toLocaleDateString()}</span>}
+                  ) : <span title={formatDateTime(w.purge_by)}>{formatDate(w.purge_by)}</span>}
                 </td>
                 <td className="row-actions">
                   {!w.purge && <>

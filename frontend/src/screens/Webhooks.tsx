@@ -11,6 +11,7 @@ import { FilterEditor } from '../components/filter/FilterEditor';
 import { ListField } from '../components/panel/fields';
 import { cleanMapping, flattenPayload, formatSample, setMapping, suggestProperty, suggestType } from '../lib/payload';
 import { navigate } from '../router';
+import { formatDateTime } from '../lib/datetime';
 
 const MAPPING_TYPES: MappingType[] = ['string', 'number', 'bool', 'date', 'enum', 'multi'];
 const AUTH_LABEL: Record<HookAuth, string> = { signature: 'Signature (Standard Webhooks)', api_key: 'API key header', none: 'None (anyone with the URL)' };
@@ -94,7 +95,7 @@ export function WebhooksScreen() {
                   <td className={h.consecutive_failures > 0 ? 'warn-text' : 'sub'}>{h.consecutive_failures} / {h.max_failures}</td>
                   <td>
                     {l === undefined ? '' : l === null ? <span className="sub">none yet</span> : (
-                      <span className={isFailedRequest(l) ? 'warn-text' : ''} title={new Date(l.received_at).toLocaleString()}>
+                      <span className={isFailedRequest(l) ? 'warn-text' : ''} title={formatDateTime(l.received_at)}>
                         {l.status_code} {l.outcome} · {ago(l.received_at)}
                       </span>
                     )}
@@ -536,7 +537,7 @@ function RequestRow({ r, open, onToggle }: { r: HookRequest; open: boolean; onTo
   return (
     <>
       <tr className={failed ? 'row-failed' : ''} data-outcome={r.outcome}>
-        <td title={new Date(r.received_at).toLocaleString()}>{new Date(r.received_at).toLocaleString()}</td>
+        <td title={formatDateTime(r.received_at)}>{formatDateTime(r.received_at)}</td>
         <td className="mono">{r.status_code}</td>
         <td><span className={`pill ${failed ? 'failed' : r.outcome === 'applied' ? 'completed' : 'waiting'}`}>{r.outcome}</span></td>
         <td className={failed ? 'warn-text' : 'sub'}>{r.error || (r.event_id ? `event #${r.event_id}` : '')}</td>

@@ -4,6 +4,7 @@ import { DeliveriesTable } from '../components/Deliveries';
 import { ago, Empty, ErrorBanner, Spinner, StatusPill } from '../components/common';
 import { statusLabel, statusMeaning, STATUSES } from '../lib/outcome';
 import { hrefOf, navigate } from '../router';
+import { formatDateTime } from '../lib/datetime';
 const PAGE = 50;
 
 /** The enrollment history of one workflow: status filter, step filter, cursor paging. */
@@ -108,8 +109,8 @@ export function WorkflowEnrollmentsScreen({ id, status, step }: { id: string; st
                   <td><StatusPill e={e} /></td>
                   <td>{e.current_step ? stepName(e.current_step) : <span className="sub">—</span>}</td>
                   <td className="mono sub">{e.trigger_id || 'manual'}</td>
-                  <td title={new Date(e.created_at).toLocaleString()}>{ago(e.created_at)}</td>
-                  <td title={new Date(e.updated_at).toLocaleString()}>{ago(e.updated_at)}</td>
+                  <td title={formatDateTime(e.created_at)}>{ago(e.created_at)}</td>
+                  <td title={formatDateTime(e.updated_at)}>{ago(e.updated_at)}</td>
                 </tr>
               ))}
             </tbody>

@@ -6,6 +6,7 @@ import { TEMPLATES, setDraft } from '../lib/templates';
 import { outcomeTotals } from '../lib/outcome';
 import { copyDefinition, exportFileName, exportText, parseImport, uniqueId } from '../lib/workflow-files';
 import { navigate } from '../router';
+import { formatDateTime } from '../lib/datetime';
 
 const UNDO_MS = 8000;
 
@@ -210,7 +211,7 @@ export function WorkflowListScreen() {
                       </a>
                     ) : <span className="sub">—</span>}
                   </td>
-                  <td title={new Date(w.updated_at).toLocaleString()}>{ago(w.updated_at)}</td>
+                  <td title={formatDateTime(w.updated_at)}>{ago(w.updated_at)}</td>
                   <td className="row-actions" onClick={(e) => e.stopPropagation()}>
                     <button type="button" className="btn ghost small" onClick={() => duplicate(w)}>Duplicate</button>
                     <button type="button" className="btn ghost small" onClick={() => exportOne(w)}>Export</button>

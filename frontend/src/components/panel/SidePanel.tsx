@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { findStep } from '../../lib/definition';
+import { durationMessage } from '../../lib/duration';
 import { nodeConfig } from '../../nodes';
 import { Glyph } from '../../nodes/glyphs';
 import { panels } from '../../nodes/panels';
@@ -44,7 +45,7 @@ function StepPanel({ id }: { id: string }) {
       <div className="panel-body">
         {(mine.length > 0 || local.length > 0) && (
           <ul className="problems-inline">
-            {mine.map((p, i) => <li key={'s' + i}>{p.message}</li>)}
+            {mine.map((p, i) => <li key={'s' + i}>{(step.type === 'delay' && p.field === 'duration' && durationMessage(step.duration)) || p.message}</li>)}
             {local.map((m, i) => <li key={'l' + i} className="local">{m}</li>)}
           </ul>
         )}

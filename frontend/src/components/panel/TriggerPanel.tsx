@@ -3,7 +3,7 @@ import { api } from '../../api';
 import type { CatalogueEvent, HookEndpoint, Trigger, TriggerType } from '../../api/types';
 import { useEditor, useEditorStore, useObjectProperties } from '../../store/context';
 import { FilterEditor } from '../filter/FilterEditor';
-import { KeyValueField, NumberField, SelectField, TextField, TimezoneField, Toggle } from './fields';
+import { ClockField, KeyValueField, NumberField, SelectField, TextField, TimezoneField, Toggle } from './fields';
 
 const TYPE_LABEL: Record<TriggerType, string> = { event: 'When an event happens', filter: 'When a record meets criteria', schedule: 'On a schedule', webhook: 'When a webhook arrives' };
 
@@ -192,7 +192,7 @@ function TriggerForm({ trigger: t, onChange, onReplace }: { trigger: Trigger; on
             <>
               <SelectField label="Date property" value={t.date_property || undefined} options={dateProps.map((p) => ({ value: p.name, label: p.label || p.name }))} onChange={(v) => onChange({ date_property: v })} />
               <TextField label="Offset" value={t.offset} placeholder="-3d" onChange={(v) => onChange({ offset: v })} hint="-3d is three days before, 0d on the day, 2h two hours after." />
-              <TextField label="Time" type="time" value={t.time} onChange={(v) => onChange({ time: v })} />
+              <ClockField label="Time (24-hour clock)" value={t.time} onChange={(v) => onChange({ time: v })} />
             </>
           )}
           {scheduleKind !== 'at' && <TimezoneField label="Time zone" value={t.timezone} onChange={(v) => onChange({ timezone: v })} />}

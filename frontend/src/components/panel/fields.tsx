@@ -1,7 +1,8 @@
 // Small form controls shared by the side-panel forms.
 import { useId, useState, type ReactNode } from 'react';
 import type { Property } from '../../api/types';
-import { DURATION_UNITS, joinDuration, splitDuration, type DurationUnit } from '../../lib/duration';
+import { checkClock, normaliseClock } from '../../lib/datetime';
+import { amountProblem, DURATION_UNITS, joinDuration, splitDuration, type DurationUnit } from '../../lib/duration';
 
 export function Field({ label, hint, children }: { label: string; hint?: ReactNode; children: (id: string) => ReactNode }) {
   const id = useId();
@@ -130,21 +131,61 @@ export function PropertyField(props: { label: string; value: string | undefined;
 export function DurationField(props: { label: string; value: string | undefined; onChange(v: string | undefined): void; hint?: ReactNode; optional?: boolean }) {
   const split = splitDuration(props.value);
   const raw = props.value !== undefined && props.value !== '' && !split;
+  // what the user typed when it is not a wait the engine takes ("-1", "0", "1.5"): shown with
+  // a message in their terms and never written to the workflow
+  const [typed, setTyped] = useState<{ text: string; problem: string } | null>(null);
+  const unit = split?.unit ?? 'd';
   return (
-    <Field label={props.label} hint={props.hint}>
+    <Field label={props.label} hint={typed ? <span className="error" role="alert">{typed.problem}</span> : props.hint}>
       {(id) =>
         raw ? (
           <input id={id} value={props.value} onChange={(e) => props.onChange(e.target.value || undefined)} />
         ) : (
           <div className="duration">
-            <input id={id} type="number" min={0} value={split ? split.amount : ''} placeholder={props.optional ? 'none' : ''}
-              onChange={(e) => props.onChange(e.target.value === '' ? undefined : joinDuration(Number(e.target.value), split?.unit ?? 'd'))} />
-            <select aria-label={props.label + ' unit'} value={split?.unit ?? 'd'} onChange={(e) => props.onChange(joinDuration(split?.amount ?? 1, e.target.value as DurationUnit))}>
+            <input id={id} type="number" min={1} step={1} value={typed ? typed.text : split ? split.amount : ''} placeholder={props.optional ? 'none' : ''}
+              aria-invalid={typed ? true : undefined}
+              onChange={(e) => {
+                const text = e.target.value;
+                if (text === '') {
+                  setTyped(props.optional ? null : { text, problem: amountProblem(0, unit)! });
+                  if (props.optional) props.onChange(undefined);
+                  return;
+                }
+                const problem = amountProblem(Number(text), unit);
+                if (problem) return setTyped({ text, problem });
+                setTyped(null);
+                props.onChange(joinDuration(Number(text), unit));
+              }} />
+            <select aria-label={props.label + ' unit'} value={unit} onChange={(e) => props.onChange(joinDuration(split?.amount ?? 1, e.target.value as DurationUnit))}>
               {DURATION_UNITS.map((u) => <option key={u.unit} value={u.unit}>{u.many}</option>)}
             </select>
           </div>
         )
       }
+    </Field>
+  );
+}
+
+/** A 24-hour clock time ("09:30") as text: a browser's time input shows "11:00 AM" in US locales. */
+export function ClockField(props: { label: string; value: string | undefined; onChange(v: string): void; hint?: ReactNode }) {
+  const [typed, setTyped] = useState<string | null>(null);
+  const text = typed ?? props.value ?? '';
+  const problem = typed !== null ? checkClock(typed) : null;
+  return (
+    <Field label={props.label} hint={problem ? <span className="error" role="alert">{problem}</span> : props.hint ?? '24-hour clock, like 09:30 or 17:00.'}>
+      {(id) => (
+        <input id={id} className="clock" inputMode="numeric" placeholder="HH:MM" maxLength={5} value={text} aria-invalid={problem ? true : undefined}
+          onChange={(e) => {
+            const v = e.target.value;
+            if (checkClock(normaliseClock(v)) === null) {
+              setTyped(normaliseClock(v) === v ? null : v);
+              props.onChange(normaliseClock(v));
+            } else setTyped(v);
+          }}
+          onBlur={() => {
+            if (typed !== null && checkClock(normaliseClock(typed)) === null) setTyped(null);
+          }} />
+      )}
     </Field>
   );
 }

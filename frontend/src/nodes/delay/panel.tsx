@@ -1,5 +1,5 @@
 import type { PanelProps } from '../types';
-import { DurationField, TextField, TimezoneField } from '../../components/panel/fields';
+import { ClockField, DurationField, TextField, TimezoneField } from '../../components/panel/fields';
 import { FilterEditor } from '../../components/filter/FilterEditor';
 import { useEditor, useObjectProperties } from '../../store/context';
 import { delayMode, type DelayMode } from './default';
@@ -41,7 +41,7 @@ export function DelayPanel({ step, update }: PanelProps) {
             </div>
             <div className="hint">No day ticked means any day.</div>
           </div>
-          <TextField label="At (24-hour clock)" type="time" value={step.until.time} onChange={(v) => update({ until: { ...step.until!, time: v } })} />
+          <ClockField label="At (24-hour clock)" value={step.until.time} onChange={(v) => update({ until: { ...step.until!, time: v } })} />
           <TimezoneField label="Time zone" value={step.until.timezone} onChange={(v) => update({ until: { ...step.until!, timezone: v } })} />
         </>
       )}

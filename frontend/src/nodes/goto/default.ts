@@ -16,5 +16,6 @@ export const gotoNode: NodeConfig = {
       [s.target !== s.id, 'A step cannot go to itself.'],
     );
   },
-  summary: (s) => (s.target ? `Go to ${s.target}` : 'Go to …'),
+  // the card shows the target by name ("Go to: Send email"); the summary cannot look it up
+  summary: (s) => (s.target ? 'Jumps to another step' : 'Go to …'),
 };

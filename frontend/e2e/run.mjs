@@ -566,6 +566,27 @@ describe('flowdesk e2e', { concurrency: false }, () => {
       assert.ok(r.frames > 1, `no animation frames while panning and zooming (${r.steps} steps)`);
       assert.equal(r.keys, 20, `every typed key reached the field (${r.steps} steps)`);
     }
+
+    // still on the 300-step workflow: zoomed out to fit, a step inserted with the last "+" of the
+    // flow lands selected, at a readable zoom, inside the canvas and clear of its controls
+    await page.getByRole('button', { name: 'Zoom to fit' }).click();
+    await page.waitForTimeout(400);
+    await page.locator('.edge-plus[data-slot="a30:next"]').dispatchEvent('click');
+    await page.locator('.palette-item[data-type="add_to_list"]').click();
+    const fresh = page.locator('.step-card[aria-current="true"]');
+    await fresh.waitFor({ timeout: T.med });
+    await page.waitForTimeout(500);
+    const geo = await page.evaluate(() => {
+      const r = (sel) => document.querySelector(sel)?.getBoundingClientRect().toJSON() ?? null;
+      const m = /scale\(([\d.]+)\)/.exec(document.querySelector('.react-flow__viewport')?.style.transform ?? '');
+      return { card: r('.step-card[aria-current="true"]'), canvas: r('[data-testid="canvas"]'), controls: r('.react-flow__controls'), minimap: r('.react-flow__minimap'), zoom: m ? Number(m[1]) : 0 };
+    });
+    const overlap = (a, b) => !!a && !!b && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    assert.ok(geo.zoom >= 0.75, 'a readable zoom after the insert: ' + geo.zoom);
+    assert.ok(geo.card.left >= geo.canvas.left && geo.card.right <= geo.canvas.right && geo.card.top >= geo.canvas.top && geo.card.bottom <= geo.canvas.bottom, 'the new card is inside the canvas: ' + JSON.stringify(geo));
+    assert.equal(overlap(geo.card, geo.controls), false, 'the zoom controls do not cover the new card');
+    assert.equal(overlap(geo.card, geo.minimap), false, 'the minimap does not cover the new card');
+    await shot('23-canvas-300-inserted');
   });
 
   // Keyboard only: Tab from the toolbar reaches the trigger card, then the first "+", then the

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import type { Definition } from '../../api/types';
+import { definitionToGraph } from '../../lib/graph';
+import { bench300, examples } from '../../test/fixtures';
+import { openingViewport } from './Canvas';
+import { flowOrder, nodeKey, plusKey } from './flow-focus';
+import { isTyping } from './keys';
+import { READABLE_ZOOM, viewportToReveal } from './reveal';
+
+const merging: Definition = {
+  id: 'm', name: 'm', object: 'contact', triggers: [], reenroll: { enabled: false, triggers: [] }, start: 'temp',
+  steps: [
+    { id: 'temp', type: 'branch', branches: [{ name: 'Hot', expr: 'true', next: 'hot' }, { name: 'Warm', expr: 'true', next: 'warm' }], else: 'cold' },
+    { id: 'merge', type: 'set_property', property: 'stage', value: 'x' },
+    { id: 'cold', type: 'add_to_list', list: 'c', next: 'merge' },
+    { id: 'warm', type: 'add_to_list', list: 'w', next: 'merge' },
+    { id: 'hot', type: 'add_to_list', list: 'h', next: 'merge' },
+  ],
+};
+
+describe('tab order of the canvas', () => {
+  it('walks the flow: each card, then the "+" of each of its paths; a merge after all its paths', () => {
+    expect(flowOrder(definitionToGraph(merging))).toEqual([
+      nodeKey('__trigger'), plusKey('e:__trigger:start'),
+      nodeKey('temp'), plusKey('e:temp:branch:0'), plusKey('e:temp:branch:1'), plusKey('e:temp:else'),
+      nodeKey('hot'), plusKey('e:hot:next'),
+      nodeKey('warm'), plusKey('e:warm:next'),
+      nodeKey('cold'), plusKey('e:cold:next'),
+      nodeKey('merge'), plusKey('e:merge:next'),
+    ]);
+  });
+
+  it('lists every card and every "+" once, never an edge or End marker', () => {
+    const g = definitionToGraph(bench300);
+    const order = flowOrder(g);
+    expect(new Set(order).size).toBe(order.length);
+    expect(order.filter((k) => k.startsWith('node:'))).toHaveLength(301);
+    expect(order.filter((k) => k.startsWith('plus:'))).toHaveLength(g.edges.length);
+    expect(order.some((k) => k.includes('__end'))).toBe(false);
+    expect(order[0]).toBe(nodeKey('__trigger'));
+  });
+
+  it('puts steps no path reaches last', () => {
+    const def = { ...examples['lead-nurture'], steps: [...examples['lead-nurture'].steps, { id: 'orphan', type: 'add_to_list' as const, list: 'x' }] };
+    const order = flowOrder(definitionToGraph(def));
+    expect(order.indexOf(nodeKey('orphan'))).toBeGreaterThan(order.indexOf(nodeKey('nurture-list')));
+  });
+});
+
+describe('keys inside fields', () => {
+  const el = (tagName: string, extra: Record<string, unknown> = {}) => ({ tagName, isContentEditable: false, ...extra }) as unknown as EventTarget;
+  it('leaves text fields their own keys (Ctrl+Z included)', () => {
+    expect(isTyping(el('INPUT', { type: 'text' }))).toBe(true);
+    expect(isTyping(el('INPUT', { type: 'number' }))).toBe(true);
+    expect(isTyping(el('TEXTAREA'))).toBe(true);
+    expect(isTyping(el('DIV', { isContentEditable: true }))).toBe(true);
+    expect(isTyping(el('INPUT', { type: 'checkbox' }))).toBe(false);
+    expect(isTyping(el('DIV'))).toBe(false);
+    expect(isTyping(null)).toBe(false);
+  });
+});
+
+describe('views', () => {
+  const pane = { w: 1000, h: 700 };
+  it('opens a long workflow at a readable zoom with the trigger at the top', () => {
+    const g = definitionToGraph(bench300);
+    const vp = openingViewport(g, pane);
+    expect(vp.zoom).toBeGreaterThanOrEqual(0.75);
+    const t = g.nodes.find((n) => n.id === '__trigger')!;
+    const sx = t.position.x * vp.zoom + vp.x;
+    const sy = t.position.y * vp.zoom + vp.y;
+    expect(sx).toBeGreaterThan(0);
+    expect(sx + t.width! * vp.zoom).toBeLessThan(pane.w);
+    expect(sy).toBeGreaterThanOrEqual(0);
+    expect(sy).toBeLessThan(pane.h / 2);
+  });
+
+  it('fits a short workflow when that is readable', () => {
+    const vp = openingViewport(definitionToGraph(merging), { w: 1400, h: 1000 });
+    expect(vp.zoom).toBeGreaterThanOrEqual(READABLE_ZOOM);
+    expect(vp.zoom).toBeLessThanOrEqual(1);
+  });
+
+  it('pans a card clear of what covers it, and leaves a visible one alone', () => {
+    const vp = { x: 0, y: 0, zoom: 1 };
+    const minimap = { x: 800, y: 550, w: 200, h: 150 };
+    expect(viewportToReveal({ x: 100, y: 100, w: 260, h: 76 }, vp, pane, [minimap])).toBeNull();
+    const moved = viewportToReveal({ x: 780, y: 580, w: 260, h: 76 }, vp, pane, [minimap])!;
+    const sx = 780 * moved.zoom + moved.x;
+    const sy = 580 * moved.zoom + moved.y;
+    const under = sx < minimap.x + minimap.w && minimap.x < sx + 260 && sy < minimap.y + minimap.h && minimap.y < sy + 76;
+    expect(under).toBe(false);
+    // never left below the readable zoom
+    expect(viewportToReveal({ x: 100, y: 100, w: 260, h: 76 }, { x: 0, y: 0, zoom: 0.3 }, pane, [])!.zoom).toBe(READABLE_ZOOM);
+  });
+});

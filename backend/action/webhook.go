@@ -126,25 +126,9 @@ func (w *Webhook) send(ctx context.Context, req StoredRequest, s *workflow.Step,
 		return res
 	}
 	body := []byte(req.Body)
-	headers := map[string]string{"Content-Type": "application/json", "User-Agent": w.cfg.UserAgent}
-	stored := map[string]string{"Content-Type": "application/json", "User-Agent": w.cfg.UserAgent, HeaderID: id}
-	for k, v := range s.Headers {
-		if workflow.ReservedWebhookHeader(k) {
-			return fail("the header %q cannot be set on a webhook (Flowdesk or the connection sets it); remove it from the step", k)
-		}
-		headers[k] = v
-		stored[k] = maskHeader(k, v)
-	}
-	headers[HeaderID] = id
-	headers[HeaderTimestamp] = strconv.FormatInt(now.Unix(), 10)
-	if s.Secret != "" {
-		key, err := secretKey(s.Secret)
-		if err != nil {
-			return fail("%v", err)
-		}
-		for k, v := range signHeaders(key, id, now, body) {
-			headers[k] = v
-		}
+	headers, stored, err := w.headers(s, id, now, body)
+	if err != nil {
+		return fail("%v", err)
 	}
 	req.Headers = stored
 	res.Request, _ = json.Marshal(req)
@@ -202,6 +186,32 @@ func (w *Webhook) send(ctx context.Context, req StoredRequest, s *workflow.Step,
 		res.Error = fmt.Sprintf("the receiver answered %d %s; not retried, since the receiver refused the request itself", code, http.StatusText(code))
 	}
 	return res
+}
+
+// headers builds a request's headers (signed when the step has a secret) and the masked copy
+// the delivery log keeps.
+func (w *Webhook) headers(s *workflow.Step, id string, now time.Time, body []byte) (headers, stored map[string]string, err error) {
+	headers = map[string]string{"Content-Type": "application/json", "User-Agent": w.cfg.UserAgent}
+	stored = map[string]string{"Content-Type": "application/json", "User-Agent": w.cfg.UserAgent, HeaderID: id}
+	for k, v := range s.Headers {
+		if workflow.ReservedWebhookHeader(k) {
+			return nil, nil, fmt.Errorf("the header %q cannot be set on a webhook (Flowdesk or the connection sets it); remove it from the step", k)
+		}
+		headers[k] = v
+		stored[k] = maskHeader(k, v)
+	}
+	headers[HeaderID] = id
+	headers[HeaderTimestamp] = strconv.FormatInt(now.Unix(), 10)
+	if s.Secret != "" {
+		key, err := secretKey(s.Secret)
+		if err != nil {
+			return nil, nil, err
+		}
+		for k, v := range signHeaders(key, id, now, body) {
+			headers[k] = v
+		}
+	}
+	return headers, stored, nil
 }
 
 // classifyError: policy refusals are permanent; network errors and timeouts are retried.

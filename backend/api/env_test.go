@@ -18,6 +18,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/hook"
+	"github.com/flowdesk/flowdesk/backend/simulate"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -48,7 +49,8 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(api.Options{Engine: eng, Version: "test"}))
+	sim := simulate.New(simulate.Options{Engine: eng, Clock: fc, TempDir: t.TempDir(), EventTypes: func(ctx context.Context) ([]string, error) { return hook.EventTypes(ctx, db) }})
+	srv := httptest.NewServer(api.New(api.Options{Engine: eng, Version: "test", Simulator: sim}))
 	t.Cleanup(srv.Close)
 	if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {
 		t.Fatalf("test server on %s, want 127.0.0.1", srv.URL)

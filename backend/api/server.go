@@ -14,6 +14,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/hook"
 	"github.com/flowdesk/flowdesk/backend/settings"
+	"github.com/flowdesk/flowdesk/backend/simulate"
 )
 
 // Body limits per kind of request.
@@ -44,6 +45,8 @@ type Options struct {
 	// TokenHashes, when set, make /api/* require "Authorization: Bearer <token>" with a token
 	// whose store.HashToken is listed (a server bound beyond loopback).
 	TokenHashes []string
+	// Simulator answers POST /api/simulate (nil: the route answers 501).
+	Simulator *simulate.Simulator
 	// Exposed tells the UI (through /api/health) to warn that the server is reachable beyond
 	// this machine.
 	Exposed bool
@@ -64,6 +67,7 @@ type Server struct {
 	actions      map[string]engine.Action
 	tokenHashes  []string
 	exposed      bool
+	simulator    *simulate.Simulator
 }
 
 // New builds the API handler.
@@ -72,7 +76,8 @@ func New(opts Options) *Server {
 		opts.Log = slog.Default()
 	}
 	s := &Server{eng: opts.Engine, log: opts.Log, version: opts.Version, mux: http.NewServeMux(), started: time.Now(),
-		allowedHosts: opts.AllowedHosts, hooks: opts.Hooks, settings: opts.Settings, actions: opts.Actions, tokenHashes: opts.TokenHashes, exposed: opts.Exposed}
+		allowedHosts: opts.AllowedHosts, hooks: opts.Hooks, settings: opts.Settings, actions: opts.Actions, tokenHashes: opts.TokenHashes, exposed: opts.Exposed,
+		simulator: opts.Simulator}
 	s.routes()
 	if opts.Static != nil {
 		s.mux.Handle("/", spa(opts.Static))
@@ -100,6 +105,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/enrollments", s.listEnrollments)
 	m.HandleFunc("GET /api/enrollments/{id}", s.getEnrollment)
 	m.HandleFunc("GET /api/schema", s.schema)
+	m.HandleFunc("POST /api/simulate", s.simulateRun)
 	s.enrollRoutes(m)
 	s.enrollmentRoutes(m)
 	s.hookRoutes(m)

@@ -21,6 +21,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/hook"
 	"github.com/flowdesk/flowdesk/backend/maintenance"
 	"github.com/flowdesk/flowdesk/backend/settings"
+	"github.com/flowdesk/flowdesk/backend/simulate"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -159,7 +160,8 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 
 	opts := api.Options{Engine: s.Engine, Log: cfg.Log, Version: cfg.Version, Static: cfg.Static, Hooks: s.Hooks,
-		Settings: st, Actions: acts}
+		Settings: st, Actions: acts,
+		Simulator: simulate.New(simulate.Options{Engine: s.Engine, Actions: actionCfg, EventTypes: s.eventTypes})}
 	s.API = api.New(opts)
 	opts.AllowedHosts, opts.TokenHashes, opts.Exposed = api.AllowedHosts(s.addr), tokens, len(tokens) > 0
 	s.serve(apiLn, api.New(opts))

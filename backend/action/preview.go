@@ -1,0 +1,169 @@
+package action
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/workflow"
+)
+
+// Preview returns render-only actions keyed by step type, for the simulator: each renders
+// exactly what its production action would send (with the same renderers, recipients checks and
+// skip rules) and puts it in ActionResult.Request, but sends nothing, writes nothing (no outbox
+// row, no SMS usage) and opens no connection. cfg.DB and cfg.Settings are only read (email
+// templates, the sender address, the Slack default webhook).
+func Preview(cfg Config) map[string]engine.Action {
+	hook := NewWebhook(cfg)
+	email, internal := NewSendEmail(cfg.emailConfig()), NewInternalEmail(cfg.emailConfig())
+	return map[string]engine.Action{
+		workflow.StepWebhook:       engine.ActionFunc(hook.preview),
+		workflow.StepSendEmail:     engine.ActionFunc(email.preview),
+		workflow.StepInternalEmail: engine.ActionFunc(internal.preview),
+		workflow.StepSMS:           engine.ActionFunc(previewSMS),
+		workflow.StepSlack:         engine.ActionFunc((&Slack{hook: hook, settings: cfg.Settings}).preview),
+	}
+}
+
+// PreviewEmail is what a previewed email step would send.
+type PreviewEmail struct {
+	From     string   `json:"from"`
+	To       []string `json:"to"`
+	Subject  string   `json:"subject"`
+	HTML     string   `json:"html,omitempty"`
+	Text     string   `json:"text,omitempty"`
+	Template string   `json:"template,omitempty"`
+}
+
+// PreviewRequest is what a previewed webhook or Slack step would post.
+type PreviewRequest struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers"`
+	Body    string            `json:"body"`
+}
+
+// PreviewSMS is what a previewed sms step would text.
+type PreviewSMS struct {
+	To   string `json:"to"`
+	Text string `json:"text"`
+}
+
+func previewed(target string, v any) engine.ActionResult {
+	raw, _ := json.Marshal(v)
+	return engine.ActionResult{Outcome: store.AttemptOK, Target: target, Request: raw, Response: "simulated: nothing was sent",
+		Detail: map[string]any{"delivery": "simulated"}}
+}
+
+func (e *Email) preview(ctx context.Context, in engine.ActionInput) engine.ActionResult {
+	to, skip, err := e.recipients(in)
+	target := strings.Join(to, ", ")
+	if err != nil {
+		return engine.ActionResult{Outcome: store.AttemptFailed, Target: target, Error: err.Error()}
+	}
+	if skip != "" {
+		return engine.ActionResult{Outcome: store.AttemptSkipped, Target: target, Response: skip, Detail: map[string]any{"reason": skip}}
+	}
+	if e.cfg.DB == nil {
+		return engine.ActionResult{Outcome: store.AttemptFailed, Target: target, Error: "email is not set up in this Flowdesk (no database given to the action)"}
+	}
+	msg, _, err := e.render(ctx, in)
+	if err != nil {
+		return engine.ActionResult{Outcome: store.AttemptFailed, Target: target, Error: err.Error()}
+	}
+	from := OfflineFrom
+	if e.cfg.Settings != nil {
+		if conf, err := e.cfg.Settings.Load(ctx); err == nil && conf.SMTP.Configured() && conf.SMTP.From != "" {
+			from = conf.SMTP.From
+		}
+	}
+	return previewed(target, PreviewEmail{From: from, To: to, Subject: msg.subject, HTML: msg.html, Text: msg.text, Template: in.Step.Template})
+}
+
+func (w *Webhook) preview(ctx context.Context, in engine.ActionInput) engine.ActionResult {
+	s := in.Step
+	target := workflow.MaskURL(s.URL)
+	fail := func(err error) engine.ActionResult {
+		return engine.ActionResult{Outcome: store.AttemptFailed, Target: target, Error: err.Error()}
+	}
+	body, err := w.body(ctx, in)
+	if err != nil {
+		return fail(err)
+	}
+	_, stored, err := w.headers(s, in.IdempotencyKey, in.Now, body)
+	if err != nil {
+		return fail(err)
+	}
+	if s.Secret != "" {
+		stored["webhook-signature"] = "v1,… (signed with the step's secret when sent)"
+	}
+	return previewed(target, PreviewRequest{Method: methodOf(s.Method), URL: target, Headers: stored, Body: string(body)})
+}
+
+func previewSMS(_ context.Context, in engine.ActionInput) engine.ActionResult {
+	s := in.Step
+	data := engine.TemplateData(in.Workflow, in.Enrollment, in.Record, in.Event)
+	fail := func(format string, args ...any) engine.ActionResult {
+		return engine.ActionResult{Outcome: store.AttemptFailed, Error: fmt.Sprintf(format, args...)}
+	}
+	skip := func(format string, args ...any) engine.ActionResult {
+		msg := fmt.Sprintf(format, args...)
+		return engine.ActionResult{Outcome: store.AttemptSkipped, Error: msg, Detail: map[string]any{"reason": msg}}
+	}
+	var raw string
+	for _, t := range s.To {
+		if t = strings.TrimSpace(t); t != "" {
+			raw = t
+			break
+		}
+	}
+	to, err := renderText(raw, data)
+	if err != nil {
+		return fail("the recipient %q: %v", raw, err)
+	}
+	if to = strings.TrimSpace(to); to == "" {
+		return skip("no phone number to text: %q is empty for this record", raw)
+	}
+	phone, ok := normalizePhone(to)
+	if !ok {
+		return skip("%q is not a phone number; write it in international form, like +31612345678", to)
+	}
+	body, err := renderText(s.Text, data)
+	if err != nil {
+		return fail("the text: %v", err)
+	}
+	if strings.TrimSpace(body) == "" {
+		return skip("the message text is empty for this record")
+	}
+	if n := len([]rune(body)); n > maxSMSText {
+		return fail("the message has %d characters; the limit is %d", n, maxSMSText)
+	}
+	return previewed("sms:"+phone, PreviewSMS{To: phone, Text: body})
+}
+
+func (a *Slack) preview(ctx context.Context, in engine.ActionInput) engine.ActionResult {
+	s := in.Step
+	raw := strings.TrimSpace(s.WebhookURL)
+	if raw == "" && a.settings != nil {
+		if conf, err := a.settings.Load(ctx); err == nil {
+			raw = strings.TrimSpace(conf.Slack.WebhookURL.Reveal())
+		}
+	}
+	if raw == "" {
+		return engine.ActionResult{Outcome: store.AttemptFailed, Error: "no Slack webhook address: set one on the step or in the settings"}
+	}
+	target := slackTarget(raw)
+	text, err := renderText(s.Text, engine.TemplateData(in.Workflow, in.Enrollment, in.Record, in.Event))
+	if err != nil {
+		return engine.ActionResult{Outcome: store.AttemptFailed, Target: target, Error: "the text: " + err.Error()}
+	}
+	if strings.TrimSpace(text) == "" {
+		msg := "the message text is empty for this record"
+		return engine.ActionResult{Outcome: store.AttemptSkipped, Target: target, Error: msg, Detail: map[string]any{"reason": msg}}
+	}
+	body, _ := json.Marshal(slackMessage{Text: text})
+	return previewed(target, PreviewRequest{Method: "POST", URL: target, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(body)})
+}

@@ -1,0 +1,34 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/flowdesk/flowdesk/backend/simulate"
+)
+
+// simulateRun is POST /api/simulate: one record through a workflow (saved or not) over virtual
+// time, answered with the timeline and what would have been sent. Nothing is written or sent.
+func (s *Server) simulateRun(w http.ResponseWriter, r *http.Request) {
+	if s.simulator == nil {
+		writeError(w, apiError(http.StatusNotImplemented, "not_available", "the simulator is not set up in this Flowdesk"))
+		return
+	}
+	var req simulate.Request
+	if err := decode(w, r, MaxWorkflowBody, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	res, err := s.simulator.Run(r.Context(), req)
+	var pe *simulate.ProblemsError
+	if errors.As(err, &pe) {
+		writeError(w, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_workflow",
+			Message: "the workflow has problems to fix before it can be tested", Details: map[string]any{"problems": pe.Problems}})
+		return
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}

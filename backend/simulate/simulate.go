@@ -1,0 +1,692 @@
+// Package simulate runs one record through a workflow over virtual time: the production engine
+// (planner, steps, conditions, templates, delays, until-event waits) over a scratch SQLite
+// database that is thrown away, on a fake clock that jumps to the next due time, with render-only
+// actions that record what would be sent. The real database is only read. See docs/simulator.md.
+package simulate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/action"
+	"github.com/flowdesk/flowdesk/backend/clock"
+	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/template"
+	"github.com/flowdesk/flowdesk/backend/workflow"
+)
+
+// Limits of one simulation.
+const (
+	MaxHorizon     = 366 * 24 * time.Hour
+	DefaultHorizon = 30 * 24 * time.Hour
+	// StepBudget caps the step runs of one simulation (a go-to loop without a delay ends here).
+	StepBudget = 2000
+	// MaxItems caps the scenario's events plus property changes.
+	MaxItems = 500
+)
+
+// Request is the body of POST /api/simulate.
+type Request struct {
+	Definition      json.RawMessage  `json:"definition,omitempty"`
+	Workflow        string           `json:"workflow,omitempty"`
+	Version         int              `json:"version,omitempty"`
+	Record          *RecordInput     `json:"record,omitempty"`
+	RecordID        int64            `json:"record_id,omitempty"`
+	Events          []Event          `json:"events,omitempty"`
+	PropertyChanges []PropertyChange `json:"property_changes,omitempty"`
+	Start           string           `json:"start,omitempty"`   // "now" (default) or RFC 3339
+	Horizon         string           `json:"horizon,omitempty"` // default "30d", at most "366d"
+	// Enroll says how the record enters: "triggers" (only as production would, through the
+	// workflow's triggers), "manual" (enrolled by hand at the start, as the Enroll button does),
+	// or "" (manual when the scenario has no events and no property changes, else triggers).
+	Enroll string `json:"enroll,omitempty"`
+}
+
+// RecordInput is a typed-in record.
+type RecordInput struct {
+	Properties map[string]any `json:"properties"`
+}
+
+// Event is a scenario event: what arrives, and when, relative to the start ("+2h").
+type Event struct {
+	At    string            `json:"at"`
+	Type  string            `json:"type"`
+	Scope map[string]string `json:"scope,omitempty"`
+	Data  map[string]any    `json:"data,omitempty"`
+}
+
+// PropertyChange is a scenario change to the record (as a PATCH from another system would make).
+type PropertyChange struct {
+	At         string         `json:"at"`
+	Properties map[string]any `json:"properties"`
+}
+
+// Result is the answer of a simulation.
+type Result struct {
+	Outcome     string             `json:"outcome"` // completed, waiting, goal_reached, unenrolled, failed, not_enrolled
+	WhyNot      string             `json:"why_not,omitempty"`
+	Start       time.Time          `json:"start"`
+	End         time.Time          `json:"end"`     // where the virtual clock stopped
+	Stopped     string             `json:"stopped"` // "done" (nothing left to happen), "horizon" or "step_budget"
+	StepsRun    int                `json:"steps_run"`
+	Timeline    []Entry            `json:"timeline"`
+	Effects     []Effect           `json:"effects"`
+	RecordAfter map[string]any     `json:"record_after"`
+	Warnings    []workflow.Problem `json:"warnings"`
+}
+
+// Entry is one line of the timeline: a step the record reached and how it went.
+type Entry struct {
+	At         time.Time       `json:"at"`
+	Offset     string          `json:"offset"`     // since the start: "+1d2h"
+	Enrollment int             `json:"enrollment"` // 1 for the record's first enrollment in this simulation
+	Step       string          `json:"step,omitempty"`
+	Type       string          `json:"type,omitempty"`
+	Name       string          `json:"name,omitempty"`
+	Outcome    string          `json:"outcome"`
+	Detail     json.RawMessage `json:"detail,omitempty"`
+}
+
+// Effect is what an outbound step would have sent.
+type Effect struct {
+	At        time.Time       `json:"at"`
+	Offset    string          `json:"offset"`
+	Step      string          `json:"step"`
+	Type      string          `json:"type"`
+	Outcome   string          `json:"outcome"` // ok, skipped, failed
+	Target    string          `json:"target,omitempty"`
+	Error     string          `json:"error,omitempty"`
+	WouldSend json.RawMessage `json:"would_send,omitempty"`
+}
+
+// Options wire a Simulator to the real installation, which it only reads.
+type Options struct {
+	Engine  *engine.Engine // the production engine: validation and the real database (read)
+	Actions action.Config  // for the render-only actions (its DB and Settings are read; DB defaults to Engine's)
+	Clock   clock.Clock    // "now" (default: the wall clock)
+	// EventTypes lists the event types something sends, for the "did you mean" warnings.
+	EventTypes func(ctx context.Context) ([]string, error)
+	TempDir    string // where scratch databases go (default: os.TempDir())
+}
+
+// Simulator runs simulations.
+type Simulator struct{ opts Options }
+
+// New returns a Simulator.
+func New(opts Options) *Simulator {
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.Actions.DB == nil && opts.Engine != nil {
+		opts.Actions.DB = opts.Engine.DB() // email templates are read from it
+	}
+	return &Simulator{opts: opts}
+}
+
+// InputError is a request that cannot be simulated; Field names the part, Message the fix.
+type InputError = engine.InputError
+
+// ProblemsError is a definition with errors: nothing was run.
+type ProblemsError struct{ Problems []workflow.Problem }
+
+func (e *ProblemsError) Error() string {
+	msgs := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		msgs[i] = p.Message
+	}
+	return "the workflow has problems: " + strings.Join(msgs, "; ")
+}
+
+func bad(field, format string, args ...any) error {
+	return &InputError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// item is a scenario event or property change at its virtual time.
+type item struct {
+	at    time.Time
+	event *Event
+	props map[string]any
+}
+
+// prepared is a request checked against the real installation.
+type prepared struct {
+	def      *workflow.Definition
+	raw      []byte
+	props    map[string]any
+	start    time.Time
+	end      time.Time
+	items    []item
+	manual   bool
+	warnings []workflow.Problem
+}
+
+// Run simulates req. Bad input comes back as *InputError or *ProblemsError, with nothing run.
+func (s *Simulator) Run(ctx context.Context, req Request) (*Result, error) {
+	p, err := s.prepare(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return s.run(ctx, p)
+}
+
+func (s *Simulator) prepare(ctx context.Context, req Request) (*prepared, error) {
+	real := s.opts.Engine
+	db := real.DB()
+	p := &prepared{}
+	// The workflow: a definition as given (saved or not) or a stored version.
+	switch {
+	case len(req.Definition) > 0 && req.Workflow != "":
+		return nil, bad("workflow", "give either \"definition\" or \"workflow\", not both")
+	case len(req.Definition) > 0:
+		p.raw = req.Definition
+	case req.Workflow != "":
+		w, err := db.Workflow(ctx, req.Workflow)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, bad("workflow", "there is no workflow %q", req.Workflow)
+		} else if err != nil {
+			return nil, err
+		}
+		p.raw = w.Definition
+		if req.Version > 0 {
+			if p.raw, err = db.WorkflowVersion(ctx, req.Workflow, req.Version); errors.Is(err, store.ErrNotFound) {
+				return nil, bad("version", "workflow %q has no version %d", req.Workflow, req.Version)
+			} else if err != nil {
+				return nil, err
+			}
+		}
+	default:
+		return nil, bad("definition", "say which workflow to test: give \"definition\" (the workflow JSON) or \"workflow\" (its id)")
+	}
+	problems, err := real.Validate(ctx, p.raw)
+	if err != nil {
+		return nil, err
+	}
+	var errs []workflow.Problem
+	for _, pr := range problems {
+		if pr.Severity == workflow.SeverityWarning {
+			p.warnings = append(p.warnings, pr)
+		} else {
+			errs = append(errs, pr)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, &ProblemsError{Problems: errs}
+	}
+	if p.def, err = workflow.Parse(p.raw); err != nil {
+		return nil, bad("definition", "%v", err)
+	}
+	if p.def.ID == "" {
+		p.def.ID = "new-workflow"
+	}
+	if p.raw, err = json.Marshal(p.def); err != nil {
+		return nil, err
+	}
+
+	// The record: a real one (its properties are copied) or typed in.
+	switch {
+	case req.RecordID != 0 && req.Record != nil:
+		return nil, bad("record", "give either \"record\" or \"record_id\", not both")
+	case req.RecordID != 0:
+		rec, err := db.Record(ctx, req.RecordID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, bad("record_id", "there is no record %d", req.RecordID)
+		} else if err != nil {
+			return nil, err
+		}
+		if rec.Type != p.def.Object {
+			return nil, bad("record_id", "record %d is a %s but the workflow works on %s records", req.RecordID, rec.Type, p.def.Object)
+		}
+		p.props = rec.Properties
+	case req.Record != nil:
+		p.props = req.Record.Properties
+	default:
+		return nil, bad("record", "say which record to test with: give \"record\": {\"properties\": {...}} or \"record_id\"")
+	}
+	if p.props == nil {
+		p.props = map[string]any{}
+	}
+
+	// Time: the start, the horizon and the scenario's items on it.
+	p.start = s.opts.Clock.Now().UTC().Truncate(time.Second)
+	if st := strings.TrimSpace(req.Start); st != "" && st != "now" {
+		if p.start, err = time.Parse(time.RFC3339, st); err != nil {
+			return nil, bad("start", "%q is not \"now\" or an RFC 3339 time like 2026-03-02T09:00:00Z", req.Start)
+		}
+	}
+	horizon := DefaultHorizon
+	if h := strings.TrimSpace(req.Horizon); h != "" {
+		if horizon, err = workflow.ParseDuration(h); err != nil {
+			return nil, bad("horizon", "%v; write it like \"30d\"", err)
+		}
+		if horizon <= 0 {
+			return nil, bad("horizon", "the horizon must be longer than zero, like \"30d\"")
+		}
+	}
+	if horizon > MaxHorizon {
+		return nil, bad("horizon", "%q is longer than the longest horizon, 366 days; simulate at most \"366d\"", req.Horizon)
+	}
+	p.end = p.start.Add(horizon)
+	if len(req.Events)+len(req.PropertyChanges) > MaxItems {
+		return nil, bad("events", "a scenario has at most %d events and property changes", MaxItems)
+	}
+	at := func(field, s string) (time.Time, error) {
+		s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
+		if s == "" {
+			return p.start, nil
+		}
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			if t.Before(p.start) {
+				return t, bad(field, "%s is before the start (%s); scenario items happen at or after the start", s, p.start.Format(time.RFC3339))
+			}
+			return t, nil
+		}
+		d, err := workflow.ParseOffset(s)
+		if err != nil {
+			return time.Time{}, bad(field, "%v; write an offset from the start like \"+2h\" or \"+1d\", or an RFC 3339 time", err)
+		}
+		if d < 0 {
+			return time.Time{}, bad(field, "%q is before the start; scenario items happen at or after the start (\"+0h\" or later)", s)
+		}
+		return p.start.Add(d), nil
+	}
+	var known []string
+	if s.opts.EventTypes != nil {
+		if known, err = s.opts.EventTypes(ctx); err != nil {
+			return nil, err
+		}
+	}
+	for i := range req.Events {
+		ev := &req.Events[i]
+		field := fmt.Sprintf("events[%d]", i)
+		t, err := at(field+".at", ev.At)
+		if err != nil {
+			return nil, err
+		}
+		ev.Type = strings.TrimSpace(ev.Type)
+		if ev.Type == "" {
+			return nil, bad(field+".type", "give the event's type, like \"webinar.viewer\"")
+		}
+		if known != nil && !contains(known, ev.Type) {
+			msg := fmt.Sprintf("nothing is known to send %q events", ev.Type)
+			if sug := template.Suggest(ev.Type, known); sug != "" {
+				msg += fmt.Sprintf("; did you mean %q?", sug)
+			}
+			p.warnings = append(p.warnings, workflow.Problem{Field: field + ".type", Message: msg, Severity: workflow.SeverityWarning})
+		}
+		p.items = append(p.items, item{at: t, event: ev})
+	}
+	for i, pc := range req.PropertyChanges {
+		field := fmt.Sprintf("property_changes[%d]", i)
+		t, err := at(field+".at", pc.At)
+		if err != nil {
+			return nil, err
+		}
+		if len(pc.Properties) == 0 {
+			return nil, bad(field+".properties", "nothing to change: give {\"properties\": {\"name\": value}}")
+		}
+		p.items = append(p.items, item{at: t, props: pc.Properties})
+	}
+	sort.SliceStable(p.items, func(i, j int) bool { return p.items[i].at.Before(p.items[j].at) })
+	switch req.Enroll {
+	case "":
+		p.manual = len(p.items) == 0
+	case "manual":
+		p.manual = true
+	case "triggers":
+	default:
+		return nil, bad("enroll", "%q is not a way to enroll; use \"triggers\" or \"manual\"", req.Enroll)
+	}
+	return p, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// sink records what the render-only actions would have sent.
+type sink struct {
+	mu      sync.Mutex
+	effects []Effect
+}
+
+func (k *sink) wrap(acts map[string]engine.Action) map[string]engine.Action {
+	out := make(map[string]engine.Action, len(acts))
+	for typ, a := range acts {
+		out[typ] = engine.ActionFunc(func(ctx context.Context, in engine.ActionInput) engine.ActionResult {
+			res := a.Run(ctx, in)
+			k.mu.Lock()
+			k.effects = append(k.effects, Effect{At: in.Now, Step: in.Step.ID, Type: in.Step.Type, Outcome: res.Outcome,
+				Target: res.Target, Error: res.Error, WouldSend: res.Request})
+			k.mu.Unlock()
+			return res
+		})
+	}
+	return out
+}
+
+// scratch is the throw-away installation a simulation runs in.
+type scratch struct {
+	dir string
+	db  *store.DB
+	eng *engine.Engine
+	clk *clock.Fake
+}
+
+func (sc *scratch) close() {
+	if sc.db != nil {
+		sc.db.Close()
+	}
+	os.RemoveAll(sc.dir)
+}
+
+// seed copies what the definition may refer to from the real database: the property schema,
+// the email templates, the webhook endpoints and the workflows its enroll steps name.
+func (s *Simulator) seed(ctx context.Context, sc *scratch, def *workflow.Definition) ([]*store.Workflow, error) {
+	real := s.opts.Engine.DB()
+	props, err := real.Properties(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tpls, err := real.EmailTemplates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	eps, err := real.HookEndpoints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var others []*store.Workflow
+	for _, st := range def.Steps {
+		if st.Type != workflow.StepEnroll || st.Workflow == "" || st.Workflow == def.ID {
+			continue
+		}
+		w, err := real.Workflow(ctx, st.Workflow)
+		if err != nil || !w.Enabled || w.ActiveVersion == 0 {
+			continue // the step fails in the simulation as it would in production
+		}
+		if w.Definition, err = real.WorkflowVersion(ctx, w.ID, w.ActiveVersion); err != nil {
+			return nil, err
+		}
+		others = append(others, w)
+	}
+	now := sc.clk.Now()
+	err = sc.db.Write(ctx, func(tx *store.Tx) error {
+		for _, p := range props {
+			if _, err := tx.DeclareProperty(p); err != nil {
+				return err
+			}
+		}
+		for _, t := range tpls {
+			if _, err := tx.PutEmailTemplate(t, now); err != nil {
+				return err
+			}
+		}
+		for _, ep := range eps {
+			if err := tx.CreateHookEndpoint(ep, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return others, err
+}
+
+func (s *Simulator) run(ctx context.Context, p *prepared) (*Result, error) {
+	dir, err := os.MkdirTemp(s.opts.TempDir, "flowdesk-simulate-")
+	if err != nil {
+		return nil, fmt.Errorf("make the scratch directory: %w", err)
+	}
+	sc := &scratch{dir: dir, clk: clock.NewFake(p.start)}
+	defer sc.close()
+	// synchronous OFF: the scratch database is thrown away, so nothing needs to reach the disk.
+	if sc.db, err = store.Open(ctx, filepath.Join(dir, "simulate.db"), store.Options{Synchronous: "OFF"}); err != nil {
+		return nil, fmt.Errorf("open the scratch database: %w", err)
+	}
+	others, err := s.seed(ctx, sc, p.def)
+	if err != nil {
+		return nil, fmt.Errorf("seed the scratch database: %w", err)
+	}
+	effects := &sink{}
+	acts := effects.wrap(action.Preview(s.opts.Actions))
+	if sc.eng, err = engine.New(ctx, sc.db, engine.Options{Clock: sc.clk, Actions: acts, Workers: 1, Lease: 24 * time.Hour}); err != nil {
+		return nil, fmt.Errorf("start the scratch engine: %w", err)
+	}
+	eng := sc.eng
+
+	// The record exists before the workflow is on, as a real contact would.
+	email, _ := p.props["email"].(string)
+	var recID int64
+	if err := sc.db.Write(ctx, func(tx *store.Tx) error {
+		ch, err := tx.UpsertRecord(p.def.Object, 0, strings.TrimSpace(email), map[string]any{}, p.start)
+		if err == nil {
+			recID = ch.Record.ID
+		}
+		return err
+	}); err != nil {
+		return nil, bad("record", "%v", err)
+	}
+	if len(p.props) > 0 {
+		if _, _, err := eng.PatchRecord(ctx, recID, p.props); err != nil {
+			return nil, asInput("record", err)
+		}
+	}
+	for _, w := range others {
+		if err := enable(ctx, eng, w.Definition); err != nil {
+			return nil, fmt.Errorf("copy workflow %q: %w", w.ID, err)
+		}
+	}
+	if err := enable(ctx, eng, p.raw); err != nil {
+		return nil, err
+	}
+
+	res := &Result{Start: p.start, Stopped: "done", Timeline: []Entry{}, Effects: []Effect{}, Warnings: p.warnings}
+	if res.Warnings == nil {
+		res.Warnings = []workflow.Problem{}
+	}
+	next := 0
+	first := true
+	for iter := 0; ; iter++ {
+		now := sc.clk.Now()
+		for next < len(p.items) && !p.items[next].at.After(now) {
+			it := p.items[next]
+			if err := apply(ctx, eng, p.def.Object, recID, it, now); err != nil {
+				return nil, asInput(itemField(p, next), err)
+			}
+			next++
+		}
+		if first && p.manual {
+			if _, err := eng.EnrollManually(ctx, p.def.ID, recID); err != nil {
+				return nil, fmt.Errorf("enroll the record: %w", err)
+			}
+		}
+		first = false
+		n, err := eng.RunDue(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("run the simulation: %w", err)
+		}
+		res.StepsRun += n
+		if res.StepsRun >= StepBudget || iter > 4*StepBudget {
+			res.Stopped = "step_budget"
+			break
+		}
+		at, ok, err := sc.db.NextJobAt(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if next < len(p.items) && (!ok || p.items[next].at.Before(at)) {
+			at, ok = p.items[next].at, true
+		}
+		if !ok {
+			break
+		}
+		if at.After(p.end) {
+			res.Stopped = "horizon"
+			sc.clk.Set(p.end)
+			break
+		}
+		if !at.After(now) {
+			at = now.Add(time.Second) // a job due now that RunDue left (a lease): move on
+		}
+		sc.clk.Set(at)
+	}
+	res.End = sc.clk.Now()
+	if err := s.collect(ctx, sc, p, recID, res); err != nil {
+		return nil, err
+	}
+	effects.mu.Lock()
+	for _, e := range effects.effects {
+		e.Offset = offset(p.start, e.At)
+		res.Effects = append(res.Effects, e)
+	}
+	effects.mu.Unlock()
+	return res, nil
+}
+
+func itemField(p *prepared, i int) string {
+	if p.items[i].event != nil {
+		return "events"
+	}
+	return "property_changes"
+}
+
+// asInput turns the engine's bad-input answer into one naming the scenario's field.
+func asInput(field string, err error) error {
+	var ie *engine.InputError
+	if errors.As(err, &ie) {
+		return &InputError{Field: field + "." + ie.Field, Message: ie.Message}
+	}
+	return err
+}
+
+func enable(ctx context.Context, eng *engine.Engine, raw []byte) error {
+	w, err := eng.CreateWorkflow(ctx, raw)
+	if err != nil {
+		return err
+	}
+	_, err = eng.EnableWorkflow(ctx, w.ID)
+	return err
+}
+
+func apply(ctx context.Context, eng *engine.Engine, object string, recID int64, it item, now time.Time) error {
+	if it.event != nil {
+		at := now
+		_, err := eng.Ingest(ctx, engine.EventInput{Type: it.event.Type, Record: engine.RecordRef{Type: object, ID: recID},
+			Scope: it.event.Scope, Data: it.event.Data, OccurredAt: &at})
+		return err
+	}
+	_, _, err := eng.PatchRecord(ctx, recID, it.props)
+	return err
+}
+
+// collect reads the record's enrollments in the workflow as the timeline, and the outcome.
+func (s *Simulator) collect(ctx context.Context, sc *scratch, p *prepared, recID int64, res *Result) error {
+	ens, err := sc.db.Enrollments(ctx, store.EnrollmentQuery{WorkflowID: p.def.ID, RecordID: recID, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	sort.Slice(ens, func(i, j int) bool { return ens[i].ID < ens[j].ID })
+	for n, en := range ens {
+		hist, err := sc.db.History(ctx, en.ID)
+		if err != nil {
+			return err
+		}
+		for _, h := range hist {
+			e := Entry{At: h.At, Offset: offset(p.start, h.At), Enrollment: n + 1, Step: h.StepID, Type: h.StepType, Outcome: h.Outcome, Detail: h.Detail}
+			if st := p.def.Step(h.StepID); st != nil {
+				e.Name = st.Name
+			}
+			res.Timeline = append(res.Timeline, e)
+		}
+	}
+	rec, err := sc.db.Record(ctx, recID)
+	if err != nil {
+		return err
+	}
+	res.RecordAfter = rec.Properties
+	if len(ens) == 0 {
+		res.Outcome = "not_enrolled"
+		res.WhyNot = whyNot(p)
+		return nil
+	}
+	last := ens[len(ens)-1]
+	switch last.Status {
+	case store.StatusCompleted, store.StatusCompletedWithErrors:
+		res.Outcome = "completed"
+	case store.StatusFailed:
+		res.Outcome = "failed"
+	case store.StatusCancelled:
+		res.Outcome = "unenrolled"
+	default:
+		res.Outcome = "waiting"
+	}
+	return nil
+}
+
+// whyNot says, in a sentence, why the scenario did not enroll the record.
+func whyNot(p *prepared) string {
+	var types []string
+	for _, it := range p.items {
+		if it.event != nil {
+			types = append(types, it.event.Type)
+		}
+	}
+	var trig []string
+	for _, t := range p.def.Triggers {
+		desc := t.Type
+		if t.Event != "" {
+			desc += " " + t.Event
+		}
+		trig = append(trig, desc)
+	}
+	msg := "no trigger enrolled the record"
+	if len(trig) > 0 {
+		msg += " (the workflow's triggers: " + strings.Join(trig, ", ") + ")"
+	}
+	if len(types) == 0 && len(p.items) == 0 {
+		return msg + "; the scenario has no events or property changes: add the event a trigger listens for, or enroll by hand (\"enroll\": \"manual\")"
+	}
+	if len(types) > 0 {
+		msg += "; the scenario's events were " + strings.Join(types, ", ")
+	}
+	return msg + ": check each trigger's event type and filter against the record and the events"
+}
+
+// offset writes t-start as "+1d2h30m" (whole seconds).
+func offset(start, t time.Time) string {
+	d := t.Sub(start).Round(time.Second)
+	if d <= 0 {
+		return "+0"
+	}
+	var b strings.Builder
+	b.WriteString("+")
+	if days := d / (24 * time.Hour); days > 0 {
+		fmt.Fprintf(&b, "%dd", days)
+		d -= days * 24 * time.Hour
+	}
+	if h := d / time.Hour; h > 0 {
+		fmt.Fprintf(&b, "%dh", h)
+		d -= h * time.Hour
+	}
+	if m := d / time.Minute; m > 0 {
+		fmt.Fprintf(&b, "%dm", m)
+		d -= m * time.Minute
+	}
+	if d > 0 {
+		fmt.Fprintf(&b, "%ds", d/time.Second)
+	}
+	return b.String()
+}

@@ -2,10 +2,12 @@ package api
 
 import (
 	"encoding/json"
+	"net/http"
 	"reflect"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/hook"
 )
 
 // eventBody is the JSON of POST /api/events: engine.EventInput's fields, with a timestamp that
@@ -64,4 +66,33 @@ func jsonKind(b []byte) string {
 		return "null"
 	}
 	return "number " + string(b)
+}
+
+func (s *Server) postEvent(w http.ResponseWriter, r *http.Request) {
+	var body eventBody
+	if err := decode(w, r, MaxEventBody, &body); err != nil {
+		writeError(w, err)
+		return
+	}
+	in := body.input()
+	in.IdempotencyKey = r.Header.Get("Idempotency-Key")
+	if len(in.IdempotencyKey) > 255 {
+		writeError(w, apiError(http.StatusBadRequest, "bad_header", "Idempotency-Key is longer than 255 characters"))
+		return
+	}
+	res, err := s.eng.Ingest(r.Context(), in)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	res.Enrollments, res.Resumed = nonNil(res.Enrollments), nonNil(res.Resumed)
+	status := http.StatusCreated
+	if res.Duplicate {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, res)
+}
+
+func (s *Server) eventCatalogue(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"events": hook.Catalogue})
 }

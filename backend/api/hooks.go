@@ -3,10 +3,8 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/flowdesk/flowdesk/backend/hook"
-	"github.com/flowdesk/flowdesk/backend/store"
 )
 
 // hookRoutes registers the webhook-endpoint API, the notification centre, the event catalogue
@@ -27,9 +25,6 @@ func (s *Server) hookRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /api/hooks/{id}/captured", s.hookCaptured)
 	m.HandleFunc("GET /api/hooks/{id}/requests", s.hookRequests)
 	m.HandleFunc("POST /api/hooks/{id}/rotate-secret", s.rotateHookSecret)
-	m.HandleFunc("GET /api/events/catalogue", s.eventCatalogue)
-	m.HandleFunc("GET /api/notifications", s.listNotifications)
-	m.HandleFunc("POST /api/notifications/{id}/read", s.readNotification)
 	m.Handle("/hooks/", s.hooks)
 }
 
@@ -181,41 +176,4 @@ func (s *Server) rotateHookSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	s.withURL(r, c.Endpoint)
 	writeJSON(w, http.StatusOK, c)
-}
-
-func (s *Server) eventCatalogue(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"events": hook.Catalogue})
-}
-
-func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	unread, _ := strconv.ParseBool(r.URL.Query().Get("unread"))
-	list, err := s.eng.DB().Notifications(r.Context(), unread, pageLimit(limit))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	n, err := s.eng.DB().UnreadCount(r.Context())
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"notifications": list, "unread": n})
-}
-
-func (s *Server) readNotification(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	if err := s.eng.DB().Write(r.Context(), func(tx *store.Tx) error { return tx.MarkRead(id) }); err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": id, "read": true})
 }

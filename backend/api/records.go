@@ -1,11 +1,8 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
 	"github.com/flowdesk/flowdesk/backend/engine"
@@ -13,31 +10,6 @@ import (
 )
 
 func conditionOps() []condition.Op { return condition.Ops }
-
-func (s *Server) postEvent(w http.ResponseWriter, r *http.Request) {
-	var body eventBody
-	if err := decode(w, r, MaxEventBody, &body); err != nil {
-		writeError(w, err)
-		return
-	}
-	in := body.input()
-	in.IdempotencyKey = r.Header.Get("Idempotency-Key")
-	if len(in.IdempotencyKey) > 255 {
-		writeError(w, apiError(http.StatusBadRequest, "bad_header", "Idempotency-Key is longer than 255 characters"))
-		return
-	}
-	res, err := s.eng.Ingest(r.Context(), in)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	res.Enrollments, res.Resumed = nonNil(res.Enrollments), nonNil(res.Resumed)
-	status := http.StatusCreated
-	if res.Duplicate {
-		status = http.StatusOK
-	}
-	writeJSON(w, status, res)
-}
 
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -169,51 +141,6 @@ func (s *Server) patchRecord(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"record": rec, "enrollments": nonNil(enrolled)})
-}
-
-func (s *Server) listEnrollments(w http.ResponseWriter, r *http.Request) {
-	q := store.EnrollmentQuery{WorkflowID: r.URL.Query().Get("workflow"), Status: r.URL.Query().Get("status"), Step: r.URL.Query().Get("step")}
-	if q.Status != "" && !slices.Contains(store.Statuses, q.Status) {
-		writeError(w, apiError(http.StatusBadRequest, "bad_query", "status %q is not one of %s", q.Status, strings.Join(store.Statuses, ", ")))
-		return
-	}
-	var err error
-	if q.Limit, err = queryInts(r, map[string]*int64{"record": &q.RecordID, "cursor": &q.Before}); err != nil {
-		writeError(w, err)
-		return
-	}
-	ens, err := s.eng.DB().Enrollments(r.Context(), q)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	out := map[string]any{"enrollments": ens}
-	if len(ens) == q.Limit {
-		out["next_cursor"] = strconv.FormatInt(ens[len(ens)-1].ID, 10)
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (s *Server) getEnrollment(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	ctx := r.Context()
-	en, err := s.eng.DB().Enrollment(ctx, id)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	hist, err := s.eng.DB().History(ctx, id)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	var reason engine.Reason
-	_ = json.Unmarshal(en.Reason, &reason)
-	writeJSON(w, http.StatusOK, map[string]any{"enrollment": en, "history": nonNil(maskedHistory(hist)), "diagnose": diagnose(en, reason)})
 }
 
 // diagnose explains in words why a record enrolled ("why did this contact enroll").

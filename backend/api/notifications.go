@@ -1,0 +1,42 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/flowdesk/flowdesk/backend/store"
+)
+
+// listNotifications is GET /api/notifications (?unread=true, ?limit=): in-app notifications, newest first.
+func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	unread, _ := strconv.ParseBool(r.URL.Query().Get("unread"))
+	list, err := s.eng.DB().Notifications(r.Context(), unread, pageLimit(limit))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	n, err := s.eng.DB().UnreadCount(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notifications": list, "unread": n})
+}
+
+func (s *Server) readNotification(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := s.eng.DB().Write(r.Context(), func(tx *store.Tx) error { return tx.MarkRead(id) }); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "read": true})
+}

@@ -163,11 +163,17 @@ func (db *DB) commitBatch(batch []*writeReq) int {
 	if len(batch) > 0 && isUrgent(batch[0].ctx) {
 		budget /= 4
 	}
+	// The first background write of a batch always runs, however long the urgent ones took:
+	// under constant ingest the urgent lane would otherwise starve background work for good.
 	n := len(batch)
+	background := false
 	for i, r := range batch {
-		if i > 0 && !isUrgent(r.ctx) && time.Since(start) > budget {
-			n = i
-			break
+		if !isUrgent(r.ctx) {
+			if i > 0 && background && time.Since(start) > budget {
+				n = i
+				break
+			}
+			background = true
 		}
 		if err := r.ctx.Err(); err != nil {
 			errs[i] = err

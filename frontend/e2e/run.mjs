@@ -768,6 +768,26 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     assert.equal(await page.getByText('Save your changes before').count(), 0);
     assert.equal((await apiGet('/api/workflows/first-flow')).body.enabled, true);
     await shot('32-insert-save-switch');
+
+    // it is on: a save with a problem is refused and changes nothing; undo brings back the saved state
+    const live = (await apiGet('/api/workflows/first-flow')).body;
+    const listStep = live.definition.steps.find((s) => s.type === 'add_to_list').id;
+    await page.locator(`.step-card[data-step="${listStep}"]`).click();
+    await page.locator('.side-panel').getByLabel('List', { exact: true }).fill('');
+    await until('the problem', async () => (await page.getByTestId('problems-button').textContent()) === '1 problem', T.med);
+    const errorsBefore = pageErrors.length;
+    await page.keyboard.press('Control+s');
+    const refused = page.locator('.banner.error');
+    await refused.waitFor({ timeout: T.med });
+    assert.match(await refused.textContent(), /Not saved because the workflow is on \(switch it off to save a draft\): .*does not say which list/);
+    await page.getByText('Unsaved changes').waitFor({ timeout: T.short });
+    const after2 = (await apiGet('/api/workflows/first-flow')).body;
+    assert.equal(after2.revision, live.revision, 'nothing was saved');
+    assert.equal(after2.active_version, live.active_version, 'the running version did not change');
+    for (let i = pageErrors.length - 1; i >= errorsBefore; i--) if (/422/.test(pageErrors[i])) pageErrors.splice(i, 1);
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.getByText('All changes saved').waitFor({ timeout: T.short });
+    assert.equal(await page.locator('.side-panel').getByLabel('List', { exact: true }).inputValue(), 'first-buyers');
   });
 
   // A draft with problems saves; the problems show on the card and in the list; switching on

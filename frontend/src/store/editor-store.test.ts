@@ -253,6 +253,18 @@ describe('canonical form and the saving model', () => {
     expect(s().dirty).toBe(false); // back to exactly what was saved
   });
 
+  it('a save is an undo boundary: typing on in the same field after it undoes back to the saved state', () => {
+    const { s, clock } = setup();
+    s().updateStep('wait-2h', { duration: '3h' });
+    s().loaded(answer(asServer(s().definition), { id: 'webinar-follow-up', revision: 4 }), canonical(s().definition));
+    clock.advance(100); // well within the coalescing window
+    s().updateStep('wait-2h', { duration: '' });
+    expect(s().dirty).toBe(true);
+    s().undo();
+    expect(s().dirty).toBe(false);
+    expect(findStep(s().definition, 'wait-2h')!.duration).toBe('3h');
+  });
+
   it('takes the problems of a saved draft; warnings do not count as errors', () => {
     const { s } = setup();
     const problems = [

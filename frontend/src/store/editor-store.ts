@@ -261,7 +261,9 @@ export function createEditorStore(init: EditorInit): EditorStore {
           return;
         }
         const def = canonical(s.definition) === sent ? w.definition : s.definition;
-        set({ ...base, definition: def, dirty: canonical(def) !== baseline });
+        // lastEdit: null makes the save an undo boundary: the next keystroke in the same field
+        // is its own undo step, so undo can return exactly to what was saved
+        set({ ...base, definition: def, dirty: canonical(def) !== baseline, lastEdit: null });
         fixSelection();
       },
     };

@@ -20,7 +20,7 @@ export function ProblemsPanel({ onClose }: { onClose(): void }) {
         <strong>{problemsLabel(errors.length, problems.length - errors.length)}</strong>
         <button type="button" className="icon-btn" title="Close" onClick={onClose}>×</button>
       </div>
-      {errors.length > 0 && <p className="problems-note">The workflow is saved as a draft with these problems; it can be switched on once they are fixed.</p>}
+      {errors.length > 0 && <p className="problems-note">Problems keep the workflow from being switched on. While it is off you can save it with them, as a draft.</p>}
       <ul>
         {ordered.map((p, i) => (
           <li key={i} className={p.severity === 'warning' ? 'warning' : 'error'} data-severity={p.severity ?? 'error'}>

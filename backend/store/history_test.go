@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -103,5 +104,55 @@ func TestStats(t *testing.T) {
 	empty, err := db.Stats(context.Background(), "none")
 	if err != nil || len(empty.Steps) != 0 || empty.Enrollments[StatusActive] != 0 || len(empty.Enrollments) != len(Statuses) {
 		t.Fatalf("Stats of an unknown workflow = %+v, %v", empty, err)
+	}
+}
+
+// Migration 0009's backfill: an enrollment from before the failed_steps column counts the failed
+// step entries of its history (not the enrollment-level one), so an old send failure reads
+// completed_with_errors after the upgrade.
+func TestFailedStepsBackfillCountsFailedStepEntries(t *testing.T) {
+	db := openTest(t)
+	wf := newWorkflow(t, db, "wf")
+	old := newEnrollment(t, db, wf, newContact(t, db, "ann@x.com", nil), "send", t0)
+	clean := newEnrollment(t, db, wf, newContact(t, db, "bob@x.com", nil), "send", t0)
+	mustWrite(t, db, func(tx *Tx) error {
+		for _, id := range []int64{old.ID, clean.ID} {
+			if err := tx.UpdateEnrollment(id, StatusCompleted, "", 3, "", t0); err != nil {
+				return err
+			}
+		}
+		return tx.AppendHistory(
+			HistoryEntry{EnrollmentID: old.ID, StepID: "send", StepType: "webhook", Outcome: HistFailed, At: t0},
+			HistoryEntry{EnrollmentID: old.ID, StepID: "mail", StepType: "send_email", Outcome: HistFailed, At: t0},
+			HistoryEntry{EnrollmentID: old.ID, Outcome: HistFailed, At: t0}, // enrollment-level: not a step
+			HistoryEntry{EnrollmentID: clean.ID, StepID: "send", StepType: "webhook", Outcome: HistOK, At: t0},
+		)
+	})
+	body, err := migrations.ReadFile("migrations/0009_failed_steps.up.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var backfill string
+	for _, stmt := range strings.Split(string(body), ";") {
+		if strings.Contains(stmt, "UPDATE enrollments SET failed_steps") {
+			backfill = stmt
+		}
+	}
+	if backfill == "" {
+		t.Fatal("no backfill statement in migration 0009")
+	}
+	mustWrite(t, db, func(tx *Tx) error {
+		if _, err := tx.exec("UPDATE enrollments SET failed_steps = 0"); err != nil { // as before the column
+			return err
+		}
+		_, err := tx.exec(backfill)
+		return err
+	})
+	ctx := context.Background()
+	if e, err := db.Enrollment(ctx, old.ID); err != nil || e.FailedSteps != 2 || e.Status != StatusCompletedWithErrors {
+		t.Fatalf("old enrollment after the backfill: %+v %v", e, err)
+	}
+	if e, err := db.Enrollment(ctx, clean.ID); err != nil || e.FailedSteps != 0 || e.Status != StatusCompleted {
+		t.Fatalf("clean enrollment after the backfill: %+v %v", e, err)
 	}
 }

@@ -109,6 +109,16 @@ describe('honest outcomes', { concurrency: false }, () => {
     await page.getByText('Newsletter opt-in form (demo)').waitFor({ timeout: T.short });
     const tpls = await api('GET', '/api/email-templates');
     assert.deepEqual(tpls.body.templates.map((t) => t.name).sort(), ['newsletter-welcome', 'we-miss-you', 'webinar-replay', 'webinar-thanks']);
+
+    // every template of the gallery opens as a draft with no problems on the demo database
+    for (const key of ['webinar-follow-up', 'lead-nurture', 'opt-in-webhook']) {
+      await page.goto(server.url + '/#/workflows');
+      await page.getByTestId('create').click();
+      await page.locator(`button.choice[data-template="${key}"]`).click();
+      await until(`the ${key} draft in the editor`, async () => page.url().includes('#/workflows/new'), T.short);
+      await page.locator('.step-card').first().waitFor({ timeout: T.med });
+      await until(`"No problems" on the ${key} template`, async () => (await page.getByTestId('problems-button').textContent()) === 'No problems', T.med);
+    }
   });
 
   test('a refused webhook shows as failed on the card, the toolbar, the enrollment and the dead letters', { timeout: 90_000 }, async () => {

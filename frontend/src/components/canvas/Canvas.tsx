@@ -70,8 +70,11 @@ export function Canvas() {
   }, [graph, flow]);
 
   // a selected card (new, pasted, picked in the problems list, jumped to) is brought into view
+  // at a readable zoom; one the user clicked is only panned clear of the overlays
+  const clicked = useRef<string | null>(null);
   useEffect(() => {
-    if (selection?.kind === 'step') reveal(selection.id);
+    if (selection?.kind === 'step') reveal(selection.id, { keepZoom: clicked.current === selection.id });
+    clicked.current = null;
   }, [selection, reveal]);
 
   // the tab stop must be an item that exists
@@ -118,6 +121,7 @@ export function Canvas() {
           maxZoom={1.5}
           proOptions={{ hideAttribution: true }}
           onNodeClick={(_, n: FlowNode) => {
+            clicked.current = n.id;
             if (n.type === 'step') store.getState().select({ kind: 'step', id: n.id });
             else if (n.type === 'trigger') store.getState().select({ kind: 'trigger' });
             else if (n.type === 'end') store.getState().openPalette({ source: n.data.source, port: n.data.port });

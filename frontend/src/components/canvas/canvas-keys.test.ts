@@ -92,5 +92,7 @@ describe('views', () => {
     expect(under).toBe(false);
     // never left below the readable zoom
     expect(viewportToReveal({ x: 100, y: 100, w: 260, h: 76 }, { x: 0, y: 0, zoom: 0.3 }, pane, [])!.zoom).toBe(READABLE_ZOOM);
+    // a clicked card keeps the user's zoom
+    expect(viewportToReveal({ x: 100, y: 100, w: 260, h: 76 }, { x: 0, y: 0, zoom: 0.3 }, pane, [], 0)).toBeNull();
   });
 });

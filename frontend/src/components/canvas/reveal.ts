@@ -22,8 +22,8 @@ export interface Box {
  * `covered` boxes (screen coordinates relative to the pane), or null when it already is.
  * Pure, for tests.
  */
-export function viewportToReveal(node: Box, vp: Viewport, pane: { w: number; h: number }, covered: Box[]): Viewport | null {
-  const zoom = Math.max(vp.zoom, READABLE_ZOOM);
+export function viewportToReveal(node: Box, vp: Viewport, pane: { w: number; h: number }, covered: Box[], minZoom = READABLE_ZOOM): Viewport | null {
+  const zoom = Math.max(vp.zoom, minZoom);
   const screen = { x: node.x * zoom + vp.x, y: node.y * zoom + vp.y, w: node.w * zoom, h: node.h * zoom };
   const inside = screen.x >= MARGIN / 2 && screen.y >= MARGIN / 2 && screen.x + screen.w <= pane.w - MARGIN / 2 && screen.y + screen.h <= pane.h - MARGIN / 2;
   const hidden = covered.some((c) => screen.x < c.x + c.w && c.x < screen.x + screen.w && screen.y < c.y + c.h && c.y < screen.y + screen.h);
@@ -44,20 +44,22 @@ function overlays(canvas: HTMLElement): Box[] {
 export interface RevealOptions {
   select?: boolean;
   focus?: boolean;
+  /** Pan only, keep the zoom (a card the user just clicked: they chose that zoom). */
+  keepZoom?: boolean;
 }
 
 /**
  * Pans so that `el` (a card or a "+" inside the canvas) is clear of the edges and the overlays.
  * Returns false when the element is not on the page (yet).
  */
-export function panIntoView(flow: ReturnType<typeof useReactFlow>, canvas: HTMLElement, el: HTMLElement | null): boolean {
+export function panIntoView(flow: ReturnType<typeof useReactFlow>, canvas: HTMLElement, el: HTMLElement | null, minZoom = READABLE_ZOOM): boolean {
   if (!el) return false;
   const base = canvas.getBoundingClientRect();
   const r = el.getBoundingClientRect();
   const vp = flow.getViewport();
   // the element's box in flow coordinates, from where it is on screen now
   const box = { x: (r.left - base.left - vp.x) / vp.zoom, y: (r.top - base.top - vp.y) / vp.zoom, w: r.width / vp.zoom, h: r.height / vp.zoom };
-  const next = viewportToReveal(box, vp, { w: base.width, h: base.height }, overlays(canvas));
+  const next = viewportToReveal(box, vp, { w: base.width, h: base.height }, overlays(canvas), minZoom);
   if (next) flow.setViewport(next, { duration: 200 });
   return true;
 }
@@ -80,7 +82,7 @@ export function useReveal() {
     const attempt = () => {
       const { canvas, el } = canvasItem(nodeKey(id));
       if (!canvas) return;
-      if (!panIntoView(flow, canvas, el)) {
+      if (!panIntoView(flow, canvas, el, opts.keepZoom ? 0 : READABLE_ZOOM)) {
         if (tries++ < 5) requestAnimationFrame(attempt);
         return;
       }

@@ -61,7 +61,7 @@ export function DeliveriesTable({ query, title, emptyText, stepName, showEnrollm
       {rows && rows.length > 0 && (
         <table className="table compact static deliveries-table">
           <thead>
-            <tr>{showEnrollment && <th>Enrollment</th>}<th>Step</th><th>Try</th><th>Outcome</th><th>Target</th><th>Status</th><th>Latency</th><th>Response / error</th><th>When</th><th /></tr>
+            <tr>{showEnrollment && <th>Enrollment</th>}<th>Step</th><th>Try</th><th>Outcome</th><th>Target</th><th>Status</th><th>Latency</th><th>Response / error</th><th>When</th><th><span className="sr-only">Actions</span></th></tr>
           </thead>
           <tbody>
             {rows.map((d) => (

@@ -64,7 +64,7 @@ export function OutboxScreen() {
       {rows && rows.length > 0 && (
         <div className="outbox">
           <table className="table outbox-list">
-            <thead><tr><th>Channel</th><th>To</th><th>Subject / text</th><th>Status</th><th>When</th><th /></tr></thead>
+            <thead><tr><th>Channel</th><th>To</th><th>Subject / text</th><th>Status</th><th>When</th><th><span className="sr-only">Actions</span></th></tr></thead>
             <tbody>
               {rows.map((m) => (
                 <tr key={m.id} className={sel === m.id ? 'selected' : ''} onClick={() => setSel(m.id)} data-message={m.id}>

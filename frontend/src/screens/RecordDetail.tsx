@@ -87,7 +87,7 @@ export function RecordDetailScreen({ id }: { id: number }) {
           {data.enrollments.length === 0 && <Empty title="Not enrolled in any workflow" />}
           {data.enrollments.length > 0 && (
             <table className="table">
-              <thead><tr><th>Workflow</th><th>Status</th><th>Current step</th><th>Started</th><th /></tr></thead>
+              <thead><tr><th>Workflow</th><th>Status</th><th>Current step</th><th>Started</th><th><span className="sr-only">Actions</span></th></tr></thead>
               <tbody>
                 {data.enrollments.map((e) => (
                   <tr key={e.id} data-enrollment={e.id} onClick={() => navigate('#/enrollments/' + e.id)}>

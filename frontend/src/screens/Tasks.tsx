@@ -48,7 +48,7 @@ export function TasksScreen() {
       {rows && rows.length === 0 && <Empty title={status === 'open' ? 'No open tasks' : 'No finished tasks'}>Tasks come from "Create task" steps in workflows.</Empty>}
       {rows && rows.length > 0 && (
         <table className="table static tasks">
-          <thead><tr><th>Task</th><th>Owner</th><th>Due</th><th>Record</th><th>Workflow</th><th /></tr></thead>
+          <thead><tr><th>Task</th><th>Owner</th><th>Due</th><th>Record</th><th>Workflow</th><th><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>
             {rows.map((t) => {
               const overdue = status === 'open' && now > 0 && t.due_at && new Date(t.due_at).getTime() < now;

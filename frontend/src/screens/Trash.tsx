@@ -76,7 +76,7 @@ export function TrashScreen() {
       {rows && rows.length > 0 && (
         <table className="table trash">
           <thead>
-            <tr><th>Name</th><th>Object</th><th>Deleted</th><th>Enrollments</th><th>Deleted for good</th><th aria-label="Actions" /></tr>
+            <tr><th>Name</th><th>Object</th><th>Deleted</th><th>Enrollments</th><th>Deleted for good</th><th><span className="sr-only">Actions</span></th></tr>
           </thead>
           <tbody>
             {rows.map((w) => (

@@ -456,7 +456,7 @@ export function WebhookDetailScreen({ id }: { id: string }) {
             {requests && requests.length === 0 && <div className="sub">No requests yet. Post JSON to the URL above.</div>}
             {requests && requests.length > 0 && (
               <table className="table compact requests" data-testid="hook-requests">
-                <thead><tr><th>Time</th><th>Status</th><th>Outcome</th><th>Error / event</th><th /></tr></thead>
+                <thead><tr><th>Time</th><th>Status</th><th>Outcome</th><th>Error / event</th><th><span className="sr-only">Request body</span></th></tr></thead>
                 <tbody>
                   {requests.map((r) => (
                     <RequestRow key={r.id} r={r} open={openReq === r.id} onToggle={() => setOpenReq(openReq === r.id ? null : r.id)} />
@@ -576,7 +576,7 @@ function MappingEditor({ mapping, preset, paths, properties, onChange }: { mappi
   return (
     <>
       <table className="table compact mapping" data-testid="mapping">
-        <thead><tr><th>Payload path</th><th>Sample</th><th>Record property</th><th>Type</th><th>Required</th><th /></tr></thead>
+        <thead><tr><th>Payload path</th><th>Sample</th><th>Record property</th><th>Type</th><th>Required</th><th><span className="sr-only">Actions</span></th></tr></thead>
         <tbody>
           {rows.map(({ path, sample }) => {
             const m = byPath.get(path);

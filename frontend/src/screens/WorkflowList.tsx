@@ -188,7 +188,7 @@ export function WorkflowListScreen() {
       {rows && rows.length > 0 && (
         <table className="table workflows">
           <thead>
-            <tr><th>Name</th><th>Object</th><th>Status</th><th>Enrollments</th><th>Last updated</th><th aria-label="Actions" /></tr>
+            <tr><th>Name</th><th>Object</th><th>Status</th><th>Enrollments</th><th>Last updated</th><th><span className="sr-only">Actions</span></th></tr>
           </thead>
           <tbody>
             {rows.map((w) => {

@@ -71,3 +71,8 @@ export function checkAll(steps: Step[]): Record<string, string[]> {
 
 export { STEP_TYPES };
 export type { NodeConfig, PanelProps } from './types';
+
+/** A step as people know it: its name, else what it does ("Wait 2 hours"); never its id. */
+export function stepTitle(s: Step): string {
+  return s.name || nodeConfig(s.type).summary(s);
+}

@@ -5,6 +5,7 @@ import { ago, Empty, ErrorBanner, Spinner, StatusPill } from '../components/comm
 import { statusLabel, statusMeaning, STATUSES } from '../lib/outcome';
 import { hrefOf, navigate } from '../router';
 import { formatDateTime } from '../lib/datetime';
+import { stepTitle } from '../nodes';
 const PAGE = 50;
 
 /** The enrollment history of one workflow: status filter, step filter, cursor paging. */
@@ -64,7 +65,10 @@ export function WorkflowEnrollmentsScreen({ id, status, step }: { id: string; st
     }
   };
 
-  const stepName = (sid: string) => wf?.definition.steps.find((s) => s.id === sid)?.name || sid;
+  const stepName = (sid: string) => {
+    const st = wf?.definition.steps.find((s) => s.id === sid);
+    return st ? stepTitle(st) : sid;
+  };
   const link = (s?: string, stp?: string) => hrefOf({ name: 'workflow-enrollments', id, status: s, step: stp });
   const total = stats ? Object.values(stats.enrollments).reduce((a, b) => a + b, 0) : undefined;
   return (

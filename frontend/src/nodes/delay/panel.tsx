@@ -1,4 +1,5 @@
 import type { PanelProps } from '../types';
+import { stepTitle } from '..';
 import { ClockField, DurationField, TextField, TimezoneField } from '../../components/panel/fields';
 import { FilterEditor } from '../../components/filter/FilterEditor';
 import { useEditor, useObjectProperties } from '../../store/context';
@@ -59,7 +60,7 @@ export function DelayPanel({ step, update }: PanelProps) {
               <label>When it times out, continue at</label>
               <select value={step.event.timeout_next ?? ''} onChange={(e) => update({ event: { ...step.event!, timeout_next: e.target.value || undefined } })}>
                 <option value="">End the workflow (or add steps on the Timed out path)</option>
-                {steps.filter((s) => s.id !== step.id).map((s) => <option key={s.id} value={s.id}>{s.name || s.id}</option>)}
+                {steps.filter((s) => s.id !== step.id).map((s) => <option key={s.id} value={s.id}>{stepTitle(s)}</option>)}
               </select>
             </div>
           )}

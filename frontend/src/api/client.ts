@@ -4,7 +4,7 @@ import { canonical } from '../lib/canonical';
 import type {
   CatalogueEvent, Definition, Delivery, EnrollJob, EnrollOption, EnrollPreview, EnrollSelection, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Health, HookCapture,
   HookConfig, HookCreated, HookEndpoint, HookPreset, HookRequest, Notification, OutboxMessage, Problem, RecordDetail,
-  RecordItem, SavedWorkflow, Schema, SettingsUpdate, SettingsView, Stats, Task, TrashedWorkflow, ValidateResult, Workflow, WorkflowSummary,
+  RecordItem, SavedWorkflow, Schema, SimulateRequest, SimulateResult, SettingsUpdate, SettingsView, Stats, Task, TrashedWorkflow, ValidateResult, Workflow, WorkflowSummary,
 } from './types';
 
 /** An error answer of the API ({"error": {"code", "message", "details"}}) or a network failure. */
@@ -186,6 +186,8 @@ export const api = {
     (await request<{ workflow_id: string; version: number; definition: Definition }>('GET', `/api/workflows/${encodeURIComponent(id)}/versions/${version}`)).data,
 
   schema: async () => (await request<Schema>('GET', '/api/schema')).data,
+  /** Runs one record through a workflow (saved or a draft) over virtual time; nothing is written or sent. */
+  simulate: async (req: SimulateRequest) => (await request<SimulateResult>('POST', '/api/simulate', { body: req })).data,
 
   // incoming webhooks
   listHooks: async () => (await request<{ hooks: HookEndpoint[] }>('GET', '/api/hooks')).data.hooks,

@@ -583,3 +583,59 @@ export interface EnrollOption {
   reason_code?: SkipCode;
   reason?: string;
 }
+
+// ---- the simulator (backend/simulate: POST /api/simulate) ----
+
+export interface SimulateEvent {
+  at: string;
+  type: string;
+  scope?: Record<string, string>;
+  data?: Record<string, unknown>;
+}
+
+export interface SimulateRequest {
+  definition?: Definition;
+  workflow?: string;
+  record?: { properties: Record<string, unknown> };
+  record_id?: number;
+  events?: SimulateEvent[];
+  property_changes?: { at: string; properties: Record<string, unknown> }[];
+  start?: string;
+  horizon?: string;
+  enroll?: '' | 'triggers' | 'manual';
+}
+
+export interface SimulateEntry {
+  at: string;
+  offset: string;
+  enrollment: number;
+  step?: string;
+  type?: string;
+  name?: string;
+  outcome: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface SimulateEffect {
+  at: string;
+  offset: string;
+  step: string;
+  type: string;
+  outcome: string;
+  target?: string;
+  error?: string;
+  would_send?: Record<string, unknown>;
+}
+
+export interface SimulateResult {
+  outcome: 'completed' | 'waiting' | 'goal_reached' | 'unenrolled' | 'failed' | 'not_enrolled';
+  why_not?: string;
+  start: string;
+  end: string;
+  stopped: 'done' | 'horizon' | 'step_budget';
+  steps_run: number;
+  timeline: SimulateEntry[];
+  effects: SimulateEffect[];
+  record_after: Record<string, unknown>;
+  warnings: Problem[];
+}

@@ -6,6 +6,7 @@ import { Dialog } from '../components/common';
 import { EnrollRecordsDialog } from '../components/Enroll';
 import { ProblemsPanel } from '../components/panel/ProblemsPanel';
 import { SidePanel } from '../components/panel/SidePanel';
+import { TestPanel } from '../components/TestPanel';
 import { canonical } from '../lib/canonical';
 import { errorsOf, problemsLabel } from '../lib/problems';
 import { clearDraft, peekDraft } from '../lib/templates';
@@ -86,6 +87,7 @@ function Editor({ notice }: { notice: Notice | null }) {
   const [saving, setSaving] = useState(false);
   const [message, setMessage] = useState<Notice | null>(notice);
   const [showProblems, setShowProblems] = useState(notice?.kind === 'warn');
+  const [testing, setTesting] = useState(false);
   const flow = useReactFlow();
 
   useEffect(() => {
@@ -193,6 +195,7 @@ function Editor({ notice }: { notice: Notice | null }) {
           title={problems ? 'Problems keep the workflow from being switched on' : warnings ? 'Warnings do not stop the workflow' : undefined}>
           {problemsLabel(problems, warnings)}
         </button>
+        <button type="button" className={`btn ghost${testing ? ' on' : ''}`} aria-pressed={testing} onClick={() => setTesting((v) => !v)} title="Run one record through this workflow over virtual time (nothing is sent)">Test</button>
         <button type="button" className="btn ghost" onClick={() => store.getState().select({ kind: 'settings' })}>Settings</button>
         {workflowId && <a className="btn ghost" href={'#/workflows/' + encodeURIComponent(workflowId) + '/enrollments'}>Enrollments</a>}
         {workflowId && <EnrollRecordsButton workflowId={workflowId} />}
@@ -215,6 +218,7 @@ function Editor({ notice }: { notice: Notice | null }) {
           <Canvas />
           {showProblems && <ProblemsPanel onClose={() => setShowProblems(false)} />}
         </div>
+        {testing && <TestPanel onClose={() => setTesting(false)} />}
         <SidePanel />
       </div>
       {askDisable && (

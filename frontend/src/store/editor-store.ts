@@ -40,6 +40,8 @@ export interface EditorState {
   problems: Problem[];
   stats: Stats | null;
   schema: Schema | null;
+  /** The steps the Test panel's simulation reached: step id to when first ("+1d2h"); null when no test is shown. */
+  simulated: Record<string, string> | null;
 
   commit(def: Definition, key?: string): void;
   insertStep(slot: Slot, type: StepType): string;
@@ -109,6 +111,7 @@ export function createEditorStore(init: EditorInit): EditorStore {
       problems: [],
       stats: null,
       schema: null,
+      simulated: null,
 
       commit(def, key) {
         const s = get();

@@ -1,0 +1,127 @@
+// End-to-end: the editor's Test panel. Against `flowdesk serve --demo`, a marketer opens the demo
+// webinar workflow, clicks Test, types a contact who watched 62 %, adds the registration event
+// from the catalogue, runs the test; the steps reached light up on the canvas with their time
+// offsets, the timeline shows the thank-you email, and clicking it shows the rendered email.
+// Then an unsaved edit (the draft, not the saved version) is tested. Nothing may be written:
+// the event, record and enrollment counts stay as they were.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { startServer } from './server.mjs';
+
+const ART = new URL('./artifacts/', import.meta.url).pathname;
+mkdirSync(ART, { recursive: true });
+const T = { short: 5000, med: 15000, long: 30000 };
+
+let server;
+let browser;
+let page;
+const pageErrors = [];
+
+const watchdog = setTimeout(async () => {
+  console.error('e2e simulate: the run took longer than 90 s; stopping');
+  await server?.stop().catch(() => undefined);
+  process.exit(1);
+}, 90_000);
+watchdog.unref();
+
+async function api(method, path) {
+  const res = await fetch(server.url + path, { method, headers: { Accept: 'application/json' } });
+  return res.json();
+}
+
+async function counts() {
+  const recs = await api('GET', '/api/records?limit=500');
+  const ens = await api('GET', '/api/enrollments?limit=500');
+  const out = await api('GET', '/api/outbox?limit=500').catch(() => ({}));
+  return JSON.stringify([recs.records?.length, ens.enrollments?.length, out.messages?.length ?? null]);
+}
+
+const shot = (name) => page.screenshot({ path: ART + name + '.png' });
+
+before(async () => {
+  server = await startServer({ demo: true });
+  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    timeout: T.long,
+  });
+  const ctx = await browser.newContext({ viewport: { width: 1600, height: 900 } });
+  ctx.setDefaultTimeout(T.short * 2);
+  page = await ctx.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('dialog', (d) => d.accept().catch(() => undefined));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/404|AbortError/.test(m.text())) pageErrors.push(m.text());
+  });
+});
+
+after(async () => {
+  await browser?.close().catch(() => undefined);
+  await server?.stop();
+  clearTimeout(watchdog);
+});
+
+describe('the Test panel', { concurrency: false }, () => {
+  test('a viewer of the demo webinar: the path lights up and the thank-you email is previewed', { timeout: 60_000 }, async () => {
+    const before = await counts();
+    await page.goto(server.url + '/#/workflows/webinar-follow-up');
+    await page.locator('.step-card').first().waitFor({ timeout: T.med });
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    const panel = page.getByRole('region', { name: 'Test' });
+    await panel.waitFor();
+    await panel.getByLabel('Record properties').fill('{"email": "greta@example.com", "first_name": "Greta", "watch_pct": 62}');
+    await panel.getByRole('button', { name: 'Add an event' }).click();
+    await panel.getByLabel('Event 1 time').fill('+0h');
+    await panel.getByLabel('Event 1 type').fill('webinar.registered');
+    await panel.getByLabel('Event 1 scope').fill('webinar=54072');
+    await panel.getByRole('button', { name: 'Run test' }).click();
+    await panel.getByTestId('test-result').waitFor({ timeout: T.med });
+    assert.equal(await panel.locator('.test-outcome').getAttribute('data-outcome'), 'completed', await panel.getByTestId('test-result').textContent());
+
+    // the path: the steps reached carry a badge with their offset; the replay branch does not
+    await page.locator('.step-card.simulated[data-step="thank-you-mail"]').waitFor({ timeout: T.short });
+    assert.equal(await page.locator('.step-card[data-step="thank-you-mail"] [data-testid="sim-badge"]').textContent(), '+2h');
+    assert.equal(await page.locator('.step-card[data-step="wait-2h"] [data-testid="sim-badge"]').textContent(), '+0');
+    assert.equal(await page.locator('.step-card.simulated[data-step="replay-mail"]').count(), 0, 'the replay branch was not taken');
+    const timeline = await panel.locator('.test-timeline').textContent();
+    assert.match(timeline, /t\+2h.*Watched/s, timeline);
+
+    // the effect: what would be sent
+    await panel.getByTestId('test-effect').first().click();
+    const subject = await panel.getByTestId('preview-subject').textContent();
+    assert.match(subject, /Greta|Thanks|watch/i, subject);
+    const html = await panel.locator('iframe.test-mail').getAttribute('srcdoc');
+    assert.ok(html && html.length > 50, 'the rendered email body is shown');
+    await shot('simulate-01-webinar');
+
+    // nothing was written by the test
+    assert.equal(await counts(), before, 'the test run changed the database');
+
+    // closing the panel clears the highlight
+    await panel.getByTitle('Close').click();
+    assert.equal(await page.locator('.step-card.simulated').count(), 0);
+  });
+
+  test('a non-viewer gets the replay; an unknown event type is a warning with a suggestion', { timeout: 45_000 }, async () => {
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    const panel = page.getByRole('region', { name: 'Test' });
+    await panel.getByLabel('Record properties').fill('{"email": "sam@example.com", "first_name": "Sam", "watch_pct": 10}');
+    await panel.getByRole('button', { name: 'Add an event' }).click();
+    await panel.getByLabel('Event 1 type').fill('webinar.registered');
+    await panel.getByLabel('Event 1 scope').fill('webinar=54072');
+    await panel.getByRole('button', { name: 'Add an event' }).click();
+    await panel.getByLabel('Event 2 time').fill('+1d');
+    await panel.getByLabel('Event 2 type').fill('webinar.replay_viewr');
+    await panel.getByRole('button', { name: 'Run test' }).click();
+    await panel.getByTestId('test-result').waitFor({ timeout: T.med });
+    await page.locator('.step-card.simulated[data-step="replay-mail"]').waitFor({ timeout: T.short });
+    await page.locator('.step-card.simulated[data-step="tell-owner"]').waitFor({ timeout: T.short });
+    const warn = await panel.locator('.test-warning').first().textContent();
+    assert.match(warn, /did you mean "webinar\.replay_viewer"/, warn);
+    await shot('simulate-02-replay');
+    assert.deepEqual(pageErrors, []);
+  });
+});

@@ -1,0 +1,245 @@
+import { useEffect, useState } from 'react';
+import { api, ApiError } from '../api';
+import type { CatalogueEvent, RecordItem, SimulateEffect, SimulateResult } from '../api/types';
+import { stepById } from '../lib/lookup';
+import { nodeConfig } from '../nodes';
+import { useEditor, useEditorStore } from '../store/context';
+
+/** One scenario event as typed: when ("+2h"), its type and its data as JSON text. */
+interface EventRow {
+  at: string;
+  type: string;
+  /** "webinar=54072, list=7" */
+  scope: string;
+  data: string;
+}
+
+const OUTCOME_TEXT: Record<SimulateResult['outcome'], string> = {
+  completed: 'Completed',
+  waiting: 'Still waiting at the horizon',
+  goal_reached: 'Reached the goal',
+  unenrolled: 'Unenrolled',
+  failed: 'Failed',
+  not_enrolled: 'Not enrolled',
+};
+
+/**
+ * The editor's Test panel: one record (a real one, found by search, or typed in) through the
+ * workflow as it is in the editor now (saved or not), with scenario events at their times. The
+ * server runs the production engine on a virtual clock and sends nothing; the steps reached
+ * light up on the canvas and each effect shows what would have been sent.
+ */
+export function TestPanel({ onClose }: { onClose(): void }) {
+  const store = useEditorStore();
+  const object = useEditor((s) => s.definition.object);
+  const steps = useEditor((s) => s.definition.steps);
+  const [catalogue, setCatalogue] = useState<CatalogueEvent[]>([]);
+  const [query, setQuery] = useState('');
+  const [found, setFound] = useState<RecordItem[]>([]);
+  const [record, setRecord] = useState<RecordItem | null>(null);
+  const [props, setProps] = useState('{\n  "email": "test@example.com",\n  "first_name": "Test"\n}');
+  const [events, setEvents] = useState<EventRow[]>([]);
+  const [horizon, setHorizon] = useState('30d');
+  const [running, setRunning] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [result, setResult] = useState<SimulateResult | null>(null);
+  const [effect, setEffect] = useState<SimulateEffect | null>(null);
+
+  useEffect(() => {
+    api.eventCatalogue().then(setCatalogue).catch(() => setCatalogue([]));
+    return () => store.setState({ simulated: null }); // the highlight goes with the panel
+  }, [store]);
+
+  useEffect(() => {
+    if (!query.trim()) return;
+    let live = true;
+    const t = setTimeout(() => {
+      api.listRecords({ type: object, q: query.trim(), limit: 8 }).then((r) => live && setFound(r.items)).catch(() => live && setFound([]));
+    }, 200);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [query, object]);
+
+  const stepName = (id?: string) => {
+    if (!id) return '';
+    const st = stepById(steps, id);
+    return st ? st.name || nodeConfig(st.type).summary(st) : id;
+  };
+
+  const run = async () => {
+    setError(null);
+    setEffect(null);
+    let properties: Record<string, unknown> | undefined;
+    if (!record) {
+      try {
+        properties = JSON.parse(props) as Record<string, unknown>;
+      } catch (e) {
+        setError(`The record's properties are not JSON: ${e instanceof Error ? e.message : String(e)}`);
+        return;
+      }
+    }
+    const evs = [];
+    for (const [i, ev] of events.entries()) {
+      let data: Record<string, unknown> | undefined;
+      if (ev.data.trim()) {
+        try {
+          data = JSON.parse(ev.data) as Record<string, unknown>;
+        } catch {
+          setError(`Event ${i + 1}: its data is not JSON (write it like {"watch_pct": 62})`);
+          return;
+        }
+      }
+      const scope: Record<string, string> = {};
+      for (const part of ev.scope.split(',')) {
+        const [k, ...v] = part.split('=');
+        if (k.trim()) scope[k.trim()] = v.join('=').trim();
+      }
+      evs.push({ at: ev.at.trim() || '+0h', type: ev.type.trim(), scope: Object.keys(scope).length ? scope : undefined, data });
+    }
+    setRunning(true);
+    try {
+      const res = await api.simulate({
+        definition: store.getState().definition,
+        ...(record ? { record_id: record.id } : { record: { properties: properties ?? {} } }),
+        events: evs, horizon: horizon.trim() || '30d',
+      });
+      setResult(res);
+      const reached: Record<string, string> = {};
+      for (const e of res.timeline) if (e.step && !(e.step in reached)) reached[e.step] = e.offset;
+      store.setState({ simulated: reached });
+    } catch (e) {
+      setResult(null);
+      store.setState({ simulated: null });
+      if (e instanceof ApiError && e.problems.length) setError(`${e.message}: ${e.problems.map((p) => p.message).join(' · ')}`);
+      else setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  const setEvent = (i: number, patch: Partial<EventRow>) => setEvents((rows) => rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+
+  return (
+    <aside className="test-panel" role="region" aria-label="Test">
+      <div className="test-head">
+        <strong>Test this workflow</strong>
+        <button type="button" className="icon-btn" title="Close" onClick={onClose}>×</button>
+      </div>
+      <p className="test-note">Runs the workflow as it is in the editor for one record over virtual time. Nothing is sent and nothing is saved.</p>
+
+      <fieldset>
+        <legend>Record</legend>
+        {record ? (
+          <div className="test-record">
+            <span>{record.email || `#${record.id}`}</span>
+            <button type="button" className="btn ghost" onClick={() => setRecord(null)}>Type one instead</button>
+          </div>
+        ) : (
+          <>
+            <label>Find a real record <input type="search" value={query} placeholder="name or email" onChange={(e) => setQuery(e.target.value)} /></label>
+            {query.trim() !== '' && found.length > 0 && (
+              <ul className="test-found">
+                {found.map((r) => (
+                  <li key={r.id}><button type="button" onClick={() => { setRecord(r); setQuery(''); }}>{r.email || `#${r.id}`}</button></li>
+                ))}
+              </ul>
+            )}
+            <label>Or type its properties (JSON)
+              <textarea rows={4} value={props} onChange={(e) => setProps(e.target.value)} aria-label="Record properties" spellCheck={false} />
+            </label>
+          </>
+        )}
+      </fieldset>
+
+      <fieldset>
+        <legend>What happens</legend>
+        <datalist id="test-event-types">
+          {catalogue.map((c) => <option key={c.type} value={c.type}>{c.label}</option>)}
+        </datalist>
+        {events.map((ev, i) => (
+          <div className="test-event" key={i} data-testid="test-event">
+            <input aria-label={`Event ${i + 1} time`} value={ev.at} onChange={(e) => setEvent(i, { at: e.target.value })} placeholder="+2h" className="at" />
+            <input aria-label={`Event ${i + 1} type`} value={ev.type} list="test-event-types" onChange={(e) => setEvent(i, { type: e.target.value })} placeholder="event type" />
+            <input aria-label={`Event ${i + 1} scope`} value={ev.scope} onChange={(e) => setEvent(i, { scope: e.target.value })} placeholder="webinar=54072" />
+            <input aria-label={`Event ${i + 1} data`} value={ev.data} onChange={(e) => setEvent(i, { data: e.target.value })} placeholder='{"watch_pct": 62}' />
+            <button type="button" className="icon-btn" title="Remove" onClick={() => setEvents((rows) => rows.filter((_, j) => j !== i))}>×</button>
+          </div>
+        ))}
+        <button type="button" className="btn ghost" onClick={() => setEvents((rows) => [...rows, { at: rows.length ? '+1h' : '+0h', type: '', scope: '', data: '' }])}>Add an event</button>
+        <p className="test-hint">With no events the record is enrolled by hand at the start; with events, only the triggers enroll it.</p>
+        <label>Over <input value={horizon} onChange={(e) => setHorizon(e.target.value)} aria-label="Horizon" className="at" /></label>
+      </fieldset>
+
+      <button type="button" className="btn primary" disabled={running} onClick={run}>{running ? 'Running…' : 'Run test'}</button>
+      {error && <div className="banner error" role="alert">{error}</div>}
+
+      {result && (
+        <div className="test-result" data-testid="test-result">
+          <p className={`test-outcome ${result.outcome}`} data-outcome={result.outcome}>
+            {OUTCOME_TEXT[result.outcome]}{result.stopped === 'step_budget' ? ' (stopped: too many steps)' : ''}
+          </p>
+          {result.why_not && <p className="test-why">{result.why_not}</p>}
+          {result.warnings.map((w, i) => <p key={i} className="test-warning">{w.message}</p>)}
+          <ol className="test-timeline">
+            {result.timeline.map((e, i) => (
+              <li key={i} className={e.outcome}>
+                <span className="when">t{e.offset}</span> {e.step ? stepName(e.step) : ''} <span className="what">{e.outcome}</span>
+                {typeof e.detail?.branch === 'string' && <span className="why"> → {e.detail.branch}</span>}
+                {typeof e.detail?.error === 'string' && <span className="why"> {e.detail.error}</span>}
+              </li>
+            ))}
+          </ol>
+          {result.effects.length > 0 && (
+            <>
+              <strong>Would send</strong>
+              <ul className="test-effects">
+                {result.effects.map((f, i) => (
+                  <li key={i}>
+                    <button type="button" className={effect === f ? 'on' : ''} onClick={() => setEffect(effect === f ? null : f)} data-testid="test-effect">
+                      t{f.offset} {stepName(f.step)} · {f.outcome === 'ok' ? String(f.would_send?.subject ?? f.target ?? f.type) : `${f.outcome}: ${f.error ?? ''}`}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          {effect && <EffectPreview effect={effect} />}
+        </div>
+      )}
+    </aside>
+  );
+}
+
+/** What one step would have sent: an email's headers and body, or a request's body and headers. */
+function EffectPreview({ effect }: { effect: SimulateEffect }) {
+  const w = effect.would_send;
+  if (!w) return <div className="test-preview" data-testid="test-preview">{effect.error || 'Nothing would be sent.'}</div>;
+  if (typeof w.subject === 'string') {
+    return (
+      <div className="test-preview" data-testid="test-preview">
+        <div><b>From</b> {String(w.from)}</div>
+        <div><b>To</b> {(w.to as string[] | undefined)?.join(', ')}</div>
+        <div><b>Subject</b> <span data-testid="preview-subject">{w.subject}</span></div>
+        {typeof w.html === 'string' && w.html
+          ? <iframe title="Email preview" sandbox="" srcDoc={w.html} className="test-mail" />
+          : <pre>{String(w.text ?? '')}</pre>}
+      </div>
+    );
+  }
+  let body = String(w.body ?? w.text ?? '');
+  try {
+    body = JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    // not JSON: shown as it is
+  }
+  return (
+    <div className="test-preview" data-testid="test-preview">
+      {typeof w.url === 'string' && <div><b>{String(w.method ?? 'POST')}</b> {w.url}</div>}
+      {typeof w.to === 'string' && <div><b>To</b> {w.to}</div>}
+      {w.headers !== undefined && <pre className="headers">{Object.entries(w.headers as Record<string, string>).map(([k, v]) => `${k}: ${v}`).join('\n')}</pre>}
+      <pre>{body}</pre>
+    </div>
+  );
+}

@@ -5,6 +5,7 @@
 //	flowdesk export   [--db FILE] WORKFLOW-ID                        print a workflow's JSON
 //	flowdesk run-once [--db FILE]                                    run every due step, then exit
 //	flowdesk bench    [--mode all|core|listener|outbound|delays]     measure ingest, execution and webhooks
+//	flowdesk test     [--db FILE] [--update] testdata/scenarios/     run workflow test scenarios
 //	flowdesk token create [--db FILE] [--name LABEL]                 create an API token
 //	flowdesk version                                                 print the version
 //
@@ -55,6 +56,7 @@ func commands() []command {
 		{"export", "WORKFLOW-ID", "print a workflow's JSON definition (refused while serve runs)", runExport},
 		{"run-once", "", "run every step that is due now, then exit", runOnce},
 		{"bench", "", "measure durable ingest, step execution and latency", runBench},
+		{"test", "SCENARIO.json|DIR...", "run workflow test scenarios through the simulator (nothing is sent)", runTest},
 		{"token", "create", "create an API token (needed to serve beyond loopback)", runToken},
 		{"version", "", "print the version", runVersion},
 	}

@@ -3,48 +3,18 @@
 // toolbar → "Enroll records…" by filter → count → confirm → progress → done; an enrollment's
 // page → "Unenroll…" with a reason → the reason in its history.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { ART, T, apiClient, openBrowser, until, watchdog } from './rig.mjs';
 import { startServer } from './server.mjs';
-
-const ART = new URL('./artifacts/', import.meta.url).pathname;
-mkdirSync(ART, { recursive: true });
-const T = { short: 5000, med: 15000, long: 30000 };
 
 let server;
 let browser;
 let page;
 const pageErrors = [];
 
-const watchdog = setTimeout(async () => {
-  console.error('e2e enroll: the run took longer than 150 s; stopping');
-  await server?.stop().catch(() => undefined);
-  process.exit(1);
-}, 150_000);
-watchdog.unref();
-
-async function apiGet(path) {
-  const res = await fetch(server.url + path, { headers: { Accept: 'application/json' } });
-  return { status: res.status, body: await res.json() };
-}
-
-/** Polls fn until it returns a truthy value; fails with `what` after timeout ms. */
-async function until(what, fn, timeout = T.med, every = 200) {
-  const end = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
+const timer = watchdog('enroll', 150_000, () => server);
+const api = apiClient(() => server);
+const apiGet = (path) => api('GET', path);
 
 const shot = (name) => page.screenshot({ path: ART + 'enroll-' + name + '.png' });
 
@@ -60,25 +30,14 @@ async function openContact(text, heading) {
 before(async () => {
   server = await startServer({ demo: true });
   console.log(`# server ${server.version} at ${server.url} (pid ${server.pid}, demo)`);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    timeout: T.long,
-  });
-  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  ctx.setDefaultTimeout(T.short * 2);
-  page = await ctx.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ browser, page } = await openBrowser({ errors: pageErrors }));
   page.on('dialog', (d) => d.accept().catch(() => undefined));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/404|AbortError/.test(m.text())) pageErrors.push(m.text());
-  });
 });
 
 after(async () => {
   await browser?.close().catch(() => undefined);
   await server?.stop();
-  clearTimeout(watchdog);
+  clearTimeout(timer);
 });
 
 describe('enroll and unenroll by hand', { concurrency: false }, () => {

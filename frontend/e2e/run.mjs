@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, T, until } from './rig.mjs';
 import { startServer } from './server.mjs';
 
 const ART = new URL('./artifacts/', import.meta.url).pathname;
@@ -19,7 +20,6 @@ mkdirSync(ART, { recursive: true });
 
 const WF = 'e2e-webinar';
 const WF_NAME = 'E2E webinar flow';
-const T = { short: 5000, med: 15000, long: 30000 };
 
 let server;
 let browser;
@@ -53,23 +53,6 @@ async function postEvent(body) {
   return json;
 }
 
-/** Polls fn until it returns a truthy value; fails with `what` after timeout ms. */
-async function until(what, fn, timeout = T.med, every = 250) {
-  const end = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
-
 const shot = (name) => page.screenshot({ path: ART + name + '.png' });
 const counter = async (step, kind) => {
   const el = page.locator(`.step-card[data-step="${step}"] .counters .c.${kind}`);
@@ -91,7 +74,7 @@ before(async () => {
   console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: CHROMIUM_ARGS,
     timeout: T.long,
   });
   const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });

@@ -1,0 +1,75 @@
+// The one rig of the end-to-end suites: bounded waits, a JSON API client, the system Chromium
+// with the flags this machine needs, and a whole-run watchdog. Each suite starts its own
+// `flowdesk serve` (server.mjs) so suites never share state.
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+/** Timeouts in ms: one step, one screen, a slow operation. */
+export const T = { short: 5000, med: 15000, long: 30000 };
+
+/** Screenshots go here (gitignored). */
+export const ART = new URL('./artifacts/', import.meta.url).pathname;
+mkdirSync(ART, { recursive: true });
+
+/** Chromium's flags: headless as root, and no background traffic to hosts this machine cannot reach. */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+/** Polls fn until it returns a truthy value; fails with `what` after timeout ms. */
+export async function until(what, fn, timeout = T.med, every = 200) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+/** A JSON client of a server's API: api(method, path, body) -> { status, body }. */
+export function apiClient(getServer) {
+  return async (method, path, body) => {
+    const res = await fetch(getServer().url + path, {
+      method,
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+}
+
+/** Stops the run (and the server) if it takes longer than ms: a suite never hangs CI. */
+export function watchdog(name, ms, getServer) {
+  const timer = setTimeout(async () => {
+    console.error(`e2e ${name}: the run took longer than ${Math.round(ms / 1000)} s; stopping`);
+    await getServer()?.stop().catch(() => undefined);
+    process.exit(1);
+  }, ms);
+  timer.unref();
+  return timer;
+}
+
+/**
+ * Launches the system Chromium with a 1440×900 page that records page errors (and console
+ * errors other than expected 404s) into errors.
+ */
+export async function openBrowser({ errors, contextOptions = {} } = {}) {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: T.long });
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, ...contextOptions });
+  ctx.setDefaultTimeout(T.short * 2);
+  const page = await ctx.newPage();
+  if (errors) {
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/404|AbortError/.test(m.text())) errors.push(m.text());
+    });
+  }
+  return { browser, page };
+}

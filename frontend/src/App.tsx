@@ -8,6 +8,7 @@ import { WorkflowEditorScreen } from './screens/WorkflowEditor';
 import { WorkflowEnrollmentsScreen } from './screens/WorkflowEnrollments';
 import { WorkflowListScreen } from './screens/WorkflowList';
 import { OutboxScreen } from './screens/Outbox';
+import { PropertiesScreen } from './screens/Properties';
 import { SettingsScreen } from './screens/Settings';
 import { TasksScreen } from './screens/Tasks';
 import { TrashScreen } from './screens/Trash';
@@ -25,7 +26,7 @@ function Shell() {
   const route = useRoute();
   const section = route.name === 'records' || route.name === 'record' ? 'records'
     : route.name === 'webhooks' || route.name === 'webhook' ? 'webhooks'
-      : route.name === 'settings' || route.name === 'outbox' || route.name === 'tasks' || route.name === 'trash' ? route.name : 'workflows';
+      : route.name === 'settings' || route.name === 'outbox' || route.name === 'tasks' || route.name === 'trash' || route.name === 'properties' ? route.name : 'workflows';
   return (
     <div className="app">
       <header className="topbar">
@@ -36,6 +37,7 @@ function Shell() {
         <nav>
           <a className={section === 'workflows' ? 'on' : ''} href="#/workflows">Workflows</a>
           <a className={section === 'records' ? 'on' : ''} href="#/records">Records</a>
+          <a className={section === 'properties' ? 'on' : ''} href="#/properties">Properties</a>
           <a className={section === 'webhooks' ? 'on' : ''} href="#/webhooks">Webhooks</a>
           <a className={section === 'tasks' ? 'on' : ''} href="#/tasks">Tasks</a>
           <a className={section === 'outbox' ? 'on' : ''} href="#/outbox">Outbox</a>
@@ -58,6 +60,7 @@ function Shell() {
         {route.name === 'outbox' && <OutboxScreen />}
         {route.name === 'tasks' && <TasksScreen />}
         {route.name === 'trash' && <TrashScreen />}
+        {route.name === 'properties' && <PropertiesScreen object={route.object ?? 'contact'} key={route.object ?? 'contact'} />}
         {route.name === 'not-found' && <div className="screen-message">Nothing at "{route.path}". <a href="#/workflows">Go to workflows</a></div>}
       </main>
     </div>

@@ -3,7 +3,7 @@ import { hrefOf, parseHash } from './router';
 
 describe('router', () => {
   it('parses every route and back', () => {
-    for (const h of ['#/workflows', '#/workflows/webinar-follow-up', '#/records', '#/records/12', '#/enrollments/7', '#/webhooks', '#/webhooks/opt-in', '#/settings', '#/outbox', '#/tasks']) {
+    for (const h of ['#/workflows', '#/workflows/webinar-follow-up', '#/records', '#/records/12', '#/enrollments/7', '#/webhooks', '#/webhooks/opt-in', '#/settings', '#/outbox', '#/tasks', '#/properties', '#/properties/invoice']) {
       expect(hrefOf(parseHash(h))).toBe(h);
     }
     expect(parseHash('')).toEqual({ name: 'workflows' });

@@ -3,7 +3,7 @@
 import { canonical } from '../lib/canonical';
 import type {
   CatalogueEvent, Definition, Delivery, EnrollJob, EnrollOption, EnrollPreview, EnrollSelection, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Health, HookCapture,
-  HookConfig, HookCreated, HookEndpoint, HookPreset, HookRequest, Notification, OutboxMessage, Problem, RecordDetail,
+  HookConfig, HookCreated, HookEndpoint, HookPreset, HookRequest, Notification, ObjectType, OutboxMessage, Problem, Property, PropertyType, RecordDetail,
   RecordItem, SavedWorkflow, Schema, SimulateRequest, SimulateResult, SettingsUpdate, SettingsView, Stats, Task, TrashedWorkflow, ValidateResult, Workflow, WorkflowSummary,
 } from './types';
 
@@ -188,6 +188,19 @@ export const api = {
   schema: async () => (await request<Schema>('GET', '/api/schema')).data,
   /** Runs one record through a workflow (saved or a draft) over virtual time; nothing is written or sent. */
   simulate: async (req: SimulateRequest) => (await request<SimulateResult>('POST', '/api/simulate', { body: req })).data,
+
+  // declared properties and object types
+  listProperties: async (object?: string) => (await request<{ properties: Property[]; types: PropertyType[] }>('GET', '/api/properties' + qs({ object }))).data.properties,
+  createProperty: async (p: Omit<Property, 'label'> & { label?: string }) => (await request<{ property: Property }>('POST', '/api/properties', { body: p })).data.property,
+  /** Changes a property; a type or options change converts the values (409 with the count when some cannot). */
+  updateProperty: async (object: string, name: string, patch: { label?: string; type?: PropertyType; options?: string[]; unique?: boolean }) =>
+    (await request<{ property: Property; converted: number }>('PATCH', `/api/properties/${encodeURIComponent(object)}/${encodeURIComponent(name)}`, { body: patch })).data,
+  /** Deletes a property; 409 (details.used_by) while a workflow or webhook mapping uses it. */
+  deleteProperty: async (object: string, name: string) => {
+    await request<null>('DELETE', `/api/properties/${encodeURIComponent(object)}/${encodeURIComponent(name)}`);
+  },
+  listObjects: async () => (await request<{ objects: ObjectType[] }>('GET', '/api/objects')).data.objects,
+  createObject: async (o: { name: string; label?: string; primary?: string }) => (await request<{ object: ObjectType }>('POST', '/api/objects', { body: o })).data.object,
 
   // incoming webhooks
   listHooks: async () => (await request<{ hooks: HookEndpoint[] }>('GET', '/api/hooks')).data.hooks,

@@ -289,13 +289,24 @@ export interface RecordDetail {
   enrollments: Enrollment[];
 }
 
-export type PropertyType = 'string' | 'number' | 'bool' | 'date' | 'enum' | 'multi';
+export type PropertyType = 'string' | 'number' | 'integer' | 'bool' | 'date' | 'datetime' | 'enum' | 'multi' | 'email' | 'phone' | 'url';
 
+/** A declared record property (GET /api/properties, /api/schema). */
 export interface Property {
   object: string;
   name: string;
   type: PropertyType;
   label: string;
+  options?: string[];
+  unique?: boolean;
+}
+
+/** A record type (GET /api/objects). */
+export interface ObjectType {
+  name: string;
+  label: string;
+  primary: string;
+  builtin: boolean;
 }
 
 /** GET /api/schema. */
@@ -331,7 +342,8 @@ export interface Page<T> {
 // ---- incoming webhooks (backend/hook, backend/api/hooks.go) ----
 
 export type HookAuth = 'signature' | 'api_key' | 'none';
-export type MappingType = 'string' | 'number' | 'bool' | 'date' | 'enum' | 'multi';
+/** A mapping converts to any property type (the same rules as every write). */
+export type MappingType = PropertyType;
 
 /** hook.Field: one payload path mapped to a record property. */
 export interface HookField {

@@ -2,6 +2,7 @@
 // page: URL, secret rotation, on/off, "send a test event" (capture), the mapping editor over the
 // captured payload's paths, include/exclude, filter, and the request log.
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { PROPERTY_TYPES } from '../lib/properties';
 import {
   api, ApiError, type HookAuth, type HookCapture, type HookConfig, type HookCreated, type HookEndpoint, type HookField,
   type HookPreset, type HookRequest, type MappingType, type PathSample, type Property, type Schema,
@@ -13,7 +14,7 @@ import { cleanMapping, flattenPayload, formatSample, setMapping, suggestProperty
 import { navigate } from '../router';
 import { formatDateTime } from '../lib/datetime';
 
-const MAPPING_TYPES: MappingType[] = ['string', 'number', 'bool', 'date', 'enum', 'multi'];
+const MAPPING_TYPES: MappingType[] = PROPERTY_TYPES;
 const AUTH_LABEL: Record<HookAuth, string> = { signature: 'Signature (Standard Webhooks)', api_key: 'API key header', none: 'None (anyone with the URL)' };
 const FAILED = new Set(['rejected']);
 

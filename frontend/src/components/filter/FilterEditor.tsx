@@ -3,7 +3,7 @@
 import { useId, useMemo, useState } from 'react';
 import type { Filter, FilterOp, Property } from '../../api/types';
 import {
-  OP_LABELS, convertValue, fromFilter, opsFor, parseList, propertyType, toFilter, valueKind,
+  OP_LABELS, convertValue, fromFilter, opsFor, parseList, propertyOptions, propertyType, toFilter, valueKind,
   type FilterNode, type GroupNode, type RuleNode,
 } from './model';
 
@@ -109,13 +109,13 @@ function RuleView({ rule, properties, listId, onChange, onRemove }: { rule: Rule
         {!ops.includes(rule.op) && <option value={rule.op}>{OP_LABELS[rule.op] ?? rule.op} (not for this type)</option>}
         {ops.map((op) => <option key={op} value={op}>{OP_LABELS[op]}</option>)}
       </select>
-      <ValueInput kind={kind} value={rule.value} type={type} onChange={(v) => onChange({ ...rule, value: v })} />
+      <ValueInput kind={kind} value={rule.value} type={type} options={(rule.op === 'eq' || rule.op === 'neq') ? propertyOptions(properties, rule.property) : []} onChange={(v) => onChange({ ...rule, value: v })} />
       <button type="button" className="icon-btn" title="Remove condition" onClick={onRemove}>×</button>
     </div>
   );
 }
 
-function ValueInput({ kind, value, type, onChange }: { kind: ReturnType<typeof valueKind>; value: unknown; type: ReturnType<typeof propertyType>; onChange(v: unknown): void }) {
+function ValueInput({ kind, value, type, options, onChange }: { kind: ReturnType<typeof valueKind>; value: unknown; type: ReturnType<typeof propertyType>; options: string[]; onChange(v: unknown): void }) {
   const listText = useMemo(() => (Array.isArray(value) ? value.join(', ') : ''), [value]);
   const [draft, setDraft] = useState(listText);
   const [seen, setSeen] = useState(listText);
@@ -142,6 +142,17 @@ function ValueInput({ kind, value, type, onChange }: { kind: ReturnType<typeof v
     case 'duration':
       return <input className="value" aria-label="Length" placeholder="7d" value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value)} />;
     default:
+      if (options.length > 0) {
+        // An enum's declared options: a select, keeping a stored value that is not one of them.
+        const cur = value === undefined || value === null ? '' : String(value);
+        return (
+          <select className="value" aria-label="Value" value={cur} onChange={(e) => onChange(e.target.value)}>
+            <option value="">choose…</option>
+            {cur !== '' && !options.includes(cur) && <option value={cur}>{cur} (not an option)</option>}
+            {options.map((o) => <option key={o} value={o}>{o}</option>)}
+          </select>
+        );
+      }
       return <input className="value" aria-label="Value" value={value === undefined || value === null ? '' : String(value)} onChange={(e) => onChange(e.target.value)} />;
   }
 }

@@ -27,6 +27,11 @@ export const OPS_BY_TYPE: Record<PropertyType, FilterOp[]> = {
   bool: ['eq', 'neq', 'is_known', 'is_unknown'],
   date: ['eq', 'neq', 'before', 'after', 'within_last', 'gt', 'gte', 'lt', 'lte', 'is_known', 'is_unknown'],
   multi: ['eq', 'neq', 'contains', 'not_contains', 'in', 'not_in', 'is_known', 'is_unknown'],
+  integer: ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'is_known', 'is_unknown'],
+  datetime: ['eq', 'neq', 'before', 'after', 'within_last', 'gt', 'gte', 'lt', 'lte', 'is_known', 'is_unknown'],
+  email: ['eq', 'neq', 'in', 'not_in', 'contains', 'not_contains', 'starts_with', 'ends_with', 'is_known', 'is_unknown'],
+  phone: ['eq', 'neq', 'in', 'not_in', 'contains', 'not_contains', 'starts_with', 'ends_with', 'is_known', 'is_unknown'],
+  url: ['eq', 'neq', 'in', 'not_in', 'contains', 'not_contains', 'starts_with', 'ends_with', 'is_known', 'is_unknown'],
 };
 
 export const OP_LABELS: Record<FilterOp, string> = {
@@ -63,9 +68,9 @@ export function valueKind(op: FilterOp, type: PropertyType | undefined): ValueKi
     case 'ends_with':
       return 'text';
   }
-  if (type === 'number') return 'number';
+  if (type === 'number' || type === 'integer') return 'number';
   if (type === 'bool') return 'bool';
-  if (type === 'date') return 'date';
+  if (type === 'date' || type === 'datetime') return 'date';
   if (op === 'gt' || op === 'gte' || op === 'lt' || op === 'lte') return 'number';
   return 'text';
 }
@@ -74,6 +79,13 @@ export function valueKind(op: FilterOp, type: PropertyType | undefined): ValueKi
 export function propertyType(props: Property[], name: string): PropertyType | undefined {
   const bare = name.startsWith('record.') ? name.slice(7) : name;
   return props.find((p) => p.name === bare)?.type;
+}
+
+/** The allowed values of an enum property (empty for other types or an open enum). */
+export function propertyOptions(props: Property[], name: string): string[] {
+  const bare = name.startsWith('record.') ? name.slice(7) : name;
+  const p = props.find((x) => x.name === bare);
+  return p?.type === 'enum' ? p.options ?? [] : [];
 }
 
 /** A sensible value for an operator, keeping what fits from the previous value. */
@@ -108,7 +120,7 @@ export function convertValue(prev: unknown, kind: ValueKind): unknown {
 /** Parses list text ("lead, mql") into values, as numbers for number properties. */
 export function parseList(text: string, type: PropertyType | undefined): unknown[] {
   const parts = text.split(',').map((x) => x.trim()).filter((x) => x !== '');
-  if (type === 'number') return parts.map((x) => (Number.isNaN(Number(x)) ? x : Number(x)));
+  if (type === 'number' || type === 'integer') return parts.map((x) => (Number.isNaN(Number(x)) ? x : Number(x)));
   return parts;
 }
 

@@ -6,7 +6,7 @@ export function IncrementPropertyPanel({ step, update }: PanelProps) {
   const properties = useObjectProperties();
   return (
     <>
-      <PropertyField label="Number property" value={step.property} properties={properties} filterType={(p) => p.type === 'number'} onChange={(v) => update({ property: v })} />
+      <PropertyField label="Number property" value={step.property} properties={properties} filterType={(p) => p.type === 'number' || p.type === 'integer'} onChange={(v) => update({ property: v })} />
       <NumberField label="Change by" value={step.by} step={1} onChange={(v) => update({ by: v })} hint="A negative amount subtracts." />
     </>
   );

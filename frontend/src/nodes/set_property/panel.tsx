@@ -1,32 +1,43 @@
+import { useState } from 'react';
 import { PropertyField, SelectField } from '../../components/panel/fields';
-import { propertyType } from '../../components/filter/model';
 import { useObjectProperties } from '../../store/context';
+import { inputFor, parseInput, showValue, TYPE_LABELS } from '../../lib/properties';
 import type { PanelProps } from '../types';
-import { show } from '../util';
 
 export function SetPropertyPanel({ step, update }: PanelProps) {
   const properties = useObjectProperties();
-  const type = propertyType(properties, step.property ?? '');
+  const bare = (step.property ?? '').replace(/^record\./, '');
+  const prop = properties.find((p) => p.name === bare);
+  const kind = inputFor(prop);
+  const [draft, setDraft] = useState<{ text: string; error?: string } | null>(null);
+  const text = draft?.text ?? showValue(step.value, prop);
   const setValue = (raw: string) => {
-    if (type === 'number') update({ value: raw === '' ? '' : Number(raw) });
-    else if (type === 'bool') update({ value: raw === 'true' });
-    else if (type === 'multi') update({ value: raw.split(',').map((x) => x.trim()).filter(Boolean) });
-    else update({ value: raw });
+    const r = parseInput(raw, prop);
+    setDraft({ text: raw, error: r.error });
+    if (r.error === undefined) update({ value: r.value });
   };
+  const htmlType = kind === 'number' ? 'number' : kind === 'date' ? 'date' : kind === 'datetime' ? 'datetime-local' : kind === 'email' ? 'email' : kind === 'tel' ? 'tel' : kind === 'url' ? 'url' : 'text';
   return (
     <>
-      <PropertyField label="Property" value={step.property} properties={properties} onChange={(v) => update({ property: v })} />
+      <PropertyField label="Property" value={step.property} properties={properties} onChange={(v) => { setDraft(null); update({ property: v }); }} />
       <div className="field">
-        <label htmlFor="sp-value">Value{type ? ` (${type})` : ''}</label>
-        {type === 'bool' ? (
-          <select id="sp-value" value={String(step.value === true)} onChange={(e) => setValue(e.target.value)}>
-            <option value="true">yes</option>
-            <option value="false">no</option>
+        <label htmlFor="sp-value">Value{prop ? ` (${TYPE_LABELS[prop.type]})` : ''}</label>
+        {kind === 'toggle' ? (
+          <label className="toggle">
+            <input id="sp-value" type="checkbox" role="switch" checked={step.value === true} onChange={(e) => update({ value: e.target.checked })} />
+            {step.value === true ? 'yes' : 'no'}
+          </label>
+        ) : kind === 'select' ? (
+          <select id="sp-value" value={typeof step.value === 'string' ? step.value : ''} onChange={(e) => update({ value: e.target.value })}>
+            <option value="">choose…</option>
+            {typeof step.value === 'string' && step.value !== '' && !prop?.options?.includes(step.value) && <option value={step.value}>{step.value} (not an option)</option>}
+            {prop?.options?.map((o) => <option key={o} value={o}>{o}</option>)}
           </select>
         ) : (
-          <input id="sp-value" type={type === 'number' ? 'number' : type === 'date' ? 'date' : 'text'} value={show(step.value)} onChange={(e) => setValue(e.target.value)} />
+          <input id="sp-value" type={htmlType} value={text} aria-invalid={draft?.error ? true : undefined} onChange={(e) => setValue(e.target.value)} />
         )}
-        {type === 'multi' && <div className="hint">Separate several values with commas.</div>}
+        {draft?.error && <div className="hint error" role="alert">{draft.error}</div>}
+        {kind === 'list' && <div className="hint">Separate several values with commas.</div>}
       </div>
       <SelectField label="Mode" value={step.mode || 'replace'} onChange={(v) => update({ mode: v })}
         options={[{ value: 'replace', label: 'Replace the value' }, { value: 'append', label: 'Append (multi-value properties)' }]} />

@@ -50,6 +50,10 @@ func TestPropertiesAPI(t *testing.T) {
 					t.Fatal("a refused PATCH wrote the good property next to the bad one")
 				}
 			}},
+		{name: "PATCH keeps 64 bits", method: "PATCH", url: "/api/records/1", body: `{"properties": {"big": 9223372036854775806}}`,
+			wantStatus: 200, wantContains: []string{`"big":9223372036854775806`}},
+		{name: "PATCH an integer beyond 64 bits", method: "PATCH", url: "/api/records/1", body: `{"properties": {"big": 9223372036854775808}}`,
+			wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`"field":"properties.big"`, "64 bits"}},
 		{name: "change a type the values cannot take", method: "PATCH", url: "/api/properties/contact/plan", body: `{"type": "number"}`,
 			wantStatus: 409, wantCode: "values_do_not_convert", wantContains: []string{`"count":1`, `"records":[1]`}},
 		{name: "change a label", method: "PATCH", url: "/api/properties/contact/plan", body: `{"label": "Pricing plan"}`,

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -129,13 +131,26 @@ func (s *Server) patchRecord(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req struct {
-		Properties map[string]any `json:"properties"`
+		Properties json.RawMessage `json:"properties"`
 	}
 	if err := decode(w, r, MaxEventBody, &req); err != nil {
 		writeError(w, err)
 		return
 	}
-	rec, enrolled, err := s.eng.PatchRecord(r.Context(), id, req.Properties)
+	// Numbers stay exact (json.Number) until the engine converts them to the declared types, so
+	// an integer property keeps all 64 bits.
+	var props map[string]any
+	if len(req.Properties) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(req.Properties))
+		dec.UseNumber()
+		if err := dec.Decode(&props); err != nil {
+			e := apiError(http.StatusBadRequest, "wrong_type", "field \"properties\" must be an object of property values")
+			e.Details = map[string]any{"field": "properties"}
+			writeError(w, e)
+			return
+		}
+	}
+	rec, enrolled, err := s.eng.PatchRecord(r.Context(), id, props)
 	if err != nil {
 		writeError(w, err)
 		return

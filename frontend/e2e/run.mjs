@@ -650,6 +650,7 @@ describe('flowdesk e2e', { concurrency: false }, () => {
       ['webhooks', '/#/webhooks', 'tr[data-hook]'],
       ...(hook?.id ? [['webhook endpoint', '/#/webhooks/' + hook.id, '[data-testid="hook-url"]']] : []),
       ['settings', '/#/settings', '[data-testid="smtp-password-state"]'],
+      ['properties', '/#/properties', 'tr[data-property]'],
     ];
     const found = [];
     for (const [name, path, ready, act] of screens) {

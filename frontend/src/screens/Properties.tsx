@@ -81,7 +81,7 @@ export function PropertiesScreen({ object }: { object: string }) {
       {rows && rows.length > 0 && (
         <table className="table properties">
           <thead>
-            <tr><th>Name</th><th>Label</th><th>Type</th><th>Options</th><th aria-label="Actions" /></tr>
+            <tr><th>Name</th><th>Label</th><th>Type</th><th>Options</th><th><span className="sr-only">Actions</span></th></tr>
           </thead>
           <tbody>
             {rows.map((p) => (

@@ -4,14 +4,10 @@
 // it, then tries to delete the property (refused, naming the workflow). Events then show the
 // type holding: "gold" is refused with the field named, "pro" enrolls and the step writes "team".
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { ART, T, apiClient, openBrowser, until, watchdog } from './rig.mjs';
 import { startServer } from './server.mjs';
 
-const ART = new URL('./artifacts/', import.meta.url).pathname;
-mkdirSync(ART, { recursive: true });
-const T = { short: 5000, med: 15000, long: 30000 };
 const WF = 'e2e-plans';
 
 let server;
@@ -19,63 +15,21 @@ let browser;
 let page;
 const pageErrors = [];
 
-const watchdog = setTimeout(async () => {
-  console.error('e2e properties: the run took longer than 120 s; stopping');
-  await server?.stop().catch(() => undefined);
-  process.exit(1);
-}, 120_000);
-watchdog.unref();
-
-async function api(method, path, body) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-async function until(what, fn, timeout = T.med, every = 250) {
-  const end = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
+const timer = watchdog('properties', 120_000, () => server);
+const api = apiClient(() => server);
 
 const shot = (name) => page.screenshot({ path: ART + name + '.png' });
 
 before(async () => {
   server = await startServer({});
   console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    timeout: T.long,
-  });
-  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  ctx.setDefaultTimeout(T.short * 2);
-  page = await ctx.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    // 409/422 answers the test provokes on purpose are logged by the browser as failed loads.
-    if (m.type() === 'error' && !/404|409|422|AbortError/.test(m.text())) pageErrors.push(m.text());
-  });
+  ({ browser, page } = await openBrowser({ errors: pageErrors }));
 });
 
 after(async () => {
   await browser?.close().catch(() => undefined);
   await server?.stop();
-  clearTimeout(watchdog);
+  clearTimeout(timer);
 });
 
 describe('typed properties', { concurrency: false }, () => {
@@ -165,6 +119,7 @@ describe('typed properties', { concurrency: false }, () => {
   });
 
   test('no errors in the page', () => {
-    assert.deepEqual(pageErrors, []);
+    // The 409 answers the test provokes on purpose are logged by the browser as failed loads.
+    assert.deepEqual(pageErrors.filter((e) => !/status of 409/.test(e)), []);
   });
 });

@@ -82,6 +82,8 @@ type Result struct {
 	Effects     []Effect           `json:"effects"`
 	RecordAfter map[string]any     `json:"record_after"`
 	Warnings    []workflow.Problem `json:"warnings"`
+	// Summary is the result as a scenario's expectation (see Scenario), for "save as scenario".
+	Summary Expect `json:"summary"`
 }
 
 // Entry is one line of the timeline: a step the record reached and how it went.
@@ -553,6 +555,7 @@ func (s *Simulator) run(ctx context.Context, p *prepared) (*Result, error) {
 		res.Effects = append(res.Effects, e)
 	}
 	effects.mu.Unlock()
+	res.Summary = Summarize(res)
 	return res, nil
 }
 

@@ -5,7 +5,9 @@
 // Then an unsaved edit (the draft, not the saved version) is tested. Nothing may be written:
 // the event, record and enrollment counts stay as they were.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startServer } from './server.mjs';
@@ -99,6 +101,18 @@ describe('the Test panel', { concurrency: false }, () => {
 
     // nothing was written by the test
     assert.equal(await counts(), before, 'the test run changed the database');
+
+    // save the run as a scenario: the file passes `flowdesk test` as it is
+    const [download] = await Promise.all([page.waitForEvent('download'), panel.getByRole('button', { name: 'Save as scenario' }).click()]);
+    const file = join(ART, 'webinar-scenario.json');
+    await download.saveAs(file);
+    const scenario = JSON.parse(readFileSync(file, 'utf8'));
+    assert.equal(scenario.workflow, 'webinar-follow-up');
+    assert.equal(scenario.expect.outcome, 'completed');
+    assert.ok(scenario.expect.effects.some((l) => /thank-you-mail send_email ok/.test(l)), JSON.stringify(scenario.expect));
+    const cli = spawnSync(process.env.FLOWDESK_BIN ?? new URL('../../build/bin/flowdesk', import.meta.url).pathname, ['test', file], { encoding: 'utf8', timeout: T.long });
+    assert.equal(cli.status, 0, `flowdesk test on the saved scenario: ${cli.stdout}${cli.stderr}`);
+    assert.match(cli.stdout, /^ok /, cli.stdout);
 
     // closing the panel clears the highlight
     await panel.getByTitle('Close').click();

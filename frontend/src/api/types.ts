@@ -650,4 +650,6 @@ export interface SimulateResult {
   effects: SimulateEffect[];
   record_after: Record<string, unknown>;
   warnings: Problem[];
+  /** The result as a scenario file's "expect" (flowdesk test). */
+  summary: { outcome: string; timeline: string[]; effects: string[] };
 }

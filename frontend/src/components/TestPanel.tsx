@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, ApiError } from '../api';
-import type { CatalogueEvent, RecordItem, SimulateEffect, SimulateResult } from '../api/types';
+import type { CatalogueEvent, RecordItem, SimulateEffect, SimulateRequest, SimulateResult } from '../api/types';
 import { stepById } from '../lib/lookup';
 import { nodeConfig } from '../nodes';
 import { useEditor, useEditorStore } from '../store/context';
@@ -44,6 +44,9 @@ export function TestPanel({ onClose }: { onClose(): void }) {
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<SimulateResult | null>(null);
   const [effect, setEffect] = useState<SimulateEffect | null>(null);
+  const [sent, setSent] = useState<SimulateRequest | null>(null);
+  const workflowId = useEditor((s) => s.workflowId);
+  const name = useEditor((s) => s.definition.name);
 
   useEffect(() => {
     api.eventCatalogue().then(setCatalogue).catch(() => setCatalogue([]));
@@ -100,12 +103,14 @@ export function TestPanel({ onClose }: { onClose(): void }) {
     }
     setRunning(true);
     try {
-      const res = await api.simulate({
+      const req: SimulateRequest = {
         definition: store.getState().definition,
-        ...(record ? { record_id: record.id } : { record: { properties: properties ?? {} } }),
+        ...(record ? { record: { properties: record.properties } } : { record: { properties: properties ?? {} } }),
         events: evs, horizon: horizon.trim() || '30d',
-      });
+      };
+      const res = await api.simulate(record ? { ...req, record: undefined, record_id: record.id } : req);
       setResult(res);
+      setSent({ ...req, start: res.start });
       const reached: Record<string, string> = {};
       for (const e of res.timeline) if (e.step && !(e.step in reached)) reached[e.step] = e.offset;
       store.setState({ simulated: reached });
@@ -206,10 +211,35 @@ export function TestPanel({ onClose }: { onClose(): void }) {
             </>
           )}
           {effect && <EffectPreview effect={effect} />}
+          {sent && (
+            <button type="button" className="btn ghost" onClick={() => saveScenario(name || workflowId || 'workflow', workflowId, store.getState().dirty, sent, result)}
+              title="Download this run as a scenario file for flowdesk test (the record's properties are copied into it)">Save as scenario</button>
+          )}
         </div>
       )}
     </aside>
   );
+}
+
+/**
+ * Downloads a run as a scenario file for `flowdesk test`: the saved workflow by id (or the draft
+ * itself, when it has unsaved changes), the record, the events, the start, and the result as
+ * the expectation.
+ */
+function saveScenario(name: string, workflowId: string | null, dirty: boolean, req: SimulateRequest, res: SimulateResult) {
+  const { definition, ...rest } = req;
+  const scenario = {
+    name: `${name}: ${res.summary.outcome}`,
+    ...(workflowId && !dirty ? { workflow: workflowId } : { definition }),
+    ...rest,
+    expect: res.summary,
+  };
+  const url = URL.createObjectURL(new Blob([JSON.stringify(scenario, null, 2) + '\n'], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = (workflowId || 'workflow') + '-scenario.json';
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 /** What one step would have sent: an email's headers and body, or a request's body and headers. */

@@ -36,8 +36,10 @@ async function api(method, path) {
 async function counts() {
   const recs = await api('GET', '/api/records?limit=500');
   const ens = await api('GET', '/api/enrollments?limit=500');
-  const out = await api('GET', '/api/outbox?limit=500').catch(() => ({}));
-  return JSON.stringify([recs.records?.length, ens.enrollments?.length, out.messages?.length ?? null]);
+  const out = await api('GET', '/api/outbox?limit=500');
+  const n = [recs.records?.length, ens.enrollments?.length, out.messages?.length];
+  assert.ok(n.every((x) => typeof x === 'number'), 'row counts read: ' + JSON.stringify(n));
+  return JSON.stringify(n);
 }
 
 const shot = (name) => page.screenshot({ path: ART + name + '.png' });

@@ -639,33 +639,84 @@ func (s *Simulator) collect(ctx context.Context, sc *scratch, p *prepared, recID
 	return nil
 }
 
-// whyNot says, in a sentence, why the scenario did not enroll the record.
+// whyNot says, trigger by trigger, why the scenario did not enroll the record: no event of the
+// trigger's type, events of that type in another scope, or (type and scope matching) the
+// trigger's filter or re-enrollment rules.
 func whyNot(p *prepared) string {
-	var types []string
-	for _, it := range p.items {
-		if it.event != nil {
-			types = append(types, it.event.Type)
-		}
+	if len(p.def.Triggers) == 0 {
+		return "the workflow has no triggers: enroll the record by hand (\"enroll\": \"manual\")"
 	}
-	var trig []string
+	var parts []string
 	for _, t := range p.def.Triggers {
-		desc := t.Type
-		if t.Event != "" {
-			desc += " " + t.Event
+		name := t.ID
+		if name == "" {
+			name = t.Type
 		}
-		trig = append(trig, desc)
+		switch t.Type {
+		case workflow.TriggerEvent:
+			var sameType, sameScope int
+			var scopes []string
+			for _, it := range p.items {
+				if it.event == nil || it.event.Type != t.Event {
+					continue
+				}
+				sameType++
+				if scopeMatches(t.Scope, it.event.Scope) {
+					sameScope++
+				} else {
+					scopes = append(scopes, scopeText(it.event.Scope))
+				}
+			}
+			switch {
+			case sameType == 0:
+				parts = append(parts, fmt.Sprintf("trigger %s listens for %s events and the scenario has none", name, t.Event))
+			case sameScope == 0:
+				parts = append(parts, fmt.Sprintf("trigger %s listens for %s in %s, but the scenario's were in %s", name, t.Event, scopeText(t.Scope), strings.Join(scopes, ", ")))
+			default:
+				parts = append(parts, fmt.Sprintf("trigger %s got %d %s event(s) in its scope, but its filter did not match the record and event (or re-enrollment is off)", name, sameScope, t.Event))
+			}
+		case workflow.TriggerFilter:
+			changes := 0
+			for _, it := range p.items {
+				if it.props != nil {
+					changes++
+				}
+			}
+			if changes == 0 {
+				parts = append(parts, fmt.Sprintf("trigger %s enrolls records when a change makes them match its filter, and the scenario changes no property (a record that matches already is not enrolled; add a property change)", name))
+			} else {
+				parts = append(parts, fmt.Sprintf("trigger %s: none of the %d property change(s) made the record match its filter", name, changes))
+			}
+		default:
+			parts = append(parts, fmt.Sprintf("trigger %s (%s) does not fire in a simulation; enroll by hand (\"enroll\": \"manual\")", name, t.Type))
+		}
 	}
-	msg := "no trigger enrolled the record"
-	if len(trig) > 0 {
-		msg += " (the workflow's triggers: " + strings.Join(trig, ", ") + ")"
+	return "not enrolled: " + strings.Join(parts, "; ")
+}
+
+func scopeMatches(want, got map[string]string) bool {
+	for k, v := range want {
+		if got[k] != v {
+			return false
+		}
 	}
-	if len(types) == 0 && len(p.items) == 0 {
-		return msg + "; the scenario has no events or property changes: add the event a trigger listens for, or enroll by hand (\"enroll\": \"manual\")"
+	return true
+}
+
+func scopeText(sc map[string]string) string {
+	if len(sc) == 0 {
+		return "no scope"
 	}
-	if len(types) > 0 {
-		msg += "; the scenario's events were " + strings.Join(types, ", ")
+	keys := make([]string, 0, len(sc))
+	for k := range sc {
+		keys = append(keys, k)
 	}
-	return msg + ": check each trigger's event type and filter against the record and the events"
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + sc[k]
+	}
+	return strings.Join(parts, ",")
 }
 
 // offset writes t-start as "+1d2h30m" (whole seconds).

@@ -481,3 +481,26 @@ func TestSimulationSpeed(t *testing.T) {
 	}
 	t.Logf("30-day scenario, 50 steps, %d timeline entries: %v", len(res.Timeline), took)
 }
+
+// A record the scenario does not enroll is answered not_enrolled, with each trigger's reason.
+func TestSimulationWhyNotEnrolled(t *testing.T) {
+	in := newInstall(t)
+	def := flow("scoped", []M{{"id": "registered", "type": "event", "event": "webinar.registered", "scope": M{"webinar": "54072"}}},
+		M{"id": "tag", "type": "set_property", "property": "lead_status", "value": "x"})
+	rec := &simulate.RecordInput{Properties: M{"email": "ann@example.com"}}
+	for _, tc := range []struct {
+		events []simulate.Event
+		want   string
+	}{
+		{[]simulate.Event{{At: "+1h", Type: "webinar.viewer"}}, "listens for webinar.registered events and the scenario has none"},
+		{[]simulate.Event{{At: "+1h", Type: "webinar.registered", Scope: map[string]string{"webinar": "99999"}}}, "in webinar=54072, but the scenario's were in webinar=99999"},
+	} {
+		res, err := in.sim.Run(in.ctx, simulate.Request{Definition: raw(t, def), Record: rec, Events: tc.events, Horizon: "1d"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Outcome != "not_enrolled" || !strings.Contains(res.WhyNot, tc.want) || len(res.Timeline) != 0 {
+			t.Fatalf("outcome %q why %q timeline %q, want not_enrolled because %q", res.Outcome, res.WhyNot, timeline(res), tc.want)
+		}
+	}
+}

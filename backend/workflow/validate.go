@@ -606,7 +606,10 @@ func (v *validator) delay(s *Step, name string, add func(field, format string, a
 		add(kinds[1], "sets both %s and %s, but a delay waits in exactly one way. Keep one and remove the other.", kinds[0], kinds[1])
 	}
 	if s.Duration != "" {
-		if d, err := ParseDuration(s.Duration); err != nil {
+		if strings.HasPrefix(strings.TrimSpace(s.Duration), "-") {
+			// Someone typed a negative number into the delay's amount: answer in their terms.
+			add("duration", "waits less than no time. A delay must be at least 1 minute; enter a positive number.")
+		} else if d, err := ParseDuration(s.Duration); err != nil {
 			add("duration", "waits %q, which is not a valid length: %s. Write it like \"90s\", \"2h\", \"3d\" or \"1w\".", s.Duration, reason(err))
 		} else if d <= 0 {
 			add("duration", "waits %q, which is no time at all. Set a length greater than zero, or remove the delay.", s.Duration)

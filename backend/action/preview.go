@@ -3,7 +3,6 @@ package action
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/flowdesk/flowdesk/backend/engine"
@@ -104,42 +103,12 @@ func (w *Webhook) preview(ctx context.Context, in engine.ActionInput) engine.Act
 }
 
 func previewSMS(_ context.Context, in engine.ActionInput) engine.ActionResult {
-	s := in.Step
-	data := engine.TemplateData(in.Workflow, in.Enrollment, in.Record, in.Event)
-	fail := func(format string, args ...any) engine.ActionResult {
-		return engine.ActionResult{Outcome: store.AttemptFailed, Error: fmt.Sprintf(format, args...)}
-	}
-	skip := func(format string, args ...any) engine.ActionResult {
-		msg := fmt.Sprintf(format, args...)
-		return engine.ActionResult{Outcome: store.AttemptSkipped, Error: msg, Detail: map[string]any{"reason": msg}}
-	}
-	var raw string
-	for _, t := range s.To {
-		if t = strings.TrimSpace(t); t != "" {
-			raw = t
-			break
+	phone, body, bad := smsMessage(in)
+	if bad != nil {
+		if bad.Outcome == store.AttemptSkipped {
+			bad.Detail = map[string]any{"reason": bad.Error}
 		}
-	}
-	to, err := renderText(raw, data)
-	if err != nil {
-		return fail("the recipient %q: %v", raw, err)
-	}
-	if to = strings.TrimSpace(to); to == "" {
-		return skip("no phone number to text: %q is empty for this record", raw)
-	}
-	phone, ok := normalizePhone(to)
-	if !ok {
-		return skip("%q is not a phone number; write it in international form, like +31612345678", to)
-	}
-	body, err := renderText(s.Text, data)
-	if err != nil {
-		return fail("the text: %v", err)
-	}
-	if strings.TrimSpace(body) == "" {
-		return skip("the message text is empty for this record")
-	}
-	if n := len([]rune(body)); n > maxSMSText {
-		return fail("the message has %d characters; the limit is %d", n, maxSMSText)
+		return *bad
 	}
 	return previewed("sms:"+phone, PreviewSMS{To: phone, Text: body})
 }

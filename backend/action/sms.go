@@ -118,22 +118,17 @@ type smsRequest struct {
 	Body string `json:"body"`
 }
 
-// Run sends one try of an sms step.
-func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResult {
+// smsMessage renders an sms step's recipient and text and checks them; the send and the
+// preview share it so a simulation fails and skips exactly where a send would. bad is the
+// result to answer when the message cannot go out (phone is set once it is known).
+func smsMessage(in engine.ActionInput) (phone, body string, bad *engine.ActionResult) {
 	s := in.Step
 	data := engine.TemplateData(in.Workflow, in.Enrollment, in.Record, in.Event)
-	res := engine.ActionResult{Detail: map[string]any{}}
-	fail := func(format string, args ...any) engine.ActionResult {
-		res.Outcome, res.Error = store.AttemptFailed, fmt.Sprintf(format, args...)
-		return res
+	fail := func(format string, args ...any) *engine.ActionResult {
+		return &engine.ActionResult{Outcome: store.AttemptFailed, Error: fmt.Sprintf(format, args...)}
 	}
-	skip := func(format string, args ...any) engine.ActionResult {
-		res.Outcome, res.Error = store.AttemptSkipped, fmt.Sprintf(format, args...)
-		res.Detail["reason"] = res.Error
-		return res
-	}
-	if a.cfg.DB == nil {
-		return fail("SMS is not set up in this Flowdesk (no database for usage counting)")
+	skip := func(format string, args ...any) *engine.ActionResult {
+		return &engine.ActionResult{Outcome: store.AttemptSkipped, Error: fmt.Sprintf(format, args...)}
 	}
 	var raw string
 	for _, t := range s.To {
@@ -144,27 +139,51 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 	}
 	to, err := renderText(raw, data)
 	if err != nil {
-		return fail("the recipient %q: %v", raw, err)
+		return "", "", fail("the recipient %q: %v", raw, err)
 	}
 	if to = strings.TrimSpace(to); to == "" {
-		return skip("no phone number to text: %q is empty for this record", raw)
+		return "", "", skip("no phone number to text: %q is empty for this record", raw)
 	}
 	phone, ok := normalizePhone(to)
 	if !ok {
 		// Bad data, not a choice: a failed step (as an email to an invalid address is), so it
 		// shows in red and the enrollment ends completed_with_errors.
-		return fail("%q is not a phone number; write it in international form, like +31612345678", to)
+		return "", "", fail("%q is not a phone number; write it in international form, like +31612345678", to)
 	}
-	res.Target = "sms:" + phone
-	body, err := renderText(s.Text, data)
+	body, err = renderText(s.Text, data)
 	if err != nil {
-		return fail("the text: %v", err)
+		return phone, "", fail("the text: %v", err)
 	}
 	if strings.TrimSpace(body) == "" {
-		return skip("the message text is empty for this record")
+		return phone, "", skip("the message text is empty for this record")
 	}
 	if n := len([]rune(body)); n > maxSMSText {
-		return fail("the message has %d characters; the limit is %d", n, maxSMSText)
+		return phone, "", fail("the message has %d characters; the limit is %d", n, maxSMSText)
+	}
+	return phone, body, nil
+}
+
+// Run sends one try of an sms step.
+func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResult {
+	s := in.Step
+	res := engine.ActionResult{Detail: map[string]any{}}
+	fail := func(format string, args ...any) engine.ActionResult {
+		res.Outcome, res.Error = store.AttemptFailed, fmt.Sprintf(format, args...)
+		return res
+	}
+	if a.cfg.DB == nil {
+		return fail("SMS is not set up in this Flowdesk (no database for usage counting)")
+	}
+	phone, body, bad := smsMessage(in)
+	if phone != "" {
+		res.Target = "sms:" + phone
+	}
+	if bad != nil {
+		res.Outcome, res.Error = bad.Outcome, bad.Error
+		if bad.Outcome == store.AttemptSkipped {
+			res.Detail["reason"] = bad.Error
+		}
+		return res
 	}
 	prov, err := a.provider(ctx)
 	if err != nil {

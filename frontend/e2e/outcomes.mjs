@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { openBrowser } from './rig.mjs';
 import { startServer } from './server.mjs';
 
 const ART = new URL('./artifacts/', import.meta.url).pathname;
@@ -71,19 +71,8 @@ before(async () => {
   receiverURL = `http://127.0.0.1:${receiver.address().port}/orders`;
   server = await startServer({ demo: true });
   console.log(`# server ${server.version} at ${server.url} (pid ${server.pid}), refusing receiver at ${receiverURL}`);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    timeout: T.long,
-  });
-  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  ctx.setDefaultTimeout(T.short * 2);
-  page = await ctx.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ browser, page } = await openBrowser({ errors: pageErrors }));
   page.on('dialog', (d) => d.accept().catch(() => undefined));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/404|AbortError/.test(m.text())) pageErrors.push(m.text());
-  });
 });
 
 after(async () => {

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { openBrowser } from './rig.mjs';
 import { startServer } from './server.mjs';
 
 const ART = new URL('./artifacts/', import.meta.url).pathname;
@@ -47,19 +47,8 @@ const shot = (name) => page.screenshot({ path: ART + name + '.png' });
 before(async () => {
   server = await startServer({ demo: true });
   console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    timeout: T.long,
-  });
-  const ctx = await browser.newContext({ viewport: { width: 1600, height: 900 } });
-  ctx.setDefaultTimeout(T.short * 2);
-  page = await ctx.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ browser, page } = await openBrowser({ errors: pageErrors, contextOptions: { viewport: { width: 1600, height: 900 } } }));
   page.on('dialog', (d) => d.accept().catch(() => undefined));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/404|AbortError/.test(m.text())) pageErrors.push(m.text());
-  });
 });
 
 after(async () => {

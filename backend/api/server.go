@@ -110,6 +110,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/schema", s.schema)
 	m.HandleFunc("POST /api/simulate", s.simulateRun)
 	s.enrollRoutes(m)
+	s.versionRoutes(m)
 	s.enrollmentRoutes(m)
 	s.hookRoutes(m)
 	s.propertyRoutes(m)

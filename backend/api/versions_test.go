@@ -40,3 +40,39 @@ func TestEnrollmentsByStepWithEmailsAndVersions(t *testing.T) {
 		{name: "bad version", method: "GET", url: "/api/workflows/steps/versions/x", wantStatus: 400, wantCode: "bad_version"},
 	})
 }
+
+func TestVersionListAndCompare(t *testing.T) {
+	e := newEnv(t)
+	e.deploy(twoStepWF)
+	changed := strings.Replace(twoStepWF, `"duration": "1d"`, `"duration": "2d"`, 1)
+	e.call("PUT", "/api/workflows/steps", changed, 200) // live: published as version 2
+	e.call("POST", "/api/workflows/steps/disable", nil, 200)
+	e.call("PUT", "/api/workflows/steps", strings.Replace(changed, `"name": "Steps"`, `"name": "Steps (draft)"`, 1), 200)
+	run(t, e, []scenario{
+		{name: "list, newest first", method: "GET", url: "/api/workflows/steps/versions", wantStatus: 200,
+			after: func(t *testing.T, e *env, res *response) {
+				vs := res.json(t)["versions"].([]any)
+				if len(vs) != 2 {
+					t.Fatalf("%d versions, want 2: %s", len(vs), res.body)
+				}
+				v2, v1 := vs[0].(map[string]any), vs[1].(map[string]any)
+				if v2["version"] != 2.0 || v2["summary"] != "Changed 1 step: wait" || v2["active"] != false {
+					t.Errorf("version 2: %v", v2)
+				}
+				if v1["version"] != 1.0 || v1["summary"] != "First version: 1 trigger, 2 steps" || v1["created_at"] == "" {
+					t.Errorf("version 1: %v", v1)
+				}
+			}},
+		{name: "two versions", method: "GET", url: "/api/workflows/steps/compare?from=1&to=2", wantStatus: 200,
+			wantContains: []string{`"id":"wait"`, `"change":"changed"`, `"fields":["duration"]`}},
+		{name: "draft against a version", method: "GET", url: "/api/workflows/steps/compare?from=2", wantStatus: 200,
+			wantContains: []string{`"settings":["name"]`, `"steps":[]`}},
+		{name: "a workflow that is off has no live version", method: "GET", url: "/api/workflows/steps/compare?from=1&to=live", wantStatus: 422, wantCode: "invalid_input",
+			wantContains: []string{`"field":"to"`}},
+		{name: "bad version name", method: "GET", url: "/api/workflows/steps/compare?from=first", wantStatus: 422, wantCode: "invalid_input",
+			wantContains: []string{`"field":"from"`, "version number, draft or live"}},
+		{name: "unknown version", method: "GET", url: "/api/workflows/steps/compare?from=7", wantStatus: 404, wantCode: "not_found"},
+		{name: "unknown workflow", method: "GET", url: "/api/workflows/nope/versions", wantStatus: 404, wantCode: "not_found"},
+		{name: "bad id", method: "GET", url: "/api/workflows/NOPE!/versions", wantStatus: 400, wantCode: "bad_id"},
+	})
+}

@@ -152,3 +152,28 @@ func (db *DB) WorkflowVersion(ctx context.Context, id string, version int) (json
 	}
 	return json.RawMessage(def), nil
 }
+
+// WorkflowVersion is one stored version of a workflow: what enrollments started on it run.
+type WorkflowVersion struct {
+	Version    int             `json:"version"`
+	Definition json.RawMessage `json:"definition"`
+	CreatedAt  time.Time       `json:"created_at"`
+}
+
+// WorkflowVersions lists a workflow's versions, oldest first.
+func (db *DB) WorkflowVersions(ctx context.Context, id string) ([]*WorkflowVersion, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT version, definition, created_at FROM workflow_versions WHERE workflow_id = ? ORDER BY version", id)
+	if err != nil {
+		return nil, fmt.Errorf("list versions of workflow %q: %w", id, err)
+	}
+	return collect(rows, "list versions of workflow "+id, func(r rowScanner) (*WorkflowVersion, error) {
+		var v WorkflowVersion
+		var def string
+		var created int64
+		if err := r.Scan(&v.Version, &def, &created); err != nil {
+			return nil, err
+		}
+		v.Definition, v.CreatedAt = json.RawMessage(def), fromMS(created)
+		return &v, nil
+	})
+}

@@ -1,0 +1,49 @@
+package api
+
+import (
+	"net/http"
+)
+
+// versionRoutes registers a workflow's version list and the comparison of two of its
+// definitions (one stored version is GET /api/workflows/{id}/versions/{version}).
+func (s *Server) versionRoutes(m *http.ServeMux) {
+	m.HandleFunc("GET /api/workflows/{id}/versions", s.listVersions)
+	m.HandleFunc("GET /api/workflows/{id}/compare", s.compareVersions)
+}
+
+func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) {
+	id, err := workflowID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	vs, err := s.eng.Versions(r.Context(), id)
+	if err != nil {
+		writeError(w, workflowError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"workflow_id": id, "versions": vs})
+}
+
+// compareVersions answers ?from=&to= (version numbers, draft or live; from defaults to live,
+// to to draft): what changed, step by step.
+func (s *Server) compareVersions(w http.ResponseWriter, r *http.Request) {
+	id, err := workflowID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	from, to := r.URL.Query().Get("from"), r.URL.Query().Get("to")
+	if from == "" {
+		from = "live"
+	}
+	if to == "" {
+		to = "draft"
+	}
+	d, err := s.eng.CompareVersions(r.Context(), id, from, to)
+	if err != nil {
+		writeError(w, workflowError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"workflow_id": id, "from": from, "to": to, "changes": d})
+}

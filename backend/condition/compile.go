@@ -110,12 +110,12 @@ func exprOptions(operands []*operand, maxNodes uint) []expr.Option {
 		expr.Function("rec", func(a ...any) (any, error) {
 			m, _ := a[0].(map[string]any)
 			s, _ := a[1].(string)
-			return lookupRecord(m, s), nil
+			return Lookup(m, s), nil
 		}, new(func(map[string]any, string) any)),
 		expr.Function("evt", func(a ...any) (any, error) {
 			m, _ := a[0].(map[string]any)
 			s, _ := a[1].(string)
-			return lookupPath(m, s), nil
+			return Lookup(m, s), nil
 		}, new(func(map[string]any, string) any)),
 		expr.Function("lit", func(a ...any) (any, error) {
 			i, _ := a[0].(int)

@@ -12,8 +12,9 @@
 // # Properties
 //
 // A bare name ("city") reads Env.Record["city"]; "record.city" is an alias of "city".
-// "event.a.b" reads Env.Event["a"]["b"] through nested maps. Names use letters, digits,
-// '_', '-' and '.'.
+// "event.a.b" reads Env.Event["a"]["b"] through nested maps. Every path is read by Lookup
+// (also used by triggers, templates and steps): a key literally named "a.b" wins over the
+// nested reading, at every level. Names use letters, digits, '_', '-' and '.'.
 //
 // # Operator semantics
 //

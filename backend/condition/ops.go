@@ -402,33 +402,3 @@ func containsValue(v any, o *operand) bool {
 	}
 	return anyElem(v, o, containsScalar)
 }
-
-// lookupRecord reads a record property by its exact name.
-func lookupRecord(m map[string]any, name string) any {
-	if m == nil {
-		return nil
-	}
-	return m[name]
-}
-
-// lookupPath reads a dotted path through nested maps; nil if any step is missing.
-func lookupPath(m map[string]any, path string) any {
-	var cur any = m
-	for path != "" {
-		var key string
-		key, path, _ = strings.Cut(path, ".")
-		switch x := cur.(type) {
-		case map[string]any:
-			cur = x[key]
-		case map[string]string:
-			s, ok := x[key]
-			if !ok {
-				return nil
-			}
-			cur = s
-		default:
-			return nil
-		}
-	}
-	return cur
-}

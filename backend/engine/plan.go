@@ -220,7 +220,7 @@ func (e *Engine) runStep(p *plan, s *workflow.Step) (string, *store.Job, error) 
 		if len(s.To) == 0 {
 			return "", nil, fmt.Errorf("copy_property has no target property")
 		}
-		v := trigger.Lookup(p.env(), s.From)
+		v := p.env().Value(s.From)
 		if v == nil {
 			p.log(s, store.HistSkipped, map[string]any{"reason": fmt.Sprintf("%q is empty, nothing to copy", s.From)})
 			p.count(s.ID, 1, 0)
@@ -366,7 +366,7 @@ func (e *Engine) runBranch(p *plan, s *workflow.Step) (string, *store.Job, error
 func snapshotRefs(prog *condition.Program, env condition.Env) map[string]any {
 	out := map[string]any{}
 	for _, r := range prog.References() {
-		out[r] = trigger.Lookup(env, r)
+		out[r] = env.Value(r)
 	}
 	return out
 }

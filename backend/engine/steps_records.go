@@ -316,20 +316,8 @@ func (p *plan) renderValue(v any) any {
 	case string:
 		if t, err := template.Parse(x); err == nil {
 			if toks := t.Tokens(); len(toks) == 1 && toks[0].Source == x && len(toks[0].Filters) == 0 && toks[0].Literal == "" {
-				root := p.props
-				if toks[0].Namespace == "event" {
-					root = p.event
-				}
-				var val any = root
-				for _, name := range toks[0].Path {
-					m, ok := val.(map[string]any)
-					if !ok {
-						return nil
-					}
-					val = m[name]
-				}
 				if toks[0].Namespace != "enrollment" && toks[0].Namespace != "workflow" {
-					return val
+					return toks[0].Value(p.tdata())
 				}
 			}
 		}

@@ -6,7 +6,8 @@
 //   - namespaces: `record` (the enrolled record), its object type as an alias (`contact`,
 //     `company`, `deal`, `ticket`), `event` (the triggering event's fields), `enrollment`
 //     (`id`, `enrolled_at`, `workflow_id`, `version`) and `workflow` (`id`, `name`);
-//   - a path is one or more names joined by dots (`event.data.amount` reads nested objects);
+//   - a path is one or more names joined by dots (`event.data.amount` reads nested objects; a
+//     property literally named `data.amount` wins, as in filters: see condition.Lookup);
 //   - filters, applied left to right: `default "text"` (when the value is empty), `upper`,
 //     `lower`, `date "2006-01-02"` (Go reference layout; the value may be RFC 3339, a
 //     YYYY-MM-DD date or Unix milliseconds).
@@ -24,6 +25,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/flowdesk/flowdesk/backend/condition"
 )
 
 // Namespaces lists the token namespaces a template may use.
@@ -407,10 +410,12 @@ func (t *Template) render(d Data, escape bool) string {
 	return b.String()
 }
 
-// value evaluates a token against d.
-func (tok *Token) value(d Data) string {
+// Value is the value the token reads from d, before any filter, with its type kept: the
+// namespace picks the map (record, event, enrollment or workflow) and condition.Lookup reads the
+// path in it, as filters read theirs. A literal token has no value (nil).
+func (tok *Token) Value(d Data) any {
 	if tok.Literal != "" {
-		return tok.Literal
+		return nil
 	}
 	var root map[string]any
 	switch tok.Namespace {
@@ -423,15 +428,15 @@ func (tok *Token) value(d Data) string {
 	default:
 		root = d.Record
 	}
-	var v any = root
-	for _, name := range tok.Path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			v = nil
-			break
-		}
-		v = m[name]
+	return condition.Lookup(root, strings.Join(tok.Path, "."))
+}
+
+// value evaluates a token against d, filters applied.
+func (tok *Token) value(d Data) string {
+	if tok.Literal != "" {
+		return tok.Literal
 	}
+	v := tok.Value(d)
 	s := format(v)
 	for _, f := range tok.Filters {
 		switch f.Name {

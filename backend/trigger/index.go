@@ -303,46 +303,7 @@ func describeScope(s map[string]string) string {
 func snapshot(p *condition.Program, env condition.Env) map[string]any {
 	out := map[string]any{}
 	for _, ref := range p.References() {
-		out[ref] = Lookup(env, ref)
+		out[ref] = env.Value(ref)
 	}
 	return out
-}
-
-// Lookup reads a property path the way filters do: "x" or "record.x" from the record,
-// "event.a.b" from the event (nested maps).
-func Lookup(env condition.Env, path string) any {
-	var cur any = env.Record
-	switch {
-	case len(path) > 6 && path[:6] == "event.":
-		cur, path = env.Event, path[6:]
-	case len(path) > 7 && path[:7] == "record.":
-		path = path[7:]
-	}
-	m, ok := cur.(map[string]any)
-	if !ok {
-		return nil
-	}
-	if v, ok := m[path]; ok { // property names may themselves contain dots
-		return v
-	}
-	for {
-		i := indexDot(path)
-		if i < 0 {
-			return m[path]
-		}
-		next, ok := m[path[:i]].(map[string]any)
-		if !ok {
-			return nil
-		}
-		m, path = next, path[i+1:]
-	}
-}
-
-func indexDot(s string) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '.' {
-			return i
-		}
-	}
-	return -1
 }

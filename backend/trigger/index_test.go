@@ -238,45 +238,6 @@ func TestMayReenroll(t *testing.T) {
 	}
 }
 
-func TestLookup(t *testing.T) {
-	env := condition.Env{
-		Record: map[string]any{"city": "Dublin", "utm.source": "dotted", "utm": map[string]any{"source": "nested"}, "n": 3},
-		Event: map[string]any{"watch_pct": 80, "utm": map[string]any{"source": "google", "deep": map[string]any{"x": 1}},
-			"a.b": "flat", "a": map[string]any{"b": "nested"}, "list": []any{1}},
-	}
-	cases := []struct {
-		path string
-		want any
-	}{
-		{"city", "Dublin"},
-		{"record.city", "Dublin"},
-		{"n", 3},
-		{"missing", nil},
-		{"utm.source", "dotted"},        // a property name with a dot wins over nesting
-		{"record.utm.source", "dotted"}, // also behind record.
-		{"event.watch_pct", 80},
-		{"event.utm.source", "google"},
-		{"event.utm.deep.x", 1},
-		{"event.utm.deep.y", nil},
-		{"event.utm.source.more", nil}, // through a non-map
-		{"event.a.b", "flat"},
-		{"event.list.0", nil},
-		{"event.missing.x", nil},
-		{"event.utm", map[string]any{"source": "google", "deep": map[string]any{"x": 1}}},
-	}
-	for _, tc := range cases {
-		if got := Lookup(env, tc.path); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("Lookup(%q) = %#v, want %#v", tc.path, got, tc.want)
-		}
-	}
-	if got := Lookup(condition.Env{}, "event.x"); got != nil {
-		t.Errorf("nil event: %v", got)
-	}
-	if got := Lookup(condition.Env{}, "x"); got != nil {
-		t.Errorf("nil record: %v", got)
-	}
-}
-
 func TestEventEnvReservedKeysWin(t *testing.T) {
 	data := map[string]any{"type": "spoofed", "scope": "spoofed", "occurred_at": "yesterday", "watch_pct": 80}
 	at := time.Date(2026, 3, 2, 10, 30, 0, 5, time.FixedZone("CET", 3600))

@@ -111,6 +111,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/simulate", s.simulateRun)
 	s.enrollRoutes(m)
 	s.versionRoutes(m)
+	s.publishRoutes(m)
 	s.enrollmentRoutes(m)
 	s.hookRoutes(m)
 	s.propertyRoutes(m)

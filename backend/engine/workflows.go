@@ -230,16 +230,27 @@ func (e *Engine) UpdateWorkflow(ctx context.Context, id string, raw []byte, expe
 // EnableWorkflow re-validates the workflow, snapshots its definition as a version and switches
 // it on; filter triggers with enroll_existing then enroll the records that already match.
 func (e *Engine) EnableWorkflow(ctx context.Context, id string) (*store.Workflow, error) {
+	if err := e.enable(ctx, id); err != nil {
+		return nil, err
+	}
+	if _, err := e.enrollExisting(ctx, id, false); err != nil {
+		return nil, err
+	}
+	return e.db.Workflow(ctx, id)
+}
+
+// enable re-validates the stored definition, snapshots it as a version and switches it on.
+func (e *Engine) enable(ctx context.Context, id string) error {
 	w, err := e.db.Workflow(ctx, id)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	_, _, problems, err := e.prepare(ctx, w.Definition, id)
 	if err != nil {
-		return nil, fmt.Errorf("enable workflow %q: %w", id, err)
+		return fmt.Errorf("enable workflow %q: %w", id, err)
 	}
 	if len(workflow.Errors(problems)) > 0 {
-		return nil, fmt.Errorf("enable workflow %q: %w", id, &ValidationError{Reason: reasonEnable, Problems: problems})
+		return fmt.Errorf("enable workflow %q: %w", id, &ValidationError{Reason: reasonEnable, Problems: problems})
 	}
 	err = e.db.Write(ctx, func(tx *store.Tx) error {
 		now := e.clock.Now()
@@ -250,15 +261,9 @@ func (e *Engine) EnableWorkflow(ctx context.Context, id string) (*store.Workflow
 		return tx.SetWorkflowEnabled(id, true, v, now)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("enable workflow %q: %w", id, err)
+		return fmt.Errorf("enable workflow %q: %w", id, err)
 	}
-	if err := e.rebuildIndex(ctx); err != nil {
-		return nil, err
-	}
-	if _, err := e.enrollExisting(ctx, id); err != nil {
-		return nil, err
-	}
-	return e.db.Workflow(ctx, id)
+	return e.rebuildIndex(ctx)
 }
 
 // DisableWorkflow stops new enrollments. With cancel, open enrollments are cancelled too;
@@ -284,8 +289,9 @@ func (e *Engine) DisableWorkflow(ctx context.Context, id string, cancel bool) (*
 	return e.db.Workflow(ctx, id)
 }
 
-// enrollExisting enrolls records that already meet an enroll_existing filter trigger, in pages.
-func (e *Engine) enrollExisting(ctx context.Context, id string) (int, error) {
+// enrollExisting enrolls records that already meet a filter trigger, in pages: those marked
+// enroll_existing, or with all any filter trigger (the user said yes in the review).
+func (e *Engine) enrollExisting(ctx context.Context, id string, all bool) (int, error) {
 	ix := e.index.Load()
 	wf := ix.Workflow(id)
 	if wf == nil {
@@ -293,7 +299,7 @@ func (e *Engine) enrollExisting(ctx context.Context, id string) (int, error) {
 	}
 	wanted := false
 	for _, t := range wf.Def.Triggers {
-		wanted = wanted || (t.Type == workflow.TriggerFilter && t.EnrollExisting)
+		wanted = wanted || (t.Type == workflow.TriggerFilter && (all || t.EnrollExisting))
 	}
 	if !wanted {
 		return 0, nil
@@ -312,7 +318,11 @@ func (e *Engine) enrollExisting(ctx context.Context, id string) (int, error) {
 		err = e.db.Write(ctx, func(tx *store.Tx) error {
 			now := e.clock.Now()
 			for _, r := range recs {
-				matches, errs := ix.MatchExisting(id, r.Properties, now)
+				match := ix.MatchExisting
+				if all {
+					match = ix.MatchNow
+				}
+				matches, errs := match(id, r.Properties, now)
 				if len(errs) > 0 {
 					return errors.Join(errs...)
 				}

@@ -230,9 +230,19 @@ func (ix *Index) MatchChange(object string, old, updated map[string]any, now tim
 	return out, errs
 }
 
-// MatchExisting tells whether a record meets a workflow's filter trigger now; used to enroll
-// existing records when the user asks for it on enabling.
+// MatchExisting tells whether a record meets a workflow's filter trigger marked
+// enroll_existing now; used to enroll existing records when the workflow is switched on.
 func (ix *Index) MatchExisting(workflowID string, record map[string]any, now time.Time) ([]Match, []error) {
+	return ix.matchNow(workflowID, record, now, true)
+}
+
+// MatchNow tells whether a record meets any of a workflow's filter triggers now: the records a
+// publish enrolls when the user answers yes to "also enroll records that meet the triggers now?".
+func (ix *Index) MatchNow(workflowID string, record map[string]any, now time.Time) ([]Match, []error) {
+	return ix.matchNow(workflowID, record, now, false)
+}
+
+func (ix *Index) matchNow(workflowID string, record map[string]any, now time.Time, flagged bool) ([]Match, []error) {
 	wf := ix.Workflow(workflowID)
 	if wf == nil {
 		return nil, nil
@@ -240,7 +250,7 @@ func (ix *Index) MatchExisting(workflowID string, record map[string]any, now tim
 	var out []Match
 	var errs []error
 	for _, c := range ix.byObject[wf.Def.Object] {
-		if c.wf.ID != workflowID || c.filter == nil || !c.trigger.EnrollExisting {
+		if c.wf.ID != workflowID || c.filter == nil || (flagged && !c.trigger.EnrollExisting) {
 			continue
 		}
 		env := condition.Env{Record: record, Now: now}

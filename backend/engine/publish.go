@@ -1,0 +1,191 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/trigger"
+	"github.com/flowdesk/flowdesk/backend/workflow"
+)
+
+// Review is what publishing a definition would do: what changes against the live version, the
+// problems that would stop it, and how many records meet its filter triggers now.
+type Review struct {
+	WorkflowID  string             `json:"workflow_id"`
+	Enabled     bool               `json:"enabled"`
+	LiveVersion int                `json:"live_version,omitempty"` // 0: nothing is live
+	Changes     *workflow.Diff     `json:"changes"`
+	Problems    []workflow.Problem `json:"problems"`
+	Valid       bool               `json:"valid"` // no errors: it can be published
+	Existing    ExistingRecords    `json:"existing"`
+}
+
+// ExistingRecords counts the records that meet a definition's filter triggers now.
+type ExistingRecords struct {
+	FilterTriggers int   `json:"filter_triggers"` // 0: the question does not arise
+	Matching       int64 `json:"matching"`        // records that meet one now
+	Enrollable     int64 `json:"enrollable"`      // of those, the ones publishing with "yes" enrolls
+	AlreadyIn      int64 `json:"already_enrolled"`
+	ReenrollOff    int64 `json:"reenrollment_off"`
+}
+
+// ReviewPublish compares a definition (nil: the saved draft) with the workflow's live version
+// and counts the records its filter triggers would enroll now. It writes nothing.
+func (e *Engine) ReviewPublish(ctx context.Context, id string, raw []byte) (*Review, error) {
+	w, err := e.db.Workflow(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		raw = w.Definition
+	}
+	def, _, problems, err := e.prepare(ctx, raw, id)
+	if err != nil {
+		return nil, err
+	}
+	if def.ID != id {
+		return nil, badInput("id", "the body's id %q differs from the workflow being reviewed (%q); ids cannot be changed", def.ID, id)
+	}
+	rv := &Review{WorkflowID: id, Enabled: w.Enabled, Problems: problems, Valid: len(workflow.Errors(problems)) == 0}
+	if rv.Problems == nil {
+		rv.Problems = []workflow.Problem{}
+	}
+	var live *workflow.Definition
+	if w.Enabled && w.ActiveVersion > 0 {
+		if live, err = e.definition(ctx, id, w.ActiveVersion); err != nil {
+			return nil, err
+		}
+		rv.LiveVersion = w.ActiveVersion
+	}
+	rv.Changes = workflow.Compare(live, def)
+	if rv.Valid {
+		if rv.Existing, err = e.countExisting(ctx, id, def); err != nil {
+			return nil, err
+		}
+	}
+	return rv, nil
+}
+
+// countExisting counts, page by page on the read pool, the records that meet one of def's
+// filter triggers now, and which of them enrollment rules would let in.
+func (e *Engine) countExisting(ctx context.Context, id string, def *workflow.Definition) (ExistingRecords, error) {
+	var out ExistingRecords
+	for _, t := range def.Triggers {
+		if t.Type == workflow.TriggerFilter {
+			out.FilterTriggers++
+		}
+	}
+	if out.FilterTriggers == 0 {
+		return out, nil
+	}
+	ix, err := trigger.Build([]*trigger.Workflow{{ID: id, Def: def}}, e.Schema)
+	if err != nil {
+		return out, fmt.Errorf("count records meeting the triggers of %q: %w", id, err)
+	}
+	now := e.clock.Now()
+	for after := int64(0); ; {
+		recs, err := e.db.SearchRecords(ctx, store.RecordQuery{Type: def.Object, After: after, Limit: 500})
+		if err != nil {
+			return out, err
+		}
+		if len(recs) == 0 {
+			return out, nil
+		}
+		after = recs[len(recs)-1].ID
+		matched := map[int64][]trigger.Match{}
+		ids := []int64{}
+		for _, r := range recs {
+			if m, _ := ix.MatchNow(id, r.Properties, now); len(m) > 0 {
+				matched[r.ID] = m
+				ids = append(ids, r.ID)
+			}
+		}
+		states, err := e.db.EnrollStates(ctx, id, ids)
+		if err != nil {
+			return out, err
+		}
+		for _, rid := range ids {
+			out.Matching++
+			st := states[rid]
+			switch {
+			case st.Open:
+				out.AlreadyIn++
+			case st.Ever && !mayReenrollAny(def, matched[rid]):
+				out.ReenrollOff++
+			default:
+				out.Enrollable++
+			}
+		}
+	}
+}
+
+func mayReenrollAny(def *workflow.Definition, ms []trigger.Match) bool {
+	for _, m := range ms {
+		if trigger.MayReenroll(def, m.TriggerID) {
+			return true
+		}
+	}
+	return false
+}
+
+// Published is the answer to a publish: the workflow as it is now live and how many existing
+// records it enrolled.
+type Published struct {
+	*store.Workflow
+	Problems []workflow.Problem `json:"problems"`
+	Enrolled int                `json:"enrolled"`
+}
+
+// Publish makes a definition (nil: the saved draft) the workflow's live version and switches
+// it on: the one way the UI puts changes live, after the user saw ReviewPublish. A definition
+// with errors is refused and nothing changes. expectRevision (0: don't check) refuses a stale
+// copy. With enrollExisting the records that meet a filter trigger now enroll too (whatever
+// the triggers' enroll_existing marks say); without, none do.
+func (e *Engine) Publish(ctx context.Context, id string, raw []byte, expectRevision int, enrollExisting bool) (*Published, error) {
+	w, err := e.db.Workflow(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	draft := raw == nil
+	if draft {
+		raw = w.Definition
+	}
+	_, _, problems, err := e.prepare(ctx, raw, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(workflow.Errors(problems)) > 0 {
+		if expectRevision > 0 && w.Revision != expectRevision {
+			return nil, fmt.Errorf("workflow %q was changed elsewhere (revision %d, you edited %d); reload it: %w", id, w.Revision, expectRevision, store.ErrConflict)
+		}
+		return nil, &ValidationError{Reason: reasonEnable, Problems: problems}
+	}
+	// a live workflow's save publishes at once; one that is off is saved, then switched on
+	if !draft {
+		if _, err := e.UpdateWorkflow(ctx, id, raw, expectRevision); err != nil {
+			return nil, err
+		}
+	} else if expectRevision > 0 && w.Revision != expectRevision {
+		return nil, fmt.Errorf("workflow %q was changed elsewhere (revision %d, you reviewed %d); reload it: %w", id, w.Revision, expectRevision, store.ErrConflict)
+	}
+	if !w.Enabled || draft {
+		if err := e.enable(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	n := 0
+	if enrollExisting {
+		if n, err = e.enrollExisting(ctx, id, true); err != nil {
+			return nil, err
+		}
+	}
+	cur, err := e.db.Workflow(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if problems == nil {
+		problems = []workflow.Problem{}
+	}
+	return &Published{Workflow: cur, Problems: problems, Enrolled: n}, nil
+}

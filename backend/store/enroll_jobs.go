@@ -217,18 +217,6 @@ func (db *DB) MaxRecordID(ctx context.Context) (int64, error) {
 	return v.Int64, nil
 }
 
-// ListNames returns the lists that have members, sorted.
-func (db *DB) ListNames(ctx context.Context) ([]string, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT DISTINCT list FROM list_members ORDER BY list")
-	if err != nil {
-		return nil, fmt.Errorf("list names: %w", err)
-	}
-	return collect(rows, "list names", func(r rowScanner) (string, error) {
-		var s string
-		return s, r.Scan(&s)
-	})
-}
-
 // EnrollState is whether a record is in a workflow now (Open) and whether it ever was (Ever).
 type EnrollState struct{ Open, Ever bool }
 

@@ -2,36 +2,51 @@ package store
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"testing"
+	"time"
 )
 
 func TestLists(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
 	ann, bob := newContact(t, db, "ann@x.com", nil), newContact(t, db, "bob@x.com", nil)
+	mustWrite(t, db, func(tx *Tx) error {
+		for _, id := range []string{"vip", "newsletter"} {
+			if err := tx.CreateList(&List{ID: id, Name: id, Object: "contact"}, t0); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err := tryWrite(db, func(tx *Tx) error { return tx.CreateList(&List{ID: "vip", Name: "again", Object: "contact"}, t0) }); !errors.Is(err, ErrConflict) {
+		t.Fatalf("CreateList(vip) twice = %v, want ErrConflict", err)
+	}
+	day2 := t0.Add(24 * time.Hour)
 	steps := []struct {
 		op     string
 		list   string
 		rec    int64
+		at     time.Time
 		result bool
 	}{
-		{"add", "vip", ann, true},
-		{"add", "vip", ann, false},
-		{"add", "newsletter", ann, true},
-		{"add", "vip", bob, true},
-		{"remove", "vip", bob, true},
-		{"remove", "vip", bob, false},
-		{"remove", "never", ann, false},
+		{"add", "vip", ann, t0, true},
+		{"add", "vip", ann, t0, false},
+		{"add", "newsletter", ann, t0, true},
+		{"add", "vip", bob, t0, true},
+		{"remove", "vip", bob, day2, true},
+		{"remove", "vip", bob, day2, false},
+		{"remove", "never", ann, day2, false},
 	}
 	for i, s := range steps {
 		var got bool
 		mustWrite(t, db, func(tx *Tx) error {
 			var err error
 			if s.op == "add" {
-				got, err = tx.AddToList(s.list, s.rec, t0)
+				got, err = tx.AddToList(s.list, s.rec, s.at)
 			} else {
-				got, err = tx.RemoveFromList(s.list, s.rec)
+				got, err = tx.RemoveFromList(s.list, s.rec, s.at)
 			}
 			return err
 		})
@@ -50,6 +65,32 @@ func TestLists(t *testing.T) {
 	}
 	if err := tryWrite(db, func(tx *Tx) error { _, err := tx.AddToList("vip", 9999, t0); return err }); err == nil {
 		t.Fatal("a missing record was added to a list")
+	}
+	if err := tryWrite(db, func(tx *Tx) error { _, err := tx.AddToList("no-such-list", ann, t0); return err }); err == nil {
+		t.Fatal("a record was added to a list that does not exist")
+	}
+	days, err := db.ListDays(ctx, "vip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ListDay{{Day: t0.Truncate(24 * time.Hour), Joins: 2, Members: 2}, {Day: day2.Truncate(24 * time.Hour), Leaves: 1, Members: 1}}
+	if !reflect.DeepEqual(days, want) {
+		t.Fatalf("ListDays(vip) = %+v, want %+v", days, want)
+	}
+	l, err := db.List(ctx, "vip")
+	if err != nil || l.Members != 1 || l.Active() {
+		t.Fatalf("List(vip) = %+v, %v", l, err)
+	}
+	page, err := db.ListMemberRecords(ctx, MemberQuery{List: "newsletter", Text: "ANN"})
+	if err != nil || len(page) != 1 || page[0].ID != ann {
+		t.Fatalf("ListMemberRecords(newsletter, ANN) = %v, %v", page, err)
+	}
+	mustWrite(t, db, func(tx *Tx) error { return tx.DeleteList("vip") })
+	if got, _ := db.RecordLists(ctx, ann); !reflect.DeepEqual(got, []string{"newsletter"}) {
+		t.Fatalf("after deleting vip, ann is in %v", got)
+	}
+	if days, _ := db.ListDays(ctx, "vip"); len(days) != 0 {
+		t.Fatalf("a deleted list keeps its days: %v", days)
 	}
 }
 

@@ -2,6 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/flowdesk/flowdesk/backend/ident"
@@ -50,5 +56,58 @@ func TestBackfillEmailKeys(t *testing.T) {
 	}
 	if n := len(keys); n != 4 {
 		t.Errorf("%d records, want 4", n)
+	}
+}
+
+// TestListsMigration: a database from before lists were objects keeps its members, and every
+// list a member row or a workflow step named becomes a static list of that id.
+func TestListsMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := migrations.ReadDir("migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if n, _ := strconv.Atoi(strings.SplitN(e.Name(), "_", 2)[0]); n >= 16 {
+			continue
+		}
+		body, _ := migrations.ReadFile("migrations/" + e.Name())
+		if _, err := raw.ExecContext(ctx, string(body)); err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+	}
+	day := int64(1_740_830_400_000) // 2025-03-01T12:00Z
+	for _, q := range []string{
+		"PRAGMA user_version = 15",
+		"INSERT INTO records (id, type, email, email_key, properties, created_at, updated_at) VALUES (1, 'contact', 'a@x.com', 'a@x.com', '{}', 0, 0), (2, 'company', NULL, NULL, '{}', 0, 0)",
+		fmt.Sprintf("INSERT INTO list_members (list, record_id, added_at) VALUES ('vip', 1, %d), ('partners', 2, %d)", day, day),
+		`INSERT INTO workflows (id, name, object, definition, created_at, updated_at) VALUES ('w', 'W', 'contact', '{"steps": [{"id": "a", "type": "add_to_list", "list": "replay"}, {"id": "b", "type": "remove_from_list", "list": "vip"}, {"id": "c", "type": "delay"}]}', 5, 5)`,
+	} {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	raw.Close()
+	db := openAt(t, path)
+	ls, err := db.Lists(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, l := range ls {
+		got[l.ID] = fmt.Sprintf("%s/%s/%d/%v", l.Name, l.Object, l.Members, l.Active())
+	}
+	want := map[string]string{"vip": "vip/contact/1/false", "partners": "partners/company/1/false", "replay": "replay/contact/0/false"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("lists after migrating: %v, want %v", got, want)
+	}
+	days, err := db.ListDays(ctx, "vip")
+	if err != nil || len(days) != 1 || days[0].Joins != 1 || days[0].Members != 1 {
+		t.Fatalf("ListDays(vip) = %+v, %v", days, err)
 	}
 }

@@ -74,6 +74,9 @@ type Engine struct {
 	defs   map[versionKey]*workflow.Definition
 	progs  *condition.Cache
 
+	lists      atomic.Pointer[listSet] // the lists, active ones compiled (lists.go)
+	listsStale atomic.Bool             // a step made a list: reload them after its commit
+
 	schemaMu sync.RWMutex
 	schema   map[string]map[string]store.Property // object -> property -> declaration
 	objects  map[string]bool
@@ -132,6 +135,9 @@ func New(ctx context.Context, db *store.DB, opts Options) (*Engine, error) {
 		wake: make(chan struct{}, 1), bulk: bulkRunner{wake: make(chan struct{}, 1), sels: map[int64]*selection{}}}
 	e.newMaintenance()
 	if err := e.loadSchema(ctx); err != nil {
+		return nil, err
+	}
+	if err := e.loadLists(ctx); err != nil {
 		return nil, err
 	}
 	if err := e.rebuildIndex(ctx); err != nil {

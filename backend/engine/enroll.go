@@ -107,10 +107,14 @@ func (e *Engine) enrollMatches(tx *store.Tx, ix *trigger.Index, matches []trigge
 	return ids, nil
 }
 
-// recordChanged runs the filter-criteria triggers after a record's properties changed.
+// recordChanged keeps the active lists current and runs the filter-criteria triggers after a
+// record's properties changed, in the transaction of the change.
 func (e *Engine) recordChanged(tx *store.Tx, change *store.RecordChange, now time.Time) ([]int64, error) {
 	if !change.Changed {
 		return nil, nil
+	}
+	if err := e.activeListsChanged(tx, change.Record, now); err != nil {
+		return nil, err
 	}
 	ix := e.index.Load()
 	old := change.Old

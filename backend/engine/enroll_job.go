@@ -144,16 +144,15 @@ func (e *Engine) checkSelection(ctx context.Context, wf *trigger.Workflow, sel S
 		if s.list == "" {
 			return nil, badInput("list", "give the id of the list whose members to enroll")
 		}
-		names, err := e.db.ListNames(ctx)
+		l, err := e.db.List(ctx, s.list)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, badInput("list", "there is no list %q; pick one on the Lists screen (GET /api/lists)", s.list)
+		}
 		if err != nil {
 			return nil, err
 		}
-		if !slices.Contains(names, s.list) {
-			known := "there are no lists with members yet"
-			if len(names) > 0 {
-				known = "lists with members: " + strings.Join(names[:min(len(names), 20)], ", ")
-			}
-			return nil, badInput("list", "there is no list %q with members (%s)", s.list, known)
+		if l.Object != object {
+			return nil, badInput("list", "list %q holds %s records, but workflow %q enrolls %s records", s.list, l.Object, wf.ID, object)
 		}
 		s.raw, _ = json.Marshal(Selection{List: &s.list})
 	default:

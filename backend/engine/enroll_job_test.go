@@ -181,6 +181,10 @@ func TestBulkEnrollSkipsAndCounts(t *testing.T) {
 			return err
 		}
 		company = ch.Record.ID
+		// A company among a contact list's members (as lists before object types could hold).
+		if err := tx.CreateList(&store.List{ID: "vip", Name: "VIP", Object: "contact"}, h.clock.Now()); err != nil {
+			return err
+		}
 		for _, id := range append(ids, company) {
 			if _, err := tx.AddToList("vip", id, h.clock.Now()); err != nil {
 				return err

@@ -122,6 +122,12 @@ func (e *Engine) commit(ctx context.Context, p *plan) error {
 	if err == nil {
 		e.rememberProperties(declared)
 		e.rememberProperties(p.declared)
+		if e.listsStale.CompareAndSwap(true, false) {
+			if lerr := e.loadLists(ctx); lerr != nil {
+				e.log.Warn("reload lists", "err", lerr)
+				e.listsStale.Store(true)
+			}
+		}
 	}
 	return err
 }

@@ -237,17 +237,21 @@ func (e *Engine) runStep(p *plan, s *workflow.Step) (string, *store.Job, error) 
 		return e.applyProp(p, s, incrementOp(s.Property, by), map[string]any{"property": s.Property, "by": by, "previous": p.props[s.Property]})
 	case workflow.StepAddToList, workflow.StepRemoveFromList:
 		add := s.Type == workflow.StepAddToList
+		if msg := e.listStepProblem(s.List, p.c.rec.Type); msg != "" {
+			p.stepFailed(s, map[string]any{"list": s.List, "error": msg})
+			return s.Next, nil, nil
+		}
 		slot := p.reserve(s)
 		p.effects = append(p.effects, func(tx *store.Tx, p *plan) error {
 			var changed bool
 			var err error
 			if add {
-				changed, err = tx.AddToList(s.List, p.c.rec.ID, p.now)
+				changed, err = e.addToList(tx, s.List, p.c.rec, p.now, true)
 			} else {
-				changed, err = tx.RemoveFromList(s.List, p.c.rec.ID)
+				changed, err = e.removeFromList(tx, s.List, p.c.rec.ID, p.now)
 			}
 			if err != nil {
-				return err
+				return err // a list made active meanwhile: the retry's plan fails the step
 			}
 			p.fill(slot, store.HistOK, map[string]any{"list": s.List, "changed": changed})
 			return nil

@@ -1,0 +1,117 @@
+package api_test
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+)
+
+// TestListsOverHTTP walks the list routes as the Lists screen uses them: create a static list,
+// add members, search them, read the counts over time, make an active list, see a record's
+// lists, remove a member, delete. Every refusal leaves the row counts (lists and members
+// included) as they were.
+func TestListsOverHTTP(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ids := map[string]int64{}
+	for _, c := range []struct{ email, city string }{{"ann@example.com", "Dublin"}, {"bob@example.com", "Cork"}, {"cat@example.com", "Dublin"}} {
+		res := e.ingest(fmt.Sprintf(`{"type": "form.submitted", "record": {"email": %q, "properties": {"city": %q}}}`, c.email, c.city))
+		ids[c.email] = idOf(res["record_id"])
+	}
+	ann, bob, cat := ids["ann@example.com"], ids["bob@example.com"], ids["cat@example.com"]
+	run(t, e, []scenario{
+		{name: "create a static list from its name", method: "POST", url: "/api/lists", body: `{"name": "Webinar attendees"}`,
+			wantStatus: 201, wantContains: []string{`"id":"webinar-attendees"`, `"object":"contact"`, `"members":0`},
+			after: func(t *testing.T, e *env, res *response) {
+				if c := e.counts(); c.Lists != 1 || c.ListMembers != 0 {
+					t.Fatalf("rows after creating: %+v", c)
+				}
+			}},
+		{name: "the same id again", method: "POST", url: "/api/lists", body: `{"id": "webinar-attendees", "name": "Other"}`,
+			wantStatus: 409, wantCode: "conflict"},
+		{name: "a list without a name", method: "POST", url: "/api/lists", body: `{"name": ""}`,
+			wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`"field":"name"`}},
+		{name: "a filter on an unknown property", method: "POST", url: "/api/lists",
+			body:       `{"name": "Typo", "filter": {"all": [{"property": "citty", "op": "eq", "value": "Cork"}]}}`,
+			wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`"field":"filter.all[0].property"`, `citty`}},
+		{name: "an unknown field", method: "POST", url: "/api/lists", body: `{"name": "x", "members": 3}`,
+			wantStatus: 400, wantCode: "unknown_field"},
+		{name: "add members", method: "POST", url: "/api/lists/webinar-attendees/members", body: fmt.Sprintf(`{"record_ids": [%d, %d, %d]}`, ann, bob, ann),
+			wantStatus: 200, wantContains: []string{`"added":2`, `"members":2`},
+			after: func(t *testing.T, e *env, res *response) {
+				if c := e.counts(); c.ListMembers != 2 {
+					t.Fatalf("rows after adding: %+v", c)
+				}
+			}},
+		{name: "members with one unknown record add none", method: "POST", url: "/api/lists/webinar-attendees/members", body: fmt.Sprintf(`{"record_ids": [%d, 424242]}`, cat),
+			wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`"field":"record_ids[1]"`, `no record 424242`}},
+		{name: "members of an unknown list", method: "POST", url: "/api/lists/nope/members", body: fmt.Sprintf(`{"record_ids": [%d]}`, cat),
+			wantStatus: 404, wantCode: "not_found", wantContains: []string{`list \"nope\"`}},
+		{name: "no ids", method: "POST", url: "/api/lists/webinar-attendees/members", body: `{"record_ids": []}`,
+			wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`"field":"record_ids"`}},
+		{name: "search the members", method: "GET", url: "/api/lists/webinar-attendees/members?q=BOB",
+			wantStatus: 200, wantContains: []string{`"total":2`, `bob@example.com`},
+			after: func(t *testing.T, e *env, res *response) {
+				if got := res.json(t)["members"].([]any); len(got) != 1 {
+					t.Fatalf("search found %d members", len(got))
+				}
+			}},
+		{name: "the list with its counts over time", method: "GET", url: "/api/lists/webinar-attendees",
+			wantStatus: 200, wantContains: []string{`"days":[{"day":"2026-03-02T00:00:00Z","joins":2,"leaves":0,"members":2}]`}},
+		{name: "an active list fills at once", method: "POST", url: "/api/lists",
+			body:       `{"id": "dubliners", "name": "Dubliners", "filter": {"all": [{"property": "city", "op": "eq", "value": "Dublin"}]}}`,
+			wantStatus: 201, wantContains: []string{`"members":2`, `"filter":{"all":[{"property":"city","op":"eq","value":"Dublin"}]}`}},
+		{name: "an active list refuses members by hand", method: "POST", url: "/api/lists/dubliners/members", body: fmt.Sprintf(`{"record_ids": [%d]}`, bob),
+			wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`active list`}},
+		{name: "a record's lists", method: "GET", url: fmt.Sprintf("/api/records/%d", ann), wantStatus: 200,
+			after: func(t *testing.T, e *env, res *response) {
+				if got := res.json(t)["lists"]; !reflect.DeepEqual(got, []any{"dubliners", "webinar-attendees"}) {
+					t.Fatalf("lists of ann: %v", got)
+				}
+			}},
+		{name: "a record that moves leaves the active list", method: "PATCH", url: fmt.Sprintf("/api/records/%d", cat), body: `{"properties": {"city": "Paris"}}`,
+			wantStatus: 200,
+			after: func(t *testing.T, e *env, res *response) {
+				l := e.call("GET", "/api/lists/dubliners", nil, 200)["list"].(map[string]any)
+				if l["members"] != 1.0 {
+					t.Fatalf("dubliners after cat moved: %v", l)
+				}
+			}},
+		{name: "rename a list", method: "PUT", url: "/api/lists/webinar-attendees", body: `{"name": "Attended the webinar"}`,
+			wantStatus: 200, wantContains: []string{`"name":"Attended the webinar"`, `"members":2`}},
+		{name: "change a list's object type", method: "PUT", url: "/api/lists/webinar-attendees", body: `{"name": "x", "object": "company"}`,
+			wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`"field":"object"`}},
+		{name: "remove a member", method: "DELETE", url: fmt.Sprintf("/api/lists/webinar-attendees/members/%d", bob), wantStatus: 204,
+			after: func(t *testing.T, e *env, res *response) {
+				if c := e.counts(); c.ListMembers != 2 { // ann in both lists
+					t.Fatalf("rows after removing: %+v", c)
+				}
+			}},
+		{name: "remove a non-member", method: "DELETE", url: fmt.Sprintf("/api/lists/webinar-attendees/members/%d", bob),
+			wantStatus: 404, wantCode: "not_found"},
+		{name: "remove with a bad record id", method: "DELETE", url: "/api/lists/webinar-attendees/members/abc",
+			wantStatus: 400, wantCode: "bad_id", wantContains: []string{`"field":"record_id"`}},
+		{name: "all lists", method: "GET", url: "/api/lists", wantStatus: 200,
+			wantContains: []string{`"id":"dubliners"`, `"id":"webinar-attendees"`}},
+		{name: "delete a list", method: "DELETE", url: "/api/lists/webinar-attendees", wantStatus: 204,
+			after: func(t *testing.T, e *env, res *response) {
+				if c := e.counts(); c.Lists != 1 || c.ListMembers != 1 {
+					t.Fatalf("rows after deleting: %+v", c)
+				}
+			}},
+		{name: "an unknown list", method: "GET", url: "/api/lists/webinar-attendees", wantStatus: 404, wantCode: "not_found"},
+	})
+}
+
+// TestDeleteListInUse: a list a workflow names is not deleted; the answer names the workflow.
+func TestDeleteListInUse(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.call("POST", "/api/lists", `{"id": "handled", "name": "Handled"}`, 201)
+	e.deploy(`{"name": "Tagger", "object": "contact", "triggers": [{"type": "event", "event": "form.submitted"}],
+	  "start": "tag", "steps": [{"id": "tag", "type": "add_to_list", "list": "handled"}]}`)
+	run(t, e, []scenario{
+		{name: "delete it", method: "DELETE", url: "/api/lists/handled", wantStatus: 409, wantCode: "in_use",
+			wantContains: []string{`"used_by":["workflow \"Tagger\" (tagger)"]`}},
+	})
+}

@@ -161,6 +161,12 @@ func (e *Engine) makePlan(ctx context.Context, c claimed) (*plan, error) {
 			p.fail(nil, fmt.Errorf("step %q does not exist in version %d", cur, c.enr.Version))
 			return p, nil
 		}
+		if held, err := e.hold(p, step); err != nil {
+			p.fail(step, err)
+			return p, nil
+		} else if held {
+			return p, nil
+		}
 		act := e.opts.Actions[step.Type]
 		first := p.passSteps == 0 && c.job.Kind == store.JobRun && cur == c.job.StepID
 		if act != nil && !first {
@@ -276,6 +282,32 @@ func (e *Engine) runStep(p *plan, s *workflow.Step) (string, *store.Job, error) 
 		p.stepFailed(s, map[string]any{"error": fmt.Sprintf("%s steps are not set up in this Flowdesk, so the step did nothing", s.Type)})
 		return s.Next, nil, nil
 	}
+}
+
+// hold keeps a communication step reached outside the workflow's execution window for the
+// window's next start: the enrollment waits at the step, and a run job brings it back then.
+// A retry keeps its try count. Nothing about the step is counted until it runs.
+func (e *Engine) hold(p *plan, s *workflow.Step) (bool, error) {
+	w := p.def.ExecutionWindow
+	if w == nil || !workflow.HeldStep(s.Type) {
+		return false, nil
+	}
+	at, held, err := w.Hold(p.now, p.def.Timezone, p.c.enr.ID)
+	if err != nil {
+		return false, fmt.Errorf("business hours: %w", err)
+	}
+	if !held {
+		return false, nil
+	}
+	loc, _ := w.Location(p.def.Timezone) // Hold has loaded it
+	tries := 0
+	if p.c.job.Kind == store.JobRun && p.c.job.StepID == s.ID {
+		tries = p.c.job.Tries
+	}
+	p.log(s, store.HistHeld, map[string]any{"until": at, "until_local": at.In(loc).Format("Mon 15:04"), "window": w.Describe(p.def.Timezone)})
+	p.status, p.current = store.StatusWaiting, s.ID
+	p.next = &store.Job{EnrollmentID: p.c.enr.ID, RecordID: p.c.rec.ID, StepID: s.ID, Kind: store.JobRun, RunAt: at, Tries: tries}
+	return true, nil
 }
 
 func modeOr(m string) string {

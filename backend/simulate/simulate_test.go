@@ -209,6 +209,11 @@ func flow(id string, triggers []M, steps ...M) M {
 		"reenroll": M{"enabled": false, "triggers": []string{}}, "start": steps[0]["id"], "steps": steps}
 }
 
+func withWindow(def, window M) M {
+	def["execution_window"] = window
+	return def
+}
+
 // TestSimulatorAgreesWithProduction runs each workflow and scenario through the simulator and
 // then through the live engine, and compares the timelines step by step.
 func TestSimulatorAgreesWithProduction(t *testing.T) {
@@ -257,6 +262,12 @@ func TestSimulatorAgreesWithProduction(t *testing.T) {
 			M{"id": "wait", "type": "delay", "duration": "60d", "next": "mark"},
 			M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "old"}),
 			scenario{props: ann, props2: []simulate.PropertyChange{{At: "+3h", Properties: M{"lifecycle": "customer"}}}}, "waiting"},
+		{"business hours hold an email over the weekend, not the delay before it", withWindow(flow("hours", nil,
+			M{"id": "wait", "type": "delay", "duration": "105h", "next": "mail"}, // Monday 09:00 to Friday 18:00
+			M{"id": "mail", "type": "send_email", "template": "thanks", "next": "mark"},
+			M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "mailed"}),
+			M{"days": []string{"mon", "tue", "wed", "thu", "fri"}, "from": "09:00", "to": "17:00"}),
+			scenario{props: ann, events: []simulate.Event{{At: "+0h", Type: "start.hours"}}}, "completed"},
 		{"enrolled by hand", flow("hand", nil,
 			M{"id": "mail", "type": "send_email", "template": "thanks"}),
 			scenario{props: ann}, "completed"},

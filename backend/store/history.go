@@ -16,6 +16,7 @@ const (
 	HistOK        = "ok"        // a step ran
 	HistWaiting   = "waiting"   // a delay started
 	HistResumed   = "resumed"   // a delay ended
+	HistHeld      = "held"      // a communication step waits for the workflow's business hours
 	HistSkipped   = "skipped"   // a step did nothing (with the reason in Detail)
 	HistCancelled = "cancelled" // enrollment-level: it was stopped
 )

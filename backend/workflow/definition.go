@@ -26,6 +26,8 @@ type Definition struct {
 	Steps    []Step `json:"steps"`
 	// Policy limits where this workflow's outgoing requests (webhooks) may go.
 	Policy *OutboundPolicy `json:"policy,omitempty"`
+	// ExecutionWindow holds communication steps reached outside business hours (window.go).
+	ExecutionWindow *ExecutionWindow `json:"execution_window,omitempty"`
 }
 
 // OutboundPolicy is a workflow's allow/deny list of destinations for outgoing requests. Entries

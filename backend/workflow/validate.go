@@ -90,8 +90,8 @@ var TriggerTypes = []string{TriggerEvent, TriggerFilter, TriggerSchedule, Trigge
 // Validate checks a definition and returns every problem found (nil when it is valid). It does
 // not modify d; triggers without an id are addressed as "trigger-N" as Normalize would name them.
 //
-// The order is deterministic: workflow fields (id, name, object, timezone, max_steps), then the
-// triggers in definition order, then re-enrollment, then the steps list and start, then each step
+// The order is deterministic: workflow fields (id, name, object, timezone, max_steps, policy), the
+// execution window, then the triggers in definition order, then re-enrollment, then the steps list and start, then each step
 // in definition order (its id, type, fields it does not use, its own fields, then its links),
 // then steps that cannot be reached from the start (in definition order), and last the loops
 // without a delay (ordered by their first step in definition order).
@@ -107,6 +107,7 @@ func Validate(d *Definition, opts Options) []Problem {
 		v.schema = opts.Schema(d.Object)
 	}
 	v.workflowFields()
+	v.executionWindow()
 	v.triggers()
 	v.reenroll()
 	v.steps()
@@ -161,6 +162,54 @@ func (v *validator) workflowFields() {
 			}
 		}
 	}
+}
+
+// executionWindow checks the business hours, one problem per field.
+func (v *validator) executionWindow() {
+	w := v.d.ExecutionWindow
+	if w == nil {
+		return
+	}
+	add := func(field, format string, args ...any) {
+		v.add(Problem{Field: "execution_window." + field, Message: fmt.Sprintf(format, args...)})
+	}
+	if w.Timezone != "" {
+		if _, err := LoadLocation(w.Timezone); err != nil {
+			add("timezone", "The business hours' time zone %q is not known. Use a name like \"Europe/Amsterdam\" or \"America/New_York\", or leave it empty for the workflow's.", w.Timezone)
+		}
+	}
+	if len(w.Days) == 0 {
+		add("days", "The business hours have no days, so held steps would never run. Pick at least one day, like mon to fri.")
+	}
+	seen := map[string]bool{}
+	for i, d := range w.Days {
+		switch _, ok := weekdayNames[strings.ToLower(d)]; {
+		case !ok:
+			add(fmt.Sprintf("days[%d]", i), "%q is not a weekday. Use mon, tue, wed, thu, fri, sat or sun.", d)
+		case seen[strings.ToLower(d)]:
+			add(fmt.Sprintf("days[%d]", i), "%q is listed twice in the business hours. Remove the second one.", d)
+		}
+		seen[strings.ToLower(d)] = true
+	}
+	from, okFrom := v.windowClock("from", "start", w.From, add)
+	to, okTo := v.windowClock("to", "end", w.To, add)
+	if okFrom && okTo && to <= from {
+		add("to", "The business hours end at %s, which is not after they start at %s. Set an end later the same day (windows over midnight are not supported).", w.To, w.From)
+	}
+}
+
+// windowClock checks one end of the business hours and returns it in minutes after midnight.
+func (v *validator) windowClock(field, end, value string, add func(field, format string, args ...any)) (int, bool) {
+	if value == "" {
+		add(field, "The business hours do not say when they %s. Set a time like \"09:00\".", end)
+		return 0, false
+	}
+	h, m, err := ParseClock(value)
+	if err != nil {
+		add(field, "The business hours %s at %q, which is not a time of day. Write it as HH:MM on a 24-hour clock, like \"09:00\" or \"17:30\".", end, value)
+		return 0, false
+	}
+	return h*60 + m, true
 }
 
 // destinationEntry reports whether s is a host name, "*.domain", an IP address or a CIDR range.

@@ -135,6 +135,16 @@ export interface Definition {
   steps: Step[];
   /** Where outgoing requests may go (docs/actions.md, "Destination policy"); kept as it is. */
   policy?: OutboundPolicy;
+  /** Business hours: communication steps reached outside them wait for the next start (docs/workflow-format.md). */
+  execution_window?: ExecutionWindow;
+}
+
+/** A workflow's business hours; `timezone` empty means the workflow's. */
+export interface ExecutionWindow {
+  timezone?: string;
+  days: string[];
+  from: string;
+  to: string;
 }
 
 /** A workflow's destination policy; `loopback: false` refuses this machine's addresses. */

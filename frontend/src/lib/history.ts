@@ -112,6 +112,11 @@ export function formatHistory(h: HistoryEntry, def?: Definition | null, opts: Fo
       const dead = d.dead_letter ? '; gave up after retries' : '';
       return { ...base, text: `Failed${st}: ${err}${dead}`, tone: 'fail' };
     }
+    case 'held': {
+      // until_local is the time in the business hours' own zone, as the engine wrote it.
+      const until = typeof d.until_local === 'string' ? d.until_local : when(d.until);
+      return { ...base, text: `Held until ${until}: outside the workflow's business hours`, tone: 'wait' };
+    }
     case 'retrying': {
       const err = typeof d.error === 'string' ? `: ${d.error}` : typeof d.status === 'number' ? `: HTTP ${d.status}` : '';
       return { ...base, text: `Try ${d.try ?? '?'} did not succeed${err}; retrying ${when(d.retry_at)}`, tone: 'wait' };

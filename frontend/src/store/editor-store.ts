@@ -54,7 +54,7 @@ export interface EditorState {
   replaceTrigger(index: number, t: Trigger): void;
   removeTrigger(index: number): void;
   setReenroll(r: Reenroll): void;
-  setMeta(patch: Partial<Pick<Definition, 'name' | 'description' | 'object' | 'timezone' | 'max_steps' | 'id'>>): void;
+  setMeta(patch: Partial<Pick<Definition, 'name' | 'description' | 'object' | 'timezone' | 'max_steps' | 'id' | 'execution_window'>>): void;
   undo(): void;
   redo(): void;
   copy(id?: string): boolean;

@@ -7,6 +7,7 @@ import { stepById, stepIdSet } from '../../lib/lookup';
 import { badgeOf } from '../../lib/problems';
 import { nodeConfig } from '../../nodes';
 import { Glyph } from '../../nodes/glyphs';
+import { HELD_STEP_TYPES, windowText } from '../../lib/window';
 import { hrefOf, navigate } from '../../router';
 import { useEditor, useEditorStore } from '../../store/context';
 import { nodeKey, useTabIndex } from './flow-focus';
@@ -32,6 +33,12 @@ function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
     const t = stepById(s.definition.steps, st.target);
     return t ? t.name || nodeConfig(t.type).summary(t) : null;
   });
+  // Business hours, when this step keeps to them (shown on the card).
+  const hours = useEditor((s) => {
+    const st = stepById(s.definition.steps, id);
+    const w = s.definition.execution_window;
+    return st && w && HELD_STEP_TYPES.includes(st.type) ? windowText(w, s.definition.timezone) : null;
+  });
   const store = useEditorStore();
   const reveal = useReveal();
   const tabIndex = useTabIndex(nodeKey(id));
@@ -46,7 +53,7 @@ function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
     if (step.target) reveal(step.target, { select: true, focus: true });
   };
   return (
-    <div className={`step-card${selected ? ' selected' : ''}${count ? (warningsOnly ? ' has-warnings' : ' has-problems') : ''}${step.type === 'goto' ? ' goto' : ''}${reached ? ' simulated' : ''}`} style={{ ['--accent' as string]: cfg.colour }} data-step={id}
+    <div className={`step-card${selected ? ' selected' : ''}${count ? (warningsOnly ? ' has-warnings' : ' has-problems') : ''}${step.type === 'goto' ? ' goto' : ''}${reached ? ' simulated' : ''}${hours ? ' held' : ''}`} style={{ ['--accent' as string]: cfg.colour }} data-step={id}
       data-focus-key={nodeKey(id)} tabIndex={tabIndex} role="group" aria-current={selected ? true : undefined} aria-label={`${cfg.label}: ${title}${count ? `, ${count} problem${count > 1 ? 's' : ''}` : ''}`}
       onKeyDown={(e) => {
         if (e.target !== e.currentTarget) return;
@@ -73,6 +80,7 @@ function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
       ) : (
         <div className="step-summary id">{step.id}</div>
       )}
+      {hours && <div className="hours-badge" data-testid="hours-badge" title={`Runs only in the business hours: ${hours}`}><span aria-hidden="true">🕘</span> {hours.replace(/ \(.*\)$/, '')}</div>}
       <Handle type="source" position={Position.Bottom} id="out" className="handle" isConnectable={false} />
     </div>
   );

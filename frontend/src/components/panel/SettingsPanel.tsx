@@ -1,7 +1,10 @@
 import { useEditor, useEditorStore } from '../../store/context';
-import { NumberField, SelectField, TextArea, TextField, TimezoneField } from './fields';
+import type { ExecutionWindow } from '../../api/types';
+import { DEFAULT_WINDOW, HELD_STEP_TYPES, WEEKDAYS } from '../../lib/window';
+import { nodeConfig } from '../../nodes';
+import { ClockField, NumberField, SelectField, TextArea, TextField, TimezoneField, Toggle } from './fields';
 
-/** Workflow-level settings: name, description, object type, time zone, step budget. */
+/** Workflow-level settings: name, description, object type, time zone, step budget, business hours. */
 export function SettingsPanel() {
   const store = useEditorStore();
   const def = useEditor((s) => s.definition);
@@ -25,7 +28,39 @@ export function SettingsPanel() {
         <SelectField label="Object" value={def.object} options={objects.map((o) => ({ value: o, label: o }))} onChange={(v) => set({ object: v })} />
         <TimezoneField label="Time zone" value={def.timezone} onChange={(v) => set({ timezone: v })} hint="Default zone for schedules and delays (UTC when empty)." />
         <NumberField label="Step budget per enrollment" value={def.max_steps} onChange={(v) => set({ max_steps: v || undefined })} hint="Guards go-to loops. Empty means 1000." />
+        <BusinessHours value={def.execution_window} onChange={(w) => set({ execution_window: w })} />
       </div>
     </div>
+  );
+}
+
+/** The execution window: off, or days and hours in a zone. */
+function BusinessHours({ value, onChange }: { value: ExecutionWindow | undefined; onChange(w: ExecutionWindow | undefined): void }) {
+  const held = HELD_STEP_TYPES.map((t) => nodeConfig(t).label.toLowerCase()).join(', ');
+  return (
+    <fieldset className="field-group" data-testid="business-hours">
+      <legend>Business hours</legend>
+      <Toggle label="Only send during business hours" checked={!!value} onChange={(on) => onChange(on ? { ...DEFAULT_WINDOW } : undefined)}
+        hint={`Steps that reach people or other systems (${held}) wait for the next opening when a record gets to them outside these hours, spread over its first 15 minutes. Delays, branches and record changes go on.`} />
+      {value && (
+        <>
+          <div className="field">
+            <label>On</label>
+            <div className="weekdays">
+              {WEEKDAYS.map((d) => (
+                <label key={d} className={value.days.includes(d) ? 'day on' : 'day'}>
+                  <input type="checkbox" checked={value.days.includes(d)}
+                    onChange={(e) => onChange({ ...value, days: e.target.checked ? WEEKDAYS.filter((x) => x === d || value.days.includes(x)) : value.days.filter((x) => x !== d) })} />
+                  {d[0].toUpperCase() + d.slice(1)}
+                </label>
+              ))}
+            </div>
+          </div>
+          <ClockField label="From (24-hour clock)" value={value.from} onChange={(v) => onChange({ ...value, from: v })} />
+          <ClockField label="To" value={value.to} onChange={(v) => onChange({ ...value, to: v })} />
+          <TimezoneField label="Time zone of the hours" value={value.timezone} onChange={(v) => onChange({ ...value, timezone: v || undefined })} hint="Empty: the workflow's time zone." />
+        </>
+      )}
+    </fieldset>
   );
 }

@@ -410,6 +410,40 @@ func (t *Template) render(d Data, escape bool) string {
 	return b.String()
 }
 
+// MissingMark opens the highlight a preview puts around a token that has no value (closed by
+// </mark>); the class is unquoted so that a token inside an attribute does not end it.
+const MissingMark = "<mark class=token-missing>"
+
+// Preview renders the template for a preview, as HTML: like RenderHTML (when srcIsHTML) or like
+// Render with the text escaped (a subject, a text body), except that a token with no value for
+// this data shows as itself, highlighted with MissingMark, and is listed in missing (once per
+// reference). A preview shows what a record lacks instead of "Hi ,".
+func (t *Template) Preview(d Data, srcIsHTML bool) (out string, missing []Token) {
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, p := range t.parts {
+		if p.token == nil {
+			if srcIsHTML {
+				b.WriteString(p.text)
+			} else {
+				b.WriteString(html.EscapeString(p.text))
+			}
+			continue
+		}
+		v := p.token.value(d)
+		if strings.TrimSpace(v) == "" {
+			b.WriteString(MissingMark + html.EscapeString(p.token.Source) + "</mark>")
+			if key := p.token.Ref(); !seen[key] {
+				seen[key] = true
+				missing = append(missing, *p.token)
+			}
+			continue
+		}
+		b.WriteString(html.EscapeString(v))
+	}
+	return b.String(), missing
+}
+
 // Value is the value the token reads from d, before any filter, with its type kept: the
 // namespace picks the map (record, event, enrollment or workflow) and condition.Lookup reads the
 // path in it, as filters read theirs. A literal token has no value (nil).

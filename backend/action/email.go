@@ -12,6 +12,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/textproto"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/template"
+	"github.com/flowdesk/flowdesk/backend/workflow"
 )
 
 // Email defaults.
@@ -96,7 +98,6 @@ type rendered struct {
 
 // Run sends (or keeps in the outbox) one try of an email step.
 func (e *Email) Run(ctx context.Context, in engine.ActionInput) engine.ActionResult {
-	s := in.Step
 	to, skip, err := e.recipients(in)
 	target := strings.Join(to, ", ")
 	if err != nil {
@@ -113,6 +114,42 @@ func (e *Email) Run(ctx context.Context, in engine.ActionInput) engine.ActionRes
 	if err != nil {
 		return engine.ActionResult{Outcome: outcome, Target: target, Error: err.Error()}
 	}
+	return e.deliver(ctx, in, to, msg)
+}
+
+// TestSend is one test send of an email's content to an address, outside any workflow.
+type TestSend struct {
+	To      string
+	Content Content
+	Data    template.Data // what the tokens read: the picked record (and event)
+	Key     string        // names the message: its Message-ID and outbox row
+	Now     time.Time
+}
+
+// SendTest renders the content for the data and sends it to one address, with "[Test]" before
+// the subject: over SMTP when a server is set up, else into the outbox, exactly as a step sends.
+func (e *Email) SendTest(ctx context.Context, t TestSend) engine.ActionResult {
+	a, err := mail.ParseAddress(strings.TrimSpace(t.To))
+	if err != nil || a.Name != "" {
+		return engine.ActionResult{Outcome: store.AttemptFailed, Target: t.To, Error: fmt.Sprintf("%q is not an email address; write one like ann@example.com", t.To)}
+	}
+	if e.cfg.DB == nil || e.cfg.Settings == nil {
+		return engine.ActionResult{Outcome: store.AttemptFailed, Target: a.Address, Error: "email is not set up in this Flowdesk (no database or settings given to the action)"}
+	}
+	msg, err := e.build(t.Content, t.Data)
+	if err != nil {
+		return engine.ActionResult{Outcome: store.AttemptFailed, Target: a.Address, Error: err.Error()}
+	}
+	msg.subject = "[Test] " + msg.subject
+	step := &workflow.Step{ID: "test-send", Type: workflow.StepInternalEmail, Template: t.Content.Template}
+	return e.deliver(ctx, engine.ActionInput{Step: step, IdempotencyKey: t.Key, Try: 1, Now: t.Now}, []string{a.Address}, msg)
+}
+
+// deliver sends a rendered message (or keeps it in the outbox without an SMTP server) and
+// records it in the outbox.
+func (e *Email) deliver(ctx context.Context, in engine.ActionInput, to []string, msg rendered) engine.ActionResult {
+	s := in.Step
+	target := strings.Join(to, ", ")
 	conf, err := e.cfg.Settings.Load(ctx)
 	if err != nil {
 		return engine.ActionResult{Outcome: store.AttemptRetry, Target: target, Error: "read the email settings: " + err.Error()}
@@ -214,47 +251,99 @@ func unsubscribed(rec map[string]any) bool {
 	return is(rec["subscribed"], false) || is(rec["unsubscribed"], true)
 }
 
+// Content is what an email says: a named template's parts, or a step's own subject and text
+// body (Template "" and no HTML: the HTML part is made from the text).
+type Content struct {
+	Template  string `json:"template,omitempty"`
+	Subject   string `json:"subject"`
+	Preheader string `json:"preheader,omitempty"`
+	HTML      string `json:"body_html,omitempty"`
+	Text      string `json:"body_text,omitempty"`
+}
+
+// TemplateContent is the content of a stored template.
+func TemplateContent(t *store.EmailTemplate) Content {
+	return Content{Template: t.Name, Subject: t.Subject, Preheader: t.Preheader, HTML: t.BodyHTML, Text: t.BodyText}
+}
+
+// inline reports whether the content is a step's own subject and body.
+func (c Content) inline() bool { return c.Template == "" && c.HTML == "" }
+
+// content reads what a step sends: its template, or its own subject and body.
+func (e *Email) content(ctx context.Context, s *workflow.Step) (Content, string, error) {
+	if s.Template == "" {
+		return Content{Subject: s.Subject, Text: s.Body}, "", nil
+	}
+	tpl, err := e.cfg.DB.EmailTemplate(ctx, s.Template)
+	if errors.Is(err, store.ErrNotFound) {
+		return Content{}, store.AttemptFailed, fmt.Errorf("the email template %q does not exist; create it or pick another in the step", s.Template)
+	}
+	if err != nil {
+		return Content{}, store.AttemptRetry, err
+	}
+	return TemplateContent(tpl), "", nil
+}
+
 // render produces the subject and bodies; on error it says whether to retry.
 func (e *Email) render(ctx context.Context, in engine.ActionInput) (rendered, string, error) {
-	s := in.Step
-	subject, bodyHTML, bodyText := s.Subject, "", ""
-	fromStep := s.Template == ""
-	if !fromStep {
-		tpl, err := e.cfg.DB.EmailTemplate(ctx, s.Template)
-		if errors.Is(err, store.ErrNotFound) {
-			return rendered{}, store.AttemptFailed, fmt.Errorf("the email template %q does not exist; create it or pick another in the step", s.Template)
-		}
-		if err != nil {
-			return rendered{}, store.AttemptRetry, err
-		}
-		subject, bodyHTML, bodyText = tpl.Subject, tpl.BodyHTML, tpl.BodyText
-	} else {
-		bodyText = s.Body
+	c, outcome, err := e.content(ctx, in.Step)
+	if err != nil {
+		return rendered{}, outcome, err
 	}
-	data := Data(in)
-	var out rendered
-	var err error
-	if out.subject, err = e.renderOne(subject, "subject", data, false); err != nil {
+	out, err := e.build(c, Data(in))
+	if err != nil {
 		return out, store.AttemptFailed, err
 	}
+	return out, "", nil
+}
+
+// build renders content for the data: the message every send, test send and preview uses.
+func (e *Email) build(c Content, data template.Data) (rendered, error) {
+	var out rendered
+	var err error
+	if out.subject, err = e.renderOne(c.Subject, "subject", data, false); err != nil {
+		return out, err
+	}
 	out.subject = strings.Join(strings.Fields(out.subject), " ") // no header injection, no folding surprises
-	if bodyHTML != "" {
-		if out.html, err = e.renderOne(bodyHTML, "HTML body", data, true); err != nil {
-			return out, store.AttemptFailed, err
+	if c.HTML != "" {
+		if out.html, err = e.renderOne(c.HTML, "HTML body", data, true); err != nil {
+			return out, err
 		}
 	}
-	if bodyText != "" {
-		if out.text, err = e.renderOne(bodyText, "body", data, false); err != nil {
-			return out, store.AttemptFailed, err
+	if c.Text != "" {
+		if out.text, err = e.renderOne(c.Text, "body", data, false); err != nil {
+			return out, err
 		}
 	}
-	if fromStep {
+	if c.inline() {
 		out.html = textToHTML(out.text)
 	}
-	if out.html == "" && out.text == "" {
-		return out, store.AttemptFailed, errors.New("the email has no body")
+	if c.Preheader != "" && out.html != "" {
+		pre, err := e.renderOne(c.Preheader, "preheader", data, false)
+		if err != nil {
+			return out, err
+		}
+		out.html = withPreheader(out.html, strings.Join(strings.Fields(pre), " "))
 	}
-	return out, "", nil
+	if out.html == "" && out.text == "" {
+		return out, errors.New("the email has no body")
+	}
+	return out, nil
+}
+
+var bodyTag = regexp.MustCompile(`(?i)<body[^>]*>`)
+
+// withPreheader puts the preheader first in the HTML body, hidden: inboxes show it after the
+// subject, the message does not.
+func withPreheader(body, pre string) string {
+	if pre == "" {
+		return body
+	}
+	div := `<div style="display:none;max-height:0;overflow:hidden;mso-hide:all">` + html.EscapeString(pre) + `</div>`
+	if loc := bodyTag.FindStringIndex(body); loc != nil {
+		return body[:loc[1]] + div + body[loc[1]:]
+	}
+	return div + body
 }
 
 // renderOne parses (once per source) and renders one part.

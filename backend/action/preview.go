@@ -7,6 +7,7 @@ import (
 
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/template"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
 
@@ -135,4 +136,60 @@ func (a *Slack) preview(ctx context.Context, in engine.ActionInput) engine.Actio
 	}
 	body, _ := json.Marshal(slackMessage{Text: text})
 	return previewed(target, PreviewRequest{Method: "POST", URL: target, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(body)})
+}
+
+// ContentPreview is an email rendered for one record exactly as a send renders it (Subject, HTML,
+// Text), with copies for display (Marked, all HTML) where a token with no value for the record
+// shows as itself, highlighted, and the list of those tokens.
+type ContentPreview struct {
+	Subject string        `json:"subject"`
+	HTML    string        `json:"html"`
+	Text    string        `json:"text"`
+	Marked  MarkedContent `json:"marked"`
+	Missing []MissingPart `json:"missing"`
+}
+
+// MarkedContent are the parts of a preview as HTML with empty tokens highlighted.
+type MarkedContent struct {
+	Subject   string `json:"subject"`
+	Preheader string `json:"preheader"`
+	HTML      string `json:"html"`
+	Text      string `json:"text"`
+}
+
+// MissingPart is a token that renders as nothing for the record, and the part it is in.
+type MissingPart struct {
+	Token string `json:"token"` // as written: {{contact.first_name}}
+	Ref   string `json:"ref"`   // contact.first_name
+	Part  string `json:"part"`  // subject, preheader, body_html, body_text
+}
+
+// PreviewContent renders content for the data with the send's own code, and marks what is
+// missing. Nothing is sent or written.
+func PreviewContent(c Content, d template.Data) (*ContentPreview, error) {
+	msg, err := newEmail(EmailConfig{}, false).build(c, d)
+	if err != nil {
+		return nil, err
+	}
+	p := &ContentPreview{Subject: msg.subject, HTML: msg.html, Text: msg.text, Missing: []MissingPart{}}
+	mark := func(src, part string, isHTML bool) string {
+		t, err := template.Parse(src)
+		if err != nil {
+			return ""
+		}
+		out, missing := t.Preview(d, isHTML)
+		for _, tok := range missing {
+			p.Missing = append(p.Missing, MissingPart{Token: tok.Source, Ref: tok.Ref(), Part: part})
+		}
+		return out
+	}
+	p.Marked.Subject = mark(c.Subject, "subject", false)
+	p.Marked.Preheader = mark(c.Preheader, "preheader", false)
+	p.Marked.Text = mark(c.Text, "body_text", false)
+	if c.inline() {
+		p.Marked.HTML = "<p>" + strings.ReplaceAll(p.Marked.Text, "\n", "<br>\n") + "</p>"
+	} else {
+		p.Marked.HTML = mark(c.HTML, "body_html", true)
+	}
+	return p, nil
 }

@@ -136,12 +136,15 @@ func scanOutbox(s rowScanner) (*OutboxMessage, error) {
 
 // EmailTemplate is a named email a send_email or internal_email step can send.
 type EmailTemplate struct {
-	Name      string    `json:"name"`
-	Subject   string    `json:"subject"`
-	BodyHTML  string    `json:"body_html"`
-	BodyText  string    `json:"body_text"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Name      string `json:"name"`
+	Subject   string `json:"subject"`
+	Preheader string `json:"preheader"` // the inbox preview line after the subject
+	BodyHTML  string `json:"body_html"`
+	BodyText  string `json:"body_text"`
+	// TextGenerated says BodyText was made from BodyHTML (and is made again at every save).
+	TextGenerated bool      `json:"text_generated"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // PutEmailTemplate creates or replaces a template; created says which.
@@ -155,9 +158,11 @@ func (t *Tx) PutEmailTemplate(tpl *EmailTemplate, now time.Time) (created bool, 
 	case err != nil:
 		return false, fmt.Errorf("save email template %q: %w", tpl.Name, err)
 	}
-	if _, err := t.exec(`INSERT INTO email_templates (name, subject, body_html, body_text, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET subject = excluded.subject, body_html = excluded.body_html, body_text = excluded.body_text,
-		updated_at = excluded.updated_at`, tpl.Name, tpl.Subject, tpl.BodyHTML, tpl.BodyText, existing, ms(now)); err != nil {
+	if _, err := t.exec(`INSERT INTO email_templates (name, subject, preheader, body_html, body_text, text_generated, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET subject = excluded.subject, preheader = excluded.preheader, body_html = excluded.body_html,
+		body_text = excluded.body_text, text_generated = excluded.text_generated, updated_at = excluded.updated_at`,
+		tpl.Name, tpl.Subject, tpl.Preheader, tpl.BodyHTML, tpl.BodyText, tpl.TextGenerated, existing, ms(now)); err != nil {
 		return false, fmt.Errorf("save email template %q: %w", tpl.Name, err)
 	}
 	tpl.CreatedAt, tpl.UpdatedAt = fromMS(existing), now
@@ -180,8 +185,8 @@ func (t *Tx) DeleteEmailTemplate(name string) error {
 func (db *DB) EmailTemplate(ctx context.Context, name string) (*EmailTemplate, error) {
 	var tpl EmailTemplate
 	var created, updated int64
-	err := db.r.QueryRowContext(ctx, "SELECT name, subject, body_html, body_text, created_at, updated_at FROM email_templates WHERE name = ?", name).
-		Scan(&tpl.Name, &tpl.Subject, &tpl.BodyHTML, &tpl.BodyText, &created, &updated)
+	err := db.r.QueryRowContext(ctx, "SELECT name, subject, preheader, body_html, body_text, text_generated, created_at, updated_at FROM email_templates WHERE name = ?", name).
+		Scan(&tpl.Name, &tpl.Subject, &tpl.Preheader, &tpl.BodyHTML, &tpl.BodyText, &tpl.TextGenerated, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("email template %q: %w", name, ErrNotFound)
 	}
@@ -194,7 +199,7 @@ func (db *DB) EmailTemplate(ctx context.Context, name string) (*EmailTemplate, e
 
 // EmailTemplates lists every template by name.
 func (db *DB) EmailTemplates(ctx context.Context) ([]*EmailTemplate, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT name, subject, body_html, body_text, created_at, updated_at FROM email_templates ORDER BY name")
+	rows, err := db.r.QueryContext(ctx, "SELECT name, subject, preheader, body_html, body_text, text_generated, created_at, updated_at FROM email_templates ORDER BY name")
 	if err != nil {
 		return nil, fmt.Errorf("list email templates: %w", err)
 	}
@@ -203,7 +208,7 @@ func (db *DB) EmailTemplates(ctx context.Context) ([]*EmailTemplate, error) {
 	for rows.Next() {
 		var tpl EmailTemplate
 		var created, updated int64
-		if err := rows.Scan(&tpl.Name, &tpl.Subject, &tpl.BodyHTML, &tpl.BodyText, &created, &updated); err != nil {
+		if err := rows.Scan(&tpl.Name, &tpl.Subject, &tpl.Preheader, &tpl.BodyHTML, &tpl.BodyText, &tpl.TextGenerated, &created, &updated); err != nil {
 			return nil, fmt.Errorf("list email templates: %w", err)
 		}
 		tpl.CreatedAt, tpl.UpdatedAt = fromMS(created), fromMS(updated)

@@ -1,0 +1,301 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/flowdesk/flowdesk/backend/action"
+	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/template"
+	"github.com/flowdesk/flowdesk/backend/workflow"
+)
+
+// templateRoutes registers the email templates: CRUD, duplicate, preview and test send.
+func (s *Server) templateRoutes(m *http.ServeMux) {
+	m.HandleFunc("GET /api/email-templates", s.listEmailTemplates)
+	m.HandleFunc("POST /api/email-templates", s.createEmailTemplate)
+	m.HandleFunc("POST /api/email-templates/preview", s.previewEmailTemplate)
+	m.HandleFunc("POST /api/email-templates/test-send", s.testSendEmailTemplate)
+	m.HandleFunc("GET /api/email-templates/{name}", s.getEmailTemplate)
+	m.HandleFunc("PUT /api/email-templates/{name}", s.putEmailTemplate)
+	m.HandleFunc("DELETE /api/email-templates/{name}", s.deleteEmailTemplate)
+	m.HandleFunc("POST /api/email-templates/{name}/duplicate", s.duplicateEmailTemplate)
+}
+
+// emailTemplateInput is the body of POST and PUT /api/email-templates.
+type emailTemplateInput struct {
+	Name      string `json:"name"`
+	Subject   string `json:"subject"`
+	Preheader string `json:"preheader"`
+	BodyHTML  string `json:"body_html"`
+	// BodyText empty: the text part is generated from the HTML body.
+	BodyText string `json:"body_text"`
+}
+
+// emailTemplateView is a template with the workflows that send it.
+type emailTemplateView struct {
+	*store.EmailTemplate
+	UsedBy []engine.TemplateUser `json:"used_by"`
+}
+
+// templateError answers the template errors of the engine, and the rest as usual.
+func templateError(w http.ResponseWriter, err error) {
+	var te *engine.TemplateError
+	var ue *engine.TemplateInUseError
+	switch {
+	case errors.As(err, &te):
+		writeError(w, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_template", Message: te.Error(), Details: map[string]any{"problems": te.Problems}})
+	case errors.As(err, &ue):
+		writeError(w, &Error{Status: http.StatusConflict, Code: "template_in_use", Message: ue.Error(), Details: map[string]any{"workflows": ue.Workflows}})
+	default:
+		writeError(w, err)
+	}
+}
+
+func (s *Server) listEmailTemplates(w http.ResponseWriter, r *http.Request) {
+	tpls, err := s.eng.DB().EmailTemplates(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	users, err := s.eng.EmailTemplateUsers(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out := make([]emailTemplateView, len(tpls))
+	for i, t := range tpls {
+		out[i] = emailTemplateView{t, nonNil(users[t.Name])}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"templates": out})
+}
+
+func (s *Server) getEmailTemplate(w http.ResponseWriter, r *http.Request) {
+	tpl, err := s.eng.DB().EmailTemplate(r.Context(), r.PathValue("name"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	users, err := s.eng.EmailTemplateUsers(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, emailTemplateView{tpl, nonNil(users[tpl.Name])})
+}
+
+func (s *Server) createEmailTemplate(w http.ResponseWriter, r *http.Request) {
+	var in emailTemplateInput
+	if err := decode(w, r, MaxWorkflowBody, &in); err != nil {
+		writeError(w, err)
+		return
+	}
+	s.saveEmailTemplate(w, r, in, true)
+}
+
+func (s *Server) putEmailTemplate(w http.ResponseWriter, r *http.Request) {
+	var in emailTemplateInput
+	if err := decode(w, r, MaxWorkflowBody, &in); err != nil {
+		writeError(w, err)
+		return
+	}
+	name := r.PathValue("name")
+	if in.Name != "" && in.Name != name {
+		writeError(w, apiError(http.StatusBadRequest, "name_mismatch", "the body names the template %q but the address names %q; templates cannot be renamed", in.Name, name))
+		return
+	}
+	in.Name = name
+	s.saveEmailTemplate(w, r, in, false)
+}
+
+func (s *Server) saveEmailTemplate(w http.ResponseWriter, r *http.Request, in emailTemplateInput, mustBeNew bool) {
+	tpl := &store.EmailTemplate{Name: in.Name, Subject: in.Subject, Preheader: in.Preheader, BodyHTML: in.BodyHTML, BodyText: in.BodyText}
+	created, err := s.eng.SaveEmailTemplate(r.Context(), tpl, mustBeNew)
+	if errors.Is(err, store.ErrConflict) {
+		err = apiError(http.StatusConflict, "conflict", "an email template named %q already exists; change it with PUT /api/email-templates/%s", in.Name, in.Name)
+	}
+	if err != nil {
+		templateError(w, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, tpl)
+}
+
+func (s *Server) deleteEmailTemplate(w http.ResponseWriter, r *http.Request) {
+	if err := s.eng.DeleteEmailTemplate(r.Context(), r.PathValue("name")); err != nil {
+		templateError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) duplicateEmailTemplate(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name string `json:"name"` // empty: "<name>-copy"
+	}
+	if r.ContentLength != 0 {
+		if err := decode(w, r, MaxSmallBody, &in); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
+	tpl, err := s.eng.DuplicateEmailTemplate(r.Context(), r.PathValue("name"), in.Name)
+	if errors.Is(err, store.ErrConflict) {
+		err = apiError(http.StatusConflict, "conflict", "an email template named %q already exists; choose another name for the copy", in.Name)
+	}
+	if err != nil {
+		templateError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, tpl)
+}
+
+// emailSample is what a preview or test send renders: a stored template by name, or content
+// being edited, for a record (and the latest event of a type it had, and a workflow's name).
+type emailSample struct {
+	Template   string          `json:"template"`
+	Content    *action.Content `json:"content"`
+	RecordID   int64           `json:"record_id"`
+	EventType  string          `json:"event_type"`
+	WorkflowID string          `json:"workflow_id"`
+}
+
+// resolve loads what the sample names: its content and the data its tokens read.
+func (s *Server) resolve(r *http.Request, in emailSample) (action.Content, engineData, error) {
+	ctx := r.Context()
+	var c action.Content
+	var d engineData
+	switch {
+	case in.Content != nil && in.Template != "":
+		return c, d, apiError(http.StatusBadRequest, "bad_request", "give either template (a saved template's name) or content (subject and body being edited), not both")
+	case in.Content != nil:
+		c = *in.Content
+		if strings.TrimSpace(c.Text) == "" && strings.TrimSpace(c.HTML) != "" {
+			c.Text = template.Text(c.HTML) // as the save will generate it
+		}
+	case in.Template != "":
+		tpl, err := s.eng.DB().EmailTemplate(ctx, in.Template)
+		if err != nil {
+			return c, d, err
+		}
+		c = action.TemplateContent(tpl)
+	default:
+		return c, d, &engine.InputError{Field: "template", Message: "name a template, or give the content to render"}
+	}
+	d.record = map[string]any{}
+	if in.RecordID != 0 {
+		rec, err := s.eng.DB().Record(ctx, in.RecordID)
+		if err != nil {
+			return c, d, err
+		}
+		d.record = rec.Properties
+		if in.EventType != "" {
+			evs, err := s.eng.DB().RecordEvents(ctx, rec.ID, 200)
+			if err != nil {
+				return c, d, err
+			}
+			for _, ev := range evs {
+				if ev.Type == in.EventType {
+					d.event = ev.Data
+					break
+				}
+			}
+		}
+	}
+	if in.WorkflowID != "" {
+		wf, err := s.eng.DB().Workflow(ctx, in.WorkflowID)
+		if err != nil {
+			return c, d, err
+		}
+		d.workflow = &workflow.Definition{ID: wf.ID, Name: wf.Name}
+	}
+	return c, d, nil
+}
+
+type engineData struct {
+	record, event map[string]any
+	workflow      *workflow.Definition
+}
+
+// previewEmailTemplate is POST /api/email-templates/preview: the email rendered for a record by
+// the send's own code, with tokens that have no value highlighted and listed.
+func (s *Server) previewEmailTemplate(w http.ResponseWriter, r *http.Request) {
+	var in emailSample
+	if err := decode(w, r, MaxWorkflowBody, &in); err != nil {
+		writeError(w, err)
+		return
+	}
+	c, d, err := s.resolve(r, in)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	p, err := action.PreviewContent(c, engine.TemplateData(d.workflow, nil, d.record, d.event))
+	if err != nil {
+		writeError(w, &engine.InputError{Field: "content", Message: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// testSendEmailTemplate is POST /api/email-templates/test-send: the email rendered for a record
+// and sent to one address, over the configured SMTP server or into the outbox without one.
+func (s *Server) testSendEmailTemplate(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		emailSample
+		To string `json:"to"`
+	}
+	if err := decode(w, r, MaxWorkflowBody, &in); err != nil {
+		writeError(w, err)
+		return
+	}
+	to := strings.TrimSpace(in.To)
+	if to == "" {
+		writeError(w, &engine.InputError{Field: "to", Message: "give the address to send the test to, like ann@example.com"})
+		return
+	}
+	if !workflow.EmailAddress(to) || strings.ContainsAny(to, "<>") {
+		writeError(w, &engine.InputError{Field: "to", Message: `"` + to + `" is not an email address; write one like ann@example.com`})
+		return
+	}
+	c, d, err := s.resolve(r, in.emailSample)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	mailer, ok := s.actions[workflow.StepSendEmail].(*action.Email)
+	if !ok {
+		writeError(w, apiError(http.StatusNotImplemented, "not_available", "email sending is not set up in this Flowdesk"))
+		return
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	res := mailer.SendTest(r.Context(), action.TestSend{To: to, Content: c, Data: engine.TemplateData(d.workflow, nil, d.record, d.event),
+		Key: "test-" + hex.EncodeToString(b[:]), Now: s.eng.Now()})
+	out := map[string]any{"to": to, "outcome": res.Outcome, "response": res.Response}
+	if id, ok := res.Detail["outbox"]; ok {
+		out["outbox_id"] = id
+	}
+	if mid, ok := res.Detail["message_id"]; ok {
+		out["message_id"] = mid
+	}
+	switch {
+	case res.Outcome == store.AttemptOK && res.Detail["delivery"] == "outbox":
+		out["delivery"] = "outbox"
+		writeJSON(w, http.StatusOK, out)
+	case res.Outcome == store.AttemptOK:
+		out["delivery"] = "sent"
+		writeJSON(w, http.StatusOK, out)
+	default:
+		writeError(w, &Error{Status: http.StatusBadGateway, Code: "send_failed", Message: "the test email was not sent: " + res.Error,
+			Details: map[string]any{"outcome": res.Outcome, "status_code": res.StatusCode}})
+	}
+}

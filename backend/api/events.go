@@ -8,6 +8,7 @@ import (
 
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/hook"
+	"github.com/flowdesk/flowdesk/backend/store"
 )
 
 // eventBody is the JSON of POST /api/events: engine.EventInput's fields, with a timestamp that
@@ -93,6 +94,28 @@ func (s *Server) postEvent(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, res)
 }
 
+// eventCatalogue is GET /api/events/catalogue: the built-in event types, the ones seen on this
+// machine or sent by its endpoints, each with its fields (catalogued and found in the latest
+// stored payloads), and the sources to group them by.
 func (s *Server) eventCatalogue(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"events": hook.Catalogue})
+	seen, err := s.eng.DB().SeenEventTypes(r.Context(), hook.MaxSeenTypes, hook.SeenSamples)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	sent, err := hook.EventTypes(r.Context(), s.eng.DB())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	have := map[string]bool{}
+	for _, t := range seen {
+		have[t.Type] = true
+	}
+	for _, t := range sent {
+		if !have[t] {
+			seen = append(seen, store.SeenEventType{Type: t})
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": hook.WithSeen(hook.Catalogue, seen), "sources": hook.Sources})
 }

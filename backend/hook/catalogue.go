@@ -83,6 +83,38 @@ func systeme(typ, label, desc string, groups ...[]CatalogueProperty) CatalogueEv
 
 func props(ps ...CatalogueProperty) []CatalogueProperty { return ps }
 
+// surveyCommon are the fields of every survey event, as Enalyzer-style survey tools send them
+// (a survey, a respondent matched to the contact by email, one response).
+var surveyCommon = []CatalogueProperty{
+	prop("survey.id", "string", "survey id (the \"survey\" scope)"),
+	prop("survey.name", "string", "survey name"),
+	prop("respondent.email", "string", "the respondent's email (matches the contact)"),
+	prop("respondent.first_name", "string", "first name"),
+	prop("respondent.last_name", "string", "last name"),
+	prop("response.id", "string", "response id"),
+	prop("response.started_at", "date", "when the respondent opened the survey"),
+	prop("answers", "string", "the answers by question id: filter on answers.<question id>"),
+}
+
+func survey(typ, label, desc string, extra ...CatalogueProperty) CatalogueEvent {
+	return CatalogueEvent{Type: typ, Source: "survey", Label: label, Description: desc, Properties: append(append([]CatalogueProperty{}, surveyCommon...), extra...)}
+}
+
+// Sources names the senders of catalogued events, in the order the pickers group them; "seen"
+// holds the event types stored on this machine that the catalogue does not list.
+var Sources = []CatalogueSource{
+	{ID: "webinargeek", Label: "WebinarGeek"},
+	{ID: "systemeio", Label: "systeme.io"},
+	{ID: "survey", Label: "Surveys (Enalyzer-style)"},
+	{ID: "seen", Label: "Seen on this machine"},
+}
+
+// CatalogueSource is a sender of events.
+type CatalogueSource struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
 // Catalogue lists the built-in event types (see docs/events.md).
 var Catalogue = []CatalogueEvent{
 	webinar("webinar.registered", "Registration", "A contact registered for a webinar broadcast.",
@@ -182,6 +214,15 @@ var Catalogue = []CatalogueEvent{
 		props(
 			prop("data.sent_email.id", "number", "sent email id"),
 			prop("data.sent_email.subject", "string", "the email's subject")), systemeContact),
+
+	survey("survey.response.completed", "Survey completed", "A respondent finished a survey.",
+		prop("response.completed_at", "date", "when the respondent finished"),
+		prop("score", "number", "the response's total score"),
+		prop("nps", "number", "the 0-10 answer to \"how likely are you to recommend us\", when the survey asks it"),
+		prop("nps_category", "string", "promoter (9-10), passive (7-8) or detractor (0-6)")),
+	survey("survey.response.partial", "Survey left unfinished", "A respondent answered part of a survey and left (sent when the survey closes).",
+		prop("response.answered", "number", "how many questions were answered"),
+		prop("response.questions", "number", "how many questions the survey has")),
 }
 
 // EventTypes lists the event types something is known to send: every catalogue entry (the

@@ -115,3 +115,54 @@ func scanEvent(row interface{ Scan(...any) error }) (*Event, error) {
 	e.OccurredAt, e.ReceivedAt = fromMS(occurred), fromMS(received)
 	return &e, nil
 }
+
+// SeenEventType is an event type stored on this machine with the data of its latest events.
+type SeenEventType struct {
+	Type     string           `json:"type"`
+	LastSeen time.Time        `json:"last_seen"`
+	Samples  []map[string]any `json:"-"`
+}
+
+// SeenEventTypes lists up to limit event types that events on this machine have, by name, each
+// with the data of its latest samples events. It walks the events_type index one type at a time
+// (a lookup per type), so it costs the same for a thousand events as for ten million.
+func (db *DB) SeenEventTypes(ctx context.Context, limit, samples int) ([]SeenEventType, error) {
+	var out []SeenEventType
+	last := ""
+	for len(out) < limit {
+		var typ sql.NullString
+		if err := db.r.QueryRowContext(ctx, "SELECT MIN(type) FROM events WHERE type > ?", last).Scan(&typ); err != nil {
+			return nil, fmt.Errorf("list seen event types: %w", err)
+		}
+		if !typ.Valid {
+			break
+		}
+		last = typ.String
+		rows, err := db.r.QueryContext(ctx, "SELECT data, received_at FROM events WHERE type = ? ORDER BY id DESC LIMIT ?", last, max(samples, 1))
+		if err != nil {
+			return nil, fmt.Errorf("list seen event types: %w", err)
+		}
+		seen := SeenEventType{Type: last}
+		for rows.Next() {
+			var data string
+			var at int64
+			if err := rows.Scan(&data, &at); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("list seen event types: %w", err)
+			}
+			if seen.LastSeen.IsZero() {
+				seen.LastSeen = fromMS(at)
+			}
+			if m, err := unmarshalMap(data); err == nil && samples > 0 {
+				seen.Samples = append(seen.Samples, m)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("list seen event types: %w", err)
+		}
+		out = append(out, seen)
+	}
+	return out, nil
+}

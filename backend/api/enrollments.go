@@ -14,6 +14,23 @@ import (
 // enrollmentRoutes registers the commands on one enrollment.
 func (s *Server) enrollmentRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /api/enrollments/{id}/cancel", s.cancelEnrollment)
+	m.HandleFunc("POST /api/enrollments/{id}/rerun", s.rerunEnrollment)
+}
+
+// rerunEnrollment runs a failed enrollment again from its failed step (the same enrollment,
+// with a history line); anything but a failed enrollment is a 409.
+func (s *Server) rerunEnrollment(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	en, err := s.eng.RerunEnrollment(r.Context(), id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"enrollment": en})
 }
 
 // cancelEnrollment unenrolls a record by hand with a reason (kept in the history); a finished

@@ -19,6 +19,7 @@ const (
 	HistHeld      = "held"      // a communication step waits for the workflow's business hours
 	HistSkipped   = "skipped"   // a step did nothing (with the reason in Detail)
 	HistCancelled = "cancelled" // enrollment-level: it was stopped
+	HistRerun     = "rerun"     // a failed enrollment was run again from its failed step
 )
 
 // HistoryEntry is one line of an enrollment's log.

@@ -163,6 +163,10 @@ export const api = {
   cancelEnrollment: async (id: number, reason: string) =>
     (await request<{ enrollment: Enrollment }>('POST', `/api/enrollments/${id}/cancel`, { body: { reason } })).data.enrollment,
 
+  /** Runs a failed enrollment again from its failed step (the same enrollment). */
+  rerunEnrollment: async (id: number) =>
+    (await request<{ enrollment: Enrollment }>('POST', `/api/enrollments/${id}/rerun`)).data.enrollment,
+
   postEvent: async (ev: EventInput, idempotencyKey?: string) =>
     (await request<unknown>('POST', '/api/events', {
       body: ev, headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : undefined,

@@ -33,6 +33,7 @@ describe('formatHistory', () => {
   it('describes delays', () => {
     expect(fmt(h('waiting', { until: '2026-11-24T11:00:00Z' }, 'wait', 'delay'))).toMatchObject({ step: 'Wait for Tuesday', stepId: 'wait', text: 'Waiting until Tue 11:00', tone: 'wait' });
     expect(fmt(h('resumed', { outcome: 'elapsed' }, 'wait', 'delay', '2026-11-24T11:00:00Z')).text).toBe('Waited until Tue 11:00; continued');
+    expect(fmt(h('rerun', { step: 'wait', previous_error: 'cannot write score', by: 'hand' }, 'wait', 'delay'))).toMatchObject({ text: 'Re-run from this step by hand (it had failed: cannot write score)', tone: 'info' });
     expect(fmt(h('held', { until: '2026-11-23T08:07:00Z', until_local: 'Mon 09:07', window: 'mon 09:00–17:00 Europe/Amsterdam' }, 'wait', 'send_email'))).toMatchObject({ text: "Held until Mon 09:07: outside the workflow's business hours", tone: 'wait' });
     expect(fmt(h('waiting', { event: 'payment.completed', timeout_at: '2026-11-25T10:00:00Z' }, 'wait', 'delay')).text).toBe('Waiting for event payment.completed, giving up Wed 10:00');
     expect(fmt(h('resumed', { outcome: 'event', event_id: 9 }, 'wait', 'delay')).text).toBe('The event happened (event #9); continued');

@@ -112,6 +112,10 @@ export function formatHistory(h: HistoryEntry, def?: Definition | null, opts: Fo
       const dead = d.dead_letter ? '; gave up after retries' : '';
       return { ...base, text: `Failed${st}: ${err}${dead}`, tone: 'fail' };
     }
+    case 'rerun': {
+      const prev = typeof d.previous_error === 'string' && d.previous_error ? ` (it had failed: ${d.previous_error})` : '';
+      return { ...base, text: `Re-run from this step by hand${prev}`, tone: 'info' };
+    }
     case 'held': {
       // until_local is the time in the business hours' own zone, as the engine wrote it.
       const until = typeof d.until_local === 'string' ? d.until_local : when(d.until);

@@ -17,6 +17,8 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
   const [rec, setRec] = useState<RecordItem | null>(null);
   const [error, setError] = useState('');
   const [unenrolling, setUnenrolling] = useState(false);
+  const [rerunning, setRerunning] = useState(false);
+  const [poll, setPoll] = useState(0); // bumped to start polling again (after a re-run)
   const load = useCallback(async () => {
     try {
       const d = await api.getEnrollment(id);
@@ -48,7 +50,7 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
       live = false;
       clearTimeout(timer);
     };
-  }, [load]);
+  }, [load, poll]);
   const def = runDef ?? wf?.definition ?? null;
   const zone = def?.timezone || undefined;
   const lines = useMemo(() => (data ? data.history.map((h) => ({ h, line: formatHistory(h, def, { timeZone: def?.timezone || undefined }) })) : []), [data, def]);
@@ -79,6 +81,21 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
         <div className="head-actions">
           <button type="button" className="btn" onClick={load}>Refresh</button>
           {(e.status === 'active' || e.status === 'waiting') && <button type="button" className="btn danger" onClick={() => setUnenrolling(true)}>Unenroll…</button>}
+          {e.status === 'failed' && e.current_step && (
+            <button type="button" className="btn primary" disabled={rerunning} title={`Run this enrollment again from ${current}, the step it failed at`}
+              onClick={async () => {
+                setRerunning(true);
+                try {
+                  await api.rerunEnrollment(e.id);
+                  setError('');
+                  setPoll((n) => n + 1);
+                } catch (err) {
+                  setError(err instanceof Error ? err.message : String(err));
+                } finally {
+                  setRerunning(false);
+                }
+              }}>{rerunning ? 'Re-running…' : 'Re-run from failed step'}</button>
+          )}
         </div>
       </div>
       <ErrorBanner error={error} />

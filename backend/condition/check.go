@@ -51,6 +51,7 @@ type builder struct {
 	operands []*operand
 	raws     []rawExpr
 	refs     map[string]bool
+	lists    map[string]bool // ids tested by list rules
 	rules    int
 	rawBytes int
 }
@@ -81,7 +82,13 @@ func (b *builder) node(sb *strings.Builder, f *Filter, path string, depth int) {
 	if f.Any != nil {
 		forms = append(forms, `an "any" group`)
 	}
-	if f.Property != "" || f.Op != "" || f.Value != nil {
+	switch {
+	case f.List != "":
+		forms = append(forms, "a list rule")
+		if f.Property != "" {
+			forms = append(forms, "a property rule")
+		}
+	case f.Property != "" || f.Op != "" || f.Value != nil:
 		forms = append(forms, "a property rule")
 	}
 	if f.Expr != "" {
@@ -119,10 +126,46 @@ func (b *builder) node(sb *strings.Builder, f *Filter, path string, depth int) {
 		sb.WriteString("(\n")
 		sb.WriteString(f.Expr)
 		sb.WriteString("\n)")
+	case f.List != "":
+		b.rules++
+		b.listRule(sb, f, path)
 	default:
 		b.rules++
 		b.rule(sb, f, path)
 	}
+}
+
+// MaxListIDLen is the longest list id a list rule may name.
+const MaxListIDLen = 64
+
+// listRule checks a list membership rule and writes its call, e.g. in_list(__lists, "vip").
+func (b *builder) listRule(sb *strings.Builder, f *Filter, path string) {
+	ok := true
+	if len(f.List) > MaxListIDLen {
+		b.problem(path, "list id %q is longer than %d characters; pick an existing list", f.List[:32]+"...", MaxListIDLen)
+		ok = false
+	}
+	switch {
+	case f.Op == "":
+		b.problem(path, "list %q has no operator; use member or not_member", truncate(f.List, 64))
+		ok = false
+	case !hasOp(ListOps, f.Op):
+		b.problem(path, "list %q: operator %q does not test a list; use member or not_member", truncate(f.List, 64), truncate(string(f.Op), 40))
+		ok = false
+	}
+	if f.Value != nil {
+		b.problem(path, "list %q with operator %q takes no value; remove the value %s", truncate(f.List, 64), f.Op, describe(f.Value))
+		ok = false
+	}
+	if !ok {
+		sb.WriteString("false")
+		return
+	}
+	b.lists[f.List] = true
+	if f.Op == OpNotMember {
+		sb.WriteByte('!')
+	}
+	fmt.Fprintf(sb, "in_list(__lists, %q)", f.List)
 }
 
 func (b *builder) group(sb *strings.Builder, kids []Filter, name, sep, empty, path string, depth int) {

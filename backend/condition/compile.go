@@ -17,6 +17,9 @@ type Env struct {
 	Record map[string]any // record properties
 	Event  map[string]any // the event being matched or that triggered the enrollment; may be nil
 	Now    time.Time
+	// Lists holds the ids of the lists the record is in, for list rules; load it when the
+	// program UsesLists (nil: a member of none).
+	Lists map[string]bool
 }
 
 // Problem is one thing wrong with a filter: Path locates the rule ("all[2].any[0]", "" for the
@@ -54,14 +57,16 @@ type Program struct {
 	prog   *vm.Program
 	source string
 	refs   []string
+	lists  []string
 }
 
 // exprEnv is the environment expr programs run against (see the package doc).
 type exprEnv struct {
-	Record map[string]any `expr:"record"`
-	Event  map[string]any `expr:"event"`
-	Now    time.Time      `expr:"now"`
-	RT     *runState      `expr:"__rt"`
+	Record map[string]any  `expr:"record"`
+	Event  map[string]any  `expr:"event"`
+	Now    time.Time       `expr:"now"`
+	RT     *runState       `expr:"__rt"`
+	Lists  map[string]bool `expr:"__lists"`
 }
 
 // opFunc registers op_<op>(value, operand) for a structured operator.
@@ -125,13 +130,18 @@ func exprOptions(operands []*operand, maxNodes uint) []expr.Option {
 			return operands[i], nil
 		}, new(func(int) any)),
 		expr.Function("date", dateFunc, new(func(any) time.Time)),
+		expr.Function("in_list", func(a ...any) (any, error) {
+			m, _ := a[0].(map[string]bool)
+			s, _ := a[1].(string)
+			return m[s], nil
+		}, new(func(map[string]bool, string) bool)),
 	)
 	return append(opts, budgetOptions()...)
 }
 
 // Compile checks and compiles a filter. On failure the error is a *CompileError with all problems.
 func Compile(f Filter, opts Options) (*Program, error) {
-	b := &builder{schema: opts.Schema, refs: map[string]bool{}}
+	b := &builder{schema: opts.Schema, refs: map[string]bool{}, lists: map[string]bool{}}
 	var sb strings.Builder
 	b.node(&sb, &f, "", 0)
 	if b.rules > MaxRules {
@@ -152,7 +162,7 @@ func Compile(f Filter, opts Options) (*Program, error) {
 	if err != nil {
 		return nil, &CompileError{Problems: []Problem{{Message: fmt.Sprintf("the filter could not be compiled (%v); please report this", err)}}}
 	}
-	return &Program{prog: prog, source: source, refs: pruneRefs(b.refs)}, nil
+	return &Program{prog: prog, source: source, refs: pruneRefs(b.refs), lists: sortedKeys(b.lists)}, nil
 }
 
 // checkRaw validates one raw expression on its own, so that messages point into it.
@@ -217,7 +227,7 @@ func (p *Program) Match(env Env) (matched bool, err error) {
 		}
 	}()
 	machine := vm.VM{MemoryBudget: MemoryBudget}
-	out, err := machine.Run(p.prog, exprEnv{Record: env.Record, Event: env.Event, Now: env.Now, RT: &runState{}})
+	out, err := machine.Run(p.prog, exprEnv{Record: env.Record, Event: env.Event, Now: env.Now, RT: &runState{}, Lists: env.Lists})
 	if err != nil {
 		if !errors.Is(err, ErrBudgetExceeded) && strings.Contains(err.Error(), "memory budget exceeded") {
 			err = fmt.Errorf("%w: more than %d elements of memory: %w", ErrBudgetExceeded, MemoryBudget, err)
@@ -239,6 +249,17 @@ func (p *Program) References() []string {
 	}
 	return append([]string(nil), p.refs...)
 }
+
+// Lists names the lists the filter's list rules test, sorted; empty when it has none.
+func (p *Program) Lists() []string {
+	if p == nil {
+		return nil
+	}
+	return append([]string(nil), p.lists...)
+}
+
+// UsesLists tells whether the filter tests list membership (Env.Lists must then be loaded).
+func (p *Program) UsesLists() bool { return p != nil && len(p.lists) > 0 }
 
 // evalError is an evaluation failure, flattened to one line but still unwrappable.
 type evalError struct{ err error }

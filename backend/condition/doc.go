@@ -9,6 +9,11 @@
 // everything, an empty Any group matches nothing, and a completely empty root Filter{}
 // matches everything. A node that mixes forms, or an empty node below the root, is a Problem.
 //
+// # List rules
+//
+// A list rule ({"list": "vip", "op": "member"} or "not_member") tests Env.Lists, the ids of
+// the lists the record is in; the caller loads them when Program.UsesLists. It takes no value.
+//
 // # Properties
 //
 // A bare name ("city") reads Env.Record["city"]; "record.city" is an alias of "city".

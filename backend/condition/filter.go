@@ -28,12 +28,23 @@ const (
 var Ops = []Op{OpEq, OpNeq, OpGt, OpGte, OpLt, OpLte, OpIn, OpNotIn, OpContains, OpNotContains,
 	OpStartsWith, OpEndsWith, OpIsKnown, OpIsUnknown, OpBefore, OpAfter, OpWithinLast}
 
+// List membership operators: a list rule ({"list": "vip", "op": "member"}) tests whether the
+// record is in a list. They are not property operators, so they are not in Ops.
+const (
+	OpMember    Op = "member"
+	OpNotMember Op = "not_member"
+)
+
+// ListOps lists the list membership operators.
+var ListOps = []Op{OpMember, OpNotMember}
+
 // MaxRules is the most rules one filter may hold (HubSpot allows 250 per trigger).
 const MaxRules = 250
 
 // Filter is one node of a structured filter. Exactly one of these forms is used:
 //   - a group: All (every child must match) or Any (at least one child must match);
 //   - a rule: Property, Op and (unless the op is is_known/is_unknown) Value;
+//   - a list rule: List (a list id) and Op member or not_member;
 //   - a raw expression: Expr, an expr-lang boolean expression for power users.
 //
 // A bare Property names a record property; "event.<path>" names a field of the
@@ -42,6 +53,7 @@ type Filter struct {
 	All      []Filter `json:"all,omitempty"`
 	Any      []Filter `json:"any,omitempty"`
 	Property string   `json:"property,omitempty"`
+	List     string   `json:"list,omitempty"`
 	Op       Op       `json:"op,omitempty"`
 	Value    any      `json:"value,omitempty"`
 	Expr     string   `json:"expr,omitempty"`

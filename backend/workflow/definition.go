@@ -28,6 +28,8 @@ type Definition struct {
 	Policy *OutboundPolicy `json:"policy,omitempty"`
 	// ExecutionWindow holds communication steps reached outside business hours (window.go).
 	ExecutionWindow *ExecutionWindow `json:"execution_window,omitempty"`
+	// Suppress names lists whose members are never enrolled, and leave when they join one.
+	Suppress []string `json:"suppress,omitempty"`
 }
 
 // OutboundPolicy is a workflow's allow/deny list of destinations for outgoing requests. Entries
@@ -51,6 +53,13 @@ const (
 	TriggerFilter   = "filter"
 	TriggerSchedule = "schedule"
 	TriggerWebhook  = "webhook"
+	TriggerList     = "list"
+)
+
+// What a list trigger reacts to: a record joining the list or leaving it.
+const (
+	ListJoin  = "join"
+	ListLeave = "leave"
 )
 
 // Trigger is one enrollment trigger. Which fields apply depends on Type.
@@ -89,6 +98,11 @@ type Trigger struct {
 
 	// webhook: the id of an incoming-webhook endpoint; the trigger takes every event it delivers.
 	Hook string `json:"hook,omitempty"`
+
+	// list: the list whose joins (On "join") or leaves (On "leave") enroll; Filter, when set,
+	// must also match the record.
+	List string `json:"list,omitempty"`
+	On   string `json:"on,omitempty"`
 }
 
 // FormatSystemeio is the webhook step format that sends systeme.io's own webhook structure.

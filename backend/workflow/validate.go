@@ -74,6 +74,9 @@ type Options struct {
 	// Hook reports whether an incoming-webhook endpoint with that id exists, for webhook
 	// triggers (nil: not checked).
 	Hook func(id string) bool
+	// List reports whether a list exists and its object type, for list steps, list triggers,
+	// list rules in filters and suppression lists (nil: not checked).
+	List func(id string) (object string, ok bool)
 	// EventTypes are the event types something is known to send: the webhook presets, the
 	// event catalogue and the configured endpoints. An event trigger or a wait for an event of
 	// another type gets a warning, not an error: the API accepts any event type (nil: not
@@ -85,7 +88,7 @@ type Options struct {
 var DefaultObjects = []string{"contact", "company", "deal", "ticket"}
 
 // TriggerTypes lists every trigger type.
-var TriggerTypes = []string{TriggerEvent, TriggerFilter, TriggerSchedule, TriggerWebhook}
+var TriggerTypes = []string{TriggerEvent, TriggerFilter, TriggerSchedule, TriggerWebhook, TriggerList}
 
 // Validate checks a definition and returns every problem found (nil when it is valid). It does
 // not modify d; triggers without an id are addressed as "trigger-N" as Normalize would name them.
@@ -108,6 +111,7 @@ func Validate(d *Definition, opts Options) []Problem {
 	}
 	v.workflowFields()
 	v.executionWindow()
+	v.suppress()
 	v.triggers()
 	v.reenroll()
 	v.steps()
@@ -212,6 +216,42 @@ func (v *validator) windowClock(field, end, value string, add func(field, format
 	return h*60 + m, true
 }
 
+// listProblem says what is wrong with a list a trigger, filter or suppression names: it does
+// not exist, or it holds records of another type ("" when it is fine or lists are not checked).
+// The sentence continues the one it is added to ("Trigger \"x\" ...").
+func (v *validator) listProblem(id string) string {
+	if v.opts.List == nil {
+		return ""
+	}
+	object, ok := v.opts.List(id)
+	switch {
+	case !ok:
+		return fmt.Sprintf("names the list %q, which does not exist. Pick an existing list, or create it on the Lists screen.", id)
+	case v.d.Object != "" && object != v.d.Object:
+		return fmt.Sprintf("names the list %q, which holds %s records, but this workflow works on %s records. Pick a %s list.", id, object, v.d.Object, v.d.Object)
+	}
+	return ""
+}
+
+// suppress checks the suppression lists.
+func (v *validator) suppress() {
+	seen := map[string]bool{}
+	for i, id := range v.d.Suppress {
+		field := fmt.Sprintf("suppress[%d]", i)
+		switch {
+		case strings.TrimSpace(id) == "":
+			v.add(Problem{Field: field, Message: "A suppression list is empty. Pick a list or remove the entry."})
+		case seen[id]:
+			v.add(Problem{Field: field, Message: fmt.Sprintf("The suppression list %q is named twice. Remove one.", id)})
+		default:
+			if msg := v.listProblem(id); msg != "" {
+				v.add(Problem{Field: field, Message: "Suppression " + msg})
+			}
+		}
+		seen[id] = true
+	}
+}
+
 // destinationEntry reports whether s is a host name, "*.domain", an IP address or a CIDR range.
 func destinationEntry(s string) bool {
 	s = strings.TrimSuffix(strings.TrimSpace(s), ".")
@@ -253,6 +293,7 @@ var triggerFields = map[string][]string{
 	TriggerFilter:   {"filter", "enroll_existing"},
 	TriggerSchedule: {"cron", "at", "date_property", "offset", "time", "timezone", "filter"},
 	TriggerWebhook:  {"hook", "filter"},
+	TriggerList:     {"list", "on", "filter"},
 }
 
 // triggers checks every trigger.
@@ -301,6 +342,19 @@ func (v *validator) triggers() {
 			}
 		case TriggerSchedule:
 			v.schedule(t, id, add)
+		case TriggerList:
+			if strings.TrimSpace(t.List) == "" {
+				add("list", "Trigger %q does not say which list enrolls a record. Pick a list.", id)
+			} else if msg := v.listProblem(t.List); msg != "" {
+				add("list", "Trigger %q %s", id, msg)
+			}
+			switch t.On {
+			case ListJoin, ListLeave:
+			case "":
+				add("on", "Trigger %q does not say whether joining or leaving the list enrolls. Set \"on\" to join or leave.", id)
+			default:
+				add("on", "Trigger %q has \"on\": %q. Use join or leave.", id, t.On)
+			}
 		case TriggerWebhook:
 			eventOK = true
 			if strings.TrimSpace(t.Hook) == "" {
@@ -534,6 +588,12 @@ func (v *validator) step(i int) {
 	case StepAddToList, StepRemoveFromList:
 		if strings.TrimSpace(s.List) == "" {
 			add("list", "does not say which list to use. Pick a list.")
+		} else if v.opts.List != nil {
+			if object, ok := v.opts.List(s.List); !ok && s.Type == StepAddToList {
+				v.add(Problem{Step: s.ID, Field: "list", Severity: SeverityWarning, Message: fmt.Sprintf("Step %q adds to the list %q, which does not exist yet; the step will make it as a static list. Pick an existing list if you meant one.", s.ID, s.List)})
+			} else if ok && object != v.d.Object && v.d.Object != "" {
+				add("list", "uses the list %q, which holds %s records, but this workflow works on %s records. Pick a %s list.", s.List, object, v.d.Object, v.d.Object)
+			}
 		}
 	case StepSubscription:
 		if strings.TrimSpace(s.Subscription) == "" {
@@ -958,6 +1018,13 @@ func (v *validator) filter(f condition.Filter, field string, eventOK bool, who s
 		}
 	}
 	v.undeclaredRules(f, field, who, add)
+	walk(f, "", func(path string, n condition.Filter) {
+		if n.List != "" {
+			if msg := v.listProblem(n.List); msg != "" {
+				add(joinPath(field, path), who+" "+msg)
+			}
+		}
+	})
 	if eventOK {
 		return
 	}
@@ -1055,7 +1122,7 @@ func isEventRef(p string) bool { return p == "event" || strings.HasPrefix(p, "ev
 
 // emptyFilter reports whether f is absent or has nothing in it.
 func emptyFilter(f *condition.Filter) bool {
-	return f == nil || (len(f.All) == 0 && len(f.Any) == 0 && f.Property == "" && f.Op == "" && f.Expr == "" && f.Value == nil)
+	return f == nil || (len(f.All) == 0 && len(f.Any) == 0 && f.Property == "" && f.List == "" && f.Op == "" && f.Expr == "" && f.Value == nil)
 }
 
 // unreachable reports steps that no path from the start reaches.

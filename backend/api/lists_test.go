@@ -115,3 +115,22 @@ func TestDeleteListInUse(t *testing.T) {
 			wantContains: []string{`"used_by":["workflow \"Tagger\" (tagger)"]`}},
 	})
 }
+
+// TestSuppressionOverHTTP: a member of a workflow's suppression list is refused manual
+// enrollment with the list named, and nothing is written.
+func TestSuppressionOverHTTP(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.call("POST", "/api/lists", `{"id": "customers", "name": "Customers"}`, 201)
+	e.deploy(`{"name": "Nurture", "object": "contact", "triggers": [], "suppress": ["customers"],
+	  "start": "tag", "steps": [{"id": "tag", "type": "set_property", "property": "nurtured", "value": true}]}`)
+	ann := idOf(e.ingest(`{"type": "form.submitted", "record": {"email": "ann@example.com"}}`)["record_id"])
+	e.call("POST", "/api/lists/customers/members", fmt.Sprintf(`{"record_ids": [%d]}`, ann), 200)
+	run(t, e, []scenario{
+		{name: "enroll a suppressed contact", method: "POST", url: "/api/workflows/nurture/enroll", body: fmt.Sprintf(`{"record_id": %d}`, ann),
+			wantStatus: 409, wantCode: "conflict", wantContains: []string{"in suppression list customers"}},
+		{name: "a workflow naming a list that does not exist", method: "POST", url: "/api/workflows/validate",
+			body:       `{"name": "X", "object": "contact", "triggers": [{"type": "list", "list": "nope", "on": "join"}], "start": "a", "steps": [{"id": "a", "type": "set_property", "property": "x", "value": 1}]}`,
+			wantStatus: 200, wantContains: []string{`"field":"list"`, `names the list \"nope\", which does not exist`}},
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/flowdesk/flowdesk/backend/store"
@@ -33,15 +34,7 @@ func (e *Engine) CancelEnrollment(ctx context.Context, id int64, reason string) 
 		if en.Status != store.StatusActive && en.Status != store.StatusWaiting {
 			return fmt.Errorf("enrollment %d is %s; only active or waiting enrollments can be cancelled: %w", id, en.Status, store.ErrConflict)
 		}
-		now := e.clock.Now()
-		if err := tx.DeleteJob(id); err != nil {
-			return err
-		}
-		if err := tx.UpdateEnrollment(id, store.StatusCancelled, en.CurrentStep, en.StepsRun, "", now); err != nil {
-			return err
-		}
-		detail, _ := json.Marshal(map[string]any{"reason": reason, "by": "hand"})
-		if err := tx.AppendHistory(store.HistoryEntry{EnrollmentID: id, StepID: en.CurrentStep, Outcome: store.HistCancelled, Detail: detail, At: now}); err != nil {
+		if err := cancelOpen(tx, en, map[string]any{"reason": reason, "by": "hand"}, e.clock.Now()); err != nil {
 			return err
 		}
 		out, err = tx.Enrollment(id)
@@ -51,4 +44,17 @@ func (e *Engine) CancelEnrollment(ctx context.Context, id int64, reason string) 
 		return nil, fmt.Errorf("cancel enrollment %d: %w", id, err)
 	}
 	return out, nil
+}
+
+// cancelOpen ends an open enrollment as cancelled in tx: its pending job is dropped (a worker
+// holding it drops its result) and detail says why in its history.
+func cancelOpen(tx *store.Tx, en *store.Enrollment, detail map[string]any, now time.Time) error {
+	if err := tx.DeleteJob(en.ID); err != nil {
+		return err
+	}
+	if err := tx.UpdateEnrollment(en.ID, store.StatusCancelled, en.CurrentStep, en.StepsRun, "", now); err != nil {
+		return err
+	}
+	raw, _ := json.Marshal(detail)
+	return tx.AppendHistory(store.HistoryEntry{EnrollmentID: en.ID, StepID: en.CurrentStep, Outcome: store.HistCancelled, Detail: raw, At: now})
 }

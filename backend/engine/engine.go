@@ -76,6 +76,7 @@ type Engine struct {
 
 	lists      atomic.Pointer[listSet] // the lists, active ones compiled (lists.go)
 	listsStale atomic.Bool             // a step made a list: reload them after its commit
+	listUse    sync.Map                // versionKey -> whether its step filters test lists (plan.go)
 
 	schemaMu sync.RWMutex
 	schema   map[string]map[string]store.Property // object -> property -> declaration
@@ -380,6 +381,7 @@ func (e *Engine) forgetWorkflow(id string) {
 			}
 		}
 		delete(e.defs, k)
+		e.listUse.Delete(k)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/store"
@@ -34,6 +35,7 @@ const (
 	SkipRecordMissing   = "record_missing"   // it was deleted
 	SkipFilterError     = "filter_error"     // the selection's filter could not be evaluated on it
 	SkipWorkflowOff     = "workflow_off"     // the workflow is off (enrollment options only)
+	SkipSuppressed      = "suppressed"       // it is in one of the workflow's suppression lists
 )
 
 // enrollResult tells what enroll did.
@@ -60,6 +62,9 @@ func (e *Engine) enroll(tx *store.Tx, wf *trigger.Workflow, recordID int64, reas
 	}
 	if ever && !manual && !trigger.MayReenroll(wf.Def, reason.Trigger) {
 		return enrollResult{code: SkipReenrollOff, skipped: "enrolled before and re-enrollment is off for this trigger"}, nil
+	}
+	if list, err := suppressedBy(tx, wf, recordID); err != nil || list != "" {
+		return enrollResult{code: SkipSuppressed, skipped: "in suppression list " + list}, err
 	}
 	raw, err := json.Marshal(reason)
 	if err != nil {
@@ -113,7 +118,8 @@ func (e *Engine) recordChanged(tx *store.Tx, change *store.RecordChange, now tim
 	if !change.Changed {
 		return nil, nil
 	}
-	if err := e.activeListsChanged(tx, change.Record, now); err != nil {
+	ids, err := e.activeListsChanged(tx, change.Record, now)
+	if err != nil {
 		return nil, err
 	}
 	ix := e.index.Load()
@@ -121,9 +127,52 @@ func (e *Engine) recordChanged(tx *store.Tx, change *store.RecordChange, now tim
 	if change.Created {
 		old = nil
 	}
-	matches, errs := ix.MatchChange(change.Record.Type, old, change.Record.Properties, now)
+	var lists map[string]bool
+	if ix.UsesLists() {
+		if lists, err = recordListSet(tx, change.Record.ID); err != nil {
+			return nil, err
+		}
+	}
+	matches, errs := ix.MatchChange(change.Record.Type, old, change.Record.Properties, lists, now)
 	for _, err := range errs {
 		e.log.Warn("filter trigger failed", "record", change.Record.ID, "err", err)
 	}
-	return e.enrollMatches(tx, ix, matches, change.Record.ID, nil, now)
+	more, err := e.enrollMatches(tx, ix, matches, change.Record.ID, nil, now)
+	return append(ids, more...), err
+}
+
+// recordListSet loads the ids of the lists a record is in, for filters that test membership.
+func recordListSet(tx *store.Tx, recordID int64) (map[string]bool, error) {
+	ids, err := tx.RecordLists(recordID)
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set, nil
+}
+
+// suppressedBy returns the first of the workflow's suppression lists the record is in ("" when
+// none): members of a suppression list are never enrolled, by any way in.
+func suppressedBy(tx *store.Tx, wf *trigger.Workflow, recordID int64) (string, error) {
+	return suppressedIn(wf.Def.Suppress, func() ([]string, error) { return tx.RecordLists(recordID) })
+}
+
+// suppressedIn returns the first list of suppress that lists (loaded only when needed) holds.
+func suppressedIn(suppress []string, lists func() ([]string, error)) (string, error) {
+	if len(suppress) == 0 {
+		return "", nil
+	}
+	ids, err := lists()
+	if err != nil {
+		return "", err
+	}
+	for _, l := range suppress {
+		if slices.Contains(ids, l) {
+			return l, nil
+		}
+	}
+	return "", nil
 }

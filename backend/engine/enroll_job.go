@@ -281,12 +281,24 @@ func (s *selection) page(read func(store.RecordSelect) ([]*store.Record, error),
 	return recs, 0, next, len(recs) < limit, nil
 }
 
-// selects tells whether a record of the page is selected (a filter selection tests it).
-func (s *selection) selects(r *store.Record, now time.Time) (bool, error) {
+// selects tells whether a record of the page is selected (a filter selection tests it). lists
+// loads the record's lists when the filter tests membership.
+func (s *selection) selects(r *store.Record, lists func(id int64) ([]string, error), now time.Time) (bool, error) {
 	if s.prog == nil {
 		return true, nil
 	}
-	return s.prog.Match(condition.Env{Record: r.Properties, Now: now})
+	env := condition.Env{Record: r.Properties, Now: now}
+	if s.prog.UsesLists() {
+		ids, err := lists(r.ID)
+		if err != nil {
+			return false, err
+		}
+		env.Lists = make(map[string]bool, len(ids))
+		for _, id := range ids {
+			env.Lists[id] = true
+		}
+	}
+	return s.prog.Match(env)
 }
 
 // PreviewEnroll counts what enrolling a selection into a workflow would do now, without
@@ -330,7 +342,7 @@ func (e *Engine) tally(ctx context.Context, wf *trigger.Workflow, s *selection, 
 			return nil, err
 		}
 		for _, r := range recs {
-			ok, err := s.selects(r, now)
+			ok, err := s.selects(r, func(id int64) ([]string, error) { return e.db.RecordLists(ctx, id) }, now)
 			if err == nil && !ok {
 				continue
 			}
@@ -346,7 +358,15 @@ func (e *Engine) tally(ctx context.Context, wf *trigger.Workflow, s *selection, 
 			case st.Ever && !wf.Def.Reenroll.Enabled:
 				p.Skipped[SkipReenrollOff]++
 			default:
-				p.Enrollable++
+				sup, err := suppressedIn(wf.Def.Suppress, func() ([]string, error) { return e.db.RecordLists(ctx, r.ID) })
+				switch {
+				case err != nil:
+					return nil, err
+				case sup != "":
+					p.Skipped[SkipSuppressed]++
+				default:
+					p.Enrollable++
+				}
 			}
 		}
 	}
@@ -472,7 +492,7 @@ func (e *Engine) enrollBatch(ctx context.Context, id int64) error {
 		reason := Reason{Trigger: "manual", TriggerType: "manual", Summary: fmt.Sprintf("Enrolled manually in bulk (by %s)", s.source),
 			By: fmt.Sprintf("enroll job %d", j.ID)}
 		for _, r := range recs {
-			ok, err := s.selects(r, now)
+			ok, err := s.selects(r, tx.RecordLists, now)
 			if err == nil && !ok {
 				continue
 			}
@@ -595,6 +615,7 @@ func (e *Engine) EnrollOptions(ctx context.Context, recordID int64) ([]EnrollOpt
 	}
 	ix := e.index.Load()
 	out := []EnrollOption{}
+	lists := func() ([]string, error) { return e.db.RecordLists(ctx, recordID) }
 	for _, w := range wfs {
 		if w.Object != rec.Type {
 			continue
@@ -610,11 +631,20 @@ func (e *Engine) EnrollOptions(ctx context.Context, recordID int64) ([]EnrollOpt
 		case st.Ever && !live.Def.Reenroll.Enabled:
 			o.Code = SkipReenrollOff
 		}
+		o.Reason = skipMessage(o.Code)
+		if live != nil && o.Code == "" {
+			sup, err := suppressedIn(live.Def.Suppress, lists)
+			if err != nil {
+				return nil, err
+			}
+			if sup != "" {
+				o.Code, o.Reason = SkipSuppressed, "In suppression list "+sup
+			}
+		}
 		if live != nil {
 			o.Enabled, o.Triggers = true, len(live.Def.Triggers)
 		}
 		o.Available = o.Code == ""
-		o.Reason = skipMessage(o.Code)
 		out = append(out, o)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -641,6 +671,8 @@ func skipMessage(code string) string {
 		return "The record no longer exists"
 	case SkipFilterError:
 		return "The filter could not be evaluated on it"
+	case SkipSuppressed:
+		return "In one of the workflow's suppression lists"
 	}
 	return ""
 }

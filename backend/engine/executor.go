@@ -122,6 +122,9 @@ func (e *Engine) commit(ctx context.Context, p *plan) error {
 	if err == nil {
 		e.rememberProperties(declared)
 		e.rememberProperties(p.declared)
+		if len(p.effects) > 0 || len(p.propOps) > 0 {
+			e.Wake() // list joins and record changes may have enrolled records elsewhere
+		}
 		if e.listsStale.CompareAndSwap(true, false) {
 			if lerr := e.loadLists(ctx); lerr != nil {
 				e.log.Warn("reload lists", "err", lerr)

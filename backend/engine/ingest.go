@@ -267,6 +267,11 @@ func (e *Engine) IngestWith(ctx context.Context, in EventInput, extra func(tx *s
 		env := trigger.EventEnv(in.Type, in.Scope, in.Data, occurred)
 		ix := e.index.Load()
 		tev := trigger.Event{Type: in.Type, Object: in.Record.Type, Scope: in.Scope, Env: env}
+		if ix.UsesLists() {
+			if tev.Lists, err = recordListSet(tx, change.Record.ID); err != nil {
+				return err
+			}
+		}
 		if trigger.IsReplayViewing(in.Type, env) && in.Scope["webinar"] != "" {
 			if tev.WatchedLive, err = tx.WatchedWebinarLive(change.Record.ID, in.Scope["webinar"], ev.ID); err != nil {
 				return err
@@ -377,7 +382,13 @@ func (e *Engine) wakeWaiters(ctx context.Context, tx *store.Tx, rec *store.Recor
 			if err != nil {
 				return nil, err
 			}
-			ok, err := p.Match(condition.Env{Record: rec.Properties, Event: env, Now: now})
+			wenv := condition.Env{Record: rec.Properties, Event: env, Now: now}
+			if p.UsesLists() {
+				if wenv.Lists, err = recordListSet(tx, rec.ID); err != nil {
+					return nil, err
+				}
+			}
+			ok, err := p.Match(wenv)
 			if err != nil {
 				e.log.Warn("wait filter failed", "enrollment", en.ID, "step", step.ID, "err", err)
 				continue

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/condition"
 	"github.com/flowdesk/flowdesk/backend/ident"
 	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/trigger"
 )
 
 // Lists: static lists (members put in by steps, the API, the UI and CSV import) and active lists
@@ -126,6 +128,11 @@ func (e *Engine) checkList(in *ListInput, pr *problems) json.RawMessage {
 	if in.Filter == nil {
 		return nil
 	}
+	walkFilter(*in.Filter, "filter", func(path string, n condition.Filter) {
+		if n.List != "" {
+			pr.add(path+".list", "an active list's filter tests record properties; list membership (%q) cannot be part of it yet", n.List)
+		}
+	})
 	if _, err := e.compileSelection(*in.Filter, in.Object, pr); err != nil && len(pr.list) == 0 {
 		pr.add("filter", "%v", err)
 	}
@@ -301,7 +308,7 @@ func (e *Engine) refreshList(ctx context.Context, l *store.List) error {
 			now := e.clock.Now()
 			for _, r := range recs {
 				after = r.ID
-				if err := e.evalList(tx, al, r, nil, now); err != nil {
+				if _, err := e.evalList(tx, al, r, nil, now); err != nil {
 					return err
 				}
 			}
@@ -310,24 +317,26 @@ func (e *Engine) refreshList(ctx context.Context, l *store.List) error {
 		if err != nil {
 			return fmt.Errorf("fill list %q: %w", l.ID, err)
 		}
+		e.Wake()
 		if n < listSweepBatch {
 			return nil
 		}
 	}
 }
 
-// evalList puts a record into an active list or takes it out, as its filter says now. member
-// tells whether it is a member (nil: look it up).
-func (e *Engine) evalList(tx *store.Tx, al *activeList, rec *store.Record, member *bool, now time.Time) error {
+// evalList puts a record into an active list or takes it out, as its filter says now, and
+// returns the enrollments the change caused. member tells whether it is a member (nil: look
+// it up).
+func (e *Engine) evalList(tx *store.Tx, al *activeList, rec *store.Record, member *bool, now time.Time) ([]int64, error) {
 	ok, err := al.prog.Match(condition.Env{Record: rec.Properties, Now: now})
 	if err != nil {
 		e.log.Warn("active list filter failed; membership unchanged", "list", al.id, "record", rec.ID, "err", err)
-		return nil
+		return nil, nil
 	}
 	if member == nil {
 		lists, err := tx.RecordLists(rec.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		in := slices.Contains(lists, al.id)
 		member = &in
@@ -336,43 +345,84 @@ func (e *Engine) evalList(tx *store.Tx, al *activeList, rec *store.Record, membe
 	case ok && !*member:
 		added, err := tx.AddToList(al.id, rec.ID, now)
 		if err != nil || !added {
-			return err
+			return nil, err
 		}
-		return e.membershipChanged(tx, al.id, rec.ID, true, now)
+		return e.membershipChanged(tx, al.id, rec, true, now)
 	case !ok && *member:
 		removed, err := tx.RemoveFromList(al.id, rec.ID, now)
 		if err != nil || !removed {
-			return err
+			return nil, err
 		}
-		return e.membershipChanged(tx, al.id, rec.ID, false, now)
+		return e.membershipChanged(tx, al.id, rec, false, now)
 	}
-	return nil
+	return nil, nil
 }
 
-// activeListsChanged keeps the active lists of a changed record current, in its transaction.
-func (e *Engine) activeListsChanged(tx *store.Tx, rec *store.Record, now time.Time) error {
+// activeListsChanged keeps the active lists of a changed record current, in its transaction,
+// and returns the enrollments the joins and leaves caused.
+func (e *Engine) activeListsChanged(tx *store.Tx, rec *store.Record, now time.Time) ([]int64, error) {
 	active := e.lists.Load().active[rec.Type]
 	if len(active) == 0 {
-		return nil
+		return nil, nil
 	}
 	lists, err := tx.RecordLists(rec.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var ids []int64
 	for i := range active {
 		a := &active[i]
 		in := slices.Contains(lists, a.id)
-		if err := e.evalList(tx, a, rec, &in, now); err != nil {
-			return err
+		more, err := e.evalList(tx, a, rec, &in, now)
+		if err != nil {
+			return nil, err
 		}
+		ids = append(ids, more...)
 	}
-	return nil
+	return ids, nil
 }
 
-// membershipChanged is called in the transaction of every join and leave of every list: it is
-// where list triggers and suppression act.
-func (e *Engine) membershipChanged(tx *store.Tx, list string, recordID int64, joined bool, now time.Time) error {
-	return nil
+// membershipChanged runs in the transaction of every join and leave of every list (rec is the
+// record as it is now): a join unenrolls the record from workflows that suppress the list, then
+// list triggers of the list and filter triggers that test membership enroll it. It returns the
+// new enrollments.
+func (e *Engine) membershipChanged(tx *store.Tx, list string, rec *store.Record, joined bool, now time.Time) ([]int64, error) {
+	ix := e.index.Load()
+	suppressing := []*trigger.Workflow(nil)
+	if joined {
+		suppressing = ix.Suppressing(list)
+	}
+	if len(suppressing) == 0 && !ix.HasListTriggers(list) && !ix.UsesLists() {
+		return nil, nil
+	}
+	for _, wf := range suppressing {
+		en, err := tx.OpenEnrollment(wf.ID, rec.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := cancelOpen(tx, en, map[string]any{"reason": "in suppression list " + list, "list": list}, now); err != nil {
+			return nil, err
+		}
+	}
+	after, err := recordListSet(tx, rec.ID)
+	if err != nil {
+		return nil, err
+	}
+	matches, errs := ix.MatchList(rec.Type, list, joined, rec.Properties, after, now)
+	before := maps.Clone(after)
+	if joined {
+		delete(before, list)
+	} else {
+		before[list] = true
+	}
+	more, moreErrs := ix.MatchListChange(rec.Type, rec.Properties, before, after, now)
+	for _, err := range append(errs, moreErrs...) {
+		e.log.Warn("list trigger failed", "record", rec.ID, "list", list, "err", err)
+	}
+	return e.enrollMatches(tx, ix, append(matches, more...), rec.ID, nil, now)
 }
 
 // addToList adds a record to a list in tx. A static list that does not exist yet is created
@@ -401,12 +451,13 @@ func (e *Engine) addToList(tx *store.Tx, list string, rec *store.Record, now tim
 	if err != nil || !added {
 		return false, err
 	}
-	return true, e.membershipChanged(tx, list, rec.ID, true, now)
+	_, err = e.membershipChanged(tx, list, rec, true, now)
+	return true, err
 }
 
 // removeFromList removes a record from a static list in tx; a list that does not exist has no
 // members to remove.
-func (e *Engine) removeFromList(tx *store.Tx, list string, recordID int64, now time.Time) (bool, error) {
+func (e *Engine) removeFromList(tx *store.Tx, list string, rec *store.Record, now time.Time) (bool, error) {
 	l, err := tx.List(list)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
@@ -417,11 +468,12 @@ func (e *Engine) removeFromList(tx *store.Tx, list string, recordID int64, now t
 	if l.Active() {
 		return false, badInput("list", "list %q is an active list: its filter decides who is in it, so records cannot be removed by hand; change the filter or use a static list", list)
 	}
-	removed, err := tx.RemoveFromList(list, recordID, now)
+	removed, err := tx.RemoveFromList(list, rec.ID, now)
 	if err != nil || !removed {
 		return false, err
 	}
-	return true, e.membershipChanged(tx, list, recordID, false, now)
+	_, err = e.membershipChanged(tx, list, rec, false, now)
+	return true, err
 }
 
 // AddListMembers adds records to a static list; every bad id is reported at once and then
@@ -492,7 +544,11 @@ func (e *Engine) RemoveListMember(ctx context.Context, list string, recordID int
 		return err
 	}
 	err := e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error {
-		removed, err := e.removeFromList(tx, list, recordID, e.clock.Now())
+		rec, err := tx.Record(recordID)
+		if err != nil {
+			return err
+		}
+		removed, err := e.removeFromList(tx, list, rec, e.clock.Now())
 		if err != nil {
 			return err
 		}

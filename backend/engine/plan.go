@@ -25,8 +25,9 @@ type plan struct {
 	c        claimed
 	def      *workflow.Definition
 	now      time.Time
-	props    map[string]any // the record as the steps see it, with this pass's changes
-	event    map[string]any // the triggering event (`event.*` in filters)
+	props    map[string]any  // the record as the steps see it, with this pass's changes
+	lists    map[string]bool // the record's lists, loaded when the workflow's filters test them
+	event    map[string]any  // the triggering event (`event.*` in filters)
 	history  []store.HistoryEntry
 	counts   map[string][2]int // step -> completed, failed
 	failed   int               // step visits of this pass that failed, added to the enrollment's count
@@ -100,7 +101,7 @@ func (p *plan) fail(step *workflow.Step, err error) {
 }
 
 func (p *plan) env() condition.Env {
-	return condition.Env{Record: p.props, Event: p.event, Now: p.now}
+	return condition.Env{Record: p.props, Event: p.event, Now: p.now, Lists: p.lists}
 }
 
 // makePlan runs the enrollment from its job's step until it waits, ends, fails, or reaches a
@@ -118,6 +119,16 @@ func (e *Engine) makePlan(ctx context.Context, c claimed) (*plan, error) {
 		p.status, p.current = store.StatusCancelled, c.job.StepID
 		p.log(nil, store.HistCancelled, map[string]any{"reason": "the workflow was deleted"})
 		return p, nil
+	}
+	if e.testsLists(def, c.enr.Version) {
+		ids, err := e.db.RecordLists(ctx, c.rec.ID)
+		if err != nil {
+			return nil, err
+		}
+		p.lists = make(map[string]bool, len(ids))
+		for _, id := range ids {
+			p.lists[id] = true
+		}
 	}
 	var reason Reason
 	if err := json.Unmarshal(c.enr.Reason, &reason); err == nil && reason.Event != nil {
@@ -247,14 +258,20 @@ func (e *Engine) runStep(p *plan, s *workflow.Step) (string, *store.Job, error) 
 			p.stepFailed(s, map[string]any{"list": s.List, "error": msg})
 			return s.Next, nil, nil
 		}
+		if p.lists != nil { // later branches of this pass see the change
+			p.lists[s.List] = add
+		}
 		slot := p.reserve(s)
 		p.effects = append(p.effects, func(tx *store.Tx, p *plan) error {
+			rec, err := tx.Record(p.c.rec.ID) // as this commit's property changes left it
+			if err != nil {
+				return err
+			}
 			var changed bool
-			var err error
 			if add {
-				changed, err = e.addToList(tx, s.List, p.c.rec, p.now, true)
+				changed, err = e.addToList(tx, s.List, rec, p.now, true)
 			} else {
-				changed, err = e.removeFromList(tx, s.List, p.c.rec.ID, p.now)
+				changed, err = e.removeFromList(tx, s.List, rec, p.now)
 			}
 			if err != nil {
 				return err // a list made active meanwhile: the retry's plan fails the step
@@ -429,4 +446,37 @@ func copyMap(m map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// testsLists tells whether a workflow version's branch or wait filters test list membership
+// (then a pass loads the record's lists); remembered per version, which never changes.
+func (e *Engine) testsLists(def *workflow.Definition, version int) bool {
+	k := versionKey{def.ID, version}
+	if v, ok := e.listUse.Load(k); ok {
+		return v.(bool)
+	}
+	uses := false
+	var walk func(f *condition.Filter)
+	walk = func(f *condition.Filter) {
+		if f == nil || uses {
+			return
+		}
+		uses = f.List != ""
+		for i := range f.All {
+			walk(&f.All[i])
+		}
+		for i := range f.Any {
+			walk(&f.Any[i])
+		}
+	}
+	for _, s := range def.Steps {
+		for _, b := range s.Branches {
+			walk(b.Filter)
+		}
+		if s.Event != nil {
+			walk(s.Event.Filter)
+		}
+	}
+	e.listUse.Store(k, uses)
+	return uses
 }

@@ -42,7 +42,19 @@ func (e *Engine) validateOptions(ctx context.Context) (workflow.Options, error) 
 	for _, ep := range eps {
 		hooks[ep.ID] = true
 	}
+	ls, err := e.db.Lists(ctx)
+	if err != nil {
+		return workflow.Options{}, err
+	}
+	lists := make(map[string]string, len(ls))
+	for _, l := range ls {
+		lists[l.ID] = l.Object
+	}
 	opts := workflow.Options{
+		List: func(id string) (string, bool) {
+			o, ok := lists[id]
+			return o, ok
+		},
 		Schema:  e.Schema,
 		Objects: e.Objects(),
 		Workflow: func(id string) (string, bool) {

@@ -87,6 +87,19 @@ func (db *DB) Enrollment(ctx context.Context, id int64) (*Enrollment, error) {
 // Enrollment loads an enrollment inside the transaction.
 func (t *Tx) Enrollment(id int64) (*Enrollment, error) { return getEnrollment(t.ctx, txQuerier{t}, id) }
 
+// OpenEnrollment loads a record's active or waiting enrollment in a workflow (ErrNotFound when
+// it has none).
+func (t *Tx) OpenEnrollment(workflowID string, recordID int64) (*Enrollment, error) {
+	e, err := scanEnrollment(t.queryRow("SELECT "+enrollmentCols+" FROM enrollments WHERE workflow_id = ? AND record_id = ? AND status IN ('active','waiting')", workflowID, recordID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("open enrollment of record %d in %q: %w", recordID, workflowID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load open enrollment of record %d in %q: %w", recordID, workflowID, err)
+	}
+	return e, nil
+}
+
 // EnrollmentQuery filters Enrollments. Results are newest first; Before is the cursor.
 type EnrollmentQuery struct {
 	WorkflowID string

@@ -42,7 +42,9 @@ type Index struct {
 	byEvent   map[string][]compiled // event type -> triggers
 	byHook    map[string][]compiled // incoming-webhook endpoint id -> webhook triggers
 	byObject  map[string][]compiled // object type -> filter triggers
+	byList    map[string][]compiled // list id -> list triggers
 	workflows map[string]*Workflow
+	usesLists bool        // some trigger filter tests list membership
 	schedules []*Schedule // schedule triggers (see schedule.go)
 }
 
@@ -50,7 +52,7 @@ type Index struct {
 // object type (may be nil). A trigger whose filter does not compile is an error: enabling
 // validates first, so this only happens with a corrupt database.
 func Build(wfs []*Workflow, schema func(object string) condition.Schema) (*Index, error) {
-	ix := &Index{byEvent: map[string][]compiled{}, byHook: map[string][]compiled{}, byObject: map[string][]compiled{}, workflows: map[string]*Workflow{}}
+	ix := &Index{byEvent: map[string][]compiled{}, byHook: map[string][]compiled{}, byObject: map[string][]compiled{}, byList: map[string][]compiled{}, workflows: map[string]*Workflow{}}
 	sort.Slice(wfs, func(i, j int) bool { return wfs[i].ID < wfs[j].ID })
 	for _, wf := range wfs {
 		ix.workflows[wf.ID] = wf
@@ -67,6 +69,7 @@ func Build(wfs []*Workflow, schema func(object string) condition.Schema) (*Index
 					return nil, fmt.Errorf("workflow %q trigger %q: %w", wf.ID, t.ID, err)
 				}
 				c.filter = p
+				ix.usesLists = ix.usesLists || p.UsesLists()
 			}
 			switch t.Type {
 			case workflow.TriggerEvent:
@@ -80,6 +83,8 @@ func Build(wfs []*Workflow, schema func(object string) condition.Schema) (*Index
 				ix.byHook[t.Hook] = append(ix.byHook[t.Hook], c)
 			case workflow.TriggerFilter:
 				ix.byObject[wf.Def.Object] = append(ix.byObject[wf.Def.Object], c)
+			case workflow.TriggerList:
+				ix.byList[t.List] = append(ix.byList[t.List], c)
 			case workflow.TriggerSchedule:
 				if err := ix.addSchedule(c); err != nil {
 					return nil, err
@@ -88,6 +93,40 @@ func Build(wfs []*Workflow, schema func(object string) condition.Schema) (*Index
 		}
 	}
 	return ix, nil
+}
+
+// UsesLists tells whether some trigger filter tests list membership: the caller then loads the
+// record's lists into Event.Lists and the lists arguments.
+func (ix *Index) UsesLists() bool { return ix != nil && ix.usesLists }
+
+// HasListTriggers tells whether some enabled workflow enrolls on joining or leaving list.
+func (ix *Index) HasListTriggers(list string) bool { return ix != nil && len(ix.byList[list]) > 0 }
+
+// Suppressing returns the enabled workflows that name list in "suppress", by id.
+func (ix *Index) Suppressing(list string) []*Workflow {
+	if ix == nil {
+		return nil
+	}
+	var out []*Workflow
+	for _, id := range sortedIDs(ix.workflows) {
+		wf := ix.workflows[id]
+		for _, l := range wf.Def.Suppress {
+			if l == list {
+				out = append(out, wf)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func sortedIDs(m map[string]*Workflow) []string {
+	out := make([]string, 0, len(m))
+	for id := range m {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Workflow returns the enabled version of a workflow, or nil when it is not enabled.
@@ -107,6 +146,8 @@ type Event struct {
 	// WatchedLive says the record was a live viewer of this webinar before (the engine looks it
 	// up for replay viewings; see IsReplayViewing).
 	WatchedLive bool
+	// Lists holds the record's lists when UsesLists (nil otherwise).
+	Lists map[string]bool
 }
 
 // EventEnv builds the map filters see as `event`: the event's data fields plus the reserved
@@ -162,7 +203,7 @@ func (ix *Index) MatchEvent(ev Event, record map[string]any, now time.Time) ([]M
 		if !watchOK {
 			continue
 		}
-		env := condition.Env{Record: record, Event: ev.Env, Now: now}
+		env := condition.Env{Record: record, Event: ev.Env, Now: now, Lists: ev.Lists}
 		matched := map[string]any{}
 		if c.filter != nil {
 			ok, err := c.filter.Match(env)
@@ -194,18 +235,35 @@ func (ix *Index) MatchEvent(ev Event, record map[string]any, now time.Time) ([]M
 }
 
 // MatchChange returns the filter-criteria enrollments a property change causes: the record
-// enrolls when it matches now and did not match before (old is nil for a new record).
-func (ix *Index) MatchChange(object string, old, updated map[string]any, now time.Time) ([]Match, []error) {
+// enrolls when it matches now and did not match before (old is nil for a new record). lists
+// are the record's lists (see UsesLists).
+func (ix *Index) MatchChange(object string, old, updated map[string]any, lists map[string]bool, now time.Time) ([]Match, []error) {
+	var before *condition.Env
+	if old != nil {
+		before = &condition.Env{Record: old, Now: now, Lists: lists}
+	}
+	return ix.matchChange(object, before, condition.Env{Record: updated, Now: now, Lists: lists}, false)
+}
+
+// MatchListChange returns the filter-criteria enrollments a change of the record's lists causes
+// (from before to after): filters that test list membership and start to match.
+func (ix *Index) MatchListChange(object string, record map[string]any, before, after map[string]bool, now time.Time) ([]Match, []error) {
+	if !ix.UsesLists() {
+		return nil, nil
+	}
+	return ix.matchChange(object, &condition.Env{Record: record, Now: now, Lists: before}, condition.Env{Record: record, Now: now, Lists: after}, true)
+}
+
+func (ix *Index) matchChange(object string, before *condition.Env, after condition.Env, listsOnly bool) ([]Match, []error) {
 	if ix == nil {
 		return nil, nil
 	}
 	var out []Match
 	var errs []error
 	for _, c := range ix.byObject[object] {
-		if c.filter == nil {
+		if c.filter == nil || listsOnly && !c.filter.UsesLists() {
 			continue
 		}
-		after := condition.Env{Record: updated, Now: now}
 		ok, err := c.filter.Match(after)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("workflow %q trigger %q: %w", c.wf.ID, c.trigger.ID, err))
@@ -214,8 +272,8 @@ func (ix *Index) MatchChange(object string, old, updated map[string]any, now tim
 		if !ok {
 			continue
 		}
-		if old != nil {
-			was, err := c.filter.Match(condition.Env{Record: old, Now: now})
+		if before != nil {
+			was, err := c.filter.Match(*before)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("workflow %q trigger %q: %w", c.wf.ID, c.trigger.ID, err))
 				continue
@@ -226,6 +284,43 @@ func (ix *Index) MatchChange(object string, old, updated map[string]any, now tim
 		}
 		out = append(out, Match{WorkflowID: c.wf.ID, Version: c.wf.Version, TriggerID: c.trigger.ID,
 			TriggerType: workflow.TriggerFilter, Summary: "Started to meet the filter criteria", Matched: snapshot(c.filter, after)})
+	}
+	return out, errs
+}
+
+// MatchList returns the enrollments a record joining (joined) or leaving a list causes, for the
+// list triggers of that list whose optional filter the record meets. lists are its lists after
+// the change.
+func (ix *Index) MatchList(object, list string, joined bool, record map[string]any, lists map[string]bool, now time.Time) ([]Match, []error) {
+	if ix == nil {
+		return nil, nil
+	}
+	on, verb := workflow.ListLeave, "Left"
+	if joined {
+		on, verb = workflow.ListJoin, "Joined"
+	}
+	var out []Match
+	var errs []error
+	for _, c := range ix.byList[list] {
+		if c.trigger.On != on || c.wf.Def.Object != object {
+			continue
+		}
+		env := condition.Env{Record: record, Now: now, Lists: lists}
+		matched := map[string]any{}
+		if c.filter != nil {
+			ok, err := c.filter.Match(env)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("workflow %q trigger %q: %w", c.wf.ID, c.trigger.ID, err))
+				continue
+			}
+			if !ok {
+				continue
+			}
+			matched = snapshot(c.filter, env)
+		}
+		matched["list"] = list
+		out = append(out, Match{WorkflowID: c.wf.ID, Version: c.wf.Version, TriggerID: c.trigger.ID,
+			TriggerType: workflow.TriggerList, Summary: fmt.Sprintf("%s list %s", verb, list), Matched: matched})
 	}
 	return out, errs
 }

@@ -190,7 +190,7 @@ func TestSuppressionLists(t *testing.T) {
 
 // TestListReferencesAreValidated: a list trigger, list rule or suppression list naming a list
 // that does not exist, or one of another object type, is an error naming the field; an
-// add_to_list step naming a missing list is a warning (the step makes it).
+// add_to_list step naming a missing list is fine (the step makes it).
 func TestListReferencesAreValidated(t *testing.T) {
 	h := newHarness(t)
 	if _, err := h.eng.CreateList(h.ctx, ListInput{ID: "firms", Name: "Firms", Object: "company"}); err != nil {
@@ -210,13 +210,15 @@ func TestListReferencesAreValidated(t *testing.T) {
 	for _, p := range problems {
 		got[p.Trigger+p.Step+"/"+p.Field] = p.Severity + ": " + p.Message
 	}
+	if _, ok := got["tag/list"]; ok {
+		t.Errorf("a missing add_to_list list is a problem: %v", got["tag/list"])
+	}
 	for key, words := range map[string]string{
 		"/suppress[0]":         `list "firms", which holds company records`,
 		"/suppress[1]":         `list "gone", which does not exist`,
 		"l/list":               `list "nope", which does not exist`,
 		"l/on":                 `"on": "enter"`,
 		"b/branches[0].filter": `list "ghost", which does not exist`,
-		"tag/list":             `warning: Step "tag" adds to the list "brand-new", which does not exist yet`,
 		"firm/list":            `holds company records`,
 	} {
 		if !strings.Contains(got[key], words) {

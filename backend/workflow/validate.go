@@ -589,9 +589,8 @@ func (v *validator) step(i int) {
 		if strings.TrimSpace(s.List) == "" {
 			add("list", "does not say which list to use. Pick a list.")
 		} else if v.opts.List != nil {
-			if object, ok := v.opts.List(s.List); !ok && s.Type == StepAddToList {
-				v.add(Problem{Step: s.ID, Field: "list", Severity: SeverityWarning, Message: fmt.Sprintf("Step %q adds to the list %q, which does not exist yet; the step will make it as a static list. Pick an existing list if you meant one.", s.ID, s.List)})
-			} else if ok && object != v.d.Object && v.d.Object != "" {
+			// A list that does not exist yet is fine: add_to_list makes it the first time.
+			if object, ok := v.opts.List(s.List); ok && object != v.d.Object && v.d.Object != "" {
 				add("list", "uses the list %q, which holds %s records, but this workflow works on %s records. Pick a %s list.", s.List, object, v.d.Object, v.d.Object)
 			}
 		}

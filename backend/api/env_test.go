@@ -149,7 +149,7 @@ func (e *env) call(method, url string, body any, want int) map[string]any {
 
 // counts are the rows of the tables bad input must not touch.
 type counts struct {
-	Workflows, Events, Records, Enrollments, Jobs, Lists, ListMembers int64
+	Workflows, Events, Records, Enrollments, Jobs, Lists, ListMembers, Associations int64
 }
 
 func (e *env) counts() counts {
@@ -189,6 +189,9 @@ func (e *env) counts() counts {
 		e.t.Fatal(err)
 	}
 	if c.Lists, c.ListMembers, err = e.db.CountLists(e.ctx); err != nil {
+		e.t.Fatal(err)
+	}
+	if c.Associations, err = e.db.CountAssociations(e.ctx); err != nil {
 		e.t.Fatal(err)
 	}
 	return c

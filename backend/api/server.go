@@ -120,6 +120,7 @@ func (s *Server) routes() {
 	s.emailRoutes(m)
 	s.settingsRoutes(m)
 	s.trashRoutes(m)
+	s.associationRoutes(m)
 	s.listRoutes(m)
 	m.HandleFunc("/api/", s.noRoute)
 }

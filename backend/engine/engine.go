@@ -81,6 +81,7 @@ type Engine struct {
 	schemaMu sync.RWMutex
 	schema   map[string]map[string]store.Property // object -> property -> declaration
 	objects  map[string]bool
+	assoc    map[string]map[string]bool // record type -> the types it may be linked to
 
 	// cancelling holds the deleted workflows whose claimed steps are cancelled, not run.
 	cancelling atomic.Pointer[map[string]bool]
@@ -229,8 +230,19 @@ func (e *Engine) loadSchema(ctx context.Context) error {
 	for _, o := range objs {
 		objects[o] = true
 	}
+	pairs, err := e.db.AssociationTypes(ctx)
+	if err != nil {
+		return fmt.Errorf("load association types: %w", err)
+	}
+	assoc := map[string]map[string]bool{}
+	for _, p := range pairs {
+		if assoc[p.From] == nil {
+			assoc[p.From] = map[string]bool{}
+		}
+		assoc[p.From][p.To] = true
+	}
 	e.schemaMu.Lock()
-	e.schema, e.objects = schema, objects
+	e.schema, e.objects, e.assoc = schema, objects, assoc
 	e.schemaMu.Unlock()
 	return nil
 }

@@ -2,7 +2,7 @@
 // code works in the Wails window (AssetServer) and in a browser on `flowdesk serve`.
 import { canonical } from '../lib/canonical';
 import type {
-  CatalogueEvent, Definition, Delivery, EnrollJob, EnrollOption, EnrollPreview, EnrollSelection, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Health, HookCapture,
+  Association, CatalogueEvent, Definition, Delivery, EnrollJob, EnrollOption, EnrollPreview, EnrollSelection, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Health, HookCapture,
   HookConfig, HookCreated, HookEndpoint, HookPreset, HookRequest, Notification, ObjectType, OutboxMessage, Problem, Property, PropertyType, RecordDetail,
   RecordItem, SavedWorkflow, Schema, SimulateRequest, SimulateResult, SettingsUpdate, SettingsView, Stats, Task, TrashedWorkflow, ValidateResult, Workflow, WorkflowSummary,
 } from './types';
@@ -177,6 +177,12 @@ export const api = {
     return { items: d.records, nextCursor: d.next_cursor };
   },
   getRecord: async (id: number) => (await request<RecordDetail>('GET', '/api/records/' + id)).data,
+  listAssociations: async (id: number) =>
+    (await request<{ associations: Association[]; associable: string[] }>('GET', `/api/records/${id}/associations`)).data,
+  associate: async (id: number, recordId: number, label: string) =>
+    (await request<{ association: Association; created: boolean }>('POST', `/api/records/${id}/associations`, { body: { record_id: recordId, label } })).data,
+  dissociate: async (id: number, recordId: number, label: string) =>
+    (await request<{ removed: number }>('DELETE', `/api/records/${id}/associations`, { body: { record_id: recordId, label } })).data,
   patchRecord: async (id: number, properties: Record<string, unknown>) =>
     (await request<{ record: RecordItem; enrollments: Enrollment[] }>('PATCH', '/api/records/' + id, { body: { properties } })).data,
 

@@ -292,6 +292,15 @@ export interface RecordItem {
   updated_at: string;
 }
 
+/** One link from a record to another (GET /api/records/{id}/associations). */
+export interface Association {
+  record_id: number;
+  type: string;
+  label: string;
+  created_at: string;
+  record: RecordItem;
+}
+
 export interface RecordDetail {
   record: RecordItem;
   lists: unknown;

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, type Enrollment, type RecordDetail } from '../api';
 import { ago, Empty, ErrorBanner, Spinner, StatusPill } from '../components/common';
+import { AssociationsSection } from '../components/Associations';
 import { EnrollInWorkflowDialog, UnenrollDialog } from '../components/Enroll';
 import { showValue } from '../lib/history';
 import { navigate } from '../router';
@@ -81,6 +82,7 @@ export function RecordDetailScreen({ id }: { id: number }) {
           )}
           <h2>Lists <span className="count">{lists.length}</span></h2>
           {lists.length === 0 ? <div className="sub">Not in any list.</div> : <div className="chips">{lists.map((l) => <span key={l} className="chip">{l}</span>)}</div>}
+          <AssociationsSection key={r.id} recordId={r.id} />
         </section>
         <section>
           <h2>Enrollments <span className="count">{data.enrollments.length}</span></h2>

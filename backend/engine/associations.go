@@ -1,0 +1,183 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/flowdesk/flowdesk/backend/store"
+)
+
+// MaxAssociationLabel caps an association's label.
+const MaxAssociationLabel = 100
+
+// AssociationPrefix starts a property step's target that writes to associated records
+// ("associated:company").
+const AssociationPrefix = "associated:"
+
+// Associable lists the record types records of type object may be linked to, sorted.
+func (e *Engine) Associable(object string) []string {
+	e.schemaMu.RLock()
+	defer e.schemaMu.RUnlock()
+	out := make([]string, 0, len(e.assoc[object]))
+	for t := range e.assoc[object] {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (e *Engine) associable(from, to string) bool {
+	e.schemaMu.RLock()
+	defer e.schemaMu.RUnlock()
+	return e.assoc[from][to]
+}
+
+// associationError says that two record types cannot be linked, and which can.
+func (e *Engine) associationError(field, from, to string) *InputError {
+	can := e.Associable(from)
+	hint := "no record type"
+	if len(can) > 0 {
+		hint = strings.Join(can, ", ")
+	}
+	return badInput(field, "%s cannot be associated with %s: no association is defined between them (%s can be associated with: %s); add the pair with POST /api/association-types", an(from), an(to), an(from), hint)
+}
+
+// an puts "a" or "an" before a record type name.
+func an(t string) string {
+	if t != "" && strings.ContainsRune("aeiou", rune(t[0])) {
+		return "an " + t
+	}
+	return "a " + t
+}
+
+// Associate links two records with an optional label, in one write. created is false when that
+// link already existed (nothing changes then). Bad input is an *InputError naming the field.
+func (e *Engine) Associate(ctx context.Context, id, otherID int64, label string) (assoc store.Association, created bool, err error) {
+	label = strings.TrimSpace(label)
+	switch {
+	case otherID <= 0:
+		return assoc, false, badInput("record_id", "say which record to associate: send {\"record_id\": <id>}")
+	case otherID == id:
+		return assoc, false, badInput("record_id", "a record cannot be associated with itself; pick another record")
+	case utf8.RuneCountInString(label) > MaxAssociationLabel:
+		return assoc, false, badInput("label", "the label is longer than %d characters; shorten it", MaxAssociationLabel)
+	}
+	err = e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error {
+		a, err := tx.Record(id)
+		if err != nil {
+			return err
+		}
+		b, err := tx.Record(otherID)
+		if errors.Is(err, store.ErrNotFound) {
+			return badInput("record_id", "there is no record %d; pick an existing record", otherID)
+		}
+		if err != nil {
+			return err
+		}
+		ok, err := tx.AssociationAllowed(a.Type, b.Type)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return e.associationError("record_id", a.Type, b.Type)
+		}
+		now := e.clock.Now()
+		if created, err = tx.Associate(a, b, label, now); err != nil {
+			return err
+		}
+		assoc = store.Association{RecordID: b.ID, Type: b.Type, Label: label, CreatedAt: now}
+		if !created {
+			links, err := tx.Associations(id, b.Type)
+			if err != nil {
+				return err
+			}
+			for _, l := range links {
+				if l.RecordID == b.ID && l.Label == label {
+					assoc = l
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return assoc, false, fmt.Errorf("associate record %d with record %d: %w", id, otherID, err)
+	}
+	return assoc, created, nil
+}
+
+// Dissociate removes the link between two records: the one with label, or every label when
+// label is nil. A link that does not exist is an *InputError on record_id.
+func (e *Engine) Dissociate(ctx context.Context, id, otherID int64, label *string) (int64, error) {
+	if otherID <= 0 {
+		return 0, badInput("record_id", "say which record to remove the association with: send {\"record_id\": <id>}")
+	}
+	var n int64
+	err := e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error {
+		if _, err := tx.Record(id); err != nil {
+			return err
+		}
+		var err error
+		if label != nil {
+			n, err = tx.Dissociate(id, otherID, strings.TrimSpace(*label), false)
+		} else {
+			n, err = tx.Dissociate(id, otherID, "", true)
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			what := fmt.Sprintf("record %d is not associated with record %d", id, otherID)
+			if label != nil {
+				what += fmt.Sprintf(" with the label %q", strings.TrimSpace(*label))
+			}
+			return badInput("record_id", "%s; nothing was removed", what)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("dissociate record %d from record %d: %w", id, otherID, err)
+	}
+	return n, nil
+}
+
+// AddAssociationType lets records of two known types be linked.
+func (e *Engine) AddAssociationType(ctx context.Context, from, to string) error {
+	from, to = strings.TrimSpace(from), strings.TrimSpace(to)
+	var bad []string
+	field := ""
+	for _, f := range []struct{ name, v string }{{"from", from}, {"to", to}} {
+		switch {
+		case f.v == "":
+			bad = append(bad, f.name+": name a record type")
+		case !e.knownObject(f.v):
+			bad = append(bad, fmt.Sprintf("%s: %q is not a known record type; use one of %s", f.name, f.v, strings.Join(sortedStrings(e.Objects()), ", ")))
+		default:
+			continue
+		}
+		if field == "" {
+			field = f.name
+		}
+	}
+	if len(bad) == 0 && from == to {
+		field, bad = "to", []string{"to: records of one type cannot be associated with each other; pick two types"}
+	}
+	if len(bad) > 0 {
+		return &InputError{Field: field, Message: strings.TrimPrefix(strings.Join(bad, "; "), field+": ")}
+	}
+	if err := e.db.Write(ctx, func(tx *store.Tx) error { return tx.AddAssociationType(from, to) }); err != nil {
+		return fmt.Errorf("add association type: %w", err)
+	}
+	e.schemaMu.Lock()
+	defer e.schemaMu.Unlock()
+	for _, p := range [][2]string{{from, to}, {to, from}} {
+		if e.assoc[p[0]] == nil {
+			e.assoc[p[0]] = map[string]bool{}
+		}
+		e.assoc[p[0]][p[1]] = true
+	}
+	return nil
+}

@@ -1,8 +1,10 @@
 package api_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -133,4 +135,54 @@ func TestSuppressionOverHTTP(t *testing.T) {
 			body:       `{"name": "X", "object": "contact", "triggers": [{"type": "list", "list": "nope", "on": "join"}], "start": "a", "steps": [{"id": "a", "type": "set_property", "property": "x", "value": 1}]}`,
 			wantStatus: 200, wantContains: []string{`"field":"list"`, `names the list \"nope\", which does not exist`}},
 	})
+}
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// TestImportOverHTTP: preview a file, import it into a list, poll the import, download the
+// report and export the list; bad files are refused whole with the field named and no rows.
+func TestImportOverHTTP(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.call("POST", "/api/lists", `{"id": "attendees", "name": "Attendees"}`, 201)
+	file := "Email,First name,Score\nann@example.com,Ann,10\nbob@example.com,Bob,x\ncat@example.com,\"Cat, the second\",7\n"
+	mapping := `[{"column": "Email", "property": "email"}, {"column": "First name", "property": "first_name"}, {"column": "Score", "property": "score"}]`
+	var importURL string
+	run(t, e, []scenario{
+		{name: "preview", method: "POST", url: "/api/lists/attendees/imports/preview", body: fmt.Sprintf(`{"file": %q}`, b64(file)),
+			wantStatus: 200, wantContains: []string{`"columns":["Email","First name","Score"]`, `"total":3`, `{"column":"Email","property":"email","type":"string"}`, `"Cat, the second"`}},
+		{name: "a file that is not UTF-8", method: "POST", url: "/api/lists/attendees/imports", body: fmt.Sprintf(`{"file": %q, "mapping": %s}`, b64("Email\nj\xf6rg@example.com\n"), mapping),
+			wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`"field":"file"`, `not UTF-8: line 2`}},
+		{name: "no column mapped to email", method: "POST", url: "/api/lists/attendees/imports", body: fmt.Sprintf(`{"file": %q, "mapping": [{"column": "First name", "property": "first_name"}]}`, b64(file)),
+			wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`"field":"mapping"`, `no column is mapped to email`}},
+		{name: "into an unknown list", method: "POST", url: "/api/lists/nope/imports", body: fmt.Sprintf(`{"file": %q, "mapping": %s}`, b64(file), mapping),
+			wantStatus: 404, wantCode: "not_found"},
+		{name: "import", method: "POST", url: "/api/lists/attendees/imports", body: fmt.Sprintf(`{"file": %q, "mapping": %s}`, b64(file), mapping),
+			wantStatus: 202, wantContains: []string{`"status":"running"`, `"total":3`, `"processed":0`},
+			after: func(t *testing.T, e *env, res *response) {
+				importURL = res.header.Get("Location")
+				before := e.counts()
+				e.runDue()
+				after := e.counts()
+				if after.Records != before.Records+2 || after.ListMembers != before.ListMembers+2 {
+					t.Fatalf("rows before %+v, after %+v: want 2 records and 2 members more", before, after)
+				}
+			}},
+		{name: "the finished import", method: "GET", url: "/api/imports/1", wantStatus: 200,
+			wantContains: []string{`"status":"done"`, `"processed":3`, `"created":2`, `"failed":1`, `"joined":2`}},
+		{name: "its report", method: "GET", url: "/api/imports/1/errors.csv", wantStatus: 200,
+			wantHeaders:  map[string]string{"Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="import-1-errors.csv"`},
+			wantContains: []string{"line,column,problem\n3,Score,"}},
+		{name: "export the list", method: "GET", url: "/api/lists/attendees/export.csv", wantStatus: 200,
+			wantContains: []string{"id,type,email,first_name,score\n", ",contact,ann@example.com,Ann,10\n", `,contact,cat@example.com,"Cat, the second",7`}},
+		{name: "export a filtered record view", method: "GET", url: "/api/records/export.csv?type=contact&q=cat", wantStatus: 200,
+			after: func(t *testing.T, e *env, res *response) {
+				if lines := strings.Split(strings.TrimSpace(string(res.body)), "\n"); len(lines) != 2 || !strings.Contains(lines[1], "cat@example.com") {
+					t.Fatalf("export %q", res.body)
+				}
+			}},
+	})
+	if importURL != "/api/imports/1" {
+		t.Fatalf("Location %q", importURL)
+	}
 }

@@ -122,6 +122,7 @@ func (s *Server) routes() {
 	s.trashRoutes(m)
 	s.associationRoutes(m)
 	s.listRoutes(m)
+	s.importRoutes(m)
 	m.HandleFunc("/api/", s.noRoute)
 }
 

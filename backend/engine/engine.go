@@ -77,6 +77,7 @@ type Engine struct {
 	lists      atomic.Pointer[listSet] // the lists, active ones compiled (lists.go)
 	listsStale atomic.Bool             // a step made a list: reload them after its commit
 	listUse    sync.Map                // versionKey -> whether its step filters test lists (plan.go)
+	imports    parsedImports           // parsed files of running CSV imports (imports.go)
 
 	schemaMu sync.RWMutex
 	schema   map[string]map[string]store.Property // object -> property -> declaration

@@ -556,6 +556,9 @@ func (e *Engine) runBulk(ctx context.Context) {
 	defer e.running.Done()
 	for ctx.Err() == nil {
 		worked, err := e.RunEnrollBatch(ctx)
+		if err == nil && !worked {
+			worked, err = e.RunImportBatch(ctx) // CSV imports share the runner (imports.go)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -577,10 +580,13 @@ func (e *Engine) runBulk(ctx context.Context) {
 	}
 }
 
-// drainBulk runs every running bulk-enrollment job to its end (for RunDue).
+// drainBulk runs every running bulk-enrollment job and CSV import to its end (for RunDue).
 func (e *Engine) drainBulk(ctx context.Context) error {
 	for {
 		worked, err := e.RunEnrollBatch(ctx)
+		if err == nil && !worked {
+			worked, err = e.RunImportBatch(ctx)
+		}
 		if err != nil || !worked {
 			return err
 		}

@@ -45,3 +45,33 @@ CREATE TABLE list_days (
 ) WITHOUT ROWID;
 INSERT INTO list_days (list, day, joins)
 SELECT list, added_at - (added_at % 86400000), COUNT(*) FROM list_members GROUP BY list, added_at - (added_at % 86400000);
+
+-- CSV imports into a static list: the file, what its columns map to, and how far the import got,
+-- so an acknowledged import resumes after a crash. Rows run in batches, each a transaction of
+-- its own; rows that fail are kept with the reason for the downloadable report.
+CREATE TABLE list_imports (
+    id         INTEGER PRIMARY KEY,
+    list       TEXT NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
+    status     TEXT NOT NULL CHECK (status IN ('running','done','failed')),
+    spec       TEXT NOT NULL,            -- JSON: column mapping and the key
+    body       BLOB NOT NULL,            -- the CSV file; emptied when the import ends
+    total      INTEGER NOT NULL,         -- data rows in the file
+    cursor     INTEGER NOT NULL DEFAULT 0, -- data rows handled
+    created    INTEGER NOT NULL DEFAULT 0,
+    updated    INTEGER NOT NULL DEFAULT 0,
+    unchanged  INTEGER NOT NULL DEFAULT 0,
+    joined     INTEGER NOT NULL DEFAULT 0, -- records that joined the list
+    failed     INTEGER NOT NULL DEFAULT 0,
+    error      TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX list_imports_running ON list_imports (id) WHERE status = 'running';
+
+CREATE TABLE list_import_errors (
+    import_id INTEGER NOT NULL REFERENCES list_imports(id) ON DELETE CASCADE,
+    row       INTEGER NOT NULL, -- line of the file (the header is line 1)
+    field     TEXT NOT NULL,    -- the column (or "row") the problem is in
+    message   TEXT NOT NULL,
+    PRIMARY KEY (import_id, row, field)
+) WITHOUT ROWID;

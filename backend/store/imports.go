@@ -1,0 +1,180 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ListImport is a CSV import into a static list and how far it got.
+type ListImport struct {
+	ID        int64           `json:"id"`
+	List      string          `json:"list"`
+	Status    string          `json:"status"`
+	Spec      json.RawMessage `json:"spec"`
+	Body      []byte          `json:"-"`
+	Total     int             `json:"total"`
+	Cursor    int             `json:"processed"`
+	Created   int             `json:"created"`
+	Updated   int             `json:"updated"`
+	Unchanged int             `json:"unchanged"`
+	Joined    int             `json:"joined"`
+	Failed    int             `json:"failed"`
+	Error     string          `json:"error,omitempty"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
+}
+
+// Import statuses.
+const (
+	ImportRunning = "running"
+	ImportDone    = "done"
+	ImportFailed  = "failed"
+)
+
+// ImportError is one row of an import that was not written, and why.
+type ImportError struct {
+	Row     int    `json:"row"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+const importCols = "id, list, status, spec, total, cursor, created, updated, unchanged, joined, failed, error, created_at, updated_at"
+
+func scanImport(row rowScanner) (*ListImport, error) {
+	var im ListImport
+	var spec string
+	var created, updated int64
+	if err := row.Scan(&im.ID, &im.List, &im.Status, &spec, &im.Total, &im.Cursor, &im.Created, &im.Updated, &im.Unchanged, &im.Joined, &im.Failed, &im.Error, &created, &updated); err != nil {
+		return nil, err
+	}
+	im.Spec = json.RawMessage(spec)
+	im.CreatedAt, im.UpdatedAt = fromMS(created), fromMS(updated)
+	return &im, nil
+}
+
+// InsertImport stores a new import and sets its ID.
+func (t *Tx) InsertImport(im *ListImport, now time.Time) error {
+	res, err := t.exec("INSERT INTO list_imports (list, status, spec, body, total, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		im.List, ImportRunning, string(im.Spec), im.Body, im.Total, ms(now), ms(now))
+	if err != nil {
+		return fmt.Errorf("store import into list %q: %w", im.List, err)
+	}
+	im.ID, _ = res.LastInsertId()
+	im.Status, im.CreatedAt, im.UpdatedAt = ImportRunning, fromMS(ms(now)), fromMS(ms(now))
+	return nil
+}
+
+// Import loads an import (without its file).
+func (db *DB) Import(ctx context.Context, id int64) (*ListImport, error) {
+	im, err := scanImport(db.r.QueryRowContext(ctx, "SELECT "+importCols+" FROM list_imports WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("import %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load import %d: %w", id, err)
+	}
+	return im, nil
+}
+
+// Imports lists a list's imports, newest first.
+func (db *DB) Imports(ctx context.Context, list string) ([]*ListImport, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT "+importCols+" FROM list_imports WHERE list = ? ORDER BY id DESC LIMIT 100", list)
+	if err != nil {
+		return nil, fmt.Errorf("imports of list %q: %w", list, err)
+	}
+	return collect(rows, "imports", scanImport)
+}
+
+// Import loads an import (without its file) inside the transaction.
+func (t *Tx) Import(id int64) (*ListImport, error) {
+	im, err := scanImport(t.queryRow("SELECT "+importCols+" FROM list_imports WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("import %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load import %d: %w", id, err)
+	}
+	return im, nil
+}
+
+// RunningImportID returns the id of the oldest running import, or ErrNotFound.
+func (db *DB) RunningImportID(ctx context.Context) (int64, error) {
+	var id int64
+	err := db.r.QueryRowContext(ctx, "SELECT id FROM list_imports WHERE status = 'running' ORDER BY id LIMIT 1").Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("running import: %w", ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("find a running import: %w", err)
+	}
+	return id, nil
+}
+
+// ImportBody reads an import's file.
+func (db *DB) ImportBody(ctx context.Context, id int64) ([]byte, error) {
+	var b []byte
+	if err := db.r.QueryRowContext(ctx, "SELECT body FROM list_imports WHERE id = ?", id).Scan(&b); err != nil {
+		return nil, fmt.Errorf("read the file of import %d: %w", id, err)
+	}
+	return b, nil
+}
+
+// SaveImport stores an import's progress; an ended import drops its file.
+func (t *Tx) SaveImport(im *ListImport, now time.Time) error {
+	q := "UPDATE list_imports SET status = ?, cursor = ?, created = ?, updated = ?, unchanged = ?, joined = ?, failed = ?, error = ?, updated_at = ? WHERE id = ?"
+	if im.Status != ImportRunning {
+		q = "UPDATE list_imports SET status = ?, cursor = ?, created = ?, updated = ?, unchanged = ?, joined = ?, failed = ?, error = ?, updated_at = ?, body = x'' WHERE id = ?"
+	}
+	if _, err := t.exec(q, im.Status, im.Cursor, im.Created, im.Updated, im.Unchanged, im.Joined, im.Failed, im.Error, ms(now), im.ID); err != nil {
+		return fmt.Errorf("save import %d: %w", im.ID, err)
+	}
+	im.UpdatedAt = fromMS(ms(now))
+	return nil
+}
+
+// AddImportErrors keeps the rows of an import that were not written.
+func (t *Tx) AddImportErrors(id int64, errs []ImportError) error {
+	for _, e := range errs {
+		if _, err := t.exec("INSERT OR IGNORE INTO list_import_errors (import_id, row, field, message) VALUES (?, ?, ?, ?)", id, e.Row, e.Field, e.Message); err != nil {
+			return fmt.Errorf("keep an error of import %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// ImportErrors returns an import's failed rows in file order.
+func (db *DB) ImportErrors(ctx context.Context, id int64) ([]ImportError, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT row, field, message FROM list_import_errors WHERE import_id = ? ORDER BY row, field", id)
+	if err != nil {
+		return nil, fmt.Errorf("errors of import %d: %w", id, err)
+	}
+	return collect(rows, "import errors", func(r rowScanner) (ImportError, error) {
+		var e ImportError
+		return e, r.Scan(&e.Row, &e.Field, &e.Message)
+	})
+}
+
+// Savepoint runs fn so that, when it fails, only what it wrote is undone (one row of an import)
+// and the rest of the transaction stands.
+func (t *Tx) Savepoint(fn func() error) error {
+	if _, err := t.exec("SAVEPOINT part"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := fn(); err != nil {
+		if _, rerr := t.exec("ROLLBACK TO part"); rerr != nil {
+			return fmt.Errorf("roll back a part after %v: %w", err, rerr)
+		}
+		if _, rerr := t.exec("RELEASE part"); rerr != nil {
+			return fmt.Errorf("release a part after %v: %w", err, rerr)
+		}
+		return err
+	}
+	if _, err := t.exec("RELEASE part"); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}

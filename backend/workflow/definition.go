@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
 )
@@ -20,7 +21,13 @@ type Definition struct {
 	Timezone    string    `json:"timezone,omitempty"` // default zone for schedules and delays (IANA name)
 	Triggers    []Trigger `json:"triggers"`
 	Reenroll    Reenroll  `json:"reenroll"`
-	// MaxSteps caps the steps one enrollment may execute (guards goto loops); 0 means DefaultMaxSteps.
+	// Goal is what the workflow is for: a record that meets it leaves at once (status
+	// goal_reached), and a record that already meets it is not enrolled.
+	Goal *condition.Filter `json:"goal,omitempty"`
+	// Unenroll says when else a record leaves before the end.
+	Unenroll *Unenroll `json:"unenroll,omitempty"`
+	// MaxSteps caps the steps one enrollment may execute (guards goto loops); 0 means
+	// DefaultMaxSteps, and it may not exceed MaxStepsCap.
 	MaxSteps int    `json:"max_steps,omitempty"`
 	Start    string `json:"start"`
 	Steps    []Step `json:"steps"`
@@ -44,8 +51,41 @@ type OutboundPolicy struct {
 	Loopback *bool `json:"loopback,omitempty"`
 }
 
+// Unenroll holds the rules that take a record out of the workflow before the end.
+type Unenroll struct {
+	// WhenCriteriaNoLongerMet unenrolls a record that a filter trigger enrolled once it no
+	// longer meets that trigger's filter.
+	WhenCriteriaNoLongerMet bool `json:"when_criteria_no_longer_met,omitempty"`
+	// Filter unenrolls a record as soon as it meets this filter (and keeps out one that does).
+	Filter *condition.Filter `json:"filter,omitempty"`
+	// OnEnrollRemoveFrom lists workflows a record leaves when it enrolls in this one.
+	OnEnrollRemoveFrom []string `json:"on_enroll_remove_from,omitempty"`
+}
+
 // DefaultMaxSteps is the per-enrollment step budget when a definition sets none.
 const DefaultMaxSteps = 1000
+
+// MaxStepsCap is the largest step budget a definition may set.
+const MaxStepsCap = 10000
+
+// MaxEnrollChain is how deep enroll steps may chain workflows (A enrolls in B, B in C, ...)
+// before the enrollment that would go one deeper fails.
+const MaxEnrollChain = 10
+
+// MinLoopDelay is the shortest delay allowed inside a loop of steps.
+const MinLoopDelay = time.Minute
+
+// StepBudget is the step budget of an enrollment of d: its max_steps, or the default, within
+// the cap.
+func (d *Definition) StepBudget() int {
+	switch {
+	case d.MaxSteps <= 0:
+		return DefaultMaxSteps
+	case d.MaxSteps > MaxStepsCap:
+		return MaxStepsCap
+	}
+	return d.MaxSteps
+}
 
 // Trigger types.
 const (
@@ -136,6 +176,7 @@ type Reenroll struct {
 const (
 	StepDelay             = "delay"
 	StepBranch            = "branch"
+	StepSplit             = "split"
 	StepGoto              = "goto"
 	StepEnroll            = "enroll"
 	StepSetProperty       = "set_property"
@@ -157,7 +198,7 @@ const (
 )
 
 // StepTypes lists every step type in palette order.
-var StepTypes = []string{StepDelay, StepBranch, StepGoto, StepEnroll, StepSetProperty, StepCopyProperty,
+var StepTypes = []string{StepDelay, StepBranch, StepSplit, StepGoto, StepEnroll, StepSetProperty, StepCopyProperty,
 	StepClearProperty, StepIncrementProperty, StepAddToList, StepRemoveFromList, StepSubscription,
 	StepWebhook, StepSendEmail, StepInternalEmail, StepSMS, StepNotify, StepSlack, StepCreateRecord,
 	StepCreateTask, StepRotateOwner}
@@ -185,6 +226,9 @@ type Step struct {
 	// branch: if/then branches evaluated in order, or value-based (Property + each branch's Value).
 	Branches []Branch `json:"branches,omitempty"`
 	Else     string   `json:"else,omitempty"`
+
+	// split: an A/B split, each record taking one path by a stable hash of record and step.
+	Paths []SplitPath `json:"paths,omitempty"`
 
 	// goto
 	Target string `json:"target,omitempty"`
@@ -267,6 +311,14 @@ type Branch struct {
 	Next   string            `json:"next,omitempty"`
 }
 
+// SplitPath is one path of a split step: Percent of the records (whole percents, all paths
+// summing to 100) continue at Next.
+type SplitPath struct {
+	Name    string `json:"name"`
+	Percent int    `json:"percent"`
+	Next    string `json:"next,omitempty"`
+}
+
 // Strings is a list of strings that also accepts a single JSON string.
 type Strings []string
 
@@ -325,7 +377,7 @@ func (d *Definition) Normalize() {
 }
 
 // Successors returns the step ids a step can continue to, in order (next, branches, else,
-// timeout path, goto target). Empty ids are skipped.
+// split paths, timeout path, goto target). Empty ids are skipped.
 func (s *Step) Successors() []string {
 	var out []string
 	add := func(id string) {
@@ -338,6 +390,9 @@ func (s *Step) Successors() []string {
 		add(b.Next)
 	}
 	add(s.Else)
+	for _, p := range s.Paths {
+		add(p.Next)
+	}
 	if s.Event != nil {
 		add(s.Event.TimeoutNext)
 	}

@@ -66,6 +66,9 @@ type Options struct {
 	Schema func(object string) condition.Schema
 	// Workflow reports whether a workflow id exists and its object type, for enroll steps (nil: not checked).
 	Workflow func(id string) (object string, ok bool)
+	// Definition returns another workflow's definition (the enabled version when it is on,
+	// else its draft), for the enroll-cycle check (nil, or a nil result: not checked).
+	Definition func(id string) *Definition
 	// Objects lists known record types (nil: contact, company, deal, ticket).
 	Objects []string
 	// Template reports whether an email template of that name exists, for send_email and
@@ -96,8 +99,9 @@ var TriggerTypes = []string{TriggerEvent, TriggerFilter, TriggerSchedule, Trigge
 // The order is deterministic: workflow fields (id, name, object, timezone, max_steps, policy), the
 // execution window, then the triggers in definition order, then re-enrollment, then the steps list and start, then each step
 // in definition order (its id, type, fields it does not use, its own fields, then its links),
-// then steps that cannot be reached from the start (in definition order), and last the loops
-// without a delay (ordered by their first step in definition order).
+// then steps that cannot be reached from the start (in definition order), the loops without a
+// delay (ordered by their first step in definition order), delays too short for the loop they
+// are in, and last enroll cycles across workflows.
 func Validate(d *Definition, opts Options) []Problem {
 	if d == nil {
 		return []Problem{{Message: "The workflow is empty. Give it an id, a name, an object type and at least one action."}}
@@ -114,7 +118,9 @@ func Validate(d *Definition, opts Options) []Problem {
 	v.suppress()
 	v.triggers()
 	v.reenroll()
+	v.exits() // goal and unenrollment
 	v.steps()
+	v.enrollCycles()
 	return v.problems
 }
 
@@ -153,6 +159,8 @@ func (v *validator) workflowFields() {
 	}
 	if d.MaxSteps < 0 {
 		v.add(Problem{Field: "max_steps", Message: fmt.Sprintf("The step limit %d is negative. Leave it out to use the default of %d, or set a positive number.", d.MaxSteps, DefaultMaxSteps)})
+	} else if d.MaxSteps > MaxStepsCap {
+		v.add(Problem{Field: "max_steps", Message: fmt.Sprintf("The step limit %d is more than the most an enrollment may run, %d. Set at most %d, or leave it out to use the default of %d.", d.MaxSteps, MaxStepsCap, MaxStepsCap, DefaultMaxSteps)})
 	}
 	if d.Policy != nil {
 		for _, l := range []struct {
@@ -441,6 +449,7 @@ func (v *validator) reenroll() {
 var stepFields = map[string][]string{
 	StepDelay:             {"next", "duration", "until", "event"},
 	StepBranch:            {"branches", "else", "property"},
+	StepSplit:             {"paths"},
 	StepGoto:              {"target"},
 	StepEnroll:            {"next", "workflow"},
 	StepSetProperty:       {"next", "property", "value", "mode"},
@@ -538,6 +547,8 @@ func (v *validator) step(i int) {
 		v.delay(s, name, add)
 	case StepBranch:
 		v.branch(s, name, add)
+	case StepSplit:
+		v.split(s, add)
 	case StepGoto:
 		if s.Target == "" {
 			add("target", "is a go-to without a target. Pick the step to go to.")
@@ -685,6 +696,11 @@ func (v *validator) links(s *Step, add func(field, format string, args ...any), 
 	}
 	if uses("else") {
 		check("else", s.Else, "sends everything else to")
+	}
+	if uses("paths") {
+		for j, p := range s.Paths {
+			check(fmt.Sprintf("paths[%d].next", j), p.Next, fmt.Sprintf("sends path %q to", p.Name))
+		}
 	}
 	if uses("event") && s.Event != nil {
 		check("event.timeout_next", s.Event.TimeoutNext, "continues after the timeout at")
@@ -1199,6 +1215,19 @@ func (v *validator) loops() {
 		}
 		v.add(Problem{Step: d.Steps[at].ID, Message: msg})
 	}
+	full := make([][]int, n) // the same graph with the delays in
+	for i := range d.Steps {
+		s := &d.Steps[i]
+		if s.ID == "" || v.first[s.ID] != i {
+			continue
+		}
+		for _, id := range s.Successors() {
+			if j, ok := v.first[id]; ok {
+				full[i] = append(full[i], j)
+			}
+		}
+	}
+	v.loopDelays(full)
 }
 
 // tarjan returns the strongly connected components of a graph, ordered by smallest member.

@@ -4,12 +4,13 @@
 // step-schema.test.ts fails the type check when the interfaces in types.ts differ from it.
 
 /** Every step type in palette order (workflow.StepTypes). */
-export const STEP_TYPES = ['delay', 'branch', 'goto', 'enroll', 'set_property', 'copy_property', 'clear_property', 'increment_property', 'add_to_list', 'remove_from_list', 'subscription', 'webhook', 'send_email', 'internal_email', 'sms', 'notify', 'slack', 'create_record', 'create_task', 'rotate_owner'] as const;
+export const STEP_TYPES = ['delay', 'branch', 'split', 'goto', 'enroll', 'set_property', 'copy_property', 'clear_property', 'increment_property', 'add_to_list', 'remove_from_list', 'subscription', 'webhook', 'send_email', 'internal_email', 'sms', 'notify', 'slack', 'create_record', 'create_task', 'rotate_owner'] as const;
 
 /** The fields each step type uses besides id, type and name (workflow.StepFields). */
 export const STEP_FIELDS = {
   delay: ['next', 'duration', 'until', 'event'],
   branch: ['branches', 'else', 'property'],
+  split: ['paths'],
   goto: ['target'],
   enroll: ['next', 'workflow'],
   set_property: ['next', 'property', 'value', 'mode'],
@@ -31,7 +32,7 @@ export const STEP_FIELDS = {
 } as const;
 
 /** The JSON fields of workflow.Step. */
-export const STEP_KEYS = ['id', 'type', 'name', 'next', 'duration', 'until', 'event', 'branches', 'else', 'target', 'workflow', 'property', 'value', 'mode', 'by', 'from', 'to', 'list', 'subscription', 'status', 'legal_basis', 'explanation', 'url', 'method', 'headers', 'secret', 'template', 'timeout', 'response_map', 'format', 'subject', 'body', 'webhook_url', 'users', 'text', 'record_type', 'properties', 'title', 'owner', 'due_in', 'owners', 'overwrite'] as const;
+export const STEP_KEYS = ['id', 'type', 'name', 'next', 'duration', 'until', 'event', 'branches', 'else', 'paths', 'target', 'workflow', 'property', 'value', 'mode', 'by', 'from', 'to', 'list', 'subscription', 'status', 'legal_basis', 'explanation', 'url', 'method', 'headers', 'secret', 'template', 'timeout', 'response_map', 'format', 'subject', 'body', 'webhook_url', 'users', 'text', 'record_type', 'properties', 'title', 'owner', 'due_in', 'owners', 'overwrite'] as const;
 
 /** The JSON fields of workflow.Until. */
 export const UNTIL_KEYS = ['weekdays', 'time', 'timezone'] as const;

@@ -20,10 +20,28 @@ const (
 	StatusCompletedWithErrors = "completed_with_errors"
 	StatusFailed              = "failed"
 	StatusCancelled           = "cancelled"
+	// StatusGoalReached is an enrollment that left because the record met the workflow's goal;
+	// StatusUnenrolled one that an unenrollment rule took out. They are stored as completed and
+	// cancelled with ended_by set (see migration 0017) and read back as these.
+	StatusGoalReached = "goal_reached"
+	StatusUnenrolled  = "unenrolled"
 )
 
 // Statuses lists every enrollment status, in the order screens show them.
-var Statuses = []string{StatusActive, StatusWaiting, StatusCompleted, StatusCompletedWithErrors, StatusFailed, StatusCancelled}
+var Statuses = []string{StatusActive, StatusWaiting, StatusCompleted, StatusCompletedWithErrors, StatusGoalReached, StatusUnenrolled, StatusFailed, StatusCancelled}
+
+// stored is how a status is kept: the status column and ended_by.
+func stored(status string) (column, endedBy string) {
+	switch status {
+	case StatusCompletedWithErrors:
+		return StatusCompleted, "" // failed_steps tells the rest
+	case StatusGoalReached:
+		return StatusCompleted, StatusGoalReached
+	case StatusUnenrolled:
+		return StatusCancelled, StatusUnenrolled
+	}
+	return status, ""
+}
 
 // Enrollment is one record travelling through one workflow version.
 type Enrollment struct {
@@ -45,18 +63,22 @@ type Enrollment struct {
 	FinishedAt  *time.Time      `json:"finished_at,omitempty"`
 }
 
-const enrollmentCols = "id, workflow_id, version, record_id, status, current_step, trigger_id, COALESCE(event_id, 0), reason, steps_run, error, created_at, updated_at, finished_at, failed_steps"
+const enrollmentCols = "id, workflow_id, version, record_id, status, current_step, trigger_id, COALESCE(event_id, 0), reason, steps_run, error, created_at, updated_at, finished_at, failed_steps, ended_by"
 
 func scanEnrollment(row interface{ Scan(...any) error }) (*Enrollment, error) {
 	var e Enrollment
 	var reason string
 	var created, updated int64
 	var finished sql.NullInt64
+	var endedBy string
 	if err := row.Scan(&e.ID, &e.WorkflowID, &e.Version, &e.RecordID, &e.Status, &e.CurrentStep, &e.TriggerID,
-		&e.EventID, &reason, &e.StepsRun, &e.Error, &created, &updated, &finished, &e.FailedSteps); err != nil {
+		&e.EventID, &reason, &e.StepsRun, &e.Error, &created, &updated, &finished, &e.FailedSteps, &endedBy); err != nil {
 		return nil, err
 	}
-	if e.Status == StatusCompleted && e.FailedSteps > 0 {
+	switch {
+	case endedBy != "":
+		e.Status = endedBy
+	case e.Status == StatusCompleted && e.FailedSteps > 0:
 		e.Status = StatusCompletedWithErrors
 	}
 	e.Reason = json.RawMessage(reason)
@@ -118,9 +140,13 @@ func (db *DB) Enrollments(ctx context.Context, q EnrollmentQuery) ([]*Enrollment
 	switch q.Status {
 	case "":
 	case StatusCompleted:
-		f.when(true, "status = 'completed' AND failed_steps = 0")
+		f.when(true, "status = 'completed' AND failed_steps = 0 AND ended_by = ''")
 	case StatusCompletedWithErrors:
-		f.when(true, "status = 'completed' AND failed_steps > 0")
+		f.when(true, "status = 'completed' AND failed_steps > 0 AND ended_by = ''")
+	case StatusGoalReached, StatusUnenrolled:
+		f.when(true, "ended_by = ?", q.Status)
+	case StatusCancelled:
+		f.when(true, "status = 'cancelled' AND ended_by = ''")
 	default:
 		f.when(true, "status = ?", q.Status)
 	}
@@ -186,6 +212,30 @@ func (t *Tx) EnrollmentState(workflowID string, recordID int64) (open, ever bool
 	return open, ever, rows.Err()
 }
 
+// OpenEnrollments lists a record's active and waiting enrollments that have a pending job, oldest
+// first. An open enrollment without one is the enrollment whose step pass is committing in this
+// very transaction (its job was just finished): its own pass decides what happens to it.
+func (t *Tx) OpenEnrollments(recordID int64) ([]*Enrollment, error) {
+	rows, err := t.query("SELECT "+enrollmentCols+` FROM enrollments e WHERE record_id = ? AND status IN ('active','waiting')
+		AND EXISTS (SELECT 1 FROM jobs j WHERE j.enrollment_id = e.id) ORDER BY id`, recordID)
+	if err != nil {
+		return nil, fmt.Errorf("open enrollments of record %d: %w", recordID, err)
+	}
+	return collect(rows, "open enrollments", scanEnrollment)
+}
+
+// OpenEnrollment returns the record's active or waiting enrollment in a workflow, or nil.
+func (t *Tx) OpenEnrollment(workflowID string, recordID int64) (*Enrollment, error) {
+	e, err := scanEnrollment(t.queryRow("SELECT "+enrollmentCols+" FROM enrollments WHERE workflow_id = ? AND record_id = ? AND status IN ('active','waiting')", workflowID, recordID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open enrollment of record %d in %q: %w", recordID, workflowID, err)
+	}
+	return e, nil
+}
+
 // InsertEnrollment creates an enrollment and sets its ID. A second open enrollment of the same
 // record in the same workflow is ErrConflict.
 func (t *Tx) InsertEnrollment(e *Enrollment, now time.Time) error {
@@ -208,15 +258,13 @@ func (t *Tx) InsertEnrollment(e *Enrollment, now time.Time) error {
 // UpdateEnrollment stores an enrollment's progress: status, current step, steps executed so far
 // and an error text; finished statuses set finished_at.
 func (t *Tx) UpdateEnrollment(id int64, status, currentStep string, stepsRun int, errText string, now time.Time) error {
-	if status == StatusCompletedWithErrors {
-		status = StatusCompleted // stored as completed; failed_steps tells the rest
-	}
+	status, endedBy := stored(status)
 	var finished any
 	if status == StatusCompleted || status == StatusFailed || status == StatusCancelled {
 		finished = ms(now)
 	}
-	if _, err := t.exec("UPDATE enrollments SET status = ?, current_step = ?, steps_run = ?, error = ?, updated_at = ?, finished_at = ? WHERE id = ?",
-		status, currentStep, stepsRun, errText, ms(now), finished, id); err != nil {
+	if _, err := t.exec("UPDATE enrollments SET status = ?, current_step = ?, steps_run = ?, error = ?, updated_at = ?, finished_at = ?, ended_by = ? WHERE id = ?",
+		status, currentStep, stepsRun, errText, ms(now), finished, endedBy, id); err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
 			return fmt.Errorf("reopen enrollment %d: the record has another open enrollment in this workflow: %w", id, ErrConflict)
 		}

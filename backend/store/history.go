@@ -20,6 +20,10 @@ const (
 	HistSkipped   = "skipped"   // a step did nothing (with the reason in Detail)
 	HistCancelled = "cancelled" // enrollment-level: it was stopped
 	HistRerun     = "rerun"     // a failed enrollment was run again from its failed step
+	// HistGoalReached and HistUnenrolled are enrollment-level: it left early, with the values
+	// that met the goal or the rule that took it out in Detail.
+	HistGoalReached = "goal_reached"
+	HistUnenrolled  = "unenrolled"
 )
 
 // HistoryEntry is one line of an enrollment's log.
@@ -104,13 +108,21 @@ type StepStats struct {
 	Waiting   int64 `json:"waiting"`
 	Completed int64 `json:"completed"`
 	Failed    int64 `json:"failed"`
+	// Paths counts, for a split step, the records each path took (by path name).
+	Paths map[string]int64 `json:"paths,omitempty"`
 }
 
 // WorkflowStats are a workflow's enrollment counts by status and per-step counters.
 type WorkflowStats struct {
 	Enrollments map[string]int64      `json:"enrollments"`
 	Steps       map[string]*StepStats `json:"steps"`
+	// GoalConversion is the share of enrollments that reached the goal (0..1; 0 without any).
+	GoalConversion float64 `json:"goal_conversion"`
 }
+
+// PathKey is the step_counts key of one path of a split step: the step's id and the path's
+// name joined by the unit separator, which a step id does not hold.
+func PathKey(stepID, path string) string { return stepID + "\x1f" + path }
 
 // Stats computes a workflow's counters.
 func (db *DB) Stats(ctx context.Context, workflowID string) (*WorkflowStats, error) {
@@ -127,20 +139,23 @@ func (db *DB) Stats(ctx context.Context, workflowID string) (*WorkflowStats, err
 	for _, st := range Statuses {
 		s.Enrollments[st] = 0
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT status, failed_steps > 0, current_step, COUNT(*) FROM enrollments WHERE workflow_id = ?
-		GROUP BY status, failed_steps > 0, current_step`, workflowID)
+	rows, err := db.r.QueryContext(ctx, `SELECT status, failed_steps > 0, current_step, ended_by, COUNT(*) FROM enrollments WHERE workflow_id = ?
+		GROUP BY status, failed_steps > 0, current_step, ended_by`, workflowID)
 	if err != nil {
 		return nil, fmt.Errorf("stats of %q: %w", workflowID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var status, cur string
+		var status, cur, endedBy string
 		var withErrors bool
 		var n int64
-		if err := rows.Scan(&status, &withErrors, &cur, &n); err != nil {
+		if err := rows.Scan(&status, &withErrors, &cur, &endedBy, &n); err != nil {
 			return nil, err
 		}
-		if status == StatusCompleted && withErrors {
+		switch {
+		case endedBy != "":
+			status = endedBy
+		case status == StatusCompleted && withErrors:
 			status = StatusCompletedWithErrors
 		}
 		s.Enrollments[status] += n
@@ -157,6 +172,13 @@ func (db *DB) Stats(ctx context.Context, workflowID string) (*WorkflowStats, err
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	var total int64
+	for _, n := range s.Enrollments {
+		total += n
+	}
+	if total > 0 {
+		s.GoalConversion = float64(s.Enrollments[StatusGoalReached]) / float64(total)
+	}
 	rows2, err := db.r.QueryContext(ctx, "SELECT step_id, completed, failed FROM step_counts WHERE workflow_id = ?", workflowID)
 	if err != nil {
 		return nil, fmt.Errorf("stats of %q: %w", workflowID, err)
@@ -167,6 +189,14 @@ func (db *DB) Stats(ctx context.Context, workflowID string) (*WorkflowStats, err
 		var c, f int64
 		if err := rows2.Scan(&id, &c, &f); err != nil {
 			return nil, err
+		}
+		if stepID, path, ok := strings.Cut(id, "\x1f"); ok {
+			st := step(stepID)
+			if st.Paths == nil {
+				st.Paths = map[string]int64{}
+			}
+			st.Paths[path] = c
+			continue
 		}
 		st := step(id)
 		st.Completed, st.Failed = c, f

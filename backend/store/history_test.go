@@ -56,7 +56,7 @@ func TestStats(t *testing.T) {
 	db := openTest(t)
 	wf, other := newWorkflow(t, db, "wf"), newWorkflow(t, db, "other")
 	var recs []int64
-	for _, e := range []string{"a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com"} {
+	for _, e := range []string{"a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com", "f@x.com", "g@x.com"} {
 		recs = append(recs, newContact(t, db, e, nil))
 	}
 	newEnrollment(t, db, wf, recs[0], "send", t0)
@@ -64,6 +64,8 @@ func TestStats(t *testing.T) {
 	w := newEnrollment(t, db, wf, recs[2], "send", t0)
 	c := newEnrollment(t, db, wf, recs[3], "send", t0)
 	fl := newEnrollment(t, db, wf, recs[4], "send", t0)
+	goal := newEnrollment(t, db, wf, recs[5], "send", t0)
+	out := newEnrollment(t, db, wf, recs[6], "wait", t0)
 	newEnrollment(t, db, other, recs[0], "send", t0)
 	mustWrite(t, db, func(tx *Tx) error {
 		if err := tx.UpdateEnrollment(w.ID, StatusWaiting, "wait", 1, "", t0); err != nil {
@@ -74,6 +76,20 @@ func TestStats(t *testing.T) {
 		}
 		if err := tx.UpdateEnrollment(fl.ID, StatusFailed, "send", 2, "boom", t0); err != nil {
 			return err
+		}
+		if err := tx.UpdateEnrollment(goal.ID, StatusGoalReached, "send", 1, "", t0); err != nil {
+			return err
+		}
+		if err := tx.UpdateEnrollment(out.ID, StatusUnenrolled, "wait", 1, "", t0); err != nil {
+			return err
+		}
+		for _, p := range []struct {
+			name string
+			n    int
+		}{{"A", 3}, {"B", 2}, {"A", 1}} {
+			if err := tx.CountStep(wf, PathKey("ab", p.name), p.n, 0); err != nil {
+				return err
+			}
 		}
 		for _, cnt := range []struct {
 			wf, step string
@@ -90,11 +106,23 @@ func TestStats(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &WorkflowStats{
-		Enrollments: map[string]int64{StatusActive: 2, StatusWaiting: 1, StatusCompleted: 1, StatusCompletedWithErrors: 0, StatusFailed: 1, StatusCancelled: 0},
+		Enrollments: map[string]int64{StatusActive: 2, StatusWaiting: 1, StatusCompleted: 1, StatusCompletedWithErrors: 0, StatusFailed: 1, StatusCancelled: 0,
+			StatusGoalReached: 1, StatusUnenrolled: 1},
 		Steps: map[string]*StepStats{
 			"send": {Active: 2, Completed: 3, Failed: 1},
 			"wait": {Waiting: 1, Completed: 3},
+			"ab":   {Paths: map[string]int64{"A": 4, "B": 2}},
 		},
+		GoalConversion: 1.0 / 7,
+	}
+	for _, c := range []struct {
+		status string
+		want   int64
+	}{{StatusGoalReached, goal.ID}, {StatusUnenrolled, out.ID}, {StatusCompleted, c.ID}} {
+		ens, err := db.Enrollments(context.Background(), EnrollmentQuery{WorkflowID: wf, Status: c.status})
+		if err != nil || len(ens) != 1 || ens[0].ID != c.want || ens[0].Status != c.status {
+			t.Fatalf("enrollments with status %s: %+v, %v; want only %d", c.status, ens, err, c.want)
+		}
 	}
 	if !reflect.DeepEqual(got, want) {
 		gj, _ := json.Marshal(got)

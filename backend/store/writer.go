@@ -237,6 +237,10 @@ func runSavepoint(t *Tx, r *writeReq) (broken bool, err error) {
 	return false, r.fn(t)
 }
 
+// Context is the context the write was queued with, for reads a write function makes elsewhere
+// (a cached workflow version, say).
+func (t *Tx) Context() context.Context { return t.ctx }
+
 func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 	if st := t.txStmt(query); st != nil {
 		return st.ExecContext(t.ctx, args...)

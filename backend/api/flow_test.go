@@ -12,8 +12,8 @@ import (
 func (e *env) stats(id string) (map[string]int, map[string]map[string]int) {
 	e.t.Helper()
 	m := e.call("GET", "/api/workflows/"+id+"/stats", nil, 200)
-	if len(m) != 2 {
-		e.t.Fatalf("stats has keys %v, want enrollments and steps", m)
+	if len(m) != 3 || m["goal_conversion"] == nil {
+		e.t.Fatalf("stats has keys %v, want enrollments, steps and goal_conversion", m)
 	}
 	ens := map[string]int{}
 	for k, v := range m["enrollments"].(map[string]any) {
@@ -34,7 +34,8 @@ func step(active, waiting, completed, failed int) map[string]int {
 }
 
 func enrollments(active, waiting, completed, withErrors, failed, cancelled int) map[string]int {
-	return map[string]int{"active": active, "waiting": waiting, "completed": completed, "completed_with_errors": withErrors, "failed": failed, "cancelled": cancelled}
+	return map[string]int{"active": active, "waiting": waiting, "completed": completed, "completed_with_errors": withErrors, "failed": failed, "cancelled": cancelled,
+		"goal_reached": 0, "unenrolled": 0}
 }
 
 // trail is an enrollment's history from GET /api/enrollments/{id} as "step:outcome".

@@ -156,8 +156,10 @@ func TestWorkflowLifecycle(t *testing.T) {
 			name: "stats of a fresh workflow", method: "GET", url: "/api/workflows/dublin/stats", wantStatus: 200,
 			after: func(t *testing.T, e *env, res *response) {
 				want := map[string]any{
-					"enrollments": map[string]any{"active": 0.0, "waiting": 0.0, "completed": 0.0, "completed_with_errors": 0.0, "failed": 0.0, "cancelled": 0.0},
-					"steps":       map[string]any{},
+					"enrollments": map[string]any{"active": 0.0, "waiting": 0.0, "completed": 0.0, "completed_with_errors": 0.0, "failed": 0.0, "cancelled": 0.0,
+						"goal_reached": 0.0, "unenrolled": 0.0},
+					"steps":           map[string]any{},
+					"goal_conversion": 0.0,
 				}
 				if got := res.json(t); !reflect.DeepEqual(got, want) {
 					t.Fatalf("stats %v, want %v", got, want)
@@ -184,7 +186,7 @@ func TestWorkflowLifecycle(t *testing.T) {
 			wantStatus: 200, wantContains: []string{`"enabled":false`},
 			after: func(t *testing.T, e *env, res *response) {
 				st := e.call("GET", "/api/workflows/dublin/stats", nil, 200)
-				want := map[string]any{"active": 0.0, "waiting": 0.0, "completed": 0.0, "completed_with_errors": 0.0, "failed": 0.0, "cancelled": 2.0}
+				want := map[string]any{"active": 0.0, "waiting": 0.0, "completed": 0.0, "completed_with_errors": 0.0, "failed": 0.0, "cancelled": 2.0, "goal_reached": 0.0, "unenrolled": 0.0}
 				if got := st["enrollments"]; !reflect.DeepEqual(got, want) {
 					t.Fatalf("enrollments after disable?cancel=true: %v, want %v", got, want)
 				}
@@ -208,7 +210,7 @@ func TestWorkflowLifecycle(t *testing.T) {
 			after: func(t *testing.T, e *env, res *response) {
 				e.advance(61 * time.Minute)
 				st := e.call("GET", "/api/workflows/dublin/stats", nil, 200)
-				want := map[string]any{"active": 0.0, "waiting": 0.0, "completed": 1.0, "completed_with_errors": 0.0, "failed": 0.0, "cancelled": 2.0}
+				want := map[string]any{"active": 0.0, "waiting": 0.0, "completed": 1.0, "completed_with_errors": 0.0, "failed": 0.0, "cancelled": 2.0, "goal_reached": 0.0, "unenrolled": 0.0}
 				if got := st["enrollments"]; !reflect.DeepEqual(got, want) {
 					t.Fatalf("enrollments: %v, want %v", got, want)
 				}

@@ -309,7 +309,7 @@ func TestStatsPerStepAfterAMixedRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantEn := map[string]int64{"active": 1, "waiting": 1, "completed": 1, "completed_with_errors": 0, "failed": 1, "cancelled": 0}
+	wantEn := map[string]int64{"active": 1, "waiting": 1, "completed": 1, "completed_with_errors": 0, "failed": 1, "cancelled": 0, "goal_reached": 0, "unenrolled": 0}
 	if !reflect.DeepEqual(st.Enrollments, wantEn) {
 		t.Fatalf("enrollments %v, want %v", st.Enrollments, wantEn)
 	}

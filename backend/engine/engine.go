@@ -58,6 +58,9 @@ type Options struct {
 	// BatchHold is how long one maintenance batch aims to hold the writer (default
 	// DefaultBatchHold); batches are sized to it as they run.
 	BatchHold time.Duration
+	// SplitRecordID gives the record id split steps hash (nil: the record's own). The simulator
+	// sets it so its scratch copy of a record takes the paths the real record would.
+	SplitRecordID func(id int64) int64
 }
 
 // Engine is the workflow runtime over one database.
@@ -392,6 +395,11 @@ func (e *Engine) forgetWorkflow(id string) {
 			for i := range s.Branches {
 				e.progs.Forget(programKey(id, k.version, fmt.Sprintf("step/%s/branch/%d", s.ID, i)))
 			}
+		}
+		e.progs.Forget(programKey(id, k.version, "goal"))
+		e.progs.Forget(programKey(id, k.version, "unenroll"))
+		for _, t := range d.Triggers {
+			e.progs.Forget(programKey(id, k.version, "trigger/"+t.ID))
 		}
 		delete(e.defs, k)
 		e.listUse.Delete(k)

@@ -19,6 +19,9 @@ type Reason struct {
 	Matched     map[string]any `json:"matched,omitempty"`
 	Event       *ReasonEvent   `json:"event,omitempty"`
 	By          string         `json:"by,omitempty"` // enrolling workflow/step for enroll actions
+	// Chain lists the workflows whose enroll steps led here, first the one a trigger enrolled
+	// in (empty unless an enroll step enrolled the record).
+	Chain []string `json:"chain,omitempty"`
 }
 
 // ReasonEvent is the triggering event as filters in the workflow see it (`event.*`).
@@ -36,6 +39,8 @@ const (
 	SkipFilterError     = "filter_error"     // the selection's filter could not be evaluated on it
 	SkipWorkflowOff     = "workflow_off"     // the workflow is off (enrollment options only)
 	SkipSuppressed      = "suppressed"       // it is in one of the workflow's suppression lists
+	SkipGoalMet         = "goal_met"         // it meets the workflow's goal already
+	SkipUnenrollMet     = "unenroll_met"     // it meets the workflow's unenrollment filter
 )
 
 // enrollResult tells what enroll did.
@@ -48,7 +53,8 @@ type enrollResult struct {
 // enroll enrolls a record into an enabled workflow version inside tx, honouring the open-
 // enrollment and re-enrollment rules, and schedules its first step. Manual enrollment (by hand,
 // one record or in bulk) may re-enroll when re-enrollment is on for any trigger, as in HubSpot.
-// Every way in passes here, so a suppression-list check (members are never enrolled) belongs here.
+// Every way in passes here, so a suppression-list check (members are never enrolled) belongs here,
+// as do the goal and the unenrollment filter (a record meeting either is not enrolled).
 func (e *Engine) enroll(tx *store.Tx, wf *trigger.Workflow, recordID int64, reason Reason, eventID int64, manual bool, now time.Time) (enrollResult, error) {
 	open, ever, err := tx.EnrollmentState(wf.ID, recordID)
 	if err != nil {
@@ -65,6 +71,11 @@ func (e *Engine) enroll(tx *store.Tx, wf *trigger.Workflow, recordID int64, reas
 	}
 	if list, err := suppressedBy(tx, wf, recordID); err != nil || list != "" {
 		return enrollResult{code: SkipSuppressed, skipped: "in suppression list " + list}, err
+	}
+	if code, why, err := e.keptOut(tx, wf, recordID, now); err != nil {
+		return enrollResult{}, err
+	} else if code != "" {
+		return enrollResult{code: code, skipped: why}, nil
 	}
 	raw, err := json.Marshal(reason)
 	if err != nil {
@@ -83,6 +94,9 @@ func (e *Engine) enroll(tx *store.Tx, wf *trigger.Workflow, recordID int64, reas
 		return enrollResult{}, err
 	}
 	if err := tx.PutJob(&store.Job{EnrollmentID: en.ID, RecordID: recordID, StepID: wf.Def.Start, Kind: store.JobRun, RunAt: now}); err != nil {
+		return enrollResult{}, err
+	}
+	if err := e.removeFrom(tx, wf, recordID, now); err != nil {
 		return enrollResult{}, err
 	}
 	return enrollResult{enrollment: en}, nil
@@ -112,8 +126,9 @@ func (e *Engine) enrollMatches(tx *store.Tx, ix *trigger.Index, matches []trigge
 	return ids, nil
 }
 
-// recordChanged keeps the active lists current and runs the filter-criteria triggers after a
-// record's properties changed, in the transaction of the change.
+// recordChanged keeps the active lists current, checks the record's open enrollments against
+// their goals and unenrollment rules, and runs the filter-criteria triggers after a record's
+// properties changed, in the transaction of the change.
 func (e *Engine) recordChanged(tx *store.Tx, change *store.RecordChange, now time.Time) ([]int64, error) {
 	if !change.Changed {
 		return nil, nil
@@ -121,6 +136,11 @@ func (e *Engine) recordChanged(tx *store.Tx, change *store.RecordChange, now tim
 	ids, err := e.activeListsChanged(tx, change.Record, now)
 	if err != nil {
 		return nil, err
+	}
+	if !change.Created {
+		if err := e.checkExits(tx, change.Record, now); err != nil {
+			return nil, err
+		}
 	}
 	ix := e.index.Load()
 	old := change.Old

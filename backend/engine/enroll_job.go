@@ -679,6 +679,10 @@ func skipMessage(code string) string {
 		return "The filter could not be evaluated on it"
 	case SkipSuppressed:
 		return "In one of the workflow's suppression lists"
+	case SkipGoalMet:
+		return "Meets the workflow's goal already"
+	case SkipUnenrollMet:
+		return "Meets the workflow's unenrollment filter"
 	}
 	return ""
 }

@@ -264,6 +264,11 @@ func (e *Engine) IngestWith(ctx context.Context, in EventInput, extra func(tx *s
 		if err != nil {
 			return err
 		}
+		if !change.Changed { // recordChanged did not check: an event is a moment to check too
+			if err := e.checkExits(tx, change.Record, now); err != nil {
+				return err
+			}
+		}
 		env := trigger.EventEnv(in.Type, in.Scope, in.Data, occurred)
 		ix := e.index.Load()
 		tev := trigger.Event{Type: in.Type, Object: in.Record.Type, Scope: in.Scope, Env: env}

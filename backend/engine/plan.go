@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
@@ -40,6 +41,7 @@ type plan struct {
 	passSteps int
 	errText   string
 	next      *store.Job
+	reason    Reason // why the enrollment happened (its enroll chain)
 	// declared lists properties the effects declared, for the engine's schema after the commit.
 	declared []store.Property
 }
@@ -130,9 +132,8 @@ func (e *Engine) makePlan(ctx context.Context, c claimed) (*plan, error) {
 			p.lists[id] = true
 		}
 	}
-	var reason Reason
-	if err := json.Unmarshal(c.enr.Reason, &reason); err == nil && reason.Event != nil {
-		p.event = reason.Event.Env
+	if err := json.Unmarshal(c.enr.Reason, &p.reason); err == nil && p.reason.Event != nil {
+		p.event = p.reason.Event.Env
 	}
 	cur := c.job.StepID
 	if c.job.Kind == store.JobResume {
@@ -152,10 +153,7 @@ func (e *Engine) makePlan(ctx context.Context, c claimed) (*plan, error) {
 			cur = step.Event.TimeoutNext
 		}
 	}
-	budget := def.MaxSteps
-	if budget <= 0 {
-		budget = workflow.DefaultMaxSteps
-	}
+	budget := def.StepBudget()
 	for {
 		if cur == "" {
 			p.status, p.current = store.StatusCompleted, ""
@@ -170,6 +168,12 @@ func (e *Engine) makePlan(ctx context.Context, c claimed) (*plan, error) {
 		step := def.Step(cur)
 		if step == nil {
 			p.fail(nil, fmt.Errorf("step %q does not exist in version %d", cur, c.enr.Version))
+			return p, nil
+		}
+		if x := e.planExit(p); x != nil {
+			p.status, p.current, p.next = x.status, cur, nil
+			x.detail["step"] = cur
+			p.log(nil, x.outcome, x.detail)
 			return p, nil
 		}
 		if held, err := e.hold(p, step); err != nil {
@@ -227,6 +231,8 @@ func (e *Engine) runStep(p *plan, s *workflow.Step) (string, *store.Job, error) 
 		return e.runDelay(p, s)
 	case workflow.StepBranch:
 		return e.runBranch(p, s)
+	case workflow.StepSplit:
+		return e.runSplit(p, s)
 	case workflow.StepGoto:
 		p.log(s, store.HistOK, map[string]any{"target": s.Target})
 		p.count(s.ID, 1, 0)
@@ -284,6 +290,9 @@ func (e *Engine) runStep(p *plan, s *workflow.Step) (string, *store.Job, error) 
 	case workflow.StepNotify, workflow.StepCreateRecord, workflow.StepCreateTask, workflow.StepRotateOwner, workflow.StepSubscription:
 		return e.runRecordStep(p, s) // steps_records.go
 	case workflow.StepEnroll:
+		if chain := append(append([]string(nil), p.reason.Chain...), p.def.ID); len(chain) >= workflow.MaxEnrollChain {
+			return "", nil, fmt.Errorf("enrolling in %q would chain more than %d workflows (%s → %s); an enroll cycle may be missing an end", s.Workflow, workflow.MaxEnrollChain, strings.Join(chain, " → "), s.Workflow)
+		}
 		target := e.index.Load().Workflow(s.Workflow)
 		if target == nil {
 			p.stepFailed(s, map[string]any{"workflow": s.Workflow, "error": fmt.Sprintf("the workflow %q is off, so the record was not enrolled in it; turn it on", s.Workflow)})
@@ -427,7 +436,8 @@ func snapshotRefs(prog *condition.Program, env condition.Env) map[string]any {
 // enrollEffect enrolls the record into another workflow (enabled when the plan was made);
 // "already enrolled" is logged as a skip and the enrollment goes on.
 func (e *Engine) enrollEffect(tx *store.Tx, p *plan, s *workflow.Step, target *trigger.Workflow, slot int) error {
-	r := Reason{Trigger: "enroll", TriggerType: "enroll", Summary: fmt.Sprintf("Enrolled by workflow %q, step %q", p.def.ID, s.ID), By: p.def.ID + "/" + s.ID}
+	r := Reason{Trigger: "enroll", TriggerType: "enroll", Summary: fmt.Sprintf("Enrolled by workflow %q, step %q", p.def.ID, s.ID), By: p.def.ID + "/" + s.ID,
+		Chain: append(append([]string(nil), p.reason.Chain...), p.def.ID)}
 	res, err := e.enroll(tx, target, p.c.rec.ID, r, 0, false, p.now)
 	if err != nil {
 		return err

@@ -23,8 +23,10 @@ func (e *Engine) validateOptions(ctx context.Context) (workflow.Options, error) 
 		return workflow.Options{}, err
 	}
 	objects := map[string]string{}
+	raws := map[string][]byte{}
 	for _, w := range wfs {
 		objects[w.ID] = w.Object
+		raws[w.ID] = w.Definition
 	}
 	tpls, err := e.db.EmailTemplates(ctx)
 	if err != nil {
@@ -60,6 +62,18 @@ func (e *Engine) validateOptions(ctx context.Context) (workflow.Options, error) 
 		Workflow: func(id string) (string, bool) {
 			o, ok := objects[id]
 			return o, ok
+		},
+		// The saved definition: for a workflow that is on, the version it runs.
+		Definition: func(id string) *workflow.Definition {
+			raw, ok := raws[id]
+			if !ok {
+				return nil
+			}
+			d, err := workflow.Parse(raw)
+			if err != nil {
+				return nil
+			}
+			return d
 		},
 		Template: func(name string) bool { return templates[name] },
 		Hook:     func(id string) bool { return hooks[id] },

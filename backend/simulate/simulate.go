@@ -169,6 +169,7 @@ type prepared struct {
 	items    []item
 	manual   bool
 	warnings []workflow.Problem
+	realID   int64 // the real record simulated (0: a typed-in one)
 }
 
 // Run simulates req. Bad input comes back as *InputError or *ProblemsError, with nothing run.
@@ -247,7 +248,7 @@ func (s *Simulator) prepare(ctx context.Context, req Request) (*prepared, error)
 		if rec.Type != p.def.Object {
 			return nil, bad("record_id", "record %d is a %s but the workflow works on %s records", req.RecordID, rec.Type, p.def.Object)
 		}
-		p.props = rec.Properties
+		p.props, p.realID = rec.Properties, rec.ID
 	case req.Record != nil:
 		p.props = req.Record.Properties
 	default:
@@ -464,14 +465,21 @@ func (s *Simulator) run(ctx context.Context, p *prepared) (*Result, error) {
 	}
 	effects := &sink{}
 	acts := effects.wrap(action.Preview(s.opts.Actions))
-	if sc.eng, err = engine.New(ctx, sc.db, engine.Options{Clock: sc.clk, Actions: acts, Workers: 1, Lease: 24 * time.Hour}); err != nil {
+	var recID int64 // the scratch record, created below
+	// Split steps hash the real record's id, so the scratch copy takes the paths it would.
+	splitID := func(id int64) int64 {
+		if id == recID && p.realID != 0 {
+			return p.realID
+		}
+		return id
+	}
+	if sc.eng, err = engine.New(ctx, sc.db, engine.Options{Clock: sc.clk, Actions: acts, Workers: 1, Lease: 24 * time.Hour, SplitRecordID: splitID}); err != nil {
 		return nil, fmt.Errorf("start the scratch engine: %w", err)
 	}
 	eng := sc.eng
 
 	// The record exists before the workflow is on, as a real contact would.
 	email, _ := p.props["email"].(string)
-	var recID int64
 	if err := sc.db.Write(ctx, func(tx *store.Tx) error {
 		ch, err := tx.UpsertRecord(p.def.Object, 0, strings.TrimSpace(email), map[string]any{}, p.start)
 		if err == nil {
@@ -631,7 +639,9 @@ func (s *Simulator) collect(ctx context.Context, sc *scratch, p *prepared, recID
 		res.Outcome = "completed"
 	case store.StatusFailed:
 		res.Outcome = "failed"
-	case store.StatusCancelled:
+	case store.StatusGoalReached:
+		res.Outcome = "goal_reached"
+	case store.StatusUnenrolled, store.StatusCancelled:
 		res.Outcome = "unenrolled"
 	default:
 		res.Outcome = "waiting"

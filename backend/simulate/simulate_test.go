@@ -271,6 +271,22 @@ func TestSimulatorAgreesWithProduction(t *testing.T) {
 		{"enrolled by hand", flow("hand", nil,
 			M{"id": "mail", "type": "send_email", "template": "thanks"}),
 			scenario{props: ann}, "completed"},
+		{"goal reached mid-delay by a property change", withGoal(flow("goal", nil,
+			M{"id": "wait", "type": "delay", "duration": "3d", "next": "mail"},
+			M{"id": "mail", "type": "send_email", "template": "thanks"})),
+			scenario{props: ann, events: []simulate.Event{{At: "+0h", Type: "start.goal"}},
+				props2: []simulate.PropertyChange{{At: "+26h", Properties: M{"lifecycle": "customer"}}}}, "goal_reached"},
+		{"goal reached by the workflow's own step", withGoal(flow("goal2", nil,
+			M{"id": "wait", "type": "delay", "duration": "1d", "next": "convert"},
+			M{"id": "convert", "type": "set_property", "property": "lifecycle", "value": "customer", "next": "mail"},
+			M{"id": "mail", "type": "send_email", "template": "thanks"})),
+			scenario{props: ann, events: []simulate.Event{{At: "+0h", Type: "start.goal2"}}}, "goal_reached"},
+		{"split", flow("ab", nil,
+			M{"id": "split", "type": "split", "paths": []M{{"name": "A", "percent": 50, "next": "a"}, {"name": "B", "percent": 50, "next": "b"}}},
+			M{"id": "a", "type": "delay", "duration": "1d", "next": "mail"},
+			M{"id": "b", "type": "set_property", "property": "lead_status", "value": "B"},
+			M{"id": "mail", "type": "send_email", "template": "thanks"}),
+			scenario{props: ann, events: []simulate.Event{{At: "+0h", Type: "start.ab"}}}, "completed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -289,6 +305,64 @@ func TestSimulatorAgreesWithProduction(t *testing.T) {
 			}
 			t.Logf("%s: %q", tc.name, sim)
 		})
+	}
+}
+
+func withGoal(def M) M {
+	def["goal"] = M{"property": "lifecycle", "op": "eq", "value": "customer"}
+	return def
+}
+
+// TestSimulatorAgreesOnSplitPaths simulates real records by id through a split and then enrolls
+// them live: each takes the same path in both, and both paths are taken.
+func TestSimulatorAgreesOnSplitPaths(t *testing.T) {
+	in := newInstall(t)
+	def := flow("ab", []M{},
+		M{"id": "split", "type": "split", "paths": []M{{"name": "A", "percent": 50, "next": "a"}, {"name": "B", "percent": 50, "next": "b"}}},
+		M{"id": "a", "type": "set_property", "property": "variant", "value": "A"},
+		M{"id": "b", "type": "set_property", "property": "variant", "value": "B"})
+	w, err := in.eng.CreateWorkflow(in.ctx, raw(t, def))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.eng.EnableWorkflow(in.ctx, w.ID); err != nil {
+		t.Fatal(err)
+	}
+	simulated := map[int64]string{}
+	var ids []int64
+	for i := 0; i < 24; i++ {
+		res, err := in.eng.Ingest(in.ctx, engine.EventInput{Type: "contact.imported", Record: engine.RecordRef{Type: "contact", Email: fmt.Sprintf("c%d@example.com", i)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, res.RecordID)
+		sim, err := in.sim.Run(in.ctx, simulate.Request{Workflow: "ab", RecordID: res.RecordID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		simulated[res.RecordID] = sim.RecordAfter["variant"].(string)
+	}
+	for _, id := range ids {
+		if _, err := in.eng.EnrollManually(in.ctx, "ab", id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := in.eng.RunDue(in.ctx); err != nil {
+		t.Fatal(err)
+	}
+	taken := map[string]int{}
+	for _, id := range ids {
+		rec, err := in.db.Record(in.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Properties["variant"] != simulated[id] {
+			t.Fatalf("record %d: simulated path %s, live path %v", id, simulated[id], rec.Properties["variant"])
+		}
+		taken[simulated[id]]++
+	}
+	if taken["A"] == 0 || taken["B"] == 0 {
+		t.Fatalf("paths taken %v: 24 records should take both", taken)
 	}
 }
 

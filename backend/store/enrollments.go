@@ -224,18 +224,6 @@ func (t *Tx) OpenEnrollments(recordID int64) ([]*Enrollment, error) {
 	return collect(rows, "open enrollments", scanEnrollment)
 }
 
-// OpenEnrollment returns the record's active or waiting enrollment in a workflow, or nil.
-func (t *Tx) OpenEnrollment(workflowID string, recordID int64) (*Enrollment, error) {
-	e, err := scanEnrollment(t.queryRow("SELECT "+enrollmentCols+" FROM enrollments WHERE workflow_id = ? AND record_id = ? AND status IN ('active','waiting')", workflowID, recordID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open enrollment of record %d in %q: %w", recordID, workflowID, err)
-	}
-	return e, nil
-}
-
 // InsertEnrollment creates an enrollment and sets its ID. A second open enrollment of the same
 // record in the same workflow is ErrConflict.
 func (t *Tx) InsertEnrollment(e *Enrollment, now time.Time) error {

@@ -86,6 +86,8 @@ export interface Step {
   event?: WaitEvent;
   branches?: Branch[];
   else?: string;
+  /** split: the A/B paths, whole percents adding up to 100 */
+  paths?: SplitPath[];
   target?: string;
   workflow?: string;
   property?: string;
@@ -122,6 +124,20 @@ export interface Step {
   overwrite?: boolean;
 }
 
+/** One path of a split step. */
+export interface SplitPath {
+  name: string;
+  percent: number;
+  next?: string;
+}
+
+/** When records leave a workflow before its end (besides its goal). */
+export interface Unenroll {
+  when_criteria_no_longer_met?: boolean;
+  filter?: Filter;
+  on_enroll_remove_from?: string[];
+}
+
 export interface Definition {
   id: string;
   name: string;
@@ -130,6 +146,9 @@ export interface Definition {
   timezone?: string;
   triggers: Trigger[];
   reenroll: Reenroll;
+  /** A record that meets the goal leaves at once (status goal_reached) and is never enrolled. */
+  goal?: Filter;
+  unenroll?: Unenroll;
   max_steps?: number;
   start: string;
   steps: Step[];
@@ -224,16 +243,22 @@ export interface StepStats {
   waiting: number;
   completed: number;
   failed: number;
+  /** A split step's records per path name. */
+  paths?: Record<string, number>;
 }
 
 /** GET /api/workflows/{id}/stats (store.WorkflowStats). */
 export interface Stats {
   enrollments: Record<EnrollmentStatus, number>;
   steps: Record<string, StepStats>;
+  /** Share of enrollments that reached the goal, 0..1. */
+  goal_conversion?: number;
 }
 
-/** completed_with_errors: reached the end, but at least one step failed (failed_steps > 0). */
-export type EnrollmentStatus = 'active' | 'waiting' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
+/** completed_with_errors: reached the end, but at least one step failed (failed_steps > 0).
+ * goal_reached: left when the record met the workflow's goal; unenrolled: an unenrollment rule
+ * took it out. */
+export type EnrollmentStatus = 'active' | 'waiting' | 'completed' | 'completed_with_errors' | 'goal_reached' | 'unenrolled' | 'failed' | 'cancelled';
 
 export interface Enrollment {
   id: number;
@@ -567,7 +592,7 @@ export interface Task {
 }
 
 /** Why a record is not enrolled by hand (codes of the enroll API). */
-export type SkipCode = 'already_enrolled' | 'reenrollment_off' | 'wrong_object' | 'record_missing' | 'filter_error' | 'workflow_off';
+export type SkipCode = 'already_enrolled' | 'reenrollment_off' | 'wrong_object' | 'record_missing' | 'filter_error' | 'workflow_off' | 'goal_met' | 'unenroll_met';
 
 /** Whom "Enroll records…" enrolls: exactly one field. */
 export interface EnrollSelection {

@@ -7,9 +7,10 @@ export const TRIGGER_ID = '__trigger';
 
 /**
  * A port is one outgoing link of a step: "next", "else", "timeout" (a delay-until-event's
- * timeout path), "branch:<index>", "target" (goto), or "start" on TRIGGER_ID.
+ * timeout path), "branch:<index>", "path:<index>" (an A/B split's path), "target" (goto), or
+ * "start" on TRIGGER_ID.
  */
-export type Port = 'start' | 'next' | 'else' | 'timeout' | 'target' | `branch:${number}`;
+export type Port = 'start' | 'next' | 'else' | 'timeout' | 'target' | `branch:${number}` | `path:${number}`;
 
 /** One link slot: where an insert goes and what an edge of the canvas stands for. */
 export interface Slot {
@@ -35,6 +36,7 @@ function linkOf(s: Step, port: Port): string {
   if (port === 'timeout') return s.event?.timeout_next ?? '';
   if (port === 'target') return s.target ?? '';
   if (port.startsWith('branch:')) return s.branches?.[Number(port.slice(7))]?.next ?? '';
+  if (port.startsWith('path:')) return s.paths?.[Number(port.slice(5))]?.next ?? '';
   return '';
 }
 
@@ -51,6 +53,10 @@ export function withLink(s: Step, port: Port, target: string): Step {
     case 'timeout':
       return s.event ? { ...s, event: { ...s.event, timeout_next: t } } : s;
     default: {
+      if (port.startsWith('path:')) {
+        const i = Number(port.slice(5));
+        return { ...s, paths: (s.paths ?? []).map((p, j) => (j === i ? { ...p, next: t } : p)) };
+      }
       if (!port.startsWith('branch:')) return s;
       const i = Number(port.slice(7));
       const branches = (s.branches ?? []).map((b, j) => (j === i ? { ...b, next: t } : b));
@@ -70,6 +76,8 @@ export function portsOf(s: Step): Port[] {
   switch (s.type) {
     case 'branch':
       return [...(s.branches ?? []).map((_, i) => `branch:${i}` as Port), 'else'];
+    case 'split':
+      return (s.paths ?? []).map((_, i) => `path:${i}` as Port);
     case 'goto':
       return [];
     case 'delay':
@@ -79,7 +87,7 @@ export function portsOf(s: Step): Port[] {
   }
 }
 
-/** Every step id a step can continue to (next, branches, else, timeout path, goto target). */
+/** Every step id a step can continue to (next, branches, else, split paths, timeout path, goto target). */
 export function successors(s: Step): string[] {
   const out: string[] = [];
   const add = (id?: string) => {
@@ -88,6 +96,7 @@ export function successors(s: Step): string[] {
   add(s.next);
   for (const b of s.branches ?? []) add(b.next);
   add(s.else);
+  for (const p of s.paths ?? []) add(p.next);
   add(s.event?.timeout_next);
   if (s.type === 'goto') add(s.target);
   return out;
@@ -121,11 +130,13 @@ export function newStepId(def: Definition, type: StepType | string, taken: Set<s
 
 /**
  * Attaches the continuation of the slot a step is inserted into: ordinary steps continue with
- * `next`; a branch sends everything that does not match (else) there; a goto jumps there (so the
- * rest of the path stays reachable until the user picks another target).
+ * `next`; a branch sends everything that does not match (else) there; a split sends its first
+ * path there; a goto jumps there (so the rest of the path stays reachable until the user picks
+ * another target).
  */
 export function attachContinuation(s: Step, cont: string): Step {
   if (s.type === 'branch') return { ...s, next: undefined, else: cont || undefined };
+  if (s.type === 'split') return { ...s, next: undefined, paths: (s.paths ?? []).map((p, i) => (i === 0 ? { ...p, next: cont || undefined } : p)) };
   if (s.type === 'goto') return { ...s, next: undefined, target: cont };
   return { ...s, next: cont || undefined };
 }
@@ -143,7 +154,7 @@ export function insertStep(def: Definition, slot: Slot, step: Step): Definition 
  * (including a delay-until-event's "event happened" path), nothing for branches and gotos.
  */
 export function continuationOf(s: Step): string {
-  if (s.type === 'branch' || s.type === 'goto') return '';
+  if (s.type === 'branch' || s.type === 'split' || s.type === 'goto') return '';
   return s.next ?? '';
 }
 
@@ -163,6 +174,9 @@ export function deleteStep(def: Definition, id: string): Definition {
     if (out.else === id) out = { ...out, else: cont || undefined };
     if (out.event?.timeout_next === id) out = { ...out, event: { ...out.event, timeout_next: cont || undefined } };
     if (out.type === 'goto' && out.target === id) out = { ...out, target: cont };
+    if (out.paths?.some((p) => p.next === id)) {
+      out = { ...out, paths: out.paths.map((p) => (p.next === id ? { ...p, next: cont || undefined } : p)) };
+    }
     if (out.branches?.some((b) => b.next === id)) {
       out = { ...out, branches: out.branches.map((b) => (b.next === id ? { ...b, next: cont || undefined } : b)) };
     }
@@ -183,6 +197,7 @@ export function deleteStep(def: Definition, id: string): Definition {
 export function unlinked(s: Step): Step {
   const out: Step = { ...s, next: undefined, else: undefined };
   if (out.branches) out.branches = out.branches.map((b) => ({ ...b, next: undefined }));
+  if (out.paths) out.paths = out.paths.map((p) => ({ ...p, next: undefined }));
   if (out.event) out.event = { ...out.event, timeout_next: undefined };
   return out;
 }
@@ -205,6 +220,7 @@ export function renameStep(def: Definition, from: string, to: string): Definitio
       const out: Step = { ...s, id: r(s.id)!, next: r(s.next), else: r(s.else) };
       if (s.type === 'goto') out.target = r(s.target);
       if (s.branches) out.branches = s.branches.map((b) => ({ ...b, next: r(b.next) }));
+      if (s.paths) out.paths = s.paths.map((p) => ({ ...p, next: r(p.next) }));
       if (s.event) out.event = { ...s.event, timeout_next: r(s.event.timeout_next) };
       return out;
     }),
@@ -248,6 +264,18 @@ export function removeBranch(def: Definition, stepId: string, index: number): De
   const next: Definition = {
     ...def,
     steps: def.steps.map((s) => (s.id === stepId ? { ...s, branches: (s.branches ?? []).filter((_, i) => i !== index) } : s)),
+  };
+  const after = reachable(next);
+  const gone = new Set([...before].filter((x) => !after.has(x)));
+  return gone.size ? { ...next, steps: next.steps.filter((s) => !gone.has(s.id)) } : next;
+}
+
+/** Removes path `index` of a split step and the steps only that path led to. */
+export function removePath(def: Definition, stepId: string, index: number): Definition {
+  const before = reachable(def);
+  const next: Definition = {
+    ...def,
+    steps: def.steps.map((s) => (s.id === stepId ? { ...s, paths: (s.paths ?? []).filter((_, i) => i !== index) } : s)),
   };
   const after = reachable(next);
   const gone = new Set([...before].filter((x) => !after.has(x)));

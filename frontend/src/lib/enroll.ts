@@ -9,6 +9,8 @@ export const SKIP_LABELS: Record<SkipCode, string> = {
   record_missing: 'no longer exist',
   filter_error: 'filter could not be evaluated',
   workflow_off: 'workflow is off',
+  goal_met: 'meet the goal already',
+  unenroll_met: 'meet the unenrollment filter',
 };
 
 const n = (v: number) => v.toLocaleString();

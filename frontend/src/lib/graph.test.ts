@@ -32,7 +32,7 @@ describe('definitionToGraph / graphToDefinition', () => {
 
   it('round-trips each step type on its own', () => {
     for (const s of everyStepType().steps) {
-      const def: Definition = { ...everyStepType(), start: s.id, steps: [{ ...s, next: undefined, else: undefined, branches: s.branches?.map((b) => ({ ...b, next: undefined })), target: s.type === 'goto' ? s.id : undefined, event: s.event ? { ...s.event, timeout_next: undefined } : undefined }] };
+      const def: Definition = { ...everyStepType(), start: s.id, steps: [{ ...s, next: undefined, else: undefined, branches: s.branches?.map((b) => ({ ...b, next: undefined })), paths: s.paths?.map((p) => ({ ...p, next: undefined })), target: s.type === 'goto' ? s.id : undefined, event: s.event ? { ...s.event, timeout_next: undefined } : undefined }] };
       expect(serialise(roundTrip(def)), s.type).toEqual(serialise(def));
     }
   });
@@ -45,6 +45,15 @@ describe('definitionToGraph / graphToDefinition', () => {
     const trig = node(g, TRIGGER_ID);
     for (const n of g.nodes) if (n.id !== TRIGGER_ID) expect(n.position.y).toBeGreaterThan(trig.position.y);
     expect(g.edges.find((e) => e.id === edgeId(TRIGGER_ID, 'start'))?.target).toBe('wait-2h');
+  });
+
+  it('draws one labelled edge per split path, with its share, and keeps where each leads', () => {
+    const def = everyStepType();
+    const g = definitionToGraph(def);
+    const out = g.edges.filter((e) => e.source === 'ab');
+    expect(out.map((e) => label(def, 'ab', e.data!.port))).toEqual(['A · 60%', 'B · 40%']);
+    expect(out.map((e) => e.target)).toEqual(['again', 'wait-pay']);
+    expect(graphToDefinition(g, def).steps.find((s) => s.id === 'ab')?.paths).toEqual(def.steps.find((s) => s.id === 'ab')?.paths);
   });
 
   it('lays branch paths side by side, one labelled edge per branch plus Else', () => {

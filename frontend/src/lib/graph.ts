@@ -67,6 +67,11 @@ export function portLabel(s: Step | undefined, port: Port): string | undefined {
     const b = s.branches?.[Number(port.slice(7))];
     return b?.name || `Branch ${Number(port.slice(7)) + 1}`;
   }
+  if (port.startsWith('path:')) {
+    const i = Number(port.slice(5));
+    const p = s.paths?.[i];
+    return `${p?.name || `Path ${i + 1}`} · ${p?.percent ?? 0}%`;
+  }
   if (s.type === 'delay' && s.event) {
     if (port === 'next') return 'Event happened';
     if (port === 'timeout') return 'Timed out';
@@ -82,6 +87,7 @@ function linkOf(s: Step, port: Port): string {
   if (port === 'next') return s.next ?? '';
   if (port === 'else') return s.else ?? '';
   if (port === 'timeout') return s.event?.timeout_next ?? '';
+  if (port.startsWith('path:')) return s.paths?.[Number(port.slice(5))]?.next ?? '';
   return s.branches?.[Number(port.slice(7))]?.next ?? '';
 }
 
@@ -261,6 +267,7 @@ export function graphToDefinition(graph: FlowGraph, def: Definition): Definition
     delete s.next;
     delete s.else;
     if (s.branches) s.branches = s.branches.map((b) => { const c = { ...b }; delete c.next; return c; });
+    if (s.paths) s.paths = s.paths.map((p) => { const c = { ...p }; delete c.next; return c; });
     if (s.event) { const ev = { ...s.event }; delete ev.timeout_next; s.event = ev; }
     steps.set(s.id, s);
   }
@@ -278,7 +285,10 @@ export function graphToDefinition(graph: FlowGraph, def: Definition): Definition
     if (d.port === 'next') s.next = target || undefined;
     else if (d.port === 'else') s.else = target || undefined;
     else if (d.port === 'timeout' && s.event) s.event = { ...s.event, timeout_next: target || undefined };
-    else if (d.port.startsWith('branch:') && s.branches) {
+    else if (d.port.startsWith('path:') && s.paths) {
+      const i = Number(d.port.slice(5));
+      s.paths = s.paths.map((p, j) => (j === i ? { ...p, next: target || undefined } : p));
+    } else if (d.port.startsWith('branch:') && s.branches) {
       const i = Number(d.port.slice(7));
       s.branches = s.branches.map((b, j) => (j === i ? { ...b, next: target || undefined } : b));
     }

@@ -88,6 +88,10 @@ export function formatHistory(h: HistoryEntry, def?: Definition | null, opts: Fo
     }
     case 'cancelled':
       return { ...base, text: 'Cancelled' + (typeof d.reason === 'string' ? `: ${d.reason}` : ''), tone: 'skip' };
+    case 'goal_reached':
+      return { ...base, text: `Reached the goal${typeof d.step === 'string' && d.step ? ` at ${name(d.step)}` : ''}; left the workflow${valuesText(d.values)}`, tone: 'ok' };
+    case 'unenrolled':
+      return { ...base, text: 'Unenrolled' + (typeof d.reason === 'string' ? `: ${d.reason}` : '') + valuesText(d.values), tone: 'skip' };
     case 'waiting': {
       if (typeof d.event === 'string') {
         const until = d.timeout_at ? `, giving up ${when(d.timeout_at)}` : '';
@@ -132,6 +136,7 @@ export function formatHistory(h: HistoryEntry, def?: Definition | null, opts: Fo
     if (b === 'else') return { ...base, text: 'Branch: Else (no branch matched)', tone: 'ok' };
     return { ...base, text: `Branch: ${b}${valuesText(d.values)}`, tone: 'ok' };
   }
+  if ('path' in d && type === 'split') return { ...base, text: `Split: took path ${String(d.path)}${typeof d.percent === 'number' ? ` (${d.percent}% of records)` : ''}`, tone: 'ok' };
   switch (type) {
     case 'goto':
       return { ...base, text: `Went to ${name(d.target)}`, tone: 'ok' };

@@ -3,7 +3,7 @@ import { failedStepsText, hasFailures, outcomeTotals, statusLabel, STATUSES } fr
 
 describe('outcome', () => {
   it('counts completed_with_errors as failed, never as done', () => {
-    const t = outcomeTotals({ active: 1, waiting: 2, completed: 3, completed_with_errors: 4, failed: 5, cancelled: 6 });
+    const t = outcomeTotals({ active: 1, waiting: 2, completed: 3, completed_with_errors: 4, goal_reached: 0, unenrolled: 0, failed: 5, cancelled: 6 });
     expect(t).toMatchObject({ active: 1, waiting: 2, done: 3, failed: 9 });
     expect(t.failedTitle).toBe('5 stopped at a failed step, 4 completed with errors');
     expect(outcomeTotals(undefined).failedTitle).toBe('No enrollment has a failed step');

@@ -4,13 +4,15 @@
 import type { Enrollment, EnrollmentStatus, Stats } from '../api/types';
 
 /** Every status, in the order the enrollment list's tabs show them. */
-export const STATUSES: EnrollmentStatus[] = ['active', 'waiting', 'completed', 'completed_with_errors', 'failed', 'cancelled'];
+export const STATUSES: EnrollmentStatus[] = ['active', 'waiting', 'completed', 'completed_with_errors', 'goal_reached', 'unenrolled', 'failed', 'cancelled'];
 
 const LABEL: Record<EnrollmentStatus, string> = {
   active: 'active',
   waiting: 'waiting',
   completed: 'completed',
   completed_with_errors: 'completed with errors',
+  goal_reached: 'goal reached',
+  unenrolled: 'unenrolled',
   failed: 'failed',
   cancelled: 'cancelled',
 };
@@ -20,6 +22,8 @@ const MEANING: Record<EnrollmentStatus, string> = {
   waiting: 'In a delay: waiting for a time, a date or an event.',
   completed: 'Reached the end and every step did its job (steps skipped on purpose, such as an unsubscribed contact, are fine).',
   completed_with_errors: 'Reached the end, but at least one step failed: a refused send, a delivery given up after retries, or a step that could not run.',
+  goal_reached: "Met the workflow's goal and left it at once.",
+  unenrolled: 'Taken out by an unenrollment rule: it met the unenrollment filter, no longer met the enrollment criteria, or enrolled in a workflow that removes it.',
   failed: 'Stopped at a step that could not go on.',
   cancelled: 'Stopped by hand, or when the workflow was switched off.',
 };

@@ -19,6 +19,7 @@ import { sendEmailNode } from './send_email/default';
 import { setPropertyNode } from './set_property/default';
 import { slackNode } from './slack/default';
 import { smsNode } from './sms/default';
+import { splitNode } from './split/default';
 import { subscriptionNode } from './subscription/default';
 import { webhookNode } from './webhook/default';
 import type { CheckContext, NodeConfig } from './types';
@@ -26,6 +27,7 @@ import type { CheckContext, NodeConfig } from './types';
 export const nodesConfig: Record<StepType, NodeConfig> = {
   delay: delayNode,
   branch: branchNode,
+  split: splitNode,
   goto: gotoNode,
   enroll: enrollNode,
   set_property: setPropertyNode,

@@ -27,11 +27,11 @@ describe('node registry', () => {
     expect(checkAll(def.steps)).toEqual({});
   });
 
-  it('flags a fresh default of every type except delay as incomplete', () => {
+  it('flags a fresh default of every type except delay and split (A 50 %, B 50 %) as incomplete', () => {
     for (const t of STEP_TYPES) {
       const s = createStep(t, 'x');
       const p = nodesConfig[t].checkValid(s, ctx([s]));
-      if (t === 'delay') expect(p, t).toEqual([]);
+      if (t === 'delay' || t === 'split') expect(p, t).toEqual([]);
       else expect(p.length, t).toBeGreaterThan(0);
     }
   });

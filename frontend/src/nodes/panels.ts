@@ -18,6 +18,7 @@ import { SendEmailPanel } from './send_email/panel';
 import { SetPropertyPanel } from './set_property/panel';
 import { SlackPanel } from './slack/panel';
 import { SmsPanel } from './sms/panel';
+import { SplitPanel } from './split/panel';
 import { SubscriptionPanel } from './subscription/panel';
 import { WebhookPanel } from './webhook/panel';
 import type { PanelComponent } from './types';
@@ -25,6 +26,7 @@ import type { PanelComponent } from './types';
 export const panels: Record<StepType, PanelComponent> = {
   delay: DelayPanel,
   branch: BranchPanel,
+  split: SplitPanel,
   goto: GotoPanel,
   enroll: EnrollPanel,
   set_property: SetPropertyPanel,

@@ -20,7 +20,7 @@ export const examples: Record<string, Definition> = {
 /** The generated canvas benchmark workflow (testdata/bench/generate.mjs): 300 steps, merging branches. */
 export const bench300 = merging300 as unknown as Definition;
 
-/** One filled-in step of every type, chained by next (branch and goto at the end). */
+/** One filled-in step of every type, chained by next (branch, split and goto at the end). */
 export function everyStepType(): Definition {
   const s: Partial<Record<StepType, Omit<Step, 'id' | 'type'>>> = {
     delay: { duration: '2h' },
@@ -51,8 +51,9 @@ export function everyStepType(): Definition {
     {
       id: 'choose', type: 'branch',
       branches: [{ name: 'Big', filter: { all: [{ property: 'score', op: 'gte', value: 50 }] }, next: 'wait-pay' }],
-      else: 'again',
+      else: 'ab',
     },
+    { id: 'ab', type: 'split', paths: [{ name: 'A', percent: 60, next: 'again' }, { name: 'B', percent: 40, next: 'wait-pay' }] },
     { id: 'wait-pay', type: 'delay', event: { type: 'payment.completed', timeout: '3d', timeout_next: 'again' }, next: undefined },
     { id: 'again', type: 'goto', target: 's-delay' },
   ];

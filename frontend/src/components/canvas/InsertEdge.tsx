@@ -14,6 +14,13 @@ function InsertEdgeInner(props: EdgeProps<FlowEdge>) {
   const route = useMemo(() => routeEdge(sourceX, sourceY, targetX, targetY, data?.via, data?.merge), [sourceX, sourceY, targetX, targetY, data?.via, data?.merge]);
   // the label is the step's content (a branch's name), read here so renaming never re-lays out
   const label = useEditor((s) => (data ? portLabel(stepById(s.definition.steps, data.source), data.port) : undefined));
+  // a split path's records so far, while the workflow is on (A/B results on the canvas)
+  const taken = useEditor((s) => {
+    if (!data || !s.enabled || !data.port.startsWith('path:')) return undefined;
+    const st = stepById(s.definition.steps, data.source);
+    const name = st?.paths?.[Number(data.port.slice(5))]?.name;
+    return name === undefined ? undefined : (s.stats?.steps[data.source]?.paths?.[name] ?? 0);
+  });
   const after = useEditor((s) => {
     if (!data) return '';
     if (data.source === TRIGGER_ID) return 'the trigger';
@@ -33,6 +40,7 @@ function InsertEdgeInner(props: EdgeProps<FlowEdge>) {
         {label && (
           <div className="edge-label nodrag nopan" style={{ transform: `translate(-50%, -50%) translate(${route.label.x}px, ${route.label.y}px)` }}>
             {label}
+            {taken !== undefined && <span className="edge-count" title={`${taken} record${taken === 1 ? '' : 's'} took this path`} data-testid="path-count"> · {taken.toLocaleString()}</span>}
           </div>
         )}
         <button type="button" className="edge-plus nodrag nopan" aria-label={what} title={what} data-slot={data ? `${data.source}:${data.port}` : undefined}

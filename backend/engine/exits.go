@@ -102,6 +102,20 @@ func (e *Engine) planExit(p *plan) *exit {
 	return x
 }
 
+// exitEnv is what the goal and the unenrollment rules of def read about a record: its
+// properties, and its lists when a rule tests them.
+func (e *Engine) exitEnv(tx *store.Tx, def *workflow.Definition, version int, rec *store.Record, now time.Time) (condition.Env, error) {
+	env := condition.Env{Record: rec.Properties, Now: now}
+	if e.testsLists(def, version) {
+		lists, err := recordListSet(tx, rec.ID)
+		if err != nil {
+			return env, err
+		}
+		env.Lists = lists
+	}
+	return env, nil
+}
+
 // leave ends an open enrollment early: its pending job is dropped (a worker holding it drops its
 // result), its status set, and why goes into its history.
 func (e *Engine) leave(tx *store.Tx, en *store.Enrollment, x *exit, now time.Time) error {
@@ -133,7 +147,11 @@ func (e *Engine) checkExits(tx *store.Tx, rec *store.Record, now time.Time) erro
 		if !hasExits(def) {
 			continue
 		}
-		x, err := e.exitNow(def, en.Version, en.TriggerID, condition.Env{Record: rec.Properties, Now: now})
+		env, err := e.exitEnv(tx, def, en.Version, rec, now)
+		if err != nil {
+			return err
+		}
+		x, err := e.exitNow(def, en.Version, en.TriggerID, env)
 		if err != nil {
 			e.log.Warn("goal or unenrollment check failed", "enrollment", en.ID, "err", err)
 			continue
@@ -159,7 +177,10 @@ func (e *Engine) keptOut(tx *store.Tx, wf *trigger.Workflow, recordID int64, now
 	if err != nil {
 		return "", "", err
 	}
-	env := condition.Env{Record: rec.Properties, Now: now}
+	env, err := e.exitEnv(tx, def, wf.Version, rec, now)
+	if err != nil {
+		return "", "", err
+	}
 	check := func(loc string, f *condition.Filter) (bool, error) {
 		if f == nil {
 			return false, nil

@@ -479,6 +479,13 @@ func (e *Engine) testsLists(def *workflow.Definition, version int) bool {
 			walk(&f.Any[i])
 		}
 	}
+	walk(def.Goal)
+	if def.Unenroll != nil {
+		walk(def.Unenroll.Filter)
+	}
+	for _, t := range def.Triggers {
+		walk(t.Filter) // the enrollment criteria an unenrollment rule rechecks
+	}
 	for _, s := range def.Steps {
 		for _, b := range s.Branches {
 			walk(b.Filter)

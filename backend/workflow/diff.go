@@ -86,7 +86,9 @@ func Compare(old, cur *Definition) *Diff {
 		}
 	}
 	d.Triggers = compareTriggers(old.Triggers, cur.Triggers)
-	d.Settings = changedFields(settingsOf(old), settingsOf(cur))
+	if s := changedFields(settingsOf(old), settingsOf(cur)); s != nil {
+		d.Settings = s
+	}
 	d.Summary = d.summarise()
 	return d
 }

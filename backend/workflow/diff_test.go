@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 )
@@ -50,6 +51,10 @@ func TestCompareSameAndFirst(t *testing.T) {
 	a := mustParse(t, minimal)
 	if d := Compare(a, mustParse(t, minimal)); !d.Empty() || d.Summary != "No changes" {
 		t.Errorf("same definitions: %+v", d)
+	}
+	// the lists are empty, never null, for the UI
+	if b, _ := json.Marshal(Compare(a, mustParse(t, minimal))); string(b) != `{"steps":[],"triggers":[],"settings":[],"summary":"No changes"}` {
+		t.Errorf("no change as JSON: %s", b)
 	}
 	d := Compare(nil, a)
 	if d.Summary != "First version: 0 triggers, 1 step" || len(d.Steps) != 1 || d.Steps[0].Change != ChangeAdded {

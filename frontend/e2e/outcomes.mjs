@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { openBrowser } from './rig.mjs';
+import { openBrowser, publishReview } from './rig.mjs';
 import { startServer } from './server.mjs';
 
 const ART = new URL('./artifacts/', import.meta.url).pathname;
@@ -132,6 +132,7 @@ describe('honest outcomes', { concurrency: false }, () => {
     await until('the saved workflow route', async () => page.url().endsWith('#/workflows/' + WF), T.med);
     await page.getByText('All changes saved').waitFor({ timeout: T.med });
     await page.locator('.toolbar .switch').click();
+    await publishReview(page);
     await until('the switch to be on', async () => (await page.locator('.toolbar .switch').getAttribute('aria-checked')) === 'true', T.med);
 
     // an outside system posts the event; the receiver refuses the webhook

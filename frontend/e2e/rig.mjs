@@ -73,3 +73,19 @@ export async function openBrowser({ errors, contextOptions = {} } = {}) {
   }
   return { browser, page };
 }
+
+/**
+ * Publishes from the open review dialog (turning a workflow on, or saving one that is on):
+ * answers "also enroll records that meet the triggers now?" when `enroll` is given, clicks
+ * Publish and waits for the dialog to close. Returns the dialog's text as it was shown.
+ */
+export async function publishReview(page, { enroll } = {}) {
+  const dlg = page.getByTestId('review-dialog');
+  await dlg.waitFor({ timeout: T.med });
+  await until('the review to load', async () => !(await dlg.textContent()).includes('Comparing with the live version'), T.med);
+  const text = await dlg.textContent();
+  if (enroll !== undefined) await dlg.getByLabel(enroll ? /^\s*Yes, enroll/ : /^\s*No, only/).check();
+  await page.getByTestId('publish-button').click();
+  await dlg.waitFor({ state: 'detached', timeout: T.med });
+  return text;
+}

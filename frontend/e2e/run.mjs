@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, T, until } from './rig.mjs';
+import { CHROMIUM_ARGS, T, publishReview, until } from './rig.mjs';
 import { startServer } from './server.mjs';
 
 const ART = new URL('./artifacts/', import.meta.url).pathname;
@@ -266,6 +266,7 @@ describe('flowdesk e2e', { concurrency: false }, () => {
 
   test('b: enable, post events, counters and history change, diagnose', { timeout: 75_000 }, async () => {
     await page.locator('.toolbar .switch').click();
+    await publishReview(page);
     await until('the switch to be on', async () => (await page.locator('.toolbar .switch').getAttribute('aria-checked')) === 'true', T.med);
     assert.equal((await apiGet('/api/workflows/' + WF)).body.enabled, true);
 
@@ -377,6 +378,7 @@ describe('flowdesk e2e', { concurrency: false }, () => {
 
     // turn the copy on and off from the list (off asks about running enrollments)
     await copyRow.getByRole('switch').click();
+    await publishReview(page);
     await until('the copy on', async () => (await apiGet('/api/workflows/' + copyId)).body.enabled === true, T.med);
     await copyRow.getByRole('switch').click();
     await page.getByTestId('disable-keep').click();
@@ -716,6 +718,7 @@ describe('flowdesk e2e', { concurrency: false }, () => {
 
     // switch it on without leaving; an event enrolls a contact that waits at the delay
     await page.locator('.toolbar .switch').click();
+    await publishReview(page);
     await until('the switch on', async () => (await page.locator('.toolbar .switch').getAttribute('aria-checked')) === 'true', T.med);
     assert.equal(await page.locator('.banner.error').count(), 0, 'no error banner');
     const r = await postEvent({ type: 'webinar.payment', record: { type: 'contact', email: 'first.flow@example.com' } });
@@ -737,6 +740,7 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await page.locator('.side-panel').getByLabel('List', { exact: true }).fill('first-buyers');
     await page.getByText('Unsaved changes').waitFor({ timeout: T.short });
     await page.keyboard.press('Control+s');
+    await publishReview(page); // it is on: the save goes live through the review
     await page.getByText('All changes saved').waitFor({ timeout: T.med });
     const after = (await apiGet('/api/workflows/first-flow')).body;
     assert.equal(after.revision, before + 1, 'one save');
@@ -748,6 +752,7 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await page.getByRole('button', { name: 'Let them finish' }).click();
     await until('the switch off', async () => (await page.locator('.toolbar .switch').getAttribute('aria-checked')) === 'false', T.med);
     await page.locator('.toolbar .switch').click();
+    await publishReview(page);
     await until('the switch on again', async () => (await page.locator('.toolbar .switch').getAttribute('aria-checked')) === 'true', T.med);
     assert.equal(await page.getByText('Save your changes before').count(), 0);
     assert.equal((await apiGet('/api/workflows/first-flow')).body.enabled, true);

@@ -7,6 +7,7 @@ import { RecordsScreen } from './screens/Records';
 import { WorkflowEditorScreen } from './screens/WorkflowEditor';
 import { WorkflowEnrollmentsScreen } from './screens/WorkflowEnrollments';
 import { WorkflowListScreen } from './screens/WorkflowList';
+import { WorkflowVersionsScreen } from './screens/WorkflowVersions';
 import { OutboxScreen } from './screens/Outbox';
 import { PropertiesScreen } from './screens/Properties';
 import { SettingsScreen } from './screens/Settings';
@@ -51,6 +52,7 @@ function Shell() {
         {route.name === 'workflows' && <WorkflowListScreen />}
         {route.name === 'workflow' && <WorkflowEditorScreen id={route.id} key={route.id} />}
         {route.name === 'workflow-enrollments' && <WorkflowEnrollmentsScreen id={route.id} status={route.status} step={route.step} key={route.id} />}
+        {route.name === 'workflow-versions' && <WorkflowVersionsScreen id={route.id} version={route.version} against={route.against} key={route.id} />}
         {route.name === 'records' && <RecordsScreen />}
         {route.name === 'record' && <RecordDetailScreen id={route.id} />}
         {route.name === 'enrollment' && <EnrollmentDetailScreen id={route.id} />}

@@ -11,6 +11,14 @@ describe('router', () => {
     expect(parseHash('#/nope').name).toBe('not-found');
   });
 
+  it('parses the versions, performance and activity routes', () => {
+    expect(parseHash('#/workflows/w1/versions?v=3&against=2')).toEqual({ name: 'workflow-versions', id: 'w1', version: 3, against: 2 });
+    expect(parseHash('#/workflows/w1/versions?v=x')).toEqual({ name: 'workflow-versions', id: 'w1' });
+    for (const h of ['#/workflows/w1/versions', '#/workflows/w1/versions?v=3&against=2', '#/workflows/w1/performance', '#/activity']) {
+      expect(hrefOf(parseHash(h))).toBe(h);
+    }
+  });
+
   it('parses the enrollments route with its filters', () => {
     expect(parseHash('#/workflows/w1/enrollments')).toEqual({ name: 'workflow-enrollments', id: 'w1' });
     const r = parseHash('#/workflows/w1/enrollments?status=waiting&step=wait-2h');

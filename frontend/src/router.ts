@@ -1,4 +1,4 @@
-// Hash-based routing (#/workflows, #/workflows/:id, #/records, #/records/:id, #/enrollments/:id,
+// Hash-based routing (#/workflows, #/workflows/:id[/versions|/performance], #/activity, #/records, #/records/:id, #/enrollments/:id,
 // #/properties/:object):
 // works from a file-less Wails AssetServer and from `flowdesk serve` without server routes.
 import { useEffect, useState } from 'react';
@@ -7,6 +7,9 @@ export type Route =
   | { name: 'workflows' }
   | { name: 'workflow'; id: string }
   | { name: 'workflow-enrollments'; id: string; status?: string; step?: string }
+  | { name: 'workflow-versions'; id: string; version?: number; against?: number }
+  | { name: 'workflow-performance'; id: string }
+  | { name: 'activity' }
   | { name: 'records' }
   | { name: 'record'; id: number }
   | { name: 'enrollment'; id: number }
@@ -35,6 +38,14 @@ export function parseHash(hash: string): Route {
     if (query.get('step')) r.step = query.get('step')!;
     return r;
   }
+  if (parts[0] === 'workflows' && parts.length === 3 && parts[2] === 'versions') {
+    const r: Route = { name: 'workflow-versions', id: parts[1] };
+    if (/^\d+$/.test(query.get('v') ?? '')) r.version = Number(query.get('v'));
+    if (/^\d+$/.test(query.get('against') ?? '')) r.against = Number(query.get('against'));
+    return r;
+  }
+  if (parts[0] === 'workflows' && parts.length === 3 && parts[2] === 'performance') return { name: 'workflow-performance', id: parts[1] };
+  if (parts[0] === 'activity' && parts.length === 1) return { name: 'activity' };
   if (parts[0] === 'records' && parts.length === 1) return { name: 'records' };
   if (parts[0] === 'records' && parts.length === 2 && /^\d+$/.test(parts[1])) return { name: 'record', id: Number(parts[1]) };
   if (parts[0] === 'enrollments' && parts.length === 2 && /^\d+$/.test(parts[1])) return { name: 'enrollment', id: Number(parts[1]) };
@@ -59,6 +70,17 @@ export function hrefOf(r: Route): string {
       const qs = q.toString();
       return '#/workflows/' + encodeURIComponent(r.id) + '/enrollments' + (qs ? '?' + qs : '');
     }
+    case 'workflow-versions': {
+      const q = new URLSearchParams();
+      if (r.version) q.set('v', String(r.version));
+      if (r.against) q.set('against', String(r.against));
+      const qs = q.toString();
+      return '#/workflows/' + encodeURIComponent(r.id) + '/versions' + (qs ? '?' + qs : '');
+    }
+    case 'workflow-performance':
+      return '#/workflows/' + encodeURIComponent(r.id) + '/performance';
+    case 'activity':
+      return '#/activity';
     case 'records':
       return '#/records';
     case 'record':

@@ -2,9 +2,9 @@
 // code works in the Wails window (AssetServer) and in a browser on `flowdesk serve`.
 import { canonical } from '../lib/canonical';
 import type {
-  Association, CatalogueEvent, Definition, Delivery, EnrollJob, EnrollOption, EnrollPreview, EnrollSelection, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Health, HookCapture,
+  Association, CatalogueEvent, Changes, Definition, Delivery, EnrollJob, EnrollOption, EnrollPreview, EnrollSelection, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Health, HookCapture,
   HookConfig, HookCreated, HookEndpoint, HookPreset, HookRequest, Notification, ObjectType, OutboxMessage, Problem, Property, PropertyType, RecordDetail,
-  RecordItem, SavedWorkflow, Schema, SimulateRequest, SimulateResult, SettingsUpdate, SettingsView, Stats, Task, TrashedWorkflow, ValidateResult, Workflow, WorkflowSummary,
+  RecordItem, PublishReview, Published, SavedWorkflow, Schema, SimulateRequest, SimulateResult, SettingsUpdate, SettingsView, Stats, Task, TrashedWorkflow, ValidateResult, VersionInfo, Workflow, WorkflowSummary,
 } from './types';
 
 /** An error answer of the API ({"error": {"code", "message", "details"}}) or a network failure. */
@@ -194,6 +194,20 @@ export const api = {
   /** One stored version of a workflow: the definition its enrollments run. */
   getVersion: async (id: string, version: number) =>
     (await request<{ workflow_id: string; version: number; definition: Definition }>('GET', `/api/workflows/${encodeURIComponent(id)}/versions/${version}`)).data,
+
+  /** A workflow's published versions, newest first, each with what it changed. */
+  listVersions: async (id: string) => (await request<{ versions: VersionInfo[] }>('GET', wf(id) + '/versions')).data.versions,
+  /** What changed between two definitions: version numbers, 'draft' or 'live'. */
+  compareVersions: async (id: string, from: string | number, to: string | number) =>
+    (await request<{ changes: Changes }>('GET', wf(id) + '/compare' + qs({ from: String(from), to: String(to) }))).data.changes,
+  /** What publishing a definition (or, without one, the saved draft) would do; writes nothing. */
+  reviewPublish: async (id: string, def?: Definition) =>
+    (await request<PublishReview>('POST', wf(id) + '/review', def ? { json: `{"definition":${canonical(def)}}` } : {})).data,
+  /** Puts a definition (or the saved draft) live, enrolling the records that meet its triggers now when asked. */
+  publish: async (id: string, opts: { definition?: Definition; revision?: number; enrollExisting: boolean }) =>
+    (await request<Published>('POST', wf(id) + '/publish', {
+      json: `{${opts.definition ? `"definition":${canonical(opts.definition)},` : ''}"revision":${opts.revision ?? 0},"enroll_existing":${opts.enrollExisting}}`,
+    })).data,
 
   schema: async () => (await request<Schema>('GET', '/api/schema')).data,
   /** Runs one record through a workflow (saved or a draft) over virtual time; nothing is written or sent. */

@@ -697,3 +697,54 @@ export interface SimulateResult {
   /** The result as a scenario file's "expect" (flowdesk test). */
   summary: { outcome: string; timeline: string[]; effects: string[] };
 }
+
+/** How a step or trigger differs between two versions (workflow.Diff). */
+export type ChangeKind = 'added' | 'removed' | 'changed';
+
+export interface StepChange {
+  id: string;
+  type: StepType;
+  name?: string;
+  change: ChangeKind;
+  fields?: string[];
+}
+
+export interface TriggerChange {
+  index: number;
+  type: TriggerType;
+  change: ChangeKind;
+  fields?: string[];
+}
+
+/** What changed from one definition of a workflow to another. */
+export interface Changes {
+  steps: StepChange[];
+  triggers: TriggerChange[];
+  settings: string[];
+  summary: string;
+}
+
+/** A row of GET /api/workflows/{id}/versions. */
+export interface VersionInfo {
+  version: number;
+  created_at: string;
+  active: boolean;
+  summary: string;
+  changes: Changes;
+}
+
+/** POST /api/workflows/{id}/review: what publishing would do. */
+export interface PublishReview {
+  workflow_id: string;
+  enabled: boolean;
+  live_version?: number;
+  changes: Changes;
+  problems: Problem[];
+  valid: boolean;
+  existing: { filter_triggers: number; matching: number; enrollable: number; already_enrolled: number; reenrollment_off: number };
+}
+
+/** POST /api/workflows/{id}/publish. */
+export interface Published extends SavedWorkflow {
+  enrolled: number;
+}

@@ -1,15 +1,17 @@
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { api, ApiError, type Problem, type SavedWorkflow } from '../api';
+import { api, ApiError, type Definition, type Problem, type Published, type SavedWorkflow } from '../api';
 import { Canvas } from '../components/canvas/Canvas';
 import { Dialog } from '../components/common';
 import { EnrollRecordsDialog } from '../components/Enroll';
+import { ReviewDialog } from '../components/Review';
 import { ProblemsPanel } from '../components/panel/ProblemsPanel';
 import { SidePanel } from '../components/panel/SidePanel';
 import { TestPanel } from '../components/TestPanel';
 import { canonical } from '../lib/canonical';
 import { errorsOf, problemsLabel } from '../lib/problems';
 import { clearDraft, peekDraft } from '../lib/templates';
+import { takeRestored } from '../lib/versions';
 import { outcomeTotals } from '../lib/outcome';
 import { navigate } from '../router';
 import { EditorProvider, useEditor, useEditorStore, useObjectProperties } from '../store/context';
@@ -35,6 +37,7 @@ export function WorkflowEditorScreen({ id }: { id: string }) {
     const load = async () => {
       try {
         let store: EditorStore;
+        let restoredNotice: Notice | null = null;
         const handed = handoff?.store.getState().workflowId === id ? handoff : null;
         if (handed) {
           store = handed.store;
@@ -45,12 +48,18 @@ export function WorkflowEditorScreen({ id }: { id: string }) {
         } else {
           const w = await api.getWorkflow(id);
           store = createEditorStore({ definition: w.definition, workflowId: w.id, revision: w.revision, enabled: w.enabled });
+          const r = takeRestored(id);
+          if (r) {
+            // a restored version is an edit of the draft: saving makes it a new revision
+            store.getState().commit(r.definition);
+            restoredNotice = { kind: 'warn', text: `Version ${r.version} is in the editor as unsaved changes. Check the problems, if any, then save it as a new revision.` };
+          }
         }
         store.getState().setSchema(await schema);
         if (live) {
           if (id === 'new') clearDraft();
           if (handed) handoff = null;
-          setState({ store, key: id + ':' + Date.now(), notice: handed?.notice ?? null });
+          setState({ store, key: id + ':' + Date.now(), notice: handed?.notice ?? restoredNotice });
         }
       } catch (e) {
         if (live) setState({ error: e instanceof Error ? e.message : String(e) });
@@ -100,9 +109,15 @@ function Editor({ notice }: { notice: Notice | null }) {
   useStats(store, workflowId, enabled);
   useUnsavedGuard(store);
 
+  // what goes live passes the review first; with errors known here, the server's refusal says why
+  const [reviewing, setReviewing] = useState<{ definition?: Definition } | null>(null);
   const save = useCallback(async () => {
     const s = store.getState();
     if (saving) return;
+    if (s.workflowId !== null && s.enabled && !errorsOf(s.problems).length) {
+      setReviewing({ definition: s.definition });
+      return;
+    }
     setSaving(true);
     setMessage(null);
     const sent = canonical(s.definition);
@@ -152,6 +167,10 @@ function Editor({ notice }: { notice: Notice | null }) {
       return;
     }
     setAskDisable(false);
+    if (!s.enabled && !errorsOf(s.problems).length) {
+      setReviewing({});
+      return;
+    }
     try {
       const w = s.enabled ? await api.disableWorkflow(s.workflowId, cancel) : await api.enableWorkflow(s.workflowId);
       store.setState({ enabled: w.enabled, revision: w.revision || s.revision });
@@ -165,6 +184,13 @@ function Editor({ notice }: { notice: Notice | null }) {
       }
       setMessage({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
     }
+  };
+
+  const published = (p: Published, sent: string) => {
+    setReviewing(null);
+    store.getState().loaded(p, sent);
+    const more = p.enrolled ? ` and enrolled ${plural(p.enrolled, 'record')} that meet the triggers now` : '';
+    setMessage({ kind: 'ok', text: `Published version ${p.active_version}${more}` });
   };
 
   const reload = () => {
@@ -198,6 +224,7 @@ function Editor({ notice }: { notice: Notice | null }) {
         <button type="button" className={`btn ghost${testing ? ' on' : ''}`} aria-pressed={testing} onClick={() => setTesting((v) => !v)} title="Run one record through this workflow over virtual time (nothing is sent)">Test</button>
         <button type="button" className="btn ghost" onClick={() => store.getState().select({ kind: 'settings' })}>Settings</button>
         {workflowId && <a className="btn ghost" href={'#/workflows/' + encodeURIComponent(workflowId) + '/enrollments'}>Enrollments</a>}
+        {workflowId && <a className="btn ghost" href={'#/workflows/' + encodeURIComponent(workflowId) + '/versions'}>Versions</a>}
         {workflowId && <EnrollRecordsButton workflowId={workflowId} />}
         {workflowId && (
           <button type="button" className={`switch${enabled ? ' on' : ''}`} role="switch" aria-checked={enabled} onClick={() => toggleEnabled()}>
@@ -221,6 +248,15 @@ function Editor({ notice }: { notice: Notice | null }) {
         {testing && <TestPanel onClose={() => setTesting(false)} />}
         <SidePanel />
       </div>
+      {reviewing && workflowId && (
+        <ReviewDialog workflowId={workflowId} definition={reviewing.definition} revision={store.getState().revision}
+          onClose={() => setReviewing(null)}
+          onPublished={(p) => published(p, canonical(reviewing.definition ?? store.getState().definition))}
+          onProblems={(p) => {
+            store.getState().setProblems(p);
+            setShowProblems(true);
+          }} />
+      )}
       {askDisable && (
         <Dialog title="Turn off this workflow?" onClose={() => setAskDisable(false)}>
           <p>No new records will enroll. What should happen to the records that are in the workflow now{totals ? ` (${totals.active + totals.waiting})` : ''}?</p>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, type Definition, type Stats, type WorkflowSummary } from '../api';
 import { ago, Dialog, Empty, ErrorBanner, Spinner, Toasts, type ToastData } from '../components/common';
+import { ReviewDialog } from '../components/Review';
 import { openWorkflowFile, saveWorkflowFile } from '../lib/desktop';
 import { TEMPLATES, setDraft } from '../lib/templates';
 import { outcomeTotals } from '../lib/outcome';
@@ -26,6 +27,7 @@ export function WorkflowListScreen() {
   const [toasts, setToasts] = useState<ToastData[]>([]);
   const [createOpen, setCreateOpen] = useState(false);
   const [disabling, setDisabling] = useState<WorkflowSummary | null>(null);
+  const [publishing, setPublishing] = useState<WorkflowSummary | null>(null);
   const [deleting, setDeleting] = useState<Deleting | null>(null);
   const [trashIds, setTrashIds] = useState<string[]>([]);
   const toastId = useRef(0);
@@ -140,10 +142,7 @@ export function WorkflowListScreen() {
       setDisabling(w);
       return;
     }
-    run(`Turning on ${w.name}…`, async () => {
-      await api.enableWorkflow(w.id);
-      await load();
-    });
+    setPublishing(w); // nothing goes live without the review
   };
 
   const disable = (w: WorkflowSummary, cancel: boolean) => {
@@ -239,6 +238,14 @@ export function WorkflowListScreen() {
           </div>
           {rows && rows.length > 0 && <div className="hint">Or use "Duplicate" on any workflow in the list to start from a copy of it.</div>}
         </Dialog>
+      )}
+      {publishing && (
+        <ReviewDialog workflowId={publishing.id} revision={publishing.revision} onClose={() => setPublishing(null)} onProblems={() => undefined}
+          onPublished={(p) => {
+            setPublishing(null);
+            toast({ text: `Published "${p.name}" (version ${p.active_version})${p.enrolled ? `; ${p.enrolled} record(s) that meet the triggers enrolled` : ''}` });
+            load();
+          }} />
       )}
       {disabling && (
         <Dialog title={`Turn off "${disabling.name}"?`} onClose={() => setDisabling(null)}>

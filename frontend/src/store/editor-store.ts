@@ -2,7 +2,7 @@
 // through React context (see context.tsx). The definition is the single source of truth; the
 // canvas graph is derived from it (selectGraph), never stored.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { Definition, Problem, Reenroll, SavedWorkflow, Schema, Stats, Step, StepType, Trigger, TriggerType, Workflow } from '../api/types';
+import type { ChangeKind, Definition, Problem, Reenroll, SavedWorkflow, Schema, Stats, Step, StepType, Trigger, TriggerType, Workflow } from '../api/types';
 import { canonical } from '../lib/canonical';
 import {
   deleteStep as deleteStepOp, findStep, insertStep as insertStepOp, newStepId, pasteStep as pasteStepOp,
@@ -42,6 +42,10 @@ export interface EditorState {
   schema: Schema | null;
   /** The steps the Test panel's simulation reached: step id to when first ("+1d2h"); null when no test is shown. */
   simulated: Record<string, string> | null;
+  /** A past version on show: nothing can be edited (every edit and the step picker are refused). */
+  readOnly: boolean;
+  /** Diff marks of a version comparison: step id (or the trigger card's id) to how it changed. */
+  marks: Record<string, ChangeKind> | null;
 
   commit(def: Definition, key?: string): void;
   insertStep(slot: Slot, type: StepType): string;
@@ -80,6 +84,8 @@ export interface EditorInit {
   workflowId?: string | null;
   revision?: number;
   enabled?: boolean;
+  readOnly?: boolean;
+  marks?: Record<string, ChangeKind> | null;
   /** Clock for coalescing (tests). */
   now?: () => number;
 }
@@ -112,10 +118,12 @@ export function createEditorStore(init: EditorInit): EditorStore {
       stats: null,
       schema: null,
       simulated: null,
+      readOnly: init.readOnly ?? false,
+      marks: init.marks ?? null,
 
       commit(def, key) {
         const s = get();
-        if (def === s.definition) return;
+        if (def === s.definition || s.readOnly) return;
         const t = now();
         const coalesce = !!key && s.lastEdit?.key === key && t - s.lastEdit.at < COALESCE_MS;
         const past = coalesce ? s.past : [...s.past, s.definition].slice(-HISTORY_LIMIT);
@@ -239,6 +247,7 @@ export function createEditorStore(init: EditorInit): EditorStore {
       },
 
       openPalette(slot) {
+        if (get().readOnly) return;
         set({ palette: slot });
       },
 

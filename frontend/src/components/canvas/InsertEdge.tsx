@@ -28,6 +28,7 @@ function InsertEdgeInner(props: EdgeProps<FlowEdge>) {
     return st ? `"${st.name || nodeConfig(st.type).summary(st)}"` : '';
   });
   const tabIndex = useTabIndex(plusKey(id));
+  const readOnly = useEditor((s) => s.readOnly);
   const open = (e: React.MouseEvent) => {
     e.stopPropagation();
     if (data) store.getState().openPalette({ source: data.source, port: data.port });
@@ -43,11 +44,11 @@ function InsertEdgeInner(props: EdgeProps<FlowEdge>) {
             {taken !== undefined && <span className="edge-count" title={`${taken} record${taken === 1 ? '' : 's'} took this path`} data-testid="path-count"> · {taken.toLocaleString()}</span>}
           </div>
         )}
-        <button type="button" className="edge-plus nodrag nopan" aria-label={what} title={what} data-slot={data ? `${data.source}:${data.port}` : undefined}
+        {!readOnly && <button type="button" className="edge-plus nodrag nopan" aria-label={what} title={what} data-slot={data ? `${data.source}:${data.port}` : undefined}
           data-focus-key={plusKey(id)} tabIndex={tabIndex}
           style={{ transform: `translate(-50%, -50%) translate(${route.plus.x}px, ${route.plus.y}px)` }} onClick={open}>
           +
-        </button>
+        </button>}
       </EdgeLabelRenderer>
     </>
   );

@@ -27,6 +27,7 @@ function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
   const stats = useEditor(useShallow((s) => (s.enabled ? s.stats?.steps[id] : undefined)));
   const workflowId = useEditor((s) => s.workflowId);
   const reached = useEditor((s) => s.simulated?.[id]);
+  const mark = useEditor((s) => s.marks?.[id]);
   const gotoName = useEditor((s) => {
     const st = stepById(s.definition.steps, id);
     if (st?.type !== 'goto' || !st.target) return null;
@@ -53,8 +54,8 @@ function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
     if (step.target) reveal(step.target, { select: true, focus: true });
   };
   return (
-    <div className={`step-card${selected ? ' selected' : ''}${count ? (warningsOnly ? ' has-warnings' : ' has-problems') : ''}${step.type === 'goto' ? ' goto' : ''}${reached ? ' simulated' : ''}${hours ? ' held' : ''}`} style={{ ['--accent' as string]: cfg.colour }} data-step={id}
-      data-focus-key={nodeKey(id)} tabIndex={tabIndex} role="group" aria-current={selected ? true : undefined} aria-label={`${cfg.label}: ${title}${count ? `, ${count} problem${count > 1 ? 's' : ''}` : ''}`}
+    <div className={`step-card${selected ? ' selected' : ''}${count ? (warningsOnly ? ' has-warnings' : ' has-problems') : ''}${step.type === 'goto' ? ' goto' : ''}${reached ? ' simulated' : ''}${hours ? ' held' : ''}${mark ? ' diff-' + mark : ''}`} style={{ ['--accent' as string]: cfg.colour }} data-step={id}
+      data-focus-key={nodeKey(id)} tabIndex={tabIndex} role="group" aria-current={selected ? true : undefined} aria-label={`${cfg.label}: ${title}${mark ? `, ${mark}` : ''}${count ? `, ${count} problem${count > 1 ? 's' : ''}` : ''}`}
       onKeyDown={(e) => {
         if (e.target !== e.currentTarget) return;
         if (e.key === 'Enter' || e.key === ' ') {
@@ -66,6 +67,7 @@ function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
       <div className="step-head">
         <span className="step-glyph"><Glyph name={cfg.glyph} size={15} colour={cfg.colour} /></span>
         <span className="step-type">{cfg.label}</span>
+        {mark && <span className={`diff-badge ${mark}`} data-testid="diff-badge">{mark}</span>}
         {reached && <span className="sim-badge" data-testid="sim-badge" title="Reached in the test run">{reached}</span>}
         {stats && <Counters stats={stats} href={workflowId ? hrefOf({ name: 'workflow-enrollments', id: workflowId, step: id }) : undefined} />}
         {count > 0 && <span className={`problem-dot${warningsOnly ? ' warning' : ''}`} title={server.count ? server.title : local}>{count}</span>}

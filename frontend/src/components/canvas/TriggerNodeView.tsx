@@ -36,10 +36,11 @@ function TriggerNodeViewInner({ selected }: NodeProps<TriggerNode>) {
   const badge = useEditor(useShallow((s) => badgeOf(s.problems.filter((p) => p.trigger || p.field?.startsWith('reenroll')))));
   const problems = badge.count;
   const total = useEditor((s) => (s.enabled && s.stats ? s.stats.enrollments : null));
+  const mark = useEditor((s) => s.marks?.[TRIGGER_ID]);
   const store = useEditorStore();
   const tabIndex = useTabIndex(nodeKey(TRIGGER_ID));
   return (
-    <div className={`trigger-card${selected ? ' selected' : ''}${problems ? (badge.warningsOnly ? ' has-warnings' : ' has-problems') : ''}`} data-focus-key={nodeKey(TRIGGER_ID)} tabIndex={tabIndex}
+    <div className={`trigger-card${selected ? ' selected' : ''}${problems ? (badge.warningsOnly ? ' has-warnings' : ' has-problems') : ''}${mark ? ' diff-' + mark : ''}`} data-focus-key={nodeKey(TRIGGER_ID)} tabIndex={tabIndex}
       role="group" aria-current={selected ? true : undefined} aria-label={`Enrollment triggers: ${triggers.length ? triggers.map(describeTrigger).join(', or ') : 'manual enrollment only'}`}
       onKeyDown={(e) => {
         if (e.target === e.currentTarget && (e.key === 'Enter' || e.key === ' ')) {
@@ -50,6 +51,7 @@ function TriggerNodeViewInner({ selected }: NodeProps<TriggerNode>) {
       <div className="step-head">
         <span className="step-glyph"><Glyph name="trigger" size={15} colour="#b45309" /></span>
         <span className="step-type">Enrollment triggers</span>
+        {mark && <span className={`diff-badge ${mark}`} data-testid="diff-badge">{mark}</span>}
         {problems > 0 && <span className={`problem-dot${badge.warningsOnly ? ' warning' : ''}`} title={badge.title}>{problems}</span>}
       </div>
       {triggers.length === 0 && <div className="trigger-line muted">Manual enrollment only. Click to add a trigger.</div>}

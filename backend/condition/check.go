@@ -46,14 +46,16 @@ var typeNames = map[Type]string{
 
 // builder walks a filter, collecting problems, operands, references and expr source.
 type builder struct {
-	schema   Schema
-	problems []Problem
-	operands []*operand
-	raws     []rawExpr
-	refs     map[string]bool
-	lists    map[string]bool // ids tested by list rules
-	rules    int
-	rawBytes int
+	schema     Schema
+	associated func(prefix string) (Schema, bool)
+	assoc      map[string]bool // associated record types read
+	problems   []Problem
+	operands   []*operand
+	raws       []rawExpr
+	refs       map[string]bool
+	lists      map[string]bool // ids tested by list rules
+	rules      int
+	rawBytes   int
 }
 
 // rawExpr is a raw expression found at path.
@@ -194,9 +196,19 @@ func (b *builder) rule(sb *strings.Builder, f *Filter, path string) {
 	b.refs[displayName(name, event)] = true
 	shown := displayName(name, event)
 
+	schema, assocType, assocName := b.schema, "", ""
+	if !event && b.associated != nil {
+		if prefix, rest, dotted := strings.Cut(name, "."); dotted {
+			_, own := lookupSchema(b.schema, name)
+			if as, ok := b.associated(prefix); ok && !own {
+				schema, assocType, assocName = as, prefix, rest
+				b.assoc[prefix] = true
+			}
+		}
+	}
 	var typ Type
-	if !event && b.schema != nil {
-		if t, known := b.schema(name); known {
+	if !event {
+		if t, known := lookupSchema(schema, strings.TrimPrefix(name, assocType+".")); known {
 			if _, listed := opTypes[t]; listed {
 				typ = t
 			}
@@ -213,8 +225,11 @@ func (b *builder) rule(sb *strings.Builder, f *Filter, path string) {
 		return
 	}
 	getter := fmt.Sprintf("rec(record, %q)", name)
-	if event {
+	switch {
+	case event:
 		getter = fmt.Sprintf("evt(event, %q)", name)
+	case assocType != "":
+		getter = fmt.Sprintf("asc(__assoc, %q, %q)", assocType, assocName)
 	}
 	switch op {
 	case OpIsKnown, OpIsUnknown:
@@ -538,4 +553,12 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// lookupSchema asks a schema for a property's type (a nil schema knows none).
+func lookupSchema(s Schema, name string) (Type, bool) {
+	if s == nil {
+		return "", false
+	}
+	return s(name)
 }

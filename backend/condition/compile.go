@@ -20,6 +20,10 @@ type Env struct {
 	// Lists holds the ids of the lists the record is in, for list rules; load it when the
 	// program UsesLists (nil: a member of none).
 	Lists map[string]bool
+	// Associated holds, per record type, the properties of the records associated with this
+	// one, for rules like "company.industry"; load the types the program's Associations names
+	// (a type missing: no such records).
+	Associated map[string][]map[string]any
 }
 
 // Problem is one thing wrong with a filter: Path locates the rule ("all[2].any[0]", "" for the
@@ -50,6 +54,10 @@ func (e *CompileError) Error() string {
 type Options struct {
 	// Schema gives declared property types; nil means no type checks.
 	Schema Schema
+	// Associated resolves the first segment of a dotted name ("company" in "company.industry")
+	// to the schema of an associated record type; ok false means it is not one (nil: no
+	// associated reads). A property literally named "company.industry" wins.
+	Associated func(prefix string) (schema Schema, ok bool)
 }
 
 // Program is a compiled filter, safe for concurrent use.
@@ -58,15 +66,17 @@ type Program struct {
 	source string
 	refs   []string
 	lists  []string
+	assoc  []string
 }
 
 // exprEnv is the environment expr programs run against (see the package doc).
 type exprEnv struct {
-	Record map[string]any  `expr:"record"`
-	Event  map[string]any  `expr:"event"`
-	Now    time.Time       `expr:"now"`
-	RT     *runState       `expr:"__rt"`
-	Lists  map[string]bool `expr:"__lists"`
+	Record map[string]any              `expr:"record"`
+	Event  map[string]any              `expr:"event"`
+	Now    time.Time                   `expr:"now"`
+	RT     *runState                   `expr:"__rt"`
+	Lists  map[string]bool             `expr:"__lists"`
+	Assoc  map[string][]map[string]any `expr:"__assoc"`
 }
 
 // opFunc registers op_<op>(value, operand) for a structured operator.
@@ -117,6 +127,12 @@ func exprOptions(operands []*operand, maxNodes uint) []expr.Option {
 			s, _ := a[1].(string)
 			return Lookup(m, s), nil
 		}, new(func(map[string]any, string) any)),
+		expr.Function("asc", func(a ...any) (any, error) {
+			m, _ := a[0].(map[string][]map[string]any)
+			typ, _ := a[1].(string)
+			path, _ := a[2].(string)
+			return associatedValue(m[typ], path), nil
+		}, new(func(map[string][]map[string]any, string, string) any)),
 		expr.Function("evt", func(a ...any) (any, error) {
 			m, _ := a[0].(map[string]any)
 			s, _ := a[1].(string)
@@ -141,7 +157,7 @@ func exprOptions(operands []*operand, maxNodes uint) []expr.Option {
 
 // Compile checks and compiles a filter. On failure the error is a *CompileError with all problems.
 func Compile(f Filter, opts Options) (*Program, error) {
-	b := &builder{schema: opts.Schema, refs: map[string]bool{}, lists: map[string]bool{}}
+	b := &builder{schema: opts.Schema, associated: opts.Associated, refs: map[string]bool{}, lists: map[string]bool{}, assoc: map[string]bool{}}
 	var sb strings.Builder
 	b.node(&sb, &f, "", 0)
 	if b.rules > MaxRules {
@@ -162,7 +178,7 @@ func Compile(f Filter, opts Options) (*Program, error) {
 	if err != nil {
 		return nil, &CompileError{Problems: []Problem{{Message: fmt.Sprintf("the filter could not be compiled (%v); please report this", err)}}}
 	}
-	return &Program{prog: prog, source: source, refs: pruneRefs(b.refs), lists: sortedKeys(b.lists)}, nil
+	return &Program{prog: prog, source: source, refs: pruneRefs(b.refs), lists: sortedKeys(b.lists), assoc: sortedKeys(b.assoc)}, nil
 }
 
 // checkRaw validates one raw expression on its own, so that messages point into it.
@@ -227,7 +243,7 @@ func (p *Program) Match(env Env) (matched bool, err error) {
 		}
 	}()
 	machine := vm.VM{MemoryBudget: MemoryBudget}
-	out, err := machine.Run(p.prog, exprEnv{Record: env.Record, Event: env.Event, Now: env.Now, RT: &runState{}, Lists: env.Lists})
+	out, err := machine.Run(p.prog, exprEnv{Record: env.Record, Event: env.Event, Now: env.Now, RT: &runState{}, Lists: env.Lists, Assoc: env.Associated})
 	if err != nil {
 		if !errors.Is(err, ErrBudgetExceeded) && strings.Contains(err.Error(), "memory budget exceeded") {
 			err = fmt.Errorf("%w: more than %d elements of memory: %w", ErrBudgetExceeded, MemoryBudget, err)
@@ -256,6 +272,14 @@ func (p *Program) Lists() []string {
 		return nil
 	}
 	return append([]string(nil), p.lists...)
+}
+
+// Associations names the associated record types the filter reads ("company"), sorted.
+func (p *Program) Associations() []string {
+	if p == nil {
+		return nil
+	}
+	return append([]string(nil), p.assoc...)
 }
 
 // UsesLists tells whether the filter tests list membership (Env.Lists must then be loaded).

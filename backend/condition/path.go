@@ -41,10 +41,45 @@ func Lookup(m map[string]any, path string) any {
 }
 
 // Value reads a reference the way a filter names it: "x" and "record.x" read the record,
-// "event.a.b" reads the event; each through Lookup.
+// "event.a.b" reads the event; each through Lookup. "company.industry" reads the associated
+// companies (see associatedValue) when the record itself has nothing there.
 func (e Env) Value(ref string) any {
 	if rest, ok := strings.CutPrefix(ref, "event."); ok {
 		return Lookup(e.Event, rest)
 	}
-	return Lookup(e.Record, strings.TrimPrefix(ref, "record."))
+	v := Lookup(e.Record, strings.TrimPrefix(ref, "record."))
+	if v == nil && e.Associated != nil {
+		if typ, rest, ok := strings.Cut(ref, "."); ok {
+			if recs, ok := e.Associated[typ]; ok {
+				return associatedValue(recs, rest)
+			}
+		}
+	}
+	return v
+}
+
+// associatedValue reads path in the associated records of one type: nothing for none, the
+// value itself for one, and for several the list of their values (lists flattened), so a rule
+// matches when any associated record matches, as multi-value properties do.
+func associatedValue(recs []map[string]any, path string) any {
+	switch len(recs) {
+	case 0:
+		return nil
+	case 1:
+		return Lookup(recs[0], path)
+	}
+	var out []any
+	for _, r := range recs {
+		switch v := Lookup(r, path).(type) {
+		case nil:
+		case []any:
+			out = append(out, v...)
+		default:
+			out = append(out, v)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }

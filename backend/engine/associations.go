@@ -8,7 +8,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/flowdesk/flowdesk/backend/condition"
 	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/workflow"
 )
 
 // MaxAssociationLabel caps an association's label.
@@ -34,6 +36,17 @@ func (e *Engine) associable(from, to string) bool {
 	e.schemaMu.RLock()
 	defer e.schemaMu.RUnlock()
 	return e.assoc[from][to]
+}
+
+// associatedSchema resolves "company" in a filter's "company.industry" for records of type
+// object (condition.Options.Associated).
+func (e *Engine) associatedSchema(object string) func(prefix string) (condition.Schema, bool) {
+	return func(prefix string) (condition.Schema, bool) {
+		if !e.associable(object, prefix) {
+			return nil, false
+		}
+		return e.Schema(prefix), true
+	}
 }
 
 // associationError says that two record types cannot be linked, and which can.
@@ -180,4 +193,113 @@ func (e *Engine) AddAssociationType(ctx context.Context, from, to string) error 
 		e.assoc[p[0]][p[1]] = true
 	}
 	return nil
+}
+
+// associationsRead lists the associated record types a workflow version's branch filters read
+// ("company" for "company.industry"), remembered per version, which never changes.
+func (e *Engine) associationsRead(def *workflow.Definition, version int) []string {
+	k := versionKey{def.ID, version}
+	if v, ok := e.assocUse.Load(k); ok {
+		return v.([]string)
+	}
+	seen := map[string]bool{}
+	var types []string
+	for _, s := range def.Steps {
+		for i, b := range s.Branches {
+			if b.Filter == nil {
+				continue
+			}
+			prog, err := e.program(def, version, fmt.Sprintf("step/%s/branch/%d", s.ID, i), *b.Filter)
+			if err != nil {
+				continue // the branch fails with its error when it runs
+			}
+			for _, t := range prog.Associations() {
+				if !seen[t] {
+					seen[t] = true
+					types = append(types, t)
+				}
+			}
+		}
+	}
+	sort.Strings(types)
+	e.assocUse.Store(k, types)
+	return types
+}
+
+// loadAssociated reads the associated records the plan's branch filters look at.
+func (e *Engine) loadAssociated(ctx context.Context, p *plan) error {
+	types := e.associationsRead(p.def, p.c.enr.Version)
+	if len(types) == 0 {
+		return nil
+	}
+	p.assoc = make(map[string][]map[string]any, len(types))
+	for _, t := range types {
+		recs, err := e.db.AssociatedRecords(ctx, p.c.rec.ID, t)
+		if err != nil {
+			return err
+		}
+		props := make([]map[string]any, len(recs))
+		for i, r := range recs {
+			props[i] = r.Properties
+		}
+		p.assoc[t] = props
+	}
+	return nil
+}
+
+// applyAssociated runs a property step on every record of type typ associated with the enrolled
+// one, in the pass's transaction, each change going through the same checks and triggers as any
+// record change. No associated record is a skip, not a failure.
+func (e *Engine) applyAssociated(p *plan, s *workflow.Step, typ, name string, op propOp, detail map[string]any) (string, *store.Job, error) {
+	op = e.typedOp(typ, name, op)
+	if err := op(map[string]any{}); err != nil { // a value that cannot be written fails here, for every record alike
+		return "", nil, err
+	}
+	detail["target"] = s.Target
+	slot := p.reserve(s)
+	p.effects = append(p.effects, func(tx *store.Tx, p *plan) error {
+		recs, err := tx.AssociatedRecords(p.c.rec.ID, typ)
+		if err != nil {
+			return err
+		}
+		if len(recs) == 0 {
+			detail["reason"] = fmt.Sprintf("the record has no associated %s, so nothing was changed", typ)
+			p.fill(slot, store.HistSkipped, detail)
+			return nil
+		}
+		ids := make([]int64, 0, len(recs))
+		for _, rec := range recs {
+			change, err := tx.UpdateRecord(rec, op, p.now)
+			if err != nil {
+				return err
+			}
+			if err := p.declareIn(tx, e, typ, change.Record.Properties); err != nil {
+				return err
+			}
+			if err := e.checkUnique(tx, change.Record, changedProps(change), "record.properties"); err != nil {
+				return err
+			}
+			if _, err := e.recordChanged(tx, change, p.now); err != nil {
+				return err
+			}
+			ids = append(ids, rec.ID)
+		}
+		detail["records"] = ids
+		p.fill(slot, store.HistOK, detail)
+		return nil
+	})
+	p.count(s.ID, 1, 0)
+	return e.afterAssociatedChange(p, s)
+}
+
+// afterAssociatedChange ends the pass after a step that changes associated records, when the
+// workflow's branches read them: the steps after it run in a new pass that loads what it
+// committed. Otherwise the pass goes on (later steps' effects read the same transaction).
+func (e *Engine) afterAssociatedChange(p *plan, s *workflow.Step) (string, *store.Job, error) {
+	if s.Next == "" || len(e.associationsRead(p.def, p.c.enr.Version)) == 0 {
+		return s.Next, nil, nil
+	}
+	p.current = s.Next
+	p.next = &store.Job{EnrollmentID: p.c.enr.ID, RecordID: p.c.rec.ID, StepID: s.Next, Kind: store.JobRun, RunAt: p.now}
+	return "", nil, nil
 }

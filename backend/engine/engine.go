@@ -81,6 +81,7 @@ type Engine struct {
 	listsStale atomic.Bool             // a step made a list: reload them after its commit
 	listUse    sync.Map                // versionKey -> whether its step filters test lists (plan.go)
 	imports    parsedImports           // parsed files of running CSV imports (imports.go)
+	assocUse   sync.Map                // versionKey -> the associated types its branch filters read (associations.go)
 
 	schemaMu sync.RWMutex
 	schema   map[string]map[string]store.Property // object -> property -> declaration
@@ -372,7 +373,7 @@ func (e *Engine) definition(ctx context.Context, id string, version int) (*workf
 
 // program compiles (once per workflow version and location) a filter used by a step.
 func (e *Engine) program(def *workflow.Definition, version int, loc string, f condition.Filter) (*condition.Program, error) {
-	return e.progs.Compile(programKey(def.ID, version, loc), f, condition.Options{Schema: e.Schema(def.Object)})
+	return e.progs.Compile(programKey(def.ID, version, loc), f, condition.Options{Schema: e.Schema(def.Object), Associated: e.associatedSchema(def.Object)})
 }
 
 func programKey(id string, version int, loc string) string {
@@ -403,6 +404,7 @@ func (e *Engine) forgetWorkflow(id string) {
 		}
 		delete(e.defs, k)
 		e.listUse.Delete(k)
+		e.assocUse.Delete(k)
 	}
 }
 

@@ -26,9 +26,10 @@ type plan struct {
 	c        claimed
 	def      *workflow.Definition
 	now      time.Time
-	props    map[string]any  // the record as the steps see it, with this pass's changes
-	lists    map[string]bool // the record's lists, loaded when the workflow's filters test them
-	event    map[string]any  // the triggering event (`event.*` in filters)
+	props    map[string]any              // the record as the steps see it, with this pass's changes
+	lists    map[string]bool             // the record's lists, loaded when the workflow's filters test them
+	assoc    map[string][]map[string]any // associated records by type, loaded when branch filters read them
+	event    map[string]any              // the triggering event (`event.*` in filters)
 	history  []store.HistoryEntry
 	counts   map[string][2]int // step -> completed, failed
 	failed   int               // step visits of this pass that failed, added to the enrollment's count
@@ -103,7 +104,7 @@ func (p *plan) fail(step *workflow.Step, err error) {
 }
 
 func (p *plan) env() condition.Env {
-	return condition.Env{Record: p.props, Event: p.event, Now: p.now, Lists: p.lists}
+	return condition.Env{Record: p.props, Event: p.event, Now: p.now, Lists: p.lists, Associated: p.assoc}
 }
 
 // makePlan runs the enrollment from its job's step until it waits, ends, fails, or reaches a
@@ -131,6 +132,9 @@ func (e *Engine) makePlan(ctx context.Context, c claimed) (*plan, error) {
 		for _, id := range ids {
 			p.lists[id] = true
 		}
+	}
+	if err := e.loadAssociated(ctx, p); err != nil {
+		return nil, err
 	}
 	if err := json.Unmarshal(c.enr.Reason, &p.reason); err == nil && p.reason.Event != nil {
 		p.event = p.reason.Event.Env
@@ -251,7 +255,11 @@ func (e *Engine) runStep(p *plan, s *workflow.Step) (string, *store.Job, error) 
 		}
 		return e.applyProp(p, s, setOp(s.To[0], v, s.Mode), map[string]any{"from": s.From, "to": s.To[0], "value": v, "mode": modeOr(s.Mode)})
 	case workflow.StepClearProperty:
-		return e.applyProp(p, s, clearOp(s.Property), map[string]any{"property": s.Property, "previous": p.props[s.Property]})
+		detail := map[string]any{"property": s.Property}
+		if _, ok := s.AssociatedTarget(); !ok {
+			detail["previous"] = p.props[s.Property]
+		}
+		return e.applyProp(p, s, clearOp(s.Property), detail)
 	case workflow.StepIncrementProperty:
 		by := 0.0
 		if s.By != nil {
@@ -347,6 +355,9 @@ func (e *Engine) applyProp(p *plan, s *workflow.Step, op propOp, detail map[stri
 	name := s.Property
 	if s.Type == workflow.StepCopyProperty {
 		name = s.To[0]
+	}
+	if typ, ok := s.AssociatedTarget(); ok {
+		return e.applyAssociated(p, s, typ, name, op, detail)
 	}
 	op = e.typedOp(p.c.rec.Type, name, op)
 	if err := op(p.props); err != nil {

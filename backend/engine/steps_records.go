@@ -85,7 +85,8 @@ func (e *Engine) notifyStep(p *plan, s *workflow.Step) (string, *store.Job, erro
 }
 
 // createRecordStep creates (or, for a contact whose email exists, updates) a record through the
-// same path as ingest, so filter triggers of other workflows see it.
+// same path as ingest, so filter triggers of other workflows see it, and associates it with the
+// enrolled record.
 func (e *Engine) createRecordStep(p *plan, s *workflow.Step) (string, *store.Job, error) {
 	if !e.knownObject(s.RecordType) {
 		return "", nil, fmt.Errorf("create_record: %q is not a known record type", s.RecordType)
@@ -127,6 +128,13 @@ func (e *Engine) createRecordStep(p *plan, s *workflow.Step) (string, *store.Job
 			return err
 		}
 		detail := map[string]any{"record_type": s.RecordType, "record_id": change.Record.ID, "created": change.Created, "properties": props}
+		// The new record is associated with the enrolled one, when the two types may be linked.
+		if change.Record.ID != p.c.rec.ID && e.associable(p.c.rec.Type, s.RecordType) {
+			if _, err := tx.Associate(p.c.rec, change.Record, "", p.now); err != nil {
+				return err
+			}
+			detail["associated"] = true
+		}
 		if len(enrolled) > 0 {
 			detail["enrolled"] = enrolled
 		}
@@ -134,6 +142,9 @@ func (e *Engine) createRecordStep(p *plan, s *workflow.Step) (string, *store.Job
 		return nil
 	})
 	p.count(s.ID, 1, 0)
+	if e.associable(p.c.rec.Type, s.RecordType) {
+		return e.afterAssociatedChange(p, s)
+	}
 	return s.Next, nil, nil
 }
 

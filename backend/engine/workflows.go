@@ -57,8 +57,9 @@ func (e *Engine) validateOptions(ctx context.Context) (workflow.Options, error) 
 			o, ok := lists[id]
 			return o, ok
 		},
-		Schema:  e.Schema,
-		Objects: e.Objects(),
+		Schema:       e.Schema,
+		Objects:      e.Objects(),
+		Associations: e.Associable,
 		Workflow: func(id string) (string, bool) {
 			o, ok := objects[id]
 			return o, ok

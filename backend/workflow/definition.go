@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
@@ -230,7 +231,9 @@ type Step struct {
 	// split: an A/B split, each record taking one path by a stable hash of record and step.
 	Paths []SplitPath `json:"paths,omitempty"`
 
-	// goto
+	// goto: the step to go to. set_property, copy_property, clear_property: whose property to
+	// write, "" for the enrolled record or "associated:<type>" for every associated record of
+	// that type (TargetPrefix).
 	Target string `json:"target,omitempty"`
 
 	// enroll
@@ -285,6 +288,19 @@ type Step struct {
 	DueIn      string         `json:"due_in,omitempty"`
 	Owners     []string       `json:"owners,omitempty"`
 	Overwrite  bool           `json:"overwrite,omitempty"`
+}
+
+// TargetPrefix starts a property step's target that writes to associated records.
+const TargetPrefix = "associated:"
+
+// AssociatedTarget returns the record type a property step writes to when it targets
+// associated records ("associated:company" -> "company").
+func (s *Step) AssociatedTarget() (string, bool) {
+	if s.Type == StepGoto {
+		return "", false
+	}
+	t, ok := strings.CutPrefix(s.Target, TargetPrefix)
+	return t, ok && t != ""
 }
 
 // Until is "delay until one of these weekdays at this time in this zone".

@@ -80,6 +80,10 @@ type Options struct {
 	// List reports whether a list exists and its object type, for list steps, list triggers,
 	// list rules in filters and suppression lists (nil: not checked).
 	List func(id string) (object string, ok bool)
+	// Associations lists the record types records of a type may be associated with, for
+	// property steps that write to associated records and filters that read them
+	// ("company.industry") (nil: neither is allowed).
+	Associations func(object string) []string
 	// EventTypes are the event types something is known to send: the webhook presets, the
 	// event catalogue and the configured endpoints. An event trigger or a wait for an event of
 	// another type gets a warning, not an error: the API accepts any event type (nil: not
@@ -132,6 +136,12 @@ type validator struct {
 	schema   condition.Schema
 	problems []Problem
 	first    map[string]int // step id -> index of its first occurrence
+	// target is the schema of the associated records the step being checked writes to
+	// (targeted: it writes to them, and property types come from target).
+	target   condition.Schema
+	targeted bool
+	// assocOK says the filter being checked may read associated records (branch filters).
+	assocOK bool
 }
 
 // add records a problem.
@@ -452,9 +462,9 @@ var stepFields = map[string][]string{
 	StepSplit:             {"paths"},
 	StepGoto:              {"target"},
 	StepEnroll:            {"next", "workflow"},
-	StepSetProperty:       {"next", "property", "value", "mode"},
-	StepCopyProperty:      {"next", "from", "to", "mode"},
-	StepClearProperty:     {"next", "property"},
+	StepSetProperty:       {"next", "property", "value", "mode", "target"},
+	StepCopyProperty:      {"next", "from", "to", "mode", "target"},
+	StepClearProperty:     {"next", "property", "target"},
 	StepIncrementProperty: {"next", "property", "by"},
 	StepAddToList:         {"next", "list"},
 	StepRemoveFromList:    {"next", "list"},
@@ -541,6 +551,10 @@ func (v *validator) step(i int) {
 		if !contains(allowed, f) {
 			add(f, "has %q set, but %s step does not use it. Remove the field.", f, article(s.Type))
 		}
+	}
+	v.target, v.targeted = nil, false
+	if s.Type != StepGoto && contains(allowed, "target") && s.Target != "" {
+		v.stepTarget(s, add)
 	}
 	switch s.Type {
 	case StepDelay:
@@ -705,7 +719,7 @@ func (v *validator) links(s *Step, add func(field, format string, args ...any), 
 	if uses("event") && s.Event != nil {
 		check("event.timeout_next", s.Event.TimeoutNext, "continues after the timeout at")
 	}
-	if uses("target") {
+	if uses("target") && s.Type == StepGoto {
 		check("target", s.Target, "goes to")
 	}
 }
@@ -824,7 +838,9 @@ func (v *validator) branch(s *Step, name string, add func(field, format string, 
 		prefix := name + ", " + label
 		addf := func(field, msg string) { v.add(Problem{Step: s.ID, Field: field, Message: msg}) }
 		if !emptyFilter(b.Filter) {
+			v.assocOK = true // branches read associated records ("company.industry")
 			v.filter(*b.Filter, field+".filter", true, prefix, addf)
+			v.assocOK = false
 		}
 		if b.Expr != "" {
 			v.filter(condition.Filter{Expr: b.Expr}, field+".expr", true, prefix, addf)
@@ -1003,25 +1019,98 @@ func (v *validator) copyTypes(s *Step, to string, add func(field, format string,
 		v.add(Problem{Step: s.ID, Field: "from", Severity: SeverityWarning, Message: fmt.Sprintf("Step %q copies %q, which is not %s property yet, so it copies nothing until a write declares it. Check the spelling.", s.ID, from, article(v.d.Object))})
 		return
 	}
-	ft, ok1 := v.propType(from)
+	ft, ok1 := v.ownType(from)
 	tt, ok2 := v.propType(to)
 	if ok1 && ok2 && !property.Copyable(string(ft), string(tt)) {
 		add("to", "copies %q, which holds %s, into %q, which holds %s. Pick a target of a fitting type (text takes anything, a list takes single values).", from, noun(ft), to, noun(tt))
 	}
 }
 
-// propType looks a property up in the object's schema.
+// propType looks a property up in the schema of the records the step writes to: the object's,
+// or the associated type's when the step targets associated records.
 func (v *validator) propType(p string) (condition.Type, bool) {
+	sch := v.schema
+	if v.targeted {
+		sch = v.target
+	}
+	if sch == nil || p == "" {
+		return "", false
+	}
+	return sch(p)
+}
+
+// ownType looks a property up in the object's own schema.
+func (v *validator) ownType(p string) (condition.Type, bool) {
 	if v.schema == nil || p == "" {
 		return "", false
 	}
 	return v.schema(p)
 }
 
+// stepTarget checks a property step's target ("associated:company") and sets the schema its
+// property checks use.
+func (v *validator) stepTarget(s *Step, add func(field, format string, args ...any)) {
+	typ, ok := s.AssociatedTarget()
+	if !ok {
+		add("target", "writes to %q. Leave the target empty to change the enrolled record, or write \"associated:company\" to change every associated company.", s.Target)
+		return
+	}
+	var can []string
+	if v.opts.Associations != nil {
+		can = v.opts.Associations(v.d.Object)
+	}
+	if !contains(can, typ) {
+		if len(can) == 0 {
+			add("target", "writes to associated %s records, but %s records cannot be associated with anything. Leave the target empty.", typ, v.d.Object)
+		} else {
+			add("target", "writes to associated %s records, but no association is defined between %s and %s. Use one of: %s.", typ, v.d.Object, typ, quoteList(prefixed(can)))
+		}
+		return
+	}
+	v.targeted = true
+	if v.opts.Schema != nil {
+		v.target = v.opts.Schema(typ)
+	}
+}
+
+func prefixed(types []string) []string {
+	out := make([]string, len(types))
+	for i, t := range types {
+		out[i] = TargetPrefix + t
+	}
+	return out
+}
+
+// associated resolves "company" in a filter's "company.industry" to the associated type's
+// schema, for condition.Options.Associated.
+func (v *validator) associated(prefix string) (condition.Schema, bool) {
+	if v.opts.Associations == nil || !contains(v.opts.Associations(v.d.Object), prefix) {
+		return nil, false
+	}
+	if v.opts.Schema == nil {
+		return nil, true
+	}
+	return v.opts.Schema(prefix), true
+}
+
 // filter compiles f and reports its problems under field, each message prefixed with who.
 // eventOK says whether the filter may read event fields ("event.*").
 func (v *validator) filter(f condition.Filter, field string, eventOK bool, who string, add func(field, msg string)) {
-	_, err := condition.Compile(f, condition.Options{Schema: v.schema})
+	opts := condition.Options{Schema: v.schema}
+	if v.assocOK {
+		opts.Associated = v.associated
+	} else {
+		walk(f, "", func(path string, n condition.Filter) {
+			if typ, _, ok := strings.Cut(n.Property, "."); ok && !isEventRef(n.Property) {
+				if _, own := v.ownType(n.Property); !own {
+					if _, assoc := v.associated(typ); assoc {
+						add(joinPath(field, path), fmt.Sprintf("%s: the rule reads %q, a property of the associated %s; only branch steps can read associated records. Test it in a branch, or use a property of the record itself.", who, n.Property, typ))
+					}
+				}
+			}
+		})
+	}
+	_, err := condition.Compile(f, opts)
 	if err != nil {
 		var ce *condition.CompileError
 		if errors.As(err, &ce) && len(ce.Problems) > 0 {

@@ -31,3 +31,15 @@ export function asList(v: string | string[] | undefined): string[] {
 }
 
 export { describeDuration, isDuration };
+
+/** The record type a property step writes to when it targets associated records ("associated:company"). */
+export function targetType(s: { target?: string; type: string }): string | undefined {
+  if (s.type === 'goto' || !s.target?.startsWith('associated:')) return undefined;
+  return s.target.slice('associated:'.length) || undefined;
+}
+
+/** " on associated companys"-style suffix for summaries: " (associated company)". */
+export function targetSuffix(s: { target?: string; type: string }): string {
+  const t = targetType(s);
+  return t ? ` (associated ${t})` : '';
+}

@@ -208,3 +208,18 @@ export function TimezoneField(props: { label: string; value: string | undefined;
     </Field>
   );
 }
+
+/** Whose property a property step writes: the enrolled record, or every associated record of a type. */
+export function TargetField(props: { value: string | undefined; object: string; objects: string[]; onChange(v: string | undefined): void }) {
+  const others = props.objects.filter((o) => o !== props.object).sort();
+  return (
+    <Field label="Change the property of" hint="Associated records are linked on the record page, or by a create record step.">
+      {(id) => (
+        <select id={id} value={props.value || ''} onChange={(e) => props.onChange(e.target.value || undefined)}>
+          <option value="">This {props.object}</option>
+          {others.map((o) => <option key={o} value={`associated:${o}`}>Every associated {o}</option>)}
+        </select>
+      )}
+    </Field>
+  );
+}

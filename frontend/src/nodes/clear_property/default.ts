@@ -1,5 +1,5 @@
 import type { NodeConfig } from '../types';
-import { has, problems } from '../util';
+import { has, problems, targetSuffix } from '../util';
 
 export const clearPropertyNode: NodeConfig = {
   type: 'clear_property',
@@ -10,5 +10,5 @@ export const clearPropertyNode: NodeConfig = {
   description: 'Remove the value of a property.',
   create: () => ({ type: 'clear_property', property: '' }),
   checkValid: (s) => problems([has(s.property), 'Pick the property to clear.']),
-  summary: (s) => `Clear ${s.property || '…'}`,
+  summary: (s) => `Clear ${s.property || '…'}${targetSuffix(s)}`,
 };

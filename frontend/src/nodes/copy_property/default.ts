@@ -1,5 +1,5 @@
 import type { NodeConfig } from '../types';
-import { asList, has, problems } from '../util';
+import { asList, has, problems, targetSuffix } from '../util';
 
 export const copyPropertyNode: NodeConfig = {
   type: 'copy_property',
@@ -15,5 +15,5 @@ export const copyPropertyNode: NodeConfig = {
       [asList(s.to).filter(has).length === 1, 'Pick exactly one property to copy to.'],
       [s.from !== asList(s.to)[0], 'Copy to a different property.'],
     ),
-  summary: (s) => `Copy ${s.from || '…'} to ${asList(s.to)[0] || '…'}`,
+  summary: (s) => `Copy ${s.from || '…'} to ${asList(s.to)[0] || '…'}${targetSuffix(s)}`,
 };

@@ -1,5 +1,5 @@
 import type { NodeConfig } from '../types';
-import { clip, has, problems, show } from '../util';
+import { clip, has, problems, show, targetSuffix } from '../util';
 
 export const setPropertyNode: NodeConfig = {
   type: 'set_property',
@@ -15,5 +15,5 @@ export const setPropertyNode: NodeConfig = {
       [s.value !== undefined && s.value !== null, 'Enter the value to set.'],
       [!s.mode || s.mode === 'replace' || s.mode === 'append', 'The mode is replace or append.'],
     ),
-  summary: (s) => clip(`Set ${s.property || '…'}${s.mode === 'append' ? ' (append)' : ''} = ${show(s.value)}`),
+  summary: (s) => clip(`Set ${s.property || '…'}${targetSuffix(s)}${s.mode === 'append' ? ' (append)' : ''} = ${show(s.value)}`),
 };

@@ -1,11 +1,14 @@
 import { useState } from 'react';
-import { PropertyField, SelectField } from '../../components/panel/fields';
-import { useObjectProperties } from '../../store/context';
+import { PropertyField, SelectField, TargetField } from '../../components/panel/fields';
+import { useEditor, useObjectProperties } from '../../store/context';
+import { targetType } from '../util';
 import { inputFor, parseInput, showValue, TYPE_LABELS } from '../../lib/properties';
 import type { PanelProps } from '../types';
 
 export function SetPropertyPanel({ step, update }: PanelProps) {
-  const properties = useObjectProperties();
+  const object = useEditor((s) => s.definition.object);
+  const objects = useEditor((s) => s.schema?.objects ?? []);
+  const properties = useObjectProperties(targetType(step));
   const bare = (step.property ?? '').replace(/^record\./, '');
   const prop = properties.find((p) => p.name === bare);
   const kind = inputFor(prop);
@@ -19,6 +22,7 @@ export function SetPropertyPanel({ step, update }: PanelProps) {
   const htmlType = kind === 'number' ? 'number' : kind === 'date' ? 'date' : kind === 'datetime' ? 'datetime-local' : kind === 'email' ? 'email' : kind === 'tel' ? 'tel' : kind === 'url' ? 'url' : 'text';
   return (
     <>
+      <TargetField value={step.target} object={object} objects={objects} onChange={(v) => update({ target: v })} />
       <PropertyField label="Property" value={step.property} properties={properties} onChange={(v) => { setDraft(null); update({ property: v }); }} />
       <div className="field">
         <label htmlFor="sp-value">Value{prop ? ` (${TYPE_LABELS[prop.type]})` : ''}</label>

@@ -58,7 +58,7 @@ export interface EditorState {
   replaceTrigger(index: number, t: Trigger): void;
   removeTrigger(index: number): void;
   setReenroll(r: Reenroll): void;
-  setMeta(patch: Partial<Pick<Definition, 'name' | 'description' | 'object' | 'timezone' | 'max_steps' | 'id' | 'execution_window'>>): void;
+  setMeta(patch: Partial<Pick<Definition, 'name' | 'description' | 'object' | 'timezone' | 'max_steps' | 'id' | 'execution_window' | 'goal' | 'unenroll'>>): void;
   undo(): void;
   redo(): void;
   copy(id?: string): boolean;

@@ -33,7 +33,9 @@ export function describeTrigger(t: Trigger): string {
 function TriggerNodeViewInner({ selected }: NodeProps<TriggerNode>) {
   const triggers = useEditor((s) => s.definition.triggers);
   const reenroll = useEditor((s) => s.definition.reenroll.enabled);
-  const badge = useEditor(useShallow((s) => badgeOf(s.problems.filter((p) => p.trigger || p.field?.startsWith('reenroll')))));
+  const goal = useEditor((s) => s.definition.goal);
+  const conversion = useEditor(useShallow((s) => (s.enabled && s.stats && goal ? { reached: s.stats.enrollments.goal_reached ?? 0, rate: s.stats.goal_conversion ?? 0 } : null)));
+  const badge = useEditor(useShallow((s) => badgeOf(s.problems.filter((p) => p.trigger || (!p.step && /^(reenroll|goal|unenroll)/.test(p.field ?? ''))))));
   const problems = badge.count;
   const total = useEditor((s) => (s.enabled && s.stats ? s.stats.enrollments : null));
   const mark = useEditor((s) => s.marks?.[TRIGGER_ID]);
@@ -61,6 +63,12 @@ function TriggerNodeViewInner({ selected }: NodeProps<TriggerNode>) {
           {describeTrigger(t)}
         </div>
       ))}
+      {goal && (
+        <div className="trigger-line goal-line" data-testid="goal-line" title={`Goal: ${describeFilter(goal)}`}>
+          <span className="or">goal</span>{describeFilter(goal)}
+          {conversion && <span className="goal-rate" data-testid="goal-rate"> · {conversion.reached} reached ({Math.round(conversion.rate * 100)}%)</span>}
+        </div>
+      )}
       <div className="trigger-foot">
         <span>{reenroll ? 'Re-enrollment on' : 'Enrolls once'}</span>
         {total && <span>{total.active + total.waiting} in workflow · {total.completed} completed</span>}

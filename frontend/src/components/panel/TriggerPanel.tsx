@@ -1,6 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import { api } from '../../api';
-import type { CatalogueEvent, HookEndpoint, Trigger, TriggerType } from '../../api/types';
+import type { CatalogueEvent, Definition, HookEndpoint, Problem, Trigger, TriggerType, Unenroll } from '../../api/types';
 import { useEditor, useEditorStore, useObjectProperties } from '../../store/context';
 import { FilterEditor } from '../filter/FilterEditor';
 import { ClockField, KeyValueField, NumberField, SelectField, TextField, TimezoneField, Toggle } from './fields';
@@ -114,8 +114,55 @@ export function TriggerPanel() {
             {problems.filter((p) => !p.step && !p.trigger && p.field?.startsWith('reenroll')).map((p, j) => <li key={j}>{p.message}</li>)}
           </ul>
         </div>
+        <GoalAndUnenroll problems={problems} />
       </div>
     </div>
+  );
+}
+
+/** A comma-separated list of ids, typed freely (the text is kept while it parses to the same list). */
+function ListText({ label, value, placeholder, onChange }: { label: string; value: string[]; placeholder?: string; onChange(v: string[]): void }) {
+  const parse = (t: string) => t.split(',').map((x) => x.trim()).filter(Boolean);
+  const [text, setText] = useState(value.join(', '));
+  if (parse(text).join(',') !== value.join(',')) setText(value.join(', ')); // changed elsewhere (undo)
+  return <TextField label={label} value={text} placeholder={placeholder} onChange={(t) => { setText(t); onChange(parse(t)); }} />;
+}
+
+/** The goal (a record that meets it leaves at once) and the unenrollment rules. */
+function GoalAndUnenroll({ problems }: { problems: Problem[] }) {
+  const store = useEditorStore();
+  const properties = useObjectProperties();
+  const goal = useEditor((s) => s.definition.goal);
+  const unenroll = useEditor((s) => s.definition.unenroll);
+  const setMeta = (patch: Partial<Pick<Definition, 'goal' | 'unenroll'>>) => store.getState().setMeta(patch);
+  const setUnenroll = (patch: Partial<Unenroll>) => {
+    const u: Unenroll = { ...unenroll, ...patch };
+    if (!u.when_criteria_no_longer_met) delete u.when_criteria_no_longer_met;
+    if (!u.filter) delete u.filter;
+    if (!u.on_enroll_remove_from?.length) delete u.on_enroll_remove_from;
+    setMeta({ unenroll: Object.keys(u).length ? u : undefined });
+  };
+  const listed = (prefix: string) => problems.filter((p) => !p.step && !p.trigger && p.field?.startsWith(prefix)).map((p, j) => <li key={j}>{p.message}</li>);
+  return (
+    <>
+      <div className="card-section" data-testid="goal-section">
+        <div className="section-head"><strong>Goal</strong></div>
+        <Toggle label="Set a goal" checked={!!goal} onChange={(on) => setMeta({ goal: on ? { all: [] } : undefined })}
+          hint="A record that meets the goal leaves the workflow at once, wherever it is (its enrollment ends as goal reached), and a record that meets it already is not enrolled." />
+        {goal && <FilterEditor value={goal} properties={properties} onChange={(f) => setMeta({ goal: f ?? { all: [] } })} />}
+        <ul className="problems-inline">{listed('goal')}</ul>
+      </div>
+      <div className="card-section" data-testid="unenroll-section">
+        <div className="section-head"><strong>Unenrollment</strong></div>
+        <Toggle label="Unenroll records that no longer meet the criteria" checked={!!unenroll?.when_criteria_no_longer_met}
+          onChange={(v) => setUnenroll({ when_criteria_no_longer_met: v })} hint="For records a criteria trigger enrolled: they leave once they stop meeting its filter." />
+        <Toggle label="Unenroll records that meet a filter" checked={!!unenroll?.filter} onChange={(v) => setUnenroll({ filter: v ? { all: [] } : undefined })} />
+        {unenroll?.filter && <FilterEditor value={unenroll.filter} properties={properties} onChange={(f) => setUnenroll({ filter: f ?? { all: [] } })} />}
+        <ListText label="When they enroll here, remove them from" value={unenroll?.on_enroll_remove_from ?? []} placeholder="workflow ids, comma-separated"
+          onChange={(ids) => setUnenroll({ on_enroll_remove_from: ids })} />
+        <ul className="problems-inline">{listed('unenroll')}</ul>
+      </div>
+    </>
   );
 }
 

@@ -1,0 +1,157 @@
+// End-to-end: a workflow goal. On a fresh `flowdesk serve`, the marketer builds a workflow in the
+// UI (an event trigger, a two-day delay, a follow-up), sets its goal "lifecycle is customer" in
+// the enrollment panel, saves, reloads (the goal is still there), switches it on. A contact
+// enrolls and waits; when another system marks it a customer it leaves at once: its enrollment
+// reads "goal reached" and its history says which value met the goal; the trigger card counts
+// the conversion. A second contact that is a customer already is not enrolled. A split that
+// does not add up to 100 is shown as a problem on the step and refused when switching on.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ART, T, apiClient, openBrowser, until, watchdog } from './rig.mjs';
+import { startServer } from './server.mjs';
+
+const WF = 'e2e-goal';
+
+let server;
+let browser;
+let page;
+const pageErrors = [];
+
+const timer = watchdog('goals', 150_000, () => server);
+const api = apiClient(() => server);
+
+const shot = (name) => page.screenshot({ path: ART + name + '.png' });
+
+before(async () => {
+  server = await startServer({});
+  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
+  ({ browser, page } = await openBrowser({ errors: pageErrors }));
+});
+
+after(async () => {
+  await browser?.close().catch(() => undefined);
+  await server?.stop();
+  clearTimeout(timer);
+});
+
+describe('workflow goal', { concurrency: false }, () => {
+  test('set a goal in the UI → save → reload → on → a contact that meets it leaves, with why in its history', { timeout: 100_000 }, async () => {
+    // Another system has sent contacts with a lifecycle stage, so the property exists.
+    assert.equal((await api('POST', '/api/events', { type: 'crm.synced', record: { email: 'seed.goal@example.com', properties: { lifecycle: 'lead' } } })).status, 201);
+
+    await page.goto(server.url + '/#/workflows');
+    await page.getByRole('button', { name: 'Start from scratch' }).click();
+    await page.locator('.side-panel').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Goal flow');
+    await page.getByLabel('Id', { exact: true }).fill(WF);
+
+    // Trigger: a form submission.
+    await page.locator('.trigger-card').click();
+    await page.getByRole('button', { name: 'event', exact: true }).click();
+    await page.getByLabel('Trigger id').fill('signup');
+    await page.getByLabel('Event type').fill('form.submitted');
+
+    // The goal: lifecycle is customer.
+    const goal = page.getByTestId('goal-section');
+    await goal.getByLabel('Set a goal').check();
+    await goal.getByRole('button', { name: '+ Condition' }).first().click();
+    await goal.getByLabel('Property', { exact: true }).first().fill('lifecycle');
+    await goal.getByLabel('Operator').first().selectOption('eq');
+    await goal.getByLabel('Value', { exact: true }).first().fill('customer');
+    await page.getByTestId('goal-line').filter({ hasText: 'lifecycle' }).waitFor({ timeout: T.short });
+
+    // Steps: wait two days, then tag the contact.
+    await page.locator('.edge-plus').first().click();
+    await page.locator('.palette-item[data-type="delay"]').click();
+    await page.getByRole('spinbutton', { name: 'Wait for' }).fill('2');
+    await page.getByLabel('Wait for unit').selectOption('d');
+    await page.locator('.edge-plus').last().click();
+    await page.locator('.palette-item[data-type="set_property"]').click();
+    const spanel = page.locator('.side-panel');
+    await spanel.getByLabel('Property', { exact: true }).fill('lead_status');
+    await spanel.locator('#sp-value').fill('followed-up');
+
+    await until('"No problems"', async () => {
+      const t = await page.getByTestId('problems-button').textContent();
+      return t === 'No problems' || (t.includes('warning') && !t.includes('problem')) || Promise.reject(new Error(t));
+    }, T.med);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await until('the saved workflow route', async () => page.url().endsWith('#/workflows/' + WF), T.med);
+    await page.getByText('All changes saved').waitFor({ timeout: T.med });
+    const def = (await api('GET', '/api/workflows/' + WF)).body.definition;
+    assert.deepEqual(def.goal, { all: [{ property: 'lifecycle', op: 'eq', value: 'customer' }] });
+
+    // Reload: the goal is still on the trigger card and in the panel.
+    await page.reload();
+    await page.getByTestId('goal-line').filter({ hasText: 'lifecycle' }).waitFor({ timeout: T.med });
+    await page.locator('.trigger-card').click();
+    assert.equal(await page.getByTestId('goal-section').getByLabel('Set a goal').isChecked(), true);
+    await shot('goal-01-saved');
+
+    // Switch it on.
+    await page.locator('.toolbar .switch').click();
+    await until('the switch to be on', async () => (await page.locator('.toolbar .switch').getAttribute('aria-checked')) === 'true', T.med);
+
+    // Ann enrolls and waits at the delay.
+    const ann = await api('POST', '/api/events', { type: 'form.submitted', record: { email: 'ann.goal@example.com', properties: { lifecycle: 'lead' } } });
+    assert.equal(ann.status, 201, JSON.stringify(ann.body));
+    assert.equal(ann.body.enrollments.length, 1);
+    const enr = ann.body.enrollments[0];
+    await until('Ann waiting', async () => (await api('GET', '/api/enrollments/' + enr)).body.enrollment.status === 'waiting', T.med);
+
+    // The CRM marks her a customer: she leaves at once, before the delay ends.
+    const patch = await api('PATCH', '/api/records/' + ann.body.record_id, { properties: { lifecycle: 'customer' } });
+    assert.equal(patch.status, 200, JSON.stringify(patch.body));
+    const after = (await api('GET', '/api/enrollments/' + enr)).body;
+    assert.equal(after.enrollment.status, 'goal_reached');
+    assert.equal((await api('GET', '/api/records/' + ann.body.record_id)).body.record.properties.lead_status, undefined, 'the follow-up never ran');
+
+    // The enrollment page says so, with the value that met the goal.
+    await page.goto(server.url + '/#/enrollments/' + enr);
+    const hist = page.getByTestId('history');
+    await hist.waitFor({ timeout: T.med });
+    await until('the goal line in the history', async () => /Reached the goal/.test(await hist.textContent()), T.med);
+    assert.match(await hist.textContent(), /lifecycle = customer/);
+    assert.match(await page.locator('body').textContent(), /goal reached/);
+    await shot('goal-02-history');
+
+    // A contact that is a customer already is not enrolled.
+    const bob = await api('POST', '/api/events', { type: 'form.submitted', record: { email: 'bob.goal@example.com', properties: { lifecycle: 'customer' } } });
+    assert.equal(bob.status, 201);
+    assert.deepEqual(bob.body.enrollments, []);
+
+    // The trigger card counts the conversion: one of one enrollment reached the goal.
+    await page.goto(server.url + '/#/workflows/' + WF);
+    await until('the conversion on the trigger card', async () => /1 reached \(100%\)/.test(await page.getByTestId('goal-line').textContent()), T.med);
+    const stats = (await api('GET', `/api/workflows/${WF}/stats`)).body;
+    assert.equal(stats.enrollments.goal_reached, 1);
+    assert.equal(stats.goal_conversion, 1);
+    await shot('goal-03-conversion');
+  });
+
+  test('a split that does not add up to 100 is a problem on the card and is not switched on', { timeout: 60_000 }, async () => {
+    await page.goto(server.url + '/#/workflows');
+    await page.getByTestId('create').click();
+    await page.getByTestId('from-scratch').click();
+    await page.locator('.side-panel').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Split flow');
+    await page.getByLabel('Id', { exact: true }).fill('e2e-split');
+    await page.locator('.edge-plus').first().click();
+    await page.locator('.palette-item[data-type="split"]').click();
+    const panel = page.locator('.side-panel');
+    await panel.getByLabel('Share of records (%)').first().fill('70');
+    await panel.getByRole('status').filter({ hasText: 'Total: 120%' }).waitFor({ timeout: T.short });
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await until('the saved workflow route', async () => page.url().endsWith('#/workflows/e2e-split'), T.med);
+    const saved = await api('POST', '/api/workflows/e2e-split/enable');
+    assert.equal(saved.status, 422, JSON.stringify(saved.body));
+    assert.ok(saved.body.error.details.problems.some((p) => p.field === 'paths' && /add up to 100/.test(p.message)), JSON.stringify(saved.body));
+    assert.equal((await api('GET', '/api/workflows/e2e-split')).body.enabled, false, 'nothing switched on');
+    await page.locator('.edge-label').filter({ hasText: 'A · 70%' }).waitFor({ timeout: T.short });
+    await shot('goal-04-split');
+  });
+
+  test('no errors in the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});

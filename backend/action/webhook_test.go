@@ -12,6 +12,7 @@ import (
 
 	"github.com/flowdesk/flowdesk/backend/action"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
@@ -342,7 +343,7 @@ func TestWebhookBadSecretRefusedAtSaveAndNeverQuoted(t *testing.T) {
 			t.Fatalf("secret %q: %+v %v", bad, saved, err)
 		}
 		_, err = s.eng.EnableWorkflow(s.ctx, saved.Workflow.ID)
-		var ve *engine.ValidationError
+		var ve *problem.Error
 		if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Field != "secret" || strings.Contains(err.Error(), bad) {
 			t.Fatalf("enable with secret %q: %v", bad, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/answer"
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/ident"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -31,17 +32,20 @@ func apiError(status int, code, format string, args ...any) *Error {
 // toError maps domain errors to HTTP answers.
 func toError(err error) *Error {
 	var ae *Error
-	var ie *engine.InputError
+	var pe *problem.Error
 	var ce *engine.ConflictError
-	var ve *engine.ValidationError
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &ae):
 		return ae
-	case errors.As(err, &ve):
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_workflow", Message: ve.Error(), Details: map[string]any{"problems": ve.Problems}}
-	case errors.As(err, &ie):
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Message: ie.Error(), Details: map[string]any{"field": ie.Field}}
+	case errors.As(err, &pe):
+		// Every 422 for bad input: the code says what kind of input, details.problems lists
+		// every problem with its field, and details.field names the first.
+		details := map[string]any{"problems": pe.Problems}
+		if f := pe.FirstField(); f != "" {
+			details["field"] = f
+		}
+		return &Error{Status: http.StatusUnprocessableEntity, Code: pe.Code, Message: pe.Error(), Details: details}
 	case errors.As(err, &ce):
 		return &Error{Status: http.StatusConflict, Code: "unique_conflict", Message: ce.Error(), Details: map[string]any{"field": ce.Field, "record_id": ce.RecordID}}
 	case errors.As(err, &mbe):

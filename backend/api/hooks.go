@@ -30,10 +30,7 @@ func (s *Server) hookRoutes(m *http.ServeMux) {
 
 // hookError maps the hook package's errors to API answers.
 func hookError(err error) error {
-	var ce *hook.ConfigError
 	switch {
-	case errors.As(err, &ce):
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_hook", Message: ce.Error(), Details: map[string]any{"problems": ce.Problems}}
 	case errors.Is(err, hook.ErrNothingCaptured):
 		return apiError(http.StatusNotFound, "nothing_captured", "%s", err.Error())
 	}

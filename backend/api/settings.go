@@ -56,12 +56,6 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 
 // settingsError maps settings errors to answers. Their messages never hold secret values.
 func settingsError(err error) error {
-	var inv *settings.InvalidError
-	if errors.As(err, &inv) {
-		e := apiError(http.StatusUnprocessableEntity, "invalid_settings", "%s", inv.Error())
-		e.Details = map[string]any{"problems": inv.Problems}
-		return e
-	}
 	if errors.Is(err, settings.ErrSecrets) {
 		return apiError(http.StatusInternalServerError, "secrets_unavailable", "%s", err.Error())
 	}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/flowdesk/flowdesk/backend/simulate"
@@ -20,12 +19,6 @@ func (s *Server) simulateRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.simulator.Run(r.Context(), req)
-	var pe *simulate.ProblemsError
-	if errors.As(err, &pe) {
-		writeError(w, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_workflow",
-			Message: "the workflow has problems to fix before it can be tested", Details: map[string]any{"problems": pe.Problems}})
-		return
-	}
 	if err != nil {
 		writeError(w, err)
 		return

@@ -9,6 +9,7 @@ import (
 
 	"github.com/flowdesk/flowdesk/backend/action"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/template"
 	"github.com/flowdesk/flowdesk/backend/workflow"
@@ -188,7 +189,7 @@ func (s *Server) resolve(r *http.Request, in emailSample) (action.Content, engin
 		}
 		c = action.TemplateContent(tpl)
 	default:
-		return c, d, &engine.InputError{Field: "template", Message: "name a template, or give the content to render"}
+		return c, d, problem.Field("template", "name a template, or give the content to render")
 	}
 	d.record = map[string]any{}
 	if in.RecordID != 0 {
@@ -240,7 +241,7 @@ func (s *Server) previewEmailTemplate(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := action.PreviewContent(c, engine.TemplateData(d.workflow, nil, d.record, d.event))
 	if err != nil {
-		writeError(w, &engine.InputError{Field: "content", Message: err.Error()})
+		writeError(w, problem.Field("content", "%s", err.Error()))
 		return
 	}
 	writeJSON(w, http.StatusOK, p)
@@ -259,11 +260,11 @@ func (s *Server) testSendEmailTemplate(w http.ResponseWriter, r *http.Request) {
 	}
 	to := strings.TrimSpace(in.To)
 	if to == "" {
-		writeError(w, &engine.InputError{Field: "to", Message: "give the address to send the test to, like ann@example.com"})
+		writeError(w, problem.Field("to", "give the address to send the test to, like ann@example.com"))
 		return
 	}
 	if !workflow.EmailAddress(to) || strings.ContainsAny(to, "<>") {
-		writeError(w, &engine.InputError{Field: "to", Message: `"` + to + `" is not an email address; write one like ann@example.com`})
+		writeError(w, problem.Field("to", "%q is not an email address; write one like ann@example.com", to))
 		return
 	}
 	c, d, err := s.resolve(r, in.emailSample)

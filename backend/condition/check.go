@@ -65,7 +65,7 @@ type rawExpr struct {
 }
 
 func (b *builder) problem(path, format string, args ...any) {
-	b.problems = append(b.problems, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+	b.problems = append(b.problems, Problem{Field: path, Message: fmt.Sprintf(format, args...)})
 }
 
 func joinPath(parent, child string) string {

@@ -10,6 +10,8 @@ import (
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
+
+	"github.com/flowdesk/flowdesk/backend/problem"
 )
 
 // Env is what a compiled filter is evaluated against.
@@ -26,29 +28,10 @@ type Env struct {
 	Associated map[string][]map[string]any
 }
 
-// Problem is one thing wrong with a filter: Path locates the rule ("all[2].any[0]", "" for the
-// root) and Message is a sentence a marketer can act on, naming the property and the fix.
-type Problem struct {
-	Path    string `json:"path"`
-	Message string `json:"message"`
-}
-
-// CompileError lists every problem found in a filter.
-type CompileError struct {
-	Problems []Problem
-}
-
-// Error returns the first problem's message, noting when there are more.
-func (e *CompileError) Error() string {
-	if len(e.Problems) == 0 {
-		return "invalid filter"
-	}
-	msg := e.Problems[0].Message
-	if len(e.Problems) > 1 {
-		msg += " (and more problems)"
-	}
-	return msg
-}
+// Problem is one thing wrong with a filter (the one problem type, package problem): Field
+// locates the rule ("all[2].any[0]", "" for the root) and Message is a sentence a marketer can
+// act on, naming the property and the fix. Compile returns them all in a *problem.Error.
+type Problem = problem.Problem
 
 // Options tune compilation.
 type Options struct {
@@ -155,7 +138,7 @@ func exprOptions(operands []*operand, maxNodes uint) []expr.Option {
 	return append(opts, budgetOptions()...)
 }
 
-// Compile checks and compiles a filter. On failure the error is a *CompileError with all problems.
+// Compile checks and compiles a filter. On failure the error is a *problem.Error with all problems.
 func Compile(f Filter, opts Options) (*Program, error) {
 	b := &builder{schema: opts.Schema, associated: opts.Associated, refs: map[string]bool{}, lists: map[string]bool{}, assoc: map[string]bool{}}
 	var sb strings.Builder
@@ -170,13 +153,13 @@ func Compile(f Filter, opts Options) (*Program, error) {
 		b.checkRaw(r)
 	}
 	if len(b.problems) > 0 {
-		return nil, &CompileError{Problems: b.problems}
+		return nil, &problem.Error{Code: problem.CodeFilter, Problems: b.problems}
 	}
 	source := sb.String()
 	options := append(exprOptions(b.operands, 0), expr.Patch(budgetPatcher{}))
 	prog, err := expr.Compile(source, options...)
 	if err != nil {
-		return nil, &CompileError{Problems: []Problem{{Message: fmt.Sprintf("the filter could not be compiled (%v); please report this", err)}}}
+		return nil, &problem.Error{Code: problem.CodeFilter, Problems: []Problem{{Message: fmt.Sprintf("the filter could not be compiled (%v); please report this", err)}}}
 	}
 	return &Program{prog: prog, source: source, refs: pruneRefs(b.refs), lists: sortedKeys(b.lists), assoc: sortedKeys(b.assoc)}, nil
 }

@@ -7,14 +7,16 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/flowdesk/flowdesk/backend/problem"
 )
 
 func problems(t *testing.T, f Filter, opts Options) []Problem {
 	t.Helper()
 	_, err := Compile(f, opts)
-	var ce *CompileError
+	var ce *problem.Error
 	if !errors.As(err, &ce) {
-		t.Fatalf("want *CompileError, got %v", err)
+		t.Fatalf("want *problem.Error, got %v", err)
 	}
 	return ce.Problems
 }
@@ -65,7 +67,7 @@ func TestStaticChecks(t *testing.T) {
 			if len(ps) != 1 {
 				t.Fatalf("want one problem, got %+v", ps)
 			}
-			if ps[0].Path != tt.path || !strings.Contains(ps[0].Message, tt.want) {
+			if ps[0].Field != tt.path || !strings.Contains(ps[0].Message, tt.want) {
 				t.Errorf("got %+v, want path %q and message containing %q", ps[0], tt.path, tt.want)
 			}
 		})
@@ -102,14 +104,19 @@ func TestAllProblemsReportedTogether(t *testing.T) {
 		t.Fatalf("got %d problems %+v, want %d", len(ps), ps, len(want))
 	}
 	for i, w := range want {
-		if ps[i].Path != w.path || !strings.Contains(ps[i].Message, w.msg) {
+		if ps[i].Field != w.path || !strings.Contains(ps[i].Message, w.msg) {
 			t.Errorf("problem %d = %+v, want %s: %s", i, ps[i], w.path, w.msg)
 		}
 	}
-	var ce *CompileError
+	var ce *problem.Error
 	_, err := Compile(f, Options{})
-	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "(and more problems)") {
-		t.Errorf("Error() = %q", err)
+	if !errors.As(err, &ce) || ce.Code != problem.CodeFilter {
+		t.Fatalf("error %T %v, want a *problem.Error of a filter", err, err)
+	}
+	for _, w := range want { // the message says every problem, each with its rule's path
+		if !strings.Contains(err.Error(), w.path+": ") || !strings.Contains(err.Error(), w.msg) {
+			t.Errorf("Error() = %q, want %s: %s in it", err, w.path, w.msg)
+		}
 	}
 }
 
@@ -159,7 +166,7 @@ func TestMaxRules(t *testing.T) {
 		t.Fatalf("%d rules: %v", MaxRules, err)
 	}
 	ps := problems(t, Filter{Any: append(rules, Filter{Expr: "true"})}, Options{})
-	if len(ps) != 1 || ps[0].Path != "" || !strings.Contains(ps[0].Message, "251 rules, more than the limit of 250") {
+	if len(ps) != 1 || ps[0].Field != "" || !strings.Contains(ps[0].Message, "251 rules, more than the limit of 250") {
 		t.Fatalf("got %+v", ps)
 	}
 }

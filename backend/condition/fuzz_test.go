@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/flowdesk/flowdesk/backend/problem"
 )
 
 // FuzzCompile builds filters (and records) from fuzzed JSON, compiles and matches them.
-// It must never panic; compile errors must be *CompileError with at least one problem.
+// It must never panic; compile errors must be *problem.Error with at least one problem.
 func FuzzCompile(f *testing.F) {
 	seeds := []struct{ filter, record string }{
 		{`{}`, `{}`},
@@ -65,9 +67,9 @@ func FuzzCompile(f *testing.F) {
 		}
 		p, err := Compile(flt, opts)
 		if err != nil {
-			var ce *CompileError
+			var ce *problem.Error
 			if !errors.As(err, &ce) || len(ce.Problems) == 0 {
-				t.Fatalf("compile error is not a *CompileError with problems: %v", err)
+				t.Fatalf("compile error is not a *problem.Error with problems: %v", err)
 			}
 			for _, pr := range ce.Problems {
 				if pr.Message == "" {

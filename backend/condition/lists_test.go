@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/flowdesk/flowdesk/backend/problem"
 )
 
 func TestListRules(t *testing.T) {
@@ -49,8 +51,8 @@ func TestListRules(t *testing.T) {
 		{Filter{List: strings.Repeat("x", 65), Op: OpMember}, "", "longer than 64"},
 	} {
 		_, err := Compile(c.f, Options{})
-		ce, ok := err.(*CompileError)
-		if !ok || ce.Problems[0].Path != c.path || !strings.Contains(ce.Problems[0].Message, c.want) {
+		ce, ok := err.(*problem.Error)
+		if !ok || ce.Problems[0].Field != c.path || !strings.Contains(ce.Problems[0].Message, c.want) {
 			t.Errorf("%+v: %v, want %q at %q", c.f, err, c.want, c.path)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/hook"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/template"
 	"github.com/flowdesk/flowdesk/backend/workflow"
@@ -156,8 +157,8 @@ func Load(ctx context.Context, eng *engine.Engine) (n int, drafts []string, err 
 	}
 	for i, id := range ids {
 		if _, err := eng.EnableWorkflow(ctx, id); err != nil {
-			var ve *engine.ValidationError
-			if errors.As(err, &ve) {
+			var ve *problem.Error
+			if errors.As(err, &ve) && ve.Code == problem.CodeWorkflow {
 				// It stays off, a draft whose problems the editor lists, rather than
 				// keeping the whole demo from starting.
 				drafts = append(drafts, id)

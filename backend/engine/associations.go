@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
@@ -50,7 +51,7 @@ func (e *Engine) associatedSchema(object string) func(prefix string) (condition.
 }
 
 // associationError says that two record types cannot be linked, and which can.
-func (e *Engine) associationError(field, from, to string) *InputError {
+func (e *Engine) associationError(field, from, to string) *problem.Error {
 	can := e.Associable(from)
 	hint := "no record type"
 	if len(can) > 0 {
@@ -68,7 +69,7 @@ func an(t string) string {
 }
 
 // Associate links two records with an optional label, in one write. created is false when that
-// link already existed (nothing changes then). Bad input is an *InputError naming the field.
+// link already existed (nothing changes then). Bad input is a *problem.Error naming the field.
 func (e *Engine) Associate(ctx context.Context, id, otherID int64, label string) (assoc store.Association, created bool, err error) {
 	label = strings.TrimSpace(label)
 	switch {
@@ -123,7 +124,7 @@ func (e *Engine) Associate(ctx context.Context, id, otherID int64, label string)
 }
 
 // Dissociate removes the link between two records: the one with label, or every label when
-// label is nil. A link that does not exist is an *InputError on record_id.
+// label is nil. A link that does not exist is a *problem.Error on record_id.
 func (e *Engine) Dissociate(ctx context.Context, id, otherID int64, label *string) (int64, error) {
 	if otherID <= 0 {
 		return 0, badInput("record_id", "say which record to remove the association with: send {\"record_id\": <id>}")
@@ -160,26 +161,20 @@ func (e *Engine) Dissociate(ctx context.Context, id, otherID int64, label *strin
 // AddAssociationType lets records of two known types be linked.
 func (e *Engine) AddAssociationType(ctx context.Context, from, to string) error {
 	from, to = strings.TrimSpace(from), strings.TrimSpace(to)
-	var bad []string
-	field := ""
+	bad := &problem.Error{Code: problem.CodeInput}
 	for _, f := range []struct{ name, v string }{{"from", from}, {"to", to}} {
 		switch {
 		case f.v == "":
-			bad = append(bad, f.name+": name a record type")
+			bad.Add(f.name, "name a record type")
 		case !e.knownObject(f.v):
-			bad = append(bad, fmt.Sprintf("%s: %q is not a known record type; use one of %s", f.name, f.v, strings.Join(sortedStrings(e.Objects()), ", ")))
-		default:
-			continue
-		}
-		if field == "" {
-			field = f.name
+			bad.Add(f.name, "%q is not a known record type; use one of %s", f.v, strings.Join(sortedStrings(e.Objects()), ", "))
 		}
 	}
-	if len(bad) == 0 && from == to {
-		field, bad = "to", []string{"to: records of one type cannot be associated with each other; pick two types"}
+	if len(bad.Problems) == 0 && from == to {
+		bad.Add("to", "records of one type cannot be associated with each other; pick two types")
 	}
-	if len(bad) > 0 {
-		return &InputError{Field: field, Message: strings.TrimPrefix(strings.Join(bad, "; "), field+": ")}
+	if err := bad.Err(); err != nil {
+		return err
 	}
 	if err := e.db.Write(ctx, func(tx *store.Tx) error { return tx.AddAssociationType(from, to) }); err != nil {
 		return fmt.Errorf("add association type: %w", err)

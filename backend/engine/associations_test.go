@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -116,8 +117,8 @@ func TestAssociatedTargetsReachEveryAssociatedRecordAndSkipWithoutAny(t *testing
 		t.Fatal(err)
 	}
 	_, _, err := h.eng.Associate(h.ctx, bob.ID, inv.ID, "")
-	var in *InputError
-	if !errors.As(err, &in) || in.Field != "record_id" || !strings.Contains(in.Message, "no association is defined") {
+	var in *problem.Error
+	if !errors.As(err, &in) || in.FirstField() != "record_id" || !strings.Contains(in.Error(), "no association is defined") {
 		t.Fatalf("associate a contact with an invoice: %v", err)
 	}
 }

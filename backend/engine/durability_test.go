@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -394,20 +395,20 @@ func TestBadInputChangesNothing(t *testing.T) {
 	annBefore := h.props("ann@example.com")
 	for _, tc := range ingest {
 		_, err := h.eng.Ingest(h.ctx, tc.in)
-		var ie *InputError
-		if !errors.As(err, &ie) || ie.Field != tc.field || ie.Message == "" {
-			t.Errorf("Ingest %s: %v, want an InputError on %q", tc.name, err, tc.field)
+		var ie *problem.Error
+		if !errors.As(err, &ie) || ie.FirstField() != tc.field || ie.Error() == "" {
+			t.Errorf("Ingest %s: %v, want a *problem.Error on %q", tc.name, err, tc.field)
 		}
 	}
 	for _, tc := range patch {
 		_, _, err := h.eng.PatchRecord(h.ctx, ann.RecordID, tc.props)
-		var ie *InputError
-		if !errors.As(err, &ie) || ie.Field != tc.field {
-			t.Errorf("PatchRecord %s: %v, want an InputError on %q", tc.name, err, tc.field)
+		var ie *problem.Error
+		if !errors.As(err, &ie) || ie.FirstField() != tc.field {
+			t.Errorf("PatchRecord %s: %v, want a *problem.Error on %q", tc.name, err, tc.field)
 		}
 	}
-	var ie *InputError
-	if _, err := h.eng.EnrollManually(h.ctx, "w", company.RecordID); !errors.As(err, &ie) || ie.Field != "record_id" || !strings.Contains(ie.Message, "company") {
+	var ie *problem.Error
+	if _, err := h.eng.EnrollManually(h.ctx, "w", company.RecordID); !errors.As(err, &ie) || ie.FirstField() != "record_id" || !strings.Contains(ie.Error(), "company") {
 		t.Errorf("EnrollManually of a company: %v", err)
 	}
 	if _, err := h.eng.EnrollManually(h.ctx, "nope", ann.RecordID); !errors.Is(err, store.ErrNotFound) {

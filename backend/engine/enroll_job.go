@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/trigger"
 )
@@ -69,7 +70,7 @@ func (e *Engine) wakeBulk() {
 }
 
 // liveWorkflow returns the enabled version of a workflow; a missing workflow is ErrNotFound and
-// one that is off an InputError on "workflow".
+// one that is off a bad input on "workflow".
 func (e *Engine) liveWorkflow(ctx context.Context, id string) (*trigger.Workflow, error) {
 	if wf := e.index.Load().Workflow(id); wf != nil {
 		return wf, nil
@@ -188,13 +189,13 @@ func (e *Engine) compileSelection(f condition.Filter, object string, pr *problem
 		}
 	})
 	prog, err := condition.Compile(f, condition.Options{Schema: schema})
-	var ce *condition.CompileError
+	var ce *problem.Error
 	switch {
 	case errors.As(err, &ce):
 		for _, p := range ce.Problems {
 			path := "filter"
-			if p.Path != "" {
-				path += "." + p.Path
+			if p.Field != "" {
+				path += "." + p.Field
 			}
 			pr.add(path, "%s", p.Message)
 		}
@@ -222,29 +223,19 @@ func walkFilter(f condition.Filter, path string, fn func(path string, n conditio
 }
 
 // problems collects bad-input problems so all are reported at once.
-type problems struct{ list []InputError }
+type problems struct{ problem.Error }
 
 func (p *problems) add(field, format string, args ...any) {
-	p.list = append(p.list, InputError{Field: field, Message: fmt.Sprintf(format, args...)})
+	p.Code = problem.CodeInput
+	p.Add(field, format, args...)
 }
 
-// err is nil without problems, else one InputError naming the first field and saying all.
+// err is nil without problems, else every problem with its field.
 func (p *problems) err() error {
-	if len(p.list) == 0 {
+	if len(p.Problems) == 0 {
 		return nil
 	}
-	if len(p.list) == 1 {
-		return &p.list[0]
-	}
-	msgs := make([]string, 0, len(p.list)-1)
-	for i, q := range p.list[1:] {
-		if i == 20 {
-			msgs = append(msgs, fmt.Sprintf("and %d more", len(p.list)-21))
-			break
-		}
-		msgs = append(msgs, q.Error())
-	}
-	return &InputError{Field: p.list[0].Field, Message: p.list[0].Message + "; also " + strings.Join(msgs, "; ")}
+	return &problem.Error{Code: problem.CodeInput, Problems: p.Problems}
 }
 
 // page reads the selected records after cursor `after`: the records in id order, how many of

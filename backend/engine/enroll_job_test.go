@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -278,7 +279,7 @@ func TestBulkEnrollBadInput(t *testing.T) {
 		{"nothing selected", "w", Selection{}, "body", "exactly one"},
 		{"two selections", "w", Selection{List: &ghost, Filter: cityDublin}, "body", "exactly one"},
 		{"empty ids", "w", Selection{RecordIDs: []int64{}}, "record_ids", "empty"},
-		{"bad, missing and wrong-type ids", "w", Selection{RecordIDs: []int64{ids[0], -1, 99999, company}}, "record_ids[1]", "also record_ids[2]: there is no record 99999; record_ids[3]: record 4 is a company"},
+		{"bad, missing and wrong-type ids", "w", Selection{RecordIDs: []int64{ids[0], -1, 99999, company}}, "record_ids[1]", "; record_ids[2]: there is no record 99999; record_ids[3]: record 4 is a company"},
 		{"company id", "w", Selection{RecordIDs: []int64{company}}, "record_ids[0]", "is a company"},
 		{"empty list id", "w", Selection{List: &empty}, "list", "give the id"},
 		{"unknown list", "w", Selection{List: &ghost}, "list", `no list "ghost"`},
@@ -289,12 +290,12 @@ func TestBulkEnrollBadInput(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := h.eng.StartEnroll(h.ctx, c.workflow, c.sel)
-			var ie *InputError
-			if !errors.As(err, &ie) || ie.Field != c.field || !strings.Contains(ie.Message, c.contains) {
+			var ie *problem.Error
+			if !errors.As(err, &ie) || ie.FirstField() != c.field || !strings.Contains(ie.Error(), c.contains) {
 				t.Fatalf("StartEnroll: %v, want field %q with %q", err, c.field, c.contains)
 			}
 			if c.name != "nobody matches" {
-				if _, err := h.eng.PreviewEnroll(h.ctx, c.workflow, c.sel); !errors.As(err, &ie) || ie.Field != c.field {
+				if _, err := h.eng.PreviewEnroll(h.ctx, c.workflow, c.sel); !errors.As(err, &ie) || ie.FirstField() != c.field {
 					t.Fatalf("PreviewEnroll: %v, want field %q", err, c.field)
 				}
 			}
@@ -321,11 +322,11 @@ func TestCancelEnrollment(t *testing.T) {
 	}
 	h.run()
 	h.wantStatus(en.ID, store.StatusWaiting)
-	var ie *InputError
-	if _, err := h.eng.CancelEnrollment(h.ctx, en.ID, "  "); !errors.As(err, &ie) || ie.Field != "reason" {
+	var ie *problem.Error
+	if _, err := h.eng.CancelEnrollment(h.ctx, en.ID, "  "); !errors.As(err, &ie) || ie.FirstField() != "reason" {
 		t.Fatalf("cancel without a reason: %v", err)
 	}
-	if _, err := h.eng.CancelEnrollment(h.ctx, en.ID, strings.Repeat("x", MaxCancelReason+1)); !errors.As(err, &ie) || ie.Field != "reason" {
+	if _, err := h.eng.CancelEnrollment(h.ctx, en.ID, strings.Repeat("x", MaxCancelReason+1)); !errors.As(err, &ie) || ie.FirstField() != "reason" {
 		t.Fatalf("cancel with a long reason: %v", err)
 	}
 	h.wantStatus(en.ID, store.StatusWaiting)

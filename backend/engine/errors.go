@@ -1,44 +1,24 @@
 package engine
 
 import (
-	"fmt"
-	"strings"
-
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
 
-// InputError is a bad request: Field names what is wrong and Message says how to fix it.
-type InputError struct {
-	Field   string
-	Message string
+// Bad input is a *problem.Error (the one problem type): CodeInput for request fields,
+// CodeWorkflow for a definition, every problem at once.
+
+func badInput(field, format string, args ...any) *problem.Error {
+	return problem.Field(field, format, args...)
 }
 
-func (e *InputError) Error() string { return e.Field + ": " + e.Message }
-
-func badInput(field, format string, args ...any) *InputError {
-	return &InputError{Field: field, Message: fmt.Sprintf(format, args...)}
+// InvalidWorkflow is a definition's problems, and why they stopped what was asked (reason, a
+// sentence for the user; empty: the definition cannot be stored at all).
+func InvalidWorkflow(reason string, problems []workflow.Problem) *problem.Error {
+	return &problem.Error{Code: problem.CodeWorkflow, Subject: "the workflow", Reason: reason, Problems: problems}
 }
 
-// ValidationError carries every problem of a workflow definition, and why they stopped what
-// was asked (Reason, a sentence for the user; empty: the definition cannot be stored at all).
-type ValidationError struct {
-	Reason   string
-	Problems []workflow.Problem
-}
-
-func (e *ValidationError) Error() string {
-	msgs := make([]string, 0, len(e.Problems))
-	for _, p := range e.Problems {
-		msgs = append(msgs, p.Message)
-	}
-	s := fmt.Sprintf("the workflow has %d problem(s): %s", len(e.Problems), strings.Join(msgs, "; "))
-	if e.Reason != "" {
-		s = e.Reason + " " + strings.ToUpper(s[:1]) + s[1:]
-	}
-	return s
-}
-
-// The reasons a ValidationError gives when a workflow with problems was stored as a draft but
+// The reasons InvalidWorkflow gives when a workflow with problems was stored as a draft but
 // cannot run.
 const (
 	reasonEnable = "Fix these problems before switching the workflow on."

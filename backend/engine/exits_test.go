@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -315,7 +316,7 @@ func TestEnrollCycleIsRefusedUnlessReenrollmentIsOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := h.eng.EnableWorkflow(h.ctx, "a")
-	var ve *ValidationError
+	var ve *problem.Error
 	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Step != "to-b" || !strings.Contains(ve.Problems[0].Message, "a → b → a") {
 		t.Fatalf("enable a: %v, want the enroll cycle refused on step to-b", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/ident"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/property"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
@@ -74,7 +75,7 @@ type csvFile struct {
 }
 
 // parseCSV reads a whole file. Problems of the file as a whole (not UTF-8, empty, a bad header,
-// too many rows) are an InputError on "file"; problems of one row are kept with the row.
+// too many rows) are a *problem.Error on "file"; problems of one row are kept with the row.
 func parseCSV(raw []byte) (*csvFile, error) {
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
 	if len(raw) > MaxImportBytes {
@@ -421,12 +422,14 @@ func (e *Engine) RunImportBatch(ctx context.Context) (worked bool, err error) {
 		end := min(im.Cursor+ImportBatch, im.Total)
 		for _, row := range f.rows[im.Cursor:end] {
 			outcome, ds, ids, rerr := e.importRow(tx, l, spec, cols, f.header, row, now)
-			var ie *InputError
+			var ie *problem.Error
 			var ce *ConflictError
 			switch {
 			case rerr == nil:
 			case errors.As(rerr, &ie):
-				rowErrs = append(rowErrs, store.ImportError{Row: row.line, Field: ie.Field, Message: ie.Message})
+				for _, p := range ie.Problems {
+					rowErrs = append(rowErrs, store.ImportError{Row: row.line, Field: p.Field, Message: p.Message})
+				}
 				outcome = "failed"
 			case errors.As(rerr, &ce):
 				rowErrs = append(rowErrs, store.ImportError{Row: row.line, Field: ce.Field, Message: ce.Message})
@@ -477,7 +480,7 @@ func (e *Engine) RunImportBatch(ctx context.Context) (worked bool, err error) {
 }
 
 // importRow writes one row: the record found by the key is updated (or created), and it joins
-// the list. A problem with the row is an InputError or ConflictError naming its column; the
+// the list. A problem with the row is a *problem.Error or a ConflictError naming its column; the
 // row's writes are then undone and the batch goes on. The outcome is created, updated or
 // unchanged, with "+joined" when the record joined the list.
 func (e *Engine) importRow(tx *store.Tx, l *store.List, spec ImportSpec, cols map[string]int, header []string, row csvRow, now time.Time) (outcome string, declared []store.Property, enrolled []int64, err error) {

@@ -94,7 +94,7 @@ func TestPropertiesFirstSetByAStepAreDeclared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ve := &ValidationError{Problems: w.Problems} // stored as a draft with its problems
+	ve := InvalidWorkflow("", w.Problems) // stored as a draft with its problems
 	if !strings.Contains(ve.Error(), "holds a number") {
 		t.Fatalf("validation after the step declared the property: %v", ve)
 	}

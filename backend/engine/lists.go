@@ -133,7 +133,7 @@ func (e *Engine) checkList(in *ListInput, pr *problems) json.RawMessage {
 			pr.add(path+".list", "an active list's filter tests record properties; list membership (%q) cannot be part of it yet", n.List)
 		}
 	})
-	if _, err := e.compileSelection(*in.Filter, in.Object, pr); err != nil && len(pr.list) == 0 {
+	if _, err := e.compileSelection(*in.Filter, in.Object, pr); err != nil && len(pr.Problems) == 0 {
 		pr.add("filter", "%v", err)
 	}
 	raw, _ := json.Marshal(in.Filter)

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/property"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
@@ -49,8 +50,8 @@ func (e *Engine) PropertyList(object string) []store.Property {
 
 // checkDeclaration reports everything wrong with a declaration at once.
 func (e *Engine) checkDeclaration(p *store.Property) error {
-	var bad []*InputError
-	add := func(field, format string, args ...any) { bad = append(bad, badInput(field, format, args...)) }
+	bad := &problem.Error{Code: problem.CodeInput}
+	add := bad.Add
 	if !e.knownObject(p.Object) {
 		add("object", "unknown object type %q; use one of %s or create it first", p.Object, strings.Join(sortedStrings(e.Objects()), ", "))
 	}
@@ -91,14 +92,7 @@ func (e *Engine) checkDeclaration(p *store.Property) error {
 	if p.Unique && (p.Type == property.Multi || p.Type == property.Bool) {
 		add("unique", "a %s property cannot be unique; only single values can be", p.Type)
 	}
-	if len(bad) == 0 {
-		return nil
-	}
-	msgs := make([]string, len(bad))
-	for i, b := range bad {
-		msgs[i] = b.Error()
-	}
-	return &InputError{Field: bad[0].Field, Message: strings.TrimPrefix(strings.Join(msgs, "; "), bad[0].Field+": ")}
+	return bad.Err()
 }
 
 // CreateProperty declares a property; a property of that name already declared is a conflict.
@@ -386,14 +380,8 @@ func refers(v any, name string, token *regexp.Regexp) bool {
 // is not a property yet.
 func (e *Engine) CreateObject(ctx context.Context, o store.ObjectType) (store.ObjectType, error) {
 	o.Label, o.Primary = strings.TrimSpace(o.Label), strings.TrimSpace(o.Primary)
-	var bad []string
-	field := ""
-	note := func(f, msg string) {
-		if field == "" {
-			field = f
-		}
-		bad = append(bad, f+": "+msg)
-	}
+	bad := &problem.Error{Code: problem.CodeInput}
+	note := func(f, msg string) { bad.Add(f, "%s", msg) }
 	if !objectNameRe.MatchString(o.Name) {
 		note("name", "object type names are 1-64 lowercase letters, digits or _, starting with a letter (like \"invoice\")")
 	}
@@ -406,8 +394,8 @@ func (e *Engine) CreateObject(ctx context.Context, o store.ObjectType) (store.Ob
 	if !propNameRe.MatchString(o.Primary) {
 		note("primary", "the primary property is a property name: a letter or _ then letters, digits, _ or -")
 	}
-	if len(bad) > 0 {
-		return o, &InputError{Field: field, Message: strings.TrimPrefix(strings.Join(bad, "; "), field+": ")}
+	if err := bad.Err(); err != nil {
+		return o, err
 	}
 	if o.Label == "" {
 		o.Label = o.Name

@@ -159,7 +159,7 @@ func (e *Engine) Publish(ctx context.Context, id string, raw []byte, expectRevis
 		if expectRevision > 0 && w.Revision != expectRevision {
 			return nil, fmt.Errorf("workflow %q was changed elsewhere (revision %d, you edited %d); reload it: %w", id, w.Revision, expectRevision, store.ErrConflict)
 		}
-		return nil, &ValidationError{Reason: reasonEnable, Problems: problems}
+		return nil, InvalidWorkflow(reasonEnable, problems)
 	}
 	// a live workflow's save publishes at once; one that is off is saved, then switched on
 	if !draft {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -398,8 +399,8 @@ func TestDisableWorkflow(t *testing.T) {
 		h.advance(time.Hour)
 		h.wantStatus(id, store.StatusCompleted)
 		h.wantTrail(id, "enrolled", "wait:waiting", "wait:resumed", "done:ok", "completed")
-		var ie *InputError
-		if _, err := h.eng.EnrollManually(h.ctx, "w", h.record("bob@example.com").ID); !errors.As(err, &ie) || ie.Field != "workflow" {
+		var ie *problem.Error
+		if _, err := h.eng.EnrollManually(h.ctx, "w", h.record("bob@example.com").ID); !errors.As(err, &ie) || ie.FirstField() != "workflow" {
 			t.Fatalf("manual enrollment into a disabled workflow: %v", err)
 		}
 	})

@@ -3,8 +3,8 @@ package engine
 import (
 	"fmt"
 	"sort"
-	"strings"
 
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/property"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
@@ -21,25 +21,17 @@ func (e *Engine) typed(field, object string, props map[string]any, types map[str
 		return props, nil
 	}
 	out := make(map[string]any, len(props))
-	var bad []string
-	first := ""
+	bad := &problem.Error{Code: problem.CodeInput}
 	for _, k := range sortedKeys(props) {
 		cv, err := e.convertValue(object, k, props[k], types[k])
 		if err != nil {
-			if first == "" {
-				first = field + "." + k
-			}
-			bad = append(bad, fmt.Sprintf("%s.%s: %v", field, k, err))
+			bad.Add(field+"."+k, "%v", err)
 			continue
 		}
 		out[k] = cv
 	}
-	if len(bad) > 0 {
-		msg := strings.TrimPrefix(bad[0], first+": ")
-		if len(bad) > 1 {
-			msg += "; also " + strings.Join(bad[1:], "; ")
-		}
-		return nil, &InputError{Field: first, Message: msg}
+	if err := bad.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -33,19 +34,19 @@ func (h *harness) declareProp(p store.Property) {
 	}
 }
 
-// wantField asserts an *InputError naming field whose message contains every part.
+// wantField asserts a *problem.Error naming field whose message contains every part.
 func wantField(t *testing.T, err error, field string, parts ...string) {
 	t.Helper()
-	var ie *InputError
+	var ie *problem.Error
 	if !errors.As(err, &ie) {
 		t.Fatalf("err = %v, want an input error naming %s", err, field)
 	}
-	if ie.Field != field {
-		t.Fatalf("field = %q, want %q (%v)", ie.Field, field, ie)
+	if ie.FirstField() != field {
+		t.Fatalf("field = %q, want %q (%v)", ie.FirstField(), field, ie)
 	}
 	for _, p := range parts {
-		if !strings.Contains(ie.Message, p) {
-			t.Fatalf("message %q lacks %q", ie.Message, p)
+		if !strings.Contains(ie.Error(), p) {
+			t.Fatalf("message %q lacks %q", ie.Error(), p)
 		}
 	}
 }

@@ -150,7 +150,7 @@ func (e *Engine) prepare(ctx context.Context, raw []byte, defaultID string) (*wo
 		return nil, nil, nil, err
 	}
 	if len(unstorable) > 0 {
-		return nil, nil, nil, &ValidationError{Problems: append(unstorable, problems...)}
+		return nil, nil, nil, InvalidWorkflow("", append(unstorable, problems...))
 	}
 	canon, err := json.Marshal(def)
 	if err != nil {
@@ -228,7 +228,7 @@ func (e *Engine) UpdateWorkflow(ctx context.Context, id string, raw []byte, expe
 				// a stale copy is a conflict first: the store's UpdateWorkflow refuses it
 				return tx.UpdateWorkflow(w, expectRevision, now)
 			}
-			return &ValidationError{Reason: reasonLive, Problems: problems}
+			return InvalidWorkflow(reasonLive, problems)
 		}
 		if err := tx.UpdateWorkflow(w, expectRevision, now); err != nil {
 			return err
@@ -277,7 +277,7 @@ func (e *Engine) enable(ctx context.Context, id string) error {
 		return fmt.Errorf("enable workflow %q: %w", id, err)
 	}
 	if len(workflow.Errors(problems)) > 0 {
-		return fmt.Errorf("enable workflow %q: %w", id, &ValidationError{Reason: reasonEnable, Problems: problems})
+		return fmt.Errorf("enable workflow %q: %w", id, InvalidWorkflow(reasonEnable, problems))
 	}
 	err = e.db.Write(ctx, func(tx *store.Tx) error {
 		now := e.clock.Now()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/flowdesk/flowdesk/backend/condition"
 	"github.com/flowdesk/flowdesk/backend/ident"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -165,23 +166,13 @@ func AlertRecipients(ep *store.HookEndpoint) []string {
 	return c.AlertTo
 }
 
-// Problem is one thing wrong with a configuration: Field names it, Message says how to fix it.
-type Problem struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
+// Problem is one thing wrong with a configuration or a delivery: Field names it, Message says
+// how to fix it (the one problem type, package problem).
+type Problem = problem.Problem
 
-// ConfigError lists every problem of a configuration.
-type ConfigError struct {
-	Problems []Problem
-}
-
-func (e *ConfigError) Error() string {
-	msgs := make([]string, 0, len(e.Problems))
-	for _, p := range e.Problems {
-		msgs = append(msgs, p.Field+": "+p.Message)
-	}
-	return fmt.Sprintf("the webhook endpoint has %d problem(s): %s", len(e.Problems), strings.Join(msgs, "; "))
+// configError is every problem of a configuration.
+func configError(ps []Problem) *problem.Error {
+	return &problem.Error{Code: problem.CodeHook, Subject: "the webhook endpoint", Problems: ps}
 }
 
 var (
@@ -372,9 +363,9 @@ func (c *Config) Validate(objects []string) []Problem {
 	}
 	if c.Filter != nil {
 		if _, err := condition.Compile(*c.Filter, condition.Options{}); err != nil {
-			if ce, ok := err.(*condition.CompileError); ok {
+			if ce, ok := err.(*problem.Error); ok {
 				for _, p := range ce.Problems {
-					add(joinField("filter", p.Path), "%s", p.Message)
+					add(joinField("filter", p.Field), "%s", p.Message)
 				}
 			} else {
 				add("filter", "%v", err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -127,7 +128,7 @@ func (l *Listener) release(ctx context.Context, d *store.HookDelayed) error {
 		}
 		return tx.FinishHookRequest(d.RequestID, outcome, "", res.EventID)
 	})
-	var ie *engine.InputError
+	var ie *problem.Error
 	switch {
 	case err == nil, errors.Is(err, errReleased):
 		return err

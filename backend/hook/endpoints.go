@@ -317,7 +317,7 @@ func (l *Listener) RotateSecret(ctx context.Context, id string) (*Created, error
 			return err
 		}
 		if cfg.Auth == AuthNone {
-			return &ConfigError{Problems: []Problem{{Field: "auth", Message: "this endpoint uses no authentication, so it has no secret to rotate; set \"auth\" to \"signature\" or \"api_key\" first"}}}
+			return configError([]Problem{{Field: "auth", Message: "this endpoint uses no authentication, so it has no secret to rotate; set \"auth\" to \"signature\" or \"api_key\" first"}})
 		}
 		cfg.Secret, cfg.APIKey = "", ""
 		ep.Secret, shown = secretFor(&cfg, "")

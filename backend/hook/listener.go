@@ -19,6 +19,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/ident"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
@@ -266,7 +267,7 @@ func (l *Listener) handle(ctx context.Context, w http.ResponseWriter, r *http.Re
 			if s == "" {
 				msg = fmt.Sprintf("%s is not an email address", quote(mapped.MatchValue))
 			}
-			return nil, 0, mappingRejection(&MappingError{Problems: []Problem{{Field: plan.matchPath(), Message: msg}}})
+			return nil, 0, mappingRejection(mappingError([]Problem{{Field: plan.matchPath(), Message: msg}}))
 		}
 	}
 	if cfg.DelayDays > 0 {
@@ -313,7 +314,7 @@ func authRejection(err error) *rejection {
 }
 
 func mappingRejection(err error) *rejection {
-	var me *MappingError
+	var me *problem.Error
 	if errors.As(err, &me) {
 		return reject(http.StatusUnprocessableEntity, "mapping_failed", true, map[string]any{"problems": me.Problems}, "%s", me.Error())
 	}
@@ -394,11 +395,11 @@ func (l *Listener) apply(ctx context.Context, d *delivery, in engine.EventInput)
 		return tx.HookSucceeded(d.ep.ID)
 	})
 	if err != nil {
-		var ie *engine.InputError
+		var ie *problem.Error
 		var ce *engine.ConflictError
 		switch {
 		case errors.As(err, &ie):
-			return nil, 0, reject(http.StatusUnprocessableEntity, "invalid_event", true, map[string]any{"field": ie.Field}, "%s", ie.Error())
+			return nil, 0, reject(http.StatusUnprocessableEntity, "invalid_event", true, map[string]any{"field": ie.FirstField(), "problems": ie.Problems}, "%s", ie.Error())
 		case errors.As(err, &ce):
 			return nil, 0, reject(http.StatusConflict, "unique_conflict", false, map[string]any{"field": ce.Field, "record_id": ce.RecordID}, "%s", ce.Error())
 		case errors.Is(err, store.ErrNotFound):

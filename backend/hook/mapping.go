@@ -2,28 +2,16 @@ package hook
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
+	"github.com/flowdesk/flowdesk/backend/problem"
 )
 
-// MappingError lists every problem found turning a payload into a record and an event; each
+// mappingError is every problem found turning a payload into a record and an event; each
 // problem's Field is the payload path (or the setting) at fault.
-type MappingError struct {
-	Problems []Problem
-}
-
-func (e *MappingError) Error() string {
-	msgs := make([]string, 0, len(e.Problems))
-	for _, p := range e.Problems {
-		if p.Field == "" {
-			msgs = append(msgs, p.Message)
-			continue
-		}
-		msgs = append(msgs, p.Field+": "+p.Message)
-	}
-	return strings.Join(msgs, "; ")
+func mappingError(ps []Problem) *problem.Error {
+	return &problem.Error{Code: problem.CodeMapping, Problems: ps}
 }
 
 // Plan is a validated configuration compiled for the hot path: parsed paths and the filter
@@ -50,10 +38,10 @@ type planField struct {
 	declares bool // the mapping names the type, which declares a property nobody declared yet
 }
 
-// Compile validates c and compiles it; the error is a *ConfigError with every problem.
+// Compile validates c and compiles it; the error is a *problem.Error with every problem.
 func Compile(c Config, objects []string) (*Plan, error) {
 	if ps := c.Validate(objects); len(ps) > 0 {
-		return nil, &ConfigError{Problems: ps}
+		return nil, configError(ps)
 	}
 	eff := c.Effective()
 	p := &Plan{cfg: eff}
@@ -89,7 +77,7 @@ func Compile(c Config, objects []string) (*Plan, error) {
 	if eff.Filter != nil {
 		prog, err := condition.Compile(*eff.Filter, condition.Options{})
 		if err != nil {
-			return nil, &ConfigError{Problems: []Problem{{Field: "filter", Message: err.Error()}}}
+			return nil, configError([]Problem{{Field: "filter", Message: err.Error()}})
 		}
 		p.filter = prog
 	}
@@ -113,7 +101,7 @@ type Mapped struct {
 }
 
 // Map turns a payload into properties, event type, scope and data. Every problem is reported
-// at once in a *MappingError.
+// at once in a *problem.Error.
 func (p *Plan) Map(payload map[string]any) (*Mapped, error) {
 	var ps []Problem
 	add := func(field, format string, args ...any) {
@@ -220,7 +208,7 @@ func (p *Plan) Map(payload map[string]any) (*Mapped, error) {
 		m.Scope[sp.key] = s
 	}
 	if len(ps) > 0 {
-		return nil, &MappingError{Problems: ps}
+		return nil, mappingError(ps)
 	}
 	m.Data = p.data(payload)
 	return m, nil
@@ -260,7 +248,7 @@ func (p *Plan) Filter(m *Mapped, payload map[string]any, now time.Time) (bool, e
 	}
 	ok, err := p.filter.Match(condition.Env{Record: m.Props, Event: payload, Now: now})
 	if err != nil {
-		return false, &MappingError{Problems: []Problem{{Field: "filter", Message: err.Error()}}}
+		return false, mappingError([]Problem{{Field: "filter", Message: err.Error()}})
 	}
 	return ok, nil
 }

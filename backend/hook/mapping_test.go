@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
+	"github.com/flowdesk/flowdesk/backend/problem"
 )
 
 func ptrFilter(s string) *condition.Filter {
@@ -129,7 +130,7 @@ func TestMapReportsEveryProblemWithItsPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = plan.Map(mustPayload(t, `{"kind": 5, "data": {"contact": {"fields": {"age": "abc", "vip": "perhaps", "born": "soon"}}}}`))
-	me, ok := err.(*MappingError)
+	me, ok := err.(*problem.Error)
 	if !ok {
 		t.Fatalf("err = %v", err)
 	}

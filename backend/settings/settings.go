@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -277,30 +278,11 @@ type Update struct {
 	SecretsBackend string `json:"secrets_backend,omitempty"`
 }
 
-// FieldError is a setting that cannot be saved.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
-
-// InvalidError lists every setting that cannot be saved.
-type InvalidError struct{ Problems []FieldError }
-
-// Error implements error.
-func (e *InvalidError) Error() string {
-	msgs := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		msgs[i] = p.Field + ": " + p.Message
-	}
-	return "settings not saved: " + strings.Join(msgs, "; ")
-}
-
-// Check validates an update; it returns an *InvalidError or nil. Messages never quote secrets.
+// Check validates an update; it returns a *problem.Error with every setting that cannot be
+// saved, or nil. Messages never quote secrets.
 func (u *Update) Check() error {
-	var probs []FieldError
-	add := func(field, format string, args ...any) {
-		probs = append(probs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
+	probs := &problem.Error{Code: problem.CodeSettings, Reason: "settings not saved:"}
+	add := probs.Add
 	if c := u.SMTP; c != nil {
 		if strings.ContainsAny(c.Host, " /\t\r\n") {
 			add("smtp.host", "%q is not a host name. Enter the mail server's name, like smtp.example.com.", c.Host)
@@ -347,10 +329,7 @@ func (u *Update) Check() error {
 	if c := u.Retention; c != nil && (c.Days < 0 || c.Days > MaxRetentionDays) {
 		add("retention.days", "Keep history between 1 and %d days (or 0 for the default of %d), not %d.", MaxRetentionDays, DefaultRetentionDays, c.Days)
 	}
-	if len(probs) > 0 {
-		return &InvalidError{Problems: probs}
-	}
-	return nil
+	return probs.Err()
 }
 
 // Apply validates and saves an update: plain settings in one database write, then secrets.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -177,9 +178,9 @@ func TestUpdateIsChecked(t *testing.T) {
 	st, _ := openStore(t)
 	err := st.Apply(context.Background(), update(t, `{"smtp": {"host": "smtp example", "port": 70000, "tls": "ssl", "from": "not an address", "password": "`+pw+`"},
 		"sms": {"url": "ftp://x", "monthly_cap": -1}, "slack": {"webhook_url": "http://insecure.example/x"}}`))
-	var inv *InvalidError
+	var inv *problem.Error
 	if !errors.As(err, &inv) {
-		t.Fatalf("want InvalidError, got %v", err)
+		t.Fatalf("want a *problem.Error, got %v", err)
 	}
 	var fields []string
 	for _, p := range inv.Problems {

@@ -19,6 +19,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/action"
 	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/template"
 	"github.com/flowdesk/flowdesk/backend/workflow"
@@ -134,22 +135,9 @@ func New(opts Options) *Simulator {
 	return &Simulator{opts: opts}
 }
 
-// InputError is a request that cannot be simulated; Field names the part, Message the fix.
-type InputError = engine.InputError
-
-// ProblemsError is a definition with errors: nothing was run.
-type ProblemsError struct{ Problems []workflow.Problem }
-
-func (e *ProblemsError) Error() string {
-	msgs := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		msgs[i] = p.Message
-	}
-	return "the workflow has problems: " + strings.Join(msgs, "; ")
-}
-
+// bad is a request that cannot be simulated: field names the part, the message the fix.
 func bad(field, format string, args ...any) error {
-	return &InputError{Field: field, Message: fmt.Sprintf(format, args...)}
+	return problem.Field(field, format, args...)
 }
 
 // item is a scenario event or property change at its virtual time.
@@ -172,7 +160,7 @@ type prepared struct {
 	realID   int64 // the real record simulated (0: a typed-in one)
 }
 
-// Run simulates req. Bad input comes back as *InputError or *ProblemsError, with nothing run.
+// Run simulates req. Bad input comes back as a *problem.Error (CodeInput, or CodeWorkflow for the definition), with nothing run.
 func (s *Simulator) Run(ctx context.Context, req Request) (*Result, error) {
 	p, err := s.prepare(ctx, req)
 	if err != nil {
@@ -222,7 +210,7 @@ func (s *Simulator) prepare(ctx context.Context, req Request) (*prepared, error)
 		}
 	}
 	if len(errs) > 0 {
-		return nil, &ProblemsError{Problems: errs}
+		return nil, &problem.Error{Code: problem.CodeWorkflow, Subject: "the workflow", Reason: "Fix these problems before testing the workflow.", Problems: errs}
 	}
 	if p.def, err = workflow.Parse(p.raw); err != nil {
 		return nil, bad("definition", "%v", err)
@@ -576,9 +564,14 @@ func itemField(p *prepared, i int) string {
 
 // asInput turns the engine's bad-input answer into one naming the scenario's field.
 func asInput(field string, err error) error {
-	var ie *engine.InputError
-	if errors.As(err, &ie) {
-		return &InputError{Field: field + "." + ie.Field, Message: ie.Message}
+	var ie *problem.Error
+	if errors.As(err, &ie) && ie.Code == problem.CodeInput {
+		out := &problem.Error{Code: problem.CodeInput, Problems: make([]problem.Problem, len(ie.Problems))}
+		for i, p := range ie.Problems {
+			p.Field = field + "." + p.Field
+			out.Problems[i] = p
+		}
+		return out
 	}
 	return err
 }

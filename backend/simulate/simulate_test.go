@@ -17,6 +17,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/action"
 	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/simulate"
 	"github.com/flowdesk/flowdesk/backend/store"
@@ -503,8 +504,8 @@ func TestSimulationBadInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := in.sim.Run(in.ctx, tc.req)
-			var ie *simulate.InputError
-			if !errors.As(err, &ie) || !strings.HasPrefix(ie.Field, tc.field) {
+			var ie *problem.Error
+			if !errors.As(err, &ie) || !strings.HasPrefix(ie.FirstField(), tc.field) {
 				t.Fatalf("error %v, want a bad input naming %q", err, tc.field)
 			}
 			t.Logf("%s: %v", tc.field, err)
@@ -513,7 +514,7 @@ func TestSimulationBadInput(t *testing.T) {
 	t.Run("a definition with problems", func(t *testing.T) {
 		broken := flow("broken", nil, M{"id": "a", "type": "delay", "duration": "1d", "next": "nowhere"})
 		_, err := in.sim.Run(in.ctx, simulate.Request{Definition: raw(t, broken), Record: rec})
-		var pe *simulate.ProblemsError
+		var pe *problem.Error
 		if !errors.As(err, &pe) || len(pe.Problems) == 0 {
 			t.Fatalf("error %v, want the definition's problems", err)
 		}

@@ -1,7 +1,6 @@
 package workflow
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -14,51 +13,24 @@ import (
 
 	"github.com/flowdesk/flowdesk/backend/condition"
 	"github.com/flowdesk/flowdesk/backend/ident"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/property"
 	"github.com/flowdesk/flowdesk/backend/template"
 )
 
-// Problem is one thing wrong with a definition, addressed to a marketer.
-type Problem struct {
-	Step    string `json:"step,omitempty"`    // step id it concerns
-	Trigger string `json:"trigger,omitempty"` // trigger id it concerns
-	Field   string `json:"field,omitempty"`   // e.g. "next", "branches[1].filter", "until.time"
-	Message string `json:"message"`           // a plain sentence naming the problem and the fix
-	// Severity is SeverityError (the zero value: the workflow cannot be switched on) or
-	// SeverityWarning (worth a look, but it does not stop the workflow from running).
-	Severity string `json:"severity"`
-}
+// Problem is one thing wrong with a definition, addressed to a marketer: the one problem type
+// (package problem).
+type Problem = problem.Problem
 
 // The severities of a problem.
 const (
-	SeverityError   = "error"
-	SeverityWarning = "warning"
+	SeverityError   = problem.SeverityError
+	SeverityWarning = problem.SeverityWarning
 )
-
-// IsWarning reports whether the problem is only a warning.
-func (p Problem) IsWarning() bool { return p.Severity == SeverityWarning }
-
-// MarshalJSON always writes the severity, so clients never have to know the zero value.
-func (p Problem) MarshalJSON() ([]byte, error) {
-	type plain Problem
-	q := plain(p)
-	if q.Severity == "" {
-		q.Severity = SeverityError
-	}
-	return json.Marshal(q)
-}
 
 // Errors returns the problems that are not warnings: those that keep a workflow from being
 // switched on.
-func Errors(ps []Problem) []Problem {
-	var out []Problem
-	for _, p := range ps {
-		if !p.IsWarning() {
-			out = append(out, p)
-		}
-	}
-	return out
-}
+func Errors(ps []Problem) []Problem { return problem.Errors(ps) }
 
 // Options supply what validation cannot know by itself.
 type Options struct {
@@ -1112,10 +1084,10 @@ func (v *validator) filter(f condition.Filter, field string, eventOK bool, who s
 	}
 	_, err := condition.Compile(f, opts)
 	if err != nil {
-		var ce *condition.CompileError
+		var ce *problem.Error
 		if errors.As(err, &ce) && len(ce.Problems) > 0 {
 			for _, p := range ce.Problems {
-				add(joinPath(field, p.Path), who+": "+sentence(p.Message))
+				add(joinPath(field, p.Field), who+": "+sentence(p.Message))
 			}
 		} else {
 			add(field, who+": "+sentence(err.Error()))

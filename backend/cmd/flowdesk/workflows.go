@@ -10,6 +10,7 @@ import (
 
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/hook"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
@@ -155,7 +156,7 @@ func importOne(ctx context.Context, eng *engine.Engine, raw []byte) (*engine.Sav
 		return nil, err
 	}
 	if len(workflow.Errors(problems)) > 0 {
-		return nil, &engine.ValidationError{Problems: problems}
+		return nil, engine.InvalidWorkflow("", problems)
 	}
 	if def.ID != "" {
 		if _, err := eng.DB().Workflow(ctx, def.ID); err == nil {
@@ -167,8 +168,8 @@ func importOne(ctx context.Context, eng *engine.Engine, raw []byte) (*engine.Sav
 
 // describe spells out every validation problem, one per line.
 func describe(err error) error {
-	var ve *engine.ValidationError
-	if !errors.As(err, &ve) {
+	var ve *problem.Error
+	if !errors.As(err, &ve) || ve.Code != problem.CodeWorkflow {
 		return err
 	}
 	msg := fmt.Sprintf("%d problem(s):", len(ve.Problems))

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, ApiError } from '../api';
+import { api } from '../api';
 import type { CatalogueEvent, RecordItem, SimulateEffect, SimulateRequest, SimulateResult } from '../api/types';
 import { stepById } from '../lib/lookup';
 import { nodeConfig } from '../nodes';
@@ -117,8 +117,8 @@ export function TestPanel({ onClose }: { onClose(): void }) {
     } catch (e) {
       setResult(null);
       store.setState({ simulated: null });
-      if (e instanceof ApiError && e.problems.length) setError(`${e.message}: ${e.problems.map((p) => p.message).join(' · ')}`);
-      else setError(e instanceof Error ? e.message : String(e));
+      // A 422's message already says every problem (the one problem shape of the API).
+      setError(e instanceof Error ? e.message : String(e));
     } finally {
       setRunning(false);
     }

@@ -3,8 +3,10 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
 	"github.com/flowdesk/flowdesk/backend/engine"
@@ -95,6 +97,12 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	rec, err := s.eng.DB().Record(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		if at, erased, e2 := s.eng.DB().ErasedAt(ctx, id); e2 == nil && erased {
+			writeError(w, apiError(http.StatusGone, "erased", "record %d was erased on %s; nothing of it is kept", id, at.UTC().Format(time.RFC3339)))
+			return
+		}
+	}
 	if err != nil {
 		writeError(w, err)
 		return
@@ -169,4 +177,20 @@ func diagnose(en *store.Enrollment, r engine.Reason) map[string]any {
 	}
 	out["version"] = en.Version
 	return out
+}
+
+// eraseRecord erases a record for good (GDPR): its data goes from every table, its open
+// enrollments are cancelled, and an anonymous tombstone keeps the counters right.
+func (s *Server) eraseRecord(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out, err := s.eng.EraseRecord(r.Context(), id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"erased": out})
 }

@@ -105,6 +105,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/records", s.listRecords)
 	m.HandleFunc("GET /api/records/{id}", s.getRecord)
 	m.HandleFunc("PATCH /api/records/{id}", s.patchRecord)
+	m.HandleFunc("DELETE /api/records/{id}", s.eraseRecord)
 	m.HandleFunc("GET /api/enrollments", s.listEnrollments)
 	m.HandleFunc("GET /api/enrollments/{id}", s.getEnrollment)
 	m.HandleFunc("GET /api/schema", s.schema)

@@ -172,7 +172,7 @@ type RecordSelect struct {
 }
 
 func selectRecords(ctx context.Context, q querier, s RecordSelect) ([]*Record, error) {
-	f := filter{conds: []string{"r.id > ?"}, args: []any{s.After}}
+	f := filter{conds: []string{"r.id > ?", "r.erased_at IS NULL"}, args: []any{s.After}}
 	f.when(s.UpTo > 0, "r.id <= ?", s.UpTo)
 	f.when(s.Type != "", "r.type = ?", s.Type)
 	from := " FROM records r"

@@ -49,7 +49,7 @@ func scanRecord(row interface{ Scan(...any) error }) (*Record, error) {
 }
 
 func getRecord(ctx context.Context, q querier, id int64) (*Record, error) {
-	r, err := scanRecord(q.QueryRowContext(ctx, "SELECT "+recordCols+" FROM records WHERE id = ?", id))
+	r, err := scanRecord(q.QueryRowContext(ctx, "SELECT "+recordCols+" FROM records WHERE id = ? AND erased_at IS NULL", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("record %d: %w", id, ErrNotFound)
 	}
@@ -97,7 +97,7 @@ type RecordQuery struct {
 
 // SearchRecords lists records by type, email or free text, ordered by id.
 func (db *DB) SearchRecords(ctx context.Context, q RecordQuery) ([]*Record, error) {
-	f := filter{conds: []string{"id > ?"}, args: []any{q.After}}
+	f := filter{conds: []string{"id > ?", "erased_at IS NULL"}, args: []any{q.After}}
 	f.when(q.Type != "", "type = ?", q.Type)
 	f.when(q.Email != "", "email_key = ?", ident.EmailKey(q.Email))
 	if q.Text != "" {

@@ -139,7 +139,7 @@ func (db *DB) ScheduleFired(ctx context.Context, workflowID, triggerID string, r
 }
 
 func recordsPage(ctx context.Context, q querier, typ string, after int64, limit int) ([]*Record, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+recordCols+" FROM records WHERE type = ? AND id > ? ORDER BY id LIMIT ?", typ, after, limit)
+	rows, err := q.QueryContext(ctx, "SELECT "+recordCols+" FROM records WHERE type = ? AND id > ? AND erased_at IS NULL ORDER BY id LIMIT ?", typ, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("page %s records: %w", typ, err)
 	}

@@ -25,3 +25,8 @@ CREATE TABLE associations (
 ) WITHOUT ROWID;
 CREATE INDEX associations_to ON associations (to_id);
 CREATE INDEX associations_type ON associations (from_id, to_type);
+
+-- An erased record (GDPR) stays as an anonymous tombstone: its id and type, no email, no
+-- properties, and when it was erased; its enrollments keep their counts with their details
+-- emptied. Reads skip tombstones.
+ALTER TABLE records ADD COLUMN erased_at INTEGER;

@@ -177,6 +177,9 @@ export const api = {
     return { items: d.records, nextCursor: d.next_cursor };
   },
   getRecord: async (id: number) => (await request<RecordDetail>('GET', '/api/records/' + id)).data,
+  /** Erases a record for good (GDPR); the answer says what was removed. */
+  eraseRecord: async (id: number) =>
+    (await request<{ erased: { record_id: number; cancelled: number; enrollments: number; rows: Record<string, number> } }>('DELETE', `/api/records/${id}`)).data.erased,
   listAssociations: async (id: number) =>
     (await request<{ associations: Association[]; associable: string[] }>('GET', `/api/records/${id}/associations`)).data,
   associate: async (id: number, recordId: number, label: string) =>

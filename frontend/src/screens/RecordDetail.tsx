@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, type Enrollment, type RecordDetail } from '../api';
-import { ago, Empty, ErrorBanner, Spinner, StatusPill } from '../components/common';
+import { ago, Dialog, Empty, ErrorBanner, Spinner, StatusPill } from '../components/common';
 import { AssociationsSection } from '../components/Associations';
 import { EnrollInWorkflowDialog, UnenrollDialog } from '../components/Enroll';
 import { showValue } from '../lib/history';
@@ -25,6 +25,7 @@ export function RecordDetailScreen({ id }: { id: number }) {
   const [enrolling, setEnrolling] = useState(false);
   const [unenroll, setUnenroll] = useState<Enrollment | null>(null);
   const [note, setNote] = useState('');
+  const [erasing, setErasing] = useState(false);
   const load = useCallback(() => {
     setError('');
     api.getRecord(id).then(setData, (e: Error) => setError(e.message));
@@ -67,6 +68,7 @@ export function RecordDetailScreen({ id }: { id: number }) {
         <div className="head-actions">
           <button type="button" className="btn" onClick={load}>Refresh</button>
           <button type="button" className="btn primary" onClick={() => setEnrolling(true)}>Enroll in workflow…</button>
+          <button type="button" className="btn danger" onClick={() => setErasing(true)}>Erase record…</button>
         </div>
       </div>
       {note && <div className="banner ok" role="status">{note}<button type="button" className="icon-btn" aria-label="Dismiss" onClick={() => setNote('')}>×</button></div>}
@@ -134,6 +136,15 @@ export function RecordDetailScreen({ id }: { id: number }) {
           load();
         }} />
       )}
+      {erasing && (
+        <EraseDialog who={recordName(r) || r.email || `${r.type} #${r.id}`} confirmWord={r.email || String(r.id)} open={data.enrollments.filter((e) => e.status === 'active' || e.status === 'waiting').length}
+          onClose={() => setErasing(false)} onErase={async () => {
+            const out = await api.eraseRecord(r.id);
+            setErasing(false);
+            navigate('#/records');
+            return out;
+          }} />
+      )}
       {unenroll && (
         <UnenrollDialog enrollmentId={unenroll.id} who={recordName(r) || r.email || `Record #${r.id}`} workflow={names[unenroll.workflow_id] ?? unenroll.workflow_id}
           onClose={() => setUnenroll(null)} onDone={() => {
@@ -143,5 +154,36 @@ export function RecordDetailScreen({ id }: { id: number }) {
           }} />
       )}
     </div>
+  );
+}
+
+/** Asks before erasing a record: says what goes, and wants the email (or id) typed. */
+function EraseDialog({ who, confirmWord, open, onClose, onErase }: { who: string; confirmWord: string; open: number; onClose(): void; onErase(): Promise<unknown> }) {
+  const [typed, setTyped] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const ok = typed.trim().toLowerCase() === confirmWord.toLowerCase();
+  return (
+    <Dialog title={`Erase ${who}?`} onClose={onClose}>
+      <p>This removes the record and its personal data for good (as the GDPR's right to erasure asks): its properties, its events' data, the details of its workflow history, what was sent to or about it (deliveries, outbox, notifications), its tasks, subscriptions, list memberships and associations.
+        {open > 0 ? ` Its ${open} open enrollment${open === 1 ? ' is' : 's are'} cancelled.` : ''} Counters keep their numbers; an anonymous tombstone stays. It cannot be undone.</p>
+      <div className="field">
+        <label htmlFor="erase-confirm">Type <strong className="mono">{confirmWord}</strong> to confirm</label>
+        <input id="erase-confirm" value={typed} autoComplete="off" onChange={(e) => setTyped(e.target.value)} />
+      </div>
+      {error && <div className="banner error" role="alert">{error}</div>}
+      <div className="dialog-actions">
+        <button type="button" className="btn" onClick={onClose}>Cancel</button>
+        <button type="button" className="btn danger" disabled={!ok || busy} onClick={async () => {
+          setBusy(true);
+          try {
+            await onErase();
+          } catch (e) {
+            setError(e instanceof Error ? e.message : String(e));
+            setBusy(false);
+          }
+        }}>{busy ? 'Erasing…' : 'Erase for good'}</button>
+      </div>
+    </Dialog>
   );
 }

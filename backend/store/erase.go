@@ -1,0 +1,170 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ErasedReason is the reason in the history of an enrollment cancelled because its record was erased.
+const ErasedReason = "the record was erased"
+
+// Erasure says what erasing a record removed or emptied, per kind of row.
+type Erasure struct {
+	RecordID    int64            `json:"record_id"`
+	Type        string           `json:"type"`
+	ErasedAt    time.Time        `json:"erased_at"`
+	Cancelled   int64            `json:"cancelled"` // open enrollments cancelled
+	Rows        map[string]int64 `json:"rows"`      // table -> rows removed or emptied
+	Enrollments int64            `json:"enrollments"`
+}
+
+// EraseRecord erases a record for good (GDPR): its properties and email, its events' data, the
+// raw webhook bodies that carried them, the details of its enrollments' history, their outbound
+// requests and answers and outbox messages, its notifications' text, tasks, subscriptions, list
+// memberships and associations. Its open enrollments are cancelled (a history line with
+// ErasedReason) and their jobs dropped. What stays is anonymous: the record as a tombstone (id,
+// type, erased_at), enrollment rows and history outcomes (so counters and stats keep their
+// numbers), events' types and times. A record that does not exist or was erased is ErrNotFound.
+func (t *Tx) EraseRecord(id int64, now time.Time) (*Erasure, error) {
+	var typ string
+	err := t.queryRow("SELECT type FROM records WHERE id = ? AND erased_at IS NULL", id).Scan(&typ)
+	if err == sql.ErrNoRows {
+		return nil, fmt.Errorf("record %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("erase record %d: %w", id, err)
+	}
+	out := &Erasure{RecordID: id, Type: typ, ErasedAt: now, Rows: map[string]int64{}}
+	ens := "SELECT id FROM enrollments WHERE record_id = ?"
+	evs := "SELECT id FROM events WHERE record_id = ?"
+	steps := []struct {
+		table, query string
+		args         []any
+	}{
+		// Cancel the open enrollments first, so their last history line stays (it holds no personal data).
+		{"history", "UPDATE history SET detail = '{}' WHERE enrollment_id IN (" + ens + ")", []any{id}},
+		{"enrollments.cancelled", `INSERT INTO history (enrollment_id, step_id, step_type, outcome, detail, at)
+			SELECT id, current_step, '', 'cancelled', '{"reason":"` + ErasedReason + `"}', ? FROM enrollments WHERE record_id = ? AND status IN ('active','waiting')`, []any{ms(now), id}},
+		{"jobs", "DELETE FROM jobs WHERE record_id = ? OR enrollment_id IN (" + ens + ")", []any{id, id}},
+		{"enrollments.open", "UPDATE enrollments SET status = 'cancelled', updated_at = ?, finished_at = ? WHERE record_id = ? AND status IN ('active','waiting')", []any{ms(now), ms(now), id}},
+		{"enrollments", "UPDATE enrollments SET reason = '{}', error = CASE WHEN error = '' THEN '' ELSE 'erased' END WHERE record_id = ?", []any{id}},
+		{"action_attempts", "UPDATE action_attempts SET target = '', error = '', response = '', request = '{}' WHERE enrollment_id IN (" + ens + ")", []any{id}},
+		{"outbox", "UPDATE outbox SET to_addr = '', subject = '', body_html = '', body_text = '' WHERE enrollment_id IN (" + ens + ")", []any{id}},
+		{"notifications", "UPDATE notifications SET body = '' WHERE link IN (SELECT '/enrollments/' || id FROM enrollments WHERE record_id = ?)", []any{id}},
+		{"tasks", "DELETE FROM tasks WHERE record_id = ? OR enrollment_id IN (" + ens + ")", []any{id, id}},
+		{"hook_delayed", "DELETE FROM hook_delayed WHERE request_id IN (SELECT id FROM hook_requests WHERE event_id IN (" + evs + "))", []any{id}},
+		{"hook_requests", "UPDATE hook_requests SET body = NULL, headers = '{}', error = '' WHERE event_id IN (" + evs + ")", []any{id}},
+		{"events", "UPDATE events SET data = '{}', scope = '{}' WHERE record_id = ?", []any{id}},
+		{"subscriptions", "DELETE FROM subscriptions WHERE record_id = ?", []any{id}},
+		{"subscription_history", "DELETE FROM subscription_history WHERE record_id = ?", []any{id}},
+		{"list_members", "DELETE FROM list_members WHERE record_id = ?", []any{id}},
+		{"associations", "DELETE FROM associations WHERE from_id = ? OR to_id = ?", []any{id, id}},
+		{"schedule_fired", "DELETE FROM schedule_fired WHERE record_id = ?", []any{id}},
+		{"records", "UPDATE records SET email = NULL, email_key = NULL, properties = '{}', updated_at = ?, erased_at = ? WHERE id = ?", []any{ms(now), ms(now), id}},
+	}
+	for _, s := range steps {
+		res, err := t.exec(s.query, s.args...)
+		if err != nil {
+			return nil, fmt.Errorf("erase record %d: %s: %w", id, s.table, err)
+		}
+		n, _ := res.RowsAffected()
+		switch s.table {
+		case "enrollments.cancelled", "records":
+		case "enrollments.open":
+			out.Cancelled = n
+		case "enrollments":
+			out.Enrollments = n
+		default:
+			if n > 0 {
+				out.Rows[s.table] = n
+			}
+		}
+	}
+	return out, nil
+}
+
+// TextLocation is where FindText found a value: table, column and rowid.
+type TextLocation struct {
+	Table, Column string
+	RowID         int64
+}
+
+func (l TextLocation) String() string {
+	return fmt.Sprintf("%s.%s (row %d)", l.Table, l.Column, l.RowID)
+}
+
+// FindText searches every column of every table for a value (case-insensitively, as text, so
+// JSON and blobs are searched too) and says where it occurs. It reads everything, so it is
+// for checks such as "nothing of an erased record remains", not for serving requests.
+func (db *DB) FindText(ctx context.Context, needle string) ([]TextLocation, error) {
+	tables, err := db.r.QueryContext(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+	if err != nil {
+		return nil, fmt.Errorf("find text: %w", err)
+	}
+	type table struct {
+		name  string
+		rowid bool
+	}
+	var ts []table
+	for tables.Next() {
+		var name, ddl string
+		if err := tables.Scan(&name, &ddl); err != nil {
+			tables.Close()
+			return nil, fmt.Errorf("find text: %w", err)
+		}
+		ts = append(ts, table{name: name, rowid: !strings.Contains(strings.ToUpper(ddl), "WITHOUT ROWID")})
+	}
+	tables.Close()
+	var out []TextLocation
+	for _, tb := range ts {
+		cols, err := db.r.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", tb.name)
+		if err != nil {
+			return nil, fmt.Errorf("find text: columns of %s: %w", tb.name, err)
+		}
+		names, err := collect(cols, "find text", func(r rowScanner) (string, error) {
+			var s string
+			return s, r.Scan(&s)
+		})
+		if err != nil {
+			return nil, err
+		}
+		rowid := "0"
+		if tb.rowid {
+			rowid = "rowid"
+		}
+		for _, c := range names {
+			q := fmt.Sprintf(`SELECT %s FROM %q WHERE instr(lower(CAST(%q AS TEXT)), lower(?)) > 0`, rowid, tb.name, c)
+			rows, err := db.r.QueryContext(ctx, q, needle)
+			if err != nil {
+				return nil, fmt.Errorf("find text in %s.%s: %w", tb.name, c, err)
+			}
+			ids, err := collect(rows, "find text", func(r rowScanner) (int64, error) {
+				var id int64
+				return id, r.Scan(&id)
+			})
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range ids {
+				out = append(out, TextLocation{Table: tb.name, Column: c, RowID: id})
+			}
+		}
+	}
+	return out, nil
+}
+
+// ErasedAt tells whether a record id is the tombstone of an erased record, and since when.
+func (db *DB) ErasedAt(ctx context.Context, id int64) (time.Time, bool, error) {
+	var at sql.NullInt64
+	err := db.r.QueryRowContext(ctx, "SELECT erased_at FROM records WHERE id = ?", id).Scan(&at)
+	if err == sql.ErrNoRows || (err == nil && !at.Valid) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("record %d: %w", id, err)
+	}
+	return fromMS(at.Int64), true, nil
+}

@@ -236,8 +236,8 @@ func TestBadRecordAndRouteInput(t *testing.T) {
 			wantHeaders: map[string]string{"Allow": "GET, POST"},
 		},
 		{
-			name: "wrong method on a record", method: "DELETE", url: "/api/records/1", wantStatus: 405, wantCode: "method_not_allowed",
-			wantHeaders: map[string]string{"Allow": "GET, PATCH"},
+			name: "wrong method on a record", method: "PUT", url: "/api/records/1", wantStatus: 405, wantCode: "method_not_allowed",
+			wantHeaders: map[string]string{"Allow": "GET, PATCH, DELETE"},
 		},
 		{name: "GET on enable", method: "GET", url: "/api/workflows/dublin/enable", wantStatus: 405, wantCode: "method_not_allowed", wantHeaders: map[string]string{"Allow": "POST"}},
 	})

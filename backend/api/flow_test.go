@@ -23,6 +23,9 @@ func (e *env) stats(id string) (map[string]int, map[string]map[string]int) {
 	for id, st := range m["steps"].(map[string]any) {
 		steps[id] = map[string]int{}
 		for k, v := range st.(map[string]any) {
+			if k == "paths" {
+				continue // a branch's or split's path counts (checked where they matter)
+			}
 			steps[id][k] = int(v.(float64))
 		}
 	}

@@ -113,6 +113,7 @@ func (s *Server) routes() {
 	s.enrollRoutes(m)
 	s.versionRoutes(m)
 	s.publishRoutes(m)
+	s.performanceRoutes(m)
 	s.enrollmentRoutes(m)
 	s.hookRoutes(m)
 	s.propertyRoutes(m)

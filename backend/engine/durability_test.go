@@ -315,7 +315,7 @@ func TestStatsPerStepAfterAMixedRun(t *testing.T) {
 		t.Fatalf("enrollments %v, want %v", st.Enrollments, wantEn)
 	}
 	wantSteps := map[string]store.StepStats{
-		"route": {Active: 1, Completed: 3},
+		"route": {Active: 1, Completed: 3, Paths: map[string]int64{"Broken": 1, "Later": 1, "else": 1}}, // branch paths from the rollup
 		"boom":  {Failed: 1},
 		"hold":  {Waiting: 1},
 		"done":  {Completed: 1},
@@ -338,7 +338,7 @@ func TestStatsPerStepAfterAMixedRun(t *testing.T) {
 	}
 	// The new one went to hold and waits; the old wait finished.
 	checkSteps(map[string]store.StepStats{
-		"route": {Completed: 4},
+		"route": {Completed: 4, Paths: map[string]int64{"Broken": 1, "Later": 2, "else": 1}},
 		"boom":  {Failed: 1},
 		"hold":  {Waiting: 1, Completed: 1},
 		"done":  {Completed: 2},

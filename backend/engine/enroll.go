@@ -90,7 +90,7 @@ func (e *Engine) enroll(tx *store.Tx, wf *trigger.Workflow, recordID int64, reas
 		return enrollResult{}, err
 	}
 	detail, _ := json.Marshal(map[string]any{"trigger": reason.Trigger, "summary": reason.Summary, "version": wf.Version})
-	if err := tx.AppendHistory(store.HistoryEntry{EnrollmentID: en.ID, Outcome: store.HistEnrolled, Detail: detail, At: now}); err != nil {
+	if err := tx.AppendHistory(store.HistoryEntry{EnrollmentID: en.ID, WorkflowID: en.WorkflowID, Outcome: store.HistEnrolled, Detail: detail, At: now}); err != nil {
 		return enrollResult{}, err
 	}
 	if err := tx.PutJob(&store.Job{EnrollmentID: en.ID, RecordID: recordID, StepID: wf.Def.Start, Kind: store.JobRun, RunAt: now}); err != nil {

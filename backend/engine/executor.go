@@ -149,7 +149,7 @@ func (e *Engine) commitFailed(ctx context.Context, c claimed, cause error) error
 		}
 		msg := fmt.Sprintf("gave up after %d attempts: %v", c.job.Attempt, cause)
 		detail := []byte(fmt.Sprintf(`{"step":%q,"error":%q}`, c.job.StepID, msg))
-		if err := tx.AppendHistory(store.HistoryEntry{EnrollmentID: c.enr.ID, StepID: c.job.StepID, Outcome: store.HistFailed, Detail: detail, At: now}); err != nil {
+		if err := tx.AppendHistory(store.HistoryEntry{EnrollmentID: c.enr.ID, WorkflowID: c.enr.WorkflowID, StepID: c.job.StepID, Outcome: store.HistFailed, Detail: detail, At: now}); err != nil {
 			return err
 		}
 		if err := tx.CountStep(c.enr.WorkflowID, c.job.StepID, 0, 1); err != nil {

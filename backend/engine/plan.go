@@ -56,7 +56,7 @@ func (p *plan) log(step *workflow.Step, outcome string, detail map[string]any) {
 	if detail == nil {
 		raw = []byte("{}")
 	}
-	h := store.HistoryEntry{EnrollmentID: p.c.enr.ID, Outcome: outcome, Detail: raw, At: p.now}
+	h := store.HistoryEntry{EnrollmentID: p.c.enr.ID, WorkflowID: p.c.enr.WorkflowID, Outcome: outcome, Detail: raw, At: p.now}
 	if step != nil {
 		h.StepID, h.StepType = step.ID, step.Type
 	}

@@ -35,14 +35,20 @@ type HistoryEntry struct {
 	Outcome      string          `json:"outcome"`
 	Detail       json.RawMessage `json:"detail"`
 	At           time.Time       `json:"at"`
+	// WorkflowID, when the caller knows it, saves the rollup a lookup (it is not stored).
+	WorkflowID string `json:"-"`
 }
 
 // historyChunk is how many entries one INSERT statement carries: a step pass logs a handful,
 // and one multi-row statement costs far less than one statement per entry.
 const historyChunk = 8
 
-// AppendHistory appends entries to enrollments' logs.
+// AppendHistory appends entries to enrollments' logs and counts them in the performance
+// rollup, in the same transaction.
 func (t *Tx) AppendHistory(entries ...HistoryEntry) error {
+	if err := t.rollUp(entries); err != nil {
+		return err
+	}
 	for len(entries) > 0 {
 		n := min(len(entries), historyChunk)
 		args := make([]any, 0, 6*n)
@@ -201,5 +207,24 @@ func (db *DB) Stats(ctx context.Context, workflowID string) (*WorkflowStats, err
 		st := step(id)
 		st.Completed, st.Failed = c, f
 	}
-	return s, rows2.Err()
+	if err := rows2.Err(); err != nil {
+		return nil, err
+	}
+	// a branch's paths come from the rollup (a split's are counted above too)
+	paths, err := db.PathTotals(ctx, workflowID)
+	if err != nil {
+		return nil, err
+	}
+	for id, byPath := range paths {
+		st := step(id)
+		if st.Paths == nil {
+			st.Paths = map[string]int64{}
+		}
+		for p, n := range byPath {
+			if _, ok := st.Paths[p]; !ok {
+				st.Paths[p] = n
+			}
+		}
+	}
+	return s, nil
 }

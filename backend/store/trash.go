@@ -223,6 +223,7 @@ func (db *DB) PurgeWorkflow(ctx context.Context, id string, limit int) (b Batch,
 		}
 		for _, q := range []string{
 			"DELETE FROM step_counts WHERE workflow_id = ?",
+			"DELETE FROM rollup_daily WHERE workflow_id = ?",
 			"DELETE FROM schedule_state WHERE workflow_id = ?",
 			"DELETE FROM owner_rotation WHERE workflow_id = ?",
 			"DELETE FROM enroll_jobs WHERE workflow_id = ?",

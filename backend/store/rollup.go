@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// msPerDay is one UTC day in milliseconds: rollup days are at / msPerDay.
+const msPerDay = 86_400_000
+
+// rollupKey is one rollup_daily row's key within a workflow.
+type rollupKey struct {
+	workflow   string
+	day        int64
+	step, path string
+	outcome    string
+}
+
+// rollupOf is the row a history entry is counted in: enrollment-level lines (no step type)
+// under step "", a branch's or split's "ok" under the path it took.
+func rollupOf(workflowID string, h HistoryEntry) rollupKey {
+	k := rollupKey{workflow: workflowID, day: ms(h.At) / msPerDay, outcome: h.Outcome}
+	if h.StepType == "" {
+		return k
+	}
+	k.step = h.StepID
+	if h.Outcome == HistOK && (h.StepType == "branch" || h.StepType == "split") {
+		var d struct {
+			Branch string `json:"branch"`
+			Path   string `json:"path"`
+		}
+		_ = json.Unmarshal(h.Detail, &d) // a detail that is not an object has no path
+		k.path = d.Branch
+		if h.StepType == "split" {
+			k.path = d.Path
+		}
+	}
+	return k
+}
+
+// rollUp counts entries into rollup_daily (the caller appends them in the same transaction).
+func (t *Tx) rollUp(entries []HistoryEntry) error {
+	counts := map[rollupKey]int64{}
+	var order []rollupKey
+	owners := map[int64]string{}
+	for _, h := range entries {
+		wf := h.WorkflowID
+		if wf == "" {
+			var ok bool
+			if wf, ok = owners[h.EnrollmentID]; !ok {
+				if err := t.queryRow("SELECT workflow_id FROM enrollments WHERE id = ?", h.EnrollmentID).Scan(&wf); err != nil {
+					return fmt.Errorf("roll up history of enrollment %d: %w", h.EnrollmentID, err)
+				}
+				owners[h.EnrollmentID] = wf
+			}
+		}
+		k := rollupOf(wf, h)
+		if _, seen := counts[k]; !seen {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	for _, k := range order {
+		if _, err := t.exec(`INSERT INTO rollup_daily (workflow_id, day, step_id, path, outcome, n) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (workflow_id, day, step_id, path, outcome) DO UPDATE SET n = n + excluded.n`,
+			k.workflow, k.day, k.step, k.path, k.outcome, counts[k]); err != nil {
+			return fmt.Errorf("roll up history of workflow %q: %w", k.workflow, err)
+		}
+	}
+	return nil
+}
+
+// RollupRow is one day's count of one outcome of a workflow, at a step and path ("" for the
+// enrollment-level lines and for steps without paths).
+type RollupRow struct {
+	Day     time.Time `json:"day"`
+	StepID  string    `json:"step_id"`
+	Path    string    `json:"path"`
+	Outcome string    `json:"outcome"`
+	N       int64     `json:"n"`
+}
+
+// Rollup reads a workflow's rollup rows for the UTC days from..to (inclusive), by day.
+func (db *DB) Rollup(ctx context.Context, workflowID string, from, to time.Time) ([]RollupRow, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT day, step_id, path, outcome, n FROM rollup_daily
+		WHERE workflow_id = ? AND day BETWEEN ? AND ? ORDER BY day, step_id, path, outcome`,
+		workflowID, ms(from)/msPerDay, ms(to)/msPerDay)
+	if err != nil {
+		return nil, fmt.Errorf("read the rollup of %q: %w", workflowID, err)
+	}
+	return collect(rows, "read the rollup of "+workflowID, func(r rowScanner) (RollupRow, error) {
+		var x RollupRow
+		var day int64
+		if err := r.Scan(&day, &x.StepID, &x.Path, &x.Outcome, &x.N); err != nil {
+			return x, err
+		}
+		x.Day = fromMS(day * msPerDay)
+		return x, nil
+	})
+}
+
+// PathTotals sums a workflow's path counts over all time, per step and path: the counts on the
+// canvas's branch edges.
+func (db *DB) PathTotals(ctx context.Context, workflowID string) (map[string]map[string]int64, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT step_id, path, SUM(n) FROM rollup_daily
+		WHERE workflow_id = ? AND path != '' GROUP BY step_id, path`, workflowID)
+	if err != nil {
+		return nil, fmt.Errorf("read the path counts of %q: %w", workflowID, err)
+	}
+	defer rows.Close()
+	out := map[string]map[string]int64{}
+	for rows.Next() {
+		var step, path string
+		var n int64
+		if err := rows.Scan(&step, &path, &n); err != nil {
+			return nil, err
+		}
+		if out[step] == nil {
+			out[step] = map[string]int64{}
+		}
+		out[step][path] = n
+	}
+	return out, rows.Err()
+}

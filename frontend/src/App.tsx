@@ -7,6 +7,7 @@ import { RecordsScreen } from './screens/Records';
 import { WorkflowEditorScreen } from './screens/WorkflowEditor';
 import { WorkflowEnrollmentsScreen } from './screens/WorkflowEnrollments';
 import { WorkflowListScreen } from './screens/WorkflowList';
+import { WorkflowPerformanceScreen } from './screens/WorkflowPerformance';
 import { WorkflowVersionsScreen } from './screens/WorkflowVersions';
 import { OutboxScreen } from './screens/Outbox';
 import { PropertiesScreen } from './screens/Properties';
@@ -53,6 +54,7 @@ function Shell() {
         {route.name === 'workflow' && <WorkflowEditorScreen id={route.id} key={route.id} />}
         {route.name === 'workflow-enrollments' && <WorkflowEnrollmentsScreen id={route.id} status={route.status} step={route.step} key={route.id} />}
         {route.name === 'workflow-versions' && <WorkflowVersionsScreen id={route.id} version={route.version} against={route.against} key={route.id} />}
+        {route.name === 'workflow-performance' && <WorkflowPerformanceScreen id={route.id} key={route.id} />}
         {route.name === 'records' && <RecordsScreen />}
         {route.name === 'record' && <RecordDetailScreen id={route.id} />}
         {route.name === 'enrollment' && <EnrollmentDetailScreen id={route.id} />}

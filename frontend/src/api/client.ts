@@ -3,7 +3,7 @@
 import { canonical } from '../lib/canonical';
 import type {
   Association, CatalogueEvent, Changes, Definition, Delivery, EnrollJob, EnrollOption, EnrollPreview, EnrollSelection, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Health, HookCapture,
-  HookConfig, HookCreated, HookEndpoint, HookPreset, HookRequest, Notification, ObjectType, OutboxMessage, Problem, Property, PropertyType, RecordDetail,
+  HookConfig, HookCreated, HookEndpoint, HookPreset, HookRequest, Notification, ObjectType, OutboxMessage, Performance, Problem, Property, PropertyType, RecordDetail,
   RecordItem, PublishReview, Published, SavedWorkflow, Schema, SimulateRequest, SimulateResult, SettingsUpdate, SettingsView, Stats, Task, TrashedWorkflow, ValidateResult, VersionInfo, Workflow, WorkflowSummary,
 } from './types';
 
@@ -211,6 +211,10 @@ export const api = {
     (await request<Published>('POST', wf(id) + '/publish', {
       json: `{${opts.definition ? `"definition":${canonical(opts.definition)},` : ''}"revision":${opts.revision ?? 0},"enroll_existing":${opts.enrollExisting}}`,
     })).data,
+
+  /** Enrollments per day, per-step runs and failures and path counts over UTC days (YYYY-MM-DD). */
+  performance: async (id: string, q: { from?: string; to?: string } = {}, signal?: AbortSignal) =>
+    (await request<Performance>('GET', wf(id) + '/performance' + qs(q), { signal })).data,
 
   schema: async () => (await request<Schema>('GET', '/api/schema')).data,
   /** Runs one record through a workflow (saved or a draft) over virtual time; nothing is written or sent. */

@@ -243,7 +243,7 @@ export interface StepStats {
   waiting: number;
   completed: number;
   failed: number;
-  /** A split step's records per path name. */
+  /** A split's or branch's records per path name (a branch's Else is "else"). */
   paths?: Record<string, number>;
 }
 
@@ -747,4 +747,26 @@ export interface PublishReview {
 /** POST /api/workflows/{id}/publish. */
 export interface Published extends SavedWorkflow {
   enrolled: number;
+}
+
+/** One UTC day of GET /api/workflows/{id}/performance. */
+export interface DayCounts {
+  day: string;
+  enrolled: number;
+  completed: number;
+  failed: number;
+  goal_reached: number;
+  unenrolled: number;
+  cancelled: number;
+}
+
+/** GET /api/workflows/{id}/performance: read from the rollup the step commit keeps. */
+export interface Performance {
+  workflow_id: string;
+  from: string;
+  to: string;
+  days: DayCounts[];
+  totals: DayCounts;
+  steps: { step_id: string; ok: number; failed: number; skipped: number }[];
+  paths: { step_id: string; path: string; n: number }[];
 }

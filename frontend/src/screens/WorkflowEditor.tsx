@@ -225,6 +225,7 @@ function Editor({ notice }: { notice: Notice | null }) {
         <button type="button" className="btn ghost" onClick={() => store.getState().select({ kind: 'settings' })}>Settings</button>
         {workflowId && <a className="btn ghost" href={'#/workflows/' + encodeURIComponent(workflowId) + '/enrollments'}>Enrollments</a>}
         {workflowId && <a className="btn ghost" href={'#/workflows/' + encodeURIComponent(workflowId) + '/versions'}>Versions</a>}
+        {workflowId && <a className="btn ghost" href={'#/workflows/' + encodeURIComponent(workflowId) + '/performance'}>Performance</a>}
         {workflowId && <EnrollRecordsButton workflowId={workflowId} />}
         {workflowId && (
           <button type="button" className={`switch${enabled ? ' on' : ''}`} role="switch" aria-checked={enabled} onClick={() => toggleEnabled()}>

@@ -3,6 +3,7 @@ import { memo, useMemo } from 'react';
 import { TRIGGER_ID } from '../../lib/definition';
 import { portLabel, routeEdge, type FlowEdge } from '../../lib/graph';
 import { stepById } from '../../lib/lookup';
+import { pathCount } from '../../lib/performance';
 import { nodeConfig } from '../../nodes';
 import { useEditor, useEditorStore } from '../../store/context';
 import { plusKey, useTabIndex } from './flow-focus';
@@ -14,13 +15,8 @@ function InsertEdgeInner(props: EdgeProps<FlowEdge>) {
   const route = useMemo(() => routeEdge(sourceX, sourceY, targetX, targetY, data?.via, data?.merge), [sourceX, sourceY, targetX, targetY, data?.via, data?.merge]);
   // the label is the step's content (a branch's name), read here so renaming never re-lays out
   const label = useEditor((s) => (data ? portLabel(stepById(s.definition.steps, data.source), data.port) : undefined));
-  // a split path's records so far, while the workflow is on (A/B results on the canvas)
-  const taken = useEditor((s) => {
-    if (!data || !s.enabled || !data.port.startsWith('path:')) return undefined;
-    const st = stepById(s.definition.steps, data.source);
-    const name = st?.paths?.[Number(data.port.slice(5))]?.name;
-    return name === undefined ? undefined : (s.stats?.steps[data.source]?.paths?.[name] ?? 0);
-  });
+  // the records a branch or split path took so far, while the workflow is on
+  const taken = useEditor((s) => (data && s.enabled ? pathCount(stepById(s.definition.steps, data.source), data.port, s.stats) : undefined));
   const after = useEditor((s) => {
     if (!data) return '';
     if (data.source === TRIGGER_ID) return 'the trigger';

@@ -1,0 +1,95 @@
+// End-to-end: the Performance tab. Against `flowdesk serve --demo` (its contacts registered for
+// the demo webinar), a workflow that branches by city gets traffic through POST /api/events; the
+// user opens it, sees the counts on the branch edges of the canvas, opens Performance and sees
+// the three charts drawn (enrollments per day, runs and failures per step, paths taken) with the
+// figures of that traffic, changes the time range, and the demo webinar's enrollments too.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ART, T, apiClient, openBrowser, until, watchdog } from './rig.mjs';
+import { startServer } from './server.mjs';
+
+const WF = 'e2e-by-city';
+
+let server;
+let browser;
+let page;
+const pageErrors = [];
+
+const timer = watchdog('performance', 120_000, () => server);
+const api = apiClient(() => server);
+const shot = (name) => page.screenshot({ path: ART + name + '.png', fullPage: true });
+
+before(async () => {
+  server = await startServer({ demo: true });
+  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
+  ({ browser, page } = await openBrowser({ errors: pageErrors }));
+});
+
+after(async () => {
+  await browser?.close().catch(() => undefined);
+  await server?.stop();
+  clearTimeout(timer);
+});
+
+describe('performance', { concurrency: false }, () => {
+  test('traffic → path counts on the canvas → charts of the rollup → another range', { timeout: 90_000 }, async () => {
+    const def = {
+      id: WF, name: 'By city', object: 'contact', triggers: [{ id: 'signed', type: 'event', event: 'e2e.signed_up' }],
+      reenroll: { enabled: false, triggers: [] }, start: 'city',
+      steps: [
+        { id: 'city', type: 'branch', name: 'Which city?', branches: [{ name: 'Dublin', filter: { all: [{ property: 'city', op: 'eq', value: 'Dublin' }] }, next: 'local' }], else: 'other' },
+        { id: 'local', type: 'set_property', name: 'Mark local', property: 'stage', value: 'local' },
+        { id: 'other', type: 'set_property', name: 'Mark elsewhere', property: 'stage', value: 'elsewhere' },
+      ],
+    };
+    assert.equal((await api('POST', '/api/workflows', def)).status, 201);
+    assert.equal((await api('POST', `/api/workflows/${WF}/publish`, { enroll_existing: false })).status, 200);
+    const cities = ['Dublin', 'Dublin', 'Dublin', 'Cork', 'Galway'];
+    for (const [i, city] of cities.entries()) {
+      const ev = await api('POST', '/api/events', { type: 'e2e.signed_up', record: { type: 'contact', email: `p${i}.perf@example.com`, properties: { city } } });
+      assert.equal(ev.status, 201, JSON.stringify(ev.body));
+    }
+    await until('the traffic to finish', async () => (await api('GET', `/api/workflows/${WF}/stats`)).body.enrollments.completed === 5, T.med);
+
+    // the canvas: counts on the branch's edges
+    await page.goto(server.url + '/#/workflows/' + WF);
+    await page.locator('.step-card[data-step="city"]').waitFor({ timeout: T.med });
+    await until('the path counts on the edges', async () => {
+      const t = await page.getByTestId('path-count').allTextContents();
+      return t.length === 2 && t.map((x) => x.trim()).sort().join('|') === '· 2|· 3';
+    }, T.med);
+    await shot('perf-01-canvas-path-counts');
+
+    // the Performance tab
+    await page.getByRole('link', { name: 'Performance', exact: true }).click();
+    await until('the performance route', async () => page.url().endsWith(`#/workflows/${WF}/performance`), T.med);
+    const totals = page.getByTestId('perf-totals');
+    await totals.waitFor({ timeout: T.med });
+    assert.match(await totals.textContent(), /5 enrolled · 5 completed · 0 failed · 0 reached the goal/);
+    const days = page.getByTestId('chart-days');
+    await until('four lines in the daily chart', async () => (await days.locator('.recharts-line').count()) === 4, T.med);
+    for (const name of ['Enrolled', 'Completed', 'Failed', 'Goal reached']) assert.ok((await days.textContent()).includes(name), `the legend names ${name}`);
+    const steps = page.getByTestId('chart-steps');
+    await until('a bar per step', async () => (await steps.locator('.recharts-bar-rectangle').count()) >= 3, T.med);
+    assert.match(await steps.textContent(), /Which city\?.*Mark local.*Mark elsewhere/);
+    const paths = page.getByTestId('chart-paths');
+    await until('the branch chart', async () => (await paths.locator('.path-chart[data-step="city"] .recharts-bar-rectangle').count()) === 2, T.med);
+    assert.match(await paths.textContent(), /Which city\?.*Dublin.*Else/);
+    await shot('perf-02-charts');
+
+    // another range: today only still holds the traffic; a custom range the wrong way round says so
+    await page.getByRole('button', { name: 'Last 7 days' }).click();
+    await until('the 7-day range', async () => /5 enrolled/.test(await totals.textContent()), T.med);
+    await page.getByRole('button', { name: 'Custom' }).click();
+    await page.getByLabel('From').fill('2030-01-02');
+    await page.getByLabel('To').fill('2030-01-01');
+    await page.getByText('The first day must come before the last.').waitFor({ timeout: T.short });
+
+    // the demo webinar workflow: its registrations are enrollments of today
+    await page.goto(server.url + '/#/workflows/webinar-follow-up/performance');
+    await until('demo enrollments', async () => /[1-9]\d* enrolled/.test(await page.getByTestId('perf-totals').textContent().catch(() => '')), T.med);
+    await page.getByTestId('chart-paths').locator('.path-chart[data-step="watched?"]').waitFor({ timeout: T.med });
+    await shot('perf-03-demo-webinar');
+    assert.deepEqual(pageErrors, []);
+  });
+});

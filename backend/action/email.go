@@ -38,7 +38,7 @@ const (
 
 // EmailConfig configures the send_email and internal_email actions.
 type EmailConfig struct {
-	DB       *store.DB       // email templates and the outbox
+	DB       store.Store     // email templates and the outbox
 	Settings *settings.Store // SMTP server and password, read at every send
 	// Timeout bounds one SMTP conversation (default DefaultSMTPTimeout).
 	Timeout time.Duration
@@ -167,7 +167,7 @@ func (e *Email) deliver(ctx context.Context, in engine.ActionInput, to []string,
 
 	if !smtpConf.Configured() {
 		row.Status = store.OutboxQueued
-		if err := e.cfg.DB.Write(ctx, func(tx *store.Tx) error { _, err := tx.AddOutbox(row); return err }); err != nil {
+		if err := e.cfg.DB.Write(ctx, func(tx store.Tx) error { _, err := tx.AddOutbox(row); return err }); err != nil {
 			res.Outcome, res.Error = store.AttemptRetry, "keep the email in the outbox: "+err.Error()
 			return res
 		}
@@ -190,7 +190,7 @@ func (e *Email) deliver(ctx context.Context, in engine.ActionInput, to []string,
 	res.Outcome, res.StatusCode, res.Response = store.AttemptOK, 250, "accepted by "+smtpConf.Host
 	sentAt := in.Now
 	row.Status, row.SentAt = store.OutboxSent, &sentAt
-	if err := e.cfg.DB.Write(ctx, func(tx *store.Tx) error { _, err := tx.AddOutbox(row); return err }); err != nil {
+	if err := e.cfg.DB.Write(ctx, func(tx store.Tx) error { _, err := tx.AddOutbox(row); return err }); err != nil {
 		// The message went out; a missing copy in the outbox must not send it twice.
 		e.cfg.Log.Warn("sent email not recorded in the outbox", "step", s.ID, "enrollment", enrollmentID(in), "error", err)
 	} else {

@@ -351,7 +351,7 @@ func TestSendEmailFromANamedHTMLTemplate(t *testing.T) {
 	mb := newMailbox(t, "", "", nil)
 	s := newMailStack(t, false)
 	s.useSMTP(mb, "", "")
-	if err := s.db.Write(s.ctx, func(tx *store.Tx) error {
+	if err := s.db.Write(s.ctx, func(tx store.Tx) error {
 		_, err := tx.PutEmailTemplate(&store.EmailTemplate{Name: "welcome", Subject: "Welcome {{contact.first_name}}",
 			BodyHTML: `<h1>Hello {{contact.first_name}}</h1><p>Joined {{contact.signup | date "2 Jan 2006"}}</p>`}, msgT0)
 		return err
@@ -371,7 +371,7 @@ func TestSendEmailFromANamedHTMLTemplate(t *testing.T) {
 	}
 
 	// A template that was deleted fails the step clearly; the enrollment goes on.
-	if err := s.db.Write(s.ctx, func(tx *store.Tx) error { return tx.DeleteEmailTemplate("welcome") }); err != nil {
+	if err := s.db.Write(s.ctx, func(tx store.Tx) error { return tx.DeleteEmailTemplate("welcome") }); err != nil {
 		t.Fatal(err)
 	}
 	id = s.start("tpl", "fay@example.com", nil)
@@ -529,7 +529,7 @@ func TestSendEmailSkipsAContactWithoutAnAddress(t *testing.T) {
 	s.deploy("noaddr", map[string]any{"id": "mail", "type": "send_email", "subject": "Hi", "body": "Hello"})
 	// A contact without email, enrolled by hand.
 	var recID int64
-	if err := s.db.Write(s.ctx, func(tx *store.Tx) error {
+	if err := s.db.Write(s.ctx, func(tx store.Tx) error {
 		ch, err := tx.UpsertRecord("contact", 0, "", map[string]any{"first_name": "Nobody"}, msgT0)
 		if err == nil {
 			recID = ch.Record.ID

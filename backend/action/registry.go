@@ -31,7 +31,7 @@ type Config struct {
 
 	// DB is the store, for actions that keep state: the sms action counts usage against the
 	// monthly cap and writes the outbox there (without it, sms steps fail as not set up).
-	DB *store.DB
+	DB store.Store
 	// SMS is the Twilio-compatible SMS account; with none, messages go to the outbox.
 	SMS SMSProvider
 	// SMSSource, when set, supplies the SMS account on every send (e.g. from the settings and

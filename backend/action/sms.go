@@ -197,7 +197,7 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 	}
 	if !prov.Configured() {
 		msg.Status = store.OutboxQueued
-		if err := a.cfg.DB.Write(ctx, func(tx *store.Tx) error { _, err := tx.AddOutbox(msg); return err }); err != nil {
+		if err := a.cfg.DB.Write(ctx, func(tx store.Tx) error { _, err := tx.AddOutbox(msg); return err }); err != nil {
 			return engine.ActionResult{Outcome: store.AttemptRetry, Target: res.Target, Request: res.Request, Error: fmt.Sprintf("could not keep the message in the outbox: %v; will try again", err)}
 		}
 		res.Outcome, res.Response = store.AttemptOK, "kept in the local outbox: no SMS provider is set up"
@@ -220,7 +220,7 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 	month := in.Now.UTC().Format("2006-01")
 	limit := a.monthlyCap(prov)
 	var rsv store.SMSReservation
-	err = a.cfg.DB.Write(ctx, func(tx *store.Tx) error {
+	err = a.cfg.DB.Write(ctx, func(tx store.Tx) error {
 		var err error
 		if rsv, err = tx.ReserveSMS(month, in.IdempotencyKey, limit, in.Now); err != nil || !rsv.Notify {
 			return err
@@ -258,7 +258,7 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 		// it does not count against the month.
 		out := classifyError(res, err, ctx, smsTimeout)
 		if out.Outcome == store.AttemptFailed {
-			if err := a.cfg.DB.Write(ctx, func(tx *store.Tx) error { return tx.ReleaseSMS(in.IdempotencyKey) }); err != nil {
+			if err := a.cfg.DB.Write(ctx, func(tx store.Tx) error { return tx.ReleaseSMS(in.IdempotencyKey) }); err != nil {
 				out.Detail["usage_error"] = err.Error()
 			}
 		}
@@ -292,7 +292,7 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 		// message is out, so a failure here must not make the step retry).
 		sent := in.Now
 		msg.Status, msg.SentAt = store.OutboxSent, &sent
-		if err := a.cfg.DB.Write(ctx, func(tx *store.Tx) error { _, err := tx.AddOutbox(msg); return err }); err != nil {
+		if err := a.cfg.DB.Write(ctx, func(tx store.Tx) error { _, err := tx.AddOutbox(msg); return err }); err != nil {
 			res.Detail["outbox_error"] = err.Error()
 		}
 	case code == http.StatusTooManyRequests || code >= 500:
@@ -306,7 +306,7 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 		res.Outcome = store.AttemptFailed
 		res.Error = fmt.Sprintf("the SMS provider refused the message: %d %s%s", code, http.StatusText(code), providerMessage(reply.Message, reply.Code))
 		// Nothing was sent, so it does not count against the month.
-		if err := a.cfg.DB.Write(ctx, func(tx *store.Tx) error { return tx.ReleaseSMS(in.IdempotencyKey) }); err != nil {
+		if err := a.cfg.DB.Write(ctx, func(tx store.Tx) error { return tx.ReleaseSMS(in.IdempotencyKey) }); err != nil {
 			res.Detail["usage_error"] = err.Error()
 		}
 	}

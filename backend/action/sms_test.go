@@ -236,7 +236,7 @@ func TestSMSTakesTheProviderFromTheSettingsStore(t *testing.T) {
 		t.Fatalf("without settings: %v", d)
 	}
 	raw, _ := json.Marshal(map[string]any{"url": prov.srv.URL, "account": "AC9", "from": "+15005550006", "monthly_cap": 1})
-	if err := s.db.Write(s.ctx, func(tx *store.Tx) error { return tx.PutSetting("sms", raw, msgT0) }); err != nil {
+	if err := s.db.Write(s.ctx, func(tx store.Tx) error { return tx.PutSetting("sms", raw, msgT0) }); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.SetSecret(settings.SecretSMSAuthToken, "from-the-secrets-file"); err != nil {

@@ -13,7 +13,7 @@ import (
 func (e *env) newRecord(typ, email string, props map[string]any) int64 {
 	e.t.Helper()
 	var id int64
-	if err := e.db.Write(e.ctx, func(tx *store.Tx) error {
+	if err := e.db.Write(e.ctx, func(tx store.Tx) error {
 		ch, err := tx.UpsertRecord(typ, 0, email, props, e.clock.Now())
 		if err == nil {
 			id = ch.Record.ID

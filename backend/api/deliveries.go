@@ -125,7 +125,7 @@ func (s *Server) retryDelivery(w http.ResponseWriter, r *http.Request) {
 	next := &store.ActionAttempt{EnrollmentID: a.EnrollmentID, WorkflowID: a.WorkflowID, StepID: a.StepID, StepType: a.StepType,
 		IdempotencyKey: a.IdempotencyKey, Try: try, Outcome: outcome, Target: res.Target, StatusCode: res.StatusCode,
 		LatencyMS: res.Latency.Milliseconds(), Error: res.Error, Response: res.Response, Request: res.Request, At: now}
-	if err := db.Write(ctx, func(tx *store.Tx) error { return tx.InsertActionAttempt(next) }); err != nil {
+	if err := db.Write(ctx, func(tx store.Tx) error { return tx.InsertActionAttempt(next) }); err != nil {
 		writeError(w, err)
 		return
 	}

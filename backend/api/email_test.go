@@ -124,7 +124,7 @@ func TestEmailTemplatesCRUD(t *testing.T) {
 
 func TestOutboxListAndDelete(t *testing.T) {
 	e := newEnv(t)
-	if err := e.db.Write(e.ctx, func(tx *store.Tx) error {
+	if err := e.db.Write(e.ctx, func(tx store.Tx) error {
 		for i, key := range []string{"k1", "k2", "k3"} {
 			if _, err := tx.AddOutbox(&store.OutboxMessage{Channel: "email", Status: store.OutboxQueued, IdempotencyKey: key,
 				To: "ann@example.com", Subject: "Hi " + key, BodyText: "Hello", CreatedAt: t0}); err != nil {

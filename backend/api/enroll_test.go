@@ -26,7 +26,7 @@ func (e *env) seedContacts(n int) []int64 {
 	e.t.Helper()
 	var ids []int64
 	for start := 0; start < n; start += 1000 {
-		err := e.db.Write(e.ctx, func(tx *store.Tx) error {
+		err := e.db.Write(e.ctx, func(tx store.Tx) error {
 			for i := start; i < min(n, start+1000); i++ {
 				city := "Dublin"
 				if i%3 == 2 {

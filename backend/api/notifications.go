@@ -34,7 +34,7 @@ func (s *Server) readNotification(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if err := s.eng.DB().Write(r.Context(), func(tx *store.Tx) error { return tx.MarkRead(id) }); err != nil {
+	if err := s.eng.DB().Write(r.Context(), func(tx store.Tx) error { return tx.MarkRead(id) }); err != nil {
 		writeError(w, err)
 		return
 	}

@@ -62,7 +62,7 @@ func (s *Server) deleteOutbox(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if err := s.eng.DB().Write(r.Context(), func(tx *store.Tx) error { return tx.DeleteOutbox(id) }); err != nil {
+	if err := s.eng.DB().Write(r.Context(), func(tx store.Tx) error { return tx.DeleteOutbox(id) }); err != nil {
 		writeError(w, err)
 		return
 	}

@@ -211,7 +211,7 @@ func TestOldDeliveryRowsAreMaskedWhenAnswered(t *testing.T) {
 	enr := int64(ing["enrollments"].([]any)[0].(float64))
 	e.runDue()
 	old := "http://bob:pw-777@127.0.0.1:9/in?access_token=tok-111"
-	err := e.db.Write(e.ctx, func(tx *store.Tx) error {
+	err := e.db.Write(e.ctx, func(tx store.Tx) error {
 		if err := tx.InsertActionAttempt(&store.ActionAttempt{EnrollmentID: enr, WorkflowID: "wf", StepID: "hook", StepType: "webhook",
 			IdempotencyKey: "fd_old", Try: 1, Outcome: store.AttemptFailed, Target: old, At: t0,
 			Request: json.RawMessage(fmt.Sprintf(`{"method": "POST", "url": %q, "headers": {"X-Pass": "pass-444", "X-Source": "flowdesk"}}`, old))}); err != nil {

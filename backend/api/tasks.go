@@ -79,7 +79,7 @@ func (s *Server) patchTask(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var t *store.Task
-	err = s.eng.DB().Write(r.Context(), func(tx *store.Tx) error {
+	err = s.eng.DB().Write(r.Context(), func(tx store.Tx) error {
 		var err error
 		t, err = tx.SetTaskStatus(id, body.Status, s.eng.Now())
 		return err

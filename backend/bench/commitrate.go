@@ -38,7 +38,7 @@ func measureCommitRate(ctx context.Context, path string, n int, synchronous stri
 	start := time.Now()
 	for i := range n {
 		key := fmt.Sprintf("bench.commit_probe.%d", i) // a new row each time, as an event is
-		if err := db.Write(ctx, func(tx *store.Tx) error { return tx.PutSetting(key, value, start) }); err != nil {
+		if err := db.Write(ctx, func(tx store.Tx) error { return tx.PutSetting(key, value, start) }); err != nil {
 			return 0, fmt.Errorf("measure commit rate: commit %d: %w", i, err)
 		}
 	}

@@ -189,7 +189,7 @@ func loadReferences(ctx context.Context, eng *engine.Engine) error {
 	if err != nil {
 		return err
 	}
-	if err := eng.DB().Write(ctx, func(tx *store.Tx) error {
+	if err := eng.DB().Write(ctx, func(tx store.Tx) error {
 		for i := range tpls {
 			if _, err := eng.DB().EmailTemplate(ctx, tpls[i].Name); err == nil {
 				continue

@@ -108,7 +108,7 @@ func (e *Engine) runAction(ctx context.Context, p *plan, s *workflow.Step, act A
 	attempt := &store.ActionAttempt{EnrollmentID: p.c.enr.ID, WorkflowID: p.def.ID, StepID: s.ID, StepType: s.Type,
 		IdempotencyKey: in.IdempotencyKey, Try: try, Outcome: outcome, Target: res.Target, StatusCode: res.StatusCode,
 		LatencyMS: res.Latency.Milliseconds(), Error: res.Error, Response: res.Response, Request: res.Request, At: p.now}
-	p.effects = append(p.effects, func(tx *store.Tx, _ *plan) error { return tx.InsertActionAttempt(attempt) })
+	p.effects = append(p.effects, func(tx store.Tx, _ *plan) error { return tx.InsertActionAttempt(attempt) })
 	detail := map[string]any{"try": try}
 	for k, v := range res.Detail {
 		detail[k] = v

@@ -80,7 +80,7 @@ func (e *Engine) Associate(ctx context.Context, id, otherID int64, label string)
 	case utf8.RuneCountInString(label) > MaxAssociationLabel:
 		return assoc, false, badInput("label", "the label is longer than %d characters; shorten it", MaxAssociationLabel)
 	}
-	err = e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error {
+	err = e.db.Write(store.Urgent(ctx), func(tx store.Tx) error {
 		a, err := tx.Record(id)
 		if err != nil {
 			return err
@@ -130,7 +130,7 @@ func (e *Engine) Dissociate(ctx context.Context, id, otherID int64, label *strin
 		return 0, badInput("record_id", "say which record to remove the association with: send {\"record_id\": <id>}")
 	}
 	var n int64
-	err := e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error {
+	err := e.db.Write(store.Urgent(ctx), func(tx store.Tx) error {
 		if _, err := tx.Record(id); err != nil {
 			return err
 		}
@@ -176,7 +176,7 @@ func (e *Engine) AddAssociationType(ctx context.Context, from, to string) error 
 	if err := bad.Err(); err != nil {
 		return err
 	}
-	if err := e.db.Write(ctx, func(tx *store.Tx) error { return tx.AddAssociationType(from, to) }); err != nil {
+	if err := e.db.Write(ctx, func(tx store.Tx) error { return tx.AddAssociationType(from, to) }); err != nil {
 		return fmt.Errorf("add association type: %w", err)
 	}
 	e.schemaMu.Lock()
@@ -252,7 +252,7 @@ func (e *Engine) applyAssociated(p *plan, s *workflow.Step, typ, name string, op
 	}
 	detail["target"] = s.Target
 	slot := p.reserve(s)
-	p.effects = append(p.effects, func(tx *store.Tx, p *plan) error {
+	p.effects = append(p.effects, func(tx store.Tx, p *plan) error {
 		recs, err := tx.AssociatedRecords(p.c.rec.ID, typ)
 		if err != nil {
 			return err

@@ -75,7 +75,7 @@ func TestAssociatedTargetsReachEveryAssociatedRecordAndSkipWithoutAny(t *testing
 	bob := h.record("bob@example.com")
 	var companies []*store.Record
 	for _, name := range []string{"One", "Two"} {
-		if err := h.db.Write(h.ctx, func(tx *store.Tx) error {
+		if err := h.db.Write(h.ctx, func(tx store.Tx) error {
 			ch, err := tx.UpsertRecord("company", 0, "", map[string]any{"name": name}, h.clock.Now())
 			if err != nil {
 				return err
@@ -104,12 +104,12 @@ func TestAssociatedTargetsReachEveryAssociatedRecordAndSkipWithoutAny(t *testing
 		t.Fatalf("skip reason %v", d)
 	}
 	// A pair of types with no association defined is refused, naming the field.
-	if err := h.db.Write(h.ctx, func(tx *store.Tx) error { return tx.AddObjectType("invoice", h.clock.Now()) }); err != nil {
+	if err := h.db.Write(h.ctx, func(tx store.Tx) error { return tx.AddObjectType("invoice", h.clock.Now()) }); err != nil {
 		t.Fatal(err)
 	}
 	h.restart() // the engine reads the new object type
 	var inv *store.Record
-	if err := h.db.Write(h.ctx, func(tx *store.Tx) error {
+	if err := h.db.Write(h.ctx, func(tx store.Tx) error {
 		ch, err := tx.UpsertRecord("invoice", 0, "", map[string]any{"name": "INV-1"}, h.clock.Now())
 		inv = ch.Record
 		return err

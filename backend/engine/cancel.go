@@ -26,7 +26,7 @@ func (e *Engine) CancelEnrollment(ctx context.Context, id int64, reason string) 
 		return nil, badInput("reason", "the reason is longer than %d characters; shorten it", MaxCancelReason)
 	}
 	var out *store.Enrollment
-	err := e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error { // a caller waits to acknowledge it
+	err := e.db.Write(store.Urgent(ctx), func(tx store.Tx) error { // a caller waits to acknowledge it
 		en, err := tx.Enrollment(id)
 		if err != nil {
 			return err
@@ -48,7 +48,7 @@ func (e *Engine) CancelEnrollment(ctx context.Context, id int64, reason string) 
 
 // cancelOpen ends an open enrollment as cancelled in tx: its pending job is dropped (a worker
 // holding it drops its result) and detail says why in its history.
-func cancelOpen(tx *store.Tx, en *store.Enrollment, detail map[string]any, now time.Time) error {
+func cancelOpen(tx store.Tx, en *store.Enrollment, detail map[string]any, now time.Time) error {
 	if err := tx.DeleteJob(en.ID); err != nil {
 		return err
 	}

@@ -188,7 +188,7 @@ func (h *harness) checkEffectsOnce(id int64, email string) {
 func (h *harness) crashClaim() []*store.Job {
 	h.t.Helper()
 	var jobs []*store.Job
-	if err := h.db.Write(h.ctx, func(tx *store.Tx) error {
+	if err := h.db.Write(h.ctx, func(tx store.Tx) error {
 		var err error
 		jobs, err = tx.ClaimJobs(h.clock.Now(), time.Minute, 100)
 		return err
@@ -257,7 +257,7 @@ func TestStaleCommitIsDropped(t *testing.T) {
 	}
 	h.eng.process(h.ctx, stale[0])
 	var finished bool
-	if err := h.db.Write(h.ctx, func(tx *store.Tx) error {
+	if err := h.db.Write(h.ctx, func(tx store.Tx) error {
 		var err error
 		finished, err = tx.FinishJob(stale[0].job.ID, stale[0].job.Attempt)
 		return err

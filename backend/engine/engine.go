@@ -65,7 +65,7 @@ type Options struct {
 
 // Engine is the workflow runtime over one database.
 type Engine struct {
-	db    *store.DB
+	db    store.Store
 	clock Clock
 	log   *slog.Logger
 	opts  Options
@@ -106,7 +106,7 @@ type versionKey struct {
 }
 
 // New builds an engine over db and loads the enabled workflows and the property schema.
-func New(ctx context.Context, db *store.DB, opts Options) (*Engine, error) {
+func New(ctx context.Context, db store.Store, opts Options) (*Engine, error) {
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
 	}
@@ -154,7 +154,7 @@ func New(ctx context.Context, db *store.DB, opts Options) (*Engine, error) {
 }
 
 // DB returns the engine's store.
-func (e *Engine) DB() *store.DB { return e.db }
+func (e *Engine) DB() store.Store { return e.db }
 
 // Now returns the engine clock's time.
 func (e *Engine) Now() time.Time { return e.clock.Now() }
@@ -183,7 +183,7 @@ func (e *Engine) Start(ctx context.Context) error {
 // instead of after their lease runs out. The store's process lock guarantees that process is gone.
 func (e *Engine) Recover(ctx context.Context) error {
 	var rescued int64
-	if err := e.db.Write(ctx, func(tx *store.Tx) error {
+	if err := e.db.Write(ctx, func(tx store.Tx) error {
 		var err error
 		rescued, err = tx.ReleaseAllLeases()
 		return err

@@ -55,7 +55,7 @@ type enrollResult struct {
 // one record or in bulk) may re-enroll when re-enrollment is on for any trigger, as in HubSpot.
 // Every way in passes here, so a suppression-list check (members are never enrolled) belongs here,
 // as do the goal and the unenrollment filter (a record meeting either is not enrolled).
-func (e *Engine) enroll(tx *store.Tx, wf *trigger.Workflow, recordID int64, reason Reason, eventID int64, manual bool, now time.Time) (enrollResult, error) {
+func (e *Engine) enroll(tx store.Tx, wf *trigger.Workflow, recordID int64, reason Reason, eventID int64, manual bool, now time.Time) (enrollResult, error) {
 	open, ever, err := tx.EnrollmentState(wf.ID, recordID)
 	if err != nil {
 		return enrollResult{}, err
@@ -103,7 +103,7 @@ func (e *Engine) enroll(tx *store.Tx, wf *trigger.Workflow, recordID int64, reas
 }
 
 // enrollMatches enrolls a record for each trigger match and returns the new enrollment ids.
-func (e *Engine) enrollMatches(tx *store.Tx, ix *trigger.Index, matches []trigger.Match, recordID int64, ev *ReasonEvent, now time.Time) ([]int64, error) {
+func (e *Engine) enrollMatches(tx store.Tx, ix *trigger.Index, matches []trigger.Match, recordID int64, ev *ReasonEvent, now time.Time) ([]int64, error) {
 	var ids []int64
 	for _, m := range matches {
 		wf := ix.Workflow(m.WorkflowID)
@@ -129,7 +129,7 @@ func (e *Engine) enrollMatches(tx *store.Tx, ix *trigger.Index, matches []trigge
 // recordChanged keeps the active lists current, checks the record's open enrollments against
 // their goals and unenrollment rules, and runs the filter-criteria triggers after a record's
 // properties changed, in the transaction of the change.
-func (e *Engine) recordChanged(tx *store.Tx, change *store.RecordChange, now time.Time) ([]int64, error) {
+func (e *Engine) recordChanged(tx store.Tx, change *store.RecordChange, now time.Time) ([]int64, error) {
 	if !change.Changed {
 		return nil, nil
 	}
@@ -162,7 +162,7 @@ func (e *Engine) recordChanged(tx *store.Tx, change *store.RecordChange, now tim
 }
 
 // recordListSet loads the ids of the lists a record is in, for filters that test membership.
-func recordListSet(tx *store.Tx, recordID int64) (map[string]bool, error) {
+func recordListSet(tx store.Tx, recordID int64) (map[string]bool, error) {
 	ids, err := tx.RecordLists(recordID)
 	if err != nil {
 		return nil, err
@@ -176,7 +176,7 @@ func recordListSet(tx *store.Tx, recordID int64) (map[string]bool, error) {
 
 // suppressedBy returns the first of the workflow's suppression lists the record is in ("" when
 // none): members of a suppression list are never enrolled, by any way in.
-func suppressedBy(tx *store.Tx, wf *trigger.Workflow, recordID int64) (string, error) {
+func suppressedBy(tx store.Tx, wf *trigger.Workflow, recordID int64) (string, error) {
 	return suppressedIn(wf.Def.Suppress, func() ([]string, error) { return tx.RecordLists(recordID) })
 }
 

@@ -393,7 +393,7 @@ func (e *Engine) StartEnroll(ctx context.Context, workflowID string, sel Selecti
 		return nil, badInput(s.source, "no %s record matches; nothing to enroll", wf.Def.Object)
 	}
 	j := &store.EnrollJob{WorkflowID: wf.ID, Source: s.source, Selection: s.raw, MaxRecordID: upTo, Total: p.Matched}
-	if err := e.db.Write(ctx, func(tx *store.Tx) error { return tx.InsertEnrollJob(j, e.clock.Now()) }); err != nil {
+	if err := e.db.Write(ctx, func(tx store.Tx) error { return tx.InsertEnrollJob(j, e.clock.Now()) }); err != nil {
 		return nil, fmt.Errorf("start enrolling into %q: %w", workflowID, err)
 	}
 	e.bulk.mu.Lock()
@@ -452,7 +452,7 @@ func (e *Engine) RunEnrollBatch(ctx context.Context) (bool, error) {
 func (e *Engine) enrollBatch(ctx context.Context, id int64) error {
 	size := e.opts.EnrollBatch
 	enrolled, finished := 0, false
-	err := e.db.Write(ctx, func(tx *store.Tx) error {
+	err := e.db.Write(ctx, func(tx store.Tx) error {
 		enrolled, finished = 0, false
 		j, err := tx.EnrollJob(id)
 		if err != nil {
@@ -690,7 +690,7 @@ func skipFix(code string) string {
 // enrolled stay enrolled. A job that has ended is ErrConflict.
 func (e *Engine) CancelEnrollJob(ctx context.Context, id int64) (*store.EnrollJob, error) {
 	var out *store.EnrollJob
-	err := e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error { // a caller waits to acknowledge it
+	err := e.db.Write(store.Urgent(ctx), func(tx store.Tx) error { // a caller waits to acknowledge it
 		j, err := tx.EnrollJob(id)
 		if err != nil {
 			return err

@@ -26,7 +26,7 @@ func (h *harness) seedContacts(n int, city func(i int) string) []int64 {
 	h.t.Helper()
 	var ids []int64
 	for start := 0; start < n; start += 1000 {
-		err := h.db.Write(h.ctx, func(tx *store.Tx) error {
+		err := h.db.Write(h.ctx, func(tx store.Tx) error {
 			for i := start; i < min(n, start+1000); i++ {
 				ch, err := tx.UpsertRecord("contact", 0, fmt.Sprintf("c%d@example.com", i), map[string]any{"city": city(i)}, h.clock.Now())
 				if err != nil {
@@ -176,7 +176,7 @@ func TestBulkEnrollSkipsAndCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	var company int64
-	err = h.db.Write(h.ctx, func(tx *store.Tx) error {
+	err = h.db.Write(h.ctx, func(tx store.Tx) error {
 		ch, err := tx.UpsertRecord("company", 0, "", map[string]any{"name": "Acme"}, h.clock.Now())
 		if err != nil {
 			return err
@@ -260,7 +260,7 @@ func TestBulkEnrollBadInput(t *testing.T) {
 	}
 	ids := h.seedContacts(3, func(int) string { return "Dublin" })
 	var company int64
-	if err := h.db.Write(h.ctx, func(tx *store.Tx) error {
+	if err := h.db.Write(h.ctx, func(tx store.Tx) error {
 		ch, err := tx.UpsertRecord("company", 0, "", map[string]any{"name": "Acme"}, h.clock.Now())
 		company = ch.Record.ID
 		return err

@@ -12,7 +12,7 @@ import (
 // that does not exist or was already erased is store.ErrNotFound.
 func (e *Engine) EraseRecord(ctx context.Context, id int64) (*store.Erasure, error) {
 	var out *store.Erasure
-	err := e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error { // a caller waits to acknowledge it
+	err := e.db.Write(store.Urgent(ctx), func(tx store.Tx) error { // a caller waits to acknowledge it
 		var err error
 		out, err = tx.EraseRecord(id, e.clock.Now())
 		return err

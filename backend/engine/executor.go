@@ -15,7 +15,7 @@ var errLeaseLost = errors.New("job lease lost to another claim")
 // claim leases due jobs and loads their enrollments and records in the same transaction.
 func (e *Engine) claim(ctx context.Context, limit int) ([]claimed, error) {
 	var out []claimed
-	err := e.db.Write(ctx, func(tx *store.Tx) error {
+	err := e.db.Write(ctx, func(tx store.Tx) error {
 		out = out[:0]
 		jobs, err := tx.ClaimJobs(e.clock.Now(), e.opts.Lease, limit)
 		if err != nil {
@@ -60,7 +60,7 @@ func (e *Engine) process(ctx context.Context, c claimed) {
 // commit applies a plan atomically, provided this claim still holds the job.
 func (e *Engine) commit(ctx context.Context, p *plan) error {
 	var declared []store.Property // properties first seen in this commit, remembered once it lands
-	err := e.db.Write(ctx, func(tx *store.Tx) error {
+	err := e.db.Write(ctx, func(tx store.Tx) error {
 		declared, p.declared = nil, nil
 		ok, err := tx.FinishJob(p.c.job.ID, p.c.job.Attempt)
 		if err != nil {
@@ -138,7 +138,7 @@ func (e *Engine) commit(ctx context.Context, p *plan) error {
 // commitFailed retries a job later with backoff, or fails the enrollment after MaxAttempts.
 func (e *Engine) commitFailed(ctx context.Context, c claimed, cause error) error {
 	now := e.clock.Now()
-	return e.db.Write(ctx, func(tx *store.Tx) error {
+	return e.db.Write(ctx, func(tx store.Tx) error {
 		if c.job.Attempt < e.opts.MaxAttempts {
 			backoff := time.Duration(1<<min(c.job.Attempt, 10)) * time.Second
 			return tx.ReleaseJob(c.job.ID, c.job.Attempt, now.Add(backoff))

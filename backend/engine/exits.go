@@ -104,7 +104,7 @@ func (e *Engine) planExit(p *plan) *exit {
 
 // exitEnv is what the goal and the unenrollment rules of def read about a record: its
 // properties, and its lists when a rule tests them.
-func (e *Engine) exitEnv(tx *store.Tx, def *workflow.Definition, version int, rec *store.Record, now time.Time) (condition.Env, error) {
+func (e *Engine) exitEnv(tx store.Tx, def *workflow.Definition, version int, rec *store.Record, now time.Time) (condition.Env, error) {
 	env := condition.Env{Record: rec.Properties, Now: now}
 	if e.testsLists(def, version) {
 		lists, err := recordListSet(tx, rec.ID)
@@ -118,7 +118,7 @@ func (e *Engine) exitEnv(tx *store.Tx, def *workflow.Definition, version int, re
 
 // leave ends an open enrollment early: its pending job is dropped (a worker holding it drops its
 // result), its status set, and why goes into its history.
-func (e *Engine) leave(tx *store.Tx, en *store.Enrollment, x *exit, now time.Time) error {
+func (e *Engine) leave(tx store.Tx, en *store.Enrollment, x *exit, now time.Time) error {
 	if err := tx.DeleteJob(en.ID); err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (e *Engine) leave(tx *store.Tx, en *store.Enrollment, x *exit, now time.Tim
 }
 
 // checkExits ends the record's open enrollments whose goal or unenrollment rule it now meets.
-func (e *Engine) checkExits(tx *store.Tx, rec *store.Record, now time.Time) error {
+func (e *Engine) checkExits(tx store.Tx, rec *store.Record, now time.Time) error {
 	ens, err := tx.OpenEnrollments(rec.ID)
 	if err != nil {
 		return err
@@ -168,7 +168,7 @@ func (e *Engine) checkExits(tx *store.Tx, rec *store.Record, now time.Time) erro
 
 // keptOut says why a record that is about to enroll in wf must not: it meets the goal already,
 // or the unenrollment filter ("" code: it may enroll).
-func (e *Engine) keptOut(tx *store.Tx, wf *trigger.Workflow, recordID int64, now time.Time) (code, why string, err error) {
+func (e *Engine) keptOut(tx store.Tx, wf *trigger.Workflow, recordID int64, now time.Time) (code, why string, err error) {
 	def := wf.Def
 	if def.Goal == nil && (def.Unenroll == nil || def.Unenroll.Filter == nil) {
 		return "", "", nil
@@ -204,7 +204,7 @@ func (e *Engine) keptOut(tx *store.Tx, wf *trigger.Workflow, recordID int64, now
 
 // removeFrom takes the record out of the workflows wf's on_enroll_remove_from names, now that
 // it enrolled in wf.
-func (e *Engine) removeFrom(tx *store.Tx, wf *trigger.Workflow, recordID int64, now time.Time) error {
+func (e *Engine) removeFrom(tx store.Tx, wf *trigger.Workflow, recordID int64, now time.Time) error {
 	if wf.Def.Unenroll == nil {
 		return nil
 	}

@@ -340,7 +340,7 @@ func (e *Engine) StartImport(ctx context.Context, list string, raw []byte, spec 
 	}
 	specRaw, _ := json.Marshal(spec)
 	im := &store.ListImport{List: list, Spec: specRaw, Body: raw, Total: len(f.rows)}
-	if err := e.db.Write(ctx, func(tx *store.Tx) error { return tx.InsertImport(im, e.clock.Now()) }); err != nil {
+	if err := e.db.Write(ctx, func(tx store.Tx) error { return tx.InsertImport(im, e.clock.Now()) }); err != nil {
 		return nil, fmt.Errorf("start import into list %q: %w", list, err)
 	}
 	e.imports.put(im.ID, f)
@@ -397,7 +397,7 @@ func (e *Engine) RunImportBatch(ctx context.Context) (worked bool, err error) {
 	var declared []store.Property
 	var enrolled int
 	ended := false
-	err = e.db.Write(ctx, func(tx *store.Tx) error {
+	err = e.db.Write(ctx, func(tx store.Tx) error {
 		declared, enrolled, ended = nil, 0, false
 		im, err := tx.Import(id)
 		if err != nil || im.Status != store.ImportRunning {
@@ -483,7 +483,7 @@ func (e *Engine) RunImportBatch(ctx context.Context) (worked bool, err error) {
 // the list. A problem with the row is a *problem.Error or a ConflictError naming its column; the
 // row's writes are then undone and the batch goes on. The outcome is created, updated or
 // unchanged, with "+joined" when the record joined the list.
-func (e *Engine) importRow(tx *store.Tx, l *store.List, spec ImportSpec, cols map[string]int, header []string, row csvRow, now time.Time) (outcome string, declared []store.Property, enrolled []int64, err error) {
+func (e *Engine) importRow(tx store.Tx, l *store.List, spec ImportSpec, cols map[string]int, header []string, row csvRow, now time.Time) (outcome string, declared []store.Property, enrolled []int64, err error) {
 	if row.bad != "" {
 		return "", nil, nil, badInput("row", "%s", row.bad)
 	}

@@ -202,7 +202,7 @@ func (e *Engine) Ingest(ctx context.Context, in EventInput) (*IngestResult, erro
 // the event is stored and everything it causes is applied, or, for a duplicate (a known
 // idempotency key, res.Duplicate set), instead of applying anything. An error from extra rolls
 // the whole ingest back. The webhook listener uses it to commit the raw request with the event.
-func (e *Engine) IngestWith(ctx context.Context, in EventInput, extra func(tx *store.Tx, res *IngestResult) error) (*IngestResult, error) {
+func (e *Engine) IngestWith(ctx context.Context, in EventInput, extra func(tx store.Tx, res *IngestResult) error) (*IngestResult, error) {
 	if !eventTypeRe.MatchString(in.Type) {
 		if in.Type == "" {
 			return nil, badInput("type", "the event type is missing, e.g. \"webinar.registered\"")
@@ -218,8 +218,8 @@ func (e *Engine) IngestWith(ctx context.Context, in EventInput, extra func(tx *s
 		}
 	}
 	var res *IngestResult
-	var declared []store.Property                                   // new properties, remembered once the write commits
-	err := e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error { // a caller waits to acknowledge it
+	var declared []store.Property                                  // new properties, remembered once the write commits
+	err := e.db.Write(store.Urgent(ctx), func(tx store.Tx) error { // a caller waits to acknowledge it
 		res = &IngestResult{}
 		now := e.clock.Now()
 		if in.IdempotencyKey != "" {
@@ -311,7 +311,7 @@ func (e *Engine) IngestWith(ctx context.Context, in EventInput, extra func(tx *s
 
 // applyListOps applies Add and Remove after the upsert; the change keeps the values from before
 // the upsert, so triggers see one change from the old record to the final one.
-func applyListOps(tx *store.Tx, first *store.RecordChange, r *RecordRef, now time.Time) (*store.RecordChange, error) {
+func applyListOps(tx store.Tx, first *store.RecordChange, r *RecordRef, now time.Time) (*store.RecordChange, error) {
 	second, err := tx.UpdateRecord(first.Record, r.listOps, now)
 	if err != nil {
 		return nil, err
@@ -352,7 +352,7 @@ func (r *RecordRef) declaredTypes() map[string]string {
 // declare adds properties the schema has not seen yet, typed as types says or else as their
 // values suggest, and returns them: the caller remembers them (rememberProperties) once the
 // write commits. This is the one place properties get declared by a write.
-func (e *Engine) declare(tx *store.Tx, object string, props map[string]any, types map[string]string) ([]store.Property, error) {
+func (e *Engine) declare(tx store.Tx, object string, props map[string]any, types map[string]string) ([]store.Property, error) {
 	ps := e.undeclared(object, props, types)
 	for _, p := range ps {
 		if _, err := tx.DeclareProperty(p); err != nil {
@@ -363,7 +363,7 @@ func (e *Engine) declare(tx *store.Tx, object string, props map[string]any, type
 }
 
 // wakeWaiters ends "delay until event" waits of the record that this event satisfies.
-func (e *Engine) wakeWaiters(ctx context.Context, tx *store.Tx, rec *store.Record, ev *store.Event, env map[string]any, now time.Time) ([]int64, error) {
+func (e *Engine) wakeWaiters(ctx context.Context, tx store.Tx, rec *store.Record, ev *store.Event, env map[string]any, now time.Time) ([]int64, error) {
 	jobs, err := tx.WaitingJobs(rec.ID, ev.Type)
 	if err != nil || len(jobs) == 0 {
 		return nil, err
@@ -421,7 +421,7 @@ func (e *Engine) PatchRecord(ctx context.Context, id int64, props map[string]any
 	var rec *store.Record
 	var declared []store.Property
 	var enrolled []int64
-	err := e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error { // a caller waits to acknowledge it
+	err := e.db.Write(store.Urgent(ctx), func(tx store.Tx) error { // a caller waits to acknowledge it
 		now := e.clock.Now()
 		cur, err := tx.Record(id)
 		if err != nil {
@@ -475,7 +475,7 @@ func (e *Engine) EnrollManually(ctx context.Context, workflowID string, recordID
 		return nil, badInput("workflow", "workflow %q is off; switch it on before enrolling records", workflowID)
 	}
 	var res enrollResult
-	err := e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error { // a caller waits to acknowledge it
+	err := e.db.Write(store.Urgent(ctx), func(tx store.Tx) error { // a caller waits to acknowledge it
 		rec, err := tx.Record(recordID)
 		if err != nil {
 			return err

@@ -165,7 +165,7 @@ func (e *Engine) CreateList(ctx context.Context, in ListInput) (*store.List, err
 		}
 		l.ID = ident.Unique(ident.Slug(in.Name, "list"), func(id string) bool { return taken[id] })
 	}
-	if err := e.db.Write(ctx, func(tx *store.Tx) error { return tx.CreateList(l, e.clock.Now()) }); err != nil {
+	if err := e.db.Write(ctx, func(tx store.Tx) error { return tx.CreateList(l, e.clock.Now()) }); err != nil {
 		return nil, fmt.Errorf("create list: %w", err)
 	}
 	if l.Active() {
@@ -197,7 +197,7 @@ func (e *Engine) UpdateList(ctx context.Context, id string, in ListInput) (*stor
 		return nil, err
 	}
 	next := &store.List{ID: id, Name: in.Name, Object: cur.Object, Filter: filter}
-	if err := e.db.Write(ctx, func(tx *store.Tx) error { return tx.UpdateList(next, e.clock.Now()) }); err != nil {
+	if err := e.db.Write(ctx, func(tx store.Tx) error { return tx.UpdateList(next, e.clock.Now()) }); err != nil {
 		return nil, fmt.Errorf("update list: %w", err)
 	}
 	if next.Active() && !bytes.Equal(next.Filter, cur.Filter) || cur.Active() && !next.Active() {
@@ -222,7 +222,7 @@ func (e *Engine) DeleteList(ctx context.Context, id string) error {
 	if len(users) > 0 {
 		return &InUseError{What: fmt.Sprintf("list %q", id), Users: users}
 	}
-	if err := e.db.Write(ctx, func(tx *store.Tx) error { return tx.DeleteList(id) }); err != nil {
+	if err := e.db.Write(ctx, func(tx store.Tx) error { return tx.DeleteList(id) }); err != nil {
 		return fmt.Errorf("delete list: %w", err)
 	}
 	if l.Active() {
@@ -299,7 +299,7 @@ func (e *Engine) refreshList(ctx context.Context, l *store.List) error {
 	}
 	for after := int64(0); ; {
 		var n int
-		err := e.db.Write(ctx, func(tx *store.Tx) error {
+		err := e.db.Write(ctx, func(tx store.Tx) error {
 			recs, err := tx.RecordsPage(l.Object, after, listSweepBatch)
 			if err != nil {
 				return err
@@ -327,7 +327,7 @@ func (e *Engine) refreshList(ctx context.Context, l *store.List) error {
 // evalList puts a record into an active list or takes it out, as its filter says now, and
 // returns the enrollments the change caused. member tells whether it is a member (nil: look
 // it up).
-func (e *Engine) evalList(tx *store.Tx, al *activeList, rec *store.Record, member *bool, now time.Time) ([]int64, error) {
+func (e *Engine) evalList(tx store.Tx, al *activeList, rec *store.Record, member *bool, now time.Time) ([]int64, error) {
 	ok, err := al.prog.Match(condition.Env{Record: rec.Properties, Now: now})
 	if err != nil {
 		e.log.Warn("active list filter failed; membership unchanged", "list", al.id, "record", rec.ID, "err", err)
@@ -360,7 +360,7 @@ func (e *Engine) evalList(tx *store.Tx, al *activeList, rec *store.Record, membe
 
 // activeListsChanged keeps the active lists of a changed record current, in its transaction,
 // and returns the enrollments the joins and leaves caused.
-func (e *Engine) activeListsChanged(tx *store.Tx, rec *store.Record, now time.Time) ([]int64, error) {
+func (e *Engine) activeListsChanged(tx store.Tx, rec *store.Record, now time.Time) ([]int64, error) {
 	active := e.lists.Load().active[rec.Type]
 	if len(active) == 0 {
 		return nil, nil
@@ -386,7 +386,7 @@ func (e *Engine) activeListsChanged(tx *store.Tx, rec *store.Record, now time.Ti
 // record as it is now): a join unenrolls the record from workflows that suppress the list, then
 // list triggers of the list and filter triggers that test membership enroll it. It returns the
 // new enrollments.
-func (e *Engine) membershipChanged(tx *store.Tx, list string, rec *store.Record, joined bool, now time.Time) ([]int64, error) {
+func (e *Engine) membershipChanged(tx store.Tx, list string, rec *store.Record, joined bool, now time.Time) ([]int64, error) {
 	ix := e.index.Load()
 	suppressing := []*trigger.Workflow(nil)
 	if joined {
@@ -428,7 +428,7 @@ func (e *Engine) membershipChanged(tx *store.Tx, list string, rec *store.Record,
 // addToList adds a record to a list in tx. A static list that does not exist yet is created
 // under that id for the record's object type (as add_to_list steps did before lists were
 // objects); an active list refuses, since its filter decides who is in it.
-func (e *Engine) addToList(tx *store.Tx, list string, rec *store.Record, now time.Time, create bool) (bool, error) {
+func (e *Engine) addToList(tx store.Tx, list string, rec *store.Record, now time.Time, create bool) (bool, error) {
 	l, err := tx.List(list)
 	switch {
 	case err == nil:
@@ -457,7 +457,7 @@ func (e *Engine) addToList(tx *store.Tx, list string, rec *store.Record, now tim
 
 // removeFromList removes a record from a static list in tx; a list that does not exist has no
 // members to remove.
-func (e *Engine) removeFromList(tx *store.Tx, list string, rec *store.Record, now time.Time) (bool, error) {
+func (e *Engine) removeFromList(tx store.Tx, list string, rec *store.Record, now time.Time) (bool, error) {
 	l, err := tx.List(list)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
@@ -493,7 +493,7 @@ func (e *Engine) AddListMembers(ctx context.Context, list string, ids []int64) (
 		return 0, badInput("record_ids", "%d ids are more than the %d one request takes; split them or use a CSV import", len(ids), MaxListMembers)
 	}
 	added := 0
-	err = e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error {
+	err = e.db.Write(store.Urgent(ctx), func(tx store.Tx) error {
 		added = 0
 		var pr problems
 		recs := make([]*store.Record, len(ids))
@@ -543,7 +543,7 @@ func (e *Engine) RemoveListMember(ctx context.Context, list string, recordID int
 	if _, err := e.db.List(ctx, list); err != nil {
 		return err
 	}
-	err := e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error {
+	err := e.db.Write(store.Urgent(ctx), func(tx store.Tx) error {
 		rec, err := tx.Record(recordID)
 		if err != nil {
 			return err

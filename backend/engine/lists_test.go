@@ -160,7 +160,7 @@ func TestListMembersByHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	var company int64
-	if err := h.db.Write(h.ctx, func(tx *store.Tx) error {
+	if err := h.db.Write(h.ctx, func(tx store.Tx) error {
 		ch, err := tx.UpsertRecord("company", 0, "", map[string]any{"name": "Acme"}, h.clock.Now())
 		company = ch.Record.ID
 		return err

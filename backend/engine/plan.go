@@ -49,7 +49,7 @@ type plan struct {
 
 // effect is a database side effect of a step, run in the commit transaction. It may append
 // history (e.g. "already enrolled") through the plan.
-type effect func(tx *store.Tx, p *plan) error
+type effect func(tx store.Tx, p *plan) error
 
 func (p *plan) log(step *workflow.Step, outcome string, detail map[string]any) {
 	raw, _ := json.Marshal(detail)
@@ -276,7 +276,7 @@ func (e *Engine) runStep(p *plan, s *workflow.Step) (string, *store.Job, error) 
 			p.lists[s.List] = add
 		}
 		slot := p.reserve(s)
-		p.effects = append(p.effects, func(tx *store.Tx, p *plan) error {
+		p.effects = append(p.effects, func(tx store.Tx, p *plan) error {
 			rec, err := tx.Record(p.c.rec.ID) // as this commit's property changes left it
 			if err != nil {
 				return err
@@ -307,7 +307,7 @@ func (e *Engine) runStep(p *plan, s *workflow.Step) (string, *store.Job, error) 
 			return s.Next, nil, nil
 		}
 		slot := p.reserve(s)
-		p.effects = append(p.effects, func(tx *store.Tx, p *plan) error { return e.enrollEffect(tx, p, s, target, slot) })
+		p.effects = append(p.effects, func(tx store.Tx, p *plan) error { return e.enrollEffect(tx, p, s, target, slot) })
 		p.count(s.ID, 1, 0)
 		return s.Next, nil, nil
 	default:
@@ -446,7 +446,7 @@ func snapshotRefs(prog *condition.Program, env condition.Env) map[string]any {
 
 // enrollEffect enrolls the record into another workflow (enabled when the plan was made);
 // "already enrolled" is logged as a skip and the enrollment goes on.
-func (e *Engine) enrollEffect(tx *store.Tx, p *plan, s *workflow.Step, target *trigger.Workflow, slot int) error {
+func (e *Engine) enrollEffect(tx store.Tx, p *plan, s *workflow.Step, target *trigger.Workflow, slot int) error {
 	r := Reason{Trigger: "enroll", TriggerType: "enroll", Summary: fmt.Sprintf("Enrolled by workflow %q, step %q", p.def.ID, s.ID), By: p.def.ID + "/" + s.ID,
 		Chain: append(append([]string(nil), p.reason.Chain...), p.def.ID)}
 	res, err := e.enroll(tx, target, p.c.rec.ID, r, 0, false, p.now)

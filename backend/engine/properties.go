@@ -103,7 +103,7 @@ func (e *Engine) CreateProperty(ctx context.Context, p store.Property) (store.Pr
 	if _, ok := e.Property(p.Object, p.Name); ok {
 		return p, fmt.Errorf("%s property %q is declared already; change it instead: %w", p.Object, p.Name, store.ErrConflict)
 	}
-	err := e.db.Write(ctx, func(tx *store.Tx) error {
+	err := e.db.Write(ctx, func(tx store.Tx) error {
 		added, err := tx.DeclareProperty(p)
 		if err != nil {
 			return err
@@ -182,7 +182,7 @@ func (e *Engine) UpdateProperty(ctx context.Context, object, name string, patch 
 			return cur, 0, err
 		}
 	}
-	err := e.db.Write(ctx, func(tx *store.Tx) error {
+	err := e.db.Write(ctx, func(tx store.Tx) error {
 		if next.Unique && !cur.Unique {
 			n, err := tx.DuplicateValues(object, name)
 			if err != nil {
@@ -246,7 +246,7 @@ func (e *Engine) convertValues(ctx context.Context, p store.Property) (int, erro
 	converted, skipped := 0, 0
 	for after := int64(0); ; {
 		var n int
-		err := e.db.Write(ctx, func(tx *store.Tx) error {
+		err := e.db.Write(ctx, func(tx store.Tx) error {
 			recs, err := tx.RecordsPage(p.Object, after, convertBatch)
 			if err != nil {
 				return err
@@ -300,7 +300,7 @@ func (e *Engine) DeleteProperty(ctx context.Context, object, name string, usedBy
 	if users := append(wfs, usedBy...); len(users) > 0 {
 		return &InUseError{What: fmt.Sprintf("%s property %q", object, name), Users: users}
 	}
-	if err := e.db.Write(ctx, func(tx *store.Tx) error { return tx.DeleteProperty(object, name) }); err != nil {
+	if err := e.db.Write(ctx, func(tx store.Tx) error { return tx.DeleteProperty(object, name) }); err != nil {
 		return fmt.Errorf("delete property: %w", err)
 	}
 	e.replaceProperty(store.Property{Object: object, Name: name}, true)
@@ -404,7 +404,7 @@ func (e *Engine) CreateObject(ctx context.Context, o store.ObjectType) (store.Ob
 		return o, fmt.Errorf("object type %q exists already: %w", o.Name, store.ErrConflict)
 	}
 	primary := store.Property{Object: o.Name, Name: o.Primary, Type: property.String, Label: o.Primary, Options: []string{}}
-	err := e.db.Write(ctx, func(tx *store.Tx) error {
+	err := e.db.Write(ctx, func(tx store.Tx) error {
 		if err := tx.CreateObjectType(o, e.clock.Now()); err != nil {
 			return err
 		}

@@ -23,7 +23,7 @@ func (e *Engine) RerunEnrollment(ctx context.Context, id int64) (*store.Enrollme
 		return nil, fmt.Errorf("re-run enrollment %d: %w", id, err)
 	}
 	var out *store.Enrollment
-	err = e.db.Write(store.Urgent(ctx), func(tx *store.Tx) error { // a caller waits to acknowledge it
+	err = e.db.Write(store.Urgent(ctx), func(tx store.Tx) error { // a caller waits to acknowledge it
 		en, err := tx.Enrollment(id)
 		if err != nil {
 			return err

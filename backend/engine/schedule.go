@@ -177,7 +177,7 @@ func armedAsIndexed(scheds []*trigger.Schedule, states map[stateKey]*store.Sched
 // triggers no longer enabled is dropped (switching a workflow off and on again starts afresh),
 // and fired markers of deleted workflows are pruned. It runs after every index rebuild.
 func (e *Engine) armSchedules(ctx context.Context, ix *trigger.Index) error {
-	err := e.db.Write(ctx, func(tx *store.Tx) error {
+	err := e.db.Write(ctx, func(tx store.Tx) error {
 		if e.index.Load() != ix {
 			return nil // a newer index was built; its own arming wins
 		}
@@ -232,7 +232,7 @@ func (e *Engine) schedulesChanged(ctx context.Context, ix *trigger.Index) error 
 var errStopRun = errors.New("schedule no longer armed")
 
 // loadArmed reads a trigger's state inside tx and checks it still has the timing s.
-func loadArmed(tx *store.Tx, s *trigger.Schedule) (*store.ScheduleState, error) {
+func loadArmed(tx store.Tx, s *trigger.Schedule) (*store.ScheduleState, error) {
 	st, err := tx.ScheduleState(s.Workflow.ID, s.Trigger.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errStopRun
@@ -264,7 +264,7 @@ func (e *Engine) fireRecurring(ctx context.Context, s *trigger.Schedule, st *sto
 	summary := s.Spec.Summary()
 	for done := false; !done; {
 		n := 0
-		err := e.db.Write(ctx, func(tx *store.Tx) error {
+		err := e.db.Write(ctx, func(tx store.Tx) error {
 			n = 0
 			st, err := loadArmed(tx, s)
 			if err != nil {
@@ -366,7 +366,7 @@ func (e *Engine) fireDates(ctx context.Context, s *trigger.Schedule, st *store.S
 		batch := due[start:min(start+page, len(due))]
 		last := start+page >= len(due)
 		n := 0
-		err := e.db.Write(ctx, func(tx *store.Tx) error {
+		err := e.db.Write(ctx, func(tx store.Tx) error {
 			n = 0
 			st, err := loadArmed(tx, s)
 			if err != nil {

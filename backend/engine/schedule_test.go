@@ -86,7 +86,7 @@ func (s *schedEnv) deploy(def string) {
 func (s *schedEnv) contact(email string, props map[string]any) int64 {
 	s.t.Helper()
 	var id int64
-	err := s.db.Write(s.ctx, func(tx *store.Tx) error {
+	err := s.db.Write(s.ctx, func(tx store.Tx) error {
 		ch, err := tx.UpsertRecord("contact", 0, email, props, s.clock.Now())
 		if err != nil {
 			return err
@@ -584,7 +584,7 @@ func TestSchedulePagesAndResumesARun(t *testing.T) {
 	}
 	// Simulate a crash after the first page of the 2 March run: the state says the run got
 	// through the second record.
-	err := s.db.Write(s.ctx, func(tx *store.Tx) error {
+	err := s.db.Write(s.ctx, func(tx store.Tx) error {
 		st, err := tx.ScheduleState("weekly", "weekly")
 		if err != nil {
 			return err

@@ -71,7 +71,7 @@ func (e *Engine) notifyStep(p *plan, s *workflow.Step) (string, *store.Job, erro
 	title := fmt.Sprintf("%s: %s", p.def.Name, label)
 	body := p.render(s.Text)
 	link := fmt.Sprintf("/enrollments/%d", p.c.enr.ID)
-	p.effects = append(p.effects, func(tx *store.Tx, p *plan) error {
+	p.effects = append(p.effects, func(tx store.Tx, p *plan) error {
 		for _, u := range users {
 			if err := tx.AddNotification(&store.Notification{Kind: NotificationKind, Title: title, Body: body, Link: link, User: u}, p.now); err != nil {
 				return err
@@ -112,7 +112,7 @@ func (e *Engine) createRecordStep(p *plan, s *workflow.Step) (string, *store.Job
 		return s.Next, nil, nil
 	}
 	slot := p.reserve(s)
-	p.effects = append(p.effects, func(tx *store.Tx, p *plan) error {
+	p.effects = append(p.effects, func(tx store.Tx, p *plan) error {
 		change, err := tx.UpsertRecord(s.RecordType, 0, email, props, p.now)
 		if err != nil {
 			return err
@@ -168,7 +168,7 @@ func (e *Engine) createTaskStep(p *plan, s *workflow.Step) (string, *store.Job, 
 		task.DueAt = &due
 	}
 	slot := p.reserve(s)
-	p.effects = append(p.effects, func(tx *store.Tx, p *plan) error {
+	p.effects = append(p.effects, func(tx store.Tx, p *plan) error {
 		t := *task
 		if err := tx.InsertTask(&t, p.now); err != nil {
 			return err
@@ -200,7 +200,7 @@ func (e *Engine) rotateOwnerStep(p *plan, s *workflow.Step) (string, *store.Job,
 		return s.Next, nil, nil
 	}
 	slot := p.reserve(s)
-	p.effects = append(p.effects, func(tx *store.Tx, p *plan) error {
+	p.effects = append(p.effects, func(tx store.Tx, p *plan) error {
 		rec, err := tx.Record(p.c.rec.ID)
 		if err != nil {
 			return err
@@ -259,7 +259,7 @@ func (e *Engine) subscriptionStep(p *plan, s *workflow.Step) (string, *store.Job
 		p.propOps = append(p.propOps, op)
 	}
 	slot := p.reserve(s)
-	p.effects = append(p.effects, func(tx *store.Tx, p *plan) error {
+	p.effects = append(p.effects, func(tx store.Tx, p *plan) error {
 		c := &store.SubscriptionChange{RecordID: p.c.rec.ID, Subscription: sub, Status: s.Status, LegalBasis: s.LegalBasis,
 			Explanation: p.render(s.Explanation), Source: p.def.ID + "/" + s.ID, EnrollmentID: p.c.enr.ID, At: p.now}
 		prev, err := tx.SetSubscription(c)
@@ -282,7 +282,7 @@ func (e *Engine) subscriptionStep(p *plan, s *workflow.Step) (string, *store.Job
 
 // declareIn declares properties the schema does not know yet in tx and remembers them for the
 // engine's schema once the pass commits.
-func (p *plan) declareIn(tx *store.Tx, e *Engine, object string, props map[string]any) error {
+func (p *plan) declareIn(tx store.Tx, e *Engine, object string, props map[string]any) error {
 	ps, err := e.declare(tx, object, props, nil)
 	p.declared = append(p.declared, ps...)
 	return err

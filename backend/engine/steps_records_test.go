@@ -42,7 +42,7 @@ func TestNotifyStepAddsOneNotificationPerUser(t *testing.T) {
 	if n, err := h.db.UnreadCount(h.ctx); err != nil || n != 2 {
 		t.Fatalf("unread %d %v", n, err)
 	}
-	if err := h.db.Write(h.ctx, func(tx *store.Tx) error { return tx.MarkRead(notes[0].ID) }); err != nil {
+	if err := h.db.Write(h.ctx, func(tx store.Tx) error { return tx.MarkRead(notes[0].ID) }); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := h.db.UnreadCount(h.ctx); n != 1 {
@@ -144,7 +144,7 @@ func TestCreateTaskDueFromTheClock(t *testing.T) {
 		t.Fatalf("history %v", got)
 	}
 	h.clock.Advance(time.Hour)
-	err = h.db.Write(h.ctx, func(tx *store.Tx) error {
+	err = h.db.Write(h.ctx, func(tx store.Tx) error {
 		done, err := tx.SetTaskStatus(call.ID, store.TaskDone, h.clock.Now())
 		if err == nil && (done.Status != store.TaskDone || done.DoneAt == nil || !done.DoneAt.Equal(t0.Add(time.Hour))) {
 			t.Errorf("done task %+v", done)

@@ -189,7 +189,7 @@ func (e *Engine) SaveEmailTemplate(ctx context.Context, tpl *store.EmailTemplate
 	if problems := e.CheckEmailTemplate(tpl); len(problems) > 0 {
 		return false, &TemplateError{Problems: problems}
 	}
-	err = e.db.Write(ctx, func(tx *store.Tx) error {
+	err = e.db.Write(ctx, func(tx store.Tx) error {
 		var err error
 		if created, err = tx.PutEmailTemplate(tpl, e.Now()); err != nil {
 			return err
@@ -238,7 +238,7 @@ func (e *Engine) DuplicateEmailTemplate(ctx context.Context, from, to string) (*
 // DeleteEmailTemplate deletes a template, refused (TemplateInUseError) while a workflow's draft
 // or live version sends it. The check and the delete are one transaction.
 func (e *Engine) DeleteEmailTemplate(ctx context.Context, name string) error {
-	return e.db.Write(ctx, func(tx *store.Tx) error {
+	return e.db.Write(ctx, func(tx store.Tx) error {
 		defs, err := tx.WorkflowDefinitions()
 		if err != nil {
 			return err

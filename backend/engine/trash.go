@@ -18,7 +18,7 @@ const DefaultTrashFor = 30 * 24 * time.Hour
 // background batches (a claimed step of theirs is cancelled instead of run); without, they run
 // to their end. Its rows are removed when the Trash is purged.
 func (e *Engine) DeleteWorkflow(ctx context.Context, id string, cancelOpen bool) error {
-	if err := e.db.Write(ctx, func(tx *store.Tx) error { return tx.TrashWorkflow(id, cancelOpen, e.clock.Now()) }); err != nil {
+	if err := e.db.Write(ctx, func(tx store.Tx) error { return tx.TrashWorkflow(id, cancelOpen, e.clock.Now()) }); err != nil {
 		return fmt.Errorf("delete workflow %q: %w", id, err)
 	}
 	if err := e.rebuildIndex(ctx); err != nil {
@@ -32,7 +32,7 @@ func (e *Engine) DeleteWorkflow(ctx context.Context, id string, cancelOpen bool)
 // versions, enrollments history and counters. Enrollments cancelled by the delete stay
 // cancelled.
 func (e *Engine) RestoreWorkflow(ctx context.Context, id string) (*store.Workflow, error) {
-	if err := e.db.Write(ctx, func(tx *store.Tx) error { return tx.RestoreWorkflow(id, e.clock.Now()) }); err != nil {
+	if err := e.db.Write(ctx, func(tx store.Tx) error { return tx.RestoreWorkflow(id, e.clock.Now()) }); err != nil {
 		return nil, fmt.Errorf("restore workflow %q: %w", id, err)
 	}
 	if err := e.rebuildIndex(ctx); err != nil {
@@ -44,7 +44,7 @@ func (e *Engine) RestoreWorkflow(ctx context.Context, id string) (*store.Workflo
 // PurgeWorkflow asks for a workflow in the Trash to be removed now. The maintenance service
 // removes its rows in small batches; TrashedWorkflow reports the progress until it is gone.
 func (e *Engine) PurgeWorkflow(ctx context.Context, id string) (*store.TrashedWorkflow, error) {
-	if err := e.db.Write(ctx, func(tx *store.Tx) error { return tx.RequestPurge(id, e.clock.Now()) }); err != nil {
+	if err := e.db.Write(ctx, func(tx store.Tx) error { return tx.RequestPurge(id, e.clock.Now()) }); err != nil {
 		return nil, fmt.Errorf("purge workflow %q: %w", id, err)
 	}
 	if err := e.loadCancelling(ctx); err != nil {

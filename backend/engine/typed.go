@@ -102,7 +102,7 @@ func (e *Engine) typedOp(object, name string, op propOp) propOp {
 
 // checkUnique refuses a write that gives a unique property a value another record of the type
 // holds. names are the properties the write touched; field prefixes them in the error.
-func (e *Engine) checkUnique(tx *store.Tx, rec *store.Record, names map[string]any, field string) error {
+func (e *Engine) checkUnique(tx store.Tx, rec *store.Record, names map[string]any, field string) error {
 	for _, k := range sortedKeys(names) {
 		p, ok := e.Property(rec.Type, k)
 		if !ok || !p.Unique {

@@ -194,7 +194,7 @@ func (e *Engine) CreateWorkflow(ctx context.Context, raw []byte) (*Saved, error)
 		return nil, err
 	}
 	w := &store.Workflow{ID: def.ID, Name: def.Name, Object: def.Object, Definition: canon}
-	if err := e.db.Write(ctx, func(tx *store.Tx) error { return tx.CreateWorkflow(w, e.clock.Now()) }); err != nil {
+	if err := e.db.Write(ctx, func(tx store.Tx) error { return tx.CreateWorkflow(w, e.clock.Now()) }); err != nil {
 		return nil, fmt.Errorf("create workflow %q: %w", def.ID, err)
 	}
 	return saved(w, problems), nil
@@ -214,7 +214,7 @@ func (e *Engine) UpdateWorkflow(ctx context.Context, id string, raw []byte, expe
 		return nil, badInput("id", "the body's id %q differs from the workflow being saved (%q); ids cannot be changed", def.ID, id)
 	}
 	w := &store.Workflow{ID: id, Name: def.Name, Object: def.Object, Definition: canon}
-	err = e.db.Write(ctx, func(tx *store.Tx) error {
+	err = e.db.Write(ctx, func(tx store.Tx) error {
 		now := e.clock.Now()
 		cur, err := tx.Workflow(id)
 		if err != nil {
@@ -279,7 +279,7 @@ func (e *Engine) enable(ctx context.Context, id string) error {
 	if len(workflow.Errors(problems)) > 0 {
 		return fmt.Errorf("enable workflow %q: %w", id, InvalidWorkflow(reasonEnable, problems))
 	}
-	err = e.db.Write(ctx, func(tx *store.Tx) error {
+	err = e.db.Write(ctx, func(tx store.Tx) error {
 		now := e.clock.Now()
 		v, err := tx.SnapshotVersion(id, now)
 		if err != nil {
@@ -296,7 +296,7 @@ func (e *Engine) enable(ctx context.Context, id string) error {
 // DisableWorkflow stops new enrollments. With cancel, open enrollments are cancelled too;
 // otherwise they run to their end.
 func (e *Engine) DisableWorkflow(ctx context.Context, id string, cancel bool) (*store.Workflow, error) {
-	err := e.db.Write(ctx, func(tx *store.Tx) error {
+	err := e.db.Write(ctx, func(tx store.Tx) error {
 		now := e.clock.Now()
 		if err := tx.SetWorkflowEnabled(id, false, 0, now); err != nil {
 			return err
@@ -342,7 +342,7 @@ func (e *Engine) enrollExisting(ctx context.Context, id string, all bool) (int, 
 			break
 		}
 		after = recs[len(recs)-1].ID
-		err = e.db.Write(ctx, func(tx *store.Tx) error {
+		err = e.db.Write(ctx, func(tx store.Tx) error {
 			now := e.clock.Now()
 			for _, r := range recs {
 				match := ix.MatchExisting

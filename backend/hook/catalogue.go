@@ -228,7 +228,7 @@ var Catalogue = []CatalogueEvent{
 // EventTypes lists the event types something is known to send: every catalogue entry (the
 // presets' events) and the fixed event type of each configured endpoint, sorted and without
 // repeats. The engine checks event triggers against it (engine.Options.EventTypes).
-func EventTypes(ctx context.Context, db *store.DB) ([]string, error) {
+func EventTypes(ctx context.Context, db store.Store) ([]string, error) {
 	eps, err := db.HookEndpoints(ctx)
 	if err != nil {
 		return nil, err

@@ -42,7 +42,7 @@ func (l *Listener) hold(ctx context.Context, d *delivery, plan *Plan, in engine.
 	due := d.received.Add(time.Duration(cfg.DelayDays) * 24 * time.Hour)
 	ans, status, rej := l.finish(ctx, d, OutcomeDelayed, http.StatusAccepted,
 		fmt.Sprintf("accepted; the event is applied and enrolls in %d day(s)", cfg.DelayDays),
-		func(tx *store.Tx, requestID int64) error {
+		func(tx store.Tx, requestID int64) error {
 			return tx.HoldHookDelivery(&store.HookDelayed{EndpointID: d.ep.ID, RequestID: requestID, DueAt: due, Payload: string(enc)})
 		})
 	if ans != nil && ans.Outcome == OutcomeDelayed {
@@ -114,7 +114,7 @@ func (l *Listener) release(ctx context.Context, d *store.HookDelayed) error {
 	if skip {
 		return l.drop(ctx, d, OutcomeSkipped, "")
 	}
-	_, err := l.eng.IngestWith(ctx, in, func(tx *store.Tx, res *engine.IngestResult) error {
+	_, err := l.eng.IngestWith(ctx, in, func(tx store.Tx, res *engine.IngestResult) error {
 		ok, err := tx.ReleaseHookDelivery(d.ID)
 		if err != nil {
 			return err
@@ -142,7 +142,7 @@ func (l *Listener) release(ctx context.Context, d *store.HookDelayed) error {
 
 // drop releases a held delivery that will not become an event, noting why in its log line.
 func (l *Listener) drop(ctx context.Context, d *store.HookDelayed, outcome, msg string) error {
-	return l.db.Write(ctx, func(tx *store.Tx) error {
+	return l.db.Write(ctx, func(tx store.Tx) error {
 		ok, err := tx.ReleaseHookDelivery(d.ID)
 		if err != nil || !ok {
 			return err

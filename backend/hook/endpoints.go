@@ -144,7 +144,7 @@ func (l *Listener) CreateAs(ctx context.Context, id string, cfg Config) (*Create
 	}
 	ep := &store.HookEndpoint{ID: id, Key: NewKey(), Name: cfg.Name, Config: string(enc), Secret: stored,
 		Enabled: *cfg.Enabled, MaxFailures: cfg.MaxFailures}
-	if err := l.db.Write(ctx, func(tx *store.Tx) error { return tx.CreateHookEndpoint(ep, l.clock.Now()) }); err != nil {
+	if err := l.db.Write(ctx, func(tx store.Tx) error { return tx.CreateHookEndpoint(ep, l.clock.Now()) }); err != nil {
 		return nil, fmt.Errorf("create webhook endpoint: %w", err)
 	}
 	return created(l.view(ep), cfg, shown), nil
@@ -160,7 +160,7 @@ func (l *Listener) Update(ctx context.Context, id string, cfg Config) (*Created,
 	}
 	var out *store.HookEndpoint
 	var shown string
-	err := l.db.Write(ctx, func(tx *store.Tx) error {
+	err := l.db.Write(ctx, func(tx store.Tx) error {
 		ep, err := tx.HookEndpoint(id)
 		if err != nil {
 			return err
@@ -221,7 +221,7 @@ func (l *Listener) List(ctx context.Context) ([]*Endpoint, error) {
 
 // Delete removes an endpoint, its request log and its held deliveries.
 func (l *Listener) Delete(ctx context.Context, id string) error {
-	if err := l.db.Write(ctx, func(tx *store.Tx) error { return tx.DeleteHookEndpoint(id) }); err != nil {
+	if err := l.db.Write(ctx, func(tx store.Tx) error { return tx.DeleteHookEndpoint(id) }); err != nil {
 		return fmt.Errorf("delete webhook endpoint %q: %w", id, err)
 	}
 	l.mu.Lock()
@@ -233,7 +233,7 @@ func (l *Listener) Delete(ctx context.Context, id string) error {
 // modify loads an endpoint in a transaction, lets change edit it and saves it.
 func (l *Listener) modify(ctx context.Context, id string, change func(ep *store.HookEndpoint) error) (*store.HookEndpoint, error) {
 	var out *store.HookEndpoint
-	err := l.db.Write(ctx, func(tx *store.Tx) error {
+	err := l.db.Write(ctx, func(tx store.Tx) error {
 		ep, err := tx.HookEndpoint(id)
 		if err != nil {
 			return err

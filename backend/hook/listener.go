@@ -48,7 +48,7 @@ type Options struct {
 // Listener serves POST /hooks/{key} and manages endpoints. It is an http.Handler.
 type Listener struct {
 	eng   *engine.Engine
-	db    *store.DB
+	db    store.Store
 	clock clock.Clock
 	log   *slog.Logger
 	opts  Options
@@ -375,7 +375,7 @@ func (l *Listener) resolve(ctx context.Context, in *engine.EventInput, cfg Confi
 // apply ingests the event and logs the request in the same transaction.
 func (l *Listener) apply(ctx context.Context, d *delivery, in engine.EventInput) (*Answer, int, *rejection) {
 	ans := &Answer{}
-	res, err := l.eng.IngestWith(ctx, in, func(tx *store.Tx, res *engine.IngestResult) error {
+	res, err := l.eng.IngestWith(ctx, in, func(tx store.Tx, res *engine.IngestResult) error {
 		outcome, status := OutcomeApplied, http.StatusCreated
 		if res.Duplicate {
 			outcome, status = OutcomeDuplicate, http.StatusOK
@@ -425,9 +425,9 @@ func (l *Listener) apply(ctx context.Context, d *delivery, in engine.EventInput)
 // finish commits a delivery that produced no event: its log line, its delivery id and the
 // failure-counter reset, plus more (may be nil) in the same transaction. A delivery id seen in
 // the meantime turns it into a duplicate.
-func (l *Listener) finish(ctx context.Context, d *delivery, outcome string, status int, message string, more func(tx *store.Tx, requestID int64) error) (*Answer, int, *rejection) {
+func (l *Listener) finish(ctx context.Context, d *delivery, outcome string, status int, message string, more func(tx store.Tx, requestID int64) error) (*Answer, int, *rejection) {
 	ans := &Answer{Outcome: outcome, Message: message}
-	err := l.db.Write(ctx, func(tx *store.Tx) error {
+	err := l.db.Write(ctx, func(tx store.Tx) error {
 		o, st := outcome, status
 		if d.deliveryID != "" {
 			if prev, err := tx.HookDelivery(d.ep.ID, d.deliveryID); err == nil && d.received.Sub(prev.ReceivedAt) < l.opts.ReplayWindow {
@@ -467,7 +467,7 @@ func (l *Listener) finish(ctx context.Context, d *delivery, outcome string, stat
 // duplicate answers a delivery id seen within the replay window.
 func (l *Listener) duplicate(ctx context.Context, d *delivery, eventID int64) (*Answer, int, *rejection) {
 	ans := &Answer{Outcome: OutcomeDuplicate, EventID: eventID, Message: "this delivery was received before; it was not applied again"}
-	err := l.db.Write(ctx, func(tx *store.Tx) error {
+	err := l.db.Write(ctx, func(tx store.Tx) error {
 		req := &store.HookRequest{EndpointID: d.ep.ID, ReceivedAt: d.received, StatusCode: http.StatusOK, Outcome: OutcomeDuplicate,
 			WebhookID: d.deliveryID, Headers: d.headers, Body: d.body, EventID: eventID}
 		if err := tx.InsertHookRequest(req); err != nil {
@@ -494,7 +494,7 @@ func (l *Listener) capture(ctx context.Context, d *delivery, h http.Header, payl
 	}
 	ans := &Answer{Outcome: OutcomeCaptured, Message: "captured as this endpoint's test event; nothing was applied"}
 	var claimed bool
-	err = l.db.Write(ctx, func(tx *store.Tx) error {
+	err = l.db.Write(ctx, func(tx store.Tx) error {
 		var err error
 		if claimed, err = tx.ClaimHookCapture(d.ep.ID, string(enc), d.received); err != nil || !claimed {
 			return err
@@ -523,7 +523,7 @@ func (l *Listener) rejected(ctx context.Context, d *delivery, rej *rejection) {
 	}
 	var disabled *store.HookEndpoint
 	var disabledReason string
-	err := l.db.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+	err := l.db.Write(context.WithoutCancel(ctx), func(tx store.Tx) error {
 		disabled = nil
 		req := &store.HookRequest{EndpointID: d.ep.ID, ReceivedAt: d.received, StatusCode: rej.status, Outcome: OutcomeRejected,
 			Error: rej.code + ": " + rej.message, WebhookID: d.deliveryID, Headers: d.headers, Body: body}

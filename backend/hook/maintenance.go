@@ -32,7 +32,7 @@ func (l *Listener) Maintain(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := l.db.Write(ctx, func(tx *store.Tx) error {
+	if err := l.db.Write(ctx, func(tx store.Tx) error {
 		_, err := tx.PruneHookDeliveries(l.clock.Now().Add(-l.opts.ReplayWindow))
 		return err
 	}); err != nil {
@@ -42,7 +42,7 @@ func (l *Listener) Maintain(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if err := l.db.Write(ctx, func(tx *store.Tx) error {
+		if err := l.db.Write(ctx, func(tx store.Tx) error {
 			_, err := tx.TrimHookRequests(ep.ID, l.opts.KeepRequests)
 			return err
 		}); err != nil {

@@ -54,7 +54,7 @@ func TestDeleteBigWorkflowDuringIngest(t *testing.T) {
 	n := deleteIngestEnrollments
 	seedStart := time.Now()
 	for i := 0; i < n; i += 2000 {
-		if err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := s.DB.Write(ctx, func(tx store.Tx) error {
 			for j := i; j < min(i+2000, n); j++ {
 				if _, err := tx.UpsertRecord("contact", 0, fmt.Sprintf("big%06d@example.com", j), map[string]any{"lifecycle": "lead"}, time.Now()); err != nil {
 					return err

@@ -65,7 +65,7 @@ func TestStartBeyondLoopbackNeedsAToken(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the refused start left the database locked: %v", err)
 	}
-	if err := db.Write(ctx, func(tx *store.Tx) error { _, err := tx.AddAPIToken("test", "fdt_secret", time.Now()); return err }); err != nil {
+	if err := db.Write(ctx, func(tx store.Tx) error { _, err := tx.AddAPIToken("test", "fdt_secret", time.Now()); return err }); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

@@ -133,18 +133,18 @@ type Settings struct {
 
 // Store reads and writes settings and secrets.
 type Store struct {
-	db      *store.DB
+	db      store.Store
 	secrets Secrets
 	now     func() time.Time
 }
 
 // Open returns a Store over db with the file secrets backend at <db dir>/secrets.json.
-func Open(db *store.DB) *Store {
+func Open(db store.Store) *Store {
 	return New(db, NewFileSecrets(filepath.Join(filepath.Dir(db.Path()), SecretsFileName)))
 }
 
 // New returns a Store over db and a secrets backend.
-func New(db *store.DB, secrets Secrets) *Store {
+func New(db store.Store, secrets Secrets) *Store {
 	return &Store{db: db, secrets: secrets, now: time.Now}
 }
 
@@ -363,7 +363,7 @@ func (s *Store) Apply(ctx context.Context, u *Update) error {
 		puts = append(puts, put{"retention", c.Retention})
 	}
 	if len(puts) > 0 {
-		err := s.db.Write(ctx, func(tx *store.Tx) error {
+		err := s.db.Write(ctx, func(tx store.Tx) error {
 			for _, p := range puts {
 				raw, err := json.Marshal(p.val)
 				if err != nil {

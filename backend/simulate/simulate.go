@@ -415,7 +415,7 @@ func (s *Simulator) seed(ctx context.Context, sc *scratch, def *workflow.Definit
 		others = append(others, w)
 	}
 	now := sc.clk.Now()
-	err = sc.db.Write(ctx, func(tx *store.Tx) error {
+	err = sc.db.Write(ctx, func(tx store.Tx) error {
 		for _, p := range props {
 			if _, err := tx.DeclareProperty(p); err != nil {
 				return err
@@ -468,7 +468,7 @@ func (s *Simulator) run(ctx context.Context, p *prepared) (*Result, error) {
 
 	// The record exists before the workflow is on, as a real contact would.
 	email, _ := p.props["email"].(string)
-	if err := sc.db.Write(ctx, func(tx *store.Tx) error {
+	if err := sc.db.Write(ctx, func(tx store.Tx) error {
 		ch, err := tx.UpsertRecord(p.def.Object, 0, strings.TrimSpace(email), map[string]any{}, p.start)
 		if err == nil {
 			recID = ch.Record.ID

@@ -54,7 +54,7 @@ func newInstall(t *testing.T) *install {
 	}
 	sim := simulate.New(simulate.Options{Engine: eng, Actions: cfg, Clock: fc, TempDir: t.TempDir()})
 	in := &install{t: t, ctx: ctx, db: db, eng: eng, clock: fc, sim: sim}
-	err = db.Write(ctx, func(tx *store.Tx) error {
+	err = db.Write(ctx, func(tx store.Tx) error {
 		_, err := tx.PutEmailTemplate(&store.EmailTemplate{Name: "thanks", Subject: "Thanks, {{contact.first_name}}", BodyText: "Hi {{contact.first_name}}, thanks for watching."}, t0)
 		return err
 	})

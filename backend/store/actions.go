@@ -36,7 +36,7 @@ type ActionAttempt struct {
 }
 
 // InsertActionAttempt appends a delivery-log line and sets its ID.
-func (t *Tx) InsertActionAttempt(a *ActionAttempt) error {
+func (t *sqlTx) InsertActionAttempt(a *ActionAttempt) error {
 	req := string(a.Request)
 	if req == "" {
 		req = "{}"

@@ -29,7 +29,7 @@ func associationAllowed(ctx context.Context, q querier, from, to string) (bool, 
 }
 
 // AssociationAllowed reports whether records of type from may be linked to records of type to.
-func (t *Tx) AssociationAllowed(from, to string) (bool, error) {
+func (t *sqlTx) AssociationAllowed(from, to string) (bool, error) {
 	return associationAllowed(t.ctx, txQuerier{t}, from, to)
 }
 
@@ -46,7 +46,7 @@ func (db *DB) AssociationTypes(ctx context.Context) ([]AssociationType, error) {
 }
 
 // AddAssociationType lets records of the two types be linked (both directions).
-func (t *Tx) AddAssociationType(a, b string) error {
+func (t *sqlTx) AddAssociationType(a, b string) error {
 	if _, err := t.exec("INSERT OR IGNORE INTO association_types (from_type, to_type) VALUES (?, ?), (?, ?)", a, b, b, a); err != nil {
 		return fmt.Errorf("add association type %s-%s: %w", a, b, err)
 	}
@@ -55,7 +55,7 @@ func (t *Tx) AddAssociationType(a, b string) error {
 
 // Associate links two records (of an allowed pair of types; the caller checks) with a label,
 // in both directions. created is false when that link with that label already existed.
-func (t *Tx) Associate(a, b *Record, label string, now time.Time) (created bool, err error) {
+func (t *sqlTx) Associate(a, b *Record, label string, now time.Time) (created bool, err error) {
 	res, err := t.exec("INSERT OR IGNORE INTO associations (from_id, to_id, to_type, label, created_at) VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)",
 		a.ID, b.ID, b.Type, label, ms(now), b.ID, a.ID, a.Type, label, ms(now))
 	if err != nil {
@@ -67,7 +67,7 @@ func (t *Tx) Associate(a, b *Record, label string, now time.Time) (created bool,
 
 // Dissociate removes the links between two records: with that label, or (all true) every label.
 // It returns how many links (counted once per pair) went.
-func (t *Tx) Dissociate(a, b int64, label string, all bool) (int64, error) {
+func (t *sqlTx) Dissociate(a, b int64, label string, all bool) (int64, error) {
 	q := "DELETE FROM associations WHERE ((from_id = ? AND to_id = ?) OR (from_id = ? AND to_id = ?))"
 	args := []any{a, b, b, a}
 	if !all {
@@ -108,7 +108,7 @@ func (db *DB) Associations(ctx context.Context, id int64, typ string) ([]Associa
 }
 
 // Associations lists a record's links inside the transaction.
-func (t *Tx) Associations(id int64, typ string) ([]Association, error) {
+func (t *sqlTx) Associations(id int64, typ string) ([]Association, error) {
 	return associations(t.ctx, txQuerier{t}, id, typ)
 }
 
@@ -118,7 +118,7 @@ func (db *DB) AssociatedRecords(ctx context.Context, id int64, typ string) ([]*R
 }
 
 // AssociatedRecords loads the linked records of a type inside the transaction.
-func (t *Tx) AssociatedRecords(id int64, typ string) ([]*Record, error) {
+func (t *sqlTx) AssociatedRecords(id int64, typ string) ([]*Record, error) {
 	return associatedRecords(t.ctx, txQuerier{t}, id, typ)
 }
 

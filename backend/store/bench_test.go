@@ -21,8 +21,8 @@ func benchDB(b *testing.B, synchronous string) *DB {
 	return db
 }
 
-func insertOne(tx *Tx) error {
-	_, err := tx.exec("INSERT INTO bench (v) VALUES (?)", "event payload")
+func insertOne(tx Tx) error {
+	_, err := tx.(*sqlTx).exec("INSERT INTO bench (v) VALUES (?)", "event payload")
 	return err
 }
 
@@ -83,7 +83,7 @@ func BenchmarkHookEndpointByKey(b *testing.B) {
 	ctx := context.Background()
 	db := benchDB(b, "NORMAL")
 	ep := &HookEndpoint{ID: "ep", Key: "k3y", Name: "bench", Config: "{}", Enabled: true, MaxFailures: 10}
-	if err := db.Write(ctx, func(tx *Tx) error { return tx.CreateHookEndpoint(ep, time.Now()) }); err != nil {
+	if err := db.Write(ctx, func(tx Tx) error { return tx.CreateHookEndpoint(ep, time.Now()) }); err != nil {
 		b.Fatal(err)
 	}
 	q := "SELECT " + hookCols + " FROM hook_endpoints WHERE key = ?"

@@ -103,7 +103,7 @@ func TestReopenIsNoop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustWrite(t, db, func(tx *Tx) error { return tx.AddObjectType("invoice", t0) })
+	mustWrite(t, db, func(tx Tx) error { return tx.AddObjectType("invoice", t0) })
 	id := newContact(t, db, "ann@x.com", nil)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)

@@ -86,7 +86,7 @@ func (db *DB) EnrollJob(ctx context.Context, id int64) (*EnrollJob, error) {
 }
 
 // EnrollJob loads a bulk-enrollment job inside the transaction.
-func (t *Tx) EnrollJob(id int64) (*EnrollJob, error) { return getEnrollJob(t.ctx, txQuerier{t}, id) }
+func (t *sqlTx) EnrollJob(id int64) (*EnrollJob, error) { return getEnrollJob(t.ctx, txQuerier{t}, id) }
 
 // EnrollJobQuery filters EnrollJobs (newest first).
 type EnrollJobQuery struct {
@@ -120,7 +120,7 @@ func (db *DB) RunningEnrollJobs(ctx context.Context) ([]int64, error) {
 }
 
 // InsertEnrollJob stores a new running job and sets its id.
-func (t *Tx) InsertEnrollJob(j *EnrollJob, now time.Time) error {
+func (t *sqlTx) InsertEnrollJob(j *EnrollJob, now time.Time) error {
 	j.Status = EnrollJobRunning
 	if j.Skipped == nil {
 		j.Skipped = map[string]int64{}
@@ -142,7 +142,7 @@ func (t *Tx) InsertEnrollJob(j *EnrollJob, now time.Time) error {
 
 // SaveEnrollJob stores a job's progress: cursor, counts, status and error. A status other than
 // running sets finished_at.
-func (t *Tx) SaveEnrollJob(j *EnrollJob, now time.Time) error {
+func (t *sqlTx) SaveEnrollJob(j *EnrollJob, now time.Time) error {
 	skipped, err := marshal(j.Skipped)
 	if err != nil {
 		return err
@@ -204,7 +204,7 @@ func (db *DB) SelectRecords(ctx context.Context, s RecordSelect) ([]*Record, err
 }
 
 // SelectRecords reads a page of the records a bulk enrollment selects, inside the transaction.
-func (t *Tx) SelectRecords(s RecordSelect) ([]*Record, error) {
+func (t *sqlTx) SelectRecords(s RecordSelect) ([]*Record, error) {
 	return selectRecords(t.ctx, txQuerier{t}, s)
 }
 

@@ -107,11 +107,13 @@ func (db *DB) Enrollment(ctx context.Context, id int64) (*Enrollment, error) {
 }
 
 // Enrollment loads an enrollment inside the transaction.
-func (t *Tx) Enrollment(id int64) (*Enrollment, error) { return getEnrollment(t.ctx, txQuerier{t}, id) }
+func (t *sqlTx) Enrollment(id int64) (*Enrollment, error) {
+	return getEnrollment(t.ctx, txQuerier{t}, id)
+}
 
 // OpenEnrollment loads a record's active or waiting enrollment in a workflow (ErrNotFound when
 // it has none).
-func (t *Tx) OpenEnrollment(workflowID string, recordID int64) (*Enrollment, error) {
+func (t *sqlTx) OpenEnrollment(workflowID string, recordID int64) (*Enrollment, error) {
 	e, err := scanEnrollment(t.queryRow("SELECT "+enrollmentCols+" FROM enrollments WHERE workflow_id = ? AND record_id = ? AND status IN ('active','waiting')", workflowID, recordID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("open enrollment of record %d in %q: %w", recordID, workflowID, ErrNotFound)
@@ -193,7 +195,7 @@ func (db *DB) fillEmails(ctx context.Context, ens []*Enrollment) error {
 }
 
 // EnrollmentState tells whether a record is enrolled in a workflow now, and whether it ever was.
-func (t *Tx) EnrollmentState(workflowID string, recordID int64) (open, ever bool, err error) {
+func (t *sqlTx) EnrollmentState(workflowID string, recordID int64) (open, ever bool, err error) {
 	rows, err := t.query("SELECT status FROM enrollments WHERE workflow_id = ? AND record_id = ?", workflowID, recordID)
 	if err != nil {
 		return false, false, fmt.Errorf("check enrollment of record %d in %q: %w", recordID, workflowID, err)
@@ -215,7 +217,7 @@ func (t *Tx) EnrollmentState(workflowID string, recordID int64) (open, ever bool
 // OpenEnrollments lists a record's active and waiting enrollments that have a pending job, oldest
 // first. An open enrollment without one is the enrollment whose step pass is committing in this
 // very transaction (its job was just finished): its own pass decides what happens to it.
-func (t *Tx) OpenEnrollments(recordID int64) ([]*Enrollment, error) {
+func (t *sqlTx) OpenEnrollments(recordID int64) ([]*Enrollment, error) {
 	rows, err := t.query("SELECT "+enrollmentCols+` FROM enrollments e WHERE record_id = ? AND status IN ('active','waiting')
 		AND EXISTS (SELECT 1 FROM jobs j WHERE j.enrollment_id = e.id) ORDER BY id`, recordID)
 	if err != nil {
@@ -226,7 +228,7 @@ func (t *Tx) OpenEnrollments(recordID int64) ([]*Enrollment, error) {
 
 // InsertEnrollment creates an enrollment and sets its ID. A second open enrollment of the same
 // record in the same workflow is ErrConflict.
-func (t *Tx) InsertEnrollment(e *Enrollment, now time.Time) error {
+func (t *sqlTx) InsertEnrollment(e *Enrollment, now time.Time) error {
 	if len(e.Reason) == 0 {
 		e.Reason = json.RawMessage("{}")
 	}
@@ -245,7 +247,7 @@ func (t *Tx) InsertEnrollment(e *Enrollment, now time.Time) error {
 
 // UpdateEnrollment stores an enrollment's progress: status, current step, steps executed so far
 // and an error text; finished statuses set finished_at.
-func (t *Tx) UpdateEnrollment(id int64, status, currentStep string, stepsRun int, errText string, now time.Time) error {
+func (t *sqlTx) UpdateEnrollment(id int64, status, currentStep string, stepsRun int, errText string, now time.Time) error {
 	status, endedBy := stored(status)
 	var finished any
 	if status == StatusCompleted || status == StatusFailed || status == StatusCancelled {
@@ -262,7 +264,7 @@ func (t *Tx) UpdateEnrollment(id int64, status, currentStep string, stepsRun int
 }
 
 // CountFailedSteps adds n failed step visits to an enrollment.
-func (t *Tx) CountFailedSteps(id int64, n int) error {
+func (t *sqlTx) CountFailedSteps(id int64, n int) error {
 	if n == 0 {
 		return nil
 	}
@@ -273,7 +275,7 @@ func (t *Tx) CountFailedSteps(id int64, n int) error {
 }
 
 // CancelOpenEnrollments cancels a workflow's active and waiting enrollments and drops their jobs.
-func (t *Tx) CancelOpenEnrollments(workflowID string, now time.Time) (int64, error) {
+func (t *sqlTx) CancelOpenEnrollments(workflowID string, now time.Time) (int64, error) {
 	if _, err := t.exec(`INSERT INTO history (enrollment_id, step_id, step_type, outcome, detail, at)
 		SELECT id, current_step, '', 'cancelled', '{"reason":"the workflow was switched off"}', ? FROM enrollments
 		WHERE workflow_id = ? AND status IN ('active','waiting')`, ms(now), workflowID); err != nil {

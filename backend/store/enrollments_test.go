@@ -17,7 +17,7 @@ func TestEnrollmentLifecycle(t *testing.T) {
 
 	state := func() (open, ever bool) {
 		t.Helper()
-		mustWrite(t, db, func(tx *Tx) error {
+		mustWrite(t, db, func(tx Tx) error {
 			var err error
 			open, ever, err = tx.EnrollmentState(wf, rec)
 			return err
@@ -29,7 +29,7 @@ func TestEnrollmentLifecycle(t *testing.T) {
 	}
 	e := &Enrollment{WorkflowID: wf, Version: 1, RecordID: rec, Status: StatusActive, CurrentStep: "a",
 		TriggerID: "t-event", EventID: 42, Reason: json.RawMessage(`{"matched":{"city":"Dublin"}}`)}
-	mustWrite(t, db, func(tx *Tx) error { return tx.InsertEnrollment(e, t0) })
+	mustWrite(t, db, func(tx Tx) error { return tx.InsertEnrollment(e, t0) })
 	got, err := db.Enrollment(ctx, e.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -45,18 +45,18 @@ func TestEnrollmentLifecycle(t *testing.T) {
 	}
 
 	second := &Enrollment{WorkflowID: wf, Version: 1, RecordID: rec, Status: StatusWaiting}
-	wantErr(t, tryWrite(db, func(tx *Tx) error { return tx.InsertEnrollment(second, t0) }), ErrConflict)
+	wantErr(t, tryWrite(db, func(tx Tx) error { return tx.InsertEnrollment(second, t0) }), ErrConflict)
 
 	// Waiting is still open and unfinished.
 	t1 := t0.Add(time.Minute)
-	mustWrite(t, db, func(tx *Tx) error { return tx.UpdateEnrollment(e.ID, StatusWaiting, "wait", 2, "", t1) })
+	mustWrite(t, db, func(tx Tx) error { return tx.UpdateEnrollment(e.ID, StatusWaiting, "wait", 2, "", t1) })
 	got, _ = db.Enrollment(ctx, e.ID)
 	if got.Status != StatusWaiting || got.CurrentStep != "wait" || got.StepsRun != 2 || got.FinishedAt != nil || !got.UpdatedAt.Equal(msTime(t1)) {
 		t.Fatalf("after waiting: %+v", got)
 	}
 
 	t2 := t0.Add(time.Hour)
-	mustWrite(t, db, func(tx *Tx) error { return tx.UpdateEnrollment(e.ID, StatusCompleted, "end", 5, "", t2) })
+	mustWrite(t, db, func(tx Tx) error { return tx.UpdateEnrollment(e.ID, StatusCompleted, "end", 5, "", t2) })
 	got, _ = db.Enrollment(ctx, e.ID)
 	if got.Status != StatusCompleted || got.FinishedAt == nil || !got.FinishedAt.Equal(msTime(t2)) {
 		t.Fatalf("after completion: %+v", got)
@@ -66,15 +66,15 @@ func TestEnrollmentLifecycle(t *testing.T) {
 	}
 	// Re-enrollment after completion is allowed.
 	again := &Enrollment{WorkflowID: wf, Version: 1, RecordID: rec, Status: StatusActive, CurrentStep: "a"}
-	mustWrite(t, db, func(tx *Tx) error { return tx.InsertEnrollment(again, t2) })
+	mustWrite(t, db, func(tx Tx) error { return tx.InsertEnrollment(again, t2) })
 	if again.ID == e.ID || string(again.Reason) != "{}" {
 		t.Fatalf("re-enrollment %+v", again)
 	}
 	// Reopening the finished one now would make two open enrollments.
-	wantErr(t, tryWrite(db, func(tx *Tx) error { return tx.UpdateEnrollment(e.ID, StatusActive, "a", 5, "", t2) }), ErrConflict)
+	wantErr(t, tryWrite(db, func(tx Tx) error { return tx.UpdateEnrollment(e.ID, StatusActive, "a", 5, "", t2) }), ErrConflict)
 
 	for _, st := range []string{StatusFailed, StatusCancelled} {
-		mustWrite(t, db, func(tx *Tx) error { return tx.UpdateEnrollment(again.ID, st, "a", 1, "why", t2) })
+		mustWrite(t, db, func(tx Tx) error { return tx.UpdateEnrollment(again.ID, st, "a", 1, "why", t2) })
 		got, _ := db.Enrollment(ctx, again.ID)
 		if got.Status != st || got.FinishedAt == nil || got.Error != "why" {
 			t.Fatalf("after %s: %+v", st, got)
@@ -84,12 +84,12 @@ func TestEnrollmentLifecycle(t *testing.T) {
 	if _, err := db.Enrollment(ctx, 9999); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("missing enrollment: %v", err)
 	}
-	if err := tryWrite(db, func(tx *Tx) error {
+	if err := tryWrite(db, func(tx Tx) error {
 		return tx.InsertEnrollment(&Enrollment{WorkflowID: wf, Version: 7, RecordID: rec, Status: StatusActive}, t0)
 	}); err == nil {
 		t.Fatal("enrollment into a missing version accepted")
 	}
-	if err := tryWrite(db, func(tx *Tx) error {
+	if err := tryWrite(db, func(tx Tx) error {
 		return tx.InsertEnrollment(&Enrollment{WorkflowID: wf, Version: 1, RecordID: 9999, Status: StatusActive}, t0)
 	}); err == nil {
 		t.Fatal("enrollment of a missing record accepted")
@@ -104,7 +104,7 @@ func TestEnrollmentsQuery(t *testing.T) {
 	e1 := newEnrollment(t, db, a, r1, "s", t0).ID
 	e2 := newEnrollment(t, db, a, r2, "s", t0).ID
 	e3 := newEnrollment(t, db, b, r1, "s", t0).ID
-	mustWrite(t, db, func(tx *Tx) error { return tx.UpdateEnrollment(e1, StatusCompleted, "", 1, "", t0) })
+	mustWrite(t, db, func(tx Tx) error { return tx.UpdateEnrollment(e1, StatusCompleted, "", 1, "", t0) })
 	e4 := newEnrollment(t, db, a, r1, "s", t0).ID
 	e5 := newEnrollment(t, db, b, r2, "s", t0).ID
 

@@ -28,7 +28,7 @@ type Erasure struct {
 // ErasedReason) and their jobs dropped. What stays is anonymous: the record as a tombstone (id,
 // type, erased_at), enrollment rows and history outcomes (so counters and stats keep their
 // numbers), events' types and times. A record that does not exist or was erased is ErrNotFound.
-func (t *Tx) EraseRecord(id int64, now time.Time) (*Erasure, error) {
+func (t *sqlTx) EraseRecord(id int64, now time.Time) (*Erasure, error) {
 	var typ string
 	err := t.queryRow("SELECT type FROM records WHERE id = ? AND erased_at IS NULL", id).Scan(&typ)
 	if err == sql.ErrNoRows {

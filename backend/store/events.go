@@ -22,7 +22,7 @@ type Event struct {
 }
 
 // InsertEvent appends an event and sets its ID.
-func (t *Tx) InsertEvent(e *Event) error {
+func (t *sqlTx) InsertEvent(e *Event) error {
 	scope, err := marshal(e.Scope)
 	if err != nil {
 		return err
@@ -44,13 +44,13 @@ func (t *Tx) InsertEvent(e *Event) error {
 }
 
 // EventByIdempotencyKey returns the event stored under key, or ErrNotFound.
-func (t *Tx) EventByIdempotencyKey(key string) (*Event, error) {
+func (t *sqlTx) EventByIdempotencyKey(key string) (*Event, error) {
 	return scanEvent(t.queryRow("SELECT "+eventCols+" FROM events WHERE idempotency_key = ?", key))
 }
 
 // WatchedWebinarLive reports whether the record has an earlier event saying it watched the
 // webinar live (a live_viewer event, or a viewer event with viewing.live), before event id before.
-func (t *Tx) WatchedWebinarLive(recordID int64, webinar string, before int64) (bool, error) {
+func (t *sqlTx) WatchedWebinarLive(recordID int64, webinar string, before int64) (bool, error) {
 	var n int
 	err := t.queryRow(`SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE record_id = ? AND id < ?
 		AND json_extract(scope, '$.webinar') = ?

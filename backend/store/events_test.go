@@ -16,7 +16,7 @@ func TestEvents(t *testing.T) {
 		Data:       map[string]any{"watch_pct": 62.5, "nested": map[string]any{"a": []any{"b"}}},
 		OccurredAt: t0.Add(-time.Hour), ReceivedAt: t0, IdempotencyKey: "msg_1"}
 	e2 := &Event{Type: "payment.completed", RecordID: rec, OccurredAt: t0, ReceivedAt: t0.Add(time.Second)}
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		if err := tx.InsertEvent(e1); err != nil {
 			return err
 		}
@@ -48,11 +48,11 @@ func TestEvents(t *testing.T) {
 
 	// The idempotency key is unique; the stored event is found by it.
 	dup := &Event{Type: "webinar.registered", RecordID: rec, OccurredAt: t0, ReceivedAt: t0, IdempotencyKey: "msg_1"}
-	err = tryWrite(db, func(tx *Tx) error { return tx.InsertEvent(dup) })
+	err = tryWrite(db, func(tx Tx) error { return tx.InsertEvent(dup) })
 	if !errors.Is(err, ErrConflict) {
 		t.Fatalf("duplicate idempotency key: %v, want ErrConflict", err)
 	}
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		e, err := tx.EventByIdempotencyKey("msg_1")
 		if err != nil {
 			return err

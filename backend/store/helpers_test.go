@@ -31,7 +31,7 @@ func openTest(t testing.TB) *DB {
 }
 
 // mustWrite runs fn in a write and fails the test on error.
-func mustWrite(t testing.TB, db *DB, fn func(*Tx) error) {
+func mustWrite(t testing.TB, db *DB, fn func(Tx) error) {
 	t.Helper()
 	if err := db.Write(context.Background(), fn); err != nil {
 		t.Fatalf("Write: %v", err)
@@ -39,14 +39,14 @@ func mustWrite(t testing.TB, db *DB, fn func(*Tx) error) {
 }
 
 // tryWrite runs fn in a write and returns its error.
-func tryWrite(db *DB, fn func(*Tx) error) error {
+func tryWrite(db *DB, fn func(Tx) error) error {
 	return db.Write(context.Background(), fn)
 }
 
 func newContact(t testing.TB, db *DB, email string, props map[string]any) int64 {
 	t.Helper()
 	var id int64
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		c, err := tx.UpsertRecord("contact", 0, email, props, t0)
 		if err != nil {
 			return err
@@ -60,7 +60,7 @@ func newContact(t testing.TB, db *DB, email string, props map[string]any) int64 
 // newWorkflow creates an enabled workflow with version 1 and returns its id.
 func newWorkflow(t testing.TB, db *DB, id string) string {
 	t.Helper()
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		if err := tx.CreateWorkflow(&Workflow{ID: id, Name: id, Object: "contact", Definition: json.RawMessage(`{"id":"` + id + `"}`)}, t0); err != nil {
 			return err
 		}
@@ -77,7 +77,7 @@ func newWorkflow(t testing.TB, db *DB, id string) string {
 func newEnrollment(t testing.TB, db *DB, wf string, rec int64, step string, at time.Time) *Enrollment {
 	t.Helper()
 	e := &Enrollment{WorkflowID: wf, Version: 1, RecordID: rec, Status: StatusActive, CurrentStep: step, TriggerID: "t1"}
-	mustWrite(t, db, func(tx *Tx) error { return tx.InsertEnrollment(e, at) })
+	mustWrite(t, db, func(tx Tx) error { return tx.InsertEnrollment(e, at) })
 	return e
 }
 

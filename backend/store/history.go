@@ -45,7 +45,7 @@ const historyChunk = 8
 
 // AppendHistory appends entries to enrollments' logs and counts them in the performance
 // rollup, in the same transaction.
-func (t *Tx) AppendHistory(entries ...HistoryEntry) error {
+func (t *sqlTx) AppendHistory(entries ...HistoryEntry) error {
 	if err := t.rollUp(entries); err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (db *DB) History(ctx context.Context, enrollmentID int64) ([]HistoryEntry, 
 }
 
 // CountStep adds to a step's completed/failed counters.
-func (t *Tx) CountStep(workflowID, stepID string, completed, failed int) error {
+func (t *sqlTx) CountStep(workflowID, stepID string, completed, failed int) error {
 	if _, err := t.exec(`INSERT INTO step_counts (workflow_id, step_id, completed, failed) VALUES (?, ?, ?, ?)
 		ON CONFLICT (workflow_id, step_id) DO UPDATE SET completed = completed + excluded.completed, failed = failed + excluded.failed`,
 		workflowID, stepID, completed, failed); err != nil {

@@ -18,8 +18,8 @@ func TestAppendHistory(t *testing.T) {
 		{EnrollmentID: e.ID, StepID: "a", StepType: "branch", Outcome: HistOK, Detail: json.RawMessage(`{"branch":"Watched"}`), At: t0},
 		{EnrollmentID: e.ID, StepID: "b", StepType: "delay", Outcome: HistWaiting, At: t0.Add(time.Second)},
 	}
-	mustWrite(t, db, func(tx *Tx) error { return tx.AppendHistory(entries...) })
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error { return tx.AppendHistory(entries...) })
+	mustWrite(t, db, func(tx Tx) error {
 		return tx.AppendHistory(HistoryEntry{EnrollmentID: e.ID, StepID: "b", StepType: "delay", Outcome: HistResumed, At: t0.Add(time.Hour)})
 	})
 	got, err := db.History(context.Background(), e.ID)
@@ -45,7 +45,7 @@ func TestAppendHistory(t *testing.T) {
 		t.Errorf("fields lost: %+v, %+v", got[1], got[3])
 	}
 	// A history line for an enrollment that does not exist is refused.
-	if err := tryWrite(db, func(tx *Tx) error {
+	if err := tryWrite(db, func(tx Tx) error {
 		return tx.AppendHistory(HistoryEntry{EnrollmentID: 9999, Outcome: HistOK, At: t0})
 	}); err == nil {
 		t.Fatal("history of a missing enrollment accepted")
@@ -67,7 +67,7 @@ func TestStats(t *testing.T) {
 	goal := newEnrollment(t, db, wf, recs[5], "send", t0)
 	out := newEnrollment(t, db, wf, recs[6], "wait", t0)
 	newEnrollment(t, db, other, recs[0], "send", t0)
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		if err := tx.UpdateEnrollment(w.ID, StatusWaiting, "wait", 1, "", t0); err != nil {
 			return err
 		}
@@ -143,7 +143,7 @@ func TestFailedStepsBackfillCountsFailedStepEntries(t *testing.T) {
 	wf := newWorkflow(t, db, "wf")
 	old := newEnrollment(t, db, wf, newContact(t, db, "ann@x.com", nil), "send", t0)
 	clean := newEnrollment(t, db, wf, newContact(t, db, "bob@x.com", nil), "send", t0)
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		for _, id := range []int64{old.ID, clean.ID} {
 			if err := tx.UpdateEnrollment(id, StatusCompleted, "", 3, "", t0); err != nil {
 				return err
@@ -169,11 +169,11 @@ func TestFailedStepsBackfillCountsFailedStepEntries(t *testing.T) {
 	if backfill == "" {
 		t.Fatal("no backfill statement in migration 0009")
 	}
-	mustWrite(t, db, func(tx *Tx) error {
-		if _, err := tx.exec("UPDATE enrollments SET failed_steps = 0"); err != nil { // as before the column
+	mustWrite(t, db, func(tx Tx) error {
+		if _, err := tx.(*sqlTx).exec("UPDATE enrollments SET failed_steps = 0"); err != nil { // as before the column
 			return err
 		}
-		_, err := tx.exec(backfill)
+		_, err := tx.(*sqlTx).exec(backfill)
 		return err
 	})
 	ctx := context.Background()

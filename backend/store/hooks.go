@@ -89,7 +89,7 @@ func (db *DB) HookEndpointByKey(ctx context.Context, key string) (*HookEndpoint,
 }
 
 // HookEndpoint loads an endpoint by id inside the transaction.
-func (t *Tx) HookEndpoint(id string) (*HookEndpoint, error) {
+func (t *sqlTx) HookEndpoint(id string) (*HookEndpoint, error) {
 	return scanHook(t.queryRow("SELECT "+hookCols+" FROM hook_endpoints WHERE id = ?", id))
 }
 
@@ -103,7 +103,7 @@ func (db *DB) HookEndpoints(ctx context.Context) ([]*HookEndpoint, error) {
 }
 
 // CreateHookEndpoint inserts an endpoint; a taken id or key is ErrConflict.
-func (t *Tx) CreateHookEndpoint(h *HookEndpoint, now time.Time) error {
+func (t *sqlTx) CreateHookEndpoint(h *HookEndpoint, now time.Time) error {
 	if h.MaxFailures <= 0 {
 		h.MaxFailures = 10
 	}
@@ -122,7 +122,7 @@ func (t *Tx) CreateHookEndpoint(h *HookEndpoint, now time.Time) error {
 
 // UpdateHookEndpoint writes an endpoint's name, config, secret, enabled, capture, failure
 // counter, limit and disabled reason (not its key or captured payload).
-func (t *Tx) UpdateHookEndpoint(h *HookEndpoint, now time.Time) error {
+func (t *sqlTx) UpdateHookEndpoint(h *HookEndpoint, now time.Time) error {
 	res, err := t.exec(`UPDATE hook_endpoints SET name = ?, config = ?, secret = ?, enabled = ?, capture = ?,
 		consecutive_failures = ?, max_failures = ?, disabled_reason = ?, updated_at = ? WHERE id = ?`,
 		h.Name, h.Config, h.Secret, h.Enabled, h.Capture, h.ConsecutiveFailures, h.MaxFailures, h.DisabledReason, ms(now), h.ID)
@@ -137,7 +137,7 @@ func (t *Tx) UpdateHookEndpoint(h *HookEndpoint, now time.Time) error {
 }
 
 // DeleteHookEndpoint removes an endpoint with its request log, delivery ids and held deliveries.
-func (t *Tx) DeleteHookEndpoint(id string) error {
+func (t *sqlTx) DeleteHookEndpoint(id string) error {
 	res, err := t.exec("DELETE FROM hook_endpoints WHERE id = ?", id)
 	if err != nil {
 		return fmt.Errorf("delete webhook endpoint %q: %w", id, err)
@@ -150,7 +150,7 @@ func (t *Tx) DeleteHookEndpoint(id string) error {
 
 // ClaimHookCapture stores a captured request (JSON) and switches capture off, if capture is
 // still on; ok is false when another request took the capture first.
-func (t *Tx) ClaimHookCapture(id, captured string, now time.Time) (ok bool, err error) {
+func (t *sqlTx) ClaimHookCapture(id, captured string, now time.Time) (ok bool, err error) {
 	res, err := t.exec("UPDATE hook_endpoints SET capture = 0, captured = ?, updated_at = ? WHERE id = ? AND capture = 1",
 		captured, ms(now), id)
 	if err != nil {
@@ -161,7 +161,7 @@ func (t *Tx) ClaimHookCapture(id, captured string, now time.Time) (ok bool, err 
 }
 
 // HookSucceeded resets an endpoint's consecutive-failure counter (a no-op when it is 0).
-func (t *Tx) HookSucceeded(id string) error {
+func (t *sqlTx) HookSucceeded(id string) error {
 	if _, err := t.exec("UPDATE hook_endpoints SET consecutive_failures = 0 WHERE id = ? AND consecutive_failures <> 0", id); err != nil {
 		return fmt.Errorf("reset failures of webhook endpoint %q: %w", id, err)
 	}
@@ -169,7 +169,7 @@ func (t *Tx) HookSucceeded(id string) error {
 }
 
 // HookFailed counts one failed delivery and returns the endpoint as it is afterwards.
-func (t *Tx) HookFailed(id string) (*HookEndpoint, error) {
+func (t *sqlTx) HookFailed(id string) (*HookEndpoint, error) {
 	if _, err := t.exec("UPDATE hook_endpoints SET consecutive_failures = consecutive_failures + 1 WHERE id = ?", id); err != nil {
 		return nil, fmt.Errorf("count failure of webhook endpoint %q: %w", id, err)
 	}
@@ -177,7 +177,7 @@ func (t *Tx) HookFailed(id string) (*HookEndpoint, error) {
 }
 
 // DisableHookEndpoint switches an endpoint off with a reason.
-func (t *Tx) DisableHookEndpoint(id, reason string, now time.Time) error {
+func (t *sqlTx) DisableHookEndpoint(id, reason string, now time.Time) error {
 	if _, err := t.exec("UPDATE hook_endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?", reason, ms(now), id); err != nil {
 		return fmt.Errorf("disable webhook endpoint %q: %w", id, err)
 	}
@@ -185,7 +185,7 @@ func (t *Tx) DisableHookEndpoint(id, reason string, now time.Time) error {
 }
 
 // InsertHookRequest appends a line to an endpoint's request log and sets its ID.
-func (t *Tx) InsertHookRequest(r *HookRequest) error {
+func (t *sqlTx) InsertHookRequest(r *HookRequest) error {
 	headers := r.Headers
 	if headers == "" {
 		headers = "{}"
@@ -204,7 +204,7 @@ func (t *Tx) InsertHookRequest(r *HookRequest) error {
 }
 
 // FinishHookRequest records how a held (delayed) request ended: its outcome, error and event.
-func (t *Tx) FinishHookRequest(id int64, outcome, errMsg string, eventID int64) error {
+func (t *sqlTx) FinishHookRequest(id int64, outcome, errMsg string, eventID int64) error {
 	var event sql.NullInt64
 	if eventID > 0 {
 		event = sql.NullInt64{Int64: eventID, Valid: true}
@@ -253,7 +253,7 @@ func (db *DB) HookDelivery(ctx context.Context, endpointID, deliveryID string) (
 }
 
 // HookDelivery returns a remembered delivery id inside the transaction, or ErrNotFound.
-func (t *Tx) HookDelivery(endpointID, deliveryID string) (*HookDelivery, error) {
+func (t *sqlTx) HookDelivery(endpointID, deliveryID string) (*HookDelivery, error) {
 	return scanDelivery(t.queryRow("SELECT endpoint_id, delivery_id, received_at, outcome, COALESCE(event_id, 0) FROM hook_deliveries WHERE endpoint_id = ? AND delivery_id = ?", endpointID, deliveryID))
 }
 
@@ -272,7 +272,7 @@ func scanDelivery(row *sql.Row) (*HookDelivery, error) {
 }
 
 // RememberHookDelivery stores (or refreshes) a delivery id of an endpoint.
-func (t *Tx) RememberHookDelivery(d *HookDelivery) error {
+func (t *sqlTx) RememberHookDelivery(d *HookDelivery) error {
 	var event sql.NullInt64
 	if d.EventID > 0 {
 		event = sql.NullInt64{Int64: d.EventID, Valid: true}
@@ -287,7 +287,7 @@ func (t *Tx) RememberHookDelivery(d *HookDelivery) error {
 }
 
 // PruneHookDeliveries forgets delivery ids received before t and returns how many.
-func (t *Tx) PruneHookDeliveries(before time.Time) (int64, error) {
+func (t *sqlTx) PruneHookDeliveries(before time.Time) (int64, error) {
 	res, err := t.exec("DELETE FROM hook_deliveries WHERE received_at < ?", ms(before))
 	if err != nil {
 		return 0, fmt.Errorf("prune webhook deliveries: %w", err)
@@ -296,7 +296,7 @@ func (t *Tx) PruneHookDeliveries(before time.Time) (int64, error) {
 }
 
 // PruneHookRequests deletes request-log lines (with their raw bodies) received before t.
-func (t *Tx) PruneHookRequests(before time.Time) (int64, error) {
+func (t *sqlTx) PruneHookRequests(before time.Time) (int64, error) {
 	res, err := t.exec("DELETE FROM hook_requests WHERE received_at < ?", ms(before))
 	if err != nil {
 		return 0, fmt.Errorf("prune webhook requests: %w", err)
@@ -305,7 +305,7 @@ func (t *Tx) PruneHookRequests(before time.Time) (int64, error) {
 }
 
 // TrimHookRequests keeps only the newest keep lines of an endpoint's request log.
-func (t *Tx) TrimHookRequests(endpointID string, keep int) (int64, error) {
+func (t *sqlTx) TrimHookRequests(endpointID string, keep int) (int64, error) {
 	res, err := t.exec(`DELETE FROM hook_requests WHERE endpoint_id = ? AND id <= (
 		SELECT id FROM hook_requests WHERE endpoint_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`, endpointID, endpointID, keep)
 	if err != nil {
@@ -315,7 +315,7 @@ func (t *Tx) TrimHookRequests(endpointID string, keep int) (int64, error) {
 }
 
 // HoldHookDelivery stores a delivery to ingest at d.DueAt and sets its ID.
-func (t *Tx) HoldHookDelivery(d *HookDelayed) error {
+func (t *sqlTx) HoldHookDelivery(d *HookDelayed) error {
 	res, err := t.exec("INSERT INTO hook_delayed (endpoint_id, request_id, due_at, payload) VALUES (?, ?, ?, ?)",
 		d.EndpointID, d.RequestID, ms(d.DueAt), d.Payload)
 	if err != nil {
@@ -349,7 +349,7 @@ func (db *DB) DueHookDeliveries(ctx context.Context, now time.Time, limit int) (
 }
 
 // ReleaseHookDelivery deletes a held delivery; ok is false if it was already gone.
-func (t *Tx) ReleaseHookDelivery(id int64) (ok bool, err error) {
+func (t *sqlTx) ReleaseHookDelivery(id int64) (ok bool, err error) {
 	res, err := t.exec("DELETE FROM hook_delayed WHERE id = ?", id)
 	if err != nil {
 		return false, fmt.Errorf("release webhook delivery %d: %w", id, err)

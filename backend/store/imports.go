@@ -57,7 +57,7 @@ func scanImport(row rowScanner) (*ListImport, error) {
 }
 
 // InsertImport stores a new import and sets its ID.
-func (t *Tx) InsertImport(im *ListImport, now time.Time) error {
+func (t *sqlTx) InsertImport(im *ListImport, now time.Time) error {
 	res, err := t.exec("INSERT INTO list_imports (list, status, spec, body, total, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
 		im.List, ImportRunning, string(im.Spec), im.Body, im.Total, ms(now), ms(now))
 	if err != nil {
@@ -90,7 +90,7 @@ func (db *DB) Imports(ctx context.Context, list string) ([]*ListImport, error) {
 }
 
 // Import loads an import (without its file) inside the transaction.
-func (t *Tx) Import(id int64) (*ListImport, error) {
+func (t *sqlTx) Import(id int64) (*ListImport, error) {
 	im, err := scanImport(t.queryRow("SELECT "+importCols+" FROM list_imports WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("import %d: %w", id, ErrNotFound)
@@ -124,7 +124,7 @@ func (db *DB) ImportBody(ctx context.Context, id int64) ([]byte, error) {
 }
 
 // SaveImport stores an import's progress; an ended import drops its file.
-func (t *Tx) SaveImport(im *ListImport, now time.Time) error {
+func (t *sqlTx) SaveImport(im *ListImport, now time.Time) error {
 	q := "UPDATE list_imports SET status = ?, cursor = ?, created = ?, updated = ?, unchanged = ?, joined = ?, failed = ?, error = ?, updated_at = ? WHERE id = ?"
 	if im.Status != ImportRunning {
 		q = "UPDATE list_imports SET status = ?, cursor = ?, created = ?, updated = ?, unchanged = ?, joined = ?, failed = ?, error = ?, updated_at = ?, body = x'' WHERE id = ?"
@@ -137,7 +137,7 @@ func (t *Tx) SaveImport(im *ListImport, now time.Time) error {
 }
 
 // AddImportErrors keeps the rows of an import that were not written.
-func (t *Tx) AddImportErrors(id int64, errs []ImportError) error {
+func (t *sqlTx) AddImportErrors(id int64, errs []ImportError) error {
 	for _, e := range errs {
 		if _, err := t.exec("INSERT OR IGNORE INTO list_import_errors (import_id, row, field, message) VALUES (?, ?, ?, ?)", id, e.Row, e.Field, e.Message); err != nil {
 			return fmt.Errorf("keep an error of import %d: %w", id, err)
@@ -160,7 +160,7 @@ func (db *DB) ImportErrors(ctx context.Context, id int64) ([]ImportError, error)
 
 // Savepoint runs fn so that, when it fails, only what it wrote is undone (one row of an import)
 // and the rest of the transaction stands.
-func (t *Tx) Savepoint(fn func() error) error {
+func (t *sqlTx) Savepoint(fn func() error) error {
 	if _, err := t.exec("SAVEPOINT part"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}

@@ -46,7 +46,7 @@ type Job struct {
 // A replacement is a new job with a never-used id and attempt 0, so a worker still holding a
 // claim on the replaced job gets false from FinishJob instead of finishing the new one. A worker
 // that schedules the follow-up of the job it holds must therefore call FinishJob first.
-func (t *Tx) PutJob(j *Job) error {
+func (t *sqlTx) PutJob(j *Job) error {
 	if _, err := t.exec("DELETE FROM jobs WHERE enrollment_id = ?", j.EnrollmentID); err != nil {
 		return fmt.Errorf("schedule step %q of enrollment %d: replace pending job: %w", j.StepID, j.EnrollmentID, err)
 	}
@@ -65,7 +65,7 @@ func (t *Tx) PutJob(j *Job) error {
 
 // DeleteJob drops an enrollment's pending job (a worker holding its claim then fails FinishJob
 // and drops its result).
-func (t *Tx) DeleteJob(enrollmentID int64) error {
+func (t *sqlTx) DeleteJob(enrollmentID int64) error {
 	if _, err := t.exec("DELETE FROM jobs WHERE enrollment_id = ?", enrollmentID); err != nil {
 		return fmt.Errorf("drop the job of enrollment %d: %w", enrollmentID, err)
 	}
@@ -74,7 +74,7 @@ func (t *Tx) DeleteJob(enrollmentID int64) error {
 
 // ClaimJobs leases up to limit due jobs (available and run_at <= now, or running with an
 // expired lease) until now+lease, bumping their attempt counter.
-func (t *Tx) ClaimJobs(now time.Time, lease time.Duration, limit int) ([]*Job, error) {
+func (t *sqlTx) ClaimJobs(now time.Time, lease time.Duration, limit int) ([]*Job, error) {
 	rows, err := t.query(`UPDATE jobs SET state = 'running', lease_until = ?, attempt = attempt + 1
 		WHERE id IN (
 			SELECT id FROM jobs WHERE state = 'available' AND run_at <= ?
@@ -103,7 +103,7 @@ func (t *Tx) ClaimJobs(now time.Time, lease time.Duration, limit int) ([]*Job, e
 // FinishJob removes a claimed job if this claim (id + attempt) still holds it. It reports false
 // when the lease was lost (another worker re-claimed it), in which case the caller must not
 // commit the job's effects.
-func (t *Tx) FinishJob(id int64, attempt int) (bool, error) {
+func (t *sqlTx) FinishJob(id int64, attempt int) (bool, error) {
 	res, err := t.exec("DELETE FROM jobs WHERE id = ? AND attempt = ? AND state = 'running'", id, attempt)
 	if err != nil {
 		return false, fmt.Errorf("finish job %d: %w", id, err)
@@ -113,7 +113,7 @@ func (t *Tx) FinishJob(id int64, attempt int) (bool, error) {
 }
 
 // ReleaseJob puts a claimed job back to run at runAt (e.g. after a transient failure).
-func (t *Tx) ReleaseJob(id int64, attempt int, runAt time.Time) error {
+func (t *sqlTx) ReleaseJob(id int64, attempt int, runAt time.Time) error {
 	if _, err := t.exec("UPDATE jobs SET state = 'available', run_at = ?, lease_until = 0 WHERE id = ? AND attempt = ?", ms(runAt), id, attempt); err != nil {
 		return fmt.Errorf("release job %d: %w", id, err)
 	}
@@ -122,7 +122,7 @@ func (t *Tx) ReleaseJob(id int64, attempt int, runAt time.Time) error {
 
 // ReleaseAllLeases makes every running job available again. Only safe when no other worker
 // exists, i.e. at start-up under the process lock Open takes.
-func (t *Tx) ReleaseAllLeases() (int64, error) {
+func (t *sqlTx) ReleaseAllLeases() (int64, error) {
 	res, err := t.exec("UPDATE jobs SET state = 'available', lease_until = 0 WHERE state = 'running'")
 	if err != nil {
 		return 0, fmt.Errorf("release leases: %w", err)
@@ -131,7 +131,7 @@ func (t *Tx) ReleaseAllLeases() (int64, error) {
 }
 
 // WaitingJobs lists the jobs of a record that wait for an event of the given type.
-func (t *Tx) WaitingJobs(recordID int64, eventType string) ([]*Job, error) {
+func (t *sqlTx) WaitingJobs(recordID int64, eventType string) ([]*Job, error) {
 	rows, err := t.query(`SELECT id, enrollment_id, record_id, step_id, kind, outcome, COALESCE(event_id, 0), wait_event, run_at, attempt, tries
 		FROM jobs WHERE record_id = ? AND wait_event = ? AND state = 'available'`, recordID, eventType)
 	if err != nil {
@@ -152,7 +152,7 @@ func (t *Tx) WaitingJobs(recordID int64, eventType string) ([]*Job, error) {
 }
 
 // WakeJob makes a waiting job due now with the given outcome and waking event.
-func (t *Tx) WakeJob(id int64, outcome string, eventID int64, now time.Time) error {
+func (t *sqlTx) WakeJob(id int64, outcome string, eventID int64, now time.Time) error {
 	if _, err := t.exec("UPDATE jobs SET run_at = ?, outcome = ?, event_id = ?, wait_event = NULL WHERE id = ? AND state = 'available'",
 		ms(now), outcome, nullInt(eventID), id); err != nil {
 		return fmt.Errorf("wake job %d: %w", id, err)

@@ -28,14 +28,14 @@ func newJobFixture(t *testing.T, n int) *jobFixture {
 func (f *jobFixture) put(t *testing.T, i int, step string, runAt time.Time) *Job {
 	t.Helper()
 	j := &Job{EnrollmentID: f.enrs[i].ID, RecordID: f.enrs[i].RecordID, StepID: step, Kind: JobRun, RunAt: runAt}
-	mustWrite(t, f.db, func(tx *Tx) error { return tx.PutJob(j) })
+	mustWrite(t, f.db, func(tx Tx) error { return tx.PutJob(j) })
 	return j
 }
 
 func (f *jobFixture) claim(t *testing.T, now time.Time, lease time.Duration, limit int) []*Job {
 	t.Helper()
 	var jobs []*Job
-	mustWrite(t, f.db, func(tx *Tx) error {
+	mustWrite(t, f.db, func(tx Tx) error {
 		var err error
 		jobs, err = tx.ClaimJobs(now, lease, limit)
 		return err
@@ -47,7 +47,7 @@ func (f *jobFixture) claim(t *testing.T, now time.Time, lease time.Duration, lim
 func (f *jobFixture) finish(t *testing.T, id int64, attempt int) bool {
 	t.Helper()
 	var ok bool
-	mustWrite(t, f.db, func(tx *Tx) error {
+	mustWrite(t, f.db, func(tx Tx) error {
 		var err error
 		ok, err = tx.FinishJob(id, attempt)
 		return err
@@ -187,13 +187,13 @@ func TestReleaseJobs(t *testing.T) {
 		t.Fatalf("claimed %d", len(claimed))
 	}
 	// ReleaseJob: back to available, due later.
-	mustWrite(t, f.db, func(tx *Tx) error { return tx.ReleaseJob(a.ID, 1, t0.Add(time.Minute)) })
+	mustWrite(t, f.db, func(tx Tx) error { return tx.ReleaseJob(a.ID, 1, t0.Add(time.Minute)) })
 	if got := f.claim(t, t0.Add(59*time.Second), time.Hour, 10); len(got) != 0 {
 		t.Fatalf("released job claimed before its run_at: %+v", got)
 	}
 	// ReleaseAllLeases (start-up rescue): the other running job is due again at once.
 	var n int64
-	mustWrite(t, f.db, func(tx *Tx) error {
+	mustWrite(t, f.db, func(tx Tx) error {
 		var err error
 		n, err = tx.ReleaseAllLeases()
 		return err
@@ -212,11 +212,11 @@ func TestWaitingJobs(t *testing.T) {
 	rec := f.enrs[0].RecordID
 	wait := &Job{EnrollmentID: f.enrs[0].ID, RecordID: rec, StepID: "d1", Kind: JobResume, Outcome: OutcomeTimeout,
 		WaitEvent: "payment.completed", RunAt: Forever}
-	mustWrite(t, f.db, func(tx *Tx) error { return tx.PutJob(wait) })
+	mustWrite(t, f.db, func(tx Tx) error { return tx.PutJob(wait) })
 	f.put(t, 1, "s1", t0.Add(time.Hour)) // another record's plain job
 	waits := func(recordID int64, typ string) []*Job {
 		var out []*Job
-		mustWrite(t, f.db, func(tx *Tx) error {
+		mustWrite(t, f.db, func(tx Tx) error {
 			var err error
 			out, err = tx.WaitingJobs(recordID, typ)
 			return err
@@ -235,7 +235,7 @@ func TestWaitingJobs(t *testing.T) {
 	if got := f.claim(t, t0, time.Minute, 10); len(got) != 0 {
 		t.Fatalf("claimed a waiting job: %+v", got)
 	}
-	mustWrite(t, f.db, func(tx *Tx) error { return tx.WakeJob(wait.ID, OutcomeEvent, 77, t0) })
+	mustWrite(t, f.db, func(tx Tx) error { return tx.WakeJob(wait.ID, OutcomeEvent, 77, t0) })
 	if got := waits(rec, "payment.completed"); len(got) != 0 {
 		t.Fatalf("still waiting after WakeJob: %+v", got)
 	}

@@ -67,10 +67,10 @@ func (db *DB) Lists(ctx context.Context) ([]*List, error) {
 func (db *DB) List(ctx context.Context, id string) (*List, error) { return getList(ctx, db.r, id) }
 
 // List loads one list inside the transaction.
-func (t *Tx) List(id string) (*List, error) { return getList(t.ctx, txQuerier{t}, id) }
+func (t *sqlTx) List(id string) (*List, error) { return getList(t.ctx, txQuerier{t}, id) }
 
 // CreateList stores a new list; an id in use is ErrConflict.
-func (t *Tx) CreateList(l *List, now time.Time) error {
+func (t *sqlTx) CreateList(l *List, now time.Time) error {
 	res, err := t.exec("INSERT OR IGNORE INTO lists (id, name, object, filter, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
 		l.ID, l.Name, l.Object, nullRaw(l.Filter), ms(now), ms(now))
 	if err != nil {
@@ -84,7 +84,7 @@ func (t *Tx) CreateList(l *List, now time.Time) error {
 }
 
 // UpdateList changes a list's name and filter (its object type stays).
-func (t *Tx) UpdateList(l *List, now time.Time) error {
+func (t *sqlTx) UpdateList(l *List, now time.Time) error {
 	res, err := t.exec("UPDATE lists SET name = ?, filter = ?, updated_at = ? WHERE id = ?", l.Name, nullRaw(l.Filter), ms(now), l.ID)
 	if err != nil {
 		return fmt.Errorf("update list %q: %w", l.ID, err)
@@ -97,7 +97,7 @@ func (t *Tx) UpdateList(l *List, now time.Time) error {
 }
 
 // DeleteList removes a list with its members and counts.
-func (t *Tx) DeleteList(id string) error {
+func (t *sqlTx) DeleteList(id string) error {
 	res, err := t.exec("DELETE FROM lists WHERE id = ?", id)
 	if err != nil {
 		return fmt.Errorf("delete list %q: %w", id, err)
@@ -123,7 +123,7 @@ func dayMS(t time.Time) int64 {
 
 // AddToList adds a record to a list that exists; added is false when it was already a member.
 // The day's join count moves in the same transaction.
-func (t *Tx) AddToList(list string, recordID int64, now time.Time) (added bool, err error) {
+func (t *sqlTx) AddToList(list string, recordID int64, now time.Time) (added bool, err error) {
 	res, err := t.exec("INSERT OR IGNORE INTO list_members (list, record_id, added_at) VALUES (?, ?, ?)", list, recordID, ms(now))
 	if err != nil {
 		return false, fmt.Errorf("add record %d to list %q: %w", recordID, list, err)
@@ -138,7 +138,7 @@ func (t *Tx) AddToList(list string, recordID int64, now time.Time) (added bool, 
 }
 
 // RemoveFromList removes a record from a list; removed is false when it was not a member.
-func (t *Tx) RemoveFromList(list string, recordID int64, now time.Time) (removed bool, err error) {
+func (t *sqlTx) RemoveFromList(list string, recordID int64, now time.Time) (removed bool, err error) {
 	res, err := t.exec("DELETE FROM list_members WHERE list = ? AND record_id = ?", list, recordID)
 	if err != nil {
 		return false, fmt.Errorf("remove record %d from list %q: %w", recordID, list, err)
@@ -169,7 +169,7 @@ func (db *DB) RecordLists(ctx context.Context, recordID int64) ([]string, error)
 }
 
 // RecordLists returns the lists a record belongs to inside the transaction.
-func (t *Tx) RecordLists(recordID int64) ([]string, error) {
+func (t *sqlTx) RecordLists(recordID int64) ([]string, error) {
 	return recordLists(t.ctx, txQuerier{t}, recordID)
 }
 

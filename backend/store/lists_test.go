@@ -12,7 +12,7 @@ func TestLists(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
 	ann, bob := newContact(t, db, "ann@x.com", nil), newContact(t, db, "bob@x.com", nil)
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		for _, id := range []string{"vip", "newsletter"} {
 			if err := tx.CreateList(&List{ID: id, Name: id, Object: "contact"}, t0); err != nil {
 				return err
@@ -20,7 +20,7 @@ func TestLists(t *testing.T) {
 		}
 		return nil
 	})
-	if err := tryWrite(db, func(tx *Tx) error { return tx.CreateList(&List{ID: "vip", Name: "again", Object: "contact"}, t0) }); !errors.Is(err, ErrConflict) {
+	if err := tryWrite(db, func(tx Tx) error { return tx.CreateList(&List{ID: "vip", Name: "again", Object: "contact"}, t0) }); !errors.Is(err, ErrConflict) {
 		t.Fatalf("CreateList(vip) twice = %v, want ErrConflict", err)
 	}
 	day2 := t0.Add(24 * time.Hour)
@@ -41,7 +41,7 @@ func TestLists(t *testing.T) {
 	}
 	for i, s := range steps {
 		var got bool
-		mustWrite(t, db, func(tx *Tx) error {
+		mustWrite(t, db, func(tx Tx) error {
 			var err error
 			if s.op == "add" {
 				got, err = tx.AddToList(s.list, s.rec, s.at)
@@ -63,10 +63,10 @@ func TestLists(t *testing.T) {
 	if got, err := db.ListMembers(ctx, "vip"); err != nil || !reflect.DeepEqual(got, []int64{ann}) {
 		t.Fatalf("ListMembers(vip) = %v, %v", got, err)
 	}
-	if err := tryWrite(db, func(tx *Tx) error { _, err := tx.AddToList("vip", 9999, t0); return err }); err == nil {
+	if err := tryWrite(db, func(tx Tx) error { _, err := tx.AddToList("vip", 9999, t0); return err }); err == nil {
 		t.Fatal("a missing record was added to a list")
 	}
-	if err := tryWrite(db, func(tx *Tx) error { _, err := tx.AddToList("no-such-list", ann, t0); return err }); err == nil {
+	if err := tryWrite(db, func(tx Tx) error { _, err := tx.AddToList("no-such-list", ann, t0); return err }); err == nil {
 		t.Fatal("a record was added to a list that does not exist")
 	}
 	days, err := db.ListDays(ctx, "vip")
@@ -85,7 +85,7 @@ func TestLists(t *testing.T) {
 	if err != nil || len(page) != 1 || page[0].ID != ann {
 		t.Fatalf("ListMemberRecords(newsletter, ANN) = %v, %v", page, err)
 	}
-	mustWrite(t, db, func(tx *Tx) error { return tx.DeleteList("vip") })
+	mustWrite(t, db, func(tx Tx) error { return tx.DeleteList("vip") })
 	if got, _ := db.RecordLists(ctx, ann); !reflect.DeepEqual(got, []string{"newsletter"}) {
 		t.Fatalf("after deleting vip, ann is in %v", got)
 	}
@@ -97,7 +97,7 @@ func TestLists(t *testing.T) {
 func TestObjectTypesAndProperties(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		if err := tx.AddObjectType("invoice", t0); err != nil {
 			return err
 		}
@@ -113,7 +113,7 @@ func TestObjectTypesAndProperties(t *testing.T) {
 	}
 	for _, sc := range scenarios {
 		var added bool
-		mustWrite(t, db, func(tx *Tx) error {
+		mustWrite(t, db, func(tx Tx) error {
 			var err error
 			added, err = tx.DeclareProperty(sc.p)
 			return err
@@ -126,7 +126,7 @@ func TestObjectTypesAndProperties(t *testing.T) {
 		{Object: "nosuchtype", Name: "x", Type: "string"},
 		{Object: "invoice", Name: "x", Type: "colour"},
 	} {
-		if err := tryWrite(db, func(tx *Tx) error { _, err := tx.DeclareProperty(bad); return err }); err == nil {
+		if err := tryWrite(db, func(tx Tx) error { _, err := tx.DeclareProperty(bad); return err }); err == nil {
 			t.Errorf("DeclareProperty(%+v) accepted", bad)
 		}
 	}

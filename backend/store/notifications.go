@@ -19,7 +19,7 @@ type Notification struct {
 }
 
 // AddNotification appends a notification and sets its ID.
-func (t *Tx) AddNotification(n *Notification, now time.Time) error {
+func (t *sqlTx) AddNotification(n *Notification, now time.Time) error {
 	res, err := t.exec("INSERT INTO notifications (kind, title, body, link, user, read, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
 		n.Kind, n.Title, n.Body, n.Link, n.User, ms(now))
 	if err != nil {
@@ -58,7 +58,7 @@ func (db *DB) Notifications(ctx context.Context, unreadOnly bool, limit int) ([]
 }
 
 // MarkRead marks a notification read; an unknown id is ErrNotFound.
-func (t *Tx) MarkRead(id int64) error {
+func (t *sqlTx) MarkRead(id int64) error {
 	res, err := t.exec("UPDATE notifications SET read = 1 WHERE id = ?", id)
 	if err != nil {
 		return fmt.Errorf("mark notification %d read: %w", id, err)

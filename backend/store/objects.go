@@ -45,7 +45,7 @@ func (db *DB) ObjectTypeList(ctx context.Context) ([]ObjectType, error) {
 }
 
 // AddObjectType declares a custom record type; declaring an existing one is a no-op.
-func (t *Tx) AddObjectType(name string, now time.Time) error {
+func (t *sqlTx) AddObjectType(name string, now time.Time) error {
 	if _, err := t.exec("INSERT INTO object_types (name, builtin, created_at) VALUES (?, 0, ?) ON CONFLICT (name) DO NOTHING", name, ms(now)); err != nil {
 		return fmt.Errorf("add object type %q: %w", name, err)
 	}
@@ -53,7 +53,7 @@ func (t *Tx) AddObjectType(name string, now time.Time) error {
 }
 
 // CreateObjectType declares a custom record type; an existing name is ErrConflict.
-func (t *Tx) CreateObjectType(o ObjectType, now time.Time) error {
+func (t *sqlTx) CreateObjectType(o ObjectType, now time.Time) error {
 	res, err := t.exec("INSERT INTO object_types (name, label, primary_property, builtin, created_at) VALUES (?, ?, ?, 0, ?) ON CONFLICT (name) DO NOTHING",
 		o.Name, o.Label, o.Primary, ms(now))
 	if err != nil {
@@ -108,7 +108,7 @@ func (db *DB) Properties(ctx context.Context) ([]Property, error) {
 }
 
 // Property loads one declared property inside the transaction.
-func (t *Tx) Property(object, name string) (Property, error) {
+func (t *sqlTx) Property(object, name string) (Property, error) {
 	p, err := scanProperty(txQuerier{t}.QueryRowContext(t.ctx, "SELECT "+propertyCols+" FROM properties WHERE object = ? AND name = ?", object, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("property %s.%s: %w", object, name, ErrNotFound)
@@ -121,7 +121,7 @@ func (t *Tx) Property(object, name string) (Property, error) {
 
 // DeclareProperty adds a property if it is not declared yet; an existing declaration wins. An
 // unknown object type or property type is an error.
-func (t *Tx) DeclareProperty(p Property) (added bool, err error) {
+func (t *sqlTx) DeclareProperty(p Property) (added bool, err error) {
 	res, err := t.exec("INSERT INTO properties ("+propertyCols+") VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (object, name) DO NOTHING",
 		p.Object, p.Name, p.Type, p.Label, encodeOptions(p.Options), p.Unique)
 	if err != nil {
@@ -136,7 +136,7 @@ func (t *Tx) DeclareProperty(p Property) (added bool, err error) {
 
 // UpdateProperty stores a property's label, type, options and uniqueness; a property that is
 // not declared is ErrNotFound.
-func (t *Tx) UpdateProperty(p Property) error {
+func (t *sqlTx) UpdateProperty(p Property) error {
 	res, err := t.exec("UPDATE properties SET type = ?, label = ?, options = ?, uniq = ? WHERE object = ? AND name = ?",
 		p.Type, p.Label, encodeOptions(p.Options), p.Unique, p.Object, p.Name)
 	if err != nil {
@@ -153,7 +153,7 @@ func (t *Tx) UpdateProperty(p Property) error {
 }
 
 // DeleteProperty removes a declaration (the values records hold stay in their property bags).
-func (t *Tx) DeleteProperty(object, name string) error {
+func (t *sqlTx) DeleteProperty(object, name string) error {
 	res, err := t.exec("DELETE FROM properties WHERE object = ? AND name = ?", object, name)
 	if err != nil {
 		return fmt.Errorf("delete property %s.%s: %w", object, name, err)
@@ -180,7 +180,7 @@ func uniqueIndexName(p Property) string {
 }
 
 // uniqueIndex adds an expression index so looking up a unique property's value is not a scan.
-func (t *Tx) uniqueIndex(p Property) error {
+func (t *sqlTx) uniqueIndex(p Property) error {
 	q := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON records (type, json_extract(properties, %s))", uniqueIndexName(p), propertyPath(p.Name))
 	if _, err := t.exec(q); err != nil {
 		return fmt.Errorf("index unique property %s.%s: %w", p.Object, p.Name, err)
@@ -190,7 +190,7 @@ func (t *Tx) uniqueIndex(p Property) error {
 
 // RecordWithValue returns the id of a record of the type other than except whose property name
 // holds value (0 when none): the check behind unique properties.
-func (t *Tx) RecordWithValue(object, name string, value any, except int64) (int64, error) {
+func (t *sqlTx) RecordWithValue(object, name string, value any, except int64) (int64, error) {
 	switch v := value.(type) {
 	case bool:
 		value = map[bool]int{false: 0, true: 1}[v]
@@ -210,7 +210,7 @@ func (t *Tx) RecordWithValue(object, name string, value any, except int64) (int6
 }
 
 // PropertyValueCount counts the records of a type that hold a value for a property.
-func (t *Tx) PropertyValueCount(object, name string) (int, error) {
+func (t *sqlTx) PropertyValueCount(object, name string) (int, error) {
 	var n int
 	err := txQuerier{t}.QueryRowContext(t.ctx, fmt.Sprintf("SELECT COUNT(*) FROM records WHERE type = ? AND json_type(properties, %s) IS NOT NULL AND json_type(properties, %s) != 'null'",
 		propertyPath(name), propertyPath(name)), object).Scan(&n)
@@ -222,7 +222,7 @@ func (t *Tx) PropertyValueCount(object, name string) (int, error) {
 
 // DuplicateValues counts the values of a property that more than one record of the type holds
 // (what stops the property from becoming unique).
-func (t *Tx) DuplicateValues(object, name string) (int, error) {
+func (t *sqlTx) DuplicateValues(object, name string) (int, error) {
 	var n int
 	err := txQuerier{t}.QueryRowContext(t.ctx, fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT json_extract(properties, %s) AS v FROM records
 		WHERE type = ? AND v IS NOT NULL GROUP BY v HAVING COUNT(*) > 1)`, propertyPath(name)), object).Scan(&n)

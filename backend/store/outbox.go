@@ -38,7 +38,7 @@ type OutboxMessage struct {
 // AddOutbox stores a message unless one with the same channel and idempotency key is there
 // (a retried step); added says whether a row was inserted, and m.ID is set either way.
 // A message kept as OutboxQueued and later sent becomes OutboxSent.
-func (t *Tx) AddOutbox(m *OutboxMessage) (added bool, err error) {
+func (t *sqlTx) AddOutbox(m *OutboxMessage) (added bool, err error) {
 	if m.Channel == "" {
 		m.Channel = "email"
 	}
@@ -107,7 +107,7 @@ func (db *DB) OutboxMessage(ctx context.Context, id int64) (*OutboxMessage, erro
 }
 
 // DeleteOutbox removes an outbox message; an unknown id is ErrNotFound.
-func (t *Tx) DeleteOutbox(id int64) error {
+func (t *sqlTx) DeleteOutbox(id int64) error {
 	res, err := t.exec("DELETE FROM outbox WHERE id = ?", id)
 	if err != nil {
 		return fmt.Errorf("delete outbox message %d: %w", id, err)
@@ -148,7 +148,7 @@ type EmailTemplate struct {
 }
 
 // PutEmailTemplate creates or replaces a template; created says which.
-func (t *Tx) PutEmailTemplate(tpl *EmailTemplate, now time.Time) (created bool, err error) {
+func (t *sqlTx) PutEmailTemplate(tpl *EmailTemplate, now time.Time) (created bool, err error) {
 	var existing int64
 	err = t.queryRow("SELECT created_at FROM email_templates WHERE name = ?", tpl.Name).Scan(&existing)
 	switch {
@@ -170,7 +170,7 @@ func (t *Tx) PutEmailTemplate(tpl *EmailTemplate, now time.Time) (created bool, 
 }
 
 // DeleteEmailTemplate removes a template; an unknown name is ErrNotFound.
-func (t *Tx) DeleteEmailTemplate(name string) error {
+func (t *sqlTx) DeleteEmailTemplate(name string) error {
 	res, err := t.exec("DELETE FROM email_templates WHERE name = ?", name)
 	if err != nil {
 		return fmt.Errorf("delete email template %q: %w", name, err)
@@ -236,7 +236,7 @@ func (db *DB) Settings(ctx context.Context) (map[string]json.RawMessage, error) 
 }
 
 // PutSetting stores a setting's JSON value under key.
-func (t *Tx) PutSetting(key string, value json.RawMessage, now time.Time) error {
+func (t *sqlTx) PutSetting(key string, value json.RawMessage, now time.Time) error {
 	if !json.Valid(value) {
 		return fmt.Errorf("setting %q: the value is not JSON", key)
 	}

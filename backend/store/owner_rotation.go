@@ -12,7 +12,7 @@ import (
 // NextOwner returns the owner a rotate_owner step assigns next and advances the step's persisted
 // round-robin position, in the caller's transaction. The position belongs to the owner list it
 // was kept for: when the list changes, the rotation starts over with its first owner.
-func (t *Tx) NextOwner(workflowID, stepID string, owners []string, now time.Time) (owner string, position int, err error) {
+func (t *sqlTx) NextOwner(workflowID, stepID string, owners []string, now time.Time) (owner string, position int, err error) {
 	if len(owners) == 0 {
 		return "", 0, fmt.Errorf("rotate owners of %s/%s: no owners", workflowID, stepID)
 	}

@@ -112,17 +112,17 @@ func (db *DB) SearchRecords(ctx context.Context, q RecordQuery) ([]*Record, erro
 }
 
 // Record loads a record by id inside the transaction.
-func (t *Tx) Record(id int64) (*Record, error) { return getRecord(t.ctx, txQuerier{t}, id) }
+func (t *sqlTx) Record(id int64) (*Record, error) { return getRecord(t.ctx, txQuerier{t}, id) }
 
 // RecordByEmail loads a record by email inside the transaction.
-func (t *Tx) RecordByEmail(typ, email string) (*Record, error) {
+func (t *sqlTx) RecordByEmail(typ, email string) (*Record, error) {
 	return recordByEmail(t.ctx, txQuerier{t}, typ, email)
 }
 
 // UpsertRecord finds the record (by id when id > 0, else by email when given) and merges props
 // into it, or creates it. Contacts are unique by email, case-insensitively. A record id that
 // does not exist is ErrNotFound.
-func (t *Tx) UpsertRecord(typ string, id int64, email string, props map[string]any, now time.Time) (*RecordChange, error) {
+func (t *sqlTx) UpsertRecord(typ string, id int64, email string, props map[string]any, now time.Time) (*RecordChange, error) {
 	if e, ok := props["email"].(string); ok && email == "" {
 		email = e
 	}
@@ -178,7 +178,7 @@ func (t *Tx) UpsertRecord(typ string, id int64, email string, props map[string]a
 
 // UpdateRecord applies mutate to a copy of rec's properties and writes the result if it changed.
 // Pass a record freshly loaded in this transaction so concurrent changes are not lost.
-func (t *Tx) UpdateRecord(rec *Record, mutate func(props map[string]any) error, now time.Time) (*RecordChange, error) {
+func (t *sqlTx) UpdateRecord(rec *Record, mutate func(props map[string]any) error, now time.Time) (*RecordChange, error) {
 	next := copyProps(rec.Properties)
 	if err := mutate(next); err != nil {
 		return nil, err

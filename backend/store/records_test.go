@@ -59,7 +59,7 @@ func TestUpsertRecord(t *testing.T) {
 				id = sc.id(s)
 			}
 			var ch *RecordChange
-			err := tryWrite(db, func(tx *Tx) error {
+			err := tryWrite(db, func(tx Tx) error {
 				var err error
 				ch, err = tx.UpsertRecord(sc.typ, id, sc.email, sc.props, later)
 				return err
@@ -128,7 +128,7 @@ func TestUpdateRecord(t *testing.T) {
 	}
 	for _, sc := range scenarios {
 		var ch *RecordChange
-		err := tryWrite(db, func(tx *Tx) error {
+		err := tryWrite(db, func(tx Tx) error {
 			rec, err := tx.Record(id)
 			if err != nil {
 				return err
@@ -164,7 +164,7 @@ func TestSearchRecords(t *testing.T) {
 	plain := newContact(t, db, "Plain@x.com", map[string]any{"city": "DUBLIN"})
 	back := newContact(t, db, `back\slash@x.com`, nil)
 	var company int64
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		c, err := tx.UpsertRecord("company", 0, "", map[string]any{"name": "Acme"}, t0)
 		company = c.Record.ID
 		return err

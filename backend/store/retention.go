@@ -104,7 +104,7 @@ func (db *DB) Prune(ctx context.Context, before time.Time, batch int) (PruneResu
 // before before) with their history and jobs, in one write. Rows counts enrollments; history
 // counts the history entries that went with them.
 func (db *DB) PruneEnrollments(ctx context.Context, before time.Time, limit int) (b Batch, history int64, err error) {
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = db.write(ctx, func(tx *sqlTx) error {
 		start := time.Now()
 		defer func() { b.Hold = time.Since(start) }()
 		ids, err := tx.int64s(`SELECT id FROM enrollments
@@ -125,7 +125,7 @@ func (db *DB) PruneEnrollments(ctx context.Context, before time.Time, limit int)
 
 // deleteEnrollments deletes enrollments by id with their history; jobs and action attempts go
 // by foreign-key cascade.
-func (t *Tx) deleteEnrollments(ids []int64) (enrollments, history int64, err error) {
+func (t *sqlTx) deleteEnrollments(ids []int64) (enrollments, history int64, err error) {
 	set, err := jsonIDs(ids)
 	if err != nil {
 		return 0, 0, err
@@ -150,7 +150,7 @@ func (t *Tx) deleteEnrollments(ids []int64) (enrollments, history int64, err err
 // ends on an event received after before, so no call scans more than limit rows.
 func (db *DB) PruneEvents(ctx context.Context, before time.Time, after int64, limit int) (b Batch, last int64, err error) {
 	last = after
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = db.write(ctx, func(tx *sqlTx) error {
 		start := time.Now()
 		defer func() { b.Hold = time.Since(start) }()
 		rows, err := tx.query(`SELECT e.id, e.received_at < ?1,
@@ -202,7 +202,7 @@ func (db *DB) PruneEvents(ctx context.Context, before time.Time, after int64, li
 // PruneHookRequests deletes up to limit webhook request-log lines (raw bodies) received before
 // before. A line whose delivery is still held back (hook_delayed) stays until it is released.
 func (db *DB) PruneHookRequests(ctx context.Context, before time.Time, limit int) (b Batch, err error) {
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = db.write(ctx, func(tx *sqlTx) error {
 		start := time.Now()
 		defer func() { b.Hold = time.Since(start) }()
 		r, err := tx.exec(`DELETE FROM hook_requests WHERE id IN (
@@ -227,7 +227,7 @@ func (db *DB) PruneHookRequests(ctx context.Context, before time.Time, limit int
 // progress (auto_vacuum off on a file created by an older flowdesk: VACUUM once by hand to
 // enable it) reports nothing more to do.
 func (db *DB) Vacuum(ctx context.Context, pages int) (b Batch, err error) {
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = db.write(ctx, func(tx *sqlTx) error {
 		start := time.Now()
 		defer func() { b.Hold = time.Since(start) }()
 		var before, after int64
@@ -305,7 +305,7 @@ func jsonIDs(ids []int64) (string, error) {
 }
 
 // int64s runs a query returning one integer column.
-func (t *Tx) int64s(query string, args ...any) ([]int64, error) {
+func (t *sqlTx) int64s(query string, args ...any) ([]int64, error) {
 	rows, err := t.query(query, args...)
 	if err != nil {
 		return nil, err

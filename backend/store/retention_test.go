@@ -54,7 +54,7 @@ func TestPrune(t *testing.T) {
 	for i, p := range plan {
 		rec := newContact(t, db, fmt.Sprintf("r%02d@x.com", i), nil)
 		m := made{enr: p, rec: rec}
-		mustWrite(t, db, func(tx *Tx) error {
+		mustWrite(t, db, func(tx Tx) error {
 			if !p.eventAt.IsZero() {
 				ev := &Event{Type: "form.submitted", RecordID: rec, Data: map[string]any{"big": strings.Repeat("y", 2000)}, OccurredAt: p.eventAt, ReceivedAt: p.eventAt}
 				if err := tx.InsertEvent(ev); err != nil {
@@ -88,7 +88,7 @@ func TestPrune(t *testing.T) {
 	// pending job refers to (the event that woke a wait).
 	anyRec := all[len(all)-1]
 	var looseOld, looseRecent []int64
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		for i := 0; i < 22; i++ {
 			at := old
 			if i >= 20 {
@@ -108,7 +108,7 @@ func TestPrune(t *testing.T) {
 	})
 	waiting := all[oldFinished+1]
 	var wokeBy int64
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		ev := &Event{Type: "x", RecordID: waiting.rec, OccurredAt: old, ReceivedAt: old}
 		if err := tx.InsertEvent(ev); err != nil {
 			return err
@@ -122,8 +122,8 @@ func TestPrune(t *testing.T) {
 	})
 	// Webhook request log: 9 old lines with raw bodies, one recent, one old but still held back.
 	var heldReq int64
-	mustWrite(t, db, func(tx *Tx) error {
-		if _, err := tx.exec(`INSERT INTO hook_endpoints (id, key, name, created_at, updated_at) VALUES ('h1', 'k1', 'Form', 0, 0)`); err != nil {
+	mustWrite(t, db, func(tx Tx) error {
+		if _, err := tx.(*sqlTx).exec(`INSERT INTO hook_endpoints (id, key, name, created_at, updated_at) VALUES ('h1', 'k1', 'Form', 0, 0)`); err != nil {
 			return err
 		}
 		for i := 0; i < 11; i++ {
@@ -131,7 +131,7 @@ func TestPrune(t *testing.T) {
 			if i == 9 {
 				at = recent
 			}
-			r, err := tx.exec(`INSERT INTO hook_requests (endpoint_id, received_at, status_code, outcome, body) VALUES ('h1', ?, 202, 'applied', ?)`,
+			r, err := tx.(*sqlTx).exec(`INSERT INTO hook_requests (endpoint_id, received_at, status_code, outcome, body) VALUES ('h1', ?, 202, 'applied', ?)`,
 				ms(at), strings.Repeat("b", 2000))
 			if err != nil {
 				return err
@@ -140,7 +140,7 @@ func TestPrune(t *testing.T) {
 				heldReq, _ = r.LastInsertId()
 			}
 		}
-		_, err := tx.exec(`INSERT INTO hook_delayed (endpoint_id, request_id, due_at, payload) VALUES ('h1', ?, ?, '{}')`, heldReq, ms(now.Add(time.Hour)))
+		_, err := tx.(*sqlTx).exec(`INSERT INTO hook_delayed (endpoint_id, request_id, due_at, payload) VALUES ('h1', ?, ?, '{}')`, heldReq, ms(now.Add(time.Hour)))
 		return err
 	})
 	if _, err := db.Checkpoint(ctx); err != nil {

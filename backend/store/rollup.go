@@ -41,7 +41,7 @@ func rollupOf(workflowID string, h HistoryEntry) rollupKey {
 }
 
 // rollUp counts entries into rollup_daily (the caller appends them in the same transaction).
-func (t *Tx) rollUp(entries []HistoryEntry) error {
+func (t *sqlTx) rollUp(entries []HistoryEntry) error {
 	counts := map[rollupKey]int64{}
 	var order []rollupKey
 	owners := map[int64]string{}

@@ -65,10 +65,12 @@ func (db *DB) ScheduleStates(ctx context.Context) ([]*ScheduleState, error) {
 }
 
 // ScheduleStates lists the progress of every armed schedule trigger inside the transaction.
-func (t *Tx) ScheduleStates() ([]*ScheduleState, error) { return scheduleStates(t.ctx, txQuerier{t}) }
+func (t *sqlTx) ScheduleStates() ([]*ScheduleState, error) {
+	return scheduleStates(t.ctx, txQuerier{t})
+}
 
 // ScheduleState loads one trigger's progress; ErrNotFound when the trigger is not armed.
-func (t *Tx) ScheduleState(workflowID, triggerID string) (*ScheduleState, error) {
+func (t *sqlTx) ScheduleState(workflowID, triggerID string) (*ScheduleState, error) {
 	s, err := scanScheduleState(t.queryRow("SELECT "+scheduleCols+" FROM schedule_state WHERE workflow_id = ? AND trigger_id = ?", workflowID, triggerID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("schedule %q/%q: %w", workflowID, triggerID, ErrNotFound)
@@ -80,7 +82,7 @@ func (t *Tx) ScheduleState(workflowID, triggerID string) (*ScheduleState, error)
 }
 
 // PutScheduleState inserts or replaces a trigger's progress, stamping UpdatedAt with now.
-func (t *Tx) PutScheduleState(s *ScheduleState, now time.Time) error {
+func (t *sqlTx) PutScheduleState(s *ScheduleState, now time.Time) error {
 	s.UpdatedAt = now
 	_, err := t.exec("INSERT OR REPLACE INTO schedule_state ("+scheduleCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		s.WorkflowID, s.TriggerID, s.Spec, zeroMS(s.ArmedAt), zeroMS(s.Cursor), zeroMS(s.RunFire), s.RunAfter,
@@ -92,7 +94,7 @@ func (t *Tx) PutScheduleState(s *ScheduleState, now time.Time) error {
 }
 
 // DeleteScheduleState disarms a trigger (its workflow was switched off, or the trigger removed).
-func (t *Tx) DeleteScheduleState(workflowID, triggerID string) error {
+func (t *sqlTx) DeleteScheduleState(workflowID, triggerID string) error {
 	if _, err := t.exec("DELETE FROM schedule_state WHERE workflow_id = ? AND trigger_id = ?", workflowID, triggerID); err != nil {
 		return fmt.Errorf("disarm schedule %q/%q: %w", workflowID, triggerID, err)
 	}
@@ -100,7 +102,7 @@ func (t *Tx) DeleteScheduleState(workflowID, triggerID string) error {
 }
 
 // DeleteOrphanScheduleMarks drops fired markers and state of workflows that no longer exist.
-func (t *Tx) DeleteOrphanScheduleMarks() (int64, error) {
+func (t *sqlTx) DeleteOrphanScheduleMarks() (int64, error) {
 	res, err := t.exec("DELETE FROM schedule_fired WHERE workflow_id NOT IN (SELECT id FROM workflows)")
 	if err != nil {
 		return 0, fmt.Errorf("prune schedule markers: %w", err)
@@ -114,7 +116,7 @@ func (t *Tx) DeleteOrphanScheduleMarks() (int64, error) {
 
 // MarkScheduleFired records that a date-property schedule fired for a record and fire date.
 // It reports false (and changes nothing) when that date already fired for the record.
-func (t *Tx) MarkScheduleFired(workflowID, triggerID string, recordID int64, fireDate string, now time.Time) (bool, error) {
+func (t *sqlTx) MarkScheduleFired(workflowID, triggerID string, recordID int64, fireDate string, now time.Time) (bool, error) {
 	res, err := t.exec("INSERT OR IGNORE INTO schedule_fired (workflow_id, trigger_id, record_id, fire_date, fired_at) VALUES (?, ?, ?, ?, ?)",
 		workflowID, triggerID, recordID, fireDate, ms(now))
 	if err != nil {
@@ -153,6 +155,6 @@ func (db *DB) RecordsPage(ctx context.Context, typ string, after int64, limit in
 
 // RecordsPage returns up to limit records of a type with id > after, ordered by id, inside the
 // transaction (so the records enrolled are the ones committed with the enrollments).
-func (t *Tx) RecordsPage(typ string, after int64, limit int) ([]*Record, error) {
+func (t *sqlTx) RecordsPage(typ string, after int64, limit int) ([]*Record, error) {
 	return recordsPage(t.ctx, txQuerier{t}, typ, after, limit)
 }

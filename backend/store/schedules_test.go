@@ -19,14 +19,14 @@ func TestScheduleStateAndMarkers(t *testing.T) {
 		t.Fatalf("schema version %d, want the schedules migration applied", v)
 	}
 	now := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
-	write := func(fn func(*Tx) error) {
+	write := func(fn func(Tx) error) {
 		t.Helper()
 		if err := db.Write(ctx, fn); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var rec, other int64
-	write(func(tx *Tx) error {
+	write(func(tx Tx) error {
 		if err := tx.CreateWorkflow(&Workflow{ID: "wf", Name: "wf", Object: "contact", Definition: []byte(`{}`)}, now); err != nil {
 			return err
 		}
@@ -47,8 +47,8 @@ func TestScheduleStateAndMarkers(t *testing.T) {
 
 	// State round trip.
 	st := &ScheduleState{WorkflowID: "wf", TriggerID: "weekly", Spec: "cron 0 9 * * MON UTC", ArmedAt: now, Cursor: now}
-	write(func(tx *Tx) error { return tx.PutScheduleState(st, now) })
-	write(func(tx *Tx) error {
+	write(func(tx Tx) error { return tx.PutScheduleState(st, now) })
+	write(func(tx Tx) error {
 		got, err := tx.ScheduleState("wf", "weekly")
 		if err != nil {
 			return err
@@ -66,7 +66,7 @@ func TestScheduleStateAndMarkers(t *testing.T) {
 	}
 
 	// Markers: once per record and date.
-	write(func(tx *Tx) error {
+	write(func(tx Tx) error {
 		for _, c := range []struct {
 			rec  int64
 			date string
@@ -94,7 +94,7 @@ func TestScheduleStateAndMarkers(t *testing.T) {
 	if err != nil || len(page) != 1 || page[0].ID != rec {
 		t.Fatalf("page 1: %v %v", page, err)
 	}
-	write(func(tx *Tx) error {
+	write(func(tx Tx) error {
 		page, err := tx.RecordsPage("contact", rec, 10)
 		if err != nil || len(page) != 1 || page[0].ID != other {
 			t.Errorf("page 2: %v %v", page, err)
@@ -103,8 +103,8 @@ func TestScheduleStateAndMarkers(t *testing.T) {
 	})
 
 	// Disarming; pruning follows the workflow's deletion.
-	write(func(tx *Tx) error { return tx.DeleteScheduleState("wf", "weekly") })
-	write(func(tx *Tx) error {
+	write(func(tx Tx) error { return tx.DeleteScheduleState("wf", "weekly") })
+	write(func(tx Tx) error {
 		if _, err := tx.ScheduleState("wf", "weekly"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("disarmed state: %v", err)
 		}
@@ -114,7 +114,7 @@ func TestScheduleStateAndMarkers(t *testing.T) {
 		}
 		return err
 	})
-	write(func(tx *Tx) error { return tx.PutScheduleState(st, now) })
+	write(func(tx Tx) error { return tx.PutScheduleState(st, now) })
 	purge(t, db, "wf")
 	if n := count(t, db, "SELECT COUNT(*) FROM schedule_fired"); n != 0 {
 		t.Errorf("%d markers of a purged workflow left", n)

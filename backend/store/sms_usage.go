@@ -20,7 +20,7 @@ type SMSReservation struct {
 // ReserveSMS counts an SMS against the month's cap at send time, once per idempotency key. A
 // retry of a counted message is allowed without counting again; past the cap nothing is counted.
 // The first refusal of a month sets Notify and remembers it, so the user is told once a month.
-func (t *Tx) ReserveSMS(month, key string, limit int, now time.Time) (SMSReservation, error) {
+func (t *sqlTx) ReserveSMS(month, key string, limit int, now time.Time) (SMSReservation, error) {
 	var r SMSReservation
 	var seen int
 	if err := t.queryRow("SELECT COUNT(*) FROM sms_sends WHERE idempotency_key = ?", key).Scan(&seen); err != nil {
@@ -57,7 +57,7 @@ func (t *Tx) ReserveSMS(month, key string, limit int, now time.Time) (SMSReserva
 }
 
 // ReleaseSMS uncounts a reserved SMS the provider refused for good (nothing was sent).
-func (t *Tx) ReleaseSMS(key string) error {
+func (t *sqlTx) ReleaseSMS(key string) error {
 	var month string
 	err := t.queryRow("SELECT month FROM sms_sends WHERE idempotency_key = ?", key).Scan(&month)
 	if errors.Is(err, sql.ErrNoRows) {

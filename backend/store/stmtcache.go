@@ -68,7 +68,7 @@ func (c *stmtCache) close() {
 }
 
 // txStmt returns query's cached statement bound to this transaction, or nil.
-func (t *Tx) txStmt(query string) *sql.Stmt {
+func (t *sqlTx) txStmt(query string) *sql.Stmt {
 	if t.cache == nil {
 		return nil
 	}
@@ -81,7 +81,7 @@ func (t *Tx) txStmt(query string) *sql.Stmt {
 
 // txQuerier lets the read helpers shared with the read pool (getRecord, ...) run inside a write
 // transaction through the statement cache.
-type txQuerier struct{ t *Tx }
+type txQuerier struct{ t *sqlTx }
 
 func (q txQuerier) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
 	return q.t.query(query, args...)

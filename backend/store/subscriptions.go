@@ -42,7 +42,7 @@ type SubscriptionChange struct {
 // SetSubscription sets a record's status for a subscription type and appends the change to its
 // history. It returns the previous status ("" when none). Setting the same status again updates
 // the legal basis and explanation and is logged too: each is a statement of consent.
-func (t *Tx) SetSubscription(c *SubscriptionChange) (previous string, err error) {
+func (t *sqlTx) SetSubscription(c *SubscriptionChange) (previous string, err error) {
 	if c.Status != OptedIn && c.Status != OptedOut {
 		return "", fmt.Errorf("subscription status %q: want opted_in or opted_out: %w", c.Status, ErrConflict)
 	}

@@ -51,7 +51,7 @@ func scanTask(row interface{ Scan(...any) error }) (*Task, error) {
 }
 
 // InsertTask creates an open task and sets its ID, status and creation time.
-func (t *Tx) InsertTask(task *Task, now time.Time) error {
+func (t *sqlTx) InsertTask(task *Task, now time.Time) error {
 	var due sql.NullInt64
 	if task.DueAt != nil {
 		due = sql.NullInt64{Int64: ms(*task.DueAt), Valid: true}
@@ -68,7 +68,7 @@ func (t *Tx) InsertTask(task *Task, now time.Time) error {
 }
 
 // SetTaskStatus marks a task open or done and returns it; an unknown id is ErrNotFound.
-func (t *Tx) SetTaskStatus(id int64, status string, now time.Time) (*Task, error) {
+func (t *sqlTx) SetTaskStatus(id int64, status string, now time.Time) (*Task, error) {
 	var done sql.NullInt64
 	switch status {
 	case TaskDone:

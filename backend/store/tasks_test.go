@@ -15,7 +15,7 @@ func TestTasksInsertListAndStatus(t *testing.T) {
 	due := t0.Add(48 * time.Hour)
 	a := &Task{Title: "Call", Owner: "anna", DueAt: &due, RecordID: rec, WorkflowID: "wf", StepID: "call"}
 	b := &Task{Title: "Mail", Owner: "bram"}
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		if err := tx.InsertTask(a, t0); err != nil {
 			return err
 		}
@@ -32,7 +32,7 @@ func TestTasksInsertListAndStatus(t *testing.T) {
 	if _, err := db.Task(ctx, 99); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("missing task: %v", err)
 	}
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		d, err := tx.SetTaskStatus(a.ID, TaskDone, t0.Add(time.Hour))
 		if err != nil {
 			return err
@@ -49,10 +49,10 @@ func TestTasksInsertListAndStatus(t *testing.T) {
 		}
 		return nil
 	})
-	if err := tryWrite(db, func(tx *Tx) error { _, err := tx.SetTaskStatus(a.ID, "late", t0); return err }); err == nil {
+	if err := tryWrite(db, func(tx Tx) error { _, err := tx.SetTaskStatus(a.ID, "late", t0); return err }); err == nil {
 		t.Fatal("an unknown status was accepted")
 	}
-	if err := tryWrite(db, func(tx *Tx) error { _, err := tx.SetTaskStatus(42, TaskDone, t0); return err }); !errors.Is(err, ErrNotFound) {
+	if err := tryWrite(db, func(tx Tx) error { _, err := tx.SetTaskStatus(42, TaskDone, t0); return err }); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown task: %v", err)
 	}
 	for _, tc := range []struct {
@@ -87,21 +87,21 @@ func TestNextOwnerRotatesAndPersists(t *testing.T) {
 	owners := []string{"a", "b", "c"}
 	var got []string
 	for i := 0; i < 4; i++ {
-		mustWrite(t, db, func(tx *Tx) error {
+		mustWrite(t, db, func(tx Tx) error {
 			o, _, err := tx.NextOwner("wf", "assign", owners, t0)
 			got = append(got, o)
 			return err
 		})
 	}
 	// Another step of the same workflow keeps its own position.
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		o, _, err := tx.NextOwner("wf", "other", owners, t0)
 		got = append(got, o)
 		return err
 	})
 	// A rolled-back write does not use a turn.
 	boom := errors.New("boom")
-	if err := tryWrite(db, func(tx *Tx) error {
+	if err := tryWrite(db, func(tx Tx) error {
 		if _, _, err := tx.NextOwner("wf", "assign", owners, t0); err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func TestNextOwnerRotatesAndPersists(t *testing.T) {
 	}
 	// Another list starts the rotation over with its first owner, then goes on in it.
 	for range 2 {
-		mustWrite(t, db, func(tx *Tx) error {
+		mustWrite(t, db, func(tx Tx) error {
 			o, _, err := tx.NextOwner("wf", "assign", []string{"x", "y"}, t0)
 			got = append(got, o)
 			return err
@@ -120,7 +120,7 @@ func TestNextOwnerRotatesAndPersists(t *testing.T) {
 	if want := []string{"a", "b", "c", "a", "a", "x", "y"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("owners %v, want %v", got, want)
 	}
-	if err := tryWrite(db, func(tx *Tx) error { _, _, err := tx.NextOwner("wf", "assign", nil, t0); return err }); err == nil {
+	if err := tryWrite(db, func(tx Tx) error { _, _, err := tx.NextOwner("wf", "assign", nil, t0); return err }); err == nil {
 		t.Fatal("no owners accepted")
 	}
 	if pos, err := db.OwnerPosition(context.Background(), "wf", "assign"); err != nil || pos != 0 {
@@ -134,7 +134,7 @@ func TestSubscriptionsAndHistory(t *testing.T) {
 	rec := newContact(t, db, "ann@example.com", nil)
 	var prevs []string
 	for i, st := range []string{OptedIn, OptedIn, OptedOut} {
-		mustWrite(t, db, func(tx *Tx) error {
+		mustWrite(t, db, func(tx Tx) error {
 			p, err := tx.SetSubscription(&SubscriptionChange{RecordID: rec, Subscription: "marketing", Status: st, LegalBasis: "consent",
 				Explanation: "form", Source: "wf/sub", At: t0.Add(time.Duration(i) * time.Minute)})
 			prevs = append(prevs, p)
@@ -144,7 +144,7 @@ func TestSubscriptionsAndHistory(t *testing.T) {
 	if want := []string{"", OptedIn, OptedIn}; !reflect.DeepEqual(prevs, want) {
 		t.Fatalf("previous %v, want %v", prevs, want)
 	}
-	if err := tryWrite(db, func(tx *Tx) error {
+	if err := tryWrite(db, func(tx Tx) error {
 		_, err := tx.SetSubscription(&SubscriptionChange{RecordID: rec, Subscription: "marketing", Status: "maybe", At: t0})
 		return err
 	}); err == nil {
@@ -169,7 +169,7 @@ func TestReserveSMSCountsOncePerKeyUpToTheCap(t *testing.T) {
 	reserve := func(key string) SMSReservation {
 		t.Helper()
 		var r SMSReservation
-		mustWrite(t, db, func(tx *Tx) error {
+		mustWrite(t, db, func(tx Tx) error {
 			var err error
 			r, err = tx.ReserveSMS("2026-03", key, 2, t0)
 			return err
@@ -194,8 +194,8 @@ func TestReserveSMSCountsOncePerKeyUpToTheCap(t *testing.T) {
 	if r := reserve("k2"); !r.Allowed || !r.Repeat {
 		t.Fatalf("a retry of a counted message past the cap %+v", r)
 	}
-	mustWrite(t, db, func(tx *Tx) error { return tx.ReleaseSMS("k2") })
-	mustWrite(t, db, func(tx *Tx) error { return tx.ReleaseSMS("never") })
+	mustWrite(t, db, func(tx Tx) error { return tx.ReleaseSMS("k2") })
+	mustWrite(t, db, func(tx Tx) error { return tx.ReleaseSMS("never") })
 	if n, err := db.SMSUsage(ctx, "2026-03"); err != nil || n != 1 {
 		t.Fatalf("usage after release %d %v", n, err)
 	}
@@ -205,7 +205,7 @@ func TestReserveSMSCountsOncePerKeyUpToTheCap(t *testing.T) {
 	if n, _ := db.SMSUsage(ctx, "2026-04"); n != 0 {
 		t.Fatalf("April %d", n)
 	}
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		r, err := tx.ReserveSMS("2026-04", "k9", 0, t0) // 0: no cap
 		if err == nil && !r.Allowed {
 			t.Error("no cap refused")
@@ -216,7 +216,7 @@ func TestReserveSMSCountsOncePerKeyUpToTheCap(t *testing.T) {
 
 func TestNotificationUser(t *testing.T) {
 	db := openTest(t)
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		return tx.AddNotification(&Notification{Kind: "workflow", Title: "t", Body: "b", User: "anna"}, t0)
 	})
 	ns, err := db.Notifications(context.Background(), false, 10)

@@ -69,7 +69,7 @@ func (db *DB) TrashedWorkflow(ctx context.Context, id string) (*TrashedWorkflow,
 // TrashWorkflow moves a workflow to the Trash: it is switched off at once and no longer listed,
 // loaded or matched; its rows stay until purged. With cancelOpen its open enrollments are to be
 // cancelled (CancelTrashedEnrollments does it in batches); otherwise they run to their end.
-func (t *Tx) TrashWorkflow(id string, cancelOpen bool, now time.Time) error {
+func (t *sqlTx) TrashWorkflow(id string, cancelOpen bool, now time.Time) error {
 	res, err := t.exec("UPDATE workflows SET deleted_at = ?, trash_cancel = ?, enabled = 0, updated_at = ? WHERE id = ? AND deleted_at IS NULL",
 		ms(now), cancelOpen, ms(now), id)
 	if err != nil {
@@ -87,7 +87,7 @@ func (t *Tx) TrashWorkflow(id string, cancelOpen bool, now time.Time) error {
 // RestoreWorkflow takes a workflow out of the Trash, switched off, with its definition,
 // versions, enrollments, history and counters. One whose purge has begun cannot be restored
 // (ErrConflict); one not in the Trash is ErrNotFound.
-func (t *Tx) RestoreWorkflow(id string, now time.Time) error {
+func (t *sqlTx) RestoreWorkflow(id string, now time.Time) error {
 	var purge sql.NullInt64
 	err := t.queryRow("SELECT purge_at FROM workflows WHERE id = ? AND deleted_at IS NOT NULL", id).Scan(&purge)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -107,7 +107,7 @@ func (t *Tx) RestoreWorkflow(id string, now time.Time) error {
 
 // RequestPurge marks a workflow in the Trash for purging now, noting how many enrollments it
 // has for the purge's progress. Asking again changes nothing.
-func (t *Tx) RequestPurge(id string, now time.Time) error {
+func (t *sqlTx) RequestPurge(id string, now time.Time) error {
 	res, err := t.exec(`UPDATE workflows SET purge_at = ?, purge_total = (SELECT COUNT(*) FROM enrollments WHERE workflow_id = ?)
 		WHERE id = ? AND deleted_at IS NOT NULL AND purge_at IS NULL`, ms(now), id, id)
 	if err != nil {
@@ -129,7 +129,7 @@ func (t *Tx) RequestPurge(id string, now time.Time) error {
 // how many.
 func (db *DB) ExpireTrash(ctx context.Context, before, now time.Time) (int64, error) {
 	var n int64
-	err := db.Write(ctx, func(tx *Tx) error {
+	err := db.write(ctx, func(tx *sqlTx) error {
 		ids, err := tx.strings("SELECT id FROM workflows WHERE deleted_at IS NOT NULL AND deleted_at < ? AND purge_at IS NULL", ms(before))
 		if err != nil {
 			return err
@@ -151,7 +151,7 @@ func (db *DB) ExpireTrash(ctx context.Context, before, now time.Time) (int64, er
 // CancelTrashedEnrollments cancels up to limit open enrollments of a workflow in the Trash
 // whose open enrollments are to be cancelled, with a history line saying why, in one write.
 func (db *DB) CancelTrashedEnrollments(ctx context.Context, id string, limit int, now time.Time) (b Batch, err error) {
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = db.write(ctx, func(tx *sqlTx) error {
 		start := time.Now()
 		defer func() { b.Hold = time.Since(start) }()
 		ids, err := tx.int64s(`SELECT e.id FROM enrollments e JOIN workflows w ON w.id = e.workflow_id
@@ -192,7 +192,7 @@ func (db *DB) CancelTrashedEnrollments(ctx context.Context, id string, limit int
 // removes its counters, schedule markers, versions and the workflow itself. More says there is
 // more to do; Rows counts the enrollments removed.
 func (db *DB) PurgeWorkflow(ctx context.Context, id string, limit int) (b Batch, err error) {
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = db.write(ctx, func(tx *sqlTx) error {
 		start := time.Now()
 		defer func() { b.Hold = time.Since(start) }()
 		var one int
@@ -279,7 +279,7 @@ func (db *DB) CancellingWorkflows(ctx context.Context) ([]string, error) {
 	})
 }
 
-func (t *Tx) strings(query string, args ...any) ([]string, error) {
+func (t *sqlTx) strings(query string, args ...any) ([]string, error) {
 	rows, err := t.query(query, args...)
 	if err != nil {
 		return nil, err

@@ -16,7 +16,7 @@ type WorkflowDefinitions struct {
 
 // WorkflowDefinitions lists every workflow not in the Trash with its draft and live
 // definitions, inside the transaction (so a check and the write it guards see the same state).
-func (t *Tx) WorkflowDefinitions() ([]WorkflowDefinitions, error) {
+func (t *sqlTx) WorkflowDefinitions() ([]WorkflowDefinitions, error) {
 	return workflowDefinitions(t.ctx, t.tx)
 }
 

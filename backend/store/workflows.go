@@ -54,7 +54,7 @@ func (db *DB) Workflow(ctx context.Context, id string) (*Workflow, error) {
 }
 
 // Workflow loads a workflow by id inside the transaction.
-func (t *Tx) Workflow(id string) (*Workflow, error) { return getWorkflow(t.ctx, t.tx, id) }
+func (t *sqlTx) Workflow(id string) (*Workflow, error) { return getWorkflow(t.ctx, t.tx, id) }
 
 // Workflows lists every workflow not in the Trash, ordered by name (case-insensitively).
 func (db *DB) Workflows(ctx context.Context) ([]*Workflow, error) {
@@ -66,7 +66,7 @@ func (db *DB) Workflows(ctx context.Context) ([]*Workflow, error) {
 }
 
 // CreateWorkflow inserts a new workflow; an existing id is ErrConflict.
-func (t *Tx) CreateWorkflow(w *Workflow, now time.Time) error {
+func (t *sqlTx) CreateWorkflow(w *Workflow, now time.Time) error {
 	res, err := t.exec(`INSERT INTO workflows (id, name, object, definition, revision, enabled, created_at, updated_at)
 		VALUES (?, ?, ?, ?, 1, 0, ?, ?) ON CONFLICT (id) DO NOTHING`, w.ID, w.Name, w.Object, string(w.Definition), ms(now), ms(now))
 	if err != nil {
@@ -85,7 +85,7 @@ func (t *Tx) CreateWorkflow(w *Workflow, now time.Time) error {
 
 // UpdateWorkflow replaces a workflow's definition. When expectRevision > 0 and differs from the
 // stored revision the update is refused with ErrConflict (someone else saved in between).
-func (t *Tx) UpdateWorkflow(w *Workflow, expectRevision int, now time.Time) error {
+func (t *sqlTx) UpdateWorkflow(w *Workflow, expectRevision int, now time.Time) error {
 	cur, err := t.Workflow(w.ID)
 	if err != nil {
 		return err
@@ -103,7 +103,7 @@ func (t *Tx) UpdateWorkflow(w *Workflow, expectRevision int, now time.Time) erro
 
 // SnapshotVersion makes the workflow's current definition a version (reusing the latest version
 // when the definition is unchanged) and returns its number.
-func (t *Tx) SnapshotVersion(id string, now time.Time) (int, error) {
+func (t *sqlTx) SnapshotVersion(id string, now time.Time) (int, error) {
 	w, err := t.Workflow(id)
 	if err != nil {
 		return 0, err
@@ -125,7 +125,7 @@ func (t *Tx) SnapshotVersion(id string, now time.Time) (int, error) {
 }
 
 // SetWorkflowEnabled switches a workflow on (with the version new enrollments use) or off.
-func (t *Tx) SetWorkflowEnabled(id string, enabled bool, version int, now time.Time) error {
+func (t *sqlTx) SetWorkflowEnabled(id string, enabled bool, version int, now time.Time) error {
 	var v any
 	if enabled {
 		v = version

@@ -14,11 +14,11 @@ func TestWorkflowLifecycle(t *testing.T) {
 	def1 := json.RawMessage(`{"id":"wf","steps":[1]}`)
 	def2 := json.RawMessage(`{"id":"wf","steps":[1,2]}`)
 	w := &Workflow{ID: "wf", Name: "Follow-up", Object: "contact", Definition: def1}
-	mustWrite(t, db, func(tx *Tx) error { return tx.CreateWorkflow(w, t0) })
+	mustWrite(t, db, func(tx Tx) error { return tx.CreateWorkflow(w, t0) })
 	if w.Revision != 1 || w.Enabled || !w.CreatedAt.Equal(t0) {
 		t.Fatalf("after create: %+v", w)
 	}
-	err := tryWrite(db, func(tx *Tx) error {
+	err := tryWrite(db, func(tx Tx) error {
 		return tx.CreateWorkflow(&Workflow{ID: "wf", Name: "Other", Object: "contact", Definition: def2}, t0)
 	})
 	wantErr(t, err, ErrConflict)
@@ -32,7 +32,7 @@ func TestWorkflowLifecycle(t *testing.T) {
 
 	// Versions: the first snapshot is 1, an unchanged definition reuses it.
 	var v1, v1again int
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		var err error
 		if v1, err = tx.SnapshotVersion("wf", t0); err != nil {
 			return err
@@ -47,18 +47,18 @@ func TestWorkflowLifecycle(t *testing.T) {
 	// Save with the revision read: accepted, revision 2. A second save from revision 1: stale.
 	later := t0.Add(time.Hour)
 	upd := &Workflow{ID: "wf", Name: "Follow-up v2", Object: "contact", Definition: def2}
-	mustWrite(t, db, func(tx *Tx) error { return tx.UpdateWorkflow(upd, 1, later) })
+	mustWrite(t, db, func(tx Tx) error { return tx.UpdateWorkflow(upd, 1, later) })
 	if upd.Revision != 2 || !upd.CreatedAt.Equal(msTime(t0)) || !upd.UpdatedAt.Equal(later) {
 		t.Fatalf("after update: %+v", upd)
 	}
 	stale := &Workflow{ID: "wf", Name: "Lost edit", Object: "contact", Definition: def1}
-	wantErr(t, tryWrite(db, func(tx *Tx) error { return tx.UpdateWorkflow(stale, 1, later) }), ErrConflict)
+	wantErr(t, tryWrite(db, func(tx Tx) error { return tx.UpdateWorkflow(stale, 1, later) }), ErrConflict)
 	if got, _ := db.Workflow(ctx, "wf"); got.Name != "Follow-up v2" || got.Revision != 2 {
 		t.Fatalf("stale update was written: %+v", got)
 	}
 
 	var v2 int
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		var err error
 		v2, err = tx.SnapshotVersion("wf", later)
 		if err != nil {
@@ -81,12 +81,12 @@ func TestWorkflowLifecycle(t *testing.T) {
 	if _, err := db.WorkflowVersion(ctx, "wf", 3); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("version 3: %v, want ErrNotFound", err)
 	}
-	mustWrite(t, db, func(tx *Tx) error { return tx.SetWorkflowEnabled("wf", false, 0, later) })
+	mustWrite(t, db, func(tx Tx) error { return tx.SetWorkflowEnabled("wf", false, 0, later) })
 	if got, _ := db.Workflow(ctx, "wf"); got.Enabled || got.ActiveVersion != 2 {
 		t.Fatalf("after disable: %+v (the active version is kept for the next enable)", got)
 	}
 	// A forced save (expectRevision 0) is always accepted.
-	mustWrite(t, db, func(tx *Tx) error { return tx.UpdateWorkflow(stale, 0, later) })
+	mustWrite(t, db, func(tx Tx) error { return tx.UpdateWorkflow(stale, 0, later) })
 	if got, _ := db.Workflow(ctx, "wf"); got.Name != "Lost edit" || got.Revision != 3 {
 		t.Fatalf("after forced update: %+v", got)
 	}
@@ -106,14 +106,14 @@ func TestWorkflowNotFound(t *testing.T) {
 	if _, err := db.Workflow(context.Background(), "nope"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Workflow: %v", err)
 	}
-	scenarios := map[string]func(*Tx) error{
-		"update":   func(tx *Tx) error { return tx.UpdateWorkflow(&Workflow{ID: "nope"}, 0, t0) },
-		"snapshot": func(tx *Tx) error { _, err := tx.SnapshotVersion("nope", t0); return err },
-		"enable":   func(tx *Tx) error { return tx.SetWorkflowEnabled("nope", true, 1, t0) },
-		"trash":    func(tx *Tx) error { return tx.TrashWorkflow("nope", true, t0) },
-		"restore":  func(tx *Tx) error { return tx.RestoreWorkflow("nope", t0) },
-		"purge":    func(tx *Tx) error { return tx.RequestPurge("nope", t0) },
-		"load":     func(tx *Tx) error { _, err := tx.Workflow("nope"); return err },
+	scenarios := map[string]func(Tx) error{
+		"update":   func(tx Tx) error { return tx.UpdateWorkflow(&Workflow{ID: "nope"}, 0, t0) },
+		"snapshot": func(tx Tx) error { _, err := tx.SnapshotVersion("nope", t0); return err },
+		"enable":   func(tx Tx) error { return tx.SetWorkflowEnabled("nope", true, 1, t0) },
+		"trash":    func(tx Tx) error { return tx.TrashWorkflow("nope", true, t0) },
+		"restore":  func(tx Tx) error { return tx.RestoreWorkflow("nope", t0) },
+		"purge":    func(tx Tx) error { return tx.RequestPurge("nope", t0) },
+		"load":     func(tx Tx) error { _, err := tx.Workflow("nope"); return err },
 	}
 	for name, fn := range scenarios {
 		if err := tryWrite(db, fn); !errors.Is(err, ErrNotFound) {
@@ -128,7 +128,7 @@ func TestPurgeWorkflowCascades(t *testing.T) {
 	setup := func(wf string) {
 		newWorkflow(t, db, wf)
 		e := newEnrollment(t, db, wf, rec, "a", t0)
-		mustWrite(t, db, func(tx *Tx) error {
+		mustWrite(t, db, func(tx Tx) error {
 			if err := tx.PutJob(&Job{EnrollmentID: e.ID, RecordID: rec, StepID: "a", Kind: JobRun, RunAt: t0}); err != nil {
 				return err
 			}
@@ -168,7 +168,7 @@ func TestPurgeWorkflowCascades(t *testing.T) {
 // purge moves a workflow to the Trash and purges it in batches of 2.
 func purge(t *testing.T, db *DB, id string) {
 	t.Helper()
-	mustWrite(t, db, func(tx *Tx) error {
+	mustWrite(t, db, func(tx Tx) error {
 		if err := tx.TrashWorkflow(id, true, t0); err != nil {
 			return err
 		}

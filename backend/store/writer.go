@@ -12,7 +12,7 @@ import (
 var ErrClosed = errors.New("database is closed")
 
 // Tx is the transaction a Write function runs in. Its methods are the store's write repositories.
-type Tx struct {
+type sqlTx struct {
 	tx    *sql.Tx
 	ctx   context.Context
 	cache *stmtCache // the writer's prepared statements (nil: none)
@@ -20,7 +20,7 @@ type Tx struct {
 
 type writeReq struct {
 	ctx  context.Context
-	fn   func(*Tx) error
+	fn   func(Tx) error
 	done chan error
 }
 
@@ -32,7 +32,7 @@ type writeReq struct {
 // ctx only decides whether the write is queued and started: once fn runs, its statements are
 // not interrupted by ctx (an interrupted statement would roll back the whole shared transaction,
 // taking the other writes of the batch with it).
-func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+func (db *DB) Write(ctx context.Context, fn func(Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func (db *DB) commitBatch(batch []*writeReq) int {
 			continue
 		}
 		var broken bool
-		broken, errs[i] = runSavepoint(&Tx{tx: tx, ctx: context.WithoutCancel(r.ctx), cache: db.stmts}, r)
+		broken, errs[i] = runSavepoint(&sqlTx{tx: tx, ctx: context.WithoutCancel(r.ctx), cache: db.stmts}, r)
 		if broken {
 			// The savepoint could not be rolled back or released: SQLite may have rolled back
 			// the whole transaction (disk full, I/O error), and a further SAVEPOINT would
@@ -213,7 +213,7 @@ func (db *DB) commitBatch(batch []*writeReq) int {
 // runSavepoint runs one write in its own savepoint. broken reports that the savepoint could not
 // be rolled back or released, so the shared transaction is in an unknown state.
 // t's ctx is r's without its cancellation (see Write); the values of ctx stay visible.
-func runSavepoint(t *Tx, r *writeReq) (broken bool, err error) {
+func runSavepoint(t *sqlTx, r *writeReq) (broken bool, err error) {
 	if _, err := t.exec("SAVEPOINT w"); err != nil {
 		return true, fmt.Errorf("savepoint: %w", err)
 	}
@@ -239,23 +239,23 @@ func runSavepoint(t *Tx, r *writeReq) (broken bool, err error) {
 
 // Context is the context the write was queued with, for reads a write function makes elsewhere
 // (a cached workflow version, say).
-func (t *Tx) Context() context.Context { return t.ctx }
+func (t *sqlTx) Context() context.Context { return t.ctx }
 
-func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
+func (t *sqlTx) exec(query string, args ...any) (sql.Result, error) {
 	if st := t.txStmt(query); st != nil {
 		return st.ExecContext(t.ctx, args...)
 	}
 	return t.tx.ExecContext(t.ctx, query, args...)
 }
 
-func (t *Tx) queryRow(query string, args ...any) *sql.Row {
+func (t *sqlTx) queryRow(query string, args ...any) *sql.Row {
 	if st := t.txStmt(query); st != nil {
 		return st.QueryRowContext(t.ctx, args...)
 	}
 	return t.tx.QueryRowContext(t.ctx, query, args...)
 }
 
-func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
+func (t *sqlTx) query(query string, args ...any) (*sql.Rows, error) {
 	if st := t.txStmt(query); st != nil {
 		return st.QueryContext(t.ctx, args...)
 	}

@@ -20,7 +20,7 @@ func TestWriteManyConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = db.Write(context.Background(), func(tx *Tx) error {
+			errs[i] = db.Write(context.Background(), func(tx Tx) error {
 				_, err := tx.UpsertRecord("contact", 0, fmt.Sprintf("c%03d@x.com", i), map[string]any{"n": i}, t0)
 				return err
 			})
@@ -65,7 +65,7 @@ func TestWriteBatchIsolation(t *testing.T) {
 	release, running := make(chan struct{}), make(chan struct{})
 	blockerDone := make(chan error, 1)
 	go func() {
-		blockerDone <- db.Write(context.Background(), func(tx *Tx) error {
+		blockerDone <- db.Write(context.Background(), func(tx Tx) error {
 			close(running)
 			<-release
 			_, err := tx.UpsertRecord("contact", 0, "blocker@x.com", nil, t0)
@@ -103,7 +103,7 @@ func TestWriteBatchIsolation(t *testing.T) {
 			ctx = context.Background()
 		}
 		go func() {
-			err := db.Write(ctx, func(tx *Tx) error {
+			err := db.Write(ctx, func(tx Tx) error {
 				if sc.ctx != nil {
 					cancelledRan = true
 				}
@@ -157,7 +157,7 @@ func TestWriteIgnoresCancelOnceRunning(t *testing.T) {
 	// interrupted statement would roll back the shared transaction of the whole batch.
 	db := openTest(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	err := db.Write(ctx, func(tx *Tx) error {
+	err := db.Write(ctx, func(tx Tx) error {
 		if _, err := tx.UpsertRecord("contact", 0, "before@x.com", nil, t0); err != nil {
 			return err
 		}
@@ -180,7 +180,7 @@ func TestWriteCancelledBeforeQueueing(t *testing.T) {
 	cancel()
 	ran := false
 	for i := 0; i < 50; i++ { // the select in Write must never pick the send
-		err := db.Write(ctx, func(tx *Tx) error { ran = true; return nil })
+		err := db.Write(ctx, func(tx Tx) error { ran = true; return nil })
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("Write with cancelled ctx = %v, want context.Canceled", err)
 		}
@@ -196,7 +196,7 @@ func TestWriteAfterClose(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	err := db.Write(context.Background(), func(tx *Tx) error { return nil })
+	err := db.Write(context.Background(), func(tx Tx) error { return nil })
 	if !errors.Is(err, ErrClosed) {
 		t.Fatalf("Write after Close = %v, want ErrClosed", err)
 	}
@@ -213,7 +213,7 @@ func TestWriteDuringClose(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; ; i++ {
-				err := db.Write(context.Background(), func(tx *Tx) error {
+				err := db.Write(context.Background(), func(tx Tx) error {
 					_, err := tx.UpsertRecord("contact", 0, fmt.Sprintf("g%d-%d@x.com", g, i), nil, t0)
 					return err
 				})
@@ -259,19 +259,19 @@ func TestWriteBrokenTransaction(t *testing.T) {
 	db := openTest(t)
 	release, running := make(chan struct{}), make(chan struct{})
 	go func() {
-		_ = db.Write(context.Background(), func(tx *Tx) error { close(running); <-release; return nil })
+		_ = db.Write(context.Background(), func(tx Tx) error { close(running); <-release; return nil })
 	}()
 	<-running
 	emails := []string{"before@x.com", "killer@x.com", "after@x.com"}
 	errs := make(chan error, len(emails))
 	for i, email := range emails {
 		go func() {
-			errs <- db.Write(context.Background(), func(tx *Tx) error {
+			errs <- db.Write(context.Background(), func(tx Tx) error {
 				if _, err := tx.UpsertRecord("contact", 0, email, nil, t0); err != nil {
 					return err
 				}
 				if email == "killer@x.com" {
-					_, err := tx.exec("ROLLBACK")
+					_, err := tx.(*sqlTx).exec("ROLLBACK")
 					return err
 				}
 				return nil
@@ -303,7 +303,7 @@ func TestUrgentWritesLeadAndBudgetSplitsBatches(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	release, running := make(chan struct{}), make(chan struct{})
-	go db.Write(context.Background(), func(tx *Tx) error {
+	go db.Write(context.Background(), func(tx Tx) error {
 		close(running)
 		<-release
 		return nil
@@ -316,7 +316,7 @@ func TestUrgentWritesLeadAndBudgetSplitsBatches(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := db.Write(ctx, func(tx *Tx) error {
+			if err := db.Write(ctx, func(tx Tx) error {
 				mu.Lock()
 				order = append(order, name)
 				mu.Unlock()
@@ -371,7 +371,7 @@ func TestBackgroundWritesProgressUnderUrgentLoad(t *testing.T) {
 					return
 				default:
 				}
-				_ = db.Write(Urgent(context.Background()), func(tx *Tx) error { time.Sleep(time.Millisecond); return nil })
+				_ = db.Write(Urgent(context.Background()), func(tx Tx) error { time.Sleep(time.Millisecond); return nil })
 			}
 		}()
 	}
@@ -380,7 +380,7 @@ func TestBackgroundWritesProgressUnderUrgentLoad(t *testing.T) {
 	before := db.commits.Load()
 	done := make(chan error, 10)
 	for range 10 {
-		go func() { done <- db.Write(context.Background(), func(tx *Tx) error { return nil }) }()
+		go func() { done <- db.Write(context.Background(), func(tx Tx) error { return nil }) }()
 	}
 	// A liveness bound, not a speed target: starved writes would never finish.
 	deadline := time.After(time.Minute)

@@ -86,7 +86,7 @@ func cliReferences(t *testing.T, dbPath string, files ...string) {
 	}
 	defer db.Close()
 	now := time.Now()
-	err = db.Write(ctx, func(tx *store.Tx) error {
+	err = db.Write(ctx, func(tx store.Tx) error {
 		for _, f := range files {
 			raw, err := os.ReadFile(f)
 			if err != nil {

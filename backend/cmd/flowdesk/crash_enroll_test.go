@@ -187,7 +187,7 @@ func seedBulkDatabase(ctx context.Context, t *testing.T, dbPath string) {
 		t.Fatal(err)
 	}
 	for start := 0; start < enrollCrashContacts; start += 2000 {
-		err := db.Write(ctx, func(tx *store.Tx) error {
+		err := db.Write(ctx, func(tx store.Tx) error {
 			for i := start; i < start+2000; i++ {
 				if _, err := tx.UpsertRecord("contact", 0, fmt.Sprintf("bulk-%05d@example.com", i), map[string]any{"city": "Dublin"}, eng.Now()); err != nil {
 					return err

@@ -44,7 +44,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("token: %w", err)
 	}
 	token := "fdt_" + base64.RawURLEncoding.EncodeToString(raw[:])
-	if err := db.Write(ctx, func(tx *store.Tx) error {
+	if err := db.Write(ctx, func(tx store.Tx) error {
 		_, err := tx.AddAPIToken(*name, token, time.Now())
 		return err
 	}); err != nil {

@@ -1,0 +1,345 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Store is the database seen by the engine and the services built on it: every read, and Write,
+// which runs a function in one durable transaction (Tx). It is one interface set, as river's
+// driver interfaces are (riverdriver.Executor), rather than a small interface per consumer: a
+// second implementation (PostgreSQL, the scale-out issue) then implements one contract, and one
+// conformance suite (package storetest) checks any implementation against it. *DB, SQLite in
+// one process, is the implementation today.
+//
+// Add a method here when you add one to *DB that consumers call; the assertion below keeps the
+// two in step.
+type Store interface {
+	// Write runs fn in a durable transaction and returns once it committed (or failed); see
+	// (*DB).Write for the group commit. A failing fn changes nothing.
+	Write(ctx context.Context, fn func(Tx) error) error
+	// Commits counts committed transactions (for benchmarks).
+	Commits() int64
+
+	// actions
+	ActionAttempts(ctx context.Context, q AttemptQuery) ([]*ActionAttempt, error)
+
+	// associations
+	AssociatedRecords(ctx context.Context, id int64, typ string) ([]*Record, error)
+	AssociationTypes(ctx context.Context) ([]AssociationType, error)
+	Associations(ctx context.Context, id int64, typ string) ([]Association, error)
+	CountAssociations(ctx context.Context) (int64, error)
+
+	// db
+	Close() error
+	Path() string
+
+	// enroll_jobs
+	EnrollJob(ctx context.Context, id int64) (*EnrollJob, error)
+	EnrollJobs(ctx context.Context, q EnrollJobQuery) ([]*EnrollJob, error)
+	EnrollStates(ctx context.Context, workflowID string, recordIDs []int64) (map[int64]EnrollState, error)
+	MaxRecordID(ctx context.Context) (int64, error)
+	RecordEnrollStates(ctx context.Context, recordID int64) (map[string]EnrollState, error)
+	RunningEnrollJobs(ctx context.Context) ([]int64, error)
+	SelectRecords(ctx context.Context, s RecordSelect) ([]*Record, error)
+
+	// enrollments
+	Enrollment(ctx context.Context, id int64) (*Enrollment, error)
+	Enrollments(ctx context.Context, q EnrollmentQuery) ([]*Enrollment, error)
+
+	// erase
+	ErasedAt(ctx context.Context, id int64) (time.Time, bool, error)
+	FindText(ctx context.Context, needle string) ([]TextLocation, error)
+
+	// events
+	CountEvents(ctx context.Context) (int64, error)
+	Event(ctx context.Context, id int64) (*Event, error)
+	RecordEvents(ctx context.Context, recordID int64, limit int) ([]*Event, error)
+	SeenEventTypes(ctx context.Context, limit, samples int) ([]SeenEventType, error)
+
+	// history
+	History(ctx context.Context, enrollmentID int64) ([]HistoryEntry, error)
+	Stats(ctx context.Context, workflowID string) (*WorkflowStats, error)
+
+	// hooks
+	CountHookDelayed(ctx context.Context) (int64, error)
+	DueHookDeliveries(ctx context.Context, now time.Time, limit int) ([]*HookDelayed, error)
+	HookDelivery(ctx context.Context, endpointID, deliveryID string) (*HookDelivery, error)
+	HookEndpoint(ctx context.Context, id string) (*HookEndpoint, error)
+	HookEndpointByKey(ctx context.Context, key string) (*HookEndpoint, error)
+	HookEndpoints(ctx context.Context) ([]*HookEndpoint, error)
+	HookRequests(ctx context.Context, endpointID string, before int64, limit int) ([]*HookRequest, error)
+	RecordByProperty(ctx context.Context, typ, prop string, value any) (*Record, error)
+
+	// imports
+	Import(ctx context.Context, id int64) (*ListImport, error)
+	ImportBody(ctx context.Context, id int64) ([]byte, error)
+	ImportErrors(ctx context.Context, id int64) ([]ImportError, error)
+	Imports(ctx context.Context, list string) ([]*ListImport, error)
+	RunningImportID(ctx context.Context) (int64, error)
+
+	// jobs
+	NextJobAt(ctx context.Context) (at time.Time, ok bool, err error)
+	PendingJobs(ctx context.Context) (int64, error)
+
+	// lists
+	CountLists(ctx context.Context) (lists, members int64, err error)
+	List(ctx context.Context, id string) (*List, error)
+	ListDays(ctx context.Context, list string) ([]ListDay, error)
+	ListMemberRecords(ctx context.Context, q MemberQuery) ([]*Record, error)
+	ListMembers(ctx context.Context, list string) ([]int64, error)
+	Lists(ctx context.Context) ([]*List, error)
+	RecordLists(ctx context.Context, recordID int64) ([]string, error)
+
+	// migrate
+	SchemaVersion(ctx context.Context) (int, error)
+
+	// notifications
+	Notifications(ctx context.Context, unreadOnly bool, limit int) ([]*Notification, error)
+	UnreadCount(ctx context.Context) (int64, error)
+
+	// objects
+	ObjectTypeList(ctx context.Context) ([]ObjectType, error)
+	ObjectTypes(ctx context.Context) ([]string, error)
+	Properties(ctx context.Context) ([]Property, error)
+
+	// outbox
+	EmailTemplate(ctx context.Context, name string) (*EmailTemplate, error)
+	EmailTemplates(ctx context.Context) ([]*EmailTemplate, error)
+	Outbox(ctx context.Context, q OutboxQuery) ([]*OutboxMessage, error)
+	OutboxMessage(ctx context.Context, id int64) (*OutboxMessage, error)
+	Settings(ctx context.Context) (map[string]json.RawMessage, error)
+
+	// owner_rotation
+	OwnerPosition(ctx context.Context, workflowID, stepID string) (int, error)
+
+	// records
+	Record(ctx context.Context, id int64) (*Record, error)
+	RecordByEmail(ctx context.Context, typ, email string) (*Record, error)
+	SearchRecords(ctx context.Context, q RecordQuery) ([]*Record, error)
+
+	// retention
+	Checkpoint(ctx context.Context) (CheckpointResult, error)
+	FreePages(ctx context.Context) (int64, error)
+	Prune(ctx context.Context, before time.Time, batch int) (PruneResult, error)
+	PruneEnrollments(ctx context.Context, before time.Time, limit int) (b Batch, history int64, err error)
+	PruneEvents(ctx context.Context, before time.Time, after int64, limit int) (b Batch, last int64, err error)
+	PruneHookRequests(ctx context.Context, before time.Time, limit int) (b Batch, err error)
+	Sizes() FileSizes
+	Vacuum(ctx context.Context, pages int) (b Batch, err error)
+
+	// rollup
+	PathTotals(ctx context.Context, workflowID string) (map[string]map[string]int64, error)
+	Rollup(ctx context.Context, workflowID string, from, to time.Time) ([]RollupRow, error)
+
+	// schedules
+	RecordsPage(ctx context.Context, typ string, after int64, limit int) ([]*Record, error)
+	ScheduleFired(ctx context.Context, workflowID, triggerID string, recordID int64, fireDate string) (bool, error)
+	ScheduleStates(ctx context.Context) ([]*ScheduleState, error)
+
+	// sms_usage
+	SMSUsage(ctx context.Context, month string) (int, error)
+
+	// subscriptions
+	SubscriptionHistory(ctx context.Context, recordID int64) ([]*SubscriptionChange, error)
+	Subscriptions(ctx context.Context, recordID int64) ([]*Subscription, error)
+
+	// tasks
+	Task(ctx context.Context, id int64) (*Task, error)
+	Tasks(ctx context.Context, q TaskQuery) ([]*Task, error)
+
+	// tokens
+	APITokenHashes(ctx context.Context) ([]string, error)
+
+	// trash
+	CancelTrashedEnrollments(ctx context.Context, id string, limit int, now time.Time) (b Batch, err error)
+	CancellingWorkflows(ctx context.Context) ([]string, error)
+	ExpireTrash(ctx context.Context, before, now time.Time) (int64, error)
+	PurgeWorkflow(ctx context.Context, id string, limit int) (b Batch, err error)
+	Trash(ctx context.Context) ([]*TrashedWorkflow, error)
+	TrashToWork(ctx context.Context) (cancel, purge []string, err error)
+	TrashedWorkflow(ctx context.Context, id string) (*TrashedWorkflow, error)
+
+	// usage
+	WorkflowDefinitions(ctx context.Context) ([]WorkflowDefinitions, error)
+
+	// workflows
+	Workflow(ctx context.Context, id string) (*Workflow, error)
+	WorkflowVersion(ctx context.Context, id string, version int) (json.RawMessage, error)
+	WorkflowVersions(ctx context.Context, id string) ([]*WorkflowVersion, error)
+	Workflows(ctx context.Context) ([]*Workflow, error)
+
+	// writer
+}
+
+// Tx is the transaction a Write function runs in: the write repositories, and reads that must
+// see the transaction's own writes. *sqlTx (SQLite) implements it.
+type Tx interface {
+
+	// actions
+	InsertActionAttempt(a *ActionAttempt) error
+
+	// associations
+	AddAssociationType(a, b string) error
+	Associate(a, b *Record, label string, now time.Time) (created bool, err error)
+	AssociatedRecords(id int64, typ string) ([]*Record, error)
+	AssociationAllowed(from, to string) (bool, error)
+	Associations(id int64, typ string) ([]Association, error)
+	Dissociate(a, b int64, label string, all bool) (int64, error)
+
+	// enroll_jobs
+	EnrollJob(id int64) (*EnrollJob, error)
+	InsertEnrollJob(j *EnrollJob, now time.Time) error
+	SaveEnrollJob(j *EnrollJob, now time.Time) error
+	SelectRecords(s RecordSelect) ([]*Record, error)
+
+	// enrollments
+	CancelOpenEnrollments(workflowID string, now time.Time) (int64, error)
+	CountFailedSteps(id int64, n int) error
+	Enrollment(id int64) (*Enrollment, error)
+	EnrollmentState(workflowID string, recordID int64) (open, ever bool, err error)
+	InsertEnrollment(e *Enrollment, now time.Time) error
+	OpenEnrollment(workflowID string, recordID int64) (*Enrollment, error)
+	OpenEnrollments(recordID int64) ([]*Enrollment, error)
+	UpdateEnrollment(id int64, status, currentStep string, stepsRun int, errText string, now time.Time) error
+
+	// erase
+	EraseRecord(id int64, now time.Time) (*Erasure, error)
+
+	// events
+	EventByIdempotencyKey(key string) (*Event, error)
+	InsertEvent(e *Event) error
+	WatchedWebinarLive(recordID int64, webinar string, before int64) (bool, error)
+
+	// history
+	AppendHistory(entries ...HistoryEntry) error
+	CountStep(workflowID, stepID string, completed, failed int) error
+
+	// hooks
+	ClaimHookCapture(id, captured string, now time.Time) (ok bool, err error)
+	CreateHookEndpoint(h *HookEndpoint, now time.Time) error
+	DeleteHookEndpoint(id string) error
+	DisableHookEndpoint(id, reason string, now time.Time) error
+	FinishHookRequest(id int64, outcome, errMsg string, eventID int64) error
+	HoldHookDelivery(d *HookDelayed) error
+	HookDelivery(endpointID, deliveryID string) (*HookDelivery, error)
+	HookEndpoint(id string) (*HookEndpoint, error)
+	HookFailed(id string) (*HookEndpoint, error)
+	HookSucceeded(id string) error
+	InsertHookRequest(r *HookRequest) error
+	PruneHookDeliveries(before time.Time) (int64, error)
+	PruneHookRequests(before time.Time) (int64, error)
+	ReleaseHookDelivery(id int64) (ok bool, err error)
+	RememberHookDelivery(d *HookDelivery) error
+	TrimHookRequests(endpointID string, keep int) (int64, error)
+	UpdateHookEndpoint(h *HookEndpoint, now time.Time) error
+
+	// imports
+	AddImportErrors(id int64, errs []ImportError) error
+	Import(id int64) (*ListImport, error)
+	InsertImport(im *ListImport, now time.Time) error
+	SaveImport(im *ListImport, now time.Time) error
+	Savepoint(fn func() error) error
+
+	// jobs
+	ClaimJobs(now time.Time, lease time.Duration, limit int) ([]*Job, error)
+	DeleteJob(enrollmentID int64) error
+	FinishJob(id int64, attempt int) (bool, error)
+	PutJob(j *Job) error
+	ReleaseAllLeases() (int64, error)
+	ReleaseJob(id int64, attempt int, runAt time.Time) error
+	WaitingJobs(recordID int64, eventType string) ([]*Job, error)
+	WakeJob(id int64, outcome string, eventID int64, now time.Time) error
+
+	// lists
+	AddToList(list string, recordID int64, now time.Time) (added bool, err error)
+	CreateList(l *List, now time.Time) error
+	DeleteList(id string) error
+	List(id string) (*List, error)
+	RecordLists(recordID int64) ([]string, error)
+	RemoveFromList(list string, recordID int64, now time.Time) (removed bool, err error)
+	UpdateList(l *List, now time.Time) error
+
+	// notifications
+	AddNotification(n *Notification, now time.Time) error
+	MarkRead(id int64) error
+
+	// objects
+	AddObjectType(name string, now time.Time) error
+	CreateObjectType(o ObjectType, now time.Time) error
+	DeclareProperty(p Property) (added bool, err error)
+	DeleteProperty(object, name string) error
+	DuplicateValues(object, name string) (int, error)
+	Property(object, name string) (Property, error)
+	PropertyValueCount(object, name string) (int, error)
+	RecordWithValue(object, name string, value any, except int64) (int64, error)
+	UpdateProperty(p Property) error
+
+	// outbox
+	AddOutbox(m *OutboxMessage) (added bool, err error)
+	DeleteEmailTemplate(name string) error
+	DeleteOutbox(id int64) error
+	PutEmailTemplate(tpl *EmailTemplate, now time.Time) (created bool, err error)
+	PutSetting(key string, value json.RawMessage, now time.Time) error
+
+	// owner_rotation
+	NextOwner(workflowID, stepID string, owners []string, now time.Time) (owner string, position int, err error)
+
+	// records
+	Record(id int64) (*Record, error)
+	RecordByEmail(typ, email string) (*Record, error)
+	UpdateRecord(rec *Record, mutate func(props map[string]any) error, now time.Time) (*RecordChange, error)
+	UpsertRecord(typ string, id int64, email string, props map[string]any, now time.Time) (*RecordChange, error)
+
+	// schedules
+	DeleteOrphanScheduleMarks() (int64, error)
+	DeleteScheduleState(workflowID, triggerID string) error
+	MarkScheduleFired(workflowID, triggerID string, recordID int64, fireDate string, now time.Time) (bool, error)
+	PutScheduleState(s *ScheduleState, now time.Time) error
+	RecordsPage(typ string, after int64, limit int) ([]*Record, error)
+	ScheduleState(workflowID, triggerID string) (*ScheduleState, error)
+	ScheduleStates() ([]*ScheduleState, error)
+
+	// sms_usage
+	ReleaseSMS(key string) error
+	ReserveSMS(month, key string, limit int, now time.Time) (SMSReservation, error)
+
+	// subscriptions
+	SetSubscription(c *SubscriptionChange) (previous string, err error)
+
+	// tasks
+	InsertTask(task *Task, now time.Time) error
+	SetTaskStatus(id int64, status string, now time.Time) (*Task, error)
+
+	// tokens
+	AddAPIToken(name, token string, now time.Time) (*APIToken, error)
+
+	// trash
+	RequestPurge(id string, now time.Time) error
+	RestoreWorkflow(id string, now time.Time) error
+	TrashWorkflow(id string, cancelOpen bool, now time.Time) error
+
+	// usage
+	WorkflowDefinitions() ([]WorkflowDefinitions, error)
+
+	// workflows
+	CreateWorkflow(w *Workflow, now time.Time) error
+	SetWorkflowEnabled(id string, enabled bool, version int, now time.Time) error
+	SnapshotVersion(id string, now time.Time) (int, error)
+	UpdateWorkflow(w *Workflow, expectRevision int, now time.Time) error
+	Workflow(id string) (*Workflow, error)
+
+	// writer
+	Context() context.Context
+}
+
+var (
+	_ Store = (*DB)(nil)
+	_ Tx    = (*sqlTx)(nil)
+)
+
+// write is Write for the store's own batches, which use the SQLite transaction's helpers.
+func (db *DB) write(ctx context.Context, fn func(*sqlTx) error) error {
+	return db.Write(ctx, func(tx Tx) error { return fn(tx.(*sqlTx)) })
+}

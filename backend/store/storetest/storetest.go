@@ -1,0 +1,688 @@
+// Package storetest is the conformance suite of store.Store: what the engine counts on from any
+// database behind it. SQLite runs it today (backend/store's conformance test); a second
+// implementation (PostgreSQL) must pass the same Run. It is table-driven, one fresh store per
+// case, after river's riverdrivertest, which exercises every river driver with one suite.
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/store"
+)
+
+// T0 is the time the cases write at.
+var T0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+// OpenSQLite opens (creating and migrating) a real SQLite file at path, or at a new file in a
+// temp dir when path is "", and closes it when the test ends: the opener of the conformance
+// run on SQLite and of every test rig. synchronous=NORMAL: tests do not pull the power cord,
+// and FULL costs an fsync per commit.
+func OpenSQLite(t testing.TB, path string) *store.DB {
+	t.Helper()
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "flowdesk.db")
+	}
+	db, err := store.Open(context.Background(), path, store.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// Case is one contract of the store, run against a fresh, empty, migrated store.
+type Case struct {
+	Name string
+	Run  func(t *testing.T, s store.Store)
+}
+
+// Run runs every case against stores made by open; open must give an empty, migrated store and
+// close it when the test ends.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	for _, c := range Cases {
+		t.Run(c.Name, func(t *testing.T) { c.Run(t, open(t)) })
+	}
+}
+
+// Cases are the contracts, in the order Run checks them.
+var Cases = []Case{
+	{"a failing write changes nothing", failingWriteChangesNothing},
+	{"concurrent writes commit or fail alone", concurrentWritesAlone},
+	{"records upsert by email, case-insensitively", recordsUpsertByEmail},
+	{"a record id of another type is a conflict", recordIDOfAnotherType},
+	{"missing rows are ErrNotFound", missingRowsNotFound},
+	{"an event's idempotency key is stored once", eventIdempotencyKey},
+	{"workflows: ids are unique, saves are fenced by revision", workflowsRevision},
+	{"versions are reused while the definition is unchanged", versionsReused},
+	{"one open enrollment per workflow and record", oneOpenEnrollment},
+	{"history reads back in order", historyInOrder},
+	{"due jobs are claimed once, with a lease", jobsClaimedOnce},
+	{"an expired lease is claimed again and fences the old claim", jobLeaseFences},
+	{"a replaced job fences the claim on the old one", jobReplacementFences},
+	{"a released job runs again at its new time", jobRelease},
+	{"a wait for an event is woken by it", jobWakeOnEvent},
+	{"an outbox message is stored once per idempotency key", outboxOnce},
+	{"the SMS cap counts each message once and refuses past it", smsCap},
+	{"a date schedule fires once per record and date", scheduleFiresOnce},
+	{"notifications stay unread until read", notificationsRead},
+	{"tasks are open until done", tasksDone},
+	{"settings read back as written", settingsRoundTrip},
+}
+
+// write runs fn in one transaction and fails the test when it does not commit.
+func write(t *testing.T, s store.Store, fn func(tx store.Tx) error) {
+	t.Helper()
+	if err := s.Write(context.Background(), fn); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+}
+
+// contact creates a contact with email and props and returns it.
+func contact(t *testing.T, s store.Store, email string, props map[string]any) *store.Record {
+	t.Helper()
+	var rec *store.Record
+	write(t, s, func(tx store.Tx) error {
+		ch, err := tx.UpsertRecord("contact", 0, email, props, T0)
+		if err == nil {
+			rec = ch.Record
+		}
+		return err
+	})
+	return rec
+}
+
+// enrollment creates workflow wf at version 1 (once) and an active enrollment of rec in it.
+func enrollment(t *testing.T, s store.Store, wf string, rec *store.Record) *store.Enrollment {
+	t.Helper()
+	en := &store.Enrollment{WorkflowID: wf, Version: 1, RecordID: rec.ID, Status: store.StatusActive, CurrentStep: "a", TriggerID: "t"}
+	write(t, s, func(tx store.Tx) error {
+		if _, err := tx.Workflow(wf); errors.Is(err, store.ErrNotFound) {
+			if err := tx.CreateWorkflow(&store.Workflow{ID: wf, Name: wf, Object: "contact", Definition: json.RawMessage(`{}`)}, T0); err != nil {
+				return err
+			}
+			if _, err := tx.SnapshotVersion(wf, T0); err != nil {
+				return err
+			}
+		}
+		return tx.InsertEnrollment(en, T0)
+	})
+	return en
+}
+
+func failingWriteChangesNothing(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	boom := errors.New("boom")
+	err := s.Write(ctx, func(tx store.Tx) error {
+		if _, err := tx.UpsertRecord("contact", 0, "ann@example.com", map[string]any{"city": "Dublin"}, T0); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("write answered %v, want the function's error", err)
+	}
+	if _, err := s.RecordByEmail(ctx, "contact", "ann@example.com"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the failed write's record is there: %v", err)
+	}
+	contact(t, s, "ann@example.com", nil)
+	if _, err := s.RecordByEmail(ctx, "contact", "ann@example.com"); err != nil {
+		t.Fatalf("a committed record is not read back: %v", err)
+	}
+}
+
+func concurrentWritesAlone(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const n = 20
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = s.Write(ctx, func(tx store.Tx) error {
+				if _, err := tx.UpsertRecord("contact", 0, fmt.Sprintf("c%d@example.com", i), nil, T0); err != nil {
+					return err
+				}
+				if i%4 == 0 {
+					return fmt.Errorf("write %d fails", i)
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		_, err := s.RecordByEmail(ctx, "contact", fmt.Sprintf("c%d@example.com", i))
+		switch {
+		case i%4 == 0 && (errs[i] == nil || !errors.Is(err, store.ErrNotFound)):
+			t.Errorf("write %d should fail alone: answered %v, read %v", i, errs[i], err)
+		case i%4 != 0 && (errs[i] != nil || err != nil):
+			t.Errorf("write %d should commit: answered %v, read %v", i, errs[i], err)
+		}
+	}
+}
+
+func recordsUpsertByEmail(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	first := contact(t, s, "Ann@Example.com", map[string]any{"city": "Dublin"})
+	var again *store.RecordChange
+	write(t, s, func(tx store.Tx) error {
+		var err error
+		again, err = tx.UpsertRecord("contact", 0, "ann@EXAMPLE.com", map[string]any{"score": 3.0}, T0.Add(time.Minute))
+		return err
+	})
+	if again.Created || again.Record.ID != first.ID {
+		t.Fatalf("the second upsert made another record: %+v", again.Record)
+	}
+	got, err := s.Record(ctx, first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"city": "Dublin", "score": 3.0, "email": "Ann@Example.com"}
+	if !reflect.DeepEqual(got.Properties, want) || got.Email != "Ann@Example.com" {
+		t.Fatalf("record %+v, want properties %v and the first spelling of the email", got, want)
+	}
+	if byEmail, err := s.RecordByEmail(ctx, "contact", "ANN@example.COM"); err != nil || byEmail.ID != first.ID {
+		t.Fatalf("by email: %+v %v", byEmail, err)
+	}
+	if !got.UpdatedAt.Equal(T0.Add(time.Minute)) || !got.CreatedAt.Equal(T0) {
+		t.Fatalf("times %v / %v, want created %v, updated a minute later", got.CreatedAt, got.UpdatedAt, T0)
+	}
+}
+
+func recordIDOfAnotherType(t *testing.T, s store.Store) {
+	rec := contact(t, s, "ann@example.com", nil)
+	err := s.Write(context.Background(), func(tx store.Tx) error {
+		_, err := tx.UpsertRecord("company", rec.ID, "", map[string]any{"name": "Acme"}, T0)
+		return err
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("upsert of a contact's id as a company: %v, want ErrConflict", err)
+	}
+}
+
+func missingRowsNotFound(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	checks := map[string]error{}
+	_, checks["record"] = s.Record(ctx, 404)
+	_, checks["enrollment"] = s.Enrollment(ctx, 404)
+	_, checks["workflow"] = s.Workflow(ctx, "nope")
+	_, checks["event"] = s.Event(ctx, 404)
+	checks["enable a missing workflow"] = s.Write(ctx, func(tx store.Tx) error { return tx.SetWorkflowEnabled("nope", true, 1, T0) })
+	checks["upsert a missing record id"] = s.Write(ctx, func(tx store.Tx) error {
+		_, err := tx.UpsertRecord("contact", 404, "", nil, T0)
+		return err
+	})
+	for what, err := range checks {
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s: %v, want ErrNotFound", what, err)
+		}
+	}
+}
+
+func eventIdempotencyKey(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	rec := contact(t, s, "ann@example.com", nil)
+	ev := &store.Event{Type: "form.submitted", RecordID: rec.ID, Scope: map[string]string{"form": "f1"}, Data: map[string]any{"a": "b"},
+		OccurredAt: T0, ReceivedAt: T0, IdempotencyKey: "key-1"}
+	write(t, s, func(tx store.Tx) error { return tx.InsertEvent(ev) })
+	dup := *ev
+	err := s.Write(ctx, func(tx store.Tx) error { return tx.InsertEvent(&dup) })
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("the same key again: %v, want ErrConflict", err)
+	}
+	write(t, s, func(tx store.Tx) error {
+		got, err := tx.EventByIdempotencyKey("key-1")
+		if err != nil {
+			return err
+		}
+		if got.ID != ev.ID || got.Type != ev.Type || !reflect.DeepEqual(got.Scope, ev.Scope) || !reflect.DeepEqual(got.Data, ev.Data) {
+			return fmt.Errorf("by key: %+v, want %+v", got, ev)
+		}
+		return nil
+	})
+	if n, err := s.CountEvents(ctx); err != nil || n != 1 {
+		t.Fatalf("events stored: %d %v, want 1", n, err)
+	}
+}
+
+func workflowsRevision(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	w := &store.Workflow{ID: "w", Name: "Welcome", Object: "contact", Definition: json.RawMessage(`{"v":1}`)}
+	write(t, s, func(tx store.Tx) error { return tx.CreateWorkflow(w, T0) })
+	if w.Revision != 1 {
+		t.Fatalf("a new workflow has revision %d, want 1", w.Revision)
+	}
+	if err := s.Write(ctx, func(tx store.Tx) error {
+		return tx.CreateWorkflow(&store.Workflow{ID: "w", Name: "Other", Object: "contact", Definition: json.RawMessage(`{}`)}, T0)
+	}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("a second workflow with the id: %v, want ErrConflict", err)
+	}
+	edit := &store.Workflow{ID: "w", Name: "Welcome 2", Object: "contact", Definition: json.RawMessage(`{"v":2}`)}
+	write(t, s, func(tx store.Tx) error { return tx.UpdateWorkflow(edit, 1, T0) })
+	stale := &store.Workflow{ID: "w", Name: "Stale", Object: "contact", Definition: json.RawMessage(`{"v":3}`)}
+	if err := s.Write(ctx, func(tx store.Tx) error { return tx.UpdateWorkflow(stale, 1, T0) }); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("a save of revision 1 after revision 2: %v, want ErrConflict", err)
+	}
+	got, err := s.Workflow(ctx, "w")
+	if err != nil || got.Revision != 2 || got.Name != "Welcome 2" || string(got.Definition) != `{"v":2}` {
+		t.Fatalf("workflow %+v %v, want revision 2 as edited", got, err)
+	}
+	write(t, s, func(tx store.Tx) error {
+		return tx.CreateWorkflow(&store.Workflow{ID: "a", Name: "alpha", Object: "contact", Definition: json.RawMessage(`{}`)}, T0)
+	})
+	all, err := s.Workflows(ctx)
+	if err != nil || len(all) != 2 || all[0].ID != "a" || all[1].ID != "w" {
+		t.Fatalf("workflows %v %v, want a and w by name", all, err)
+	}
+}
+
+func versionsReused(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	w := &store.Workflow{ID: "w", Name: "W", Object: "contact", Definition: json.RawMessage(`{"v":1}`)}
+	var v1, v1again, v2 int
+	write(t, s, func(tx store.Tx) error {
+		if err := tx.CreateWorkflow(w, T0); err != nil {
+			return err
+		}
+		var err error
+		if v1, err = tx.SnapshotVersion("w", T0); err != nil {
+			return err
+		}
+		if v1again, err = tx.SnapshotVersion("w", T0); err != nil {
+			return err
+		}
+		if err := tx.UpdateWorkflow(&store.Workflow{ID: "w", Name: "W", Object: "contact", Definition: json.RawMessage(`{"v":2}`)}, 0, T0); err != nil {
+			return err
+		}
+		if v2, err = tx.SnapshotVersion("w", T0); err != nil {
+			return err
+		}
+		return tx.SetWorkflowEnabled("w", true, v2, T0)
+	})
+	if v1 != 1 || v1again != 1 || v2 != 2 {
+		t.Fatalf("versions %d, %d, %d; want 1, 1 (unchanged), 2", v1, v1again, v2)
+	}
+	def, err := s.WorkflowVersion(ctx, "w", 1)
+	if err != nil || string(def) != `{"v":1}` {
+		t.Fatalf("version 1: %s %v", def, err)
+	}
+	got, err := s.Workflow(ctx, "w")
+	if err != nil || !got.Enabled || got.ActiveVersion != 2 {
+		t.Fatalf("enabled workflow %+v %v, want on at version 2", got, err)
+	}
+}
+
+func oneOpenEnrollment(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	rec := contact(t, s, "ann@example.com", nil)
+	first := enrollment(t, s, "w", rec)
+	err := s.Write(ctx, func(tx store.Tx) error {
+		return tx.InsertEnrollment(&store.Enrollment{WorkflowID: "w", Version: 1, RecordID: rec.ID, Status: store.StatusActive}, T0)
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("a second open enrollment: %v, want ErrConflict", err)
+	}
+	write(t, s, func(tx store.Tx) error {
+		open, ever, err := tx.EnrollmentState("w", rec.ID)
+		if err != nil || !open || !ever {
+			return fmt.Errorf("state open=%v ever=%v %v, want open", open, ever, err)
+		}
+		return tx.UpdateEnrollment(first.ID, store.StatusCompleted, "", 3, "", T0.Add(time.Hour))
+	})
+	second := enrollment(t, s, "w", rec) // the first has ended: a new one may start
+	got, err := s.Enrollment(ctx, first.ID)
+	if err != nil || got.Status != store.StatusCompleted || got.StepsRun != 3 || got.FinishedAt == nil || !got.FinishedAt.Equal(T0.Add(time.Hour)) {
+		t.Fatalf("finished enrollment %+v %v", got, err)
+	}
+	ens, err := s.Enrollments(ctx, store.EnrollmentQuery{WorkflowID: "w", Limit: 10})
+	if err != nil || len(ens) != 2 {
+		t.Fatalf("enrollments %v %v, want 2", ens, err)
+	}
+	ids := []int64{ens[0].ID, ens[1].ID}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	if ids[0] != first.ID || ids[1] != second.ID {
+		t.Fatalf("enrollment ids %v, want %d and %d", ids, first.ID, second.ID)
+	}
+}
+
+func historyInOrder(t *testing.T, s store.Store) {
+	rec := contact(t, s, "ann@example.com", nil)
+	en := enrollment(t, s, "w", rec)
+	var entries []store.HistoryEntry
+	for i := range 20 { // more than one multi-row statement's worth
+		entries = append(entries, store.HistoryEntry{EnrollmentID: en.ID, StepID: fmt.Sprintf("s%02d", i), StepType: "delay",
+			Outcome: "ok", Detail: json.RawMessage(fmt.Sprintf(`{"i":%d}`, i)), At: T0.Add(time.Duration(i) * time.Second)})
+	}
+	write(t, s, func(tx store.Tx) error { return tx.AppendHistory(entries...) })
+	got, err := s.History(context.Background(), en.ID)
+	if err != nil || len(got) != len(entries) {
+		t.Fatalf("history %d entries %v, want %d", len(got), err, len(entries))
+	}
+	for i, h := range got {
+		if h.StepID != entries[i].StepID || string(h.Detail) != string(entries[i].Detail) || !h.At.Equal(entries[i].At) {
+			t.Fatalf("entry %d = %+v, want %+v", i, h, entries[i])
+		}
+	}
+}
+
+// job puts a run job for a new enrollment of rec, due at runAt.
+func job(t *testing.T, s store.Store, rec *store.Record, wf string, runAt time.Time) *store.Job {
+	t.Helper()
+	en := enrollment(t, s, wf, rec)
+	j := &store.Job{EnrollmentID: en.ID, RecordID: rec.ID, StepID: "a", Kind: store.JobRun, RunAt: runAt}
+	write(t, s, func(tx store.Tx) error { return tx.PutJob(j) })
+	return j
+}
+
+// claim claims up to limit jobs at now with a one-minute lease.
+func claim(t *testing.T, s store.Store, now time.Time, limit int) []*store.Job {
+	t.Helper()
+	var out []*store.Job
+	write(t, s, func(tx store.Tx) error {
+		var err error
+		out, err = tx.ClaimJobs(now, time.Minute, limit)
+		return err
+	})
+	return out
+}
+
+func finish(t *testing.T, s store.Store, j *store.Job) bool {
+	t.Helper()
+	var ok bool
+	write(t, s, func(tx store.Tx) error {
+		var err error
+		ok, err = tx.FinishJob(j.ID, j.Attempt)
+		return err
+	})
+	return ok
+}
+
+func jobsClaimedOnce(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ann, bob := contact(t, s, "ann@example.com", nil), contact(t, s, "bob@example.com", nil)
+	due := job(t, s, ann, "w1", T0)
+	later := job(t, s, bob, "w2", T0.Add(time.Hour))
+	if at, ok, err := s.NextJobAt(ctx); err != nil || !ok || !at.Equal(T0) {
+		t.Fatalf("next job at %v %v %v, want %v", at, ok, err, T0)
+	}
+	got := claim(t, s, T0, 10)
+	if len(got) != 1 || got[0].ID != due.ID || got[0].Attempt != 1 || got[0].StepID != "a" || got[0].Kind != store.JobRun {
+		t.Fatalf("claimed %+v, want the due job at attempt 1", got)
+	}
+	if again := claim(t, s, T0.Add(30*time.Second), 10); len(again) != 0 {
+		t.Fatalf("a leased job was claimed again within its lease: %+v", again)
+	}
+	if !finish(t, s, got[0]) {
+		t.Fatal("finishing a held claim failed")
+	}
+	if n, err := s.PendingJobs(ctx); err != nil || n != 1 {
+		t.Fatalf("pending jobs %d %v, want 1 (the later one)", n, err)
+	}
+	if got := claim(t, s, T0.Add(time.Hour), 10); len(got) != 1 || got[0].ID != later.ID {
+		t.Fatalf("at its time: %+v, want the later job", got)
+	}
+}
+
+func jobLeaseFences(t *testing.T, s store.Store) {
+	rec := contact(t, s, "ann@example.com", nil)
+	job(t, s, rec, "w", T0)
+	first := claim(t, s, T0, 1)
+	if len(first) != 1 {
+		t.Fatalf("claimed %d jobs, want 1", len(first))
+	}
+	second := claim(t, s, T0.Add(2*time.Minute), 1) // the first worker's lease ran out
+	if len(second) != 1 || second[0].ID != first[0].ID || second[0].Attempt != first[0].Attempt+1 {
+		t.Fatalf("re-claim %+v, want the same job at the next attempt", second)
+	}
+	if finish(t, s, first[0]) {
+		t.Fatal("the stale claim finished the job: its results would commit twice")
+	}
+	if !finish(t, s, second[0]) {
+		t.Fatal("the live claim could not finish the job")
+	}
+}
+
+func jobReplacementFences(t *testing.T, s store.Store) {
+	rec := contact(t, s, "ann@example.com", nil)
+	j := job(t, s, rec, "w", T0)
+	held := claim(t, s, T0, 1)
+	next := &store.Job{EnrollmentID: j.EnrollmentID, RecordID: rec.ID, StepID: "b", Kind: store.JobResume, Outcome: store.OutcomeElapsed, RunAt: T0.Add(time.Hour)}
+	write(t, s, func(tx store.Tx) error { return tx.PutJob(next) })
+	if next.ID == j.ID || next.Attempt != 0 {
+		t.Fatalf("the replacement %+v reuses the old job's id or attempt", next)
+	}
+	if finish(t, s, held[0]) {
+		t.Fatal("a claim on a replaced job finished the new one")
+	}
+	got := claim(t, s, T0.Add(time.Hour), 5)
+	if len(got) != 1 || got[0].ID != next.ID || got[0].StepID != "b" || got[0].Outcome != store.OutcomeElapsed {
+		t.Fatalf("claimed %+v, want the replacement", got)
+	}
+}
+
+func jobRelease(t *testing.T, s store.Store) {
+	rec := contact(t, s, "ann@example.com", nil)
+	job(t, s, rec, "w", T0)
+	held := claim(t, s, T0, 1)
+	write(t, s, func(tx store.Tx) error { return tx.ReleaseJob(held[0].ID, held[0].Attempt, T0.Add(10*time.Minute)) })
+	if got := claim(t, s, T0.Add(5*time.Minute), 1); len(got) != 0 {
+		t.Fatalf("a released job ran before its new time: %+v", got)
+	}
+	if got := claim(t, s, T0.Add(10*time.Minute), 1); len(got) != 1 || got[0].Attempt != held[0].Attempt+1 {
+		t.Fatalf("at its new time: %+v, want it claimed at the next attempt", got)
+	}
+}
+
+func jobWakeOnEvent(t *testing.T, s store.Store) {
+	rec := contact(t, s, "ann@example.com", nil)
+	en := enrollment(t, s, "w", rec)
+	wait := &store.Job{EnrollmentID: en.ID, RecordID: rec.ID, StepID: "wait", Kind: store.JobResume, WaitEvent: "webinar.attended", RunAt: store.Forever}
+	write(t, s, func(tx store.Tx) error { return tx.PutJob(wait) })
+	if got := claim(t, s, T0.Add(365*24*time.Hour), 5); len(got) != 0 {
+		t.Fatalf("a wait without a timeout was claimed: %+v", got)
+	}
+	ev := &store.Event{Type: "webinar.attended", RecordID: rec.ID, OccurredAt: T0, ReceivedAt: T0}
+	write(t, s, func(tx store.Tx) error {
+		if err := tx.InsertEvent(ev); err != nil {
+			return err
+		}
+		if other, err := tx.WaitingJobs(rec.ID, "webinar.registered"); err != nil || len(other) != 0 {
+			return fmt.Errorf("waiting for another type: %v %v", other, err)
+		}
+		ws, err := tx.WaitingJobs(rec.ID, "webinar.attended")
+		if err != nil || len(ws) != 1 || ws[0].ID != wait.ID {
+			return fmt.Errorf("waiting jobs %v %v, want the wait", ws, err)
+		}
+		return tx.WakeJob(ws[0].ID, store.OutcomeEvent, ev.ID, T0)
+	})
+	got := claim(t, s, T0, 5)
+	if len(got) != 1 || got[0].Outcome != store.OutcomeEvent || got[0].EventID != ev.ID || got[0].StepID != "wait" {
+		t.Fatalf("claimed %+v, want the woken wait with its event", got)
+	}
+}
+
+func outboxOnce(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	msg := func() *store.OutboxMessage {
+		return &store.OutboxMessage{Status: store.OutboxQueued, IdempotencyKey: "enr-1-step-a-visit-1", From: "news@acme.example",
+			To: "ann@example.com", Subject: "Hi", BodyText: "Hello", CreatedAt: T0}
+	}
+	first, again := msg(), msg()
+	var added1, added2 bool
+	write(t, s, func(tx store.Tx) error {
+		var err error
+		added1, err = tx.AddOutbox(first)
+		return err
+	})
+	write(t, s, func(tx store.Tx) error { // a retried step
+		var err error
+		added2, err = tx.AddOutbox(again)
+		return err
+	})
+	if !added1 || added2 || again.ID != first.ID {
+		t.Fatalf("added %v then %v, ids %d and %d: want one row, the retry pointing at it", added1, added2, first.ID, again.ID)
+	}
+	sent := msg()
+	sentAt := T0.Add(time.Minute)
+	sent.Status, sent.SentAt = store.OutboxSent, &sentAt
+	write(t, s, func(tx store.Tx) error { _, err := tx.AddOutbox(sent); return err })
+	got, err := s.OutboxMessage(ctx, first.ID)
+	if err != nil || got.Status != store.OutboxSent || got.SentAt == nil || !got.SentAt.Equal(sentAt) || got.To != "ann@example.com" {
+		t.Fatalf("message %+v %v, want the queued one marked sent", got, err)
+	}
+	if all, err := s.Outbox(ctx, store.OutboxQuery{Limit: 10}); err != nil || len(all) != 1 {
+		t.Fatalf("outbox %v %v, want one message", all, err)
+	}
+}
+
+func smsCap(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	reserve := func(key string) store.SMSReservation {
+		t.Helper()
+		var r store.SMSReservation
+		write(t, s, func(tx store.Tx) error {
+			var err error
+			r, err = tx.ReserveSMS("2026-03", key, 2, T0)
+			return err
+		})
+		return r
+	}
+	steps := []struct {
+		key  string
+		want store.SMSReservation
+	}{
+		{"k1", store.SMSReservation{Allowed: true, Sent: 1}},
+		{"k1", store.SMSReservation{Allowed: true, Sent: 1, Repeat: true}}, // a retry is not counted again
+		{"k2", store.SMSReservation{Allowed: true, Sent: 2}},
+		{"k3", store.SMSReservation{Sent: 2, Notify: true}}, // the first refusal of the month says so
+		{"k4", store.SMSReservation{Sent: 2}},
+	}
+	for _, st := range steps {
+		if got := reserve(st.key); got != st.want {
+			t.Fatalf("reserve %s: %+v, want %+v", st.key, got, st.want)
+		}
+	}
+	write(t, s, func(tx store.Tx) error { return tx.ReleaseSMS("k2") })
+	if n, err := s.SMSUsage(ctx, "2026-03"); err != nil || n != 1 {
+		t.Fatalf("usage after a release: %d %v, want 1", n, err)
+	}
+	if n, err := s.SMSUsage(ctx, "2026-04"); err != nil || n != 0 {
+		t.Fatalf("usage of another month: %d %v, want 0", n, err)
+	}
+}
+
+func scheduleFiresOnce(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	rec := contact(t, s, "ann@example.com", nil)
+	enrollment(t, s, "w", rec) // the workflow the marks belong to
+	var first, second bool
+	write(t, s, func(tx store.Tx) error {
+		var err error
+		if first, err = tx.MarkScheduleFired("w", "birthday", rec.ID, "2026-03-02", T0); err != nil {
+			return err
+		}
+		second, err = tx.MarkScheduleFired("w", "birthday", rec.ID, "2026-03-02", T0.Add(time.Hour))
+		return err
+	})
+	if !first || second {
+		t.Fatalf("marks %v then %v, want the date to fire once", first, second)
+	}
+	for date, want := range map[string]bool{"2026-03-02": true, "2027-03-02": false} {
+		if got, err := s.ScheduleFired(ctx, "w", "birthday", rec.ID, date); err != nil || got != want {
+			t.Errorf("fired on %s: %v %v, want %v", date, got, err, want)
+		}
+	}
+}
+
+func notificationsRead(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a := &store.Notification{Kind: "notify", Title: "New lead", Body: "Ann signed up"}
+	b := &store.Notification{Kind: "hook_disabled", Title: "Webhook off", Body: "Too many failures"}
+	write(t, s, func(tx store.Tx) error {
+		if err := tx.AddNotification(a, T0); err != nil {
+			return err
+		}
+		return tx.AddNotification(b, T0.Add(time.Second))
+	})
+	if n, err := s.UnreadCount(ctx); err != nil || n != 2 {
+		t.Fatalf("unread %d %v, want 2", n, err)
+	}
+	write(t, s, func(tx store.Tx) error { return tx.MarkRead(a.ID) })
+	if err := s.Write(ctx, func(tx store.Tx) error { return tx.MarkRead(404) }); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("mark an unknown notification read: %v, want ErrNotFound", err)
+	}
+	unread, err := s.Notifications(ctx, true, 10)
+	if err != nil || len(unread) != 1 || unread[0].ID != b.ID || unread[0].Read {
+		t.Fatalf("unread notifications %+v %v, want only b", unread, err)
+	}
+	if all, err := s.Notifications(ctx, false, 10); err != nil || len(all) != 2 {
+		t.Fatalf("notifications %v %v, want 2", all, err)
+	}
+}
+
+func tasksDone(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	rec := contact(t, s, "ann@example.com", nil)
+	due := T0.Add(48 * time.Hour)
+	task := &store.Task{Title: "Call Ann", Owner: "sam", DueAt: &due, RecordID: rec.ID}
+	write(t, s, func(tx store.Tx) error { return tx.InsertTask(task, T0) })
+	if task.ID == 0 || task.Status != store.TaskOpen {
+		t.Fatalf("new task %+v, want an id and open", task)
+	}
+	var done *store.Task
+	write(t, s, func(tx store.Tx) error {
+		var err error
+		done, err = tx.SetTaskStatus(task.ID, store.TaskDone, T0.Add(time.Hour))
+		return err
+	})
+	if done.Status != store.TaskDone || done.DoneAt == nil || !done.DoneAt.Equal(T0.Add(time.Hour)) {
+		t.Fatalf("done task %+v", done)
+	}
+	if err := s.Write(ctx, func(tx store.Tx) error { _, err := tx.SetTaskStatus(404, store.TaskDone, T0); return err }); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("finish an unknown task: %v, want ErrNotFound", err)
+	}
+	open, err := s.Tasks(ctx, store.TaskQuery{Status: store.TaskOpen, Limit: 10})
+	if err != nil || len(open) != 0 {
+		t.Fatalf("open tasks %v %v, want none", open, err)
+	}
+	got, err := s.Task(ctx, task.ID)
+	if err != nil || got.Title != "Call Ann" || got.Owner != "sam" || got.DueAt == nil || !got.DueAt.Equal(due) || got.RecordID != rec.ID {
+		t.Fatalf("task %+v %v", got, err)
+	}
+}
+
+func settingsRoundTrip(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	write(t, s, func(tx store.Tx) error {
+		if err := tx.PutSetting("smtp", json.RawMessage(`{"host":"smtp.acme.example","port":587}`), T0); err != nil {
+			return err
+		}
+		if err := tx.PutSetting("retention", json.RawMessage(`{"days":30}`), T0); err != nil {
+			return err
+		}
+		return tx.PutSetting("retention", json.RawMessage(`{"days":60}`), T0.Add(time.Minute)) // replaces
+	})
+	got, err := s.Settings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var smtp struct {
+		Host string
+		Port int
+	}
+	var ret struct{ Days int }
+	if err := json.Unmarshal(got["smtp"], &smtp); err != nil || smtp.Host != "smtp.acme.example" || smtp.Port != 587 {
+		t.Fatalf("smtp setting %s: %v", got["smtp"], err)
+	}
+	if err := json.Unmarshal(got["retention"], &ret); err != nil || ret.Days != 60 || len(got) != 2 {
+		t.Fatalf("settings %v: %v", got, err)
+	}
+}

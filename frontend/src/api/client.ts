@@ -2,8 +2,8 @@
 // code works in the Wails window (AssetServer) and in a browser on `flowdesk serve`.
 import { canonical } from '../lib/canonical';
 import type {
-  Association, CatalogueEvent, Changes, Definition, Delivery, EnrollJob, EnrollOption, EnrollPreview, EnrollSelection, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Health, HookCapture,
-  HookConfig, HookCreated, HookEndpoint, HookPreset, HookRequest, Notification, ObjectType, OutboxMessage, Performance, Problem, Property, PropertyType, RecordDetail,
+  Association, CatalogueEvent, Changes, Definition, Delivery, EnrollJob, EnrollOption, EnrollPreview, EnrollSelection, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Filter, Health, HookCapture,
+  HookConfig, HookCreated, HookEndpoint, HookPreset, HookRequest, ImportColumn, ImportPreview, ListDay, ListImport, ListItem, Notification, ObjectType, OutboxMessage, Performance, Problem, Property, PropertyType, RecordDetail,
   RecordItem, PublishReview, Published, SavedWorkflow, Schema, SimulateRequest, SimulateResult, SettingsUpdate, SettingsView, Stats, Task, TrashedWorkflow, ValidateResult, VersionInfo, Workflow, WorkflowSummary,
 } from './types';
 
@@ -278,6 +278,33 @@ export const api = {
     (await request<{ deliveries: Delivery[] }>('GET', '/api/deliveries' + qs({ ...q, dead: q.dead ? 'true' : undefined, failed: q.failed ? 'true' : undefined }))).data.deliveries,
   retryDelivery: async (id: number) => (await request<{ delivery: Delivery }>('POST', `/api/deliveries/${id}/retry`)).data.delivery,
 
+  // lists and CSV import
+  listLists: async () => (await request<{ lists: ListItem[] }>('GET', '/api/lists')).data.lists,
+  getList: async (id: string) => (await request<{ list: ListItem; days: ListDay[] }>('GET', ls(id))).data,
+  /** Creates a list; without an id one is made from the name. A filter makes it active. */
+  createList: async (l: { id?: string; name: string; object?: string; filter?: Filter }) => (await request<{ list: ListItem }>('POST', '/api/lists', { body: l })).data.list,
+  updateList: async (id: string, l: { name: string; filter?: Filter }) => (await request<{ list: ListItem }>('PUT', ls(id), { body: l })).data.list,
+  /** Deletes a list; 409 (details.used_by) while a workflow names it. */
+  deleteList: async (id: string) => {
+    await request<null>('DELETE', ls(id));
+  },
+  listMembers: async (id: string, q: { q?: string; cursor?: string; limit?: number } = {}) => {
+    const d = (await request<{ members: RecordItem[]; total: number; next_cursor?: string }>('GET', ls(id) + '/members' + qs(q))).data;
+    return { items: d.members, total: d.total, nextCursor: d.next_cursor };
+  },
+  addListMembers: async (id: string, recordIds: number[]) =>
+    (await request<{ added: number; list: ListItem }>('POST', ls(id) + '/members', { body: { record_ids: recordIds } })).data,
+  removeListMember: async (id: string, recordId: number) => {
+    await request<null>('DELETE', `${ls(id)}/members/${recordId}`);
+  },
+  /** Reads a CSV file (its bytes, base64) and suggests a mapping; writes nothing. */
+  previewImport: async (id: string, file: string) => (await request<{ preview: ImportPreview }>('POST', ls(id) + '/imports/preview', { body: { file } })).data.preview,
+  /** Starts an import (answered 202); poll getImport for its progress. */
+  startImport: async (id: string, file: string, mapping: ImportColumn[], key: string) =>
+    (await request<{ import: ListImport }>('POST', ls(id) + '/imports', { body: { file, mapping, key } })).data.import,
+  getImport: async (id: number, signal?: AbortSignal) => (await request<{ import: ListImport }>('GET', '/api/imports/' + id, { signal })).data.import,
+  listImports: async (id: string) => (await request<{ imports: ListImport[] }>('GET', ls(id) + '/imports')).data.imports,
+
   // tasks
   listTasks: async (q: { status?: 'open' | 'done'; owner?: string; record?: number; workflow?: string; limit?: number; cursor?: string } = {}) => {
     const d = (await request<{ tasks: Task[]; next_cursor?: string }>('GET', '/api/tasks' + qs(q))).data;
@@ -287,5 +314,44 @@ export const api = {
 };
 
 const hk = (id: string) => '/api/hooks/' + encodeURIComponent(id);
+const ls = (id: string) => '/api/lists/' + encodeURIComponent(id);
+
+/** Downloads a file the API serves (a CSV export or report) with the API token, as name. */
+export async function download(path: string, name: string): Promise<void> {
+  const headers: Record<string, string> = {};
+  const token = apiToken() || memoryToken;
+  if (token) headers.Authorization = 'Bearer ' + token;
+  let res: Response;
+  try {
+    res = await fetchImpl(path, { headers });
+  } catch (e) {
+    throw new ApiError(0, 'network', `Flowdesk could not be reached: ${(e as Error).message}`);
+  }
+  if (!res.ok) {
+    const text = await res.text();
+    let message = text.slice(0, 200);
+    try {
+      message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
+    } catch {
+      // not JSON: the text itself
+    }
+    throw new ApiError(res.status, 'http_' + res.status, message);
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Where the CSV report of an import's failed rows downloads from. */
+export const importErrorsURL = (id: number) => `/api/imports/${id}/errors.csv`;
+/** Where a list's members (optionally searched) download as CSV. */
+export const listExportURL = (id: string, q?: string) => ls(id) + '/export.csv' + qs({ q });
+/** Where the records view (type, search) downloads as CSV. */
+export const recordsExportURL = (q: { type?: string; q?: string }) => '/api/records/export.csv' + qs(q);
 
 export type Api = typeof api;

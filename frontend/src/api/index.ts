@@ -1,3 +1,3 @@
 export * from './types';
-export { api, ApiError, apiToken, setApiToken, setFetch } from './client';
+export { api, ApiError, apiToken, download, importErrorsURL, listExportURL, recordsExportURL, setApiToken, setFetch } from './client';
 export type { Api } from './client';

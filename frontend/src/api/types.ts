@@ -17,12 +17,14 @@ export interface Filter {
   all?: Filter[];
   any?: Filter[];
   property?: string;
+  /** a list rule: the list id, with op member or not_member */
+  list?: string;
   op?: FilterOp;
   value?: unknown;
   expr?: string;
 }
 
-export type TriggerType = 'event' | 'filter' | 'schedule' | 'webhook';
+export type TriggerType = 'event' | 'filter' | 'schedule' | 'webhook' | 'list';
 
 export interface Trigger {
   id?: string;
@@ -43,6 +45,9 @@ export interface Trigger {
   time?: string;
   timezone?: string;
   hook?: string;
+  /** list trigger: the list, and whether joining or leaving it enrolls */
+  list?: string;
+  on?: 'join' | 'leave';
 }
 
 export interface Reenroll {
@@ -156,6 +161,8 @@ export interface Definition {
   policy?: OutboundPolicy;
   /** Business hours: communication steps reached outside them wait for the next start (docs/workflow-format.md). */
   execution_window?: ExecutionWindow;
+  /** Suppression lists: their members are never enrolled, and leave when they join one. */
+  suppress?: string[];
 }
 
 /** A workflow's business hours; `timezone` empty means the workflow's. */
@@ -328,7 +335,8 @@ export interface Association {
 
 export interface RecordDetail {
   record: RecordItem;
-  lists: unknown;
+  /** ids of the lists the record is in */
+  lists: string[];
   events: unknown[];
   enrollments: Enrollment[];
 }
@@ -769,4 +777,54 @@ export interface Performance {
   totals: DayCounts;
   steps: { step_id: string; ok: number; failed: number; skipped: number }[];
   paths: { step_id: string; path: string; n: number }[];
+}
+
+/** A list: static (members put in by steps, the API, the UI, imports) or active (a filter). */
+export interface ListItem {
+  id: string;
+  name: string;
+  object: string;
+  filter?: Filter;
+  members: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One UTC day of a list's membership. */
+export interface ListDay {
+  day: string;
+  joins: number;
+  leaves: number;
+  members: number;
+}
+
+/** A column of a CSV file mapped to a property ("" skips it). */
+export interface ImportColumn {
+  column: string;
+  property: string;
+  type?: PropertyType;
+}
+
+export interface ImportPreview {
+  columns: string[];
+  rows: string[][];
+  total: number;
+  suggested: ImportColumn[];
+}
+
+/** A CSV import into a list and how far it got. */
+export interface ListImport {
+  id: number;
+  list: string;
+  status: 'running' | 'done' | 'failed';
+  total: number;
+  processed: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  joined: number;
+  failed: number;
+  error?: string;
+  created_at: string;
+  updated_at: string;
 }

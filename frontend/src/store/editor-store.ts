@@ -58,7 +58,7 @@ export interface EditorState {
   replaceTrigger(index: number, t: Trigger): void;
   removeTrigger(index: number): void;
   setReenroll(r: Reenroll): void;
-  setMeta(patch: Partial<Pick<Definition, 'name' | 'description' | 'object' | 'timezone' | 'max_steps' | 'id' | 'execution_window' | 'goal' | 'unenroll'>>): void;
+  setMeta(patch: Partial<Pick<Definition, 'name' | 'description' | 'object' | 'timezone' | 'max_steps' | 'id' | 'execution_window' | 'goal' | 'unenroll' | 'suppress'>>): void;
   undo(): void;
   redo(): void;
   copy(id?: string): boolean;
@@ -171,6 +171,7 @@ export function createEditorStore(init: EditorInit): EditorStore {
         if (type === 'filter') t.filter = { all: [] };
         if (type === 'schedule') t.cron = '0 9 * * MON';
         if (type === 'webhook') t.hook = '';
+        if (type === 'list') t.on = 'join';
         get().commit({ ...d, triggers: [...d.triggers, t] });
         set({ selection: { kind: 'trigger', index: d.triggers.length } });
       },

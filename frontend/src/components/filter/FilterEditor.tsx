@@ -4,8 +4,9 @@ import { useId, useMemo, useState } from 'react';
 import type { Filter, FilterOp, Property } from '../../api/types';
 import {
   OP_LABELS, convertValue, fromFilter, opsFor, parseList, propertyOptions, propertyType, toFilter, valueKind,
-  type FilterNode, type GroupNode, type RuleNode,
+  type FilterNode, type GroupNode, type ListNode, type RuleNode,
 } from './model';
+import { useLists } from '../ListPicker';
 
 interface Props {
   value: Filter | undefined;
@@ -15,9 +16,11 @@ interface Props {
   allowEvent?: boolean;
   /** How deep groups may nest (1 = one level of sub-groups). */
   maxDepth?: number;
+  /** Offer list membership rules (not in an active list's own filter). */
+  allowLists?: boolean;
 }
 
-export function FilterEditor({ value, onChange, properties, allowEvent, maxDepth = 2 }: Props) {
+export function FilterEditor({ value, onChange, properties, allowEvent, maxDepth = 2, allowLists = true }: Props) {
   // Keep the model locally so empty rules survive while being filled in; re-read when the
   // filter changes from outside (undo, another step selected).
   const [model, setModel] = useState<GroupNode>(() => fromFilter(value));
@@ -40,12 +43,12 @@ export function FilterEditor({ value, onChange, properties, allowEvent, maxDepth
         {properties.map((p) => <option key={p.name} value={p.name}>{p.label || p.name} ({p.type})</option>)}
         {allowEvent && <option value="event.">event field</option>}
       </datalist>
-      <GroupView group={model} onChange={update} properties={properties} listId={listId} depth={0} maxDepth={maxDepth} allowEvent={allowEvent} />
+      <GroupView group={model} onChange={update} properties={properties} listId={listId} depth={0} maxDepth={maxDepth} allowEvent={allowEvent} allowLists={allowLists} />
     </div>
   );
 }
 
-function GroupView(props: { group: GroupNode; onChange(g: GroupNode): void; onRemove?(): void; properties: Property[]; listId: string; depth: number; maxDepth: number; allowEvent?: boolean }) {
+function GroupView(props: { group: GroupNode; onChange(g: GroupNode): void; onRemove?(): void; properties: Property[]; listId: string; depth: number; maxDepth: number; allowEvent?: boolean; allowLists?: boolean }) {
   const { group, onChange } = props;
   const setChild = (i: number, n: FilterNode | null) => {
     const children = n === null ? group.children.filter((_, j) => j !== i) : group.children.map((c, j) => (j === i ? n : c));
@@ -68,6 +71,8 @@ function GroupView(props: { group: GroupNode; onChange(g: GroupNode): void; onRe
           {i > 0 && <div className="joiner">{joiner}</div>}
           {c.kind === 'group' ? (
             <GroupView {...props} group={c} depth={props.depth + 1} onChange={(g) => setChild(i, g)} onRemove={() => setChild(i, null)} />
+          ) : c.kind === 'list' ? (
+            <ListRuleView rule={c} onChange={(r) => setChild(i, r)} onRemove={() => setChild(i, null)} />
           ) : c.kind === 'expr' ? (
             <div className="filter-rule">
               <input className="grow mono" aria-label="Expression" value={c.expr} placeholder="record.age > 30" onChange={(e) => setChild(i, { kind: 'expr', expr: e.target.value })} />
@@ -85,8 +90,29 @@ function GroupView(props: { group: GroupNode; onChange(g: GroupNode): void; onRe
             + Group
           </button>
         )}
+        {props.allowLists && <button type="button" className="link-btn" onClick={() => add({ kind: 'list', list: '', op: 'member' })}>+ List membership</button>}
         <button type="button" className="link-btn" onClick={() => add({ kind: 'expr', expr: '' })}>+ Expression</button>
       </div>
+    </div>
+  );
+}
+
+function ListRuleView({ rule, onChange, onRemove }: { rule: ListNode; onChange(r: ListNode): void; onRemove(): void }) {
+  const lists = useLists();
+  const known = lists.some((l) => l.id === rule.list);
+  return (
+    <div className="filter-rule">
+      <span className="prop">Record</span>
+      <select className="op" aria-label="Membership" value={rule.op} onChange={(e) => onChange({ ...rule, op: e.target.value as ListNode['op'] })}>
+        <option value="member">is in list</option>
+        <option value="not_member">is not in list</option>
+      </select>
+      <select className="value" aria-label="List" value={rule.list} onChange={(e) => onChange({ ...rule, list: e.target.value })}>
+        <option value="">choose a list…</option>
+        {rule.list && !known && <option value={rule.list}>{rule.list} (not found)</option>}
+        {lists.map((l) => <option key={l.id} value={l.id}>{l.name}</option>)}
+      </select>
+      <button type="button" className="icon-btn" title="Remove condition" onClick={onRemove}>×</button>
     </div>
   );
 }

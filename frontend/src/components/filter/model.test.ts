@@ -10,6 +10,7 @@ describe('filter model', () => {
       { any: [{ all: [{ property: 'city', op: 'eq', value: 'Dublin' }, { property: 'lifecycle', op: 'in', value: ['lead', 'mql'] }] }, { property: 'tags', op: 'contains', value: 'vip' }] },
       { all: [{ property: 'email', op: 'is_known' }, { expr: 'record.age > 30' }] },
       { all: [{ any: [{ all: [{ property: 'a', op: 'gt', value: 1 }] }] }] },
+      { all: [{ list: 'customers', op: 'not_member' as FilterOp }, { list: 'vip', op: 'member' as FilterOp }, { property: 'city', op: 'eq', value: 'Cork' }] },
     ];
     for (const f of cases) expect(toFilter(fromFilter(f))).toEqual(f);
   });

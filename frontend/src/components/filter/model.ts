@@ -12,12 +12,18 @@ export interface ExprNode {
   kind: 'expr';
   expr: string;
 }
+/** A list membership rule: the record is (member) or is not (not_member) in the list. */
+export interface ListNode {
+  kind: 'list';
+  list: string;
+  op: 'member' | 'not_member';
+}
 export interface GroupNode {
   kind: 'group';
   mode: 'all' | 'any';
   children: FilterNode[];
 }
-export type FilterNode = RuleNode | ExprNode | GroupNode;
+export type FilterNode = RuleNode | ExprNode | ListNode | GroupNode;
 
 /** Operators allowed per property type (mirrors backend/condition/check.go). */
 export const OPS_BY_TYPE: Record<PropertyType, FilterOp[]> = {
@@ -135,6 +141,7 @@ function toNode(f: Filter): FilterNode {
   if (f.all) return { kind: 'group', mode: 'all', children: f.all.map(toNode) };
   if (f.any) return { kind: 'group', mode: 'any', children: f.any.map(toNode) };
   if (f.expr !== undefined && f.property === undefined) return { kind: 'expr', expr: f.expr };
+  if (f.list !== undefined) return { kind: 'list', list: f.list, op: (f.op as string) === 'not_member' ? 'not_member' : 'member' };
   const r: RuleNode = { kind: 'rule', property: f.property ?? '', op: f.op ?? 'eq' };
   if (f.value !== undefined) r.value = f.value;
   return r;
@@ -150,6 +157,8 @@ function nodeToFilter(n: FilterNode): Filter | undefined {
   switch (n.kind) {
     case 'expr':
       return { expr: n.expr };
+    case 'list':
+      return { list: n.list, op: n.op as unknown as FilterOp };
     case 'rule': {
       const f: Filter = { property: n.property, op: n.op };
       if (valueKind(n.op, undefined) !== 'none' && n.value !== undefined) f.value = n.value;

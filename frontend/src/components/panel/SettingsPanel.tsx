@@ -2,6 +2,7 @@ import { useEditor, useEditorStore } from '../../store/context';
 import type { ExecutionWindow } from '../../api/types';
 import { DEFAULT_WINDOW, HELD_STEP_TYPES, WEEKDAYS } from '../../lib/window';
 import { nodeConfig } from '../../nodes';
+import { ListPicker, useLists } from '../ListPicker';
 import { ClockField, NumberField, SelectField, TextArea, TextField, TimezoneField, Toggle } from './fields';
 
 /** Workflow-level settings: name, description, object type, time zone, step budget, business hours. */
@@ -29,6 +30,7 @@ export function SettingsPanel() {
         <TimezoneField label="Time zone" value={def.timezone} onChange={(v) => set({ timezone: v })} hint="Default zone for schedules and delays (UTC when empty)." />
         <NumberField label="Step budget per enrollment" value={def.max_steps} onChange={(v) => set({ max_steps: v || undefined })} hint="Guards go-to loops. Empty means 1000." />
         <BusinessHours value={def.execution_window} onChange={(w) => set({ execution_window: w })} />
+        <Suppression value={def.suppress ?? []} object={def.object} onChange={(v) => set({ suppress: v.length ? v : undefined })} />
       </div>
     </div>
   );
@@ -61,6 +63,25 @@ function BusinessHours({ value, onChange }: { value: ExecutionWindow | undefined
           <TimezoneField label="Time zone of the hours" value={value.timezone} onChange={(v) => onChange({ ...value, timezone: v || undefined })} hint="Empty: the workflow's time zone." />
         </>
       )}
+    </fieldset>
+  );
+}
+
+/** Suppression lists: members are never enrolled, and leave when they join one. */
+function Suppression({ value, object, onChange }: { value: string[]; object: string; onChange(v: string[]): void }) {
+  const lists = useLists();
+  const name = (id: string) => lists.find((l) => l.id === id)?.name ?? id;
+  return (
+    <fieldset className="field-group" data-testid="suppression">
+      <legend>Suppression lists</legend>
+      <div className="hint">Members of these lists are never enrolled, and leave the workflow when they join one.</div>
+      {value.map((id) => (
+        <div className="chip" key={id}>
+          <a href={'#/lists/' + encodeURIComponent(id)}>{name(id)}</a>
+          <button type="button" className="icon-btn" aria-label={`Stop suppressing ${name(id)}`} onClick={() => onChange(value.filter((x) => x !== id))}>×</button>
+        </div>
+      ))}
+      <ListPicker label="Add a suppression list" value="" object={object} onChange={(id) => id && !value.includes(id) && onChange([...value, id])} />
     </fieldset>
   );
 }

@@ -3,9 +3,10 @@ import { api } from '../../api';
 import type { CatalogueEvent, Definition, HookEndpoint, Problem, Trigger, TriggerType, Unenroll } from '../../api/types';
 import { useEditor, useEditorStore, useObjectProperties } from '../../store/context';
 import { FilterEditor } from '../filter/FilterEditor';
+import { ListPicker } from '../ListPicker';
 import { ClockField, KeyValueField, NumberField, SelectField, TextField, TimezoneField, Toggle } from './fields';
 
-const TYPE_LABEL: Record<TriggerType, string> = { event: 'When an event happens', filter: 'When a record meets criteria', schedule: 'On a schedule', webhook: 'When a webhook arrives' };
+const TYPE_LABEL: Record<TriggerType, string> = { event: 'When an event happens', filter: 'When a record meets criteria', schedule: 'On a schedule', webhook: 'When a webhook arrives', list: 'When a record joins or leaves a list' };
 
 // The catalogue and the endpoint list, fetched once per page load (the catalogue is static; the
 // endpoint list again whenever a webhook trigger form opens).
@@ -175,6 +176,7 @@ function TriggerForm({ trigger: t, onChange, onReplace }: { trigger: Trigger; on
   const scheduleKind = t.date_property !== undefined ? 'date' : t.at !== undefined ? 'at' : 'cron';
   const catalogue = useCatalogue();
   const listId = useId();
+  const object = useEditor((s) => s.definition.object);
   return (
     <>
       <TextField label="Trigger id" value={t.id} onChange={(v) => onChange({ id: v })} hint="Used by re-enrollment and the diagnose view." />
@@ -245,6 +247,17 @@ function TriggerForm({ trigger: t, onChange, onReplace }: { trigger: Trigger; on
           {scheduleKind !== 'at' && <TimezoneField label="Time zone" value={t.timezone} onChange={(v) => onChange({ timezone: v })} />}
           <div className="field">
             <label>Pick records that meet</label>
+            <FilterEditor value={t.filter} properties={properties} onChange={(f) => onChange({ filter: f })} />
+          </div>
+        </>
+      )}
+      {t.type === 'list' && (
+        <>
+          <ListPicker label="List" value={t.list} object={object} onChange={(v) => onChange({ list: v || undefined })} />
+          <SelectField label="Enroll when a record" value={t.on} options={[{ value: 'join', label: 'joins the list' }, { value: 'leave', label: 'leaves the list' }]}
+            onChange={(v) => onChange({ on: v })} hint="However it happens: a step, by hand, a CSV import, or a change that makes it meet an active list's filter." />
+          <div className="field">
+            <label>And only when</label>
             <FilterEditor value={t.filter} properties={properties} onChange={(f) => onChange({ filter: f })} />
           </div>
         </>

@@ -1,6 +1,9 @@
-import { TextField } from '../../components/panel/fields';
+import { ListPicker } from '../../components/ListPicker';
+import { useEditor } from '../../store/context';
 import type { PanelProps } from '../types';
 
 export function AddToListPanel({ step, update }: PanelProps) {
-  return <TextField label="List" value={step.list} placeholder="replay-needed" onChange={(v) => update({ list: v })} hint="The list is created when the first record joins." />;
+  const object = useEditor((s) => s.definition.object);
+  return <ListPicker label="List" value={step.list} object={object} staticOnly onChange={(v) => update({ list: v })}
+    hint="A static list: records this step adds stay until removed. Active lists follow their filter." />;
 }

@@ -1,6 +1,8 @@
-import { TextField } from '../../components/panel/fields';
+import { ListPicker } from '../../components/ListPicker';
+import { useEditor } from '../../store/context';
 import type { PanelProps } from '../types';
 
 export function RemoveFromListPanel({ step, update }: PanelProps) {
-  return <TextField label="List" value={step.list} onChange={(v) => update({ list: v })} />;
+  const object = useEditor((s) => s.definition.object);
+  return <ListPicker label="List" value={step.list} object={object} staticOnly onChange={(v) => update({ list: v })} />;
 }

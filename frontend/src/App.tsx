@@ -11,6 +11,7 @@ import { WorkflowPerformanceScreen } from './screens/WorkflowPerformance';
 import { WorkflowVersionsScreen } from './screens/WorkflowVersions';
 import { OutboxScreen } from './screens/Outbox';
 import { PropertiesScreen } from './screens/Properties';
+import { ListDetailScreen, ListsScreen } from './screens/Lists';
 import { SettingsScreen } from './screens/Settings';
 import { TasksScreen } from './screens/Tasks';
 import { TrashScreen } from './screens/Trash';
@@ -27,6 +28,7 @@ export function App() {
 function Shell() {
   const route = useRoute();
   const section = route.name === 'records' || route.name === 'record' ? 'records'
+    : route.name === 'lists' || route.name === 'list' ? 'lists'
     : route.name === 'webhooks' || route.name === 'webhook' ? 'webhooks'
       : route.name === 'settings' || route.name === 'outbox' || route.name === 'tasks' || route.name === 'trash' || route.name === 'properties' ? route.name : 'workflows';
   return (
@@ -39,6 +41,7 @@ function Shell() {
         <nav>
           <a className={section === 'workflows' ? 'on' : ''} href="#/workflows">Workflows</a>
           <a className={section === 'records' ? 'on' : ''} href="#/records">Records</a>
+          <a className={section === 'lists' ? 'on' : ''} href="#/lists">Lists</a>
           <a className={section === 'properties' ? 'on' : ''} href="#/properties">Properties</a>
           <a className={section === 'webhooks' ? 'on' : ''} href="#/webhooks">Webhooks</a>
           <a className={section === 'tasks' ? 'on' : ''} href="#/tasks">Tasks</a>
@@ -64,6 +67,8 @@ function Shell() {
         {route.name === 'outbox' && <OutboxScreen />}
         {route.name === 'tasks' && <TasksScreen />}
         {route.name === 'trash' && <TrashScreen />}
+        {route.name === 'lists' && <ListsScreen />}
+        {route.name === 'list' && <ListDetailScreen id={route.id} key={route.id} />}
         {route.name === 'properties' && <PropertiesScreen object={route.object ?? 'contact'} key={route.object ?? 'contact'} />}
         {route.name === 'not-found' && <div className="screen-message">Nothing at "{route.path}". <a href="#/workflows">Go to workflows</a></div>}
       </main>

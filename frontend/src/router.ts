@@ -1,5 +1,5 @@
 // Hash-based routing (#/workflows, #/workflows/:id[/versions|/performance], #/activity, #/records, #/records/:id, #/enrollments/:id,
-// #/properties/:object):
+// #/properties/:object, #/lists, #/lists/:id):
 // works from a file-less Wails AssetServer and from `flowdesk serve` without server routes.
 import { useEffect, useState } from 'react';
 
@@ -20,6 +20,8 @@ export type Route =
   | { name: 'tasks' }
   | { name: 'trash' }
   | { name: 'properties'; object?: string }
+  | { name: 'lists' }
+  | { name: 'list'; id: string }
   | { name: 'not-found'; path: string };
 
 /** Parses a location hash into a route. */
@@ -51,6 +53,8 @@ export function parseHash(hash: string): Route {
   if (parts[0] === 'enrollments' && parts.length === 2 && /^\d+$/.test(parts[1])) return { name: 'enrollment', id: Number(parts[1]) };
   if (parts[0] === 'webhooks' && parts.length === 1) return { name: 'webhooks' };
   if (parts[0] === 'webhooks' && parts.length === 2) return { name: 'webhook', id: parts[1] };
+  if (parts[0] === 'lists' && parts.length === 1) return { name: 'lists' };
+  if (parts[0] === 'lists' && parts.length === 2) return { name: 'list', id: parts[1] };
   if (parts[0] === 'properties' && parts.length <= 2) return parts[1] ? { name: 'properties', object: parts[1] } : { name: 'properties' };
   if (parts.length === 1 && (parts[0] === 'settings' || parts[0] === 'outbox' || parts[0] === 'tasks' || parts[0] === 'trash')) return { name: parts[0] };
   return { name: 'not-found', path };
@@ -91,6 +95,10 @@ export function hrefOf(r: Route): string {
       return '#/webhooks';
     case 'webhook':
       return '#/webhooks/' + encodeURIComponent(r.id);
+    case 'lists':
+      return '#/lists';
+    case 'list':
+      return '#/lists/' + encodeURIComponent(r.id);
     case 'properties':
       return '#/properties' + (r.object ? '/' + encodeURIComponent(r.object) : '');
     case 'settings':

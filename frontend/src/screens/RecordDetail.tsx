@@ -83,7 +83,7 @@ export function RecordDetailScreen({ id }: { id: number }) {
             </table>
           )}
           <h2>Lists <span className="count">{lists.length}</span></h2>
-          {lists.length === 0 ? <div className="sub">Not in any list.</div> : <div className="chips">{lists.map((l) => <span key={l} className="chip">{l}</span>)}</div>}
+          {lists.length === 0 ? <div className="sub">Not in any list.</div> : <div className="chips">{lists.map((l) => <a key={l} className="chip" href={"#/lists/" + encodeURIComponent(l)}>{l}</a>)}</div>}
           <AssociationsSection key={r.id} recordId={r.id} />
         </section>
         <section>

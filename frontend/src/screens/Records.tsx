@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, type RecordItem } from '../api';
+import { api, download, recordsExportURL, type RecordItem } from '../api';
 import { ago, Empty, ErrorBanner, Spinner } from '../components/common';
 import { navigate } from '../router';
 import { formatDateTime } from '../lib/datetime';
@@ -64,6 +64,8 @@ export function RecordsScreen() {
       <div className="screen-head">
         <h1>Records</h1>
         <input className="search" type="search" aria-label="Search records" placeholder="Search by name, email or city" value={q} onChange={(e) => setQ(e.target.value)} autoFocus />
+        <button type="button" className="btn" title="Download the records this search shows, every page, as CSV"
+          onClick={() => download(recordsExportURL({ q: query || undefined }), 'records.csv').catch((e: Error) => setError(e.message))}>Export CSV</button>
       </div>
       <ErrorBanner error={error} onRetry={() => setReload((n) => n + 1)} />
       {loading && <Spinner label={cursors.length > 1 ? `Loading records ${first}–${first + PAGE - 1}…` : `Loading up to ${PAGE} records${query ? ` matching "${query}"` : ''}…`} />}

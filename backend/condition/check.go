@@ -85,6 +85,13 @@ func (b *builder) node(sb *strings.Builder, f *Filter, path string, depth int) {
 		forms = append(forms, `an "any" group`)
 	}
 	switch {
+	case f.List != "" && f.Workflow != "":
+		forms = append(forms, "a list rule", "a workflow rule")
+	case f.Workflow != "":
+		forms = append(forms, "a workflow rule")
+		if f.Property != "" {
+			forms = append(forms, "a property rule")
+		}
 	case f.List != "":
 		forms = append(forms, "a list rule")
 		if f.Property != "" {
@@ -131,10 +138,45 @@ func (b *builder) node(sb *strings.Builder, f *Filter, path string, depth int) {
 	case f.List != "":
 		b.rules++
 		b.listRule(sb, f, path)
+	case f.Workflow != "":
+		b.rules++
+		b.workflowRule(sb, f, path)
 	default:
 		b.rules++
 		b.rule(sb, f, path)
 	}
+}
+
+// workflowRule checks a workflow status rule and writes its call, e.g. in_list(__lists, "goal:x"):
+// reaching a workflow's goal is kept with the record's memberships (see GoalKey).
+func (b *builder) workflowRule(sb *strings.Builder, f *Filter, path string) {
+	ok := true
+	if len(f.Workflow) > 64 {
+		b.problem(path, "workflow id %q is longer than 64 characters; pick an existing workflow", f.Workflow[:32]+"...")
+		ok = false
+	}
+	switch {
+	case f.Op == "":
+		b.problem(path, "workflow %q has no operator; use goal_reached or not_goal_reached", truncate(f.Workflow, 64))
+		ok = false
+	case !hasOp(WorkflowOps, f.Op):
+		b.problem(path, "workflow %q: operator %q does not test a workflow; use goal_reached or not_goal_reached", truncate(f.Workflow, 64), truncate(string(f.Op), 40))
+		ok = false
+	}
+	if f.Value != nil {
+		b.problem(path, "workflow %q with operator %q takes no value; remove the value %s", truncate(f.Workflow, 64), f.Op, describe(f.Value))
+		ok = false
+	}
+	if !ok {
+		sb.WriteString("false")
+		return
+	}
+	key := GoalKey(f.Workflow)
+	b.lists[key] = true
+	if f.Op == OpNotGoalReached {
+		sb.WriteByte('!')
+	}
+	fmt.Fprintf(sb, "in_list(__lists, %q)", key)
 }
 
 // MaxListIDLen is the longest list id a list rule may name.

@@ -38,6 +38,22 @@ const (
 // ListOps lists the list membership operators.
 var ListOps = []Op{OpMember, OpNotMember}
 
+// Workflow status operators: a workflow rule ({"workflow": "onboarding", "op": "goal_reached"})
+// tests whether the record has reached that workflow's goal, as HubSpot's workflow-status
+// criteria do. Reaching a goal is a membership like a list's: it is read from Env.Lists under
+// GoalKey(workflow), so everything that loads a record's lists for list rules loads it too.
+const (
+	OpGoalReached    Op = "goal_reached"
+	OpNotGoalReached Op = "not_goal_reached"
+)
+
+// WorkflowOps lists the workflow status operators.
+var WorkflowOps = []Op{OpGoalReached, OpNotGoalReached}
+
+// GoalKey is the Env.Lists key that says the record reached a workflow's goal. List ids are
+// slugs without a colon, so it never names a list.
+func GoalKey(workflow string) string { return "goal:" + workflow }
+
 // MaxRules is the most rules one filter may hold (HubSpot allows 250 per trigger).
 const MaxRules = 250
 
@@ -45,6 +61,7 @@ const MaxRules = 250
 //   - a group: All (every child must match) or Any (at least one child must match);
 //   - a rule: Property, Op and (unless the op is is_known/is_unknown) Value;
 //   - a list rule: List (a list id) and Op member or not_member;
+//   - a workflow rule: Workflow (a workflow id) and Op goal_reached or not_goal_reached;
 //   - a raw expression: Expr, an expr-lang boolean expression for power users.
 //
 // A bare Property names a record property; "event.<path>" names a field of the
@@ -54,6 +71,7 @@ type Filter struct {
 	Any      []Filter `json:"any,omitempty"`
 	Property string   `json:"property,omitempty"`
 	List     string   `json:"list,omitempty"`
+	Workflow string   `json:"workflow,omitempty"`
 	Op       Op       `json:"op,omitempty"`
 	Value    any      `json:"value,omitempty"`
 	Expr     string   `json:"expr,omitempty"`

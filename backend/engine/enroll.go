@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
 
+	"github.com/flowdesk/flowdesk/backend/condition"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/trigger"
 )
@@ -167,11 +169,40 @@ func recordListSet(tx store.Tx, recordID int64) (map[string]bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	set := make(map[string]bool, len(ids))
-	for _, id := range ids {
+	goals, err := tx.GoalsReached(recordID)
+	if err != nil {
+		return nil, err
+	}
+	return membershipSet(ids, goals), nil
+}
+
+// membershipSet is what list and workflow rules read (condition.Env.Lists): the ids of the
+// record's lists, and condition.GoalKey of each workflow whose goal it reached.
+func membershipSet(lists, goals []string) map[string]bool {
+	set := make(map[string]bool, len(lists)+len(goals))
+	for _, id := range lists {
 		set[id] = true
 	}
-	return set, nil
+	for _, id := range goals {
+		set[condition.GoalKey(id)] = true
+	}
+	return set
+}
+
+// memberships is membershipSet read outside a transaction, as a list of keys.
+func (e *Engine) memberships(ctx context.Context, recordID int64) ([]string, error) {
+	lists, err := e.db.RecordLists(ctx, recordID)
+	if err != nil {
+		return nil, err
+	}
+	goals, err := e.db.GoalsReached(ctx, recordID)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range goals {
+		lists = append(lists, condition.GoalKey(g))
+	}
+	return lists, nil
 }
 
 // suppressedBy returns the first of the workflow's suppression lists the record is in ("" when

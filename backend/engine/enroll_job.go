@@ -333,7 +333,7 @@ func (e *Engine) tally(ctx context.Context, wf *trigger.Workflow, s *selection, 
 			return nil, err
 		}
 		for _, r := range recs {
-			ok, err := s.selects(r, func(id int64) ([]string, error) { return e.db.RecordLists(ctx, id) }, now)
+			ok, err := s.selects(r, func(id int64) ([]string, error) { return e.memberships(ctx, id) }, now)
 			if err == nil && !ok {
 				continue
 			}

@@ -114,6 +114,11 @@ func (e *Engine) commit(ctx context.Context, p *plan) error {
 		if err := tx.UpdateEnrollment(p.c.enr.ID, p.status, p.current, p.stepsRun, p.errText, p.now); err != nil {
 			return err
 		}
+		if p.status == store.StatusGoalReached {
+			if err := e.goalReached(tx, p.c.rec.ID, p.def.ID, p.c.enr.ID, p.now); err != nil {
+				return err
+			}
+		}
 		if p.next != nil {
 			return tx.PutJob(p.next)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
@@ -130,7 +131,41 @@ func (e *Engine) leave(tx store.Tx, en *store.Enrollment, x *exit, now time.Time
 	if err != nil {
 		return fmt.Errorf("encode exit of enrollment %d: %w", en.ID, err)
 	}
-	return tx.AppendHistory(store.HistoryEntry{EnrollmentID: en.ID, Outcome: x.outcome, Detail: raw, At: now})
+	if err := tx.AppendHistory(store.HistoryEntry{EnrollmentID: en.ID, Outcome: x.outcome, Detail: raw, At: now}); err != nil {
+		return err
+	}
+	if x.status == store.StatusGoalReached {
+		return e.goalReached(tx, en.RecordID, en.WorkflowID, en.ID, now)
+	}
+	return nil
+}
+
+// goalReached runs the filter triggers that test "has reached the goal of workflow X" now that
+// the record reached workflowID's goal (the enrollment is stored as goal_reached already).
+func (e *Engine) goalReached(tx store.Tx, recordID int64, workflowID string, enrollmentID int64, now time.Time) error {
+	ix := e.index.Load()
+	if !ix.UsesLists() {
+		return nil
+	}
+	if before, err := tx.ReachedGoalBefore(workflowID, recordID, enrollmentID); err != nil || before {
+		return err // reached before: nothing changed for the rules
+	}
+	rec, err := tx.Record(recordID)
+	if err != nil {
+		return err
+	}
+	after, err := recordListSet(tx, recordID)
+	if err != nil {
+		return err
+	}
+	before := maps.Clone(after)
+	delete(before, condition.GoalKey(workflowID))
+	matches, errs := ix.MatchListChange(rec.Type, rec.Properties, before, after, now)
+	for _, err := range errs {
+		e.log.Warn("goal trigger failed", "record", recordID, "workflow", workflowID, "err", err)
+	}
+	_, err = e.enrollMatches(tx, ix, matches, recordID, nil, now)
+	return err
 }
 
 // checkExits ends the record's open enrollments whose goal or unenrollment rule it now meets.

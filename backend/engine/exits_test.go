@@ -331,3 +331,72 @@ func TestEnrollCycleIsRefusedUnlessReenrollmentIsOff(t *testing.T) {
 		t.Fatalf("a cycle with re-enrollment off everywhere: %v", err)
 	}
 }
+
+func TestGoalReachedIsAFilterInOtherWorkflows(t *testing.T) {
+	h := newHarness(t)
+	h.event("crm.synced", "seed@example.com", nil, nil, M{"lifecycle": "lead"}) // declares lifecycle
+	h.deployM(goalFlow("onboard"))
+	self := flow("self",
+		M{"id": "convert", "type": "set_property", "property": "lifecycle", "value": "customer", "next": "after"},
+		M{"id": "after", "type": "delay", "duration": "1d"})
+	self["goal"] = M{"property": "lifecycle", "op": "eq", "value": "customer"}
+	h.deployM(self)
+	upsell := flow("upsell", M{"id": "mark", "type": "set_property", "property": "upsell", "value": "yes"})
+	upsell["triggers"] = []M{{"id": "onboarded", "type": "filter", "filter": M{"any": []M{
+		{"workflow": "onboard", "op": "goal_reached"}, {"workflow": "self", "op": "goal_reached"}}}}}
+	h.deployM(upsell)
+	route := flow("route", M{"id": "which", "type": "branch", "branches": []M{
+		{"name": "Onboarded", "filter": M{"workflow": "onboard", "op": "goal_reached"}, "next": "yes"}}, "else": "no"},
+		M{"id": "yes", "type": "set_property", "property": "route", "value": "onboarded"},
+		M{"id": "no", "type": "set_property", "property": "route", "value": "not yet"})
+	h.deployM(route)
+
+	// Ann reaches onboard's goal by a change from outside: upsell enrolls her at once.
+	a := h.start("onboard", "ann@example.com", M{"lifecycle": "lead"})
+	h.run()
+	if _, _, err := h.eng.PatchRecord(h.ctx, h.record("ann@example.com").ID, map[string]any{"lifecycle": "customer"}); err != nil {
+		t.Fatal(err)
+	}
+	h.wantStatus(a, store.StatusGoalReached)
+	h.run()
+	if got := h.props("ann@example.com")["upsell"]; got != "yes" {
+		t.Fatalf("upsell %v: the goal_reached trigger did not enroll Ann", got)
+	}
+	if r := h.reason(h.enrollments("upsell")[0].ID); r.Trigger != "onboarded" {
+		t.Fatalf("upsell reason %+v", r)
+	}
+
+	// Cy reaches self's goal through self's own step: upsell enrolls him too.
+	c := h.start("self", "cy@example.com", M{"lifecycle": "lead"})
+	h.run()
+	h.wantStatus(c, store.StatusGoalReached)
+	h.run()
+	if got := h.props("cy@example.com")["upsell"]; got != "yes" {
+		t.Fatalf("upsell %v: a goal reached by the workflow's own step did not enroll Cy", got)
+	}
+
+	// A branch reads it: Ann has reached onboard's goal, Bob has not.
+	h.start("route", "ann@example.com", nil)
+	h.start("route", "bob@example.com", M{"lifecycle": "lead"})
+	h.run()
+	if a, b := h.props("ann@example.com")["route"], h.props("bob@example.com")["route"]; a != "onboarded" || b != "not yet" {
+		t.Fatalf("route: ann %v, bob %v", a, b)
+	}
+	if got := len(h.enrollments("upsell")); got != 2 {
+		t.Fatalf("upsell enrollments %d, want 2 (Bob reached no goal)", got)
+	}
+}
+
+func TestWorkflowRuleNamingAWorkflowWithoutAGoalIsAProblem(t *testing.T) {
+	h := newHarness(t)
+	h.deployM(flow("plain", M{"id": "wait", "type": "delay", "duration": "1d"}))
+	def := flow("reads", M{"id": "mark", "type": "set_property", "property": "x", "value": "1"})
+	def["triggers"] = []M{{"id": "t", "type": "filter", "filter": M{"workflow": "plain", "op": "goal_reached"}}}
+	w, err := h.eng.CreateWorkflow(h.ctx, mustJSON(t, def))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(w.Problems) != 1 || w.Problems[0].Field != "filter" || !strings.Contains(w.Problems[0].Message, `"plain", which has no goal`) {
+		t.Fatalf("problems %+v", w.Problems)
+	}
+}

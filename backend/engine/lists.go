@@ -132,6 +132,9 @@ func (e *Engine) checkList(in *ListInput, pr *problems) json.RawMessage {
 		if n.List != "" {
 			pr.add(path+".list", "an active list's filter tests record properties; list membership (%q) cannot be part of it yet", n.List)
 		}
+		if n.Workflow != "" {
+			pr.add(path+".workflow", "an active list's filter tests record properties; a workflow's goal (%q) cannot be part of it yet", n.Workflow)
+		}
 	})
 	if _, err := e.compileSelection(*in.Filter, in.Object, pr); err != nil && len(pr.Problems) == 0 {
 		pr.add("filter", "%v", err)

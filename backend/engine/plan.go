@@ -124,7 +124,7 @@ func (e *Engine) makePlan(ctx context.Context, c claimed) (*plan, error) {
 		return p, nil
 	}
 	if e.testsLists(def, c.enr.Version) {
-		ids, err := e.db.RecordLists(ctx, c.rec.ID)
+		ids, err := e.memberships(ctx, c.rec.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -482,7 +482,7 @@ func (e *Engine) testsLists(def *workflow.Definition, version int) bool {
 		if f == nil || uses {
 			return
 		}
-		uses = f.List != ""
+		uses = f.List != "" || f.Workflow != ""
 		for i := range f.All {
 			walk(&f.All[i])
 		}

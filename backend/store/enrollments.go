@@ -290,3 +290,35 @@ func (t *sqlTx) CancelOpenEnrollments(workflowID string, now time.Time) (int64, 
 	}
 	return res.RowsAffected()
 }
+
+// GoalsReached returns the ids of the workflows whose goal the record reached (an enrollment of
+// it ended goal_reached), sorted.
+func (db *DB) GoalsReached(ctx context.Context, recordID int64) ([]string, error) {
+	return goalsReached(ctx, db.r, recordID)
+}
+
+// GoalsReached returns the workflows whose goal the record reached, inside the transaction.
+func (t *sqlTx) GoalsReached(recordID int64) ([]string, error) {
+	return goalsReached(t.ctx, txQuerier{t}, recordID)
+}
+
+func goalsReached(ctx context.Context, q querier, recordID int64) ([]string, error) {
+	rows, err := q.QueryContext(ctx, "SELECT DISTINCT workflow_id FROM enrollments WHERE record_id = ? AND ended_by = 'goal_reached' ORDER BY workflow_id", recordID)
+	if err != nil {
+		return nil, fmt.Errorf("goals reached by record %d: %w", recordID, err)
+	}
+	return collect(rows, fmt.Sprintf("goals reached by record %d", recordID), func(r rowScanner) (string, error) {
+		var s string
+		return s, r.Scan(&s)
+	})
+}
+
+// ReachedGoalBefore tells whether another enrollment of the record in the workflow than except
+// ended goal_reached.
+func (t *sqlTx) ReachedGoalBefore(workflowID string, recordID, except int64) (bool, error) {
+	var n int
+	if err := t.queryRow("SELECT COUNT(*) FROM enrollments WHERE workflow_id = ? AND record_id = ? AND ended_by = 'goal_reached' AND id <> ?", workflowID, recordID, except).Scan(&n); err != nil {
+		return false, fmt.Errorf("goal of %q reached by record %d before: %w", workflowID, recordID, err)
+	}
+	return n > 0, nil
+}

@@ -47,6 +47,7 @@ type Store interface {
 	// enrollments
 	Enrollment(ctx context.Context, id int64) (*Enrollment, error)
 	Enrollments(ctx context.Context, q EnrollmentQuery) ([]*Enrollment, error)
+	GoalsReached(ctx context.Context, recordID int64) ([]string, error)
 
 	// erase
 	ErasedAt(ctx context.Context, id int64) (time.Time, bool, error)
@@ -202,6 +203,8 @@ type Tx interface {
 	InsertEnrollment(e *Enrollment, now time.Time) error
 	OpenEnrollment(workflowID string, recordID int64) (*Enrollment, error)
 	OpenEnrollments(recordID int64) ([]*Enrollment, error)
+	GoalsReached(recordID int64) ([]string, error)
+	ReachedGoalBefore(workflowID string, recordID, except int64) (bool, error)
 	UpdateEnrollment(id int64, status, currentStep string, stepsRun int, errText string, now time.Time) error
 
 	// erase

@@ -1100,6 +1100,11 @@ func (v *validator) filter(f condition.Filter, field string, eventOK bool, who s
 				add(joinPath(field, path), who+" "+msg)
 			}
 		}
+		if n.Workflow != "" {
+			if msg := v.workflowRuleProblem(n.Workflow); msg != "" {
+				add(joinPath(field, path), who+": "+msg)
+			}
+		}
 	})
 	if eventOK {
 		return
@@ -1107,7 +1112,11 @@ func (v *validator) filter(f condition.Filter, field string, eventOK bool, who s
 	// Record-only filters cannot read the event: report rules and raw expressions that do.
 	walk(f, "", func(path string, n condition.Filter) {
 		if isEventRef(n.Property) {
-			add(joinPath(field, path), fmt.Sprintf("%s: the rule reads %q, but there is no event when this trigger enrolls a record. Use a record property instead.", who, n.Property))
+			where := "when this trigger enrolls a record"
+			if !strings.HasPrefix(who, "Trigger") {
+				where = "here, only the record" // the goal and the unenrollment filter
+			}
+			add(joinPath(field, path), fmt.Sprintf("%s: the rule reads %q, but there is no event %s. Use a record property instead.", who, n.Property, where))
 		}
 		if n.Expr == "" {
 			return
@@ -1198,7 +1207,7 @@ func isEventRef(p string) bool { return p == "event" || strings.HasPrefix(p, "ev
 
 // emptyFilter reports whether f is absent or has nothing in it.
 func emptyFilter(f *condition.Filter) bool {
-	return f == nil || (len(f.All) == 0 && len(f.Any) == 0 && f.Property == "" && f.List == "" && f.Op == "" && f.Expr == "" && f.Value == nil)
+	return f == nil || (len(f.All) == 0 && len(f.Any) == 0 && f.Property == "" && f.List == "" && f.Workflow == "" && f.Op == "" && f.Expr == "" && f.Value == nil)
 }
 
 // unreachable reports steps that no path from the start reaches.

@@ -216,3 +216,30 @@ func cycleBack(from, home string, def func(id string) *Definition) []string {
 	}
 	return nil
 }
+
+// workflowRuleProblem says what is wrong with a workflow rule's workflow ("" when nothing): it
+// must exist, work on the same records, and have a goal to reach.
+func (v *validator) workflowRuleProblem(id string) string {
+	if id == v.d.ID {
+		if v.d.Goal == nil {
+			return "the rule tests whether the record reached this workflow's goal, but it has none. Set a goal, or pick another workflow."
+		}
+		return ""
+	}
+	if v.opts.Workflow == nil {
+		return ""
+	}
+	object, ok := v.opts.Workflow(id)
+	switch {
+	case !ok:
+		return fmt.Sprintf("the rule tests the goal of the workflow %q, which does not exist. Pick an existing workflow.", id)
+	case v.d.Object != "" && object != v.d.Object:
+		return fmt.Sprintf("the rule tests the goal of the workflow %q, which works on %s records, not %s records. Pick a %s workflow.", id, object, v.d.Object, v.d.Object)
+	}
+	if v.opts.Definition != nil {
+		if x := v.opts.Definition(id); x != nil && x.Goal == nil {
+			return fmt.Sprintf("the rule tests the goal of the workflow %q, which has no goal, so no record ever reaches it. Give that workflow a goal, or pick another.", id)
+		}
+	}
+	return ""
+}

@@ -19,10 +19,15 @@ export interface Filter {
   property?: string;
   /** a list rule: the list id, with op member or not_member */
   list?: string;
-  op?: FilterOp;
+  /** A workflow rule: whether the record reached that workflow's goal (op goal_reached / not_goal_reached). */
+  workflow?: string;
+  op?: FilterOp | WorkflowOp;
   value?: unknown;
   expr?: string;
 }
+
+/** The operators of a workflow rule (backend/condition WorkflowOps). */
+export type WorkflowOp = 'goal_reached' | 'not_goal_reached';
 
 export type TriggerType = 'event' | 'filter' | 'schedule' | 'webhook' | 'list';
 

@@ -4,7 +4,7 @@ import { useId, useMemo, useState } from 'react';
 import type { Filter, FilterOp, Property } from '../../api/types';
 import {
   OP_LABELS, convertValue, fromFilter, opsFor, parseList, propertyOptions, propertyType, toFilter, valueKind,
-  type FilterNode, type GroupNode, type ListNode, type RuleNode,
+  type FilterNode, type GroupNode, type ListNode, type RuleNode, type WorkflowNode,
 } from './model';
 import { useLists } from '../ListPicker';
 
@@ -73,6 +73,15 @@ function GroupView(props: { group: GroupNode; onChange(g: GroupNode): void; onRe
             <GroupView {...props} group={c} depth={props.depth + 1} onChange={(g) => setChild(i, g)} onRemove={() => setChild(i, null)} />
           ) : c.kind === 'list' ? (
             <ListRuleView rule={c} onChange={(r) => setChild(i, r)} onRemove={() => setChild(i, null)} />
+          ) : c.kind === 'workflow' ? (
+            <div className="filter-rule" data-testid="workflow-rule">
+              <select className="op" aria-label="Goal" value={c.op} onChange={(e) => setChild(i, { ...c, op: e.target.value as WorkflowNode['op'] })}>
+                <option value="goal_reached">has reached the goal of</option>
+                <option value="not_goal_reached">has not reached the goal of</option>
+              </select>
+              <input className="grow" aria-label="Workflow" value={c.workflow} placeholder="workflow id" onChange={(e) => setChild(i, { ...c, workflow: e.target.value })} />
+              <button type="button" className="icon-btn" title="Remove" onClick={() => setChild(i, null)}>×</button>
+            </div>
           ) : c.kind === 'expr' ? (
             <div className="filter-rule">
               <input className="grow mono" aria-label="Expression" value={c.expr} placeholder="record.age > 30" onChange={(e) => setChild(i, { kind: 'expr', expr: e.target.value })} />
@@ -91,6 +100,7 @@ function GroupView(props: { group: GroupNode; onChange(g: GroupNode): void; onRe
           </button>
         )}
         {props.allowLists && <button type="button" className="link-btn" onClick={() => add({ kind: 'list', list: '', op: 'member' })}>+ List membership</button>}
+        {props.allowLists && <button type="button" className="link-btn" onClick={() => add({ kind: 'workflow', workflow: '', op: 'goal_reached' })}>+ Workflow goal</button>}
         <button type="button" className="link-btn" onClick={() => add({ kind: 'expr', expr: '' })}>+ Expression</button>
       </div>
     </div>

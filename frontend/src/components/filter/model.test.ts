@@ -85,3 +85,11 @@ describe('filter model', () => {
     expect(describeFilter(f)).toBe('(city is Dublin and lifecycle is any of lead, mql) or tags contains vip');
   });
 });
+
+describe('workflow goal rules', () => {
+  it('round-trip exactly and read as a sentence', () => {
+    const f = { all: [{ workflow: 'onboarding', op: 'goal_reached' as const }, { any: [{ workflow: 'trial', op: 'not_goal_reached' as const }, { property: 'city', op: 'eq' as const, value: 'Cork' }] }] };
+    expect(toFilter(fromFilter(f))).toEqual(f);
+    expect(describeFilter(f)).toBe('reached the goal of onboarding and (has not reached the goal of trial or city is Cork)');
+  });
+});

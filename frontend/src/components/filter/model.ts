@@ -1,5 +1,5 @@
 // The filter editor's model and its exact mapping to the backend Filter JSON. Pure.
-import type { Filter, FilterOp, Property, PropertyType } from '../../api/types';
+import type { Filter, FilterOp, Property, PropertyType, WorkflowOp } from '../../api/types';
 import { FILTER_OPS } from '../../api/types';
 
 export interface RuleNode {
@@ -18,12 +18,18 @@ export interface ListNode {
   list: string;
   op: 'member' | 'not_member';
 }
+/** "Has (not) reached the goal of workflow X" (HubSpot's workflow-status criteria). */
+export interface WorkflowNode {
+  kind: 'workflow';
+  workflow: string;
+  op: WorkflowOp;
+}
 export interface GroupNode {
   kind: 'group';
   mode: 'all' | 'any';
   children: FilterNode[];
 }
-export type FilterNode = RuleNode | ExprNode | ListNode | GroupNode;
+export type FilterNode = RuleNode | ExprNode | ListNode | WorkflowNode | GroupNode;
 
 /** Operators allowed per property type (mirrors backend/condition/check.go). */
 export const OPS_BY_TYPE: Record<PropertyType, FilterOp[]> = {
@@ -142,7 +148,8 @@ function toNode(f: Filter): FilterNode {
   if (f.any) return { kind: 'group', mode: 'any', children: f.any.map(toNode) };
   if (f.expr !== undefined && f.property === undefined) return { kind: 'expr', expr: f.expr };
   if (f.list !== undefined) return { kind: 'list', list: f.list, op: (f.op as string) === 'not_member' ? 'not_member' : 'member' };
-  const r: RuleNode = { kind: 'rule', property: f.property ?? '', op: f.op ?? 'eq' };
+  if (f.workflow !== undefined) return { kind: 'workflow', workflow: f.workflow, op: f.op === 'not_goal_reached' ? 'not_goal_reached' : 'goal_reached' };
+  const r: RuleNode = { kind: 'rule', property: f.property ?? '', op: (f.op ?? 'eq') as FilterOp };
   if (f.value !== undefined) r.value = f.value;
   return r;
 }
@@ -159,6 +166,8 @@ function nodeToFilter(n: FilterNode): Filter | undefined {
       return { expr: n.expr };
     case 'list':
       return { list: n.list, op: n.op as unknown as FilterOp };
+    case 'workflow':
+      return { workflow: n.workflow, op: n.op };
     case 'rule': {
       const f: Filter = { property: n.property, op: n.op };
       if (valueKind(n.op, undefined) !== 'none' && n.value !== undefined) f.value = n.value;
@@ -197,7 +206,8 @@ export function describeFilter(f: Filter | undefined): string {
     return parts.join(f.all ? ' and ' : ' or ');
   }
   if (f.expr !== undefined) return f.expr;
-  const op = f.op ? OP_LABELS[f.op] ?? f.op : '?';
+  if (f.workflow !== undefined) return `${f.op === 'not_goal_reached' ? 'has not reached' : 'reached'} the goal of ${f.workflow || '?'}`;
+  const op = f.op ? OP_LABELS[f.op as FilterOp] ?? f.op : '?';
   const v = valueText(f.value);
   return `${f.property || '?'} ${op}${v ? ' ' + v : ''}`;
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/store"
@@ -67,6 +68,11 @@ func (s *Server) listEnrollments(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	q.Contact = strings.TrimSpace(r.URL.Query().Get("contact"))
+	if q.From, q.To, err = queryDays(r); err != nil {
+		writeError(w, err)
+		return
+	}
 	ens, err := s.eng.DB().Enrollments(r.Context(), q)
 	if err != nil {
 		writeError(w, err)
@@ -99,4 +105,35 @@ func (s *Server) getEnrollment(w http.ResponseWriter, r *http.Request) {
 	var reason engine.Reason
 	_ = json.Unmarshal(en.Reason, &reason)
 	writeJSON(w, http.StatusOK, map[string]any{"enrollment": en, "history": nonNil(maskedHistory(hist)), "diagnose": diagnose(en, reason)})
+}
+
+// queryDays reads ?from=&to= as UTC days (YYYY-MM-DD, both included): the start of from and
+// the end of to, zero when absent. A day that is not one, or a range that ends before it
+// starts, is a 400 naming the parameter.
+func queryDays(r *http.Request) (from, to time.Time, err error) {
+	for _, q := range []struct {
+		name string
+		into *time.Time
+	}{{"from", &from}, {"to", &to}} {
+		v := r.URL.Query().Get(q.name)
+		if v == "" {
+			continue
+		}
+		t, perr := time.Parse(time.DateOnly, v)
+		if perr != nil {
+			e := apiError(http.StatusBadRequest, "bad_query", "%s %q is not a day; write it like 2026-03-01", q.name, v)
+			e.Details = map[string]any{"field": q.name}
+			return time.Time{}, time.Time{}, e
+		}
+		*q.into = t
+	}
+	if !to.IsZero() {
+		to = to.AddDate(0, 0, 1)
+	}
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		e := apiError(http.StatusBadRequest, "bad_query", "the range ends (%s) before it starts (%s); give from before to", r.URL.Query().Get("to"), r.URL.Query().Get("from"))
+		e.Details = map[string]any{"field": "from"}
+		return time.Time{}, time.Time{}, e
+	}
+	return from, to, nil
 }

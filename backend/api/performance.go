@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"time"
 )
 
 // performanceRoutes registers the performance tab's data: counts per day, step and path.
@@ -17,23 +16,13 @@ func (s *Server) performance(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	var from, to time.Time
-	for _, q := range []struct {
-		name string
-		into *time.Time
-	}{{"from", &from}, {"to", &to}} {
-		v := r.URL.Query().Get(q.name)
-		if v == "" {
-			continue
-		}
-		t, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			e := apiError(http.StatusBadRequest, "bad_query", "%s %q is not a day; write it like 2026-03-01", q.name, v)
-			e.Details = map[string]any{"field": q.name}
-			writeError(w, e)
-			return
-		}
-		*q.into = t
+	from, to, err := queryDays(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if !to.IsZero() {
+		to = to.AddDate(0, 0, -1) // Performance takes the last day itself
 	}
 	p, err := s.eng.Performance(r.Context(), id, from, to)
 	if err != nil {

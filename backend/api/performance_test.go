@@ -35,7 +35,7 @@ func TestPerformanceFromTheRollup(t *testing.T) {
 		{name: "the stats carry the branch's path counts for the canvas", method: "GET", url: "/api/workflows/by-city/stats", wantStatus: 200,
 			wantContains: []string{`"paths":{"Dublin":2,"else":2}`}},
 		{name: "not a day", method: "GET", url: "/api/workflows/by-city/performance?from=March", wantStatus: 400, wantCode: "bad_query", wantContains: []string{`"field":"from"`}},
-		{name: "backwards", method: "GET", url: "/api/workflows/by-city/performance?from=2026-03-05&to=2026-03-01", wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`"field":"from"`}},
+		{name: "backwards", method: "GET", url: "/api/workflows/by-city/performance?from=2026-03-05&to=2026-03-01", wantStatus: 400, wantCode: "bad_query", wantContains: []string{`"field":"from"`}},
 		{name: "too long", method: "GET", url: "/api/workflows/by-city/performance?from=2024-01-01&to=2026-03-01", wantStatus: 422, wantCode: "invalid_input", wantContains: []string{"at most 366"}},
 		{name: "unknown workflow", method: "GET", url: "/api/workflows/nope/performance", wantStatus: 404, wantCode: "not_found"},
 	})

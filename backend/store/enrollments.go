@@ -132,6 +132,11 @@ type EnrollmentQuery struct {
 	Step       string // enrollments at this step now or that ran it
 	Limit      int
 	Before     int64 // only enrollments with id < Before
+	// Contact matches the record's email, case-insensitively, anywhere in it ("ann@" finds
+	// ann@example.com).
+	Contact string
+	// From and To (when set) bound when the enrollment started: From <= created_at < To.
+	From, To time.Time
 }
 
 // Enrollments lists enrollments matching q, newest first.
@@ -153,6 +158,9 @@ func (db *DB) Enrollments(ctx context.Context, q EnrollmentQuery) ([]*Enrollment
 		f.when(true, "status = ?", q.Status)
 	}
 	f.when(q.Before > 0, "id < ?", q.Before)
+	f.when(q.Contact != "", `record_id IN (SELECT id FROM records WHERE LOWER(COALESCE(email, '')) LIKE ? ESCAPE '\')`, containsPattern(q.Contact))
+	f.when(!q.From.IsZero(), "created_at >= ?", ms(q.From))
+	f.when(!q.To.IsZero(), "created_at < ?", ms(q.To))
 	f.when(q.Step != "", "(current_step = ? OR EXISTS (SELECT 1 FROM history h WHERE h.enrollment_id = enrollments.id AND h.step_id = ?))", q.Step, q.Step)
 	rows, err := db.r.QueryContext(ctx, "SELECT "+enrollmentCols+" FROM enrollments"+f.where()+" ORDER BY id DESC LIMIT ?", append(f.args, listLimit(q.Limit))...)
 	if err != nil {

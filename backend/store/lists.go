@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -197,7 +196,7 @@ type MemberQuery struct {
 func (db *DB) ListMemberRecords(ctx context.Context, q MemberQuery) ([]*Record, error) {
 	f := filter{conds: []string{"m.list = ?", "r.id > ?"}, args: []any{q.List, q.After}}
 	if q.Text != "" {
-		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q.Text)) + "%"
+		like := containsPattern(q.Text)
 		f.when(true, `(LOWER(COALESCE(r.email,'')) LIKE ? ESCAPE '\' OR LOWER(r.properties) LIKE ? ESCAPE '\')`, like, like)
 	}
 	cols := "r.id, r.type, COALESCE(r.email, ''), r.properties, r.created_at, r.updated_at"

@@ -91,3 +91,9 @@ func collect[T any](rows *sql.Rows, what string, scan func(rowScanner) (T, error
 	}
 	return out, nil
 }
+
+// containsPattern is a LIKE pattern (with ESCAPE '\') matching text anywhere, lower-cased: for
+// searches that compare LOWER(column).
+func containsPattern(text string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(text)) + "%"
+}

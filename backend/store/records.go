@@ -101,7 +101,7 @@ func (db *DB) SearchRecords(ctx context.Context, q RecordQuery) ([]*Record, erro
 	f.when(q.Type != "", "type = ?", q.Type)
 	f.when(q.Email != "", "email_key = ?", ident.EmailKey(q.Email))
 	if q.Text != "" {
-		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q.Text)) + "%"
+		like := containsPattern(q.Text)
 		f.when(true, `(LOWER(COALESCE(email,'')) LIKE ? ESCAPE '\' OR LOWER(properties) LIKE ? ESCAPE '\')`, like, like)
 	}
 	rows, err := db.r.QueryContext(ctx, "SELECT "+recordCols+" FROM records"+f.where()+" ORDER BY id LIMIT ?", append(f.args, listLimit(q.Limit))...)

@@ -2,7 +2,8 @@
 // the demo webinar), a workflow that branches by city gets traffic through POST /api/events; the
 // user opens it, sees the counts on the branch edges of the canvas, opens Performance and sees
 // the three charts drawn (enrollments per day, runs and failures per step, paths taken) with the
-// figures of that traffic, changes the time range, and the demo webinar's enrollments too.
+// figures of that traffic, changes the time range, and the demo webinar's enrollments too; then
+// Activity lists both workflows' enrollments, filters and searches them and opens one.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ART, T, apiClient, openBrowser, until, watchdog } from './rig.mjs';
@@ -90,6 +91,32 @@ describe('performance', { concurrency: false }, () => {
     await until('demo enrollments', async () => /[1-9]\d* enrolled/.test(await page.getByTestId('perf-totals').textContent().catch(() => '')), T.med);
     await page.getByTestId('chart-paths').locator('.path-chart[data-step="watched?"]').waitFor({ timeout: T.med });
     await shot('perf-03-demo-webinar');
+  });
+
+  test('activity: every workflow\'s enrollments, filtered by workflow, status and contact, opens one', { timeout: 45_000 }, async () => {
+    await page.getByRole('link', { name: 'Activity', exact: true }).click();
+    const table = page.getByTestId('activity');
+    await table.waitFor({ timeout: T.med });
+    const rows = table.locator('tbody tr');
+    await until('enrollments of both workflows', async () => {
+      const text = await table.textContent();
+      return text.includes('By city') && text.includes('Webinar follow-up');
+    }, T.med);
+    await page.getByLabel('Workflow').selectOption(WF);
+    await until('only By city', async () => (await rows.count()) === 5, T.med);
+    await page.getByLabel('Status').selectOption('completed');
+    await until('five completed', async () => (await rows.count()) === 5, T.med);
+    await page.getByLabel('Contact').fill('P3.PERF');
+    await until('one contact', async () => (await rows.count()) === 1, T.med);
+    assert.match(await rows.first().textContent(), /By city.*p3\.perf@example\.com.*completed/i);
+    await shot('perf-04-activity');
+    await page.getByLabel('Started from').fill('2030-01-01');
+    await page.getByText('No enrollments match these filters').waitFor({ timeout: T.med });
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await until('everything again', async () => (await rows.count()) > 5, T.med);
+    const id = await rows.first().getAttribute('data-enrollment');
+    await rows.first().click();
+    await until('the enrollment page', async () => page.url().endsWith('#/enrollments/' + id), T.med);
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -1,6 +1,7 @@
 import { ExposureGate } from './components/Exposure';
 import { NotificationBell } from './components/NotificationBell';
 import { useRoute } from './router';
+import { ActivityScreen } from './screens/Activity';
 import { EnrollmentDetailScreen } from './screens/EnrollmentDetail';
 import { RecordDetailScreen } from './screens/RecordDetail';
 import { RecordsScreen } from './screens/Records';
@@ -29,6 +30,7 @@ function Shell() {
   const route = useRoute();
   const section = route.name === 'records' || route.name === 'record' ? 'records'
     : route.name === 'lists' || route.name === 'list' ? 'lists'
+    : route.name === 'activity' || route.name === 'enrollment' ? 'activity'
     : route.name === 'webhooks' || route.name === 'webhook' ? 'webhooks'
       : route.name === 'settings' || route.name === 'outbox' || route.name === 'tasks' || route.name === 'trash' || route.name === 'properties' ? route.name : 'workflows';
   return (
@@ -40,6 +42,7 @@ function Shell() {
         </a>
         <nav>
           <a className={section === 'workflows' ? 'on' : ''} href="#/workflows">Workflows</a>
+          <a className={section === 'activity' ? 'on' : ''} href="#/activity">Activity</a>
           <a className={section === 'records' ? 'on' : ''} href="#/records">Records</a>
           <a className={section === 'lists' ? 'on' : ''} href="#/lists">Lists</a>
           <a className={section === 'properties' ? 'on' : ''} href="#/properties">Properties</a>
@@ -58,6 +61,7 @@ function Shell() {
         {route.name === 'workflow-enrollments' && <WorkflowEnrollmentsScreen id={route.id} status={route.status} step={route.step} key={route.id} />}
         {route.name === 'workflow-versions' && <WorkflowVersionsScreen id={route.id} version={route.version} against={route.against} key={route.id} />}
         {route.name === 'workflow-performance' && <WorkflowPerformanceScreen id={route.id} key={route.id} />}
+        {route.name === 'activity' && <ActivityScreen />}
         {route.name === 'records' && <RecordsScreen />}
         {route.name === 'record' && <RecordDetailScreen id={route.id} />}
         {route.name === 'enrollment' && <EnrollmentDetailScreen id={route.id} />}

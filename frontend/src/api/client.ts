@@ -189,7 +189,7 @@ export const api = {
   patchRecord: async (id: number, properties: Record<string, unknown>) =>
     (await request<{ record: RecordItem; enrollments: Enrollment[] }>('PATCH', '/api/records/' + id, { body: { properties } })).data,
 
-  listEnrollments: async (q: { workflow?: string; record?: number; status?: EnrollmentStatus; step?: string; limit?: number; cursor?: string } = {}) => {
+  listEnrollments: async (q: { workflow?: string; record?: number; status?: EnrollmentStatus; step?: string; contact?: string; from?: string; to?: string; limit?: number; cursor?: string } = {}) => {
     const d = (await request<{ enrollments: Enrollment[]; next_cursor?: string }>('GET', '/api/enrollments' + qs(q))).data;
     return { items: d.enrollments, nextCursor: d.next_cursor };
   },

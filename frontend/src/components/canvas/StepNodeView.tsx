@@ -82,7 +82,7 @@ function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
       ) : (
         <div className="step-summary id">{step.id}</div>
       )}
-      {hours && <div className="hours-badge" data-testid="hours-badge" title={`Runs only in the business hours: ${hours}`}><span aria-hidden="true">🕘</span> {hours.replace(/ \(.*\)$/, '')}</div>}
+      {hours && <div className="hours-badge" data-testid="hours-badge" title={`Runs only in the business hours: ${hours}`}><Glyph name="clock" size={10} colour="#92400e" /> {hours.replace(/ \(.*\)$/, '')}</div>}
       <Handle type="source" position={Position.Bottom} id="out" className="handle" isConnectable={false} />
     </div>
   );

@@ -2,7 +2,6 @@ package action_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -18,7 +17,6 @@ import (
 	"net"
 	"net/mail"
 	"net/netip"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,8 +27,8 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/flowdesk/flowdesk/backend/action"
-	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/internal/testrig"
 	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
@@ -166,24 +164,17 @@ func newMailStack(t *testing.T, insecureAuth bool) *mailStack {
 // here) and, optionally, more engine options, made once the database is open.
 func newMailStackWith(t *testing.T, cfg action.Config, more ...func(db *store.DB, opts *engine.Options)) *mailStack {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "flowdesk.db"), store.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	st := settings.Open(db)
-	fc := clock.NewFake(msgT0)
-	cfg.DB, cfg.Settings = db, st
-	opts := engine.Options{Clock: fc, Actions: action.New(cfg), Retry: engine.RetryPolicy{MaxTries: 4, Base: time.Second, Max: time.Second}}
-	for _, m := range more {
-		m(db, &opts)
-	}
-	eng, err := engine.New(ctx, db, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &mailStack{msgStack: &msgStack{rig{t: t, ctx: ctx, db: db, eng: eng, clock: fc}}, settings: st}
+	var st *settings.Store
+	r := newRig(t, testrig.Options{Start: msgT0, Engine: func(db *store.DB) engine.Options {
+		st = settings.Open(db)
+		cfg.DB, cfg.Settings = db, st
+		opts := engine.Options{Actions: action.New(cfg), Retry: engine.RetryPolicy{MaxTries: 4, Base: time.Second, Max: time.Second}}
+		for _, m := range more {
+			m(db, &opts)
+		}
+		return opts
+	}})
+	return &mailStack{msgStack: &msgStack{r}, settings: st}
 }
 
 // useSMTP points the settings at mb (no TLS; a test server on loopback).

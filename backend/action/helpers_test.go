@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,16 +18,17 @@ import (
 	"github.com/flowdesk/flowdesk/backend/action"
 	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/internal/testrig"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
-
-var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 // testSecret is a Standard Webhooks secret ("whsec_" + base64 of the key).
 const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
-// rig is what every action test drives: the real engine over a SQLite file, on a fake clock.
+// rig is what every action test drives: the one test rig (the real engine over a SQLite file,
+// on a fake clock), with its parts under the names the tests use.
 type rig struct {
+	r     *testrig.Rig
 	t     *testing.T
 	ctx   context.Context
 	db    *store.DB
@@ -36,101 +36,60 @@ type rig struct {
 	clock *clock.Fake
 }
 
+func newRig(t *testing.T, o testrig.Options) rig {
+	t.Helper()
+	r := testrig.New(t, o)
+	return rig{r: r, t: t, ctx: r.Ctx, db: r.DB, eng: r.Eng, clock: r.Clock}
+}
+
 // ingestOne ingests an event for a contact and returns the single enrollment it caused.
 func (r *rig) ingestOne(typ, email string, data, props map[string]any) int64 {
 	r.t.Helper()
-	res, err := r.eng.Ingest(r.ctx, engine.EventInput{Type: typ, Record: engine.RecordRef{Type: "contact", Email: email, Properties: props}, Data: data})
-	if err != nil {
-		r.t.Fatalf("ingest: %v", err)
-	}
-	if len(res.Enrollments) != 1 {
-		r.t.Fatalf("enrollments %v, want 1", res.Enrollments)
-	}
-	return res.Enrollments[0]
+	return r.r.Ingest(typ, email, data, props)
 }
 
 // run executes every job that is due.
 func (r *rig) run() {
 	r.t.Helper()
-	if _, err := r.eng.RunDue(r.ctx); err != nil {
-		r.t.Fatalf("run due: %v", err)
-	}
+	r.r.RunDue()
 }
 
 // advance moves the clock and runs what came due.
 func (r *rig) advance(d time.Duration) {
 	r.t.Helper()
-	r.clock.Advance(d)
-	r.run()
+	r.r.Advance(d)
 }
 
 // trail is an enrollment's history as "step:outcome" strings.
 func (r *rig) trail(id int64) []string {
 	r.t.Helper()
-	hist, err := r.db.History(r.ctx, id)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	var out []string
-	for _, e := range hist {
-		o := e.Outcome
-		if e.StepID != "" {
-			o = e.StepID + ":" + e.Outcome
-		}
-		out = append(out, o)
-	}
-	return out
+	return r.r.Trail(id)
 }
 
 // stack is a rig with the action package's actions registered; reopen simulates a restart on
 // the same file.
 type stack struct {
 	rig
-	path  string
 	acts  map[string]engine.Action
 	retry engine.RetryPolicy
 }
 
 func newStack(t *testing.T, cfg action.Config, retry engine.RetryPolicy) *stack {
 	t.Helper()
-	s := &stack{rig: rig{t: t, ctx: context.Background(), clock: clock.NewFake(t0)}, path: filepath.Join(t.TempDir(), "flowdesk.db"),
-		acts: action.New(cfg), retry: retry}
-	s.open()
-	t.Cleanup(func() {
-		if s.db != nil {
-			s.db.Close()
-		}
-	})
+	s := &stack{acts: action.New(cfg), retry: retry}
+	s.rig = newRig(t, testrig.Options{Recover: true, Engine: func(*store.DB) engine.Options {
+		return engine.Options{Actions: s.acts, Retry: s.retry}
+	}})
 	return s
-}
-
-func (s *stack) open() {
-	s.t.Helper()
-	db, err := store.Open(s.ctx, s.path, store.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	eng, err := engine.New(s.ctx, db, engine.Options{Clock: s.clock, Actions: s.acts, Retry: s.retry})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if err := eng.Recover(s.ctx); err != nil {
-		s.t.Fatal(err)
-	}
-	s.db, s.eng = db, eng
 }
 
 // reopen closes the engine and the database and opens them again on the same file (a restart);
 // the actions are rebuilt too, so no in-memory state survives.
 func (s *stack) reopen(cfg action.Config) {
 	s.t.Helper()
-	s.eng.Stop()
-	if err := s.db.Close(); err != nil {
-		s.t.Fatal(err)
-	}
-	s.db, s.eng = nil, nil
 	s.acts = action.New(cfg)
-	s.open()
+	s.r.Restart()
+	s.db, s.eng = s.r.DB, s.r.Eng
 }
 
 func (s *stack) deploy(def string) {

@@ -1,21 +1,19 @@
 package action_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/action"
-	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/internal/testrig"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -36,21 +34,11 @@ func newMsgStack(t *testing.T, cfg action.Config) *msgStack {
 // newMsgStackWith is newMsgStack with a Config built over the opened database.
 func newMsgStackWith(t *testing.T, config func(db *store.DB) action.Config) *msgStack {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "flowdesk.db"), store.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	cfg := config(db)
-	cfg.DB = db
-	fc := clock.NewFake(msgT0)
-	eng, err := engine.New(ctx, db, engine.Options{Clock: fc, Actions: action.New(cfg),
-		Retry: engine.RetryPolicy{MaxTries: 5, Base: time.Second, Max: time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &msgStack{rig{t: t, ctx: ctx, db: db, eng: eng, clock: fc}}
+	return &msgStack{newRig(t, testrig.Options{Start: msgT0, Engine: func(db *store.DB) engine.Options {
+		cfg := config(db)
+		cfg.DB = db
+		return engine.Options{Actions: action.New(cfg), Retry: engine.RetryPolicy{MaxTries: 5, Base: time.Second, Max: time.Second}}
+	}})}
 }
 
 // deploy creates and enables a contact workflow started by the event "go.<id>".

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -10,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -19,8 +17,8 @@ import (
 
 	"github.com/flowdesk/flowdesk/backend/action"
 	"github.com/flowdesk/flowdesk/backend/api"
-	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/internal/testrig"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -52,18 +50,11 @@ func verifyStdWebhook(secret string, r *http.Request, body []byte) bool {
 
 func newDeliveryEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "flowdesk.db"), store.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	fc := clock.NewFake(t0)
 	acts := action.New(action.Config{})
-	eng, err := engine.New(ctx, db, engine.Options{Clock: fc, Actions: acts, Retry: engine.RetryPolicy{MaxTries: 3, Base: time.Second, Max: time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := testrig.New(t, testrig.Options{Engine: func(*store.DB) engine.Options {
+		return engine.Options{Actions: acts, Retry: engine.RetryPolicy{MaxTries: 3, Base: time.Second, Max: time.Second}}
+	}})
+	ctx, db, eng, fc := r.Ctx, r.DB, r.Eng, r.Clock
 	srv := httptest.NewServer(api.New(api.Options{Engine: eng, Version: "test", Actions: acts}))
 	t.Cleanup(srv.Close)
 	return &env{t: t, ctx: ctx, db: db, eng: eng, clock: fc, srv: srv}

@@ -18,15 +18,16 @@ import (
 	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/hook"
+	"github.com/flowdesk/flowdesk/backend/internal/testrig"
 	"github.com/flowdesk/flowdesk/backend/simulate"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
 // t0 is the fake clock's start: a Monday morning.
-var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+var t0 = testrig.T0
 
-// env is the real stack: a SQLite file in a temp dir, an engine on a fake clock (nothing runs
-// until the test calls runDue) and the API on a loopback httptest server.
+// env is the real stack (testrig: a SQLite file in a temp dir, an engine on a fake clock;
+// nothing runs until the test calls runDue) and the API on a loopback httptest server.
 type env struct {
 	t     *testing.T
 	ctx   context.Context
@@ -38,17 +39,10 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "flowdesk.db"), store.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	fc := clock.NewFake(t0)
-	eng, err := engine.New(ctx, db, engine.Options{Clock: fc, EventTypes: func(ctx context.Context) ([]string, error) { return hook.EventTypes(ctx, db) }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := testrig.New(t, testrig.Options{Engine: func(db *store.DB) engine.Options {
+		return engine.Options{EventTypes: func(ctx context.Context) ([]string, error) { return hook.EventTypes(ctx, db) }}
+	}})
+	ctx, db, eng, fc := r.Ctx, r.DB, r.Eng, r.Clock
 	sim := simulate.New(simulate.Options{Engine: eng, Clock: fc, TempDir: t.TempDir(), EventTypes: func(ctx context.Context) ([]string, error) { return hook.EventTypes(ctx, db) }})
 	srv := httptest.NewServer(api.New(api.Options{Engine: eng, Version: "test", Simulator: sim}))
 	t.Cleanup(srv.Close)

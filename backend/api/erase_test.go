@@ -1,20 +1,18 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/flowdesk/flowdesk/backend/action"
 	"github.com/flowdesk/flowdesk/backend/api"
-	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/internal/testrig"
 	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
@@ -23,19 +21,14 @@ import (
 // without SMTP settings; webhooks are sent), as `flowdesk serve` wires them.
 func newActionsEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "flowdesk.db"), store.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	fc := clock.NewFake(t0)
-	st := settings.Open(db)
-	acts := action.New(action.Config{DB: db, Settings: st})
-	eng, err := engine.New(ctx, db, engine.Options{Clock: fc, Actions: acts})
-	if err != nil {
-		t.Fatal(err)
-	}
+	var st *settings.Store
+	var acts map[string]engine.Action
+	r := testrig.New(t, testrig.Options{Engine: func(db *store.DB) engine.Options {
+		st = settings.Open(db)
+		acts = action.New(action.Config{DB: db, Settings: st})
+		return engine.Options{Actions: acts}
+	}})
+	ctx, db, eng, fc := r.Ctx, r.DB, r.Eng, r.Clock
 	srv := httptest.NewServer(api.New(api.Options{Engine: eng, Version: "test", Settings: st, Actions: acts}))
 	t.Cleanup(srv.Close)
 	return &env{t: t, ctx: ctx, db: db, eng: eng, clock: fc, srv: srv}

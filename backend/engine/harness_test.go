@@ -3,16 +3,19 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/store/storetest"
 )
 
-// harness is an engine over a real SQLite file in a temp dir, driven by a fake clock.
+// harness is an engine over a real SQLite file in a temp dir, driven by a fake clock. Tests
+// above the engine use the one test rig (backend/internal/testrig); the engine's internal tests
+// cannot import it (it imports the engine), so this harness builds the same stack on the same
+// opener (storetest.OpenSQLite).
 type harness struct {
 	t     *testing.T
 	ctx   context.Context
@@ -26,11 +29,7 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) // a Monday
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "flowdesk.db"), store.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.OpenSQLite(t, "")
 	fc := clock.NewFake(t0)
 	eng, err := New(ctx, db, Options{Clock: fc, Lease: time.Minute}) // lease tests count on 1 minute
 	if err != nil {
@@ -283,11 +282,7 @@ func (h *harness) restart() {
 	if err := h.db.Close(); err != nil {
 		h.t.Fatal(err)
 	}
-	db, err := store.Open(h.ctx, path, store.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.t.Cleanup(func() { db.Close() })
+	db := storetest.OpenSQLite(h.t, path)
 	eng, err := New(h.ctx, db, Options{Clock: h.clock, Lease: time.Minute})
 	if err != nil {
 		h.t.Fatal(err)

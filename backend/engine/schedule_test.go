@@ -12,6 +12,7 @@ import (
 
 	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/store/storetest"
 )
 
 // schedEnv is an engine over a real SQLite file driven by a fake clock, which can be
@@ -43,10 +44,7 @@ func schedTime(s string) time.Time {
 
 func (s *schedEnv) open() {
 	s.t.Helper()
-	db, err := store.Open(s.ctx, s.path, store.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	db := storetest.OpenSQLite(s.t, s.path)
 	eng, err := New(s.ctx, db, Options{Clock: s.clock})
 	if err != nil {
 		s.t.Fatal(err)

@@ -8,19 +8,19 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/internal/testrig"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
 var t0 = time.Date(2026, 3, 12, 16, 30, 0, 0, time.UTC)
 
-// env is a real SQLite database in a temp dir, a real engine on a fake clock, and the real
-// listener behind an httptest server on 127.0.0.1, reached with a real HTTP client.
+// env is the test rig (a real SQLite database in a temp dir, a real engine on a fake clock) and
+// the real listener behind an httptest server on 127.0.0.1, reached with a real HTTP client.
 type env struct {
 	t     testing.TB
 	ctx   context.Context
@@ -34,17 +34,8 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "flowdesk.db")
-	db, err := store.Open(ctx, path, store.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fc := clock.NewFake(t0)
-	eng, err := engine.New(ctx, db, engine.Options{Clock: fc})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := testrig.New(t, testrig.Options{Start: t0})
+	ctx, path, db, eng, fc := r.Ctx, r.Path, r.DB, r.Eng, r.Clock
 	l := New(eng, Options{Clock: fc})
 	mux := http.NewServeMux()
 	mux.Handle("/hooks/", l)
@@ -56,7 +47,6 @@ func newEnv(t testing.TB) *env {
 	t.Cleanup(func() {
 		srv.Close()
 		raw.Close()
-		db.Close()
 	})
 	return &env{t: t, ctx: ctx, db: db, raw: raw, eng: eng, clock: fc, l: l, srv: srv}
 }

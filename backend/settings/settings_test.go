@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/flowdesk/flowdesk/backend/problem"
-	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/store/storetest"
 )
 
 const pw = "hunter2-smtp-password"
@@ -21,12 +21,7 @@ const pw = "hunter2-smtp-password"
 func openStore(t *testing.T) (*Store, string) {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := store.Open(context.Background(), filepath.Join(dir, "flowdesk.db"), store.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return Open(db), dir
+	return Open(storetest.OpenSQLite(t, filepath.Join(dir, "flowdesk.db"))), dir
 }
 
 func update(t *testing.T, raw string) *Update {

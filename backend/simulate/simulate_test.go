@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync/atomic"
@@ -17,13 +16,14 @@ import (
 	"github.com/flowdesk/flowdesk/backend/action"
 	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/internal/testrig"
 	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/simulate"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
-var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) // a Monday
+var t0 = testrig.T0 // a Monday
 
 type M = map[string]any
 
@@ -40,21 +40,15 @@ type install struct {
 
 func newInstall(t *testing.T) *install {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "flowdesk.db"), store.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	fc := clock.NewFake(t0)
-	cfg := action.Config{DB: db, Settings: settings.Open(db)}
-	eng, err := engine.New(ctx, db, engine.Options{Clock: fc, Actions: action.New(cfg)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	var cfg action.Config
+	r := testrig.New(t, testrig.Options{Engine: func(db *store.DB) engine.Options {
+		cfg = action.Config{DB: db, Settings: settings.Open(db)}
+		return engine.Options{Actions: action.New(cfg)}
+	}})
+	ctx, db, eng, fc := r.Ctx, r.DB, r.Eng, r.Clock
 	sim := simulate.New(simulate.Options{Engine: eng, Actions: cfg, Clock: fc, TempDir: t.TempDir()})
 	in := &install{t: t, ctx: ctx, db: db, eng: eng, clock: fc, sim: sim}
-	err = db.Write(ctx, func(tx store.Tx) error {
+	err := db.Write(ctx, func(tx store.Tx) error {
 		_, err := tx.PutEmailTemplate(&store.EmailTemplate{Name: "thanks", Subject: "Thanks, {{contact.first_name}}", BodyText: "Hi {{contact.first_name}}, thanks for watching."}, t0)
 		return err
 	})

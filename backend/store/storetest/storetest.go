@@ -76,6 +76,8 @@ var Cases = []Case{
 	{"notifications stay unread until read", notificationsRead},
 	{"tasks are open until done", tasksDone},
 	{"settings read back as written", settingsRoundTrip},
+	{"an association is stored both ways and removed together", associationsBothWays},
+	{"an erased record leaves reads; its open enrollments are cancelled, rows kept", eraseKeepsCounts},
 }
 
 // write runs fn in one transaction and fails the test when it does not commit.
@@ -685,4 +687,90 @@ func settingsRoundTrip(t *testing.T, s store.Store) {
 	if err := json.Unmarshal(got["retention"], &ret); err != nil || ret.Days != 60 || len(got) != 2 {
 		t.Fatalf("settings %v: %v", got, err)
 	}
+}
+
+func associationsBothWays(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ann := contact(t, s, "ann.assoc@example.com", nil)
+	var acme *store.Record
+	write(t, s, func(tx store.Tx) error {
+		ch, err := tx.UpsertRecord("company", 0, "", map[string]any{"name": "Acme"}, T0)
+		acme = ch.Record
+		return err
+	})
+	write(t, s, func(tx store.Tx) error {
+		ok, err := tx.AssociationAllowed("contact", "company")
+		if err != nil || !ok {
+			return fmt.Errorf("contact-company allowed %v: %v", ok, err)
+		}
+		for i, label := range []string{"Primary", "Primary", "Billing"} {
+			created, err := tx.Associate(ann, acme, label, T0)
+			if err != nil {
+				return err
+			}
+			if created != (i != 1) {
+				return fmt.Errorf("associate %q (time %d): created %v", label, i+1, created)
+			}
+		}
+		return nil
+	})
+	if links, _ := s.Associations(ctx, acme.ID, "contact"); len(links) != 2 || links[0].RecordID != ann.ID {
+		t.Fatalf("the company's links %+v, want two labels to the contact", links)
+	}
+	if recs, _ := s.AssociatedRecords(ctx, ann.ID, "company"); len(recs) != 1 || recs[0].ID != acme.ID {
+		t.Fatalf("associated companies %+v, want Acme once", recs)
+	}
+	if n, _ := s.CountAssociations(ctx); n != 2 {
+		t.Fatalf("%d associations, want 2", n)
+	}
+	write(t, s, func(tx store.Tx) error {
+		if n, err := tx.Dissociate(acme.ID, ann.ID, "", true); err != nil || n != 2 {
+			return fmt.Errorf("dissociate: %d %v", n, err)
+		}
+		return nil
+	})
+	if links, _ := s.Associations(ctx, ann.ID, ""); len(links) != 0 {
+		t.Fatalf("links after removing them: %+v", links)
+	}
+}
+
+func eraseKeepsCounts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	rec := contact(t, s, "erase.me@example.com", map[string]any{"first_name": "Eraseme"})
+	en := enrollment(t, s, "erase-wf", rec)
+	write(t, s, func(tx store.Tx) error {
+		return tx.AppendHistory(store.HistoryEntry{EnrollmentID: en.ID, StepID: "a", Outcome: store.HistOK, Detail: json.RawMessage(`{"name":"Eraseme"}`), At: T0})
+	})
+	var out *store.Erasure
+	write(t, s, func(tx store.Tx) error {
+		var err error
+		out, err = tx.EraseRecord(rec.ID, T0)
+		return err
+	})
+	if out.Cancelled != 1 || out.Enrollments != 1 {
+		t.Fatalf("erasure %+v", out)
+	}
+	if _, err := s.Record(ctx, rec.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("read an erased record: %v", err)
+	}
+	if at, erased, err := s.ErasedAt(ctx, rec.ID); err != nil || !erased || !at.Equal(T0) {
+		t.Fatalf("tombstone: %v %v %v", at, erased, err)
+	}
+	got, err := s.Enrollment(ctx, en.ID)
+	if err != nil || got.Status != store.StatusCancelled {
+		t.Fatalf("enrollment after the erase: %+v %v", got, err)
+	}
+	hist, _ := s.History(ctx, en.ID)
+	if len(hist) != 2 || string(hist[0].Detail) != "{}" || hist[1].Outcome != store.HistCancelled {
+		t.Fatalf("history after the erase: %+v", hist)
+	}
+	if locs, _ := s.FindText(ctx, "Eraseme"); len(locs) != 0 {
+		t.Fatalf("the name is still in %v", locs)
+	}
+	write(t, s, func(tx store.Tx) error {
+		if _, err := tx.EraseRecord(rec.ID, T0); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("erase twice: %v", err)
+		}
+		return nil
+	})
 }

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/flowdesk/flowdesk/backend/action"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
@@ -89,7 +91,7 @@ func (s *Server) retryDelivery(w http.ResponseWriter, r *http.Request) {
 	a := atts[0]
 	rs, ok := s.actions[a.StepType].(action.Resender)
 	if !ok {
-		writeError(w, apiError(http.StatusUnprocessableEntity, "not_resendable", "%s steps cannot be sent again by hand", a.StepType))
+		writeError(w, &problem.Error{Code: "not_resendable", Problems: []problem.Problem{{Field: "id", Message: fmt.Sprintf("%s steps cannot be sent again by hand", a.StepType)}}})
 		return
 	}
 	enr, err := db.Enrollment(ctx, a.EnrollmentID)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/flowdesk/flowdesk/backend/condition"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -48,17 +49,14 @@ func readEnroll(w http.ResponseWriter, r *http.Request) (string, *enrollBody, er
 		}
 	}
 	if n != 1 {
-		e := apiError(http.StatusUnprocessableEntity, "invalid_input", "give exactly one of record_id, record_ids, list or filter to say whom to enroll")
-		e.Details = map[string]any{"field": "record_id"}
+		field := "record_id"
 		if n > 1 {
-			e.Details = map[string]any{"field": "body"}
+			field = "body"
 		}
-		return "", nil, e
+		return "", nil, problem.Field(field, "give exactly one of record_id, record_ids, list or filter to say whom to enroll")
 	}
 	if b.RecordID != nil && *b.RecordID <= 0 {
-		e := apiError(http.StatusUnprocessableEntity, "invalid_input", "record_id: give the id of the record to enroll")
-		e.Details = map[string]any{"field": "record_id"}
-		return "", nil, e
+		return "", nil, problem.Field("record_id", "give the id of the record to enroll")
 	}
 	return id, &b, nil
 }

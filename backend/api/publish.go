@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
 
@@ -49,9 +50,7 @@ func readPublish(w http.ResponseWriter, r *http.Request) (*publishBody, error) {
 		b.Definition = nil
 	}
 	if b.Revision < 0 {
-		e := apiError(http.StatusUnprocessableEntity, "invalid_input", "revision: give the revision you edited, like 3")
-		e.Details = map[string]any{"field": "revision"}
-		return nil, e
+		return nil, problem.Field("revision", "give the revision you edited, like 3")
 	}
 	return &b, nil
 }
@@ -87,9 +86,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if b.EnrollExisting == nil {
-		e := apiError(http.StatusUnprocessableEntity, "invalid_input", "enroll_existing: say true or false: should records that meet the triggers now enroll too?")
-		e.Details = map[string]any{"field": "enroll_existing"}
-		writeError(w, e)
+		writeError(w, problem.Field("enroll_existing", "say true or false: should records that meet the triggers now enroll too?"))
 		return
 	}
 	p, err := s.eng.Publish(r.Context(), id, b.Definition, b.Revision, *b.EnrollExisting)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -73,9 +74,7 @@ func (s *Server) patchTask(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if body.Status != store.TaskOpen && body.Status != store.TaskDone {
-		e := apiError(http.StatusUnprocessableEntity, "invalid_input", "status %q is not one of open, done", body.Status)
-		e.Details = map[string]any{"field": "status"}
-		writeError(w, e)
+		writeError(w, problem.Field("status", "%q is not one of open, done", body.Status))
 		return
 	}
 	var t *store.Task

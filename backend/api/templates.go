@@ -45,11 +45,8 @@ type emailTemplateView struct {
 
 // templateError answers the template errors of the engine, and the rest as usual.
 func templateError(w http.ResponseWriter, err error) {
-	var te *engine.TemplateError
 	var ue *engine.TemplateInUseError
 	switch {
-	case errors.As(err, &te):
-		writeError(w, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_template", Message: te.Error(), Details: map[string]any{"problems": te.Problems}})
 	case errors.As(err, &ue):
 		writeError(w, &Error{Status: http.StatusConflict, Code: "template_in_use", Message: ue.Error(), Details: map[string]any{"workflows": ue.Workflows}})
 	default:

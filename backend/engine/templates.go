@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/template"
 	"github.com/flowdesk/flowdesk/backend/workflow"
@@ -16,26 +17,10 @@ import (
 
 var templateNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_\-]{0,63}$`)
 
-// TemplateProblem is one problem of an email template: the part it is in (Field: subject,
-// preheader, body_html, body_text or name), the token it names when it is about one, and where.
-type TemplateProblem struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-	Token   string `json:"token,omitempty"`
-	Line    int    `json:"line,omitempty"`
-	Column  int    `json:"column,omitempty"`
-}
-
-// TemplateError is an email template refused at save, with every problem.
-type TemplateError struct{ Problems []TemplateProblem }
-
-func (e *TemplateError) Error() string {
-	msgs := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		msgs[i] = p.Message
-	}
-	return strings.Join(msgs, " ")
-}
+// TemplateProblem is one problem of an email template (the one problem type): the part it is
+// in (Field: subject, preheader, body_html, body_text or name), the token it names when it is
+// about one, and where. A template refused at save is a *problem.Error with CodeTemplate.
+type TemplateProblem = problem.Problem
 
 // TemplateInUseError refuses deleting a template that workflows send.
 type TemplateInUseError struct {
@@ -187,7 +172,7 @@ func (e *Engine) SaveEmailTemplate(ctx context.Context, tpl *store.EmailTemplate
 		tpl.BodyText = template.Text(tpl.BodyHTML)
 	}
 	if problems := e.CheckEmailTemplate(tpl); len(problems) > 0 {
-		return false, &TemplateError{Problems: problems}
+		return false, &problem.Error{Code: problem.CodeTemplate, Problems: problems}
 	}
 	err = e.db.Write(ctx, func(tx store.Tx) error {
 		var err error

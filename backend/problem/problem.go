@@ -16,6 +16,10 @@ type Problem struct {
 	Trigger string `json:"trigger,omitempty"` // the workflow trigger it concerns
 	Field   string `json:"field,omitempty"`   // the path at fault: "next", "branches[1].filter", "mapping.email"
 	Message string `json:"message"`           // a plain sentence naming the problem and the fix
+	// Token, Line and Column place a problem inside a text (an email template's token).
+	Token  string `json:"token,omitempty"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
 	// Severity is SeverityError (the zero value: the input cannot be used) or SeverityWarning
 	// (worth a look, but it does not stop anything).
 	Severity string `json:"severity"`
@@ -59,6 +63,7 @@ const (
 	CodeSettings = "invalid_settings" // settings
 	CodeMapping  = "mapping_failed"   // a webhook payload the endpoint's mapping cannot turn into an event
 	CodeFilter   = "invalid_filter"   // a filter
+	CodeTemplate = "invalid_template" // an email template
 )
 
 // Error is an input with problems; nothing was changed because of it.

@@ -163,6 +163,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		phases = append(phases, b.outbound)
 	case ModeDelays: // not in "all": it is meant for --events 1000000
 		phases = append(phases, b.delays)
+	case ModeImport: // not in "all": it is meant for --events 100000
+		phases = append(phases, b.importCSV)
 	case ModeSoak: // not in "all": it runs for --duration
 		phases = append(phases, b.soak)
 	case ModeHTTPExternal:

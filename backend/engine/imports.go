@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/ident"
+	"github.com/flowdesk/flowdesk/backend/maintenance"
 	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/property"
 	"github.com/flowdesk/flowdesk/backend/store"
@@ -22,17 +23,20 @@ import (
 
 // CSV import of records into a static list. The file is parsed with encoding/csv (RFC 4180,
 // quoted fields over several lines); the import is stored with the file when it is accepted and
-// then runs in batches of ImportBatch rows, a transaction each, so other writes go on between
-// batches and an acknowledged import resumes after a crash. A row that cannot be written is
+// then runs in batches, a transaction each, sized as they run to hold the writer about
+// ImportHold, so other writes (events, steps) wait at most about that long and an acknowledged
+// import resumes after a crash. A row that cannot be written is
 // kept with the reason for the report; the others are.
 
 // Limits of an import.
 const (
-	MaxImportBytes = 48 << 20 // the file
-	MaxImportRows  = 200_000  // data rows in one file
-	MaxImportRow   = 64 << 10 // bytes in one row
-	ImportBatch    = 250      // rows per transaction
-	previewRows    = 10       // rows a preview shows
+	MaxImportBytes = 48 << 20              // the file
+	MaxImportRows  = 200_000               // data rows in one file
+	MaxImportRow   = 64 << 10              // bytes in one row
+	ImportHold     = 20 * time.Millisecond // how long one batch aims to hold the writer
+	importMinBatch = 10                    // rows per transaction, at least
+	importMaxBatch = 1000                  // and at most
+	previewRows    = 10                    // rows a preview shows
 	maxColumns     = MaxProperties
 )
 
@@ -348,29 +352,38 @@ func (e *Engine) StartImport(ctx context.Context, list string, raw []byte, spec 
 	return e.db.Import(ctx, im.ID)
 }
 
-// parsedImports keeps the parsed file of running imports, so a batch does not parse it again.
+// parsedImports keeps the parsed file of running imports, so a batch does not parse it again,
+// with the size of their next batch.
 type parsedImports struct {
 	mu    sync.Mutex
-	files map[int64]*csvFile
+	files map[int64]*parsedImport
 }
 
-func (p *parsedImports) get(id int64) *csvFile {
+type parsedImport struct {
+	file  *csvFile
+	batch *maintenance.Batch
+}
+
+func (p *parsedImports) get(id int64) *parsedImport {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.files[id]
 }
 
-func (p *parsedImports) put(id int64, f *csvFile) {
+func (p *parsedImports) put(id int64, f *csvFile) *parsedImport {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.files == nil {
-		p.files = map[int64]*csvFile{}
+		p.files = map[int64]*parsedImport{}
 	}
 	if f == nil {
 		delete(p.files, id)
-		return
+		return nil
 	}
-	p.files[id] = f
+	pi := &parsedImport{file: f, batch: maintenance.NewBatch(100, importMaxBatch, ImportHold)}
+	pi.batch.Min = importMinBatch
+	p.files[id] = pi
+	return pi
 }
 
 // RunImportBatch runs the next batch of the oldest running import; worked is false when there
@@ -383,21 +396,23 @@ func (e *Engine) RunImportBatch(ctx context.Context) (worked bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	f := e.imports.get(id)
-	if f == nil { // started by an earlier process: parse its stored file once
+	pi := e.imports.get(id)
+	if pi == nil { // started by an earlier process: parse its stored file once
 		raw, err := e.db.ImportBody(ctx, id)
 		if err != nil {
 			return false, err
 		}
-		if f, err = parseCSV(raw); err != nil {
+		f, err := parseCSV(raw)
+		if err != nil {
 			f = &csvFile{}
 		}
-		e.imports.put(id, f)
+		pi = e.imports.put(id, f)
 	}
+	f := pi.file
 	var declared []store.Property
 	var enrolled int
 	ended := false
-	err = e.db.Write(ctx, func(tx store.Tx) error {
+	err = e.db.Write(ctx, store.Timed(func(tx store.Tx) error {
 		declared, enrolled, ended = nil, 0, false
 		im, err := tx.Import(id)
 		if err != nil || im.Status != store.ImportRunning {
@@ -419,7 +434,7 @@ func (e *Engine) RunImportBatch(ctx context.Context) (worked bool, err error) {
 			return tx.SaveImport(im, now)
 		}
 		var rowErrs []store.ImportError
-		end := min(im.Cursor+ImportBatch, im.Total)
+		end := min(im.Cursor+pi.batch.Size, im.Total)
 		for _, row := range f.rows[im.Cursor:end] {
 			outcome, ds, ids, rerr := e.importRow(tx, l, spec, cols, f.header, row, now)
 			var ie *problem.Error
@@ -465,7 +480,7 @@ func (e *Engine) RunImportBatch(ctx context.Context) (worked bool, err error) {
 			im.Status, ended = store.ImportDone, true
 		}
 		return tx.SaveImport(im, now)
-	})
+	}, pi.batch.Took))
 	if err != nil {
 		return false, fmt.Errorf("import %d: %w", id, err)
 	}

@@ -143,3 +143,37 @@ func TestImportByUniqueProperty(t *testing.T) {
 	_, err = h.eng.StartImport(h.ctx, "l", []byte("City\nCork\n"), ImportSpec{Key: "city", Mapping: []ImportColumn{{Column: "City", Property: "city"}}})
 	wantField(t, err, "key", "not a unique contact property")
 }
+
+// TestImportResumesAfterRestart: an accepted import whose process stopped after one batch is
+// finished by the next process from its stored file, each row imported once.
+func TestImportResumesAfterRestart(t *testing.T) {
+	h := newHarness(t)
+	if _, err := h.eng.CreateList(h.ctx, ListInput{ID: "l", Name: "L"}); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("E-mail,First name,Score,Plan\n")
+	for i := 0; i < 1500; i++ {
+		fmt.Fprintf(&b, "r%d@example.com,R%d,%d,p\n", i, i, i%10)
+	}
+	im, err := h.eng.StartImport(h.ctx, "l", []byte(b.String()), contactMapping())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if worked, err := h.eng.RunImportBatch(h.ctx); err != nil || !worked {
+		t.Fatalf("first batch: %v %v", worked, err)
+	}
+	first, _ := h.db.Import(h.ctx, im.ID)
+	if first.Cursor == 0 || first.Cursor >= 1500 {
+		t.Fatalf("after one batch: %+v", first)
+	}
+	h.restart()
+	h.run()
+	done, _ := h.db.Import(h.ctx, im.ID)
+	if done.Status != store.ImportDone || done.Created != 1500 || done.Cursor != 1500 || len(h.members("l")) != 1500 {
+		t.Fatalf("after the restart: %+v, %d members", done, len(h.members("l")))
+	}
+	if _, err := h.db.ImportBody(h.ctx, im.ID); err == nil {
+		t.Fatal("a finished import keeps its file")
+	}
+}

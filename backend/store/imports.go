@@ -58,12 +58,15 @@ func scanImport(row rowScanner) (*ListImport, error) {
 
 // InsertImport stores a new import and sets its ID.
 func (t *sqlTx) InsertImport(im *ListImport, now time.Time) error {
-	res, err := t.exec("INSERT INTO list_imports (list, status, spec, body, total, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		im.List, ImportRunning, string(im.Spec), im.Body, im.Total, ms(now), ms(now))
+	res, err := t.exec("INSERT INTO list_imports (list, status, spec, total, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+		im.List, ImportRunning, string(im.Spec), im.Total, ms(now), ms(now))
 	if err != nil {
 		return fmt.Errorf("store import into list %q: %w", im.List, err)
 	}
 	im.ID, _ = res.LastInsertId()
+	if _, err := t.exec("INSERT INTO list_import_files (import_id, body) VALUES (?, ?)", im.ID, im.Body); err != nil {
+		return fmt.Errorf("store the file of import %d: %w", im.ID, err)
+	}
 	im.Status, im.CreatedAt, im.UpdatedAt = ImportRunning, fromMS(ms(now)), fromMS(ms(now))
 	return nil
 }
@@ -117,7 +120,7 @@ func (db *DB) RunningImportID(ctx context.Context) (int64, error) {
 // ImportBody reads an import's file.
 func (db *DB) ImportBody(ctx context.Context, id int64) ([]byte, error) {
 	var b []byte
-	if err := db.r.QueryRowContext(ctx, "SELECT body FROM list_imports WHERE id = ?", id).Scan(&b); err != nil {
+	if err := db.r.QueryRowContext(ctx, "SELECT body FROM list_import_files WHERE import_id = ?", id).Scan(&b); err != nil {
 		return nil, fmt.Errorf("read the file of import %d: %w", id, err)
 	}
 	return b, nil
@@ -125,12 +128,14 @@ func (db *DB) ImportBody(ctx context.Context, id int64) ([]byte, error) {
 
 // SaveImport stores an import's progress; an ended import drops its file.
 func (t *sqlTx) SaveImport(im *ListImport, now time.Time) error {
-	q := "UPDATE list_imports SET status = ?, cursor = ?, created = ?, updated = ?, unchanged = ?, joined = ?, failed = ?, error = ?, updated_at = ? WHERE id = ?"
-	if im.Status != ImportRunning {
-		q = "UPDATE list_imports SET status = ?, cursor = ?, created = ?, updated = ?, unchanged = ?, joined = ?, failed = ?, error = ?, updated_at = ?, body = x'' WHERE id = ?"
-	}
-	if _, err := t.exec(q, im.Status, im.Cursor, im.Created, im.Updated, im.Unchanged, im.Joined, im.Failed, im.Error, ms(now), im.ID); err != nil {
+	if _, err := t.exec("UPDATE list_imports SET status = ?, cursor = ?, created = ?, updated = ?, unchanged = ?, joined = ?, failed = ?, error = ?, updated_at = ? WHERE id = ?",
+		im.Status, im.Cursor, im.Created, im.Updated, im.Unchanged, im.Joined, im.Failed, im.Error, ms(now), im.ID); err != nil {
 		return fmt.Errorf("save import %d: %w", im.ID, err)
+	}
+	if im.Status != ImportRunning {
+		if _, err := t.exec("DELETE FROM list_import_files WHERE import_id = ?", im.ID); err != nil {
+			return fmt.Errorf("drop the file of import %d: %w", im.ID, err)
+		}
 	}
 	im.UpdatedAt = fromMS(ms(now))
 	return nil
@@ -177,4 +182,14 @@ func (t *sqlTx) Savepoint(fn func() error) error {
 		return fmt.Errorf("release savepoint: %w", err)
 	}
 	return nil
+}
+
+// Timed wraps a write so that took receives how long it held the writer (wall time, for
+// sizing batches; the engine's clock may be a fake one).
+func Timed(fn func(Tx) error, took func(time.Duration)) func(Tx) error {
+	return func(tx Tx) error {
+		start := time.Now()
+		defer func() { took(time.Since(start)) }()
+		return fn(tx)
+	}
 }

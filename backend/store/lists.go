@@ -66,7 +66,24 @@ func (db *DB) Lists(ctx context.Context) ([]*List, error) {
 func (db *DB) List(ctx context.Context, id string) (*List, error) { return getList(ctx, db.r, id) }
 
 // List loads one list inside the transaction.
-func (t *sqlTx) List(id string) (*List, error) { return getList(t.ctx, txQuerier{t}, id) }
+func (t *sqlTx) List(id string) (*List, error) {
+	var l List
+	var filter string
+	var created, updated int64
+	err := t.queryRow("SELECT id, name, object, COALESCE(filter, ''), created_at, updated_at FROM lists WHERE id = ?", id).
+		Scan(&l.ID, &l.Name, &l.Object, &filter, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("list %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load list %q: %w", id, err)
+	}
+	if filter != "" {
+		l.Filter = json.RawMessage(filter)
+	}
+	l.CreatedAt, l.UpdatedAt = fromMS(created), fromMS(updated)
+	return &l, nil
+}
 
 // CreateList stores a new list; an id in use is ErrConflict.
 func (t *sqlTx) CreateList(l *List, now time.Time) error {

@@ -259,6 +259,8 @@ type Tx interface {
 	AddToList(list string, recordID int64, now time.Time) (added bool, err error)
 	CreateList(l *List, now time.Time) error
 	DeleteList(id string) error
+	// List loads a list without its member count (Members 0): counting is O(members), and
+	// steps and imports load the list for every record they add.
 	List(id string) (*List, error)
 	RecordLists(recordID int64) ([]string, error)
 	RemoveFromList(list string, recordID int64, now time.Time) (removed bool, err error)

@@ -54,7 +54,6 @@ CREATE TABLE list_imports (
     list       TEXT NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
     status     TEXT NOT NULL CHECK (status IN ('running','done','failed')),
     spec       TEXT NOT NULL,            -- JSON: column mapping and the key
-    body       BLOB NOT NULL,            -- the CSV file; emptied when the import ends
     total      INTEGER NOT NULL,         -- data rows in the file
     cursor     INTEGER NOT NULL DEFAULT 0, -- data rows handled
     created    INTEGER NOT NULL DEFAULT 0,
@@ -67,6 +66,13 @@ CREATE TABLE list_imports (
     updated_at INTEGER NOT NULL
 );
 CREATE INDEX list_imports_running ON list_imports (id) WHERE status = 'running';
+
+-- The file of a running import, apart from its progress row: saving progress after every batch
+-- then never rewrites (nor reads past) a file of several megabytes. Deleted when the import ends.
+CREATE TABLE list_import_files (
+    import_id INTEGER PRIMARY KEY REFERENCES list_imports(id) ON DELETE CASCADE,
+    body      BLOB NOT NULL
+);
 
 CREATE TABLE list_import_errors (
     import_id INTEGER NOT NULL REFERENCES list_imports(id) ON DELETE CASCADE,

@@ -21,8 +21,10 @@ export class ApiError extends Error {
     this.details = details;
   }
 
-  /** Validation problems carried by an invalid_workflow error (empty otherwise). */
+  /** Validation problems carried by an invalid_workflow error (empty otherwise: every 422 lists
+   * its problems, but only a workflow's belong in the editor's problems list). */
   get problems(): Problem[] {
+    if (this.code !== 'invalid_workflow') return [];
     const d = this.details as { problems?: Problem[] } | undefined;
     return Array.isArray(d?.problems) ? d.problems : [];
   }

@@ -76,3 +76,24 @@ func TestVersionListAndCompare(t *testing.T) {
 		{name: "bad id", method: "GET", url: "/api/workflows/NOPE!/versions", wantStatus: 400, wantCode: "bad_id"},
 	})
 }
+
+func TestWorkflowTags(t *testing.T) {
+	e := newEnv(t)
+	e.deploy(twoStepWF)
+	run(t, e, []scenario{
+		{name: "tag it", method: "PUT", url: "/api/workflows/steps/tags", body: `{"tags": [" Onboarding ", "webinar"]}`, wantStatus: 200,
+			wantContains: []string{`"tags":["Onboarding","webinar"]`, `"revision":1`}},
+		{name: "the list carries them", method: "GET", url: "/api/workflows", wantStatus: 200, wantContains: []string{`"tags":["Onboarding","webinar"]`}},
+		{name: "every bad tag named at once, nothing changes", method: "PUT", url: "/api/workflows/steps/tags",
+			body: `{"tags": ["ok", "", "OK", "` + strings.Repeat("x", 41) + `"]}`, wantStatus: 422, wantCode: "invalid_input",
+			wantContains: []string{`"field":"tags[1]"`, `"field":"tags[2]"`, "is there twice", `"field":"tags[3]"`, "longer than 40"},
+			after: func(t *testing.T, e *env, _ *response) {
+				if w := e.call("GET", "/api/workflows/steps", nil, 200); len(w["tags"].([]any)) != 2 {
+					t.Fatalf("a refused tagging changed the tags: %v", w["tags"])
+				}
+			}},
+		{name: "no list", method: "PUT", url: "/api/workflows/steps/tags", body: `{}`, wantStatus: 422, wantCode: "invalid_input", wantContains: []string{`"field":"tags"`}},
+		{name: "none", method: "PUT", url: "/api/workflows/steps/tags", body: `{"tags": []}`, wantStatus: 200, wantContains: []string{`"tags":[]`}},
+		{name: "unknown workflow", method: "PUT", url: "/api/workflows/nope/tags", body: `{"tags": []}`, wantStatus: 404, wantCode: "not_found"},
+	})
+}

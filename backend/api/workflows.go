@@ -40,6 +40,7 @@ type workflowSummary struct {
 	Enabled       bool      `json:"enabled"`
 	Revision      int       `json:"revision"`
 	ActiveVersion int       `json:"active_version,omitempty"`
+	Tags          []string  `json:"tags"`
 	UpdatedAt     time.Time `json:"updated_at"`
 }
 
@@ -52,7 +53,7 @@ func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request) {
 	out := make([]workflowSummary, 0, len(wfs))
 	for _, wf := range wfs {
 		out = append(out, workflowSummary{ID: wf.ID, Name: wf.Name, Object: wf.Object, Enabled: wf.Enabled,
-			Revision: wf.Revision, ActiveVersion: wf.ActiveVersion, UpdatedAt: wf.UpdatedAt})
+			Revision: wf.Revision, ActiveVersion: wf.ActiveVersion, Tags: wf.Tags, UpdatedAt: wf.UpdatedAt})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"workflows": out})
 }

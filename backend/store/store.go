@@ -331,6 +331,7 @@ type Tx interface {
 	// workflows
 	CreateWorkflow(w *Workflow, now time.Time) error
 	SetWorkflowEnabled(id string, enabled bool, version int, now time.Time) error
+	SetWorkflowTags(id string, tags []string) error
 	SnapshotVersion(id string, now time.Time) (int, error)
 	UpdateWorkflow(w *Workflow, expectRevision int, now time.Time) error
 	Workflow(id string) (*Workflow, error)

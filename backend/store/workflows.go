@@ -19,20 +19,24 @@ type Workflow struct {
 	Revision      int             `json:"revision"`
 	Enabled       bool            `json:"enabled"`
 	ActiveVersion int             `json:"active_version,omitempty"`
+	Tags          []string        `json:"tags"`
 	CreatedAt     time.Time       `json:"created_at"`
 	UpdatedAt     time.Time       `json:"updated_at"`
 }
 
-const workflowCols = "id, name, object, definition, revision, enabled, COALESCE(active_version, 0), created_at, updated_at"
+const workflowCols = "id, name, object, definition, revision, enabled, COALESCE(active_version, 0), created_at, updated_at, tags"
 
 func scanWorkflow(row interface{ Scan(...any) error }) (*Workflow, error) {
 	var w Workflow
-	var def string
+	var def, tags string
 	var created, updated int64
-	if err := row.Scan(&w.ID, &w.Name, &w.Object, &def, &w.Revision, &w.Enabled, &w.ActiveVersion, &created, &updated); err != nil {
+	if err := row.Scan(&w.ID, &w.Name, &w.Object, &def, &w.Revision, &w.Enabled, &w.ActiveVersion, &created, &updated, &tags); err != nil {
 		return nil, err
 	}
 	w.Definition = json.RawMessage(def)
+	if err := json.Unmarshal([]byte(tags), &w.Tags); err != nil || w.Tags == nil {
+		w.Tags = []string{}
+	}
 	w.CreatedAt, w.UpdatedAt = fromMS(created), fromMS(updated)
 	return &w, nil
 }
@@ -176,4 +180,20 @@ func (db *DB) WorkflowVersions(ctx context.Context, id string) ([]*WorkflowVersi
 		v.Definition, v.CreatedAt = json.RawMessage(def), fromMS(created)
 		return &v, nil
 	})
+}
+
+// SetWorkflowTags replaces a workflow's tags (its definition and revision stay).
+func (t *sqlTx) SetWorkflowTags(id string, tags []string) error {
+	raw, err := json.Marshal(tags)
+	if err != nil {
+		return fmt.Errorf("tag workflow %q: %w", id, err)
+	}
+	res, err := t.exec("UPDATE workflows SET tags = ? WHERE id = ? AND deleted_at IS NULL", string(raw), id)
+	if err != nil {
+		return fmt.Errorf("tag workflow %q: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("workflow %q: %w", id, ErrNotFound)
+	}
+	return nil
 }

@@ -166,6 +166,41 @@ describe('review, publish and versions', { concurrency: false }, () => {
     assert.match(await list.textContent(), new RegExp(TARGET));
     await shot('versions-04-restore-invalid');
     assert.equal((await versions()).length, 3, 'restoring alone publishes nothing');
+  });
+
+  test('workflow list: tags, search, sort, bulk off and on through the review', { timeout: 45_000 }, async () => {
+    await page.getByRole('button', { name: 'Undo' }).click(); // drop the restored version unsaved
+    await page.getByText('All changes saved').waitFor({ timeout: T.med });
+    await page.goto(server.url + '/#/workflows');
+    const row = page.locator(`tr[data-workflow="${WF}"]`);
+    await row.waitFor({ timeout: T.med });
+    const rev = (await api('GET', `/api/workflows/${WF}`)).body.revision;
+    await row.getByRole('button', { name: 'Tags' }).click();
+    const dlg = page.getByRole('dialog', { name: 'Tags of "Dublin welcome"' });
+    await dlg.getByLabel('Tags, separated by commas').fill('onboarding, Dublin');
+    await dlg.getByRole('button', { name: 'Save tags' }).click();
+    await until('the tags on the row', async () => (await row.locator('.tag').allTextContents()).join('|') === 'onboarding|Dublin', T.med);
+    assert.deepEqual((await api('GET', `/api/workflows/${WF}`)).body.tags, ['onboarding', 'Dublin']);
+    assert.equal((await api('GET', `/api/workflows/${WF}`)).body.revision, rev, 'tags are not a new revision');
+    await page.getByRole('button', { name: 'onboarding', exact: true }).click();
+    await until('the tag filter', async () => (await page.locator('tr[data-workflow]').count()) === 1, T.short);
+    await page.getByLabel('Search workflows').fill('zzz');
+    await page.getByText('No workflow matches.').waitFor({ timeout: T.short });
+    await page.getByRole('button', { name: 'Clear the search' }).click();
+    await page.getByLabel('Sort by').selectOption('enrollments');
+    await row.waitFor({ timeout: T.short });
+
+    // bulk: off (letting them finish), then on again through the review
+    await row.getByRole('checkbox').check();
+    await page.getByTestId('bulk-off').click();
+    await page.getByTestId('bulk-disable-keep').click();
+    await until('off', async () => (await api('GET', `/api/workflows/${WF}`)).body.enabled === false, T.med);
+    await row.getByRole('checkbox').check();
+    await page.getByTestId('bulk-on').click();
+    const text = await publishReview(page, { enroll: false });
+    assert.match(text, /Review and publish|What goes live/);
+    await until('on', async () => (await api('GET', `/api/workflows/${WF}`)).body.enabled === true, T.med);
+    await shot('versions-05-list');
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -24,3 +24,7 @@ SELECT e.workflow_id, h.at / 86400000,
        h.outcome, COUNT(*)
 FROM history h JOIN enrollments e ON e.id = h.enrollment_id
 GROUP BY 1, 2, 3, 4, 5;
+
+-- Tags of a workflow for the workflow list (a JSON array of strings); not part of its
+-- definition, so tagging never makes a version.
+ALTER TABLE workflows ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';

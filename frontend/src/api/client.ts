@@ -200,6 +200,8 @@ export const api = {
   getVersion: async (id: string, version: number) =>
     (await request<{ workflow_id: string; version: number; definition: Definition }>('GET', `/api/workflows/${encodeURIComponent(id)}/versions/${version}`)).data,
 
+  /** Replaces a workflow's tags (not part of its definition: no new revision or version). */
+  setTags: async (id: string, tags: string[]) => (await request<Workflow>('PUT', wf(id) + '/tags', { body: { tags } })).data,
   /** A workflow's published versions, newest first, each with what it changed. */
   listVersions: async (id: string) => (await request<{ versions: VersionInfo[] }>('GET', wf(id) + '/versions')).data.versions,
   /** What changed between two definitions: version numbers, 'draft' or 'live'. */

@@ -212,6 +212,7 @@ export interface WorkflowSummary {
   enabled: boolean;
   revision: number;
   active_version?: number;
+  tags: string[];
   updated_at: string;
 }
 

@@ -13,8 +13,9 @@ const typeLabel = (t: string) => nodeConfig(t).label;
  * Publish. `definition` is the editor's unsaved one (a live workflow's save); without it the
  * saved draft is published (switching on).
  */
-export function ReviewDialog({ workflowId, definition, revision, onPublished, onProblems, onClose }: {
+export function ReviewDialog({ workflowId, definition, revision, title, onPublished, onProblems, onClose }: {
   workflowId: string;
+  title?: string;
   definition?: Definition;
   revision: number;
   onPublished(p: Published): void;
@@ -61,7 +62,7 @@ export function ReviewDialog({ workflowId, definition, revision, onPublished, on
   const lines = review ? changeLines(review.changes, (s) => stepLabel(s, typeLabel)) : [];
   const ex = review?.existing;
   return (
-    <Dialog title="Review and publish" onClose={onClose}>
+    <Dialog title={title ?? 'Review and publish'} onClose={onClose}>
       <div className="review" data-testid="review-dialog">
         {!review && !error && <p className="muted">Comparing with the live version…</p>}
         {review && !review.valid && (

@@ -5,6 +5,7 @@ import { ReviewDialog } from '../components/Review';
 import { openWorkflowFile, saveWorkflowFile } from '../lib/desktop';
 import { TEMPLATES, setDraft } from '../lib/templates';
 import { outcomeTotals } from '../lib/outcome';
+import { allTags, parseTags, viewRows, type ListView, type SortKey } from '../lib/workflow-list';
 import { copyDefinition, exportFileName, exportText, parseImport, uniqueId } from '../lib/workflow-files';
 import { navigate } from '../router';
 import { formatDateTime } from '../lib/datetime';
@@ -27,7 +28,14 @@ export function WorkflowListScreen() {
   const [toasts, setToasts] = useState<ToastData[]>([]);
   const [createOpen, setCreateOpen] = useState(false);
   const [disabling, setDisabling] = useState<WorkflowSummary | null>(null);
-  const [publishing, setPublishing] = useState<WorkflowSummary | null>(null);
+  // the review queue: turning several on reviews them one after another
+  const [publishQueue, setPublishQueue] = useState<WorkflowSummary[]>([]);
+  const publishing = publishQueue[0] ?? null;
+  const setPublishing = (w: WorkflowSummary | null) => setPublishQueue(w ? [w] : []);
+  const [view, setView] = useState<ListView>({ q: '', tag: '', sort: 'name' });
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [bulkOff, setBulkOff] = useState<WorkflowSummary[] | null>(null);
+  const [tagging, setTagging] = useState<{ w: WorkflowSummary; text: string; error: string } | null>(null);
   const [deleting, setDeleting] = useState<Deleting | null>(null);
   const [trashIds, setTrashIds] = useState<string[]>([]);
   const toastId = useRef(0);
@@ -153,6 +161,38 @@ export function WorkflowListScreen() {
     });
   };
 
+  const shown = rows ? viewRows(rows, stats, view) : [];
+  const picked = shown.filter((w) => selected.has(w.id));
+  const toggleSelected = (id: string) => setSelected((s) => {
+    const n = new Set(s);
+    if (n.has(id)) n.delete(id);
+    else n.add(id);
+    return n;
+  });
+  const bulkOn = () => {
+    const off = picked.filter((w) => !w.enabled);
+    if (off.length) setPublishQueue(off);
+  };
+  const disableMany = (ws: WorkflowSummary[], cancel: boolean) => {
+    setBulkOff(null);
+    run(`Turning off ${ws.length} workflow(s)…`, async () => {
+      for (const w of ws) await api.disableWorkflow(w.id, cancel);
+      toast({ text: `Turned off ${ws.length} workflow${ws.length === 1 ? '' : 's'}` });
+      setSelected(new Set());
+      await load();
+    });
+  };
+  const saveTags = async () => {
+    if (!tagging) return;
+    try {
+      await api.setTags(tagging.w.id, parseTags(tagging.text));
+      setTagging(null);
+      await load();
+    } catch (e) {
+      setTagging({ ...tagging, error: message(e) });
+    }
+  };
+
   const startFrom = (def: Definition | null) => {
     setCreateOpen(false);
     if (def) {
@@ -185,17 +225,54 @@ export function WorkflowListScreen() {
         </Empty>
       )}
       {rows && rows.length > 0 && (
+        <div className="list-tools">
+          <input type="search" aria-label="Search workflows" placeholder="Search by name, id or tag" value={view.q} onChange={(e) => setView({ ...view, q: e.target.value })} />
+          <label>Sort by{' '}
+            <select value={view.sort} onChange={(e) => setView({ ...view, sort: e.target.value as SortKey })}>
+              <option value="name">Name</option>
+              <option value="updated">Last updated</option>
+              <option value="enrollments">Enrollments</option>
+            </select>
+          </label>
+          {allTags(rows).length > 0 && (
+            <div className="tag-filter" role="group" aria-label="Filter by tag">
+              <button type="button" className={`chip${view.tag === '' ? ' on' : ''}`} aria-pressed={view.tag === ''} onClick={() => setView({ ...view, tag: '' })}>All tags</button>
+              {allTags(rows).map((t) => (
+                <button type="button" key={t} className={`chip${view.tag === t ? ' on' : ''}`} aria-pressed={view.tag === t} onClick={() => setView({ ...view, tag: view.tag === t ? '' : t })}>{t}</button>
+              ))}
+            </div>
+          )}
+          {picked.length > 0 && (
+            <div className="bulk-bar" role="group" aria-label="Selected workflows">
+              <strong>{picked.length} selected</strong>
+              <button type="button" className="btn small" disabled={!picked.some((w) => !w.enabled)} onClick={bulkOn} data-testid="bulk-on">Turn on…</button>
+              <button type="button" className="btn small" disabled={!picked.some((w) => w.enabled)} onClick={() => setBulkOff(picked.filter((w) => w.enabled))} data-testid="bulk-off">Turn off…</button>
+              <button type="button" className="btn ghost small" onClick={() => setSelected(new Set())}>Clear</button>
+            </div>
+          )}
+        </div>
+      )}
+      {rows && rows.length > 0 && shown.length === 0 && <p className="muted">No workflow matches. <button type="button" className="link-btn" onClick={() => setView({ ...view, q: '', tag: '' })}>Clear the search</button></p>}
+      {rows && shown.length > 0 && (
         <table className="table workflows">
           <thead>
-            <tr><th>Name</th><th>Object</th><th>Status</th><th>Enrollments</th><th>Last updated</th><th><span className="sr-only">Actions</span></th></tr>
+            <tr>
+              <th><input type="checkbox" aria-label="Select every workflow shown" checked={picked.length === shown.length}
+                onChange={(e) => setSelected(e.target.checked ? new Set(shown.map((w) => w.id)) : new Set())} /></th>
+              <th>Name</th><th>Object</th><th>Status</th><th>Enrollments</th><th>Last updated</th><th><span className="sr-only">Actions</span></th>
+            </tr>
           </thead>
           <tbody>
-            {rows.map((w) => {
+            {shown.map((w) => {
               const st = stats[w.id]?.enrollments;
               const tot = outcomeTotals(st);
               return (
                 <tr key={w.id} data-workflow={w.id} onClick={() => navigate('#/workflows/' + encodeURIComponent(w.id))}>
-                  <td><a href={'#/workflows/' + encodeURIComponent(w.id)} onClick={(e) => e.stopPropagation()}>{w.name}</a><div className="sub mono">{w.id}</div></td>
+                  <td onClick={(e) => e.stopPropagation()}><input type="checkbox" aria-label={`Select ${w.name}`} checked={selected.has(w.id)} onChange={() => toggleSelected(w.id)} /></td>
+                  <td>
+                    <a href={'#/workflows/' + encodeURIComponent(w.id)} onClick={(e) => e.stopPropagation()}>{w.name}</a><div className="sub mono">{w.id}</div>
+                    {(w.tags ?? []).length > 0 && <div className="tags">{w.tags.map((t) => <span key={t} className="tag">{t}</span>)}</div>}
+                  </td>
                   <td>{w.object}</td>
                   <td onClick={(e) => e.stopPropagation()}>
                     <button type="button" className={`switch${w.enabled ? ' on' : ''}`} role="switch" aria-checked={w.enabled} aria-label={`${w.name} is ${w.enabled ? 'on' : 'off'}`} onClick={() => toggle(w)}>
@@ -212,6 +289,7 @@ export function WorkflowListScreen() {
                   </td>
                   <td title={formatDateTime(w.updated_at)}>{ago(w.updated_at)}</td>
                   <td className="row-actions" onClick={(e) => e.stopPropagation()}>
+                    <button type="button" className="btn ghost small" onClick={() => setTagging({ w, text: (w.tags ?? []).join(', '), error: '' })}>Tags</button>
                     <button type="button" className="btn ghost small" onClick={() => duplicate(w)}>Duplicate</button>
                     <button type="button" className="btn ghost small" onClick={() => exportOne(w)}>Export</button>
                     <button type="button" className="btn ghost small danger-text" onClick={() => askDelete(w)}>Delete</button>
@@ -240,12 +318,36 @@ export function WorkflowListScreen() {
         </Dialog>
       )}
       {publishing && (
-        <ReviewDialog workflowId={publishing.id} revision={publishing.revision} onClose={() => setPublishing(null)} onProblems={() => undefined}
+        <ReviewDialog key={publishing.id} workflowId={publishing.id} revision={publishing.revision} onClose={() => setPublishQueue((q) => q.slice(1))} onProblems={() => undefined}
+          title={publishQueue.length > 1 ? `Review and publish "${publishing.name}" (${publishQueue.length} to go)` : `Review and publish "${publishing.name}"`}
           onPublished={(p) => {
-            setPublishing(null);
+            setPublishQueue((q) => q.slice(1));
             toast({ text: `Published "${p.name}" (version ${p.active_version})${p.enrolled ? `; ${p.enrolled} record(s) that meet the triggers enrolled` : ''}` });
             load();
           }} />
+      )}
+      {bulkOff && (
+        <Dialog title={`Turn off ${bulkOff.length} workflow${bulkOff.length === 1 ? '' : 's'}?`} onClose={() => setBulkOff(null)}>
+          <p>No new records will enroll in {bulkOff.map((w) => `"${w.name}"`).join(', ')}. What should happen to the records that are in them now?</p>
+          <div className="dialog-actions">
+            <button type="button" className="btn" onClick={() => setBulkOff(null)}>Back</button>
+            <button type="button" className="btn danger" onClick={() => disableMany(bulkOff, true)}>Cancel their enrollments</button>
+            <button type="button" className="btn primary" onClick={() => disableMany(bulkOff, false)} data-testid="bulk-disable-keep">Let them finish</button>
+          </div>
+        </Dialog>
+      )}
+      {tagging && (
+        <Dialog title={`Tags of "${tagging.w.name}"`} onClose={() => setTagging(null)}>
+          <label className="field">Tags, separated by commas
+            <input autoFocus value={tagging.text} onChange={(e) => setTagging({ ...tagging, text: e.target.value, error: '' })}
+              onKeyDown={(e) => e.key === 'Enter' && saveTags()} placeholder="onboarding, webinar" />
+          </label>
+          {tagging.error && <div className="banner error" role="alert">{tagging.error}</div>}
+          <div className="dialog-actions">
+            <button type="button" className="btn" onClick={() => setTagging(null)}>Cancel</button>
+            <button type="button" className="btn primary" onClick={saveTags}>Save tags</button>
+          </div>
+        </Dialog>
       )}
       {disabling && (
         <Dialog title={`Turn off "${disabling.name}"?`} onClose={() => setDisabling(null)}>

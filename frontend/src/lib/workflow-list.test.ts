@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import type { Stats, WorkflowSummary } from '../api/types';
+import { allTags, parseTags, viewRows } from './workflow-list';
+
+const w = (id: string, name: string, updated: string, tags: string[] = []): WorkflowSummary => ({ id, name, object: 'contact', enabled: false, revision: 1, tags, updated_at: updated });
+const rows = [w('b', 'beta', '2026-03-02T10:00:00Z', ['Webinar']), w('a', 'Alpha', '2026-03-01T10:00:00Z', ['onboarding', 'Webinar']), w('c', 'Gamma', '2026-03-03T10:00:00Z')];
+const st = (n: number) => ({ enrollments: { active: n, completed: 1 }, steps: {} }) as unknown as Stats;
+const stats = { a: st(1), b: st(9), c: st(0) };
+const ids = (r: WorkflowSummary[]) => r.map((x) => x.id);
+
+describe('workflow list view', () => {
+  it('sorts by name, last updated or enrollments', () => {
+    expect(ids(viewRows(rows, stats, { q: '', tag: '', sort: 'name' }))).toEqual(['a', 'b', 'c']);
+    expect(ids(viewRows(rows, stats, { q: '', tag: '', sort: 'updated' }))).toEqual(['c', 'b', 'a']);
+    expect(ids(viewRows(rows, stats, { q: '', tag: '', sort: 'enrollments' }))).toEqual(['b', 'a', 'c']);
+  });
+  it('searches names, ids and tags in any case, and filters by tag', () => {
+    expect(ids(viewRows(rows, stats, { q: 'ALP', tag: '', sort: 'name' }))).toEqual(['a']);
+    expect(ids(viewRows(rows, stats, { q: 'webin', tag: '', sort: 'name' }))).toEqual(['a', 'b']);
+    expect(ids(viewRows(rows, stats, { q: '', tag: 'onboarding', sort: 'name' }))).toEqual(['a']);
+    expect(ids(viewRows(rows, stats, { q: 'nothing', tag: '', sort: 'name' }))).toEqual([]);
+  });
+  it('lists the tags in use and reads typed ones', () => {
+    expect(allTags(rows)).toEqual(['onboarding', 'Webinar']);
+    expect(parseTags(' a, ,b ,c')).toEqual(['a', 'b', 'c']);
+  });
+});

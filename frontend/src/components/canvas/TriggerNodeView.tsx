@@ -26,6 +26,8 @@ export function describeTrigger(t: Trigger): string {
       return 'Schedule';
     case 'webhook':
       return `Webhook ${t.hook || '…'}`;
+    case 'list':
+      return `${t.on === 'leave' ? 'Leaves' : 'Joins'} list ${t.list || '…'}`;
   }
   return t.type;
 }

@@ -92,4 +92,8 @@ describe('workflow goal rules', () => {
     expect(toFilter(fromFilter(f))).toEqual(f);
     expect(describeFilter(f)).toBe('reached the goal of onboarding and (has not reached the goal of trial or city is Cork)');
   });
+
+  it('describes list rules in words', () => {
+    expect(describeFilter({ all: [{ list: 'vip', op: 'member' as FilterOp }, { list: 'customers', op: 'not_member' as FilterOp }] })).toBe('in list vip and not in list customers');
+  });
 });

@@ -207,6 +207,7 @@ export function describeFilter(f: Filter | undefined): string {
   }
   if (f.expr !== undefined) return f.expr;
   if (f.workflow !== undefined) return `${f.op === 'not_goal_reached' ? 'has not reached' : 'reached'} the goal of ${f.workflow || '?'}`;
+  if (f.list !== undefined) return `${(f.op as string) === 'not_member' ? 'not in' : 'in'} list ${f.list || '?'}`;
   const op = f.op ? OP_LABELS[f.op as FilterOp] ?? f.op : '?';
   const v = valueText(f.value);
   return `${f.property || '?'} ${op}${v ? ' ' + v : ''}`;

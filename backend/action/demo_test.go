@@ -33,7 +33,7 @@ func TestDemoAndTemplateWorkflowsRunCleanOnTheDemoDatabase(t *testing.T) {
 	})
 	mb := newMailbox(t, "", "", nil)
 	s.useSMTP(mb, "", "")
-	n, drafts, err := demo.Load(s.ctx, s.eng)
+	n, drafts, err := demo.Load(s.ctx, s.db, s.eng, hook.New(s.db, s.eng, hook.Options{Clock: s.clock}))
 	if err != nil || len(drafts) != 0 {
 		t.Fatalf("demo.Load: %d on, drafts %v, %v", n, drafts, err)
 	}
@@ -79,7 +79,7 @@ func TestDemoAndTemplateWorkflowsRunCleanOnTheDemoDatabase(t *testing.T) {
 		}
 	}
 
-	listener := hook.New(s.eng, hook.Options{Clock: s.clock})
+	listener := hook.New(s.db, s.eng, hook.Options{Clock: s.clock})
 	srv := httptest.NewServer(listener)
 	t.Cleanup(srv.Close)
 	post := func(endpoint, payloadFile string, edit func(map[string]any)) {

@@ -24,7 +24,7 @@ func TestSaleEventRunsBranchWebhookEmailAndTask(t *testing.T) {
 	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	crm := newReceiver(t, s.clock, secret, func(int) answer { return answer{status: 200, body: `{"crm_id": "C-77"}`} })
 
-	listener := hook.New(s.eng, hook.Options{Clock: s.clock})
+	listener := hook.New(s.db, s.eng, hook.Options{Clock: s.clock})
 	srv := httptest.NewServer(listener)
 	t.Cleanup(srv.Close)
 	ep, err := listener.Create(s.ctx, hook.Config{Name: "systeme.io", Auth: "none", Preset: "systemeio"})

@@ -11,8 +11,9 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/flowdesk/flowdesk/backend/action"
 	"github.com/flowdesk/flowdesk/backend/api"
+	"github.com/flowdesk/flowdesk/backend/hook"
+	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -61,7 +62,11 @@ func TestFailedStepsShowEverywhere(t *testing.T) {
 	  "triggers": [{"id": "joined", "type": "event", "event": "app.joined"}],
 	  "start": "issue", "steps": [{"id": "issue", "type": "send_email", "subject": "News", "body": "Hello."}]}`)
 
-	srv := httptest.NewServer(api.New(api.Options{Engine: s.eng, Version: "test", Actions: action.New(action.Config{})}))
+	h, err := api.New(api.Options{DB: s.db, Engine: s.eng, Version: "test", Hooks: hook.New(s.db, s.eng, hook.Options{Clock: s.clock}), Settings: settings.Open(s.db)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 
 	id := s.ingestOne("app.signed_up", "ann@example.com", nil, map[string]any{"first_name": "Ann"})

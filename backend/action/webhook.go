@@ -83,22 +83,12 @@ func (w *Webhook) Run(ctx context.Context, in engine.ActionInput) engine.ActionR
 	return w.send(ctx, req, s, in.Workflow, in.IdempotencyKey, in.Now, true)
 }
 
-// ResendInput is a manual retry of a logged attempt (a dead letter, usually).
-type ResendInput struct {
-	Attempt  *store.ActionAttempt
-	Workflow *workflow.Definition // the version the attempt's enrollment runs
-	Now      time.Time
-}
-
-// Resender re-sends a logged attempt; the webhook action implements it.
-type Resender interface {
-	Resend(ctx context.Context, in ResendInput) engine.ActionResult
-}
+var _ engine.Resender = (*Webhook)(nil)
 
 // Resend sends a logged request again (its method and body), signed with a fresh timestamp and
 // the same webhook-id, to the URL and with the headers and secret of the version's step (the
 // log keeps those masked). It maps nothing onto the record.
-func (w *Webhook) Resend(ctx context.Context, in ResendInput) engine.ActionResult {
+func (w *Webhook) Resend(ctx context.Context, in engine.ResendInput) engine.ActionResult {
 	a := in.Attempt
 	var req StoredRequest
 	if err := json.Unmarshal(a.Request, &req); err != nil || req.Method == "" {

@@ -39,19 +39,19 @@ func (s *Server) listAssociations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	self, err := s.eng.DB().Record(ctx, id)
+	self, err := s.db.Record(ctx, id)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	links, err := s.eng.DB().Associations(ctx, id, typ)
+	links, err := s.db.Associations(ctx, id, typ)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	out := make([]associationView, 0, len(links))
 	for _, l := range links {
-		rec, err := s.eng.DB().Record(ctx, l.RecordID)
+		rec, err := s.db.Record(ctx, l.RecordID)
 		if err != nil {
 			writeError(w, err)
 			return
@@ -92,7 +92,7 @@ func (s *Server) createAssociation(w http.ResponseWriter, r *http.Request) {
 	if created {
 		status = http.StatusCreated
 	}
-	rec, err := s.eng.DB().Record(r.Context(), a.RecordID)
+	rec, err := s.db.Record(r.Context(), a.RecordID)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -121,7 +121,7 @@ func (s *Server) deleteAssociation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listAssociationTypes(w http.ResponseWriter, r *http.Request) {
-	ts, err := s.eng.DB().AssociationTypes(r.Context())
+	ts, err := s.db.AssociationTypes(r.Context())
 	if err != nil {
 		writeError(w, err)
 		return

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -55,7 +56,7 @@ func newDeliveryEnv(t *testing.T) *env {
 		return engine.Options{Actions: acts, Retry: engine.RetryPolicy{MaxTries: 3, Base: time.Second, Max: time.Second}}
 	}})
 	ctx, db, eng, fc := r.Ctx, r.DB, r.Eng, r.Clock
-	srv := httptest.NewServer(api.New(api.Options{Engine: eng, Version: "test", Actions: acts}))
+	srv := httptest.NewServer(newAPI(t, api.Options{DB: db, Engine: eng, Version: "test"}))
 	t.Cleanup(srv.Close)
 	return &env{t: t, ctx: ctx, db: db, eng: eng, clock: fc, srv: srv}
 }
@@ -216,5 +217,98 @@ func TestDeliveriesAPIRefusesBadInput(t *testing.T) {
 	}
 	if r := e.call(http.MethodGet, "/api/deliveries", nil, http.StatusOK); len(r["deliveries"].([]any)) != 0 {
 		t.Fatalf("empty list: %v", r)
+	}
+}
+
+// Concurrent manual retries of one dead letter each get their own try number: the number is
+// taken inside the write that logs the try, not read before it.
+func TestConcurrentManualRetriesTakeDistinctTries(t *testing.T) {
+	e := newDeliveryEnv(t)
+	const retries = 6
+	var mu sync.Mutex
+	arrived, failing := 0, true
+	together := make(chan struct{})
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if failing {
+			mu.Unlock()
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		if arrived++; arrived == retries {
+			close(together)
+		}
+		mu.Unlock()
+		// Hold every retry until all of them are in flight, so their writes race.
+		select {
+		case <-together:
+		case <-time.After(10 * time.Second):
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(rc.Close)
+	def := fmt.Sprintf(`{"id": "wf", "name": "Hook", "object": "contact",
+	  "triggers": [{"type": "event", "event": "sale.completed"}],
+	  "start": "hook", "steps": [{"id": "hook", "type": "webhook", "url": %q, "secret": %q}]}`, rc.URL+"/in", deliverySecret)
+	if _, err := e.eng.CreateWorkflow(e.ctx, []byte(def)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.eng.EnableWorkflow(e.ctx, "wf"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.eng.Ingest(e.ctx, engine.EventInput{Type: "sale.completed", Record: engine.RecordRef{Type: "contact", Email: "ann@example.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	e.runDue()
+	for range 4 {
+		e.clock.Advance(time.Minute)
+		e.runDue()
+	}
+	dead, err := e.db.ActionAttempts(e.ctx, store.AttemptQuery{WorkflowID: "wf", DeadOnly: true})
+	if err != nil || len(dead) != 1 || dead[0].Try != 3 {
+		t.Fatalf("dead letters %+v %v", dead, err)
+	}
+	mu.Lock()
+	failing = false
+	mu.Unlock()
+
+	tries := make(chan float64, retries)
+	var wg sync.WaitGroup
+	for range retries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/api/deliveries/%d/retry", e.srv.URL, dead[0].ID), strings.NewReader("{}"))
+			req.Header.Set("Content-Type", "application/json")
+			res, err := e.srv.Client().Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer res.Body.Close()
+			var out struct {
+				Delivery map[string]any `json:"delivery"`
+			}
+			if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != http.StatusOK || out.Delivery["outcome"] != "ok" {
+				t.Errorf("retry: %d %v %v", res.StatusCode, out, err)
+				return
+			}
+			tries <- out.Delivery["try"].(float64)
+		}()
+	}
+	wg.Wait()
+	close(tries)
+	var got []int
+	for n := range tries {
+		got = append(got, int(n))
+	}
+	slices.Sort(got)
+	want := []int{4, 5, 6, 7, 8, 9}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("the concurrent retries answered tries %v, want %v", got, want)
+	}
+	logged, err := e.db.ActionAttempts(e.ctx, store.AttemptQuery{Key: dead[0].IdempotencyKey})
+	if err != nil || len(logged) != 3+retries || logged[0].Try != 9 {
+		t.Fatalf("the delivery log holds %d tries (newest %+v): %v", len(logged), logged[0], err)
 	}
 }

@@ -23,7 +23,7 @@ func TestSettingsMaskSecretsAndKeepThemOutOfTheDatabase(t *testing.T) {
 	var logs bytes.Buffer
 	srvLog := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// A second handler over the same engine with a captured log.
-	h := api.New(api.Options{Engine: e.eng, Log: srvLog})
+	h := newAPI(t, api.Options{DB: e.db, Engine: e.eng, Log: srvLog})
 	put := `{"smtp": {"host": "smtp.acme.example", "port": 587, "username": "news", "from": "news@acme.example", "tls": "starttls",
 		"password": "` + smtpPassword + `"}, "sms": {"url": "https://api.twilio.com", "account": "AC1", "from": "+3531", "monthly_cap": 500,
 		"auth_token": "tw-token-98765"}}`

@@ -142,7 +142,7 @@ func (s *Server) getEnrollJob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	j, err := s.eng.DB().EnrollJob(r.Context(), id)
+	j, err := s.db.EnrollJob(r.Context(), id)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -178,7 +178,7 @@ func (s *Server) listEnrollJobs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	jobs, err := s.eng.DB().EnrollJobs(r.Context(), q)
+	jobs, err := s.db.EnrollJobs(r.Context(), q)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -73,7 +73,7 @@ func (s *Server) listEnrollments(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	ens, err := s.eng.DB().Enrollments(r.Context(), q)
+	ens, err := s.db.Enrollments(r.Context(), q)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -92,12 +92,12 @@ func (s *Server) getEnrollment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	en, err := s.eng.DB().Enrollment(ctx, id)
+	en, err := s.db.Enrollment(ctx, id)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	hist, err := s.eng.DB().History(ctx, id)
+	hist, err := s.db.History(ctx, id)
 	if err != nil {
 		writeError(w, err)
 		return

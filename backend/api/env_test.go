@@ -19,6 +19,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/hook"
 	"github.com/flowdesk/flowdesk/backend/internal/testrig"
+	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/simulate"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
@@ -43,13 +44,30 @@ func newEnv(t *testing.T) *env {
 		return engine.Options{EventTypes: func(ctx context.Context) ([]string, error) { return hook.EventTypes(ctx, db) }}
 	}})
 	ctx, db, eng, fc := r.Ctx, r.DB, r.Eng, r.Clock
-	sim := simulate.New(simulate.Options{Engine: eng, Clock: fc, TempDir: t.TempDir(), EventTypes: func(ctx context.Context) ([]string, error) { return hook.EventTypes(ctx, db) }})
-	srv := httptest.NewServer(api.New(api.Options{Engine: eng, Version: "test", Simulator: sim}))
+	sim := simulate.New(simulate.Options{DB: db, Engine: eng, Clock: fc, TempDir: t.TempDir(), EventTypes: func(ctx context.Context) ([]string, error) { return hook.EventTypes(ctx, db) }})
+	srv := httptest.NewServer(newAPI(t, api.Options{DB: db, Engine: eng, Version: "test", Simulator: sim}))
 	t.Cleanup(srv.Close)
 	if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {
 		t.Fatalf("test server on %s, want 127.0.0.1", srv.URL)
 	}
 	return &env{t: t, ctx: ctx, db: db, eng: eng, clock: fc, srv: srv}
+}
+
+// newAPI builds the API handler as server.Start does, with a webhook listener and a settings
+// store over opts.DB when the test gives none.
+func newAPI(t testing.TB, opts api.Options) *api.Server {
+	t.Helper()
+	if opts.Hooks == nil {
+		opts.Hooks = hook.New(opts.DB, opts.Engine, hook.Options{Log: opts.Log})
+	}
+	if opts.Settings == nil {
+		opts.Settings = settings.Open(opts.DB)
+	}
+	h, err := api.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 // response is a finished HTTP exchange.

@@ -29,7 +29,7 @@ func newActionsEnv(t *testing.T) *env {
 		return engine.Options{Actions: acts}
 	}})
 	ctx, db, eng, fc := r.Ctx, r.DB, r.Eng, r.Clock
-	srv := httptest.NewServer(api.New(api.Options{Engine: eng, Version: "test", Settings: st, Actions: acts}))
+	srv := httptest.NewServer(newAPI(t, api.Options{DB: db, Engine: eng, Version: "test", Settings: st, Actions: acts}))
 	t.Cleanup(srv.Close)
 	return &env{t: t, ctx: ctx, db: db, eng: eng, clock: fc, srv: srv}
 }

@@ -98,12 +98,12 @@ func (s *Server) postEvent(w http.ResponseWriter, r *http.Request) {
 // machine or sent by its endpoints, each with its fields (catalogued and found in the latest
 // stored payloads), and the sources to group them by.
 func (s *Server) eventCatalogue(w http.ResponseWriter, r *http.Request) {
-	seen, err := s.eng.DB().SeenEventTypes(r.Context(), hook.MaxSeenTypes, hook.SeenSamples)
+	seen, err := s.db.SeenEventTypes(r.Context(), hook.MaxSeenTypes, hook.SeenSamples)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	sent, err := hook.EventTypes(r.Context(), s.eng.DB())
+	sent, err := hook.EventTypes(r.Context(), s.db)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -10,9 +10,6 @@ import (
 // hookRoutes registers the webhook-endpoint API, the notification centre, the event catalogue
 // and the listener itself (POST /hooks/{key}).
 func (s *Server) hookRoutes(m *http.ServeMux) {
-	if s.hooks == nil {
-		s.hooks = hook.New(s.eng, hook.Options{Log: s.log})
-	}
 	m.HandleFunc("GET /api/hooks", s.listHooks)
 	m.HandleFunc("POST /api/hooks", s.createHook)
 	m.HandleFunc("GET /api/hooks/presets", s.hookPresets)

@@ -74,7 +74,7 @@ func (s *Server) listImports(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	ims, err := s.eng.DB().Imports(r.Context(), l.ID)
+	ims, err := s.db.Imports(r.Context(), l.ID)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -88,7 +88,7 @@ func (s *Server) getImport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	im, err := s.eng.DB().Import(r.Context(), id)
+	im, err := s.db.Import(r.Context(), id)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -103,11 +103,11 @@ func (s *Server) importErrors(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if _, err := s.eng.DB().Import(r.Context(), id); err != nil {
+	if _, err := s.db.Import(r.Context(), id); err != nil {
 		writeError(w, err)
 		return
 	}
-	errs, err := s.eng.DB().ImportErrors(r.Context(), id)
+	errs, err := s.db.ImportErrors(r.Context(), id)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -136,7 +136,7 @@ func (s *Server) exportList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.exportCSV(w, r, l.ID+".csv", func(after int64) ([]*store.Record, error) {
-		return s.eng.DB().ListMemberRecords(r.Context(), store.MemberQuery{List: l.ID, Text: r.URL.Query().Get("q"), After: after, Limit: 1000})
+		return s.db.ListMemberRecords(r.Context(), store.MemberQuery{List: l.ID, Text: r.URL.Query().Get("q"), After: after, Limit: 1000})
 	})
 }
 
@@ -149,7 +149,7 @@ func (s *Server) exportRecords(w http.ResponseWriter, r *http.Request) {
 	}
 	s.exportCSV(w, r, name, func(after int64) ([]*store.Record, error) {
 		q.After = after
-		return s.eng.DB().SearchRecords(r.Context(), q)
+		return s.db.SearchRecords(r.Context(), q)
 	})
 }
 

@@ -54,7 +54,7 @@ func (s *Server) getList(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	days, err := s.eng.DB().ListDays(r.Context(), l.ID)
+	days, err := s.db.ListDays(r.Context(), l.ID)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -104,7 +104,7 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	recs, err := s.eng.DB().ListMemberRecords(r.Context(), q)
+	recs, err := s.db.ListMemberRecords(r.Context(), q)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -3,8 +3,6 @@ package api
 import (
 	"net/http"
 	"strconv"
-
-	"github.com/flowdesk/flowdesk/backend/store"
 )
 
 // listNotifications is GET /api/notifications (?unread=true, ?limit=): in-app notifications, newest first.
@@ -15,12 +13,12 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	unread, _ := strconv.ParseBool(r.URL.Query().Get("unread"))
-	list, err := s.eng.DB().Notifications(r.Context(), unread, pageLimit(limit))
+	list, err := s.db.Notifications(r.Context(), unread, pageLimit(limit))
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	n, err := s.eng.DB().UnreadCount(r.Context())
+	n, err := s.db.UnreadCount(r.Context())
 	if err != nil {
 		writeError(w, err)
 		return
@@ -34,7 +32,7 @@ func (s *Server) readNotification(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if err := s.eng.DB().Write(r.Context(), func(tx store.Tx) error { return tx.MarkRead(id) }); err != nil {
+	if err := s.eng.MarkNotificationRead(r.Context(), id); err != nil {
 		writeError(w, err)
 		return
 	}

@@ -30,7 +30,7 @@ func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	msgs, err := s.eng.DB().Outbox(r.Context(), store.OutboxQuery{Status: status, Channel: q.Get("channel"), EnrollmentID: enr, Before: before, Limit: size})
+	msgs, err := s.db.Outbox(r.Context(), store.OutboxQuery{Status: status, Channel: q.Get("channel"), EnrollmentID: enr, Before: before, Limit: size})
 	if err != nil {
 		writeError(w, err)
 		return
@@ -48,7 +48,7 @@ func (s *Server) getOutbox(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	m, err := s.eng.DB().OutboxMessage(r.Context(), id)
+	m, err := s.db.OutboxMessage(r.Context(), id)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -62,7 +62,7 @@ func (s *Server) deleteOutbox(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if err := s.eng.DB().Write(r.Context(), func(tx store.Tx) error { return tx.DeleteOutbox(id) }); err != nil {
+	if err := s.eng.DeleteOutboxMessage(r.Context(), id); err != nil {
 		writeError(w, err)
 		return
 	}

@@ -94,7 +94,7 @@ func (s *Server) deleteProperty(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listObjects(w http.ResponseWriter, r *http.Request) {
-	objs, err := s.eng.DB().ObjectTypeList(r.Context())
+	objs, err := s.db.ObjectTypeList(r.Context())
 	if err != nil {
 		writeError(w, err)
 		return

@@ -77,7 +77,7 @@ func (s *Server) listRecords(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	recs, err := s.eng.DB().SearchRecords(r.Context(), q)
+	recs, err := s.db.SearchRecords(r.Context(), q)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -96,9 +96,9 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	rec, err := s.eng.DB().Record(ctx, id)
+	rec, err := s.db.Record(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		if at, erased, e2 := s.eng.DB().ErasedAt(ctx, id); e2 == nil && erased {
+		if at, erased, e2 := s.db.ErasedAt(ctx, id); e2 == nil && erased {
 			writeError(w, apiError(http.StatusGone, "erased", "record %d was erased on %s; nothing of it is kept", id, at.UTC().Format(time.RFC3339)))
 			return
 		}
@@ -107,17 +107,17 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	lists, err := s.eng.DB().RecordLists(ctx, id)
+	lists, err := s.db.RecordLists(ctx, id)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	events, err := s.eng.DB().RecordEvents(ctx, id, 50)
+	events, err := s.db.RecordEvents(ctx, id, 50)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	enrollments, err := s.eng.DB().Enrollments(ctx, store.EnrollmentQuery{RecordID: id, Limit: 100})
+	enrollments, err := s.db.Enrollments(ctx, store.EnrollmentQuery{RecordID: id, Limit: 100})
 	if err != nil {
 		writeError(w, err)
 		return

@@ -4,17 +4,19 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/hook"
 	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/simulate"
+	"github.com/flowdesk/flowdesk/backend/store"
 )
 
 // Body limits per kind of request.
@@ -24,8 +26,10 @@ const (
 	MaxSmallBody    = 64 << 10  // patches and commands
 )
 
-// Options configure the API handler.
+// Options are the API handler's dependencies and settings. The API builds none of its
+// dependencies: DB, Engine, Hooks and Settings are required (server.Start assembles them).
 type Options struct {
+	DB      store.Store // reads; every write goes through Engine, Hooks or Settings
 	Engine  *engine.Engine
 	Log     *slog.Logger
 	Version string
@@ -34,13 +38,12 @@ type Options struct {
 	// AllowedHosts are the Host values /api/* answers to (see AllowedHosts); empty accepts any,
 	// for handlers no browser can reach by name (the desktop window's asset server).
 	AllowedHosts []string
-	// Hooks is the incoming-webhook listener served at /hooks/ (default: one over Engine).
+	// Hooks is the incoming-webhook listener served at /hooks/, and its endpoints.
 	Hooks *hook.Listener
-	// Settings is the settings and secrets store behind /api/settings (default: one over
-	// Engine's database, secrets in secrets.json next to it). Share it with the actions.
+	// Settings is the settings and secrets store behind /api/settings; share it with the actions.
 	Settings *settings.Store
-	// Actions are the outbound actions the engine runs, for manual retries of deliveries
-	// (default: action.New with a zero Config).
+	// Actions are the outbound actions the engine runs; the email template's test send uses
+	// send_email's (nil: the test send answers 501).
 	Actions map[string]engine.Action
 	// TokenHashes, when set, make /api/* require "Authorization: Bearer <token>" with a token
 	// whose store.HashToken is listed (a server bound beyond loopback).
@@ -54,6 +57,7 @@ type Options struct {
 
 // Server is the API's http.Handler.
 type Server struct {
+	db      store.Store
 	eng     *engine.Engine
 	log     *slog.Logger
 	version string
@@ -63,26 +67,36 @@ type Server struct {
 	allowedHosts []string
 	hooks        *hook.Listener
 	settings     *settings.Store
-	settingsOnce sync.Once
 	actions      map[string]engine.Action
 	tokenHashes  []string
 	exposed      bool
 	simulator    *simulate.Simulator
 }
 
-// New builds the API handler.
-func New(opts Options) *Server {
+// New builds the API handler over the dependencies in opts; a missing one is an error that
+// names it.
+func New(opts Options) (*Server, error) {
+	var missing []string
+	for name, gone := range map[string]bool{"DB": opts.DB == nil, "Engine": opts.Engine == nil, "Hooks": opts.Hooks == nil, "Settings": opts.Settings == nil} {
+		if gone {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, fmt.Errorf("api.New: Options.%s must be set", strings.Join(missing, ", Options."))
+	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	s := &Server{eng: opts.Engine, log: opts.Log, version: opts.Version, mux: http.NewServeMux(), started: time.Now(),
+	s := &Server{db: opts.DB, eng: opts.Engine, log: opts.Log, version: opts.Version, mux: http.NewServeMux(), started: time.Now(),
 		allowedHosts: opts.AllowedHosts, hooks: opts.Hooks, settings: opts.Settings, actions: opts.Actions, tokenHashes: opts.TokenHashes, exposed: opts.Exposed,
 		simulator: opts.Simulator}
 	s.routes()
 	if opts.Static != nil {
 		s.mux.Handle("/", spa(opts.Static))
 	}
-	return s
+	return s, nil
 }
 
 func (s *Server) routes() {
@@ -179,7 +193,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	v, err := s.eng.DB().SchemaVersion(r.Context())
+	v, err := s.db.SchemaVersion(r.Context())
 	if err != nil {
 		writeError(w, err)
 		return

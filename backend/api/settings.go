@@ -14,19 +14,8 @@ func (s *Server) settingsRoutes(m *http.ServeMux) {
 	m.HandleFunc("PUT /api/settings", s.putSettings)
 }
 
-// settingsStore returns the settings store (the one given in Options, else one over the
-// engine's database with secrets next to it).
-func (s *Server) settingsStore() *settings.Store {
-	s.settingsOnce.Do(func() {
-		if s.settings == nil && s.eng != nil {
-			s.settings = settings.Open(s.eng.DB())
-		}
-	})
-	return s.settings
-}
-
 func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
-	v, err := s.settingsStore().View(r.Context())
+	v, err := s.settings.View(r.Context())
 	if err != nil {
 		writeError(w, settingsError(err))
 		return
@@ -40,7 +29,7 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	st := s.settingsStore()
+	st := s.settings
 	if err := st.Apply(r.Context(), &u); err != nil {
 		writeError(w, settingsError(err))
 		return

@@ -33,7 +33,7 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	tasks, err := s.eng.DB().Tasks(r.Context(), q)
+	tasks, err := s.db.Tasks(r.Context(), q)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -51,7 +51,7 @@ func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	t, err := s.eng.DB().Task(r.Context(), id)
+	t, err := s.db.Task(r.Context(), id)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -77,12 +77,7 @@ func (s *Server) patchTask(w http.ResponseWriter, r *http.Request) {
 		writeError(w, problem.Field("status", "%q is not one of open, done", body.Status))
 		return
 	}
-	var t *store.Task
-	err = s.eng.DB().Write(r.Context(), func(tx store.Tx) error {
-		var err error
-		t, err = tx.SetTaskStatus(id, body.Status, s.eng.Now())
-		return err
-	})
+	t, err := s.eng.SetTaskStatus(r.Context(), id, body.Status)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -98,7 +93,7 @@ func (s *Server) recordSubscriptions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	db := s.eng.DB()
+	db := s.db
 	if _, err := db.Record(r.Context(), id); err != nil {
 		writeError(w, err)
 		return

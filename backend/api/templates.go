@@ -55,7 +55,7 @@ func templateError(w http.ResponseWriter, err error) {
 }
 
 func (s *Server) listEmailTemplates(w http.ResponseWriter, r *http.Request) {
-	tpls, err := s.eng.DB().EmailTemplates(r.Context())
+	tpls, err := s.db.EmailTemplates(r.Context())
 	if err != nil {
 		writeError(w, err)
 		return
@@ -73,7 +73,7 @@ func (s *Server) listEmailTemplates(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getEmailTemplate(w http.ResponseWriter, r *http.Request) {
-	tpl, err := s.eng.DB().EmailTemplate(r.Context(), r.PathValue("name"))
+	tpl, err := s.db.EmailTemplate(r.Context(), r.PathValue("name"))
 	if err != nil {
 		writeError(w, err)
 		return
@@ -180,7 +180,7 @@ func (s *Server) resolve(r *http.Request, in emailSample) (action.Content, engin
 			c.Text = template.Text(c.HTML) // as the save will generate it
 		}
 	case in.Template != "":
-		tpl, err := s.eng.DB().EmailTemplate(ctx, in.Template)
+		tpl, err := s.db.EmailTemplate(ctx, in.Template)
 		if err != nil {
 			return c, d, err
 		}
@@ -190,13 +190,13 @@ func (s *Server) resolve(r *http.Request, in emailSample) (action.Content, engin
 	}
 	d.record = map[string]any{}
 	if in.RecordID != 0 {
-		rec, err := s.eng.DB().Record(ctx, in.RecordID)
+		rec, err := s.db.Record(ctx, in.RecordID)
 		if err != nil {
 			return c, d, err
 		}
 		d.record = rec.Properties
 		if in.EventType != "" {
-			evs, err := s.eng.DB().RecordEvents(ctx, rec.ID, 200)
+			evs, err := s.db.RecordEvents(ctx, rec.ID, 200)
 			if err != nil {
 				return c, d, err
 			}
@@ -209,7 +209,7 @@ func (s *Server) resolve(r *http.Request, in emailSample) (action.Content, engin
 		}
 	}
 	if in.WorkflowID != "" {
-		wf, err := s.eng.DB().Workflow(ctx, in.WorkflowID)
+		wf, err := s.db.Workflow(ctx, in.WorkflowID)
 		if err != nil {
 			return c, d, err
 		}

@@ -60,7 +60,7 @@ func (s *Server) deleteWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	t, err := s.eng.DB().TrashedWorkflow(r.Context(), id)
+	t, err := s.db.TrashedWorkflow(r.Context(), id)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -69,7 +69,7 @@ func (s *Server) deleteWorkflow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listTrash(w http.ResponseWriter, r *http.Request) {
-	ts, err := s.eng.DB().Trash(r.Context())
+	ts, err := s.db.Trash(r.Context())
 	if err != nil {
 		writeError(w, err)
 		return
@@ -87,7 +87,7 @@ func (s *Server) getTrashed(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	t, err := s.eng.DB().TrashedWorkflow(r.Context(), id)
+	t, err := s.db.TrashedWorkflow(r.Context(), id)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -45,7 +45,7 @@ type workflowSummary struct {
 }
 
 func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request) {
-	wfs, err := s.eng.DB().Workflows(r.Context())
+	wfs, err := s.db.Workflows(r.Context())
 	if err != nil {
 		writeError(w, err)
 		return
@@ -112,7 +112,7 @@ func (s *Server) getWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	wf, err := s.eng.DB().Workflow(r.Context(), id)
+	wf, err := s.db.Workflow(r.Context(), id)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -182,7 +182,7 @@ func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiError(http.StatusBadRequest, "bad_version", "%q is not a version number", r.PathValue("version")))
 		return
 	}
-	def, err := s.eng.DB().WorkflowVersion(r.Context(), r.PathValue("id"), v)
+	def, err := s.db.WorkflowVersion(r.Context(), r.PathValue("id"), v)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -233,11 +233,11 @@ func (s *Server) workflowStats(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if _, err := s.eng.DB().Workflow(r.Context(), id); err != nil {
+	if _, err := s.db.Workflow(r.Context(), id); err != nil {
 		writeError(w, err)
 		return
 	}
-	st, err := s.eng.DB().Stats(r.Context(), id)
+	st, err := s.db.Stats(r.Context(), id)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -246,12 +246,12 @@ func (s *Server) workflowStats(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) schema(w http.ResponseWriter, r *http.Request) {
-	props, err := s.eng.DB().Properties(r.Context())
+	props, err := s.db.Properties(r.Context())
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	objs, err := s.eng.DB().ObjectTypes(r.Context())
+	objs, err := s.db.ObjectTypes(r.Context())
 	if err != nil {
 		writeError(w, err)
 		return

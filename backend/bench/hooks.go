@@ -95,16 +95,16 @@ func (b *bench) startListener(ctx context.Context, name string) (*benchEngine, *
 	if err != nil {
 		return nil, nil, err
 	}
-	l := hook.New(be.eng, hook.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	l := hook.New(be.db, be.eng, hook.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	created, err := l.Create(ctx, hook.Config{Name: "bench systeme.io", Auth: hook.AuthSignature, Preset: "systemeio"})
 	if err != nil {
 		be.close()
 		return nil, nil, fmt.Errorf("bench: create the webhook endpoint: %w", err)
 	}
-	srv, err := startServer(b.cfg.Concurrency, func(string) http.Handler {
+	srv, err := startServer(b.cfg.Concurrency, func(string) (http.Handler, error) {
 		mux := http.NewServeMux()
 		mux.Handle("/hooks/", l) // as `flowdesk serve` mounts it
-		return mux
+		return mux, nil
 	})
 	if err != nil {
 		be.close()

@@ -25,6 +25,8 @@ import (
 
 	"github.com/flowdesk/flowdesk/backend/api"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/hook"
+	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -565,20 +567,26 @@ type benchServer struct {
 }
 
 func startAPI(be *benchEngine, conns int, version string) (*benchServer, error) {
-	return startServer(conns, func(addr string) http.Handler {
-		return api.New(api.Options{Engine: be.eng, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: version,
-			AllowedHosts: api.AllowedHosts(addr)})
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return startServer(conns, func(addr string) (http.Handler, error) {
+		return api.New(api.Options{DB: be.db, Engine: be.eng, Log: quiet, Version: version,
+			Hooks: hook.New(be.db, be.eng, hook.Options{Log: quiet}), Settings: settings.Open(be.db), AllowedHosts: api.AllowedHosts(addr)})
 	})
 }
 
 // startServer serves the handler built for its address on a 127.0.0.1 listener, with a
 // keep-alive client of conns connections.
-func startServer(conns int, handler func(addr string) http.Handler) (*benchServer, error) {
+func startServer(conns int, handler func(addr string) (http.Handler, error)) (*benchServer, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("bench: listen on 127.0.0.1: %w", err)
 	}
-	srv := &http.Server{Handler: handler(ln.Addr().String()),
+	h, err := handler(ln.Addr().String())
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	srv := &http.Server{Handler: h,
 		ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 	go func() { _ = srv.Serve(ln) }()
 	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns,

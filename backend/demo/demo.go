@@ -125,15 +125,15 @@ var contacts = []contact{
 // workflows name comes first, so each validates against it. It does nothing when the database
 // already has workflows, and returns how many workflows it switched on and the ids of those
 // left off because they have problems.
-func Load(ctx context.Context, eng *engine.Engine) (n int, drafts []string, err error) {
-	existing, err := eng.DB().Workflows(ctx)
+func Load(ctx context.Context, db store.Store, eng *engine.Engine, hooks *hook.Listener) (n int, drafts []string, err error) {
+	existing, err := db.Workflows(ctx)
 	if err != nil {
 		return 0, nil, err
 	}
 	if len(existing) > 0 {
 		return 0, nil, nil
 	}
-	if err := loadReferences(ctx, eng); err != nil {
+	if err := loadReferences(ctx, db, eng, hooks); err != nil {
 		return 0, nil, err
 	}
 	tpls, err := Templates()
@@ -184,25 +184,14 @@ func Load(ctx context.Context, eng *engine.Engine) (n int, drafts []string, err 
 
 // loadReferences stores the demo email templates and webhook endpoints (ones already there,
 // by name or id, are left as they are).
-func loadReferences(ctx context.Context, eng *engine.Engine) error {
+func loadReferences(ctx context.Context, db store.Store, eng *engine.Engine, hooks *hook.Listener) error {
 	tpls, err := EmailTemplates()
 	if err != nil {
 		return err
 	}
-	if err := eng.DB().Write(ctx, func(tx store.Tx) error {
-		for i := range tpls {
-			if _, err := eng.DB().EmailTemplate(ctx, tpls[i].Name); err == nil {
-				continue
-			}
-			if _, err := tx.PutEmailTemplate(&tpls[i], eng.Now()); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
+	if err := eng.SeedEmailTemplates(ctx, tpls); err != nil {
 		return fmt.Errorf("demo email templates: %w", err)
 	}
-	hooks := hook.New(eng, hook.Options{})
 	for _, ep := range Endpoints() {
 		if _, err := hooks.Get(ctx, ep.ID); err == nil {
 			continue

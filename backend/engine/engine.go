@@ -153,9 +153,6 @@ func New(ctx context.Context, db store.Store, opts Options) (*Engine, error) {
 	return e, nil
 }
 
-// DB returns the engine's store.
-func (e *Engine) DB() store.Store { return e.db }
-
 // Now returns the engine clock's time.
 func (e *Engine) Now() time.Time { return e.clock.Now() }
 

@@ -36,7 +36,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	r := testrig.New(t, testrig.Options{Start: t0})
 	ctx, path, db, eng, fc := r.Ctx, r.Path, r.DB, r.Eng, r.Clock
-	l := New(eng, Options{Clock: fc})
+	l := New(db, eng, Options{Clock: fc})
 	mux := http.NewServeMux()
 	mux.Handle("/hooks/", l)
 	srv := httptest.NewServer(mux)

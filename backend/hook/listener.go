@@ -63,8 +63,8 @@ type cachedPlan struct {
 	err    error
 }
 
-// New builds a listener over the engine's database.
-func New(eng *engine.Engine, opts Options) *Listener {
+// New builds a listener over db, ingesting through eng (which runs over the same database).
+func New(db store.Store, eng *engine.Engine, opts Options) *Listener {
 	if opts.Clock == nil {
 		opts.Clock = engineClock{eng}
 	}
@@ -81,7 +81,7 @@ func New(eng *engine.Engine, opts Options) *Listener {
 		opts.Poll = 30 * time.Second
 	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
-	return &Listener{eng: eng, db: eng.DB(), clock: opts.Clock, log: opts.Log, opts: opts, plans: map[string]cachedPlan{}}
+	return &Listener{eng: eng, db: db, clock: opts.Clock, log: opts.Log, opts: opts, plans: map[string]cachedPlan{}}
 }
 
 // engineClock tells the engine's time and waits on the wall clock.

@@ -128,8 +128,18 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if s.Engine, err = engine.New(ctx, s.DB, engine.Options{Log: cfg.Log, Actions: acts, EventTypes: s.eventTypes, Retention: retention}); err != nil {
 		return nil, err
 	}
+	s.Hooks = hook.New(s.DB, s.Engine, hook.Options{Log: cfg.Log, BaseURL: s.hooksURL,
+		OnDisabled: func(ctx context.Context, ep *store.HookEndpoint, reason string) {
+			subject := fmt.Sprintf("Flowdesk switched off the webhook endpoint %q", ep.Name)
+			body := "Flowdesk stopped accepting deliveries to the webhook endpoint \"" + ep.Name + "\": " + reason +
+				".\n\nCheck the sending service's settings, then switch the endpoint on again in Flowdesk (Webhooks)."
+			key := "hook-disabled-" + ep.ID + "-" + strconv.FormatInt(time.Now().Unix(), 10)
+			if err := action.Alert(ctx, actionCfg, hook.AlertRecipients(ep), key, subject, body, time.Now()); err != nil {
+				cfg.Log.Warn("alert email about a disabled webhook endpoint", "endpoint", ep.ID, "err", err)
+			}
+		}})
 	if cfg.Demo {
-		n, drafts, err := demo.Load(ctx, s.Engine)
+		n, drafts, err := demo.Load(ctx, s.DB, s.Engine, s.Hooks)
 		if err != nil {
 			return nil, fmt.Errorf("load demo data: %w", err)
 		}
@@ -143,28 +153,23 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err := s.Engine.Start(ctx); err != nil {
 		return nil, err
 	}
-	s.Hooks = hook.New(s.Engine, hook.Options{Log: cfg.Log, BaseURL: s.hooksURL,
-		OnDisabled: func(ctx context.Context, ep *store.HookEndpoint, reason string) {
-			subject := fmt.Sprintf("Flowdesk switched off the webhook endpoint %q", ep.Name)
-			body := "Flowdesk stopped accepting deliveries to the webhook endpoint \"" + ep.Name + "\": " + reason +
-				".\n\nCheck the sending service's settings, then switch the endpoint on again in Flowdesk (Webhooks)."
-			key := "hook-disabled-" + ep.ID + "-" + strconv.FormatInt(time.Now().Unix(), 10)
-			if err := action.Alert(ctx, actionCfg, hook.AlertRecipients(ep), key, subject, body, time.Now()); err != nil {
-				cfg.Log.Warn("alert email about a disabled webhook endpoint", "endpoint", ep.ID, "err", err)
-			}
-		}})
 	s.Maintenance = maintenance.New(maintenance.Base{Log: cfg.Log},
 		append(s.Engine.MaintenanceServices(), s.Hooks.MaintenanceServices()...)...)
 	if err := s.Maintenance.Start(ctx); err != nil {
 		return nil, err
 	}
 
-	opts := api.Options{Engine: s.Engine, Log: cfg.Log, Version: cfg.Version, Static: cfg.Static, Hooks: s.Hooks,
-		Settings: st, Actions: acts,
-		Simulator: simulate.New(simulate.Options{Engine: s.Engine, Actions: actionCfg, EventTypes: s.eventTypes})}
-	s.API = api.New(opts)
+	opts := api.Options{DB: s.DB, Engine: s.Engine, Log: cfg.Log, Version: cfg.Version, Static: cfg.Static, Hooks: s.Hooks,
+		Settings: st, Actions: acts, Simulator: simulate.New(simulate.Options{DB: s.DB, Engine: s.Engine, Actions: actionCfg, EventTypes: s.eventTypes})}
+	if s.API, err = api.New(opts); err != nil {
+		return nil, err
+	}
 	opts.AllowedHosts, opts.TokenHashes, opts.Exposed = api.AllowedHosts(s.addr), tokens, len(tokens) > 0
-	s.serve(apiLn, api.New(opts))
+	guarded, err := api.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	s.serve(apiLn, guarded)
 	if hooksLn != nil {
 		mux := http.NewServeMux()
 		mux.Handle("/hooks/", s.Hooks)

@@ -113,8 +113,9 @@ type Effect struct {
 
 // Options wire a Simulator to the real installation, which it only reads.
 type Options struct {
-	Engine  *engine.Engine // the production engine: validation and the real database (read)
-	Actions action.Config  // for the render-only actions (its DB and Settings are read; DB defaults to Engine's)
+	DB      store.Store    // the real database, only read
+	Engine  *engine.Engine // the production engine, for validation
+	Actions action.Config  // for the render-only actions (its DB and Settings are read; DB defaults to DB)
 	Clock   clock.Clock    // "now" (default: the wall clock)
 	// EventTypes lists the event types something sends, for the "did you mean" warnings.
 	EventTypes func(ctx context.Context) ([]string, error)
@@ -129,8 +130,8 @@ func New(opts Options) *Simulator {
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
 	}
-	if opts.Actions.DB == nil && opts.Engine != nil {
-		opts.Actions.DB = opts.Engine.DB() // email templates are read from it
+	if opts.Actions.DB == nil {
+		opts.Actions.DB = opts.DB // email templates are read from it
 	}
 	return &Simulator{opts: opts}
 }
@@ -171,7 +172,7 @@ func (s *Simulator) Run(ctx context.Context, req Request) (*Result, error) {
 
 func (s *Simulator) prepare(ctx context.Context, req Request) (*prepared, error) {
 	real := s.opts.Engine
-	db := real.DB()
+	db := s.opts.DB
 	p := &prepared{}
 	// The workflow: a definition as given (saved or not) or a stored version.
 	switch {
@@ -387,7 +388,7 @@ func (sc *scratch) close() {
 // seed copies what the definition may refer to from the real database: the property schema,
 // the email templates, the webhook endpoints and the workflows its enroll steps name.
 func (s *Simulator) seed(ctx context.Context, sc *scratch, def *workflow.Definition) ([]*store.Workflow, error) {
-	real := s.opts.Engine.DB()
+	real := s.opts.DB
 	props, err := real.Properties(ctx)
 	if err != nil {
 		return nil, err

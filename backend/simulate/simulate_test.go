@@ -46,7 +46,7 @@ func newInstall(t *testing.T) *install {
 		return engine.Options{Actions: action.New(cfg)}
 	}})
 	ctx, db, eng, fc := r.Ctx, r.DB, r.Eng, r.Clock
-	sim := simulate.New(simulate.Options{Engine: eng, Actions: cfg, Clock: fc, TempDir: t.TempDir()})
+	sim := simulate.New(simulate.Options{DB: db, Engine: eng, Actions: cfg, Clock: fc, TempDir: t.TempDir()})
 	in := &install{t: t, ctx: ctx, db: db, eng: eng, clock: fc, sim: sim}
 	err := db.Write(ctx, func(tx store.Tx) error {
 		_, err := tx.PutEmailTemplate(&store.EmailTemplate{Name: "thanks", Subject: "Thanks, {{contact.first_name}}", BodyText: "Hi {{contact.first_name}}, thanks for watching."}, t0)

@@ -93,3 +93,13 @@ func (db *DB) ActionAttempts(ctx context.Context, q AttemptQuery) ([]*ActionAtte
 	}
 	return out, rows.Err()
 }
+
+// LastTry returns the highest try number logged for one step visit (0 when none). Read inside
+// the write that appends the next try, so two concurrent retries never take the same number.
+func (t *sqlTx) LastTry(key string) (int, error) {
+	var n int
+	if err := t.queryRow("SELECT COALESCE(MAX(try), 0) FROM action_attempts WHERE idempotency_key = ?", key).Scan(&n); err != nil {
+		return 0, fmt.Errorf("read the last try of %s: %w", key, err)
+	}
+	return n, nil
+}

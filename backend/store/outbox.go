@@ -169,6 +169,19 @@ func (t *sqlTx) PutEmailTemplate(tpl *EmailTemplate, now time.Time) (created boo
 	return created, nil
 }
 
+// PutEmailTemplateIfMissing stores a template unless one with its name exists, and reports
+// whether it did.
+func (t *sqlTx) PutEmailTemplateIfMissing(tpl *EmailTemplate, now time.Time) (bool, error) {
+	var n int
+	if err := t.queryRow("SELECT COUNT(*) FROM email_templates WHERE name = ?", tpl.Name).Scan(&n); err != nil {
+		return false, fmt.Errorf("save email template %q: %w", tpl.Name, err)
+	}
+	if n > 0 {
+		return false, nil
+	}
+	return t.PutEmailTemplate(tpl, now)
+}
+
 // DeleteEmailTemplate removes a template; an unknown name is ErrNotFound.
 func (t *sqlTx) DeleteEmailTemplate(name string) error {
 	res, err := t.exec("DELETE FROM email_templates WHERE name = ?", name)

@@ -180,6 +180,7 @@ type Tx interface {
 
 	// actions
 	InsertActionAttempt(a *ActionAttempt) error
+	LastTry(key string) (int, error)
 
 	// associations
 	AddAssociationType(a, b string) error
@@ -286,6 +287,7 @@ type Tx interface {
 	DeleteEmailTemplate(name string) error
 	DeleteOutbox(id int64) error
 	PutEmailTemplate(tpl *EmailTemplate, now time.Time) (created bool, err error)
+	PutEmailTemplateIfMissing(tpl *EmailTemplate, now time.Time) (bool, error)
 	PutSetting(key string, value json.RawMessage, now time.Time) error
 
 	// owner_rotation

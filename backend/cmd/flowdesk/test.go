@@ -64,11 +64,11 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if *dbPath == "" {
-		if _, _, err := demo.Load(ctx, eng); err != nil {
+		if _, _, err := demo.Load(ctx, db, eng, hook.New(db, eng, hook.Options{})); err != nil {
 			return fmt.Errorf("load the demo: %w", err)
 		}
 	}
-	sim := simulate.New(simulate.Options{Engine: eng, Actions: action.Config{DB: db, Settings: settings.Open(db)}, EventTypes: eventTypes})
+	sim := simulate.New(simulate.Options{DB: db, Engine: eng, Actions: action.Config{DB: db, Settings: settings.Open(db)}, EventTypes: eventTypes})
 
 	failed := 0
 	for _, path := range files {

@@ -79,7 +79,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer db.Close()
 	for _, f := range importOrder(files) {
-		w, err := importOne(ctx, eng, f.raw)
+		w, err := importOne(ctx, db, eng, f.raw)
 		if err != nil {
 			return fmt.Errorf("import %s: %w", f.path, describe(err))
 		}
@@ -146,7 +146,7 @@ func importOrder(files []importFile) []importFile {
 // importOne creates the workflow, or replaces the definition of an existing one with its id.
 // Unlike a save in the editor, an import never stores a draft: a file with errors is refused
 // (warnings are printed), so a script learns at once that a file needs fixing.
-func importOne(ctx context.Context, eng *engine.Engine, raw []byte) (*engine.Saved, error) {
+func importOne(ctx context.Context, db *store.DB, eng *engine.Engine, raw []byte) (*engine.Saved, error) {
 	def, err := workflow.Parse(raw)
 	if err != nil {
 		return nil, err
@@ -159,7 +159,7 @@ func importOne(ctx context.Context, eng *engine.Engine, raw []byte) (*engine.Sav
 		return nil, engine.InvalidWorkflow("", problems)
 	}
 	if def.ID != "" {
-		if _, err := eng.DB().Workflow(ctx, def.ID); err == nil {
+		if _, err := db.Workflow(ctx, def.ID); err == nil {
 			return eng.UpdateWorkflow(ctx, def.ID, raw, 0)
 		}
 	}

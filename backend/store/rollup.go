@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -62,15 +63,31 @@ func (t *sqlTx) rollUp(entries []HistoryEntry) error {
 		}
 		counts[k]++
 	}
-	for _, k := range order {
-		if _, err := t.exec(`INSERT INTO rollup_daily (workflow_id, day, step_id, path, outcome, n) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (workflow_id, day, step_id, path, outcome) DO UPDATE SET n = n + excluded.n`,
-			k.workflow, k.day, k.step, k.path, k.outcome, counts[k]); err != nil {
-			return fmt.Errorf("roll up history of workflow %q: %w", k.workflow, err)
+	// one multi-row upsert per chunk: a step pass touches a handful of keys
+	for len(order) > 0 {
+		n := min(len(order), historyChunk)
+		args := make([]any, 0, 6*n)
+		for _, k := range order[:n] {
+			args = append(args, k.workflow, k.day, k.step, k.path, k.outcome, counts[k])
 		}
+		if _, err := t.exec(rollupUpsert[n], args...); err != nil {
+			return fmt.Errorf("roll up history of workflow %q: %w", order[0].workflow, err)
+		}
+		order = order[n:]
 	}
 	return nil
 }
+
+// rollupUpsert[n] adds n rows' counts to rollup_daily (n = 1..historyChunk).
+var rollupUpsert = func() []string {
+	out := make([]string, historyChunk+1)
+	for n := 1; n <= historyChunk; n++ {
+		out[n] = "INSERT INTO rollup_daily (workflow_id, day, step_id, path, outcome, n) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", n), ", ") +
+			" ON CONFLICT (workflow_id, day, step_id, path, outcome) DO UPDATE SET n = n + excluded.n"
+	}
+	return out
+}()
 
 // RollupRow is one day's count of one outcome of a workflow, at a step and path ("" for the
 // enrollment-level lines and for steps without paths).

@@ -169,6 +169,11 @@ describe('honest outcomes', { concurrency: false }, () => {
     assert.match(await dead.textContent(), /410/);
     assert.doesNotMatch(await page.locator('.screen').textContent(), /was delivered/);
     await shot('outcomes-02-enrollments');
+    // "Retry all" of the step sends its dead letter again: the receiver still refuses, and says so
+    const refusedBefore = refused;
+    await dead.getByTestId('retry-all').click();
+    await dead.getByText('0 of 1 delivered, 1 failed again').waitFor({ timeout: T.med });
+    assert.equal(refused, refusedBefore + 1, 'the receiver got the retry');
 
     // the enrollment page: status, banner, the red history entry
     await row.click();

@@ -1,10 +1,11 @@
 // The delivery log of outbound steps (webhook, email, SMS, Slack): one row per attempt with its
 // status, latency and a response snippet; failed webhook deliveries and dead letters get a Retry
-// button (only webhooks can be sent again by hand).
+// button (only webhooks can be sent again by hand), and each step with some a "Retry all".
 import { useCallback, useEffect, useState } from 'react';
 import { api, type Delivery } from '../api';
 import { ago, ErrorBanner } from './common';
 import { formatDateTime } from '../lib/datetime';
+import { retryable, retryGroups } from '../lib/dead-letters';
 
 const TONE: Record<string, string> = { ok: 'completed', skipped: 'cancelled', retry: 'waiting', failed: 'failed', dead: 'failed' };
 
@@ -52,12 +53,44 @@ export function DeliveriesTable({ query, title, emptyText, stepName, showEnrollm
       setBusy(null);
     }
   };
+  // "Retry all" of a step: one dead letter after another, with the count so far
+  const [bulk, setBulk] = useState<{ step: string; done: number; total: number; ok: number } | null>(null);
+  const [bulkResult, setBulkResult] = useState<Record<string, string>>({});
+  const retryAll = async (step: string, ds: Delivery[]) => {
+    let ok = 0;
+    setBulkResult((r) => ({ ...r, [step]: '' }));
+    for (const [i, d] of ds.entries()) {
+      setBulk({ step, done: i, total: ds.length, ok });
+      try {
+        if ((await api.retryDelivery(d.id)).outcome === 'ok') ok++;
+      } catch {
+        // counted as not delivered; the row keeps its own Retry
+      }
+    }
+    setBulk(null);
+    setBulkResult((r) => ({ ...r, [step]: `${ok} of ${ds.length} delivered${ok < ds.length ? `, ${ds.length - ok} failed again` : ''}` }));
+    load();
+  };
   if (rows === null && !error) return null;
+  const groups = rows ? retryGroups(rows) : [];
   return (
     <section className="deliveries" data-testid={dead || failed ? 'dead-letters' : 'deliveries'}>
       <h2>{title} <span className="count">{rows?.length ?? 0}</span></h2>
       <ErrorBanner error={error} onRetry={load} />
       {rows && rows.length === 0 && <div className="sub">{emptyText}</div>}
+      {groups.length > 0 && (
+        <div className="retry-all">
+          {groups.map((g) => (
+            <div key={g.step} className="retry-all-row">
+              <button type="button" className="btn small" disabled={bulk !== null} onClick={() => retryAll(g.step, g.deliveries)} data-testid="retry-all">
+                Retry all {g.deliveries.length} dead letter{g.deliveries.length === 1 ? '' : 's'} of {stepName ? stepName(g.step) : g.step}
+              </button>
+              {bulk?.step === g.step && <span className="sub" role="status">Retrying {bulk.done + 1} of {bulk.total}… ({bulk.ok} delivered so far)</span>}
+              {bulkResult[g.step] && <span className="sub" role="status">{bulkResult[g.step]}</span>}
+            </div>
+          ))}
+        </div>
+      )}
       {rows && rows.length > 0 && (
         <table className="table compact static deliveries-table">
           <thead>
@@ -84,7 +117,7 @@ export function DeliveriesTable({ query, title, emptyText, stepName, showEnrollm
                 </td>
                 <td title={formatDateTime(d.at)}>{ago(d.at)}</td>
                 <td>
-                  {(d.outcome === 'dead' || d.outcome === 'failed') && d.step_type === 'webhook' && !d.resolved && (
+                  {retryable(d) && (
                     <button type="button" className="btn small" disabled={busy === d.id} onClick={() => retry(d)}>{busy === d.id ? 'Retrying…' : 'Retry'}</button>
                   )}
                   {results[d.id] && <div className={results[d.id].ok ? 'ok-text' : 'warn-text'} role="status">{results[d.id].text}</div>}

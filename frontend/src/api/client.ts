@@ -77,7 +77,8 @@ export function setApiToken(token: string): void {
 
 let memoryToken = '';
 
-async function request<T>(method: Method, path: string, opts: RequestOptions = {}): Promise<{ data: T; headers: Headers }> {
+/** One API call; the typed functions of this file and of the screen-specific API files use it. */
+export async function request<T>(method: Method, path: string, opts: RequestOptions = {}): Promise<{ data: T; headers: Headers }> {
   const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
   if (method !== 'GET') headers['Content-Type'] = 'application/json';
   const token = apiToken() || memoryToken;

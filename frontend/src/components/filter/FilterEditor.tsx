@@ -1,9 +1,10 @@
 // The filter editor: AND/OR groups (nested), rules with a property picker, an operator limited
 // by the property's type and a value input by type. Reads and writes backend Filter JSON.
 import { useId, useMemo, useState } from 'react';
+import type { CatalogueField } from '../../api/templates';
 import type { Filter, FilterOp, Property } from '../../api/types';
 import {
-  OP_LABELS, convertValue, fromFilter, opsFor, parseList, propertyOptions, propertyType, toFilter, valueKind,
+  OP_LABELS, convertValue, fromFilter, optionsFor, opsFor, parseList, propertyOptions, propertyType, toFilter, valueKind, withEventFields,
   type FilterNode, type GroupNode, type ListNode, type RuleNode, type WorkflowNode,
 } from './model';
 import { useLists } from '../ListPicker';
@@ -14,13 +15,16 @@ interface Props {
   properties: Property[];
   /** Offer event.* fields (event and webhook triggers, branches, wait-for-event). */
   allowEvent?: boolean;
+  /** The chosen event's fields (catalogue and stored payloads), offered as event.<path> with their types. */
+  eventFields?: CatalogueField[];
   /** How deep groups may nest (1 = one level of sub-groups). */
   maxDepth?: number;
   /** Offer list membership rules (not in an active list's own filter). */
   allowLists?: boolean;
 }
 
-export function FilterEditor({ value, onChange, properties, allowEvent, maxDepth = 2, allowLists = true }: Props) {
+export function FilterEditor({ value, onChange, properties: objectProps, allowEvent, eventFields, maxDepth = 2, allowLists = true }: Props) {
+  const properties = useMemo(() => withEventFields(objectProps, allowEvent ? eventFields : undefined), [objectProps, allowEvent, eventFields]);
   // Keep the model locally so empty rules survive while being filled in; re-read when the
   // filter changes from outside (undo, another step selected).
   const [model, setModel] = useState<GroupNode>(() => fromFilter(value));
@@ -40,8 +44,8 @@ export function FilterEditor({ value, onChange, properties, allowEvent, maxDepth
   return (
     <div className="filter-editor">
       <datalist id={listId}>
-        {properties.map((p) => <option key={p.name} value={p.name}>{p.label || p.name} ({p.type})</option>)}
-        {allowEvent && <option value="event.">event field</option>}
+        {properties.map((p) => <option key={p.name} value={p.name}>{p.object === 'event' ? 'Event: ' : ''}{p.label || p.name} ({p.type})</option>)}
+        {allowEvent && <option value="event.">another event field</option>}
       </datalist>
       <GroupView group={model} onChange={update} properties={properties} listId={listId} depth={0} maxDepth={maxDepth} allowEvent={allowEvent} allowLists={allowLists} />
     </div>
@@ -145,7 +149,7 @@ function RuleView({ rule, properties, listId, onChange, onRemove }: { rule: Rule
         {!ops.includes(rule.op) && <option value={rule.op}>{OP_LABELS[rule.op] ?? rule.op} (not for this type)</option>}
         {ops.map((op) => <option key={op} value={op}>{OP_LABELS[op]}</option>)}
       </select>
-      <ValueInput kind={kind} value={rule.value} type={type} options={(rule.op === 'eq' || rule.op === 'neq') ? propertyOptions(properties, rule.property) : []} onChange={(v) => onChange({ ...rule, value: v })} />
+      <ValueInput kind={kind} value={rule.value} type={type} options={optionsFor(rule.op, type) ? propertyOptions(properties, rule.property) : []} onChange={(v) => onChange({ ...rule, value: v })} />
       <button type="button" className="icon-btn" title="Remove condition" onClick={onRemove}>×</button>
     </div>
   );
@@ -163,6 +167,17 @@ function ValueInput({ kind, value, type, options, onChange }: { kind: ReturnType
     case 'none':
       return <span className="value none" />;
     case 'list':
+      if (options.length > 0) {
+        // Declared options: pick several (a stored value that is not one of them is kept).
+        const cur = Array.isArray(value) ? value.map(String) : [];
+        return (
+          <select className="value" aria-label="Values" multiple size={Math.min(4, options.length + cur.filter((c) => !options.includes(c)).length)} value={cur}
+            onChange={(e) => onChange([...e.target.selectedOptions].map((o) => o.value))}>
+            {cur.filter((c) => !options.includes(c)).map((c) => <option key={c} value={c}>{c} (not an option)</option>)}
+            {options.map((o) => <option key={o} value={o}>{o}</option>)}
+          </select>
+        );
+      }
       return <input className="value" aria-label="Values" placeholder="a, b, c" value={draft} onChange={(e) => { setDraft(e.target.value); onChange(parseList(e.target.value, type)); }} />;
     case 'number':
       return <input className="value" aria-label="Value" type="number" value={typeof value === 'number' ? value : ''} onChange={(e) => onChange(e.target.value === '' ? undefined : Number(e.target.value))} />;

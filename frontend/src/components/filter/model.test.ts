@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Filter, FilterOp, PropertyType } from '../../api/types';
+import type { Filter, FilterOp, Property, PropertyType } from '../../api/types';
 import { FILTER_OPS } from '../../api/types';
-import { convertValue, countRules, describeFilter, fromFilter, opsFor, OPS_BY_TYPE, parseList, toFilter, valueKind, type GroupNode } from './model';
+import { convertValue, countRules, describeFilter, fromFilter, opsFor, OPS_BY_TYPE, parseList, toFilter, valueKind, type GroupNode, withEventFields, optionsFor, propertyOptions, propertyType } from './model';
 
 describe('filter model', () => {
   it('round-trips groups, nesting, rules and expressions exactly', () => {
@@ -95,5 +95,32 @@ describe('workflow goal rules', () => {
 
   it('describes list rules in words', () => {
     expect(describeFilter({ all: [{ list: 'vip', op: 'member' as FilterOp }, { list: 'customers', op: 'not_member' as FilterOp }] })).toBe('in list vip and not in list customers');
+  });
+});
+
+describe('event fields and declared options', () => {
+  const props: Property[] = [
+    { object: 'contact', name: 'plan', type: 'enum', label: 'Plan', options: ['free', 'pro'] },
+    { object: 'contact', name: 'tags', type: 'multi', label: 'Tags', options: ['vip', 'beta'] },
+  ];
+  it('adds the event fields as typed event.* properties, lists of objects left out', () => {
+    const all = withEventFields(props, [
+      { path: 'subscriber.watch_pct', type: 'number', description: 'watched' },
+      { path: 'created_at', type: 'date', description: 'when' },
+      { path: 'items[].sku', type: 'string', description: 'sku' },
+    ]);
+    expect(all.map((p) => `${p.name}:${p.type}`)).toEqual(['plan:enum', 'tags:multi', 'event.subscriber.watch_pct:number', 'event.created_at:datetime']);
+    expect(propertyType(all, 'event.subscriber.watch_pct')).toBe('number');
+    expect(opsFor(propertyType(all, 'event.subscriber.watch_pct'))).toContain('gte');
+    expect(withEventFields(props, undefined)).toBe(props);
+  });
+  it('offers the options of enum and multi properties for the operators that take them', () => {
+    expect(propertyOptions(props, 'tags')).toEqual(['vip', 'beta']);
+    expect(propertyOptions(props, 'record.plan')).toEqual(['free', 'pro']);
+    expect(optionsFor('eq', 'enum')).toBe(true);
+    expect(optionsFor('in', 'multi')).toBe(true);
+    expect(optionsFor('contains', 'multi')).toBe(true);
+    expect(optionsFor('contains', 'enum')).toBe(false);
+    expect(optionsFor('eq', 'string')).toBe(false);
   });
 });

@@ -1,6 +1,8 @@
 // The filter editor's model and its exact mapping to the backend Filter JSON. Pure.
 import type { Filter, FilterOp, Property, PropertyType, WorkflowOp } from '../../api/types';
 import { FILTER_OPS } from '../../api/types';
+import type { CatalogueField } from '../../api/templates';
+import { filterTypeOf } from '../../lib/catalogue';
 
 export interface RuleNode {
   kind: 'rule';
@@ -93,11 +95,32 @@ export function propertyType(props: Property[], name: string): PropertyType | un
   return props.find((p) => p.name === bare)?.type;
 }
 
-/** The allowed values of an enum property (empty for other types or an open enum). */
+/** The allowed values of an enum or multi-value property (empty for other types or no options). */
 export function propertyOptions(props: Property[], name: string): string[] {
   const bare = name.startsWith('record.') ? name.slice(7) : name;
   const p = props.find((x) => x.name === bare);
-  return p?.type === 'enum' ? p.options ?? [] : [];
+  return p?.type === 'enum' || p?.type === 'multi' ? p.options ?? [] : [];
+}
+
+/** Whether an operator on a property type takes one or more of the declared options as value. */
+export function optionsFor(op: FilterOp, type: PropertyType | undefined): boolean {
+  if (type !== 'enum' && type !== 'multi') return false;
+  return op === 'eq' || op === 'neq' || op === 'in' || op === 'not_in' || (type === 'multi' && (op === 'contains' || op === 'not_contains'));
+}
+
+/**
+ * The object's properties followed by an event's fields as pseudo-properties named
+ * "event.<path>" (object "event"), so that the property picker offers them and the operator and
+ * value inputs follow their types. Fields that are lists of objects ("items[].sku") are left
+ * out: a filter reads one value.
+ */
+export function withEventFields(props: Property[], fields: CatalogueField[] | undefined): Property[] {
+  if (!fields?.length) return props;
+  const extra: Property[] = fields.filter((f) => !f.path.includes('[]')).map((f) => {
+    const type = filterTypeOf(f.type);
+    return { object: 'event', name: 'event.' + f.path, type: type ?? 'string', label: f.description || f.path };
+  });
+  return [...props, ...extra];
 }
 
 /** A sensible value for an operator, keeping what fits from the previous value. */

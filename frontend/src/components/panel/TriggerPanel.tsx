@@ -1,6 +1,8 @@
 import { useEffect, useId, useState } from 'react';
 import { api } from '../../api';
-import type { CatalogueEvent, Definition, HookEndpoint, Problem, Trigger, TriggerType, Unenroll } from '../../api/types';
+import type { Definition, HookEndpoint, Problem, Trigger, TriggerType, Unenroll } from '../../api/types';
+import { eventFields } from '../../lib/catalogue';
+import { EventPicker, useCatalogue } from '../EventPicker';
 import { useEditor, useEditorStore, useObjectProperties } from '../../store/context';
 import { FilterEditor } from '../filter/FilterEditor';
 import { ListPicker } from '../ListPicker';
@@ -8,26 +10,7 @@ import { ClockField, KeyValueField, NumberField, SelectField, TextField, Timezon
 
 const TYPE_LABEL: Record<TriggerType, string> = { event: 'When an event happens', filter: 'When a record meets criteria', schedule: 'On a schedule', webhook: 'When a webhook arrives', list: 'When a record joins or leaves a list' };
 
-// The catalogue and the endpoint list, fetched once per page load (the catalogue is static; the
-// endpoint list again whenever a webhook trigger form opens).
-let cataloguePromise: Promise<CatalogueEvent[]> | null = null;
-
-function useCatalogue(): CatalogueEvent[] {
-  const [list, setList] = useState<CatalogueEvent[]>([]);
-  useEffect(() => {
-    let live = true;
-    cataloguePromise ??= api.eventCatalogue().catch(() => {
-      cataloguePromise = null;
-      return [];
-    });
-    cataloguePromise.then((l) => live && setList(l));
-    return () => {
-      live = false;
-    };
-  }, []);
-  return list;
-}
-
+// The endpoint list, fetched again whenever a webhook trigger form opens.
 function useHooks(): { hooks: HookEndpoint[] | null; error: string } {
   const [hooks, setHooks] = useState<HookEndpoint[] | null>(null);
   const [error, setError] = useState('');
@@ -175,18 +158,13 @@ function TriggerForm({ trigger: t, onChange, onReplace }: { trigger: Trigger; on
   const dateProps = properties.filter((p) => p.type === 'date');
   const scheduleKind = t.date_property !== undefined ? 'date' : t.at !== undefined ? 'at' : 'cron';
   const catalogue = useCatalogue();
-  const listId = useId();
   const object = useEditor((s) => s.definition.object);
   return (
     <>
       <TextField label="Trigger id" value={t.id} onChange={(v) => onChange({ id: v })} hint="Used by re-enrollment and the diagnose view." />
       {t.type === 'event' && (
         <>
-          <TextField label="Event type" value={t.event} placeholder="webinar.registered" list={listId} onChange={(v) => onChange({ event: v })}
-            hint={catalogue.find((c) => c.type === t.event)?.description} />
-          <datalist id={listId}>
-            {catalogue.map((c) => <option key={c.type} value={c.type}>{c.label} ({c.source})</option>)}
-          </datalist>
+          <EventPicker label="Event type" value={t.event} onChange={(v) => onChange({ event: v })} />
           {t.event !== 'webinar.channel_lead' ? (
             <KeyValueField label="Only in scope" value={t.scope} keyLabel="Scope key" valueLabel="Value" onChange={(v) => onChange({ scope: v })}
               hint="E.g. webinar = 54072. Leave empty for account-wide." />
@@ -213,7 +191,7 @@ function TriggerForm({ trigger: t, onChange, onReplace }: { trigger: Trigger; on
           )}
           <div className="field">
             <label>And only when</label>
-            <FilterEditor value={t.filter} properties={properties} allowEvent onChange={(f) => onChange({ filter: f })} />
+            <FilterEditor value={t.filter} properties={properties} allowEvent eventFields={eventFields(catalogue.events, t.event)} onChange={(f) => onChange({ filter: f })} />
           </div>
         </>
       )}

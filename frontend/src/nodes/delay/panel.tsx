@@ -1,6 +1,8 @@
 import type { PanelProps } from '../types';
 import { stepTitle } from '..';
-import { ClockField, DurationField, TextField, TimezoneField } from '../../components/panel/fields';
+import { ClockField, DurationField, TimezoneField } from '../../components/panel/fields';
+import { EventPicker, useCatalogue } from '../../components/EventPicker';
+import { eventFields } from '../../lib/catalogue';
 import { FilterEditor } from '../../components/filter/FilterEditor';
 import { useEditor, useObjectProperties } from '../../store/context';
 import { delayMode, type DelayMode } from './default';
@@ -11,6 +13,7 @@ export function DelayPanel({ step, update }: PanelProps) {
   const mode = delayMode(step);
   const properties = useObjectProperties();
   const steps = useEditor((s) => s.definition.steps);
+  const catalogue = useCatalogue();
   const setMode = (m: DelayMode) => {
     if (m === mode) return;
     if (m === 'duration') update({ duration: '1d', until: undefined, event: undefined });
@@ -48,10 +51,11 @@ export function DelayPanel({ step, update }: PanelProps) {
       )}
       {mode === 'event' && step.event && (
         <>
-          <TextField label="Event type" value={step.event.type} placeholder="payment.completed" onChange={(v) => update({ event: { ...step.event!, type: v } })} />
+          <EventPicker label="Event type" value={step.event.type} onChange={(v) => update({ event: { ...step.event!, type: v } })} />
           <div className="field">
             <label>Only events that match</label>
-            <FilterEditor value={step.event.filter} properties={properties} allowEvent onChange={(f) => update({ event: { ...step.event!, filter: f } })} />
+            <FilterEditor value={step.event.filter} properties={properties} allowEvent eventFields={eventFields(catalogue.events, step.event.type)}
+              onChange={(f) => update({ event: { ...step.event!, filter: f } })} />
           </div>
           <DurationField label="Give up after" optional value={step.event.timeout} hint="Leave empty to wait as long as it takes."
             onChange={(v) => update({ event: { ...step.event!, timeout: v, timeout_next: v ? step.event!.timeout_next : undefined } })} />

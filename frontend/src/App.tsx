@@ -16,6 +16,7 @@ import { ListDetailScreen, ListsScreen } from './screens/Lists';
 import { SettingsScreen } from './screens/Settings';
 import { TasksScreen } from './screens/Tasks';
 import { TrashScreen } from './screens/Trash';
+import { TemplateEditScreen, TemplatesScreen } from './screens/Templates';
 import { WebhookDetailScreen, WebhooksScreen } from './screens/Webhooks';
 
 export function App() {
@@ -32,6 +33,7 @@ function Shell() {
     : route.name === 'lists' || route.name === 'list' ? 'lists'
     : route.name === 'activity' || route.name === 'enrollment' ? 'activity'
     : route.name === 'webhooks' || route.name === 'webhook' ? 'webhooks'
+      : route.name === 'templates' || route.name === 'template' ? 'templates'
       : route.name === 'settings' || route.name === 'outbox' || route.name === 'tasks' || route.name === 'trash' || route.name === 'properties' ? route.name : 'workflows';
   return (
     <div className="app">
@@ -46,6 +48,7 @@ function Shell() {
           <a className={section === 'records' ? 'on' : ''} href="#/records">Records</a>
           <a className={section === 'lists' ? 'on' : ''} href="#/lists">Lists</a>
           <a className={section === 'properties' ? 'on' : ''} href="#/properties">Properties</a>
+          <a className={section === 'templates' ? 'on' : ''} href="#/templates">Templates</a>
           <a className={section === 'webhooks' ? 'on' : ''} href="#/webhooks">Webhooks</a>
           <a className={section === 'tasks' ? 'on' : ''} href="#/tasks">Tasks</a>
           <a className={section === 'outbox' ? 'on' : ''} href="#/outbox">Outbox</a>
@@ -74,6 +77,8 @@ function Shell() {
         {route.name === 'lists' && <ListsScreen />}
         {route.name === 'list' && <ListDetailScreen id={route.id} key={route.id} />}
         {route.name === 'properties' && <PropertiesScreen object={route.object ?? 'contact'} key={route.object ?? 'contact'} />}
+        {route.name === 'templates' && <TemplatesScreen />}
+        {route.name === 'template' && <TemplateEditScreen name={route.template} key={route.template} />}
         {route.name === 'not-found' && <div className="screen-message">Nothing at "{route.path}". <a href="#/workflows">Go to workflows</a></div>}
       </main>
     </div>

@@ -3,7 +3,7 @@ import { hrefOf, parseHash } from './router';
 
 describe('router', () => {
   it('parses every route and back', () => {
-    for (const h of ['#/workflows', '#/workflows/webinar-follow-up', '#/records', '#/records/12', '#/enrollments/7', '#/webhooks', '#/webhooks/opt-in', '#/settings', '#/outbox', '#/tasks', '#/properties', '#/properties/invoice', '#/lists', '#/lists/webinar-attendees']) {
+    for (const h of ['#/workflows', '#/workflows/webinar-follow-up', '#/records', '#/records/12', '#/enrollments/7', '#/webhooks', '#/webhooks/opt-in', '#/settings', '#/outbox', '#/tasks', '#/properties', '#/properties/invoice', '#/lists', '#/lists/webinar-attendees', '#/templates', '#/templates/webinar-thanks']) {
       expect(hrefOf(parseHash(h))).toBe(h);
     }
     expect(parseHash('')).toEqual({ name: 'workflows' });

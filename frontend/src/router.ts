@@ -1,5 +1,5 @@
 // Hash-based routing (#/workflows, #/workflows/:id[/versions|/performance], #/activity, #/records, #/records/:id, #/enrollments/:id,
-// #/properties/:object, #/lists, #/lists/:id):
+// #/properties/:object, #/lists, #/lists/:id, #/templates, #/templates/:name):
 // works from a file-less Wails AssetServer and from `flowdesk serve` without server routes.
 import { useEffect, useState } from 'react';
 
@@ -22,6 +22,8 @@ export type Route =
   | { name: 'properties'; object?: string }
   | { name: 'lists' }
   | { name: 'list'; id: string }
+  | { name: 'templates' }
+  | { name: 'template'; template: string }
   | { name: 'not-found'; path: string };
 
 /** Parses a location hash into a route. */
@@ -55,6 +57,8 @@ export function parseHash(hash: string): Route {
   if (parts[0] === 'webhooks' && parts.length === 2) return { name: 'webhook', id: parts[1] };
   if (parts[0] === 'lists' && parts.length === 1) return { name: 'lists' };
   if (parts[0] === 'lists' && parts.length === 2) return { name: 'list', id: parts[1] };
+  if (parts[0] === 'templates' && parts.length === 1) return { name: 'templates' };
+  if (parts[0] === 'templates' && parts.length === 2) return { name: 'template', template: parts[1] };
   if (parts[0] === 'properties' && parts.length <= 2) return parts[1] ? { name: 'properties', object: parts[1] } : { name: 'properties' };
   if (parts.length === 1 && (parts[0] === 'settings' || parts[0] === 'outbox' || parts[0] === 'tasks' || parts[0] === 'trash')) return { name: parts[0] };
   return { name: 'not-found', path };
@@ -101,6 +105,10 @@ export function hrefOf(r: Route): string {
       return '#/lists/' + encodeURIComponent(r.id);
     case 'properties':
       return '#/properties' + (r.object ? '/' + encodeURIComponent(r.object) : '');
+    case 'templates':
+      return '#/templates';
+    case 'template':
+      return '#/templates/' + encodeURIComponent(r.template);
     case 'settings':
     case 'outbox':
     case 'tasks':

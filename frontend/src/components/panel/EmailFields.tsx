@@ -1,7 +1,46 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { templatesApi, type EmailTemplate } from '../../api/templates';
 import { previewWithoutValues, tokensWithoutDefault } from '../../lib/tokens';
 import type { PanelProps } from '../../nodes/types';
+import { useEditor } from '../../store/context';
+import { Combobox } from '../Combobox';
+import { EmailPreview } from '../email/EmailPreview';
 import { TextArea, TextField } from './fields';
+
+/** The saved templates, for the picker. */
+function useTemplates(): EmailTemplate[] | null {
+  const [list, setList] = useState<EmailTemplate[] | null>(null);
+  useEffect(() => {
+    let live = true;
+    templatesApi.list().then((l) => live && setList(l), () => live && setList([]));
+    return () => {
+      live = false;
+    };
+  }, []);
+  return list;
+}
+
+/** Picks a saved template by name; a name that no template has is kept and said. */
+function TemplatePicker({ value, onChange }: { value: string | undefined; onChange(v: string): void }) {
+  const list = useTemplates();
+  const cur = list?.find((t) => t.name === value);
+  return (
+    <Combobox label="Template" value={value} onChange={onChange} listLabel="Email templates" placeholder="Choose or search a template…"
+      groups={(q) => [{
+        label: 'Email templates',
+        options: (list ?? []).filter((t) => !q || `${t.name} ${t.subject}`.toLowerCase().includes(q.toLowerCase()))
+          .map((t) => ({ value: t.name, label: t.subject, detail: t.name })),
+      }]}
+      empty={(q) => (list?.length ? `No template matches “${q}”.` : 'No templates yet.')}
+      hint={
+        <>
+          {cur && <a href={'#/templates/' + encodeURIComponent(cur.name)}>Edit “{cur.name}”</a>}
+          {value && list && !cur && <span className="warn-text">No template is named “{value}”. </span>}
+          {!cur && <a href="#/templates">Manage templates</a>}
+        </>
+      } />
+  );
+}
 
 /** Template, or subject + body. */
 export function EmailFields({ step, update }: PanelProps) {
@@ -21,7 +60,7 @@ export function EmailFields({ step, update }: PanelProps) {
         }}>Write it here</button>
       </div>
       {useTemplate ? (
-        <TextField label="Template" value={step.template} placeholder="webinar-thanks" onChange={(v) => update({ template: v })} />
+        <TemplatePicker value={step.template} onChange={(v) => update({ template: v })} />
       ) : (
         <>
           <TextField label="Subject" value={step.subject} placeholder={'Thanks for joining, {{contact.first_name | default "there"}}'} onChange={(v) => update({ subject: v })} />
@@ -42,6 +81,24 @@ export function EmailFields({ step, update }: PanelProps) {
           )}
         </>
       )}
+      <StepPreview template={useTemplate ? step.template : undefined} subject={step.subject} body={step.body} />
     </>
+  );
+}
+
+/** The step's email rendered for a record, as the Templates screen shows it. */
+function StepPreview({ template, subject, body }: { template?: string; subject?: string; body?: string }) {
+  const object = useEditor((s) => s.definition.object) || 'contact';
+  const workflowId = useEditor((s) => (s.revision > 0 ? s.definition.id : ''));
+  const eventType = useEditor((s) => s.definition.triggers.find((t) => t.type === 'event' && t.event)?.event);
+  const [open, setOpen] = useState(false);
+  const sample = template !== undefined
+    ? (template ? { template, event_type: eventType } : null)
+    : (subject || body ? { content: { subject: subject ?? '', body_text: body ?? '' }, event_type: eventType } : null);
+  return (
+    <details className="card-section" open={open} onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>Preview</summary>
+      {open && (sample ? <EmailPreview sample={{ ...sample, workflow_id: workflowId || undefined }} object={object} /> : <div className="hint">Pick a template or write the email to see it.</div>)}
+    </details>
   );
 }

@@ -5,7 +5,8 @@
 // sends a test to an invalid address (refused) and to a real one (it lands in the Outbox, as no
 // SMTP server is set up), and cannot delete a template a demo workflow sends. Then, in a new
 // workflow, picks the trigger's event from the catalogue (search, then a typo's suggestion) and a
-// filter on the event's own field, saves and reloads.
+// filter on the event's own field, adds a send_email step that picks a template from the list and
+// previews it, saves and reloads.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ART, T, apiClient, openBrowser, until, watchdog } from './rig.mjs';
@@ -167,6 +168,18 @@ describe('email templates and pickers', { concurrency: false }, () => {
     await value.fill('50');
     await shot('templates-06-event-field');
 
+    // A send_email step picks its template from the list and previews it for a contact.
+    await page.locator('.edge-plus').first().click();
+    await page.locator('.palette-item[data-type="send_email"]').click();
+    const tpl = panel.getByRole('combobox', { name: 'Template' });
+    await tpl.click();
+    await panel.getByRole('listbox', { name: 'Email templates' }).getByRole('option', { name: /webinar-thanks/ }).click();
+    assert.equal(await tpl.inputValue(), 'webinar-thanks');
+    await panel.getByRole('link', { name: 'Edit “webinar-thanks”' }).waitFor({ timeout: T.short });
+    await panel.getByText('Preview', { exact: true }).click();
+    await until('the step preview', async () => /^Thanks for watching, \w+/.test(await panel.getByTestId('preview-subject').textContent()), T.med);
+    await shot('templates-07-step-preview');
+
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await until('the saved workflow', async () => (await api('GET', '/api/workflows/engaged-viewers')).status === 200, T.med);
     await page.reload();
@@ -175,6 +188,8 @@ describe('email templates and pickers', { concurrency: false }, () => {
     const def = (await api('GET', '/api/workflows/engaged-viewers')).body.definition;
     assert.equal(def.triggers[0].event, 'webinar.viewer');
     assert.deepEqual(def.triggers[0].filter, { all: [{ property: 'event.subscriber.watch_pct', op: 'gte', value: 50 }] });
+    assert.equal(def.steps[0].type, 'send_email');
+    assert.equal(def.steps[0].template, 'webinar-thanks');
     assert.deepEqual(unexpectedErrors(), []);
   });
 });

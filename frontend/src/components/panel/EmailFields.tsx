@@ -1,10 +1,12 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { templatesApi, type EmailTemplate } from '../../api/templates';
 import { previewWithoutValues, tokensWithoutDefault } from '../../lib/tokens';
 import type { PanelProps } from '../../nodes/types';
-import { useEditor } from '../../store/context';
+import { useEditor, useObjectProperties } from '../../store/context';
 import { Combobox } from '../Combobox';
 import { EmailPreview } from '../email/EmailPreview';
+import { TokenPicker } from '../email/TokenPicker';
+import { useCatalogue } from '../EventPicker';
 import { TextArea, TextField } from './fields';
 
 /** The saved templates, for the picker. */
@@ -63,8 +65,18 @@ export function EmailFields({ step, update }: PanelProps) {
         <TemplatePicker value={step.template} onChange={(v) => update({ template: v })} />
       ) : (
         <>
-          <TextField label="Subject" value={step.subject} placeholder={'Thanks for joining, {{contact.first_name | default "there"}}'} onChange={(v) => update({ subject: v })} />
-          <TextArea label="Body" rows={6} value={step.body} onChange={(v) => update({ body: v })} />
+          <InlineTokens onInsert={(into, token) => update(into === 'subject' ? { subject: (step.subject ?? '') + token } : { body: (step.body ?? '') + token })}>
+            {(focus) => (
+              <>
+                <div onFocus={() => focus('subject')}>
+                  <TextField label="Subject" value={step.subject} placeholder={'Thanks for joining, {{contact.first_name | default "there"}}'} onChange={(v) => update({ subject: v })} />
+                </div>
+                <div onFocus={() => focus('body')}>
+                  <TextArea label="Body" rows={6} value={step.body} onChange={(v) => update({ body: v })} />
+                </div>
+              </>
+            )}
+          </InlineTokens>
           {missing.length > 0 && (
             <div className="token-warning" role="status" data-testid="token-warning">
               <strong>{missing.length === 1 ? 'A token has no default' : `${missing.length} tokens have no default`}</strong>
@@ -82,6 +94,29 @@ export function EmailFields({ step, update }: PanelProps) {
         </>
       )}
       <StepPreview template={useTemplate ? step.template : undefined} subject={step.subject} body={step.body} />
+    </>
+  );
+}
+
+/** The token picker for a step's own subject and body: the object's properties and the event
+ * triggers' fields; a token goes at the end of the field focused last. */
+function InlineTokens({ onInsert, children }: { onInsert(into: 'subject' | 'body', token: string): void; children(focus: (f: 'subject' | 'body') => void): ReactNode }) {
+  const [into, setInto] = useState<'subject' | 'body'>('body');
+  const [open, setOpen] = useState(false);
+  const [eventType, setEventType] = useState<string | null>(null);
+  const object = useEditor((s) => s.definition.object) || 'contact';
+  const triggerEvents = useEditor((s) => s.definition.triggers).filter((t) => t.type === 'event' && t.event).map((t) => t.event!);
+  const properties = useObjectProperties();
+  const catalogue = useCatalogue();
+  const events = catalogue.events.filter((e) => triggerEvents.includes(e.type));
+  return (
+    <>
+      {children(setInto)}
+      <details className="card-section" open={open} onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+        <summary>Insert a token</summary>
+        {open && <TokenPicker object={object} properties={properties} events={events.length ? events : catalogue.events} eventType={eventType ?? triggerEvents[0] ?? ''}
+          onEventType={setEventType} onInsert={(t) => onInsert(into, t)} target={'the end of the ' + into} />}
+      </details>
     </>
   );
 }

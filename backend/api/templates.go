@@ -43,7 +43,7 @@ type emailTemplateView struct {
 	UsedBy []engine.TemplateUser `json:"used_by"`
 }
 
-// templateError answers the template errors of the engine, and the rest as usual.
+// templateError answers a delete refused while workflows use the template, and the rest as usual.
 func templateError(w http.ResponseWriter, err error) {
 	var ue *engine.TemplateInUseError
 	switch {

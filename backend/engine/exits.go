@@ -4,9 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -238,18 +238,19 @@ func (e *Engine) keptOut(tx store.Tx, wf *trigger.Workflow, recordID int64, now 
 }
 
 // removeFrom takes the record out of the workflows wf's on_enroll_remove_from names, now that
-// it enrolled in wf.
+// it enrolled in wf. An enrollment whose own pass is committing (an enroll step of the very
+// workflow to leave) has no pending job and is not listed: its pass decides its end.
 func (e *Engine) removeFrom(tx store.Tx, wf *trigger.Workflow, recordID int64, now time.Time) error {
-	if wf.Def.Unenroll == nil {
+	if wf.Def.Unenroll == nil || len(wf.Def.Unenroll.OnEnrollRemoveFrom) == 0 {
 		return nil
 	}
-	for _, id := range wf.Def.Unenroll.OnEnrollRemoveFrom {
-		en, err := tx.OpenEnrollment(id, recordID)
-		if errors.Is(err, store.ErrNotFound) {
+	ens, err := tx.OpenEnrollments(recordID)
+	if err != nil {
+		return err
+	}
+	for _, en := range ens {
+		if !slices.Contains(wf.Def.Unenroll.OnEnrollRemoveFrom, en.WorkflowID) {
 			continue
-		}
-		if err != nil {
-			return err
 		}
 		x := &exit{status: store.StatusUnenrolled, outcome: store.HistUnenrolled,
 			detail: map[string]any{"reason": fmt.Sprintf("enrolled in workflow %q, which removes records from this one", wf.ID), "workflow": wf.ID}}

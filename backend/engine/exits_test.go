@@ -400,3 +400,26 @@ func TestWorkflowRuleNamingAWorkflowWithoutAGoalIsAProblem(t *testing.T) {
 		t.Fatalf("problems %+v", w.Problems)
 	}
 }
+
+// An enroll step into a workflow that removes records from the enrolling one: the enrolling
+// enrollment's own pass is committing, so it runs on to its end rather than being half-ended.
+func TestRemoveFromTheEnrollingWorkflowLeavesItWhole(t *testing.T) {
+	h := newHarness(t)
+	sales := flow("sales", M{"id": "wait", "type": "delay", "duration": "7d"})
+	sales["triggers"] = []M{}
+	h.deployM(sales)
+	nurture := flow("nurture", M{"id": "hand-off", "type": "enroll", "workflow": "sales", "next": "mark"},
+		M{"id": "mark", "type": "set_property", "property": "handed_off", "value": "yes"})
+	h.deployM(nurture)
+	sales["unenroll"] = M{"on_enroll_remove_from": []string{"nurture"}}
+	if _, err := h.eng.UpdateWorkflow(h.ctx, "sales", mustJSON(t, sales), 0); err != nil {
+		t.Fatal(err)
+	}
+	id := h.start("nurture", "ann@example.com", nil)
+	h.run()
+	h.wantStatus(id, store.StatusCompleted)
+	h.wantTrail(id, "enrolled", "hand-off:ok", "mark:ok", "completed")
+	if got := h.enrollments("sales"); len(got) != 1 || got[0].Status != store.StatusWaiting {
+		t.Fatalf("sales enrollments %+v", got)
+	}
+}

@@ -44,10 +44,7 @@ func (t *sqlTx) EraseRecord(id int64, now time.Time) (*Erasure, error) {
 		table, query string
 		args         []any
 	}{
-		// Cancel the open enrollments first, so their last history line stays (it holds no personal data).
 		{"history", "UPDATE history SET detail = '{}' WHERE enrollment_id IN (" + ens + ")", []any{id}},
-		{"enrollments.cancelled", `INSERT INTO history (enrollment_id, step_id, step_type, outcome, detail, at)
-			SELECT id, current_step, '', 'cancelled', '{"reason":"` + ErasedReason + `"}', ? FROM enrollments WHERE record_id = ? AND status IN ('active','waiting')`, []any{ms(now), id}},
 		{"jobs", "DELETE FROM jobs WHERE record_id = ? OR enrollment_id IN (" + ens + ")", []any{id, id}},
 		{"enrollments.open", "UPDATE enrollments SET status = 'cancelled', updated_at = ?, finished_at = ? WHERE record_id = ? AND status IN ('active','waiting')", []any{ms(now), ms(now), id}},
 		{"enrollments", "UPDATE enrollments SET reason = '{}', error = CASE WHEN error = '' THEN '' ELSE 'erased' END WHERE record_id = ?", []any{id}},
@@ -65,6 +62,19 @@ func (t *sqlTx) EraseRecord(id int64, now time.Time) (*Erasure, error) {
 		{"schedule_fired", "DELETE FROM schedule_fired WHERE record_id = ?", []any{id}},
 		{"records", "UPDATE records SET email = NULL, email_key = NULL, properties = '{}', updated_at = ?, erased_at = ? WHERE id = ?", []any{ms(now), ms(now), id}},
 	}
+	// The open enrollments get a last history line (it holds no personal data), written as
+	// every history line is, so the performance rollup counts the cancellations.
+	rows, err := t.query("SELECT id, workflow_id, current_step FROM enrollments WHERE record_id = ? AND status IN ('active','waiting')", id)
+	if err != nil {
+		return nil, fmt.Errorf("erase record %d: open enrollments: %w", id, err)
+	}
+	cancelled, err := collect(rows, "open enrollments", func(r rowScanner) (HistoryEntry, error) {
+		h := HistoryEntry{Outcome: HistCancelled, Detail: []byte(`{"reason":"` + ErasedReason + `"}`), At: now}
+		return h, r.Scan(&h.EnrollmentID, &h.WorkflowID, &h.StepID)
+	})
+	if err != nil {
+		return nil, err
+	}
 	for _, s := range steps {
 		res, err := t.exec(s.query, s.args...)
 		if err != nil {
@@ -72,7 +82,7 @@ func (t *sqlTx) EraseRecord(id int64, now time.Time) (*Erasure, error) {
 		}
 		n, _ := res.RowsAffected()
 		switch s.table {
-		case "enrollments.cancelled", "records":
+		case "records":
 		case "enrollments.open":
 			out.Cancelled = n
 		case "enrollments":
@@ -82,6 +92,9 @@ func (t *sqlTx) EraseRecord(id int64, now time.Time) (*Erasure, error) {
 				out.Rows[s.table] = n
 			}
 		}
+	}
+	if err := t.AppendHistory(cancelled...); err != nil {
+		return nil, fmt.Errorf("erase record %d: %w", id, err)
 	}
 	return out, nil
 }

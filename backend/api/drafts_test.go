@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -110,6 +111,11 @@ func TestDraftsAndReferenceProblems(t *testing.T) {
 		t.Fatalf("the draft was not stored as sent: %s", def)
 	}
 
+	// the list marks it a draft by its counts: 4 problems and 1 warning
+	if got := listCounts(t, e, "refs"); got != "4 problems, 1 warnings" {
+		t.Fatalf("list row of the draft: %s", got)
+	}
+
 	// 2. enabling is refused with the same problems, and nothing changes
 	res = e.request("POST", "/api/workflows/refs/enable", "", nil)
 	if res.status != 422 || res.errorCode() != "invalid_workflow" || !strings.Contains(string(res.body), "Fix these problems before switching the workflow on.") {
@@ -132,6 +138,9 @@ func TestDraftsAndReferenceProblems(t *testing.T) {
 	}
 	if got := wheres(problemsOf(t, res.body)); got != "trigger replay/event warning" {
 		t.Fatalf("after fixing the references: %s", got)
+	}
+	if got := listCounts(t, e, "refs"); got != "0 problems, 1 warnings" {
+		t.Fatalf("list row of the fixed draft: %s", got)
 	}
 	v := e.call("POST", "/api/workflows/validate", fixed, 200)
 	if v["valid"] != true {
@@ -174,6 +183,18 @@ func TestDraftsAndReferenceProblems(t *testing.T) {
 	if res.status != 200 || len(problemsOf(t, res.body)) != 0 {
 		t.Fatalf("event type of an endpoint: %d %s", res.status, res.body)
 	}
+}
+
+// listCounts is a workflow's problem counts in GET /api/workflows.
+func listCounts(t *testing.T, e *env, id string) string {
+	t.Helper()
+	for _, w := range e.call("GET", "/api/workflows", nil, 200)["workflows"].([]any) {
+		if row := w.(map[string]any); row["id"] == id {
+			return fmt.Sprintf("%v problems, %v warnings", row["problems"], row["warnings"])
+		}
+	}
+	t.Fatalf("no %s in the list", id)
+	return ""
 }
 
 // A draft can be saved even when the definition is far from finished (the editor saves what

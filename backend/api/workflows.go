@@ -42,6 +42,10 @@ type workflowSummary struct {
 	ActiveVersion int       `json:"active_version,omitempty"`
 	Tags          []string  `json:"tags"`
 	UpdatedAt     time.Time `json:"updated_at"`
+	// Problems and Warnings count what validation finds in the stored definition now: a
+	// workflow with problems is a draft that cannot be switched on.
+	Problems int `json:"problems"`
+	Warnings int `json:"warnings"`
 }
 
 func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request) {
@@ -50,10 +54,16 @@ func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	counts, err := s.eng.ProblemCounts(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	out := make([]workflowSummary, 0, len(wfs))
 	for _, wf := range wfs {
+		c := counts[wf.ID]
 		out = append(out, workflowSummary{ID: wf.ID, Name: wf.Name, Object: wf.Object, Enabled: wf.Enabled,
-			Revision: wf.Revision, ActiveVersion: wf.ActiveVersion, Tags: wf.Tags, UpdatedAt: wf.UpdatedAt})
+			Revision: wf.Revision, ActiveVersion: wf.ActiveVersion, Tags: wf.Tags, UpdatedAt: wf.UpdatedAt, Problems: c.Errors, Warnings: c.Warnings})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"workflows": out})
 }

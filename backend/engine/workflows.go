@@ -370,3 +370,36 @@ func (e *Engine) enrollExisting(ctx context.Context, id string, all bool) (int, 
 	}
 	return total, nil
 }
+
+// ProblemCount is how many errors and warnings a stored workflow's definition has now.
+type ProblemCount struct {
+	Errors   int
+	Warnings int
+}
+
+// ProblemCounts validates every stored workflow against what exists now (templates, endpoints,
+// other workflows), with the references looked up once for all: the list marks a draft that
+// cannot be switched on yet by its errors.
+func (e *Engine) ProblemCounts(ctx context.Context) (map[string]ProblemCount, error) {
+	wfs, err := e.db.Workflows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := e.validateOptions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]ProblemCount, len(wfs))
+	for _, w := range wfs {
+		def, err := workflow.Parse(w.Definition)
+		if err != nil {
+			// a stored definition always parses; one that does not cannot be switched on either
+			out[w.ID] = ProblemCount{Errors: 1}
+			continue
+		}
+		problems := workflow.Validate(def, opts)
+		errs := len(workflow.Errors(problems))
+		out[w.ID] = ProblemCount{Errors: errs, Warnings: len(problems) - errs}
+	}
+	return out, nil
+}

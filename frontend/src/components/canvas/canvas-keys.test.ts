@@ -19,15 +19,39 @@ const merging: Definition = {
 };
 
 describe('tab order of the canvas', () => {
-  it('walks the flow: each card, then the "+" of each of its paths; a merge after all its paths', () => {
+  it('walks each path to its end before the next, left to right; a merge after all its paths', () => {
     expect(flowOrder(definitionToGraph(merging))).toEqual([
       nodeKey('__trigger'), plusKey('e:__trigger:start'),
-      nodeKey('temp'), plusKey('e:temp:branch:0'), plusKey('e:temp:branch:1'), plusKey('e:temp:else'),
-      nodeKey('hot'), plusKey('e:hot:next'),
-      nodeKey('warm'), plusKey('e:warm:next'),
-      nodeKey('cold'), plusKey('e:cold:next'),
+      nodeKey('temp'),
+      plusKey('e:temp:branch:0'), nodeKey('hot'), plusKey('e:hot:next'),
+      plusKey('e:temp:branch:1'), nodeKey('warm'), plusKey('e:warm:next'),
+      plusKey('e:temp:else'), nodeKey('cold'), plusKey('e:cold:next'),
       nodeKey('merge'), plusKey('e:merge:next'),
     ]);
+  });
+
+  it('follows the layout: top to bottom, the paths of a branch left to right, Else last', () => {
+    const ifThen: Definition = {
+      ...merging, start: 'delay',
+      steps: [
+        { id: 'delay', type: 'delay', duration: '1d', next: 'if' },
+        { id: 'if', type: 'branch', branches: [{ name: 'Amsterdam', expr: 'true', next: 'a1' }], else: 'e1' },
+        { id: 'e1', type: 'add_to_list', list: 'e' },
+        { id: 'a1', type: 'add_to_list', list: 'a', next: 'a2' },
+        { id: 'a2', type: 'set_property', property: 'p', value: 'v' },
+      ],
+    };
+    const g = definitionToGraph(ifThen);
+    const order = flowOrder(g);
+    const cards = order.filter((k) => k.startsWith('node:')).map((k) => k.slice(5));
+    expect(cards).toEqual(['__trigger', 'delay', 'if', 'a1', 'a2', 'e1']);
+    // the Else path's "+" belongs to the Else path: after the whole If path
+    expect(order.indexOf(plusKey('e:if:else'))).toBeGreaterThan(order.indexOf(plusKey('e:a2:next')));
+    expect(order.indexOf(plusKey('e:if:else'))).toBe(order.indexOf(nodeKey('e1')) - 1);
+    const pos = new Map(g.nodes.map((n) => [n.id, n.position]));
+    // each card is below the one before it on its path, and the If path is left of Else
+    for (const [a, b] of [['__trigger', 'delay'], ['delay', 'if'], ['if', 'a1'], ['a1', 'a2'], ['if', 'e1']]) expect(pos.get(a)!.y).toBeLessThan(pos.get(b)!.y);
+    expect(pos.get('a1')!.x).toBeLessThan(pos.get('e1')!.x);
   });
 
   it('lists every card and every "+" once, never an edge or End marker', () => {

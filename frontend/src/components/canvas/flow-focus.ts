@@ -1,6 +1,6 @@
 // Keyboard order of the canvas: one tab stop at a time (a roving tabindex), moved by Tab and
-// Shift+Tab through the flow: the trigger card, its "+", then each step in flow order followed by
-// the "+" of each of its paths. The browser's own order would be every "+" first (React Flow
+// Shift+Tab through the flow: the trigger card, its "+", then each path top to bottom, the paths
+// of a branch left to right. The browser's own order would be every "+" first (React Flow
 // renders edge labels before nodes), then the cards in definition order.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createContext, useContext } from 'react';
@@ -15,10 +15,11 @@ export const nodeKey = (id: string): FocusKey => 'node:' + id;
 export const plusKey = (edgeId: string): FocusKey => 'plus:' + edgeId;
 
 /**
- * The canvas items in flow order: from the trigger, each card's paths in their defined order,
- * depth first, but a step where paths merge again only after every path into it (so Hot, Warm
- * and Else are each walked before what follows them); every card is followed by the "+" of each
- * of its paths. Steps no path reaches (or only a loop) come last, in definition order.
+ * The canvas items in the layout's order: from the trigger, each card's paths left to right (in
+ * their defined order, as the layout places them), each path walked to its end before the next:
+ * the path's "+", then its cards. A step where paths merge again comes only after every path
+ * into it (so Hot, Warm and Else are each walked before what follows them). Steps no path
+ * reaches (or only a loop) come last, in definition order.
  */
 export function flowOrder(graph: FlowGraph): FocusKey[] {
   const out = new Map<string, string[]>();
@@ -29,22 +30,29 @@ export function flowOrder(graph: FlowGraph): FocusKey[] {
   for (const e of graph.edges) if (cards.has(e.target)) waiting.set(e.target, (waiting.get(e.target) ?? 0) + 1);
   const seen = new Set<string>();
   const keys: FocusKey[] = [];
+  const enter = (id: string, stack: { id: string; i: number }[]) => {
+    seen.add(id);
+    keys.push(nodeKey(id));
+    stack.push({ id, i: 0 });
+  };
   const visit = (root: string) => {
-    const stack = [root];
+    if (seen.has(root)) return;
+    const stack: { id: string; i: number }[] = [];
+    enter(root, stack);
     while (stack.length) {
-      const id = stack.pop()!;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      keys.push(nodeKey(id));
-      const edges = out.get(id) ?? [];
-      for (const e of edges) keys.push(plusKey(e));
-      for (let i = edges.length - 1; i >= 0; i--) {
-        const t = target.get(edges[i])!;
-        if (!cards.has(t) || seen.has(t)) continue;
-        const left = (waiting.get(t) ?? 1) - 1;
-        waiting.set(t, left);
-        if (left <= 0) stack.push(t);
+      const top = stack[stack.length - 1];
+      const edges = out.get(top.id) ?? [];
+      if (top.i >= edges.length) {
+        stack.pop();
+        continue;
       }
+      const e = edges[top.i++];
+      keys.push(plusKey(e));
+      const t = target.get(e)!;
+      if (!cards.has(t) || seen.has(t)) continue;
+      const left = (waiting.get(t) ?? 1) - 1;
+      waiting.set(t, left);
+      if (left <= 0) enter(t, stack);
     }
   };
   visit(TRIGGER_ID);

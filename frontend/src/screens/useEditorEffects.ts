@@ -2,15 +2,27 @@
 // the unsaved-changes guard.
 import { useEffect } from 'react';
 import { api, ApiError } from '../api';
+import { isTyping } from '../components/canvas/keys';
 import { setLeaveGuard } from '../router';
 import type { EditorStore } from '../store/editor-store';
 
-/** Validates the definition on the server 400 ms after the last change. */
+/** The pause after a change before validating: short for clicks, longer while typing in a field. */
+const VALIDATE_MS = 400;
+const TYPING_PAUSE_MS = 1500;
+
+/**
+ * Validates the definition on the server after a change: 400 ms after a click-made change, but
+ * while the user types in a text field only when they leave the field or pause for 1.5 s, so a
+ * half-typed value ("webinar.regis") is not reported as a problem at every key.
+ */
 export function useValidation(store: EditorStore) {
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let pending = false;
     let ctrl: AbortController | undefined;
     const run = () => {
+      clearTimeout(timer);
+      pending = false;
       ctrl?.abort();
       ctrl = new AbortController();
       const c = ctrl;
@@ -26,14 +38,25 @@ export function useValidation(store: EditorStore) {
     const unsub = store.subscribe((s, prev) => {
       if (s.definition === prev.definition) return;
       clearTimeout(timer);
-      timer = setTimeout(run, 400);
+      pending = true;
+      timer = setTimeout(run, isTextEntry(document.activeElement) ? TYPING_PAUSE_MS : VALIDATE_MS);
     });
+    const left = (e: FocusEvent) => {
+      if (pending && isTextEntry(e.target)) run();
+    };
+    document.addEventListener('focusout', left, true);
     return () => {
       unsub();
+      document.removeEventListener('focusout', left, true);
       clearTimeout(timer);
       ctrl?.abort();
     };
   }, [store]);
+}
+
+/** A field the user types into (a select's choice is made at once, and validated at once). */
+function isTextEntry(t: EventTarget | null): boolean {
+  return isTyping(t) && (t as HTMLElement).tagName !== 'SELECT';
 }
 
 /** Polls the per-step counters every 2 s while the workflow is enabled. */
@@ -56,12 +79,6 @@ export function useStats(store: EditorStore, id: string | null, enabled: boolean
       ctrl?.abort();
     };
   }, [store, id, enabled]);
-}
-
-function isTyping(t: EventTarget | null): boolean {
-  const el = t as HTMLElement | null;
-  if (!el) return false;
-  return el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable;
 }
 
 /** Delete, undo/redo, copy/paste and save shortcuts. */

@@ -86,6 +86,8 @@ describe('the Test panel', { concurrency: false }, () => {
     await panel.getByTestId('test-effect').first().click();
     const subject = await panel.getByTestId('preview-subject').textContent();
     assert.match(subject, /Greta|Thanks|watch/i, subject);
+    // the template's subject reads as its label and its value, never run together ("SubjectThanks…")
+    assert.match(await panel.getByTestId('test-preview').innerText(), /^Subject Thanks for watching, Greta$/m);
     const html = await panel.locator('iframe.test-mail').getAttribute('srcdoc');
     assert.ok(html && html.length > 50, 'the rendered email body is shown');
     await shot('simulate-01-webinar');

@@ -60,7 +60,8 @@ function Shell() {
       </header>
       <main className="main">
         {route.name === 'workflows' && <WorkflowListScreen />}
-        {route.name === 'workflow' && <WorkflowEditorScreen id={route.id} key={route.id} />}
+        {/* no key: a new workflow's first save changes the id, not the editor */}
+        {route.name === 'workflow' && <WorkflowEditorScreen id={route.id} at={route.at} />}
         {route.name === 'workflow-enrollments' && <WorkflowEnrollmentsScreen id={route.id} status={route.status} step={route.step} key={route.id} />}
         {route.name === 'workflow-versions' && <WorkflowVersionsScreen id={route.id} version={route.version} against={route.against} key={route.id} />}
         {route.name === 'workflow-performance' && <WorkflowPerformanceScreen id={route.id} key={route.id} />}

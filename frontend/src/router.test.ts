@@ -19,6 +19,12 @@ describe('router', () => {
     }
   });
 
+  it('opens a workflow at a problem', () => {
+    const r = parseHash('#/workflows/w1?at=step%3Asend-1');
+    expect(r).toEqual({ name: 'workflow', id: 'w1', at: 'step:send-1' });
+    expect(hrefOf(r)).toBe('#/workflows/w1?at=step%3Asend-1');
+  });
+
   it('parses the enrollments route with its filters', () => {
     expect(parseHash('#/workflows/w1/enrollments')).toEqual({ name: 'workflow-enrollments', id: 'w1' });
     const r = parseHash('#/workflows/w1/enrollments?status=waiting&step=wait-2h');

@@ -5,7 +5,8 @@ import { useEffect, useState } from 'react';
 
 export type Route =
   | { name: 'workflows' }
-  | { name: 'workflow'; id: string }
+  /** at: what to open with the problems list ("step:<id>", "trigger" or "settings"). */
+  | { name: 'workflow'; id: string; at?: string }
   | { name: 'workflow-enrollments'; id: string; status?: string; step?: string }
   | { name: 'workflow-versions'; id: string; version?: number; against?: number }
   | { name: 'workflow-performance'; id: string }
@@ -35,7 +36,7 @@ export function parseHash(hash: string): Route {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { name: 'workflows' };
   if (parts[0] === 'workflows' && parts.length === 1) return { name: 'workflows' };
-  if (parts[0] === 'workflows' && parts.length === 2) return { name: 'workflow', id: parts[1] };
+  if (parts[0] === 'workflows' && parts.length === 2) return query.get('at') ? { name: 'workflow', id: parts[1], at: query.get('at')! } : { name: 'workflow', id: parts[1] };
   if (parts[0] === 'workflows' && parts.length === 3 && parts[2] === 'enrollments') {
     const r: Route = { name: 'workflow-enrollments', id: parts[1] };
     if (query.get('status')) r.status = query.get('status')!;
@@ -70,7 +71,7 @@ export function hrefOf(r: Route): string {
     case 'workflows':
       return '#/workflows';
     case 'workflow':
-      return '#/workflows/' + encodeURIComponent(r.id);
+      return '#/workflows/' + encodeURIComponent(r.id) + (r.at ? '?at=' + encodeURIComponent(r.at) : '');
     case 'workflow-enrollments': {
       const q = new URLSearchParams();
       if (r.status) q.set('status', r.status);

@@ -214,6 +214,9 @@ export interface WorkflowSummary {
   active_version?: number;
   tags: string[];
   updated_at: string;
+  /** Errors validation finds in the stored definition now: above 0 it is a draft that cannot be switched on. */
+  problems: number;
+  warnings: number;
 }
 
 /** A deleted workflow in the Trash (GET /api/trash): restorable until purged. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Stats, WorkflowSummary } from '../api/types';
 import { allTags, parseTags, viewRows } from './workflow-list';
 
-const w = (id: string, name: string, updated: string, tags: string[] = []): WorkflowSummary => ({ id, name, object: 'contact', enabled: false, revision: 1, tags, updated_at: updated });
+const w = (id: string, name: string, updated: string, tags: string[] = []): WorkflowSummary => ({ id, name, object: 'contact', enabled: false, revision: 1, tags, updated_at: updated, problems: 0, warnings: 0 });
 const rows = [w('b', 'beta', '2026-03-02T10:00:00Z', ['Webinar']), w('a', 'Alpha', '2026-03-01T10:00:00Z', ['onboarding', 'Webinar']), w('c', 'Gamma', '2026-03-03T10:00:00Z')];
 const st = (n: number) => ({ enrollments: { active: n, completed: 1 }, steps: {} }) as unknown as Stats;
 const stats = { a: st(1), b: st(9), c: st(0) };

@@ -1,5 +1,5 @@
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError, type Definition, type Problem, type Published, type SavedWorkflow } from '../api';
 import { Canvas } from '../components/canvas/Canvas';
 import { Dialog } from '../components/common';
@@ -21,27 +21,26 @@ import { useShortcuts, useStats, useUnsavedGuard, useValidation } from './useEdi
 /** A banner above the canvas. */
 type Notice = { kind: 'error' | 'warn' | 'ok' | 'conflict'; text: string };
 
-/**
- * The editor of a workflow just created, handed from the "new" route to the route of its id:
- * it already is that workflow (with its undo history, selection and the save's notice), so it
- * is not loaded again.
- */
-let handoff: { store: EditorStore; notice: Notice | null } | null = null;
-
 /** Loads a workflow (or starts a new one for id "new") and shows the editor. */
-export function WorkflowEditorScreen({ id }: { id: string }) {
+export function WorkflowEditorScreen({ id, at }: { id: string; at?: string }) {
   const [state, setState] = useState<{ store: EditorStore; key: string; notice: Notice | null } | { error: string } | null>(null);
+  // the store on screen, read by the loader: a new workflow's first save moves the route from
+  // "new" to its id, and that is the same editor (canvas, viewport, undo history), not a reload
+  const current = useRef<EditorStore | null>(null);
   useEffect(() => {
+    if (current.current?.getState().workflowId === id) return;
     let live = true;
     const schema = api.schema().catch(() => null);
     const load = async () => {
+      if (current.current) {
+        // another workflow: the one on screen goes while this one loads
+        current.current = null;
+        setState(null);
+      }
       try {
         let store: EditorStore;
         let restoredNotice: Notice | null = null;
-        const handed = handoff?.store.getState().workflowId === id ? handoff : null;
-        if (handed) {
-          store = handed.store;
-        } else if (id === 'new') {
+        if (id === 'new') {
           // no id: the server makes it from the name at the first save (unless the user types one)
           store = createEditorStore({ definition: peekDraft() ?? blankDefinition('') });
           store.getState().select({ kind: 'settings' });
@@ -54,12 +53,13 @@ export function WorkflowEditorScreen({ id }: { id: string }) {
             store.getState().commit(r.definition);
             restoredNotice = { kind: 'warn', text: `Version ${r.version} is in the editor as unsaved changes. Check the problems, if any, then save it as a new revision.` };
           }
+          openAt(store, at);
         }
         store.getState().setSchema(await schema);
         if (live) {
           if (id === 'new') clearDraft();
-          if (handed) handoff = null;
-          setState({ store, key: id + ':' + Date.now(), notice: handed?.notice ?? restoredNotice });
+          current.current = store;
+          setState({ store, key: id + ':' + Date.now(), notice: restoredNotice });
         }
       } catch (e) {
         if (live) setState({ error: e instanceof Error ? e.message : String(e) });
@@ -69,19 +69,29 @@ export function WorkflowEditorScreen({ id }: { id: string }) {
     return () => {
       live = false;
     };
+    // the route's "at" is read once, when the workflow opens
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [id]);
   if (!state) return <div className="screen-message">Loading…</div>;
   if ('error' in state) return <div className="screen-message error">Could not open the workflow: {state.error} <a href="#/workflows">Back to workflows</a></div>;
   return (
     <EditorProvider store={state.store} key={state.key}>
       <ReactFlowProvider>
-        <Editor notice={state.notice} />
+        <Editor notice={state.notice} openProblems={at !== undefined} />
       </ReactFlowProvider>
     </EditorProvider>
   );
 }
 
-function Editor({ notice }: { notice: Notice | null }) {
+/** Selects what a link into the editor points at: "step:<id>", "trigger" or "settings". */
+function openAt(store: EditorStore, at: string | undefined) {
+  if (!at) return;
+  if (at.startsWith('step:')) store.getState().select({ kind: 'step', id: at.slice(5) });
+  else if (at === 'trigger') store.getState().select({ kind: 'trigger' });
+  else store.getState().select({ kind: 'settings' });
+}
+
+function Editor({ notice, openProblems }: { notice: Notice | null; openProblems: boolean }) {
   const store = useEditorStore();
   const workflowId = useEditor((s) => s.workflowId);
   const enabled = useEditor((s) => s.enabled);
@@ -95,7 +105,7 @@ function Editor({ notice }: { notice: Notice | null }) {
   const totals = useMemo(() => (enrollmentStats ? outcomeTotals(enrollmentStats) : null), [enrollmentStats]);
   const [saving, setSaving] = useState(false);
   const [message, setMessage] = useState<Notice | null>(notice);
-  const [showProblems, setShowProblems] = useState(notice?.kind === 'warn');
+  const [showProblems, setShowProblems] = useState(openProblems || notice?.kind === 'warn');
   const [testing, setTesting] = useState(false);
   const flow = useReactFlow();
 
@@ -105,7 +115,7 @@ function Editor({ notice }: { notice: Notice | null }) {
     return () => clearTimeout(t);
   }, [message]);
 
-  useValidation(store);
+  const unchecked = useValidation(store);
   useStats(store, workflowId, enabled);
   useUnsavedGuard(store);
 
@@ -130,14 +140,10 @@ function Editor({ notice }: { notice: Notice | null }) {
       const done: Notice = errors
         ? { kind: 'warn', text: `Saved as a draft with ${plural(errors, 'problem')}. Fix ${errors > 1 ? 'them' : 'it'} before you switch the workflow on.` }
         : { kind: 'ok', text: 'Saved' };
-      if (s.workflowId === null) {
-        // the route moves to the new id; this editor goes with it
-        handoff = { store, notice: done };
-        navigate('#/workflows/' + encodeURIComponent(w.id), true, true);
-        return;
-      }
       setMessage(done);
       setShowProblems(errors > 0);
+      // the route moves to the new id; the screen keeps this editor (see WorkflowEditorScreen)
+      if (s.workflowId === null) navigate('#/workflows/' + encodeURIComponent(w.id), true, true);
     } catch (e) {
       if (e instanceof ApiError && e.isConflict) {
         setMessage({ kind: 'conflict', text: 'This workflow was changed elsewhere since you opened it. Reload to get the latest version (your changes here will be lost).' });
@@ -202,30 +208,42 @@ function Editor({ notice }: { notice: Notice | null }) {
 
   return (
     <div className="editor">
-      <div className="toolbar">
-        <a className="crumb" href="#/workflows">Workflows</a>
-        <span className="crumb-sep">/</span>
-        <button type="button" className="wf-name" title="Workflow settings" onClick={() => store.getState().select({ kind: 'settings' })}>{name || 'Untitled'}</button>
-        <span className={`status${dirty ? ' dirty' : ''}`}>{status}</span>
+      <div className="toolbar" data-testid="editor-toolbar">
+        <a className="crumb" href="#/workflows" aria-label="Back to the workflow list" title="Back to the workflow list">
+          <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true"><path d="M15 18l-6-6 6-6" /></svg>
+        </a>
+        <button type="button" className="wf-name" title={`${name || 'Untitled'}: workflow settings`} onClick={() => store.getState().select({ kind: 'settings' })}>{name || 'Untitled'}</button>
+        <span className={`status${dirty ? ' dirty' : ''}`} data-testid="save-state">{status}</span>
         <div className="grow" />
         {enabled && totals && workflowId && (
           <a className="totals" title="Open the enrollment history" href={'#/workflows/' + encodeURIComponent(workflowId) + '/enrollments'}>
-            <span className="c active">{totals.active}</span> active · <span className="c waiting">{totals.waiting}</span> waiting · <span className="c completed" title="Completed with every step done">{totals.done}</span> done ·{' '}
+            <span className="c active" title={`${totals.active} running now, ${totals.waiting} waiting`}>{totals.active + totals.waiting}</span> in workflow · <span className="c completed" title="Completed with every step done">{totals.done}</span> done ·{' '}
             <span className={`c failed${totals.failed ? ' has' : ''}`} title={totals.failedTitle} data-testid="toolbar-failed">{totals.failed}</span> failed
           </a>
         )}
-        <button type="button" className="btn ghost" disabled={!canUndo} onClick={() => store.getState().undo()} title="Undo (Ctrl+Z)">Undo</button>
-        <button type="button" className="btn ghost" disabled={!canRedo} onClick={() => store.getState().redo()} title="Redo (Ctrl+Shift+Z)">Redo</button>
-        <button type="button" className="btn ghost" onClick={() => flow.fitView({ padding: 0.15, maxZoom: 1, duration: 200 })} title="Zoom to fit">Zoom to fit</button>
+        <div className="tool-group" role="group" aria-label="Edit and view">
+          <IconButton label="Undo" title="Undo (Ctrl+Z)" disabled={!canUndo} onClick={() => store.getState().undo()} path="M9 14 4 9l5-5 M4 9h10.5a5.5 5.5 0 0 1 0 11H11" />
+          <IconButton label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!canRedo} onClick={() => store.getState().redo()} path="m15 14 5-5-5-5 M20 9H9.5a5.5 5.5 0 0 0 0 11H13" />
+          <IconButton label="Zoom to fit" title="Zoom to fit" onClick={() => flow.fitView({ padding: 0.15, maxZoom: 1, duration: 200 })} path="M4 9V4h5 M15 4h5v5 M20 15v5h-5 M9 20H4v-5" />
+          <IconButton label="Settings" title="Workflow settings" onClick={() => store.getState().select({ kind: 'settings' })} path={GEAR} />
+          {workflowId && (
+            <a className="btn ghost icon" aria-label="Versions" title="Versions: compare and restore" href={'#/workflows/' + encodeURIComponent(workflowId) + '/versions'}>
+              <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true"><path d="M3 12a9 9 0 1 0 3-6.7L3 8 M3 3v5h5 M12 7v5l3 2" /></svg>
+            </a>
+          )}
+          {workflowId && (
+            <a className="btn ghost icon" aria-label="Performance" title="Performance: enrollments, runs and paths over time" href={'#/workflows/' + encodeURIComponent(workflowId) + '/performance'}>
+              <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true"><path d="M3 3v18h18 M7 15l4-4 3 3 5-6" /></svg>
+            </a>
+          )}
+        </div>
         <button type="button" className={`btn ghost${problems ? ' danger-text' : warnings ? ' warn' : ''}`} onClick={() => setShowProblems((v) => !v)} data-testid="problems-button"
           title={problems ? 'Problems keep the workflow from being switched on' : warnings ? 'Warnings do not stop the workflow' : undefined}>
-          {problemsLabel(problems, warnings)}
+          {/* never "No problems" about changes not checked yet */}
+          {unchecked && !problems && !warnings ? 'Checking…' : problemsLabel(problems, warnings)}
         </button>
         <button type="button" className={`btn ghost${testing ? ' on' : ''}`} aria-pressed={testing} onClick={() => setTesting((v) => !v)} title="Run one record through this workflow over virtual time (nothing is sent)">Test</button>
-        <button type="button" className="btn ghost" onClick={() => store.getState().select({ kind: 'settings' })}>Settings</button>
-        {workflowId && <a className="btn ghost" href={'#/workflows/' + encodeURIComponent(workflowId) + '/enrollments'}>Enrollments</a>}
-        {workflowId && <a className="btn ghost" href={'#/workflows/' + encodeURIComponent(workflowId) + '/versions'}>Versions</a>}
-        {workflowId && <a className="btn ghost" href={'#/workflows/' + encodeURIComponent(workflowId) + '/performance'}>Performance</a>}
+        {workflowId && !(enabled && totals) && <a className="btn ghost" href={'#/workflows/' + encodeURIComponent(workflowId) + '/enrollments'}>Enrollments</a>}
         {workflowId && <EnrollRecordsButton workflowId={workflowId} />}
         {workflowId && (
           <button type="button" className={`switch${enabled ? ' on' : ''}`} role="switch" aria-checked={enabled} onClick={() => toggleEnabled()}>
@@ -286,6 +304,17 @@ function EnrollRecordsButton({ workflowId }: { workflowId: string }) {
     </>
   );
 }
+
+/** A toolbar button shown as an icon, named for screen readers and in its tooltip. */
+function IconButton({ label, title, path, disabled, onClick }: { label: string; title: string; path: string; disabled?: boolean; onClick(): void }) {
+  return (
+    <button type="button" className="btn ghost icon" aria-label={label} title={title} disabled={disabled} onClick={onClick}>
+      <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true"><path d={path} /></svg>
+    </button>
+  );
+}
+
+const GEAR = 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z M19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z';
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

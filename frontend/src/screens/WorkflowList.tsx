@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError, type Definition, type Stats, type WorkflowSummary } from '../api';
+import { api, ApiError, type Definition, type Problem, type Stats, type WorkflowSummary } from '../api';
 import { ago, Dialog, Empty, ErrorBanner, Spinner, Toasts, type ToastData } from '../components/common';
 import { ReviewDialog } from '../components/Review';
 import { openWorkflowFile, saveWorkflowFile } from '../lib/desktop';
@@ -7,7 +7,8 @@ import { TEMPLATES, setDraft } from '../lib/templates';
 import { outcomeTotals } from '../lib/outcome';
 import { allTags, parseTags, viewRows, type ListView, type SortKey } from '../lib/workflow-list';
 import { copyDefinition, exportFileName, exportText, parseImport, uniqueId } from '../lib/workflow-files';
-import { navigate } from '../router';
+import { hrefOf, navigate } from '../router';
+import { errorsOf } from '../lib/problems';
 import { formatDateTime } from '../lib/datetime';
 
 const UNDO_MS = 8000;
@@ -38,6 +39,8 @@ export function WorkflowListScreen() {
   const [tagging, setTagging] = useState<{ w: WorkflowSummary; text: string; error: string } | null>(null);
   const [deleting, setDeleting] = useState<Deleting | null>(null);
   const [trashIds, setTrashIds] = useState<string[]>([]);
+  /** A switch-on the server refused: shown by that workflow's switch with its problems. */
+  const [refused, setRefused] = useState<{ id: string; problems: Problem[] } | null>(null);
   const toastId = useRef(0);
 
   const toast = useCallback((t: Omit<ToastData, 'id'>) => {
@@ -148,6 +151,16 @@ export function WorkflowListScreen() {
   const toggle = (w: WorkflowSummary) => {
     if (w.enabled) {
       setDisabling(w);
+      return;
+    }
+    setRefused(null);
+    if (w.problems > 0) {
+      // known not to be ready: say why under its switch instead of opening the review
+      run(`Checking ${w.name}…`, async () => {
+        const r = await api.reviewPublish(w.id);
+        if (r.valid) setPublishing(w);
+        else setRefused({ id: w.id, problems: errorsOf(r.problems) });
+      });
       return;
     }
     setPublishing(w); // nothing goes live without the review
@@ -275,9 +288,17 @@ export function WorkflowListScreen() {
                   </td>
                   <td>{w.object}</td>
                   <td onClick={(e) => e.stopPropagation()}>
-                    <button type="button" className={`switch${w.enabled ? ' on' : ''}`} role="switch" aria-checked={w.enabled} aria-label={`${w.name} is ${w.enabled ? 'on' : 'off'}`} onClick={() => toggle(w)}>
-                      <span className="knob" /> {w.enabled ? 'On' : 'Off'}
-                    </button>
+                    <div className="status-cell">
+                      <button type="button" className={`switch${w.enabled ? ' on' : ''}`} role="switch" aria-checked={w.enabled} aria-label={`${w.name} is ${w.enabled ? 'on' : 'off'}`} onClick={() => toggle(w)}>
+                        <span className="knob" /> {w.enabled ? 'On' : 'Off'}
+                      </button>
+                      {isDraft(w) && (
+                        <span className="badge draft" data-testid="draft" title={w.problems ? 'Saved with problems: fix them before switching it on' : 'Never switched on'}>
+                          Draft{w.problems ? ` · ${w.problems} problem${w.problems === 1 ? '' : 's'}` : ''}
+                        </span>
+                      )}
+                    </div>
+                    {refused?.id === w.id && <Refusal workflow={w} problems={refused.problems} onClose={() => setRefused(null)} />}
                   </td>
                   <td onClick={(e) => e.stopPropagation()}>
                     {st ? (
@@ -318,7 +339,12 @@ export function WorkflowListScreen() {
         </Dialog>
       )}
       {publishing && (
-        <ReviewDialog key={publishing.id} workflowId={publishing.id} revision={publishing.revision} onClose={() => setPublishQueue((q) => q.slice(1))} onProblems={() => undefined}
+        <ReviewDialog key={publishing.id} workflowId={publishing.id} revision={publishing.revision} onClose={() => setPublishQueue((q) => q.slice(1))}
+          onProblems={(p) => {
+            // problems found since the list was read: shown under its switch, and on to the next
+            setPublishQueue((q) => q.slice(1));
+            setRefused({ id: publishing.id, problems: errorsOf(p) });
+          }}
           title={publishQueue.length > 1 ? `Review and publish "${publishing.name}" (${publishQueue.length} to go)` : `Review and publish "${publishing.name}"`}
           onPublished={(p) => {
             setPublishQueue((q) => q.slice(1));
@@ -382,6 +408,31 @@ export function WorkflowListScreen() {
         </Dialog>
       )}
       <Toasts toasts={toasts} onDone={dropToast} />
+    </div>
+  );
+}
+
+/** Saved but not ready or never switched on: it has problems, or it has never been on. */
+function isDraft(w: WorkflowSummary): boolean {
+  return !w.enabled && (w.problems > 0 || !w.active_version);
+}
+
+/** The first problems shown under a refused switch; the editor lists them all. */
+const SHOWN = 3;
+
+/** Why a workflow could not be switched on, under its switch: each problem links to where it is. */
+function Refusal({ workflow: w, problems, onClose }: { workflow: WorkflowSummary; problems: Problem[]; onClose(): void }) {
+  const at = (p: Problem) => (p.step ? 'step:' + p.step : p.trigger || p.field?.startsWith('reenroll') ? 'trigger' : 'settings');
+  return (
+    <div className="switch-refusal" role="alert" data-testid="enable-refused">
+      <div className="refusal-head">
+        <strong>Not switched on: {problems.length} problem{problems.length === 1 ? '' : 's'} to fix</strong>
+        <button type="button" className="icon-btn" aria-label="Close" onClick={onClose}>×</button>
+      </div>
+      <ul>
+        {problems.slice(0, SHOWN).map((p, i) => <li key={i}><a href={hrefOf({ name: 'workflow', id: w.id, at: at(p) })}>{p.message}</a></li>)}
+        {problems.length > SHOWN && <li><a href={hrefOf({ name: 'workflow', id: w.id, at: at(problems[0]) })}>and {problems.length - SHOWN} more in the editor</a></li>}
+      </ul>
     </div>
   );
 }

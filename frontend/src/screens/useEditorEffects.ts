@@ -1,6 +1,6 @@
 // Side effects of an open editor: debounced validation, live counters, keyboard shortcuts and
 // the unsaved-changes guard.
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { api, ApiError } from '../api';
 import { isTyping } from '../components/canvas/keys';
 import { setLeaveGuard } from '../router';
@@ -9,16 +9,22 @@ import type { EditorStore } from '../store/editor-store';
 /** The pause after a change before validating: short for clicks, longer while typing in a field. */
 const VALIDATE_MS = 400;
 const TYPING_PAUSE_MS = 1500;
+/** A change this soon after a key typed into a text field is that typing. */
+const TYPED_WITHIN_MS = 100;
 
 /**
- * Validates the definition on the server after a change: 400 ms after a click-made change, but
- * while the user types in a text field only when they leave the field or pause for 1.5 s, so a
- * half-typed value ("webinar.regis") is not reported as a problem at every key.
+ * Validates the definition on the server after a change: 400 ms after a click-made change (a
+ * new step, a select), but a change typed into a text field only when the user leaves the
+ * field or pauses for 1.5 s, so a half-typed value ("webinar.regis") is not reported as a
+ * problem at every key. Returns whether a change is not checked yet: the editor must not say
+ * "No problems" about a definition nobody has checked.
  */
-export function useValidation(store: EditorStore) {
+export function useValidation(store: EditorStore): boolean {
+  const [unchecked, setUnchecked] = useState(true);
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let pending = false;
+    let typedAt = -Infinity;
     let ctrl: AbortController | undefined;
     const run = () => {
       clearTimeout(timer);
@@ -27,10 +33,15 @@ export function useValidation(store: EditorStore) {
       ctrl = new AbortController();
       const c = ctrl;
       api.validateWorkflow(store.getState().definition, c.signal).then(
-        (r) => !c.signal.aborted && store.getState().setProblems(r.problems),
+        (r) => {
+          if (c.signal.aborted) return;
+          store.getState().setProblems(r.problems);
+          if (!pending) setUnchecked(false);
+        },
         (e: unknown) => {
           if (c.signal.aborted) return;
           if (e instanceof ApiError) store.getState().setProblems([{ message: e.message, field: (e.details as { field?: string } | undefined)?.field }]);
+          if (!pending) setUnchecked(false);
         },
       );
     };
@@ -39,19 +50,27 @@ export function useValidation(store: EditorStore) {
       if (s.definition === prev.definition) return;
       clearTimeout(timer);
       pending = true;
-      timer = setTimeout(run, isTextEntry(document.activeElement) ? TYPING_PAUSE_MS : VALIDATE_MS);
+      setUnchecked(true);
+      const typing = performance.now() - typedAt < TYPED_WITHIN_MS;
+      timer = setTimeout(run, typing ? TYPING_PAUSE_MS : VALIDATE_MS);
     });
+    const typed = (e: Event) => {
+      if (isTextEntry(e.target)) typedAt = performance.now();
+    };
     const left = (e: FocusEvent) => {
       if (pending && isTextEntry(e.target)) run();
     };
+    document.addEventListener('input', typed, true);
     document.addEventListener('focusout', left, true);
     return () => {
       unsub();
+      document.removeEventListener('input', typed, true);
       document.removeEventListener('focusout', left, true);
       clearTimeout(timer);
       ctrl?.abort();
     };
   }, [store]);
+  return unchecked;
 }
 
 /** A field the user types into (a select's choice is made at once, and validated at once). */

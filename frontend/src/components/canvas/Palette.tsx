@@ -30,7 +30,7 @@ export function Palette() {
   };
   return (
     <div className="palette-backdrop" onMouseDown={close}>
-      <div className="palette" role="dialog" aria-label="Choose a step" onMouseDown={(e) => e.stopPropagation()}
+      <div className="palette" role="dialog" aria-label="Choose a step" data-slot={`${slot.source}:${slot.port}`} onMouseDown={(e) => e.stopPropagation()}
         onKeyDown={(e) => {
           if (e.key === 'Escape') close();
           if (e.key === 'Enter' && matches[0]) pick(matches[0]);

@@ -1,0 +1,300 @@
+// End-to-end: a new user's first workflow, from an empty database, in the order they work:
+// create → build with "+" → save → reload → switch on from the list → watch. Each step checks
+// one of the defects a first run found: the first save must not remount or re-fit the canvas
+// (a "+" aimed before the save is still hit after it), the event type is validated when the
+// user stops typing (not at every key), Tab follows the layout (top to bottom, a branch's paths
+// left to right), the editor's header fits on one line at 1280 and 1440 px, the list marks
+// drafts, and a refused switch-on is explained next to that switch with links to the problems.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ART, T, apiClient, openBrowser, until, watchdog } from './rig.mjs';
+import { startServer } from './server.mjs';
+
+const NAME = 'Spring webinar registrations';
+let WF = ''; // the id the server makes from the name at the first save
+
+let server;
+let browser;
+let page;
+const pageErrors = [];
+const dialogs = [];
+const ids = {}; // step ids as the editor made them
+
+const timer = watchdog('firstrun', 180_000, () => server);
+const api = apiClient(() => server);
+const shot = (name) => page.screenshot({ path: ART + 'firstrun-' + name + '.png' });
+
+/** The canvas viewport's transform ("translate(x, y) scale(z)"). */
+const viewport = () => page.evaluate(() => document.querySelector('.react-flow__viewport')?.style.transform ?? '');
+
+/** The step ids on the canvas, in DOM order. */
+const stepIds = () => page.locator('.step-card').evaluateAll((els) => els.map((e) => e.getAttribute('data-step')));
+
+/** Adds a step of `type` on the "+" of `slot` and returns its id. */
+async function addStep(slot, type) {
+  const before = await stepIds();
+  await page.locator(`.edge-plus[data-slot="${slot}"]`).click();
+  await page.locator(`.palette[data-slot="${slot}"] .palette-item[data-type="${type}"]`).click();
+  return until(`the new ${type} card`, async () => (await stepIds()).find((x) => !before.includes(x)), T.short);
+}
+
+/** Makes a new static list from the step panel's list picker ("New list…") and picks it. */
+async function newList(name) {
+  const panel = page.locator('.side-panel');
+  await panel.getByLabel('List', { exact: true }).selectOption('\u0000new');
+  await panel.getByLabel('New list name').fill(name);
+  await panel.getByRole('button', { name: 'Create', exact: true }).click();
+  await until(`the list ${name} picked`, async () => (await panel.getByLabel('List', { exact: true }).locator('option:checked').textContent()).startsWith(name), T.short);
+}
+
+/**
+ * The editor's header at this width: it is one line (the height it has with nothing wrapped),
+ * nothing sticks out of it or is cut, and no text inside wraps.
+ */
+async function headerFits(width, { nameMayCut = false } = {}) {
+  await page.setViewportSize({ width, height: 900 });
+  await page.waitForTimeout(150);
+  const m = await page.evaluate(() => {
+    const bar = document.querySelector('[data-testid="editor-toolbar"]');
+    const box = bar.getBoundingClientRect();
+    const items = [...bar.querySelectorAll(':scope > *, :scope > [role=group] > *')].filter((c) => !c.classList.contains('grow')).map((c) => {
+      const r = c.getBoundingClientRect();
+      return { name: c.classList.contains('wf-name'), what: c.getAttribute('aria-label') || c.textContent.trim().slice(0, 40) || c.className, left: r.left, right: r.right, top: r.top, bottom: r.bottom, cut: c.scrollWidth > c.clientWidth + 1, h: r.height };
+    });
+    return { height: box.height, right: box.right, top: box.top, bottom: box.bottom, scroll: bar.scrollWidth > bar.clientWidth + 1, items };
+  });
+  if (process.env.E2E_DEBUG) console.log(width, JSON.stringify(m.items.map((i) => [i.what.slice(0, 12), Math.round(i.right - i.left)])));
+  assert.equal(m.height, 52, `the header is one line at ${width} px: ${JSON.stringify(m)}`);
+  assert.equal(m.scroll, false, `nothing overflows the header at ${width} px`);
+  for (const it of m.items) {
+    assert.ok(it.right <= m.right + 0.5 && it.top >= m.top && it.bottom <= m.bottom, `"${it.what}" is inside the header at ${width} px: ${JSON.stringify(it)}`);
+    assert.ok(it.h <= 36, `"${it.what}" does not wrap at ${width} px (height ${it.h})`);
+    if (!(nameMayCut && it.name)) assert.equal(it.cut, false, `"${it.what}" is not truncated at ${width} px`);
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
+  return m.items.map((i) => i.what);
+}
+
+/** Keys of the canvas items Tab visits from the trigger card until focus leaves the canvas. */
+async function tabOrder() {
+  await page.locator('.trigger-card').focus();
+  const keys = [];
+  for (let i = 0; i < 40; i++) {
+    const key = await page.evaluate(() => document.activeElement?.getAttribute('data-focus-key'));
+    if (!key) break;
+    keys.push(key);
+    await page.keyboard.press('Tab');
+  }
+  return keys;
+}
+
+before(async () => {
+  server = await startServer();
+  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
+  ({ browser, page } = await openBrowser({ errors: pageErrors }));
+  page.on('dialog', (d) => {
+    dialogs.push(`${d.type()}: ${d.message()}`);
+    d.accept().catch(() => undefined);
+  });
+});
+
+after(async () => {
+  await browser?.close().catch(() => undefined);
+  await server?.stop();
+  clearTimeout(timer);
+});
+
+describe('a new user\'s first workflow', { concurrency: false }, () => {
+  test('a: create and build; the event type is checked when the user stops typing', { timeout: 60_000 }, async () => {
+    await page.goto(server.url + '/#/workflows');
+    await page.getByText('Welcome to Flowdesk').waitFor({ timeout: T.med });
+    await page.getByRole('button', { name: 'Start from scratch' }).click();
+    await page.locator('.side-panel').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill(NAME);
+
+    // the trigger: an event, its type typed key by key with a typo, at a normal typing pace
+    await page.locator('.trigger-card').click();
+    await page.getByRole('button', { name: 'event', exact: true }).click();
+    await page.getByLabel('Trigger id').fill('registered');
+    const type = page.getByLabel('Event type');
+    await type.click();
+    // record every moment the trigger's problems mention an unknown type while the field has focus
+    await page.evaluate(() => {
+      window.__warnedWhileTyping = [];
+      window.__warnTimer = setInterval(() => {
+        const input = document.activeElement;
+        if (!input || input.getAttribute('list') === null) return;
+        const panel = document.querySelector('.side-panel')?.innerText ?? '';
+        if (/did you mean|no preset|not an event/i.test(panel)) window.__warnedWhileTyping.push(input.value);
+      }, 40);
+    });
+    await type.pressSequentially('webinar.registred', { delay: 180 });
+    const warned = await page.evaluate(() => window.__warnedWhileTyping);
+    assert.deepEqual(warned, [], `no unknown-type warning while the user types (seen at: ${warned.join(', ')})`);
+    // after a pause the warning comes, with the fix
+    const inline = page.locator('.side-panel .panel-body');
+    await until('the warning after a pause', async () => /Did you mean "webinar.registered"/.test(await inline.innerText()), T.short);
+    await page.evaluate(() => clearInterval(window.__warnTimer));
+    // the fix, then leaving the field: checked at once
+    await type.fill('webinar.registered');
+    await page.keyboard.press('Tab');
+    await until('the warning to go', async () => !/Did you mean/.test(await inline.innerText()), T.short);
+
+    // a branch after the trigger: If (no condition yet: a problem) / Else
+    ids.branch = await addStep('__trigger:start', 'branch');
+    await page.locator('.side-panel').getByLabel('Branch name').first().fill('Amsterdam');
+    // the If path adds to a list, the Else path is left for later
+    ids.city = await addStep(`${ids.branch}:branch:0`, 'add_to_list');
+    await newList('Amsterdam');
+    await shot('01-built');
+  });
+
+  test('b: the first save keeps the canvas: a "+" aimed before it is hit after it', { timeout: 60_000 }, async () => {
+    await page.keyboard.press('Escape'); // close the side panel: the canvas as the user sees it
+    await page.locator('.react-flow__pane').click({ position: { x: 40, y: 300 } });
+    await page.waitForTimeout(300);
+    await page.evaluate(() => { document.querySelector('.react-flow').dataset.mark = 'before-save'; });
+    const before = await viewport();
+    const plus = await page.locator(`.edge-plus[data-slot="${ids.branch}:else"]`).boundingBox();
+    assert.ok(plus, 'the Else path has a "+"');
+    assert.ok(page.url().endsWith('#/workflows/new'));
+
+    await page.keyboard.press('Control+s');
+    WF = await until('the route of the saved workflow', async () => /#\/workflows\/(spring-webinar-[a-z-]+)$/.exec(page.url())?.[1], T.med);
+    await page.getByTestId('save-state').filter({ hasText: 'All changes saved' }).waitFor({ timeout: T.med });
+    // the same canvas (not mounted again) at the same place
+    assert.equal(await page.evaluate(() => document.querySelector('.react-flow')?.dataset.mark), 'before-save', 'the canvas was not mounted again');
+    assert.equal(await viewport(), before, 'the view did not move');
+    assert.deepEqual(dialogs, [], 'no question asked');
+
+    // the click aimed before the save opens the palette of that "+"
+    await page.mouse.click(plus.x + plus.width / 2, plus.y + plus.height / 2);
+    await page.locator(`.palette[data-slot="${ids.branch}:else"]`).waitFor({ timeout: T.short });
+    const known = await stepIds();
+    await page.locator('.palette-item[data-type="add_to_list"]').click();
+    ids.list = await until('the Else card', async () => (await stepIds()).find((x) => !known.includes(x)), T.short);
+    await newList('Not in Amsterdam');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByTestId('save-state').filter({ hasText: 'All changes saved' }).waitFor({ timeout: T.med });
+    const saved = (await api('GET', '/api/workflows/' + WF)).body.definition;
+    const branch = saved.steps.find((s) => s.id === ids.branch);
+    assert.equal(branch.else, ids.list, 'the step went on the Else path');
+    assert.equal(branch.branches[0].next, ids.city);
+    // the branch has no condition yet: a draft, saved with its problem
+    await page.getByRole('alert').filter({ hasText: 'Saved as a draft with 1 problem' }).waitFor({ timeout: T.short });
+  });
+
+  test('c: reload shows what was saved; Tab follows the layout', { timeout: 45_000 }, async () => {
+    await page.reload();
+    await until('3 cards after reload', async () => (await page.locator('.step-card').count()) === 3, T.med);
+    await page.getByTestId('save-state').filter({ hasText: 'All changes saved' }).waitFor({ timeout: T.short });
+
+    const keys = await tabOrder();
+    const b = ids.branch;
+    assert.deepEqual(keys, [
+      'node:__trigger', 'plus:e:__trigger:start',
+      'node:' + b,
+      'plus:e:' + b + ':branch:0', 'node:' + ids.city, 'plus:e:' + ids.city + ':next',
+      'plus:e:' + b + ':else', 'node:' + ids.list, 'plus:e:' + ids.list + ':next',
+    ], 'Tab: top to bottom, the If path before the Else path');
+    // ...which is where they are on screen: each card below the one before on its path, If left of Else
+    const box = (id) => page.locator(id === '__trigger' ? '.trigger-card' : `.step-card[data-step="${id}"]`).boundingBox();
+    const [tr, br, city, list] = [await box('__trigger'), await box(b), await box(ids.city), await box(ids.list)];
+    assert.ok(tr.y < br.y && br.y < city.y && br.y < list.y, 'top to bottom');
+    assert.ok(city.x < list.x, 'the If path is left of the Else path');
+  });
+
+  test('d: the header fits on one line at 1280 and 1440 px', { timeout: 30_000 }, async () => {
+    // dirty, with a long name, the problems count and every button
+    await page.locator(`.step-card[data-step="${ids.branch}"]`).click();
+    await page.locator('.side-panel').getByLabel('Branch name').first().fill('In Amsterdam');
+    await page.getByTestId('save-state').filter({ hasText: 'Unsaved changes' }).waitFor({ timeout: T.short });
+    await page.keyboard.press('Escape');
+    for (const w of [1280, 1440]) {
+      const items = await headerFits(w);
+      for (const want of [NAME, 'Unsaved changes', 'Save', 'Off', 'Undo', 'Redo', 'Settings']) assert.ok(items.some((x) => x.includes(want)), `${want} is in the header: ${items.join(' | ')}`);
+    }
+    // a very long name gives way (ellipsis, the whole name in its tooltip), the rest stays
+    const long = 'Spring webinar registrations from the website and the partner portal, EMEA';
+    await page.locator('.toolbar .wf-name').click();
+    await page.getByLabel('Name', { exact: true }).fill(long);
+    await page.keyboard.press('Escape');
+    await headerFits(1280, { nameMayCut: true });
+    assert.match(await page.locator('.toolbar .wf-name').getAttribute('title'), new RegExp('^' + long));
+    await page.locator('.toolbar .wf-name').click();
+    await page.getByLabel('Name', { exact: true }).fill(NAME);
+    await page.keyboard.press('Escape');
+    await shot('02-header');
+    await page.keyboard.press('Control+s');
+    await page.getByTestId('save-state').filter({ hasText: 'All changes saved' }).waitFor({ timeout: T.med });
+  });
+
+  test('e: the list marks the draft; switching it on is refused next to its switch, linking to the problem', { timeout: 45_000 }, async () => {
+    await page.locator('.toolbar .crumb').click();
+    const row = page.locator(`tr[data-workflow="${WF}"]`);
+    await row.waitFor({ timeout: T.med });
+    const mark = row.getByTestId('draft');
+    await until('the draft mark', async () => /Draft · 1 problem/.test(await mark.textContent()), T.med);
+
+    await row.getByRole('switch').click();
+    const refusal = row.getByTestId('enable-refused');
+    await refusal.waitFor({ timeout: T.med });
+    const text = await refusal.innerText();
+    assert.match(text, /Not switched on: 1 problem to fix/);
+    assert.ok(text.length < 300, `a short message: ${text}`);
+    // next to the switch: in the same cell, just below it
+    const sw = await row.getByRole('switch').boundingBox();
+    const rb = await refusal.boundingBox();
+    assert.ok(rb.y >= sw.y + sw.height - 1 && rb.y - (sw.y + sw.height) < 40 && Math.abs(rb.x - sw.x) < 20, `the message sits under the switch: ${JSON.stringify({ sw, rb })}`);
+    assert.equal(await row.getByRole('switch').getAttribute('aria-checked'), 'false');
+    assert.equal(await page.locator('.error-banner, .banner.error').count(), 0, 'no banner far from the switch');
+    await shot('03-list-refused');
+
+    // the link opens the editor at the branch, with the problems listed
+    await refusal.getByRole('link').first().click();
+    await until('the editor at the problem', async () => page.url().includes(`#/workflows/${WF}?at=step`), T.short);
+    await page.locator('.side-panel').getByLabel('Branch name').first().waitFor({ timeout: T.med });
+    await page.getByRole('region', { name: 'Problems' }).waitFor({ timeout: T.short });
+    assert.equal(await page.locator(`.step-card[data-step="${ids.branch}"]`).getAttribute('aria-current'), 'true', 'the branch is selected');
+  });
+
+  test('f: fix, save, switch on from the list, watch records go through', { timeout: 60_000 }, async () => {
+    const panel = page.locator('.side-panel');
+    if ((await panel.locator('.filter-rule').count()) === 0) await panel.getByRole('button', { name: '+ Condition' }).first().click();
+    await panel.getByLabel('Property', { exact: true }).first().fill('city');
+    await panel.getByLabel('Operator').first().selectOption('eq');
+    await panel.getByLabel('Value', { exact: true }).first().fill('Amsterdam');
+    await until('"No problems"', async () => (await page.getByTestId('problems-button').textContent()) === 'No problems', T.med);
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByTestId('save-state').filter({ hasText: 'All changes saved' }).waitFor({ timeout: T.med });
+
+    await page.locator('.toolbar .crumb').click();
+    const row = page.locator(`tr[data-workflow="${WF}"]`);
+    await until('the mark without problems', async () => (await row.getByTestId('draft').textContent()) === 'Draft', T.med);
+    await row.getByRole('switch').click();
+    // nothing goes live without the review: it says what goes live, then Publish
+    await page.getByTestId('review-dialog').getByTestId('review-changes').waitFor({ timeout: T.med });
+    await page.getByTestId('publish-button').click();
+    await until('the switch on', async () => (await row.getByRole('switch').getAttribute('aria-checked')) === 'true', T.med);
+    assert.equal(await row.getByTestId('draft').count(), 0, 'a workflow that is on is no draft');
+    assert.equal(await row.getByTestId('enable-refused').count(), 0);
+
+    // an outside system posts two registrations
+    for (const [email, city] of [['ams@example.com', 'Amsterdam'], ['utr@example.com', 'Utrecht']]) {
+      const ev = await api('POST', '/api/events', { type: 'webinar.registered', record: { type: 'contact', email, properties: { city } } });
+      assert.equal(ev.status, 201, JSON.stringify(ev.body));
+    }
+    await row.getByRole('link', { name: NAME }).click();
+    const count = (step) => page.locator(`.step-card[data-step="${step}"] .counters .c.completed`);
+    await until('both paths counted on the cards', async () => (await count(ids.city).textContent()) === '1' && (await count(ids.list).textContent()) === '1', T.med);
+    // the header with the live counters still fits
+    for (const w of [1280, 1440]) {
+      const items = await headerFits(w);
+      assert.ok(items.some((x) => /2 done/.test(x)), `the counters are in the header: ${items.join(' | ')}`);
+    }
+    await shot('04-live');
+    // the refused switch-on answered 422 on purpose
+    assert.deepEqual(pageErrors.filter((e) => !/status of 422/.test(e)), []);
+  });
+});

@@ -7,7 +7,7 @@
 // does not add up to 100 is shown as a problem on the step and refused when switching on.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ART, T, apiClient, openBrowser, until, watchdog } from './rig.mjs';
+import { ART, T, apiClient, openBrowser, publishReview, until, watchdog } from './rig.mjs';
 import { startServer } from './server.mjs';
 
 const WF = 'e2e-goal';
@@ -88,8 +88,9 @@ describe('workflow goal', { concurrency: false }, () => {
     assert.equal(await page.getByTestId('goal-section').getByLabel('Set a goal').isChecked(), true);
     await shot('goal-01-saved');
 
-    // Switch it on.
+    // Switch it on (through the review of what goes live).
     await page.locator('.toolbar .switch').click();
+    await publishReview(page);
     await until('the switch to be on', async () => (await page.locator('.toolbar .switch').getAttribute('aria-checked')) === 'true', T.med);
 
     // Ann enrolls and waits at the delay.

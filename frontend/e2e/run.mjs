@@ -218,12 +218,19 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await panel.getByLabel('Operator').first().selectOption('eq');
     await panel.getByLabel('Value', { exact: true }).first().fill('Amsterdam');
 
-    // go-to on the Else path, back to the delay (the loop passes through the delay)
+    // the Else path waits a day, then goes back to the branch: a loop must wait at least a
+    // minute each round, so the loop has its own delay and the 2-second one stays outside it
     await page.locator(`.edge-plus[data-slot="${ids.branch}:else"]`).click();
+    await page.locator('.palette-item[data-type="delay"]').click();
+    await until('the Else-path delay card', async () => (await page.locator('.step-card').count()) === 3, T.short);
+    ids.retry = (await page.locator('.step-card').evaluateAll((els) => els.map((e) => e.getAttribute('data-step')))).find((x) => x !== ids.delay && x !== ids.branch);
+    await page.getByRole('spinbutton', { name: 'Wait for' }).fill('1');
+    await page.getByLabel('Wait for unit').selectOption('d');
+    await page.locator(`.edge-plus[data-slot="${ids.retry}:next"]`).click();
     await page.locator('.palette-item[data-type="goto"]').click();
-    await until('the go-to card', async () => (await page.locator('.step-card').count()) === 3, T.short);
-    ids.goto = (await page.locator('.step-card').evaluateAll((els) => els.map((e) => e.getAttribute('data-step')))).find((x) => x !== ids.delay && x !== ids.branch);
-    await page.locator('#goto-target').selectOption(ids.delay);
+    await until('the go-to card', async () => (await page.locator('.step-card').count()) === 4, T.short);
+    ids.goto = (await page.locator('.step-card').evaluateAll((els) => els.map((e) => e.getAttribute('data-step')))).find((x) => ![ids.delay, ids.branch, ids.retry].includes(x));
+    await page.locator('#goto-target').selectOption(ids.branch);
 
     // validation passes, then save
     await until('"No problems"', async () => (await page.getByTestId('problems-button').textContent()) === 'No problems', T.med);
@@ -246,16 +253,18 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     assert.equal(byId[ids.branch].type, 'branch');
     assert.equal(byId[ids.branch].branches[0].name, 'Amsterdam');
     assert.match(JSON.stringify(byId[ids.branch].branches[0].filter), /"city".*"Amsterdam"/);
-    assert.equal(byId[ids.branch].else, ids.goto);
+    assert.equal(byId[ids.branch].else, ids.retry);
+    assert.equal(byId[ids.retry].duration, '1d');
+    assert.equal(byId[ids.retry].next, ids.goto);
     assert.equal(byId[ids.goto].type, 'goto');
-    assert.equal(byId[ids.goto].target, ids.delay);
+    assert.equal(byId[ids.goto].target, ids.branch);
     const cards = await page.locator('.step-card').count();
-    assert.equal(cards, 3);
+    assert.equal(cards, 4);
 
     // reload: same definition, same canvas, nothing unsaved
     await page.reload();
     await page.locator('.step-card').first().waitFor({ timeout: T.med });
-    await until('3 cards after reload', async () => (await page.locator('.step-card').count()) === cards, T.short);
+    await until('4 cards after reload', async () => (await page.locator('.step-card').count()) === cards, T.short);
     await page.getByText('All changes saved').waitFor({ timeout: T.short });
     const again = await apiGet('/api/workflows/' + WF);
     assert.deepEqual(again.body.definition, def, 'definition unchanged after reload');
@@ -296,7 +305,7 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await page.goto(server.url + '/#/workflows/' + WF);
     await page.locator('.step-card').first().waitFor({ timeout: T.med });
     await until('branch counters ≥ 3 completed', async () => (await counter(ids.branch, 'completed')) >= 3, T.med);
-    await until('go-to counter ≥ 1', async () => (await counter(ids.goto, 'completed')) >= 1, T.med);
+    await until('the Utrecht contact waits on the Else path', async () => (await counter(ids.retry, 'waiting')) >= 1, T.med);
     const totals = await page.locator('.toolbar .totals').textContent();
     assert.match(totals, /2 done/);
     await shot('06-editor-counters');
@@ -597,13 +606,13 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     const ring = await focused();
     assert.match(ring.outline, /^solid [1-9]/, 'the focused card shows a focus ring: ' + ring.outline);
     await shot('24-keyboard-focus');
-    // onwards: the delay's "+", then the branch, then its paths' "+" in order, then the go-to
+    // onwards: the delay's "+", then the branch, then its paths' "+" in order, then the Else path's delay
     const rest = [];
     for (let i = 0; i < 5; i++) {
       await page.keyboard.press('Tab');
       rest.push((await focused()).key);
     }
-    assert.deepEqual(rest, ['plus:e:' + ids.delay + ':next', 'node:' + ids.branch, 'plus:e:' + ids.branch + ':branch:0', 'plus:e:' + ids.branch + ':else', 'node:' + ids.goto]);
+    assert.deepEqual(rest, ['plus:e:' + ids.delay + ':next', 'node:' + ids.branch, 'plus:e:' + ids.branch + ':branch:0', 'plus:e:' + ids.branch + ':else', 'node:' + ids.retry]);
     // Shift+Tab walks back, Enter opens the focused card's panel
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Shift+Tab');
@@ -737,7 +746,11 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await page.locator(`.edge-plus[data-slot="${delay}:next"]`).click();
     await page.locator('.palette-item[data-type="add_to_list"]').click();
     await until('the add-to-list card', async () => (await page.locator('.step-card').count()) === 2, T.short);
-    await page.locator('.side-panel').getByLabel('List', { exact: true }).fill('first-buyers');
+    // the list picker makes a new static list on the spot
+    await page.locator('.side-panel').getByLabel('List', { exact: true }).selectOption({ label: 'New list…' });
+    await page.getByLabel('New list name').fill('first-buyers');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await until('the new list chosen', async () => (await page.locator('.side-panel').getByLabel('List', { exact: true }).inputValue()) === 'first-buyers', T.med);
     await page.getByText('Unsaved changes').waitFor({ timeout: T.short });
     await page.keyboard.press('Control+s');
     await publishReview(page); // it is on: the save goes live through the review
@@ -762,7 +775,7 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     const live = (await apiGet('/api/workflows/first-flow')).body;
     const listStep = live.definition.steps.find((s) => s.type === 'add_to_list').id;
     await page.locator(`.step-card[data-step="${listStep}"]`).click();
-    await page.locator('.side-panel').getByLabel('List', { exact: true }).fill('');
+    await page.locator('.side-panel').getByLabel('List', { exact: true }).selectOption('');
     await until('the problem', async () => (await page.getByTestId('problems-button').textContent()) === '1 problem', T.med);
     const errorsBefore = pageErrors.length;
     await page.keyboard.press('Control+s');

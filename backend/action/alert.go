@@ -15,8 +15,8 @@ import (
 // the settings' alert address (smtp.alert_to), through the internal_email action: over SMTP
 // when one is set up, else into the outbox. key makes the message recognisable when the same
 // alert is sent twice. With no address at all it does nothing: the in-app notification is the
-// alert.
-func Alert(ctx context.Context, cfg Config, to []string, key, subject, body string, now time.Time) error {
+// alert. The outbox row is committed through eng.
+func Alert(ctx context.Context, eng *engine.Engine, cfg Config, to []string, key, subject, body string, now time.Time) error {
 	if cfg.Settings == nil {
 		return nil
 	}
@@ -38,6 +38,9 @@ func Alert(ctx context.Context, cfg Config, to []string, key, subject, body stri
 		IdempotencyKey: key, Try: 1, Now: now, Record: map[string]any{}})
 	if res.Outcome != store.AttemptOK {
 		return fmt.Errorf("send alert to %s: %s", strings.Join(to, ", "), res.Error)
+	}
+	if err := eng.Apply(ctx, &res); err != nil {
+		return fmt.Errorf("send alert to %s: %w", strings.Join(to, ", "), err)
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ func TestAlertGoesToTheAlertAddress(t *testing.T) {
 	s := newMailStack(t, false)
 	cfg := action.Config{DB: s.db, Settings: s.settings}
 	send := func() error {
-		return action.Alert(s.ctx, cfg, nil, "alert-1", "Endpoint switched off", "It failed 10 times.", s.clock.Now())
+		return action.Alert(s.ctx, s.eng, cfg, nil, "alert-1", "Endpoint switched off", "It failed 10 times.", s.clock.Now())
 	}
 	outbox := func() []*store.OutboxMessage {
 		t.Helper()
@@ -51,7 +51,7 @@ func TestAlertGoesToTheAlertAddress(t *testing.T) {
 	mb := newMailbox(t, "", "", nil)
 	h, p := mb.host()
 	apply(map[string]any{"host": h, "port": p, "tls": "none", "from": "flowdesk@acme.example", "alert_to": "owner@acme.example"})
-	if err := action.Alert(s.ctx, cfg, nil, "alert-2", "Endpoint switched off", "It failed 10 times.", s.clock.Now()); err != nil {
+	if err := action.Alert(s.ctx, s.eng, cfg, nil, "alert-2", "Endpoint switched off", "It failed 10 times.", s.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	msgs := mb.messages()
@@ -59,7 +59,7 @@ func TestAlertGoesToTheAlertAddress(t *testing.T) {
 		t.Fatalf("mailbox %+v", msgs)
 	}
 	// An endpoint's own recipients replace the global address.
-	if err := action.Alert(s.ctx, cfg, []string{"ops@acme.example", "dev@acme.example"}, "alert-3", "Endpoint switched off", "Again.", s.clock.Now()); err != nil {
+	if err := action.Alert(s.ctx, s.eng, cfg, []string{"ops@acme.example", "dev@acme.example"}, "alert-3", "Endpoint switched off", "Again.", s.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	msgs = mb.messages()

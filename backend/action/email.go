@@ -145,8 +145,8 @@ func (e *Email) SendTest(ctx context.Context, t TestSend) engine.ActionResult {
 	return e.deliver(ctx, engine.ActionInput{Step: step, IdempotencyKey: t.Key, Try: 1, Now: t.Now}, []string{a.Address}, msg)
 }
 
-// deliver sends a rendered message (or keeps it in the outbox without an SMTP server) and
-// records it in the outbox.
+// deliver sends a rendered message (or keeps it in the outbox without an SMTP server); the
+// outbox row comes back as a write, committed with the try (or by Engine.Apply).
 func (e *Email) deliver(ctx context.Context, in engine.ActionInput, to []string, msg rendered) engine.ActionResult {
 	s := in.Step
 	target := strings.Join(to, ", ")
@@ -167,12 +167,15 @@ func (e *Email) deliver(ctx context.Context, in engine.ActionInput, to []string,
 
 	if !smtpConf.Configured() {
 		row.Status = store.OutboxQueued
-		if err := e.cfg.DB.Write(ctx, func(tx store.Tx) error { _, err := tx.AddOutbox(row); return err }); err != nil {
-			res.Outcome, res.Error = store.AttemptRetry, "keep the email in the outbox: "+err.Error()
-			return res
-		}
+		res.Writes = append(res.Writes, func(tx store.Tx, d map[string]any) error {
+			if _, err := tx.AddOutbox(row); err != nil {
+				return fmt.Errorf("keep the email in the outbox: %w", err)
+			}
+			d["outbox"] = row.ID
+			return nil
+		})
 		res.Outcome, res.Response = store.AttemptOK, "kept in the local outbox: no SMTP server is set up"
-		res.Detail["outbox"], res.Detail["delivery"] = row.ID, "outbox" // not sent: the history must not read "delivered"
+		res.Detail["delivery"] = "outbox" // not sent: the history must not read "delivered"
 		return res
 	}
 
@@ -190,12 +193,15 @@ func (e *Email) deliver(ctx context.Context, in engine.ActionInput, to []string,
 	res.Outcome, res.StatusCode, res.Response = store.AttemptOK, 250, "accepted by "+smtpConf.Host
 	sentAt := in.Now
 	row.Status, row.SentAt = store.OutboxSent, &sentAt
-	if err := e.cfg.DB.Write(ctx, func(tx store.Tx) error { _, err := tx.AddOutbox(row); return err }); err != nil {
-		// The message went out; a missing copy in the outbox must not send it twice.
-		e.cfg.Log.Warn("sent email not recorded in the outbox", "step", s.ID, "enrollment", enrollmentID(in), "error", err)
-	} else {
-		res.Detail["outbox"] = row.ID
-	}
+	res.Writes = append(res.Writes, func(tx store.Tx, d map[string]any) error {
+		if _, err := tx.AddOutbox(row); err != nil {
+			// The message went out; a missing copy in the outbox must not send it twice.
+			e.cfg.Log.Warn("sent email not recorded in the outbox", "step", s.ID, "enrollment", enrollmentID(in), "error", err)
+			return nil
+		}
+		d["outbox"] = row.ID
+		return nil
+	})
 	return res
 }
 

@@ -163,7 +163,67 @@ func smsMessage(in engine.ActionInput) (phone, body string, bad *engine.ActionRe
 	return phone, body, nil
 }
 
-// Run sends one try of an sms step.
+// capNotice is the notification of a month whose cap is reached.
+func capNotice(sent int, month string, now time.Time) *store.Notification {
+	return &store.Notification{Kind: SMSCapNotification, Title: "Monthly SMS limit reached",
+		Body: fmt.Sprintf("Flowdesk sent %d text messages in %s, the monthly limit. Further SMS steps fail until %s (UTC), or raise the limit in the settings.",
+			sent, month, nextMonth(now).Format("2 January 2006")), Link: "/settings"}
+}
+
+// endpoint is the provider's Messages address once it passes the destination policy.
+func (a *SMS) endpoint(prov SMSProvider) (string, error) {
+	endpoint := smsEndpoint(prov)
+	if a.policyErr != nil {
+		return "", a.policyErr
+	}
+	if u, err := url.Parse(endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("the SMS provider address %q in the settings is not an http:// or https:// address", workflow.MaskURL(endpoint))
+	} else if err := a.policy.checkURL(u); err != nil {
+		return "", err
+	}
+	return endpoint, nil
+}
+
+var _ engine.Reserver = (*SMS)(nil)
+
+// Reserve counts a message that will go to the provider against the month's cap, once per step
+// visit, before it leaves: the engine commits the count with a pass of its own and runs the try
+// in the next. A message that fails before the call (no number, no provider, a refused
+// address) or is counted already needs nothing; past the cap the write tells the user once a
+// month, and the try then fails.
+func (a *SMS) Reserve(ctx context.Context, in engine.ActionInput) ([]engine.Write, error) {
+	if a.cfg.DB == nil {
+		return nil, nil
+	}
+	if _, _, bad := smsMessage(in); bad != nil {
+		return nil, nil
+	}
+	prov, err := a.provider(ctx)
+	if err != nil || !prov.Configured() {
+		return nil, nil // the try retries, or keeps the message in the outbox
+	}
+	if _, err := a.endpoint(prov); err != nil {
+		return nil, nil
+	}
+	if counted, err := a.cfg.DB.SMSCounted(ctx, in.IdempotencyKey); err != nil || counted {
+		return nil, err
+	}
+	month, limit := in.Now.UTC().Format("2006-01"), a.monthlyCap(prov)
+	if sent, notified, err := a.cfg.DB.SMSMonth(ctx, month); err != nil || (limit > 0 && sent >= limit && notified) {
+		return nil, err // the cap is reached and the user was told: the try fails
+	}
+	key, now := in.IdempotencyKey, in.Now
+	return []engine.Write{func(tx store.Tx, _ map[string]any) error {
+		rsv, err := tx.ReserveSMS(month, key, limit, now)
+		if err != nil || !rsv.Notify {
+			return err
+		}
+		return tx.AddNotification(capNotice(rsv.Sent, month, now), now)
+	}}, nil
+}
+
+// Run sends one try of an sms step. What it stores (the outbox row, the release of a count the
+// provider refused) comes back as writes for the engine to commit with the try.
 func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResult {
 	s := in.Step
 	res := engine.ActionResult{Detail: map[string]any{}}
@@ -197,46 +257,46 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 	}
 	if !prov.Configured() {
 		msg.Status = store.OutboxQueued
-		if err := a.cfg.DB.Write(ctx, func(tx store.Tx) error { _, err := tx.AddOutbox(msg); return err }); err != nil {
-			return engine.ActionResult{Outcome: store.AttemptRetry, Target: res.Target, Request: res.Request, Error: fmt.Sprintf("could not keep the message in the outbox: %v; will try again", err)}
-		}
+		res.Writes = append(res.Writes, func(tx store.Tx, d map[string]any) error {
+			if _, err := tx.AddOutbox(msg); err != nil {
+				return err
+			}
+			d["outbox_id"] = msg.ID
+			return nil
+		})
 		res.Outcome, res.Response = store.AttemptOK, "kept in the local outbox: no SMS provider is set up"
-		res.Detail["delivery"], res.Detail["outbox_id"] = "outbox", msg.ID
+		res.Detail["delivery"] = "outbox"
 		return res
 	}
 
 	// The provider's address passes the destination policy before anything is counted.
-	endpoint := smsEndpoint(prov)
-	if a.policyErr != nil {
-		return fail("%v", a.policyErr)
-	}
-	if u, err := url.Parse(endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fail("the SMS provider address %q in the settings is not an http:// or https:// address", workflow.MaskURL(endpoint))
-	} else if err := a.policy.checkURL(u); err != nil {
+	endpoint, err := a.endpoint(prov)
+	if err != nil {
 		return fail("%v", err)
 	}
 
-	// Count the message against the month's cap before it leaves (once per step visit).
+	// The message was counted against the month's cap before this try (Reserve).
 	month := in.Now.UTC().Format("2006-01")
 	limit := a.monthlyCap(prov)
-	var rsv store.SMSReservation
-	err = a.cfg.DB.Write(ctx, func(tx store.Tx) error {
-		var err error
-		if rsv, err = tx.ReserveSMS(month, in.IdempotencyKey, limit, in.Now); err != nil || !rsv.Notify {
-			return err
-		}
-		return tx.AddNotification(&store.Notification{Kind: SMSCapNotification, Title: "Monthly SMS limit reached",
-			Body: fmt.Sprintf("Flowdesk sent %d text messages in %s, the monthly limit. Further SMS steps fail until %s (UTC), or raise the limit in the settings.",
-				rsv.Sent, month, nextMonth(in.Now).Format("2 January 2006")), Link: "/settings"}, in.Now)
-	})
+	counted, err := a.cfg.DB.SMSCounted(ctx, in.IdempotencyKey)
+	var sent int
+	if err == nil {
+		sent, _, err = a.cfg.DB.SMSMonth(ctx, month)
+	}
 	if err != nil {
 		return engine.ActionResult{Outcome: store.AttemptRetry, Target: res.Target, Request: res.Request, Error: fmt.Sprintf("could not count the message against the monthly limit: %v; will try again", err)}
 	}
-	if !rsv.Allowed {
-		res.Detail["monthly_cap"], res.Detail["month"] = limit, month
-		return fail("the monthly SMS limit of %d messages is reached for %s; the message was not sent", limit, month)
+	if !counted {
+		if limit > 0 && sent >= limit {
+			res.Detail["monthly_cap"], res.Detail["month"] = limit, month
+			return fail("the monthly SMS limit of %d messages is reached for %s; the message was not sent", limit, month)
+		}
+		// Room under the cap again (a count was released): the next try counts it first.
+		return engine.ActionResult{Outcome: store.AttemptRetry, Target: res.Target, Request: res.Request, Error: "the message was not counted against the monthly limit yet; will try again"}
 	}
-	res.Detail["month_count"] = rsv.Sent
+	res.Detail["month_count"] = sent
+	// Nothing was sent, so it does not count against the month.
+	release := func(tx store.Tx, _ map[string]any) error { return tx.ReleaseSMS(in.IdempotencyKey) }
 
 	form := url.Values{"To": {phone}, "Body": {body}}
 	if prov.From != "" {
@@ -258,9 +318,7 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 		// it does not count against the month.
 		out := classifyError(res, err, ctx, smsTimeout)
 		if out.Outcome == store.AttemptFailed {
-			if err := a.cfg.DB.Write(ctx, func(tx store.Tx) error { return tx.ReleaseSMS(in.IdempotencyKey) }); err != nil {
-				out.Detail["usage_error"] = err.Error()
-			}
+			out.Writes = append(out.Writes, release)
 		}
 		return out
 	}
@@ -290,11 +348,14 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 		}
 		// Keep a record of what was sent next to the outbox's unsent messages (best effort: the
 		// message is out, so a failure here must not make the step retry).
-		sent := in.Now
-		msg.Status, msg.SentAt = store.OutboxSent, &sent
-		if err := a.cfg.DB.Write(ctx, func(tx store.Tx) error { _, err := tx.AddOutbox(msg); return err }); err != nil {
-			res.Detail["outbox_error"] = err.Error()
-		}
+		sentAt := in.Now
+		msg.Status, msg.SentAt = store.OutboxSent, &sentAt
+		res.Writes = append(res.Writes, func(tx store.Tx, d map[string]any) error {
+			if _, err := tx.AddOutbox(msg); err != nil {
+				d["outbox_error"] = err.Error()
+			}
+			return nil
+		})
 	case code == http.StatusTooManyRequests || code >= 500:
 		res.Outcome = store.AttemptRetry
 		res.Error = fmt.Sprintf("the SMS provider answered %d %s%s; will try again", code, http.StatusText(code), providerMessage(reply.Message, reply.Code))
@@ -305,10 +366,7 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 	default:
 		res.Outcome = store.AttemptFailed
 		res.Error = fmt.Sprintf("the SMS provider refused the message: %d %s%s", code, http.StatusText(code), providerMessage(reply.Message, reply.Code))
-		// Nothing was sent, so it does not count against the month.
-		if err := a.cfg.DB.Write(ctx, func(tx store.Tx) error { return tx.ReleaseSMS(in.IdempotencyKey) }); err != nil {
-			res.Detail["usage_error"] = err.Error()
-		}
+		res.Writes = append(res.Writes, release)
 	}
 	return res
 }

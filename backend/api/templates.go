@@ -278,6 +278,9 @@ func (s *Server) testSendEmailTemplate(w http.ResponseWriter, r *http.Request) {
 	_, _ = rand.Read(b[:])
 	res := mailer.SendTest(r.Context(), action.TestSend{To: to, Content: c, Data: engine.TemplateData(d.workflow, nil, d.record, d.event),
 		Key: "test-" + hex.EncodeToString(b[:]), Now: s.eng.Now()})
+	if err := s.eng.Apply(r.Context(), &res); err != nil { // the outbox row
+		res.Outcome, res.Error = store.AttemptRetry, err.Error()
+	}
 	out := map[string]any{"to": to, "outcome": res.Outcome, "response": res.Response}
 	if id, ok := res.Detail["outbox"]; ok {
 		out["outbox_id"] = id

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"time"
 
@@ -15,9 +16,24 @@ import (
 
 // Action performs an outbound step (a webhook, an email, ...). It runs outside any database
 // transaction and may run more than once for one step visit (a retry, or a crash before the
-// result committed), so it must pass Input.IdempotencyKey on to the outside system.
+// result committed), so it must pass Input.IdempotencyKey on to the outside system. It never
+// writes to the database itself: what a try stores comes back in ActionResult.Writes and
+// commits with the pass that logs the try.
 type Action interface {
 	Run(ctx context.Context, in ActionInput) ActionResult
+}
+
+// Write is a database effect of an action's try (an outbox row, SMS usage, a notification),
+// run in the transaction of the pass that logs the try. It may add to the try's history detail
+// (the id of the outbox row it stored, say).
+type Write func(tx store.Tx, detail map[string]any) error
+
+// Reserver is an Action that must hold something in the database before its outbound call: an
+// SMS counts against the month's cap before it leaves. At the start of each try the engine
+// asks Reserve; writes it returns commit with a pass of their own, and the try runs in the next
+// pass, where Reserve finds them and returns none.
+type Reserver interface {
+	Reserve(ctx context.Context, in ActionInput) ([]Write, error)
 }
 
 // ActionFunc adapts a function to Action.
@@ -55,6 +71,42 @@ type ActionResult struct {
 	Detail     map[string]any  // extra history detail
 	// Set lists record properties to set from the answer (e.g. mapped webhook response fields).
 	Set map[string]any
+	// Writes are the try's database effects, committed with the pass that logs it (or, for an
+	// action run outside a workflow, by Engine.Apply).
+	Writes []Write
+}
+
+// Apply commits the writes of an action run outside a workflow (an email template's test send,
+// one of Flowdesk's own alerts) in one write, adding what they report to res.Detail.
+func (e *Engine) Apply(ctx context.Context, res *ActionResult) error {
+	if len(res.Writes) == 0 {
+		return nil
+	}
+	detail := map[string]any{}
+	err := e.db.Write(ctx, func(tx store.Tx) error {
+		clear(detail)
+		return runWrites(tx, res.Writes, detail)
+	})
+	if err != nil {
+		return err
+	}
+	if res.Detail == nil {
+		res.Detail = map[string]any{}
+	}
+	for k, v := range detail {
+		res.Detail[k] = v
+	}
+	res.Writes = nil
+	return nil
+}
+
+func runWrites(tx store.Tx, writes []Write, detail map[string]any) error {
+	for _, w := range writes {
+		if err := w(tx, detail); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RetryPolicy bounds retries of outbound steps.
@@ -97,8 +149,7 @@ func actionKey(enrollmentID int64, stepID string, visit int) string {
 // step, or (in p.next) a retry job.
 func (e *Engine) runAction(ctx context.Context, p *plan, s *workflow.Step, act Action) string {
 	try := p.c.job.Tries + 1
-	in := ActionInput{Step: s, Workflow: p.def, Enrollment: p.c.enr, RecordID: p.c.rec.ID, RecordType: p.c.rec.Type,
-		Record: p.props, Event: p.event, IdempotencyKey: actionKey(p.c.enr.ID, s.ID, p.stepsRun), Try: try, Now: p.now}
+	in := p.actionInput(s, p.stepsRun, try)
 	res := safeRun(ctx, act, in)
 	outcome := res.Outcome
 	rp := e.opts.Retry.withDefaults()
@@ -122,11 +173,27 @@ func (e *Engine) runAction(ctx context.Context, p *plan, s *workflow.Step, act A
 	if res.Error != "" {
 		detail["error"] = res.Error
 	}
+	// The try's history line; with writes, its detail is completed by them at commit.
+	logTry := func(outcome string) {
+		if len(res.Writes) == 0 {
+			p.log(s, outcome, detail)
+			return
+		}
+		slot, writes := p.reserve(s), res.Writes
+		p.effects = append(p.effects, func(tx store.Tx, p *plan) error {
+			d := maps.Clone(detail) // a commit may run again after a rollback
+			if err := runWrites(tx, writes, d); err != nil {
+				return err
+			}
+			p.fill(slot, outcome, d)
+			return nil
+		})
+	}
 	switch outcome {
 	case store.AttemptRetry:
 		wait := rp.backoff(try, res.RetryAfter)
 		detail["retry_at"] = p.now.Add(wait)
-		p.log(s, "retrying", detail)
+		logTry("retrying")
 		p.next = &store.Job{EnrollmentID: p.c.enr.ID, RecordID: p.c.rec.ID, StepID: s.ID, Kind: store.JobRun, RunAt: p.now.Add(wait), Tries: try}
 		return ""
 	case store.AttemptOK, store.AttemptSkipped:
@@ -139,16 +206,44 @@ func (e *Engine) runAction(ctx context.Context, p *plan, s *workflow.Step, act A
 		if outcome == store.AttemptSkipped {
 			hist = store.HistSkipped
 		}
-		p.log(s, hist, detail)
+		logTry(hist)
 		p.count(s.ID, 1, 0)
 	default: // failed or dead: logged, counted, and the enrollment goes on (as in HubSpot)
 		if outcome == store.AttemptDead {
 			detail["dead_letter"] = true
 		}
-		p.log(s, store.HistFailed, detail)
+		logTry(store.HistFailed)
 		p.count(s.ID, 0, 1)
 	}
 	return s.Next
+}
+
+// actionInput is what an action gets for a try of step s in visit (the enrollment's step count
+// at that visit) of this plan's enrollment.
+func (p *plan) actionInput(s *workflow.Step, visit, try int) ActionInput {
+	return ActionInput{Step: s, Workflow: p.def, Enrollment: p.c.enr, RecordID: p.c.rec.ID, RecordType: p.c.rec.Type,
+		Record: p.props, Event: p.event, IdempotencyKey: actionKey(p.c.enr.ID, s.ID, visit), Try: try, Now: p.now}
+}
+
+// reserveFor asks a Reserver what its try must hold before the call. With writes to commit first,
+// it ends the pass with them and a job that runs the step again at once (the same try, the same
+// visit), and reports true.
+func (e *Engine) reserveFor(ctx context.Context, p *plan, s *workflow.Step, act Action, visit int) (bool, error) {
+	r, ok := act.(Reserver)
+	if !ok {
+		return false, nil
+	}
+	writes, err := r.Reserve(ctx, p.actionInput(s, visit, p.c.job.Tries+1))
+	if err != nil {
+		return false, fmt.Errorf("prepare the %s step %q: %w", s.Type, s.ID, err)
+	}
+	if len(writes) == 0 {
+		return false, nil
+	}
+	p.effects = append(p.effects, func(tx store.Tx, _ *plan) error { return runWrites(tx, writes, map[string]any{}) })
+	p.current = s.ID
+	p.next = &store.Job{EnrollmentID: p.c.enr.ID, RecordID: p.c.rec.ID, StepID: s.ID, Kind: store.JobRun, RunAt: p.now, Tries: p.c.job.Tries}
+	return true, nil
 }
 
 // safeRun turns an action's panic into a failed attempt.

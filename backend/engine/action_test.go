@@ -142,3 +142,70 @@ func TestActionKeyDiffersPerVisit(t *testing.T) {
 		t.Fatalf("Retry-After not honoured: %v", d)
 	}
 }
+
+// reservingAction holds a notification in the database before each visit's call (as the SMS
+// cap does) and returns its try's own write; it checks what it sees when it runs.
+type reservingAction struct {
+	mu       sync.Mutex
+	db       *store.DB
+	reserves []string // keys Reserve was asked about
+	runs     []string // keys Run was called with
+	seen     []int    // notifications in the database when Run ran
+}
+
+func (a *reservingAction) Reserve(ctx context.Context, in ActionInput) ([]Write, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.reserves = append(a.reserves, in.IdempotencyKey)
+	ns, err := a.db.Notifications(ctx, false, 100)
+	if err != nil || len(ns) > 0 {
+		return nil, err // held already
+	}
+	return []Write{func(tx store.Tx, _ map[string]any) error {
+		return tx.AddNotification(&store.Notification{Kind: "held", Title: "held for " + in.IdempotencyKey}, in.Now)
+	}}, nil
+}
+
+func (a *reservingAction) Run(ctx context.Context, in ActionInput) ActionResult {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.runs = append(a.runs, in.IdempotencyKey)
+	ns, _ := a.db.Notifications(ctx, false, 100)
+	a.seen = append(a.seen, len(ns))
+	return ActionResult{Outcome: store.AttemptOK, Target: "test", Writes: []Write{func(tx store.Tx, d map[string]any) error {
+		if err := tx.AddNotification(&store.Notification{Kind: "sent", Title: "sent " + in.IdempotencyKey}, in.Now); err != nil {
+			return err
+		}
+		d["stored"] = "yes"
+		return nil
+	}}}
+}
+
+// An action's writes commit with the pass that logs its try (never on their own), and a
+// Reserver's writes commit in a pass before the call, which then sees them.
+func TestActionWritesCommitWithThePass(t *testing.T) {
+	h := newHarness(t)
+	act := &reservingAction{db: h.db}
+	h.eng.opts.Actions = map[string]Action{"webhook": act}
+	h.deploy(outboundWF)
+	res := h.event("sale.completed", "ann@example.com", nil, nil, nil)
+	h.run()
+	id := res.Enrollments[0]
+	h.wantTrail(id, "enrolled", "mark:ok", "hook:ok", "done:ok", "completed")
+	if len(act.runs) != 1 || !reflect.DeepEqual(act.seen, []int{1}) {
+		t.Fatalf("runs %v saw %v notifications, want one run after the reservation committed", act.runs, act.seen)
+	}
+	if len(act.reserves) != 2 || act.reserves[0] != act.reserves[1] || act.reserves[0] != act.runs[0] {
+		t.Fatalf("reserve keys %v, run keys %v: one visit, one key", act.reserves, act.runs)
+	}
+	if d := h.entry(id, "hook", store.HistOK); d["stored"] != "yes" {
+		t.Fatalf("the try's history detail %v misses what its write reported", d)
+	}
+	ns, err := h.db.Notifications(h.ctx, false, 100)
+	if err != nil || len(ns) != 2 || ns[0].Kind != "sent" || ns[1].Kind != "held" {
+		t.Fatalf("notifications %+v %v", ns, err)
+	}
+	if en := h.enrollment(id); en.StepsRun != 3 {
+		t.Fatalf("steps run %d: the reservation pass must not count a step", en.StepsRun)
+	}
+}

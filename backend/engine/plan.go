@@ -199,6 +199,17 @@ func (e *Engine) makePlan(ctx context.Context, c claimed) (*plan, error) {
 			p.fail(step, fmt.Errorf("this enrollment ran %d steps, the workflow's budget; a go-to loop may be missing an exit", budget))
 			return p, nil
 		}
+		if act != nil {
+			visit := p.stepsRun
+			if !retry {
+				visit++
+			}
+			if reserved, err := e.reserveFor(ctx, p, step, act, visit); err != nil {
+				return nil, err // retried with backoff, like a commit that failed
+			} else if reserved {
+				return p, nil
+			}
+		}
 		if !retry {
 			p.stepsRun++
 		}

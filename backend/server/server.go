@@ -134,7 +134,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			body := "Flowdesk stopped accepting deliveries to the webhook endpoint \"" + ep.Name + "\": " + reason +
 				".\n\nCheck the sending service's settings, then switch the endpoint on again in Flowdesk (Webhooks)."
 			key := "hook-disabled-" + ep.ID + "-" + strconv.FormatInt(time.Now().Unix(), 10)
-			if err := action.Alert(ctx, actionCfg, hook.AlertRecipients(ep), key, subject, body, time.Now()); err != nil {
+			if err := action.Alert(ctx, s.Engine, actionCfg, hook.AlertRecipients(ep), key, subject, body, time.Now()); err != nil {
 				cfg.Log.Warn("alert email about a disabled webhook endpoint", "endpoint", ep.ID, "err", err)
 			}
 		}})

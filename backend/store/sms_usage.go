@@ -87,3 +87,26 @@ func (db *DB) SMSUsage(ctx context.Context, month string) (int, error) {
 	}
 	return n, nil
 }
+
+// SMSCounted reports whether an SMS step visit (its idempotency key) is counted against the cap.
+func (db *DB) SMSCounted(ctx context.Context, key string) (bool, error) {
+	var n int
+	if err := db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM sms_sends WHERE idempotency_key = ?", key).Scan(&n); err != nil {
+		return false, fmt.Errorf("read sms usage: %w", err)
+	}
+	return n > 0, nil
+}
+
+// SMSMonth returns how many SMS a month ("2026-03") counted and whether the user was told its
+// cap is reached.
+func (db *DB) SMSMonth(ctx context.Context, month string) (sent int, notified bool, err error) {
+	var n int
+	err = db.r.QueryRowContext(ctx, "SELECT sent, cap_notified FROM sms_usage WHERE month = ?", month).Scan(&sent, &n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("read sms usage of %s: %w", month, err)
+	}
+	return sent, n > 0, nil
+}

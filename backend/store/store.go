@@ -140,6 +140,8 @@ type Store interface {
 	ScheduleStates(ctx context.Context) ([]*ScheduleState, error)
 
 	// sms_usage
+	SMSCounted(ctx context.Context, key string) (bool, error)
+	SMSMonth(ctx context.Context, month string) (sent int, notified bool, err error)
 	SMSUsage(ctx context.Context, month string) (int, error)
 
 	// subscriptions

@@ -58,7 +58,8 @@ func (s *Server) cancelEnrollment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listEnrollments(w http.ResponseWriter, r *http.Request) {
-	q := store.EnrollmentQuery{WorkflowID: r.URL.Query().Get("workflow"), Status: r.URL.Query().Get("status"), Step: r.URL.Query().Get("step")}
+	// Enrollments of a workflow in the Trash are left out: their links would answer 404.
+	q := store.EnrollmentQuery{WorkflowID: r.URL.Query().Get("workflow"), Status: r.URL.Query().Get("status"), Step: r.URL.Query().Get("step"), SkipTrashed: true}
 	if q.Status != "" && !slices.Contains(store.Statuses, q.Status) {
 		writeError(w, apiError(http.StatusBadRequest, "bad_query", "status %q is not one of %s", q.Status, strings.Join(store.Statuses, ", ")))
 		return

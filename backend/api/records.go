@@ -117,7 +117,7 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	enrollments, err := s.db.Enrollments(ctx, store.EnrollmentQuery{RecordID: id, Limit: 100})
+	enrollments, err := s.db.Enrollments(ctx, store.EnrollmentQuery{RecordID: id, Limit: 100, SkipTrashed: true})
 	if err != nil {
 		writeError(w, err)
 		return

@@ -90,7 +90,10 @@ type Engine struct {
 
 	// cancelling holds the deleted workflows whose claimed steps are cancelled, not run.
 	cancelling atomic.Pointer[map[string]bool]
-	maint      engineMaintenance // maintenance services (maintenance.go)
+	// switchingOff holds the workflows being switched off with their open enrollments cancelled
+	// (DisableWorkflow): their claimed steps are cancelled, not run.
+	switchingOff sync.Map
+	maint        engineMaintenance // maintenance services (maintenance.go)
 
 	wake    chan struct{}
 	sched   scheduler  // schedule triggers (schedule.go)

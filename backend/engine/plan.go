@@ -123,6 +123,13 @@ func (e *Engine) makePlan(ctx context.Context, c claimed) (*plan, error) {
 		p.log(nil, store.HistCancelled, map[string]any{"reason": "the workflow was deleted"})
 		return p, nil
 	}
+	if _, ok := e.switchingOff.Load(c.enr.WorkflowID); ok {
+		// Its workflow is being switched off with its open enrollments cancelled, in batches
+		// that may not have reached this one yet.
+		p.status, p.current = store.StatusCancelled, c.job.StepID
+		p.log(nil, store.HistCancelled, map[string]any{"reason": "the workflow was switched off"})
+		return p, nil
+	}
 	if e.testsLists(def, c.enr.Version) {
 		ids, err := e.memberships(ctx, c.rec.ID)
 		if err != nil {

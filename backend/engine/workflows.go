@@ -293,25 +293,34 @@ func (e *Engine) enable(ctx context.Context, id string) error {
 	return e.rebuildIndex(ctx)
 }
 
-// DisableWorkflow stops new enrollments. With cancel, open enrollments are cancelled too;
-// otherwise they run to their end.
+// DisableWorkflow stops new enrollments. With cancel, open enrollments are cancelled too, in
+// batches sized like the maintenance jobs' (each a short write, so ingest is never held up);
+// a step of one that comes due meanwhile is cancelled instead of run. Without cancel they run
+// to their end.
 func (e *Engine) DisableWorkflow(ctx context.Context, id string, cancel bool) (*store.Workflow, error) {
-	err := e.db.Write(ctx, func(tx store.Tx) error {
-		now := e.clock.Now()
-		if err := tx.SetWorkflowEnabled(id, false, 0, now); err != nil {
-			return err
-		}
-		if cancel {
-			_, err := tx.CancelOpenEnrollments(id, now)
-			return err
-		}
-		return nil
-	})
-	if err != nil {
+	if cancel {
+		e.switchingOff.Store(id, true)
+		defer e.switchingOff.Delete(id)
+	}
+	if err := e.db.Write(ctx, func(tx store.Tx) error { return tx.SetWorkflowEnabled(id, false, 0, e.clock.Now()) }); err != nil {
 		return nil, fmt.Errorf("disable workflow %q: %w", id, err)
 	}
 	if err := e.rebuildIndex(ctx); err != nil {
 		return nil, err
+	}
+	if cancel {
+		// Finish even when the caller goes away, so a switched-off workflow keeps no open
+		// enrollments behind.
+		work := context.WithoutCancel(ctx)
+		var st maintStat
+		if err := e.batches(work, &st, func(limit int) (store.Batch, error) {
+			return e.db.CancelSwitchedOffEnrollments(work, id, limit, e.clock.Now())
+		}); err != nil {
+			return nil, fmt.Errorf("disable workflow %q: %w", id, err)
+		}
+		if st.Rows > 0 {
+			e.log.Info("cancelled the open enrollments of a switched-off workflow", "workflow", id, "enrollments", st.Rows, "batches", st.Batches)
+		}
 	}
 	return e.db.Workflow(ctx, id)
 }

@@ -137,6 +137,9 @@ type EnrollmentQuery struct {
 	Contact string
 	// From and To (when set) bound when the enrollment started: From <= created_at < To.
 	From, To time.Time
+	// SkipTrashed leaves out the enrollments of workflows in the Trash (lists a user follows
+	// links from: the workflow's page would answer 404).
+	SkipTrashed bool
 }
 
 // Enrollments lists enrollments matching q, newest first.
@@ -144,6 +147,7 @@ func (db *DB) Enrollments(ctx context.Context, q EnrollmentQuery) ([]*Enrollment
 	var f filter
 	f.when(q.WorkflowID != "", "workflow_id = ?", q.WorkflowID)
 	f.when(q.RecordID > 0, "record_id = ?", q.RecordID)
+	f.when(q.SkipTrashed, "workflow_id NOT IN (SELECT id FROM workflows WHERE deleted_at IS NOT NULL)")
 	switch q.Status {
 	case "":
 	case StatusCompleted:
@@ -282,21 +286,50 @@ func (t *sqlTx) CountFailedSteps(id int64, n int) error {
 	return nil
 }
 
-// CancelOpenEnrollments cancels a workflow's active and waiting enrollments and drops their jobs.
-func (t *sqlTx) CancelOpenEnrollments(workflowID string, now time.Time) (int64, error) {
-	if _, err := t.exec(`INSERT INTO history (enrollment_id, step_id, step_type, outcome, detail, at)
-		SELECT id, current_step, '', 'cancelled', '{"reason":"the workflow was switched off"}', ? FROM enrollments
-		WHERE workflow_id = ? AND status IN ('active','waiting')`, ms(now), workflowID); err != nil {
-		return 0, fmt.Errorf("cancel enrollments of %q: %w", workflowID, err)
-	}
-	if _, err := t.exec(`DELETE FROM jobs WHERE enrollment_id IN (SELECT id FROM enrollments WHERE workflow_id = ? AND status IN ('active','waiting'))`, workflowID); err != nil {
-		return 0, fmt.Errorf("cancel enrollments of %q: %w", workflowID, err)
-	}
-	res, err := t.exec(`UPDATE enrollments SET status = 'cancelled', updated_at = ?, finished_at = ? WHERE workflow_id = ? AND status IN ('active','waiting')`, ms(now), ms(now), workflowID)
+// CancelSwitchedOffEnrollments cancels up to limit active and waiting enrollments of a workflow
+// that is off, drops their jobs and says why in their history, in one write. It stops (More
+// false, no rows) once the workflow is on again.
+func (db *DB) CancelSwitchedOffEnrollments(ctx context.Context, workflowID string, limit int, now time.Time) (b Batch, err error) {
+	err = db.write(ctx, func(tx *sqlTx) error {
+		start := time.Now()
+		defer func() { b.Hold = time.Since(start) }()
+		ids, err := tx.int64s(`SELECT e.id FROM enrollments e JOIN workflows w ON w.id = e.workflow_id
+			WHERE e.workflow_id = ? AND e.status IN ('active','waiting') AND w.enabled = 0 LIMIT ?`, workflowID, limit)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		b.Rows, err = tx.cancelEnrollments(ids, "the workflow was switched off", now)
+		b.More = len(ids) == limit
+		return err
+	})
 	if err != nil {
-		return 0, fmt.Errorf("cancel enrollments of %q: %w", workflowID, err)
+		return Batch{}, fmt.Errorf("cancel enrollments of %q: %w", workflowID, err)
 	}
-	return res.RowsAffected()
+	return b, nil
+}
+
+// cancelEnrollments ends the given open enrollments as cancelled, drops their jobs and logs the
+// reason in their history.
+func (t *sqlTx) cancelEnrollments(ids []int64, reason string, now time.Time) (int64, error) {
+	set, err := jsonIDs(ids)
+	if err != nil {
+		return 0, err
+	}
+	detail, _ := json.Marshal(map[string]string{"reason": reason})
+	if _, err := t.exec(`INSERT INTO history (enrollment_id, step_id, step_type, outcome, detail, at)
+		SELECT id, current_step, '', 'cancelled', ?, ? FROM enrollments
+		WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('active','waiting')`, string(detail), ms(now), set); err != nil {
+		return 0, err
+	}
+	if _, err := t.exec("DELETE FROM jobs WHERE enrollment_id IN (SELECT value FROM json_each(?))", set); err != nil {
+		return 0, err
+	}
+	r, err := t.exec(`UPDATE enrollments SET status = 'cancelled', updated_at = ?, finished_at = ?
+		WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('active','waiting')`, ms(now), ms(now), set)
+	if err != nil {
+		return 0, err
+	}
+	return r.RowsAffected()
 }
 
 // GoalsReached returns the ids of the workflows whose goal the record reached (an enrollment of

@@ -157,6 +157,7 @@ type Store interface {
 
 	// trash
 	CancelTrashedEnrollments(ctx context.Context, id string, limit int, now time.Time) (b Batch, err error)
+	CancelSwitchedOffEnrollments(ctx context.Context, workflowID string, limit int, now time.Time) (Batch, error)
 	CancellingWorkflows(ctx context.Context) ([]string, error)
 	ExpireTrash(ctx context.Context, before, now time.Time) (int64, error)
 	PurgeWorkflow(ctx context.Context, id string, limit int) (b Batch, err error)
@@ -199,7 +200,6 @@ type Tx interface {
 	SelectRecords(s RecordSelect) ([]*Record, error)
 
 	// enrollments
-	CancelOpenEnrollments(workflowID string, now time.Time) (int64, error)
 	CountFailedSteps(id int64, n int) error
 	Enrollment(id int64) (*Enrollment, error)
 	EnrollmentState(workflowID string, recordID int64) (open, ever bool, err error)

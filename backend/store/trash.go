@@ -160,26 +160,9 @@ func (db *DB) CancelTrashedEnrollments(ctx context.Context, id string, limit int
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		set, err := jsonIDs(ids)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.exec(`INSERT INTO history (enrollment_id, step_id, step_type, outcome, detail, at)
-			SELECT id, current_step, '', 'cancelled', '{"reason":"the workflow was deleted"}', ? FROM enrollments
-			WHERE id IN (SELECT value FROM json_each(?))`, ms(now), set); err != nil {
-			return err
-		}
-		if _, err := tx.exec("DELETE FROM jobs WHERE enrollment_id IN (SELECT value FROM json_each(?))", set); err != nil {
-			return err
-		}
-		r, err := tx.exec(`UPDATE enrollments SET status = 'cancelled', updated_at = ?, finished_at = ?
-			WHERE id IN (SELECT value FROM json_each(?))`, ms(now), ms(now), set)
-		if err != nil {
-			return err
-		}
-		b.Rows, _ = r.RowsAffected()
+		b.Rows, err = tx.cancelEnrollments(ids, "the workflow was deleted", now)
 		b.More = len(ids) == limit
-		return nil
+		return err
 	})
 	if err != nil {
 		return Batch{}, fmt.Errorf("cancel enrollments of deleted workflow %q: %w", id, err)

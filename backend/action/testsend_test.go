@@ -33,6 +33,9 @@ func TestSendTestOverSMTP(t *testing.T) {
 	if res.Outcome != store.AttemptOK || res.StatusCode != 250 {
 		t.Fatalf("test send %+v", res)
 	}
+	if err := s.eng.Apply(s.ctx, &res); err != nil { // the outbox row, as the API commits it
+		t.Fatal(err)
+	}
 	msgs := mb.messages()
 	if len(msgs) != 1 || msgs[0].To[0] != "me@example.com" {
 		t.Fatalf("received %+v", msgs)

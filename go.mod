@@ -41,7 +41,7 @@ require (
 	github.com/wailsapp/mimetype v1.4.1 // indirect
 	github.com/wneessen/go-mail v0.8.1
 	golang.org/x/crypto v0.54.0 // indirect
-	golang.org/x/net v0.56.0 // indirect
+	golang.org/x/net v0.56.0
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.40.0
 	modernc.org/libc v1.79.0 // indirect

@@ -309,16 +309,27 @@ func (db *DB) CancelSwitchedOffEnrollments(ctx context.Context, workflowID strin
 }
 
 // cancelEnrollments ends the given open enrollments as cancelled, drops their jobs and logs the
-// reason in their history.
+// reason in their history through AppendHistory, so the daily rollup counts the cancellations
+// like every other history line.
 func (t *sqlTx) cancelEnrollments(ids []int64, reason string, now time.Time) (int64, error) {
 	set, err := jsonIDs(ids)
 	if err != nil {
 		return 0, err
 	}
+	rows, err := t.query(`SELECT id, workflow_id, current_step FROM enrollments
+		WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('active','waiting') ORDER BY id`, set)
+	if err != nil {
+		return 0, err
+	}
 	detail, _ := json.Marshal(map[string]string{"reason": reason})
-	if _, err := t.exec(`INSERT INTO history (enrollment_id, step_id, step_type, outcome, detail, at)
-		SELECT id, current_step, '', 'cancelled', ?, ? FROM enrollments
-		WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('active','waiting')`, string(detail), ms(now), set); err != nil {
+	lines, err := collect(rows, "open enrollments to cancel", func(r rowScanner) (HistoryEntry, error) {
+		h := HistoryEntry{Outcome: HistCancelled, Detail: detail, At: now}
+		return h, r.Scan(&h.EnrollmentID, &h.WorkflowID, &h.StepID)
+	})
+	if err != nil || len(lines) == 0 {
+		return 0, err
+	}
+	if err := t.AppendHistory(lines...); err != nil {
 		return 0, err
 	}
 	if _, err := t.exec("DELETE FROM jobs WHERE enrollment_id IN (SELECT value FROM json_each(?))", set); err != nil {

@@ -78,6 +78,9 @@ var Cases = []Case{
 	{"settings read back as written", settingsRoundTrip},
 	{"an association is stored both ways and removed together", associationsBothWays},
 	{"an erased record leaves reads; its open enrollments are cancelled, rows kept", eraseKeepsCounts},
+	{"switching a workflow off cancels its open enrollments in batches, counted in the rollup", switchedOffCancelled},
+	{"the Trash: cancel in batches, restore, purge in batches", trashCancelRestorePurge},
+	{"the Trash expires workflows deleted before a time", trashExpires},
 }
 
 // write runs fn in one transaction and fails the test when it does not commit.

@@ -81,6 +81,7 @@ var Cases = []Case{
 	{"switching a workflow off cancels its open enrollments in batches, counted in the rollup", switchedOffCancelled},
 	{"the Trash: cancel in batches, restore, purge in batches", trashCancelRestorePurge},
 	{"the Trash expires workflows deleted before a time", trashExpires},
+	{"goals, unenrollment and failed steps read back as their statuses", goalsAndEndings},
 }
 
 // write runs fn in one transaction and fails the test when it does not commit.
@@ -581,6 +582,17 @@ func smsCap(t *testing.T, s store.Store) {
 	}
 	if n, err := s.SMSUsage(ctx, "2026-04"); err != nil || n != 0 {
 		t.Fatalf("usage of another month: %d %v, want 0", n, err)
+	}
+	for key, want := range map[string]bool{"k1": true, "k2": false, "k3": false, "never": false} {
+		if got, err := s.SMSCounted(ctx, key); err != nil || got != want {
+			t.Errorf("counted %s: %v %v, want %v", key, got, err, want)
+		}
+	}
+	if sent, notified, err := s.SMSMonth(ctx, "2026-03"); err != nil || sent != 1 || !notified {
+		t.Fatalf("month: sent %d notified %v %v, want 1 and told", sent, notified, err)
+	}
+	if sent, notified, err := s.SMSMonth(ctx, "2026-04"); err != nil || sent != 0 || notified {
+		t.Fatalf("another month: sent %d notified %v %v, want 0 and not told", sent, notified, err)
 	}
 }
 

@@ -406,7 +406,11 @@ func (e *Engine) membershipChanged(tx store.Tx, list string, rec *store.Record, 
 		if err != nil {
 			return nil, err
 		}
-		if err := cancelOpen(tx, en, map[string]any{"reason": "in suppression list " + list, "list": list}, now); err != nil {
+		// Joining a suppression list is an unenrollment rule, as in HubSpot: the enrollment
+		// ends as unenrolled, like every other rule that takes a record out.
+		x := &exit{status: store.StatusUnenrolled, outcome: store.HistUnenrolled,
+			detail: map[string]any{"reason": "in suppression list " + list, "list": list}}
+		if err := e.leave(tx, en, x, now); err != nil {
 			return nil, err
 		}
 	}

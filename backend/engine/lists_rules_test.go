@@ -178,9 +178,12 @@ func TestSuppressionLists(t *testing.T) {
 	if _, err := h.eng.AddListMembers(h.ctx, "customers", []int64{ids[1]}); err != nil {
 		t.Fatal(err)
 	}
-	h.wantStatus(c1, store.StatusCancelled)
-	if e := h.entry(c1, "wait", store.HistCancelled); e["reason"] != "in suppression list customers" {
-		t.Fatalf("cancel history %v", e)
+	h.wantStatus(c1, store.StatusUnenrolled)
+	if e := h.entry(c1, "", store.HistUnenrolled); e["reason"] != "in suppression list customers" || e["list"] != "customers" || e["step"] != "wait" {
+		t.Fatalf("unenroll history %v", e)
+	}
+	if st, err := h.db.Stats(h.ctx, "nurture"); err != nil || st.Enrollments[store.StatusUnenrolled] != 1 || st.Enrollments[store.StatusCancelled] != 0 {
+		t.Fatalf("stats %+v, %v", st, err)
 	}
 	h.advance(4 * 24 * time.Hour)
 	if h.props("c1@example.com")["nurtured"] != nil || h.props("c2@example.com")["nurtured"] != true {

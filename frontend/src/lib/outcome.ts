@@ -23,7 +23,7 @@ const MEANING: Record<EnrollmentStatus, string> = {
   completed: 'Reached the end and every step did its job (steps skipped on purpose, such as an unsubscribed contact, are fine).',
   completed_with_errors: 'Reached the end, but at least one step failed: a refused send, a delivery given up after retries, or a step that could not run.',
   goal_reached: "Met the workflow's goal and left it at once.",
-  unenrolled: 'Taken out by an unenrollment rule: it met the unenrollment filter, no longer met the enrollment criteria, or enrolled in a workflow that removes it.',
+  unenrolled: 'Taken out by an unenrollment rule: it met the unenrollment filter, no longer met the enrollment criteria, joined a suppression list, or enrolled in a workflow that removes it.',
   failed: 'Stopped at a step that could not go on.',
   cancelled: 'Stopped by hand, or when the workflow was switched off.',
 };

@@ -130,7 +130,14 @@ func TestSuppressionOverHTTP(t *testing.T) {
 	e.call("POST", "/api/lists/customers/members", fmt.Sprintf(`{"record_ids": [%d]}`, ann), 200)
 	run(t, e, []scenario{
 		{name: "enroll a suppressed contact", method: "POST", url: "/api/workflows/nurture/enroll", body: fmt.Sprintf(`{"record_id": %d}`, ann),
-			wantStatus: 409, wantCode: "conflict", wantContains: []string{"in suppression list customers"}},
+			wantStatus: 409, wantCode: "conflict", wantContains: []string{"in suppression list customers"},
+			after: func(t *testing.T, e *env, _ *response) {
+				if n := e.counts().Enrollments; n != 0 {
+					t.Fatalf("%d enrollments after a refused enrollment", n)
+				}
+			}},
+		{name: "the record says why it is not in the workflow", method: "GET", url: fmt.Sprintf("/api/records/%d", ann), wantStatus: 200,
+			wantContains: []string{`"not_enrolled":[{"record_id":` + fmt.Sprint(ann) + `,"workflow_id":"nurture","trigger_id":"manual","code":"suppressed","reason":"in suppression list customers","count":1`}},
 		{name: "a workflow naming a list that does not exist", method: "POST", url: "/api/workflows/validate",
 			body:       `{"name": "X", "object": "contact", "triggers": [{"type": "list", "list": "nope", "on": "join"}], "start": "a", "steps": [{"id": "a", "type": "set_property", "property": "x", "value": 1}]}`,
 			wantStatus: 200, wantContains: []string{`"field":"list"`, `names the list \"nope\", which does not exist`}},

@@ -122,7 +122,12 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"record": rec, "lists": lists, "events": events, "enrollments": enrollments})
+	refusals, err := s.db.Refusals(ctx, id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"record": rec, "lists": lists, "events": events, "enrollments": enrollments, "not_enrolled": nonNil(refusals)})
 }
 
 func nonNil[T any](s []T) []T {

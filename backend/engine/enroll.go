@@ -72,7 +72,15 @@ func (e *Engine) enroll(tx store.Tx, wf *trigger.Workflow, recordID int64, reaso
 		return enrollResult{code: SkipReenrollOff, skipped: "enrolled before and re-enrollment is off for this trigger"}, nil
 	}
 	if list, err := suppressedBy(tx, wf, recordID); err != nil || list != "" {
-		return enrollResult{code: SkipSuppressed, skipped: "in suppression list " + list}, err
+		if err != nil {
+			return enrollResult{}, err
+		}
+		// The record has no enrollment to log to: the refusal is its line on the record page.
+		why := "in suppression list " + list
+		if err := tx.PutRefusal(store.Refusal{RecordID: recordID, WorkflowID: wf.ID, TriggerID: reason.Trigger, Code: SkipSuppressed, Reason: why, At: now}); err != nil {
+			return enrollResult{}, err
+		}
+		return enrollResult{code: SkipSuppressed, skipped: why}, nil
 	}
 	if code, why, err := e.keptOut(tx, wf, recordID, now); err != nil {
 		return enrollResult{}, err

@@ -153,6 +153,14 @@ func TestSuppressionLists(t *testing.T) {
 	if !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "in suppression list customers") {
 		t.Fatalf("manual enrollment of a member: %v", err)
 	}
+	// Each refusal is the record's line for the workflow, with the latest trigger and a count.
+	if got, err := h.db.Refusals(h.ctx, ids[0]); err != nil || len(got) != 1 || got[0].WorkflowID != "nurture" ||
+		got[0].Reason != "in suppression list customers" || got[0].Code != SkipSuppressed || got[0].TriggerID != "manual" || got[0].Count != 2 {
+		t.Fatalf("refusals of the member: %+v, %v", got, err)
+	}
+	if got, err := h.db.Refusals(h.ctx, ids[1]); err != nil || len(got) != 0 {
+		t.Fatalf("refusals of a non-member: %+v, %v", got, err)
+	}
 	opts, err := h.eng.EnrollOptions(h.ctx, ids[0])
 	if err != nil || len(opts) != 1 || opts[0].Available || opts[0].Code != SkipSuppressed || opts[0].Reason != "In suppression list customers" {
 		t.Fatalf("enroll options %+v, %v", opts, err)

@@ -60,6 +60,7 @@ func (t *sqlTx) EraseRecord(id int64, now time.Time) (*Erasure, error) {
 		{"list_members", "DELETE FROM list_members WHERE record_id = ?", []any{id}},
 		{"associations", "DELETE FROM associations WHERE from_id = ? OR to_id = ?", []any{id, id}},
 		{"schedule_fired", "DELETE FROM schedule_fired WHERE record_id = ?", []any{id}},
+		{"enrollment_refusals", "DELETE FROM enrollment_refusals WHERE record_id = ?", []any{id}},
 		{"records", "UPDATE records SET email = NULL, email_key = NULL, properties = '{}', updated_at = ?, erased_at = ? WHERE id = ?", []any{ms(now), ms(now), id}},
 	}
 	// The open enrollments get a last history line (it holds no personal data), written as

@@ -120,6 +120,9 @@ type Store interface {
 	RecordByEmail(ctx context.Context, typ, email string) (*Record, error)
 	SearchRecords(ctx context.Context, q RecordQuery) ([]*Record, error)
 
+	// refusals
+	Refusals(ctx context.Context, recordID int64) ([]Refusal, error)
+
 	// retention
 	Checkpoint(ctx context.Context) (CheckpointResult, error)
 	FreePages(ctx context.Context) (int64, error)
@@ -294,6 +297,9 @@ type Tx interface {
 
 	// owner_rotation
 	NextOwner(workflowID, stepID string, owners []string, now time.Time) (owner string, position int, err error)
+
+	// refusals
+	PutRefusal(r Refusal) error
 
 	// records
 	Record(id int64) (*Record, error)

@@ -348,6 +348,21 @@ export interface RecordDetail {
   lists: string[];
   events: unknown[];
   enrollments: Enrollment[];
+  /** workflows the record was kept out of (a suppression list), the latest first */
+  not_enrolled?: Refusal[];
+}
+
+/** Why a record was kept out of a workflow a trigger, a hand or a bulk job would have enrolled it in. */
+export interface Refusal {
+  workflow_id: string;
+  /** the trigger that matched, or "manual" */
+  trigger_id: string;
+  code: string;
+  /** in words: "in suppression list customers" */
+  reason: string;
+  count: number;
+  first_at: string;
+  at: string;
 }
 
 export type PropertyType = 'string' | 'number' | 'integer' | 'bool' | 'date' | 'datetime' | 'enum' | 'multi' | 'email' | 'phone' | 'url';

@@ -109,6 +109,19 @@ export function RecordDetailScreen({ id }: { id: number }) {
               </tbody>
             </table>
           )}
+          {(data.not_enrolled ?? []).length > 0 && (
+            <>
+              <h2>Not enrolled <span className="count">{data.not_enrolled?.length}</span></h2>
+              <ul className="refusals" data-testid="not-enrolled">
+                {(data.not_enrolled ?? []).map((f) => (
+                  <li key={f.workflow_id} title={formatDateTime(f.at)}>
+                    <strong>{names[f.workflow_id] ?? f.workflow_id}</strong>: not enrolled, {f.reason}
+                    <div className="sub">{f.trigger_id === 'manual' ? 'enrolling by hand' : `trigger ${f.trigger_id}`} · {ago(f.at)}{f.count > 1 ? ` · ${f.count} times since ${formatDateTime(f.first_at)}` : ''}</div>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
           <h2>Recent events <span className="count">{events.length}</span></h2>
           {events.length === 0 && <div className="sub">No events.</div>}
           {events.length > 0 && (

@@ -75,22 +75,41 @@ func (s *maintStat) get() MaintenanceStat {
 type engineMaintenance struct {
 	retention, vacuum, checkpoint, trash *maintenance.Periodic
 	stats                                struct{ retention, vacuum, checkpoint, trash maintStat }
+	files                                store.FileUpkeep // nil: no vacuum or checkpoint services
 }
 
+// newMaintenance builds the services. Vacuum and checkpoint exist only for a store kept in a
+// file (store.FileUpkeep): a database server returns free space and checkpoints by itself.
 func (e *Engine) newMaintenance() {
 	base := maintenance.Base{Clock: e.clock, Log: e.log}
 	m := &e.maint
 	m.retention = &maintenance.Periodic{Base: base, ServiceName: "retention", Interval: RetentionEvery, Round: e.retentionRound}
-	m.vacuum = &maintenance.Periodic{Base: base, ServiceName: "vacuum", Interval: VacuumEvery, Round: e.vacuumRound}
-	m.checkpoint = &maintenance.Periodic{Base: base, ServiceName: "checkpoint", Interval: CheckpointEvery, Round: e.checkpointRound}
 	m.trash = &maintenance.Periodic{Base: base, ServiceName: "trash", Interval: TrashEvery, Round: e.trashRound}
+	if files, ok := e.db.(store.FileUpkeep); ok {
+		m.files = files
+		m.vacuum = &maintenance.Periodic{Base: base, ServiceName: "vacuum", Interval: VacuumEvery, Round: e.vacuumRound}
+		m.checkpoint = &maintenance.Periodic{Base: base, ServiceName: "checkpoint", Interval: CheckpointEvery, Round: e.checkpointRound}
+	}
 }
 
-// MaintenanceServices are the engine's periodic jobs (retention, incremental vacuum, WAL
-// checkpoints, trash purge), for the one maintenance.Maintainer that runs every periodic job.
+// MaintenanceServices are the engine's periodic jobs (retention, trash purge and, for a store
+// kept in a file, incremental vacuum and WAL checkpoints), for the one maintenance.Maintainer
+// that runs every periodic job.
 func (e *Engine) MaintenanceServices() []maintenance.Service {
-	m := &e.maint
-	return []maintenance.Service{m.retention, m.vacuum, m.checkpoint, m.trash}
+	var out []maintenance.Service
+	for _, p := range e.maint.periodic() {
+		out = append(out, p)
+	}
+	return out
+}
+
+// periodic lists the services the store has, in the order RunMaintenance runs them.
+func (m *engineMaintenance) periodic() []*maintenance.Periodic {
+	out := []*maintenance.Periodic{m.trash, m.retention}
+	if m.files != nil {
+		out = append(out, m.vacuum, m.checkpoint)
+	}
+	return out
 }
 
 // MaintenanceStats reports what each of the engine's maintenance services has done.
@@ -103,7 +122,7 @@ func (e *Engine) MaintenanceStats() map[string]MaintenanceStat {
 // RunMaintenance runs one round of every engine maintenance service now, in order (tests, the
 // soak benchmark).
 func (e *Engine) RunMaintenance(ctx context.Context) {
-	for _, p := range []*maintenance.Periodic{e.maint.trash, e.maint.retention, e.maint.vacuum, e.maint.checkpoint} {
+	for _, p := range e.maint.periodic() {
 		p.RunOnce(ctx)
 	}
 }
@@ -161,7 +180,7 @@ func (e *Engine) retentionRound(ctx context.Context) error {
 func (e *Engine) vacuumRound(ctx context.Context) error {
 	st := &e.maint.stats.vacuum
 	defer st.round()
-	return e.batches(ctx, st, func(pages int) (store.Batch, error) { return e.db.Vacuum(ctx, pages) })
+	return e.batches(ctx, st, func(pages int) (store.Batch, error) { return e.maint.files.Vacuum(ctx, pages) })
 }
 
 // checkpointRound copies the WAL back into the database file beside the writer (it holds the
@@ -169,7 +188,7 @@ func (e *Engine) vacuumRound(ctx context.Context) error {
 func (e *Engine) checkpointRound(ctx context.Context) error {
 	st := &e.maint.stats.checkpoint
 	defer st.round()
-	res, err := e.db.Checkpoint(ctx)
+	res, err := e.maint.files.Checkpoint(ctx)
 	if err != nil {
 		return err
 	}

@@ -124,14 +124,9 @@ type Store interface {
 	Refusals(ctx context.Context, recordID int64) ([]Refusal, error)
 
 	// retention
-	Checkpoint(ctx context.Context) (CheckpointResult, error)
-	FreePages(ctx context.Context) (int64, error)
-	Prune(ctx context.Context, before time.Time, batch int) (PruneResult, error)
 	PruneEnrollments(ctx context.Context, before time.Time, limit int) (b Batch, history int64, err error)
 	PruneEvents(ctx context.Context, before time.Time, after int64, limit int) (b Batch, last int64, err error)
 	PruneHookRequests(ctx context.Context, before time.Time, limit int) (b Batch, err error)
-	Sizes() FileSizes
-	Vacuum(ctx context.Context, pages int) (b Batch, err error)
 
 	// rollup
 	PathTotals(ctx context.Context, workflowID string) (map[string]map[string]int64, error)
@@ -350,9 +345,28 @@ type Tx interface {
 	Context() context.Context
 }
 
+// FileUpkeep is the upkeep of a database kept in a file beside its write-ahead log: returning
+// free pages to the file system, checkpointing the log, reading the files' sizes. It is apart
+// from Store because a database server does this itself: the maintenance services run it when
+// the store has it (a type assertion) and skip it otherwise. *DB (SQLite) implements it.
+type FileUpkeep interface {
+	// Checkpoint copies committed log frames back into the file without holding the writer.
+	Checkpoint(ctx context.Context) (CheckpointResult, error)
+	// FreePages is how many pages of the file are free (what Vacuum can return).
+	FreePages(ctx context.Context) (int64, error)
+	// Prune runs retention, a vacuum and a checkpoint in one call (tests and tools; the
+	// maintenance services run the same batches one by one).
+	Prune(ctx context.Context, before time.Time, batch int) (PruneResult, error)
+	// Sizes are the current sizes of the file and its log.
+	Sizes() FileSizes
+	// Vacuum returns up to pages free pages to the file system in one write.
+	Vacuum(ctx context.Context, pages int) (b Batch, err error)
+}
+
 var (
-	_ Store = (*DB)(nil)
-	_ Tx    = (*sqlTx)(nil)
+	_ Store      = (*DB)(nil)
+	_ FileUpkeep = (*DB)(nil)
+	_ Tx         = (*sqlTx)(nil)
 )
 
 // write is Write for the store's own batches, which use the SQLite transaction's helpers.

@@ -130,6 +130,12 @@ type WorkflowStats struct {
 // name joined by the unit separator, which a step id does not hold.
 func PathKey(stepID, path string) string { return stepID + "\x1f" + path }
 
+// statsByStatus is grouped in the order of the enrollments_workflow_status index so SQLite
+// streams the covering index instead of sorting every enrollment of the workflow: the canvas and
+// the bench poll it.
+const statsByStatus = `SELECT status, current_step, failed_steps, ended_by, COUNT(*) FROM enrollments WHERE workflow_id = ?
+	GROUP BY status, current_step, failed_steps, ended_by`
+
 // Stats computes a workflow's counters.
 func (db *DB) Stats(ctx context.Context, workflowID string) (*WorkflowStats, error) {
 	s := &WorkflowStats{
@@ -145,19 +151,18 @@ func (db *DB) Stats(ctx context.Context, workflowID string) (*WorkflowStats, err
 	for _, st := range Statuses {
 		s.Enrollments[st] = 0
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT status, failed_steps > 0, current_step, ended_by, COUNT(*) FROM enrollments WHERE workflow_id = ?
-		GROUP BY status, failed_steps > 0, current_step, ended_by`, workflowID)
+	rows, err := db.r.QueryContext(ctx, statsByStatus, workflowID)
 	if err != nil {
 		return nil, fmt.Errorf("stats of %q: %w", workflowID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var status, cur, endedBy string
-		var withErrors bool
-		var n int64
-		if err := rows.Scan(&status, &withErrors, &cur, &endedBy, &n); err != nil {
+		var failedSteps, n int64
+		if err := rows.Scan(&status, &cur, &failedSteps, &endedBy, &n); err != nil {
 			return nil, err
 		}
+		withErrors := failedSteps > 0
 		switch {
 		case endedBy != "":
 			status = endedBy

@@ -56,7 +56,7 @@ func TestStats(t *testing.T) {
 	db := openTest(t)
 	wf, other := newWorkflow(t, db, "wf"), newWorkflow(t, db, "other")
 	var recs []int64
-	for _, e := range []string{"a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com", "f@x.com", "g@x.com"} {
+	for _, e := range []string{"a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com", "f@x.com", "g@x.com", "h@x.com", "i@x.com"} {
 		recs = append(recs, newContact(t, db, e, nil))
 	}
 	newEnrollment(t, db, wf, recs[0], "send", t0)
@@ -66,6 +66,9 @@ func TestStats(t *testing.T) {
 	fl := newEnrollment(t, db, wf, recs[4], "send", t0)
 	goal := newEnrollment(t, db, wf, recs[5], "send", t0)
 	out := newEnrollment(t, db, wf, recs[6], "wait", t0)
+	// two completed with errors, with different failure counts: one status, summed
+	errs1 := newEnrollment(t, db, wf, recs[7], "send", t0)
+	errs2 := newEnrollment(t, db, wf, recs[8], "send", t0)
 	newEnrollment(t, db, other, recs[0], "send", t0)
 	mustWrite(t, db, func(tx Tx) error {
 		if err := tx.UpdateEnrollment(w.ID, StatusWaiting, "wait", 1, "", t0); err != nil {
@@ -82,6 +85,17 @@ func TestStats(t *testing.T) {
 		}
 		if err := tx.UpdateEnrollment(out.ID, StatusUnenrolled, "wait", 1, "", t0); err != nil {
 			return err
+		}
+		for _, e := range []struct {
+			id     int64
+			failed int
+		}{{errs1.ID, 1}, {errs2.ID, 3}} {
+			if err := tx.CountFailedSteps(e.id, e.failed); err != nil {
+				return err
+			}
+			if err := tx.UpdateEnrollment(e.id, StatusCompleted, "send", 2, "", t0); err != nil {
+				return err
+			}
 		}
 		for _, p := range []struct {
 			name string
@@ -106,14 +120,14 @@ func TestStats(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &WorkflowStats{
-		Enrollments: map[string]int64{StatusActive: 2, StatusWaiting: 1, StatusCompleted: 1, StatusCompletedWithErrors: 0, StatusFailed: 1, StatusCancelled: 0,
+		Enrollments: map[string]int64{StatusActive: 2, StatusWaiting: 1, StatusCompleted: 1, StatusCompletedWithErrors: 2, StatusFailed: 1, StatusCancelled: 0,
 			StatusGoalReached: 1, StatusUnenrolled: 1},
 		Steps: map[string]*StepStats{
 			"send": {Active: 2, Completed: 3, Failed: 1},
 			"wait": {Waiting: 1, Completed: 3},
 			"ab":   {Paths: map[string]int64{"A": 4, "B": 2}},
 		},
-		GoalConversion: 1.0 / 7,
+		GoalConversion: 1.0 / 9,
 	}
 	for _, c := range []struct {
 		status string
@@ -128,6 +142,22 @@ func TestStats(t *testing.T) {
 		gj, _ := json.Marshal(got)
 		wj, _ := json.Marshal(want)
 		t.Fatalf("Stats = %s\nwant %s", gj, wj)
+	}
+	// The canvas polls this: it must stream the covering index, not sort every enrollment.
+	plan, err := db.r.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+statsByStatus, wf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plan.Close()
+	for plan.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := plan.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(detail, "TEMP B-TREE") || !strings.Contains(detail, "COVERING INDEX") {
+			t.Errorf("stats query plan step %q: want a covering index scan with no sort", detail)
+		}
 	}
 	empty, err := db.Stats(context.Background(), "none")
 	if err != nil || len(empty.Steps) != 0 || empty.Enrollments[StatusActive] != 0 || len(empty.Enrollments) != len(Statuses) {

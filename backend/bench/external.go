@@ -80,7 +80,11 @@ func (b *bench) startServe(ctx context.Context, name string) (*serveChild, error
 	if err := removeDB(path); err != nil {
 		return nil, fmt.Errorf("bench: clear %s: %w", path, err)
 	}
-	cmd := exec.Command(b.cfg.ServeBinary, "serve", "--db", path, "--addr", "127.0.0.1:0")
+	args := []string{"serve", "--db", path, "--addr", "127.0.0.1:0"}
+	if b.cfg.ServeCPUProfile != "" {
+		args = append(args, "--cpuprofile", b.cfg.ServeCPUProfile+"-"+name+".prof")
+	}
+	cmd := exec.Command(b.cfg.ServeBinary, args...)
 	tail := &tailBuffer{}
 	cmd.Stderr = tail
 	out, err := cmd.StdoutPipe()

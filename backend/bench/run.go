@@ -53,6 +53,9 @@ type Config struct {
 	OutboundRate int
 	// ServeBinary is the flowdesk executable the external modes start as `serve`.
 	ServeBinary string
+	// ServeCPUProfile, when set, makes each external serve child write its CPU profile to
+	// <ServeCPUProfile>-<phase>.prof.
+	ServeCPUProfile string
 	// Levels are the client concurrencies of the external modes (default DefaultLevels).
 	Levels   []int
 	Progress *Progress

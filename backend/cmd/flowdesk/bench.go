@@ -31,7 +31,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	mode := fs.String("mode", bench.ModeAll, "phases to run: "+strings.Join(bench.Modes, ", "))
 	duration := fs.Duration("duration", 10*time.Second, "the listener's closed-loop run and the outbound backlog stop taking new work after this; the soak mode runs this long (e.g. --duration 30m)")
 	outRate := fs.Int("outbound-rate", 500, "events/s of the outbound latency run")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof); the external modes also write the server's as <file>-serve-<phase>.prof")
 	levels := fs.String("levels", "8,32,64", "client concurrencies of the external modes, comma-separated")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -76,9 +76,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer stopProfile()
 	}
+	var serveProfile string
+	if *cpuProfile != "" && strings.HasSuffix(*mode, "-external") {
+		// The server is the process worth profiling in the external modes.
+		serveProfile = strings.TrimSuffix(*cpuProfile, filepath.Ext(*cpuProfile)) + "-serve"
+	}
 
 	cfg := bench.Config{Prefix: prefix, Events: *events, Concurrency: *conc, Synchronous: *sync, PacedRate: *paced,
-		PhaseTimeout: *phaseTimeout, Mode: *mode, Duration: *duration, OutboundRate: *outRate, ServeBinary: self, Levels: lv, Progress: bench.NewProgress(stderr, bench.IsTerminal(stderr)),
+		PhaseTimeout: *phaseTimeout, Mode: *mode, Duration: *duration, OutboundRate: *outRate, ServeBinary: self, ServeCPUProfile: serveProfile, Levels: lv, Progress: bench.NewProgress(stderr, bench.IsTerminal(stderr)),
 		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), Version: version}
 	rep, err := bench.Run(ctx, cfg)
 	if err != nil {
@@ -125,11 +130,11 @@ func benchPrefix(arg string) (prefix string, cleanup func(), err error) {
 func startCPUProfile(path string) (stop func(), err error) {
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("bench: --cpuprofile: %w", err)
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("bench: --cpuprofile: %w", err)
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
 	}
 	return func() {
 		pprof.StopCPUProfile()

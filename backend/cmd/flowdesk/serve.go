@@ -20,12 +20,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ui := fs.String("ui", "", "directory with a built frontend to serve at / (default: the UI built into this binary; a build without -tags ui has none)")
 	sync := fs.String("synchronous", "FULL", "SQLite synchronous mode: FULL survives power loss, NORMAL survives crashes")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the server to this file until it stops (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	cfg := server.Config{DBPath: *dbPath, Addr: *addr, HooksAddr: *hooksAddr, Demo: *withDemo, Synchronous: *sync,

@@ -98,13 +98,9 @@ func (db *DB) History(ctx context.Context, enrollmentID int64) ([]HistoryEntry, 
 	return out, rows.Err()
 }
 
-// CountStep adds to a step's completed/failed counters.
+// CountStep adds to a step's completed/failed counters (written before the batch commits).
 func (t *sqlTx) CountStep(workflowID, stepID string, completed, failed int) error {
-	if _, err := t.exec(`INSERT INTO step_counts (workflow_id, step_id, completed, failed) VALUES (?, ?, ?, ?)
-		ON CONFLICT (workflow_id, step_id) DO UPDATE SET completed = completed + excluded.completed, failed = failed + excluded.failed`,
-		workflowID, stepID, completed, failed); err != nil {
-		return fmt.Errorf("count step %q of %q: %w", stepID, workflowID, err)
-	}
+	t.counts.addStep(stepKey{workflowID, stepID}, int64(completed), int64(failed))
 	return nil
 }
 

@@ -41,10 +41,9 @@ func rollupOf(workflowID string, h HistoryEntry) rollupKey {
 	return k
 }
 
-// rollUp counts entries into rollup_daily (the caller appends them in the same transaction).
+// rollUp counts entries into this write's rollup increments (the caller appends them in the
+// same write); the writer upserts them before the batch commits.
 func (t *sqlTx) rollUp(entries []HistoryEntry) error {
-	counts := map[rollupKey]int64{}
-	var order []rollupKey
 	owners := map[int64]string{}
 	for _, h := range entries {
 		wf := h.WorkflowID
@@ -57,23 +56,7 @@ func (t *sqlTx) rollUp(entries []HistoryEntry) error {
 				owners[h.EnrollmentID] = wf
 			}
 		}
-		k := rollupOf(wf, h)
-		if _, seen := counts[k]; !seen {
-			order = append(order, k)
-		}
-		counts[k]++
-	}
-	// one multi-row upsert per chunk: a step pass touches a handful of keys
-	for len(order) > 0 {
-		n := min(len(order), historyChunk)
-		args := make([]any, 0, 6*n)
-		for _, k := range order[:n] {
-			args = append(args, k.workflow, k.day, k.step, k.path, k.outcome, counts[k])
-		}
-		if _, err := t.exec(rollupUpsert[n], args...); err != nil {
-			return fmt.Errorf("roll up history of workflow %q: %w", order[0].workflow, err)
-		}
-		order = order[n:]
+		t.counts.addRollup(rollupOf(wf, h), 1)
 	}
 	return nil
 }
@@ -85,6 +68,17 @@ var rollupUpsert = func() []string {
 		out[n] = "INSERT INTO rollup_daily (workflow_id, day, step_id, path, outcome, n) VALUES " +
 			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", n), ", ") +
 			" ON CONFLICT (workflow_id, day, step_id, path, outcome) DO UPDATE SET n = n + excluded.n"
+	}
+	return out
+}()
+
+// stepCountUpsert[n] adds n rows' counts to step_counts (n = 1..historyChunk).
+var stepCountUpsert = func() []string {
+	out := make([]string, historyChunk+1)
+	for n := 1; n <= historyChunk; n++ {
+		out[n] = "INSERT INTO step_counts (workflow_id, step_id, completed, failed) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", n), ", ") +
+			" ON CONFLICT (workflow_id, step_id) DO UPDATE SET completed = completed + excluded.completed, failed = failed + excluded.failed"
 	}
 	return out
 }()

@@ -204,6 +204,9 @@ func (db *DB) PurgeWorkflow(ctx context.Context, id string, limit int) (b Batch,
 			b.More = true
 			return nil
 		}
+		// increments earlier writes of this batch made would otherwise bring the rows back
+		tx.batch.drop(id)
+		tx.counts.drop(id)
 		for _, q := range []string{
 			"DELETE FROM step_counts WHERE workflow_id = ?",
 			"DELETE FROM rollup_daily WHERE workflow_id = ?",

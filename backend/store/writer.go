@@ -16,6 +16,8 @@ type sqlTx struct {
 	tx    *sql.Tx
 	ctx   context.Context
 	cache *stmtCache // the writer's prepared statements (nil: none)
+	// counts are this write's counter increments; batch holds the released writes' before them
+	counts, batch *counters
 }
 
 type writeReq struct {
@@ -167,6 +169,7 @@ func (db *DB) commitBatch(batch []*writeReq) int {
 	// under constant ingest the urgent lane would otherwise starve background work for good.
 	n := len(batch)
 	background := false
+	counts := &counters{}
 	for i, r := range batch {
 		if !isUrgent(r.ctx) {
 			if i > 0 && background && time.Since(start) > budget {
@@ -180,7 +183,11 @@ func (db *DB) commitBatch(batch []*writeReq) int {
 			continue
 		}
 		var broken bool
-		broken, errs[i] = runSavepoint(&sqlTx{tx: tx, ctx: context.WithoutCancel(r.ctx), cache: db.stmts}, r)
+		t := &sqlTx{tx: tx, ctx: context.WithoutCancel(r.ctx), cache: db.stmts, counts: &counters{}, batch: counts}
+		broken, errs[i] = runSavepoint(t, r)
+		if !broken && errs[i] == nil {
+			counts.merge(t.counts)
+		}
 		if broken {
 			// The savepoint could not be rolled back or released: SQLite may have rolled back
 			// the whole transaction (disk full, I/O error), and a further SAVEPOINT would
@@ -196,6 +203,14 @@ func (db *DB) commitBatch(batch []*writeReq) int {
 			}
 			return len(batch)
 		}
+	}
+	if err := counts.flush(&sqlTx{tx: tx, ctx: ctx, cache: db.stmts}); err != nil {
+		// The counters belong to writes already run: none of them can commit without them.
+		_ = tx.Rollback()
+		for _, r := range batch {
+			r.done <- fmt.Errorf("%w: %v", errBatchAborted, err)
+		}
+		return len(batch)
 	}
 	if err := tx.Commit(); err != nil {
 		for _, r := range batch[:n] {

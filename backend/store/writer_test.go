@@ -110,6 +110,14 @@ func TestWriteBatchIsolation(t *testing.T) {
 				if _, err := tx.UpsertRecord("contact", 0, sc.email, nil, t0); err != nil {
 					return err
 				}
+				// counters are summed over the batch and written at its end: only the
+				// committed writes' may be in them
+				if err := tx.CountStep("wf", "shared", 1, 0); err != nil {
+					return err
+				}
+				if err := tx.CountStep("wf", sc.email, 0, 1); err != nil {
+					return err
+				}
 				if sc.fail != nil {
 					return sc.fail()
 				}
@@ -142,6 +150,13 @@ func TestWriteBatchIsolation(t *testing.T) {
 		if want := map[bool]int64{true: 1, false: 0}[sc.wantErr == ""]; n != want {
 			t.Errorf("%s: %d rows, want %d", sc.email, n, want)
 		}
+		n = count(t, db, "SELECT COALESCE(SUM(failed), 0) FROM step_counts WHERE workflow_id = 'wf' AND step_id = ?", sc.email)
+		if want := map[bool]int64{true: 1, false: 0}[sc.wantErr == ""]; n != want {
+			t.Errorf("%s: step counter %d, want %d", sc.email, n, want)
+		}
+	}
+	if n := count(t, db, "SELECT completed FROM step_counts WHERE workflow_id = 'wf' AND step_id = 'shared'"); n != 3 {
+		t.Errorf("shared step counter %d, want 3 (one per committed write)", n)
 	}
 	if cancelledRan {
 		t.Error("a write cancelled while queued still ran")
@@ -400,4 +415,63 @@ func TestBackgroundWritesProgressUnderUrgentLoad(t *testing.T) {
 		t.Fatalf("the 10 background writes took %d batches to commit, want at most 20", n)
 	}
 	t.Logf("10 background writes committed within %d batches under constant urgent load", db.commits.Load()-before)
+}
+
+// TestPurgeDropsCountsOfItsBatch puts a write that counts a step of a workflow and the purge of
+// that workflow in one batch: the counts summed before the purge must not bring its rows back.
+func TestPurgeDropsCountsOfItsBatch(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "flowdesk.db"), Options{BatchBudget: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	newWorkflow(t, db, "doomed")
+	newWorkflow(t, db, "kept")
+	mustWrite(t, db, func(tx Tx) error {
+		if err := tx.TrashWorkflow("doomed", true, t0); err != nil {
+			return err
+		}
+		return tx.RequestPurge("doomed", t0)
+	})
+	release, running := make(chan struct{}), make(chan struct{})
+	go func() {
+		_ = db.Write(context.Background(), func(tx Tx) error {
+			close(running)
+			<-release
+			return nil
+		})
+	}()
+	<-running
+	counted := make(chan error, 1)
+	go func() {
+		counted <- db.Write(context.Background(), func(tx Tx) error {
+			if err := tx.CountStep("doomed", "a", 1, 0); err != nil {
+				return err
+			}
+			return tx.CountStep("kept", "a", 1, 0)
+		})
+	}()
+	waitQueued(t, db, 1)
+	purged := make(chan error, 1)
+	go func() {
+		b, err := db.PurgeWorkflow(context.Background(), "doomed", 100)
+		if err == nil && b.More {
+			err = errors.New("purge wants another batch")
+		}
+		purged <- err
+	}()
+	waitQueued(t, db, 2)
+	close(release)
+	if err := <-counted; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-purged; err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM step_counts WHERE workflow_id = 'doomed'"); n != 0 {
+		t.Errorf("%d step_counts rows of the purged workflow", n)
+	}
+	if n := count(t, db, "SELECT completed FROM step_counts WHERE workflow_id = 'kept'"); n != 1 {
+		t.Errorf("kept workflow's counter %d, want 1", n)
+	}
 }

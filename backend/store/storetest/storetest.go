@@ -82,6 +82,10 @@ var Cases = []Case{
 	{"the Trash: cancel in batches, restore, purge in batches", trashCancelRestorePurge},
 	{"the Trash expires workflows deleted before a time", trashExpires},
 	{"goals, unenrollment and failed steps read back as their statuses", goalsAndEndings},
+	{"webhook endpoints: unique ids, capture once, failures counted, disabled, deleted", hookEndpointLifecycle},
+	{"webhook requests page back, held deliveries come due in order, the log is trimmed and pruned", hookRequestLog},
+	{"a webhook delivery id is remembered once per endpoint and pruned by age", hookDeliveriesRemembered},
+	{"a record is found by a property value; two matches are ambiguous", recordByProperty},
 }
 
 // write runs fn in one transaction and fails the test when it does not commit.

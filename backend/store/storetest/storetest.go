@@ -86,6 +86,9 @@ var Cases = []Case{
 	{"webhook requests page back, held deliveries come due in order, the log is trimmed and pruned", hookRequestLog},
 	{"a webhook delivery id is remembered once per endpoint and pruned by age", hookDeliveriesRemembered},
 	{"a record is found by a property value; two matches are ambiguous", recordByProperty},
+	{"lists: members added and removed once, counted per day, searched, deleted with the list", listsAndMembers},
+	{"imports keep their progress and failed rows; a finished one drops its file", importsProgress},
+	{"a failed savepoint undoes only its part", savepointUndoesAPart},
 }
 
 // write runs fn in one transaction and fails the test when it does not commit.

@@ -124,6 +124,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/enrollments/{id}", s.getEnrollment)
 	m.HandleFunc("GET /api/schema", s.schema)
 	m.HandleFunc("POST /api/simulate", s.simulateRun)
+	m.HandleFunc("GET /api/workflows/{id}/why-not", s.whyNot)
 	s.enrollRoutes(m)
 	s.versionRoutes(m)
 	s.publishRoutes(m)

@@ -182,3 +182,31 @@ func (db *DB) ErasedAt(ctx context.Context, id int64) (time.Time, bool, error) {
 	}
 	return fromMS(at.Int64), true, nil
 }
+
+// TableRows counts the rows of every table, by name: the check that an operation which must
+// write nothing (a simulation, a dry run, an explanation) left every table as it was.
+func (db *DB) TableRows(ctx context.Context) (map[string]int64, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+	if err != nil {
+		return nil, fmt.Errorf("count table rows: %w", err)
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("count table rows: %w", err)
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	out := make(map[string]int64, len(names))
+	for _, n := range names {
+		var c int64
+		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM "`+strings.ReplaceAll(n, `"`, `""`)+`"`).Scan(&c); err != nil {
+			return nil, fmt.Errorf("count rows of %s: %w", n, err)
+		}
+		out[n] = c
+	}
+	return out, nil
+}

@@ -186,21 +186,8 @@ func (ix *Index) MatchEvent(ev Event, record map[string]any, now time.Time) ([]M
 		if c.wf.Def.Object != ev.Object {
 			continue
 		}
-		if !scopeContains(ev.Scope, c.trigger.Scope) {
-			continue
-		}
-		excluded := false
-		for _, ex := range c.trigger.ExcludeScopes {
-			if len(ex) > 0 && scopeContains(ev.Scope, ex) {
-				excluded = true
-				break
-			}
-		}
-		if excluded {
-			continue
-		}
-		watchOK, watchNote := watchRule(c.trigger, ev)
-		if !watchOK {
+		watchNote, code, _ := gate(c.trigger, ev)
+		if code != "" {
 			continue
 		}
 		env := condition.Env{Record: record, Event: ev.Env, Now: now, Lists: ev.Lists}

@@ -452,3 +452,54 @@ func TestIdempotentIngest(t *testing.T) {
 		t.Fatalf("duplicate changed the database: %+v -> %+v", before, after)
 	}
 }
+
+func TestHeartbeatKeepsALiveClaimsLease(t *testing.T) {
+	h := newHarness(t)
+	h.deployM(effectFlow())
+	id := h.start("fx", "ann@example.com", nil)
+	// A worker claims the job and is slow: its heartbeat renews the lease at 50s.
+	slow, err := h.eng.claim(h.ctx, 10)
+	if err != nil || len(slow) != 1 {
+		t.Fatalf("claim: %v %v", slow, err)
+	}
+	h.eng.held.add(slow[0].job)
+	h.clock.Advance(50 * time.Second)
+	if err := h.eng.renewLeases(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(40 * time.Second) // past the first lease, within the renewed one
+	if n := h.run(); n != 0 {
+		t.Fatalf("%d jobs ran while their worker's heartbeat held them", n)
+	}
+	h.eng.process(h.ctx, slow[0])
+	h.eng.held.remove(slow[0].job)
+	h.checkEffectsOnce(id, "ann@example.com")
+	if len(h.eng.held.list()) != 0 {
+		t.Fatalf("claims still held after the commit: %v", h.eng.held.list())
+	}
+}
+
+func TestHeartbeatStopsWithTheWorker(t *testing.T) {
+	h := newHarness(t)
+	h.deployM(effectFlow())
+	id := h.start("fx", "ann@example.com", nil)
+	dead, err := h.eng.claim(h.ctx, 10)
+	if err != nil || len(dead) != 1 {
+		t.Fatalf("claim: %v %v", dead, err)
+	}
+	h.eng.held.add(dead[0].job)
+	h.clock.Advance(50 * time.Second)
+	if err := h.eng.renewLeases(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The worker dies: no more heartbeats. The renewed lease runs out and another takes it.
+	h.clock.Advance(61 * time.Second)
+	h.run()
+	h.checkEffectsOnce(id, "ann@example.com")
+	// The dead claim's heartbeat, were it to come back, extends nothing and commits nothing.
+	if err := h.eng.renewLeases(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.eng.process(h.ctx, dead[0])
+	h.checkEffectsOnce(id, "ann@example.com")
+}

@@ -32,6 +32,7 @@ type Options struct {
 	// ClaimBatch caps how many jobs one claim takes (default 256).
 	ClaimBatch int
 	// Lease is how long a claimed job is reserved before another claim may take it (default 5m).
+	// The dispatcher renews the leases of the jobs it runs every third of it (heartbeat).
 	Lease time.Duration
 	// Poll is the longest the dispatcher sleeps without a wake-up (default 1s).
 	Poll time.Duration
@@ -61,6 +62,10 @@ type Options struct {
 	// SplitRecordID gives the record id split steps hash (nil: the record's own). The simulator
 	// sets it so its scratch copy of a record takes the paths the real record would.
 	SplitRecordID func(id int64) int64
+	// Leading tells whether this process runs the cluster-wide work: schedule triggers, bulk
+	// enrollments and imports, maintenance. nil: always (one process on a SQLite file); on a
+	// database shared by several processes, the leader election's answer.
+	Leading func() bool
 }
 
 // Engine is the workflow runtime over one database.
@@ -96,6 +101,7 @@ type Engine struct {
 	maint        engineMaintenance // maintenance services (maintenance.go)
 
 	wake    chan struct{}
+	held    held       // claims the dispatcher is running, renewed by heartbeat (lease.go)
 	sched   scheduler  // schedule triggers (schedule.go)
 	bulk    bulkRunner // bulk enrollment jobs (enroll_job.go)
 	running sync.WaitGroup
@@ -162,7 +168,14 @@ func (e *Engine) Now() time.Time { return e.clock.Now() }
 // Start recovers jobs leased by a previous (crashed) process and starts the dispatcher, the
 // scheduler of schedule triggers and the runner of bulk enrollments (which resumes the jobs an
 // earlier process left running).
-func (e *Engine) Start(ctx context.Context) error {
+func (e *Engine) Start(ctx context.Context) error { return e.start(ctx, true) }
+
+// StartDispatcher starts the dispatcher alone (with its heartbeat): `flowdesk worker`, a process
+// beside `flowdesk serve` on a shared database, runs steps and leaves schedules, bulk
+// enrollments and maintenance to the serving processes.
+func (e *Engine) StartDispatcher(ctx context.Context) error { return e.start(ctx, false) }
+
+func (e *Engine) start(ctx context.Context, all bool) error {
 	if e.stop != nil {
 		return errors.New("engine already started")
 	}
@@ -173,6 +186,11 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.stop = cancel
 	e.stopped = make(chan struct{})
 	go e.dispatch(runCtx)
+	e.running.Add(1)
+	go e.heartbeat(runCtx)
+	if !all {
+		return nil
+	}
 	e.startScheduler(runCtx)
 	e.running.Add(1)
 	go e.runBulk(runCtx)

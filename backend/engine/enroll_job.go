@@ -546,6 +546,13 @@ func handled(j *store.EnrollJob) int64 {
 func (e *Engine) runBulk(ctx context.Context) {
 	defer e.running.Done()
 	for ctx.Err() == nil {
+		if !e.leading() {
+			select { // the leader runs bulk work; look again soon in case it is gone
+			case <-ctx.Done():
+			case <-e.clock.After(followerPoll):
+			}
+			continue
+		}
 		worked, err := e.RunEnrollBatch(ctx)
 		if err == nil && !worked {
 			worked, err = e.RunImportBatch(ctx) // CSV imports share the runner (imports.go)
@@ -567,6 +574,7 @@ func (e *Engine) runBulk(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 		case <-e.bulk.wake:
+		case <-e.sharedPoll():
 		}
 	}
 }

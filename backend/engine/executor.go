@@ -184,11 +184,15 @@ func (e *Engine) dispatch(ctx context.Context) {
 			}
 		}
 		for _, c := range jobs {
+			e.held.add(c.job)
+		}
+		for _, c := range jobs {
 			slots <- struct{}{}
 			e.running.Add(1)
 			go func(c claimed) {
 				defer e.running.Done()
 				e.process(work, c)
+				e.held.remove(c.job)
 				<-slots
 				e.Wake() // a free slot may take more work
 			}(c)

@@ -81,7 +81,7 @@ type engineMaintenance struct {
 // newMaintenance builds the services. Vacuum and checkpoint exist only for a store kept in a
 // file (store.FileUpkeep): a database server returns free space and checkpoints by itself.
 func (e *Engine) newMaintenance() {
-	base := maintenance.Base{Clock: e.clock, Log: e.log}
+	base := maintenance.Base{Clock: e.clock, Log: e.log, Leading: e.opts.Leading}
 	m := &e.maint
 	m.retention = &maintenance.Periodic{Base: base, ServiceName: "retention", Interval: RetentionEvery, Round: e.retentionRound}
 	m.trash = &maintenance.Periodic{Base: base, ServiceName: "trash", Interval: TrashEvery, Round: e.trashRound}

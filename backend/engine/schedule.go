@@ -62,6 +62,13 @@ func (e *Engine) startScheduler(ctx context.Context) {
 func (e *Engine) scheduleLoop(ctx context.Context) {
 	wake := e.sched.wake()
 	for ctx.Err() == nil {
+		if !e.leading() {
+			select { // another process runs the schedules; look again soon in case it is gone
+			case <-ctx.Done():
+			case <-e.clock.After(followerPoll):
+			}
+			continue
+		}
 		_, next, err := e.schedulePass(ctx)
 		d := SchedulePoll
 		if !next.IsZero() {

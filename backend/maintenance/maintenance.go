@@ -30,6 +30,9 @@ type Round func(ctx context.Context) error
 type Base struct {
 	Clock clock.Clock  // default: the wall clock
 	Log   *slog.Logger // default: slog.Default()
+	// Leading tells whether this process does the work (nil: always). Processes sharing one
+	// database elect one leader, so each round runs once cluster-wide; the others skip rounds.
+	Leading func() bool
 }
 
 func (b Base) withDefaults() Base {
@@ -84,7 +87,9 @@ func (p *Periodic) Start(ctx context.Context) error {
 func (p *Periodic) loop(ctx context.Context, done chan struct{}) {
 	defer close(done)
 	for {
-		p.RunOnce(ctx)
+		if p.Leading == nil || p.Leading() {
+			p.RunOnce(ctx)
+		}
 		select {
 		case <-ctx.Done():
 			return

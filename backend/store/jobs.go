@@ -112,6 +112,28 @@ func (t *sqlTx) FinishJob(id int64, attempt int) (bool, error) {
 	return n == 1, nil
 }
 
+// JobClaim names one claim of a job: the job and the attempt that claimed it.
+type JobClaim struct {
+	ID      int64
+	Attempt int
+}
+
+// ExtendLeases moves the leases of the claims still held (same id and attempt, still running)
+// to until, and returns how many were extended: the heartbeat of a process running them, so
+// a live process keeps its jobs and a dead one's leases run out.
+func (t *sqlTx) ExtendLeases(claims []JobClaim, until time.Time) (int64, error) {
+	var n int64
+	for _, c := range claims {
+		res, err := t.exec("UPDATE jobs SET lease_until = ? WHERE id = ? AND attempt = ? AND state = 'running'", ms(until), c.ID, c.Attempt)
+		if err != nil {
+			return n, fmt.Errorf("extend the lease of job %d: %w", c.ID, err)
+		}
+		k, _ := res.RowsAffected()
+		n += k
+	}
+	return n, nil
+}
+
 // ReleaseJob puts a claimed job back to run at runAt (e.g. after a transient failure).
 func (t *sqlTx) ReleaseJob(id int64, attempt int, runAt time.Time) error {
 	if _, err := t.exec("UPDATE jobs SET state = 'available', run_at = ?, lease_until = 0 WHERE id = ? AND attempt = ?", ms(runAt), id, attempt); err != nil {

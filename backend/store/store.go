@@ -249,6 +249,7 @@ type Tx interface {
 	// jobs
 	ClaimJobs(now time.Time, lease time.Duration, limit int) ([]*Job, error)
 	DeleteJob(enrollmentID int64) error
+	ExtendLeases(claims []JobClaim, until time.Time) (int64, error)
 	FinishJob(id int64, attempt int) (bool, error)
 	PutJob(j *Job) error
 	ReleaseAllLeases() (int64, error)

@@ -67,6 +67,7 @@ var Cases = []Case{
 	{"history reads back in order", historyInOrder},
 	{"due jobs are claimed once, with a lease", jobsClaimedOnce},
 	{"an expired lease is claimed again and fences the old claim", jobLeaseFences},
+	{"a heartbeat extends a held lease, not a lost one", jobHeartbeat},
 	{"a replaced job fences the claim on the old one", jobReplacementFences},
 	{"a released job runs again at its new time", jobRelease},
 	{"a wait for an event is woken by it", jobWakeOnEvent},
@@ -460,6 +461,38 @@ func jobLeaseFences(t *testing.T, s store.Store) {
 	}
 	if !finish(t, s, second[0]) {
 		t.Fatal("the live claim could not finish the job")
+	}
+}
+
+func jobHeartbeat(t *testing.T, s store.Store) {
+	rec := contact(t, s, "ann@example.com", nil)
+	job(t, s, rec, "w", T0)
+	held := claim(t, s, T0, 1)[0]
+	extend := func(c *store.Job, until time.Time) int64 {
+		t.Helper()
+		var n int64
+		write(t, s, func(tx store.Tx) error {
+			var err error
+			n, err = tx.ExtendLeases([]store.JobClaim{{ID: c.ID, Attempt: c.Attempt}}, until)
+			return err
+		})
+		return n
+	}
+	if n := extend(held, T0.Add(3*time.Minute)); n != 1 {
+		t.Fatalf("extended %d leases, want the held one", n)
+	}
+	if again := claim(t, s, T0.Add(2*time.Minute), 1); len(again) != 0 {
+		t.Fatalf("a job whose lease was extended was claimed again: %+v", again)
+	}
+	second := claim(t, s, T0.Add(4*time.Minute), 1) // the heartbeat stopped: the lease ran out
+	if len(second) != 1 || second[0].Attempt != held.Attempt+1 {
+		t.Fatalf("after the extended lease: %+v, want the job at the next attempt", second)
+	}
+	if n := extend(held, T0.Add(time.Hour)); n != 0 {
+		t.Fatal("the heartbeat of a lost claim extended the new claim's lease")
+	}
+	if finish(t, s, held) || !finish(t, s, second[0]) {
+		t.Fatal("the lost claim finished the job, or the live one could not")
 	}
 }
 

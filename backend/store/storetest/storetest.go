@@ -90,6 +90,15 @@ var Cases = []Case{
 	{"lists: members added and removed once, counted per day, searched, deleted with the list", listsAndMembers},
 	{"imports keep their progress and failed rows; a finished one drops its file", importsProgress},
 	{"a failed savepoint undoes only its part", savepointUndoesAPart},
+	{"object types and properties: declared once, updated, deleted; values counted and found", objectTypesAndProperties},
+	{"the outbox is filtered and paged newest first; keys are per channel; messages delete", outboxQueriedAndDeleted},
+	{"email templates are created, replaced, seeded when missing, deleted", emailTemplates},
+	{"a schedule trigger's state reads back as saved and is disarmed", scheduleStateRoundTrip},
+	{"records are paged by id per type, without erased ones", recordsPaged},
+	{"subscription changes keep the current status and log every change", subscriptionsLogged},
+	{"API tokens are kept as hashes", apiTokensHashed},
+	{"owners rotate round robin and start over when the list changes", ownersRotate},
+	{"the delivery log keeps every try, filtered and numbered", actionAttemptsLogged},
 }
 
 // write runs fn in one transaction and fails the test when it does not commit.

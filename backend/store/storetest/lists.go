@@ -36,7 +36,9 @@ func listsAndMembers(t *testing.T, s store.Store) {
 		_, err := tx.AddToList("dublin", ann.ID, T0)
 		return err
 	})
-	if err := s.Write(ctx, func(tx store.Tx) error { return tx.CreateList(&store.List{ID: "vip", Name: "x", Object: "contact"}, T0) }); !errors.Is(err, store.ErrConflict) {
+	if err := s.Write(ctx, func(tx store.Tx) error {
+		return tx.CreateList(&store.List{ID: "vip", Name: "x", Object: "contact"}, T0)
+	}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("a second list with the id: %v, want ErrConflict", err)
 	}
 	l, err := s.List(ctx, "vip")
@@ -112,7 +114,9 @@ func listsAndMembers(t *testing.T, s store.Store) {
 
 func importsProgress(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	write(t, s, func(tx store.Tx) error { return tx.CreateList(&store.List{ID: "vip", Name: "VIP", Object: "contact"}, T0) })
+	write(t, s, func(tx store.Tx) error {
+		return tx.CreateList(&store.List{ID: "vip", Name: "VIP", Object: "contact"}, T0)
+	})
 	if _, err := s.RunningImportID(ctx); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a running import before any: %v, want ErrNotFound", err)
 	}

@@ -111,8 +111,10 @@ func objectTypesAndProperties(t *testing.T, s store.Store) {
 	}
 	write(t, s, func(tx store.Tx) error { return tx.DeleteProperty("contact", "plan") })
 	for what, err := range map[string]error{
-		"load":   s.Write(ctx, func(tx store.Tx) error { _, err := tx.Property("contact", "plan"); return err }),
-		"update": s.Write(ctx, func(tx store.Tx) error { return tx.UpdateProperty(store.Property{Object: "contact", Name: "plan", Type: "string"}) }),
+		"load": s.Write(ctx, func(tx store.Tx) error { _, err := tx.Property("contact", "plan"); return err }),
+		"update": s.Write(ctx, func(tx store.Tx) error {
+			return tx.UpdateProperty(store.Property{Object: "contact", Name: "plan", Type: "string"})
+		}),
 		"delete": s.Write(ctx, func(tx store.Tx) error { return tx.DeleteProperty("contact", "plan") }),
 	} {
 		if !errors.Is(err, store.ErrNotFound) {

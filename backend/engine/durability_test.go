@@ -503,3 +503,28 @@ func TestHeartbeatStopsWithTheWorker(t *testing.T) {
 	h.eng.process(h.ctx, dead[0])
 	h.checkEffectsOnce(id, "ann@example.com")
 }
+
+func TestReloadSeesWorkflowsAnotherProcessEnabled(t *testing.T) {
+	h := newHarness(t)
+	// A second process on the same database (a worker beside serve) built its caches before
+	// the workflow existed.
+	other, err := New(h.ctx, h.db, Options{Clock: h.clock, Lease: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.deployM(effectFlow())
+	in := EventInput{Type: "start.fx", Record: RecordRef{Type: "contact", Email: "ann@example.com"}}
+	if res, err := other.Ingest(h.ctx, in); err != nil || len(res.Enrollments) != 0 {
+		t.Fatalf("before reloading: %+v %v, want no enrollment from a stale index", res, err)
+	}
+	if err := other.Reload(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	in.IdempotencyKey = "second"
+	res, err := other.Ingest(h.ctx, in)
+	if err != nil || len(res.Enrollments) != 1 {
+		t.Fatalf("after reloading: %+v %v, want one enrollment", res, err)
+	}
+	h.run()
+	h.checkEffectsOnce(res.Enrollments[0], "ann@example.com")
+}

@@ -455,3 +455,17 @@ func (e *Engine) rebuildIndex(ctx context.Context) error {
 	e.index.Store(ix)
 	return e.schedulesChanged(ctx, ix)
 }
+
+// Reload reads again what the engine caches of the database: the property schema, the lists
+// and the enabled workflows (the trigger index). On a database shared by several processes
+// another process may have changed them; each process reloads when the database notifies it,
+// and now and then as the fallback.
+func (e *Engine) Reload(ctx context.Context) error {
+	if err := e.loadSchema(ctx); err != nil {
+		return err
+	}
+	if err := e.loadLists(ctx); err != nil {
+		return err
+	}
+	return e.rebuildIndex(ctx)
+}

@@ -1,6 +1,10 @@
 package store
 
-import "fmt"
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
 
 // counters are the rollup_daily and step_counts increments of writes. A write adds up its own;
 // the writer merges them into its batch's once the write's savepoint is released (a rolled-back
@@ -72,7 +76,17 @@ func (c *counters) drop(workflowID string) {
 }
 
 // flush upserts the increments in multi-row statements.
+//
+// Rows are upserted in key order: processes sharing a PostgreSQL database then lock counter rows
+// in one order, so their batches wait for each other at worst and never deadlock.
 func (c *counters) flush(t *sqlTx) error {
+	slices.SortFunc(c.rollupOrder, func(a, b rollupKey) int {
+		return cmp.Or(cmp.Compare(a.workflow, b.workflow), cmp.Compare(a.day, b.day), cmp.Compare(a.step, b.step),
+			cmp.Compare(a.path, b.path), cmp.Compare(a.outcome, b.outcome))
+	})
+	slices.SortFunc(c.stepOrder, func(a, b stepKey) int {
+		return cmp.Or(cmp.Compare(a.workflow, b.workflow), cmp.Compare(a.step, b.step))
+	})
 	for order := c.rollupOrder; len(order) > 0; {
 		n := min(len(order), historyChunk)
 		args := make([]any, 0, 6*n)

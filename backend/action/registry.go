@@ -40,6 +40,9 @@ type Config struct {
 	// SMSMonthlyCap is how many SMS a calendar month (UTC) may send through the provider
 	// (0: DefaultSMSMonthlyCap; negative: no cap).
 	SMSMonthlyCap int
+	// HooksURL is the webhook listener's address ("http://127.0.0.1:8787"): SMS providers
+	// report delivery statuses there unless the SMS settings name a public address.
+	HooksURL string
 
 	// Settings supplies the SMTP server and password to the email actions, read at every send
 	// (without it, email steps fail as not set up). With no SMTP host set, email lands in the

@@ -43,7 +43,16 @@ type SMSProvider struct {
 	From       string `json:"from,omitempty"` // the sending number (or messaging service)
 	// MonthlyCap overrides Config.SMSMonthlyCap when set (0: keep it; negative: no cap).
 	MonthlyCap int `json:"monthly_cap,omitempty"`
+	// CallbackBase is the webhook listener's address as the provider reaches it (empty:
+	// Config.HooksURL); the provider posts each message's status to
+	// {CallbackBase}/hooks/sms-status/{token}.
+	CallbackBase string `json:"callback_base,omitempty"`
+	// StatusTimeout is how long a step waits for the delivery status (0: 72 hours).
+	StatusTimeout time.Duration `json:"status_timeout,omitempty"`
 }
+
+// SMSStatusPath is the listener's route for providers' status callbacks.
+const SMSStatusPath = "/hooks/sms-status/"
 
 // Configured reports whether messages can be sent (else they go to the outbox).
 func (p SMSProvider) Configured() bool { return p.AccountSID != "" && p.AuthToken != "" }
@@ -78,7 +87,7 @@ func (a *SMS) provider(ctx context.Context) (SMSProvider, error) {
 			return SMSProvider{}, err
 		}
 		return SMSProvider{BaseURL: conf.SMS.URL, AccountSID: conf.SMS.Account, AuthToken: conf.SMS.AuthToken.Reveal(),
-			From: conf.SMS.From, MonthlyCap: conf.SMS.Cap()}, nil
+			From: conf.SMS.From, MonthlyCap: conf.SMS.Cap(), CallbackBase: conf.SMS.StatusCallbackURL, StatusTimeout: conf.SMS.StatusTimeout()}, nil
 	}
 	return a.cfg.SMS, nil
 }
@@ -302,6 +311,12 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 	if prov.From != "" {
 		form.Set("From", prov.From)
 	}
+	// The provider reports what became of the message to the listener; the step waits for it.
+	callback := a.statusCallback(prov, in)
+	if callback != "" {
+		form.Set("StatusCallback", callback)
+		res.Detail["status_callback"] = callback
+	}
 	cctx, cancel := context.WithTimeout(ctx, smsTimeout)
 	defer cancel()
 	start := time.Now()
@@ -346,6 +361,16 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 		if reply.Status != "" {
 			res.Detail["provider_status"] = reply.Status
 		}
+		switch final, delivered, _ := engine.DeliveryStatus(reply.Status); {
+		case final && !delivered:
+			res.Outcome, res.Error = store.AttemptFailed, fmt.Sprintf("the SMS provider answered that the message %s", reply.Status)
+		case !final && callback != "":
+			timeout := prov.StatusTimeout
+			if timeout <= 0 {
+				timeout = engine.DefaultStatusTimeout
+			}
+			res.Await = &engine.Await{Until: in.Now.Add(timeout), What: "a delivery status from the SMS provider"}
+		}
 		// Keep a record of what was sent next to the outbox's unsent messages (best effort: the
 		// message is out, so a failure here must not make the step retry).
 		sentAt := in.Now
@@ -369,6 +394,19 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 		res.Writes = append(res.Writes, release)
 	}
 	return res
+}
+
+// statusCallback is the address the provider reports this message's status to; "" when no
+// listener address is known or the step runs outside an enrollment (a test send).
+func (a *SMS) statusCallback(prov SMSProvider, in engine.ActionInput) string {
+	base := strings.TrimRight(strings.TrimSpace(prov.CallbackBase), "/")
+	if base == "" {
+		base = strings.TrimRight(a.cfg.HooksURL, "/")
+	}
+	if base == "" || in.Enrollment == nil || in.Enrollment.ID == 0 {
+		return ""
+	}
+	return base + SMSStatusPath + engine.StatusToken(in.Enrollment.ID, in.IdempotencyKey)
 }
 
 func providerMessage(msg string, code int) string {

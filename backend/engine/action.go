@@ -74,6 +74,9 @@ type ActionResult struct {
 	// Writes are the try's database effects, committed with the pass that logs it (or, for an
 	// action run outside a workflow, by Engine.Apply).
 	Writes []Write
+	// Await, on an ok try, means the outside system reports later whether it worked (an SMS
+	// provider's delivery status): the step waits for that report (see delivery.go).
+	Await *Await
 }
 
 // Apply commits the writes of an action run outside a workflow (an email template's test send,
@@ -197,6 +200,11 @@ func (e *Engine) runAction(ctx context.Context, p *plan, s *workflow.Step, act A
 		p.next = &store.Job{EnrollmentID: p.c.enr.ID, RecordID: p.c.rec.ID, StepID: s.ID, Kind: store.JobRun, RunAt: p.now.Add(wait), Tries: try}
 		return ""
 	case store.AttemptOK, store.AttemptSkipped:
+		if res.Await != nil && outcome == store.AttemptOK {
+			p.await(s, in.IdempotencyKey, try, res.Await, detail)
+			logTry(store.HistWaiting)
+			return ""
+		}
 		for k, v := range res.Set {
 			op := setOp(k, v, workflow.ModeReplace)
 			_ = op(p.props)

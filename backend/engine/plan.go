@@ -153,15 +153,21 @@ func (e *Engine) makePlan(ctx context.Context, c claimed) (*plan, error) {
 			p.fail(nil, fmt.Errorf("step %q no longer exists in version %d", cur, c.enr.Version))
 			return p, nil
 		}
-		detail := map[string]any{"outcome": c.job.Outcome}
-		if c.job.EventID != 0 {
-			detail["event_id"] = c.job.EventID
-		}
-		p.log(step, store.HistResumed, detail)
-		p.count(step.ID, 1, 0)
-		cur = step.Next
-		if c.job.Outcome == store.OutcomeTimeout && step.Event != nil {
-			cur = step.Event.TimeoutNext
+		if step.Type != workflow.StepDelay {
+			// Only an outbound step's wait for its delivery status resumes at a step that is
+			// not a delay.
+			cur = p.resumeDelivery(step, c.job.Outcome)
+		} else {
+			detail := map[string]any{"outcome": c.job.Outcome}
+			if c.job.EventID != 0 {
+				detail["event_id"] = c.job.EventID
+			}
+			p.log(step, store.HistResumed, detail)
+			p.count(step.ID, 1, 0)
+			cur = step.Next
+			if c.job.Outcome == store.OutcomeTimeout && step.Event != nil {
+				cur = step.Event.TimeoutNext
+			}
 		}
 	}
 	budget := def.StepBudget()

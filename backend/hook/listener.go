@@ -43,6 +43,10 @@ type Options struct {
 	// OnDisabled, when set, is called after an endpoint was switched off for failing (e.g. to
 	// email the owner); the in-app notification is written either way.
 	OnDisabled func(ctx context.Context, ep *store.HookEndpoint, reason string)
+	// SMSAuth, when set, returns the SMS provider's auth token (which signs its status
+	// callbacks) and the listener's public address from the SMS settings; without it the
+	// status callback route answers 404.
+	SMSAuth func(ctx context.Context) (authToken, publicBase string, err error)
 }
 
 // Listener serves POST /hooks/{key} and manages endpoints. It is an http.Handler.
@@ -144,6 +148,10 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			answer.Error(w, http.StatusInternalServerError, "internal", "internal error", nil)
 		}
 	}()
+	if token, ok := strings.CutPrefix(r.URL.Path, SMSStatusPrefix); ok {
+		l.serveSMSStatus(w, r, token)
+		return
+	}
 	key, ok := strings.CutPrefix(r.URL.Path, "/hooks/")
 	if !ok || key == "" || strings.Contains(key, "/") || len(key) > 128 {
 		answer.Error(w, http.StatusNotFound, "unknown_endpoint", "no webhook endpoint at "+clip(r.URL.Path), nil)

@@ -2,8 +2,10 @@ package hook
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -666,5 +668,15 @@ func TestRequestLogAndHousekeeping(t *testing.T) {
 	}
 	if _, err := e.db.HookDelivery(e.ctx, ep.ID, "k0"); err == nil {
 		t.Fatal("a delivery id older than the replay window was kept")
+	}
+}
+
+// The status callback's signature is Twilio's: this is the example of Twilio's webhook security
+// documentation (auth token 12345).
+func TestTwilioSignatureMatchesTwilioDocumentation(t *testing.T) {
+	form := url.Values{"CallSid": {"CA1234567890ABCDE"}, "Caller": {"+12349013030"}, "Digits": {"1234"}, "From": {"+12349013030"}, "To": {"+18005551212"}}
+	got := base64.StdEncoding.EncodeToString(TwilioSignature("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", form))
+	if got != "0/KCTR6DLpKmkAf8muzZqo1nDgQ=" {
+		t.Fatalf("signature %s, want Twilio's 0/KCTR6DLpKmkAf8muzZqo1nDgQ=", got)
 	}
 }

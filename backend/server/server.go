@@ -113,7 +113,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if hooksLn != nil {
 		self = append(self, hooksLn.Addr().(*net.TCPAddr).AddrPort())
 	}
-	actionCfg := action.Config{Account: action.Account{ID: "flowdesk", Name: "Flowdesk"}, DB: s.DB, Settings: st, Self: self}
+	actionCfg := action.Config{Account: action.Account{ID: "flowdesk", Name: "Flowdesk"}, DB: s.DB, Settings: st, Self: self, HooksURL: s.hooksURL}
 	acts := action.New(actionCfg)
 	// Retention is read from the settings at each round, so a change in Settings applies
 	// without a restart.
@@ -129,6 +129,13 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	s.Hooks = hook.New(s.DB, s.Engine, hook.Options{Log: cfg.Log, BaseURL: s.hooksURL,
+		SMSAuth: func(ctx context.Context) (string, string, error) {
+			cur, err := st.Load(ctx)
+			if err != nil {
+				return "", "", err
+			}
+			return cur.SMS.AuthToken.Reveal(), cur.SMS.StatusCallbackURL, nil
+		},
 		OnDisabled: func(ctx context.Context, ep *store.HookEndpoint, reason string) {
 			subject := fmt.Sprintf("Flowdesk switched off the webhook endpoint %q", ep.Name)
 			body := "Flowdesk stopped accepting deliveries to the webhook endpoint \"" + ep.Name + "\": " + reason +

@@ -83,7 +83,29 @@ type SMS struct {
 	Account    string `json:"account"` // account SID / API user
 	From       string `json:"from"`
 	MonthlyCap int    `json:"monthly_cap"` // 0: DefaultSMSMonthlyCap
-	AuthToken  Secret `json:"-"`
+	// StatusCallbackURL is the public address of Flowdesk's webhook listener as the provider
+	// reaches it ("https://hooks.example.com"); empty: the listener's own address.
+	StatusCallbackURL string `json:"status_callback_url"`
+	// StatusTimeoutHours is how long an SMS step waits for the provider's delivery status
+	// (0: DefaultSMSStatusTimeoutHours).
+	StatusTimeoutHours int    `json:"status_timeout_hours"`
+	AuthToken          Secret `json:"-"`
+}
+
+// DefaultSMSStatusTimeoutHours is how long an SMS step waits for its delivery status (as in
+// HubSpot); MaxSMSStatusTimeoutHours bounds the setting (30 days).
+const (
+	DefaultSMSStatusTimeoutHours = 72
+	MaxSMSStatusTimeoutHours     = 720
+)
+
+// StatusTimeout returns the wait for a delivery status with the default filled in.
+func (s SMS) StatusTimeout() time.Duration {
+	h := s.StatusTimeoutHours
+	if h <= 0 {
+		h = DefaultSMSStatusTimeoutHours
+	}
+	return time.Duration(h) * time.Hour
 }
 
 // Cap returns the monthly cap with the default filled in.
@@ -319,6 +341,14 @@ func (u *Update) Check() error {
 		}
 		if c.MonthlyCap < 0 {
 			add("sms.monthly_cap", "The monthly cap %d is negative. Use 0 for the default of %d, or a positive number.", c.MonthlyCap, DefaultSMSMonthlyCap)
+		}
+		if c.StatusCallbackURL != "" {
+			if pu, err := url.Parse(c.StatusCallbackURL); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" || pu.RawQuery != "" || pu.Fragment != "" {
+				add("sms.status_callback_url", "%q is not a web address. Enter the public https:// address of Flowdesk's webhook listener, without a path's query, like https://hooks.example.com.", c.StatusCallbackURL)
+			}
+		}
+		if c.StatusTimeoutHours < 0 || c.StatusTimeoutHours > MaxSMSStatusTimeoutHours {
+			add("sms.status_timeout_hours", "Wait between 1 and %d hours for a delivery status (or 0 for the default of %d), not %d.", MaxSMSStatusTimeoutHours, DefaultSMSStatusTimeoutHours, c.StatusTimeoutHours)
 		}
 	}
 	if c := u.Slack; c != nil && c.WebhookURL.change && c.WebhookURL.value != "" {

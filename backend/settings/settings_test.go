@@ -172,7 +172,7 @@ func TestFileSecretsSetDeleteNames(t *testing.T) {
 func TestUpdateIsChecked(t *testing.T) {
 	st, _ := openStore(t)
 	err := st.Apply(context.Background(), update(t, `{"smtp": {"host": "smtp example", "port": 70000, "tls": "ssl", "from": "not an address", "password": "`+pw+`"},
-		"sms": {"url": "ftp://x", "monthly_cap": -1}, "slack": {"webhook_url": "http://insecure.example/x"}}`))
+		"sms": {"url": "ftp://x", "monthly_cap": -1, "status_callback_url": "hooks.example.com", "status_timeout_hours": 721}, "slack": {"webhook_url": "http://insecure.example/x"}}`))
 	var inv *problem.Error
 	if !errors.As(err, &inv) {
 		t.Fatalf("want a *problem.Error, got %v", err)
@@ -181,7 +181,7 @@ func TestUpdateIsChecked(t *testing.T) {
 	for _, p := range inv.Problems {
 		fields = append(fields, p.Field)
 	}
-	if got := strings.Join(fields, " "); got != "smtp.host smtp.port smtp.tls smtp.from sms.url sms.monthly_cap slack.webhook_url" {
+	if got := strings.Join(fields, " "); got != "smtp.host smtp.port smtp.tls smtp.from sms.url sms.monthly_cap sms.status_callback_url sms.status_timeout_hours slack.webhook_url" {
 		t.Fatalf("fields %s", got)
 	}
 	if strings.Contains(err.Error(), pw) || strings.Contains(err.Error(), "insecure.example") {

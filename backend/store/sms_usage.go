@@ -110,3 +110,40 @@ func (db *DB) SMSMonth(ctx context.Context, month string) (sent int, notified bo
 	}
 	return sent, n > 0, nil
 }
+
+// SMSStatus is the final delivery status a provider reported for a counted SMS.
+type SMSStatus struct {
+	Found  bool   // the idempotency key names a message counted for the provider
+	Status string // "" until a final status arrived ("delivered", "failed", ...)
+	Code   string // the provider's error code with a failure, if any
+	At     time.Time
+}
+
+// SetSMSStatus keeps the first final status reported for a counted SMS and returns the one
+// kept (a later report does not replace it). Found is false for a key that names no message.
+func (t *sqlTx) SetSMSStatus(key, status, code string, now time.Time) (SMSStatus, error) {
+	if _, err := t.exec("UPDATE sms_sends SET status = ?, status_code = ?, status_at = ? WHERE idempotency_key = ? AND status IS NULL",
+		status, code, ms(now), key); err != nil {
+		return SMSStatus{}, fmt.Errorf("record the status of sms %s: %w", key, err)
+	}
+	return t.SMSStatus(key)
+}
+
+// SMSStatus returns the status kept for a counted SMS.
+func (t *sqlTx) SMSStatus(key string) (SMSStatus, error) {
+	var st SMSStatus
+	var status sql.NullString
+	var at sql.NullInt64
+	err := t.queryRow("SELECT status, status_code, status_at FROM sms_sends WHERE idempotency_key = ?", key).Scan(&status, &st.Code, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("read the status of sms %s: %w", key, err)
+	}
+	st.Found, st.Status = true, status.String
+	if at.Valid {
+		st.At = fromMS(at.Int64)
+	}
+	return st, nil
+}

@@ -315,6 +315,8 @@ type Tx interface {
 	// sms_usage
 	ReleaseSMS(key string) error
 	ReserveSMS(month, key string, limit int, now time.Time) (SMSReservation, error)
+	SetSMSStatus(key, status, code string, now time.Time) (SMSStatus, error)
+	SMSStatus(key string) (SMSStatus, error)
 
 	// subscriptions
 	SetSubscription(c *SubscriptionChange) (previous string, err error)

@@ -643,6 +643,27 @@ func smsCap(t *testing.T, s store.Store) {
 	if sent, notified, err := s.SMSMonth(ctx, "2026-04"); err != nil || sent != 0 || notified {
 		t.Fatalf("another month: sent %d notified %v %v, want 0 and not told", sent, notified, err)
 	}
+	// The first final status a provider reports is kept; a later one does not replace it, and a
+	// key that names no counted message is not found.
+	var first, later, unknown store.SMSStatus
+	write(t, s, func(tx store.Tx) error {
+		var err error
+		if first, err = tx.SetSMSStatus("k1", "undelivered", "30003", T0); err != nil {
+			return err
+		}
+		if later, err = tx.SetSMSStatus("k1", "delivered", "", T0.Add(time.Minute)); err != nil {
+			return err
+		}
+		unknown, err = tx.SetSMSStatus("nope", "delivered", "", T0)
+		return err
+	})
+	want := store.SMSStatus{Found: true, Status: "undelivered", Code: "30003", At: T0}
+	if first != want || later != want {
+		t.Fatalf("statuses %+v then %+v, want the first kept: %+v", first, later, want)
+	}
+	if unknown.Found || unknown.Status != "" {
+		t.Fatalf("status of an unknown key %+v, want not found", unknown)
+	}
 }
 
 func scheduleFiresOnce(t *testing.T, s store.Store) {

@@ -551,7 +551,7 @@ export interface MaskedSecret { set: boolean }
 
 export interface SettingsView {
   smtp: { host: string; port: number; username: string; from: string; tls: string; alert_to?: string; password: MaskedSecret; configured: boolean };
-  sms: { url: string; account: string; from: string; monthly_cap: number; auth_token: MaskedSecret };
+  sms: { url: string; account: string; from: string; monthly_cap: number; status_callback_url?: string; status_timeout_hours?: number; auth_token: MaskedSecret };
   slack: { default_channel: string; webhook_url: MaskedSecret };
   /** How long finished enrollments' history and raw webhook bodies are kept (0: default_days). */
   retention: { days: number; default_days: number };
@@ -563,7 +563,7 @@ export type SecretInput = string | null | undefined;
 
 export interface SettingsUpdate {
   smtp?: { host: string; port: number; username: string; from: string; tls: string; alert_to?: string; password?: string | null };
-  sms?: { url: string; account: string; from: string; monthly_cap: number; auth_token?: string | null };
+  sms?: { url: string; account: string; from: string; monthly_cap: number; status_callback_url: string; status_timeout_hours: number; auth_token?: string | null };
   slack?: { default_channel: string; webhook_url?: string | null };
   retention?: { days: number };
 }

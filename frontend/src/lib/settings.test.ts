@@ -25,7 +25,7 @@ describe('buildSettingsUpdate', () => {
     const json = JSON.parse(JSON.stringify(u));
     expect(json).toEqual({
       smtp: { host: 'smtp.x.nl', port: 587, username: 'u', from: 'news@x.nl', tls: 'starttls', alert_to: '' },
-      sms: { url: '', account: '', from: '', monthly_cap: 0 },
+      sms: { url: '', account: '', from: '', monthly_cap: 0, status_callback_url: '', status_timeout_hours: 0 },
       slack: { default_channel: '#general' },
       retention: { days: 0 },
     });
@@ -36,6 +36,8 @@ describe('buildSettingsUpdate', () => {
     f.smtp.password = { mode: 'set', value: 's3cret' };
     f.slack.webhook_url = { mode: 'clear' };
     f.sms.monthly_cap = ' 500 ';
+    f.sms.status_timeout_hours = '24';
+    f.sms.status_callback_url = ' https://hooks.acme.example ';
     f.retention.days = '30';
     f.smtp.port = '';
     const json = JSON.parse(JSON.stringify(buildSettingsUpdate(f)));
@@ -44,6 +46,8 @@ describe('buildSettingsUpdate', () => {
     expect(json.retention).toEqual({ days: 30 });
     expect(json.slack).toEqual({ default_channel: '#general', webhook_url: null });
     expect(json.sms.monthly_cap).toBe(500);
+    expect(json.sms.status_timeout_hours).toBe(24);
+    expect(json.sms.status_callback_url).toBe('https://hooks.acme.example');
     expect('auth_token' in json.sms).toBe(false);
   });
   it('never puts the masked form in the body', () => {

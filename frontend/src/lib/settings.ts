@@ -6,7 +6,7 @@ export type SecretIntent = { mode: 'keep' } | { mode: 'set'; value: string } | {
 
 export interface SettingsForm {
   smtp: { host: string; port: string; username: string; from: string; tls: string; alert_to: string; password: SecretIntent };
-  sms: { url: string; account: string; from: string; monthly_cap: string; auth_token: SecretIntent };
+  sms: { url: string; account: string; from: string; monthly_cap: string; status_callback_url: string; status_timeout_hours: string; auth_token: SecretIntent };
   slack: { default_channel: string; webhook_url: SecretIntent };
   retention: { days: string };
 }
@@ -17,7 +17,8 @@ const KEEP: SecretIntent = { mode: 'keep' };
 export function formFromView(v: SettingsView): SettingsForm {
   return {
     smtp: { host: v.smtp.host ?? '', port: v.smtp.port ? String(v.smtp.port) : '', username: v.smtp.username ?? '', from: v.smtp.from ?? '', tls: v.smtp.tls || 'starttls', alert_to: v.smtp.alert_to ?? '', password: KEEP },
-    sms: { url: v.sms.url ?? '', account: v.sms.account ?? '', from: v.sms.from ?? '', monthly_cap: v.sms.monthly_cap ? String(v.sms.monthly_cap) : '', auth_token: KEEP },
+    sms: { url: v.sms.url ?? '', account: v.sms.account ?? '', from: v.sms.from ?? '', monthly_cap: v.sms.monthly_cap ? String(v.sms.monthly_cap) : '',
+      status_callback_url: v.sms.status_callback_url ?? '', status_timeout_hours: v.sms.status_timeout_hours ? String(v.sms.status_timeout_hours) : '', auth_token: KEEP },
     slack: { default_channel: v.slack.default_channel ?? '', webhook_url: KEEP },
     retention: { days: v.retention?.days ? String(v.retention.days) : '' },
   };
@@ -50,7 +51,8 @@ function int(s: string): number {
 export function buildSettingsUpdate(f: SettingsForm): SettingsUpdate {
   const u: SettingsUpdate = {
     smtp: { host: f.smtp.host.trim(), port: int(f.smtp.port), username: f.smtp.username, from: f.smtp.from.trim(), tls: f.smtp.tls, alert_to: f.smtp.alert_to.trim() },
-    sms: { url: f.sms.url.trim(), account: f.sms.account.trim(), from: f.sms.from.trim(), monthly_cap: int(f.sms.monthly_cap) },
+    sms: { url: f.sms.url.trim(), account: f.sms.account.trim(), from: f.sms.from.trim(), monthly_cap: int(f.sms.monthly_cap),
+      status_callback_url: f.sms.status_callback_url.trim(), status_timeout_hours: int(f.sms.status_timeout_hours) },
     slack: { default_channel: f.slack.default_channel.trim() },
     retention: { days: int(f.retention.days) },
   };

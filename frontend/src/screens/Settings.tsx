@@ -99,6 +99,12 @@ export function SettingsScreen() {
           <Row label="Monthly cap" id="sms-cap" error={p('sms.monthly_cap')} hint="Messages per calendar month; empty or 0 means 1,000.">
             <input id="sms-cap" type="number" min={0} value={form.sms.monthly_cap} placeholder="1000" onChange={(e) => set('sms', { monthly_cap: e.target.value })} />
           </Row>
+          <Row label="Status callback address" id="sms-callback" error={p('sms.status_callback_url')} hint="Where the provider reports each message's delivery status: the public address of Flowdesk's webhook listener. Empty: the listener's own address.">
+            <input id="sms-callback" value={form.sms.status_callback_url} placeholder="https://hooks.acme.example" onChange={(e) => set('sms', { status_callback_url: e.target.value })} />
+          </Row>
+          <Row label="Wait for delivery status" id="sms-status-timeout" error={p('sms.status_timeout_hours')} hint="Hours an SMS step waits for sent or failed before it fails; empty or 0 means 72.">
+            <input id="sms-status-timeout" type="number" min={0} value={form.sms.status_timeout_hours} placeholder="72" onChange={(e) => set('sms', { status_timeout_hours: e.target.value })} />
+          </Row>
           <SecretField label="SMS auth token" id="sms-token" isSet={view.sms.auth_token.set} value={form.sms.auth_token} onChange={(v) => set('sms', { auth_token: v })} error={p('sms.auth_token')} />
         </section>
 

@@ -338,26 +338,14 @@ func (e *Engine) tally(ctx context.Context, wf *trigger.Workflow, s *selection, 
 				continue
 			}
 			p.Matched++
-			st := states[r.ID]
+			code, err := e.skipFor(ctx, wf, r, states[r.ID], err)
 			switch {
 			case err != nil:
-				p.Skipped[SkipFilterError]++
-			case r.Type != wf.Def.Object:
-				p.Skipped[SkipWrongObject]++
-			case st.Open:
-				p.Skipped[SkipAlreadyEnrolled]++
-			case st.Ever && !wf.Def.Reenroll.Enabled:
-				p.Skipped[SkipReenrollOff]++
+				return nil, err
+			case code != "":
+				p.Skipped[code]++
 			default:
-				sup, err := suppressedIn(wf.Def.Suppress, func() ([]string, error) { return e.db.RecordLists(ctx, r.ID) })
-				switch {
-				case err != nil:
-					return nil, err
-				case sup != "":
-					p.Skipped[SkipSuppressed]++
-				default:
-					p.Enrollable++
-				}
+				p.Enrollable++
 			}
 		}
 	}
@@ -367,6 +355,27 @@ func (e *Engine) tally(ctx context.Context, wf *trigger.Workflow, s *selection, 
 		}
 	}
 	return p, nil
+}
+
+// skipFor is the Skip* code a selected record is left out of a manual enrollment for ("" when
+// it would enroll): the filter failing on it (selErr), another object, open enrollment,
+// re-enrollment, suppression lists.
+func (e *Engine) skipFor(ctx context.Context, wf *trigger.Workflow, r *store.Record, st store.EnrollState, selErr error) (string, error) {
+	switch {
+	case selErr != nil:
+		return SkipFilterError, nil
+	case r.Type != wf.Def.Object:
+		return SkipWrongObject, nil
+	case st.Open:
+		return SkipAlreadyEnrolled, nil
+	case st.Ever && !wf.Def.Reenroll.Enabled:
+		return SkipReenrollOff, nil
+	}
+	sup, err := suppressedIn(wf.Def.Suppress, func() ([]string, error) { return e.db.RecordLists(ctx, r.ID) })
+	if err != nil || sup == "" {
+		return "", err
+	}
+	return SkipSuppressed, nil
 }
 
 // StartEnroll checks and counts a selection and stores it as a bulk-enrollment job, which the

@@ -490,8 +490,26 @@ func (e *Engine) EnrollManually(ctx context.Context, workflowID string, recordID
 		return nil, fmt.Errorf("enroll record %d in %q: %w", recordID, workflowID, err)
 	}
 	if res.enrollment == nil {
-		return nil, fmt.Errorf("record %d cannot be enrolled in %q: %s%s: %w", recordID, workflowID, res.skipped, skipFix(res.code), store.ErrConflict)
+		return nil, &skipError{code: res.code, err: fmt.Errorf("record %d cannot be enrolled in %q: %s%s: %w", recordID, workflowID, res.skipped, skipFix(res.code), store.ErrConflict)}
 	}
 	e.Wake()
 	return res.enrollment, nil
+}
+
+// skipError is a refused manual enrollment (store.ErrConflict) with its Skip* code.
+type skipError struct {
+	code string
+	err  error
+}
+
+func (e *skipError) Error() string { return e.err.Error() }
+func (e *skipError) Unwrap() error { return e.err }
+
+// SkippedFor is the Skip* code of a manual enrollment EnrollManually refused ("" for other errors).
+func SkippedFor(err error) string {
+	var se *skipError
+	if errors.As(err, &se) {
+		return se.code
+	}
+	return ""
 }

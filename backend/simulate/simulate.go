@@ -171,58 +171,12 @@ func (s *Simulator) Run(ctx context.Context, req Request) (*Result, error) {
 }
 
 func (s *Simulator) prepare(ctx context.Context, req Request) (*prepared, error) {
-	real := s.opts.Engine
 	db := s.opts.DB
 	p := &prepared{}
-	// The workflow: a definition as given (saved or not) or a stored version.
-	switch {
-	case len(req.Definition) > 0 && req.Workflow != "":
-		return nil, bad("workflow", "give either \"definition\" or \"workflow\", not both")
-	case len(req.Definition) > 0:
-		p.raw = req.Definition
-	case req.Workflow != "":
-		w, err := db.Workflow(ctx, req.Workflow)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, bad("workflow", "there is no workflow %q", req.Workflow)
-		} else if err != nil {
-			return nil, err
-		}
-		p.raw = w.Definition
-		if req.Version > 0 {
-			if p.raw, err = db.WorkflowVersion(ctx, req.Workflow, req.Version); errors.Is(err, store.ErrNotFound) {
-				return nil, bad("version", "workflow %q has no version %d", req.Workflow, req.Version)
-			} else if err != nil {
-				return nil, err
-			}
-		}
-	default:
-		return nil, bad("definition", "say which workflow to test: give \"definition\" (the workflow JSON) or \"workflow\" (its id)")
-	}
-	problems, err := real.Validate(ctx, p.raw)
-	if err != nil {
+	if err := s.prepareWorkflow(ctx, p, req.Definition, req.Workflow, req.Version); err != nil {
 		return nil, err
 	}
-	var errs []workflow.Problem
-	for _, pr := range problems {
-		if pr.Severity == workflow.SeverityWarning {
-			p.warnings = append(p.warnings, pr)
-		} else {
-			errs = append(errs, pr)
-		}
-	}
-	if len(errs) > 0 {
-		return nil, &problem.Error{Code: problem.CodeWorkflow, Subject: "the workflow", Reason: "Fix these problems before testing the workflow.", Problems: errs}
-	}
-	if p.def, err = workflow.Parse(p.raw); err != nil {
-		return nil, bad("definition", "%v", err)
-	}
-	if p.def.ID == "" {
-		p.def.ID = "new-workflow"
-	}
-	if p.raw, err = json.Marshal(p.def); err != nil {
-		return nil, err
-	}
-
+	var err error
 	// The record: a real one (its properties are copied) or typed in.
 	switch {
 	case req.RecordID != 0 && req.Record != nil:
@@ -340,6 +294,61 @@ func (s *Simulator) prepare(ctx context.Context, req Request) (*prepared, error)
 	return p, nil
 }
 
+// prepareWorkflow checks the workflow of a request: a definition as given (saved or not) or a
+// stored version, validated as a save validates it (errors answer with the problems).
+func (s *Simulator) prepareWorkflow(ctx context.Context, p *prepared, definition json.RawMessage, workflowID string, version int) error {
+	real := s.opts.Engine
+	db := s.opts.DB
+	switch {
+	case len(definition) > 0 && workflowID != "":
+		return bad("workflow", "give either \"definition\" or \"workflow\", not both")
+	case len(definition) > 0:
+		p.raw = definition
+	case workflowID != "":
+		w, err := db.Workflow(ctx, workflowID)
+		if errors.Is(err, store.ErrNotFound) {
+			return bad("workflow", "there is no workflow %q", workflowID)
+		} else if err != nil {
+			return err
+		}
+		p.raw = w.Definition
+		if version > 0 {
+			if p.raw, err = db.WorkflowVersion(ctx, workflowID, version); errors.Is(err, store.ErrNotFound) {
+				return bad("version", "workflow %q has no version %d", workflowID, version)
+			} else if err != nil {
+				return err
+			}
+		}
+	default:
+		return bad("definition", "say which workflow to test: give \"definition\" (the workflow JSON) or \"workflow\" (its id)")
+	}
+	problems, err := real.Validate(ctx, p.raw)
+	if err != nil {
+		return err
+	}
+	var errs []workflow.Problem
+	for _, pr := range problems {
+		if pr.Severity == workflow.SeverityWarning {
+			p.warnings = append(p.warnings, pr)
+		} else {
+			errs = append(errs, pr)
+		}
+	}
+	if len(errs) > 0 {
+		return &problem.Error{Code: problem.CodeWorkflow, Subject: "the workflow", Reason: "Fix these problems before testing the workflow.", Problems: errs}
+	}
+	if p.def, err = workflow.Parse(p.raw); err != nil {
+		return bad("definition", "%v", err)
+	}
+	if p.def.ID == "" {
+		p.def.ID = "new-workflow"
+	}
+	if p.raw, err = json.Marshal(p.def); err != nil {
+		return err
+	}
+	return nil
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -385,23 +394,29 @@ func (sc *scratch) close() {
 	os.RemoveAll(sc.dir)
 }
 
-// seed copies what the definition may refer to from the real database: the property schema,
-// the email templates, the webhook endpoints and the workflows its enroll steps name.
-func (s *Simulator) seed(ctx context.Context, sc *scratch, def *workflow.Definition) ([]*store.Workflow, error) {
+// seedData is what a scratch installation copies from the real database: the property
+// schema, the email templates, the webhook endpoints and the enabled workflows the
+// definition's enroll steps name.
+type seedData struct {
+	props  []store.Property
+	tpls   []*store.EmailTemplate
+	eps    []*store.HookEndpoint
+	others []*store.Workflow
+}
+
+func (s *Simulator) loadSeed(ctx context.Context, def *workflow.Definition) (*seedData, error) {
 	real := s.opts.DB
-	props, err := real.Properties(ctx)
-	if err != nil {
+	sd := &seedData{}
+	var err error
+	if sd.props, err = real.Properties(ctx); err != nil {
 		return nil, err
 	}
-	tpls, err := real.EmailTemplates(ctx)
-	if err != nil {
+	if sd.tpls, err = real.EmailTemplates(ctx); err != nil {
 		return nil, err
 	}
-	eps, err := real.HookEndpoints(ctx)
-	if err != nil {
+	if sd.eps, err = real.HookEndpoints(ctx); err != nil {
 		return nil, err
 	}
-	var others []*store.Workflow
 	for _, st := range def.Steps {
 		if st.Type != workflow.StepEnroll || st.Workflow == "" || st.Workflow == def.ID {
 			continue
@@ -413,47 +428,101 @@ func (s *Simulator) seed(ctx context.Context, sc *scratch, def *workflow.Definit
 		if w.Definition, err = real.WorkflowVersion(ctx, w.ID, w.ActiveVersion); err != nil {
 			return nil, err
 		}
-		others = append(others, w)
+		sd.others = append(sd.others, w)
 	}
-	now := sc.clk.Now()
+	return sd, nil
+}
+
+// open makes a scratch installation at virtual time start: a fresh database seeded with sd and
+// a real engine over it with render-only actions recorded in the returned sink. splitID is the
+// record id split steps hash. The caller closes it.
+func (s *Simulator) open(ctx context.Context, start time.Time, sd *seedData, splitID func(int64) int64) (*scratch, *sink, error) {
+	dir, err := os.MkdirTemp(s.opts.TempDir, "flowdesk-simulate-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("make the scratch directory: %w", err)
+	}
+	sc := &scratch{dir: dir, clk: clock.NewFake(start)}
+	// synchronous OFF: the scratch database is thrown away, so nothing needs to reach the disk.
+	if sc.db, err = store.Open(ctx, filepath.Join(dir, "simulate.db"), store.Options{Synchronous: "OFF"}); err != nil {
+		sc.close()
+		return nil, nil, fmt.Errorf("open the scratch database: %w", err)
+	}
 	err = sc.db.Write(ctx, func(tx store.Tx) error {
-		for _, p := range props {
+		for _, p := range sd.props {
 			if _, err := tx.DeclareProperty(p); err != nil {
 				return err
 			}
 		}
-		for _, t := range tpls {
-			if _, err := tx.PutEmailTemplate(t, now); err != nil {
+		for _, t := range sd.tpls {
+			if _, err := tx.PutEmailTemplate(t, start); err != nil {
 				return err
 			}
 		}
-		for _, ep := range eps {
-			if err := tx.CreateHookEndpoint(ep, now); err != nil {
+		for _, ep := range sd.eps {
+			if err := tx.CreateHookEndpoint(ep, start); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	return others, err
-}
-
-func (s *Simulator) run(ctx context.Context, p *prepared) (*Result, error) {
-	dir, err := os.MkdirTemp(s.opts.TempDir, "flowdesk-simulate-")
 	if err != nil {
-		return nil, fmt.Errorf("make the scratch directory: %w", err)
-	}
-	sc := &scratch{dir: dir, clk: clock.NewFake(p.start)}
-	defer sc.close()
-	// synchronous OFF: the scratch database is thrown away, so nothing needs to reach the disk.
-	if sc.db, err = store.Open(ctx, filepath.Join(dir, "simulate.db"), store.Options{Synchronous: "OFF"}); err != nil {
-		return nil, fmt.Errorf("open the scratch database: %w", err)
-	}
-	others, err := s.seed(ctx, sc, p.def)
-	if err != nil {
-		return nil, fmt.Errorf("seed the scratch database: %w", err)
+		sc.close()
+		return nil, nil, fmt.Errorf("seed the scratch database: %w", err)
 	}
 	effects := &sink{}
 	acts := effects.wrap(action.Preview(s.opts.Actions))
+	if sc.eng, err = engine.New(ctx, sc.db, engine.Options{Clock: sc.clk, Actions: acts, Workers: 1, Lease: 24 * time.Hour, SplitRecordID: splitID}); err != nil {
+		sc.close()
+		return nil, nil, fmt.Errorf("start the scratch engine: %w", err)
+	}
+	return sc, effects, nil
+}
+
+// enableAll switches on, in the scratch installation, the workflows enroll steps name and then
+// the definition itself (after the records exist, as real contacts exist before).
+func enableAll(ctx context.Context, eng *engine.Engine, sd *seedData, raw []byte) error {
+	for _, w := range sd.others {
+		if err := enable(ctx, eng, w.Definition); err != nil {
+			return fmt.Errorf("copy workflow %q: %w", w.ID, err)
+		}
+	}
+	return enable(ctx, eng, raw)
+}
+
+// advance runs what is due at the virtual time and jumps the clock to the next due job (or
+// next, the next scenario item, when earlier). It reports the steps run and whether the
+// simulation goes on; stopped is "horizon" when the next thing is beyond end.
+func advance(ctx context.Context, sc *scratch, next *time.Time, end time.Time) (n int, more bool, stopped string, err error) {
+	now := sc.clk.Now()
+	if n, err = sc.eng.RunDue(ctx); err != nil {
+		return n, false, "", fmt.Errorf("run the simulation: %w", err)
+	}
+	at, ok, err := sc.db.NextJobAt(ctx)
+	if err != nil {
+		return n, false, "", err
+	}
+	if next != nil && (!ok || next.Before(at)) {
+		at, ok = *next, true
+	}
+	if !ok {
+		return n, false, "done", nil
+	}
+	if at.After(end) {
+		sc.clk.Set(end)
+		return n, false, "horizon", nil
+	}
+	if !at.After(now) {
+		at = now.Add(time.Second) // a job due now that RunDue left (a lease): move on
+	}
+	sc.clk.Set(at)
+	return n, true, "", nil
+}
+
+func (s *Simulator) run(ctx context.Context, p *prepared) (*Result, error) {
+	sd, err := s.loadSeed(ctx, p.def)
+	if err != nil {
+		return nil, fmt.Errorf("seed the scratch database: %w", err)
+	}
 	var recID int64 // the scratch record, created below
 	// Split steps hash the real record's id, so the scratch copy takes the paths it would.
 	splitID := func(id int64) int64 {
@@ -462,9 +531,11 @@ func (s *Simulator) run(ctx context.Context, p *prepared) (*Result, error) {
 		}
 		return id
 	}
-	if sc.eng, err = engine.New(ctx, sc.db, engine.Options{Clock: sc.clk, Actions: acts, Workers: 1, Lease: 24 * time.Hour, SplitRecordID: splitID}); err != nil {
-		return nil, fmt.Errorf("start the scratch engine: %w", err)
+	sc, effects, err := s.open(ctx, p.start, sd, splitID)
+	if err != nil {
+		return nil, err
 	}
+	defer sc.close()
 	eng := sc.eng
 
 	// The record exists before the workflow is on, as a real contact would.
@@ -483,12 +554,7 @@ func (s *Simulator) run(ctx context.Context, p *prepared) (*Result, error) {
 			return nil, asInput("record", err)
 		}
 	}
-	for _, w := range others {
-		if err := enable(ctx, eng, w.Definition); err != nil {
-			return nil, fmt.Errorf("copy workflow %q: %w", w.ID, err)
-		}
-	}
-	if err := enable(ctx, eng, p.raw); err != nil {
+	if err := enableAll(ctx, eng, sd, p.raw); err != nil {
 		return nil, err
 	}
 
@@ -513,34 +579,23 @@ func (s *Simulator) run(ctx context.Context, p *prepared) (*Result, error) {
 			}
 		}
 		first = false
-		n, err := eng.RunDue(ctx)
+		var nextItem *time.Time
+		if next < len(p.items) {
+			nextItem = &p.items[next].at
+		}
+		n, more, stopped, err := advance(ctx, sc, nextItem, p.end)
 		if err != nil {
-			return nil, fmt.Errorf("run the simulation: %w", err)
+			return nil, err
 		}
 		res.StepsRun += n
 		if res.StepsRun >= StepBudget || iter > 4*StepBudget {
 			res.Stopped = "step_budget"
 			break
 		}
-		at, ok, err := sc.db.NextJobAt(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if next < len(p.items) && (!ok || p.items[next].at.Before(at)) {
-			at, ok = p.items[next].at, true
-		}
-		if !ok {
+		if !more {
+			res.Stopped = stopped
 			break
 		}
-		if at.After(p.end) {
-			res.Stopped = "horizon"
-			sc.clk.Set(p.end)
-			break
-		}
-		if !at.After(now) {
-			at = now.Add(time.Second) // a job due now that RunDue left (a lease): move on
-		}
-		sc.clk.Set(at)
 	}
 	res.End = sc.clk.Now()
 	if err := s.collect(ctx, sc, p, recID, res); err != nil {
@@ -627,20 +682,23 @@ func (s *Simulator) collect(ctx context.Context, sc *scratch, p *prepared, recID
 		res.WhyNot = whyNot(p)
 		return nil
 	}
-	last := ens[len(ens)-1]
-	switch last.Status {
-	case store.StatusCompleted, store.StatusCompletedWithErrors:
-		res.Outcome = "completed"
-	case store.StatusFailed:
-		res.Outcome = "failed"
-	case store.StatusGoalReached:
-		res.Outcome = "goal_reached"
-	case store.StatusUnenrolled, store.StatusCancelled:
-		res.Outcome = "unenrolled"
-	default:
-		res.Outcome = "waiting"
-	}
+	res.Outcome = outcomeOf(ens[len(ens)-1].Status)
 	return nil
+}
+
+// outcomeOf is an enrollment's status as a simulation's outcome.
+func outcomeOf(status string) string {
+	switch status {
+	case store.StatusCompleted, store.StatusCompletedWithErrors:
+		return "completed"
+	case store.StatusFailed:
+		return "failed"
+	case store.StatusGoalReached:
+		return "goal_reached"
+	case store.StatusUnenrolled, store.StatusCancelled:
+		return "unenrolled"
+	}
+	return "waiting"
 }
 
 // whyNot says, trigger by trigger, why the scenario did not enroll the record: no event of the

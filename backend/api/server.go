@@ -71,6 +71,7 @@ type Server struct {
 	tokenHashes  []string
 	exposed      bool
 	simulator    *simulate.Simulator
+	dryRuns      *simulate.DryRuns
 }
 
 // New builds the API handler over the dependencies in opts; a missing one is an error that
@@ -92,6 +93,9 @@ func New(opts Options) (*Server, error) {
 	s := &Server{db: opts.DB, eng: opts.Engine, log: opts.Log, version: opts.Version, mux: http.NewServeMux(), started: time.Now(),
 		allowedHosts: opts.AllowedHosts, hooks: opts.Hooks, settings: opts.Settings, actions: opts.Actions, tokenHashes: opts.TokenHashes, exposed: opts.Exposed,
 		simulator: opts.Simulator}
+	if opts.Simulator != nil {
+		s.dryRuns = simulate.NewDryRuns(opts.Simulator)
+	}
 	s.routes()
 	if opts.Static != nil {
 		s.mux.Handle("/", spa(opts.Static))
@@ -126,6 +130,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/simulate", s.simulateRun)
 	m.HandleFunc("GET /api/workflows/{id}/why-not", s.whyNot)
 	s.enrollRoutes(m)
+	s.dryRunRoutes(m)
 	s.versionRoutes(m)
 	s.publishRoutes(m)
 	s.performanceRoutes(m)

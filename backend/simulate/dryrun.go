@@ -419,6 +419,9 @@ func (s *Simulator) dryChunk(ctx context.Context, r *dryRun, p *prepared, sd *se
 	if err != nil {
 		return err
 	}
+	if err := s.copyLists(ctx, sc, fromReal, p.start); err != nil {
+		return err
+	}
 	if err := enableAll(ctx, sc.eng, sd, p.raw); err != nil {
 		return err
 	}

@@ -401,6 +401,7 @@ type seedData struct {
 	props  []store.Property
 	tpls   []*store.EmailTemplate
 	eps    []*store.HookEndpoint
+	lists  []*store.List
 	others []*store.Workflow
 }
 
@@ -415,6 +416,9 @@ func (s *Simulator) loadSeed(ctx context.Context, def *workflow.Definition) (*se
 		return nil, err
 	}
 	if sd.eps, err = real.HookEndpoints(ctx); err != nil {
+		return nil, err
+	}
+	if sd.lists, err = real.Lists(ctx); err != nil {
 		return nil, err
 	}
 	for _, st := range def.Steps {
@@ -463,6 +467,11 @@ func (s *Simulator) open(ctx context.Context, start time.Time, sd *seedData, spl
 				return err
 			}
 		}
+		for _, l := range sd.lists { // without members: a simulated record brings its own
+			if err := tx.CreateList(&store.List{ID: l.ID, Name: l.Name, Object: l.Object, Filter: l.Filter}, start); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -476,6 +485,29 @@ func (s *Simulator) open(ctx context.Context, start time.Time, sd *seedData, spl
 		return nil, nil, fmt.Errorf("start the scratch engine: %w", err)
 	}
 	return sc, effects, nil
+}
+
+// copyLists puts each scratch record in the lists its real record is in now (real id ->
+// scratch id), so list rules, suppression lists and list steps see what they will see live.
+func (s *Simulator) copyLists(ctx context.Context, sc *scratch, ids map[int64]int64, now time.Time) error {
+	member := map[int64][]string{}
+	for real := range ids {
+		lists, err := s.opts.DB.RecordLists(ctx, real)
+		if err != nil {
+			return err
+		}
+		member[real] = lists
+	}
+	return sc.db.Write(ctx, func(tx store.Tx) error {
+		for real, lists := range member {
+			for _, l := range lists {
+				if _, err := tx.AddToList(l, ids[real], now); err != nil {
+					return fmt.Errorf("copy list %s of record %d: %w", l, real, err)
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // enableAll switches on, in the scratch installation, the workflows enroll steps name and then
@@ -552,6 +584,11 @@ func (s *Simulator) run(ctx context.Context, p *prepared) (*Result, error) {
 	if len(p.props) > 0 {
 		if _, _, err := eng.PatchRecord(ctx, recID, p.props); err != nil {
 			return nil, asInput("record", err)
+		}
+	}
+	if p.realID != 0 {
+		if err := s.copyLists(ctx, sc, map[int64]int64{p.realID: recID}, p.start); err != nil {
+			return nil, err
 		}
 	}
 	if err := enableAll(ctx, eng, sd, p.raw); err != nil {

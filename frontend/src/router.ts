@@ -1,7 +1,9 @@
-// Hash-based routing (#/workflows, #/workflows/:id[/versions|/performance], #/activity, #/records, #/records/:id, #/enrollments/:id,
-// #/properties/:object, #/lists, #/lists/:id, #/templates, #/templates/:name):
-// works from a file-less Wails AssetServer and from `flowdesk serve` without server routes.
-import { useEffect, useState } from 'react';
+// The app's URLs and navigation. The route tree and its matching are React Router's (routes.tsx);
+// this file builds the URLs screens link to and routes navigation through that router, so the
+// leave guard sees every move. URLs stay hash-based (#/workflows/:id, …): they work from the
+// file-less Wails AssetServer and from `flowdesk serve` without server routes, and bookmarks from
+// earlier versions keep working.
+import type { DataRouter } from 'react-router';
 
 export type Route =
   | { name: 'workflows' }
@@ -24,100 +26,50 @@ export type Route =
   | { name: 'lists' }
   | { name: 'list'; id: string }
   | { name: 'templates' }
-  | { name: 'template'; template: string }
-  | { name: 'not-found'; path: string };
+  | { name: 'template'; template: string };
 
-/** Parses a location hash into a route. */
-export function parseHash(hash: string): Route {
-  const raw = hash.replace(/^#/, '') || '/workflows';
-  const qi = raw.indexOf('?');
-  const path = qi >= 0 ? raw.slice(0, qi) : raw;
-  const query = new URLSearchParams(qi >= 0 ? raw.slice(qi + 1) : '');
-  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts.length === 0) return { name: 'workflows' };
-  if (parts[0] === 'workflows' && parts.length === 1) return { name: 'workflows' };
-  if (parts[0] === 'workflows' && parts.length === 2) return query.get('at') ? { name: 'workflow', id: parts[1], at: query.get('at')! } : { name: 'workflow', id: parts[1] };
-  if (parts[0] === 'workflows' && parts.length === 3 && parts[2] === 'enrollments') {
-    const r: Route = { name: 'workflow-enrollments', id: parts[1] };
-    if (query.get('status')) r.status = query.get('status')!;
-    if (query.get('step')) r.step = query.get('step')!;
-    return r;
-  }
-  if (parts[0] === 'workflows' && parts.length === 3 && parts[2] === 'versions') {
-    const r: Route = { name: 'workflow-versions', id: parts[1] };
-    if (/^\d+$/.test(query.get('v') ?? '')) r.version = Number(query.get('v'));
-    if (/^\d+$/.test(query.get('against') ?? '')) r.against = Number(query.get('against'));
-    return r;
-  }
-  if (parts[0] === 'workflows' && parts.length === 3 && parts[2] === 'performance') return { name: 'workflow-performance', id: parts[1] };
-  if (parts[0] === 'activity' && parts.length === 1) return { name: 'activity' };
-  if (parts[0] === 'records' && parts.length === 1) return { name: 'records' };
-  if (parts[0] === 'records' && parts.length === 2 && /^\d+$/.test(parts[1])) return { name: 'record', id: Number(parts[1]) };
-  if (parts[0] === 'enrollments' && parts.length === 2 && /^\d+$/.test(parts[1])) return { name: 'enrollment', id: Number(parts[1]) };
-  if (parts[0] === 'webhooks' && parts.length === 1) return { name: 'webhooks' };
-  if (parts[0] === 'webhooks' && parts.length === 2) return { name: 'webhook', id: parts[1] };
-  if (parts[0] === 'lists' && parts.length === 1) return { name: 'lists' };
-  if (parts[0] === 'lists' && parts.length === 2) return { name: 'list', id: parts[1] };
-  if (parts[0] === 'templates' && parts.length === 1) return { name: 'templates' };
-  if (parts[0] === 'templates' && parts.length === 2) return { name: 'template', template: parts[1] };
-  if (parts[0] === 'properties' && parts.length <= 2) return parts[1] ? { name: 'properties', object: parts[1] } : { name: 'properties' };
-  if (parts.length === 1 && (parts[0] === 'settings' || parts[0] === 'outbox' || parts[0] === 'tasks' || parts[0] === 'trash')) return { name: parts[0] };
-  return { name: 'not-found', path };
+const enc = encodeURIComponent;
+
+function withQuery(path: string, q: Record<string, string | number | undefined>): string {
+  const s = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') s.set(k, String(v));
+  const qs = s.toString();
+  return '#' + path + (qs ? '?' + qs : '');
 }
 
-/** The hash of a route. */
+/** The URL (a hash, "#/…") of a route. */
 export function hrefOf(r: Route): string {
   switch (r.name) {
-    case 'workflows':
-      return '#/workflows';
     case 'workflow':
-      return '#/workflows/' + encodeURIComponent(r.id) + (r.at ? '?at=' + encodeURIComponent(r.at) : '');
-    case 'workflow-enrollments': {
-      const q = new URLSearchParams();
-      if (r.status) q.set('status', r.status);
-      if (r.step) q.set('step', r.step);
-      const qs = q.toString();
-      return '#/workflows/' + encodeURIComponent(r.id) + '/enrollments' + (qs ? '?' + qs : '');
-    }
-    case 'workflow-versions': {
-      const q = new URLSearchParams();
-      if (r.version) q.set('v', String(r.version));
-      if (r.against) q.set('against', String(r.against));
-      const qs = q.toString();
-      return '#/workflows/' + encodeURIComponent(r.id) + '/versions' + (qs ? '?' + qs : '');
-    }
+      return withQuery('/workflows/' + enc(r.id), { at: r.at });
+    case 'workflow-enrollments':
+      return withQuery('/workflows/' + enc(r.id) + '/enrollments', { status: r.status, step: r.step });
+    case 'workflow-versions':
+      return withQuery('/workflows/' + enc(r.id) + '/versions', { v: r.version || undefined, against: r.against || undefined });
     case 'workflow-performance':
-      return '#/workflows/' + encodeURIComponent(r.id) + '/performance';
-    case 'activity':
-      return '#/activity';
-    case 'records':
-      return '#/records';
+      return '#/workflows/' + enc(r.id) + '/performance';
     case 'record':
       return '#/records/' + r.id;
     case 'enrollment':
       return '#/enrollments/' + r.id;
-    case 'webhooks':
-      return '#/webhooks';
     case 'webhook':
-      return '#/webhooks/' + encodeURIComponent(r.id);
-    case 'lists':
-      return '#/lists';
+      return '#/webhooks/' + enc(r.id);
     case 'list':
-      return '#/lists/' + encodeURIComponent(r.id);
+      return '#/lists/' + enc(r.id);
     case 'properties':
-      return '#/properties' + (r.object ? '/' + encodeURIComponent(r.object) : '');
-    case 'templates':
-      return '#/templates';
+      return '#/properties' + (r.object ? '/' + enc(r.object) : '');
     case 'template':
-      return '#/templates/' + encodeURIComponent(r.template);
-    case 'settings':
-    case 'outbox':
-    case 'tasks':
-    case 'trash':
-      return '#/' + r.name;
+      return '#/templates/' + enc(r.template);
     default:
-      return '#/workflows';
+      return '#/' + r.name;
   }
+}
+
+let router: DataRouter | null = null;
+
+/** Binds the app's router (routes.tsx does, once it is made). */
+export function bindRouter(r: DataRouter | null): void {
+  router = r;
 }
 
 type Guard = () => boolean;
@@ -134,37 +86,29 @@ export function setLeaveGuard(g: Guard | null): () => void {
 let unguarded = false;
 
 /**
- * Navigates to a hash, respecting the leave guard unless `unguarded` (for a move that leaves
- * nothing behind, like a new workflow's editor moving to its id after the first save).
+ * Whether a move from one URL to another must stay (the leave guard said no). The router's
+ * blocker asks this once per move; a move within the same screen's URL is never asked about.
  */
-export function navigate(href: string, replace = false, skipGuard = false): void {
-  unguarded = skipGuard;
-  if (replace) {
-    history.replaceState(null, '', href);
-    window.dispatchEvent(new HashChangeEvent('hashchange'));
-  } else {
-    location.hash = href;
-  }
+export function refuseLeave(from: string, to: string): boolean {
+  const skip = unguarded;
+  unguarded = false;
+  if (skip || from === to || !guard) return false;
+  return !guard();
 }
 
-/** The current route; follows hash changes, undoing those the leave guard refuses. */
-export function useRoute(): Route {
-  const [hash, setHash] = useState(() => location.hash);
-  useEffect(() => {
-    let current = location.hash;
-    const on = () => {
-      if (location.hash === current) return;
-      const skip = unguarded;
-      unguarded = false;
-      if (!skip && guard && !guard()) {
-        history.replaceState(null, '', current || '#/workflows');
-        return;
-      }
-      current = location.hash;
-      setHash(current);
-    };
-    window.addEventListener('hashchange', on);
-    return () => window.removeEventListener('hashchange', on);
-  }, []);
-  return parseHash(hash);
+/**
+ * Navigates to a URL ("#/…"), respecting the leave guard unless `skipGuard` (for a move that
+ * leaves nothing behind, like a new workflow's editor moving to its id after the first save).
+ */
+export function navigate(href: string, replace = false, skipGuard = false): void {
+  const to = href.replace(/^#/, '');
+  if (!router) {
+    // no app router (a component test): the URL still changes
+    location.hash = href;
+    return;
+  }
+  unguarded = skipGuard;
+  // the blocker runs before navigate's first await, so the flag is spent by then
+  void router.navigate(to, { replace });
+  unguarded = false;
 }

@@ -391,7 +391,7 @@ func (e *Engine) definition(ctx context.Context, id string, version int) (*workf
 
 // program compiles (once per workflow version and location) a filter used by a step.
 func (e *Engine) program(def *workflow.Definition, version int, loc string, f condition.Filter) (*condition.Program, error) {
-	return e.progs.Compile(programKey(def.ID, version, loc), f, condition.Options{Schema: e.Schema(def.Object), Associated: e.associatedSchema(def.Object)})
+	return e.progs.Compile(programKey(def.ID, version, loc), f, e.compileOptions(def.Object))
 }
 
 func programKey(id string, version int, loc string) string {
@@ -445,7 +445,7 @@ func (e *Engine) rebuildIndex(ctx context.Context) error {
 		}
 		enabled = append(enabled, &trigger.Workflow{ID: w.ID, Version: w.ActiveVersion, Def: def})
 	}
-	ix, err := trigger.Build(enabled, e.Schema)
+	ix, err := trigger.Build(enabled, e.compileOptions)
 	if err != nil {
 		return fmt.Errorf("rebuild trigger index: %w", err)
 	}

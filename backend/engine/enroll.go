@@ -172,12 +172,12 @@ func (e *Engine) recordChanged(tx store.Tx, change *store.RecordChange, now time
 }
 
 // recordListSet loads the ids of the lists a record is in, for filters that test membership.
-func recordListSet(tx store.Tx, recordID int64) (map[string]bool, error) {
-	ids, err := tx.RecordLists(recordID)
+func recordListSet(r ruleReader, recordID int64) (map[string]bool, error) {
+	ids, err := r.RecordLists(recordID)
 	if err != nil {
 		return nil, err
 	}
-	goals, err := tx.GoalsReached(recordID)
+	goals, err := r.GoalsReached(recordID)
 	if err != nil {
 		return nil, err
 	}

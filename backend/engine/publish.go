@@ -79,7 +79,7 @@ func (e *Engine) countExisting(ctx context.Context, id string, def *workflow.Def
 	if out.FilterTriggers == 0 {
 		return out, nil
 	}
-	ix, err := trigger.Build([]*trigger.Workflow{{ID: id, Def: def}}, e.Schema)
+	ix, err := trigger.Build([]*trigger.Workflow{{ID: id, Def: def}}, e.compileOptions)
 	if err != nil {
 		return out, fmt.Errorf("count records meeting the triggers of %q: %w", id, err)
 	}
@@ -96,7 +96,11 @@ func (e *Engine) countExisting(ctx context.Context, id string, def *workflow.Def
 		matched := map[int64][]trigger.Match{}
 		ids := []int64{}
 		for _, r := range recs {
-			if m, _ := ix.MatchNow(id, r.Properties, now); len(m) > 0 {
+			env, err := ruleEnv(dbRules{ctx, e.db}, r, now, ix.UsesLists(), ix.Associations(def.Object))
+			if err != nil {
+				return out, err
+			}
+			if m, _ := ix.MatchNow(id, env); len(m) > 0 {
 				matched[r.ID] = m
 				ids = append(ids, r.ID)
 			}

@@ -295,7 +295,11 @@ func (e *Engine) fireRecurring(ctx context.Context, s *trigger.Schedule, st *sto
 			}
 			fireAt := st.RunFire.In(s.Spec.Loc).Format(time.RFC3339)
 			for _, r := range recs {
-				ok, matched, err := s.Match(r.Properties, now)
+				env, err := ruleEnv(tx, r, now, s.Filter.UsesLists(), s.Filter.Associations())
+				if err != nil {
+					return err
+				}
+				ok, matched, err := s.Match(env)
 				if err != nil {
 					e.log.Warn("schedule filter failed", "workflow", s.Workflow.ID, "trigger", s.Trigger.ID, "record", r.ID, "err", err)
 					continue
@@ -391,7 +395,11 @@ func (e *Engine) fireDates(ctx context.Context, s *trigger.Schedule, st *store.S
 				if !ok || f.At.After(now) || !f.At.After(st.Cursor) {
 					continue // the date changed since the scan
 				}
-				ok, matched, err := s.Match(r.Properties, now)
+				env, err := ruleEnv(tx, r, now, s.Filter.UsesLists(), s.Filter.Associations())
+				if err != nil {
+					return err
+				}
+				ok, matched, err := s.Match(env)
 				if err != nil {
 					e.log.Warn("schedule filter failed", "workflow", s.Workflow.ID, "trigger", s.Trigger.ID, "record", r.ID, "err", err)
 					continue

@@ -613,3 +613,47 @@ func TestSchedulePagesAndResumesARun(t *testing.T) {
 		t.Fatalf("state: %+v", states[0])
 	}
 }
+
+// TestScheduleAndPublishReadLists: a list rule in a schedule trigger's filter picks the list's
+// members, and the publish review counts the records that meet a list filter trigger now and
+// enrolls exactly those (the memberships are loaded for every way in).
+func TestScheduleAndPublishReadLists(t *testing.T) {
+	s := newSchedEnv(t, "2026-03-02T07:00:00Z")
+	if _, err := s.eng.CreateList(s.ctx, ListInput{ID: "vip", Name: "VIP"}); err != nil {
+		t.Fatal(err)
+	}
+	ann := s.contact("ann@example.com", map[string]any{"lifecycle": "customer"})
+	bob := s.contact("bob@example.com", map[string]any{"lifecycle": "customer"})
+	s.contact("cat@example.com", nil)
+	if _, err := s.eng.AddListMembers(s.ctx, "vip", []int64{ann, bob}); err != nil {
+		t.Fatal(err)
+	}
+	s.deploy(schedWF("vips", `[{"id": "weekly", "type": "schedule", "cron": "0 9 * * MON",
+		"filter": {"all": [{"list": "vip", "op": "member"}, {"property": "lifecycle", "op": "eq", "value": "customer"}]}}]`, ""))
+	s.clock.Set(schedTime("2026-03-02T08:00:00Z"))
+	if n := s.tick(); n != 2 {
+		t.Fatalf("the schedule enrolled %d, want the 2 members", n)
+	}
+	if got := s.enrolledEmails("vips"); len(got) != 2 || got["ann@example.com"] != 1 || got["bob@example.com"] != 1 {
+		t.Fatalf("enrolled: %v", got)
+	}
+
+	// A filter trigger on not being in the list: the review counts cat only, and publishing
+	// with "enroll those now" enrolls cat only.
+	w, err := s.eng.CreateWorkflow(s.ctx, []byte(`{"id": "outsiders", "name": "Outsiders", "object": "contact",
+		"triggers": [{"id": "t", "type": "filter", "filter": {"list": "vip", "op": "not_member"}}],
+		"start": "note", "steps": [{"id": "note", "type": "notify", "users": ["owner"], "text": "hi"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rv, err := s.eng.ReviewPublish(s.ctx, w.ID, nil)
+	if err != nil || rv.Existing.Matching != 1 || rv.Existing.Enrollable != 1 {
+		t.Fatalf("review %+v, %v", rv, err)
+	}
+	if _, err := s.eng.Publish(s.ctx, w.ID, nil, w.Revision, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.enrolledEmails("outsiders"); len(got) != 1 || got["cat@example.com"] != 1 {
+		t.Fatalf("published with enroll existing: %v", got)
+	}
+}

@@ -358,7 +358,11 @@ func (e *Engine) enrollExisting(ctx context.Context, id string, all bool) (int, 
 				if all {
 					match = ix.MatchNow
 				}
-				matches, errs := match(id, r.Properties, now)
+				env, err := ruleEnv(tx, r, now, ix.UsesLists(), ix.Associations(wf.Def.Object))
+				if err != nil {
+					return err
+				}
+				matches, errs := match(id, env)
 				if len(errs) > 0 {
 					return errors.Join(errs...)
 				}

@@ -6,6 +6,8 @@ package trigger
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -44,21 +46,23 @@ type Index struct {
 	byObject  map[string][]compiled // object type -> filter triggers
 	byList    map[string][]compiled // list id -> list triggers
 	workflows map[string]*Workflow
-	usesLists bool        // some trigger filter tests list membership
-	schedules []*Schedule // schedule triggers (see schedule.go)
+	usesLists bool                // some trigger filter tests list membership
+	assoc     map[string][]string // object type -> associated types its trigger filters read
+	schedules []*Schedule         // schedule triggers (see schedule.go)
 }
 
-// Build compiles the triggers of the given enabled workflows. schema gives property types per
-// object type (may be nil). A trigger whose filter does not compile is an error: enabling
-// validates first, so this only happens with a corrupt database.
-func Build(wfs []*Workflow, schema func(object string) condition.Schema) (*Index, error) {
-	ix := &Index{byEvent: map[string][]compiled{}, byHook: map[string][]compiled{}, byObject: map[string][]compiled{}, byList: map[string][]compiled{}, workflows: map[string]*Workflow{}}
+// Build compiles the triggers of the given enabled workflows. options gives the compile options
+// per object type (property types, associated record types; may be nil). A trigger whose
+// filter does not compile is an error: enabling validates first, so this only happens with a
+// corrupt database.
+func Build(wfs []*Workflow, options func(object string) condition.Options) (*Index, error) {
+	ix := &Index{byEvent: map[string][]compiled{}, byHook: map[string][]compiled{}, byObject: map[string][]compiled{}, byList: map[string][]compiled{}, workflows: map[string]*Workflow{}, assoc: map[string][]string{}}
 	sort.Slice(wfs, func(i, j int) bool { return wfs[i].ID < wfs[j].ID })
 	for _, wf := range wfs {
 		ix.workflows[wf.ID] = wf
 		var opts condition.Options
-		if schema != nil {
-			opts.Schema = schema(wf.Def.Object)
+		if options != nil {
+			opts = options(wf.Def.Object)
 		}
 		for i := range wf.Def.Triggers {
 			t := &wf.Def.Triggers[i]
@@ -70,6 +74,11 @@ func Build(wfs []*Workflow, schema func(object string) condition.Schema) (*Index
 				}
 				c.filter = p
 				ix.usesLists = ix.usesLists || p.UsesLists()
+				for _, t := range p.Associations() {
+					if !slices.Contains(ix.assoc[wf.Def.Object], t) {
+						ix.assoc[wf.Def.Object] = append(ix.assoc[wf.Def.Object], t)
+					}
+				}
 			}
 			switch t.Type {
 			case workflow.TriggerEvent:
@@ -98,6 +107,31 @@ func Build(wfs []*Workflow, schema func(object string) condition.Schema) (*Index
 // UsesLists tells whether some trigger filter tests list membership: the caller then loads the
 // record's lists into Event.Lists and the lists arguments.
 func (ix *Index) UsesLists() bool { return ix != nil && ix.usesLists }
+
+// Associations returns the associated record types ("company") the trigger filters of object's
+// workflows read, so the engine loads those records before matching (condition.Env.Associated).
+func (ix *Index) Associations(object string) []string {
+	if ix == nil {
+		return nil
+	}
+	return ix.assoc[object]
+}
+
+// AssociationReaders returns the object types whose trigger filters read records of type typ
+// (a company change re-checks the triggers of its associated contacts).
+func (ix *Index) AssociationReaders(typ string) []string {
+	if ix == nil {
+		return nil
+	}
+	var out []string
+	objs := slices.Sorted(maps.Keys(ix.assoc))
+	for _, obj := range objs {
+		if slices.Contains(ix.assoc[obj], typ) {
+			out = append(out, obj)
+		}
+	}
+	return out
+}
 
 // HasListTriggers tells whether some enabled workflow enrolls on joining or leaving list.
 func (ix *Index) HasListTriggers(list string) bool { return ix != nil && len(ix.byList[list]) > 0 }
@@ -313,18 +347,21 @@ func (ix *Index) MatchList(object, list string, joined bool, record map[string]a
 }
 
 // MatchExisting tells whether a record meets a workflow's filter trigger marked
-// enroll_existing now; used to enroll existing records when the workflow is switched on.
-func (ix *Index) MatchExisting(workflowID string, record map[string]any, now time.Time) ([]Match, []error) {
-	return ix.matchNow(workflowID, record, now, true)
+// enroll_existing now; used to enroll existing records when the workflow is switched on. env
+// is the record as rules see it: properties, and lists and associated records when the
+// index's filters read them (UsesLists, Associations).
+func (ix *Index) MatchExisting(workflowID string, env condition.Env) ([]Match, []error) {
+	return ix.matchNow(workflowID, env, true)
 }
 
 // MatchNow tells whether a record meets any of a workflow's filter triggers now: the records a
 // publish enrolls when the user answers yes to "also enroll records that meet the triggers now?".
-func (ix *Index) MatchNow(workflowID string, record map[string]any, now time.Time) ([]Match, []error) {
-	return ix.matchNow(workflowID, record, now, false)
+// env is as for MatchExisting.
+func (ix *Index) MatchNow(workflowID string, env condition.Env) ([]Match, []error) {
+	return ix.matchNow(workflowID, env, false)
 }
 
-func (ix *Index) matchNow(workflowID string, record map[string]any, now time.Time, flagged bool) ([]Match, []error) {
+func (ix *Index) matchNow(workflowID string, env condition.Env, flagged bool) ([]Match, []error) {
 	wf := ix.Workflow(workflowID)
 	if wf == nil {
 		return nil, nil
@@ -335,7 +372,6 @@ func (ix *Index) matchNow(workflowID string, record map[string]any, now time.Tim
 		if c.wf.ID != workflowID || c.filter == nil || (flagged && !c.trigger.EnrollExisting) {
 			continue
 		}
-		env := condition.Env{Record: record, Now: now}
 		ok, err := c.filter.Match(env)
 		if err != nil {
 			errs = append(errs, err)

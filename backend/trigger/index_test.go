@@ -26,13 +26,13 @@ func rule(property string, op condition.Op, value any) *condition.Filter {
 
 func build(t *testing.T, wfs ...*Workflow) *Index {
 	t.Helper()
-	ix, err := Build(wfs, func(object string) condition.Schema {
-		return func(p string) (condition.Type, bool) {
+	ix, err := Build(wfs, func(object string) condition.Options {
+		return condition.Options{Schema: func(p string) (condition.Type, bool) {
 			if object == "contact" && p == "score" {
 				return condition.TypeNumber, true
 			}
 			return "", false
-		}
+		}}
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -204,14 +204,14 @@ func TestMatchExisting(t *testing.T) {
 			workflow.Trigger{ID: "existing", Type: workflow.TriggerFilter, Filter: rule("city", condition.OpEq, "Dublin"), EnrollExisting: true}),
 		def("other", "contact", workflow.Trigger{ID: "existing", Type: workflow.TriggerFilter, Filter: rule("city", condition.OpEq, "Dublin"), EnrollExisting: true}),
 	)
-	got, errs := ix.MatchExisting("w", map[string]any{"city": "Dublin"}, now)
+	got, errs := ix.MatchExisting("w", condition.Env{Record: map[string]any{"city": "Dublin"}, Now: now})
 	if len(errs) > 0 || !reflect.DeepEqual(ids(got), []string{"w/existing"}) {
 		t.Fatalf("%v %v", ids(got), errs)
 	}
-	if got, _ := ix.MatchExisting("w", map[string]any{"city": "Cork"}, now); len(got) != 0 {
+	if got, _ := ix.MatchExisting("w", condition.Env{Record: map[string]any{"city": "Cork"}, Now: now}); len(got) != 0 {
 		t.Fatalf("non-matching: %v", ids(got))
 	}
-	if got, _ := ix.MatchExisting("missing", map[string]any{"city": "Dublin"}, now); len(got) != 0 {
+	if got, _ := ix.MatchExisting("missing", condition.Env{Record: map[string]any{"city": "Dublin"}, Now: now}); len(got) != 0 {
 		t.Fatalf("missing workflow: %v", ids(got))
 	}
 }

@@ -293,12 +293,12 @@ type Schedule struct {
 }
 
 // Match tells whether a record is picked by the schedule's filter, with the values the filter
-// read (for the enrollment reason).
-func (s *Schedule) Match(record map[string]any, now time.Time) (bool, map[string]any, error) {
+// read (for the enrollment reason). env is the record as rules see it: properties, and lists
+// and associated records when the filter reads them (Filter.UsesLists, Filter.Associations).
+func (s *Schedule) Match(env condition.Env) (bool, map[string]any, error) {
 	if s.Filter == nil {
 		return true, map[string]any{}, nil
 	}
-	env := condition.Env{Record: record, Now: now}
 	ok, err := s.Filter.Match(env)
 	if err != nil || !ok {
 		return false, nil, err

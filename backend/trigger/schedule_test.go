@@ -254,13 +254,13 @@ func TestIndexSchedules(t *testing.T) {
 		t.Fatalf("schedules: %+v", ss)
 	}
 	now := utc("2026-03-02T08:00:00Z")
-	if ok, m, err := ss[0].Match(map[string]any{"lifecycle": "customer"}, now); err != nil || !ok || m["lifecycle"] != "customer" {
+	if ok, m, err := ss[0].Match(condition.Env{Record: map[string]any{"lifecycle": "customer"}, Now: now}); err != nil || !ok || m["lifecycle"] != "customer" {
 		t.Fatalf("match customer: %v %v %v", ok, m, err)
 	}
-	if ok, _, err := ss[0].Match(map[string]any{"lifecycle": "lead"}, now); err != nil || ok {
+	if ok, _, err := ss[0].Match(condition.Env{Record: map[string]any{"lifecycle": "lead"}, Now: now}); err != nil || ok {
 		t.Fatalf("lead matched: %v %v", ok, err)
 	}
-	if ok, _, _ := ss[1].Match(map[string]any{}, now); !ok {
+	if ok, _, _ := ss[1].Match(condition.Env{Record: map[string]any{}, Now: now}); !ok {
 		t.Fatal("a schedule without filter picks every record")
 	}
 	bad := &workflow.Definition{ID: "bad", Object: "contact", Triggers: []workflow.Trigger{{ID: "t", Type: "schedule", Cron: "nope"}}}

@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
 	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/trigger"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
 
@@ -80,6 +84,7 @@ func (e *Engine) Associate(ctx context.Context, id, otherID int64, label string)
 	case utf8.RuneCountInString(label) > MaxAssociationLabel:
 		return assoc, false, badInput("label", "the label is longer than %d characters; shorten it", MaxAssociationLabel)
 	}
+	enrolled := false
 	err = e.db.Write(store.Urgent(ctx), func(tx store.Tx) error {
 		a, err := tx.Record(id)
 		if err != nil {
@@ -104,6 +109,13 @@ func (e *Engine) Associate(ctx context.Context, id, otherID int64, label string)
 			return err
 		}
 		assoc = store.Association{RecordID: b.ID, Type: b.Type, Label: label, CreatedAt: now}
+		if created {
+			ids, err := e.linkChanged(tx, a, b, true, now)
+			if err != nil {
+				return err
+			}
+			enrolled = len(ids) > 0
+		}
 		if !created {
 			links, err := tx.Associations(id, b.Type)
 			if err != nil {
@@ -120,6 +132,9 @@ func (e *Engine) Associate(ctx context.Context, id, otherID int64, label string)
 	if err != nil {
 		return assoc, false, fmt.Errorf("associate record %d with record %d: %w", id, otherID, err)
 	}
+	if enrolled {
+		e.Wake()
+	}
 	return assoc, created, nil
 }
 
@@ -130,11 +145,12 @@ func (e *Engine) Dissociate(ctx context.Context, id, otherID int64, label *strin
 		return 0, badInput("record_id", "say which record to remove the association with: send {\"record_id\": <id>}")
 	}
 	var n int64
+	enrolled := false
 	err := e.db.Write(store.Urgent(ctx), func(tx store.Tx) error {
-		if _, err := tx.Record(id); err != nil {
+		a, err := tx.Record(id)
+		if err != nil {
 			return err
 		}
-		var err error
 		if label != nil {
 			n, err = tx.Dissociate(id, otherID, strings.TrimSpace(*label), false)
 		} else {
@@ -150,10 +166,24 @@ func (e *Engine) Dissociate(ctx context.Context, id, otherID int64, label *strin
 			}
 			return badInput("record_id", "%s; nothing was removed", what)
 		}
-		return nil
+		if links, err := tx.Associations(id, ""); err != nil {
+			return err
+		} else if slices.ContainsFunc(links, func(l store.Association) bool { return l.RecordID == otherID }) {
+			return nil // another label still links them: the rules see the same records
+		}
+		b, err := tx.Record(otherID)
+		if err != nil {
+			return err
+		}
+		ids, err := e.linkChanged(tx, a, b, false, e.clock.Now())
+		enrolled = len(ids) > 0
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("dissociate record %d from record %d: %w", id, otherID, err)
+	}
+	if enrolled {
+		e.Wake()
 	}
 	return n, nil
 }
@@ -190,8 +220,10 @@ func (e *Engine) AddAssociationType(ctx context.Context, from, to string) error 
 	return nil
 }
 
-// associationsRead lists the associated record types a workflow version's branch filters read
-// ("company" for "company.industry"), remembered per version, which never changes.
+// associationsRead lists the associated record types a workflow version's filters read
+// ("company" for "company.industry"): its branches, its goal, its unenrollment filter and its
+// triggers' filters (the criteria "when no longer met" rechecks). Remembered per version, which
+// never changes.
 func (e *Engine) associationsRead(def *workflow.Definition, version int) []string {
 	k := versionKey{def.ID, version}
 	if v, ok := e.assocUse.Load(k); ok {
@@ -199,47 +231,38 @@ func (e *Engine) associationsRead(def *workflow.Definition, version int) []strin
 	}
 	seen := map[string]bool{}
 	var types []string
+	read := func(loc string, f *condition.Filter) {
+		if f == nil {
+			return
+		}
+		prog, err := e.program(def, version, loc, *f)
+		if err != nil {
+			return // the rule fails with its error when it runs
+		}
+		for _, t := range prog.Associations() {
+			if !seen[t] {
+				seen[t] = true
+				types = append(types, t)
+			}
+		}
+	}
 	for _, s := range def.Steps {
 		for i, b := range s.Branches {
-			if b.Filter == nil {
-				continue
-			}
-			prog, err := e.program(def, version, fmt.Sprintf("step/%s/branch/%d", s.ID, i), *b.Filter)
-			if err != nil {
-				continue // the branch fails with its error when it runs
-			}
-			for _, t := range prog.Associations() {
-				if !seen[t] {
-					seen[t] = true
-					types = append(types, t)
-				}
-			}
+			read(fmt.Sprintf("step/%s/branch/%d", s.ID, i), b.Filter)
+		}
+	}
+	read("goal", def.Goal)
+	if def.Unenroll != nil {
+		read("unenroll", def.Unenroll.Filter)
+	}
+	for _, t := range def.Triggers {
+		if t.Type == workflow.TriggerFilter {
+			read("trigger/"+t.ID, t.Filter)
 		}
 	}
 	sort.Strings(types)
 	e.assocUse.Store(k, types)
 	return types
-}
-
-// loadAssociated reads the associated records the plan's branch filters look at.
-func (e *Engine) loadAssociated(ctx context.Context, p *plan) error {
-	types := e.associationsRead(p.def, p.c.enr.Version)
-	if len(types) == 0 {
-		return nil
-	}
-	p.assoc = make(map[string][]map[string]any, len(types))
-	for _, t := range types {
-		recs, err := e.db.AssociatedRecords(ctx, p.c.rec.ID, t)
-		if err != nil {
-			return err
-		}
-		props := make([]map[string]any, len(recs))
-		for i, r := range recs {
-			props[i] = r.Properties
-		}
-		p.assoc[t] = props
-	}
-	return nil
 }
 
 // applyAssociated runs a property step on every record of type typ associated with the enrolled
@@ -297,4 +320,123 @@ func (e *Engine) afterAssociatedChange(p *plan, s *workflow.Step) (string, *stor
 	p.current = s.Next
 	p.next = &store.Job{EnrollmentID: p.c.enr.ID, RecordID: p.c.rec.ID, StepID: s.Next, Kind: store.JobRun, RunAt: p.now}
 	return "", nil, nil
+}
+
+// assocReaders is, for one trigger index, which object types' rules read records of a type:
+// readers[typ] lists the object types of the enabled workflows whose triggers, goal,
+// unenrollment filter or branches read "typ.<property>".
+type assocReaders struct {
+	ix      *trigger.Index
+	readers map[string][]string
+}
+
+// associationReaders returns the object types whose enabled workflows read records of type typ
+// through an association, worked out once per trigger index.
+func (e *Engine) associationReaders(ix *trigger.Index, typ string) []string {
+	if r := e.readers.Load(); r != nil && r.ix == ix {
+		return r.readers[typ]
+	}
+	readers := map[string][]string{}
+	for _, wf := range ix.Workflows() {
+		for _, t := range e.associationsRead(wf.Def, wf.Version) {
+			if !slices.Contains(readers[t], wf.Def.Object) {
+				readers[t] = append(readers[t], wf.Def.Object)
+			}
+		}
+	}
+	e.readers.Store(&assocReaders{ix: ix, readers: readers})
+	return readers[typ]
+}
+
+// associatesChanged re-checks, in the transaction of a change of a record's properties, the
+// records associated with it whose workflows read its type ("company.industry" in a contact
+// workflow's trigger, goal or unenrollment filter), as HubSpot re-evaluates a contact when its
+// company changes. It returns the new enrollments.
+func (e *Engine) associatesChanged(tx store.Tx, change *store.RecordChange, now time.Time) ([]int64, error) {
+	ix := e.index.Load()
+	changed := change.Record
+	var ids []int64
+	for _, obj := range e.associationReaders(ix, changed.Type) {
+		recs, err := tx.AssociatedRecords(changed.ID, obj)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			// before: its records of changed's type, with changed as it was
+			peers, err := tx.AssociatedRecords(r.ID, changed.Type)
+			if err != nil {
+				return nil, err
+			}
+			was := make([]map[string]any, len(peers))
+			for i, p := range peers {
+				was[i] = p.Properties
+				if p.ID == changed.ID {
+					was[i] = change.Old
+				}
+			}
+			more, err := e.recheckThrough(tx, ix, r, changed.Type, was, now)
+			if err != nil {
+				return nil, err
+			}
+			ids = append(ids, more...)
+		}
+	}
+	return ids, nil
+}
+
+// linkChanged re-checks both records of a link that was made (linked) or removed, in its
+// transaction, when the other side's workflows read the type through an association: a contact
+// linked to a company in software now meets "company.industry is software".
+func (e *Engine) linkChanged(tx store.Tx, a, b *store.Record, linked bool, now time.Time) ([]int64, error) {
+	ix := e.index.Load()
+	var ids []int64
+	for _, p := range [][2]*store.Record{{a, b}, {b, a}} {
+		x, y := p[0], p[1]
+		if !slices.Contains(e.associationReaders(ix, y.Type), x.Type) {
+			continue
+		}
+		peers, err := tx.AssociatedRecords(x.ID, y.Type)
+		if err != nil {
+			return nil, err
+		}
+		var was []map[string]any
+		for _, r := range peers {
+			if r.ID != y.ID {
+				was = append(was, r.Properties)
+			}
+		}
+		if !linked {
+			was = append(was, y.Properties)
+		}
+		more, err := e.recheckThrough(tx, ix, x, y.Type, was, now)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, more...)
+	}
+	return ids, nil
+}
+
+// recheckThrough re-checks record r after its associated records of type typ changed (was is
+// what they were): the goals and unenrollment rules of its open enrollments, then its filter
+// triggers that read typ, which enroll it when it starts to match.
+func (e *Engine) recheckThrough(tx store.Tx, ix *trigger.Index, r *store.Record, typ string, was []map[string]any, now time.Time) ([]int64, error) {
+	if err := e.checkExits(tx, r, now); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(ix.Associations(r.Type), typ) {
+		return nil, nil
+	}
+	after, err := ruleEnv(tx, r, now, ix.UsesLists(), ix.Associations(r.Type))
+	if err != nil {
+		return nil, err
+	}
+	before := after
+	before.Associated = maps.Clone(after.Associated)
+	before.Associated[typ] = was
+	matches, errs := ix.MatchAssociatedChange(r.Type, typ, before, after)
+	for _, err := range errs {
+		e.log.Warn("filter trigger failed", "record", r.ID, "associated", typ, "err", err)
+	}
+	return e.enrollMatches(tx, ix, matches, r.ID, nil, now)
 }

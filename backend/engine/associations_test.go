@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
@@ -145,10 +146,132 @@ func TestValidationOfAssociatedTargetsAndFilters(t *testing.T) {
 		"b/target":             "no association is defined between contact and planet",
 		"c/value":              `"employees", which holds a number`,
 		"d/branches[0].filter": `"company.employees" is a number`,
-		"/filter":              "only branch steps can read associated records",
 	} {
 		if !strings.Contains(got[key], want) {
 			t.Errorf("%s: %q, want it to say %q (all: %v)", key, got[key], want, got)
 		}
 	}
+	if got["/filter"] != "" {
+		t.Errorf("a trigger reading company.industry: %q, want no problem", got["/filter"])
+	}
+}
+
+// company creates a company record with props.
+func (h *harness) company(props M) *store.Record {
+	h.t.Helper()
+	var rec *store.Record
+	if err := h.db.Write(h.ctx, func(tx store.Tx) error {
+		ch, err := tx.UpsertRecord("company", 0, "", props, h.clock.Now())
+		if ch != nil {
+			rec = ch.Record
+		}
+		return err
+	}); err != nil {
+		h.t.Fatal(err)
+	}
+	return rec
+}
+
+// TestAssociatedPropertiesInTriggersGoalsAndUnenrollment: a contact workflow whose trigger,
+// goal and unenrollment read the associated company's properties. Changing the company's
+// properties, and linking or unlinking it, re-checks its contacts in the same transaction.
+func TestAssociatedPropertiesInTriggersGoalsAndUnenrollment(t *testing.T) {
+	h := newHarness(t)
+	h.deployM(M{"id": "tech", "name": "Tech", "object": "contact",
+		"triggers": []M{{"id": "sw", "type": "filter", "filter": M{"property": "company.industry", "op": "eq", "value": "software"}}},
+		"goal":     M{"property": "company.plan", "op": "eq", "value": "enterprise"},
+		"unenroll": M{"when_criteria_no_longer_met": true},
+		"reenroll": M{"enabled": false, "triggers": []string{}}, "start": "wait",
+		"steps": []M{{"id": "wait", "type": "delay", "duration": "3d", "next": "tag"}, {"id": "tag", "type": "set_property", "property": "tech", "value": true}}})
+	for _, e := range []string{"ann@example.com", "bob@example.com", "cy@example.com"} {
+		h.event("seed", e, nil, nil, nil)
+	}
+	ann, bob, cy := h.record("ann@example.com"), h.record("bob@example.com"), h.record("cy@example.com")
+	acme := h.company(M{"name": "Acme", "industry": "retail"})
+	beta := h.company(M{"name": "Beta", "industry": "software"})
+	link := func(a, b int64) {
+		t.Helper()
+		if _, _, err := h.eng.Associate(h.ctx, a, b, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	enrollmentOf := func(rec *store.Record) *store.Enrollment {
+		t.Helper()
+		for _, en := range h.enrollments("tech") {
+			if en.RecordID == rec.ID {
+				return en
+			}
+		}
+		return nil
+	}
+	link(ann.ID, acme.ID)
+	if len(h.enrollments("tech")) != 0 {
+		t.Fatal("a contact of a retail company enrolled")
+	}
+	// The company changes: its contact starts to meet the trigger.
+	if _, _, err := h.eng.PatchRecord(h.ctx, acme.ID, M{"industry": "software"}); err != nil {
+		t.Fatal(err)
+	}
+	a := enrollmentOf(ann)
+	if a == nil {
+		t.Fatal("ann did not enroll when her company became a software company")
+	}
+	if r := h.reason(a.ID); r.Matched["company.industry"] != "software" {
+		t.Fatalf("reason %+v", r)
+	}
+	// A link: bob is linked to a software company and enrolls; cy to Beta, too.
+	link(acme.ID, bob.ID)
+	link(cy.ID, beta.ID)
+	b, c := enrollmentOf(bob), enrollmentOf(cy)
+	if b == nil || c == nil {
+		t.Fatalf("linking to a software company: bob %v, cy %v", b, c)
+	}
+	h.run()
+	h.wantStatus(a.ID, store.StatusWaiting)
+	// The goal: Acme goes enterprise mid-delay; ann and bob reach the goal with the value.
+	if _, _, err := h.eng.PatchRecord(h.ctx, acme.ID, M{"plan": "enterprise"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{a.ID, b.ID} {
+		h.wantStatus(id, store.StatusGoalReached)
+		if d := h.entry(id, "", store.HistGoalReached); d["values"].(map[string]any)["company.plan"] != "enterprise" {
+			t.Fatalf("goal history %v", d)
+		}
+	}
+	// Unenrollment: Beta stops being a software company; cy no longer meets the criteria.
+	if _, _, err := h.eng.PatchRecord(h.ctx, beta.ID, M{"industry": "retail"}); err != nil {
+		t.Fatal(err)
+	}
+	h.wantStatus(c.ID, store.StatusUnenrolled)
+	if d := h.entry(c.ID, "", store.HistUnenrolled); !strings.Contains(d["reason"].(string), "no longer meets the enrollment criteria") {
+		t.Fatalf("unenroll history %v", d)
+	}
+	h.advance(4 * 24 * time.Hour)
+	for _, e := range []string{"ann@example.com", "bob@example.com", "cy@example.com"} {
+		if h.props(e)["tech"] != nil {
+			t.Fatalf("%s ran the rest of the workflow after leaving: %v", e, h.props(e))
+		}
+	}
+}
+
+// TestUnlinkingReChecksTheContact: removing the link to the company a contact's goal reads is
+// a change of what the rules see, as a property change is.
+func TestUnlinkingReChecksTheContact(t *testing.T) {
+	h := newHarness(t)
+	def := flow("keep", M{"id": "wait", "type": "delay", "duration": "3d"})
+	def["unenroll"] = M{"filter": M{"property": "company.name", "op": "is_unknown"}}
+	h.deployM(def)
+	h.event("seed", "ann@example.com", nil, nil, nil)
+	ann := h.record("ann@example.com")
+	acme := h.company(M{"name": "Acme"})
+	if _, _, err := h.eng.Associate(h.ctx, ann.ID, acme.ID, "Primary"); err != nil {
+		t.Fatal(err)
+	}
+	id := h.start("keep", "ann@example.com", nil)
+	h.run()
+	h.wantStatus(id, store.StatusWaiting)
+	if _, err := h.eng.Dissociate(h.ctx, ann.ID, acme.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.wantStatus(id, store.StatusUnenrolled)
 }

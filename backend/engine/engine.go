@@ -86,7 +86,8 @@ type Engine struct {
 	listsStale atomic.Bool             // a step made a list: reload them after its commit
 	listUse    sync.Map                // versionKey -> whether its step filters test lists (plan.go)
 	imports    parsedImports           // parsed files of running CSV imports (imports.go)
-	assocUse   sync.Map                // versionKey -> the associated types its branch filters read (associations.go)
+	assocUse   sync.Map                // versionKey -> the associated types its filters read (associations.go)
+	readers    atomic.Pointer[assocReaders]
 
 	schemaMu sync.RWMutex
 	schema   map[string]map[string]store.Property // object -> property -> declaration

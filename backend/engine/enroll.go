@@ -157,17 +157,23 @@ func (e *Engine) recordChanged(tx store.Tx, change *store.RecordChange, now time
 	if change.Created {
 		old = nil
 	}
-	var lists map[string]bool
-	if ix.UsesLists() {
-		if lists, err = recordListSet(tx, change.Record.ID); err != nil {
-			return nil, err
-		}
+	env, err := ruleEnv(tx, change.Record, now, ix.UsesLists(), ix.Associations(change.Record.Type))
+	if err != nil {
+		return nil, err
 	}
-	matches, errs := ix.MatchChange(change.Record.Type, old, change.Record.Properties, lists, now)
+	matches, errs := ix.MatchChange(change.Record.Type, old, env)
 	for _, err := range errs {
 		e.log.Warn("filter trigger failed", "record", change.Record.ID, "err", err)
 	}
 	more, err := e.enrollMatches(tx, ix, matches, change.Record.ID, nil, now)
+	if err != nil {
+		return nil, err
+	}
+	ids = append(ids, more...)
+	if change.Created {
+		return ids, nil // nothing is linked to a record yet
+	}
+	more, err = e.associatesChanged(tx, change, now)
 	return append(ids, more...), err
 }
 

@@ -106,15 +106,7 @@ func (e *Engine) planExit(p *plan) *exit {
 // exitEnv is what the goal and the unenrollment rules of def read about a record: its
 // properties, and its lists when a rule tests them.
 func (e *Engine) exitEnv(tx store.Tx, def *workflow.Definition, version int, rec *store.Record, now time.Time) (condition.Env, error) {
-	env := condition.Env{Record: rec.Properties, Now: now}
-	if e.testsLists(def, version) {
-		lists, err := recordListSet(tx, rec.ID)
-		if err != nil {
-			return env, err
-		}
-		env.Lists = lists
-	}
-	return env, nil
+	return ruleEnv(tx, rec, now, e.testsLists(def, version), e.associationsRead(def, version))
 }
 
 // leave ends an open enrollment early: its pending job is dropped (a worker holding it drops its
@@ -160,7 +152,12 @@ func (e *Engine) goalReached(tx store.Tx, recordID int64, workflowID string, enr
 	}
 	before := maps.Clone(after)
 	delete(before, condition.GoalKey(workflowID))
-	matches, errs := ix.MatchListChange(rec.Type, rec.Properties, before, after, now)
+	env, err := ruleEnv(tx, rec, now, false, ix.Associations(rec.Type))
+	if err != nil {
+		return err
+	}
+	env.Lists = after
+	matches, errs := ix.MatchListChange(rec.Type, before, env)
 	for _, err := range errs {
 		e.log.Warn("goal trigger failed", "record", recordID, "workflow", workflowID, "err", err)
 	}

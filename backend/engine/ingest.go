@@ -271,12 +271,11 @@ func (e *Engine) IngestWith(ctx context.Context, in EventInput, extra func(tx st
 		}
 		env := trigger.EventEnv(in.Type, in.Scope, in.Data, occurred)
 		ix := e.index.Load()
-		tev := trigger.Event{Type: in.Type, Object: in.Record.Type, Scope: in.Scope, Env: env}
-		if ix.UsesLists() {
-			if tev.Lists, err = recordListSet(tx, change.Record.ID); err != nil {
-				return err
-			}
+		facts, err := ruleEnv(tx, change.Record, now, ix.UsesLists(), ix.Associations(in.Record.Type))
+		if err != nil {
+			return err
 		}
+		tev := trigger.Event{Type: in.Type, Object: in.Record.Type, Scope: in.Scope, Env: env, Lists: facts.Lists, Associated: facts.Associated}
 		if trigger.IsReplayViewing(in.Type, env) && in.Scope["webinar"] != "" {
 			if tev.WatchedLive, err = tx.WatchedWebinarLive(change.Record.ID, in.Scope["webinar"], ev.ID); err != nil {
 				return err

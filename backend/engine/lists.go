@@ -414,18 +414,18 @@ func (e *Engine) membershipChanged(tx store.Tx, list string, rec *store.Record, 
 			return nil, err
 		}
 	}
-	after, err := recordListSet(tx, rec.ID)
+	env, err := ruleEnv(tx, rec, now, true, ix.Associations(rec.Type))
 	if err != nil {
 		return nil, err
 	}
-	matches, errs := ix.MatchList(rec.Type, list, joined, rec.Properties, after, now)
-	before := maps.Clone(after)
+	matches, errs := ix.MatchList(rec.Type, list, joined, env)
+	before := maps.Clone(env.Lists)
 	if joined {
 		delete(before, list)
 	} else {
 		before[list] = true
 	}
-	more, moreErrs := ix.MatchListChange(rec.Type, rec.Properties, before, after, now)
+	more, moreErrs := ix.MatchListChange(rec.Type, before, env)
 	for _, err := range append(errs, moreErrs...) {
 		e.log.Warn("list trigger failed", "record", rec.ID, "list", list, "err", err)
 	}

@@ -130,19 +130,11 @@ func (e *Engine) makePlan(ctx context.Context, c claimed) (*plan, error) {
 		p.log(nil, store.HistCancelled, map[string]any{"reason": "the workflow was switched off"})
 		return p, nil
 	}
-	if e.testsLists(def, c.enr.Version) {
-		ids, err := e.memberships(ctx, c.rec.ID)
-		if err != nil {
-			return nil, err
-		}
-		p.lists = make(map[string]bool, len(ids))
-		for _, id := range ids {
-			p.lists[id] = true
-		}
-	}
-	if err := e.loadAssociated(ctx, p); err != nil {
+	facts, err := ruleEnv(dbRules{ctx, e.db}, c.rec, p.now, e.testsLists(def, c.enr.Version), e.associationsRead(def, c.enr.Version))
+	if err != nil {
 		return nil, err
 	}
+	p.lists, p.assoc = facts.Lists, facts.Associated
 	if err := json.Unmarshal(c.enr.Reason, &p.reason); err == nil && p.reason.Event != nil {
 		p.event = p.reason.Event.Env
 	}

@@ -171,6 +171,18 @@ func (ix *Index) Workflow(id string) *Workflow {
 	return ix.workflows[id]
 }
 
+// Workflows returns the enabled workflows, by id.
+func (ix *Index) Workflows() []*Workflow {
+	if ix == nil {
+		return nil
+	}
+	out := make([]*Workflow, 0, len(ix.workflows))
+	for _, id := range sortedIDs(ix.workflows) {
+		out = append(out, ix.workflows[id])
+	}
+	return out
+}
+
 // Event is what MatchEvent needs to know about an incoming event.
 type Event struct {
 	Type   string
@@ -182,6 +194,8 @@ type Event struct {
 	WatchedLive bool
 	// Lists holds the record's lists when UsesLists (nil otherwise).
 	Lists map[string]bool
+	// Associated holds the record's associated records of the types Associations names.
+	Associated map[string][]map[string]any
 }
 
 // EventEnv builds the map filters see as `event`: the event's data fields plus the reserved
@@ -224,7 +238,7 @@ func (ix *Index) MatchEvent(ev Event, record map[string]any, now time.Time) ([]M
 		if code != "" {
 			continue
 		}
-		env := condition.Env{Record: record, Event: ev.Env, Now: now, Lists: ev.Lists}
+		env := condition.Env{Record: record, Event: ev.Env, Now: now, Lists: ev.Lists, Associated: ev.Associated}
 		matched := map[string]any{}
 		if c.filter != nil {
 			ok, err := c.filter.Match(env)
@@ -256,33 +270,48 @@ func (ix *Index) MatchEvent(ev Event, record map[string]any, now time.Time) ([]M
 }
 
 // MatchChange returns the filter-criteria enrollments a property change causes: the record
-// enrolls when it matches now and did not match before (old is nil for a new record). lists
-// are the record's lists (see UsesLists).
-func (ix *Index) MatchChange(object string, old, updated map[string]any, lists map[string]bool, now time.Time) ([]Match, []error) {
+// enrolls when it matches now and did not match before (old is nil for a new record). env is
+// the record as it is now, with its lists and associated records as the filters read them (see
+// UsesLists, Associations).
+func (ix *Index) MatchChange(object string, old map[string]any, env condition.Env) ([]Match, []error) {
 	var before *condition.Env
 	if old != nil {
-		before = &condition.Env{Record: old, Now: now, Lists: lists}
+		b := env
+		b.Record = old
+		before = &b
 	}
-	return ix.matchChange(object, before, condition.Env{Record: updated, Now: now, Lists: lists}, false)
+	return ix.matchChange(object, before, env, nil)
 }
 
 // MatchListChange returns the filter-criteria enrollments a change of the record's lists causes
-// (from before to after): filters that test list membership and start to match.
-func (ix *Index) MatchListChange(object string, record map[string]any, before, after map[string]bool, now time.Time) ([]Match, []error) {
+// (from before to env.Lists): filters that test list membership and start to match.
+func (ix *Index) MatchListChange(object string, before map[string]bool, env condition.Env) ([]Match, []error) {
 	if !ix.UsesLists() {
 		return nil, nil
 	}
-	return ix.matchChange(object, &condition.Env{Record: record, Now: now, Lists: before}, condition.Env{Record: record, Now: now, Lists: after}, true)
+	b := env
+	b.Lists = before
+	return ix.matchChange(object, &b, env, func(p *condition.Program) bool { return p.UsesLists() })
 }
 
-func (ix *Index) matchChange(object string, before *condition.Env, after condition.Env, listsOnly bool) ([]Match, []error) {
+// MatchAssociatedChange returns the filter-criteria enrollments a change of an associated
+// record of type typ causes (a company's industry changed, or a company was linked or
+// unlinked): filters that read typ and start to match from before to after, which differ in
+// Associated[typ] only.
+func (ix *Index) MatchAssociatedChange(object, typ string, before, after condition.Env) ([]Match, []error) {
+	return ix.matchChange(object, &before, after, func(p *condition.Program) bool { return slices.Contains(p.Associations(), typ) })
+}
+
+// matchChange returns the filter triggers of object that match after and did not before (nil
+// before: a new record); only reads limits the filters looked at (nil: all).
+func (ix *Index) matchChange(object string, before *condition.Env, after condition.Env, reads func(*condition.Program) bool) ([]Match, []error) {
 	if ix == nil {
 		return nil, nil
 	}
 	var out []Match
 	var errs []error
 	for _, c := range ix.byObject[object] {
-		if c.filter == nil || listsOnly && !c.filter.UsesLists() {
+		if c.filter == nil || reads != nil && !reads(c.filter) {
 			continue
 		}
 		ok, err := c.filter.Match(after)
@@ -310,9 +339,9 @@ func (ix *Index) matchChange(object string, before *condition.Env, after conditi
 }
 
 // MatchList returns the enrollments a record joining (joined) or leaving a list causes, for the
-// list triggers of that list whose optional filter the record meets. lists are its lists after
+// list triggers of that list whose optional filter the record meets. env is the record after
 // the change.
-func (ix *Index) MatchList(object, list string, joined bool, record map[string]any, lists map[string]bool, now time.Time) ([]Match, []error) {
+func (ix *Index) MatchList(object, list string, joined bool, env condition.Env) ([]Match, []error) {
 	if ix == nil {
 		return nil, nil
 	}
@@ -326,7 +355,6 @@ func (ix *Index) MatchList(object, list string, joined bool, record map[string]a
 		if c.trigger.On != on || c.wf.Def.Object != object {
 			continue
 		}
-		env := condition.Env{Record: record, Now: now, Lists: lists}
 		matched := map[string]any{}
 		if c.filter != nil {
 			ok, err := c.filter.Match(env)

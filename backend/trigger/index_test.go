@@ -176,7 +176,7 @@ func TestMatchChangeStartsToMatch(t *testing.T) {
 		{"never matches", cork, map[string]any{"city": "Galway"}, []string{}},
 	}
 	for _, tc := range cases {
-		got, errs := ix.MatchChange("contact", tc.old, tc.new, nil, now)
+		got, errs := ix.MatchChange("contact", tc.old, condition.Env{Record: tc.new, Now: now})
 		if len(errs) > 0 {
 			t.Fatal(errs)
 		}
@@ -189,10 +189,10 @@ func TestMatchChangeStartsToMatch(t *testing.T) {
 			}
 		}
 	}
-	if got, _ := ix.MatchChange("deal", cork, dublin, nil, now); !reflect.DeepEqual(ids(got), []string{"deals/f"}) {
+	if got, _ := ix.MatchChange("deal", cork, condition.Env{Record: dublin, Now: now}); !reflect.DeepEqual(ids(got), []string{"deals/f"}) {
 		t.Fatalf("deal: %v", ids(got))
 	}
-	if got, _ := ix.MatchChange("ticket", nil, dublin, nil, now); len(got) != 0 {
+	if got, _ := ix.MatchChange("ticket", nil, condition.Env{Record: dublin, Now: now}); len(got) != 0 {
 		t.Fatalf("ticket: %v", ids(got))
 	}
 }
@@ -273,7 +273,7 @@ func TestIndexWorkflowAndNilIndex(t *testing.T) {
 	if m, errs := nilIx.MatchEvent(Event{Type: "e", Object: "contact"}, nil, now); m != nil || errs != nil {
 		t.Fatal("nil index matched an event")
 	}
-	if m, errs := nilIx.MatchChange("contact", nil, map[string]any{}, nil, now); m != nil || errs != nil {
+	if m, errs := nilIx.MatchChange("contact", nil, condition.Env{Record: map[string]any{}, Now: now}); m != nil || errs != nil {
 		t.Fatal("nil index matched a change")
 	}
 }

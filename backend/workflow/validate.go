@@ -112,7 +112,8 @@ type validator struct {
 	// (targeted: it writes to them, and property types come from target).
 	target   condition.Schema
 	targeted bool
-	// assocOK says the filter being checked may read associated records (branch filters).
+	// assocOK says the filter being checked may read associated records (triggers, branches,
+	// the goal and the unenrollment filter; not a wait-for-event filter).
 	assocOK bool
 }
 
@@ -354,9 +355,11 @@ func (v *validator) triggers() {
 			}
 		}
 		if !emptyFilter(t.Filter) {
+			v.assocOK = true // triggers read associated records ("company.industry")
 			v.filter(*t.Filter, "filter", eventOK, fmt.Sprintf("Trigger %q", id), func(field, msg string) {
 				v.add(Problem{Trigger: id, Field: field, Message: msg})
 			})
+			v.assocOK = false
 		}
 	}
 }
@@ -1076,7 +1079,7 @@ func (v *validator) filter(f condition.Filter, field string, eventOK bool, who s
 			if typ, _, ok := strings.Cut(n.Property, "."); ok && !isEventRef(n.Property) {
 				if _, own := v.ownType(n.Property); !own {
 					if _, assoc := v.associated(typ); assoc {
-						add(joinPath(field, path), fmt.Sprintf("%s: the rule reads %q, a property of the associated %s; only branch steps can read associated records. Test it in a branch, or use a property of the record itself.", who, n.Property, typ))
+						add(joinPath(field, path), fmt.Sprintf("%s: the rule reads %q, a property of the associated %s; only triggers, branches, the goal and the unenrollment filter can read associated records. Test it in one of those, or use a property of the record itself.", who, n.Property, typ))
 					}
 				}
 			}

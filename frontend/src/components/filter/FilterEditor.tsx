@@ -1,8 +1,9 @@
 // The filter editor: AND/OR groups (nested), rules with a property picker, an operator limited
 // by the property's type and a value input by type. Reads and writes backend Filter JSON.
-import { useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
+import { api } from '../../api';
 import type { CatalogueField } from '../../api/templates';
-import type { Filter, FilterOp, Property } from '../../api/types';
+import type { Filter, FilterOp, Property, WorkflowSummary } from '../../api/types';
 import {
   OP_LABELS, convertValue, fromFilter, optionsFor, opsFor, parseList, propertyOptions, propertyType, toFilter, valueKind, withEventFields,
   type FilterNode, type GroupNode, type ListNode, type RuleNode, type WorkflowNode,
@@ -83,7 +84,7 @@ function GroupView(props: { group: GroupNode; onChange(g: GroupNode): void; onRe
                 <option value="goal_reached">has reached the goal of</option>
                 <option value="not_goal_reached">has not reached the goal of</option>
               </select>
-              <input className="grow" aria-label="Workflow" value={c.workflow} placeholder="workflow id" onChange={(e) => setChild(i, { ...c, workflow: e.target.value })} />
+              <WorkflowSelect value={c.workflow} onChange={(w) => setChild(i, { ...c, workflow: w })} />
               <button type="button" className="icon-btn" title="Remove" onClick={() => setChild(i, null)}>×</button>
             </div>
           ) : c.kind === 'expr' ? (
@@ -108,6 +109,38 @@ function GroupView(props: { group: GroupNode; onChange(g: GroupNode): void; onRe
         <button type="button" className="link-btn" onClick={() => add({ kind: 'expr', expr: '' })}>+ Expression</button>
       </div>
     </div>
+  );
+}
+
+// The workflows, fetched once per page load, for "has reached the goal of workflow X".
+let workflowsPromise: Promise<WorkflowSummary[]> | null = null;
+
+function useWorkflowSummaries(): WorkflowSummary[] {
+  const [wfs, setWfs] = useState<WorkflowSummary[]>([]);
+  useEffect(() => {
+    let live = true;
+    workflowsPromise ??= api.listWorkflows().catch(() => {
+      workflowsPromise = null;
+      return [];
+    });
+    workflowsPromise.then((w) => live && setWfs(w));
+    return () => {
+      live = false;
+    };
+  }, []);
+  return wfs;
+}
+
+/** Picks a workflow by name (its id is what the rule stores); a stored id that is gone stays visible. */
+function WorkflowSelect({ value, onChange }: { value: string; onChange(id: string): void }) {
+  const wfs = useWorkflowSummaries();
+  const known = wfs.some((w) => w.id === value);
+  return (
+    <select className="value" aria-label="Workflow" value={value} onChange={(e) => onChange(e.target.value)}>
+      <option value="">choose a workflow…</option>
+      {value && !known && <option value={value}>{value} (not found)</option>}
+      {wfs.map((w) => <option key={w.id} value={w.id}>{w.name}{w.enabled ? '' : ' (off)'}</option>)}
+    </select>
   );
 }
 

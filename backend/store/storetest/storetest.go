@@ -99,6 +99,18 @@ var Cases = []Case{
 	{"API tokens are kept as hashes", apiTokensHashed},
 	{"owners rotate round robin and start over when the list changes", ownersRotate},
 	{"the delivery log keeps every try, filtered and numbered", actionAttemptsLogged},
+	{"bulk enrollment jobs keep their progress and finish", enrollJobsProgress},
+	{"a bulk enrollment selects records by type, list or ids, in id order, without erased ones", recordsSelected},
+	{"enrollment states: in a workflow now, or ever", enrollStates},
+	{"a record's events newest first; the event types seen with samples", eventsListedAndSeen},
+	{"live webinar viewing is found among a record's earlier events", webinarLiveViewing},
+	{"records are searched by type, email and text", recordsSearched},
+	{"a record update writes only a change, moves the email, refuses another's", recordsUpdated},
+	{"association types are added both ways, once", associationTypes},
+	{"workflow versions, tags, and draft and live definitions", workflowVersionsTagsDefinitions},
+	{"step counters, branch and split paths, the daily rollup", stepCountersAndPaths},
+	{"retention prunes finished enrollments, unreferenced events, request lines not held", retentionPrunes},
+	{"a dropped job's claim fails; released leases are claimed again and fence the old claim", jobsDroppedAndReleased},
 }
 
 // write runs fn in one transaction and fails the test when it does not commit.

@@ -1,0 +1,80 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/store"
+)
+
+func stepCountersAndPaths(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ann, bob := contact(t, s, "ann@example.com", nil), contact(t, s, "bob@example.com", nil)
+	a, b := enrollment(t, s, "w", ann), enrollment(t, s, "w", bob)
+	day2 := T0.Add(24 * time.Hour)
+	write(t, s, func(tx store.Tx) error {
+		if err := tx.CountStep("w", "mail", 2, 1); err != nil {
+			return err
+		}
+		if err := tx.CountStep("w", "mail", 1, 0); err != nil { // adds
+			return err
+		}
+		if err := tx.CountStep("w", store.PathKey("ab", "A"), 1, 0); err != nil {
+			return err
+		}
+		if err := tx.UpdateEnrollment(b.ID, store.StatusWaiting, "wait", 2, "", T0); err != nil {
+			return err
+		}
+		return tx.AppendHistory(
+			store.HistoryEntry{EnrollmentID: a.ID, WorkflowID: "w", StepID: "br", StepType: "branch", Outcome: store.HistOK, Detail: json.RawMessage(`{"branch":"yes"}`), At: T0},
+			store.HistoryEntry{EnrollmentID: b.ID, StepID: "br", StepType: "branch", Outcome: store.HistOK, Detail: json.RawMessage(`{"branch":"no"}`), At: T0},
+			store.HistoryEntry{EnrollmentID: b.ID, StepID: "ab", StepType: "split", Outcome: store.HistOK, Detail: json.RawMessage(`{"path":"A"}`), At: day2},
+			store.HistoryEntry{EnrollmentID: a.ID, StepID: "br", StepType: "branch", Outcome: store.HistOK, Detail: json.RawMessage(`{"branch":"yes"}`), At: day2},
+			store.HistoryEntry{EnrollmentID: a.ID, StepID: "mail", StepType: "send_email", Outcome: store.HistFailed, At: day2},
+		)
+	})
+	stats, err := s.Stats(ctx, "w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := stats.Steps["mail"]; m == nil || m.Completed != 3 || m.Failed != 1 {
+		t.Fatalf("mail counters %+v, want 3 completed and 1 failed", m)
+	}
+	if st := stats.Steps["a"]; st == nil || st.Active != 1 {
+		t.Fatalf("step a %+v, want ann active there", st)
+	}
+	if st := stats.Steps["wait"]; st == nil || st.Waiting != 1 {
+		t.Fatalf("step wait %+v, want bob waiting there", st)
+	}
+	if br := stats.Steps["br"]; br == nil || br.Paths["yes"] != 2 || br.Paths["no"] != 1 {
+		t.Fatalf("branch paths %+v, want yes 2, no 1", br)
+	}
+	if ab := stats.Steps["ab"]; ab == nil || ab.Paths["A"] != 1 {
+		t.Fatalf("split paths %+v, want A 1", ab)
+	}
+	if len(stats.Enrollments) != len(store.Statuses) || stats.Enrollments[store.StatusActive] != 1 || stats.Enrollments[store.StatusWaiting] != 1 {
+		t.Fatalf("enrollment counts %v, want every status, one active and one waiting", stats.Enrollments)
+	}
+	totals, err := s.PathTotals(ctx, "w")
+	if err != nil || totals["br"]["yes"] != 2 || totals["br"]["no"] != 1 || totals["ab"]["A"] != 1 || len(totals) != 2 {
+		t.Fatalf("path totals %v %v", totals, err)
+	}
+	rows, err := s.Rollup(ctx, "w", day2, day2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{"ab/A/ok": 1, "br/yes/ok": 1, "mail//failed": 1}
+	if len(rows) != len(want) {
+		t.Fatalf("the second day's rollup %+v, want %v", rows, want)
+	}
+	for _, r := range rows {
+		if want[r.StepID+"/"+r.Path+"/"+r.Outcome] != r.N || !r.Day.Equal(day2.Truncate(24*time.Hour)) {
+			t.Fatalf("rollup row %+v, want %v on %v", r, want, day2)
+		}
+	}
+	if none, _ := s.Stats(ctx, "nope"); none.GoalConversion != 0 || len(none.Steps) != 0 {
+		t.Fatalf("stats of an unknown workflow %+v, want zeros", none)
+	}
+}

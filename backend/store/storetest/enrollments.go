@@ -103,3 +103,33 @@ func switchedOffCancelled(t *testing.T, s store.Store) {
 		t.Fatalf("stats %+v %v, want 2 cancelled and 1 completed", stats, err)
 	}
 }
+
+func refusalsCounted(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ann := contact(t, s, "ann@example.com", nil)
+	enrollment(t, s, "w1", ann)
+	enrollment(t, s, "w2", ann)
+	write(t, s, func(tx store.Tx) error {
+		for _, r := range []store.Refusal{
+			{RecordID: ann.ID, WorkflowID: "w1", TriggerID: "t1", Code: "suppressed", Reason: "in suppression list a", At: T0},
+			{RecordID: ann.ID, WorkflowID: "w2", TriggerID: "manual", Code: "suppressed", Reason: "in suppression list b", At: T0.Add(time.Minute)},
+			{RecordID: ann.ID, WorkflowID: "w1", TriggerID: "t2", Code: "suppressed", Reason: "in suppression list c", At: T0.Add(time.Hour)},
+		} {
+			if err := tx.PutRefusal(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	got, err := s.Refusals(ctx, ann.ID)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("refusals %+v %v, want one per workflow", got, err)
+	}
+	if w1 := got[0]; w1.WorkflowID != "w1" || w1.Count != 2 || w1.TriggerID != "t2" || w1.Reason != "in suppression list c" ||
+		!w1.FirstAt.Equal(T0) || !w1.At.Equal(T0.Add(time.Hour)) {
+		t.Fatalf("w1's refusal %+v, want the latest first, counted twice, first at %v", w1, T0)
+	}
+	if none, err := s.Refusals(ctx, 404); err != nil || len(none) != 0 {
+		t.Fatalf("refusals of another record: %+v %v", none, err)
+	}
+}

@@ -111,6 +111,7 @@ var Cases = []Case{
 	{"step counters, branch and split paths, the daily rollup", stepCountersAndPaths},
 	{"retention prunes finished enrollments, unreferenced events, request lines not held", retentionPrunes},
 	{"a dropped job's claim fails; released leases are claimed again and fence the old claim", jobsDroppedAndReleased},
+	{"a refusal is counted once per workflow and record, the latest first", refusalsCounted},
 }
 
 // write runs fn in one transaction and fails the test when it does not commit.

@@ -677,6 +677,15 @@ func smsCap(t *testing.T, s store.Store) {
 	if unknown.Found || unknown.Status != "" {
 		t.Fatalf("status of an unknown key %+v, want not found", unknown)
 	}
+	write(t, s, func(tx store.Tx) error {
+		if got, err := tx.SMSStatus("k1"); err != nil || got != want {
+			return fmt.Errorf("status read back: %+v %v, want %+v", got, err, want)
+		}
+		if got, err := tx.SMSStatus("k4"); err != nil || got.Found {
+			return fmt.Errorf("status of a refused message: %+v %v, want not found (it was never counted)", got, err)
+		}
+		return nil
+	})
 }
 
 func scheduleFiresOnce(t *testing.T, s store.Store) {

@@ -989,7 +989,7 @@ func (v *validator) copyTypes(s *Step, to string, add func(field, format string,
 		return
 	}
 	from = strings.TrimPrefix(from, "record.")
-	if msg := v.undeclared(from); msg != "" {
+	if msg := v.undeclared(from, "rule"); msg != "" {
 		// A warning: the step is skipped while the source is empty, which is not an error.
 		v.add(Problem{Step: s.ID, Field: "from", Severity: SeverityWarning, Message: fmt.Sprintf("Step %q copies %q, which is not %s property yet, so it copies nothing until a write declares it. Check the spelling.", s.ID, from, article(v.d.Object))})
 		return
@@ -1145,6 +1145,22 @@ func (v *validator) undeclaredRules(f condition.Filter, field, who string, add f
 		return
 	}
 	walk(f, "", func(path string, n condition.Filter) {
+		if n.Expr != "" {
+			// A raw expression's record.<name> reads are checked as a rule's property is.
+			prog, err := condition.Compile(condition.Filter{Expr: n.Expr}, condition.Options{})
+			if err != nil {
+				return // reported by the compile of the whole filter
+			}
+			for _, ref := range prog.References() {
+				if isEventRef(ref) {
+					continue
+				}
+				name, _, _ := strings.Cut(ref, ".")
+				if msg := v.undeclared(name, "expression"); msg != "" {
+					add(joinPath(field, path), who+": "+msg)
+				}
+			}
+		}
 		if n.Property == "" || isEventRef(n.Property) {
 			return
 		}
@@ -1152,14 +1168,15 @@ func (v *validator) undeclaredRules(f condition.Filter, field, who string, add f
 		if i := strings.IndexByte(name, '.'); i >= 0 {
 			name = name[:i] // a field inside a structured property
 		}
-		if msg := v.undeclared(name); msg != "" {
+		if msg := v.undeclared(name, "rule"); msg != "" {
 			add(joinPath(field, path), who+": "+msg)
 		}
 	})
 }
 
-// undeclared says why a property the workflow reads is not one of the object's ("" when it is).
-func (v *validator) undeclared(name string) string {
+// undeclared says why a property the workflow reads (in a rule or an expression: what) is not
+// one of the object's ("" when it is).
+func (v *validator) undeclared(name, what string) string {
 	if v.schema == nil || name == "" {
 		return ""
 	}
@@ -1171,9 +1188,9 @@ func (v *validator) undeclared(name string) string {
 	}
 	object := v.d.Object
 	if s := v.nearProperty(name); s != "" {
-		return fmt.Sprintf("the rule reads %q, which is not %s property; did you mean %q?", name, article(object), s)
+		return fmt.Sprintf("the %s reads %q, which is not %s property; did you mean %q?", what, name, article(object), s)
 	}
-	return fmt.Sprintf("the rule reads %q, which is not %s property, so it never matches. Check the spelling, or declare the property in Properties.", name, article(object))
+	return fmt.Sprintf("the %s reads %q, which is not %s property, so it never matches. Check the spelling, or declare the property in Properties.", what, name, article(object))
 }
 
 // written reports whether a step of the workflow writes the property (which declares it).

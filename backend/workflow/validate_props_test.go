@@ -31,3 +31,36 @@ func TestValidatePropertyReferences(t *testing.T) {
 		t.Fatalf("missing problems %v in %+v", want, ps)
 	}
 }
+
+// A raw expression naming an undeclared property is the same problem as a rule that does, with
+// the same "did you mean"; event fields, declared properties and properties the workflow writes
+// itself are not.
+func TestValidateRawExpressionPropertyReferences(t *testing.T) {
+	d := mustParse(t, `{"id": "t", "name": "T", "object": "contact",
+		"triggers": [{"id": "f", "type": "filter", "filter": {"expr": "record.ctiy == \"Utrecht\" && record.city != \"\""}}],
+		"reenroll": {"enabled": false, "triggers": []}, "start": "b", "steps": [
+		{"id": "b", "type": "branch", "branches": [
+			{"name": "Odd", "expr": "record.zodiac == \"leo\" || event.zodiac == \"leo\" || record.tries > 2", "next": "c"},
+			{"name": "Nested", "filter": {"any": [{"expr": "record[\"scroe\"] > 10"}]}, "next": "c"}]},
+		{"id": "c", "type": "increment_property", "property": "tries", "by": 1}]}`)
+	ps := Validate(d, testOptions())
+	want := map[string]string{
+		"filter":                    `the expression reads "ctiy", which is not a contact property; did you mean "city"?`,
+		"branches[0].expr":          `the expression reads "zodiac", which is not a contact property, so it never matches`,
+		"branches[1].filter.any[0]": `the expression reads "scroe"`,
+	}
+	for _, p := range ps {
+		if w, ok := want[p.Field]; ok && strings.Contains(p.Message, w) {
+			delete(want, p.Field)
+			continue
+		}
+		for _, fine := range []string{`"city"`, `"tries"`, `event.zodiac`} {
+			if strings.Contains(p.Message, "reads "+fine) {
+				t.Errorf("a problem about a property that is fine: %v", p)
+			}
+		}
+	}
+	if len(want) > 0 {
+		t.Fatalf("missing problems %v in %+v", want, ps)
+	}
+}

@@ -72,11 +72,20 @@ func (t *sqlTx) txStmt(query string) *sql.Stmt {
 	if t.cache == nil {
 		return nil
 	}
+	if st := t.bound[query]; st != nil {
+		return st
+	}
 	st := t.cache.get(query)
 	if st == nil {
 		return nil
 	}
-	return t.tx.StmtContext(t.ctx, st)
+	// Bound once per batch: binding costs an allocation and database/sql's locks on every call,
+	// and the transaction closes what it bound when it ends.
+	st = t.tx.StmtContext(t.ctx, st)
+	if t.bound != nil {
+		t.bound[query] = st
+	}
+	return st
 }
 
 // txQuerier lets the read helpers shared with the read pool (getRecord, ...) run inside a write

@@ -18,6 +18,8 @@ type sqlTx struct {
 	cache *stmtCache // the writer's prepared statements (nil: none)
 	// counts are this write's counter increments; batch holds the released writes' before them
 	counts, batch *counters
+	// bound are the cached statements bound to this batch's transaction, by query
+	bound map[string]*sql.Stmt
 }
 
 type writeReq struct {
@@ -170,6 +172,7 @@ func (db *DB) commitBatch(batch []*writeReq) int {
 	n := len(batch)
 	background := false
 	counts := &counters{}
+	bound := map[string]*sql.Stmt{}
 	for i, r := range batch {
 		if !isUrgent(r.ctx) {
 			if i > 0 && background && time.Since(start) > budget {
@@ -183,7 +186,7 @@ func (db *DB) commitBatch(batch []*writeReq) int {
 			continue
 		}
 		var broken bool
-		t := &sqlTx{tx: tx, ctx: context.WithoutCancel(r.ctx), cache: db.stmts, counts: &counters{}, batch: counts}
+		t := &sqlTx{tx: tx, ctx: context.WithoutCancel(r.ctx), cache: db.stmts, counts: &counters{}, batch: counts, bound: bound}
 		broken, errs[i] = runSavepoint(t, r)
 		if !broken && errs[i] == nil {
 			counts.merge(t.counts)
@@ -204,7 +207,7 @@ func (db *DB) commitBatch(batch []*writeReq) int {
 			return len(batch)
 		}
 	}
-	if err := counts.flush(&sqlTx{tx: tx, ctx: ctx, cache: db.stmts}); err != nil {
+	if err := counts.flush(&sqlTx{tx: tx, ctx: ctx, cache: db.stmts, bound: bound}); err != nil {
 		// The counters belong to writes already run: none of them can commit without them.
 		_ = tx.Rollback()
 		for _, r := range batch {

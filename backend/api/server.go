@@ -131,6 +131,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/workflows/{id}/why-not", s.whyNot)
 	s.enrollRoutes(m)
 	s.dryRunRoutes(m)
+	s.scenarioRoutes(m)
 	s.versionRoutes(m)
 	s.publishRoutes(m)
 	s.performanceRoutes(m)

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/flowdesk/flowdesk/backend/problem"
 )
 
 // ScenarioStart is when a scenario starts unless it says otherwise: a fixed Monday morning, so
@@ -180,4 +183,93 @@ func WriteScenario(path string, sc *Scenario) error {
 		return err
 	}
 	return os.WriteFile(path, append(raw, '\n'), 0o644)
+}
+
+// Outcomes are the outcomes a simulation can end with.
+var Outcomes = []string{"completed", "waiting", "goal_reached", "unenrolled", "failed", "not_enrolled"}
+
+// MaxScenarioName is the longest name a saved scenario may have.
+const MaxScenarioName = 200
+
+// CheckSaved checks a scenario to be saved in the app for workflow workflowID, reporting every
+// problem with its field, and makes it name that workflow: a saved scenario tests its workflow
+// (the saved one, or the editor's draft when run from the editor), never a file or another one.
+func CheckSaved(sc *Scenario, workflowID string) error {
+	var pr problem.Error
+	sc.Name = strings.TrimSpace(sc.Name)
+	switch {
+	case sc.Name == "":
+		pr.Add("name", "give the scenario a name, like \"A viewer gets the thank-you email\"")
+	case len(sc.Name) > MaxScenarioName:
+		pr.Add("name", "the name is %d characters; keep it to %d", len(sc.Name), MaxScenarioName)
+	}
+	if sc.WorkflowFile != "" {
+		pr.Add("workflow_file", "a saved scenario tests its own workflow; leave out workflow_file (it is for scenario files beside a workflow file)")
+	}
+	if len(sc.Definition) > 0 {
+		pr.Add("definition", "a saved scenario tests its own workflow; leave out the definition (run it against a draft with POST /api/workflows/%s/scenarios/run and \"definition\")", workflowID)
+	}
+	if sc.Workflow != "" && sc.Workflow != workflowID {
+		pr.Add("workflow", "this scenario names workflow %q but is saved with %q; leave it out or make them the same", sc.Workflow, workflowID)
+	}
+	if sc.Version != 0 {
+		pr.Add("version", "a saved scenario tests the workflow as it is; leave out the version")
+	}
+	if !slices.Contains(Outcomes, sc.Expect.Outcome) {
+		pr.Add("expect.outcome", "%q is not an outcome; expect one of %s", sc.Expect.Outcome, strings.Join(Outcomes, ", "))
+	}
+	if len(pr.Problems) > 0 {
+		pr.Code = problem.CodeInput
+		return &pr
+	}
+	sc.Workflow = workflowID
+	if sc.Expect.Timeline == nil {
+		sc.Expect.Timeline = []string{}
+	}
+	if sc.Expect.Effects == nil {
+		sc.Expect.Effects = []string{}
+	}
+	return nil
+}
+
+// ScenarioResult is one scenario run: it passed when it produced what it expects; Diff shows
+// how it differs otherwise ("-" expected, "+" what happened instead).
+type ScenarioResult struct {
+	Name   string   `json:"name"`
+	Passed bool     `json:"passed"`
+	Diff   []string `json:"diff"`
+	Expect Expect   `json:"expect"`
+	Actual *Expect  `json:"actual,omitempty"`
+	Error  string   `json:"error,omitempty"` // it could not run (the workflow has problems, ...)
+}
+
+// SavedRequest is a saved scenario's simulation request, against definition (a draft) when
+// given.
+func (sc *Scenario) SavedRequest(definition json.RawMessage) Request {
+	req := sc.Request
+	if len(definition) > 0 {
+		req.Definition, req.Workflow, req.Version = definition, "", 0
+	}
+	if req.Start == "" {
+		req.Start = ScenarioStart
+	}
+	return req
+}
+
+// RunSaved runs a saved scenario, against definition (the editor's draft) when given.
+func (s *Simulator) RunSaved(ctx context.Context, sc *Scenario, definition json.RawMessage) ScenarioResult {
+	out := ScenarioResult{Name: sc.Name, Expect: sc.Expect, Diff: []string{}}
+	res, err := s.Run(ctx, sc.SavedRequest(definition))
+	if err != nil {
+		out.Error = err.Error()
+		return out
+	}
+	actual := Summarize(res)
+	out.Actual = &actual
+	if d := Diff(sc.Expect, actual); len(d) > 0 {
+		out.Diff = d
+	} else {
+		out.Passed = true
+	}
+	return out
 }

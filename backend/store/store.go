@@ -132,6 +132,10 @@ type Store interface {
 	PathTotals(ctx context.Context, workflowID string) (map[string]map[string]int64, error)
 	Rollup(ctx context.Context, workflowID string, from, to time.Time) ([]RollupRow, error)
 
+	// scenarios
+	Scenario(ctx context.Context, id int64) (*Scenario, error)
+	Scenarios(ctx context.Context, workflowID string) ([]*Scenario, error)
+
 	// schedules
 	RecordsPage(ctx context.Context, typ string, after int64, limit int) ([]*Record, error)
 	ScheduleFired(ctx context.Context, workflowID, triggerID string, recordID int64, fireDate string) (bool, error)
@@ -302,6 +306,10 @@ type Tx interface {
 	RecordByEmail(typ, email string) (*Record, error)
 	UpdateRecord(rec *Record, mutate func(props map[string]any) error, now time.Time) (*RecordChange, error)
 	UpsertRecord(typ string, id int64, email string, props map[string]any, now time.Time) (*RecordChange, error)
+
+	// scenarios
+	DeleteScenario(workflowID string, id int64) error
+	PutScenario(sc *Scenario, now time.Time) error
 
 	// schedules
 	DeleteOrphanScheduleMarks() (int64, error)

@@ -214,6 +214,7 @@ func (db *DB) PurgeWorkflow(ctx context.Context, id string, limit int) (b Batch,
 			"DELETE FROM owner_rotation WHERE workflow_id = ?",
 			"DELETE FROM enroll_jobs WHERE workflow_id = ?",
 			"DELETE FROM enrollment_refusals WHERE workflow_id = ?",
+			"DELETE FROM scenarios WHERE workflow_id = ?",
 			"DELETE FROM workflows WHERE id = ?", // versions go by cascade
 		} {
 			if _, err := tx.exec(q, id); err != nil {

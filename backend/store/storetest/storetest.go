@@ -78,6 +78,7 @@ var Cases = []Case{
 	{"tasks are open until done", tasksDone},
 	{"settings read back as written", settingsRoundTrip},
 	{"an association is stored both ways and removed together", associationsBothWays},
+	{"scenarios are named uniquely per workflow, replaced and deleted", scenariosNamed},
 	{"an erased record leaves reads; its open enrollments are cancelled, rows kept", eraseKeepsCounts},
 	{"switching a workflow off cancels its open enrollments in batches, counted in the rollup", switchedOffCancelled},
 	{"the Trash: cancel in batches, restore, purge in batches", trashCancelRestorePurge},

@@ -78,11 +78,7 @@ func (h *harness) advance(d time.Duration) {
 
 func (h *harness) record(email string) *store.Record {
 	h.t.Helper()
-	r, err := h.db.RecordByEmail(h.ctx, "contact", email)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return r
+	return storetest.LoadContact(h.t, h.db, email)
 }
 
 func (h *harness) enrollments(workflowID string) []*store.Enrollment {
@@ -96,29 +92,13 @@ func (h *harness) enrollments(workflowID string) []*store.Enrollment {
 
 func (h *harness) enrollment(id int64) *store.Enrollment {
 	h.t.Helper()
-	en, err := h.db.Enrollment(h.ctx, id)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return en
+	return storetest.LoadEnrollment(h.t, h.db, id)
 }
 
 // trail is an enrollment's history as "step:outcome" strings.
 func (h *harness) trail(id int64) []string {
 	h.t.Helper()
-	hist, err := h.db.History(h.ctx, id)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	var out []string
-	for _, e := range hist {
-		s := e.Outcome
-		if e.StepID != "" {
-			s = e.StepID + ":" + e.Outcome
-		}
-		out = append(out, s)
-	}
-	return out
+	return storetest.Trail(h.t, h.db, id)
 }
 
 // M is a JSON object, for building workflow definitions in tests.
@@ -277,12 +257,8 @@ func mustJSON(t *testing.T, v any) []byte {
 // same file and builds a new engine on it with the same clock.
 func (h *harness) restart() {
 	h.t.Helper()
-	path := h.db.Path()
 	h.eng.Stop()
-	if err := h.db.Close(); err != nil {
-		h.t.Fatal(err)
-	}
-	db := storetest.OpenSQLite(h.t, path)
+	db := storetest.Reopen(h.t, h.db)
 	eng, err := New(h.ctx, db, Options{Clock: h.clock, Lease: time.Minute})
 	if err != nil {
 		h.t.Fatal(err)

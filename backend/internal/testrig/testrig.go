@@ -59,6 +59,12 @@ func New(t testing.TB, o Options) *Rig {
 func (r *Rig) open() {
 	r.T.Helper()
 	r.DB = storetest.OpenSQLite(r.T, r.Path)
+	r.startEngine()
+}
+
+// startEngine builds the engine over r.DB.
+func (r *Rig) startEngine() {
+	r.T.Helper()
 	var eo engine.Options
 	if r.opts.Engine != nil {
 		eo = r.opts.Engine(r.DB)
@@ -81,10 +87,8 @@ func (r *Rig) open() {
 func (r *Rig) Restart() {
 	r.T.Helper()
 	r.Eng.Stop()
-	if err := r.DB.Close(); err != nil {
-		r.T.Fatal(err)
-	}
-	r.open()
+	r.DB = storetest.Reopen(r.T, r.DB)
+	r.startEngine()
 }
 
 // Deploy creates and switches on a workflow from its JSON definition, and returns its id.
@@ -144,37 +148,17 @@ func (r *Rig) Advance(d time.Duration) {
 // Trail is an enrollment's history as "step:outcome" strings ("outcome" for lines of no step).
 func (r *Rig) Trail(id int64) []string {
 	r.T.Helper()
-	hist, err := r.DB.History(r.Ctx, id)
-	if err != nil {
-		r.T.Fatal(err)
-	}
-	var out []string
-	for _, e := range hist {
-		s := e.Outcome
-		if e.StepID != "" {
-			s = e.StepID + ":" + e.Outcome
-		}
-		out = append(out, s)
-	}
-	return out
+	return storetest.Trail(r.T, r.DB, id)
 }
 
 // Record loads a contact by email.
 func (r *Rig) Record(email string) *store.Record {
 	r.T.Helper()
-	rec, err := r.DB.RecordByEmail(r.Ctx, "contact", email)
-	if err != nil {
-		r.T.Fatal(err)
-	}
-	return rec
+	return storetest.LoadContact(r.T, r.DB, email)
 }
 
 // Enrollment loads an enrollment.
 func (r *Rig) Enrollment(id int64) *store.Enrollment {
 	r.T.Helper()
-	en, err := r.DB.Enrollment(r.Ctx, id)
-	if err != nil {
-		r.T.Fatal(err)
-	}
-	return en
+	return storetest.LoadEnrollment(r.T, r.DB, id)
 }

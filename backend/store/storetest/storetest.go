@@ -39,6 +39,17 @@ func OpenSQLite(t testing.TB, path string) *store.DB {
 	return db
 }
 
+// Reopen closes db, as a stopped or crashed process leaves it, and opens its file again with
+// OpenSQLite: how the engine's harness and the test rig restart.
+func Reopen(t testing.TB, db *store.DB) *store.DB {
+	t.Helper()
+	path := db.Path()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return OpenSQLite(t, path)
+}
+
 // Case is one contract of the store, run against a fresh, empty, migrated store.
 type Case struct {
 	Name string

@@ -137,79 +137,64 @@ func (b *builder) node(sb *strings.Builder, f *Filter, path string, depth int) {
 		sb.WriteString("\n)")
 	case f.List != "":
 		b.rules++
-		b.listRule(sb, f, path)
+		b.membershipRule(sb, f, listMembership, f.List, path)
 	case f.Workflow != "":
 		b.rules++
-		b.workflowRule(sb, f, path)
+		b.membershipRule(sb, f, workflowMembership, f.Workflow, path)
 	default:
 		b.rules++
 		b.rule(sb, f, path)
 	}
 }
 
-// workflowRule checks a workflow status rule and writes its call, e.g. in_list(__lists, "goal:x"):
-// reaching a workflow's goal is kept with the record's memberships (see GoalKey).
-func (b *builder) workflowRule(sb *strings.Builder, f *Filter, path string) {
+// MaxListIDLen is the longest list id a list rule may name (and workflow id a workflow rule).
+const MaxListIDLen = 64
+
+// membership is a kind of rule that tests what the record's memberships (__lists) hold: a list
+// rule tests a list; a workflow rule tests whether the record reached a workflow's goal, kept
+// with the memberships under GoalKey.
+type membership struct {
+	noun string              // "list" or "workflow", in problems
+	ops  []Op                // the operators; the second negates the first
+	key  func(string) string // the id's name among the memberships
+}
+
+var (
+	listMembership     = membership{noun: "list", ops: ListOps, key: func(id string) string { return id }}
+	workflowMembership = membership{noun: "workflow", ops: WorkflowOps, key: GoalKey}
+)
+
+// membershipRule checks a list or workflow rule naming id and writes its call, e.g.
+// in_list(__lists, "vip") or !in_list(__lists, "goal:onboarding").
+func (b *builder) membershipRule(sb *strings.Builder, f *Filter, m membership, id, path string) {
 	ok := true
-	if len(f.Workflow) > 64 {
-		b.problem(path, "workflow id %q is longer than 64 characters; pick an existing workflow", f.Workflow[:32]+"...")
+	if len(id) > MaxListIDLen {
+		b.problem(path, "%s id %q is longer than %d characters; pick an existing %s", m.noun, id[:32]+"...", MaxListIDLen, m.noun)
 		ok = false
 	}
+	use := string(m.ops[0]) + " or " + string(m.ops[1])
 	switch {
 	case f.Op == "":
-		b.problem(path, "workflow %q has no operator; use goal_reached or not_goal_reached", truncate(f.Workflow, 64))
+		b.problem(path, "%s %q has no operator; use %s", m.noun, truncate(id, 64), use)
 		ok = false
-	case !hasOp(WorkflowOps, f.Op):
-		b.problem(path, "workflow %q: operator %q does not test a workflow; use goal_reached or not_goal_reached", truncate(f.Workflow, 64), truncate(string(f.Op), 40))
+	case !hasOp(m.ops, f.Op):
+		b.problem(path, "%s %q: operator %q does not test a %s; use %s", m.noun, truncate(id, 64), truncate(string(f.Op), 40), m.noun, use)
 		ok = false
 	}
 	if f.Value != nil {
-		b.problem(path, "workflow %q with operator %q takes no value; remove the value %s", truncate(f.Workflow, 64), f.Op, describe(f.Value))
+		b.problem(path, "%s %q with operator %q takes no value; remove the value %s", m.noun, truncate(id, 64), f.Op, describe(f.Value))
 		ok = false
 	}
 	if !ok {
 		sb.WriteString("false")
 		return
 	}
-	key := GoalKey(f.Workflow)
+	key := m.key(id)
 	b.lists[key] = true
-	if f.Op == OpNotGoalReached {
+	if f.Op == m.ops[1] {
 		sb.WriteByte('!')
 	}
 	fmt.Fprintf(sb, "in_list(__lists, %q)", key)
-}
-
-// MaxListIDLen is the longest list id a list rule may name.
-const MaxListIDLen = 64
-
-// listRule checks a list membership rule and writes its call, e.g. in_list(__lists, "vip").
-func (b *builder) listRule(sb *strings.Builder, f *Filter, path string) {
-	ok := true
-	if len(f.List) > MaxListIDLen {
-		b.problem(path, "list id %q is longer than %d characters; pick an existing list", f.List[:32]+"...", MaxListIDLen)
-		ok = false
-	}
-	switch {
-	case f.Op == "":
-		b.problem(path, "list %q has no operator; use member or not_member", truncate(f.List, 64))
-		ok = false
-	case !hasOp(ListOps, f.Op):
-		b.problem(path, "list %q: operator %q does not test a list; use member or not_member", truncate(f.List, 64), truncate(string(f.Op), 40))
-		ok = false
-	}
-	if f.Value != nil {
-		b.problem(path, "list %q with operator %q takes no value; remove the value %s", truncate(f.List, 64), f.Op, describe(f.Value))
-		ok = false
-	}
-	if !ok {
-		sb.WriteString("false")
-		return
-	}
-	b.lists[f.List] = true
-	if f.Op == OpNotMember {
-		sb.WriteByte('!')
-	}
-	fmt.Fprintf(sb, "in_list(__lists, %q)", f.List)
 }
 
 func (b *builder) group(sb *strings.Builder, kids []Filter, name, sep, empty, path string, depth int) {

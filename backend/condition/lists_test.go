@@ -61,3 +61,46 @@ func TestListRules(t *testing.T) {
 		t.Error("a raw expression read __lists")
 	}
 }
+
+// A list rule and a workflow rule are checked by one helper: each problem names its noun, the
+// id and the fix, in the same words.
+func TestMembershipRuleProblemsNameTheFix(t *testing.T) {
+	long := strings.Repeat("x", MaxListIDLen+1)
+	for _, c := range []struct {
+		f    Filter
+		want string
+	}{
+		{Filter{List: "vip"}, `list "vip" has no operator; use member or not_member`},
+		{Filter{List: "vip", Op: OpGoalReached}, `list "vip": operator "goal_reached" does not test a list; use member or not_member`},
+		{Filter{List: "vip", Op: OpNotMember, Value: "a"}, `list "vip" with operator "not_member" takes no value; remove the value`},
+		{Filter{List: long, Op: OpMember}, `list id "` + long[:32] + `..." is longer than 64 characters; pick an existing list`},
+		{Filter{Workflow: "w"}, `workflow "w" has no operator; use goal_reached or not_goal_reached`},
+		{Filter{Workflow: "w", Op: OpMember}, `workflow "w": operator "member" does not test a workflow; use goal_reached or not_goal_reached`},
+		{Filter{Workflow: "w", Op: OpGoalReached, Value: 1.0}, `workflow "w" with operator "goal_reached" takes no value; remove the value`},
+		{Filter{Workflow: long, Op: OpGoalReached}, `workflow id "` + long[:32] + `..." is longer than 64 characters; pick an existing workflow`},
+	} {
+		_, err := Compile(c.f, Options{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want a problem saying %q", c.f, err, c.want)
+		}
+	}
+	for _, c := range []struct {
+		f    Filter
+		env  Env
+		want bool
+	}{
+		{Filter{List: "vip", Op: OpMember}, Env{Lists: map[string]bool{"vip": true}}, true},
+		{Filter{List: "vip", Op: OpNotMember}, Env{Lists: map[string]bool{"vip": true}}, false},
+		{Filter{Workflow: "w", Op: OpGoalReached}, Env{Lists: map[string]bool{GoalKey("w"): true}}, true},
+		{Filter{Workflow: "w", Op: OpNotGoalReached}, Env{Lists: map[string]bool{}}, true},
+		{Filter{Workflow: "w", Op: OpGoalReached}, Env{Lists: map[string]bool{"w": true}}, false},
+	} {
+		q, err := Compile(c.f, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := q.Match(c.env); err != nil || got != c.want {
+			t.Errorf("%+v over %v: %v %v, want %v", c.f, c.env.Lists, got, err, c.want)
+		}
+	}
+}

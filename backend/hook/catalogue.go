@@ -100,12 +100,34 @@ func survey(typ, label, desc string, extra ...CatalogueProperty) CatalogueEvent 
 	return CatalogueEvent{Type: typ, Source: "survey", Label: label, Description: desc, Properties: append(append([]CatalogueProperty{}, surveyCommon...), extra...)}
 }
 
+// activeContact are the contact fields of every ActiveCampaign webhook (a form: contact[email]
+// arrives as contact.email; every value is text).
+var activeContact = []CatalogueProperty{
+	prop("contact.id", "string", "ActiveCampaign contact id (the record's activecampaign_id)"),
+	prop("contact.email", "string", "the contact's email (matches the contact)"),
+	prop("contact.first_name", "string", "first name"),
+	prop("contact.last_name", "string", "last name"),
+	prop("contact.phone", "string", "phone number"),
+	prop("contact.orgname", "string", "organisation (the record's company)"),
+	prop("contact.tags", "string", "all the contact's tags, comma-separated"),
+	prop("contact.ip", "string", "the contact's IP address"),
+	prop("date_time", "string", "when it happened, in the account's time zone (\"2026-03-02 09:00:00\")"),
+	prop("initiated_from", "string", "admin, public, api or system"),
+	prop("initiated_by", "string", "who made the change"),
+}
+
+func activecampaign(typ, label, desc string, extra ...CatalogueProperty) CatalogueEvent {
+	return CatalogueEvent{Type: typ, Source: "activecampaign", Label: label, Description: desc, Properties: append(append([]CatalogueProperty{}, extra...), activeContact...)}
+}
+
 // Sources names the senders of catalogued events, in the order the pickers group them; "seen"
 // holds the event types stored on this machine that the catalogue does not list.
 var Sources = []CatalogueSource{
 	{ID: "webinargeek", Label: "WebinarGeek"},
 	{ID: "systemeio", Label: "systeme.io"},
 	{ID: "survey", Label: "Surveys (Enalyzer-style)"},
+	{ID: "activecampaign", Label: "ActiveCampaign"},
+	{ID: "hubspot", Label: "HubSpot"},
 	{ID: "seen", Label: "Seen on this machine"},
 }
 
@@ -214,6 +236,28 @@ var Catalogue = []CatalogueEvent{
 		props(
 			prop("data.sent_email.id", "number", "sent email id"),
 			prop("data.sent_email.subject", "string", "the email's subject")), systemeContact),
+
+	activecampaign("activecampaign.subscribe", "ActiveCampaign: added to a list", "A contact was added to an ActiveCampaign list (sent at once).",
+		prop("list", "string", "the list's id (the \"list\" scope)"),
+		prop("form.id", "string", "the form that subscribed the contact, when one did")),
+	activecampaign("activecampaign.contact_tag_added", "ActiveCampaign: tagged", "A tag was added to a contact in ActiveCampaign (sent at once); the contact's tags gain it.",
+		prop("tag", "string", "the tag (the \"tag\" scope)")),
+	{Type: "hubspot.form_submitted", Source: "hubspot", Label: "HubSpot: form submitted",
+		Description: "A HubSpot form was submitted: a HubSpot workflow triggered by the submission posts the contact (sent when the workflow runs its webhook action, usually within a minute).",
+		Properties: props(
+			prop("vid", "number", "HubSpot contact id (the record's hubspot_id)"),
+			prop("portal-id", "number", "the HubSpot account (the \"portal\" scope)"),
+			prop("properties.email.value", "string", "the contact's email (matches the contact)"),
+			prop("properties.firstname.value", "string", "first name"),
+			prop("properties.lastname.value", "string", "last name"),
+			prop("properties.phone.value", "string", "phone number"),
+			prop("properties.company.value", "string", "company"),
+			prop("form-submissions[0].form-id", "string", "the form submitted last (the \"form\" scope)"),
+			prop("form-submissions[0].title", "string", "that form's name"),
+			prop("form-submissions[0].page-url", "string", "the page it was submitted on"),
+			prop("form-submissions[0].page-title", "string", "that page's title"),
+			prop("form-submissions[0].timestamp", "number", "when it was submitted, in milliseconds since 1970"),
+			prop("form-submissions[].form-id", "multi", "every form the contact submitted, newest first"))},
 
 	survey("survey.response.completed", "Survey completed", "A respondent finished a survey.",
 		prop("response.completed_at", "date", "when the respondent finished"),

@@ -99,6 +99,9 @@ func keyExists(v any, segs []segment) bool {
 				return true
 			}
 		}
+	case segIndex:
+		a, _ := v.([]any)
+		return s.index < len(a) && keyExists(a[s.index], segs[1:])
 	}
 	return false
 }

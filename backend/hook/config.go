@@ -20,6 +20,12 @@ const (
 	AuthNone      = "none"      // anyone with the URL
 )
 
+// Body formats of an endpoint.
+const (
+	BodyJSON = "json" // one JSON object (the default)
+	BodyForm = "form" // application/x-www-form-urlencoded with bracketed keys, or JSON
+)
+
 // Defaults and limits of an endpoint's configuration.
 const (
 	DefaultAPIKeyHeader = "X-Api-Key"
@@ -146,6 +152,10 @@ type Config struct {
 	DelayDays    int               `json:"delay_days,omitempty"`
 	MaxFailures  int               `json:"max_failures,omitempty"`
 	MaxBodyBytes int64             `json:"max_body_bytes,omitempty"`
+	// Body is what the sender posts: "json" (the default) or "form", an
+	// application/x-www-form-urlencoded body with bracketed keys (contact[email]), as
+	// ActiveCampaign sends; a form endpoint takes JSON too.
+	Body string `json:"body,omitempty"`
 	// Strict refuses deliveries that would write a property nobody declared (instead of
 	// declaring it with the mapping's type).
 	Strict bool `json:"strict,omitempty"`
@@ -372,6 +382,9 @@ func (c *Config) Validate(objects []string) []Problem {
 			}
 		}
 	}
+	if c.Body != "" && c.Body != BodyJSON && c.Body != BodyForm {
+		add("body", "%q is not a body format; use \"json\" or \"form\" (application/x-www-form-urlencoded)", c.Body)
+	}
 	if c.DelayDays < 0 || c.DelayDays > MaxDelayDays {
 		add("delay_days", "delay enrollment by 0 to %d days, not %d", MaxDelayDays, c.DelayDays)
 	}
@@ -447,6 +460,9 @@ func (c Config) Effective() Config {
 	}
 	if c.OccurredAt == "" {
 		c.OccurredAt = p.OccurredAt
+	}
+	if c.Body == "" {
+		c.Body = p.Body
 	}
 	if len(c.Scope) == 0 {
 		c.Scope = p.Scope

@@ -118,8 +118,10 @@ func FuzzBody(f *testing.F) {
 	f.Add([]byte(`{"a": 1}`), "application/json", "id1", "1773333000", "v1,abc")
 	f.Add([]byte(`{"a": [1, {"b": null}]}`), "application/cloudevents+json; charset=UTF-8", "", "", "")
 	f.Add([]byte(`[`), "text/plain; charset", "x y", "-1", "v1, v1,=== v2,x")
+	f.Add([]byte(`type=subscribe&contact[email]=a%40b.c&x[][y]=1&a=1&a[b]=2`), "application/x-www-form-urlencoded", "", "", "")
 	f.Fuzz(func(t *testing.T, body []byte, contentType, id, ts, sig string) {
-		_ = checkContentType(contentType)
+		_, _ = checkContentType(contentType, false)
+		_, _ = checkContentType(contentType, true)
 		h := http.Header{}
 		h.Set(HeaderID, id)
 		h.Set(HeaderTimestamp, ts)
@@ -129,6 +131,9 @@ func FuzzBody(f *testing.F) {
 			t.Fatalf("a correctly signed body was refused: %v", err)
 		}
 		if m, err := decodePayload(body); err == nil {
+			Flatten(m)
+		}
+		if m, err := decodeForm(body); err == nil {
 			Flatten(m)
 		}
 	})

@@ -198,7 +198,8 @@ func (l *Listener) handle(ctx context.Context, w http.ResponseWriter, r *http.Re
 		return nil, 0, reject(http.StatusInternalServerError, "bad_configuration", false, nil, "the endpoint's stored configuration is unusable: %v", err)
 	}
 	cfg := plan.Config()
-	if rej := checkContentType(r.Header.Get("Content-Type")); rej != nil {
+	form, rej := checkContentType(r.Header.Get("Content-Type"), cfg.Body == BodyForm)
+	if rej != nil {
 		return nil, 0, rej
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, cfg.MaxBodyBytes))
@@ -238,8 +239,12 @@ func (l *Listener) handle(ctx context.Context, w http.ResponseWriter, r *http.Re
 			return l.duplicate(ctx, d, prev.EventID)
 		}
 	}
-	payload, err := decodePayload(body)
-	if err != nil {
+	var payload map[string]any
+	if form {
+		if payload, err = decodeForm(body); err != nil {
+			return nil, 0, reject(http.StatusBadRequest, "malformed_form", true, nil, "%v", err)
+		}
+	} else if payload, err = decodePayload(body); err != nil {
 		return nil, 0, reject(http.StatusBadRequest, "malformed_json", true, nil, "%v", err)
 	}
 	if ep.Capture {
@@ -295,22 +300,28 @@ func idempotencyKey(endpointID, deliveryID string) string {
 	return "hook:" + endpointID + ":" + deliveryID
 }
 
-// checkContentType demands application/json (or a +json type) in UTF-8.
-func checkContentType(ct string) *rejection {
+// checkContentType demands application/json (or a +json type) in UTF-8, or, at an endpoint
+// that takes forms, also application/x-www-form-urlencoded; isForm says which came.
+func checkContentType(ct string, formOK bool) (isForm bool, rej *rejection) {
+	accept, want := "application/json", "application/json"
+	if formOK {
+		accept, want = "application/x-www-form-urlencoded, application/json", "application/x-www-form-urlencoded or application/json"
+	}
 	if ct == "" {
-		return reject(http.StatusUnsupportedMediaType, "unsupported_media_type", true, map[string]any{"accept": "application/json"},
-			"the request has no Content-Type; send the body as application/json")
+		return false, reject(http.StatusUnsupportedMediaType, "unsupported_media_type", true, map[string]any{"accept": accept},
+			"the request has no Content-Type; send the body as %s", want)
 	}
 	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil || !(mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")) {
-		return reject(http.StatusUnsupportedMediaType, "unsupported_media_type", true, map[string]any{"accept": "application/json"},
-			"Content-Type %q is not accepted; send the body as application/json", clip(ct))
+	isForm = formOK && err == nil && mt == "application/x-www-form-urlencoded"
+	if err != nil || !(isForm || mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")) {
+		return false, reject(http.StatusUnsupportedMediaType, "unsupported_media_type", true, map[string]any{"accept": accept},
+			"Content-Type %q is not accepted; send the body as %s", clip(ct), want)
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return reject(http.StatusUnsupportedMediaType, "unsupported_media_type", true, map[string]any{"accept": "application/json"},
-			"charset %q is not accepted; JSON bodies are UTF-8", clip(cs))
+		return false, reject(http.StatusUnsupportedMediaType, "unsupported_media_type", true, map[string]any{"accept": accept},
+			"charset %q is not accepted; bodies are UTF-8", clip(cs))
 	}
-	return nil
+	return isForm, nil
 }
 
 func authRejection(err error) *rejection {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/flowdesk/flowdesk/backend/ident"
@@ -110,4 +112,103 @@ func normalize(v any) any {
 		return x
 	}
 	return v
+}
+
+// MaxFormFields bounds the fields of a form body.
+const MaxFormFields = 1000
+
+// decodeForm parses an application/x-www-form-urlencoded body the way senders such as
+// ActiveCampaign write it: bracketed keys nest, so contact[email]=a&contact[fields][12]=b is
+// {"contact": {"email": "a", "fields": {"12": "b"}}}, and a key ending in [] (or given twice)
+// is a list. Every value is text. A key that is both a value and an object is refused, naming
+// the field.
+func decodeForm(body []byte) (map[string]any, error) {
+	if off := ident.InvalidUTF8At(body); off >= 0 {
+		return nil, fmt.Errorf("the body is not valid UTF-8 at byte %d; send the form as UTF-8", off)
+	}
+	vals, err := url.ParseQuery(string(bytes.TrimSpace(body)))
+	if err != nil {
+		return nil, fmt.Errorf("the form does not parse: %v", err)
+	}
+	if len(vals) > MaxFormFields {
+		return nil, fmt.Errorf("the form has %d fields, more than %d", len(vals), MaxFormFields)
+	}
+	keys := make([]string, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := map[string]any{}
+	for _, k := range keys {
+		parts, list, err := formKey(k)
+		if err != nil {
+			return nil, err
+		}
+		var v any = vals[k][0]
+		if list || len(vals[k]) > 1 {
+			l := make([]any, len(vals[k]))
+			for i, s := range vals[k] {
+				l[i] = s
+			}
+			v = l
+		}
+		m := out
+		for i, p := range parts {
+			if i == len(parts)-1 {
+				if _, taken := m[p]; taken {
+					return nil, fmt.Errorf("the form field %q is given both as a value and with [keys]", k)
+				}
+				m[p] = v
+				break
+			}
+			next, ok := m[p].(map[string]any)
+			if !ok {
+				if _, taken := m[p]; taken {
+					return nil, fmt.Errorf("the form field %q is given both as a value and with [keys]", k)
+				}
+				next = map[string]any{}
+				m[p] = next
+			}
+			m = next
+		}
+	}
+	return out, nil
+}
+
+// formKey splits "contact[fields][12]" into [contact fields 12]; a trailing [] marks a list.
+func formKey(k string) (parts []string, list bool, err error) {
+	name, rest, _ := strings.Cut(k, "[")
+	if name == "" {
+		return nil, false, fmt.Errorf("the form field %q has no name before its [", k)
+	}
+	parts = append(parts, name)
+	if rest == "" {
+		if strings.Contains(k, "[") {
+			return nil, false, fmt.Errorf("the form field %q has an unclosed [", k)
+		}
+		return parts, false, nil
+	}
+	rest = "[" + rest
+	for rest != "" {
+		if rest[0] != '[' {
+			return nil, false, fmt.Errorf("the form field %q has text after a ]; write it like contact[email]", k)
+		}
+		end := strings.IndexByte(rest, ']')
+		if end < 0 {
+			return nil, false, fmt.Errorf("the form field %q has an unclosed [", k)
+		}
+		seg := rest[1:end]
+		rest = rest[end+1:]
+		if seg == "" {
+			if rest != "" {
+				return nil, false, fmt.Errorf("the form field %q has [] before its end", k)
+			}
+			return parts, true, nil
+		}
+		parts = append(parts, seg)
+		if len(parts) > MaxPayloadDepth {
+			return nil, false, fmt.Errorf("the form field %q nests deeper than %d levels", k, MaxPayloadDepth)
+		}
+	}
+	return parts, false, nil
 }

@@ -10,6 +10,7 @@ type Preset struct {
 	Description string            `json:"description"`
 	Event       EventSpec         `json:"event"`
 	OccurredAt  string            `json:"occurred_at,omitempty"`
+	Body        string            `json:"body,omitempty"` // "form" for a sender that posts forms
 	Scope       map[string]string `json:"scope,omitempty"`
 	Match       string            `json:"match"`
 	Mapping     []Field           `json:"mapping"`
@@ -72,6 +73,47 @@ var Presets = map[string]*Preset{
 			{Path: "subscriber.phone", Property: "phone", Type: TypeString},
 			{Path: "subscriber.country", Property: "country", Type: TypeString},
 			{Path: "subscriber.watch_pct", Property: "watch_pct", Type: TypeNumber},
+		},
+	},
+	// ActiveCampaign posts its webhooks as forms with bracketed keys; "type" is the event
+	// (subscribe: added to a list; contact_tag_added: tagged).
+	"activecampaign": {
+		Name:  "activecampaign",
+		Label: "ActiveCampaign",
+		Description: "ActiveCampaign webhooks as ActiveCampaign posts them (a form: type=subscribe or contact_tag_added, " +
+			"list, tag, contact[email], contact[first_name], ...); the event type is \"activecampaign.\" + type; " +
+			"a tag added joins the contact's tags.",
+		Event: EventSpec{Path: "type", Prefix: "activecampaign."},
+		Body:  BodyForm,
+		Scope: map[string]string{"list": "list", "tag": "tag"},
+		Match: "email",
+		Mapping: []Field{
+			{Path: "contact.email", Property: "email", Type: TypeString, Required: true},
+			{Path: "contact.id", Property: "activecampaign_id", Type: TypeString},
+			{Path: "contact.first_name", Property: "first_name", Type: TypeString},
+			{Path: "contact.last_name", Property: "last_name", Type: TypeString},
+			{Path: "contact.phone", Property: "phone", Type: TypeString},
+			{Path: "contact.orgname", Property: "company", Type: TypeString},
+			{Path: "tag", Property: "tags", Type: TypeMulti, Op: OpAdd, On: []string{"activecampaign.contact_tag_added"}},
+		},
+	},
+	// A HubSpot workflow triggered by a form submission posts the contact (HubSpot's contact
+	// record: properties with a value each, and its form submissions, newest first).
+	"hubspot": {
+		Name:  "hubspot",
+		Label: "HubSpot form submitted",
+		Description: "A HubSpot workflow's webhook after a form submission: the contact as HubSpot sends it " +
+			"({\"vid\", \"properties\": {\"email\": {\"value\"}, ...}, \"form-submissions\": [...]}); the event type is hubspot.form_submitted.",
+		Event: EventSpec{Type: "hubspot.form_submitted"},
+		Scope: map[string]string{"form": "form-submissions[0].form-id", "portal": "portal-id"},
+		Match: "email",
+		Mapping: []Field{
+			{Path: "properties.email.value", Property: "email", Type: TypeString, Required: true},
+			{Path: "vid", Property: "hubspot_id", Type: TypeString},
+			{Path: "properties.firstname.value", Property: "first_name", Type: TypeString},
+			{Path: "properties.lastname.value", Property: "last_name", Type: TypeString},
+			{Path: "properties.phone.value", Property: "phone", Type: TypeString},
+			{Path: "properties.company.value", Property: "company", Type: TypeString},
 		},
 	},
 }

@@ -134,3 +134,51 @@ func TestBusinessHoursHoldInAppNotificationsButNotRecordSteps(t *testing.T) {
 	h.run()
 	h.wantTrail(id, "enrolled", "task:ok", "tell:held", "tell:ok", "completed")
 }
+
+// TestBusinessHoursOverMidnightAcrossSpringForward: a night window (fri, sat 22:00–06:00 in
+// Amsterdam) on the weekend the clocks go forward. A notification reached on Saturday 28 March
+// 2026 at 07:00 is held until that evening's 22:00 CET, and one reached at 03:30 CEST on the
+// Sunday (inside the shortened night) runs at once.
+func TestBusinessHoursOverMidnightAcrossSpringForward(t *testing.T) {
+	h := newHarness(t)
+	ams, _ := workflow.LoadLocation("Europe/Amsterdam")
+	def := flow("night", M{"id": "tell", "type": "notify", "users": []string{"sam"}, "text": "night shift"})
+	def["execution_window"] = M{"timezone": "Europe/Amsterdam", "days": []string{"fri", "sat"}, "from": "22:00", "to": "06:00"}
+	h.deployM(def)
+	h.clock.Set(time.Date(2026, 3, 28, 7, 0, 0, 0, ams))
+	id := h.start("night", "ann@example.com", nil)
+	h.run()
+	h.wantTrail(id, "enrolled", "tell:held")
+	held := h.entry(id, "tell", store.HistHeld)
+	if w := held["window"]; w != "fri, sat 22:00–06:00 the next day Europe/Amsterdam" {
+		t.Fatalf("window described as %q", w)
+	}
+	until, err := time.Parse(time.RFC3339Nano, held["until"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 3, 28, 21, 0, 0, 0, time.UTC) // 22:00 CET
+	if until.Before(start) || !until.Before(start.Add(workflow.WindowSpread)) {
+		t.Fatalf("held until %s, want within 15 minutes of %s", until.In(ams), start.In(ams))
+	}
+	if local := held["until_local"].(string); !strings.HasPrefix(local, "Sat 22:") {
+		t.Fatalf("history says held until %q", local)
+	}
+	h.clock.Set(until)
+	h.run()
+	h.wantTrail(id, "enrolled", "tell:held", "tell:ok", "completed")
+
+	// 03:30 CEST on Sunday 29 March (01:30 UTC): still inside Saturday's night.
+	h.clock.Set(time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC))
+	bob := h.start("night", "bob@example.com", nil)
+	h.run()
+	h.wantTrail(bob, "enrolled", "tell:ok", "completed")
+	// 06:00 CEST on Sunday: the night is over; held until Friday 3 April 22:00 CEST.
+	h.clock.Set(time.Date(2026, 3, 29, 4, 0, 0, 0, time.UTC))
+	cy := h.start("night", "cy@example.com", nil)
+	h.run()
+	h.wantTrail(cy, "enrolled", "tell:held")
+	if local := h.entry(cy, "tell", store.HistHeld)["until_local"].(string); !strings.HasPrefix(local, "Fri 22:") {
+		t.Fatalf("cy held until %q", local)
+	}
+}

@@ -188,8 +188,8 @@ func (v *validator) executionWindow() {
 	}
 	from, okFrom := v.windowClock("from", "start", w.From, add)
 	to, okTo := v.windowClock("to", "end", w.To, add)
-	if okFrom && okTo && to <= from {
-		add("to", "The business hours end at %s, which is not after they start at %s. Set an end later the same day (windows over midnight are not supported).", w.To, w.From)
+	if okFrom && okTo && to == from {
+		add("to", "The business hours end at %s, the time they start, so they have no length. Set a later end (an end before the start, like 22:00 to 06:00, runs over midnight), or leave out the business hours to run at any time.", w.To)
 	}
 }
 

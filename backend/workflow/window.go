@@ -10,11 +10,19 @@ import (
 
 // ExecutionWindow is a workflow's business hours: its communication steps (HeldStep) run only
 // on Days between From and To in Timezone; reached outside, they wait for the next window start.
+// A To before From runs over midnight: "fri 22:00–06:00" is Friday 22:00 to Saturday 06:00.
 type ExecutionWindow struct {
 	Timezone string   `json:"timezone,omitempty"` // IANA zone; empty: the workflow's, else UTC
-	Days     []string `json:"days"`               // "mon".."sun"
+	Days     []string `json:"days"`               // "mon".."sun": the days a window starts on
 	From     string   `json:"from"`               // "HH:MM", 24h
-	To       string   `json:"to"`                 // "HH:MM", after From
+	To       string   `json:"to"`                 // "HH:MM"; before From: the next day's
+}
+
+// Overnight tells whether the window runs over midnight (To before From).
+func (w ExecutionWindow) Overnight() bool {
+	fh, fm, err1 := ParseClock(w.From)
+	th, tm, err2 := ParseClock(w.To)
+	return err1 == nil && err2 == nil && th*60+tm < fh*60+fm
 }
 
 // WindowSpread is how far into a window held steps are spread, so a weekend's backlog does not
@@ -58,8 +66,8 @@ func (w ExecutionWindow) parse(defaultTZ string) (window, error) {
 		return pw, fmt.Errorf("to: %w", err)
 	}
 	pw.from, pw.to = fh*60+fm, th*60+tm
-	if pw.to <= pw.from {
-		return pw, fmt.Errorf("to: the window ends at %s, not after it starts at %s", w.To, w.From)
+	if pw.to == pw.from {
+		return pw, fmt.Errorf("to: the window ends at %s, the time it starts", w.To)
 	}
 	if len(w.Days) == 0 {
 		return pw, fmt.Errorf("days: the window has no days")
@@ -94,7 +102,18 @@ func (w ExecutionWindow) Contains(t time.Time, defaultTZ string) (bool, error) {
 func (pw window) contains(t time.Time) bool {
 	l := t.In(pw.loc)
 	m := l.Hour()*60 + l.Minute()
-	return pw.days[l.Weekday()] && m >= pw.from && m < pw.to
+	if pw.to > pw.from {
+		return pw.days[l.Weekday()] && m >= pw.from && m < pw.to
+	}
+	// Over midnight: the evening part of a listed day, or the early part of the day after one
+	// (wall-clock times, so a daylight-saving change makes that night an hour shorter or longer).
+	yesterday := (l.Weekday() + 6) % 7
+	return pw.days[l.Weekday()] && m >= pw.from || pw.days[yesterday] && m < pw.to
+}
+
+// length is the window's length on the wall clock.
+func (pw window) length() time.Duration {
+	return time.Duration((pw.to-pw.from+24*60)%(24*60)) * time.Minute
 }
 
 // Hold says when a held step reached at now may run: now itself when now is inside the window
@@ -113,14 +132,15 @@ func (w ExecutionWindow) Hold(now time.Time, defaultTZ string, key int64) (time.
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	spread := min(WindowSpread, time.Duration(pw.to-pw.from)*time.Minute)
+	spread := min(WindowSpread, pw.length())
 	h := fnv.New64a()
 	h.Write([]byte(strconv.FormatInt(key, 10)))
 	offset := time.Duration(h.Sum64()%uint64(spread/time.Second)) * time.Second
 	return start.Add(offset), true, nil
 }
 
-// Describe says the window in words: "mon, tue, wed, thu, fri 09:00–17:00 Europe/Amsterdam".
+// Describe says the window in words: "mon, tue, wed, thu, fri 09:00–17:00 Europe/Amsterdam",
+// "fri, sat 22:00–06:00 the next day UTC".
 func (w ExecutionWindow) Describe(defaultTZ string) string {
 	tz := w.Timezone
 	if tz == "" {
@@ -129,7 +149,11 @@ func (w ExecutionWindow) Describe(defaultTZ string) string {
 	if tz == "" {
 		tz = "UTC"
 	}
-	return fmt.Sprintf("%s %s–%s %s", strings.Join(w.Days, ", "), w.From, w.To, tz)
+	next := ""
+	if w.Overnight() {
+		next = " the next day"
+	}
+	return fmt.Sprintf("%s %s–%s%s %s", strings.Join(w.Days, ", "), w.From, w.To, next, tz)
 }
 
 // Location returns the window's zone (its own, else defaultTZ, else UTC).

@@ -114,17 +114,79 @@ func TestValidateExecutionWindowNamesEachField(t *testing.T) {
 			t.Errorf("%s: got %q, want it to say %q", field, got[field], want)
 		}
 	}
-	d.ExecutionWindow = &ExecutionWindow{Days: nil, From: "17:00", To: "09:00"}
+	d.ExecutionWindow = &ExecutionWindow{Days: nil, From: "17:00", To: "17:00"}
 	got = map[string]string{}
 	for _, p := range Validate(d, Options{}) {
 		got[p.Field] = p.Message
 	}
-	if !strings.Contains(got["execution_window.days"], "no days") || !strings.Contains(got["execution_window.to"], "not after they start") {
+	if !strings.Contains(got["execution_window.days"], "no days") || !strings.Contains(got["execution_window.to"], "the time they start") {
 		t.Fatalf("problems %v", got)
 	}
-	d.ExecutionWindow = &ExecutionWindow{Days: []string{"mon", "fri"}, From: "09:00", To: "17:00"}
-	if ps := Validate(d, Options{}); len(ps) != 0 {
-		t.Fatalf("a good window: %v", ps)
+	for _, good := range []ExecutionWindow{{Days: []string{"mon", "fri"}, From: "09:00", To: "17:00"}, {Days: []string{"fri"}, From: "22:00", To: "06:00"}} {
+		d.ExecutionWindow = &good
+		if ps := Validate(d, Options{}); len(ps) != 0 {
+			t.Fatalf("a good window %+v: %v", good, ps)
+		}
+	}
+}
+
+// TestWindowOverMidnight: "fri, sat 22:00–06:00" is Friday 22:00 to Saturday 06:00 and Saturday
+// 22:00 to Sunday 06:00; a step reached outside waits for the next 22:00 of a listed day, and
+// the nights of the daylight-saving changes are an hour shorter or longer on the clock.
+func TestWindowOverMidnight(t *testing.T) {
+	ams := mustZone(t, "Europe/Amsterdam")
+	w := ExecutionWindow{Timezone: "Europe/Amsterdam", Days: []string{"fri", "sat"}, From: "22:00", To: "06:00"}
+	in := func(y int, mo time.Month, d, h, m int) bool {
+		ok, err := w.Contains(time.Date(y, mo, d, h, m, 0, 0, ams), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	// Friday 6 March 2026.
+	for _, c := range []struct {
+		d, h, m int
+		want    bool
+	}{
+		{6, 21, 59, false}, {6, 22, 0, true}, {6, 23, 59, true}, {7, 0, 0, true}, {7, 5, 59, true}, {7, 6, 0, false},
+		{7, 12, 0, false}, {7, 22, 30, true}, {8, 3, 0, true}, {8, 6, 0, false}, {8, 22, 0, false}, {9, 2, 0, false},
+		{5, 23, 0, false}, {6, 2, 0, false}, // Thursday night is not listed; Friday early belongs to Thursday
+	} {
+		if got := in(2026, time.March, c.d, c.h, c.m); got != c.want {
+			t.Errorf("March %d %02d:%02d: inside %v, want %v", c.d, c.h, c.m, got, c.want)
+		}
+	}
+	// Reached on Sunday 8 March 07:00: held until Friday 13 March 22:00 CET, within the spread.
+	at, held, err := w.Hold(time.Date(2026, 3, 8, 7, 0, 0, 0, ams), "", 9)
+	start := time.Date(2026, 3, 13, 22, 0, 0, 0, ams)
+	if err != nil || !held || at.Before(start) || !at.Before(start.Add(WindowSpread)) {
+		t.Fatalf("held %v until %s (%v), want within 15 minutes of %s", held, at.In(ams), err, start)
+	}
+	// Inside the early part of the night nothing is held.
+	sat3 := time.Date(2026, 3, 7, 3, 0, 0, 0, ams)
+	if got, held, _ := w.Hold(sat3, "", 9); held || !got.Equal(sat3) {
+		t.Fatalf("Saturday 03:00: held %v until %s", held, got.In(ams))
+	}
+	// Spring forward: the night of Saturday 28 March 2026 loses 02:00–03:00, so it lasts 7 hours
+	// (22:00 CET to 06:00 CEST); the fall-back night of Saturday 24 October lasts 9.
+	for _, c := range []struct {
+		day   int
+		month time.Month
+		hours time.Duration
+	}{{28, time.March, 7}, {24, time.October, 9}} {
+		first := time.Date(2026, c.month, c.day, 22, 0, 0, 0, ams)
+		n := 0
+		for at := first; at.Before(first.Add(12 * time.Hour)); at = at.Add(time.Minute) {
+			if ok, _ := w.Contains(at, ""); ok {
+				n++
+			}
+		}
+		if time.Duration(n)*time.Minute != c.hours*time.Hour {
+			t.Errorf("the night of %s %d: %d minutes inside, want %v", c.month, c.day, n, c.hours*time.Hour)
+		}
+	}
+	if got := w.Describe(""); got != "fri, sat 22:00–06:00 the next day Europe/Amsterdam" {
+		t.Errorf("Describe: %q", got)
 	}
 }
 

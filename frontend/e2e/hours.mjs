@@ -53,16 +53,18 @@ describe('business hours, associations, re-run, erase', { concurrency: false }, 
     await panel.getByLabel('Users').fill('sam');
     await panel.getByLabel('Notification').fill('New signup: {{contact.email}}');
 
-    // Business hours: one day only, two days from now (UTC, the workflow's zone), so the
-    // contact below is always outside them whenever this runs.
+    // Business hours: one night only, starting two days from now (UTC, the workflow's zone) at
+    // 22:00 and running over midnight to 06:00, so the contact below is always outside them
+    // whenever this runs.
     const day = DAYS[(new Date().getUTCDay() + 2) % 7];
     await page.locator('.wf-name').click();
     const hours = page.getByTestId('business-hours');
     await hours.getByLabel('Only send during business hours').check();
     for (const d of ['Mon', 'Tue', 'Wed', 'Thu', 'Fri']) await hours.locator('label.day', { hasText: d }).click(); // all off
     await hours.locator('label.day', { hasText: day }).click();
-    await hours.getByLabel('From (24-hour clock)').fill('09:00');
-    await hours.getByLabel('To', { exact: true }).fill('12:00');
+    await hours.getByLabel('From (24-hour clock)').fill('22:00');
+    await hours.getByLabel('To', { exact: true }).fill('06:00');
+    await hours.getByTestId('overnight-hint').filter({ hasText: 'Runs over midnight' }).waitFor({ timeout: T.short });
     await shot('hours-01-settings');
 
     await until('"No problems"', async () => {
@@ -73,13 +75,13 @@ describe('business hours, associations, re-run, erase', { concurrency: false }, 
     await until('the saved workflow route', async () => page.url().endsWith('#/workflows/' + WF), T.med);
     await page.getByText('All changes saved').waitFor({ timeout: T.med });
     const def = (await api('GET', '/api/workflows/' + WF)).body.definition;
-    assert.deepEqual(def.execution_window, { days: [day.toLowerCase()], from: '09:00', to: '12:00' });
+    assert.deepEqual(def.execution_window, { days: [day.toLowerCase()], from: '22:00', to: '06:00' });
 
     // Reload: the card of the notification shows the hours.
     await page.reload();
     const badge = page.getByTestId('hours-badge');
     await badge.waitFor({ timeout: T.med });
-    assert.equal((await badge.textContent()).trim(), `${day} 09:00–12:00`);
+    assert.equal((await badge.textContent()).trim(), `${day} 22:00–06:00 next day`);
     await shot('hours-02-card');
 
     await page.locator('.toolbar .switch').click();
@@ -93,13 +95,13 @@ describe('business hours, associations, re-run, erase', { concurrency: false }, 
       const d = (await api('GET', '/api/enrollments/' + enr)).body;
       return d.enrollment.status === 'waiting' && d.history.find((h) => h.outcome === 'held');
     }, T.med);
-    assert.match(held.detail.until_local, new RegExp(`^${day} 09:(0\\d|1[0-4])$`));
+    assert.match(held.detail.until_local, new RegExp(`^${day} 22:(0\\d|1[0-4])$`));
     assert.equal((await api('GET', '/api/notifications')).body.notifications.length, 0, 'nothing was sent outside the hours');
 
     await page.goto(server.url + '/#/enrollments/' + enr);
     const hist = page.getByTestId('history');
     await hist.waitFor({ timeout: T.med });
-    await until('the held line', async () => new RegExp(`Held until ${day} 09:\\d\\d: outside the workflow's business hours`).test(await hist.textContent()), T.med);
+    await until('the held line', async () => new RegExp(`Held until ${day} 22:\\d\\d: outside the workflow's business hours`).test(await hist.textContent()), T.med);
     await shot('hours-03-held');
   });
 

@@ -28,7 +28,12 @@ export function daysText(days: string[]): string {
   return parts.length ? parts.join(', ') : 'No days';
 }
 
-/** "Mon–Fri 09:00–17:00 (Europe/Amsterdam)"; the zone falls back to the workflow's, then UTC. */
+/** Whether the hours run over midnight (an end before the start: 22:00–06:00). */
+export function overnight(w: ExecutionWindow): boolean {
+  return /^\d\d:\d\d$/.test(w.from) && /^\d\d:\d\d$/.test(w.to) && w.to < w.from;
+}
+
+/** "Mon–Fri 09:00–17:00 (Europe/Amsterdam)", "Fri, Sat 22:00–06:00 next day (UTC)"; the zone falls back to the workflow's, then UTC. */
 export function windowText(w: ExecutionWindow, workflowZone?: string): string {
-  return `${daysText(w.days)} ${w.from}–${w.to} (${w.timezone || workflowZone || 'UTC'})`;
+  return `${daysText(w.days)} ${w.from}–${w.to}${overnight(w) ? ' next day' : ''} (${w.timezone || workflowZone || 'UTC'})`;
 }

@@ -1,6 +1,6 @@
 import { useEditor, useEditorStore } from '../../store/context';
 import type { ExecutionWindow } from '../../api/types';
-import { DEFAULT_WINDOW, HELD_STEP_TYPES, WEEKDAYS } from '../../lib/window';
+import { DEFAULT_WINDOW, HELD_STEP_TYPES, WEEKDAYS, overnight } from '../../lib/window';
 import { nodeConfig } from '../../nodes';
 import { ListPicker, useLists } from '../ListPicker';
 import { ClockField, NumberField, SelectField, TextArea, TextField, TimezoneField, Toggle } from './fields';
@@ -60,6 +60,7 @@ function BusinessHours({ value, onChange }: { value: ExecutionWindow | undefined
           </div>
           <ClockField label="From (24-hour clock)" value={value.from} onChange={(v) => onChange({ ...value, from: v })} />
           <ClockField label="To" value={value.to} onChange={(v) => onChange({ ...value, to: v })} />
+          {overnight(value) && <div className="hint" data-testid="overnight-hint">Runs over midnight: each listed day from {value.from} to {value.to} the next morning.</div>}
           <TimezoneField label="Time zone of the hours" value={value.timezone} onChange={(v) => onChange({ ...value, timezone: v || undefined })} hint="Empty: the workflow's time zone." />
         </>
       )}

@@ -19,6 +19,7 @@ func (s *Server) importRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /api/lists/{id}/imports", s.listImports)
 	m.HandleFunc("GET /api/imports/{id}", s.getImport)
 	m.HandleFunc("GET /api/imports/{id}/errors.csv", s.importErrors)
+	m.HandleFunc("POST /api/imports/{id}/cancel", s.cancelImport)
 	m.HandleFunc("GET /api/lists/{id}/export.csv", s.exportList)
 	m.HandleFunc("GET /api/records/export.csv", s.exportRecords)
 }
@@ -66,6 +67,21 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/imports/%d", im.ID))
 	writeJSON(w, http.StatusAccepted, map[string]any{"import": im})
+}
+
+// cancelImport stops a running import; the rows so far stay. No body.
+func (s *Server) cancelImport(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	im, err := s.eng.CancelImport(r.Context(), id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"import": im})
 }
 
 func (s *Server) listImports(w http.ResponseWriter, r *http.Request) {

@@ -193,3 +193,48 @@ func TestImportOverHTTP(t *testing.T) {
 		t.Fatalf("Location %q", importURL)
 	}
 }
+
+// TestCancelImportOverHTTP: an import cancelled after its first batch keeps the rows written so
+// far (records and members counted before and after), reads "cancelled", and writes nothing
+// more; cancelling it again, or an import that does not exist, is refused.
+func TestCancelImportOverHTTP(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.call("POST", "/api/lists", `{"id": "big", "name": "Big"}`, 201)
+	var sb strings.Builder
+	sb.WriteString("Email\n")
+	for i := range 2000 {
+		fmt.Fprintf(&sb, "row%d@example.com\n", i)
+	}
+	mapping := `[{"column": "Email", "property": "email"}]`
+	before := e.counts()
+	var written int64
+	run(t, e, []scenario{
+		{name: "start", method: "POST", url: "/api/lists/big/imports", body: fmt.Sprintf(`{"file": %q, "mapping": %s}`, b64(sb.String()), mapping),
+			wantStatus: 202, wantContains: []string{`"status":"running"`, `"total":2000`},
+			after: func(t *testing.T, e *env, _ *response) {
+				if worked, err := e.eng.RunImportBatch(e.ctx); err != nil || !worked {
+					t.Fatalf("first batch: %v, %v", worked, err)
+				}
+				written = e.counts().Records - before.Records
+				if written == 0 || written >= 2000 {
+					t.Fatalf("%d records after one batch", written)
+				}
+			}},
+		{name: "cancel", method: "POST", url: "/api/imports/1/cancel", wantStatus: 200, wantContains: []string{`"status":"cancelled"`},
+			after: func(t *testing.T, e *env, _ *response) {
+				e.runDue()
+				if worked, err := e.eng.RunImportBatch(e.ctx); err != nil || worked {
+					t.Fatalf("a batch after the cancel: %v, %v", worked, err)
+				}
+				after := e.counts()
+				if after.Records-before.Records != written || after.ListMembers-before.ListMembers != written {
+					t.Fatalf("after the cancel: %d records, %d members, want the %d written before", after.Records-before.Records, after.ListMembers-before.ListMembers, written)
+				}
+			}},
+		{name: "read back", method: "GET", url: "/api/imports/1", wantStatus: 200, wantContains: []string{`"status":"cancelled"`, `"total":2000`}},
+		{name: "cancel again", method: "POST", url: "/api/imports/1/cancel", wantStatus: 409, wantCode: "conflict", wantContains: []string{"import 1 is cancelled; only a running import can be cancelled"}},
+		{name: "cancel an unknown import", method: "POST", url: "/api/imports/99/cancel", wantStatus: 404, wantCode: "not_found"},
+		{name: "cancel a bad id", method: "POST", url: "/api/imports/x/cancel", wantStatus: 400, wantCode: "bad_id"},
+	})
+}

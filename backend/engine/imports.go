@@ -494,6 +494,34 @@ func (e *Engine) RunImportBatch(ctx context.Context) (worked bool, err error) {
 	return true, nil
 }
 
+// CancelImport stops a running import by hand: the rows written so far stay (and their records
+// in the list), the rest of the file is not read and is dropped, and the import reads
+// "cancelled". An import that has ended is ErrConflict; a batch in flight either committed
+// before (its rows count) or finds the import cancelled and writes nothing.
+func (e *Engine) CancelImport(ctx context.Context, id int64) (*store.ListImport, error) {
+	var out *store.ListImport
+	err := e.db.Write(store.Urgent(ctx), func(tx store.Tx) error { // a caller waits to acknowledge it
+		im, err := tx.Import(id)
+		if err != nil {
+			return err
+		}
+		if im.Status != store.ImportRunning {
+			return fmt.Errorf("import %d is %s; only a running import can be cancelled: %w", id, im.Status, store.ErrConflict)
+		}
+		im.Status = store.ImportCancelled
+		if err := tx.SaveImport(im, e.clock.Now()); err != nil {
+			return err
+		}
+		out = im
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cancel import %d: %w", id, err)
+	}
+	e.imports.put(id, nil)
+	return out, nil
+}
+
 // importRow writes one row: the record found by the key is updated (or created), and it joins
 // the list. A problem with the row is a *problem.Error or a ConflictError naming its column; the
 // row's writes are then undone and the batch goes on. The outcome is created, updated or

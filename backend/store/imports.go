@@ -33,6 +33,9 @@ const (
 	ImportRunning = "running"
 	ImportDone    = "done"
 	ImportFailed  = "failed"
+	// ImportCancelled is an import stopped by hand: the rows before Cursor are written, the
+	// rest was not read. Stored as done with cancelled_at (see migration 0027).
+	ImportCancelled = "cancelled"
 )
 
 // ImportError is one row of an import that was not written, and why.
@@ -42,14 +45,18 @@ type ImportError struct {
 	Message string `json:"message"`
 }
 
-const importCols = "id, list, status, spec, total, cursor, created, updated, unchanged, joined, failed, error, created_at, updated_at"
+const importCols = "id, list, status, spec, total, cursor, created, updated, unchanged, joined, failed, error, created_at, updated_at, cancelled_at IS NOT NULL"
 
 func scanImport(row rowScanner) (*ListImport, error) {
 	var im ListImport
 	var spec string
 	var created, updated int64
-	if err := row.Scan(&im.ID, &im.List, &im.Status, &spec, &im.Total, &im.Cursor, &im.Created, &im.Updated, &im.Unchanged, &im.Joined, &im.Failed, &im.Error, &created, &updated); err != nil {
+	var cancelled bool
+	if err := row.Scan(&im.ID, &im.List, &im.Status, &spec, &im.Total, &im.Cursor, &im.Created, &im.Updated, &im.Unchanged, &im.Joined, &im.Failed, &im.Error, &created, &updated, &cancelled); err != nil {
 		return nil, err
+	}
+	if cancelled {
+		im.Status = ImportCancelled
 	}
 	im.Spec = json.RawMessage(spec)
 	im.CreatedAt, im.UpdatedAt = fromMS(created), fromMS(updated)
@@ -128,8 +135,12 @@ func (db *DB) ImportBody(ctx context.Context, id int64) ([]byte, error) {
 
 // SaveImport stores an import's progress; an ended import drops its file.
 func (t *sqlTx) SaveImport(im *ListImport, now time.Time) error {
-	if _, err := t.exec("UPDATE list_imports SET status = ?, cursor = ?, created = ?, updated = ?, unchanged = ?, joined = ?, failed = ?, error = ?, updated_at = ? WHERE id = ?",
-		im.Status, im.Cursor, im.Created, im.Updated, im.Unchanged, im.Joined, im.Failed, im.Error, ms(now), im.ID); err != nil {
+	status, cancelled := im.Status, any(nil)
+	if status == ImportCancelled {
+		status, cancelled = ImportDone, ms(now)
+	}
+	if _, err := t.exec("UPDATE list_imports SET status = ?, cursor = ?, created = ?, updated = ?, unchanged = ?, joined = ?, failed = ?, error = ?, updated_at = ?, cancelled_at = ? WHERE id = ?",
+		status, im.Cursor, im.Created, im.Updated, im.Unchanged, im.Joined, im.Failed, im.Error, ms(now), cancelled, im.ID); err != nil {
 		return fmt.Errorf("save import %d: %w", im.ID, err)
 	}
 	if im.Status != ImportRunning {

@@ -4,7 +4,8 @@
 // counts the rows), downloads the report of the rows that were not imported, searches the
 // members, removes one, exports the list as CSV, and sees a file that is not UTF-8 refused with
 // its line. A workflow then picks the list in a list trigger and adds a contact to it, which
-// enrolls the contact.
+// enrolls the contact. Last, a 100,000-row import is cancelled with the button beside its
+// progress bar: the rows so far stay, and nothing more is imported.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
@@ -18,7 +19,7 @@ let browser;
 let page;
 const pageErrors = [];
 
-const timer = watchdog('lists', 150_000, () => server);
+const timer = watchdog('lists', 240_000, () => server);
 const api = apiClient(() => server);
 
 const shot = (name) => page.screenshot({ path: ART + name + '.png' });
@@ -147,6 +148,45 @@ describe('lists and CSV import', { concurrency: false }, () => {
     assert.equal((await api('POST', '/api/lists/webinar-attendees/members', { record_ids: [ev.body.record_id] })).status, 200);
     await until('the join to enroll', async () => (await api('GET', `/api/records/${ev.body.record_id}`)).body.record.properties.welcomed === true, T.long);
 
+    assert.deepEqual(pageErrors.filter((e) => !/422/.test(e)), [], 'no page errors');
+  });
+
+  test('cancel a long import beside its progress → the rows so far stay, it reads cancelled', { timeout: 90_000 }, async () => {
+    const BIG = 100_000;
+    const lines = ['Email'];
+    for (let i = 0; i < BIG; i++) lines.push(`bulk${i}@example.com`);
+    // A fresh load (the test above left an editor open); the Lists screen from the navigation.
+    await page.goto(server.url + '/?lists#/workflows');
+    await page.getByRole('link', { name: 'Lists', exact: true }).click();
+    await page.getByRole('heading', { name: 'Lists' }).waitFor({ timeout: T.med });
+    await page.getByRole('button', { name: 'New list' }).first().click();
+    const dlg = page.getByRole('dialog', { name: 'New list' });
+    await dlg.getByLabel('Name').fill('Bulk');
+    await dlg.getByRole('button', { name: 'Create list' }).click();
+    await page.getByRole('heading', { name: 'Bulk' }).waitFor({ timeout: T.med });
+    await page.getByRole('button', { name: 'Import CSV' }).click();
+    const imp = page.getByRole('dialog', { name: 'Import into Bulk' });
+    await imp.getByLabel(/CSV file/).setInputFiles({ name: 'bulk.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n') + '\n', 'utf8') });
+    await imp.getByTestId('import-preview').waitFor({ timeout: T.med });
+    await imp.getByRole('button', { name: `Import ${BIG.toLocaleString('en-US')} rows` }).click();
+    const progress = imp.getByTestId('import-progress');
+    await progress.waitFor({ timeout: T.med });
+    await imp.getByRole('button', { name: 'Cancel import' }).click();
+    await until('the import to read cancelled', async () => (await progress.getAttribute('data-status')) === 'cancelled', T.med);
+    const note = await imp.getByTestId('import-cancelled').textContent();
+    const m = note.match(/after ([\d,]+) of 100,000 rows/);
+    assert.ok(m, note);
+    const done = Number(m[1].replaceAll(',', ''));
+    assert.ok(done < BIG, `cancelled after ${done} rows`);
+    await shot('lists-05-import-cancelled');
+    // Nothing more is imported after the cancel: the list holds exactly the rows so far.
+    await new Promise((r) => setTimeout(r, 1500));
+    const list = (await api('GET', '/api/lists/bulk')).body.list;
+    assert.equal(list.members, done, 'the members are the rows imported before the cancel');
+    const ims = (await api('GET', '/api/lists/bulk/imports')).body.imports;
+    assert.equal(ims[0].status, 'cancelled');
+    assert.equal(ims[0].processed, done);
+    await imp.getByRole('button', { name: 'Done' }).click();
     assert.deepEqual(pageErrors.filter((e) => !/422/.test(e)), [], 'no page errors');
   });
 });

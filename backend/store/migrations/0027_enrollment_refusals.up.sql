@@ -16,3 +16,8 @@ CREATE TABLE enrollment_refusals (
     PRIMARY KEY (record_id, workflow_id)
 ) WITHOUT ROWID;
 CREATE INDEX enrollment_refusals_workflow ON enrollment_refusals (workflow_id);
+
+-- A CSV import can be cancelled: the rows so far stay, the rest is not read. It is stored as
+-- done with cancelled_at set and read back as 'cancelled' (as ended_by does for enrollments,
+-- 0017), because SQLite cannot widen the status CHECK without rebuilding the table.
+ALTER TABLE list_imports ADD COLUMN cancelled_at INTEGER;

@@ -308,6 +308,8 @@ export const api = {
   startImport: async (id: string, file: string, mapping: ImportColumn[], key: string) =>
     (await request<{ import: ListImport }>('POST', ls(id) + '/imports', { body: { file, mapping, key } })).data.import,
   getImport: async (id: number, signal?: AbortSignal) => (await request<{ import: ListImport }>('GET', '/api/imports/' + id, { signal })).data.import,
+  /** Stops a running import; the rows so far stay and it reads "cancelled". */
+  cancelImport: async (id: number) => (await request<{ import: ListImport }>('POST', '/api/imports/' + id + '/cancel')).data.import,
   listImports: async (id: string) => (await request<{ imports: ListImport[] }>('GET', ls(id) + '/imports')).data.imports,
 
   // tasks

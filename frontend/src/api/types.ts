@@ -840,7 +840,8 @@ export interface ImportPreview {
 export interface ListImport {
   id: number;
   list: string;
-  status: 'running' | 'done' | 'failed';
+  /** cancelled: stopped by hand; the rows before processed are written */
+  status: 'running' | 'done' | 'failed' | 'cancelled';
   total: number;
   processed: number;
   created: number;

@@ -134,7 +134,7 @@ export function ImportDialog({ list, onClose, onProgress }: { list: ListItem; on
           )}
         </>
       )}
-      {job && <ImportProgress job={job} onError={setError} />}
+      {job && <ImportProgress job={job} onError={setError} onCancelled={(j) => { setJob(j); onProgress(); }} />}
       {error && <div className="form-error" role="alert">{error}</div>}
       <div className="dialog-actions">
         <button type="button" className="btn" onClick={onClose}>{job && job.status !== 'running' ? 'Done' : job ? 'Hide (the import goes on)' : 'Cancel'}</button>
@@ -144,15 +144,29 @@ export function ImportDialog({ list, onClose, onProgress }: { list: ListItem; on
   );
 }
 
-function ImportProgress({ job, onError }: { job: ListImport; onError(m: string): void }) {
+function ImportProgress({ job, onError, onCancelled }: { job: ListImport; onError(m: string): void; onCancelled(j: ListImport): void }) {
   const n = (x: number) => x.toLocaleString();
+  const [cancelling, setCancelling] = useState(false);
+  const cancel = () => {
+    setCancelling(true);
+    api.cancelImport(job.id).then(onCancelled, (e) => onError(msg(e))).finally(() => setCancelling(false));
+  };
   return (
     <div className="import-progress" data-testid="import-progress" data-status={job.status}>
-      <progress max={Math.max(job.total, 1)} value={job.processed} aria-label="Import progress" />
+      <div className="progress-row">
+        <progress max={Math.max(job.total, 1)} value={job.processed} aria-label="Import progress" />
+        {job.status === 'running' && (
+          <button type="button" className="btn small" disabled={cancelling} onClick={cancel}
+            title="Stop the import: the rows imported so far stay, the rest of the file is not read">
+            {cancelling ? 'Cancelling…' : 'Cancel import'}
+          </button>
+        )}
+      </div>
       <div data-testid="import-counts">
         {n(job.processed)} of {n(job.total)} rows · {n(job.created)} created · {n(job.updated)} updated · {n(job.unchanged)} unchanged · {n(job.joined)} joined the list · {n(job.failed)} failed
       </div>
       {job.status === 'done' && <div className="ok-text">Import finished.</div>}
+      {job.status === 'cancelled' && <div className="warn-text" data-testid="import-cancelled">Import cancelled after {n(job.processed)} of {n(job.total)} rows; the rows imported so far stay.</div>}
       {job.status === 'failed' && <div className="warn-text">{job.error}</div>}
       {job.failed > 0 && job.status !== 'running' && (
         <button type="button" className="btn" onClick={() => download(importErrorsURL(job.id), `import-${job.id}-errors.csv`).catch((e) => onError(msg(e)))}>

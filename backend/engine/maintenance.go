@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -180,7 +181,11 @@ func (e *Engine) retentionRound(ctx context.Context) error {
 func (e *Engine) vacuumRound(ctx context.Context) error {
 	st := &e.maint.stats.vacuum
 	defer st.round()
-	return e.batches(ctx, st, func(pages int) (store.Batch, error) { return e.maint.files.Vacuum(ctx, pages) })
+	err := e.batches(ctx, st, func(pages int) (store.Batch, error) { return e.maint.files.Vacuum(ctx, pages) })
+	if errors.Is(err, store.ErrFileOnly) {
+		return nil // a database server (PostgreSQL) vacuums itself
+	}
+	return err
 }
 
 // checkpointRound copies the WAL back into the database file beside the writer (it holds the
@@ -189,6 +194,9 @@ func (e *Engine) checkpointRound(ctx context.Context) error {
 	st := &e.maint.stats.checkpoint
 	defer st.round()
 	res, err := e.maint.files.Checkpoint(ctx)
+	if errors.Is(err, store.ErrFileOnly) {
+		return nil // a database server (PostgreSQL) checkpoints its own WAL
+	}
 	if err != nil {
 		return err
 	}

@@ -41,14 +41,14 @@ func (t *sqlTx) InsertActionAttempt(a *ActionAttempt) error {
 	if req == "" {
 		req = "{}"
 	}
-	res, err := t.exec(`INSERT INTO action_attempts (enrollment_id, workflow_id, step_id, step_type, idempotency_key, try, outcome,
+	newID, err := t.insert(`INSERT INTO action_attempts (enrollment_id, workflow_id, step_id, step_type, idempotency_key, try, outcome,
 		target, status_code, latency_ms, error, response, request, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.EnrollmentID, a.WorkflowID, a.StepID, a.StepType, a.IdempotencyKey, a.Try, a.Outcome, a.Target, a.StatusCode,
 		a.LatencyMS, a.Error, a.Response, req, ms(a.At))
 	if err != nil {
 		return fmt.Errorf("log %s attempt of enrollment %d: %w", a.StepType, a.EnrollmentID, err)
 	}
-	a.ID, _ = res.LastInsertId()
+	a.ID = newID
 	return nil
 }
 

@@ -47,7 +47,7 @@ func (db *DB) AssociationTypes(ctx context.Context) ([]AssociationType, error) {
 
 // AddAssociationType lets records of the two types be linked (both directions).
 func (t *sqlTx) AddAssociationType(a, b string) error {
-	if _, err := t.exec("INSERT OR IGNORE INTO association_types (from_type, to_type) VALUES (?, ?), (?, ?)", a, b, b, a); err != nil {
+	if _, err := t.exec("INSERT INTO association_types (from_type, to_type) VALUES (?, ?), (?, ?) ON CONFLICT DO NOTHING", a, b, b, a); err != nil {
 		return fmt.Errorf("add association type %s-%s: %w", a, b, err)
 	}
 	return nil
@@ -56,7 +56,7 @@ func (t *sqlTx) AddAssociationType(a, b string) error {
 // Associate links two records (of an allowed pair of types; the caller checks) with a label,
 // in both directions. created is false when that link with that label already existed.
 func (t *sqlTx) Associate(a, b *Record, label string, now time.Time) (created bool, err error) {
-	res, err := t.exec("INSERT OR IGNORE INTO associations (from_id, to_id, to_type, label, created_at) VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)",
+	res, err := t.exec("INSERT INTO associations (from_id, to_id, to_type, label, created_at) VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
 		a.ID, b.ID, b.Type, label, ms(now), b.ID, a.ID, a.Type, label, ms(now))
 	if err != nil {
 		return false, fmt.Errorf("associate records %d and %d: %w", a.ID, b.ID, err)

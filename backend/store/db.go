@@ -56,6 +56,8 @@ type DB struct {
 	urgent chan *writeReq // writes someone waits on to acknowledge a request (see Urgent)
 	done   chan struct{}
 	opts   Options
+	server *Server // a database server (PostgreSQL) instead of the SQLite file; nil for a file
+	pg     bool    // the server speaks PostgreSQL: the few statements spelled differently
 
 	closeMu   sync.RWMutex // guards closed and the closing of writes against concurrent sends
 	closed    bool
@@ -192,7 +194,7 @@ func (db *DB) closeLock() {
 	}
 }
 
-// Path returns the absolute path of the database file.
+// Path returns the absolute path of the database file (a server's address without password).
 func (db *DB) Path() string { return db.path }
 
 // Close stops the writer after the queued writes commit, checkpoints the WAL and closes the file.
@@ -207,6 +209,13 @@ func (db *DB) Close() error {
 		<-db.done
 		db.stmts.close()
 		db.reads.close()
+		if db.server != nil {
+			db.closeErr = errors.Join(db.r.Close(), db.w.Close())
+			if db.server.Close != nil {
+				db.closeErr = errors.Join(db.closeErr, db.server.Close())
+			}
+			return
+		}
 		ckErr := db.ck.Close()
 		_, _ = db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 		db.closeErr = errors.Join(db.r.Close(), ckErr, db.w.Close())

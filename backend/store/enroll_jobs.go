@@ -129,13 +129,13 @@ func (t *sqlTx) InsertEnrollJob(j *EnrollJob, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	res, err := t.exec(`INSERT INTO enroll_jobs (workflow_id, source, selection, status, max_record_id, cursor, total, matched, enrolled, skipped, error, created_at, updated_at)
+	newID, err := t.insert(`INSERT INTO enroll_jobs (workflow_id, source, selection, status, max_record_id, cursor, total, matched, enrolled, skipped, error, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		j.WorkflowID, j.Source, string(j.Selection), j.Status, j.MaxRecordID, j.Cursor, j.Total, j.Matched, j.Enrolled, skipped, j.Error, ms(now), ms(now))
 	if err != nil {
 		return fmt.Errorf("store enroll job for %q: %w", j.WorkflowID, err)
 	}
-	j.ID, _ = res.LastInsertId()
+	j.ID = newID
 	j.CreatedAt, j.UpdatedAt = now, now
 	return nil
 }
@@ -231,7 +231,7 @@ func (db *DB) EnrollStates(ctx context.Context, workflowID string, recordIDs []i
 	for _, id := range recordIDs {
 		args = append(args, id)
 	}
-	rows, err := db.r.QueryContext(ctx, "SELECT record_id, MAX(status IN ('active','waiting')) FROM enrollments WHERE workflow_id = ? AND record_id IN (?"+
+	rows, err := db.r.QueryContext(ctx, "SELECT record_id, MAX(CASE WHEN status IN ('active','waiting') THEN 1 ELSE 0 END) FROM enrollments WHERE workflow_id = ? AND record_id IN (?"+
 		strings.Repeat(", ?", len(recordIDs)-1)+") GROUP BY record_id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("enrollment states in %q: %w", workflowID, err)
@@ -250,7 +250,7 @@ func (db *DB) EnrollStates(ctx context.Context, workflowID string, recordIDs []i
 
 // RecordEnrollStates tells, per workflow, whether a record is or was enrolled in it.
 func (db *DB) RecordEnrollStates(ctx context.Context, recordID int64) (map[string]EnrollState, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT workflow_id, MAX(status IN ('active','waiting')) FROM enrollments WHERE record_id = ? GROUP BY workflow_id", recordID)
+	rows, err := db.r.QueryContext(ctx, "SELECT workflow_id, MAX(CASE WHEN status IN ('active','waiting') THEN 1 ELSE 0 END) FROM enrollments WHERE record_id = ? GROUP BY workflow_id", recordID)
 	if err != nil {
 		return nil, fmt.Errorf("enrollment states of record %d: %w", recordID, err)
 	}

@@ -244,15 +244,15 @@ func (t *sqlTx) InsertEnrollment(e *Enrollment, now time.Time) error {
 	if len(e.Reason) == 0 {
 		e.Reason = json.RawMessage("{}")
 	}
-	res, err := t.exec(`INSERT INTO enrollments (workflow_id, version, record_id, status, current_step, trigger_id, event_id, reason, created_at, updated_at)
+	newID, inserted, err := t.insertOnce(`INSERT INTO enrollments (workflow_id, version, record_id, status, current_step, trigger_id, event_id, reason, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.WorkflowID, e.Version, e.RecordID, e.Status, e.CurrentStep, e.TriggerID, nullInt(e.EventID), string(e.Reason), ms(now), ms(now))
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
-			return fmt.Errorf("record %d is already enrolled in %q: %w", e.RecordID, e.WorkflowID, ErrConflict)
-		}
 		return fmt.Errorf("enroll record %d in %q: %w", e.RecordID, e.WorkflowID, err)
 	}
-	e.ID, _ = res.LastInsertId()
+	if !inserted {
+		return fmt.Errorf("record %d is already enrolled in %q: %w", e.RecordID, e.WorkflowID, ErrConflict)
+	}
+	e.ID = newID
 	e.CreatedAt, e.UpdatedAt = now, now
 	return nil
 }
@@ -265,9 +265,19 @@ func (t *sqlTx) UpdateEnrollment(id int64, status, currentStep string, stepsRun 
 	if status == StatusCompleted || status == StatusFailed || status == StatusCancelled {
 		finished = ms(now)
 	}
-	if _, err := t.exec("UPDATE enrollments SET status = ?, current_step = ?, steps_run = ?, error = ?, updated_at = ?, finished_at = ?, ended_by = ? WHERE id = ?",
-		status, currentStep, stepsRun, errText, ms(now), finished, endedBy, id); err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
+	update := func() error {
+		_, err := t.exec("UPDATE enrollments SET status = ?, current_step = ?, steps_run = ?, error = ?, updated_at = ?, finished_at = ?, ended_by = ? WHERE id = ?",
+			status, currentStep, stepsRun, errText, ms(now), finished, endedBy, id)
+		return err
+	}
+	var err error
+	if status == StatusActive || status == StatusWaiting { // only an open status can clash
+		err = t.guard(update)
+	} else {
+		err = update()
+	}
+	if err != nil {
+		if isUnique(err) {
 			return fmt.Errorf("reopen enrollment %d: the record has another open enrollment in this workflow: %w", id, ErrConflict)
 		}
 		return fmt.Errorf("update enrollment %d: %w", id, err)
@@ -317,7 +327,7 @@ func (t *sqlTx) cancelEnrollments(ids []int64, reason string, now time.Time) (in
 		return 0, err
 	}
 	rows, err := t.query(`SELECT id, workflow_id, current_step FROM enrollments
-		WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('active','waiting') ORDER BY id`, set)
+		WHERE id IN (`+idSet(t.pg)+`) AND status IN ('active','waiting') ORDER BY id`, set)
 	if err != nil {
 		return 0, err
 	}
@@ -332,11 +342,11 @@ func (t *sqlTx) cancelEnrollments(ids []int64, reason string, now time.Time) (in
 	if err := t.AppendHistory(lines...); err != nil {
 		return 0, err
 	}
-	if _, err := t.exec("DELETE FROM jobs WHERE enrollment_id IN (SELECT value FROM json_each(?))", set); err != nil {
+	if _, err := t.exec("DELETE FROM jobs WHERE enrollment_id IN ("+idSet(t.pg)+")", set); err != nil {
 		return 0, err
 	}
 	r, err := t.exec(`UPDATE enrollments SET status = 'cancelled', updated_at = ?, finished_at = ?
-		WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('active','waiting')`, ms(now), ms(now), set)
+		WHERE id IN (`+idSet(t.pg)+`) AND status IN ('active','waiting')`, ms(now), ms(now), set)
 	if err != nil {
 		return 0, err
 	}

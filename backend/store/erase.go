@@ -114,6 +114,9 @@ func (l TextLocation) String() string {
 // JSON and blobs are searched too) and says where it occurs. It reads everything, so it is
 // for checks such as "nothing of an erased record remains", not for serving requests.
 func (db *DB) FindText(ctx context.Context, needle string) ([]TextLocation, error) {
+	if db.pg {
+		return db.findTextPG(ctx, needle)
+	}
 	tables, err := db.r.QueryContext(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
 	if err != nil {
 		return nil, fmt.Errorf("find text: %w", err)
@@ -186,7 +189,11 @@ func (db *DB) ErasedAt(ctx context.Context, id int64) (time.Time, bool, error) {
 // TableRows counts the rows of every table, by name: the check that an operation which must
 // write nothing (a simulation, a dry run, an explanation) left every table as it was.
 func (db *DB) TableRows(ctx context.Context) (map[string]int64, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+	query := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+	if db.pg {
+		query = pgTables
+	}
+	rows, err := db.r.QueryContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("count table rows: %w", err)
 	}
@@ -207,6 +214,61 @@ func (db *DB) TableRows(ctx context.Context) (map[string]int64, error) {
 			return nil, fmt.Errorf("count rows of %s: %w", n, err)
 		}
 		out[n] = c
+	}
+	return out, nil
+}
+
+// pgTables lists the store's tables on PostgreSQL: those of the connection's schema.
+const pgTables = `SELECT table_name FROM information_schema.tables
+	WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`
+
+// findTextPG is FindText on PostgreSQL: the row is the id column where a table has one (0
+// otherwise, as for SQLite's tables without rowid), and a bytea column is searched as text.
+func (db *DB) findTextPG(ctx context.Context, needle string) ([]TextLocation, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT table_name, column_name, data_type FROM information_schema.columns
+		WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position`)
+	if err != nil {
+		return nil, fmt.Errorf("find text: %w", err)
+	}
+	type column struct{ table, name, typ string }
+	cols, err := collect(rows, "find text", func(r rowScanner) (column, error) {
+		var c column
+		return c, r.Scan(&c.table, &c.name, &c.typ)
+	})
+	if err != nil {
+		return nil, err
+	}
+	hasID := map[string]bool{}
+	for _, c := range cols {
+		if c.name == "id" {
+			hasID[c.table] = true
+		}
+	}
+	var out []TextLocation
+	for _, c := range cols {
+		row := "0"
+		if hasID[c.table] {
+			row = "id"
+		}
+		text := fmt.Sprintf("CAST(%q AS TEXT)", c.name)
+		if c.typ == "bytea" {
+			text = fmt.Sprintf("encode(%q, 'escape')", c.name)
+		}
+		q := fmt.Sprintf(`SELECT %s FROM %q WHERE strpos(lower(%s), lower(?)) > 0`, row, c.table, text)
+		found, err := db.r.QueryContext(ctx, q, needle)
+		if err != nil {
+			return nil, fmt.Errorf("find text in %s.%s: %w", c.table, c.name, err)
+		}
+		ids, err := collect(found, "find text", func(r rowScanner) (int64, error) {
+			var id int64
+			return id, r.Scan(&id)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			out = append(out, TextLocation{Table: c.table, Column: c.name, RowID: id})
+		}
 	}
 	return out, nil
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -31,15 +30,15 @@ func (t *sqlTx) InsertEvent(e *Event) error {
 	if err != nil {
 		return err
 	}
-	res, err := t.exec(`INSERT INTO events (type, record_id, scope, data, occurred_at, received_at, idempotency_key)
+	newID, inserted, err := t.insertOnce(`INSERT INTO events (type, record_id, scope, data, occurred_at, received_at, idempotency_key)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.Type, e.RecordID, scope, data, ms(e.OccurredAt), ms(e.ReceivedAt), nullString(e.IdempotencyKey))
 	if err != nil {
-		if e.IdempotencyKey != "" && strings.Contains(err.Error(), "UNIQUE") {
-			return fmt.Errorf("event with idempotency key %q is already stored: %w", e.IdempotencyKey, ErrConflict)
-		}
 		return fmt.Errorf("insert event %q: %w", e.Type, err)
 	}
-	e.ID, _ = res.LastInsertId()
+	if !inserted {
+		return fmt.Errorf("event with idempotency key %q is already stored: %w", e.IdempotencyKey, ErrConflict)
+	}
+	e.ID = newID
 	return nil
 }
 
@@ -52,10 +51,15 @@ func (t *sqlTx) EventByIdempotencyKey(key string) (*Event, error) {
 // webinar live (a live_viewer event, or a viewer event with viewing.live), before event id before.
 func (t *sqlTx) WatchedWebinarLive(recordID int64, webinar string, before int64) (bool, error) {
 	var n int
-	err := t.queryRow(`SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE record_id = ? AND id < ?
+	query := `SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE record_id = ? AND id < ?
 		AND json_extract(scope, '$.webinar') = ?
-		AND (type = 'webinar.live_viewer' OR (type = 'webinar.viewer' AND json_extract(data, '$.viewing.live') = 1)) LIMIT 1)`,
-		recordID, before, webinar).Scan(&n)
+		AND (type = 'webinar.live_viewer' OR (type = 'webinar.viewer' AND json_extract(data, '$.viewing.live') = 1)) LIMIT 1)`
+	if t.pg {
+		query = `SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE record_id = ? AND id < ?
+		AND scope::jsonb ->> 'webinar' = ?
+		AND (type = 'webinar.live_viewer' OR (type = 'webinar.viewer' AND data::jsonb #> '{viewing,live}' IN ('true'::jsonb, '1'::jsonb))) LIMIT 1) live`
+	}
+	err := t.queryRow(query, recordID, before, webinar).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("look up live viewing of record %d: %w", recordID, err)
 	}

@@ -3,9 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -95,7 +95,7 @@ func (t *sqlTx) HookEndpoint(id string) (*HookEndpoint, error) {
 
 // HookEndpoints lists every endpoint ordered by name.
 func (db *DB) HookEndpoints(ctx context.Context) ([]*HookEndpoint, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT "+hookCols+" FROM hook_endpoints ORDER BY name COLLATE NOCASE, id")
+	rows, err := db.r.QueryContext(ctx, "SELECT "+hookCols+" FROM hook_endpoints ORDER BY LOWER(name), id")
 	if err != nil {
 		return nil, fmt.Errorf("list webhook endpoints: %w", err)
 	}
@@ -107,14 +107,14 @@ func (t *sqlTx) CreateHookEndpoint(h *HookEndpoint, now time.Time) error {
 	if h.MaxFailures <= 0 {
 		h.MaxFailures = 10
 	}
-	_, err := t.exec(`INSERT INTO hook_endpoints (id, key, name, config, secret, enabled, capture, consecutive_failures,
+	inserted, err := t.execOnce(`INSERT INTO hook_endpoints (id, key, name, config, secret, enabled, capture, consecutive_failures,
 		max_failures, disabled_reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
 		h.ID, h.Key, h.Name, h.Config, h.Secret, h.Enabled, h.Capture, h.MaxFailures, h.DisabledReason, ms(now), ms(now))
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
-			return fmt.Errorf("webhook endpoint %q already exists: %w", h.ID, ErrConflict)
-		}
 		return fmt.Errorf("create webhook endpoint %q: %w", h.ID, err)
+	}
+	if !inserted {
+		return fmt.Errorf("webhook endpoint %q already exists: %w", h.ID, ErrConflict)
 	}
 	h.CreatedAt, h.UpdatedAt = now, now
 	return nil
@@ -194,12 +194,12 @@ func (t *sqlTx) InsertHookRequest(r *HookRequest) error {
 	if r.EventID > 0 {
 		event = sql.NullInt64{Int64: r.EventID, Valid: true}
 	}
-	res, err := t.exec(`INSERT INTO hook_requests (endpoint_id, received_at, status_code, outcome, error, webhook_id, headers, body, event_id)
+	newID, err := t.insert(`INSERT INTO hook_requests (endpoint_id, received_at, status_code, outcome, error, webhook_id, headers, body, event_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.EndpointID, ms(r.ReceivedAt), r.StatusCode, r.Outcome, r.Error, r.WebhookID, headers, r.Body, event)
 	if err != nil {
 		return fmt.Errorf("log webhook request: %w", err)
 	}
-	r.ID, _ = res.LastInsertId()
+	r.ID = newID
 	return nil
 }
 
@@ -216,6 +216,9 @@ func (t *sqlTx) FinishHookRequest(id int64, outcome, errMsg string, eventID int6
 }
 
 const hookRequestCols = "id, endpoint_id, received_at, status_code, outcome, error, webhook_id, headers, COALESCE(body, X''), COALESCE(event_id, 0)"
+
+// hookRequestColsPG is hookRequestCols in PostgreSQL's spelling of an empty blob.
+const hookRequestColsPG = "id, endpoint_id, received_at, status_code, outcome, error, webhook_id, headers, COALESCE(body, ''::bytea), COALESCE(event_id, 0)"
 
 func scanHookRequest(row interface{ Scan(...any) error }) (*HookRequest, error) {
 	var r HookRequest
@@ -239,7 +242,11 @@ func (db *DB) HookRequests(ctx context.Context, endpointID string, before int64,
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
-	rows, err := db.r.QueryContext(ctx, "SELECT "+hookRequestCols+" FROM hook_requests WHERE endpoint_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+	cols := hookRequestCols
+	if db.pg {
+		cols = hookRequestColsPG
+	}
+	rows, err := db.r.QueryContext(ctx, "SELECT "+cols+" FROM hook_requests WHERE endpoint_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
 		endpointID, before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list requests of webhook endpoint %q: %w", endpointID, err)
@@ -316,12 +323,12 @@ func (t *sqlTx) TrimHookRequests(endpointID string, keep int) (int64, error) {
 
 // HoldHookDelivery stores a delivery to ingest at d.DueAt and sets its ID.
 func (t *sqlTx) HoldHookDelivery(d *HookDelayed) error {
-	res, err := t.exec("INSERT INTO hook_delayed (endpoint_id, request_id, due_at, payload) VALUES (?, ?, ?, ?)",
+	newID, err := t.insert("INSERT INTO hook_delayed (endpoint_id, request_id, due_at, payload) VALUES (?, ?, ?, ?)",
 		d.EndpointID, d.RequestID, ms(d.DueAt), d.Payload)
 	if err != nil {
 		return fmt.Errorf("hold webhook delivery: %w", err)
 	}
-	d.ID, _ = res.LastInsertId()
+	d.ID = newID
 	return nil
 }
 
@@ -387,7 +394,21 @@ func (db *DB) RecordByProperty(ctx context.Context, typ, prop string, value any)
 	if _, ok := value.(string); ok {
 		q = "SELECT " + recordCols + " FROM records WHERE type = ? AND json_extract(properties, '$.\"' || ? || '\"') = ? COLLATE NOCASE ORDER BY id LIMIT 10"
 	}
-	rows, err := db.r.QueryContext(ctx, q, typ, prop, value)
+	args := []any{typ, prop, value}
+	if db.pg { // jsonb: a string compares case-insensitively, anything else as JSON
+		if _, ok := value.(string); ok {
+			q = "SELECT " + recordCols + " FROM records WHERE type = ? AND jsonb_typeof(properties::jsonb -> ?) = 'string' AND lower(properties::jsonb ->> ?) = lower(?) ORDER BY id LIMIT 10"
+			args = []any{typ, prop, prop, value}
+		} else {
+			enc, err := json.Marshal(value)
+			if err != nil {
+				return nil, fmt.Errorf("find %s by %s: %w", typ, prop, err)
+			}
+			q = "SELECT " + recordCols + " FROM records WHERE type = ? AND properties::jsonb -> ? = ?::jsonb ORDER BY id LIMIT 10"
+			args = []any{typ, prop, string(enc)}
+		}
+	}
+	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find %s by %s: %w", typ, prop, err)
 	}

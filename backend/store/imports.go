@@ -65,12 +65,12 @@ func scanImport(row rowScanner) (*ListImport, error) {
 
 // InsertImport stores a new import and sets its ID.
 func (t *sqlTx) InsertImport(im *ListImport, now time.Time) error {
-	res, err := t.exec("INSERT INTO list_imports (list, status, spec, total, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+	newID, err := t.insert("INSERT INTO list_imports (list, status, spec, total, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
 		im.List, ImportRunning, string(im.Spec), im.Total, ms(now), ms(now))
 	if err != nil {
 		return fmt.Errorf("store import into list %q: %w", im.List, err)
 	}
-	im.ID, _ = res.LastInsertId()
+	im.ID = newID
 	if _, err := t.exec("INSERT INTO list_import_files (import_id, body) VALUES (?, ?)", im.ID, im.Body); err != nil {
 		return fmt.Errorf("store the file of import %d: %w", im.ID, err)
 	}
@@ -155,7 +155,7 @@ func (t *sqlTx) SaveImport(im *ListImport, now time.Time) error {
 // AddImportErrors keeps the rows of an import that were not written.
 func (t *sqlTx) AddImportErrors(id int64, errs []ImportError) error {
 	for _, e := range errs {
-		if _, err := t.exec("INSERT OR IGNORE INTO list_import_errors (import_id, row, field, message) VALUES (?, ?, ?, ?)", id, e.Row, e.Field, e.Message); err != nil {
+		if _, err := t.exec("INSERT INTO list_import_errors (import_id, row, field, message) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", id, e.Row, e.Field, e.Message); err != nil {
 			return fmt.Errorf("keep an error of import %d: %w", id, err)
 		}
 	}

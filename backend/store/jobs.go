@@ -50,15 +50,13 @@ func (t *sqlTx) PutJob(j *Job) error {
 	if _, err := t.exec("DELETE FROM jobs WHERE enrollment_id = ?", j.EnrollmentID); err != nil {
 		return fmt.Errorf("schedule step %q of enrollment %d: replace pending job: %w", j.StepID, j.EnrollmentID, err)
 	}
-	res, err := t.exec(`INSERT INTO jobs (enrollment_id, record_id, step_id, kind, outcome, event_id, wait_event, run_at, state, lease_until, attempt, tries)
+	newID, err := t.insert(`INSERT INTO jobs (enrollment_id, record_id, step_id, kind, outcome, event_id, wait_event, run_at, state, lease_until, attempt, tries)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'available', 0, 0, ?)`,
 		j.EnrollmentID, j.RecordID, j.StepID, j.Kind, j.Outcome, nullInt(j.EventID), nullString(j.WaitEvent), ms(j.RunAt), j.Tries)
 	if err != nil {
 		return fmt.Errorf("schedule step %q of enrollment %d: %w", j.StepID, j.EnrollmentID, err)
 	}
-	if j.ID, err = res.LastInsertId(); err != nil {
-		return fmt.Errorf("schedule step %q of enrollment %d: %w", j.StepID, j.EnrollmentID, err)
-	}
+	j.ID = newID
 	j.Attempt = 0
 	return nil
 }
@@ -72,17 +70,33 @@ func (t *sqlTx) DeleteJob(enrollmentID int64) error {
 	return nil
 }
 
-// ClaimJobs leases up to limit due jobs (available and run_at <= now, or running with an
-// expired lease) until now+lease, bumping their attempt counter.
-func (t *sqlTx) ClaimJobs(now time.Time, lease time.Duration, limit int) ([]*Job, error) {
-	rows, err := t.query(`UPDATE jobs SET state = 'running', lease_until = ?, attempt = attempt + 1
+// The claim statements. On PostgreSQL several processes claim from one table: FOR UPDATE SKIP
+// LOCKED lets each take rows no other transaction holds, without waiting on them. SQLite has
+// one writer, so its claim needs no row locks.
+const (
+	claimSQLite = `UPDATE jobs SET state = 'running', lease_until = ?, attempt = attempt + 1
 		WHERE id IN (
 			SELECT id FROM jobs WHERE state = 'available' AND run_at <= ?
 			UNION ALL
 			SELECT id FROM jobs WHERE state = 'running' AND lease_until <= ?
 			LIMIT ?)
-		RETURNING id, enrollment_id, record_id, step_id, kind, outcome, COALESCE(event_id, 0), COALESCE(wait_event, ''), run_at, attempt, tries`,
-		ms(now.Add(lease)), ms(now), ms(now), limit)
+		RETURNING ` + claimCols
+	claimPostgres = `UPDATE jobs SET state = 'running', lease_until = ?, attempt = attempt + 1
+		WHERE id IN (
+			SELECT id FROM jobs WHERE (state = 'available' AND run_at <= ?) OR (state = 'running' AND lease_until <= ?)
+			LIMIT ? FOR UPDATE SKIP LOCKED)
+		RETURNING ` + claimCols
+	claimCols = "id, enrollment_id, record_id, step_id, kind, outcome, COALESCE(event_id, 0), COALESCE(wait_event, ''), run_at, attempt, tries"
+)
+
+// ClaimJobs leases up to limit due jobs (available and run_at <= now, or running with an
+// expired lease) until now+lease, bumping their attempt counter.
+func (t *sqlTx) ClaimJobs(now time.Time, lease time.Duration, limit int) ([]*Job, error) {
+	query := claimSQLite
+	if t.pg {
+		query = claimPostgres
+	}
+	rows, err := t.query(query, ms(now.Add(lease)), ms(now), ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim jobs: %w", err)
 	}

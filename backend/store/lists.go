@@ -87,7 +87,7 @@ func (t *sqlTx) List(id string) (*List, error) {
 
 // CreateList stores a new list; an id in use is ErrConflict.
 func (t *sqlTx) CreateList(l *List, now time.Time) error {
-	res, err := t.exec("INSERT OR IGNORE INTO lists (id, name, object, filter, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+	res, err := t.exec("INSERT INTO lists (id, name, object, filter, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
 		l.ID, l.Name, l.Object, nullRaw(l.Filter), ms(now), ms(now))
 	if err != nil {
 		return fmt.Errorf("create list %q: %w", l.ID, err)
@@ -140,14 +140,14 @@ func dayMS(t time.Time) int64 {
 // AddToList adds a record to a list that exists; added is false when it was already a member.
 // The day's join count moves in the same transaction.
 func (t *sqlTx) AddToList(list string, recordID int64, now time.Time) (added bool, err error) {
-	res, err := t.exec("INSERT OR IGNORE INTO list_members (list, record_id, added_at) VALUES (?, ?, ?)", list, recordID, ms(now))
+	res, err := t.exec("INSERT INTO list_members (list, record_id, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", list, recordID, ms(now))
 	if err != nil {
 		return false, fmt.Errorf("add record %d to list %q: %w", recordID, list, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
-	if _, err := t.exec("INSERT INTO list_days (list, day, joins) VALUES (?, ?, 1) ON CONFLICT (list, day) DO UPDATE SET joins = joins + 1", list, dayMS(now)); err != nil {
+	if _, err := t.exec("INSERT INTO list_days (list, day, joins) VALUES (?, ?, 1) ON CONFLICT (list, day) DO UPDATE SET joins = list_days.joins + 1", list, dayMS(now)); err != nil {
 		return false, fmt.Errorf("count the join of list %q: %w", list, err)
 	}
 	return true, nil
@@ -162,7 +162,7 @@ func (t *sqlTx) RemoveFromList(list string, recordID int64, now time.Time) (remo
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
-	if _, err := t.exec("INSERT INTO list_days (list, day, leaves) VALUES (?, ?, 1) ON CONFLICT (list, day) DO UPDATE SET leaves = leaves + 1", list, dayMS(now)); err != nil {
+	if _, err := t.exec("INSERT INTO list_days (list, day, leaves) VALUES (?, ?, 1) ON CONFLICT (list, day) DO UPDATE SET leaves = list_days.leaves + 1", list, dayMS(now)); err != nil {
 		return false, fmt.Errorf("count the leave of list %q: %w", list, err)
 	}
 	return true, nil

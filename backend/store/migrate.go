@@ -77,6 +77,9 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // SchemaVersion returns the applied migration version.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	if db.server != nil {
+		return db.server.SchemaVersion(ctx)
+	}
 	var v int
 	if err := db.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 		return 0, fmt.Errorf("read schema version: %w", err)

@@ -20,12 +20,12 @@ type Notification struct {
 
 // AddNotification appends a notification and sets its ID.
 func (t *sqlTx) AddNotification(n *Notification, now time.Time) error {
-	res, err := t.exec("INSERT INTO notifications (kind, title, body, link, user, read, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
+	newID, err := t.insert("INSERT INTO notifications (kind, title, body, link, \"user\", read, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
 		n.Kind, n.Title, n.Body, n.Link, n.User, ms(now))
 	if err != nil {
 		return fmt.Errorf("add notification: %w", err)
 	}
-	n.ID, _ = res.LastInsertId()
+	n.ID = newID
 	n.Read, n.CreatedAt = false, now
 	return nil
 }
@@ -35,7 +35,7 @@ func (db *DB) Notifications(ctx context.Context, unreadOnly bool, limit int) ([]
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	q := "SELECT id, kind, title, body, link, user, read, created_at FROM notifications"
+	q := "SELECT id, kind, title, body, link, \"user\", read, created_at FROM notifications"
 	if unreadOnly {
 		q += " WHERE read = 0"
 	}

@@ -169,6 +169,12 @@ func (t *sqlTx) DeleteProperty(object, name string) error {
 // by the engine (letters, digits, _ and -), so quoting them is enough.
 func propertyPath(name string) string { return `'$."` + strings.ReplaceAll(name, `'`, ``) + `"'` }
 
+// pgProperty is PostgreSQL's expression for a record property's JSON value (jsonb; NULL when
+// absent), the key written as a literal so the unique-property index matches the look-up.
+func pgProperty(name string) string {
+	return `(properties::jsonb -> '` + strings.ReplaceAll(name, `'`, `''`) + `')`
+}
+
 func uniqueIndexName(p Property) string {
 	clean := strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
@@ -182,6 +188,9 @@ func uniqueIndexName(p Property) string {
 // uniqueIndex adds an expression index so looking up a unique property's value is not a scan.
 func (t *sqlTx) uniqueIndex(p Property) error {
 	q := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON records (type, json_extract(properties, %s))", uniqueIndexName(p), propertyPath(p.Name))
+	if t.pg {
+		q = fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON records (type, (%s))", uniqueIndexName(p), pgProperty(p.Name))
+	}
 	if _, err := t.exec(q); err != nil {
 		return fmt.Errorf("index unique property %s.%s: %w", p.Object, p.Name, err)
 	}
@@ -191,6 +200,7 @@ func (t *sqlTx) uniqueIndex(p Property) error {
 // RecordWithValue returns the id of a record of the type other than except whose property name
 // holds value (0 when none): the check behind unique properties.
 func (t *sqlTx) RecordWithValue(object, name string, value any, except int64) (int64, error) {
+	orig := value
 	switch v := value.(type) {
 	case bool:
 		value = map[bool]int{false: 0, true: 1}[v]
@@ -198,8 +208,16 @@ func (t *sqlTx) RecordWithValue(object, name string, value any, except int64) (i
 		return 0, nil
 	}
 	var id int64
-	err := txQuerier{t}.QueryRowContext(t.ctx, fmt.Sprintf("SELECT id FROM records WHERE type = ? AND json_extract(properties, %s) = ? AND id != ? ORDER BY id LIMIT 1",
-		propertyPath(name)), object, value, except).Scan(&id)
+	query := fmt.Sprintf("SELECT id FROM records WHERE type = ? AND json_extract(properties, %s) = ? AND id != ? ORDER BY id LIMIT 1", propertyPath(name))
+	if t.pg { // the indexed expression (uniqueIndex), compared as JSON
+		enc, err := json.Marshal(orig)
+		if err != nil {
+			return 0, fmt.Errorf("look up %s.%s value: %w", object, name, err)
+		}
+		query = fmt.Sprintf("SELECT id FROM records WHERE type = ? AND %s = ?::jsonb AND id != ? ORDER BY id LIMIT 1", pgProperty(name))
+		value = string(enc)
+	}
+	err := txQuerier{t}.QueryRowContext(t.ctx, query, object, value, except).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -212,8 +230,12 @@ func (t *sqlTx) RecordWithValue(object, name string, value any, except int64) (i
 // PropertyValueCount counts the records of a type that hold a value for a property.
 func (t *sqlTx) PropertyValueCount(object, name string) (int, error) {
 	var n int
-	err := txQuerier{t}.QueryRowContext(t.ctx, fmt.Sprintf("SELECT COUNT(*) FROM records WHERE type = ? AND json_type(properties, %s) IS NOT NULL AND json_type(properties, %s) != 'null'",
-		propertyPath(name), propertyPath(name)), object).Scan(&n)
+	query := fmt.Sprintf("SELECT COUNT(*) FROM records WHERE type = ? AND json_type(properties, %s) IS NOT NULL AND json_type(properties, %s) != 'null'",
+		propertyPath(name), propertyPath(name))
+	if t.pg {
+		query = fmt.Sprintf("SELECT COUNT(*) FROM records WHERE type = ? AND COALESCE(jsonb_typeof(%s), 'null') != 'null'", pgProperty(name))
+	}
+	err := txQuerier{t}.QueryRowContext(t.ctx, query, object).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count %s.%s values: %w", object, name, err)
 	}
@@ -224,8 +246,13 @@ func (t *sqlTx) PropertyValueCount(object, name string) (int, error) {
 // (what stops the property from becoming unique).
 func (t *sqlTx) DuplicateValues(object, name string) (int, error) {
 	var n int
-	err := txQuerier{t}.QueryRowContext(t.ctx, fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT json_extract(properties, %s) AS v FROM records
-		WHERE type = ? AND v IS NOT NULL GROUP BY v HAVING COUNT(*) > 1)`, propertyPath(name)), object).Scan(&n)
+	query := fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT json_extract(properties, %s) AS v FROM records
+		WHERE type = ? AND v IS NOT NULL GROUP BY v HAVING COUNT(*) > 1)`, propertyPath(name))
+	if t.pg {
+		query = fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT %[1]s AS v FROM records
+		WHERE type = ? AND COALESCE(jsonb_typeof(%[1]s), 'null') != 'null' GROUP BY v HAVING COUNT(*) > 1) dup`, pgProperty(name))
+	}
+	err := txQuerier{t}.QueryRowContext(t.ctx, query, object).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count duplicate %s.%s values: %w", object, name, err)
 	}

@@ -51,6 +51,9 @@ func (c *readStmts) close() {
 
 // readRow runs a single-row read on the read pool through the statement cache.
 func (db *DB) readRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if db.pg { // pgx caches prepared statements per connection itself
+		return db.r.QueryRowContext(ctx, query, args...)
+	}
 	if st := db.reads.get(ctx, db.r, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

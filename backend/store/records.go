@@ -157,12 +157,12 @@ func (t *sqlTx) UpsertRecord(typ string, id int64, email string, props map[strin
 		if err != nil {
 			return nil, err
 		}
-		res, err := t.exec("INSERT INTO records (type, email, email_key, properties, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+		newID, err := t.insert("INSERT INTO records (type, email, email_key, properties, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
 			typ, nullString(email), emailKey(email), encoded, ms(now), ms(now))
 		if err != nil {
 			return nil, fmt.Errorf("create %s: %w", typ, err)
 		}
-		rid, _ := res.LastInsertId()
+		rid := newID
 		return &RecordChange{Record: &Record{ID: rid, Type: typ, Email: email, Properties: p, CreatedAt: now, UpdatedAt: now}, Created: true, Changed: true}, nil
 	}
 	return t.UpdateRecord(existing, func(p map[string]any) error {
@@ -201,9 +201,18 @@ func (t *sqlTx) UpdateRecord(rec *Record, mutate func(props map[string]any) erro
 	email, _ := next["email"].(string)
 	updated.Email = email
 	updated.UpdatedAt = now
-	if _, err := t.exec("UPDATE records SET properties = ?, email = ?, email_key = ?, updated_at = ? WHERE id = ?",
-		newEnc, nullString(email), emailKey(email), ms(now), rec.ID); err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
+	update := func() error {
+		_, err := t.exec("UPDATE records SET properties = ?, email = ?, email_key = ?, updated_at = ? WHERE id = ?",
+			newEnc, nullString(email), emailKey(email), ms(now), rec.ID)
+		return err
+	}
+	if emailKey(email) != emailKey(rec.Email) { // only a new email can clash
+		err = t.guard(update)
+	} else {
+		err = update()
+	}
+	if err != nil {
+		if isUnique(err) {
 			return nil, fmt.Errorf("update %s %d: email %q belongs to another %s: %w", rec.Type, rec.ID, email, rec.Type, ErrConflict)
 		}
 		return nil, fmt.Errorf("update %s %d: %w", rec.Type, rec.ID, err)

@@ -24,7 +24,7 @@ func (t *sqlTx) PutRefusal(r Refusal) error {
 	if _, err := t.exec(`INSERT INTO enrollment_refusals (record_id, workflow_id, trigger_id, code, reason, n, first_at, at)
 		VALUES (?, ?, ?, ?, ?, 1, ?, ?)
 		ON CONFLICT (record_id, workflow_id) DO UPDATE SET trigger_id = excluded.trigger_id, code = excluded.code,
-			reason = excluded.reason, n = n + 1, at = excluded.at`,
+			reason = excluded.reason, n = enrollment_refusals.n + 1, at = excluded.at`,
 		r.RecordID, r.WorkflowID, r.TriggerID, r.Code, r.Reason, ms(r.At), ms(r.At)); err != nil {
 		return fmt.Errorf("note that record %d was kept out of %q: %w", r.RecordID, r.WorkflowID, err)
 	}

@@ -130,11 +130,11 @@ func (t *sqlTx) deleteEnrollments(ids []int64) (enrollments, history int64, err 
 	if err != nil {
 		return 0, 0, err
 	}
-	h, err := t.exec("DELETE FROM history WHERE enrollment_id IN (SELECT value FROM json_each(?))", set)
+	h, err := t.exec("DELETE FROM history WHERE enrollment_id IN ("+idSet(t.pg)+")", set)
 	if err != nil {
 		return 0, 0, err
 	}
-	e, err := t.exec("DELETE FROM enrollments WHERE id IN (SELECT value FROM json_each(?))", set)
+	e, err := t.exec("DELETE FROM enrollments WHERE id IN ("+idSet(t.pg)+")", set)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -186,7 +186,7 @@ func (db *DB) PruneEvents(ctx context.Context, before time.Time, after int64, li
 		if err != nil {
 			return err
 		}
-		r, err := tx.exec("DELETE FROM events WHERE id IN (SELECT value FROM json_each(?))", set)
+		r, err := tx.exec("DELETE FROM events WHERE id IN ("+idSet(tx.pg)+")", set)
 		if err != nil {
 			return err
 		}
@@ -227,6 +227,9 @@ func (db *DB) PruneHookRequests(ctx context.Context, before time.Time, limit int
 // progress (auto_vacuum off on a file created by an older flowdesk: VACUUM once by hand to
 // enable it) reports nothing more to do.
 func (db *DB) Vacuum(ctx context.Context, pages int) (b Batch, err error) {
+	if db.server != nil {
+		return b, fmt.Errorf("vacuum: %w", ErrFileOnly)
+	}
 	err = db.write(ctx, func(tx *sqlTx) error {
 		start := time.Now()
 		defer func() { b.Hold = time.Since(start) }()
@@ -251,6 +254,9 @@ func (db *DB) Vacuum(ctx context.Context, pages int) (b Batch, err error) {
 
 // FreePages is how many pages of the file are free (what Vacuum can return).
 func (db *DB) FreePages(ctx context.Context) (int64, error) {
+	if db.server != nil {
+		return 0, fmt.Errorf("count free pages: %w", ErrFileOnly)
+	}
 	var n int64
 	if err := db.r.QueryRowContext(ctx, "PRAGMA freelist_count").Scan(&n); err != nil {
 		return 0, fmt.Errorf("count free pages: %w", err)
@@ -271,6 +277,9 @@ type CheckpointResult struct {
 // by SQLite's automatic checkpoints and journal_size_limit instead.)
 func (db *DB) Checkpoint(ctx context.Context) (CheckpointResult, error) {
 	var res CheckpointResult
+	if db.server != nil {
+		return res, fmt.Errorf("checkpoint: %w", ErrFileOnly)
+	}
 	var busy int64
 	start := time.Now()
 	if err := db.ck.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &res.Frames, &res.Checkpointed); err != nil {
@@ -289,6 +298,9 @@ type FileSizes struct {
 // Sizes returns the current sizes of the database file and its WAL (0 when absent).
 func (db *DB) Sizes() FileSizes {
 	var s FileSizes
+	if db.server != nil { // no file: the server keeps its own
+		return s
+	}
 	if fi, err := os.Stat(db.path); err == nil {
 		s.DB = fi.Size()
 	}
@@ -298,7 +310,15 @@ func (db *DB) Sizes() FileSizes {
 	return s
 }
 
-// jsonIDs encodes ids as a JSON array, for "IN (SELECT value FROM json_each(?))".
+// idSet is the subquery over a jsonIDs parameter: "id IN (" + idSet(pg) + ")".
+func idSet(pg bool) string {
+	if pg {
+		return "SELECT value::bigint FROM json_array_elements_text(?::json)"
+	}
+	return "SELECT value FROM json_each(?)"
+}
+
+// jsonIDs encodes ids as a JSON array, the parameter of idSet.
 func jsonIDs(ids []int64) (string, error) {
 	raw, err := json.Marshal(ids)
 	return string(raw), err

@@ -67,7 +67,7 @@ var rollupUpsert = func() []string {
 	for n := 1; n <= historyChunk; n++ {
 		out[n] = "INSERT INTO rollup_daily (workflow_id, day, step_id, path, outcome, n) VALUES " +
 			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", n), ", ") +
-			" ON CONFLICT (workflow_id, day, step_id, path, outcome) DO UPDATE SET n = n + excluded.n"
+			" ON CONFLICT (workflow_id, day, step_id, path, outcome) DO UPDATE SET n = rollup_daily.n + excluded.n"
 	}
 	return out
 }()
@@ -78,7 +78,7 @@ var stepCountUpsert = func() []string {
 	for n := 1; n <= historyChunk; n++ {
 		out[n] = "INSERT INTO step_counts (workflow_id, step_id, completed, failed) VALUES " +
 			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", n), ", ") +
-			" ON CONFLICT (workflow_id, step_id) DO UPDATE SET completed = completed + excluded.completed, failed = failed + excluded.failed"
+			" ON CONFLICT (workflow_id, step_id) DO UPDATE SET completed = step_counts.completed + excluded.completed, failed = step_counts.failed + excluded.failed"
 	}
 	return out
 }()

@@ -84,7 +84,9 @@ func (t *sqlTx) ScheduleState(workflowID, triggerID string) (*ScheduleState, err
 // PutScheduleState inserts or replaces a trigger's progress, stamping UpdatedAt with now.
 func (t *sqlTx) PutScheduleState(s *ScheduleState, now time.Time) error {
 	s.UpdatedAt = now
-	_, err := t.exec("INSERT OR REPLACE INTO schedule_state ("+scheduleCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := t.exec("INSERT INTO schedule_state ("+scheduleCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"+
+		" ON CONFLICT (workflow_id, trigger_id) DO UPDATE SET spec = excluded.spec, armed_at = excluded.armed_at, cursor = excluded.cursor,"+
+		" run_fire = excluded.run_fire, run_after = excluded.run_after, last_fire = excluded.last_fire, runs = excluded.runs, updated_at = excluded.updated_at",
 		s.WorkflowID, s.TriggerID, s.Spec, zeroMS(s.ArmedAt), zeroMS(s.Cursor), zeroMS(s.RunFire), s.RunAfter,
 		zeroMS(s.LastFire), s.Runs, ms(now))
 	if err != nil {
@@ -117,7 +119,7 @@ func (t *sqlTx) DeleteOrphanScheduleMarks() (int64, error) {
 // MarkScheduleFired records that a date-property schedule fired for a record and fire date.
 // It reports false (and changes nothing) when that date already fired for the record.
 func (t *sqlTx) MarkScheduleFired(workflowID, triggerID string, recordID int64, fireDate string, now time.Time) (bool, error) {
-	res, err := t.exec("INSERT OR IGNORE INTO schedule_fired (workflow_id, trigger_id, record_id, fire_date, fired_at) VALUES (?, ?, ?, ?, ?)",
+	res, err := t.exec("INSERT INTO schedule_fired (workflow_id, trigger_id, record_id, fire_date, fired_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
 		workflowID, triggerID, recordID, fireDate, ms(now))
 	if err != nil {
 		return false, fmt.Errorf("mark schedule %q/%q fired for record %d: %w", workflowID, triggerID, recordID, err)

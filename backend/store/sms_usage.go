@@ -48,7 +48,7 @@ func (t *sqlTx) ReserveSMS(month, key string, limit int, now time.Time) (SMSRese
 	if _, err := t.exec("INSERT INTO sms_sends (idempotency_key, month, at) VALUES (?, ?, ?)", key, month, ms(now)); err != nil {
 		return r, fmt.Errorf("count sms: %w", err)
 	}
-	if _, err := t.exec(`INSERT INTO sms_usage (month, sent) VALUES (?, 1) ON CONFLICT (month) DO UPDATE SET sent = sent + 1`, month); err != nil {
+	if _, err := t.exec(`INSERT INTO sms_usage (month, sent) VALUES (?, 1) ON CONFLICT (month) DO UPDATE SET sent = sms_usage.sent + 1`, month); err != nil {
 		return r, fmt.Errorf("count sms of %s: %w", month, err)
 	}
 	r.Allowed = true
@@ -69,7 +69,7 @@ func (t *sqlTx) ReleaseSMS(key string) error {
 	if _, err := t.exec("DELETE FROM sms_sends WHERE idempotency_key = ?", key); err != nil {
 		return fmt.Errorf("release sms: %w", err)
 	}
-	if _, err := t.exec("UPDATE sms_usage SET sent = MAX(sent - 1, 0) WHERE month = ?", month); err != nil {
+	if _, err := t.exec("UPDATE sms_usage SET sent = CASE WHEN sent > 0 THEN sent - 1 ELSE 0 END WHERE month = ?", month); err != nil {
 		return fmt.Errorf("release sms: %w", err)
 	}
 	return nil

@@ -57,13 +57,13 @@ func (t *sqlTx) SetSubscription(c *SubscriptionChange) (previous string, err err
 		return "", fmt.Errorf("set subscription %q of record %d: %w", c.Subscription, c.RecordID, err)
 	}
 	c.Previous = previous
-	res, err := t.exec(`INSERT INTO subscription_history (record_id, subscription, status, previous, legal_basis, explanation, source, enrollment_id, at)
+	newID, err := t.insert(`INSERT INTO subscription_history (record_id, subscription, status, previous, legal_basis, explanation, source, enrollment_id, at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.RecordID, c.Subscription, c.Status, previous, c.LegalBasis, c.Explanation, c.Source, nullInt(c.EnrollmentID), ms(c.At))
 	if err != nil {
 		return "", fmt.Errorf("log subscription change of record %d: %w", c.RecordID, err)
 	}
-	c.ID, _ = res.LastInsertId()
+	c.ID = newID
 	return previous, nil
 }
 

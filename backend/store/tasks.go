@@ -56,13 +56,13 @@ func (t *sqlTx) InsertTask(task *Task, now time.Time) error {
 	if task.DueAt != nil {
 		due = sql.NullInt64{Int64: ms(*task.DueAt), Valid: true}
 	}
-	res, err := t.exec(`INSERT INTO tasks (title, owner, due_at, record_id, enrollment_id, workflow_id, step_id, status, created_at)
+	newID, err := t.insert(`INSERT INTO tasks (title, owner, due_at, record_id, enrollment_id, workflow_id, step_id, status, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?)`,
 		task.Title, task.Owner, due, nullInt(task.RecordID), nullInt(task.EnrollmentID), task.WorkflowID, task.StepID, ms(now))
 	if err != nil {
 		return fmt.Errorf("create task %q: %w", task.Title, err)
 	}
-	task.ID, _ = res.LastInsertId()
+	task.ID = newID
 	task.Status, task.CreatedAt, task.DoneAt = TaskOpen, now, nil
 	return nil
 }

@@ -23,11 +23,11 @@ func HashToken(token string) string {
 
 // AddAPIToken stores the hash of a new token.
 func (t *sqlTx) AddAPIToken(name, token string, now time.Time) (*APIToken, error) {
-	res, err := t.exec("INSERT INTO api_tokens (name, hash, created_at) VALUES (?, ?, ?)", name, HashToken(token), ms(now))
+	newID, err := t.insert("INSERT INTO api_tokens (name, hash, created_at) VALUES (?, ?, ?)", name, HashToken(token), ms(now))
 	if err != nil {
 		return nil, fmt.Errorf("store api token: %w", err)
 	}
-	id, _ := res.LastInsertId()
+	id := newID
 	return &APIToken{ID: id, Name: name, CreatedAt: now}, nil
 }
 

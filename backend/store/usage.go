@@ -28,7 +28,7 @@ func (db *DB) WorkflowDefinitions(ctx context.Context) ([]WorkflowDefinitions, e
 func workflowDefinitions(ctx context.Context, q querier) ([]WorkflowDefinitions, error) {
 	rows, err := q.QueryContext(ctx, `SELECT w.id, w.name, w.definition, COALESCE(v.definition, '')
 		FROM workflows w LEFT JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.active_version
-		WHERE w.deleted_at IS NULL ORDER BY w.name COLLATE NOCASE, w.id`)
+		WHERE w.deleted_at IS NULL ORDER BY LOWER(w.name), w.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list workflow definitions: %w", err)
 	}

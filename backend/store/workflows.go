@@ -62,7 +62,7 @@ func (t *sqlTx) Workflow(id string) (*Workflow, error) { return getWorkflow(t.ct
 
 // Workflows lists every workflow not in the Trash, ordered by name (case-insensitively).
 func (db *DB) Workflows(ctx context.Context) ([]*Workflow, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT "+workflowCols+" FROM workflows WHERE deleted_at IS NULL ORDER BY name COLLATE NOCASE, id")
+	rows, err := db.r.QueryContext(ctx, "SELECT "+workflowCols+" FROM workflows WHERE deleted_at IS NULL ORDER BY LOWER(name), id")
 	if err != nil {
 		return nil, fmt.Errorf("list workflows: %w", err)
 	}

@@ -20,6 +20,7 @@ type sqlTx struct {
 	counts, batch *counters
 	// bound are the cached statements bound to this batch's transaction, by query
 	bound map[string]*sql.Stmt
+	pg    bool // on PostgreSQL (see DB.pg)
 }
 
 type writeReq struct {
@@ -186,7 +187,7 @@ func (db *DB) commitBatch(batch []*writeReq) int {
 			continue
 		}
 		var broken bool
-		t := &sqlTx{tx: tx, ctx: context.WithoutCancel(r.ctx), cache: db.stmts, counts: &counters{}, batch: counts, bound: bound}
+		t := db.newTx(r.ctx, tx, counts, bound)
 		broken, errs[i] = runSavepoint(t, r)
 		if !broken && errs[i] == nil {
 			counts.merge(t.counts)
@@ -253,6 +254,16 @@ func runSavepoint(t *sqlTx, r *writeReq) (broken bool, err error) {
 		}
 	}()
 	return false, r.fn(t)
+}
+
+// newTx is the Tx of one write of a batch. PostgreSQL's driver caches its own prepared
+// statements, so the store's cache is SQLite's only.
+func (db *DB) newTx(ctx context.Context, tx *sql.Tx, batch *counters, bound map[string]*sql.Stmt) *sqlTx {
+	t := &sqlTx{tx: tx, ctx: context.WithoutCancel(ctx), counts: &counters{}, batch: batch, pg: db.pg}
+	if !db.pg {
+		t.cache, t.bound = db.stmts, bound
+	}
+	return t
 }
 
 // Context is the context the write was queued with, for reads a write function makes elsewhere

@@ -54,19 +54,33 @@ func (db *DB) Scenario(ctx context.Context, id int64) (*Scenario, error) {
 // PutScenario stores a new scenario (ID 0) or replaces one; a name the workflow uses for another
 // scenario is ErrConflict, a missing ID ErrNotFound.
 func (t *sqlTx) PutScenario(sc *Scenario, now time.Time) error {
-	var res sql.Result
+	var n, newID int64
 	var err error
 	if sc.ID == 0 {
-		res, err = t.exec("INSERT OR IGNORE INTO scenarios (workflow_id, name, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+		var inserted bool
+		newID, inserted, err = t.insertOnce("INSERT INTO scenarios (workflow_id, name, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
 			sc.WorkflowID, sc.Name, string(sc.Body), ms(now), ms(now))
+		if inserted {
+			n = 1
+		}
 	} else {
-		res, err = t.exec("UPDATE OR IGNORE scenarios SET name = ?, body = ?, updated_at = ? WHERE id = ? AND workflow_id = ?",
-			sc.Name, string(sc.Body), ms(now), sc.ID, sc.WorkflowID)
+		// A name another scenario has fails the unique constraint: no row changes (n stays 0).
+		err = t.guard(func() error {
+			res, err := t.exec("UPDATE scenarios SET name = ?, body = ?, updated_at = ? WHERE id = ? AND workflow_id = ?",
+				sc.Name, string(sc.Body), ms(now), sc.ID, sc.WorkflowID)
+			if err == nil {
+				n, _ = res.RowsAffected()
+			}
+			return err
+		})
+		if isUnique(err) {
+			err = nil
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("store scenario %q: %w", sc.Name, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		if sc.ID != 0 {
 			var name string
 			if err := t.queryRow("SELECT name FROM scenarios WHERE id = ? AND workflow_id = ?", sc.ID, sc.WorkflowID).Scan(&name); errors.Is(err, sql.ErrNoRows) {
@@ -76,7 +90,7 @@ func (t *sqlTx) PutScenario(sc *Scenario, now time.Time) error {
 		return fmt.Errorf("workflow %q has a scenario named %q already: %w", sc.WorkflowID, sc.Name, ErrConflict)
 	}
 	if sc.ID == 0 {
-		sc.ID, _ = res.LastInsertId()
+		sc.ID = newID
 		sc.CreatedAt = fromMS(ms(now))
 	}
 	sc.UpdatedAt = fromMS(ms(now))

@@ -141,6 +141,19 @@ func number(query string) (string, error) {
 			b.WriteString(query[i : i+j+1])
 			i += j
 		case ch == '?':
+			// ?NNN names parameter NNN; a bare ? is the one after the highest so far (SQLite's rule).
+			j := i + 1
+			for j < len(query) && query[j] >= '0' && query[j] <= '9' {
+				j++
+			}
+			if j > i+1 {
+				k, _ := strconv.Atoi(query[i+1 : j])
+				n = max(n, k)
+				b.WriteByte('$')
+				b.WriteString(query[i+1 : j])
+				i = j - 1
+				continue
+			}
 			n++
 			b.WriteByte('$')
 			b.WriteString(strconv.Itoa(n))

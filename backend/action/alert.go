@@ -3,6 +3,8 @@ package action
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,4 +45,21 @@ func Alert(ctx context.Context, eng *engine.Engine, cfg Config, to []string, key
 		return fmt.Errorf("send alert to %s: %w", strings.Join(to, ", "), err)
 	}
 	return nil
+}
+
+// DisabledEndpointAlert is what the webhook listener calls when it switches an endpoint off for
+// failing: an email to the endpoint's own alert recipients (recipients reads them from the
+// endpoint), or, when it has none, to the settings' alert address. A failure to send is logged;
+// the in-app notification is written either way.
+func DisabledEndpointAlert(eng *engine.Engine, cfg Config, recipients func(*store.HookEndpoint) []string, log *slog.Logger) func(ctx context.Context, ep *store.HookEndpoint, reason string) {
+	return func(ctx context.Context, ep *store.HookEndpoint, reason string) {
+		now := eng.Now()
+		subject := fmt.Sprintf("Flowdesk switched off the webhook endpoint %q", ep.Name)
+		body := "Flowdesk stopped accepting deliveries to the webhook endpoint \"" + ep.Name + "\": " + reason +
+			".\n\nCheck the sending service's settings, then switch the endpoint on again in Flowdesk (Webhooks)."
+		key := "hook-disabled-" + ep.ID + "-" + strconv.FormatInt(now.Unix(), 10)
+		if err := Alert(ctx, eng, cfg, recipients(ep), key, subject, body, now); err != nil && log != nil {
+			log.Warn("alert email about a disabled webhook endpoint", "endpoint", ep.ID, "err", err)
+		}
+	}
 }

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/action"
@@ -136,15 +135,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			}
 			return cur.SMS.AuthToken.Reveal(), cur.SMS.StatusCallbackURL, nil
 		},
-		OnDisabled: func(ctx context.Context, ep *store.HookEndpoint, reason string) {
-			subject := fmt.Sprintf("Flowdesk switched off the webhook endpoint %q", ep.Name)
-			body := "Flowdesk stopped accepting deliveries to the webhook endpoint \"" + ep.Name + "\": " + reason +
-				".\n\nCheck the sending service's settings, then switch the endpoint on again in Flowdesk (Webhooks)."
-			key := "hook-disabled-" + ep.ID + "-" + strconv.FormatInt(time.Now().Unix(), 10)
-			if err := action.Alert(ctx, s.Engine, actionCfg, hook.AlertRecipients(ep), key, subject, body, time.Now()); err != nil {
-				cfg.Log.Warn("alert email about a disabled webhook endpoint", "endpoint", ep.ID, "err", err)
-			}
-		}})
+		OnDisabled: action.DisabledEndpointAlert(s.Engine, actionCfg, hook.AlertRecipients, cfg.Log)})
 	if cfg.Demo {
 		n, drafts, err := demo.Load(ctx, s.DB, s.Engine, s.Hooks)
 		if err != nil {

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -205,6 +206,39 @@ func TestRotateOwnerRoundRobinSurvivesARestart(t *testing.T) {
 	st, _ := h.db.Stats(h.ctx, "rot")
 	if st.Steps["assign"].Completed != 5 || st.Steps["call"].Completed != 5 {
 		t.Fatalf("stats %+v", st.Steps)
+	}
+}
+
+// Publishing a new owner list starts the rotation over with its first owner (as HubSpot does);
+// a list that is only reordered is a new list too.
+func TestRotateOwnerStartsOverWhenTheOwnerListChanges(t *testing.T) {
+	h := newHarness(t)
+	h.deploy(fmt.Sprintf(rotateWF, false))
+	next := func(i int) string {
+		t.Helper()
+		email := fmt.Sprintf("c%d@example.com", i)
+		h.start("rot", email, nil)
+		h.run()
+		o, _ := h.props(email)["owner"].(string)
+		return o
+	}
+	publish := func(owners string) {
+		t.Helper()
+		def := strings.Replace(fmt.Sprintf(rotateWF, false), `["a", "b", "c"]`, owners, 1)
+		if _, err := h.eng.Publish(h.ctx, "rot", []byte(def), 0, false); err != nil {
+			t.Fatalf("publish %s: %v", owners, err)
+		}
+	}
+	var got []string
+	got = append(got, next(1), next(2)) // a, b
+	publish(`["x", "y"]`)
+	got = append(got, next(3), next(4), next(5)) // x, y, x
+	publish(`["y", "x"]`)
+	got = append(got, next(6)) // y
+	publish(`["y", "x"]`)      // the same list again: the rotation goes on
+	got = append(got, next(7)) // x
+	if want := []string{"a", "b", "x", "y", "x", "y", "x"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("owners %v, want %v", got, want)
 	}
 }
 

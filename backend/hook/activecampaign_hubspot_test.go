@@ -159,9 +159,10 @@ func TestFormBodiesRefused(t *testing.T) {
 		{"value and object", ac.Key, []byte("type=subscribe&contact=x&contact[email]=a%40example.com"), formHeader, 400, "malformed_form", `contact[email]`},
 		{"unclosed bracket", ac.Key, []byte("type=subscribe&contact[email=a%40example.com"), formHeader, 400, "malformed_form", "unclosed ["},
 		{"bad escape", ac.Key, []byte("type=subscribe&contact[email]=%zz"), formHeader, 400, "malformed_form", "does not parse"},
-		{"not UTF-8", ac.Key, append([]byte("type=subscribe&contact[first_name]="), 0xff), formHeader, 400, "malformed_form", "byte 35"},
+		{"not UTF-8", ac.Key, append([]byte("type=subscribe&contact[first_name]="), 0xff), formHeader, 400, "invalid_utf8", `"offset":35`},
 		{"no email", ac.Key, []byte("type=subscribe&list=3&contact[first_name]=Ann"), formHeader, 422, "mapping_failed", "contact.email"},
 		{"not an email", ac.Key, []byte("type=subscribe&list=3&contact[email]=ann"), formHeader, 422, "mapping_failed", "contact.email"},
+		{"JSON not UTF-8", plain.Key, []byte("{\"email\": \"\xff\"}"), nil, 400, "invalid_utf8", `"field":"body","offset":11`},
 		{"form at a JSON endpoint", plain.Key, []byte("email=a%40example.com"), formHeader, 415, "unsupported_media_type", "application/json"},
 		{"text at a form endpoint", ac.Key, []byte("hello"), http.Header{"Content-Type": {"text/plain"}}, 415, "unsupported_media_type", "application/x-www-form-urlencoded"},
 	}

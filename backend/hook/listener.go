@@ -239,6 +239,11 @@ func (l *Listener) handle(ctx context.Context, w http.ResponseWriter, r *http.Re
 			return l.duplicate(ctx, d, prev.EventID)
 		}
 	}
+	// Bodies are UTF-8 text; the byte that is not is named, as the API does.
+	if off := ident.InvalidUTF8At(body); off >= 0 {
+		return nil, 0, reject(http.StatusBadRequest, "invalid_utf8", true, map[string]any{"field": "body", "offset": off},
+			"the body is not valid UTF-8 at byte %d; send it as UTF-8", off)
+	}
 	var payload map[string]any
 	if form {
 		if payload, err = decodeForm(body); err != nil {

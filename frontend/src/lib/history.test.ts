@@ -40,6 +40,16 @@ describe('formatHistory', () => {
     expect(fmt(h('resumed', { outcome: 'timeout' }, 'wait', 'delay')).text).toMatch(/^Timed out/);
   });
 
+  it('describes an SMS waiting for its delivery status and how it ended', () => {
+    expect(fmt(h('waiting', { try: 1, sid: 'SM1', provider_status: 'queued', awaiting: 'a delivery status from the SMS provider', timeout_at: '2026-11-26T10:00:00Z' }, 'text', 'sms')))
+      .toMatchObject({ text: 'Accepted by the provider (queued); waiting for a delivery status from the SMS provider, failing Thu 10:00 without one', tone: 'wait' });
+    expect(fmt(h('ok', { provider_status: 'delivered' }, 'text', 'sms'))).toMatchObject({ text: 'Delivered: the provider reported the message delivered', tone: 'ok' });
+    expect(fmt(h('failed', { provider_status: 'undelivered', error_code: '30003', error: 'the provider reported the message undelivered (error 30003)' }, 'text', 'sms')))
+      .toMatchObject({ text: 'Failed: the provider reported the message undelivered (error 30003)', tone: 'fail' });
+    // A try the provider accepted without a status callback keeps the plain delivered line.
+    expect(fmt(h('ok', { try: 1, sid: 'SM1', provider_status: 'queued', target: 'sms:+31612345678' }, 'text', 'sms')).text).toBe('Delivered: sms (sms:+31612345678)');
+  });
+
   it('describes branches with the values they looked at', () => {
     expect(fmt(h('ok', { branch: 'Watched', values: { watch_pct: 80 } }, 'watched?', 'branch')).text).toBe('Branch: Watched (watch_pct = 80)');
     expect(fmt(h('ok', { branch: 'else' }, 'watched?', 'branch')).text).toBe('Branch: Else (no branch matched)');

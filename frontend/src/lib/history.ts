@@ -93,6 +93,11 @@ export function formatHistory(h: HistoryEntry, def?: Definition | null, opts: Fo
     case 'unenrolled':
       return { ...base, text: 'Unenrolled' + (typeof d.reason === 'string' ? `: ${d.reason}` : '') + valuesText(d.values), tone: 'skip' };
     case 'waiting': {
+      if (typeof d.awaiting === 'string') {
+        // An SMS the provider accepted: the step waits for its delivery status.
+        const st = typeof d.provider_status === 'string' ? ` (${d.provider_status})` : '';
+        return { ...base, text: `Accepted by the provider${st}; waiting for ${d.awaiting}, failing ${when(d.timeout_at)} without one`, tone: 'wait' };
+      }
       if (typeof d.event === 'string') {
         const until = d.timeout_at ? `, giving up ${when(d.timeout_at)}` : '';
         return { ...base, text: `Waiting for event ${d.event}${until}`, tone: 'wait' };
@@ -158,6 +163,10 @@ export function formatHistory(h: HistoryEntry, def?: Definition | null, opts: Fo
       return { ...base, text: `Removed from list ${d.list}${d.changed === false ? ' (was not a member)' : ''}`, tone: 'ok' };
     case 'enroll':
       return { ...base, text: `Enrolled in workflow ${d.workflow}${d.enrollment ? ` (enrollment #${d.enrollment})` : ''}`, tone: 'ok' };
+  }
+  if (typeof d.provider_status === 'string' && type === 'sms' && d.try === undefined) {
+    // The provider's status report that ended the step's wait (a try's own line has its number).
+    return { ...base, text: `Delivered: the provider reported the message ${d.provider_status}`, tone: 'ok' };
   }
   if (d.delivery === 'outbox') {
     const to = typeof d.target === 'string' && d.target ? ` for ${d.target}` : '';

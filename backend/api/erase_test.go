@@ -143,3 +143,100 @@ func TestEraseRecordLeavesNoValueInAnyTable(t *testing.T) {
 		t.Fatalf("webhook hits %d after the erase", hits.Load())
 	}
 }
+
+// TestEraseReachesImportsBulkJobsKeysAndRefusals: the places a contact's email lands besides
+// its own rows — an event's idempotency key, a bulk enrollment's filter, a CSV import's file
+// and report (one still running and holding the contact's row further on), a suppression
+// line, a deal created from the contact — then an erase, and a scan of every column of every
+// table for the email. The running import goes on without re-creating the contact.
+func TestEraseReachesImportsBulkJobsKeysAndRefusals(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const email = "yara.erase@example.com"
+	e.call("POST", "/api/lists", `{"id": "stop", "name": "Stop"}`, 201)
+	e.call("POST", "/api/lists", `{"id": "attendees", "name": "Attendees"}`, 201)
+	e.deploy(`{"id": "nurture", "name": "Nurture", "object": "contact", "triggers": [{"type": "event", "event": "form.submitted"}],
+	  "reenroll": {"enabled": true, "triggers": []}, "suppress": ["stop"], "start": "deal",
+	  "steps": [{"id": "deal", "type": "create_record", "record_type": "deal", "properties": {"name": "Deal of {{contact.email}}"}, "next": "wait"},
+	    {"id": "wait", "type": "delay", "duration": "3d"}]}`)
+	// The event comes with an idempotency key made from the email, as many senders do.
+	res := e.request("POST", "/api/events", `{"type": "form.submitted", "record": {"email": "`+email+`", "properties": {"first_name": "Yara"}}}`,
+		map[string]string{"Idempotency-Key": "signup-" + email})
+	if res.status != 201 {
+		t.Fatalf("event: %d %s", res.status, res.body)
+	}
+	id := idOf(res.json(t)["record_id"])
+	e.runDue()
+	// A bulk enrollment by a filter naming her email, and a suppression line.
+	e.call("POST", "/api/workflows/nurture/enroll", `{"filter": {"property": "email", "op": "eq", "value": "`+email+`"}}`, 202)
+	e.runDue()
+	e.call("POST", "/api/lists/stop/members", fmt.Sprintf(`{"record_ids": [%d]}`, id), 200)
+	e.call("POST", "/api/workflows/nurture/enroll", fmt.Sprintf(`{"record_id": %d}`, id), 409)
+	// A finished import with her row failing (a score that is not a number) and one still
+	// running whose file holds her row after the first batch.
+	file := "Email,Score\n" + email + ",lots\n"
+	e.call("POST", "/api/lists/attendees/imports", fmt.Sprintf(`{"file": %q, "mapping": [{"column": "Email", "property": "email"}, {"column": "Score", "property": "score"}]}`, b64(file)), 202)
+	e.runDue()
+	var big strings.Builder
+	big.WriteString("Email\n")
+	for i := range 1500 {
+		fmt.Fprintf(&big, "bulk%d@example.com\n", i)
+	}
+	big.WriteString(email + "\n")
+	e.call("POST", "/api/lists/attendees/imports", fmt.Sprintf(`{"file": %q, "mapping": [{"column": "Email", "property": "email"}]}`, b64(big.String())), 202)
+	if worked, err := e.eng.RunImportBatch(e.ctx); err != nil || !worked {
+		t.Fatalf("first batch: %v %v", worked, err)
+	}
+	locs, err := e.db.FindText(e.ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	where := map[string]bool{}
+	for _, l := range locs {
+		where[l.Table] = true
+	}
+	for _, table := range []string{"events", "enroll_jobs", "list_import_files", "records", "history"} {
+		if !where[table] {
+			t.Fatalf("before the erase the email is not in %s (%v): the test would prove nothing", table, locs)
+		}
+	}
+	out := e.call("DELETE", fmt.Sprintf("/api/records/%d", id), nil, 200)["erased"].(map[string]any)
+	if fmt.Sprint(out["associated"]) == "[]" {
+		t.Fatalf("the erase does not name the deal created from the contact: %v", out)
+	}
+	// The running import goes on and ends, without bringing her back.
+	e.runDue()
+	for worked := true; worked; {
+		if worked, err = e.eng.RunImportBatch(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if recs := e.call("GET", "/api/records?email="+email, nil, 200)["records"].([]any); len(recs) != 0 {
+		t.Fatalf("the import re-created the erased contact: %v", recs)
+	}
+	im := e.call("GET", "/api/imports/2", nil, 200)["import"].(map[string]any)
+	if im["status"] != "done" || idOf(im["created"]) != 1500 || idOf(im["failed"]) != 1 {
+		t.Fatalf("the running import after the erase: %v", im)
+	}
+	locs, err = e.db.FindText(e.ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The deal created from her is a record of its own (see docs/api.md): its name keeps the
+	// value a step copied into it, and the erase answer names it so it can be erased too.
+	var left []string
+	for _, l := range locs {
+		if l.Table == "records" && l.Column == "properties" {
+			continue
+		}
+		left = append(left, l.String())
+	}
+	if len(left) > 0 {
+		t.Fatalf("after the erase the email is still in %v", left)
+	}
+	deal := idOf(out["associated"].([]any)[0].(map[string]any)["record_id"])
+	e.call("DELETE", fmt.Sprintf("/api/records/%d", deal), nil, 200)
+	if locs, _ := e.db.FindText(e.ctx, email); len(locs) != 0 {
+		t.Fatalf("after erasing the deal too: %v", locs)
+	}
+}

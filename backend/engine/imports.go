@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/ident"
@@ -362,6 +363,9 @@ type parsedImports struct {
 type parsedImport struct {
 	file  *csvFile
 	batch *maintenance.Batch
+	// stale is set when the stored file changed under the parsed one (an erase emptied rows):
+	// the next batch parses the file again inside its transaction.
+	stale atomic.Bool
 }
 
 func (p *parsedImports) get(id int64) *parsedImport {
@@ -417,6 +421,16 @@ func (e *Engine) RunImportBatch(ctx context.Context) (worked bool, err error) {
 		im, err := tx.Import(id)
 		if err != nil || im.Status != store.ImportRunning {
 			return err
+		}
+		if pi.stale.Load() {
+			raw, err := tx.ImportBody(id)
+			if err != nil {
+				return err
+			}
+			if f, err = parseCSV(raw); err != nil {
+				f = &csvFile{}
+			}
+			e.imports.put(id, f) // a fresh entry: this one may be read by a batch in flight
 		}
 		now := e.clock.Now()
 		l, err := tx.List(im.List)

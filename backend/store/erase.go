@@ -19,6 +19,9 @@ type Erasure struct {
 	Cancelled   int64            `json:"cancelled"` // open enrollments cancelled
 	Rows        map[string]int64 `json:"rows"`      // table -> rows removed or emptied
 	Enrollments int64            `json:"enrollments"`
+	// Associated are the records it was linked to (the links go; the records stay): a deal a
+	// workflow created from it may hold values copied from it, and is erased on its own.
+	Associated []Association `json:"associated"`
 }
 
 // EraseRecord erases a record for good (GDPR): its properties and email, its events' data, the
@@ -29,8 +32,8 @@ type Erasure struct {
 // type, erased_at), enrollment rows and history outcomes (so counters and stats keep their
 // numbers), events' types and times. A record that does not exist or was erased is ErrNotFound.
 func (t *sqlTx) EraseRecord(id int64, now time.Time) (*Erasure, error) {
-	var typ string
-	err := t.queryRow("SELECT type FROM records WHERE id = ? AND erased_at IS NULL", id).Scan(&typ)
+	var typ, email string
+	err := t.queryRow("SELECT type, COALESCE(email, '') FROM records WHERE id = ? AND erased_at IS NULL", id).Scan(&typ, &email)
 	if err == sql.ErrNoRows {
 		return nil, fmt.Errorf("record %d: %w", id, ErrNotFound)
 	}
@@ -38,6 +41,12 @@ func (t *sqlTx) EraseRecord(id int64, now time.Time) (*Erasure, error) {
 		return nil, fmt.Errorf("erase record %d: %w", id, err)
 	}
 	out := &Erasure{RecordID: id, Type: typ, ErasedAt: now, Rows: map[string]int64{}}
+	if out.Associated, err = associations(t.ctx, txQuerier{t}, id, ""); err != nil {
+		return nil, fmt.Errorf("erase record %d: %w", id, err)
+	}
+	if out.Associated == nil {
+		out.Associated = []Association{}
+	}
 	ens := "SELECT id FROM enrollments WHERE record_id = ?"
 	evs := "SELECT id FROM events WHERE record_id = ?"
 	steps := []struct {
@@ -61,6 +70,14 @@ func (t *sqlTx) EraseRecord(id int64, now time.Time) (*Erasure, error) {
 		{"associations", "DELETE FROM associations WHERE from_id = ? OR to_id = ?", []any{id, id}},
 		{"schedule_fired", "DELETE FROM schedule_fired WHERE record_id = ?", []any{id}},
 		{"enrollment_refusals", "DELETE FROM enrollment_refusals WHERE record_id = ?", []any{id}},
+		// Rows that hold the email as text rather than the record's id: an event's idempotency
+		// key made from it ("signup-ann@example.com"; it becomes "erased-<event id>", so a sender
+		// retrying it makes a new event), a bulk enrollment's filter naming it (the email is
+		// taken out of the selection, which then matches nobody), and an import report line
+		// quoting it. Import files of running imports are rewritten by the engine.
+		{"events.idempotency_key", "UPDATE events SET idempotency_key = 'erased-' || id WHERE ? <> '' AND instr(lower(idempotency_key), lower(?)) > 0", []any{email, email}},
+		{"enroll_jobs", "UPDATE enroll_jobs SET selection = replace(replace(selection, ?, ''), lower(?), '') WHERE ? <> '' AND instr(lower(selection), lower(?)) > 0", []any{email, email, email, email}},
+		{"list_import_errors", "DELETE FROM list_import_errors WHERE ? <> '' AND instr(lower(message), lower(?)) > 0", []any{email, email}},
 		{"records", "UPDATE records SET email = NULL, email_key = NULL, properties = '{}', updated_at = ?, erased_at = ? WHERE id = ?", []any{ms(now), ms(now), id}},
 	}
 	// The open enrollments get a last history line (it holds no personal data), written as

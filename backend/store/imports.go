@@ -133,6 +133,41 @@ func (db *DB) ImportBody(ctx context.Context, id int64) ([]byte, error) {
 	return b, nil
 }
 
+// RunningImportBodies returns the files of the running imports by import id (erasing a record
+// takes its rows out of them).
+func (t *sqlTx) RunningImportBodies() (map[int64][]byte, error) {
+	rows, err := t.query("SELECT f.import_id, f.body FROM list_import_files f JOIN list_imports i ON i.id = f.import_id WHERE i.status = 'running'")
+	if err != nil {
+		return nil, fmt.Errorf("files of running imports: %w", err)
+	}
+	out := map[int64][]byte{}
+	_, err = collect(rows, "files of running imports", func(r rowScanner) (struct{}, error) {
+		var id int64
+		var b []byte
+		err := r.Scan(&id, &b)
+		out[id] = b
+		return struct{}{}, err
+	})
+	return out, err
+}
+
+// ImportBody reads an import's file inside the transaction.
+func (t *sqlTx) ImportBody(id int64) ([]byte, error) {
+	var b []byte
+	if err := t.queryRow("SELECT body FROM list_import_files WHERE import_id = ?", id).Scan(&b); err != nil {
+		return nil, fmt.Errorf("read the file of import %d: %w", id, err)
+	}
+	return b, nil
+}
+
+// PutImportBody replaces the file of a running import (same rows, some emptied).
+func (t *sqlTx) PutImportBody(id int64, body []byte) error {
+	if _, err := t.exec("UPDATE list_import_files SET body = ? WHERE import_id = ?", body, id); err != nil {
+		return fmt.Errorf("rewrite the file of import %d: %w", id, err)
+	}
+	return nil
+}
+
 // SaveImport stores an import's progress; an ended import drops its file.
 func (t *sqlTx) SaveImport(im *ListImport, now time.Time) error {
 	status, cancelled := im.Status, any(nil)

@@ -246,6 +246,9 @@ type Tx interface {
 	// imports
 	AddImportErrors(id int64, errs []ImportError) error
 	Import(id int64) (*ListImport, error)
+	ImportBody(id int64) ([]byte, error)
+	PutImportBody(id int64, body []byte) error
+	RunningImportBodies() (map[int64][]byte, error)
 	InsertImport(im *ListImport, now time.Time) error
 	SaveImport(im *ListImport, now time.Time) error
 	Savepoint(fn func() error) error

@@ -180,6 +180,7 @@ function EraseDialog({ who, confirmWord, open, onClose, onErase }: { who: string
     <Dialog title={`Erase ${who}?`} onClose={onClose}>
       <p>This removes the record and its personal data for good (as the GDPR's right to erasure asks): its properties, its events' data, the details of its workflow history, what was sent to or about it (deliveries, outbox, notifications), its tasks, subscriptions, list memberships and associations.
         {open > 0 ? ` Its ${open} open enrollment${open === 1 ? ' is' : 's are'} cancelled.` : ''} Counters keep their numbers; an anonymous tombstone stays. It cannot be undone.</p>
+      <p className="sub">Records it is associated with (its company, a deal a workflow created from it) stay: they are records of their own. If one holds this person&apos;s data, erase it on its own page too.</p>
       <div className="field">
         <label htmlFor="erase-confirm">Type <strong className="mono">{confirmWord}</strong> to confirm</label>
         <input id="erase-confirm" value={typed} autoComplete="off" onChange={(e) => setTyped(e.target.value)} />

@@ -115,23 +115,27 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
     return () => clearTimeout(t);
   }, [message]);
 
-  const unchecked = useValidation(store);
+  const { unchecked, settle } = useValidation(store);
   useStats(store, workflowId, enabled);
   useUnsavedGuard(store);
 
   // what goes live passes the review first; with errors known here, the server's refusal says why
   const [reviewing, setReviewing] = useState<{ definition?: Definition } | null>(null);
+  const busy = useRef(false);
   const save = useCallback(async () => {
-    const s = store.getState();
-    if (saving) return;
-    if (s.workflowId !== null && s.enabled && !errorsOf(s.problems).length) {
-      setReviewing({ definition: s.definition });
-      return;
-    }
+    if (busy.current) return;
+    busy.current = true;
     setSaving(true);
     setMessage(null);
-    const sent = canonical(s.definition);
     try {
+      // decide on the problems of what is on screen: a change may still be "Checking…"
+      await settle();
+      const s = store.getState();
+      if (s.workflowId !== null && s.enabled && !errorsOf(s.problems).length) {
+        setReviewing({ definition: s.definition });
+        return;
+      }
+      const sent = canonical(s.definition);
       const w: SavedWorkflow = s.workflowId === null
         ? await api.createWorkflow(s.definition)
         : await api.updateWorkflow(s.workflowId, s.definition, s.revision);
@@ -148,16 +152,17 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
       if (e instanceof ApiError && e.isConflict) {
         setMessage({ kind: 'conflict', text: 'This workflow was changed elsewhere since you opened it. Reload to get the latest version (your changes here will be lost).' });
       } else if (e instanceof ApiError && e.problems.length) {
-        s.setProblems(e.problems);
+        store.getState().setProblems(e.problems);
         setShowProblems(true);
         setMessage({ kind: 'error', text: refusal(e, 'Not saved') });
       } else {
         setMessage({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
       }
     } finally {
+      busy.current = false;
       setSaving(false);
     }
-  }, [store, saving]);
+  }, [store, settle]);
   useShortcuts(store, save);
 
   const [askDisable, setAskDisable] = useState(false);

@@ -1,6 +1,6 @@
 // Side effects of an open editor: debounced validation, live counters, keyboard shortcuts and
 // the unsaved-changes guard.
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api';
 import { isTyping } from '../components/canvas/keys';
 import { setLeaveGuard } from '../router';
@@ -16,23 +16,27 @@ const TYPED_WITHIN_MS = 100;
  * Validates the definition on the server after a change: 400 ms after a click-made change (a
  * new step, a select), but a change typed into a text field only when the user leaves the
  * field or pauses for 1.5 s, so a half-typed value ("webinar.regis") is not reported as a
- * problem at every key. Returns whether a change is not checked yet: the editor must not say
- * "No problems" about a definition nobody has checked.
+ * problem at every key. Returns whether a change is not checked yet (the editor must not say
+ * "No problems" about a definition nobody has checked) and `settle`, which checks what is on
+ * screen now, if that is not done, and resolves once the store holds its problems: a save
+ * pressed while "Checking…" decides on those, not on the ones from before the change.
  */
-export function useValidation(store: EditorStore): boolean {
+export function useValidation(store: EditorStore): { unchecked: boolean; settle(): Promise<void> } {
   const [unchecked, setUnchecked] = useState(true);
+  const settleRef = useRef<() => Promise<void>>(() => Promise.resolve());
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let pending = false;
     let typedAt = -Infinity;
     let ctrl: AbortController | undefined;
+    let inflight: Promise<void> | null = null;
     const run = () => {
       clearTimeout(timer);
       pending = false;
       ctrl?.abort();
       ctrl = new AbortController();
       const c = ctrl;
-      api.validateWorkflow(store.getState().definition, c.signal).then(
+      const p: Promise<void> = api.validateWorkflow(store.getState().definition, c.signal).then(
         (r) => {
           if (c.signal.aborted) return;
           store.getState().setProblems(r.problems);
@@ -43,7 +47,17 @@ export function useValidation(store: EditorStore): boolean {
           if (e instanceof ApiError) store.getState().setProblems([{ message: e.message, field: (e.details as { field?: string } | undefined)?.field }]);
           if (!pending) setUnchecked(false);
         },
-      );
+      ).finally(() => {
+        if (inflight === p) inflight = null;
+      });
+      inflight = p;
+    };
+    settleRef.current = async () => {
+      // a change made while waiting (or a newer run replacing this one) is checked too
+      while (pending || inflight) {
+        if (pending) run();
+        await inflight;
+      }
     };
     run();
     const unsub = store.subscribe((s, prev) => {
@@ -68,9 +82,11 @@ export function useValidation(store: EditorStore): boolean {
       document.removeEventListener('focusout', left, true);
       clearTimeout(timer);
       ctrl?.abort();
+      settleRef.current = () => Promise.resolve();
     };
   }, [store]);
-  return unchecked;
+  const settle = useCallback(() => settleRef.current(), []);
+  return { unchecked, settle };
 }
 
 /** A field the user types into (a select's choice is made at once, and validated at once). */

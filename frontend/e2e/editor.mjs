@@ -1,0 +1,85 @@
+// End-to-end: the editor's defects a new user met in the demo (`flowdesk serve --demo`), each
+// reproduced the way they met it: a save pressed while a change is still being checked, the
+// list picker after a save, condition messages, a new trigger's problems, a split inserted above
+// steps, the Test panel's hints, the publish review, layout details and business hours.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ART, T, apiClient, openBrowser, publishReview, until, watchdog } from './rig.mjs';
+import { startServer } from './server.mjs';
+
+let server;
+let browser;
+let page;
+const pageErrors = [];
+const dialogs = [];
+
+const timer = watchdog('editor', 200_000, () => server);
+const api = apiClient(() => server);
+const shot = (name) => page.screenshot({ path: ART + 'editor-' + name + '.png' });
+const panel = () => page.locator('.side-panel');
+
+/** The step ids on the canvas, in DOM order. */
+const stepIds = () => page.locator('.step-card').evaluateAll((els) => els.map((e) => e.getAttribute('data-step')));
+
+/** Adds a step of `type` on the "+" of `slot` and returns its id. */
+async function addStep(slot, type) {
+  const before = await stepIds();
+  await page.locator(`.edge-plus[data-slot="${slot}"]`).click();
+  await page.locator(`.palette[data-slot="${slot}"] .palette-item[data-type="${type}"]`).click();
+  return until(`the new ${type} card`, async () => (await stepIds()).find((x) => !before.includes(x)), T.short);
+}
+
+/** Opens a workflow in the editor and waits for its cards and its first check. */
+async function open(id) {
+  await page.goto(server.url + '/#/workflows/' + encodeURIComponent(id));
+  await page.locator('.step-card').first().waitFor({ timeout: T.med });
+  await until('the first check', async () => (await page.getByTestId('problems-button').textContent()) !== 'Checking…', T.med);
+}
+
+const saved = () => page.getByTestId('save-state').filter({ hasText: 'All changes saved' }).waitFor({ timeout: T.med });
+
+before(async () => {
+  server = await startServer({ demo: true });
+  // a static list the steps can pick (the demo's lists are made when their first record joins)
+  const l = await api('POST', '/api/lists', { id: 'webinar-fans', name: 'Webinar fans' });
+  assert.equal(l.status, 201, JSON.stringify(l.body));
+  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
+  ({ browser, page } = await openBrowser({ errors: pageErrors }));
+  page.on('dialog', (d) => {
+    dialogs.push(`${d.type()}: ${d.message()}`);
+    d.accept().catch(() => undefined);
+  });
+});
+
+after(async () => {
+  await browser?.close().catch(() => undefined);
+  await server?.stop();
+  clearTimeout(timer);
+});
+
+describe('the editor a marketer can trust', { concurrency: false }, () => {
+  // Ctrl+S right after a change, while the toolbar says "Checking…": the save must decide on
+  // the problems of what is on screen, not the ones from before the change.
+  test('1: Ctrl+S while "Checking…" on a live workflow goes through the review', { timeout: 60_000 }, async () => {
+    await open('lead-nurture');
+    const before = (await api('GET', '/api/workflows/lead-nurture')).body;
+    assert.equal(before.enabled, true, 'the demo workflow is on');
+    const step = await addStep('mark-nurtured:next', 'add_to_list');
+    // a new add-to-list step names no list yet: a problem
+    await until('the new step\'s problem', async () => /problem/.test(await page.getByTestId('problems-button').textContent()), T.med);
+    await panel().getByLabel('List', { exact: true }).selectOption('webinar-fans');
+    await page.keyboard.press('Control+s');
+    const text = await publishReview(page, { enroll: false });
+    assert.match(text, /added/i, 'the review names the change: ' + text);
+    await saved();
+    const after = (await api('GET', '/api/workflows/lead-nurture')).body;
+    assert.equal(after.revision, before.revision + 1, 'one save');
+    assert.equal(after.definition.steps.find((s) => s.id === step)?.list, 'webinar-fans');
+    assert.equal(await page.locator('.banner.error').count(), 0, 'no refusal');
+    await shot('1-saved-through-review');
+  });
+
+  test('no errors in the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});

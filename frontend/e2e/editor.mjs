@@ -79,6 +79,43 @@ describe('the editor a marketer can trust', { concurrency: false }, () => {
     await shot('1-saved-through-review');
   });
 
+  // The list picker after a save: the server's canonical answer replaces the definition, and
+  // the panel must still show the chosen list (not "Choose a list…") without a reload.
+  test('2: the add-to-list panel keeps its list after a save', { timeout: 60_000 }, async () => {
+    const picked = () => panel().getByLabel('List', { exact: true }).locator('option:checked').textContent();
+    assert.match(await picked(), /^Webinar fans/, 'the list saved in test 1 is shown');
+    // a list made on the spot, on the live workflow, saved through the review
+    await panel().getByLabel('List', { exact: true }).selectOption('\u0000new');
+    await panel().getByLabel('New list name').fill('Nurtured');
+    await panel().getByRole('button', { name: 'Create', exact: true }).click();
+    await until('the new list picked', async () => /^Nurtured/.test(await picked()), T.med);
+    await page.keyboard.press('Control+s');
+    await publishReview(page, { enroll: false });
+    await saved();
+    await page.waitForTimeout(500);
+    assert.match(await picked(), /^Nurtured/, 'the panel shows the list after publishing');
+    // a list made on the spot in the panel, on a draft workflow (no review)
+    await page.goto(server.url + '/#/workflows/new');
+    await page.locator('.side-panel').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('List keeper');
+    await page.locator('.trigger-card').click();
+    await page.getByRole('button', { name: 'event', exact: true }).click();
+    await page.getByLabel('Event type').fill('webinar.registered');
+    const step = await addStep('__trigger:start', 'add_to_list');
+    await panel().getByLabel('List', { exact: true }).selectOption('\u0000new');
+    await panel().getByLabel('New list name').fill('Spring leads');
+    await panel().getByRole('button', { name: 'Create', exact: true }).click();
+    await until('the new list picked', async () => /^Spring leads/.test(await picked()), T.short);
+    await page.keyboard.press('Control+s');
+    await saved();
+    assert.equal((await api('GET', '/api/workflows/list-keeper')).body.definition.steps.find((s) => s.id === step)?.list, 'spring-leads');
+    await page.waitForTimeout(500);
+    assert.match(await picked(), /^Spring leads/, 'the panel still shows the list after the save');
+    await page.locator('.react-flow__pane').click({ position: { x: 40, y: 300 } });
+    await page.locator(`.step-card[data-step="${step}"]`).click();
+    assert.match(await picked(), /^Spring leads/, 'and when the step is opened again');
+  });
+
   test('no errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });

@@ -376,6 +376,24 @@ func truncate(s string, n int) string {
 	return s[:n] + "..."
 }
 
+// opWords are the operators as the filter editor shows them, so a message names the choice the
+// user made ("score is at least"), not its JSON code.
+var opWords = map[Op]string{
+	OpEq: "is", OpNeq: "is not", OpGt: "is greater than", OpGte: "is at least", OpLt: "is less than",
+	OpLte: "is at most", OpIn: "is any of", OpNotIn: "is none of", OpContains: "contains",
+	OpNotContains: "does not contain", OpStartsWith: "starts with", OpEndsWith: "ends with",
+	OpIsKnown: "is known", OpIsUnknown: "is unknown", OpBefore: "is before", OpAfter: "is after",
+	OpWithinLast: "is within the last",
+}
+
+// said is a rule as the user reads it: the property and the operator's words.
+func said(prop string, op Op) string {
+	if w, ok := opWords[op]; ok {
+		return prop + " " + w
+	}
+	return prop + " " + string(op)
+}
+
 // scalarOperand builds the operand of a scalar value, or nil for a list/object/null.
 func scalarOperand(v any) *operand {
 	o := &operand{}
@@ -412,18 +430,18 @@ func (b *builder) value(v any, op Op, typ Type, prop, path string) (*operand, bo
 	kind := jsonKind(v)
 	if op == OpIsKnown || op == OpIsUnknown {
 		if kind != "null" {
-			b.problem(path, "property %q with operator %q takes no value; remove the value %s", prop, op, describe(v))
+			b.problem(path, "condition %q takes no value; remove the value %s", said(prop, op), describe(v))
 			return nil, false
 		}
 		return nil, true
 	}
 	need := valueNeed(op)
 	if kind == "null" {
-		b.problem(path, "property %q with operator %q needs a value: %s", prop, op, need)
+		b.problem(path, "condition %q needs a value: %s", said(prop, op), need)
 		return nil, false
 	}
 	bad := func() (*operand, bool) {
-		b.problem(path, "property %q with operator %q needs %s, not %s", prop, op, need, describe(v))
+		b.problem(path, "condition %q needs %s, not %s", said(prop, op), need, describe(v))
 		return nil, false
 	}
 	switch op {
@@ -433,7 +451,7 @@ func (b *builder) value(v any, op Op, typ Type, prop, path string) (*operand, bo
 		}
 		els, _ := elements(v)
 		if len(els) == 0 {
-			b.problem(path, "property %q with operator %q needs at least one value in its list, like [\"lead\", \"mql\"]", prop, op)
+			b.problem(path, "condition %q needs at least one value in its list, like [\"lead\", \"mql\"]", said(prop, op))
 			return nil, false
 		}
 		o := &operand{}
@@ -441,7 +459,7 @@ func (b *builder) value(v any, op Op, typ Type, prop, path string) (*operand, bo
 		for i, e := range els {
 			item := scalarOperand(e)
 			if item == nil {
-				b.problem(path, "property %q with operator %q: item %d of the list is %s; use only text, numbers or true/false", prop, op, i+1, describe(e))
+				b.problem(path, "condition %q: item %d of the list is %s; use only text, numbers or true/false", said(prop, op), i+1, describe(e))
 				good = false
 				continue
 			}

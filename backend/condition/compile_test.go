@@ -31,7 +31,7 @@ func TestStaticChecks(t *testing.T) {
 		{"unknown op", Filter{Property: "age", Op: "bigger", Value: 1}, "", `operator "bigger" is not known; use one of eq, neq, gt`},
 		{"missing op", Filter{Property: "age", Value: 1}, "", `property "age" has no operator`},
 		{"missing property", Filter{Op: OpEq, Value: 1}, "", "has no property"},
-		{"missing value", Filter{Property: "age", Op: OpGt}, "", `property "age" with operator "gt" needs a value`},
+		{"missing value", Filter{Property: "age", Op: OpGt}, "", `condition "age is greater than" needs a value`},
 		{"gt needs number or date", Filter{Property: "age", Op: OpGt, Value: "abc"}, "", `needs a number or a date`},
 		{"gt list", Filter{Property: "age", Op: OpGt, Value: []any{1}}, "", `not a list`},
 		{"in needs list", Filter{Property: "x", Op: OpIn, Value: "lead"}, "", `needs a non-empty list`},
@@ -96,7 +96,7 @@ func TestAllProblemsReportedTogether(t *testing.T) {
 	ps := problems(t, f, Options{})
 	want := []struct{ path, msg string }{
 		{"all[1]", `operator "bigger" is not known`},
-		{"all[2].any[1]", `property "lifecycle" with operator "in" needs a non-empty list`},
+		{"all[2].any[1]", `condition "lifecycle is any of" needs a non-empty list`},
 		{"all[3]", "has no property"},
 		{"all[2].any[2]", "the expression does not compile"},
 	}

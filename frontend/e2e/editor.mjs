@@ -116,6 +116,32 @@ describe('the editor a marketer can trust', { concurrency: false }, () => {
     assert.match(await picked(), /^Spring leads/, 'and when the step is opened again');
   });
 
+  // A condition's message names the operator the user chose, in the editor's words, and
+  // follows the input at once (the server's answer comes after a pause).
+  test('3: condition messages name the chosen operator and follow the input', { timeout: 60_000 }, async () => {
+    await open('lead-nurture');
+    await page.locator('.step-card[data-step="hot?"]').click();
+    const body = panel().locator('.panel-body');
+    await body.getByRole('button', { name: '+ Condition' }).first().click();
+    const rule = body.locator('.filter-rule').nth(1);
+    await rule.getByLabel('Property', { exact: true }).fill('score');
+    await rule.getByLabel('Operator').selectOption('gte');
+    // at once, before any server answer could arrive for this choice
+    const inline = () => body.locator('.problems-inline').innerText().catch(() => '');
+    await until('the message about "is at least"', async () => /score is at least" needs a value/.test(await inline()), 300, 30);
+    assert.doesNotMatch(await inline(), /"eq"|operator/, 'no message about the operator that was there before');
+    // after the server's check: still the user's words
+    await until('the server\'s check', async () => (await page.getByTestId('problems-button').textContent()) !== 'Checking…', T.med);
+    await page.waitForTimeout(300);
+    const checked = await inline();
+    assert.match(checked, /score is at least/, 'the server names the operator as the editor shows it: ' + checked);
+    assert.doesNotMatch(checked, /"eq"|"gte"|operator/, checked);
+    await shot('3-condition-message');
+    // a value: the message goes at once
+    await rule.getByLabel('Value', { exact: true }).fill('20');
+    await until('the message to go', async () => !/needs a value/.test(await inline()), 300, 30);
+  });
+
   test('no errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });

@@ -36,15 +36,16 @@ export function useValidation(store: EditorStore): { unchecked: boolean; settle(
       ctrl?.abort();
       ctrl = new AbortController();
       const c = ctrl;
-      const p: Promise<void> = api.validateWorkflow(store.getState().definition, c.signal).then(
+      const def = store.getState().definition;
+      const p: Promise<void> = api.validateWorkflow(def, c.signal).then(
         (r) => {
           if (c.signal.aborted) return;
-          store.getState().setProblems(r.problems);
+          store.getState().setProblems(r.problems, def);
           if (!pending) setUnchecked(false);
         },
         (e: unknown) => {
           if (c.signal.aborted) return;
-          if (e instanceof ApiError) store.getState().setProblems([{ message: e.message, field: (e.details as { field?: string } | undefined)?.field }]);
+          if (e instanceof ApiError) store.getState().setProblems([{ message: e.message, field: (e.details as { field?: string } | undefined)?.field }], def);
           if (!pending) setUnchecked(false);
         },
       ).finally(() => {

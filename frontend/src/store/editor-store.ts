@@ -38,6 +38,8 @@ export interface EditorState {
   /** The slot whose "+" step picker is open. */
   palette: Slot | null;
   problems: Problem[];
+  /** The definition `problems` were found in: a part changed since then has no fresh answer yet. */
+  checked: Definition | null;
   stats: Stats | null;
   schema: Schema | null;
   /** The steps the Test panel's simulation reached: step id to when first ("+1d2h"); null when no test is shown. */
@@ -65,7 +67,8 @@ export interface EditorState {
   paste(slot?: Slot): string | null;
   select(sel: Selection): void;
   openPalette(slot: Slot | null): void;
-  setProblems(p: Problem[]): void;
+  /** Problems found in `checked` (by default the definition on screen). */
+  setProblems(p: Problem[], checked?: Definition): void;
   setStats(s: Stats | null): void;
   setSchema(s: Schema | null): void;
   /**
@@ -115,6 +118,7 @@ export function createEditorStore(init: EditorInit): EditorStore {
       clipboard: null,
       palette: null,
       problems: [],
+      checked: null,
       stats: null,
       schema: null,
       simulated: null,
@@ -252,8 +256,8 @@ export function createEditorStore(init: EditorInit): EditorStore {
         set({ palette: slot });
       },
 
-      setProblems(p) {
-        set({ problems: p });
+      setProblems(p, checked) {
+        set({ problems: p, checked: checked ?? get().definition });
       },
 
       setStats(st) {
@@ -268,7 +272,8 @@ export function createEditorStore(init: EditorInit): EditorStore {
         const s = get();
         const baseline = canonical(w.definition);
         const problems = 'problems' in w ? w.problems : s.problems;
-        const base = { workflowId: w.id, revision: w.revision, enabled: w.enabled, baseline, problems };
+        const checked = 'problems' in w ? w.definition : s.checked;
+        const base = { workflowId: w.id, revision: w.revision, enabled: w.enabled, baseline, problems, checked };
         if (sent === undefined) {
           set({ ...base, definition: w.definition, dirty: false, past: [], future: [], lastEdit: null, selection: null });
           return;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Filter, FilterOp, Property, PropertyType } from '../../api/types';
 import { FILTER_OPS } from '../../api/types';
-import { convertValue, countRules, describeFilter, fromFilter, opsFor, OPS_BY_TYPE, parseList, toFilter, valueKind, type GroupNode, withEventFields, optionsFor, propertyOptions, propertyType } from './model';
+import { convertValue, countRules, describeFilter, fromFilter, opsFor, OPS_BY_TYPE, parseList, toFilter, valueKind, type GroupNode, withEventFields, optionsFor, propertyOptions, propertyType, ruleProblems } from './model';
 
 describe('filter model', () => {
   it('round-trips groups, nesting, rules and expressions exactly', () => {
@@ -122,5 +122,16 @@ describe('event fields and declared options', () => {
     expect(optionsFor('contains', 'multi')).toBe(true);
     expect(optionsFor('contains', 'enum')).toBe(false);
     expect(optionsFor('eq', 'string')).toBe(false);
+  });
+});
+
+describe('ruleProblems', () => {
+  it('names the chosen operator in the editor\'s words', () => {
+    expect(ruleProblems({ all: [{ property: 'score', op: 'gte' }] })).toEqual(['"score is at least" needs a value.']);
+    expect(ruleProblems({ any: [{ property: 'lifecycle', op: 'in', value: [] }] })).toEqual(['"lifecycle is any of" needs at least one value.']);
+    expect(ruleProblems({ all: [{ property: '', op: 'eq', value: '' }] })).toEqual(['A condition has no property yet.']);
+  });
+  it('has nothing to say about complete rules, known/unknown, lists and expressions', () => {
+    expect(ruleProblems({ all: [{ property: 'score', op: 'gte', value: 10 }, { property: 'city', op: 'is_known' }, { list: 'vip', op: 'member' as never }, { expr: 'record.x > 1' }] })).toEqual([]);
   });
 });

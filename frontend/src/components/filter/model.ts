@@ -204,6 +204,24 @@ function nodeToFilter(n: FilterNode): Filter | undefined {
   }
 }
 
+/**
+ * The rules of a filter that cannot run yet, in the editor's words ("score is at least" needs a
+ * value), checked in the browser at once: the server's check comes after a pause and must not
+ * be the only answer while the user is still choosing.
+ */
+export function ruleProblems(f: Filter | undefined): string[] {
+  if (!f) return [];
+  if (f.all || f.any) return (f.all ?? f.any)!.flatMap(ruleProblems);
+  if (f.expr !== undefined || f.list !== undefined || f.workflow !== undefined) return [];
+  if (!f.property) return ['A condition has no property yet.'];
+  const op = f.op as FilterOp;
+  const said = `"${f.property} ${OP_LABELS[op] ?? op}"`;
+  if (valueKind(op, undefined) === 'none') return [];
+  if (f.value === undefined || f.value === null) return [`${said} needs a value.`];
+  if (Array.isArray(f.value) && f.value.length === 0) return [`${said} needs at least one value.`];
+  return [];
+}
+
 /** Counts the rules in a filter (the backend allows at most 250). */
 export function countRules(f: Filter | undefined): number {
   if (!f) return 0;

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import stringify from 'fast-json-stable-stringify';
 import { findStep } from '../../lib/definition';
 import { durationMessage } from '../../lib/duration';
 import { nodeConfig } from '../../nodes';
@@ -25,11 +26,19 @@ function StepPanel({ id }: { id: string }) {
   const store = useEditorStore();
   const step = useEditor((s) => findStep(s.definition, id));
   const problems = useEditor((s) => s.problems);
+  // the server's answer is about the step as it was checked: once the step changed, its
+  // messages may name a choice the user already undid ("eq" after "is at least" was picked),
+  // so until the next answer the panel shows the browser's own checks instead
+  const fresh = useEditor((s) => {
+    const was = s.checked && findStep(s.checked, id);
+    const now = findStep(s.definition, id);
+    return !!was && (was === now || stringify(was) === stringify(now));
+  });
   const stepIds = useEditor((s) => s.definition.steps);
   if (!step) return null;
   const cfg = nodeConfig(step.type);
   const Panel = (panels as Record<string, (typeof panels)['delay'] | undefined>)[step.type];
-  const mine = problems.filter((p) => p.step === id);
+  const mine = fresh ? problems.filter((p) => p.step === id) : [];
   const local = mine.length ? [] : cfg.checkValid(step, { stepIds: new Set(stepIds.map((s) => s.id)) });
   const update = (patch: Parameters<ReturnType<typeof store.getState>['updateStep']>[1]) => store.getState().updateStep(id, patch);
   return (

@@ -1,5 +1,5 @@
 import type { Step } from '../../api/types';
-import { countRules, describeFilter } from '../../components/filter/model';
+import { countRules, describeFilter, ruleProblems } from '../../components/filter/model';
 import type { NodeConfig } from '../types';
 import { clip, has, show } from '../util';
 
@@ -32,6 +32,8 @@ export const branchNode: NodeConfig = {
         out.push(`"${label}" has both conditions and an expression; keep one.`);
       } else if (!has(b.expr) && countRules(b.filter) === 0) {
         out.push(`"${label}" has no conditions yet.`);
+      } else if (!has(b.expr)) {
+        out.push(...ruleProblems(b.filter).map((m) => `"${label}": ${m}`));
       }
     });
     return out;

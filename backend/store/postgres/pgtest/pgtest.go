@@ -98,24 +98,160 @@ func database(t testing.TB) string {
 	return pkg.name
 }
 
-// DSN returns the address of a fresh, empty schema in the package's database (dropped when
-// t ends), as a postgres:// URL the command line accepts.
-func DSN(t testing.TB) string {
+// Empty returns the address of a new, empty schema in the package's database (no Flowdesk
+// tables yet; dropped when t ends), as a postgres:// URL the command line accepts.
+func Empty(t testing.TB) string {
 	t.Helper()
 	SkipIfOff(t)
 	db := database(t)
 	schema := fmt.Sprintf("s%d", pkg.n.Add(1))
-	cfg, err := pgx.ParseConfig(admin())
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := exec(context.Background(), keyword(admin(), db), "CREATE SCHEMA "+schema); err != nil {
 		t.Fatalf("create scratch schema: %v", err)
 	}
 	t.Cleanup(func() {
 		_ = exec(context.Background(), keyword(admin(), db), "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
 	})
+	return address(t, db, schema)
+}
+
+// DSN returns the address of a migrated schema holding no data but the migrations' own rows
+// (the built-in object types and properties), ids starting at 1 again. Migrating a schema takes
+// about a second, so schemas are reused: when t ends the schema is emptied and handed to the
+// next test.
+func DSN(t testing.TB) string {
+	t.Helper()
+	SkipIfOff(t)
+	db := database(t)
+	schema, err := pool.take(db)
+	if err != nil {
+		t.Fatalf("scratch schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := pool.give(db, schema); err != nil {
+			t.Errorf("empty scratch schema %s: %v", schema, err)
+		}
+	})
+	return address(t, db, schema)
+}
+
+func address(t testing.TB, db, schema string) string {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(admin())
+	if err != nil {
+		t.Fatal(err)
+	}
 	return URL(cfg, db, schema)
+}
+
+// pool holds the package's migrated schemas not in use, and the statement that empties one.
+var pool schemas
+
+type schemas struct {
+	mu    sync.Mutex
+	free  []string
+	reset string // the emptying statement with %[1]s for the schema; "" until the first schema
+}
+
+// take returns a free migrated schema, or migrates a new one.
+func (p *schemas) take(db string) (string, error) {
+	p.mu.Lock()
+	if n := len(p.free); n > 0 {
+		s := p.free[n-1]
+		p.free = p.free[:n-1]
+		p.mu.Unlock()
+		return s, nil
+	}
+	p.mu.Unlock()
+	ctx := context.Background()
+	schema := fmt.Sprintf("s%d", pkg.n.Add(1))
+	if err := exec(ctx, keyword(admin(), db), "CREATE SCHEMA "+schema); err != nil {
+		return "", err
+	}
+	cfg, err := pgx.ParseConfig(admin())
+	if err != nil {
+		return "", err
+	}
+	sdb, err := postgres.Open(ctx, URL(cfg, db, schema), store.Options{ReadConns: 1})
+	if err != nil {
+		return "", err
+	}
+	sdb.Close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.reset == "" {
+		if p.reset, err = resetStatement(ctx, db, schema); err != nil {
+			return "", err
+		}
+	}
+	return schema, nil
+}
+
+// give empties schema and puts it back.
+func (p *schemas) give(db, schema string) error {
+	p.mu.Lock()
+	reset := p.reset
+	p.mu.Unlock()
+	if err := exec(context.Background(), keyword(admin(), db), fmt.Sprintf(reset, schema)); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.free = append(p.free, schema)
+	p.mu.Unlock()
+	return nil
+}
+
+// resetStatement copies the rows the migrations left in the freshly migrated schema into the
+// schema "seed" and returns the statement that empties a schema back to that state: every
+// table deleted (foreign keys off for it: session_replication_role), the seed rows put back,
+// the id sequences restarted.
+func resetStatement(ctx context.Context, db, schema string) (string, error) {
+	c, err := pgx.Connect(ctx, keyword(admin(), db))
+	if err != nil {
+		return "", err
+	}
+	defer c.Close(ctx)
+	rows, err := c.Query(ctx, `SELECT t.table_name, EXISTS (SELECT 1 FROM information_schema.columns c
+		WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name AND c.column_name = 'id' AND c.is_identity = 'YES')
+		FROM information_schema.tables t WHERE t.table_schema = $1 AND t.table_type = 'BASE TABLE' AND t.table_name != 'flowdesk_schema'`, schema)
+	if err != nil {
+		return "", err
+	}
+	type table struct {
+		name     string
+		identity bool
+	}
+	tables, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (table, error) {
+		var tb table
+		return tb, r.Scan(&tb.name, &tb.identity)
+	})
+	if err != nil {
+		return "", err
+	}
+	if _, err := c.Exec(ctx, "DROP SCHEMA IF EXISTS seed CASCADE; CREATE SCHEMA seed"); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString("BEGIN; SET LOCAL session_replication_role = replica;")
+	for _, tb := range tables {
+		fmt.Fprintf(&b, " DELETE FROM %%[1]s.%s;", tb.name)
+	}
+	for _, tb := range tables {
+		var n int64
+		if err := c.QueryRow(ctx, fmt.Sprintf("SELECT COUNT(*) FROM %s.%s", schema, tb.name)).Scan(&n); err != nil {
+			return "", err
+		}
+		if n > 0 {
+			if _, err := c.Exec(ctx, fmt.Sprintf("CREATE TABLE seed.%[2]s AS SELECT * FROM %[1]s.%[2]s", schema, tb.name)); err != nil {
+				return "", err
+			}
+			fmt.Fprintf(&b, " INSERT INTO %%[1]s.%[1]s SELECT * FROM seed.%[1]s;", tb.name)
+		}
+		if tb.identity {
+			fmt.Fprintf(&b, " SELECT setval(pg_get_serial_sequence('%%[1]s.%[1]s', 'id'), 1, false);", tb.name)
+		}
+	}
+	b.WriteString(" COMMIT;")
+	return b.String(), nil
 }
 
 // keyword is the admin address pointed at database db.

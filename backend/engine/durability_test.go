@@ -528,3 +528,25 @@ func TestReloadSeesWorkflowsAnotherProcessEnabled(t *testing.T) {
 	h.run()
 	h.checkEffectsOnce(res.Enrollments[0], "ann@example.com")
 }
+
+func TestRecoverOnASharedDatabaseLeavesOtherProcessesLeases(t *testing.T) {
+	h := newHarness(t)
+	h.deployM(effectFlow())
+	id := h.start("fx", "ann@example.com", nil)
+	h.crashClaim() // another process holds the job (alive or not: nothing tells)
+	shared, err := New(h.ctx, h.db, Options{Clock: h.clock, Lease: time.Minute, Shared: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := shared.Recover(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := shared.RunDue(h.ctx); err != nil || n != 0 {
+		t.Fatalf("%d jobs ran (%v) while another process's lease held them", n, err)
+	}
+	h.clock.Advance(time.Minute) // its lease ran out with no heartbeat: it is gone
+	if n, err := shared.RunDue(h.ctx); err != nil || n == 0 {
+		t.Fatalf("%d jobs ran (%v) after the lease ran out, want the rescued one", n, err)
+	}
+	h.checkEffectsOnce(id, "ann@example.com")
+}

@@ -62,6 +62,10 @@ type Options struct {
 	// SplitRecordID gives the record id split steps hash (nil: the record's own). The simulator
 	// sets it so its scratch copy of a record takes the paths the real record would.
 	SplitRecordID func(id int64) int64
+	// Shared says other processes use the database too (PostgreSQL): Start then releases no
+	// leases (a live process may hold them; a dead one's run out), and the bulk runner looks
+	// for work another process started.
+	Shared bool
 	// Leading tells whether this process runs the cluster-wide work: schedule triggers, bulk
 	// enrollments and imports, maintenance. nil: always (one process on a SQLite file); on a
 	// database shared by several processes, the leader election's answer.
@@ -199,8 +203,12 @@ func (e *Engine) start(ctx context.Context, all bool) error {
 }
 
 // Recover makes jobs leased by an earlier process (one that crashed mid-step) claimable at once
-// instead of after their lease runs out. The store's process lock guarantees that process is gone.
+// instead of after their lease runs out. The store's process lock guarantees that process is gone;
+// on a shared database (Options.Shared) nothing proves it, and Recover releases nothing.
 func (e *Engine) Recover(ctx context.Context) error {
+	if e.opts.Shared {
+		return nil // no process lock proves the holders dead: their leases run out instead
+	}
 	var rescued int64
 	if err := e.db.Write(ctx, func(tx store.Tx) error {
 		var err error

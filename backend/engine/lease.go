@@ -86,7 +86,7 @@ const followerPoll = 5 * time.Second
 // sharedPoll fires after followerPoll on a shared database, where work may be started by
 // another process that cannot wake this one; on one SQLite file it never fires.
 func (e *Engine) sharedPoll() <-chan time.Time {
-	if e.opts.Leading == nil {
+	if !e.opts.Shared {
 		return nil
 	}
 	return e.clock.After(followerPoll)

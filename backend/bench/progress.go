@@ -13,13 +13,32 @@ import (
 // Progress shows which bench phase runs and how far it got. On a terminal it redraws one line
 // at most 10 times a second; elsewhere (CI logs) it prints a line at each quarter of a phase.
 type Progress struct {
-	w   io.Writer
-	tty bool
-	mu  sync.Mutex // serialises writes
+	w     io.Writer
+	tty   bool
+	label string     // what the lines start with off a terminal ("bench")
+	mu    sync.Mutex // serialises writes
 }
 
 // NewProgress writes progress to w; tty says whether w is a terminal (IsTerminal).
-func NewProgress(w io.Writer, tty bool) *Progress { return &Progress{w: w, tty: tty} }
+func NewProgress(w io.Writer, tty bool) *Progress { return &Progress{w: w, tty: tty, label: "bench"} }
+
+// NewLabeledProgress is NewProgress for another command: its lines off a terminal start with
+// label ("migrate") instead of "bench".
+func NewLabeledProgress(w io.Writer, tty bool, label string) *Progress {
+	return &Progress{w: w, tty: tty, label: label}
+}
+
+// Phase is one counted part of long work, drawn as a bar with its count and elapsed time.
+type Phase struct{ pp *phaseProgress }
+
+// Phase starts showing a part of the work of total units (0: it cannot count them).
+func (p *Progress) Phase(name string, total int) *Phase { return &Phase{p.phase(name, total)} }
+
+// Add counts n more units done.
+func (ph *Phase) Add(n int) { ph.pp.add(n) }
+
+// Done ends the phase with its final line.
+func (ph *Phase) Done() { ph.pp.done() }
 
 // IsTerminal reports whether w is a character device (a terminal), without cgo or x/term.
 func IsTerminal(w io.Writer) bool {
@@ -50,7 +69,7 @@ func (p *Progress) phase(name string, total int) *phaseProgress {
 		return pp
 	}
 	if !p.tty {
-		p.printf("bench: %s ...\n", name)
+		p.printf("%s: %s ...\n", p.label, name)
 	}
 	go pp.loop()
 	return pp
@@ -78,7 +97,7 @@ func (pp *phaseProgress) loop() {
 			for nextQuarter < 4 && n*4 >= pp.total*nextQuarter {
 				nextQuarter++
 			}
-			pp.p.printf("bench:   %s\n", pp.line(n))
+			pp.p.printf("%s:   %s\n", pp.p.label, pp.line(n))
 		}
 	}
 }
@@ -109,7 +128,7 @@ func (pp *phaseProgress) done() {
 			pp.p.printf("\r\033[K%s\n", pp.line(n))
 			return
 		}
-		pp.p.printf("bench:   %s done\n", pp.line(n))
+		pp.p.printf("%s:   %s done\n", pp.p.label, pp.line(n))
 	})
 }
 

@@ -364,12 +364,24 @@ var readyRe = regexp.MustCompile(`listening on (http://\S+) \(database `)
 // t.Cleanup kills it if the test did not stop it.
 func startServe(ctx context.Context, t *testing.T, bin, dbPath, logPath string) *serveProc {
 	t.Helper()
+	p := startProcess(ctx, t, bin, logPath, readyRe, "serve", "--db", dbPath, "--addr", "127.0.0.1:0", "--log-level", "warn")
+	if !strings.HasPrefix(p.base, "http://127.0.0.1:") {
+		t.Fatalf("server listens on %s, want a 127.0.0.1 address", p.base)
+	}
+	return p
+}
+
+// startProcess runs the flowdesk binary with args, its stderr to logPath, and waits until
+// stdout prints a line matching ready; p.base is the line's first submatch (if any).
+// t.Cleanup kills the process if the test did not stop it.
+func startProcess(ctx context.Context, t *testing.T, bin, logPath string, ready *regexp.Regexp, args ...string) *serveProc {
+	t.Helper()
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { logFile.Close() })
-	cmd := exec.Command(bin, "serve", "--db", dbPath, "--addr", "127.0.0.1:0", "--log-level", "warn")
+	cmd := exec.Command(bin, args...)
 	cmd.Stderr = logFile
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -379,13 +391,14 @@ func startServe(ctx context.Context, t *testing.T, bin, dbPath, logPath string) 
 		t.Fatalf("start %s: %v", bin, err)
 	}
 	p := &serveProc{cmd: cmd, logPath: logPath, exited: make(chan struct{})}
-	ready := make(chan string, 1)
+	readyc := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			if m := readyRe.FindStringSubmatch(sc.Text()); m != nil {
+			if m := ready.FindStringSubmatch(sc.Text()); m != nil {
+				m = append(m, "")
 				select {
-				case ready <- m[1]:
+				case readyc <- m[1]:
 				default:
 				}
 			}
@@ -403,18 +416,15 @@ func startServe(ctx context.Context, t *testing.T, bin, dbPath, logPath string) 
 		}
 	})
 	select {
-	case base := <-ready:
+	case base := <-readyc:
 		p.base = base
-		if !strings.HasPrefix(base, "http://127.0.0.1:") {
-			t.Fatalf("server listens on %s, want a 127.0.0.1 address", base)
-		}
 		return p
 	case <-p.exited:
-		t.Fatalf("flowdesk serve exited before it was ready: %v; log:\n%s", p.waitErr, logTail(logPath))
+		t.Fatalf("flowdesk %s exited before it was ready: %v; log:\n%s", args[0], p.waitErr, logTail(logPath))
 	case <-time.After(30 * time.Second):
-		t.Fatalf("flowdesk serve printed no readiness line within 30 s; log:\n%s", logTail(logPath))
+		t.Fatalf("flowdesk %s printed no readiness line within 30 s; log:\n%s", args[0], logTail(logPath))
 	case <-ctx.Done():
-		t.Fatal("test deadline passed while starting flowdesk serve")
+		t.Fatalf("test deadline passed while starting flowdesk %s", args[0])
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 // Command flowdesk runs the Flowdesk engine headless and manages its database:
 //
 //	flowdesk serve    [--db FILE] [--addr 127.0.0.1:8787] [--demo]  engine, webhook listener, API and UI
+//	flowdesk worker   --db postgres://... [--workers 64]             run steps beside serve on PostgreSQL
 //	flowdesk migrate  --from FILE|URL --to URL|FILE [--replace]       copy a database between SQLite and PostgreSQL
 //	flowdesk import   [--db FILE] [--enable] WORKFLOW.json...        add or replace workflows
 //	flowdesk export   [--db FILE] WORKFLOW-ID                        print a workflow's JSON
@@ -53,6 +54,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "", "run the engine, webhook listener, API and UI", runServe},
+		{"worker", "", "run steps beside serve on a shared PostgreSQL database (dispatcher only)", runWorker},
 		{"migrate", "", "copy a database between a SQLite file and PostgreSQL, either way, and check the row counts", runMigrate},
 		{"import", "WORKFLOW.json...", "add or replace workflows from JSON files (refused while serve runs)", runImport},
 		{"export", "WORKFLOW-ID", "print a workflow's JSON definition (refused while serve runs)", runExport},

@@ -170,9 +170,13 @@ func New(base Base, services ...Service) *Maintainer {
 // Services lists the maintainer's services.
 func (m *Maintainer) Services() []Service { return m.services }
 
-// Start starts every service; when one fails the ones started are stopped again.
+// Start starts every service; when one fails the ones started are stopped again. A periodic
+// service without its own Leading follows the maintainer's.
 func (m *Maintainer) Start(ctx context.Context) error {
 	for _, s := range m.services {
+		if p, ok := s.(*Periodic); ok && p.Leading == nil {
+			p.Leading = m.Leading
+		}
 		if err := s.Start(ctx); err != nil {
 			m.Stop()
 			return err

@@ -22,6 +22,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/simulate"
 	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/store/postgres"
 )
 
 // Config says what to run.
@@ -56,6 +57,10 @@ type Server struct {
 	hooksURL string
 	errc     chan error
 	log      *slog.Logger
+	// On a shared PostgreSQL database: this process's part in the leader election, and the
+	// end of its listening for other processes' changes.
+	leader     *postgres.Leader
+	stopFollow context.CancelFunc
 }
 
 // ErrNeedsToken means the address reaches beyond this machine and no API token exists.
@@ -72,8 +77,21 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			s.Close(context.Background())
 		}
 	}()
-	if s.DB, err = store.Open(ctx, cfg.DBPath, store.Options{Synchronous: cfg.Synchronous}); err != nil {
+	var shared *postgres.DB // the PostgreSQL database, shared with other processes
+	if postgres.IsDSN(cfg.DBPath) {
+		if shared, err = postgres.Open(ctx, cfg.DBPath, store.Options{}); err != nil {
+			return nil, err
+		}
+		s.DB = shared.DB
+	} else if s.DB, err = store.Open(ctx, cfg.DBPath, store.Options{Synchronous: cfg.Synchronous}); err != nil {
 		return nil, err
+	}
+	// Several serve processes may share a PostgreSQL database: one of them leads (schedules,
+	// bulk work, maintenance), each reloads what another changed. A file has one process.
+	var leading func() bool
+	if shared != nil {
+		s.leader = postgres.Elect(ctx, shared.Pool(), cfg.Log)
+		leading = s.leader.Leading
 	}
 	apiLn, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -124,7 +142,8 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 		return cur.Retention.Period()
 	}
-	if s.Engine, err = engine.New(ctx, s.DB, engine.Options{Log: cfg.Log, Actions: acts, EventTypes: s.eventTypes, Retention: retention}); err != nil {
+	if s.Engine, err = engine.New(ctx, s.DB, engine.Options{Log: cfg.Log, Actions: acts, EventTypes: s.eventTypes, Retention: retention,
+		Shared: shared != nil, Leading: leading}); err != nil {
 		return nil, err
 	}
 	s.Hooks = hook.New(s.DB, s.Engine, hook.Options{Log: cfg.Log, BaseURL: s.hooksURL,
@@ -151,7 +170,12 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err := s.Engine.Start(ctx); err != nil {
 		return nil, err
 	}
-	s.Maintenance = maintenance.New(maintenance.Base{Log: cfg.Log},
+	if shared != nil {
+		followCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		s.stopFollow = stop
+		postgres.Follow(followCtx, shared.Pool(), cfg.Log, s.Engine.Wake, s.Engine.Reload)
+	}
+	s.Maintenance = maintenance.New(maintenance.Base{Log: cfg.Log, Leading: leading},
 		append(s.Engine.MaintenanceServices(), s.Hooks.MaintenanceServices()...)...)
 	if err := s.Maintenance.Start(ctx); err != nil {
 		return nil, err
@@ -213,8 +237,14 @@ func (s *Server) Close(ctx context.Context) error {
 	if s.Maintenance != nil {
 		s.Maintenance.Stop()
 	}
+	if s.stopFollow != nil {
+		s.stopFollow()
+	}
 	if s.Engine != nil {
 		s.Engine.Stop()
+	}
+	if s.leader != nil {
+		s.leader.Close()
 	}
 	if s.DB != nil {
 		errs = append(errs, s.DB.Close())

@@ -13,7 +13,7 @@ import (
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
-	dbPath := fs.String("db", defaultDB(), "SQLite database file (created if missing)")
+	dbPath := fs.String("db", envOr("FLOWDESK_DB", defaultDB()), "SQLite database file (created if missing), or a PostgreSQL database shared with other serve and worker processes: postgres://user:password@host:5432/database (default $FLOWDESK_DB, else the file)")
 	addr := fs.String("addr", "127.0.0.1:8787", "address for the API, UI and webhook listener; beyond loopback it needs an API token (flowdesk token create)")
 	hooksAddr := fs.String("hooks-addr", "", "also serve only the webhook listener (POST /hooks/{key}) on this address, e.g. 0.0.0.0:8788")
 	withDemo := fs.Bool("demo", false, "load demo workflows and contacts into an empty database")
@@ -64,4 +64,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		serveErr = err
 	}
 	return serveErr
+}
+
+// envOr is the environment variable's value, or def when it is unset or empty.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }

@@ -73,14 +73,20 @@ func (t *tailBuffer) String() string {
 
 // startServe starts bin serve on a fresh database and waits for its readiness line.
 func (b *bench) startServe(ctx context.Context, name string) (*serveChild, error) {
-	if b.cfg.ServeBinary == "" {
-		return nil, errors.New("bench: the external modes need the flowdesk binary to start (Config.ServeBinary)")
-	}
 	path := b.cfg.Prefix + "-" + name + ".db"
 	if err := removeDB(path); err != nil {
 		return nil, fmt.Errorf("bench: clear %s: %w", path, err)
 	}
-	args := []string{"serve", "--db", path, "--addr", "127.0.0.1:0"}
+	return b.startServeOn(ctx, name, path)
+}
+
+// startServeOn starts bin serve on the database db (a file or a postgres:// address) and waits
+// for its readiness line.
+func (b *bench) startServeOn(ctx context.Context, name, db string) (*serveChild, error) {
+	if b.cfg.ServeBinary == "" {
+		return nil, errors.New("bench: the external modes need the flowdesk binary to start (Config.ServeBinary)")
+	}
+	args := []string{"serve", "--db", db, "--addr", "127.0.0.1:0"}
 	if b.cfg.ServeCPUProfile != "" {
 		args = append(args, "--cpuprofile", b.cfg.ServeCPUProfile+"-"+name+".prof")
 	}

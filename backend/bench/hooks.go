@@ -29,7 +29,7 @@ const (
 )
 
 // Modes lists every --mode value, ModeAll first.
-var Modes = []string{ModeAll, ModeCore, ModeListener, ModeOutbound, ModeDelays, ModeImport, ModeSoak, ModeHTTPExternal, ModeHooksExternal}
+var Modes = []string{ModeAll, ModeCore, ModeListener, ModeOutbound, ModeDelays, ModeImport, ModeSoak, ModeHTTPExternal, ModeHooksExternal, ModeScaleOut}
 
 // listenerEventType is the systeme.io event type the listener phase sends; the bench workflow
 // is switched to it so each delivery also enrolls the contact (as in the HTTP phases).

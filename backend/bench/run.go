@@ -57,7 +57,10 @@ type Config struct {
 	// <ServeCPUProfile>-<phase>.prof.
 	ServeCPUProfile string
 	// Levels are the client concurrencies of the external modes (default DefaultLevels).
-	Levels   []int
+	Levels []int
+	// PGAdmin is the PostgreSQL server of ModeScaleOut: a postgres:// address of a role that may
+	// create databases; each phase creates a scratch database there and drops it after.
+	PGAdmin  string
 	Progress *Progress
 	Log      *slog.Logger
 	Version  string // the binary's version, answered by the API under test
@@ -176,6 +179,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		phases = append(phases, b.httpExternal)
 	case ModeHooksExternal:
 		phases = append(phases, b.hooksExternal)
+	case ModeScaleOut:
+		phases = append(phases, b.scaleOut)
 	default:
 		return nil, fmt.Errorf("bench: mode %q: want one of %s", cfg.Mode, strings.Join(Modes, ", "))
 	}

@@ -33,6 +33,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	outRate := fs.Int("outbound-rate", 500, "events/s of the outbound latency run")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof); the external modes also write the server's as <file>-serve-<phase>.prof")
 	levels := fs.String("levels", "8,32,64", "client concurrencies of the external modes, comma-separated")
+	storeKind := fs.String("store", "sqlite", "sqlite, or postgres: measure SQLite and PostgreSQL side by side as real processes (serve, 1, 2 and 4 workers; mode scale-out)")
+	pgAdmin := fs.String("pg", "postgres:///postgres", "with --store postgres: the PostgreSQL server, as a role that may create the scratch databases")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -47,6 +49,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *events <= 0 || *conc <= 0 || *paced <= 0 || *outRate <= 0 || *duration <= 0 {
 		return errors.New("bench: --events, --concurrency, --paced-rate, --outbound-rate and --duration must be positive")
+	}
+	switch strings.ToLower(*storeKind) {
+	case "sqlite":
+	case "postgres":
+		*mode = bench.ModeScaleOut
+	default:
+		return fmt.Errorf("bench: --store %q: want sqlite or postgres", *storeKind)
 	}
 	*mode = strings.ToLower(*mode)
 	if !slices.Contains(bench.Modes, *mode) {
@@ -83,7 +92,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	cfg := bench.Config{Prefix: prefix, Events: *events, Concurrency: *conc, Synchronous: *sync, PacedRate: *paced,
-		PhaseTimeout: *phaseTimeout, Mode: *mode, Duration: *duration, OutboundRate: *outRate, ServeBinary: self, ServeCPUProfile: serveProfile, Levels: lv, Progress: bench.NewProgress(stderr, bench.IsTerminal(stderr)),
+		PhaseTimeout: *phaseTimeout, Mode: *mode, Duration: *duration, OutboundRate: *outRate, ServeBinary: self, ServeCPUProfile: serveProfile, Levels: lv, PGAdmin: *pgAdmin, Progress: bench.NewProgress(stderr, bench.IsTerminal(stderr)),
 		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), Version: version}
 	rep, err := bench.Run(ctx, cfg)
 	if err != nil {

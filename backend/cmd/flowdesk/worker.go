@@ -40,7 +40,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case *dsn == "":
 		return fmt.Errorf("worker: --db is missing: give the PostgreSQL database that flowdesk serve uses (postgres://user:password@host:5432/database)")
 	case !postgres.IsDSN(*dsn):
-		return fmt.Errorf("worker --db %s: %w: a SQLite file has one process, and flowdesk serve runs its steps itself. To run workers beside serve, copy the file into PostgreSQL (flowdesk migrate --from %s --to postgres://...) and start serve and each worker with --db postgres://...", *dsn, errFileWorker, *dsn)
+		return fmt.Errorf("worker --db %s: %w: a SQLite file has one process, and flowdesk serve runs its steps itself. To run workers beside serve, copy the file into PostgreSQL (flowdesk migrate --from %s --to postgres://...) and start serve and each worker with --db and that address", *dsn, errFileWorker, *dsn)
 	case *workers < 1:
 		return fmt.Errorf("worker: --workers %d: run at least 1 step at once", *workers)
 	case *lease < 3*time.Second:

@@ -20,7 +20,7 @@ func (s *Server) associationRoutes(m *http.ServeMux) {
 // associationView is an association with the record it leads to.
 type associationView struct {
 	store.Association
-	Record *store.Record `json:"record"`
+	Record *recordJSON `json:"record"`
 }
 
 // listAssociations answers a record's links (?type= keeps one record type), each with the
@@ -56,7 +56,7 @@ func (s *Server) listAssociations(w http.ResponseWriter, r *http.Request) {
 			writeError(w, err)
 			return
 		}
-		out = append(out, associationView{Association: l, Record: rec})
+		out = append(out, associationView{Association: l, Record: wireRecord(rec)})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"associations": out, "associable": s.eng.Associable(self.Type)})
 }
@@ -97,7 +97,7 @@ func (s *Server) createAssociation(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, status, map[string]any{"association": associationView{Association: a, Record: rec}, "created": created})
+	writeJSON(w, status, map[string]any{"association": associationView{Association: a, Record: wireRecord(rec)}, "created": created})
 }
 
 // deleteAssociation removes the link with one record (with "label": only that label).

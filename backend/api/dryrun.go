@@ -118,7 +118,7 @@ func (s *Server) dryRunRecords(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	out := map[string]any{"records": recs, "total": total}
+	out := map[string]any{"records": wireAll(recs, wireRecord), "total": total}
 	if next := int(offset) + len(ids); next < total {
 		out["next_cursor"] = strconv.Itoa(next)
 	}

@@ -92,7 +92,7 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 			writeError(w, workflowError(err))
 			return
 		}
-		writeJSON(w, http.StatusCreated, en)
+		writeJSON(w, http.StatusCreated, wireEnrollment(en))
 		return
 	}
 	job, err := s.eng.StartEnroll(r.Context(), id, b.selection())

@@ -31,7 +31,7 @@ func (s *Server) rerunEnrollment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"enrollment": en})
+	writeJSON(w, http.StatusOK, map[string]any{"enrollment": wireEnrollment(en)})
 }
 
 // cancelEnrollment unenrolls a record by hand with a reason (kept in the history); a finished
@@ -54,7 +54,7 @@ func (s *Server) cancelEnrollment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"enrollment": en})
+	writeJSON(w, http.StatusOK, map[string]any{"enrollment": wireEnrollment(en)})
 }
 
 func (s *Server) listEnrollments(w http.ResponseWriter, r *http.Request) {
@@ -79,7 +79,7 @@ func (s *Server) listEnrollments(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	out := map[string]any{"enrollments": ens}
+	out := map[string]any{"enrollments": wireAll(ens, wireEnrollment)}
 	if len(ens) == q.Limit {
 		out["next_cursor"] = strconv.FormatInt(ens[len(ens)-1].ID, 10)
 	}
@@ -105,7 +105,7 @@ func (s *Server) getEnrollment(w http.ResponseWriter, r *http.Request) {
 	}
 	var reason engine.Reason
 	_ = json.Unmarshal(en.Reason, &reason)
-	writeJSON(w, http.StatusOK, map[string]any{"enrollment": en, "history": nonNil(maskedHistory(hist)), "diagnose": diagnose(en, reason)})
+	writeJSON(w, http.StatusOK, map[string]any{"enrollment": wireEnrollment(en), "history": nonNil(wireAll(maskedHistory(hist), wireHistory)), "diagnose": diagnose(en, reason)})
 }
 
 // queryDays reads ?from=&to= as UTC days (YYYY-MM-DD, both included): the start of from and

@@ -109,7 +109,7 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	out := map[string]any{"members": recs, "total": l.Members}
+	out := map[string]any{"members": wireAll(recs, wireRecord), "total": l.Members}
 	if len(recs) == q.Limit {
 		out["next_cursor"] = strconv.FormatInt(recs[len(recs)-1].ID, 10)
 	}

@@ -74,6 +74,14 @@ func (s *Server) reviewPublish(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, rv)
 }
 
+// publishedJSON is the answer to a publish: the workflow, secrets hidden, its problems and how
+// many existing records it enrolled.
+type publishedJSON struct {
+	*workflowJSON
+	Problems []workflow.Problem `json:"problems"`
+	Enrolled int                `json:"enrolled"`
+}
+
 func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 	id, err := workflowID(r)
 	if err != nil {
@@ -95,6 +103,5 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setETag(w, p.Revision)
-	p.Workflow = masked(p.Workflow)
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, publishedJSON{workflowJSON: masked(p.Workflow), Problems: p.Problems, Enrolled: p.Enrolled})
 }

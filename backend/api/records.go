@@ -82,7 +82,7 @@ func (s *Server) listRecords(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	out := map[string]any{"records": recs}
+	out := map[string]any{"records": wireAll(recs, wireRecord)}
 	if len(recs) == q.Limit {
 		out["next_cursor"] = strconv.FormatInt(recs[len(recs)-1].ID, 10)
 	}
@@ -127,7 +127,7 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"record": rec, "lists": lists, "events": events, "enrollments": enrollments, "not_enrolled": nonNil(refusals)})
+	writeJSON(w, http.StatusOK, map[string]any{"record": wireRecord(rec), "lists": lists, "events": events, "enrollments": wireAll(enrollments, wireEnrollment), "not_enrolled": nonNil(refusals)})
 }
 
 func nonNil[T any](s []T) []T {
@@ -168,7 +168,7 @@ func (s *Server) patchRecord(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"record": rec, "enrollments": nonNil(enrolled)})
+	writeJSON(w, http.StatusOK, map[string]any{"record": wireRecord(rec), "enrollments": nonNil(enrolled)})
 }
 
 // diagnose explains in words why a record enrolled ("why did this contact enroll").

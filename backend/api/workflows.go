@@ -273,17 +273,21 @@ func (s *Server) schema(w http.ResponseWriter, r *http.Request) {
 		"step_types": workflow.StepTypes, "operators": conditionOps()})
 }
 
-// masked returns w with its definition's secrets hidden: they are never sent back after they
-// were saved (saving workflow.Hidden keeps the stored value).
-func masked(w *store.Workflow) *store.Workflow {
-	out := *w
-	out.Definition = maskedDefinition(w.Definition)
-	return &out
+// masked is w on the wire with its definition's secrets hidden: they are never sent back after
+// they were saved (saving workflow.Hidden keeps the stored value).
+func masked(w *store.Workflow) *workflowJSON {
+	return &workflowJSON{ID: w.ID, Name: w.Name, Object: w.Object, Definition: maskedDefinition(w.Definition), Revision: w.Revision,
+		Enabled: w.Enabled, ActiveVersion: w.ActiveVersion, Tags: w.Tags, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
 }
 
-// maskedSaved is the answer to a save: the stored workflow, secrets hidden, with its problems.
-func maskedSaved(s *engine.Saved) *engine.Saved {
-	return &engine.Saved{Workflow: masked(s.Workflow), Problems: s.Problems}
+// savedJSON is the answer to a save: the stored workflow, secrets hidden, with its problems.
+type savedJSON struct {
+	*workflowJSON
+	Problems []workflow.Problem `json:"problems"`
+}
+
+func maskedSaved(s *engine.Saved) *savedJSON {
+	return &savedJSON{workflowJSON: masked(s.Workflow), Problems: s.Problems}
 }
 
 func maskedDefinition(raw json.RawMessage) json.RawMessage {

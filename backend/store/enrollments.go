@@ -43,24 +43,25 @@ func stored(status string) (column, endedBy string) {
 	return status, ""
 }
 
-// Enrollment is one record travelling through one workflow version.
+// Enrollment is one record travelling through one workflow version. It is a row: the API
+// answers with its own wire type (backend/api/wire.go).
 type Enrollment struct {
-	ID          int64           `json:"id"`
-	WorkflowID  string          `json:"workflow_id"`
-	Version     int             `json:"version"`
-	RecordID    int64           `json:"record_id"`
-	RecordEmail string          `json:"record_email,omitempty"` // filled by Enrollments, for lists
-	Status      string          `json:"status"`
-	CurrentStep string          `json:"current_step"`
-	TriggerID   string          `json:"trigger_id"`
-	EventID     int64           `json:"event_id,omitempty"`
-	Reason      json.RawMessage `json:"reason"`
-	StepsRun    int             `json:"steps_run"`
-	FailedSteps int             `json:"failed_steps"` // step visits that failed (also while active or waiting)
-	Error       string          `json:"error,omitempty"`
-	CreatedAt   time.Time       `json:"created_at"`
-	UpdatedAt   time.Time       `json:"updated_at"`
-	FinishedAt  *time.Time      `json:"finished_at,omitempty"`
+	ID          int64
+	WorkflowID  string
+	Version     int
+	RecordID    int64
+	RecordEmail string // filled by Enrollments, for lists
+	Status      string
+	CurrentStep string
+	TriggerID   string
+	EventID     int64
+	Reason      json.RawMessage
+	StepsRun    int
+	FailedSteps int // step visits that failed (also while active or waiting)
+	Error       string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	FinishedAt  *time.Time
 }
 
 const enrollmentCols = "id, workflow_id, version, record_id, status, current_step, trigger_id, COALESCE(event_id, 0), reason, steps_run, error, created_at, updated_at, finished_at, failed_steps, ended_by"

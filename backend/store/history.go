@@ -26,17 +26,18 @@ const (
 	HistUnenrolled  = "unenrolled"
 )
 
-// HistoryEntry is one line of an enrollment's log.
+// HistoryEntry is one line of an enrollment's log. It is a row: the API answers with its own
+// wire type (backend/api/wire.go).
 type HistoryEntry struct {
-	ID           int64           `json:"id"`
-	EnrollmentID int64           `json:"enrollment_id"`
-	StepID       string          `json:"step_id,omitempty"`
-	StepType     string          `json:"step_type,omitempty"`
-	Outcome      string          `json:"outcome"`
-	Detail       json.RawMessage `json:"detail"`
-	At           time.Time       `json:"at"`
+	ID           int64
+	EnrollmentID int64
+	StepID       string
+	StepType     string
+	Outcome      string
+	Detail       json.RawMessage
+	At           time.Time
 	// WorkflowID, when the caller knows it, saves the rollup a lookup (it is not stored).
-	WorkflowID string `json:"-"`
+	WorkflowID string
 }
 
 // historyChunk is how many entries one INSERT statement carries: a step pass logs a handful,

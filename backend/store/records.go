@@ -13,14 +13,15 @@ import (
 	"github.com/flowdesk/flowdesk/backend/property"
 )
 
-// Record is an object of a type (contact, company, ...) with a property bag.
+// Record is an object of a type (contact, company, ...) with a property bag. It is a row: the
+// API answers with its own wire type (backend/api/wire.go).
 type Record struct {
-	ID         int64          `json:"id"`
-	Type       string         `json:"type"`
-	Email      string         `json:"email,omitempty"`
-	Properties map[string]any `json:"properties"`
-	CreatedAt  time.Time      `json:"created_at"`
-	UpdatedAt  time.Time      `json:"updated_at"`
+	ID         int64
+	Type       string
+	Email      string
+	Properties map[string]any
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // RecordChange is what an upsert or update did: the properties before (nil when created) and after.

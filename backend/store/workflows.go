@@ -10,18 +10,19 @@ import (
 )
 
 // Workflow is a stored workflow: its current (draft) definition and, when enabled, the version
-// new enrollments start on.
+// new enrollments start on. It is a row: the API answers with its own wire type
+// (backend/api/wire.go).
 type Workflow struct {
-	ID            string          `json:"id"`
-	Name          string          `json:"name"`
-	Object        string          `json:"object"`
-	Definition    json.RawMessage `json:"definition"`
-	Revision      int             `json:"revision"`
-	Enabled       bool            `json:"enabled"`
-	ActiveVersion int             `json:"active_version,omitempty"`
-	Tags          []string        `json:"tags"`
-	CreatedAt     time.Time       `json:"created_at"`
-	UpdatedAt     time.Time       `json:"updated_at"`
+	ID            string
+	Name          string
+	Object        string
+	Definition    json.RawMessage
+	Revision      int
+	Enabled       bool
+	ActiveVersion int
+	Tags          []string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 const workflowCols = "id, name, object, definition, revision, enabled, COALESCE(active_version, 0), created_at, updated_at, tags"

@@ -15,7 +15,7 @@ import (
 // harness is an engine over a real SQLite file in a temp dir, driven by a fake clock. Tests
 // above the engine use the one test rig (backend/internal/testrig); the engine's internal tests
 // cannot import it (it imports the engine), so this harness builds the same stack on the same
-// opener (storetest.OpenSQLite).
+// opener (storetest.Open: SQLite, or PostgreSQL with FLOWDESK_TEST_STORE=postgres).
 type harness struct {
 	t     *testing.T
 	ctx   context.Context
@@ -28,8 +28,13 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) // a Monday
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessOn(t, storetest.Open(t, ""))
+}
+
+// newHarnessOn is newHarness on an opened database.
+func newHarnessOn(t *testing.T, db *store.DB) *harness {
+	t.Helper()
 	ctx := context.Background()
-	db := storetest.OpenSQLite(t, "")
 	fc := clock.NewFake(t0)
 	eng, err := New(ctx, db, Options{Clock: fc, Lease: time.Minute}) // lease tests count on 1 minute
 	if err != nil {

@@ -44,7 +44,8 @@ func schedTime(s string) time.Time {
 
 func (s *schedEnv) open() {
 	s.t.Helper()
-	db := storetest.OpenSQLite(s.t, s.path)
+	db := storetest.Open(s.t, s.path)
+	s.path = db.Path() // on PostgreSQL the scratch schema's address, for the reopen
 	eng, err := New(s.ctx, db, Options{Clock: s.clock})
 	if err != nil {
 		s.t.Fatal(err)

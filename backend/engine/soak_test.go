@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flowdesk/flowdesk/backend/store/storetest"
 )
 
 // TestSoakWeekStaysBounded pushes a simulated week of constant load through a workflow with
@@ -13,7 +15,7 @@ import (
 // database and WAL files stop growing once retention starts deleting (retention is one day here
 // so the week reaches the steady state).
 func TestSoakWeekStaysBounded(t *testing.T) {
-	h := newHarness(t)
+	h := newHarnessOn(t, storetest.OpenSQLite(t, "")) // it measures the SQLite file and its WAL
 	h.eng.opts.Retention = func(context.Context) time.Duration { return 24 * time.Hour }
 	def := flow("soak",
 		M{"id": "tag", "type": "set_property", "property": "lead_status", "value": "seen", "next": "wait"},

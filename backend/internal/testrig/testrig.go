@@ -3,7 +3,10 @@
 // Nothing runs until a test calls RunDue or Advance.
 //
 // It imports the engine, so the engine's own internal tests (package engine) cannot use it (Go
-// refuses the import cycle): they build their engine on the same opener, storetest.OpenSQLite.
+// refuses the import cycle): they build their engine on the same opener, storetest.Open.
+//
+// FLOWDESK_TEST_STORE=postgres runs the rigs on PostgreSQL (a scratch schema each, package
+// pgtest); a package whose tests build rigs then needs pgtest.Main in its TestMain.
 // Everything above the engine uses this rig.
 package testrig
 
@@ -38,7 +41,7 @@ type Options struct {
 type Rig struct {
 	T     testing.TB
 	Ctx   context.Context
-	Path  string // the database file
+	Path  string // the database file (on PostgreSQL its address)
 	DB    *store.DB
 	Eng   *engine.Engine
 	Clock *clock.Fake
@@ -58,7 +61,8 @@ func New(t testing.TB, o Options) *Rig {
 
 func (r *Rig) open() {
 	r.T.Helper()
-	r.DB = storetest.OpenSQLite(r.T, r.Path)
+	r.DB = storetest.Open(r.T, r.Path)
+	r.Path = r.DB.Path() // on PostgreSQL the scratch schema's address
 	r.startEngine()
 }
 

@@ -9,14 +9,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/store/postgres"
+	"github.com/flowdesk/flowdesk/backend/store/postgres/pgtest"
 )
 
 // T0 is the time the cases write at.
@@ -39,15 +43,44 @@ func OpenSQLite(t testing.TB, path string) *store.DB {
 	return db
 }
 
-// Reopen closes db, as a stopped or crashed process leaves it, and opens its file again with
-// OpenSQLite: how the engine's harness and the test rig restart.
+// Reopen closes db, as a stopped or crashed process leaves it, and opens it again (its file, or
+// its PostgreSQL schema): how the engine's harness and the test rig restart.
 func Reopen(t testing.TB, db *store.DB) *store.DB {
 	t.Helper()
 	path := db.Path()
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return OpenSQLite(t, path)
+	return Open(t, path)
+}
+
+// Selected is the database the engine's tests and the test rig run on: "postgres" when
+// FLOWDESK_TEST_STORE=postgres, else "sqlite".
+func Selected() string {
+	if strings.EqualFold(os.Getenv("FLOWDESK_TEST_STORE"), "postgres") {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// Open opens the selected database (see Selected) and closes it when the test ends: a SQLite
+// file at path (a new one in a temp dir when path is ""), or on PostgreSQL a fresh scratch
+// schema (package pgtest) unless path is the address of one opened before (a restart). The
+// test package must run pgtest.Main from its TestMain so its scratch database is dropped.
+func Open(t testing.TB, path string) *store.DB {
+	t.Helper()
+	if Selected() != "postgres" {
+		return OpenSQLite(t, path)
+	}
+	if !postgres.IsDSN(path) {
+		path = pgtest.DSN(t)
+	}
+	db, err := postgres.Open(context.Background(), path, store.Options{ReadConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db.DB
 }
 
 // Case is one contract of the store, run against a fresh, empty, migrated store.

@@ -49,11 +49,13 @@ var pkg struct {
 	name string // the package's database
 	err  error
 	n    atomic.Int64
+	main bool // Main runs the package's tests (and drops the database after them)
 }
 
 // Main runs the package's tests (m.Run) and drops the package's database afterwards; call it
 // from TestMain: os.Exit(pgtest.Main(m)).
 func Main(m *testing.M) int {
+	pkg.main = true
 	code := m.Run()
 	if pkg.name != "" {
 		if err := exec(context.Background(), admin(), fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", pgx.Identifier{pkg.name}.Sanitize())); err != nil {
@@ -78,6 +80,9 @@ var unsafe = regexp.MustCompile(`[^a-z0-9]+`)
 // database creates the package's database on first use: flowdesk_test_<binary>_<random>.
 func database(t testing.TB) string {
 	t.Helper()
+	if !pkg.main {
+		t.Fatal("pgtest: this package's TestMain must run pgtest.Main(m), which drops the package's scratch database when its tests end")
+	}
 	pkg.once.Do(func() {
 		suffix := make([]byte, 4)
 		_, _ = rand.Read(suffix)
@@ -260,7 +265,9 @@ func keyword(adminDSN, db string) string { return adminDSN + " dbname=" + db }
 // URL builds a postgres:// address of database db whose connections use schema (search_path).
 func URL(cfg *pgx.ConnConfig, db, schema string) string {
 	host := cfg.Host
-	q := fmt.Sprintf("search_path=%s", schema)
+	// Tests do not pull the power cord (the SQLite tests run with synchronous=NORMAL likewise):
+	// a commit need not wait for its WAL flush.
+	q := fmt.Sprintf("search_path=%s&synchronous_commit=off", schema)
 	if strings.HasPrefix(host, "/") {
 		q += "&host=" + host
 		host = ""

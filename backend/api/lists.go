@@ -30,7 +30,7 @@ func (s *Server) listLists(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"lists": ls})
+	writeJSON(w, http.StatusOK, map[string]any{"lists": wireAll(ls, wireList)})
 }
 
 func (s *Server) createList(w http.ResponseWriter, r *http.Request) {
@@ -44,7 +44,7 @@ func (s *Server) createList(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"list": l})
+	writeJSON(w, http.StatusCreated, map[string]any{"list": wireList(l)})
 }
 
 // getList answers the list with its membership per day (counts over time).
@@ -59,7 +59,7 @@ func (s *Server) getList(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"list": l, "days": days})
+	writeJSON(w, http.StatusOK, map[string]any{"list": wireList(l), "days": wireAll(days, func(d store.ListDay) *listDayJSON { return wireListDay(&d) })})
 }
 
 func (s *Server) updateList(w http.ResponseWriter, r *http.Request) {
@@ -73,7 +73,7 @@ func (s *Server) updateList(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"list": l})
+	writeJSON(w, http.StatusOK, map[string]any{"list": wireList(l)})
 }
 
 func (s *Server) deleteList(w http.ResponseWriter, r *http.Request) {
@@ -134,7 +134,7 @@ func (s *Server) addMembers(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"added": added, "list": l})
+	writeJSON(w, http.StatusOK, map[string]any{"added": added, "list": wireList(l)})
 }
 
 func (s *Server) removeMember(w http.ResponseWriter, r *http.Request) {

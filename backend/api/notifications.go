@@ -23,7 +23,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"notifications": list, "unread": n})
+	writeJSON(w, http.StatusOK, map[string]any{"notifications": wireAll(list, wireNotification), "unread": n})
 }
 
 func (s *Server) readNotification(w http.ResponseWriter, r *http.Request) {

@@ -38,7 +38,7 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	out := map[string]any{"tasks": tasks}
+	out := map[string]any{"tasks": wireAll(tasks, wireTask)}
 	if len(tasks) == q.Limit {
 		out["next_cursor"] = strconv.FormatInt(tasks[len(tasks)-1].ID, 10)
 	}
@@ -56,7 +56,7 @@ func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, t)
+	writeJSON(w, http.StatusOK, wireTask(t))
 }
 
 // patchTask answers PATCH /api/tasks/{id} {"status": "done"|"open"} with the task.
@@ -82,7 +82,7 @@ func (s *Server) patchTask(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, t)
+	writeJSON(w, http.StatusOK, wireTask(t))
 }
 
 // recordSubscriptions answers GET /api/records/{id}/subscriptions with the record's current
@@ -108,5 +108,5 @@ func (s *Server) recordSubscriptions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"subscriptions": subs, "history": hist})
+	writeJSON(w, http.StatusOK, map[string]any{"subscriptions": wireAll(subs, wireSubscription), "history": wireAll(hist, wireSubscriptionChange)})
 }

@@ -87,6 +87,119 @@ type workflowJSON struct {
 	UpdatedAt     time.Time       `json:"updated_at"`
 }
 
+// taskJSON is a task on the wire.
+type taskJSON struct {
+	ID           int64      `json:"id"`
+	Title        string     `json:"title"`
+	Owner        string     `json:"owner"`
+	DueAt        *time.Time `json:"due_at,omitempty"`
+	RecordID     int64      `json:"record_id,omitempty"`
+	EnrollmentID int64      `json:"enrollment_id,omitempty"`
+	WorkflowID   string     `json:"workflow_id,omitempty"`
+	StepID       string     `json:"step_id,omitempty"`
+	Status       string     `json:"status"`
+	CreatedAt    time.Time  `json:"created_at"`
+	DoneAt       *time.Time `json:"done_at,omitempty"`
+}
+
+func wireTask(v *store.Task) *taskJSON {
+	if v == nil {
+		return nil
+	}
+	return &taskJSON{ID: v.ID, Title: v.Title, Owner: v.Owner, DueAt: v.DueAt, RecordID: v.RecordID, EnrollmentID: v.EnrollmentID, WorkflowID: v.WorkflowID, StepID: v.StepID, Status: v.Status, CreatedAt: v.CreatedAt, DoneAt: v.DoneAt}
+}
+
+// notificationJSON is a notification on the wire.
+type notificationJSON struct {
+	ID        int64     `json:"id"`
+	Kind      string    `json:"kind"` // e.g. "hook_disabled", "notify"
+	Title     string    `json:"title"`
+	Body      string    `json:"body"`
+	Link      string    `json:"link,omitempty"`
+	User      string    `json:"user,omitempty"` // the user it is addressed to; "" means everyone
+	Read      bool      `json:"read"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func wireNotification(v *store.Notification) *notificationJSON {
+	if v == nil {
+		return nil
+	}
+	return &notificationJSON{ID: v.ID, Kind: v.Kind, Title: v.Title, Body: v.Body, Link: v.Link, User: v.User, Read: v.Read, CreatedAt: v.CreatedAt}
+}
+
+// subscriptionJSON is a subscription on the wire.
+type subscriptionJSON struct {
+	RecordID     int64     `json:"record_id"`
+	Subscription string    `json:"subscription"`
+	Status       string    `json:"status"`
+	LegalBasis   string    `json:"legal_basis,omitempty"`
+	Explanation  string    `json:"explanation,omitempty"`
+	Source       string    `json:"source,omitempty"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+func wireSubscription(v *store.Subscription) *subscriptionJSON {
+	if v == nil {
+		return nil
+	}
+	return &subscriptionJSON{RecordID: v.RecordID, Subscription: v.Subscription, Status: v.Status, LegalBasis: v.LegalBasis, Explanation: v.Explanation, Source: v.Source, UpdatedAt: v.UpdatedAt}
+}
+
+// subscriptionChangeJSON is a subscription change on the wire.
+type subscriptionChangeJSON struct {
+	ID           int64     `json:"id"`
+	RecordID     int64     `json:"record_id"`
+	Subscription string    `json:"subscription"`
+	Status       string    `json:"status"`
+	Previous     string    `json:"previous,omitempty"` // "" when there was no status before
+	LegalBasis   string    `json:"legal_basis,omitempty"`
+	Explanation  string    `json:"explanation,omitempty"`
+	Source       string    `json:"source,omitempty"`
+	EnrollmentID int64     `json:"enrollment_id,omitempty"`
+	At           time.Time `json:"at"`
+}
+
+func wireSubscriptionChange(v *store.SubscriptionChange) *subscriptionChangeJSON {
+	if v == nil {
+		return nil
+	}
+	return &subscriptionChangeJSON{ID: v.ID, RecordID: v.RecordID, Subscription: v.Subscription, Status: v.Status, Previous: v.Previous, LegalBasis: v.LegalBasis, Explanation: v.Explanation, Source: v.Source, EnrollmentID: v.EnrollmentID, At: v.At}
+}
+
+// listJSON is a list on the wire.
+type listJSON struct {
+	ID        string          `json:"id"`
+	Name      string          `json:"name"`
+	Object    string          `json:"object"`
+	Filter    json.RawMessage `json:"filter,omitempty"`
+	Members   int             `json:"members"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
+}
+
+func wireList(v *store.List) *listJSON {
+	if v == nil {
+		return nil
+	}
+	return &listJSON{ID: v.ID, Name: v.Name, Object: v.Object, Filter: v.Filter, Members: v.Members, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt}
+}
+
+// listDayJSON is a list day on the wire.
+type listDayJSON struct {
+	Day     time.Time `json:"day"`
+	Joins   int       `json:"joins"`
+	Leaves  int       `json:"leaves"`
+	Members int       `json:"members"`
+}
+
+func wireListDay(v *store.ListDay) *listDayJSON {
+	if v == nil {
+		return nil
+	}
+	return &listDayJSON{Day: v.Day, Joins: v.Joins, Leaves: v.Leaves, Members: v.Members}
+}
+
 // wireAll converts a list, keeping nil as nil (null on the wire) as the rows were answered.
 func wireAll[T, W any](in []T, f func(T) W) []W {
 	if in == nil {

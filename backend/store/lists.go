@@ -14,13 +14,13 @@ import (
 // meet Filter, kept by the engine as records change. list_members is the one source of
 // membership for both.
 type List struct {
-	ID        string          `json:"id"`
-	Name      string          `json:"name"`
-	Object    string          `json:"object"`
-	Filter    json.RawMessage `json:"filter,omitempty"`
-	Members   int             `json:"members"`
-	CreatedAt time.Time       `json:"created_at"`
-	UpdatedAt time.Time       `json:"updated_at"`
+	ID        string
+	Name      string
+	Object    string
+	Filter    json.RawMessage
+	Members   int
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Active tells whether the list's members follow a filter.
@@ -227,10 +227,10 @@ func (db *DB) ListMemberRecords(ctx context.Context, q MemberQuery) ([]*Record, 
 
 // ListDay is one UTC day of a list's membership: who joined, who left, and the count at its end.
 type ListDay struct {
-	Day     time.Time `json:"day"`
-	Joins   int       `json:"joins"`
-	Leaves  int       `json:"leaves"`
-	Members int       `json:"members"`
+	Day     time.Time
+	Joins   int
+	Leaves  int
+	Members int
 }
 
 // ListDays returns the days on which a list's membership changed, oldest first, with the

@@ -8,14 +8,14 @@ import (
 
 // Notification is an entry of the in-app notification centre.
 type Notification struct {
-	ID        int64     `json:"id"`
-	Kind      string    `json:"kind"` // e.g. "hook_disabled", "notify"
-	Title     string    `json:"title"`
-	Body      string    `json:"body"`
-	Link      string    `json:"link,omitempty"`
-	User      string    `json:"user,omitempty"` // the user it is addressed to; "" means everyone
-	Read      bool      `json:"read"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        int64
+	Kind      string // e.g. "hook_disabled", "notify"
+	Title     string
+	Body      string
+	Link      string
+	User      string // the user it is addressed to; "" means everyone
+	Read      bool
+	CreatedAt time.Time
 }
 
 // AddNotification appends a notification and sets its ID.

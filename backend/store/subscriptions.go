@@ -16,27 +16,27 @@ const (
 
 // Subscription is a record's current status for one subscription type (e.g. "marketing").
 type Subscription struct {
-	RecordID     int64     `json:"record_id"`
-	Subscription string    `json:"subscription"`
-	Status       string    `json:"status"`
-	LegalBasis   string    `json:"legal_basis,omitempty"`
-	Explanation  string    `json:"explanation,omitempty"`
-	Source       string    `json:"source,omitempty"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	RecordID     int64
+	Subscription string
+	Status       string
+	LegalBasis   string
+	Explanation  string
+	Source       string
+	UpdatedAt    time.Time
 }
 
 // SubscriptionChange is one line of a record's subscription history.
 type SubscriptionChange struct {
-	ID           int64     `json:"id"`
-	RecordID     int64     `json:"record_id"`
-	Subscription string    `json:"subscription"`
-	Status       string    `json:"status"`
-	Previous     string    `json:"previous,omitempty"` // "" when there was no status before
-	LegalBasis   string    `json:"legal_basis,omitempty"`
-	Explanation  string    `json:"explanation,omitempty"`
-	Source       string    `json:"source,omitempty"`
-	EnrollmentID int64     `json:"enrollment_id,omitempty"`
-	At           time.Time `json:"at"`
+	ID           int64
+	RecordID     int64
+	Subscription string
+	Status       string
+	Previous     string // "" when there was no status before
+	LegalBasis   string
+	Explanation  string
+	Source       string
+	EnrollmentID int64
+	At           time.Time
 }
 
 // SetSubscription sets a record's status for a subscription type and appends the change to its

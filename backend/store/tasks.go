@@ -16,17 +16,17 @@ const (
 
 // Task is a to-do for a person, created by a create_task step.
 type Task struct {
-	ID           int64      `json:"id"`
-	Title        string     `json:"title"`
-	Owner        string     `json:"owner"`
-	DueAt        *time.Time `json:"due_at,omitempty"`
-	RecordID     int64      `json:"record_id,omitempty"`
-	EnrollmentID int64      `json:"enrollment_id,omitempty"`
-	WorkflowID   string     `json:"workflow_id,omitempty"`
-	StepID       string     `json:"step_id,omitempty"`
-	Status       string     `json:"status"`
-	CreatedAt    time.Time  `json:"created_at"`
-	DoneAt       *time.Time `json:"done_at,omitempty"`
+	ID           int64
+	Title        string
+	Owner        string
+	DueAt        *time.Time
+	RecordID     int64
+	EnrollmentID int64
+	WorkflowID   string
+	StepID       string
+	Status       string
+	CreatedAt    time.Time
+	DoneAt       *time.Time
 }
 
 const taskCols = "id, title, owner, due_at, COALESCE(record_id, 0), COALESCE(enrollment_id, 0), workflow_id, step_id, status, created_at, done_at"

@@ -133,7 +133,11 @@ func refuseForeign(ctx context.Context, tx pgx.Tx) error {
 		return fmt.Errorf("look at the database's tables: %w", err)
 	}
 	if n > 0 {
-		return fmt.Errorf("%w: the database holds %d tables of something else (%s, ...) and no Flowdesk schema; create an empty database for Flowdesk (createdb flowdesk)", ErrSchema, n, sample)
+		what := fmt.Sprintf("a table of something else (%s)", sample)
+		if n > 1 {
+			what = fmt.Sprintf("%d tables of something else (%s, ...)", n, sample)
+		}
+		return fmt.Errorf("%w: the database holds %s and no Flowdesk schema; create an empty database for Flowdesk (createdb flowdesk) and point --db at it", ErrSchema, what)
 	}
 	return nil
 }

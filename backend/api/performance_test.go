@@ -24,10 +24,10 @@ func TestPerformanceFromTheRollup(t *testing.T) {
 	run(t, e, []scenario{
 		{name: "two days", method: "GET", url: "/api/workflows/by-city/performance?from=2026-03-02&to=2026-03-03", wantStatus: 200,
 			wantContains: []string{
-				`"days":[{"day":"2026-03-02","enrolled":3,"completed":3,"failed":0,"goal_reached":0,"unenrolled":0,"cancelled":0},{"day":"2026-03-03","enrolled":1,"completed":1,`,
+				`"days":[{"day":"2026-03-02","enrolled":3,"completed":3,"failed":0,"goal_reached":0,"unenrolled":0,"cancelled":0,"goal_conversion":0},{"day":"2026-03-03","enrolled":1,"completed":1,`,
 				`"totals":{"day":"","enrolled":4,"completed":4`,
 				`{"step_id":"city","ok":4,"failed":0,"skipped":0}`, `{"step_id":"tag","ok":4,`,
-				`"paths":[{"step_id":"city","path":"Dublin","n":2},{"step_id":"city","path":"else","n":2}]`}},
+				`"paths":[{"step_id":"city","path":"Dublin","n":2,"goal_reached":0,"goal_conversion":0},{"step_id":"city","path":"else","n":2,"goal_reached":0,"goal_conversion":0}]`}},
 		{name: "the default is the last 30 days", method: "GET", url: "/api/workflows/by-city/performance", wantStatus: 200,
 			wantContains: []string{`"from":"2026-02-02","to":"2026-03-03"`, `"enrolled":4`}},
 		{name: "a day before anything ran", method: "GET", url: "/api/workflows/by-city/performance?from=2026-03-01&to=2026-03-01", wantStatus: 200,

@@ -20,6 +20,8 @@ type DayCounts struct {
 	GoalReached int64  `json:"goal_reached"`
 	Unenrolled  int64  `json:"unenrolled"`
 	Cancelled   int64  `json:"cancelled"`
+	// GoalConversion is GoalReached over Enrolled (0..1; 0 with none enrolled).
+	GoalConversion float64 `json:"goal_conversion"`
 }
 
 // StepCounts are how often a step ran and failed over the range (ok includes every path).
@@ -30,11 +32,15 @@ type StepCounts struct {
 	Skipped int64  `json:"skipped"`
 }
 
-// PathCount is how many records a branch or split sent down one path over the range.
+// PathCount is how many records a branch or split sent down one path over the range, and for a
+// split path how many of those reached the workflow's goal (counted on the day they did).
 type PathCount struct {
-	StepID string `json:"step_id"`
-	Path   string `json:"path"`
-	N      int64  `json:"n"`
+	StepID      string `json:"step_id"`
+	Path        string `json:"path"`
+	N           int64  `json:"n"`
+	GoalReached int64  `json:"goal_reached"`
+	// GoalConversion is GoalReached over N (0..1; 0 when no record took the path).
+	GoalConversion float64 `json:"goal_conversion"`
 }
 
 // Performance is the performance tab of a workflow over UTC days From..To, read from the
@@ -80,7 +86,7 @@ func (e *Engine) Performance(ctx context.Context, id string, from, to time.Time)
 		p.Days = append(p.Days, DayCounts{Day: d.Format(time.DateOnly)})
 	}
 	steps := map[string]*StepCounts{}
-	paths := map[[2]string]int64{}
+	paths := map[[2]string]*PathCount{}
 	for _, r := range rows {
 		if r.StepID == "" {
 			day := &p.Days[index[r.Day.Format(time.DateOnly)]]
@@ -115,16 +121,29 @@ func (e *Engine) Performance(ctx context.Context, id string, from, to time.Time)
 		case store.HistSkipped:
 			st.Skipped += r.N
 		}
-		if r.Path != "" {
-			paths[[2]string{r.StepID, r.Path}] += r.N
+		if r.Path != "" && (r.Outcome == store.HistOK || r.Outcome == store.HistGoalReached) {
+			k := [2]string{r.StepID, r.Path}
+			if paths[k] == nil {
+				paths[k] = &PathCount{StepID: r.StepID, Path: r.Path}
+			}
+			if r.Outcome == store.HistOK {
+				paths[k].N += r.N
+			} else {
+				paths[k].GoalReached += r.N
+			}
 		}
 	}
 	for _, st := range steps {
 		p.Steps = append(p.Steps, *st)
 	}
 	sort.Slice(p.Steps, func(i, j int) bool { return p.Steps[i].StepID < p.Steps[j].StepID })
-	for k, n := range paths {
-		p.Paths = append(p.Paths, PathCount{StepID: k[0], Path: k[1], N: n})
+	for _, pc := range paths {
+		pc.GoalConversion = ratio(pc.GoalReached, pc.N)
+		p.Paths = append(p.Paths, *pc)
+	}
+	p.Totals.GoalConversion = ratio(p.Totals.GoalReached, p.Totals.Enrolled)
+	for i := range p.Days {
+		p.Days[i].GoalConversion = ratio(p.Days[i].GoalReached, p.Days[i].Enrolled)
 	}
 	sort.Slice(p.Paths, func(i, j int) bool {
 		if p.Paths[i].StepID != p.Paths[j].StepID {
@@ -133,6 +152,15 @@ func (e *Engine) Performance(ctx context.Context, id string, from, to time.Time)
 		return p.Paths[i].Path < p.Paths[j].Path
 	})
 	return p, nil
+}
+
+// ratio is part over whole, 0 when whole is 0, capped at 1 (a goal reached in the range by a
+// record enrolled before it).
+func ratio(part, whole int64) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return min(1, float64(part)/float64(whole))
 }
 
 func utcDay(t time.Time) time.Time {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -92,5 +93,59 @@ func TestRollupMatchesTheHistoryItSummarises(t *testing.T) {
 	}
 	if !reflect.DeepEqual(paths, map[string]map[string]int64{"city?": {"Dublin": 2, "else": 3}}) {
 		t.Errorf("path totals %v", paths)
+	}
+}
+
+// TestPerformanceGoalConversionPerSplitPath: an A/B split where path A's records reach the
+// goal and path B's do not. The performance view reads the goal conversion of the whole range
+// and of each path off the rollup; the canvas's path counts stay the records that took them.
+func TestPerformanceGoalConversionPerSplitPath(t *testing.T) {
+	h := newHarness(t)
+	def := flow("ab",
+		M{"id": "ab", "type": "split", "paths": []M{{"name": "A", "percent": 50, "next": "a"}, {"name": "B", "percent": 50, "next": "b"}}},
+		M{"id": "a", "type": "set_property", "property": "variant", "value": "A", "next": "wait"},
+		M{"id": "b", "type": "set_property", "property": "variant", "value": "B", "next": "wait"},
+		M{"id": "wait", "type": "delay", "duration": "2d"},
+	)
+	def["goal"] = M{"property": "lifecycle", "op": "eq", "value": "customer"}
+	h.deployM(def)
+	byPath := map[string][]string{}
+	for i := range 40 {
+		email := fmt.Sprintf("p%d@example.com", i)
+		h.start("ab", email, nil)
+		h.run()
+		byPath[h.props(email)["variant"].(string)] = append(byPath[h.props(email)["variant"].(string)], email)
+	}
+	if len(byPath["A"]) == 0 || len(byPath["B"]) == 0 {
+		t.Fatalf("the split sent everyone one way: %v", byPath)
+	}
+	// Every A record buys, and one B record.
+	for _, email := range append(append([]string{}, byPath["A"]...), byPath["B"][0]) {
+		h.event("shop", email, nil, nil, M{"lifecycle": "customer"})
+	}
+	p, err := h.eng.Performance(h.ctx, "ab", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nA, nB := int64(len(byPath["A"])), int64(len(byPath["B"]))
+	if p.Totals.Enrolled != 40 || p.Totals.GoalReached != nA+1 || p.Totals.GoalConversion != float64(nA+1)/40 {
+		t.Fatalf("totals %+v", p.Totals)
+	}
+	got := map[string]PathCount{}
+	for _, pc := range p.Paths {
+		got[pc.Path] = pc
+	}
+	if a := got["A"]; a.N != nA || a.GoalReached != nA || a.GoalConversion != 1 {
+		t.Fatalf("path A %+v, want %d of %d", a, nA, nA)
+	}
+	if b := got["B"]; b.N != nB || b.GoalReached != 1 || b.GoalConversion != 1/float64(nB) {
+		t.Fatalf("path B %+v, want 1 of %d", b, nB)
+	}
+	paths, err := h.db.PathTotals(h.ctx, "ab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if paths["ab"]["A"] != nA || paths["ab"]["B"] != nB {
+		t.Fatalf("canvas path counts %v", paths)
 	}
 }

@@ -57,6 +57,44 @@ func (t *sqlTx) rollUp(entries []HistoryEntry) error {
 			}
 		}
 		t.counts.addRollup(rollupOf(wf, h), 1)
+		if h.StepType == "" && h.Outcome == HistGoalReached {
+			if err := t.rollUpPathGoals(wf, h, entries); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// rollUpPathGoals counts an enrollment that reached the goal under each split path it took
+// (outcome goal_reached at the split step and path), so the performance view shows each
+// path's goal conversion, as an A/B test wants. The paths are its split lines, stored or in
+// this same write; a path taken twice (a loop) counts once.
+func (t *sqlTx) rollUpPathGoals(wf string, goal HistoryEntry, entries []HistoryEntry) error {
+	taken := map[[2]string]bool{}
+	rows, err := t.query("SELECT step_id, COALESCE(json_extract(detail, '$.path'), '') FROM history WHERE enrollment_id = ? AND step_type = 'split' AND outcome = 'ok'", goal.EnrollmentID)
+	if err != nil {
+		return fmt.Errorf("roll up the goal of enrollment %d: %w", goal.EnrollmentID, err)
+	}
+	if _, err := collect(rows, "split paths", func(r rowScanner) (struct{}, error) {
+		var k [2]string
+		err := r.Scan(&k[0], &k[1])
+		taken[k] = true
+		return struct{}{}, err
+	}); err != nil {
+		return err
+	}
+	for _, h := range entries {
+		if h.EnrollmentID == goal.EnrollmentID && h.StepType == "split" && h.Outcome == HistOK {
+			k := rollupOf(wf, h)
+			taken[[2]string{k.step, k.path}] = true
+		}
+	}
+	for k := range taken {
+		if k[1] == "" {
+			continue
+		}
+		t.counts.addRollup(rollupKey{workflow: wf, day: ms(goal.At) / msPerDay, step: k[0], path: k[1], outcome: HistGoalReached}, 1)
 	}
 	return nil
 }
@@ -116,7 +154,7 @@ func (db *DB) Rollup(ctx context.Context, workflowID string, from, to time.Time)
 // canvas's branch edges.
 func (db *DB) PathTotals(ctx context.Context, workflowID string) (map[string]map[string]int64, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT step_id, path, SUM(n) FROM rollup_daily
-		WHERE workflow_id = ? AND path != '' GROUP BY step_id, path`, workflowID)
+		WHERE workflow_id = ? AND path != '' AND outcome = 'ok' GROUP BY step_id, path`, workflowID)
 	if err != nil {
 		return nil, fmt.Errorf("read the path counts of %q: %w", workflowID, err)
 	}

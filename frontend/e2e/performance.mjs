@@ -3,7 +3,8 @@
 // user opens it, sees the counts on the branch edges of the canvas, opens Performance and sees
 // the three charts drawn (enrollments per day, runs and failures per step, paths taken) with the
 // figures of that traffic, changes the time range, and the demo webinar's enrollments too; then
-// Activity lists both workflows' enrollments, filters and searches them and opens one.
+// Activity lists both workflows' enrollments, filters and searches them and opens one. An A/B
+// split with a goal shows the goal conversion of the range and each path's share and conversion.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ART, T, apiClient, openBrowser, until, watchdog } from './rig.mjs';
@@ -91,6 +92,57 @@ describe('performance', { concurrency: false }, () => {
     await until('demo enrollments', async () => /[1-9]\d* enrolled/.test(await page.getByTestId('perf-totals').textContent().catch(() => '')), T.med);
     await page.getByTestId('chart-paths').locator('.path-chart[data-step="watched?"]').waitFor({ timeout: T.med });
     await shot('perf-03-demo-webinar');
+  });
+
+  test('an A/B split with a goal → the goal conversion of the range and of each path', { timeout: 60_000 }, async () => {
+    const ab = {
+      id: 'e2e-ab', name: 'A/B subject', object: 'contact', triggers: [{ id: 'signed', type: 'event', event: 'e2e.ab_signed_up' }],
+      reenroll: { enabled: false, triggers: [] }, goal: { all: [{ property: 'lifecycle', op: 'eq', value: 'customer' }] }, start: 'ab',
+      steps: [
+        { id: 'ab', type: 'split', name: 'Subject test', paths: [{ name: 'A', percent: 50, next: 'a' }, { name: 'B', percent: 50, next: 'b' }] },
+        { id: 'a', type: 'set_property', name: 'Variant A', property: 'variant', value: 'A', next: 'wait' },
+        { id: 'b', type: 'set_property', name: 'Variant B', property: 'variant', value: 'B', next: 'wait' },
+        { id: 'wait', type: 'delay', name: 'Wait a week', duration: '7d' },
+      ],
+    };
+    assert.equal((await api('POST', '/api/workflows', ab)).status, 201, 'create');
+    const pub = await api('POST', '/api/workflows/e2e-ab/publish', { enroll_existing: false });
+    assert.equal(pub.status, 200, JSON.stringify(pub.body));
+    const ids = [];
+    for (let i = 0; i < 20; i++) {
+      const ev = await api('POST', '/api/events', { type: 'e2e.ab_signed_up', record: { email: `ab${i}.perf@example.com`, properties: { lifecycle: 'lead' } } });
+      assert.equal(ev.status, 201, JSON.stringify(ev.body));
+      ids.push(ev.body.record_id);
+    }
+    await until('everyone waiting', async () => (await api('GET', '/api/workflows/e2e-ab/stats')).body.enrollments.waiting === 20, T.med);
+    // Every A contact becomes a customer, and none of B's.
+    let nA = 0;
+    for (const id of ids) {
+      const rec = (await api('GET', '/api/records/' + id)).body.record;
+      if (rec.properties.variant !== 'A') continue;
+      nA++;
+      assert.equal((await api('PATCH', '/api/records/' + id, { properties: { lifecycle: 'customer' } })).status, 200);
+    }
+    assert.ok(nA > 0 && nA < 20, `the split sent ${nA} of 20 down A`);
+    const pct = (x) => `${Math.round(x * 1000) / 10}%`;
+
+    await page.goto(server.url + '/#/workflows/e2e-ab');
+    await page.locator('.step-card[data-step="ab"]').waitFor({ timeout: T.med });
+    await page.getByRole('link', { name: 'Performance', exact: true }).click();
+    const totals = page.getByTestId('perf-totals');
+    await until('the totals', async () => /20 enrolled/.test(await totals.textContent().catch(() => '')), T.med);
+    assert.match(await totals.textContent(), new RegExp(`${nA} reached the goal \\(${pct(nA / 20).replace('.', '\\.')} goal conversion\\)`));
+    const fig = page.getByTestId('split-figures');
+    await fig.waitFor({ timeout: T.med });
+    const row = async (p) => (await fig.locator(`tr[data-path="${p}"] td`).allTextContents()).map((x) => x.trim());
+    assert.deepEqual(await row('A'), ['A', String(nA), pct(nA / 20), String(nA), '100%']);
+    assert.deepEqual(await row('B'), ['B', String(20 - nA), pct((20 - nA) / 20), '0', '0%']);
+    // the figures are the API's
+    const perf = (await api('GET', '/api/workflows/e2e-ab/performance')).body;
+    assert.equal(perf.totals.goal_conversion, nA / 20);
+    assert.deepEqual(perf.paths.map((x) => [x.path, x.n, x.goal_reached]), [['A', nA, nA], ['B', 20 - nA, 0]]);
+    await fig.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: ART + 'perf-04-split-goal.png' });
   });
 
   test('activity: every workflow\'s enrollments, filtered by workflow, status and contact, opens one', { timeout: 45_000 }, async () => {

@@ -790,6 +790,8 @@ export interface DayCounts {
   goal_reached: number;
   unenrolled: number;
   cancelled: number;
+  /** goal_reached over enrolled (0..1) */
+  goal_conversion: number;
 }
 
 /** GET /api/workflows/{id}/performance: read from the rollup the step commit keeps. */
@@ -800,7 +802,8 @@ export interface Performance {
   days: DayCounts[];
   totals: DayCounts;
   steps: { step_id: string; ok: number; failed: number; skipped: number }[];
-  paths: { step_id: string; path: string; n: number }[];
+  /** records per branch or split path; for split paths also how many reached the goal */
+  paths: { step_id: string; path: string; n: number; goal_reached?: number; goal_conversion?: number }[];
 }
 
 /** A list: static (members put in by steps, the API, the UI, imports) or active (a filter). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Definition, Performance, Stats } from '../api/types';
-import { flowOrder, pathCount, pathGroups, rangeOf, rangeProblem, stepRows } from './performance';
+import { flowOrder, pathCount, pathGroups, pct, rangeOf, rangeProblem, stepRows } from './performance';
 
 const def = {
   id: 'w', name: 'W', object: 'contact', triggers: [], reenroll: { enabled: false, triggers: [] }, start: 'city',
@@ -14,9 +14,9 @@ const def = {
 
 const perf: Performance = {
   workflow_id: 'w', from: '2026-03-01', to: '2026-03-02', days: [],
-  totals: { day: '', enrolled: 4, completed: 3, failed: 1, goal_reached: 0, unenrolled: 0, cancelled: 0 },
+  totals: { day: '', enrolled: 4, completed: 3, failed: 1, goal_reached: 0, unenrolled: 0, cancelled: 0, goal_conversion: 0 },
   steps: [{ step_id: 'city', ok: 4, failed: 0, skipped: 0 }, { step_id: 'tag', ok: 2, failed: 1, skipped: 0 }],
-  paths: [{ step_id: 'city', path: 'Dublin', n: 3 }, { step_id: 'city', path: 'else', n: 1 }, { step_id: 'ab', path: 'B', n: 3 }],
+  paths: [{ step_id: 'city', path: 'Dublin', n: 3 }, { step_id: 'city', path: 'else', n: 1 }, { step_id: 'ab', path: 'A', n: 1, goal_reached: 1, goal_conversion: 1 }, { step_id: 'ab', path: 'B', n: 3, goal_reached: 1, goal_conversion: 1 / 3 }],
 };
 
 const title = (s: { id: string; name?: string }) => s.name || s.id;
@@ -49,8 +49,17 @@ describe('steps and paths', () => {
   it('labels paths as the canvas does, Else last', () => {
     expect(pathGroups(perf, def, title)).toEqual([
       { id: 'city', label: 'Which city?', paths: [{ path: 'Dublin', label: 'Dublin', n: 3 }, { path: '', label: 'Branch 2', n: 0 }, { path: 'else', label: 'Else', n: 1 }] },
-      { id: 'ab', label: 'ab', paths: [{ path: 'A', label: 'A', n: 0 }, { path: 'B', label: 'B', n: 3 }] },
+      { id: 'ab', label: 'ab', split: true, paths: [
+        { path: 'A', label: 'A', n: 1, share: 0.25, goal: 1, conversion: 1 },
+        { path: 'B', label: 'B', n: 3, share: 0.75, goal: 1, conversion: 1 / 3 },
+      ] },
     ]);
+  });
+  it('writes shares as percentages', () => {
+    expect(pct(0.375)).toBe('37.5%');
+    expect(pct(1)).toBe('100%');
+    expect(pct(1 / 3)).toBe('33.3%');
+    expect(pct(0)).toBe('0%');
   });
   it('counts an edge of a branch, its Else and a split path; no count on other edges', () => {
     const stats = { enrollments: {}, steps: { city: { active: 0, waiting: 0, completed: 4, failed: 0, paths: { Dublin: 3, else: 1 } } } } as unknown as Stats;

@@ -59,7 +59,14 @@ export function stepRows(p: Performance, def: Definition, title: (s: Step) => st
 export interface PathGroup {
   id: string;
   label: string;
-  paths: { path: string; label: string; n: number }[];
+  /** a split (A/B test): its paths carry their share and goal figures */
+  split?: boolean;
+  paths: { path: string; label: string; n: number; share?: number; goal?: number; conversion?: number }[];
+}
+
+/** A share as a percentage with at most one decimal: 0.375 → "37.5%", 1 → "100%". */
+export function pct(x: number): string {
+  return `${Math.round(x * 1000) / 10}%`;
 }
 
 /** The branch and split steps with a count per path, labelled as on the canvas (Else last). */
@@ -72,7 +79,15 @@ export function pathGroups(p: Performance, def: Definition, title: (s: Step) => 
       return [{ id: s.id, label: title(s), paths }];
     }
     if (s.type === 'split') {
-      return [{ id: s.id, label: title(s), paths: (s.paths ?? []).map((x, i) => ({ path: x.name, label: x.name || `Path ${i + 1}`, n: n(s.id, x.name) })) }];
+      const total = (s.paths ?? []).reduce((sum, x) => sum + n(s.id, x.name), 0);
+      return [{
+        id: s.id, label: title(s), split: true,
+        paths: (s.paths ?? []).map((x, i) => {
+          const row = p.paths.find((r) => r.step_id === s.id && r.path === x.name);
+          const count = row?.n ?? 0;
+          return { path: x.name, label: x.name || `Path ${i + 1}`, n: count, share: total ? count / total : 0, goal: row?.goal_reached ?? 0, conversion: row?.goal_conversion ?? 0 };
+        }),
+      }];
     }
     return [];
   });

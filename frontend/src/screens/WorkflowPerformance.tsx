@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api, type Performance, type Workflow } from '../api';
 import { ErrorBanner, Spinner } from '../components/common';
-import { pathGroups, rangeOf, rangeProblem, stepRows, type RangePreset } from '../lib/performance';
+import { pathGroups, pct, rangeOf, rangeProblem, stepRows, type RangePreset } from '../lib/performance';
 import { stepTitle } from '../nodes';
 
 const COLOURS = { enrolled: '#6366f1', completed: '#16a34a', failed: '#dc2626', goal: '#d97706', ok: '#0ea5e9', path: '#8b5cf6' };
@@ -10,7 +10,8 @@ const PRESETS: { key: RangePreset; label: string }[] = [{ key: '7d', label: 'Las
 
 /**
  * A workflow's performance over a time range: enrollments per day (enrolled, completed, failed,
- * goal reached), per-step runs and failures, and per-branch path counts. Everything comes from
+ * goal reached) with the goal conversion, per-step runs and failures, per-branch path counts,
+ * and for a split (an A/B test) each path's share and goal conversion. Everything comes from
  * the rollup the engine keeps as steps commit (GET /api/workflows/{id}/performance).
  */
 export function WorkflowPerformanceScreen({ id }: { id: string }) {
@@ -76,6 +77,7 @@ export function WorkflowPerformanceScreen({ id }: { id: string }) {
           <p className="perf-totals" data-testid="perf-totals">
             {perf.from} to {perf.to} (UTC days): <strong>{t.enrolled}</strong> enrolled · <strong>{t.completed}</strong> completed ·{' '}
             <strong className={t.failed ? 'danger-text' : ''}>{t.failed}</strong> failed · <strong>{t.goal_reached}</strong> reached the goal
+            {wf?.definition.goal && <> (<strong data-testid="goal-conversion">{pct(t.goal_conversion)}</strong> goal conversion)</>}
             {t.unenrolled > 0 && <> · <strong>{t.unenrolled}</strong> unenrolled</>}
             {t.cancelled > 0 && <> · <strong>{t.cancelled}</strong> cancelled</>}
           </p>
@@ -123,8 +125,22 @@ export function WorkflowPerformanceScreen({ id }: { id: string }) {
                     <YAxis type="category" dataKey="label" width={180} tick={{ fontSize: 11 }} />
                     <Tooltip />
                     <Bar dataKey="n" name="Records" fill={COLOURS.path} isAnimationActive={false} />
+                    {g.split && wf?.definition.goal && <Bar dataKey="goal" name="Reached the goal" fill={COLOURS.goal} isAnimationActive={false} />}
                   </BarChart>
                 </ResponsiveContainer>
+                {g.split && (
+                  <table className="table static split-figures" data-testid="split-figures">
+                    <thead><tr><th>Path</th><th>Records</th><th>Share</th>{wf?.definition.goal && <><th>Reached the goal</th><th>Goal conversion</th></>}</tr></thead>
+                    <tbody>
+                      {g.paths.map((x) => (
+                        <tr key={x.path} data-path={x.path}>
+                          <td>{x.label}</td><td>{x.n}</td><td>{pct(x.share ?? 0)}</td>
+                          {wf?.definition.goal && <><td>{x.goal ?? 0}</td><td>{pct(x.conversion ?? 0)}</td></>}
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
               </div>
             ))}
           </section>

@@ -3,7 +3,6 @@ package hook
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -25,7 +24,6 @@ type env struct {
 	t     testing.TB
 	ctx   context.Context
 	db    *store.DB
-	raw   *sql.DB // a separate read connection for counting rows
 	eng   *engine.Engine
 	clock *clock.Fake
 	l     *Listener
@@ -35,20 +33,13 @@ type env struct {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	r := testrig.New(t, testrig.Options{Start: t0})
-	ctx, path, db, eng, fc := r.Ctx, r.Path, r.DB, r.Eng, r.Clock
+	ctx, db, eng, fc := r.Ctx, r.DB, r.Eng, r.Clock
 	l := New(db, eng, Options{Clock: fc})
 	mux := http.NewServeMux()
 	mux.Handle("/hooks/", l)
 	srv := httptest.NewServer(mux)
-	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=query_only(1)&_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		srv.Close()
-		raw.Close()
-	})
-	return &env{t: t, ctx: ctx, db: db, raw: raw, eng: eng, clock: fc, l: l, srv: srv}
+	t.Cleanup(srv.Close)
+	return &env{t: t, ctx: ctx, db: db, eng: eng, clock: fc, l: l, srv: srv}
 }
 
 // create makes an endpoint and returns it with its secret / API key.
@@ -134,14 +125,21 @@ type counts struct{ records, events, enrollments, jobs, requests, delayed int }
 func (e *env) counts() counts {
 	e.t.Helper()
 	var c counts
+	// The store's own row counts: on SQLite and on PostgreSQL (FLOWDESK_TEST_STORE=postgres).
+	rows, err := e.db.TableRows(e.ctx)
+	if err != nil {
+		e.t.Fatalf("count rows: %v", err)
+	}
 	for _, q := range []struct {
 		table string
 		dst   *int
 	}{{"records", &c.records}, {"events", &c.events}, {"enrollments", &c.enrollments}, {"jobs", &c.jobs},
 		{"hook_requests", &c.requests}, {"hook_delayed", &c.delayed}} {
-		if err := e.raw.QueryRow("SELECT COUNT(*) FROM " + q.table).Scan(q.dst); err != nil {
-			e.t.Fatalf("count %s: %v", q.table, err)
+		n, ok := rows[q.table]
+		if !ok {
+			e.t.Fatalf("count %s: no such table", q.table)
 		}
+		*q.dst = int(n)
 	}
 	return c
 }

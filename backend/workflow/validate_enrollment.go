@@ -13,7 +13,7 @@ func (v *validator) exits() {
 	d := v.d
 	if d.Goal != nil {
 		if emptyFilter(d.Goal) {
-			v.add(Problem{Field: "goal", Message: "The goal has no rules. Add a rule that says when a record has reached the goal (like lifecycle_stage is customer), or remove the goal."})
+			v.add(Problem{Field: "goal", Message: "The goal has no rules. Add a rule that says when a record has reached the goal (like lifecycle is customer), or remove the goal."})
 		} else {
 			v.assocOK = true // goals read associated records ("company.industry")
 			v.filter(*d.Goal, "goal", false, "The goal", func(field, msg string) { v.add(Problem{Field: field, Message: msg}) })

@@ -57,6 +57,8 @@ describe('workflow goal', { concurrency: false }, () => {
     await goal.getByRole('button', { name: '+ Condition' }).first().click();
     await goal.getByLabel('Property', { exact: true }).first().fill('lifecycle');
     await goal.getByLabel('Operator').first().selectOption('eq');
+    // lifecycle is a choice property without declared options here: the rule says so.
+    await goal.getByTestId('no-options-hint').filter({ hasText: 'Add its options in Properties' }).waitFor({ timeout: T.short });
     await goal.getByLabel('Value', { exact: true }).first().fill('customer');
     await page.getByTestId('goal-line').filter({ hasText: 'lifecycle' }).waitFor({ timeout: T.short });
 
@@ -150,6 +152,38 @@ describe('workflow goal', { concurrency: false }, () => {
     assert.equal((await api('GET', '/api/workflows/e2e-split')).body.enabled, false, 'nothing switched on');
     await page.locator('.edge-label').filter({ hasText: 'A · 70%' }).waitFor({ timeout: T.short });
     await shot('goal-04-split');
+  });
+
+  test('"has reached the goal of" picks the workflow by name → save → reload → still picked', { timeout: 60_000 }, async () => {
+    await page.goto(server.url + '/?picker#/workflows');
+    await page.getByTestId('create').click();
+    await page.getByTestId('from-scratch').click();
+    await page.locator('.side-panel').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('After the goal');
+    await page.getByLabel('Id', { exact: true }).fill('e2e-after-goal');
+    await page.locator('.trigger-card').click();
+    await page.getByRole('button', { name: 'criteria', exact: true }).click();
+    const trig = page.locator('.side-panel');
+    await trig.getByRole('button', { name: '+ Workflow goal' }).first().click();
+    const rule = trig.getByTestId('workflow-rule').first();
+    const picker = rule.getByLabel('Workflow', { exact: true });
+    await until('the workflows in the picker', async () => (await picker.locator('option').allTextContents()).some((t) => t.startsWith('Goal flow')), T.med);
+    await picker.selectOption({ label: 'Goal flow' });
+    await page.locator('.edge-plus').first().click();
+    await page.locator('.palette-item[data-type="set_property"]').click();
+    const spanel = page.locator('.side-panel');
+    await spanel.getByLabel('Property', { exact: true }).fill('lead_status');
+    await spanel.locator('#sp-value').fill('converted');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await until('the saved workflow route', async () => page.url().endsWith('#/workflows/e2e-after-goal'), T.med);
+    await page.getByText('All changes saved').waitFor({ timeout: T.med });
+    const def = (await api('GET', '/api/workflows/e2e-after-goal')).body.definition;
+    assert.deepEqual(def.triggers[0].filter, { all: [{ workflow: WF, op: 'goal_reached' }] });
+    await page.reload();
+    await page.locator('.trigger-card').click();
+    const again = page.locator('.side-panel').getByTestId('workflow-rule').first().getByLabel('Workflow', { exact: true });
+    await until('the picked workflow after reload', async () => (await again.inputValue()) === WF, T.med);
+    await shot('goal-05-workflow-picker');
   });
 
   test('no errors in the page', () => {

@@ -184,6 +184,11 @@ function RuleView({ rule, properties, listId, onChange, onRemove }: { rule: Rule
       </select>
       <ValueInput kind={kind} value={rule.value} type={type} options={optionsFor(rule.op, type) ? propertyOptions(properties, rule.property) : []} onChange={(v) => onChange({ ...rule, value: v })} />
       <button type="button" className="icon-btn" title="Remove condition" onClick={onRemove}>×</button>
+      {optionsFor(rule.op, type) && propertyOptions(properties, rule.property).length === 0 && (
+        <div className="hint rule-hint" data-testid="no-options-hint">
+          {rule.property} is a choice property without declared options, so its value is typed. <a href="#/properties">Add its options in Properties</a> to pick from them here.
+        </div>
+      )}
     </div>
   );
 }

@@ -455,6 +455,8 @@ export interface HookConfig {
   delay_days?: number;
   max_failures?: number;
   max_body_bytes?: number;
+  /** "form": also takes application/x-www-form-urlencoded bodies (ActiveCampaign). */
+  body?: 'json' | 'form';
 }
 
 /** hook.Endpoint: an endpoint as the API shows it (never its secret). */

@@ -64,12 +64,12 @@ func TestDryRunOverHTTP(t *testing.T) {
 	e.call("POST", "/api/lists", `{"id": "vip", "name": "VIP"}`, 201)
 	e.deploy(fmt.Sprintf(dryRunWorkflow, "customer", recv.URL+"/in"))
 	var ids []int64
-	for i := 0; i < 30; i++ {
+	for i := 0; i < 270; i++ { // more than one chunk of simulate.DryRunChunk
 		life := "lead"
 		if i%3 == 0 {
-			life = "customer" // 10 customers
+			life = "customer" // 90 customers
 		}
-		body := fmt.Sprintf(`{"type": "form.submitted", "record": {"email": "c%02d@example.com", "properties": {"first_name": "C%d", "lifecycle": %q}}}`, i, i, life)
+		body := fmt.Sprintf(`{"type": "form.submitted", "record": {"email": "c%03d@example.com", "properties": {"first_name": "C%d", "lifecycle": %q}}}`, i, i, life)
 		ids = append(ids, idOf(e.ingest(body)["record_id"]))
 	}
 	e.ingest(`{"type": "form.submitted", "record": {"email": "other@elsewhere.org"}}`)
@@ -82,20 +82,20 @@ func TestDryRunOverHTTP(t *testing.T) {
 	before := e.tableRows()
 
 	st := e.dryRun("follow-up", `{"filter": {"property": "email", "op": "ends_with", "value": "@example.com"}, "limit": 10000}`)
-	if st["status"] != "done" || st["total"].(float64) != 30 || st["done"].(float64) != 30 || st["simulated"].(float64) != 27 {
+	if st["status"] != "done" || st["total"].(float64) != 270 || st["done"].(float64) != 270 || st["simulated"].(float64) != 267 {
 		t.Fatalf("dry run: %v", st)
 	}
 	if want := map[string]any{"suppressed": 2.0, "already_enrolled": 1.0}; !reflect.DeepEqual(st["skipped"], want) {
 		t.Fatalf("skipped %v, want %v", st["skipped"], want)
 	}
-	if want := map[string]any{"completed": 8.0, "waiting": 19.0}; !reflect.DeepEqual(st["outcomes"], want) {
+	if want := map[string]any{"completed": 88.0, "waiting": 179.0}; !reflect.DeepEqual(st["outcomes"], want) {
 		t.Fatalf("outcomes %v, want %v", st["outcomes"], want)
 	}
-	if want := map[string]int{"__trigger:start": 27, "is-customer:branch:0": 8, "is-customer:else": 19, "hook:next": 8, "mail:next": 8}; !reflect.DeepEqual(edges(st), want) {
+	if want := map[string]int{"__trigger:start": 267, "is-customer:branch:0": 88, "is-customer:else": 179, "hook:next": 88, "mail:next": 88}; !reflect.DeepEqual(edges(st), want) {
 		t.Fatalf("edges %v, want %v", edges(st), want)
 	}
 	steps := st["steps"].(map[string]any)
-	if w := steps["wait"].(map[string]any); w["reached"].(float64) != 19 || w["waiting"].(float64) != 19 {
+	if w := steps["wait"].(map[string]any); w["reached"].(float64) != 179 || w["waiting"].(float64) != 179 {
 		t.Fatalf("wait step %v", w)
 	}
 	if _, ok := steps["tag"]; ok {
@@ -104,10 +104,10 @@ func TestDryRunOverHTTP(t *testing.T) {
 	// The records behind a count: the customers who took the Customer path.
 	run := st["id"].(string)
 	page := e.call("GET", "/api/dry-runs/"+run+"/records?count=edge:is-customer:branch:0&limit=5", nil, 200)
-	if page["total"].(float64) != 8 || len(page["records"].([]any)) != 5 || page["next_cursor"] != "5" {
+	if page["total"].(float64) != 88 || len(page["records"].([]any)) != 5 || page["next_cursor"] != "5" {
 		t.Fatalf("records page %v", page)
 	}
-	page = e.call("GET", "/api/dry-runs/"+run+"/records?count=edge:is-customer:branch:0&cursor=5&limit=5", nil, 200)
+	page = e.call("GET", "/api/dry-runs/"+run+"/records?count=edge:is-customer:branch:0&cursor=85&limit=5", nil, 200)
 	if len(page["records"].([]any)) != 3 || page["next_cursor"] != nil {
 		t.Fatalf("second page %v", page)
 	}
@@ -130,7 +130,7 @@ func TestDryRunOverHTTP(t *testing.T) {
 	}
 	body, _ := json.Marshal(map[string]any{"filter": map[string]any{"property": "email", "op": "ends_with", "value": "@example.com"}, "definition": draft})
 	st = e.dryRun("follow-up", string(body))
-	if st["draft"] != true || edges(st)["is-customer:branch:0"] != 19 || edges(st)["is-customer:else"] != 8 {
+	if st["draft"] != true || edges(st)["is-customer:branch:0"] != 179 || edges(st)["is-customer:else"] != 88 {
 		t.Fatalf("draft dry run %v", edges(st))
 	}
 

@@ -448,9 +448,18 @@ func (s *Simulator) dryChunk(ctx context.Context, r *dryRun, p *prepared, sd *se
 			break
 		}
 	}
-	ens, err := sc.db.Enrollments(ctx, store.EnrollmentQuery{WorkflowID: p.def.ID, Limit: 10 * len(recs)})
-	if err != nil {
-		return err
+	// every enrollment of the chunk, page by page (a page is capped by the store)
+	var ens []*store.Enrollment
+	for before := int64(0); ; {
+		page, err := sc.db.Enrollments(ctx, store.EnrollmentQuery{WorkflowID: p.def.ID, Before: before, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			break
+		}
+		ens = append(ens, page...)
+		before = page[len(page)-1].ID
 	}
 	sort.Slice(ens, func(i, j int) bool { return ens[i].ID < ens[j].ID })
 	type tally struct {

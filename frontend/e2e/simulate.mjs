@@ -96,7 +96,7 @@ describe('the Test panel', { concurrency: false }, () => {
     assert.equal(await counts(), before, 'the test run changed the database');
 
     // save the run as a scenario: the file passes `flowdesk test` as it is
-    const [download] = await Promise.all([page.waitForEvent('download'), panel.getByRole('button', { name: 'Save as scenario' }).click()]);
+    const [download] = await Promise.all([page.waitForEvent('download'), panel.getByRole('button', { name: 'Download scenario file' }).click()]);
     const file = join(ART, 'webinar-scenario.json');
     await download.saveAs(file);
     const scenario = JSON.parse(readFileSync(file, 'utf8'));

@@ -4,7 +4,7 @@ import { canonical } from '../lib/canonical';
 import type {
   Association, CatalogueEvent, Changes, Definition, Delivery, EnrollJob, EnrollOption, EnrollPreview, EnrollSelection, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Filter, Health, HookCapture,
   HookConfig, HookCreated, HookEndpoint, HookPreset, HookRequest, ImportColumn, ImportPreview, ListDay, ListImport, ListItem, Notification, ObjectType, OutboxMessage, Performance, Problem, Property, PropertyType, RecordDetail,
-  RecordItem, PublishReview, Published, SavedWorkflow, Schema, SimulateRequest, SimulateResult, SettingsUpdate, SettingsView, Stats, Task, TrashedWorkflow, ValidateResult, VersionInfo, Workflow, WorkflowSummary,
+  RecordItem, PublishReview, Published, SavedWorkflow, SavedScenario, ScenarioFile, ScenarioRun, DryRun, DryRunRequest, WhyNot, Schema, SimulateRequest, SimulateResult, SettingsUpdate, SettingsView, Stats, Task, TrashedWorkflow, ValidateResult, VersionInfo, Workflow, WorkflowSummary,
 } from './types';
 
 /** An error answer of the API ({"error": {"code", "message", "details"}}) or a network failure. */
@@ -224,6 +224,26 @@ export const api = {
   schema: async () => (await request<Schema>('GET', '/api/schema')).data,
   /** Runs one record through a workflow (saved or a draft) over virtual time; nothing is written or sent. */
   simulate: async (req: SimulateRequest) => (await request<SimulateResult>('POST', '/api/simulate', { body: req })).data,
+  /** Starts a dry run over real records (answered 202); poll getDryRun for its progress. */
+  startDryRun: async (id: string, req: DryRunRequest) => (await request<DryRun>('POST', wf(id) + '/dry-run', { body: req })).data,
+  getDryRun: async (run: string, signal?: AbortSignal) => (await request<DryRun>('GET', '/api/dry-runs/' + encodeURIComponent(run), { signal })).data,
+  cancelDryRun: async (run: string) => (await request<DryRun>('POST', `/api/dry-runs/${encodeURIComponent(run)}/cancel`)).data,
+  /** The records behind one dry-run count (step:ID, edge:ID:PORT, outcome:X, skipped:CODE). */
+  dryRunRecords: async (run: string, count: string, cursor?: string) => {
+    const d = (await request<{ records: RecordItem[]; total: number; next_cursor?: string }>('GET', `/api/dry-runs/${encodeURIComponent(run)}/records` + qs({ count, cursor, limit: 50 }))).data;
+    return { items: d.records, total: d.total, nextCursor: d.next_cursor };
+  },
+  /** Why a record is not (or is) in a workflow: blockers and each trigger's failed conditions. */
+  whyNot: async (id: string, recordId: number) => (await request<WhyNot>('GET', wf(id) + '/why-not' + qs({ record_id: recordId }))).data,
+  listScenarios: async (id: string) => (await request<{ scenarios: SavedScenario[] }>('GET', wf(id) + '/scenarios')).data.scenarios,
+  saveScenario: async (id: string, sc: ScenarioFile) => (await request<SavedScenario>('POST', wf(id) + '/scenarios', { body: sc })).data,
+  updateScenario: async (id: string, sid: number, sc: ScenarioFile) => (await request<SavedScenario>('PUT', `${wf(id)}/scenarios/${sid}`, { body: sc })).data,
+  deleteScenario: async (id: string, sid: number) => {
+    await request<null>('DELETE', `${wf(id)}/scenarios/${sid}`);
+  },
+  /** Runs a workflow's saved scenarios, against the editor's draft when given; nothing is written. */
+  runScenarios: async (id: string, definition?: Definition) =>
+    (await request<{ results: ScenarioRun[]; passed: number; failed: number }>('POST', wf(id) + '/scenarios/run', definition ? { json: `{"definition":${canonical(definition)}}` } : {})).data,
 
   // declared properties and object types
   listProperties: async (object?: string) => (await request<{ properties: Property[]; types: PropertyType[] }>('GET', '/api/properties' + qs({ object }))).data.properties,

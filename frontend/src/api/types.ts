@@ -732,6 +732,98 @@ export interface SimulateResult {
   summary: { outcome: string; timeline: string[]; effects: string[] };
 }
 
+/** A scenario's expectation: the lines `flowdesk test` compares. */
+export interface ScenarioExpect {
+  outcome: string;
+  timeline: string[];
+  effects: string[];
+}
+
+/** A scenario file: a simulation request and what it must produce. */
+export interface ScenarioFile extends Omit<SimulateRequest, 'definition'> {
+  name: string;
+  expect: ScenarioExpect;
+}
+
+/** A scenario saved in the app, per workflow. */
+export interface SavedScenario {
+  id: number;
+  workflow_id: string;
+  name: string;
+  scenario: ScenarioFile;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ScenarioRun {
+  id: number;
+  name: string;
+  passed: boolean;
+  diff: string[];
+  expect: ScenarioExpect;
+  actual?: ScenarioExpect;
+  error?: string;
+}
+
+/** What a dry run covers: exactly one of filter, list or record_ids. */
+export interface DryRunRequest {
+  filter?: Filter;
+  list?: string;
+  record_ids?: number[];
+  limit?: number;
+  horizon?: string;
+  definition?: Definition;
+}
+
+export interface DryRun {
+  id: string;
+  workflow_id: string;
+  draft: boolean;
+  status: 'running' | 'done' | 'stopped' | 'cancelled' | 'failed';
+  error?: string;
+  start: string;
+  horizon: string;
+  total: number;
+  more: boolean;
+  done: number;
+  simulated: number;
+  skipped: Record<string, number>;
+  outcomes: Record<string, number>;
+  steps: Record<string, { reached: number; failed: number; skipped: number; waiting: number }>;
+  edges: { source: string; port: string; n: number }[];
+  steps_run: number;
+  warnings: Problem[];
+}
+
+/** One rule of a filter as evaluated for "why not": passed, and the values it read. */
+export interface ConditionOutcome {
+  path: string;
+  rule: Filter;
+  passed: boolean;
+  read: Record<string, unknown>;
+  error?: string;
+}
+
+export interface WhyNot {
+  workflow_id: string;
+  record_id: number;
+  enrolled: boolean;
+  enrollment_id?: number;
+  summary: string;
+  version?: number;
+  on_since?: string;
+  blockers: { code: string; message: string; list?: string; conditions?: ConditionOutcome[] }[];
+  triggers: {
+    trigger: string;
+    type: string;
+    matched: boolean;
+    code: string;
+    reason: string;
+    conditions?: ConditionOutcome[];
+    event?: { id: number; type: string; occurred_at: string; scope?: Record<string, string> };
+  }[];
+}
+
 /** How a step or trigger differs between two versions (workflow.Diff). */
 export type ChangeKind = 'added' | 'removed' | 'changed';
 

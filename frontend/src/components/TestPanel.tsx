@@ -1,9 +1,12 @@
+import './testing.css';
 import { useEffect, useState } from 'react';
 import { api } from '../api';
 import type { CatalogueEvent, RecordItem, SimulateEffect, SimulateRequest, SimulateResult } from '../api/types';
 import { stepById } from '../lib/lookup';
 import { nodeConfig } from '../nodes';
 import { useEditor, useEditorStore } from '../store/context';
+import { DryRunPanel } from './DryRunPanel';
+import { ScenariosPanel } from './ScenariosPanel';
 
 /** One scenario event as typed: when ("+2h"), its type and its data as JSON text. */
 interface EventRow {
@@ -47,6 +50,10 @@ export function TestPanel({ onClose }: { onClose(): void }) {
   const [sent, setSent] = useState<SimulateRequest | null>(null);
   const workflowId = useEditor((s) => s.workflowId);
   const name = useEditor((s) => s.definition.name);
+  const [tab, setTab] = useState<'one' | 'dry' | 'scenarios'>('one');
+  const [scenarioName, setScenarioName] = useState('');
+  const [savedNote, setSavedNote] = useState('');
+  const [reloadScenarios, setReloadScenarios] = useState(0);
 
   useEffect(() => {
     api.eventCatalogue().then(setCatalogue).catch(() => setCatalogue([]));
@@ -132,6 +139,23 @@ export function TestPanel({ onClose }: { onClose(): void }) {
         <strong>Test this workflow</strong>
         <button type="button" className="icon-btn" title="Close" onClick={onClose}>×</button>
       </div>
+      <div className="test-tabs segmented" role="tablist" aria-label="What to test">
+        {([['one', 'One record'], ['dry', 'Dry run'], ['scenarios', 'Scenarios']] as const).map(([k, label]) => (
+          <button key={k} type="button" role="tab" aria-selected={tab === k} className={tab === k ? 'on' : ''}
+            onClick={() => {
+              setTab(k);
+              store.setState({ simulated: null, dryRun: null, dryRunPick: null }); // one overlay at a time
+              if (k === 'one' && result) {
+                const reached: Record<string, string> = {};
+                for (const e of result.timeline) if (e.step && !(e.step in reached)) reached[e.step] = e.offset;
+                store.setState({ simulated: reached });
+              }
+            }}>{label}</button>
+        ))}
+      </div>
+      {tab === 'dry' && <DryRunPanel />}
+      {tab === 'scenarios' && <ScenariosPanel reload={reloadScenarios} />}
+      {tab === 'one' && (<>
       <p className="test-note">Runs the workflow as it is in the editor for one record over virtual time. Nothing is sent and nothing is saved.</p>
 
       <fieldset>
@@ -211,12 +235,34 @@ export function TestPanel({ onClose }: { onClose(): void }) {
             </>
           )}
           {effect && <EffectPreview effect={effect} />}
+          {sent && workflowId && (
+            <fieldset className="save-scenario">
+              <legend>Keep this run as a scenario</legend>
+              <label>Name <input aria-label="Scenario name" value={scenarioName} placeholder={`${name || workflowId}: ${OUTCOME_TEXT[result.outcome].toLowerCase()}`} onChange={(e) => setScenarioName(e.target.value)} /></label>
+              <button type="button" className="btn" onClick={async () => {
+                setError(null);
+                setSavedNote('');
+                try {
+                  const rest = { ...sent };
+                  delete rest.definition; // a saved scenario tests its own workflow
+                  const saved = await api.saveScenario(workflowId, { ...rest, name: scenarioName.trim() || `${name || workflowId}: ${OUTCOME_TEXT[result.outcome].toLowerCase()}`, expect: result.summary });
+                  setSavedNote(`Saved scenario "${saved.name}". The Scenarios tab runs it.`);
+                  setScenarioName('');
+                  setReloadScenarios((n) => n + 1);
+                } catch (e) {
+                  setError(e instanceof Error ? e.message : String(e));
+                }
+              }} title="Save this run with the workflow: the Scenarios tab checks the workflow still does this">Save as scenario</button>
+              {savedNote && <p className="test-hint" role="status">{savedNote}</p>}
+            </fieldset>
+          )}
           {sent && (
             <button type="button" className="btn ghost" onClick={() => saveScenario(name || workflowId || 'workflow', workflowId, store.getState().dirty, sent, result)}
-              title="Download this run as a scenario file for flowdesk test (the record's properties are copied into it)">Save as scenario</button>
+              title="Download this run as a scenario file for flowdesk test (the record's properties are copied into it)">Download scenario file</button>
           )}
         </div>
       )}
+      </>)}
     </aside>
   );
 }

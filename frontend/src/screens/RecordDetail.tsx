@@ -3,6 +3,7 @@ import { api, type Enrollment, type RecordDetail } from '../api';
 import { ago, Dialog, Empty, ErrorBanner, Spinner, StatusPill } from '../components/common';
 import { AssociationsSection } from '../components/Associations';
 import { EnrollInWorkflowDialog, UnenrollDialog } from '../components/Enroll';
+import { WhyNotDialog } from '../components/WhyNot';
 import { showValue } from '../lib/history';
 import { navigate } from '../router';
 import { recordName } from './Records';
@@ -26,6 +27,7 @@ export function RecordDetailScreen({ id }: { id: number }) {
   const [unenroll, setUnenroll] = useState<Enrollment | null>(null);
   const [note, setNote] = useState('');
   const [erasing, setErasing] = useState(false);
+  const [asking, setAsking] = useState(false);
   const load = useCallback(() => {
     setError('');
     api.getRecord(id).then(setData, (e: Error) => setError(e.message));
@@ -67,6 +69,7 @@ export function RecordDetailScreen({ id }: { id: number }) {
         </div>
         <div className="head-actions">
           <button type="button" className="btn" onClick={load}>Refresh</button>
+          <button type="button" className="btn" onClick={() => setAsking(true)} title="Why is this record not in a workflow? Checks each trigger and rule">Why not enrolled?</button>
           <button type="button" className="btn primary" onClick={() => setEnrolling(true)}>Enroll in workflow…</button>
           <button type="button" className="btn danger" onClick={() => setErasing(true)}>Erase record…</button>
         </div>
@@ -142,6 +145,7 @@ export function RecordDetailScreen({ id }: { id: number }) {
           )}
         </section>
       </div>
+      {asking && <WhyNotDialog recordId={r.id} object={r.type} onClose={() => setAsking(false)} />}
       {enrolling && (
         <EnrollInWorkflowDialog recordId={r.id} onClose={() => setEnrolling(false)} onEnrolled={(enID) => {
           setEnrolling(false);

@@ -44,6 +44,10 @@ export interface EditorState {
   schema: Schema | null;
   /** The steps the Test panel's simulation reached: step id to when first ("+1d2h"); null when no test is shown. */
   simulated: Record<string, string> | null;
+  /** A dry run's counts on the canvas: records per edge ("source:port"); null when none is shown. */
+  dryRun: { run: string; edges: Record<string, number> } | null;
+  /** The dry-run count (a count key like "edge:watched?:branch:0") whose records the Test panel lists. */
+  dryRunPick: string | null;
   /** A past version on show: nothing can be edited (every edit and the step picker are refused). */
   readOnly: boolean;
   /** Diff marks of a version comparison: step id (or the trigger card's id) to how it changed. */
@@ -122,6 +126,8 @@ export function createEditorStore(init: EditorInit): EditorStore {
       stats: null,
       schema: null,
       simulated: null,
+      dryRun: null,
+      dryRunPick: null,
       readOnly: init.readOnly ?? false,
       marks: init.marks ?? null,
 

@@ -15,8 +15,10 @@ function InsertEdgeInner(props: EdgeProps<FlowEdge>) {
   const route = useMemo(() => routeEdge(sourceX, sourceY, targetX, targetY, data?.via, data?.merge), [sourceX, sourceY, targetX, targetY, data?.via, data?.merge]);
   // the label is the step's content (a branch's name), read here so renaming never re-lays out
   const label = useEditor((s) => (data ? portLabel(stepById(s.definition.steps, data.source), data.port) : undefined));
-  // the records a branch or split path took so far, while the workflow is on
-  const taken = useEditor((s) => (data && s.enabled ? pathCount(stepById(s.definition.steps, data.source), data.port, s.stats) : undefined));
+  // the records a branch or split path took so far, while the workflow is on (a dry run's counts replace them)
+  const taken = useEditor((s) => (data && s.enabled && !s.dryRun ? pathCount(stepById(s.definition.steps, data.source), data.port, s.stats) : undefined));
+  // the records a dry run sent down this edge (click: the Test panel lists them)
+  const dry = useEditor((s) => (data && s.dryRun ? s.dryRun.edges[`${data.source}:${data.port}`] ?? 0 : undefined));
   const after = useEditor((s) => {
     if (!data) return '';
     if (data.source === TRIGGER_ID) return 'the trigger';
@@ -39,6 +41,17 @@ function InsertEdgeInner(props: EdgeProps<FlowEdge>) {
             {label}
             {taken !== undefined && <span className="edge-count" title={`${taken} record${taken === 1 ? '' : 's'} took this path`} data-testid="path-count"> · {taken.toLocaleString()}</span>}
           </div>
+        )}
+        {dry !== undefined && data && (
+          <button type="button" className="dry-count nodrag nopan" data-testid="dry-count" data-edge={`${data.source}:${data.port}`}
+            title={`${dry.toLocaleString()} record${dry === 1 ? '' : 's'} of the dry run took this path: show them`}
+            style={{ transform: `translate(0, -50%) translate(${route.plus.x + 14}px, ${route.plus.y}px)` }}
+            onClick={(e) => {
+              e.stopPropagation();
+              store.setState({ dryRunPick: `edge:${data.source}:${data.port}` });
+            }}>
+            {dry.toLocaleString()}
+          </button>
         )}
         {!readOnly && <button type="button" className="edge-plus nodrag nopan" aria-label={what} title={what} data-slot={data ? `${data.source}:${data.port}` : undefined}
           data-focus-key={plusKey(id)} tabIndex={tabIndex}

@@ -28,6 +28,7 @@ type ExistingRecords struct {
 	Enrollable     int64 `json:"enrollable"`      // of those, the ones publishing with "yes" enrolls
 	AlreadyIn      int64 `json:"already_enrolled"`
 	ReenrollOff    int64 `json:"reenrollment_off"`
+	Suppressed     int64 `json:"suppressed"` // in one of the workflow's suppression lists
 }
 
 // ReviewPublish compares a definition (nil: the saved draft) with the workflow's live version
@@ -118,7 +119,15 @@ func (e *Engine) countExisting(ctx context.Context, id string, def *workflow.Def
 			case st.Ever && !mayReenrollAny(def, matched[rid]):
 				out.ReenrollOff++
 			default:
-				out.Enrollable++
+				sup, err := suppressedIn(def.Suppress, func() ([]string, error) { return e.db.RecordLists(ctx, rid) })
+				switch {
+				case err != nil:
+					return out, err
+				case sup != "":
+					out.Suppressed++
+				default:
+					out.Enrollable++
+				}
 			}
 		}
 	}

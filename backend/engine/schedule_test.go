@@ -657,4 +657,22 @@ func TestScheduleAndPublishReadLists(t *testing.T) {
 	if got := s.enrolledEmails("outsiders"); len(got) != 1 || got["cat@example.com"] != 1 {
 		t.Fatalf("published with enroll existing: %v", got)
 	}
+	// A suppression list: the review counts its members apart from the enrollable ones.
+	def := `{"id": "vip-news", "name": "VIP news", "object": "contact", "suppress": ["stop"],
+		"triggers": [{"id": "t", "type": "filter", "filter": {"list": "vip", "op": "member"}}],
+		"start": "note", "steps": [{"id": "note", "type": "notify", "users": ["owner"], "text": "hi"}]}`
+	if _, err := s.eng.CreateList(s.ctx, ListInput{ID: "stop", Name: "Stop"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.eng.AddListMembers(s.ctx, "stop", []int64{bob}); err != nil {
+		t.Fatal(err)
+	}
+	w2, err := s.eng.CreateWorkflow(s.ctx, []byte(def))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rv, err = s.eng.ReviewPublish(s.ctx, w2.ID, nil)
+	if err != nil || rv.Existing.Matching != 2 || rv.Existing.Enrollable != 1 || rv.Existing.Suppressed != 1 {
+		t.Fatalf("review with a suppression list %+v, %v", rv, err)
+	}
 }

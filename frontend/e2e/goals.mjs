@@ -154,7 +154,11 @@ describe('workflow goal', { concurrency: false }, () => {
     await shot('goal-04-split');
   });
 
-  test('"has reached the goal of" picks the workflow by name → save → reload → still picked', { timeout: 60_000 }, async () => {
+  test('"has reached the goal of" picks the workflow by name, a suppression list keeps Ann out → save → reload → on → her record says why', { timeout: 60_000 }, async () => {
+    // Ann reached the goal above; she is also a customer on a list the new workflow suppresses.
+    const ann = (await api('GET', '/api/records?email=ann.goal@example.com')).body.records[0];
+    assert.equal((await api('POST', '/api/lists', { id: 'customers', name: 'Customers' })).status, 201);
+    assert.equal((await api('POST', '/api/lists/customers/members', { record_ids: [ann.id] })).status, 200);
     await page.goto(server.url + '/?picker#/workflows');
     await page.getByTestId('create').click();
     await page.getByTestId('from-scratch').click();
@@ -174,16 +178,35 @@ describe('workflow goal', { concurrency: false }, () => {
     const spanel = page.locator('.side-panel');
     await spanel.getByLabel('Property', { exact: true }).fill('lead_status');
     await spanel.locator('#sp-value').fill('converted');
+    // Settings: the Customers list suppresses; the trigger card says so.
+    await page.locator('.wf-name').click();
+    await page.getByTestId('suppression').getByLabel('Add a suppression list').selectOption({ label: 'Customers (1 static)' });
+    await page.getByTestId('suppress-line').filter({ hasText: 'members of Customers' }).waitFor({ timeout: T.short });
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await until('the saved workflow route', async () => page.url().endsWith('#/workflows/e2e-after-goal'), T.med);
     await page.getByText('All changes saved').waitFor({ timeout: T.med });
     const def = (await api('GET', '/api/workflows/e2e-after-goal')).body.definition;
     assert.deepEqual(def.triggers[0].filter, { all: [{ workflow: WF, op: 'goal_reached' }] });
+    assert.deepEqual(def.suppress, ['customers']);
     await page.reload();
+    await page.getByTestId('suppress-line').filter({ hasText: 'members of Customers' }).waitFor({ timeout: T.med });
     await page.locator('.trigger-card').click();
     const again = page.locator('.side-panel').getByTestId('workflow-rule').first().getByLabel('Workflow', { exact: true });
     await until('the picked workflow after reload', async () => (await again.inputValue()) === WF, T.med);
     await shot('goal-05-workflow-picker');
+
+    // Switch on, enrolling who meets the trigger now: the review counts Ann as suppressed.
+    await page.locator('.toolbar .switch').click();
+    const review = await publishReview(page, { enroll: true });
+    assert.match(review, /1 are in a suppression list/);
+    await until('the switch to be on', async () => (await page.locator('.toolbar .switch').getAttribute('aria-checked')) === 'true', T.med);
+    assert.equal((await api('GET', '/api/workflows/e2e-after-goal/stats')).body.enrollments.active, 0);
+    // Ann's page says why she is not in the workflow.
+    await page.goto(server.url + '/#/records/' + ann.id);
+    const line = page.getByTestId('not-enrolled');
+    await line.waitFor({ timeout: T.med });
+    assert.match(await line.textContent(), /After the goal: not enrolled, in suppression list customers/);
+    await shot('goal-06-not-enrolled');
   });
 
   test('no errors in the page', () => {

@@ -867,7 +867,7 @@ export interface PublishReview {
   changes: Changes;
   problems: Problem[];
   valid: boolean;
-  existing: { filter_triggers: number; matching: number; enrollable: number; already_enrolled: number; reenrollment_off: number };
+  existing: { filter_triggers: number; matching: number; enrollable: number; already_enrolled: number; reenrollment_off: number; suppressed?: number };
 }
 
 /** POST /api/workflows/{id}/publish. */

@@ -94,11 +94,13 @@ export function ReviewDialog({ workflowId, definition, revision, title, onPublis
               <input type="radio" name="enroll-existing" checked={enroll === false} onChange={() => setEnroll(false)} />
               {' '}No, only records that start to meet them from now on
             </label>
-            {(ex.already_enrolled > 0 || ex.reenrollment_off > 0) && (
-              <p className="muted">
-                {ex.matching} meet them now; {ex.already_enrolled > 0 && `${ex.already_enrolled} are in the workflow already`}
-                {ex.already_enrolled > 0 && ex.reenrollment_off > 0 && ', '}
-                {ex.reenrollment_off > 0 && `${ex.reenrollment_off} were in it before and re-enrollment is off`}.
+            {(ex.already_enrolled > 0 || ex.reenrollment_off > 0 || (ex.suppressed ?? 0) > 0) && (
+              <p className="muted" data-testid="review-kept-out">
+                {ex.matching} meet them now; {[
+                  ex.already_enrolled > 0 && `${ex.already_enrolled} are in the workflow already`,
+                  ex.reenrollment_off > 0 && `${ex.reenrollment_off} were in it before and re-enrollment is off`,
+                  (ex.suppressed ?? 0) > 0 && `${ex.suppressed} are in a suppression list`,
+                ].filter(Boolean).join(', ')}.
               </p>
             )}
           </fieldset>

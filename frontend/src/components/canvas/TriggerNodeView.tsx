@@ -9,6 +9,7 @@ import { TRIGGER_ID } from '../../lib/definition';
 import { useEditor, useEditorStore } from '../../store/context';
 import { nodeKey, useTabIndex } from './flow-focus';
 import { describeFilter } from '../filter/model';
+import { useLists } from '../ListPicker';
 
 /** One line per trigger for the trigger card. */
 export function describeTrigger(t: Trigger): string {
@@ -36,6 +37,8 @@ function TriggerNodeViewInner({ selected }: NodeProps<TriggerNode>) {
   const triggers = useEditor((s) => s.definition.triggers);
   const reenroll = useEditor((s) => s.definition.reenroll.enabled);
   const goal = useEditor((s) => s.definition.goal);
+  const suppress = useEditor((s) => s.definition.suppress);
+  const lists = useLists();
   const conversion = useEditor(useShallow((s) => (s.enabled && s.stats && goal ? { reached: s.stats.enrollments.goal_reached ?? 0, rate: s.stats.goal_conversion ?? 0 } : null)));
   const badge = useEditor(useShallow((s) => badgeOf(s.problems.filter((p) => p.trigger || (!p.step && /^(reenroll|goal|unenroll)/.test(p.field ?? ''))))));
   const problems = badge.count;
@@ -69,6 +72,11 @@ function TriggerNodeViewInner({ selected }: NodeProps<TriggerNode>) {
         <div className="trigger-line goal-line" data-testid="goal-line" title={`Goal: ${describeFilter(goal)}`}>
           <span className="or">goal</span>{describeFilter(goal)}
           {conversion && <span className="goal-rate" data-testid="goal-rate"> · {conversion.reached} reached ({Math.round(conversion.rate * 100)}%)</span>}
+        </div>
+      )}
+      {suppress && suppress.length > 0 && (
+        <div className="trigger-line suppress-line" data-testid="suppress-line" title="Members of these lists are never enrolled, and leave when they join one">
+          <span className="or">never</span>members of {suppress.map((id) => lists.find((l) => l.id === id)?.name ?? id).join(', ')}
         </div>
       )}
       <div className="trigger-foot">

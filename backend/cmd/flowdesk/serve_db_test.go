@@ -76,7 +76,7 @@ func TestServeRefusesUnusablePostgres(t *testing.T) {
 		t.Errorf("the foreign database changed under a refused serve: %v, was %v", after, foreignBefore)
 	}
 
-	// The control: an empty database is migrated and served.
+	// The control: an empty database is migrated and served, named by --db or by FLOWDESK_DB.
 	empty := pgtest.Empty(t)
 	p := startServe(ctx, t, bin, empty, filepath.Join(dir, "serve.log"))
 	_ = p.cmd.Process.Signal(os.Interrupt)
@@ -85,6 +85,14 @@ func TestServeRefusesUnusablePostgres(t *testing.T) {
 	conn := connect(t, empty)
 	if err := conn.QueryRow(ctx, "SELECT version FROM flowdesk_schema").Scan(&v); err != nil || v != postgres.Latest() {
 		t.Fatalf("served database at schema version %d (%v), want %d", v, err, postgres.Latest())
+	}
+	byEnv := pgtest.Empty(t)
+	t.Setenv("FLOWDESK_DB", byEnv)
+	p = startProcess(ctx, t, bin, filepath.Join(dir, "serve-env.log"), readyRe, "serve", "--addr", "127.0.0.1:0", "--log-level", "warn")
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	<-p.exited
+	if err := connect(t, byEnv).QueryRow(ctx, "SELECT version FROM flowdesk_schema").Scan(&v); err != nil || v != postgres.Latest() {
+		t.Fatalf("FLOWDESK_DB: the database is at schema version %d (%v), want %d", v, err, postgres.Latest())
 	}
 }
 

@@ -361,18 +361,28 @@ func (d *DryRuns) run(ctx context.Context, r *dryRun, p *prepared, cands []engin
 		real[c.Record.ID] = c.Record
 	}
 	r.mu.Unlock()
+	// halted ends a run its context ended (the time limit, or Cancel) as stopped or cancelled,
+	// never as failed, whatever step noticed it.
+	halted := func(i int) bool {
+		switch {
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			finish("stopped", fmt.Errorf("stopped at the time limit of %s after %d of %d records; narrow the selection", d.limit(), i, len(todo)))
+		case ctx.Err() != nil:
+			finish("cancelled", nil)
+		default:
+			return false
+		}
+		return true
+	}
 	sd, err := d.sim.loadSeed(ctx, p.def)
 	if err != nil {
-		finish("failed", err)
+		if !halted(0) {
+			finish("failed", err)
+		}
 		return
 	}
 	for i := 0; i < len(todo); i += DryRunChunk {
-		if ctx.Err() != nil {
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				finish("stopped", fmt.Errorf("stopped at the time limit of %s after %d of %d records; narrow the selection", d.limit(), i, len(todo)))
-			} else {
-				finish("cancelled", nil)
-			}
+		if halted(i) {
 			return
 		}
 		chunk := make([]*store.Record, 0, DryRunChunk)
@@ -380,10 +390,9 @@ func (d *DryRuns) run(ctx context.Context, r *dryRun, p *prepared, cands []engin
 			chunk = append(chunk, real[id])
 		}
 		if err := d.sim.dryChunk(ctx, r, p, sd, chunk); err != nil {
-			if ctx.Err() != nil {
-				continue // reported at the top of the loop
+			if !halted(i) {
+				finish("failed", err)
 			}
-			finish("failed", err)
 			return
 		}
 	}

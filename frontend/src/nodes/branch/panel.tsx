@@ -1,8 +1,11 @@
+import { useMemo } from 'react';
 import type { Branch } from '../../api/types';
+import { useCatalogue } from '../../components/EventPicker';
 import { FilterEditor } from '../../components/filter/FilterEditor';
 import { PropertyField } from '../../components/panel/fields';
 import { removeBranch as removeBranchOp } from '../../lib/definition';
-import { useEditorStore, useObjectProperties } from '../../store/context';
+import { fieldsOfTypes } from '../../lib/catalogue';
+import { useEditor, useEditorStore, useObjectProperties } from '../../store/context';
 import { show } from '../util';
 import type { PanelProps } from '../types';
 import { isValueBased } from './default';
@@ -10,6 +13,11 @@ import { isValueBased } from './default';
 export function BranchPanel({ step, update }: PanelProps) {
   const properties = useObjectProperties();
   const store = useEditorStore();
+  // event.* in a branch is the event that enrolled the record: offer every event trigger's fields
+  const typesKey = useEditor((s) => s.definition.triggers.filter((t) => t.event).map((t) => t.event!).join(' '));
+  const events = useCatalogue().events;
+  const eventTypes = typesKey ? typesKey.split(' ') : [];
+  const eventFields = useMemo(() => fieldsOfTypes(events, typesKey.split(' ')), [events, typesKey]);
   const branches = step.branches ?? [];
   const valueBased = isValueBased(step);
   const setBranch = (i: number, patch: Partial<Branch>) => update({ branches: branches.map((b, j) => (j === i ? { ...b, ...patch } : b)) });
@@ -33,6 +41,7 @@ export function BranchPanel({ step, update }: PanelProps) {
       </div>
       {valueBased && <PropertyField label="Property" value={step.property} properties={properties} onChange={(v) => update({ property: v })} hint="Each branch matches when the property equals its value (text case-insensitively)." />}
       <div className="hint">Branches are checked in order; the record takes the first that matches, otherwise Else.</div>
+      {!valueBased && eventTypes.length > 0 && <div className="hint" data-testid="branch-event-hint">Event fields are those of the event that enrolled the record ({eventTypes.join(', ')}).</div>}
       {branches.map((b, i) => (
         <div className="card-section" key={i}>
           <div className="section-head">
@@ -51,7 +60,7 @@ export function BranchPanel({ step, update }: PanelProps) {
               <button type="button" className="link-btn" onClick={() => setBranch(i, { expr: undefined, filter: { all: [] } })}>Use conditions instead</button>
             </div>
           ) : (
-            <FilterEditor value={b.filter} properties={properties} allowEvent onChange={(f) => setBranch(i, { filter: f ?? { all: [] } })} />
+            <FilterEditor value={b.filter} properties={properties} allowEvent eventFields={eventFields} onChange={(f) => setBranch(i, { filter: f ?? { all: [] } })} />
           )}
         </div>
       ))}

@@ -97,7 +97,11 @@ describe('review, publish and versions', { concurrency: false }, () => {
     await page.locator(`.edge-plus[data-slot="${delay}:next"]`).click();
     await page.locator('.palette-item[data-type="enroll"]').click();
     await until('the enroll card', async () => (await page.locator('.step-card').count()) === 2, T.short);
-    await page.locator('#enroll-wf').selectOption(TARGET);
+    const picker = page.getByRole('combobox', { name: 'Workflow' });
+    await picker.click();
+    await picker.fill('dublin');
+    await page.getByRole('option').filter({ hasText: TARGET }).click();
+    await page.getByTestId('picked-workflow').waitFor({ timeout: T.short });
     await until('"No problems"', async () => (await page.getByTestId('problems-button').textContent()) === 'No problems', T.med);
     const live = (await api('GET', `/api/workflows/${WF}`)).body;
     await page.keyboard.press('Control+s');

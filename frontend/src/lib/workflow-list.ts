@@ -40,3 +40,23 @@ export function allTags(rows: WorkflowSummary[]): string[] {
 export function parseTags(text: string): string[] {
   return text.split(',').map((t) => t.trim()).filter(Boolean);
 }
+
+/** One workflow a picker offers: on or off, and why it cannot be picked if it cannot. */
+export interface WorkflowChoice {
+  id: string;
+  name: string;
+  enabled: boolean;
+}
+
+/**
+ * The workflows a picker offers for a query (name or id, any case), on ones first, then by name:
+ * only those of the object type when one is given, never `self` (a workflow cannot enroll a
+ * record in itself).
+ */
+export function workflowChoices(rows: WorkflowSummary[], opts: { object?: string; self?: string; query?: string }): WorkflowChoice[] {
+  const q = (opts.query ?? '').trim().toLowerCase();
+  return rows
+    .filter((w) => w.id !== opts.self && (!opts.object || w.object === opts.object) && (!q || w.name.toLowerCase().includes(q) || w.id.toLowerCase().includes(q)))
+    .sort((a, b) => Number(b.enabled) - Number(a.enabled) || a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }) || a.id.localeCompare(b.id))
+    .map((w) => ({ id: w.id, name: w.name, enabled: w.enabled }));
+}

@@ -1,29 +1,15 @@
-import { useEffect, useState } from 'react';
-import { api, type WorkflowSummary } from '../../api';
+import { WorkflowPicker } from '../../components/WorkflowPicker';
 import { useEditor } from '../../store/context';
 import type { PanelProps } from '../types';
 
 export function EnrollPanel({ step, update }: PanelProps) {
-  const [workflows, setWorkflows] = useState<WorkflowSummary[]>([]);
-  const self = useEditor((s) => s.definition.id);
-  const object = useEditor((s) => s.definition.object);
-  useEffect(() => {
-    let live = true;
-    api.listWorkflows().then((w) => live && setWorkflows(w), () => undefined);
-    return () => {
-      live = false;
-    };
-  }, []);
-  const options = workflows.filter((w) => w.id !== self && w.object === object);
+  // a workflow not saved yet has no id of its own to refuse
+  const self = useEditor((s) => (s.workflowId ?? s.definition.id) || undefined);
+  const object = useEditor((s) => s.definition.object) || 'contact';
   return (
-    <div className="field">
-      <label htmlFor="enroll-wf">Workflow</label>
-      <select id="enroll-wf" value={step.workflow ?? ''} onChange={(e) => update({ workflow: e.target.value })}>
-        <option value="">Choose a workflow…</option>
-        {step.workflow && !options.some((w) => w.id === step.workflow) && <option value={step.workflow}>{step.workflow}</option>}
-        {options.map((w) => <option key={w.id} value={w.id}>{w.name} ({w.id})</option>)}
-      </select>
+    <>
+      <WorkflowPicker label="Workflow" value={step.workflow} onChange={(v) => update({ workflow: v })} object={object} self={self} />
       <div className="hint">Only {object} workflows. A record already enrolled there is logged, not an error.</div>
-    </div>
+    </>
   );
 }

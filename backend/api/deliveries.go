@@ -14,6 +14,7 @@ import (
 func (s *Server) deliveryRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /api/deliveries", s.listDeliveries)
 	m.HandleFunc("POST /api/deliveries/{id}/retry", s.retryDelivery)
+	m.HandleFunc("POST /api/deliveries/retry-all", s.retryAllDeliveries)
 }
 
 // delivery is a delivery-log line; a dead letter or failed attempt says whether a manual retry
@@ -86,4 +87,28 @@ func (s *Server) retryDelivery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"delivery": next})
+}
+
+// retryAllDeliveries: POST /api/deliveries/retry-all {"workflow", "step"?, "limit"?} sends up to
+// limit of the workflow's (or step's) unresolved dead letters again (engine.RetryDeadLetters,
+// each through Redeliver) and answers the counts and what remains; the caller repeats until
+// nothing remains, showing the counts as progress.
+func (s *Server) retryAllDeliveries(w http.ResponseWriter, r *http.Request) {
+	var q engine.RetryQuery
+	if err := decode(w, r, 4<<10, &q); err != nil {
+		writeError(w, err)
+		return
+	}
+	out, err := s.eng.RetryDeadLetters(r.Context(), q)
+	if errors.Is(err, store.ErrNotFound) {
+		e := apiError(http.StatusNotFound, "not_found", "there is no workflow %q; give the id of an existing workflow", q.WorkflowID)
+		e.Details = map[string]any{"field": "workflow"}
+		writeError(w, e)
+		return
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
 }

@@ -312,3 +312,197 @@ func TestConcurrentManualRetriesTakeDistinctTries(t *testing.T) {
 		t.Fatalf("the delivery log holds %d tries (newest %+v): %v", len(logged), logged[0], err)
 	}
 }
+
+// deadLetterWorkflow makes a webhook workflow whose receiver fails while failing() is true, and
+// n contacts whose delivery went dead (3 tries).
+func deadLetterWorkflow(t *testing.T, e *env, n int, handler http.HandlerFunc) {
+	t.Helper()
+	rc := httptest.NewServer(handler)
+	t.Cleanup(rc.Close)
+	def := fmt.Sprintf(`{"id": "wf", "name": "Hook", "object": "contact",
+	  "triggers": [{"type": "event", "event": "sale.completed"}],
+	  "start": "hook", "steps": [{"id": "hook", "name": "Tell the shop", "type": "webhook", "url": %q, "secret": %q}]}`, rc.URL+"/in", deliverySecret)
+	if _, err := e.eng.CreateWorkflow(e.ctx, []byte(def)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.eng.EnableWorkflow(e.ctx, "wf"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if _, err := e.eng.Ingest(e.ctx, engine.EventInput{Type: "sale.completed", Record: engine.RecordRef{Type: "contact", Email: fmt.Sprintf("c%d@example.com", i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.runDue()
+	for range 4 {
+		e.clock.Advance(time.Minute)
+		e.runDue()
+	}
+	dead, err := e.db.ActionAttempts(e.ctx, store.AttemptQuery{WorkflowID: "wf", DeadOnly: true})
+	if err != nil || len(dead) != n {
+		t.Fatalf("%d dead letters (%v), want %d", len(dead), err, n)
+	}
+}
+
+// "Retry all" in batches: what fails again is not picked again in the same run, the counts add
+// up to what the receiver got, and a good run resolves every dead letter.
+func TestRetryAllDeadLettersInBatches(t *testing.T) {
+	e := newDeliveryEnv(t)
+	var mu sync.Mutex
+	hits, failing := 0, true
+	deadLetterWorkflow(t, e, 5, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		hits++
+		if failing {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	got := func() int { mu.Lock(); defer mu.Unlock(); return hits }
+	before := got()
+
+	// the receiver still fails: one run over all 5 in batches of 2 sends each once
+	first := e.call(http.MethodPost, "/api/deliveries/retry-all", `{"workflow": "wf", "limit": 2}`, http.StatusOK)
+	if first["retried"] != 2.0 || first["failed"] != 2.0 || first["delivered"] != 0.0 || first["remaining"] != 3.0 || first["up_to"].(float64) <= 0 {
+		t.Fatalf("first batch: %v", first)
+	}
+	upTo := first["up_to"].(float64)
+	var batches []map[string]any
+	for left := first["remaining"].(float64); left > 0; {
+		b := e.call(http.MethodPost, "/api/deliveries/retry-all", map[string]any{"workflow": "wf", "limit": 2, "up_to": upTo}, http.StatusOK)
+		batches = append(batches, b)
+		if b["remaining"].(float64) >= left {
+			t.Fatalf("no progress: %v after %v left", b, left)
+		}
+		left = b["remaining"].(float64)
+	}
+	if len(batches) != 2 || batches[1]["retried"] != 1.0 || got()-before != 5 {
+		t.Fatalf("batches %v; the receiver got %d requests, want 5", batches, got()-before)
+	}
+	// a new run (no up_to) picks the 5 failed-again tries
+	mu.Lock()
+	failing = false
+	mu.Unlock()
+	all := e.call(http.MethodPost, "/api/deliveries/retry-all", `{"workflow": "wf", "step": "hook", "limit": 50}`, http.StatusOK)
+	if all["retried"] != 5.0 || all["delivered"] != 5.0 || all["remaining"] != 0.0 || len(all["deliveries"].([]any)) != 5 {
+		t.Fatalf("good run: %v", all)
+	}
+	again := e.call(http.MethodPost, "/api/deliveries/retry-all", `{"workflow": "wf"}`, http.StatusOK)
+	if again["retried"] != 0.0 || again["remaining"] != 0.0 || got()-before != 10 {
+		t.Fatalf("nothing left to retry: %v, %d requests", again, got()-before)
+	}
+	// another step's dead letters: none
+	if other := e.call(http.MethodPost, "/api/deliveries/retry-all", `{"workflow": "wf", "step": "nope"}`, http.StatusOK); other["retried"] != 0.0 {
+		t.Fatalf("other step: %v", other)
+	}
+}
+
+// Two "Retry all" runs at once share the work: each dead letter is sent once, and the two
+// answers' counts add up to it.
+func TestConcurrentRetryAllSendsEachDeadLetterOnce(t *testing.T) {
+	e := newDeliveryEnv(t)
+	const n = 8
+	var mu sync.Mutex
+	perID := map[string]int{}
+	failing := true
+	deadLetterWorkflow(t, e, n, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		f := failing
+		if !f {
+			perID[r.Header.Get("webhook-id")]++
+		}
+		mu.Unlock()
+		if f {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		time.Sleep(5 * time.Millisecond) // keep each send in flight a moment, so the runs overlap
+	})
+	mu.Lock()
+	failing = false
+	mu.Unlock()
+
+	const runs = 3
+	answers := make(chan map[string]any, runs)
+	var wg sync.WaitGroup
+	for range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/deliveries/retry-all", strings.NewReader(`{"workflow": "wf", "limit": 50}`))
+			req.Header.Set("Content-Type", "application/json")
+			res, err := e.srv.Client().Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer res.Body.Close()
+			var out map[string]any
+			if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != http.StatusOK {
+				t.Errorf("retry-all: %d %v %v", res.StatusCode, out, err)
+				return
+			}
+			answers <- out
+		}()
+	}
+	wg.Wait()
+	close(answers)
+	retried, delivered, skipped := 0.0, 0.0, 0.0
+	for a := range answers {
+		retried += a["retried"].(float64)
+		delivered += a["delivered"].(float64)
+		skipped += a["skipped"].(float64)
+		if a["remaining"] != 0.0 {
+			t.Errorf("a run ended with %v remaining", a["remaining"])
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(perID) != n {
+		t.Fatalf("the receiver got %d step visits, want %d", len(perID), n)
+	}
+	for id, c := range perID {
+		if c != 1 {
+			t.Fatalf("step visit %s was sent %d times", id, c)
+		}
+	}
+	if retried != n || delivered != n {
+		t.Fatalf("the runs say %v retried and %v delivered, want %d", retried, delivered, n)
+	}
+	// every run saw all n at first; what one sent the others skipped or found settled
+	if skipped > runs*n-n {
+		t.Fatalf("%v skipped", skipped)
+	}
+	dead, _ := e.db.ActionAttempts(e.ctx, store.AttemptQuery{WorkflowID: "wf", DeadOnly: true})
+	for _, d := range dead {
+		latest, _ := e.db.ActionAttempts(e.ctx, store.AttemptQuery{Key: d.IdempotencyKey, Limit: 1})
+		if latest[0].Outcome != store.AttemptOK {
+			t.Fatalf("dead letter %d not resolved: %+v", d.ID, latest[0])
+		}
+	}
+}
+
+func TestRetryAllRefusesBadInput(t *testing.T) {
+	e := newDeliveryEnv(t)
+	for _, c := range []struct {
+		body   string
+		status int
+		field  string
+	}{
+		{`{}`, http.StatusUnprocessableEntity, "workflow"},
+		{`{"workflow": "wf", "limit": 51}`, http.StatusUnprocessableEntity, "limit"},
+		{`{"workflow": "", "limit": -1}`, http.StatusUnprocessableEntity, "workflow"},
+		{`{"workflow": "wf", "up_to": -3}`, http.StatusUnprocessableEntity, "up_to"},
+		{`{"workflow": "nope"}`, http.StatusNotFound, "workflow"},
+		{`{"workflow": "wf", "stepp": "x"}`, http.StatusBadRequest, ""},
+		{`[]`, http.StatusBadRequest, ""},
+	} {
+		r := e.request(http.MethodPost, "/api/deliveries/retry-all", c.body, nil)
+		if r.status != c.status || (c.field != "" && !strings.Contains(string(r.body), `"field":"`+c.field+`"`)) {
+			t.Errorf("%s: %d %s, want %d naming %q", c.body, r.status, r.body, c.status, c.field)
+		}
+	}
+	if r := e.request(http.MethodPost, "/api/deliveries/retry-all", `{"workflow": "", "limit": -1}`, nil); !strings.Contains(string(r.body), `"limit"`) {
+		t.Errorf("every problem at once: %s", r.body)
+	}
+}

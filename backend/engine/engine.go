@@ -103,7 +103,10 @@ type Engine struct {
 	// switchingOff holds the workflows being switched off with their open enrollments cancelled
 	// (DisableWorkflow): their claimed steps are cancelled, not run.
 	switchingOff sync.Map
-	maint        engineMaintenance // maintenance services (maintenance.go)
+	// retrying holds the step visits (idempotency keys) a "Retry all" is sending again now
+	// (redeliver.go), so two at once never send one twice.
+	retrying sync.Map
+	maint    engineMaintenance // maintenance services (maintenance.go)
 
 	wake    chan struct{}
 	held    held       // claims the dispatcher is running, renewed by heartbeat (lease.go)

@@ -592,6 +592,19 @@ export interface OutboxMessage {
 
 export type AttemptOutcome = 'ok' | 'skipped' | 'retry' | 'failed' | 'dead';
 
+/** One batch of POST /api/deliveries/retry-all. */
+export interface RetryBatch {
+  retried: number;
+  delivered: number;
+  failed: number;
+  /** Picked but not sent: another retry was sending it, or had delivered it. */
+  skipped: number;
+  remaining: number;
+  /** Pass back to the next batch, so what failed again is not picked again. */
+  up_to: number;
+  deliveries: Delivery[];
+}
+
 export interface Delivery {
   id: number;
   enrollment_id: number;

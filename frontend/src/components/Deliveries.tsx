@@ -7,6 +7,12 @@ import { ago, ErrorBanner } from './common';
 import { formatDateTime } from '../lib/datetime';
 import { retryable, retryGroups } from '../lib/dead-letters';
 
+/** The end of a "Retry all" in words. */
+export function retryAllSummary(p: { sent: number; ok: number; failed: number }): string {
+  if (p.sent === 0) return 'Nothing was left to retry';
+  return `${p.ok} of ${p.sent} delivered${p.failed ? `, ${p.failed} failed again (each keeps its Retry)` : ''}`;
+}
+
 const TONE: Record<string, string> = { ok: 'completed', skipped: 'cancelled', retry: 'waiting', failed: 'failed', dead: 'failed' };
 
 /** An ok attempt that only kept the message in the local outbox (the email and SMS actions say so
@@ -53,26 +59,35 @@ export function DeliveriesTable({ query, title, emptyText, stepName, showEnrollm
       setBusy(null);
     }
   };
-  // "Retry all" of a step: one dead letter after another, with the count so far
-  const [bulk, setBulk] = useState<{ step: string; done: number; total: number; ok: number } | null>(null);
-  const [bulkResult, setBulkResult] = useState<Record<string, string>>({});
-  const retryAll = async (step: string, ds: Delivery[]) => {
-    let ok = 0;
-    setBulkResult((r) => ({ ...r, [step]: '' }));
-    for (const [i, d] of ds.entries()) {
-      setBulk({ step, done: i, total: ds.length, ok });
-      try {
-        if ((await api.retryDelivery(d.id)).outcome === 'ok') ok++;
-      } catch {
-        // counted as not delivered; the row keeps its own Retry
+  // "Retry all" of a step: the server sends its dead letters again in batches (each through the
+  // engine's redelivery); the counts so far show as progress
+  const [bulk, setBulk] = useState<{ step: string; sent: number; total: number; ok: number; failed: number } | null>(null);
+  const [bulkResult, setBulkResult] = useState<Record<string, { ok: boolean; text: string }>>({});
+  const retryAll = async (step: string) => {
+    if (!workflow) return;
+    setBulkResult((r) => ({ ...r, [step]: { ok: true, text: '' } }));
+    let p = { sent: 0, ok: 0, failed: 0, total: 0 };
+    let upTo: number | undefined;
+    try {
+      for (;;) {
+        setBulk({ step, ...p });
+        const b = await api.retryAllDeliveries({ workflow, step, limit: 5, up_to: upTo });
+        if (upTo === undefined) p.total = b.retried + b.skipped + b.remaining;
+        upTo = b.up_to;
+        p = { ...p, sent: p.sent + b.retried, ok: p.ok + b.delivered, failed: p.failed + b.failed };
+        if (b.remaining === 0 || b.retried + b.skipped === 0) break;
       }
+      setBulkResult((r) => ({ ...r, [step]: { ok: p.failed === 0, text: retryAllSummary(p) } }));
+    } catch (e) {
+      setBulkResult((r) => ({ ...r, [step]: { ok: false, text: `${retryAllSummary(p)}; stopped: ${e instanceof Error ? e.message : String(e)}` } }));
+    } finally {
+      setBulk(null);
+      load();
     }
-    setBulk(null);
-    setBulkResult((r) => ({ ...r, [step]: `${ok} of ${ds.length} delivered${ok < ds.length ? `, ${ds.length - ok} failed again` : ''}` }));
-    load();
   };
   if (rows === null && !error) return null;
-  const groups = rows ? retryGroups(rows) : [];
+  // "Retry all" is per workflow step: only where the table lists a workflow's deliveries
+  const groups = rows && workflow ? retryGroups(rows) : [];
   return (
     <section className="deliveries" data-testid={dead || failed ? 'dead-letters' : 'deliveries'}>
       <h2>{title} <span className="count">{rows?.length ?? 0}</span></h2>
@@ -82,11 +97,16 @@ export function DeliveriesTable({ query, title, emptyText, stepName, showEnrollm
         <div className="retry-all">
           {groups.map((g) => (
             <div key={g.step} className="retry-all-row">
-              <button type="button" className="btn small" disabled={bulk !== null} onClick={() => retryAll(g.step, g.deliveries)} data-testid="retry-all">
+              <button type="button" className="btn small" disabled={bulk !== null} onClick={() => retryAll(g.step)} data-testid="retry-all">
                 Retry all {g.deliveries.length} dead letter{g.deliveries.length === 1 ? '' : 's'} of {stepName ? stepName(g.step) : g.step}
               </button>
-              {bulk?.step === g.step && <span className="sub" role="status">Retrying {bulk.done + 1} of {bulk.total}… ({bulk.ok} delivered so far)</span>}
-              {bulkResult[g.step] && <span className="sub" role="status">{bulkResult[g.step]}</span>}
+              {bulk?.step === g.step && (
+                <span className="retry-progress" role="status" data-testid="retry-all-progress">
+                  <progress max={bulk.total || 1} value={bulk.sent} aria-label="Retry all progress" />
+                  {bulk.total ? `Sent ${bulk.sent} of ${bulk.total}` : 'Starting'}… {bulk.ok} delivered, {bulk.failed} failed again
+                </span>
+              )}
+              {bulkResult[g.step]?.text && <span className={bulkResult[g.step].ok ? 'ok-text' : 'warn-text'} role="status" data-testid="retry-all-result">{bulkResult[g.step].text}</span>}
             </div>
           ))}
         </div>

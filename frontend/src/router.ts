@@ -12,7 +12,8 @@ export type Route =
   | { name: 'workflow-enrollments'; id: string; status?: string; step?: string }
   | { name: 'workflow-versions'; id: string; version?: number; against?: number }
   | { name: 'workflow-performance'; id: string }
-  | { name: 'activity' }
+  /** Activity's filters live in the URL, so a filtered view can be reloaded and shared. */
+  | { name: 'activity'; workflow?: string; status?: string; contact?: string; record?: number; from?: string; to?: string }
   | { name: 'records' }
   | { name: 'record'; id: number }
   | { name: 'enrollment'; id: number }
@@ -48,6 +49,8 @@ export function hrefOf(r: Route): string {
       return withQuery('/workflows/' + enc(r.id) + '/versions', { v: r.version || undefined, against: r.against || undefined });
     case 'workflow-performance':
       return '#/workflows/' + enc(r.id) + '/performance';
+    case 'activity':
+      return withQuery('/activity', { workflow: r.workflow, status: r.status, contact: r.contact, record: r.record, from: r.from, to: r.to });
     case 'record':
       return '#/records/' + r.id;
     case 'enrollment':

@@ -49,7 +49,7 @@ export const screens: RouteObject[] = [
   screen('workflow-versions', '/workflows/:id/versions', () => import('./screens/WorkflowVersions'),
     (m, { params, query }) => <m.WorkflowVersionsScreen id={params.id!} version={num(query.get('v') ?? '')} against={num(query.get('against') ?? '')} key={params.id} />),
   screen('workflow-performance', '/workflows/:id/performance', () => import('./screens/WorkflowPerformance'), (m, { params }) => <m.WorkflowPerformanceScreen id={params.id!} key={params.id} />),
-  screen('activity', '/activity', () => import('./screens/Activity'), (m) => <m.ActivityScreen />),
+  screen('activity', '/activity', () => import('./screens/Activity'), (m, { query }) => <m.ActivityScreen query={query} />),
   screen('records', '/records', () => import('./screens/Records'), (m) => <m.RecordsScreen />),
   screen('record', '/records/:id', () => import('./screens/RecordDetail'), (m, { params }) => (num(params.id) === undefined ? <NotFound /> : <m.RecordDetailScreen id={num(params.id)!} key={params.id} />)),
   screen('enrollment', '/enrollments/:id', () => import('./screens/EnrollmentDetail'), (m, { params }) => (num(params.id) === undefined ? <NotFound /> : <m.EnrollmentDetailScreen id={num(params.id)!} key={params.id} />)),

@@ -1,30 +1,30 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, type Enrollment, type EnrollmentStatus, type WorkflowSummary } from '../api';
 import { ago, Empty, ErrorBanner, Spinner, StatusPill } from '../components/common';
+import { useStepNames } from '../components/stepNames';
+import { anyFilter, NO_FILTERS, readActivityFilters, type ActivityFilters } from '../lib/activity';
 import { formatDateTime } from '../lib/datetime';
 import { statusLabel, STATUSES } from '../lib/outcome';
 import { rangeProblem } from '../lib/performance';
-import { navigate } from '../router';
+import { hrefOf, navigate } from '../router';
 
 const PAGE = 50;
-
-interface Filters {
-  workflow: string;
-  status: EnrollmentStatus | '';
-  contact: string;
-  from: string;
-  to: string;
-}
 
 /**
  * Every enrollment across all workflows, newest first, like n8n's executions list: filter by
  * workflow, status and the day it started, search by contact, open one, re-run a failed one
  * from its failed step.
  */
-export function ActivityScreen() {
+export function ActivityScreen({ query }: { query: URLSearchParams }) {
   const [workflows, setWorkflows] = useState<WorkflowSummary[]>([]);
-  const [f, setF] = useState<Filters>({ workflow: '', status: '', contact: '', from: '', to: '' });
-  const [contact, setContact] = useState(''); // the search box, applied after a pause
+  // the filters live in the URL: a filtered view reloads and can be shared
+  const qs = query.toString();
+  const { filters: f, dropped } = useMemo(() => readActivityFilters(new URLSearchParams(qs)), [qs]);
+  const setF = useCallback((x: ActivityFilters) => {
+    navigate(hrefOf({ name: 'activity', workflow: x.workflow || undefined, status: x.status || undefined, contact: x.contact || undefined,
+      record: x.record || undefined, from: x.from || undefined, to: x.to || undefined }), true);
+  }, []);
+  const [contact, setContact] = useState(f.contact); // the search box, applied after a pause
   const [rows, setRows] = useState<Enrollment[] | null>(null);
   const [next, setNext] = useState<string | undefined>();
   const [error, setError] = useState('');
@@ -36,14 +36,14 @@ export function ActivityScreen() {
     api.listWorkflows().then(setWorkflows, (e: Error) => setError(e.message));
   }, []);
   useEffect(() => {
-    const t = setTimeout(() => setF((x) => (x.contact === contact.trim() ? x : { ...x, contact: contact.trim() })), 300);
+    const t = setTimeout(() => f.contact !== contact.trim() && setF({ ...f, contact: contact.trim() }), 300);
     return () => clearTimeout(t);
-  }, [contact]);
+  }, [contact, f, setF]);
 
   const rangeError = f.from || f.to ? rangeProblem(f.from || f.to, f.to || f.from) : null;
   const fetchPage = useCallback(async (cursor?: string, limit = PAGE) => {
     const p = await api.listEnrollments({ workflow: f.workflow || undefined, status: f.status || undefined, contact: f.contact || undefined,
-      from: f.from || undefined, to: f.to || undefined, cursor, limit });
+      record: f.record || undefined, from: f.from || undefined, to: f.to || undefined, cursor, limit });
     return { items: p.items, next: p.nextCursor };
   }, [f]);
 
@@ -96,7 +96,9 @@ export function ActivityScreen() {
   };
 
   const names = useMemo(() => Object.fromEntries(workflows.map((w) => [w.id, w.name])), [workflows]);
-  const filtered = !!(f.workflow || f.status || f.contact || f.from || f.to);
+  const filtered = anyFilter(f);
+  const stepName = useStepNames(rows ?? []);
+  const recordEmail = f.record ? rows?.find((e) => e.record_id === f.record)?.record_email : undefined;
   return (
     <div className="screen activity">
       <div className="screen-head">
@@ -121,8 +123,14 @@ export function ActivityScreen() {
         </label>
         <label>Started from <input type="date" value={f.from} onChange={(e) => setF({ ...f, from: e.target.value })} /></label>
         <label>to <input type="date" value={f.to} onChange={(e) => setF({ ...f, to: e.target.value })} /></label>
-        {filtered && <button type="button" className="btn ghost" onClick={() => { setContact(''); setF({ workflow: '', status: '', contact: '', from: '', to: '' }); }}>Clear filters</button>}
+        {f.record > 0 && (
+          <span className="chip" data-testid="record-filter">Record <strong>{recordEmail ?? `#${f.record}`}</strong>{' '}
+            <button type="button" className="icon-btn" aria-label="Clear the record filter" onClick={() => setF({ ...f, record: 0 })}>×</button>
+          </span>
+        )}
+        {filtered && <button type="button" className="btn ghost" onClick={() => { setContact(''); setF(NO_FILTERS); }}>Clear filters</button>}
       </div>
+      {dropped.map((d) => <div key={d} className="banner warn" role="status">{d}</div>)}
       {rangeError && <div className="banner error" role="alert">{rangeError}</div>}
       <ErrorBanner error={error} onRetry={refresh} onClose={() => setError('')} />
       {!rows && loading && <Spinner label={loading} />}
@@ -142,7 +150,7 @@ export function ActivityScreen() {
                   <td><a href={'#/workflows/' + encodeURIComponent(e.workflow_id)} onClick={(ev) => ev.stopPropagation()}>{names[e.workflow_id] ?? e.workflow_id}</a> <span className="sub">v{e.version}</span></td>
                   <td>{e.record_email ? <a href={'#/records/' + e.record_id} onClick={(ev) => ev.stopPropagation()}>{e.record_email}</a> : `#${e.record_id}`}</td>
                   <td><StatusPill e={e} />{e.error && <div className="sub danger-text" title={e.error}>{e.error.length > 60 ? e.error.slice(0, 60) + '…' : e.error}</div>}</td>
-                  <td className="mono sub">{e.current_step || '—'}</td>
+                  <td>{e.current_step ? stepName(e) : <span className="sub">—</span>}</td>
                   <td title={formatDateTime(e.created_at)}>{ago(e.created_at)}</td>
                   <td title={formatDateTime(e.updated_at)}>{ago(e.updated_at)}</td>
                   <td className="row-actions" onClick={(ev) => ev.stopPropagation()}>

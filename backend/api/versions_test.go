@@ -56,7 +56,7 @@ func TestVersionListAndCompare(t *testing.T) {
 					t.Fatalf("%d versions, want 2: %s", len(vs), res.body)
 				}
 				v2, v1 := vs[0].(map[string]any), vs[1].(map[string]any)
-				if v2["version"] != 2.0 || v2["summary"] != "Changed 1 step: wait" || v2["active"] != false {
+				if v2["version"] != 2.0 || v2["summary"] != "Changed 1 step: delay" || v2["active"] != false {
 					t.Errorf("version 2: %v", v2)
 				}
 				if v1["version"] != 1.0 || v1["summary"] != "First version: 1 trigger, 2 steps" || v1["created_at"] == "" {

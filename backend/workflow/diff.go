@@ -172,9 +172,10 @@ func (d *Diff) summarise() string {
 	}
 	byKind := map[string][]string{}
 	for _, s := range d.Steps {
+		// a step without a name is called by what it is, never by its id (people never see ids)
 		label := s.Name
 		if label == "" {
-			label = s.ID
+			label = strings.ReplaceAll(s.Type, "_", " ")
 		}
 		byKind[s.Change] = append(byKind[s.Change], label)
 	}
@@ -201,8 +202,21 @@ func countOf(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// listNames joins up to max names and says how many more there are.
-func listNames(names []string, max int) string {
+// listNames joins up to max names, a name that repeats once with its count ("delay ×2"), and
+// says how many more there are.
+func listNames(all []string, max int) string {
+	count := map[string]int{}
+	var names []string
+	for _, n := range all {
+		if count[n]++; count[n] == 1 {
+			names = append(names, n)
+		}
+	}
+	for i, n := range names {
+		if count[n] > 1 {
+			names[i] = fmt.Sprintf("%s ×%d", n, count[n])
+		}
+	}
 	if len(names) <= max {
 		return strings.Join(names, ", ")
 	}

@@ -38,7 +38,7 @@ func TestCompareStepsTriggersAndSettings(t *testing.T) {
 	if !reflect.DeepEqual(d.Settings, []string{"name"}) {
 		t.Errorf("settings %v, want [name]", d.Settings)
 	}
-	const summary = "Added 1 step: Welcome list; changed 1 step: wait; removed 1 step: Add to list; triggers changed; settings changed (name)"
+	const summary = "Added 1 step: Welcome list; changed 1 step: delay; removed 1 step: Add to list; triggers changed; settings changed (name)"
 	if d.Summary != summary {
 		t.Errorf("summary %q,\nwant    %q", d.Summary, summary)
 	}
@@ -67,7 +67,13 @@ func TestCompareManyStepsNamesThreeAndCounts(t *testing.T) {
 	cur := mustParse(t, `{"id": "w", "name": "W", "object": "contact", "triggers": [], "reenroll": {"enabled": false, "triggers": []},
 	 "start": "a", "steps": [{"id": "a", "type": "add_to_list", "list": "l"}, {"id": "b", "type": "add_to_list", "list": "l"},
 	 {"id": "c", "type": "add_to_list", "list": "l"}, {"id": "d", "type": "add_to_list", "list": "l"}, {"id": "e", "type": "add_to_list", "list": "l"}]}`)
-	if got := Compare(old, cur).Summary; got != "Added 4 steps: b, c, d and 1 more" {
+	if got := Compare(old, cur).Summary; got != "Added 4 steps: add to list ×4" {
+		t.Errorf("summary %q", got)
+	}
+	for i, n := range []string{"Welcome", "Nurture", "Sales", ""} {
+		cur.Steps[i+1].Name = n
+	}
+	if got := Compare(old, cur).Summary; got != "Added 4 steps: Welcome, Nurture, Sales and 1 more" {
 		t.Errorf("summary %q", got)
 	}
 }

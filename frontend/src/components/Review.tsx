@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, ApiError, type Definition, type Problem, type PublishReview, type Published } from '../api';
 import { errorsOf } from '../lib/problems';
-import { changeLines, stepLabel } from '../lib/versions';
-import { nodeConfig } from '../nodes';
+import { changeLines, stepLabel, titleIn } from '../lib/versions';
+import { nodeConfig, stepTitle } from '../nodes';
 import { Dialog } from './common';
 
 const typeLabel = (t: string) => nodeConfig(t).label;
@@ -23,6 +23,8 @@ export function ReviewDialog({ workflowId, definition, revision, title, onPublis
   onClose(): void;
 }) {
   const [review, setReview] = useState<PublishReview | null>(null);
+  // the definitions compared, to name unnamed steps by what they do: the one to publish, the live one
+  const [compared, setCompared] = useState<(Definition | null)[]>([]);
   const [error, setError] = useState('');
   const [enroll, setEnroll] = useState<boolean | null>(null);
   const [publishing, setPublishing] = useState(false);
@@ -37,6 +39,10 @@ export function ReviewDialog({ workflowId, definition, revision, title, onPublis
         if (!live) return;
         setReview(r);
         if (!r.valid) onProblemsRef.current(r.problems);
+        void Promise.all([
+          definition ?? api.getWorkflow(workflowId).then((w) => w.definition, () => null),
+          r.live_version ? api.getVersion(workflowId, r.live_version).then((v) => v.definition, () => null) : null,
+        ]).then((d) => live && setCompared(d));
       },
       (e) => live && setError(e instanceof Error ? e.message : String(e)),
     );
@@ -59,7 +65,8 @@ export function ReviewDialog({ workflowId, definition, revision, title, onPublis
     }
   };
 
-  const lines = review ? changeLines(review.changes, (s) => stepLabel(s, typeLabel)) : [];
+  const nameOf = titleIn(compared, stepTitle);
+  const lines = review ? changeLines(review.changes, (s) => stepLabel(s, typeLabel, nameOf)) : [];
   const ex = review?.existing;
   return (
     <Dialog title={title ?? 'Review and publish'} onClose={onClose}>

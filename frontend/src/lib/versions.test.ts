@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Changes } from '../api/types';
+import type { Changes, Definition } from '../api/types';
 import { TRIGGER_ID } from './definition';
-import { changeLines, marksOf, stepLabel } from './versions';
+import { changeLines, marksOf, stepLabel, titleIn } from './versions';
 
 const changes: Changes = {
   steps: [
@@ -34,6 +34,18 @@ describe('changeLines', () => {
       { kind: 'changed', text: 'Changed the event trigger (the event)' },
       { kind: 'added', text: 'Added the filter criteria trigger' },
       { kind: 'changed', text: 'Changed the settings (the name)' },
+    ]);
+  });
+
+  it('names an unnamed step by what it does in the definitions compared, not by its id', () => {
+    const newer = { steps: [{ id: 'wait', type: 'delay', duration: '2d' }] } as unknown as Definition;
+    const older = { steps: [{ id: 'gone', type: 'send_email', template: 'welcome' }] } as unknown as Definition;
+    const title = titleIn([newer, older], (st) => `${st.type} ${st.id === 'wait' ? '2 days' : 'welcome'}`);
+    const label = (s: { id: string; name?: string; type: string }) => stepLabel(s, (t) => t.toUpperCase(), title);
+    expect(changeLines(changes, label).slice(0, 3).map((l) => l.text)).toEqual([
+      'Added step ADD_TO_LIST “Welcome list”',
+      'Changed step DELAY “delay 2 days” (the wait, what follows)',
+      'Removed step SEND_EMAIL “send_email welcome”',
     ]);
   });
 });

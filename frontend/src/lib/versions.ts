@@ -51,9 +51,24 @@ function triggerWord(t: TriggerChange): string {
   return TRIGGER_WORDS[t.type] ?? t.type;
 }
 
-/** How a step is named in a change: "Send email “Welcome”", or its type and id when it has no name. */
-export function stepLabel(s: Pick<Step, 'id' | 'name'> & { type: string }, typeLabel: (type: string) => string): string {
-  return `${typeLabel(s.type)} “${s.name || s.id}”`;
+/**
+ * How a step is named in a change: "Send email “Welcome”". A step without a name is called what
+ * it does ("Delay “Wait 2 days”") when `title` finds it in the definitions compared, never by its
+ * id unless it is in neither.
+ */
+export function stepLabel(s: Pick<Step, 'id' | 'name'> & { type: string }, typeLabel: (type: string) => string, title?: (id: string) => string | undefined): string {
+  return `${typeLabel(s.type)} “${s.name || title?.(s.id) || s.id}”`;
+}
+
+/** Finds a step's title in the first of the definitions that has it (the newer one first). */
+export function titleIn(defs: (Definition | null | undefined)[], stepTitle: (s: Step) => string): (id: string) => string | undefined {
+  return (id) => {
+    for (const d of defs) {
+      const st = d?.steps.find((x) => x.id === id);
+      if (st) return stepTitle(st);
+    }
+    return undefined;
+  };
 }
 
 /** A version the user restored, waiting for the editor of its workflow to take it. */

@@ -4,8 +4,8 @@ import { api, type Changes, type Definition, type VersionInfo, type Workflow } f
 import { Canvas } from '../components/canvas/Canvas';
 import { ErrorBanner, Spinner } from '../components/common';
 import { formatDateTime } from '../lib/datetime';
-import { changeLines, marksOf, setRestored, stepLabel } from '../lib/versions';
-import { nodeConfig } from '../nodes';
+import { changeLines, marksOf, setRestored, stepLabel, titleIn } from '../lib/versions';
+import { nodeConfig, stepTitle } from '../nodes';
 import { hrefOf, navigate } from '../router';
 import { EditorProvider } from '../store/context';
 import { createEditorStore } from '../store/editor-store';
@@ -115,7 +115,8 @@ function VersionView({ id, version, against, onClear }: { id: string; version: n
     () => (def ? createEditorStore({ definition: def, workflowId: id, readOnly: true, marks: changes ? marksOf(changes, side) : null }) : null),
     [def, id, changes, side],
   );
-  const lines = changes ? changeLines(changes, (s) => stepLabel(s, typeLabel)) : [];
+  const title = titleIn([defs[version], against ? defs[against] : undefined], stepTitle);
+  const lines = changes ? changeLines(changes, (s) => stepLabel(s, typeLabel, title)) : [];
   return (
     <>
       <div className="toolbar">

@@ -142,6 +142,37 @@ describe('the editor a marketer can trust', { concurrency: false }, () => {
     await until('the message to go', async () => !/needs a value/.test(await inline()), 300, 30);
   });
 
+  // A trigger just added keeps its problems to itself until the user fills it in, leaves it or
+  // tries to save (the toolbar still counts them).
+  test('4: a new trigger shows its problems only once touched, left or saved', { timeout: 60_000 }, async () => {
+    await page.goto(server.url + '/#/workflows/new');
+    await page.locator('.side-panel').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Untouched trigger');
+    await page.locator('.trigger-card').click();
+    await page.getByRole('button', { name: 'event', exact: true }).click();
+    const section = panel().locator('.card-section[data-trigger]').first();
+    const said = () => section.locator('.problems-inline li').allTextContents();
+    await until('the check of the new trigger', async () => /problem/.test(await page.getByTestId('problems-button').textContent()), T.med);
+    await page.waitForTimeout(300);
+    assert.deepEqual(await said(), [], 'nothing said about a trigger the user has not touched');
+    await shot('4-untouched');
+    // the user visits the event type and leaves it empty: now it is said
+    await section.getByLabel('Event type').focus();
+    await page.keyboard.press('Tab');
+    await page.locator('.side-panel .panel-head').click();
+    await until('the problem after leaving the field', async () => (await said()).length > 0, T.short);
+    await section.getByLabel('Event type').fill('webinar.registered');
+    await until('the problem to go', async () => (await said()).length === 0, T.med);
+    // a second trigger, not touched, shows its problem at the save attempt
+    await page.getByRole('button', { name: 'webhook', exact: true }).click();
+    const second = panel().locator('.card-section[data-trigger]').nth(1);
+    await until('the second trigger checked', async () => /problem/.test(await page.getByTestId('problems-button').textContent()), T.med);
+    assert.deepEqual(await second.locator('.problems-inline li').allTextContents(), []);
+    await page.keyboard.press('Control+s');
+    await saved();
+    await until('the problem after the save attempt', async () => (await second.locator('.problems-inline li').count()) > 0, T.short);
+  });
+
   test('no errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });

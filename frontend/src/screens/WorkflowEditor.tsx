@@ -125,6 +125,7 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
   const save = useCallback(async () => {
     if (busy.current) return;
     busy.current = true;
+    store.getState().touch(); // a save attempt shows every problem, touched or not
     setSaving(true);
     setMessage(null);
     try {

@@ -276,3 +276,24 @@ describe('canonical form and the saving model', () => {
     expect(errorsOf(s().problems)).toHaveLength(1);
   });
 });
+
+describe('untouched triggers and steps', () => {
+  it('are untouched when added, touched by an edit, by leaving their panel or by a save attempt', () => {
+    const store = createEditorStore({ definition: blankDefinition() });
+    store.getState().addTrigger('event');
+    const t = store.getState().definition.triggers[0].id;
+    expect(store.getState().untouched['trigger:' + t]).toBe(true);
+    store.getState().updateTrigger(0, { event: 'webinar.registered' });
+    expect(store.getState().untouched['trigger:' + t]).toBeUndefined();
+
+    const id = store.getState().insertStep({ source: TRIGGER_ID, port: 'start' }, 'delay');
+    expect(store.getState().untouched['step:' + id]).toBe(true);
+    store.getState().select(null); // leaving its panel
+    expect(store.getState().untouched['step:' + id]).toBeUndefined();
+
+    store.getState().addTrigger('webhook');
+    expect(Object.keys(store.getState().untouched)).toHaveLength(1);
+    store.getState().touch();
+    expect(store.getState().untouched).toEqual({});
+  });
+});

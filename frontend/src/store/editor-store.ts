@@ -40,6 +40,12 @@ export interface EditorState {
   problems: Problem[];
   /** The definition `problems` were found in: a part changed since then has no fresh answer yet. */
   checked: Definition | null;
+  /**
+   * Triggers and steps added in this editor that the user has not touched yet ("trigger:<id>",
+   * "step:<id>"): their panels keep their problems to themselves until the user edits them,
+   * leaves them or tries to save, as form libraries do with untouched fields.
+   */
+  untouched: Record<string, true>;
   stats: Stats | null;
   schema: Schema | null;
   /** The steps the Test panel's simulation reached: step id to when first ("+1d2h"); null when no test is shown. */
@@ -73,6 +79,8 @@ export interface EditorState {
   openPalette(slot: Slot | null): void;
   /** Problems found in `checked` (by default the definition on screen). */
   setProblems(p: Problem[], checked?: Definition): void;
+  /** Marks triggers and steps as touched: the given keys, or every one (a save attempt). */
+  touch(keys?: string[]): void;
   setStats(s: Stats | null): void;
   setSchema(s: Schema | null): void;
   /**
@@ -106,7 +114,7 @@ export function blankDefinition(id = 'new-workflow', name = 'New workflow'): Def
 /** Creates one editor store. */
 export function createEditorStore(init: EditorInit): EditorStore {
   const now = init.now ?? (() => Date.now());
-  return createStore<EditorState>()((set, get) => {
+  const store = createStore<EditorState>()((set, get) => {
     const edit = (fn: (d: Definition) => Definition, key?: string) => get().commit(fn(get().definition), key);
     return {
       workflowId: init.workflowId ?? null,
@@ -123,6 +131,7 @@ export function createEditorStore(init: EditorInit): EditorStore {
       palette: null,
       problems: [],
       checked: null,
+      untouched: {},
       stats: null,
       schema: null,
       simulated: null,
@@ -143,7 +152,7 @@ export function createEditorStore(init: EditorInit): EditorStore {
       insertStep(slot, type) {
         const id = newStepId(get().definition, type);
         edit((d) => insertStepOp(d, slot, createStep(type, id)));
-        set({ selection: { kind: 'step', id }, palette: null });
+        set({ selection: { kind: 'step', id }, palette: null, untouched: { ...get().untouched, ['step:' + id]: true } });
         return id;
       },
 
@@ -154,10 +163,12 @@ export function createEditorStore(init: EditorInit): EditorStore {
       },
 
       updateStep(id, patch) {
+        get().touch(['step:' + id]);
         edit((d) => ({ ...d, steps: d.steps.map((s) => (s.id === id ? { ...s, ...patch } : s)) }), `step:${id}:${Object.keys(patch).sort().join(',')}`);
       },
 
       replaceStep(id, step) {
+        get().touch(['step:' + id]);
         edit((d) => ({ ...d, steps: d.steps.map((s) => (s.id === id ? step : s)) }), `step:${id}:*`);
       },
 
@@ -183,14 +194,16 @@ export function createEditorStore(init: EditorInit): EditorStore {
         if (type === 'webhook') t.hook = '';
         if (type === 'list') t.on = 'join';
         get().commit({ ...d, triggers: [...d.triggers, t] });
-        set({ selection: { kind: 'trigger', index: d.triggers.length } });
+        set({ selection: { kind: 'trigger', index: d.triggers.length }, untouched: { ...get().untouched, ['trigger:' + t.id]: true } });
       },
 
       updateTrigger(index, patch) {
+        get().touch(['trigger:' + get().definition.triggers[index]?.id]);
         edit((d) => ({ ...d, triggers: d.triggers.map((t, i) => (i === index ? { ...t, ...patch } : t)) }), `trigger:${index}:${Object.keys(patch).sort().join(',')}`);
       },
 
       replaceTrigger(index, t) {
+        get().touch(['trigger:' + get().definition.triggers[index]?.id]);
         edit((d) => ({ ...d, triggers: d.triggers.map((x, i) => (i === index ? t : x)) }), `trigger:${index}:*`);
       },
 
@@ -262,6 +275,18 @@ export function createEditorStore(init: EditorInit): EditorStore {
         set({ palette: slot });
       },
 
+      touch(keys) {
+        const u = get().untouched;
+        if (!keys) {
+          if (Object.keys(u).length) set({ untouched: {} });
+          return;
+        }
+        if (!keys.some((k) => u[k])) return;
+        const next = { ...u };
+        for (const k of keys) delete next[k];
+        set({ untouched: next });
+      },
+
       setProblems(p, checked) {
         set({ problems: p, checked: checked ?? get().definition });
       },
@@ -297,6 +322,14 @@ export function createEditorStore(init: EditorInit): EditorStore {
       if (s.selection?.kind === 'step' && !findStep(s.definition, s.selection.id)) set({ selection: null });
     }
   });
+  // leaving a panel is the blur of what it shows: its problems show from then on
+  store.subscribe((s, prev) => {
+    const was = prev.selection;
+    if (s.selection === was || !was) return;
+    if (was.kind === 'step' && !(s.selection?.kind === 'step' && s.selection.id === was.id)) s.touch(['step:' + was.id]);
+    if (was.kind === 'trigger' && s.selection?.kind !== 'trigger') s.touch(prev.definition.triggers.map((t) => 'trigger:' + t.id));
+  });
+  return store;
 }
 
 /**

@@ -6,6 +6,7 @@ import { nodeConfig } from '../../nodes';
 import { Glyph } from '../../nodes/glyphs';
 import { panels } from '../../nodes/panels';
 import { useEditor, useEditorStore } from '../../store/context';
+import { useLeave } from './fields';
 import { SettingsPanel } from './SettingsPanel';
 import { TriggerPanel } from './TriggerPanel';
 
@@ -35,11 +36,13 @@ function StepPanel({ id }: { id: string }) {
     return !!was && (was === now || stringify(was) === stringify(now));
   });
   const stepIds = useEditor((s) => s.definition.steps);
+  const untouched = useEditor((s) => !!s.untouched['step:' + id]);
+  const leave = useLeave(() => store.getState().touch(['step:' + id]));
   if (!step) return null;
   const cfg = nodeConfig(step.type);
   const Panel = (panels as Record<string, (typeof panels)['delay'] | undefined>)[step.type];
-  const mine = fresh ? problems.filter((p) => p.step === id) : [];
-  const local = mine.length ? [] : cfg.checkValid(step, { stepIds: new Set(stepIds.map((s) => s.id)) });
+  const mine = fresh && !untouched ? problems.filter((p) => p.step === id) : [];
+  const local = mine.length || untouched ? [] : cfg.checkValid(step, { stepIds: new Set(stepIds.map((s) => s.id)) });
   const update = (patch: Parameters<ReturnType<typeof store.getState>['updateStep']>[1]) => store.getState().updateStep(id, patch);
   return (
     <div className="panel-inner" key={id}>
@@ -51,7 +54,7 @@ function StepPanel({ id }: { id: string }) {
         </div>
         <button type="button" className="icon-btn" title="Close" onClick={() => store.getState().select(null)}>×</button>
       </header>
-      <div className="panel-body">
+      <div className="panel-body" {...leave}>
         {(mine.length > 0 || local.length > 0) && (
           <ul className="problems-inline">
             {mine.map((p, i) => <li key={'s' + i}>{(step.type === 'delay' && p.field === 'duration' && durationMessage(step.duration)) || p.message}</li>)}

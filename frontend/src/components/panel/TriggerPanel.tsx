@@ -6,7 +6,7 @@ import { EventPicker, useCatalogue } from '../EventPicker';
 import { useEditor, useEditorStore, useObjectProperties } from '../../store/context';
 import { FilterEditor } from '../filter/FilterEditor';
 import { ListPicker } from '../ListPicker';
-import { ClockField, KeyValueField, NumberField, SelectField, TextField, TimezoneField, Toggle } from './fields';
+import { ClockField, KeyValueField, useLeave, NumberField, SelectField, TextField, TimezoneField, Toggle } from './fields';
 
 const TYPE_LABEL: Record<TriggerType, string> = { event: 'When an event happens', filter: 'When a record meets criteria', schedule: 'On a schedule', webhook: 'When a webhook arrives', list: 'When a record joins or leaves a list' };
 
@@ -53,6 +53,7 @@ export function TriggerPanel() {
   const triggers = useEditor((s) => s.definition.triggers);
   const reenroll = useEditor((s) => s.definition.reenroll);
   const problems = useEditor((s) => s.problems);
+  const untouched = useEditor((s) => s.untouched);
   const st = store.getState();
   return (
     <div className="panel-inner">
@@ -66,16 +67,16 @@ export function TriggerPanel() {
       <div className="panel-body">
         <div className="hint">A record enrolls when any of these triggers fires.</div>
         {triggers.map((t, i) => (
-          <div className="card-section" key={i}>
+          <TriggerSection key={i} id={t.id ?? ''} onLeave={() => st.touch(['trigger:' + t.id])}>
             <div className="section-head">
               <strong>{TYPE_LABEL[t.type] ?? t.type}</strong>
               <button type="button" className="icon-btn" title="Remove trigger" onClick={() => st.removeTrigger(i)}>×</button>
             </div>
             <ul className="problems-inline">
-              {problems.filter((p) => p.trigger && p.trigger === t.id).map((p, j) => <li key={j}>{p.message}</li>)}
+              {!untouched['trigger:' + t.id] && problems.filter((p) => p.trigger && p.trigger === t.id).map((p, j) => <li key={j}>{p.message}</li>)}
             </ul>
             <TriggerForm trigger={t} onChange={(patch) => store.getState().updateTrigger(i, patch)} onReplace={(x) => store.getState().replaceTrigger(i, x)} />
-          </div>
+          </TriggerSection>
         ))}
         <div className="add-trigger">
           <span>Add a trigger:</span>
@@ -102,6 +103,12 @@ export function TriggerPanel() {
       </div>
     </div>
   );
+}
+
+/** One trigger's form; leaving it shows its problems (see `untouched` in the editor store). */
+function TriggerSection({ id, onLeave, children }: { id: string; onLeave(): void; children: React.ReactNode }) {
+  const leave = useLeave(onLeave);
+  return <div className="card-section" data-trigger={id} {...leave}>{children}</div>;
 }
 
 /** A comma-separated list of ids, typed freely (the text is kept while it parses to the same list). */

@@ -1,5 +1,5 @@
 // Small form controls shared by the side-panel forms.
-import { useId, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { Property } from '../../api/types';
 import { checkClock, normaliseClock } from '../../lib/datetime';
 import { amountProblem, DURATION_UNITS, joinDuration, splitDuration, type DurationUnit } from '../../lib/duration';
@@ -222,4 +222,32 @@ export function TargetField(props: { value: string | undefined; object: string; 
       )}
     </Field>
   );
+}
+
+/**
+ * Calls `left` once the focus (or a click) lands outside the element after having been inside
+ * it: the "blur" of a group of fields. A focus event is not enough: a focused list option that
+ * closes takes the focus away without one.
+ */
+export function useLeave(left: () => void): { ref: React.RefObject<HTMLDivElement | null>; onFocus(): void } {
+  const ref = useRef<HTMLDivElement | null>(null);
+  const visited = useRef(false);
+  const leftRef = useRef(left);
+  useEffect(() => {
+    leftRef.current = left;
+  });
+  useEffect(() => {
+    const check = (e: Event) => {
+      if (!visited.current || (e.target instanceof Node && ref.current?.contains(e.target))) return;
+      visited.current = false;
+      leftRef.current();
+    };
+    document.addEventListener('focusin', check, true);
+    document.addEventListener('pointerdown', check, true);
+    return () => {
+      document.removeEventListener('focusin', check, true);
+      document.removeEventListener('pointerdown', check, true);
+    };
+  }, []);
+  return { ref, onFocus: () => (visited.current = true) };
 }

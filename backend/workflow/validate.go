@@ -537,7 +537,7 @@ func (v *validator) step(i int) {
 	case StepBranch:
 		v.branch(s, name, add)
 	case StepSplit:
-		v.split(s, add)
+		v.split(s, name, add)
 	case StepGoto:
 		if s.Target == "" {
 			add("target", "is a go-to without a target. Pick the step to go to.")

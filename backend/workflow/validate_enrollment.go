@@ -73,7 +73,10 @@ func (v *validator) exits() {
 }
 
 // split checks an A/B split step: two paths or more, each named, whole percents adding to 100.
-func (v *validator) split(s *Step, add func(field, format string, args ...any)) {
+// A path with no step is allowed (a control group) but said, as a warning: a split inserted
+// above existing steps puts them on the first path and leaves the others empty, and records
+// sent down an empty path leave the workflow at once.
+func (v *validator) split(s *Step, name string, add func(field, format string, args ...any)) {
 	switch len(s.Paths) {
 	case 0:
 		add("paths", "has no paths. Add at least two paths, like A at 50%% and B at 50%%.")
@@ -96,6 +99,14 @@ func (v *validator) split(s *Step, add func(field, format string, args ...any)) 
 			add(field+".percent", "sends %d%% of records down path %d. Give every path a whole percentage from 1 to 100.", p.Percent, j+1)
 		}
 		sum += p.Percent
+		if p.Next == "" && len(s.Paths) > 1 {
+			label := p.Name
+			if strings.TrimSpace(label) == "" {
+				label = fmt.Sprintf("path %d", j+1)
+			}
+			v.add(Problem{Step: s.ID, Field: field + ".next", Severity: SeverityWarning, Message: fmt.Sprintf(
+				"%s: path %q has no steps, so the %d%% of records sent down it leave the workflow at once. Add a step on it, or keep it empty on purpose as a control group.", name, label, p.Percent)})
+		}
 	}
 	if sum != 100 {
 		add("paths", "sends %d%% of records down its paths in all, but the percentages must add up to 100. Change them so they do.", sum)

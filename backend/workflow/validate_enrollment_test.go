@@ -185,3 +185,22 @@ func TestStepBudgetIsCapped(t *testing.T) {
 		}
 	}
 }
+
+// A split inserted above steps leaves its other paths empty: said as a warning naming the path
+// and its share, never an error (an empty path may be a control group on purpose).
+func TestValidateSplitEmptyPathIsAWarning(t *testing.T) {
+	steps := `{"id": "s1", "type": "split", "paths": [{"name": "A", "percent": 60, "next": "a"}, {"name": "B", "percent": 40}]}, {"id": "a", "type": "set_property", "property": "city", "value": "A"}`
+	ps := Validate(enrollmentDefinition(t, "", steps), testOptions())
+	if errs := Errors(ps); len(errs) != 0 {
+		t.Fatalf("an empty path is no error: %+v", errs)
+	}
+	var found []Problem
+	for _, p := range ps {
+		if p.Severity == SeverityWarning && p.Step == "s1" {
+			found = append(found, p)
+		}
+	}
+	if len(found) != 1 || found[0].Field != "paths[1].next" || !strings.Contains(found[0].Message, `path "B" has no steps`) || !strings.Contains(found[0].Message, "40%") {
+		t.Fatalf("want one warning on paths[1].next naming path B and 40%%, got %+v", found)
+	}
+}

@@ -173,6 +173,31 @@ describe('the editor a marketer can trust', { concurrency: false }, () => {
     await until('the problem after the save attempt', async () => (await second.locator('.problems-inline li').count()) > 0, T.short);
   });
 
+  // A split inserted above existing steps: they go on path A, and path B's emptiness is said on
+  // the canvas (an amber "B ends" marker) and in the toolbar (a warning naming the path).
+  test('5: a split inserted above steps says that path B is empty', { timeout: 60_000 }, async () => {
+    await open('sales-handoff');
+    const first = (await api('GET', '/api/workflows/sales-handoff')).body.definition.start;
+    const split = await addStep('__trigger:start', 'split');
+    const button = page.getByTestId('problems-button');
+    await until('the warning in the toolbar', async () => /1 warning/.test(await button.textContent()), T.med);
+    assert.doesNotMatch(await button.textContent(), /No problems/);
+    await button.click();
+    const list = page.getByRole('region', { name: 'Problems' });
+    await until('the warning in the list', async () => /path "B" has no steps/.test(await list.textContent()), T.short);
+    const end = page.locator(`.react-flow__node[data-id="__end:${split}:path:1"] .end-marker`);
+    assert.equal((await end.textContent()).trim(), 'B ends');
+    assert.match(await end.getAttribute('title'), /50% of records/);
+    // the steps that were there are on path A
+    await page.keyboard.press('Control+s');
+    await publishReview(page);
+    await saved();
+    const def = (await api('GET', '/api/workflows/sales-handoff')).body.definition;
+    assert.equal(def.start, split);
+    assert.equal(def.steps.find((s) => s.id === split).paths[0].next, first, 'path A goes on with the steps that were there');
+    await shot('5-split-path-b');
+  });
+
   test('no errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });

@@ -57,7 +57,7 @@ function StepPanel({ id }: { id: string }) {
       <div className="panel-body" {...leave}>
         {(mine.length > 0 || local.length > 0) && (
           <ul className="problems-inline">
-            {mine.map((p, i) => <li key={'s' + i}>{(step.type === 'delay' && p.field === 'duration' && durationMessage(step.duration)) || p.message}</li>)}
+            {mine.map((p, i) => <li key={'s' + i} className={p.severity === 'warning' ? 'warning' : undefined}>{(step.type === 'delay' && p.field === 'duration' && durationMessage(step.duration)) || p.message}</li>)}
             {local.map((m, i) => <li key={'l' + i} className="local">{m}</li>)}
           </ul>
         )}

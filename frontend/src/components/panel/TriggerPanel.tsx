@@ -73,7 +73,7 @@ export function TriggerPanel() {
               <button type="button" className="icon-btn" title="Remove trigger" onClick={() => st.removeTrigger(i)}>×</button>
             </div>
             <ul className="problems-inline">
-              {!untouched['trigger:' + t.id] && problems.filter((p) => p.trigger && p.trigger === t.id).map((p, j) => <li key={j}>{p.message}</li>)}
+              {!untouched['trigger:' + t.id] && problems.filter((p) => p.trigger && p.trigger === t.id).map((p, j) => <li key={j} className={p.severity === 'warning' ? 'warning' : undefined}>{p.message}</li>)}
             </ul>
             <TriggerForm trigger={t} onChange={(patch) => store.getState().updateTrigger(i, patch)} onReplace={(x) => store.getState().replaceTrigger(i, x)} />
           </TriggerSection>

@@ -137,6 +137,16 @@ func importsProgress(t *testing.T, s store.Store) {
 	if body, err := s.ImportBody(ctx, first.ID); err != nil || string(body) != string(first.Body) {
 		t.Fatalf("import file %q %v", body, err)
 	}
+	write(t, s, func(tx store.Tx) error { // erasing a record rewrites the files of running imports
+		bodies, err := tx.RunningImportBodies()
+		if err != nil || len(bodies) != 2 || string(bodies[first.ID]) != string(first.Body) || string(bodies[second.ID]) != string(second.Body) {
+			return fmt.Errorf("running import files %d %v, want both", len(bodies), err)
+		}
+		return tx.PutImportBody(first.ID, []byte("Email\n\n"))
+	})
+	if body, err := s.ImportBody(ctx, first.ID); err != nil || string(body) != "Email\n\n" {
+		t.Fatalf("rewritten import file %q %v", body, err)
+	}
 	later := T0.Add(time.Minute)
 	write(t, s, func(tx store.Tx) error {
 		im, err := tx.Import(first.ID)

@@ -198,6 +198,24 @@ describe('the editor a marketer can trust', { concurrency: false }, () => {
     await shot('5-split-path-b');
   });
 
+  // The Test panel's event data hint comes from the catalogue entry of the chosen event: the
+  // viewer event's watch_pct is an event field (subscriber.watch_pct), not a record property.
+  test('6: the Test panel hints the chosen event\'s own data fields', { timeout: 60_000 }, async () => {
+    await open('webinar-follow-up');
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    const test = page.getByRole('region', { name: 'Test' });
+    await test.getByRole('button', { name: 'Add an event' }).click();
+    const data = test.getByLabel('Event 1 data');
+    assert.doesNotMatch(await data.getAttribute('placeholder'), /watch_pct/, 'no event chosen: no made-up field');
+    await test.getByLabel('Event 1 type').fill('webinar.viewer');
+    await until('the viewer event\'s fields', async () => /subscriber.*watch_pct/.test(await data.getAttribute('placeholder')), T.short);
+    const hint = await test.getByTestId('event-fields').textContent();
+    assert.match(hint, /subscriber\.watch_pct \(number\)/);
+    assert.match(hint, /not record properties/);
+    await shot('6-test-hint');
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+  });
+
   test('no errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });

@@ -2,6 +2,7 @@ import './testing.css';
 import { useEffect, useState } from 'react';
 import { api } from '../api';
 import type { CatalogueEvent, RecordItem, SimulateEffect, SimulateRequest, SimulateResult } from '../api/types';
+import { exampleData } from '../lib/catalogue';
 import { stepById } from '../lib/lookup';
 import { nodeConfig } from '../nodes';
 import { useEditor, useEditorStore } from '../store/context';
@@ -97,7 +98,8 @@ export function TestPanel({ onClose }: { onClose(): void }) {
         try {
           data = JSON.parse(ev.data) as Record<string, unknown>;
         } catch {
-          setError(`Event ${i + 1}: its data is not JSON (write it like {"watch_pct": 62})`);
+          const like = exampleData(fieldsOf(catalogue, ev.type));
+          setError(`Event ${i + 1}: its data is not JSON${like ? ` (write it like ${like})` : ''}`);
           return;
         }
       }
@@ -192,11 +194,15 @@ export function TestPanel({ onClose }: { onClose(): void }) {
             <input aria-label={`Event ${i + 1} time`} value={ev.at} onChange={(e) => setEvent(i, { at: e.target.value })} placeholder="+2h" className="at" />
             <input aria-label={`Event ${i + 1} type`} value={ev.type} list="test-event-types" onChange={(e) => setEvent(i, { type: e.target.value })} placeholder="event type" />
             <input aria-label={`Event ${i + 1} scope`} value={ev.scope} onChange={(e) => setEvent(i, { scope: e.target.value })} placeholder="webinar=54072" />
-            <input aria-label={`Event ${i + 1} data`} value={ev.data} onChange={(e) => setEvent(i, { data: e.target.value })} placeholder='{"watch_pct": 62}' />
+            <input aria-label={`Event ${i + 1} data`} value={ev.data} onChange={(e) => setEvent(i, { data: e.target.value })} placeholder={exampleData(fieldsOf(catalogue, ev.type)) || 'data as JSON'}
+              title={fieldsHint(catalogue, ev.type)} />
             <button type="button" className="icon-btn" title="Remove" onClick={() => setEvents((rows) => rows.filter((_, j) => j !== i))}>×</button>
           </div>
         ))}
         <button type="button" className="btn ghost" onClick={() => setEvents((rows) => [...rows, { at: rows.length ? '+1h' : '+0h', type: '', scope: '', data: '' }])}>Add an event</button>
+        {events.map((ev, i) => ev.type && (
+          <p className="test-hint" key={i} data-testid="event-fields">Event {i + 1}: {fieldsHint(catalogue, ev.type)}</p>
+        ))}
         <p className="test-hint">With no events the record is enrolled by hand at the start; with events, only the triggers enroll it.</p>
         <label>Over <input value={horizon} onChange={(e) => setHorizon(e.target.value)} aria-label="Horizon" className="at" /></label>
       </fieldset>
@@ -318,4 +324,24 @@ function EffectPreview({ effect }: { effect: SimulateEffect }) {
       <pre>{body}</pre>
     </div>
   );
+}
+
+/** The data fields of the chosen event type, from the catalogue, in a sentence. */
+function fieldsHint(catalogue: CatalogueEvent[], type: string): string {
+  const fields = fieldsOf(catalogue, type);
+  if (!type) return 'Pick the event type first: its data fields are shown here.';
+  if (fields.length === 0) return `The catalogue knows no data fields of "${type}".`;
+  return `its data fields are ${fields.slice(0, 6).map((f) => `${f.path} (${f.type})`).join(', ')}${fields.length > 6 ? ', …' : ''}. Write them as JSON; they are not record properties.`;
+}
+
+/**
+ * The chosen event's data fields, its own first: the ones every event of its source carries
+ * (webinar.id, subscriber.email, …) come after those that tell it apart (subscriber.watch_pct).
+ */
+function fieldsOf(catalogue: CatalogueEvent[], type: string) {
+  const ev = catalogue.find((c) => c.type === type);
+  if (!ev) return [];
+  const kin = catalogue.filter((c) => c.source === ev.source);
+  const common = (path: string) => kin.length > 1 && kin.every((c) => c.properties.some((p) => p.path === path));
+  return [...ev.properties.filter((p) => !common(p.path)), ...ev.properties.filter((p) => common(p.path))];
 }

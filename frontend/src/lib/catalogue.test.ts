@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogueEntry } from '../api/templates';
 import type { Property } from '../api/types';
-import { distance, eventFields, fieldsOfTypes, filterTypeOf, groupEvents, suggestEvents, tokenChoices, tokenText } from './catalogue';
+import { distance, eventFields, exampleData, fieldsOfTypes, filterTypeOf, groupEvents, suggestEvents, tokenChoices, tokenText } from './catalogue';
 
 const ev = (type: string, source: string, label: string, props: string[] = []): CatalogueEntry => ({
   type, source, label, description: label + ' happened', properties: props.map((p) => ({ path: p.split(':')[0], type: p.split(':')[1] ?? 'string', description: p })),
@@ -71,5 +71,12 @@ describe('event fields and tokens', () => {
     expect(tokenText('contact.first_name', '')).toBe('{{contact.first_name}}');
     expect(tokenText('contact.first_name', 'there')).toBe('{{contact.first_name | default "there"}}');
     expect(tokenText('contact.city', 'the "big" one')).toBe('{{contact.city | default "the \\"big\\" one"}}');
+  });
+});
+
+describe('exampleData', () => {
+  it('nests the event fields by path with a value of each type', () => {
+    expect(exampleData([{ path: 'subscriber.watch_pct', type: 'number' }, { path: 'webinar.title', type: 'string' }])).toBe('{"subscriber":{"watch_pct":0},"webinar":{"title":"…"}}');
+    expect(exampleData([])).toBe('');
   });
 });

@@ -135,3 +135,25 @@ export function tokenText(ref: string, fallback: string): string {
   if (!fallback) return `{{${ref}}}`;
   return `{{${ref} | default "${fallback.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"}}`;
 }
+
+/**
+ * An example of an event's data, as JSON, from its catalogue fields (nested by path, one value
+ * of each field's type): `{"subscriber":{"watch_pct":0}}`. Empty when the event is not known.
+ * The Test panel shows it instead of a made-up example, so the hint is the chosen event's own.
+ */
+export function exampleData(fields: { path: string; type: string }[]): string {
+  if (fields.length === 0) return '';
+  const out: Record<string, unknown> = {};
+  for (const f of fields.slice(0, 6)) {
+    const parts = f.path.split('.').filter((x) => x && !x.endsWith('[]'));
+    if (parts.length === 0) continue;
+    let at = out;
+    for (const p of parts.slice(0, -1)) {
+      if (typeof at[p] !== 'object' || at[p] === null) at[p] = {};
+      at = at[p] as Record<string, unknown>;
+    }
+    const t = f.type;
+    at[parts[parts.length - 1]] = t === 'number' || t === 'integer' ? 0 : t === 'bool' ? true : t === 'multi' ? [] : '…';
+  }
+  return JSON.stringify(out);
+}

@@ -216,6 +216,23 @@ describe('the editor a marketer can trust', { concurrency: false }, () => {
     await page.getByRole('button', { name: 'Test', exact: true }).click();
   });
 
+  // Publishing a change to a live workflow says that the records in it stay on the old version,
+  // with their count.
+  test('7: the review says how many enrolled records stay on the live version', { timeout: 60_000 }, async () => {
+    await open('lead-nurture');
+    const totals = page.locator('.toolbar .totals .c.active');
+    await totals.waitFor({ timeout: T.med });
+    const n = Number(await totals.textContent());
+    assert.ok(n > 0, 'the demo contacts wait in lead nurture');
+    const live = (await api('GET', '/api/workflows/lead-nurture')).body.active_version;
+    await page.locator('.step-card[data-step="mark-nurtured"]').click();
+    await panel().getByLabel('Step name').fill('Mark as nurtured');
+    await page.keyboard.press('Control+s');
+    const text = await publishReview(page, { enroll: false });
+    assert.match(text, new RegExp(`${n} records? (is|are) in the workflow now: (it stays|they stay) on version ${live} until`), text);
+    await saved();
+  });
+
   test('no errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });

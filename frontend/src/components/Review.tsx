@@ -13,8 +13,10 @@ const typeLabel = (t: string) => nodeConfig(t).label;
  * Publish. `definition` is the editor's unsaved one (a live workflow's save); without it the
  * saved draft is published (switching on).
  */
-export function ReviewDialog({ workflowId, definition, revision, title, onPublished, onProblems, onClose }: {
+export function ReviewDialog({ workflowId, definition, revision, title, inWorkflow, onPublished, onProblems, onClose }: {
   workflowId: string;
+  /** Records in the workflow now (running or waiting), when known: they stay on the live version. */
+  inWorkflow?: number;
   title?: string;
   definition?: Definition;
   revision: number;
@@ -89,6 +91,15 @@ export function ReviewDialog({ workflowId, definition, revision, title, onPublis
               </ul>
             )}
           </>
+        )}
+        {review?.valid && review.live_version !== undefined && review.live_version > 0 && (
+          <p className="review-existing" data-testid="review-enrolled">
+            {inWorkflow === undefined
+              ? `Records already in the workflow stay on version ${review.live_version} until they finish; this version is for records that enroll after you publish.`
+              : inWorkflow === 0
+                ? `No record is in the workflow now; every record that enrolls after you publish follows this version.`
+                : `${inWorkflow} record${inWorkflow === 1 ? ' is' : 's are'} in the workflow now: ${inWorkflow === 1 ? 'it stays' : 'they stay'} on version ${review.live_version} until ${inWorkflow === 1 ? 'it finishes' : 'they finish'}. This version is for records that enroll after you publish.`}
+          </p>
         )}
         {review?.valid && ex && (asked ? (
           <fieldset className="review-question">

@@ -275,6 +275,7 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
       </div>
       {reviewing && workflowId && (
         <ReviewDialog workflowId={workflowId} definition={reviewing.definition} revision={store.getState().revision}
+          inWorkflow={enabled && totals ? totals.active + totals.waiting : undefined}
           onClose={() => setReviewing(null)}
           onPublished={(p) => published(p, canonical(reviewing.definition ?? store.getState().definition))}
           onProblems={(p) => {

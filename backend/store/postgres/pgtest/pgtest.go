@@ -255,6 +255,9 @@ func resetStatement(ctx context.Context, db, schema string) (string, error) {
 			fmt.Fprintf(&b, " SELECT setval(pg_get_serial_sequence('%%[1]s.%[1]s', 'id'), 1, false);", tb.name)
 		}
 	}
+	// A test may have moved the version (to see a newer schema refused); the next one must not
+	// inherit it.
+	fmt.Fprintf(&b, " UPDATE %%[1]s.flowdesk_schema SET version = %d;", postgres.Latest())
 	b.WriteString(" COMMIT;")
 	return b.String(), nil
 }

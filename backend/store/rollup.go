@@ -72,15 +72,20 @@ func (t *sqlTx) rollUp(entries []HistoryEntry) error {
 // this same write; a path taken twice (a loop) counts once.
 func (t *sqlTx) rollUpPathGoals(wf string, goal HistoryEntry, entries []HistoryEntry) error {
 	taken := map[[2]string]bool{}
-	rows, err := t.query("SELECT step_id, COALESCE(json_extract(detail, '$.path'), '') FROM history WHERE enrollment_id = ? AND step_type = 'split' AND outcome = 'ok'", goal.EnrollmentID)
+	// The detail is read whole and its path found by rollupOf: SQL JSON functions differ
+	// between SQLite and PostgreSQL.
+	rows, err := t.query("SELECT step_id, detail FROM history WHERE enrollment_id = ? AND step_type = 'split' AND outcome = 'ok'", goal.EnrollmentID)
 	if err != nil {
 		return fmt.Errorf("roll up the goal of enrollment %d: %w", goal.EnrollmentID, err)
 	}
 	if _, err := collect(rows, "split paths", func(r rowScanner) (struct{}, error) {
-		var k [2]string
-		err := r.Scan(&k[0], &k[1])
-		taken[k] = true
-		return struct{}{}, err
+		var step, detail string
+		if err := r.Scan(&step, &detail); err != nil {
+			return struct{}{}, err
+		}
+		k := rollupOf(wf, HistoryEntry{StepID: step, StepType: "split", Outcome: HistOK, Detail: json.RawMessage(detail)})
+		taken[[2]string{k.step, k.path}] = true
+		return struct{}{}, nil
 	}); err != nil {
 		return err
 	}

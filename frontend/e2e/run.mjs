@@ -894,6 +894,9 @@ describe('flowdesk e2e', { concurrency: false }, () => {
 
     // leave without saving (the question is answered by the dialog handler), nothing was stored
     await page.goto(server.url + '/#/workflows');
+    // the guard's answer navigates after the dialog: be on the list before going on, or that
+    // navigation lands after the next one and takes the page back to the list
+    await page.getByTestId('create').waitFor({ timeout: T.med });
     const stored = (await apiGet('/api/workflows/' + WF)).body.definition;
     assert.equal(stored.steps.find((st) => st.id === ids.delay).duration, '2s');
 

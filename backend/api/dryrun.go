@@ -19,11 +19,7 @@ func (s *Server) dryRunRoutes(m *http.ServeMux) {
 }
 
 func (s *Server) dryRunsReady(w http.ResponseWriter) bool {
-	if s.dryRuns == nil {
-		writeError(w, apiError(http.StatusNotImplemented, "not_available", "the simulator is not set up in this Flowdesk"))
-		return false
-	}
-	return true
+	return s.simulatorSetUp(w, s.dryRuns != nil)
 }
 
 // startDryRun is POST /api/workflows/{id}/dry-run: checked now (422 naming the field, nothing

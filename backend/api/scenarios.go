@@ -112,11 +112,20 @@ func (s *Server) readScenario(w http.ResponseWriter, r *http.Request, workflowID
 }
 
 func (s *Server) createScenario(w http.ResponseWriter, r *http.Request) {
-	if s.simulator == nil {
-		writeError(w, apiError(http.StatusNotImplemented, "not_available", "the simulator is not set up in this Flowdesk"))
+	s.saveScenario(w, r, false)
+}
+
+func (s *Server) updateScenario(w http.ResponseWriter, r *http.Request) {
+	s.saveScenario(w, r, true)
+}
+
+// saveScenario creates (POST, 201) or replaces (PUT on its id, 200) a saved scenario; both
+// check the body the same way and keep names unique per workflow.
+func (s *Server) saveScenario(w http.ResponseWriter, r *http.Request, update bool) {
+	if !s.simulatorReady(w) {
 		return
 	}
-	id, _, err := s.scenarioPath(r, false)
+	id, old, err := s.scenarioPath(r, update)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -127,35 +136,18 @@ func (s *Server) createScenario(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	row := &store.Scenario{WorkflowID: id, Name: sc.Name, Body: raw}
+	status := http.StatusCreated
+	if update {
+		row.ID, status = old.ID, http.StatusOK
+	}
 	if err := s.eng.SaveScenario(r.Context(), row); err != nil {
 		writeError(w, scenarioConflict(err))
 		return
 	}
-	writeJSON(w, http.StatusCreated, toSaved(row))
-}
-
-func (s *Server) updateScenario(w http.ResponseWriter, r *http.Request) {
-	if s.simulator == nil {
-		writeError(w, apiError(http.StatusNotImplemented, "not_available", "the simulator is not set up in this Flowdesk"))
-		return
+	if update {
+		row.CreatedAt = old.CreatedAt
 	}
-	id, old, err := s.scenarioPath(r, true)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	sc, raw, err := s.readScenario(w, r, id)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	row := &store.Scenario{ID: old.ID, WorkflowID: id, Name: sc.Name, Body: raw}
-	if err := s.eng.SaveScenario(r.Context(), row); err != nil {
-		writeError(w, scenarioConflict(err))
-		return
-	}
-	row.CreatedAt = old.CreatedAt
-	writeJSON(w, http.StatusOK, toSaved(row))
+	writeJSON(w, status, toSaved(row))
 }
 
 // scenarioConflict names the field of a duplicate name.
@@ -213,8 +205,7 @@ type runBody struct {
 // runScenarios runs a workflow's saved scenarios (nothing is written by a run) and answers
 // each with passed or the diff of expected and actual.
 func (s *Server) runScenarios(w http.ResponseWriter, r *http.Request) {
-	if s.simulator == nil {
-		writeError(w, apiError(http.StatusNotImplemented, "not_available", "the simulator is not set up in this Flowdesk"))
+	if !s.simulatorReady(w) {
 		return
 	}
 	id, _, err := s.scenarioPath(r, false)

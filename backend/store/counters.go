@@ -12,67 +12,66 @@ import (
 // hundreds of steps of one workflow touch a handful of counter rows, so one upsert per row per
 // batch replaces one or two per step. Nothing reads these tables inside a write.
 type counters struct {
-	rollup      map[rollupKey]int64
-	rollupOrder []rollupKey
-	steps       map[stepKey][2]int64
-	stepOrder   []stepKey
+	rollup tally[rollupKey, int64]
+	steps  tally[stepKey, [2]int64] // completed, failed
 }
 
 // stepKey is one step_counts row.
 type stepKey struct{ workflow, step string }
 
+// tally sums values per key and remembers the keys in the order first seen.
+type tally[K comparable, V any] struct {
+	sums map[K]V
+	keys []K
+}
+
+func (t *tally[K, V]) add(k K, plus func(V) V) {
+	if t.sums == nil {
+		t.sums = map[K]V{}
+	}
+	v, seen := t.sums[k]
+	if !seen {
+		t.keys = append(t.keys, k)
+	}
+	t.sums[k] = plus(v)
+}
+
+// forget removes the keys gone says of.
+func (t *tally[K, V]) forget(gone func(K) bool) {
+	kept := t.keys[:0]
+	for _, k := range t.keys {
+		if gone(k) {
+			delete(t.sums, k)
+		} else {
+			kept = append(kept, k)
+		}
+	}
+	t.keys = kept
+}
+
 func (c *counters) addRollup(k rollupKey, n int64) {
-	if c.rollup == nil {
-		c.rollup = map[rollupKey]int64{}
-	}
-	if _, seen := c.rollup[k]; !seen {
-		c.rollupOrder = append(c.rollupOrder, k)
-	}
-	c.rollup[k] += n
+	c.rollup.add(k, func(v int64) int64 { return v + n })
 }
 
 func (c *counters) addStep(k stepKey, completed, failed int64) {
-	if c.steps == nil {
-		c.steps = map[stepKey][2]int64{}
-	}
-	v, seen := c.steps[k]
-	if !seen {
-		c.stepOrder = append(c.stepOrder, k)
-	}
-	c.steps[k] = [2]int64{v[0] + completed, v[1] + failed}
+	c.steps.add(k, func(v [2]int64) [2]int64 { return [2]int64{v[0] + completed, v[1] + failed} })
 }
 
 // merge adds o's increments to c.
 func (c *counters) merge(o *counters) {
-	for _, k := range o.rollupOrder {
-		c.addRollup(k, o.rollup[k])
+	for _, k := range o.rollup.keys {
+		c.addRollup(k, o.rollup.sums[k])
 	}
-	for _, k := range o.stepOrder {
-		v := o.steps[k]
+	for _, k := range o.steps.keys {
+		v := o.steps.sums[k]
 		c.addStep(k, v[0], v[1])
 	}
 }
 
 // drop forgets the increments of a workflow whose counter rows are being deleted.
 func (c *counters) drop(workflowID string) {
-	keepR := c.rollupOrder[:0]
-	for _, k := range c.rollupOrder {
-		if k.workflow == workflowID {
-			delete(c.rollup, k)
-		} else {
-			keepR = append(keepR, k)
-		}
-	}
-	c.rollupOrder = keepR
-	keepS := c.stepOrder[:0]
-	for _, k := range c.stepOrder {
-		if k.workflow == workflowID {
-			delete(c.steps, k)
-		} else {
-			keepS = append(keepS, k)
-		}
-	}
-	c.stepOrder = keepS
+	c.rollup.forget(func(k rollupKey) bool { return k.workflow == workflowID })
+	c.steps.forget(func(k stepKey) bool { return k.workflow == workflowID })
 }
 
 // flush upserts the increments in multi-row statements.
@@ -80,35 +79,39 @@ func (c *counters) drop(workflowID string) {
 // Rows are upserted in key order: processes sharing a PostgreSQL database then lock counter rows
 // in one order, so their batches wait for each other at worst and never deadlock.
 func (c *counters) flush(t *sqlTx) error {
-	slices.SortFunc(c.rollupOrder, func(a, b rollupKey) int {
-		return cmp.Or(cmp.Compare(a.workflow, b.workflow), cmp.Compare(a.day, b.day), cmp.Compare(a.step, b.step),
-			cmp.Compare(a.path, b.path), cmp.Compare(a.outcome, b.outcome))
-	})
-	slices.SortFunc(c.stepOrder, func(a, b stepKey) int {
-		return cmp.Or(cmp.Compare(a.workflow, b.workflow), cmp.Compare(a.step, b.step))
-	})
-	for order := c.rollupOrder; len(order) > 0; {
-		n := min(len(order), historyChunk)
-		args := make([]any, 0, 6*n)
-		for _, k := range order[:n] {
-			args = append(args, k.workflow, k.day, k.step, k.path, k.outcome, c.rollup[k])
-		}
-		if _, err := t.exec(rollupUpsert[n], args...); err != nil {
-			return fmt.Errorf("roll up history of workflow %q: %w", order[0].workflow, err)
-		}
-		order = order[n:]
+	err := upsertTally(t, &c.rollup, rollupUpsert, "roll up history",
+		func(a, b rollupKey) int {
+			return cmp.Or(cmp.Compare(a.workflow, b.workflow), cmp.Compare(a.day, b.day), cmp.Compare(a.step, b.step),
+				cmp.Compare(a.path, b.path), cmp.Compare(a.outcome, b.outcome))
+		},
+		func(k rollupKey, n int64) []any { return []any{k.workflow, k.day, k.step, k.path, k.outcome, n} },
+		func(k rollupKey) string { return k.workflow })
+	if err != nil {
+		return err
 	}
-	for order := c.stepOrder; len(order) > 0; {
-		n := min(len(order), historyChunk)
-		args := make([]any, 0, 4*n)
-		for _, k := range order[:n] {
-			v := c.steps[k]
-			args = append(args, k.workflow, k.step, v[0], v[1])
+	return upsertTally(t, &c.steps, stepCountUpsert, "count steps",
+		func(a, b stepKey) int {
+			return cmp.Or(cmp.Compare(a.workflow, b.workflow), cmp.Compare(a.step, b.step))
+		},
+		func(k stepKey, v [2]int64) []any { return []any{k.workflow, k.step, v[0], v[1]} },
+		func(k stepKey) string { return k.workflow })
+}
+
+// upsertTally sorts a tally's keys and upserts them historyChunk rows at a time with
+// upsert[n], the statement for n rows.
+func upsertTally[K comparable, V any](t *sqlTx, c *tally[K, V], upsert []string, what string,
+	order func(a, b K) int, row func(K, V) []any, workflow func(K) string) error {
+	slices.SortFunc(c.keys, order)
+	for keys := c.keys; len(keys) > 0; {
+		n := min(len(keys), historyChunk)
+		var args []any
+		for _, k := range keys[:n] {
+			args = append(args, row(k, c.sums[k])...)
 		}
-		if _, err := t.exec(stepCountUpsert[n], args...); err != nil {
-			return fmt.Errorf("count steps of workflow %q: %w", order[0].workflow, err)
+		if _, err := t.exec(upsert[n], args...); err != nil {
+			return fmt.Errorf("%s of workflow %q: %w", what, workflow(keys[0]), err)
 		}
-		order = order[n:]
+		keys = keys[n:]
 	}
 	return nil
 }

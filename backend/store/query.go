@@ -63,12 +63,17 @@ func (f *filter) where() string {
 	return " WHERE " + strings.Join(f.conds, " AND ")
 }
 
-// listLimit is a list query's page size: n when 1..1000, else 100.
+// maxListLimit is the largest page a list query reads.
+const maxListLimit = 1000
+
+// listLimit is a list query's page size: 100 when n is not set, n up to 1000, and 1000 above
+// that, so a caller asking for more still gets a full page (a full page means "there may be
+// more") rather than a short one that reads as the end.
 func listLimit(n int) int {
-	if n <= 0 || n > 1000 {
+	if n <= 0 {
 		return 100
 	}
-	return n
+	return min(n, maxListLimit)
 }
 
 // rowScanner is what the scan functions read from: a *sql.Row or *sql.Rows.

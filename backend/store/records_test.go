@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -223,5 +224,36 @@ func TestRecordReadsRoundTrip(t *testing.T) {
 	}
 	if _, err := db.RecordByEmail(ctx, "company", "ann@x.com"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("email of another type: %v, want ErrNotFound", err)
+	}
+}
+
+// A page asked for above the cap is the cap, not the default: a caller paging with a big limit
+// must get full pages until the end.
+func TestSearchRecordsCapsTheLimit(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustWrite(t, db, func(tx Tx) error {
+		for i := range maxListLimit + 5 {
+			if _, err := tx.UpsertRecord("contact", 0, fmt.Sprintf("c%d@x.com", i), nil, t0); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var pages []int
+	var after int64
+	for {
+		recs, err := db.SearchRecords(ctx, RecordQuery{Limit: 5000, After: after})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, len(recs))
+		if len(recs) < maxListLimit {
+			break
+		}
+		after = recs[len(recs)-1].ID
+	}
+	if !reflect.DeepEqual(pages, []int{maxListLimit, 5}) {
+		t.Errorf("pages of limit 5000 over %d records: %v, want [%d 5]", maxListLimit+5, pages, maxListLimit)
 	}
 }

@@ -153,6 +153,10 @@ describe('an A/B test with a goal, built as a new user', { concurrency: false },
     assert.match(await hist.textContent(), /Set variant = A/);
     assert.doesNotMatch(await hist.textContent(), /variant = B/, 'nothing of path B ran');
     assert.match(await page.locator('body').textContent(), /waiting/i);
+    // unnamed steps are called what their cards say, never by their ids
+    const heads = await hist.locator('.tl-head strong').allTextContents();
+    assert.deepEqual(heads, ['Enrollment', 'Split A 50% / B 50%', 'Set variant = A', 'Wait 1 day']);
+    assert.match(await page.locator('body').textContent(), /now at Wait 1 day/);
     await shot('ab-02-enrollment');
 
     // Two A contacts become customers: they leave at once as goal reached.

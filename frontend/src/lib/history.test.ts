@@ -91,3 +91,16 @@ describe('formatHistory', () => {
     expect(showValue('x'.repeat(100))).toHaveLength(78);
   });
 });
+
+describe('step names', () => {
+  const title = (s: { type: string; id: string }) => `the ${s.type} card`;
+  it('call an unnamed step what its card says when given stepTitle, its id otherwise, its name always', () => {
+    const tagged = h('completed', {}, 'tag', 'set_property');
+    expect(fmt(tagged).step).toBe('tag');
+    expect(formatHistory(tagged, def, { timeZone: 'UTC', stepTitle: title }).step).toBe('the set_property card');
+    expect(formatHistory(h('completed', {}, 'wait', 'delay'), def, { timeZone: 'UTC', stepTitle: title }).step).toBe('Wait for Tuesday');
+    const jump = formatHistory(h('ok', { target: 'tag' }, 'again', 'goto'), def, { timeZone: 'UTC', stepTitle: title });
+    expect(jump.step).toBe('the goto card');
+    expect(jump.text).toBe('Went to the set_property card');
+  });
+});

@@ -22,6 +22,8 @@ export interface FormatOptions {
   now?: Date;
   /** Locale for names and date order (default: the user's). */
   locale?: string;
+  /** What to call a step without a name (the editor's card title, "Wait 2 days"); default its id. */
+  stepTitle?: (s: Step) => string;
 }
 
 /** Formats a value for one line: strings bare, others as JSON, long ones clipped. */
@@ -49,9 +51,9 @@ export function formatWhen(iso: unknown, opts: FormatOptions = {}): string {
   return far ? `${wd} ${formatDate(iso, o)} ${time}` : `${wd} ${time}`;
 }
 
-function stepLabel(step: Step | undefined, id: string | undefined): string {
+function stepLabel(step: Step | undefined, id: string | undefined, title?: (s: Step) => string): string {
   if (!id) return 'Enrollment';
-  return step?.name || id;
+  return step?.name || (step && title?.(step)) || id;
 }
 
 function valuesText(values: unknown): string {
@@ -66,11 +68,10 @@ export function formatHistory(h: HistoryEntry, def?: Definition | null, opts: Fo
   const step = h.step_id ? def?.steps.find((s) => s.id === h.step_id) : undefined;
   const name = (id: unknown) => {
     if (typeof id !== 'string' || !id) return 'the end';
-    const s = def?.steps.find((x) => x.id === id);
-    return s?.name || id;
+    return stepLabel(def?.steps.find((x) => x.id === id), id, opts.stepTitle);
   };
   const when = (v: unknown) => formatWhen(v, { ...opts, now: opts.now ?? new Date(h.at) });
-  const base = { step: stepLabel(step, h.step_id), stepId: h.step_id || undefined };
+  const base = { step: stepLabel(step, h.step_id, opts.stepTitle), stepId: h.step_id || undefined };
   const type = h.step_type || step?.type;
   switch (h.outcome) {
     case 'enrolled': {

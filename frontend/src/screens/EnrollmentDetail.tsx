@@ -6,6 +6,7 @@ import { UnenrollDialog } from '../components/Enroll';
 import { diagnoseView } from '../lib/diagnose';
 import { formatHistory } from '../lib/history';
 import { failedStepsText } from '../lib/outcome';
+import { stepTitle } from '../nodes';
 import { recordName } from './Records';
 import { formatDateTime, formatTime, zoneLabel } from '../lib/datetime';
 
@@ -53,13 +54,17 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
   }, [load, poll]);
   const def = runDef ?? wf?.definition ?? null;
   const zone = def?.timezone || undefined;
-  const lines = useMemo(() => (data ? data.history.map((h) => ({ h, line: formatHistory(h, def, { timeZone: def?.timezone || undefined }) })) : []), [data, def]);
+  const lines = useMemo(() => (data ? data.history.map((h) => ({ h, line: formatHistory(h, def, { timeZone: def?.timezone || undefined, stepTitle }) })) : []), [data, def]);
   if (error && !data) return <div className="screen"><ErrorBanner error={error} onRetry={load} /><a href="#/workflows">Workflows</a></div>;
   if (!data) return <div className="screen"><Spinner label={`Loading enrollment #${id}…`} /></div>;
   const e = data.enrollment;
   const dg = diagnoseView(data.diagnose, def);
   const versionNote = wf && wf.active_version && wf.active_version !== e.version;
-  const current = e.current_step ? def?.steps.find((s) => s.id === e.current_step)?.name || e.current_step : '';
+  const title = (sid: string) => {
+    const st = def?.steps.find((s) => s.id === sid);
+    return st ? stepTitle(st) : sid;
+  };
+  const current = e.current_step ? title(e.current_step) : '';
   const who = rec ? recordName(rec) || rec.email || `#${rec.id}` : `record #${e.record_id}`;
   return (
     <div className="screen">
@@ -74,7 +79,7 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
             Enrollment #{e.id} of <a href={'#/records/' + e.record_id}>{rec?.email ?? `record #${e.record_id}`}</a> in version {e.version} ·
             started {ago(e.created_at)} · {e.steps_run} step{e.steps_run === 1 ? '' : 's'} run
             {e.failed_steps > 0 && <> · <span className="warn-text" data-testid="failed-steps">{failedStepsText(e.failed_steps)}</span></>}
-            {current && <> · now at <span className="mono">{current}</span></>}
+            {current && <> · now at <strong>{current}</strong></>}
             {e.finished_at && <> · finished {ago(e.finished_at)}</>}
           </div>
         </div>
@@ -155,7 +160,7 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
         </section>
       </div>
       <DeliveriesTable query={{ enrollment: e.id }} title="Deliveries" emptyText="No outbound actions (webhooks, emails, SMS, Slack) have run for this enrollment."
-        stepName={(sid) => def?.steps.find((s) => s.id === sid)?.name || sid} />
+        stepName={title} />
       {unenrolling && (
         <UnenrollDialog enrollmentId={e.id} who={who} workflow={wf?.name ?? e.workflow_id} onClose={() => setUnenrolling(false)} onDone={() => {
           setUnenrolling(false);

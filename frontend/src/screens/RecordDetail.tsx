@@ -8,7 +8,7 @@ import { showValue } from '../lib/history';
 import { navigate } from '../router';
 import { recordName } from './Records';
 import { formatDateTime } from '../lib/datetime';
-import { nodeConfig } from '../nodes';
+import { stepTitle } from '../nodes';
 
 interface EventRow {
   id: number;
@@ -45,7 +45,7 @@ export function RecordDetailScreen({ id }: { id: number }) {
     for (const wid of wfIds ? wfIds.split(',') : []) {
       api.getWorkflow(wid).then((w) => {
         if (!live) return;
-        const m = Object.fromEntries(w.definition.steps.map((st) => [st.id, st.name || nodeConfig(st.type).summary(st)]));
+        const m = Object.fromEntries(w.definition.steps.map((st) => [st.id, stepTitle(st)]));
         setStepNames((prev) => ({ ...prev, [wid]: m }));
       }, () => undefined);
     }

@@ -361,9 +361,14 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 		if reply.Status != "" {
 			res.Detail["provider_status"] = reply.Status
 		}
+		sentAt := in.Now
+		msg.Status, msg.SentAt = store.OutboxSent, &sentAt
 		switch final, delivered, _ := engine.DeliveryStatus(reply.Status); {
 		case final && !delivered:
 			res.Outcome, res.Error = store.AttemptFailed, fmt.Sprintf("the SMS provider answered that the message %s", reply.Status)
+			msg.Status, msg.Reason, msg.StatusAt = store.OutboxFailed, res.Error, &sentAt
+		case final && !strings.EqualFold(strings.TrimSpace(reply.Status), "sent"):
+			msg.Status, msg.StatusAt = store.OutboxDelivered, &sentAt
 		case !final && callback != "":
 			timeout := prov.StatusTimeout
 			if timeout <= 0 {
@@ -373,8 +378,6 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 		}
 		// Keep a record of what was sent next to the outbox's unsent messages (best effort: the
 		// message is out, so a failure here must not make the step retry).
-		sentAt := in.Now
-		msg.Status, msg.SentAt = store.OutboxSent, &sentAt
 		res.Writes = append(res.Writes, func(tx store.Tx, d map[string]any) error {
 			if _, err := tx.AddOutbox(msg); err != nil {
 				d["outbox_error"] = err.Error()

@@ -136,6 +136,23 @@ func (s *statusStack) post(to, status, errorCode, token string) (int, map[string
 	return res.StatusCode, out
 }
 
+// wantOutbox checks the one SMS row of the outbox: its status and (a part of) its reason.
+func (s *statusStack) wantOutbox(status, reason string) *store.OutboxMessage {
+	s.t.Helper()
+	box, err := s.db.Outbox(s.ctx, store.OutboxQuery{Channel: action.SMSChannel})
+	if err != nil || len(box) != 1 {
+		s.t.Fatalf("outbox %+v %v, want one SMS", box, err)
+	}
+	m := box[0]
+	if m.Status != status || (reason == "" && m.Reason != "") || !strings.Contains(m.Reason, reason) {
+		s.t.Fatalf("outbox row %s %q, want %s %q", m.Status, m.Reason, status, reason)
+	}
+	if (status == store.OutboxDelivered || status == store.OutboxFailed) != (m.StatusAt != nil) {
+		s.t.Fatalf("outbox row %s with status_at %v", m.Status, m.StatusAt)
+	}
+	return m
+}
+
 // An SMS the provider queued waits for its status: "sending" changes nothing, "delivered" moves
 // the step on as ok, and the outbox keeps the message.
 func TestSMSWaitsForTheProvidersDeliveredStatus(t *testing.T) {
@@ -156,6 +173,7 @@ func TestSMSWaitsForTheProvidersDeliveredStatus(t *testing.T) {
 		t.Fatalf("waiting detail %v, want queued with a 72-hour deadline", d)
 	}
 
+	s.wantOutbox(store.OutboxSent, "")
 	if code := s.report("sending", ""); code != http.StatusOK {
 		t.Fatalf("an interim status answered %d", code)
 	}
@@ -174,12 +192,16 @@ func TestSMSWaitsForTheProvidersDeliveredStatus(t *testing.T) {
 	if d := s.detail(id, "text", store.HistOK); d["provider_status"] != "delivered" {
 		t.Fatalf("ok detail %v", d)
 	}
+	if m := s.wantOutbox(store.OutboxDelivered, ""); !m.StatusAt.Equal(s.clock.Now()) {
+		t.Fatalf("delivered at %v, want %v", m.StatusAt, s.clock.Now())
+	}
 	// A late report does not replace the first final one, and nothing runs again.
 	if code := s.report("undelivered", "30003"); code != http.StatusOK {
 		t.Fatalf("a late report answered %d", code)
 	}
 	s.run()
 	s.wantTrail(id, "enrolled", "text:waiting", "text:ok", "done:ok", "completed")
+	s.wantOutbox(store.OutboxDelivered, "")
 	if n := len(s.prov.got()); n != 1 {
 		t.Fatalf("the provider got %d sends, want 1", n)
 	}
@@ -208,6 +230,28 @@ func TestSMSFailsWhenTheProviderReportsUndelivered(t *testing.T) {
 	if len(atts) != 2 || atts[0].Outcome != store.AttemptOK || atts[1].Outcome != store.AttemptFailed || !strings.Contains(atts[1].Error, "undelivered") {
 		t.Fatalf("delivery log %+v, want the accepted try then the failure", atts)
 	}
+	// The outbox says failed with the reason, in the write that failed the step.
+	s.wantOutbox(store.OutboxFailed, "the provider reported the message undelivered (error 30003)")
+	if got, err := s.db.Outbox(s.ctx, store.OutboxQuery{Status: store.OutboxSent}); err != nil || len(got) != 0 {
+		t.Fatalf("sent messages %+v %v, want none", got, err)
+	}
+}
+
+// A provider that answers the send with a final failure fails the step at once, and the outbox
+// row is stored failed with that reason.
+func TestSMSAnsweredFailedIsFailedInTheOutbox(t *testing.T) {
+	s := newStatusStack(t, 0)
+	s.prov.script = func(int, hit) (int, map[string]string, string) {
+		return http.StatusCreated, map[string]string{"Content-Type": "application/json"}, `{"sid": "SM0009", "status": "failed"}`
+	}
+	s.deploy("sms", smsSteps()...)
+	id := s.start("sms", "ann@example.com", map[string]any{"phone": "+31612345678"})
+	s.run()
+	s.wantTrail(id, "enrolled", "text:failed", "done:ok", "completed")
+	m := s.wantOutbox(store.OutboxFailed, "the SMS provider answered that the message failed")
+	if m.MessageID != "SM0009" || m.SentAt == nil {
+		t.Fatalf("outbox row %+v, want the provider's id and when it was handed over", m)
+	}
 }
 
 // A status that arrives while the send's try is still in flight (the provider reports before
@@ -219,6 +263,7 @@ func TestSMSStatusBeforeTheWaitCommitsIsNotLost(t *testing.T) {
 	id := s.start("sms", "ann@example.com", map[string]any{"phone": "+31612345678"})
 	s.run()
 	s.wantTrail(id, "enrolled", "text:waiting", "text:ok", "done:ok", "completed")
+	s.wantOutbox(store.OutboxDelivered, "")
 }
 
 // With no status the step fails after the configured wait, also across a restart: the wait is a
@@ -242,12 +287,14 @@ func TestSMSWithoutAStatusFailsAfterTheTimeoutAcrossARestart(t *testing.T) {
 	if en := s.r.Enrollment(id); en.Status != store.StatusCompletedWithErrors {
 		t.Fatalf("enrollment %s, want completed_with_errors", en.Status)
 	}
+	s.wantOutbox(store.OutboxFailed, "no delivery status from the provider after 2 hours")
 	// A report after the deadline is recorded but changes nothing.
 	if code := s.report("delivered", ""); code != http.StatusOK {
 		t.Fatalf("a late report answered %d", code)
 	}
 	s.run()
 	s.wantTrail(id, "enrolled", "text:waiting", "text:failed", "done:ok", "completed")
+	s.wantOutbox(store.OutboxFailed, "no delivery status")
 }
 
 // Bad status reports are refused with the field named, and the step keeps waiting.

@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/flowdesk/flowdesk/backend/store"
 )
@@ -18,10 +20,8 @@ func (s *Server) emailRoutes(m *http.ServeMux) {
 func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	status := q.Get("status")
-	switch status {
-	case "", store.OutboxQueued, store.OutboxSent:
-	default:
-		writeError(w, apiError(http.StatusBadRequest, "bad_query", "status must be %q or %q, not %q", store.OutboxQueued, store.OutboxSent, status))
+	if status != "" && !slices.Contains(store.OutboxStatuses, status) {
+		writeError(w, apiError(http.StatusBadRequest, "bad_query", "status must be one of %s, not %q", strings.Join(store.OutboxStatuses, ", "), status))
 		return
 	}
 	var before, enr int64

@@ -180,6 +180,7 @@ func (p *plan) resumeDelivery(s *workflow.Step, outcome string) string {
 		detail["error"] = fmt.Sprintf("no delivery status from the provider after %s; the message may not have arrived", strings.TrimPrefix(wait, "/"))
 		p.stepFailed(s, detail)
 		p.failedAttempt(s, detail["error"].(string))
+		p.outboxOutcome(s, store.OutboxFailed, detail["error"].(string))
 		return s.Next
 	}
 	status, code, _ := strings.Cut(strings.TrimPrefix(outcome, "status:"), "/")
@@ -190,6 +191,9 @@ func (p *plan) resumeDelivery(s *workflow.Step, outcome string) string {
 	if _, delivered, _ := DeliveryStatus(status); delivered {
 		p.log(s, store.HistOK, detail)
 		p.count(s.ID, 1, 0)
+		if status != "sent" { // "sent" is as far as some carriers report; the row reads sent already
+			p.outboxOutcome(s, store.OutboxDelivered, "")
+		}
 		return s.Next
 	}
 	msg := fmt.Sprintf("the provider reported the message %s", status)
@@ -199,7 +203,18 @@ func (p *plan) resumeDelivery(s *workflow.Step, outcome string) string {
 	detail["error"] = msg
 	p.stepFailed(s, detail)
 	p.failedAttempt(s, msg)
+	p.outboxOutcome(s, store.OutboxFailed, msg)
 	return s.Next
+}
+
+// outboxOutcome makes the outbox row of the send read what became of it, in the write that
+// logs the step's outcome, so the outbox never says sent for a message the step failed.
+func (p *plan) outboxOutcome(s *workflow.Step, status, reason string) {
+	key, now := actionKey(p.c.enr.ID, s.ID, p.stepsRun), p.now
+	p.effects = append(p.effects, func(tx store.Tx, _ *plan) error {
+		_, err := tx.SetOutboxStatus(key, status, reason, now)
+		return err
+	})
 }
 
 // failedAttempt adds the failure to the step's delivery log, next to the try the provider

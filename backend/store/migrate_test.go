@@ -111,3 +111,63 @@ func TestListsMigration(t *testing.T) {
 		t.Fatalf("ListDays(vip) = %+v, %v", days, err)
 	}
 }
+
+// TestOutboxOutcomeMigration: SMS messages that failed before the outbox knew outcomes (a failed
+// line in the delivery log with the send's key) read failed with that reason, a reported
+// delivery reads delivered, and the rest keep their status.
+func TestOutboxOutcomeMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := migrations.ReadDir("migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if n, _ := strconv.Atoi(strings.SplitN(e.Name(), "_", 2)[0]); n >= 28 {
+			continue
+		}
+		body, _ := migrations.ReadFile("migrations/" + e.Name())
+		if _, err := raw.ExecContext(ctx, string(body)); err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+	}
+	for _, q := range []string{
+		"PRAGMA user_version = 27",
+		`INSERT INTO outbox (id, channel, status, idempotency_key, to_addr, created_at, sent_at) VALUES
+			(1, 'sms', 'sent', 'fd_failed', '+31612345678', 1000, 1000), (2, 'sms', 'sent', 'fd_delivered', '+31612345679', 1000, 1000),
+			(3, 'sms', 'sent', 'fd_waiting', '+31612345670', 1000, 1000), (4, 'email', 'sent', 'fd_mail', 'ann@example.com', 1000, 1000),
+			(5, 'sms', 'outbox', 'fd_kept', '+31612345671', 1000, NULL)`,
+		`INSERT INTO action_attempts (enrollment_id, workflow_id, step_id, step_type, idempotency_key, try, outcome, error, at) VALUES
+			(1, 'w', 'text', 'sms', 'fd_failed', 1, 'ok', '', 1000), (1, 'w', 'text', 'sms', 'fd_failed', 1, 'failed', 'the provider reported the message undelivered (error 30003)', 2000),
+			(2, 'w', 'text', 'sms', 'fd_delivered', 1, 'ok', '', 1000), (3, 'w', 'text', 'sms', 'fd_waiting', 1, 'ok', '', 1000)`,
+		`INSERT INTO sms_sends (idempotency_key, month, at, status, status_at) VALUES ('fd_failed', '2026-03', 1000, 'undelivered', 2000),
+			('fd_delivered', '2026-03', 1000, 'delivered', 3000), ('fd_waiting', '2026-03', 1000, NULL, NULL)`,
+	} {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	raw.Close()
+	db := openAt(t, path)
+	got := map[int64]string{}
+	msgs, err := db.Outbox(ctx, OutboxQuery{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		at := int64(0)
+		if m.StatusAt != nil {
+			at = m.StatusAt.UnixMilli()
+		}
+		got[m.ID] = fmt.Sprintf("%s %q %d", m.Status, m.Reason, at)
+	}
+	want := map[int64]string{1: `failed "the provider reported the message undelivered (error 30003)" 2000`, 2: `delivered "" 3000`,
+		3: `sent "" 0`, 4: `sent "" 0`, 5: `outbox "" 0`}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("outbox after migrating: %v, want %v", got, want)
+	}
+}

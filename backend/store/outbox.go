@@ -11,16 +11,21 @@ import (
 
 // Outbox statuses.
 const (
-	OutboxQueued = "outbox" // kept locally: no SMTP server is set up (offline demos)
-	OutboxSent   = "sent"   // handed to the SMTP server
+	OutboxQueued    = "outbox"    // kept locally: no SMTP server or SMS provider is set up (offline demos)
+	OutboxSent      = "sent"      // handed to the SMTP server or the SMS provider
+	OutboxDelivered = "delivered" // the SMS provider reported it delivered
+	OutboxFailed    = "failed"    // it did not arrive: the provider said so, or said nothing in time (Reason says which)
 )
+
+// OutboxStatuses are the statuses an outbox message can have, in the order a message goes.
+var OutboxStatuses = []string{OutboxQueued, OutboxSent, OutboxDelivered, OutboxFailed}
 
 // OutboxMessage is a message in the local outbox: one not sent because no server is set up,
 // or a record of one that was sent.
 type OutboxMessage struct {
 	ID             int64      `json:"id"`
 	Channel        string     `json:"channel"` // "email"
-	Status         string     `json:"status"`  // OutboxQueued or OutboxSent
+	Status         string     `json:"status"`  // one of OutboxStatuses
 	IdempotencyKey string     `json:"idempotency_key"`
 	MessageID      string     `json:"message_id,omitempty"`
 	EnrollmentID   int64      `json:"enrollment_id,omitempty"`
@@ -33,29 +38,36 @@ type OutboxMessage struct {
 	BodyText       string     `json:"body_text,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
 	SentAt         *time.Time `json:"sent_at,omitempty"`
+	Reason         string     `json:"reason,omitempty"`    // why it failed
+	StatusAt       *time.Time `json:"status_at,omitempty"` // when it became delivered or failed
 }
 
 // AddOutbox stores a message unless one with the same channel and idempotency key is there
 // (a retried step); added says whether a row was inserted, and m.ID is set either way.
-// A message kept as OutboxQueued and later sent becomes OutboxSent.
+// A message kept as OutboxQueued and later sent takes the new status (and its reason).
 func (t *sqlTx) AddOutbox(m *OutboxMessage) (added bool, err error) {
 	if m.Channel == "" {
 		m.Channel = "email"
 	}
-	var sent any
+	var sent, statusAt any
 	if m.SentAt != nil {
 		sent = ms(*m.SentAt)
+	}
+	if m.StatusAt != nil {
+		statusAt = ms(*m.StatusAt)
 	}
 	var enr any
 	if m.EnrollmentID != 0 {
 		enr = m.EnrollmentID
 	}
 	res, err := t.exec(`INSERT INTO outbox (channel, status, idempotency_key, message_id, enrollment_id, workflow_id, step_id,
-		from_addr, to_addr, subject, body_html, body_text, created_at, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (channel, idempotency_key) DO UPDATE SET status = excluded.status, sent_at = excluded.sent_at
-		WHERE outbox.status = 'outbox' AND excluded.status = 'sent'`,
+		from_addr, to_addr, subject, body_html, body_text, created_at, sent_at, reason, status_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (channel, idempotency_key) DO UPDATE SET status = excluded.status, sent_at = excluded.sent_at,
+		reason = excluded.reason, status_at = excluded.status_at
+		WHERE outbox.status = 'outbox' AND excluded.status != 'outbox'`,
 		m.Channel, m.Status, m.IdempotencyKey, m.MessageID, enr, m.WorkflowID, m.StepID, m.From, m.To, m.Subject,
-		m.BodyHTML, m.BodyText, ms(m.CreatedAt), sent)
+		m.BodyHTML, m.BodyText, ms(m.CreatedAt), sent, m.Reason, statusAt)
 	if err != nil {
 		return false, fmt.Errorf("add %s to the outbox: %w", m.Channel, err)
 	}
@@ -63,6 +75,22 @@ func (t *sqlTx) AddOutbox(m *OutboxMessage) (added bool, err error) {
 	if err := t.queryRow("SELECT id FROM outbox WHERE channel = ? AND idempotency_key = ?", m.Channel, m.IdempotencyKey).Scan(&m.ID); err != nil {
 		return false, fmt.Errorf("add %s to the outbox: %w", m.Channel, err)
 	}
+	return n > 0, nil
+}
+
+// SetOutboxStatus records what became of a sent message, found by its idempotency key:
+// OutboxDelivered, or OutboxFailed with the reason. Only a message that reads OutboxSent
+// changes (one kept locally, or with its outcome known, keeps it); changed says whether one did.
+func (t *sqlTx) SetOutboxStatus(key, status, reason string, at time.Time) (changed bool, err error) {
+	if status != OutboxDelivered && status != OutboxFailed {
+		return false, fmt.Errorf("set the outbox status of %s: %q is not delivered or failed", key, status)
+	}
+	res, err := t.exec("UPDATE outbox SET status = ?, reason = ?, status_at = ? WHERE idempotency_key = ? AND status = 'sent'",
+		status, reason, ms(at), key)
+	if err != nil {
+		return false, fmt.Errorf("set the outbox status of %s: %w", key, err)
+	}
+	n, _ := res.RowsAffected()
 	return n > 0, nil
 }
 
@@ -77,7 +105,7 @@ type OutboxQuery struct {
 }
 
 const outboxCols = `id, channel, status, idempotency_key, message_id, enrollment_id, workflow_id, step_id, from_addr,
-	to_addr, subject, body_html, body_text, created_at, sent_at`
+	to_addr, subject, body_html, body_text, created_at, sent_at, reason, status_at`
 
 // Outbox lists outbox messages.
 func (db *DB) Outbox(ctx context.Context, q OutboxQuery) ([]*OutboxMessage, error) {
@@ -120,16 +148,20 @@ func (t *sqlTx) DeleteOutbox(id int64) error {
 
 func scanOutbox(s rowScanner) (*OutboxMessage, error) {
 	var m OutboxMessage
-	var enr, sent sql.NullInt64
+	var enr, sent, statusAt sql.NullInt64
 	var created int64
 	if err := s.Scan(&m.ID, &m.Channel, &m.Status, &m.IdempotencyKey, &m.MessageID, &enr, &m.WorkflowID, &m.StepID, &m.From,
-		&m.To, &m.Subject, &m.BodyHTML, &m.BodyText, &created, &sent); err != nil {
+		&m.To, &m.Subject, &m.BodyHTML, &m.BodyText, &created, &sent, &m.Reason, &statusAt); err != nil {
 		return nil, err
 	}
 	m.EnrollmentID, m.CreatedAt = enr.Int64, fromMS(created)
 	if sent.Valid {
 		at := fromMS(sent.Int64)
 		m.SentAt = &at
+	}
+	if statusAt.Valid {
+		at := fromMS(statusAt.Int64)
+		m.StatusAt = &at
 	}
 	return &m, nil
 }

@@ -297,6 +297,7 @@ type Tx interface {
 	PutEmailTemplate(tpl *EmailTemplate, now time.Time) (created bool, err error)
 	PutEmailTemplateIfMissing(tpl *EmailTemplate, now time.Time) (bool, error)
 	PutSetting(key string, value json.RawMessage, now time.Time) error
+	SetOutboxStatus(key, status, reason string, at time.Time) (changed bool, err error)
 
 	// owner_rotation
 	NextOwner(workflowID, stepID string, owners []string, now time.Time) (owner string, position int, err error)

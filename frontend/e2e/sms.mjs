@@ -2,8 +2,10 @@
 // sets up the SMS provider in Settings (a wrong wait is refused under its field and nothing is
 // saved; the right one survives a reload). A Twilio-style provider on 127.0.0.1 answers
 // "queued" and later reports "delivered" to the listener, signed with the auth token; the
-// enrollment's page shows the step waiting, then delivered. The workflow is made through the
-// API (building an SMS step in the editor is the editor suite's).
+// enrollment's page shows the step waiting, then delivered. A second message the provider
+// reports undelivered is failed everywhere it shows: the enrollment page, Activity, the step's
+// counters in the editor, the Outbox (Failed, with the reason) and the delivery log. The workflow
+// is made through the API (building an SMS step in the editor is the editor suite's).
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -26,8 +28,9 @@ const shot = (name) => page.screenshot({ path: ART + name + '.png' });
 
 // report posts a status as Twilio does: a form signed with HMAC-SHA1 over the URL and the
 // fields sorted by name.
-async function report(callback, status) {
+async function report(callback, status, errorCode) {
   const form = { MessageSid: 'SM0001', AccountSid: 'AC1', MessageStatus: status };
+  if (errorCode) form.ErrorCode = errorCode;
   const signed = callback + Object.keys(form).sort().map((k) => k + form[k]).join('');
   const res = await fetch(callback, {
     method: 'POST',
@@ -119,6 +122,65 @@ describe('SMS delivery status', { concurrency: false }, () => {
     await page.getByText('Delivered: the provider reported the message delivered').waitFor({ timeout: T.long });
     await page.getByText(/Completed the workflow/).waitFor({ timeout: T.med });
     await shot('sms-delivered');
+  });
+
+  test('an SMS the provider reports undelivered is failed on every screen', { timeout: 90_000 }, async () => {
+    const reason = 'the provider reported the message undelivered (error 30003)';
+    const ev = await api('POST', '/api/events', { type: 'webinar.registered', record: { email: 'bob.sms@example.com', properties: { phone: '+31612345679' } } });
+    assert.equal(ev.status, 201, JSON.stringify(ev.body));
+    await until('the provider to get the second message', async () => sent.length === 2, T.long);
+    assert.equal(sent[1].To, '+31612345679');
+    const id = await until('the enrollment to wait', async () => {
+      const r = await api('GET', '/api/enrollments?workflow=e2e-sms&status=waiting');
+      return r.body.enrollments?.[0]?.id;
+    }, T.long);
+    assert.equal(await report(sent[1].StatusCallback, 'undelivered', '30003'), 200);
+
+    // the enrollment page: status, banner, the red line with the provider's reason, the delivery log
+    await page.goto(server.url + `/#/enrollments/${id}`);
+    await page.getByText(`Failed: ${reason}`).waitFor({ timeout: T.long });
+    await until('the status pill', async () => (await page.locator('h1 .pill.completed_with_errors').count()) === 1, T.med);
+    assert.match(await page.getByTestId('failed-banner').textContent(), /1 step failed/);
+    const log = page.getByTestId('deliveries');
+    await until('the failure in the delivery log', async () => (await log.locator('tr.row-failed').count()) === 1, T.med);
+    assert.match(await log.locator('tr.row-failed').textContent(), /undelivered \(error 30003\)/);
+    await shot('sms-failed-enrollment');
+
+    // Activity, filtered to "completed with errors" through the URL: this enrollment, not Ann's
+    await page.goto(server.url + '/#/activity?status=completed_with_errors');
+    const row = page.locator(`[data-testid="activity"] tr[data-enrollment="${id}"]`);
+    await row.waitFor({ timeout: T.med });
+    assert.match(await row.textContent(), /bob\.sms@example\.com/);
+    assert.equal(await page.locator('[data-testid="activity"] tbody tr').count(), 1, 'only the failed enrollment is listed');
+
+    // the editor: the step's counters say 1 done (Ann's) and 1 failed (Bob's)
+    await page.goto(server.url + '/#/workflows/e2e-sms');
+    const failedOnCard = page.locator('.step-card[data-step="text"] [data-testid="step-failed"]');
+    await until('the failed counter on the card', async () => (await failedOnCard.count()) === 1 && (await failedOnCard.textContent()) === '1', T.med);
+    assert.equal(await page.locator('.step-card[data-step="text"] .counters .c.completed').textContent(), '1');
+
+    // the Outbox: Bob's message under Failed with the reason, Ann's under Delivered, none under Sent
+    await page.goto(server.url + '/#/outbox');
+    const tab = (name) => page.getByRole('tablist', { name: 'Status' }).getByRole('tab', { name, exact: true });
+    await tab('Failed').click();
+    const failedRow = page.locator('table.outbox-list tbody tr');
+    await until('one failed message', async () => (await failedRow.count()) === 1 && /\+31612345679/.test(await failedRow.textContent()), T.med);
+    assert.match(await failedRow.textContent(), new RegExp(`failed${reason.replace(/[()]/g, '\\$&')}`));
+    await failedRow.click();
+    assert.match(await page.getByRole('region', { name: 'Message' }).textContent(), /Failed.*undelivered \(error 30003\)/);
+    await shot('sms-failed-outbox');
+    await tab('Delivered').click();
+    await until('Ann\'s message under Delivered', async () => (await failedRow.count()) === 1 && /\+31612345678/.test(await failedRow.textContent()), T.med);
+    await tab('Sent').click();
+    await page.getByText('No messages match these filters').waitFor({ timeout: T.med });
+
+    // the API says the same
+    const box = await api('GET', '/api/outbox?status=failed');
+    assert.equal(box.body.messages.length, 1);
+    assert.equal(box.body.messages[0].reason, reason);
+    const stats = await api('GET', '/api/workflows/e2e-sms/stats');
+    assert.equal(stats.body.steps.text.failed, 1);
+    assert.equal(stats.body.enrollments.completed_with_errors, 1);
     // The refused settings save answered 422 on purpose; nothing else may have gone wrong.
     assert.deepEqual(pageErrors.filter((e) => !/status of 422/.test(e)), []);
   });

@@ -60,6 +60,78 @@ func outboxQueriedAndDeleted(t *testing.T, s store.Store) {
 	}
 }
 
+func outboxOutcome(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	sentAt, later := T0, T0.Add(time.Hour)
+	msgs := []*store.OutboxMessage{
+		{Channel: "sms", Status: store.OutboxSent, IdempotencyKey: "fd_failed", To: "+31612345678", BodyText: "hi", CreatedAt: T0, SentAt: &sentAt},
+		{Channel: "sms", Status: store.OutboxSent, IdempotencyKey: "fd_delivered", To: "+31612345679", BodyText: "hi", CreatedAt: T0, SentAt: &sentAt},
+		{Channel: "sms", Status: store.OutboxQueued, IdempotencyKey: "fd_kept", To: "+31612345670", BodyText: "hi", CreatedAt: T0},
+		// A provider answer that was final already: stored failed at once.
+		{Channel: "sms", Status: store.OutboxFailed, IdempotencyKey: "fd_refused", To: "+31612345671", BodyText: "hi", CreatedAt: T0,
+			SentAt: &sentAt, Reason: "the SMS provider answered that the message failed", StatusAt: &sentAt},
+	}
+	write(t, s, func(tx store.Tx) error {
+		for _, m := range msgs {
+			if _, err := tx.AddOutbox(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var changed [5]bool
+	write(t, s, func(tx store.Tx) error {
+		var err error
+		for i, c := range []struct{ key, status, reason string }{
+			{"fd_failed", store.OutboxFailed, "the provider reported the message undelivered (error 30003)"},
+			{"fd_delivered", store.OutboxDelivered, ""},
+			{"fd_kept", store.OutboxFailed, "no"},
+			{"fd_failed", store.OutboxDelivered, ""}, // a second outcome changes nothing
+			{"fd_unknown", store.OutboxFailed, "no"},
+		} {
+			if changed[i], err = tx.SetOutboxStatus(c.key, c.status, c.reason, later); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if changed != [5]bool{true, true, false, false, false} {
+		t.Fatalf("changed %v, want only the two sent messages", changed)
+	}
+	if err := s.Write(ctx, func(tx store.Tx) error {
+		_, err := tx.SetOutboxStatus("fd_delivered", store.OutboxSent, "", later)
+		return err
+	}); err == nil {
+		t.Fatal("setting a sent message back to sent was accepted; only delivered or failed are outcomes")
+	}
+	for i, want := range []struct {
+		status, reason string
+		at             time.Time
+	}{
+		{store.OutboxFailed, "the provider reported the message undelivered (error 30003)", later},
+		{store.OutboxDelivered, "", later},
+		{store.OutboxQueued, "", time.Time{}},
+		{store.OutboxFailed, "the SMS provider answered that the message failed", sentAt},
+	} {
+		got, err := s.OutboxMessage(ctx, msgs[i].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var at time.Time
+		if got.StatusAt != nil {
+			at = *got.StatusAt
+		}
+		if got.Status != want.status || got.Reason != want.reason || !at.Equal(want.at) {
+			t.Errorf("message %s: %s %q at %v, want %s %q at %v", msgs[i].IdempotencyKey, got.Status, got.Reason, at, want.status, want.reason, want.at)
+		}
+	}
+	for status, want := range map[string]int{store.OutboxFailed: 2, store.OutboxDelivered: 1, store.OutboxSent: 0, store.OutboxQueued: 1} {
+		if got, err := s.Outbox(ctx, store.OutboxQuery{Status: status, Limit: 10}); err != nil || len(got) != want {
+			t.Errorf("status %s: %d messages %v, want %d", status, len(got), err, want)
+		}
+	}
+}
+
 func emailTemplates(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	if all, err := s.EmailTemplates(ctx); err != nil || all == nil || len(all) != 0 {

@@ -137,6 +137,7 @@ var Cases = []Case{
 	{"a failed savepoint undoes only its part", savepointUndoesAPart},
 	{"object types and properties: declared once, updated, deleted; values counted and found", objectTypesAndProperties},
 	{"the outbox is filtered and paged newest first; keys are per channel; messages delete", outboxQueriedAndDeleted},
+	{"a sent message becomes delivered or failed once, with the reason; a kept one does not", outboxOutcome},
 	{"email templates are created, replaced, seeded when missing, deleted", emailTemplates},
 	{"a schedule trigger's state reads back as saved and is disarmed", scheduleStateRoundTrip},
 	{"records are paged by id per type, without erased ones", recordsPaged},

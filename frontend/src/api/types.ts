@@ -575,7 +575,7 @@ export interface SettingsUpdate {
 export interface OutboxMessage {
   id: number;
   channel: string; // email, sms
-  status: 'outbox' | 'sent';
+  status: OutboxStatus;
   idempotency_key: string;
   message_id?: string;
   enrollment_id?: number;
@@ -588,7 +588,16 @@ export interface OutboxMessage {
   body_text?: string;
   created_at: string;
   sent_at?: string;
+  /** Why it failed: the provider's report, or no report before the step stopped waiting. */
+  reason?: string;
+  /** When it became delivered or failed. */
+  status_at?: string;
 }
+
+/** outbox: kept locally (nothing set up to send it); sent: handed to the SMTP server or SMS
+ * provider; delivered / failed: what the SMS provider reported (failed also when it said nothing
+ * in time). */
+export type OutboxStatus = 'outbox' | 'sent' | 'delivered' | 'failed';
 
 export type AttemptOutcome = 'ok' | 'skipped' | 'retry' | 'failed' | 'dead';
 

@@ -1,15 +1,20 @@
 // Outbox: emails and text messages kept locally (no SMTP server / SMS provider set up) and a
-// record of sent ones. HTML bodies render in a sandboxed iframe (srcdoc, sandbox="") only.
+// record of sent ones, with what the SMS provider reported (delivered, or failed and why). HTML bodies render in a sandboxed iframe (srcdoc, sandbox="") only.
 import { useCallback, useEffect, useState } from 'react';
-import { api, type OutboxMessage } from '../api';
+import { api, type OutboxMessage, type OutboxStatus } from '../api';
 import { ago, Empty, ErrorBanner, Spinner } from '../components/common';
 import { formatDateTime } from '../lib/datetime';
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** The status filter's tabs, and how each status reads in the list. */
+const STATUS_TABS: [OutboxStatus | '', string][] = [['', 'All'], ['outbox', 'In outbox'], ['sent', 'Sent'], ['delivered', 'Delivered'], ['failed', 'Failed']];
+const STATUS_LABEL: Record<OutboxStatus, string> = { outbox: 'in outbox', sent: 'sent', delivered: 'delivered', failed: 'failed' };
+const STATUS_TONE: Record<OutboxStatus, string> = { outbox: 'waiting', sent: 'completed', delivered: 'completed', failed: 'failed' };
+
 export function OutboxScreen() {
   const [rows, setRows] = useState<OutboxMessage[] | null>(null);
-  const [status, setStatus] = useState('');
+  const [status, setStatus] = useState<OutboxStatus | ''>('');
   const [channel, setChannel] = useState('');
   const [sel, setSel] = useState<number | null>(null);
   const [error, setError] = useState('');
@@ -43,12 +48,12 @@ export function OutboxScreen() {
       <div className="screen-head">
         <div>
           <h1>Outbox</h1>
-          <div className="sub">Messages kept on this machine because no email server or SMS provider is set up (see <a href="#/settings">Settings</a>), and the ones sent.</div>
+          <div className="sub">Messages kept on this machine because no email server or SMS provider is set up (see <a href="#/settings">Settings</a>), and the ones sent, with what the SMS provider reported.</div>
         </div>
       </div>
       <div className="filters">
         <div className="tabs" role="tablist" aria-label="Status">
-          {[['', 'All'], ['outbox', 'In outbox'], ['sent', 'Sent']].map(([v, l]) => (
+          {STATUS_TABS.map(([v, l]) => (
             <button type="button" key={v} role="tab" aria-selected={status === v} className={status === v ? 'on' : ''} onClick={() => setStatus(v)}>{l}</button>
           ))}
         </div>
@@ -60,7 +65,9 @@ export function OutboxScreen() {
       </div>
       <ErrorBanner error={error} onRetry={load} />
       {!rows && !error && <Spinner label="Loading the outbox…" />}
-      {rows && rows.length === 0 && <Empty title="The outbox is empty">Emails and text messages from workflows appear here when there is no server to send them.</Empty>}
+      {rows && rows.length === 0 && (status || channel
+        ? <Empty title="No messages match these filters">Choose another status or channel.</Empty>
+        : <Empty title="The outbox is empty">Emails and text messages from workflows appear here when there is no server to send them, and once they are sent.</Empty>)}
       {rows && rows.length > 0 && (
         <div className="outbox">
           <table className="table outbox-list">
@@ -71,7 +78,10 @@ export function OutboxScreen() {
                   <td><span className="chip small">{m.channel}</span></td>
                   <td className="mono">{m.to}</td>
                   <td className="preview-cell">{m.subject || (m.body_text ?? '').slice(0, 80)}</td>
-                  <td><span className={`pill ${m.status === 'sent' ? 'completed' : 'waiting'}`}>{m.status}</span></td>
+                  <td>
+                    <span className={`pill ${STATUS_TONE[m.status] ?? 'waiting'}`} data-status={m.status}>{STATUS_LABEL[m.status] ?? m.status}</span>
+                    {m.reason && <div className="sub outbox-reason">{m.reason}</div>}
+                  </td>
                   <td title={formatDateTime(m.created_at)}>{ago(m.created_at)}</td>
                   <td><button type="button" className="btn small ghost warn" onClick={(e) => { e.stopPropagation(); remove(m); }}>Delete</button></td>
                 </tr>
@@ -98,6 +108,8 @@ function MessageView({ m, onClose }: { m: OutboxMessage; onClose(): void }) {
         <dt>To</dt><dd className="mono">{m.to}</dd>
         <dt>Created</dt><dd>{formatDateTime(m.created_at)}</dd>
         {m.sent_at && <><dt>Sent</dt><dd>{formatDateTime(m.sent_at)}</dd></>}
+        {m.status === 'delivered' && m.status_at && <><dt>Delivered</dt><dd>{formatDateTime(m.status_at)}</dd></>}
+        {m.status === 'failed' && <><dt>Failed</dt><dd className="error-text">{m.reason || 'not delivered'}{m.status_at && <span className="sub"> · {formatDateTime(m.status_at)}</span>}</dd></>}
         {m.workflow_id && <><dt>Workflow</dt><dd><a href={'#/workflows/' + encodeURIComponent(m.workflow_id)}>{m.workflow_id}</a>{m.step_id && <span className="sub mono"> · {m.step_id}</span>}</dd></>}
         {m.enrollment_id ? <><dt>Enrollment</dt><dd><a href={'#/enrollments/' + m.enrollment_id}>#{m.enrollment_id}</a></dd></> : null}
       </dl>

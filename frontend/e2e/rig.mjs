@@ -45,6 +45,19 @@ export function apiClient(getServer) {
   };
 }
 
+/**
+ * The row counts of records, enrollments and outbox messages, as one string to compare before
+ * and after something that must write nothing (a dry run, a test run).
+ */
+export async function rowCounts(api) {
+  const recs = await api('GET', '/api/records?limit=1000');
+  const ens = await api('GET', '/api/enrollments?limit=1000');
+  const out = await api('GET', '/api/outbox?limit=1000');
+  const n = [recs.body.records?.length, ens.body.enrollments?.length, out.body.messages?.length];
+  if (!n.every((x) => typeof x === 'number')) throw new Error('row counts not read: ' + JSON.stringify(n));
+  return JSON.stringify(n);
+}
+
 /** Stops the run (and the server) if it takes longer than ms: a suite never hangs CI. */
 export function watchdog(name, ms, getServer) {
   const timer = setTimeout(async () => {

@@ -6,41 +6,21 @@
 // the event, record and enrollment counts stay as they were.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { openBrowser } from './rig.mjs';
+import { ART, T, apiClient, openBrowser, rowCounts, watchdog } from './rig.mjs';
 import { startServer } from './server.mjs';
-
-const ART = new URL('./artifacts/', import.meta.url).pathname;
-mkdirSync(ART, { recursive: true });
-const T = { short: 5000, med: 15000, long: 30000 };
 
 let server;
 let browser;
 let page;
 const pageErrors = [];
 
-const watchdog = setTimeout(async () => {
-  console.error('e2e simulate: the run took longer than 90 s; stopping');
-  await server?.stop().catch(() => undefined);
-  process.exit(1);
-}, 90_000);
-watchdog.unref();
+const timer = watchdog('simulate', 90_000, () => server);
+const api = apiClient(() => server);
 
-async function api(method, path) {
-  const res = await fetch(server.url + path, { method, headers: { Accept: 'application/json' } });
-  return res.json();
-}
-
-async function counts() {
-  const recs = await api('GET', '/api/records?limit=500');
-  const ens = await api('GET', '/api/enrollments?limit=500');
-  const out = await api('GET', '/api/outbox?limit=500');
-  const n = [recs.records?.length, ens.enrollments?.length, out.messages?.length];
-  assert.ok(n.every((x) => typeof x === 'number'), 'row counts read: ' + JSON.stringify(n));
-  return JSON.stringify(n);
-}
+const counts = () => rowCounts(api);
 
 const shot = (name) => page.screenshot({ path: ART + name + '.png' });
 
@@ -54,7 +34,7 @@ before(async () => {
 after(async () => {
   await browser?.close().catch(() => undefined);
   await server?.stop();
-  clearTimeout(watchdog);
+  clearTimeout(timer);
 });
 
 describe('the Test panel', { concurrency: false }, () => {

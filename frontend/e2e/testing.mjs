@@ -8,7 +8,7 @@
 // dry run or the test runs is written: the row counts of records, enrollments and outbox stay.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ART, T, apiClient, openBrowser, until, watchdog } from './rig.mjs';
+import { ART, T, apiClient, openBrowser, rowCounts, until, watchdog } from './rig.mjs';
 import { startServer } from './server.mjs';
 
 let server;
@@ -18,14 +18,7 @@ const pageErrors = [];
 const api = apiClient(() => server);
 const dog = watchdog('testing', 150_000, () => server);
 
-async function counts() {
-  const recs = await api('GET', '/api/records?limit=1000');
-  const ens = await api('GET', '/api/enrollments?limit=1000');
-  const out = await api('GET', '/api/outbox?limit=1000');
-  const n = [recs.body.records?.length, ens.body.enrollments?.length, out.body.messages?.length];
-  assert.ok(n.every((x) => typeof x === 'number'), 'row counts read: ' + JSON.stringify(n));
-  return JSON.stringify(n);
-}
+const counts = () => rowCounts(api);
 
 const shot = (name) => page.screenshot({ path: ART + name + '.png' });
 

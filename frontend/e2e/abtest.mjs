@@ -5,22 +5,18 @@
 // each contact went down one path and carries that path's variant, the enrollment page names the
 // path taken, and the Performance tab shows each path's share and goal conversion.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { ART, T, apiClient, openBrowser, publishReview, until, watchdog } from './rig.mjs';
-import { startServer } from './server.mjs';
+import { describe, test } from 'node:test';
+import { T, publishReview, suite, until } from './rig.mjs';
 
 const WF = 'e2e-ab-ui';
 const N = 20;
 
 let server;
-let browser;
 let page;
-const pageErrors = [];
 
-const timer = watchdog('abtest', 150_000, () => server);
-const api = apiClient(() => server);
+const s = suite('abtest', { bind: (f) => ({ server, page } = f) });
+const { api, shot, pageErrors } = s;
 
-const shot = (name) => page.screenshot({ path: ART + name + '.png' });
 const panel = () => page.locator('.side-panel');
 const stepIds = () => page.locator('.step-card[data-step]').evaluateAll((els) => els.map((e) => e.getAttribute('data-step')));
 
@@ -42,18 +38,6 @@ async function variantPath(slot, variant) {
   await page.getByLabel('Wait for unit').selectOption('d');
   return { set, wait };
 }
-
-before(async () => {
-  server = await startServer({});
-  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
-  ({ browser, page } = await openBrowser({ errors: pageErrors }));
-});
-
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.stop();
-  clearTimeout(timer);
-});
 
 describe('an A/B test with a goal, built as a new user', { concurrency: false }, () => {
   test('create → split 50/50 → a variant and a wait per path → goal → save → reload → on → watch each path convert', { timeout: 120_000 }, async () => {

@@ -7,18 +7,15 @@
 // tab, and a hand-edited value that makes no sense is named and left out; the Step column names
 // steps, never by id; a record's filter shows its email.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { ART, T, apiClient, openBrowser, until, watchdog } from './rig.mjs';
-import { startServer } from './server.mjs';
+import { describe, test } from 'node:test';
+import { T, suite, until } from './rig.mjs';
 
 let server;
-let browser;
 let page;
-const pageErrors = [];
 
-const timer = watchdog('authoring', 150_000, () => server);
-const api = apiClient(() => server);
-const shot = (name) => page.screenshot({ path: ART + name + '.png' });
+const s = suite('authoring', { demo: true, acceptDialogs: true, bind: (f) => ({ server, page } = f) });
+const { api, shot, pageErrors } = s;
+
 const WF = 'viewer-routing';
 
 const stepIds = () => page.locator('.step-card').evaluateAll((els) => els.map((e) => e.getAttribute('data-step')));
@@ -28,19 +25,6 @@ async function addStep(slot, type) {
   await page.locator(`.palette[data-slot="${slot}"] .palette-item[data-type="${type}"]`).click();
   return until(`the new ${type} card`, async () => (await stepIds()).find((x) => !before.includes(x)), T.short);
 }
-
-before(async () => {
-  server = await startServer({ demo: true });
-  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid}, demo)`);
-  ({ browser, page } = await openBrowser({ errors: pageErrors }));
-  page.on('dialog', (d) => d.accept().catch(() => undefined));
-});
-
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.stop();
-  clearTimeout(timer);
-});
 
 describe('pickers and activity', { concurrency: false }, () => {
   test('a branch offers the trigger event\'s fields; the enroll step picks a workflow, never itself', { timeout: 90_000 }, async () => {

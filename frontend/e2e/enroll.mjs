@@ -3,20 +3,16 @@
 // toolbar → "Enroll records…" by filter → count → confirm → progress → done; an enrollment's
 // page → "Unenroll…" with a reason → the reason in its history.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { ART, T, apiClient, openBrowser, until, watchdog } from './rig.mjs';
-import { startServer } from './server.mjs';
+import { describe, test } from 'node:test';
+import { T, suite, until } from './rig.mjs';
 
 let server;
-let browser;
 let page;
-const pageErrors = [];
 
-const timer = watchdog('enroll', 150_000, () => server);
-const api = apiClient(() => server);
+const s = suite('enroll', { demo: true, shotPrefix: 'enroll-', acceptDialogs: true, bind: (f) => ({ server, page } = f) });
+const { api, shot, pageErrors } = s;
+
 const apiGet = (path) => api('GET', path);
-
-const shot = (name) => page.screenshot({ path: ART + 'enroll-' + name + '.png' });
 
 /** Opens a demo contact's page the way a user does: Records → search → click the row. */
 async function openContact(text, heading) {
@@ -26,19 +22,6 @@ async function openContact(text, heading) {
   await page.locator('table.records tbody tr').first().click();
   await page.getByRole('heading', { name: heading }).waitFor({ timeout: T.med });
 }
-
-before(async () => {
-  server = await startServer({ demo: true });
-  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid}, demo)`);
-  ({ browser, page } = await openBrowser({ errors: pageErrors }));
-  page.on('dialog', (d) => d.accept().catch(() => undefined));
-});
-
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.stop();
-  clearTimeout(timer);
-});
 
 describe('enroll and unenroll by hand', { concurrency: false }, () => {
   test('a: a contact → Enroll in workflow… → the manual-only workflow → enrolled', { timeout: 45_000 }, async () => {

@@ -6,23 +6,18 @@
 // left to right), the editor's header fits on one line at 1280 and 1440 px, the list marks
 // drafts, and a refused switch-on is explained next to that switch with links to the problems.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { ART, T, apiClient, openBrowser, until, watchdog } from './rig.mjs';
-import { startServer } from './server.mjs';
+import { describe, test } from 'node:test';
+import { T, suite, until } from './rig.mjs';
 
 const NAME = 'Spring webinar registrations';
 let WF = ''; // the id the server makes from the name at the first save
 
 let server;
-let browser;
 let page;
-const pageErrors = [];
-const dialogs = [];
-const ids = {}; // step ids as the editor made them
 
-const timer = watchdog('firstrun', 180_000, () => server);
-const api = apiClient(() => server);
-const shot = (name) => page.screenshot({ path: ART + 'firstrun-' + name + '.png' });
+const s = suite('firstrun', { ms: 180_000, shotPrefix: 'firstrun-', acceptDialogs: true, bind: (f) => ({ server, page } = f) });
+const { api, shot, pageErrors, dialogs } = s;
+const ids = {}; // step ids as the editor made them
 
 /** The canvas viewport's transform ("translate(x, y) scale(z)"). */
 const viewport = () => page.evaluate(() => document.querySelector('.react-flow__viewport')?.style.transform ?? '');
@@ -87,22 +82,6 @@ async function tabOrder() {
   }
   return keys;
 }
-
-before(async () => {
-  server = await startServer();
-  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
-  ({ browser, page } = await openBrowser({ errors: pageErrors }));
-  page.on('dialog', (d) => {
-    dialogs.push(`${d.type()}: ${d.message()}`);
-    d.accept().catch(() => undefined);
-  });
-});
-
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.stop();
-  clearTimeout(timer);
-});
 
 describe('a new user\'s first workflow', { concurrency: false }, () => {
   test('a: create and build; the event type is checked when the user stops typing', { timeout: 60_000 }, async () => {

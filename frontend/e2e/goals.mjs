@@ -6,33 +6,16 @@
 // the conversion. A second contact that is a customer already is not enrolled. A split that
 // does not add up to 100 is shown as a problem on the step and refused when switching on.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { ART, T, apiClient, openBrowser, publishReview, until, watchdog } from './rig.mjs';
-import { startServer } from './server.mjs';
+import { describe, test } from 'node:test';
+import { T, publishReview, suite, until } from './rig.mjs';
 
 const WF = 'e2e-goal';
 
 let server;
-let browser;
 let page;
-const pageErrors = [];
 
-const timer = watchdog('goals', 150_000, () => server);
-const api = apiClient(() => server);
-
-const shot = (name) => page.screenshot({ path: ART + name + '.png' });
-
-before(async () => {
-  server = await startServer({});
-  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
-  ({ browser, page } = await openBrowser({ errors: pageErrors }));
-});
-
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.stop();
-  clearTimeout(timer);
-});
+const s = suite('goals', { bind: (f) => ({ server, page } = f) });
+const { api, shot, pageErrors } = s;
 
 describe('workflow goal', { concurrency: false }, () => {
   test('set a goal in the UI → save → reload → on → a contact that meets it leaves, with why in its history', { timeout: 100_000 }, async () => {

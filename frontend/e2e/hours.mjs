@@ -5,34 +5,17 @@
 // contact's page they associate its company, re-run an enrollment that failed once the data is
 // fixed, and erase the contact after confirming.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { ART, T, apiClient, openBrowser, publishReview, until, watchdog } from './rig.mjs';
-import { startServer } from './server.mjs';
+import { describe, test } from 'node:test';
+import { T, publishReview, suite, until } from './rig.mjs';
 
 const WF = 'e2e-hours';
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 let server;
-let browser;
 let page;
-const pageErrors = [];
 
-const timer = watchdog('hours', 180_000, () => server);
-const api = apiClient(() => server);
-
-const shot = (name) => page.screenshot({ path: ART + name + '.png' });
-
-before(async () => {
-  server = await startServer({});
-  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
-  ({ browser, page } = await openBrowser({ errors: pageErrors }));
-});
-
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.stop();
-  clearTimeout(timer);
-});
+const s = suite('hours', { ms: 180_000, bind: (f) => ({ server, page } = f) });
+const { api, shot, pageErrors } = s;
 
 describe('business hours, associations, re-run, erase', { concurrency: false }, () => {
   test('business hours in settings → save → reload → on the card → a contact outside them is held', { timeout: 90_000 }, async () => {

@@ -8,33 +8,16 @@
 // progress bar: the rows so far stay, and nothing more is imported.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, describe, test } from 'node:test';
-import { ART, T, apiClient, openBrowser, until, watchdog } from './rig.mjs';
-import { startServer } from './server.mjs';
+import { describe, test } from 'node:test';
+import { T, suite, until } from './rig.mjs';
 
 const ROWS = 2000;
 
 let server;
-let browser;
 let page;
-const pageErrors = [];
 
-const timer = watchdog('lists', 240_000, () => server);
-const api = apiClient(() => server);
-
-const shot = (name) => page.screenshot({ path: ART + name + '.png' });
-
-before(async () => {
-  server = await startServer({});
-  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
-  ({ browser, page } = await openBrowser({ errors: pageErrors }));
-});
-
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.stop();
-  clearTimeout(timer);
-});
+const s = suite('lists', { ms: 240_000, bind: (f) => ({ server, page } = f) });
+const { api, shot, pageErrors } = s;
 
 /** The CSV a user exports from a spreadsheet: a header, ROWS contacts, two bad rows. */
 function contactsCSV() {

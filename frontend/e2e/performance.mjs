@@ -6,32 +6,16 @@
 // Activity lists both workflows' enrollments, filters and searches them and opens one. An A/B
 // split with a goal shows the goal conversion of the range and each path's share and conversion.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { ART, T, apiClient, openBrowser, until, watchdog } from './rig.mjs';
-import { startServer } from './server.mjs';
+import { describe, test } from 'node:test';
+import { ART, T, suite, until } from './rig.mjs';
 
 const WF = 'e2e-by-city';
 
 let server;
-let browser;
 let page;
-const pageErrors = [];
 
-const timer = watchdog('performance', 120_000, () => server);
-const api = apiClient(() => server);
-const shot = (name) => page.screenshot({ path: ART + name + '.png', fullPage: true });
-
-before(async () => {
-  server = await startServer({ demo: true });
-  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
-  ({ browser, page } = await openBrowser({ errors: pageErrors }));
-});
-
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.stop();
-  clearTimeout(timer);
-});
+const s = suite('performance', { demo: true, ms: 120_000, fullPage: true, bind: (f) => ({ server, page } = f) });
+const { api, shot, pageErrors } = s;
 
 describe('performance', { concurrency: false }, () => {
   test('traffic → path counts on the canvas → charts of the rollup → another range', { timeout: 90_000 }, async () => {

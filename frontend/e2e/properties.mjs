@@ -4,33 +4,16 @@
 // it, then tries to delete the property (refused, naming the workflow). Events then show the
 // type holding: "gold" is refused with the field named, "pro" enrolls and the step writes "team".
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { ART, T, apiClient, openBrowser, until, watchdog } from './rig.mjs';
-import { startServer } from './server.mjs';
+import { describe, test } from 'node:test';
+import { T, suite, until } from './rig.mjs';
 
 const WF = 'e2e-plans';
 
 let server;
-let browser;
 let page;
-const pageErrors = [];
 
-const timer = watchdog('properties', 120_000, () => server);
-const api = apiClient(() => server);
-
-const shot = (name) => page.screenshot({ path: ART + name + '.png' });
-
-before(async () => {
-  server = await startServer({});
-  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
-  ({ browser, page } = await openBrowser({ errors: pageErrors }));
-});
-
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.stop();
-  clearTimeout(timer);
-});
+const s = suite('properties', { ms: 120_000, bind: (f) => ({ server, page } = f) });
+const { api, shot, pageErrors } = s;
 
 describe('typed properties', { concurrency: false }, () => {
   test('declare an enum in Properties → pick its options in a filter and a step → delete refused → writes checked', { timeout: 90_000 }, async () => {

@@ -2,7 +2,9 @@
 // with the flags this machine needs, and a whole-run watchdog. Each suite starts its own
 // `flowdesk serve` (server.mjs) so suites never share state.
 import { mkdirSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
+import { startServer } from './server.mjs';
 
 /** Timeouts in ms: one step, one screen, a slow operation. */
 export const T = { short: 5000, med: 15000, long: 30000 };
@@ -101,4 +103,37 @@ export async function publishReview(page, { enroll } = {}) {
   await page.getByTestId('publish-button').click();
   await dlg.waitFor({ state: 'detached', timeout: T.med });
   return text;
+}
+
+/**
+ * A suite's fixtures, set up in a `before` and torn down in an `after` of the calling file: its
+ * own `flowdesk serve` (with the demo data when demo), a Chromium page recording page errors,
+ * the API client, screenshots named by shotPrefix, and a watchdog of ms for the whole file.
+ * s.server and s.page are set once the `before` has run; bind(s) is called then, for suites
+ * that keep them in variables of their own. acceptDialogs answers every dialog yes and records
+ * it in s.dialogs ("confirm: Leave without saving?").
+ */
+export function suite(name, { demo = false, ms = 150_000, viewport, shotPrefix = '', fullPage = false, acceptDialogs = false, bind } = {}) {
+  const s = { server: null, browser: null, page: null, pageErrors: [], dialogs: [] };
+  s.api = apiClient(() => s.server);
+  s.shot = (shot) => s.page.screenshot({ path: ART + shotPrefix + shot + '.png', fullPage });
+  const timer = watchdog(name, ms, () => s.server);
+  before(async () => {
+    s.server = await startServer({ demo });
+    console.log(`# server ${s.server.version} at ${s.server.url} (pid ${s.server.pid}${demo ? ', demo' : ''})`);
+    ({ browser: s.browser, page: s.page } = await openBrowser({ errors: s.pageErrors, contextOptions: viewport ? { viewport } : {} }));
+    if (acceptDialogs) {
+      s.page.on('dialog', (d) => {
+        s.dialogs.push(`${d.type()}: ${d.message()}`);
+        d.accept().catch(() => undefined);
+      });
+    }
+    bind?.(s);
+  });
+  after(async () => {
+    await s.browser?.close().catch(() => undefined);
+    await s.server?.stop();
+    clearTimeout(timer);
+  });
+  return s;
 }

@@ -8,34 +8,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { ART, T, apiClient, openBrowser, rowCounts, watchdog } from './rig.mjs';
-import { startServer } from './server.mjs';
+import { describe, test } from 'node:test';
+import { ART, T, rowCounts, suite } from './rig.mjs';
 
 let server;
-let browser;
 let page;
-const pageErrors = [];
 
-const timer = watchdog('simulate', 90_000, () => server);
-const api = apiClient(() => server);
+const s = suite('simulate', { demo: true, ms: 90_000, viewport: { width: 1600, height: 900 }, acceptDialogs: true, bind: (f) => ({ server, page } = f) });
+const { api, shot, pageErrors } = s;
 
 const counts = () => rowCounts(api);
-
-const shot = (name) => page.screenshot({ path: ART + name + '.png' });
-
-before(async () => {
-  server = await startServer({ demo: true });
-  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
-  ({ browser, page } = await openBrowser({ errors: pageErrors, contextOptions: { viewport: { width: 1600, height: 900 } } }));
-  page.on('dialog', (d) => d.accept().catch(() => undefined));
-});
-
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.stop();
-  clearTimeout(timer);
-});
 
 describe('the Test panel', { concurrency: false }, () => {
   test('a viewer of the demo webinar: the path lights up and the thank-you email is previewed', { timeout: 60_000 }, async () => {

@@ -7,32 +7,16 @@
 // wait is changed in the editor it fails with the diff of expected and actual. Nothing of the
 // dry run or the test runs is written: the row counts of records, enrollments and outbox stay.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { ART, T, apiClient, openBrowser, rowCounts, until, watchdog } from './rig.mjs';
-import { startServer } from './server.mjs';
+import { describe, test } from 'node:test';
+import { T, rowCounts, suite, until } from './rig.mjs';
 
 let server;
-let browser;
 let page;
-const pageErrors = [];
-const api = apiClient(() => server);
-const dog = watchdog('testing', 150_000, () => server);
+
+const s = suite('testing', { demo: true, viewport: { width: 1600, height: 950 }, bind: (f) => ({ server, page } = f) });
+const { api, shot, pageErrors } = s;
 
 const counts = () => rowCounts(api);
-
-const shot = (name) => page.screenshot({ path: ART + name + '.png' });
-
-before(async () => {
-  server = await startServer({ demo: true });
-  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
-  ({ browser, page } = await openBrowser({ errors: pageErrors, contextOptions: { viewport: { width: 1600, height: 950 } } }));
-});
-
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.stop();
-  clearTimeout(dog);
-});
 
 describe('testing a workflow before it goes live', { concurrency: false }, () => {
   test('a dry run over every contact: progress in records, counts on the arrows, the records behind a count', { timeout: 60_000 }, async () => {

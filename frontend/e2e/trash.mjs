@@ -4,33 +4,16 @@
 // the workflow moves to the Trash, is restored from there (off) with its counters, and a second
 // delete is purged for good with the purge's progress shown until the row is gone.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { ART, T, apiClient, openBrowser, until, watchdog } from './rig.mjs';
-import { startServer } from './server.mjs';
+import { describe, test } from 'node:test';
+import { T, suite, until } from './rig.mjs';
 const WF = 'lead-nurture';
 const NAME = 'Lead nurture';
 
 let server;
-let browser;
 let page;
-const pageErrors = [];
 
-const timer = watchdog('trash', 120_000, () => server);
-const api = apiClient(() => server);
-
-const shot = (name) => page.screenshot({ path: ART + name + '.png' });
-
-before(async () => {
-  server = await startServer({ demo: true });
-  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid})`);
-  ({ browser, page } = await openBrowser({ errors: pageErrors }));
-});
-
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.stop();
-  clearTimeout(timer);
-});
+const s = suite('trash', { demo: true, ms: 120_000, bind: (f) => ({ server, page } = f) });
+const { api, shot, pageErrors } = s;
 
 describe('safe deletes', { concurrency: false }, () => {
   test('delete a live workflow → the dialog names its open enrollments → Trash → restore → counters back → purge', { timeout: 90_000 }, async () => {

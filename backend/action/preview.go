@@ -23,7 +23,7 @@ func Preview(cfg Config) map[string]engine.Action {
 		workflow.StepWebhook:       engine.ActionFunc(hook.preview),
 		workflow.StepSendEmail:     engine.ActionFunc(email.preview),
 		workflow.StepInternalEmail: engine.ActionFunc(internal.preview),
-		workflow.StepSMS:           engine.ActionFunc(previewSMS),
+		workflow.StepSMS:           engine.ActionFunc((&SMS{cfg: cfg}).preview),
 		workflow.StepSlack:         engine.ActionFunc((&Slack{hook: hook, settings: cfg.Settings}).preview),
 	}
 }
@@ -103,7 +103,11 @@ func (w *Webhook) preview(ctx context.Context, in engine.ActionInput) engine.Act
 	return previewed(target, PreviewRequest{Method: methodOf(s.Method), URL: target, Headers: stored, Body: string(body)})
 }
 
-func previewSMS(_ context.Context, in engine.ActionInput) engine.ActionResult {
+// preview renders an sms step's message. As live, a message the provider would take waits for
+// its delivery status (Await), whenever a live send would ask for one (a provider is set up and
+// the listener's address is known); the simulator then plays the provider's report. Without a
+// provider the message would stay in the outbox, ok at once.
+func (a *SMS) preview(ctx context.Context, in engine.ActionInput) engine.ActionResult {
 	phone, body, bad := smsMessage(in)
 	if bad != nil {
 		if bad.Outcome == store.AttemptSkipped {
@@ -111,7 +115,18 @@ func previewSMS(_ context.Context, in engine.ActionInput) engine.ActionResult {
 		}
 		return *bad
 	}
-	return previewed("sms:"+phone, PreviewSMS{To: phone, Text: body})
+	res := previewed("sms:"+phone, PreviewSMS{To: phone, Text: body})
+	if prov, err := a.provider(ctx); err == nil && prov.Configured() && a.statusCallback(prov, in) != "" {
+		res.Await = &engine.Await{Until: in.Now.Add(prov.statusTimeout()), What: smsAwaiting}
+	}
+	return res
+}
+
+// SMSConfigured reports whether cfg has an SMS provider set up now (without one, text messages
+// stay in the outbox).
+func SMSConfigured(ctx context.Context, cfg Config) bool {
+	prov, err := (&SMS{cfg: cfg}).provider(ctx)
+	return err == nil && prov.Configured()
 }
 
 func (a *Slack) preview(ctx context.Context, in engine.ActionInput) engine.ActionResult {

@@ -51,6 +51,17 @@ type SMSProvider struct {
 	StatusTimeout time.Duration `json:"status_timeout,omitempty"`
 }
 
+// statusTimeout is how long a step waits for a message's delivery status.
+func (p SMSProvider) statusTimeout() time.Duration {
+	if p.StatusTimeout <= 0 {
+		return engine.DefaultStatusTimeout
+	}
+	return p.StatusTimeout
+}
+
+// smsAwaiting is what a waiting sms step waits for, in its history and its timeout's message.
+const smsAwaiting = "a delivery status from the SMS provider"
+
 // SMSStatusPath is the listener's route for providers' status callbacks.
 const SMSStatusPath = "/hooks/sms-status/"
 
@@ -370,11 +381,7 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 		case final && !strings.EqualFold(strings.TrimSpace(reply.Status), "sent"):
 			msg.Status, msg.StatusAt = store.OutboxDelivered, &sentAt
 		case !final && callback != "":
-			timeout := prov.StatusTimeout
-			if timeout <= 0 {
-				timeout = engine.DefaultStatusTimeout
-			}
-			res.Await = &engine.Await{Until: in.Now.Add(timeout), What: "a delivery status from the SMS provider"}
+			res.Await = &engine.Await{Until: in.Now.Add(prov.statusTimeout()), What: smsAwaiting}
 		}
 		// Keep a record of what was sent next to the outbox's unsent messages (best effort: the
 		// message is out, so a failure here must not make the step retry).

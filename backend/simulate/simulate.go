@@ -50,7 +50,19 @@ type Request struct {
 	// workflow's triggers), "manual" (enrolled by hand at the start, as the Enroll button does),
 	// or "" (manual when the scenario has no events and no property changes, else triggers).
 	Enroll string `json:"enroll,omitempty"`
+	// SMSStatus is what the SMS provider reports about each text message an sms step sends
+	// while the step waits for it, as production's steps wait (see docs/simulator.md):
+	// "delivered" (the default), "failed", or "none" (no report: the step fails when its wait
+	// ends, after the settings' sms.status_timeout_hours).
+	SMSStatus string `json:"sms_status,omitempty"`
 }
+
+// The provider's report in a simulation (Request.SMSStatus).
+const (
+	SMSDelivered = "delivered"
+	SMSFailed    = "failed"
+	SMSNoReport  = "none"
+)
 
 // RecordInput is a typed-in record.
 type RecordInput struct {
@@ -158,7 +170,8 @@ type prepared struct {
 	items    []item
 	manual   bool
 	warnings []workflow.Problem
-	realID   int64 // the real record simulated (0: a typed-in one)
+	realID   int64  // the real record simulated (0: a typed-in one)
+	sms      string // what the SMS provider reports (Request.SMSStatus)
 }
 
 // Run simulates req. Bad input comes back as a *problem.Error (CodeInput, or CodeWorkflow for the definition), with nothing run.
@@ -291,7 +304,38 @@ func (s *Simulator) prepare(ctx context.Context, req Request) (*prepared, error)
 	default:
 		return nil, bad("enroll", "%q is not a way to enroll; use \"triggers\" or \"manual\"", req.Enroll)
 	}
+	if p.sms, err = smsStatus(req.SMSStatus); err != nil {
+		return nil, err
+	}
+	if req.SMSStatus != "" && s.smsUnsent(ctx, p.def) {
+		p.warnings = append(p.warnings, workflow.Problem{Field: "sms_status", Severity: workflow.SeverityWarning,
+			Message: "no SMS provider is set up (Settings), so text messages go to the outbox and no delivery status is waited for; sms_status changes nothing"})
+	}
 	return p, nil
+}
+
+// smsStatus checks a request's sms_status: "" is delivered.
+func smsStatus(v string) (string, error) {
+	switch strings.TrimSpace(v) {
+	case "", SMSDelivered:
+		return SMSDelivered, nil
+	case SMSFailed:
+		return SMSFailed, nil
+	case SMSNoReport:
+		return SMSNoReport, nil
+	}
+	return "", bad("sms_status", "%q is not what an SMS provider reports in a simulation; use \"delivered\" (the default), \"failed\" or \"none\" (no report: the step fails when its wait ends)", v)
+}
+
+// smsUnsent reports whether the definition texts while no SMS provider is set up, so its
+// messages stay in the outbox and never wait for a status.
+func (s *Simulator) smsUnsent(ctx context.Context, def *workflow.Definition) bool {
+	for _, st := range def.Steps {
+		if st.Type == workflow.StepSMS {
+			return !action.SMSConfigured(ctx, s.opts.Actions)
+		}
+	}
+	return false
 }
 
 // prepareWorkflow checks the workflow of a request: a definition as given (saved or not) or a
@@ -358,10 +402,18 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// sink records what the render-only actions would have sent.
+// sink records what the render-only actions would have sent, and the sends that wait for the
+// provider's delivery status.
 type sink struct {
-	mu      sync.Mutex
-	effects []Effect
+	mu       sync.Mutex
+	effects  []Effect
+	awaiting []awaiting
+}
+
+// awaiting is a simulated send whose step waits for its delivery status.
+type awaiting struct {
+	enrollment int64
+	key        string
 }
 
 func (k *sink) wrap(acts map[string]engine.Action) map[string]engine.Action {
@@ -372,6 +424,9 @@ func (k *sink) wrap(acts map[string]engine.Action) map[string]engine.Action {
 			k.mu.Lock()
 			k.effects = append(k.effects, Effect{At: in.Now, Step: in.Step.ID, Type: in.Step.Type, Outcome: res.Outcome,
 				Target: res.Target, Error: res.Error, WouldSend: res.Request})
+			if res.Outcome == store.AttemptOK && res.Await != nil && in.Enrollment != nil {
+				k.awaiting = append(k.awaiting, awaiting{in.Enrollment.ID, in.IdempotencyKey})
+			}
 			k.mu.Unlock()
 			return res
 		})
@@ -381,10 +436,48 @@ func (k *sink) wrap(acts map[string]engine.Action) map[string]engine.Action {
 
 // scratch is the throw-away installation a simulation runs in.
 type scratch struct {
-	dir string
-	db  *store.DB
-	eng *engine.Engine
-	clk *clock.Fake
+	dir  string
+	db   *store.DB
+	eng  *engine.Engine
+	clk  *clock.Fake
+	sink *sink
+	sms  string // what the SMS provider reports (Request.SMSStatus; "" is delivered)
+}
+
+// report sends the SMS provider's status reports for the sends that wait for one, through the
+// engine's own entry for the listener's status route, at the virtual time: the waiting steps go
+// on as they would live. With SMSNoReport nothing comes and each step fails when its wait ends.
+// It reports whether a step was woken.
+func (sc *scratch) report(ctx context.Context) (bool, error) {
+	sc.sink.mu.Lock()
+	waits := sc.sink.awaiting
+	sc.sink.awaiting = nil
+	sc.sink.mu.Unlock()
+	if sc.sms == SMSNoReport || len(waits) == 0 {
+		return false, nil
+	}
+	status := engine.StatusReport{Status: "delivered"}
+	if sc.sms == SMSFailed {
+		status.Status = "failed"
+	}
+	now := sc.clk.Now()
+	woke := false
+	for _, w := range waits {
+		// A live send is counted before it leaves (that row is what the status route checks the
+		// report against); the render-only send was not, so count it here, in the scratch copy.
+		if err := sc.db.Write(ctx, func(tx store.Tx) error {
+			_, err := tx.ReserveSMS(now.UTC().Format("2006-01"), w.key, 0, now)
+			return err
+		}); err != nil {
+			return false, fmt.Errorf("simulate the SMS status report: %w", err)
+		}
+		res, err := sc.eng.ReportDeliveryStatus(ctx, w.enrollment, w.key, status)
+		if err != nil {
+			return false, fmt.Errorf("simulate the SMS status report: %w", err)
+		}
+		woke = woke || res.Woke
+	}
+	return woke, nil
 }
 
 func (sc *scratch) close() {
@@ -445,7 +538,7 @@ func (s *Simulator) open(ctx context.Context, start time.Time, sd *seedData, spl
 	if err != nil {
 		return nil, nil, fmt.Errorf("make the scratch directory: %w", err)
 	}
-	sc := &scratch{dir: dir, clk: clock.NewFake(start)}
+	sc := &scratch{dir: dir, clk: clock.NewFake(start), sink: &sink{}}
 	// synchronous OFF: the scratch database is thrown away, so nothing needs to reach the disk.
 	if sc.db, err = store.Open(ctx, filepath.Join(dir, "simulate.db"), store.Options{Synchronous: "OFF"}); err != nil {
 		sc.close()
@@ -478,7 +571,7 @@ func (s *Simulator) open(ctx context.Context, start time.Time, sd *seedData, spl
 		sc.close()
 		return nil, nil, fmt.Errorf("seed the scratch database: %w", err)
 	}
-	effects := &sink{}
+	effects := sc.sink
 	acts := effects.wrap(action.Preview(s.opts.Actions))
 	if sc.eng, err = engine.New(ctx, sc.db, engine.Options{Clock: sc.clk, Actions: acts, Workers: 1, Lease: 24 * time.Hour, SplitRecordID: splitID}); err != nil {
 		sc.close()
@@ -526,8 +619,19 @@ func enableAll(ctx context.Context, eng *engine.Engine, sd *seedData, raw []byte
 // simulation goes on; stopped is "horizon" when the next thing is beyond end.
 func advance(ctx context.Context, sc *scratch, next *time.Time, end time.Time) (n int, more bool, stopped string, err error) {
 	now := sc.clk.Now()
-	if n, err = sc.eng.RunDue(ctx); err != nil {
-		return n, false, "", fmt.Errorf("run the simulation: %w", err)
+	for {
+		ran, err := sc.eng.RunDue(ctx)
+		n += ran
+		if err != nil {
+			return n, false, "", fmt.Errorf("run the simulation: %w", err)
+		}
+		// The provider's reports arrive now; the steps they wake run at once.
+		if woke, err := sc.report(ctx); err != nil || !woke {
+			if err != nil {
+				return n, false, "", err
+			}
+			break
+		}
 	}
 	at, ok, err := sc.db.NextJobAt(ctx)
 	if err != nil {
@@ -568,6 +672,7 @@ func (s *Simulator) run(ctx context.Context, p *prepared) (*Result, error) {
 		return nil, err
 	}
 	defer sc.close()
+	sc.sms = p.sms
 	eng := sc.eng
 
 	// The record exists before the workflow is on, as a real contact would.

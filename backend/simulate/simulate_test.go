@@ -36,13 +36,25 @@ type install struct {
 	eng   *engine.Engine
 	clock *clock.Fake
 	sim   *simulate.Simulator
+	// reports, when set, has the SMS provider post its status reports for the messages it got
+	// since the last call; it says whether it posted any.
+	reports func() bool
 }
 
 func newInstall(t *testing.T) *install {
 	t.Helper()
+	return newInstallWith(t, nil)
+}
+
+// newInstallWith is newInstall with the actions' Config changed by edit first.
+func newInstallWith(t *testing.T, edit func(*action.Config)) *install {
+	t.Helper()
 	var cfg action.Config
 	r := testrig.New(t, testrig.Options{Engine: func(db *store.DB) engine.Options {
 		cfg = action.Config{DB: db, Settings: settings.Open(db)}
+		if edit != nil {
+			edit(&cfg)
+		}
 		return engine.Options{Actions: action.New(cfg)}
 	}})
 	ctx, db, eng, fc := r.Ctx, r.DB, r.Eng, r.Clock
@@ -72,6 +84,7 @@ type scenario struct {
 	props  M
 	events []simulate.Event
 	props2 []simulate.PropertyChange
+	sms    string // what the SMS provider reports (simulate.Request.SMSStatus)
 }
 
 // production runs the scenario live: the workflow deployed on the real engine, the record
@@ -137,8 +150,12 @@ func (in *install) production(def M, sc scenario, horizon time.Duration) []strin
 			}
 		}
 		items = kept
-		if _, err := in.eng.RunDue(in.ctx); err != nil {
-			t.Fatal(err)
+		for ran := true; ran; {
+			if _, err := in.eng.RunDue(in.ctx); err != nil {
+				t.Fatal(err)
+			}
+			// The SMS provider's status reports for what was just sent, if it has any.
+			ran = in.reports != nil && in.reports()
 		}
 		next, ok, err := in.db.NextJobAt(in.ctx)
 		if err != nil {
@@ -181,7 +198,7 @@ func line(d time.Duration, step, outcome string) string {
 func (in *install) simulate(def M, sc scenario, horizon string) *simulate.Result {
 	in.t.Helper()
 	res, err := in.sim.Run(in.ctx, simulate.Request{Definition: raw(in.t, def), Record: &simulate.RecordInput{Properties: sc.props},
-		Events: sc.events, PropertyChanges: sc.props2, Start: in.clock.Now().Format(time.RFC3339), Horizon: horizon})
+		Events: sc.events, PropertyChanges: sc.props2, Start: in.clock.Now().Format(time.RFC3339), Horizon: horizon, SMSStatus: sc.sms})
 	if err != nil {
 		in.t.Fatalf("simulate: %v", err)
 	}
@@ -493,6 +510,7 @@ func TestSimulationBadInput(t *testing.T) {
 		{"unknown workflow", simulate.Request{Workflow: "nope", Record: rec}, "workflow"},
 		{"a record that fails validation", simulate.Request{Definition: raw(t, good), Record: &simulate.RecordInput{Properties: M{"email": "ann@example.com", "bad name!": 1}}}, "record.properties"},
 		{"bad enroll mode", simulate.Request{Definition: raw(t, good), Record: rec, Enroll: "sometimes"}, "enroll"},
+		{"an SMS status no provider reports", simulate.Request{Definition: raw(t, good), Record: rec, SMSStatus: "lost"}, "sms_status"},
 	}
 	before := in.counts()
 	for _, tc := range cases {

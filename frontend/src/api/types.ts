@@ -715,6 +715,8 @@ export interface SimulateRequest {
   start?: string;
   horizon?: string;
   enroll?: '' | 'triggers' | 'manual';
+  /** What the SMS provider reports about each text while its step waits (default delivered). */
+  sms_status?: '' | 'delivered' | 'failed' | 'none';
 }
 
 export interface SimulateEntry {

@@ -44,6 +44,8 @@ export function TestPanel({ onClose }: { onClose(): void }) {
   const [props, setProps] = useState('{\n  "email": "test@example.com",\n  "first_name": "Test"\n}');
   const [events, setEvents] = useState<EventRow[]>([]);
   const [horizon, setHorizon] = useState('30d');
+  const [smsStatus, setSmsStatus] = useState<'' | 'failed' | 'none'>('');
+  const texts = steps.some((st) => st.type === 'sms');
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<SimulateResult | null>(null);
@@ -116,6 +118,7 @@ export function TestPanel({ onClose }: { onClose(): void }) {
         definition: store.getState().definition,
         ...(record ? { record: { properties: record.properties } } : { record: { properties: properties ?? {} } }),
         events: evs, horizon: horizon.trim() || '30d',
+        ...(texts && smsStatus ? { sms_status: smsStatus } : {}),
       };
       const res = await api.simulate(record ? { ...req, record: undefined, record_id: record.id } : req);
       setResult(res);
@@ -205,6 +208,15 @@ export function TestPanel({ onClose }: { onClose(): void }) {
         ))}
         <p className="test-hint">With no events the record is enrolled by hand at the start; with events, only the triggers enroll it.</p>
         <label>Over <input value={horizon} onChange={(e) => setHorizon(e.target.value)} aria-label="Horizon" className="at" /></label>
+        {texts && (
+          <label>The SMS provider reports{' '}
+            <select aria-label="SMS delivery status" value={smsStatus} onChange={(e) => setSmsStatus(e.target.value as '' | 'failed' | 'none')}>
+              <option value="">delivered</option>
+              <option value="failed">failed</option>
+              <option value="none">nothing (the step fails when its wait ends)</option>
+            </select>
+          </label>
+        )}
       </fieldset>
 
       <button type="button" className="btn primary" disabled={running} onClick={run}>{running ? 'Running…' : 'Run test'}</button>

@@ -70,33 +70,42 @@ func (t *sqlTx) DeleteJob(enrollmentID int64) error {
 	return nil
 }
 
-// The claim statements. On PostgreSQL several processes claim from one table: FOR UPDATE SKIP
-// LOCKED lets each take rows no other transaction holds, without waiting on them. SQLite has
-// one writer, so its claim needs no row locks.
+// The claim statements. Both take the jobs due longest first, so a backlog cannot starve a job
+// by its place in the table; an expired lease (a dead process's job) was due before its claim,
+// so it comes early (on PostgreSQL first). On PostgreSQL several processes claim from one
+// table: FOR UPDATE SKIP LOCKED lets each take rows no other transaction holds, without waiting
+// on them, and id = ANY(ARRAY(...)) makes the update find its rows by key instead of joining
+// the whole table. SQLite has one writer, so its claim needs no row locks; its two index scans
+// merge in run_at order (no sort).
 const (
-	claimSQLite = `UPDATE jobs SET state = 'running', lease_until = ?, attempt = attempt + 1
-		WHERE id IN (
-			SELECT id FROM jobs WHERE state = 'available' AND run_at <= ?
+	claimSQLite = `UPDATE jobs SET state = 'running', lease_until = ?1, attempt = attempt + 1
+		WHERE id IN (SELECT id FROM (
+			SELECT id, run_at FROM jobs WHERE state = 'running' AND lease_until <= ?2
 			UNION ALL
-			SELECT id FROM jobs WHERE state = 'running' AND lease_until <= ?
-			LIMIT ?)
+			SELECT id, run_at FROM jobs WHERE state = 'available' AND run_at <= ?2
+			ORDER BY run_at, id LIMIT ?3))
 		RETURNING ` + claimCols
-	claimPostgres = `UPDATE jobs SET state = 'running', lease_until = ?, attempt = attempt + 1
-		WHERE id IN (
-			SELECT id FROM jobs WHERE (state = 'available' AND run_at <= ?) OR (state = 'running' AND lease_until <= ?)
-			LIMIT ? FOR UPDATE SKIP LOCKED)
+	claimPostgres = `WITH expired AS (
+			SELECT id FROM jobs WHERE state = 'running' AND lease_until <= ?2
+			ORDER BY run_at, id LIMIT ?3 FOR UPDATE SKIP LOCKED),
+		due AS (
+			SELECT id FROM jobs WHERE state = 'available' AND run_at <= ?2
+			ORDER BY run_at, id LIMIT ?3 - (SELECT COUNT(*) FROM expired) FOR UPDATE SKIP LOCKED)
+		UPDATE jobs SET state = 'running', lease_until = ?1, attempt = attempt + 1
+		WHERE id = ANY(ARRAY(SELECT id FROM expired UNION ALL SELECT id FROM due))
 		RETURNING ` + claimCols
 	claimCols = "id, enrollment_id, record_id, step_id, kind, outcome, COALESCE(event_id, 0), COALESCE(wait_event, ''), run_at, attempt, tries"
 )
 
 // ClaimJobs leases up to limit due jobs (available and run_at <= now, or running with an
-// expired lease) until now+lease, bumping their attempt counter.
+// expired lease) until now+lease, bumping their attempt counter: the jobs due longest first
+// (see the claim statements). The returned order is unspecified.
 func (t *sqlTx) ClaimJobs(now time.Time, lease time.Duration, limit int) ([]*Job, error) {
 	query := claimSQLite
 	if t.pg {
 		query = claimPostgres
 	}
-	rows, err := t.query(query, ms(now.Add(lease)), ms(now), ms(now), limit)
+	rows, err := t.query(query, ms(now.Add(lease)), ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim jobs: %w", err)
 	}

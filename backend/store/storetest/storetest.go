@@ -110,6 +110,7 @@ var Cases = []Case{
 	{"one open enrollment per workflow and record", oneOpenEnrollment},
 	{"history reads back in order", historyInOrder},
 	{"due jobs are claimed once, with a lease", jobsClaimedOnce},
+	{"due jobs are claimed oldest first, an expired lease before later ones", jobsClaimedOldestFirst},
 	{"an expired lease is claimed again and fences the old claim", jobLeaseFences},
 	{"a heartbeat extends a held lease, not a lost one", jobHeartbeat},
 	{"a replaced job fences the claim on the old one", jobReplacementFences},
@@ -510,6 +511,41 @@ func jobsClaimedOnce(t *testing.T, s store.Store) {
 	}
 	if got := claim(t, s, T0.Add(time.Hour), 10); len(got) != 1 || got[0].ID != later.ID {
 		t.Fatalf("at its time: %+v, want the later job", got)
+	}
+}
+
+// jobsClaimedOldestFirst puts the newest jobs in the table first, so a claim that takes rows in
+// table order (no ORDER BY) would pick them and leave the oldest waiting behind a backlog.
+func jobsClaimedOldestFirst(t *testing.T, s store.Store) {
+	var want []int64
+	for i := 5; i >= 1; i-- {
+		rec := contact(t, s, fmt.Sprintf("c%d@example.com", i), nil)
+		j := job(t, s, rec, "w", T0.Add(time.Duration(i)*time.Minute))
+		want = append([]int64{j.ID}, want...) // oldest first
+	}
+	first := job(t, s, contact(t, s, "first@example.com", nil), "w", T0)
+	if held := claim(t, s, T0, 1); len(held) != 1 || held[0].ID != first.ID {
+		t.Fatalf("at T0: %+v, want only the job due then", held)
+	}
+	sorted := func(ids []int64) []int64 {
+		out := append([]int64(nil), ids...)
+		sort.Slice(out, func(a, b int) bool { return out[a] < out[b] })
+		return out
+	}
+	ids := func(js []*store.Job) []int64 {
+		var out []int64
+		for _, j := range js {
+			out = append(out, j.ID)
+		}
+		return sorted(out)
+	}
+	// The first claim's lease (a minute) ran out: its job was due first, then the one at T0+1m.
+	got := ids(claim(t, s, T0.Add(10*time.Minute), 2))
+	if w := sorted([]int64{want[0], first.ID}); !reflect.DeepEqual(got, w) {
+		t.Fatalf("claimed jobs %v, want the expired lease and the oldest due job %v (oldest first: %v)", got, w, want)
+	}
+	if got, w := ids(claim(t, s, T0.Add(10*time.Minute), 2)), sorted(want[1:3]); !reflect.DeepEqual(got, w) {
+		t.Fatalf("next claim %v, want the next oldest %v", got, w)
 	}
 }
 

@@ -21,16 +21,14 @@ func (e *Engine) claim(ctx context.Context, limit int) ([]claimed, error) {
 		if err != nil {
 			return err
 		}
+		// Two queries for the whole batch, not two round trips per job (on PostgreSQL each
+		// query is one).
+		enrs, recs, err := tx.JobSubjects(jobs)
+		if err != nil {
+			return err
+		}
 		for _, j := range jobs {
-			en, err := tx.Enrollment(j.EnrollmentID)
-			if err != nil {
-				return err
-			}
-			rec, err := tx.Record(j.RecordID)
-			if err != nil {
-				return err
-			}
-			out = append(out, claimed{job: j, enr: en, rec: rec})
+			out = append(out, claimed{job: j, enr: enrs[j.EnrollmentID], rec: recs[j.RecordID]})
 		}
 		return nil
 	})

@@ -108,7 +108,7 @@ func upsertTally[K comparable, V any](t *sqlTx, c *tally[K, V], upsert []string,
 		for _, k := range keys[:n] {
 			args = append(args, row(k, c.sums[k])...)
 		}
-		if _, err := t.exec(upsert[n], args...); err != nil {
+		if err := t.execLater(upsert[n], args...); err != nil {
 			return fmt.Errorf("%s of workflow %q: %w", what, workflow(keys[0]), err)
 		}
 		keys = keys[n:]

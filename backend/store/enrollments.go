@@ -266,16 +266,13 @@ func (t *sqlTx) UpdateEnrollment(id int64, status, currentStep string, stepsRun 
 	if status == StatusCompleted || status == StatusFailed || status == StatusCancelled {
 		finished = ms(now)
 	}
-	update := func() error {
-		_, err := t.exec("UPDATE enrollments SET status = ?, current_step = ?, steps_run = ?, error = ?, updated_at = ?, finished_at = ?, ended_by = ? WHERE id = ?",
-			status, currentStep, stepsRun, errText, ms(now), finished, endedBy, id)
-		return err
-	}
+	const query = "UPDATE enrollments SET status = ?, current_step = ?, steps_run = ?, error = ?, updated_at = ?, finished_at = ?, ended_by = ? WHERE id = ?"
+	args := []any{status, currentStep, stepsRun, errText, ms(now), finished, endedBy, id}
 	var err error
 	if status == StatusActive || status == StatusWaiting { // only an open status can clash
-		err = t.guard(update)
+		err = t.guard(func() error { _, err := t.exec(query, args...); return err })
 	} else {
-		err = update()
+		err = t.execLater(query, args...) // cannot clash: nothing waits on its answer
 	}
 	if err != nil {
 		if isUnique(err) {

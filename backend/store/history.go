@@ -60,7 +60,7 @@ func (t *sqlTx) AppendHistory(entries ...HistoryEntry) error {
 			}
 			args = append(args, h.EnrollmentID, h.StepID, h.StepType, h.Outcome, detail, ms(h.At))
 		}
-		if _, err := t.exec(historyInsert[n], args...); err != nil {
+		if err := t.execLater(historyInsert[n], args...); err != nil {
 			return fmt.Errorf("append history of enrollment %d: %w", entries[0].EnrollmentID, err)
 		}
 		entries = entries[n:]

@@ -47,7 +47,7 @@ type Job struct {
 // claim on the replaced job gets false from FinishJob instead of finishing the new one. A worker
 // that schedules the follow-up of the job it holds must therefore call FinishJob first.
 func (t *sqlTx) PutJob(j *Job) error {
-	if _, err := t.exec("DELETE FROM jobs WHERE enrollment_id = ?", j.EnrollmentID); err != nil {
+	if err := t.execLater("DELETE FROM jobs WHERE enrollment_id = ?", j.EnrollmentID); err != nil {
 		return fmt.Errorf("schedule step %q of enrollment %d: replace pending job: %w", j.StepID, j.EnrollmentID, err)
 	}
 	newID, err := t.insert(`INSERT INTO jobs (enrollment_id, record_id, step_id, kind, outcome, event_id, wait_event, run_at, state, lease_until, attempt, tries)
@@ -225,4 +225,63 @@ func (db *DB) PendingJobs(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("count pending jobs: %w", err)
 	}
 	return n, nil
+}
+
+// JobSubjects loads the enrollments and records of jobs (a claim's batch) in one query each,
+// keyed by id, instead of two round trips per job. A record erased (or an enrollment gone)
+// since is ErrNotFound, as Record and Enrollment report it.
+func (t *sqlTx) JobSubjects(jobs []*Job) (map[int64]*Enrollment, map[int64]*Record, error) {
+	enrs, recs := make(map[int64]*Enrollment, len(jobs)), make(map[int64]*Record, len(jobs))
+	if len(jobs) == 0 {
+		return enrs, recs, nil
+	}
+	enrIDs, recIDs := make([]int64, 0, len(jobs)), make([]int64, 0, len(jobs))
+	for _, j := range jobs {
+		enrIDs, recIDs = append(enrIDs, j.EnrollmentID), append(recIDs, j.RecordID)
+	}
+	load := func(what, query string, ids []int64, scan func(row interface{ Scan(...any) error }) error) error {
+		set, err := jsonIDs(ids)
+		if err != nil {
+			return err
+		}
+		rows, err := t.query(query, set)
+		if err != nil {
+			return fmt.Errorf("load the %s of claimed jobs: %w", what, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return fmt.Errorf("load the %s of claimed jobs: %w", what, err)
+			}
+		}
+		return rows.Err()
+	}
+	err := load("enrollments", "SELECT "+enrollmentCols+" FROM enrollments WHERE id IN ("+idSet(t.pg)+")", enrIDs, func(row interface{ Scan(...any) error }) error {
+		e, err := scanEnrollment(row)
+		if err == nil {
+			enrs[e.ID] = e
+		}
+		return err
+	})
+	if err == nil {
+		err = load("records", "SELECT "+recordCols+" FROM records WHERE id IN ("+idSet(t.pg)+") AND erased_at IS NULL", recIDs, func(row interface{ Scan(...any) error }) error {
+			r, err := scanRecord(row)
+			if err == nil {
+				recs[r.ID] = r
+			}
+			return err
+		})
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, j := range jobs {
+		if enrs[j.EnrollmentID] == nil {
+			return nil, nil, fmt.Errorf("enrollment %d: %w", j.EnrollmentID, ErrNotFound)
+		}
+		if recs[j.RecordID] == nil {
+			return nil, nil, fmt.Errorf("record %d: %w", j.RecordID, ErrNotFound)
+		}
+	}
+	return enrs, recs, nil
 }

@@ -147,7 +147,7 @@ func (t *sqlTx) AddToList(list string, recordID int64, now time.Time) (added boo
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
-	if _, err := t.exec("INSERT INTO list_days (list, day, joins) VALUES (?, ?, 1) ON CONFLICT (list, day) DO UPDATE SET joins = list_days.joins + 1", list, dayMS(now)); err != nil {
+	if err := t.execLater("INSERT INTO list_days (list, day, joins) VALUES (?, ?, 1) ON CONFLICT (list, day) DO UPDATE SET joins = list_days.joins + 1", list, dayMS(now)); err != nil {
 		return false, fmt.Errorf("count the join of list %q: %w", list, err)
 	}
 	return true, nil
@@ -162,7 +162,7 @@ func (t *sqlTx) RemoveFromList(list string, recordID int64, now time.Time) (remo
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
-	if _, err := t.exec("INSERT INTO list_days (list, day, leaves) VALUES (?, ?, 1) ON CONFLICT (list, day) DO UPDATE SET leaves = list_days.leaves + 1", list, dayMS(now)); err != nil {
+	if err := t.execLater("INSERT INTO list_days (list, day, leaves) VALUES (?, ?, 1) ON CONFLICT (list, day) DO UPDATE SET leaves = list_days.leaves + 1", list, dayMS(now)); err != nil {
 		return false, fmt.Errorf("count the leave of list %q: %w", list, err)
 	}
 	return true, nil

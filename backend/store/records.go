@@ -202,15 +202,12 @@ func (t *sqlTx) UpdateRecord(rec *Record, mutate func(props map[string]any) erro
 	email, _ := next["email"].(string)
 	updated.Email = email
 	updated.UpdatedAt = now
-	update := func() error {
-		_, err := t.exec("UPDATE records SET properties = ?, email = ?, email_key = ?, updated_at = ? WHERE id = ?",
-			newEnc, nullString(email), emailKey(email), ms(now), rec.ID)
-		return err
-	}
+	const query = "UPDATE records SET properties = ?, email = ?, email_key = ?, updated_at = ? WHERE id = ?"
+	args := []any{newEnc, nullString(email), emailKey(email), ms(now), rec.ID}
 	if emailKey(email) != emailKey(rec.Email) { // only a new email can clash
-		err = t.guard(update)
+		err = t.guard(func() error { _, err := t.exec(query, args...); return err })
 	} else {
-		err = update()
+		err = t.execLater(query, args...) // cannot clash: nothing waits on its answer
 	}
 	if err != nil {
 		if isUnique(err) {

@@ -255,6 +255,9 @@ type Tx interface {
 
 	// jobs
 	ClaimJobs(now time.Time, lease time.Duration, limit int) ([]*Job, error)
+	// JobSubjects loads the enrollments and records of claimed jobs, keyed by id, in one query
+	// each; a missing one is ErrNotFound.
+	JobSubjects(jobs []*Job) (map[int64]*Enrollment, map[int64]*Record, error)
 	DeleteJob(enrollmentID int64) error
 	ExtendLeases(claims []JobClaim, until time.Time) (int64, error)
 	FinishJob(id int64, attempt int) (bool, error)

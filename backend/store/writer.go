@@ -20,7 +20,8 @@ type sqlTx struct {
 	counts, batch *counters
 	// bound are the cached statements bound to this batch's transaction, by query
 	bound map[string]*sql.Stmt
-	pg    bool // on PostgreSQL (see DB.pg)
+	pg    bool            // on PostgreSQL (see DB.pg)
+	later context.Context // ctx for statements held for the next round trip (see execLater)
 }
 
 type writeReq struct {
@@ -155,7 +156,11 @@ func (db *DB) commitBatch(batch []*writeReq) int {
 	ctx := context.Background()
 	errs := make([]error, len(batch))
 	start := time.Now()
-	tx, err := db.w.BeginTx(ctx, nil)
+	begin := ctx
+	if db.pg {
+		begin = withPipe(ctx, PipeLater) // BEGIN goes out with the first statement
+	}
+	tx, err := db.w.BeginTx(begin, nil)
 	if err != nil {
 		for _, r := range batch {
 			r.done <- fmt.Errorf("begin transaction: %w", err)
@@ -208,7 +213,11 @@ func (db *DB) commitBatch(batch []*writeReq) int {
 			return len(batch)
 		}
 	}
-	if err := counts.flush(&sqlTx{tx: tx, ctx: ctx, cache: db.stmts, bound: bound}); err != nil {
+	ct := &sqlTx{tx: tx, ctx: ctx, cache: db.stmts, bound: bound, pg: db.pg}
+	if db.pg {
+		ct.cache, ct.bound = nil, nil
+	}
+	if err := counts.flush(ct); err != nil {
 		// The counters belong to writes already run: none of them can commit without them.
 		_ = tx.Rollback()
 		for _, r := range batch {
@@ -232,13 +241,21 @@ func (db *DB) commitBatch(batch []*writeReq) int {
 // runSavepoint runs one write in its own savepoint. broken reports that the savepoint could not
 // be rolled back or released, so the shared transaction is in an unknown state.
 // t's ctx is r's without its cancellation (see Write); the values of ctx stay visible.
+//
+// On PostgreSQL the SAVEPOINT and RELEASE are held for the next round trip (see execLater):
+// they cannot fail unless the transaction already did, which the next statement then reports
+// (and the batch fails as broken). The write's own held statements are flushed before its
+// outcome is decided, so their errors are its own.
 func runSavepoint(t *sqlTx, r *writeReq) (broken bool, err error) {
-	if _, err := t.exec("SAVEPOINT w"); err != nil {
+	if err := t.execLater("SAVEPOINT w"); err != nil {
 		return true, fmt.Errorf("savepoint: %w", err)
 	}
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("write panicked: %v", p)
+		}
+		if ferr := t.flush(); ferr != nil && err == nil {
+			err = ferr
 		}
 		if err != nil {
 			if _, rbErr := t.exec("ROLLBACK TO w"); rbErr != nil {
@@ -246,7 +263,7 @@ func runSavepoint(t *sqlTx, r *writeReq) (broken bool, err error) {
 				broken = true
 			}
 		}
-		if _, relErr := t.exec("RELEASE w"); relErr != nil {
+		if relErr := t.execLater("RELEASE w"); relErr != nil {
 			if err == nil {
 				err = fmt.Errorf("release savepoint: %w", relErr)
 			}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/flowdesk/flowdesk/backend/store"
 )
 
 // placeholders is the connector of the store's connections: it hands pgx's stdlib connections
@@ -22,8 +24,12 @@ func (p placeholders) Connect(ctx context.Context) (driver.Conn, error) {
 	return &conn{Conn: c}, nil
 }
 
-// conn forwards to pgx's stdlib connection, rewriting each query first.
-type conn struct{ driver.Conn }
+// conn forwards to pgx's stdlib connection, rewriting each query first; held are the
+// statements it holds for the next round trip (see pipeline.go).
+type conn struct {
+	driver.Conn
+	held *held
+}
 
 // The optional interfaces pgx's stdlib connection implements.
 type stdConn interface {
@@ -46,15 +52,19 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 }
 
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	c.held = nil
+	if store.Pipe(ctx) == store.PipeLater && opts == (driver.TxOptions{}) {
+		return c.beginPiped(ctx), nil
+	}
 	return c.std().BeginTx(ctx, opts)
 }
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	return c.std().ExecContext(ctx, rewrite(query), args)
+	return c.execPiped(ctx, rewrite(query), args)
 }
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.std().QueryContext(ctx, rewrite(query), args)
+	return c.queryPiped(ctx, rewrite(query), args)
 }
 
 func (c *conn) Ping(ctx context.Context) error              { return c.std().Ping(ctx) }

@@ -101,6 +101,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 var Cases = []Case{
 	{"a failing write changes nothing", failingWriteChangesNothing},
 	{"concurrent writes commit or fail alone", concurrentWritesAlone},
+	{"a statement failing after the write went on fails that write alone", heldStatementFailsAlone},
 	{"records upsert by email, case-insensitively", recordsUpsertByEmail},
 	{"a record id of another type is a conflict", recordIDOfAnotherType},
 	{"missing rows are ErrNotFound", missingRowsNotFound},
@@ -250,6 +251,62 @@ func concurrentWritesAlone(t *testing.T, s store.Store) {
 			t.Errorf("write %d should commit: answered %v, read %v", i, errs[i], err)
 		}
 	}
+}
+
+// heldStatementFailsAlone: a history line for an enrollment that does not exist breaks its
+// foreign key. On PostgreSQL the INSERT is held and sent with the write's later statements (or
+// at its end), so its error arrives after the write went on; the write must still fail alone,
+// with nothing of it kept, and the writes batched with it commit.
+func heldStatementFailsAlone(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	rec := contact(t, s, "ann@example.com", nil)
+	en := enrollment(t, s, "w", rec)
+	const n = 64
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = s.Write(ctx, func(tx store.Tx) error {
+				target := en.ID
+				if i%4 == 0 {
+					target = en.ID + 1000 // no such enrollment
+				}
+				history := func() error {
+					return tx.AppendHistory(store.HistoryEntry{EnrollmentID: target, StepID: fmt.Sprintf("s%d", i), Outcome: store.HistOK, At: T0})
+				}
+				if i%8 == 0 { // the held statement is the write's last: its error comes at the write's end
+					if _, err := tx.UpsertRecord("contact", 0, fmt.Sprintf("c%d@example.com", i), nil, T0); err != nil {
+						return err
+					}
+					return history()
+				}
+				if err := history(); err != nil {
+					return err
+				}
+				_, err := tx.UpsertRecord("contact", 0, fmt.Sprintf("c%d@example.com", i), nil, T0)
+				return err
+			})
+		})
+	}
+	wg.Wait()
+	hist, err := s.History(ctx, en.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := map[string]bool{}
+	for _, h := range hist {
+		steps[h.StepID] = true
+	}
+	for i := range n {
+		_, rerr := s.RecordByEmail(ctx, "contact", fmt.Sprintf("c%d@example.com", i))
+		switch {
+		case i%4 == 0 && (errs[i] == nil || !errors.Is(rerr, store.ErrNotFound)):
+			t.Errorf("write %d broke a foreign key and should fail alone: answered %v, its record read %v", i, errs[i], rerr)
+		case i%4 != 0 && (errs[i] != nil || rerr != nil || !steps[fmt.Sprintf("s%d", i)]):
+			t.Errorf("write %d should commit: answered %v, record read %v, history %v", i, errs[i], rerr, steps)
+		}
+	}
+	contact(t, s, "after@example.com", nil) // the writer goes on
 }
 
 func recordsUpsertByEmail(t *testing.T, s store.Store) {
@@ -503,6 +560,20 @@ func jobsClaimedOnce(t *testing.T, s store.Store) {
 	if again := claim(t, s, T0.Add(30*time.Second), 10); len(again) != 0 {
 		t.Fatalf("a leased job was claimed again within its lease: %+v", again)
 	}
+	write(t, s, func(tx store.Tx) error {
+		enrs, recs, err := tx.JobSubjects([]*store.Job{got[0], later})
+		if err != nil {
+			return err
+		}
+		if len(enrs) != 2 || enrs[due.EnrollmentID].RecordID != ann.ID || enrs[later.EnrollmentID].RecordID != bob.ID ||
+			len(recs) != 2 || recs[ann.ID].Email != "ann@example.com" || recs[bob.ID].Email != "bob@example.com" {
+			t.Errorf("job subjects %+v %+v, want both jobs' enrollments and records", enrs, recs)
+		}
+		if _, _, err := tx.JobSubjects([]*store.Job{{EnrollmentID: due.EnrollmentID, RecordID: 1 << 40}}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a job of a missing record: %v, want ErrNotFound", err)
+		}
+		return nil
+	})
 	if !finish(t, s, got[0]) {
 		t.Fatal("finishing a held claim failed")
 	}

@@ -182,6 +182,11 @@ describe('email templates and pickers', { concurrency: false }, () => {
 
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await until('the saved workflow', async () => (await api('GET', '/api/workflows/engaged-viewers')).status === 200, T.med);
+    // reload only once the editor is on the saved workflow's URL, as a user sees it: the server
+    // has the workflow before the editor moves from #/workflows/new, and a reload in between
+    // opens a new workflow instead
+    await until('the saved workflow route', async () => page.url().endsWith('#/workflows/engaged-viewers'), T.med);
+    await page.getByTestId('save-state').filter({ hasText: 'All changes saved' }).waitFor({ timeout: T.med });
     await page.reload();
     await page.locator('.trigger-card').click();
     await until('the trigger after reload', async () => (await page.locator('.side-panel').getByRole('combobox', { name: 'Event type' }).inputValue()) === 'webinar.viewer', T.med);

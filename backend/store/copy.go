@@ -24,7 +24,7 @@ type CopyColumn struct {
 }
 
 // copySkip are tables a copy leaves alone: each database's own bookkeeping.
-var copySkip = map[string]bool{"sqlite_sequence": true, "flowdesk_schema": true}
+var copySkip = map[string]bool{"sqlite_sequence": true, "flowdesk_schema": true, "flowdesk_migrations": true}
 
 // CopyTables lists the store's tables, parents before the tables whose foreign keys point at
 // them, so rows can be inserted in that order and deleted in the reverse.

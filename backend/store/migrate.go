@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,64 +16,161 @@ import (
 //go:embed migrations/*.up.sql
 var migrations embed.FS
 
-// migrate applies every embedded migration newer than PRAGMA user_version, each in its own
-// transaction together with the version bump, so a crash mid-migration leaves the old version.
-func (db *DB) migrate(ctx context.Context) error {
-	entries, err := migrations.ReadDir("migrations")
+// migrationsTable records each applied migration by number. PRAGMA user_version alone (the
+// highest applied) cannot tell that a lower number landed after a higher one was applied, as
+// happens when two branches add migrations at once; the table can, and the missing one is
+// applied. user_version is still kept at the highest applied, so an older flowdesk, which reads
+// only it, refuses a newer database as before.
+const migrationsTable = "flowdesk_migrations"
+
+type migration struct {
+	version int
+	name    string
+}
+
+// embedded lists the migrations of fsys (a "migrations" directory) in version order.
+func embedded(fsys fs.FS) ([]migration, error) {
+	entries, err := fs.ReadDir(fsys, "migrations")
 	if err != nil {
-		return fmt.Errorf("read migrations: %w", err)
+		return nil, fmt.Errorf("read migrations: %w", err)
 	}
-	type mig struct {
-		version int
-		name    string
-	}
-	var all []mig
+	var all []migration
 	for _, e := range entries {
 		n, err := strconv.Atoi(strings.SplitN(e.Name(), "_", 2)[0])
 		if err != nil {
-			return fmt.Errorf("migration %q: name must start with a number", e.Name())
+			return nil, fmt.Errorf("migration %q: name must start with a number", e.Name())
 		}
-		all = append(all, mig{n, e.Name()})
+		all = append(all, migration{n, e.Name()})
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].version < all[j].version })
+	for i := 1; i < len(all); i++ {
+		if all[i].version == all[i-1].version {
+			return nil, fmt.Errorf("migrations %s and %s share the number %d", all[i-1].name, all[i].name, all[i].version)
+		}
+	}
+	return all, nil
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	return migrateSQLite(ctx, db.w, migrations, goSteps)
+}
+
+// migrateSQLite applies every migration of fsys not recorded in flowdesk_migrations, in version
+// order, each in its own transaction together with its record, so a crash mid-migration leaves
+// it unapplied. A database from before the table (user_version set, no table) is adopted: the
+// migrations up to its user_version are recorded as applied, since the old migrator applied
+// them in order. A recorded migration this flowdesk does not have means a newer flowdesk wrote
+// the database: it is refused and left untouched.
+func migrateSQLite(ctx context.Context, w *sql.DB, fsys fs.FS, steps map[int]func(context.Context, *sql.Tx) error) error {
+	all, err := embedded(fsys)
+	if err != nil {
+		return err
+	}
+	latest := 0
+	known := map[int]bool{}
+	for _, m := range all {
+		known[m.version] = true
+		latest = max(latest, m.version)
+	}
 	var current int
-	if err := db.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
+	if err := w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if len(all) > 0 && current > all[len(all)-1].version {
-		return fmt.Errorf("database schema version %d is newer than this flowdesk (%d); upgrade flowdesk", current, all[len(all)-1].version)
+	if current > latest {
+		return fmt.Errorf("database schema version %d is newer than this flowdesk (%d); upgrade flowdesk", current, latest)
+	}
+	var hasTable int
+	if err := w.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?", migrationsTable).Scan(&hasTable); err != nil {
+		return fmt.Errorf("read applied migrations: %w", err)
+	}
+	if hasTable == 0 {
+		if err := adopt(ctx, w, all, current); err != nil {
+			return err
+		}
+	}
+	applied := map[int]bool{}
+	rows, err := w.QueryContext(ctx, "SELECT version FROM "+migrationsTable)
+	if err != nil {
+		return fmt.Errorf("read applied migrations: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("read applied migrations: %w", err)
+		}
+		applied[v] = true
+		if !known[v] {
+			rows.Close()
+			return fmt.Errorf("database has migration %d applied, which this flowdesk (migrations up to %d) does not have: a newer flowdesk wrote it; upgrade flowdesk", v, latest)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("read applied migrations: %w", err)
 	}
 	for _, m := range all {
-		if m.version <= current {
+		if applied[m.version] {
 			continue
 		}
-		body, err := migrations.ReadFile("migrations/" + m.name)
-		if err != nil {
+		if err := apply(ctx, w, fsys, m, steps[m.version], max(current, m.version)); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
-		tx, err := db.w.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
-		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", m.name, err)
-		}
-		if step := goSteps[m.version]; step != nil {
-			if err := step(ctx, tx); err != nil {
-				tx.Rollback()
-				return fmt.Errorf("migration %s: %w", m.name, err)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", m.name, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
-		}
+		current = max(current, m.version)
 	}
 	return nil
+}
+
+// adopt creates flowdesk_migrations and records the migrations up to userVersion as applied.
+func adopt(ctx context.Context, w *sql.DB, all []migration, userVersion int) error {
+	tx, err := w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("create the migrations table: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "CREATE TABLE "+migrationsTable+" (version INTEGER PRIMARY KEY, name TEXT NOT NULL)"); err != nil {
+		return fmt.Errorf("create the migrations table: %w", err)
+	}
+	for _, m := range all {
+		if m.version > userVersion {
+			break
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+migrationsTable+" (version, name) VALUES (?, ?)", m.version, m.name); err != nil {
+			return fmt.Errorf("record migration %s: %w", m.name, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("create the migrations table: %w", err)
+	}
+	return nil
+}
+
+// apply runs one migration, its Go step and its record in one transaction, and sets
+// user_version to the highest applied.
+func apply(ctx context.Context, w *sql.DB, fsys fs.FS, m migration, step func(context.Context, *sql.Tx) error, highest int) error {
+	body, err := fs.ReadFile(fsys, "migrations/"+m.name)
+	if err != nil {
+		return err
+	}
+	tx, err := w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return err
+	}
+	if step != nil {
+		if err := step(ctx, tx); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO "+migrationsTable+" (version, name) VALUES (?, ?)", m.version, m.name); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", highest)); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // SchemaVersion returns the applied migration version.

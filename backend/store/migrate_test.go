@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/flowdesk/flowdesk/backend/ident"
 )
@@ -169,5 +170,180 @@ func TestOutboxOutcomeMigration(t *testing.T) {
 		3: `sent "" 0`, 4: `sent "" 0`, 5: `outbox "" 0`}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("outbox after migrating: %v, want %v", got, want)
+	}
+}
+
+// appliedMigrations reads flowdesk_migrations of the database file at path.
+func appliedMigrations(t *testing.T, raw *sql.DB) []int {
+	t.Helper()
+	rows, err := raw.Query("SELECT version FROM flowdesk_migrations ORDER BY version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func embeddedVersions(t *testing.T) []int {
+	t.Helper()
+	all, err := embedded(migrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, m := range all {
+		out = append(out, m.version)
+	}
+	return out
+}
+
+// TestMigrateAdoptsADatabaseFromBeforeTheTable: a database the old migrator wrote (only
+// PRAGMA user_version, no flowdesk_migrations) opens, keeps its rows, gets the migrations above
+// its version, and has every migration recorded.
+func TestMigrateAdoptsADatabaseFromBeforeTheTable(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const old = 24
+	all, err := embedded(migrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range all {
+		if m.version > old {
+			break
+		}
+		body, _ := migrations.ReadFile("migrations/" + m.name)
+		if _, err := raw.ExecContext(ctx, string(body)); err != nil {
+			t.Fatalf("%s: %v", m.name, err)
+		}
+	}
+	for _, q := range []string{
+		fmt.Sprintf("PRAGMA user_version = %d", old),
+		"INSERT INTO records (id, type, email, email_key, properties, created_at, updated_at) VALUES (1, 'contact', 'a@x.com', 'a@x.com', '{}', 0, 0)",
+	} {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	raw.Close()
+
+	db := openAt(t, path)
+	if r, err := db.Record(ctx, 1); err != nil || r.Email != "a@x.com" {
+		t.Fatalf("record after migrating = %+v, %v", r, err)
+	}
+	if v, err := db.SchemaVersion(ctx); err != nil || v != latestMigration(t) {
+		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, latestMigration(t))
+	}
+	// 0027 (after the old version) made enrollment_refusals.
+	if _, err := db.r.ExecContext(ctx, "SELECT COUNT(*) FROM enrollment_refusals"); err != nil {
+		t.Fatalf("a migration above the old version was not applied: %v", err)
+	}
+	if got, want := appliedMigrations(t, db.r), embeddedVersions(t); !reflect.DeepEqual(got, want) {
+		t.Fatalf("recorded migrations %v, want %v", got, want)
+	}
+}
+
+// TestMigrateAppliesAMissingMiddleMigration: a database that has every migration but one in the
+// middle (as when a branch with a lower number lands after a higher one was applied) gets that
+// one at open, although its user_version is already the highest.
+func TestMigrateAppliesAMissingMiddleMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "flowdesk.db")
+	db, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Undo 0021 (two template columns and an index) and its record, as if it had never run.
+	for _, q := range []string{"ALTER TABLE email_templates DROP COLUMN preheader", "ALTER TABLE email_templates DROP COLUMN text_generated",
+		"DROP INDEX events_type", "DELETE FROM flowdesk_migrations WHERE version = 21"} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	raw.Close()
+	if got := rawPragma(t, path, "user_version"); got != strconv.Itoa(latestMigration(t)) {
+		t.Fatalf("user_version = %s, want %d (the highest is applied)", got, latestMigration(t))
+	}
+
+	db = openAt(t, path)
+	if _, err := db.r.ExecContext(ctx, "SELECT preheader FROM email_templates"); err != nil {
+		t.Fatalf("the missing migration 0021 was not applied: %v", err)
+	}
+	if got, want := appliedMigrations(t, db.r), embeddedVersions(t); !reflect.DeepEqual(got, want) {
+		t.Fatalf("recorded migrations %v, want %v", got, want)
+	}
+}
+
+// TestMigrateRecordsEachVersion runs the migrator over made-up migrations: a number that lands
+// below the highest applied is applied; an applied number this flowdesk does not have refuses
+// the database and changes nothing; a duplicate number is refused.
+func TestMigrateRecordsEachVersion(t *testing.T) {
+	ctx := context.Background()
+	raw, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	raw.SetMaxOpenConns(1)
+	files := fstest.MapFS{
+		"migrations/0001_a.up.sql": {Data: []byte("CREATE TABLE a (x INTEGER);")},
+		"migrations/0003_c.up.sql": {Data: []byte("CREATE TABLE c (x INTEGER);")},
+	}
+	if err := migrateSQLite(ctx, raw, files, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := appliedMigrations(t, raw); !reflect.DeepEqual(got, []int{1, 3}) {
+		t.Fatalf("applied %v, want [1 3]", got)
+	}
+	// 0002 lands after 0003 was applied.
+	files["migrations/0002_b.up.sql"] = &fstest.MapFile{Data: []byte("CREATE TABLE b (x INTEGER);")}
+	if err := migrateSQLite(ctx, raw, files, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec("SELECT COUNT(*) FROM b"); err != nil {
+		t.Fatalf("0002 not applied: %v", err)
+	}
+	if got := appliedMigrations(t, raw); !reflect.DeepEqual(got, []int{1, 2, 3}) {
+		t.Fatalf("applied %v, want [1 2 3]", got)
+	}
+	var uv int
+	if err := raw.QueryRow("PRAGMA user_version").Scan(&uv); err != nil || uv != 3 {
+		t.Fatalf("user_version = %d, %v; want 3 (the highest applied)", uv, err)
+	}
+	// A flowdesk without 0002 (but with a later 0004) refuses the database and applies nothing.
+	older := fstest.MapFS{
+		"migrations/0001_a.up.sql": files["migrations/0001_a.up.sql"],
+		"migrations/0003_c.up.sql": files["migrations/0003_c.up.sql"],
+		"migrations/0004_d.up.sql": {Data: []byte("CREATE TABLE d (x INTEGER);")},
+	}
+	err = migrateSQLite(ctx, raw, older, nil)
+	if err == nil || !strings.Contains(err.Error(), "migration 2") || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("migrate without 0002 = %v, want a refusal naming migration 2", err)
+	}
+	if _, err := raw.Exec("SELECT COUNT(*) FROM d"); err == nil {
+		t.Fatal("a refused database got migration 0004")
+	}
+	files["migrations/0003_again.up.sql"] = &fstest.MapFile{Data: []byte("SELECT 1;")}
+	if err := migrateSQLite(ctx, raw, files, nil); err == nil || !strings.Contains(err.Error(), "share the number 3") {
+		t.Fatalf("two migrations numbered 3: %v", err)
 	}
 }

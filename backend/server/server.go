@@ -130,6 +130,14 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if hooksLn != nil {
 		self = append(self, hooksLn.Addr().(*net.TCPAddr).AddrPort())
 	}
+	// Workers on a shared database run steps too: they read these from the database.
+	if err := st.RecordServe(ctx, self, s.hooksURL); err != nil {
+		apiLn.Close()
+		if hooksLn != nil {
+			hooksLn.Close()
+		}
+		return nil, err
+	}
 	actionCfg := action.Config{Account: action.Account{ID: "flowdesk", Name: "Flowdesk"}, DB: s.DB, Settings: st, Self: self, HooksURL: s.hooksURL}
 	acts := action.New(actionCfg)
 	// Retention is read from the settings at each round, so a change in Settings applies

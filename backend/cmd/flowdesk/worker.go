@@ -53,7 +53,17 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer db.Close()
 	st := settings.Open(db)
-	acts := action.New(action.Config{Account: action.Account{ID: "flowdesk", Name: "Flowdesk"}, DB: db, Settings: st})
+	// serve's addresses, as serve recorded them: its listeners are never a step's destination,
+	// and SMS status callbacks go to its webhook listener.
+	served, ok, err := st.Serve(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		log.Warn("no flowdesk serve has started on this database yet: steps cannot refuse requests into its API, nor give SMS providers its webhook address; start serve first, then restart this worker")
+	}
+	acts := action.New(action.Config{Account: action.Account{ID: "flowdesk", Name: "Flowdesk"}, DB: db, Settings: st,
+		Self: served.Self, HooksURL: served.HooksURL})
 	eng, err := engine.New(ctx, db, engine.Options{Log: log, Actions: acts, Workers: *workers, Lease: *lease, Shared: true})
 	if err != nil {
 		return err

@@ -376,6 +376,19 @@ func startServe(ctx context.Context, t *testing.T, bin, dbPath, logPath string) 
 // t.Cleanup kills the process if the test did not stop it.
 func startProcess(ctx context.Context, t *testing.T, bin, logPath string, ready *regexp.Regexp, args ...string) *serveProc {
 	t.Helper()
+	return launchProcess(t, bin, logPath, ready, args...).wait(ctx, t)
+}
+
+// launching is a started process not yet ready (see wait), so several can start at once.
+type launching struct {
+	p      *serveProc
+	readyc chan string
+	args   []string
+}
+
+// launchProcess starts the flowdesk binary as startProcess does, without waiting for it.
+func launchProcess(t *testing.T, bin, logPath string, ready *regexp.Regexp, args ...string) *launching {
+	t.Helper()
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
@@ -415,6 +428,13 @@ func startProcess(ctx context.Context, t *testing.T, bin, logPath string, ready 
 			<-p.exited
 		}
 	})
+	return &launching{p: p, readyc: readyc, args: args}
+}
+
+// wait waits for the readiness line of a launched process.
+func (l *launching) wait(ctx context.Context, t *testing.T) *serveProc {
+	t.Helper()
+	p, readyc, args, logPath := l.p, l.readyc, l.args, l.p.logPath
 	select {
 	case base := <-readyc:
 		p.base = base

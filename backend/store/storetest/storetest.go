@@ -101,7 +101,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 var Cases = []Case{
 	{"a failing write changes nothing", failingWriteChangesNothing},
 	{"concurrent writes commit or fail alone", concurrentWritesAlone},
-	{"a statement failing after the write went on fails that write alone", heldStatementFailsAlone},
+	{"a write failing mid-way or at its end fails alone; its batch-mates commit", writeFailsMidwayAlone},
 	{"records upsert by email, case-insensitively", recordsUpsertByEmail},
 	{"a record id of another type is a conflict", recordIDOfAnotherType},
 	{"missing rows are ErrNotFound", missingRowsNotFound},
@@ -253,11 +253,11 @@ func concurrentWritesAlone(t *testing.T, s store.Store) {
 	}
 }
 
-// heldStatementFailsAlone: a history line for an enrollment that does not exist breaks its
-// foreign key. On PostgreSQL the INSERT is held and sent with the write's later statements (or
-// at its end), so its error arrives after the write went on; the write must still fail alone,
-// with nothing of it kept, and the writes batched with it commit.
-func heldStatementFailsAlone(t *testing.T, s store.Store) {
+// writeFailsMidwayAlone: history for an enrollment that does not exist fails, first in some
+// writes and last in others, among concurrent writes that share batches. Each failing write
+// fails alone, with nothing of it kept. (The pipeline's held statements, whose errors arrive
+// late on PostgreSQL, are tested in backend/store's TestAHeldStatementsErrorStaysWithItsWrite.)
+func writeFailsMidwayAlone(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	rec := contact(t, s, "ann@example.com", nil)
 	en := enrollment(t, s, "w", rec)
@@ -274,7 +274,7 @@ func heldStatementFailsAlone(t *testing.T, s store.Store) {
 				history := func() error {
 					return tx.AppendHistory(store.HistoryEntry{EnrollmentID: target, StepID: fmt.Sprintf("s%d", i), Outcome: store.HistOK, At: T0})
 				}
-				if i%8 == 0 { // the held statement is the write's last: its error comes at the write's end
+				if i%8 == 0 { // the failing statement is the write's last
 					if _, err := tx.UpsertRecord("contact", 0, fmt.Sprintf("c%d@example.com", i), nil, T0); err != nil {
 						return err
 					}

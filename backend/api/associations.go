@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-
-	"github.com/flowdesk/flowdesk/backend/store"
 )
 
 // associationRoutes registers the links between records and the pairs of types that may be linked.
@@ -19,7 +17,7 @@ func (s *Server) associationRoutes(m *http.ServeMux) {
 
 // associationView is an association with the record it leads to.
 type associationView struct {
-	store.Association
+	*associationJSON
 	Record *recordJSON `json:"record"`
 }
 
@@ -56,7 +54,7 @@ func (s *Server) listAssociations(w http.ResponseWriter, r *http.Request) {
 			writeError(w, err)
 			return
 		}
-		out = append(out, associationView{Association: l, Record: wireRecord(rec)})
+		out = append(out, associationView{associationJSON: wireAssociation(&l), Record: wireRecord(rec)})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"associations": out, "associable": s.eng.Associable(self.Type)})
 }
@@ -97,7 +95,7 @@ func (s *Server) createAssociation(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, status, map[string]any{"association": associationView{Association: a, Record: wireRecord(rec)}, "created": created})
+	writeJSON(w, status, map[string]any{"association": associationView{associationJSON: wireAssociation(&a), Record: wireRecord(rec)}, "created": created})
 }
 
 // deleteAssociation removes the link with one record (with "label": only that label).
@@ -126,11 +124,11 @@ func (s *Server) listAssociationTypes(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"association_types": ts})
+	writeJSON(w, http.StatusOK, map[string]any{"association_types": wireAll(ts, associationTypeValue)})
 }
 
 func (s *Server) createAssociationType(w http.ResponseWriter, r *http.Request) {
-	var req store.AssociationType
+	var req associationTypeJSON
 	if err := decode(w, r, MaxSmallBody, &req); err != nil {
 		writeError(w, err)
 		return

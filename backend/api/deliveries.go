@@ -20,7 +20,7 @@ func (s *Server) deliveryRoutes(m *http.ServeMux) {
 // delivery is a delivery-log line; a dead letter or failed attempt says whether a manual retry
 // has since succeeded.
 type delivery struct {
-	*store.ActionAttempt
+	*attemptJSON
 	Resolved bool `json:"resolved,omitempty"`
 }
 
@@ -51,7 +51,7 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]delivery, 0, len(atts))
 	for _, a := range atts {
-		d := delivery{ActionAttempt: maskedAttempt(a)}
+		d := delivery{attemptJSON: wireActionAttempt(maskedAttempt(a))}
 		if a.Outcome == store.AttemptDead || a.Outcome == store.AttemptFailed {
 			latest, err := s.db.ActionAttempts(r.Context(), store.AttemptQuery{Key: a.IdempotencyKey, Limit: 1})
 			if err != nil {
@@ -86,7 +86,7 @@ func (s *Server) retryDelivery(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"delivery": next})
+	writeJSON(w, http.StatusOK, map[string]any{"delivery": wireActionAttempt(next)})
 }
 
 // retryAllDeliveries: POST /api/deliveries/retry-all {"workflow", "step"?, "limit"?} sends up to
@@ -110,5 +110,5 @@ func (s *Server) retryAllDeliveries(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, retryBatchJSON{RetryBatch: out, Deliveries: wireAll(out.Deliveries, wireActionAttempt)})
 }

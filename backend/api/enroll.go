@@ -121,14 +121,14 @@ func (s *Server) previewEnroll(w http.ResponseWriter, r *http.Request) {
 
 // enrollJobView is a job with the figures a progress bar needs.
 type enrollJobView struct {
-	*store.EnrollJob
+	*enrollJobJSON
 	SkippedTotal int64 `json:"skipped_total"`
 	Processed    int64 `json:"processed"` // enrolled + skipped
 	Done         bool  `json:"done"`      // the job has ended (see status)
 }
 
 func jobView(j *store.EnrollJob) enrollJobView {
-	v := enrollJobView{EnrollJob: j, Done: j.Status != store.EnrollJobRunning}
+	v := enrollJobView{enrollJobJSON: wireEnrollJob(j), Done: j.Status != store.EnrollJobRunning}
 	for _, n := range j.Skipped {
 		v.SkippedTotal += n
 	}

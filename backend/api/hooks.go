@@ -159,7 +159,7 @@ func (s *Server) hookRequests(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"requests": reqs})
+	writeJSON(w, http.StatusOK, map[string]any{"requests": wireAll(reqs, wireHookRequestView)})
 }
 
 func (s *Server) rotateHookSecret(w http.ResponseWriter, r *http.Request) {

@@ -66,7 +66,7 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/imports/%d", im.ID))
-	writeJSON(w, http.StatusAccepted, map[string]any{"import": im})
+	writeJSON(w, http.StatusAccepted, map[string]any{"import": wireListImport(im)})
 }
 
 // cancelImport stops a running import; the rows so far stay. No body.
@@ -81,7 +81,7 @@ func (s *Server) cancelImport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"import": im})
+	writeJSON(w, http.StatusOK, map[string]any{"import": wireListImport(im)})
 }
 
 func (s *Server) listImports(w http.ResponseWriter, r *http.Request) {
@@ -95,7 +95,7 @@ func (s *Server) listImports(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"imports": ims})
+	writeJSON(w, http.StatusOK, map[string]any{"imports": wireAll(ims, wireListImport)})
 }
 
 func (s *Server) getImport(w http.ResponseWriter, r *http.Request) {
@@ -109,7 +109,7 @@ func (s *Server) getImport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"import": im})
+	writeJSON(w, http.StatusOK, map[string]any{"import": wireListImport(im)})
 }
 
 // importErrors answers an import's report: one CSV line per row that was not written.

@@ -35,7 +35,7 @@ func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	out := map[string]any{"messages": msgs}
+	out := map[string]any{"messages": wireAll(msgs, wireOutboxMessage)}
 	if len(msgs) == size {
 		out["next_before"] = msgs[len(msgs)-1].ID
 	}
@@ -53,7 +53,7 @@ func (s *Server) getOutbox(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, m)
+	writeJSON(w, http.StatusOK, wireOutboxMessage(m))
 }
 
 func (s *Server) deleteOutbox(w http.ResponseWriter, r *http.Request) {

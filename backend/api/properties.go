@@ -30,15 +30,16 @@ func (s *Server) listProperties(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"properties": nonNil(s.eng.PropertyList(object)), "types": property.Types})
+	writeJSON(w, http.StatusOK, map[string]any{"properties": nonNil(wireAll(s.eng.PropertyList(object), propertyValue)), "types": property.Types})
 }
 
 func (s *Server) createProperty(w http.ResponseWriter, r *http.Request) {
-	var p store.Property
-	if err := decode(w, r, MaxPropertyBody, &p); err != nil {
+	var in propertyJSON
+	if err := decode(w, r, MaxPropertyBody, &in); err != nil {
 		writeError(w, err)
 		return
 	}
+	p := store.Property{Object: in.Object, Name: in.Name, Type: in.Type, Label: in.Label, Options: in.Options, Unique: in.Unique}
 	if p.Object == "" {
 		p.Object = "contact"
 	}
@@ -47,7 +48,7 @@ func (s *Server) createProperty(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"property": out})
+	writeJSON(w, http.StatusCreated, map[string]any{"property": propertyValue(out)})
 }
 
 func (s *Server) updateProperty(w http.ResponseWriter, r *http.Request) {
@@ -68,7 +69,7 @@ func (s *Server) updateProperty(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"property": p, "converted": converted})
+	writeJSON(w, http.StatusOK, map[string]any{"property": propertyValue(p), "converted": converted})
 }
 
 func (s *Server) deleteProperty(w http.ResponseWriter, r *http.Request) {
@@ -99,21 +100,22 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"objects": nonNil(objs)})
+	writeJSON(w, http.StatusOK, map[string]any{"objects": nonNil(wireAll(objs, objectValue))})
 }
 
 func (s *Server) createObject(w http.ResponseWriter, r *http.Request) {
-	var o store.ObjectType
-	if err := decode(w, r, MaxPropertyBody, &o); err != nil {
+	var in objectJSON
+	if err := decode(w, r, MaxPropertyBody, &in); err != nil {
 		writeError(w, err)
 		return
 	}
+	o := store.ObjectType{Name: in.Name, Label: in.Label, Primary: in.Primary, Builtin: in.Builtin}
 	out, err := s.eng.CreateObject(r.Context(), o)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"object": out})
+	writeJSON(w, http.StatusCreated, map[string]any{"object": objectValue(out)})
 }
 
 func contains(xs []string, x string) bool {

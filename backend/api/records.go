@@ -127,7 +127,7 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"record": wireRecord(rec), "lists": lists, "events": events, "enrollments": wireAll(enrollments, wireEnrollment), "not_enrolled": nonNil(refusals)})
+	writeJSON(w, http.StatusOK, map[string]any{"record": wireRecord(rec), "lists": lists, "events": wireAll(events, wireEvent), "enrollments": wireAll(enrollments, wireEnrollment), "not_enrolled": nonNil(wireAll(refusals, func(r store.Refusal) *refusalJSON { return wireRefusal(&r) }))})
 }
 
 func nonNil[T any](s []T) []T {
@@ -197,5 +197,5 @@ func (s *Server) eraseRecord(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"erased": out})
+	writeJSON(w, http.StatusOK, map[string]any{"erased": wireErasure(out)})
 }

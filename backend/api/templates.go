@@ -39,7 +39,7 @@ type emailTemplateInput struct {
 
 // emailTemplateView is a template with the workflows that send it.
 type emailTemplateView struct {
-	*store.EmailTemplate
+	*emailTemplateJSON
 	UsedBy []engine.TemplateUser `json:"used_by"`
 }
 
@@ -67,7 +67,7 @@ func (s *Server) listEmailTemplates(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]emailTemplateView, len(tpls))
 	for i, t := range tpls {
-		out[i] = emailTemplateView{t, nonNil(users[t.Name])}
+		out[i] = emailTemplateView{wireEmailTemplate(t), nonNil(users[t.Name])}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"templates": out})
 }
@@ -83,7 +83,7 @@ func (s *Server) getEmailTemplate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, emailTemplateView{tpl, nonNil(users[tpl.Name])})
+	writeJSON(w, http.StatusOK, emailTemplateView{wireEmailTemplate(tpl), nonNil(users[tpl.Name])})
 }
 
 func (s *Server) createEmailTemplate(w http.ResponseWriter, r *http.Request) {
@@ -124,7 +124,7 @@ func (s *Server) saveEmailTemplate(w http.ResponseWriter, r *http.Request, in em
 	if created {
 		status = http.StatusCreated
 	}
-	writeJSON(w, status, tpl)
+	writeJSON(w, status, wireEmailTemplate(tpl))
 }
 
 func (s *Server) deleteEmailTemplate(w http.ResponseWriter, r *http.Request) {
@@ -153,7 +153,7 @@ func (s *Server) duplicateEmailTemplate(w http.ResponseWriter, r *http.Request) 
 		templateError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, tpl)
+	writeJSON(w, http.StatusCreated, wireEmailTemplate(tpl))
 }
 
 // emailSample is what a preview or test send renders: a stored template by name, or content

@@ -19,7 +19,7 @@ func (s *Server) trashRoutes(m *http.ServeMux) {
 // trashedView is a workflow in the Trash as the API shows it: when it will be purged, and the
 // purge's progress once it has begun.
 type trashedView struct {
-	*store.TrashedWorkflow
+	*trashedJSON
 	PurgeBy string     `json:"purge_by"` // when the maintenance service purges it (RFC 3339)
 	Purge   *purgeView `json:"purge,omitempty"`
 }
@@ -30,7 +30,7 @@ type purgeView struct {
 }
 
 func (s *Server) trashView(t *store.TrashedWorkflow) trashedView {
-	v := trashedView{TrashedWorkflow: t, PurgeBy: t.DeletedAt.Add(s.eng.TrashFor()).UTC().Format("2006-01-02T15:04:05Z")}
+	v := trashedView{trashedJSON: wireTrashedWorkflow(t), PurgeBy: t.DeletedAt.Add(s.eng.TrashFor()).UTC().Format("2006-01-02T15:04:05Z")}
 	if t.PurgeAt != nil {
 		v.Purge = &purgeView{Total: t.PurgeTotal, Removed: max(t.PurgeTotal-t.Enrollments, 0)}
 	}

@@ -28,5 +28,5 @@ func (s *Server) whyNot(w http.ResponseWriter, r *http.Request) {
 		writeError(w, workflowError(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, wireWhyNot(res))
 }

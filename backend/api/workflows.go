@@ -252,7 +252,7 @@ func (s *Server) workflowStats(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	writeJSON(w, http.StatusOK, wireWorkflowStats(st))
 }
 
 func (s *Server) schema(w http.ResponseWriter, r *http.Request) {
@@ -266,10 +266,7 @@ func (s *Server) schema(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if props == nil {
-		props = []store.Property{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"objects": objs, "properties": props,
+	writeJSON(w, http.StatusOK, map[string]any{"objects": objs, "properties": nonNil(wireAll(props, propertyValue)),
 		"step_types": workflow.StepTypes, "operators": conditionOps()})
 }
 

@@ -18,21 +18,21 @@ const (
 
 // ActionAttempt is one try of an outbound step (a delivery-log line).
 type ActionAttempt struct {
-	ID             int64           `json:"id"`
-	EnrollmentID   int64           `json:"enrollment_id"`
-	WorkflowID     string          `json:"workflow_id"`
-	StepID         string          `json:"step_id"`
-	StepType       string          `json:"step_type"`
-	IdempotencyKey string          `json:"idempotency_key"`
-	Try            int             `json:"try"`
-	Outcome        string          `json:"outcome"`
-	Target         string          `json:"target"` // URL, address or channel; never a secret
-	StatusCode     int             `json:"status_code,omitempty"`
-	LatencyMS      int64           `json:"latency_ms"`
-	Error          string          `json:"error,omitempty"`
-	Response       string          `json:"response,omitempty"` // a snippet of the answer
-	Request        json.RawMessage `json:"request,omitempty"`  // what was sent, for a manual retry
-	At             time.Time       `json:"at"`
+	ID             int64
+	EnrollmentID   int64
+	WorkflowID     string
+	StepID         string
+	StepType       string
+	IdempotencyKey string
+	Try            int
+	Outcome        string
+	Target         string // URL, address or channel; never a secret
+	StatusCode     int
+	LatencyMS      int64
+	Error          string
+	Response       string          // a snippet of the answer
+	Request        json.RawMessage // what was sent, for a manual retry
+	At             time.Time
 }
 
 // InsertActionAttempt appends a delivery-log line and sets its ID.

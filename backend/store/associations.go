@@ -8,16 +8,16 @@ import (
 
 // Association is one link from a record to another, as seen from the first.
 type Association struct {
-	RecordID  int64     `json:"record_id"` // the other record
-	Type      string    `json:"type"`      // its type
-	Label     string    `json:"label"`
-	CreatedAt time.Time `json:"created_at"`
+	RecordID  int64  // the other record
+	Type      string // its type
+	Label     string
+	CreatedAt time.Time
 }
 
 // AssociationType is a pair of record types that may be linked.
 type AssociationType struct {
-	From string `json:"from"`
-	To   string `json:"to"`
+	From string
+	To   string
 }
 
 func associationAllowed(ctx context.Context, q querier, from, to string) (bool, error) {

@@ -28,21 +28,21 @@ const (
 // EnrollJob is one durable bulk enrollment ("Enroll records…"). Cursor is the last record id
 // handled; a batch moves it forward in the same transaction as the enrollments it made.
 type EnrollJob struct {
-	ID          int64            `json:"id"`
-	WorkflowID  string           `json:"workflow_id"`
-	Source      string           `json:"source"`
-	Selection   json.RawMessage  `json:"selection"`
-	Status      string           `json:"status"`
-	MaxRecordID int64            `json:"-"`
-	Cursor      int64            `json:"-"`
-	Total       int64            `json:"total"`
-	Matched     int64            `json:"matched"`
-	Enrolled    int64            `json:"enrolled"`
-	Skipped     map[string]int64 `json:"skipped"`
-	Error       string           `json:"error,omitempty"`
-	CreatedAt   time.Time        `json:"created_at"`
-	UpdatedAt   time.Time        `json:"updated_at"`
-	FinishedAt  *time.Time       `json:"finished_at,omitempty"`
+	ID          int64
+	WorkflowID  string
+	Source      string
+	Selection   json.RawMessage
+	Status      string
+	MaxRecordID int64
+	Cursor      int64
+	Total       int64
+	Matched     int64
+	Enrolled    int64
+	Skipped     map[string]int64
+	Error       string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	FinishedAt  *time.Time
 }
 
 const enrollJobCols = "id, workflow_id, source, selection, status, max_record_id, cursor, total, matched, enrolled, skipped, error, created_at, updated_at, finished_at"

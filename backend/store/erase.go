@@ -13,15 +13,15 @@ const ErasedReason = "the record was erased"
 
 // Erasure says what erasing a record removed or emptied, per kind of row.
 type Erasure struct {
-	RecordID    int64            `json:"record_id"`
-	Type        string           `json:"type"`
-	ErasedAt    time.Time        `json:"erased_at"`
-	Cancelled   int64            `json:"cancelled"` // open enrollments cancelled
-	Rows        map[string]int64 `json:"rows"`      // table -> rows removed or emptied
-	Enrollments int64            `json:"enrollments"`
+	RecordID    int64
+	Type        string
+	ErasedAt    time.Time
+	Cancelled   int64            // open enrollments cancelled
+	Rows        map[string]int64 // table -> rows removed or emptied
+	Enrollments int64
 	// Associated are the records it was linked to (the links go; the records stay): a deal a
 	// workflow created from it may hold values copied from it, and is erased on its own.
-	Associated []Association `json:"associated"`
+	Associated []Association
 }
 
 // EraseRecord erases a record for good (GDPR): its properties and email, its events' data, the

@@ -10,14 +10,14 @@ import (
 
 // Event is something that happened to a record. It is appended before it is acknowledged.
 type Event struct {
-	ID             int64             `json:"id"`
-	Type           string            `json:"type"`
-	RecordID       int64             `json:"record_id"`
-	Scope          map[string]string `json:"scope"`
-	Data           map[string]any    `json:"data"`
-	OccurredAt     time.Time         `json:"occurred_at"`
-	ReceivedAt     time.Time         `json:"received_at"`
-	IdempotencyKey string            `json:"idempotency_key,omitempty"`
+	ID             int64
+	Type           string
+	RecordID       int64
+	Scope          map[string]string
+	Data           map[string]any
+	OccurredAt     time.Time
+	ReceivedAt     time.Time
+	IdempotencyKey string
 }
 
 // InsertEvent appends an event and sets its ID.
@@ -122,9 +122,9 @@ func scanEvent(row interface{ Scan(...any) error }) (*Event, error) {
 
 // SeenEventType is an event type stored on this machine with the data of its latest events.
 type SeenEventType struct {
-	Type     string           `json:"type"`
-	LastSeen time.Time        `json:"last_seen"`
-	Samples  []map[string]any `json:"-"`
+	Type     string
+	LastSeen time.Time
+	Samples  []map[string]any
 }
 
 // SeenEventTypes lists up to limit event types that events on this machine have, by name, each

@@ -107,20 +107,20 @@ func (t *sqlTx) CountStep(workflowID, stepID string, completed, failed int) erro
 
 // StepStats are one step's counters for the canvas.
 type StepStats struct {
-	Active    int64 `json:"active"`
-	Waiting   int64 `json:"waiting"`
-	Completed int64 `json:"completed"`
-	Failed    int64 `json:"failed"`
+	Active    int64
+	Waiting   int64
+	Completed int64
+	Failed    int64
 	// Paths counts, for a split step, the records each path took (by path name).
-	Paths map[string]int64 `json:"paths,omitempty"`
+	Paths map[string]int64
 }
 
 // WorkflowStats are a workflow's enrollment counts by status and per-step counters.
 type WorkflowStats struct {
-	Enrollments map[string]int64      `json:"enrollments"`
-	Steps       map[string]*StepStats `json:"steps"`
+	Enrollments map[string]int64
+	Steps       map[string]*StepStats
 	// GoalConversion is the share of enrollments that reached the goal (0..1; 0 without any).
-	GoalConversion float64 `json:"goal_conversion"`
+	GoalConversion float64
 }
 
 // PathKey is the step_counts key of one path of a split step: the step's id and the path's

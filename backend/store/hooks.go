@@ -13,33 +13,33 @@ import (
 // configuration (package hook owns its shape); Secret is the whsec_ signing secret or the
 // SHA-256 of its API key and is never sent to clients.
 type HookEndpoint struct {
-	ID                  string    `json:"id"`
-	Key                 string    `json:"key"`
-	Name                string    `json:"name"`
-	Config              string    `json:"-"`
-	Secret              string    `json:"-"`
-	Enabled             bool      `json:"enabled"`
-	Capture             bool      `json:"capture"`
-	Captured            string    `json:"-"` // JSON of the last captured request, "" if none
-	ConsecutiveFailures int       `json:"consecutive_failures"`
-	MaxFailures         int       `json:"max_failures"`
-	DisabledReason      string    `json:"disabled_reason"`
-	CreatedAt           time.Time `json:"created_at"`
-	UpdatedAt           time.Time `json:"updated_at"`
+	ID                  string
+	Key                 string
+	Name                string
+	Config              string
+	Secret              string
+	Enabled             bool
+	Capture             bool
+	Captured            string // JSON of the last captured request, "" if none
+	ConsecutiveFailures int
+	MaxFailures         int
+	DisabledReason      string
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // HookRequest is one line of an endpoint's request log.
 type HookRequest struct {
-	ID         int64     `json:"id"`
-	EndpointID string    `json:"endpoint_id"`
-	ReceivedAt time.Time `json:"received_at"`
-	StatusCode int       `json:"status_code"`
-	Outcome    string    `json:"outcome"` // applied, duplicate, captured, rejected, filtered, skipped, delayed
-	Error      string    `json:"error,omitempty"`
-	WebhookID  string    `json:"webhook_id,omitempty"`
-	Headers    string    `json:"-"` // JSON object of header name -> value, secrets removed
-	Body       []byte    `json:"-"`
-	EventID    int64     `json:"event_id,omitempty"`
+	ID         int64
+	EndpointID string
+	ReceivedAt time.Time
+	StatusCode int
+	Outcome    string // applied, duplicate, captured, rejected, filtered, skipped, delayed
+	Error      string
+	WebhookID  string
+	Headers    string // JSON object of header name -> value, secrets removed
+	Body       []byte
+	EventID    int64
 }
 
 // HookDelivery is a remembered delivery id of an endpoint (the replay window).

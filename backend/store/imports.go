@@ -11,21 +11,21 @@ import (
 
 // ListImport is a CSV import into a static list and how far it got.
 type ListImport struct {
-	ID        int64           `json:"id"`
-	List      string          `json:"list"`
-	Status    string          `json:"status"`
-	Spec      json.RawMessage `json:"spec"`
-	Body      []byte          `json:"-"`
-	Total     int             `json:"total"`
-	Cursor    int             `json:"processed"`
-	Created   int             `json:"created"`
-	Updated   int             `json:"updated"`
-	Unchanged int             `json:"unchanged"`
-	Joined    int             `json:"joined"`
-	Failed    int             `json:"failed"`
-	Error     string          `json:"error,omitempty"`
-	CreatedAt time.Time       `json:"created_at"`
-	UpdatedAt time.Time       `json:"updated_at"`
+	ID        int64
+	List      string
+	Status    string
+	Spec      json.RawMessage
+	Body      []byte
+	Total     int
+	Cursor    int
+	Created   int
+	Updated   int
+	Unchanged int
+	Joined    int
+	Failed    int
+	Error     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Import statuses.
@@ -40,9 +40,9 @@ const (
 
 // ImportError is one row of an import that was not written, and why.
 type ImportError struct {
-	Row     int    `json:"row"`
-	Field   string `json:"field"`
-	Message string `json:"message"`
+	Row     int
+	Field   string
+	Message string
 }
 
 const importCols = "id, list, status, spec, total, cursor, created, updated, unchanged, joined, failed, error, created_at, updated_at, cancelled_at IS NOT NULL"

@@ -12,10 +12,10 @@ import (
 
 // ObjectType is a record type: built in (contact, company, deal, ticket) or declared by a user.
 type ObjectType struct {
-	Name    string `json:"name"`
-	Label   string `json:"label"`
-	Primary string `json:"primary"` // the property shown as a record's name
-	Builtin bool   `json:"builtin"`
+	Name    string
+	Label   string
+	Primary string // the property shown as a record's name
+	Builtin bool
 }
 
 // ObjectTypes lists the known record types (built-in and custom), sorted.
@@ -67,12 +67,12 @@ func (t *sqlTx) CreateObjectType(o ObjectType, now time.Time) error {
 
 // Property is a declared record property.
 type Property struct {
-	Object  string   `json:"object"`
-	Name    string   `json:"name"`
-	Type    string   `json:"type"`
-	Label   string   `json:"label"`
-	Options []string `json:"options"` // an enum's allowed values (empty: any text)
-	Unique  bool     `json:"unique"`  // no two records of the object share a value
+	Object  string
+	Name    string
+	Type    string
+	Label   string
+	Options []string // an enum's allowed values (empty: any text)
+	Unique  bool     // no two records of the object share a value
 }
 
 const propertyCols = "object, name, type, label, options, uniq"

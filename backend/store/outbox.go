@@ -23,23 +23,23 @@ var OutboxStatuses = []string{OutboxQueued, OutboxSent, OutboxDelivered, OutboxF
 // OutboxMessage is a message in the local outbox: one not sent because no server is set up,
 // or a record of one that was sent.
 type OutboxMessage struct {
-	ID             int64      `json:"id"`
-	Channel        string     `json:"channel"` // "email"
-	Status         string     `json:"status"`  // one of OutboxStatuses
-	IdempotencyKey string     `json:"idempotency_key"`
-	MessageID      string     `json:"message_id,omitempty"`
-	EnrollmentID   int64      `json:"enrollment_id,omitempty"`
-	WorkflowID     string     `json:"workflow_id,omitempty"`
-	StepID         string     `json:"step_id,omitempty"`
-	From           string     `json:"from"`
-	To             string     `json:"to"`
-	Subject        string     `json:"subject"`
-	BodyHTML       string     `json:"body_html,omitempty"`
-	BodyText       string     `json:"body_text,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
-	SentAt         *time.Time `json:"sent_at,omitempty"`
-	Reason         string     `json:"reason,omitempty"`    // why it failed
-	StatusAt       *time.Time `json:"status_at,omitempty"` // when it became delivered or failed
+	ID             int64
+	Channel        string // "email"
+	Status         string // one of OutboxStatuses
+	IdempotencyKey string
+	MessageID      string
+	EnrollmentID   int64
+	WorkflowID     string
+	StepID         string
+	From           string
+	To             string
+	Subject        string
+	BodyHTML       string
+	BodyText       string
+	CreatedAt      time.Time
+	SentAt         *time.Time
+	Reason         string     // why it failed
+	StatusAt       *time.Time // when it became delivered or failed
 }
 
 // AddOutbox stores a message unless one with the same channel and idempotency key is there
@@ -168,15 +168,15 @@ func scanOutbox(s rowScanner) (*OutboxMessage, error) {
 
 // EmailTemplate is a named email a send_email or internal_email step can send.
 type EmailTemplate struct {
-	Name      string `json:"name"`
-	Subject   string `json:"subject"`
-	Preheader string `json:"preheader"` // the inbox preview line after the subject
-	BodyHTML  string `json:"body_html"`
-	BodyText  string `json:"body_text"`
+	Name      string
+	Subject   string
+	Preheader string // the inbox preview line after the subject
+	BodyHTML  string
+	BodyText  string
 	// TextGenerated says BodyText was made from BodyHTML (and is made again at every save).
-	TextGenerated bool      `json:"text_generated"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	TextGenerated bool
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // PutEmailTemplate creates or replaces a template; created says which.

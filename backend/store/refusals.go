@@ -9,14 +9,14 @@ import (
 // Refusal is why a record was kept out of a workflow that a trigger, a hand or a bulk job would
 // have enrolled it in: the latest time, and how many times it happened (see migration 0027).
 type Refusal struct {
-	RecordID   int64     `json:"record_id"`
-	WorkflowID string    `json:"workflow_id"`
-	TriggerID  string    `json:"trigger_id"` // the trigger that matched, or "manual"
-	Code       string    `json:"code"`       // the engine's Skip* code
-	Reason     string    `json:"reason"`     // in words: "in suppression list customers"
-	Count      int64     `json:"count"`
-	FirstAt    time.Time `json:"first_at"`
-	At         time.Time `json:"at"`
+	RecordID   int64
+	WorkflowID string
+	TriggerID  string // the trigger that matched, or "manual"
+	Code       string // the engine's Skip* code
+	Reason     string // in words: "in suppression list customers"
+	Count      int64
+	FirstAt    time.Time
+	At         time.Time
 }
 
 // PutRefusal records a refusal, counting it into the row of its workflow and record.

@@ -129,11 +129,11 @@ var stepCountUpsert = func() []string {
 // RollupRow is one day's count of one outcome of a workflow, at a step and path ("" for the
 // enrollment-level lines and for steps without paths).
 type RollupRow struct {
-	Day     time.Time `json:"day"`
-	StepID  string    `json:"step_id"`
-	Path    string    `json:"path"`
-	Outcome string    `json:"outcome"`
-	N       int64     `json:"n"`
+	Day     time.Time
+	StepID  string
+	Path    string
+	Outcome string
+	N       int64
 }
 
 // Rollup reads a workflow's rollup rows for the UTC days from..to (inclusive), by day.

@@ -11,18 +11,18 @@ import (
 // TrashedWorkflow is a workflow in the Trash: restorable with its history and counters until
 // it is purged.
 type TrashedWorkflow struct {
-	ID          string     `json:"id"`
-	Name        string     `json:"name"`
-	Object      string     `json:"object"`
-	DeletedAt   time.Time  `json:"deleted_at"`
-	CancelOpen  bool       `json:"cancel_open"`        // its open enrollments are being cancelled
-	Enrollments int64      `json:"enrollments"`        // stored enrollments (all statuses)
-	Open        int64      `json:"open"`               // active or waiting enrollments
-	PurgeAt     *time.Time `json:"purge_at,omitempty"` // when its purge was asked for (nil: not yet)
-	PurgeTotal  int64      `json:"purge_total"`        // enrollments when the purge began
-	Revision    int        `json:"revision"`
-	Versions    int        `json:"versions"` // stored versions
-	UpdatedAt   time.Time  `json:"updated_at"`
+	ID          string
+	Name        string
+	Object      string
+	DeletedAt   time.Time
+	CancelOpen  bool       // its open enrollments are being cancelled
+	Enrollments int64      // stored enrollments (all statuses)
+	Open        int64      // active or waiting enrollments
+	PurgeAt     *time.Time // when its purge was asked for (nil: not yet)
+	PurgeTotal  int64      // enrollments when the purge began
+	Revision    int
+	Versions    int // stored versions
+	UpdatedAt   time.Time
 }
 
 const trashCols = `w.id, w.name, w.object, w.deleted_at, w.trash_cancel, COALESCE(w.purge_at, 0), w.purge_total, w.revision, w.updated_at,

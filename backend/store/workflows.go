@@ -160,9 +160,9 @@ func (db *DB) WorkflowVersion(ctx context.Context, id string, version int) (json
 
 // WorkflowVersion is one stored version of a workflow: what enrollments started on it run.
 type WorkflowVersion struct {
-	Version    int             `json:"version"`
-	Definition json.RawMessage `json:"definition"`
-	CreatedAt  time.Time       `json:"created_at"`
+	Version    int
+	Definition json.RawMessage
+	CreatedAt  time.Time
 }
 
 // WorkflowVersions lists a workflow's versions, oldest first.

@@ -469,3 +469,29 @@ func TestCLIExportMasksCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestCLITokenCreate: `token create` prints a new token once and stores only its hash, through
+// the engine's write.
+func TestCLITokenCreate(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "flowdesk.db")
+	out, _, err := cliRun(t, "token", "create", "--db", dbPath, "--name", "ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(out)
+	if !strings.HasPrefix(token, "fdt_") || len(token) < 40 {
+		t.Fatalf("token create printed %q, want one fdt_ token", out)
+	}
+	db, err := store.Open(context.Background(), dbPath, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	hashes, err := db.APITokenHashes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hashes) != 1 || hashes[0] != store.HashToken(token) {
+		t.Fatalf("stored %q for token %q, want its hash only", hashes, token)
+	}
+}

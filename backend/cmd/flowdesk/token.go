@@ -8,9 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"time"
 
-	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/engine"
 )
 
 // runToken creates an API token, needed to serve beyond loopback. The token is printed once;
@@ -44,10 +43,11 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("token: %w", err)
 	}
 	token := "fdt_" + base64.RawURLEncoding.EncodeToString(raw[:])
-	if err := db.Write(ctx, func(tx store.Tx) error {
-		_, err := tx.AddAPIToken(*name, token, time.Now())
+	eng, err := engine.New(ctx, db, engine.Options{})
+	if err != nil {
 		return err
-	}); err != nil {
+	}
+	if _, err := eng.AddAPIToken(ctx, *name, token); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s\n", token)

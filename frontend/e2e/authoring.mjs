@@ -73,6 +73,9 @@ describe('pickers and activity', { concurrency: false }, () => {
     assert.equal(await wf.inputValue(), 'sales-handoff');
     await panel.getByTestId('picked-workflow').filter({ hasText: 'Sales hand-off' }).waitFor({ timeout: T.short });
     await shot('authoring-02-enroll-picker');
+    // the card names the target workflow, not its id
+    const card = page.locator(`.step-card[data-step="${enroll}"] [data-testid="enroll-title"]`);
+    await until('the name on the card', async () => (await card.textContent()) === 'Enroll in “Sales hand-off”', T.short);
 
     // saved, the workflow itself is never offered, and its id typed in is refused
     await page.getByRole('button', { name: 'Save', exact: true }).click();
@@ -100,6 +103,7 @@ describe('pickers and activity', { concurrency: false }, () => {
     const b = stored.steps.find((s) => s.id === branch);
     assert.deepEqual(b.branches[0].filter, { all: [{ property: 'event.subscriber.watch_pct', op: 'gte', value: 50 }] });
     assert.equal(stored.steps.find((s) => s.id === enroll).workflow, 'sales-handoff');
+    await until('the name on the card after reload', async () => (await card.textContent()) === 'Enroll in “Sales hand-off”', T.med);
     assert.deepEqual(pageErrors, []);
   });
 

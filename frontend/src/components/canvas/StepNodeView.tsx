@@ -10,6 +10,7 @@ import { Glyph } from '../../nodes/glyphs';
 import { HELD_STEP_TYPES, windowText } from '../../lib/window';
 import { hrefOf, navigate } from '../../router';
 import { useEditor, useEditorStore } from '../../store/context';
+import { useWorkflowSummaries } from '../WorkflowPicker';
 import { nodeKey, useTabIndex } from './flow-focus';
 import { useReveal } from './reveal';
 
@@ -72,7 +73,7 @@ function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
         {stats && <Counters stats={stats} href={workflowId ? hrefOf({ name: 'workflow-enrollments', id: workflowId, step: id }) : undefined} />}
         {count > 0 && <span className={`problem-dot${warningsOnly ? ' warning' : ''}`} title={server.count ? server.title : local}>{count}</span>}
       </div>
-      <div className="step-title" title={title}>{title}</div>
+      {step.type === 'enroll' && !step.name ? <EnrollTitle target={step.workflow} /> : <div className="step-title" title={title}>{title}</div>}
       {step.type === 'goto' ? (
         <button type="button" className="goto-marker nodrag" tabIndex={-1} onClick={jump} disabled={!gotoName} title={gotoName ? `Show "${gotoName}"` : undefined}>
           <span aria-hidden="true">↪</span> Go to: {gotoName ?? 'pick a step'}
@@ -86,6 +87,18 @@ function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
       <Handle type="source" position={Position.Bottom} id="out" className="handle" isConnectable={false} />
     </div>
   );
+}
+
+/**
+ * An unnamed enroll step's title: the target workflow by its name, and said when no workflow has
+ * that id any more (only enroll cards load the workflow list).
+ */
+function EnrollTitle({ target }: { target?: string }) {
+  const rows = useWorkflowSummaries();
+  const w = target ? rows?.find((r) => r.id === target) : undefined;
+  let title = 'Enroll in …';
+  if (target) title = w ? `Enroll in “${w.name}”` : rows ? `Enroll in ${target} (no such workflow)` : `Enroll in ${target}`;
+  return <div className={`step-title${target && rows && !w ? ' missing' : ''}`} title={title} data-testid="enroll-title">{title}</div>;
 }
 
 function Counters({ stats, href }: { stats: StepStats; href?: string }) {

@@ -192,6 +192,38 @@ describe('workflow goal', { concurrency: false }, () => {
     await shot('goal-06-not-enrolled');
   });
 
+  test('"when they enroll here, remove them from" picks workflows by name → save → reload shows the names', { timeout: 60_000 }, async () => {
+    await page.goto(server.url + '/#/workflows/e2e-after-goal');
+    await page.locator('.trigger-card').click();
+    const section = page.getByTestId('unenroll-section');
+    const box = section.getByRole('combobox', { name: 'When they enroll here, remove them from' });
+    await box.click();
+    const options = () => section.getByRole('listbox', { name: 'Workflows' }).getByRole('option').allTextContents();
+    await until('the other workflows', async () => (await options()).some((o) => o.startsWith('Goal flow')), T.med);
+    assert.ok(!(await options()).some((o) => o.includes('e2e-after-goal')), 'the workflow being edited is not offered');
+    await box.fill('goal fl');
+    await section.getByRole('listbox', { name: 'Workflows' }).getByRole('option', { name: /Goal flow/ }).click();
+    const picked = section.getByRole('list', { name: 'When they enroll here, remove them from' });
+    await until('the picked workflow by name', async () => (await picked.locator('li').allTextContents()).join('|') === 'Goal flow×', T.short);
+    assert.equal(await box.inputValue(), '', 'the search is cleared for the next one');
+    await box.click();
+    assert.ok(!(await options()).some((o) => o.startsWith('Goal flow')), 'a picked workflow is not offered again');
+    await box.press('Escape');
+    // the workflow is on: saving goes through the review
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await publishReview(page, { enroll: false });
+    await page.getByText('All changes saved').waitFor({ timeout: T.med });
+    assert.deepEqual((await api('GET', '/api/workflows/e2e-after-goal')).body.definition.unenroll, { on_enroll_remove_from: [WF] });
+    await page.reload();
+    await page.locator('.trigger-card').click();
+    await until('the name after reload', async () => (await picked.locator('li').allTextContents()).join('|') === 'Goal flow×', T.med);
+    // removing it is an unsaved change
+    await picked.getByRole('button', { name: 'Remove Goal flow' }).click();
+    await page.getByText('Unsaved changes', { exact: true }).waitFor({ timeout: T.short });
+    assert.equal(await picked.count(), 0);
+    await shot('goal-07-remove-from');
+  });
+
   test('no errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });

@@ -66,3 +66,51 @@ export function WorkflowPicker({ label, value, onChange, object, self }: Props) 
     </div>
   );
 }
+
+interface ListProps {
+  label: string;
+  /** The picked workflows' ids, in the order picked. */
+  value: string[];
+  onChange(ids: string[]): void;
+  object?: string;
+  self?: string;
+}
+
+/**
+ * Several workflows (unenrollment's "remove them from"): each picked one shown by name with a
+ * remove button, and a search to add another (not the workflow being edited, not one picked).
+ */
+export function WorkflowListPicker({ label, value, onChange, object, self }: ListProps) {
+  const rows = useWorkflowSummaries();
+  const [typed, setTyped] = useState('');
+  const known = (id: string) => rows?.find((w) => w.id === id);
+  const add = (v: string) => {
+    if (known(v) && v !== self && !value.includes(v)) {
+      onChange([...value, v]);
+      setTyped('');
+    } else setTyped(v);
+  };
+  return (
+    <div className="workflow-list-picker" data-testid="workflow-list-picker">
+      {value.length > 0 && (
+        <ul className="picked-workflows" aria-label={label}>
+          {value.map((id) => {
+            const w = known(id);
+            return (
+              <li key={id} data-workflow={id}>
+                {w ? w.name : <span className="error">{rows ? `${id} (no such workflow: remove it)` : id}</span>}
+                <button type="button" className="icon-btn" aria-label={`Remove ${w?.name ?? id}`} title="Remove" onClick={() => onChange(value.filter((x) => x !== id))}>×</button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <Combobox label={label} value={typed} onChange={add} listLabel="Workflows" placeholder="Search workflows by name…"
+        groups={(q) => {
+          const choices = workflowChoices(rows ?? [], { object, self, query: q }).filter((c) => !value.includes(c.id));
+          return choices.length ? [{ label: 'Workflows', options: choices.map((c) => ({ value: c.id, label: c.name, detail: c.id, badge: c.enabled ? 'On' : 'Off' })) }] : [];
+        }}
+        empty={(q) => (rows === null ? 'Loading workflows…' : q ? `No ${object ?? ''} workflow matches “${q}”.` : 'No other workflow to pick.')} />
+    </div>
+  );
+}

@@ -6,6 +6,7 @@ import { EventPicker, useCatalogue } from '../EventPicker';
 import { useEditor, useEditorStore, useObjectProperties } from '../../store/context';
 import { FilterEditor } from '../filter/FilterEditor';
 import { ListPicker } from '../ListPicker';
+import { WorkflowListPicker } from '../WorkflowPicker';
 import { ClockField, KeyValueField, useLeave, NumberField, SelectField, TextField, TimezoneField, Toggle } from './fields';
 
 const TYPE_LABEL: Record<TriggerType, string> = { event: 'When an event happens', filter: 'When a record meets criteria', schedule: 'On a schedule', webhook: 'When a webhook arrives', list: 'When a record joins or leaves a list' };
@@ -111,20 +112,14 @@ function TriggerSection({ id, onLeave, children }: { id: string; onLeave(): void
   return <div className="card-section" data-trigger={id} {...leave}>{children}</div>;
 }
 
-/** A comma-separated list of ids, typed freely (the text is kept while it parses to the same list). */
-function ListText({ label, value, placeholder, onChange }: { label: string; value: string[]; placeholder?: string; onChange(v: string[]): void }) {
-  const parse = (t: string) => t.split(',').map((x) => x.trim()).filter(Boolean);
-  const [text, setText] = useState(value.join(', '));
-  if (parse(text).join(',') !== value.join(',')) setText(value.join(', ')); // changed elsewhere (undo)
-  return <TextField label={label} value={text} placeholder={placeholder} onChange={(t) => { setText(t); onChange(parse(t)); }} />;
-}
-
 /** The goal (a record that meets it leaves at once) and the unenrollment rules. */
 function GoalAndUnenroll({ problems }: { problems: Problem[] }) {
   const store = useEditorStore();
   const properties = useObjectProperties();
   const goal = useEditor((s) => s.definition.goal);
   const unenroll = useEditor((s) => s.definition.unenroll);
+  const object = useEditor((s) => s.definition.object);
+  const self = useEditor((s) => s.workflowId) || undefined;
   const setMeta = (patch: Partial<Pick<Definition, 'goal' | 'unenroll'>>) => store.getState().setMeta(patch);
   const setUnenroll = (patch: Partial<Unenroll>) => {
     const u: Unenroll = { ...unenroll, ...patch };
@@ -149,7 +144,7 @@ function GoalAndUnenroll({ problems }: { problems: Problem[] }) {
           onChange={(v) => setUnenroll({ when_criteria_no_longer_met: v })} hint="For records a criteria trigger enrolled: they leave once they stop meeting its filter." />
         <Toggle label="Unenroll records that meet a filter" checked={!!unenroll?.filter} onChange={(v) => setUnenroll({ filter: v ? { all: [] } : undefined })} />
         {unenroll?.filter && <FilterEditor value={unenroll.filter} properties={properties} onChange={(f) => setUnenroll({ filter: f ?? { all: [] } })} />}
-        <ListText label="When they enroll here, remove them from" value={unenroll?.on_enroll_remove_from ?? []} placeholder="workflow ids, comma-separated"
+        <WorkflowListPicker label="When they enroll here, remove them from" value={unenroll?.on_enroll_remove_from ?? []} object={object} self={self}
           onChange={(ids) => setUnenroll({ on_enroll_remove_from: ids })} />
         <ul className="problems-inline">{listed('unenroll')}</ul>
       </div>

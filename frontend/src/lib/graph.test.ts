@@ -234,3 +234,16 @@ describe('layout keeps the defined path order', () => {
     expect(structureKey({ ...def, triggers: [{ id: 't', type: 'event', event: 'x' }] })).not.toBe(k);
   });
 });
+
+describe('the trigger card', () => {
+  const base = examples[Object.keys(examples)[0]];
+  it('grows by a line for the goal and one for the suppression lists, so they never overlap its foot', () => {
+    const h = (d: Definition) => node(definitionToGraph(d), TRIGGER_ID).height as number;
+    const plain = h({ ...base, goal: undefined, suppress: undefined });
+    const withGoal = h({ ...base, goal: { all: [] }, suppress: undefined });
+    const withBoth = h({ ...base, goal: { all: [] }, suppress: ['customers'] });
+    expect(withGoal).toBeGreaterThan(plain);
+    expect(withBoth - withGoal).toBe(withGoal - plain);
+    expect(structureKey({ ...base, suppress: ['customers'] })).not.toBe(structureKey({ ...base, suppress: undefined }));
+  });
+});

@@ -97,7 +97,7 @@ function linkOf(s: Step, port: Port): string {
  * typing in a field (names, values, branch names) never lays the canvas out again.
  */
 export function structureKey(def: Definition): string {
-  const parts = [String(def.triggers.length), def.goal ? 'goal' : '', def.start ?? ''];
+  const parts = [String(def.triggers.length), def.goal ? 'goal' : '', def.suppress?.length ? 'suppress' : '', def.start ?? ''];
   for (const s of def.steps) {
     let p = s.id + '\u0001' + s.type;
     for (const port of portsOf(s)) p += '\u0001' + port + '>' + linkOf(s, port);
@@ -115,7 +115,8 @@ export function definitionToGraph(def: Definition): FlowGraph {
   const ids = new Set(def.steps.map((s) => s.id));
   const size = new Map<string, { w: number; h: number }>();
 
-  const tH = triggerHeight(def.triggers.length + (def.goal ? 1 : 0)); // the goal is a line of the card
+  // the goal and the suppression lists are lines of the card too
+  const tH = triggerHeight(def.triggers.length + (def.goal ? 1 : 0) + (def.suppress?.length ? 1 : 0));
   nodes.push({ id: TRIGGER_ID, type: 'trigger', position: { x: 0, y: 0 }, data: { count: def.triggers.length }, width: TRIGGER_W, height: tH, deletable: false, draggable: false });
   size.set(TRIGGER_ID, { w: TRIGGER_W, h: tH });
 

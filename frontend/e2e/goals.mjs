@@ -195,6 +195,16 @@ describe('workflow goal', { concurrency: false }, () => {
   test('"when they enroll here, remove them from" picks workflows by name → save → reload shows the names', { timeout: 60_000 }, async () => {
     await page.goto(server.url + '/#/workflows/e2e-after-goal');
     await page.locator('.trigger-card').click();
+    // the criteria's "+ …" buttons all fit in the side panel, each on one line
+    const sidePanel = await page.locator('.side-panel').boundingBox();
+    const actions = page.locator('.side-panel .filter-actions').first().locator('button');
+    await actions.first().waitFor({ timeout: T.short });
+    for (const b of await actions.all()) {
+      const r = await b.boundingBox();
+      const name = await b.textContent();
+      assert.ok(r.x >= sidePanel.x && r.x + r.width <= sidePanel.x + sidePanel.width, `"${name}" is inside the panel`);
+      assert.ok(r.height < 24, `"${name}" is on one line (${r.height} px high)`);
+    }
     const section = page.getByTestId('unenroll-section');
     const box = section.getByRole('combobox', { name: 'When they enroll here, remove them from' });
     await box.click();

@@ -57,6 +57,8 @@ describe('pickers and activity', { concurrency: false }, () => {
     assert.equal(await value.getAttribute('type'), 'number');
     await value.fill('50');
     await shot('authoring-01-branch-event-field');
+    // the path's label on the canvas shows its condition in full on hover
+    await until('the condition on the label', async () => /: event\.subscriber\.watch_pct .*50/.test(await page.locator(`.edge-label[data-edge="${branch}:branch:0"]`).getAttribute('title')), T.short);
 
     // the If path enrolls in another workflow, picked from the list
     const enroll = await addStep(`${branch}:branch:0`, 'enroll');

@@ -5,6 +5,7 @@ import { portLabel, routeEdge, type FlowEdge } from '../../lib/graph';
 import { stepById } from '../../lib/lookup';
 import { pathCount } from '../../lib/performance';
 import { nodeConfig } from '../../nodes';
+import { describeFilter } from '../filter/model';
 import { useEditor, useEditorStore } from '../../store/context';
 import { plusKey, useTabIndex } from './flow-focus';
 
@@ -15,6 +16,13 @@ function InsertEdgeInner(props: EdgeProps<FlowEdge>) {
   const route = useMemo(() => routeEdge(sourceX, sourceY, targetX, targetY, data?.via, data?.merge), [sourceX, sourceY, targetX, targetY, data?.via, data?.merge]);
   // the label is the step's content (a branch's name), read here so renaming never re-lays out
   const label = useEditor((s) => (data ? portLabel(stepById(s.definition.steps, data.source), data.port) : undefined));
+  // the whole label and, for a branch, its condition in words: the label is cut at 200 px
+  const fullLabel = useEditor((s) => {
+    if (!data || !label) return undefined;
+    if (!data.port.startsWith('branch:')) return label;
+    const b = stepById(s.definition.steps, data.source)?.branches?.[Number(data.port.slice(7))];
+    return b?.filter ? `${label}: ${describeFilter(b.filter)}` : label;
+  });
   // the records a branch or split path took so far, while the workflow is on (a dry run's counts replace them)
   const taken = useEditor((s) => (data && s.enabled && !s.dryRun ? pathCount(stepById(s.definition.steps, data.source), data.port, s.stats) : undefined));
   // the records a dry run sent down this edge (click: the Test panel lists them)
@@ -37,7 +45,7 @@ function InsertEdgeInner(props: EdgeProps<FlowEdge>) {
       <BaseEdge path={route.path} markerEnd={markerEnd} style={{ stroke: '#94a3b8', strokeWidth: 1.5 }} />
       <EdgeLabelRenderer>
         {label && (
-          <div className="edge-label nodrag nopan" style={{ transform: `translate(-50%, -50%) translate(${route.label.x}px, ${route.label.y}px)` }}>
+          <div className="edge-label nodrag nopan" title={fullLabel} data-edge={data ? `${data.source}:${data.port}` : undefined} style={{ transform: `translate(-50%, -50%) translate(${route.label.x}px, ${route.label.y}px)` }}>
             {label}
             {taken !== undefined && <span className="edge-count" title={`${taken} record${taken === 1 ? '' : 's'} took this path`} data-testid="path-count"> · {taken.toLocaleString()}</span>}
           </div>

@@ -52,6 +52,9 @@ func TestReviewAndPublish(t *testing.T) {
 		{name: "the records in it now are counted apart", method: "POST", url: "/api/workflows/dublin/review", wantStatus: 200,
 			wantContains: []string{`"summary":"No changes"`, `"matching":3`, `"enrollable":0`, `"already_enrolled":3`}},
 		{name: "an unknown workflow", method: "POST", url: "/api/workflows/nope/review", wantStatus: 404, wantCode: "not_found"},
+		{name: "switch it off, letting its records finish", method: "POST", url: "/api/workflows/dublin/disable", wantStatus: 200},
+		{name: "switching back on is reviewed against the version it last ran, not as a first version", method: "POST", url: "/api/workflows/dublin/review", wantStatus: 200,
+			wantContains: []string{`"enabled":false`, `"live_version":2`, `"summary":"No changes"`, `"already_enrolled":3`}},
 	})
 	vs := e.call("GET", "/api/workflows/dublin/versions", nil, 200)["versions"].([]any)
 	if len(vs) != 2 || vs[0].(map[string]any)["summary"] != "Triggers changed" {

@@ -14,7 +14,7 @@ import (
 type Review struct {
 	WorkflowID  string             `json:"workflow_id"`
 	Enabled     bool               `json:"enabled"`
-	LiveVersion int                `json:"live_version,omitempty"` // 0: nothing is live
+	LiveVersion int                `json:"live_version,omitempty"` // the version published last (live when Enabled); 0: none yet
 	Changes     *workflow.Diff     `json:"changes"`
 	Problems    []workflow.Problem `json:"problems"`
 	Valid       bool               `json:"valid"` // no errors: it can be published
@@ -52,8 +52,10 @@ func (e *Engine) ReviewPublish(ctx context.Context, id string, raw []byte) (*Rev
 	if rv.Problems == nil {
 		rv.Problems = []workflow.Problem{}
 	}
+	// a workflow switched off still has the version it last ran: switching it back on changes
+	// what it runs from that version on, and its records still in it stay on that version
 	var live *workflow.Definition
-	if w.Enabled && w.ActiveVersion > 0 {
+	if w.ActiveVersion > 0 {
 		if live, err = e.definition(ctx, id, w.ActiveVersion); err != nil {
 			return nil, err
 		}

@@ -233,6 +233,24 @@ describe('the editor a marketer can trust', { concurrency: false }, () => {
     await saved();
   });
 
+  // Switching a workflow back on after "Let them finish": the review says the records still in
+  // it stay on their version.
+  test('8: switching back on says the records from before stay on their version', { timeout: 60_000 }, async () => {
+    await open('lead-nurture');
+    const live = (await api('GET', '/api/workflows/lead-nurture')).body.active_version;
+    const sw = page.locator('.toolbar .switch');
+    await sw.click();
+    await page.getByRole('button', { name: 'Let them finish' }).click();
+    await until('the switch to be off', async () => (await sw.getAttribute('aria-checked')) === 'false', T.med);
+    assert.equal((await api('GET', '/api/workflows/lead-nurture')).body.enabled, false);
+    await sw.click();
+    const text = await publishReview(page, { enroll: false });
+    assert.match(text, new RegExp(`Changes against version ${live}, the one it ran before it was switched off`), text);
+    assert.match(text, /No changes against version/, 'nothing reads as added: ' + text);
+    assert.match(text, new RegExp(`Records already in the workflow \\(from before it was switched off\\) stay on version ${live} until they finish`), text);
+    await until('the switch to be on', async () => (await sw.getAttribute('aria-checked')) === 'true', T.med);
+  });
+
   test('no errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });

@@ -82,9 +82,9 @@ export function ReviewDialog({ workflowId, definition, revision, title, inWorkfl
         )}
         {review && (
           <>
-            <h3 className="review-head">{review.live_version ? `Changes against the live version ${review.live_version}` : 'What goes live (nothing is live yet)'}</h3>
+            <h3 className="review-head">{!review.live_version ? 'What goes live (nothing is live yet)' : review.enabled ? `Changes against the live version ${review.live_version}` : `Changes against version ${review.live_version}, the one it ran before it was switched off`}</h3>
             {lines.length === 0 ? (
-              <p className="muted" data-testid="review-changes">No changes against the live version.</p>
+              <p className="muted" data-testid="review-changes">No changes against {review.enabled ? 'the live version' : `version ${review.live_version}`}.</p>
             ) : (
               <ul className="review-changes" data-testid="review-changes">
                 {lines.map((l, i) => <li key={i} className={`change-${l.kind}`}>{l.text}</li>)}
@@ -95,7 +95,7 @@ export function ReviewDialog({ workflowId, definition, revision, title, inWorkfl
         {review?.valid && review.live_version !== undefined && review.live_version > 0 && (
           <p className="review-existing" data-testid="review-enrolled">
             {inWorkflow === undefined
-              ? `Records already in the workflow stay on version ${review.live_version} until they finish; this version is for records that enroll after you publish.`
+              ? `Records already in the workflow${review.enabled ? '' : ' (from before it was switched off)'} stay on version ${review.live_version} until they finish; this version is for records that enroll after you publish.`
               : inWorkflow === 0
                 ? `No record is in the workflow now; every record that enrolls after you publish follows this version.`
                 : `${inWorkflow} record${inWorkflow === 1 ? ' is' : 's are'} in the workflow now: ${inWorkflow === 1 ? 'it stays' : 'they stay'} on version ${review.live_version} until ${inWorkflow === 1 ? 'it finishes' : 'they finish'}. This version is for records that enroll after you publish.`}

@@ -267,7 +267,7 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
       )}
       <div className="editor-body">
         <div className="canvas-column">
-          <Canvas />
+          <Canvas besidePanel={testing} />
           {showProblems && <ProblemsPanel onClose={() => setShowProblems(false)} />}
         </div>
         {testing && <TestPanel onClose={() => setTesting(false)} />}

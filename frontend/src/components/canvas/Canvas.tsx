@@ -45,7 +45,9 @@ export function openingViewport(graph: FlowGraph, pane: { w: number; h: number }
 }
 
 /** The workflow canvas; needs a surrounding <ReactFlowProvider>. */
-export function Canvas() {
+/** The workflow on the canvas; besidePanel says a panel other than the side panel (the Test
+ * panel) narrows it. */
+export function Canvas({ besidePanel = false }: { besidePanel?: boolean }) {
   const graph = useFlowGraph();
   const selection = useEditor((s) => s.selection);
   const panelOpen = selection !== null;
@@ -129,8 +131,9 @@ export function Canvas() {
           onPaneClick={() => store.getState().select(null)}
         >
           <Background variant={BackgroundVariant.Dots} gap={22} size={1} color="#e2e8f0" />
-          {/* the map would cover cards next to an open panel, so it steps aside then */}
-          {showMap && !panelOpen && <MiniMap pannable zoomable nodeColor={minimapColour} nodeStrokeWidth={0} maskColor="rgba(241,245,249,0.7)" ariaLabel="Map of the workflow" />}
+          {/* the map would cover the cards of the last path next to an open panel (the side
+              panel, or the Test panel beside the canvas), so it steps aside then */}
+          {showMap && !panelOpen && !besidePanel && <MiniMap pannable zoomable nodeColor={minimapColour} nodeStrokeWidth={0} maskColor="rgba(241,245,249,0.7)" ariaLabel="Map of the workflow" />}
           <Controls showInteractive={false} aria-label="Zoom controls">
             <ControlButton onClick={() => setShowMap((v) => !v)} title={showMap ? 'Hide the map' : 'Show the map'} aria-label={showMap ? 'Hide the map' : 'Show the map'} aria-pressed={showMap}>
               <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true"><path d="M1 3l4.5-1.5 5 1.5L15 1.5v11.5l-4.5 1.5-5-1.5L1 14.5z M5.5 1.5v11.5 M10.5 3v11.5" fill="none" stroke="currentColor" strokeWidth="1.3" /></svg>
@@ -149,3 +152,4 @@ export function useFitView() {
   const flow = useReactFlow();
   return () => flow.fitView({ padding: 0.15, maxZoom: 1, duration: 200 });
 }
+

@@ -122,6 +122,17 @@ describe('email templates and pickers', { concurrency: false }, () => {
     await page.getByRole('link', { name: 'Templates', exact: true }).click();
     await page.getByRole('button', { name: 'Duplicate spring-sale' }).click();
     await page.getByRole('heading', { name: 'spring-sale-copy' }).waitFor({ timeout: T.med });
+
+    // Editing a template a live workflow sends says, before the save, that its next emails change.
+    await page.goto(server.url + '/#/templates/webinar-thanks');
+    const liveSubject = page.getByLabel('Subject', { exact: true });
+    await liveSubject.waitFor({ timeout: T.med });
+    const original = await liveSubject.inputValue();
+    assert.equal(await page.getByTestId('live-use-warning').count(), 0, 'no warning before a change');
+    await liveSubject.fill(original + ' (new)');
+    assert.match(await page.getByTestId('live-use-warning').textContent({ timeout: T.short }), /next emails of the live workflow “Webinar follow-up” at once/);
+    await liveSubject.fill(original);
+    await until('the warning gone with the change', async () => (await page.getByTestId('live-use-warning').count()) === 0, T.short);
     assert.deepEqual(unexpectedErrors(), []);
   });
 

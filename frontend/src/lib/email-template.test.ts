@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EmailTemplate } from '../api/templates';
-import { draftOf, isDirty, problemText, problemsByField, saveInput, slug, visualEditorLoss } from './email-template';
+import { draftOf, isDirty, liveUseWarning, problemText, problemsByField, saveInput, slug, visualEditorLoss } from './email-template';
 
 const tpl = (over: Partial<EmailTemplate> = {}): EmailTemplate => ({
   name: 'welcome', subject: 'Hi', preheader: '', body_html: '<p>Hello</p>', body_text: 'Hello', text_generated: true, created_at: '', updated_at: '', ...over,
@@ -45,5 +45,15 @@ describe('problems', () => {
   it('makes a template name from a title', () => {
     expect(slug('Webinar replay!')).toBe('webinar-replay');
     expect(slug('  Café Über ')).toBe('cafe-uber');
+  });
+});
+
+describe('liveUseWarning', () => {
+  const u = (name: string, live: boolean) => ({ id: name.toLowerCase(), name, steps: ['s1'], live });
+  it('names only the live workflows that send the template', () => {
+    expect(liveUseWarning([u('Draft one', false)])).toBe('');
+    expect(liveUseWarning(undefined)).toBe('');
+    expect(liveUseWarning([u('Welcome', true), u('Draft one', false)])).toBe('Saving changes the next emails of the live workflow “Welcome” at once.');
+    expect(liveUseWarning([u('A', true), u('B', true), u('C', true)])).toBe('Saving changes the next emails of the live workflows “A”, “B” and “C” at once.');
   });
 });

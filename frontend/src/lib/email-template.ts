@@ -1,6 +1,6 @@
 // The email template editor's logic: what the visual editor can keep, the draft and its
 // changes, and the problems of a refused save by field. Pure.
-import type { EmailTemplate, EmailTemplateInput, TemplateProblem } from '../api/templates';
+import type { EmailTemplate, EmailTemplateInput, TemplateProblem, TemplateUser } from '../api/templates';
 
 /**
  * Why the visual editor would lose part of an HTML body ("" when it keeps all of it): it keeps
@@ -58,4 +58,13 @@ export function problemText(p: TemplateProblem): string {
 /** A name for a new template from a title: "Webinar replay!" -> "webinar-replay". */
 export function slug(title: string): string {
   return title.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64);
+}
+
+/** What saving changes for the live workflows that send the template: they read it at each
+ * send, so a save changes their next emails at once (empty when no live workflow sends it). */
+export function liveUseWarning(users: TemplateUser[] | undefined): string {
+  const live = (users ?? []).filter((u) => u.live).map((u) => `“${u.name}”`);
+  if (!live.length) return '';
+  const names = live.length === 1 ? live[0] : `${live.slice(0, -1).join(', ')} and ${live[live.length - 1]}`;
+  return `Saving changes the next emails ${live.length === 1 ? 'of the live workflow' : 'of the live workflows'} ${names} at once.`;
 }

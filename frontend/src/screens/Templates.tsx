@@ -9,7 +9,7 @@ import { EmailPreview } from '../components/email/EmailPreview';
 import { RichTextEditor } from '../components/email/RichTextEditor';
 import { TokenPicker } from '../components/email/TokenPicker';
 import { useCatalogue } from '../components/EventPicker';
-import { draftOf, isDirty, problemText, problemsByField, saveInput, slug, visualEditorLoss, type TemplateDraft } from '../lib/email-template';
+import { draftOf, isDirty, liveUseWarning, problemText, problemsByField, saveInput, slug, visualEditorLoss, type TemplateDraft } from '../lib/email-template';
 import { navigate, setLeaveGuard } from '../router';
 import '../authoring.css';
 
@@ -223,6 +223,7 @@ export function TemplateEditScreen({ name }: { name: string }) {
         </div>
       </div>
       {saveError && <div className="hint error" role="alert" data-testid="save-error">{saveError}</div>}
+      {dirty && liveUseWarning(stored.used_by) && <div className="banner warn" data-testid="live-use-warning">{liveUseWarning(stored.used_by)}</div>}
       <div className="template-edit">
         <div className="pane">
           <TokenPicker object="contact" properties={properties} events={catalogue.events} eventType={eventType} onEventType={setEventType} onInsert={insert}

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,8 +13,10 @@ import (
 	"github.com/flowdesk/flowdesk/backend/action"
 	"github.com/flowdesk/flowdesk/backend/api"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/hook"
 	"github.com/flowdesk/flowdesk/backend/internal/testrig"
 	"github.com/flowdesk/flowdesk/backend/settings"
+	"github.com/flowdesk/flowdesk/backend/simulate"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -29,7 +32,9 @@ func newActionsEnv(t *testing.T) *env {
 		return engine.Options{Actions: acts}
 	}})
 	ctx, db, eng, fc := r.Ctx, r.DB, r.Eng, r.Clock
-	srv := httptest.NewServer(newAPI(t, api.Options{DB: db, Engine: eng, Version: "test", Settings: st, Actions: acts}))
+	sim := simulate.New(simulate.Options{DB: db, Engine: eng, Clock: fc, TempDir: t.TempDir(), Actions: action.Config{DB: db, Settings: st},
+		EventTypes: func(ctx context.Context) ([]string, error) { return hook.EventTypes(ctx, db) }})
+	srv := httptest.NewServer(newAPI(t, api.Options{DB: db, Engine: eng, Version: "test", Settings: st, Actions: acts, Simulator: sim}))
 	t.Cleanup(srv.Close)
 	return &env{t: t, ctx: ctx, db: db, eng: eng, clock: fc, srv: srv}
 }
@@ -77,6 +82,19 @@ func TestEraseRecordLeavesNoValueInAnyTable(t *testing.T) {
 	if hits.Load() != 1 || !strings.Contains(received.Load().(string), "zelda.quixote@example.com") {
 		t.Fatalf("the webhook step did not send the contact: %d hits", hits.Load())
 	}
+	// The Test panel's run for her, kept as a scenario: it copies her properties, and its
+	// expected effects quote them.
+	props := rec["properties"].(map[string]any)
+	sim := e.call("POST", "/api/simulate", map[string]any{"workflow": "onboard", "record": map[string]any{"properties": props},
+		"events": []any{map[string]any{"at": "+0h", "type": "form.submitted"}}, "horizon": "1d"}, 200)
+	e.call("POST", "/api/workflows/onboard/scenarios", map[string]any{"name": "Zelda signs up", "record": map[string]any{"properties": props},
+		"events": []any{map[string]any{"at": "+0h", "type": "form.submitted"}}, "horizon": "1d", "expect": sim["summary"]}, 201)
+	// Someone else's scenario stays as it was.
+	ann := map[string]any{"email": "ann@example.com", "first_name": "Ann", "city": "Utrecht"}
+	annSim := e.call("POST", "/api/simulate", map[string]any{"workflow": "onboard", "record": map[string]any{"properties": ann},
+		"events": []any{map[string]any{"at": "+0h", "type": "form.submitted"}}, "horizon": "1d"}, 200)
+	other := e.call("POST", "/api/workflows/onboard/scenarios", map[string]any{"name": "Ann signs up", "record": map[string]any{"properties": ann},
+		"events": []any{map[string]any{"at": "+0h", "type": "form.submitted"}}, "horizon": "1d", "expect": annSim["summary"]}, 201)
 	// Before: every value is somewhere.
 	for _, v := range values {
 		if locs, err := e.db.FindText(e.ctx, v); err != nil || len(locs) == 0 {
@@ -114,6 +132,23 @@ func TestEraseRecordLeavesNoValueInAnyTable(t *testing.T) {
 					}
 					if len(locs) > 0 {
 						t.Errorf("%q is still in %v", v, locs)
+					}
+				}
+				// Her scenario now fails with [erased] where her values were; Ann's keeps its city.
+				for _, sc := range e.call("GET", "/api/workflows/onboard/scenarios", nil, 200)["scenarios"].([]any) {
+					sc := sc.(map[string]any)
+					body := fmt.Sprint(sc)
+					switch sc["name"] {
+					case fmt.Sprintf("[erased] signs up (scenario %v)", sc["id"]):
+						if s := fmt.Sprint(sc["scenario"]); !strings.Contains(s, "first_name:[erased]") || !strings.Contains(s, "Welcome [erased]") {
+							t.Errorf("her scenario after the erase: %s", body)
+						}
+					case "Ann signs up":
+						if fmt.Sprint(sc["updated_at"]) != fmt.Sprint(other["updated_at"]) || !strings.Contains(body, "Utrecht") || strings.Contains(body, "[erased]") {
+							t.Errorf("another record's scenario changed: %s", body)
+						}
+					default:
+						t.Errorf("scenario %q after the erase", sc["name"])
 					}
 				}
 				stats, steps := e.stats("onboard")

@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"regexp"
+	"sort"
 	"strings"
 	"time"
 )
@@ -27,13 +30,13 @@ type Erasure struct {
 // EraseRecord erases a record for good (GDPR): its properties and email, its events' data, the
 // raw webhook bodies that carried them, the details of its enrollments' history, their outbound
 // requests and answers and outbox messages, its notifications' text, tasks, subscriptions, list
-// memberships and associations. Its open enrollments are cancelled (a history line with
-// ErasedReason) and their jobs dropped. What stays is anonymous: the record as a tombstone (id,
+// memberships and associations, and its values in the saved scenarios that copied it. Its open
+// enrollments are cancelled (a history line with ErasedReason) and their jobs dropped. What stays is anonymous: the record as a tombstone (id,
 // type, erased_at), enrollment rows and history outcomes (so counters and stats keep their
 // numbers), events' types and times. A record that does not exist or was erased is ErrNotFound.
 func (t *sqlTx) EraseRecord(id int64, now time.Time) (*Erasure, error) {
-	var typ, email string
-	err := t.queryRow("SELECT type, COALESCE(email, '') FROM records WHERE id = ? AND erased_at IS NULL", id).Scan(&typ, &email)
+	var typ, email, props string
+	err := t.queryRow("SELECT type, COALESCE(email, ''), properties FROM records WHERE id = ? AND erased_at IS NULL", id).Scan(&typ, &email, &props)
 	if err == sql.ErrNoRows {
 		return nil, fmt.Errorf("record %d: %w", id, ErrNotFound)
 	}
@@ -111,10 +114,123 @@ func (t *sqlTx) EraseRecord(id int64, now time.Time) (*Erasure, error) {
 			}
 		}
 	}
+	n, err := t.scrubScenarios(email, props, now)
+	if err != nil {
+		return nil, fmt.Errorf("erase record %d: %w", id, err)
+	}
+	if n > 0 {
+		out.Rows["scenarios"] = n
+	}
 	if err := t.AppendHistory(cancelled...); err != nil {
 		return nil, fmt.Errorf("erase record %d: %w", id, err)
 	}
 	return out, nil
+}
+
+// ErasedText replaces an erased record's values in the saved scenarios that copied them.
+const ErasedText = "[erased]"
+
+// scrubScenarios takes an erased record's values out of the saved scenarios that copied it: the
+// Test panel saves a run for a real contact with its properties, and the expected effects quote
+// them ("Thanks for watching, Zelda"). A scenario is the record's when its body holds the
+// record's email; in it and in its name, every text value of the record (any case) becomes
+// ErasedText, so the scenario fails its next run with the change in its diff rather than keep
+// personal data.
+func (t *sqlTx) scrubScenarios(email, props string, now time.Time) (int64, error) {
+	if email == "" {
+		return 0, nil
+	}
+	var values map[string]any
+	if err := json.Unmarshal([]byte(props), &values); err != nil {
+		return 0, fmt.Errorf("scenarios: the record's properties: %w", err)
+	}
+	texts := []string{email}
+	for _, v := range values {
+		if s, ok := v.(string); ok && len(strings.TrimSpace(s)) >= 2 {
+			texts = append(texts, s)
+		}
+	}
+	sort.Slice(texts, func(i, j int) bool { return len(texts[i]) > len(texts[j]) }) // "Ann Lee" before "Ann"
+	quoted := make([]string, len(texts))
+	for i, s := range texts {
+		quoted[i] = regexp.QuoteMeta(s)
+	}
+	re := regexp.MustCompile("(?i)" + strings.Join(quoted, "|"))
+	mine := regexp.MustCompile("(?i)" + regexp.QuoteMeta(email))
+	rows, err := t.query("SELECT id, name, body FROM scenarios")
+	if err != nil {
+		return 0, fmt.Errorf("scenarios: %w", err)
+	}
+	type edit struct {
+		id         int64
+		name, body string
+	}
+	var edits []edit
+	for rows.Next() {
+		var id int64
+		var name, body string
+		if err := rows.Scan(&id, &name, &body); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("scenarios: %w", err)
+		}
+		if !mine.MatchString(body) {
+			continue
+		}
+		var doc any
+		if err := json.Unmarshal([]byte(body), &doc); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("scenario %d: %w", id, err)
+		}
+		doc, _ = replaceTexts(doc, re)
+		b, err := json.Marshal(doc)
+		if err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("scenario %d: %w", id, err)
+		}
+		if n := re.ReplaceAllLiteralString(name, ErasedText); n != name {
+			name = fmt.Sprintf("%s (scenario %d)", n, id) // names are unique in a workflow
+		}
+		edits = append(edits, edit{id, name, string(b)})
+	}
+	if err := rows.Close(); err != nil {
+		return 0, fmt.Errorf("scenarios: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("scenarios: %w", err)
+	}
+	for _, e := range edits {
+		if _, err := t.exec("UPDATE scenarios SET name = ?, body = ?, updated_at = ? WHERE id = ?", e.name, e.body, ms(now), e.id); err != nil {
+			return 0, fmt.Errorf("scenario %d: %w", e.id, err)
+		}
+	}
+	return int64(len(edits)), nil
+}
+
+// replaceTexts replaces re's matches in every text of a JSON document (keys stay: they are
+// property and field names), saying whether anything changed.
+func replaceTexts(v any, re *regexp.Regexp) (any, bool) {
+	switch x := v.(type) {
+	case string:
+		out := re.ReplaceAllLiteralString(x, ErasedText)
+		return out, out != x
+	case []any:
+		changed := false
+		for i := range x {
+			var c bool
+			x[i], c = replaceTexts(x[i], re)
+			changed = changed || c
+		}
+		return x, changed
+	case map[string]any:
+		changed := false
+		for k := range x {
+			var c bool
+			x[k], c = replaceTexts(x[k], re)
+			changed = changed || c
+		}
+		return x, changed
+	}
+	return v, false
 }
 
 // TextLocation is where FindText found a value: table, column and rowid.

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -149,4 +150,107 @@ func mustJSON(t *testing.T, v any) string {
 func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// TestHookEndpointSettings: the endpoint settings the editor's "Endpoint settings" section
+// sends (body, strict, alert_to, delay_days, max_failures, max_body_bytes) are stored and shown
+// as sent, alert addresses trimmed; each bad value is refused with a 4xx naming its field and
+// leaves the stored configuration as it was.
+func TestHookEndpointSettings(t *testing.T) {
+	e := newEnv(t)
+	good := map[string]any{
+		"name":           "AC form",
+		"auth":           "none",
+		"event":          "form.submitted",
+		"mapping":        []map[string]any{{"path": "contact.email", "property": "email"}},
+		"body":           "form",
+		"strict":         true,
+		"alert_to":       []string{" ops@acme.example", "sales@acme.example "},
+		"delay_days":     0,
+		"max_failures":   3,
+		"max_body_bytes": 65536,
+	}
+	created := e.call("POST", "/api/hooks", good, 201)
+	id := created["id"].(string)
+	cfg := e.call("GET", "/api/hooks/"+id, nil, 200)["config"].(map[string]any)
+	if cfg["body"] != "form" || cfg["strict"] != true || mustJSON(t, cfg["alert_to"]) != `["ops@acme.example","sales@acme.example"]` ||
+		cfg["max_failures"] != 3.0 || cfg["max_body_bytes"] != 65536.0 {
+		t.Fatalf("stored settings: %v", cfg)
+	}
+	before := mustJSON(t, cfg)
+
+	many := make([]string, hook.MaxAlertRecipients+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("ops%d@acme.example", i)
+	}
+	for _, c := range []struct {
+		name  string
+		set   map[string]any
+		field string
+	}{
+		{"unknown body format", map[string]any{"body": "xml"}, "body"},
+		{"body not text", map[string]any{"body": 1}, "body"},
+		{"strict not a boolean", map[string]any{"strict": "yes"}, "strict"},
+		{"alert address without a domain", map[string]any{"alert_to": []string{"ops@acme.example", "sales@acme"}}, "alert_to[1]"},
+		{"empty alert address", map[string]any{"alert_to": []string{""}}, "alert_to[0]"},
+		{"alert address twice", map[string]any{"alert_to": []string{"ops@acme.example", "OPS@Acme.example"}}, "alert_to[1]"},
+		{"too many alert addresses", map[string]any{"alert_to": many}, "alert_to"},
+		{"alert_to not a list", map[string]any{"alert_to": "ops@acme.example"}, "alert_to"},
+		{"delay over a year", map[string]any{"delay_days": 366}, "delay_days"},
+		{"negative delay", map[string]any{"delay_days": -1}, "delay_days"},
+		{"delay not whole", map[string]any{"delay_days": 1.5}, "delay_days"},
+		{"no failures allowed", map[string]any{"max_failures": -1}, "max_failures"},
+		{"too many failures", map[string]any{"max_failures": 1001}, "max_failures"},
+		{"body limit too small", map[string]any{"max_body_bytes": 10}, "max_body_bytes"},
+		{"body limit too large", map[string]any{"max_body_bytes": 11 << 20}, "max_body_bytes"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			body := map[string]any{}
+			for k, v := range good {
+				body[k] = v
+			}
+			for k, v := range c.set {
+				body[k] = v
+			}
+			res := e.request("PUT", "/api/hooks/"+id, mustJSON(t, body), nil)
+			var answer struct {
+				Error struct {
+					Message string `json:"message"`
+					Details struct {
+						Field string `json:"field"`
+					} `json:"details"`
+				} `json:"error"`
+			}
+			_ = json.Unmarshal(res.body, &answer)
+			if res.status != 400 && res.status != 422 || answer.Error.Details.Field != c.field || answer.Error.Message == "" {
+				t.Fatalf("%v: %d %s, want 400 or 422 naming %s", c.set, res.status, res.body, c.field)
+			}
+			if after := mustJSON(t, e.call("GET", "/api/hooks/"+id, nil, 200)["config"]); after != before {
+				t.Fatalf("a refused update changed the endpoint:\n%s\nwas\n%s", after, before)
+			}
+		})
+	}
+
+	// The stored settings work: a form body is taken, and strict refuses an undeclared property.
+	url := created["url"].(string)
+	post := func(form string) (int, map[string]any) {
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&m)
+		return res.StatusCode, m
+	}
+	if st, m := post("contact[email]=ann%40acme.example&contact[first_name]=Ann"); st != 201 || m["outcome"] != "applied" {
+		t.Fatalf("form delivery: %d %v", st, m)
+	}
+	good["mapping"] = []map[string]any{{"path": "contact.email", "property": "email"}, {"path": "contact.score", "property": "ac_score", "type": "number"}}
+	e.call("PUT", "/api/hooks/"+id, good, 200)
+	if st, m := post("contact[email]=bo%40acme.example&contact[score]=7"); st != 422 || !strings.Contains(mustJSON(t, m), "record.properties.ac_score") {
+		t.Fatalf("strict endpoint wrote an undeclared property: %d %v", st, m)
+	}
 }

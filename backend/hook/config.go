@@ -197,9 +197,17 @@ var reservedHeaders = map[string]bool{"content-type": true, "content-length": tr
 	"webhook-id": true, "webhook-timestamp": true, "webhook-signature": true, "idempotency-key": true,
 	"transfer-encoding": true, "connection": true, "cookie": true}
 
-// normalize fills defaults (auth, header, object, match, create, enabled, limits).
+// normalize fills defaults (auth, header, object, match, create, enabled, limits) and trims
+// the alert addresses, so an address is stored as it is sent to.
 func (c *Config) normalize() {
 	c.Name = strings.TrimSpace(c.Name)
+	if len(c.AlertTo) > 0 {
+		to := make([]string, len(c.AlertTo))
+		for i, a := range c.AlertTo {
+			to[i] = strings.TrimSpace(a)
+		}
+		c.AlertTo = to
+	}
 	if c.Auth == "" {
 		c.Auth = AuthSignature
 	}
@@ -394,10 +402,17 @@ func (c *Config) Validate(objects []string) []Problem {
 	if len(c.AlertTo) > MaxAlertRecipients {
 		add("alert_to", "%d alert addresses; the limit is %d", len(c.AlertTo), MaxAlertRecipients)
 	}
+	alerted := map[string]int{}
 	for i, a := range c.AlertTo {
-		if err := ident.CheckEmail(strings.TrimSpace(a)); err != nil {
+		if err := ident.CheckEmail(a); err != nil {
 			add(fmt.Sprintf("alert_to[%d]", i), "%v", err)
+			continue
 		}
+		if j, dup := alerted[ident.EmailKey(a)]; dup {
+			add(fmt.Sprintf("alert_to[%d]", i), "%s is already in the list (alert_to[%d]); remove one of them", a, j)
+			continue
+		}
+		alerted[ident.EmailKey(a)] = i
 	}
 	if c.MaxBodyBytes < MinMaxBody || c.MaxBodyBytes > MaxMaxBody {
 		add("max_body_bytes", "the body limit is between %d and %d bytes, not %d", MinMaxBody, MaxMaxBody, c.MaxBodyBytes)

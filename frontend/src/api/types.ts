@@ -456,8 +456,18 @@ export interface HookConfig {
   max_failures?: number;
   max_body_bytes?: number;
   /** "form": also takes application/x-www-form-urlencoded bodies (ActiveCampaign). */
-  body?: 'json' | 'form';
+  body?: HookBody;
+  /** refuse deliveries that would write a property nobody declared */
+  strict?: boolean;
+  /** told when Flowdesk switches the endpoint off for failing (at most MAX_ALERT_RECIPIENTS; empty: Settings' alert address) */
+  alert_to?: string[];
 }
+
+/** What an endpoint's sender posts (hook.BodyJSON, hook.BodyForm). */
+export type HookBody = 'json' | 'form';
+
+/** hook.MaxAlertRecipients. */
+export const MAX_ALERT_RECIPIENTS = 20;
 
 /** hook.Endpoint: an endpoint as the API shows it (never its secret). */
 export interface HookEndpoint {
@@ -525,6 +535,8 @@ export interface HookPreset {
   scope?: Record<string, string>;
   match: string;
   mapping: HookField[];
+  /** "form" for a sender that posts forms */
+  body?: HookBody;
 }
 
 /** hook.CatalogueEvent: GET /api/events/catalogue. */

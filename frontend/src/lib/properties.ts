@@ -98,12 +98,19 @@ export function parseInput(raw: string, p: Pick<Property, 'type' | 'options'> | 
     }
     case 'multi':
       return { value: s.split(',').map((x) => x.trim()).filter(Boolean) };
-    case 'email':
-      return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s) ? { value: s } : { error: `"${s}" is not an email address.` };
+    case 'email': {
+      const problem = emailProblem(s);
+      return problem ? { error: problem } : { value: s };
+    }
     case 'url':
       return /^https?:\/\/[^\s/]+/.test(s) ? { value: s } : { error: 'Enter a full address like https://example.com.' };
   }
   return { value: raw };
+}
+
+/** What is wrong with a typed email address (undefined: it looks like one). The one address check of the UI; the server checks more. */
+export function emailProblem(s: string): string | undefined {
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s) ? undefined : `"${s}" is not an email address.`;
 }
 
 function validDate(s: string): boolean {

@@ -1,15 +1,16 @@
 // Incoming webhooks: the endpoint list, creating one (its secret shown once), and an endpoint's
 // page: URL, secret rotation, on/off, "send a test event" (capture), the mapping editor over the
-// captured payload's paths, include/exclude, filter, and the request log.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+// captured payload's paths, include/exclude, filter, the endpoint settings (what the sender
+// posts, strictness, alert addresses, failures, delay, body limit), and the request log.
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { PROPERTY_TYPES } from '../lib/properties';
 import {
-  api, ApiError, type HookAuth, type HookCapture, type HookConfig, type HookCreated, type HookEndpoint, type HookField,
+  api, ApiError, MAX_ALERT_RECIPIENTS, type HookAuth, type HookBody, type HookCapture, type HookConfig, type HookCreated, type HookEndpoint, type HookField,
   type HookPreset, type HookRequest, type MappingType, type PathSample, type Property, type Schema,
 } from '../api';
 import { ago, CopyField, Dialog, Empty, ErrorBanner, Spinner } from '../components/common';
 import { FilterEditor } from '../components/filter/FilterEditor';
-import { ListField } from '../components/panel/fields';
+import { AddressListField, ListField, NumberField, Toggle } from '../components/panel/fields';
 import { cleanMapping, flattenPayload, formatSample, setMapping, suggestProperty, suggestType } from '../lib/payload';
 import { navigate } from '../router';
 import { formatDateTime } from '../lib/datetime';
@@ -19,6 +20,21 @@ const AUTH_LABEL: Record<HookAuth, string> = { signature: 'Signature (Standard W
 const FAILED = new Set(['rejected']);
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+type FieldProblems = { field: string; message: string }[];
+
+/** The fields a refusal names: a 422's details.problems, or the one details.field of a 400 (a wrong type). */
+export function refusalProblems(e: unknown): FieldProblems {
+  if (!(e instanceof ApiError)) return [];
+  const d = e.details as { problems?: FieldProblems; field?: string } | undefined;
+  if (Array.isArray(d?.problems)) return d.problems;
+  return d?.field ? [{ field: d.field, message: e.message }] : [];
+}
+
+/** The messages of the problems about field or anything under it (field.x, field[i]). */
+function problemText(problems: FieldProblems, field: string): string {
+  return problems.filter((p) => p.field === field || p.field.startsWith(field + '.') || p.field.startsWith(field + '[')).map((p) => p.message).join(' ');
+}
 
 /** A request is a failure when it was refused (4xx/5xx). */
 export function isFailedRequest(r: HookRequest): boolean {
@@ -70,7 +86,7 @@ export function WebhooksScreen() {
       <div className="screen-head">
         <div>
           <h1>Webhooks</h1>
-          <div className="sub">Endpoints other tools post JSON to. Each delivery becomes an event on a contact and can start workflows.</div>
+          <div className="sub">Endpoints other tools post JSON or form fields to. Each delivery becomes an event on a contact and can start workflows.</div>
         </div>
         <button type="button" className="btn primary" onClick={() => setCreating(true)}>New endpoint</button>
       </div>
@@ -166,7 +182,7 @@ function CreateHookDialog({ presets, onClose, onCreated }: { presets: HookPreset
     try {
       onCreated(await api.createHook(cfg));
     } catch (e) {
-      if (e instanceof ApiError && Array.isArray((e.details as { problems?: unknown })?.problems)) setProblems((e.details as { problems: { field: string; message: string }[] }).problems);
+      setProblems(refusalProblems(e));
       setError(msg(e));
     } finally {
       setBusy(false);
@@ -241,8 +257,9 @@ export function WebhookDetailScreen({ id }: { id: string }) {
   const [rotated, setRotated] = useState<HookCreated | null>(null);
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
-  const [problems, setProblems] = useState<{ field: string; message: string }[]>([]);
+  const [problems, setProblems] = useState<FieldProblems>([]);
   const [busy, setBusy] = useState('');
+  const [settingsAlertTo, setSettingsAlertTo] = useState('');
   const [openReq, setOpenReq] = useState<number | null>(null);
 
   const loadRequests = useCallback(async () => {
@@ -276,6 +293,7 @@ export function WebhookDetailScreen({ id }: { id: string }) {
     loadRequests();
     api.hookPresets().then((p) => live && setPresets(p), () => undefined);
     api.schema().then((s) => live && setSchema(s), () => undefined);
+    api.getSettings().then((s) => live && setSettingsAlertTo(s.smtp.alert_to ?? ''), () => undefined);
     const t = setInterval(() => {
       loadRequests();
       load();
@@ -386,9 +404,9 @@ export function WebhookDetailScreen({ id }: { id: string }) {
       setEp(c);
       setDraft(c.config);
       setDirty(false);
-      setNotice('Saved. The next request uses this mapping.');
+      setNotice('Saved. The next request uses these settings and this mapping.');
     } catch (e) {
-      if (e instanceof ApiError) setProblems((e.details as { problems?: { field: string; message: string }[] })?.problems ?? []);
+      setProblems(refusalProblems(e));
       throw e;
     }
   });
@@ -468,6 +486,7 @@ export function WebhookDetailScreen({ id }: { id: string }) {
           </section>
         </div>
 
+        <div className="col">
         <section className="card">
           <h2>How requests are applied</h2>
           <div className="field">
@@ -505,6 +524,13 @@ export function WebhookDetailScreen({ id }: { id: string }) {
             <div className="hint">Bare properties are the mapped ones; <span className="mono">event.&lt;path&gt;</span> reads the payload.</div>
           </div>
         </section>
+
+        <EndpointSettings draft={draft} preset={preset} problems={problems} settingsAlertTo={settingsAlertTo} change={change}
+          save={<>
+            {dirty && <span className="status dirty">Unsaved changes</span>}
+            <button type="button" className="btn primary" data-testid="save-settings" onClick={save} disabled={!!busy || !dirty}>{busy === 'save' ? 'Saving…' : 'Save'}</button>
+          </>} />
+        </div>
       </div>
 
       <section className="card mapping-card">
@@ -528,9 +554,72 @@ export function WebhookDetailScreen({ id }: { id: string }) {
   );
 }
 
-function FieldProblem({ problems, field }: { problems: { field: string; message: string }[]; field: string }) {
-  const m = problems.filter((p) => p.field === field || p.field.startsWith(field + '.') || p.field.startsWith(field + '[')).map((p) => p.message);
-  return m.length ? <div className="hint error">{m.join(' ')}</div> : null;
+function FieldProblem({ problems, field }: { problems: FieldProblems; field: string }) {
+  const m = problemText(problems, field);
+  return m ? <div className="hint error">{m}</div> : null;
+}
+
+const BODY_LABEL: Record<HookBody, string> = { json: 'JSON', form: 'Form fields (ActiveCampaign)' };
+const KIB = 1024;
+
+/**
+ * The endpoint's settings in a marketer's words: what the sender posts, whether a delivery may
+ * declare new properties, who is told when the endpoint is switched off, after how many
+ * failures, a delay before deliveries apply, and the body size limit. The server's refusals
+ * show under the control they name.
+ */
+function EndpointSettings({ draft, preset, problems, settingsAlertTo, change, save }: {
+  draft: HookConfig; preset?: HookPreset; problems: FieldProblems; settingsAlertTo: string; change(p: Partial<HookConfig>): void; save: ReactNode;
+}) {
+  const presetBody: HookBody = preset?.body ?? 'json';
+  const body: HookBody = draft.body ?? presetBody;
+  const alertTo = draft.alert_to ?? [];
+  const flagged = problems.map((p) => /^alert_to\[(\d+)\]/.exec(p.field)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1]));
+  const kib = draft.max_body_bytes ? Math.round((draft.max_body_bytes / KIB) * 100) / 100 : undefined;
+  return (
+    <section className="card" data-testid="endpoint-settings">
+      <div className="section-head">
+        <h2>Endpoint settings</h2>
+        <span className="grow" />
+        {save}
+      </div>
+      <div className="field">
+        <span className="field-label" id="hook-body-label">What the sender posts</span>
+        <div className="segmented" role="radiogroup" aria-labelledby="hook-body-label">
+          {(Object.keys(BODY_LABEL) as HookBody[]).map((b) => (
+            <button key={b} type="button" role="radio" aria-checked={body === b} className={body === b ? 'on' : ''}
+              onClick={() => change({ body: b === presetBody ? undefined : b })}>{BODY_LABEL[b]}</button>
+          ))}
+        </div>
+        {problemText(problems, 'body') && <div className="hint error">{problemText(problems, 'body')}</div>}
+        <div className="hint">
+          {body === 'form'
+            ? <>Takes form posts (<span className="mono">application/x-www-form-urlencoded</span>) as ActiveCampaign sends them, and JSON too. Bracketed names are nested: <span className="mono">contact[email]</span> is the path <span className="mono">contact.email</span>.</>
+            : 'Takes one JSON object per request; a form post is refused.'}
+          {preset?.body && draft.body === undefined && <> The {preset.label} preset sets this.</>}
+        </div>
+      </div>
+      <Toggle label="Refuse deliveries that write a property nobody declared" checked={!!draft.strict} onChange={(v) => change({ strict: v || undefined })}
+        error={problemText(problems, 'strict')}
+        hint={draft.strict
+          ? 'A delivery whose mapping fills a property that does not exist yet is refused and shows in Recent requests; declare the property first (Properties).'
+          : 'Off: a mapped property that does not exist yet is created with the mapping’s type.'} />
+      <AddressListField label="Tell these addresses when the endpoint is switched off for failing" value={draft.alert_to} max={MAX_ALERT_RECIPIENTS}
+        onChange={(v) => change({ alert_to: v })} placeholder="ops@example.com" flagged={flagged} error={problemText(problems, 'alert_to')}
+        hint={alertTo.length
+          ? `Press Enter after each address; at most ${MAX_ALERT_RECIPIENTS}.`
+          : settingsAlertTo ? `None listed: the alert address in Settings (${settingsAlertTo}) is told.` : 'None listed: the alert address in Settings is told (none is set there yet).'} />
+      <NumberField label="Switch the endpoint off after this many failed requests in a row" value={draft.max_failures} min={1} max={1000} placeholder="10"
+        onChange={(v) => change({ max_failures: v })} error={problemText(problems, 'max_failures')}
+        hint="1 to 1000 (empty: 10). A refused request counts; any accepted one starts the count again." />
+      <NumberField label="Hold each delivery this many days before applying it" value={draft.delay_days} min={0} max={365} placeholder="0"
+        onChange={(v) => change({ delay_days: v || undefined })} error={problemText(problems, 'delay_days')}
+        hint="0 to 365 (empty or 0: apply at once). Held deliveries are checked when they arrive and enroll the contact when they come due." />
+      <NumberField label="Refuse request bodies larger than (KiB)" value={kib} min={1} max={10240} step="any" placeholder="256"
+        onChange={(v) => change({ max_body_bytes: v === undefined ? undefined : Math.round(v * KIB) })} error={problemText(problems, 'max_body_bytes')}
+        hint="1 to 10240 KiB, that is 10 MiB (empty: 256 KiB)." />
+    </section>
+  );
 }
 
 function RequestRow({ r, open, onToggle }: { r: HookRequest; open: boolean; onToggle(): void }) {

@@ -1,15 +1,18 @@
 // Small form controls shared by the side-panel forms.
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { Property } from '../../api/types';
+import { addAddresses } from '../../lib/addresses';
 import { checkClock, normaliseClock } from '../../lib/datetime';
 import { amountProblem, DURATION_UNITS, joinDuration, splitDuration, type DurationUnit } from '../../lib/duration';
 
-export function Field({ label, hint, children }: { label: string; hint?: ReactNode; children: (id: string) => ReactNode }) {
+/** A labelled control; error (what is wrong with it, e.g. the server's refusal) shows under it. */
+export function Field({ label, hint, error, children }: { label: string; hint?: ReactNode; error?: ReactNode; children: (id: string) => ReactNode }) {
   const id = useId();
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
       {children(id)}
+      {error && <div className="hint error">{error}</div>}
       {hint && <div className="hint">{hint}</div>}
     </div>
   );
@@ -33,11 +36,11 @@ export function TextArea(props: { label: string; value: string | undefined; onCh
   );
 }
 
-export function NumberField(props: { label: string; value: number | undefined; onChange(v: number | undefined): void; hint?: ReactNode; step?: number }) {
+export function NumberField(props: { label: string; value: number | undefined; onChange(v: number | undefined): void; hint?: ReactNode; error?: ReactNode; step?: number | 'any'; min?: number; max?: number; placeholder?: string }) {
   return (
-    <Field label={props.label} hint={props.hint}>
+    <Field label={props.label} hint={props.hint} error={props.error}>
       {(id) => (
-        <input id={id} type="number" step={props.step ?? 1} value={props.value ?? ''} onChange={(e) => props.onChange(e.target.value === '' ? undefined : Number(e.target.value))} />
+        <input id={id} type="number" step={props.step ?? 1} min={props.min} max={props.max} placeholder={props.placeholder} value={props.value ?? ''} onChange={(e) => props.onChange(e.target.value === '' ? undefined : Number(e.target.value))} />
       )}
     </Field>
   );
@@ -56,12 +59,13 @@ export function SelectField<T extends string>(props: { label: string; value: T |
   );
 }
 
-export function Toggle(props: { label: string; checked: boolean; onChange(v: boolean): void; hint?: ReactNode }) {
+export function Toggle(props: { label: string; checked: boolean; onChange(v: boolean): void; hint?: ReactNode; error?: ReactNode }) {
   return (
     <div className="field toggle">
       <label>
         <input type="checkbox" checked={props.checked} onChange={(e) => props.onChange(e.target.checked)} /> {props.label}
       </label>
+      {props.error && <div className="hint error">{props.error}</div>}
       {props.hint && <div className="hint">{props.hint}</div>}
     </div>
   );
@@ -80,6 +84,47 @@ export function ListField(props: { label: string; value: string[] | undefined; o
     <Field label={props.label} hint={props.hint ?? 'Separate several with commas.'}>
       {(id) => (
         <input id={id} value={text} placeholder={props.placeholder} onChange={(e) => { setText(e.target.value); props.onChange(splitList(e.target.value)); }} />
+      )}
+    </Field>
+  );
+}
+
+/**
+ * Email addresses as removable chips. Typing an address and pressing Enter, a comma or leaving
+ * the box adds it (several can be pasted at once); one that is not an address, is listed
+ * already or is over max stays in the box with the reason. flagged marks chips the server
+ * refused (by index).
+ */
+export function AddressListField(props: { label: string; value: string[] | undefined; onChange(v: string[] | undefined): void; max: number; placeholder?: string; hint?: ReactNode; error?: ReactNode; flagged?: number[] }) {
+  const [text, setText] = useState('');
+  const [problem, setProblem] = useState('');
+  const list = props.value ?? [];
+  const commit = () => {
+    const r = addAddresses(list, text, props.max);
+    if (r.list.length !== list.length) props.onChange(r.list);
+    setText(r.rest);
+    setProblem(r.problem ?? '');
+  };
+  const remove = (i: number) => {
+    const next = list.filter((_, j) => j !== i);
+    props.onChange(next.length ? next : undefined);
+  };
+  return (
+    <Field label={props.label} hint={props.hint} error={problem || props.error}>
+      {(id) => (
+        <div className="chips address-list" data-testid="address-list">
+          {list.map((a, i) => (
+            <span key={i + ':' + a} className={props.flagged?.includes(i) ? 'chip bad' : 'chip'} data-address={a}>
+              {a}
+              <button type="button" className="icon-btn" aria-label={`Remove ${a}`} onClick={() => remove(i)}>×</button>
+            </span>
+          ))}
+          <input id={id} type="text" inputMode="email" autoComplete="off" value={text} placeholder={list.length ? 'Add another' : props.placeholder}
+            aria-invalid={problem ? true : undefined} disabled={list.length >= props.max && !text}
+            onChange={(e) => { setText(e.target.value); setProblem(''); }}
+            onKeyDown={(e) => { if ((e.key === 'Enter' || e.key === ',') && text.trim()) { e.preventDefault(); commit(); } }}
+            onBlur={() => { if (text.trim()) commit(); }} />
+        </div>
       )}
     </Field>
   );

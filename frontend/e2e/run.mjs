@@ -808,6 +808,9 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await page.locator('.palette-item[data-type="internal_email"]').click();
     const mail = await page.locator('.step-card').first().getAttribute('data-step');
     const panel = page.locator('.side-panel');
+    // the card just added keeps its problems to itself while its panel does, until it is edited
+    await until('the empty email counted in the toolbar', async () => /problem/.test(await page.getByTestId('problems-button').textContent()), T.med);
+    assert.equal(await page.locator(`.step-card[data-step="${mail}"] .problem-dot`).count(), 0, 'no badge on a card not touched yet');
     await panel.getByLabel('To', { exact: true }).fill('sales@acme');
     await panel.getByLabel('Template', { exact: true }).fill('no-such-template');
     await until('two problems', async () => (await page.getByTestId('problems-button').textContent()) === '2 problems', T.med);

@@ -29,6 +29,7 @@ function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
   const workflowId = useEditor((s) => s.workflowId);
   const reached = useEditor((s) => s.simulated?.[id]);
   const mark = useEditor((s) => s.marks?.[id]);
+  const untouched = useEditor((s) => !!s.untouched['step:' + id]);
   const gotoName = useEditor((s) => {
     const st = stepById(s.definition.steps, id);
     if (st?.type !== 'goto' || !st.target) return null;
@@ -46,7 +47,9 @@ function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
   const tabIndex = useTabIndex(nodeKey(id));
   if (!step) return null;
   const cfg = nodeConfig(step.type);
-  const count = server.count || (local ? local.split('\n').length : 0);
+  // a card just added keeps its problems to itself, as its panel does, until the user leaves it
+  // or tries to save (see `untouched` in the editor store)
+  const count = untouched ? 0 : server.count || (local ? local.split('\n').length : 0);
   const warningsOnly = server.count > 0 && server.warningsOnly;
   const title = step.name || cfg.summary(step);
   const open = () => store.getState().select({ kind: 'step', id });

@@ -40,7 +40,8 @@ function TriggerNodeViewInner({ selected }: NodeProps<TriggerNode>) {
   const suppress = useEditor((s) => s.definition.suppress);
   const lists = useLists();
   const conversion = useEditor(useShallow((s) => (s.enabled && s.stats && goal ? { reached: s.stats.enrollments.goal_reached ?? 0, rate: s.stats.goal_conversion ?? 0 } : null)));
-  const badge = useEditor(useShallow((s) => badgeOf(s.problems.filter((p) => p.trigger || (!p.step && /^(reenroll|goal|unenroll)/.test(p.field ?? ''))))));
+  // a trigger just added keeps its problems to itself, as its panel does (see `untouched`)
+  const badge = useEditor(useShallow((s) => badgeOf(s.problems.filter((p) => (p.trigger ? !s.untouched['trigger:' + p.trigger] : !p.step && /^(reenroll|goal|unenroll)/.test(p.field ?? ''))))));
   const problems = badge.count;
   const total = useEditor((s) => (s.enabled && s.stats ? s.stats.enrollments : null));
   const mark = useEditor((s) => s.marks?.[TRIGGER_ID]);

@@ -852,11 +852,16 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     const wait = panel.getByRole('spinbutton', { name: 'Wait for' });
     await wait.fill('-1');
     await panel.getByText('A delay must be at least 1 second.').waitFor({ timeout: T.short });
-    assert.equal(await page.locator('.toolbar .status').textContent(), 'All changes saved', 'a refused amount is not written to the workflow');
+    // what the field shows is what the workflow holds: the wrong amount is a problem, never
+    // quietly replaced by the length it had before
+    await until('the problem counted in the toolbar', async () => (await page.getByTestId('problems-button').textContent()) === '1 problem', T.med);
+    assert.equal(await page.locator('.toolbar .status').textContent(), 'Unsaved changes');
+    assert.equal(await panel.getByText('A delay must be at least 1 second.').count(), 1, 'said once, under the field');
     assert.ok(!/90s|write it like/.test(await panel.textContent()), 'no engine wording in the panel');
     await shot('26-delay-negative');
     await wait.fill('2');
     await until('the message to go', async () => (await panel.getByText('A delay must be at least').count()) === 0, T.short);
+    await until('no problem left', async () => (await page.getByTestId('problems-button').textContent()) === 'No problems', T.med);
 
     // "A day and time": the time is typed and shown on the 24-hour clock
     await panel.getByRole('tab', { name: 'A day and time' }).click();

@@ -77,3 +77,14 @@ export function durationMessage(duration: string | undefined): string | null {
   if (!duration) return 'Say how long to wait: a number and a unit, a day and time, or an event.';
   return `"${duration}" is not a length of time: enter a number and pick a unit.`;
 }
+
+/**
+ * What a duration field says under itself about its value (the words of amountProblem, or
+ * "Say how long…" for a required field left empty); null when it says nothing, as for a
+ * compound length ("1d12h") typed as text, which the engine checks.
+ */
+export function durationFieldProblem(value: string | undefined, optional = false): string | null {
+  const split = splitDuration(value);
+  if (split) return amountProblem(split.amount, split.unit);
+  return value === '' && !optional ? durationMessage('') : null;
+}

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import stringify from 'fast-json-stable-stringify';
 import { findStep } from '../../lib/definition';
-import { durationMessage } from '../../lib/duration';
+import { durationFieldProblem } from '../../lib/duration';
 import { nodeConfig } from '../../nodes';
 import { Glyph } from '../../nodes/glyphs';
 import { panels } from '../../nodes/panels';
@@ -42,7 +42,9 @@ function StepPanel({ id }: { id: string }) {
   const cfg = nodeConfig(step.type);
   const Panel = (panels as Record<string, (typeof panels)['delay'] | undefined>)[step.type];
   const mine = fresh && !untouched ? problems.filter((p) => p.step === id) : [];
-  const local = mine.length || untouched ? [] : cfg.checkValid(step, { stepIds: new Set(stepIds.map((s) => s.id)) });
+  // a delay's length is explained under its field; the list above the form does not repeat it
+  const byField = step.type === 'delay' && !step.until && !step.event && durationFieldProblem(step.duration) !== null;
+  const local = mine.length || untouched || byField ? [] : cfg.checkValid(step, { stepIds: new Set(stepIds.map((s) => s.id)) });
   const update = (patch: Parameters<ReturnType<typeof store.getState>['updateStep']>[1]) => store.getState().updateStep(id, patch);
   return (
     <div className="panel-inner" key={id}>
@@ -57,7 +59,7 @@ function StepPanel({ id }: { id: string }) {
       <div className="panel-body" {...leave}>
         {(mine.length > 0 || local.length > 0) && (
           <ul className="problems-inline">
-            {mine.map((p, i) => <li key={'s' + i} className={p.severity === 'warning' ? 'warning' : undefined}>{(step.type === 'delay' && p.field === 'duration' && durationMessage(step.duration)) || p.message}</li>)}
+            {mine.filter((p) => !(byField && p.field === 'duration')).map((p, i) => <li key={'s' + i} className={p.severity === 'warning' ? 'warning' : undefined}>{p.message}</li>)}
             {local.map((m, i) => <li key={'l' + i} className="local">{m}</li>)}
           </ul>
         )}

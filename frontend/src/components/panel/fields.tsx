@@ -3,7 +3,7 @@ import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { Property } from '../../api/types';
 import { addAddresses } from '../../lib/addresses';
 import { checkClock, normaliseClock } from '../../lib/datetime';
-import { amountProblem, DURATION_UNITS, joinDuration, splitDuration, type DurationUnit } from '../../lib/duration';
+import { DURATION_UNITS, durationFieldProblem, joinDuration, splitDuration, type DurationUnit } from '../../lib/duration';
 
 /** A labelled control; error (what is wrong with it, e.g. the server's refusal) shows under it. */
 export function Field({ label, hint, error, children }: { label: string; hint?: ReactNode; error?: ReactNode; children: (id: string) => ReactNode }) {
@@ -172,36 +172,39 @@ export function PropertyField(props: { label: string; value: string | undefined;
   );
 }
 
-/** A length: amount + unit, falling back to free text for compound lengths ("1d12h"). */
+/**
+ * A length: amount + unit, falling back to free text for compound lengths ("1d12h"). What the
+ * user types is written to the workflow even when it is no wait the engine takes ("-1", "0",
+ * "1.5"): the field says what is wrong in their terms, and the workflow has the problem (on its
+ * card, in the toolbar, saved only as a draft) instead of keeping a value the field no longer
+ * shows.
+ */
 export function DurationField(props: { label: string; value: string | undefined; onChange(v: string | undefined): void; hint?: ReactNode; optional?: boolean }) {
   const split = splitDuration(props.value);
   const raw = props.value !== undefined && props.value !== '' && !split;
-  // what the user typed when it is not a wait the engine takes ("-1", "0", "1.5"): shown with
-  // a message in their terms and never written to the workflow
-  const [typed, setTyped] = useState<{ text: string; problem: string } | null>(null);
-  const unit = split?.unit ?? 'd';
+  // the unit stays as picked while the amount is cleared
+  const [picked, setPicked] = useState<DurationUnit>(split?.unit ?? 'd');
+  const unit = split?.unit ?? picked;
+  const problem = durationFieldProblem(props.value, props.optional);
   return (
-    <Field label={props.label} hint={typed ? <span className="error" role="alert">{typed.problem}</span> : props.hint}>
+    <Field label={props.label} hint={problem ? <span className="error" role="alert">{problem}</span> : props.hint}>
       {(id) =>
         raw ? (
           <input id={id} value={props.value} onChange={(e) => props.onChange(e.target.value || undefined)} />
         ) : (
           <div className="duration">
-            <input id={id} type="number" min={1} step={1} value={typed ? typed.text : split ? split.amount : ''} placeholder={props.optional ? 'none' : ''}
-              aria-invalid={typed ? true : undefined}
+            <input id={id} type="number" min={1} step={1} value={split ? split.amount : ''} placeholder={props.optional ? 'none' : ''}
+              aria-invalid={problem ? true : undefined}
               onChange={(e) => {
-                const text = e.target.value;
-                if (text === '') {
-                  setTyped(props.optional ? null : { text, problem: amountProblem(0, unit)! });
-                  if (props.optional) props.onChange(undefined);
-                  return;
-                }
-                const problem = amountProblem(Number(text), unit);
-                if (problem) return setTyped({ text, problem });
-                setTyped(null);
+                const text = e.target.value.trim();
+                if (text === '' || !Number.isFinite(Number(text))) return props.onChange(props.optional ? undefined : '');
                 props.onChange(joinDuration(Number(text), unit));
               }} />
-            <select aria-label={props.label + ' unit'} value={unit} onChange={(e) => props.onChange(joinDuration(split?.amount ?? 1, e.target.value as DurationUnit))}>
+            <select aria-label={props.label + ' unit'} value={unit} onChange={(e) => {
+              const u = e.target.value as DurationUnit;
+              setPicked(u);
+              if (split || !props.optional) props.onChange(joinDuration(split?.amount ?? 1, u));
+            }}>
               {DURATION_UNITS.map((u) => <option key={u.unit} value={u.unit}>{u.many}</option>)}
             </select>
           </div>

@@ -115,6 +115,15 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
     return () => clearTimeout(t);
   }, [message]);
 
+  // a refusal is about the workflow as it was: the next change (an edit, an undo) retires it, so
+  // it never contradicts the toolbar's count for the workflow as it is now
+  useEffect(() => {
+    if (message?.kind !== 'error') return;
+    return store.subscribe((s, prev) => {
+      if (s.definition !== prev.definition) setMessage((m) => (m === message ? null : m));
+    });
+  }, [message, store]);
+
   const { unchecked, settle } = useValidation(store);
   useStats(store, workflowId, enabled);
   useUnsavedGuard(store);

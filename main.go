@@ -18,7 +18,7 @@ import (
 func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	cfg := app.Config{
-		Server: server.Config{DBPath: env("FLOWDESK_DB", defaultDB()), Addr: env("FLOWDESK_ADDR", "127.0.0.1:8787"), Demo: true, Log: log, Version: "dev"},
+		Server: server.Config{DBPath: env("FLOWDESK_DB", defaultDB()), Secrets: env("FLOWDESK_SECRETS", ""), Addr: env("FLOWDESK_ADDR", "127.0.0.1:8787"), Demo: true, Log: log, Version: "dev"},
 		Assets: frontend.Dist(),
 	}
 	if cfg.Assets == nil {

@@ -165,12 +165,12 @@ func newMailStack(t *testing.T, insecureAuth bool) *mailStack {
 func newMailStackWith(t *testing.T, cfg action.Config, more ...func(db *store.DB, opts *engine.Options)) *mailStack {
 	t.Helper()
 	var st *settings.Store
-	r := newRig(t, testrig.Options{Start: msgT0, Engine: func(db *store.DB) engine.Options {
-		st = settings.Open(db)
-		cfg.DB, cfg.Settings = db, st
+	r := newRig(t, testrig.Options{Start: msgT0, Engine: func(r *testrig.Rig) engine.Options {
+		st = r.Settings()
+		cfg.DB, cfg.Settings = r.DB, st
 		opts := engine.Options{Actions: action.New(cfg), Retry: engine.RetryPolicy{MaxTries: 4, Base: time.Second, Max: time.Second}}
 		for _, m := range more {
-			m(db, &opts)
+			m(r.DB, &opts)
 		}
 		return opts
 	}})

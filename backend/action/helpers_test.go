@@ -77,7 +77,7 @@ type stack struct {
 func newStack(t *testing.T, cfg action.Config, retry engine.RetryPolicy) *stack {
 	t.Helper()
 	s := &stack{acts: action.New(cfg), retry: retry}
-	s.rig = newRig(t, testrig.Options{Recover: true, Engine: func(*store.DB) engine.Options {
+	s.rig = newRig(t, testrig.Options{Recover: true, Engine: func(*testrig.Rig) engine.Options {
 		return engine.Options{Actions: s.acts, Retry: s.retry}
 	}})
 	return s

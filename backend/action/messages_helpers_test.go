@@ -28,15 +28,15 @@ type msgStack struct {
 
 func newMsgStack(t *testing.T, cfg action.Config) *msgStack {
 	t.Helper()
-	return newMsgStackWith(t, func(*store.DB) action.Config { return cfg })
+	return newMsgStackWith(t, func(*testrig.Rig) action.Config { return cfg })
 }
 
 // newMsgStackWith is newMsgStack with a Config built over the opened database.
-func newMsgStackWith(t *testing.T, config func(db *store.DB) action.Config) *msgStack {
+func newMsgStackWith(t *testing.T, config func(r *testrig.Rig) action.Config) *msgStack {
 	t.Helper()
-	return &msgStack{newRig(t, testrig.Options{Start: msgT0, Engine: func(db *store.DB) engine.Options {
-		cfg := config(db)
-		cfg.DB = db
+	return &msgStack{newRig(t, testrig.Options{Start: msgT0, Engine: func(r *testrig.Rig) engine.Options {
+		cfg := config(r)
+		cfg.DB = r.DB
 		return engine.Options{Actions: action.New(cfg), Retry: engine.RetryPolicy{MaxTries: 5, Base: time.Second, Max: time.Second}}
 	}})}
 }

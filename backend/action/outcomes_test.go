@@ -13,7 +13,6 @@ import (
 
 	"github.com/flowdesk/flowdesk/backend/api"
 	"github.com/flowdesk/flowdesk/backend/hook"
-	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -62,7 +61,7 @@ func TestFailedStepsShowEverywhere(t *testing.T) {
 	  "triggers": [{"id": "joined", "type": "event", "event": "app.joined"}],
 	  "start": "issue", "steps": [{"id": "issue", "type": "send_email", "subject": "News", "body": "Hello."}]}`)
 
-	h, err := api.New(api.Options{DB: s.db, Engine: s.eng, Version: "test", Hooks: hook.New(s.db, s.eng, hook.Options{Clock: s.clock}), Settings: settings.Open(s.db)})
+	h, err := api.New(api.Options{DB: s.db, Engine: s.eng, Version: "test", Hooks: hook.New(s.db, s.eng, hook.Options{Clock: s.clock}), Settings: s.settings})
 	if err != nil {
 		t.Fatal(err)
 	}

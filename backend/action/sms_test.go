@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/action"
+	"github.com/flowdesk/flowdesk/backend/internal/testrig"
 	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
@@ -224,8 +224,8 @@ func TestSMSNetworkErrorIsRetried(t *testing.T) {
 func TestSMSTakesTheProviderFromTheSettingsStore(t *testing.T) {
 	prov := newFakeServer(t, func(n int, h hit) (int, map[string]string, string) { return twilioOK(fmt.Sprintf("SM%d", n)) })
 	var st *settings.Store
-	s := newMsgStackWith(t, func(db *store.DB) action.Config {
-		st = settings.New(db, settings.NewFileSecrets(filepath.Join(t.TempDir(), "secrets.json")))
+	s := newMsgStackWith(t, func(r *testrig.Rig) action.Config {
+		st = r.Settings()
 		return action.Config{Settings: st, SMS: action.SMSProvider{AccountSID: "ignored", AuthToken: "ignored"}}
 	})
 	s.deploy("sms", smsSteps()...)

@@ -52,11 +52,11 @@ func verifyStdWebhook(secret string, r *http.Request, body []byte) bool {
 func newDeliveryEnv(t *testing.T) *env {
 	t.Helper()
 	acts := action.New(action.Config{})
-	r := testrig.New(t, testrig.Options{Engine: func(*store.DB) engine.Options {
+	r := testrig.New(t, testrig.Options{Engine: func(*testrig.Rig) engine.Options {
 		return engine.Options{Actions: acts, Retry: engine.RetryPolicy{MaxTries: 3, Base: time.Second, Max: time.Second}}
 	}})
 	ctx, db, eng, fc := r.Ctx, r.DB, r.Eng, r.Clock
-	srv := httptest.NewServer(newAPI(t, api.Options{DB: db, Engine: eng, Version: "test"}))
+	srv := httptest.NewServer(newAPI(t, api.Options{DB: db, Engine: eng, Version: "test", Settings: r.Settings()}))
 	t.Cleanup(srv.Close)
 	return &env{t: t, ctx: ctx, db: db, eng: eng, clock: fc, srv: srv}
 }

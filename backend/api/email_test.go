@@ -23,7 +23,7 @@ func TestSettingsMaskSecretsAndKeepThemOutOfTheDatabase(t *testing.T) {
 	var logs bytes.Buffer
 	srvLog := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// A second handler over the same engine with a captured log.
-	h := newAPI(t, api.Options{DB: e.db, Engine: e.eng, Log: srvLog})
+	h := newAPI(t, api.Options{DB: e.db, Engine: e.eng, Log: srvLog, Settings: e.settings})
 	put := `{"smtp": {"host": "smtp.acme.example", "port": 587, "username": "news", "from": "news@acme.example", "tls": "starttls",
 		"password": "` + smtpPassword + `"}, "sms": {"url": "https://api.twilio.com", "account": "AC1", "from": "+3531", "monthly_cap": 500,
 		"auth_token": "tw-token-98765"}}`
@@ -45,16 +45,21 @@ func TestSettingsMaskSecretsAndKeepThemOutOfTheDatabase(t *testing.T) {
 	if got["sms"].(map[string]any)["auth_token"].(map[string]any)["set"] != true {
 		t.Fatalf("sms %v", got["sms"])
 	}
-	dir := filepath.Dir(e.db.Path())
-	fi, err := os.Stat(filepath.Join(dir, "secrets.json"))
+	fi, err := os.Stat(e.secrets)
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("secrets file: %v %v", fi, err)
 	}
-	e.db.Checkpoint(e.ctx)
-	for _, f := range []string{"flowdesk.db", "flowdesk.db-wal"} {
-		raw, _ := os.ReadFile(filepath.Join(dir, f))
-		if bytes.Contains(raw, []byte(smtpPassword)) {
-			t.Fatalf("the SMTP password is in %s", f)
+	if raw, _ := os.ReadFile(e.secrets); !bytes.Contains(raw, []byte(smtpPassword)) {
+		t.Fatalf("the SMTP password is not in the secrets file %s", e.secrets)
+	}
+	if !e.db.OnServer() { // on PostgreSQL the database is no file of this machine's to read
+		dir := filepath.Dir(e.db.Path())
+		e.db.Checkpoint(e.ctx)
+		for _, f := range []string{"flowdesk.db", "flowdesk.db-wal"} {
+			raw, _ := os.ReadFile(filepath.Join(dir, f))
+			if bytes.Contains(raw, []byte(smtpPassword)) {
+				t.Fatalf("the SMTP password is in %s", f)
+			}
 		}
 	}
 

@@ -36,32 +36,34 @@ type env struct {
 	eng   *engine.Engine
 	clock *clock.Fake
 	srv   *httptest.Server
+	// settings is the API's settings, over the rig's secrets file (testrig.Rig.Secrets).
+	settings *settings.Store
+	secrets  string
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	r := testrig.New(t, testrig.Options{Engine: func(db *store.DB) engine.Options {
-		return engine.Options{EventTypes: func(ctx context.Context) ([]string, error) { return hook.EventTypes(ctx, db) }}
+	r := testrig.New(t, testrig.Options{Engine: func(r *testrig.Rig) engine.Options {
+		return engine.Options{EventTypes: func(ctx context.Context) ([]string, error) { return hook.EventTypes(ctx, r.DB) }}
 	}})
 	ctx, db, eng, fc := r.Ctx, r.DB, r.Eng, r.Clock
 	sim := simulate.New(simulate.Options{DB: db, Engine: eng, Clock: fc, TempDir: t.TempDir(), EventTypes: func(ctx context.Context) ([]string, error) { return hook.EventTypes(ctx, db) }})
-	srv := httptest.NewServer(newAPI(t, api.Options{DB: db, Engine: eng, Version: "test", Simulator: sim}))
+	st := r.Settings()
+	srv := httptest.NewServer(newAPI(t, api.Options{DB: db, Engine: eng, Version: "test", Simulator: sim, Settings: st}))
 	t.Cleanup(srv.Close)
 	if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {
 		t.Fatalf("test server on %s, want 127.0.0.1", srv.URL)
 	}
-	return &env{t: t, ctx: ctx, db: db, eng: eng, clock: fc, srv: srv}
+	return &env{t: t, ctx: ctx, db: db, eng: eng, clock: fc, srv: srv, settings: st, secrets: r.Secrets}
 }
 
-// newAPI builds the API handler as server.Start does, with a webhook listener and a settings
-// store over opts.DB when the test gives none.
+// newAPI builds the API handler as server.Start does, with a webhook listener when the test
+// gives none. Settings are the test's (testrig.Rig.Settings), so their secrets file is a temp
+// one on either database.
 func newAPI(t testing.TB, opts api.Options) *api.Server {
 	t.Helper()
 	if opts.Hooks == nil {
 		opts.Hooks = hook.New(opts.DB, opts.Engine, hook.Options{Log: opts.Log})
-	}
-	if opts.Settings == nil {
-		opts.Settings = settings.Open(opts.DB)
 	}
 	h, err := api.New(opts)
 	if err != nil {

@@ -17,7 +17,6 @@ import (
 	"github.com/flowdesk/flowdesk/backend/internal/testrig"
 	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/simulate"
-	"github.com/flowdesk/flowdesk/backend/store"
 )
 
 // newActionsEnv is newEnv with the production actions in the engine (emails go to the outbox
@@ -26,9 +25,9 @@ func newActionsEnv(t *testing.T) *env {
 	t.Helper()
 	var st *settings.Store
 	var acts map[string]engine.Action
-	r := testrig.New(t, testrig.Options{Engine: func(db *store.DB) engine.Options {
-		st = settings.Open(db)
-		acts = action.New(action.Config{DB: db, Settings: st})
+	r := testrig.New(t, testrig.Options{Engine: func(r *testrig.Rig) engine.Options {
+		st = r.Settings()
+		acts = action.New(action.Config{DB: r.DB, Settings: st})
 		return engine.Options{Actions: acts}
 	}})
 	ctx, db, eng, fc := r.Ctx, r.DB, r.Eng, r.Clock
@@ -36,7 +35,7 @@ func newActionsEnv(t *testing.T) *env {
 		EventTypes: func(ctx context.Context) ([]string, error) { return hook.EventTypes(ctx, db) }})
 	srv := httptest.NewServer(newAPI(t, api.Options{DB: db, Engine: eng, Version: "test", Settings: st, Actions: acts, Simulator: sim}))
 	t.Cleanup(srv.Close)
-	return &env{t: t, ctx: ctx, db: db, eng: eng, clock: fc, srv: srv}
+	return &env{t: t, ctx: ctx, db: db, eng: eng, clock: fc, srv: srv, settings: st, secrets: r.Secrets}
 }
 
 // TestEraseRecordLeavesNoValueInAnyTable brings a contact in the way a user's systems would (a

@@ -11,7 +11,6 @@ import (
 	"github.com/flowdesk/flowdesk/backend/action"
 	"github.com/flowdesk/flowdesk/backend/api"
 	"github.com/flowdesk/flowdesk/backend/demo"
-	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -19,7 +18,7 @@ import (
 // and settings given), as `flowdesk serve` wires them.
 func (e *env) withMail() *env {
 	e.t.Helper()
-	st := settings.Open(e.db)
+	st := e.settings
 	srv := httptest.NewServer(newAPI(e.t, api.Options{DB: e.db, Engine: e.eng, Version: "test", Settings: st,
 		Actions: action.New(action.Config{DB: e.db, Settings: st})}))
 	e.t.Cleanup(srv.Close)

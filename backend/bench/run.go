@@ -576,9 +576,13 @@ type benchServer struct {
 
 func startAPI(be *benchEngine, conns int, version string) (*benchServer, error) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := settings.Open(be.db, "")
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
 	return startServer(conns, func(addr string) (http.Handler, error) {
 		return api.New(api.Options{DB: be.db, Engine: be.eng, Log: quiet, Version: version,
-			Hooks: hook.New(be.db, be.eng, hook.Options{Log: quiet}), Settings: settings.Open(be.db), AllowedHosts: api.AllowedHosts(addr)})
+			Hooks: hook.New(be.db, be.eng, hook.Options{Log: quiet}), Settings: st, AllowedHosts: api.AllowedHosts(addr)})
 	})
 }
 

@@ -28,6 +28,10 @@ import (
 // Config says what to run.
 type Config struct {
 	DBPath string
+	// Secrets is the secrets file (the SMTP password, the SMS token, the Slack webhook); empty:
+	// where settings.SecretsFile puts it, beside a SQLite file or in the user's config directory
+	// for a PostgreSQL database. Every serve and worker of one database must be given the same.
+	Secrets string
 	// Addr serves the API, the UI and /hooks/, e.g. 127.0.0.1:8787. Beyond loopback it needs an
 	// API token (see `flowdesk token create`), which /api/* then requires.
 	Addr string
@@ -77,6 +81,11 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			s.Close(context.Background())
 		}
 	}()
+	// A bad secrets file is refused before the database is opened (or created, or migrated).
+	secrets, err := settings.OpenSecrets(cfg.DBPath, postgres.IsDSN(cfg.DBPath), cfg.Secrets)
+	if err != nil {
+		return nil, err
+	}
 	var shared *postgres.DB // the PostgreSQL database, shared with other processes
 	if postgres.IsDSN(cfg.DBPath) {
 		if shared, err = postgres.Open(ctx, cfg.DBPath, store.Options{}); err != nil {
@@ -123,7 +132,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 	}
 
-	st := settings.Open(s.DB)
+	st := settings.New(s.DB, secrets)
 	// Flowdesk's own listeners are never a destination: a workflow (or a redirect) must not be able
 	// to post into its own API.
 	self := []netip.AddrPort{apiLn.Addr().(*net.TCPAddr).AddrPort()}

@@ -74,7 +74,7 @@ type FileSecrets struct {
 	mu   sync.Mutex
 }
 
-// SecretsFileName is the file FileSecrets uses next to the database.
+// SecretsFileName is the secrets file's name where SecretsFile chooses it.
 const SecretsFileName = "secrets.json"
 
 // NewFileSecrets returns a file backend at path (created on the first Set).
@@ -85,6 +85,17 @@ func (f *FileSecrets) Path() string { return f.path }
 
 // Backend implements Secrets.
 func (f *FileSecrets) Backend() string { return "file" }
+
+// Check reports whether the file can be used, so that a process refuses a bad one at start
+// rather than at its first send: it is a regular file of names and values that can be read
+// (its permissions narrowed to 0600 as at every read), or there is none yet (it is created at
+// the first Set).
+func (f *FileSecrets) Check() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, err := f.load()
+	return err
+}
 
 // Get implements Secrets.
 func (f *FileSecrets) Get(name string) (string, bool, error) {

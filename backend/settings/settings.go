@@ -1,7 +1,7 @@
 // Package settings holds Flowdesk's configuration for outbound channels: plain settings (SMTP
 // host, port, sender and TLS mode; the SMS provider; Slack) in the database's `settings`
 // table, and secrets (the SMTP password, the SMS auth token, Slack webhook URLs, API tokens)
-// outside the database through a Secrets backend — today a 0600 file next to the database.
+// outside the database through a Secrets backend — today a 0600 file (SecretsFile says where).
 //
 // Secrets are write-only from the outside: View (what the API answers) says whether each is
 // set, never its value, and the Secret type masks itself in logs, errors and JSON.
@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -160,9 +161,55 @@ type Store struct {
 	now     func() time.Time
 }
 
-// Open returns a Store over db with the file secrets backend at <db dir>/secrets.json.
-func Open(db store.Store) *Store {
-	return New(db, NewFileSecrets(filepath.Join(filepath.Dir(db.Path()), SecretsFileName)))
+// SecretsFile is the one rule for where the file backend keeps a database's secrets: the file
+// given (flowdesk's --secrets, FLOWDESK_SECRETS) when there is one; else secrets.json beside a
+// SQLite file (database is its path); else, on a database server (database is an address, no
+// place on disk, and processes on other machines share it), secrets.json in the user's config
+// directory, os.UserConfigDir()/flowdesk. Every process of one database must use one file.
+func SecretsFile(database string, onServer bool, given string) (string, error) {
+	if given != "" {
+		abs, err := filepath.Abs(given)
+		if err != nil {
+			return "", secretsErr("secrets file %s: %w", given, err)
+		}
+		return abs, nil
+	}
+	if !onServer {
+		abs, err := filepath.Abs(database)
+		if err != nil {
+			return "", secretsErr("secrets file beside %s: %w", database, err)
+		}
+		return filepath.Join(filepath.Dir(abs), SecretsFileName), nil
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", secretsErr("the secrets of a database server are kept in the user's config directory, and there is none (%w): give the secrets file's path", err)
+	}
+	return filepath.Join(dir, "flowdesk", SecretsFileName), nil
+}
+
+// OpenSecrets returns the file backend at SecretsFile(database, onServer, given) once the file
+// is found usable (FileSecrets.Check), so a process can refuse a bad file before it opens the
+// database. Errors match ErrSecrets.
+func OpenSecrets(database string, onServer bool, given string) (*FileSecrets, error) {
+	path, err := SecretsFile(database, onServer, given)
+	if err != nil {
+		return nil, err
+	}
+	file := NewFileSecrets(path)
+	if err := file.Check(); err != nil {
+		return nil, err
+	}
+	return file, nil
+}
+
+// Open returns a Store over db with the file secrets backend OpenSecrets finds for it.
+func Open(db store.Store, given string) (*Store, error) {
+	file, err := OpenSecrets(db.Path(), db.OnServer(), given)
+	if err != nil {
+		return nil, err
+	}
+	return New(db, file), nil
 }
 
 // New returns a Store over db and a secrets backend.

@@ -21,7 +21,11 @@ const pw = "hunter2-smtp-password"
 func openStore(t *testing.T) (*Store, string) {
 	t.Helper()
 	dir := t.TempDir()
-	return Open(storetest.OpenSQLite(t, filepath.Join(dir, "flowdesk.db"))), dir
+	st, err := Open(storetest.OpenSQLite(t, filepath.Join(dir, "flowdesk.db")), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, dir
 }
 
 func update(t *testing.T, raw string) *Update {
@@ -201,5 +205,83 @@ func TestDefaults(t *testing.T) {
 	}
 	if c := (SMS{}).Cap(); c != DefaultSMSMonthlyCap {
 		t.Fatal(c)
+	}
+}
+
+// TestSecretsFileRule: the file given wins; else secrets.json beside a SQLite file; else, on a
+// database server, in the user's config directory, never a path made of the server's address.
+func TestSecretsFileRule(t *testing.T) {
+	config := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", config)
+	given := filepath.Join(t.TempDir(), "shared", "secrets.json")
+	rel := filepath.Join("data", "flowdesk.db")
+	absRel, err := filepath.Abs(rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const addr = "postgres://flowdesk:xxxxx@db.example:5432/flowdesk?host=/var/run/postgresql"
+	for _, c := range []struct {
+		name, database string
+		onServer       bool
+		given, want    string
+	}{
+		{"a SQLite file", "/srv/flowdesk/flowdesk.db", false, "", "/srv/flowdesk/secrets.json"},
+		{"a SQLite file named relatively", rel, false, "", filepath.Join(filepath.Dir(absRel), "secrets.json")},
+		{"a SQLite file and a file given", "/srv/flowdesk/flowdesk.db", false, given, given},
+		{"a database server", addr, true, "", filepath.Join(config, "flowdesk", "secrets.json")},
+		{"a database server and a file given", addr, true, given, given},
+	} {
+		got, err := SecretsFile(c.database, c.onServer, c.given)
+		if err != nil || got != c.want {
+			t.Errorf("%s: %q, %v; want %q", c.name, got, err, c.want)
+		}
+	}
+
+	// No config directory: a server's secrets need a file given, and the error says so.
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("HOME", "")
+	if got, err := SecretsFile(addr, true, ""); err == nil || !errors.Is(err, ErrSecrets) || !strings.Contains(err.Error(), "give the secrets file's path") {
+		t.Fatalf("no config directory: %q, %v", got, err)
+	}
+	if got, err := SecretsFile(addr, true, given); err != nil || got != given {
+		t.Fatalf("no config directory, a file given: %q, %v", got, err)
+	}
+}
+
+// TestOpenSecretsRefusesAnUnusableFile: a directory, a damaged file and a path under a regular
+// file are refused at open (ErrSecrets, naming the path, quoting nothing of the file), and
+// nothing is written; a missing file in a missing directory is fine (created at the first Set).
+func TestOpenSecretsRefusesAnUnusableFile(t *testing.T) {
+	dir := t.TempDir()
+	damaged := filepath.Join(dir, "damaged.json")
+	if err := os.WriteFile(damaged, []byte(`{"smtp.password": "`+pw), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(dir, "plain")
+	if err := os.WriteFile(plain, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, path, want string
+	}{
+		{"a directory", dir, "not a regular file"},
+		{"a damaged file", damaged, "is not a JSON object"},
+		{"a path under a regular file", filepath.Join(plain, "secrets.json"), "not a directory"},
+	} {
+		_, err := OpenSecrets("/srv/flowdesk.db", false, c.path)
+		if err == nil || !errors.Is(err, ErrSecrets) || !strings.Contains(err.Error(), c.path) || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), pw) {
+			t.Errorf("%s: %v, want an ErrSecrets naming %s and saying %q", c.name, err, c.path, c.want)
+		}
+	}
+	if raw, _ := os.ReadFile(damaged); !bytes.Contains(raw, []byte(pw)) {
+		t.Fatal("a refused file was changed")
+	}
+	fresh := filepath.Join(dir, "new", "secrets.json")
+	file, err := OpenSecrets("/srv/flowdesk.db", false, fresh)
+	if err != nil || file.Path() != fresh {
+		t.Fatalf("a file not made yet: %v", err)
+	}
+	if _, err := os.Stat(filepath.Dir(fresh)); !os.IsNotExist(err) {
+		t.Fatalf("open created %s (%v); only the first Set may", filepath.Dir(fresh), err)
 	}
 }

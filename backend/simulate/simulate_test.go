@@ -36,6 +36,7 @@ type install struct {
 	eng   *engine.Engine
 	clock *clock.Fake
 	sim   *simulate.Simulator
+	st    *settings.Store // the settings the actions read
 	// reports, when set, has the SMS provider post its status reports for the messages it got
 	// since the last call; it says whether it posted any.
 	reports func() bool
@@ -50,8 +51,8 @@ func newInstall(t *testing.T) *install {
 func newInstallWith(t *testing.T, edit func(*action.Config)) *install {
 	t.Helper()
 	var cfg action.Config
-	r := testrig.New(t, testrig.Options{Engine: func(db *store.DB) engine.Options {
-		cfg = action.Config{DB: db, Settings: settings.Open(db)}
+	r := testrig.New(t, testrig.Options{Engine: func(r *testrig.Rig) engine.Options {
+		cfg = action.Config{DB: r.DB, Settings: r.Settings()}
 		if edit != nil {
 			edit(&cfg)
 		}
@@ -59,7 +60,7 @@ func newInstallWith(t *testing.T, edit func(*action.Config)) *install {
 	}})
 	ctx, db, eng, fc := r.Ctx, r.DB, r.Eng, r.Clock
 	sim := simulate.New(simulate.Options{DB: db, Engine: eng, Actions: cfg, Clock: fc, TempDir: t.TempDir()})
-	in := &install{t: t, ctx: ctx, db: db, eng: eng, clock: fc, sim: sim}
+	in := &install{t: t, ctx: ctx, db: db, eng: eng, clock: fc, sim: sim, st: cfg.Settings}
 	err := db.Write(ctx, func(tx store.Tx) error {
 		_, err := tx.PutEmailTemplate(&store.EmailTemplate{Name: "thanks", Subject: "Thanks, {{contact.first_name}}", BodyText: "Hi {{contact.first_name}}, thanks for watching."}, t0)
 		return err

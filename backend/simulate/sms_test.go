@@ -110,7 +110,7 @@ func newSMSInstall(t *testing.T, status string) (*install, *twilio) {
 		"status_callback_url": "", "status_timeout_hours": 0, "auth_token": "`+smsToken+`"}}`), &u); err != nil {
 		t.Fatal(err)
 	}
-	if err := settings.Open(in.db).Apply(in.ctx, &u); err != nil {
+	if err := in.st.Apply(in.ctx, &u); err != nil {
 		t.Fatal(err)
 	}
 	in.reports = tw.report

@@ -197,6 +197,10 @@ func (db *DB) closeLock() {
 // Path returns the absolute path of the database file (a server's address without password).
 func (db *DB) Path() string { return db.path }
 
+// OnServer reports whether the database is on a server (PostgreSQL, shared by processes on any
+// machine) rather than in a SQLite file; Path is then an address, no place on disk.
+func (db *DB) OnServer() bool { return db.server != nil }
+
 // Close stops the writer after the queued writes commit, checkpoints the WAL and closes the file.
 // Writes after Close fail with ErrClosed; closing twice returns the first result.
 func (db *DB) Close() error {

@@ -34,6 +34,7 @@ type Store interface {
 	// db
 	Close() error
 	Path() string
+	OnServer() bool
 
 	// enroll_jobs
 	EnrollJob(ctx context.Context, id int64) (*EnrollJob, error)

@@ -386,22 +386,32 @@ type launching struct {
 	args   []string
 }
 
-// launchProcess starts the flowdesk binary as startProcess does, without waiting for it.
+// launchProcess starts the flowdesk binary as startProcess does, without waiting for it. Its
+// config directory is a temp dir: no test reads or writes the user's (where a PostgreSQL
+// database's secrets are kept by default).
 func launchProcess(t *testing.T, bin, logPath string, ready *regexp.Regexp, args ...string) *launching {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir())
+	return launchCmd(t, cmd, logPath, ready)
+}
+
+// launchCmd is launchProcess of a command the test prepared (its directory, its environment).
+func launchCmd(t *testing.T, cmd *exec.Cmd, logPath string, ready *regexp.Regexp) *launching {
 	t.Helper()
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { logFile.Close() })
-	cmd := exec.Command(bin, args...)
+	args := cmd.Args[1:]
 	cmd.Stderr = logFile
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
+		t.Fatalf("start %s: %v", cmd.Path, err)
 	}
 	p := &serveProc{cmd: cmd, logPath: logPath, exited: make(chan struct{})}
 	readyc := make(chan string, 1)

@@ -26,6 +26,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/flowdesk/flowdesk/backend/settings"
+
 	_ "time/tzdata" // delays and schedules name IANA zones; work where the OS has no zone database
 )
 
@@ -144,4 +146,18 @@ func defaultDB() string {
 		return home + "/.local/share/flowdesk/flowdesk.db"
 	}
 	return "flowdesk.db"
+}
+
+// secretsFlag adds --secrets to a command that opens the settings: the one flag (with
+// FLOWDESK_SECRETS) naming the secrets file; settings.SecretsFile places it when both are empty.
+func secretsFlag(fs *flag.FlagSet) *string {
+	return fs.String("secrets", os.Getenv("FLOWDESK_SECRETS"), "file keeping the SMTP password, SMS token and Slack webhook, created with mode 0600 when one is first set; give every serve and worker of a PostgreSQL database the same file (default $FLOWDESK_SECRETS, else secrets.json beside a SQLite file, else flowdesk/secrets.json in the user's config directory, $XDG_CONFIG_HOME or ~/.config)")
+}
+
+// secretsFlagErr names --secrets in an error of the secrets file.
+func secretsFlagErr(err error) error {
+	if errors.Is(err, settings.ErrSecrets) {
+		return fmt.Errorf("--secrets: %w", err)
+	}
+	return err
 }

@@ -14,6 +14,7 @@ import (
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
 	dbPath := fs.String("db", envOr("FLOWDESK_DB", defaultDB()), "SQLite database file (created if missing), or a PostgreSQL database shared with other serve and worker processes: postgres://user:password@host:5432/database (default $FLOWDESK_DB, else the file)")
+	secrets := secretsFlag(fs)
 	addr := fs.String("addr", "127.0.0.1:8787", "address for the API, UI and webhook listener; beyond loopback it needs an API token (flowdesk token create)")
 	hooksAddr := fs.String("hooks-addr", "", "also serve only the webhook listener (POST /hooks/{key}) on this address, e.g. 0.0.0.0:8788")
 	withDemo := fs.Bool("demo", false, "load demo workflows and contacts into an empty database")
@@ -36,7 +37,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer stop()
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	cfg := server.Config{DBPath: *dbPath, Addr: *addr, HooksAddr: *hooksAddr, Demo: *withDemo, Synchronous: *sync,
+	cfg := server.Config{DBPath: *dbPath, Secrets: *secrets, Addr: *addr, HooksAddr: *hooksAddr, Demo: *withDemo, Synchronous: *sync,
 		Static: frontend.Dist(), Version: version, Log: log}
 	if *ui != "" {
 		if _, err := os.Stat(*ui); err != nil {
@@ -46,7 +47,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv, err := server.Start(ctx, cfg)
 	if err != nil {
-		return err
+		return secretsFlagErr(err)
 	}
 	// The readiness line is parsed by tests and scripts: keep its shape.
 	fmt.Fprintf(stdout, "flowdesk %s listening on http://%s (database %s)\n", version, srv.Addr(), srv.DB.Path())

@@ -24,6 +24,7 @@ import (
 func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("test", stderr)
 	dbPath := fs.String("db", "", "test against this database's workflows, email templates and properties (only read; default: a scratch database with the demo loaded)")
+	secrets := secretsFlag(fs)
 	update := fs.Bool("update", false, "rewrite each scenario's \"expect\" with what it produced")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -68,7 +69,11 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("load the demo: %w", err)
 		}
 	}
-	sim := simulate.New(simulate.Options{DB: db, Engine: eng, Actions: action.Config{DB: db, Settings: settings.Open(db)}, EventTypes: eventTypes})
+	st, err := settings.Open(db, *secrets)
+	if err != nil {
+		return secretsFlagErr(err)
+	}
+	sim := simulate.New(simulate.Options{DB: db, Engine: eng, Actions: action.Config{DB: db, Settings: st}, EventTypes: eventTypes})
 
 	failed := 0
 	for _, path := range files {

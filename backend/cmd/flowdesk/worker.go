@@ -23,6 +23,7 @@ var errFileWorker = errors.New("a worker needs a PostgreSQL database")
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("worker", stderr)
 	dsn := fs.String("db", os.Getenv("FLOWDESK_DB"), "the PostgreSQL database that flowdesk serve --db uses: postgres://user:password@host:5432/database (default $FLOWDESK_DB)")
+	secrets := secretsFlag(fs)
 	workers := fs.Int("workers", 64, "steps this process runs at once; its connection pool is sized from it")
 	lease := fs.Duration("lease", 30*time.Second, "how long a claimed step is reserved; renewed every third of it while the step runs, so a dead worker's steps run elsewhere after it")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -46,13 +47,18 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case *lease < 3*time.Second:
 		return fmt.Errorf("worker: --lease %s: give at least 3s (a heartbeat renews it every third)", *lease)
 	}
+	// A bad secrets file is refused before the database is opened (or migrated).
+	secretsFile, err := settings.OpenSecrets(*dsn, true, *secrets)
+	if err != nil {
+		return secretsFlagErr(err)
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	db, err := postgres.Open(ctx, *dsn, store.Options{ReadConns: readConns(*workers)})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	st := settings.Open(db)
+	st := settings.New(db, secretsFile)
 	// serve's addresses, as serve recorded them: its listeners are never a step's destination,
 	// and SMS status callbacks go to its webhook listener.
 	served, ok, err := st.Serve(ctx)

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -40,6 +41,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // the database), so the listener sees no request.
 func TestWorkerKnowsServesAddresses(t *testing.T) {
 	dsn := pgtest.DSN(t)
+	secrets := filepath.Join(t.TempDir(), "secrets.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
@@ -47,7 +49,7 @@ func TestWorkerKnowsServesAddresses(t *testing.T) {
 	var serveOut, serveErr syncBuffer
 	served := make(chan error, 1)
 	go func() {
-		served <- run(serveCtx, []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0", "--log-level", "warn"}, &serveOut, &serveErr)
+		served <- run(serveCtx, []string{"serve", "--db", dsn, "--secrets", secrets, "--addr", "127.0.0.1:0", "--log-level", "warn"}, &serveOut, &serveErr)
 	}()
 	ready := regexp.MustCompile(`listening on http://(\S+) `)
 	var addr string
@@ -74,7 +76,11 @@ func TestWorkerKnowsServesAddresses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rec, ok, err := settings.Open(db).Serve(ctx)
+	st, err := settings.Open(db, secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, ok, err := st.Serve(ctx)
 	if err != nil || !ok {
 		t.Fatalf("serve's addresses in the database: %+v %v %v", rec, ok, err)
 	}
@@ -114,7 +120,7 @@ func TestWorkerKnowsServesAddresses(t *testing.T) {
 	var workOut, workErr syncBuffer
 	worked := make(chan error, 1)
 	go func() {
-		worked <- run(workCtx, []string{"worker", "--db", dsn, "--log-level", "warn"}, &workOut, &workErr)
+		worked <- run(workCtx, []string{"worker", "--db", dsn, "--secrets", secrets, "--log-level", "warn"}, &workOut, &workErr)
 	}()
 	defer func() {
 		stopWorker()

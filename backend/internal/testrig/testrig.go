@@ -19,6 +19,7 @@ import (
 
 	"github.com/flowdesk/flowdesk/backend/clock"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/store/storetest"
 )
@@ -30,22 +31,26 @@ var T0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 type Options struct {
 	// Start is the fake clock's start (T0 when zero).
 	Start time.Time
-	// Engine gives the engine's options, over the opened database (it is called again on each
-	// Restart, so what it builds, such as actions, starts afresh). The rig sets Clock.
-	Engine func(db *store.DB) engine.Options
+	// Engine gives the engine's options, over the rig's opened database (it is called again on
+	// each Restart, so what it builds, such as actions, starts afresh). The rig sets Clock.
+	Engine func(r *Rig) engine.Options
 	// Recover runs Engine.Recover after each open, as a starting server does.
 	Recover bool
 }
 
 // Rig is one stack. Its fields are the parts, for tests to drive directly.
 type Rig struct {
-	T     testing.TB
-	Ctx   context.Context
-	Path  string // the database file (on PostgreSQL its address)
-	DB    *store.DB
-	Eng   *engine.Engine
-	Clock *clock.Fake
-	opts  Options
+	T    testing.TB
+	Ctx  context.Context
+	Path string // the database file (on PostgreSQL its address)
+	// Secrets is the secrets file (see Settings): secrets.json in the temp dir, beside the
+	// database file as settings.SecretsFile puts it, and on PostgreSQL never a path made of
+	// its address.
+	Secrets string
+	DB      *store.DB
+	Eng     *engine.Engine
+	Clock   *clock.Fake
+	opts    Options
 }
 
 // New builds a rig on a new database file in a temp dir.
@@ -54,7 +59,9 @@ func New(t testing.TB, o Options) *Rig {
 	if o.Start.IsZero() {
 		o.Start = T0
 	}
-	r := &Rig{T: t, Ctx: context.Background(), Path: filepath.Join(t.TempDir(), "flowdesk.db"), Clock: clock.NewFake(o.Start), opts: o}
+	dir := t.TempDir()
+	r := &Rig{T: t, Ctx: context.Background(), Path: filepath.Join(dir, "flowdesk.db"), Secrets: filepath.Join(dir, settings.SecretsFileName),
+		Clock: clock.NewFake(o.Start), opts: o}
 	r.open()
 	return r
 }
@@ -71,7 +78,7 @@ func (r *Rig) startEngine() {
 	r.T.Helper()
 	var eo engine.Options
 	if r.opts.Engine != nil {
-		eo = r.opts.Engine(r.DB)
+		eo = r.opts.Engine(r)
 	}
 	eo.Clock = r.Clock
 	eng, err := engine.New(r.Ctx, r.DB, eo)
@@ -84,6 +91,17 @@ func (r *Rig) startEngine() {
 		}
 	}
 	r.Eng = eng
+}
+
+// Settings opens the settings over the rig's database with its secrets file, as serve does;
+// every Store it returns shares that file.
+func (r *Rig) Settings() *settings.Store {
+	r.T.Helper()
+	st, err := settings.Open(r.DB, r.Secrets)
+	if err != nil {
+		r.T.Fatal(err)
+	}
+	return st
 }
 
 // Restart stops the engine, closes the database (as a stopped or crashed process leaves it) and

@@ -123,6 +123,7 @@ var Cases = []Case{
 	{"notifications stay unread until read", notificationsRead},
 	{"tasks are open until done", tasksDone},
 	{"settings read back as written", settingsRoundTrip},
+	{"a store on a server says so, and has no file upkeep", onServerHasNoFileUpkeep},
 	{"an association is stored both ways and removed together", associationsBothWays},
 	{"scenarios are named uniquely per workflow, replaced and deleted", scenariosNamed},
 	{"an erased record leaves reads; its open enrollments are cancelled, rows kept", eraseKeepsCounts},
@@ -918,6 +919,25 @@ func tasksDone(t *testing.T, s store.Store) {
 	got, err := s.Task(ctx, task.ID)
 	if err != nil || got.Title != "Call Ann" || got.Owner != "sam" || got.DueAt == nil || !got.DueAt.Equal(due) || got.RecordID != rec.ID {
 		t.Fatalf("task %+v %v", got, err)
+	}
+}
+
+// onServerHasNoFileUpkeep: OnServer (which keeps a server's secrets out of a path made of its
+// address) agrees with the file upkeep, which only a store in a file has.
+func onServerHasNoFileUpkeep(t *testing.T, s store.Store) {
+	up, ok := s.(store.FileUpkeep)
+	if !ok {
+		if !s.OnServer() {
+			t.Fatal("a store without file upkeep says it is in a file (OnServer false)")
+		}
+		return
+	}
+	_, err := up.FreePages(context.Background())
+	if err != nil && !errors.Is(err, store.ErrFileOnly) {
+		t.Fatal(err)
+	}
+	if got, want := s.OnServer(), errors.Is(err, store.ErrFileOnly); got != want {
+		t.Fatalf("OnServer() = %v, but FreePages answers %v", got, err)
 	}
 }
 

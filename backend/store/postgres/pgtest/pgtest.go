@@ -53,16 +53,38 @@ var pkg struct {
 }
 
 // Main runs the package's tests (m.Run) and drops the package's database afterwards; call it
-// from TestMain: os.Exit(pgtest.Main(m)).
+// from TestMain: os.Exit(pgtest.Main(m)). The tests fail when they left a directory in the
+// package's source directory (their working directory): a file of a test belongs in
+// t.TempDir(), and a path made of a database's address (a secrets file beside
+// "postgres://...") would otherwise go unnoticed.
 func Main(m *testing.M) int {
 	pkg.main = true
+	before := dirs()
 	code := m.Run()
+	for d := range dirs() {
+		if !before[d] {
+			fmt.Fprintf(os.Stderr, "pgtest: the tests left the directory %q in the package's source directory; write test files under t.TempDir()\n", d)
+			code = max(code, 1)
+		}
+	}
 	if pkg.name != "" {
 		if err := exec(context.Background(), admin(), fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", pgx.Identifier{pkg.name}.Sanitize())); err != nil {
 			fmt.Fprintf(os.Stderr, "pgtest: drop the scratch database %s: %v\n", pkg.name, err)
 		}
 	}
 	return code
+}
+
+// dirs is the set of the working directory's directories, by name.
+func dirs() map[string]bool {
+	out := map[string]bool{}
+	entries, _ := os.ReadDir(".")
+	for _, e := range entries {
+		if e.IsDir() {
+			out[e.Name()] = true
+		}
+	}
+	return out
 }
 
 func exec(ctx context.Context, dsn, sql string) error {

@@ -16,36 +16,44 @@ import (
 //go:embed migrations/*.up.sql
 var migrations embed.FS
 
-// migrationsTable records each applied migration by number. PRAGMA user_version alone (the
+// migrationsTable records each applied migration: its number, file name and when it was applied
+// (applied_at, unix milliseconds by SQLite's clock; 0 for a record made before the column was
+// kept). PostgreSQL's migrator keeps the same table. PRAGMA user_version alone (the
 // highest applied) cannot tell that a lower number landed after a higher one was applied, as
 // happens when two branches add migrations at once; the table can, and the missing one is
 // applied. user_version is still kept at the highest applied, so an older flowdesk, which reads
 // only it, refuses a newer database as before.
 const migrationsTable = "flowdesk_migrations"
 
-type migration struct {
-	version int
-	name    string
+// recordMigration notes a migration (version, name) as applied now.
+const recordMigration = "INSERT INTO " + migrationsTable + " (version, name, applied_at) VALUES (?, ?, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))"
+
+// Migration is one migration file of a "migrations" directory: NNNN_what.up.sql.
+type Migration struct {
+	Version int    // its number, NNNN
+	Name    string // its file name
 }
 
-// embedded lists the migrations of fsys (a "migrations" directory) in version order.
-func embedded(fsys fs.FS) ([]migration, error) {
+// Migrations lists the migrations of fsys (a "migrations" directory) in version order, and
+// refuses a name without a number or two files with one number. SQLite's migrator and
+// PostgreSQL's (backend/store/postgres) both list theirs with it.
+func Migrations(fsys fs.FS) ([]Migration, error) {
 	entries, err := fs.ReadDir(fsys, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("read migrations: %w", err)
 	}
-	var all []migration
+	var all []Migration
 	for _, e := range entries {
 		n, err := strconv.Atoi(strings.SplitN(e.Name(), "_", 2)[0])
 		if err != nil {
 			return nil, fmt.Errorf("migration %q: name must start with a number", e.Name())
 		}
-		all = append(all, migration{n, e.Name()})
+		all = append(all, Migration{n, e.Name()})
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].version < all[j].version })
+	sort.Slice(all, func(i, j int) bool { return all[i].Version < all[j].Version })
 	for i := 1; i < len(all); i++ {
-		if all[i].version == all[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s share the number %d", all[i-1].name, all[i].name, all[i].version)
+		if all[i].Version == all[i-1].Version {
+			return nil, fmt.Errorf("migrations %s and %s share the number %d", all[i-1].Name, all[i].Name, all[i].Version)
 		}
 	}
 	return all, nil
@@ -62,15 +70,15 @@ func (db *DB) migrate(ctx context.Context) error {
 // them in order. A recorded migration this flowdesk does not have means a newer flowdesk wrote
 // the database: it is refused and left untouched.
 func migrateSQLite(ctx context.Context, w *sql.DB, fsys fs.FS, steps map[int]func(context.Context, *sql.Tx) error) error {
-	all, err := embedded(fsys)
+	all, err := Migrations(fsys)
 	if err != nil {
 		return err
 	}
 	latest := 0
 	known := map[int]bool{}
 	for _, m := range all {
-		known[m.version] = true
-		latest = max(latest, m.version)
+		known[m.Version] = true
+		latest = max(latest, m.Version)
 	}
 	var current int
 	if err := w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
@@ -108,34 +116,44 @@ func migrateSQLite(ctx context.Context, w *sql.DB, fsys fs.FS, steps map[int]fun
 	if err := rows.Close(); err != nil {
 		return fmt.Errorf("read applied migrations: %w", err)
 	}
+	// The table as the first recording migrator made it, without applied_at.
+	var hasAppliedAt int
+	if err := w.QueryRowContext(ctx, "SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = 'applied_at'", migrationsTable).Scan(&hasAppliedAt); err != nil {
+		return fmt.Errorf("read applied migrations: %w", err)
+	}
+	if hasAppliedAt == 0 {
+		if _, err := w.ExecContext(ctx, "ALTER TABLE "+migrationsTable+" ADD COLUMN applied_at INTEGER NOT NULL DEFAULT 0"); err != nil {
+			return fmt.Errorf("add applied_at to the migrations table: %w", err)
+		}
+	}
 	for _, m := range all {
-		if applied[m.version] {
+		if applied[m.Version] {
 			continue
 		}
-		if err := apply(ctx, w, fsys, m, steps[m.version], max(current, m.version)); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
+		if err := apply(ctx, w, fsys, m, steps[m.Version], max(current, m.Version)); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
-		current = max(current, m.version)
+		current = max(current, m.Version)
 	}
 	return nil
 }
 
 // adopt creates flowdesk_migrations and records the migrations up to userVersion as applied.
-func adopt(ctx context.Context, w *sql.DB, all []migration, userVersion int) error {
+func adopt(ctx context.Context, w *sql.DB, all []Migration, userVersion int) error {
 	tx, err := w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("create the migrations table: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "CREATE TABLE "+migrationsTable+" (version INTEGER PRIMARY KEY, name TEXT NOT NULL)"); err != nil {
+	if _, err := tx.ExecContext(ctx, "CREATE TABLE "+migrationsTable+" (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"); err != nil {
 		return fmt.Errorf("create the migrations table: %w", err)
 	}
 	for _, m := range all {
-		if m.version > userVersion {
+		if m.Version > userVersion {
 			break
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO "+migrationsTable+" (version, name) VALUES (?, ?)", m.version, m.name); err != nil {
-			return fmt.Errorf("record migration %s: %w", m.name, err)
+		if _, err := tx.ExecContext(ctx, recordMigration, m.Version, m.Name); err != nil {
+			return fmt.Errorf("record migration %s: %w", m.Name, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -146,8 +164,8 @@ func adopt(ctx context.Context, w *sql.DB, all []migration, userVersion int) err
 
 // apply runs one migration, its Go step and its record in one transaction, and sets
 // user_version to the highest applied.
-func apply(ctx context.Context, w *sql.DB, fsys fs.FS, m migration, step func(context.Context, *sql.Tx) error, highest int) error {
-	body, err := fs.ReadFile(fsys, "migrations/"+m.name)
+func apply(ctx context.Context, w *sql.DB, fsys fs.FS, m Migration, step func(context.Context, *sql.Tx) error, highest int) error {
+	body, err := fs.ReadFile(fsys, "migrations/"+m.Name)
 	if err != nil {
 		return err
 	}
@@ -164,7 +182,7 @@ func apply(ctx context.Context, w *sql.DB, fsys fs.FS, m migration, step func(co
 			return err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO "+migrationsTable+" (version, name) VALUES (?, ?)", m.version, m.name); err != nil {
+	if _, err := tx.ExecContext(ctx, recordMigration, m.Version, m.Name); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", highest)); err != nil {

@@ -194,13 +194,13 @@ func appliedMigrations(t *testing.T, raw *sql.DB) []int {
 
 func embeddedVersions(t *testing.T) []int {
 	t.Helper()
-	all, err := embedded(migrations)
+	all, err := Migrations(migrations)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []int
 	for _, m := range all {
-		out = append(out, m.version)
+		out = append(out, m.Version)
 	}
 	return out
 }
@@ -216,17 +216,17 @@ func TestMigrateAdoptsADatabaseFromBeforeTheTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	const old = 24
-	all, err := embedded(migrations)
+	all, err := Migrations(migrations)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range all {
-		if m.version > old {
+		if m.Version > old {
 			break
 		}
-		body, _ := migrations.ReadFile("migrations/" + m.name)
+		body, _ := migrations.ReadFile("migrations/" + m.Name)
 		if _, err := raw.ExecContext(ctx, string(body)); err != nil {
-			t.Fatalf("%s: %v", m.name, err)
+			t.Fatalf("%s: %v", m.Name, err)
 		}
 	}
 	for _, q := range []string{
@@ -345,5 +345,51 @@ func TestMigrateRecordsEachVersion(t *testing.T) {
 	files["migrations/0003_again.up.sql"] = &fstest.MapFile{Data: []byte("SELECT 1;")}
 	if err := migrateSQLite(ctx, raw, files, nil); err == nil || !strings.Contains(err.Error(), "share the number 3") {
 		t.Fatalf("two migrations numbered 3: %v", err)
+	}
+}
+
+// TestMigrateKeepsWhenEachWasApplied: every record says when its migration was applied, and a
+// table the first recording migrator made (no applied_at) gets the column, its old records 0.
+func TestMigrateKeepsWhenEachWasApplied(t *testing.T) {
+	ctx := context.Background()
+	raw, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	raw.SetMaxOpenConns(1)
+	for _, q := range []string{"CREATE TABLE a (x INTEGER)", "CREATE TABLE flowdesk_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+		"INSERT INTO flowdesk_migrations (version, name) VALUES (1, '0001_a.up.sql')", "PRAGMA user_version = 1"} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	files := fstest.MapFS{
+		"migrations/0001_a.up.sql": {Data: []byte("CREATE TABLE a (x INTEGER);")},
+		"migrations/0002_b.up.sql": {Data: []byte("CREATE TABLE b (x INTEGER);")},
+	}
+	if err := migrateSQLite(ctx, raw, files, nil); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := raw.Query("SELECT version, name, applied_at FROM flowdesk_migrations ORDER BY version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var v, at int64
+		var name string
+		if err := rows.Scan(&v, &name, &at); err != nil {
+			t.Fatal(err)
+		}
+		when := "0"
+		if at > 1_700_000_000_000 { // a time of this database's life, in unix milliseconds
+			when = "set"
+		}
+		got = append(got, fmt.Sprintf("%d %s %s", v, name, when))
+	}
+	if want := []string{"1 0001_a.up.sql 0", "2 0002_b.up.sql set"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("records %v, want %v", got, want)
 	}
 }

@@ -5,59 +5,60 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"sort"
-	"strconv"
-	"strings"
+	"io/fs"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/flowdesk/flowdesk/backend/store"
 )
 
 //go:embed migrations/*.up.sql
 var migrations embed.FS
 
 // migrateLock is the advisory lock key processes starting at once take, so one migrates and
-// the others then see the new version ("flowdesk" in ASCII).
+// the others then see its records ("flowdesk" in ASCII).
 const migrateLock = 0x666c6f776465736b
 
-type migration struct {
-	version int
-	name    string
-}
-
-// all lists the embedded migrations in version order.
-func all() ([]migration, error) {
-	entries, err := migrations.ReadDir("migrations")
-	if err != nil {
-		return nil, fmt.Errorf("read migrations: %w", err)
-	}
-	var out []migration
-	for _, e := range entries {
-		n, err := strconv.Atoi(strings.SplitN(e.Name(), "_", 2)[0])
-		if err != nil {
-			return nil, fmt.Errorf("migration %q: name must start with a number", e.Name())
-		}
-		out = append(out, migration{n, e.Name()})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	return out, nil
-}
+// migrationsTable records each applied migration: its number, file name and when it was
+// applied (unix milliseconds, by the server's clock), as SQLite's migrator records its own
+// (backend/store/migrate.go). flowdesk_schema's version alone (the highest applied) cannot tell
+// that a lower number landed after a higher one was applied, as happens when two branches add
+// migrations at once; the table can, and the missing one is applied. flowdesk_schema is still
+// kept at the highest applied, so an older flowdesk, which reads only it, refuses a newer
+// database as before.
+const migrationsTable = "flowdesk_migrations"
 
 // Latest is the schema version this flowdesk's migrations reach.
 func Latest() int {
-	ms, err := all()
+	ms, err := store.Migrations(migrations)
 	if err != nil || len(ms) == 0 {
 		return 0
 	}
-	return ms[len(ms)-1].version
+	return ms[len(ms)-1].Version
 }
 
-// migrate applies the pending migrations in one transaction under the advisory lock: a failure
-// (or a newer schema) leaves the database as it was. PostgreSQL's DDL is transactional.
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	ms, err := all()
+	return migrateFS(ctx, pool, migrations)
+}
+
+// migrateFS applies every migration of fsys not recorded in flowdesk_migrations, in version
+// order, all in one transaction under the advisory lock: processes starting together migrate
+// once, and a failure (or a newer schema) leaves the database as it was, since PostgreSQL's DDL
+// is transactional. A database from before the table (flowdesk_schema's version only) is
+// adopted: the migrations up to its version are recorded as applied, as the old migrator
+// applied them in order. A version above this flowdesk's highest, or a recorded migration it
+// does not have, means a newer flowdesk wrote the database: it is refused.
+func migrateFS(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS) error {
+	ms, err := store.Migrations(fsys)
 	if err != nil {
 		return err
+	}
+	latest := 0
+	known := map[int]bool{}
+	for _, m := range ms {
+		known[m.Version] = true
+		latest = max(latest, m.Version)
 	}
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(migrateLock)); err != nil {
@@ -67,38 +68,109 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 		if err != nil {
 			return err
 		}
-		latest := ms[len(ms)-1].version
 		if current > latest {
 			return fmt.Errorf("%w: schema version %d is newer than this flowdesk's (%d); upgrade flowdesk to the version that wrote it, or point --db at another database", ErrSchema, current, latest)
 		}
-		if current == 0 {
+		hasSchema, err := tableExists(ctx, tx, "flowdesk_schema")
+		if err != nil {
+			return err
+		}
+		if !hasSchema {
 			if err := refuseForeign(ctx, tx); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, "CREATE TABLE flowdesk_schema (version BIGINT NOT NULL)"); err != nil {
-				return fmt.Errorf("create the schema version table: %w", err)
-			}
-			if _, err := tx.Exec(ctx, "INSERT INTO flowdesk_schema (version) VALUES (0)"); err != nil {
+			if _, err := tx.Exec(ctx, "CREATE TABLE flowdesk_schema (version BIGINT NOT NULL); INSERT INTO flowdesk_schema (version) VALUES (0)"); err != nil {
 				return fmt.Errorf("create the schema version table: %w", err)
 			}
 		}
+		hasRecords, err := tableExists(ctx, tx, migrationsTable)
+		if err != nil {
+			return err
+		}
+		if !hasRecords {
+			if err := adopt(ctx, tx, ms, current); err != nil {
+				return err
+			}
+		}
+		applied, err := appliedVersions(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, v := range applied {
+			if !known[v] {
+				return fmt.Errorf("%w: the database has migration %d applied, which this flowdesk (migrations up to %d) does not have: a newer flowdesk wrote it; upgrade flowdesk to the version that wrote it, or point --db at another database", ErrSchema, v, latest)
+			}
+		}
+		done := map[int]bool{}
+		for _, v := range applied {
+			done[v] = true
+		}
 		for _, m := range ms {
-			if m.version <= current {
+			if done[m.Version] {
 				continue
 			}
-			body, err := migrations.ReadFile("migrations/" + m.name)
+			body, err := fs.ReadFile(fsys, "migrations/"+m.Name)
 			if err != nil {
-				return fmt.Errorf("migration %s: %w", m.name, err)
+				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
 			if _, err := tx.Exec(ctx, string(body)); err != nil {
-				return fmt.Errorf("migration %s: %w", m.name, err)
+				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
-			if _, err := tx.Exec(ctx, "UPDATE flowdesk_schema SET version = $1", m.version); err != nil {
-				return fmt.Errorf("migration %s: %w", m.name, err)
+			if err := record(ctx, tx, m); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, "UPDATE flowdesk_schema SET version = GREATEST(version, $1)", m.Version); err != nil {
+				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
 		}
 		return nil
 	})
+}
+
+// adopt creates flowdesk_migrations and records the migrations up to version as applied.
+func adopt(ctx context.Context, tx pgx.Tx, ms []store.Migration, version int) error {
+	if _, err := tx.Exec(ctx, "CREATE TABLE "+migrationsTable+" (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"); err != nil {
+		return fmt.Errorf("create the migrations table: %w", err)
+	}
+	for _, m := range ms {
+		if m.Version > version {
+			break
+		}
+		if err := record(ctx, tx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// record notes m as applied now (the transaction's time on the server's clock).
+func record(ctx context.Context, tx pgx.Tx, m store.Migration) error {
+	if _, err := tx.Exec(ctx, "INSERT INTO "+migrationsTable+" (version, name, applied_at) VALUES ($1, $2, (EXTRACT(EPOCH FROM now()) * 1000)::BIGINT)", m.Version, m.Name); err != nil {
+		return fmt.Errorf("record migration %s: %w", m.Name, err)
+	}
+	return nil
+}
+
+// appliedVersions lists the recorded migrations' numbers.
+func appliedVersions(ctx context.Context, tx pgx.Tx) ([]int, error) {
+	rows, err := tx.Query(ctx, "SELECT version FROM "+migrationsTable+" ORDER BY version")
+	if err != nil {
+		return nil, fmt.Errorf("read applied migrations: %w", err)
+	}
+	vs, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		return nil, fmt.Errorf("read applied migrations: %w", err)
+	}
+	return vs, nil
+}
+
+// tableExists reports whether the current schema has the table.
+func tableExists(ctx context.Context, tx pgx.Tx, name string) (bool, error) {
+	var exists bool
+	if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", name).Scan(&exists); err != nil {
+		return false, fmt.Errorf("look for the table %s: %w", name, err)
+	}
+	return exists, nil
 }
 
 // readVersion is the applied version, 0 for a database Flowdesk has not used yet.

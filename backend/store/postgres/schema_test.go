@@ -27,7 +27,7 @@ func TestSchemaMatchesSQLite(t *testing.T) {
 	}
 	defer raw.Close()
 	want := columns(t, raw, `SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
-		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name != 'flowdesk_migrations'`)
+		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`)
 
 	pg := pgtest.Open(t, store.Options{})
 	rows, err := pg.Pool().Query(ctx, `SELECT table_name, column_name FROM information_schema.columns

@@ -271,7 +271,13 @@ func TestWriteDuringClose(t *testing.T) {
 // on disk-full or I/O errors; here a raw ROLLBACK stands in), no write of the batch may be
 // reported committed, none may be half-committed, and the writer must recover.
 func TestWriteBrokenTransaction(t *testing.T) {
-	db := openTest(t)
+	// All three writes must share one batch: with the default budget a slow machine may commit
+	// the first on its own before the broken one runs (rightly reported committed).
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "flowdesk.db"), Options{BatchBudget: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
 	release, running := make(chan struct{}), make(chan struct{})
 	go func() {
 		_ = db.Write(context.Background(), func(tx Tx) error { close(running); <-release; return nil })

@@ -3,6 +3,7 @@ import { STEP_FIELDS } from '../api/step-schema';
 import { STEP_TYPES, type Step, type StepType } from '../api/types';
 import { everyStepType } from '../test/fixtures';
 import { checkAll, createStep, nodeConfig, nodesConfig } from '.';
+import { clip } from './util';
 
 const ctx = (steps: Step[]) => ({ stepIds: new Set(steps.map((s) => s.id)) });
 
@@ -67,5 +68,14 @@ describe('node registry', () => {
     expect(nodesConfig.goto.checkValid(g, ctx([g]))).toEqual(['The step "nope" does not exist.']);
     const w: Step = { id: 'w', type: 'webhook', url: 'ftp://x' };
     expect(nodesConfig.webhook.checkValid(w, ctx([w]))).toEqual(['Enter the full http:// or https:// address.']);
+  });
+});
+
+describe('card text', () => {
+  it('reads tokens as the value they stand for, then shortens', () => {
+    expect(clip('Email: Thanks for watching, {{contact.first_name | default "there"}}')).toBe('Email: Thanks for watching, [first_name]');
+    expect(clip('Hi {{ event.data.webinar.title }} and {{contact.city}}')).toBe('Hi [title] and [city]');
+    expect(clip('no tokens here')).toBe('no tokens here');
+    expect(clip('x'.repeat(60))).toHaveLength(48);
   });
 });

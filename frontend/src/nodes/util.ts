@@ -14,9 +14,14 @@ export function show(v: unknown): string {
   return String(v);
 }
 
-/** Shortens text for a card. */
+/**
+ * Text for a card, a picker or a placeholder: tokens read as the value they stand for
+ * ("Thanks for watching, {{contact.first_name | default "there"}}" → "Thanks for watching,
+ * [first_name]"), then shortened.
+ */
 export function clip(s: string, n = 48): string {
-  return s.length > n ? s.slice(0, n - 1) + '…' : s;
+  const t = s.replace(/\{\{\s*([A-Za-z_][\w.]*)[^}]*\}\}/g, (_, path: string) => `[${path.split('.').pop()}]`);
+  return t.length > n ? t.slice(0, n - 1) + '…' : t;
 }
 
 /** True when a string is set (non-blank). */

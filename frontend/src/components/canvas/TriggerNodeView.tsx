@@ -3,6 +3,7 @@ import { memo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { Trigger } from '../../api/types';
 import type { TriggerNode } from '../../lib/graph';
+import { outcomeTotals } from '../../lib/outcome';
 import { badgeOf } from '../../lib/problems';
 import { Glyph } from '../../nodes/glyphs';
 import { TRIGGER_ID } from '../../lib/definition';
@@ -44,6 +45,8 @@ function TriggerNodeViewInner({ selected }: NodeProps<TriggerNode>) {
   const badge = useEditor(useShallow((s) => badgeOf(s.problems.filter((p) => (p.trigger ? !s.untouched['trigger:' + p.trigger] : !p.step && /^(reenroll|goal|unenroll)/.test(p.field ?? ''))))));
   const problems = badge.count;
   const total = useEditor((s) => (s.enabled && s.stats ? s.stats.enrollments : null));
+  // an enrollment that ended with a failed step is neither in the workflow nor completed: say so
+  const totals = total ? outcomeTotals(total) : null;
   const mark = useEditor((s) => s.marks?.[TRIGGER_ID]);
   const store = useEditorStore();
   const tabIndex = useTabIndex(nodeKey(TRIGGER_ID));
@@ -82,7 +85,12 @@ function TriggerNodeViewInner({ selected }: NodeProps<TriggerNode>) {
       )}
       <div className="trigger-foot">
         <span>{reenroll ? 'Re-enrollment on' : 'Enrolls once'}</span>
-        {total && <span>{total.active + total.waiting} in workflow · {total.completed} completed</span>}
+        {totals && (
+          <span data-testid="trigger-totals">
+            {totals.active + totals.waiting} in workflow · {totals.done} done
+            {totals.failed > 0 && <> · <span className="trigger-failed" title={totals.failedTitle}>{totals.failed} failed</span></>}
+          </span>
+        )}
       </div>
       <Handle type="source" position={Position.Bottom} id="out" className="handle" isConnectable={false} />
     </div>

@@ -78,6 +78,8 @@ describe('formatHistory', () => {
     expect(fmt(h('failed', { error: 'boom', status: 500, dead_letter: true }, 'x', 'webhook'))).toMatchObject({ text: 'Failed (HTTP 500): boom; gave up after retries', tone: 'fail' });
     expect(fmt(h('failed', { step: 'wait', error: 'gone' })).text).toBe('Enrollment failed at Wait for Tuesday: gone');
     expect(fmt(h('retrying', { try: 2, status: 503, retry_at: '2026-11-23T10:05:00Z' }, 'x', 'webhook')).text).toBe('Try 2 did not succeed: HTTP 503; retrying Mon 10:05');
+    expect(fmt(h('retrying', { try: 1, status: 500, error: 'the receiver answered 500 Internal Server Error; will try again', retry_at: '2026-11-23T10:05:00Z' }, 'x', 'webhook')).text)
+      .toBe('Try 1 did not succeed: the receiver answered 500 Internal Server Error; retrying Mon 10:05');
   });
 
   it('falls back to the step id without a definition', () => {

@@ -132,7 +132,8 @@ export function formatHistory(h: HistoryEntry, def?: Definition | null, opts: Fo
       return { ...base, text: `Held until ${until}: outside the workflow's business hours`, tone: 'wait' };
     }
     case 'retrying': {
-      const err = typeof d.error === 'string' ? `: ${d.error}` : typeof d.status === 'number' ? `: HTTP ${d.status}` : '';
+      // the engine's retry errors end "; will try again": the line says when, once
+      const err = typeof d.error === 'string' ? `: ${d.error.replace(/; will try again$/, '')}` : typeof d.status === 'number' ? `: HTTP ${d.status}` : '';
       return { ...base, text: `Try ${d.try ?? '?'} did not succeed${err}; retrying ${when(d.retry_at)}`, tone: 'wait' };
     }
   }

@@ -79,7 +79,7 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
             Enrollment #{e.id} of <a href={'#/records/' + e.record_id}>{rec?.email ?? `record #${e.record_id}`}</a> in version {e.version} ·
             started {ago(e.created_at)} · {e.steps_run} step{e.steps_run === 1 ? '' : 's'} run
             {e.failed_steps > 0 && <> · <span className="warn-text" data-testid="failed-steps">{failedStepsText(e.failed_steps)}</span></>}
-            {current && <> · now at <strong>{current}</strong></>}
+            {current && <> · {e.finished_at ? 'stopped at' : 'now at'} <strong>{current}</strong></>}
             {e.finished_at && <> · finished {ago(e.finished_at)}</>}
           </div>
         </div>

@@ -4,7 +4,7 @@
 // page → "Unenroll…" with a reason → the reason in its history.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { T, suite, until } from './rig.mjs';
+import { T, suite, unenroll, until } from './rig.mjs';
 
 let server;
 let page;
@@ -107,11 +107,7 @@ describe('enroll and unenroll by hand', { concurrency: false }, () => {
     await until('an open enrollment of Elif', async () => (await open.count()) > 0, T.med);
     await open.first().locator('a').first().click();
     await page.getByTestId('history').waitFor({ timeout: T.med });
-    await page.getByRole('button', { name: 'Unenroll…' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Unenroll' });
-    await dialog.getByLabel('Reason').fill('Asked us to stop emailing');
-    await dialog.getByRole('button', { name: 'Unenroll', exact: true }).click();
-    await dialog.waitFor({ state: 'detached', timeout: T.med });
+    await unenroll(page, page, 'Asked us to stop emailing');
     await until('the cancelled status', async () => /cancelled/.test(await page.locator('.screen-head h1').textContent()), T.med);
     await until('the reason in the history', async () => /Cancelled: Asked us to stop emailing/.test(await page.getByTestId('history').textContent()), T.med);
     assert.equal(await page.getByRole('button', { name: 'Unenroll…' }).count(), 0);
@@ -123,11 +119,7 @@ describe('enroll and unenroll by hand', { concurrency: false }, () => {
     const open = page.locator('tr[data-enrollment]').filter({ has: page.getByRole('button', { name: 'Unenroll…' }) });
     await until('an open enrollment of Bram', async () => (await open.count()) > 0, T.med);
     const id = await open.first().getAttribute('data-enrollment');
-    await open.first().getByRole('button', { name: 'Unenroll…' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Unenroll' });
-    await dialog.getByLabel('Reason').fill('Moved to a partner');
-    await dialog.getByRole('button', { name: 'Unenroll', exact: true }).click();
-    await dialog.waitFor({ state: 'detached', timeout: T.med });
+    await unenroll(page, open.first(), 'Moved to a partner');
     const row = page.locator(`tr[data-enrollment="${id}"]`);
     await until('the row shows cancelled', async () => /cancelled/.test(await row.textContent()), T.med);
     assert.equal(await row.getByRole('button', { name: 'Unenroll…' }).count(), 0);

@@ -5,82 +5,24 @@
 // on its page (with the red history entry), and the failed-deliveries list. Nothing may read
 // "completed" or "delivered".
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { openBrowser, publishReview } from './rig.mjs';
-import { startServer } from './server.mjs';
+import { T, publishReview, startReceiver, suite, until } from './rig.mjs';
 
-const ART = new URL('./artifacts/', import.meta.url).pathname;
-mkdirSync(ART, { recursive: true });
-const T = { short: 5000, med: 15000, long: 30000 };
 const WF = 'order-follow-up';
 
 let server;
-let browser;
 let page;
-let receiver;
-let receiverURL;
-let refused = 0;
-const pageErrors = [];
+let receiver; // answers every request 410
 
-const watchdog = setTimeout(async () => {
-  console.error('e2e outcomes: the run took longer than 120 s; stopping');
-  await server?.stop().catch(() => undefined);
-  process.exit(1);
-}, 120_000);
-watchdog.unref();
-
-async function api(method, path, body) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-async function until(what, fn, timeout = T.med, every = 250) {
-  const end = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
-
-const shot = (name) => page.screenshot({ path: ART + name + '.png' });
+const s = suite('outcomes', { demo: true, ms: 120_000, shotPrefix: 'outcomes-', acceptDialogs: true, bind: (f) => ({ server, page } = f) });
+const { api, shot, pageErrors } = s;
 
 before(async () => {
-  receiver = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      refused++;
-      res.writeHead(410, { 'Content-Type': 'text/plain' }).end('this receiver is gone');
-    });
-  });
-  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
-  receiverURL = `http://127.0.0.1:${receiver.address().port}/orders`;
-  server = await startServer({ demo: true });
-  console.log(`# server ${server.version} at ${server.url} (pid ${server.pid}), refusing receiver at ${receiverURL}`);
-  ({ browser, page } = await openBrowser({ errors: pageErrors }));
-  page.on('dialog', (d) => d.accept().catch(() => undefined));
+  receiver = await startReceiver({ status: 410, body: 'this receiver is gone', path: '/orders' });
+  console.log(`# refusing receiver at ${receiver.url}`);
 });
 
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.stop();
-  await new Promise((r) => receiver?.close(r) ?? r());
-  clearTimeout(watchdog);
-});
+after(() => receiver?.close());
 
 describe('honest outcomes', { concurrency: false }, () => {
   test('the demo workflows open with no problems and their webhooks exist', { timeout: 45_000 }, async () => {
@@ -126,7 +68,7 @@ describe('honest outcomes', { concurrency: false }, () => {
     await page.locator('.palette-item[data-type="webhook"]').click();
     const step = await page.locator('.step-card').first().getAttribute('data-step');
     assert.ok(step, 'a webhook card appears');
-    await page.locator('.side-panel').getByLabel('URL', { exact: true }).fill(receiverURL);
+    await page.locator('.side-panel').getByLabel('URL', { exact: true }).fill(receiver.url);
     await until('"No problems"', async () => (await page.getByTestId('problems-button').textContent()) === 'No problems', T.med);
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await until('the saved workflow route', async () => page.url().endsWith('#/workflows/' + WF), T.med);
@@ -141,7 +83,7 @@ describe('honest outcomes', { concurrency: false }, () => {
     assert.equal(ev.body.enrollments.length, 1);
     const enr = ev.body.enrollments[0];
     const enrollmentId = typeof enr === 'object' ? enr.id : enr;
-    await until('the refused request at the receiver', async () => refused >= 1, T.med);
+    await until('the refused request at the receiver', async () => receiver.requests.length >= 1, T.med);
 
     // the card: a solid red failed counter of 1
     const failedOnCard = page.locator(`.step-card[data-step="${step}"] [data-testid="step-failed"]`);
@@ -153,7 +95,7 @@ describe('honest outcomes', { concurrency: false }, () => {
     const totals = await page.locator('.toolbar .totals').textContent();
     assert.match(totals, /0 done/);
     assert.match(totals, /1 failed/);
-    await shot('outcomes-01-editor');
+    await shot('01-editor');
 
     // the enrollments page: the status, the tab count and the failed delivery
     await page.locator('.toolbar .totals').click();
@@ -168,12 +110,12 @@ describe('honest outcomes', { concurrency: false }, () => {
     await until('the failed delivery listed', async () => (await dead.locator('tr.row-failed').count()) === 1, T.med);
     assert.match(await dead.textContent(), /410/);
     assert.doesNotMatch(await page.locator('.screen').textContent(), /was delivered/);
-    await shot('outcomes-02-enrollments');
+    await shot('02-enrollments');
     // "Retry all" of the step sends its dead letter again: the receiver still refuses, and says so
-    const refusedBefore = refused;
+    const refusedBefore = receiver.requests.length;
     await dead.getByTestId('retry-all').click();
     await dead.getByText('0 of 1 delivered, 1 failed again').waitFor({ timeout: T.med });
-    assert.equal(refused, refusedBefore + 1, 'the receiver got the retry');
+    assert.equal(receiver.requests.length, refusedBefore + 1, 'the receiver got the retry');
 
     // the enrollment page: status, banner, the red history entry
     await row.click();
@@ -186,7 +128,7 @@ describe('honest outcomes', { concurrency: false }, () => {
     assert.match(await red.first().textContent(), /Failed \(HTTP 410\)/);
     assert.match(await red.last().textContent(), /Completed the workflow with errors/);
     assert.doesNotMatch(await page.getByTestId('history').textContent(), /Delivered: webhook/);
-    await shot('outcomes-03-enrollment');
+    await shot('03-enrollment');
 
     // the API says the same
     const got = await api('GET', `/api/enrollments/${enrollmentId}`);

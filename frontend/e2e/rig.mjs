@@ -2,6 +2,7 @@
 // with the flags this machine needs, and a whole-run watchdog. Each suite starts its own
 // `flowdesk serve` (server.mjs) so suites never share state.
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startServer } from './server.mjs';
@@ -103,6 +104,69 @@ export async function publishReview(page, { enroll } = {}) {
   await page.getByTestId('publish-button').click();
   await dlg.waitFor({ state: 'detached', timeout: T.med });
   return text;
+}
+
+/**
+ * A receiver on 127.0.0.1, the outside system a webhook step posts to: it answers every request
+ * with r.status and the plain text r.body (a test may change both between requests), and keeps
+ * each request ({ method, path, body }) in r.requests. Close it with r.close().
+ */
+export async function startReceiver({ status = 200, body = 'ok', path = '/' } = {}) {
+  const r = { url: '', status, body, requests: [], close: async () => undefined };
+  const srv = createServer((req, res) => {
+    let data = '';
+    req.on('data', (c) => (data += c));
+    req.on('end', () => {
+      r.requests.push({ method: req.method, path: req.url, body: data });
+      res.writeHead(r.status, { 'Content-Type': 'text/plain' }).end(r.body);
+    });
+  });
+  await new Promise((ok) => srv.listen(0, '127.0.0.1', ok));
+  r.url = `http://127.0.0.1:${srv.address().port}${path}`;
+  r.close = () => new Promise((ok) => {
+    srv.closeAllConnections();
+    srv.close(() => ok());
+  });
+  return r;
+}
+
+/**
+ * Unenrolls with the "Unenroll…" button inside scope (the page of an enrollment, or its row on a
+ * record's page) with a reason, and waits for the dialog to close.
+ */
+export async function unenroll(page, scope, reason) {
+  await scope.getByRole('button', { name: 'Unenroll…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Unenroll' });
+  await dialog.getByLabel('Reason').fill(reason);
+  await dialog.getByRole('button', { name: 'Unenroll', exact: true }).click();
+  await dialog.waitFor({ state: 'detached', timeout: T.med });
+}
+
+/**
+ * Clicks Delete on a workflow's row of the list and returns the confirmation once it has
+ * counted the open enrollments (its `delete-open` line).
+ */
+export async function askDelete(page, row, name) {
+  await row.getByRole('button', { name: 'Delete' }).click();
+  const dialog = page.getByRole('dialog', { name: `Delete "${name}"?` });
+  await dialog.waitFor({ timeout: T.med });
+  await until('the open enrollments in the dialog', async () => (await dialog.getByTestId('delete-open').count()) === 1, T.med);
+  return dialog;
+}
+
+/** Opens the Trash from the top bar and returns the deleted workflow's row there, once listed. */
+export async function openTrash(page, id) {
+  await page.getByRole('navigation').getByRole('link', { name: 'Trash', exact: true }).click();
+  const trashed = page.locator(`tr[data-trashed="${id}"]`);
+  await trashed.waitFor({ timeout: T.med });
+  return trashed;
+}
+
+/** Restores a workflow from its row in the Trash: the toast says so and the row leaves. */
+export async function restoreFromTrash(page, trashed, name) {
+  await trashed.getByRole('button', { name: 'Restore' }).click();
+  await page.locator('.toast', { hasText: `Restored "${name}" (off)` }).waitFor({ timeout: T.med });
+  await until('the row to leave the Trash', async () => (await trashed.count()) === 0, T.med);
 }
 
 /**

@@ -5,7 +5,7 @@
 // delete is purged for good with the purge's progress shown until the row is gone.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { T, suite, until } from './rig.mjs';
+import { T, askDelete, openTrash, restoreFromTrash, suite, until } from './rig.mjs';
 const WF = 'lead-nurture';
 const NAME = 'Lead nurture';
 
@@ -38,10 +38,7 @@ describe('safe deletes', { concurrency: false }, () => {
     assert.equal(await row.getByRole('switch').getAttribute('aria-checked'), 'true', 'the workflow is live');
 
     // Delete asks first: it is on, and names the open enrollments.
-    await row.getByRole('button', { name: 'Delete' }).click();
-    const dialog = page.getByRole('dialog', { name: `Delete "${NAME}"?` });
-    await dialog.waitFor();
-    await until('the open enrollments in the dialog', async () => (await dialog.getByTestId('delete-open').count()) === 1, T.med);
+    let dialog = await askDelete(page, row, NAME);
     assert.match(await dialog.textContent(), /It is on: it is switched off first/);
     assert.match(await dialog.getByTestId('delete-open').textContent(), new RegExp(`${open} open enrollments`));
     await shot('trash-01-confirm');
@@ -56,16 +53,12 @@ describe('safe deletes', { concurrency: false }, () => {
     assert.equal(late.body.enrollments.length, 0, 'a deleted workflow does not enroll');
 
     // The Trash lists it with its enrollments, still running to their end.
-    await page.getByRole('link', { name: 'Trash', exact: true }).click();
-    const trashed = page.locator(`tr[data-trashed="${WF}"]`);
-    await trashed.waitFor({ timeout: T.med });
+    const trashed = await openTrash(page, WF);
     assert.match(await trashed.textContent(), new RegExp(`${open} open, running to their end`));
     await shot('trash-02-trash');
 
     // Restore: back in the list, off, with its counters.
-    await trashed.getByRole('button', { name: 'Restore' }).click();
-    await page.locator('.toast', { hasText: `Restored "${NAME}" (off)` }).waitFor({ timeout: T.med });
-    await until('the row to leave the Trash', async () => (await trashed.count()) === 0, T.med);
+    await restoreFromTrash(page, trashed, NAME);
     const restored = await api('GET', `/api/workflows/${WF}`);
     assert.equal(restored.status, 200);
     assert.equal(restored.body.enabled, false, 'restored switched off');
@@ -77,16 +70,13 @@ describe('safe deletes', { concurrency: false }, () => {
     await shot('trash-03-restored');
 
     // Delete again, cancelling the enrollments this time, then purge it for good.
-    await row.getByRole('button', { name: 'Delete' }).click();
-    await dialog.waitFor();
-    await until('the open enrollments in the dialog', async () => (await dialog.getByTestId('delete-open').count()) === 1, T.med);
+    dialog = await askDelete(page, row, NAME);
     assert.doesNotMatch(await dialog.textContent(), /It is on/, 'an off workflow is not switched off again');
     await dialog.getByTestId('delete-cancel').check();
     await dialog.getByTestId('delete-confirm').click();
     await until('the row to leave the list', async () => (await row.count()) === 0, T.med);
     await until('the enrollments cancelled', async () => (await api('GET', `/api/trash/${WF}`)).body.open === 0, T.med);
-    await page.getByRole('link', { name: 'Trash', exact: true }).click();
-    await trashed.waitFor({ timeout: T.med });
+    await openTrash(page, WF);
     await trashed.getByRole('button', { name: 'Delete now' }).click();
     const purge = page.getByRole('dialog', { name: `Delete "${NAME}" for good?` });
     assert.match(await purge.textContent(), /cannot be undone/);

@@ -1,13 +1,19 @@
-// End-to-end: a new user's first workflow, from an empty database, in the order they work:
-// create → build with "+" → save → reload → switch on from the list → watch. Each step checks
-// one of the defects a first run found: the first save must not remount or re-fit the canvas
-// (a "+" aimed before the save is still hit after it), the event type is validated when the
-// user stops typing (not at every key), Tab follows the layout (top to bottom, a branch's paths
-// left to right), the editor's header fits on one line at 1280 and 1440 px, the list marks
-// drafts, and a refused switch-on is explained next to that switch with links to the problems.
+// End-to-end: a new user's first workflow, from an empty database, in the order they work, all
+// through the UI (the API only posts events, as an outside system does, and reads what was
+// stored): create → build with "+" → save → reload → switch on from the list → watch (a–f); build
+// more on the live workflow and publish through the review (g); a send the receiver does not
+// take, shown retrying and then failed everywhere (h); unenroll with a reason (i); delete, Trash,
+// restore (j). Each step checks one of the defects a first run found: the first save must not
+// remount or re-fit the canvas (a "+" aimed before the save is still hit after it), the event
+// type is validated when the user stops typing (not at every key), Tab follows the layout (top to
+// bottom, a branch's paths left to right), the editor's header fits on one line at 1280 and 1440
+// px, the list marks drafts, a refused switch-on is explained next to that switch with links to
+// the problems, and an enrollment that ended with a failed step is counted as failed on the
+// trigger card (not dropped from its totals), a retry's history line says when once, and an
+// ended enrollment's page says the step it "stopped at", not "now at".
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { T, suite, until } from './rig.mjs';
+import { after, before, describe, test } from 'node:test';
+import { T, askDelete, openTrash, publishReview, restoreFromTrash, startReceiver, suite, unenroll, until } from './rig.mjs';
 
 const NAME = 'Spring webinar registrations';
 let WF = ''; // the id the server makes from the name at the first save
@@ -18,6 +24,25 @@ let page;
 const s = suite('firstrun', { ms: 180_000, shotPrefix: 'firstrun-', acceptDialogs: true, bind: (f) => ({ server, page } = f) });
 const { api, shot, pageErrors, dialogs } = s;
 const ids = {}; // step ids as the editor made them
+const enr = {}; // enrollment ids of the contacts posted in h and j, by name
+
+// the system the webhook step posts to: broken (500) until the test makes it refuse (422)
+let receiver;
+before(async () => {
+  receiver = await startReceiver({ status: 500, body: 'receiver broken', path: '/registrations' });
+});
+after(() => receiver?.close());
+
+/** The counter `kind` (active, waiting, completed, failed) on a step's card. */
+const counter = (step, kind) => page.locator(`.step-card[data-step="${step}"] .counters .c.${kind}`);
+
+/** Posts a registration as an outside system does and returns the id of the one enrollment it made. */
+async function register(email, city) {
+  const ev = await api('POST', '/api/events', { type: 'webinar.registered', record: { type: 'contact', email, properties: { city } } });
+  assert.equal(ev.status, 201, JSON.stringify(ev.body));
+  assert.equal(ev.body.enrollments.length, 1, `${email} enrolled once: ${JSON.stringify(ev.body)}`);
+  return ev.body.enrollments[0];
+}
 
 /** The canvas viewport's transform ("translate(x, y) scale(z)"). */
 const viewport = () => page.evaluate(() => document.querySelector('.react-flow__viewport')?.style.transform ?? '');
@@ -274,6 +299,212 @@ describe('a new user\'s first workflow', { concurrency: false }, () => {
     }
     await shot('04-live');
     // the refused switch-on answered 422 on purpose
+    assert.deepEqual(pageErrors.filter((e) => !/status of 422/.test(e)), []);
+  });
+
+  test('g: on the live workflow, "+" adds a webhook on the If path and a delay on the Else path; publish; reload shows them', { timeout: 90_000 }, async () => {
+    // the editor of f, the workflow live: the If path ends in its list card, the Else path in its own
+    ids.hook = await addStep(`${ids.city}:next`, 'webhook');
+    const panel = page.locator('.side-panel');
+    await panel.getByLabel('URL', { exact: true }).fill(receiver.url);
+    ids.wait = await addStep(`${ids.list}:next`, 'delay');
+    await panel.getByRole('spinbutton', { name: 'Wait for', exact: true }).fill('1');
+    await panel.getByLabel('Wait for unit').selectOption('d');
+    await until('"No problems"', async () => (await page.getByTestId('problems-button').textContent()) === 'No problems', T.med);
+    await page.keyboard.press('Escape');
+    assert.equal((await api('GET', '/api/workflows/' + WF)).body.definition.steps.length, 3, 'nothing is written before the review');
+
+    // a live workflow's save goes through the review: it lists what goes live, then Publish
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const review = await publishReview(page);
+    assert.match(review, /Changes against the live version 1/);
+    assert.match(review, /Added step Send a webhook/);
+    assert.match(review, /Added step Delay/);
+    await page.getByTestId('save-state').filter({ hasText: 'All changes saved' }).waitFor({ timeout: T.med });
+    await page.getByRole('status').filter({ hasText: /^Published version 2\b/ }).waitFor({ timeout: T.short });
+    const wf = (await api('GET', '/api/workflows/' + WF)).body;
+    assert.equal(wf.enabled, true, 'still live');
+    const step = (id) => wf.definition.steps.find((x) => x.id === id);
+    assert.equal(step(ids.city).next, ids.hook, 'the webhook follows the If path\'s list card');
+    assert.equal(step(ids.hook).url, receiver.url);
+    assert.equal(step(ids.list).next, ids.wait, 'the delay ends the Else path');
+    assert.equal(step(ids.wait).duration, '1d');
+
+    // reload: the five cards, each where it was put, saying what it does
+    await page.reload();
+    await until('5 cards after reload', async () => (await page.locator('.step-card').count()) === 5, T.med);
+    await page.getByTestId('save-state').filter({ hasText: 'All changes saved' }).waitFor({ timeout: T.short });
+    assert.equal(await page.locator('.toolbar .switch').getAttribute('aria-checked'), 'true');
+    const card = (id) => page.locator(`.step-card[data-step="${id}"]`);
+    assert.match(await card(ids.hook).textContent(), /POST http:\/\/127\.0\.0\.1/);
+    assert.match(await card(ids.wait).textContent(), /Wait 1 day/);
+    const [city, hook, list, wait] = [await card(ids.city).boundingBox(), await card(ids.hook).boundingBox(), await card(ids.list).boundingBox(), await card(ids.wait).boundingBox()];
+    assert.ok(hook.y > city.y && Math.abs(hook.x - city.x) < 5, `the webhook is under the If path's card: ${JSON.stringify({ city, hook })}`);
+    assert.ok(wait.y > list.y && Math.abs(wait.x - list.x) < 5, `the delay is under the Else path's card: ${JSON.stringify({ list, wait })}`);
+    await shot('05-built-live');
+  });
+
+  test('h: a send the receiver does not take is shown retrying, then failed, everywhere the user looks', { timeout: 150_000 }, async () => {
+    enr.eva = await register('eva@example.com', 'Amsterdam'); // If path: list, then the webhook
+    enr.rob = await register('rob@example.com', 'Rotterdam'); // Else path: list, then the delay
+    await until('the webhook at the receiver', async () => receiver.requests.length >= 1, T.long);
+    assert.equal(receiver.requests[0].method, 'POST');
+    assert.match(receiver.requests[0].body, /eva@example\.com/);
+
+    // a 500 is retried: the card waits on the delay, the webhook has completed nothing
+    await until('Rob waiting on the delay card', async () => (await counter(ids.wait, 'waiting').textContent()) === '1', T.med);
+    assert.equal(await counter(ids.hook, 'completed').textContent(), '0', 'a send not taken is not completed');
+    // Eva's enrollment: not completed, its history says the try failed and when it is retried
+    await page.locator('.toolbar .totals').click();
+    await until('the enrollments screen', async () => page.url().includes(`#/workflows/${WF}/enrollments`), T.short);
+    const evaRow = page.locator(`table.enrollments tr[data-enrollment="${enr.eva}"]`);
+    await evaRow.waitFor({ timeout: T.med });
+    await evaRow.click();
+    await until('Eva\'s enrollment page', async () => page.url().endsWith('#/enrollments/' + enr.eva), T.short);
+    const history = page.getByTestId('history');
+    await history.waitFor({ timeout: T.med });
+    // (the receiver may have had its second try by now: a second such line)
+    const retrying = history.locator('li.tl-wait').filter({ hasText: /Try \d did not succeed: the receiver answered 500 Internal Server Error; retrying \S/ });
+    await until('the retry in the history', async () => (await retrying.count()) >= 1, T.med);
+    assert.doesNotMatch(await page.locator('.screen-head h1').textContent(), /completed/, 'a send being retried is not completed');
+    assert.doesNotMatch(await history.textContent(), /Completed the workflow/);
+    await shot('06-retrying');
+
+    // the receiver now refuses for good: the next try fails the step, and the enrollment ends with the error
+    receiver.status = 422;
+    receiver.body = 'registration refused';
+    const tries = receiver.requests.length;
+    await until('the refused try', async () => receiver.requests.length > tries, 60_000);
+    await until('the completed-with-errors status', async () => (await page.locator('.screen-head h1 .pill.completed_with_errors').count()) === 1, T.med);
+    assert.match(await page.getByTestId('failed-banner').textContent(), /Completed with errors: 1 step failed/);
+    const red = history.locator('li.tl-fail');
+    await until('the red history entries', async () => (await red.count()) >= 2, T.med);
+    assert.match(await red.first().textContent(), /Failed \(HTTP 422\)/);
+    assert.match(await red.last().textContent(), /Completed the workflow with errors/);
+    assert.equal(await history.locator('li:not(.tl-fail)').filter({ hasText: /Completed the workflow/ }).count(), 0, 'no plain "completed" line');
+    await shot('07-enrollment-failed');
+
+    // the editor: the webhook card's red counter, the toolbar's failed count
+    await page.locator('.crumbs').getByRole('link', { name: NAME }).click();
+    const failedOnCard = page.locator(`.step-card[data-step="${ids.hook}"] [data-testid="step-failed"]`);
+    await until('the failed counter on the webhook card', async () => (await failedOnCard.textContent()) === '1', T.med);
+    assert.match(await failedOnCard.getAttribute('class'), /\bhas\b/, 'the failed counter is highlighted');
+    assert.equal(await counter(ids.hook, 'completed').textContent(), '0', 'the webhook is not counted as completed');
+    assert.equal(await counter(ids.city, 'completed').textContent(), '2', 'the If path\'s list card counts Ams and Eva');
+    await until('the toolbar failed count', async () => (await page.getByTestId('toolbar-failed').textContent()) === '1', T.med);
+    const totals = await page.locator('.toolbar .totals').textContent();
+    assert.match(totals, /1 in workflow/);
+    assert.match(totals, /2 done/, 'the two of f, not Eva');
+    assert.match(totals, /1 failed/);
+    // the trigger card's totals count Eva as failed too, not as gone
+    await until('the trigger card\'s totals', async () => (await page.getByTestId('trigger-totals').textContent()) === '1 in workflow · 2 done · 1 failed', T.med);
+    await shot('08-editor-failed');
+
+    // the enrollments page: Eva's status, the tab counts and the refused delivery among the dead letters
+    await page.locator('.toolbar .totals').click();
+    await evaRow.waitFor({ timeout: T.med });
+    await until('Eva\'s completed-with-errors pill', async () => (await evaRow.locator('.pill.completed_with_errors').count()) === 1, T.med);
+    assert.equal(await evaRow.locator('.pill.completed').count(), 0, 'Eva\'s row does not claim plain "completed"');
+    assert.match(await page.getByRole('tab', { name: /^completed with errors/ }).textContent(), /completed with errors 1/);
+    assert.match(await page.locator(`table.enrollments tr[data-enrollment="${enr.rob}"]`).textContent(), /waiting/);
+    const dead = page.getByTestId('dead-letters');
+    await until('the refused delivery listed', async () => (await dead.locator('tr.row-failed').count()) === 1, T.med);
+    const deadRow = await dead.locator('tr.row-failed').textContent();
+    assert.match(deadRow, /422/);
+    assert.match(deadRow, /registration refused/, 'the receiver\'s answer is shown');
+    assert.match(deadRow, new RegExp('#' + enr.eva));
+    assert.doesNotMatch(await page.locator('.screen').textContent(), /was delivered/);
+    await shot('09-enrollments-failed');
+
+    // the API says the same
+    const got = (await api('GET', `/api/enrollments/${enr.eva}`)).body.enrollment;
+    assert.equal(got.status, 'completed_with_errors');
+    assert.equal(got.failed_steps, 1);
+  });
+
+  test('i: unenroll the waiting contact from its enrollment page with a reason', { timeout: 60_000 }, async () => {
+    const robRow = page.locator(`table.enrollments tr[data-enrollment="${enr.rob}"]`);
+    await robRow.click();
+    await until('Rob\'s enrollment page', async () => page.url().endsWith('#/enrollments/' + enr.rob), T.short);
+    await page.getByTestId('history').waitFor({ timeout: T.med });
+    await until('the waiting status', async () => /waiting/.test(await page.locator('.screen-head h1').textContent()), T.med);
+    await unenroll(page, page, 'Registered by mistake');
+    await until('the cancelled status', async () => /cancelled/.test(await page.locator('.screen-head h1').textContent()), T.med);
+    await until('the reason in the history', async () => /Cancelled: Registered by mistake/.test(await page.getByTestId('history').textContent()), T.med);
+    assert.equal(await page.getByRole('button', { name: 'Unenroll…' }).count(), 0, 'nothing left to unenroll');
+    const sub = await page.locator('.screen-head .sub').textContent();
+    assert.match(sub, /stopped at Wait 1 day/, 'where it stopped');
+    assert.doesNotMatch(sub, /now at/, 'a cancelled enrollment is at no step now');
+    await shot('10-unenrolled');
+    const d = (await api('GET', '/api/enrollments/' + enr.rob)).body;
+    assert.equal(d.enrollment.status, 'cancelled');
+    assert.equal(d.history.at(-1).detail.reason, 'Registered by mistake');
+  });
+
+  test('j: delete the live workflow from the list, find it in the Trash, restore it with its counters and enrollments', { timeout: 120_000 }, async () => {
+    // one more registration on the Else path: it waits on the delay, an open enrollment
+    enr.lea = await register('lea@example.com', 'Leiden');
+    const before = await until('Lea waiting', async () => {
+      const st = (await api('GET', `/api/workflows/${WF}/stats`)).body;
+      return st.enrollments.waiting === 1 && st.enrollments.active === 0 ? st : null;
+    }, T.long);
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Workflows', exact: true }).click();
+    const row = page.locator(`tr[data-workflow="${WF}"]`);
+    await row.waitFor({ timeout: T.med });
+    await until('the list\'s counts', async () => (await row.locator('.counts .c.active').textContent()) === '1' && (await row.locator('.counts .c.failed').textContent()) === '1', T.med);
+    assert.equal(await row.getByRole('switch').getAttribute('aria-checked'), 'true', 'the workflow is live');
+
+    const dialog = await askDelete(page, row, NAME);
+    assert.match(await dialog.textContent(), /It is on: it is switched off first/);
+    assert.match(await dialog.getByTestId('delete-open').textContent(), /^1 open enrollment:/);
+    await shot('11-delete-confirm');
+    await dialog.getByTestId('delete-keep').check();
+    await dialog.getByTestId('delete-confirm').click();
+    await until('the row to leave the list', async () => (await row.count()) === 0, T.med);
+    await page.locator('.toast', { hasText: `Moved "${NAME}" to the Trash; its 1 open enrollment(s) run to their end` }).waitFor({ timeout: T.med });
+    assert.equal((await api('GET', `/api/workflows/${WF}`)).status, 404, 'gone from the workflows');
+
+    const trashed = await openTrash(page, WF);
+    assert.match(await trashed.textContent(), new RegExp(NAME));
+    assert.match(await trashed.textContent(), /1 open, running to their end/);
+    await shot('12-trash');
+    await restoreFromTrash(page, trashed, NAME);
+    const restored = (await api('GET', `/api/workflows/${WF}`)).body;
+    assert.equal(restored.enabled, false, 'restored switched off');
+    assert.equal(restored.definition.steps.length, 5, 'with its five steps');
+    const after = (await api('GET', `/api/workflows/${WF}/stats`)).body;
+    assert.deepEqual(after.enrollments, before.enrollments, 'the enrollment counters came back');
+    assert.deepEqual(after.steps, before.steps, 'the step counters came back');
+
+    // the list: back, off, with its counts
+    await page.getByRole('navigation').getByRole('link', { name: 'Workflows', exact: true }).click();
+    await row.waitFor({ timeout: T.med });
+    await until('the counts in the list', async () => (await row.locator('.counts').textContent()).replace(/\s+/g, ' ').includes('1 in workflow · 2 done · 1 failed'), T.med);
+    assert.equal(await row.getByRole('switch').getAttribute('aria-checked'), 'false');
+    await shot('13-restored');
+
+    // its enrollments, each with its status
+    await row.locator('.counts').click();
+    await until('the enrollments screen', async () => page.url().includes(`#/workflows/${WF}/enrollments`), T.short);
+    const status = (id) => page.locator(`table.enrollments tr[data-enrollment="${id}"] .pill`).textContent();
+    await until('five enrollments listed', async () => (await page.locator('table.enrollments tr[data-enrollment]').count()) === 5, T.med);
+    assert.match(await status(enr.eva), /completed with errors/);
+    assert.match(await status(enr.rob), /cancelled/);
+    assert.match(await status(enr.lea), /waiting/);
+    await until('the failed delivery still listed', async () => (await page.getByTestId('dead-letters').locator('tr.row-failed').count()) === 1, T.med);
+    await shot('14-restored-enrollments');
+
+    // switched on again, the canvas counts as before
+    await page.getByRole('link', { name: 'Open in editor' }).click();
+    await page.locator('.toolbar .switch').click();
+    await publishReview(page);
+    await until('the switch on', async () => (await page.locator('.toolbar .switch').getAttribute('aria-checked')) === 'true', T.med);
+    await until('the card counters back', async () => (await counter(ids.hook, 'failed').textContent()) === '1' && (await counter(ids.wait, 'waiting').textContent()) === '1', T.med);
+    assert.equal(await counter(ids.city, 'completed').textContent(), '2');
+    assert.equal(await counter(ids.list, 'completed').textContent(), '3', 'Utr, Rob and Lea took the Else path');
+    assert.equal(await page.getByTestId('trigger-totals').textContent(), '1 in workflow · 2 done · 1 failed');
+    await shot('15-restored-on');
     assert.deepEqual(pageErrors.filter((e) => !/status of 422/.test(e)), []);
   });
 });

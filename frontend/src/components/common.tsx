@@ -1,4 +1,5 @@
 // Shared bits of the list screens: spinner, error banner, empty state, toasts.
+import { createFocusTrap } from 'focus-trap';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Enrollment } from '../api/types';
 import { failedStepsText, statusLabel, statusMeaning } from '../lib/outcome';
@@ -96,9 +97,20 @@ export function Dialog({ title, children, onClose }: { title: string; children: 
     window.addEventListener('keydown', on);
     return () => window.removeEventListener('keydown', on);
   }, []);
+  // The keyboard stays in the dialog (focus-trap): it starts on the first field or button, Tab
+  // cycles inside it, and closing gives the focus back to what opened it.
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!box.current) return;
+    const trap = createFocusTrap(box.current, { escapeDeactivates: false, allowOutsideClick: true, fallbackFocus: box.current, initialFocus: () => firstField(box.current!) });
+    trap.activate();
+    return () => {
+      trap.deactivate();
+    };
+  }, []);
   return (
     <div className="dialog-backdrop" onMouseDown={onClose}>
-      <div className="dialog" role="dialog" aria-label={title} onMouseDown={(e) => e.stopPropagation()}>
+      <div className="dialog" role="dialog" aria-modal="true" aria-label={title} ref={box} tabIndex={-1} onMouseDown={(e) => e.stopPropagation()}>
         <div className="dialog-head">
           <strong>{title}</strong>
           <button type="button" className="icon-btn" aria-label="Close" onClick={onClose}>×</button>
@@ -107,6 +119,13 @@ export function Dialog({ title, children, onClose }: { title: string; children: 
       </div>
     </div>
   );
+}
+
+/** Where a dialog's focus starts: its first field, else its first button past the Close "×". */
+function firstField(el: HTMLElement): HTMLElement {
+  return el.querySelector<HTMLElement>('.dialog-body input:not([disabled]), .dialog-body select:not([disabled]), .dialog-body textarea:not([disabled])')
+    ?? el.querySelector<HTMLElement>('.dialog-body button:not([disabled]), .dialog-body a[href]')
+    ?? el;
 }
 
 /** Copies text to the clipboard (falls back to a hidden textarea when the API is refused). */

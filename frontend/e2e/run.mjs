@@ -621,13 +621,18 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await page.keyboard.press('Enter');
     await page.locator('.side-panel').getByText('If/then branch', { exact: false }).first().waitFor({ timeout: T.short });
     assert.equal(await page.locator(`.step-card[data-step="${ids.branch}"]`).getAttribute('aria-current'), 'true');
-    // Enter on a "+" opens the step picker; Escape closes it
-    await page.locator(`.step-card[data-step="${ids.branch}"]`).focus();
+    // the keyboard went into the panel (its first field), and Escape gives it back to the card
+    await until('the focus in the panel', () => page.evaluate(() => !!document.activeElement?.closest('.side-panel')), T.short);
+    await page.keyboard.press('Escape');
+    await until('the panel closed, the card focused', async () => (await page.locator('.side-panel').count()) === 0 && (await focused()).key === 'node:' + ids.branch, T.short);
+    // Enter on a "+" opens the step picker; Escape closes it and gives the keyboard back to the "+"
     await page.keyboard.press('Tab');
+    const plus = (await focused()).key;
     await page.keyboard.press('Enter');
     await page.getByRole('dialog', { name: 'Choose a step' }).waitFor({ timeout: T.short });
     await page.keyboard.press('Escape');
     await until('the picker to close', async () => (await page.getByRole('dialog', { name: 'Choose a step' }).count()) === 0, T.short);
+    await until('the focus back on its "+"', async () => (await focused()).key === plus, T.short);
     // "?" outside a field: the shortcut sheet
     await page.locator(`.step-card[data-step="${ids.branch}"]`).focus();
     await page.keyboard.press('?');
@@ -637,6 +642,24 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await shot('25-shortcuts');
     await page.keyboard.press('Escape');
     await until('the sheet to close', async () => (await sheet.count()) === 0, T.short);
+
+    // a dialog takes the keyboard: "Create workflow" with Enter starts in the dialog, Tab stays in
+    // it, and Escape gives the focus back to the button
+    await page.goto(server.url + '/#/workflows');
+    const create = page.getByTestId('create');
+    await create.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Create a workflow' });
+    await dialog.waitFor({ timeout: T.short });
+    const inDialog = () => page.evaluate(() => !!document.activeElement?.closest('[role="dialog"]'));
+    await until('the focus in the dialog', inDialog, T.short);
+    for (let i = 0; i < 25; i++) {
+      await page.keyboard.press('Tab');
+      assert.equal(await inDialog(), true, `Tab ${i + 1} left the dialog`);
+    }
+    await page.keyboard.press('Escape');
+    await until('the dialog closed', async () => (await dialog.count()) === 0, T.short);
+    await until('the focus back on "Create workflow"', () => create.evaluate((el) => el === document.activeElement), T.short);
   });
 
   // axe-core on every main screen; serious and critical violations fail the run.

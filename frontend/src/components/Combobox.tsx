@@ -63,7 +63,8 @@ export function Combobox({ label, value, onChange, groups: groupsFor, placeholde
       e.preventDefault();
       if (flat[active]) choose(flat[active].value);
       else setOpen(false);
-    } else if (e.key === 'Escape') {
+    } else if (e.key === 'Escape' && open) {
+      e.preventDefault(); // closes the list only, not the panel around it
       setOpen(false);
     }
   };

@@ -4,6 +4,7 @@ import { nodesConfig } from '../../nodes';
 import { Glyph } from '../../nodes/glyphs';
 import { GROUPS } from '../../nodes/types';
 import { useEditor, useEditorStore } from '../../store/context';
+import { focusCanvasItem, plusKey } from './flow-focus';
 
 /** The step picker opened by a "+" on an edge. */
 export function Palette() {
@@ -32,7 +33,10 @@ export function Palette() {
     <div className="palette-backdrop" onMouseDown={close}>
       <div className="palette" role="dialog" aria-label="Choose a step" data-slot={`${slot.source}:${slot.port}`} onMouseDown={(e) => e.stopPropagation()}
         onKeyDown={(e) => {
-          if (e.key === 'Escape') close();
+          if (e.key === 'Escape') {
+            close();
+            focusCanvasItem(plusKey(`e:${slot.source}:${slot.port}`)); // back to the "+" it came from
+          }
           if (e.key === 'Enter' && matches[0]) pick(matches[0]);
         }}>
         <div className="palette-head">

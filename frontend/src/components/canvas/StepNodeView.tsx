@@ -11,7 +11,7 @@ import { HELD_STEP_TYPES, windowText } from '../../lib/window';
 import { hrefOf, navigate } from '../../router';
 import { useEditor, useEditorStore } from '../../store/context';
 import { useWorkflowSummaries } from '../WorkflowPicker';
-import { nodeKey, useTabIndex } from './flow-focus';
+import { focusPanelSoon, nodeKey, useTabIndex } from './flow-focus';
 import { useReveal } from './reveal';
 
 /**
@@ -65,6 +65,7 @@ function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
         if (e.key === 'Enter' || e.key === ' ') {
           e.preventDefault();
           open();
+          focusPanelSoon();
         }
       }}>
       <Handle type="target" position={Position.Top} id="in" className="handle" isConnectable={false} />

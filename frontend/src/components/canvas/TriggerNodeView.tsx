@@ -8,7 +8,7 @@ import { badgeOf } from '../../lib/problems';
 import { Glyph } from '../../nodes/glyphs';
 import { TRIGGER_ID } from '../../lib/definition';
 import { useEditor, useEditorStore } from '../../store/context';
-import { nodeKey, useTabIndex } from './flow-focus';
+import { focusPanelSoon, nodeKey, useTabIndex } from './flow-focus';
 import { describeFilter } from '../filter/model';
 import { useLists } from '../ListPicker';
 
@@ -57,6 +57,7 @@ function TriggerNodeViewInner({ selected }: NodeProps<TriggerNode>) {
         if (e.target === e.currentTarget && (e.key === 'Enter' || e.key === ' ')) {
           e.preventDefault();
           store.getState().select({ kind: 'trigger' });
+          focusPanelSoon();
         }
       }}>
       <div className="step-head">

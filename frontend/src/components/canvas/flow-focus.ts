@@ -81,3 +81,13 @@ export function useTabIndex(key: FocusKey): 0 | -1 {
 }
 
 const fallback = createRoveStore();
+
+/** Moves the keyboard into the side panel once it shows (a card opened with Enter or Space). */
+export function focusPanelSoon() {
+  requestAnimationFrame(() => document.querySelector<HTMLElement>('.side-panel')?.querySelector<HTMLElement>('input, select, textarea, button:not(.icon-btn)')?.focus());
+}
+
+/** Gives the keyboard back to a canvas item (the card a panel was for, the "+" a picker was for). */
+export function focusCanvasItem(key: FocusKey) {
+  requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`)?.focus({ preventScroll: true }));
+}

@@ -7,15 +7,26 @@ import { Glyph } from '../../nodes/glyphs';
 import { panels } from '../../nodes/panels';
 import { useEditor, useEditorStore } from '../../store/context';
 import { useLeave } from './fields';
+import { focusCanvasItem, nodeKey } from '../canvas/flow-focus';
+import { TRIGGER_ID } from '../../lib/definition';
 import { SettingsPanel } from './SettingsPanel';
 import { TriggerPanel } from './TriggerPanel';
 
 /** The right-hand panel: the form of the selected step, the triggers, or workflow settings. */
 export function SidePanel() {
   const selection = useEditor((s) => s.selection);
+  const store = useEditorStore();
   if (!selection) return null;
   return (
-    <aside className="side-panel" aria-label="Properties">
+    <aside className="side-panel" aria-label="Properties"
+      onKeyDown={(e) => {
+        // Escape, even in a field, closes the panel and gives the keyboard back to its card
+        if (e.key !== 'Escape' || e.defaultPrevented) return;
+        e.preventDefault();
+        e.stopPropagation();
+        store.getState().select(null);
+        focusCanvasItem(nodeKey(selection.kind === 'step' ? selection.id : TRIGGER_ID));
+      }}>
       {selection.kind === 'step' && <StepPanel id={selection.id} />}
       {selection.kind === 'trigger' && <TriggerPanel />}
       {selection.kind === 'settings' && <SettingsPanel />}

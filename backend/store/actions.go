@@ -72,26 +72,25 @@ func (db *DB) ActionAttempts(ctx context.Context, q AttemptQuery) ([]*ActionAtte
 	f.when(q.Key != "", "idempotency_key = ?", q.Key)
 	f.when(q.DeadOnly, "outcome = 'dead'")
 	f.when(q.FailedOnly, "outcome IN ('failed', 'dead')")
-	query := `SELECT id, enrollment_id, workflow_id, step_id, step_type, idempotency_key, try, outcome, target, status_code,
-		latency_ms, error, response, request, at FROM action_attempts`
-	rows, err := db.r.QueryContext(ctx, query+f.where()+" ORDER BY id DESC LIMIT ?", append(f.args, listLimit(q.Limit))...)
+	rows, err := db.r.QueryContext(ctx, "SELECT "+attemptCols+" FROM action_attempts"+f.where()+" ORDER BY id DESC LIMIT ?", append(f.args, listLimit(q.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("list action attempts: %w", err)
 	}
-	defer rows.Close()
-	var out []*ActionAttempt
-	for rows.Next() {
-		var a ActionAttempt
-		var req string
-		var at int64
-		if err := rows.Scan(&a.ID, &a.EnrollmentID, &a.WorkflowID, &a.StepID, &a.StepType, &a.IdempotencyKey, &a.Try, &a.Outcome,
-			&a.Target, &a.StatusCode, &a.LatencyMS, &a.Error, &a.Response, &req, &at); err != nil {
-			return nil, fmt.Errorf("list action attempts: %w", err)
-		}
-		a.Request, a.At = json.RawMessage(req), fromMS(at)
-		out = append(out, &a)
+	return collect(rows, "list action attempts", scanAttempt)
+}
+
+const attemptCols = "id, enrollment_id, workflow_id, step_id, step_type, idempotency_key, try, outcome, target, status_code, latency_ms, error, response, request, at"
+
+func scanAttempt(row rowScanner) (*ActionAttempt, error) {
+	var a ActionAttempt
+	var req string
+	var at int64
+	if err := row.Scan(&a.ID, &a.EnrollmentID, &a.WorkflowID, &a.StepID, &a.StepType, &a.IdempotencyKey, &a.Try, &a.Outcome,
+		&a.Target, &a.StatusCode, &a.LatencyMS, &a.Error, &a.Response, &req, &at); err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	a.Request, a.At = json.RawMessage(req), fromMS(at)
+	return &a, nil
 }
 
 // LastTry returns the highest try number logged for one step visit (0 when none). Read inside

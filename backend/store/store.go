@@ -124,6 +124,14 @@ type Store interface {
 	// refusals
 	Refusals(ctx context.Context, recordID int64) ([]Refusal, error)
 
+	// retry_jobs
+	CountDeadLetters(ctx context.Context, q DeadLetterQuery) (int64, error)
+	DeadLetters(ctx context.Context, q DeadLetterQuery) ([]*ActionAttempt, error)
+	MaxAttemptID(ctx context.Context) (int64, error)
+	RetryJob(ctx context.Context, id int64) (*RetryJob, error)
+	RetryJobs(ctx context.Context, q RetryJobQuery) ([]*RetryJob, error)
+	RunningRetryJobs(ctx context.Context) ([]int64, error)
+
 	// retention
 	PruneEnrollments(ctx context.Context, before time.Time, limit int) (b Batch, history int64, err error)
 	PruneEvents(ctx context.Context, before time.Time, after int64, limit int) (b Batch, last int64, err error)
@@ -314,6 +322,12 @@ type Tx interface {
 	RecordByEmail(typ, email string) (*Record, error)
 	UpdateRecord(rec *Record, mutate func(props map[string]any) error, now time.Time) (*RecordChange, error)
 	UpsertRecord(typ string, id int64, email string, props map[string]any, now time.Time) (*RecordChange, error)
+
+	// retry_jobs
+	InsertRetryJob(j *RetryJob, now time.Time) error
+	RetryJob(id int64) (*RetryJob, error)
+	RetryJobs(q RetryJobQuery) ([]*RetryJob, error)
+	SaveRetryJob(j *RetryJob, now time.Time) error
 
 	// scenarios
 	DeleteScenario(workflowID string, id int64) error

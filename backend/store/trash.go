@@ -213,6 +213,7 @@ func (db *DB) PurgeWorkflow(ctx context.Context, id string, limit int) (b Batch,
 			"DELETE FROM schedule_state WHERE workflow_id = ?",
 			"DELETE FROM owner_rotation WHERE workflow_id = ?",
 			"DELETE FROM enroll_jobs WHERE workflow_id = ?",
+			"DELETE FROM retry_jobs WHERE workflow_id = ?",
 			"DELETE FROM enrollment_refusals WHERE workflow_id = ?",
 			"DELETE FROM scenarios WHERE workflow_id = ?",
 			"DELETE FROM workflows WHERE id = ?", // versions go by cascade

@@ -51,6 +51,9 @@ type Options struct {
 	// EnrollBatch is how many records one batch of a bulk enrollment handles (default
 	// DefaultEnrollBatch): small, so each batch's write is short and ingest is not held up.
 	EnrollBatch int
+	// RetryBatch is how many dead letters one batch of a "Retry all" job sends again before it
+	// commits their delivery-log lines and the job's progress (default DefaultRetryBatch).
+	RetryBatch int
 	// Retention tells how long finished enrollments, their history, old events and raw webhook
 	// bodies are kept (read each retention round; nil or <= 0: store.DefaultRetention).
 	Retention func(ctx context.Context) time.Duration
@@ -103,10 +106,7 @@ type Engine struct {
 	// switchingOff holds the workflows being switched off with their open enrollments cancelled
 	// (DisableWorkflow): their claimed steps are cancelled, not run.
 	switchingOff sync.Map
-	// retrying holds the step visits (idempotency keys) a "Retry all" is sending again now
-	// (redeliver.go), so two at once never send one twice.
-	retrying sync.Map
-	maint    engineMaintenance // maintenance services (maintenance.go)
+	maint        engineMaintenance // maintenance services (maintenance.go)
 
 	wake    chan struct{}
 	held    held       // claims the dispatcher is running, renewed by heartbeat (lease.go)
@@ -147,6 +147,9 @@ func New(ctx context.Context, db store.Store, opts Options) (*Engine, error) {
 	}
 	if opts.EnrollBatch <= 0 {
 		opts.EnrollBatch = DefaultEnrollBatch
+	}
+	if opts.RetryBatch <= 0 {
+		opts.RetryBatch = DefaultRetryBatch
 	}
 	if opts.TrashFor <= 0 {
 		opts.TrashFor = DefaultTrashFor

@@ -550,8 +550,21 @@ func handled(j *store.EnrollJob) int64 {
 	return n
 }
 
-// runBulk runs bulk-enrollment jobs one batch at a time until ctx ends, sleeping while there
-// are none. Jobs left running by an earlier process resume from their committed cursor.
+// bulkBatch runs one batch of the oldest job of each kind the bulk runner runs, in this order:
+// bulk enrollments, CSV imports (imports.go), "Retry all" jobs (retry_job.go). worked is false
+// when none of them had work.
+func (e *Engine) bulkBatch(ctx context.Context) (worked bool, err error) {
+	for _, run := range []func(context.Context) (bool, error){e.RunEnrollBatch, e.RunImportBatch, e.RunRetryBatch} {
+		if worked, err = run(ctx); err != nil || worked {
+			return worked, err
+		}
+	}
+	return false, nil
+}
+
+// runBulk runs bulk jobs (enrollments, imports, retries) one batch at a time until ctx ends,
+// sleeping while there are none. Jobs left running by an earlier process resume from their
+// committed cursor.
 func (e *Engine) runBulk(ctx context.Context) {
 	defer e.running.Done()
 	for ctx.Err() == nil {
@@ -562,15 +575,12 @@ func (e *Engine) runBulk(ctx context.Context) {
 			}
 			continue
 		}
-		worked, err := e.RunEnrollBatch(ctx)
-		if err == nil && !worked {
-			worked, err = e.RunImportBatch(ctx) // CSV imports share the runner (imports.go)
-		}
+		worked, err := e.bulkBatch(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
-			e.log.Error("bulk enrollment batch", "err", err)
+			e.log.Error("bulk job batch", "err", err)
 			select {
 			case <-ctx.Done():
 			case <-e.clock.After(time.Second):
@@ -588,13 +598,10 @@ func (e *Engine) runBulk(ctx context.Context) {
 	}
 }
 
-// drainBulk runs every running bulk-enrollment job and CSV import to its end (for RunDue).
+// drainBulk runs every running bulk job (enrollments, imports, retries) to its end (for RunDue).
 func (e *Engine) drainBulk(ctx context.Context) error {
 	for {
-		worked, err := e.RunEnrollBatch(ctx)
-		if err == nil && !worked {
-			worked, err = e.RunImportBatch(ctx)
-		}
+		worked, err := e.bulkBatch(ctx)
 		if err != nil || !worked {
 			return err
 		}

@@ -3,18 +3,22 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
-// deliveryRoutes registers the delivery log of outbound steps and the manual retry of a dead
-// letter.
+// deliveryRoutes registers the delivery log of outbound steps, the manual retry of a dead
+// letter, and "Retry all" of a step as a job.
 func (s *Server) deliveryRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /api/deliveries", s.listDeliveries)
 	m.HandleFunc("POST /api/deliveries/{id}/retry", s.retryDelivery)
-	m.HandleFunc("POST /api/deliveries/retry-all", s.retryAllDeliveries)
+	m.HandleFunc("POST /api/deliveries/retry-jobs", s.startRetryJob)
+	m.HandleFunc("GET /api/deliveries/retry-jobs", s.listRetryJobs)
+	m.HandleFunc("GET /api/deliveries/retry-jobs/{id}", s.getRetryJob)
+	m.HandleFunc("POST /api/deliveries/retry-jobs/{id}/cancel", s.cancelRetryJob)
 }
 
 // delivery is a delivery-log line; a dead letter or failed attempt says whether a manual retry
@@ -89,26 +93,90 @@ func (s *Server) retryDelivery(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"delivery": wireActionAttempt(next)})
 }
 
-// retryAllDeliveries: POST /api/deliveries/retry-all {"workflow", "step"?, "limit"?} sends up to
-// limit of the workflow's (or step's) unresolved dead letters again (engine.RetryDeadLetters,
-// each through Redeliver) and answers the counts and what remains; the caller repeats until
-// nothing remains, showing the counts as progress.
-func (s *Server) retryAllDeliveries(w http.ResponseWriter, r *http.Request) {
-	var q engine.RetryQuery
-	if err := decode(w, r, 4<<10, &q); err != nil {
+// retryJobBody is the body of POST /api/deliveries/retry-jobs.
+type retryJobBody struct {
+	Workflow string `json:"workflow"`
+	Step     string `json:"step"`
+}
+
+// startRetryJob: POST /api/deliveries/retry-jobs {"workflow", "step"} stores a "Retry all" of
+// the step's dead letters as a job (engine.StartRetryJob) and answers 202 with it; poll
+// GET /api/deliveries/retry-jobs/{id} for its progress.
+func (s *Server) startRetryJob(w http.ResponseWriter, r *http.Request) {
+	var b retryJobBody
+	if err := decode(w, r, 4<<10, &b); err != nil {
 		writeError(w, err)
 		return
 	}
-	out, err := s.eng.RetryDeadLetters(r.Context(), q)
-	if errors.Is(err, store.ErrNotFound) {
-		e := apiError(http.StatusNotFound, "not_found", "there is no workflow %q; give the id of an existing workflow", q.WorkflowID)
+	j, err := s.eng.StartRetryJob(r.Context(), b.Workflow, b.Step)
+	var busy *engine.RetryJobRunningError
+	switch {
+	case errors.As(err, &busy):
+		e := apiError(http.StatusConflict, "conflict", "%s", busy.Error())
+		e.Details = map[string]any{"field": "step", "job": wireRetryJob(busy.Job)}
+		writeError(w, e)
+		return
+	case errors.Is(err, store.ErrNotFound):
+		e := apiError(http.StatusNotFound, "not_found", "there is no workflow %q; give the id of an existing workflow", b.Workflow)
 		e.Details = map[string]any{"field": "workflow"}
 		writeError(w, e)
 		return
+	case err != nil:
+		writeError(w, err)
+		return
 	}
+	w.Header().Set("Location", "/api/deliveries/retry-jobs/"+strconv.FormatInt(j.ID, 10))
+	writeJSON(w, http.StatusAccepted, wireRetryJob(j))
+}
+
+// listRetryJobs: GET /api/deliveries/retry-jobs?workflow=&step=&status=&limit=, newest first.
+func (s *Server) listRetryJobs(w http.ResponseWriter, r *http.Request) {
+	qs := r.URL.Query()
+	q := store.RetryJobQuery{WorkflowID: qs.Get("workflow"), StepID: qs.Get("step"), Status: qs.Get("status")}
+	switch q.Status {
+	case "", store.EnrollJobRunning, store.EnrollJobDone, store.EnrollJobFailed, store.EnrollJobCancelled:
+	default:
+		writeError(w, apiError(http.StatusBadRequest, "bad_query", "status %q is not one of running, done, failed, cancelled", q.Status))
+		return
+	}
+	var err error
+	if q.Limit, err = queryInts(r, map[string]*int64{}); err != nil {
+		writeError(w, err)
+		return
+	}
+	jobs, err := s.db.RetryJobs(r.Context(), q)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, retryBatchJSON{RetryBatch: out, Deliveries: wireAll(out.Deliveries, wireActionAttempt)})
+	writeJSON(w, http.StatusOK, map[string]any{"jobs": wireAll(jobs, wireRetryJob)})
+}
+
+func (s *Server) getRetryJob(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	j, err := s.db.RetryJob(r.Context(), id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wireRetryJob(j))
+}
+
+// cancelRetryJob stops a running retry job after its current batch (409 once it has ended).
+func (s *Server) cancelRetryJob(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	j, err := s.eng.CancelRetryJob(r.Context(), id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wireRetryJob(j))
 }

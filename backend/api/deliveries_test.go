@@ -344,165 +344,152 @@ func deadLetterWorkflow(t *testing.T, e *env, n int, handler http.HandlerFunc) {
 	}
 }
 
-// "Retry all" in batches: what fails again is not picked again in the same run, the counts add
-// up to what the receiver got, and a good run resolves every dead letter.
-func TestRetryAllDeadLettersInBatches(t *testing.T) {
+// "Retry all" of a step is one durable job: 202 with the job, 409 naming it while it runs; the
+// runner sends each dead letter again once through the webhook action (same webhook-id, a
+// valid fresh signature) against a receiver that fails the first two retries and then
+// succeeds, and logs a line per retry; what failed again stays a visible dead letter, which
+// the next job takes.
+func TestRetryJobThroughAPI(t *testing.T) {
 	e := newDeliveryEnv(t)
 	var mu sync.Mutex
-	hits, failing := 0, true
+	var first, retries []signedHit // the dispatcher's tries, then the retry jobs'
+	retrying := false
 	deadLetterWorkflow(t, e, 5, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
 		mu.Lock()
 		defer mu.Unlock()
-		hits++
-		if failing {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-	})
-	got := func() int { mu.Lock(); defer mu.Unlock(); return hits }
-	before := got()
-
-	// the receiver still fails: one run over all 5 in batches of 2 sends each once
-	first := e.call(http.MethodPost, "/api/deliveries/retry-all", `{"workflow": "wf", "limit": 2}`, http.StatusOK)
-	if first["retried"] != 2.0 || first["failed"] != 2.0 || first["delivered"] != 0.0 || first["remaining"] != 3.0 || first["up_to"].(float64) <= 0 {
-		t.Fatalf("first batch: %v", first)
-	}
-	upTo := first["up_to"].(float64)
-	var batches []map[string]any
-	for left := first["remaining"].(float64); left > 0; {
-		b := e.call(http.MethodPost, "/api/deliveries/retry-all", map[string]any{"workflow": "wf", "limit": 2, "up_to": upTo}, http.StatusOK)
-		batches = append(batches, b)
-		if b["remaining"].(float64) >= left {
-			t.Fatalf("no progress: %v after %v left", b, left)
-		}
-		left = b["remaining"].(float64)
-	}
-	if len(batches) != 2 || batches[1]["retried"] != 1.0 || got()-before != 5 {
-		t.Fatalf("batches %v; the receiver got %d requests, want 5", batches, got()-before)
-	}
-	// a new run (no up_to) picks the 5 failed-again tries
-	mu.Lock()
-	failing = false
-	mu.Unlock()
-	all := e.call(http.MethodPost, "/api/deliveries/retry-all", `{"workflow": "wf", "step": "hook", "limit": 50}`, http.StatusOK)
-	if all["retried"] != 5.0 || all["delivered"] != 5.0 || all["remaining"] != 0.0 || len(all["deliveries"].([]any)) != 5 {
-		t.Fatalf("good run: %v", all)
-	}
-	again := e.call(http.MethodPost, "/api/deliveries/retry-all", `{"workflow": "wf"}`, http.StatusOK)
-	if again["retried"] != 0.0 || again["remaining"] != 0.0 || got()-before != 10 {
-		t.Fatalf("nothing left to retry: %v, %d requests", again, got()-before)
-	}
-	// another step's dead letters: none
-	if other := e.call(http.MethodPost, "/api/deliveries/retry-all", `{"workflow": "wf", "step": "nope"}`, http.StatusOK); other["retried"] != 0.0 {
-		t.Fatalf("other step: %v", other)
-	}
-}
-
-// Two "Retry all" runs at once share the work: each dead letter is sent once, and the two
-// answers' counts add up to it.
-func TestConcurrentRetryAllSendsEachDeadLetterOnce(t *testing.T) {
-	e := newDeliveryEnv(t)
-	const n = 8
-	var mu sync.Mutex
-	perID := map[string]int{}
-	failing := true
-	deadLetterWorkflow(t, e, n, func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		f := failing
-		if !f {
-			perID[r.Header.Get("webhook-id")]++
-		}
-		mu.Unlock()
-		if f {
+		hit := signedHit{id: r.Header.Get("webhook-id"), sigOK: verifyStdWebhook(deliverySecret, r, body)}
+		if !retrying {
+			first = append(first, hit)
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
-		time.Sleep(5 * time.Millisecond) // keep each send in flight a moment, so the runs overlap
+		if retries = append(retries, hit); len(retries) <= 2 {
+			w.WriteHeader(http.StatusBadGateway)
+		}
 	})
 	mu.Lock()
-	failing = false
+	retrying = true
 	mu.Unlock()
+	seen := func() []signedHit { mu.Lock(); defer mu.Unlock(); return append([]signedHit(nil), retries...) }
 
-	const runs = 3
-	answers := make(chan map[string]any, runs)
-	var wg sync.WaitGroup
-	for range runs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/deliveries/retry-all", strings.NewReader(`{"workflow": "wf", "limit": 50}`))
-			req.Header.Set("Content-Type", "application/json")
-			res, err := e.srv.Client().Do(req)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer res.Body.Close()
-			var out map[string]any
-			if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != http.StatusOK {
-				t.Errorf("retry-all: %d %v %v", res.StatusCode, out, err)
-				return
-			}
-			answers <- out
-		}()
+	r := e.request(http.MethodPost, "/api/deliveries/retry-jobs", `{"workflow": "wf", "step": "hook"}`, nil)
+	job := r.json(t)
+	if r.status != http.StatusAccepted || job["status"] != "running" || job["total"] != 5.0 || job["done"] != 0.0 || job["finished"] != false ||
+		r.header.Get("Location") != fmt.Sprintf("/api/deliveries/retry-jobs/%v", job["id"]) {
+		t.Fatalf("start: %d %v %v", r.status, job, r.header)
 	}
-	wg.Wait()
-	close(answers)
-	retried, delivered, skipped := 0.0, 0.0, 0.0
-	for a := range answers {
-		retried += a["retried"].(float64)
-		delivered += a["delivered"].(float64)
-		skipped += a["skipped"].(float64)
-		if a["remaining"] != 0.0 {
-			t.Errorf("a run ended with %v remaining", a["remaining"])
+	id := int64(job["id"].(float64))
+	busy := e.request(http.MethodPost, "/api/deliveries/retry-jobs", `{"workflow": "wf", "step": "hook"}`, nil)
+	if b := busy.json(t); busy.status != http.StatusConflict || !strings.Contains(b["error"].(map[string]any)["message"].(string), fmt.Sprintf("retry job %d", id)) ||
+		b["error"].(map[string]any)["details"].(map[string]any)["job"].(map[string]any)["id"] != float64(id) {
+		t.Fatalf("a second job of the step: %d %s", busy.status, busy.body)
+	}
+	if list := e.call(http.MethodGet, "/api/deliveries/retry-jobs?workflow=wf&status=running", nil, http.StatusOK); len(list["jobs"].([]any)) != 1 {
+		t.Fatalf("running jobs %v", list)
+	}
+	e.runDue() // runs the job to its end
+	got := e.call(http.MethodGet, fmt.Sprintf("/api/deliveries/retry-jobs/%d", id), nil, http.StatusOK)
+	if got["status"] != "done" || got["finished"] != true || got["total"] != 5.0 || got["done"] != 5.0 || got["ok"] != 3.0 || got["failed"] != 2.0 {
+		t.Fatalf("finished job %v", got)
+	}
+	firstIDs := map[string]bool{}
+	for _, x := range first {
+		firstIDs[x.id] = true
+	}
+	h := seen()
+	retriedIDs := map[string]bool{}
+	for _, x := range h {
+		if !x.sigOK || !firstIDs[x.id] {
+			t.Fatalf("a retry with a bad signature or a new webhook-id: %+v (the dispatcher sent %v)", x, firstIDs)
+		}
+		retriedIDs[x.id] = true
+	}
+	if len(h) != 5 || len(retriedIDs) != 5 {
+		t.Fatalf("the receiver got %d retries of %d dead letters, want 5 of 5", len(h), len(retriedIDs))
+	}
+	// the two that failed again are still failed, and a new job takes just them
+	var failed struct {
+		Deliveries []struct {
+			Outcome  string `json:"outcome"`
+			Try      int    `json:"try"`
+			Resolved bool   `json:"resolved"`
+		} `json:"deliveries"`
+	}
+	if err := json.Unmarshal(e.request(http.MethodGet, "/api/deliveries?workflow=wf&failed=true", "", nil).body, &failed); err != nil {
+		t.Fatal(err)
+	}
+	again := 0
+	for _, d := range failed.Deliveries {
+		if d.Outcome == "failed" && d.Try == 4 && !d.Resolved {
+			again++
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(perID) != n {
-		t.Fatalf("the receiver got %d step visits, want %d", len(perID), n)
+	if again != 2 {
+		t.Fatalf("%d unresolved failed retries in the log, want 2: %+v", again, failed.Deliveries)
 	}
-	for id, c := range perID {
-		if c != 1 {
-			t.Fatalf("step visit %s was sent %d times", id, c)
-		}
+	second := e.call(http.MethodPost, "/api/deliveries/retry-jobs", `{"workflow": "wf", "step": "hook"}`, http.StatusAccepted)
+	if second["total"] != 2.0 {
+		t.Fatalf("second job %v", second)
 	}
-	if retried != n || delivered != n {
-		t.Fatalf("the runs say %v retried and %v delivered, want %d", retried, delivered, n)
+	e.runDue()
+	if got := e.call(http.MethodGet, fmt.Sprintf("/api/deliveries/retry-jobs/%v", second["id"]), nil, http.StatusOK); got["ok"] != 2.0 || got["status"] != "done" {
+		t.Fatalf("second job finished %v", got)
 	}
-	// every run saw all n at first; what one sent the others skipped or found settled
-	if skipped > runs*n-n {
-		t.Fatalf("%v skipped", skipped)
+	if jobs := e.call(http.MethodGet, "/api/deliveries/retry-jobs?workflow=wf", nil, http.StatusOK)["jobs"].([]any); len(jobs) != 2 ||
+		jobs[0].(map[string]any)["id"] != second["id"] {
+		t.Fatalf("jobs newest first %v", jobs)
 	}
-	dead, _ := e.db.ActionAttempts(e.ctx, store.AttemptQuery{WorkflowID: "wf", DeadOnly: true})
-	for _, d := range dead {
-		latest, _ := e.db.ActionAttempts(e.ctx, store.AttemptQuery{Key: d.IdempotencyKey, Limit: 1})
-		if latest[0].Outcome != store.AttemptOK {
-			t.Fatalf("dead letter %d not resolved: %+v", d.ID, latest[0])
-		}
+	if c := e.request(http.MethodPost, fmt.Sprintf("/api/deliveries/retry-jobs/%d/cancel", id), "", nil); c.status != http.StatusConflict {
+		t.Fatalf("stop a finished job: %d %s", c.status, c.body)
+	}
+	if none := e.request(http.MethodPost, "/api/deliveries/retry-jobs", `{"workflow": "wf", "step": "hook"}`, nil); none.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(string(none.body), `"field":"step"`) || !strings.Contains(string(none.body), "no dead letters") {
+		t.Fatalf("nothing left: %d %s", none.status, none.body)
 	}
 }
 
-func TestRetryAllRefusesBadInput(t *testing.T) {
+// A running job stops by hand after its batch: what it sent stays logged, it ends cancelled.
+func TestStopRetryJobThroughAPI(t *testing.T) {
 	e := newDeliveryEnv(t)
+	deadLetterWorkflow(t, e, 3, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
+	job := e.call(http.MethodPost, "/api/deliveries/retry-jobs", `{"workflow": "wf", "step": "hook"}`, http.StatusAccepted)
+	stopped := e.call(http.MethodPost, fmt.Sprintf("/api/deliveries/retry-jobs/%v/cancel", job["id"]), "", http.StatusOK)
+	if stopped["status"] != "cancelled" || stopped["finished"] != true {
+		t.Fatalf("stopped %v", stopped)
+	}
+	e.runDue()
+	if got := e.call(http.MethodGet, fmt.Sprintf("/api/deliveries/retry-jobs/%v", job["id"]), nil, http.StatusOK); got["status"] != "cancelled" || got["done"] != 0.0 {
+		t.Fatalf("a stopped job ran on: %v", got)
+	}
+}
+
+func TestRetryJobRefusesBadInput(t *testing.T) {
+	e := newDeliveryEnv(t)
+	deadLetterWorkflow(t, e, 0, func(w http.ResponseWriter, r *http.Request) {})
 	for _, c := range []struct {
-		body   string
-		status int
-		field  string
+		method, url, body string
+		status            int
+		field, says       string
 	}{
-		{`{}`, http.StatusUnprocessableEntity, "workflow"},
-		{`{"workflow": "wf", "limit": 51}`, http.StatusUnprocessableEntity, "limit"},
-		{`{"workflow": "", "limit": -1}`, http.StatusUnprocessableEntity, "workflow"},
-		{`{"workflow": "wf", "up_to": -3}`, http.StatusUnprocessableEntity, "up_to"},
-		{`{"workflow": "nope"}`, http.StatusNotFound, "workflow"},
-		{`{"workflow": "wf", "stepp": "x"}`, http.StatusBadRequest, ""},
-		{`[]`, http.StatusBadRequest, ""},
+		{"POST", "/api/deliveries/retry-jobs", `{}`, http.StatusUnprocessableEntity, "workflow", "give the step id"},
+		{"POST", "/api/deliveries/retry-jobs", `{"workflow": "wf"}`, http.StatusUnprocessableEntity, "step", "give the step id"},
+		{"POST", "/api/deliveries/retry-jobs", `{"workflow": "nope", "step": "hook"}`, http.StatusNotFound, "workflow", `no workflow \"nope\"`},
+		{"POST", "/api/deliveries/retry-jobs", `{"workflow": "wf", "step": "nope"}`, http.StatusUnprocessableEntity, "step", "its steps are hook"},
+		{"POST", "/api/deliveries/retry-jobs", `{"workflow": "wf", "step": "hook"}`, http.StatusUnprocessableEntity, "step", "no dead letters"},
+		{"POST", "/api/deliveries/retry-jobs", `{"workflow": "wf", "step": "hook", "limit": 5}`, http.StatusBadRequest, "", "limit"},
+		{"POST", "/api/deliveries/retry-jobs", `[]`, http.StatusBadRequest, "", ""},
+		{"GET", "/api/deliveries/retry-jobs/999", "", http.StatusNotFound, "", "retry job 999"},
+		{"GET", "/api/deliveries/retry-jobs/x", "", http.StatusBadRequest, "", ""},
+		{"GET", "/api/deliveries/retry-jobs?status=paused", "", http.StatusBadRequest, "", "paused"},
+		{"POST", "/api/deliveries/retry-jobs/999/cancel", "", http.StatusNotFound, "", ""},
 	} {
-		r := e.request(http.MethodPost, "/api/deliveries/retry-all", c.body, nil)
-		if r.status != c.status || (c.field != "" && !strings.Contains(string(r.body), `"field":"`+c.field+`"`)) {
-			t.Errorf("%s: %d %s, want %d naming %q", c.body, r.status, r.body, c.status, c.field)
+		r := e.request(c.method, c.url, c.body, nil)
+		if r.status != c.status || (c.field != "" && !strings.Contains(string(r.body), `"field":"`+c.field+`"`)) || !strings.Contains(string(r.body), c.says) {
+			t.Errorf("%s %s %s: %d %s, want %d naming %q saying %q", c.method, c.url, c.body, r.status, r.body, c.status, c.field, c.says)
 		}
 	}
-	if r := e.request(http.MethodPost, "/api/deliveries/retry-all", `{"workflow": "", "limit": -1}`, nil); !strings.Contains(string(r.body), `"limit"`) {
-		t.Errorf("every problem at once: %s", r.body)
+	if jobs := e.call(http.MethodGet, "/api/deliveries/retry-jobs?workflow=wf", nil, http.StatusOK); len(jobs["jobs"].([]any)) != 0 {
+		t.Fatalf("refused requests wrote jobs: %v", jobs)
 	}
 }

@@ -355,10 +355,32 @@ func wireWhyNot(v *engine.WhyNot) *whyNotJSON {
 	})}
 }
 
-// retryBatchJSON is a retry-all answer with the tries it logged on the wire.
-type retryBatchJSON struct {
-	*engine.RetryBatch
-	Deliveries []*attemptJSON `json:"deliveries"` // the tries this call logged
+// retryJobJSON is a "Retry all" job on the wire.
+type retryJobJSON struct {
+	ID         int64      `json:"id"`
+	WorkflowID string     `json:"workflow_id"`
+	StepID     string     `json:"step_id"`
+	Status     string     `json:"status"`
+	UpTo       int64      `json:"up_to"`
+	Total      int64      `json:"total"`
+	Done       int64      `json:"done"`
+	OK         int64      `json:"ok"`
+	Failed     int64      `json:"failed"`
+	Skipped    int64      `json:"skipped"`
+	Finished   bool       `json:"finished"` // no longer running (see status)
+	Error      string     `json:"error,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+}
+
+func wireRetryJob(v *store.RetryJob) *retryJobJSON {
+	if v == nil {
+		return nil
+	}
+	return &retryJobJSON{ID: v.ID, WorkflowID: v.WorkflowID, StepID: v.StepID, Status: v.Status, UpTo: v.UpTo, Total: v.Total, Done: v.Done,
+		OK: v.OK, Failed: v.Failed, Skipped: v.Skipped, Finished: v.Status != store.EnrollJobRunning, Error: v.Error,
+		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, FinishedAt: v.FinishedAt}
 }
 
 func propertyValue(p store.Property) *propertyJSON { return wireProperty(&p) }

@@ -111,11 +111,24 @@ describe('honest outcomes', { concurrency: false }, () => {
     assert.match(await dead.textContent(), /410/);
     assert.doesNotMatch(await page.locator('.screen').textContent(), /was delivered/);
     await shot('02-enrollments');
-    // "Retry all" of the step sends its dead letter again: the receiver still refuses, and says so
+    // "Retry all" of the step is a server-side job: its progress shows, a reload finds it again,
+    // and it ends with the summary; the receiver still refuses, and the retry stays failed
     const refusedBefore = receiver.requests.length;
+    receiver.holdMs = 4000;
     await dead.getByTestId('retry-all').click();
-    await dead.getByText('0 of 1 delivered, 1 failed again').waitFor({ timeout: T.med });
-    assert.equal(receiver.requests.length, refusedBefore + 1, 'the receiver got the retry');
+    await dead.getByTestId('retry-all-progress').getByText('Sending again 0 of 1 · 0 delivered · 0 failed again').waitFor({ timeout: T.med });
+    await page.reload();
+    await page.getByTestId('dead-letters').getByTestId('retry-all-progress').getByText(/^Sending again 0 of 1/).waitFor({ timeout: T.med });
+    await shot('02-retry-job-running');
+    await until('the receiver to get the retry', async () => receiver.requests.length === refusedBefore + 1, T.med);
+    receiver.holdMs = 0;
+    await dead.getByTestId('retry-all-result').getByText('Done: 0 of 1 delivered · 1 failed again (each keeps its Retry)').waitFor({ timeout: T.med });
+    await until('the failed retry listed in red', async () => (await dead.locator('tr.row-failed').count()) === 2, T.med);
+    assert.match(await dead.locator('tr.row-failed').first().textContent(), /failed[\s\S]*410[\s\S]*Retry/, 'the retry is failed, with its status and a Retry button');
+    const jobs = await api('GET', `/api/deliveries/retry-jobs?workflow=${WF}`);
+    assert.equal(jobs.body.jobs.length, 1);
+    assert.deepEqual([jobs.body.jobs[0].status, jobs.body.jobs[0].total, jobs.body.jobs[0].ok, jobs.body.jobs[0].failed], ['done', 1, 0, 1]);
+    assert.equal(receiver.requests.length, refusedBefore + 1, 'the dead letter was sent again once');
 
     // the enrollment page: status, banner, the red history entry
     await row.click();

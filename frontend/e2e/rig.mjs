@@ -108,17 +108,18 @@ export async function publishReview(page, { enroll } = {}) {
 
 /**
  * A receiver on 127.0.0.1, the outside system a webhook step posts to: it answers every request
- * with r.status and the plain text r.body (a test may change both between requests), and keeps
- * each request ({ method, path, body }) in r.requests. Close it with r.close().
+ * with r.status and the plain text r.body after r.holdMs (a test may change all three between
+ * requests; a hold keeps a retry job visibly running), and keeps each request
+ * ({ method, path, body }) in r.requests. Close it with r.close().
  */
-export async function startReceiver({ status = 200, body = 'ok', path = '/' } = {}) {
-  const r = { url: '', status, body, requests: [], close: async () => undefined };
+export async function startReceiver({ status = 200, body = 'ok', path = '/', holdMs = 0 } = {}) {
+  const r = { url: '', status, body, holdMs, requests: [], close: async () => undefined };
   const srv = createServer((req, res) => {
     let data = '';
     req.on('data', (c) => (data += c));
     req.on('end', () => {
       r.requests.push({ method: req.method, path: req.url, body: data });
-      res.writeHead(r.status, { 'Content-Type': 'text/plain' }).end(r.body);
+      setTimeout(() => res.writeHead(r.status, { 'Content-Type': 'text/plain' }).end(r.body), r.holdMs);
     });
   });
   await new Promise((ok) => srv.listen(0, '127.0.0.1', ok));

@@ -2,7 +2,7 @@
 // code works in the Wails window (AssetServer) and in a browser on `flowdesk serve`.
 import { canonical } from '../lib/canonical';
 import type {
-  Association, CatalogueEvent, Changes, Definition, Delivery, RetryBatch, EnrollJob, EnrollOption, EnrollPreview, EnrollSelection, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Filter, Health, HookCapture,
+  Association, CatalogueEvent, Changes, Definition, Delivery, RetryJob, EnrollJob, EnrollOption, EnrollPreview, EnrollSelection, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Filter, Health, HookCapture,
   HookConfig, HookCreated, HookEndpoint, HookPreset, HookRequest, ImportColumn, ImportPreview, ListDay, ListImport, ListItem, Notification, ObjectType, OutboxMessage, Performance, Problem, Property, PropertyType, RecordDetail,
   RecordItem, PublishReview, Published, SavedWorkflow, SavedScenario, ScenarioFile, ScenarioRun, DryRun, DryRunRequest, WhyNot, Schema, SimulateRequest, SimulateResult, SettingsUpdate, SettingsView, Stats, Task, TrashedWorkflow, ValidateResult, VersionInfo, Workflow, WorkflowSummary,
 } from './types';
@@ -302,8 +302,13 @@ export const api = {
   listDeliveries: async (q: { workflow?: string; enrollment?: number; key?: string; dead?: boolean; failed?: boolean; limit?: number } = {}) =>
     (await request<{ deliveries: Delivery[] }>('GET', '/api/deliveries' + qs({ ...q, dead: q.dead ? 'true' : undefined, failed: q.failed ? 'true' : undefined }))).data.deliveries,
   retryDelivery: async (id: number) => (await request<{ delivery: Delivery }>('POST', `/api/deliveries/${id}/retry`)).data.delivery,
-  /** One batch of a "Retry all": up to limit dead letters of a workflow (or its step) sent again. */
-  retryAllDeliveries: async (q: { workflow: string; step?: string; limit?: number; up_to?: number }) => (await request<RetryBatch>('POST', '/api/deliveries/retry-all', { body: q })).data,
+  /** Starts "Retry all" of a step as a server-side job (answered 202); poll getRetryJob. */
+  startRetryJob: async (q: { workflow: string; step: string }) => (await request<RetryJob>('POST', '/api/deliveries/retry-jobs', { body: q })).data,
+  getRetryJob: async (id: number, signal?: AbortSignal) => (await request<RetryJob>('GET', '/api/deliveries/retry-jobs/' + id, { signal })).data,
+  listRetryJobs: async (q: { workflow?: string; step?: string; status?: RetryJob['status'] } = {}) =>
+    (await request<{ jobs: RetryJob[] }>('GET', '/api/deliveries/retry-jobs' + qs(q))).data.jobs,
+  /** Stops a running retry job after its current batch. */
+  cancelRetryJob: async (id: number) => (await request<RetryJob>('POST', `/api/deliveries/retry-jobs/${id}/cancel`)).data,
 
   // lists and CSV import
   listLists: async () => (await request<{ lists: ListItem[] }>('GET', '/api/lists')).data.lists,

@@ -613,17 +613,31 @@ export type OutboxStatus = 'outbox' | 'sent' | 'delivered' | 'failed';
 
 export type AttemptOutcome = 'ok' | 'skipped' | 'retry' | 'failed' | 'dead';
 
-/** One batch of POST /api/deliveries/retry-all. */
-export interface RetryBatch {
-  retried: number;
-  delivered: number;
-  failed: number;
-  /** Picked but not sent: another retry was sending it, or had delivered it. */
-  skipped: number;
-  remaining: number;
-  /** Pass back to the next batch, so what failed again is not picked again. */
+/** A "Retry all" of a workflow step (GET /api/deliveries/retry-jobs/{id}): the step's dead
+ * letters when it started, sent again by the server in batches. */
+export interface RetryJob {
+  id: number;
+  workflow_id: string;
+  step_id: string;
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  /** Tries logged after this delivery-log line are not in the job. */
   up_to: number;
-  deliveries: Delivery[];
+  /** Dead letters selected when it started. */
+  total: number;
+  /** Handled so far: ok + failed + skipped. */
+  done: number;
+  /** Delivered by the retry. */
+  ok: number;
+  /** Failed again (still dead letters, each keeps its Retry). */
+  failed: number;
+  /** Settled before the job reached them (sent again by hand) or gone. */
+  skipped: number;
+  /** No longer running (see status). */
+  finished: boolean;
+  error?: string;
+  created_at: string;
+  updated_at: string;
+  finished_at?: string;
 }
 
 export interface Delivery {

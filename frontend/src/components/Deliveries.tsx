@@ -1,17 +1,13 @@
 // The delivery log of outbound steps (webhook, email, SMS, Slack): one row per attempt with its
 // status, latency and a response snippet; failed webhook deliveries and dead letters get a Retry
-// button (only webhooks can be sent again by hand), and each step with some a "Retry all".
+// button (only webhooks can be sent again by hand), and each step with some a "Retry all", which
+// the server runs as a job: the panel shows its progress, finds it again after a reload, and
+// ends with its summary.
 import { useCallback, useEffect, useState } from 'react';
-import { api, type Delivery } from '../api';
+import { api, ApiError, type Delivery, type RetryJob } from '../api';
 import { ago, ErrorBanner } from './common';
 import { formatDateTime } from '../lib/datetime';
-import { retryable, retryGroups } from '../lib/dead-letters';
-
-/** The end of a "Retry all" in words. */
-export function retryAllSummary(p: { sent: number; ok: number; failed: number }): string {
-  if (p.sent === 0) return 'Nothing was left to retry';
-  return `${p.ok} of ${p.sent} delivered${p.failed ? `, ${p.failed} failed again (each keeps its Retry)` : ''}`;
-}
+import { retryable, retryGroups, retryJobText } from '../lib/dead-letters';
 
 const TONE: Record<string, string> = { ok: 'completed', skipped: 'cancelled', retry: 'waiting', failed: 'failed', dead: 'failed' };
 
@@ -59,56 +55,107 @@ export function DeliveriesTable({ query, title, emptyText, stepName, showEnrollm
       setBusy(null);
     }
   };
-  // "Retry all" of a step: the server sends its dead letters again in batches (each through the
-  // engine's redelivery); the counts so far show as progress
-  const [bulk, setBulk] = useState<{ step: string; sent: number; total: number; ok: number; failed: number } | null>(null);
-  const [bulkResult, setBulkResult] = useState<Record<string, { ok: boolean; text: string }>>({});
+  // "Retry all" of a step: one server-side job per step (POST /api/deliveries/retry-jobs), polled
+  // while it runs; a job that was running before a reload is found again
+  const [jobs, setJobs] = useState<Record<string, RetryJob>>({});
+  const [jobError, setJobError] = useState<Record<string, string>>({});
+  useEffect(() => {
+    if (!workflow) return;
+    let live = true;
+    api.listRetryJobs({ workflow, status: 'running' }).then((running) => {
+      if (!live) return;
+      setJobs((cur) => {
+        const next = { ...cur };
+        for (const j of running) if (!next[j.step_id] || next[j.step_id].finished) next[j.step_id] = j;
+        return next;
+      });
+    }, () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [workflow]);
+  useEffect(() => {
+    const running = Object.values(jobs).filter((j) => !j.finished);
+    if (running.length === 0) return;
+    const ctrl = new AbortController();
+    const t = setTimeout(() => {
+      Promise.all(running.map((j) => api.getRetryJob(j.id, ctrl.signal))).then((got) => {
+        setJobs((cur) => {
+          const next = { ...cur };
+          for (const j of got) next[j.step_id] = j;
+          return next;
+        });
+        if (got.some((j) => j.finished)) load();
+      }, (e) => {
+        if (!(e instanceof DOMException)) setError(e instanceof Error ? e.message : String(e));
+      });
+    }, 400);
+    return () => {
+      clearTimeout(t);
+      ctrl.abort();
+    };
+  }, [jobs, load]);
   const retryAll = async (step: string) => {
     if (!workflow) return;
-    setBulkResult((r) => ({ ...r, [step]: { ok: true, text: '' } }));
-    let p = { sent: 0, ok: 0, failed: 0, total: 0 };
-    let upTo: number | undefined;
+    setJobError((r) => ({ ...r, [step]: '' }));
     try {
-      for (;;) {
-        setBulk({ step, ...p });
-        const b = await api.retryAllDeliveries({ workflow, step, limit: 5, up_to: upTo });
-        if (upTo === undefined) p.total = b.retried + b.skipped + b.remaining;
-        upTo = b.up_to;
-        p = { ...p, sent: p.sent + b.retried, ok: p.ok + b.delivered, failed: p.failed + b.failed };
-        if (b.remaining === 0 || b.retried + b.skipped === 0) break;
-      }
-      setBulkResult((r) => ({ ...r, [step]: { ok: p.failed === 0, text: retryAllSummary(p) } }));
+      const j = await api.startRetryJob({ workflow, step });
+      setJobs((cur) => ({ ...cur, [step]: j }));
     } catch (e) {
-      setBulkResult((r) => ({ ...r, [step]: { ok: false, text: `${retryAllSummary(p)}; stopped: ${e instanceof Error ? e.message : String(e)}` } }));
-    } finally {
-      setBulk(null);
+      // another tab started it: show that job
+      const other = e instanceof ApiError && e.status === 409 ? (e.details as { job?: RetryJob } | undefined)?.job : undefined;
+      if (other) setJobs((cur) => ({ ...cur, [step]: other }));
+      else setJobError((r) => ({ ...r, [step]: e instanceof Error ? e.message : String(e) }));
+    }
+  };
+  const stopJob = async (j: RetryJob) => {
+    try {
+      const stopped = await api.cancelRetryJob(j.id);
+      setJobs((cur) => ({ ...cur, [j.step_id]: stopped }));
       load();
+    } catch (e) {
+      setJobError((r) => ({ ...r, [j.step_id]: e instanceof Error ? e.message : String(e) }));
     }
   };
   if (rows === null && !error) return null;
-  // "Retry all" is per workflow step: only where the table lists a workflow's deliveries
+  // "Retry all" is per workflow step: only where the table lists a workflow's deliveries; a step
+  // whose job runs or has just ended keeps its row after its dead letters are gone
   const groups = rows && workflow ? retryGroups(rows) : [];
+  const steps = [...groups.map((g) => g.step), ...Object.keys(jobs).filter((s) => !groups.some((g) => g.step === s))];
   return (
     <section className="deliveries" data-testid={dead || failed ? 'dead-letters' : 'deliveries'}>
       <h2>{title} <span className="count">{rows?.length ?? 0}</span></h2>
       <ErrorBanner error={error} onRetry={load} />
       {rows && rows.length === 0 && <div className="sub">{emptyText}</div>}
-      {groups.length > 0 && (
+      {workflow && steps.length > 0 && (
         <div className="retry-all">
-          {groups.map((g) => (
-            <div key={g.step} className="retry-all-row">
-              <button type="button" className="btn small" disabled={bulk !== null} onClick={() => retryAll(g.step)} data-testid="retry-all">
-                Retry all {g.deliveries.length} dead letter{g.deliveries.length === 1 ? '' : 's'} of {stepName ? stepName(g.step) : g.step}
-              </button>
-              {bulk?.step === g.step && (
-                <span className="retry-progress" role="status" data-testid="retry-all-progress">
-                  <progress max={bulk.total || 1} value={bulk.sent} aria-label="Retry all progress" />
-                  {bulk.total ? `Sent ${bulk.sent} of ${bulk.total}` : 'Starting'}… {bulk.ok} delivered, {bulk.failed} failed again
-                </span>
-              )}
-              {bulkResult[g.step]?.text && <span className={bulkResult[g.step].ok ? 'ok-text' : 'warn-text'} role="status" data-testid="retry-all-result">{bulkResult[g.step].text}</span>}
-            </div>
-          ))}
+          {steps.map((step) => {
+            const g = groups.find((x) => x.step === step);
+            const job = jobs[step];
+            const name = stepName ? stepName(step) : step;
+            return (
+              <div key={step} className="retry-all-row" data-step={step}>
+                {g && (!job || job.finished) && (
+                  <button type="button" className="btn small" onClick={() => retryAll(step)} data-testid="retry-all">
+                    Retry all {g.deliveries.length} dead letter{g.deliveries.length === 1 ? '' : 's'} of {name}
+                  </button>
+                )}
+                {job && !job.finished && (
+                  <span className="retry-progress" role="status" data-testid="retry-all-progress">
+                    <progress max={job.total || 1} value={job.done} aria-label={`Retry all of ${name}`} />
+                    {retryJobText(job)}
+                    <button type="button" className="btn small" onClick={() => stopJob(job)}>Stop</button>
+                  </span>
+                )}
+                {job?.finished && (
+                  <span className={job.status === 'done' && job.failed === 0 ? 'ok-text' : 'warn-text'} role="status" data-testid="retry-all-result">
+                    {retryJobText(job)}
+                  </span>
+                )}
+                {jobError[step] && <span className="warn-text" role="alert">{jobError[step]}</span>}
+              </div>
+            );
+          })}
         </div>
       )}
       {rows && rows.length > 0 && (
@@ -137,7 +184,7 @@ export function DeliveriesTable({ query, title, emptyText, stepName, showEnrollm
                 </td>
                 <td title={formatDateTime(d.at)}>{ago(d.at)}</td>
                 <td>
-                  {retryable(d) && (
+                  {retryable(d) && !(jobs[d.step_id] && !jobs[d.step_id].finished) && (
                     <button type="button" className="btn small" disabled={busy === d.id} onClick={() => retry(d)}>{busy === d.id ? 'Retrying…' : 'Retry'}</button>
                   )}
                   {results[d.id] && <div className={results[d.id].ok ? 'ok-text' : 'warn-text'} role="status">{results[d.id].text}</div>}

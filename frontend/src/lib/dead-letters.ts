@@ -1,6 +1,7 @@
 // The dead letters a step's "Retry all" sends again: failed-for-good webhook deliveries not yet
-// resolved by a later retry, grouped by step in the order the log lists them.
-import type { Delivery } from '../api/types';
+// resolved by a later retry, grouped by step in the order the log lists them; and the words for
+// the server's retry job. Pure.
+import type { Delivery, RetryJob } from '../api/types';
 
 /** Whether a delivery can be sent again by hand now. */
 export function retryable(d: Delivery): boolean {
@@ -19,4 +20,23 @@ export function retryGroups(rows: Delivery[]): { step: string; deliveries: Deliv
     g.deliveries.push(d);
   }
   return out;
+}
+
+const n = (v: number) => v.toLocaleString('en-US');
+
+/** A retry job's progress while it runs ("Sending again 120 of 1,400 · 80 delivered · 40 failed
+ * again"), and its summary once it has ended. */
+export function retryJobText(j: RetryJob): string {
+  const skipped = j.skipped ? ` · ${n(j.skipped)} settled before it got to them` : '';
+  const again = j.failed ? ` · ${n(j.failed)} failed again` : '';
+  switch (j.status) {
+    case 'running':
+      return `Sending again ${n(j.done)} of ${n(j.total)} · ${n(j.ok)} delivered · ${n(j.failed)} failed again${skipped}`;
+    case 'done':
+      return `Done: ${n(j.ok)} of ${n(j.total)} delivered${again}${skipped}${j.failed ? ' (each keeps its Retry)' : ''}`;
+    case 'cancelled':
+      return `Stopped by hand after ${n(j.done)} of ${n(j.total)}: ${n(j.ok)} delivered${again}${skipped}`;
+    default:
+      return `Stopped after ${n(j.done)} of ${n(j.total)}: ${n(j.ok)} delivered${again}${skipped}. ${j.error ?? ''}`.trim();
+  }
 }

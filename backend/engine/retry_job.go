@@ -85,6 +85,13 @@ func (e *Engine) StartRetryJob(ctx context.Context, workflowID, stepID string) (
 		}
 		return tx.InsertRetryJob(j, e.clock.Now())
 	})
+	var busy *RetryJobRunningError
+	if errors.Is(err, store.ErrConflict) && !errors.As(err, &busy) {
+		// another process started one between the check and the insert (a shared database)
+		if running, rerr := e.db.RetryJobs(ctx, store.RetryJobQuery{WorkflowID: workflowID, StepID: stepID, Status: store.EnrollJobRunning, Limit: 1}); rerr == nil && len(running) > 0 {
+			err = &RetryJobRunningError{Job: running[0]}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("retry the dead letters of %q step %q: %w", workflowID, stepID, err)
 	}

@@ -115,9 +115,16 @@ func TestKill9MidRetryJob(t *testing.T) {
 	}
 	t.Logf("killed at %d of %d done, %d requests sent", job.Done, job.Total, atKill)
 
+	beforeKill := job.Done
 	srv = startServe(ctx, t, bin, dbPath, filepath.Join(tmp, "serve3.log"))
 	jobURL = fmt.Sprintf("%s/api/deliveries/retry-jobs/%d", srv.base, job.ID)
 	start := time.Now()
+	if err := apiCall(ctx, client, http.MethodGet, jobURL, "", http.StatusOK, &job); err != nil {
+		t.Fatal(err)
+	}
+	if job.Done < beforeKill {
+		t.Fatalf("after the restart the job reports %d done, before the kill it reported %d", job.Done, beforeKill)
+	}
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(20 * time.Millisecond) {
 		if err := apiCall(ctx, client, http.MethodGet, jobURL, "", http.StatusOK, &job); err != nil {
 			t.Fatal(err)

@@ -106,7 +106,10 @@ type Engine struct {
 	// switchingOff holds the workflows being switched off with their open enrollments cancelled
 	// (DisableWorkflow): their claimed steps are cancelled, not run.
 	switchingOff sync.Map
-	maint        engineMaintenance // maintenance services (maintenance.go)
+	// retryRuns holds the retry jobs this process has sent batches of (retry_job.go), to log
+	// once which process runs a job.
+	retryRuns sync.Map
+	maint     engineMaintenance // maintenance services (maintenance.go)
 
 	wake    chan struct{}
 	held    held       // claims the dispatcher is running, renewed by heartbeat (lease.go)

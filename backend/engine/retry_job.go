@@ -163,6 +163,10 @@ func (e *Engine) retryBatch(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
+	if _, seen := e.retryRuns.LoadOrStore(id, true); !seen && len(page) > 0 {
+		// once per job and process: which process sends (the leader, on a shared database)
+		e.log.Info("retry job running", "job", id, "done", j.Done, "total", j.Total)
+	}
 	type sent struct{ dead, next *store.ActionAttempt }
 	var out []sent
 	var cursor, skipped int64
@@ -227,6 +231,7 @@ func (e *Engine) retryBatch(ctx context.Context, id int64) error {
 		}
 	})
 	if err == nil && finished {
+		e.retryRuns.Delete(id)
 		e.log.Info("retry job done", "job", id, "workflow", j.WorkflowID, "step", j.StepID)
 	}
 	return err

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/flowdesk/flowdesk/backend/condition"
 	"github.com/flowdesk/flowdesk/backend/ident"
 	"github.com/flowdesk/flowdesk/backend/property"
 	"github.com/flowdesk/flowdesk/backend/store"
@@ -386,12 +385,11 @@ func (e *Engine) wakeWaiters(ctx context.Context, tx store.Tx, rec *store.Record
 			if err != nil {
 				return nil, err
 			}
-			wenv := condition.Env{Record: rec.Properties, Event: env, Now: now}
-			if p.UsesLists() {
-				if wenv.Lists, err = recordListSet(tx, rec.ID); err != nil {
-					return nil, err
-				}
+			wenv, err := ruleEnv(tx, rec, now, p.UsesLists(), p.Associations())
+			if err != nil {
+				return nil, err
 			}
+			wenv.Event = env
 			ok, err := p.Match(wenv)
 			if err != nil {
 				e.log.Warn("wait filter failed", "enrollment", en.ID, "step", step.ID, "err", err)

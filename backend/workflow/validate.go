@@ -112,9 +112,6 @@ type validator struct {
 	// (targeted: it writes to them, and property types come from target).
 	target   condition.Schema
 	targeted bool
-	// assocOK says the filter being checked may read associated records (triggers, branches,
-	// the goal and the unenrollment filter; not a wait-for-event filter).
-	assocOK bool
 }
 
 // add records a problem.
@@ -355,11 +352,9 @@ func (v *validator) triggers() {
 			}
 		}
 		if !emptyFilter(t.Filter) {
-			v.assocOK = true // triggers read associated records ("company.industry")
 			v.filter(*t.Filter, "filter", eventOK, fmt.Sprintf("Trigger %q", id), func(field, msg string) {
 				v.add(Problem{Trigger: id, Field: field, Message: msg})
 			})
-			v.assocOK = false
 		}
 	}
 }
@@ -813,9 +808,7 @@ func (v *validator) branch(s *Step, name string, add func(field, format string, 
 		prefix := name + ", " + label
 		addf := func(field, msg string) { v.add(Problem{Step: s.ID, Field: field, Message: msg}) }
 		if !emptyFilter(b.Filter) {
-			v.assocOK = true // branches read associated records ("company.industry")
 			v.filter(*b.Filter, field+".filter", true, prefix, addf)
-			v.assocOK = false
 		}
 		if b.Expr != "" {
 			v.filter(condition.Filter{Expr: b.Expr}, field+".expr", true, prefix, addf)
@@ -1071,20 +1064,7 @@ func (v *validator) associated(prefix string) (condition.Schema, bool) {
 // filter compiles f and reports its problems under field, each message prefixed with who.
 // eventOK says whether the filter may read event fields ("event.*").
 func (v *validator) filter(f condition.Filter, field string, eventOK bool, who string, add func(field, msg string)) {
-	opts := condition.Options{Schema: v.schema}
-	if v.assocOK {
-		opts.Associated = v.associated
-	} else {
-		walk(f, "", func(path string, n condition.Filter) {
-			if typ, _, ok := strings.Cut(n.Property, "."); ok && !isEventRef(n.Property) {
-				if _, own := v.ownType(n.Property); !own {
-					if _, assoc := v.associated(typ); assoc {
-						add(joinPath(field, path), fmt.Sprintf("%s: the rule reads %q, a property of the associated %s; only triggers, branches, the goal and the unenrollment filter can read associated records. Test it in one of those, or use a property of the record itself.", who, n.Property, typ))
-					}
-				}
-			}
-		})
-	}
+	opts := condition.Options{Schema: v.schema, Associated: v.associated}
 	_, err := condition.Compile(f, opts)
 	if err != nil {
 		var ce *problem.Error

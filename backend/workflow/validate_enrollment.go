@@ -15,9 +15,7 @@ func (v *validator) exits() {
 		if emptyFilter(d.Goal) {
 			v.add(Problem{Field: "goal", Message: "The goal has no rules. Add a rule that says when a record has reached the goal (like lifecycle is customer), or remove the goal."})
 		} else {
-			v.assocOK = true // goals read associated records ("company.industry")
 			v.filter(*d.Goal, "goal", false, "The goal", func(field, msg string) { v.add(Problem{Field: field, Message: msg}) })
-			v.assocOK = false
 		}
 	}
 	u := d.Unenroll
@@ -28,9 +26,7 @@ func (v *validator) exits() {
 		if emptyFilter(u.Filter) {
 			v.add(Problem{Field: "unenroll.filter", Message: "The unenrollment filter has no rules. Add a rule that says when a record leaves, or remove the filter."})
 		} else {
-			v.assocOK = true
 			v.filter(*u.Filter, "unenroll.filter", false, "The unenrollment filter", func(field, msg string) { v.add(Problem{Field: field, Message: msg}) })
-			v.assocOK = false
 		}
 	}
 	if u.WhenCriteriaNoLongerMet {

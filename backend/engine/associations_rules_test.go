@@ -4,8 +4,13 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/flowdesk/flowdesk/backend/condition"
 	"github.com/flowdesk/flowdesk/backend/store"
+	"github.com/flowdesk/flowdesk/backend/workflow"
 )
+
+// softwareCompany is the rule "the associated company's industry is software".
+var softwareCompany = condition.Filter{Property: "company.industry", Op: "eq", Value: "software"}
 
 // companyWorld seeds ann, linked to Acme (software), bob, linked to Bolt (retail), and cy,
 // linked to no company.
@@ -71,5 +76,56 @@ func TestWaitForEventFilterReadsTheAssociatedCompany(t *testing.T) {
 	h.wantTrail(a, "enrolled", "wait:waiting", "wait:resumed", "thanks:ok", "completed")
 	h.wantStatus(b, store.StatusCompleted)
 	h.wantStatus(c, store.StatusWaiting)
+}
+
+// TestBulkEnrollAndDryRunByAssociatedProperty: "company.industry is software" selects the
+// contacts of software companies in the preview, the bulk job and the dry run.
+func TestBulkEnrollAndDryRunByAssociatedProperty(t *testing.T) {
+	h := newHarness(t)
+	ann, bob, _, _, _ := h.companyWorld()
+	h.deployM(manualFlow("w"))
+	sel := Selection{Filter: &condition.Filter{All: []condition.Filter{softwareCompany}}}
+	p, err := h.eng.PreviewEnroll(h.ctx, "w", sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Matched != 1 || p.Enrollable != 1 {
+		t.Fatalf("preview %+v, want ann alone", p)
+	}
+	def, err := workflow.Parse(mustJSON(t, manualFlow("w")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cands, more, err := h.eng.DryRunCandidates(h.ctx, "w", def, sel, 10)
+	if err != nil || more || len(cands) != 1 || cands[0].Record.ID != ann.ID || cands[0].Code != "" {
+		t.Fatalf("dry run %+v more %v err %v, want ann alone", cands, more, err)
+	}
+	job, err := h.eng.StartEnroll(h.ctx, "w", sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.restart() // the new engine compiles the stored selection again
+	for {
+		ok, err := h.eng.RunEnrollBatch(h.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+	}
+	if j := h.job(job.ID); j.Status != store.EnrollJobDone || j.Matched != 1 || j.Enrolled != 1 {
+		t.Fatalf("job %+v", j)
+	}
+	if got := h.enrollmentsByRecord("w"); !reflect.DeepEqual(got, map[int64]int{ann.ID: 1}) {
+		t.Fatalf("enrolled %v, want ann (%d) alone", got, ann.ID)
+	}
+	// Combined with a rule on the contact's own properties and a retail company.
+	retail := Selection{Filter: &condition.Filter{All: []condition.Filter{
+		{Property: "company.industry", Op: "eq", Value: "retail"}, {Property: "email", Op: "contains", Value: "bob"}}}}
+	cands, _, err = h.eng.DryRunCandidates(h.ctx, "w", def, retail, 10)
+	if err != nil || len(cands) != 1 || cands[0].Record.ID != bob.ID {
+		t.Fatalf("retail dry run %+v err %v, want bob alone", cands, err)
+	}
 }
 

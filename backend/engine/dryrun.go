@@ -45,7 +45,7 @@ func (e *Engine) DryRunCandidates(ctx context.Context, workflowID string, def *w
 			return nil, false, err
 		}
 		for _, r := range recs {
-			ok, selErr := s.selects(r, func(id int64) ([]string, error) { return e.memberships(ctx, id) }, now)
+			ok, selErr := s.selects(dbRules{ctx, e.db}, r, now)
 			if selErr == nil && !ok {
 				continue
 			}

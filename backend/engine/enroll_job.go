@@ -175,7 +175,7 @@ func (e *Engine) checkSelection(ctx context.Context, wf *trigger.Workflow, sel S
 // record of the object has ever had is a problem (most likely a typo), and so is event.*: there
 // is no event when enrolling by hand.
 func (e *Engine) compileSelection(f condition.Filter, object string, pr *problems) (*condition.Program, error) {
-	schema := e.Schema(object)
+	opts := e.compileOptions(object)
 	walkFilter(f, "filter", func(path string, n condition.Filter) {
 		p := strings.TrimPrefix(n.Property, "record.")
 		switch {
@@ -183,12 +183,21 @@ func (e *Engine) compileSelection(f condition.Filter, object string, pr *problem
 		case strings.HasPrefix(n.Property, "event."):
 			pr.add(path+".property", "%q reads the triggering event, but there is none when enrolling by hand; use a record property", n.Property)
 		default:
-			if _, ok := schema(p); !ok {
-				pr.add(path+".property", "no %s has a property %q; check its spelling", object, n.Property)
+			if _, ok := opts.Schema(p); ok {
+				return
 			}
+			if typ, name, dotted := strings.Cut(p, "."); dotted {
+				if schema, assoc := opts.Associated(typ); assoc {
+					if _, ok := schema(name); !ok {
+						pr.add(path+".property", "no %s has a property %q, so %q never matches; check its spelling", typ, name, n.Property)
+					}
+					return // a property of the associated records ("company.industry")
+				}
+			}
+			pr.add(path+".property", "no %s has a property %q; check its spelling", object, n.Property)
 		}
 	})
-	prog, err := condition.Compile(f, condition.Options{Schema: schema})
+	prog, err := condition.Compile(f, opts)
 	var ce *problem.Error
 	switch {
 	case errors.As(err, &ce):
@@ -272,22 +281,15 @@ func (s *selection) page(read func(store.RecordSelect) ([]*store.Record, error),
 	return recs, 0, next, len(recs) < limit, nil
 }
 
-// selects tells whether a record of the page is selected (a filter selection tests it). lists
-// loads the record's lists when the filter tests membership.
-func (s *selection) selects(r *store.Record, lists func(id int64) ([]string, error), now time.Time) (bool, error) {
+// selects tells whether a record of the page is selected (a filter selection tests it, as
+// every rule sees the record: ruleEnv through rr, a store.Tx inside a write or dbRules outside).
+func (s *selection) selects(rr ruleReader, r *store.Record, now time.Time) (bool, error) {
 	if s.prog == nil {
 		return true, nil
 	}
-	env := condition.Env{Record: r.Properties, Now: now}
-	if s.prog.UsesLists() {
-		ids, err := lists(r.ID)
-		if err != nil {
-			return false, err
-		}
-		env.Lists = make(map[string]bool, len(ids))
-		for _, id := range ids {
-			env.Lists[id] = true
-		}
+	env, err := ruleEnv(rr, r, now, s.prog.UsesLists(), s.prog.Associations())
+	if err != nil {
+		return false, err
 	}
 	return s.prog.Match(env)
 }
@@ -333,7 +335,7 @@ func (e *Engine) tally(ctx context.Context, wf *trigger.Workflow, s *selection, 
 			return nil, err
 		}
 		for _, r := range recs {
-			ok, err := s.selects(r, func(id int64) ([]string, error) { return e.memberships(ctx, id) }, now)
+			ok, err := s.selects(dbRules{ctx, e.db}, r, now)
 			if err == nil && !ok {
 				continue
 			}
@@ -434,7 +436,7 @@ func (e *Engine) jobSelection(j *store.EnrollJob, object string) (*selection, er
 		if sel.Filter == nil {
 			return nil, fmt.Errorf("enroll job %d: stored selection has no filter", j.ID)
 		}
-		prog, err := condition.Compile(*sel.Filter, condition.Options{Schema: e.Schema(object)})
+		prog, err := condition.Compile(*sel.Filter, e.compileOptions(object))
 		if err != nil {
 			return nil, fmt.Errorf("enroll job %d: filter: %w", j.ID, err)
 		}
@@ -492,7 +494,7 @@ func (e *Engine) enrollBatch(ctx context.Context, id int64) error {
 		reason := Reason{Trigger: "manual", TriggerType: "manual", Summary: fmt.Sprintf("Enrolled manually in bulk (by %s)", s.source),
 			By: fmt.Sprintf("enroll job %d", j.ID)}
 		for _, r := range recs {
-			ok, err := s.selects(r, tx.RecordLists, now)
+			ok, err := s.selects(tx, r, now)
 			if err == nil && !ok {
 				continue
 			}

@@ -330,9 +330,23 @@ type assocReaders struct {
 	readers map[string][]string
 }
 
-// associationReaders returns the object types whose enabled workflows read records of type typ
-// through an association, worked out once per trigger index.
+// associationReaders returns the object types whose enabled workflows or active lists read
+// records of type typ through an association ("company.industry"). The workflows' share is
+// worked out once per trigger index; the lists' comes from the list set, which reloads on its
+// own.
 func (e *Engine) associationReaders(ix *trigger.Index, typ string) []string {
+	out := e.workflowReaders(ix, typ)
+	for _, obj := range e.lists.Load().reads[typ] {
+		if !slices.Contains(out, obj) {
+			out = append(slices.Clip(out), obj)
+		}
+	}
+	return out
+}
+
+// workflowReaders returns the object types whose enabled workflows read records of type typ
+// through an association, worked out once per trigger index.
+func (e *Engine) workflowReaders(ix *trigger.Index, typ string) []string {
 	if r := e.readers.Load(); r != nil && r.ix == ix {
 		return r.readers[typ]
 	}
@@ -349,9 +363,9 @@ func (e *Engine) associationReaders(ix *trigger.Index, typ string) []string {
 }
 
 // associatesChanged re-checks, in the transaction of a change of a record's properties, the
-// records associated with it whose workflows read its type ("company.industry" in a contact
-// workflow's trigger, goal or unenrollment filter), as HubSpot re-evaluates a contact when its
-// company changes. It returns the new enrollments.
+// records associated with it whose workflows or active lists read its type ("company.industry"
+// in a contact workflow's trigger, goal or unenrollment filter, or in a contact list's filter),
+// as HubSpot re-evaluates a contact when its company changes. It returns the new enrollments.
 func (e *Engine) associatesChanged(tx store.Tx, change *store.RecordChange, now time.Time) ([]int64, error) {
 	ix := e.index.Load()
 	changed := change.Record
@@ -385,8 +399,9 @@ func (e *Engine) associatesChanged(tx store.Tx, change *store.RecordChange, now 
 }
 
 // linkChanged re-checks both records of a link that was made (linked) or removed, in its
-// transaction, when the other side's workflows read the type through an association: a contact
-// linked to a company in software now meets "company.industry is software".
+// transaction, when the other side's workflows or active lists read the type through an
+// association: a contact linked to a company in software now meets "company.industry is
+// software".
 func (e *Engine) linkChanged(tx store.Tx, a, b *store.Record, linked bool, now time.Time) ([]int64, error) {
 	ix := e.index.Load()
 	var ids []int64
@@ -418,14 +433,22 @@ func (e *Engine) linkChanged(tx store.Tx, a, b *store.Record, linked bool, now t
 }
 
 // recheckThrough re-checks record r after its associated records of type typ changed (was is
-// what they were): the goals and unenrollment rules of its open enrollments, then its filter
+// what they were): first its active lists that read typ (a join or leave runs the list's
+// triggers), then the goals and unenrollment rules of its open enrollments, then its filter
 // triggers that read typ, which enroll it when it starts to match.
 func (e *Engine) recheckThrough(tx store.Tx, ix *trigger.Index, r *store.Record, typ string, was []map[string]any, now time.Time) ([]int64, error) {
+	ids, joined, err := e.evalActiveLists(tx, r, typ, now)
+	if err != nil {
+		return nil, err
+	}
+	if !joined && !slices.Contains(e.workflowReaders(ix, typ), r.Type) {
+		return ids, nil // only its lists read typ, and they stay as they were
+	}
 	if err := e.checkExits(tx, r, now); err != nil {
 		return nil, err
 	}
 	if !slices.Contains(ix.Associations(r.Type), typ) {
-		return nil, nil
+		return ids, nil
 	}
 	after, err := ruleEnv(tx, r, now, ix.UsesLists(), ix.Associations(r.Type))
 	if err != nil {
@@ -438,5 +461,6 @@ func (e *Engine) recheckThrough(tx store.Tx, ix *trigger.Index, r *store.Record,
 	for _, err := range errs {
 		e.log.Warn("filter trigger failed", "record", r.ID, "associated", typ, "err", err)
 	}
-	return e.enrollMatches(tx, ix, matches, r.ID, nil, now)
+	more, err := e.enrollMatches(tx, ix, matches, r.ID, nil, now)
+	return append(ids, more...), err
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
@@ -129,3 +130,108 @@ func TestBulkEnrollAndDryRunByAssociatedProperty(t *testing.T) {
 	}
 }
 
+// TestAssociatedPropertyBadInputNamesTheField: an associated property nobody has, in a bulk
+// enrollment, a dry run or an active list, is a problem at its field path, and nothing is
+// written.
+func TestAssociatedPropertyBadInputNamesTheField(t *testing.T) {
+	h := newHarness(t)
+	h.companyWorld()
+	h.deployM(manualFlow("w"))
+	before := h.counts()
+	typo := &condition.Filter{All: []condition.Filter{{Property: "email", Op: "is_known"}, {Property: "company.industri", Op: "eq", Value: "software"}}}
+	_, err := h.eng.StartEnroll(h.ctx, "w", Selection{Filter: typo})
+	wantField(t, err, "filter.all[1].property", `no company has a property "industri"`, `"company.industri"`)
+	_, err = h.eng.PreviewEnroll(h.ctx, "w", Selection{Filter: typo})
+	wantField(t, err, "filter.all[1].property", `"industri"`)
+	def, err := workflow.Parse(mustJSON(t, manualFlow("w")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = h.eng.DryRunCandidates(h.ctx, "w", def, Selection{Filter: typo}, 10)
+	wantField(t, err, "filter.all[1].property", `"industri"`)
+	// A type the contact is not associated with reads the contact's own properties.
+	_, err = h.eng.StartEnroll(h.ctx, "w", Selection{Filter: &condition.Filter{Property: "planet.size", Op: "eq", Value: "big"}})
+	wantField(t, err, "filter.property", `no contact has a property "planet.size"`)
+	// An active list says so too.
+	_, err = h.eng.CreateList(h.ctx, ListInput{ID: "sw", Name: "Software", Filter: &condition.Filter{Any: []condition.Filter{{Property: "company.industri", Op: "eq", Value: "software"}}}})
+	wantField(t, err, "filter.any[0].property", `no company has a property "industri"`)
+	if after := h.counts(); after != before {
+		t.Fatalf("bad input changed rows: %+v -> %+v", before, after)
+	}
+	if ls, _ := h.db.Lists(h.ctx); len(ls) != 0 {
+		t.Fatalf("bad input stored lists %+v", ls)
+	}
+	if jobs, _ := h.db.EnrollJobs(h.ctx, store.EnrollJobQuery{}); len(jobs) != 0 {
+		t.Fatalf("bad input stored jobs %+v", jobs)
+	}
+}
+
+// TestActiveListReadsTheAssociatedCompany: an active list "company.industry is software" is
+// filled with the contacts of software companies, and follows the company side: a company's
+// industry changes, a link is made or removed, and its contacts join or leave the list in that
+// write, running the list's triggers.
+func TestActiveListReadsTheAssociatedCompany(t *testing.T) {
+	h := newHarness(t)
+	ann, bob, cy, acme, bolt := h.companyWorld()
+	l, err := h.eng.CreateList(h.ctx, ListInput{ID: "software", Name: "Software contacts", Filter: &softwareCompany})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Members != 1 || !reflect.DeepEqual(h.members("software"), []int64{ann.ID}) {
+		t.Fatalf("filled list %+v members %v, want ann (%d)", l, h.members("software"), ann.ID)
+	}
+	h.deployM(listFlow("joined", "software", "join"))
+	h.deployM(listFlow("left", "software", "leave"))
+	recordsOf := func(wf string) []int64 {
+		t.Helper()
+		var ids []int64
+		for _, id := range h.enrollmentsOf(wf) {
+			ids = append(ids, h.enrollment(id).RecordID)
+		}
+		return ids
+	}
+	// Bolt becomes a software company: bob joins, and the list trigger enrolls him.
+	enrolled := h.patch(bolt.ID, M{"industry": "software"})
+	if got := h.members("software"); !slices.Contains(got, bob.ID) || len(got) != 2 {
+		t.Fatalf("after Bolt went software: members %v", got)
+	}
+	if got := recordsOf("joined"); !reflect.DeepEqual(got, []int64{bob.ID}) || !reflect.DeepEqual(enrolled, h.enrollmentsOf("joined")) {
+		t.Fatalf("joined enrolled %v (the patch said %v), want bob", got, enrolled)
+	}
+	// Acme leaves software: ann leaves the list.
+	h.patch(acme.ID, M{"industry": "retail"})
+	if got := h.members("software"); !reflect.DeepEqual(got, []int64{bob.ID}) {
+		t.Fatalf("after Acme went retail: members %v", got)
+	}
+	if got := recordsOf("left"); !reflect.DeepEqual(got, []int64{ann.ID}) {
+		t.Fatalf("left enrolled %v, want ann", got)
+	}
+	// A link: cy is linked to Bolt and joins; unlinked, she leaves.
+	h.link(bolt.ID, cy.ID)
+	if got := h.members("software"); !slices.Contains(got, cy.ID) {
+		t.Fatalf("after linking cy to Bolt: members %v", got)
+	}
+	if _, err := h.eng.Dissociate(h.ctx, cy.ID, bolt.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.members("software"); !reflect.DeepEqual(got, []int64{bob.ID}) {
+		t.Fatalf("after unlinking cy: members %v", got)
+	}
+	if got := recordsOf("joined"); !reflect.DeepEqual(got, []int64{bob.ID, cy.ID}) {
+		t.Fatalf("joined enrolled %v, want bob then cy", got)
+	}
+	if got := recordsOf("left"); !reflect.DeepEqual(got, []int64{ann.ID, cy.ID}) {
+		t.Fatalf("left enrolled %v, want ann then cy", got)
+	}
+	// A company change that does not touch the filter's outcome changes nothing.
+	h.patch(bolt.ID, M{"name": "Bolt Ltd"})
+	if got := h.members("software"); !reflect.DeepEqual(got, []int64{bob.ID}) {
+		t.Fatalf("after renaming Bolt: members %v", got)
+	}
+	// After a restart the lists are loaded from the store and still follow the company side.
+	h.restart()
+	h.patch(acme.ID, M{"industry": "software"})
+	if got := h.members("software"); !reflect.DeepEqual(got, []int64{ann.ID, bob.ID}) {
+		t.Fatalf("after the restart and Acme back in software: members %v", got)
+	}
+}

@@ -47,10 +47,13 @@ type activeList struct {
 }
 
 // listSet is what the engine keeps of the lists in memory, replaced whole when a list changes:
-// the active lists by object type, and each list's object type and kind.
+// the active lists by object type, each list's object type and kind, and which object types'
+// active lists read records of a type through an association (reads["company"] holds
+// "contact" when a contact list tests "company.industry").
 type listSet struct {
 	active map[string][]activeList
 	meta   map[string]listMeta
+	reads  map[string][]string
 }
 
 type listMeta struct {
@@ -64,7 +67,7 @@ func (e *Engine) loadLists(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load lists: %w", err)
 	}
-	set := &listSet{active: map[string][]activeList{}, meta: map[string]listMeta{}}
+	set := &listSet{active: map[string][]activeList{}, meta: map[string]listMeta{}, reads: map[string][]string{}}
 	for _, l := range ls {
 		set.meta[l.ID] = listMeta{object: l.Object, active: l.Active()}
 		if !l.Active() {
@@ -74,7 +77,7 @@ func (e *Engine) loadLists(ctx context.Context) error {
 		if err := json.Unmarshal(l.Filter, &f); err != nil {
 			return fmt.Errorf("list %q: filter: %w", l.ID, err)
 		}
-		prog, err := condition.Compile(f, condition.Options{Schema: e.Schema(l.Object)})
+		prog, err := condition.Compile(f, e.compileOptions(l.Object))
 		if err != nil {
 			// Saved lists were checked; a property declared since with another type can still
 			// break one. It keeps its members and says so in the log.
@@ -82,6 +85,11 @@ func (e *Engine) loadLists(ctx context.Context) error {
 			continue
 		}
 		set.active[l.Object] = append(set.active[l.Object], activeList{id: l.ID, object: l.Object, prog: prog})
+		for _, t := range prog.Associations() {
+			if !slices.Contains(set.reads[t], l.Object) {
+				set.reads[t] = append(set.reads[t], l.Object)
+			}
+		}
 	}
 	e.lists.Store(set)
 	return nil
@@ -311,7 +319,7 @@ func (e *Engine) refreshList(ctx context.Context, l *store.List) error {
 			now := e.clock.Now()
 			for _, r := range recs {
 				after = r.ID
-				if _, err := e.evalList(tx, al, r, nil, now); err != nil {
+				if _, _, err := e.evalList(tx, al, r, nil, now); err != nil {
 					return err
 				}
 			}
@@ -327,19 +335,24 @@ func (e *Engine) refreshList(ctx context.Context, l *store.List) error {
 	}
 }
 
-// evalList puts a record into an active list or takes it out, as its filter says now, and
-// returns the enrollments the change caused. member tells whether it is a member (nil: look
+// evalList puts a record into an active list or takes it out, as its filter says now (reading
+// the record as every rule does, associated records included), and returns the enrollments the
+// change caused and whether it joined or left. member tells whether it is a member (nil: look
 // it up).
-func (e *Engine) evalList(tx store.Tx, al *activeList, rec *store.Record, member *bool, now time.Time) ([]int64, error) {
-	ok, err := al.prog.Match(condition.Env{Record: rec.Properties, Now: now})
+func (e *Engine) evalList(tx store.Tx, al *activeList, rec *store.Record, member *bool, now time.Time) ([]int64, bool, error) {
+	env, err := ruleEnv(tx, rec, now, al.prog.UsesLists(), al.prog.Associations())
+	if err != nil {
+		return nil, false, err
+	}
+	ok, err := al.prog.Match(env)
 	if err != nil {
 		e.log.Warn("active list filter failed; membership unchanged", "list", al.id, "record", rec.ID, "err", err)
-		return nil, nil
+		return nil, false, nil
 	}
 	if member == nil {
 		lists, err := tx.RecordLists(rec.ID)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		in := slices.Contains(lists, al.id)
 		member = &in
@@ -348,41 +361,57 @@ func (e *Engine) evalList(tx store.Tx, al *activeList, rec *store.Record, member
 	case ok && !*member:
 		added, err := tx.AddToList(al.id, rec.ID, now)
 		if err != nil || !added {
-			return nil, err
+			return nil, false, err
 		}
-		return e.membershipChanged(tx, al.id, rec, true, now)
+		ids, err := e.membershipChanged(tx, al.id, rec, true, now)
+		return ids, true, err
 	case !ok && *member:
 		removed, err := tx.RemoveFromList(al.id, rec.ID, now)
 		if err != nil || !removed {
-			return nil, err
+			return nil, false, err
 		}
-		return e.membershipChanged(tx, al.id, rec, false, now)
+		ids, err := e.membershipChanged(tx, al.id, rec, false, now)
+		return ids, true, err
 	}
-	return nil, nil
+	return nil, false, nil
 }
 
 // activeListsChanged keeps the active lists of a changed record current, in its transaction,
 // and returns the enrollments the joins and leaves caused.
 func (e *Engine) activeListsChanged(tx store.Tx, rec *store.Record, now time.Time) ([]int64, error) {
-	active := e.lists.Load().active[rec.Type]
+	ids, _, err := e.evalActiveLists(tx, rec, "", now)
+	return ids, err
+}
+
+// evalActiveLists re-evaluates the record's active lists (those that read its associated
+// records of type through, when through is set) and returns the enrollments the joins and
+// leaves caused, and whether any membership changed.
+func (e *Engine) evalActiveLists(tx store.Tx, rec *store.Record, through string, now time.Time) ([]int64, bool, error) {
+	all := e.lists.Load().active[rec.Type]
+	var active []*activeList
+	for i := range all {
+		if through == "" || slices.Contains(all[i].prog.Associations(), through) {
+			active = append(active, &all[i])
+		}
+	}
 	if len(active) == 0 {
-		return nil, nil
+		return nil, false, nil
 	}
 	lists, err := tx.RecordLists(rec.ID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var ids []int64
-	for i := range active {
-		a := &active[i]
+	changed := false
+	for _, a := range active {
 		in := slices.Contains(lists, a.id)
-		more, err := e.evalList(tx, a, rec, &in, now)
+		more, ch, err := e.evalList(tx, a, rec, &in, now)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		ids = append(ids, more...)
+		ids, changed = append(ids, more...), changed || ch
 	}
-	return ids, nil
+	return ids, changed, nil
 }
 
 // membershipChanged runs in the transaction of every join and leave of every list (rec is the

@@ -235,3 +235,43 @@ func TestActiveListReadsTheAssociatedCompany(t *testing.T) {
 		t.Fatalf("after the restart and Acme back in software: members %v", got)
 	}
 }
+
+// TestWhyNotReadsTheAssociatedCompany: "why is this record not enrolled?" reads the associated
+// company as enrollment does: a filter trigger on company.industry fails for the contact of a
+// retail company with the value it read, holds for the contact of a software company, and a
+// goal on company.plan that the company meets is a blocker.
+func TestWhyNotReadsTheAssociatedCompany(t *testing.T) {
+	h := newHarness(t)
+	ann, bob, _, acme, _ := h.companyWorld()
+	h.patch(acme.ID, M{"plan": "enterprise"})
+	def := flow("tech", M{"id": "wait", "type": "delay", "duration": "1d"})
+	def["triggers"] = []M{{"id": "sw", "type": "filter", "filter": M{"all": []M{{"property": "company.industry", "op": "eq", "value": "software"}}}}}
+	def["goal"] = M{"property": "company.plan", "op": "eq", "value": "enterprise"}
+	h.deployM(def)
+	why, err := h.eng.WhyNot(h.ctx, "tech", bob.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(why.Triggers) != 1 || why.Triggers[0].Matched || len(why.Triggers[0].Conditions) == 0 {
+		t.Fatalf("bob: %+v", why.Triggers)
+	}
+	var read any
+	for _, c := range why.Triggers[0].Conditions {
+		if c.Rule.Property == "company.industry" {
+			read = c.Read["company.industry"]
+		}
+	}
+	if read != "retail" || len(why.Blockers) != 0 {
+		t.Fatalf("bob: the rule read %v (want retail), blockers %+v", read, why.Blockers)
+	}
+	why, err = h.eng.WhyNot(h.ctx, "tech", ann.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(why.Triggers) != 1 || !why.Triggers[0].Matched {
+		t.Fatalf("ann, of a software company: %+v", why.Triggers)
+	}
+	if len(why.Blockers) != 1 || why.Blockers[0].Code != SkipGoalMet {
+		t.Fatalf("ann's company is on the enterprise plan: blockers %+v", why.Blockers)
+	}
+}

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -201,22 +200,6 @@ func membershipSet(lists, goals []string) map[string]bool {
 		set[condition.GoalKey(id)] = true
 	}
 	return set
-}
-
-// memberships is membershipSet read outside a transaction, as a list of keys.
-func (e *Engine) memberships(ctx context.Context, recordID int64) ([]string, error) {
-	lists, err := e.db.RecordLists(ctx, recordID)
-	if err != nil {
-		return nil, err
-	}
-	goals, err := e.db.GoalsReached(ctx, recordID)
-	if err != nil {
-		return nil, err
-	}
-	for _, g := range goals {
-		lists = append(lists, condition.GoalKey(g))
-	}
-	return lists, nil
 }
 
 // suppressedBy returns the first of the workflow's suppression lists the record is in ("" when

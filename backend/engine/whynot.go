@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/condition"
@@ -96,15 +98,14 @@ func (e *Engine) WhyNot(ctx context.Context, workflowID string, recordID int64) 
 	} else if def, err = workflow.Parse(raw); err != nil {
 		return nil, fmt.Errorf("read workflow %q: %w", w.ID, err)
 	}
-	keys, err := e.memberships(ctx, rec.ID)
+	now := e.clock.Now()
+	// The record as the rules see it: its lists and goals, and its associated records of every
+	// type it may be linked to (one record, so loading them all costs little).
+	env, err := ruleEnv(dbRules{ctx, e.db}, rec, now, true, e.Associable(def.Object))
 	if err != nil {
 		return nil, err
 	}
-	lists := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		lists[k] = true
-	}
-	now := e.clock.Now()
+	keys := slices.Collect(maps.Keys(env.Lists))
 	block := func(code, msg string) { out.Blockers = append(out.Blockers, Blocker{Code: code, Message: msg}) }
 
 	// The workflow-wide rules, in the order enroll applies them.
@@ -135,15 +136,14 @@ func (e *Engine) WhyNot(ctx context.Context, workflowID string, recordID int64) 
 	if sup, _ := suppressedIn(def.Suppress, func() ([]string, error) { return keys, nil }); sup != "" {
 		out.Blockers = append(out.Blockers, Blocker{Code: SkipSuppressed, List: sup, Message: fmt.Sprintf("Suppressed: the record is in list %s, one of the workflow's suppression lists", sup)})
 	}
-	exitOpts := condition.Options{Schema: e.Schema(def.Object), Associated: e.associatedSchema(def.Object)}
-	exitEnv := condition.Env{Record: rec.Properties, Now: now, Lists: lists}
+	opts := e.compileOptions(def.Object) // as goals, unenrollment and trigger.Build compile them
 	if def.Goal != nil {
-		if ok, outs, err := condition.Explain(*def.Goal, exitOpts, exitEnv); err == nil && ok {
+		if ok, outs, err := condition.Explain(*def.Goal, opts, env); err == nil && ok {
 			out.Blockers = append(out.Blockers, Blocker{Code: SkipGoalMet, Message: "Goal already met: a record that meets the workflow's goal is not enrolled", Conditions: outs})
 		}
 	}
 	if def.Unenroll != nil && def.Unenroll.Filter != nil {
-		if ok, outs, err := condition.Explain(*def.Unenroll.Filter, exitOpts, exitEnv); err == nil && ok {
+		if ok, outs, err := condition.Explain(*def.Unenroll.Filter, opts, env); err == nil && ok {
 			out.Blockers = append(out.Blockers, Blocker{Code: SkipUnenrollMet, Message: "Meets the workflow's unenrollment filter, so it is not enrolled", Conditions: outs})
 		}
 	}
@@ -153,7 +153,6 @@ func (e *Engine) WhyNot(ctx context.Context, workflowID string, recordID int64) 
 	if err != nil {
 		return nil, err
 	}
-	topts := condition.Options{Schema: e.Schema(def.Object)} // as trigger.Build compiles them
 	for i := range def.Triggers {
 		t := &def.Triggers[i]
 		tw := TriggerWhy{}
@@ -168,18 +167,18 @@ func (e *Engine) WhyNot(ctx context.Context, workflowID string, recordID int64) 
 			}
 			var tev *trigger.Event
 			if last != nil {
-				tev = &trigger.Event{Type: last.Type, Object: rec.Type, Scope: last.Scope, Lists: lists,
+				tev = &trigger.Event{Type: last.Type, Object: rec.Type, Scope: last.Scope, Lists: env.Lists, Associated: env.Associated,
 					Env: trigger.EventEnv(last.Type, last.Scope, last.Data, last.OccurredAt)}
 				tw.Event = last
 			}
-			tw.Check = trigger.CheckEvent(t, tev, rec.Properties, topts, now)
+			tw.Check = trigger.CheckEvent(t, tev, rec.Properties, opts, now)
 			if tw.Matched && live != nil && out.OnSince != nil && last.ReceivedAt.Before(*out.OnSince) {
 				tw.Code = SkipNotRetroactive
 				tw.Reason = fmt.Sprintf("Not retroactive: the last %s event arrived %s, before this version of the workflow was turned on (%s)",
 					last.Type, last.ReceivedAt.UTC().Format(time.RFC3339), out.OnSince.UTC().Format(time.RFC3339))
 			}
 		default:
-			tw.Check = trigger.CheckRecord(t, rec.Properties, lists, topts, now)
+			tw.Check = trigger.CheckRecord(t, env, opts)
 			if tw.Matched && t.Type == workflow.TriggerFilter && !st.Open {
 				tw.Code = SkipNotRetroactive
 				switch {

@@ -96,17 +96,18 @@ func CheckEvent(t *workflow.Trigger, ev *Event, record map[string]any, opts cond
 		c.Code, c.Reason = code, reason
 		return c
 	}
-	return withFilter(c, t.Filter, condition.Env{Record: record, Event: ev.Env, Now: now, Lists: ev.Lists}, opts,
+	return withFilter(c, t.Filter, condition.Env{Record: record, Event: ev.Env, Now: now, Lists: ev.Lists, Associated: ev.Associated}, opts,
 		fmt.Sprintf("the last %s event meets the trigger", ev.Type))
 }
 
-// CheckRecord explains whether the record meets a filter, list or schedule trigger's filter now.
-func CheckRecord(t *workflow.Trigger, record map[string]any, lists map[string]bool, opts condition.Options, now time.Time) Check {
+// CheckRecord explains whether the record meets a filter, list or schedule trigger's filter now;
+// env is the record as rules see it (properties, lists, associated records).
+func CheckRecord(t *workflow.Trigger, env condition.Env, opts condition.Options) Check {
 	c := Check{Trigger: t.ID, Type: t.Type}
 	ok := "the record meets the trigger's filter now"
 	switch t.Type {
 	case workflow.TriggerList:
-		joined := lists[t.List]
+		joined := env.Lists[t.List]
 		if t.On == workflow.ListJoin && !joined || t.On == workflow.ListLeave && joined {
 			c.Code = CheckFilter
 			verb := "joins"
@@ -119,7 +120,7 @@ func CheckRecord(t *workflow.Trigger, record map[string]any, lists map[string]bo
 	case workflow.TriggerSchedule:
 		ok = "the record meets the schedule's filter; it is enrolled at the schedule's next time"
 	}
-	return withFilter(c, t.Filter, condition.Env{Record: record, Now: now, Lists: lists}, opts, ok)
+	return withFilter(c, t.Filter, env, opts, ok)
 }
 
 func withFilter(c Check, f *condition.Filter, env condition.Env, opts condition.Options, ok string) Check {

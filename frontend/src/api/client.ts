@@ -183,6 +183,8 @@ export const api = {
   /** Erases a record for good (GDPR); the answer says what was removed. */
   eraseRecord: async (id: number) =>
     (await request<{ erased: { record_id: number; cancelled: number; enrollments: number; rows: Record<string, number> } }>('DELETE', `/api/records/${id}`)).data.erased,
+  listAssociationTypes: async () =>
+    (await request<{ association_types: { from: string; to: string }[] }>('GET', '/api/association-types')).data.association_types,
   listAssociations: async (id: number) =>
     (await request<{ associations: Association[]; associable: string[] }>('GET', `/api/records/${id}/associations`)).data,
   associate: async (id: number, recordId: number, label: string) =>

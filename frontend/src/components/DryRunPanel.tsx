@@ -137,7 +137,7 @@ export function DryRunPanel() {
         {mode === 'filter' ? (
           <>
             <div className="hint">Every {object} that matches; no condition means all of them.</div>
-            <FilterEditor value={filter} properties={properties} onChange={setFilter} />
+            <FilterEditor object={object} value={filter} properties={properties} onChange={setFilter} />
           </>
         ) : <ListPicker label="List" value={list} object={object} onChange={setList} />}
         <label>At most <input aria-label="Limit" value={limit} onChange={(e) => setLimit(e.target.value)} className="at" /> records</label>

@@ -203,7 +203,7 @@ export function EnrollRecordsDialog({ workflowId, name, object, enabled, propert
         {mode === 'filter' && (
           <>
             <div className="hint">Every {object} that matches these conditions; none means all {plural}.</div>
-            <FilterEditor value={filter} properties={properties} onChange={(f) => { setFilter(f); changed(); }} />
+            <FilterEditor object={object} value={filter} properties={properties} onChange={(f) => { setFilter(f); changed(); }} />
           </>
         )}
         {mode === 'list' && (

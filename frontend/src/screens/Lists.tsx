@@ -124,7 +124,7 @@ function ListDialog({ list, onClose, onSaved }: { list?: ListItem; onClose(): vo
       {active && (
         <div className="field">
           <label>Records that meet</label>
-          <FilterEditor value={filter} properties={properties} allowLists={false} onChange={setFilter} />
+          <FilterEditor object={object} value={filter} properties={properties} allowLists={false} onChange={setFilter} />
         </div>
       )}
       {error && <div className="form-error" role="alert">{error}</div>}

@@ -5,7 +5,7 @@ import { api } from '../../api';
 import type { CatalogueField } from '../../api/templates';
 import type { Filter, FilterOp, Property, WorkflowSummary } from '../../api/types';
 import {
-  OP_LABELS, convertValue, fromFilter, optionsFor, opsFor, parseList, propertyOptions, propertyType, toFilter, valueKind, withEventFields,
+  OP_LABELS, convertValue, fromFilter, optionsFor, opsFor, parseList, propertyOptions, propertyType, toFilter, valueKind, withAssociatedFields, withEventFields,
   type FilterNode, type GroupNode, type ListNode, type RuleNode, type WorkflowNode,
 } from './model';
 import { useLists } from '../ListPicker';
@@ -22,10 +22,15 @@ interface Props {
   maxDepth?: number;
   /** Offer list membership rules (not in an active list's own filter). */
   allowLists?: boolean;
+  /** The record type filtered: its associated types' properties are offered as "company.industry". */
+  object?: string;
 }
 
-export function FilterEditor({ value, onChange, properties: objectProps, allowEvent, eventFields, maxDepth = 2, allowLists = true }: Props) {
-  const properties = useMemo(() => withEventFields(objectProps, allowEvent ? eventFields : undefined), [objectProps, allowEvent, eventFields]);
+export function FilterEditor({ value, onChange, properties: objectProps, allowEvent, eventFields, maxDepth = 2, allowLists = true, object }: Props) {
+  const schema = useAssociationSchema(object);
+  const properties = useMemo(
+    () => withEventFields(schema ? withAssociatedFields(objectProps, schema.properties, schema.types) : objectProps, allowEvent ? eventFields : undefined),
+    [objectProps, schema, allowEvent, eventFields]);
   // Keep the model locally so empty rules survive while being filled in; re-read when the
   // filter changes from outside (undo, another step selected).
   const [model, setModel] = useState<GroupNode>(() => fromFilter(value));
@@ -110,6 +115,33 @@ function GroupView(props: { group: GroupNode; onChange(g: GroupNode): void; onRe
       </div>
     </div>
   );
+}
+
+// The association pairs and every type's properties, fetched once per page load, for the
+// associated properties a filter may read ("company.industry").
+let associationPromise: Promise<{ pairs: { from: string; to: string }[]; properties: Property[] }> | null = null;
+
+function useAssociationSchema(object: string | undefined): { types: string[]; properties: Property[] } | null {
+  const [data, setData] = useState<{ pairs: { from: string; to: string }[]; properties: Property[] } | null>(null);
+  useEffect(() => {
+    if (!object) return;
+    let live = true;
+    associationPromise ??= Promise.all([api.listAssociationTypes(), api.listProperties()])
+      .then(([pairs, properties]) => ({ pairs, properties }))
+      .catch(() => {
+        associationPromise = null;
+        return { pairs: [], properties: [] };
+      });
+    associationPromise.then((d) => live && setData(d));
+    return () => {
+      live = false;
+    };
+  }, [object]);
+  return useMemo(() => {
+    if (!object || !data) return null;
+    const types = data.pairs.filter((p) => p.from === object).map((p) => p.to);
+    return types.length ? { types, properties: data.properties } : null;
+  }, [object, data]);
 }
 
 // The workflows, fetched once per page load, for "has reached the goal of workflow X".

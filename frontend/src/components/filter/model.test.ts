@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Filter, FilterOp, Property, PropertyType } from '../../api/types';
 import { FILTER_OPS } from '../../api/types';
-import { convertValue, countRules, describeFilter, fromFilter, opsFor, OPS_BY_TYPE, parseList, toFilter, valueKind, type GroupNode, withEventFields, optionsFor, propertyOptions, propertyType, ruleProblems } from './model';
+import { convertValue, countRules, describeFilter, fromFilter, opsFor, OPS_BY_TYPE, parseList, toFilter, valueKind, type GroupNode, withAssociatedFields, withEventFields, optionsFor, propertyOptions, propertyType, ruleProblems } from './model';
 
 describe('filter model', () => {
   it('round-trips groups, nesting, rules and expressions exactly', () => {
@@ -113,6 +113,24 @@ describe('event fields and declared options', () => {
     expect(propertyType(all, 'event.subscriber.watch_pct')).toBe('number');
     expect(opsFor(propertyType(all, 'event.subscriber.watch_pct'))).toContain('gte');
     expect(withEventFields(props, undefined)).toBe(props);
+  });
+  it('adds the associated types\' properties as company.* pseudo-properties, the record\'s own name winning', () => {
+    const own: Property[] = [...props, { object: 'contact', name: 'company.size', type: 'string', label: 'Company size (own)' }];
+    const everything: Property[] = [
+      ...own,
+      { object: 'company', name: 'industry', type: 'enum', label: 'Industry', options: ['software', 'retail'] },
+      { object: 'company', name: 'size', type: 'number', label: '' },
+      { object: 'deal', name: 'amount', type: 'number', label: 'Amount' },
+      { object: 'ticket', name: 'priority', type: 'string', label: 'Priority' },
+    ];
+    const all = withAssociatedFields(own, everything, ['deal', 'company']);
+    expect(all.map((p) => `${p.name}:${p.type}:${p.label}`)).toEqual([
+      'plan:enum:Plan', 'tags:multi:Tags', 'company.size:string:Company size (own)',
+      'company.industry:enum:Company: Industry', 'deal.amount:number:Deal: Amount',
+    ]);
+    expect(propertyType(all, 'company.industry')).toBe('enum');
+    expect(propertyOptions(all, 'company.industry')).toEqual(['software', 'retail']);
+    expect(withAssociatedFields(own, everything, [])).toBe(own);
   });
   it('offers the options of enum and multi properties for the operators that take them', () => {
     expect(propertyOptions(props, 'tags')).toEqual(['vip', 'beta']);

@@ -123,6 +123,25 @@ export function withEventFields(props: Property[], fields: CatalogueField[] | un
   return [...props, ...extra];
 }
 
+/**
+ * The object's properties followed by those of the record types it may be associated with, as
+ * pseudo-properties named "<type>.<property>" ("company.industry"), which every filter reads as
+ * the associated records' values (the rule matches when any of them does). A property of the
+ * object literally named so wins, as in the backend.
+ */
+export function withAssociatedFields(props: Property[], all: Property[], types: string[]): Property[] {
+  const own = new Set(props.map((p) => p.name));
+  const extra: Property[] = [];
+  for (const t of [...types].sort()) {
+    for (const p of all) {
+      const name = `${t}.${p.name}`;
+      if (p.object !== t || own.has(name)) continue;
+      extra.push({ ...p, name, label: `${t[0].toUpperCase()}${t.slice(1)}: ${p.label || p.name}` });
+    }
+  }
+  return extra.length ? [...props, ...extra] : props;
+}
+
 /** A sensible value for an operator, keeping what fits from the previous value. */
 export function convertValue(prev: unknown, kind: ValueKind): unknown {
   switch (kind) {

@@ -135,7 +135,7 @@ function GoalAndUnenroll({ problems }: { problems: Problem[] }) {
         <div className="section-head"><strong>Goal</strong></div>
         <Toggle label="Set a goal" checked={!!goal} onChange={(on) => setMeta({ goal: on ? { all: [] } : undefined })}
           hint="A record that meets the goal leaves the workflow at once, wherever it is (its enrollment ends as goal reached), and a record that meets it already is not enrolled." />
-        {goal && <FilterEditor value={goal} properties={properties} onChange={(f) => setMeta({ goal: f ?? { all: [] } })} />}
+        {goal && <FilterEditor object={object} value={goal} properties={properties} onChange={(f) => setMeta({ goal: f ?? { all: [] } })} />}
         <ul className="problems-inline">{listed('goal')}</ul>
       </div>
       <div className="card-section" data-testid="unenroll-section">
@@ -143,7 +143,7 @@ function GoalAndUnenroll({ problems }: { problems: Problem[] }) {
         <Toggle label="Unenroll records that no longer meet the criteria" checked={!!unenroll?.when_criteria_no_longer_met}
           onChange={(v) => setUnenroll({ when_criteria_no_longer_met: v })} hint="For records a criteria trigger enrolled: they leave once they stop meeting its filter." />
         <Toggle label="Unenroll records that meet a filter" checked={!!unenroll?.filter} onChange={(v) => setUnenroll({ filter: v ? { all: [] } : undefined })} />
-        {unenroll?.filter && <FilterEditor value={unenroll.filter} properties={properties} onChange={(f) => setUnenroll({ filter: f ?? { all: [] } })} />}
+        {unenroll?.filter && <FilterEditor object={object} value={unenroll.filter} properties={properties} onChange={(f) => setUnenroll({ filter: f ?? { all: [] } })} />}
         <WorkflowListPicker label="When they enroll here, remove them from" value={unenroll?.on_enroll_remove_from ?? []} object={object} self={self}
           onChange={(ids) => setUnenroll({ on_enroll_remove_from: ids })} />
         <ul className="problems-inline">{listed('unenroll')}</ul>
@@ -193,7 +193,7 @@ function TriggerForm({ trigger: t, onChange, onReplace }: { trigger: Trigger; on
           )}
           <div className="field">
             <label>And only when</label>
-            <FilterEditor value={t.filter} properties={properties} allowEvent eventFields={eventFields(catalogue.events, t.event)} onChange={(f) => onChange({ filter: f })} />
+            <FilterEditor object={object} value={t.filter} properties={properties} allowEvent eventFields={eventFields(catalogue.events, t.event)} onChange={(f) => onChange({ filter: f })} />
           </div>
         </>
       )}
@@ -201,7 +201,7 @@ function TriggerForm({ trigger: t, onChange, onReplace }: { trigger: Trigger; on
         <>
           <div className="field">
             <label>Records that meet</label>
-            <FilterEditor value={t.filter} properties={properties} onChange={(f) => onChange({ filter: f ?? { all: [] } })} />
+            <FilterEditor object={object} value={t.filter} properties={properties} onChange={(f) => onChange({ filter: f ?? { all: [] } })} />
           </div>
           <Toggle label="Also enroll records that already match when the workflow is turned on" checked={!!t.enroll_existing} onChange={(v) => onChange({ enroll_existing: v || undefined })} />
         </>
@@ -227,7 +227,7 @@ function TriggerForm({ trigger: t, onChange, onReplace }: { trigger: Trigger; on
           {scheduleKind !== 'at' && <TimezoneField label="Time zone" value={t.timezone} onChange={(v) => onChange({ timezone: v })} />}
           <div className="field">
             <label>Pick records that meet</label>
-            <FilterEditor value={t.filter} properties={properties} onChange={(f) => onChange({ filter: f })} />
+            <FilterEditor object={object} value={t.filter} properties={properties} onChange={(f) => onChange({ filter: f })} />
           </div>
         </>
       )}
@@ -238,7 +238,7 @@ function TriggerForm({ trigger: t, onChange, onReplace }: { trigger: Trigger; on
             onChange={(v) => onChange({ on: v })} hint="However it happens: a step, by hand, a CSV import, or a change that makes it meet an active list's filter." />
           <div className="field">
             <label>And only when</label>
-            <FilterEditor value={t.filter} properties={properties} onChange={(f) => onChange({ filter: f })} />
+            <FilterEditor object={object} value={t.filter} properties={properties} onChange={(f) => onChange({ filter: f })} />
           </div>
         </>
       )}
@@ -247,7 +247,7 @@ function TriggerForm({ trigger: t, onChange, onReplace }: { trigger: Trigger; on
           <HookPicker value={t.hook} onChange={(v) => onChange({ hook: v || undefined })} />
           <div className="field">
             <label>And only when</label>
-            <FilterEditor value={t.filter} properties={properties} allowEvent onChange={(f) => onChange({ filter: f })} />
+            <FilterEditor object={object} value={t.filter} properties={properties} allowEvent onChange={(f) => onChange({ filter: f })} />
           </div>
         </>
       )}

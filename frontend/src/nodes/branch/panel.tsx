@@ -12,6 +12,7 @@ import { isValueBased } from './default';
 
 export function BranchPanel({ step, update }: PanelProps) {
   const properties = useObjectProperties();
+  const object = useEditor((s) => s.definition.object);
   const store = useEditorStore();
   // event.* in a branch is the event that enrolled the record: offer every event trigger's fields
   const typesKey = useEditor((s) => s.definition.triggers.filter((t) => t.event).map((t) => t.event!).join(' '));
@@ -60,7 +61,7 @@ export function BranchPanel({ step, update }: PanelProps) {
               <button type="button" className="link-btn" onClick={() => setBranch(i, { expr: undefined, filter: { all: [] } })}>Use conditions instead</button>
             </div>
           ) : (
-            <FilterEditor value={b.filter} properties={properties} allowEvent eventFields={eventFields} onChange={(f) => setBranch(i, { filter: f ?? { all: [] } })} />
+            <FilterEditor object={object} value={b.filter} properties={properties} allowEvent eventFields={eventFields} onChange={(f) => setBranch(i, { filter: f ?? { all: [] } })} />
           )}
         </div>
       ))}

@@ -12,6 +12,7 @@ const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 export function DelayPanel({ step, update }: PanelProps) {
   const mode = delayMode(step);
   const properties = useObjectProperties();
+  const object = useEditor((s) => s.definition.object);
   const steps = useEditor((s) => s.definition.steps);
   const catalogue = useCatalogue();
   const setMode = (m: DelayMode) => {
@@ -54,7 +55,7 @@ export function DelayPanel({ step, update }: PanelProps) {
           <EventPicker label="Event type" value={step.event.type} onChange={(v) => update({ event: { ...step.event!, type: v } })} />
           <div className="field">
             <label>Only events that match</label>
-            <FilterEditor value={step.event.filter} properties={properties} allowEvent eventFields={eventFields(catalogue.events, step.event.type)}
+            <FilterEditor object={object} value={step.event.filter} properties={properties} allowEvent eventFields={eventFields(catalogue.events, step.event.type)}
               onChange={(f) => update({ event: { ...step.event!, filter: f } })} />
           </div>
           <DurationField label="Give up after" optional value={step.event.timeout} hint="Leave empty to wait as long as it takes."

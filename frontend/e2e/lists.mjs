@@ -5,7 +5,9 @@
 // members, removes one, exports the list as CSV, and sees a file that is not UTF-8 refused with
 // its line. A workflow then picks the list in a list trigger and adds a contact to it, which
 // enrolls the contact. Last, a 100,000-row import is cancelled with the button beside its
-// progress bar: the rows so far stay, and nothing more is imported.
+// progress bar: the rows so far stay, and nothing more is imported. Then an active list whose
+// filter reads the associated company's industry, picked in the filter editor, holds the contacts
+// of software companies and follows a company's change.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
@@ -170,6 +172,46 @@ describe('lists and CSV import', { concurrency: false }, () => {
     assert.equal(ims[0].status, 'cancelled');
     assert.equal(ims[0].processed, done);
     await imp.getByRole('button', { name: 'Done' }).click();
+    assert.deepEqual(pageErrors.filter((e) => !/422/.test(e)), [], 'no page errors');
+  });
+
+  test('an active list on the associated company: the filter offers Company: Industry → its contacts are members and follow the company', { timeout: 60_000 }, async () => {
+    const company = async (email, industry) => (await api('POST', '/api/events', { type: 'crm.synced', record: { type: 'company', email, properties: { name: email, industry } } })).body.record_id;
+    const contact = async (email) => (await api('POST', '/api/events', { type: 'crm.synced', record: { email } })).body.record_id;
+    const acme = await company('info@acme-assoc.example', 'software');
+    const bolt = await company('info@bolt-assoc.example', 'retail');
+    const ann = await contact('ann-assoc@example.com');
+    const bob = await contact('bob-assoc@example.com');
+    assert.equal((await api('POST', `/api/records/${ann}/associations`, { record_id: acme })).status, 201);
+    assert.equal((await api('POST', `/api/records/${bob}/associations`, { record_id: bolt })).status, 201);
+
+    await page.goto(server.url + '/?assoc#/lists');
+    await page.getByRole('heading', { name: 'Lists' }).waitFor({ timeout: T.med });
+    await page.getByRole('button', { name: 'New list' }).first().click();
+    const dlg = page.getByRole('dialog', { name: 'New list' });
+    await dlg.getByLabel('Name').fill('Software contacts');
+    await dlg.getByRole('radio', { name: /Active/ }).check();
+    await dlg.getByRole('button', { name: '+ Condition' }).click();
+    // The property picker offers the associated company's properties beside the contact's own.
+    const offered = dlg.locator('datalist option[value="company.industry"]');
+    await until('company.industry to be offered', async () => (await offered.count()) === 1, T.med);
+    assert.match(await offered.textContent(), /Company: Industry \(enum\)/);
+    // A misspelt associated property is refused, naming it; nothing is created.
+    await dlg.getByLabel('Property').fill('company.industri');
+    await dlg.getByLabel('Value').fill('software');
+    await dlg.getByRole('button', { name: 'Create list' }).click();
+    await dlg.getByRole('alert').filter({ hasText: 'no company has a property "industri"' }).waitFor({ timeout: T.med });
+    await shot('lists-06-associated-typo');
+    assert.equal((await api('GET', '/api/lists/software-contacts')).status, 404, 'nothing stored for a refused list');
+    await dlg.getByLabel('Property').fill('company.industry');
+    await dlg.getByRole('button', { name: 'Create list' }).click();
+    await page.getByRole('heading', { name: 'Software contacts' }).waitFor({ timeout: T.med });
+    await until('ann alone in the list', async () => (await page.getByTestId('member-count').textContent()) === '1');
+    await shot('lists-07-associated-active');
+    // Bolt becomes a software company: bob joins in the same write.
+    assert.equal((await api('PATCH', `/api/records/${bolt}`, { properties: { industry: 'software' } })).status, 200);
+    assert.equal((await api('GET', '/api/lists/software-contacts')).body.list.members, 2);
+    assert.deepEqual((await api('GET', `/api/records/${bob}`)).body.lists, ['software-contacts']);
     assert.deepEqual(pageErrors.filter((e) => !/422/.test(e)), [], 'no page errors');
   });
 });

@@ -275,3 +275,35 @@ func TestWhyNotReadsTheAssociatedCompany(t *testing.T) {
 		t.Fatalf("ann's company is on the enterprise plan: blockers %+v", why.Blockers)
 	}
 }
+
+// TestCreateRecordLinkUpdatesActiveLists: a create_record step's new company is linked to the
+// contact in the pass's transaction, and that link is a change like any other: the contact joins
+// the active list that reads company.industry (and a property an earlier step of the pass set),
+// and the list's trigger enrolls it.
+func TestCreateRecordLinkUpdatesActiveLists(t *testing.T) {
+	h := newHarness(t)
+	// The list reads the contact's city too, which the step before the create_record sets: the
+	// re-check reads the contact as the pass has left it.
+	corkSoftware := &condition.Filter{All: []condition.Filter{softwareCompany, {Property: "city", Op: "eq", Value: "Cork"}}}
+	if _, err := h.eng.CreateList(h.ctx, ListInput{ID: "software", Name: "Software contacts in Cork", Filter: corkSoftware}); err != nil {
+		t.Fatal(err)
+	}
+	h.deployM(listFlow("joined", "software", "join"))
+	h.deployM(flow("found",
+		M{"id": "city", "type": "set_property", "property": "city", "value": "Cork", "next": "make"},
+		M{"id": "make", "type": "create_record", "record_type": "company", "properties": M{"name": "Dana Soft", "industry": "software"}}))
+	en := h.start("found", "dana@example.com", nil)
+	h.run()
+	h.wantStatus(en, store.StatusCompleted)
+	dana := h.record("dana@example.com")
+	if got := h.members("software"); !reflect.DeepEqual(got, []int64{dana.ID}) {
+		t.Fatalf("members %v, want dana (%d)", got, dana.ID)
+	}
+	joined := h.enrollmentsOf("joined")
+	if len(joined) != 1 || h.enrollment(joined[0]).RecordID != dana.ID {
+		t.Fatalf("joined enrollments %v", joined)
+	}
+	if d := h.entry(en, "make", store.HistOK); d["associated"] != true || len(d["enrolled"].([]any)) != 1 {
+		t.Fatalf("create_record history %v", d)
+	}
+}

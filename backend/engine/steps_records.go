@@ -128,10 +128,24 @@ func (e *Engine) createRecordStep(p *plan, s *workflow.Step) (string, *store.Job
 			return err
 		}
 		detail := map[string]any{"record_type": s.RecordType, "record_id": change.Record.ID, "created": change.Created, "properties": props}
-		// The new record is associated with the enrolled one, when the two types may be linked.
+		// The new record is associated with the enrolled one, when the two types may be linked;
+		// a new link is a change of what rules on either side read (a contact list on
+		// company.industry), re-checked with the enrolled record as this pass has left it.
 		if change.Record.ID != p.c.rec.ID && e.associable(p.c.rec.Type, s.RecordType) {
-			if _, err := tx.Associate(p.c.rec, change.Record, "", p.now); err != nil {
+			linked, err := tx.Associate(p.c.rec, change.Record, "", p.now)
+			if err != nil {
 				return err
+			}
+			if linked {
+				cur, err := tx.Record(p.c.rec.ID)
+				if err != nil {
+					return err
+				}
+				more, err := e.linkChanged(tx, cur, change.Record, true, p.now)
+				if err != nil {
+					return err
+				}
+				enrolled = append(enrolled, more...)
 			}
 			detail["associated"] = true
 		}

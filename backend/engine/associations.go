@@ -437,11 +437,11 @@ func (e *Engine) linkChanged(tx store.Tx, a, b *store.Record, linked bool, now t
 // triggers), then the goals and unenrollment rules of its open enrollments, then its filter
 // triggers that read typ, which enroll it when it starts to match.
 func (e *Engine) recheckThrough(tx store.Tx, ix *trigger.Index, r *store.Record, typ string, was []map[string]any, now time.Time) ([]int64, error) {
-	ids, joined, err := e.evalActiveLists(tx, r, typ, now)
+	ids, moved, err := e.evalActiveLists(tx, r, typ, now)
 	if err != nil {
 		return nil, err
 	}
-	if !joined && !slices.Contains(e.workflowReaders(ix, typ), r.Type) {
+	if !moved && !slices.Contains(e.workflowReaders(ix, typ), r.Type) {
 		return ids, nil // only its lists read typ, and they stay as they were
 	}
 	if err := e.checkExits(tx, r, now); err != nil {

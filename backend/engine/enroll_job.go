@@ -171,9 +171,11 @@ func (e *Engine) checkSelection(ctx context.Context, wf *trigger.Workflow, sel S
 	return s, nil
 }
 
-// compileSelection compiles a selection filter. Besides the filter's own checks, a property no
-// record of the object has ever had is a problem (most likely a typo), and so is event.*: there
-// is no event when enrolling by hand.
+// compileSelection compiles a selection filter as every filter of the object compiles
+// (compileOptions: associated reads like "company.industry" allowed). Besides the filter's own
+// checks, a property no record of the object (or, for "company.industry", of the associated
+// type) has ever had is a problem (most likely a typo), and so is event.*: there is no event when
+// enrolling by hand.
 func (e *Engine) compileSelection(f condition.Filter, object string, pr *problems) (*condition.Program, error) {
 	opts := e.compileOptions(object)
 	walkFilter(f, "filter", func(path string, n condition.Filter) {

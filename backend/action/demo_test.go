@@ -37,6 +37,12 @@ func TestDemoAndTemplateWorkflowsRunCleanOnTheDemoDatabase(t *testing.T) {
 	if err != nil || len(drafts) != 0 {
 		t.Fatalf("demo.Load: %d on, drafts %v, %v", n, drafts, err)
 	}
+	// The built-in choice properties offer their options (the steps below write only those).
+	for _, p := range s.eng.PropertyList("contact") {
+		if want, ok := demo.ChoiceOptions[p.Name]; ok && strings.Join(p.Options, ",") != strings.Join(want, ",") {
+			t.Errorf("demo property %s has options %v, want %v", p.Name, p.Options, want)
+		}
+	}
 	demoFiles, err := demo.Templates()
 	if err != nil {
 		t.Fatal(err)

@@ -120,6 +120,13 @@ var contacts = []contact{
 	{"elif.sahin@example.com", map[string]any{"first_name": "Elif", "last_name": "Şahin", "city": "Rotterdam", "lifecycle": "lead"}},
 }
 
+// ChoiceOptions are the options the demo gives the built-in choice properties, HubSpot's own
+// (so a filter or a "set property" step offers them instead of asking the user to guess).
+var ChoiceOptions = map[string][]string{
+	"lifecycle":   {"subscriber", "lead", "mql", "sql", "opportunity", "customer", "evangelist", "other"},
+	"lead_status": {"new", "open", "in_progress", "open_deal", "unqualified", "attempted_to_contact", "connected", "bad_timing"},
+}
+
 // Load fills an empty database with the email templates, the webhook endpoints, the workflow
 // templates (enabled) and a handful of contacts whose events run through them; what the
 // workflows name comes first, so each validates against it. It does nothing when the database
@@ -185,6 +192,11 @@ func Load(ctx context.Context, db store.Store, eng *engine.Engine, hooks *hook.L
 // loadReferences stores the demo email templates and webhook endpoints (ones already there,
 // by name or id, are left as they are).
 func loadReferences(ctx context.Context, db store.Store, eng *engine.Engine, hooks *hook.Listener) error {
+	for name, opts := range ChoiceOptions {
+		if _, _, err := eng.UpdateProperty(ctx, "contact", name, engine.PropertyPatch{Options: &opts}); err != nil {
+			return fmt.Errorf("demo property %s: %w", name, err)
+		}
+	}
 	tpls, err := EmailTemplates()
 	if err != nil {
 		return err

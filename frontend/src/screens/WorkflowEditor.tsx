@@ -1,7 +1,7 @@
-import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { ReactFlowProvider } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError, type Definition, type Problem, type Published, type SavedWorkflow } from '../api';
-import { Canvas } from '../components/canvas/Canvas';
+import { Canvas, useFitView } from '../components/canvas/Canvas';
 import { Dialog } from '../components/common';
 import { EnrollRecordsDialog } from '../components/Enroll';
 import { ReviewDialog } from '../components/Review';
@@ -107,7 +107,7 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
   const [message, setMessage] = useState<Notice | null>(notice);
   const [showProblems, setShowProblems] = useState(openProblems || notice?.kind === 'warn');
   const [testing, setTesting] = useState(false);
-  const flow = useReactFlow();
+  const fitView = useFitView();
 
   useEffect(() => {
     if (message?.kind !== 'ok') return;
@@ -239,7 +239,7 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
         <div className="tool-group" role="group" aria-label="Edit and view">
           <IconButton label="Undo" title="Undo (Ctrl+Z)" disabled={!canUndo} onClick={() => store.getState().undo()} path="M9 14 4 9l5-5 M4 9h10.5a5.5 5.5 0 0 1 0 11H11" />
           <IconButton label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!canRedo} onClick={() => store.getState().redo()} path="m15 14 5-5-5-5 M20 9H9.5a5.5 5.5 0 0 0 0 11H13" />
-          <IconButton label="Zoom to fit" title="Zoom to fit" onClick={() => flow.fitView({ padding: 0.15, maxZoom: 1, duration: 200 })} path="M4 9V4h5 M15 4h5v5 M20 15v5h-5 M9 20H4v-5" />
+          <IconButton label="Zoom to fit" title="Zoom to fit" onClick={fitView} path="M4 9V4h5 M15 4h5v5 M20 15v5h-5 M9 20H4v-5" />
           <IconButton label="Settings" title="Workflow settings" onClick={() => store.getState().select({ kind: 'settings' })} path={GEAR} />
           {workflowId && (
             <a className="btn ghost icon" aria-label="Versions" title="Versions: compare and restore" href={'#/workflows/' + encodeURIComponent(workflowId) + '/versions'}>

@@ -119,7 +119,7 @@ export function Canvas({ besidePanel = false }: { besidePanel?: boolean }) {
           deleteKeyCode={null}
           selectionKeyCode={null}
           multiSelectionKeyCode={null}
-          minZoom={0.2}
+          minZoom={MIN_ZOOM}
           maxZoom={1.5}
           proOptions={{ hideAttribution: true }}
           onNodeClick={(_, n: FlowNode) => {
@@ -147,9 +147,15 @@ export function Canvas({ besidePanel = false }: { besidePanel?: boolean }) {
   );
 }
 
+/**
+ * The smallest zoom: low enough that "Zoom to fit" shows a 300-step workflow whole (about
+ * 29,000 px tall; at 0.2 it showed a seventh of it, centred on the middle).
+ */
+const MIN_ZOOM = 0.02;
+
 /** Fits the graph into view (the "zoom to fit" button lives in the editor's toolbar). */
 export function useFitView() {
   const flow = useReactFlow();
-  return () => flow.fitView({ padding: 0.15, maxZoom: 1, duration: 200 });
+  return () => flow.fitView({ padding: 0.15, maxZoom: 1, minZoom: MIN_ZOOM, duration: 200 });
 }
 

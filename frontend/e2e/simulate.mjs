@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { ART, T, rowCounts, suite } from './rig.mjs';
+import { ART, T, rowCounts, suite, until } from './rig.mjs';
 
 let server;
 let page;
@@ -27,6 +27,20 @@ describe('the Test panel', { concurrency: false }, () => {
     await page.getByRole('button', { name: 'Test', exact: true }).click();
     const panel = page.getByRole('region', { name: 'Test' });
     await panel.waitFor();
+    // a search typed but no record picked never runs the sample record in its place: several
+    // matches ask to pick one; a single match is the record run
+    const search = panel.getByLabel('Find a real record');
+    await search.fill('example.com');
+    await panel.locator('.test-found li').nth(1).waitFor({ timeout: T.med });
+    await panel.getByRole('button', { name: 'Run test' }).click();
+    await panel.getByRole('alert').filter({ hasText: /Pick one of the \d+ records found for “example.com”/ }).waitFor({ timeout: T.short });
+    assert.equal(await panel.getByTestId('test-result').count(), 0, 'nothing ran');
+    await search.fill('ciara');
+    await until('one match', async () => (await panel.locator('.test-found li').count()) === 1, T.med);
+    await panel.getByRole('button', { name: 'Run test' }).click();
+    await panel.getByTestId('test-result').waitFor({ timeout: T.med });
+    assert.match(await panel.locator('.test-record').textContent(), /ciara\.byrne@example\.com/, 'the record run is the one found');
+    await panel.getByRole('button', { name: 'Type one instead' }).click();
     await panel.getByLabel('Record properties').fill('{"email": "greta@example.com", "first_name": "Greta", "watch_pct": 62}');
     await panel.getByRole('button', { name: 'Add an event' }).click();
     await panel.getByLabel('Event 1 time').fill('+0h');

@@ -40,7 +40,7 @@ export function TestPanel({ onClose }: { onClose(): void }) {
   const [catalogue, setCatalogue] = useState<CatalogueEvent[]>([]);
   const [query, setQuery] = useState('');
   const [found, setFound] = useState<RecordItem[]>([]);
-  const [record, setRecord] = useState<RecordItem | null>(null);
+  const [picked, setRecord] = useState<RecordItem | null>(null);
   const [props, setProps] = useState('{\n  "email": "test@example.com",\n  "first_name": "Test"\n}');
   const [events, setEvents] = useState<EventRow[]>([]);
   const [horizon, setHorizon] = useState('30d');
@@ -84,6 +84,20 @@ export function TestPanel({ onClose }: { onClose(): void }) {
   const run = async () => {
     setError(null);
     setEffect(null);
+    // a search typed but no record picked: never run the sample record in its place
+    let record = picked;
+    const q = query.trim();
+    if (!record && q) {
+      if (found.length !== 1) {
+        setError(found.length
+          ? `Pick one of the ${found.length} records found for “${q}”, or clear the search to run the properties typed below.`
+          : `No record matches “${q}”. Clear the search to run the properties typed below.`);
+        return;
+      }
+      record = found[0];
+      setRecord(record);
+      setQuery('');
+    }
     let properties: Record<string, unknown> | undefined;
     if (!record) {
       try {
@@ -165,9 +179,9 @@ export function TestPanel({ onClose }: { onClose(): void }) {
 
       <fieldset>
         <legend>Record</legend>
-        {record ? (
+        {picked ? (
           <div className="test-record">
-            <span>{record.email || `#${record.id}`}</span>
+            <span>{picked.email || `#${picked.id}`}</span>
             <button type="button" className="btn ghost" onClick={() => setRecord(null)}>Type one instead</button>
           </div>
         ) : (

@@ -26,6 +26,12 @@ async function openContact(text, heading) {
 describe('enroll and unenroll by hand', { concurrency: false }, () => {
   test('a: a contact → Enroll in workflow… → the manual-only workflow → enrolled', { timeout: 45_000 }, async () => {
     await openContact('dmitri', /Dmitri Ivanov/);
+    // his events read as fields (webinar.title: …), not JSON, and the table fits the page
+    const evs = page.locator('table.record-events');
+    await evs.waitFor({ timeout: T.med });
+    assert.match(await evs.textContent(), /webinar\.title: /);
+    assert.doesNotMatch(await evs.textContent(), /\{"/);
+    assert.ok(await evs.evaluate((t) => t.getBoundingClientRect().right <= document.documentElement.clientWidth), 'the events table fits the page');
     const rows = page.locator('tr[data-enrollment]');
     const before = await rows.count();
     await page.getByRole('button', { name: 'Enroll in workflow…' }).click();

@@ -5,12 +5,13 @@ import { AssociationsSection } from '../components/Associations';
 import { EnrollInWorkflowDialog, UnenrollDialog } from '../components/Enroll';
 import { WhyNotDialog } from '../components/WhyNot';
 import { showValue } from '../lib/history';
+import { flattenPayload } from '../lib/payload';
 import { navigate } from '../router';
 import { recordName } from './Records';
 import { formatDateTime } from '../lib/datetime';
 import { stepTitle } from '../nodes';
 
-interface EventRow {
+interface RecordEvent {
   id: number;
   type: string;
   scope?: Record<string, string> | null;
@@ -57,7 +58,7 @@ export function RecordDetailScreen({ id }: { id: number }) {
   if (!data) return <div className="screen"><Spinner label={`Loading record #${id}…`} /></div>;
   const r = data.record;
   const lists = Array.isArray(data.lists) ? (data.lists as string[]) : [];
-  const events = data.events as EventRow[];
+  const events = data.events as RecordEvent[];
   const props = Object.entries(r.properties).sort(([a], [b]) => a.localeCompare(b));
   return (
     <div className="screen">
@@ -128,18 +129,10 @@ export function RecordDetailScreen({ id }: { id: number }) {
           <h2>Recent events <span className="count">{events.length}</span></h2>
           {events.length === 0 && <div className="sub">No events.</div>}
           {events.length > 0 && (
-            <table className="table static">
+            <table className="table static record-events">
               <thead><tr><th>Event</th><th>Details</th><th>When</th></tr></thead>
               <tbody>
-                {events.map((ev) => (
-                  <tr key={ev.id}>
-                    <td className="mono">{ev.type}</td>
-                    <td className="sub">
-                      {[...Object.entries(ev.scope ?? {}).map(([k, v]) => `${k} ${v}`), ...Object.entries(ev.data ?? {}).map(([k, v]) => `${k}: ${showValue(v)}`)].join(' · ') || '—'}
-                    </td>
-                    <td title={formatDateTime(ev.occurred_at)}>{ago(ev.occurred_at)}</td>
-                  </tr>
-                ))}
+                {events.map((ev) => <EventRow key={ev.id} ev={ev} />)}
               </tbody>
             </table>
           )}
@@ -203,5 +196,32 @@ function EraseDialog({ who, confirmWord, open, onClose, onErase }: { who: string
         }}>{busy ? 'Erasing…' : 'Erase for good'}</button>
       </div>
     </Dialog>
+  );
+}
+
+/** How many fields of an event's data a row shows before "N more". */
+const EVENT_FIELDS_SHOWN = 6;
+
+/** An event in the record's list: its scope, then its data as field paths with their values
+ * (subscriber.first_name: Bram), the first few shown and the rest behind "N more". */
+function EventRow({ ev }: { ev: RecordEvent }) {
+  const scope = Object.entries(ev.scope ?? {}).map(([k, v]) => `${k} ${v}`);
+  const fields = flattenPayload(ev.data ?? {}, 200).map((p) => `${p.path}: ${showValue(p.sample)}`);
+  const shown = [...scope, ...fields.slice(0, EVENT_FIELDS_SHOWN)].join(' · ');
+  const rest = fields.slice(EVENT_FIELDS_SHOWN);
+  return (
+    <tr>
+      <td className="mono">{ev.type}</td>
+      <td className="sub">
+        {shown || '—'}
+        {rest.length > 0 && (
+          <details>
+            <summary>{rest.length} more</summary>
+            {rest.join(' · ')}
+          </details>
+        )}
+      </td>
+      <td title={formatDateTime(ev.occurred_at)}>{ago(ev.occurred_at)}</td>
+    </tr>
   );
 }

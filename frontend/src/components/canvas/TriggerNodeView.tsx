@@ -16,8 +16,10 @@ import { useLists } from '../ListPicker';
 export function describeTrigger(t: Trigger): string {
   switch (t.type) {
     case 'event': {
-      const scope = t.scope ? ' (' + Object.entries(t.scope).map(([k, v]) => `${k} ${v}`).join(', ') + ')' : '';
-      return `Event ${t.event || '…'}${scope}`;
+      const parts = Object.entries(t.scope ?? {}).map(([k, v]) => `${k} ${v}`);
+      if (t.min_watch_pct !== undefined) parts.push(`watched ≥ ${t.min_watch_pct} %`);
+      if (t.max_watch_pct !== undefined) parts.push(`watched ≤ ${t.max_watch_pct} %`);
+      return `Event ${t.event || '…'}${parts.length ? ' (' + parts.join(', ') + ')' : ''}`;
     }
     case 'filter':
       return `Meets: ${describeFilter(t.filter)}`;

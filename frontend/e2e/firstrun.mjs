@@ -21,7 +21,8 @@ let WF = ''; // the id the server makes from the name at the first save
 let server;
 let page;
 
-const s = suite('firstrun', { ms: 180_000, shotPrefix: 'firstrun-', acceptDialogs: true, bind: (f) => ({ server, page } = f) });
+// a marketer in Amsterdam: a new workflow's days and times are hers, not UTC's
+const s = suite('firstrun', { ms: 180_000, timezoneId: 'Europe/Amsterdam', shotPrefix: 'firstrun-', acceptDialogs: true, bind: (f) => ({ server, page } = f) });
 const { api, shot, pageErrors, dialogs } = s;
 const ids = {}; // step ids as the editor made them
 const enr = {}; // enrollment ids of the contacts posted in h and j, by name
@@ -114,6 +115,7 @@ describe('a new user\'s first workflow', { concurrency: false }, () => {
     await page.getByText('Welcome to Flowdesk').waitFor({ timeout: T.med });
     await page.getByRole('button', { name: 'Start from scratch' }).click();
     await page.locator('.side-panel').waitFor();
+    assert.equal(await page.locator('.side-panel').getByLabel('Time zone', { exact: true }).inputValue(), 'Europe/Amsterdam', 'the user\'s own zone');
     await page.getByLabel('Name', { exact: true }).fill(NAME);
 
     // the trigger: an event, its type typed key by key with a typo, at a normal typing pace
@@ -181,6 +183,7 @@ describe('a new user\'s first workflow', { concurrency: false }, () => {
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByTestId('save-state').filter({ hasText: 'All changes saved' }).waitFor({ timeout: T.med });
     const saved = (await api('GET', '/api/workflows/' + WF)).body.definition;
+    assert.equal(saved.timezone, 'Europe/Amsterdam', 'saved with the user\'s zone');
     const branch = saved.steps.find((s) => s.id === ids.branch);
     assert.equal(branch.else, ids.list, 'the step went on the Else path');
     assert.equal(branch.branches[0].next, ids.city);

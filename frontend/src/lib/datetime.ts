@@ -79,9 +79,14 @@ export function formatWeekday(iso: unknown, o: DateTimeOptions = {}): string {
   return fmt(o, { weekday: 'short' }).format(d);
 }
 
+/** The user's own time zone (the browser's), e.g. "Europe/Amsterdam"; "UTC" when it has none. */
+export function userZone(): string {
+  return validZone(Intl.DateTimeFormat().resolvedOptions().timeZone) ?? 'UTC';
+}
+
 /** "Europe/Amsterdam (CET)": the zone's name and its abbreviation at `at` (for labels). */
 export function zoneLabel(tz?: string, at: Date = new Date(), locale?: string): string {
-  const zone = validZone(tz) ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zone = validZone(tz) ?? userZone();
   const short = new Intl.DateTimeFormat(locale ?? userLocale(), { timeZone: zone, timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value;
   return short && short !== zone ? `${zone} (${short})` : zone;
 }

@@ -2,6 +2,7 @@ import { ReactFlowProvider } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError, type Definition, type Problem, type Published, type SavedWorkflow } from '../api';
 import { Canvas, useFitView } from '../components/canvas/Canvas';
+import { userZone } from '../lib/datetime';
 import { Dialog } from '../components/common';
 import { EnrollRecordsDialog } from '../components/Enroll';
 import { ReviewDialog } from '../components/Review';
@@ -41,8 +42,9 @@ export function WorkflowEditorScreen({ id, at }: { id: string; at?: string }) {
         let store: EditorStore;
         let restoredNotice: Notice | null = null;
         if (id === 'new') {
-          // no id: the server makes it from the name at the first save (unless the user types one)
-          store = createEditorStore({ definition: peekDraft() ?? blankDefinition('') });
+          // no id: the server makes it from the name at the first save (unless the user types one);
+          // its days and times are the user's own, not UTC's, until they pick another zone
+          store = createEditorStore({ definition: peekDraft() ?? { ...blankDefinition(''), timezone: userZone() } });
           store.getState().select({ kind: 'settings' });
         } else {
           const w = await api.getWorkflow(id);

@@ -133,10 +133,8 @@ func (s *Server) startRetryJob(w http.ResponseWriter, r *http.Request) {
 func (s *Server) listRetryJobs(w http.ResponseWriter, r *http.Request) {
 	qs := r.URL.Query()
 	q := store.RetryJobQuery{WorkflowID: qs.Get("workflow"), StepID: qs.Get("step"), Status: qs.Get("status")}
-	switch q.Status {
-	case "", store.EnrollJobRunning, store.EnrollJobDone, store.EnrollJobFailed, store.EnrollJobCancelled:
-	default:
-		writeError(w, apiError(http.StatusBadRequest, "bad_query", "status %q is not one of running, done, failed, cancelled", q.Status))
+	if err := jobStatusQuery(q.Status); err != nil {
+		writeError(w, err)
 		return
 	}
 	var err error
@@ -153,30 +151,10 @@ func (s *Server) listRetryJobs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getRetryJob(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	j, err := s.db.RetryJob(r.Context(), id)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, wireRetryJob(j))
+	answerByID(w, r, s.db.RetryJob, func(j *store.RetryJob) any { return wireRetryJob(j) })
 }
 
 // cancelRetryJob stops a running retry job after its current batch (409 once it has ended).
 func (s *Server) cancelRetryJob(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	j, err := s.eng.CancelRetryJob(r.Context(), id)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, wireRetryJob(j))
+	answerByID(w, r, s.eng.CancelRetryJob, func(j *store.RetryJob) any { return wireRetryJob(j) })
 }

@@ -137,40 +137,18 @@ func jobView(j *store.EnrollJob) enrollJobView {
 }
 
 func (s *Server) getEnrollJob(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	j, err := s.db.EnrollJob(r.Context(), id)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, jobView(j))
+	answerByID(w, r, s.db.EnrollJob, func(j *store.EnrollJob) any { return jobView(j) })
 }
 
 // cancelEnrollJob stops a running job after its current batch (409 once it has ended).
 func (s *Server) cancelEnrollJob(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	j, err := s.eng.CancelEnrollJob(r.Context(), id)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, jobView(j))
+	answerByID(w, r, s.eng.CancelEnrollJob, func(j *store.EnrollJob) any { return jobView(j) })
 }
 
 func (s *Server) listEnrollJobs(w http.ResponseWriter, r *http.Request) {
 	q := store.EnrollJobQuery{WorkflowID: r.URL.Query().Get("workflow"), Status: r.URL.Query().Get("status")}
-	switch q.Status {
-	case "", store.EnrollJobRunning, store.EnrollJobDone, store.EnrollJobFailed, store.EnrollJobCancelled:
-	default:
-		writeError(w, apiError(http.StatusBadRequest, "bad_query", "status %q is not one of running, done, failed, cancelled", q.Status))
+	if err := jobStatusQuery(q.Status); err != nil {
+		writeError(w, err)
 		return
 	}
 	var err error

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -23,6 +24,31 @@ func pathID(r *http.Request) (int64, error) {
 		return 0, e
 	}
 	return id, nil
+}
+
+// answerByID answers a route on /…/{id} with view of what do returns for the id: the one shape
+// of the job routes (get and cancel of enroll and retry jobs).
+func answerByID[T any](w http.ResponseWriter, r *http.Request, do func(context.Context, int64) (T, error), view func(T) any) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	v, err := do(r.Context(), id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, view(v))
+}
+
+// jobStatusQuery checks a job list's ?status= (enroll and retry jobs share their statuses).
+func jobStatusQuery(status string) error {
+	switch status {
+	case "", store.EnrollJobRunning, store.EnrollJobDone, store.EnrollJobFailed, store.EnrollJobCancelled:
+		return nil
+	}
+	return apiError(http.StatusBadRequest, "bad_query", "status %q is not one of running, done, failed, cancelled", status)
 }
 
 func queryInt(r *http.Request, name string) (int64, error) {

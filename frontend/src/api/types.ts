@@ -466,7 +466,7 @@ export interface HookConfig {
 /** What an endpoint's sender posts (hook.BodyJSON, hook.BodyForm). */
 export type HookBody = 'json' | 'form';
 
-/** hook.MaxAlertRecipients. */
+/** hook.MaxAlertRecipients (a Go test keeps the two equal). */
 export const MAX_ALERT_RECIPIENTS = 20;
 
 /** hook.Endpoint: an endpoint as the API shows it (never its secret). */

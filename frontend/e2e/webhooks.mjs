@@ -152,6 +152,15 @@ describe('webhook endpoint settings', { concurrency: false }, () => {
     await openEndpoint();
     await until('the two saved addresses after a reload', async () => JSON.stringify(await chips()) === JSON.stringify([OPS, SALES]), T.med);
     assert.equal(await settings().getByRole('radio', { name: 'Form fields (ActiveCampaign)' }).getAttribute('aria-checked'), 'true');
+
+    // 0 failures in a row would quietly become the server's default of 10: said under the
+    // field, and Save waits for a number in range
+    const failures = settings().getByLabel('Switch the endpoint off after this many failed requests in a row');
+    await failures.fill('0');
+    await settings().getByText('Enter a number from 1 to 1000.').waitFor({ timeout: T.short });
+    assert.equal(await save.isDisabled(), true, 'an out-of-range number is not saved');
+    await failures.fill('5');
+    await until('Save ready again', async () => !(await save.isDisabled()), T.short);
     assert.deepEqual(pageErrors.filter((e) => !/status of 422/.test(e)), [], 'no page errors but the refused save');
   });
 });

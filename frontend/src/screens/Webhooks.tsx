@@ -10,7 +10,7 @@ import {
 } from '../api';
 import { ago, CopyField, Dialog, Empty, ErrorBanner, Spinner } from '../components/common';
 import { FilterEditor } from '../components/filter/FilterEditor';
-import { AddressListField, ListField, NumberField, Toggle } from '../components/panel/fields';
+import { AddressListField, ListField, NumberField, outOfRange, Toggle } from '../components/panel/fields';
 import { cleanMapping, flattenPayload, formatSample, setMapping, suggestProperty, suggestType } from '../lib/payload';
 import { navigate } from '../router';
 import { formatDateTime } from '../lib/datetime';
@@ -528,7 +528,7 @@ export function WebhookDetailScreen({ id }: { id: string }) {
         <EndpointSettings draft={draft} preset={preset} problems={problems} settingsAlertTo={settingsAlertTo} change={change}
           save={<>
             {dirty && <span className="status dirty">Unsaved changes</span>}
-            <button type="button" className="btn primary" data-testid="save-settings" onClick={save} disabled={!!busy || !dirty}>{busy === 'save' ? 'Saving…' : 'Save'}</button>
+            <button type="button" className="btn primary" data-testid="save-settings" onClick={save} disabled={!!busy || !dirty || settingsOutOfRange(draft)}>{busy === 'save' ? 'Saving…' : 'Save'}</button>
           </>} />
         </div>
       </div>
@@ -538,7 +538,7 @@ export function WebhookDetailScreen({ id }: { id: string }) {
           <h2>Field mapping</h2>
           <span className="grow" />
           {dirty && <span className="status dirty">Unsaved changes</span>}
-          <button type="button" className="btn primary" onClick={save} disabled={!!busy || !dirty}>{busy === 'save' ? 'Saving…' : 'Save'}</button>
+          <button type="button" className="btn primary" onClick={save} disabled={!!busy || !dirty || settingsOutOfRange(draft)}>{busy === 'save' ? 'Saving…' : 'Save'}</button>
         </div>
         {preset && (
           <div className="hint">The {preset.label} preset already maps {preset.mapping.map((f) => f.property).join(', ')}. Rows you add here come on top (and replace a preset row for the same property).</div>
@@ -568,6 +568,15 @@ const KIB = 1024;
  * failures, a delay before deliveries apply, and the body size limit. The server's refusals
  * show under the control they name.
  */
+/** The ranges of the endpoint's number settings (the server's; 0 failures would quietly be its default of 10). */
+const LIMITS = { failures: [1, 1000], days: [0, 365], kib: [1, 10240] } as const;
+
+/** Whether a number setting is out of its range: said under its field, and Save waits for a fix. */
+function settingsOutOfRange(d: HookConfig): boolean {
+  const kib = d.max_body_bytes ? d.max_body_bytes / KIB : undefined;
+  return !!(outOfRange(d.max_failures, ...LIMITS.failures) || outOfRange(d.delay_days, ...LIMITS.days) || outOfRange(kib, ...LIMITS.kib));
+}
+
 function EndpointSettings({ draft, preset, problems, settingsAlertTo, change, save }: {
   draft: HookConfig; preset?: HookPreset; problems: FieldProblems; settingsAlertTo: string; change(p: Partial<HookConfig>): void; save: ReactNode;
 }) {
@@ -609,13 +618,13 @@ function EndpointSettings({ draft, preset, problems, settingsAlertTo, change, sa
         hint={alertTo.length
           ? `Press Enter after each address; at most ${MAX_ALERT_RECIPIENTS}.`
           : settingsAlertTo ? `None listed: the alert address in Settings (${settingsAlertTo}) is told.` : 'None listed: the alert address in Settings is told (none is set there yet).'} />
-      <NumberField label="Switch the endpoint off after this many failed requests in a row" value={draft.max_failures} min={1} max={1000} placeholder="10"
+      <NumberField label="Switch the endpoint off after this many failed requests in a row" value={draft.max_failures} min={LIMITS.failures[0]} max={LIMITS.failures[1]} placeholder="10"
         onChange={(v) => change({ max_failures: v })} error={problemText(problems, 'max_failures')}
         hint="1 to 1000 (empty: 10). A refused request counts; any accepted one starts the count again." />
-      <NumberField label="Hold each delivery this many days before applying it" value={draft.delay_days} min={0} max={365} placeholder="0"
+      <NumberField label="Hold each delivery this many days before applying it" value={draft.delay_days} min={LIMITS.days[0]} max={LIMITS.days[1]} placeholder="0"
         onChange={(v) => change({ delay_days: v || undefined })} error={problemText(problems, 'delay_days')}
         hint="0 to 365 (empty or 0: apply at once). Held deliveries are checked when they arrive and enroll the contact when they come due." />
-      <NumberField label="Refuse request bodies larger than (KiB)" value={kib} min={1} max={10240} step="any" placeholder="256"
+      <NumberField label="Refuse request bodies larger than (KiB)" value={kib} min={LIMITS.kib[0]} max={LIMITS.kib[1]} step="any" placeholder="256"
         onChange={(v) => change({ max_body_bytes: v === undefined ? undefined : Math.round(v * KIB) })} error={problemText(problems, 'max_body_bytes')}
         hint="1 to 10240 KiB, that is 10 MiB (empty: 256 KiB)." />
     </section>

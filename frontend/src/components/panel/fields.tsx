@@ -36,9 +36,16 @@ export function TextArea(props: { label: string; value: string | undefined; onCh
   );
 }
 
+/** What is wrong with a number outside [min, max] ("Enter a number from 1 to 1000."), or null. */
+export function outOfRange(v: number | undefined, min?: number, max?: number): string | null {
+  if (v === undefined || ((min === undefined || v >= min) && (max === undefined || v <= max))) return null;
+  if (min !== undefined && max !== undefined) return `Enter a number from ${min} to ${max}.`;
+  return min !== undefined ? `Enter ${min} or more.` : `Enter ${max} or less.`;
+}
+
 export function NumberField(props: { label: string; value: number | undefined; onChange(v: number | undefined): void; hint?: ReactNode; error?: ReactNode; step?: number | 'any'; min?: number; max?: number; placeholder?: string }) {
   return (
-    <Field label={props.label} hint={props.hint} error={props.error}>
+    <Field label={props.label} hint={props.hint} error={props.error || outOfRange(props.value, props.min, props.max)}>
       {(id) => (
         <input id={id} type="number" step={props.step ?? 1} min={props.min} max={props.max} placeholder={props.placeholder} value={props.value ?? ''} onChange={(e) => props.onChange(e.target.value === '' ? undefined : Number(e.target.value))} />
       )}

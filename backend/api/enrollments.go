@@ -103,9 +103,15 @@ func (s *Server) getEnrollment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	retry, err := s.db.EnrollmentRetry(ctx, id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	var reason engine.Reason
 	_ = json.Unmarshal(en.Reason, &reason)
-	writeJSON(w, http.StatusOK, map[string]any{"enrollment": wireEnrollment(en), "history": nonNil(wireAll(maskedHistory(hist), wireHistory)), "diagnose": diagnose(en, reason)})
+	writeJSON(w, http.StatusOK, map[string]any{"enrollment": wireEnrollment(en), "history": nonNil(wireAll(maskedHistory(hist), wireHistory)),
+		"diagnose": diagnose(en, reason), "retry": wireRetry(retry, s.eng.MaxTries())})
 }
 
 // queryDays reads ?from=&to= as UTC days (YYYY-MM-DD, both included): the start of from and

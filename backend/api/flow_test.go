@@ -12,8 +12,8 @@ import (
 func (e *env) stats(id string) (map[string]int, map[string]map[string]int) {
 	e.t.Helper()
 	m := e.call("GET", "/api/workflows/"+id+"/stats", nil, 200)
-	if len(m) != 3 || m["goal_conversion"] == nil {
-		e.t.Fatalf("stats has keys %v, want enrollments, steps and goal_conversion", m)
+	if len(m) != 4 || m["goal_conversion"] == nil || m["retrying"] == nil {
+		e.t.Fatalf("stats has keys %v, want enrollments, retrying, steps and goal_conversion", m)
 	}
 	ens := map[string]int{}
 	for k, v := range m["enrollments"].(map[string]any) {
@@ -23,8 +23,8 @@ func (e *env) stats(id string) (map[string]int, map[string]map[string]int) {
 	for id, st := range m["steps"].(map[string]any) {
 		steps[id] = map[string]int{}
 		for k, v := range st.(map[string]any) {
-			if k == "paths" {
-				continue // a branch's or split's path counts (checked where they matter)
+			if k == "paths" || k == "next_try_at" || k == "last_error" {
+				continue // a branch's or split's path counts, a retry's time and error (checked where they matter)
 			}
 			steps[id][k] = int(v.(float64))
 		}
@@ -33,7 +33,7 @@ func (e *env) stats(id string) (map[string]int, map[string]map[string]int) {
 }
 
 func step(active, waiting, completed, failed int) map[string]int {
-	return map[string]int{"active": active, "waiting": waiting, "completed": completed, "failed": failed}
+	return map[string]int{"active": active, "waiting": waiting, "retrying": 0, "completed": completed, "failed": failed}
 }
 
 func enrollments(active, waiting, completed, withErrors, failed, cancelled int) map[string]int {

@@ -58,6 +58,24 @@ func wireEnrollment(e *store.Enrollment) *enrollmentJSON {
 		FailedSteps: e.FailedSteps, Error: e.Error, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, FinishedAt: e.FinishedAt}
 }
 
+// retryJSON is where an enrollment waiting for another try of an outbound step stands: try
+// Try of MaxTries failed with Error, and the next runs at NextTryAt.
+type retryJSON struct {
+	StepID    string    `json:"step_id"`
+	Try       int       `json:"try"`
+	MaxTries  int       `json:"max_tries"`
+	NextTryAt time.Time `json:"next_try_at"`
+	Error     string    `json:"error"`
+	LastTryAt time.Time `json:"last_try_at"`
+}
+
+func wireRetry(v *store.Retry, maxTries int) *retryJSON {
+	if v == nil {
+		return nil
+	}
+	return &retryJSON{StepID: v.StepID, Try: v.Tries, MaxTries: maxTries, NextTryAt: v.NextTryAt, Error: v.Error, LastTryAt: v.LastTryAt}
+}
+
 // historyJSON is one line of an enrollment's history on the wire.
 type historyJSON struct {
 	ID           int64           `json:"id"`

@@ -235,10 +235,15 @@ func wireAssociationType(v *store.AssociationType) *associationTypeJSON {
 
 // stepStatsJSON is a step's counters on the wire.
 type stepStatsJSON struct {
-	Active    int64 `json:"active"`
-	Waiting   int64 `json:"waiting"`
-	Completed int64 `json:"completed"`
-	Failed    int64 `json:"failed"`
+	Active  int64 `json:"active"`
+	Waiting int64 `json:"waiting"`
+	// Retrying counts the enrollments waiting for another try here (not in active), with the
+	// soonest next try and the newest failed try's error.
+	Retrying  int64      `json:"retrying"`
+	NextTryAt *time.Time `json:"next_try_at,omitempty"`
+	LastError string     `json:"last_error,omitempty"`
+	Completed int64      `json:"completed"`
+	Failed    int64      `json:"failed"`
 	// Paths counts, for a split step, the records each path took (by path name).
 	Paths map[string]int64 `json:"paths,omitempty"`
 }
@@ -247,13 +252,19 @@ func wireStepStats(v *store.StepStats) *stepStatsJSON {
 	if v == nil {
 		return nil
 	}
-	return &stepStatsJSON{Active: v.Active, Waiting: v.Waiting, Completed: v.Completed, Failed: v.Failed, Paths: v.Paths}
+	out := &stepStatsJSON{Active: v.Active, Waiting: v.Waiting, Retrying: v.Retrying, LastError: v.LastError, Completed: v.Completed, Failed: v.Failed, Paths: v.Paths}
+	if v.Retrying > 0 {
+		out.NextTryAt = &v.NextTryAt
+	}
+	return out
 }
 
 // statsJSON is a workflow's counters on the wire.
 type statsJSON struct {
-	Enrollments map[string]int64          `json:"enrollments"`
-	Steps       map[string]*stepStatsJSON `json:"steps"`
+	Enrollments map[string]int64 `json:"enrollments"`
+	// Retrying counts the open enrollments waiting for another try of an outbound step.
+	Retrying int64                     `json:"retrying"`
+	Steps    map[string]*stepStatsJSON `json:"steps"`
 	// GoalConversion is the share of enrollments that reached the goal (0..1; 0 without any).
 	GoalConversion float64 `json:"goal_conversion"`
 }
@@ -269,7 +280,7 @@ func wireWorkflowStats(v *store.WorkflowStats) *statsJSON {
 			steps[id] = wireStepStats(st)
 		}
 	}
-	return &statsJSON{Enrollments: v.Enrollments, Steps: steps, GoalConversion: v.GoalConversion}
+	return &statsJSON{Enrollments: v.Enrollments, Retrying: v.Retrying, Steps: steps, GoalConversion: v.GoalConversion}
 }
 
 // enrollJobJSON is a bulk enrollment job on the wire.

@@ -132,6 +132,9 @@ func (rp RetryPolicy) withDefaults() RetryPolicy {
 	return rp
 }
 
+// MaxTries is how many tries an outbound step gets before its dead letter.
+func (e *Engine) MaxTries() int { return e.opts.Retry.withDefaults().MaxTries }
+
 // backoff is exponential with full jitter in its upper half, never below retryAfter.
 func (rp RetryPolicy) backoff(try int, retryAfter time.Duration) time.Duration {
 	d := rp.Base << min(try-1, 20)

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -107,8 +109,14 @@ func (t *sqlTx) CountStep(workflowID, stepID string, completed, failed int) erro
 
 // StepStats are one step's counters for the canvas.
 type StepStats struct {
-	Active    int64
-	Waiting   int64
+	Active  int64
+	Waiting int64
+	// Retrying counts the open enrollments at this outbound step whose last try failed and that
+	// wait for their next try (a run job with earlier tries); they are not in Active.
+	Retrying int64
+	// NextTryAt is the soonest next try of those, LastError the error of the newest failed try.
+	NextTryAt time.Time
+	LastError string
 	Completed int64
 	Failed    int64
 	// Paths counts, for a split step, the records each path took (by path name).
@@ -118,7 +126,10 @@ type StepStats struct {
 // WorkflowStats are a workflow's enrollment counts by status and per-step counters.
 type WorkflowStats struct {
 	Enrollments map[string]int64
-	Steps       map[string]*StepStats
+	// Retrying counts the open enrollments waiting for another try of an outbound step (also
+	// counted under their status in Enrollments).
+	Retrying int64
+	Steps    map[string]*StepStats
 	// GoalConversion is the share of enrollments that reached the goal (0..1; 0 without any).
 	GoalConversion float64
 }
@@ -212,6 +223,9 @@ func (db *DB) Stats(ctx context.Context, workflowID string) (*WorkflowStats, err
 	if err := rows2.Err(); err != nil {
 		return nil, err
 	}
+	if err := db.retryingStats(ctx, workflowID, s, step); err != nil {
+		return nil, err
+	}
 	// a branch's paths come from the rollup (a split's are counted above too)
 	paths, err := db.PathTotals(ctx, workflowID)
 	if err != nil {
@@ -229,4 +243,83 @@ func (db *DB) Stats(ctx context.Context, workflowID string) (*WorkflowStats, err
 		}
 	}
 	return s, nil
+}
+
+// retryingByStep groups the open enrollments of a workflow that wait for another try of an
+// outbound step: a run job with earlier tries (store.Job.Tries) of an active enrollment.
+const retryingByStep = `SELECT j.step_id, COUNT(*), MIN(j.run_at), MAX(e.id) FROM enrollments e JOIN jobs j ON j.enrollment_id = e.id
+	WHERE e.workflow_id = ? AND e.status = 'active' AND j.kind = 'run' AND j.tries > 0 GROUP BY j.step_id`
+
+// retryingStats adds the retrying counts to s, moving them out of the steps' Active.
+func (db *DB) retryingStats(ctx context.Context, workflowID string, s *WorkflowStats, step func(string) *StepStats) error {
+	rows, err := db.r.QueryContext(ctx, retryingByStep, workflowID)
+	if err != nil {
+		return fmt.Errorf("retrying steps of %q: %w", workflowID, err)
+	}
+	newest := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var n, next, enr int64
+		if err := rows.Scan(&id, &n, &next, &enr); err != nil {
+			rows.Close()
+			return err
+		}
+		st := step(id)
+		st.Retrying, st.NextTryAt = n, fromMS(next)
+		st.Active = max(st.Active-n, 0)
+		s.Retrying += n
+		newest[id] = enr
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for id, enr := range newest {
+		r, err := db.EnrollmentRetry(ctx, enr)
+		if err != nil {
+			return err
+		}
+		if r != nil {
+			step(id).LastError = r.Error
+		}
+	}
+	return nil
+}
+
+// Retry is where an enrollment waiting for another try of an outbound step stands.
+type Retry struct {
+	StepID    string
+	Tries     int       // tries so far, every one failed
+	NextTryAt time.Time // when the next try runs
+	Error     string    // the last try's error
+	LastTryAt time.Time
+}
+
+// EnrollmentRetry answers the retry an open enrollment waits for, or nil when it waits for none
+// (no run job with earlier tries).
+func (db *DB) EnrollmentRetry(ctx context.Context, enrollmentID int64) (*Retry, error) {
+	r := &Retry{}
+	var next int64
+	err := db.r.QueryRowContext(ctx, `SELECT j.step_id, j.tries, j.run_at FROM jobs j JOIN enrollments e ON e.id = j.enrollment_id
+		WHERE j.enrollment_id = ? AND e.status = 'active' AND j.kind = 'run' AND j.tries > 0`, enrollmentID).Scan(&r.StepID, &r.Tries, &next)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("retry of enrollment %d: %w", enrollmentID, err)
+	}
+	r.NextTryAt = fromMS(next)
+	var at int64
+	err = db.r.QueryRowContext(ctx, `SELECT error, at FROM action_attempts WHERE enrollment_id = ? AND step_id = ? ORDER BY id DESC LIMIT 1`,
+		enrollmentID, r.StepID).Scan(&r.Error, &at)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return nil, fmt.Errorf("last try of enrollment %d: %w", enrollmentID, err)
+	default:
+		r.LastTryAt = fromMS(at)
+	}
+	return r, nil
 }

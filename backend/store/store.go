@@ -63,6 +63,8 @@ type Store interface {
 	// history
 	History(ctx context.Context, enrollmentID int64) ([]HistoryEntry, error)
 	Stats(ctx context.Context, workflowID string) (*WorkflowStats, error)
+	// EnrollmentRetry is the retry an open enrollment waits for (nil: none).
+	EnrollmentRetry(ctx context.Context, enrollmentID int64) (*Retry, error)
 
 	// hooks
 	CountHookDelayed(ctx context.Context) (int64, error)

@@ -78,3 +78,68 @@ func stepCountersAndPaths(t *testing.T, s store.Store) {
 		t.Fatalf("stats of an unknown workflow %+v, want zeros", none)
 	}
 }
+
+// An active enrollment whose run job has earlier tries waits for its next try: the stats count
+// it as retrying at the step (not active), with the soonest next try and the last try's error,
+// and EnrollmentRetry answers where it stands; a first run or a held retry is not retrying.
+func retryingSteps(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ann, bob, cy := contact(t, s, "ann@example.com", nil), contact(t, s, "bob@example.com", nil), contact(t, s, "cy@example.com", nil)
+	a, b, c := enrollment(t, s, "w", ann), enrollment(t, s, "w", bob), enrollment(t, s, "w", cy)
+	next := T0.Add(40 * time.Second)
+	write(t, s, func(tx store.Tx) error {
+		for _, en := range []*store.Enrollment{a, b} {
+			if err := tx.UpdateEnrollment(en.ID, store.StatusActive, "mail", 1, "", T0); err != nil {
+				return err
+			}
+		}
+		if err := tx.UpdateEnrollment(c.ID, store.StatusActive, "mail", 1, "", T0); err != nil {
+			return err
+		}
+		if err := tx.PutJob(&store.Job{EnrollmentID: a.ID, RecordID: ann.ID, StepID: "mail", Kind: store.JobRun, RunAt: next, Tries: 3}); err != nil {
+			return err
+		}
+		if err := tx.PutJob(&store.Job{EnrollmentID: b.ID, RecordID: bob.ID, StepID: "mail", Kind: store.JobRun, RunAt: next.Add(time.Minute), Tries: 1}); err != nil {
+			return err
+		}
+		if err := tx.PutJob(&store.Job{EnrollmentID: c.ID, RecordID: cy.ID, StepID: "mail", Kind: store.JobRun, RunAt: T0}); err != nil {
+			return err
+		}
+		for _, at := range []struct {
+			en  int64
+			try int
+			err string
+		}{{a.ID, 1, "first"}, {a.ID, 3, "dial tcp 127.0.0.1:1: connect: connection refused"}, {b.ID, 1, "bob's"}} {
+			if err := tx.InsertActionAttempt(&store.ActionAttempt{EnrollmentID: at.en, WorkflowID: "w", StepID: "mail", StepType: "send_email",
+				IdempotencyKey: "k", Try: at.try, Outcome: store.AttemptRetry, Error: at.err, At: T0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	stats, err := s.Stats(ctx, "w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := stats.Steps["mail"]
+	if m == nil || m.Retrying != 2 || m.Active != 1 || !m.NextTryAt.Equal(next) || stats.Retrying != 2 {
+		t.Fatalf("mail %+v (workflow retrying %d), want 2 retrying, cy active, the next try at %v", m, stats.Retrying, next)
+	}
+	if m.LastError != "bob's" && m.LastError != "dial tcp 127.0.0.1:1: connect: connection refused" {
+		t.Fatalf("last error %q, want one of the retrying enrollments' last errors", m.LastError)
+	}
+	r, err := s.EnrollmentRetry(ctx, a.ID)
+	if err != nil || r == nil || r.StepID != "mail" || r.Tries != 3 || !r.NextTryAt.Equal(next) || r.Error != "dial tcp 127.0.0.1:1: connect: connection refused" || !r.LastTryAt.Equal(T0) {
+		t.Fatalf("ann's retry %+v %v, want try 3 at mail with its error", r, err)
+	}
+	if r, err := s.EnrollmentRetry(ctx, c.ID); err != nil || r != nil {
+		t.Fatalf("a first run reads as a retry: %+v %v", r, err)
+	}
+	write(t, s, func(tx store.Tx) error { return tx.UpdateEnrollment(b.ID, store.StatusWaiting, "mail", 1, "", T0) }) // held by business hours
+	if r, err := s.EnrollmentRetry(ctx, b.ID); err != nil || r != nil {
+		t.Fatalf("a held retry reads as retrying: %+v %v", r, err)
+	}
+	if stats, _ := s.Stats(ctx, "w"); stats.Steps["mail"].Retrying != 1 || stats.Steps["mail"].LastError != "dial tcp 127.0.0.1:1: connect: connection refused" {
+		t.Fatalf("after bob is held: %+v", stats.Steps["mail"])
+	}
+}

@@ -159,6 +159,7 @@ var Cases = []Case{
 	{"association types are added both ways, once", associationTypes},
 	{"workflow versions, tags, and draft and live definitions", workflowVersionsTagsDefinitions},
 	{"step counters, branch and split paths, the daily rollup", stepCountersAndPaths},
+	{"retrying steps in the stats and an enrollment's retry", retryingSteps},
 	{"retention prunes finished enrollments, unreferenced events, request lines not held", retentionPrunes},
 	{"a dropped job's claim fails; released leases are claimed again and fence the old claim", jobsDroppedAndReleased},
 	{"a refusal is counted once per workflow and record, the latest first", refusalsCounted},

@@ -1,0 +1,96 @@
+package action_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/api"
+	"github.com/flowdesk/flowdesk/backend/hook"
+	"github.com/flowdesk/flowdesk/backend/settings"
+)
+
+// closedPort is a port on 127.0.0.1 that refuses connections: one that was just listened on
+// and closed again.
+func closedPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return port
+}
+
+// useClosedSMTP points the SMTP settings at a closed port on 127.0.0.1 (encryption none).
+func (s *mailStack) useClosedSMTP() int {
+	s.t.Helper()
+	port := closedPort(s.t)
+	u := &settings.Update{}
+	raw, _ := json.Marshal(map[string]any{"smtp": map[string]any{"host": "127.0.0.1", "port": port, "tls": "none", "from": "news@acme.example"}})
+	if err := json.Unmarshal(raw, u); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.settings.Apply(s.ctx, u); err != nil {
+		s.t.Fatal(err)
+	}
+	return port
+}
+
+// An email to a mail server that refuses connections retries: while it waits for its next
+// try, the stats count it as retrying at the step (not running), with the next try's time and
+// the last error, and the enrollment says which try failed and when the next one runs. After
+// the last try it is a failed step, and nothing reads retrying any more.
+func TestARetryingSendShowsAsRetrying(t *testing.T) {
+	s := newMailStack(t, false) // 4 tries, 1 s apart
+	port := s.useClosedSMTP()
+	deployJSON(t, s, `{"id": "optin", "name": "Newsletter opt-in", "object": "contact",
+	  "triggers": [{"id": "joined", "type": "event", "event": "app.joined"}],
+	  "start": "welcome", "steps": [{"id": "welcome", "type": "send_email", "subject": "Welcome", "body": "Hello."}]}`)
+	h, err := api.New(api.Options{DB: s.db, Engine: s.eng, Version: "test", Hooks: hook.New(s.db, s.eng, hook.Options{Clock: s.clock}), Settings: s.settings})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+
+	id := s.ingestOne("app.joined", "ann@example.com", nil, nil)
+	s.run()
+	for try := 1; try < 4; try++ {
+		st := apiGet(t, srv, "/api/workflows/optin/stats")
+		w := st["steps"].(map[string]any)["welcome"].(map[string]any)
+		if st["retrying"] != 1.0 || w["retrying"] != 1.0 || w["active"] != 0.0 || w["failed"] != 0.0 {
+			t.Fatalf("after try %d: stats %v, welcome %v; want 1 retrying, not active, not failed", try, st["retrying"], w)
+		}
+		if !strings.Contains(w["last_error"].(string), fmt.Sprintf("127.0.0.1:%d", port)) {
+			t.Fatalf("after try %d: last error %q does not name the server", try, w["last_error"])
+		}
+		next, err := time.Parse(time.RFC3339Nano, w["next_try_at"].(string))
+		if err != nil || !next.After(s.clock.Now().Add(-time.Nanosecond)) {
+			t.Fatalf("after try %d: next try at %v (%v), want at or after now %v", try, w["next_try_at"], err, s.clock.Now())
+		}
+		en := apiGet(t, srv, fmt.Sprintf("/api/enrollments/%d", id))
+		r, ok := en["retry"].(map[string]any)
+		if !ok || r["try"] != float64(try) || r["max_tries"] != 4.0 || r["step_id"] != "welcome" || r["next_try_at"] != w["next_try_at"] ||
+			!strings.Contains(r["error"].(string), "connection refused") {
+			t.Fatalf("after try %d: the enrollment's retry %v", try, en["retry"])
+		}
+		s.advance(2 * time.Second)
+	}
+	s.wantTrail(id, "enrolled", "welcome:retrying", "welcome:retrying", "welcome:retrying", "welcome:failed", "completed")
+	st := apiGet(t, srv, "/api/workflows/optin/stats")
+	w := st["steps"].(map[string]any)["welcome"].(map[string]any)
+	if st["retrying"] != 0.0 || w["retrying"] != 0.0 || w["failed"] != 1.0 || w["next_try_at"] != nil {
+		t.Fatalf("after the dead letter: stats %v, welcome %v; want 0 retrying, 1 failed", st["retrying"], w)
+	}
+	if en := apiGet(t, srv, fmt.Sprintf("/api/enrollments/%d", id)); en["retry"] != nil {
+		t.Fatalf("a finished enrollment still retries: %v", en["retry"])
+	}
+}

@@ -257,6 +257,11 @@ export interface ValidateResult {
 export interface StepStats {
   active: number;
   waiting: number;
+  /** Enrollments whose last try of this outbound step failed and that wait for the next (not in active). */
+  retrying?: number;
+  /** The soonest next try of those, and the newest failed try's error. */
+  next_try_at?: string;
+  last_error?: string;
   completed: number;
   failed: number;
   /** A split's or branch's records per path name (a branch's Else is "else"). */
@@ -266,6 +271,8 @@ export interface StepStats {
 /** GET /api/workflows/{id}/stats (store.WorkflowStats). */
 export interface Stats {
   enrollments: Record<EnrollmentStatus, number>;
+  /** Open enrollments waiting for another try of an outbound step. */
+  retrying?: number;
   steps: Record<string, StepStats>;
   /** Share of enrollments that reached the goal, 0..1. */
   goal_conversion?: number;
@@ -317,10 +324,23 @@ export interface Diagnose {
   version: number;
 }
 
+/** Where an enrollment waiting for another try of an outbound step stands: try `try` of
+ * `max_tries` failed with `error`; the next runs at `next_try_at`. */
+export interface Retry {
+  step_id: string;
+  try: number;
+  max_tries: number;
+  next_try_at: string;
+  error: string;
+  last_try_at: string;
+}
+
 export interface EnrollmentDetail {
   enrollment: Enrollment;
   history: HistoryEntry[];
   diagnose: Diagnose;
+  /** null unless the enrollment waits for another try. */
+  retry?: Retry | null;
 }
 
 /** A record (store.Record). Named RecordItem in code to avoid clashing with TS's Record. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failedStepsText, hasFailures, outcomeTotals, statusLabel, STATUSES } from './outcome';
+import { failedStepsText, hasFailures, outcomeTotals, retryingTitle, retryLine, statusLabel, STATUSES } from './outcome';
 
 describe('outcome', () => {
   it('counts completed_with_errors as failed, never as done', () => {
@@ -19,5 +19,25 @@ describe('outcome', () => {
     expect(failedStepsText(3)).toBe('3 steps failed');
     expect(hasFailures({ status: 'waiting', failed_steps: 1 })).toBe(true);
     expect(hasFailures({ status: 'completed', failed_steps: 0 })).toBe(false);
+  });
+});
+
+describe('retrying', () => {
+  const utc = { timeZone: 'UTC', locale: 'en-GB' };
+  it('counts retrying beside failed, without counting it as failed', () => {
+    const en = { active: 1, waiting: 0, completed: 0, completed_with_errors: 0, goal_reached: 0, unenrolled: 0, failed: 0, cancelled: 0 };
+    expect(outcomeTotals(en, 1)).toMatchObject({ failed: 0, retrying: 1 });
+    expect(outcomeTotals(en, 1).retryingTitle).toBe('1 waiting for another try of a send that failed; not failed yet');
+    expect(outcomeTotals(en).retrying).toBe(0);
+  });
+  it("says when a card's next try runs and what the last one said", () => {
+    expect(retryingTitle({ retrying: 1, next_try_at: '2026-12-01T11:04:10Z', last_error: 'connection refused' }, utc))
+      .toBe('1 retrying: the last try failed, next try at 11:04. Last error: connection refused');
+    expect(retryingTitle({ retrying: 0 })).toBe('');
+  });
+  it("reads an enrollment's retry as its status line", () => {
+    expect(retryLine({ step_id: 'welcome', try: 3, max_tries: 8, next_try_at: '2026-12-01T11:04:10Z', error: 'x', last_try_at: '2026-12-01T11:00:00Z' }, utc))
+      .toBe('retrying: try 3 of 8 failed, next try at 1 Dec 2026, 11:04');
+    expect(retryLine(null)).toBe('');
   });
 });

@@ -1,7 +1,8 @@
 // What an enrollment's status means in words, and the failure counts the screens show. One place,
 // so the toolbar, the workflow list, the enrollment list and the detail page tell the same story
 // (docs/ui.md, "Outcome states"). Pure, so it is unit-tested.
-import type { Enrollment, EnrollmentStatus, Stats } from '../api/types';
+import type { Enrollment, EnrollmentStatus, Retry, Stats, StepStats } from '../api/types';
+import { formatDateTime, formatTime, type DateTimeOptions } from './datetime';
 
 /** Every status, in the order the enrollment list's tabs show them. */
 export const STATUSES: EnrollmentStatus[] = ['active', 'waiting', 'completed', 'completed_with_errors', 'goal_reached', 'unenrolled', 'failed', 'cancelled'];
@@ -49,7 +50,7 @@ export function hasFailures(e: Pick<Enrollment, 'status' | 'failed_steps'>): boo
 
 /** The counters of a toolbar or list row: "done" is only what finished cleanly; "failed" is every
  * enrollment that stopped at a failed step or finished with failed steps. */
-export function outcomeTotals(en: Stats['enrollments'] | undefined) {
+export function outcomeTotals(en: Stats['enrollments'] | undefined, retrying = 0) {
   const n = (k: EnrollmentStatus) => en?.[k] ?? 0;
   const failed = n('failed') + n('completed_with_errors');
   const parts: string[] = [];
@@ -60,6 +61,26 @@ export function outcomeTotals(en: Stats['enrollments'] | undefined) {
     waiting: n('waiting'),
     done: n('completed'),
     failed,
+    /** waiting for another try of an outbound step (among active; not failed yet) */
+    retrying,
+    retryingTitle: retrying ? `${retrying} waiting for another try of a send that failed; not failed yet` : '',
     failedTitle: parts.length ? parts.join(', ') : 'No enrollment has a failed step',
   };
+}
+
+/** A card's retrying counter's tooltip: how many wait, when the next try runs and the last error. */
+export function retryingTitle(st: Pick<StepStats, 'retrying' | 'next_try_at' | 'last_error'>, o: DateTimeOptions = {}): string {
+  const n = st.retrying ?? 0;
+  if (!n) return '';
+  const parts = [`${n} retrying: the last try failed`];
+  if (st.next_try_at) parts.push(`next try at ${formatTime(st.next_try_at, o)}`);
+  let out = parts.join(', ') + '.';
+  if (st.last_error) out += ` Last error: ${st.last_error}`;
+  return out;
+}
+
+/** The enrollment page's status line of a retry: "retrying: try 3 of 8 failed, next try at 1 Dec 2026, 11:00". */
+export function retryLine(r: Retry | null | undefined, o: DateTimeOptions = {}): string {
+  if (!r) return '';
+  return `retrying: try ${r.try} of ${r.max_tries} failed, next try at ${formatDateTime(r.next_try_at, o)}`;
 }

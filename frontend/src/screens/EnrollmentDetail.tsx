@@ -5,7 +5,7 @@ import { DeliveriesTable } from '../components/Deliveries';
 import { UnenrollDialog } from '../components/Enroll';
 import { diagnoseView } from '../lib/diagnose';
 import { formatHistory } from '../lib/history';
-import { failedStepsText } from '../lib/outcome';
+import { failedStepsText, retryLine } from '../lib/outcome';
 import { stepTitle } from '../nodes';
 import { recordName } from './Records';
 import { formatDateTime, formatTime, zoneLabel } from '../lib/datetime';
@@ -80,6 +80,7 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
             started {ago(e.created_at)} · {e.steps_run} step{e.steps_run === 1 ? '' : 's'} run
             {e.failed_steps > 0 && <> · <span className="warn-text" data-testid="failed-steps">{failedStepsText(e.failed_steps)}</span></>}
             {current && <> · {e.finished_at ? 'stopped at' : 'now at'} <strong>{current}</strong></>}
+            {data.retry && <> · <span className="warn-text" data-testid="retry-line" title={data.retry.error ? `Last error: ${data.retry.error}` : undefined}>{retryLine(data.retry, { timeZone: zone })}</span></>}
             {e.finished_at && <> · finished {ago(e.finished_at)}</>}
           </div>
         </div>

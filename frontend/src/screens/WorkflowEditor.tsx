@@ -104,7 +104,8 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
   const canUndo = useEditor((s) => s.past.length > 0);
   const canRedo = useEditor((s) => s.future.length > 0);
   const enrollmentStats = useEditor((s) => s.stats?.enrollments);
-  const totals = useMemo(() => (enrollmentStats ? outcomeTotals(enrollmentStats) : null), [enrollmentStats]);
+  const retrying = useEditor((s) => s.stats?.retrying ?? 0);
+  const totals = useMemo(() => (enrollmentStats ? outcomeTotals(enrollmentStats, retrying) : null), [enrollmentStats, retrying]);
   const [saving, setSaving] = useState(false);
   const [message, setMessage] = useState<Notice | null>(notice);
   const [showProblems, setShowProblems] = useState(openProblems || notice?.kind === 'warn');
@@ -236,6 +237,7 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
           <a className="totals" title="Open the enrollment history" href={'#/workflows/' + encodeURIComponent(workflowId) + '/enrollments'}>
             <span className="c active" title={`${totals.active} running now, ${totals.waiting} waiting`}>{totals.active + totals.waiting}</span> in workflow · <span className="c completed" title="Completed with every step done">{totals.done}</span> done ·{' '}
             <span className={`c failed${totals.failed ? ' has' : ''}`} title={totals.failedTitle} data-testid="toolbar-failed">{totals.failed}</span> failed
+            {totals.retrying > 0 && <> · <span className="c retrying" title={totals.retryingTitle} data-testid="toolbar-retrying">{totals.retrying}</span> retrying</>}
           </a>
         )}
         <div className="tool-group" role="group" aria-label="Edit and view">

@@ -53,7 +53,8 @@ func TestARetryingSendShowsAsRetrying(t *testing.T) {
 	port := s.useClosedSMTP()
 	deployJSON(t, s, `{"id": "optin", "name": "Newsletter opt-in", "object": "contact",
 	  "triggers": [{"id": "joined", "type": "event", "event": "app.joined"}],
-	  "start": "welcome", "steps": [{"id": "welcome", "type": "send_email", "subject": "Welcome", "body": "Hello."}]}`)
+	  "start": "welcome", "steps": [{"id": "welcome", "type": "send_email", "name": "Welcome email", "subject": "Welcome", "body": "Hello.", "next": "later"},
+	    {"id": "later", "type": "delay", "duration": "1d"}]}`)
 	h, err := api.New(api.Options{DB: s.db, Engine: s.eng, Version: "test", Hooks: hook.New(s.db, s.eng, hook.Options{Clock: s.clock}), Settings: s.settings})
 	if err != nil {
 		t.Fatal(err)
@@ -84,13 +85,68 @@ func TestARetryingSendShowsAsRetrying(t *testing.T) {
 		}
 		s.advance(2 * time.Second)
 	}
-	s.wantTrail(id, "enrolled", "welcome:retrying", "welcome:retrying", "welcome:retrying", "welcome:failed", "completed")
+	s.wantTrail(id, "enrolled", "welcome:retrying", "welcome:retrying", "welcome:retrying", "welcome:failed", "later:waiting")
 	st := apiGet(t, srv, "/api/workflows/optin/stats")
 	w := st["steps"].(map[string]any)["welcome"].(map[string]any)
-	if st["retrying"] != 0.0 || w["retrying"] != 0.0 || w["failed"] != 1.0 || w["next_try_at"] != nil {
-		t.Fatalf("after the dead letter: stats %v, welcome %v; want 0 retrying, 1 failed", st["retrying"], w)
+	if st["retrying"] != 0.0 || w["retrying"] != 0.0 || w["failed"] != 1.0 || w["next_try_at"] != nil || st["open_with_failed_steps"] != 1.0 {
+		t.Fatalf("after the dead letter: stats %v, welcome %v; want 0 retrying, 1 failed, 1 open with a failed step", st, w)
 	}
 	if en := apiGet(t, srv, fmt.Sprintf("/api/enrollments/%d", id)); en["retry"] != nil {
-		t.Fatalf("a finished enrollment still retries: %v", en["retry"])
+		t.Fatalf("an enrollment past the step still retries: %v", en["retry"])
+	}
+}
+
+// A dead letter adds one in-app notification naming the workflow, the recipient and the error,
+// linked to the enrollment; the step's next dead letters within the hour add none, and one an
+// hour later does.
+func TestADeadLetterNotifiesOncePerStepAnHour(t *testing.T) {
+	s := newMailStack(t, false) // 4 tries, 1 s apart
+	port := s.useClosedSMTP()
+	deployJSON(t, s, `{"id": "optin", "name": "Newsletter opt-in", "object": "contact",
+	  "triggers": [{"id": "joined", "type": "event", "event": "app.joined"}], "reenroll": {"enabled": true, "triggers": []},
+	  "start": "welcome", "steps": [{"id": "welcome", "type": "send_email", "name": "Welcome email", "subject": "Welcome", "body": "Hello."}]}`)
+	h, err := api.New(api.Options{DB: s.db, Engine: s.eng, Version: "test", Hooks: hook.New(s.db, s.eng, hook.Options{Clock: s.clock}), Settings: s.settings})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	deadLetter := func(email string) int64 {
+		id := s.ingestOne("app.joined", email, nil, nil)
+		s.run()
+		for range 4 {
+			s.advance(2 * time.Second)
+		}
+		s.wantTrail(id, "enrolled", "welcome:retrying", "welcome:retrying", "welcome:retrying", "welcome:failed", "completed")
+		return id
+	}
+	notes := func() []any { return apiGet(t, srv, "/api/notifications")["notifications"].([]any) }
+
+	if got := notes(); len(got) != 0 {
+		t.Fatalf("notifications before any dead letter: %v", got)
+	}
+	ann := deadLetter("ann@example.com")
+	got := notes()
+	if len(got) != 1 {
+		t.Fatalf("notifications after the dead letter: %v, want one", got)
+	}
+	n := got[0].(map[string]any)
+	if n["kind"] != "delivery_dead" || n["title"] != "Newsletter opt-in: Welcome email failed" || n["link"] != fmt.Sprintf("/enrollments/%d", ann) ||
+		!strings.HasPrefix(n["body"].(string), "Newsletter opt-in: the email to ann@example.com failed for good after 4 tries: ") ||
+		!strings.Contains(n["body"].(string), fmt.Sprintf("127.0.0.1:%d", port)) {
+		t.Fatalf("the dead letter's notification %v", n)
+	}
+	if u := apiGet(t, srv, "/api/notifications")["unread"]; u != 1.0 {
+		t.Fatalf("unread %v, want 1", u)
+	}
+	deadLetter("bob@example.com") // within the hour: no second one
+	if got := notes(); len(got) != 1 {
+		t.Fatalf("a second dead letter of the step within the hour added a notification: %v", got)
+	}
+	s.advance(time.Hour)
+	deadLetter("cy@example.com")
+	got = notes()
+	if len(got) != 2 || !strings.Contains(got[0].(map[string]any)["body"].(string), "cy@example.com") {
+		t.Fatalf("a dead letter an hour later: %v, want a second notification about cy", got)
 	}
 }

@@ -12,8 +12,8 @@ import (
 func (e *env) stats(id string) (map[string]int, map[string]map[string]int) {
 	e.t.Helper()
 	m := e.call("GET", "/api/workflows/"+id+"/stats", nil, 200)
-	if len(m) != 4 || m["goal_conversion"] == nil || m["retrying"] == nil {
-		e.t.Fatalf("stats has keys %v, want enrollments, retrying, steps and goal_conversion", m)
+	if len(m) != 5 || m["goal_conversion"] == nil || m["retrying"] == nil || m["open_with_failed_steps"] == nil {
+		e.t.Fatalf("stats has keys %v, want enrollments, retrying, open_with_failed_steps, steps and goal_conversion", m)
 	}
 	ens := map[string]int{}
 	for k, v := range m["enrollments"].(map[string]any) {

@@ -263,8 +263,10 @@ func wireStepStats(v *store.StepStats) *stepStatsJSON {
 type statsJSON struct {
 	Enrollments map[string]int64 `json:"enrollments"`
 	// Retrying counts the open enrollments waiting for another try of an outbound step.
-	Retrying int64                     `json:"retrying"`
-	Steps    map[string]*stepStatsJSON `json:"steps"`
+	Retrying int64 `json:"retrying"`
+	// OpenWithFailedSteps counts the open enrollments that already had a failed step.
+	OpenWithFailedSteps int64                     `json:"open_with_failed_steps"`
+	Steps               map[string]*stepStatsJSON `json:"steps"`
 	// GoalConversion is the share of enrollments that reached the goal (0..1; 0 without any).
 	GoalConversion float64 `json:"goal_conversion"`
 }
@@ -280,7 +282,7 @@ func wireWorkflowStats(v *store.WorkflowStats) *statsJSON {
 			steps[id] = wireStepStats(st)
 		}
 	}
-	return &statsJSON{Enrollments: v.Enrollments, Retrying: v.Retrying, Steps: steps, GoalConversion: v.GoalConversion}
+	return &statsJSON{Enrollments: v.Enrollments, Retrying: v.Retrying, OpenWithFailedSteps: v.OpenWithFailedSteps, Steps: steps, GoalConversion: v.GoalConversion}
 }
 
 // enrollJobJSON is a bulk enrollment job on the wire.

@@ -158,9 +158,10 @@ func TestWorkflowLifecycle(t *testing.T) {
 				want := map[string]any{
 					"enrollments": map[string]any{"active": 0.0, "waiting": 0.0, "completed": 0.0, "completed_with_errors": 0.0, "failed": 0.0, "cancelled": 0.0,
 						"goal_reached": 0.0, "unenrolled": 0.0},
-					"retrying":        0.0,
-					"steps":           map[string]any{},
-					"goal_conversion": 0.0,
+					"retrying":               0.0,
+					"open_with_failed_steps": 0.0,
+					"steps":                  map[string]any{},
+					"goal_conversion":        0.0,
 				}
 				if got := res.json(t); !reflect.DeepEqual(got, want) {
 					t.Fatalf("stats %v, want %v", got, want)

@@ -129,7 +129,10 @@ type WorkflowStats struct {
 	// Retrying counts the open enrollments waiting for another try of an outbound step (also
 	// counted under their status in Enrollments).
 	Retrying int64
-	Steps    map[string]*StepStats
+	// OpenWithFailedSteps counts the open (active or waiting) enrollments that already had a
+	// failed step (a dead letter, a refused send) and go on.
+	OpenWithFailedSteps int64
+	Steps               map[string]*StepStats
 	// GoalConversion is the share of enrollments that reached the goal (0..1; 0 without any).
 	GoalConversion float64
 }
@@ -178,6 +181,9 @@ func (db *DB) Stats(ctx context.Context, workflowID string) (*WorkflowStats, err
 			status = StatusCompletedWithErrors
 		}
 		s.Enrollments[status] += n
+		if withErrors && (status == StatusActive || status == StatusWaiting) {
+			s.OpenWithFailedSteps += n
+		}
 		if cur == "" {
 			continue
 		}

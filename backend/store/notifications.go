@@ -30,6 +30,17 @@ func (t *sqlTx) AddNotification(n *Notification, now time.Time) error {
 	return nil
 }
 
+// NotifiedSince reports whether a notification of kind with this title was added at or after
+// since (for notices that come at most once per subject and period).
+func (t *sqlTx) NotifiedSince(kind, title string, since time.Time) (bool, error) {
+	var n int
+	err := t.queryRow("SELECT COUNT(*) FROM notifications WHERE kind = ? AND title = ? AND created_at >= ?", kind, title, ms(since)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("find %s notifications: %w", kind, err)
+	}
+	return n > 0, nil
+}
+
 // Notifications lists notifications newest first (only unread ones when unreadOnly).
 func (db *DB) Notifications(ctx context.Context, unreadOnly bool, limit int) ([]*Notification, error) {
 	if limit <= 0 || limit > 1000 {

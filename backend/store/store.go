@@ -291,6 +291,8 @@ type Tx interface {
 
 	// notifications
 	AddNotification(n *Notification, now time.Time) error
+	// NotifiedSince reports whether a notification of kind with this title was added since then.
+	NotifiedSince(kind, title string, since time.Time) (bool, error)
 	MarkRead(id int64) error
 
 	// objects

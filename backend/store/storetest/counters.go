@@ -45,6 +45,13 @@ func stepCountersAndPaths(t *testing.T, s store.Store) {
 	if st := stats.Steps["a"]; st == nil || st.Active != 1 {
 		t.Fatalf("step a %+v, want ann active there", st)
 	}
+	if stats.OpenWithFailedSteps != 0 {
+		t.Fatalf("open with failed steps %d, want 0", stats.OpenWithFailedSteps)
+	}
+	write(t, s, func(tx store.Tx) error { return tx.CountFailedSteps(b.ID, 1) })
+	if again, err := s.Stats(ctx, "w"); err != nil || again.OpenWithFailedSteps != 1 || again.Enrollments[store.StatusWaiting] != 1 {
+		t.Fatalf("after bob's failed step: %+v %v, want 1 open with failed steps, still waiting", again, err)
+	}
 	if st := stats.Steps["wait"]; st == nil || st.Waiting != 1 {
 		t.Fatalf("step wait %+v, want bob waiting there", st)
 	}

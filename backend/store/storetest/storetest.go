@@ -891,6 +891,20 @@ func notificationsRead(t *testing.T, s store.Store) {
 	if all, err := s.Notifications(ctx, false, 10); err != nil || len(all) != 2 {
 		t.Fatalf("notifications %v %v, want 2", all, err)
 	}
+	for _, c := range []struct {
+		kind, title string
+		since       time.Time
+		want        bool
+	}{{"hook_disabled", "Webhook off", T0, true}, {"hook_disabled", "Webhook off", T0.Add(time.Second), true},
+		{"hook_disabled", "Webhook off", T0.Add(2 * time.Second), false}, {"notify", "Webhook off", T0, false}, {"hook_disabled", "New lead", T0, false}} {
+		write(t, s, func(tx store.Tx) error {
+			got, err := tx.NotifiedSince(c.kind, c.title, c.since)
+			if err != nil || got != c.want {
+				t.Errorf("notified %s %q since %v: %v %v, want %v", c.kind, c.title, c.since, got, err, c.want)
+			}
+			return err
+		})
+	}
 }
 
 func tasksDone(t *testing.T, s store.Store) {

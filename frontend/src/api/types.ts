@@ -273,6 +273,8 @@ export interface Stats {
   enrollments: Record<EnrollmentStatus, number>;
   /** Open enrollments waiting for another try of an outbound step. */
   retrying?: number;
+  /** Open (active or waiting) enrollments that already had a failed step. */
+  open_with_failed_steps?: number;
   steps: Record<string, StepStats>;
   /** Share of enrollments that reached the goal, 0..1. */
   goal_conversion?: number;

@@ -30,6 +30,12 @@ describe('retrying', () => {
     expect(outcomeTotals(en, 1).retryingTitle).toBe('1 waiting for another try of a send that failed; not failed yet');
     expect(outcomeTotals(en).retrying).toBe(0);
   });
+  it('counts an open enrollment past a dead letter as failed', () => {
+    const en = { active: 0, waiting: 1, completed: 0, completed_with_errors: 1, goal_reached: 0, unenrolled: 0, failed: 0, cancelled: 0 };
+    const t = outcomeTotals(en, 0, 1);
+    expect(t.failed).toBe(2);
+    expect(t.failedTitle).toBe('1 completed with errors, 1 still in the workflow with a failed step');
+  });
   it("says when a card's next try runs and what the last one said", () => {
     expect(retryingTitle({ retrying: 1, next_try_at: '2026-12-01T11:04:10Z', last_error: 'connection refused' }, utc))
       .toBe('1 retrying: the last try failed, next try at 11:04. Last error: connection refused');

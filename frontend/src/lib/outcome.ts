@@ -49,13 +49,15 @@ export function hasFailures(e: Pick<Enrollment, 'status' | 'failed_steps'>): boo
 }
 
 /** The counters of a toolbar or list row: "done" is only what finished cleanly; "failed" is every
- * enrollment that stopped at a failed step or finished with failed steps. */
-export function outcomeTotals(en: Stats['enrollments'] | undefined, retrying = 0) {
+ * enrollment that stopped at a failed step, finished with failed steps, or goes on after one
+ * (a dead letter); "retrying" waits for another try (not failed yet). */
+export function outcomeTotals(en: Stats['enrollments'] | undefined, retrying = 0, openWithFailedSteps = 0) {
   const n = (k: EnrollmentStatus) => en?.[k] ?? 0;
-  const failed = n('failed') + n('completed_with_errors');
+  const failed = n('failed') + n('completed_with_errors') + openWithFailedSteps;
   const parts: string[] = [];
   if (n('failed')) parts.push(`${n('failed')} stopped at a failed step`);
   if (n('completed_with_errors')) parts.push(`${n('completed_with_errors')} completed with errors`);
+  if (openWithFailedSteps) parts.push(`${openWithFailedSteps} still in the workflow with a failed step`);
   return {
     active: n('active'),
     waiting: n('waiting'),

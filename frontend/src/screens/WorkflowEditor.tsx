@@ -105,7 +105,8 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
   const canRedo = useEditor((s) => s.future.length > 0);
   const enrollmentStats = useEditor((s) => s.stats?.enrollments);
   const retrying = useEditor((s) => s.stats?.retrying ?? 0);
-  const totals = useMemo(() => (enrollmentStats ? outcomeTotals(enrollmentStats, retrying) : null), [enrollmentStats, retrying]);
+  const openFailed = useEditor((s) => s.stats?.open_with_failed_steps ?? 0);
+  const totals = useMemo(() => (enrollmentStats ? outcomeTotals(enrollmentStats, retrying, openFailed) : null), [enrollmentStats, retrying, openFailed]);
   const [saving, setSaving] = useState(false);
   const [message, setMessage] = useState<Notice | null>(notice);
   const [showProblems, setShowProblems] = useState(openProblems || notice?.kind === 'warn');

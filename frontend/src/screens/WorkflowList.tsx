@@ -278,7 +278,7 @@ export function WorkflowListScreen() {
           <tbody>
             {shown.map((w) => {
               const st = stats[w.id]?.enrollments;
-              const tot = outcomeTotals(st);
+              const tot = outcomeTotals(st, stats[w.id]?.retrying, stats[w.id]?.open_with_failed_steps);
               return (
                 <tr key={w.id} data-workflow={w.id} onClick={() => navigate('#/workflows/' + encodeURIComponent(w.id))}>
                   <td onClick={(e) => e.stopPropagation()}><input type="checkbox" aria-label={`Select ${w.name}`} checked={selected.has(w.id)} onChange={() => toggleSelected(w.id)} /></td>
@@ -302,9 +302,11 @@ export function WorkflowListScreen() {
                   </td>
                   <td onClick={(e) => e.stopPropagation()}>
                     {st ? (
-                      <a className="counts" href={'#/workflows/' + encodeURIComponent(w.id) + '/enrollments'} title="Open the enrollment history">
+                      <a className="counts" href={'#/workflows/' + encodeURIComponent(w.id) + '/enrollments'}
+                        title={tot.failed ? 'Open the enrollment history and its failed deliveries and dead letters' : 'Open the enrollment history'}>
                         <span className="c active">{st.active + st.waiting}</span> in workflow · <span className="c completed">{tot.done}</span> done
-                        {tot.failed > 0 && <> · <span className="c failed has" title={tot.failedTitle}>{tot.failed}</span> failed</>}
+                        {tot.failed > 0 && <> · <span className="c failed has" title={tot.failedTitle} data-testid="list-failed">{tot.failed}</span> failed</>}
+                        {tot.retrying > 0 && <> · <span className="c retrying" title={tot.retryingTitle} data-testid="list-retrying">{tot.retrying}</span> retrying</>}
                       </a>
                     ) : <span className="sub">—</span>}
                   </td>

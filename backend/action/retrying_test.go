@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
+
 	"github.com/flowdesk/flowdesk/backend/api"
 	"github.com/flowdesk/flowdesk/backend/hook"
 	"github.com/flowdesk/flowdesk/backend/settings"
@@ -70,8 +72,9 @@ func TestARetryingSendShowsAsRetrying(t *testing.T) {
 		if st["retrying"] != 1.0 || w["retrying"] != 1.0 || w["active"] != 0.0 || w["failed"] != 0.0 {
 			t.Fatalf("after try %d: stats %v, welcome %v; want 1 retrying, not active, not failed", try, st["retrying"], w)
 		}
-		if !strings.Contains(w["last_error"].(string), fmt.Sprintf("127.0.0.1:%d", port)) {
-			t.Fatalf("after try %d: last error %q does not name the server", try, w["last_error"])
+		if !strings.Contains(w["last_error"].(string), fmt.Sprintf("127.0.0.1:%d", port)) ||
+			!strings.HasPrefix(w["last_error_text"].(string), fmt.Sprintf("Could not reach the mail server 127.0.0.1:%d (connection refused)", port)) {
+			t.Fatalf("after try %d: last error %q (%q) does not name the server", try, w["last_error"], w["last_error_text"])
 		}
 		next, err := time.Parse(time.RFC3339Nano, w["next_try_at"].(string))
 		if err != nil || !next.After(s.clock.Now().Add(-time.Nanosecond)) {
@@ -133,7 +136,7 @@ func TestADeadLetterNotifiesOncePerStepAnHour(t *testing.T) {
 	n := got[0].(map[string]any)
 	if n["kind"] != "delivery_dead" || n["title"] != "Newsletter opt-in: Welcome email failed" || n["link"] != fmt.Sprintf("/enrollments/%d", ann) ||
 		!strings.HasPrefix(n["body"].(string), "Newsletter opt-in: the email to ann@example.com failed for good after 4 tries: ") ||
-		!strings.Contains(n["body"].(string), fmt.Sprintf("127.0.0.1:%d", port)) {
+		!strings.Contains(n["body"].(string), fmt.Sprintf("Could not reach the mail server 127.0.0.1:%d (connection refused)", port)) {
 		t.Fatalf("the dead letter's notification %v", n)
 	}
 	if u := apiGet(t, srv, "/api/notifications")["unread"]; u != 1.0 {
@@ -148,5 +151,69 @@ func TestADeadLetterNotifiesOncePerStepAnHour(t *testing.T) {
 	got = notes()
 	if len(got) != 2 || !strings.Contains(got[0].(map[string]any)["body"].(string), "cy@example.com") {
 		t.Fatalf("a dead letter an hour later: %v, want a second notification about cy", got)
+	}
+}
+
+// The error of a failed send reads in words in the delivery log, the history and an
+// enrollment's retry, from real failures: a closed port, TLS to a server without it, a 550.
+func TestASendsErrorReadsInWords(t *testing.T) {
+	for _, c := range []struct {
+		name, mode string
+		closed     bool
+		reply      error
+		want       string
+	}{
+		{name: "closed port", mode: "none", closed: true, want: "Could not reach the mail server 127.0.0.1:"},
+		{name: "TLS to a plain server", mode: "tls", want: "Could not start an encrypted connection: the mail server does not speak TLS on this port."},
+		{name: "STARTTLS not offered", mode: "starttls", want: "The mail server does not offer STARTTLS"},
+		{name: "550", mode: "none", reply: &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"},
+			want: "The mail server refused the message (550: no such mailbox). It is not tried again; check the address."},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := newMailStack(t, false)
+			mb := newMailbox(t, "", "", func(int) error { return c.reply })
+			h, p := mb.host()
+			if c.closed {
+				p = closedPort(t)
+			}
+			u := &settings.Update{}
+			raw, _ := json.Marshal(map[string]any{"smtp": map[string]any{"host": h, "port": p, "tls": c.mode, "from": "news@acme.example"}})
+			if err := json.Unmarshal(raw, u); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.settings.Apply(s.ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			deployJSON(t, s, `{"id": "optin", "name": "Newsletter opt-in", "object": "contact",
+			  "triggers": [{"id": "joined", "type": "event", "event": "app.joined"}],
+			  "start": "welcome", "steps": [{"id": "welcome", "type": "send_email", "subject": "Welcome", "body": "Hello."}]}`)
+			h2, err := api.New(api.Options{DB: s.db, Engine: s.eng, Version: "test", Hooks: hook.New(s.db, s.eng, hook.Options{Clock: s.clock}), Settings: s.settings})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(h2)
+			t.Cleanup(srv.Close)
+			id := s.ingestOne("app.joined", "ann@example.com", nil, nil)
+			s.run()
+			d := apiGet(t, srv, fmt.Sprintf("/api/deliveries?enrollment=%d", id))["deliveries"].([]any)[0].(map[string]any)
+			if text, _ := d["error_text"].(string); !strings.HasPrefix(text, c.want) || d["error"] == "" || d["error"] == text {
+				t.Fatalf("delivery error %q in words %q, want %q… beside the raw text", d["error"], d["error_text"], c.want)
+			}
+			var line map[string]any
+			for _, h := range apiGet(t, srv, fmt.Sprintf("/api/enrollments/%d", id))["history"].([]any) {
+				if h := h.(map[string]any); h["step_id"] == "welcome" {
+					line = h["detail"].(map[string]any)
+				}
+			}
+			if line == nil || line["error_text"] != d["error_text"] || line["error"] != d["error"] {
+				t.Fatalf("the history line %v does not say what the delivery log says (%q)", line, d["error_text"])
+			}
+			if c.reply == nil {
+				r := apiGet(t, srv, fmt.Sprintf("/api/enrollments/%d", id))["retry"].(map[string]any)
+				if r["error_text"] != d["error_text"] {
+					t.Fatalf("the retry's words %q, the delivery's %q", r["error_text"], d["error_text"])
+				}
+			}
+		})
 	}
 }

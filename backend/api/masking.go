@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 
+	"github.com/flowdesk/flowdesk/backend/explain"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
@@ -42,12 +43,19 @@ func maskedHistory(hist []store.HistoryEntry) []store.HistoryEntry {
 		if json.Unmarshal(h.Detail, &d) != nil {
 			continue
 		}
-		t, ok := d["target"].(string)
-		if !ok || workflow.MaskURL(t) == t {
-			continue
+		changed := false
+		if t, ok := d["target"].(string); ok && workflow.MaskURL(t) != t {
+			d["target"], changed = workflow.MaskURL(t), true
 		}
-		d["target"] = workflow.MaskURL(t)
-		hist[i].Detail, _ = json.Marshal(d)
+		if raw, ok := d["error"].(string); ok && h.StepType != "" && (h.Outcome == store.HistFailed || h.Outcome == "retrying") {
+			status, _ := d["status"].(float64)
+			if w := explain.Error(h.StepType, int(status), raw); w != "" {
+				d["error_text"], changed = w, true
+			}
+		}
+		if changed {
+			hist[i].Detail, _ = json.Marshal(d)
+		}
 	}
 	return hist
 }

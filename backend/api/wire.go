@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/flowdesk/flowdesk/backend/explain"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -66,6 +67,7 @@ type retryJSON struct {
 	MaxTries  int       `json:"max_tries"`
 	NextTryAt time.Time `json:"next_try_at"`
 	Error     string    `json:"error"`
+	ErrorText string    `json:"error_text,omitempty"` // Error in words (explain.Error)
 	LastTryAt time.Time `json:"last_try_at"`
 }
 
@@ -73,7 +75,8 @@ func wireRetry(v *store.Retry, maxTries int) *retryJSON {
 	if v == nil {
 		return nil
 	}
-	return &retryJSON{StepID: v.StepID, Try: v.Tries, MaxTries: maxTries, NextTryAt: v.NextTryAt, Error: v.Error, LastTryAt: v.LastTryAt}
+	return &retryJSON{StepID: v.StepID, Try: v.Tries, MaxTries: maxTries, NextTryAt: v.NextTryAt, Error: v.Error,
+		ErrorText: explain.Error(v.StepType, v.Status, v.Error), LastTryAt: v.LastTryAt}
 }
 
 // historyJSON is one line of an enrollment's history on the wire.

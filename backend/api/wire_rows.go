@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/explain"
 	"github.com/flowdesk/flowdesk/backend/hook"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/trigger"
@@ -53,28 +54,38 @@ func wireHookRequest(v *store.HookRequest) *hookRequestJSON {
 
 // attemptJSON is a delivery-log line (one try of an outbound step) on the wire.
 type attemptJSON struct {
-	ID             int64           `json:"id"`
-	EnrollmentID   int64           `json:"enrollment_id"`
-	WorkflowID     string          `json:"workflow_id"`
-	StepID         string          `json:"step_id"`
-	StepType       string          `json:"step_type"`
-	IdempotencyKey string          `json:"idempotency_key"`
-	Try            int             `json:"try"`
-	Outcome        string          `json:"outcome"`
-	Target         string          `json:"target"` // URL, address or channel; never a secret
-	StatusCode     int             `json:"status_code,omitempty"`
-	LatencyMS      int64           `json:"latency_ms"`
-	Error          string          `json:"error,omitempty"`
-	Response       string          `json:"response,omitempty"` // a snippet of the answer
-	Request        json.RawMessage `json:"request,omitempty"`  // what was sent, for a manual retry
-	At             time.Time       `json:"at"`
+	ID             int64  `json:"id"`
+	EnrollmentID   int64  `json:"enrollment_id"`
+	WorkflowID     string `json:"workflow_id"`
+	StepID         string `json:"step_id"`
+	StepType       string `json:"step_type"`
+	IdempotencyKey string `json:"idempotency_key"`
+	Try            int    `json:"try"`
+	Outcome        string `json:"outcome"`
+	Target         string `json:"target"` // URL, address or channel; never a secret
+	StatusCode     int    `json:"status_code,omitempty"`
+	LatencyMS      int64  `json:"latency_ms"`
+	Error          string `json:"error,omitempty"`
+	// ErrorText is the error in words, with what to do (explain.Error); Error stays the raw text.
+	ErrorText string          `json:"error_text,omitempty"`
+	Response  string          `json:"response,omitempty"` // a snippet of the answer
+	Request   json.RawMessage `json:"request,omitempty"`  // what was sent, for a manual retry
+	At        time.Time       `json:"at"`
+}
+
+// errorText is a failed try's error in words ("" for a try that did not fail, or one without words).
+func errorText(outcome, stepType string, status int, raw string) string {
+	if outcome == store.AttemptOK || outcome == store.AttemptSkipped {
+		return ""
+	}
+	return explain.Error(stepType, status, raw)
 }
 
 func wireActionAttempt(v *store.ActionAttempt) *attemptJSON {
 	if v == nil {
 		return nil
 	}
-	return &attemptJSON{ID: v.ID, EnrollmentID: v.EnrollmentID, WorkflowID: v.WorkflowID, StepID: v.StepID, StepType: v.StepType, IdempotencyKey: v.IdempotencyKey, Try: v.Try, Outcome: v.Outcome, Target: v.Target, StatusCode: v.StatusCode, LatencyMS: v.LatencyMS, Error: v.Error, Response: v.Response, Request: v.Request, At: v.At}
+	return &attemptJSON{ID: v.ID, EnrollmentID: v.EnrollmentID, WorkflowID: v.WorkflowID, StepID: v.StepID, StepType: v.StepType, IdempotencyKey: v.IdempotencyKey, Try: v.Try, Outcome: v.Outcome, Target: v.Target, StatusCode: v.StatusCode, LatencyMS: v.LatencyMS, Error: v.Error, ErrorText: errorText(v.Outcome, v.StepType, v.StatusCode, v.Error), Response: v.Response, Request: v.Request, At: v.At}
 }
 
 // outboxJSON is an outbox message on the wire.
@@ -242,8 +253,10 @@ type stepStatsJSON struct {
 	Retrying  int64      `json:"retrying"`
 	NextTryAt *time.Time `json:"next_try_at,omitempty"`
 	LastError string     `json:"last_error,omitempty"`
-	Completed int64      `json:"completed"`
-	Failed    int64      `json:"failed"`
+	// LastErrorText is LastError in words (explain.Error).
+	LastErrorText string `json:"last_error_text,omitempty"`
+	Completed     int64  `json:"completed"`
+	Failed        int64  `json:"failed"`
 	// Paths counts, for a split step, the records each path took (by path name).
 	Paths map[string]int64 `json:"paths,omitempty"`
 }
@@ -255,6 +268,9 @@ func wireStepStats(v *store.StepStats) *stepStatsJSON {
 	out := &stepStatsJSON{Active: v.Active, Waiting: v.Waiting, Retrying: v.Retrying, LastError: v.LastError, Completed: v.Completed, Failed: v.Failed, Paths: v.Paths}
 	if v.Retrying > 0 {
 		out.NextTryAt = &v.NextTryAt
+	}
+	if t := v.LastTry; t != nil {
+		out.LastErrorText = explain.Error(t.StepType, t.Status, t.Error)
 	}
 	return out
 }

@@ -222,7 +222,7 @@ func (e *Engine) runAction(ctx context.Context, p *plan, s *workflow.Step, act A
 	default: // failed or dead: logged, counted, and the enrollment goes on (as in HubSpot)
 		if outcome == store.AttemptDead {
 			detail["dead_letter"] = true
-			n := deadLetterNotice(p.def, s, p.c.enr.ID, p.c.rec.Email, res.Target, try, res.Error)
+			n := deadLetterNotice(p.def, s, p.c.enr.ID, p.c.rec.Email, res.Target, try, res.StatusCode, res.Error)
 			p.effects = append(p.effects, func(tx store.Tx, p *plan) error { return notifyOncePerHour(tx, n, p.now) })
 		}
 		logTry(store.HistFailed)

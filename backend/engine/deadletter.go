@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/flowdesk/flowdesk/backend/explain"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
@@ -16,9 +17,9 @@ const DeadLetterKind = "delivery_dead"
 const deadLetterEvery = time.Hour
 
 // deadLetterNotice is the notification of a dead letter of step s: titled by workflow and step
-// (one subject per step), its body naming the recipient and the last error, linked to the
+// (one subject per step), its body naming the recipient and the last error in words, linked to the
 // enrollment (so an erasure of the record clears the body).
-func deadLetterNotice(def *workflow.Definition, s *workflow.Step, enrollmentID int64, email, target string, tries int, lastErr string) *store.Notification {
+func deadLetterNotice(def *workflow.Definition, s *workflow.Step, enrollmentID int64, email, target string, tries, status int, lastErr string) *store.Notification {
 	label := s.Name
 	if label == "" {
 		label = s.ID
@@ -30,7 +31,7 @@ func deadLetterNotice(def *workflow.Definition, s *workflow.Step, enrollmentID i
 	case target != "":
 		what += " to " + target
 	}
-	body := fmt.Sprintf("%s: %s failed for good after %d tries: %s", def.Name, what, tries, lastErr)
+	body := fmt.Sprintf("%s: %s failed for good after %d tries: %s", def.Name, what, tries, explain.Or(s.Type, status, lastErr))
 	return &store.Notification{Kind: DeadLetterKind, Title: fmt.Sprintf("%s: %s failed", def.Name, label), Body: body,
 		Link: fmt.Sprintf("/enrollments/%d", enrollmentID)}
 }

@@ -117,6 +117,9 @@ type StepStats struct {
 	// NextTryAt is the soonest next try of those, LastError the error of the newest failed try.
 	NextTryAt time.Time
 	LastError string
+	// LastTry is where the newest of those enrollments stands (its step type and status code
+	// with the error, for the words).
+	LastTry   *Retry
 	Completed int64
 	Failed    int64
 	// Paths counts, for a split step, the records each path took (by path name).
@@ -288,7 +291,7 @@ func (db *DB) retryingStats(ctx context.Context, workflowID string, s *WorkflowS
 			return err
 		}
 		if r != nil {
-			step(id).LastError = r.Error
+			step(id).LastError, step(id).LastTry = r.Error, r
 		}
 	}
 	return nil
@@ -297,6 +300,8 @@ func (db *DB) retryingStats(ctx context.Context, workflowID string, s *WorkflowS
 // Retry is where an enrollment waiting for another try of an outbound step stands.
 type Retry struct {
 	StepID    string
+	StepType  string    // of the last try
+	Status    int       // the last try's SMTP or HTTP status code, 0 when none
 	Tries     int       // tries so far, every one failed
 	NextTryAt time.Time // when the next try runs
 	Error     string    // the last try's error
@@ -318,8 +323,8 @@ func (db *DB) EnrollmentRetry(ctx context.Context, enrollmentID int64) (*Retry, 
 	}
 	r.NextTryAt = fromMS(next)
 	var at int64
-	err = db.r.QueryRowContext(ctx, `SELECT error, at FROM action_attempts WHERE enrollment_id = ? AND step_id = ? ORDER BY id DESC LIMIT 1`,
-		enrollmentID, r.StepID).Scan(&r.Error, &at)
+	err = db.r.QueryRowContext(ctx, `SELECT step_type, status_code, error, at FROM action_attempts WHERE enrollment_id = ? AND step_id = ? ORDER BY id DESC LIMIT 1`,
+		enrollmentID, r.StepID).Scan(&r.StepType, &r.Status, &r.Error, &at)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:

@@ -136,7 +136,7 @@ func retryingSteps(t *testing.T, s store.Store) {
 		t.Fatalf("last error %q, want one of the retrying enrollments' last errors", m.LastError)
 	}
 	r, err := s.EnrollmentRetry(ctx, a.ID)
-	if err != nil || r == nil || r.StepID != "mail" || r.Tries != 3 || !r.NextTryAt.Equal(next) || r.Error != "dial tcp 127.0.0.1:1: connect: connection refused" || !r.LastTryAt.Equal(T0) {
+	if err != nil || r == nil || r.StepID != "mail" || r.Tries != 3 || !r.NextTryAt.Equal(next) || r.Error != "dial tcp 127.0.0.1:1: connect: connection refused" || !r.LastTryAt.Equal(T0) || r.StepType != "send_email" {
 		t.Fatalf("ann's retry %+v %v, want try 3 at mail with its error", r, err)
 	}
 	if r, err := s.EnrollmentRetry(ctx, c.ID); err != nil || r != nil {

@@ -262,6 +262,8 @@ export interface StepStats {
   /** The soonest next try of those, and the newest failed try's error. */
   next_try_at?: string;
   last_error?: string;
+  /** last_error in words, with what to do. */
+  last_error_text?: string;
   completed: number;
   failed: number;
   /** A split's or branch's records per path name (a branch's Else is "else"). */
@@ -334,6 +336,8 @@ export interface Retry {
   max_tries: number;
   next_try_at: string;
   error: string;
+  /** error in words, with what to do (absent when there are none). */
+  error_text?: string;
   last_try_at: string;
 }
 
@@ -675,6 +679,8 @@ export interface Delivery {
   status_code?: number;
   latency_ms: number;
   error?: string;
+  /** error in words, with what to do (absent when there are none); error stays the raw text. */
+  error_text?: string;
   response?: string;
   request?: unknown;
   at: string;

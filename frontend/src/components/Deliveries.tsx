@@ -179,7 +179,9 @@ export function DeliveriesTable({ query, title, emptyText, stepName, showEnrollm
                 <td className="mono">{d.status_code || '—'}</td>
                 <td>{d.latency_ms} ms</td>
                 <td className="snippet">
-                  {d.error && <div className="warn-text">{d.error}</div>}
+                  {d.error && (d.error_text
+                    ? <div className="warn-text" title={d.error} data-testid="delivery-error">{d.error_text}<details className="sub raw-error"><summary>Error as the server gave it</summary><code>{d.error}</code></details></div>
+                    : <div className="warn-text">{d.error}</div>)}
                   {d.response && <code title={d.response}>{d.response.length > 120 ? d.response.slice(0, 119) + '…' : d.response}</code>}
                 </td>
                 <td title={formatDateTime(d.at)}>{ago(d.at)}</td>

@@ -13,6 +13,8 @@ export interface HistoryLine {
   text: string;
   /** A tone for the timeline dot. */
   tone: 'ok' | 'wait' | 'fail' | 'skip' | 'info';
+  /** The raw error text when the line shows it in words (detail.error_text); for a tooltip. */
+  raw?: string;
 }
 
 export interface FormatOptions {
@@ -116,11 +118,13 @@ export function formatHistory(h: HistoryEntry, def?: Definition | null, opts: Fo
       return { ...base, text: `Skipped: ${reason}`, tone: 'skip' };
     }
     case 'failed': {
-      const err = typeof d.error === 'string' ? d.error : 'unknown error';
+      const words = typeof d.error_text === 'string' && d.error_text ? d.error_text : '';
+      const raw = words && typeof d.error === 'string' ? d.error : undefined;
+      const err = words || (typeof d.error === 'string' ? d.error : 'unknown error');
       if (!h.step_id) return { ...base, text: `Enrollment failed${typeof d.step === 'string' && d.step ? ` at ${name(d.step)}` : ''}: ${err}`, tone: 'fail' };
       const st = typeof d.status === 'number' ? ` (HTTP ${d.status})` : '';
       const dead = d.dead_letter ? '; gave up after retries' : '';
-      return { ...base, text: `Failed${st}: ${err}${dead}`, tone: 'fail' };
+      return { ...base, text: `Failed${st}: ${err}${dead}`, tone: 'fail', ...(raw ? { raw } : {}) };
     }
     case 'rerun': {
       const prev = typeof d.previous_error === 'string' && d.previous_error ? ` (it had failed: ${d.previous_error})` : '';
@@ -133,8 +137,10 @@ export function formatHistory(h: HistoryEntry, def?: Definition | null, opts: Fo
     }
     case 'retrying': {
       // the engine's retry errors end "; will try again": the line says when, once
-      const err = typeof d.error === 'string' ? `: ${d.error.replace(/; will try again$/, '')}` : typeof d.status === 'number' ? `: HTTP ${d.status}` : '';
-      return { ...base, text: `Try ${d.try ?? '?'} did not succeed${err}; retrying ${when(d.retry_at)}`, tone: 'wait' };
+      const words = typeof d.error_text === 'string' && d.error_text ? d.error_text : '';
+      const err = words ? `: ${words}` : typeof d.error === 'string' ? `: ${d.error.replace(/; will try again$/, '')}` : typeof d.status === 'number' ? `: HTTP ${d.status}` : '';
+      const raw = words && typeof d.error === 'string' ? { raw: d.error } : {};
+      return { ...base, text: `Try ${d.try ?? '?'} did not succeed${err}; retrying ${when(d.retry_at)}`, tone: 'wait', ...raw };
     }
   }
   // ok: by step type

@@ -40,6 +40,8 @@ describe('retrying', () => {
     expect(retryingTitle({ retrying: 1, next_try_at: '2026-12-01T11:04:10Z', last_error: 'connection refused' }, utc))
       .toBe('1 retrying: the last try failed, next try at 11:04. Last error: connection refused');
     expect(retryingTitle({ retrying: 0 })).toBe('');
+    expect(retryingTitle({ retrying: 2, last_error: 'raw', last_error_text: 'Could not reach the mail server.' }, utc))
+      .toBe('2 retrying: the last try failed. Could not reach the mail server. (raw)');
   });
   it("reads an enrollment's retry as its status line", () => {
     expect(retryLine({ step_id: 'welcome', try: 3, max_tries: 8, next_try_at: '2026-12-01T11:04:10Z', error: 'x', last_try_at: '2026-12-01T11:00:00Z' }, utc))

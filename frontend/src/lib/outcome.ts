@@ -71,13 +71,14 @@ export function outcomeTotals(en: Stats['enrollments'] | undefined, retrying = 0
 }
 
 /** A card's retrying counter's tooltip: how many wait, when the next try runs and the last error. */
-export function retryingTitle(st: Pick<StepStats, 'retrying' | 'next_try_at' | 'last_error'>, o: DateTimeOptions = {}): string {
+export function retryingTitle(st: Pick<StepStats, 'retrying' | 'next_try_at' | 'last_error' | 'last_error_text'>, o: DateTimeOptions = {}): string {
   const n = st.retrying ?? 0;
   if (!n) return '';
   const parts = [`${n} retrying: the last try failed`];
   if (st.next_try_at) parts.push(`next try at ${formatTime(st.next_try_at, o)}`);
   let out = parts.join(', ') + '.';
-  if (st.last_error) out += ` Last error: ${st.last_error}`;
+  if (st.last_error_text) out += ` ${st.last_error_text} (${st.last_error})`;
+  else if (st.last_error) out += ` Last error: ${st.last_error}`;
   return out;
 }
 

@@ -80,7 +80,7 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
             started {ago(e.created_at)} · {e.steps_run} step{e.steps_run === 1 ? '' : 's'} run
             {e.failed_steps > 0 && <> · <span className="warn-text" data-testid="failed-steps">{failedStepsText(e.failed_steps)}</span></>}
             {current && <> · {e.finished_at ? 'stopped at' : 'now at'} <strong>{current}</strong></>}
-            {data.retry && <> · <span className="warn-text" data-testid="retry-line" title={data.retry.error ? `Last error: ${data.retry.error}` : undefined}>{retryLine(data.retry, { timeZone: zone })}</span></>}
+            {data.retry && <> · <span className="warn-text" data-testid="retry-line" title={data.retry.error ? `Last error: ${data.retry.error_text || data.retry.error}${data.retry.error_text ? ` (${data.retry.error})` : ''}` : undefined}>{retryLine(data.retry, { timeZone: zone })}</span></>}
             {e.finished_at && <> · finished {ago(e.finished_at)}</>}
           </div>
         </div>
@@ -154,6 +154,7 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
                     <span className="sub" title={formatDateTime(h.at, { timeZone: zone, seconds: true })}>{formatTime(h.at, { timeZone: zone, seconds: true })}</span>
                   </div>
                   <div className="tl-text">{line.text}</div>
+                  {line.raw && <details className="sub raw-error"><summary>Error as the server gave it</summary><code>{line.raw}</code></details>}
                 </div>
               </li>
             ))}

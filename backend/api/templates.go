@@ -9,6 +9,7 @@ import (
 
 	"github.com/flowdesk/flowdesk/backend/action"
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/explain"
 	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/template"
@@ -269,6 +270,14 @@ func (s *Server) testSendEmailTemplate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	s.sendTestEmail(w, r, to, c, engine.TemplateData(d.workflow, nil, d.record, d.event))
+}
+
+// sendTestEmail sends content to one address through the email action's test send (the
+// configured SMTP server, or the outbox without one), commits its outbox row through
+// Engine.Apply, and answers the outcome: 200 with "delivery" sent or outbox, or 502 send_failed
+// whose message says in words what went wrong (explain.Error), the raw error in details.
+func (s *Server) sendTestEmail(w http.ResponseWriter, r *http.Request, to string, c action.Content, data template.Data) {
 	mailer, ok := s.actions[workflow.StepSendEmail].(*action.Email)
 	if !ok {
 		writeError(w, apiError(http.StatusNotImplemented, "not_available", "email sending is not set up in this Flowdesk"))
@@ -276,12 +285,11 @@ func (s *Server) testSendEmailTemplate(w http.ResponseWriter, r *http.Request) {
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	res := mailer.SendTest(r.Context(), action.TestSend{To: to, Content: c, Data: engine.TemplateData(d.workflow, nil, d.record, d.event),
-		Key: "test-" + hex.EncodeToString(b[:]), Now: s.eng.Now()})
+	res := mailer.SendTest(r.Context(), action.TestSend{To: to, Content: c, Data: data, Key: "test-" + hex.EncodeToString(b[:]), Now: s.eng.Now()})
 	if err := s.eng.Apply(r.Context(), &res); err != nil { // the outbox row
 		res.Outcome, res.Error = store.AttemptRetry, err.Error()
 	}
-	out := map[string]any{"to": to, "outcome": res.Outcome, "response": res.Response}
+	out := map[string]any{"to": to, "outcome": res.Outcome, "response": res.Response, "latency_ms": res.Latency.Milliseconds()}
 	if id, ok := res.Detail["outbox"]; ok {
 		out["outbox_id"] = id
 	}
@@ -296,7 +304,8 @@ func (s *Server) testSendEmailTemplate(w http.ResponseWriter, r *http.Request) {
 		out["delivery"] = "sent"
 		writeJSON(w, http.StatusOK, out)
 	default:
-		writeError(w, &Error{Status: http.StatusBadGateway, Code: "send_failed", Message: "the test email was not sent: " + res.Error,
-			Details: map[string]any{"outcome": res.Outcome, "status_code": res.StatusCode}})
+		words := explain.Or(workflow.StepSendEmail, res.StatusCode, res.Error)
+		writeError(w, &Error{Status: http.StatusBadGateway, Code: "send_failed", Message: "the test email was not sent: " + words,
+			Details: map[string]any{"outcome": res.Outcome, "status_code": res.StatusCode, "error": res.Error, "error_text": explain.Error(workflow.StepSendEmail, res.StatusCode, res.Error)}})
 	}
 }

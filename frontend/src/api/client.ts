@@ -1,6 +1,7 @@
 // The one typed client of the Flowdesk HTTP API. URLs are relative ("/api/...") so the same
 // code works in the Wails window (AssetServer) and in a browser on `flowdesk serve`.
 import { canonical } from '../lib/canonical';
+import type { TestEmailAnswer } from '../lib/settings';
 import type {
   Association, CatalogueEvent, Changes, Definition, Delivery, RetryJob, EnrollJob, EnrollOption, EnrollPreview, EnrollSelection, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Filter, Health, HookCapture,
   HookConfig, HookCreated, HookEndpoint, HookPreset, HookRequest, ImportColumn, ImportPreview, ListDay, ListImport, ListItem, Notification, ObjectType, OutboxMessage, Performance, Problem, Property, PropertyType, RecordDetail,
@@ -290,6 +291,8 @@ export const api = {
   // settings (secrets are write-only)
   getSettings: async () => (await request<SettingsView>('GET', '/api/settings')).data,
   putSettings: async (u: SettingsUpdate) => (await request<SettingsView>('PUT', '/api/settings', { body: u })).data,
+  /** Sends a short email through the saved SMTP settings now (502 send_failed in words when it cannot). */
+  testEmailSettings: async (to: string) => (await request<TestEmailAnswer>('POST', '/api/settings/email/test', { body: { to } })).data,
 
   // outbox
   listOutbox: async (q: { status?: string; channel?: string; enrollment?: number; before?: number; limit?: number } = {}) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SettingsView } from '../api/types';
-import { buildSettingsUpdate, formFromView, problemsByField, secretValue } from './settings';
+import { buildSettingsUpdate, formFromView, problemsByField, secretValue, testEmailResult } from './settings';
 
 const view: SettingsView = {
   smtp: { host: 'smtp.x.nl', port: 587, username: 'u', from: 'news@x.nl', tls: 'starttls', password: { set: true }, configured: true },
@@ -60,5 +60,19 @@ describe('problemsByField', () => {
     expect(problemsByField({ problems: [{ field: 'smtp.from', message: 'bad' }, { field: 'smtp.from', message: 'worse' }, { message: 'x' }] }))
       .toEqual({ 'smtp.from': 'bad worse' });
     expect(problemsByField(undefined)).toEqual({});
+  });
+});
+
+describe('testEmailResult', () => {
+  it('says where a sent test went', () => {
+    expect(testEmailResult({ ok: true, answer: { to: 'me@example.com', outcome: 'ok', delivery: 'sent', response: 'accepted by 127.0.0.1', latency_ms: 12 } }))
+      .toEqual({ tone: 'ok', text: 'Sent to me@example.com in 12 ms (accepted by 127.0.0.1). Check that inbox.' });
+    expect(testEmailResult({ ok: true, answer: { to: 'me@example.com', outcome: 'ok', delivery: 'outbox' } }).tone).toBe('fail');
+  });
+  it('says in words why it was not sent, keeping the raw error', () => {
+    const raw = 'dial failed: dial tcp 127.0.0.1:2599: connect: connection refused';
+    expect(testEmailResult({ ok: false, message: 'the test email was not sent: Could not reach the mail server 127.0.0.1:2599 (connection refused). Check Settings → Email.', details: { error: raw } }))
+      .toEqual({ tone: 'fail', text: 'Not sent: Could not reach the mail server 127.0.0.1:2599 (connection refused). Check Settings → Email.', raw });
+    expect(testEmailResult({ ok: false, message: 'no SMTP server is set up' })).toEqual({ tone: 'fail', text: 'No SMTP server is set up', raw: undefined });
   });
 });

@@ -76,3 +76,25 @@ export function problemsByField(details: unknown): Record<string, string> {
   }
   return out;
 }
+
+/** The answer of POST /api/settings/email/test. */
+export interface TestEmailAnswer {
+  to: string;
+  outcome: string;
+  delivery?: 'sent' | 'outbox';
+  response?: string;
+  latency_ms?: number;
+}
+
+/** What "Send a test email" says: the outcome in words, and the raw error (for a details line)
+ * when the server's text is there. */
+export function testEmailResult(r: { ok: true; answer: TestEmailAnswer } | { ok: false; message: string; details?: unknown }): { tone: 'ok' | 'fail'; text: string; raw?: string } {
+  if (r.ok) {
+    const a = r.answer;
+    if (a.delivery === 'outbox') return { tone: 'fail', text: `Not sent: no SMTP server is set up, so the test was kept in the Outbox.` };
+    return { tone: 'ok', text: `Sent to ${a.to}${a.latency_ms !== undefined ? ` in ${a.latency_ms} ms` : ''}${a.response ? ` (${a.response})` : ''}. Check that inbox.` };
+  }
+  const d = r.details as { error?: string } | undefined;
+  const text = r.message.replace(/^the test email was not sent: /, 'Not sent: ');
+  return { tone: 'fail', text: text.charAt(0).toUpperCase() + text.slice(1), raw: typeof d?.error === 'string' && d.error ? d.error : undefined };
+}

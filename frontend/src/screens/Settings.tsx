@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { api, ApiError, type SettingsView } from '../api';
 import { ErrorBanner, Spinner } from '../components/common';
-import { buildSettingsUpdate, formFromView, problemsByField, type SecretIntent, type SettingsForm } from '../lib/settings';
+import { buildSettingsUpdate, formFromView, problemsByField, testEmailResult, type SecretIntent, type SettingsForm } from '../lib/settings';
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -88,6 +88,7 @@ export function SettingsScreen() {
           <Row label="Alerts to" id="smtp-alert" error={p('smtp.alert_to')}><input id="smtp-alert" type="email" value={form.smtp.alert_to} placeholder="owner@acme.example (e.g. a webhook endpoint switched off)" onChange={(e) => set('smtp', { alert_to: e.target.value })} /></Row>
           <Row label="User name" id="smtp-user" error={p('smtp.username')}><input id="smtp-user" autoComplete="off" value={form.smtp.username} onChange={(e) => set('smtp', { username: e.target.value })} /></Row>
           <SecretField label="SMTP password" id="smtp-password" isSet={view.smtp.password.set} value={form.smtp.password} onChange={(v) => set('smtp', { password: v })} error={p('smtp.password')} />
+          <TestEmail configured={view.smtp.configured} dirty={dirty} />
         </section>
 
         <section className="card" aria-labelledby="sms-h">
@@ -161,6 +162,39 @@ function SecretField(props: { label: string; id: string; isSet: boolean; value: 
       )}
       {props.hint && <div className="hint">{props.hint}</div>}
       {props.error}
+    </div>
+  );
+}
+
+/** "Send a test email": connects to the saved SMTP server for real and says what happened. */
+function TestEmail({ configured, dirty }: { configured: boolean; dirty: boolean }) {
+  const [to, setTo] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<ReturnType<typeof testEmailResult> | null>(null);
+  const send = async () => {
+    setBusy(true);
+    setResult(null);
+    try {
+      setResult(testEmailResult({ ok: true, answer: await api.testEmailSettings(to.trim()) }));
+    } catch (e) {
+      setResult(testEmailResult({ ok: false, message: e instanceof Error ? e.message : String(e), details: e instanceof ApiError ? e.details : undefined }));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const why = !configured ? 'Set up a host and save first' : dirty ? 'Save first: the test uses the saved settings' : undefined;
+  return (
+    <div className="test-email" data-testid="test-email">
+      <Row label="Send a test to" id="smtp-test-to">
+        <input id="smtp-test-to" type="email" value={to} placeholder="you@example.com" onChange={(e) => setTo(e.target.value)} />
+      </Row>
+      <button type="button" className="btn" disabled={busy || !!why || !to.trim()} title={why} onClick={send}>{busy ? 'Sending…' : 'Send a test email'}</button>
+      {result && (
+        <div className={result.tone === 'ok' ? 'ok-text' : 'banner error'} role="status" data-testid="test-email-result">
+          {result.text}
+          {result.raw && <details className="sub raw-error"><summary>Error as the server gave it</summary><code>{result.raw}</code></details>}
+        </div>
+      )}
     </div>
   );
 }

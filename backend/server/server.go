@@ -43,6 +43,8 @@ type Config struct {
 	Static      fs.FS  // built frontend served at / (nil: none)
 	Version     string
 	Log         *slog.Logger
+	// Retry bounds the retries of outbound steps (zero: the engine's default, 8 tries from 10 s).
+	Retry engine.RetryPolicy
 }
 
 // Server is a running Flowdesk.
@@ -159,7 +161,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 		return cur.Retention.Period()
 	}
-	if s.Engine, err = engine.New(ctx, s.DB, engine.Options{Log: cfg.Log, Actions: acts, EventTypes: s.eventTypes, Retention: retention,
+	if s.Engine, err = engine.New(ctx, s.DB, engine.Options{Log: cfg.Log, Actions: acts, EventTypes: s.eventTypes, Retention: retention, Retry: cfg.Retry,
 		Shared: shared != nil, Leading: leading}); err != nil {
 		return nil, err
 	}

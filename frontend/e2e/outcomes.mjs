@@ -5,6 +5,7 @@
 // on its page (with the red history entry), and the failed-deliveries list. Nothing may read
 // "completed" or "delivered".
 import assert from 'node:assert/strict';
+import { createServer as createTCPServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { T, publishReview, startReceiver, suite, until } from './rig.mjs';
 
@@ -14,7 +15,8 @@ let server;
 let page;
 let receiver; // answers every request 410
 
-const s = suite('outcomes', { demo: true, ms: 120_000, shotPrefix: 'outcomes-', acceptDialogs: true, bind: (f) => ({ server, page } = f) });
+// 3 tries 8 s apart (then about 16 s): long enough to see "retrying", short enough to see the dead letter
+const s = suite('outcomes', { demo: true, args: ['--retry-tries', '3', '--retry-base', '8s'], ms: 180_000, shotPrefix: 'outcomes-', acceptDialogs: true, bind: (f) => ({ server, page } = f) });
 const { api, shot, pageErrors } = s;
 
 before(async () => {
@@ -147,6 +149,49 @@ describe('honest outcomes', { concurrency: false }, () => {
     const got = await api('GET', `/api/enrollments/${enrollmentId}`);
     assert.equal(got.body.enrollment.status, 'completed_with_errors');
     assert.equal(got.body.enrollment.failed_steps, 1);
+  });
+
+  test('an email to a mail server that refuses connections shows as retrying, then failed in the list and the bell', { timeout: 90_000 }, async () => {
+    // a closed port on 127.0.0.1: listened on, then closed
+    const tcp = createTCPServer();
+    await new Promise((r) => tcp.listen(0, '127.0.0.1', r));
+    const port = tcp.address().port;
+    await new Promise((r) => tcp.close(r));
+    const set = await api('PUT', '/api/settings', { smtp: { host: '127.0.0.1', port, tls: 'none', from: 'news@acme.example' } });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    const def = {
+      id: 'welcome-mail', name: 'Welcome mail', object: 'contact',
+      triggers: [{ id: 'joined', type: 'event', event: 'app.joined' }],
+      start: 'welcome',
+      steps: [{ id: 'welcome', type: 'send_email', name: 'Welcome email', subject: 'Welcome', body: 'Hello.', next: 'later' }, { id: 'later', type: 'delay', duration: '1d' }],
+    };
+    assert.equal((await api('POST', '/api/workflows', def)).status, 201);
+    assert.equal((await api('POST', '/api/workflows/welcome-mail/enable')).status, 200);
+    await page.goto(server.url + '/#/workflows/welcome-mail');
+    await page.locator('.step-card[data-step="welcome"]').waitFor({ timeout: T.med });
+    const ev = await api('POST', '/api/events', { type: 'app.joined', record: { type: 'contact', email: 'ann.e2e@example.com' } });
+    assert.equal(ev.status, 201, JSON.stringify(ev.body));
+
+    // while it waits for its next try: amber "1 retrying" on the card and in the toolbar, 0 failed
+    const retrying = page.locator('.step-card[data-step="welcome"] [data-testid="step-retrying"]');
+    await until('"1 retrying" on the card', async () => (await retrying.count()) === 1 && (await retrying.textContent()) === '1 retrying', T.med);
+    assert.match(await retrying.getAttribute('title'), new RegExp(`Could not reach the mail server 127\\.0\\.0\\.1:${port} \\(connection refused\\)`));
+    await until('"1 retrying" in the toolbar', async () => (await page.getByTestId('toolbar-retrying').textContent()) === '1', T.short);
+    assert.equal(await page.getByTestId('toolbar-failed').textContent(), '0', 'not failed yet');
+    await shot('04-retrying');
+
+    // after the last try: the list marks it failed, and the bell has one notification
+    await until('the dead letter', async () => (await api('GET', '/api/workflows/welcome-mail/stats')).body.open_with_failed_steps === 1, 45_000, 500);
+    await page.goto(server.url + '/#/workflows');
+    const marker = page.locator('tr[data-workflow="welcome-mail"] [data-testid="list-failed"]');
+    await until('the failed marker in the list', async () => (await marker.count()) === 1 && (await marker.textContent()) === '1', T.med);
+    await until('the unread notification', async () => (await page.getByTestId('unread-count').count()) === 1, 15_000);
+    await page.locator('button.bell').click();
+    const note = page.locator('.bell-menu li.unread').first();
+    await note.waitFor({ timeout: T.short });
+    assert.match(await note.textContent(), /Welcome mail: Welcome email failed/);
+    assert.match(await note.textContent(), new RegExp(`the email to ann\\.e2e@example\\.com failed for good after 3 tries: Could not reach the mail server 127\\.0\\.0\\.1:${port}`));
+    await shot('05-dead-letter');
   });
 
   test('no errors in the page', () => {

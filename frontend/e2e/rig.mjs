@@ -178,13 +178,13 @@ export async function restoreFromTrash(page, trashed, name) {
  * that keep them in variables of their own. acceptDialogs answers every dialog yes and records
  * it in s.dialogs ("confirm: Leave without saving?").
  */
-export function suite(name, { demo = false, ms = 150_000, viewport, timezoneId, shotPrefix = '', fullPage = false, acceptDialogs = false, bind } = {}) {
+export function suite(name, { demo = false, args = [], ms = 150_000, viewport, timezoneId, shotPrefix = '', fullPage = false, acceptDialogs = false, bind } = {}) {
   const s = { server: null, browser: null, page: null, pageErrors: [], dialogs: [] };
   s.api = apiClient(() => s.server);
   s.shot = (shot) => s.page.screenshot({ path: ART + shotPrefix + shot + '.png', fullPage });
   const timer = watchdog(name, ms, () => s.server);
   before(async () => {
-    s.server = await startServer({ demo });
+    s.server = await startServer({ demo, args });
     console.log(`# server ${s.server.version} at ${s.server.url} (pid ${s.server.pid}${demo ? ', demo' : ''})`);
     ({ browser: s.browser, page: s.page } = await openBrowser({ errors: s.pageErrors, contextOptions: { ...(viewport ? { viewport } : {}), ...(timezoneId ? { timezoneId } : {}) } }));
     if (acceptDialogs) {

@@ -12,7 +12,7 @@ export const READY_RE = /^flowdesk (\S+) listening on (http:\/\/\S+) \(database 
  * Starts the server; resolves with { url, pid, dir, version, log(), stop() } once the readiness
  * line is printed (rejects after timeoutMs).
  */
-export async function startServer({ demo = false, timeoutMs = 20000 } = {}) {
+export async function startServer({ demo = false, timeoutMs = 20000, args: extra = [] } = {}) {
   const bin = resolve(frontend, process.env.FLOWDESK_BIN ?? '../build/bin/flowdesk');
   const dist = resolve(frontend, 'dist');
   if (!existsSync(bin)) throw new Error(`no flowdesk binary at ${bin}: build it (go build -o build/bin/flowdesk ./backend/cmd/flowdesk) or set FLOWDESK_BIN`);
@@ -20,6 +20,7 @@ export async function startServer({ demo = false, timeoutMs = 20000 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'flowdesk-e2e-'));
   const args = ['serve', '--db', join(dir, 'e2e.db'), '--addr', '127.0.0.1:0', '--ui', dist];
   if (demo) args.push('--demo');
+  args.push(...extra);
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let exited = null;

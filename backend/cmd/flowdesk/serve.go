@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/server"
 	"github.com/flowdesk/flowdesk/frontend"
 )
@@ -21,6 +22,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ui := fs.String("ui", "", "directory with a built frontend to serve at / (default: the UI built into this binary; a build without -tags ui has none)")
 	sync := fs.String("synchronous", "FULL", "SQLite synchronous mode: FULL survives power loss, NORMAL survives crashes")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	retryTries := fs.Int("retry-tries", 0, "tries of an outbound step (webhook, email, SMS, Slack) before its dead letter (0: 8)")
+	retryBase := fs.Duration("retry-base", 0, "the first wait before another try of an outbound step, doubling up to 1h (0: 10s)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the server to this file until it stops (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -38,7 +41,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	cfg := server.Config{DBPath: *dbPath, Secrets: *secrets, Addr: *addr, HooksAddr: *hooksAddr, Demo: *withDemo, Synchronous: *sync,
-		Static: frontend.Dist(), Version: version, Log: log}
+		Static: frontend.Dist(), Version: version, Log: log, Retry: engine.RetryPolicy{MaxTries: *retryTries, Base: *retryBase}}
+	if *retryTries < 0 || *retryBase < 0 {
+		return fmt.Errorf("--retry-tries and --retry-base must not be negative")
+	}
 	if *ui != "" {
 		if _, err := os.Stat(*ui); err != nil {
 			return fmt.Errorf("--ui: %w", err)

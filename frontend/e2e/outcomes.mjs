@@ -172,9 +172,13 @@ describe('honest outcomes', { concurrency: false }, () => {
     const ev = await api('POST', '/api/events', { type: 'app.joined', record: { type: 'contact', email: 'ann.e2e@example.com' } });
     assert.equal(ev.status, 201, JSON.stringify(ev.body));
 
-    // while it waits for its next try: amber "1 retrying" on the card and in the toolbar, 0 failed
+    // while it waits for its next try: an amber "↻ 1" on the card (short, so the step's type
+    // stays readable; "retrying" in its tooltip and for screen readers) and "1 retrying" in the
+    // toolbar, 0 failed
     const retrying = page.locator('.step-card[data-step="welcome"] [data-testid="step-retrying"]');
-    await until('"1 retrying" on the card', async () => (await retrying.count()) === 1 && (await retrying.textContent()) === '1 retrying', T.med);
+    await until('"↻ 1" on the card', async () => (await retrying.count()) === 1 && (await retrying.textContent()) === '↻ 1', T.med);
+    assert.match(await retrying.getAttribute('title'), /^1 retrying/);
+    assert.equal(await page.locator('.step-card[data-step="welcome"] .step-type').evaluate((el) => el.scrollWidth <= el.clientWidth), true, 'the step type is not cut');
     assert.match(await retrying.getAttribute('title'), new RegExp(`Could not reach the mail server 127\\.0\\.0\\.1:${port} \\(connection refused\\)`));
     await until('"1 retrying" in the toolbar', async () => (await page.getByTestId('toolbar-retrying').textContent()) === '1', T.short);
     assert.equal(await page.getByTestId('toolbar-failed').textContent(), '0', 'not failed yet');

@@ -118,7 +118,7 @@ function Counters({ stats, href }: { stats: StepStats; href?: string }) {
       <span className="sr-only">Running now</span><span className="c active" title="Running now">{stats.active}</span>
       <span className="sr-only">, waiting here</span><span className="c waiting" title="Waiting here">{stats.waiting}</span>
       {(stats.retrying ?? 0) > 0 && (
-        <><span className="sr-only">, retrying</span><span className="c retrying" title={retryingTitle(stats)} data-testid="step-retrying">{stats.retrying} retrying</span></>
+        <><span className="sr-only">, retrying</span><span className="c retrying" title={retryingTitle(stats)} data-testid="step-retrying"><span aria-hidden="true">↻ </span>{stats.retrying}</span></>
       )}
       <span className="sr-only">, completed</span><span className="c completed" title="Completed this step">{stats.completed}</span>
       <span className="sr-only">, failed</span><span className={`c failed${stats.failed ? ' has' : ''}`} title={`Failed here ${stats.failed} time${stats.failed === 1 ? '' : 's'}`} data-testid="step-failed">{stats.failed}</span>

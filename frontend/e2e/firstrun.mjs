@@ -367,7 +367,7 @@ describe('a new user\'s first workflow', { concurrency: false }, () => {
     const history = page.getByTestId('history');
     await history.waitFor({ timeout: T.med });
     // (the receiver may have had its second try by now: a second such line)
-    const retrying = history.locator('li.tl-wait').filter({ hasText: /Try \d did not succeed: the receiver answered 500 Internal Server Error; retrying \S/ });
+    const retrying = history.locator('li.tl-wait').filter({ hasText: /Try \d did not succeed: the receiver had an error \(HTTP 500\); retrying \S/ });
     await until('the retry in the history', async () => (await retrying.count()) >= 1, T.med);
     assert.doesNotMatch(await page.locator('.screen-head h1').textContent(), /completed/, 'a send being retried is not completed');
     assert.doesNotMatch(await history.textContent(), /Completed the workflow/);

@@ -83,8 +83,12 @@ describe('formatHistory', () => {
     // the words the API adds (explain.Error) win; the raw text stays for a tooltip
     const words = 'Could not reach the mail server 127.0.0.1:2599 (connection refused). Check Settings → Email.';
     const raw = 'dial failed: dial tcp 127.0.0.1:2599: connect: connection refused';
-    expect(fmt(h('failed', { error: raw, error_text: words, dead_letter: true }, 'x', 'send_email'))).toMatchObject({ text: `Failed: ${words}; gave up after retries`, raw });
-    expect(fmt(h('retrying', { try: 3, error: raw, error_text: words, retry_at: '2026-11-23T10:05:00Z' }, 'x', 'send_email'))).toMatchObject({ text: `Try 3 did not succeed: ${words}; retrying Mon 10:05`, raw });
+    const clause = 'could not reach the mail server 127.0.0.1:2599 (connection refused). Check Settings → Email';
+    expect(fmt(h('failed', { error: raw, error_text: words, dead_letter: true }, 'x', 'send_email'))).toMatchObject({ text: `Failed: ${clause}; gave up after retries`, raw });
+    expect(fmt(h('retrying', { try: 3, error: raw, error_text: words, retry_at: '2026-11-23T10:05:00Z' }, 'x', 'send_email'))).toMatchObject({ text: `Try 3 did not succeed: ${clause}; retrying Mon 10:05`, raw });
+    // what happens next is said once, by the line: not "Flowdesk tries again.; retrying"
+    expect(fmt(h('retrying', { try: 1, status: 500, error: 'the receiver answered 500 Internal Server Error; will try again', error_text: 'The receiver had an error (HTTP 500). Flowdesk tries again.', retry_at: '2026-11-23T10:05:00Z' }, 'x', 'webhook')).text)
+      .toBe('Try 1 did not succeed: the receiver had an error (HTTP 500); retrying Mon 10:05');
     expect(fmt(h('failed', { error: 'boom' }, 'x', 'webhook')).raw).toBeUndefined();
   });
 

@@ -118,7 +118,7 @@ export function formatHistory(h: HistoryEntry, def?: Definition | null, opts: Fo
       return { ...base, text: `Skipped: ${reason}`, tone: 'skip' };
     }
     case 'failed': {
-      const words = typeof d.error_text === 'string' && d.error_text ? d.error_text : '';
+      const words = clause(d.error_text);
       const raw = words && typeof d.error === 'string' ? d.error : undefined;
       const err = words || (typeof d.error === 'string' ? d.error : 'unknown error');
       if (!h.step_id) return { ...base, text: `Enrollment failed${typeof d.step === 'string' && d.step ? ` at ${name(d.step)}` : ''}: ${err}`, tone: 'fail' };
@@ -136,8 +136,9 @@ export function formatHistory(h: HistoryEntry, def?: Definition | null, opts: Fo
       return { ...base, text: `Held until ${until}: outside the workflow's business hours`, tone: 'wait' };
     }
     case 'retrying': {
-      // the engine's retry errors end "; will try again": the line says when, once
-      const words = typeof d.error_text === 'string' && d.error_text ? d.error_text : '';
+      // the engine's retry errors end "; will try again", the words "Flowdesk tries again.": the
+      // line says when, once
+      const words = clause(d.error_text);
       const err = words ? `: ${words}` : typeof d.error === 'string' ? `: ${d.error.replace(/; will try again$/, '')}` : typeof d.status === 'number' ? `: HTTP ${d.status}` : '';
       const raw = words && typeof d.error === 'string' ? { raw: d.error } : {};
       return { ...base, text: `Try ${d.try ?? '?'} did not succeed${err}; retrying ${when(d.retry_at)}`, tone: 'wait', ...raw };
@@ -187,4 +188,16 @@ export function formatHistory(h: HistoryEntry, def?: Definition | null, opts: Fo
   const label = type ? type.replace(/_/g, ' ') : 'step';
   const sent = type === 'webhook' || type === 'send_email' || type === 'internal_email' || type === 'sms' || type === 'slack';
   return { ...base, text: `${sent ? 'Delivered' : 'Done'}: ${label}${parts.length ? ` (${parts.join(', ')})` : ''}`, tone: 'ok' };
+}
+
+/**
+ * An error in words (explain.Error, sentences: "The receiver had an error (HTTP 500). Flowdesk
+ * tries again.") as a clause of a history line ("…: the receiver had an error (HTTP 500);
+ * retrying Mon 10:05"): the line says what happens next, so "Flowdesk tries again" goes, and so
+ * does the last full stop. "" when there are no words.
+ */
+function clause(words: unknown): string {
+  if (typeof words !== 'string' || !words.trim()) return '';
+  const t = words.trim().replace(/\s*Flowdesk tries again( later)?\.$/, '').replace(/\.$/, '');
+  return /^[A-Z][a-z]/.test(t) ? t[0].toLowerCase() + t.slice(1) : t;
 }

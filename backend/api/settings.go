@@ -3,13 +3,11 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/flowdesk/flowdesk/backend/action"
 	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/template"
-	"github.com/flowdesk/flowdesk/backend/workflow"
 )
 
 // settingsRoutes registers the settings screen's calls. Secrets are write-only: GET shows
@@ -32,13 +30,9 @@ func (s *Server) testEmailSettings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	to := strings.TrimSpace(in.To)
-	if to == "" {
-		writeError(w, problem.Field("to", "give the address to send the test to, like ann@example.com"))
-		return
-	}
-	if !workflow.EmailAddress(to) || strings.ContainsAny(to, "<>") {
-		writeError(w, problem.Field("to", "%q is not an email address; write one like ann@example.com", to))
+	to, err := testRecipient(in.To)
+	if err != nil {
+		writeError(w, err)
 		return
 	}
 	conf, err := s.settings.Load(r.Context())

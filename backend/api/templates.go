@@ -245,6 +245,19 @@ func (s *Server) previewEmailTemplate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, p)
 }
 
+// testRecipient checks the "to" of a test send (a template's, or the email settings'): one
+// plain address, trimmed.
+func testRecipient(raw string) (string, error) {
+	to := strings.TrimSpace(raw)
+	if to == "" {
+		return "", problem.Field("to", "give the address to send the test to, like ann@example.com")
+	}
+	if !workflow.EmailAddress(to) || strings.ContainsAny(to, "<>") {
+		return "", problem.Field("to", "%q is not an email address; write one like ann@example.com", to)
+	}
+	return to, nil
+}
+
 // testSendEmailTemplate is POST /api/email-templates/test-send: the email rendered for a record
 // and sent to one address, over the configured SMTP server or into the outbox without one.
 func (s *Server) testSendEmailTemplate(w http.ResponseWriter, r *http.Request) {
@@ -256,13 +269,9 @@ func (s *Server) testSendEmailTemplate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	to := strings.TrimSpace(in.To)
-	if to == "" {
-		writeError(w, problem.Field("to", "give the address to send the test to, like ann@example.com"))
-		return
-	}
-	if !workflow.EmailAddress(to) || strings.ContainsAny(to, "<>") {
-		writeError(w, problem.Field("to", "%q is not an email address; write one like ann@example.com", to))
+	to, err := testRecipient(in.To)
+	if err != nil {
+		writeError(w, err)
 		return
 	}
 	c, d, err := s.resolve(r, in.emailSample)

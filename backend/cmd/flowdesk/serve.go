@@ -42,8 +42,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	cfg := server.Config{DBPath: *dbPath, Secrets: *secrets, Addr: *addr, HooksAddr: *hooksAddr, Demo: *withDemo, Synchronous: *sync,
 		Static: frontend.Dist(), Version: version, Log: log, Retry: engine.RetryPolicy{MaxTries: *retryTries, Base: *retryBase}}
-	if *retryTries < 0 || *retryBase < 0 {
-		return fmt.Errorf("--retry-tries and --retry-base must not be negative")
+	if *retryTries < 0 {
+		return fmt.Errorf("--retry-tries %d: give the number of tries, 1 or more (0: the default of 8)", *retryTries)
+	}
+	if *retryBase < 0 {
+		return fmt.Errorf("--retry-base %s: give the first wait, like 10s (0: the default of 10s)", *retryBase)
 	}
 	if *ui != "" {
 		if _, err := os.Stat(*ui); err != nil {

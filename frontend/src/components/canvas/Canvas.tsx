@@ -149,7 +149,7 @@ export function Canvas({ besidePanel = false }: { besidePanel?: boolean }) {
 
 /**
  * The smallest zoom: low enough that "Zoom to fit" shows a 300-step workflow whole (about
- * 29,000 px tall; at 0.2 it showed a seventh of it, centred on the middle).
+ * 27,000 px tall; at 0.2 it showed a seventh of it, centred on the middle).
  */
 const MIN_ZOOM = 0.02;
 

@@ -4,7 +4,8 @@ import { nodesConfig } from '../../nodes';
 import { Glyph } from '../../nodes/glyphs';
 import { GROUPS } from '../../nodes/types';
 import { useEditor, useEditorStore } from '../../store/context';
-import { focusCanvasItem, plusKey } from './flow-focus';
+import { plusKey } from './flow-focus';
+import { focusCanvasItem } from './reveal';
 
 /** The step picker opened by a "+" on an edge. */
 export function Palette() {

@@ -86,8 +86,3 @@ const fallback = createRoveStore();
 export function focusPanelSoon() {
   requestAnimationFrame(() => document.querySelector<HTMLElement>('.side-panel')?.querySelector<HTMLElement>('input, select, textarea, button:not(.icon-btn)')?.focus());
 }
-
-/** Gives the keyboard back to a canvas item (the card a panel was for, the "+" a picker was for). */
-export function focusCanvasItem(key: FocusKey) {
-  requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`)?.focus({ preventScroll: true }));
-}

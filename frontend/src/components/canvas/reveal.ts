@@ -70,6 +70,11 @@ export function canvasItem(key: string): { canvas: HTMLElement | null; el: HTMLE
   return { canvas, el: canvas?.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`) ?? null };
 }
 
+/** Gives the keyboard back to a canvas item (the card a panel was for, the "+" a picker was for). */
+export function focusCanvasItem(key: string) {
+  requestAnimationFrame(() => canvasItem(key).el?.focus({ preventScroll: true }));
+}
+
 /** Returns reveal(stepId): pans the card into the clear part of the canvas. */
 export function useReveal() {
   const flow = useReactFlow();

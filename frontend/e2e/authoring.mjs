@@ -153,8 +153,12 @@ describe('pickers and activity', { concurrency: false }, () => {
     const recordId = (await recordLink.getAttribute('href')).split('/').pop();
     await page.goto(server.url + '/#/activity?record=' + recordId);
     await page.getByTestId('record-filter').filter({ hasText: email }).waitFor({ timeout: T.med });
-    const emails = await table.locator('tbody tr td:nth-child(3)').allTextContents();
-    assert.ok(emails.length > 0 && emails.every((e) => e.trim() === email), `only ${email}: ${emails.join(', ')}`);
+    // the chip shows before the rows of the new filter arrive: wait for them
+    let emails = [];
+    await until(`only ${email}'s rows`, async () => {
+      emails = await table.locator('tbody tr td:nth-child(3)').allTextContents();
+      return emails.length > 0 && emails.every((e) => e.trim() === email);
+    }, T.med).catch(() => assert.fail(`only ${email}: ${emails.join(', ')}`));
     await page.getByRole('button', { name: 'Clear the record filter' }).click();
     await until('the record out of the URL', async () => !page.url().includes('record='), T.short);
 

@@ -45,6 +45,9 @@ type Config struct {
 	Log         *slog.Logger
 	// Retry bounds the retries of outbound steps (zero: the engine's default, 8 tries from 10 s).
 	Retry engine.RetryPolicy
+	// EnrollBatch is how many records one batch of a bulk enrollment handles (zero: the
+	// engine's default of 200).
+	EnrollBatch int
 }
 
 // Server is a running Flowdesk.
@@ -161,7 +164,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 		return cur.Retention.Period()
 	}
-	if s.Engine, err = engine.New(ctx, s.DB, engine.Options{Log: cfg.Log, Actions: acts, EventTypes: s.eventTypes, Retention: retention, Retry: cfg.Retry,
+	if s.Engine, err = engine.New(ctx, s.DB, engine.Options{Log: cfg.Log, Actions: acts, EventTypes: s.eventTypes, Retention: retention, Retry: cfg.Retry, EnrollBatch: cfg.EnrollBatch,
 		Shared: shared != nil, Leading: leading}); err != nil {
 		return nil, err
 	}

@@ -51,7 +51,9 @@ func TestKill9MidBulkEnroll(t *testing.T) {
 	dbPath := filepath.Join(tmp, "f.db")
 	seedBulkDatabase(ctx, t, dbPath)
 
-	srv := startServe(ctx, t, bin, dbPath, filepath.Join(tmp, "serve1.log"))
+	// Batches of 10 (not 200) give the job 1,200 commits, so it is still running when the
+	// watch below sees a quarter done, however the machine schedules the two processes.
+	srv := startServe(ctx, t, bin, dbPath, filepath.Join(tmp, "serve1.log"), "--enroll-batch", "10")
 	client := newLoopbackClient()
 	postEvent := func(name string) time.Duration {
 		t.Helper()

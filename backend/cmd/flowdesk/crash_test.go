@@ -362,9 +362,10 @@ var readyRe = regexp.MustCompile(`listening on (http://\S+) \(database `)
 
 // startServe starts `flowdesk serve` on a free loopback port and waits for its readiness line.
 // t.Cleanup kills it if the test did not stop it.
-func startServe(ctx context.Context, t *testing.T, bin, dbPath, logPath string) *serveProc {
+func startServe(ctx context.Context, t *testing.T, bin, dbPath, logPath string, extra ...string) *serveProc {
 	t.Helper()
-	p := startProcess(ctx, t, bin, logPath, readyRe, "serve", "--db", dbPath, "--addr", "127.0.0.1:0", "--log-level", "warn")
+	args := append([]string{"serve", "--db", dbPath, "--addr", "127.0.0.1:0", "--log-level", "warn"}, extra...)
+	p := startProcess(ctx, t, bin, logPath, readyRe, args...)
 	if !strings.HasPrefix(p.base, "http://127.0.0.1:") {
 		t.Fatalf("server listens on %s, want a 127.0.0.1 address", p.base)
 	}

@@ -24,6 +24,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	retryTries := fs.Int("retry-tries", 0, "tries of an outbound step (webhook, email, SMS, Slack) before its dead letter (0: 8)")
 	retryBase := fs.Duration("retry-base", 0, "the first wait before another try of an outbound step, doubling up to 1h (0: 10s)")
+	enrollBatch := fs.Int("enroll-batch", 0, "records one batch of a bulk enrollment handles in one transaction (0: 200); smaller batches hold event ingest up less")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the server to this file until it stops (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -41,9 +42,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	cfg := server.Config{DBPath: *dbPath, Secrets: *secrets, Addr: *addr, HooksAddr: *hooksAddr, Demo: *withDemo, Synchronous: *sync,
-		Static: frontend.Dist(), Version: version, Log: log, Retry: engine.RetryPolicy{MaxTries: *retryTries, Base: *retryBase}}
+		Static: frontend.Dist(), Version: version, Log: log, Retry: engine.RetryPolicy{MaxTries: *retryTries, Base: *retryBase},
+		EnrollBatch: *enrollBatch}
 	if *retryTries < 0 {
 		return fmt.Errorf("--retry-tries %d: give the number of tries, 1 or more (0: the default of 8)", *retryTries)
+	}
+	if *enrollBatch < 0 {
+		return fmt.Errorf("--enroll-batch %d: give the records per batch, 1 or more (0: the default of 200)", *enrollBatch)
 	}
 	if *retryBase < 0 {
 		return fmt.Errorf("--retry-base %s: give the first wait, like 10s (0: the default of 10s)", *retryBase)

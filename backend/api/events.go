@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/engine"
@@ -118,4 +120,59 @@ func (s *Server) eventCatalogue(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"events": hook.WithSeen(hook.Catalogue, seen), "sources": hook.Sources})
+}
+
+// The scope picker looks at the latest scopeScan events of a type and offers at most
+// scopeLimit values: enough for every webinar or funnel in use, bounded on any database.
+const (
+	scopeScan  = 5000
+	scopeLimit = 100
+)
+
+// scopeView is one value a scope key took in the events of a type, named from its payload.
+type scopeView struct {
+	Key      string    `json:"key"`
+	Value    string    `json:"value"`
+	Name     string    `json:"name,omitempty"`
+	Count    int64     `json:"count"`
+	LastSeen time.Time `json:"last_seen"`
+}
+
+// eventScopes is GET /api/events/scopes?type=webinar.viewer: the scope values (webinar,
+// funnel, tag…) the latest events of that type carried, newest first, each named from its
+// latest payload, so a trigger's "only in scope" is picked rather than typed.
+func (s *Server) eventScopes(w http.ResponseWriter, r *http.Request) {
+	typ := strings.TrimSpace(r.URL.Query().Get("type"))
+	if typ == "" {
+		e := apiError(http.StatusBadRequest, "bad_query", "type is missing: give the event type whose scopes to list, e.g. ?type=webinar.viewer")
+		e.Details = map[string]any{"field": "type"}
+		writeError(w, e)
+		return
+	}
+	seen, err := s.db.EventScopes(r.Context(), typ, scopeScan, scopeLimit)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	// The "hook" scope (the endpoint an event came through) is named after the endpoint.
+	endpoints := map[string]string{}
+	if slices.ContainsFunc(seen, func(sc store.SeenScope) bool { return sc.Key == "hook" }) {
+		hooks, err := s.db.HookEndpoints(r.Context())
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		for _, h := range hooks {
+			endpoints[h.ID] = h.Name
+		}
+	}
+	out := make([]scopeView, 0, len(seen))
+	for _, sc := range seen {
+		name := hook.ScopeName(sc.Key, sc.Value, sc.Data)
+		if sc.Key == "hook" {
+			name = endpoints[sc.Value]
+		}
+		out = append(out, scopeView{Key: sc.Key, Value: sc.Value, Name: name, Count: sc.Count, LastSeen: sc.LastSeen})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"type": typ, "scopes": out})
 }

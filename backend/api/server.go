@@ -118,6 +118,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/workflows/{id}/versions/{version}", s.getVersion)
 	m.HandleFunc("POST /api/events", s.postEvent)
 	m.HandleFunc("GET /api/events/catalogue", s.eventCatalogue)
+	m.HandleFunc("GET /api/events/scopes", s.eventScopes)
 	m.HandleFunc("GET /api/notifications", s.listNotifications)
 	m.HandleFunc("POST /api/notifications/{id}/read", s.readNotification)
 	m.HandleFunc("GET /api/records", s.listRecords)

@@ -170,3 +170,43 @@ func (db *DB) SeenEventTypes(ctx context.Context, limit, samples int) ([]SeenEve
 	}
 	return out, nil
 }
+
+// SeenScope is one scope value that events of a type carried, e.g. webinar "54072": how many
+// of the scanned events had it, when the latest arrived and that event's data (to name it).
+type SeenScope struct {
+	Key, Value string
+	Count      int64
+	LastSeen   time.Time
+	Data       map[string]any
+}
+
+// EventScopes lists the scope values the latest scan events of type typ carried, the most
+// recently seen first, at most limit of them. Bounded by scan (the events_type index walks
+// back from the newest), so it costs the same on a database of ten million events.
+func (db *DB) EventScopes(ctx context.Context, typ string, scan, limit int) ([]SeenScope, error) {
+	// A scope is an object (or null for none); anything else would make jsonb_each_text fail.
+	each := "json_each(CASE WHEN json_type(e.scope) = 'object' THEN e.scope ELSE '{}' END)"
+	if db.pg {
+		each = "jsonb_each_text(CASE WHEN jsonb_typeof(e.scope::jsonb) = 'object' THEN e.scope::jsonb ELSE '{}'::jsonb END)"
+	}
+	query := `SELECT g.key, g.value, g.n, ev.received_at, ev.data FROM (
+		SELECT j.key AS key, j.value AS value, COUNT(*) AS n, MAX(e.id) AS last_id
+		FROM (SELECT id, scope FROM events WHERE type = ? ORDER BY id DESC LIMIT ?) e, ` + each + ` j
+		GROUP BY j.key, j.value) g JOIN events ev ON ev.id = g.last_id
+		ORDER BY g.last_id DESC, g.key, g.value LIMIT ?`
+	rows, err := db.r.QueryContext(ctx, query, typ, scan, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list the scopes of %s events: %w", typ, err)
+	}
+	return collect(rows, "list the scopes of events", func(r rowScanner) (SeenScope, error) {
+		var s SeenScope
+		var at int64
+		var data string
+		if err := r.Scan(&s.Key, &s.Value, &s.Count, &at, &data); err != nil {
+			return s, err
+		}
+		s.LastSeen = fromMS(at)
+		s.Data, _ = unmarshalMap(data) // a sample that does not parse only goes unnamed
+		return s, nil
+	})
+}

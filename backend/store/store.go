@@ -59,6 +59,7 @@ type Store interface {
 	Event(ctx context.Context, id int64) (*Event, error)
 	RecordEvents(ctx context.Context, recordID int64, limit int) ([]*Event, error)
 	SeenEventTypes(ctx context.Context, limit, samples int) ([]SeenEventType, error)
+	EventScopes(ctx context.Context, typ string, scan, limit int) ([]SeenScope, error)
 
 	// history
 	History(ctx context.Context, enrollmentID int64) ([]HistoryEntry, error)

@@ -84,3 +84,48 @@ func webinarLiveViewing(t *testing.T, s store.Store) {
 		return nil
 	})
 }
+
+func eventScopesSeen(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ann := contact(t, s, "ann@example.com", nil)
+	write(t, s, func(tx store.Tx) error {
+		for i, e := range []*store.Event{
+			{Type: "webinar.viewer", Scope: map[string]string{"webinar": "54072", "broadcast": "b1"}, Data: map[string]any{"webinar": map[string]any{"id": 54072, "title": "Growth"}}},
+			{Type: "webinar.viewer", Scope: map[string]string{"webinar": "54072", "broadcast": "b2"}},
+			{Type: "webinar.registered", Scope: map[string]string{"webinar": "999"}},
+			{Type: "webinar.viewer"}, // no scope: counts for nothing
+			{Type: "webinar.viewer", Scope: map[string]string{"webinar": "61000"}, Data: map[string]any{"webinar": map[string]any{"id": 61000, "title": "Pricing"}}},
+		} {
+			e.RecordID, e.OccurredAt, e.ReceivedAt = ann.ID, T0.Add(time.Duration(i)*time.Minute), T0.Add(time.Duration(i)*time.Minute)
+			if err := tx.InsertEvent(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	got, err := s.EventScopes(ctx, "webinar.viewer", 100, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, sc := range got {
+		lines = append(lines, fmt.Sprintf("%s=%s×%d@%s", sc.Key, sc.Value, sc.Count, sc.LastSeen.Sub(T0)))
+	}
+	want := "[webinar=61000×1@4m0s broadcast=b2×1@1m0s webinar=54072×2@1m0s broadcast=b1×1@0s]"
+	if fmt.Sprint(lines) != want {
+		t.Fatalf("scopes %v, want %s (newest first, then by key; webinar 999 is another type's)", lines, want)
+	}
+	if got[0].Data["webinar"].(map[string]any)["title"] != "Pricing" {
+		t.Fatalf("the newest value's sample %v", got[0].Data)
+	}
+	// The scan bounds the work: the latest two events only know webinar 61000 (the other has none).
+	if few, err := s.EventScopes(ctx, "webinar.viewer", 2, 10); err != nil || len(few) != 1 || few[0].Value != "61000" {
+		t.Fatalf("scopes of the latest two events %+v %v", few, err)
+	}
+	if one, err := s.EventScopes(ctx, "webinar.viewer", 100, 1); err != nil || len(one) != 1 {
+		t.Fatalf("limit 1: %+v %v", one, err)
+	}
+	if none, err := s.EventScopes(ctx, "never.seen", 100, 10); err != nil || len(none) != 0 {
+		t.Fatalf("an unseen type: %+v %v", none, err)
+	}
+}

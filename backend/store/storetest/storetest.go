@@ -153,6 +153,7 @@ var Cases = []Case{
 	{"a bulk enrollment selects records by type, list or ids, in id order, without erased ones", recordsSelected},
 	{"enrollment states: in a workflow now, or ever", enrollStates},
 	{"a record's events newest first; the event types seen with samples", eventsListedAndSeen},
+	{"the scope values events of a type carried, newest first, bounded by the scan", eventScopesSeen},
 	{"live webinar viewing is found among a record's earlier events", webinarLiveViewing},
 	{"records are searched by type, email and text", recordsSearched},
 	{"a record update writes only a change, moves the email, refuses another's", recordsUpdated},

@@ -1,5 +1,6 @@
 // End-to-end: pickers and Activity on `flowdesk serve --demo`, in headless system Chromium, as a
-// new user works. (a) A new workflow on WebinarGeek's viewer event: its branch offers the
+// new user works. (a) A new workflow on WebinarGeek's viewer event: "only in scope" offers the
+// webinars seen in stored viewer events by title; its branch offers the
 // event's own fields (watch_pct as a number) beside the contact's properties; the If path enrolls
 // in another workflow picked from a searchable list marked On/Off that never offers the workflow
 // itself and refuses its id typed in; saved, reloaded, the stored definition has both. (b)
@@ -28,6 +29,9 @@ async function addStep(slot, type) {
 
 describe('pickers and activity', { concurrency: false }, () => {
   test('a branch offers the trigger event\'s fields; the enroll step picks a workflow, never itself', { timeout: 90_000 }, async () => {
+    // a viewer event of one webinar has arrived before (as WebinarGeek would send it)
+    await api('POST', '/api/events', { type: 'webinar.viewer', record: { type: 'contact', email: 'scope-e2e@example.com' }, scope: { webinar: '54072' },
+      data: { webinar: { id: 54072, title: 'Email marketing that converts' }, subscriber: { watch_pct: 80 } } });
     await page.goto(server.url + '/#/workflows');
     await page.getByTestId('create').click();
     await page.getByTestId('from-scratch').click();
@@ -41,6 +45,21 @@ describe('pickers and activity', { concurrency: false }, () => {
     await picker.click();
     await picker.fill('viewer');
     await panel.getByRole('listbox', { name: 'Events' }).getByRole('option', { name: /^Viewer webinar\.viewer/ }).click();
+
+    // "only in scope" offers the webinars seen in stored viewer events, named by their title
+    await panel.getByRole('button', { name: '+ Add' }).first().click();
+    const scopeKey = panel.getByLabel('Scope key').first();
+    const keyList = await until('the scope keys offered', async () => scopeKey.getAttribute('list'), T.med);
+    const keys = await page.locator(`datalist[id="${keyList}"] option`).evaluateAll((os) => os.map((o) => o.value));
+    assert.ok(keys.includes('webinar'), `the scope keys: ${keys.join(', ')}`);
+    await scopeKey.fill('webinar');
+    const scopeValue = panel.getByLabel('Value', { exact: true }).first();
+    const valueList = await until('the webinars offered', async () => scopeValue.getAttribute('list'), T.short);
+    const webinars = await page.locator(`datalist[id="${valueList}"] option`).evaluateAll((os) => os.map((o) => `${o.value}|${o.textContent}`));
+    assert.ok(webinars.some((w) => /^54072\|Email marketing that converts · \d+ events?$/.test(w)), `the webinars: ${webinars.join('; ')}`);
+    await scopeValue.fill('54072');
+    await panel.getByTestId('kv-picked').filter({ hasText: 'Email marketing that converts' }).waitFor({ timeout: T.short });
+    await shot('authoring-00-scope-picker');
 
     // the branch: its condition offers the viewer event's fields with their types
     const branch = await addStep('__trigger:start', 'branch');
@@ -102,6 +121,7 @@ describe('pickers and activity', { concurrency: false }, () => {
     await page.reload();
     await page.locator(`.step-card[data-step="${enroll}"]`).waitFor({ timeout: T.med });
     const stored = (await api('GET', '/api/workflows/' + WF)).body.definition;
+    assert.deepEqual(stored.triggers[0].scope, { webinar: '54072' });
     const b = stored.steps.find((s) => s.id === branch);
     assert.deepEqual(b.branches[0].filter, { all: [{ property: 'event.subscriber.watch_pct', op: 'gte', value: 50 }] });
     assert.equal(stored.steps.find((s) => s.id === enroll).workflow, 'sales-handoff');

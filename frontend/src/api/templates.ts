@@ -100,6 +100,16 @@ export interface CatalogueSource {
   label: string;
 }
 
+/** A scope value the latest events of a type carried: GET /api/events/scopes. */
+export interface SeenScope {
+  key: string;
+  value: string;
+  /** from the payload (a webinar's title, a funnel's name) or the endpoint's name */
+  name?: string;
+  count: number;
+  last_seen: string;
+}
+
 export interface Catalogue {
   events: CatalogueEntry[];
   sources: CatalogueSource[];
@@ -119,4 +129,5 @@ export const templatesApi = {
   preview: async (s: EmailSample, signal?: AbortSignal) => (await request<EmailPreview>('POST', '/api/email-templates/preview', { body: s, signal })).data,
   testSend: async (s: EmailSample & { to: string }) => (await request<TestSendResult>('POST', '/api/email-templates/test-send', { body: s })).data,
   catalogue: async () => (await request<Catalogue>('GET', '/api/events/catalogue')).data,
+  scopes: async (type: string) => (await request<{ scopes: SeenScope[] }>('GET', '/api/events/scopes?type=' + encodeURIComponent(type))).data.scopes,
 };

@@ -3,7 +3,8 @@
 // "did you mean" for a type that nothing sends.
 import { useEffect, useState } from 'react';
 import { templatesApi, type Catalogue } from '../api/templates';
-import { groupEvents, suggestEvents } from '../lib/catalogue';
+import { groupEvents, scopeOptions, suggestEvents } from '../lib/catalogue';
+import type { KeyValueSuggest } from './panel/fields';
 import { Combobox } from './Combobox';
 
 const EMPTY: Catalogue = { events: [], sources: [] };
@@ -28,6 +29,29 @@ export function useCatalogue(): Catalogue {
   }, []);
   return cat;
 }
+
+/** The scope keys and values seen in stored events of the type, for the "only in scope" fields. */
+export function useEventScopes(type: string | undefined): KeyValueSuggest {
+  // The answer remembers its type, so a changed type shows nothing stale while it loads.
+  const [seen, setSeen] = useState<{ type: string; options: KeyValueSuggest } | null>(null);
+  useEffect(() => {
+    if (!type) return;
+    let live = true;
+    // After a short pause: the event type field may be typed one key at a time.
+    const timer = setTimeout(() => {
+      templatesApi.scopes(type)
+        .then((s) => live && setSeen({ type, options: scopeOptions(s) }))
+        .catch(() => live && setSeen({ type, options: NO_SCOPES }));
+    }, 250);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [type]);
+  return type && seen?.type === type ? seen.options : NO_SCOPES;
+}
+
+const NO_SCOPES = scopeOptions([]);
 
 export function EventPicker({ label, value, onChange }: { label: string; value: string | undefined; onChange(v: string): void }) {
   const cat = useCatalogue();

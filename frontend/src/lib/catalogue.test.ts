@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogueEntry } from '../api/templates';
 import type { Property } from '../api/types';
-import { distance, eventFields, exampleData, fieldsOfTypes, filterTypeOf, groupEvents, suggestEvents, tokenChoices, tokenText } from './catalogue';
+import { distance, eventFields, exampleData, fieldsOfTypes, filterTypeOf, groupEvents, scopeOptions, suggestEvents, tokenChoices, tokenText } from './catalogue';
 
 const ev = (type: string, source: string, label: string, props: string[] = []): CatalogueEntry => ({
   type, source, label, description: label + ' happened', properties: props.map((p) => ({ path: p.split(':')[0], type: p.split(':')[1] ?? 'string', description: p })),
@@ -78,5 +78,22 @@ describe('exampleData', () => {
   it('nests the event fields by path with a value of each type', () => {
     expect(exampleData([{ path: 'subscriber.watch_pct', type: 'number' }, { path: 'webinar.title', type: 'string' }])).toBe('{"subscriber":{"watch_pct":0},"webinar":{"title":"…"}}');
     expect(exampleData([])).toBe('');
+  });
+});
+
+describe('scopeOptions', () => {
+  it('groups the seen values by key, newest first, named and counted', () => {
+    const o = scopeOptions([
+      { key: 'webinar', value: '61000', name: 'Pricing', count: 1, last_seen: '' },
+      { key: 'broadcast', value: 'b2', count: 3, last_seen: '' },
+      { key: 'webinar', value: '54072', name: 'Growth', count: 2, last_seen: '' },
+    ]);
+    expect(o.keys).toEqual(['webinar', 'broadcast']);
+    expect(o.values('webinar')).toEqual([
+      { value: '61000', label: 'Pricing · 1 event' },
+      { value: '54072', label: 'Growth · 2 events' },
+    ]);
+    expect(o.values('broadcast')).toEqual([{ value: 'b2', label: '3 events' }]);
+    expect(o.values('funnel')).toEqual([]);
   });
 });

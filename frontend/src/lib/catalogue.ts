@@ -2,7 +2,7 @@
 // suggestions for a typed event type, an event's fields for the filter editor, and the tokens a
 // template may use. Pure.
 import type { Property } from '../api/types';
-import type { CatalogueEntry, CatalogueField, CatalogueSource } from '../api/templates';
+import type { CatalogueEntry, CatalogueField, CatalogueSource, SeenScope } from '../api/templates';
 
 export interface EventGroup {
   source: string;
@@ -156,4 +156,22 @@ export function exampleData(fields: { path: string; type: string }[]): string {
     at[parts[parts.length - 1]] = t === 'number' || t === 'integer' ? 0 : t === 'bool' ? true : t === 'multi' ? [] : '…';
   }
   return JSON.stringify(out);
+}
+
+/** A value offered for a scope key: what the trigger stores, and what the picker shows. */
+export interface ScopeOption {
+  value: string;
+  label: string;
+}
+
+/** The scope keys and, per key, the values seen in events of the type (newest first, as listed). */
+export function scopeOptions(scopes: SeenScope[]): { keys: string[]; values(key: string): ScopeOption[] } {
+  const byKey = new Map<string, ScopeOption[]>();
+  for (const s of scopes) {
+    const seen = `${s.count} ${s.count === 1 ? 'event' : 'events'}`;
+    const list = byKey.get(s.key) ?? [];
+    list.push({ value: s.value, label: s.name ? `${s.name} · ${seen}` : seen });
+    byKey.set(s.key, list);
+  }
+  return { keys: [...byKey.keys()], values: (key) => byKey.get(key) ?? [] };
 }

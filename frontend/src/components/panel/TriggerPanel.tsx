@@ -2,7 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { api } from '../../api';
 import type { Definition, HookEndpoint, Problem, Trigger, TriggerType, Unenroll } from '../../api/types';
 import { eventFields } from '../../lib/catalogue';
-import { EventPicker, useCatalogue } from '../EventPicker';
+import { EventPicker, useCatalogue, useEventScopes } from '../EventPicker';
 import { useEditor, useEditorStore, useObjectProperties } from '../../store/context';
 import { FilterEditor } from '../filter/FilterEditor';
 import { ListPicker } from '../ListPicker';
@@ -161,6 +161,7 @@ function TriggerForm({ trigger: t, onChange, onReplace }: { trigger: Trigger; on
   const scheduleKind = t.date_property !== undefined ? 'date' : t.at !== undefined ? 'at' : 'cron';
   const catalogue = useCatalogue();
   const object = useEditor((s) => s.definition.object);
+  const scopes = useEventScopes(t.type === 'event' ? t.event : undefined);
   return (
     <>
       <TextField label="Trigger id" value={t.id} onChange={(v) => onChange({ id: v })} hint="Used by re-enrollment and the diagnose view." />
@@ -168,8 +169,8 @@ function TriggerForm({ trigger: t, onChange, onReplace }: { trigger: Trigger; on
         <>
           <EventPicker label="Event type" value={t.event} onChange={(v) => onChange({ event: v })} />
           {t.event !== 'webinar.channel_lead' ? (
-            <KeyValueField label="Only in scope" value={t.scope} keyLabel="Scope key" valueLabel="Value" onChange={(v) => onChange({ scope: v })}
-              hint="E.g. webinar = 54072. Leave empty for account-wide." />
+            <KeyValueField label="Only in scope" value={t.scope} keyLabel="Scope key" valueLabel="Value" onChange={(v) => onChange({ scope: v })} suggest={scopes}
+              hint={scopes.keys.length ? 'Pick a webinar, funnel… seen in stored events, or type one. Leave empty for account-wide.' : 'E.g. webinar = 54072. Leave empty for account-wide.'} />
           ) : <p className="hint">Channel leads are account-wide: they belong to the channel, not to one webinar.</p>}
           {WATCH_PCT_EVENTS.includes(t.event ?? '') && (
             <NumberField label="Minimum watch percentage" value={t.min_watch_pct} step={1} onChange={(v) => onChange({ min_watch_pct: v })}
@@ -183,7 +184,7 @@ function TriggerForm({ trigger: t, onChange, onReplace }: { trigger: Trigger; on
             <div className="field">
               <label>Switched off for scopes</label>
               {(t.exclude_scopes ?? []).map((sc, i) => (
-                <KeyValueField key={i} label={`Excluded scope ${i + 1}`} value={sc} onChange={(v) => {
+                <KeyValueField key={i} label={`Excluded scope ${i + 1}`} value={sc} suggest={scopes} onChange={(v) => {
                   const list = (t.exclude_scopes ?? []).map((x, j) => (j === i ? v ?? {} : x)).filter((x) => Object.keys(x).length);
                   onChange({ exclude_scopes: list.length ? list : undefined });
                 }} />

@@ -142,20 +142,47 @@ export function splitList(s: string): string[] {
 }
 
 /** Key/value pairs (headers, scope, record properties). */
-export function KeyValueField(props: { label: string; value: Record<string, string> | undefined; onChange(v: Record<string, string> | undefined): void; keyLabel?: string; valueLabel?: string; hint?: ReactNode }) {
+/** Suggestions for a KeyValueField: keys to offer, and the values offered for a key. */
+export interface KeyValueSuggest {
+  keys: string[];
+  values(key: string): { value: string; label: string }[];
+}
+
+export function KeyValueField(props: { label: string; value: Record<string, string> | undefined; onChange(v: Record<string, string> | undefined): void; keyLabel?: string; valueLabel?: string; hint?: ReactNode; suggest?: KeyValueSuggest }) {
   const rows = Object.entries(props.value ?? {});
   const set = (next: [string, string][]) => props.onChange(next.length ? Object.fromEntries(next) : undefined);
+  const listId = useId();
+  const { suggest } = props;
   return (
     <div className="field">
       <label>{props.label}</label>
-      {rows.map(([k, v], i) => (
-        <div className="kv-row" key={i}>
-          <input aria-label={props.keyLabel ?? 'Key'} placeholder={props.keyLabel ?? 'key'} value={k} onChange={(e) => set(rows.map((r, j) => (j === i ? [e.target.value, r[1]] : r)))} />
-          <input aria-label={props.valueLabel ?? 'Value'} placeholder={props.valueLabel ?? 'value'} value={v} onChange={(e) => set(rows.map((r, j) => (j === i ? [r[0], e.target.value] : r)))} />
-          <button type="button" className="icon-btn" title="Remove" onClick={() => set(rows.filter((_, j) => j !== i))}>×</button>
-        </div>
-      ))}
-      <button type="button" className="link-btn" onClick={() => set([...rows, [rows.some(([k]) => k === '') ? `key${rows.length + 1}` : '', '']])}>+ Add</button>
+      {suggest && suggest.keys.length > 0 && (
+        <datalist id={`${listId}-keys`}>
+          {suggest.keys.map((k) => <option key={k} value={k} />)}
+        </datalist>
+      )}
+      {rows.map(([k, v], i) => {
+        const values = suggest?.values(k) ?? [];
+        const picked = values.find((o) => o.value === v);
+        return (
+          <div key={i}>
+            <div className="kv-row">
+              <input aria-label={props.keyLabel ?? 'Key'} placeholder={props.keyLabel ?? 'key'} value={k} list={suggest?.keys.length ? `${listId}-keys` : undefined}
+                onChange={(e) => set(rows.map((r, j) => (j === i ? [e.target.value, r[1]] : r)))} />
+              <input aria-label={props.valueLabel ?? 'Value'} placeholder={props.valueLabel ?? 'value'} value={v} list={values.length ? `${listId}-v${i}` : undefined}
+                onChange={(e) => set(rows.map((r, j) => (j === i ? [r[0], e.target.value] : r)))} />
+              {values.length > 0 && (
+                <datalist id={`${listId}-v${i}`}>
+                  {values.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+                </datalist>
+              )}
+              <button type="button" className="icon-btn" title="Remove" onClick={() => set(rows.filter((_, j) => j !== i))}>×</button>
+            </div>
+            {picked && <div className="hint" data-testid="kv-picked">{picked.label}</div>}
+          </div>
+        );
+      })}
+      <button type="button" className="link-btn" onClick={() => set([...rows, [rows.some(([k]) => k === '') ? `key${rows.length + 1}` : (suggest?.keys.find((k) => !rows.some(([r]) => r === k)) ?? ''), '']])}>+ Add</button>
       {props.hint && <div className="hint">{props.hint}</div>}
     </div>
   );

@@ -3,7 +3,7 @@
 import { canonical } from '../lib/canonical';
 import type { TestEmailAnswer } from '../lib/settings';
 import type {
-  Association, CatalogueEvent, Changes, Definition, Delivery, RetryJob, EnrollJob, EnrollOption, EnrollPreview, EnrollSelection, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Filter, Health, HookCapture,
+  Association, Changes, Definition, Delivery, RetryJob, EnrollJob, EnrollOption, EnrollPreview, EnrollSelection, Enrollment, EnrollmentDetail, EnrollmentStatus, EventInput, Filter, Health, HookCapture,
   HookConfig, HookCreated, HookEndpoint, HookPreset, HookRequest, ImportColumn, ImportPreview, ListDay, ListImport, ListItem, Notification, ObjectType, OutboxMessage, Performance, Problem, Property, PropertyType, RecordDetail,
   RecordItem, PublishReview, Published, SavedWorkflow, SavedScenario, ScenarioFile, ScenarioRun, DryRun, DryRunRequest, WhyNot, Schema, SimulateRequest, SimulateResult, SettingsUpdate, SettingsView, Stats, Task, TrashedWorkflow, ValidateResult, VersionInfo, Workflow, WorkflowSummary,
 } from './types';
@@ -279,7 +279,6 @@ export const api = {
   hookRequests: async (id: string, q: { before?: number; limit?: number } = {}) =>
     (await request<{ requests: HookRequest[] }>('GET', hk(id) + '/requests' + qs(q))).data.requests,
   rotateHookSecret: async (id: string) => (await request<HookCreated>('POST', hk(id) + '/rotate-secret')).data,
-  eventCatalogue: async () => (await request<{ events: CatalogueEvent[] }>('GET', '/api/events/catalogue')).data.events,
 
   // notification centre
   listNotifications: async (q: { unread?: boolean; limit?: number } = {}, signal?: AbortSignal) =>

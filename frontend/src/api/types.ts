@@ -565,15 +565,6 @@ export interface HookPreset {
   body?: HookBody;
 }
 
-/** hook.CatalogueEvent: GET /api/events/catalogue. */
-export interface CatalogueEvent {
-  type: string;
-  source: string;
-  label: string;
-  description: string;
-  properties: { path: string; type: string; description: string }[];
-}
-
 export interface Notification {
   id: number;
   kind: string;

@@ -1,12 +1,14 @@
 import './testing.css';
 import { useEffect, useState } from 'react';
 import { api } from '../api';
-import type { CatalogueEvent, RecordItem, SimulateEffect, SimulateRequest, SimulateResult } from '../api/types';
+import type { CatalogueEntry } from '../api/templates';
+import type { RecordItem, SimulateEffect, SimulateRequest, SimulateResult } from '../api/types';
 import { exampleData } from '../lib/catalogue';
 import { stepById } from '../lib/lookup';
 import { nodeConfig } from '../nodes';
 import { useEditor, useEditorStore } from '../store/context';
 import { DryRunPanel } from './DryRunPanel';
+import { useCatalogue } from './EventPicker';
 import { ScenariosPanel } from './ScenariosPanel';
 
 /** One scenario event as typed: when ("+2h"), its type and its data as JSON text. */
@@ -37,7 +39,7 @@ export function TestPanel({ onClose }: { onClose(): void }) {
   const store = useEditorStore();
   const object = useEditor((s) => s.definition.object);
   const steps = useEditor((s) => s.definition.steps);
-  const [catalogue, setCatalogue] = useState<CatalogueEvent[]>([]);
+  const catalogue = useCatalogue().events;
   const [query, setQuery] = useState('');
   const [found, setFound] = useState<RecordItem[]>([]);
   const [picked, setRecord] = useState<RecordItem | null>(null);
@@ -59,7 +61,6 @@ export function TestPanel({ onClose }: { onClose(): void }) {
   const [reloadScenarios, setReloadScenarios] = useState(0);
 
   useEffect(() => {
-    api.eventCatalogue().then(setCatalogue).catch(() => setCatalogue([]));
     return () => store.setState({ simulated: null }); // the highlight goes with the panel
   }, [store]);
 
@@ -353,7 +354,7 @@ function EffectPreview({ effect }: { effect: SimulateEffect }) {
 }
 
 /** The data fields of the chosen event type, from the catalogue, in a sentence. */
-function fieldsHint(catalogue: CatalogueEvent[], type: string): string {
+function fieldsHint(catalogue: CatalogueEntry[], type: string): string {
   const fields = fieldsOf(catalogue, type);
   if (!type) return 'Pick the event type first: its data fields are shown here.';
   if (fields.length === 0) return `The catalogue knows no data fields of "${type}".`;
@@ -364,7 +365,7 @@ function fieldsHint(catalogue: CatalogueEvent[], type: string): string {
  * The chosen event's data fields, its own first: the ones every event of its source carries
  * (webinar.id, subscriber.email, …) come after those that tell it apart (subscriber.watch_pct).
  */
-function fieldsOf(catalogue: CatalogueEvent[], type: string) {
+function fieldsOf(catalogue: CatalogueEntry[], type: string) {
   const ev = catalogue.find((c) => c.type === type);
   if (!ev) return [];
   const kin = catalogue.filter((c) => c.source === ev.source);

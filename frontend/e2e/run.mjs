@@ -155,11 +155,14 @@ async function benchCanvas(def) {
   });
   const start = Date.now();
   await page.mouse.move(cx, cy);
+  // the wheel pans; with Ctrl held it zooms
+  await page.keyboard.down('Control');
   for (let i = 0; i < 10; i++) await page.mouse.wheel(0, -120);
+  await page.keyboard.up('Control');
   await page.mouse.down();
   for (let i = 0; i < 40; i++) await page.mouse.move(cx - i * 12, cy - i * 14);
   await page.mouse.up();
-  for (let i = 0; i < 10; i++) await page.mouse.wheel(0, 120);
+  for (let i = 0; i < 10; i++) await page.mouse.wheel(0, 120); // pans down
   const interactMs = Date.now() - start;
   const frames = await page.evaluate(() => {
     cancelAnimationFrame(window.__raf);
@@ -956,6 +959,31 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     assert.match(await zone.textContent(), /time zone, \S+/);
     const times = await page.locator('[data-testid="history"] .tl-head .sub').allTextContents();
     for (const t of times.filter((x) => /\d:\d/.test(x))) assert.match(t, /^\d\d:\d\d(:\d\d)?$/, 'history times are 24-hour: ' + t);
+  });
+
+  test('o: the wheel moves the canvas, Ctrl+wheel zooms; a "+" is still hit after scrolling', { timeout: 45_000 }, async () => {
+    await page.goto(server.url + '/#/workflows/' + WF);
+    await page.locator('.trigger-card').waitFor({ timeout: T.med });
+    const view = async () => {
+      const m = /translate\(([-\d.]+)px, ?([-\d.]+)px\) scale\(([\d.]+)\)/.exec(await page.locator('.react-flow__viewport').getAttribute('style'));
+      return { x: Number(m[1]), y: Number(m[2]), zoom: Number(m[3]) };
+    };
+    const box = await page.getByTestId('canvas').boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const before = await view();
+    for (let i = 0; i < 3; i++) await page.mouse.wheel(0, 100);
+    const panned = await until('the canvas moved up', async () => { const v = await view(); return v.y < before.y - 50 ? v : null; }, T.short);
+    assert.equal(panned.zoom, before.zoom, 'scrolling does not zoom');
+    await page.keyboard.down('Control');
+    for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -100);
+    await page.keyboard.up('Control');
+    await until('Ctrl+wheel zoomed in', async () => (await view()).zoom > before.zoom, T.short);
+    // back down, then a "+" takes its click
+    for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -100);
+    const plus = page.locator('.edge-plus').first();
+    await plus.click();
+    await page.getByRole('dialog', { name: 'Choose a step' }).waitFor({ timeout: T.short });
+    await page.keyboard.press('Escape');
   });
 
   test('no errors in the page', () => {

@@ -119,6 +119,9 @@ export function Canvas({ besidePanel = false }: { besidePanel?: boolean }) {
           deleteKeyCode={null}
           selectionKeyCode={null}
           multiSelectionKeyCode={null}
+          // the wheel moves the canvas, as HubSpot's and n8n's editors do; Ctrl+wheel (and a
+          // trackpad's pinch, which the browser reports as one) zooms
+          panOnScroll
           minZoom={MIN_ZOOM}
           maxZoom={1.5}
           proOptions={{ hideAttribution: true }}

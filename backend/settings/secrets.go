@@ -146,6 +146,41 @@ func (f *FileSecrets) Set(name, value string) error {
 	return f.save(m)
 }
 
+// All returns every secret that is set, by name: for copying them to another file (flowdesk
+// migrate), never for showing.
+func (f *FileSecrets) All() (map[string]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.load()
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range m {
+		if v == "" {
+			delete(m, k)
+		}
+	}
+	return m, nil
+}
+
+// Merge sets every secret of values in one atomic write, keeping the file's other secrets.
+func (f *FileSecrets) Merge(values map[string]string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.load()
+	if err != nil {
+		return err
+	}
+	for k, v := range values {
+		if v == "" {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+	}
+	return f.save(m)
+}
+
 // load reads the file, checking (and narrowing) its permissions first. Errors never quote the
 // file's content.
 func (f *FileSecrets) load() (map[string]string, error) {

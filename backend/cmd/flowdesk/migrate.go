@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/flowdesk/flowdesk/backend/bench"
+	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/store/postgres"
 )
@@ -21,7 +23,9 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := newFlags("migrate", stderr)
 	from := fs.String("from", "", "the database to copy: a SQLite file (flowdesk.db) or postgres://user:password@host:5432/database")
 	to := fs.String("to", "", "the database to copy into: postgres://... or a SQLite file (created if missing)")
-	replace := fs.Bool("replace", false, "delete what the target holds first (without it, a target with workflows, records or events is refused)")
+	replace := fs.Bool("replace", false, "delete what the target holds first (without it, a target with workflows, records or events is refused); a secret the target's file holds with another value is overwritten")
+	fromSecrets := fs.String("from-secrets", os.Getenv("FLOWDESK_SECRETS"), "the secrets file of --from, as serve finds it (default $FLOWDESK_SECRETS, else secrets.json beside a SQLite file, else flowdesk/secrets.json in the user's config directory)")
+	toSecrets := fs.String("to-secrets", os.Getenv("FLOWDESK_SECRETS"), "the secrets file that serve and workers of --to will read; the secrets are copied into it (default: found as for --from-secrets)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -45,6 +49,12 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(problems) > 0 {
 		return fmt.Errorf("migrate: %s", strings.Join(problems, "; "))
 	}
+	// The secrets (SMTP password, SMS token, Slack webhook) are not in the database; a conflict
+	// is found before anything is copied.
+	secrets, err := planSecrets(*from, *to, *fromSecrets, *toSecrets, *replace)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	src, err := openAny(ctx, *from)
 	if err != nil {
 		return fmt.Errorf("migrate --from: %w", err)
@@ -55,7 +65,82 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("migrate --to: %w", err)
 	}
 	defer dst.Close()
-	return copyDatabase(ctx, src, dst, *replace, stdout, stderr)
+	if err := copyDatabase(ctx, src, dst, *replace, stdout, stderr); err != nil {
+		return err
+	}
+	return secrets.copy(stdout)
+}
+
+// secretsCopy is the plan for the secrets file: the values to write into the target's file.
+type secretsCopy struct {
+	from, to *settings.FileSecrets
+	values   map[string]string // what to write (the source's secrets the target lacks or holds otherwise)
+	names    []string          // every secret the source has, sorted
+}
+
+// planSecrets finds both secrets files as serve would and what copying means, refusing (before
+// anything is written) a target file that holds another value for one of the source's secrets
+// unless replace says to overwrite it.
+func planSecrets(from, to, fromGiven, toGiven string, replace bool) (*secretsCopy, error) {
+	src, err := settings.OpenSecrets(from, postgres.IsDSN(from), fromGiven)
+	if err != nil {
+		return nil, fmt.Errorf("--from-secrets: %w", err)
+	}
+	dst, err := settings.OpenSecrets(to, postgres.IsDSN(to), toGiven)
+	if err != nil {
+		return nil, fmt.Errorf("--to-secrets: %w", err)
+	}
+	plan := &secretsCopy{from: src, to: dst, values: map[string]string{}}
+	if src.Path() == dst.Path() {
+		return plan, nil
+	}
+	have, err := src.All()
+	if err != nil {
+		return nil, fmt.Errorf("--from-secrets: %w", err)
+	}
+	there, err := dst.All()
+	if err != nil {
+		return nil, fmt.Errorf("--to-secrets: %w", err)
+	}
+	var differ []string
+	for name, v := range have {
+		plan.names = append(plan.names, name)
+		old, ok := there[name]
+		switch {
+		case !ok:
+			plan.values[name] = v
+		case old != v && replace:
+			plan.values[name] = v
+		case old != v:
+			differ = append(differ, name)
+		}
+	}
+	sort.Strings(plan.names)
+	if len(differ) > 0 {
+		sort.Strings(differ)
+		return nil, fmt.Errorf("--to-secrets %s already holds another %s than %s; nothing was copied. Add --replace to overwrite it, or give --to-secrets a file of its own", dst.Path(), strings.Join(differ, ", "), src.Path())
+	}
+	return plan, nil
+}
+
+// copy writes the planned secrets in one atomic write and says where serve will find them.
+func (p *secretsCopy) copy(stdout io.Writer) error {
+	switch {
+	case p.from.Path() == p.to.Path():
+		fmt.Fprintf(stdout, "secrets: both databases read %s; nothing to copy\n", p.to.Path())
+		return nil
+	case len(p.names) == 0:
+		fmt.Fprintf(stdout, "secrets: none are set in %s; nothing to copy\n", p.from.Path())
+		return nil
+	}
+	if len(p.values) > 0 {
+		if err := p.to.Merge(p.values); err != nil {
+			return fmt.Errorf("migrate: the database was copied, the secrets were not: %w; copy %s by hand or run migrate again with --replace", err, p.from.Path())
+		}
+	}
+	fmt.Fprintf(stdout, "secrets: %s copied from %s to %s; start serve and every worker of the copy with --secrets %s\n",
+		strings.Join(p.names, ", "), p.from.Path(), p.to.Path(), p.to.Path())
+	return nil
 }
 
 // openAny opens a SQLite file or, for a postgres:// address, the PostgreSQL store; both are

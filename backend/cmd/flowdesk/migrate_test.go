@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/flowdesk/flowdesk/backend/engine"
+	"github.com/flowdesk/flowdesk/backend/settings"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/store/postgres"
 	"github.com/flowdesk/flowdesk/backend/store/postgres/pgtest"
@@ -215,4 +216,93 @@ func diffDumps(want, got map[string][]string) string {
 		}
 	}
 	return b.String()
+}
+
+// The secrets live beside a SQLite file, outside the database; migrate copies them into the file
+// serve on the target reads, refuses (before copying anything) a target file holding another
+// value, and overwrites it only with --replace.
+func TestMigrateCopiesTheSecrets(t *testing.T) {
+	config := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", config)
+	t.Setenv("FLOWDESK_SECRETS", "")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "flowdesk.db")
+	seedSQLite(t, file)
+	beside := settings.NewFileSecrets(filepath.Join(dir, settings.SecretsFileName))
+	for name, v := range map[string]string{"smtp.password": "s3cret-pw", "sms.token": "tok-123"} {
+		if err := beside.Set(name, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dsn := pgtest.DSN(t)
+	target := settings.NewFileSecrets(filepath.Join(config, "flowdesk", settings.SecretsFileName))
+
+	// The target's file holds another SMTP password: refused, and neither the database nor the
+	// file changes.
+	if err := target.Set("smtp.password", "other-pw"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := cliRun(t, "migrate", "--from", file, "--to", dsn)
+	if err == nil || !strings.Contains(err.Error(), "--to-secrets") || !strings.Contains(err.Error(), "smtp.password") || !strings.Contains(err.Error(), "--replace") {
+		t.Fatalf("a conflicting secret: %v, want a refusal naming --to-secrets, smtp.password and --replace", err)
+	}
+	if got := dump(t, dsn)["workflows"]; len(got) != 0 {
+		t.Fatalf("the refused copy wrote %d workflows", len(got))
+	}
+	if v, _, _ := target.Get("smtp.password"); v != "other-pw" {
+		t.Fatalf("the refused copy changed the target's secret to %q", v)
+	}
+	if _, ok, _ := target.Get("sms.token"); ok {
+		t.Fatal("the refused copy wrote sms.token")
+	}
+
+	// --replace overwrites it, keeps the target's other secrets and says where they are.
+	if err := target.Set("slack.webhook_url", "https://hooks.example/keep"); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, err := cliRun(t, "migrate", "--from", file, "--to", dsn, "--replace")
+	if err != nil {
+		t.Fatalf("migrate --replace: %v\n%s\n%s", err, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "sms.token, smtp.password copied") || !strings.Contains(stdout, "--secrets "+target.Path()) {
+		t.Fatalf("migrate does not say where the secrets went:\n%s", stdout)
+	}
+	for name, want := range map[string]string{"smtp.password": "s3cret-pw", "sms.token": "tok-123", "slack.webhook_url": "https://hooks.example/keep"} {
+		if v, _, err := target.Get(name); err != nil || v != want {
+			t.Errorf("target %s = %q (%v), want %q", name, v, err, want)
+		}
+	}
+	if strings.Contains(stdout+stderr, "s3cret-pw") || strings.Contains(stdout+stderr, "tok-123") {
+		t.Fatal("migrate printed a secret")
+	}
+
+	// Back into a file beside which serve looks: the same secrets arrive there; a given
+	// --to-secrets is where they go instead.
+	back := filepath.Join(t.TempDir(), "back.db")
+	if stdout, stderr, err := cliRun(t, "migrate", "--from", dsn, "--to", back); err != nil {
+		t.Fatalf("migrate back: %v\n%s\n%s", err, stdout, stderr)
+	}
+	if v, _, _ := settings.NewFileSecrets(filepath.Join(filepath.Dir(back), settings.SecretsFileName)).Get("smtp.password"); v != "s3cret-pw" {
+		t.Fatalf("the secrets file beside %s has smtp.password %q", back, v)
+	}
+	given := filepath.Join(t.TempDir(), "elsewhere.json")
+	stdout, _, err = cliRun(t, "migrate", "--from", file, "--to", filepath.Join(t.TempDir(), "third.db"), "--to-secrets", given)
+	if err != nil || !strings.Contains(stdout, "--secrets "+given) {
+		t.Fatalf("migrate --to-secrets: %v\n%s", err, stdout)
+	}
+	if v, _, _ := settings.NewFileSecrets(given).Get("sms.token"); v != "tok-123" {
+		t.Fatalf("--to-secrets file has sms.token %q", v)
+	}
+
+	// The same file for both (FLOWDESK_SECRETS names one): nothing to copy, and migrate says so.
+	t.Setenv("FLOWDESK_SECRETS", beside.Path())
+	stdout, _, err = cliRun(t, "migrate", "--from", file, "--to", filepath.Join(t.TempDir(), "fourth.db"))
+	if err != nil || !strings.Contains(stdout, "nothing to copy") {
+		t.Fatalf("one secrets file for both: %v\n%s", err, stdout)
+	}
+	// A --from-secrets that is a directory is refused before anything is opened.
+	_, _, err = cliRun(t, "migrate", "--from", file, "--to", filepath.Join(t.TempDir(), "fifth.db"), "--from-secrets", dir)
+	if err == nil || !strings.Contains(err.Error(), "--from-secrets") {
+		t.Fatalf("a directory as --from-secrets: %v", err)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flowdesk/flowdesk/backend/ident"
+	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/property"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/trigger"
@@ -115,7 +116,9 @@ func (e *Engine) checkRecordRef(field string, r *RecordRef) error {
 	if r.Strict {
 		for _, k := range sortedKeys(r.Properties) {
 			if _, ok := e.Property(r.Type, k); !ok {
-				return badInput(field+".properties."+k, "%q is not a declared %s property, and this endpoint only writes declared ones; declare it in Properties or take it out of the mapping", k, r.Type)
+				bad := badInput(field+".properties."+k, "%q is not a declared %s property, and this endpoint only writes declared ones; declare it in Properties or take it out of the mapping", k, r.Type)
+				bad.Code = problem.CodeUndeclared
+				return bad
 			}
 		}
 	}

@@ -226,6 +226,11 @@ func TestStrictRefusesUndeclared(t *testing.T) {
 	before := h.rows()
 	_, err := h.eng.Ingest(h.ctx, EventInput{Type: "x", Record: RecordRef{Email: "ann@example.com", Properties: M{"ctiy": "Utrecht"}, Strict: true}})
 	wantField(t, err, "record.properties.ctiy", "not a declared contact property")
+	// Its own code, so a caller (the webhook request log) can tell it from a value that does not convert.
+	var ie *problem.Error
+	if !errors.As(err, &ie) || ie.Code != problem.CodeUndeclared {
+		t.Fatalf("code of %v, want %s", err, problem.CodeUndeclared)
+	}
 	if after := h.rows(); after != before {
 		t.Fatalf("rows %+v -> %+v", before, after)
 	}

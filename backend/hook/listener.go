@@ -423,7 +423,11 @@ func (l *Listener) apply(ctx context.Context, d *delivery, in engine.EventInput)
 		var ce *engine.ConflictError
 		switch {
 		case errors.As(err, &ie):
-			return nil, 0, reject(http.StatusUnprocessableEntity, "invalid_event", true, map[string]any{"field": ie.FirstField(), "problems": ie.Problems}, "%s", ie.Error())
+			code := "invalid_event"
+			if ie.Code == problem.CodeUndeclared { // a strict endpoint's property nobody declared
+				code = problem.CodeUndeclared
+			}
+			return nil, 0, reject(http.StatusUnprocessableEntity, code, true, map[string]any{"field": ie.FirstField(), "problems": ie.Problems}, "%s", ie.Error())
 		case errors.As(err, &ce):
 			return nil, 0, reject(http.StatusConflict, "unique_conflict", false, map[string]any{"field": ce.Field, "record_id": ce.RecordID}, "%s", ce.Error())
 		case errors.Is(err, store.ErrNotFound):

@@ -64,6 +64,9 @@ const (
 	CodeMapping  = "mapping_failed"   // a webhook payload the endpoint's mapping cannot turn into an event
 	CodeFilter   = "invalid_filter"   // a filter
 	CodeTemplate = "invalid_template" // an email template
+	// CodeUndeclared is a write to a property nobody declared where only declared ones may be
+	// written (a strict webhook endpoint); the problem's field is record.properties.<name>.
+	CodeUndeclared = "undeclared_property"
 )
 
 // Error is an input with problems; nothing was changed because of it.

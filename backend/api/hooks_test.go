@@ -253,4 +253,9 @@ func TestHookEndpointSettings(t *testing.T) {
 	if st, m := post("contact[email]=bo%40acme.example&contact[score]=7"); st != 422 || !strings.Contains(mustJSON(t, m), "record.properties.ac_score") {
 		t.Fatalf("strict endpoint wrote an undeclared property: %d %v", st, m)
 	}
+	// The request log answers the refusal's code and field apart from its words.
+	logged := e.call("GET", "/api/hooks/"+id+"/requests?limit=1", nil, 200)["requests"].([]any)[0].(map[string]any)
+	if logged["error_code"] != "undeclared_property" || logged["error_field"] != "record.properties.ac_score" || logged["error"] == "" {
+		t.Fatalf("logged refusal %v, want error_code undeclared_property on record.properties.ac_score", logged)
+	}
 }

@@ -41,15 +41,19 @@ type hookRequestJSON struct {
 	StatusCode int       `json:"status_code"`
 	Outcome    string    `json:"outcome"` // applied, duplicate, captured, rejected, filtered, skipped, delayed
 	Error      string    `json:"error,omitempty"`
-	WebhookID  string    `json:"webhook_id,omitempty"`
-	EventID    int64     `json:"event_id,omitempty"`
+	// ErrorCode and ErrorField are a refusal's code ("undeclared_property") and the field it
+	// names ("record.properties.plan"), for a screen to act on without reading the words.
+	ErrorCode  string `json:"error_code,omitempty"`
+	ErrorField string `json:"error_field,omitempty"`
+	WebhookID  string `json:"webhook_id,omitempty"`
+	EventID    int64  `json:"event_id,omitempty"`
 }
 
 func wireHookRequest(v *store.HookRequest) *hookRequestJSON {
 	if v == nil {
 		return nil
 	}
-	return &hookRequestJSON{ID: v.ID, EndpointID: v.EndpointID, ReceivedAt: v.ReceivedAt, StatusCode: v.StatusCode, Outcome: v.Outcome, Error: v.Error, WebhookID: v.WebhookID, EventID: v.EventID}
+	return &hookRequestJSON{ID: v.ID, EndpointID: v.EndpointID, ReceivedAt: v.ReceivedAt, StatusCode: v.StatusCode, Outcome: v.Outcome, Error: v.Error, ErrorCode: v.ErrorCode, ErrorField: v.ErrorField, WebhookID: v.WebhookID, EventID: v.EventID}
 }
 
 // attemptJSON is a delivery-log line (one try of an outbound step) on the wire.

@@ -140,6 +140,19 @@ func reject(status int, code string, counted bool, details any, format string, a
 	return &rejection{status: status, code: code, message: fmt.Sprintf(format, args...), details: details, counted: counted}
 }
 
+// field is the field a rejection names: its details' "field", else its first problem's ("" when
+// it names none). The request log keeps it apart from the message.
+func (r *rejection) field() string {
+	m, _ := r.details.(map[string]any)
+	if f, ok := m["field"].(string); ok {
+		return f
+	}
+	if ps, ok := m["problems"].([]problem.Problem); ok && len(ps) > 0 {
+		return ps[0].Field
+	}
+	return ""
+}
+
 // ServeHTTP handles POST /hooks/{key}.
 func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
@@ -554,7 +567,7 @@ func (l *Listener) rejected(ctx context.Context, d *delivery, rej *rejection) {
 	err := l.db.Write(context.WithoutCancel(ctx), func(tx store.Tx) error {
 		disabled = nil
 		req := &store.HookRequest{EndpointID: d.ep.ID, ReceivedAt: d.received, StatusCode: rej.status, Outcome: OutcomeRejected,
-			Error: rej.code + ": " + rej.message, WebhookID: d.deliveryID, Headers: d.headers, Body: body}
+			Error: rej.code + ": " + rej.message, ErrorCode: rej.code, ErrorField: rej.field(), WebhookID: d.deliveryID, Headers: d.headers, Body: body}
 		if err := tx.InsertHookRequest(req); err != nil {
 			return err
 		}

@@ -36,6 +36,10 @@ type HookRequest struct {
 	StatusCode int
 	Outcome    string // applied, duplicate, captured, rejected, filtered, skipped, delayed
 	Error      string
+	// ErrorCode and ErrorField are a refusal's code ("undeclared_property") and the field its
+	// first problem names ("record.properties.plan"); "" when there is none.
+	ErrorCode  string
+	ErrorField string
 	WebhookID  string
 	Headers    string // JSON object of header name -> value, secrets removed
 	Body       []byte
@@ -194,8 +198,8 @@ func (t *sqlTx) InsertHookRequest(r *HookRequest) error {
 	if r.EventID > 0 {
 		event = sql.NullInt64{Int64: r.EventID, Valid: true}
 	}
-	newID, err := t.insert(`INSERT INTO hook_requests (endpoint_id, received_at, status_code, outcome, error, webhook_id, headers, body, event_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.EndpointID, ms(r.ReceivedAt), r.StatusCode, r.Outcome, r.Error, r.WebhookID, headers, r.Body, event)
+	newID, err := t.insert(`INSERT INTO hook_requests (endpoint_id, received_at, status_code, outcome, error, error_code, error_field, webhook_id, headers, body, event_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.EndpointID, ms(r.ReceivedAt), r.StatusCode, r.Outcome, r.Error, r.ErrorCode, r.ErrorField, r.WebhookID, headers, r.Body, event)
 	if err != nil {
 		return fmt.Errorf("log webhook request: %w", err)
 	}
@@ -215,15 +219,15 @@ func (t *sqlTx) FinishHookRequest(id int64, outcome, errMsg string, eventID int6
 	return nil
 }
 
-const hookRequestCols = "id, endpoint_id, received_at, status_code, outcome, error, webhook_id, headers, COALESCE(body, X''), COALESCE(event_id, 0)"
+const hookRequestCols = "id, endpoint_id, received_at, status_code, outcome, error, error_code, error_field, webhook_id, headers, COALESCE(body, X''), COALESCE(event_id, 0)"
 
 // hookRequestColsPG is hookRequestCols in PostgreSQL's spelling of an empty blob.
-const hookRequestColsPG = "id, endpoint_id, received_at, status_code, outcome, error, webhook_id, headers, COALESCE(body, ''::bytea), COALESCE(event_id, 0)"
+const hookRequestColsPG = "id, endpoint_id, received_at, status_code, outcome, error, error_code, error_field, webhook_id, headers, COALESCE(body, ''::bytea), COALESCE(event_id, 0)"
 
 func scanHookRequest(row interface{ Scan(...any) error }) (*HookRequest, error) {
 	var r HookRequest
 	var received int64
-	err := row.Scan(&r.ID, &r.EndpointID, &received, &r.StatusCode, &r.Outcome, &r.Error, &r.WebhookID, &r.Headers, &r.Body, &r.EventID)
+	err := row.Scan(&r.ID, &r.EndpointID, &received, &r.StatusCode, &r.Outcome, &r.Error, &r.ErrorCode, &r.ErrorField, &r.WebhookID, &r.Headers, &r.Body, &r.EventID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("webhook request: %w", ErrNotFound)
 	}

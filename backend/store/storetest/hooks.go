@@ -117,6 +117,20 @@ func hookRequestLog(t *testing.T, s store.Store) {
 		t.Fatalf("next page %+v %v, want the three older ones", next, err)
 	}
 
+	// a refusal keeps its code and the field it names apart from its text
+	refused := &store.HookRequest{EndpointID: "strict", ReceivedAt: T0.Add(10 * time.Hour), StatusCode: 422, Outcome: "rejected",
+		Error: "undeclared_property: record.properties.plan: ...", ErrorCode: "undeclared_property", ErrorField: "record.properties.plan", Body: []byte(`{"plan":"pro"}`)}
+	write(t, s, func(tx store.Tx) error {
+		if err := tx.CreateHookEndpoint(&store.HookEndpoint{ID: "strict", Key: "k2", Name: "Strict", Config: `{"strict":true}`, Enabled: true}, T0); err != nil {
+			return err
+		}
+		return tx.InsertHookRequest(refused)
+	})
+	if got, err := s.HookRequests(ctx, "strict", 0, 10); err != nil || len(got) != 1 || got[0].ErrorCode != "undeclared_property" ||
+		got[0].ErrorField != "record.properties.plan" || got[0].Error != refused.Error || got[0].Outcome != "rejected" {
+		t.Fatalf("refused request %+v %v, want its code and field", got, err)
+	}
+
 	// held deliveries come due in order and are released once
 	held := []*store.HookDelayed{
 		{EndpointID: "forms", RequestID: reqs[1].ID, DueAt: T0.Add(2 * time.Hour), Payload: `{"n":2}`},

@@ -543,6 +543,10 @@ export interface HookRequest {
   status_code: number;
   outcome: string; // applied, duplicate, captured, rejected, filtered, skipped, delayed
   error?: string;
+  /** a refusal's code, e.g. "undeclared_property" (a strict endpoint's property nobody declared) */
+  error_code?: string;
+  /** the field the refusal names, e.g. "record.properties.plan" */
+  error_field?: string;
   webhook_id?: string;
   event_id?: number;
   headers: Record<string, string>;

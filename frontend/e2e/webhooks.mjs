@@ -8,6 +8,12 @@
 // setting, red in the log. Bad input: an address that is not one is refused in the box; one the
 // server refuses shows its reason under the field and on the chip; nothing is saved, and a
 // reload shows the two saved addresses.
+// Declaring what strict refused: a JSON endpoint made strict in the UI refuses a delivery that
+// fills plan.seats → seats, which nobody declared; its line in Recent requests offers "Declare
+// seats", prefilled (contact, seats, "Seats", Number from the 12 in the body). A name the server
+// refuses shows its reason under Name and declares nothing; the fixed one is declared, the screen
+// says the next delivery is applied (there is no replay), and the same delivery posted again is
+// applied with the contact's seats set.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { T, suite, until } from './rig.mjs';
@@ -15,7 +21,7 @@ import { T, suite, until } from './rig.mjs';
 let server;
 let page;
 
-const s = suite('webhooks', { ms: 150_000, acceptDialogs: true, bind: (f) => ({ server, page } = f) });
+const s = suite('webhooks', { ms: 240_000, acceptDialogs: true, bind: (f) => ({ server, page } = f) });
 const { api, shot, pageErrors } = s;
 
 const OPS = 'ops@acme.example';
@@ -115,6 +121,7 @@ describe('webhook endpoint settings', { concurrency: false }, () => {
     assert.match(JSON.stringify(refused.body), /record\.properties\.orgname/);
     await until('the refused post red in the log', async () => (await log.locator('tr.row-failed').count()) === 1, T.med);
     assert.match(await log.locator('tr.row-failed').textContent(), /422.*orgname/);
+    await log.getByRole('button', { name: 'Declare orgname' }).waitFor({ timeout: T.short });
     const props = (await api('GET', '/api/schema')).body.properties.map((p) => p.name);
     assert.ok(!props.includes('orgname'), 'strict declared nothing');
     await log.scrollIntoViewIfNeeded();
@@ -162,5 +169,92 @@ describe('webhook endpoint settings', { concurrency: false }, () => {
     await failures.fill('5');
     await until('Save ready again', async () => !(await save.isDisabled()), T.short);
     assert.deepEqual(pageErrors.filter((e) => !/status of 422/.test(e)), [], 'no page errors but the refused save');
+  });
+
+  test('declare what strict refused: Declare seats on the refused request → a bad name is refused under the field → declared → the next delivery applies', { timeout: 90_000 }, async () => {
+    // A JSON endpoint, made strict, mapping email and plan.seats (to seats, which nobody declared).
+    await page.goto(server.url + '/#/webhooks');
+    await page.getByRole('heading', { name: 'Webhooks' }).waitFor({ timeout: T.med });
+    await page.getByRole('button', { name: 'New endpoint' }).first().click();
+    const dlg = page.getByRole('dialog', { name: 'New webhook endpoint' });
+    await dlg.getByLabel('Name').fill('Signup form');
+    await dlg.getByLabel('Authentication').selectOption('none');
+    await dlg.getByLabel('Fixed event type').fill('signup.completed');
+    await dlg.getByRole('button', { name: 'Create endpoint' }).click();
+    const once = page.getByTestId('secret-once');
+    await once.waitFor({ timeout: T.med });
+    const signupURL = await once.getByTestId('hook-url').inputValue();
+    await once.getByRole('button', { name: 'Done' }).click();
+    await settings().waitFor({ timeout: T.med });
+    const signupID = decodeURIComponent(page.url().split('#/webhooks/')[1]);
+    await settings().getByLabel('Refuse deliveries that write a property nobody declared').check();
+    for (const path of ['email', 'plan.seats']) {
+      await page.getByLabel('Add a payload path').fill(path);
+      await page.getByRole('button', { name: 'Add path' }).click();
+    }
+    assert.equal(await page.getByLabel('Property for plan.seats').inputValue(), 'seats');
+    await settings().getByTestId('save-settings').click();
+    await page.getByText('Saved. The next request uses these settings and this mapping.').waitFor({ timeout: T.med });
+    assert.equal((await api('GET', '/api/hooks/' + signupID)).body.config.strict, true);
+
+    // A delivery that fills seats is refused, with the property named in the log's own fields.
+    const delivery = JSON.stringify({ email: 'cy.signup@example.com', plan: { name: 'Team', seats: 12 } });
+    const post = async () => {
+      const res = await fetch(signupURL, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: delivery });
+      return { status: res.status, body: await res.json() };
+    };
+    const refused = await post();
+    assert.equal(refused.status, 422, 'strict: ' + JSON.stringify(refused.body));
+    assert.equal(refused.body.error.code, 'undeclared_property');
+    assert.equal(refused.body.error.details.field, 'record.properties.seats');
+    const logged = (await api('GET', `/api/hooks/${signupID}/requests?limit=1`)).body.requests[0];
+    assert.equal(logged.error_code, 'undeclared_property');
+    assert.equal(logged.error_field, 'record.properties.seats');
+
+    const log = page.getByTestId('hook-requests');
+    await until('the refusal in Recent requests', async () => (await log.locator('tr.row-failed').count()) === 1, T.med);
+    const declareBtn = log.getByRole('button', { name: 'Declare seats' });
+    await declareBtn.click();
+    const form = log.getByTestId('declare-form');
+    await form.waitFor({ timeout: T.short });
+    assert.equal(await form.getByLabel('Name').inputValue(), 'seats');
+    assert.equal(await form.getByLabel('Label').inputValue(), 'Seats');
+    assert.equal(await form.getByLabel('Type').inputValue(), 'number', 'the 12 in the body suggests a number');
+    assert.match(await form.textContent(), /plan\.seats/);
+    await form.scrollIntoViewIfNeeded();
+    await shot('webhooks-06-declare-prefilled');
+
+    // Bad input: a name the server refuses shows its reason under Name; nothing is declared.
+    const schemaNames = async () => (await api('GET', '/api/schema')).body.properties.filter((p) => p.object === 'contact').map((p) => p.name);
+    const namesBefore = await schemaNames();
+    await form.getByLabel('Name').fill('9 seats');
+    await form.getByRole('button', { name: 'Declare', exact: true }).click();
+    const nameField = form.locator('.field', { has: page.getByLabel('Name') });
+    await nameField.locator('.hint.error').filter({ hasText: 'property names start with a letter' }).waitFor({ timeout: T.med });
+    assert.deepEqual(await schemaNames(), namesBefore, 'a refused declaration declares nothing');
+    await shot('webhooks-07-declare-refused');
+
+    // The fixed name, as a number: declared; the screen says what happens next (no replay here).
+    await form.getByLabel('Name').fill('seats');
+    await form.getByRole('button', { name: 'Declare', exact: true }).click();
+    const done = log.getByTestId('declared');
+    await done.waitFor({ timeout: T.med });
+    assert.match(await done.textContent(), /Declared seats \(Number\) on contact\..*next delivery that fills seats is applied/);
+    assert.equal(await log.getByRole('button', { name: 'Send it again' }).count(), 0, 'no replay is offered: the log has none');
+    await until('the Declare button gone once seats is declared', async () => (await declareBtn.count()) === 0, T.med);
+    const seats = (await api('GET', '/api/schema')).body.properties.find((p) => p.object === 'contact' && p.name === 'seats');
+    assert.equal(seats?.type, 'number');
+    assert.equal(seats?.label, 'Seats');
+    await shot('webhooks-08-declared');
+
+    // The sender's next delivery is applied, and the contact has its seats.
+    const again = await post();
+    assert.equal(again.status, 201, 'after declaring: ' + JSON.stringify(again.body));
+    assert.equal(again.body.outcome, 'applied');
+    await until('the applied delivery in Recent requests', async () => (await log.locator('tr[data-outcome="applied"]').count()) === 1, T.med);
+    const rec = (await api('GET', '/api/records?email=cy.signup%40example.com&limit=5')).body.records;
+    assert.equal(rec.length, 1, 'one contact from the delivery: ' + JSON.stringify(rec));
+    assert.equal(rec[0].properties.seats, 12);
+    assert.deepEqual(pageErrors.filter((e) => !/status of 422/.test(e)), [], 'no page errors but the refused ones');
   });
 });

@@ -1,12 +1,14 @@
 // Incoming webhooks: the endpoint list, creating one (its secret shown once), and an endpoint's
 // page: URL, secret rotation, on/off, "send a test event" (capture), the mapping editor over the
 // captured payload's paths, include/exclude, filter, the endpoint settings (what the sender
-// posts, strictness, alert addresses, failures, delay, body limit), and the request log.
+// posts, strictness, alert addresses, failures, delay, body limit), and the request log, where a
+// strict endpoint's refusal of a property nobody declared offers to declare it.
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { PROPERTY_TYPES } from '../lib/properties';
+import { parseOptions, PROPERTY_TYPES, TYPE_LABELS } from '../lib/properties';
+import { declareDraft, undeclaredProperty, type DeclareDraft } from '../lib/declare';
 import {
   api, ApiError, MAX_ALERT_RECIPIENTS, type HookAuth, type HookBody, type HookCapture, type HookConfig, type HookCreated, type HookEndpoint, type HookField,
-  type HookPreset, type HookRequest, type MappingType, type PathSample, type Property, type Schema,
+  type HookPreset, type HookRequest, type MappingType, type PathSample, type Property, type PropertyType, type Schema,
 } from '../api';
 import { ago, CopyField, Dialog, Empty, ErrorBanner, Spinner } from '../components/common';
 import { FilterEditor } from '../components/filter/FilterEditor';
@@ -261,6 +263,8 @@ export function WebhookDetailScreen({ id }: { id: string }) {
   const [busy, setBusy] = useState('');
   const [settingsAlertTo, setSettingsAlertTo] = useState('');
   const [openReq, setOpenReq] = useState<number | null>(null);
+  const [declareReq, setDeclareReq] = useState<number | null>(null);
+  const [declared, setDeclared] = useState<{ id: number; text: string } | null>(null);
 
   const loadRequests = useCallback(async () => {
     try {
@@ -411,6 +415,22 @@ export function WebhookDetailScreen({ id }: { id: string }) {
     }
   });
 
+  // "Declare <name>" on a strict refusal: the endpoint's saved object and mapping (its own rows before its preset's).
+  const savedObject = ep.config.object || 'contact';
+  const savedMapping = [...(ep.config.mapping ?? []), ...(presets.find((p) => p.name === ep.config.preset)?.mapping ?? [])];
+  const isDeclared = (name: string) => !!schema?.properties.some((p) => p.object === savedObject && p.name === name);
+  const onDeclared = async (r: HookRequest, refused: string, p: Property) => {
+    setDeclareReq(null);
+    const how = `Declared ${p.name} (${TYPE_LABELS[p.type] ?? p.type}) on ${p.object}.`;
+    setDeclared({
+      id: r.id,
+      text: p.name === refused
+        ? `${how} Logged requests are not replayed: the sender’s next delivery that fills ${refused} is applied.`
+        : `${how} The mapping still fills ${refused}, which is not declared: change the mapping or declare ${refused} too.`,
+    });
+    api.schema().then(setSchema, () => undefined);
+  };
+
   const failures = requests?.filter(isFailedRequest).length ?? 0;
   return (
     <div className="screen">
@@ -477,9 +497,17 @@ export function WebhookDetailScreen({ id }: { id: string }) {
               <table className="table compact requests" data-testid="hook-requests">
                 <thead><tr><th>Time</th><th>Status</th><th>Outcome</th><th>Error / event</th><th><span className="sr-only">Request body</span></th></tr></thead>
                 <tbody>
-                  {requests.map((r) => (
-                    <RequestRow key={r.id} r={r} open={openReq === r.id} onToggle={() => setOpenReq(openReq === r.id ? null : r.id)} />
-                  ))}
+                  {requests.map((r) => {
+                    const refused = undeclaredProperty(r);
+                    const declare = refused && !isDeclared(refused) ? refused : undefined;
+                    return (
+                      <RequestRow key={r.id} r={r} open={openReq === r.id} onToggle={() => setOpenReq(openReq === r.id ? null : r.id)}
+                        declare={declare} onDeclare={() => { setDeclared(null); setDeclareReq(declareReq === r.id ? null : r.id); }}
+                        form={declare && declareReq === r.id
+                          ? <DeclareForm requestId={r.id} draft={declareDraft(savedObject, declare, savedMapping, r)} onCancel={() => setDeclareReq(null)} onDeclared={(p) => onDeclared(r, declare, p)} />
+                          : declared?.id === r.id ? <div className="banner ok" role="status" data-testid="declared">{declared.text}</div> : undefined} />
+                    );
+                  })}
                 </tbody>
               </table>
             )}
@@ -631,17 +659,32 @@ function EndpointSettings({ draft, preset, problems, settingsAlertTo, change, sa
   );
 }
 
-function RequestRow({ r, open, onToggle }: { r: HookRequest; open: boolean; onToggle(): void }) {
+/**
+ * A line of the request log. A strict endpoint's refusal of a property nobody declared (declare:
+ * its name, from the line's error_code and error_field) has a "Declare <name>" button; form is
+ * what shows under the line then (the declare form, or what declaring did).
+ */
+function RequestRow({ r, open, onToggle, declare, onDeclare, form }: {
+  r: HookRequest; open: boolean; onToggle(): void; declare?: string; onDeclare(): void; form?: ReactNode;
+}) {
   const failed = isFailedRequest(r);
   return (
     <>
-      <tr className={failed ? 'row-failed' : ''} data-outcome={r.outcome}>
+      <tr className={failed ? 'row-failed' : ''} data-outcome={r.outcome} data-request={r.id}>
         <td title={formatDateTime(r.received_at)}>{formatDateTime(r.received_at)}</td>
         <td className="mono">{r.status_code}</td>
         <td><span className={`pill ${failed ? 'failed' : r.outcome === 'applied' ? 'completed' : 'waiting'}`}>{r.outcome}</span></td>
-        <td className={failed ? 'warn-text' : 'sub'}>{r.error || (r.event_id ? `event #${r.event_id}` : '')}</td>
+        <td className={failed ? 'warn-text' : 'sub'}>
+          {r.error || (r.event_id ? `event #${r.event_id}` : '')}
+          {declare && <div><button type="button" className="btn small" onClick={onDeclare}>Declare {declare}</button></div>}
+        </td>
         <td><button type="button" className="link-btn" onClick={onToggle}>{open ? 'Hide' : 'Body'}</button></td>
       </tr>
+      {form && (
+        <tr className="detail-row declare-row">
+          <td colSpan={5}>{form}</td>
+        </tr>
+      )}
       {open && (
         <tr className="detail-row">
           <td colSpan={5}>
@@ -650,6 +693,76 @@ function RequestRow({ r, open, onToggle }: { r: HookRequest; open: boolean; onTo
         </tr>
       )}
     </>
+  );
+}
+
+/**
+ * Declares the property a strict endpoint refused, prefilled from the refusal (object, name, a
+ * label from the name, a type guessed from the value the request carried). The server checks it
+ * as the Properties screen's "New property" does; a refusal shows under the field it names and
+ * nothing is declared.
+ */
+function DeclareForm({ requestId, draft, onCancel, onDeclared }: { requestId: number; draft: DeclareDraft; onCancel(): void; onDeclared(p: Property): void }) {
+  const [name, setName] = useState(draft.name);
+  const [label, setLabel] = useState(draft.label);
+  const [type, setType] = useState<PropertyType>(draft.type);
+  const [options, setOptions] = useState(draft.options.join(', '));
+  const [problems, setProblems] = useState<FieldProblems>([]);
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const id = (f: string) => `declare-${requestId}-${f}`;
+  const submit = async () => {
+    setBusy(true);
+    setProblems([]);
+    setError('');
+    try {
+      onDeclared(await api.createProperty({ object: draft.object, name: name.trim(), label: label.trim(), type, options: type === 'enum' ? parseOptions(options) : [] }));
+    } catch (e) {
+      const ps = refusalProblems(e);
+      setProblems(ps);
+      if (!ps.some((p) => ['name', 'label', 'type', 'options', 'object'].some((f) => p.field === f || p.field.startsWith(f + '[')))) setError(msg(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="form declare-form" data-testid="declare-form" aria-label={`Declare ${draft.name}`} onSubmit={(e) => { e.preventDefault(); submit(); }}>
+      <div className="sub">
+        A new {draft.object} property{draft.path ? <> filled from <span className="mono">{draft.path}</span>{draft.value !== undefined && <> ({formatSample(draft.value, 40)} in this request)</>}</> : null}.
+      </div>
+      <div className="inline-fields">
+        <div className="field">
+          <label htmlFor={id('name')}>Name</label>
+          <input id={id('name')} className="mono" value={name} onChange={(e) => setName(e.target.value)} />
+          <FieldProblem problems={problems} field="name" />
+        </div>
+        <div className="field">
+          <label htmlFor={id('label')}>Label</label>
+          <input id={id('label')} value={label} onChange={(e) => setLabel(e.target.value)} />
+          <FieldProblem problems={problems} field="label" />
+        </div>
+        <div className="field">
+          <label htmlFor={id('type')}>Type</label>
+          <select id={id('type')} value={type} onChange={(e) => setType(e.target.value as PropertyType)}>
+            {PROPERTY_TYPES.map((t) => <option key={t} value={t}>{TYPE_LABELS[t]}</option>)}
+          </select>
+          <FieldProblem problems={problems} field="type" />
+        </div>
+        {type === 'enum' && (
+          <div className="field">
+            <label htmlFor={id('options')}>Options</label>
+            <input id={id('options')} value={options} placeholder="free, pro, team" onChange={(e) => setOptions(e.target.value)} />
+            <FieldProblem problems={problems} field="options" />
+          </div>
+        )}
+      </div>
+      <FieldProblem problems={problems} field="object" />
+      {error && <div className="error-text" role="alert">{error}</div>}
+      <div className="dialog-actions">
+        <button type="button" className="btn" onClick={onCancel}>Cancel</button>
+        <button type="submit" className="btn primary" disabled={busy || !name.trim()}>{busy ? 'Declaring…' : 'Declare'}</button>
+      </div>
+    </form>
   );
 }
 

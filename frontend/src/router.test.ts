@@ -1,7 +1,7 @@
 import { matchRoutes } from 'react-router';
 import { describe, expect, it } from 'vitest';
 import { hrefOf, type Route } from './router';
-import { routes } from './routes';
+import { routes, sectionOf } from './routes';
 
 /** The route React Router picks for a URL ("#/…"): its id, path parameters and query. */
 function resolve(href: string) {
@@ -65,5 +65,19 @@ describe('router', () => {
     expect(hrefOf({ name: 'workflow-enrollments', id: 'w1', status: 'waiting', step: 'wait-2h' })).toBe('#/workflows/w1/enrollments?status=waiting&step=wait-2h');
     expect(hrefOf({ name: 'workflow-versions', id: 'w1', version: 3, against: 2 })).toBe('#/workflows/w1/versions?v=3&against=2');
     expect(resolve(hrefOf({ name: 'workflow-versions', id: 'w1', version: 3, against: 2 })).query).toEqual({ v: '3', against: '2' });
+  });
+
+  it('puts an enrollment in the top bar section it was opened from', () => {
+    const section = (href: string) => {
+      const r = resolve(href);
+      return sectionOf(r.id ?? '', new URLSearchParams(r.query));
+    };
+    expect(hrefOf({ name: 'enrollment', id: 7, from: 'activity' })).toBe('#/enrollments/7?from=activity');
+    expect(section(hrefOf({ name: 'enrollment', id: 7, from: 'activity' }))).toBe('activity');
+    expect(section(hrefOf({ name: 'enrollment', id: 7, from: 'record' }))).toBe('records');
+    // From its workflow's list, a delivery log or an old bookmark: its workflow's section.
+    expect(section(hrefOf({ name: 'enrollment', id: 7 }))).toBe('workflows');
+    expect(section('#/enrollments/7?from=elsewhere')).toBe('workflows');
+    expect(section('#/activity')).toBe('activity');
   });
 });

@@ -16,7 +16,8 @@ export type Route =
   | { name: 'activity'; workflow?: string; status?: string; contact?: string; record?: number; from?: string; to?: string }
   | { name: 'records' }
   | { name: 'record'; id: number }
-  | { name: 'enrollment'; id: number }
+  /** from: the screen it was opened from, when not its workflow (the top bar and the crumbs follow it). */
+  | { name: 'enrollment'; id: number; from?: EnrollmentOrigin }
   | { name: 'webhooks' }
   | { name: 'webhook'; id: string }
   | { name: 'settings' }
@@ -28,6 +29,14 @@ export type Route =
   | { name: 'list'; id: string }
   | { name: 'templates' }
   | { name: 'template'; template: string };
+
+/** Where an enrollment was opened from, when not from its workflow's screens. */
+export type EnrollmentOrigin = 'activity' | 'record';
+
+/** The origin a URL's ?from= names, or undefined for anything else. */
+export function enrollmentOrigin(v: string | null | undefined): EnrollmentOrigin | undefined {
+  return v === 'activity' || v === 'record' ? v : undefined;
+}
 
 const enc = encodeURIComponent;
 
@@ -54,7 +63,7 @@ export function hrefOf(r: Route): string {
     case 'record':
       return '#/records/' + r.id;
     case 'enrollment':
-      return '#/enrollments/' + r.id;
+      return withQuery('/enrollments/' + r.id, { from: r.from });
     case 'webhook':
       return '#/webhooks/' + enc(r.id);
     case 'list':

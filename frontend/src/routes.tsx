@@ -8,7 +8,7 @@ import {
 } from 'react-router';
 import { NotificationBell } from './components/NotificationBell';
 import { Spinner } from './components/common';
-import { bindRouter, navigate, refuseLeave, type Route } from './router';
+import { bindRouter, enrollmentOrigin, navigate, refuseLeave, type Route } from './router';
 
 type RouteName = Route['name'] | 'workflows-index' | 'not-found';
 
@@ -52,7 +52,7 @@ export const screens: RouteObject[] = [
   screen('activity', '/activity', () => import('./screens/Activity'), (m, { query }) => <m.ActivityScreen query={query} />),
   screen('records', '/records', () => import('./screens/Records'), (m) => <m.RecordsScreen />),
   screen('record', '/records/:id', () => import('./screens/RecordDetail'), (m, { params }) => (num(params.id) === undefined ? <NotFound /> : <m.RecordDetailScreen id={num(params.id)!} key={params.id} />)),
-  screen('enrollment', '/enrollments/:id', () => import('./screens/EnrollmentDetail'), (m, { params }) => (num(params.id) === undefined ? <NotFound /> : <m.EnrollmentDetailScreen id={num(params.id)!} key={params.id} />)),
+  screen('enrollment', '/enrollments/:id', () => import('./screens/EnrollmentDetail'), (m, { params, query }) => (num(params.id) === undefined ? <NotFound /> : <m.EnrollmentDetailScreen id={num(params.id)!} from={enrollmentOrigin(query.get('from'))} key={params.id} />)),
   screen('webhooks', '/webhooks', () => import('./screens/Webhooks'), (m) => <m.WebhooksScreen />),
   screen('webhook', '/webhooks/:id', () => import('./screens/Webhooks'), (m, { params }) => <m.WebhookDetailScreen id={params.id!} key={params.id} />),
   screen('settings', '/settings', () => import('./screens/Settings'), (m) => <m.SettingsScreen />),
@@ -122,12 +122,16 @@ function ScreenError() {
   );
 }
 
-/** The screen section a route belongs to, for the top bar. */
-function sectionOf(name: string): string {
+/** The screen section a route belongs to, for the top bar: an enrollment's is where it was opened from (its workflow unless ?from= says Activity or a record). */
+export function sectionOf(name: string, query?: URLSearchParams): string {
   switch (name) {
     case 'records': case 'record': return 'records';
     case 'lists': case 'list': return 'lists';
-    case 'activity': case 'enrollment': return 'activity';
+    case 'activity': return 'activity';
+    case 'enrollment': {
+      const from = enrollmentOrigin(query?.get('from'));
+      return from === 'activity' ? 'activity' : from === 'record' ? 'records' : 'workflows';
+    }
     case 'webhooks': case 'webhook': return 'webhooks';
     case 'templates': case 'template': return 'templates';
     case 'settings': case 'outbox': case 'tasks': case 'trash': case 'properties': return name;
@@ -142,7 +146,8 @@ const NAV: [string, string][] = [
 
 function Shell() {
   const matches = useMatches();
-  const section = sectionOf(matches[matches.length - 1]?.id ?? 'workflows');
+  const [query] = useSearchParams();
+  const section = sectionOf(matches[matches.length - 1]?.id ?? 'workflows', query);
   // The leave guard decides in the blocker itself (it asks with confirm), so a refused move is
   // reset at once and never shown as pending.
   const blocker = useBlocker(({ currentLocation: a, nextLocation: b }) => refuseLeave(a.pathname + a.search, b.pathname + b.search));

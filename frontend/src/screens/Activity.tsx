@@ -145,8 +145,8 @@ export function ActivityScreen({ query }: { query: URLSearchParams }) {
             <thead><tr><th>#</th><th>Workflow</th><th>Contact</th><th>Status</th><th>Step</th><th>Started</th><th>Updated</th><th><span className="sr-only">Actions</span></th></tr></thead>
             <tbody>
               {rows.map((e) => (
-                <tr key={e.id} data-enrollment={e.id} onClick={() => navigate('#/enrollments/' + e.id)}>
-                  <td><a href={'#/enrollments/' + e.id} onClick={(ev) => ev.stopPropagation()}>#{e.id}</a></td>
+                <tr key={e.id} data-enrollment={e.id} onClick={() => navigate(hrefOf({ name: 'enrollment', id: e.id, from: 'activity' }))}>
+                  <td><a href={hrefOf({ name: 'enrollment', id: e.id, from: 'activity' })} onClick={(ev) => ev.stopPropagation()}>#{e.id}</a></td>
                   <td><a href={'#/workflows/' + encodeURIComponent(e.workflow_id)} onClick={(ev) => ev.stopPropagation()}>{names[e.workflow_id] ?? e.workflow_id}</a> <span className="sub">v{e.version}</span></td>
                   <td>{e.record_email ? <a href={'#/records/' + e.record_id} onClick={(ev) => ev.stopPropagation()}>{e.record_email}</a> : `#${e.record_id}`}</td>
                   <td><StatusPill e={e} />{e.error && <div className="sub danger-text" title={e.error}>{e.error.length > 60 ? e.error.slice(0, 60) + '…' : e.error}</div>}</td>

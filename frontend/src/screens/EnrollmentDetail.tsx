@@ -9,9 +9,10 @@ import { failedStepsText, retryLine } from '../lib/outcome';
 import { stepTitle } from '../nodes';
 import { recordName } from './Records';
 import { formatDateTime, formatTime, zoneLabel } from '../lib/datetime';
+import type { EnrollmentOrigin } from '../router';
 
 /** One enrollment: the diagnose view ("why did this contact enroll?") and its history timeline. */
-export function EnrollmentDetailScreen({ id }: { id: number }) {
+export function EnrollmentDetailScreen({ id, from }: { id: number; from?: EnrollmentOrigin }) {
   const [data, setData] = useState<EnrollmentDetail | null>(null);
   const [wf, setWf] = useState<Workflow | null>(null);
   const [runDef, setRunDef] = useState<Definition | null>(null); // the version this enrollment runs
@@ -68,9 +69,17 @@ export function EnrollmentDetailScreen({ id }: { id: number }) {
   const who = rec ? recordName(rec) || rec.email || `#${rec.id}` : `record #${e.record_id}`;
   return (
     <div className="screen">
-      <div className="crumbs">
-        <a href="#/workflows">Workflows</a> / <a href={'#/workflows/' + encodeURIComponent(e.workflow_id)}>{wf?.name ?? e.workflow_id}</a> /{' '}
-        <a href={'#/workflows/' + encodeURIComponent(e.workflow_id) + '/enrollments'}>Enrollments</a> / #{e.id}
+      <div className="crumbs" data-testid="crumbs">
+        {from === 'activity' ? (
+          <><a href="#/activity">Activity</a> / #{e.id}</>
+        ) : from === 'record' ? (
+          <><a href="#/records">Records</a> / <a href={'#/records/' + e.record_id}>{who}</a> / #{e.id}</>
+        ) : (
+          <>
+            <a href="#/workflows">Workflows</a> / <a href={'#/workflows/' + encodeURIComponent(e.workflow_id)}>{wf?.name ?? e.workflow_id}</a> /{' '}
+            <a href={'#/workflows/' + encodeURIComponent(e.workflow_id) + '/enrollments'}>Enrollments</a> / #{e.id}
+          </>
+        )}
       </div>
       <div className="screen-head">
         <div>

@@ -6,7 +6,7 @@ import { EnrollInWorkflowDialog, UnenrollDialog } from '../components/Enroll';
 import { WhyNotDialog } from '../components/WhyNot';
 import { showValue } from '../lib/history';
 import { flattenPayload } from '../lib/payload';
-import { navigate } from '../router';
+import { hrefOf, navigate } from '../router';
 import { recordName } from './Records';
 import { formatDateTime } from '../lib/datetime';
 import { stepTitle } from '../nodes';
@@ -98,8 +98,8 @@ export function RecordDetailScreen({ id }: { id: number }) {
               <thead><tr><th>Workflow</th><th>Status</th><th>Current step</th><th>Started</th><th><span className="sr-only">Actions</span></th></tr></thead>
               <tbody>
                 {data.enrollments.map((e) => (
-                  <tr key={e.id} data-enrollment={e.id} onClick={() => navigate('#/enrollments/' + e.id)}>
-                    <td><a href={'#/enrollments/' + e.id} onClick={(ev) => ev.stopPropagation()}>{names[e.workflow_id] ?? e.workflow_id}</a><div className="sub">#{e.id} · v{e.version}</div></td>
+                  <tr key={e.id} data-enrollment={e.id} onClick={() => navigate(hrefOf({ name: 'enrollment', id: e.id, from: 'record' }))}>
+                    <td><a href={hrefOf({ name: 'enrollment', id: e.id, from: 'record' })} onClick={(ev) => ev.stopPropagation()}>{names[e.workflow_id] ?? e.workflow_id}</a><div className="sub">#{e.id} · v{e.version}</div></td>
                     <td><StatusPill e={e} /></td>
                     <td>{e.current_step ? stepNames[e.workflow_id]?.[e.current_step] ?? e.current_step : '—'}</td>
                     <td title={formatDateTime(e.created_at)}>{ago(e.created_at)}</td>

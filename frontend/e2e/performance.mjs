@@ -152,7 +152,10 @@ describe('performance', { concurrency: false }, () => {
     await until('everything again', async () => (await rows.count()) > 5, T.med);
     const id = await rows.first().getAttribute('data-enrollment');
     await rows.first().click();
-    await until('the enrollment page', async () => page.url().endsWith('#/enrollments/' + id), T.med);
+    // opened from Activity: the URL says so and the top bar keeps Activity highlighted
+    await until('the enrollment page', async () => page.url().endsWith('#/enrollments/' + id + '?from=activity'), T.med);
+    await until('Activity highlighted', async () => (await page.locator('.topbar nav a.on').textContent()) === 'Activity', T.short);
+    await page.getByTestId('crumbs').getByRole('link', { name: 'Activity' }).waitFor({ timeout: T.short });
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -258,4 +258,29 @@ func TestHookEndpointSettings(t *testing.T) {
 	if logged["error_code"] != "undeclared_property" || logged["error_field"] != "record.properties.ac_score" || logged["error"] == "" {
 		t.Fatalf("logged refusal %v, want error_code undeclared_property on record.properties.ac_score", logged)
 	}
+	// ...and where the refused value came from: the mapping's path and the value there (a
+	// form's fields are text).
+	if logged["error_path"] != "contact.score" || logged["error_value"] != "7" {
+		t.Fatalf("logged refusal %v, want error_path contact.score and error_value \"7\"", logged)
+	}
+	// The sender's answer names the path and value too.
+	good["mapping"] = []map[string]any{{"path": "contact.email", "property": "email"}, {"path": "contact.plan", "property": "ac_plan"}}
+	e.call("PUT", "/api/hooks/"+id, good, 200)
+	st, m := post("contact[email]=bo%40acme.example&contact[plan]=12")
+	details, _ := m["error"].(map[string]any)["details"].(map[string]any)
+	if st != 422 || details["path"] != "contact.plan" || details["value"] != "12" {
+		t.Fatalf("refusal of ac_plan: %d %v, want 422 with details path contact.plan, value \"12\"", st, m)
+	}
+	logged = e.call("GET", "/api/hooks/"+id+"/requests?limit=1", nil, 200)["requests"].([]any)[0].(map[string]any)
+	if logged["error_field"] != "record.properties.ac_plan" || logged["error_path"] != "contact.plan" || logged["error_value"] != "12" {
+		t.Fatalf("logged refusal %v, want ac_plan from contact.plan with value \"12\"", logged)
+	}
+	// Another refusal has neither.
+	if st, _ := post("contact[plan]=12"); st != 422 {
+		t.Fatalf("a form without the email: %d, want 422", st)
+	}
+	logged = e.call("GET", "/api/hooks/"+id+"/requests?limit=1", nil, 200)["requests"].([]any)[0].(map[string]any)
+	if _, ok := logged["error_path"]; ok || logged["error_value"] != nil || logged["error_code"] == "undeclared_property" {
+		t.Fatalf("a mapping refusal logged %v, want no error_path or error_value", logged)
+	}
 }

@@ -45,15 +45,19 @@ type hookRequestJSON struct {
 	// names ("record.properties.plan"), for a screen to act on without reading the words.
 	ErrorCode  string `json:"error_code,omitempty"`
 	ErrorField string `json:"error_field,omitempty"`
-	WebhookID  string `json:"webhook_id,omitempty"`
-	EventID    int64  `json:"event_id,omitempty"`
+	// ErrorPath and ErrorValue are, for an undeclared_property refusal, the payload path the
+	// mapping read the property from and the value it held there.
+	ErrorPath  string          `json:"error_path,omitempty"`
+	ErrorValue json.RawMessage `json:"error_value,omitempty"`
+	WebhookID  string          `json:"webhook_id,omitempty"`
+	EventID    int64           `json:"event_id,omitempty"`
 }
 
 func wireHookRequest(v *store.HookRequest) *hookRequestJSON {
 	if v == nil {
 		return nil
 	}
-	return &hookRequestJSON{ID: v.ID, EndpointID: v.EndpointID, ReceivedAt: v.ReceivedAt, StatusCode: v.StatusCode, Outcome: v.Outcome, Error: v.Error, ErrorCode: v.ErrorCode, ErrorField: v.ErrorField, WebhookID: v.WebhookID, EventID: v.EventID}
+	return &hookRequestJSON{ID: v.ID, EndpointID: v.EndpointID, ReceivedAt: v.ReceivedAt, StatusCode: v.StatusCode, Outcome: v.Outcome, Error: v.Error, ErrorCode: v.ErrorCode, ErrorField: v.ErrorField, ErrorPath: v.ErrorPath, ErrorValue: v.ErrorValue, WebhookID: v.WebhookID, EventID: v.EventID}
 }
 
 // attemptJSON is a delivery-log line (one try of an outbound step) on the wire.

@@ -134,6 +134,11 @@ type rejection struct {
 	message string
 	details any
 	counted bool
+	// path and value are where in the payload the refused field's value came from and what it
+	// was there (before conversion), when the refusal is about one mapped property (an undeclared one): the request log
+	// keeps them so the Webhooks screen can offer a declaration without reading the body again.
+	path  string
+	value any
 }
 
 func reject(status int, code string, counted bool, details any, format string, args ...any) *rejection {
@@ -151,6 +156,18 @@ func (r *rejection) field() string {
 		return ps[0].Field
 	}
 	return ""
+}
+
+// valueJSON is the refused value as JSON for the request log; nil when the refusal has none.
+func (r *rejection) valueJSON() []byte {
+	if r.path == "" {
+		return nil
+	}
+	b, err := json.Marshal(r.value)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // ServeHTTP handles POST /hooks/{key}.
@@ -311,7 +328,7 @@ func (l *Listener) handle(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if skip {
 		return l.finish(ctx, d, OutcomeSkipped, http.StatusAccepted, fmt.Sprintf("no %s has this %s and the endpoint only updates existing records; nothing was applied", cfg.Object, cfg.Match), nil)
 	}
-	return l.apply(ctx, d, in)
+	return l.apply(ctx, d, in, mapped.Sources)
 }
 
 func idempotencyKey(endpointID, deliveryID string) string {
@@ -409,8 +426,25 @@ func (l *Listener) resolve(ctx context.Context, in *engine.EventInput, cfg Confi
 	return false, nil
 }
 
+// eventRejection is the 422 for an event the engine refused: invalid_event, or
+// undeclared_property (a strict endpoint's property nobody declared) with the payload path its
+// value came from and the value.
+func eventRejection(ie *problem.Error, sources map[string]Source) *rejection {
+	details := map[string]any{"field": ie.FirstField(), "problems": ie.Problems}
+	if ie.Code != problem.CodeUndeclared {
+		return reject(http.StatusUnprocessableEntity, "invalid_event", true, details, "%s", ie.Error())
+	}
+	rej := reject(http.StatusUnprocessableEntity, problem.CodeUndeclared, true, details, "%s", ie.Error())
+	name := strings.TrimPrefix(ie.FirstField(), "record.properties.")
+	if src, ok := sources[name]; ok {
+		rej.path, rej.value = src.Path, src.Value
+		details["path"], details["value"] = rej.path, rej.value
+	}
+	return rej
+}
+
 // apply ingests the event and logs the request in the same transaction.
-func (l *Listener) apply(ctx context.Context, d *delivery, in engine.EventInput) (*Answer, int, *rejection) {
+func (l *Listener) apply(ctx context.Context, d *delivery, in engine.EventInput, sources map[string]Source) (*Answer, int, *rejection) {
 	ans := &Answer{}
 	res, err := l.eng.IngestWith(ctx, in, func(tx store.Tx, res *engine.IngestResult) error {
 		outcome, status := OutcomeApplied, http.StatusCreated
@@ -436,11 +470,7 @@ func (l *Listener) apply(ctx context.Context, d *delivery, in engine.EventInput)
 		var ce *engine.ConflictError
 		switch {
 		case errors.As(err, &ie):
-			code := "invalid_event"
-			if ie.Code == problem.CodeUndeclared { // a strict endpoint's property nobody declared
-				code = problem.CodeUndeclared
-			}
-			return nil, 0, reject(http.StatusUnprocessableEntity, code, true, map[string]any{"field": ie.FirstField(), "problems": ie.Problems}, "%s", ie.Error())
+			return nil, 0, eventRejection(ie, sources)
 		case errors.As(err, &ce):
 			return nil, 0, reject(http.StatusConflict, "unique_conflict", false, map[string]any{"field": ce.Field, "record_id": ce.RecordID}, "%s", ce.Error())
 		case errors.Is(err, store.ErrNotFound):
@@ -567,7 +597,7 @@ func (l *Listener) rejected(ctx context.Context, d *delivery, rej *rejection) {
 	err := l.db.Write(context.WithoutCancel(ctx), func(tx store.Tx) error {
 		disabled = nil
 		req := &store.HookRequest{EndpointID: d.ep.ID, ReceivedAt: d.received, StatusCode: rej.status, Outcome: OutcomeRejected,
-			Error: rej.code + ": " + rej.message, ErrorCode: rej.code, ErrorField: rej.field(), WebhookID: d.deliveryID, Headers: d.headers, Body: body}
+			Error: rej.code + ": " + rej.message, ErrorCode: rej.code, ErrorField: rej.field(), ErrorPath: rej.path, ErrorValue: rej.valueJSON(), WebhookID: d.deliveryID, Headers: d.headers, Body: body}
 		if err := tx.InsertHookRequest(req); err != nil {
 			return err
 		}

@@ -95,9 +95,17 @@ type Mapped struct {
 	Add        map[string][]any  // values to add to multi-value properties (Field.Op "add")
 	Remove     map[string][]any  // values to take out of them (Field.Op "remove")
 	Types      map[string]string // the types the mapping names, for properties not declared yet
+	Sources    map[string]Source // property -> where in the payload its value came from
 	Data       map[string]any
 	OccurredAt *time.Time
 	MatchValue any // the value of the match property
+}
+
+// Source is where a mapped property's value came from: the mapping's payload path and the
+// value there before conversion (a form's fields are text).
+type Source struct {
+	Path  string
+	Value any
 }
 
 // Map turns a payload into properties, event type, scope and data. Every problem is reported
@@ -107,7 +115,7 @@ func (p *Plan) Map(payload map[string]any) (*Mapped, error) {
 	add := func(field, format string, args ...any) {
 		ps = append(ps, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
-	m := &Mapped{Props: make(map[string]any, len(p.fields))}
+	m := &Mapped{Props: make(map[string]any, len(p.fields)), Sources: make(map[string]Source, len(p.fields))}
 	switch {
 	case p.cfg.Event.Type != "":
 		m.Type = p.cfg.Event.Type
@@ -166,6 +174,7 @@ func (p *Plan) Map(payload map[string]any) (*Mapped, error) {
 			}
 		default:
 			m.Props[f.Property] = cv
+			m.Sources[f.Property] = Source{Path: f.Path, Value: v}
 			if f.declares {
 				if m.Types == nil {
 					m.Types = map[string]string{}

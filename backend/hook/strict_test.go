@@ -67,3 +67,4 @@ func TestStrictRefusalNamesTheProperty(t *testing.T) {
 		t.Fatalf("applied line %+v", q.HookRequest)
 	}
 }
+

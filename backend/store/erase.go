@@ -65,7 +65,7 @@ func (t *sqlTx) EraseRecord(id int64, now time.Time) (*Erasure, error) {
 		{"notifications", "UPDATE notifications SET body = '' WHERE link IN (SELECT '/enrollments/' || id FROM enrollments WHERE record_id = ?)", []any{id}},
 		{"tasks", "DELETE FROM tasks WHERE record_id = ? OR enrollment_id IN (" + ens + ")", []any{id, id}},
 		{"hook_delayed", "DELETE FROM hook_delayed WHERE request_id IN (SELECT id FROM hook_requests WHERE event_id IN (" + evs + "))", []any{id}},
-		{"hook_requests", "UPDATE hook_requests SET body = NULL, headers = '{}', error = '' WHERE event_id IN (" + evs + ")", []any{id}},
+		{"hook_requests", "UPDATE hook_requests SET body = NULL, headers = '{}', error = '', error_value = NULL WHERE event_id IN (" + evs + ")", []any{id}},
 		{"events", "UPDATE events SET data = '{}', scope = '{}' WHERE record_id = ?", []any{id}},
 		{"subscriptions", "DELETE FROM subscriptions WHERE record_id = ?", []any{id}},
 		{"subscription_history", "DELETE FROM subscription_history WHERE record_id = ?", []any{id}},

@@ -40,6 +40,11 @@ type HookRequest struct {
 	// first problem names ("record.properties.plan"); "" when there is none.
 	ErrorCode  string
 	ErrorField string
+	// ErrorPath and ErrorValue say where in the payload the refused property's value came from
+	// and what it was (ErrorValue is JSON, nil when there is none): only a refusal of one mapped
+	// property (undeclared_property) has them.
+	ErrorPath  string
+	ErrorValue []byte
 	WebhookID  string
 	Headers    string // JSON object of header name -> value, secrets removed
 	Body       []byte
@@ -198,8 +203,12 @@ func (t *sqlTx) InsertHookRequest(r *HookRequest) error {
 	if r.EventID > 0 {
 		event = sql.NullInt64{Int64: r.EventID, Valid: true}
 	}
-	newID, err := t.insert(`INSERT INTO hook_requests (endpoint_id, received_at, status_code, outcome, error, error_code, error_field, webhook_id, headers, body, event_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.EndpointID, ms(r.ReceivedAt), r.StatusCode, r.Outcome, r.Error, r.ErrorCode, r.ErrorField, r.WebhookID, headers, r.Body, event)
+	var value sql.NullString
+	if len(r.ErrorValue) > 0 {
+		value = sql.NullString{String: string(r.ErrorValue), Valid: true}
+	}
+	newID, err := t.insert(`INSERT INTO hook_requests (endpoint_id, received_at, status_code, outcome, error, error_code, error_field, error_path, error_value, webhook_id, headers, body, event_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.EndpointID, ms(r.ReceivedAt), r.StatusCode, r.Outcome, r.Error, r.ErrorCode, r.ErrorField, r.ErrorPath, value, r.WebhookID, headers, r.Body, event)
 	if err != nil {
 		return fmt.Errorf("log webhook request: %w", err)
 	}
@@ -219,15 +228,16 @@ func (t *sqlTx) FinishHookRequest(id int64, outcome, errMsg string, eventID int6
 	return nil
 }
 
-const hookRequestCols = "id, endpoint_id, received_at, status_code, outcome, error, error_code, error_field, webhook_id, headers, COALESCE(body, X''), COALESCE(event_id, 0)"
+const hookRequestCols = "id, endpoint_id, received_at, status_code, outcome, error, error_code, error_field, error_path, COALESCE(error_value, ''), webhook_id, headers, COALESCE(body, X''), COALESCE(event_id, 0)"
 
 // hookRequestColsPG is hookRequestCols in PostgreSQL's spelling of an empty blob.
-const hookRequestColsPG = "id, endpoint_id, received_at, status_code, outcome, error, error_code, error_field, webhook_id, headers, COALESCE(body, ''::bytea), COALESCE(event_id, 0)"
+const hookRequestColsPG = "id, endpoint_id, received_at, status_code, outcome, error, error_code, error_field, error_path, COALESCE(error_value, ''), webhook_id, headers, COALESCE(body, ''::bytea), COALESCE(event_id, 0)"
 
 func scanHookRequest(row interface{ Scan(...any) error }) (*HookRequest, error) {
 	var r HookRequest
 	var received int64
-	err := row.Scan(&r.ID, &r.EndpointID, &received, &r.StatusCode, &r.Outcome, &r.Error, &r.ErrorCode, &r.ErrorField, &r.WebhookID, &r.Headers, &r.Body, &r.EventID)
+	var value string
+	err := row.Scan(&r.ID, &r.EndpointID, &received, &r.StatusCode, &r.Outcome, &r.Error, &r.ErrorCode, &r.ErrorField, &r.ErrorPath, &value, &r.WebhookID, &r.Headers, &r.Body, &r.EventID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("webhook request: %w", ErrNotFound)
 	}
@@ -235,6 +245,9 @@ func scanHookRequest(row interface{ Scan(...any) error }) (*HookRequest, error) 
 		return nil, fmt.Errorf("load webhook request: %w", err)
 	}
 	r.ReceivedAt = fromMS(received)
+	if value != "" {
+		r.ErrorValue = []byte(value)
+	}
 	return &r, nil
 }
 

@@ -119,7 +119,8 @@ func hookRequestLog(t *testing.T, s store.Store) {
 
 	// a refusal keeps its code and the field it names apart from its text
 	refused := &store.HookRequest{EndpointID: "strict", ReceivedAt: T0.Add(10 * time.Hour), StatusCode: 422, Outcome: "rejected",
-		Error: "undeclared_property: record.properties.plan: ...", ErrorCode: "undeclared_property", ErrorField: "record.properties.plan", Body: []byte(`{"plan":"pro"}`)}
+		Error: "undeclared_property: record.properties.plan: ...", ErrorCode: "undeclared_property", ErrorField: "record.properties.plan",
+		ErrorPath: "plan.name", ErrorValue: []byte(`"pro"`), Body: []byte(`{"plan":{"name":"pro"}}`)}
 	write(t, s, func(tx store.Tx) error {
 		if err := tx.CreateHookEndpoint(&store.HookEndpoint{ID: "strict", Key: "k2", Name: "Strict", Config: `{"strict":true}`, Enabled: true}, T0); err != nil {
 			return err
@@ -127,8 +128,12 @@ func hookRequestLog(t *testing.T, s store.Store) {
 		return tx.InsertHookRequest(refused)
 	})
 	if got, err := s.HookRequests(ctx, "strict", 0, 10); err != nil || len(got) != 1 || got[0].ErrorCode != "undeclared_property" ||
-		got[0].ErrorField != "record.properties.plan" || got[0].Error != refused.Error || got[0].Outcome != "rejected" {
-		t.Fatalf("refused request %+v %v, want its code and field", got, err)
+		got[0].ErrorField != "record.properties.plan" || got[0].Error != refused.Error || got[0].Outcome != "rejected" ||
+		got[0].ErrorPath != "plan.name" || string(got[0].ErrorValue) != `"pro"` {
+		t.Fatalf("refused request %+v %v, want its code, field, path and value", got, err)
+	}
+	if got, err := s.HookRequests(ctx, "forms", 0, 1); err != nil || len(got) != 1 || got[0].ErrorPath != "" || got[0].ErrorValue != nil {
+		t.Fatalf("an applied request %+v %v, want no error path or value", got, err)
 	}
 
 	// held deliveries come due in order and are released once

@@ -220,7 +220,7 @@ describe('webhook endpoint settings', { concurrency: false }, () => {
     assert.equal(await form.getByLabel('Name').inputValue(), 'seats');
     assert.equal(await form.getByLabel('Label').inputValue(), 'Seats');
     assert.equal(await form.getByLabel('Type').inputValue(), 'number', 'the 12 in the body suggests a number');
-    assert.match(await form.textContent(), /plan\.seats/);
+    assert.match(await form.textContent(), /plan\.seats \(12 in this request\)/, "the path and value the listener logged");
     await form.scrollIntoViewIfNeeded();
     await shot('webhooks-06-declare-prefilled');
 

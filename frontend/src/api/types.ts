@@ -547,6 +547,10 @@ export interface HookRequest {
   error_code?: string;
   /** the field the refusal names, e.g. "record.properties.plan" */
   error_field?: string;
+  /** for an undeclared_property refusal: the payload path the mapping read the property from */
+  error_path?: string;
+  /** ...and the value it held there, before conversion (a form's fields are text) */
+  error_value?: unknown;
   webhook_id?: string;
   event_id?: number;
   headers: Record<string, string>;

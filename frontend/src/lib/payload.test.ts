@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanMapping, flattenPayload, formatSample, setMapping, suggestProperty, suggestType } from './payload';
+import { cleanMapping, flattenPayload, formatSample, guessPropertyType, setMapping, suggestProperty, suggestType } from './payload';
 
 const sio = {
   type: 'contact.optin.completed',
@@ -36,12 +36,36 @@ describe('flattenPayload', () => {
 });
 
 describe('suggestType / suggestProperty / formatSample', () => {
+  it('guesses the type from the value', () => {
+    expect(guessPropertyType(12)).toBe('number');
+    expect(guessPropertyType(12.5)).toBe('number');
+    expect(guessPropertyType(true)).toBe('bool');
+    expect(guessPropertyType(false)).toBe('bool');
+    expect(guessPropertyType('2026-12-03')).toBe('date');
+    expect(guessPropertyType('2026-12-03T09:30:00Z')).toBe('datetime');
+    expect(guessPropertyType('2026-12-03 09:30')).toBe('datetime');
+    expect(guessPropertyType('2026-12-03T09:30:00.123+01:00')).toBe('datetime');
+    expect(guessPropertyType('2026-13-45')).toBe('string');
+    expect(guessPropertyType('03-12-2026')).toBe('string');
+    expect(guessPropertyType('Acme BV')).toBe('string');
+    expect(guessPropertyType(['a', 'b'])).toBe('multi');
+    expect(guessPropertyType(null)).toBe('string');
+    expect(guessPropertyType({ a: 1 })).toBe('string');
+    // JSON text stays text; a form field is always text, so its numbers and true/false count
+    expect(guessPropertyType('42')).toBe('string');
+    expect(guessPropertyType('42', { text: true })).toBe('number');
+    expect(guessPropertyType('-3.5', { text: true })).toBe('number');
+    expect(guessPropertyType('true', { text: true })).toBe('bool');
+    expect(guessPropertyType('42abc', { text: true })).toBe('string');
+    expect(guessPropertyType('', { text: true })).toBe('string');
+  });
   it('suggests a mapping type from the sample', () => {
     expect(suggestType({ path: 'tags[]', type: 'list', sample: [] })).toBe('multi');
     expect(suggestType({ path: 'a', type: 'number', sample: 1 })).toBe('number');
     expect(suggestType({ path: 'a', type: 'bool', sample: true })).toBe('bool');
     expect(suggestType({ path: 'a', type: 'string', sample: '2026-03-12' })).toBe('date');
-    expect(suggestType({ path: 'a', type: 'string', sample: '2026-03-12T10:00:00+00:00' })).toBe('date');
+    expect(suggestType({ path: 'a', type: 'string', sample: '2026-03-12T10:00:00+00:00' })).toBe('datetime');
+    expect(suggestType({ path: 'items[].sku', type: 'list', sample: 'A1' })).toBe('multi');
     expect(suggestType({ path: 'a', type: 'string', sample: 'Anna' })).toBe('string');
   });
   it('suggests a property from the last segment', () => {

@@ -1,6 +1,6 @@
 // Captured webhook payloads -> the paths the mapping editor offers (hook path syntax:
 // a.b.c, items[0].sku, tags[] for every element, items[].sku for a field of every element).
-import type { HookField, MappingType, PathSample } from '../api/types';
+import type { HookField, MappingType, PathSample, PropertyType } from '../api/types';
 
 const SAFE_KEY = /^[^.[\]]+$/;
 
@@ -42,15 +42,34 @@ export function flattenPayload(payload: unknown, max = 500): PathSample[] {
   return out;
 }
 
-const DATE_RE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const NUMBER_TEXT = /^[+-]?(\d+(\.\d+)?|\.\d+)$/;
 
-/** The mapping type a sample suggests: list -> multi, number, bool, ISO date text -> date, else string. */
+/**
+ * The property type a value suggests: a number → number, true/false → bool, an ISO date →
+ * date (with a time: datetime), a list → multi, anything else → string. A form field is always
+ * text, so with `text` set a number or true/false written out counts as one too.
+ */
+export function guessPropertyType(value: unknown, opts: { text?: boolean } = {}): PropertyType {
+  if (Array.isArray(value)) return 'multi';
+  if (typeof value === 'number') return Number.isFinite(value) ? 'number' : 'string';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value !== 'string') return 'string';
+  const s = value.trim();
+  if (DATE_ONLY.test(s) && !Number.isNaN(Date.parse(s))) return 'date';
+  if (DATE_TIME.test(s) && !Number.isNaN(Date.parse(s.replace(' ', 'T')))) return 'datetime';
+  if (opts.text) {
+    if (NUMBER_TEXT.test(s)) return 'number';
+    if (s === 'true' || s === 'false') return 'bool';
+  }
+  return 'string';
+}
+
+/** The mapping type a captured sample suggests: a list (or a path through one) -> multi, else as guessPropertyType says. */
 export function suggestType(p: PathSample): MappingType {
   if (p.type === 'list' || p.path.includes('[]')) return 'multi';
-  if (p.type === 'number') return 'number';
-  if (p.type === 'bool') return 'bool';
-  if (typeof p.sample === 'string' && DATE_RE.test(p.sample.trim())) return 'date';
-  return 'string';
+  return guessPropertyType(p.sample);
 }
 
 /** A short one-line rendering of a sample value. */

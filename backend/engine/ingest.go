@@ -110,6 +110,38 @@ func (e *Engine) checkRecordRef(field string, r *RecordRef) error {
 	if r.ID == 0 && r.Email == "" {
 		return badInput(field, "say which record this is about: give its \"id\" or \"email\"")
 	}
+	return e.checkRecordValues(field, r)
+}
+
+// CheckRecordValues checks what a write would do to a record's properties, as Ingest does, and
+// writes nothing: names, declared types and conversions, strictness, list changes. It does not
+// ask which record (an id or email): a webhook endpoint that holds its deliveries for days
+// checks them with it when they arrive and finds the record when they are due.
+func (e *Engine) CheckRecordValues(field string, r RecordRef) error {
+	if r.Type == "" {
+		r.Type = "contact"
+	}
+	if !e.knownObject(r.Type) {
+		return badInput(field+".type", "unknown record type %q; use one of %s or declare the type first", r.Type, strings.Join(sortedStrings(e.Objects()), ", "))
+	}
+	r.Add, r.Remove = cloneLists(r.Add), cloneLists(r.Remove) // typedLists converts in place
+	return e.checkRecordValues(field, &r)
+}
+
+func cloneLists(m map[string][]any) map[string][]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string][]any, len(m))
+	for k, vs := range m {
+		out[k] = append([]any(nil), vs...)
+	}
+	return out
+}
+
+// checkRecordValues is checkRecordRef's part about the values: it converts r's properties to
+// their types in place.
+func (e *Engine) checkRecordValues(field string, r *RecordRef) error {
 	if err := checkProperties(field+".properties", r.Properties); err != nil {
 		return err
 	}

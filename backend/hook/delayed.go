@@ -23,18 +23,31 @@ type held struct {
 	MatchValue     any               `json:"match_value"`
 	Create         bool              `json:"create"`
 	Object         string            `json:"object"`
+	// Types and Strict are the endpoint's mapping types and strictness when the delivery came
+	// (engine.RecordRef keeps them off the wire of POST /api/events, so they are kept here).
+	Types  map[string]string `json:"types,omitempty"`
+	Strict bool              `json:"strict,omitempty"`
 }
 
-// hold stores a delivery of an endpoint with delay_days, answering 202 "delayed". The request
-// log line, the delivery id and the held event commit together.
-func (l *Listener) hold(ctx context.Context, d *delivery, plan *Plan, in engine.EventInput, matchValue any) (*Answer, int, *rejection) {
+// hold stores a delivery of an endpoint with delay_days, answering 202 "delayed". Its values
+// are checked first as they would be if it were applied now (types, strictness), so a delivery
+// that cannot apply is refused to its sender now, not dropped days later. The request log
+// line, the delivery id and the held event commit together.
+func (l *Listener) hold(ctx context.Context, d *delivery, plan *Plan, in engine.EventInput, mapped *Mapped) (*Answer, int, *rejection) {
 	cfg := plan.Config()
+	if err := l.eng.CheckRecordValues("record", in.Record); err != nil {
+		var ie *problem.Error
+		if errors.As(err, &ie) {
+			return nil, 0, eventRejection(ie, mapped.Sources)
+		}
+		return nil, 0, reject(http.StatusInternalServerError, "internal", false, nil, "internal error")
+	}
 	if in.OccurredAt == nil {
 		t := d.received
 		in.OccurredAt = &t
 	}
-	h := held{Input: in, IdempotencyKey: in.IdempotencyKey, Match: cfg.Match, MatchValue: matchValue,
-		Create: cfg.Create == nil || *cfg.Create, Object: cfg.Object}
+	h := held{Input: in, IdempotencyKey: in.IdempotencyKey, Match: cfg.Match, MatchValue: mapped.MatchValue,
+		Create: cfg.Create == nil || *cfg.Create, Object: cfg.Object, Types: in.Record.Types, Strict: in.Record.Strict}
 	enc, err := json.Marshal(h)
 	if err != nil {
 		return nil, 0, reject(http.StatusUnprocessableEntity, "mapping_failed", true, nil, "the mapped event cannot be stored: %v", err)
@@ -103,6 +116,7 @@ func (l *Listener) release(ctx context.Context, d *store.HookDelayed) error {
 	}
 	in := h.Input
 	in.IdempotencyKey = h.IdempotencyKey
+	in.Record.Types, in.Record.Strict = h.Types, h.Strict
 	cfg := Config{Match: h.Match, Create: &h.Create, Object: h.Object}
 	skip, rej := l.resolve(ctx, &in, cfg, h.MatchValue)
 	if rej != nil {

@@ -319,7 +319,7 @@ func (l *Listener) handle(ctx context.Context, w http.ResponseWriter, r *http.Re
 		}
 	}
 	if cfg.DelayDays > 0 {
-		return l.hold(ctx, d, plan, in, mapped.MatchValue)
+		return l.hold(ctx, d, plan, in, mapped)
 	}
 	skip, rej := l.resolve(ctx, &in, cfg, mapped.MatchValue)
 	if rej != nil {

@@ -1,8 +1,10 @@
 package hook
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/flowdesk/flowdesk/backend/problem"
 	"github.com/flowdesk/flowdesk/backend/store"
@@ -68,3 +70,49 @@ func TestStrictRefusalNamesTheProperty(t *testing.T) {
 	}
 }
 
+// An endpoint that holds its deliveries (delay_days) keeps its strictness and its mapping's
+// types: a delivery that fills a property nobody declared is refused to its sender when it
+// arrives, with the path and value, not held and dropped days later; one that applies declares
+// a new property with the mapping's type when it is released, as an undelayed one would.
+func TestHeldDeliveryKeepsStrictAndTypes(t *testing.T) {
+	e := newEnv(t)
+	strict := e.create(Config{Name: "strict later", Auth: AuthNone, Event: EventSpec{Type: "trial.started"}, Strict: true, DelayDays: 2,
+		Mapping: []Field{{Path: "email", Property: "email"}, {Path: "plan.seats", Property: "seats"}}})
+	before := e.counts()
+	r := e.post(strict.Key, []byte(`{"email": "held@example.com", "plan": {"seats": 12}}`), nil)
+	if r.status != http.StatusUnprocessableEntity || r.code() != problem.CodeUndeclared {
+		t.Fatalf("a held strict delivery with an undeclared property: %d %s, want 422 %s now", r.status, r.raw, problem.CodeUndeclared)
+	}
+	if d, _ := r.body["error"].(map[string]any)["details"].(map[string]any); d["field"] != "record.properties.seats" || d["path"] != "plan.seats" || fmt.Sprint(d["value"]) != "12" {
+		t.Fatalf("details %v, want field record.properties.seats from plan.seats with 12", d)
+	}
+	if after := e.counts(); after.delayed != before.delayed || after.records != before.records || after.requests != before.requests+1 {
+		t.Fatalf("the refused delivery wrote %+v -> %+v; want only its log line", before, after)
+	}
+	reqs, _ := e.l.Requests(e.ctx, strict.ID, 0, 1)
+	if q := reqs[0]; q.ErrorCode != problem.CodeUndeclared || q.ErrorPath != "plan.seats" || string(q.ErrorValue) != "12" {
+		t.Fatalf("logged refusal %+v, want undeclared_property from plan.seats with 12", q.HookRequest)
+	}
+
+	// A mapping type declares the new property when the held delivery is applied, days later.
+	typed := e.create(Config{Name: "typed later", Auth: AuthNone, Event: EventSpec{Type: "trial.started"}, DelayDays: 2,
+		Mapping: []Field{{Path: "email", Property: "email"}, {Path: "ends", Property: "trial_ends", Type: TypeDate}}})
+	if r := e.post(typed.Key, []byte(`{"email": "held@example.com", "ends": "2027-01-15"}`), nil); r.status != http.StatusAccepted || r.outcome() != OutcomeDelayed {
+		t.Fatalf("a typed held delivery: %d %s", r.status, r.raw)
+	}
+	// ...and a value the mapping's type cannot take is refused now, not held.
+	if r := e.post(typed.Key, []byte(`{"email": "held@example.com", "ends": "31-02-2026"}`), nil); r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a held delivery with a date that does not parse: %d %s, want 422", r.status, r.raw)
+	}
+	e.clock.Advance(48 * time.Hour)
+	if n, err := e.l.ProcessDue(e.ctx); err != nil || n != 1 {
+		t.Fatalf("due: %d %v", n, err)
+	}
+	p, ok := e.eng.Property("contact", "trial_ends")
+	if !ok || p.Type != "date" {
+		t.Fatalf("trial_ends declared as %+v (%v), want date", p, ok)
+	}
+	if got := e.record("held@example.com").Properties["trial_ends"]; got != "2027-01-15" {
+		t.Fatalf("trial_ends = %#v, want 2027-01-15", got)
+	}
+}

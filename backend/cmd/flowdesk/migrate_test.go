@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -304,5 +306,17 @@ func TestMigrateCopiesTheSecrets(t *testing.T) {
 	_, _, err = cliRun(t, "migrate", "--from", file, "--to", filepath.Join(t.TempDir(), "fifth.db"), "--from-secrets", dir)
 	if err == nil || !strings.Contains(err.Error(), "--from-secrets") {
 		t.Fatalf("a directory as --from-secrets: %v", err)
+	}
+	// So is a --to-secrets that is a directory, or that cannot be made because a file stands
+	// where its folder would be: refused before the copy, and no target database is made.
+	for _, bad := range []string{dir, filepath.Join(given, "secrets.json")} {
+		target := filepath.Join(t.TempDir(), "sixth.db")
+		_, _, err = cliRun(t, "migrate", "--from", file, "--to", target, "--to-secrets", bad)
+		if err == nil || !strings.Contains(err.Error(), "--to-secrets") {
+			t.Fatalf("%s as --to-secrets: %v, want a refusal naming --to-secrets", bad, err)
+		}
+		if _, statErr := os.Stat(target); !errors.Is(statErr, os.ErrNotExist) {
+			t.Fatalf("%s as --to-secrets: the refused migrate made %s (%v)", bad, target, statErr)
+		}
 	}
 }

@@ -428,8 +428,18 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     const enr = page.locator('tr[data-enrollment]');
     await until('the record shows its enrollment', async () => (await enr.count()) === 1 && (await enr.first().textContent()).includes(WF_NAME), T.med);
     await shot('12-record-detail');
+    const recordURL = page.url();
+    const enrollmentId = await enr.first().getAttribute('data-enrollment');
     await enr.first().click();
     await page.getByTestId('diagnose').waitFor({ timeout: T.med });
+    // opened from the record: the URL says so, Records stays highlighted, the crumbs lead back
+    assert.ok(page.url().endsWith('#/enrollments/' + enrollmentId + '?from=record'), 'the enrollment URL: ' + page.url());
+    assert.equal(await page.locator('.topbar nav a.on').textContent(), 'Records');
+    const crumbs = page.getByTestId('crumbs');
+    assert.match(await crumbs.textContent(), new RegExp('^Records / .*Tester.* / #' + enrollmentId + '$'));
+    await crumbs.getByRole('link', { name: /Tester/ }).click();
+    await until('back on the record', async () => page.url() === recordURL, T.med);
+    await page.getByRole('heading', { name: /Tester/ }).waitFor({ timeout: T.med });
   });
 
   test('e: webhook endpoint: create (none, systeme.io), capture, post the sample, log and contact', { timeout: 60_000 }, async () => {

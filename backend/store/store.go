@@ -43,6 +43,8 @@ type Store interface {
 	MaxRecordID(ctx context.Context) (int64, error)
 	RecordEnrollStates(ctx context.Context, recordID int64) (map[string]EnrollState, error)
 	RunningEnrollJobs(ctx context.Context) ([]int64, error)
+	// RunningBulkJobs lists the running bulk enrollments, imports and retry jobs in one read.
+	RunningBulkJobs(ctx context.Context) ([]BulkJob, error)
 	SelectRecords(ctx context.Context, s RecordSelect) ([]*Record, error)
 
 	// enrollments

@@ -195,6 +195,7 @@ var Cases = []Case{
 	{"the delivery log keeps every try, filtered and numbered", actionAttemptsLogged},
 	{"bulk enrollment jobs keep their progress and finish", enrollJobsProgress},
 	{"retry jobs select a step's dead letters up to a line, one running per step, keep their progress", retryJobsProgress},
+	{"running bulk jobs are listed in one read, by kind, oldest first", bulkJobsListed},
 	{"a bulk enrollment selects records by type, list or ids, in id order, without erased ones", recordsSelected},
 	{"enrollment states: in a workflow now, or ever", enrollStates},
 	{"a record's events newest first; the event types seen with samples", eventsListedAndSeen},

@@ -55,11 +55,13 @@ type selection struct {
 	raw    []byte             // the stored form
 }
 
-// bulkRunner is the state of the bulk-enrollment runner.
+// bulkRunner is the state of the bulk runner (enrollments, imports, retries).
 type bulkRunner struct {
-	wake chan struct{}
-	mu   sync.Mutex
-	sels map[int64]*selection // parsed selections of running jobs, by job id
+	wake   chan struct{}
+	mu     sync.Mutex
+	sels   map[int64]*selection // parsed selections of running jobs, by job id
+	last   store.BulkJob        // the job whose turn it was last (bulkBatch)
+	turned bool                 // last is set
 }
 
 func (e *Engine) wakeBulk() {
@@ -554,16 +556,48 @@ func handled(j *store.EnrollJob) int64 {
 	return n
 }
 
-// bulkBatch runs one batch of the oldest job of each kind the bulk runner runs, in this order:
-// bulk enrollments, CSV imports (imports.go), "Retry all" jobs (retry_job.go). worked is false
-// when none of them had work.
+// bulkBatch runs one batch of the next running bulk job (enrollments, CSV imports in
+// imports.go, "Retry all" jobs in retry_job.go) in turn: the running jobs are taken round
+// robin, one batch each, in the order the store lists them (by kind, then oldest first), so a
+// job started while a large one runs gets every other batch (with two jobs running) and ends
+// after about as many rounds as it has batches, whatever the size of the others. The turn is
+// kept in memory only: after a restart it starts again at the first job, and each job resumes
+// from its committed cursor. A job whose batch fails is passed over until the next round, so
+// it holds up no other. worked is false when no job is running.
 func (e *Engine) bulkBatch(ctx context.Context) (worked bool, err error) {
-	for _, run := range []func(context.Context) (bool, error){e.RunEnrollBatch, e.RunImportBatch, e.RunRetryBatch} {
-		if worked, err = run(ctx); err != nil || worked {
-			return worked, err
+	jobs, err := e.db.RunningBulkJobs(ctx)
+	if err != nil || len(jobs) == 0 {
+		return false, err
+	}
+	e.bulk.mu.Lock()
+	next := jobs[0]
+	if e.bulk.turned {
+		for _, j := range jobs {
+			if bulkAfter(j, e.bulk.last) {
+				next = j
+				break
+			}
 		}
 	}
-	return false, nil
+	e.bulk.last, e.bulk.turned = next, true
+	e.bulk.mu.Unlock()
+	switch next.Kind {
+	case store.BulkEnroll:
+		err = e.enrollBatch(ctx, next.ID)
+	case store.BulkImport:
+		_, err = e.importBatch(ctx, next.ID)
+	case store.BulkRetry:
+		err = e.retryBatch(ctx, next.ID)
+	default:
+		err = fmt.Errorf("bulk job %d of unknown kind %q", next.ID, next.Kind)
+	}
+	return true, err
+}
+
+// bulkAfter tells whether job a comes after job b in the order of RunningBulkJobs.
+func bulkAfter(a, b store.BulkJob) bool {
+	ka, kb := slices.Index(store.BulkKinds, a.Kind), slices.Index(store.BulkKinds, b.Kind)
+	return ka > kb || (ka == kb && a.ID > b.ID)
 }
 
 // runBulk runs bulk jobs (enrollments, imports, retries) one batch at a time until ctx ends,

@@ -400,6 +400,11 @@ func (e *Engine) RunImportBatch(ctx context.Context) (worked bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	return e.importBatch(ctx, id)
+}
+
+// importBatch runs the next batch of import id (a finished import is left as it is).
+func (e *Engine) importBatch(ctx context.Context, id int64) (worked bool, err error) {
 	pi := e.imports.get(id)
 	if pi == nil { // started by an earlier process: parse its stored file once
 		raw, err := e.db.ImportBody(ctx, id)

@@ -251,6 +251,45 @@ describe('the editor a marketer can trust', { concurrency: false }, () => {
     await until('the switch to be on', async () => (await sw.getAttribute('aria-checked')) === 'true', T.med);
   });
 
+  // The side panel commits typing when it pauses: the card follows a moment later, and a save,
+  // an undo or leaving right after the last key still includes it.
+  test('9: typing commits on a pause; Ctrl+S, leaving and undo right after the last key include it', { timeout: 60_000 }, async () => {
+    const wf = { id: 'pause-test', name: 'Pause test', object: 'contact', triggers: [{ type: 'event', event: 'webinar.registered' }],
+      start: 'wait', steps: [{ id: 'wait', type: 'delay', duration: '1d' }] };
+    assert.equal((await api('POST', '/api/workflows', wf)).status, 201);
+    await open('pause-test');
+    const card = page.locator('.step-card[data-step="wait"]');
+    await card.click();
+    const name = panel().getByLabel('Step name');
+    await name.fill('Wait a day');
+    await until('the card shows the name once typing pauses', async () => /Wait a day/.test(await card.textContent()), T.short);
+    await until('unsaved', async () => (await page.getByTestId('save-state').textContent()) === 'Unsaved changes', T.short);
+    // Ctrl+S straight after the last key: the saved name has it
+    await name.press('End');
+    await page.keyboard.type('!!');
+    await page.keyboard.press('Control+s');
+    await saved();
+    const stored = (await api('GET', '/api/workflows/pause-test')).body.definition.steps[0].name;
+    assert.equal(stored, 'Wait a day!!', 'the save includes the keys typed just before it');
+    // leaving straight after a key asks first (the dialog handler accepts: the change is dropped)
+    await name.press('End');
+    await page.keyboard.type('?');
+    const asked = dialogs.length;
+    await page.getByRole('link', { name: 'Workflows', exact: true }).click();
+    await until('the unsaved-changes question', async () => dialogs.length > asked, T.short);
+    assert.match(dialogs[dialogs.length - 1], /unsaved changes/);
+    await page.locator('tr[data-workflow="pause-test"]').waitFor({ timeout: T.med });
+    assert.equal((await api('GET', '/api/workflows/pause-test')).body.definition.steps[0].name, 'Wait a day!!', 'leaving saved nothing');
+    // undo with the toolbar right after typing undoes what was typed, at once
+    await open('pause-test');
+    await card.click();
+    await name.press('End');
+    await page.keyboard.type(' more');
+    await page.getByRole('button', { name: /^Undo/ }).click();
+    await until('the name back as saved', async () => (await name.inputValue()) === 'Wait a day!!', T.short);
+    await until('saved state again', async () => (await page.getByTestId('save-state').textContent()) === 'All changes saved', T.short);
+  });
+
   test('no errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });

@@ -14,6 +14,7 @@ import { errorsOf, problemsLabel } from '../lib/problems';
 import { clearDraft, peekDraft } from '../lib/templates';
 import { takeRestored } from '../lib/versions';
 import { outcomeTotals } from '../lib/outcome';
+import { flushPendingEdits } from '../lib/pending-edit';
 import { navigate } from '../router';
 import { EditorProvider, useEditor, useEditorStore, useObjectProperties } from '../store/context';
 import { blankDefinition, createEditorStore, type EditorStore } from '../store/editor-store';
@@ -136,6 +137,7 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
   const [reviewing, setReviewing] = useState<{ definition?: Definition } | null>(null);
   const busy = useRef(false);
   const save = useCallback(async () => {
+    flushPendingEdits(); // what was just typed is part of what is saved
     if (busy.current) return;
     busy.current = true;
     store.getState().touch(); // a save attempt shows every problem, touched or not
@@ -181,6 +183,7 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
 
   const [askDisable, setAskDisable] = useState(false);
   const toggleEnabled = async (cancel?: boolean) => {
+    flushPendingEdits();
     const s = store.getState();
     if (!s.workflowId) return;
     if (s.dirty) {

@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api';
 import { isTyping } from '../components/canvas/keys';
+import { flushPendingEdits } from '../lib/pending-edit';
 import { setLeaveGuard } from '../router';
 import type { EditorStore } from '../store/editor-store';
 
@@ -129,6 +130,7 @@ export function useShortcuts(store: EditorStore, save: () => void) {
         return;
       }
       if (isTyping(e.target)) return;
+      flushPendingEdits(); // an undo or a paste acts on everything typed so far
       const s = store.getState();
       if ((e.key === 'Delete' || e.key === 'Backspace') && s.selection?.kind === 'step') {
         e.preventDefault();
@@ -148,8 +150,15 @@ export function useShortcuts(store: EditorStore, save: () => void) {
         else s.select(null);
       }
     };
+    // a click anywhere (a toolbar button that keeps the field's focus included) acts on what
+    // was typed so far
+    const press = () => flushPendingEdits();
     window.addEventListener('keydown', on);
-    return () => window.removeEventListener('keydown', on);
+    window.addEventListener('pointerdown', press, true);
+    return () => {
+      window.removeEventListener('keydown', on);
+      window.removeEventListener('pointerdown', press, true);
+    };
   }, [store, save]);
 }
 
@@ -157,12 +166,16 @@ export function useShortcuts(store: EditorStore, save: () => void) {
 export function useUnsavedGuard(store: EditorStore) {
   useEffect(() => {
     const before = (e: BeforeUnloadEvent) => {
+      flushPendingEdits();
       if (!store.getState().dirty) return;
       e.preventDefault();
       e.returnValue = '';
     };
     window.addEventListener('beforeunload', before);
-    const remove = setLeaveGuard(() => !store.getState().dirty || window.confirm('This workflow has unsaved changes. Leave without saving?'));
+    const remove = setLeaveGuard(() => {
+      flushPendingEdits();
+      return !store.getState().dirty || window.confirm('This workflow has unsaved changes. Leave without saving?');
+    });
     return () => {
       window.removeEventListener('beforeunload', before);
       remove();

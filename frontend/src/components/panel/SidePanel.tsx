@@ -6,7 +6,7 @@ import { nodeConfig } from '../../nodes';
 import { Glyph } from '../../nodes/glyphs';
 import { panels } from '../../nodes/panels';
 import { useEditor, useEditorStore } from '../../store/context';
-import { useLeave } from './fields';
+import { CommitOnPause, useFieldText, useLeave } from './fields';
 import { nodeKey } from '../canvas/flow-focus';
 import { focusCanvasItem } from '../canvas/reveal';
 import { TRIGGER_ID } from '../../lib/definition';
@@ -28,9 +28,11 @@ export function SidePanel() {
         store.getState().select(null);
         focusCanvasItem(nodeKey(selection.kind === 'step' ? selection.id : TRIGGER_ID));
       }}>
-      {selection.kind === 'step' && <StepPanel id={selection.id} />}
-      {selection.kind === 'trigger' && <TriggerPanel />}
-      {selection.kind === 'settings' && <SettingsPanel />}
+      <CommitOnPause.Provider value={true}>
+        {selection.kind === 'step' && <StepPanel id={selection.id} />}
+        {selection.kind === 'trigger' && <TriggerPanel />}
+        {selection.kind === 'settings' && <SettingsPanel />}
+      </CommitOnPause.Provider>
     </aside>
   );
 }
@@ -64,7 +66,7 @@ function StepPanel({ id }: { id: string }) {
         <span className="step-glyph"><Glyph name={cfg.glyph} colour={cfg.colour} /></span>
         <div className="grow">
           <div className="panel-kicker">{cfg.label}</div>
-          <input className="panel-title" aria-label="Step name" value={step.name ?? ''} placeholder={cfg.summary(step)} onChange={(e) => update({ name: e.target.value || undefined })} />
+          <StepNameInput value={step.name ?? ''} placeholder={cfg.summary(step)} onChange={(v) => update({ name: v || undefined })} />
         </div>
         <button type="button" className="icon-btn" title="Close" onClick={() => store.getState().select(null)}>×</button>
       </header>
@@ -86,6 +88,11 @@ function StepPanel({ id }: { id: string }) {
       </footer>
     </div>
   );
+}
+
+function StepNameInput(props: { value: string; placeholder: string; onChange(v: string): void }) {
+  const f = useFieldText(props.value, props.onChange);
+  return <input className="panel-title" aria-label="Step name" value={f.text} placeholder={props.placeholder} onChange={(e) => f.change(e.target.value)} onBlur={f.flush} />;
 }
 
 function StepIdField({ id }: { id: string }) {

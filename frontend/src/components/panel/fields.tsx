@@ -1,9 +1,43 @@
 // Small form controls shared by the side-panel forms.
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { Property } from '../../api/types';
 import { addAddresses } from '../../lib/addresses';
 import { checkClock, normaliseClock } from '../../lib/datetime';
 import { DURATION_UNITS, durationFieldProblem, joinDuration, splitDuration, type DurationUnit } from '../../lib/duration';
+import { PendingEdit } from '../../lib/pending-edit';
+
+/**
+ * Whether the text fields below commit when typing pauses (the editor's side panel, where a
+ * commit re-derives every card) instead of on every key (forms that save from their own state).
+ */
+export const CommitOnPause = createContext(false);
+
+/**
+ * A text control's value and change handler. With commit on pause, what is typed shows at once
+ * and reaches onChange when typing pauses, when the field loses focus or goes away, or when
+ * something flushes pending edits (save, undo, leaving); a change from elsewhere (undo, a
+ * rename) shows once nothing typed is waiting. Without it, onChange runs on every key.
+ */
+export function useFieldText(value: string, onChange: (v: string) => void): { text: string; change(v: string): void; flush(): void } {
+  const defer = useContext(CommitOnPause);
+  const [edit] = useState(() => new PendingEdit<string>());
+  const [typed, setTyped] = useState<string | null>(null);
+  const [seen, setSeen] = useState(value);
+  if (seen !== value) {
+    setSeen(value);
+    if (!edit.pending) setTyped(null); // committed (or changed elsewhere): show the value
+  }
+  useEffect(() => () => edit.flush(), [edit]); // the panel closes or moves on: keep what was typed
+  if (!defer) return { text: value, change: onChange, flush: () => undefined };
+  return {
+    text: typed ?? value,
+    change: (v) => {
+      setTyped(v);
+      edit.change(v, onChange); // the handler of this render: it names the step as it is now
+    },
+    flush: () => edit.flush(),
+  };
+}
 
 /** A labelled control; error (what is wrong with it, e.g. the server's refusal) shows under it. */
 export function Field({ label, hint, error, children }: { label: string; hint?: ReactNode; error?: ReactNode; children: (id: string) => ReactNode }) {
@@ -19,19 +53,21 @@ export function Field({ label, hint, error, children }: { label: string; hint?: 
 }
 
 export function TextField(props: { label: string; value: string | undefined; onChange(v: string): void; placeholder?: string; hint?: ReactNode; list?: string; type?: string }) {
+  const f = useFieldText(props.value ?? '', props.onChange);
   return (
     <Field label={props.label} hint={props.hint}>
       {(id) => (
-        <input id={id} type={props.type ?? 'text'} value={props.value ?? ''} placeholder={props.placeholder} list={props.list} onChange={(e) => props.onChange(e.target.value)} />
+        <input id={id} type={props.type ?? 'text'} value={f.text} placeholder={props.placeholder} list={props.list} onChange={(e) => f.change(e.target.value)} onBlur={f.flush} />
       )}
     </Field>
   );
 }
 
 export function TextArea(props: { label: string; value: string | undefined; onChange(v: string): void; rows?: number; placeholder?: string; hint?: ReactNode }) {
+  const f = useFieldText(props.value ?? '', props.onChange);
   return (
     <Field label={props.label} hint={props.hint}>
-      {(id) => <textarea id={id} rows={props.rows ?? 4} value={props.value ?? ''} placeholder={props.placeholder} onChange={(e) => props.onChange(e.target.value)} />}
+      {(id) => <textarea id={id} rows={props.rows ?? 4} value={f.text} placeholder={props.placeholder} onChange={(e) => f.change(e.target.value)} onBlur={f.flush} />}
     </Field>
   );
 }

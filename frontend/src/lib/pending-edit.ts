@@ -1,0 +1,72 @@
+// Text typed into the editor's side panel is committed to the workflow when the typing pauses,
+// not on every key: a commit re-derives every card's view of the definition (300 cards on a big
+// workflow) and costs far more than drawing one character. A field keeps what was typed as a
+// PendingEdit until then; anything that reads the definition for real (save, undo, leaving,
+// the unsaved-changes question) calls flushPendingEdits() first, so nothing typed is ever lost
+// or left out. Pure apart from the timer, which tests replace.
+
+/** How long typing must pause before the text is committed. */
+export const COMMIT_PAUSE_MS = 250;
+
+export interface Timers {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const realTimers: Timers = {
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+const waiting = new Set<PendingEdit<unknown>>();
+
+/** Commits every edit still waiting for its pause, in the order they were typed. */
+export function flushPendingEdits(): void {
+  for (const p of [...waiting]) p.flush();
+}
+
+/** Whether any field holds text not committed yet. */
+export function hasPendingEdits(): boolean {
+  return waiting.size > 0;
+}
+
+/** One field's uncommitted value. */
+export class PendingEdit<T> {
+  private value: T | undefined;
+  private has = false;
+  private handle: unknown = null;
+
+  constructor(
+    private commit: (v: T) => void = () => undefined,
+    private readonly pause = COMMIT_PAUSE_MS,
+    private readonly timers: Timers = realTimers,
+  ) {}
+
+  /** Holds v and (re)starts the pause; the latest value wins, committed by `commit` when given. */
+  change(v: T, commit?: (v: T) => void): void {
+    if (commit) this.commit = commit;
+    this.value = v;
+    this.has = true;
+    waiting.delete(this as PendingEdit<unknown>);
+    waiting.add(this as PendingEdit<unknown>);
+    if (this.handle !== null) this.timers.clear(this.handle);
+    this.handle = this.timers.set(() => this.flush(), this.pause);
+  }
+
+  /** Commits the held value now, if there is one. */
+  flush(): void {
+    if (this.handle !== null) this.timers.clear(this.handle);
+    this.handle = null;
+    waiting.delete(this as PendingEdit<unknown>);
+    if (!this.has) return;
+    const v = this.value as T;
+    this.has = false;
+    this.value = undefined;
+    this.commit(v);
+  }
+
+  /** Whether a value waits for its pause. */
+  get pending(): boolean {
+    return this.has;
+  }
+}

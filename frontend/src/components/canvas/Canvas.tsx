@@ -3,13 +3,14 @@ import {
   type EdgeTypes, type NodeTypes,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { TRIGGER_ID } from '../../lib/definition';
 import type { FlowGraph, FlowNode } from '../../lib/graph';
 import { nodeConfig } from '../../nodes';
 import { useEditor, useEditorStore, useFlowGraph } from '../../store/context';
 import { EndNodeView } from './EndNodeView';
 import { createRoveStore, flowOrder, nodeKey, RoveContext } from './flow-focus';
+import { findLabelLayer, LabelLayer } from './label-layer';
 import { InsertEdge } from './InsertEdge';
 import { Palette } from './Palette';
 import { canvasItem, panIntoView, READABLE_ZOOM, useReveal } from './reveal';
@@ -56,6 +57,11 @@ export function Canvas({ besidePanel = false }: { besidePanel?: boolean }) {
   const reveal = useReveal();
   const ref = useRef<HTMLDivElement>(null);
   const [showMap, setShowMap] = useState(true);
+  // React Flow's edge-label layer, found once it is on the page (see label-layer.tsx)
+  const [labelLayer, setLabelLayer] = useState<HTMLElement | null>(null);
+  useLayoutEffect(() => {
+    if (!labelLayer) setLabelLayer(findLabelLayer(ref.current));
+  });
   const rove = useMemo(() => createRoveStore(), []);
   const order = useMemo(() => flowOrder(graph), [graph]);
   const selectedId = selection?.kind === 'step' ? selection.id : selection?.kind === 'trigger' ? TRIGGER_ID : null;
@@ -101,51 +107,53 @@ export function Canvas({ besidePanel = false }: { besidePanel?: boolean }) {
 
   return (
     <RoveContext.Provider value={rove}>
-      <div className="canvas" data-testid="canvas" ref={ref} onKeyDown={onKeyDown}
-        onFocus={(e) => {
-          const key = (e.target as HTMLElement).dataset?.focusKey;
-          if (key && rove.getState().current !== key) rove.setState({ current: key });
-        }}>
-        <ReactFlow
-          nodes={nodes}
-          edges={edges}
-          nodeTypes={nodeTypes}
-          edgeTypes={edgeTypes}
-          nodesDraggable={false}
-          nodesConnectable={false}
-          nodesFocusable={false}
-          edgesFocusable={false}
-          elementsSelectable
-          deleteKeyCode={null}
-          selectionKeyCode={null}
-          multiSelectionKeyCode={null}
-          // the wheel moves the canvas, as HubSpot's and n8n's editors do; Ctrl+wheel (and a
-          // trackpad's pinch, which the browser reports as one) zooms
-          panOnScroll
-          minZoom={MIN_ZOOM}
-          maxZoom={1.5}
-          proOptions={{ hideAttribution: true }}
-          onNodeClick={(_, n: FlowNode) => {
-            clicked.current = n.id;
-            if (n.type === 'step') store.getState().select({ kind: 'step', id: n.id });
-            else if (n.type === 'trigger') store.getState().select({ kind: 'trigger' });
-            else if (n.type === 'end') store.getState().openPalette({ source: n.data.source, port: n.data.port });
-          }}
-          onPaneClick={() => store.getState().select(null)}
-        >
-          <Background variant={BackgroundVariant.Dots} gap={22} size={1} color="#e2e8f0" />
-          {/* the map would cover the cards of the last path next to an open panel (the side
-              panel, or the Test panel beside the canvas), so it steps aside then */}
-          {showMap && !panelOpen && !besidePanel && <MiniMap pannable zoomable nodeColor={minimapColour} nodeStrokeWidth={0} maskColor="rgba(241,245,249,0.7)" ariaLabel="Map of the workflow" />}
-          <Controls showInteractive={false} aria-label="Zoom controls">
-            <ControlButton onClick={() => setShowMap((v) => !v)} title={showMap ? 'Hide the map' : 'Show the map'} aria-label={showMap ? 'Hide the map' : 'Show the map'} aria-pressed={showMap}>
-              <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true"><path d="M1 3l4.5-1.5 5 1.5L15 1.5v11.5l-4.5 1.5-5-1.5L1 14.5z M5.5 1.5v11.5 M10.5 3v11.5" fill="none" stroke="currentColor" strokeWidth="1.3" /></svg>
-            </ControlButton>
-          </Controls>
-        </ReactFlow>
-        <Palette />
-        <ShortcutSheet />
-      </div>
+      <LabelLayer.Provider value={labelLayer}>
+        <div className="canvas" data-testid="canvas" ref={ref} onKeyDown={onKeyDown}
+          onFocus={(e) => {
+            const key = (e.target as HTMLElement).dataset?.focusKey;
+            if (key && rove.getState().current !== key) rove.setState({ current: key });
+          }}>
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={nodeTypes}
+            edgeTypes={edgeTypes}
+            nodesDraggable={false}
+            nodesConnectable={false}
+            nodesFocusable={false}
+            edgesFocusable={false}
+            elementsSelectable
+            deleteKeyCode={null}
+            selectionKeyCode={null}
+            multiSelectionKeyCode={null}
+            // the wheel moves the canvas, as HubSpot's and n8n's editors do; Ctrl+wheel (and a
+            // trackpad's pinch, which the browser reports as one) zooms
+            panOnScroll
+            minZoom={MIN_ZOOM}
+            maxZoom={1.5}
+            proOptions={{ hideAttribution: true }}
+            onNodeClick={(_, n: FlowNode) => {
+              clicked.current = n.id;
+              if (n.type === 'step') store.getState().select({ kind: 'step', id: n.id });
+              else if (n.type === 'trigger') store.getState().select({ kind: 'trigger' });
+              else if (n.type === 'end') store.getState().openPalette({ source: n.data.source, port: n.data.port });
+            }}
+            onPaneClick={() => store.getState().select(null)}
+          >
+            <Background variant={BackgroundVariant.Dots} gap={22} size={1} color="#e2e8f0" />
+            {/* the map would cover the cards of the last path next to an open panel (the side
+                panel, or the Test panel beside the canvas), so it steps aside then */}
+            {showMap && !panelOpen && !besidePanel && <MiniMap pannable zoomable nodeColor={minimapColour} nodeStrokeWidth={0} maskColor="rgba(241,245,249,0.7)" ariaLabel="Map of the workflow" />}
+            <Controls showInteractive={false} aria-label="Zoom controls">
+              <ControlButton onClick={() => setShowMap((v) => !v)} title={showMap ? 'Hide the map' : 'Show the map'} aria-label={showMap ? 'Hide the map' : 'Show the map'} aria-pressed={showMap}>
+                <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true"><path d="M1 3l4.5-1.5 5 1.5L15 1.5v11.5l-4.5 1.5-5-1.5L1 14.5z M5.5 1.5v11.5 M10.5 3v11.5" fill="none" stroke="currentColor" strokeWidth="1.3" /></svg>
+              </ControlButton>
+            </Controls>
+          </ReactFlow>
+          <Palette />
+          <ShortcutSheet />
+        </div>
+      </LabelLayer.Provider>
     </RoveContext.Provider>
   );
 }

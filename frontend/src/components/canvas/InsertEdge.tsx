@@ -1,4 +1,4 @@
-import { BaseEdge, EdgeLabelRenderer, type EdgeProps } from '@xyflow/react';
+import { BaseEdge, type EdgeProps } from '@xyflow/react';
 import { memo, useMemo } from 'react';
 import { TRIGGER_ID } from '../../lib/definition';
 import { portLabel, routeEdge, type FlowEdge } from '../../lib/graph';
@@ -8,6 +8,7 @@ import { nodeConfig } from '../../nodes';
 import { describeFilter } from '../filter/model';
 import { useEditor, useEditorStore } from '../../store/context';
 import { plusKey, useTabIndex } from './flow-focus';
+import { EdgeLabels } from './label-layer';
 
 /** A path edge with its label (branch name, Else, Event happened, Timed out) and a "+" button. */
 function InsertEdgeInner(props: EdgeProps<FlowEdge>) {
@@ -43,7 +44,7 @@ function InsertEdgeInner(props: EdgeProps<FlowEdge>) {
   return (
     <>
       <BaseEdge path={route.path} markerEnd={markerEnd} style={{ stroke: '#94a3b8', strokeWidth: 1.5 }} />
-      <EdgeLabelRenderer>
+      <EdgeLabels>
         {label && (
           <div className="edge-label nodrag nopan" title={fullLabel} data-edge={data ? `${data.source}:${data.port}` : undefined} style={{ transform: `translate(-50%, -50%) translate(${route.label.x}px, ${route.label.y}px)` }}>
             {label}
@@ -66,7 +67,7 @@ function InsertEdgeInner(props: EdgeProps<FlowEdge>) {
           style={{ transform: `translate(-50%, -50%) translate(${route.plus.x}px, ${route.plus.y}px)` }} onClick={open}>
           +
         </button>}
-      </EdgeLabelRenderer>
+      </EdgeLabels>
     </>
   );
 }

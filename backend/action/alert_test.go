@@ -97,12 +97,12 @@ func TestDisabledEndpointAlertsItsOwnRecipients(t *testing.T) {
 	srv := httptest.NewServer(l)
 	t.Cleanup(srv.Close)
 	mapping := []hook.Field{{Path: "email", Property: "email", Required: true}}
-	own, err := l.Create(s.ctx, hook.Config{Name: "Shop", Auth: hook.AuthNone, Event: hook.EventSpec{Type: "order.paid"}, MaxFailures: 2,
+	own, err := l.Endpoints().Create(s.ctx, hook.Config{Name: "Shop", Auth: hook.AuthNone, Event: hook.EventSpec{Type: "order.paid"}, MaxFailures: 2,
 		Mapping: mapping, AlertTo: []string{"ops@acme.example", "sales@acme.example"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, err := l.Create(s.ctx, hook.Config{Name: "Form", Auth: hook.AuthNone, Event: hook.EventSpec{Type: "form.sent"}, MaxFailures: 2, Mapping: mapping})
+	plain, err := l.Endpoints().Create(s.ctx, hook.Config{Name: "Form", Auth: hook.AuthNone, Event: hook.EventSpec{Type: "form.sent"}, MaxFailures: 2, Mapping: mapping})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func TestDemoAndTemplateWorkflowsRunCleanOnTheDemoDatabase(t *testing.T) {
 	})
 	mb := newMailbox(t, "", "", nil)
 	s.useSMTP(mb, "", "")
-	n, drafts, err := demo.Load(s.ctx, s.db, s.eng, hook.New(s.db, s.eng, hook.Options{Clock: s.clock}))
+	n, drafts, err := demo.Load(s.ctx, s.db, s.eng, hook.New(s.db, s.eng, hook.Options{Clock: s.clock}).Endpoints())
 	if err != nil || len(drafts) != 0 {
 		t.Fatalf("demo.Load: %d on, drafts %v, %v", n, drafts, err)
 	}
@@ -90,7 +90,7 @@ func TestDemoAndTemplateWorkflowsRunCleanOnTheDemoDatabase(t *testing.T) {
 	t.Cleanup(srv.Close)
 	post := func(endpoint, payloadFile string, edit func(map[string]any)) {
 		t.Helper()
-		ep, err := listener.Get(s.ctx, endpoint)
+		ep, err := listener.Endpoints().Get(s.ctx, endpoint)
 		if err != nil {
 			t.Fatalf("demo endpoint %s: %v", endpoint, err)
 		}

@@ -27,7 +27,7 @@ func TestSaleEventRunsBranchWebhookEmailAndTask(t *testing.T) {
 	listener := hook.New(s.db, s.eng, hook.Options{Clock: s.clock})
 	srv := httptest.NewServer(listener)
 	t.Cleanup(srv.Close)
-	ep, err := listener.Create(s.ctx, hook.Config{Name: "systeme.io", Auth: "none", Preset: "systemeio"})
+	ep, err := listener.Endpoints().Create(s.ctx, hook.Config{Name: "systeme.io", Auth: "none", Preset: "systemeio"})
 	if err != nil {
 		t.Fatalf("create endpoint: %v", err)
 	}

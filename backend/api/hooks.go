@@ -35,12 +35,12 @@ func hookError(err error) error {
 }
 
 func (s *Server) withURL(r *http.Request, e *hook.Endpoint) *hook.Endpoint {
-	e.URL = s.hooks.URLFor(r, e.Key)
+	e.URL = s.endpoints.URLFor(r, e.Key)
 	return e
 }
 
 func (s *Server) listHooks(w http.ResponseWriter, r *http.Request) {
-	eps, err := s.hooks.List(r.Context())
+	eps, err := s.endpoints.List(r.Context())
 	if err != nil {
 		writeError(w, err)
 		return
@@ -57,7 +57,7 @@ func (s *Server) createHook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	c, err := s.hooks.Create(r.Context(), cfg)
+	c, err := s.endpoints.Create(r.Context(), cfg)
 	if err != nil {
 		writeError(w, hookError(err))
 		return
@@ -76,7 +76,7 @@ func (s *Server) hookPresets(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getHook(w http.ResponseWriter, r *http.Request) {
-	e, err := s.hooks.Get(r.Context(), r.PathValue("id"))
+	e, err := s.endpoints.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
 		writeError(w, err)
 		return
@@ -90,7 +90,7 @@ func (s *Server) updateHook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	c, err := s.hooks.Update(r.Context(), r.PathValue("id"), cfg)
+	c, err := s.endpoints.Update(r.Context(), r.PathValue("id"), cfg)
 	if err != nil {
 		writeError(w, hookError(err))
 		return
@@ -100,7 +100,7 @@ func (s *Server) updateHook(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteHook(w http.ResponseWriter, r *http.Request) {
-	if err := s.hooks.Delete(r.Context(), r.PathValue("id")); err != nil {
+	if err := s.endpoints.Delete(r.Context(), r.PathValue("id")); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -108,7 +108,7 @@ func (s *Server) deleteHook(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) enableHook(w http.ResponseWriter, r *http.Request) {
-	e, err := s.hooks.Enable(r.Context(), r.PathValue("id"))
+	e, err := s.endpoints.Enable(r.Context(), r.PathValue("id"))
 	if err != nil {
 		writeError(w, err)
 		return
@@ -117,7 +117,7 @@ func (s *Server) enableHook(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) disableHook(w http.ResponseWriter, r *http.Request) {
-	e, err := s.hooks.Disable(r.Context(), r.PathValue("id"))
+	e, err := s.endpoints.Disable(r.Context(), r.PathValue("id"))
 	if err != nil {
 		writeError(w, err)
 		return
@@ -126,7 +126,7 @@ func (s *Server) disableHook(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) captureHook(w http.ResponseWriter, r *http.Request) {
-	e, err := s.hooks.ArmCapture(r.Context(), r.PathValue("id"))
+	e, err := s.endpoints.ArmCapture(r.Context(), r.PathValue("id"))
 	if err != nil {
 		writeError(w, err)
 		return
@@ -135,7 +135,7 @@ func (s *Server) captureHook(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) hookCaptured(w http.ResponseWriter, r *http.Request) {
-	c, err := s.hooks.Captured(r.Context(), r.PathValue("id"))
+	c, err := s.endpoints.Captured(r.Context(), r.PathValue("id"))
 	if err != nil {
 		writeError(w, hookError(err))
 		return
@@ -154,7 +154,7 @@ func (s *Server) hookRequests(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	reqs, err := s.hooks.Requests(r.Context(), r.PathValue("id"), before, pageLimit(limit))
+	reqs, err := s.endpoints.Requests(r.Context(), r.PathValue("id"), before, pageLimit(limit))
 	if err != nil {
 		writeError(w, err)
 		return
@@ -163,7 +163,7 @@ func (s *Server) hookRequests(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) rotateHookSecret(w http.ResponseWriter, r *http.Request) {
-	c, err := s.hooks.RotateSecret(r.Context(), r.PathValue("id"))
+	c, err := s.endpoints.RotateSecret(r.Context(), r.PathValue("id"))
 	if err != nil {
 		writeError(w, hookError(err))
 		return

@@ -74,7 +74,7 @@ func (s *Server) updateProperty(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) deleteProperty(w http.ResponseWriter, r *http.Request) {
 	object, name := r.PathValue("object"), r.PathValue("name")
-	users, err := s.hooks.PropertyUsers(r.Context(), object, name)
+	users, err := s.endpoints.PropertyUsers(r.Context(), object, name)
 	if err != nil {
 		writeError(w, err)
 		return

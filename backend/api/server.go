@@ -66,6 +66,7 @@ type Server struct {
 
 	allowedHosts []string
 	hooks        *hook.Listener
+	endpoints    *hook.Endpoints
 	settings     *settings.Store
 	actions      map[string]engine.Action
 	tokenHashes  []string
@@ -92,7 +93,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{db: opts.DB, eng: opts.Engine, log: opts.Log, version: opts.Version, mux: http.NewServeMux(), started: time.Now(),
 		allowedHosts: opts.AllowedHosts, hooks: opts.Hooks, settings: opts.Settings, actions: opts.Actions, tokenHashes: opts.TokenHashes, exposed: opts.Exposed,
-		simulator: opts.Simulator}
+		simulator: opts.Simulator, endpoints: opts.Hooks.Endpoints()}
 	if opts.Simulator != nil {
 		s.dryRuns = simulate.NewDryRuns(opts.Simulator)
 	}

@@ -96,7 +96,7 @@ func (b *bench) startListener(ctx context.Context, name string) (*benchEngine, *
 		return nil, nil, err
 	}
 	l := hook.New(be.db, be.eng, hook.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	created, err := l.Create(ctx, hook.Config{Name: "bench systeme.io", Auth: hook.AuthSignature, Preset: "systemeio"})
+	created, err := l.Endpoints().Create(ctx, hook.Config{Name: "bench systeme.io", Auth: hook.AuthSignature, Preset: "systemeio"})
 	if err != nil {
 		be.close()
 		return nil, nil, fmt.Errorf("bench: create the webhook endpoint: %w", err)

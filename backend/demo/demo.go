@@ -132,7 +132,7 @@ var ChoiceOptions = map[string][]string{
 // workflows name comes first, so each validates against it. It does nothing when the database
 // already has workflows, and returns how many workflows it switched on and the ids of those
 // left off because they have problems.
-func Load(ctx context.Context, db store.Store, eng *engine.Engine, hooks *hook.Listener) (n int, drafts []string, err error) {
+func Load(ctx context.Context, db store.Store, eng *engine.Engine, hooks *hook.Endpoints) (n int, drafts []string, err error) {
 	existing, err := db.Workflows(ctx)
 	if err != nil {
 		return 0, nil, err
@@ -191,7 +191,7 @@ func Load(ctx context.Context, db store.Store, eng *engine.Engine, hooks *hook.L
 
 // loadReferences stores the demo email templates and webhook endpoints (ones already there,
 // by name or id, are left as they are).
-func loadReferences(ctx context.Context, db store.Store, eng *engine.Engine, hooks *hook.Listener) error {
+func loadReferences(ctx context.Context, db store.Store, eng *engine.Engine, hooks *hook.Endpoints) error {
 	for name, opts := range ChoiceOptions {
 		if _, _, err := eng.UpdateProperty(ctx, "contact", name, engine.PropertyPatch{Options: &opts}); err != nil {
 			return fmt.Errorf("demo property %s: %w", name, err)

@@ -11,9 +11,22 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/flowdesk/flowdesk/backend/clock"
+	"github.com/flowdesk/flowdesk/backend/engine"
 	"github.com/flowdesk/flowdesk/backend/ident"
 	"github.com/flowdesk/flowdesk/backend/store"
 )
+
+// Endpoints is the endpoint service: it creates, changes and reads webhook endpoints, their
+// captured samples and request logs. The Listener, which serves the deliveries, is apart from
+// it; both run over the same database.
+type Endpoints struct {
+	eng     *engine.Engine
+	db      store.Store
+	clock   clock.Clock
+	baseURL string
+	forget  func(id string) // drops what the listener keeps about a deleted endpoint
+}
 
 // Endpoint is an endpoint as the API shows it: never with its secret.
 type Endpoint struct {
@@ -61,15 +74,15 @@ type Request struct {
 }
 
 // URLFor returns an endpoint's public URL; without a configured base, r's Host is used.
-func (l *Listener) URLFor(r *http.Request, key string) string {
-	base := l.opts.BaseURL
+func (s *Endpoints) URLFor(r *http.Request, key string) string {
+	base := s.baseURL
 	if base == "" && r != nil {
 		base = "http://" + r.Host
 	}
 	return base + "/hooks/" + key
 }
 
-func (l *Listener) view(ep *store.HookEndpoint) *Endpoint {
+func (s *Endpoints) view(ep *store.HookEndpoint) *Endpoint {
 	var cfg Config
 	_ = json.Unmarshal([]byte(ep.Config), &cfg)
 	enabled := ep.Enabled
@@ -78,12 +91,12 @@ func (l *Listener) view(ep *store.HookEndpoint) *Endpoint {
 	if cfg.Mapping == nil {
 		cfg.Mapping = []Field{}
 	}
-	return &Endpoint{ID: ep.ID, Key: ep.Key, URL: l.URLFor(nil, ep.Key), Name: ep.Name, Config: cfg.Stored(), HasSecret: ep.Secret != "",
+	return &Endpoint{ID: ep.ID, Key: ep.Key, URL: s.URLFor(nil, ep.Key), Name: ep.Name, Config: cfg.Stored(), HasSecret: ep.Secret != "",
 		Enabled: ep.Enabled, Capture: ep.Capture, HasCaptured: ep.Captured != "", ConsecutiveFailures: ep.ConsecutiveFailures,
 		MaxFailures: ep.MaxFailures, DisabledReason: ep.DisabledReason, CreatedAt: ep.CreatedAt, UpdatedAt: ep.UpdatedAt}
 }
 
-func (l *Listener) objects() []string { return l.eng.Objects() }
+func (s *Endpoints) objects() []string { return s.eng.Objects() }
 
 // secretFor returns the stored secret for cfg and the clear one to show once ("" if unchanged).
 func secretFor(cfg *Config, current string) (stored, shown string) {
@@ -123,18 +136,18 @@ func created(ep *Endpoint, cfg Config, shown string) *Created {
 
 // Create validates cfg and stores a new endpoint with an unguessable key. For signature and
 // API-key endpoints the answer carries the secret (generated unless given): the only time.
-func (l *Listener) Create(ctx context.Context, cfg Config) (*Created, error) {
-	return l.CreateAs(ctx, "", cfg)
+func (s *Endpoints) Create(ctx context.Context, cfg Config) (*Created, error) {
+	return s.CreateAs(ctx, "", cfg)
 }
 
 // CreateAs is Create with a fixed endpoint id (empty: one made from the name), for data that
 // names the endpoint in advance, such as the demo workflows' webhook triggers.
-func (l *Listener) CreateAs(ctx context.Context, id string, cfg Config) (*Created, error) {
+func (s *Endpoints) CreateAs(ctx context.Context, id string, cfg Config) (*Created, error) {
 	if id == "" {
 		id = ident.New(cfg.Name, "hook")
 	}
 	cfg.normalize()
-	if _, err := Compile(cfg, l.objects()); err != nil {
+	if _, err := Compile(cfg, s.objects()); err != nil {
 		return nil, err
 	}
 	stored, shown := secretFor(&cfg, "")
@@ -144,23 +157,23 @@ func (l *Listener) CreateAs(ctx context.Context, id string, cfg Config) (*Create
 	}
 	ep := &store.HookEndpoint{ID: id, Key: NewKey(), Name: cfg.Name, Config: string(enc), Secret: stored,
 		Enabled: *cfg.Enabled, MaxFailures: cfg.MaxFailures}
-	if err := l.db.Write(ctx, func(tx store.Tx) error { return tx.CreateHookEndpoint(ep, l.clock.Now()) }); err != nil {
+	if err := s.db.Write(ctx, func(tx store.Tx) error { return tx.CreateHookEndpoint(ep, s.clock.Now()) }); err != nil {
 		return nil, fmt.Errorf("create webhook endpoint: %w", err)
 	}
-	return created(l.view(ep), cfg, shown), nil
+	return created(s.view(ep), cfg, shown), nil
 }
 
 // Update replaces an endpoint's configuration (its key stays). A new secret or API key may be
 // given; switching to signature or API-key auth generates one, returned in Created.
-func (l *Listener) Update(ctx context.Context, id string, cfg Config) (*Created, error) {
+func (s *Endpoints) Update(ctx context.Context, id string, cfg Config) (*Created, error) {
 	keepEnabled := cfg.Enabled == nil // an update that does not say leaves the on/off state alone
 	cfg.normalize()
-	if _, err := Compile(cfg, l.objects()); err != nil {
+	if _, err := Compile(cfg, s.objects()); err != nil {
 		return nil, err
 	}
 	var out *store.HookEndpoint
 	var shown string
-	err := l.db.Write(ctx, func(tx store.Tx) error {
+	err := s.db.Write(ctx, func(tx store.Tx) error {
 		ep, err := tx.HookEndpoint(id)
 		if err != nil {
 			return err
@@ -189,51 +202,51 @@ func (l *Listener) Update(ctx context.Context, id string, cfg Config) (*Created,
 		}
 		ep.Name, ep.Config, ep.Secret, ep.Enabled, ep.MaxFailures = cfg.Name, string(enc), stored, *cfg.Enabled, cfg.MaxFailures
 		out = ep
-		return tx.UpdateHookEndpoint(ep, l.clock.Now())
+		return tx.UpdateHookEndpoint(ep, s.clock.Now())
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update webhook endpoint %q: %w", id, err)
 	}
-	return created(l.view(out), cfg, shown), nil
+	return created(s.view(out), cfg, shown), nil
 }
 
 // Get returns an endpoint.
-func (l *Listener) Get(ctx context.Context, id string) (*Endpoint, error) {
-	ep, err := l.db.HookEndpoint(ctx, id)
+func (s *Endpoints) Get(ctx context.Context, id string) (*Endpoint, error) {
+	ep, err := s.db.HookEndpoint(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("webhook endpoint %q: %w", id, err)
 	}
-	return l.view(ep), nil
+	return s.view(ep), nil
 }
 
 // List returns every endpoint, by name.
-func (l *Listener) List(ctx context.Context) ([]*Endpoint, error) {
-	eps, err := l.db.HookEndpoints(ctx)
+func (s *Endpoints) List(ctx context.Context) ([]*Endpoint, error) {
+	eps, err := s.db.HookEndpoints(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*Endpoint, 0, len(eps))
 	for _, ep := range eps {
-		out = append(out, l.view(ep))
+		out = append(out, s.view(ep))
 	}
 	return out, nil
 }
 
 // Delete removes an endpoint, its request log and its held deliveries.
-func (l *Listener) Delete(ctx context.Context, id string) error {
-	if err := l.db.Write(ctx, func(tx store.Tx) error { return tx.DeleteHookEndpoint(id) }); err != nil {
+func (s *Endpoints) Delete(ctx context.Context, id string) error {
+	if err := s.db.Write(ctx, func(tx store.Tx) error { return tx.DeleteHookEndpoint(id) }); err != nil {
 		return fmt.Errorf("delete webhook endpoint %q: %w", id, err)
 	}
-	l.mu.Lock()
-	delete(l.plans, id)
-	l.mu.Unlock()
+	if s.forget != nil {
+		s.forget(id)
+	}
 	return nil
 }
 
 // modify loads an endpoint in a transaction, lets change edit it and saves it.
-func (l *Listener) modify(ctx context.Context, id string, change func(ep *store.HookEndpoint) error) (*store.HookEndpoint, error) {
+func (s *Endpoints) modify(ctx context.Context, id string, change func(ep *store.HookEndpoint) error) (*store.HookEndpoint, error) {
 	var out *store.HookEndpoint
-	err := l.db.Write(ctx, func(tx store.Tx) error {
+	err := s.db.Write(ctx, func(tx store.Tx) error {
 		ep, err := tx.HookEndpoint(id)
 		if err != nil {
 			return err
@@ -242,7 +255,7 @@ func (l *Listener) modify(ctx context.Context, id string, change func(ep *store.
 			return err
 		}
 		out = ep
-		return tx.UpdateHookEndpoint(ep, l.clock.Now())
+		return tx.UpdateHookEndpoint(ep, s.clock.Now())
 	})
 	if err != nil {
 		return nil, fmt.Errorf("webhook endpoint %q: %w", id, err)
@@ -251,47 +264,47 @@ func (l *Listener) modify(ctx context.Context, id string, change func(ep *store.
 }
 
 // Enable switches an endpoint on and resets its failure counter.
-func (l *Listener) Enable(ctx context.Context, id string) (*Endpoint, error) {
-	ep, err := l.modify(ctx, id, func(ep *store.HookEndpoint) error {
+func (s *Endpoints) Enable(ctx context.Context, id string) (*Endpoint, error) {
+	ep, err := s.modify(ctx, id, func(ep *store.HookEndpoint) error {
 		ep.Enabled, ep.ConsecutiveFailures, ep.DisabledReason = true, 0, ""
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return l.view(ep), nil
+	return s.view(ep), nil
 }
 
 // Disable switches an endpoint off (it answers 410 until enabled).
-func (l *Listener) Disable(ctx context.Context, id string) (*Endpoint, error) {
-	ep, err := l.modify(ctx, id, func(ep *store.HookEndpoint) error {
+func (s *Endpoints) Disable(ctx context.Context, id string) (*Endpoint, error) {
+	ep, err := s.modify(ctx, id, func(ep *store.HookEndpoint) error {
 		ep.Enabled, ep.DisabledReason = false, "switched off by the user"
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return l.view(ep), nil
+	return s.view(ep), nil
 }
 
 // ArmCapture makes the endpoint store its next request as a test event instead of applying it.
-func (l *Listener) ArmCapture(ctx context.Context, id string) (*Endpoint, error) {
-	ep, err := l.modify(ctx, id, func(ep *store.HookEndpoint) error {
+func (s *Endpoints) ArmCapture(ctx context.Context, id string) (*Endpoint, error) {
+	ep, err := s.modify(ctx, id, func(ep *store.HookEndpoint) error {
 		ep.Capture = true
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return l.view(ep), nil
+	return s.view(ep), nil
 }
 
 // ErrNothingCaptured means the endpoint has no captured test event yet.
 var ErrNothingCaptured = errors.New("nothing captured yet: arm capture mode and send a test event")
 
 // Captured returns the endpoint's last captured request with its paths and sample values.
-func (l *Listener) Captured(ctx context.Context, id string) (*Capture, error) {
-	ep, err := l.db.HookEndpoint(ctx, id)
+func (s *Endpoints) Captured(ctx context.Context, id string) (*Capture, error) {
+	ep, err := s.db.HookEndpoint(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("webhook endpoint %q: %w", id, err)
 	}
@@ -309,10 +322,10 @@ func (l *Listener) Captured(ctx context.Context, id string) (*Capture, error) {
 
 // RotateSecret replaces a signature endpoint's secret or an API-key endpoint's key and returns
 // the new one (shown this once).
-func (l *Listener) RotateSecret(ctx context.Context, id string) (*Created, error) {
+func (s *Endpoints) RotateSecret(ctx context.Context, id string) (*Created, error) {
 	var cfg Config
 	var shown string
-	ep, err := l.modify(ctx, id, func(ep *store.HookEndpoint) error {
+	ep, err := s.modify(ctx, id, func(ep *store.HookEndpoint) error {
 		if err := json.Unmarshal([]byte(ep.Config), &cfg); err != nil {
 			return err
 		}
@@ -326,15 +339,15 @@ func (l *Listener) RotateSecret(ctx context.Context, id string) (*Created, error
 	if err != nil {
 		return nil, err
 	}
-	return created(l.view(ep), cfg, shown), nil
+	return created(s.view(ep), cfg, shown), nil
 }
 
 // Requests lists an endpoint's recent requests, newest first.
-func (l *Listener) Requests(ctx context.Context, id string, before int64, limit int) ([]*Request, error) {
-	if _, err := l.db.HookEndpoint(ctx, id); err != nil {
+func (s *Endpoints) Requests(ctx context.Context, id string, before int64, limit int) ([]*Request, error) {
+	if _, err := s.db.HookEndpoint(ctx, id); err != nil {
 		return nil, fmt.Errorf("webhook endpoint %q: %w", id, err)
 	}
-	rows, err := l.db.HookRequests(ctx, id, before, limit)
+	rows, err := s.db.HookRequests(ctx, id, before, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -363,8 +376,8 @@ func (l *Listener) Requests(ctx context.Context, id string, before int64, limit 
 
 // PropertyUsers names the endpoints whose mapping (their own or their preset's) writes the
 // property of the object type: a property they fill cannot be deleted.
-func (l *Listener) PropertyUsers(ctx context.Context, object, name string) ([]string, error) {
-	eps, err := l.List(ctx)
+func (s *Endpoints) PropertyUsers(ctx context.Context, object, name string) ([]string, error) {
+	eps, err := s.List(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -13,14 +13,14 @@ import (
 // engine): it must never panic or answer 5xx.
 func FuzzListener(f *testing.F) {
 	e := newEnv(f)
-	open, err := e.l.Create(e.ctx, Config{Name: "open", Auth: AuthNone, Event: EventSpec{Path: "type"}, MaxFailures: 1000,
+	open, err := e.l.Endpoints().Create(e.ctx, Config{Name: "open", Auth: AuthNone, Event: EventSpec{Path: "type"}, MaxFailures: 1000,
 		Mapping: []Field{{Path: "email", Property: "email"}, {Path: "n", Property: "score", Type: TypeNumber},
 			{Path: "d", Property: "renewal_date", Type: TypeDate}, {Path: "tags[]", Property: "tags"}, {Path: "b", Property: "subscribed", Type: TypeBool}},
 		Filter: ptrFilter(`{"any": [{"property": "event.skip", "op": "is_unknown"}]}`)})
 	if err != nil {
 		f.Fatal(err)
 	}
-	signed, err := e.l.Create(e.ctx, Config{Name: "signed", Preset: "systemeio", MaxFailures: 1000})
+	signed, err := e.l.Endpoints().Create(e.ctx, Config{Name: "signed", Preset: "systemeio", MaxFailures: 1000})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func FuzzListener(f *testing.F) {
 			t.Fatalf("status %d: %s", rec.Code, rec.Body.String())
 		}
 		if rec.Code == http.StatusGone {
-			if _, err := e.l.Enable(e.ctx, ep); err != nil {
+			if _, err := e.l.Endpoints().Enable(e.ctx, ep); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -45,7 +45,7 @@ func newEnv(t testing.TB) *env {
 // create makes an endpoint and returns it with its secret / API key.
 func (e *env) create(cfg Config) *Created {
 	e.t.Helper()
-	c, err := e.l.Create(e.ctx, cfg)
+	c, err := e.l.Endpoints().Create(e.ctx, cfg)
 	if err != nil {
 		e.t.Fatalf("create endpoint: %v", err)
 	}

@@ -49,13 +49,15 @@ type Options struct {
 	SMSAuth func(ctx context.Context) (authToken, publicBase string, err error)
 }
 
-// Listener serves POST /hooks/{key} and manages endpoints. It is an http.Handler.
+// Listener serves POST /hooks/{key} (it is an http.Handler), releases held deliveries and
+// keeps the request logs short (maintenance.go). Endpoints, its endpoint service, is apart.
 type Listener struct {
-	eng   *engine.Engine
-	db    store.Store
-	clock clock.Clock
-	log   *slog.Logger
-	opts  Options
+	eng       *engine.Engine
+	db        store.Store
+	clock     clock.Clock
+	log       *slog.Logger
+	opts      Options
+	endpoints *Endpoints
 
 	mu    sync.Mutex
 	plans map[string]cachedPlan // endpoint id -> compiled config
@@ -85,7 +87,19 @@ func New(db store.Store, eng *engine.Engine, opts Options) *Listener {
 		opts.Poll = 30 * time.Second
 	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
-	return &Listener{eng: eng, db: db, clock: opts.Clock, log: opts.Log, opts: opts, plans: map[string]cachedPlan{}}
+	l := &Listener{eng: eng, db: db, clock: opts.Clock, log: opts.Log, opts: opts, plans: map[string]cachedPlan{}}
+	l.endpoints = &Endpoints{eng: eng, db: db, clock: opts.Clock, baseURL: opts.BaseURL, forget: l.forget}
+	return l
+}
+
+// Endpoints is the endpoint service over the listener's database and options.
+func (l *Listener) Endpoints() *Endpoints { return l.endpoints }
+
+// forget drops the compiled configuration of a deleted endpoint.
+func (l *Listener) forget(id string) {
+	l.mu.Lock()
+	delete(l.plans, id)
+	l.mu.Unlock()
 }
 
 // engineClock tells the engine's time and waits on the wall clock.

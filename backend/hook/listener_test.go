@@ -171,7 +171,7 @@ func TestSignatureVectors(t *testing.T) {
 		}
 	})
 	t.Run("rotated secret", func(t *testing.T) {
-		rot, err := e.l.RotateSecret(e.ctx, ep.ID)
+		rot, err := e.l.Endpoints().RotateSecret(e.ctx, ep.ID)
 		if err != nil || rot.Secret == "" || rot.Secret == ep.Secret {
 			t.Fatalf("rotate: %+v %v", rot, err)
 		}
@@ -221,7 +221,7 @@ func TestAPIKey(t *testing.T) {
 	if r := e.post(ep.Key, body, nil); r.status != 401 || r.code() != "missing_api_key" {
 		t.Fatalf("no key: %d %s", r.status, r.raw)
 	}
-	reqs, _ := e.l.Requests(e.ctx, ep.ID, 0, 10)
+	reqs, _ := e.l.Endpoints().Requests(e.ctx, ep.ID, 0, 10)
 	for _, rq := range reqs {
 		if v := rq.Headers["x-api-key"]; v != "" && v != workflow.Hidden {
 			t.Fatalf("the request log keeps the API key: %q", v)
@@ -428,7 +428,7 @@ func TestAutoDisable(t *testing.T) {
 	if after := e.counts(); after.events != before.events {
 		t.Fatal("a disabled endpoint applied an event")
 	}
-	if _, err := e.l.Enable(e.ctx, ep.ID); err != nil {
+	if _, err := e.l.Endpoints().Enable(e.ctx, ep.ID); err != nil {
 		t.Fatal(err)
 	}
 	if st := e.endpoint(ep.ID); !st.Enabled || st.ConsecutiveFailures != 0 || st.DisabledReason != "" {
@@ -446,10 +446,10 @@ func TestCapture(t *testing.T) {
 	e := newEnv(t)
 	// A fresh endpoint has no mapping yet: capture a test event to map from.
 	ep := e.create(Config{Name: "new form"})
-	if _, err := e.l.Captured(e.ctx, ep.ID); err == nil {
+	if _, err := e.l.Endpoints().Captured(e.ctx, ep.ID); err == nil {
 		t.Fatal("captured before anything was sent")
 	}
-	if _, err := e.l.ArmCapture(e.ctx, ep.ID); err != nil {
+	if _, err := e.l.Endpoints().ArmCapture(e.ctx, ep.ID); err != nil {
 		t.Fatal(err)
 	}
 	body := []byte(`{"form": {"id": 7}, "contact": {"email": "cap@example.com", "fields": {"age": "41"}}, "tags": ["a", "b"], "items": [{"sku": "X1"}]}`)
@@ -471,7 +471,7 @@ func TestCapture(t *testing.T) {
 	if strings.Contains(st.Captured, "hunter2") || strings.Contains(st.Captured, h.Get(HeaderSignature)) {
 		t.Fatal("captured headers keep credentials")
 	}
-	c, err := e.l.Captured(e.ctx, ep.ID)
+	c, err := e.l.Endpoints().Captured(e.ctx, ep.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -495,7 +495,7 @@ func TestCapture(t *testing.T) {
 	// Map from the captured paths and send it again.
 	cfg := Config{Name: "new form", Event: EventSpec{Type: "form.submitted"}, Mapping: []Field{
 		{Path: "contact.email", Property: "email"}, {Path: "contact.fields.age", Property: "age", Type: TypeNumber}, {Path: "tags[]", Property: "tags"}}}
-	if _, err := e.l.Update(e.ctx, ep.ID, cfg); err != nil {
+	if _, err := e.l.Endpoints().Update(e.ctx, ep.ID, cfg); err != nil {
 		t.Fatal(err)
 	}
 	if r = e.post(ep.Key, body, e.signed(ep.Secret, "cap3", body)); r.status != 201 {
@@ -609,7 +609,7 @@ func TestDelayDays(t *testing.T) {
 	if len(evs) != 1 || !evs[0].OccurredAt.Equal(t0) || !evs[0].ReceivedAt.Equal(t0.Add(72*time.Hour)) {
 		t.Fatalf("events = %+v", evs)
 	}
-	reqs, _ := e.l.Requests(e.ctx, ep.ID, 0, 10)
+	reqs, _ := e.l.Endpoints().Requests(e.ctx, ep.ID, 0, 10)
 	if reqs[len(reqs)-1].Outcome != OutcomeApplied || reqs[len(reqs)-1].EventID != evs[0].ID {
 		t.Fatalf("the held request's log line = %+v", reqs[len(reqs)-1].HookRequest)
 	}
@@ -621,7 +621,7 @@ func TestDelayDays(t *testing.T) {
 	// and nothing is applied — not even after it is switched on again. One still held then
 	// applies as usual.
 	e.post(ep.Key, []byte(`{"email": "off@example.com"}`), nil)
-	if _, err := e.l.Disable(e.ctx, ep.ID); err != nil {
+	if _, err := e.l.Endpoints().Disable(e.ctx, ep.ID); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(72 * time.Hour)
@@ -632,11 +632,11 @@ func TestDelayDays(t *testing.T) {
 	if after := e.counts(); after.records != before.records || after.events != before.events || after.delayed != 0 {
 		t.Fatalf("a delivery of a switched-off endpoint applied: %+v -> %+v", before, after)
 	}
-	reqs, _ = e.l.Requests(e.ctx, ep.ID, 0, 1)
+	reqs, _ = e.l.Endpoints().Requests(e.ctx, ep.ID, 0, 1)
 	if reqs[0].Outcome != OutcomeSkipped || !strings.Contains(reqs[0].Error, "switched off") {
 		t.Fatalf("the dropped delivery's log line = %+v", reqs[0].HookRequest)
 	}
-	if _, err := e.l.Enable(e.ctx, ep.ID); err != nil {
+	if _, err := e.l.Endpoints().Enable(e.ctx, ep.ID); err != nil {
 		t.Fatal(err)
 	}
 	e.post(ep.Key, []byte(`{"email": "on-again@example.com"}`), nil)
@@ -655,7 +655,7 @@ func TestRequestLogAndHousekeeping(t *testing.T) {
 		e.post(ep.Key, []byte(fmt.Sprintf(`{"email": "l%d@example.com"}`, i)), http.Header{"Idempotency-Key": {fmt.Sprint("k", i)}})
 	}
 	e.post(ep.Key, []byte(`not json`), nil)
-	reqs, err := e.l.Requests(e.ctx, ep.ID, 0, 100)
+	reqs, err := e.l.Endpoints().Requests(e.ctx, ep.ID, 0, 100)
 	if err != nil || len(reqs) != 6 || reqs[0].Outcome != OutcomeRejected || reqs[0].BodyRaw != "not json" || string(reqs[1].Body) != `{"email": "l4@example.com"}` {
 		t.Fatalf("requests: %d %v", len(reqs), err)
 	}
@@ -663,7 +663,7 @@ func TestRequestLogAndHousekeeping(t *testing.T) {
 	if err := e.l.Maintain(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if reqs, _ := e.l.Requests(e.ctx, ep.ID, 0, 100); len(reqs) != 3 {
+	if reqs, _ := e.l.Endpoints().Requests(e.ctx, ep.ID, 0, 100); len(reqs) != 3 {
 		t.Fatalf("trimmed log has %d lines, want 3", len(reqs))
 	}
 	if _, err := e.db.HookDelivery(e.ctx, ep.ID, "k0"); err == nil {

@@ -37,7 +37,7 @@ func TestStrictRefusalNamesTheProperty(t *testing.T) {
 	if _, ok := e.eng.Property("contact", "seats"); ok {
 		t.Fatal("the refusal declared the property")
 	}
-	reqs, err := e.l.Requests(e.ctx, ep.ID, 0, 10)
+	reqs, err := e.l.Endpoints().Requests(e.ctx, ep.ID, 0, 10)
 	if err != nil || len(reqs) != 1 {
 		t.Fatalf("requests %v %v", reqs, err)
 	}
@@ -49,7 +49,7 @@ func TestStrictRefusalNamesTheProperty(t *testing.T) {
 	if r := e.post(ep.Key, []byte(`{"email": "ann@example.com", "age": "old", "plan": {"seats": 12}}`), nil); r.status != http.StatusUnprocessableEntity || r.code() != "mapping_failed" {
 		t.Fatalf("a bad number: %d %s", r.status, r.raw)
 	}
-	reqs, _ = e.l.Requests(e.ctx, ep.ID, 0, 1)
+	reqs, _ = e.l.Endpoints().Requests(e.ctx, ep.ID, 0, 1)
 	if q := reqs[0]; q.ErrorCode != "mapping_failed" || q.ErrorField != "age" {
 		t.Fatalf("logged conversion refusal: code %q field %q, want mapping_failed on age", q.ErrorCode, q.ErrorField)
 	}
@@ -64,7 +64,7 @@ func TestStrictRefusalNamesTheProperty(t *testing.T) {
 	if got := e.record("ann@example.com").Properties["seats"]; got != float64(12) && got != int64(12) {
 		t.Fatalf("seats = %#v, want 12", got)
 	}
-	reqs, _ = e.l.Requests(e.ctx, ep.ID, 0, 1)
+	reqs, _ = e.l.Endpoints().Requests(e.ctx, ep.ID, 0, 1)
 	if q := reqs[0]; q.Outcome != OutcomeApplied || q.ErrorCode != "" || q.ErrorField != "" {
 		t.Fatalf("applied line %+v", q.HookRequest)
 	}
@@ -89,7 +89,7 @@ func TestHeldDeliveryKeepsStrictAndTypes(t *testing.T) {
 	if after := e.counts(); after.delayed != before.delayed || after.records != before.records || after.requests != before.requests+1 {
 		t.Fatalf("the refused delivery wrote %+v -> %+v; want only its log line", before, after)
 	}
-	reqs, _ := e.l.Requests(e.ctx, strict.ID, 0, 1)
+	reqs, _ := e.l.Endpoints().Requests(e.ctx, strict.ID, 0, 1)
 	if q := reqs[0]; q.ErrorCode != problem.CodeUndeclared || q.ErrorPath != "plan.seats" || string(q.ErrorValue) != "12" {
 		t.Fatalf("logged refusal %+v, want undeclared_property from plan.seats with 12", q.HookRequest)
 	}

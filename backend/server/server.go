@@ -178,7 +178,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		},
 		OnDisabled: action.DisabledEndpointAlert(s.Engine, actionCfg, hook.AlertRecipients, cfg.Log)})
 	if cfg.Demo {
-		n, drafts, err := demo.Load(ctx, s.DB, s.Engine, s.Hooks)
+		n, drafts, err := demo.Load(ctx, s.DB, s.Engine, s.Hooks.Endpoints())
 		if err != nil {
 			return nil, fmt.Errorf("load demo data: %w", err)
 		}

@@ -65,7 +65,7 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if *dbPath == "" {
-		if _, _, err := demo.Load(ctx, db, eng, hook.New(db, eng, hook.Options{})); err != nil {
+		if _, _, err := demo.Load(ctx, db, eng, hook.New(db, eng, hook.Options{}).Endpoints()); err != nil {
 			return fmt.Errorf("load the demo: %w", err)
 		}
 	}

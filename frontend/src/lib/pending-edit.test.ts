@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flushPendingEdits, hasPendingEdits, PendingEdit, type Timers } from './pending-edit';
+import { flushPendingEdits, hasPendingEdits, PendingEdit, subscribePendingEdits, type Timers } from './pending-edit';
 
 /** Timers run by hand: advance(ms) fires what is due. */
 function manualTimers() {
@@ -71,5 +71,30 @@ describe('PendingEdit', () => {
     expect(hasPendingEdits()).toBe(false);
     flushPendingEdits();
     expect(got).toEqual(['b=1', 'a=2']);
+  });
+
+  it('tells subscribers when the first edit starts waiting and when the last one is committed', () => {
+    const t = manualTimers();
+    const seen: boolean[] = [];
+    const off = subscribePendingEdits(() => seen.push(hasPendingEdits()));
+    let committedWhileWaiting: boolean | null = null;
+    const a = new PendingEdit<string>(() => (committedWhileWaiting = hasPendingEdits()), 250, t.timers);
+    const b = new PendingEdit<string>(() => undefined, 250, t.timers);
+    a.change('x');
+    a.change('xy'); // already waiting: no news
+    b.change('1');
+    expect(seen).toEqual([true]);
+    t.advance(250);
+    expect(seen).toEqual([true, false]);
+    // alone, the edit still counts as waiting while it commits: "nothing waits" comes after
+    committedWhileWaiting = null;
+    a.change('solo');
+    a.flush();
+    expect(committedWhileWaiting).toBe(true);
+    expect(hasPendingEdits()).toBe(false);
+    off();
+    a.change('z');
+    a.flush();
+    expect(seen).toEqual([true, false, true, false]);
   });
 });

@@ -19,6 +19,14 @@ const realTimers: Timers = {
 };
 
 const waiting = new Set<PendingEdit<unknown>>();
+const listeners = new Set<() => void>();
+
+function setWaiting(p: PendingEdit<unknown>, on: boolean): void {
+  const before = waiting.size > 0;
+  waiting.delete(p);
+  if (on) waiting.add(p);
+  if (before !== waiting.size > 0) for (const l of [...listeners]) l();
+}
 
 /** Commits every edit still waiting for its pause, in the order they were typed. */
 export function flushPendingEdits(): void {
@@ -28,6 +36,15 @@ export function flushPendingEdits(): void {
 /** Whether any field holds text not committed yet. */
 export function hasPendingEdits(): boolean {
   return waiting.size > 0;
+}
+
+/**
+ * Calls fn whenever hasPendingEdits() changes (for useSyncExternalStore: the toolbar says
+ * "Unsaved changes" and offers Undo from the first key, not from the commit).
+ */
+export function subscribePendingEdits(fn: () => void): () => void {
+  listeners.add(fn);
+  return () => void listeners.delete(fn);
 }
 
 /** One field's uncommitted value. */
@@ -47,8 +64,7 @@ export class PendingEdit<T> {
     if (commit) this.commit = commit;
     this.value = v;
     this.has = true;
-    waiting.delete(this as PendingEdit<unknown>);
-    waiting.add(this as PendingEdit<unknown>);
+    setWaiting(this as PendingEdit<unknown>, true);
     if (this.handle !== null) this.timers.clear(this.handle);
     this.handle = this.timers.set(() => this.flush(), this.pause);
   }
@@ -57,12 +73,15 @@ export class PendingEdit<T> {
   flush(): void {
     if (this.handle !== null) this.timers.clear(this.handle);
     this.handle = null;
-    waiting.delete(this as PendingEdit<unknown>);
     if (!this.has) return;
     const v = this.value as T;
     this.has = false;
     this.value = undefined;
-    this.commit(v);
+    try {
+      this.commit(v);
+    } finally {
+      setWaiting(this as PendingEdit<unknown>, false); // after the commit: "dirty" takes over
+    }
   }
 
   /** Whether a value waits for its pause. */

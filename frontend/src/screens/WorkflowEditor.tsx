@@ -1,5 +1,5 @@
 import { ReactFlowProvider } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { api, ApiError, type Definition, type Problem, type Published, type SavedWorkflow } from '../api';
 import { Canvas, useFitView } from '../components/canvas/Canvas';
 import { userZone } from '../lib/datetime';
@@ -14,7 +14,7 @@ import { errorsOf, problemsLabel } from '../lib/problems';
 import { clearDraft, peekDraft } from '../lib/templates';
 import { takeRestored } from '../lib/versions';
 import { outcomeTotals } from '../lib/outcome';
-import { flushPendingEdits } from '../lib/pending-edit';
+import { flushPendingEdits, hasPendingEdits, subscribePendingEdits } from '../lib/pending-edit';
 import { navigate } from '../router';
 import { EditorProvider, useEditor, useEditorStore, useObjectProperties } from '../store/context';
 import { blankDefinition, createEditorStore, type EditorStore } from '../store/editor-store';
@@ -98,11 +98,12 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
   const store = useEditorStore();
   const workflowId = useEditor((s) => s.workflowId);
   const enabled = useEditor((s) => s.enabled);
-  const dirty = useEditor((s) => s.dirty);
+  const typing = useSyncExternalStore(subscribePendingEdits, hasPendingEdits);
+  const dirty = useEditor((s) => s.dirty) || typing; // typed but not committed yet is unsaved too
   const name = useEditor((s) => s.definition.name);
   const problems = useEditor((s) => errorsOf(s.problems).length);
   const warnings = useEditor((s) => s.problems.length - errorsOf(s.problems).length);
-  const canUndo = useEditor((s) => s.past.length > 0);
+  const canUndo = useEditor((s) => s.past.length > 0) || typing;
   const canRedo = useEditor((s) => s.future.length > 0);
   const enrollmentStats = useEditor((s) => s.stats?.enrollments);
   const retrying = useEditor((s) => s.stats?.retrying ?? 0);

@@ -404,32 +404,36 @@ func (e *Engine) associatesChanged(tx store.Tx, change *store.RecordChange, now 
 // software".
 func (e *Engine) linkChanged(tx store.Tx, a, b *store.Record, linked bool, now time.Time) ([]int64, error) {
 	ix := e.index.Load()
-	var ids []int64
-	for _, p := range [][2]*store.Record{{a, b}, {b, a}} {
-		x, y := p[0], p[1]
-		if !slices.Contains(e.associationReaders(ix, y.Type), x.Type) {
-			continue
-		}
-		peers, err := tx.AssociatedRecords(x.ID, y.Type)
-		if err != nil {
-			return nil, err
-		}
-		var was []map[string]any
-		for _, r := range peers {
-			if r.ID != y.ID {
-				was = append(was, r.Properties)
-			}
-		}
-		if !linked {
-			was = append(was, y.Properties)
-		}
-		more, err := e.recheckThrough(tx, ix, x, y.Type, was, now)
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, more...)
+	ids, err := e.recheckLinked(tx, ix, a, b, linked, now)
+	if err != nil {
+		return nil, err
 	}
-	return ids, nil
+	more, err := e.recheckLinked(tx, ix, b, a, linked, now)
+	return append(ids, more...), err
+}
+
+// recheckLinked re-checks record x after its link to y was made (linked) or removed, in the
+// transaction that did it, when x's workflows or active lists read y's type through an
+// association. y is as it was when the link changed (for a removed link, the rules before the
+// change saw it so). It returns the new enrollments.
+func (e *Engine) recheckLinked(tx store.Tx, ix *trigger.Index, x, y *store.Record, linked bool, now time.Time) ([]int64, error) {
+	if !slices.Contains(e.associationReaders(ix, y.Type), x.Type) {
+		return nil, nil
+	}
+	peers, err := tx.AssociatedRecords(x.ID, y.Type)
+	if err != nil {
+		return nil, err
+	}
+	var was []map[string]any
+	for _, r := range peers {
+		if r.ID != y.ID {
+			was = append(was, r.Properties)
+		}
+	}
+	if !linked {
+		was = append(was, y.Properties)
+	}
+	return e.recheckThrough(tx, ix, x, y.Type, was, now)
 }
 
 // recheckThrough re-checks record r after its associated records of type typ changed (was is

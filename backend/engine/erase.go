@@ -7,28 +7,35 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
 // EraseRecord erases a record and its personal data everywhere (store.Tx.EraseRecord) in one
-// write, cancelling its open enrollments; counters and an anonymous tombstone stay. The rows
-// of running CSV imports that hold its email are emptied in the same write, so the import goes
-// on without bringing the record back (those rows end in its report as having no email). A
-// record that does not exist or was already erased is store.ErrNotFound.
+// write, cancelling its open enrollments; counters and an anonymous tombstone stay. Its links
+// go, so the records that were linked to it are re-checked in the same write, as unlinking
+// re-checks them (linksErased). The rows of running CSV imports that hold its email are
+// emptied in the same write, so the import goes on without bringing the record back (those
+// rows end in its report as having no email). A record that does not exist or was already
+// erased is store.ErrNotFound.
 func (e *Engine) EraseRecord(ctx context.Context, id int64) (*store.Erasure, error) {
 	var out *store.Erasure
-	var rewritten []int64
+	var rewritten, enrolled []int64
 	err := e.db.Write(store.Urgent(ctx), func(tx store.Tx) error { // a caller waits to acknowledge it
-		rewritten = nil
+		rewritten, enrolled = nil, nil
 		rec, err := tx.Record(id)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		if out, err = tx.EraseRecord(id, e.clock.Now()); err != nil {
+		now := e.clock.Now()
+		if out, err = tx.EraseRecord(id, now); err != nil {
 			return err
 		}
-		if rec == nil || rec.Email == "" {
+		if enrolled, err = e.linksErased(tx, rec, out.Associated, now); err != nil {
+			return err
+		}
+		if rec.Email == "" {
 			return nil
 		}
 		bodies, err := tx.RunningImportBodies()
@@ -58,8 +65,43 @@ func (e *Engine) EraseRecord(ctx context.Context, id int64) (*store.Erasure, err
 	for _, imp := range rewritten {
 		e.imports.put(imp, nil)
 	}
+	if len(enrolled) > 0 {
+		e.Wake()
+	}
 	e.log.Info("record erased", "record", id, "type", out.Type, "enrollments", out.Enrollments, "cancelled", out.Cancelled)
 	return out, nil
+}
+
+// linksErased re-checks, in the erasure's transaction, the records that were linked to the
+// erased one (links, the association as it was): erasing a company takes it away from its
+// contacts as unlinking it would, so their active lists, open enrollments' goals and
+// unenrollment rules and filter triggers that read "company.*" are re-checked the way a link
+// removed from the record page re-checks them (recheckLinked). The erased record itself is not
+// re-checked: it is a tombstone, with no enrollment left to keep and none to start. It returns
+// the new enrollments.
+func (e *Engine) linksErased(tx store.Tx, erased *store.Record, links []store.Association, now time.Time) ([]int64, error) {
+	ix := e.index.Load()
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, l := range links {
+		if seen[l.RecordID] { // one record linked under several labels is re-checked once
+			continue
+		}
+		seen[l.RecordID] = true
+		other, err := tx.Record(l.RecordID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		more, err := e.recheckLinked(tx, ix, other, erased, false, now)
+		if err != nil {
+			return nil, fmt.Errorf("re-check record %d, which was linked to it: %w", other.ID, err)
+		}
+		ids = append(ids, more...)
+	}
+	return ids, nil
 }
 
 // emptyRowsWith empties every line of a CSV file that holds needle (case-insensitively): the

@@ -1146,6 +1146,9 @@ func (v *validator) undeclaredRules(f condition.Filter, field, who string, add f
 		}
 		name := strings.TrimPrefix(n.Property, "record.")
 		if i := strings.IndexByte(name, '.'); i >= 0 {
+			if _, ok := v.associated(name[:i]); ok {
+				return // an associated record's property ("deal.amount"), checked against its type by the compile
+			}
 			name = name[:i] // a field inside a structured property
 		}
 		if msg := v.undeclared(name, "rule"); msg != "" {

@@ -64,3 +64,34 @@ func TestValidateRawExpressionPropertyReferences(t *testing.T) {
 		t.Fatalf("missing problems %v in %+v", want, ps)
 	}
 }
+
+// A rule on an associated record's property ("deal.amount") is not an undeclared property of
+// the record, whichever associated type it names, so a contact without a property named after
+// the type may read it; a prefix that is not an associated type still is a problem.
+func TestValidateAssociatedPropertyIsNotUndeclared(t *testing.T) {
+	d := mustParse(t, `{"id": "t", "name": "T", "object": "contact", "triggers": [],
+		"reenroll": {"enabled": false, "triggers": []}, "start": "b", "steps": [
+		{"id": "b", "type": "branch", "branches": [
+			{"name": "Big", "filter": {"property": "deal.amount", "op": "gt", "value": 100}, "next": "c"},
+			{"name": "Typo", "filter": {"property": "dael.amount", "op": "gt", "value": 100}, "next": "c"}]},
+		{"id": "c", "type": "increment_property", "property": "tries", "by": 1}]}`)
+	opts := testOptions()
+	opts.Associations = func(object string) []string {
+		if object == "contact" {
+			return []string{"company", "deal"}
+		}
+		return nil
+	}
+	var typo bool
+	for _, p := range Validate(d, opts) {
+		switch {
+		case strings.Contains(p.Message, `"deal"`):
+			t.Errorf("a rule on the associated deal's amount is a problem: %v", p)
+		case p.Field == "branches[1].filter" && strings.Contains(p.Message, `reads "dael"`):
+			typo = true
+		}
+	}
+	if !typo {
+		t.Fatalf("no problem for the rule on \"dael.amount\" in %+v", Validate(d, opts))
+	}
+}

@@ -428,6 +428,9 @@ func (s *Simulator) dryChunk(ctx context.Context, r *dryRun, p *prepared, sd *se
 	if err != nil {
 		return err
 	}
+	if err := s.copyAssociated(ctx, sc, fromReal, p.start); err != nil {
+		return err
+	}
 	if err := s.copyLists(ctx, sc, fromReal, p.start); err != nil {
 		return err
 	}

@@ -487,21 +487,34 @@ func (sc *scratch) close() {
 	os.RemoveAll(sc.dir)
 }
 
-// seedData is what a scratch installation copies from the real database: the property
-// schema, the email templates, the webhook endpoints and the enabled workflows the
-// definition's enroll steps name.
+// seedData is what a scratch installation copies from the real database: the custom record
+// types and which types may be linked, the property schema, the email templates, the webhook
+// endpoints, the lists and the enabled workflows the definition's enroll steps name.
 type seedData struct {
-	props  []store.Property
-	tpls   []*store.EmailTemplate
-	eps    []*store.HookEndpoint
-	lists  []*store.List
-	others []*store.Workflow
+	objects []store.ObjectType // the custom ones (every database has the built-in ones)
+	links   []store.AssociationType
+	props   []store.Property
+	tpls    []*store.EmailTemplate
+	eps     []*store.HookEndpoint
+	lists   []*store.List
+	others  []*store.Workflow
 }
 
 func (s *Simulator) loadSeed(ctx context.Context, def *workflow.Definition) (*seedData, error) {
 	real := s.opts.DB
 	sd := &seedData{}
-	var err error
+	objs, err := real.ObjectTypeList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range objs {
+		if !o.Builtin {
+			sd.objects = append(sd.objects, o)
+		}
+	}
+	if sd.links, err = real.AssociationTypes(ctx); err != nil {
+		return nil, err
+	}
 	if sd.props, err = real.Properties(ctx); err != nil {
 		return nil, err
 	}
@@ -545,6 +558,16 @@ func (s *Simulator) open(ctx context.Context, start time.Time, sd *seedData, spl
 		return nil, nil, fmt.Errorf("open the scratch database: %w", err)
 	}
 	err = sc.db.Write(ctx, func(tx store.Tx) error {
+		for _, o := range sd.objects {
+			if err := tx.CreateObjectType(o, start); err != nil {
+				return err
+			}
+		}
+		for _, l := range sd.links {
+			if err := tx.AddAssociationType(l.From, l.To); err != nil {
+				return err
+			}
+		}
 		for _, p := range sd.props {
 			if _, err := tx.DeclareProperty(p); err != nil {
 				return err
@@ -597,6 +620,80 @@ func (s *Simulator) copyLists(ctx context.Context, sc *scratch, ids map[int64]in
 				if _, err := tx.AddToList(l, ids[real], now); err != nil {
 					return fmt.Errorf("copy list %s of record %d: %w", l, real, err)
 				}
+			}
+		}
+		return nil
+	})
+}
+
+// copyAssociated copies into the scratch installation the records linked to each real record
+// (real id -> scratch id) and links the copies as the real ones are, with their labels, so
+// rules on "company.industry" read what they will read live and steps that target
+// "associated:company" change the copies, never the real records. A record linked to several
+// of them is copied once. The copies are added to ids, so their list memberships can be copied
+// too; their own links to other records are not copied.
+func (s *Simulator) copyAssociated(ctx context.Context, sc *scratch, ids map[int64]int64, now time.Time) error {
+	real := s.opts.DB
+	type link struct {
+		from, to int64 // real ids
+		label    string
+		at       time.Time
+	}
+	var links []link
+	var others []*store.Record
+	seen := map[int64]bool{}
+	from := make([]int64, 0, len(ids))
+	for id := range ids {
+		seen[id] = true
+		from = append(from, id)
+	}
+	sort.Slice(from, func(i, j int) bool { return from[i] < from[j] }) // the copies' ids do not depend on map order
+	for _, id := range from {
+		as, err := real.Associations(ctx, id, "")
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			links = append(links, link{id, a.RecordID, a.Label, a.CreatedAt})
+			if seen[a.RecordID] {
+				continue
+			}
+			seen[a.RecordID] = true
+			rec, err := real.Record(ctx, a.RecordID)
+			if errors.Is(err, store.ErrNotFound) {
+				continue // erased since: its links are gone with it
+			}
+			if err != nil {
+				return err
+			}
+			others = append(others, rec)
+		}
+	}
+	if len(links) == 0 {
+		return nil
+	}
+	return sc.db.Write(ctx, func(tx store.Tx) error {
+		for _, rec := range others {
+			ch, err := tx.UpsertRecord(rec.Type, 0, rec.Email, rec.Properties, now)
+			if err != nil {
+				return fmt.Errorf("copy record %d, linked to the record: %w", rec.ID, err)
+			}
+			ids[rec.ID] = ch.Record.ID
+		}
+		for _, l := range links {
+			if ids[l.to] == 0 {
+				continue
+			}
+			a, err := tx.Record(ids[l.from])
+			if err != nil {
+				return err
+			}
+			b, err := tx.Record(ids[l.to])
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Associate(a, b, l.label, l.at); err != nil {
+				return fmt.Errorf("copy the link between records %d and %d: %w", l.from, l.to, err)
 			}
 		}
 		return nil
@@ -692,7 +789,11 @@ func (s *Simulator) run(ctx context.Context, p *prepared) (*Result, error) {
 		}
 	}
 	if p.realID != 0 {
-		if err := s.copyLists(ctx, sc, map[int64]int64{p.realID: recID}, p.start); err != nil {
+		ids := map[int64]int64{p.realID: recID}
+		if err := s.copyAssociated(ctx, sc, ids, p.start); err != nil {
+			return nil, err
+		}
+		if err := s.copyLists(ctx, sc, ids, p.start); err != nil {
 			return nil, err
 		}
 	}

@@ -1,6 +1,7 @@
 package simulate_test
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -80,6 +81,19 @@ func TestSimulationReadsAndWritesCopiesOfAssociatedRecords(t *testing.T) {
 		t.Fatalf("simulation %v, record after %v", timeline(res), res.RecordAfter)
 	}
 	simulated := timeline(res)
+	if len(res.AssociatedAfter) != 1 || res.AssociatedAfter[0].RecordID != acme.ID || res.AssociatedAfter[0].Type != "company" ||
+		res.AssociatedAfter[0].Properties["segment"] != "tech" || res.AssociatedAfter[0].Properties["name"] != "Acme" {
+		t.Fatalf("associated after %+v, want Acme (%d) marked tech", res.AssociatedAfter, acme.ID)
+	}
+	for _, e := range res.Timeline {
+		if e.Step != "mark" {
+			continue
+		}
+		var d struct{ Records []int64 }
+		if err := json.Unmarshal(e.Detail, &d); err != nil || !reflect.DeepEqual(d.Records, []int64{acme.ID}) {
+			t.Fatalf("mark's detail %s names %v (%v), want the real company %d", e.Detail, d.Records, err, acme.ID)
+		}
+	}
 	real, err := in.db.Record(in.ctx, acme.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -157,8 +171,8 @@ func TestSimulationOfATypedInRecordHasNoAssociatedRecords(t *testing.T) {
 	ann := in.contact("ann@example.com", nil)
 	in.company(ann, "", M{"name": "Acme", "industry": "software"})
 	res := in.simulate(companyFlow(), scenario{props: M{"email": "cy@example.com"}}, "1d")
-	if res.Outcome != "completed" || res.RecordAfter["path"] != "other" {
-		t.Fatalf("simulation %v, record after %v", timeline(res), res.RecordAfter)
+	if res.Outcome != "completed" || res.RecordAfter["path"] != "other" || len(res.AssociatedAfter) != 0 {
+		t.Fatalf("simulation %v, record after %v, associated after %v", timeline(res), res.RecordAfter, res.AssociatedAfter)
 	}
 }
 

@@ -85,18 +85,28 @@ type PropertyChange struct {
 
 // Result is the answer of a simulation.
 type Result struct {
-	Outcome     string             `json:"outcome"` // completed, waiting, goal_reached, unenrolled, failed, not_enrolled
-	WhyNot      string             `json:"why_not,omitempty"`
-	Start       time.Time          `json:"start"`
-	End         time.Time          `json:"end"`     // where the virtual clock stopped
-	Stopped     string             `json:"stopped"` // "done" (nothing left to happen), "horizon" or "step_budget"
-	StepsRun    int                `json:"steps_run"`
-	Timeline    []Entry            `json:"timeline"`
-	Effects     []Effect           `json:"effects"`
-	RecordAfter map[string]any     `json:"record_after"`
-	Warnings    []workflow.Problem `json:"warnings"`
+	Outcome     string         `json:"outcome"` // completed, waiting, goal_reached, unenrolled, failed, not_enrolled
+	WhyNot      string         `json:"why_not,omitempty"`
+	Start       time.Time      `json:"start"`
+	End         time.Time      `json:"end"`     // where the virtual clock stopped
+	Stopped     string         `json:"stopped"` // "done" (nothing left to happen), "horizon" or "step_budget"
+	StepsRun    int            `json:"steps_run"`
+	Timeline    []Entry        `json:"timeline"`
+	Effects     []Effect       `json:"effects"`
+	RecordAfter map[string]any `json:"record_after"`
+	// AssociatedAfter is what the records linked to a real record (copied into the simulation)
+	// would hold at the end, by their real ids; the real ones are never changed.
+	AssociatedAfter []AssociatedRecord `json:"associated_after"`
+	Warnings        []workflow.Problem `json:"warnings"`
 	// Summary is the result as a scenario's expectation (see Scenario), for "save as scenario".
 	Summary Expect `json:"summary"`
+}
+
+// AssociatedRecord is a record linked to the simulated one, as the simulation left its copy.
+type AssociatedRecord struct {
+	RecordID   int64          `json:"record_id"` // the real record's id
+	Type       string         `json:"type"`
+	Properties map[string]any `json:"properties"`
 }
 
 // Entry is one line of the timeline: a step the record reached and how it went.
@@ -756,7 +766,8 @@ func (s *Simulator) run(ctx context.Context, p *prepared) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seed the scratch database: %w", err)
 	}
-	var recID int64 // the scratch record, created below
+	var recID int64             // the scratch record, created below
+	copies := map[int64]int64{} // real id -> scratch id of the records linked to a real record
 	// Split steps hash the real record's id, so the scratch copy takes the paths it would.
 	splitID := func(id int64) int64 {
 		if id == recID && p.realID != 0 {
@@ -789,13 +800,14 @@ func (s *Simulator) run(ctx context.Context, p *prepared) (*Result, error) {
 		}
 	}
 	if p.realID != 0 {
-		ids := map[int64]int64{p.realID: recID}
-		if err := s.copyAssociated(ctx, sc, ids, p.start); err != nil {
+		copies[p.realID] = recID
+		if err := s.copyAssociated(ctx, sc, copies, p.start); err != nil {
 			return nil, err
 		}
-		if err := s.copyLists(ctx, sc, ids, p.start); err != nil {
+		if err := s.copyLists(ctx, sc, copies, p.start); err != nil {
 			return nil, err
 		}
+		delete(copies, p.realID)
 	}
 	if err := enableAll(ctx, eng, sd, p.raw); err != nil {
 		return nil, err
@@ -841,7 +853,7 @@ func (s *Simulator) run(ctx context.Context, p *prepared) (*Result, error) {
 		}
 	}
 	res.End = sc.clk.Now()
-	if err := s.collect(ctx, sc, p, recID, res); err != nil {
+	if err := s.collect(ctx, sc, p, recID, copies, res); err != nil {
 		return nil, err
 	}
 	effects.mu.Lock()
@@ -895,8 +907,17 @@ func apply(ctx context.Context, eng *engine.Engine, object string, recID int64, 
 	return err
 }
 
-// collect reads the record's enrollments in the workflow as the timeline, and the outcome.
-func (s *Simulator) collect(ctx context.Context, sc *scratch, p *prepared, recID int64, res *Result) error {
+// collect reads the record's enrollments in the workflow as the timeline, the outcome and
+// what the record and the copies of its linked records (copies: real id -> scratch id) hold
+// at the end. The copies' ids in the timeline's details are their real ids.
+func (s *Simulator) collect(ctx context.Context, sc *scratch, p *prepared, recID int64, copies map[int64]int64, res *Result) error {
+	toReal := make(map[int64]int64, len(copies)+1)
+	for real, id := range copies {
+		toReal[id] = real
+	}
+	if p.realID != 0 {
+		toReal[recID] = p.realID
+	}
 	ens, err := sc.db.Enrollments(ctx, store.EnrollmentQuery{WorkflowID: p.def.ID, RecordID: recID, Limit: 1000})
 	if err != nil {
 		return err
@@ -908,7 +929,7 @@ func (s *Simulator) collect(ctx context.Context, sc *scratch, p *prepared, recID
 			return err
 		}
 		for _, h := range hist {
-			e := Entry{At: h.At, Offset: offset(p.start, h.At), Enrollment: n + 1, Step: h.StepID, Type: h.StepType, Outcome: h.Outcome, Detail: h.Detail}
+			e := Entry{At: h.At, Offset: offset(p.start, h.At), Enrollment: n + 1, Step: h.StepID, Type: h.StepType, Outcome: h.Outcome, Detail: realRecords(h.Detail, toReal)}
 			if st := p.def.Step(h.StepID); st != nil {
 				e.Name = st.Name
 			}
@@ -920,6 +941,18 @@ func (s *Simulator) collect(ctx context.Context, sc *scratch, p *prepared, recID
 		return err
 	}
 	res.RecordAfter = rec.Properties
+	res.AssociatedAfter = []AssociatedRecord{}
+	for real, id := range copies {
+		cp, err := sc.db.Record(ctx, id)
+		if err != nil {
+			return err
+		}
+		res.AssociatedAfter = append(res.AssociatedAfter, AssociatedRecord{RecordID: real, Type: cp.Type, Properties: cp.Properties})
+	}
+	sort.Slice(res.AssociatedAfter, func(i, j int) bool {
+		a, b := res.AssociatedAfter[i], res.AssociatedAfter[j]
+		return a.Type < b.Type || a.Type == b.Type && a.RecordID < b.RecordID
+	})
 	if len(ens) == 0 {
 		res.Outcome = "not_enrolled"
 		res.WhyNot = whyNot(p)
@@ -927,6 +960,34 @@ func (s *Simulator) collect(ctx context.Context, sc *scratch, p *prepared, recID
 	}
 	res.Outcome = outcomeOf(ens[len(ens)-1].Status)
 	return nil
+}
+
+// realRecords puts real ids for scratch ids in a history detail's "records" (the records a
+// step targeting associated records changed). A detail without any is returned as it is.
+func realRecords(detail json.RawMessage, toReal map[int64]int64) json.RawMessage {
+	if len(toReal) == 0 || !strings.Contains(string(detail), `"records"`) {
+		return detail
+	}
+	var d map[string]any
+	if err := json.Unmarshal(detail, &d); err != nil {
+		return detail
+	}
+	ids, ok := d["records"].([]any)
+	if !ok {
+		return detail
+	}
+	for i, v := range ids {
+		if f, ok := v.(float64); ok {
+			if real, ok := toReal[int64(f)]; ok {
+				ids[i] = real
+			}
+		}
+	}
+	out, err := json.Marshal(d)
+	if err != nil {
+		return detail
+	}
+	return out
 }
 
 // outcomeOf is an enrollment's status as a simulation's outcome.

@@ -804,6 +804,8 @@ export interface SimulateResult {
   timeline: SimulateEntry[];
   effects: SimulateEffect[];
   record_after: Record<string, unknown>;
+  /** What the copies of a real record's linked records hold at the end, under the real ids (the real ones are not changed). */
+  associated_after?: { record_id: number; type: string; properties: Record<string, unknown> }[];
   warnings: Problem[];
   /** The result as a scenario file's "expect" (flowdesk test). */
   summary: { outcome: string; timeline: string[]; effects: string[] };

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"time"
 )
 
 // The kinds of job the bulk runner runs, in the order RunningBulkJobs lists them.
@@ -43,4 +46,87 @@ func (db *DB) RunningBulkJobs(ctx context.Context) ([]BulkJob, error) {
 		j.Kind = BulkKinds[kind]
 		return j, nil
 	})
+}
+
+// PruneBulkJobs deletes up to limit rows of finished bulk jobs that ended before before, in one
+// write: bulk enrollments and "Retry all" jobs (done, failed or cancelled, by finished_at), then
+// CSV imports (done, failed or cancelled, by when they ended) with their per-row error report. A
+// running job is never deleted, nor anything of a running import. An import's report goes
+// before it, oldest file rows first, in batches of at most limit lines; the import goes in the
+// write that deletes the last of them, so no report line is ever left without its import (a
+// large report of an import past the retention shrinks over a few batches first). Rows counts
+// jobs and report lines deleted; More says some may be left.
+func (db *DB) PruneBulkJobs(ctx context.Context, before time.Time, limit int) (b Batch, err error) {
+	limit = max(limit, 1)
+	err = db.write(ctx, func(tx *sqlTx) error {
+		start := time.Now()
+		defer func() { b.Hold = time.Since(start) }()
+		for _, table := range []string{"enroll_jobs", "retry_jobs"} {
+			r, err := tx.exec(`DELETE FROM `+table+` WHERE id IN (
+				SELECT id FROM `+table+` WHERE status IN ('done','failed','cancelled') AND finished_at < ?
+				ORDER BY id LIMIT ?)`, ms(before), limit-int(b.Rows))
+			if err != nil {
+				return fmt.Errorf("%s: %w", table, err)
+			}
+			n, _ := r.RowsAffected()
+			if b.Rows += n; b.Rows >= int64(limit) {
+				b.More = true
+				return nil
+			}
+		}
+		want := limit - int(b.Rows)
+		ids, err := tx.int64s(`SELECT id FROM list_imports WHERE status IN ('done','failed') AND updated_at < ?
+			ORDER BY id LIMIT ?`, ms(before), want)
+		if err != nil {
+			return fmt.Errorf("list_imports: %w", err)
+		}
+		for _, id := range ids {
+			left := limit - int(b.Rows)
+			if left <= 0 {
+				b.More = true
+				return nil
+			}
+			// the file row of the report's line after the first left-1: those lines and the
+			// import row fit in this batch
+			var cut int64
+			err := tx.queryRow(`SELECT row FROM list_import_errors WHERE import_id = ? ORDER BY row, field LIMIT 1 OFFSET ?`, id, left-1).Scan(&cut)
+			if errors.Is(err, sql.ErrNoRows) { // the rest of the report fits: the import goes too
+				r, err := tx.exec("DELETE FROM list_import_errors WHERE import_id = ?", id)
+				if err != nil {
+					return fmt.Errorf("the report of import %d: %w", id, err)
+				}
+				n, _ := r.RowsAffected()
+				if _, err := tx.exec("DELETE FROM list_imports WHERE id = ?", id); err != nil {
+					return fmt.Errorf("import %d: %w", id, err)
+				}
+				b.Rows += n + 1
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("the report of import %d: %w", id, err)
+			}
+			// part of the report: the lines of file rows before cut (or of row cut alone, when
+			// one row has more lines than the batch takes)
+			r, err := tx.exec("DELETE FROM list_import_errors WHERE import_id = ? AND row < ?", id, cut)
+			if err != nil {
+				return fmt.Errorf("the report of import %d: %w", id, err)
+			}
+			n, _ := r.RowsAffected()
+			if n == 0 {
+				if r, err = tx.exec("DELETE FROM list_import_errors WHERE import_id = ? AND row = ?", id, cut); err != nil {
+					return fmt.Errorf("the report of import %d: %w", id, err)
+				}
+				n, _ = r.RowsAffected()
+			}
+			b.Rows += n
+			b.More = true
+			return nil
+		}
+		b.More = len(ids) == want
+		return nil
+	})
+	if err != nil {
+		return Batch{}, fmt.Errorf("prune finished bulk jobs: %w", err)
+	}
+	return b, nil
 }

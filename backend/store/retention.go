@@ -32,6 +32,7 @@ type PruneResult struct {
 	History     int64 `json:"history"`     // history entries deleted with them
 	Events      int64 `json:"events"`      // old events deleted
 	HookBodies  int64 `json:"hook_bodies"` // webhook request-log lines (with raw bodies) deleted
+	BulkJobs    int64 `json:"bulk_jobs"`   // finished bulk enrollments, imports (with their reports' lines) and retry jobs deleted
 	Writes      int   `json:"writes"`      // write transactions used (deletion batches and vacuum chunks)
 	PagesFreed  int64 `json:"pages_freed"` // pages the incremental vacuum returned to the file system
 }
@@ -39,7 +40,8 @@ type PruneResult struct {
 // Prune enforces retention in one call: finished enrollments (completed, failed or cancelled
 // before before) with their history and jobs, then events received before before that no stored
 // enrollment or pending job refers to, then webhook request-log lines (raw bodies) received
-// before before, then an incremental vacuum and a passive WAL checkpoint. Each batch of at most
+// before before, then bulk enrollments, imports and retry jobs that ended before before (an
+// import with its error report), then an incremental vacuum and a passive WAL checkpoint. Each batch of at most
 // batch rows (DefaultPruneBatch when batch <= 0) is its own write. The maintenance service runs
 // the same batches one by one, sized by how long they hold the writer.
 func (db *DB) Prune(ctx context.Context, before time.Time, batch int) (PruneResult, error) {
@@ -79,6 +81,17 @@ func (db *DB) Prune(ctx context.Context, before time.Time, batch int) (PruneResu
 			return res, err
 		}
 		res.HookBodies += b.Rows
+		if !b.More {
+			break
+		}
+	}
+	for {
+		b, err := db.PruneBulkJobs(ctx, before, batch)
+		res.Writes++
+		if err != nil {
+			return res, err
+		}
+		res.BulkJobs += b.Rows
 		if !b.More {
 			break
 		}

@@ -209,7 +209,7 @@ func TestPrune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Enrollments != 0 || again.History != 0 || again.Events != 0 || again.HookBodies != 0 || again.PagesFreed != 0 {
+	if again.Enrollments != 0 || again.History != 0 || again.Events != 0 || again.HookBodies != 0 || again.BulkJobs != 0 || again.PagesFreed != 0 {
 		t.Fatalf("second Prune = %+v, want nothing", again)
 	}
 }

@@ -141,6 +141,7 @@ type Store interface {
 	PruneEnrollments(ctx context.Context, before time.Time, limit int) (b Batch, history int64, err error)
 	PruneEvents(ctx context.Context, before time.Time, after int64, limit int) (b Batch, last int64, err error)
 	PruneHookRequests(ctx context.Context, before time.Time, limit int) (b Batch, err error)
+	PruneBulkJobs(ctx context.Context, before time.Time, limit int) (b Batch, err error)
 
 	// rollup
 	PathTotals(ctx context.Context, workflowID string) (map[string]map[string]int64, error)

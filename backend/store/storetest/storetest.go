@@ -208,6 +208,7 @@ var Cases = []Case{
 	{"step counters, branch and split paths, the daily rollup", stepCountersAndPaths},
 	{"retrying steps in the stats and an enrollment's retry", retryingSteps},
 	{"retention prunes finished enrollments, unreferenced events, request lines not held", retentionPrunes},
+	{"retention prunes finished bulk jobs, an import with its report, never a running one", bulkJobsPruned},
 	{"a dropped job's claim fails; released leases are claimed again and fence the old claim", jobsDroppedAndReleased},
 	{"a refusal is counted once per workflow and record, the latest first", refusalsCounted},
 }

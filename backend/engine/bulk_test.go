@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flowdesk/flowdesk/backend/store"
 )
@@ -134,5 +137,72 @@ func TestBulkRunnerTakesTurns(t *testing.T) {
 	}
 	if n := len(h.members("l")); n != rows {
 		t.Fatalf("%d members of the list, want %d", n, rows)
+	}
+}
+
+// TestRetentionPrunesFinishedBulkJobs: with the retention set to 7 days, the maintenance round
+// keeps the bulk enrollment, import (with its error report) and "Retry all" job that ended 6
+// days ago, deletes them at 8 days, and keeps a bulk enrollment still running however old it
+// is; that one then runs to its end.
+func TestRetentionPrunesFinishedBulkJobs(t *testing.T) {
+	rc := newHookReceiver(t, 0)
+	h := retryHarness(t, rc)
+	h.eng.opts.Retention = func(context.Context) time.Duration { return 7 * 24 * time.Hour }
+	h.deployM(manualFlow("w"))
+	if _, err := h.eng.CreateList(h.ctx, ListInput{ID: "l", Name: "L"}); err != nil {
+		t.Fatal(err)
+	}
+	h.seedDeadLetters(3)
+	done, err := h.eng.StartEnroll(h.ctx, "w", Selection{Filter: cityDublin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := h.eng.StartImport(h.ctx, "l", []byte("E-mail,First name,Score,Plan\nann@example.org,Ann,1,free\nnot-an-address,B,2,free\n"), contactMapping())
+	if err != nil {
+		t.Fatal(err)
+	}
+	retry, err := h.eng.StartRetryJob(h.ctx, "shop", "hook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.eng.drainBulk(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if errs, err := h.db.ImportErrors(h.ctx, im.ID); err != nil || len(errs) != 1 {
+		t.Fatalf("the import's report: %+v %v, want its bad row", errs, err)
+	}
+	h.seedContacts(5, func(int) string { return "Dublin" }) // contacts c3..c4 join the selection
+	running, err := h.eng.StartEnroll(h.ctx, "w", Selection{Filter: cityDublin})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	gone := func() (enroll, imp, rj bool) {
+		_, e1 := h.db.EnrollJob(h.ctx, done.ID)
+		_, e2 := h.db.Import(h.ctx, im.ID)
+		_, e3 := h.db.RetryJob(h.ctx, retry.ID)
+		return errors.Is(e1, store.ErrNotFound), errors.Is(e2, store.ErrNotFound), errors.Is(e3, store.ErrNotFound)
+	}
+	h.clock.Advance(6 * 24 * time.Hour)
+	h.eng.RunMaintenance(h.ctx)
+	if e, i, r := gone(); e || i || r {
+		t.Fatalf("jobs that ended 6 days ago pruned (enrollment %v, import %v, retry %v) with a retention of 7", e, i, r)
+	}
+	h.clock.Advance(2 * 24 * time.Hour)
+	h.eng.RunMaintenance(h.ctx)
+	if e, i, r := gone(); !e || !i || !r {
+		t.Fatalf("jobs that ended 8 days ago kept (enrollment gone %v, import %v, retry %v) with a retention of 7", e, i, r)
+	}
+	if errs, err := h.db.ImportErrors(h.ctx, im.ID); err != nil || len(errs) != 0 {
+		t.Fatalf("the pruned import's report: %+v %v, want it gone with the import", errs, err)
+	}
+	if j := h.job(running.ID); j.Status != store.EnrollJobRunning {
+		t.Fatalf("the running job after pruning: %+v", j)
+	}
+	if err := h.eng.drainBulk(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if j := h.job(running.ID); j.Status != store.EnrollJobDone || j.Total != 5 || j.Enrolled != 2 || j.Skipped[SkipAlreadyEnrolled] != 3 {
+		t.Fatalf("the job kept running ended as %+v, want 2 enrolled and the 3 enrolled before skipped", j)
 	}
 }

@@ -149,7 +149,8 @@ func (e *Engine) batches(ctx context.Context, st *maintStat, run func(limit int)
 }
 
 // retentionRound deletes what is older than the retention: finished enrollments with their
-// history, then events nothing refers to, then raw webhook bodies.
+// history, then events nothing refers to, then raw webhook bodies, then bulk jobs (bulk
+// enrollments, imports with their error reports, retry jobs) that ended before it.
 func (e *Engine) retentionRound(ctx context.Context) error {
 	st := &e.maint.stats.retention
 	defer st.round()
@@ -174,7 +175,10 @@ func (e *Engine) retentionRound(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	return e.batches(ctx, st, func(limit int) (store.Batch, error) { return e.db.PruneHookRequests(ctx, before, limit) })
+	if err := e.batches(ctx, st, func(limit int) (store.Batch, error) { return e.db.PruneHookRequests(ctx, before, limit) }); err != nil {
+		return err
+	}
+	return e.batches(ctx, st, func(limit int) (store.Batch, error) { return e.db.PruneBulkJobs(ctx, before, limit) })
 }
 
 // vacuumRound returns the free pages to the file system, a small chunk per write.

@@ -65,7 +65,7 @@ describe('deleteStep', () => {
     expect(findStep(d, 'replay-mail')!.next).toBe('tag-viewer');
     expect(findStep(d, 'tell-owner')).toBeUndefined();
   });
-  it('re-points gotos at the continuation and leaves orphans alone', () => {
+  it('a go-to to the deleted step loses its target; what only it reached stays; orphans stay', () => {
     const def: Definition = {
       ...web(), start: 'a',
       steps: [
@@ -77,8 +77,37 @@ describe('deleteStep', () => {
     };
     const d = deleteStep(def, 'b');
     expect(findStep(d, 'a')!.next).toBe('c');
-    expect(findStep(d, 'c')!.target).toBe('c');
+    expect(findStep(d, 'c')!.target).toBeUndefined(); // not itself, not a silent loop
     expect(findStep(d, 'orphan')).toBeDefined();
+
+    // the new user's repro: email -> delay -> go to (the email); delete the email
+    const loop: Definition = {
+      ...web(), start: 'mail',
+      steps: [
+        { id: 'mail', type: 'internal_email', to: ['a@example.com'], next: 'wait' },
+        { id: 'wait', type: 'delay', duration: '1d', next: 'jump' },
+        { id: 'jump', type: 'goto', target: 'mail' },
+      ],
+    };
+    const l = deleteStep(loop, 'mail');
+    expect(l.start).toBe('wait');
+    expect(findStep(l, 'jump')!.target).toBeUndefined();
+
+    // a chain only the go-to reached (y -> z) keeps z when y goes
+    const side: Definition = {
+      ...web(), start: 'a',
+      steps: [
+        { id: 'a', type: 'goto', target: 'y' },
+        { id: 'y', type: 'delay', duration: '1d', next: 'z' },
+        { id: 'z', type: 'add_to_list', list: 'x' },
+      ],
+    };
+    const s2 = deleteStep(side, 'y');
+    expect(findStep(s2, 'a')!.target).toBeUndefined();
+    expect(findStep(s2, 'z')).toBeDefined();
+    // another go-to that already pointed at the continuation keeps it
+    const two: Definition = { ...side, steps: [...side.steps, { id: 'b', type: 'goto', target: 'z' }], start: 'a' };
+    expect(findStep(deleteStep(two, 'y'), 'b')!.target).toBe('z');
   });
 });
 

@@ -189,8 +189,11 @@ export function deleteStep(def: Definition, id: string): Definition {
   };
   const after = reachable(next);
   const gone = new Set([...before].filter((x) => !after.has(x)));
-  if (gone.size === 0) return next;
-  return { ...next, steps: next.steps.filter((s) => !gone.has(s.id)) };
+  // A go-to that pointed at the deleted step loses its target (it shows "pick a step" and is a
+  // problem until one is picked), rather than jumping silently to the step after it, which can
+  // make an endless loop. What only it reached stays: reachability counted it as pointing on.
+  const cleared = (st: Step): Step => (st.type === 'goto' && st.target === cont && findStep(def, st.id)?.target === id ? { ...st, target: undefined } : st);
+  return { ...next, steps: next.steps.filter((st) => !gone.has(st.id)).map(cleared) };
 }
 
 /** Clears every outgoing link of a copied step (a goto keeps its target). */

@@ -288,6 +288,24 @@ describe('the editor a marketer can trust', { concurrency: false }, () => {
     await page.getByRole('button', { name: /^Undo/ }).click();
     await until('the name back as saved', async () => (await name.inputValue()) === 'Wait a day!!', T.short);
     await until('saved state again', async () => (await page.getByTestId('save-state').textContent()) === 'All changes saved', T.short);
+
+    // the step id: a typed id counts as a change at once, Ctrl+S renames and saves it
+    const stepId = panel().getByLabel('Step id');
+    await stepId.fill('wait-a-day');
+    await until('unsaved while the id is typed', async () => (await page.getByTestId('save-state').textContent()) === 'Unsaved changes', T.short);
+    await page.keyboard.press('Control+s');
+    await saved();
+    assert.equal((await api('GET', '/api/workflows/pause-test')).body.definition.steps[0].id, 'wait-a-day', 'Ctrl+S in the id field saves the new id');
+    // Tab out of the id field: the rename keeps the keyboard in the panel, on the next control
+    const renamed = page.locator('.step-card[data-step="wait-a-day"]');
+    await renamed.click();
+    await panel().getByLabel('Step id').fill('wait-one-day');
+    await page.keyboard.press('Tab');
+    await until('the card renamed', async () => (await page.locator('.step-card[data-step="wait-one-day"]').count()) === 1, T.short);
+    await until('focus on the next control of the panel', async () => page.evaluate(() => {
+      const a = document.activeElement;
+      return !!a && a !== document.body && !!a.closest('.side-panel') && a.id !== 'step-id';
+    }), T.short);
   });
 
   test('no errors in the page', () => {

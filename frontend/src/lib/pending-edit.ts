@@ -66,7 +66,9 @@ export class PendingEdit<T> {
     this.has = true;
     setWaiting(this as PendingEdit<unknown>, true);
     if (this.handle !== null) this.timers.clear(this.handle);
-    this.handle = this.timers.set(() => this.flush(), this.pause);
+    // an endless pause (Infinity) waits for a flush: for a field whose commit must not happen
+    // mid-typing (renaming a step re-keys its panel)
+    this.handle = Number.isFinite(this.pause) ? this.timers.set(() => this.flush(), this.pause) : null;
   }
 
   /** Commits the held value now, if there is one. */

@@ -1,7 +1,8 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import stringify from 'fast-json-stable-stringify';
 import { findStep } from '../../lib/definition';
 import { durationFieldProblem } from '../../lib/duration';
+import { PendingEdit } from '../../lib/pending-edit';
 import { nodeConfig } from '../../nodes';
 import { Glyph } from '../../nodes/glyphs';
 import { panels } from '../../nodes/panels';
@@ -99,8 +100,11 @@ function StepIdField({ id }: { id: string }) {
   const store = useEditorStore();
   const [draft, setDraft] = useState(id);
   const [err, setErr] = useState('');
-  const commit = () => {
-    const v = draft.trim();
+  // a typed id is renamed on Enter, on leaving the field, or when something flushes pending
+  // edits (save, undo, leaving): never mid-typing, since a rename re-keys the panel
+  const [edit] = useState(() => new PendingEdit<string>(undefined, Infinity));
+  const rename = (typed: string) => {
+    const v = typed.trim();
     if (v === id) return;
     if (!v) {
       setErr('An id cannot be empty.');
@@ -109,11 +113,29 @@ function StepIdField({ id }: { id: string }) {
     if (!store.getState().renameStep(id, v)) setErr(`Another step is already called "${v}".`);
     else setErr('');
   };
+  useEffect(() => () => edit.flush(), [edit]);
+  const leave = (e: React.FocusEvent<HTMLInputElement>) => {
+    // Tab to the next control: the rename re-keys the panel, so give that control its focus back
+    const panel = e.currentTarget.closest('.side-panel');
+    const to = panel && e.relatedTarget instanceof HTMLElement && panel.contains(e.relatedTarget) ? focusables(panel).indexOf(e.relatedTarget) : -1;
+    edit.flush();
+    if (to < 0) return;
+    requestAnimationFrame(() => {
+      const now = document.querySelector('.side-panel');
+      if (now && !now.contains(document.activeElement)) focusables(now)[to]?.focus();
+    });
+  };
   return (
     <div className="field">
       <label htmlFor="step-id">Step id</label>
-      <input id="step-id" className="mono" value={draft} onChange={(e) => setDraft(e.target.value)} onBlur={commit} onKeyDown={(e) => e.key === 'Enter' && commit()} />
+      <input id="step-id" className="mono" value={draft} onChange={(e) => { setDraft(e.target.value); edit.change(e.target.value, rename); }} onBlur={leave}
+        onKeyDown={(e) => e.key === 'Enter' && edit.flush()} />
       {err ? <div className="hint error">{err}</div> : <div className="hint">Shown in history and validation messages.</div>}
     </div>
   );
+}
+
+/** The controls of a panel that take focus, in tab order. */
+function focusables(root: Element): HTMLElement[] {
+  return [...root.querySelectorAll<HTMLElement>('input, select, textarea, button, [tabindex]')].filter((el) => el.tabIndex >= 0 && !(el as HTMLInputElement).disabled);
 }

@@ -58,6 +58,20 @@ describe('PendingEdit', () => {
     expect(got).toEqual(['Hello', '']); // an emptied field is a value too
   });
 
+  it('with an endless pause waits for a flush, and still counts as waiting', () => {
+    const t = manualTimers();
+    const got: string[] = [];
+    const e = new PendingEdit<string>((v) => got.push(v), Infinity, t.timers);
+    e.change('new-id');
+    expect(t.scheduled()).toBe(0);
+    t.advance(60_000);
+    expect(got).toEqual([]);
+    expect(hasPendingEdits()).toBe(true);
+    flushPendingEdits();
+    expect(got).toEqual(['new-id']);
+    expect(hasPendingEdits()).toBe(false);
+  });
+
   it('flushPendingEdits commits every waiting field in the order they were typed', () => {
     const t = manualTimers();
     const got: string[] = [];

@@ -71,8 +71,9 @@ export function WorkflowPerformanceScreen({ id }: { id: string }) {
       </div>
       {problem && <div className="banner error" role="alert">{problem}</div>}
       <ErrorBanner error={error} onClose={() => setError('')} />
-      {!perf && !error && <Spinner label="Loading the performance…" />}
-      {perf && t && (
+      {/* the totals wait for the workflow too: whether it has a goal decides what they say */}
+      {!(perf && wf) && !error && <Spinner label="Loading the performance…" />}
+      {perf && wf && t && (
         <>
           <p className="perf-totals" data-testid="perf-totals">
             {perf.from} to {perf.to} (UTC days): <strong>{t.enrolled}</strong> enrolled · <strong>{t.completed}</strong> completed ·{' '}

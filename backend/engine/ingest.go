@@ -87,11 +87,8 @@ var (
 const MaxProperties = 500
 
 func (e *Engine) checkRecordRef(field string, r *RecordRef) error {
-	if r.Type == "" {
-		r.Type = "contact"
-	}
-	if !e.knownObject(r.Type) {
-		return badInput(field+".type", "unknown record type %q; use one of %s or declare the type first", r.Type, strings.Join(sortedStrings(e.Objects()), ", "))
+	if err := e.checkRecordType(field, r); err != nil {
+		return err
 	}
 	if r.Email == "" {
 		if s, ok := r.Properties["email"].(string); ok {
@@ -118,14 +115,22 @@ func (e *Engine) checkRecordRef(field string, r *RecordRef) error {
 // ask which record (an id or email): a webhook endpoint that holds its deliveries for days
 // checks them with it when they arrive and finds the record when they are due.
 func (e *Engine) CheckRecordValues(field string, r RecordRef) error {
+	if err := e.checkRecordType(field, &r); err != nil {
+		return err
+	}
+	r.Add, r.Remove = cloneLists(r.Add), cloneLists(r.Remove) // typedLists converts in place
+	return e.checkRecordValues(field, &r)
+}
+
+// checkRecordType defaults r's type to contact and refuses one nobody declared.
+func (e *Engine) checkRecordType(field string, r *RecordRef) error {
 	if r.Type == "" {
 		r.Type = "contact"
 	}
 	if !e.knownObject(r.Type) {
 		return badInput(field+".type", "unknown record type %q; use one of %s or declare the type first", r.Type, strings.Join(sortedStrings(e.Objects()), ", "))
 	}
-	r.Add, r.Remove = cloneLists(r.Add), cloneLists(r.Remove) // typedLists converts in place
-	return e.checkRecordValues(field, &r)
+	return nil
 }
 
 func cloneLists(m map[string][]any) map[string][]any {

@@ -266,3 +266,33 @@ func TestMappedDatePropertyDrivesSchedule(t *testing.T) {
 		t.Fatalf("fired at %q, want 2026-06-07T07:00:00Z (09:00 Amsterdam, 3 days before)", fired)
 	}
 }
+
+// CheckRecordValues checks a write's values as Ingest would, without asking which record and
+// without writing: an unknown type, a value its declared type cannot take and, when strict, an
+// undeclared property are each refused naming the field; a good write passes.
+func TestCheckRecordValues(t *testing.T) {
+	h := newHarness(t)
+	h.declareProp(store.Property{Object: "contact", Name: "seats", Type: "number"})
+	before := h.rows()
+	wantField(t, h.eng.CheckRecordValues("record", RecordRef{Type: "planet", Properties: map[string]any{"seats": 3}}), "record.type", "unknown record type")
+	wantField(t, h.eng.CheckRecordValues("record", RecordRef{Properties: map[string]any{"seats": "many"}}), "record.properties.seats")
+	err := h.eng.CheckRecordValues("record", RecordRef{Properties: map[string]any{"plan": "pro"}, Strict: true})
+	wantField(t, err, "record.properties.plan", "not a declared contact property")
+	var ie *problem.Error
+	if !errors.As(err, &ie) || ie.Code != problem.CodeUndeclared {
+		t.Fatalf("strict refusal %v, want code %s", err, problem.CodeUndeclared)
+	}
+	add := map[string][]any{"tags": {7}}
+	if err := h.eng.CheckRecordValues("record", RecordRef{Properties: map[string]any{"seats": "12"}, Add: add}); err != nil {
+		t.Fatalf("a good write without an id or email: %v", err)
+	}
+	if add["tags"][0] != 7 {
+		t.Fatalf("the check converted the caller's list in place: %v", add["tags"])
+	}
+	if after := h.rows(); after != before {
+		t.Fatalf("a check wrote %+v -> %+v", before, after)
+	}
+	if _, ok := h.eng.Property("contact", "plan"); ok {
+		t.Fatal("a check declared a property")
+	}
+}

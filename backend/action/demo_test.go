@@ -67,7 +67,7 @@ func TestDemoAndTemplateWorkflowsRunCleanOnTheDemoDatabase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		problems, err := s.eng.Validate(s.ctx, raw)
+		problems, err := s.eng.Workflows().Validate(s.ctx, raw)
 		if err != nil || len(problems) != 0 {
 			t.Errorf("%s against the demo database: %v %+v", filepath.Base(f), err, problems)
 		}
@@ -80,7 +80,7 @@ func TestDemoAndTemplateWorkflowsRunCleanOnTheDemoDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range wfs {
-		if problems, err := s.eng.Validate(s.ctx, []byte(w.Definition)); err != nil || len(problems) != 0 || !w.Enabled {
+		if problems, err := s.eng.Workflows().Validate(s.ctx, []byte(w.Definition)); err != nil || len(problems) != 0 || !w.Enabled {
 			t.Errorf("stored workflow %s (on: %v): %v %+v", w.ID, w.Enabled, err, problems)
 		}
 	}

@@ -110,11 +110,11 @@ func TestSaleEventRunsBranchWebhookEmailAndTask(t *testing.T) {
 
 func deployJSON(t *testing.T, s *mailStack, def string) {
 	t.Helper()
-	w, err := s.eng.CreateWorkflow(s.ctx, []byte(def))
+	w, err := s.eng.Workflows().Create(s.ctx, []byte(def))
 	if err != nil {
 		t.Fatalf("create workflow: %v", err)
 	}
-	if _, err := s.eng.EnableWorkflow(s.ctx, w.ID); err != nil {
+	if _, err := s.eng.Workflows().Enable(s.ctx, w.ID); err != nil {
 		t.Fatalf("enable workflow: %v", err)
 	}
 }

@@ -94,11 +94,11 @@ func (s *stack) reopen(cfg action.Config) {
 
 func (s *stack) deploy(def string) {
 	s.t.Helper()
-	w, err := s.eng.CreateWorkflow(s.ctx, []byte(def))
+	w, err := s.eng.Workflows().Create(s.ctx, []byte(def))
 	if err != nil {
 		s.t.Fatalf("create workflow: %v", err)
 	}
-	if _, err := s.eng.EnableWorkflow(s.ctx, w.ID); err != nil {
+	if _, err := s.eng.Workflows().Enable(s.ctx, w.ID); err != nil {
 		s.t.Fatalf("enable workflow: %v", err)
 	}
 }

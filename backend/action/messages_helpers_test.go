@@ -49,11 +49,11 @@ func (s *msgStack) deploy(id string, steps ...map[string]any) {
 		"reenroll": map[string]any{"enabled": true, "triggers": []string{}},
 		"start":    steps[0]["id"], "steps": steps}
 	raw, _ := json.Marshal(def)
-	w, err := s.eng.CreateWorkflow(s.ctx, raw)
+	w, err := s.eng.Workflows().Create(s.ctx, raw)
 	if err != nil {
 		s.t.Fatalf("create workflow: %v", err)
 	}
-	if _, err := s.eng.EnableWorkflow(s.ctx, w.ID); err != nil {
+	if _, err := s.eng.Workflows().Enable(s.ctx, w.ID); err != nil {
 		s.t.Fatalf("enable workflow: %v", err)
 	}
 }

@@ -337,12 +337,12 @@ func TestWebhookBadSecretRefusedAtSaveAndNeverQuoted(t *testing.T) {
 	rc := newReceiver(t, s.clock, "", func(int) answer { return answer{status: 200} })
 	for i, bad := range []string{"whsec_not*base64!", "whsec_c2VjcmV0", "plain words"} {
 		def := strings.Replace(wf(fmt.Sprintf(`"url": %q, "secret": %q`, rc.srv.URL, bad)), `"id": "wf"`, fmt.Sprintf(`"id": "wf-%d"`, i), 1)
-		saved, err := s.eng.CreateWorkflow(s.ctx, []byte(def))
+		saved, err := s.eng.Workflows().Create(s.ctx, []byte(def))
 		if err != nil || len(saved.Problems) != 1 || saved.Problems[0].Field != "secret" || saved.Problems[0].Step != "hook" ||
 			!strings.Contains(saved.Problems[0].Message, "whsec_") || strings.Contains(saved.Problems[0].Message, bad) {
 			t.Fatalf("secret %q: %+v %v", bad, saved, err)
 		}
-		_, err = s.eng.EnableWorkflow(s.ctx, saved.Workflow.ID)
+		_, err = s.eng.Workflows().Enable(s.ctx, saved.Workflow.ID)
 		var ve *problem.Error
 		if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Field != "secret" || strings.Contains(err.Error(), bad) {
 			t.Fatalf("enable with secret %q: %v", bad, err)

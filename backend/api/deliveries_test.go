@@ -82,10 +82,10 @@ func TestDeadLetterManualRetryThroughAPI(t *testing.T) {
 	  "triggers": [{"type": "event", "event": "sale.completed"}], "reenroll": {"enabled": false, "triggers": []},
 	  "start": "hook", "steps": [{"id": "hook", "type": "webhook", "url": %q, "secret": %q, "headers": {"Authorization": "Bearer tok-9"}}]}`,
 		rc.URL+"/in", deliverySecret)
-	if _, err := e.eng.CreateWorkflow(e.ctx, []byte(def)); err != nil {
+	if _, err := e.eng.Workflows().Create(e.ctx, []byte(def)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.eng.EnableWorkflow(e.ctx, "wf"); err != nil {
+	if _, err := e.eng.Workflows().Enable(e.ctx, "wf"); err != nil {
 		t.Fatal(err)
 	}
 	res, err := e.eng.Ingest(e.ctx, engine.EventInput{Type: "sale.completed", Record: engine.RecordRef{Type: "contact", Email: "ann@example.com"}})
@@ -250,10 +250,10 @@ func TestConcurrentManualRetriesTakeDistinctTries(t *testing.T) {
 	def := fmt.Sprintf(`{"id": "wf", "name": "Hook", "object": "contact",
 	  "triggers": [{"type": "event", "event": "sale.completed"}],
 	  "start": "hook", "steps": [{"id": "hook", "type": "webhook", "url": %q, "secret": %q}]}`, rc.URL+"/in", deliverySecret)
-	if _, err := e.eng.CreateWorkflow(e.ctx, []byte(def)); err != nil {
+	if _, err := e.eng.Workflows().Create(e.ctx, []byte(def)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.eng.EnableWorkflow(e.ctx, "wf"); err != nil {
+	if _, err := e.eng.Workflows().Enable(e.ctx, "wf"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.eng.Ingest(e.ctx, engine.EventInput{Type: "sale.completed", Record: engine.RecordRef{Type: "contact", Email: "ann@example.com"}}); err != nil {
@@ -322,10 +322,10 @@ func deadLetterWorkflow(t *testing.T, e *env, n int, handler http.HandlerFunc) {
 	def := fmt.Sprintf(`{"id": "wf", "name": "Hook", "object": "contact",
 	  "triggers": [{"type": "event", "event": "sale.completed"}],
 	  "start": "hook", "steps": [{"id": "hook", "name": "Tell the shop", "type": "webhook", "url": %q, "secret": %q}]}`, rc.URL+"/in", deliverySecret)
-	if _, err := e.eng.CreateWorkflow(e.ctx, []byte(def)); err != nil {
+	if _, err := e.eng.Workflows().Create(e.ctx, []byte(def)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.eng.EnableWorkflow(e.ctx, "wf"); err != nil {
+	if _, err := e.eng.Workflows().Enable(e.ctx, "wf"); err != nil {
 		t.Fatal(err)
 	}
 	for i := range n {

@@ -66,7 +66,7 @@ func (s *Server) reviewPublish(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	rv, err := s.eng.ReviewPublish(r.Context(), id, b.Definition)
+	rv, err := s.workflows.Review(r.Context(), id, b.Definition)
 	if err != nil {
 		writeError(w, workflowError(err))
 		return
@@ -97,7 +97,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 		writeError(w, problem.Field("enroll_existing", "say true or false: should records that meet the triggers now enroll too?"))
 		return
 	}
-	p, err := s.eng.Publish(r.Context(), id, b.Definition, b.Revision, *b.EnrollExisting)
+	p, err := s.workflows.Publish(r.Context(), id, b.Definition, b.Revision, *b.EnrollExisting)
 	if err != nil {
 		writeError(w, workflowError(err))
 		return

@@ -67,6 +67,7 @@ type Server struct {
 	allowedHosts []string
 	hooks        *hook.Listener
 	endpoints    *hook.Endpoints
+	workflows    *engine.Workflows
 	settings     *settings.Store
 	actions      map[string]engine.Action
 	tokenHashes  []string
@@ -93,7 +94,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{db: opts.DB, eng: opts.Engine, log: opts.Log, version: opts.Version, mux: http.NewServeMux(), started: time.Now(),
 		allowedHosts: opts.AllowedHosts, hooks: opts.Hooks, settings: opts.Settings, actions: opts.Actions, tokenHashes: opts.TokenHashes, exposed: opts.Exposed,
-		simulator: opts.Simulator, endpoints: opts.Hooks.Endpoints()}
+		simulator: opts.Simulator, endpoints: opts.Hooks.Endpoints(), workflows: opts.Engine.Workflows()}
 	if opts.Simulator != nil {
 		s.dryRuns = simulate.NewDryRuns(opts.Simulator)
 	}

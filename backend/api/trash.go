@@ -30,7 +30,7 @@ type purgeView struct {
 }
 
 func (s *Server) trashView(t *store.TrashedWorkflow) trashedView {
-	v := trashedView{trashedJSON: wireTrashedWorkflow(t), PurgeBy: t.DeletedAt.Add(s.eng.TrashFor()).UTC().Format("2006-01-02T15:04:05Z")}
+	v := trashedView{trashedJSON: wireTrashedWorkflow(t), PurgeBy: t.DeletedAt.Add(s.workflows.TrashFor()).UTC().Format("2006-01-02T15:04:05Z")}
 	if t.PurgeAt != nil {
 		v.Purge = &purgeView{Total: t.PurgeTotal, Removed: max(t.PurgeTotal-t.Enrollments, 0)}
 	}
@@ -56,7 +56,7 @@ func (s *Server) deleteWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	if err := s.eng.DeleteWorkflow(r.Context(), id, cancel); err != nil {
+	if err := s.workflows.Delete(r.Context(), id, cancel); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -78,7 +78,7 @@ func (s *Server) listTrash(w http.ResponseWriter, r *http.Request) {
 	for _, t := range ts {
 		out = append(out, s.trashView(t))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"trash": out, "keep_days": int(s.eng.TrashFor().Hours() / 24)})
+	writeJSON(w, http.StatusOK, map[string]any{"trash": out, "keep_days": int(s.workflows.TrashFor().Hours() / 24)})
 }
 
 func (s *Server) getTrashed(w http.ResponseWriter, r *http.Request) {
@@ -103,7 +103,7 @@ func (s *Server) purgeTrashed(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	t, err := s.eng.PurgeWorkflow(r.Context(), id)
+	t, err := s.workflows.Purge(r.Context(), id)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -117,7 +117,7 @@ func (s *Server) restoreWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	wf, err := s.eng.RestoreWorkflow(r.Context(), id)
+	wf, err := s.workflows.Restore(r.Context(), id)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -47,7 +47,7 @@ func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	vs, err := s.eng.Versions(r.Context(), id)
+	vs, err := s.workflows.Versions(r.Context(), id)
 	if err != nil {
 		writeError(w, workflowError(err))
 		return
@@ -70,7 +70,7 @@ func (s *Server) compareVersions(w http.ResponseWriter, r *http.Request) {
 	if to == "" {
 		to = "draft"
 	}
-	d, err := s.eng.CompareVersions(r.Context(), id, from, to)
+	d, err := s.workflows.Compare(r.Context(), id, from, to)
 	if err != nil {
 		writeError(w, workflowError(err))
 		return

@@ -54,7 +54,7 @@ func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	counts, err := s.eng.ProblemCounts(r.Context())
+	counts, err := s.workflows.ProblemCounts(r.Context())
 	if err != nil {
 		writeError(w, err)
 		return
@@ -88,7 +88,7 @@ func (s *Server) createWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	wf, err := s.eng.CreateWorkflow(r.Context(), body)
+	wf, err := s.workflows.Create(r.Context(), body)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -104,7 +104,7 @@ func (s *Server) validateWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	problems, err := s.eng.Validate(r.Context(), body)
+	problems, err := s.workflows.Validate(r.Context(), body)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -149,7 +149,7 @@ func (s *Server) updateWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	wf, err := s.eng.UpdateWorkflow(r.Context(), id, body, rev)
+	wf, err := s.workflows.Update(r.Context(), id, body, rev)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -206,7 +206,7 @@ func (s *Server) enableWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	wf, err := s.eng.EnableWorkflow(r.Context(), id)
+	wf, err := s.workflows.Enable(r.Context(), id)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -228,7 +228,7 @@ func (s *Server) disableWorkflow(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	wf, err := s.eng.DisableWorkflow(r.Context(), id, cancel)
+	wf, err := s.workflows.Disable(r.Context(), id, cancel)
 	if err != nil {
 		writeError(w, err)
 		return

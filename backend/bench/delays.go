@@ -36,9 +36,9 @@ func (b *bench) delays(ctx context.Context) error {
 		return err
 	}
 	defer be.close()
-	w, err := be.eng.CreateWorkflow(ctx, []byte(dueWorkflow))
+	w, err := be.eng.Workflows().Create(ctx, []byte(dueWorkflow))
 	if err == nil {
-		_, err = be.eng.EnableWorkflow(ctx, w.ID)
+		_, err = be.eng.Workflows().Enable(ctx, w.ID)
 	}
 	if err != nil {
 		return fmt.Errorf("bench: the due-delay workflow: %w", err)

@@ -265,12 +265,12 @@ func (b *bench) openWith(ctx context.Context, name, wf string, opts engine.Optio
 		return nil, fmt.Errorf("bench: %w", err)
 	}
 	if wf != "" {
-		w, err := eng.CreateWorkflow(ctx, []byte(wf))
+		w, err := eng.Workflows().Create(ctx, []byte(wf))
 		if err != nil {
 			db.Close()
 			return nil, fmt.Errorf("bench: create the bench workflow: %w", err)
 		}
-		if _, err := eng.EnableWorkflow(ctx, w.ID); err != nil {
+		if _, err := eng.Workflows().Enable(ctx, w.ID); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("bench: enable the bench workflow: %w", err)
 		}

@@ -239,11 +239,11 @@ func (b *bench) preload(ctx context.Context, kind, target string) error {
 	if err != nil {
 		return err
 	}
-	w, err := eng.CreateWorkflow(ctx, []byte(benchWorkflow))
+	w, err := eng.Workflows().Create(ctx, []byte(benchWorkflow))
 	if err != nil {
 		return err
 	}
-	if _, err := eng.EnableWorkflow(ctx, w.ID); err != nil {
+	if _, err := eng.Workflows().Enable(ctx, w.ID); err != nil {
 		return err
 	}
 	p := b.cfg.Progress.phase(kind+": preload the backlog (no step runs)", b.cfg.Events)

@@ -156,14 +156,14 @@ func Load(ctx context.Context, db store.Store, eng *engine.Engine, hooks *hook.E
 	sort.Strings(names)
 	ids := make([]string, 0, len(names))
 	for _, name := range names {
-		w, err := eng.CreateWorkflow(ctx, tpls[name])
+		w, err := eng.Workflows().Create(ctx, tpls[name])
 		if err != nil {
 			return 0, nil, fmt.Errorf("template %s: %w", name, err)
 		}
 		ids = append(ids, w.ID)
 	}
 	for i, id := range ids {
-		if _, err := eng.EnableWorkflow(ctx, id); err != nil {
+		if _, err := eng.Workflows().Enable(ctx, id); err != nil {
 			var ve *problem.Error
 			if errors.As(err, &ve) && ve.Code == problem.CodeWorkflow {
 				// It stays off, a draft whose problems the editor lists, rather than

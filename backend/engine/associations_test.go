@@ -133,7 +133,7 @@ func TestValidationOfAssociatedTargetsAndFilters(t *testing.T) {
 		M{"id": "d", "type": "branch", "branches": []M{{"name": "Big", "filter": M{"property": "company.employees", "op": "contains", "value": "x"}, "next": ""}}},
 	)
 	def["triggers"] = []M{{"id": "co", "type": "filter", "filter": M{"property": "company.industry", "op": "eq", "value": "software"}}}
-	res, err := h.eng.Validate(h.ctx, mustJSON(t, def))
+	res, err := h.eng.Workflows().Validate(h.ctx, mustJSON(t, def))
 	if err != nil {
 		t.Fatal(err)
 	}

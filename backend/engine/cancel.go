@@ -58,3 +58,27 @@ func cancelOpen(tx store.Tx, en *store.Enrollment, detail map[string]any, now ti
 	raw, _ := json.Marshal(detail)
 	return tx.AppendHistory(store.HistoryEntry{EnrollmentID: en.ID, StepID: en.CurrentStep, Outcome: store.HistCancelled, Detail: raw, At: now})
 }
+
+// holdSwitchingOff marks a workflow as being switched off with its open enrollments cancelled:
+// until release, a claimed step of it is cancelled instead of run.
+func (e *Engine) holdSwitchingOff(id string) (release func()) {
+	e.switchingOff.Store(id, true)
+	return func() { e.switchingOff.Delete(id) }
+}
+
+// cancelSwitchedOff cancels a switched-off workflow's open enrollments, in batches sized like
+// the maintenance jobs' (each a short write, so ingest is never held up). It finishes even when
+// the caller goes away, so a switched-off workflow keeps no open enrollments behind.
+func (e *Engine) cancelSwitchedOff(ctx context.Context, id string) error {
+	work := context.WithoutCancel(ctx)
+	var st maintStat
+	if err := e.batches(work, &st, func(limit int) (store.Batch, error) {
+		return e.db.CancelSwitchedOffEnrollments(work, id, limit, e.clock.Now())
+	}); err != nil {
+		return err
+	}
+	if st.Rows > 0 {
+		e.log.Info("cancelled the open enrollments of a switched-off workflow", "workflow", id, "enrollments", st.Rows, "batches", st.Batches)
+	}
+	return nil
+}

@@ -35,7 +35,7 @@ func TestDisableWithCancelCancelsInBatches(t *testing.T) {
 	if st := h.status(due); st != store.StatusCancelled {
 		t.Fatalf("a step that came due during the switch-off ran: %s", st)
 	}
-	if _, err := h.eng.DisableWorkflow(h.ctx, "w", true); err != nil {
+	if _, err := h.eng.Workflows().Disable(h.ctx, "w", true); err != nil {
 		t.Fatal(err)
 	}
 	for _, en := range h.enrollments("w") {

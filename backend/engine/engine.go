@@ -104,12 +104,13 @@ type Engine struct {
 	// cancelling holds the deleted workflows whose claimed steps are cancelled, not run.
 	cancelling atomic.Pointer[map[string]bool]
 	// switchingOff holds the workflows being switched off with their open enrollments cancelled
-	// (DisableWorkflow): their claimed steps are cancelled, not run.
+	// (Workflows.Disable): their claimed steps are cancelled, not run.
 	switchingOff sync.Map
 	// retryRuns holds the retry jobs this process has sent batches of (retry_job.go), to log
 	// once which process runs a job.
 	retryRuns sync.Map
 	maint     engineMaintenance // maintenance services (maintenance.go)
+	workflows *Workflows        // the workflow service over this runtime (workflows.go)
 
 	wake    chan struct{}
 	held    held       // claims the dispatcher is running, renewed by heartbeat (lease.go)
@@ -164,6 +165,7 @@ func New(ctx context.Context, db store.Store, opts Options) (*Engine, error) {
 		defs: map[versionKey]*workflow.Definition{}, progs: condition.NewCache(4096),
 		wake: make(chan struct{}, 1), bulk: bulkRunner{wake: make(chan struct{}, 1), sels: map[int64]*selection{}}}
 	e.newMaintenance()
+	e.workflows = &Workflows{db: db, clock: opts.Clock, rt: e, eventTypes: opts.EventTypes, trashFor: opts.TrashFor}
 	if err := e.loadSchema(ctx); err != nil {
 		return nil, err
 	}
@@ -175,6 +177,10 @@ func New(ctx context.Context, db store.Store, opts Options) (*Engine, error) {
 	}
 	return e, nil
 }
+
+// Workflows is the workflow service over this runtime: validating, saving, publishing,
+// switching on and off, versions and the Trash.
+func (e *Engine) Workflows() *Workflows { return e.workflows }
 
 // Now returns the engine clock's time.
 func (e *Engine) Now() time.Time { return e.clock.Now() }

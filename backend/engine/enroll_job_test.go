@@ -239,7 +239,7 @@ func TestBulkEnrollStopsWhenTheWorkflowIsSwitchedOff(t *testing.T) {
 	if _, err := h.eng.RunEnrollBatch(h.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.eng.DisableWorkflow(h.ctx, "w", false); err != nil {
+	if _, err := h.eng.Workflows().Disable(h.ctx, "w", false); err != nil {
 		t.Fatal(err)
 	}
 	h.run()
@@ -256,7 +256,7 @@ func TestBulkEnrollBadInput(t *testing.T) {
 	h := newHarness(t)
 	h.deployM(manualFlow("w"))
 	off := manualFlow("off")
-	if _, err := h.eng.CreateWorkflow(h.ctx, mustJSON(t, off)); err != nil {
+	if _, err := h.eng.Workflows().Create(h.ctx, mustJSON(t, off)); err != nil {
 		t.Fatal(err)
 	}
 	ids := h.seedContacts(3, func(int) string { return "Dublin" })

@@ -304,7 +304,7 @@ func TestEnrollCycleIsRefusedUnlessReenrollmentIsOff(t *testing.T) {
 	b := flow("b", M{"id": "to-a", "type": "enroll", "workflow": "a"})
 	a["reenroll"] = M{"enabled": true, "triggers": []string{}}
 	draft := func(def M) {
-		if _, err := h.eng.CreateWorkflow(h.ctx, mustJSON(t, def)); err != nil {
+		if _, err := h.eng.Workflows().Create(h.ctx, mustJSON(t, def)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -312,10 +312,10 @@ func TestEnrollCycleIsRefusedUnlessReenrollmentIsOff(t *testing.T) {
 	draft(a) // a exists (without its enroll step yet), so b may name it
 	draft(b)
 	a["steps"] = []M{{"id": "to-b", "type": "enroll", "workflow": "b"}}
-	if _, err := h.eng.UpdateWorkflow(h.ctx, "a", mustJSON(t, a), 0); err != nil {
+	if _, err := h.eng.Workflows().Update(h.ctx, "a", mustJSON(t, a), 0); err != nil {
 		t.Fatal(err)
 	}
-	_, err := h.eng.EnableWorkflow(h.ctx, "a")
+	_, err := h.eng.Workflows().Enable(h.ctx, "a")
 	var ve *problem.Error
 	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Step != "to-b" || !strings.Contains(ve.Problems[0].Message, "a → b → a") {
 		t.Fatalf("enable a: %v, want the enroll cycle refused on step to-b", err)
@@ -324,10 +324,10 @@ func TestEnrollCycleIsRefusedUnlessReenrollmentIsOff(t *testing.T) {
 		t.Fatal("a was switched on")
 	}
 	a["reenroll"] = M{"enabled": false, "triggers": []string{}}
-	if _, err := h.eng.UpdateWorkflow(h.ctx, "a", mustJSON(t, a), 0); err != nil {
+	if _, err := h.eng.Workflows().Update(h.ctx, "a", mustJSON(t, a), 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.eng.EnableWorkflow(h.ctx, "a"); err != nil {
+	if _, err := h.eng.Workflows().Enable(h.ctx, "a"); err != nil {
 		t.Fatalf("a cycle with re-enrollment off everywhere: %v", err)
 	}
 }
@@ -392,7 +392,7 @@ func TestWorkflowRuleNamingAWorkflowWithoutAGoalIsAProblem(t *testing.T) {
 	h.deployM(flow("plain", M{"id": "wait", "type": "delay", "duration": "1d"}))
 	def := flow("reads", M{"id": "mark", "type": "set_property", "property": "x", "value": "1"})
 	def["triggers"] = []M{{"id": "t", "type": "filter", "filter": M{"workflow": "plain", "op": "goal_reached"}}}
-	w, err := h.eng.CreateWorkflow(h.ctx, mustJSON(t, def))
+	w, err := h.eng.Workflows().Create(h.ctx, mustJSON(t, def))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +412,7 @@ func TestRemoveFromTheEnrollingWorkflowLeavesItWhole(t *testing.T) {
 		M{"id": "mark", "type": "set_property", "property": "handed_off", "value": "yes"})
 	h.deployM(nurture)
 	sales["unenroll"] = M{"on_enroll_remove_from": []string{"nurture"}}
-	if _, err := h.eng.UpdateWorkflow(h.ctx, "sales", mustJSON(t, sales), 0); err != nil {
+	if _, err := h.eng.Workflows().Update(h.ctx, "sales", mustJSON(t, sales), 0); err != nil {
 		t.Fatal(err)
 	}
 	id := h.start("nurture", "ann@example.com", nil)

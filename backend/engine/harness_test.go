@@ -46,11 +46,11 @@ func newHarnessOn(t *testing.T, db *store.DB) *harness {
 // deploy creates and enables a workflow from a JSON definition.
 func (h *harness) deploy(def string) {
 	h.t.Helper()
-	w, err := h.eng.CreateWorkflow(h.ctx, []byte(def))
+	w, err := h.eng.Workflows().Create(h.ctx, []byte(def))
 	if err != nil {
 		h.t.Fatalf("create workflow: %v", err)
 	}
-	if _, err := h.eng.EnableWorkflow(h.ctx, w.ID); err != nil {
+	if _, err := h.eng.Workflows().Enable(h.ctx, w.ID); err != nil {
 		h.t.Fatalf("enable workflow: %v", err)
 	}
 }

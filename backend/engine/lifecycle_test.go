@@ -57,14 +57,14 @@ func TestDeletedAndRecreatedWorkflowRunsItsNewDefinition(t *testing.T) {
 	old := h.start("w", "ann@example.com", M{"score": 60})
 	h.run()
 	h.wantTrail(old, "enrolled", "route:ok", "mark:ok", "completed")
-	if err := h.eng.DeleteWorkflow(h.ctx, "w", true); err != nil {
+	if err := h.eng.Workflows().Delete(h.ctx, "w", true); err != nil {
 		t.Fatal(err)
 	}
 	// The id stays taken while the workflow is in the Trash, and is free once it is purged.
-	if _, err := h.eng.CreateWorkflow(h.ctx, mustJSON(t, def(10, "new"))); !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "Trash") {
+	if _, err := h.eng.Workflows().Create(h.ctx, mustJSON(t, def(10, "new"))); !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "Trash") {
 		t.Fatalf("create over a trashed id: %v, want a conflict naming the Trash", err)
 	}
-	if _, err := h.eng.PurgeWorkflow(h.ctx, "w"); err != nil {
+	if _, err := h.eng.Workflows().Purge(h.ctx, "w"); err != nil {
 		t.Fatal(err)
 	}
 	h.eng.RunMaintenance(h.ctx)
@@ -90,7 +90,7 @@ func TestPropertiesFirstSetByAStepAreDeclared(t *testing.T) {
 	if !ok || typ != "number" {
 		t.Fatalf("schema says %q %v for a property a step set to 1", typ, ok)
 	}
-	w, err := h.eng.CreateWorkflow(h.ctx, mustJSON(t, flow("w2", M{"id": "s", "type": "set_property", "property": "rounds", "value": "text"})))
+	w, err := h.eng.Workflows().Create(h.ctx, mustJSON(t, flow("w2", M{"id": "s", "type": "set_property", "property": "rounds", "value": "text"})))
 	if err != nil {
 		t.Fatal(err)
 	}

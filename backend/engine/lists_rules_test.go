@@ -213,7 +213,7 @@ func TestListReferencesAreValidated(t *testing.T) {
 		M{"id": "firm", "type": "add_to_list", "list": "firms"})
 	def["triggers"] = []M{{"id": "l", "type": "list", "list": "nope", "on": "enter"}}
 	def["suppress"] = []string{"firms", "gone"}
-	problems, err := h.eng.Validate(h.ctx, mustJSON(t, def))
+	problems, err := h.eng.Workflows().Validate(h.ctx, mustJSON(t, def))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/flowdesk/flowdesk/backend/store"
-	"github.com/flowdesk/flowdesk/backend/trigger"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
 
@@ -31,17 +30,17 @@ type ExistingRecords struct {
 	Suppressed     int64 `json:"suppressed"` // in one of the workflow's suppression lists
 }
 
-// ReviewPublish compares a definition (nil: the saved draft) with the workflow's live version
+// Review compares a definition (nil: the saved draft) with the workflow's live version
 // and counts the records its filter triggers would enroll now. It writes nothing.
-func (e *Engine) ReviewPublish(ctx context.Context, id string, raw []byte) (*Review, error) {
-	w, err := e.db.Workflow(ctx, id)
+func (s *Workflows) Review(ctx context.Context, id string, raw []byte) (*Review, error) {
+	w, err := s.db.Workflow(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if raw == nil {
 		raw = w.Definition
 	}
-	def, _, problems, err := e.prepare(ctx, raw, id)
+	def, _, problems, err := s.prepare(ctx, raw, id)
 	if err != nil {
 		return nil, err
 	}
@@ -56,92 +55,18 @@ func (e *Engine) ReviewPublish(ctx context.Context, id string, raw []byte) (*Rev
 	// what it runs from that version on, and its records still in it stay on that version
 	var live *workflow.Definition
 	if w.ActiveVersion > 0 {
-		if live, err = e.definition(ctx, id, w.ActiveVersion); err != nil {
+		if live, err = s.rt.definition(ctx, id, w.ActiveVersion); err != nil {
 			return nil, err
 		}
 		rv.LiveVersion = w.ActiveVersion
 	}
 	rv.Changes = workflow.Compare(live, def)
 	if rv.Valid {
-		if rv.Existing, err = e.countExisting(ctx, id, def); err != nil {
+		if rv.Existing, err = s.rt.countExisting(ctx, id, def); err != nil {
 			return nil, err
 		}
 	}
 	return rv, nil
-}
-
-// countExisting counts, page by page on the read pool, the records that meet one of def's
-// filter triggers now, and which of them enrollment rules would let in.
-func (e *Engine) countExisting(ctx context.Context, id string, def *workflow.Definition) (ExistingRecords, error) {
-	var out ExistingRecords
-	for _, t := range def.Triggers {
-		if t.Type == workflow.TriggerFilter {
-			out.FilterTriggers++
-		}
-	}
-	if out.FilterTriggers == 0 {
-		return out, nil
-	}
-	ix, err := trigger.Build([]*trigger.Workflow{{ID: id, Def: def}}, e.compileOptions)
-	if err != nil {
-		return out, fmt.Errorf("count records meeting the triggers of %q: %w", id, err)
-	}
-	now := e.clock.Now()
-	for after := int64(0); ; {
-		recs, err := e.db.SearchRecords(ctx, store.RecordQuery{Type: def.Object, After: after, Limit: 500})
-		if err != nil {
-			return out, err
-		}
-		if len(recs) == 0 {
-			return out, nil
-		}
-		after = recs[len(recs)-1].ID
-		matched := map[int64][]trigger.Match{}
-		ids := []int64{}
-		for _, r := range recs {
-			env, err := ruleEnv(dbRules{ctx, e.db}, r, now, ix.UsesLists(), ix.Associations(def.Object))
-			if err != nil {
-				return out, err
-			}
-			if m, _ := ix.MatchNow(id, env); len(m) > 0 {
-				matched[r.ID] = m
-				ids = append(ids, r.ID)
-			}
-		}
-		states, err := e.db.EnrollStates(ctx, id, ids)
-		if err != nil {
-			return out, err
-		}
-		for _, rid := range ids {
-			out.Matching++
-			st := states[rid]
-			switch {
-			case st.Open:
-				out.AlreadyIn++
-			case st.Ever && !mayReenrollAny(def, matched[rid]):
-				out.ReenrollOff++
-			default:
-				sup, err := suppressedIn(def.Suppress, func() ([]string, error) { return e.db.RecordLists(ctx, rid) })
-				switch {
-				case err != nil:
-					return out, err
-				case sup != "":
-					out.Suppressed++
-				default:
-					out.Enrollable++
-				}
-			}
-		}
-	}
-}
-
-func mayReenrollAny(def *workflow.Definition, ms []trigger.Match) bool {
-	for _, m := range ms {
-		if trigger.MayReenroll(def, m.TriggerID) {
-			return true
-		}
-	}
-	return false
 }
 
 // Published is the answer to a publish: the workflow as it is now live and how many existing
@@ -153,12 +78,12 @@ type Published struct {
 }
 
 // Publish makes a definition (nil: the saved draft) the workflow's live version and switches
-// it on: the one way the UI puts changes live, after the user saw ReviewPublish. A definition
+// it on: the one way the UI puts changes live, after the user saw Review. A definition
 // with errors is refused and nothing changes. expectRevision (0: don't check) refuses a stale
 // copy. With enrollExisting the records that meet a filter trigger now enroll too (whatever
 // the triggers' enroll_existing marks say); without, none do.
-func (e *Engine) Publish(ctx context.Context, id string, raw []byte, expectRevision int, enrollExisting bool) (*Published, error) {
-	w, err := e.db.Workflow(ctx, id)
+func (s *Workflows) Publish(ctx context.Context, id string, raw []byte, expectRevision int, enrollExisting bool) (*Published, error) {
+	w, err := s.db.Workflow(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +91,7 @@ func (e *Engine) Publish(ctx context.Context, id string, raw []byte, expectRevis
 	if draft {
 		raw = w.Definition
 	}
-	_, _, problems, err := e.prepare(ctx, raw, id)
+	_, _, problems, err := s.prepare(ctx, raw, id)
 	if err != nil {
 		return nil, err
 	}
@@ -178,24 +103,24 @@ func (e *Engine) Publish(ctx context.Context, id string, raw []byte, expectRevis
 	}
 	// a live workflow's save publishes at once; one that is off is saved, then switched on
 	if !draft {
-		if _, err := e.UpdateWorkflow(ctx, id, raw, expectRevision); err != nil {
+		if _, err := s.Update(ctx, id, raw, expectRevision); err != nil {
 			return nil, err
 		}
 	} else if expectRevision > 0 && w.Revision != expectRevision {
 		return nil, fmt.Errorf("workflow %q was changed elsewhere (revision %d, you reviewed %d); reload it: %w", id, w.Revision, expectRevision, store.ErrConflict)
 	}
 	if !w.Enabled || draft {
-		if err := e.enable(ctx, id); err != nil {
+		if err := s.enable(ctx, id); err != nil {
 			return nil, err
 		}
 	}
 	n := 0
 	if enrollExisting {
-		if n, err = e.enrollExisting(ctx, id, true); err != nil {
+		if n, err = s.rt.enrollExisting(ctx, id, true); err != nil {
 			return nil, err
 		}
 	}
-	cur, err := e.db.Workflow(ctx, id)
+	cur, err := s.db.Workflow(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -72,11 +72,11 @@ func (s *schedEnv) restart() {
 
 func (s *schedEnv) deploy(def string) {
 	s.t.Helper()
-	w, err := s.eng.CreateWorkflow(s.ctx, []byte(def))
+	w, err := s.eng.Workflows().Create(s.ctx, []byte(def))
 	if err != nil {
 		s.t.Fatalf("create workflow: %v", err)
 	}
-	if _, err := s.eng.EnableWorkflow(s.ctx, w.ID); err != nil {
+	if _, err := s.eng.Workflows().Enable(s.ctx, w.ID); err != nil {
 		s.t.Fatalf("enable workflow: %v", err)
 	}
 }
@@ -509,7 +509,7 @@ func TestScheduleReenrollment(t *testing.T) {
 
 func TestScheduleDisabledAndNewlyEnabled(t *testing.T) {
 	s := newSchedEnv(t, "2026-03-02T07:00:00Z")
-	w, err := s.eng.CreateWorkflow(s.ctx, []byte(schedWF("weekly", schedWeekly, schedReenrollOn)))
+	w, err := s.eng.Workflows().Create(s.ctx, []byte(schedWF("weekly", schedWeekly, schedReenrollOn)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -521,7 +521,7 @@ func TestScheduleDisabledAndNewlyEnabled(t *testing.T) {
 	}
 	// Enabled after Monday 9 March 09:00: that occurrence does not fire; 16 March does.
 	s.clock.Set(schedTime("2026-03-09T12:00:00Z"))
-	if _, err := s.eng.EnableWorkflow(s.ctx, w.ID); err != nil {
+	if _, err := s.eng.Workflows().Enable(s.ctx, w.ID); err != nil {
 		t.Fatal(err)
 	}
 	if n := s.tick(); n != 0 {
@@ -532,7 +532,7 @@ func TestScheduleDisabledAndNewlyEnabled(t *testing.T) {
 		t.Fatalf("16 March enrolled %d", n)
 	}
 	// Disabled: Monday 23 March passes silently.
-	if _, err := s.eng.DisableWorkflow(s.ctx, w.ID, false); err != nil {
+	if _, err := s.eng.Workflows().Disable(s.ctx, w.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	s.clock.Set(schedTime("2026-03-23T09:00:00Z"))
@@ -540,7 +540,7 @@ func TestScheduleDisabledAndNewlyEnabled(t *testing.T) {
 		t.Fatalf("disabled workflow fired: %d", n)
 	}
 	// Enabling again does not catch up on 23 March.
-	if _, err := s.eng.EnableWorkflow(s.ctx, w.ID); err != nil {
+	if _, err := s.eng.Workflows().Enable(s.ctx, w.ID); err != nil {
 		t.Fatal(err)
 	}
 	if n := s.tick(); n != 0 {
@@ -551,7 +551,7 @@ func TestScheduleDisabledAndNewlyEnabled(t *testing.T) {
 		t.Fatalf("30 March enrolled %d", n)
 	}
 	// Deleting the workflow removes its schedule state.
-	if err := s.eng.DeleteWorkflow(s.ctx, w.ID, true); err != nil {
+	if err := s.eng.Workflows().Delete(s.ctx, w.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	if states, _ := s.db.ScheduleStates(s.ctx); len(states) != 0 {
@@ -565,7 +565,7 @@ func TestScheduleEditRearms(t *testing.T) {
 	s.contact("ann@example.com", nil)
 	s.clock.Set(schedTime("2026-03-04T12:00:00Z")) // Wednesday; Monday's occurrence was missed (not ticked)
 	// Moving the schedule to Tuesdays re-arms it from now: neither Monday nor Tuesday fires late.
-	if _, err := s.eng.UpdateWorkflow(s.ctx, "weekly", []byte(schedWF("weekly", `[{"id": "weekly", "type": "schedule", "cron": "0 9 * * TUE"}]`, schedReenrollOn)), 0); err != nil {
+	if _, err := s.eng.Workflows().Update(s.ctx, "weekly", []byte(schedWF("weekly", `[{"id": "weekly", "type": "schedule", "cron": "0 9 * * TUE"}]`, schedReenrollOn)), 0); err != nil {
 		t.Fatal(err)
 	}
 	if n := s.tick(); n != 0 {
@@ -645,17 +645,17 @@ func TestScheduleAndPublishReadLists(t *testing.T) {
 
 	// A filter trigger on not being in the list: the review counts cat only, and publishing
 	// with "enroll those now" enrolls cat only.
-	w, err := s.eng.CreateWorkflow(s.ctx, []byte(`{"id": "outsiders", "name": "Outsiders", "object": "contact",
+	w, err := s.eng.Workflows().Create(s.ctx, []byte(`{"id": "outsiders", "name": "Outsiders", "object": "contact",
 		"triggers": [{"id": "t", "type": "filter", "filter": {"list": "vip", "op": "not_member"}}],
 		"start": "note", "steps": [{"id": "note", "type": "notify", "users": ["owner"], "text": "hi"}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rv, err := s.eng.ReviewPublish(s.ctx, w.ID, nil)
+	rv, err := s.eng.Workflows().Review(s.ctx, w.ID, nil)
 	if err != nil || rv.Existing.Matching != 1 || rv.Existing.Enrollable != 1 {
 		t.Fatalf("review %+v, %v", rv, err)
 	}
-	if _, err := s.eng.Publish(s.ctx, w.ID, nil, w.Revision, true); err != nil {
+	if _, err := s.eng.Workflows().Publish(s.ctx, w.ID, nil, w.Revision, true); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.enrolledEmails("outsiders"); len(got) != 1 || got["cat@example.com"] != 1 {
@@ -671,11 +671,11 @@ func TestScheduleAndPublishReadLists(t *testing.T) {
 	if _, err := s.eng.AddListMembers(s.ctx, "stop", []int64{bob}); err != nil {
 		t.Fatal(err)
 	}
-	w2, err := s.eng.CreateWorkflow(s.ctx, []byte(def))
+	w2, err := s.eng.Workflows().Create(s.ctx, []byte(def))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rv, err = s.eng.ReviewPublish(s.ctx, w2.ID, nil)
+	rv, err = s.eng.Workflows().Review(s.ctx, w2.ID, nil)
 	if err != nil || rv.Existing.Matching != 2 || rv.Existing.Enrollable != 1 || rv.Existing.Suppressed != 1 {
 		t.Fatalf("review with a suppression list %+v, %v", rv, err)
 	}

@@ -225,7 +225,7 @@ func TestRotateOwnerStartsOverWhenTheOwnerListChanges(t *testing.T) {
 	publish := func(owners string) {
 		t.Helper()
 		def := strings.Replace(fmt.Sprintf(rotateWF, false), `["a", "b", "c"]`, owners, 1)
-		if _, err := h.eng.Publish(h.ctx, "rot", []byte(def), 0, false); err != nil {
+		if _, err := h.eng.Workflows().Publish(h.ctx, "rot", []byte(def), 0, false); err != nil {
 			t.Fatalf("publish %s: %v", owners, err)
 		}
 	}

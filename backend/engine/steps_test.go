@@ -599,7 +599,7 @@ func TestEnrollStep(t *testing.T) {
 		h := newHarness(t)
 		h.deployM(target)
 		h.deployM(router)
-		if _, err := h.eng.DisableWorkflow(h.ctx, "nurture", false); err != nil {
+		if _, err := h.eng.Workflows().Disable(h.ctx, "nurture", false); err != nil {
 			t.Fatal(err)
 		}
 		id := h.start("router", "ann@example.com", nil)

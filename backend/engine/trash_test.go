@@ -39,7 +39,7 @@ func TestDeleteCancelsOpenEnrollmentsAndRestoreBringsHistoryBack(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if err := h.eng.DeleteWorkflow(h.ctx, "w", true); err != nil {
+	if err := h.eng.Workflows().Delete(h.ctx, "w", true); err != nil {
 		t.Fatal(err)
 	}
 	// New events no longer match it, and it is gone from the list and from lookups.
@@ -66,7 +66,7 @@ func TestDeleteCancelsOpenEnrollmentsAndRestoreBringsHistoryBack(t *testing.T) {
 	}
 
 	// Restore: switched off, with its definition, versions, history and counters.
-	w, err := h.eng.RestoreWorkflow(h.ctx, "w")
+	w, err := h.eng.Workflows().Restore(h.ctx, "w")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestDeleteCancelsOpenEnrollmentsAndRestoreBringsHistoryBack(t *testing.T) {
 		t.Fatal("the history of a finished enrollment was lost")
 	}
 	// It can be switched on again and enrolls.
-	if _, err := h.eng.EnableWorkflow(h.ctx, "w"); err != nil {
+	if _, err := h.eng.Workflows().Enable(h.ctx, "w"); err != nil {
 		t.Fatal(err)
 	}
 	h.start("w", "again@example.com", nil)
@@ -102,10 +102,10 @@ func TestDeleteInBackgroundBatchesAndKeep(t *testing.T) {
 		h.start("keep", fmt.Sprintf("k%03d@example.com", i), nil)
 	}
 	h.run()
-	if err := h.eng.DeleteWorkflow(h.ctx, "cancel", true); err != nil {
+	if err := h.eng.Workflows().Delete(h.ctx, "cancel", true); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.eng.DeleteWorkflow(h.ctx, "keep", false); err != nil {
+	if err := h.eng.Workflows().Delete(h.ctx, "keep", false); err != nil {
 		t.Fatal(err)
 	}
 	h.eng.RunMaintenance(h.ctx)
@@ -127,10 +127,10 @@ func TestDeleteInBackgroundBatchesAndKeep(t *testing.T) {
 	}
 
 	// Purge on request removes everything in batches; the id is free again.
-	if _, err := h.eng.PurgeWorkflow(h.ctx, "cancel"); err != nil {
+	if _, err := h.eng.Workflows().Purge(h.ctx, "cancel"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.eng.RestoreWorkflow(h.ctx, "cancel"); !errors.Is(err, store.ErrConflict) {
+	if _, err := h.eng.Workflows().Restore(h.ctx, "cancel"); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("restore during purge: %v, want a conflict", err)
 	}
 	h.eng.RunMaintenance(h.ctx)

@@ -363,7 +363,7 @@ func TestManualEnrollment(t *testing.T) {
 		t.Fatalf("manual re-enrollment with re-enrollment off: %v, want ErrConflict", err)
 	}
 	on := reenroll(flow("w", M{"id": "wait", "type": "delay", "duration": "1h", "next": "done"}, M{"id": "done", "type": "add_to_list", "list": "x"}), "go") // on for the event trigger only: manual enrollment may re-enroll too
-	if _, err := h.eng.UpdateWorkflow(h.ctx, "w", mustJSON(t, on), 0); err != nil {
+	if _, err := h.eng.Workflows().Update(h.ctx, "w", mustJSON(t, on), 0); err != nil {
 		t.Fatal(err)
 	}
 	en, err := h.eng.EnrollManually(h.ctx, "w", rec)
@@ -389,7 +389,7 @@ func TestDisableWorkflow(t *testing.T) {
 		h.deployM(def)
 		id := h.start("w", "ann@example.com", nil)
 		h.run()
-		w, err := h.eng.DisableWorkflow(h.ctx, "w", false)
+		w, err := h.eng.Workflows().Disable(h.ctx, "w", false)
 		if err != nil || w.Enabled {
 			t.Fatalf("disable: %+v %v", w, err)
 		}
@@ -410,7 +410,7 @@ func TestDisableWorkflow(t *testing.T) {
 		waiting := h.start("w", "ann@example.com", nil)
 		h.run()
 		active := h.start("w", "bob@example.com", nil) // not run yet
-		if _, err := h.eng.DisableWorkflow(h.ctx, "w", true); err != nil {
+		if _, err := h.eng.Workflows().Disable(h.ctx, "w", true); err != nil {
 			t.Fatal(err)
 		}
 		h.wantStatus(waiting, store.StatusCancelled)
@@ -448,7 +448,7 @@ func TestUpdatingAnEnabledWorkflowVersionsEnrollments(t *testing.T) {
 		M{"id": "mark2", "type": "set_property", "property": "lead_status", "value": "v2", "next": "wait"},
 		M{"id": "wait", "type": "delay", "duration": "2h"})
 	raw := mustJSON(t, v2)
-	w, err := h.eng.UpdateWorkflow(h.ctx, "w", raw, 0)
+	w, err := h.eng.Workflows().Update(h.ctx, "w", raw, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -248,7 +248,7 @@ func TestMappedDatePropertyDrivesSchedule(t *testing.T) {
 	if p, _ := s.eng.Property("contact", "trial_end"); p.Type != "date" {
 		t.Fatalf("trial_end declared %q, want date", p.Type)
 	}
-	probs, err := s.eng.Validate(s.ctx, []byte(`{"name": "f", "object": "contact", "triggers": [{"id": "t", "type": "filter",
+	probs, err := s.eng.Workflows().Validate(s.ctx, []byte(`{"name": "f", "object": "contact", "triggers": [{"id": "t", "type": "filter",
 		"filter": {"all": [{"property": "trial_end", "op": "after", "value": "2026-06-01"}, {"property": "trial_end", "op": "before", "value": "2026-07-01"}]}}],
 		"start": "n", "steps": [{"id": "n", "type": "notify", "users": ["owner"], "text": "x"}]}`))
 	if err != nil || len(probs) != 0 {

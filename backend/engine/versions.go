@@ -21,12 +21,12 @@ type VersionInfo struct {
 }
 
 // Versions lists a workflow's published versions, newest first.
-func (e *Engine) Versions(ctx context.Context, id string) ([]VersionInfo, error) {
-	w, err := e.db.Workflow(ctx, id)
+func (s *Workflows) Versions(ctx context.Context, id string) ([]VersionInfo, error) {
+	w, err := s.db.Workflow(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	vs, err := e.db.WorkflowVersions(ctx, id)
+	vs, err := s.db.WorkflowVersions(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -47,39 +47,39 @@ func (e *Engine) Versions(ctx context.Context, id string) ([]VersionInfo, error)
 
 // revisionDefinition loads one definition of a workflow: a version number, "draft" (what is saved in
 // the editor) or "live" (the version new enrollments start on; none while it is off).
-func (e *Engine) revisionDefinition(ctx context.Context, id, which, field string) (*workflow.Definition, error) {
+func (s *Workflows) revisionDefinition(ctx context.Context, id, which, field string) (*workflow.Definition, error) {
 	switch which {
 	case "draft":
-		w, err := e.db.Workflow(ctx, id)
+		w, err := s.db.Workflow(ctx, id)
 		if err != nil {
 			return nil, err
 		}
 		return workflow.Parse(w.Definition)
 	case "live":
-		w, err := e.db.Workflow(ctx, id)
+		w, err := s.db.Workflow(ctx, id)
 		if err != nil {
 			return nil, err
 		}
 		if !w.Enabled || w.ActiveVersion == 0 {
 			return nil, nil
 		}
-		return e.definition(ctx, id, w.ActiveVersion)
+		return s.rt.definition(ctx, id, w.ActiveVersion)
 	}
 	v, err := strconv.Atoi(which)
 	if err != nil || v <= 0 {
 		return nil, badInput(field, "%q is not a version: give a version number, draft or live", which)
 	}
-	return e.definition(ctx, id, v)
+	return s.rt.definition(ctx, id, v)
 }
 
-// CompareVersions says what changed from one definition of a workflow to another (see
+// Compare says what changed from one definition of a workflow to another (see
 // revisionDefinition for the names; "live" of a workflow that is off compares as nothing).
-func (e *Engine) CompareVersions(ctx context.Context, id, from, to string) (*workflow.Diff, error) {
-	a, err := e.revisionDefinition(ctx, id, from, "from")
+func (s *Workflows) Compare(ctx context.Context, id, from, to string) (*workflow.Diff, error) {
+	a, err := s.revisionDefinition(ctx, id, from, "from")
 	if err != nil {
 		return nil, err
 	}
-	b, err := e.revisionDefinition(ctx, id, to, "to")
+	b, err := s.revisionDefinition(ctx, id, to, "to")
 	if err != nil {
 		return nil, err
 	}

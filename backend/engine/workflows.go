@@ -3,22 +3,61 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
+	"time"
+
+	"github.com/flowdesk/flowdesk/backend/condition"
 
 	"github.com/flowdesk/flowdesk/backend/ident"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
 
+// Workflows is the workflow service: it validates, saves, publishes, switches on and off,
+// versions and trashes definitions. It reaches the runtime only through workflowRuntime, so
+// what a definition is (this file and publish.go, versions.go, trash.go) stays apart from how
+// it runs, and the runtime never calls back into the service.
+type Workflows struct {
+	db         store.Store
+	clock      Clock
+	rt         workflowRuntime
+	eventTypes func(context.Context) ([]string, error)
+	trashFor   time.Duration
+}
+
+// workflowRuntime is what the workflow service needs from the runtime: the schema definitions
+// are checked against, a reload of what runs after a change, and the records and enrollments a
+// change acts on.
+type workflowRuntime interface {
+	Schema(object string) condition.Schema
+	Objects() []string
+	Associable(object string) []string
+	// definition is a workflow version's definition, from the runtime's cache.
+	definition(ctx context.Context, id string, version int) (*workflow.Definition, error)
+	// rebuildIndex reloads the enabled workflows' triggers after a change.
+	rebuildIndex(ctx context.Context) error
+	// enrollExisting enrolls the records that meet a workflow's filter triggers now.
+	enrollExisting(ctx context.Context, id string, all bool) (int, error)
+	// countExisting counts the records a definition's filter triggers would enroll now.
+	countExisting(ctx context.Context, id string, def *workflow.Definition) (ExistingRecords, error)
+	// holdSwitchingOff makes claimed steps of the workflow cancel instead of run until release.
+	holdSwitchingOff(id string) (release func())
+	// cancelSwitchedOff cancels a switched-off workflow's open enrollments in batches.
+	cancelSwitchedOff(ctx context.Context, id string) error
+	// loadCancelling reloads the deleted workflows whose claimed steps are cancelled.
+	loadCancelling(ctx context.Context) error
+	// wakeTrash starts the Trash's background round now.
+	wakeTrash()
+}
+
 var workflowIDRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_\-]{0,63}$`)
 
 // validateOptions gives validation what a definition refers to: the property schema, the
 // workflows and objects, the email templates, the webhook endpoints and the event types that
 // something sends.
-func (e *Engine) validateOptions(ctx context.Context) (workflow.Options, error) {
-	wfs, err := e.db.Workflows(ctx)
+func (s *Workflows) validateOptions(ctx context.Context) (workflow.Options, error) {
+	wfs, err := s.db.Workflows(ctx)
 	if err != nil {
 		return workflow.Options{}, err
 	}
@@ -28,7 +67,7 @@ func (e *Engine) validateOptions(ctx context.Context) (workflow.Options, error) 
 		objects[w.ID] = w.Object
 		raws[w.ID] = w.Definition
 	}
-	tpls, err := e.db.EmailTemplates(ctx)
+	tpls, err := s.db.EmailTemplates(ctx)
 	if err != nil {
 		return workflow.Options{}, err
 	}
@@ -36,7 +75,7 @@ func (e *Engine) validateOptions(ctx context.Context) (workflow.Options, error) 
 	for _, t := range tpls {
 		templates[t.Name] = true
 	}
-	eps, err := e.db.HookEndpoints(ctx)
+	eps, err := s.db.HookEndpoints(ctx)
 	if err != nil {
 		return workflow.Options{}, err
 	}
@@ -44,7 +83,7 @@ func (e *Engine) validateOptions(ctx context.Context) (workflow.Options, error) 
 	for _, ep := range eps {
 		hooks[ep.ID] = true
 	}
-	ls, err := e.db.Lists(ctx)
+	ls, err := s.db.Lists(ctx)
 	if err != nil {
 		return workflow.Options{}, err
 	}
@@ -57,9 +96,9 @@ func (e *Engine) validateOptions(ctx context.Context) (workflow.Options, error) 
 			o, ok := lists[id]
 			return o, ok
 		},
-		Schema:       e.Schema,
-		Objects:      e.Objects(),
-		Associations: e.Associable,
+		Schema:       s.rt.Schema,
+		Objects:      s.rt.Objects(),
+		Associations: s.rt.Associable,
 		Workflow: func(id string) (string, bool) {
 			o, ok := objects[id]
 			return o, ok
@@ -79,8 +118,8 @@ func (e *Engine) validateOptions(ctx context.Context) (workflow.Options, error) 
 		Template: func(name string) bool { return templates[name] },
 		Hook:     func(id string) bool { return hooks[id] },
 	}
-	if e.opts.EventTypes != nil {
-		if opts.EventTypes, err = e.opts.EventTypes(ctx); err != nil {
+	if s.eventTypes != nil {
+		if opts.EventTypes, err = s.eventTypes(ctx); err != nil {
 			return workflow.Options{}, fmt.Errorf("list known event types: %w", err)
 		}
 		if opts.EventTypes == nil {
@@ -92,7 +131,7 @@ func (e *Engine) validateOptions(ctx context.Context) (workflow.Options, error) 
 
 // Validate parses and validates a definition without storing it. A definition without an id is
 // checked as a new workflow (it gets its id when saved).
-func (e *Engine) Validate(ctx context.Context, raw []byte) ([]workflow.Problem, error) {
+func (s *Workflows) Validate(ctx context.Context, raw []byte) ([]workflow.Problem, error) {
 	def, err := workflow.Parse(raw)
 	if err != nil {
 		return nil, badInput("body", "%v", err)
@@ -101,7 +140,7 @@ func (e *Engine) Validate(ctx context.Context, raw []byte) ([]workflow.Problem, 
 	if fresh {
 		def.ID = "new-workflow"
 	}
-	unstorable, problems, err := e.check(ctx, def, fresh)
+	unstorable, problems, err := s.check(ctx, def, fresh)
 	return append(unstorable, problems...), err
 }
 
@@ -110,14 +149,14 @@ func (e *Engine) Validate(ctx context.Context, raw []byte) ([]workflow.Problem, 
 // (none for a fresh one, whose id was only just given). Problems that make the definition
 // unfit to store at all (a bad id, a hidden secret with nothing to restore) come first and
 // apart from the others, which a draft may have.
-func (e *Engine) check(ctx context.Context, def *workflow.Definition, fresh bool) (unstorable, problems []workflow.Problem, err error) {
-	opts, err := e.validateOptions(ctx)
+func (s *Workflows) check(ctx context.Context, def *workflow.Definition, fresh bool) (unstorable, problems []workflow.Problem, err error) {
+	opts, err := s.validateOptions(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	var stored *workflow.Definition
 	if !fresh {
-		if w, err := e.db.Workflow(ctx, def.ID); err == nil {
+		if w, err := s.db.Workflow(ctx, def.ID); err == nil {
 			stored, _ = workflow.Parse(w.Definition)
 		}
 	}
@@ -131,7 +170,7 @@ func (e *Engine) check(ctx context.Context, def *workflow.Definition, fresh bool
 // prepare validates a definition for saving and returns its canonical JSON and its problems:
 // a definition with problems is still stored (a draft), unless it cannot be stored at all. A
 // definition without an id gets defaultID, or a new id from its name when defaultID is empty.
-func (e *Engine) prepare(ctx context.Context, raw []byte, defaultID string) (*workflow.Definition, []byte, []workflow.Problem, error) {
+func (s *Workflows) prepare(ctx context.Context, raw []byte, defaultID string) (*workflow.Definition, []byte, []workflow.Problem, error) {
 	def, err := workflow.Parse(raw)
 	if err != nil {
 		return nil, nil, nil, badInput("body", "%v", err)
@@ -140,12 +179,12 @@ func (e *Engine) prepare(ctx context.Context, raw []byte, defaultID string) (*wo
 	if def.ID == "" {
 		def.ID = defaultID
 		if fresh {
-			if def.ID, err = e.newWorkflowID(ctx, def.Name); err != nil {
+			if def.ID, err = s.newWorkflowID(ctx, def.Name); err != nil {
 				return nil, nil, nil, err
 			}
 		}
 	}
-	unstorable, problems, err := e.check(ctx, def, fresh)
+	unstorable, problems, err := s.check(ctx, def, fresh)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -161,8 +200,8 @@ func (e *Engine) prepare(ctx context.Context, raw []byte, defaultID string) (*wo
 
 // newWorkflowID makes the id of a new workflow from its name: its slug, or the slug with the
 // first free number ("webinar-follow-up-2") when a workflow has it already.
-func (e *Engine) newWorkflowID(ctx context.Context, name string) (string, error) {
-	wfs, err := e.db.Workflows(ctx)
+func (s *Workflows) newWorkflowID(ctx context.Context, name string) (string, error) {
+	wfs, err := s.db.Workflows(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -187,26 +226,26 @@ func saved(w *store.Workflow, problems []workflow.Problem) *Saved {
 	return &Saved{Workflow: w, Problems: problems}
 }
 
-// CreateWorkflow validates and stores a new (disabled) workflow, a draft when it has problems.
-func (e *Engine) CreateWorkflow(ctx context.Context, raw []byte) (*Saved, error) {
-	def, canon, problems, err := e.prepare(ctx, raw, "")
+// Create validates and stores a new (disabled) workflow, a draft when it has problems.
+func (s *Workflows) Create(ctx context.Context, raw []byte) (*Saved, error) {
+	def, canon, problems, err := s.prepare(ctx, raw, "")
 	if err != nil {
 		return nil, err
 	}
 	w := &store.Workflow{ID: def.ID, Name: def.Name, Object: def.Object, Definition: canon}
-	if err := e.db.Write(ctx, func(tx store.Tx) error { return tx.CreateWorkflow(w, e.clock.Now()) }); err != nil {
+	if err := s.db.Write(ctx, func(tx store.Tx) error { return tx.CreateWorkflow(w, s.clock.Now()) }); err != nil {
 		return nil, fmt.Errorf("create workflow %q: %w", def.ID, err)
 	}
 	return saved(w, problems), nil
 }
 
-// UpdateWorkflow validates and replaces a workflow's definition. expectRevision (0: don't check)
+// Update validates and replaces a workflow's definition. expectRevision (0: don't check)
 // refuses a save based on a stale copy. A switched-off workflow is stored whatever its problems
 // (a draft); an enabled one switches to the new version at once (running enrollments keep
 // theirs), so a definition with errors is refused for it and nothing changes. A body without an
 // id saves under id.
-func (e *Engine) UpdateWorkflow(ctx context.Context, id string, raw []byte, expectRevision int) (*Saved, error) {
-	def, canon, problems, err := e.prepare(ctx, raw, id)
+func (s *Workflows) Update(ctx context.Context, id string, raw []byte, expectRevision int) (*Saved, error) {
+	def, canon, problems, err := s.prepare(ctx, raw, id)
 	if err != nil {
 		return nil, err
 	}
@@ -214,8 +253,8 @@ func (e *Engine) UpdateWorkflow(ctx context.Context, id string, raw []byte, expe
 		return nil, badInput("id", "the body's id %q differs from the workflow being saved (%q); ids cannot be changed", def.ID, id)
 	}
 	w := &store.Workflow{ID: id, Name: def.Name, Object: def.Object, Definition: canon}
-	err = e.db.Write(ctx, func(tx store.Tx) error {
-		now := e.clock.Now()
+	err = s.db.Write(ctx, func(tx store.Tx) error {
+		now := s.clock.Now()
 		cur, err := tx.Workflow(id)
 		if err != nil {
 			return err
@@ -247,40 +286,40 @@ func (e *Engine) UpdateWorkflow(ctx context.Context, id string, raw []byte, expe
 		return nil, fmt.Errorf("update workflow %q: %w", id, err)
 	}
 	if w.Enabled {
-		if err := e.rebuildIndex(ctx); err != nil {
+		if err := s.rt.rebuildIndex(ctx); err != nil {
 			return nil, err
 		}
 	}
 	return saved(w, problems), nil
 }
 
-// EnableWorkflow re-validates the workflow, snapshots its definition as a version and switches
+// Enable re-validates the workflow, snapshots its definition as a version and switches
 // it on; filter triggers with enroll_existing then enroll the records that already match.
-func (e *Engine) EnableWorkflow(ctx context.Context, id string) (*store.Workflow, error) {
-	if err := e.enable(ctx, id); err != nil {
+func (s *Workflows) Enable(ctx context.Context, id string) (*store.Workflow, error) {
+	if err := s.enable(ctx, id); err != nil {
 		return nil, err
 	}
-	if _, err := e.enrollExisting(ctx, id, false); err != nil {
+	if _, err := s.rt.enrollExisting(ctx, id, false); err != nil {
 		return nil, err
 	}
-	return e.db.Workflow(ctx, id)
+	return s.db.Workflow(ctx, id)
 }
 
 // enable re-validates the stored definition, snapshots it as a version and switches it on.
-func (e *Engine) enable(ctx context.Context, id string) error {
-	w, err := e.db.Workflow(ctx, id)
+func (s *Workflows) enable(ctx context.Context, id string) error {
+	w, err := s.db.Workflow(ctx, id)
 	if err != nil {
 		return err
 	}
-	_, _, problems, err := e.prepare(ctx, w.Definition, id)
+	_, _, problems, err := s.prepare(ctx, w.Definition, id)
 	if err != nil {
 		return fmt.Errorf("enable workflow %q: %w", id, err)
 	}
 	if len(workflow.Errors(problems)) > 0 {
 		return fmt.Errorf("enable workflow %q: %w", id, InvalidWorkflow(reasonEnable, problems))
 	}
-	err = e.db.Write(ctx, func(tx store.Tx) error {
-		now := e.clock.Now()
+	err = s.db.Write(ctx, func(tx store.Tx) error {
+		now := s.clock.Now()
 		v, err := tx.SnapshotVersion(id, now)
 		if err != nil {
 			return err
@@ -290,98 +329,29 @@ func (e *Engine) enable(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("enable workflow %q: %w", id, err)
 	}
-	return e.rebuildIndex(ctx)
+	return s.rt.rebuildIndex(ctx)
 }
 
-// DisableWorkflow stops new enrollments. With cancel, open enrollments are cancelled too, in
+// Disable stops new enrollments. With cancel, open enrollments are cancelled too, in
 // batches sized like the maintenance jobs' (each a short write, so ingest is never held up);
 // a step of one that comes due meanwhile is cancelled instead of run. Without cancel they run
 // to their end.
-func (e *Engine) DisableWorkflow(ctx context.Context, id string, cancel bool) (*store.Workflow, error) {
+func (s *Workflows) Disable(ctx context.Context, id string, cancel bool) (*store.Workflow, error) {
 	if cancel {
-		e.switchingOff.Store(id, true)
-		defer e.switchingOff.Delete(id)
+		defer s.rt.holdSwitchingOff(id)()
 	}
-	if err := e.db.Write(ctx, func(tx store.Tx) error { return tx.SetWorkflowEnabled(id, false, 0, e.clock.Now()) }); err != nil {
+	if err := s.db.Write(ctx, func(tx store.Tx) error { return tx.SetWorkflowEnabled(id, false, 0, s.clock.Now()) }); err != nil {
 		return nil, fmt.Errorf("disable workflow %q: %w", id, err)
 	}
-	if err := e.rebuildIndex(ctx); err != nil {
+	if err := s.rt.rebuildIndex(ctx); err != nil {
 		return nil, err
 	}
 	if cancel {
-		// Finish even when the caller goes away, so a switched-off workflow keeps no open
-		// enrollments behind.
-		work := context.WithoutCancel(ctx)
-		var st maintStat
-		if err := e.batches(work, &st, func(limit int) (store.Batch, error) {
-			return e.db.CancelSwitchedOffEnrollments(work, id, limit, e.clock.Now())
-		}); err != nil {
+		if err := s.rt.cancelSwitchedOff(ctx, id); err != nil {
 			return nil, fmt.Errorf("disable workflow %q: %w", id, err)
 		}
-		if st.Rows > 0 {
-			e.log.Info("cancelled the open enrollments of a switched-off workflow", "workflow", id, "enrollments", st.Rows, "batches", st.Batches)
-		}
 	}
-	return e.db.Workflow(ctx, id)
-}
-
-// enrollExisting enrolls records that already meet a filter trigger, in pages: those marked
-// enroll_existing, or with all any filter trigger (the user said yes in the review).
-func (e *Engine) enrollExisting(ctx context.Context, id string, all bool) (int, error) {
-	ix := e.index.Load()
-	wf := ix.Workflow(id)
-	if wf == nil {
-		return 0, nil
-	}
-	wanted := false
-	for _, t := range wf.Def.Triggers {
-		wanted = wanted || (t.Type == workflow.TriggerFilter && (all || t.EnrollExisting))
-	}
-	if !wanted {
-		return 0, nil
-	}
-	total := 0
-	var after int64
-	for {
-		recs, err := e.db.SearchRecords(ctx, store.RecordQuery{Type: wf.Def.Object, After: after, Limit: 500})
-		if err != nil {
-			return total, err
-		}
-		if len(recs) == 0 {
-			break
-		}
-		after = recs[len(recs)-1].ID
-		err = e.db.Write(ctx, func(tx store.Tx) error {
-			now := e.clock.Now()
-			for _, r := range recs {
-				match := ix.MatchExisting
-				if all {
-					match = ix.MatchNow
-				}
-				env, err := ruleEnv(tx, r, now, ix.UsesLists(), ix.Associations(wf.Def.Object))
-				if err != nil {
-					return err
-				}
-				matches, errs := match(id, env)
-				if len(errs) > 0 {
-					return errors.Join(errs...)
-				}
-				ids, err := e.enrollMatches(tx, ix, matches, r.ID, nil, now)
-				if err != nil {
-					return err
-				}
-				total += len(ids)
-			}
-			return nil
-		})
-		if err != nil {
-			return total, fmt.Errorf("enroll existing records in %q: %w", id, err)
-		}
-	}
-	if total > 0 {
-		e.Wake()
-	}
-	return total, nil
+	return s.db.Workflow(ctx, id)
 }
 
 // ProblemCount is how many errors and warnings a stored workflow's definition has now.
@@ -393,12 +363,12 @@ type ProblemCount struct {
 // ProblemCounts validates every stored workflow against what exists now (templates, endpoints,
 // other workflows), with the references looked up once for all: the list marks a draft that
 // cannot be switched on yet by its errors.
-func (e *Engine) ProblemCounts(ctx context.Context) (map[string]ProblemCount, error) {
-	wfs, err := e.db.Workflows(ctx)
+func (s *Workflows) ProblemCounts(ctx context.Context) (map[string]ProblemCount, error) {
+	wfs, err := s.db.Workflows(ctx)
 	if err != nil {
 		return nil, err
 	}
-	opts, err := e.validateOptions(ctx)
+	opts, err := s.validateOptions(ctx)
 	if err != nil {
 		return nil, err
 	}

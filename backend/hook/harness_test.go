@@ -55,11 +55,11 @@ func (e *env) create(cfg Config) *Created {
 // deploy creates and enables a workflow from JSON.
 func (e *env) deploy(def string) string {
 	e.t.Helper()
-	w, err := e.eng.CreateWorkflow(e.ctx, []byte(def))
+	w, err := e.eng.Workflows().Create(e.ctx, []byte(def))
 	if err != nil {
 		e.t.Fatalf("create workflow: %v", err)
 	}
-	if _, err := e.eng.EnableWorkflow(e.ctx, w.ID); err != nil {
+	if _, err := e.eng.Workflows().Enable(e.ctx, w.ID); err != nil {
 		e.t.Fatalf("enable workflow: %v", err)
 	}
 	return w.ID

@@ -68,7 +68,7 @@ func TestSimulationReadsAndWritesCopiesOfAssociatedRecords(t *testing.T) {
 	acme := in.company(ann, "Primary", M{"name": "Acme", "industry": "software"})
 	in.company(bob, "", M{"name": "Bolt", "industry": "retail"})
 	def := companyFlow()
-	if _, err := in.eng.CreateWorkflow(in.ctx, raw(t, def)); err != nil {
+	if _, err := in.eng.Workflows().Create(in.ctx, raw(t, def)); err != nil {
 		t.Fatal(err)
 	}
 	before := in.counts()
@@ -135,7 +135,7 @@ func TestSimulationReadsAndWritesCopiesOfAssociatedRecords(t *testing.T) {
 	}
 
 	// Live, the same record takes the same path, and the real company is changed.
-	if _, err := in.eng.EnableWorkflow(in.ctx, "by-company"); err != nil {
+	if _, err := in.eng.Workflows().Enable(in.ctx, "by-company"); err != nil {
 		t.Fatal(err)
 	}
 	en, err := in.eng.EnrollManually(in.ctx, "by-company", ann)
@@ -197,7 +197,7 @@ func TestSimulationCopiesCustomObjectTypesAndTheirLinks(t *testing.T) {
 		M{"id": "route", "type": "branch", "branches": []M{{"name": "Live", "filter": M{"property": "project.stage", "op": "eq", "value": "live"}, "next": "tag"}}, "else": "other"},
 		M{"id": "tag", "type": "set_property", "property": "path", "value": "live"},
 		M{"id": "other", "type": "set_property", "property": "path", "value": "other"})
-	if _, err := in.eng.CreateWorkflow(in.ctx, raw(t, def)); err != nil {
+	if _, err := in.eng.Workflows().Create(in.ctx, raw(t, def)); err != nil {
 		t.Fatal(err)
 	}
 	res, err := in.sim.Run(in.ctx, simulate.Request{Workflow: "by-project", RecordID: ann})

@@ -19,7 +19,7 @@ func TestDryRunStopsAtItsTimeLimit(t *testing.T) {
 	in := newInstall(t)
 	def := M{"id": "w", "name": "W", "object": "contact", "triggers": []any{}, "start": "a",
 		"steps": []any{M{"id": "a", "type": "delay", "duration": "1d"}}}
-	if _, err := in.eng.CreateWorkflow(in.ctx, raw(t, def)); err != nil {
+	if _, err := in.eng.Workflows().Create(in.ctx, raw(t, def)); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 3; i++ {

@@ -376,7 +376,7 @@ func (s *Simulator) prepareWorkflow(ctx context.Context, p *prepared, definition
 	default:
 		return bad("definition", "say which workflow to test: give \"definition\" (the workflow JSON) or \"workflow\" (its id)")
 	}
-	problems, err := real.Validate(ctx, p.raw)
+	problems, err := real.Workflows().Validate(ctx, p.raw)
 	if err != nil {
 		return err
 	}
@@ -888,11 +888,11 @@ func asInput(field string, err error) error {
 }
 
 func enable(ctx context.Context, eng *engine.Engine, raw []byte) error {
-	w, err := eng.CreateWorkflow(ctx, raw)
+	w, err := eng.Workflows().Create(ctx, raw)
 	if err != nil {
 		return err
 	}
-	_, err = eng.EnableWorkflow(ctx, w.ID)
+	_, err = eng.Workflows().Enable(ctx, w.ID)
 	return err
 }
 

@@ -95,11 +95,11 @@ type scenario struct {
 func (in *install) production(def M, sc scenario, horizon time.Duration) []string {
 	t := in.t
 	t.Helper()
-	w, err := in.eng.CreateWorkflow(in.ctx, raw(t, def))
+	w, err := in.eng.Workflows().Create(in.ctx, raw(t, def))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := in.eng.EnableWorkflow(in.ctx, w.ID); err != nil {
+	if _, err := in.eng.Workflows().Enable(in.ctx, w.ID); err != nil {
 		t.Fatal(err)
 	}
 	start := in.clock.Now()
@@ -334,11 +334,11 @@ func TestSimulatorAgreesOnSplitPaths(t *testing.T) {
 		M{"id": "split", "type": "split", "paths": []M{{"name": "A", "percent": 50, "next": "a"}, {"name": "B", "percent": 50, "next": "b"}}},
 		M{"id": "a", "type": "set_property", "property": "variant", "value": "A"},
 		M{"id": "b", "type": "set_property", "property": "variant", "value": "B"})
-	w, err := in.eng.CreateWorkflow(in.ctx, raw(t, def))
+	w, err := in.eng.Workflows().Create(in.ctx, raw(t, def))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := in.eng.EnableWorkflow(in.ctx, w.ID); err != nil {
+	if _, err := in.eng.Workflows().Enable(in.ctx, w.ID); err != nil {
 		t.Fatal(err)
 	}
 	simulated := map[int64]string{}
@@ -432,11 +432,11 @@ func TestSimulationWritesNothingAndSendsNothing(t *testing.T) {
 		M{"id": "mail", "type": "send_email", "template": "thanks", "next": "tag"},
 		M{"id": "tag", "type": "set_property", "property": "lead_status", "value": "simulated"})
 	def["policy"] = M{"allow": []string{"127.0.0.1"}}
-	w, err := in.eng.CreateWorkflow(in.ctx, raw(t, def))
+	w, err := in.eng.Workflows().Create(in.ctx, raw(t, def))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := in.eng.EnableWorkflow(in.ctx, w.ID); err != nil {
+	if _, err := in.eng.Workflows().Enable(in.ctx, w.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := in.eng.Ingest(in.ctx, engine.EventInput{Type: "contact.imported", Record: engine.RecordRef{Type: "contact", Email: "ann@example.com", Properties: M{"first_name": "Ann"}}}); err != nil {

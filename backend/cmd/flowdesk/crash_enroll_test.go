@@ -182,10 +182,10 @@ func seedBulkDatabase(ctx context.Context, t *testing.T, dbPath string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eng.CreateWorkflow(ctx, []byte(enrollCrashWorkflow)); err != nil {
+	if _, err := eng.Workflows().Create(ctx, []byte(enrollCrashWorkflow)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eng.EnableWorkflow(ctx, "bulk"); err != nil {
+	if _, err := eng.Workflows().Enable(ctx, "bulk"); err != nil {
 		t.Fatal(err)
 	}
 	for start := 0; start < enrollCrashContacts; start += 2000 {

@@ -33,11 +33,11 @@ func seedSQLite(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	for _, def := range []string{workersWorkflow, crashWorkflow} {
-		w, err := eng.CreateWorkflow(ctx, []byte(def))
+		w, err := eng.Workflows().Create(ctx, []byte(def))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := eng.EnableWorkflow(ctx, w.ID); err != nil {
+		if _, err := eng.Workflows().Enable(ctx, w.ID); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -102,13 +102,13 @@ func TestWorkerKnowsServesAddresses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := eng.CreateWorkflow(ctx, []byte(`{"id": "self", "name": "Self", "object": "contact",
+	w, err := eng.Workflows().Create(ctx, []byte(`{"id": "self", "name": "Self", "object": "contact",
 	  "triggers": [{"type": "event", "event": "self.call"}], "start": "hook",
 	  "steps": [{"id": "hook", "type": "webhook", "url": "http://`+addr+`/api/events"}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eng.EnableWorkflow(ctx, w.ID); err != nil {
+	if _, err := eng.Workflows().Enable(ctx, w.ID); err != nil {
 		t.Fatal(err)
 	}
 	res, err := eng.Ingest(ctx, engine.EventInput{Type: "self.call", Record: engine.RecordRef{Type: "contact", Email: "self@example.com"}})

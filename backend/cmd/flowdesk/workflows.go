@@ -84,7 +84,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return fmt.Errorf("import %s: %w", f.path, describe(err))
 		}
 		if *enable {
-			if _, err := eng.EnableWorkflow(ctx, w.ID); err != nil {
+			if _, err := eng.Workflows().Enable(ctx, w.ID); err != nil {
 				return fmt.Errorf("enable %s: %w", w.ID, describe(err))
 			}
 		}
@@ -151,7 +151,7 @@ func importOne(ctx context.Context, db *store.DB, eng *engine.Engine, raw []byte
 	if err != nil {
 		return nil, err
 	}
-	problems, err := eng.Validate(ctx, raw)
+	problems, err := eng.Workflows().Validate(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -160,10 +160,10 @@ func importOne(ctx context.Context, db *store.DB, eng *engine.Engine, raw []byte
 	}
 	if def.ID != "" {
 		if _, err := db.Workflow(ctx, def.ID); err == nil {
-			return eng.UpdateWorkflow(ctx, def.ID, raw, 0)
+			return eng.Workflows().Update(ctx, def.ID, raw, 0)
 		}
 	}
-	return eng.CreateWorkflow(ctx, raw)
+	return eng.Workflows().Create(ctx, raw)
 }
 
 // describe spells out every validation problem, one per line.

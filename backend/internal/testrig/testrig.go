@@ -116,11 +116,11 @@ func (r *Rig) Restart() {
 // Deploy creates and switches on a workflow from its JSON definition, and returns its id.
 func (r *Rig) Deploy(def []byte) string {
 	r.T.Helper()
-	w, err := r.Eng.CreateWorkflow(r.Ctx, def)
+	w, err := r.Eng.Workflows().Create(r.Ctx, def)
 	if err != nil {
 		r.T.Fatalf("create workflow: %v", err)
 	}
-	if _, err := r.Eng.EnableWorkflow(r.Ctx, w.ID); err != nil {
+	if _, err := r.Eng.Workflows().Enable(r.Ctx, w.ID); err != nil {
 		r.T.Fatalf("enable workflow %s: %v", w.ID, err)
 	}
 	return w.ID

@@ -18,7 +18,7 @@ let browser;
 let page;
 const pageErrors = [];
 
-const timer = watchdog('versions', 150_000, () => server);
+const timer = watchdog('versions', 240_000, () => server);
 const api = apiClient(() => server);
 const shot = (name) => page.screenshot({ path: ART + name + '.png' });
 
@@ -121,7 +121,9 @@ describe('review, publish and versions', { concurrency: false }, () => {
   });
 
   test('versions: list, compare with the added card marked, restore as a new revision', { timeout: 60_000 }, async () => {
-    await page.getByRole('link', { name: 'Versions', exact: true }).click();
+    // the toolbar's Versions opens the panel; its link opens the full screen
+    await page.getByRole('button', { name: 'Versions', exact: true }).click();
+    await page.getByRole('region', { name: 'Versions' }).getByRole('link', { name: 'Open the versions screen' }).click();
     await until('the versions route', async () => page.url().includes(`#/workflows/${WF}/versions`), T.med);
     const rows = page.locator('.version-row');
     await until('two versions', async () => (await rows.count()) === 2, T.med);
@@ -206,6 +208,101 @@ describe('review, publish and versions', { concurrency: false }, () => {
     assert.match(text, /Changes against version \d+, the one it ran before it was switched off/, text);
     await until('on', async () => (await api('GET', `/api/workflows/${WF}`)).body.enabled === true, T.med);
     await shot('versions-05-list');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('the editor\'s versions panel: view v1, compare with the draft, restore as a new revision', { timeout: 90_000 }, async () => {
+    const ID = 'panel-versions';
+    const made = await api('POST', '/api/workflows', { id: ID, name: 'Panel versions', object: 'contact', timezone: 'Asia/Tokyo',
+      triggers: [{ id: 'signed-up', type: 'event', event: 'form.submitted' }], reenroll: { enabled: false, triggers: [] },
+      start: 'tag', steps: [{ id: 'tag', type: 'add_to_list', list: 'panel' }] });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.equal((await api('POST', `/api/workflows/${ID}/enable`)).status, 200, 'version 1');
+    // checked, and nothing that keeps it from going live (an event warning may stay)
+    const noErrors = (t) => t !== 'Checking…' && !/\d+ problems?/.test(t);
+    const panelVersions = async () => (await api('GET', `/api/workflows/${ID}/versions`)).body.versions;
+
+    // two edits, each saved (and published: the workflow is on)
+    await page.goto(server.url + `/#/workflows/${ID}`);
+    await page.locator('.step-card[data-step="tag"]').waitFor({ timeout: T.med });
+    await page.locator('.edge-plus[data-slot="tag:next"]').click();
+    await page.locator('.palette-item[data-type="delay"]').click();
+    await until('the delay card', async () => (await page.locator('.step-card').count()) === 2, T.short);
+    const delay = await page.locator('.step-card').nth(1).getAttribute('data-step');
+    await page.getByRole('spinbutton', { name: 'Wait for' }).fill('2');
+    await page.getByLabel('Wait for unit').selectOption('d');
+    await until('no errors', async () => noErrors(await page.getByTestId('problems-button').textContent()), T.med);
+    await page.keyboard.press('Control+s');
+    await publishReview(page);
+    await page.getByText('Published version 2').waitFor({ timeout: T.med });
+    await page.locator(`.step-card[data-step="${delay}"]`).click();
+    await page.getByRole('spinbutton', { name: 'Wait for' }).fill('3');
+    await until('no errors', async () => noErrors(await page.getByTestId('problems-button').textContent()), T.med);
+    await page.keyboard.press('Control+s');
+    await publishReview(page);
+    await page.getByText('Published version 3').waitFor({ timeout: T.med });
+    await page.getByText('All changes saved').waitFor({ timeout: T.med });
+    // an edit left unsaved: restoring asks before it replaces it
+    await page.getByRole('spinbutton', { name: 'Wait for' }).fill('4');
+    await page.getByText('Unsaved changes', { exact: true }).waitFor({ timeout: T.short });
+
+    // the panel: three versions, newest first, at the workflow's (Tokyo) clock, with their summaries
+    await page.getByRole('button', { name: 'Versions', exact: true }).click();
+    const panel = page.getByRole('region', { name: 'Versions' });
+    const rows = panel.locator('.version-row');
+    await until('three versions', async () => (await rows.count()) === 3, T.med);
+    const vs = await panelVersions();
+    assert.deepEqual(vs.map((v) => v.version), [3, 2, 1]);
+    const tokyo = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(vs[2].created_at));
+    const v1 = panel.locator('.version-row[data-version="1"]');
+    assert.match(await v1.textContent(), /Version 1.*First version: 1 trigger, 1 step/);
+    assert.ok((await v1.textContent()).includes(tokyo), `v1 at ${tokyo} Tokyo time: ${await v1.textContent()}`);
+    assert.match(await panel.textContent(), /Times in Asia\/Tokyo/);
+    assert.match(await rows.nth(0).textContent(), /Version 3.*Live/);
+
+    // view version 1: read only, one card, no "+", then back to the draft
+    await v1.click();
+    const bar = page.getByTestId('viewing-bar');
+    await until('the bar', async () => /Viewing version 1 — read only/.test(await bar.textContent().catch(() => '')), T.med);
+    await until('version 1 on the canvas', async () => (await page.locator('.step-card').count()) === 1, T.med);
+    assert.equal(await page.locator('.edge-plus').count(), 0, 'a version cannot be edited');
+    await shot('versions-06-panel-view');
+    await bar.getByRole('button', { name: 'Back to the draft' }).click();
+    await until('the draft again', async () => (await page.locator('.step-card').count()) === 2 && (await page.locator('.edge-plus').count()) > 0, T.med);
+    assert.equal(await page.getByText('Unsaved changes', { exact: true }).count(), 1, 'the draft kept its unsaved edit');
+
+    // compare version 1 with the current draft: the delay marked added
+    await v1.getByTestId('compare-current').click();
+    await until('the comparison', async () => (await page.getByTestId('version-title').textContent().catch(() => '')) === 'The current draft compared with version 1', T.med);
+    assert.match(await bar.textContent(), /Comparing version 1 with the current draft — read only/);
+    const added = page.locator('.step-card.diff-added');
+    await added.waitFor({ timeout: T.med });
+    assert.equal(await added.count(), 1);
+    assert.equal(await added.getAttribute('data-step'), delay);
+    assert.match(await page.getByTestId('version-changes').textContent(), /Added step Delay/);
+    await shot('versions-07-panel-compare');
+
+    // restore version 1: the unsaved edit is not dropped without asking; then the review publishes it
+    await v1.getByTestId('restore-version').click();
+    const ask = page.getByRole('dialog', { name: 'Restore version 1?' });
+    await ask.waitFor({ timeout: T.short });
+    await ask.getByRole('button', { name: 'Replace my changes and restore' }).click();
+    const text = await publishReview(page);
+    assert.match(text, /Removed step Delay/);
+    await page.getByText('Published version 4').waitFor({ timeout: T.med });
+    await page.getByText('All changes saved').waitFor({ timeout: T.med });
+
+    // after a reload: the draft is version 1's, and the panel lists version 4 as live
+    await page.reload();
+    await page.locator('.step-card[data-step="tag"]').waitFor({ timeout: T.med });
+    assert.equal(await page.locator('.step-card').count(), 1);
+    const wf = (await api('GET', `/api/workflows/${ID}`)).body;
+    assert.deepEqual(wf.definition.steps.map((s) => s.id), ['tag']);
+    assert.equal(wf.active_version, 4);
+    await page.getByRole('button', { name: 'Versions', exact: true }).click();
+    await until('four versions', async () => (await rows.count()) === 4, T.med);
+    assert.match(await rows.nth(0).textContent(), /Version 4.*Live.*Removed 1 step/i);
+    await shot('versions-08-panel-restored');
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -9,6 +9,8 @@ import { ReviewDialog } from '../components/Review';
 import { ProblemsPanel } from '../components/panel/ProblemsPanel';
 import { SidePanel } from '../components/panel/SidePanel';
 import { TestPanel } from '../components/TestPanel';
+import { VersionView } from '../components/VersionView';
+import { VersionsPanel, type Viewing } from '../components/VersionsPanel';
 import { canonical } from '../lib/canonical';
 import { errorsOf, problemsLabel } from '../lib/problems';
 import { clearDraft, peekDraft } from '../lib/templates';
@@ -112,7 +114,27 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
   const [saving, setSaving] = useState(false);
   const [message, setMessage] = useState<Notice | null>(notice);
   const [showProblems, setShowProblems] = useState(openProblems || notice?.kind === 'warn');
-  const [testing, setTesting] = useState(false);
+  const [testing, setTestingOpen] = useState(false);
+  // the versions panel, and the version the canvas shows instead of the draft (read-only)
+  const [versionsOpen, setVersionsOpen] = useState(false);
+  const [viewing, setViewingState] = useState<Viewing | null>(null);
+  const [askRestore, setAskRestore] = useState<number | null>(null);
+  const setViewing = useCallback((v: Viewing | null) => {
+    if (v) store.getState().select(null); // nothing of the draft stays selected behind a version
+    setViewingState(v);
+  }, [store]);
+  const toggleTesting = () => {
+    if (!testing) {
+      setVersionsOpen(false);
+      setViewingState(null);
+    }
+    setTestingOpen(!testing);
+  };
+  const toggleVersions = () => {
+    if (versionsOpen) setViewingState(null);
+    else setTestingOpen(false);
+    setVersionsOpen(!versionsOpen);
+  };
   const fitView = useFitView();
 
   useEffect(() => {
@@ -181,6 +203,27 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
     }
   }, [store, settle]);
   useShortcuts(store, save);
+
+  // "Restore as new revision": the version becomes the draft (one undo step) and is saved, through
+  // the review when the workflow is on; unsaved changes are not dropped without asking
+  const restoreVersion = async (version: number, confirmed = false) => {
+    flushPendingEdits();
+    const s = store.getState();
+    if (!s.workflowId) return;
+    if (s.dirty && !confirmed) {
+      setAskRestore(version);
+      return;
+    }
+    setAskRestore(null);
+    try {
+      const got = await api.getVersion(s.workflowId, version);
+      setViewingState(null);
+      store.getState().commit(structuredClone(got.definition));
+      await save();
+    } catch (e) {
+      setMessage({ kind: 'error', text: `Version ${version} was not restored: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  };
 
   const [askDisable, setAskDisable] = useState(false);
   const toggleEnabled = async (cancel?: boolean) => {
@@ -251,9 +294,9 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
           <IconButton label="Zoom to fit" title="Zoom to fit" onClick={fitView} path="M4 9V4h5 M15 4h5v5 M20 15v5h-5 M9 20H4v-5" />
           <IconButton label="Settings" title="Workflow settings" onClick={() => store.getState().select({ kind: 'settings' })} path={GEAR} />
           {workflowId && (
-            <a className="btn ghost icon" aria-label="Versions" title="Versions: compare and restore" href={'#/workflows/' + encodeURIComponent(workflowId) + '/versions'}>
+            <button type="button" className={`btn ghost icon${versionsOpen ? ' on' : ''}`} aria-label="Versions" aria-pressed={versionsOpen} title="Versions: view, compare and restore" onClick={toggleVersions}>
               <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true"><path d="M3 12a9 9 0 1 0 3-6.7L3 8 M3 3v5h5 M12 7v5l3 2" /></svg>
-            </a>
+            </button>
           )}
           {workflowId && (
             <a className="btn ghost icon" aria-label="Performance" title="Performance: enrollments, runs and paths over time" href={'#/workflows/' + encodeURIComponent(workflowId) + '/performance'}>
@@ -266,7 +309,7 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
           {/* never "No problems" about changes not checked yet */}
           {unchecked && !problems && !warnings ? 'Checking…' : problemsLabel(problems, warnings)}
         </button>
-        <button type="button" className={`btn ghost${testing ? ' on' : ''}`} aria-pressed={testing} onClick={() => setTesting((v) => !v)} title="Run one record through this workflow over virtual time (nothing is sent)">Test</button>
+        <button type="button" className={`btn ghost${testing ? ' on' : ''}`} aria-pressed={testing} onClick={toggleTesting} title="Run one record through this workflow over virtual time (nothing is sent)">Test</button>
         {workflowId && !(enabled && totals) && <a className="btn ghost" href={'#/workflows/' + encodeURIComponent(workflowId) + '/enrollments'}>Enrollments</a>}
         {workflowId && <EnrollRecordsButton workflowId={workflowId} />}
         {workflowId && (
@@ -284,12 +327,27 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
         </div>
       )}
       <div className="editor-body">
-        <div className="canvas-column">
-          <Canvas besidePanel={testing} />
-          {showProblems && <ProblemsPanel onClose={() => setShowProblems(false)} />}
-        </div>
-        {testing && <TestPanel onClose={() => setTesting(false)} />}
-        <SidePanel />
+        {viewing && workflowId ? (
+          <section className="canvas-column versions-main viewing" aria-label={`Version ${viewing.version}`}>
+            <div className="banner warn viewing-bar" role="status" data-testid="viewing-bar">
+              {viewing.compare ? `Comparing version ${viewing.version} with the current draft — read only` : `Viewing version ${viewing.version} — read only`}
+              {viewing.compare && dirty && <span className="sub"> (the saved draft: unsaved changes are not in it)</span>}
+              <button type="button" className="btn" onClick={() => setViewing(null)}>Back to the draft</button>
+            </div>
+            <VersionView key={`${viewing.version}:${viewing.compare}`} id={workflowId} version={viewing.compare ? 'draft' : viewing.version} against={viewing.compare ? viewing.version : undefined} />
+          </section>
+        ) : (
+          <div className="canvas-column">
+            <Canvas besidePanel={testing || versionsOpen} />
+            {showProblems && <ProblemsPanel onClose={() => setShowProblems(false)} />}
+          </div>
+        )}
+        {testing && <TestPanel onClose={() => setTestingOpen(false)} />}
+        {versionsOpen && <VersionsPanel viewing={viewing} onView={setViewing} onRestore={(v) => restoreVersion(v)} onClose={() => {
+          setVersionsOpen(false);
+          setViewingState(null);
+        }} />}
+        {!viewing && <SidePanel />}
       </div>
       {reviewing && workflowId && (
         <ReviewDialog workflowId={workflowId} definition={reviewing.definition} revision={store.getState().revision}
@@ -300,6 +358,15 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
             store.getState().setProblems(p);
             setShowProblems(true);
           }} />
+      )}
+      {askRestore !== null && (
+        <Dialog title={`Restore version ${askRestore}?`} onClose={() => setAskRestore(null)}>
+          <p>The draft has unsaved changes. Restoring version {askRestore} replaces them with the version and saves it as a new revision (Undo brings your changes back).</p>
+          <div className="dialog-actions">
+            <button type="button" className="btn" onClick={() => setAskRestore(null)}>Back</button>
+            <button type="button" className="btn primary" onClick={() => restoreVersion(askRestore, true)}>Replace my changes and restore</button>
+          </div>
+        </Dialog>
       )}
       {askDisable && (
         <Dialog title="Turn off this workflow?" onClose={() => setAskDisable(false)}>

@@ -1,16 +1,10 @@
-import { ReactFlowProvider } from '@xyflow/react';
-import { useEffect, useMemo, useState } from 'react';
-import { api, type Changes, type Definition, type VersionInfo, type Workflow } from '../api';
-import { Canvas } from '../components/canvas/Canvas';
+import { useEffect, useState } from 'react';
+import { api, type VersionInfo, type Workflow } from '../api';
 import { ErrorBanner, Spinner } from '../components/common';
+import { VersionView } from '../components/VersionView';
 import { formatDateTime } from '../lib/datetime';
-import { changeLines, marksOf, setRestored, stepLabel, titleIn } from '../lib/versions';
-import { nodeConfig, stepTitle } from '../nodes';
+import { setRestored } from '../lib/versions';
 import { hrefOf, navigate } from '../router';
-import { EditorProvider } from '../store/context';
-import { createEditorStore } from '../store/editor-store';
-
-const typeLabel = (t: string) => nodeConfig(t).label;
 
 /**
  * A workflow's published versions: the list with what each changed, any version read-only on
@@ -66,7 +60,7 @@ export function WorkflowVersionsScreen({ id, version, against }: { id: string; v
               <strong>Version {v.version}</strong>
               {v.active && <span className="pill on">Live</span>}
               <span className="grow" />
-              <span className="sub" title={formatDateTime(v.created_at)}>{formatDateTime(v.created_at)}</span>
+              <span className="sub" title={formatDateTime(v.created_at, { timeZone: wf?.definition.timezone })}>{formatDateTime(v.created_at, { timeZone: wf?.definition.timezone })}</span>
             </div>
             <div className="vsummary">{v.summary}</div>
             <div className="vactions" onClick={(e) => e.stopPropagation()}>
@@ -82,68 +76,5 @@ export function WorkflowVersionsScreen({ id, version, against }: { id: string; v
         {shown !== undefined && <VersionView key={`${shown}:${against ?? ''}`} id={id} version={shown} against={against} onClear={() => go(shown)} />}
       </section>
     </div>
-  );
-}
-
-/** One version on a read-only canvas; with `against`, compared with that version. */
-function VersionView({ id, version, against, onClear }: { id: string; version: number; against?: number; onClear(): void }) {
-  const [defs, setDefs] = useState<Record<number, Definition>>({});
-  const [changes, setChanges] = useState<Changes | null>(null);
-  const [side, setSide] = useState<'newer' | 'older'>('newer');
-  const [error, setError] = useState('');
-  useEffect(() => {
-    let live = true;
-    const wanted = against ? [version, against] : [version];
-    Promise.all([
-      Promise.all(wanted.map((v) => api.getVersion(id, v))),
-      against ? api.compareVersions(id, against, version) : Promise.resolve(null),
-    ]).then(
-      ([got, c]) => {
-        if (!live) return;
-        setDefs(Object.fromEntries(got.map((g) => [g.version, g.definition])));
-        setChanges(c);
-      },
-      (e) => live && setError(e instanceof Error ? e.message : String(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [id, version, against]);
-  const showing = side === 'older' && against ? against : version;
-  const def = defs[showing];
-  const store = useMemo(
-    () => (def ? createEditorStore({ definition: def, workflowId: id, readOnly: true, marks: changes ? marksOf(changes, side) : null }) : null),
-    [def, id, changes, side],
-  );
-  const title = titleIn([defs[version], against ? defs[against] : undefined], stepTitle);
-  const lines = changes ? changeLines(changes, (s) => stepLabel(s, typeLabel, title)) : [];
-  return (
-    <>
-      <div className="toolbar">
-        <strong data-testid="version-title">{against ? `Version ${version} compared with version ${against}` : `Version ${version}`}</strong>
-        <span className="status">Read-only</span>
-        <div className="grow" />
-        {against && (
-          <div className="segmented" role="group" aria-label="Which version the canvas shows">
-            <button type="button" className={`btn ghost${side === 'newer' ? ' on' : ''}`} aria-pressed={side === 'newer'} onClick={() => setSide('newer')}>Show version {version}</button>
-            <button type="button" className={`btn ghost${side === 'older' ? ' on' : ''}`} aria-pressed={side === 'older'} onClick={() => setSide('older')}>Show version {against}</button>
-          </div>
-        )}
-        {against && <button type="button" className="btn ghost" onClick={onClear}>Stop comparing</button>}
-      </div>
-      <ErrorBanner error={error} onClose={() => setError('')} />
-      {changes && (lines.length ? (
-        <ul className="version-changes" data-testid="version-changes">
-          {lines.map((l, i) => <li key={i} className={`change-${l.kind}`}>{l.text}</li>)}
-        </ul>
-      ) : <p className="version-changes" data-testid="version-changes">The two versions are the same.</p>)}
-      {store ? (
-        <EditorProvider store={store} key={`${showing}:${side}`}>
-          <ReactFlowProvider>
-            <Canvas />
-          </ReactFlowProvider>
-        </EditorProvider>
-      ) : !error && <Spinner label="Loading the version…" />}
-    </>
   );
 }

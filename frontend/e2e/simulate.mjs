@@ -107,4 +107,39 @@ describe('the Test panel', { concurrency: false }, () => {
     await shot('simulate-02-replay');
     assert.deepEqual(pageErrors, []);
   });
+
+  test('a real contact: the record and its company after the run, changed properties marked', { timeout: 45_000 }, async () => {
+    const company = (await api('POST', '/api/events', { type: 'crm.synced', record: { type: 'company', email: 'info@acme-sim.example', properties: { name: 'Acme Sim', industry: 'software' } } })).body.record_id;
+    const contact = (await api('POST', '/api/events', { type: 'crm.synced', record: { type: 'contact', email: 'ann.sim@example.com', properties: { first_name: 'Ann' } } })).body.record_id;
+    assert.equal((await api('POST', `/api/records/${contact}/associations`, { record_id: company })).status, 201);
+    const made = await api('POST', '/api/workflows', { id: 'mark-company', name: 'Mark the company', object: 'contact', triggers: [], reenroll: { enabled: false, triggers: [] }, start: 'mark',
+      steps: [{ id: 'mark', type: 'set_property', target: 'associated:company', property: 'segment', value: 'tech', next: 'note' },
+        { id: 'note', type: 'set_property', property: 'path', value: 'software' }] });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const before = await counts();
+    await page.goto(server.url + '/#/workflows/mark-company');
+    await page.locator('.step-card[data-step="mark"]').waitFor({ timeout: T.med });
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    const panel = page.getByRole('region', { name: 'Test' });
+    await panel.getByLabel('Find a real record').fill('ann.sim');
+    await panel.getByRole('button', { name: 'ann.sim@example.com' }).click();
+    await panel.getByRole('button', { name: 'Run test' }).click();
+    await panel.getByTestId('test-result').waitFor({ timeout: T.med });
+    // the contact's own view: "path" is new
+    const own = panel.getByTestId('test-after').locator('details').first();
+    assert.match(await own.locator('summary').textContent(), /The record after the run · 1 changed/);
+    assert.match(await own.locator('tr[data-changed]').textContent(), /path\s*software \(new\)/);
+    // its company, under its real id: "segment" is new, "industry" unchanged
+    const linked = panel.getByTestId('test-associated');
+    await linked.waitFor({ timeout: T.short });
+    assert.match(await linked.locator('summary').textContent(), new RegExp(`company Acme Sim \\(#${company}\\) after the run · 1 changed`));
+    assert.deepEqual(await linked.locator('tr[data-changed] th').allTextContents(), ['segment']);
+    assert.match(await linked.textContent(), /industry\s*software/);
+    await shot('simulate-03-associated');
+    // nothing real changed: the company keeps its properties
+    const got = (await api('GET', `/api/records/${contact}/associations`)).body.associations;
+    assert.equal(got[0].record.properties.segment, undefined);
+    assert.equal(await counts(), before, 'a test writes nothing');
+    assert.deepEqual(pageErrors, []);
+  });
 });

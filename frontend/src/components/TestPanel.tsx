@@ -4,6 +4,7 @@ import { api } from '../api';
 import type { CatalogueEntry } from '../api/templates';
 import type { RecordItem, SimulateEffect, SimulateRequest, SimulateResult } from '../api/types';
 import { exampleData } from '../lib/catalogue';
+import { afterProperties, recordName, showValue } from '../lib/simulate-after';
 import { stepById } from '../lib/lookup';
 import { nodeConfig } from '../nodes';
 import { useEditor, useEditorStore } from '../store/context';
@@ -53,6 +54,8 @@ export function TestPanel({ onClose }: { onClose(): void }) {
   const [result, setResult] = useState<SimulateResult | null>(null);
   const [effect, setEffect] = useState<SimulateEffect | null>(null);
   const [sent, setSent] = useState<SimulateRequest | null>(null);
+  // the properties before the run: the record's own, and its linked records' (by real id)
+  const [before, setBefore] = useState<{ record: Record<string, unknown>; linked: Record<number, Record<string, unknown>> } | null>(null);
   const workflowId = useEditor((s) => s.workflowId);
   const name = useEditor((s) => s.definition.name);
   const [tab, setTab] = useState<'one' | 'dry' | 'scenarios'>('one');
@@ -136,6 +139,12 @@ export function TestPanel({ onClose }: { onClose(): void }) {
         ...(texts && smsStatus ? { sms_status: smsStatus } : {}),
       };
       const res = await api.simulate(record ? { ...req, record: undefined, record_id: record.id } : req);
+      const linked: Record<number, Record<string, unknown>> = {};
+      if (record && res.associated_after?.length) {
+        const got = await api.listAssociations(record.id).catch(() => null);
+        for (const a of got?.associations ?? []) linked[a.record_id] = a.record.properties;
+      }
+      setBefore({ record: record ? record.properties : properties ?? {}, linked });
       setResult(res);
       setSent({ ...req, start: res.start });
       const reached: Record<string, string> = {};
@@ -268,6 +277,13 @@ export function TestPanel({ onClose }: { onClose(): void }) {
             </>
           )}
           {effect && <EffectPreview effect={effect} />}
+          <div className="test-after" data-testid="test-after">
+            <AfterView title="The record after the run" before={before?.record} after={result.record_after} />
+            {(result.associated_after ?? []).map((a) => (
+              <AfterView key={a.record_id} title={`${a.type} ${recordName(a.record_id, a.properties)} (#${a.record_id}) after the run`}
+                before={before?.linked[a.record_id]} after={a.properties} testid="test-associated" />
+            ))}
+          </div>
           {sent && workflowId && (
             <fieldset className="save-scenario">
               <legend>Keep this run as a scenario</legend>
@@ -371,4 +387,24 @@ function fieldsOf(catalogue: CatalogueEntry[], type: string) {
   const kin = catalogue.filter((c) => c.source === ev.source);
   const common = (path: string) => kin.length > 1 && kin.every((c) => c.properties.some((p) => p.path === path));
   return [...ev.properties.filter((p) => !common(p.path)), ...ev.properties.filter((p) => common(p.path))];
+}
+
+/** A record's properties after a test run, the ones the run changed highlighted (with the value before). */
+function AfterView({ title, before, after, testid }: { title: string; before?: Record<string, unknown>; after: Record<string, unknown>; testid?: string }) {
+  const rows = afterProperties(before, after ?? {});
+  return (
+    <details className="test-after-record" open={rows.some((r) => r.changed)} data-testid={testid}>
+      <summary>{title}{rows.some((r) => r.changed) ? ` · ${rows.filter((r) => r.changed).length} changed` : ''}</summary>
+      <table className="test-after-props">
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.key} className={r.changed ? 'changed' : undefined} data-changed={r.changed || undefined}>
+              <th scope="row">{r.key}</th>
+              <td>{showValue(r.value)}{r.changed && <span className="was">{'before' in r ? ` (was ${showValue(r.before)})` : ' (new)'}</span>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
+  );
 }

@@ -57,6 +57,10 @@ describe('the Test panel', { concurrency: false }, () => {
     assert.equal(await page.locator('.step-card.simulated[data-step="replay-mail"]').count(), 0, 'the replay branch was not taken');
     const timeline = await panel.locator('.test-timeline').textContent();
     assert.match(timeline, /t\+2h.*Watched/s, timeline);
+    // each step at the workflow's clock ("Tue 11:00"), the offset beside it as a hint
+    const clocks = await panel.locator('.test-timeline .when').allTextContents();
+    assert.ok(clocks.length > 0 && clocks.every((c) => /^\S+ \d\d:\d\d$/.test(c)), clocks.join(' | '));
+    assert.equal(await panel.locator('.test-timeline .when').first().getAttribute('title').then((t) => /after the start/.test(t)), true);
 
     // the effect: what would be sent
     await panel.getByTestId('test-effect').first().click();

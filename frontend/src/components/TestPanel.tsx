@@ -4,6 +4,7 @@ import { api } from '../api';
 import type { CatalogueEntry } from '../api/templates';
 import type { RecordItem, SimulateEffect, SimulateRequest, SimulateResult } from '../api/types';
 import { exampleData } from '../lib/catalogue';
+import { formatWeekdayTime, zoneLabel } from '../lib/datetime';
 import { afterProperties, recordName, showValue } from '../lib/simulate-after';
 import { stepById } from '../lib/lookup';
 import { nodeConfig } from '../nodes';
@@ -40,6 +41,11 @@ export function TestPanel({ onClose }: { onClose(): void }) {
   const store = useEditorStore();
   const object = useEditor((s) => s.definition.object);
   const steps = useEditor((s) => s.definition.steps);
+  const zone = useEditor((s) => s.definition.timezone);
+  // a step's time on the workflow's clock ("Tue 11:00"), the offset from the start as a hint
+  const when = (at: string, offset: string) => (
+    <><span className="when" title={`${zoneLabel(zone)}, ${offset} after the start`}>{formatWeekdayTime(at, { timeZone: zone })}</span> <span className="offset">t{offset}</span></>
+  );
   const catalogue = useCatalogue().events;
   const [query, setQuery] = useState('');
   const [found, setFound] = useState<RecordItem[]>([]);
@@ -256,7 +262,7 @@ export function TestPanel({ onClose }: { onClose(): void }) {
           <ol className="test-timeline">
             {result.timeline.map((e, i) => (
               <li key={i} className={e.outcome}>
-                <span className="when">t{e.offset}</span> {e.step ? stepName(e.step) : ''} <span className="what">{e.outcome}</span>
+                {when(e.at, e.offset)} {e.step ? stepName(e.step) : ''} <span className="what">{e.outcome}</span>
                 {typeof e.detail?.branch === 'string' && <span className="why"> → {e.detail.branch}</span>}
                 {typeof e.detail?.error === 'string' && <span className="why"> {e.detail.error}</span>}
               </li>
@@ -269,7 +275,7 @@ export function TestPanel({ onClose }: { onClose(): void }) {
                 {result.effects.map((f, i) => (
                   <li key={i}>
                     <button type="button" className={effect === f ? 'on' : ''} onClick={() => setEffect(effect === f ? null : f)} data-testid="test-effect">
-                      t{f.offset} {stepName(f.step)} · {f.outcome === 'ok' ? String(f.would_send?.subject ?? f.target ?? f.type) : `${f.outcome}: ${f.error ?? ''}`}
+                      {when(f.at, f.offset)} {stepName(f.step)} · {f.outcome === 'ok' ? String(f.would_send?.subject ?? f.target ?? f.type) : `${f.outcome}: ${f.error ?? ''}`}
                     </button>
                   </li>
                 ))}

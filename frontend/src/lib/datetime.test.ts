@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ago, checkClock, formatDate, formatDateTime, formatTime, normaliseClock, zoneLabel } from './datetime';
+import { ago, checkClock, formatDate, formatDateTime, formatTime, formatWeekdayTime, normaliseClock, zoneLabel } from './datetime';
 
 const at = '2026-12-01T10:00:05Z';
 
@@ -42,5 +42,15 @@ describe('datetime', () => {
     expect(checkClock('11:00 AM')).toMatch(/24-hour/);
     expect(checkClock('')).toMatch(/Enter a time/);
     expect(normaliseClock('9:5')).toBe('09:05');
+  });
+});
+
+describe('formatWeekdayTime', () => {
+  it('shows the weekday and the clock of the zone given', () => {
+    expect(formatWeekdayTime('2026-12-01T10:00:00Z', { timeZone: 'Europe/Amsterdam', locale: 'en-GB' })).toBe('Tue 11:00');
+    expect(formatWeekdayTime('2026-12-01T23:30:00Z', { timeZone: 'Asia/Tokyo', locale: 'en-GB' })).toBe('Wed 08:30');
+  });
+  it('gives back what it cannot read', () => {
+    expect(formatWeekdayTime('soon', { locale: 'en-GB' })).toBe('soon');
   });
 });

@@ -79,6 +79,12 @@ export function formatWeekday(iso: unknown, o: DateTimeOptions = {}): string {
   return fmt(o, { weekday: 'short' }).format(d);
 }
 
+/** "Tue 11:00": a time within the next days, on the clock of `o.timeZone` (a test run's steps). */
+export function formatWeekdayTime(iso: unknown, o: DateTimeOptions = {}): string {
+  if (!parse(iso)) return typeof iso === 'string' ? iso : '?';
+  return `${formatWeekday(iso, o)} ${formatTime(iso, o)}`;
+}
+
 /** The user's own time zone (the browser's), e.g. "Europe/Amsterdam"; "UTC" when it has none. */
 export function userZone(): string {
   return validZone(Intl.DateTimeFormat().resolvedOptions().timeZone) ?? 'UTC';

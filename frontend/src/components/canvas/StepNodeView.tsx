@@ -80,8 +80,9 @@ function StepNodeViewInner({ id, selected }: NodeProps<StepNode>) {
       </div>
       {step.type === 'enroll' && !step.name ? <EnrollTitle target={step.workflow} /> : <div className="step-title" title={title}>{title}</div>}
       {step.type === 'goto' ? (
-        <button type="button" className="goto-marker nodrag" tabIndex={-1} onClick={jump} disabled={!gotoName} title={gotoName ? `Show "${gotoName}"` : undefined}>
-          <span aria-hidden="true">↪</span> Go to: {gotoName ?? 'pick a step'}
+        <button type="button" className="goto-marker nodrag" tabIndex={-1} onClick={jump} disabled={!gotoName} title={gotoName ? `Go to: ${gotoName} (click to show it)` : 'Go to: pick a step'}>
+          {/* a flex box cuts its text without an ellipsis, so the words are their own box */}
+          <span aria-hidden="true">↪</span><span className="goto-text">Go to: {gotoName ?? 'pick a step'}</span>
         </button>
       ) : step.name ? (
         <div className="step-summary" title={cfg.summary(step)}>{cfg.summary(step)}</div>

@@ -253,6 +253,10 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await until('the go-to card', async () => (await page.locator('.step-card').count()) === 4, T.short);
     ids.goto = (await page.locator('.step-card').evaluateAll((els) => els.map((e) => e.getAttribute('data-step')))).find((x) => ![ids.delay, ids.branch, ids.retry].includes(x));
     await page.locator('#goto-target').selectOption(ids.branch);
+    // the go-to's words end in an ellipsis when cut, and its tooltip has them whole
+    const marker = page.locator(`.step-card[data-step="${ids.goto}"] .goto-marker`);
+    await until('the go-to names its target', async () => /^Go to: .+ \(click to show it\)$/.test((await marker.getAttribute('title')) ?? ''), T.short);
+    assert.equal(await marker.locator('.goto-text').evaluate((el) => getComputedStyle(el).textOverflow), 'ellipsis');
 
     // validation passes, then save
     await until('"No problems"', async () => (await page.getByTestId('problems-button').textContent()) === 'No problems', T.med);
@@ -591,6 +595,27 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     for (const r of results) {
       assert.ok(r.frames > 1, `no animation frames while panning and zooming (${r.steps} steps)`);
       assert.equal(r.keys, 20, `every typed key reached the field (${r.steps} steps)`);
+    }
+
+    // only the cards in view are drawn (onlyRenderVisibleElements): Tab still walks the flow
+    // past the edge of the view, and each item it reaches is brought into the canvas
+    await page.locator('.step-card').first().focus();
+    const focusedItem = () => page.evaluate(() => {
+      const el = document.activeElement;
+      const key = el?.getAttribute('data-focus-key') ?? null;
+      const c = document.querySelector('[data-testid="canvas"]').getBoundingClientRect();
+      const r = el?.getBoundingClientRect();
+      return { key, inside: !!r && r.top >= c.top && r.bottom <= c.bottom && r.left >= c.left && r.right <= c.right };
+    });
+    let prev = (await focusedItem()).key;
+    assert.ok(prev, 'a card took the focus');
+    for (let i = 0; i < 30; i++) {
+      await page.keyboard.press('Tab');
+      const f = await until(`Tab ${i + 1} reaches the next item`, async () => {
+        const f = await focusedItem();
+        return f.key && f.key !== prev && f.inside ? f : null;
+      }, T.short, 20);
+      prev = f.key;
     }
 
     // still on the 300-step workflow: zoomed out to fit, a step inserted with the last "+" of the

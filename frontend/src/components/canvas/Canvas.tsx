@@ -13,7 +13,7 @@ import { createRoveStore, flowOrder, nodeKey, RoveContext } from './flow-focus';
 import { findLabelLayer, LabelLayer } from './label-layer';
 import { InsertEdge } from './InsertEdge';
 import { Palette } from './Palette';
-import { canvasItem, panIntoView, READABLE_ZOOM, useReveal } from './reveal';
+import { focusItem, READABLE_ZOOM, useReveal } from './reveal';
 import { ShortcutSheet } from './ShortcutSheet';
 import { StepNodeView } from './StepNodeView';
 import { TriggerNodeView } from './TriggerNodeView';
@@ -99,10 +99,7 @@ export function Canvas({ besidePanel = false }: { besidePanel?: boolean }) {
     if (j < 0 || j >= order.length) return; // leave the canvas the browser's way
     e.preventDefault();
     rove.setState({ current: order[j] });
-    const { canvas, el } = canvasItem(order[j]);
-    if (!canvas || !el) return;
-    el.focus({ preventScroll: true });
-    panIntoView(flow, canvas, el);
+    focusItem(flow, order[j]);
   };
 
   return (
@@ -118,6 +115,10 @@ export function Canvas({ besidePanel = false }: { besidePanel?: boolean }) {
             edges={edges}
             nodeTypes={nodeTypes}
             edgeTypes={edgeTypes}
+            // only what is in view is drawn: on 300 steps this took the pan/zoom frame rate from
+            // 33 to 57 fps on a loaded machine (docs/performance.md); the keyboard and reveal()
+            // bring an item outside the view into it first (reveal.ts)
+            onlyRenderVisibleElements
             nodesDraggable={false}
             nodesConnectable={false}
             nodesFocusable={false}

@@ -70,6 +70,52 @@ export function canvasItem(key: string): { canvas: HTMLElement | null; el: HTMLE
   return { canvas, el: canvas?.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`) ?? null };
 }
 
+/**
+ * The canvas draws only what is in view (React Flow's onlyRenderVisibleElements), so a card or
+ * "+" outside the view is not on the page: this centres the view on where the item is laid out
+ * (from the graph, not the DOM) so that React Flow renders it. Returns false for an unknown item.
+ */
+export function centreOnItem(flow: ReturnType<typeof useReactFlow>, key: string, minZoom = READABLE_ZOOM): boolean {
+  const centre = (id: string) => {
+    const n = flow.getInternalNode(id);
+    if (!n) return null;
+    const p = n.internals.positionAbsolute;
+    return { x: p.x + (n.measured.width ?? n.width ?? 0) / 2, y: p.y + (n.measured.height ?? n.height ?? 0) / 2 };
+  };
+  let at: { x: number; y: number } | null = null;
+  if (key.startsWith('node:')) at = centre(key.slice(5));
+  else if (key.startsWith('plus:')) {
+    const e = flow.getEdge(key.slice(5));
+    const a = e && centre(e.source);
+    const b = e && centre(e.target);
+    at = a && b ? { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 } : a ?? null;
+  }
+  if (!at) return false;
+  flow.setCenter(at.x, at.y, { zoom: Math.max(flow.getZoom(), minZoom) });
+  return true;
+}
+
+/**
+ * Focuses the canvas item `key` and pans it clear of the overlays; an item outside the view is
+ * first brought into it (see centreOnItem) and focused once React Flow has rendered it.
+ */
+export function focusItem(flow: ReturnType<typeof useReactFlow>, key: string, minZoom = READABLE_ZOOM) {
+  let tries = 0;
+  let centred = false;
+  const attempt = () => {
+    const { canvas, el } = canvasItem(key);
+    if (!canvas) return;
+    if (!el) {
+      if (!centred) centred = centreOnItem(flow, key, minZoom);
+      if (tries++ < 10) requestAnimationFrame(attempt);
+      return;
+    }
+    el.focus({ preventScroll: true });
+    panIntoView(flow, canvas, el, minZoom);
+  };
+  attempt();
+}
+
 /** Gives the keyboard back to a canvas item (the card a panel was for, the "+" a picker was for). */
 export function focusCanvasItem(key: string) {
   requestAnimationFrame(() => canvasItem(key).el?.focus({ preventScroll: true }));
@@ -84,11 +130,14 @@ export function useReveal() {
     // after React has rendered the card (a new step is laid out in the same commit) and the
     // side panel has taken its width; a few frames at most
     let tries = 0;
+    let centred = false;
     const attempt = () => {
       const { canvas, el } = canvasItem(nodeKey(id));
       if (!canvas) return;
       if (!panIntoView(flow, canvas, el, opts.keepZoom ? 0 : READABLE_ZOOM)) {
-        if (tries++ < 5) requestAnimationFrame(attempt);
+        // a card outside the view is not drawn: centre on it, then pan it clear once it is there
+        if (tries >= 2 && !centred) centred = centreOnItem(flow, nodeKey(id), opts.keepZoom ? 0 : READABLE_ZOOM);
+        if (tries++ < 12) requestAnimationFrame(attempt);
         return;
       }
       if (opts.focus) el?.focus({ preventScroll: true });

@@ -716,7 +716,7 @@ func (v *validator) delay(s *Step, name string, add func(field, format string, a
 	if s.Duration != "" {
 		if strings.HasPrefix(strings.TrimSpace(s.Duration), "-") {
 			// Someone typed a negative number into the delay's amount: answer in their terms.
-			add("duration", "waits less than no time. A delay must be at least 1 minute; enter a positive number.")
+			add("duration", "waits less than no time. Enter a length greater than zero.")
 		} else if d, err := ParseDuration(s.Duration); err != nil {
 			add("duration", "waits %q, which is not a valid length: %s. Write it like \"90s\", \"2h\", \"3d\" or \"1w\".", s.Duration, reason(err))
 		} else if d <= 0 {

@@ -32,6 +32,8 @@ type TriggerChange struct {
 	Type   string   `json:"type"`
 	Change string   `json:"change"`
 	Fields []string `json:"fields,omitempty"`
+	// From is the trigger's id in the older version when it was renamed.
+	From string `json:"from,omitempty"`
 }
 
 // Diff is what changed from one version of a workflow to another: the one comparison the
@@ -107,29 +109,46 @@ func triggerKey(t Trigger, i int) string {
 	return fmt.Sprintf("#%d", i)
 }
 
+// compareTriggers matches triggers by id (by place when they have none). A trigger whose id
+// changed is still the same trigger to the person who renamed it: an unmatched new trigger
+// and an unmatched old one of the same type at the same place are one change whose fields
+// include "id", never a removal and an addition that would hide what else changed in it.
 func compareTriggers(old, cur []Trigger) []TriggerChange {
-	out := []TriggerChange{}
 	olds := map[string]int{}
 	for i, t := range old {
 		olds[triggerKey(t, i)] = i
 	}
-	seen := map[string]bool{}
+	pair := make([]int, len(cur)) // cur index -> old index, -1: added
+	usedOld := make([]bool, len(old))
 	for i, t := range cur {
-		k := triggerKey(t, i)
-		seen[k] = true
-		j, ok := olds[k]
-		switch {
-		case !ok:
-			out = append(out, TriggerChange{Index: i, Type: t.Type, Change: ChangeAdded})
-		default:
-			if fields := changedFields(&old[j], &t); len(fields) > 0 {
-				out = append(out, TriggerChange{Index: i, Type: t.Type, Change: ChangeChanged, Fields: fields})
-			}
+		pair[i] = -1
+		if j, ok := olds[triggerKey(t, i)]; ok {
+			pair[i], usedOld[j] = j, true
 		}
 	}
-	for i, t := range old {
-		if !seen[triggerKey(t, i)] {
-			out = append(out, TriggerChange{Index: i, Type: t.Type, Change: ChangeRemoved})
+	for i := range cur {
+		if pair[i] < 0 && i < len(old) && !usedOld[i] && old[i].Type == cur[i].Type {
+			pair[i], usedOld[i] = i, true
+		}
+	}
+	out := []TriggerChange{}
+	for i, t := range cur {
+		j := pair[i]
+		if j < 0 {
+			out = append(out, TriggerChange{Index: i, Type: t.Type, Change: ChangeAdded})
+			continue
+		}
+		if fields := changedFields(&old[j], &t); len(fields) > 0 {
+			c := TriggerChange{Index: i, Type: t.Type, Change: ChangeChanged, Fields: fields}
+			if old[j].ID != t.ID {
+				c.From = old[j].ID
+			}
+			out = append(out, c)
+		}
+	}
+	for j, t := range old {
+		if !usedOld[j] {
+			out = append(out, TriggerChange{Index: j, Type: t.Type, Change: ChangeRemoved})
 		}
 	}
 	return out

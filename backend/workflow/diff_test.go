@@ -77,3 +77,22 @@ func TestCompareManyStepsNamesThreeAndCounts(t *testing.T) {
 		t.Errorf("summary %q", got)
 	}
 }
+
+// A trigger whose id was renamed is one change (its fields include "id", with the old id), so
+// what else changed in it is still said; a trigger replaced by one of another type is not.
+func TestCompareRenamedTrigger(t *testing.T) {
+	old := mustParse(t, `{"id": "w", "name": "W", "object": "contact",
+		"triggers": [{"id": "signup", "type": "event", "event": "signed.up"}, {"id": "paid", "type": "event", "event": "order.paid"}, {"id": "vip", "type": "event", "event": "vip"}],
+		"start": "a", "steps": [{"id": "a", "type": "set_property", "property": "stage", "value": "new"}]}`)
+	cur := mustParse(t, `{"id": "w", "name": "W", "object": "contact",
+		"triggers": [{"id": "signed-up", "type": "event", "event": "signed.up.v2"}, {"id": "paid", "type": "event", "event": "order.paid"}, {"id": "stage", "type": "filter", "filter": {"all": [{"property": "stage", "op": "eq", "value": "x"}]}}],
+		"start": "a", "steps": [{"id": "a", "type": "set_property", "property": "stage", "value": "new"}]}`)
+	want := []TriggerChange{
+		{Index: 0, Type: "event", Change: ChangeChanged, Fields: []string{"event", "id"}, From: "signup"},
+		{Index: 2, Type: "filter", Change: ChangeAdded},
+		{Index: 2, Type: "event", Change: ChangeRemoved},
+	}
+	if got := Compare(old, cur).Triggers; !reflect.DeepEqual(got, want) {
+		t.Errorf("triggers %+v,\nwant     %+v", got, want)
+	}
+}

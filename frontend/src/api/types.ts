@@ -919,6 +919,8 @@ export interface TriggerChange {
   type: TriggerType;
   change: ChangeKind;
   fields?: string[];
+  /** The trigger's id in the older version, when it was renamed. */
+  from?: string;
 }
 
 /** What changed from one definition of a workflow to another. */

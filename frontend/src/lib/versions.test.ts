@@ -37,6 +37,11 @@ describe('changeLines', () => {
     ]);
   });
 
+  it('says a renamed trigger is one change, with its old id and what else changed', () => {
+    const renamed = { steps: [], triggers: [{ index: 0, type: 'event', change: 'changed', fields: ['event', 'id'], from: 'signup' }], settings: [], summary: '' } as Changes;
+    expect(changeLines(renamed, () => '').map((l) => l.text)).toEqual(['Changed the event trigger (the event, the id (was “signup”))']);
+  });
+
   it('names an unnamed step by what it does in the definitions compared, not by its id', () => {
     const newer = { steps: [{ id: 'wait', type: 'delay', duration: '2d' }] } as unknown as Definition;
     const older = { steps: [{ id: 'gone', type: 'send_email', template: 'welcome' }] } as unknown as Definition;

@@ -29,9 +29,9 @@ const FIELD_WORDS: Record<string, string> = {
   max_steps: 'the step limit', policy: 'the outbound policy', enroll_existing: 'enrolling existing records', cron: 'the schedule', hook: 'the endpoint',
 };
 
-function fields(f?: string[]): string {
+function fields(f?: string[], renamedFrom?: string): string {
   if (!f?.length) return '';
-  const words = f.map((x) => FIELD_WORDS[x] ?? x);
+  const words = f.map((x) => (x === 'id' && renamedFrom ? `the id (was “${renamedFrom}”)` : FIELD_WORDS[x] ?? x));
   return ' (' + words.join(', ') + ')';
 }
 
@@ -42,7 +42,7 @@ export function changeLines(c: Changes, label: (s: StepChange) => string): { kin
   for (const kind of ['added', 'changed', 'removed'] as const) {
     for (const s of c.steps.filter((x) => x.change === kind)) out.push({ kind, text: `${verb[kind]} step ${label(s)}${kind === 'changed' ? fields(s.fields) : ''}` });
   }
-  for (const t of c.triggers) out.push({ kind: t.change, text: `${verb[t.change]} the ${triggerWord(t)} trigger${t.change === 'changed' ? fields(t.fields) : ''}` });
+  for (const t of c.triggers) out.push({ kind: t.change, text: `${verb[t.change]} the ${triggerWord(t)} trigger${t.change === 'changed' ? fields(t.fields, t.from) : ''}` });
   if (c.settings.length) out.push({ kind: 'changed', text: `Changed the settings${fields(c.settings)}` });
   return out;
 }

@@ -304,7 +304,8 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
             </a>
           )}
         </div>
-        <button type="button" className={`btn ghost${problems ? ' danger-text' : warnings ? ' warn' : ''}`} onClick={() => setShowProblems((v) => !v)} data-testid="problems-button"
+        <button type="button" className={`btn ghost${problems ? ' danger-text' : warnings ? ' warn' : ''}`} onClick={() => setShowProblems((v) => !v)} data-testid="problems-button" aria-expanded={showProblems && problems + warnings > 0}
+          disabled={problems + warnings === 0}
           title={problems ? 'Problems keep the workflow from being switched on' : warnings ? 'Warnings do not stop the workflow' : undefined}>
           {/* never "No problems" about changes not checked yet */}
           {unchecked && !problems && !warnings ? 'Checking…' : problemsLabel(problems, warnings)}
@@ -339,7 +340,8 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
         ) : (
           <div className="canvas-column">
             <Canvas besidePanel={testing || versionsOpen} />
-            {showProblems && <ProblemsPanel onClose={() => setShowProblems(false)} />}
+            {/* the list never opens to say "No problems": it closes with the last one */}
+            {showProblems && problems + warnings > 0 && <ProblemsPanel onClose={() => setShowProblems(false)} />}
           </div>
         )}
         {testing && <TestPanel onClose={() => setTestingOpen(false)} />}

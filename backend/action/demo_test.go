@@ -39,7 +39,7 @@ func TestDemoAndTemplateWorkflowsRunCleanOnTheDemoDatabase(t *testing.T) {
 	}
 	// The built-in choice properties offer their options (the steps below write only those).
 	for _, p := range s.eng.PropertyList("contact") {
-		if want, ok := demo.ChoiceOptions[p.Name]; ok && strings.Join(p.Options, ",") != strings.Join(want, ",") {
+		if want := store.BuiltinChoiceOptions("contact", p.Name); want != nil && strings.Join(p.Options, ",") != strings.Join(want, ",") {
 			t.Errorf("demo property %s has options %v, want %v", p.Name, p.Options, want)
 		}
 	}

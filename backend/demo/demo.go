@@ -120,13 +120,6 @@ var contacts = []contact{
 	{"elif.sahin@example.com", map[string]any{"first_name": "Elif", "last_name": "Şahin", "city": "Rotterdam", "lifecycle": "lead"}},
 }
 
-// ChoiceOptions are the options the demo gives the built-in choice properties, HubSpot's own
-// (so a filter or a "set property" step offers them instead of asking the user to guess).
-var ChoiceOptions = map[string][]string{
-	"lifecycle":   {"subscriber", "lead", "mql", "sql", "opportunity", "customer", "evangelist", "other"},
-	"lead_status": {"new", "open", "in_progress", "open_deal", "unqualified", "attempted_to_contact", "connected", "bad_timing"},
-}
-
 // Load fills an empty database with the email templates, the webhook endpoints, the workflow
 // templates (enabled) and a handful of contacts whose events run through them; what the
 // workflows name comes first, so each validates against it. It does nothing when the database
@@ -192,9 +185,15 @@ func Load(ctx context.Context, db store.Store, eng *engine.Engine, hooks *hook.E
 // loadReferences stores the demo email templates and webhook endpoints (ones already there,
 // by name or id, are left as they are).
 func loadReferences(ctx context.Context, db store.Store, eng *engine.Engine, hooks *hook.Endpoints) error {
-	for name, opts := range ChoiceOptions {
-		if _, _, err := eng.UpdateProperty(ctx, "contact", name, engine.PropertyPatch{Options: &opts}); err != nil {
-			return fmt.Errorf("demo property %s: %w", name, err)
+	// The contact's built-in choice properties get their standard options (store.BuiltinChoices,
+	// the list the choice-options migration seeds from) where they have none.
+	for _, c := range store.BuiltinChoices {
+		if p, ok := eng.Property(c.Object, c.Name); c.Object != "contact" || !ok || len(p.Options) > 0 {
+			continue
+		}
+		opts := c.Options
+		if _, _, err := eng.UpdateProperty(ctx, c.Object, c.Name, engine.PropertyPatch{Options: &opts}); err != nil {
+			return fmt.Errorf("demo property %s.%s: %w", c.Object, c.Name, err)
 		}
 	}
 	tpls, err := EmailTemplates()

@@ -206,6 +206,7 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 // goSteps run after a migration's SQL in its transaction, for what SQL cannot compute.
 var goSteps = map[int]func(ctx context.Context, tx *sql.Tx) error{
 	12: backfillEmailKeys,
+	34: seedChoiceOptions,
 }
 
 // backfillEmailKeys gives non-ASCII addresses their Unicode-folded key. An address whose key

@@ -38,8 +38,38 @@ func Latest() int {
 	return ms[len(ms)-1].Version
 }
 
+// goSteps run after a migration's SQL in its transaction, for what SQL cannot compute.
+var goSteps = map[int]func(context.Context, pgx.Tx) error{
+	14: seedChoiceOptions,
+}
+
+// seedChoiceOptions is migration 0014's step: the built-in choice properties get their standard
+// options plus the values their records hold (store.SeedChoiceOptions, as SQLite's 0034).
+func seedChoiceOptions(ctx context.Context, tx pgx.Tx) error {
+	return store.SeedChoiceOptions(
+		func(object, name string) (string, string, bool, error) {
+			var typ, opts string
+			err := tx.QueryRow(ctx, "SELECT type, options FROM properties WHERE object = $1 AND name = $2", object, name).Scan(&typ, &opts)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return "", "", false, nil
+			}
+			return typ, opts, err == nil, err
+		},
+		func(object, name string) ([]string, error) {
+			rows, err := tx.Query(ctx, "SELECT DISTINCT properties::jsonb ->> $1 FROM records WHERE type = $2 AND jsonb_typeof(properties::jsonb -> $1) IN ('string', 'number')", name, object)
+			if err != nil {
+				return nil, err
+			}
+			return pgx.CollectRows(rows, pgx.RowTo[string])
+		},
+		func(object, name, options string) error {
+			_, err := tx.Exec(ctx, "UPDATE properties SET options = $1 WHERE object = $2 AND name = $3", options, object, name)
+			return err
+		})
+}
+
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	return migrateFS(ctx, pool, migrations)
+	return migrateFS(ctx, pool, migrations, goSteps)
 }
 
 // migrateFS applies every migration of fsys not recorded in flowdesk_migrations, in version
@@ -49,7 +79,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 // adopted: the migrations up to its version are recorded as applied, as the old migrator
 // applied them in order. A version above this flowdesk's highest, or a recorded migration it
 // does not have, means a newer flowdesk wrote the database: it is refused.
-func migrateFS(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS) error {
+func migrateFS(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, steps map[int]func(context.Context, pgx.Tx) error) error {
 	ms, err := store.Migrations(fsys)
 	if err != nil {
 		return err
@@ -115,6 +145,11 @@ func migrateFS(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS) error {
 			}
 			if _, err := tx.Exec(ctx, string(body)); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
+			}
+			if step := steps[m.Version]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return fmt.Errorf("migration %s: %w", m.Name, err)
+				}
 			}
 			if err := record(ctx, tx, m); err != nil {
 				return err

@@ -19,6 +19,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/store/postgres"
 	"github.com/flowdesk/flowdesk/backend/store/postgres/pgtest"
+	"github.com/flowdesk/flowdesk/backend/store/storetest"
 )
 
 // TestProcessesStartingTogetherMigrateOnce opens one fresh schema from several pools at once,
@@ -260,4 +261,30 @@ func TestMigrateRecordsEachPostgreSQLVersion(t *testing.T) {
 	if got := versionsOf(recorded(t, pool)); !slices.Equal(got, []int{1, 2, 3}) || schemaVersion(t, pool) != 3 {
 		t.Fatalf("a failed run changed the database: records %v, version %d", got, schemaVersion(t, pool))
 	}
+}
+
+// TestChoiceOptionsMigrationKeepsStoredValues: as SQLite's migration 0034, PostgreSQL's 0014
+// keeps every value records held for a built-in choice property as one of its options.
+func TestChoiceOptionsMigrationKeepsStoredValues(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.Empty(t)
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if err := postgres.MigrateUpTo(ctx, pool, 13); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range storetest.LegacyChoiceRecords {
+		if _, err := pool.Exec(ctx, "INSERT INTO records (type, properties, created_at, updated_at) VALUES ($1, $2, 0, 0)", r.Type, r.Properties); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := postgres.Open(ctx, dsn, store.Options{ReadConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.CheckLegacyChoices(t, db)
 }

@@ -145,6 +145,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 // Cases are the contracts, in the order Run checks them.
 var Cases = []Case{
 	{"a failing write changes nothing", failingWriteChangesNothing},
+	{"the built-in choice properties offer their standard options", builtinChoicesOffered},
 	{"concurrent writes commit or fail alone", concurrentWritesAlone},
 	{"a write failing mid-way or at its end fails alone; its batch-mates commit", writeFailsMidwayAlone},
 	{"records upsert by email, case-insensitively", recordsUpsertByEmail},

@@ -50,7 +50,10 @@ describe('the Test panel', { concurrency: false }, () => {
     await panel.getByTestId('test-result').waitFor({ timeout: T.med });
     assert.equal(await panel.locator('.test-outcome').getAttribute('data-outcome'), 'completed', await panel.getByTestId('test-result').textContent());
 
-    // the path: the steps reached carry a badge with their offset; the replay branch does not
+    // the path: the steps reached carry a badge with their offset; the replay branch does not.
+    // The canvas draws only the cards in view (the open panel narrows it): zoom to fit first,
+    // as a user would, so every card is there to check
+    await page.getByRole('button', { name: 'Zoom to fit' }).click();
     await page.locator('.step-card.simulated[data-step="thank-you-mail"]').waitFor({ timeout: T.short });
     assert.equal(await page.locator('.step-card[data-step="thank-you-mail"] [data-testid="sim-badge"]').textContent(), '+2h');
     assert.equal(await page.locator('.step-card[data-step="wait-2h"] [data-testid="sim-badge"]').textContent(), '+0');
@@ -104,6 +107,7 @@ describe('the Test panel', { concurrency: false }, () => {
     await panel.getByLabel('Event 2 type').fill('webinar.replay_viewr');
     await panel.getByRole('button', { name: 'Run test' }).click();
     await panel.getByTestId('test-result').waitFor({ timeout: T.med });
+    await page.getByRole('button', { name: 'Zoom to fit' }).click();
     await page.locator('.step-card.simulated[data-step="replay-mail"]').waitFor({ timeout: T.short });
     await page.locator('.step-card.simulated[data-step="tell-owner"]').waitFor({ timeout: T.short });
     const warn = await panel.locator('.test-warning').first().textContent();

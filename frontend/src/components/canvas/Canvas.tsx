@@ -115,10 +115,11 @@ export function Canvas({ besidePanel = false }: { besidePanel?: boolean }) {
             edges={edges}
             nodeTypes={nodeTypes}
             edgeTypes={edgeTypes}
-            // only what is in view is drawn: on 300 steps this took the pan/zoom frame rate from
-            // 33 to 57 fps on a loaded machine (docs/performance.md); the keyboard and reveal()
-            // bring an item outside the view into it first (reveal.ts)
-            onlyRenderVisibleElements
+            // on a big workflow only what is in view is drawn: on 300 steps this took the pan/zoom
+            // frame rate from 33 to 57 fps on a loaded machine (docs/performance.md); the keyboard
+            // and reveal() bring an item outside the view into it first (reveal.ts). A small one
+            // is drawn whole, so all of it stays on the page (find in page, screen readers)
+            onlyRenderVisibleElements={graph.nodes.length > VISIBLE_ONLY_FROM}
             nodesDraggable={false}
             nodesConnectable={false}
             nodesFocusable={false}
@@ -158,6 +159,9 @@ export function Canvas({ besidePanel = false }: { besidePanel?: boolean }) {
     </RoveContext.Provider>
   );
 }
+
+/** From this many cards on, the canvas draws only the items in view. */
+const VISIBLE_ONLY_FROM = 60;
 
 /**
  * The smallest zoom: low enough that "Zoom to fit" shows a 300-step workflow whole (about

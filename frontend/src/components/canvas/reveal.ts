@@ -71,7 +71,7 @@ export function canvasItem(key: string): { canvas: HTMLElement | null; el: HTMLE
 }
 
 /**
- * The canvas draws only what is in view (React Flow's onlyRenderVisibleElements), so a card or
+ * A big workflow's canvas draws only what is in view (React Flow's onlyRenderVisibleElements), so a card or
  * "+" outside the view is not on the page: this centres the view on where the item is laid out
  * (from the graph, not the DOM) so that React Flow renders it. Returns false for an unknown item.
  */

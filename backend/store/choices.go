@@ -160,16 +160,7 @@ func seedChoiceOptions(ctx context.Context, tx *sql.Tx) error {
 			if err != nil {
 				return nil, err
 			}
-			defer rows.Close()
-			var out []string
-			for rows.Next() {
-				var v string
-				if err := rows.Scan(&v); err != nil {
-					return nil, err
-				}
-				out = append(out, v)
-			}
-			return out, rows.Err()
+			return collect(rows, "values held", scanString)
 		},
 		func(object, name, options string) error {
 			_, err := tx.ExecContext(ctx, "UPDATE properties SET options = ? WHERE object = ? AND name = ?", options, object, name)

@@ -81,16 +81,7 @@ func (db *DB) strings(ctx context.Context, query string, args ...any) ([]string,
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return collect(rows, "read names", scanString)
 }
 
 // describe reads a table's columns (in order) and the tables its foreign keys reference.

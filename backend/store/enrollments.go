@@ -367,10 +367,7 @@ func goalsReached(ctx context.Context, q querier, recordID int64) ([]string, err
 	if err != nil {
 		return nil, fmt.Errorf("goals reached by record %d: %w", recordID, err)
 	}
-	return collect(rows, fmt.Sprintf("goals reached by record %d", recordID), func(r rowScanner) (string, error) {
-		var s string
-		return s, r.Scan(&s)
-	})
+	return collect(rows, fmt.Sprintf("goals reached by record %d", recordID), scanString)
 }
 
 // ReachedGoalBefore tells whether another enrollment of the record in the workflow than except

@@ -274,10 +274,7 @@ func (db *DB) FindText(ctx context.Context, needle string) ([]TextLocation, erro
 		if err != nil {
 			return nil, fmt.Errorf("find text: columns of %s: %w", tb.name, err)
 		}
-		names, err := collect(cols, "find text", func(r rowScanner) (string, error) {
-			var s string
-			return s, r.Scan(&s)
-		})
+		names, err := collect(cols, "find text", scanString)
 		if err != nil {
 			return nil, err
 		}

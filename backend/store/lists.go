@@ -173,10 +173,7 @@ func recordLists(ctx context.Context, q querier, recordID int64) ([]string, erro
 	if err != nil {
 		return nil, fmt.Errorf("lists of record %d: %w", recordID, err)
 	}
-	return collect(rows, fmt.Sprintf("lists of record %d", recordID), func(r rowScanner) (string, error) {
-		var s string
-		return s, r.Scan(&s)
-	})
+	return collect(rows, fmt.Sprintf("lists of record %d", recordID), scanString)
 }
 
 // RecordLists returns the ids of the lists a record belongs to, sorted (never nil).

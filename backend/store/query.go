@@ -97,6 +97,18 @@ func collect[T any](rows *sql.Rows, what string, scan func(rowScanner) (T, error
 	return out, nil
 }
 
+// scanString reads a one-column text row, for collect.
+func scanString(r rowScanner) (string, error) {
+	var s string
+	return s, r.Scan(&s)
+}
+
+// scanInt64 reads a one-column integer row, for collect.
+func scanInt64(r rowScanner) (int64, error) {
+	var v int64
+	return v, r.Scan(&v)
+}
+
 // containsPattern is a LIKE pattern (with ESCAPE '\') matching text anywhere, lower-cased: for
 // searches that compare LOWER(column).
 func containsPattern(text string) string {

@@ -37,14 +37,5 @@ func (db *DB) APITokenHashes(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load api tokens: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var h string
-		if err := rows.Scan(&h); err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return collect(rows, "load api tokens", scanString)
 }

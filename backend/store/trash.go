@@ -262,10 +262,7 @@ func (db *DB) CancellingWorkflows(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list cancelled workflows: %w", err)
 	}
-	return collect(rows, "list cancelled workflows", func(r rowScanner) (string, error) {
-		var s string
-		return s, r.Scan(&s)
-	})
+	return collect(rows, "list cancelled workflows", scanString)
 }
 
 func (t *sqlTx) strings(query string, args ...any) ([]string, error) {
@@ -273,14 +270,5 @@ func (t *sqlTx) strings(query string, args ...any) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return collect(rows, "read ids", scanString)
 }

@@ -188,6 +188,17 @@ func (e *Email) deliver(ctx context.Context, in engine.ActionInput, to []string,
 			res.StatusCode = code
 		}
 		res.Error = scrub(err.Error(), smtpConf.Password.Reveal())
+		// The Outbox's "Failed" shows it while the step tries again; a later try that gets
+		// through turns the row into a sent one.
+		at := in.Now
+		row.Status, row.Reason, row.StatusAt = store.OutboxFailed, res.Error, &at
+		res.Writes = append(res.Writes, func(tx store.Tx, d map[string]any) error {
+			if _, err := tx.AddOutbox(row); err != nil {
+				return err
+			}
+			d["outbox"] = row.ID
+			return nil
+		})
 		return res
 	}
 	res.Outcome, res.StatusCode, res.Response = store.AttemptOK, 250, "accepted by "+smtpConf.Host

@@ -437,8 +437,18 @@ func TestSendEmail4xxRetriesWithTheSameMessageID(t *testing.T) {
 	id := s.start("retry", "ann@example.com", map[string]any{"first_name": "Ann"})
 	s.run()
 	s.wantTrail(id, "enrolled", "mail:retrying")
+	// While the step waits to try again, the Outbox lists the message as failed, saying why.
+	failed, err := s.db.Outbox(s.ctx, store.OutboxQuery{Status: store.OutboxFailed})
+	if err != nil || len(failed) != 1 || !strings.Contains(failed[0].Reason, "try again later") || failed[0].EnrollmentID != id || failed[0].SentAt != nil {
+		t.Fatalf("failed outbox rows while retrying: %+v %v", failed, err)
+	}
 	s.advance(2 * time.Second)
 	s.wantTrail(id, "enrolled", "mail:retrying", "mail:ok", "after:ok", "completed")
+	// The try that got through turned the same row into a sent one.
+	all, err := s.db.Outbox(s.ctx, store.OutboxQuery{})
+	if err != nil || len(all) != 1 || all[0].ID != failed[0].ID || all[0].Status != store.OutboxSent || all[0].SentAt == nil {
+		t.Fatalf("outbox after the retry: %+v %v", all, err)
+	}
 	att := s.attempts(id)
 	if len(att) != 2 || att[0].Outcome != "retry" || att[0].StatusCode != 451 || att[1].Outcome != "ok" || att[0].IdempotencyKey != att[1].IdempotencyKey {
 		t.Fatalf("attempts %+v", att)
@@ -465,6 +475,10 @@ func TestSendEmail5xxFails(t *testing.T) {
 	att := s.attempts(id)
 	if len(att) != 1 || att[0].Outcome != "failed" || att[0].StatusCode != 550 || !strings.Contains(att[0].Error, "no such mailbox") {
 		t.Fatalf("attempts %+v", att)
+	}
+	rows, err := s.db.Outbox(s.ctx, store.OutboxQuery{Status: store.OutboxFailed})
+	if err != nil || len(rows) != 1 || rows[0].To != "ghost@example.com" || !strings.Contains(rows[0].Reason, "no such mailbox") {
+		t.Fatalf("failed outbox rows: %+v %v", rows, err)
 	}
 }
 

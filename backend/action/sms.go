@@ -317,6 +317,19 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 	res.Detail["month_count"] = sent
 	// Nothing was sent, so it does not count against the month.
 	release := func(tx store.Tx, _ map[string]any) error { return tx.ReleaseSMS(in.IdempotencyKey) }
+	// A try the provider did not take shows in the Outbox's "Failed" while the step tries again;
+	// a later try that gets through turns the row into a sent one.
+	keepFailed := func(r *engine.ActionResult) {
+		at := in.Now
+		msg.Status, msg.Reason, msg.StatusAt = store.OutboxFailed, r.Error, &at
+		r.Writes = append(r.Writes, func(tx store.Tx, d map[string]any) error {
+			if _, err := tx.AddOutbox(msg); err != nil {
+				return err
+			}
+			d["outbox_id"] = msg.ID
+			return nil
+		})
+	}
 
 	form := url.Values{"To": {phone}, "Body": {body}}
 	if prov.From != "" {
@@ -346,6 +359,7 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 		if out.Outcome == store.AttemptFailed {
 			out.Writes = append(out.Writes, release)
 		}
+		keepFailed(&out)
 		return out
 	}
 	rawBody := resp.RawBody()
@@ -402,6 +416,9 @@ func (a *SMS) Run(ctx context.Context, in engine.ActionInput) engine.ActionResul
 		res.Outcome = store.AttemptFailed
 		res.Error = fmt.Sprintf("the SMS provider refused the message: %d %s%s", code, http.StatusText(code), providerMessage(reply.Message, reply.Code))
 		res.Writes = append(res.Writes, release)
+	}
+	if res.Outcome != store.AttemptOK && msg.Status != store.OutboxFailed {
+		keepFailed(&res)
 	}
 	return res
 }

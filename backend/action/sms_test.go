@@ -34,6 +34,10 @@ func TestSMSSendsThroughTheProviderAndRetriesA503(t *testing.T) {
 	id := s.start("sms", "ann@example.com", map[string]any{"first_name": "Ann", "phone": "+31 6-1234 5678"})
 	s.run()
 	s.wantTrail(id, "enrolled", "text:retrying")
+	// While the step waits to try again, the Outbox lists the message as failed, saying why.
+	if f, err := s.db.Outbox(s.ctx, store.OutboxQuery{Status: store.OutboxFailed}); err != nil || len(f) != 1 || !strings.Contains(f[0].Reason, "503") {
+		t.Fatalf("failed outbox rows while retrying: %+v %v", f, err)
+	}
 	s.advance(2 * time.Second)
 	s.wantTrail(id, "enrolled", "text:retrying", "text:ok", "done:ok", "completed")
 

@@ -44,7 +44,8 @@ type OutboxMessage struct {
 
 // AddOutbox stores a message unless one with the same channel and idempotency key is there
 // (a retried step); added says whether a row was inserted, and m.ID is set either way.
-// A message kept as OutboxQueued and later sent takes the new status (and its reason).
+// A message kept as OutboxQueued and later sent, or one whose send failed and is tried again,
+// takes the new status (and its reason).
 func (t *sqlTx) AddOutbox(m *OutboxMessage) (added bool, err error) {
 	if m.Channel == "" {
 		m.Channel = "email"
@@ -63,9 +64,9 @@ func (t *sqlTx) AddOutbox(m *OutboxMessage) (added bool, err error) {
 	res, err := t.exec(`INSERT INTO outbox (channel, status, idempotency_key, message_id, enrollment_id, workflow_id, step_id,
 		from_addr, to_addr, subject, body_html, body_text, created_at, sent_at, reason, status_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (channel, idempotency_key) DO UPDATE SET status = excluded.status, sent_at = excluded.sent_at,
+		ON CONFLICT (channel, idempotency_key) DO UPDATE SET status = excluded.status, message_id = excluded.message_id, sent_at = excluded.sent_at,
 		reason = excluded.reason, status_at = excluded.status_at
-		WHERE outbox.status = 'outbox' AND excluded.status != 'outbox'`,
+		WHERE outbox.status IN ('outbox', 'failed') AND excluded.status != 'outbox'`,
 		m.Channel, m.Status, m.IdempotencyKey, m.MessageID, enr, m.WorkflowID, m.StepID, m.From, m.To, m.Subject,
 		m.BodyHTML, m.BodyText, ms(m.CreatedAt), sent, m.Reason, statusAt)
 	if err != nil {

@@ -814,6 +814,30 @@ func outboxOnce(t *testing.T, s store.Store) {
 	if all, err := s.Outbox(ctx, store.OutboxQuery{Limit: 10}); err != nil || len(all) != 1 {
 		t.Fatalf("outbox %v %v, want one message", all, err)
 	}
+
+	// A send that failed and is tried again: failed, failed again (the newer reason), then sent.
+	try := func(status, reason, messageID string) {
+		t.Helper()
+		m := msg()
+		m.IdempotencyKey, m.Status, m.Reason, m.MessageID = "enr-1-step-b-visit-1", status, reason, messageID
+		at := T0.Add(time.Hour)
+		if status == store.OutboxSent {
+			m.SentAt = &at
+		} else {
+			m.StatusAt = &at
+		}
+		write(t, s, func(tx store.Tx) error { _, err := tx.AddOutbox(m); return err })
+	}
+	try(store.OutboxFailed, "451 try again later", "")
+	try(store.OutboxFailed, "connection refused", "")
+	failed, err := s.Outbox(ctx, store.OutboxQuery{Status: store.OutboxFailed})
+	if err != nil || len(failed) != 1 || failed[0].Reason != "connection refused" {
+		t.Fatalf("failed %+v %v, want one row with the newest reason", failed, err)
+	}
+	try(store.OutboxSent, "", "SM42")
+	if got, err := s.OutboxMessage(ctx, failed[0].ID); err != nil || got.Status != store.OutboxSent || got.SentAt == nil || got.MessageID != "SM42" || got.Reason != "" {
+		t.Fatalf("message %+v %v, want the failed one marked sent with the provider's id", got, err)
+	}
 }
 
 func smsCap(t *testing.T, s store.Store) {

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
@@ -26,6 +28,10 @@ const DefaultRetryBatch = 25
 // retryBatchFor bounds how long one batch sends before it commits what it sent, so a slow
 // receiver still shows progress.
 const retryBatchFor = 2 * time.Second
+
+// retrySends is how many dead letters of a batch are sent at once: a few slow receivers then
+// do not hold up the rest, and one step's receiver never gets more than this from a job.
+const retrySends = 4
 
 // RetryJobRunningError is a "Retry all" asked for a step that has one running.
 type RetryJobRunningError struct{ Job *store.RetryJob }
@@ -137,7 +143,7 @@ func (e *Engine) RunRetryBatch(ctx context.Context) (bool, error) {
 	return true, e.retryBatch(ctx, ids[0])
 }
 
-// retryBatch sends the job's next dead letters again, one after another, then commits their
+// retryBatch sends the job's next dead letters again, retrySends at a time, then commits their
 // delivery-log lines with the job's cursor and counts in one write. A crash before that write
 // leaves the job where it was: the batch is sent again after the restart (the same webhook-id,
 // so a receiver that deduplicates takes it once) and logged once.
@@ -167,38 +173,44 @@ func (e *Engine) retryBatch(ctx context.Context, id int64) error {
 		// once per job and process: which process sends (the leader, on a shared database)
 		e.log.Info("retry job running", "job", id, "done", j.Done, "total", j.Total)
 	}
+	// Up to retrySends sends at once, each into its own slot of res, so the lines are logged in
+	// page order whatever order the receivers answer in. No send starts once the batch has sent
+	// for retryBatchFor: the cursor is then the last dead letter started, and every one before it
+	// has ended.
+	res := make([]*store.ActionAttempt, len(page))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(retrySends)
+	started, n := e.clock.Now(), 0
+	for i, a := range page {
+		if n > 0 && e.clock.Now().Sub(started) > retryBatchFor {
+			break
+		}
+		if gctx.Err() != nil {
+			break // stopping, or a send failed: Wait says which
+		}
+		n = i + 1
+		g.Go(func() error {
+			r, err := e.retryOne(gctx, a)
+			res[i] = r
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err // stopping: nothing of this batch is logged, the next start sends it
+	}
 	type sent struct{ dead, next *store.ActionAttempt }
 	var out []sent
 	var cursor, skipped int64
-	started := e.clock.Now()
-	for _, a := range page {
-		if err := ctx.Err(); err != nil {
-			return err // stopping: nothing of this batch is logged, the next start sends it
-		}
-		if len(out) > 0 && e.clock.Now().Sub(started) > retryBatchFor {
-			break
-		}
-		cursor = a.ID
-		latest, err := e.db.ActionAttempts(ctx, store.AttemptQuery{Key: a.IdempotencyKey, Limit: 1})
-		if err != nil {
-			return err
-		}
-		if len(latest) == 1 && latest[0].ID != a.ID {
-			skipped++ // sent again by hand since the job started
+	for i, next := range res[:n] {
+		cursor = page[i].ID
+		if next == nil {
+			skipped++
 			continue
 		}
-		next, err := e.resend(ctx, a)
-		if errors.Is(err, store.ErrNotFound) {
-			skipped++ // the enrollment is gone (retention)
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		out = append(out, sent{a, next})
-	}
-	if err := ctx.Err(); err != nil {
-		return err
+		out = append(out, sent{page[i], next})
 	}
 	finished := len(page) < q.Limit && (len(page) == 0 || cursor == page[len(page)-1].ID)
 	var ok, failed int64
@@ -235,6 +247,27 @@ func (e *Engine) retryBatch(ctx context.Context, id int64) error {
 		e.log.Info("retry job done", "job", id, "workflow", j.WorkflowID, "step", j.StepID)
 	}
 	return err
+}
+
+// retryOne sends a dead letter again and returns the delivery-log line of the outcome, not yet
+// logged; nil is a dead letter skipped: sent again by hand since the job started, or its
+// enrollment gone (retention).
+func (e *Engine) retryOne(ctx context.Context, a *store.ActionAttempt) (*store.ActionAttempt, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	latest, err := e.db.ActionAttempts(ctx, store.AttemptQuery{Key: a.IdempotencyKey, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(latest) == 1 && latest[0].ID != a.ID {
+		return nil, nil // sent again by hand since the job started
+	}
+	next, err := e.resend(ctx, a)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil // the enrollment is gone (retention)
+	}
+	return next, err
 }
 
 // saveRetryBatch commits a batch: logs (the batch's delivery-log lines) and then the job's

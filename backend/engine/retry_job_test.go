@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -262,13 +263,12 @@ func TestRetryJobOver1000DeadLettersResumesAfterACrash(t *testing.T) {
 	rc.onHit = nil
 	rc.mu.Unlock()
 	crashedHits, _ := rc.count()
+	// at least this many of the crashed batch's sends reached the receiver; a send on its way
+	// when the context ended may still land after this count (sends run a few at once)
 	sentInCrash := crashedHits - before
 	if sentInCrash < 1 || sentInCrash > int(batch) || crashedHits > failFirst {
 		t.Fatalf("the crashed batch sent %d (requests %d..%d)", sentInCrash, before+1, crashedHits)
 	}
-	// the receiver refused the crashed batch's sends, which were never logged: the job's
-	// retries meet failFirst - sentInCrash refusals
-	wantFailed := int64(failFirst - sentInCrash)
 	h.restartRetry()
 	if j := h.retryJob(job.ID); j.Done != mid.Done || j.Cursor != mid.Cursor || j.Status != store.EnrollJobRunning {
 		t.Fatalf("progress after the crash %+v, want %+v", j, mid)
@@ -289,6 +289,24 @@ func TestRetryJobOver1000DeadLettersResumesAfterACrash(t *testing.T) {
 	h.eng.Stop()
 	j := h.retryJob(job.ID)
 	t.Logf("resumed job sent %d dead letters again in %v (%.0f retries/s)", n-mid.Done, took, float64(n-mid.Done)/took.Seconds())
+	// only the crashed batch's sends reached the receiver twice (the same webhook-id)
+	hits, perID := rc.count()
+	twice := 0
+	for _, k := range keys {
+		switch perID[k] {
+		case 1:
+		case 2:
+			twice++
+		default:
+			t.Fatalf("dead letter %s reached the receiver %d times", k, perID[k])
+		}
+	}
+	if twice < sentInCrash || twice > int(batch) || hits != n+twice {
+		t.Fatalf("%d sent twice (the crashed batch sent at least %d of %d), %d requests for %d dead letters", twice, sentInCrash, batch, hits, n)
+	}
+	// the receiver refused the crashed batch's sends, which were never logged: the job's
+	// retries meet failFirst - twice refusals
+	wantFailed := int64(failFirst - twice)
 	if j.Status != store.EnrollJobDone || j.Total != n || j.Done != n || j.OK != n-wantFailed || j.Failed != wantFailed || j.Skipped != 0 || j.FinishedAt == nil {
 		t.Fatalf("finished job %+v", j)
 	}
@@ -313,20 +331,6 @@ func TestRetryJobOver1000DeadLettersResumesAfterACrash(t *testing.T) {
 	}
 	if int64(ok) != j.OK || int64(failed) != j.Failed {
 		t.Fatalf("the log has %d ok and %d failed retries, the job says %d and %d", ok, failed, j.OK, j.Failed)
-	}
-	hits, perID := rc.count()
-	twice := 0
-	for _, k := range keys {
-		switch perID[k] {
-		case 1:
-		case 2:
-			twice++
-		default:
-			t.Fatalf("dead letter %s reached the receiver %d times", k, perID[k])
-		}
-	}
-	if twice != sentInCrash || hits != n+twice {
-		t.Fatalf("%d sent twice (the crashed batch sent %d), %d requests for %d dead letters", twice, sentInCrash, hits, n)
 	}
 
 	// the ones that failed again are the step's dead letters now; the receiver takes them
@@ -483,5 +487,96 @@ func TestOnlyTheLeaderRunsRetryJobs(t *testing.T) {
 	waitFor(t, "the leader to finish the job", func() bool { return h.retryJob(job.ID).Status == store.EnrollJobDone })
 	if j := h.retryJob(job.ID); j.OK != 30 {
 		t.Fatalf("job %+v", j)
+	}
+}
+
+// A batch sends a few dead letters at once: against a real receiver where the first three are
+// slow (they answer only once retrySends requests are in at the same time, or after a long
+// wait a one-at-a-time batch would show), the sends overlap, never more than retrySends at
+// once; the retry lines are still logged in the dead letters' order though the slow ones
+// answer last, and the one the receiver refuses is logged as failed.
+func TestRetryBatchSendsAFewAtOnceInOrder(t *testing.T) {
+	const n, slow, refused = 10, 3, 1 // dead letters; the first slow answer late; the one refused (a slow one)
+	var (
+		mu        sync.Mutex
+		inFlight  int
+		maxIn     int
+		order     = map[string]int{} // webhook-id -> place in the page
+		answered  []int              // places, in the order the receiver answered
+		full      = make(chan struct{})
+		closeFull sync.Once
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		i, known := order[r.Header.Get("webhook-id")]
+		inFlight++
+		maxIn = max(maxIn, inFlight)
+		if inFlight >= retrySends {
+			closeFull.Do(func() { close(full) })
+		}
+		mu.Unlock()
+		if known && i < slow {
+			select { // held until the batch has retrySends sends out at once
+			case <-full:
+			case <-time.After(10 * time.Second):
+			case <-r.Context().Done():
+			}
+		}
+		mu.Lock()
+		inFlight--
+		answered = append(answered, i)
+		mu.Unlock()
+		if known && i == refused {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprint(w, `{"ok":true}`)
+	}))
+	t.Cleanup(srv.Close)
+	h := retryHarness(t, &hookReceiver{srv: srv})
+	keys := h.seedDeadLetters(n)
+	mu.Lock()
+	for i, k := range keys {
+		order[k] = i
+	}
+	mu.Unlock()
+	job, err := h.eng.StartRetryJob(h.ctx, "shop", "hook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := h.eng.RunRetryBatch(h.ctx); !ok || err != nil {
+		t.Fatalf("batch: %v %v", ok, err)
+	}
+	mu.Lock()
+	gotMax, gotAnswered := maxIn, slices.Clone(answered)
+	mu.Unlock()
+	if gotMax < 2 || gotMax > retrySends {
+		t.Fatalf("at most %d sends reached the receiver at once, want 2 to %d", gotMax, retrySends)
+	}
+	if len(gotAnswered) != n || slices.Index(gotAnswered, 0) < slices.Index(gotAnswered, slow) {
+		t.Fatalf("the receiver answered the dead letters in the order %v: want %d answers, the slow first ones after the %dth", gotAnswered, n, slow+1)
+	}
+	j := h.retryJob(job.ID)
+	if j.Status != store.EnrollJobDone || j.Done != n || j.OK != n-1 || j.Failed != 1 || j.Skipped != 0 {
+		t.Fatalf("job %+v, want done with %d ok and 1 failed", j, n-1)
+	}
+	lines := h.retriesAfter(job.UpTo, keys)
+	var last int64
+	for i, k := range keys {
+		l := lines[k]
+		if len(l) != 1 || l[0].Try != 4 {
+			t.Fatalf("dead letter %d: retry lines %+v, want one, try 4", i, l)
+		}
+		if l[0].ID <= last {
+			t.Fatalf("dead letter %d's retry is line %d, after line %d of the one before it: not logged in page order", i, l[0].ID, last)
+		}
+		last = l[0].ID
+		want := store.AttemptOK
+		if i == refused {
+			want = store.AttemptFailed
+		}
+		if l[0].Outcome != want || (i == refused) != (l[0].StatusCode == http.StatusServiceUnavailable) {
+			t.Fatalf("dead letter %d's retry: %s %d, want %s", i, l[0].Outcome, l[0].StatusCode, want)
+		}
 	}
 }

@@ -163,6 +163,23 @@ func TestOutboxListAndDelete(t *testing.T) {
 	}
 }
 
+func TestOutboxFailedMessageSaysWhyInWords(t *testing.T) {
+	e := newEnv(t)
+	raw := "dial tcp 127.0.0.1:2599: connect: connection refused"
+	if err := e.db.Write(e.ctx, func(tx store.Tx) error {
+		_, err := tx.AddOutbox(&store.OutboxMessage{Channel: "email", Status: store.OutboxFailed, IdempotencyKey: "k1",
+			To: "ann@example.com", Subject: "Hi", BodyText: "Hello", CreatedAt: t0, Reason: raw, StatusAt: &t0})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := e.call(http.MethodGet, "/api/outbox?status=failed", nil, http.StatusOK)["messages"].([]any)
+	m := msgs[0].(map[string]any)
+	if len(msgs) != 1 || m["reason"] != raw || !strings.HasPrefix(m["reason_text"].(string), "Could not reach the mail server 127.0.0.1:2599 (connection refused)") {
+		t.Fatalf("failed message %v", m)
+	}
+}
+
 type httptestRecorder = httptest.ResponseRecorder
 
 func newRecorder() *httptestRecorder { return httptest.NewRecorder() }

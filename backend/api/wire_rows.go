@@ -9,6 +9,7 @@ import (
 	"github.com/flowdesk/flowdesk/backend/hook"
 	"github.com/flowdesk/flowdesk/backend/store"
 	"github.com/flowdesk/flowdesk/backend/trigger"
+	"github.com/flowdesk/flowdesk/backend/workflow"
 )
 
 // The wire types of the remaining answers (see wire.go): each mirrors a store row field for field
@@ -113,15 +114,24 @@ type outboxJSON struct {
 	BodyText       string     `json:"body_text,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
 	SentAt         *time.Time `json:"sent_at,omitempty"`
-	Reason         string     `json:"reason,omitempty"`    // why it failed
-	StatusAt       *time.Time `json:"status_at,omitempty"` // when it became delivered or failed
+	Reason         string     `json:"reason,omitempty"`      // why it failed, as the server or provider gave it
+	ReasonText     string     `json:"reason_text,omitempty"` // the same in words, when there are words for it
+	StatusAt       *time.Time `json:"status_at,omitempty"`   // when it became delivered or failed
 }
 
 func wireOutboxMessage(v *store.OutboxMessage) *outboxJSON {
 	if v == nil {
 		return nil
 	}
-	return &outboxJSON{ID: v.ID, Channel: v.Channel, Status: v.Status, IdempotencyKey: v.IdempotencyKey, MessageID: v.MessageID, EnrollmentID: v.EnrollmentID, WorkflowID: v.WorkflowID, StepID: v.StepID, From: v.From, To: v.To, Subject: v.Subject, BodyHTML: v.BodyHTML, BodyText: v.BodyText, CreatedAt: v.CreatedAt, SentAt: v.SentAt, Reason: v.Reason, StatusAt: v.StatusAt}
+	out := &outboxJSON{ID: v.ID, Channel: v.Channel, Status: v.Status, IdempotencyKey: v.IdempotencyKey, MessageID: v.MessageID, EnrollmentID: v.EnrollmentID, WorkflowID: v.WorkflowID, StepID: v.StepID, From: v.From, To: v.To, Subject: v.Subject, BodyHTML: v.BodyHTML, BodyText: v.BodyText, CreatedAt: v.CreatedAt, SentAt: v.SentAt, Reason: v.Reason, StatusAt: v.StatusAt}
+	if v.Status == store.OutboxFailed {
+		stepType := workflow.StepSendEmail
+		if v.Channel == "sms" {
+			stepType = workflow.StepSMS
+		}
+		out.ReasonText = explain.Error(stepType, 0, v.Reason)
+	}
+	return out
 }
 
 // emailTemplateJSON is an email template on the wire.

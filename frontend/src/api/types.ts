@@ -625,8 +625,11 @@ export interface OutboxMessage {
   body_text?: string;
   created_at: string;
   sent_at?: string;
-  /** Why it failed: the provider's report, or no report before the step stopped waiting. */
+  /** Why it failed, as given: the server's or provider's answer, or no report before the step
+   * stopped waiting. */
   reason?: string;
+  /** The same in words with what to do, when there are words for it. */
+  reason_text?: string;
   /** When it became delivered or failed. */
   status_at?: string;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SettingsView } from '../api/types';
-import { buildSettingsUpdate, formFromView, problemsByField, secretValue, testEmailResult } from './settings';
+import { buildSettingsUpdate, formFromView, problemsByField, secretValue, smtpBadge, testEmailResult } from './settings';
 
 const view: SettingsView = {
   smtp: { host: 'smtp.x.nl', port: 587, username: 'u', from: 'news@x.nl', tls: 'starttls', password: { set: true }, configured: true },
@@ -74,5 +74,20 @@ describe('testEmailResult', () => {
     expect(testEmailResult({ ok: false, message: 'the test email was not sent: Could not reach the mail server 127.0.0.1:2599 (connection refused). Check Settings → Email.', details: { error: raw } }))
       .toEqual({ tone: 'fail', text: 'Not sent: Could not reach the mail server 127.0.0.1:2599 (connection refused). Check Settings → Email.', raw });
     expect(testEmailResult({ ok: false, message: 'no SMTP server is set up' })).toEqual({ tone: 'fail', text: 'No SMTP server is set up', raw: undefined });
+  });
+});
+
+describe('smtpBadge', () => {
+  it('says not configured without a server, whatever else is known', () => {
+    expect(smtpBadge(false, { tone: 'fail' }, { status: 'failed' })).toEqual({ tone: '', text: 'not configured' });
+  });
+  it('says a failed test failed, even when the last email went out', () => {
+    expect(smtpBadge(true, { tone: 'fail' }, { status: 'sent' })).toMatchObject({ tone: 'failed', text: 'configured · test failed' });
+    expect(smtpBadge(true, { tone: 'ok' }, { status: 'failed' })).toMatchObject({ tone: 'on', text: 'configured · test sent' });
+  });
+  it('without a test, reads the newest email: a refused one shows, with its reason', () => {
+    expect(smtpBadge(true, null, { status: 'failed', reason: '535 authentication failed' })).toEqual({ tone: 'failed', text: 'configured · last email failed', title: '535 authentication failed' });
+    expect(smtpBadge(true, null, { status: 'sent' })).toMatchObject({ tone: 'on', text: 'configured' });
+    expect(smtpBadge(true, null, null)).toMatchObject({ tone: 'on', text: 'configured' });
   });
 });

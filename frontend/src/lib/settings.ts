@@ -98,3 +98,13 @@ export function testEmailResult(r: { ok: true; answer: TestEmailAnswer } | { ok:
   const text = r.message.replace(/^the test email was not sent: /, 'Not sent: ');
   return { tone: 'fail', text: text.charAt(0).toUpperCase() + text.slice(1), raw: typeof d?.error === 'string' && d.error ? d.error : undefined };
 }
+
+/** The email section's badge: whether a server is set up and, when something tells, whether it
+ * works. The test sent on this visit tells most (it is the newest try), then the newest email
+ * in the outbox: a server that refused the last message must not read as merely "configured". */
+export function smtpBadge(configured: boolean, test: { tone: 'ok' | 'fail' } | null, newest: { status: string; reason?: string } | null): { tone: 'on' | 'failed' | ''; text: string; title?: string } {
+  if (!configured) return { tone: '', text: 'not configured' };
+  if (test) return test.tone === 'ok' ? { tone: 'on', text: 'configured · test sent' } : { tone: 'failed', text: 'configured · test failed' };
+  if (newest?.status === 'failed') return { tone: 'failed', text: 'configured · last email failed', title: newest.reason || undefined };
+  return { tone: 'on', text: 'configured' };
+}

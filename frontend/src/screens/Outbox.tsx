@@ -80,7 +80,7 @@ export function OutboxScreen() {
                   <td className="preview-cell">{m.subject || (m.body_text ?? '').slice(0, 80)}</td>
                   <td>
                     <span className={`pill ${STATUS_TONE[m.status] ?? 'waiting'}`} data-status={m.status}>{STATUS_LABEL[m.status] ?? m.status}</span>
-                    {m.reason && <div className="sub outbox-reason">{m.reason}</div>}
+                    {m.reason && <div className="sub outbox-reason" title={m.reason_text ? m.reason : undefined}>{m.reason_text || m.reason}</div>}
                   </td>
                   <td title={formatDateTime(m.created_at)}>{ago(m.created_at)}</td>
                   <td><button type="button" className="btn small ghost warn" onClick={(e) => { e.stopPropagation(); remove(m); }}>Delete</button></td>
@@ -109,7 +109,7 @@ function MessageView({ m, onClose }: { m: OutboxMessage; onClose(): void }) {
         <dt>Created</dt><dd>{formatDateTime(m.created_at)}</dd>
         {m.sent_at && <><dt>Sent</dt><dd>{formatDateTime(m.sent_at)}</dd></>}
         {m.status === 'delivered' && m.status_at && <><dt>Delivered</dt><dd>{formatDateTime(m.status_at)}</dd></>}
-        {m.status === 'failed' && <><dt>Failed</dt><dd className="error-text">{m.reason || 'not delivered'}{m.status_at && <span className="sub"> · {formatDateTime(m.status_at)}</span>}</dd></>}
+        {m.status === 'failed' && <><dt>Failed</dt><dd className="error-text">{m.reason_text || m.reason || 'not delivered'}{m.status_at && <span className="sub"> · {formatDateTime(m.status_at)}</span>}</dd></>}
         {m.workflow_id && <><dt>Workflow</dt><dd><a href={'#/workflows/' + encodeURIComponent(m.workflow_id)}>{m.workflow_id}</a>{m.step_id && <span className="sub mono"> · {m.step_id}</span>}</dd></>}
         {m.enrollment_id ? <><dt>Enrollment</dt><dd><a href={'#/enrollments/' + m.enrollment_id}>#{m.enrollment_id}</a></dd></> : null}
       </dl>

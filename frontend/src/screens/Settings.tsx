@@ -1,9 +1,9 @@
 // Settings: SMTP, SMS provider, Slack and data retention. Secrets are write-only: the page shows "set" / "not set"
 // and offers to replace or clear them; a secret value is never shown (nor kept after saving).
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import { api, ApiError, type SettingsView } from '../api';
+import { api, ApiError, type OutboxMessage, type SettingsView } from '../api';
 import { ErrorBanner, Spinner } from '../components/common';
-import { buildSettingsUpdate, formFromView, problemsByField, testEmailResult, type SecretIntent, type SettingsForm } from '../lib/settings';
+import { buildSettingsUpdate, formFromView, problemsByField, smtpBadge, testEmailResult, type SecretIntent, type SettingsForm } from '../lib/settings';
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -15,10 +15,13 @@ export function SettingsScreen() {
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
   const [dirty, setDirty] = useState(false);
+  const [emailTest, setEmailTest] = useState<{ tone: 'ok' | 'fail' } | null>(null);
+  const [newestEmail, setNewestEmail] = useState<OutboxMessage | null>(null);
   const load = useCallback(async () => {
     try {
-      const v = await api.getSettings();
+      const [v, emails] = await Promise.all([api.getSettings(), api.listOutbox({ channel: 'email', limit: 1 })]);
       setView(v);
+      setNewestEmail(emails.items[0] ?? null);
       setForm(formFromView(v));
       setDirty(false);
       setError('');
@@ -47,6 +50,7 @@ export function SettingsScreen() {
       setForm(formFromView(v)); // forgets typed secrets
       setDirty(false);
       setSaved(true);
+      setEmailTest(null); // a test of the old settings says nothing about the new ones
     } catch (e) {
       if (e instanceof ApiError && e.status === 422) setProblems(problemsByField(e.details));
       setError(msg(e));
@@ -71,7 +75,7 @@ export function SettingsScreen() {
       <ErrorBanner error={error} onClose={() => setError('')} />
       <form className="settings-grid" onSubmit={(e) => { e.preventDefault(); save(); }}>
         <section className="card" aria-labelledby="smtp-h">
-          <h2 id="smtp-h">Email (SMTP) {view.smtp.configured ? <span className="pill on">configured</span> : <span className="pill">not configured</span>}</h2>
+          <h2 id="smtp-h">Email (SMTP) <SmtpBadge {...smtpBadge(view.smtp.configured, emailTest, newestEmail)} /></h2>
           {!view.smtp.configured && <div className="hint">Without a server, emails land in the <a href="#/outbox">Outbox</a>.</div>}
           <Row label="Host" id="smtp-host" error={p('smtp.host')}><input id="smtp-host" value={form.smtp.host} placeholder="smtp.example.com" onChange={(e) => set('smtp', { host: e.target.value })} /></Row>
           <div className="inline-fields">
@@ -88,7 +92,7 @@ export function SettingsScreen() {
           <Row label="Alerts to" id="smtp-alert" error={p('smtp.alert_to')}><input id="smtp-alert" type="email" value={form.smtp.alert_to} placeholder="owner@acme.example (e.g. a webhook endpoint switched off)" onChange={(e) => set('smtp', { alert_to: e.target.value })} /></Row>
           <Row label="User name" id="smtp-user" error={p('smtp.username')}><input id="smtp-user" autoComplete="off" value={form.smtp.username} onChange={(e) => set('smtp', { username: e.target.value })} /></Row>
           <SecretField label="SMTP password" id="smtp-password" isSet={view.smtp.password.set} value={form.smtp.password} onChange={(v) => set('smtp', { password: v })} error={p('smtp.password')} />
-          <TestEmail configured={view.smtp.configured} dirty={dirty} />
+          <TestEmail configured={view.smtp.configured} dirty={dirty} onResult={setEmailTest} />
         </section>
 
         <section className="card" aria-labelledby="sms-h">
@@ -167,20 +171,26 @@ function SecretField(props: { label: string; id: string; isSet: boolean; value: 
 }
 
 /** "Send a test email": connects to the saved SMTP server for real and says what happened. */
-function TestEmail({ configured, dirty }: { configured: boolean; dirty: boolean }) {
+function SmtpBadge({ tone, text, title }: ReturnType<typeof smtpBadge>) {
+  return <span className={`pill ${tone}`} title={title} data-testid="smtp-badge">{text}</span>;
+}
+
+function TestEmail({ configured, dirty, onResult }: { configured: boolean; dirty: boolean; onResult: (r: { tone: 'ok' | 'fail' }) => void }) {
   const [to, setTo] = useState('');
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<ReturnType<typeof testEmailResult> | null>(null);
   const send = async () => {
     setBusy(true);
     setResult(null);
+    let r: ReturnType<typeof testEmailResult>;
     try {
-      setResult(testEmailResult({ ok: true, answer: await api.testEmailSettings(to.trim()) }));
+      r = testEmailResult({ ok: true, answer: await api.testEmailSettings(to.trim()) });
     } catch (e) {
-      setResult(testEmailResult({ ok: false, message: e instanceof Error ? e.message : String(e), details: e instanceof ApiError ? e.details : undefined }));
-    } finally {
-      setBusy(false);
+      r = testEmailResult({ ok: false, message: e instanceof Error ? e.message : String(e), details: e instanceof ApiError ? e.details : undefined });
     }
+    setResult(r);
+    onResult(r);
+    setBusy(false);
   };
   const why = !configured ? 'Set up a host and save first' : dirty ? 'Save first: the test uses the saved settings' : undefined;
   return (

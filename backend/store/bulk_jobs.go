@@ -48,6 +48,28 @@ func (db *DB) RunningBulkJobs(ctx context.Context) ([]BulkJob, error) {
 	})
 }
 
+// The statements of PruneBulkJobs, each served by an index (migration 0035; the report's primary
+// key starts with import_id): TestPruneBulkJobsUsesIndexes reads their plans.
+const (
+	pruneImportsSQL = `SELECT id FROM list_imports WHERE status IN ('done','failed') AND updated_at < ?
+		ORDER BY id LIMIT ?`
+	pruneReportCutSQL    = "SELECT row FROM list_import_errors WHERE import_id = ? ORDER BY row, field LIMIT 1 OFFSET ?"
+	pruneReportSQL       = "DELETE FROM list_import_errors WHERE import_id = ?"
+	pruneReportBeforeSQL = "DELETE FROM list_import_errors WHERE import_id = ? AND row < ?"
+	pruneReportRowSQL    = "DELETE FROM list_import_errors WHERE import_id = ? AND row = ?"
+	pruneImportSQL       = "DELETE FROM list_imports WHERE id = ?"
+)
+
+// pruneJobsTables are the job tables PruneBulkJobs deletes from by finished_at.
+var pruneJobsTables = []string{"enroll_jobs", "retry_jobs"}
+
+// pruneJobsSQL deletes up to a limit of a job table's jobs that ended before a cut.
+func pruneJobsSQL(table string) string {
+	return `DELETE FROM ` + table + ` WHERE id IN (
+		SELECT id FROM ` + table + ` WHERE status IN ('done','failed','cancelled') AND finished_at < ?
+		ORDER BY id LIMIT ?)`
+}
+
 // PruneBulkJobs deletes up to limit rows of finished bulk jobs that ended before before, in one
 // write: bulk enrollments and "Retry all" jobs (done, failed or cancelled, by finished_at), then
 // CSV imports (done, failed or cancelled, by when they ended) with their per-row error report. A
@@ -61,10 +83,8 @@ func (db *DB) PruneBulkJobs(ctx context.Context, before time.Time, limit int) (b
 	err = db.write(ctx, func(tx *sqlTx) error {
 		start := time.Now()
 		defer func() { b.Hold = time.Since(start) }()
-		for _, table := range []string{"enroll_jobs", "retry_jobs"} {
-			r, err := tx.exec(`DELETE FROM `+table+` WHERE id IN (
-				SELECT id FROM `+table+` WHERE status IN ('done','failed','cancelled') AND finished_at < ?
-				ORDER BY id LIMIT ?)`, ms(before), limit-int(b.Rows))
+		for _, table := range pruneJobsTables {
+			r, err := tx.exec(pruneJobsSQL(table), ms(before), limit-int(b.Rows))
 			if err != nil {
 				return fmt.Errorf("%s: %w", table, err)
 			}
@@ -75,8 +95,7 @@ func (db *DB) PruneBulkJobs(ctx context.Context, before time.Time, limit int) (b
 			}
 		}
 		want := limit - int(b.Rows)
-		ids, err := tx.int64s(`SELECT id FROM list_imports WHERE status IN ('done','failed') AND updated_at < ?
-			ORDER BY id LIMIT ?`, ms(before), want)
+		ids, err := tx.int64s(pruneImportsSQL, ms(before), want)
 		if err != nil {
 			return fmt.Errorf("list_imports: %w", err)
 		}
@@ -89,14 +108,14 @@ func (db *DB) PruneBulkJobs(ctx context.Context, before time.Time, limit int) (b
 			// the file row of the report's line after the first left-1: those lines and the
 			// import row fit in this batch
 			var cut int64
-			err := tx.queryRow(`SELECT row FROM list_import_errors WHERE import_id = ? ORDER BY row, field LIMIT 1 OFFSET ?`, id, left-1).Scan(&cut)
+			err := tx.queryRow(pruneReportCutSQL, id, left-1).Scan(&cut)
 			if errors.Is(err, sql.ErrNoRows) { // the rest of the report fits: the import goes too
-				r, err := tx.exec("DELETE FROM list_import_errors WHERE import_id = ?", id)
+				r, err := tx.exec(pruneReportSQL, id)
 				if err != nil {
 					return fmt.Errorf("the report of import %d: %w", id, err)
 				}
 				n, _ := r.RowsAffected()
-				if _, err := tx.exec("DELETE FROM list_imports WHERE id = ?", id); err != nil {
+				if _, err := tx.exec(pruneImportSQL, id); err != nil {
 					return fmt.Errorf("import %d: %w", id, err)
 				}
 				b.Rows += n + 1
@@ -107,13 +126,13 @@ func (db *DB) PruneBulkJobs(ctx context.Context, before time.Time, limit int) (b
 			}
 			// part of the report: the lines of file rows before cut (or of row cut alone, when
 			// one row has more lines than the batch takes)
-			r, err := tx.exec("DELETE FROM list_import_errors WHERE import_id = ? AND row < ?", id, cut)
+			r, err := tx.exec(pruneReportBeforeSQL, id, cut)
 			if err != nil {
 				return fmt.Errorf("the report of import %d: %w", id, err)
 			}
 			n, _ := r.RowsAffected()
 			if n == 0 {
-				if r, err = tx.exec("DELETE FROM list_import_errors WHERE import_id = ? AND row = ?", id, cut); err != nil {
+				if r, err = tx.exec(pruneReportRowSQL, id, cut); err != nil {
 					return fmt.Errorf("the report of import %d: %w", id, err)
 				}
 				n, _ = r.RowsAffected()

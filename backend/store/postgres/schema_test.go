@@ -236,3 +236,28 @@ func stdlibDB(t *testing.T, db *postgres.DB) *sql.DB {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
+
+// TestPruneIndexesExist: retention finds ended bulk jobs and imports by status and when they
+// ended (SQLite's plans of those statements are read in backend/store); on PostgreSQL the same
+// indexes must be there, each leading with the columns retention filters on.
+func TestPruneIndexesExist(t *testing.T) {
+	ctx := context.Background()
+	pg := pgtest.Open(t, store.Options{})
+	for _, want := range []struct{ table, index, cols string }{
+		{"enroll_jobs", "enroll_jobs_finished", "(status, finished_at)"},
+		{"retry_jobs", "retry_jobs_finished", "(status, finished_at)"},
+		{"list_imports", "list_imports_ended", "(status, updated_at)"},
+		{"list_import_errors", "list_import_errors_pkey", "(import_id, \"row\", field)"},
+	} {
+		var def string
+		err := pg.Pool().QueryRow(ctx, `SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 AND indexname = $2`,
+			want.table, want.index).Scan(&def)
+		if err != nil {
+			t.Errorf("index %s of %s: %v: add it in a migration of backend/store/postgres/migrations", want.index, want.table, err)
+			continue
+		}
+		if !strings.HasSuffix(def, want.cols) {
+			t.Errorf("index %s of %s is %q, want it on %s", want.index, want.table, def, want.cols)
+		}
+	}
+}

@@ -125,9 +125,10 @@ describe('the editor a marketer can trust', { concurrency: false }, () => {
     await body.getByRole('button', { name: '+ Condition' }).first().click();
     const rule = body.locator('.filter-rule').nth(1);
     await rule.getByLabel('Property', { exact: true }).fill('score');
+    const valueAt = async () => (await rule.getByLabel('Value', { exact: true }).boundingBox())?.y;
+    const inline = () => panel().getByTestId('step-problems').innerText().catch(() => '');
     await rule.getByLabel('Operator').selectOption('gte');
     // at once, before any server answer could arrive for this choice
-    const inline = () => body.locator('.problems-inline').innerText().catch(() => '');
     await until('the message about "is at least"', async () => /score is at least" needs a value/.test(await inline()), 300, 30);
     assert.doesNotMatch(await inline(), /"eq"|operator/, 'no message about the operator that was there before');
     // after the server's check: still the user's words
@@ -137,9 +138,13 @@ describe('the editor a marketer can trust', { concurrency: false }, () => {
     assert.match(checked, /score is at least/, 'the server names the operator as the editor shows it: ' + checked);
     assert.doesNotMatch(checked, /"eq"|"gte"|operator/, checked);
     await shot('3-condition-message');
-    // a value: the message goes at once
+    // a value: the message goes at once, and the list with it; the list is below the form, so
+    // the field being typed in stays where it was
+    const before = await valueAt();
     await rule.getByLabel('Value', { exact: true }).fill('20');
     await until('the message to go', async () => !/needs a value/.test(await inline()), 300, 30);
+    assert.equal(await inline(), '', 'no problem left on the step');
+    assert.equal(await valueAt(), before, 'the Value field did not move when the message went');
   });
 
   // A trigger just added keeps its problems to itself until the user fills it in, leaves it or

@@ -72,14 +72,18 @@ function StepPanel({ id }: { id: string }) {
         <button type="button" className="icon-btn" title="Close" onClick={() => store.getState().select(null)}>×</button>
       </header>
       <div className="panel-body" {...leave}>
+        <StepIdField id={id} />
+        {Panel ? <Panel step={step} update={update} /> : <div className="hint">No form for "{step.type}".</div>}
+      </div>
+      {/* below the form, outside its scrolling: problems that come and go while typing shorten
+          the form from the bottom instead of pushing the field being typed in */}
+      <div className="panel-problems" role="status" aria-live="polite">
         {(mine.length > 0 || local.length > 0) && (
-          <ul className="problems-inline">
+          <ul className="problems-inline" data-testid="step-problems">
             {mine.filter((p) => !(byField && p.field === 'duration')).map((p, i) => <li key={'s' + i} className={p.severity === 'warning' ? 'warning' : undefined}>{p.message}</li>)}
             {local.map((m, i) => <li key={'l' + i} className="local">{m}</li>)}
           </ul>
         )}
-        <StepIdField id={id} />
-        {Panel ? <Panel step={step} update={update} /> : <div className="hint">No form for "{step.type}".</div>}
       </div>
       <footer className="panel-foot">
         <button type="button" className="btn" onClick={() => store.getState().copy(id)}>Copy</button>

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestListsOverHTTP walks the list routes as the Lists screen uses them: create a static list,
@@ -192,6 +193,46 @@ func TestImportOverHTTP(t *testing.T) {
 	if importURL != "/api/imports/1" {
 		t.Fatalf("Location %q", importURL)
 	}
+}
+
+// TestImportHiddenWhileItsReportIsPruned: retention deletes a large report over several
+// batches before its import; from the first of them the import is gone from the list's imports,
+// its page and its report download, so no screen shows an import with half its report. An
+// import that ended after the retention's cut stays listed.
+func TestImportHiddenWhileItsReportIsPruned(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.call("POST", "/api/lists", `{"id": "attendees", "name": "Attendees"}`, 201)
+	mapping := `[{"column": "Email", "property": "email"}, {"column": "Score", "property": "score"}]`
+	importFile := func(file string) {
+		e.call("POST", "/api/lists/attendees/imports", fmt.Sprintf(`{"file": %q, "mapping": %s}`, b64(file), mapping), 202)
+		e.runDue()
+	}
+	importFile("Email,Score\nann@example.com,x\nbob@example.com,x\ncat@example.com,x\ndan@example.com,x\n")
+	cut := e.clock.Now().Add(time.Hour)
+	e.clock.Advance(2 * time.Hour)
+	importFile("Email,Score\neve@example.com,1\nfay@example.com,x\n")
+	prune := func(t *testing.T, e *env) {
+		b, err := e.db.PruneBulkJobs(e.ctx, cut, 2) // part of the old import's 4 report lines
+		if err != nil || !b.More {
+			t.Fatalf("first pruning batch %+v %v, want more to come", b, err)
+		}
+	}
+	run(t, e, []scenario{
+		{name: "both imports listed", method: "GET", url: "/api/lists/attendees/imports", wantStatus: 200,
+			wantContains: []string{`"id":2`, `"id":1`}},
+		{name: "the old import's whole report", method: "GET", url: "/api/imports/1/errors.csv", wantStatus: 200,
+			wantContains: []string{"line,column,problem\n2,Score,", "\n5,Score,"}},
+		{name: "after the first batch only the new import is listed", method: "GET", url: "/api/lists/attendees/imports", before: prune, wantStatus: 200,
+			after: func(t *testing.T, e *env, res *response) {
+				if body := string(res.body); !strings.Contains(body, `"id":2`) || strings.Contains(body, `"id":1`) {
+					t.Fatalf("imports while the old one is pruned: %s", body)
+				}
+			}},
+		{name: "the old import", method: "GET", url: "/api/imports/1", wantStatus: 404, wantCode: "not_found"},
+		{name: "its report", method: "GET", url: "/api/imports/1/errors.csv", wantStatus: 404, wantCode: "not_found"},
+		{name: "the new import's report", method: "GET", url: "/api/imports/2/errors.csv", wantStatus: 200, wantContains: []string{"\n3,Score,"}},
+	})
 }
 
 // TestCancelImportOverHTTP: an import cancelled after its first batch keeps the rows written so

@@ -58,6 +58,7 @@ const (
 	pruneReportBeforeSQL = "DELETE FROM list_import_errors WHERE import_id = ? AND row < ?"
 	pruneReportRowSQL    = "DELETE FROM list_import_errors WHERE import_id = ? AND row = ?"
 	pruneImportSQL       = "DELETE FROM list_imports WHERE id = ?"
+	pruneHideImportSQL   = "UPDATE list_imports SET pruning = 1 WHERE id = ? AND pruning = 0"
 )
 
 // pruneJobsTables are the job tables PruneBulkJobs deletes from by finished_at.
@@ -76,7 +77,9 @@ func pruneJobsSQL(table string) string {
 // running job is never deleted, nor anything of a running import. An import's report goes
 // before it, oldest file rows first, in batches of at most limit lines; the import goes in the
 // write that deletes the last of them, so no report line is ever left without its import (a
-// large report of an import past the retention shrinks over a few batches first). Rows counts
+// large report of an import past the retention shrinks over a few batches first). The first
+// write that deletes only part of a report marks its import pruning: the reads of imports and
+// reports pass it by from then on, so none shows an import with half its report. Rows counts
 // jobs and report lines deleted; More says some may be left.
 func (db *DB) PruneBulkJobs(ctx context.Context, before time.Time, limit int) (b Batch, err error) {
 	limit = max(limit, 1)
@@ -124,8 +127,12 @@ func (db *DB) PruneBulkJobs(ctx context.Context, before time.Time, limit int) (b
 			if err != nil {
 				return fmt.Errorf("the report of import %d: %w", id, err)
 			}
-			// part of the report: the lines of file rows before cut (or of row cut alone, when
-			// one row has more lines than the batch takes)
+			// part of the report: the import is hidden from this write on (pruning), then the
+			// lines of file rows before cut go (or of row cut alone, when one row has more lines
+			// than the batch takes)
+			if _, err := tx.exec(pruneHideImportSQL, id); err != nil {
+				return fmt.Errorf("import %d: %w", id, err)
+			}
 			r, err := tx.exec(pruneReportBeforeSQL, id, cut)
 			if err != nil {
 				return fmt.Errorf("the report of import %d: %w", id, err)

@@ -78,9 +78,10 @@ func (t *sqlTx) InsertImport(im *ListImport, now time.Time) error {
 	return nil
 }
 
-// Import loads an import (without its file).
+// Import loads an import (without its file). One whose report retention is deleting (pruning,
+// see PruneBulkJobs) is ErrNotFound already, as are all reads of it below.
 func (db *DB) Import(ctx context.Context, id int64) (*ListImport, error) {
-	im, err := scanImport(db.r.QueryRowContext(ctx, "SELECT "+importCols+" FROM list_imports WHERE id = ?", id))
+	im, err := scanImport(db.r.QueryRowContext(ctx, "SELECT "+importCols+" FROM list_imports WHERE id = ? AND pruning = 0", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("import %d: %w", id, ErrNotFound)
 	}
@@ -92,7 +93,7 @@ func (db *DB) Import(ctx context.Context, id int64) (*ListImport, error) {
 
 // Imports lists a list's imports, newest first.
 func (db *DB) Imports(ctx context.Context, list string) ([]*ListImport, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT "+importCols+" FROM list_imports WHERE list = ? ORDER BY id DESC LIMIT 100", list)
+	rows, err := db.r.QueryContext(ctx, "SELECT "+importCols+" FROM list_imports WHERE list = ? AND pruning = 0 ORDER BY id DESC LIMIT 100", list)
 	if err != nil {
 		return nil, fmt.Errorf("imports of list %q: %w", list, err)
 	}
@@ -101,7 +102,7 @@ func (db *DB) Imports(ctx context.Context, list string) ([]*ListImport, error) {
 
 // Import loads an import (without its file) inside the transaction.
 func (t *sqlTx) Import(id int64) (*ListImport, error) {
-	im, err := scanImport(t.queryRow("SELECT "+importCols+" FROM list_imports WHERE id = ?", id))
+	im, err := scanImport(t.queryRow("SELECT "+importCols+" FROM list_imports WHERE id = ? AND pruning = 0", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("import %d: %w", id, ErrNotFound)
 	}
@@ -197,9 +198,11 @@ func (t *sqlTx) AddImportErrors(id int64, errs []ImportError) error {
 	return nil
 }
 
-// ImportErrors returns an import's failed rows in file order.
+// ImportErrors returns an import's failed rows in file order: none for an import being pruned,
+// read in the same statement, so a report is whole or not there.
 func (db *DB) ImportErrors(ctx context.Context, id int64) ([]ImportError, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT row, field, message FROM list_import_errors WHERE import_id = ? ORDER BY row, field", id)
+	rows, err := db.r.QueryContext(ctx, `SELECT e.row, e.field, e.message FROM list_import_errors e JOIN list_imports i ON i.id = e.import_id
+		WHERE e.import_id = ? AND i.pruning = 0 ORDER BY e.row, e.field`, id)
 	if err != nil {
 		return nil, fmt.Errorf("errors of import %d: %w", id, err)
 	}

@@ -52,7 +52,8 @@ func bulkJobsListed(t *testing.T, s store.Store) {
 
 // bulkJobsPruned: finished bulk enrollments, retry jobs and imports that ended before the cut
 // are deleted in batches of at most the limit, an import with its error report and never a
-// report line without its import; running jobs (however old) and recent ones stay.
+// report line without its import, nor an import shown with part of its report; running jobs
+// (however old) and recent ones stay.
 func bulkJobsPruned(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	before := T0.Add(24 * time.Hour)
@@ -105,6 +106,7 @@ func bulkJobsPruned(t *testing.T, s store.Store) {
 		{Row: 3, Field: "email", Message: "not an email"}, {Row: 4, Field: "email", Message: "not an email"}}
 	// the failed import's 2 lines and its row are 3 rows: more than a batch of 2
 	oldImports := []*store.ListImport{imp(store.ImportDone, T0, report...), imp(store.ImportFailed, T0, report[0], report[3]), imp(store.ImportCancelled, T0)}
+	reportOf := map[int64]int{oldImports[0].ID: len(report), oldImports[1].ID: 2, oldImports[2].ID: 0}
 	running := imp(store.ImportRunning, T0, report[:1]...) // its rows so far were written long ago
 	keptImports := []*store.ListImport{running, imp(store.ImportDone, recent, report[:2]...)}
 
@@ -122,11 +124,31 @@ func bulkJobsPruned(t *testing.T, s store.Store) {
 			t.Fatalf("batch %d deleted %d rows, more than the limit %d", i, b.Rows, limit)
 		}
 		rows += b.Rows
-		for _, im := range oldImports { // never a report line without its import
-			if _, err := s.Import(ctx, im.ID); errors.Is(err, store.ErrNotFound) {
-				if left, _ := s.ImportErrors(ctx, im.ID); len(left) != 0 {
-					t.Fatalf("after batch %d import %d is gone but %d lines of its report stay", i, im.ID, len(left))
+		listed := map[int64]bool{}
+		if ims, err := s.Imports(ctx, "vip"); err == nil {
+			for _, im := range ims {
+				listed[im.ID] = true
+			}
+		} else {
+			t.Fatal(err)
+		}
+		for _, im := range oldImports {
+			// an import shows with its whole report or not at all: one whose report is going
+			// in batches is hidden from the first of them (listed, loaded and its report read)
+			_, err := s.Import(ctx, im.ID)
+			left, lerr := s.ImportErrors(ctx, im.ID)
+			if lerr != nil {
+				t.Fatal(lerr)
+			}
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				if len(left) != 0 || listed[im.ID] {
+					t.Fatalf("after batch %d import %d is gone but %d lines of its report show (listed %v)", i, im.ID, len(left), listed[im.ID])
 				}
+			case err != nil:
+				t.Fatal(err)
+			case len(left) != reportOf[im.ID] || !listed[im.ID]:
+				t.Fatalf("after batch %d import %d shows (listed %v) with %d of its %d report lines", i, im.ID, listed[im.ID], len(left), reportOf[im.ID])
 			}
 		}
 		if !b.More {

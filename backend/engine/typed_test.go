@@ -140,18 +140,24 @@ func TestIntegerKeepsSixtyFourBits(t *testing.T) {
 
 func TestStepWriteOfWrongTypeFailsTheStep(t *testing.T) {
 	h := newHarness(t)
-	h.declareProp(store.Property{Object: "contact", Name: "plan", Type: "enum", Options: []string{"free", "pro"}})
+	h.declareProp(store.Property{Object: "contact", Name: "plan", Type: "enum", Options: []string{"free", "pro", "gold"}})
 	h.deployM(flow("p",
-		M{"id": "first", "type": "set_property", "property": "lead_status", "value": "ran", "next": "up"},
+		M{"id": "first", "type": "set_property", "property": "lead_status", "value": "in_progress", "next": "up"},
 		M{"id": "up", "type": "set_property", "property": "plan", "value": "gold", "next": "never"},
-		M{"id": "never", "type": "set_property", "property": "lifecycle", "value": "never"}))
+		M{"id": "never", "type": "set_property", "property": "lifecycle", "value": "other"}))
+	// "gold" is dropped from the options after the workflow was switched on (saving it with a
+	// value outside them is a problem: TestStepValueOutsideTheOptionsIsAProblem).
+	opts := []string{"free", "pro"}
+	if _, _, err := h.eng.UpdateProperty(h.ctx, "contact", "plan", PropertyPatch{Options: &opts}); err != nil {
+		t.Fatal(err)
+	}
 	id := h.start("p", "ann@example.com", M{"plan": "free"})
 	h.run()
 	h.wantTrail(id, "enrolled", "first:ok", "up:failed", "failed")
 	if d := h.entry(id, "up", "failed"); !strings.Contains(d["error"].(string), "not one of the allowed values") {
 		t.Fatalf("failure detail %v", d)
 	}
-	if p := h.props("ann@example.com"); p["plan"] != "free" || p["lead_status"] != "ran" {
+	if p := h.props("ann@example.com"); p["plan"] != "free" || p["lead_status"] != "in_progress" {
 		t.Fatalf("props %v", p)
 	}
 }

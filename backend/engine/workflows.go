@@ -33,6 +33,8 @@ type workflowRuntime interface {
 	Schema(object string) condition.Schema
 	Objects() []string
 	Associable(object string) []string
+	// Property is a property's declaration (its options, for the values steps set).
+	Property(object, name string) (store.Property, bool)
 	// definition is a workflow version's definition, from the runtime's cache.
 	definition(ctx context.Context, id string, version int) (*workflow.Definition, error)
 	// rebuildIndex reloads the enabled workflows' triggers after a change.
@@ -99,6 +101,10 @@ func (s *Workflows) validateOptions(ctx context.Context) (workflow.Options, erro
 		Schema:       s.rt.Schema,
 		Objects:      s.rt.Objects(),
 		Associations: s.rt.Associable,
+		Choices: func(object, name string) []string {
+			p, _ := s.rt.Property(object, name)
+			return p.Options
+		},
 		Workflow: func(id string) (string, bool) {
 			o, ok := objects[id]
 			return o, ok

@@ -56,6 +56,9 @@ type Options struct {
 	// property steps that write to associated records and filters that read them
 	// ("company.industry") (nil: neither is allowed).
 	Associations func(object string) []string
+	// Choices returns the options of an object type's choice (enum) property, for the values
+	// set_property steps and value branches use (nil func or nil result: any text).
+	Choices func(object, property string) []string
 	// EventTypes are the event types something is known to send: the webhook presets, the
 	// event catalogue and the configured endpoints. An event trigger or a wait for an event of
 	// another type gets a warning, not an error: the API accepts any event type (nil: not
@@ -110,8 +113,9 @@ type validator struct {
 	first    map[string]int // step id -> index of its first occurrence
 	// target is the schema of the associated records the step being checked writes to
 	// (targeted: it writes to them, and property types come from target).
-	target   condition.Schema
-	targeted bool
+	target    condition.Schema
+	targeted  bool
+	targetObj string
 }
 
 // add records a problem.
@@ -956,6 +960,9 @@ func (v *validator) checkValue(property string, value any, field string, add fun
 		return
 	}
 	if fits(t, value) {
+		if t == condition.TypeEnum {
+			v.checkChoice(property, value, field, add)
+		}
 		return
 	}
 	var want string
@@ -972,6 +979,37 @@ func (v *validator) checkValue(property string, value any, field string, add fun
 		want = "a text value"
 	}
 	add(field, "uses %s for %q, which holds %s. Use %s.", describe(value), property, noun(t), want)
+}
+
+// checkChoice reports a text value outside the options of a choice property: every write of it
+// would fail.
+func (v *validator) checkChoice(name string, value any, field string, add func(field, format string, args ...any)) {
+	text, ok := value.(string)
+	if !ok || v.opts.Choices == nil {
+		return
+	}
+	object := v.d.Object
+	if v.targeted {
+		object = v.targetObj
+	}
+	opts := v.opts.Choices(object, name)
+	if len(opts) == 0 {
+		return
+	}
+	if _, err := property.Convert(text, property.Enum, opts); err == nil {
+		return
+	}
+	add(field, "uses %q for %q, which is not one of its options. Use one of %s.", text, name, optionList(opts))
+}
+
+// optionList names a choice property's options for a message: all of a short list, the first
+// few of a long one and where to see the rest.
+func optionList(opts []string) string {
+	const shown = 10
+	if len(opts) <= shown+2 {
+		return strings.Join(opts, ", ")
+	}
+	return fmt.Sprintf("%s, … (%d options in all, listed under Properties)", strings.Join(opts[:shown], ", "), len(opts))
 }
 
 // copyTypes reports a copy between record properties whose types do not fit (a list into a
@@ -1035,7 +1073,7 @@ func (v *validator) stepTarget(s *Step, add func(field, format string, args ...a
 		}
 		return
 	}
-	v.targeted = true
+	v.targeted, v.targetObj = true, typ
 	if v.opts.Schema != nil {
 		v.target = v.opts.Schema(typ)
 	}

@@ -618,6 +618,36 @@ describe('flowdesk e2e', { concurrency: false }, () => {
       prev = f.key;
     }
 
+    // the view panned far from the canvas's tab stop, so that card is no longer on the page:
+    // Tab from the toolbar still goes into the canvas, to that card, brought back into view
+    const box = await page.getByTestId('canvas').boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    for (let i = 0; i < 8; i++) await page.mouse.wheel(0, 1500);
+    await until('the tab stop off the page', async () => (await page.locator(`[data-focus-key="${prev}"]`).count()) === 0, T.short, 20);
+    await page.locator('.toolbar .switch').focus();
+    let back = null;
+    for (let i = 0; i < 6 && !back; i++) {
+      await page.keyboard.press('Tab');
+      back = await until('the focus to settle', async () => {
+        const f = await focusedItem();
+        const entry = await page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'canvas-entry');
+        return entry ? null : f;
+      }, T.short, 20);
+      if (!back.key) back = null;
+    }
+    assert.equal(back?.key, prev, 'Tab from the toolbar reaches the canvas\'s tab stop');
+    assert.ok(back.inside, 'and brings it into the canvas');
+    // Shift+Tab walks back through the flow to the trigger, and one more leaves the canvas for
+    // what comes before it: the canvas's way in does not hold the focus
+    let out = false;
+    for (let i = 0; i < 40 && !out; i++) {
+      const was = (await focusedItem()).key;
+      await page.keyboard.press('Shift+Tab');
+      await until('Shift+Tab to move the focus', async () => (await focusedItem()).key !== was || page.evaluate(() => !document.activeElement?.closest('[data-testid="canvas"]')), T.short, 20);
+      out = await page.evaluate(() => !document.activeElement?.closest('[data-testid="canvas"]'));
+    }
+    assert.ok(out, 'Shift+Tab leaves the canvas after the trigger card');
+
     // still on the 300-step workflow: zoomed out to fit, a step inserted with the last "+" of the
     // flow lands selected, at a readable zoom, inside the canvas and clear of its controls
     await page.getByRole('button', { name: 'Zoom to fit' }).click();

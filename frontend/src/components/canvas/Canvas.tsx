@@ -102,6 +102,7 @@ export function Canvas({ besidePanel = false }: { besidePanel?: boolean }) {
     focusItem(flow, order[j]);
   };
 
+  const visibleOnly = graph.nodes.length > VISIBLE_ONLY_FROM;
   return (
     <RoveContext.Provider value={rove}>
       <LabelLayer.Provider value={labelLayer}>
@@ -110,6 +111,18 @@ export function Canvas({ besidePanel = false }: { besidePanel?: boolean }) {
             const key = (e.target as HTMLElement).dataset?.focusKey;
             if (key && rove.getState().current !== key) rove.setState({ current: key });
           }}>
+          {/* when only what is in view is drawn, the canvas's tab stop may be off the page after
+              a pan: Tab from the toolbar lands here and goes on to it (brought into view) */}
+          {visibleOnly && <span className="canvas-entry" tabIndex={0} data-testid="canvas-entry" aria-label="Workflow canvas"
+            onFocus={(e) => {
+              if (ref.current?.contains(e.relatedTarget as Node | null)) {
+                // Shift+Tab out of the canvas: on past this stop, to what comes before it
+                const prev = previousTabbable(e.currentTarget);
+                if (prev) prev.focus();
+                return;
+              }
+              focusItem(flow, rove.getState().current);
+            }} />}
           <ReactFlow
             nodes={nodes}
             edges={edges}
@@ -119,7 +132,7 @@ export function Canvas({ besidePanel = false }: { besidePanel?: boolean }) {
             // frame rate from 33 to 57 fps on a loaded machine (docs/performance.md); the keyboard
             // and reveal() bring an item outside the view into it first (reveal.ts). A small one
             // is drawn whole, so all of it stays on the page (find in page, screen readers)
-            onlyRenderVisibleElements={graph.nodes.length > VISIBLE_ONLY_FROM}
+            onlyRenderVisibleElements={visibleOnly}
             nodesDraggable={false}
             nodesConnectable={false}
             nodesFocusable={false}
@@ -162,6 +175,14 @@ export function Canvas({ besidePanel = false }: { besidePanel?: boolean }) {
 
 /** From this many cards on, the canvas draws only the items in view. */
 const VISIBLE_ONLY_FROM = 60;
+
+/** The element the browser's Shift+Tab would reach before `el`. */
+function previousTabbable(el: HTMLElement): HTMLElement | null {
+  const all = [...document.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea, [tabindex]')]
+    .filter((x) => x.tabIndex >= 0 && !(x as HTMLButtonElement).disabled && x.getClientRects().length > 0);
+  const i = all.indexOf(el);
+  return i > 0 ? all[i - 1] : null;
+}
 
 /**
  * The smallest zoom: low enough that "Zoom to fit" shows a 300-step workflow whole (about

@@ -442,6 +442,10 @@ func TestSendEmail4xxRetriesWithTheSameMessageID(t *testing.T) {
 	if err != nil || len(failed) != 1 || !strings.Contains(failed[0].Reason, "try again later") || failed[0].EnrollmentID != id || failed[0].SentAt != nil {
 		t.Fatalf("failed outbox rows while retrying: %+v %v", failed, err)
 	}
+	// ... and says when the step tries it again, so nobody resends it by hand
+	if failed[0].RetryAt == nil || !failed[0].RetryAt.After(failed[0].CreatedAt) {
+		t.Fatalf("retry_at of a message being retried: %v", failed[0].RetryAt)
+	}
 	s.advance(2 * time.Second)
 	s.wantTrail(id, "enrolled", "mail:retrying", "mail:ok", "after:ok", "completed")
 	// The try that got through turned the same row into a sent one.
@@ -479,6 +483,9 @@ func TestSendEmail5xxFails(t *testing.T) {
 	rows, err := s.db.Outbox(s.ctx, store.OutboxQuery{Status: store.OutboxFailed})
 	if err != nil || len(rows) != 1 || rows[0].To != "ghost@example.com" || !strings.Contains(rows[0].Reason, "no such mailbox") {
 		t.Fatalf("failed outbox rows: %+v %v", rows, err)
+	}
+	if rows[0].RetryAt != nil {
+		t.Fatalf("a failure for good has no next try: %v", rows[0].RetryAt)
 	}
 }
 

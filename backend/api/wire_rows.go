@@ -117,13 +117,14 @@ type outboxJSON struct {
 	Reason         string     `json:"reason,omitempty"`      // why it failed, as the server or provider gave it
 	ReasonText     string     `json:"reason_text,omitempty"` // the same in words, when there are words for it
 	StatusAt       *time.Time `json:"status_at,omitempty"`   // when it became delivered or failed
+	RetryAt        *time.Time `json:"retry_at,omitempty"`    // a failed message's next try; absent when the failure is final
 }
 
 func wireOutboxMessage(v *store.OutboxMessage) *outboxJSON {
 	if v == nil {
 		return nil
 	}
-	out := &outboxJSON{ID: v.ID, Channel: v.Channel, Status: v.Status, IdempotencyKey: v.IdempotencyKey, MessageID: v.MessageID, EnrollmentID: v.EnrollmentID, WorkflowID: v.WorkflowID, StepID: v.StepID, From: v.From, To: v.To, Subject: v.Subject, BodyHTML: v.BodyHTML, BodyText: v.BodyText, CreatedAt: v.CreatedAt, SentAt: v.SentAt, Reason: v.Reason, StatusAt: v.StatusAt}
+	out := &outboxJSON{ID: v.ID, Channel: v.Channel, Status: v.Status, IdempotencyKey: v.IdempotencyKey, MessageID: v.MessageID, EnrollmentID: v.EnrollmentID, WorkflowID: v.WorkflowID, StepID: v.StepID, From: v.From, To: v.To, Subject: v.Subject, BodyHTML: v.BodyHTML, BodyText: v.BodyText, CreatedAt: v.CreatedAt, SentAt: v.SentAt, Reason: v.Reason, StatusAt: v.StatusAt, RetryAt: v.RetryAt}
 	if v.Status == store.OutboxFailed {
 		stepType := workflow.StepSendEmail
 		if v.Channel == "sms" {

@@ -40,6 +40,9 @@ type OutboxMessage struct {
 	SentAt         *time.Time
 	Reason         string     // why it failed
 	StatusAt       *time.Time // when it became delivered or failed
+	// RetryAt (read only): a failed message whose step tries it again then; nil when the
+	// failure is final.
+	RetryAt *time.Time
 }
 
 // AddOutbox stores a message unless one with the same channel and idempotency key is there
@@ -105,8 +108,12 @@ type OutboxQuery struct {
 	Before       int64 // only ids below this (paging)
 }
 
+// outboxCols read an outbox row ("FROM outbox o"); the last is when a failed message's step
+// tries it again: the enrollment's job is a retry of that step.
 const outboxCols = `id, channel, status, idempotency_key, message_id, enrollment_id, workflow_id, step_id, from_addr,
-	to_addr, subject, body_html, body_text, created_at, sent_at, reason, status_at`
+	to_addr, subject, body_html, body_text, created_at, sent_at, reason, status_at,
+	(SELECT j.run_at FROM jobs j WHERE o.status = 'failed' AND j.enrollment_id = o.enrollment_id AND j.step_id = o.step_id
+		AND j.kind = 'run' AND j.tries > 0)`
 
 // Outbox lists outbox messages.
 func (db *DB) Outbox(ctx context.Context, q OutboxQuery) ([]*OutboxMessage, error) {
@@ -116,7 +123,7 @@ func (db *DB) Outbox(ctx context.Context, q OutboxQuery) ([]*OutboxMessage, erro
 	f.when(q.EnrollmentID > 0, "enrollment_id = ?", q.EnrollmentID)
 	f.when(q.Key != "", "idempotency_key = ?", q.Key)
 	f.when(q.Before > 0, "id < ?", q.Before)
-	rows, err := db.r.QueryContext(ctx, "SELECT "+outboxCols+" FROM outbox"+f.where()+" ORDER BY id DESC LIMIT ?", append(f.args, listLimit(q.Limit))...)
+	rows, err := db.r.QueryContext(ctx, "SELECT "+outboxCols+" FROM outbox o"+f.where()+" ORDER BY id DESC LIMIT ?", append(f.args, listLimit(q.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("list the outbox: %w", err)
 	}
@@ -125,7 +132,7 @@ func (db *DB) Outbox(ctx context.Context, q OutboxQuery) ([]*OutboxMessage, erro
 
 // OutboxMessage returns one outbox message; an unknown id is ErrNotFound.
 func (db *DB) OutboxMessage(ctx context.Context, id int64) (*OutboxMessage, error) {
-	m, err := scanOutbox(db.r.QueryRowContext(ctx, "SELECT "+outboxCols+" FROM outbox WHERE id = ?", id))
+	m, err := scanOutbox(db.r.QueryRowContext(ctx, "SELECT "+outboxCols+" FROM outbox o WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("outbox message %d: %w", id, ErrNotFound)
 	}
@@ -149,11 +156,15 @@ func (t *sqlTx) DeleteOutbox(id int64) error {
 
 func scanOutbox(s rowScanner) (*OutboxMessage, error) {
 	var m OutboxMessage
-	var enr, sent, statusAt sql.NullInt64
+	var enr, sent, statusAt, retryAt sql.NullInt64
 	var created int64
 	if err := s.Scan(&m.ID, &m.Channel, &m.Status, &m.IdempotencyKey, &m.MessageID, &enr, &m.WorkflowID, &m.StepID, &m.From,
-		&m.To, &m.Subject, &m.BodyHTML, &m.BodyText, &created, &sent, &m.Reason, &statusAt); err != nil {
+		&m.To, &m.Subject, &m.BodyHTML, &m.BodyText, &created, &sent, &m.Reason, &statusAt, &retryAt); err != nil {
 		return nil, err
+	}
+	if retryAt.Valid {
+		at := fromMS(retryAt.Int64)
+		m.RetryAt = &at
 	}
 	m.EnrollmentID, m.CreatedAt = enr.Int64, fromMS(created)
 	if sent.Valid {

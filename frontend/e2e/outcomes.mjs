@@ -190,8 +190,11 @@ describe('honest outcomes', { concurrency: false }, () => {
     await page.getByRole('tab', { name: 'Failed' }).click();
     const failedRow = page.locator('.outbox-list tbody tr').filter({ hasText: 'ann.e2e@example.com' });
     await until('the failed email in the Outbox', async () => (await failedRow.count()) === 1, T.med);
+    // not sent, but not failed for good either: amber "retrying" with the next try, so nobody
+    // resends it by hand
     assert.equal(await failedRow.locator('[data-status]').getAttribute('data-status'), 'failed');
-    assert.match(await failedRow.locator('.outbox-reason').textContent(), new RegExp(`Could not reach the mail server 127\\.0\\.0\\.1:${port}`));
+    assert.equal(await failedRow.locator('[data-status]').textContent(), 'retrying');
+    assert.match(await failedRow.locator('.outbox-reason').textContent(), new RegExp(`^Not sent yet; the step tries again at .+\\. Last try: Could not reach the mail server 127\\.0\\.0\\.1:${port}`));
     await page.goto(server.url + '/#/settings');
     await until('"last email failed" on the email badge', async () => (await page.getByTestId('smtp-badge').textContent()) === 'configured · last email failed', T.med);
     await page.locator('#smtp-test-to').fill('me.e2e@example.com');
@@ -202,6 +205,11 @@ describe('honest outcomes', { concurrency: false }, () => {
 
     // after the last try: the list marks it failed, and the bell has one notification
     await until('the dead letter', async () => (await api('GET', '/api/workflows/welcome-mail/stats')).body.open_with_failed_steps === 1, 45_000, 500);
+    // after the last try the Outbox says failed, in red
+    await page.goto(server.url + '/#/outbox');
+    await page.getByRole('tab', { name: 'Failed' }).click();
+    await until('"failed" in the Outbox after the last try', async () => (await failedRow.locator('[data-status]').textContent().catch(() => '')) === 'failed', T.med);
+    await shot('05a-outbox-failed');
     await page.goto(server.url + '/#/workflows');
     const marker = page.locator('tr[data-workflow="welcome-mail"] [data-testid="list-failed"]');
     await until('the failed marker in the list', async () => (await marker.count()) === 1 && (await marker.textContent()) === '1', T.med);

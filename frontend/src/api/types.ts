@@ -630,6 +630,8 @@ export interface OutboxMessage {
   reason?: string;
   /** The same in words with what to do, when there are words for it. */
   reason_text?: string;
+  /** A failed message whose step tries it again then (absent when the failure is final). */
+  retry_at?: string;
   /** When it became delivered or failed. */
   status_at?: string;
 }

@@ -4,13 +4,12 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, type OutboxMessage, type OutboxStatus } from '../api';
 import { ago, Empty, ErrorBanner, Spinner } from '../components/common';
 import { formatDateTime } from '../lib/datetime';
+import { outboxStatus } from '../lib/outbox';
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** The status filter's tabs, and how each status reads in the list. */
 const STATUS_TABS: [OutboxStatus | '', string][] = [['', 'All'], ['outbox', 'In outbox'], ['sent', 'Sent'], ['delivered', 'Delivered'], ['failed', 'Failed']];
-const STATUS_LABEL: Record<OutboxStatus, string> = { outbox: 'in outbox', sent: 'sent', delivered: 'delivered', failed: 'failed' };
-const STATUS_TONE: Record<OutboxStatus, string> = { outbox: 'waiting', sent: 'completed', delivered: 'completed', failed: 'failed' };
 
 export function OutboxScreen() {
   const [rows, setRows] = useState<OutboxMessage[] | null>(null);
@@ -69,23 +68,23 @@ export function OutboxScreen() {
         ? <Empty title="No messages match these filters">Choose another status or channel.</Empty>
         : <Empty title="The outbox is empty">Emails and text messages from workflows appear here when there is no server to send them, and once they are sent.</Empty>)}
       {rows && rows.length > 0 && (
-        <div className="outbox">
+        <div className={current ? 'outbox has-detail' : 'outbox'}>
           <table className="table outbox-list">
             <thead><tr><th>Channel</th><th>To</th><th>Subject / text</th><th>Status</th><th>When</th><th><span className="sr-only">Actions</span></th></tr></thead>
             <tbody>
-              {rows.map((m) => (
+              {rows.map((m) => { const st = outboxStatus(m); return (
                 <tr key={m.id} className={sel === m.id ? 'selected' : ''} onClick={() => setSel(m.id)} data-message={m.id}>
                   <td><span className="chip small">{m.channel}</span></td>
                   <td className="mono">{m.to}</td>
                   <td className="preview-cell">{m.subject || (m.body_text ?? '').slice(0, 80)}</td>
                   <td>
-                    <span className={`pill ${STATUS_TONE[m.status] ?? 'waiting'}`} data-status={m.status}>{STATUS_LABEL[m.status] ?? m.status}</span>
-                    {m.reason && <div className="sub outbox-reason" title={m.reason_text ? m.reason : undefined}>{m.reason_text || m.reason}</div>}
+                    <span className={`pill ${st.tone}`} data-status={m.status} data-retrying={m.retry_at ? 'true' : undefined}>{st.label}</span>
+                    {st.note && <div className="sub outbox-reason" title={m.reason && m.reason !== st.note ? m.reason : undefined}>{st.note}</div>}
                   </td>
                   <td title={formatDateTime(m.created_at)}>{ago(m.created_at)}</td>
                   <td><button type="button" className="btn small ghost warn" onClick={(e) => { e.stopPropagation(); remove(m); }}>Delete</button></td>
                 </tr>
-              ))}
+              ); })}
             </tbody>
           </table>
           {current && <MessageView m={current} onClose={() => setSel(null)} />}
@@ -109,7 +108,8 @@ function MessageView({ m, onClose }: { m: OutboxMessage; onClose(): void }) {
         <dt>Created</dt><dd>{formatDateTime(m.created_at)}</dd>
         {m.sent_at && <><dt>Sent</dt><dd>{formatDateTime(m.sent_at)}</dd></>}
         {m.status === 'delivered' && m.status_at && <><dt>Delivered</dt><dd>{formatDateTime(m.status_at)}</dd></>}
-        {m.status === 'failed' && <><dt>Failed</dt><dd className="error-text">{m.reason_text || m.reason || 'not delivered'}{m.status_at && <span className="sub"> · {formatDateTime(m.status_at)}</span>}</dd></>}
+        {m.status === 'failed' && m.retry_at && <><dt>Retrying</dt><dd>{outboxStatus(m).note}</dd></>}
+        {m.status === 'failed' && !m.retry_at && <><dt>Failed</dt><dd className="error-text">{m.reason_text || m.reason || 'not delivered'}{m.status_at && <span className="sub"> · {formatDateTime(m.status_at)}</span>}</dd></>}
         {m.workflow_id && <><dt>Workflow</dt><dd><a href={'#/workflows/' + encodeURIComponent(m.workflow_id)}>{m.workflow_id}</a>{m.step_id && <span className="sub mono"> · {m.step_id}</span>}</dd></>}
         {m.enrollment_id ? <><dt>Enrollment</dt><dd><a href={'#/enrollments/' + m.enrollment_id}>#{m.enrollment_id}</a></dd></> : null}
       </dl>

@@ -35,15 +35,19 @@ export function NotificationBell() {
   }, [load]);
   useEffect(() => {
     if (!open) return;
-    const onDown = (e: MouseEvent) => {
+    const onDown = (e: PointerEvent) => {
       if (box.current && !box.current.contains(e.target as Node)) setOpen(false);
     };
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false);
-    window.addEventListener('mousedown', onDown);
+    const onNavigate = () => setOpen(false);
+    // capture: the canvas stops a press on a card from bubbling (its pan and drag handling)
+    window.addEventListener('pointerdown', onDown, true);
     window.addEventListener('keydown', onKey);
+    window.addEventListener('hashchange', onNavigate);
     return () => {
-      window.removeEventListener('mousedown', onDown);
+      window.removeEventListener('pointerdown', onDown, true);
       window.removeEventListener('keydown', onKey);
+      window.removeEventListener('hashchange', onNavigate);
     };
   }, [open]);
   const markRead = async (n: Notification) => {

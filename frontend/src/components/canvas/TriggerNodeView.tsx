@@ -16,7 +16,8 @@ import { useLists } from '../ListPicker';
 export function describeTrigger(t: Trigger): string {
   switch (t.type) {
     case 'event': {
-      const parts = Object.entries(t.scope ?? {}).map(([k, v]) => `${k} ${v}`);
+      // a scope row just added and not filled in yet says nothing
+      const parts = Object.entries(t.scope ?? {}).filter(([k, v]) => k.trim() || String(v ?? '').trim()).map(([k, v]) => `${k} ${v}`.trim());
       if (t.min_watch_pct !== undefined) parts.push(`watched ≥ ${t.min_watch_pct} %`);
       if (t.max_watch_pct !== undefined) parts.push(`watched ≤ ${t.max_watch_pct} %`);
       return `Event ${t.event || '…'}${parts.length ? ' (' + parts.join(', ') + ')' : ''}`;

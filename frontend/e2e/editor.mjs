@@ -3,6 +3,7 @@
 // list picker after a save, condition messages, a new trigger's problems, a split inserted above
 // steps, the Test panel's hints, the publish review, layout details and business hours.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { ART, T, apiClient, openBrowser, publishReview, until, watchdog } from './rig.mjs';
 import { startServer } from './server.mjs';
@@ -12,6 +13,7 @@ let browser;
 let page;
 const pageErrors = [];
 const dialogs = [];
+let dismissNext = false; // the next dialog is answered Cancel (the rest OK)
 
 const timer = watchdog('editor', 200_000, () => server);
 const api = apiClient(() => server);
@@ -47,7 +49,9 @@ before(async () => {
   ({ browser, page } = await openBrowser({ errors: pageErrors }));
   page.on('dialog', (d) => {
     dialogs.push(`${d.type()}: ${d.message()}`);
-    d.accept().catch(() => undefined);
+    const no = dismissNext;
+    dismissNext = false;
+    (no ? d.dismiss() : d.accept()).catch(() => undefined);
   });
 });
 
@@ -311,6 +315,29 @@ describe('the editor a marketer can trust', { concurrency: false }, () => {
       const a = document.activeElement;
       return !!a && a !== document.body && !!a.closest('.side-panel') && a.id !== 'step-id';
     }), T.short);
+  });
+
+  // Deleting the step a go-to jumps to asks first, naming the go-to; "Cancel" keeps it, OK
+  // deletes it and leaves the go-to asking for a new step.
+  test('10: deleting a go-to\'s target asks first', { timeout: 60_000 }, async () => {
+    const def = JSON.parse(readFileSync(new URL('../../testdata/workflows/re-engage-loop.json', import.meta.url), 'utf8'));
+    const created = await api('POST', '/api/workflows', { ...def, id: 'goto-delete', name: 'Go-to delete' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await open('goto-delete');
+    const target = page.locator('.step-card[data-step="send-nudge"]');
+    await target.click();
+    const was = dialogs.length;
+    dismissNext = true;
+    await panel().getByRole('button', { name: 'Delete step' }).click();
+    await until('the question', async () => dialogs.length === was + 1, T.short);
+    assert.match(dialogs[was], /^confirm: The go-to step “.+” jumps to “.+”\. Delete it anyway\?/);
+    assert.equal(await target.count(), 1, 'Cancel keeps the step');
+    // the Delete key asks the same; OK deletes
+    await target.click();
+    await page.keyboard.press('Delete');
+    await until('the step deleted', async () => (await target.count()) === 0, T.short);
+    assert.equal(dialogs.length, was + 2);
+    assert.match(await page.locator('.step-card[data-step="try-again"]').textContent(), /pick a step/i);
   });
 
   test('no errors in the page', () => {

@@ -220,6 +220,15 @@ describe('honest outcomes', { concurrency: false }, () => {
     assert.match(await note.textContent(), /Welcome mail: Welcome email failed/);
     assert.match(await note.textContent(), new RegExp(`the email to ann\\.e2e@example\\.com failed for good after 3 tries: Could not reach the mail server 127\\.0\\.0\\.1:${port}`));
     await shot('05-dead-letter');
+    // the menu closes when the user goes elsewhere, and on a press on a canvas card
+    await page.evaluate(() => { location.hash = '#/workflows/welcome-mail'; });
+    await until('the menu closed on navigating', async () => (await page.locator('.bell-menu').count()) === 0, T.short);
+    const card = page.locator('.step-card[data-step="welcome"]');
+    await card.waitFor({ timeout: T.med });
+    await page.locator('button.bell').click();
+    await page.locator('.bell-menu').waitFor({ timeout: T.short });
+    await card.click();
+    await until('the menu closed on a press on a card', async () => (await page.locator('.bell-menu').count()) === 0, T.short);
   });
 
   test('no errors in the page', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Definition } from '../api/types';
 import { examples } from '../test/fixtures';
-import { TRIGGER_ID, deleteStep, findStep, getLink, insertStep, newStepId, pasteStep, reachable, renameStep, serialise } from './definition';
+import { TRIGGER_ID, deleteStep, findStep, getLink, goToSources, insertStep, newStepId, pasteStep, reachable, renameStep, serialise } from './definition';
 
 const web = () => structuredClone(examples['webinar-follow-up']);
 
@@ -152,5 +152,23 @@ describe('removeBranch', () => {
     expect(findStep(d2, 'tag-viewer')).toBeDefined(); // replay-mail -> tag-viewer after the delete
     const lone: Definition = { ...web(), start: 'b', steps: [{ id: 'b', type: 'branch', branches: [{ name: 'A', expr: 'true', next: 'x' }, { name: 'B', expr: 'true' }] }, { id: 'x', type: 'add_to_list', list: 'l' }] };
     expect(removeBranch(lone, 'b', 0).steps.map((s) => s.id)).toEqual(['b']);
+  });
+});
+
+describe('goToSources', () => {
+  const def = {
+    id: 'g', name: 'G', object: 'contact', triggers: [], start: 'mail',
+    steps: [
+      { id: 'mail', type: 'send_email', template: 't', next: 'wait' },
+      { id: 'wait', type: 'delay', duration: '1d', next: 'back' },
+      { id: 'back', type: 'goto', target: 'mail' },
+      { id: 'again', type: 'goto', target: 'mail' },
+      { id: 'self', type: 'goto', target: 'self' },
+    ],
+  } as unknown as Definition;
+  it('lists the go-tos that jump to a step, and none for a step nothing jumps to', () => {
+    expect(goToSources(def, 'mail').map((s) => s.id)).toEqual(['back', 'again']);
+    expect(goToSources(def, 'wait')).toEqual([]);
+    expect(goToSources(def, 'self')).toEqual([]);
   });
 });

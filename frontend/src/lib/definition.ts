@@ -196,6 +196,11 @@ export function deleteStep(def: Definition, id: string): Definition {
   return { ...next, steps: next.steps.filter((st) => !gone.has(st.id)).map(cleared) };
 }
 
+/** The go-to steps that jump to step id (other than id itself). */
+export function goToSources(def: Definition, id: string): Step[] {
+  return def.steps.filter((s) => s.type === 'goto' && s.target === id && s.id !== id);
+}
+
 /** Clears every outgoing link of a copied step (a goto keeps its target). */
 export function unlinked(s: Step): Step {
   const out: Step = { ...s, next: undefined, else: undefined };

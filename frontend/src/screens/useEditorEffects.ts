@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api';
 import { isTyping } from '../components/canvas/keys';
+import { deleteStepAsking } from '../components/panel/SidePanel';
 import { flushPendingEdits } from '../lib/pending-edit';
 import { setLeaveGuard } from '../router';
 import type { EditorStore } from '../store/editor-store';
@@ -134,7 +135,7 @@ export function useShortcuts(store: EditorStore, save: () => void) {
       const s = store.getState();
       if ((e.key === 'Delete' || e.key === 'Backspace') && s.selection?.kind === 'step') {
         e.preventDefault();
-        s.deleteStep(s.selection.id);
+        deleteStepAsking(s, s.selection.id);
       } else if (mod && key === 'z' && !e.shiftKey) {
         e.preventDefault();
         s.undo();

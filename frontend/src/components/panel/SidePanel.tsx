@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'react';
 import stringify from 'fast-json-stable-stringify';
-import { findStep } from '../../lib/definition';
+import { findStep, goToSources } from '../../lib/definition';
 import { durationFieldProblem } from '../../lib/duration';
 import { PendingEdit } from '../../lib/pending-edit';
-import { nodeConfig } from '../../nodes';
+import { nodeConfig, stepTitle } from '../../nodes';
 import { Glyph } from '../../nodes/glyphs';
 import { panels } from '../../nodes/panels';
 import { useEditor, useEditorStore } from '../../store/context';
+import type { EditorState } from '../../store/editor-store';
 import { CommitOnPause, useFieldText, useLeave } from './fields';
 import { nodeKey } from '../canvas/flow-focus';
 import { focusCanvasItem } from '../canvas/reveal';
@@ -87,12 +88,27 @@ function StepPanel({ id }: { id: string }) {
       </div>
       <footer className="panel-foot">
         <button type="button" className="btn" onClick={() => store.getState().copy(id)}>Copy</button>
-        <button type="button" className="btn danger" onClick={() => store.getState().deleteStep(id)}>
+        <button type="button" className="btn danger" onClick={() => deleteStepAsking(store.getState(), id)}>
           {step.type === 'branch' ? 'Delete branch and its paths' : 'Delete step'}
         </button>
       </footer>
     </div>
   );
+}
+
+/**
+ * Deletes a step, first asking when go-to steps jump to it: they would be left without a
+ * target, and nothing on the card being deleted shows that they point at it.
+ */
+export function deleteStepAsking(s: Pick<EditorState, 'definition' | 'deleteStep'>, id: string) {
+  const sources = goToSources(s.definition, id);
+  const step = findStep(s.definition, id);
+  if (sources.length && step) {
+    const names = sources.map((g) => `“${stepTitle(g)}”`).join(', ');
+    const ok = window.confirm(`${sources.length === 1 ? 'The go-to step' : 'The go-to steps'} ${names} ${sources.length === 1 ? 'jumps' : 'jump'} to “${stepTitle(step)}”. Delete it anyway? ${sources.length === 1 ? 'That go-to' : 'Those go-tos'} will need a new step to jump to (Undo brings it back).`);
+    if (!ok) return;
+  }
+  s.deleteStep(id);
 }
 
 function StepNameInput(props: { value: string; placeholder: string; onChange(v: string): void }) {

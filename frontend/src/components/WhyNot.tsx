@@ -2,6 +2,7 @@ import './testing.css';
 import { useEffect, useState } from 'react';
 import { api, type ConditionOutcome, type WhyNot, type WorkflowSummary } from '../api';
 import { Dialog, ErrorBanner, Spinner } from './common';
+import { formatDateTime } from '../lib/datetime';
 
 /** The rule of a condition in words: "lifecycle eq customer", "list vip member". */
 function ruleText(o: ConditionOutcome): string {
@@ -75,9 +76,10 @@ export function WhyNotDialog({ recordId, object, onClose }: { recordId: number; 
           <div className="why-answer" data-testid="why-answer">
             <p className="why-summary"><strong>{answer.summary}</strong></p>
             {answer.enrolled && answer.enrollment_id && <p><a href={'#/enrollments/' + answer.enrollment_id}>Open enrollment #{answer.enrollment_id}</a></p>}
-            {answer.blockers.length > 0 && (
+            {answer.blockers.some((b) => !sameSentence(b.message, answer.summary)) && (
               <ul className="why-blockers">
-                {answer.blockers.map((b, i) => (
+                {/* a blocker the summary already says is not said twice */}
+                {answer.blockers.filter((b) => !sameSentence(b.message, answer.summary)).map((b, i) => (
                   <li key={i} data-code={b.code}>{b.message}{b.conditions && <Conditions list={b.conditions} />}</li>
                 ))}
               </ul>
@@ -86,7 +88,7 @@ export function WhyNotDialog({ recordId, object, onClose }: { recordId: number; 
             {answer.triggers.map((t, i) => (
               <div key={i} className={`why-trigger ${t.matched ? 'matched' : 'failed'}`} data-code={t.code} data-testid="why-trigger">
                 <div><strong>{t.trigger}</strong> <span className="sub">({t.type})</span>: {t.reason}</div>
-                {t.event && <div className="sub">Last {t.event.type} event: #{t.event.id}, {new Date(t.event.occurred_at).toLocaleString()}</div>}
+                {t.event && <div className="sub">Last {t.event.type} event: #{t.event.id}, {formatDateTime(t.event.occurred_at)}</div>}
                 {t.conditions && t.conditions.length > 0 && <Conditions list={t.conditions} />}
               </div>
             ))}
@@ -96,3 +98,5 @@ export function WhyNotDialog({ recordId, object, onClose }: { recordId: number; 
     </Dialog>
   );
 }
+
+const sameSentence = (a: string, b: string) => a.trim().replace(/\.$/, '') === b.trim().replace(/\.$/, '');

@@ -975,6 +975,13 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     assert.equal(await page.locator('.toolbar .status').textContent(), 'Unsaved changes');
     assert.equal(await panel.getByText('A delay must be at least 1 second.').count(), 1, 'said once, under the field');
     assert.ok(!/90s|write it like/.test(await panel.textContent()), 'no engine wording in the panel');
+    // the problems list and the card's badge say it in the field's words, not the engine's
+    await page.getByTestId('problems-button').click();
+    const listed = page.locator('.problems-panel');
+    await listed.getByText('A delay must be at least 1 second.').waitFor({ timeout: T.short });
+    assert.ok(!/greater than zero|no time/.test(await listed.textContent()), 'one wording in the problems list');
+    assert.equal(await page.locator(`.step-card[data-step="${ids.delay}"] .problem-dot`).getAttribute('title'), 'A delay must be at least 1 second.');
+    await listed.getByTitle('Close').click();
     await shot('26-delay-negative');
     await wait.fill('2');
     await until('the message to go', async () => (await panel.getByText('A delay must be at least').count()) === 0, T.short);

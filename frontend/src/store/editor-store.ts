@@ -4,6 +4,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ChangeKind, Definition, Problem, Reenroll, SavedWorkflow, Schema, Stats, Step, StepType, Trigger, TriggerType, Workflow } from '../api/types';
 import { canonical } from '../lib/canonical';
+import { inEditorTerms } from '../lib/problems';
 import {
   deleteStep as deleteStepOp, findStep, insertStep as insertStepOp, newStepId, pasteStep as pasteStepOp,
   portsOf, renameStep as renameStepOp, type Slot,
@@ -288,7 +289,8 @@ export function createEditorStore(init: EditorInit): EditorStore {
       },
 
       setProblems(p, checked) {
-        set({ problems: p, checked: checked ?? get().definition });
+        const def = checked ?? get().definition;
+        set({ problems: inEditorTerms(p, def), checked: def });
       },
 
       setStats(st) {

@@ -544,6 +544,7 @@ func (v *validator) step(i int) {
 	case StepEnroll:
 		v.enroll(s, add)
 	case StepSetProperty:
+		v.nearMiss(s, s.Property, "property", "sets")
 		if v.requireProperty(s.Property, "property", "set", add) {
 			if s.Value == nil {
 				add("value", "does not say what to set %q to. Enter a value, or use a clear property step to empty it.", s.Property)
@@ -565,14 +566,17 @@ func (v *validator) step(i int) {
 			add("to", "copies %q onto itself. Pick a different property to copy to.", s.From)
 		}
 		if len(s.To) == 1 {
+			v.nearMiss(s, s.To[0], "to", "copies into")
 			v.mode(s, s.To[0], add)
 			v.copyTypes(s, s.To[0], add)
 		} else {
 			v.mode(s, "", add)
 		}
 	case StepClearProperty:
+		v.nearMiss(s, s.Property, "property", "clears")
 		v.requireProperty(s.Property, "property", "clear", add)
 	case StepIncrementProperty:
+		v.nearMiss(s, s.Property, "property", "increases")
 		if v.requireProperty(s.Property, "property", "increase", add) {
 			if t, ok := v.propType(s.Property); ok && t != condition.TypeNumber && t != condition.TypeInteger {
 				add("property", "increases %q, which holds %s, not a number. Pick a number property.", s.Property, noun(t))
@@ -938,6 +942,25 @@ func (v *validator) requireProperty(p, field, verb string, add func(field, forma
 		return false
 	}
 	return true
+}
+
+// nearMiss warns when a step writes a property the object does not have but is one edit away
+// from one it has ("lifecycel"): writing declares a new property, so the typo would otherwise
+// pass silently while the same typo in a rule is caught. A new name that is near nothing is
+// taken as meant.
+func (v *validator) nearMiss(s *Step, p, field, verb string) {
+	name := strings.TrimPrefix(p, "record.")
+	if v.targeted || v.schema == nil || strings.TrimSpace(name) == "" || strings.Contains(name, ".") {
+		return
+	}
+	if _, ok := v.schema(name); ok {
+		return
+	}
+	if near := v.nearProperty(name); near != "" {
+		v.add(Problem{Step: s.ID, Field: field, Severity: SeverityWarning, Message: fmt.Sprintf(
+			"Step %q %s %q, which is not %s property; did you mean %q? As it is, its first run adds %q as a new property.",
+			s.ID, verb, name, article(v.d.Object), near, name)})
+	}
 }
 
 // mode checks set_property/copy_property mode against the target property.

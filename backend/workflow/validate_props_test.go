@@ -95,3 +95,38 @@ func TestValidateAssociatedPropertyIsNotUndeclared(t *testing.T) {
 		t.Fatalf("no problem for the rule on \"dael.amount\" in %+v", Validate(d, opts))
 	}
 }
+
+// A step that writes a property one edit away from a declared one warns with "did you mean":
+// writing declares a new property, so the typo would pass silently. A new name near nothing,
+// a declared name and a write to associated records say nothing.
+func TestValidateWriteToNearMissProperty(t *testing.T) {
+	d := mustParse(t, `{"id": "t", "name": "T", "object": "contact", "triggers": [],
+		"reenroll": {"enabled": false, "triggers": []}, "start": "a", "steps": [
+		{"id": "a", "type": "set_property", "property": "ctiy", "value": "Utrecht", "next": "b"},
+		{"id": "b", "type": "copy_property", "from": "city", "to": ["scroe"], "next": "c"},
+		{"id": "c", "type": "clear_property", "property": "record.ctiy", "next": "d"},
+		{"id": "d", "type": "set_property", "property": "nurture_stage", "value": "warm", "next": "e"},
+		{"id": "e", "type": "set_property", "property": "city", "value": "Delft"}]}`)
+	ps := Validate(d, testOptions())
+	want := map[string]string{
+		"a/property": `Step "a" sets "ctiy", which is not a contact property; did you mean "city"? As it is, its first run adds "ctiy" as a new property.`,
+		"b/to":       `did you mean "score"?`,
+		"c/property": `Step "c" clears "ctiy"`,
+	}
+	for _, p := range ps {
+		key := p.Step + "/" + p.Field
+		if w, ok := want[key]; ok && strings.Contains(p.Message, w) {
+			if p.Severity != SeverityWarning {
+				t.Errorf("%s is an error, want a warning: it only may be a typo", key)
+			}
+			delete(want, key)
+			continue
+		}
+		if p.Step == "d" || p.Step == "e" {
+			t.Errorf("a problem about a write that is fine: %+v", p)
+		}
+	}
+	if len(want) > 0 {
+		t.Fatalf("missing warnings %v in %+v", want, ps)
+	}
+}

@@ -31,7 +31,16 @@ async function addStep(slot, type) {
 /** Fills the open set-property panel and the delay after it on one path. */
 async function variantPath(slot, variant) {
   const set = await addStep(slot, 'set_property');
-  await panel().getByLabel('Property', { exact: true }).fill('variant');
+  const prop = panel().getByLabel('Property', { exact: true });
+  if (variant === 'A') {
+    // a name one letter off a contact property is a typo the check catches, as in a rule
+    await prop.fill('lifecycel');
+    await panel().getByTestId('step-problems').getByText('did you mean "lifecycle"?', { exact: false }).waitFor({ timeout: T.med });
+  }
+  await prop.fill('variant');
+  // a new name near no property is taken as meant: the panel says the run adds it
+  await panel().getByTestId('new-property').getByText('“variant” is not a property', { exact: false }).waitFor({ timeout: T.short });
+  await until('the typo warning gone', async () => (await panel().getByText('did you mean', { exact: false }).count()) === 0, T.med);
   await panel().locator('#sp-value').fill(variant);
   const wait = await addStep(`${set}:next`, 'delay');
   await page.getByRole('spinbutton', { name: 'Wait for' }).fill('1');

@@ -23,7 +23,10 @@ export function SetPropertyPanel({ step, update }: PanelProps) {
   return (
     <>
       <TargetField value={step.target} object={object} objects={objects} onChange={(v) => update({ target: v })} />
-      <PropertyField label="Property" value={step.property} properties={properties} onChange={(v) => { setDraft(null); update({ property: v }); }} />
+      <PropertyField label="Property" value={step.property} properties={properties} onChange={(v) => { setDraft(null); update({ property: v }); }}
+        hint={bare && !prop && !bare.includes('.') && properties.length > 0
+          ? <span data-testid="new-property">“{bare}” is not a property of these records yet: the first run adds it, typed by its first value. To pick its type, declare it under Properties.</span>
+          : undefined} />
       <div className="field">
         <label htmlFor="sp-value">Value{prop ? ` (${TYPE_LABELS[prop.type]})` : ''}</label>
         {kind === 'toggle' ? (

@@ -89,7 +89,7 @@ export function SettingsScreen() {
             </Row>
           </div>
           <Row label="From" id="smtp-from" error={p('smtp.from')}><input id="smtp-from" value={form.smtp.from} placeholder="Acme <news@acme.example>" onChange={(e) => set('smtp', { from: e.target.value })} /></Row>
-          <Row label="Alerts to" id="smtp-alert" error={p('smtp.alert_to')}><input id="smtp-alert" type="email" value={form.smtp.alert_to} placeholder="owner@acme.example (e.g. a webhook endpoint switched off)" onChange={(e) => set('smtp', { alert_to: e.target.value })} /></Row>
+          <Row label="Alerts to" id="smtp-alert" error={p('smtp.alert_to')} hint="Who is emailed when something needs a person, such as a webhook endpoint switched off."><input id="smtp-alert" type="email" value={form.smtp.alert_to} placeholder="owner@acme.example" onChange={(e) => set('smtp', { alert_to: e.target.value })} /></Row>
           <Row label="User name" id="smtp-user" error={p('smtp.username')}><input id="smtp-user" autoComplete="off" value={form.smtp.username} onChange={(e) => set('smtp', { username: e.target.value })} /></Row>
           <SecretField label="SMTP password" id="smtp-password" isSet={view.smtp.password.set} value={form.smtp.password} onChange={(v) => set('smtp', { password: v })} error={p('smtp.password')} />
           <TestEmail configured={view.smtp.configured} dirty={dirty} onResult={setEmailTest} />

@@ -113,7 +113,7 @@ export function deleteStepAsking(s: Pick<EditorState, 'definition' | 'deleteStep
 
 function StepNameInput(props: { value: string; placeholder: string; onChange(v: string): void }) {
   const f = useFieldText(props.value, props.onChange);
-  return <input className="panel-title" aria-label="Step name" value={f.text} placeholder={props.placeholder} onChange={(e) => f.change(e.target.value)} onBlur={f.flush} />;
+  return <input className="panel-title" aria-label="Step name" title={f.text || props.placeholder} value={f.text} placeholder={props.placeholder} onChange={(e) => f.change(e.target.value)} onBlur={f.flush} />;
 }
 
 function StepIdField({ id }: { id: string }) {

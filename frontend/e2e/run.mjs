@@ -295,7 +295,9 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     const again = await apiGet('/api/workflows/' + WF);
     assert.deepEqual(again.body.definition, def, 'definition unchanged after reload');
     assert.equal(again.body.revision, saved.body.revision, 'reload did not save anything');
-    assert.equal(await page.locator('.trigger-card').textContent().then((t) => t.includes('webinar.registered')), true);
+    // the card names the event as the picker does; its id stays in the line's tooltip
+    await until('the event named on the card', async () => (await page.locator('.trigger-card .trigger-line').first().textContent()) === 'WebinarGeek · Registration', T.short);
+    assert.match(await page.locator('.trigger-card .trigger-line').first().getAttribute('title'), /webinar\.registered/);
     await shot('03-editor-reloaded');
   });
 
@@ -833,7 +835,7 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await page.locator(`.step-card[data-step="${delay}"]`).waitFor({ timeout: T.med });
     await page.getByText('All changes saved').waitFor({ timeout: T.short });
     assert.equal(await page.locator('.step-card').count(), 1);
-    assert.match(await page.locator('.trigger-card').textContent(), /webinar\.payment/);
+    await until('the event named on the card', async () => /WebinarGeek · Payment/.test(await page.locator('.trigger-card').textContent()), T.short);
     assert.deepEqual((await apiGet('/api/workflows/first-flow')).body.definition, saved.body.definition);
     assert.equal(dialogs.length, asked, 'reload asked nothing: ' + dialogs.slice(asked).join('; '));
 

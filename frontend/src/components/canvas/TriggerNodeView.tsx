@@ -1,5 +1,5 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { Trigger } from '../../api/types';
 import type { TriggerNode } from '../../lib/graph';
@@ -11,16 +11,32 @@ import { useEditor, useEditorStore } from '../../store/context';
 import { focusPanelSoon, nodeKey, useTabIndex } from './flow-focus';
 import { describeFilter } from '../filter/model';
 import { useLists } from '../ListPicker';
+import { useCatalogue } from '../EventPicker';
+import type { Catalogue } from '../../api/templates';
 
-/** One line per trigger for the trigger card. */
-export function describeTrigger(t: Trigger): string {
+/** Friendly names for what a trigger names by id: a catalogue event's label, a list's name. */
+export interface TriggerNames {
+  event?(type: string): string | undefined;
+  list?(id: string): string | undefined;
+}
+
+/** What a marketer calls a catalogue event: its source and label ("WebinarGeek · Viewer"). */
+export function eventNames(cat: Catalogue): (type: string) => string | undefined {
+  const sources = new Map(cat.sources.map((s) => [s.id, s.label]));
+  const byType = new Map(cat.events.filter((e) => e.source !== 'seen' && e.label).map((e) => [e.type, `${sources.get(e.source) ?? e.source} · ${e.label}`]));
+  return (type) => byType.get(type);
+}
+
+/** One line per trigger for the trigger card, in the names a marketer picked from. */
+export function describeTrigger(t: Trigger, names: TriggerNames = {}): string {
   switch (t.type) {
     case 'event': {
       // a scope row just added and not filled in yet says nothing
       const parts = Object.entries(t.scope ?? {}).filter(([k, v]) => k.trim() || String(v ?? '').trim()).map(([k, v]) => `${k} ${v}`.trim());
       if (t.min_watch_pct !== undefined) parts.push(`watched ≥ ${t.min_watch_pct} %`);
       if (t.max_watch_pct !== undefined) parts.push(`watched ≤ ${t.max_watch_pct} %`);
-      return `Event ${t.event || '…'}${parts.length ? ' (' + parts.join(', ') + ')' : ''}`;
+      const said = (t.event && names.event?.(t.event)) || `Event ${t.event || '…'}`;
+      return `${said}${parts.length ? ' (' + parts.join(', ') + ')' : ''}`;
     }
     case 'filter':
       return `Meets: ${describeFilter(t.filter)}`;
@@ -32,7 +48,7 @@ export function describeTrigger(t: Trigger): string {
     case 'webhook':
       return `Webhook ${t.hook || '…'}`;
     case 'list':
-      return `${t.on === 'leave' ? 'Leaves' : 'Joins'} list ${t.list || '…'}`;
+      return `${t.on === 'leave' ? 'Leaves' : 'Joins'} list ${(t.list && names.list?.(t.list)) || t.list || '…'}`;
   }
   return t.type;
 }
@@ -43,6 +59,8 @@ function TriggerNodeViewInner({ selected }: NodeProps<TriggerNode>) {
   const goal = useEditor((s) => s.definition.goal);
   const suppress = useEditor((s) => s.definition.suppress);
   const lists = useLists();
+  const catalogue = useCatalogue();
+  const names = useMemo<TriggerNames>(() => ({ event: eventNames(catalogue), list: (id) => lists.find((l) => l.id === id)?.name }), [catalogue, lists]);
   const conversion = useEditor(useShallow((s) => (s.enabled && s.stats && goal ? { reached: s.stats.enrollments.goal_reached ?? 0, rate: s.stats.goal_conversion ?? 0 } : null)));
   // a trigger just added keeps its problems to itself, as its panel does (see `untouched`)
   const badge = useEditor(useShallow((s) => badgeOf(s.problems.filter((p) => (p.trigger ? !s.untouched['trigger:' + p.trigger] : !p.step && /^(reenroll|goal|unenroll)/.test(p.field ?? ''))))));
@@ -55,7 +73,7 @@ function TriggerNodeViewInner({ selected }: NodeProps<TriggerNode>) {
   const tabIndex = useTabIndex(nodeKey(TRIGGER_ID));
   return (
     <div className={`trigger-card${selected ? ' selected' : ''}${problems ? (badge.warningsOnly ? ' has-warnings' : ' has-problems') : ''}${mark ? ' diff-' + mark : ''}`} data-focus-key={nodeKey(TRIGGER_ID)} tabIndex={tabIndex}
-      role="group" aria-current={selected ? true : undefined} aria-label={`Enrollment triggers: ${triggers.length ? triggers.map(describeTrigger).join(', or ') : 'manual enrollment only'}`}
+      role="group" aria-current={selected ? true : undefined} aria-label={`Enrollment triggers: ${triggers.length ? triggers.map((t) => describeTrigger(t, names)).join(', or ') : 'manual enrollment only'}`}
       onKeyDown={(e) => {
         if (e.target === e.currentTarget && (e.key === 'Enter' || e.key === ' ')) {
           e.preventDefault();
@@ -73,7 +91,7 @@ function TriggerNodeViewInner({ selected }: NodeProps<TriggerNode>) {
       {triggers.map((t, i) => (
         <div className="trigger-line" key={t.id ?? i} title={describeTrigger(t)}>
           {i > 0 && <span className="or">or</span>}
-          {describeTrigger(t)}
+          {describeTrigger(t, names)}
         </div>
       ))}
       {goal && (

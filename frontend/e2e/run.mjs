@@ -941,6 +941,10 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await until('the problems on the card', async () => (await dot.textContent()) === '2', T.med);
     assert.match(await dot.getAttribute('title'), /"sales@acme", which is not an email address/);
     assert.match(await dot.getAttribute('title'), /"no-such-template", which does not exist/);
+    // the step is called by its title, as on its card, never by its id
+    const title = await page.locator(`.step-card[data-step="${mail}"] .step-title`).textContent();
+    assert.ok((await dot.getAttribute('title')).split('\n').every((m) => m.startsWith(`“${title}” `)), await dot.getAttribute('title'));
+    assert.ok(!(await dot.getAttribute('title')).includes(`"${mail}"`), 'no step id in the messages');
     const list = page.getByRole('region', { name: 'Problems' });
     await list.waitFor({ timeout: T.short });
     assert.match(await list.textContent(), /sales@acme/);

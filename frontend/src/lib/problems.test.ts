@@ -7,7 +7,7 @@ const def = {
   steps: [
     { id: 'wait', type: 'delay', duration: '-1d' },
     { id: 'loop', type: 'delay', duration: '30s' },
-    { id: 'mail', type: 'send_email', template: 'x' },
+    { id: 'mail', type: 'send_email', template: 'x', name: 'Thank-you mail' },
   ],
 } as unknown as Definition;
 
@@ -17,11 +17,27 @@ describe('problems in the editor\'s words', () => {
       { step: 'wait', field: 'duration', message: 'waits less than no time. Enter a length greater than zero.' },
       { step: 'loop', field: 'duration', message: 'is inside a loop: wait at least one minute.' },
       { step: 'mail', field: 'template', message: 'names a missing template.' },
+      { step: 'mail', field: 'id', message: 'Step "mail" has the id of another step.' },
       { field: 'name', message: 'Give the workflow a name.' },
     ];
-    const out = inEditorTerms(problems, def);
+    const out = inEditorTerms(problems, def, (s) => s.name ?? s.type);
     expect(out[0].message).toBe('A delay must be at least 1 day.');
     expect(out[0].field).toBe('duration');
     expect(out.slice(1)).toEqual(problems.slice(1));
+  });
+
+  it('calls a step by its title, not its id, except in a problem about the id', () => {
+    const out = inEditorTerms([
+      { step: 'mail', field: 'template', message: 'Step "mail" sends the email template "x", which does not exist.' },
+      { step: 'loop', field: 'duration', message: 'Step "loop" is inside a loop: wait at least one minute.' },
+      { step: 'mail', field: 'id', message: 'Step "mail" has the id of another step.' },
+      { step: 'gone', field: 'next', message: 'Step "gone" goes nowhere.' },
+    ], def, (s) => s.name ?? 'Delay');
+    expect(out.map((p) => p.message)).toEqual([
+      '“Thank-you mail” sends the email template "x", which does not exist.',
+      '“Delay” is inside a loop: wait at least one minute.',
+      'Step "mail" has the id of another step.',
+      'Step "gone" goes nowhere.',
+    ]);
   });
 });

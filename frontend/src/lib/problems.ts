@@ -1,6 +1,6 @@
 // Validation problems as the editor shows them: errors keep a workflow from being switched on
 // (it can still be saved as a draft); warnings never do.
-import type { Definition, Problem } from '../api/types';
+import type { Definition, Problem, Step } from '../api/types';
 import { durationFieldProblem } from './duration';
 import { stepById } from './lookup';
 
@@ -22,16 +22,23 @@ export function badgeOf(problems: Problem[]): { count: number; warningsOnly: boo
 }
 
 /**
- * The engine's problems in the words the panel uses for the same value: a delay's length is
- * said as its field says it ("A delay must be at least 1 day.", not "Enter a length greater
- * than zero"), so the card, the problems list and the field never disagree.
+ * The engine's problems in the editor's words. A step is called by its title, not its id
+ * ("“Thank-you mail” sends …" for "Step \"send_email_2\" sends …"): the canvas shows titles,
+ * and ids are only in the step's settings. A delay's length is said as its field says it ("A
+ * delay must be at least 1 day.", not "Enter a length greater than zero"), so the card, the
+ * problems list and the field never disagree.
  */
-export function inEditorTerms(problems: Problem[], def: Definition): Problem[] {
+export function inEditorTerms(problems: Problem[], def: Definition, title: (s: Step) => string): Problem[] {
   return problems.map((p) => {
-    if (!p.step || p.field !== 'duration') return p;
-    const st = stepById(def.steps, p.step);
-    if (!st || st.type !== 'delay' || st.until || st.event) return p;
-    const said = durationFieldProblem(st.duration);
-    return said ? { ...p, message: said } : p;
+    const st = p.step ? stepById(def.steps, p.step) : undefined;
+    if (!st) return p;
+    if (p.field === 'duration' && st.type === 'delay' && !st.until && !st.event) {
+      const said = durationFieldProblem(st.duration);
+      if (said) return { ...p, message: said };
+    }
+    // a problem about the id itself names the id: that is what the user has to change
+    const engine = `Step ${JSON.stringify(st.id)} `;
+    if (p.field !== 'id' && p.message.startsWith(engine)) return { ...p, message: `“${title(st)}” ${p.message.slice(engine.length)}` };
+    return p;
   });
 }

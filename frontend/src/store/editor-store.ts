@@ -10,7 +10,7 @@ import {
   portsOf, renameStep as renameStepOp, type Slot,
 } from '../lib/definition';
 import { definitionToGraph, structureKey, type FlowGraph } from '../lib/graph';
-import { createStep } from '../nodes';
+import { createStep, stepTitle } from '../nodes';
 
 export type Selection = { kind: 'step'; id: string } | { kind: 'trigger'; index?: number } | { kind: 'settings' } | null;
 
@@ -290,7 +290,7 @@ export function createEditorStore(init: EditorInit): EditorStore {
 
       setProblems(p, checked) {
         const def = checked ?? get().definition;
-        set({ problems: inEditorTerms(p, def), checked: def });
+        set({ problems: inEditorTerms(p, def, stepTitle), checked: def });
       },
 
       setStats(st) {
@@ -304,7 +304,7 @@ export function createEditorStore(init: EditorInit): EditorStore {
       loaded(w, sent) {
         const s = get();
         const baseline = canonical(w.definition);
-        const problems = 'problems' in w ? w.problems : s.problems;
+        const problems = 'problems' in w ? inEditorTerms(w.problems, w.definition, stepTitle) : s.problems;
         const checked = 'problems' in w ? w.definition : s.checked;
         const base = { workflowId: w.id, revision: w.revision, enabled: w.enabled, baseline, problems, checked };
         if (sent === undefined) {

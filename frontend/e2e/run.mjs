@@ -1081,6 +1081,42 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await page.keyboard.press('Escape');
   });
 
+  // On 300 steps a marketer looks a step up by name: "/" opens "Find a step", the words pick
+  // it, Enter brings its card (drawn only once in view) into the canvas with its panel open.
+  test('p: find a step by name on a 300-step workflow, with the keyboard', { timeout: 45_000 }, async () => {
+    await page.goto(server.url + '/#/workflows/merging-300');
+    await page.locator('.trigger-card').waitFor({ timeout: T.med });
+    assert.equal(await page.locator('.step-card[data-step="a30"]').count(), 0, 'the last card starts off the page');
+    await page.locator('.trigger-card').focus();
+    await page.keyboard.press('/');
+    const search = page.getByRole('combobox', { name: 'Find a step' });
+    await search.waitFor({ timeout: T.short });
+    assert.equal(await search.evaluate((el) => el === document.activeElement), true, '"/" puts the cursor in the search');
+    await page.keyboard.type('after merge 3');
+    const hits = page.getByRole('listbox', { name: 'Steps found' }).getByRole('option');
+    await until('the hits', async () => (await hits.count()) > 1, T.short);
+    // "After merge 3" first (its title starts with the words), then "After merge 30" and on
+    assert.deepEqual((await hits.allTextContents()).slice(0, 2), ['After merge 3Set property', 'After merge 30Set property']);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    const card = page.locator('.step-card[data-step="a30"]');
+    await until('the card selected', async () => (await card.getAttribute('aria-current')) === 'true', T.med);
+    await until('the card inside the canvas', () => page.evaluate(() => {
+      const c = document.querySelector('[data-testid="canvas"]').getBoundingClientRect();
+      const r = document.querySelector('.step-card[data-step="a30"]').getBoundingClientRect();
+      return r.top >= c.top && r.bottom <= c.bottom && r.left >= c.left && r.right <= c.right;
+    }), T.med);
+    assert.equal(await page.locator('.side-panel').getByLabel('Step name').inputValue(), 'After merge 30');
+    assert.equal(await page.getByTestId('step-search').count(), 0, 'the search closes once a step is picked');
+    // words nothing has say so; Escape closes it and gives the keyboard back to its button
+    await page.getByRole('button', { name: 'Find a step' }).click();
+    await page.keyboard.type('newsletter');
+    await page.getByTestId('step-search').getByText('No step matches “newsletter”.').waitFor({ timeout: T.short });
+    await page.keyboard.press('Escape');
+    assert.equal(await page.getByTestId('step-search').count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Find a step' }).evaluate((el) => el === document.activeElement), true);
+  });
+
   test('no errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });

@@ -12,6 +12,7 @@ export const SHORTCUTS: { keys: string[]; what: string }[] = [
   { keys: ['Ctrl+Shift+Z', 'Ctrl+Y'], what: 'Redo' },
   { keys: ['Ctrl+C', 'Ctrl+V'], what: 'Copy the selected step; paste it after the selected step or into the open picker' },
   { keys: ['Ctrl+S'], what: 'Save' },
+  { keys: ['/'], what: 'Find a step by its name, kind or id, and open it' },
   { keys: ['Scroll', 'drag'], what: 'Move the canvas (Shift+scroll: sideways)' },
   { keys: ['Ctrl+scroll', 'pinch'], what: 'Zoom in and out' },
   { keys: ['?'], what: 'Show this list' },

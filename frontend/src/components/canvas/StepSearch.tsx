@@ -1,0 +1,105 @@
+// "Find a step": on a big workflow a marketer looks for "the replay mail" by name, not by
+// panning. Picking a hit selects the step, which brings its card into view and opens its panel.
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { findSteps } from '../../lib/step-search';
+import { nodeConfig, stepTitle } from '../../nodes';
+import { useEditor, useEditorStore } from '../../store/context';
+import { focusPanelSoon } from './flow-focus';
+import { isTyping } from './keys';
+
+export function StepSearch() {
+  const store = useEditorStore();
+  const steps = useEditor((s) => s.definition.steps);
+  const [open, setOpen] = useState(false);
+  const [query, setQuery] = useState('');
+  const [active, setActive] = useState(0);
+  const box = useRef<HTMLDivElement>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  const listId = useId();
+  const hits = useMemo(() => findSteps(steps, query, stepTitle, (s) => nodeConfig(s.type).label), [steps, query]);
+  const close = (refocus = false) => {
+    setOpen(false);
+    setQuery('');
+    setActive(0);
+    if (refocus) button.current?.focus();
+  };
+  const choose = (id: string) => {
+    close();
+    store.getState().select({ kind: 'step', id });
+    focusPanelSoon();
+  };
+
+  // "/" outside a text field opens it, as in many web apps
+  useEffect(() => {
+    const on = (e: KeyboardEvent) => {
+      if (e.key === '/' && !e.ctrlKey && !e.metaKey && !e.altKey && !isTyping(e.target)) {
+        e.preventDefault();
+        setOpen(true);
+      }
+    };
+    window.addEventListener('keydown', on);
+    return () => window.removeEventListener('keydown', on);
+  }, []);
+  useEffect(() => {
+    if (open) input.current?.focus();
+  }, [open]);
+  // a press anywhere else closes it (capture: the canvas stops the event from bubbling)
+  useEffect(() => {
+    if (!open) return;
+    const down = (e: PointerEvent) => {
+      if (box.current && !box.current.contains(e.target as Node)) close();
+    };
+    window.addEventListener('pointerdown', down, true);
+    return () => window.removeEventListener('pointerdown', down, true);
+  }, [open]);
+
+  const onKey = (e: React.KeyboardEvent) => {
+    if (e.key === 'ArrowDown') {
+      e.preventDefault();
+      setActive((a) => Math.min(a + 1, Math.max(hits.length - 1, 0)));
+    } else if (e.key === 'ArrowUp') {
+      e.preventDefault();
+      setActive((a) => Math.max(a - 1, 0));
+    } else if (e.key === 'Enter' && hits[active]) {
+      e.preventDefault();
+      choose(hits[active].id);
+    } else if (e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      close(true);
+    }
+  };
+
+  return (
+    <div className="step-search" ref={box}>
+      <button ref={button} type="button" className={`btn ghost icon${open ? ' on' : ''}`} aria-label="Find a step" title="Find a step (/)" aria-expanded={open}
+        onClick={() => (open ? close() : setOpen(true))}>
+        <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true"><path d="M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14z M20 20l-4-4" /></svg>
+      </button>
+      {open && (
+        <div className="step-search-pop" role="search" data-testid="step-search">
+          <input ref={input} role="combobox" aria-label="Find a step" aria-expanded={hits.length > 0} aria-controls={listId} aria-autocomplete="list"
+            aria-activedescendant={hits[active] ? `${listId}-${active}` : undefined}
+            placeholder={`Name, kind or id of one of ${steps.length} steps`} value={query}
+            onChange={(e) => {
+              setQuery(e.target.value);
+              setActive(0);
+            }} onKeyDown={onKey} />
+          {query.trim() !== '' && (
+            <ul id={listId} role="listbox" aria-label="Steps found">
+              {hits.map((h, i) => (
+                <li key={h.id} id={`${listId}-${i}`} role="option" aria-selected={i === active} data-step={h.id}
+                  onMouseEnter={() => setActive(i)} onMouseDown={(e) => e.preventDefault()} onClick={() => choose(h.id)}>
+                  <span className="title">{h.title}</span>
+                  <span className="sub">{h.kind}</span>
+                </li>
+              ))}
+              {hits.length === 0 && <li className="empty" role="presentation">No step matches “{query.trim()}”.</li>}
+            </ul>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -10,6 +10,14 @@ import { WorkflowListPicker } from '../WorkflowPicker';
 import { ClockField, KeyValueField, useLeave, NumberField, SelectField, TextField, TimezoneField, Toggle } from './fields';
 
 const TYPE_LABEL: Record<TriggerType, string> = { event: 'When an event happens', filter: 'When a record meets criteria', schedule: 'On a schedule', webhook: 'When a webhook arrives', list: 'When a record joins or leaves a list' };
+// what each kind of trigger is for, in a marketer's examples (the add buttons' tooltips)
+const TYPE_EXAMPLE: Record<TriggerType, string> = {
+  event: 'a webinar registration, a payment, a tag added, a survey answered',
+  filter: 'a contact whose lifecycle becomes customer, or whose score passes 50',
+  schedule: 'every Monday at 09:00, once on a date, or a number of days before a date property',
+  webhook: 'a form or another tool posts to one of your webhook endpoints',
+  list: 'a contact joins or leaves one of your lists',
+};
 
 // The endpoint list, fetched again whenever a webhook trigger form opens.
 function useHooks(): { hooks: HookEndpoint[] | null; error: string } {
@@ -82,7 +90,7 @@ export function TriggerPanel() {
         <div className="add-trigger">
           <span>Add a trigger:</span>
           {(Object.keys(TYPE_LABEL) as TriggerType[]).map((type) => (
-            <button type="button" key={type} className="btn" onClick={() => st.addTrigger(type)}>{type === 'filter' ? 'criteria' : type}</button>
+            <button type="button" key={type} className="btn" title={`${TYPE_LABEL[type]}: ${TYPE_EXAMPLE[type]}`} onClick={() => st.addTrigger(type)}>{type === 'filter' ? 'criteria' : type}</button>
           ))}
         </div>
         <div className="card-section">

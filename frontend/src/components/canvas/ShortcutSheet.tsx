@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Dialog } from '../common';
-import { isTyping } from './keys';
+import { useKeyOutsideFields } from './keys';
 
 /** Every keyboard shortcut of the editor, in the order the sheet lists them. */
 export const SHORTCUTS: { keys: string[]; what: string }[] = [
@@ -21,16 +21,7 @@ export const SHORTCUTS: { keys: string[]; what: string }[] = [
 /** The shortcut sheet: "?" outside a text field opens it. */
 export function ShortcutSheet() {
   const [open, setOpen] = useState(false);
-  useEffect(() => {
-    const on = (e: KeyboardEvent) => {
-      if (e.key === '?' && !e.ctrlKey && !e.metaKey && !e.altKey && !isTyping(e.target)) {
-        e.preventDefault();
-        setOpen(true);
-      }
-    };
-    window.addEventListener('keydown', on);
-    return () => window.removeEventListener('keydown', on);
-  }, []);
+  useKeyOutsideFields('?', () => setOpen(true));
   if (!open) return null;
   return (
     <Dialog title="Keyboard shortcuts" onClose={() => setOpen(false)}>

@@ -5,7 +5,7 @@ import { findSteps } from '../../lib/step-search';
 import { nodeConfig, stepTitle } from '../../nodes';
 import { useEditor, useEditorStore } from '../../store/context';
 import { focusPanelSoon } from './flow-focus';
-import { isTyping } from './keys';
+import { useKeyOutsideFields } from './keys';
 
 export function StepSearch() {
   const store = useEditorStore();
@@ -31,16 +31,7 @@ export function StepSearch() {
   };
 
   // "/" outside a text field opens it, as in many web apps
-  useEffect(() => {
-    const on = (e: KeyboardEvent) => {
-      if (e.key === '/' && !e.ctrlKey && !e.metaKey && !e.altKey && !isTyping(e.target)) {
-        e.preventDefault();
-        setOpen(true);
-      }
-    };
-    window.addEventListener('keydown', on);
-    return () => window.removeEventListener('keydown', on);
-  }, []);
+  useKeyOutsideFields('/', () => setOpen(true));
   useEffect(() => {
     if (open) input.current?.focus();
   }, [open]);

@@ -719,6 +719,12 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await until('the focus in the panel', () => page.evaluate(() => !!document.activeElement?.closest('.side-panel')), T.short);
     await page.keyboard.press('Escape');
     await until('the panel closed, the card focused', async () => (await page.locator('.side-panel').count()) === 0 && (await focused()).key === 'node:' + ids.branch, T.short);
+    // the arrow keys move between cards as they are drawn: up to the delay, down again, down to
+    // the Else path's card, up back to the branch
+    for (const [key, want] of [['ArrowUp', ids.delay], ['ArrowDown', ids.branch], ['ArrowDown', ids.retry], ['ArrowUp', ids.branch]]) {
+      await page.keyboard.press(key);
+      await until(`${key} to reach ${want}`, async () => (await focused()).key === 'node:' + want, T.short);
+    }
     // Enter on a "+" opens the step picker; Escape closes it and gives the keyboard back to the "+"
     await page.keyboard.press('Tab');
     const plus = (await focused()).key;

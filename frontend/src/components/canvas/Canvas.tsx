@@ -9,7 +9,7 @@ import type { FlowGraph, FlowNode } from '../../lib/graph';
 import { nodeConfig } from '../../nodes';
 import { useEditor, useEditorStore, useFlowGraph } from '../../store/context';
 import { EndNodeView } from './EndNodeView';
-import { createRoveStore, flowOrder, nodeKey, RoveContext } from './flow-focus';
+import { arrowTarget, createRoveStore, flowOrder, nodeKey, RoveContext, type Arrow } from './flow-focus';
 import { findLabelLayer, LabelLayer } from './label-layer';
 import { InsertEdge } from './InsertEdge';
 import { Palette } from './Palette';
@@ -91,7 +91,19 @@ export function Canvas({ besidePanel = false }: { besidePanel?: boolean }) {
   }, [order, rove]);
 
   const onKeyDown = (e: React.KeyboardEvent) => {
-    if (e.key !== 'Tab' || e.ctrlKey || e.altKey || e.metaKey) return;
+    if (e.ctrlKey || e.altKey || e.metaKey) return;
+    if (e.key.startsWith('Arrow') && !e.shiftKey) {
+      // the arrow keys move between cards as they are laid out (flow-focus.ts, arrowTarget)
+      const from = (e.target as HTMLElement).dataset?.focusKey;
+      const to = from ? arrowTarget(graph, from, e.key as Arrow) : null;
+      if (!from) return;
+      e.preventDefault();
+      if (!to) return;
+      rove.setState({ current: to });
+      focusItem(flow, to);
+      return;
+    }
+    if (e.key !== 'Tab') return;
     const key = (e.target as HTMLElement).dataset?.focusKey;
     const i = key ? order.indexOf(key) : -1;
     if (i < 0) return;

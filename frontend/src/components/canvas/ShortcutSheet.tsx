@@ -5,6 +5,7 @@ import { useKeyOutsideFields } from './keys';
 /** Every keyboard shortcut of the editor, in the order the sheet lists them. */
 export const SHORTCUTS: { keys: string[]; what: string }[] = [
   { keys: ['Tab', 'Shift+Tab'], what: 'Move through the flow: the trigger, then each step followed by the "+" of each of its paths' },
+  { keys: ['↑ ↓ ← →'], what: 'Move to the card above, below or beside the focused one' },
   { keys: ['Enter', 'Space'], what: 'Open the focused card in the side panel, or the step picker of the focused "+"' },
   { keys: ['Escape'], what: 'Close the step picker or the side panel' },
   { keys: ['Delete', 'Backspace'], what: 'Delete the selected step' },

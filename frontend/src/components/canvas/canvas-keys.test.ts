@@ -3,7 +3,7 @@ import type { Definition } from '../../api/types';
 import { definitionToGraph } from '../../lib/graph';
 import { bench300, examples } from '../../test/fixtures';
 import { openingViewport } from './Canvas';
-import { flowOrder, nodeKey, plusKey } from './flow-focus';
+import { arrowTarget, flowOrder, nodeKey, plusKey } from './flow-focus';
 import { isTyping } from './keys';
 import { READABLE_ZOOM, viewportToReveal } from './reveal';
 
@@ -118,5 +118,32 @@ describe('views', () => {
     expect(viewportToReveal({ x: 100, y: 100, w: 260, h: 76 }, { x: 0, y: 0, zoom: 0.3 }, pane, [])!.zoom).toBe(READABLE_ZOOM);
     // a clicked card keeps the user's zoom
     expect(viewportToReveal({ x: 100, y: 100, w: 260, h: 76 }, { x: 0, y: 0, zoom: 0.3 }, pane, [], 0)).toBeNull();
+  });
+});
+
+describe('arrow keys on the canvas', () => {
+  const g = definitionToGraph(merging);
+  const go = (from: string, arrow: 'ArrowUp' | 'ArrowDown' | 'ArrowLeft' | 'ArrowRight') => arrowTarget(g, from, arrow);
+  it('go down and up the rows, to the card closest under or over', () => {
+    expect(go(nodeKey('__trigger'), 'ArrowDown')).toBe(nodeKey('temp'));
+    expect(go(nodeKey('temp'), 'ArrowDown')).toBe(nodeKey('warm'));
+    expect(go(nodeKey('hot'), 'ArrowDown')).toBe(nodeKey('merge'));
+    expect(go(nodeKey('merge'), 'ArrowUp')).toBe(nodeKey('warm'));
+    expect(go(nodeKey('temp'), 'ArrowUp')).toBe(nodeKey('__trigger'));
+    expect(go(nodeKey('__trigger'), 'ArrowUp')).toBeNull();
+    expect(go(nodeKey('merge'), 'ArrowDown')).toBeNull();
+  });
+  it('go left and right along a row, in the order the paths are drawn', () => {
+    expect(go(nodeKey('hot'), 'ArrowRight')).toBe(nodeKey('warm'));
+    expect(go(nodeKey('warm'), 'ArrowRight')).toBe(nodeKey('cold'));
+    expect(go(nodeKey('cold'), 'ArrowLeft')).toBe(nodeKey('warm'));
+    expect(go(nodeKey('hot'), 'ArrowLeft')).toBeNull();
+    expect(go(nodeKey('temp'), 'ArrowRight')).toBeNull();
+  });
+  it('from a "+", up to the card its path leaves and down to the card it leads to', () => {
+    expect(go(plusKey('e:temp:branch:0'), 'ArrowUp')).toBe(nodeKey('temp'));
+    expect(go(plusKey('e:temp:branch:0'), 'ArrowDown')).toBe(nodeKey('hot'));
+    expect(go(plusKey('e:merge:next'), 'ArrowDown')).toBeNull();
+    expect(go(plusKey('e:temp:branch:0'), 'ArrowLeft')).toBeNull();
   });
 });

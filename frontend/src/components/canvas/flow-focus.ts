@@ -60,6 +60,48 @@ export function flowOrder(graph: FlowGraph): FocusKey[] {
   return keys;
 }
 
+export type Arrow = 'ArrowUp' | 'ArrowDown' | 'ArrowLeft' | 'ArrowRight';
+
+/**
+ * Where an arrow key moves the focus from `from`, by the layout: Down to the nearest card on the
+ * next row below (the one closest under it), Up likewise above, Left and Right to the nearest
+ * card beside it on its row. From a "+", Up is the card its path leaves and Down the card it
+ * leads to. null when there is none (the focus stays).
+ */
+export function arrowTarget(graph: FlowGraph, from: FocusKey, arrow: Arrow): FocusKey | null {
+  if (from.startsWith('plus:')) {
+    const e = graph.edges.find((x) => x.id === from.slice(5));
+    if (!e || arrow === 'ArrowLeft' || arrow === 'ArrowRight') return null;
+    const id = arrow === 'ArrowUp' ? e.source : e.target;
+    return graph.nodes.some((n) => n.id === id && n.type !== 'end') ? nodeKey(id) : null;
+  }
+  const centre = (n: FlowGraph['nodes'][number]) => ({ x: n.position.x + (n.width ?? 0) / 2, y: n.position.y + (n.height ?? 0) / 2 });
+  const cards = graph.nodes.filter((n) => n.type !== 'end');
+  const here = cards.find((n) => nodeKey(n.id) === from);
+  if (!here) return null;
+  const p = centre(here);
+  const ROW = 12; // centres this close in y are one row
+  const others = cards.filter((n) => n !== here).map((n) => ({ id: n.id, ...centre(n) }));
+  let pick: { id: string; x: number; y: number } | undefined;
+  if (arrow === 'ArrowLeft' || arrow === 'ArrowRight') {
+    const side = arrow === 'ArrowLeft' ? -1 : 1;
+    for (const o of others) {
+      if (Math.abs(o.y - p.y) > ROW || (o.x - p.x) * side <= 0) continue;
+      if (!pick || Math.abs(o.x - p.x) < Math.abs(pick.x - p.x)) pick = o;
+    }
+  } else {
+    const side = arrow === 'ArrowUp' ? -1 : 1;
+    const beyond = others.filter((o) => (o.y - p.y) * side > ROW);
+    if (!beyond.length) return null;
+    const rowY = beyond.reduce((best, o) => (Math.abs(o.y - p.y) < Math.abs(best - p.y) ? o.y : best), beyond[0].y);
+    for (const o of beyond) {
+      if (Math.abs(o.y - rowY) > ROW) continue;
+      if (!pick || Math.abs(o.x - p.x) < Math.abs(pick.x - p.x)) pick = o;
+    }
+  }
+  return pick ? nodeKey(pick.id) : null;
+}
+
 interface RoveState {
   /** The item that is the canvas's tab stop. */
   current: FocusKey;

@@ -7,6 +7,8 @@ import { nodeKey } from './flow-focus';
 
 /** The lowest zoom a workflow opens at or a revealed card is shown at (text stays readable). */
 export const READABLE_ZOOM = 0.8;
+/** How long a reveal or a focus waits for React Flow to draw an item it brought into view. */
+const RENDER_WAIT_MS = 1500;
 /** Room kept free around a revealed card, in screen pixels. */
 const MARGIN = 48;
 
@@ -100,14 +102,16 @@ export function centreOnItem(flow: ReturnType<typeof useReactFlow>, key: string,
  * first brought into it (see centreOnItem) and focused once React Flow has rendered it.
  */
 export function focusItem(flow: ReturnType<typeof useReactFlow>, key: string, minZoom = READABLE_ZOOM) {
-  let tries = 0;
+  // a time, not a number of frames: on a busy machine React Flow may take many frames to draw
+  // the item it was centred on, and the keyboard must not be left on nothing
+  const until = performance.now() + RENDER_WAIT_MS;
   let centred = false;
   const attempt = () => {
     const { canvas, el } = canvasItem(key);
     if (!canvas) return;
     if (!el) {
       if (!centred) centred = centreOnItem(flow, key, minZoom);
-      if (tries++ < 10) requestAnimationFrame(attempt);
+      if (performance.now() < until) requestAnimationFrame(attempt);
       return;
     }
     el.focus({ preventScroll: true });
@@ -131,13 +135,14 @@ export function useReveal() {
     // side panel has taken its width; a few frames at most
     let tries = 0;
     let centred = false;
+    const until = performance.now() + RENDER_WAIT_MS;
     const attempt = () => {
       const { canvas, el } = canvasItem(nodeKey(id));
       if (!canvas) return;
       if (!panIntoView(flow, canvas, el, opts.keepZoom ? 0 : READABLE_ZOOM)) {
         // a card outside the view is not drawn: centre on it, then pan it clear once it is there
-        if (tries >= 2 && !centred) centred = centreOnItem(flow, nodeKey(id), opts.keepZoom ? 0 : READABLE_ZOOM);
-        if (tries++ < 12) requestAnimationFrame(attempt);
+        if (tries++ >= 2 && !centred) centred = centreOnItem(flow, nodeKey(id), opts.keepZoom ? 0 : READABLE_ZOOM);
+        if (performance.now() < until) requestAnimationFrame(attempt);
         return;
       }
       if (opts.focus) el?.focus({ preventScroll: true });

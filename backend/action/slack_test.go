@@ -16,7 +16,7 @@ const slackPath = "/services/T000/B000/XXXXsecretXXXX"
 func slackSteps(url string) []map[string]any {
 	return []map[string]any{
 		{"id": "ping", "type": "slack", "webhook_url": url, "text": "New signup: {{contact.first_name}} ({{contact.email}})", "next": "done"},
-		{"id": "done", "type": "set_property", "property": "lead_status", "value": "announced"},
+		{"id": "done", "type": "set_property", "property": "lead_status", "value": "connected"},
 	}
 }
 

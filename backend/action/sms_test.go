@@ -18,7 +18,7 @@ import (
 func smsSteps() []map[string]any {
 	return []map[string]any{
 		{"id": "text", "type": "sms", "to": "{{contact.phone}}", "text": `Hi {{contact.first_name | default "there"}}, see you at 11!`, "next": "done"},
-		{"id": "done", "type": "set_property", "property": "lead_status", "value": "texted"},
+		{"id": "done", "type": "set_property", "property": "lead_status", "value": "attempted_to_contact"},
 	}
 }
 

@@ -10,8 +10,8 @@ import (
 	"github.com/flowdesk/flowdesk/backend/workflow"
 )
 
-// softwareCompany is the rule "the associated company's industry is software".
-var softwareCompany = condition.Filter{Property: "company.industry", Op: "eq", Value: "software"}
+// softwareCompany is the rule "the associated company's industry is computer software".
+var softwareCompany = condition.Filter{Property: "company.industry", Op: "eq", Value: "computer_software"}
 
 // companyWorld seeds ann, linked to Acme (software), bob, linked to Bolt (retail), and cy,
 // linked to no company.
@@ -21,7 +21,7 @@ func (h *harness) companyWorld() (ann, bob, cy, acme, bolt *store.Record) {
 		h.event("seed", e, nil, nil, nil)
 	}
 	ann, bob, cy = h.record("ann@example.com"), h.record("bob@example.com"), h.record("cy@example.com")
-	acme = h.company(M{"name": "Acme", "industry": "software"})
+	acme = h.company(M{"name": "Acme", "industry": "computer_software"})
 	bolt = h.company(M{"name": "Bolt", "industry": "retail"})
 	h.link(ann.ID, acme.ID)
 	h.link(bob.ID, bolt.ID)
@@ -51,8 +51,8 @@ func TestWaitForEventFilterReadsTheAssociatedCompany(t *testing.T) {
 	h := newHarness(t)
 	ann, bob, _, _, bolt := h.companyWorld()
 	h.deployM(flow("demo",
-		M{"id": "wait", "type": "delay", "event": M{"type": "demo.booked", "filter": M{"property": "company.industry", "op": "eq", "value": "software"}}, "next": "thanks"},
-		M{"id": "thanks", "type": "set_property", "property": "lead_status", "value": "demo"}))
+		M{"id": "wait", "type": "delay", "event": M{"type": "demo.booked", "filter": M{"property": "company.industry", "op": "eq", "value": "computer_software"}}, "next": "thanks"},
+		M{"id": "thanks", "type": "set_property", "property": "lead_status", "value": "connected"}))
 	a := h.start("demo", ann.Properties["email"].(string), nil)
 	b := h.start("demo", bob.Properties["email"].(string), nil)
 	c := h.start("demo", "cy@example.com", nil)
@@ -69,7 +69,7 @@ func TestWaitForEventFilterReadsTheAssociatedCompany(t *testing.T) {
 		}
 	}
 	// Bolt becomes a software company: bob's next event meets the filter.
-	h.patch(bolt.ID, M{"industry": "software"})
+	h.patch(bolt.ID, M{"industry": "computer_software"})
 	if res := h.event("demo.booked", "bob@example.com", nil, nil, nil); !reflect.DeepEqual(res.Resumed, []int64{b}) {
 		t.Fatalf("bob's event after the change resumed %v, want [%d]", res.Resumed, b)
 	}
@@ -138,7 +138,7 @@ func TestAssociatedPropertyBadInputNamesTheField(t *testing.T) {
 	h.companyWorld()
 	h.deployM(manualFlow("w"))
 	before := h.counts()
-	typo := &condition.Filter{All: []condition.Filter{{Property: "email", Op: "is_known"}, {Property: "company.industri", Op: "eq", Value: "software"}}}
+	typo := &condition.Filter{All: []condition.Filter{{Property: "email", Op: "is_known"}, {Property: "company.industri", Op: "eq", Value: "computer_software"}}}
 	_, err := h.eng.StartEnroll(h.ctx, "w", Selection{Filter: typo})
 	wantField(t, err, "filter.all[1].property", `no company has a property "industri"`, `"company.industri"`)
 	_, err = h.eng.PreviewEnroll(h.ctx, "w", Selection{Filter: typo})
@@ -153,7 +153,7 @@ func TestAssociatedPropertyBadInputNamesTheField(t *testing.T) {
 	_, err = h.eng.StartEnroll(h.ctx, "w", Selection{Filter: &condition.Filter{Property: "planet.size", Op: "eq", Value: "big"}})
 	wantField(t, err, "filter.property", `no contact has a property "planet.size"`)
 	// An active list says so too.
-	_, err = h.eng.CreateList(h.ctx, ListInput{ID: "sw", Name: "Software", Filter: &condition.Filter{Any: []condition.Filter{{Property: "company.industri", Op: "eq", Value: "software"}}}})
+	_, err = h.eng.CreateList(h.ctx, ListInput{ID: "sw", Name: "Software", Filter: &condition.Filter{Any: []condition.Filter{{Property: "company.industri", Op: "eq", Value: "computer_software"}}}})
 	wantField(t, err, "filter.any[0].property", `no company has a property "industri"`)
 	if after := h.counts(); after != before {
 		t.Fatalf("bad input changed rows: %+v -> %+v", before, after)
@@ -191,7 +191,7 @@ func TestActiveListReadsTheAssociatedCompany(t *testing.T) {
 		return ids
 	}
 	// Bolt becomes a software company: bob joins, and the list trigger enrolls him.
-	enrolled := h.patch(bolt.ID, M{"industry": "software"})
+	enrolled := h.patch(bolt.ID, M{"industry": "computer_software"})
 	if got := h.members("software"); !slices.Contains(got, bob.ID) || len(got) != 2 {
 		t.Fatalf("after Bolt went software: members %v", got)
 	}
@@ -230,7 +230,7 @@ func TestActiveListReadsTheAssociatedCompany(t *testing.T) {
 	}
 	// After a restart the lists are loaded from the store and still follow the company side.
 	h.restart()
-	h.patch(acme.ID, M{"industry": "software"})
+	h.patch(acme.ID, M{"industry": "computer_software"})
 	if got := h.members("software"); !reflect.DeepEqual(got, []int64{ann.ID, bob.ID}) {
 		t.Fatalf("after the restart and Acme back in software: members %v", got)
 	}
@@ -245,7 +245,7 @@ func TestWhyNotReadsTheAssociatedCompany(t *testing.T) {
 	ann, bob, _, acme, _ := h.companyWorld()
 	h.patch(acme.ID, M{"plan": "enterprise"})
 	def := flow("tech", M{"id": "wait", "type": "delay", "duration": "1d"})
-	def["triggers"] = []M{{"id": "sw", "type": "filter", "filter": M{"all": []M{{"property": "company.industry", "op": "eq", "value": "software"}}}}}
+	def["triggers"] = []M{{"id": "sw", "type": "filter", "filter": M{"all": []M{{"property": "company.industry", "op": "eq", "value": "computer_software"}}}}}
 	def["goal"] = M{"property": "company.plan", "op": "eq", "value": "enterprise"}
 	h.deployM(def)
 	why, err := h.eng.WhyNot(h.ctx, "tech", bob.ID)
@@ -291,7 +291,7 @@ func TestCreateRecordLinkUpdatesActiveLists(t *testing.T) {
 	h.deployM(listFlow("joined", "software", "join"))
 	h.deployM(flow("found",
 		M{"id": "city", "type": "set_property", "property": "city", "value": "Cork", "next": "make"},
-		M{"id": "make", "type": "create_record", "record_type": "company", "properties": M{"name": "Dana Soft", "industry": "software"}}))
+		M{"id": "make", "type": "create_record", "record_type": "company", "properties": M{"name": "Dana Soft", "industry": "computer_software"}}))
 	en := h.start("found", "dana@example.com", nil)
 	h.run()
 	h.wantStatus(en, store.StatusCompleted)

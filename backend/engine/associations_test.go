@@ -15,16 +15,16 @@ func TestCreateRecordAssociatesAndStepsReachAssociatedRecords(t *testing.T) {
 	// A company workflow that enrolls software companies: changes made through a contact's
 	// association go through the same triggers as any change.
 	h.deployM(M{"id": "software", "name": "Software", "object": "company",
-		"triggers": []M{{"id": "sw", "type": "filter", "filter": M{"property": "industry", "op": "eq", "value": "software"}}},
+		"triggers": []M{{"id": "sw", "type": "filter", "filter": M{"property": "industry", "op": "eq", "value": "computer_software"}}},
 		"reenroll": M{"enabled": false, "triggers": []string{}}, "start": "note",
 		"steps": []M{{"id": "note", "type": "set_property", "property": "segment", "value": "tech"}}})
 	h.deployM(flow("assoc",
 		M{"id": "make", "type": "create_record", "record_type": "company", "properties": M{"name": "{{contact.company}}"}, "next": "deal"},
 		M{"id": "deal", "type": "create_record", "record_type": "deal", "properties": M{"name": "First deal", "amount": 100}, "next": "industry"},
-		M{"id": "industry", "type": "set_property", "target": "associated:company", "property": "industry", "value": "software", "next": "copy"},
+		M{"id": "industry", "type": "set_property", "target": "associated:company", "property": "industry", "value": "computer_software", "next": "copy"},
 		M{"id": "copy", "type": "copy_property", "target": "associated:deal", "from": "city", "to": "region", "next": "route"},
-		M{"id": "route", "type": "branch", "branches": []M{{"name": "Tech", "filter": M{"property": "company.industry", "op": "eq", "value": "software"}, "next": "tag"}}, "else": "clear"},
-		M{"id": "tag", "type": "set_property", "property": "lead_status", "value": "tech", "next": "clear"},
+		M{"id": "route", "type": "branch", "branches": []M{{"name": "Tech", "filter": M{"property": "company.industry", "op": "eq", "value": "computer_software"}, "next": "tag"}}, "else": "clear"},
+		M{"id": "tag", "type": "set_property", "property": "lead_status", "value": "open_deal", "next": "clear"},
 		M{"id": "clear", "type": "clear_property", "target": "associated:deal", "property": "amount"},
 	))
 	id := h.start("assoc", "ann@example.com", M{"company": "Acme", "city": "Cork"})
@@ -37,7 +37,7 @@ func TestCreateRecordAssociatesAndStepsReachAssociatedRecords(t *testing.T) {
 		t.Fatalf("associated companies %v err %v", companies, err)
 	}
 	acme := companies[0]
-	if acme.Properties["name"] != "Acme" || acme.Properties["industry"] != "software" {
+	if acme.Properties["name"] != "Acme" || acme.Properties["industry"] != "computer_software" {
 		t.Fatalf("the company %v", acme.Properties)
 	}
 	deals, _ := h.db.AssociatedRecords(h.ctx, ann.ID, "deal")
@@ -47,13 +47,13 @@ func TestCreateRecordAssociatesAndStepsReachAssociatedRecords(t *testing.T) {
 	if d := h.entry(id, "make", store.HistOK); d["associated"] != true {
 		t.Fatalf("create_record history %v", d)
 	}
-	if d := h.entry(id, "route", store.HistOK); d["branch"] != "Tech" || d["values"].(map[string]any)["company.industry"] != "software" {
+	if d := h.entry(id, "route", store.HistOK); d["branch"] != "Tech" || d["values"].(map[string]any)["company.industry"] != "computer_software" {
 		t.Fatalf("branch history %v", d)
 	}
 	if d := h.entry(id, "industry", store.HistOK); d["target"] != "associated:company" || len(d["records"].([]any)) != 1 {
 		t.Fatalf("set_property history %v", d)
 	}
-	if p := h.props("ann@example.com"); p["lead_status"] != "tech" || p["industry"] != nil {
+	if p := h.props("ann@example.com"); p["lead_status"] != "open_deal" || p["industry"] != nil {
 		t.Fatalf("the contact %v (the company's value must not land on the contact)", p)
 	}
 	// The company workflow saw the change.
@@ -132,7 +132,7 @@ func TestValidationOfAssociatedTargetsAndFilters(t *testing.T) {
 		M{"id": "c", "type": "set_property", "target": "associated:company", "property": "employees", "value": "many", "next": "d"},
 		M{"id": "d", "type": "branch", "branches": []M{{"name": "Big", "filter": M{"property": "company.employees", "op": "contains", "value": "x"}, "next": ""}}},
 	)
-	def["triggers"] = []M{{"id": "co", "type": "filter", "filter": M{"property": "company.industry", "op": "eq", "value": "software"}}}
+	def["triggers"] = []M{{"id": "co", "type": "filter", "filter": M{"property": "company.industry", "op": "eq", "value": "computer_software"}}}
 	res, err := h.eng.Workflows().Validate(h.ctx, mustJSON(t, def))
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +178,7 @@ func (h *harness) company(props M) *store.Record {
 func TestAssociatedPropertiesInTriggersGoalsAndUnenrollment(t *testing.T) {
 	h := newHarness(t)
 	h.deployM(M{"id": "tech", "name": "Tech", "object": "contact",
-		"triggers": []M{{"id": "sw", "type": "filter", "filter": M{"property": "company.industry", "op": "eq", "value": "software"}}},
+		"triggers": []M{{"id": "sw", "type": "filter", "filter": M{"property": "company.industry", "op": "eq", "value": "computer_software"}}},
 		"goal":     M{"property": "company.plan", "op": "eq", "value": "enterprise"},
 		"unenroll": M{"when_criteria_no_longer_met": true},
 		"reenroll": M{"enabled": false, "triggers": []string{}}, "start": "wait",
@@ -188,7 +188,7 @@ func TestAssociatedPropertiesInTriggersGoalsAndUnenrollment(t *testing.T) {
 	}
 	ann, bob, cy := h.record("ann@example.com"), h.record("bob@example.com"), h.record("cy@example.com")
 	acme := h.company(M{"name": "Acme", "industry": "retail"})
-	beta := h.company(M{"name": "Beta", "industry": "software"})
+	beta := h.company(M{"name": "Beta", "industry": "computer_software"})
 	link := func(a, b int64) {
 		t.Helper()
 		if _, _, err := h.eng.Associate(h.ctx, a, b, ""); err != nil {
@@ -209,14 +209,14 @@ func TestAssociatedPropertiesInTriggersGoalsAndUnenrollment(t *testing.T) {
 		t.Fatal("a contact of a retail company enrolled")
 	}
 	// The company changes: its contact starts to meet the trigger.
-	if _, _, err := h.eng.PatchRecord(h.ctx, acme.ID, M{"industry": "software"}); err != nil {
+	if _, _, err := h.eng.PatchRecord(h.ctx, acme.ID, M{"industry": "computer_software"}); err != nil {
 		t.Fatal(err)
 	}
 	a := enrollmentOf(ann)
 	if a == nil {
 		t.Fatal("ann did not enroll when her company became a software company")
 	}
-	if r := h.reason(a.ID); r.Matched["company.industry"] != "software" {
+	if r := h.reason(a.ID); r.Matched["company.industry"] != "computer_software" {
 		t.Fatalf("reason %+v", r)
 	}
 	// A link: bob is linked to a software company and enrolls; cy to Beta, too.

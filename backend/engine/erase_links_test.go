@@ -20,7 +20,7 @@ import (
 func TestErasingACompanyReChecksItsContacts(t *testing.T) {
 	h := newHarness(t)
 	tech := flow("tech", M{"id": "wait", "type": "delay", "duration": "3d", "next": "tag"}, M{"id": "tag", "type": "set_property", "property": "tech", "value": true})
-	tech["triggers"] = []M{{"id": "sw", "type": "filter", "filter": M{"property": "company.industry", "op": "eq", "value": "software"}}}
+	tech["triggers"] = []M{{"id": "sw", "type": "filter", "filter": M{"property": "company.industry", "op": "eq", "value": "computer_software"}}}
 	tech["unenroll"] = M{"when_criteria_no_longer_met": true}
 	h.deployM(tech)
 	orphan := flow("orphan", M{"id": "wait", "type": "delay", "duration": "3d"})

@@ -13,7 +13,7 @@ func TestDelayThatCameDueWhileClosedRunsOnStart(t *testing.T) {
 	h := newHarness(t)
 	h.deployM(flow("w",
 		M{"id": "wait", "type": "delay", "duration": "2h", "next": "mark"},
-		M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "done"}))
+		M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "connected"}))
 	id := h.start("w", "ann@example.com", nil)
 	h.run()
 	h.restart()
@@ -53,7 +53,7 @@ func TestDeletedAndRecreatedWorkflowRunsItsNewDefinition(t *testing.T) {
 			M{"id": "mark", "type": "set_property", "property": "lead_status", "value": mark})
 	}
 	h := newHarness(t)
-	h.deployM(def(50, "old"))
+	h.deployM(def(50, "unqualified"))
 	old := h.start("w", "ann@example.com", M{"score": 60})
 	h.run()
 	h.wantTrail(old, "enrolled", "route:ok", "mark:ok", "completed")

@@ -18,7 +18,7 @@ func TestSoakWeekStaysBounded(t *testing.T) {
 	h := newHarnessOn(t, storetest.OpenSQLite(t, "")) // it measures the SQLite file and its WAL
 	h.eng.opts.Retention = func(context.Context) time.Duration { return 24 * time.Hour }
 	def := flow("soak",
-		M{"id": "tag", "type": "set_property", "property": "lead_status", "value": "seen", "next": "wait"},
+		M{"id": "tag", "type": "set_property", "property": "lead_status", "value": "open", "next": "wait"},
 		M{"id": "wait", "type": "delay", "duration": "30m", "next": "score"},
 		M{"id": "score", "type": "increment_property", "property": "score", "by": 1})
 	def["reenroll"] = M{"enabled": true, "triggers": []string{"go"}}

@@ -15,7 +15,7 @@ func TestNotifyStepAddsOneNotificationPerUser(t *testing.T) {
 	h.deployM(flow("n",
 		M{"id": "tell", "name": "Tell the owner", "type": "notify", "users": []string{"anna", "{{contact.owner}}", "anna"},
 			"text": `{{contact.first_name | default "Someone"}} did not show up ({{event.webinar}})`, "next": "after"},
-		M{"id": "after", "type": "set_property", "property": "lead_status", "value": "no-show"}))
+		M{"id": "after", "type": "set_property", "property": "lead_status", "value": "bad_timing"}))
 	id := h.startWith("n", "ann@example.com", M{"webinar": "54072"}, M{"first_name": "Ann", "owner": "bram"})
 	h.run()
 	h.wantTrail(id, "enrolled", "tell:ok", "after:ok", "completed")
@@ -72,15 +72,15 @@ func TestCreateRecordFiresAFilterTriggerOfAnotherWorkflow(t *testing.T) {
 	h := newHarness(t)
 	h.deployM(M{
 		"id": "deal-intake", "name": "Deal intake", "object": "deal",
-		"triggers": []M{{"id": "new-deal", "type": "filter", "filter": M{"property": "stage", "op": "eq", "value": "new"}}},
+		"triggers": []M{{"id": "new-deal", "type": "filter", "filter": M{"property": "stage", "op": "eq", "value": "appointmentscheduled"}}},
 		"reenroll": M{"enabled": false, "triggers": []string{}},
 		"start":    "qualify",
-		"steps":    []M{{"id": "qualify", "type": "set_property", "property": "stage", "value": "qualified"}},
+		"steps":    []M{{"id": "qualify", "type": "set_property", "property": "stage", "value": "qualifiedtobuy"}},
 	})
 	h.deployM(flow("c",
 		M{"id": "deal", "type": "create_record", "record_type": "deal",
-			"properties": M{"name": "Deal for {{contact.email}}", "stage": "new", "amount": "{{contact.score}}", "source_channel": "webinar"}, "next": "mark"},
-		M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "deal-created"}))
+			"properties": M{"name": "Deal for {{contact.email}}", "stage": "appointmentscheduled", "amount": "{{contact.score}}", "source_channel": "webinar"}, "next": "mark"},
+		M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "open_deal"}))
 	id := h.start("c", "ann@example.com", M{"score": 1200})
 	h.run()
 	h.wantTrail(id, "enrolled", "deal:ok", "mark:ok", "completed")
@@ -92,7 +92,7 @@ func TestCreateRecordFiresAFilterTriggerOfAnotherWorkflow(t *testing.T) {
 	if d.Properties["name"] != "Deal for ann@example.com" || d.Properties["amount"] != 1200.0 || d.Properties["source_channel"] != "webinar" {
 		t.Fatalf("deal properties %v", d.Properties)
 	}
-	if d.Properties["stage"] != "qualified" {
+	if d.Properties["stage"] != "qualifiedtobuy" {
 		t.Fatalf("the other workflow's filter trigger did not run on the new record: stage %v", d.Properties["stage"])
 	}
 	detail := h.entry(id, "deal", store.HistOK)
@@ -302,13 +302,13 @@ func TestRotateOwnerAssignmentFiresFilterTriggers(t *testing.T) {
 		"triggers": []M{{"id": "mine", "type": "filter", "filter": M{"property": "owner", "op": "eq", "value": "a"}}},
 		"reenroll": M{"enabled": false, "triggers": []string{}},
 		"start":    "tag",
-		"steps":    []M{{"id": "tag", "type": "set_property", "property": "lead_status", "value": "assigned"}},
+		"steps":    []M{{"id": "tag", "type": "set_property", "property": "lead_status", "value": "in_progress"}},
 	})
 	h.deployM(flow("r", M{"id": "assign", "type": "rotate_owner", "owners": []string{"a"}}))
 	id := h.start("r", "ann@example.com", nil)
 	h.run()
 	h.wantTrail(id, "enrolled", "assign:ok", "completed")
-	if got := h.props("ann@example.com")["lead_status"]; got != "assigned" {
+	if got := h.props("ann@example.com")["lead_status"]; got != "in_progress" {
 		t.Fatalf("filter trigger on the owner did not run: %v", got)
 	}
 }
@@ -319,7 +319,7 @@ func TestSubscriptionStepKeepsStatusHistoryAndMirrorsMarketing(t *testing.T) {
 		M{"id": "optout", "type": "subscription", "subscription": "marketing", "status": "opted_out",
 			"legal_basis": "consent_withdrawn", "explanation": "{{contact.first_name}} unsubscribed by reply", "next": "check"},
 		M{"id": "check", "type": "branch", "branches": []M{{"name": "Still subscribed", "filter": M{"property": "subscribed", "op": "eq", "value": true}, "next": "oops"}}},
-		M{"id": "oops", "type": "set_property", "property": "lead_status", "value": "wrong"}))
+		M{"id": "oops", "type": "set_property", "property": "lead_status", "value": "unqualified"}))
 	h.deployM(flow("in",
 		M{"id": "optin", "type": "subscription", "subscription": "marketing", "status": "opted_in", "legal_basis": "consent", "explanation": "Form", "next": "news"},
 		M{"id": "news", "type": "subscription", "subscription": "newsletter", "status": "opted_in", "legal_basis": "legitimate_interest"}))

@@ -25,7 +25,7 @@ func TestDelayDuration(t *testing.T) {
 			h := newHarness(t)
 			h.deployM(flow("d",
 				M{"id": "wait", "type": "delay", "duration": "2h", "next": "mark"},
-				M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "done"}))
+				M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "connected"}))
 			id := h.start("d", "ann@example.com", nil)
 			h.run()
 			h.wantStatus(id, store.StatusWaiting)
@@ -48,7 +48,7 @@ func TestDelayDuration(t *testing.T) {
 			if got := h.entry(id, "wait", store.HistResumed)["outcome"]; got != store.OutcomeElapsed {
 				t.Fatalf("resume outcome %v", got)
 			}
-			if got := h.props("ann@example.com")["lead_status"]; got != "done" {
+			if got := h.props("ann@example.com")["lead_status"]; got != "connected" {
 				t.Fatalf("lead_status %v", got)
 			}
 		})
@@ -96,7 +96,7 @@ func TestDelayUntilWeekdayAndTime(t *testing.T) {
 			h.clock.Set(tc.from)
 			def := flow("u",
 				M{"id": "wait", "type": "delay", "until": tc.until, "next": "mark"},
-				M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "due"})
+				M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "attempted_to_contact"})
 			if tc.defTZ != "" {
 				def["timezone"] = tc.defTZ
 			}
@@ -131,10 +131,10 @@ func paymentFlow(timeout bool) M {
 	}
 	steps := []M{
 		{"id": "wait", "type": "delay", "event": ev, "next": "thanks"},
-		{"id": "thanks", "type": "set_property", "property": "lead_status", "value": "paid"},
+		{"id": "thanks", "type": "set_property", "property": "lead_status", "value": "open_deal"},
 	}
 	if timeout {
-		steps = append(steps, M{"id": "remind", "type": "set_property", "property": "lead_status", "value": "reminded"})
+		steps = append(steps, M{"id": "remind", "type": "set_property", "property": "lead_status", "value": "bad_timing"})
 	}
 	return flow("pay", steps...)
 }
@@ -165,7 +165,7 @@ func TestDelayUntilEvent(t *testing.T) {
 		if d["outcome"] != store.OutcomeEvent || d["event_id"] != float64(res.EventID) {
 			t.Fatalf("resumed detail %v, want outcome event and event_id %d", d, res.EventID)
 		}
-		if got := h.props("ann@example.com")["lead_status"]; got != "paid" {
+		if got := h.props("ann@example.com")["lead_status"]; got != "open_deal" {
 			t.Fatalf("lead_status %v", got)
 		}
 		// The timeout of the finished wait never fires.
@@ -193,7 +193,7 @@ func TestDelayUntilEvent(t *testing.T) {
 		if d := h.entry(id, "wait", store.HistResumed); d["outcome"] != store.OutcomeTimeout {
 			t.Fatalf("resumed detail %v", d)
 		}
-		if got := h.props("ann@example.com")["lead_status"]; got != "reminded" {
+		if got := h.props("ann@example.com")["lead_status"]; got != "bad_timing" {
 			t.Fatalf("lead_status %v", got)
 		}
 		// A late payment changes nothing.
@@ -223,15 +223,17 @@ func TestDelayUntilEvent(t *testing.T) {
 }
 
 func TestBranches(t *testing.T) {
+	// Each branch's step marks the record in a text property of its own (the built-in lead
+	// status takes only its options).
 	mark := func(id, value string) M {
-		return M{"id": id, "type": "set_property", "property": "lead_status", "value": value}
+		return M{"id": id, "type": "set_property", "property": "branch_taken", "value": value}
 	}
 	cases := []struct {
 		name   string
 		branch M
 		props  M
 		data   M
-		want   string // lead_status set by the branch taken
+		want   string // branch_taken set by the branch taken
 		taken  string // branch name in history
 	}{
 		{"first matching branch wins", M{"branches": []M{
@@ -279,6 +281,7 @@ func TestBranches(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
+			h.declareProp(store.Property{Object: "contact", Name: "branch_taken", Type: "string"})
 			br := M{"id": "route", "type": "branch"}
 			for k, v := range tc.branch {
 				br[k] = v
@@ -292,8 +295,8 @@ func TestBranches(t *testing.T) {
 			h.run()
 			h.wantStatus(id, store.StatusCompleted)
 			h.wantTrail(id, "enrolled", "route:ok", strings.ToLower(tc.want)+":ok", "completed")
-			if got := h.props("ann@example.com")["lead_status"]; got != tc.want {
-				t.Fatalf("lead_status %v, want %s", got, tc.want)
+			if got := h.props("ann@example.com")["branch_taken"]; got != tc.want {
+				t.Fatalf("branch_taken %v, want %s", got, tc.want)
 			}
 			if got := h.entry(id, "route", store.HistOK)["branch"]; got != tc.taken {
 				t.Fatalf("history says branch %v, want %s", got, tc.taken)
@@ -327,7 +330,7 @@ func loopFlow(maxSteps int) M {
 		M{"id": "check", "type": "branch", "branches": []M{
 			{"name": "Done", "filter": M{"property": "rounds", "op": "gte", "value": 3}, "next": "finish"}}, "else": "again"},
 		M{"id": "again", "type": "goto", "target": "inc"},
-		M{"id": "finish", "type": "set_property", "property": "lead_status", "value": "looped"})
+		M{"id": "finish", "type": "set_property", "property": "lead_status", "value": "unqualified"})
 	if maxSteps > 0 {
 		def["max_steps"] = maxSteps
 	}
@@ -355,7 +358,7 @@ func TestGotoLoopExitsAfterThreeRounds(t *testing.T) {
 	want = append(want, "wait:resumed", "check:ok", "finish:ok", "completed")
 	h.wantTrail(id, want...)
 	p := h.props("ann@example.com")
-	if p["rounds"] != float64(3) || p["lead_status"] != "looped" {
+	if p["rounds"] != float64(3) || p["lead_status"] != "unqualified" {
 		t.Fatalf("props %v", p)
 	}
 	if en := h.enrollment(id); en.StepsRun != 12 {
@@ -428,8 +431,8 @@ func TestPropertySteps(t *testing.T) {
 			map[string]M{"cp": {"from": "event.utm.source", "value": "newsletter"}}},
 		{"copy from an empty source is skipped", []M{
 			{"id": "cp", "type": "copy_property", "from": "nickname", "to": "first_name", "next": "after"},
-			{"id": "after", "type": "set_property", "property": "lead_status", "value": "went on"}},
-			M{"first_name": "Ann"}, nil, M{"first_name": "Ann", "lead_status": "went on"},
+			{"id": "after", "type": "set_property", "property": "lead_status", "value": "in_progress"}},
+			M{"first_name": "Ann"}, nil, M{"first_name": "Ann", "lead_status": "in_progress"},
 			[]string{"enrolled", "cp:skipped", "after:ok", "completed"},
 			map[string]M{"cp": {"reason": `"nickname" is empty, nothing to copy`}}},
 		{"clear", []M{{"id": "cl", "type": "clear_property", "property": "phone"}},
@@ -444,10 +447,10 @@ func TestPropertySteps(t *testing.T) {
 		{"increment a numeric string", []M{{"id": "inc", "type": "increment_property", "property": "score", "by": 1.5}},
 			M{"score": "2"}, nil, M{"score": 3.5}, nil, nil},
 		{"increment a non-number fails", []M{
-			{"id": "first", "type": "set_property", "property": "lead_status", "value": "ran", "next": "inc"},
+			{"id": "first", "type": "set_property", "property": "lead_status", "value": "open", "next": "inc"},
 			{"id": "inc", "type": "increment_property", "property": "points", "by": 1, "next": "never"},
-			{"id": "never", "type": "set_property", "property": "lifecycle", "value": "never"}},
-			M{"points": "lots"}, nil, M{"points": "lots", "lead_status": "ran", "lifecycle": nil},
+			{"id": "never", "type": "set_property", "property": "lifecycle", "value": "evangelist"}},
+			M{"points": "lots"}, nil, M{"points": "lots", "lead_status": "open", "lifecycle": nil},
 			[]string{"enrolled", "first:ok", "inc:failed", "failed"},
 			map[string]M{"inc": {"error": `property "points" holds lots, which is not a number, so it cannot be incremented`}}},
 	}
@@ -546,10 +549,10 @@ func TestListSteps(t *testing.T) {
 func TestEnrollStep(t *testing.T) {
 	target := flow("nurture",
 		M{"id": "hold", "type": "delay", "duration": "1h", "next": "tag"},
-		M{"id": "tag", "type": "set_property", "property": "lead_status", "value": "nurtured"})
+		M{"id": "tag", "type": "set_property", "property": "lead_status", "value": "open"})
 	router := flow("router",
 		M{"id": "enroll", "type": "enroll", "workflow": "nurture", "next": "after"},
-		M{"id": "after", "type": "set_property", "property": "lifecycle", "value": "routed"})
+		M{"id": "after", "type": "set_property", "property": "lifecycle", "value": "opportunity"})
 
 	t.Run("enrolled", func(t *testing.T) {
 		h := newHarness(t)
@@ -571,7 +574,7 @@ func TestEnrollStep(t *testing.T) {
 		}
 		h.advance(time.Hour)
 		h.wantStatus(ens[0].ID, store.StatusCompleted)
-		if got := h.props("ann@example.com")["lead_status"]; got != "nurtured" {
+		if got := h.props("ann@example.com")["lead_status"]; got != "open" {
 			t.Fatalf("lead_status %v", got)
 		}
 	})
@@ -591,7 +594,7 @@ func TestEnrollStep(t *testing.T) {
 		if ens := h.enrollments("nurture"); len(ens) != 1 || ens[0].ID != first {
 			t.Fatalf("nurture enrollments %+v", ens)
 		}
-		if got := h.props("ann@example.com")["lifecycle"]; got != "routed" {
+		if got := h.props("ann@example.com")["lifecycle"]; got != "opportunity" {
 			t.Fatalf("lifecycle %v", got)
 		}
 	})
@@ -631,7 +634,7 @@ func TestOutboundStepsWithoutAnActionFail(t *testing.T) {
 		{"id": "task", "type": "create_task", "title": "Call"},
 		{"id": "owner", "type": "rotate_owner", "owners": []string{"a", "b"}},
 		{"id": "sub", "type": "subscription", "subscription": "newsletter", "status": "opted_in"},
-		{"id": "last", "type": "set_property", "property": "lead_status", "value": "end"},
+		{"id": "last", "type": "set_property", "property": "lead_status", "value": "connected"},
 	}
 	want := []string{"enrolled"}
 	for i := range steps {
@@ -660,7 +663,7 @@ func TestOutboundStepsWithoutAnActionFail(t *testing.T) {
 	if d := h.entry(id, "", store.HistCompleted); d["failed_steps"] != 5.0 {
 		t.Fatalf("completed detail %v", d)
 	}
-	if got := h.props("ann@example.com")["lead_status"]; got != "end" {
+	if got := h.props("ann@example.com")["lead_status"]; got != "connected" {
 		t.Fatalf("lead_status %v", got)
 	}
 	hist, err := h.db.History(h.ctx, id)

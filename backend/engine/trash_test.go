@@ -9,12 +9,16 @@ import (
 	"github.com/flowdesk/flowdesk/backend/store"
 )
 
-// waitThenMark is a workflow whose enrollments wait an hour and then set a property.
+// waitThenMark is a workflow whose enrollments wait an hour and then set the lead status, to
+// the option ranMark gives the workflow, so a test can tell which workflow's step ran.
 func waitThenMark(id string) M {
 	return flow(id,
 		M{"id": "wait", "type": "delay", "duration": "1h", "next": "mark"},
-		M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "ran-" + id})
+		M{"id": "mark", "type": "set_property", "property": "lead_status", "value": ranMark[id]})
 }
+
+// ranMark is the lead status each waitThenMark workflow sets (one of the property's options).
+var ranMark = map[string]string{"w": "open", "cancel": "connected", "keep": "in_progress"}
 
 func TestDeleteCancelsOpenEnrollmentsAndRestoreBringsHistoryBack(t *testing.T) {
 	h := newHarness(t)
@@ -122,7 +126,7 @@ func TestDeleteInBackgroundBatchesAndKeep(t *testing.T) {
 	if k, _ := h.db.TrashedWorkflow(h.ctx, "keep"); k.Open != 0 {
 		t.Fatalf("%d kept enrollments did not finish", k.Open)
 	}
-	if got := h.props("k000@example.com")["lead_status"]; got != "ran-keep" {
+	if got := h.props("k000@example.com")["lead_status"]; got != ranMark["keep"] {
 		t.Fatalf("a kept enrollment did not run: %v", got)
 	}
 

@@ -439,13 +439,13 @@ func TestUpdatingAnEnabledWorkflowVersionsEnrollments(t *testing.T) {
 	h := newHarness(t)
 	v1 := flow("w",
 		M{"id": "wait", "type": "delay", "duration": "1h", "next": "mark"},
-		M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "v1"})
+		M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "open"})
 	h.deployM(v1)
 	old := h.start("w", "ann@example.com", nil)
 	h.run()
 
 	v2 := flow("w",
-		M{"id": "mark2", "type": "set_property", "property": "lead_status", "value": "v2", "next": "wait"},
+		M{"id": "mark2", "type": "set_property", "property": "lead_status", "value": "in_progress", "next": "wait"},
 		M{"id": "wait", "type": "delay", "duration": "2h"})
 	raw := mustJSON(t, v2)
 	w, err := h.eng.Workflows().Update(h.ctx, "w", raw, 0)
@@ -465,7 +465,7 @@ func TestUpdatingAnEnabledWorkflowVersionsEnrollments(t *testing.T) {
 	h.wantTrail(old, "enrolled", "wait:waiting", "wait:resumed", "mark:ok", "completed")
 	h.wantStatus(fresh, store.StatusWaiting)
 	h.wantTrail(fresh, "enrolled", "mark2:ok", "wait:waiting")
-	if a, b := h.props("ann@example.com")["lead_status"], h.props("bob@example.com")["lead_status"]; a != "v1" || b != "v2" {
+	if a, b := h.props("ann@example.com")["lead_status"], h.props("bob@example.com")["lead_status"]; a != "open" || b != "in_progress" {
 		t.Fatalf("lead_status ann %v bob %v", a, b)
 	}
 	h.advance(time.Hour)

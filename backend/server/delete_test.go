@@ -70,10 +70,10 @@ func TestDeleteBigWorkflowDuringIngest(t *testing.T) {
 			"filter": map[string]any{"all": []any{map[string]any{"property": "lifecycle", "op": "in", "value": []string{"lead"}}}}}},
 		"start": "wait", "steps": []any{
 			map[string]any{"id": "wait", "type": "delay", "duration": "1d", "next": "mark"},
-			map[string]any{"id": "mark", "type": "set_property", "property": "lead_status", "value": "nurtured"}}}
+			map[string]any{"id": "mark", "type": "set_property", "property": "lead_status", "value": "open"}}}
 	live := map[string]any{"id": "live", "name": "Live", "object": "contact",
 		"triggers": []any{map[string]any{"id": "ping", "type": "event", "event": "ping"}},
-		"start":    "mark", "steps": []any{map[string]any{"id": "mark", "type": "set_property", "property": "lead_status", "value": "pinged"}}}
+		"start":    "mark", "steps": []any{map[string]any{"id": "mark", "type": "set_property", "property": "lead_status", "value": "connected"}}}
 	for _, def := range []map[string]any{big, live} {
 		if st, b := call("POST", "/api/workflows", def); st != 201 {
 			t.Fatalf("create %s: %d %s", def["id"], st, b)

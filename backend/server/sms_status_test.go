@@ -78,7 +78,7 @@ func newSMSRig(t *testing.T, status, code string) *smsRig {
 		"triggers": [{"id": "go", "type": "event", "event": "go.text"}], "reenroll": {"enabled": false, "triggers": []},
 		"start": "sms", "steps": [
 		{"id": "sms", "type": "sms", "to": "{{contact.phone}}", "text": "See you at 11!", "next": "done"},
-		{"id": "done", "type": "set_property", "property": "lead_status", "value": "texted"}]}`, 201)
+		{"id": "done", "type": "set_property", "property": "lead_status", "value": "attempted_to_contact"}]}`, 201)
 	r.call("POST", "/api/workflows/text/enable", "", 200)
 	return r
 }

@@ -240,7 +240,7 @@ func TestSimulatorAgreesWithProduction(t *testing.T) {
 		{"delays, fixed and weekday+time in a zone across DST", flow("delays", nil,
 			M{"id": "wait", "type": "delay", "duration": "1d", "next": "tue"},
 			M{"id": "tue", "type": "delay", "until": M{"weekdays": []string{"tue"}, "time": "11:00", "timezone": "Europe/Amsterdam"}, "next": "mark"},
-			M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "due"}),
+			M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "attempted_to_contact"}),
 			scenario{props: ann, events: []simulate.Event{{At: "+0h", Type: "start.delays"}}}, "completed"},
 		{"branch on a property changed mid-way", flow("branch", nil,
 			M{"id": "wait", "type": "delay", "duration": "2d", "next": "route"},
@@ -256,29 +256,29 @@ func TestSimulatorAgreesWithProduction(t *testing.T) {
 			M{"id": "check", "type": "branch", "branches": []M{
 				{"name": "Done", "filter": M{"property": "rounds", "op": "gte", "value": 3}, "next": "finish"}}, "else": "again"},
 			M{"id": "again", "type": "goto", "target": "inc"},
-			M{"id": "finish", "type": "set_property", "property": "lead_status", "value": "looped"}),
+			M{"id": "finish", "type": "set_property", "property": "lead_status", "value": "unqualified"}),
 			scenario{props: ann, events: []simulate.Event{{At: "+0h", Type: "start.loop"}}}, "completed"},
 		{"until-event woken by a scenario event", flow("pay", nil,
 			M{"id": "wait", "type": "delay", "event": M{"type": "payment.completed", "filter": M{"property": "event.amount", "op": "gte", "value": 100},
 				"timeout": "3d", "timeout_next": "remind"}, "next": "thanks"},
-			M{"id": "thanks", "type": "set_property", "property": "lead_status", "value": "paid"},
-			M{"id": "remind", "type": "set_property", "property": "lead_status", "value": "reminded"}),
+			M{"id": "thanks", "type": "set_property", "property": "lead_status", "value": "open_deal"},
+			M{"id": "remind", "type": "set_property", "property": "lead_status", "value": "bad_timing"}),
 			scenario{props: ann, events: []simulate.Event{{At: "+0h", Type: "start.pay"},
 				{At: "+5h", Type: "payment.completed", Data: M{"amount": 50}}, {At: "+30h", Type: "payment.completed", Data: M{"amount": 150}}}}, "completed"},
 		{"until-event timing out", flow("pay2", nil,
 			M{"id": "wait", "type": "delay", "event": M{"type": "payment.completed", "timeout": "3d", "timeout_next": "remind"}, "next": "thanks"},
-			M{"id": "thanks", "type": "set_property", "property": "lead_status", "value": "paid"},
+			M{"id": "thanks", "type": "set_property", "property": "lead_status", "value": "open_deal"},
 			M{"id": "remind", "type": "send_email", "template": "thanks"}),
 			scenario{props: ann, events: []simulate.Event{{At: "+0h", Type: "start.pay2"}}}, "completed"},
 		{"enrolled by a property-change trigger, waiting at the horizon", flow("cust",
 			[]M{{"id": "became", "type": "filter", "filter": M{"property": "lifecycle", "op": "eq", "value": "customer"}}},
 			M{"id": "wait", "type": "delay", "duration": "60d", "next": "mark"},
-			M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "old"}),
+			M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "unqualified"}),
 			scenario{props: ann, props2: []simulate.PropertyChange{{At: "+3h", Properties: M{"lifecycle": "customer"}}}}, "waiting"},
 		{"business hours hold an email over the weekend, not the delay before it", withWindow(flow("hours", nil,
 			M{"id": "wait", "type": "delay", "duration": "105h", "next": "mail"}, // Monday 09:00 to Friday 18:00
 			M{"id": "mail", "type": "send_email", "template": "thanks", "next": "mark"},
-			M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "mailed"}),
+			M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "connected"}),
 			M{"days": []string{"mon", "tue", "wed", "thu", "fri"}, "from": "09:00", "to": "17:00"}),
 			scenario{props: ann, events: []simulate.Event{{At: "+0h", Type: "start.hours"}}}, "completed"},
 		{"enrolled by hand", flow("hand", nil,
@@ -297,7 +297,7 @@ func TestSimulatorAgreesWithProduction(t *testing.T) {
 		{"split", flow("ab", nil,
 			M{"id": "split", "type": "split", "paths": []M{{"name": "A", "percent": 50, "next": "a"}, {"name": "B", "percent": 50, "next": "b"}}},
 			M{"id": "a", "type": "delay", "duration": "1d", "next": "mail"},
-			M{"id": "b", "type": "set_property", "property": "lead_status", "value": "B"},
+			M{"id": "b", "type": "set_property", "property": "lead_status", "value": "open_deal"},
 			M{"id": "mail", "type": "send_email", "template": "thanks"}),
 			scenario{props: ann, events: []simulate.Event{{At: "+0h", Type: "start.ab"}}}, "completed"},
 	}
@@ -430,7 +430,7 @@ func TestSimulationWritesNothingAndSendsNothing(t *testing.T) {
 	def := flow("live", nil,
 		M{"id": "hook", "type": "webhook", "url": recv.URL + "/hook", "next": "mail"},
 		M{"id": "mail", "type": "send_email", "template": "thanks", "next": "tag"},
-		M{"id": "tag", "type": "set_property", "property": "lead_status", "value": "simulated"})
+		M{"id": "tag", "type": "set_property", "property": "lead_status", "value": "connected"})
 	def["policy"] = M{"allow": []string{"127.0.0.1"}}
 	w, err := in.eng.Workflows().Create(in.ctx, raw(t, def))
 	if err != nil {
@@ -456,7 +456,7 @@ func TestSimulationWritesNothingAndSendsNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Outcome != "completed" || len(res.Effects) != 2 || res.RecordAfter["lead_status"] != "simulated" {
+	if res.Outcome != "completed" || len(res.Effects) != 2 || res.RecordAfter["lead_status"] != "connected" {
 		t.Fatalf("simulation %q effects %+v record %v", timeline(res), res.Effects, res.RecordAfter)
 	}
 	var req action.PreviewRequest
@@ -493,7 +493,7 @@ func TestSimulationWritesNothingAndSendsNothing(t *testing.T) {
 
 func TestSimulationBadInput(t *testing.T) {
 	in := newInstall(t)
-	good := flow("ok", nil, M{"id": "tag", "type": "set_property", "property": "lead_status", "value": "x"})
+	good := flow("ok", nil, M{"id": "tag", "type": "set_property", "property": "lead_status", "value": "open"})
 	rec := &simulate.RecordInput{Properties: M{"email": "ann@example.com"}}
 	cases := []struct {
 		name  string
@@ -534,7 +534,7 @@ func TestSimulationBadInput(t *testing.T) {
 	})
 	t.Run("an effect that cannot render fails its step as production would", func(t *testing.T) {
 		def := flow("render", nil, M{"id": "text", "type": "sms", "to": []string{"{{contact.phone}}"}, "text": "{{contact.bio}}", "next": "tag"},
-			M{"id": "tag", "type": "set_property", "property": "lead_status", "value": "x"})
+			M{"id": "tag", "type": "set_property", "property": "lead_status", "value": "open"})
 		res, err := in.sim.Run(in.ctx, simulate.Request{Definition: raw(t, def),
 			Record: &simulate.RecordInput{Properties: M{"email": "ann@example.com", "phone": "+31612345678", "bio": strings.Repeat("long ", 400)}}})
 		if err != nil {
@@ -585,7 +585,7 @@ func TestSimulationSpeed(t *testing.T) {
 func TestSimulationWhyNotEnrolled(t *testing.T) {
 	in := newInstall(t)
 	def := flow("scoped", []M{{"id": "registered", "type": "event", "event": "webinar.registered", "scope": M{"webinar": "54072"}}},
-		M{"id": "tag", "type": "set_property", "property": "lead_status", "value": "x"})
+		M{"id": "tag", "type": "set_property", "property": "lead_status", "value": "open"})
 	rec := &simulate.RecordInput{Properties: M{"email": "ann@example.com"}}
 	for _, tc := range []struct {
 		events []simulate.Event

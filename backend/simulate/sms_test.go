@@ -125,7 +125,7 @@ func TestSimulatorAgreesWithProductionOnSMSDeliveryStatus(t *testing.T) {
 	ann := M{"email": "ann@example.com", "first_name": "Ann", "phone": "+31612345678"}
 	def := flow("text", nil,
 		M{"id": "text", "type": "sms", "to": []string{"{{contact.phone}}"}, "text": "Hi {{contact.first_name}}, see you at 11!", "next": "mark"},
-		M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "texted"})
+		M{"id": "mark", "type": "set_property", "property": "lead_status", "value": "attempted_to_contact"})
 	for _, tc := range []struct {
 		sms, live string // the scenario's sms_status, and what the live provider reports
 		want      []string

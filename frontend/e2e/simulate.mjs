@@ -117,7 +117,7 @@ describe('the Test panel', { concurrency: false }, () => {
   });
 
   test('a real contact: the record and its company after the run, changed properties marked', { timeout: 45_000 }, async () => {
-    const company = (await api('POST', '/api/events', { type: 'crm.synced', record: { type: 'company', email: 'info@acme-sim.example', properties: { name: 'Acme Sim', industry: 'software' } } })).body.record_id;
+    const company = (await api('POST', '/api/events', { type: 'crm.synced', record: { type: 'company', email: 'info@acme-sim.example', properties: { name: 'Acme Sim', industry: 'computer_software' } } })).body.record_id;
     const contact = (await api('POST', '/api/events', { type: 'crm.synced', record: { type: 'contact', email: 'ann.sim@example.com', properties: { first_name: 'Ann' } } })).body.record_id;
     assert.equal((await api('POST', `/api/records/${contact}/associations`, { record_id: company })).status, 201);
     const made = await api('POST', '/api/workflows', { id: 'mark-company', name: 'Mark the company', object: 'contact', triggers: [], reenroll: { enabled: false, triggers: [] }, start: 'mark',
@@ -142,7 +142,7 @@ describe('the Test panel', { concurrency: false }, () => {
     await linked.waitFor({ timeout: T.short });
     assert.match(await linked.locator('summary').textContent(), new RegExp(`company Acme Sim \\(#${company}\\) after the run · 1 changed`));
     assert.deepEqual(await linked.locator('tr[data-changed] th').allTextContents(), ['segment']);
-    assert.match(await linked.textContent(), /industry\s*software/);
+    assert.match(await linked.textContent(), /industry\s*computer_software/);
     await shot('simulate-03-associated');
     // nothing real changed: the company keeps its properties
     const got = (await api('GET', `/api/records/${contact}/associations`)).body.associations;

@@ -96,7 +96,7 @@ describe('SMS delivery status', { concurrency: false }, () => {
       triggers: [{ id: 'go', type: 'event', event: 'webinar.registered' }], reenroll: { enabled: false, triggers: [] },
       start: 'text', steps: [
         { id: 'text', type: 'sms', name: 'Text the reminder', to: ['{{contact.phone}}'], text: 'See you at 11!', next: 'done' },
-        { id: 'done', type: 'set_property', property: 'lead_status', value: 'texted' },
+        { id: 'done', type: 'set_property', property: 'lead_status', value: 'attempted_to_contact' },
       ],
     };
     assert.equal((await api('POST', '/api/workflows', def)).status, 201);

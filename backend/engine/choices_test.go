@@ -5,9 +5,10 @@ import (
 	"testing"
 )
 
-// TestBuiltinChoiceWritesAreChecked: on a fresh database the seeded built-in choice properties
-// (a ticket's priority and status) take their standard options, in any case, and refuse any
-// other value naming the field and the allowed values; nothing is written.
+// TestBuiltinChoiceWritesAreChecked: on a fresh database the built-in choice properties (all
+// seeded: a ticket's priority and status, a contact's lifecycle stage and lead status, a deal's
+// stage, a company's industry) take their standard options, in any case, and refuse any other
+// value naming the field and the allowed values; nothing is written.
 func TestBuiltinChoiceWritesAreChecked(t *testing.T) {
 	h := newHarness(t)
 	before := h.rows()
@@ -17,6 +18,20 @@ func TestBuiltinChoiceWritesAreChecked(t *testing.T) {
 	}
 	bad := RecordRef{Type: "ticket", Properties: map[string]any{"priority": "P9"}}
 	wantField(t, h.eng.CheckRecordValues("record", bad), "record.properties.priority", `"P9" is not one of the allowed values`, "low, medium, high, urgent")
+	for _, c := range []struct {
+		typ, name, good, bad, allowed string
+	}{
+		{"contact", "lifecycle", "Customer", "vip", "subscriber, lead, mql, sql, opportunity, customer"},
+		{"contact", "lead_status", "in_progress", "done", "new, open, in_progress"},
+		{"deal", "stage", "closedwon", "won", "appointmentscheduled, qualifiedtobuy"},
+		{"company", "industry", "computer_software", "software", "accounting, airlines_aviation"},
+	} {
+		if err := h.eng.CheckRecordValues("record", RecordRef{Type: c.typ, Properties: map[string]any{c.name: c.good}}); err != nil {
+			t.Fatalf("%s.%s = %q (a standard option) refused: %v", c.typ, c.name, c.good, err)
+		}
+		wantField(t, h.eng.CheckRecordValues("record", RecordRef{Type: c.typ, Properties: map[string]any{c.name: c.bad}}),
+			"record.properties."+c.name, `"`+c.bad+`" is not one of the allowed values`, c.allowed)
+	}
 	if after := h.rows(); after != before {
 		t.Fatalf("a check wrote %+v -> %+v", before, after)
 	}

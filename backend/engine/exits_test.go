@@ -41,7 +41,8 @@ func TestGoalReachedMidDelay(t *testing.T) {
 	h.wantStatus(id, store.StatusGoalReached)
 	h.wantTrail(id, "enrolled", "wait:waiting", "goal_reached")
 	d := h.exitDetail(id, store.HistGoalReached)
-	if v := d["values"].(map[string]any)["lifecycle"]; v != "Customer" || d["step"] != "wait" {
+	// "Customer" is stored as the option it is, "customer".
+	if v := d["values"].(map[string]any)["lifecycle"]; v != "customer" || d["step"] != "wait" {
 		t.Fatalf("goal detail %v: want the value that met it and the step it left from", d)
 	}
 	if n, _ := h.db.PendingJobs(h.ctx); n != 0 {

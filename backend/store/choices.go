@@ -12,22 +12,23 @@ import (
 type BuiltinChoice struct {
 	Object, Name string
 	Options      []string
-	// Seeded: the choice-options migration gives the property these options on every
-	// database. The others keep taking any text outside the demo for now: tests and the
-	// end-to-end suites still write free text to them (see docs/architecture.md, "Built-in
+	// Seeded: the choice-options migrations give the property these options on every
+	// database (plus the values its records already hold). All six are: ticket priority and
+	// status since the first one (SQLite 0034, PostgreSQL 0014), the contact, deal and company
+	// ones since the second (SQLite 0037, PostgreSQL 0017), which runs the same step again on
+	// databases the first one had already migrated (see docs/architecture.md, "Built-in
 	// choice options").
 	Seeded bool
 }
 
 // BuiltinChoices are the built-in choice properties with HubSpot's standard options (its internal
 // values, lower case), so a filter or a "set property" step offers them. The choice-options
-// migration (SQLite 0034, PostgreSQL 0014) seeds the Seeded ones on every database, together
-// with every value records already hold; the demo gives the contact ones theirs. This is the
-// only copy of the lists.
+// migrations (SQLite 0034 and 0037, PostgreSQL 0014 and 0017) seed the Seeded ones on every
+// database, together with every value records already hold. This is the only copy of the lists.
 var BuiltinChoices = []BuiltinChoice{
-	{"contact", "lifecycle", []string{"subscriber", "lead", "mql", "sql", "opportunity", "customer", "evangelist", "other"}, false},
-	{"contact", "lead_status", []string{"new", "open", "in_progress", "open_deal", "unqualified", "attempted_to_contact", "connected", "bad_timing"}, false},
-	{"deal", "stage", []string{"appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin", "contractsent", "closedwon", "closedlost"}, false},
+	{"contact", "lifecycle", []string{"subscriber", "lead", "mql", "sql", "opportunity", "customer", "evangelist", "other"}, true},
+	{"contact", "lead_status", []string{"new", "open", "in_progress", "open_deal", "unqualified", "attempted_to_contact", "connected", "bad_timing"}, true},
+	{"deal", "stage", []string{"appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin", "contractsent", "closedwon", "closedlost"}, true},
 	{"ticket", "priority", []string{"low", "medium", "high", "urgent"}, true},
 	{"ticket", "status", []string{"new", "waiting_on_contact", "waiting_on_us", "closed"}, true},
 	{"company", "industry", []string{
@@ -62,7 +63,7 @@ var BuiltinChoices = []BuiltinChoice{
 		"think_tanks", "tobacco", "translation_and_localization", "transportation_trucking_railroad", "utilities",
 		"venture_capital_private_equity", "veterinary", "warehousing", "wholesale", "wine_and_spirits", "wireless",
 		"writing_and_editing",
-	}, false},
+	}, true},
 }
 
 // BuiltinChoiceOptions returns the standard options of a built-in choice property (nil for any
@@ -143,7 +144,9 @@ func SeedChoiceOptions(current func(object, name string) (typ, options string, o
 	return nil
 }
 
-// seedChoiceOptions is SQLite's step of migration 0034.
+// seedChoiceOptions is SQLite's step of migrations 0034 and 0037 (the second seeds the
+// properties made Seeded after the first had run; on a database both reach in one go it finds
+// them filled already and changes nothing).
 func seedChoiceOptions(ctx context.Context, tx *sql.Tx) error {
 	return SeedChoiceOptions(
 		func(object, name string) (string, string, bool, error) {

@@ -38,6 +38,7 @@ func TestChoiceOptionsMigrationKeepsStoredValues(t *testing.T) {
 	}
 	defer db.Close()
 	storetest.CheckLegacyChoices(t, db)
+	storetest.CheckChoiceTaken(t, db, "contact", "lifecycle", "vip", "vip")
 
 	// The options now decide what a write may hold: the value an integration sent before is
 	// still taken, a new one outside the list is not (engine.TestBuiltinChoiceWritesAreChecked
@@ -57,6 +58,50 @@ func TestChoiceOptionsMigrationKeepsStoredValues(t *testing.T) {
 			t.Fatal("a value outside the options was taken after the migration")
 		}
 	}
+}
+
+// TestChoiceOptionsRerunSeedsTheRest: a database migration 0034 reached while only the ticket's
+// priority and status were seeded (the contact, deal and company ones kept no options, "[]", and
+// took any text) gets the others seeded by 0037: the standard options plus every value their
+// records held by then, so a "vip" lifecycle sent before stays valid; the ticket ones, which had
+// options already, are left as they were. A fresh database refuses "vip" (storetest's
+// builtinChoicesOffered and engine.TestBuiltinChoiceWritesAreChecked check the fresh lists and
+// the refusal naming the field).
+func TestChoiceOptionsRerunSeedsTheRest(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.SetMaxOpenConns(1)
+	if err := store.MigrateSQLiteUpTo(ctx, raw, 36); err != nil {
+		t.Fatal(err)
+	}
+	// What 0034 left before the four were Seeded.
+	if _, err := raw.Exec("UPDATE properties SET options = '[]' WHERE (object, name) IN (('contact', 'lifecycle'), ('contact', 'lead_status'), ('deal', 'stage'), ('company', 'industry'))"); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range storetest.LegacyChoiceRecords {
+		if _, err := raw.Exec("INSERT INTO records (type, properties, created_at, updated_at) VALUES (?, ?, 0, 0)", r.Type, r.Properties); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	db, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.CheckLegacyChoices(t, db, "ticket.priority", "ticket.status")
+	storetest.CheckChoiceTaken(t, db, "contact", "lifecycle", "VIP", "vip")
+
+	fresh, err := store.Open(ctx, filepath.Join(t.TempDir(), "fresh.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	storetest.CheckChoiceRefused(t, fresh, "contact", "lifecycle", "vip")
 }
 
 // TestMergeChoiceOptions: stored values that are a standard option in another case, blank or

@@ -207,6 +207,7 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 var goSteps = map[int]func(ctx context.Context, tx *sql.Tx) error{
 	12: backfillEmailKeys,
 	34: seedChoiceOptions,
+	37: seedChoiceOptions, // the properties made Seeded after 0034
 }
 
 // backfillEmailKeys gives non-ASCII addresses their Unicode-folded key. An address whose key

@@ -80,7 +80,7 @@ describe('an A/B test with a goal, built as a new user', { concurrency: false },
     await goal.getByRole('button', { name: '+ Condition' }).first().click();
     await goal.getByLabel('Property', { exact: true }).first().fill('lifecycle');
     await goal.getByLabel('Operator').first().selectOption('eq');
-    await goal.getByLabel('Value', { exact: true }).first().fill('customer');
+    await goal.getByLabel('Value', { exact: true }).first().selectOption('customer');
     await page.getByTestId('goal-line').filter({ hasText: 'lifecycle' }).waitFor({ timeout: T.short });
 
     await until('no problems', async () => {

@@ -21,6 +21,8 @@ describe('workflow goal', { concurrency: false }, () => {
   test('set a goal in the UI → save → reload → on → a contact that meets it leaves, with why in its history', { timeout: 100_000 }, async () => {
     // Another system has sent contacts with a lifecycle stage, so the property exists.
     assert.equal((await api('POST', '/api/events', { type: 'crm.synced', record: { email: 'seed.goal@example.com', properties: { lifecycle: 'lead' } } })).status, 201);
+    // A choice property declared without options (any text).
+    assert.equal((await api('POST', '/api/properties', { object: 'contact', name: 'webinar_track', type: 'enum' })).status, 201);
 
     await page.goto(server.url + '/#/workflows');
     await page.getByRole('button', { name: 'Start from scratch' }).click();
@@ -38,11 +40,16 @@ describe('workflow goal', { concurrency: false }, () => {
     const goal = page.getByTestId('goal-section');
     await goal.getByLabel('Set a goal').check();
     await goal.getByRole('button', { name: '+ Condition' }).first().click();
-    await goal.getByLabel('Property', { exact: true }).first().fill('lifecycle');
+    // A choice property without declared options: the rule says so, and its value is typed.
+    await goal.getByLabel('Property', { exact: true }).first().fill('webinar_track');
     await goal.getByLabel('Operator').first().selectOption('eq');
-    // lifecycle is a choice property without declared options here: the rule says so.
     await goal.getByTestId('no-options-hint').filter({ hasText: 'Add its options in Properties' }).waitFor({ timeout: T.short });
-    await goal.getByLabel('Value', { exact: true }).first().fill('customer');
+    // lifecycle comes with HubSpot's stages: they are picked from a list, and the hint goes.
+    await goal.getByLabel('Property', { exact: true }).first().fill('lifecycle');
+    const goalValue = goal.getByLabel('Value', { exact: true }).first();
+    await until('the lifecycle stages offered', async () => (await goalValue.locator('option').allTextContents()).includes('customer'), T.short);
+    assert.equal(await goal.getByTestId('no-options-hint').count(), 0, 'no hint for a property with options');
+    await goalValue.selectOption('customer');
     await page.getByTestId('goal-line').filter({ hasText: 'lifecycle' }).waitFor({ timeout: T.short });
 
     // Steps: wait two days, then tag the contact.
@@ -54,7 +61,7 @@ describe('workflow goal', { concurrency: false }, () => {
     await page.locator('.palette-item[data-type="set_property"]').click();
     const spanel = page.locator('.side-panel');
     await spanel.getByLabel('Property', { exact: true }).fill('lead_status');
-    await spanel.locator('#sp-value').fill('followed-up');
+    await spanel.locator('#sp-value').selectOption('connected');
 
     await until('"No problems"', async () => {
       const t = await page.getByTestId('problems-button').textContent();
@@ -160,7 +167,7 @@ describe('workflow goal', { concurrency: false }, () => {
     await page.locator('.palette-item[data-type="set_property"]').click();
     const spanel = page.locator('.side-panel');
     await spanel.getByLabel('Property', { exact: true }).fill('lead_status');
-    await spanel.locator('#sp-value').fill('converted');
+    await spanel.locator('#sp-value').selectOption('open_deal');
     // Settings: the Customers list suppresses; the trigger card says so.
     await page.locator('.wf-name').click();
     await page.getByTestId('suppression').getByLabel('Add a suppression list').selectOption({ label: 'Customers (1 static)' });

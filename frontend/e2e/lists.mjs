@@ -178,7 +178,7 @@ describe('lists and CSV import', { concurrency: false }, () => {
   test('an active list on the associated company: the filter offers Company: Industry → its contacts are members and follow the company', { timeout: 60_000 }, async () => {
     const company = async (email, industry) => (await api('POST', '/api/events', { type: 'crm.synced', record: { type: 'company', email, properties: { name: email, industry } } })).body.record_id;
     const contact = async (email) => (await api('POST', '/api/events', { type: 'crm.synced', record: { email } })).body.record_id;
-    const acme = await company('info@acme-assoc.example', 'software');
+    const acme = await company('info@acme-assoc.example', 'computer_software');
     const bolt = await company('info@bolt-assoc.example', 'retail');
     const ann = await contact('ann-assoc@example.com');
     const bob = await contact('bob-assoc@example.com');
@@ -198,18 +198,21 @@ describe('lists and CSV import', { concurrency: false }, () => {
     assert.match(await offered.textContent(), /Company: Industry \(enum\)/);
     // A misspelt associated property is refused, naming it; nothing is created.
     await dlg.getByLabel('Property').fill('company.industri');
-    await dlg.getByLabel('Value').fill('software');
+    await dlg.getByLabel('Value').fill('computer_software');
     await dlg.getByRole('button', { name: 'Create list' }).click();
     await dlg.getByRole('alert').filter({ hasText: 'no company has a property "industri"' }).waitFor({ timeout: T.med });
     await shot('lists-06-associated-typo');
     assert.equal((await api('GET', '/api/lists/software-contacts')).status, 404, 'nothing stored for a refused list');
     await dlg.getByLabel('Property').fill('company.industry');
+    // Industry comes with HubSpot's list: the value is now picked from it, and is kept.
+    assert.equal(await dlg.getByLabel('Value').inputValue(), 'computer_software');
+    await dlg.getByLabel('Value').selectOption('computer_software');
     await dlg.getByRole('button', { name: 'Create list' }).click();
     await page.getByRole('heading', { name: 'Software contacts' }).waitFor({ timeout: T.med });
     await until('ann alone in the list', async () => (await page.getByTestId('member-count').textContent()) === '1');
     await shot('lists-07-associated-active');
     // Bolt becomes a software company: bob joins in the same write.
-    assert.equal((await api('PATCH', `/api/records/${bolt}`, { properties: { industry: 'software' } })).status, 200);
+    assert.equal((await api('PATCH', `/api/records/${bolt}`, { properties: { industry: 'computer_software' } })).status, 200);
     assert.equal((await api('GET', '/api/lists/software-contacts')).body.list.members, 2);
     assert.deepEqual((await api('GET', `/api/records/${bob}`)).body.lists, ['software-contacts']);
     assert.deepEqual(pageErrors.filter((e) => !/422/.test(e)), [], 'no page errors');

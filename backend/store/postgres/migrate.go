@@ -41,10 +41,12 @@ func Latest() int {
 // goSteps run after a migration's SQL in its transaction, for what SQL cannot compute.
 var goSteps = map[int]func(context.Context, pgx.Tx) error{
 	14: seedChoiceOptions,
+	17: seedChoiceOptions, // the properties made Seeded after 0014
 }
 
-// seedChoiceOptions is migration 0014's step: the built-in choice properties get their standard
-// options plus the values their records hold (store.SeedChoiceOptions, as SQLite's 0034).
+// seedChoiceOptions is migrations 0014's and 0017's step: the Seeded built-in choice properties
+// without options get their standard options plus the values their records hold
+// (store.SeedChoiceOptions, as SQLite's 0034 and 0037).
 func seedChoiceOptions(ctx context.Context, tx pgx.Tx) error {
 	return store.SeedChoiceOptions(
 		func(object, name string) (string, string, bool, error) {

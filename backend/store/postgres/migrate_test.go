@@ -287,4 +287,45 @@ func TestChoiceOptionsMigrationKeepsStoredValues(t *testing.T) {
 	}
 	defer db.Close()
 	storetest.CheckLegacyChoices(t, db)
+	storetest.CheckChoiceTaken(t, db, "contact", "lifecycle", "vip", "vip")
+}
+
+// TestChoiceOptionsRerunSeedsTheRest: as SQLite's 0037, PostgreSQL's 0017 seeds the contact,
+// deal and company choice properties on a database 0014 reached while only the ticket's were
+// seeded, with the values their records held by then ("vip" stays valid), and leaves the ticket
+// ones as they were; a fresh database refuses "vip".
+func TestChoiceOptionsRerunSeedsTheRest(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.Empty(t)
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if err := postgres.MigrateUpTo(ctx, pool, 16); err != nil {
+		t.Fatal(err)
+	}
+	// What 0014 left before the four were Seeded.
+	if _, err := pool.Exec(ctx, "UPDATE properties SET options = '[]' WHERE (object, name) IN (('contact', 'lifecycle'), ('contact', 'lead_status'), ('deal', 'stage'), ('company', 'industry'))"); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range storetest.LegacyChoiceRecords {
+		if _, err := pool.Exec(ctx, "INSERT INTO records (type, properties, created_at, updated_at) VALUES ($1, $2, 0, 0)", r.Type, r.Properties); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := postgres.Open(ctx, dsn, store.Options{ReadConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.CheckLegacyChoices(t, db, "ticket.priority", "ticket.status")
+	storetest.CheckChoiceTaken(t, db, "contact", "lifecycle", "VIP", "vip")
+
+	fresh, err := postgres.Open(ctx, pgtest.Empty(t), store.Options{ReadConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	storetest.CheckChoiceRefused(t, fresh, "contact", "lifecycle", "vip")
 }

@@ -1,0 +1,6 @@
+-- The contact, deal and company built-in choice properties (lifecycle stage, lead status, deal
+-- stage, industry) get HubSpot's standard options plus every value their records already hold,
+-- as ticket priority and status did in 0034: they are Seeded now. The Go step is 0034's
+-- (seedChoiceOptions); it fills only properties without options, so on a database 0034 seeded
+-- them in already (a fresh one) it changes nothing. Nothing changes in the schema.
+SELECT 1;

@@ -185,17 +185,6 @@ func Load(ctx context.Context, db store.Store, eng *engine.Engine, hooks *hook.E
 // loadReferences stores the demo email templates and webhook endpoints (ones already there,
 // by name or id, are left as they are).
 func loadReferences(ctx context.Context, db store.Store, eng *engine.Engine, hooks *hook.Endpoints) error {
-	// The contact's built-in choice properties get their standard options (store.BuiltinChoices,
-	// the list the choice-options migration seeds from) where they have none.
-	for _, c := range store.BuiltinChoices {
-		if p, ok := eng.Property(c.Object, c.Name); c.Object != "contact" || !ok || len(p.Options) > 0 {
-			continue
-		}
-		opts := c.Options
-		if _, _, err := eng.UpdateProperty(ctx, c.Object, c.Name, engine.PropertyPatch{Options: &opts}); err != nil {
-			return fmt.Errorf("demo property %s.%s: %w", c.Object, c.Name, err)
-		}
-	}
 	tpls, err := EmailTemplates()
 	if err != nil {
 		return err

@@ -965,7 +965,7 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await page.locator('.toolbar .switch').click();
     const refused = page.locator('.banner.error');
     await refused.waitFor({ timeout: T.med });
-    assert.match(await refused.textContent(), /Not switched on: .*"sales@acme", which is not an email address.*1 more problem/);
+    assert.match(await refused.textContent(), /Not switched on: “[^”]+” sends to "sales@acme", which is not an email address.*1 more problem/);
     assert.equal(await page.locator('.toolbar .switch').getAttribute('aria-checked'), 'false');
     assert.equal((await apiGet('/api/workflows/draft-flow')).body.enabled, false);
     // the browser logs the refused POST (422) provoked on purpose; anything else stays an error

@@ -194,7 +194,7 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
       } else if (e instanceof ApiError && e.problems.length) {
         store.getState().setProblems(e.problems);
         setShowProblems(true);
-        setMessage({ kind: 'error', text: refusal(e, 'Not saved') });
+        setMessage({ kind: 'error', text: refusal(e, 'Not saved', store.getState().problems) });
       } else {
         setMessage({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
       }
@@ -252,7 +252,7 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
       if (e instanceof ApiError && e.problems.length) {
         s.setProblems(e.problems);
         setShowProblems(true);
-        setMessage({ kind: 'error', text: refusal(e, 'Not switched on') });
+        setMessage({ kind: 'error', text: refusal(e, 'Not switched on', store.getState().problems) });
         return;
       }
       setMessage({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
@@ -416,9 +416,12 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** A refused save or switch-on in a sentence: what did not happen and the first problem. */
-function refusal(e: ApiError, what: string): string {
-  const errors: Problem[] = errorsOf(e.problems);
+/**
+ * A refused save or switch-on in a sentence: what did not happen and the first problem, as the
+ * editor words the refusal's problems (setProblems).
+ */
+function refusal(e: ApiError, what: string, problems: Problem[]): string {
+  const errors: Problem[] = errorsOf(problems);
   const live = /This workflow is on/.test(e.message) ? ' because the workflow is on (switch it off to save a draft)' : '';
   if (!errors.length) return `${what}: ${e.message}`;
   const more = errors.length > 1 ? ` (and ${plural(errors.length - 1, 'more problem')})` : '';

@@ -633,6 +633,7 @@ describe('flowdesk e2e', { concurrency: false }, () => {
     await until('the tab stop off the page', async () => (await page.locator(`[data-focus-key="${prev}"]`).count()) === 0, T.short, 20);
     await page.locator('.toolbar .switch').focus();
     let back = null;
+    const trail = [];
     for (let i = 0; i < 6 && !back; i++) {
       await page.keyboard.press('Tab');
       back = await until('the focus to settle', async () => {
@@ -640,9 +641,10 @@ describe('flowdesk e2e', { concurrency: false }, () => {
         const entry = await page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'canvas-entry');
         return entry ? null : f;
       }, T.short, 20);
+      trail.push(await page.evaluate(() => { const el = document.activeElement; return el ? `${el.tagName}.${el.className} ${el.getAttribute('data-focus-key') ?? el.getAttribute('aria-label') ?? el.textContent.slice(0, 30)}` : 'none'; }));
       if (!back.key) back = null;
     }
-    assert.equal(back?.key, prev, 'Tab from the toolbar reaches the canvas\'s tab stop');
+    assert.equal(back?.key, prev, 'Tab from the toolbar reaches the canvas\'s tab stop; Tab went to: ' + trail.join(' | '));
     assert.ok(back.inside, 'and brings it into the canvas');
     // Shift+Tab walks back through the flow to the trigger, and one more leaves the canvas for
     // what comes before it: the canvas's way in does not hold the focus

@@ -2,7 +2,6 @@ import { ReactFlowProvider } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { api, ApiError, type Definition, type Problem, type Published, type SavedWorkflow } from '../api';
 import { Canvas, useFitView } from '../components/canvas/Canvas';
-import { StepSearch } from '../components/canvas/StepSearch';
 import { userZone } from '../lib/datetime';
 import { Dialog } from '../components/common';
 import { EnrollRecordsDialog } from '../components/Enroll';
@@ -293,7 +292,6 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
           <IconButton label="Undo" title="Undo (Ctrl+Z)" disabled={!canUndo} onClick={() => store.getState().undo()} path="M9 14 4 9l5-5 M4 9h10.5a5.5 5.5 0 0 1 0 11H11" />
           <IconButton label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!canRedo} onClick={() => store.getState().redo()} path="m15 14 5-5-5-5 M20 9H9.5a5.5 5.5 0 0 0 0 11H13" />
           <IconButton label="Zoom to fit" title="Zoom to fit" onClick={fitView} path="M4 9V4h5 M15 4h5v5 M20 15v5h-5 M9 20H4v-5" />
-          {!viewing && <StepSearch />}
           <IconButton label="Settings" title="Workflow settings" onClick={() => store.getState().select({ kind: 'settings' })} path={GEAR} />
           {workflowId && (
             <button type="button" className={`btn ghost icon${versionsOpen ? ' on' : ''}`} aria-label="Versions" aria-pressed={versionsOpen} title="Versions: view, compare and restore" onClick={toggleVersions}>
@@ -341,7 +339,7 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
           </section>
         ) : (
           <div className="canvas-column">
-            <Canvas besidePanel={testing || versionsOpen} />
+            <Canvas besidePanel={testing || versionsOpen} search />
             {/* the list never opens to say "No problems": it closes with the last one */}
             {showProblems && problems + warnings > 0 && <ProblemsPanel onClose={() => setShowProblems(false)} />}
           </div>

@@ -9,6 +9,7 @@ import type { FlowGraph, FlowNode } from '../../lib/graph';
 import { nodeConfig } from '../../nodes';
 import { useEditor, useEditorStore, useFlowGraph } from '../../store/context';
 import { EndNodeView } from './EndNodeView';
+import { StepSearch } from './StepSearch';
 import { arrowTarget, createRoveStore, flowOrder, nodeKey, RoveContext, type Arrow } from './flow-focus';
 import { findLabelLayer, LabelLayer } from './label-layer';
 import { InsertEdge } from './InsertEdge';
@@ -47,8 +48,9 @@ export function openingViewport(graph: FlowGraph, pane: { w: number; h: number }
 
 /** The workflow canvas; needs a surrounding <ReactFlowProvider>. */
 /** The workflow on the canvas; besidePanel says a panel other than the side panel (the Test
- * panel) narrows it. */
-export function Canvas({ besidePanel = false }: { besidePanel?: boolean }) {
+ * panel) narrows it; search adds "Find a step" to the zoom controls (the editor's canvas, not a
+ * version's). */
+export function Canvas({ besidePanel = false, search = false }: { besidePanel?: boolean; search?: boolean }) {
   const graph = useFlowGraph();
   const selection = useEditor((s) => s.selection);
   const panelOpen = selection !== null;
@@ -175,6 +177,7 @@ export function Canvas({ besidePanel = false }: { besidePanel?: boolean }) {
               <ControlButton onClick={() => setShowMap((v) => !v)} title={showMap ? 'Hide the map' : 'Show the map'} aria-label={showMap ? 'Hide the map' : 'Show the map'} aria-pressed={showMap}>
                 <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true"><path d="M1 3l4.5-1.5 5 1.5L15 1.5v11.5l-4.5 1.5-5-1.5L1 14.5z M5.5 1.5v11.5 M10.5 3v11.5" fill="none" stroke="currentColor" strokeWidth="1.3" /></svg>
               </ControlButton>
+              {search && <StepSearch />}
             </Controls>
           </ReactFlow>
           <Palette />

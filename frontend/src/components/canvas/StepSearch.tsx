@@ -1,6 +1,8 @@
-// "Find a step": on a big workflow a marketer looks for "the replay mail" by name, not by
-// panning. Picking a hit selects the step, which brings its card into view and opens its panel.
+// "Find a step", a button among the canvas's zoom controls: on a big workflow a marketer looks
+// for "the replay mail" by name, not by panning. Picking a hit selects the step, which brings
+// its card into view and opens its panel.
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { createPortal } from 'react-dom';
 import { findSteps } from '../../lib/step-search';
 import { nodeConfig, stepTitle } from '../../nodes';
 import { useEditor, useEditorStore } from '../../store/context';
@@ -10,10 +12,15 @@ import { useKeyOutsideFields } from './keys';
 export function StepSearch() {
   const store = useEditorStore();
   const steps = useEditor((s) => s.definition.steps);
-  const [open, setOpen] = useState(false);
+  // where the popover shows: beside the button, on the page (the zoom controls clip what they hold)
+  const [open, setOpenAt] = useState<{ left: number; bottom: number } | null>(null);
+  const setOpen = (v: boolean) => {
+    const r = button.current?.getBoundingClientRect();
+    setOpenAt(v && r ? { left: r.right + 10, bottom: window.innerHeight - r.bottom } : null);
+  };
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
-  const box = useRef<HTMLDivElement>(null);
+  const pop = useRef<HTMLDivElement>(null);
   const input = useRef<HTMLInputElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   const listId = useId();
@@ -36,14 +43,19 @@ export function StepSearch() {
     if (open) input.current?.focus();
   }, [open]);
   // a press anywhere else closes it (capture: the canvas stops the event from bubbling)
+  const isOpen = open !== null;
   useEffect(() => {
-    if (!open) return;
+    if (!isOpen) return;
     const down = (e: PointerEvent) => {
-      if (box.current && !box.current.contains(e.target as Node)) close();
+      const t = e.target as Node;
+      if (pop.current?.contains(t) || button.current?.contains(t)) return;
+      setOpenAt(null);
+      setQuery('');
+      setActive(0);
     };
     window.addEventListener('pointerdown', down, true);
     return () => window.removeEventListener('pointerdown', down, true);
-  }, [open]);
+  }, [isOpen]);
 
   const onKey = (e: React.KeyboardEvent) => {
     if (e.key === 'ArrowDown') {
@@ -63,13 +75,13 @@ export function StepSearch() {
   };
 
   return (
-    <div className="step-search" ref={box}>
-      <button ref={button} type="button" className={`btn ghost icon${open ? ' on' : ''}`} aria-label="Find a step" title="Find a step (/)" aria-expanded={open}
+    <>
+      <button ref={button} type="button" className="react-flow__controls-button" aria-label="Find a step" title="Find a step (/)" aria-expanded={!!open}
         onClick={() => (open ? close() : setOpen(true))}>
-        <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true"><path d="M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14z M20 20l-4-4" /></svg>
+        <svg width="13" height="13" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true"><path d="M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14z M20 20l-4-4" /></svg>
       </button>
-      {open && (
-        <div className="step-search-pop" role="search" data-testid="step-search">
+      {open && createPortal(
+        <div className="step-search-pop" ref={pop} role="search" data-testid="step-search" style={{ left: open.left, bottom: open.bottom }}>
           <input ref={input} role="combobox" aria-label="Find a step" aria-expanded={hits.length > 0} aria-controls={listId} aria-autocomplete="list"
             aria-activedescendant={hits[active] ? `${listId}-${active}` : undefined}
             placeholder={`Name, kind or id of one of ${steps.length} steps`} value={query}
@@ -89,8 +101,9 @@ export function StepSearch() {
               {hits.length === 0 && <li className="empty" role="presentation">No step matches “{query.trim()}”.</li>}
             </ul>
           )}
-        </div>
+        </div>,
+        document.body,
       )}
-    </div>
+    </>
   );
 }

@@ -23,6 +23,12 @@ import (
 // Clock is the engine's source of time (see package clock).
 type Clock = clock.Clock
 
+// SharedLease is the lease of a process that shares its database with others (serve on
+// PostgreSQL, worker): the heartbeat renews it while a step runs, so it only decides how soon
+// the steps a dead process had claimed run elsewhere. On one SQLite file a start releases a
+// dead process's leases at once, so the long default costs nothing there.
+const SharedLease = 30 * time.Second
+
 // Options tune an Engine.
 type Options struct {
 	Clock Clock        // default: the wall clock
@@ -31,8 +37,9 @@ type Options struct {
 	Workers int
 	// ClaimBatch caps how many jobs one claim takes (default 256).
 	ClaimBatch int
-	// Lease is how long a claimed job is reserved before another claim may take it (default 5m).
-	// The dispatcher renews the leases of the jobs it runs every third of it (heartbeat).
+	// Lease is how long a claimed job is reserved before another claim may take it (default 5m,
+	// SharedLease when Shared). The dispatcher renews the leases of the jobs it runs every third
+	// of it (heartbeat).
 	Lease time.Duration
 	// Poll is the longest the dispatcher sleeps without a wake-up (default 1s).
 	Poll time.Duration
@@ -139,6 +146,9 @@ func New(ctx context.Context, db store.Store, opts Options) (*Engine, error) {
 	}
 	if opts.ClaimBatch <= 0 {
 		opts.ClaimBatch = 256
+	}
+	if opts.Lease <= 0 && opts.Shared {
+		opts.Lease = SharedLease
 	}
 	if opts.Lease <= 0 {
 		opts.Lease = 5 * time.Minute // longer than any outbound call (webhooks time out at 60s)

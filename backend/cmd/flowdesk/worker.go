@@ -25,7 +25,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	dsn := fs.String("db", os.Getenv("FLOWDESK_DB"), "the PostgreSQL database that flowdesk serve --db uses: postgres://user:password@host:5432/database (default $FLOWDESK_DB)")
 	secrets := secretsFlag(fs)
 	workers := fs.Int("workers", 64, "steps this process runs at once; its connection pool is sized from it")
-	lease := fs.Duration("lease", 30*time.Second, "how long a claimed step is reserved; renewed every third of it while the step runs, so a dead worker's steps run elsewhere after it")
+	lease := fs.Duration("lease", engine.SharedLease, "how long a claimed step is reserved; renewed every third of it while the step runs, so a dead worker's steps run elsewhere after it")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -61,6 +61,9 @@ export function Canvas({ besidePanel = false, search = false }: { besidePanel?: 
   const [showMap, setShowMap] = useState(true);
   // React Flow's edge-label layer, found once it is on the page (see label-layer.tsx)
   const [labelLayer, setLabelLayer] = useState<HTMLElement | null>(null);
+  // after every render until found: React Flow adds the layer in a later commit of its own, so
+  // no dependency list can say when (the effect does nothing once the layer is known)
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   useLayoutEffect(() => {
     if (!labelLayer) setLabelLayer(findLabelLayer(ref.current));
   });

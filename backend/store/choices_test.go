@@ -17,26 +17,7 @@ import (
 // way (storetest.CheckLegacyChoices on both).
 func TestChoiceOptionsMigrationKeepsStoredValues(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw.SetMaxOpenConns(1)
-	if err := store.MigrateSQLiteUpTo(ctx, raw, 33); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range storetest.LegacyChoiceRecords {
-		if _, err := raw.Exec("INSERT INTO records (type, properties, created_at, updated_at) VALUES (?, ?, 0, 0)", r.Type, r.Properties); err != nil {
-			t.Fatal(err)
-		}
-	}
-	raw.Close()
-	db, err := store.Open(ctx, path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := legacyChoicesDB(ctx, t, 33, "")
 	storetest.CheckLegacyChoices(t, db)
 	storetest.CheckChoiceTaken(t, db, "contact", "lifecycle", "vip", "vip")
 
@@ -69,30 +50,8 @@ func TestChoiceOptionsMigrationKeepsStoredValues(t *testing.T) {
 // the refusal naming the field).
 func TestChoiceOptionsRerunSeedsTheRest(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw.SetMaxOpenConns(1)
-	if err := store.MigrateSQLiteUpTo(ctx, raw, 36); err != nil {
-		t.Fatal(err)
-	}
-	// What 0034 left before the four were Seeded.
-	if _, err := raw.Exec("UPDATE properties SET options = '[]' WHERE (object, name) IN (('contact', 'lifecycle'), ('contact', 'lead_status'), ('deal', 'stage'), ('company', 'industry'))"); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range storetest.LegacyChoiceRecords {
-		if _, err := raw.Exec("INSERT INTO records (type, properties, created_at, updated_at) VALUES (?, ?, 0, 0)", r.Type, r.Properties); err != nil {
-			t.Fatal(err)
-		}
-	}
-	raw.Close()
-	db, err := store.Open(ctx, path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	// what 0034 left before the four were Seeded
+	db := legacyChoicesDB(ctx, t, 36, "UPDATE properties SET options = '[]' WHERE (object, name) IN (('contact', 'lifecycle'), ('contact', 'lead_status'), ('deal', 'stage'), ('company', 'industry'))")
 	storetest.CheckLegacyChoices(t, db, "ticket.priority", "ticket.status")
 	storetest.CheckChoiceTaken(t, db, "contact", "lifecycle", "VIP", "vip")
 
@@ -118,4 +77,36 @@ func TestMergeChoiceOptions(t *testing.T) {
 	if _, ok := store.MergeChoiceOptions([]string{"lead"}, many); ok {
 		t.Fatal("a list longer than MaxSeededOptions was accepted")
 	}
+}
+
+// legacyChoicesDB is a SQLite file migrated up to version, changed by prep (SQL, may be empty),
+// holding storetest's legacy choice records, then opened (which runs the later migrations).
+func legacyChoicesDB(ctx context.Context, t *testing.T, version int, prep string) *store.DB {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "old.db")
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.SetMaxOpenConns(1)
+	if err := store.MigrateSQLiteUpTo(ctx, raw, version); err != nil {
+		t.Fatal(err)
+	}
+	if prep != "" {
+		if _, err := raw.Exec(prep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range storetest.LegacyChoiceRecords {
+		if _, err := raw.Exec("INSERT INTO records (type, properties, created_at, updated_at) VALUES (?, ?, 0, 0)", r.Type, r.Properties); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	db, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

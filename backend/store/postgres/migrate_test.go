@@ -267,25 +267,7 @@ func TestMigrateRecordsEachPostgreSQLVersion(t *testing.T) {
 // keeps every value records held for a built-in choice property as one of its options.
 func TestChoiceOptionsMigrationKeepsStoredValues(t *testing.T) {
 	ctx := context.Background()
-	dsn := pgtest.Empty(t)
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	if err := postgres.MigrateUpTo(ctx, pool, 13); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range storetest.LegacyChoiceRecords {
-		if _, err := pool.Exec(ctx, "INSERT INTO records (type, properties, created_at, updated_at) VALUES ($1, $2, 0, 0)", r.Type, r.Properties); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db, err := postgres.Open(ctx, dsn, store.Options{ReadConns: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := legacyChoicesDB(ctx, t, 13, "")
 	storetest.CheckLegacyChoices(t, db)
 	storetest.CheckChoiceTaken(t, db, "contact", "lifecycle", "vip", "vip")
 }
@@ -296,18 +278,37 @@ func TestChoiceOptionsMigrationKeepsStoredValues(t *testing.T) {
 // ones as they were; a fresh database refuses "vip".
 func TestChoiceOptionsRerunSeedsTheRest(t *testing.T) {
 	ctx := context.Background()
+	// what 0014 left before the four were Seeded
+	db := legacyChoicesDB(ctx, t, 16, "UPDATE properties SET options = '[]' WHERE (object, name) IN (('contact', 'lifecycle'), ('contact', 'lead_status'), ('deal', 'stage'), ('company', 'industry'))")
+	storetest.CheckLegacyChoices(t, db, "ticket.priority", "ticket.status")
+	storetest.CheckChoiceTaken(t, db, "contact", "lifecycle", "VIP", "vip")
+
+	fresh, err := postgres.Open(ctx, pgtest.Empty(t), store.Options{ReadConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	storetest.CheckChoiceRefused(t, fresh, "contact", "lifecycle", "vip")
+}
+
+// legacyChoicesDB is a scratch database migrated up to version, changed by prep (SQL, may be
+// empty), holding storetest's legacy choice records, then opened (which runs the later
+// migrations).
+func legacyChoicesDB(ctx context.Context, t *testing.T, version int, prep string) *postgres.DB {
+	t.Helper()
 	dsn := pgtest.Empty(t)
 	pool, err := pgxpool.New(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	if err := postgres.MigrateUpTo(ctx, pool, 16); err != nil {
+	if err := postgres.MigrateUpTo(ctx, pool, version); err != nil {
 		t.Fatal(err)
 	}
-	// What 0014 left before the four were Seeded.
-	if _, err := pool.Exec(ctx, "UPDATE properties SET options = '[]' WHERE (object, name) IN (('contact', 'lifecycle'), ('contact', 'lead_status'), ('deal', 'stage'), ('company', 'industry'))"); err != nil {
-		t.Fatal(err)
+	if prep != "" {
+		if _, err := pool.Exec(ctx, prep); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, r := range storetest.LegacyChoiceRecords {
 		if _, err := pool.Exec(ctx, "INSERT INTO records (type, properties, created_at, updated_at) VALUES ($1, $2, 0, 0)", r.Type, r.Properties); err != nil {
@@ -318,14 +319,6 @@ func TestChoiceOptionsRerunSeedsTheRest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	storetest.CheckLegacyChoices(t, db, "ticket.priority", "ticket.status")
-	storetest.CheckChoiceTaken(t, db, "contact", "lifecycle", "VIP", "vip")
-
-	fresh, err := postgres.Open(ctx, pgtest.Empty(t), store.Options{ReadConns: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fresh.Close()
-	storetest.CheckChoiceRefused(t, fresh, "contact", "lifecycle", "vip")
+	t.Cleanup(func() { db.Close() })
+	return db
 }

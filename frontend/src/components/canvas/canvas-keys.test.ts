@@ -133,6 +133,21 @@ describe('arrow keys on the canvas', () => {
     expect(go(nodeKey('__trigger'), 'ArrowUp')).toBeNull();
     expect(go(nodeKey('merge'), 'ArrowDown')).toBeNull();
   });
+  it('go down a path only: a go-to has nothing below it, even with a card on the next row', () => {
+    const jumps = definitionToGraph({
+      id: 'j', name: 'j', object: 'contact', triggers: [], reenroll: { enabled: false, triggers: [] }, start: 'b',
+      steps: [
+        { id: 'b', type: 'branch', branches: [{ name: 'Hot', expr: 'true', next: 'h1' }], else: 'g' },
+        { id: 'h1', type: 'add_to_list', list: 'h', next: 'h2' },
+        { id: 'h2', type: 'add_to_list', list: 'h' },
+        { id: 'g', type: 'goto', target: 'h2' },
+      ],
+    } as Definition);
+    expect(arrowTarget(jumps, nodeKey('g'), 'ArrowDown')).toBeNull();
+    expect(arrowTarget(jumps, nodeKey('h1'), 'ArrowDown')).toBe(nodeKey('h2'));
+    expect(arrowTarget(jumps, nodeKey('g'), 'ArrowUp')).toBe(nodeKey('b'));
+    expect(arrowTarget(jumps, nodeKey('h2'), 'ArrowUp')).toBe(nodeKey('h1'));
+  });
   it('go left and right along a row, in the order the paths are drawn', () => {
     expect(go(nodeKey('hot'), 'ArrowRight')).toBe(nodeKey('warm'));
     expect(go(nodeKey('warm'), 'ArrowRight')).toBe(nodeKey('cold'));

@@ -63,10 +63,11 @@ export function flowOrder(graph: FlowGraph): FocusKey[] {
 export type Arrow = 'ArrowUp' | 'ArrowDown' | 'ArrowLeft' | 'ArrowRight';
 
 /**
- * Where an arrow key moves the focus from `from`, by the layout: Down to the nearest card on the
- * next row below (the one closest under it), Up likewise above, Left and Right to the nearest
- * card beside it on its row. From a "+", Up is the card its path leaves and Down the card it
- * leads to. null when there is none (the focus stays).
+ * Where an arrow key moves the focus from `from`: Down along the card's paths to the next card
+ * (of several, the one closest under it), Up back to the card a path came from (likewise), Left
+ * and Right to the nearest card beside it on its row. A path that ends, or a go-to, has nothing
+ * below: the focus stays rather than jump to another path. From a "+", Up is the card its path
+ * leaves and Down the card it leads to. null when there is none (the focus stays).
  */
 export function arrowTarget(graph: FlowGraph, from: FocusKey, arrow: Arrow): FocusKey | null {
   if (from.startsWith('plus:')) {
@@ -80,7 +81,7 @@ export function arrowTarget(graph: FlowGraph, from: FocusKey, arrow: Arrow): Foc
   const here = cards.find((n) => nodeKey(n.id) === from);
   if (!here) return null;
   const p = centre(here);
-  const ROW = 12; // centres this close in y are one row
+  const ROW = 12; // centres this close in y are one row (Left and Right)
   const others = cards.filter((n) => n !== here).map((n) => ({ id: n.id, ...centre(n) }));
   let pick: { id: string; x: number; y: number } | undefined;
   if (arrow === 'ArrowLeft' || arrow === 'ArrowRight') {
@@ -90,12 +91,9 @@ export function arrowTarget(graph: FlowGraph, from: FocusKey, arrow: Arrow): Foc
       if (!pick || Math.abs(o.x - p.x) < Math.abs(pick.x - p.x)) pick = o;
     }
   } else {
-    const side = arrow === 'ArrowUp' ? -1 : 1;
-    const beyond = others.filter((o) => (o.y - p.y) * side > ROW);
-    if (!beyond.length) return null;
-    const rowY = beyond.reduce((best, o) => (Math.abs(o.y - p.y) < Math.abs(best - p.y) ? o.y : best), beyond[0].y);
-    for (const o of beyond) {
-      if (Math.abs(o.y - rowY) > ROW) continue;
+    const linked = new Set(graph.edges.filter((e) => (arrow === 'ArrowDown' ? e.source : e.target) === here.id).map((e) => (arrow === 'ArrowDown' ? e.target : e.source)));
+    for (const o of others) {
+      if (!linked.has(o.id)) continue;
       if (!pick || Math.abs(o.x - p.x) < Math.abs(pick.x - p.x)) pick = o;
     }
   }

@@ -1118,6 +1118,10 @@ describe('flowdesk e2e', { concurrency: false }, () => {
       return r.top >= c.top && r.bottom <= c.bottom && r.left >= c.left && r.right <= c.right;
     }), T.med);
     assert.equal(await page.locator('.side-panel').getByLabel('Step name').inputValue(), 'After merge 30');
+    // the keyboard is on the card, so the arrow keys go on from it: up to the merge before it
+    await until('the card focused', () => page.evaluate(() => document.activeElement?.getAttribute('data-focus-key') === 'node:a30'), T.short);
+    await page.keyboard.press('ArrowUp');
+    await until('ArrowUp to the merge before it', () => page.evaluate(() => document.activeElement?.getAttribute('data-focus-key') === 'node:m30'), T.short);
     assert.equal(await page.getByTestId('step-search').count(), 0, 'the search closes once a step is picked');
     // words nothing has say so; Escape closes it and gives the keyboard back to its button
     await page.getByRole('button', { name: 'Find a step' }).click();

@@ -1,16 +1,19 @@
 // "Find a step", a button among the canvas's zoom controls: on a big workflow a marketer looks
 // for "the replay mail" by name, not by panning. Picking a hit selects the step, which brings
-// its card into view and opens its panel.
+// its card into view and opens its panel, and focuses the card.
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { findSteps } from '../../lib/step-search';
 import { nodeConfig, stepTitle } from '../../nodes';
 import { useEditor, useEditorStore } from '../../store/context';
-import { focusPanelSoon } from './flow-focus';
+import { useReactFlow } from '@xyflow/react';
+import { nodeKey } from './flow-focus';
+import { focusItem } from './reveal';
 import { useKeyOutsideFields } from './keys';
 
 export function StepSearch() {
   const store = useEditorStore();
+  const flow = useReactFlow();
   const steps = useEditor((s) => s.definition.steps);
   // where the popover shows: beside the button, on the page (the zoom controls clip what they hold)
   const [open, setOpenAt] = useState<{ left: number; bottom: number } | null>(null);
@@ -34,7 +37,9 @@ export function StepSearch() {
   const choose = (id: string) => {
     close();
     store.getState().select({ kind: 'step', id });
-    focusPanelSoon();
+    // the keyboard goes to the card, not into its panel: the arrow keys go on from there, and
+    // Enter goes into the panel as from any card
+    focusItem(flow, nodeKey(id));
   };
 
   // "/" outside a text field opens it, as in many web apps

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Definition, Problem } from '../api/types';
-import { inEditorTerms } from './problems';
+import { inEditorTerms, refusalText } from './problems';
 
 const def = {
   id: 'w', name: 'W', object: 'contact', triggers: [],
@@ -39,5 +39,18 @@ describe('problems in the editor\'s words', () => {
       'Step "mail" has the id of another step.',
       'Step "gone" goes nowhere.',
     ]);
+  });
+});
+
+describe('a refusal in a sentence', () => {
+  const title = (id: string) => ({ wait: 'Wait 1 day' })[id];
+  it('names the step of a message in a field\'s words, and says how many more there are', () => {
+    expect(refusalText('This workflow is on: …', 'Not saved', [
+      { step: 'wait', field: 'duration', message: 'A delay must be at least 1 day.' },
+      { step: 'mail', field: 'to', message: '“Mail” sends to "com", which is not an email address.' },
+      { step: 'mail', field: 'x', message: 'only a warning', severity: 'warning' },
+    ], title)).toBe('Not saved because the workflow is on (switch it off to save a draft): “Wait 1 day”: A delay must be at least 1 day. (and 1 more problem)');
+    expect(refusalText('refused', 'Not switched on', [{ step: 'mail', field: 'to', message: '“Mail” sends to "com".' }], title)).toBe('Not switched on: “Mail” sends to "com".');
+    expect(refusalText('The workflow needs a name.', 'Not saved', [], title)).toBe('Not saved: The workflow needs a name.');
   });
 });

@@ -42,3 +42,20 @@ export function inEditorTerms(problems: Problem[], def: Definition, title: (s: S
     return p;
   });
 }
+
+/**
+ * A refused save or switch-on in a sentence: what did not happen (what, "Not saved") and the
+ * first of the refusal's problems as the editor words them (inEditorTerms), from the API
+ * error's message; far from the card, a message in a field's words ("A delay must be …") is
+ * given the step's title.
+ */
+export function refusalText(message: string, what: string, problems: Problem[], title: (step: string) => string | undefined): string {
+  const errors = errorsOf(problems);
+  const live = /This workflow is on/.test(message) ? ' because the workflow is on (switch it off to save a draft)' : '';
+  if (!errors.length) return `${what}: ${message}`;
+  const others = errors.length - 1;
+  const more = others > 0 ? ` (and ${others} more problem${others === 1 ? '' : 's'})` : '';
+  const first = errors[0];
+  const name = first.step && !first.message.startsWith('“') ? title(first.step) : undefined;
+  return `${what}${live}: ${name ? `“${name}”: ` : ''}${first.message}${more}`;
+}

@@ -1,6 +1,6 @@
 import { ReactFlowProvider } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { api, ApiError, type Definition, type Problem, type Published, type SavedWorkflow } from '../api';
+import { api, ApiError, type Definition, type Published, type SavedWorkflow } from '../api';
 import { Canvas, useFitView } from '../components/canvas/Canvas';
 import { userZone } from '../lib/datetime';
 import { Dialog } from '../components/common';
@@ -12,7 +12,9 @@ import { TestPanel } from '../components/TestPanel';
 import { VersionView } from '../components/VersionView';
 import { VersionsPanel, type Viewing } from '../components/VersionsPanel';
 import { canonical } from '../lib/canonical';
-import { errorsOf, problemsLabel } from '../lib/problems';
+import { stepById } from '../lib/lookup';
+import { stepTitle } from '../nodes';
+import { errorsOf, problemsLabel, refusalText } from '../lib/problems';
 import { clearDraft, peekDraft } from '../lib/templates';
 import { takeRestored } from '../lib/versions';
 import { outcomeTotals } from '../lib/outcome';
@@ -193,7 +195,7 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
       } else if (e instanceof ApiError && e.problems.length) {
         store.getState().setProblems(e.problems);
         setShowProblems(true);
-        setMessage({ kind: 'error', text: refusal(e, 'Not saved', store.getState().problems) });
+        setMessage({ kind: 'error', text: refusalText(e.message, 'Not saved', store.getState().problems, titleIn(store)) });
       } else {
         setMessage({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
       }
@@ -251,7 +253,7 @@ function Editor({ notice, openProblems }: { notice: Notice | null; openProblems:
       if (e instanceof ApiError && e.problems.length) {
         s.setProblems(e.problems);
         setShowProblems(true);
-        setMessage({ kind: 'error', text: refusal(e, 'Not switched on', store.getState().problems) });
+        setMessage({ kind: 'error', text: refusalText(e.message, 'Not switched on', store.getState().problems, titleIn(store)) });
         return;
       }
       setMessage({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
@@ -414,14 +416,10 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/**
- * A refused save or switch-on in a sentence: what did not happen and the first problem, as the
- * editor words the refusal's problems (setProblems).
- */
-function refusal(e: ApiError, what: string, problems: Problem[]): string {
-  const errors: Problem[] = errorsOf(problems);
-  const live = /This workflow is on/.test(e.message) ? ' because the workflow is on (switch it off to save a draft)' : '';
-  if (!errors.length) return `${what}: ${e.message}`;
-  const more = errors.length > 1 ? ` (and ${plural(errors.length - 1, 'more problem')})` : '';
-  return `${what}${live}: ${errors[0].message}${more}`;
+/** A step's title in the editor's definition, by id. */
+function titleIn(store: EditorStore): (step: string) => string | undefined {
+  return (id) => {
+    const st = stepById(store.getState().definition.steps, id);
+    return st && stepTitle(st);
+  };
 }

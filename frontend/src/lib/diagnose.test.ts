@@ -22,6 +22,12 @@ describe('diagnoseView', () => {
     expect(v.version).toBe(3);
   });
 
+  it('says every rule of a webinar trigger, the watch percentage too', () => {
+    const watched = { ...def, triggers: [{ id: 'viewer', type: 'event', event: 'webinar.viewer', scope: { webinar: '54072' }, min_watch_pct: 50 }] } as Definition;
+    const v = diagnoseView({ trigger: 'viewer', trigger_type: 'event', summary: '', matched: null, version: 1 }, watched);
+    expect(v.triggerDefinition).toBe('When event webinar.viewer happens in webinar 54072 (watched ≥ 50 %)');
+  });
+
   it('explains criteria, manual and workflow enrollments', () => {
     const f = diagnoseView({ trigger: 'new-lead', trigger_type: 'filter', summary: 'Started to meet the filter criteria', matched: { lifecycle: 'lead' }, version: 1 }, null);
     expect(f.trigger).toBe('Trigger new-lead (a criteria trigger)');

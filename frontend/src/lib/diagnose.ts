@@ -28,8 +28,11 @@ const TYPE_WORDS: Record<string, string> = {
 
 function describeTriggerDef(t: Trigger): string {
   switch (t.type) {
-    case 'event':
-      return `When event ${t.event ?? '?'} happens` + (t.scope ? ` in ${Object.entries(t.scope).map(([k, v]) => `${k} ${v}`).join(', ')}` : '');
+    case 'event': {
+      // every rule of the trigger, as its card says them: the scope and the watch percentages
+      const watched = [t.min_watch_pct !== undefined ? `watched ≥ ${t.min_watch_pct} %` : '', t.max_watch_pct !== undefined ? `watched ≤ ${t.max_watch_pct} %` : ''].filter(Boolean);
+      return `When event ${t.event ?? '?'} happens` + (t.scope ? ` in ${Object.entries(t.scope).map(([k, v]) => `${k} ${v}`).join(', ')}` : '') + (watched.length ? ` (${watched.join(', ')})` : '');
+    }
     case 'filter':
       return 'When a record meets the criteria';
     case 'schedule':

@@ -5,8 +5,8 @@ import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { findSteps } from '../../lib/step-search';
 import { nodeConfig, stepTitle } from '../../nodes';
-import { useEditor, useEditorStore } from '../../store/context';
 import { useReactFlow } from '@xyflow/react';
+import { useEditor, useEditorStore } from '../../store/context';
 import { nodeKey } from './flow-focus';
 import { focusItem } from './reveal';
 import { useKeyOutsideFields } from './keys';
@@ -15,48 +15,47 @@ export function StepSearch() {
   const store = useEditorStore();
   const flow = useReactFlow();
   const steps = useEditor((s) => s.definition.steps);
-  // where the popover shows: beside the button, on the page (the zoom controls clip what they hold)
-  const [open, setOpenAt] = useState<{ left: number; bottom: number } | null>(null);
-  const setOpen = (v: boolean) => {
-    const r = button.current?.getBoundingClientRect();
-    setOpenAt(v && r ? { left: r.right + 10, bottom: window.innerHeight - r.bottom } : null);
-  };
-  const [query, setQuery] = useState('');
-  const [active, setActive] = useState(0);
   const pop = useRef<HTMLDivElement>(null);
   const input = useRef<HTMLInputElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   const listId = useId();
+  // where the popover shows: beside the button, on the page (the zoom controls clip what they hold)
+  const [open, setOpenAt] = useState<{ left: number; bottom: number } | null>(null);
+  const [query, setQuery] = useState('');
+  const [active, setActive] = useState(0);
   const hits = useMemo(() => findSteps(steps, query, stepTitle, (s) => nodeConfig(s.type).label), [steps, query]);
-  const close = (refocus = false) => {
-    setOpen(false);
+  // each opening starts empty, so closing has nothing to reset
+  const openSearch = () => {
+    const r = button.current?.getBoundingClientRect();
+    if (!r) return;
     setQuery('');
     setActive(0);
+    setOpenAt({ left: r.right + 10, bottom: window.innerHeight - r.bottom });
+  };
+  const close = (refocus = false) => {
+    setOpenAt(null);
     if (refocus) button.current?.focus();
   };
+  // selected (the canvas brings a selected card into view) and focused: the keyboard on the
+  // card, not in its panel, so the arrow keys go on from there and Enter goes into the panel
   const choose = (id: string) => {
     close();
     store.getState().select({ kind: 'step', id });
-    // the keyboard goes to the card, not into its panel: the arrow keys go on from there, and
-    // Enter goes into the panel as from any card
     focusItem(flow, nodeKey(id));
   };
 
   // "/" outside a text field opens it, as in many web apps
-  useKeyOutsideFields('/', () => setOpen(true));
-  useEffect(() => {
-    if (open) input.current?.focus();
-  }, [open]);
-  // a press anywhere else closes it (capture: the canvas stops the event from bubbling)
+  useKeyOutsideFields('/', openSearch);
   const isOpen = open !== null;
+  useEffect(() => {
+    if (isOpen) input.current?.focus();
+  }, [isOpen]);
+  // a press anywhere else closes it (capture: the canvas stops the event from bubbling)
   useEffect(() => {
     if (!isOpen) return;
     const down = (e: PointerEvent) => {
       const t = e.target as Node;
-      if (pop.current?.contains(t) || button.current?.contains(t)) return;
-      setOpenAt(null);
-      setQuery('');
-      setActive(0);
+      if (!pop.current?.contains(t) && !button.current?.contains(t)) setOpenAt(null);
     };
     window.addEventListener('pointerdown', down, true);
     return () => window.removeEventListener('pointerdown', down, true);
@@ -82,7 +81,7 @@ export function StepSearch() {
   return (
     <>
       <button ref={button} type="button" className="react-flow__controls-button" aria-label="Find a step" title="Find a step (/)" aria-expanded={!!open}
-        onClick={() => (open ? close() : setOpen(true))}>
+        onClick={() => (open ? close() : openSearch())}>
         <svg width="13" height="13" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true"><path d="M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14z M20 20l-4-4" /></svg>
       </button>
       {open && createPortal(

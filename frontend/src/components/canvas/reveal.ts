@@ -132,7 +132,7 @@ export function useReveal() {
   return useCallback((id: string, opts: RevealOptions = {}) => {
     if (opts.select) store.getState().select({ kind: 'step', id });
     // after React has rendered the card (a new step is laid out in the same commit) and the
-    // side panel has taken its width; a few frames at most
+    // side panel has taken its width; for up to RENDER_WAIT_MS
     let tries = 0;
     let centred = false;
     const until = performance.now() + RENDER_WAIT_MS;

@@ -4,6 +4,11 @@ import type { Definition, Problem, Step } from '../api/types';
 import { durationFieldProblem } from './duration';
 import { stepById } from './lookup';
 
+/** A count and its noun ("1 problem", "2 records"). */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 /** The problems that keep a workflow from being switched on (a missing severity is an error). */
 export function errorsOf(problems: Problem[]): Problem[] {
   return problems.filter((p) => p.severity !== 'warning');
@@ -11,8 +16,7 @@ export function errorsOf(problems: Problem[]): Problem[] {
 
 /** The label of a problems count: errors first, then warnings ("2 problems · 1 warning"). */
 export function problemsLabel(errors: number, warnings: number): string {
-  const n = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
-  const parts = [errors ? n(errors, 'problem') : '', warnings ? n(warnings, 'warning') : ''].filter(Boolean);
+  const parts = [errors ? plural(errors, 'problem') : '', warnings ? plural(warnings, 'warning') : ''].filter(Boolean);
   return parts.length ? parts.join(' · ') : 'No problems';
 }
 
@@ -53,8 +57,7 @@ export function refusalText(message: string, what: string, problems: Problem[], 
   const errors = errorsOf(problems);
   const live = /This workflow is on/.test(message) ? ' because the workflow is on (switch it off to save a draft)' : '';
   if (!errors.length) return `${what}: ${message}`;
-  const others = errors.length - 1;
-  const more = others > 0 ? ` (and ${others} more problem${others === 1 ? '' : 's'})` : '';
+  const more = errors.length > 1 ? ` (and ${plural(errors.length - 1, 'more problem')})` : '';
   const first = errors[0];
   const name = first.step && !first.message.startsWith('“') ? title(first.step) : undefined;
   return `${what}${live}: ${name ? `“${name}”: ` : ''}${first.message}${more}`;

@@ -14,7 +14,7 @@ import { VersionsPanel, type Viewing } from '../components/VersionsPanel';
 import { canonical } from '../lib/canonical';
 import { stepById } from '../lib/lookup';
 import { stepTitle } from '../nodes';
-import { errorsOf, problemsLabel, refusalText } from '../lib/problems';
+import { errorsOf, plural, problemsLabel, refusalText } from '../lib/problems';
 import { clearDraft, peekDraft } from '../lib/templates';
 import { takeRestored } from '../lib/versions';
 import { outcomeTotals } from '../lib/outcome';
@@ -412,9 +412,6 @@ function IconButton({ label, title, path, disabled, onClick }: { label: string; 
 
 const GEAR = 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z M19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z';
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 /** A step's title in the editor's definition, by id. */
 function titleIn(store: EditorStore): (step: string) => string | undefined {

@@ -1,6 +1,6 @@
 // Pure operations on a workflow definition: links between steps ("ports"), inserting and
 // deleting steps, pasting copies, reachability. The store wraps these; they never mutate input.
-import type { Definition, Step, StepType } from '../api/types';
+import type { Definition, Step, StepType, Trigger } from '../api/types';
 
 /** The pseudo-source of the link from the triggers to the first step. */
 export const TRIGGER_ID = '__trigger';
@@ -288,4 +288,17 @@ export function removePath(def: Definition, stepId: string, index: number): Defi
   const after = reachable(next);
   const gone = new Set([...before].filter((x) => !after.has(x)));
   return gone.size ? { ...next, steps: next.steps.filter((s) => !gone.has(s.id)) } : next;
+}
+
+/**
+ * An event trigger's rules in words, as every screen says them: its scope rows filled in
+ * ("webinar 54072"; one just added and still empty says nothing) and its watch percentages
+ * ("watched ≥ 50 %").
+ */
+export function eventRules(t: Trigger): { scope: string[]; watch: string[] } {
+  const scope = Object.entries(t.scope ?? {}).filter(([k, v]) => k.trim() || String(v ?? '').trim()).map(([k, v]) => `${k} ${v}`.trim());
+  const watch: string[] = [];
+  if (t.min_watch_pct !== undefined) watch.push(`watched ≥ ${t.min_watch_pct} %`);
+  if (t.max_watch_pct !== undefined) watch.push(`watched ≤ ${t.max_watch_pct} %`);
+  return { scope, watch };
 }

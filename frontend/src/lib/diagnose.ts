@@ -1,6 +1,7 @@
 // "Why did this contact enroll?": turns the API's diagnose object (backend/api records.go,
 // engine.Reason) into rows for the diagnose view. Pure, so it is unit-tested.
 import type { Definition, Diagnose, Trigger } from '../api/types';
+import { eventRules } from './definition';
 import { showValue } from './history';
 
 export interface DiagnoseView {
@@ -29,9 +30,9 @@ const TYPE_WORDS: Record<string, string> = {
 function describeTriggerDef(t: Trigger): string {
   switch (t.type) {
     case 'event': {
-      // every rule of the trigger, as its card says them: the scope and the watch percentages
-      const watched = [t.min_watch_pct !== undefined ? `watched ≥ ${t.min_watch_pct} %` : '', t.max_watch_pct !== undefined ? `watched ≤ ${t.max_watch_pct} %` : ''].filter(Boolean);
-      return `When event ${t.event ?? '?'} happens` + (t.scope ? ` in ${Object.entries(t.scope).map(([k, v]) => `${k} ${v}`).join(', ')}` : '') + (watched.length ? ` (${watched.join(', ')})` : '');
+      // every rule of the trigger, as its card says them
+      const { scope, watch } = eventRules(t);
+      return `When event ${t.event ?? '?'} happens` + (scope.length ? ` in ${scope.join(', ')}` : '') + (watch.length ? ` (${watch.join(', ')})` : '');
     }
     case 'filter':
       return 'When a record meets the criteria';

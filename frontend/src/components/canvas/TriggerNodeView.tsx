@@ -6,7 +6,7 @@ import type { TriggerNode } from '../../lib/graph';
 import { outcomeTotals } from '../../lib/outcome';
 import { badgeOf } from '../../lib/problems';
 import { Glyph } from '../../nodes/glyphs';
-import { TRIGGER_ID } from '../../lib/definition';
+import { eventRules, TRIGGER_ID } from '../../lib/definition';
 import { useEditor, useEditorStore } from '../../store/context';
 import { focusPanelSoon, nodeKey, useTabIndex } from './flow-focus';
 import { describeFilter } from '../filter/model';
@@ -31,10 +31,8 @@ export function eventNames(cat: Catalogue): (type: string) => string | undefined
 export function describeTrigger(t: Trigger, names: TriggerNames = {}): string {
   switch (t.type) {
     case 'event': {
-      // a scope row just added and not filled in yet says nothing
-      const parts = Object.entries(t.scope ?? {}).filter(([k, v]) => k.trim() || String(v ?? '').trim()).map(([k, v]) => `${k} ${v}`.trim());
-      if (t.min_watch_pct !== undefined) parts.push(`watched ≥ ${t.min_watch_pct} %`);
-      if (t.max_watch_pct !== undefined) parts.push(`watched ≤ ${t.max_watch_pct} %`);
+      const { scope, watch } = eventRules(t);
+      const parts = [...scope, ...watch];
       const said = (t.event && names.event?.(t.event)) || `Event ${t.event || '…'}`;
       return `${said}${parts.length ? ' (' + parts.join(', ') + ')' : ''}`;
     }
